@@ -1,0 +1,3 @@
+"""endpoint-audit: audit telework endpoints against YAML baselines."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,1 @@
+"""Baselines: load YAML with line numbers, validate, resolve `extends`."""

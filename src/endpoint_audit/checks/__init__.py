@@ -1,0 +1,1 @@
+"""Checks judge facts against baseline parameters. They never touch a host."""

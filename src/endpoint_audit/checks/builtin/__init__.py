@@ -1,0 +1,8 @@
+"""The built-in checks, registered through the `endpoint_audit.checks.v1` entry point."""
+
+from __future__ import annotations
+
+from endpoint_audit.checks.base import Check
+from endpoint_audit.checks.builtin.open_ports import OpenPorts
+
+BUILTIN_CHECKS: tuple[type[Check], ...] = (OpenPorts,)

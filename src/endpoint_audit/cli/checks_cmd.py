@@ -1,0 +1,107 @@
+"""`endpoint-audit checks list|show`: what each check verifies, reads and needs."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from endpoint_audit.cli.common import fail, resolve_lang
+from endpoint_audit.engine.registry import load_registry
+from endpoint_audit.model import i18n
+
+app = typer.Typer(help="List the available checks and explain one.", no_args_is_help=True)
+
+LangOpt = Annotated[str | None, typer.Option("--lang", help="ja or en (default: from the locale).")]
+
+
+@app.command("list")
+def list_checks(lang: LangOpt = None) -> None:
+    """List every registered check with its default severity and platforms."""
+    language = resolve_lang(lang)
+    registry = load_registry()
+    table = Table(header_style="bold")
+    for key in ("id", "title", "severity", "platforms"):
+        table.add_column(i18n.t(language, f"cli.checks.col.{key}"))
+    for cid, cls in sorted(registry.checks.items()):
+        meta = cls.meta
+        table.add_row(
+            Text(cid),
+            Text(meta.title.get(language, cid)),
+            Text(meta.severity.value),
+            Text(", ".join(sorted(f.value for f in meta.platforms))),
+        )
+    Console(highlight=False).print(table)
+
+
+@app.command("show")
+def show_check(
+    check_id: Annotated[str, typer.Argument(help="The check id, e.g. disk_encryption.")],
+    lang: LangOpt = None,
+    json_out: Annotated[bool, typer.Option("--json", help="Print as JSON.")] = False,
+) -> None:
+    """Explain one check: what it verifies, its parameters, what it reads on each OS,
+    the privileges it needs, and how to fix a failure on each OS."""
+    language = resolve_lang(lang)
+    registry = load_registry()
+    cls = registry.checks.get(check_id)
+    if cls is None:
+        import difflib
+
+        close = difflib.get_close_matches(check_id, list(registry.checks), n=1)
+        fail(f"no check {check_id!r}" + (f"; did you mean '{close[0]}'?" if close else ""))
+    meta = cls.meta
+    params = {
+        name: {
+            "default": field.default if not callable(field.default) else None,
+            "description": field.description or "",
+        }
+        for name, field in cls.Params.model_fields.items()
+    }
+    if json_out:
+        data = {
+            "id": meta.id,
+            "title": meta.title,
+            "description": meta.description,
+            "rationale": meta.rationale,
+            "severity": meta.severity.value,
+            "platforms": sorted(f.value for f in meta.platforms),
+            "params": params,
+            "reads": {f.value: t for f, t in meta.reads.items()},
+            "remediation": {f.value: t for f, t in meta.remediation.items()},
+        }
+        typer.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
+        return
+    console = Console(highlight=False)
+
+    def section(key: str) -> None:
+        console.print()
+        console.print(Text(i18n.t(language, f"cli.checks.{key}"), style="bold"))
+
+    console.print(Text(f"{meta.id}: {meta.title.get(language, meta.id)}", style="bold cyan"))
+    console.print(Text(meta.description.get(language, "")))
+    section("rationale")
+    console.print(Text(meta.rationale.get(language, "")))
+    section("severity")
+    console.print(Text(meta.severity.value))
+    section("platforms")
+    console.print(Text(", ".join(sorted(f.value for f in meta.platforms))))
+    section("params")
+    if not params:
+        console.print(Text("-"))
+    for name, spec in params.items():
+        console.print(
+            Text(f"  {name} = {json.dumps(spec['default'], ensure_ascii=False, default=str)}")
+        )
+        if spec["description"]:
+            console.print(Text(f"      {spec['description']}", style="dim"))
+    section("reads")
+    for family, text in sorted(meta.reads.items()):
+        console.print(Text(f"  [{family.value}] {text.get(language, '')}"))
+    section("remediation")
+    for family, text in sorted(meta.remediation.items()):
+        console.print(Text(f"  [{family.value}] {text.get(language, '')}"))

@@ -1,0 +1,38 @@
+"""`endpoint-audit plugins list`: where every check, collector and renderer comes from."""
+
+from __future__ import annotations
+
+import typer
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from endpoint_audit.engine.registry import load_registry
+
+app = typer.Typer(help="Show installed plugins (built-ins included).", no_args_is_help=True)
+
+
+@app.command("list")
+def list_plugins() -> None:
+    """List plugin entry points, what each provides, and any that failed to load."""
+    registry = load_registry()
+    table = Table(header_style="bold")
+    for col in ("group", "name", "distribution", "version", "provides / error"):
+        table.add_column(col)
+    for src in registry.sources:
+        table.add_row(
+            Text(src.group),
+            Text(src.name),
+            Text(src.distribution),
+            Text(src.version),
+            Text(", ".join(src.provides)),
+        )
+    for problem in registry.problems:
+        table.add_row(
+            Text(problem.group),
+            Text(problem.name),
+            Text(problem.distribution),
+            Text("?"),
+            Text(f"FAILED: {problem.error}", style="red"),
+        )
+    Console(highlight=False).print(table)

@@ -1,0 +1,189 @@
+"""`endpoint-audit scan`: audit this machine (or recorded hosts) against a baseline."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from datetime import UTC, datetime
+from functools import partial
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from endpoint_audit.cli.common import fail, resolve_lang, warn, write_output
+from endpoint_audit.cli.outputs import OutputSpec, parse_outputs, render_outputs
+from endpoint_audit.engine.exit_policy import ExitCode, exit_code
+from endpoint_audit.engine.plan import Plan, load_plan_baseline, make_plan
+from endpoint_audit.engine.registry import load_registry
+from endpoint_audit.engine.run import HostRun, RunOptions, Target, build_report, run_targets
+from endpoint_audit.errors import ConfigError
+from endpoint_audit.model.result import HostReport, RunReport, Severity
+from endpoint_audit.transport.local import LocalTransport
+from endpoint_audit.transport.replay import ReplayTransport
+from endpoint_audit.transport.transcript import bundle_files, load_bundle
+
+BaselineOpt = Annotated[
+    str,
+    typer.Option(
+        "--baseline",
+        "-b",
+        help="Shipped baseline name (see `baseline list`) or path to a baseline YAML file.",
+    ),
+]
+FormatOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--format",
+        "-f",
+        help=(
+            "Report format: terminal or json (more with plugins). Repeat with a path to write "
+            "several at once: `-f terminal -f json:out.json`. Default: terminal."
+        ),
+    ),
+]
+OutputOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--output", "-o", help="Write the report to FILE instead of stdout (`-` = stdout)."
+    ),
+]
+OnlyOpt = Annotated[
+    list[str] | None,
+    typer.Option("--only", help="Run only these check ids (repeat, or comma-separate)."),
+]
+SkipOpt = Annotated[
+    list[str] | None,
+    typer.Option("--skip", help="Do not run these check ids (repeat, or comma-separate)."),
+]
+FailOnOpt = Annotated[
+    Severity,
+    typer.Option(
+        "--fail-on",
+        case_sensitive=False,
+        help="Exit 1 only for failed checks of this severity or higher (default: any failure).",
+    ),
+]
+LangOpt = Annotated[
+    str | None,
+    typer.Option("--lang", help="Report language: ja or en (default: from the locale)."),
+]
+ReplayOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--replay",
+        help=(
+            "Judge recorded hosts instead of this machine: a bundle file from `collect`, or a "
+            "folder of them (one host per file)."
+        ),
+    ),
+]
+TimeoutOpt = Annotated[
+    float, typer.Option("--timeout", min=1, help="Seconds each probe command may take.")
+]
+
+
+def split_ids(values: list[str] | None) -> list[str]:
+    return [part.strip() for v in values or [] for part in v.split(",") if part.strip()]
+
+
+def replay_targets(path: Path) -> list[Target]:
+    if not path.exists():
+        raise ConfigError(f"{path}: no such file or folder")
+    targets = [
+        Target(host.target, partial(ReplayTransport, host))
+        for file in bundle_files(path)
+        for host in load_bundle(file)
+    ]
+    if not targets:
+        raise ConfigError(f"{path}: no bundle files (*.json, *.yaml) found")
+    return targets
+
+
+def prepare_plan(baseline: str, only: list[str] | None, skip: list[str] | None) -> Plan:
+    registry = load_registry()
+    for problem in registry.problems:
+        warn(f"plugin {problem.name} from {problem.distribution} not loaded: {problem.error}")
+    loaded = load_plan_baseline(baseline, registry)
+    return make_plan(loaded, registry, split_ids(only), split_ids(skip))
+
+
+def execute(
+    plan: Plan,
+    targets: list[Target],
+    options: RunOptions,
+    on_done: object = None,
+) -> tuple[list[HostRun], bool, datetime]:
+    """Run the audit; on Ctrl-C keep the hosts that finished. Returns (runs, interrupted)."""
+    started = datetime.now(UTC)
+    finished: list[HostRun] = []
+
+    def keep(run: HostRun) -> None:
+        finished.append(run)
+        if callable(on_done):
+            on_done(run)
+
+    try:
+        asyncio.run(run_targets(targets, plan, options, keep))
+    except KeyboardInterrupt:
+        return finished, True, started
+    order = {t.name: i for i, t in enumerate(targets)}
+    finished.sort(key=lambda r: order.get(r.report.target, 0))
+    return finished, False, started
+
+
+def finish(
+    plan: Plan,
+    reports: list[HostReport],
+    outputs: list[OutputSpec],
+    lang: str,
+    fail_on: Severity,
+    started: datetime,
+    interrupted: bool,
+) -> RunReport:
+    report = build_report(plan, reports, lang, started, datetime.now(UTC), fail_on)
+    render_outputs(report, outputs, lang)
+    if interrupted:
+        sys.stderr.write(
+            f"endpoint-audit: interrupted; {len(reports)} finished host(s) were written\n"
+        )
+        raise typer.Exit(ExitCode.INTERRUPTED)
+    raise typer.Exit(exit_code(report, fail_on))
+
+
+def scan(
+    baseline: BaselineOpt = "jp-municipal-telework",
+    format: FormatOpt = None,
+    output: OutputOpt = None,
+    only: OnlyOpt = None,
+    skip: SkipOpt = None,
+    fail_on: FailOnOpt = Severity.INFO,
+    lang: LangOpt = None,
+    replay: ReplayOpt = None,
+    timeout: TimeoutOpt = 60.0,
+) -> None:
+    """Audit this PC against a baseline and print a report.
+
+    Examples:
+
+      endpoint-audit scan                                  # this PC, default baseline
+
+      endpoint-audit scan --lang ja -f json -o report.json
+
+      endpoint-audit scan -b minimal --only firewall,open_ports
+
+      endpoint-audit scan --replay tests/fixtures/windows/win11-ja-bitlocker-on.yaml
+    """
+    language = resolve_lang(lang)
+    outputs = parse_outputs(format, output)
+    try:
+        plan = prepare_plan(baseline, only, skip)
+        targets = replay_targets(replay) if replay else [Target("localhost", LocalTransport)]
+    except ConfigError as exc:
+        fail(str(exc))
+    options = RunOptions(lang=language, command_timeout=timeout)
+    runs, interrupted, started = execute(plan, targets, options)
+    finish(plan, [r.report for r in runs], outputs, language, fail_on, started, interrupted)
+
+
+__all__ = ["scan", "write_output"]

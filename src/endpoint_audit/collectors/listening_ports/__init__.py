@@ -1,0 +1,1 @@
+"""Listening sockets: one module per OS."""

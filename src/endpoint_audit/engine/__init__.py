@@ -1,0 +1,1 @@
+"""Plan and run audits: baseline -> checks -> collectors -> findings, host by host."""

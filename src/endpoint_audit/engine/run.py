@@ -1,0 +1,384 @@
+"""Run a plan against targets: one host at a time per task, many hosts concurrently.
+
+For each host: open the transport, detect the platform, gather the facts the planned
+checks need (collectors ask in rounds; all PowerShell probes of a round share one
+process), evaluate each check, apply waivers. A failing host or check never stops the
+others: failures become `unreachable` hosts or `error`/`unknown` findings.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from endpoint_audit import __version__
+from endpoint_audit.checks.base import EvalContext, FactView, Outcome
+from endpoint_audit.collectors.base import Collector
+from endpoint_audit.engine.plan import Plan, PlannedCheck
+from endpoint_audit.engine.registry import Registry
+from endpoint_audit.engine.waivers import apply_waivers
+from endpoint_audit.errors import (
+    CollectorError,
+    FactUnavailable,
+    ReplayMissError,
+    TransportError,
+)
+from endpoint_audit.model import i18n
+from endpoint_audit.model.commands import Command, CommandResult, PowerShell
+from endpoint_audit.model.facts.base import Fact
+from endpoint_audit.model.platform import OsFamily, PlatformInfo
+from endpoint_audit.model.result import (
+    BaselineInfo,
+    Evidence,
+    Finding,
+    HostReport,
+    RunReport,
+    Severity,
+    Status,
+    ToolInfo,
+)
+from endpoint_audit.transport.base import DEFAULT_COMMAND_TIMEOUT, Transport
+
+COMMANDS_IN_FLIGHT_PER_HOST = 8
+EVIDENCE_EXCERPT = 600
+
+
+@dataclass(frozen=True)
+class Target:
+    """A host to audit and how to open a session to it."""
+
+    name: str
+    open: Callable[[], Transport]
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    lang: str = "en"
+    command_timeout: float = DEFAULT_COMMAND_TIMEOUT
+    concurrency: int = 32
+    now: datetime | None = None  # fixed clock for reproducible evaluation
+
+
+@dataclass
+class HostRun:
+    """Everything one host produced: the report, plus what `collect` keeps."""
+
+    report: HostReport
+    transcript: dict[str, CommandResult] = field(default_factory=dict)
+    facts: dict[str, Any] = field(default_factory=dict)
+
+
+FactOutcome = Fact | Exception
+
+
+async def _run_round(
+    transport: Transport, commands: Sequence[Command], timeout: float
+) -> dict[str, CommandResult | Exception]:
+    """Run one round: PowerShell probes in one batch, the rest concurrently."""
+    out: dict[str, CommandResult | Exception] = {}
+    probes = [c for c in commands if isinstance(c, PowerShell)]
+    others = [c for c in commands if not isinstance(c, PowerShell)]
+    limit = asyncio.Semaphore(COMMANDS_IN_FLIGHT_PER_HOST)
+
+    async def one(command: Command) -> None:
+        async with limit:
+            try:
+                out[command.key] = await transport.run(command, timeout)
+            except ReplayMissError as exc:
+                out[command.key] = exc
+
+    async def batch() -> None:
+        try:
+            out.update(await transport.run_powershell_batch(probes, timeout))
+        except ReplayMissError:
+            # Tell exactly which probes are missing: ask for each one alone.
+            for probe in probes:
+                await one(probe)
+
+    tasks = [one(c) for c in others]
+    if probes:
+        tasks.append(batch())
+    await asyncio.gather(*tasks)
+    return out
+
+
+async def gather_facts(
+    transport: Transport,
+    platform: PlatformInfo,
+    collectors: Sequence[Collector[Any]],
+    timeout: float,
+) -> dict[type[Fact], FactOutcome]:
+    """Ask every collector for commands in rounds, run them, and parse each fact."""
+    results: dict[str, CommandResult | Exception] = {}
+    wanted: dict[str, set[str]] = {c.id: set() for c in collectors}
+    failed: dict[str, Exception] = {}
+    for _ in range(Collector.MAX_ROUNDS):
+        new: dict[str, Command] = {}
+        ok_results = {k: v for k, v in results.items() if isinstance(v, CommandResult)}
+        for collector in collectors:
+            if collector.id in failed:
+                continue
+            try:
+                cmds = collector.commands(platform, ok_results)
+            except Exception as exc:  # a collector bug is that fact's error, not the run's
+                failed[collector.id] = CollectorError(
+                    f"{collector.id}: {type(exc).__name__}: {exc}"
+                )
+                continue
+            for cmd in cmds:
+                wanted[collector.id].add(cmd.key)
+                if cmd.key not in results:
+                    new[cmd.key] = cmd
+        if not new:
+            break
+        results.update(await _run_round(transport, list(new.values()), timeout))
+
+    facts: dict[type[Fact], FactOutcome] = {}
+    for collector in collectors:
+        if collector.id in failed:
+            facts[collector.fact_type] = failed[collector.id]
+            continue
+        missing = [
+            results[k]
+            for k in sorted(wanted[collector.id])
+            if isinstance(results.get(k), Exception)
+        ]
+        if missing:
+            facts[collector.fact_type] = missing[0]  # type: ignore[assignment]
+            continue
+        mine = {
+            k: v for k in wanted[collector.id] if isinstance(v := results.get(k), CommandResult)
+        }
+        try:
+            fact = collector.parse(mine, platform)
+            facts[collector.fact_type] = fact.model_copy(update={"sources": tuple(sorted(mine))})
+        except (FactUnavailable, CollectorError) as exc:
+            facts[collector.fact_type] = exc
+        except Exception as exc:  # a parser bug must not take the host down
+            facts[collector.fact_type] = CollectorError(
+                f"{collector.id}: {type(exc).__name__}: {exc}"
+            )
+    return facts
+
+
+def _finding(
+    planned: PlannedCheck, outcome: Outcome, lang: str, evidence: list[Evidence]
+) -> Finding:
+    check_id = planned.id
+    key = (
+        outcome.key
+        if "." in outcome.key and outcome.text is None
+        else f"{check_id}.msg.{outcome.key}"
+    )
+    if outcome.text is not None:
+        message = outcome.text.get(lang) or next(iter(outcome.text.values()), outcome.key)
+    else:
+        message = i18n.t(lang, key, **outcome.args)
+    return Finding(
+        check_id=check_id,
+        resource=outcome.resource,
+        status=outcome.status,
+        severity=planned.severity,
+        message=message,
+        message_key=key,
+        message_args=dict(outcome.args),
+        expected=outcome.expected,
+        actual=outcome.actual,
+        evidence=list(outcome.evidence) or evidence,
+    )
+
+
+def _core(status: Status, key: str, **args: Any) -> Outcome:
+    return Outcome(status=status, key=f"core.msg.{key}", args=args)
+
+
+def _evidence_for(facts: Sequence[Fact], transcript: dict[str, CommandResult]) -> list[Evidence]:
+    out: list[Evidence] = []
+    for fact in facts:
+        for source in fact.sources:
+            result = transcript.get(source)
+            excerpt = ""
+            if result is not None:
+                text = result.stdout if result.stdout.strip() else result.stderr
+                excerpt = text[:EVIDENCE_EXCERPT] + ("…" if len(text) > EVIDENCE_EXCERPT else "")
+                excerpt = f"[exit {result.exit_status}] {excerpt}".rstrip()
+            out.append(Evidence(source=source, excerpt=excerpt))
+    return out
+
+
+def evaluate_check(
+    planned: PlannedCheck,
+    platform: PlatformInfo,
+    facts: dict[type[Fact], FactOutcome],
+    ctx: EvalContext,
+    lang: str,
+    transcript: dict[str, CommandResult],
+) -> list[Finding]:
+    """All findings of one check on one host. Never raises."""
+    reason = planned.check.not_applicable_reason(platform)
+    if reason is not None:
+        return [
+            _finding(
+                planned, _core(Status.NOT_APPLICABLE, "not_applicable", reason=reason), lang, []
+            )
+        ]
+    needed: list[Fact] = []
+    for fact_type in planned.check.requires:
+        got = facts.get(fact_type)
+        if got is None:
+            outcome = _core(
+                Status.NOT_APPLICABLE,
+                "no_collector",
+                fact=fact_type.name,
+                platform=platform.family.value,
+            )
+            return [_finding(planned, outcome, lang, [])]
+        if isinstance(got, FactUnavailable):
+            if got.needs_privilege:
+                outcome = _core(
+                    Status.UNKNOWN,
+                    "needs_privilege",
+                    reason=got.reason,
+                    privilege=got.needs_privilege,
+                )
+            else:
+                outcome = _core(Status.UNKNOWN, "fact_unavailable", reason=got.reason)
+            return [_finding(planned, outcome, lang, [])]
+        if isinstance(got, ReplayMissError):
+            return [
+                _finding(planned, _core(Status.ERROR, "replay_miss", reason=str(got)), lang, [])
+            ]
+        if isinstance(got, Exception):
+            return [_finding(planned, _core(Status.ERROR, "fact_error", reason=str(got)), lang, [])]
+        needed.append(got)
+    evidence = _evidence_for(needed, transcript)
+    try:
+        params = planned.params_for(platform.family)
+        view = FactView({type(f): f for f in needed})
+        outcomes = list(planned.check.evaluate(view, params, ctx))
+    except Exception as exc:  # a check bug is an error finding, never a pass
+        outcome = _core(Status.ERROR, "check_error", reason=f"{type(exc).__name__}: {exc}")
+        return [_finding(planned, outcome, lang, evidence)]
+    if not outcomes:
+        outcome = _core(Status.ERROR, "check_silent")
+        return [_finding(planned, outcome, lang, evidence)]
+    return [_finding(planned, o, lang, evidence) for o in outcomes]
+
+
+def collectors_for(
+    registry: Registry, fact_types: Sequence[type[Fact]], platform: PlatformInfo
+) -> list[Collector[Any]]:
+    out: list[Collector[Any]] = []
+    for fact_type in dict.fromkeys(fact_types):
+        collector = registry.collector_for(fact_type, platform)
+        if collector is not None:
+            out.append(collector)
+    return out
+
+
+async def audit_host(target: Target, plan: Plan, options: RunOptions, now: datetime) -> HostRun:
+    """Audit one host. Never raises for the host's own faults."""
+    started = datetime.now(UTC)
+    clock = time.monotonic()
+    report = HostReport(target=target.name, started_at=started)
+    transcript: dict[str, CommandResult] = {}
+    facts_out: dict[str, Any] = {}
+    try:
+        transport = target.open()
+        async with transport:
+            platform = await transport.detect_platform()
+            report.platform = platform
+            fact_types = [ft for pc in plan.checks for ft in pc.check.requires]
+            collectors = collectors_for(plan.registry, fact_types, platform)
+            facts = await gather_facts(transport, platform, collectors, options.command_timeout)
+            transcript = dict(transport.transcript)
+    except TransportError as exc:
+        report.status = "unreachable"
+        report.reason = str(exc)
+        report.finished_at = datetime.now(UTC)
+        report.duration_seconds = round(time.monotonic() - clock, 3)
+        return HostRun(report=report, transcript=transcript)
+    ctx = EvalContext(platform=platform, now=now)
+    findings: list[Finding] = []
+    for planned in plan.checks:
+        findings.extend(evaluate_check(planned, platform, facts, ctx, options.lang, transcript))
+    report.findings = apply_waivers(findings, plan.baseline.waivers, target.name, now.date())
+    for fact_type, got in facts.items():
+        facts_out[fact_type.name] = (
+            got.model_dump(mode="json") if isinstance(got, Fact) else {"error": str(got)}
+        )
+    report.finished_at = datetime.now(UTC)
+    report.duration_seconds = round(time.monotonic() - clock, 3)
+    return HostRun(report=report, transcript=transcript, facts=facts_out)
+
+
+HostCallback = Callable[[HostRun], Awaitable[None] | None]
+
+
+async def run_targets(
+    targets: Sequence[Target],
+    plan: Plan,
+    options: RunOptions,
+    on_host_done: HostCallback | None = None,
+) -> list[HostRun]:
+    """Audit every target, at most `options.concurrency` at once, in input order.
+
+    If cancelled (Ctrl-C), the hosts finished so far are returned through the callback;
+    the caller keeps them.
+    """
+    now = options.now or datetime.now(UTC)
+    limit = asyncio.Semaphore(max(1, options.concurrency))
+    runs: list[HostRun | None] = [None] * len(targets)
+
+    async def one(index: int, target: Target) -> None:
+        async with limit:
+            try:
+                run = await audit_host(target, plan, options, now)
+            except Exception as exc:  # the last guard: one host's bug never costs another
+                report = HostReport(
+                    target=target.name, status="unreachable", reason=f"{type(exc).__name__}: {exc}"
+                )
+                run = HostRun(report=report)
+        runs[index] = run
+        if on_host_done is not None:
+            maybe = on_host_done(run)
+            if maybe is not None:
+                await maybe
+
+    await asyncio.gather(*(one(i, t) for i, t in enumerate(targets)))
+    return [r for r in runs if r is not None]
+
+
+def build_report(
+    plan: Plan,
+    hosts: Sequence[HostReport],
+    lang: str,
+    started: datetime,
+    finished: datetime,
+    fail_on: Severity = Severity.INFO,
+) -> RunReport:
+    base = plan.baseline
+    return RunReport(
+        tool=ToolInfo(version=__version__),
+        baseline=BaselineInfo(
+            id=base.id,
+            title=base.title,
+            version=base.version,
+            sha256=base.sha256,
+            source=base.source,
+        ),
+        lang=lang,
+        started_at=started,
+        finished_at=finished,
+        fail_on=fail_on,
+        checks={pc.id: pc.info() for pc in plan.checks},
+        hosts=list(hosts),
+    )
+
+
+def families_of(plan: Plan) -> set[OsFamily]:
+    return {f for pc in plan.checks for f in pc.check.meta.platforms}

@@ -1,0 +1,99 @@
+"""Commands a collector asks a transport to run, and what comes back.
+
+A command is data, never a shell string: POSIX commands are argv tuples, Windows probes
+are named PowerShell fragments the engine batches into one script, native probes are
+answered by the local transport itself (psutil), and file reads name a path.
+Each command has a stable `key`, which is how transcripts record and replay it.
+"""
+
+from __future__ import annotations
+
+import shlex
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Argv:
+    """A POSIX program and its arguments. Over SSH it is quoted with shlex.join."""
+
+    argv: tuple[str, ...]
+    # Needs root to see everything; with --sudo it runs as `sudo -n <argv>`.
+    privileged: bool = False
+    # Variables the program needs (LC_ALL=C so output is not localized).
+    env: tuple[tuple[str, str], ...] = (("LC_ALL", "C"),)
+
+    @property
+    def key(self) -> str:
+        return shlex.join(self.argv)
+
+
+@dataclass(frozen=True)
+class ReadFile:
+    """The bytes of one file, decoded as UTF-8. A missing file is exit status 1."""
+
+    path: str
+    privileged: bool = False
+
+    @property
+    def key(self) -> str:
+        return f"file:{self.path}"
+
+
+@dataclass(frozen=True)
+class PowerShell:
+    """One named PowerShell probe. Its script sets `$result` to a value made of plain
+    data (hashtables, arrays, strings, numbers); the engine batches every probe of a
+    host into one process and returns each probe's value as JSON in `stdout`."""
+
+    name: str
+    script: str = field(compare=False)
+    privileged: bool = False
+
+    @property
+    def key(self) -> str:
+        return f"ps:{self.name}"
+
+
+@dataclass(frozen=True)
+class Native:
+    """A probe the local transport answers with a library (psutil) instead of a program.
+    The answer is JSON in `stdout`; other transports do not offer native probes."""
+
+    name: str
+    privileged: bool = False
+
+    @property
+    def key(self) -> str:
+        return f"native:{self.name}"
+
+
+Command = Argv | ReadFile | PowerShell | Native
+
+# Exit statuses with a fixed meaning across transports (as coreutils and shells use them).
+EXIT_TIMEOUT = 124
+EXIT_NOT_FOUND = 127
+EXIT_DENIED = 126
+
+
+@dataclass(frozen=True)
+class CommandResult:
+    """What one command returned. Text is decoded as UTF-8 with replacement characters."""
+
+    exit_status: int
+    stdout: str = ""
+    stderr: str = ""
+    duration: float = 0.0
+    timed_out: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return self.exit_status == 0 and not self.timed_out
+
+    @property
+    def not_found(self) -> bool:
+        return self.exit_status == EXIT_NOT_FOUND
+
+    def excerpt(self, limit: int = 400) -> str:
+        """A short text for messages: stderr first, since it says why."""
+        text = (self.stderr.strip() or self.stdout.strip()).replace("\r", "")
+        return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -1,0 +1,36 @@
+from __future__ import annotations
+
+from typing import ClassVar, Literal
+
+from pydantic import BaseModel, ConfigDict
+
+from endpoint_audit.model.facts.base import Fact
+
+VolumeKind = Literal["root", "data", "swap", "os", "fixed"]
+# encrypted: fully encrypted; encrypting/decrypting/paused: conversion under way or halted;
+# decrypted: plain; suspended: encrypted but protection switched off (BitLocker suspend,
+# clear key); None: not seen.
+EncryptionState = Literal[
+    "encrypted", "encrypting", "decrypting", "paused", "decrypted", "suspended"
+]
+
+
+class VolumeEncryption(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    volume: str  # mount point, "swap", drive letter ("C:") or "system" (FileVault)
+    kind: VolumeKind
+    device: str | None = None  # backing device as the OS names it
+    encrypted: bool | None = None  # None: the backing device could not be seen
+    state: EncryptionState | None = None
+    protection_on: bool | None = None  # BitLocker/FileVault protection status
+    method: str | None = None  # "LUKS2", "XTS-AES 128", ...
+    percent: float | None = None
+    detail: str = ""  # one line of evidence, e.g. the device chain
+    unknown_reason: str | None = None
+
+
+class DiskEncryptionFacts(Fact):
+    name: ClassVar[str] = "disk_encryption"
+
+    volumes: tuple[VolumeEncryption, ...] = ()

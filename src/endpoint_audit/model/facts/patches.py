@@ -1,0 +1,24 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import ClassVar
+
+from endpoint_audit.model.facts.base import Fact
+
+
+class PatchFacts(Fact):
+    name: ClassVar[str] = "patches"
+
+    manager: str | None = None  # apt, dnf, windows_update, softwareupdate
+    pending_security_updates: int | None = None
+    pending_security_names: tuple[str, ...] = ()
+    pending_updates: int | None = None
+    pending_unknown_reason: str | None = None
+    last_update: datetime | None = None  # UTC time of the last successful upgrade/install
+    last_update_source: str | None = None
+    last_update_unknown_reason: str | None = None
+    reboot_required: bool | None = None
+    reboot_detail: str | None = None
+    reboot_unknown_reason: str | None = None
+    os_build: str | None = None  # Windows build.UBR, macOS build, kernel release
+    auto_update_enabled: bool | None = None

@@ -1,0 +1,39 @@
+"""What a target is: its OS family and version, detected once per host."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict
+
+
+class OsFamily(StrEnum):
+    LINUX = "linux"
+    MACOS = "macos"
+    WINDOWS = "windows"
+    UNKNOWN = "unknown"
+
+
+class PlatformInfo(BaseModel):
+    """The platform facts every collector may use to pick its commands."""
+
+    model_config = ConfigDict(frozen=True)
+
+    family: OsFamily
+    distro: str | None = None  # os-release ID (ubuntu, debian, rhel), "macos", "windows"
+    distro_like: tuple[str, ...] = ()
+    version: str | None = None  # VERSION_ID, ProductVersion, or 10.0.<build>
+    build: str | None = None  # Windows build.UBR, macOS BuildVersion
+    pretty_name: str | None = None
+    arch: str | None = None
+    hostname: str | None = None
+    # True when the probes run with administrative rights (root, sudo -n, elevated token).
+    # None when it could not be told.
+    is_admin: bool | None = None
+    # How the host was reached: "local", "ssh", "replay".
+    transport: str = "local"
+
+    def is_like(self, *distros: str) -> bool:
+        """True if the distro is one of `distros` or derives from one (os-release ID_LIKE)."""
+        ids = {self.distro or "", *self.distro_like}
+        return any(d in ids for d in distros)

@@ -1,0 +1,144 @@
+"""The result model every renderer reads. Its JSON form is versioned (SCHEMA_VERSION)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from endpoint_audit.model.platform import PlatformInfo
+
+SCHEMA_VERSION = "1.0"
+
+JsonScalar = str | int | float | bool | None
+
+
+class Status(StrEnum):
+    PASS = "pass"  # noqa: S105 - a status name, not a password
+    FAIL = "fail"
+    UNKNOWN = "unknown"
+    ERROR = "error"
+    NOT_APPLICABLE = "not_applicable"
+
+
+class Severity(StrEnum):
+    CRITICAL = "critical"
+    HIGH = "high"
+    MEDIUM = "medium"
+    LOW = "low"
+    INFO = "info"
+
+    @property
+    def rank(self) -> int:
+        return _SEVERITY_RANK[self]
+
+
+_SEVERITY_RANK = {
+    Severity.INFO: 0,
+    Severity.LOW: 1,
+    Severity.MEDIUM: 2,
+    Severity.HIGH: 3,
+    Severity.CRITICAL: 4,
+}
+
+LocalizedText = dict[str, str]  # language code ("ja", "en") -> text
+
+
+class Evidence(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    source: str  # the command key or file the value came from
+    excerpt: str = ""  # the relevant part of its output
+
+
+class WaiverRef(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    id: str | None = None
+    justification: str
+    approver: str
+    expires: str  # ISO date
+    expired: bool = False
+
+
+class Reference(BaseModel):
+    """A framework requirement a check serves (MIC guideline, municipal guideline, CIS)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    framework: str  # mic_telework, municipal_policy, cis_windows11, ...
+    id: str  # section / item id
+    title: str | None = None
+    platforms: tuple[str, ...] = ()  # OS families the item belongs to; empty = all
+
+
+class Finding(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    check_id: str
+    resource: str | None = None  # the volume, port, profile or user this finding is about
+    status: Status
+    severity: Severity
+    message: str  # one sentence in the report language
+    message_key: str  # catalog key, so another language can be rendered later
+    message_args: dict[str, JsonScalar] = Field(default_factory=dict)
+    expected: Any = None
+    actual: Any = None
+    evidence: list[Evidence] = Field(default_factory=list)
+    waiver: WaiverRef | None = None
+
+    @property
+    def counts_as_failure(self) -> bool:
+        return self.status is Status.FAIL and (self.waiver is None or self.waiver.expired)
+
+
+class CheckInfo(BaseModel):
+    """What a report needs to know about a check without the check's code."""
+
+    id: str
+    title: LocalizedText
+    description: LocalizedText = Field(default_factory=dict)
+    rationale: LocalizedText = Field(default_factory=dict)
+    severity: Severity
+    platforms: list[str]
+    remediation: dict[str, LocalizedText] = Field(default_factory=dict)  # os family -> text
+    references: list[Reference] = Field(default_factory=list)
+    params: dict[str, Any] = Field(default_factory=dict)
+
+
+class HostReport(BaseModel):
+    target: str
+    platform: PlatformInfo | None = None
+    status: Literal["ok", "unreachable"] = "ok"
+    reason: str | None = None  # why a host is unreachable
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+    duration_seconds: float | None = None
+    findings: list[Finding] = Field(default_factory=list)
+
+
+class ToolInfo(BaseModel):
+    name: str = "endpoint-audit"
+    version: str
+
+
+class BaselineInfo(BaseModel):
+    id: str
+    title: LocalizedText = Field(default_factory=dict)
+    version: str
+    sha256: str
+    source: str | None = None  # shipped name or file path
+
+
+class RunReport(BaseModel):
+    schema_version: str = SCHEMA_VERSION
+    tool: ToolInfo
+    baseline: BaselineInfo
+    lang: str = "en"
+    started_at: datetime
+    finished_at: datetime
+    fail_on: Severity = Severity.INFO
+    checks: dict[str, CheckInfo] = Field(default_factory=dict)
+    hosts: list[HostReport] = Field(default_factory=list)

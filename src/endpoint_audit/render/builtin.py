@@ -1,0 +1,9 @@
+"""The built-in renderers, registered through `endpoint_audit.renderers.v1`."""
+
+from __future__ import annotations
+
+from endpoint_audit.render.base import Renderer
+from endpoint_audit.render.json_report import JsonRenderer
+from endpoint_audit.render.terminal import TerminalRenderer
+
+BUILTIN_RENDERERS: tuple[type[Renderer], ...] = (TerminalRenderer, JsonRenderer)

@@ -1,0 +1,121 @@
+"""The terminal table. Host data goes in as rich Text, so `[red]` in a process name is text."""
+
+from __future__ import annotations
+
+import io
+from collections import Counter
+
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from endpoint_audit.model import i18n
+from endpoint_audit.model.result import Finding, HostReport, RunReport, Status
+from endpoint_audit.render.base import Renderer, RenderOptions
+
+STATUS_STYLE = {
+    Status.PASS: "bold green",
+    Status.FAIL: "bold red",
+    Status.UNKNOWN: "bold yellow",
+    Status.ERROR: "bold magenta",
+    Status.NOT_APPLICABLE: "dim",
+}
+STATUS_ORDER = [Status.FAIL, Status.ERROR, Status.UNKNOWN, Status.PASS, Status.NOT_APPLICABLE]
+
+
+def _clean(text: str) -> str:
+    """Drop control characters a hostile host could use to move the cursor or recolour."""
+    return "".join(ch if ch.isprintable() or ch == "\n" else "\ufffd" for ch in text)
+
+
+def _status_text(finding: Finding, lang: str) -> Text:
+    label = i18n.t(lang, f"report.status.{finding.status.value}")
+    text = Text(label, style=STATUS_STYLE[finding.status])
+    if finding.waiver is not None:
+        key = "report.waiver_expired" if finding.waiver.expired else "report.waived"
+        text.append(f" ({i18n.t(lang, key)})", style="cyan")
+    return text
+
+
+def _host_table(host: HostReport, report: RunReport, lang: str) -> Table:
+    table = Table(show_lines=False, expand=False, header_style="bold")
+    table.add_column(i18n.t(lang, "report.col.status"), no_wrap=True)
+    table.add_column(i18n.t(lang, "report.col.severity"), no_wrap=True)
+    table.add_column(i18n.t(lang, "report.col.check"))
+    table.add_column(i18n.t(lang, "report.col.resource"))
+    table.add_column(i18n.t(lang, "report.col.message"), ratio=1)
+    order = {s: i for i, s in enumerate(STATUS_ORDER)}
+    for finding in sorted(host.findings, key=lambda f: (order[f.status], -f.severity.rank)):
+        info = report.checks.get(finding.check_id)
+        title = info.title.get(lang, finding.check_id) if info else finding.check_id
+        table.add_row(
+            _status_text(finding, lang),
+            Text(i18n.t(lang, f"report.severity.{finding.severity.value}")),
+            Text(_clean(title)),
+            Text(_clean(finding.resource or "")),
+            Text(_clean(finding.message)),
+        )
+    return table
+
+
+class TerminalRenderer(Renderer):
+    name = "terminal"
+    extension = ".txt"
+    description = "A table per host for people at a terminal (the default)."
+
+    def render(self, report: RunReport, options: RenderOptions) -> str:
+        lang = options.lang
+        buffer = io.StringIO()
+        console = Console(
+            file=buffer,
+            force_terminal=options.color,
+            no_color=not options.color,
+            width=options.width or 120,
+            highlight=False,
+            emoji=False,
+        )
+        baseline = report.baseline
+        console.print(
+            Text(
+                i18n.t(
+                    lang,
+                    "report.baseline_line",
+                    title=baseline.title.get(lang, baseline.id),
+                    id=baseline.id,
+                    version=baseline.version,
+                ),
+                style="bold",
+            )
+        )
+        totals: Counter[str] = Counter()
+        for host in report.hosts:
+            platform = (
+                host.platform.pretty_name if host.platform and host.platform.pretty_name else ""
+            )
+            header = Text(_clean(host.target), style="bold cyan")
+            if platform:
+                header.append(f"  {_clean(platform)}", style="dim")
+            console.print()
+            console.print(header)
+            if host.status != "ok":
+                console.print(
+                    Text(
+                        i18n.t(lang, "report.unreachable", reason=_clean(host.reason or "")),
+                        style="bold red",
+                    )
+                )
+                totals["unreachable"] += 1
+                continue
+            console.print(_host_table(host, report, lang))
+            totals.update(f.status.value for f in host.findings)
+            totals.update("waived" for f in host.findings if f.waiver and not f.waiver.expired)
+        console.print()
+        parts = [
+            f"{i18n.t(lang, f'report.status.{s.value}')}: {totals[s.value]}" for s in STATUS_ORDER
+        ]
+        if totals["waived"]:
+            parts.append(f"{i18n.t(lang, 'report.waived')}: {totals['waived']}")
+        if totals["unreachable"]:
+            parts.append(f"{i18n.t(lang, 'report.hosts_unreachable')}: {totals['unreachable']}")
+        console.print(Text("  ".join(parts), style="bold"))
+        return buffer.getvalue()

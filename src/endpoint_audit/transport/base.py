@@ -1,0 +1,114 @@
+"""The Transport contract (DESIGN.md §3)."""
+
+from __future__ import annotations
+
+import abc
+import json
+from types import TracebackType
+from typing import Self
+
+from endpoint_audit.model.commands import Command, CommandResult, PowerShell
+from endpoint_audit.model.platform import PlatformInfo
+
+DEFAULT_COMMAND_TIMEOUT = 60.0
+
+
+class Transport(abc.ABC):
+    """An open session to one host. Runs commands; never interprets their output.
+
+    Subclasses implement `_run`. The base caches results so that each command runs at
+    most once per host per run, and records every result in `transcript`.
+    """
+
+    name: str = "transport"
+    # Whether `Native` probes (psutil) are answered: only on the machine itself.
+    supports_native: bool = False
+
+    def __init__(self, target: str) -> None:
+        self.target = target
+        self.transcript: dict[str, CommandResult] = {}
+
+    async def __aenter__(self) -> Self:
+        await self.open()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.close()
+
+    async def open(self) -> None:  # noqa: B027 - optional hook
+        """Connect. Raise TransportError when the host cannot be reached."""
+
+    async def close(self) -> None:  # noqa: B027 - optional hook
+        """Disconnect; must not raise."""
+
+    async def run(
+        self, command: Command, timeout: float = DEFAULT_COMMAND_TIMEOUT
+    ) -> CommandResult:
+        cached = self.transcript.get(command.key)
+        if cached is not None:
+            return cached
+        result = await self._run(command, timeout)
+        self.transcript[command.key] = result
+        return result
+
+    async def run_powershell_batch(
+        self, probes: list[PowerShell], timeout: float = DEFAULT_COMMAND_TIMEOUT
+    ) -> dict[str, CommandResult]:
+        """Run several PowerShell probes in one process (one start per host scan), and
+        return each probe's result by key. Cached like `run`."""
+        missing = [p for p in probes if p.key not in self.transcript]
+        if missing:
+            self.transcript.update(await self._run_powershell_batch(missing, timeout))
+        return {p.key: self.transcript[p.key] for p in probes}
+
+    async def _run_powershell_batch(
+        self, probes: list[PowerShell], timeout: float
+    ) -> dict[str, CommandResult]:
+        """Transports that reach Windows override this. The default refuses each probe
+        with exit 127, so a probe is never silently skipped."""
+        refusal = CommandResult(
+            exit_status=127, stderr=f"the {self.name} transport cannot run PowerShell"
+        )
+        return {p.key: refusal for p in probes}
+
+    async def detect_platform(self) -> PlatformInfo:
+        """What the host runs. The default asks the host with ordinary commands."""
+        from endpoint_audit.transport.detect import detect_with_commands
+
+        return await detect_with_commands(self)
+
+    @abc.abstractmethod
+    async def _run(self, command: Command, timeout: float) -> CommandResult:
+        """Run one command for real."""
+
+
+def result_to_json(result: CommandResult) -> dict[str, object]:
+    return {
+        "exit_status": result.exit_status,
+        "stdout": result.stdout,
+        "stderr": result.stderr,
+        "duration": round(result.duration, 4),
+        "timed_out": result.timed_out,
+    }
+
+
+def result_from_json(data: dict[str, object]) -> CommandResult:
+    exit_status = data.get("exit_status", 0)
+    duration = data.get("duration", 0.0)
+    return CommandResult(
+        exit_status=int(exit_status) if isinstance(exit_status, int | str) else 0,
+        stdout=str(data.get("stdout", "")),
+        stderr=str(data.get("stderr", "")),
+        duration=float(duration) if isinstance(duration, int | float) else 0.0,
+        timed_out=bool(data.get("timed_out", False)),
+    )
+
+
+def dumps_value(value: object) -> str:
+    """JSON text for a native or PowerShell probe's value."""
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)

@@ -1,0 +1,133 @@
+"""The machine itself: asyncio subprocesses (argv only, never a shell) and psutil."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sys
+import time
+from contextlib import suppress
+
+from endpoint_audit.model.commands import (
+    EXIT_DENIED,
+    EXIT_NOT_FOUND,
+    EXIT_TIMEOUT,
+    Argv,
+    Command,
+    CommandResult,
+    Native,
+    PowerShell,
+    ReadFile,
+)
+from endpoint_audit.model.platform import PlatformInfo
+from endpoint_audit.transport.base import Transport, dumps_value
+from endpoint_audit.transport.native import NATIVE_PROBES
+
+MAX_FILE_BYTES = 8 * 1024 * 1024
+
+
+def _decode(data: bytes) -> str:
+    return data.decode("utf-8", errors="replace")
+
+
+async def run_argv(
+    argv: tuple[str, ...], env: dict[str, str], timeout: float, stdin: bytes | None = None
+) -> CommandResult:
+    """Run a program without a shell; on timeout end its whole process group."""
+    start = time.monotonic()
+    try:
+        proc = await asyncio.create_subprocess_exec(
+            *argv,
+            stdin=asyncio.subprocess.PIPE if stdin is not None else asyncio.subprocess.DEVNULL,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+            env=env,
+            start_new_session=sys.platform != "win32",
+        )
+    except FileNotFoundError:
+        return CommandResult(EXIT_NOT_FOUND, stderr=f"{argv[0]}: command not found")
+    except PermissionError as exc:
+        return CommandResult(EXIT_DENIED, stderr=f"{argv[0]}: {exc.strerror}")
+    try:
+        out, err = await asyncio.wait_for(proc.communicate(stdin), timeout)
+    except TimeoutError:
+        _kill_tree(proc)
+        with suppress(Exception):
+            await asyncio.wait_for(proc.wait(), 5)
+        return CommandResult(
+            EXIT_TIMEOUT,
+            stderr=f"{argv[0]}: timed out after {timeout:g} s",
+            duration=time.monotonic() - start,
+            timed_out=True,
+        )
+    return CommandResult(
+        exit_status=proc.returncode if proc.returncode is not None else -1,
+        stdout=_decode(out),
+        stderr=_decode(err),
+        duration=time.monotonic() - start,
+    )
+
+
+def _kill_tree(proc: asyncio.subprocess.Process) -> None:
+    with suppress(ProcessLookupError, PermissionError):
+        if sys.platform == "win32":
+            proc.kill()
+        else:
+            os.killpg(proc.pid, signal.SIGKILL)
+
+
+class LocalTransport(Transport):
+    name = "local"
+    supports_native = True
+
+    def __init__(self, target: str = "localhost") -> None:
+        super().__init__(target)
+
+    async def detect_platform(self) -> PlatformInfo:
+        from endpoint_audit.transport.detect import detect_local
+
+        return detect_local()
+
+    async def _run(self, command: Command, timeout: float) -> CommandResult:
+        if isinstance(command, Argv):
+            env = {**os.environ, **dict(command.env)}
+            return await run_argv(command.argv, env, timeout)
+        if isinstance(command, ReadFile):
+            return await asyncio.to_thread(_read_file, command.path)
+        if isinstance(command, Native):
+            probe = NATIVE_PROBES.get(command.name)
+            if probe is None:
+                return CommandResult(EXIT_NOT_FOUND, stderr=f"no native probe {command.name!r}")
+            start = time.monotonic()
+            try:
+                value = await asyncio.to_thread(probe)
+            except Exception as exc:  # a library failure is a probe error, reported as data
+                return CommandResult(1, stderr=f"{type(exc).__name__}: {exc}")
+            return CommandResult(0, stdout=dumps_value(value), duration=time.monotonic() - start)
+        if isinstance(command, PowerShell):
+            return (await self.run_powershell_batch([command], timeout))[command.key]
+        raise TypeError(f"unknown command type {type(command).__name__}")
+
+    async def _run_powershell_batch(
+        self, probes: list[PowerShell], timeout: float
+    ) -> dict[str, CommandResult]:
+        if sys.platform != "win32":
+            return await super()._run_powershell_batch(probes, timeout)
+        from endpoint_audit.transport.powershell import run_batch_locally
+
+        return await run_batch_locally(probes, timeout)
+
+
+def _read_file(path: str) -> CommandResult:
+    start = time.monotonic()
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read(MAX_FILE_BYTES)
+    except FileNotFoundError:
+        return CommandResult(1, stderr=f"{path}: No such file or directory")
+    except PermissionError:
+        return CommandResult(EXIT_DENIED, stderr=f"{path}: Permission denied")
+    except OSError as exc:
+        return CommandResult(1, stderr=f"{path}: {exc.strerror}")
+    return CommandResult(0, stdout=_decode(data), duration=time.monotonic() - start)

@@ -1,0 +1,42 @@
+"""Replay: serve a recorded transcript. An unrecorded command is an error, never a success."""
+
+from __future__ import annotations
+
+from endpoint_audit.errors import ReplayMissError
+from endpoint_audit.model.commands import Command, CommandResult, PowerShell
+from endpoint_audit.model.platform import PlatformInfo
+from endpoint_audit.transport.base import Transport
+from endpoint_audit.transport.transcript import HostTranscript
+
+
+class ReplayTransport(Transport):
+    name = "replay"
+
+    def __init__(self, recorded: HostTranscript) -> None:
+        super().__init__(recorded.target)
+        self.recorded = recorded
+        self.misses: list[str] = []
+        # Native answers are replayed only if they were recorded.
+        self.supports_native = any(k.startswith("native:") for k in recorded.commands)
+
+    async def detect_platform(self) -> PlatformInfo:
+        if self.recorded.platform is not None:
+            return self.recorded.platform
+        return await super().detect_platform()
+
+    def _lookup(self, command: Command) -> CommandResult:
+        result = self.recorded.commands.get(command.key)
+        if result is None:
+            self.misses.append(command.key)
+            raise ReplayMissError(
+                f"{self.recorded.source or self.target}: no recorded output for {command.key!r}"
+            )
+        return result
+
+    async def _run(self, command: Command, timeout: float) -> CommandResult:
+        return self._lookup(command)
+
+    async def _run_powershell_batch(
+        self, probes: list[PowerShell], timeout: float
+    ) -> dict[str, CommandResult]:
+        return {p.key: self._lookup(p) for p in probes}

@@ -1,0 +1,107 @@
+"""Bundles: recorded hosts (platform, command transcript, facts) as one JSON or YAML file.
+
+`collect -o` writes them, `collect --record DIR` writes one file per host, `scan --replay`
+and `evaluate` read them. A fixture under tests/fixtures is a bundle with one host.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from endpoint_audit.errors import ConfigError
+from endpoint_audit.model.commands import CommandResult
+from endpoint_audit.model.platform import PlatformInfo
+from endpoint_audit.transport.base import result_from_json, result_to_json
+
+BUNDLE_FORMAT = "endpoint-audit-bundle"
+BUNDLE_VERSION = 1
+BUNDLE_SUFFIXES = (".json", ".yaml", ".yml")
+
+
+@dataclass
+class HostTranscript:
+    target: str
+    platform: PlatformInfo | None
+    commands: dict[str, CommandResult] = field(default_factory=dict)
+    facts: dict[str, Any] = field(default_factory=dict)  # for people reading the bundle
+    source: str | None = None  # the file it came from
+
+
+def bundle_to_data(hosts: list[HostTranscript], tool_version: str) -> dict[str, Any]:
+    return {
+        "format": BUNDLE_FORMAT,
+        "version": BUNDLE_VERSION,
+        "tool_version": tool_version,
+        "hosts": [
+            {
+                "target": h.target,
+                "platform": h.platform.model_dump(mode="json") if h.platform else None,
+                "commands": {k: result_to_json(v) for k, v in sorted(h.commands.items())},
+                "facts": h.facts,
+            }
+            for h in hosts
+        ],
+    }
+
+
+def load_bundle(path: Path) -> list[HostTranscript]:
+    """Every host in one bundle file. Raises ConfigError naming the file on bad input."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read: {exc}") from exc
+    try:
+        data = json.loads(text) if path.suffix == ".json" else yaml.safe_load(text)
+    except (json.JSONDecodeError, yaml.YAMLError) as exc:
+        raise ConfigError(f"{path}: not a valid bundle: {str(exc).splitlines()[0]}") from exc
+    return parse_bundle(data, str(path))
+
+
+def parse_bundle(data: Any, source: str) -> list[HostTranscript]:
+    if not isinstance(data, dict) or data.get("format") != BUNDLE_FORMAT:
+        raise ConfigError(f"{source}: not an endpoint-audit bundle (format: {BUNDLE_FORMAT})")
+    version = data.get("version")
+    if version != BUNDLE_VERSION:
+        raise ConfigError(
+            f"{source}: bundle version {version!r} is not supported (expected {BUNDLE_VERSION})"
+        )
+    hosts = data.get("hosts")
+    if not isinstance(hosts, list) or not hosts:
+        raise ConfigError(f"{source}: bundle has no hosts")
+    out: list[HostTranscript] = []
+    for index, host in enumerate(hosts):
+        where = f"{source}: hosts[{index}]"
+        if not isinstance(host, dict) or not isinstance(host.get("target"), str):
+            raise ConfigError(f"{where}: needs a 'target' name")
+        commands = host.get("commands") or {}
+        if not isinstance(commands, dict):
+            raise ConfigError(f"{where}.commands: must be a mapping of command to result")
+        try:
+            platform = (
+                PlatformInfo.model_validate(host["platform"]) if host.get("platform") else None
+            )
+            results = {str(k): result_from_json(dict(v)) for k, v in commands.items()}
+        except (ValueError, TypeError) as exc:
+            raise ConfigError(f"{where}: {str(exc).splitlines()[0]}") from exc
+        out.append(
+            HostTranscript(
+                target=host["target"],
+                platform=platform,
+                commands=results,
+                facts=host.get("facts") or {},
+                source=source,
+            )
+        )
+    return out
+
+
+def bundle_files(path: Path) -> list[Path]:
+    """A bundle file, or every bundle file in a folder (sorted)."""
+    if path.is_dir():
+        return sorted(p for p in path.iterdir() if p.suffix in BUNDLE_SUFFIXES and p.is_file())
+    return [path]
