@@ -1,0 +1,96 @@
+"""Time `endpoint-audit scan` and `--version` as whole processes beside Lynis and
+`python3 -c pass`, in the same run, and print the ratios.
+
+Usage: python bench/scan_speed.py [--runs 7] [--lynis-runs 1] [--no-lynis]
+
+Lynis runs with a profile that skips its network tests and upgrade check, inside a
+private mount namespace whose resolv.conf points at 127.0.0.1, so it sends nothing off
+this machine (it needs root and `unshare`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+LYNIS_PROFILE = """\
+skip-upgrade-test=yes
+refresh-repositories=no
+skip-test=NETW-2704
+skip-test=NETW-2705
+quick=yes
+"""
+
+
+def timed(argv: list[str], runs: int, env: dict[str, str] | None = None) -> list[float]:
+    times: list[float] = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        subprocess.run(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env, timeout=900)
+        times.append(time.perf_counter() - start)
+    return times
+
+
+def lynis_argv(tmp: Path) -> list[str] | None:
+    lynis = shutil.which("lynis")
+    unshare = shutil.which("unshare")
+    if not lynis or not unshare or os.geteuid() != 0:
+        return None
+    profile = tmp / "bench.prf"
+    profile.write_text(LYNIS_PROFILE, encoding="utf-8")
+    resolv = tmp / "resolv.conf"
+    resolv.write_text("nameserver 127.0.0.1\n", encoding="utf-8")
+    inner = (
+        f"mount --bind {resolv} /etc/resolv.conf && exec {lynis} audit system --quick "
+        f"--no-colors --profile {profile} --logfile {tmp / 'lynis.log'} "
+        f"--report-file {tmp / 'lynis-report.dat'}"
+    )
+    return [unshare, "--mount", "--propagation", "private", "--", "sh", "-c", inner]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--lynis-runs", type=int, default=1)
+    parser.add_argument("--no-lynis", action="store_true")
+    args = parser.parse_args()
+
+    exe = shutil.which("endpoint-audit") or str(Path(sys.executable).parent / "endpoint-audit")
+    env = dict(os.environ, LANG="C.UTF-8")
+    rows: list[tuple[str, float]] = []
+    rows.append(("python3 -c pass", statistics.median(timed([sys.executable, "-c", "pass"], args.runs))))
+    rows.append(("endpoint-audit --version", statistics.median(timed([exe, "--version"], args.runs, env))))
+    rows.append(("endpoint-audit scan", statistics.median(timed([exe, "scan", "-f", "json", "-o", os.devnull], args.runs, env))))
+    lynis_median: float | None = None
+    if not args.no_lynis:
+        with tempfile.TemporaryDirectory() as tmp:
+            argv = lynis_argv(Path(tmp))
+            if argv is None:
+                print("lynis: not run (needs root, lynis and unshare)", file=sys.stderr)
+            else:
+                lynis_median = statistics.median(timed(argv, args.lynis_runs))
+                rows.append(("lynis audit system --quick", lynis_median))
+
+    width = max(len(name) for name, _ in rows)
+    print(f"{'command'.ljust(width)}  median s")
+    for name, seconds in rows:
+        print(f"{name.ljust(width)}  {seconds:8.3f}")
+    base = rows[0][1]
+    version = rows[1][1]
+    scan = rows[2][1]
+    print()
+    print(f"--version / python3 -c pass = {version / base:.2f}x (aim: under 3x)")
+    if lynis_median:
+        print(f"scan / lynis = 1/{lynis_median / scan:.0f} (aim: under 1/50)")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,65 @@
+"""Every user-facing text exists in Japanese and English."""
+
+from __future__ import annotations
+
+import string
+
+import pytest
+
+from endpoint_audit.engine.registry import load_registry
+from endpoint_audit.model import i18n
+
+
+def test_both_languages_have_the_same_keys() -> None:
+    en, ja = set(i18n.catalog("en")), set(i18n.catalog("ja"))
+    assert en - ja == set(), f"missing in ja: {sorted(en - ja)}"
+    assert ja - en == set(), f"missing in en: {sorted(ja - en)}"
+
+
+def _fields(text: str) -> set[str]:
+    return {name for _, name, _, _ in string.Formatter().parse(text) if name}
+
+
+def test_placeholders_match_between_languages() -> None:
+    en, ja = i18n.catalog("en"), i18n.catalog("ja")
+    for key, text in en.items():
+        assert _fields(text) == _fields(ja[key]), key
+
+
+def test_japanese_texts_are_japanese() -> None:
+    """A copy of the English text in the Japanese catalog is a missing translation."""
+    ja = i18n.catalog("ja")
+    en = i18n.catalog("en")
+    untranslated = [
+        k
+        for k, v in ja.items()
+        if v == en[k] and any(c.isalpha() for c in v) and len(v) > 12 and not v.startswith("{")
+    ]
+    assert untranslated == []
+
+
+@pytest.mark.parametrize("lang", ["ja", "en"])
+def test_every_check_has_its_texts(lang: str) -> None:
+    for cid, cls in load_registry().checks.items():
+        meta = cls.meta
+        assert meta.title.get(lang) and meta.title[lang] != f"{cid}.title"
+        assert meta.description.get(lang) and not meta.description[lang].endswith(".description")
+        for family in meta.platforms:
+            assert not meta.remediation[family][lang].startswith(cid), (cid, family)
+            assert not meta.reads[family][lang].startswith(cid), (cid, family)
+
+
+def test_default_language_follows_the_locale() -> None:
+    assert i18n.default_language({"LANG": "ja_JP.UTF-8"}) == "ja"
+    assert i18n.default_language({"LC_ALL": "C.UTF-8", "LANG": "ja_JP.UTF-8"}) == "en"
+    assert i18n.default_language({"LANG": "en_US.UTF-8"}) == "en"
+    assert i18n.default_language({"ENDPOINT_AUDIT_LANG": "ja", "LANG": "C"}) == "ja"
+
+
+def test_unknown_language_is_refused() -> None:
+    with pytest.raises(ValueError, match="unsupported language"):
+        i18n.catalog("fr")
+
+
+def test_missing_placeholder_does_not_crash() -> None:
+    assert "{reason}" in i18n.t("en", "core.msg.fact_unavailable")
