@@ -58,6 +58,16 @@ def require(results: Results, command: Command) -> CommandResult:
         raise CollectorError(f"no result for {command.key!r}") from None
 
 
+def check_privilege(result: CommandResult, what: str) -> None:
+    """Raise FactUnavailable (checks say unknown) when sudo -n refused to run `what`:
+    without root the probe proves nothing either way."""
+    if result.privilege_refused:
+        raise FactUnavailable(
+            f"{what}: {result.excerpt(200)}",
+            needs_privilege="root: passwordless sudo (--sudo) for the audit user",
+        )
+
+
 def json_output(result: CommandResult, what: str) -> Any:
     """Parse a command's JSON stdout, naming the command when it is not JSON."""
     try:
@@ -73,6 +83,7 @@ __all__ = [
     "CollectorError",
     "FactUnavailable",
     "Results",
+    "check_privilege",
     "json_output",
     "require",
 ]

@@ -73,6 +73,9 @@ Command = Argv | ReadFile | PowerShell | Native
 EXIT_TIMEOUT = 124
 EXIT_NOT_FOUND = 127
 EXIT_DENIED = 126
+# How a transport reports that `sudo -n` would not run a privileged command (it wanted a
+# password, or the user may not use sudo): exit EXIT_DENIED and stderr starting with this.
+SUDO_REFUSED = "sudo -n refused"
 
 
 @dataclass(frozen=True)
@@ -92,6 +95,11 @@ class CommandResult:
     @property
     def not_found(self) -> bool:
         return self.exit_status == EXIT_NOT_FOUND
+
+    @property
+    def privilege_refused(self) -> bool:
+        """sudo -n refused to run the command: the fact needs a privilege we lack."""
+        return self.exit_status == EXIT_DENIED and self.stderr.startswith(SUDO_REFUSED)
 
     def excerpt(self, limit: int = 400) -> str:
         """A short text for messages: stderr first, since it says why."""

@@ -5,5 +5,6 @@ from __future__ import annotations
 from endpoint_audit.transport.base import Transport
 from endpoint_audit.transport.local import LocalTransport
 from endpoint_audit.transport.replay import ReplayTransport
+from endpoint_audit.transport.ssh import SshTransport
 
-BUILTIN_TRANSPORTS: tuple[type[Transport], ...] = (LocalTransport, ReplayTransport)
+BUILTIN_TRANSPORTS: tuple[type[Transport], ...] = (LocalTransport, ReplayTransport, SshTransport)

@@ -6,7 +6,13 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-from endpoint_audit.collectors.base import Collector, Results, json_output, require
+from endpoint_audit.collectors.base import (
+    Collector,
+    Results,
+    check_privilege,
+    json_output,
+    require,
+)
 from endpoint_audit.errors import CollectorError, FactUnavailable
 from endpoint_audit.model.commands import Argv, Command, Native
 from endpoint_audit.model.facts import ListeningPortsFacts, ListeningSocket
@@ -85,6 +91,7 @@ class LinuxListeningPorts(Collector[ListeningPortsFacts]):
                 raise CollectorError(f"psutil: {result.excerpt()}")
             return sockets_from_native(json_output(result, "listening_sockets"))
         result = require(results, SS)
+        check_privilege(result, "ss -H -tulpn")
         if result.not_found:
             raise FactUnavailable("`ss` (iproute2) is not installed")
         if not result.ok:
