@@ -327,8 +327,7 @@ class SshTransport(Transport):
         if not result.ok:
             self._windows = False
             return PlatformInfo(family=OsFamily.UNKNOWN, transport=self.name)
-        detected = powershell.platform_from_probe(result)
-        return detected.model_copy(update={"transport": self.name})
+        return powershell.platform_from_probe(result, transport=self.name)
 
     async def _run(self, command: Command, timeout: float) -> CommandResult:
         if isinstance(command, Argv):
@@ -355,18 +354,20 @@ class SshTransport(Transport):
     ) -> dict[str, CommandResult]:
         from endpoint_audit.transport import powershell
 
-        script = powershell.build_batch_script(probes)
-        argv, stdin = powershell.powershell_invocation(script)
-        bad = [word for word in argv if not _WINDOWS_SAFE_WORD.fullmatch(word)]
+        # OpenSSH for Windows runs the command through cmd.exe (unless PowerShell is the
+        # default shell), whose command line is the shorter one.
+        invocation = powershell.powershell_invocation(
+            powershell.build_batch_script(probes, timeout),
+            max_command_line=powershell.CMD_EXE_LIMIT,
+        )
+        bad = [word for word in invocation.argv if not _WINDOWS_SAFE_WORD.fullmatch(word)]
         if bad:  # cmd.exe quoting differs from POSIX; only plain words are sent
             refusal = CommandResult(
                 EXIT_DENIED, stderr=f"refusing to send PowerShell argument {bad[0]!r}"
             )
             return {p.key: refusal for p in probes}
-        result = await self._exec(" ".join(argv), timeout, stdin)
-        if not result.ok:
-            return {p.key: result for p in probes}
-        return powershell.parse_batch_output(result.stdout, probes)
+        process = await self._exec(" ".join(invocation.argv), timeout, invocation.stdin)
+        return powershell.batch_results(process, probes)
 
     async def _exec(self, line: str, timeout: float, stdin: bytes | None = None) -> CommandResult:
         import asyncssh
