@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from endpoint_audit.checks.base import Check
+from endpoint_audit.checks.builtin.firewall import Firewall
 from endpoint_audit.checks.builtin.open_ports import OpenPorts
+from endpoint_audit.checks.builtin.screen_lock import ScreenLock
 
-BUILTIN_CHECKS: tuple[type[Check], ...] = (OpenPorts,)
+BUILTIN_CHECKS: tuple[type[Check], ...] = (Firewall, OpenPorts, ScreenLock)

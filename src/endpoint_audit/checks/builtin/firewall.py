@@ -1,0 +1,170 @@
+"""firewall: a host firewall is on and denies inbound connections by default.
+
+Two shapes of evidence share one fact model. Windows profiles (Domain, Private, Public)
+and the macOS application firewall must *all* be on (`require == "all"`): one finding per
+profile. On Linux several managers may be installed but one active manager that denies
+inbound protects the host (`require == "any"`): one finding for the host.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from pydantic import Field
+
+from endpoint_audit.checks.base import Check, CheckMeta, CheckParams, EvalContext, FactView, Outcome
+from endpoint_audit.model.facts import FirewallFacts, FirewallProfile
+from endpoint_audit.model.platform import OsFamily
+from endpoint_audit.model.result import Severity, Status
+
+DENYING = ("deny", "reject")
+
+
+class FirewallParams(CheckParams):
+    require_inbound_deny: bool = Field(
+        True,
+        description=(
+            "Also require the default for inbound connections to be deny or reject; "
+            "when false, a firewall that is on is enough."
+        ),
+    )
+
+
+def _state(profile: FirewallProfile) -> dict[str, object]:
+    return {
+        "enabled": profile.enabled,
+        "inbound_default": profile.inbound_default,
+        "detail": profile.detail,
+    }
+
+
+def _protects(profile: FirewallProfile, params: FirewallParams) -> bool:
+    if profile.enabled is not True:
+        return False
+    return not params.require_inbound_deny or profile.inbound_default in DENYING
+
+
+def _unseen(profile: FirewallProfile, params: FirewallParams) -> bool:
+    """Whether what the check needs about this profile could not be read."""
+    if profile.enabled is None:
+        return True
+    return (
+        profile.enabled is True and params.require_inbound_deny and profile.inbound_default is None
+    )
+
+
+def _label(profile: FirewallProfile) -> str:
+    policy = profile.inbound_default or "?"
+    return f"{profile.name} ({profile.detail or policy})"
+
+
+def _why_unseen(profile: FirewallProfile) -> str:
+    return f"{profile.name}: {profile.unknown_reason or profile.detail or '?'}"
+
+
+def _expected(params: FirewallParams) -> dict[str, object]:
+    inbound = list(DENYING) if params.require_inbound_deny else "any"
+    return {"enabled": True, "inbound_default": inbound}
+
+
+class Firewall(Check):
+    meta = CheckMeta.from_catalog(
+        "firewall",
+        severity=Severity.HIGH,
+        platforms=(OsFamily.LINUX, OsFamily.MACOS, OsFamily.WINDOWS),
+    )
+    Params = FirewallParams
+    requires = (FirewallFacts,)
+
+    def evaluate(
+        self, facts: FactView, params: FirewallParams, ctx: EvalContext
+    ) -> Iterable[Outcome]:
+        fact = facts.get(FirewallFacts)
+        if fact.require == "all":
+            yield from self._every_profile(fact, params)
+        else:
+            yield from self._any_profile(fact, params)
+
+    def _every_profile(self, fact: FirewallFacts, params: FirewallParams) -> Iterable[Outcome]:
+        if not fact.profiles:
+            yield Outcome(
+                status=Status.UNKNOWN,
+                key="no_profiles",
+                args={"checked": ", ".join(fact.checked) or "-"},
+                expected=_expected(params),
+                actual=[],
+            )
+            return
+        for profile in fact.profiles:
+            yield self._one_profile(profile, params)
+
+    def _one_profile(self, profile: FirewallProfile, params: FirewallParams) -> Outcome:
+        args: dict[str, str | int | float | bool | None] = {"profile": profile.name}
+        status, key = Status.PASS, "profile_on"
+        if profile.enabled is False:
+            status, key = Status.FAIL, "profile_off"
+        elif _unseen(profile, params):
+            status = Status.UNKNOWN
+            key = "profile_needs_privilege" if profile.needs_privilege else "profile_unknown"
+            args["reason"] = profile.unknown_reason or profile.detail or "-"
+            args["privilege"] = profile.needs_privilege
+        elif params.require_inbound_deny and profile.inbound_default not in DENYING:
+            status, key = Status.FAIL, "profile_inbound_allowed"
+        args["inbound"] = profile.inbound_default or "?"
+        return Outcome(
+            status=status,
+            key=key,
+            args=args,
+            resource=profile.name,
+            expected=_expected(params),
+            actual=_state(profile),
+        )
+
+    def _any_profile(self, fact: FirewallFacts, params: FirewallParams) -> Iterable[Outcome]:
+        actual = {p.name: _state(p) for p in fact.profiles}
+        checked = ", ".join(fact.checked or tuple(p.name for p in fact.profiles)) or "-"
+        protecting = [p for p in fact.profiles if _protects(p, params)]
+        if protecting:
+            yield Outcome(
+                status=Status.PASS,
+                key="active_denies" if params.require_inbound_deny else "active",
+                args={"firewalls": ", ".join(_label(p) for p in protecting)},
+                resource=", ".join(p.name for p in protecting),
+                expected=_expected(params),
+                actual=actual,
+            )
+            return
+        allowing = [p for p in fact.profiles if p.enabled is True and p.inbound_default == "allow"]
+        if allowing:
+            yield Outcome(
+                status=Status.FAIL,
+                key="active_allows",
+                args={"firewalls": ", ".join(_label(p) for p in allowing)},
+                resource=", ".join(p.name for p in allowing),
+                expected=_expected(params),
+                actual=actual,
+            )
+            return
+        unseen = [p for p in fact.profiles if _unseen(p, params)]
+        if unseen:
+            privileges = sorted({p.needs_privilege for p in unseen if p.needs_privilege})
+            yield Outcome(
+                status=Status.UNKNOWN,
+                key="unseen_needs_privilege" if privileges else "unseen",
+                args={
+                    "firewalls": ", ".join(p.name for p in unseen),
+                    "reasons": "; ".join(_why_unseen(p) for p in unseen),
+                    "privilege": "; ".join(privileges),
+                    "checked": checked,
+                },
+                expected=_expected(params),
+                actual=actual,
+            )
+            return
+        yield Outcome(
+            status=Status.FAIL,
+            key="none_active",
+            args={"checked": checked},
+            expected=_expected(params),
+            actual=actual,
+        )
