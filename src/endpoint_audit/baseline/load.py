@@ -2,7 +2,8 @@
 
 Phase 1 checks the file's structure (model.baseline.Baseline); phase 2 checks each
 entry's params against that check's Params model. Every error is one line:
-`file:line: path: message`.
+`file:line: path: message`, naming the file that holds the mistake (a broken parent is
+reported in the parent, a bad `extends` value or a cycle on the `extends:` line).
 """
 
 from __future__ import annotations
@@ -14,17 +15,31 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args, get_origin
 
 from pydantic import BaseModel, ValidationError
 
-from endpoint_audit.baseline.yaml_lines import LinedDocument, load_lined, read_text
+from endpoint_audit.baseline.yaml_lines import (
+    LinedDocument,
+    PathKey,
+    decode_text,
+    load_lined,
+    read_text,
+)
 from endpoint_audit.errors import ConfigError
-from endpoint_audit.model.baseline import Baseline, CheckEntry, ResolvedCheck, WaiverSpec
+from endpoint_audit.model.baseline import (
+    Baseline,
+    CheckEntry,
+    ResolvedCheck,
+    WaiverFile,
+    WaiverSpec,
+)
 from endpoint_audit.model.platform import OsFamily
 
 DEFAULT_BASELINE = "jp-municipal-telework"
 MAX_EXTENDS_DEPTH = 10
+
+KnownChecks = Mapping[str, type[BaseModel]]
 
 
 @dataclass
@@ -38,6 +53,7 @@ class LoadedBaseline:
     disabled: list[str]
     waivers: list[WaiverSpec]
     description: dict[str, str] = field(default_factory=dict)
+    raw_text: str = ""  # the top file as written
 
     @property
     def sha256(self) -> str:
@@ -64,63 +80,154 @@ class LoadedBaseline:
         }
 
 
+@dataclass(frozen=True)
+class _Source:
+    label: str  # shipped name or the path as the user wrote it
+    text: str
+    path: Path | None  # resolved path; None for shipped baselines
+
+    @property
+    def key(self) -> str:
+        return str(self.path) if self.path else f"shipped:{self.label}"
+
+
 def shipped_names() -> list[str]:
     folder = resources.files("endpoint_audit") / "baselines"
     return sorted(e.name[:-5] for e in folder.iterdir() if e.name.endswith(".yaml"))
 
 
-def _read_ref(ref: str, relative_to: Path | None) -> tuple[str, str, Path | None]:
-    """(source label, text, path) for a shipped name or a file path."""
-    candidate = Path(ref)
+def shipped_text(name: str) -> str | None:
+    entry = resources.files("endpoint_audit") / "baselines" / f"{name}.yaml"
+    return entry.read_text("utf-8") if entry.is_file() else None
+
+
+def _read_ref(ref: str, relative_to: Path | None) -> _Source:
+    """The text of a shipped name or a file path (relative to the extending file)."""
+    if not ref.strip():
+        raise ConfigError("empty baseline name")
+    candidate = Path(ref).expanduser()
     if relative_to is not None and not candidate.is_absolute():
         candidate = relative_to / candidate
     looks_like_path = ref.endswith((".yaml", ".yml")) or "/" in ref or "\\" in ref
     if looks_like_path or candidate.exists():
         if not candidate.exists():
             raise ConfigError(f"{candidate}: baseline file not found")
-        return str(candidate), read_text(candidate), candidate.resolve()
-    shipped = resources.files("endpoint_audit") / "baselines" / f"{ref}.yaml"
-    if shipped.is_file():
-        return ref, shipped.read_text("utf-8"), None
+        return _Source(str(candidate), read_text(candidate), candidate.resolve())
+    text = shipped_text(ref)
+    if text is not None:
+        return _Source(ref, text, None)
     names = shipped_names()
     close = difflib.get_close_matches(ref, names, n=1)
     hint = f"; did you mean '{close[0]}'?" if close else f"; shipped: {', '.join(names)}"
     raise ConfigError(f"{ref}: no such baseline file or shipped baseline{hint}")
 
 
-def _phase1(doc: LinedDocument) -> Baseline:
-    if not isinstance(doc.data, dict):
-        raise doc.error((), "a baseline must be a mapping with id, title, version and checks")
-    try:
-        return Baseline.model_validate(doc.data)
-    except ValidationError as exc:
-        raise _first_error(doc, exc, ()) from None
+# --- turning pydantic errors into one line ---------------------------------------------
 
 
-def _first_error(
-    doc: LinedDocument, exc: ValidationError, prefix: tuple[str | int, ...]
+def _inner_model(annotation: Any) -> tuple[type[BaseModel] | None, bool]:
+    """The model inside `X`, `X | None`, `list[X]` or `dict[K, X]`, and whether the next
+    path part is a list index or mapping key in front of it."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation, False
+    origin, args = get_origin(annotation), get_args(annotation)
+    if origin in (list, tuple, dict) and args:
+        inner, _ = _inner_model(args[-1])
+        return inner, True
+    for arg in args:  # a union such as `X | None`
+        inner, container = _inner_model(arg)
+        if inner is not None:
+            return inner, container
+    return None, False
+
+
+def _walk_fields(model: type[BaseModel], loc: PathKey) -> list[str]:
+    """Field names of the model holding the last part of `loc` (for 'did you mean')."""
+    current: type[BaseModel] | None = model
+    skip = False
+    for part in loc[:-1]:
+        if skip:
+            skip = False
+            continue
+        info = current.model_fields.get(str(part)) if current else None
+        if info is None:
+            return []
+        current, skip = _inner_model(info.annotation)
+    return list(current.model_fields) if current is not None and not skip else []
+
+
+def _message(err: Mapping[str, Any], model: type[BaseModel], loc: PathKey) -> str:
+    kind = err["type"]
+    if kind == "extra_forbidden":
+        name = str(loc[-1]) if loc else ""
+        close = difflib.get_close_matches(name, _walk_fields(model, loc), n=1, cutoff=0.6)
+        return f"unknown key '{name}'" + (f"; did you mean '{close[0]}'?" if close else "")
+    if kind == "missing":
+        return "required key is missing"
+    msg = str(err["msg"])
+    return msg.removeprefix("Value error, ").removeprefix("Assertion failed, ")
+
+
+def first_error(
+    doc: LinedDocument,
+    exc: ValidationError,
+    model: type[BaseModel],
+    prefix: PathKey = (),
 ) -> ConfigError:
-    err = exc.errors()[0]
-    loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and p.startswith("function-")))
-    msg = err["msg"]
-    if err["type"] == "extra_forbidden":
-        msg = "unknown key"
-    elif err["type"] == "missing":
-        msg = "required key is missing"
-    return doc.error((*prefix, *loc), msg)
+    """The earliest problem in the file, as one `file:line: path: message` line."""
+    found: list[tuple[int, int, PathKey, str]] = []
+    for order, err in enumerate(exc.errors()):
+        loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and "function-" in p))
+        full = (*prefix, *loc)
+        found.append((doc.line_of(full), order, full, _message(err, model, loc)))
+    _, _, path, message = min(found)
+    return doc.error(path, message)
 
 
-def _check_ids(doc: LinedDocument, base: Baseline, known: Mapping[str, type[BaseModel]]) -> None:
+# --- phases ----------------------------------------------------------------------------
+
+
+def _phase1(doc: LinedDocument) -> Baseline:
+    data = doc.data
+    if not isinstance(data, dict):
+        raise doc.error(
+            (), f"a baseline is a mapping with id, title, version and checks, not {_kind(data)}"
+        )
+    checks = data.get("checks")
+    if isinstance(checks, dict):
+        # `screen_lock:` with nothing after it means "on, with the defaults".
+        data = {**data, "checks": {k: ({} if v is None else v) for k, v in checks.items()}}
+    try:
+        return Baseline.model_validate(data)
+    except ValidationError as exc:
+        raise first_error(doc, exc, Baseline) from None
+
+
+def _kind(value: object) -> str:
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, str):
+        return "a line of text"
+    return f"a {type(value).__name__}"
+
+
+def _unknown_check(doc: LinedDocument, path: PathKey, cid: str, known: KnownChecks) -> ConfigError:
+    close = difflib.get_close_matches(cid, list(known), n=1, cutoff=0.6)
+    hint = f"; did you mean '{close[0]}'?" if close else f"; known: {', '.join(sorted(known))}"
+    return doc.error(path, f"unknown check id '{cid}'{hint}")
+
+
+def _check_ids(doc: LinedDocument, base: Baseline, known: KnownChecks) -> None:
     for cid in base.checks:
         if cid not in known:
-            close = difflib.get_close_matches(cid, list(known), n=1, cutoff=0.6)
-            hint = f"; did you mean '{close[0]}'?" if close else ""
-            raise doc.error(("checks", cid), f"unknown check id '{cid}'{hint}")
-    for index, waiver in enumerate(base.waivers):
+            raise _unknown_check(doc, ("checks", cid), cid, known)
+    check_waiver_ids(doc, base.waivers, known)
+
+
+def check_waiver_ids(doc: LinedDocument, waivers: list[WaiverSpec], known: KnownChecks) -> None:
+    for index, waiver in enumerate(waivers):
         if waiver.check not in known:
-            close = difflib.get_close_matches(waiver.check, list(known), n=1, cutoff=0.6)
-            hint = f"; did you mean '{close[0]}'?" if close else ""
-            raise doc.error(("waivers", index, "check"), f"unknown check id '{waiver.check}'{hint}")
+            raise _unknown_check(doc, ("waivers", index, "check"), waiver.check, known)
 
 
 def _validate_params(
@@ -129,15 +236,18 @@ def _validate_params(
     try:
         model.model_validate(entry.params)
     except ValidationError as exc:
-        raise _first_error(doc, exc, ("checks", cid, "params")) from None
+        raise first_error(doc, exc, model, ("checks", cid, "params")) from None
     for family, override in entry.platform_params.items():
         try:
             model.model_validate({**entry.params, **override})
         except ValidationError as exc:
-            raise _first_error(doc, exc, ("checks", cid, "platform_params", family.value)) from None
+            raise first_error(
+                doc, exc, model, ("checks", cid, "platform_params", family.value)
+            ) from None
 
 
 def _merge(parent: CheckEntry | None, child: CheckEntry, child_fields: set[str]) -> CheckEntry:
+    """A child entry over its parent's: keys the child writes win, params merge by key."""
     if parent is None:
         return child
     platform_params: dict[OsFamily, dict[str, Any]] = {
@@ -155,71 +265,61 @@ def _merge(parent: CheckEntry | None, child: CheckEntry, child_fields: set[str])
     )
 
 
-def load_baseline(
-    ref: str,
-    known_checks: Mapping[str, type[BaseModel]],
-    *,
-    _seen: tuple[str, ...] = (),
-    _relative_to: Path | None = None,
-) -> LoadedBaseline:
+@dataclass
+class _Parsed:
+    """One file, validated, with its merged entries (enabled or not)."""
+
+    base: Baseline
+    source: _Source
+    entries: dict[str, CheckEntry]
+    chain: list[str]
+    waivers: list[WaiverSpec]
+
+
+def _load(src: _Source, known: KnownChecks, seen: tuple[_Source, ...]) -> _Parsed:
+    doc = load_lined(src.text, src.label)
+    base = _phase1(doc)
+    _check_ids(doc, base, known)
+
+    parent: _Parsed | None = None
+    if base.extends is not None:
+        try:
+            parent_src = _read_ref(base.extends, src.path.parent if src.path else None)
+        except ConfigError as exc:
+            raise doc.error(("extends",), str(exc)) from None
+        chain = [*seen, src]
+        if any(s.key == parent_src.key for s in chain):
+            names = [s.label for s in chain] + [parent_src.label]
+            start = next(i for i, s in enumerate(chain) if s.key == parent_src.key)
+            raise doc.error(("extends",), f"cycle: {' -> '.join(names[start:])}")
+        if len(chain) >= MAX_EXTENDS_DEPTH:
+            raise doc.error(("extends",), f"more than {MAX_EXTENDS_DEPTH} levels of extends")
+        parent = _load(parent_src, known, (*seen, src))
+
+    raw_checks = doc.data.get("checks") if isinstance(doc.data, dict) else None
+    merged: dict[str, CheckEntry] = dict(parent.entries) if parent else {}
+    for cid, entry in base.checks.items():
+        written = raw_checks.get(cid) if isinstance(raw_checks, dict) else None
+        fields = set(written) if isinstance(written, dict) else set()
+        merged[cid] = _merge(merged.get(cid), entry, fields)
+        _validate_params(doc, cid, merged[cid], known[cid])
+    return _Parsed(
+        base=base,
+        source=src,
+        entries=merged,
+        chain=[src.label, *(parent.chain if parent else [])],
+        waivers=[*(parent.waivers if parent else []), *base.waivers],
+    )
+
+
+def load_baseline(ref: str, known_checks: KnownChecks) -> LoadedBaseline:
     """Load `ref` (a shipped name or a path) and every baseline it extends.
 
     `known_checks` maps each registered check id to its Params model.
     """
-    source, text, path = _read_ref(ref, _relative_to)
-    key = str(path) if path else f"shipped:{source}"
-    if key in _seen:
-        cycle = " -> ".join([*(s.removeprefix("shipped:") for s in _seen), source])
-        raise ConfigError(f"{source}:1: extends: cycle detected: {cycle}")
-    if len(_seen) >= MAX_EXTENDS_DEPTH:
-        raise ConfigError(f"{source}:1: extends: more than {MAX_EXTENDS_DEPTH} levels")
-    doc = load_lined(text, source)
-    base = _phase1(doc)
-    _check_ids(doc, base, known_checks)
-
-    parent: LoadedBaseline | None = None
-    parent_entries: dict[str, CheckEntry] = {}
-    if base.extends:
-        try:
-            parent = load_baseline(
-                base.extends,
-                known_checks,
-                _seen=(*_seen, key),
-                _relative_to=path.parent if path else None,
-            )
-        except ConfigError as exc:
-            if "cycle detected" in str(exc) or str(exc).startswith(base.extends):
-                raise doc.error(("extends",), str(exc)) from None
-            raise
-        parent_entries = {
-            cid: CheckEntry(
-                severity=c.severity,
-                params=c.params,
-                platform_params=c.platform_params,
-                references=c.references,
-            )
-            for cid, c in parent.checks.items()
-        }
-        parent_entries.update({cid: CheckEntry(enabled=False) for cid in parent.disabled})
-
-    raw_checks = doc.data.get("checks") or {}
-    merged: dict[str, CheckEntry] = dict(parent_entries)
-    for cid, entry in base.checks.items():
-        fields = set(raw_checks.get(cid) or {}) if isinstance(raw_checks, dict) else set()
-        merged[cid] = _merge(parent_entries.get(cid), entry, fields)
-        _validate_params(doc, cid, merged[cid], known_checks[cid])
-
-    checks = {
-        cid: ResolvedCheck(
-            id=cid,
-            severity=e.severity,
-            params=e.params,
-            platform_params=e.platform_params,
-            references=e.references,
-        )
-        for cid, e in merged.items()
-        if e.enabled
-    }
+    src = _read_ref(ref, None)
+    parsed = _load(src, known_checks, ())
+    base = parsed.base
     return LoadedBaseline(
         id=base.id,
         title={"ja": base.title.ja, "en": base.title.en},
@@ -227,9 +327,48 @@ def load_baseline(
         description=(
             {"ja": base.description.ja, "en": base.description.en} if base.description else {}
         ),
-        source=source,
-        chain=[source, *(parent.chain if parent else [])],
-        checks=checks,
-        disabled=sorted(cid for cid, e in merged.items() if not e.enabled),
-        waivers=[*(parent.waivers if parent else []), *base.waivers],
+        source=src.label,
+        chain=parsed.chain,
+        checks={
+            cid: ResolvedCheck(
+                id=cid,
+                severity=e.severity,
+                params=e.params,
+                platform_params=e.platform_params,
+                references=e.references,
+            )
+            for cid, e in parsed.entries.items()
+            if e.enabled
+        },
+        disabled=sorted(cid for cid, e in parsed.entries.items() if not e.enabled),
+        waivers=parsed.waivers,
+        raw_text=src.text,
     )
+
+
+def load_waivers(path: Path, known_checks: KnownChecks) -> list[WaiverSpec]:
+    """A waiver file `{waivers: [...]}`, validated like a baseline (file:line errors)."""
+    label = str(path)
+    if not path.exists():
+        raise ConfigError(f"{label}: waiver file not found")
+    doc = load_lined(read_text(path), label)
+    return parse_waivers(doc, known_checks)
+
+
+def load_waivers_text(text: str | bytes, label: str, known_checks: KnownChecks) -> list[WaiverSpec]:
+    if isinstance(text, bytes):
+        text = decode_text(text, label)
+    return parse_waivers(load_lined(text, label), known_checks)
+
+
+def parse_waivers(doc: LinedDocument, known_checks: KnownChecks) -> list[WaiverSpec]:
+    if not isinstance(doc.data, dict):
+        raise doc.error(
+            (), f"a waiver file is a mapping with a 'waivers:' list, not {_kind(doc.data)}"
+        )
+    try:
+        parsed = WaiverFile.model_validate(doc.data)
+    except ValidationError as exc:
+        raise first_error(doc, exc, WaiverFile) from None
+    check_waiver_ids(doc, parsed.waivers, known_checks)
+    return list(parsed.waivers)

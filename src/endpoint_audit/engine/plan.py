@@ -11,7 +11,7 @@ from endpoint_audit.baseline.load import LoadedBaseline, load_baseline
 from endpoint_audit.checks.base import Check, CheckParams
 from endpoint_audit.engine.registry import Registry
 from endpoint_audit.errors import ConfigError
-from endpoint_audit.model.baseline import ResolvedCheck
+from endpoint_audit.model.baseline import ResolvedCheck, WaiverSpec
 from endpoint_audit.model.platform import OsFamily
 from endpoint_audit.model.result import CheckInfo, Reference, Severity
 
@@ -57,6 +57,12 @@ class Plan:
     baseline: LoadedBaseline
     checks: tuple[PlannedCheck, ...]
     registry: Registry
+    # Waivers from `scan --waivers FILE`, applied after the baseline's own.
+    extra_waivers: tuple[WaiverSpec, ...] = ()
+
+    @property
+    def waivers(self) -> list[WaiverSpec]:
+        return [*self.baseline.waivers, *self.extra_waivers]
 
 
 def load_plan_baseline(ref: str, registry: Registry) -> LoadedBaseline:

@@ -306,7 +306,9 @@ async def audit_host(target: Target, plan: Plan, options: RunOptions, now: datet
     findings: list[Finding] = []
     for planned in plan.checks:
         findings.extend(evaluate_check(planned, platform, facts, ctx, options.lang, transcript))
-    report.findings = apply_waivers(findings, plan.baseline.waivers, target.name, now.date())
+    # A waiver names hosts as the fleet knows them: the target, or the PC's own name.
+    names = [target.name, *([platform.hostname] if platform.hostname else [])]
+    report.findings = apply_waivers(findings, plan.waivers, names, now.date())
     for fact_type, got in facts.items():
         facts_out[fact_type.name] = (
             got.model_dump(mode="json") if isinstance(got, Fact) else {"error": str(got)}

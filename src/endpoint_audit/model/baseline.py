@@ -1,14 +1,49 @@
-"""The baseline file format (DESIGN.md §5), as validated data."""
+"""The baseline and waiver file formats (DESIGN.md §5), as validated data.
+
+These models are also the source of `baseline schema` (the JSON Schema editors use), so
+every field carries a description written for the people who tailor baselines.
+"""
 
 from __future__ import annotations
 
-from datetime import date
-from typing import Any
+import re
+from datetime import date, datetime
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    WithJsonSchema,
+    field_validator,
+    model_validator,
+)
 
 from endpoint_audit.model.platform import OsFamily
 from endpoint_audit.model.result import Reference, Severity
+
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def parse_plain_date(value: object) -> date:
+    """A calendar date written as YYYY-MM-DD (YAML gives a date; quoted, a string).
+
+    Pydantic's lax date parsing would take `expires: 5` as 1970-01-01 and a timestamp as
+    its day; an approval record must say exactly which day it means.
+    """
+    if isinstance(value, datetime):
+        raise ValueError("must be a date like 2026-03-31, without a time")
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str) and _ISO_DATE.match(value.strip()):
+        try:
+            return date.fromisoformat(value.strip())
+        except ValueError:
+            raise ValueError(f"{value.strip()!r} is not a calendar date") from None
+    raise ValueError(f"must be a date like 2026-03-31, not {value!r}")
+
+
+PlainDate = Annotated[date, WithJsonSchema({"type": "string", "format": "date"})]
 
 
 class _Strict(BaseModel):
@@ -16,52 +51,122 @@ class _Strict(BaseModel):
 
 
 class LocalizedTitle(_Strict):
-    ja: str
-    en: str
+    ja: str = Field(min_length=1, description="Japanese text.")
+    en: str = Field(min_length=1, description="English text.")
 
 
 class CheckEntry(_Strict):
-    enabled: bool = True
-    severity: Severity | None = None  # None: the check's own default
-    params: dict[str, Any] = Field(default_factory=dict)
-    # Per-OS overrides merged over `params` for hosts of that family.
-    platform_params: dict[OsFamily, dict[str, Any]] = Field(default_factory=dict)
-    references: list[Reference] = Field(default_factory=list)
-    # Where the numbers come from when the Japanese sources give none.
-    rationale: LocalizedTitle | None = None
+    enabled: bool = Field(
+        True, description="false turns the check off (also one inherited through extends)."
+    )
+    severity: Severity | None = Field(
+        None, description="Overrides the check's default severity; omit to keep it."
+    )
+    params: dict[str, Any] = Field(
+        default_factory=dict,
+        description="The check's parameters; omitted ones keep their defaults "
+        "(see `endpoint-audit checks show ID`).",
+    )
+    platform_params: dict[OsFamily, dict[str, Any]] = Field(
+        default_factory=dict,
+        description="Per-OS overrides merged over params for hosts of that family "
+        "(windows, macos, linux).",
+    )
+    references: list[Reference] = Field(
+        default_factory=list,
+        description="Framework requirements this check serves here (MIC telework guideline "
+        "category, municipal policy guideline section, CIS item per OS).",
+    )
+    rationale: LocalizedTitle | None = Field(
+        None,
+        description="Why these values; say where a number comes from when the Japanese "
+        "guidelines give none.",
+    )
 
 
 class WaiverSpec(_Strict):
-    id: str | None = None
-    check: str
-    hosts: list[str] = Field(default_factory=lambda: ["*"])  # fnmatch patterns
-    resource: str | None = None  # fnmatch pattern on the finding's resource (port, volume)
-    justification: str
-    approver: str
-    expires: date
+    """An approved exception: a failing (or unknown) finding that is accepted until a date."""
 
-    @field_validator("justification", "approver")
+    id: str | None = Field(None, description="Your reference, e.g. the approval number.")
+    check: str = Field(description="The check id the exception is for.")
+    hosts: list[Annotated[str, Field(min_length=1)]] = Field(
+        min_length=1,
+        description="Host name patterns (fnmatch, case-insensitive: 'pc-0*', '*' for all). "
+        "Matched against the target name and the host name the PC reports.",
+    )
+    resource: str | None = Field(
+        None,
+        description="Only findings about this resource (fnmatch, case-insensitive), as the "
+        "report shows it: '*:3389/tcp' for a port, 'D:' for a volume. Omit for all.",
+    )
+    justification: str = Field(description="Why the exception is accepted (required).")
+    approver: str = Field(description="Who approved it (required).")
+    approved: PlainDate | None = Field(None, description="The day it was approved (YYYY-MM-DD).")
+    expires: PlainDate = Field(
+        description="Last day the exception applies (YYYY-MM-DD). From the next day on it "
+        "is reported as expired and the finding counts again."
+    )
+
+    @field_validator("justification", "approver", "check")
     @classmethod
     def _not_blank(cls, value: str) -> str:
         if not value.strip():
             raise ValueError("must not be empty")
         return value
 
+    @field_validator("approved", "expires", mode="before")
+    @classmethod
+    def _plain_date(cls, value: object) -> object:
+        return None if value is None else parse_plain_date(value)
+
+    @model_validator(mode="after")
+    def _expires_after_approval(self) -> WaiverSpec:
+        if self.approved is not None and self.expires < self.approved:
+            raise ValueError(
+                f"expires {self.expires.isoformat()} is before approved {self.approved.isoformat()}"
+            )
+        return self
+
+    def expired(self, today: date) -> bool:
+        return today > self.expires
+
+
+class WaiverFile(_Strict):
+    """A waiver file (`scan --waivers FILE`): approved exceptions kept apart from baselines."""
+
+    waivers: list[WaiverSpec] = Field(description="The approved exceptions.")
+
 
 class Baseline(_Strict):
-    id: str
+    id: str = Field(
+        min_length=1,
+        pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$",
+        description="Short name, e.g. city-telework.",
+    )
     title: LocalizedTitle
-    version: str
+    version: Annotated[str, WithJsonSchema({"type": ["string", "number"]})] = Field(
+        description="Your version of this baseline, e.g. '2025.1'."
+    )
     description: LocalizedTitle | None = None
-    extends: str | None = None
-    checks: dict[str, CheckEntry] = Field(default_factory=dict)
-    waivers: list[WaiverSpec] = Field(default_factory=list)
+    extends: str | None = Field(
+        None,
+        description="A shipped baseline name (jp-municipal-telework, cis-level1, minimal) or "
+        "a path, relative to this file, of another baseline to start from.",
+    )
+    checks: dict[str, CheckEntry] = Field(
+        default_factory=dict, description="Check id -> settings; merged over the extended ones."
+    )
+    waivers: list[WaiverSpec] = Field(
+        default_factory=list, description="Approved exceptions that travel with the baseline."
+    )
 
     @field_validator("version", mode="before")
     @classmethod
     def _version_text(cls, value: object) -> object:
         # `version: 1.0` in YAML is a float; keep what the author wrote.
-        return str(value) if isinstance(value, int | float) else value
+        return (
+            str(value) if isinstance(value, int | float) and not isinstance(value, bool) else value
+        )
 
 
 class ResolvedCheck(_Strict):
