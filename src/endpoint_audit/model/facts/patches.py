@@ -14,6 +14,12 @@ class PatchFacts(Fact):
     pending_security_names: tuple[str, ...] = ()
     pending_updates: int | None = None
     pending_unknown_reason: str | None = None
+    # When the local package index a pending count was read from was last refreshed (UTC).
+    # Collectors that count from a cached index (apt, dnf) set it with every count, so the
+    # check can refuse to call "0 pending" verified when the index is stale. None: the
+    # count came from a live query, or no count was read.
+    index_refreshed: datetime | None = None
+    index_source: str | None = None  # what the refresh time was read from
     last_update: datetime | None = None  # UTC time of the last successful upgrade/install
     last_update_source: str | None = None
     last_update_unknown_reason: str | None = None
