@@ -1,0 +1,1 @@
+"""Disk encryption facts: one module per OS."""

@@ -1,0 +1,1 @@
+"""Firewall facts: one module per OS."""

@@ -1,0 +1,1 @@
+"""Patch and update facts: one module per OS."""

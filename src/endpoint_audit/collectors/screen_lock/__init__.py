@@ -1,0 +1,1 @@
+"""Screen lock facts: one module per OS."""
