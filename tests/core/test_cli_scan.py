@@ -34,7 +34,12 @@ def _env() -> dict[str, str]:
 def write_baseline(path: Path, checks: dict[str, object]) -> Path:
     path.write_text(
         yaml.safe_dump(
-            {"id": "test", "title": {"ja": "テスト", "en": "Test"}, "version": "1", "checks": checks},
+            {
+                "id": "test",
+                "title": {"ja": "テスト", "en": "Test"},
+                "version": "1",
+                "checks": checks,
+            },
             allow_unicode=True,
         ),
         encoding="utf-8",
@@ -56,11 +61,17 @@ def test_version_is_fast_path() -> None:
 
 def test_listener_on_forbidden_port_fails_then_clears(tmp_path: Path) -> None:
     port = free_port()
-    baseline = write_baseline(tmp_path / "b.yaml", {"open_ports": {"params": {"forbidden_ports": [str(port)]}}})
+    baseline = write_baseline(
+        tmp_path / "b.yaml", {"open_ports": {"params": {"forbidden_ports": [str(port)]}}}
+    )
     # A listener on all addresses, as a careless service would open it (the test machine
     # has no route in from outside; nothing connects to it).
     server = subprocess.Popen(
-        [sys.executable, "-c", f"import socket,time;s=socket.socket();s.setsockopt(socket.SOL_SOCKET,socket.SO_REUSEADDR,1);s.bind(('0.0.0.0',{port}));s.listen();time.sleep(60)"],
+        [
+            sys.executable,
+            "-c",
+            f"import socket,time;s=socket.socket();s.setsockopt(socket.SOL_SOCKET,socket.SO_REUSEADDR,1);s.bind(('0.0.0.0',{port}));s.listen();time.sleep(60)",
+        ],
     )
     try:
         deadline = time.monotonic() + 10
@@ -147,7 +158,9 @@ def test_incomplete_evidence_exits_3(tmp_path: Path) -> None:
                     {
                         "target": "pc-01",
                         "platform": {"family": "linux", "distro": "debian", "transport": "ssh"},
-                        "commands": {"ss -H -tulpn": {"exit_status": 127, "stderr": "ss: not found"}},
+                        "commands": {
+                            "ss -H -tulpn": {"exit_status": 127, "stderr": "ss: not found"}
+                        },
                     }
                 ],
             }

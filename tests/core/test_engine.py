@@ -110,7 +110,11 @@ def plan(limit: int = 5):  # type: ignore[no-untyped-def]
         chain=["t"],
         checks={
             "test.count": ResolvedCheck(
-                id="test.count", severity=None, params={"limit": limit}, platform_params={}, references=[]
+                id="test.count",
+                severity=None,
+                params={"limit": limit},
+                platform_params={},
+                references=[],
             )
         },
         disabled=[],
@@ -213,5 +217,7 @@ def test_each_command_runs_once_per_host() -> None:
             calls.append(command.key)
             return await super()._run(command, timeout)
 
-    asyncio.run(audit_host(Target("h1", lambda: Counting(recorded(**GOOD))), plan(), RunOptions(), NOW))
+    asyncio.run(
+        audit_host(Target("h1", lambda: Counting(recorded(**GOOD))), plan(), RunOptions(), NOW)
+    )
     assert sorted(calls) == ["probe one", "probe two"]

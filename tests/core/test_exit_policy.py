@@ -21,7 +21,9 @@ from endpoint_audit.model.result import (
 NOW = datetime(2026, 11, 26, tzinfo=UTC)
 
 
-def finding(status: Status, severity: Severity = Severity.HIGH, waiver: WaiverRef | None = None) -> Finding:
+def finding(
+    status: Status, severity: Severity = Severity.HIGH, waiver: WaiverRef | None = None
+) -> Finding:
     return Finding(
         check_id="x", status=status, severity=severity, message="m", message_key="k", waiver=waiver
     )

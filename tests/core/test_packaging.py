@@ -18,7 +18,18 @@ ROOT = Path(__file__).resolve().parents[2]
 def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("wheel")
     subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", str(out), str(ROOT)],
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "--no-build-isolation",
+            "-q",
+            "-w",
+            str(out),
+            str(ROOT),
+        ],
         check=True,
         timeout=300,
     )
@@ -35,15 +46,25 @@ def test_wheel_contains_data(wheel: Path) -> None:
     assert "endpoint_audit/py.typed" in names
     entry_points = next(n for n in names if n.endswith("entry_points.txt"))
     text = zipfile.ZipFile(wheel).read(entry_points).decode()
-    assert "[endpoint_audit.checks.v1]" in text and "endpoint-audit = endpoint_audit.cli:main" in text
+    assert (
+        "[endpoint_audit.checks.v1]" in text and "endpoint-audit = endpoint_audit.cli:main" in text
+    )
 
 
 def test_installed_wheel_finds_its_baselines(wheel: Path, tmp_path: Path) -> None:
     venv = tmp_path / "venv"
-    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True, timeout=120)
+    subprocess.run(
+        [sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True, timeout=120
+    )
     site = subprocess.run(
-        [str(venv / "bin" / "python"), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-        capture_output=True, text=True, check=True,
+        [
+            str(venv / "bin" / "python"),
+            "-c",
+            "import sysconfig; print(sysconfig.get_paths()['purelib'])",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout.strip()
     with zipfile.ZipFile(wheel) as archive:
         archive.extractall(site)
@@ -52,11 +73,15 @@ def test_installed_wheel_finds_its_baselines(wheel: Path, tmp_path: Path) -> Non
     env = {"PYTHONPATH": deps, "PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"}
     probe = subprocess.run(
         [
-            str(venv / "bin" / "python"), "-c",
+            str(venv / "bin" / "python"),
+            "-c",
             "import endpoint_audit, sys; from endpoint_audit.baseline.load import shipped_names;"
             "print(endpoint_audit.__file__); print(' '.join(shipped_names()))",
         ],
-        capture_output=True, text=True, env=env, timeout=60,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
     )
     assert probe.returncode == 0, probe.stderr
     location, names = probe.stdout.splitlines()
@@ -64,7 +89,10 @@ def test_installed_wheel_finds_its_baselines(wheel: Path, tmp_path: Path) -> Non
     assert "jp-municipal-telework" in names.split()
     listing = subprocess.run(
         [str(venv / "bin" / "python"), "-m", "endpoint_audit", "baseline", "list", "--lang", "en"],
-        capture_output=True, text=True, env=env, timeout=60,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
     )
     assert listing.returncode == 0, listing.stderr
     assert "jp-municipal-telework" in listing.stdout

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import abc
+import base64
+import binascii
 import json
 from types import TracebackType
 from typing import Self
@@ -97,13 +99,35 @@ def result_to_json(result: CommandResult) -> dict[str, object]:
     }
 
 
+def _text(data: dict[str, object], name: str) -> str:
+    """`stdout` as text, or `stdout_b64` as base64 (what shell probe scripts write, since
+    POSIX sh cannot escape arbitrary bytes into JSON)."""
+    encoded = data.get(f"{name}_b64")
+    if encoded is not None:
+        if not isinstance(encoded, str):
+            raise ValueError(f"{name}_b64 must be a base64 string")
+        try:
+            raw = base64.b64decode(encoded, validate=True)
+        except binascii.Error as exc:
+            raise ValueError(f"{name}_b64 is not valid base64: {exc}") from None
+        return raw.decode("utf-8", errors="replace")
+    value = data.get(name, "")
+    if not isinstance(value, str):
+        raise ValueError(f"{name} must be a string")
+    return value
+
+
 def result_from_json(data: dict[str, object]) -> CommandResult:
-    exit_status = data.get("exit_status", 0)
+    """A recorded result. A record without an exit status is refused rather than taken
+    as a success."""
+    exit_status = data.get("exit_status")
+    if isinstance(exit_status, bool) or not isinstance(exit_status, int):
+        raise ValueError("each recorded result needs an integer exit_status")
     duration = data.get("duration", 0.0)
     return CommandResult(
-        exit_status=int(exit_status) if isinstance(exit_status, int | str) else 0,
-        stdout=str(data.get("stdout", "")),
-        stderr=str(data.get("stderr", "")),
+        exit_status=exit_status,
+        stdout=_text(data, "stdout"),
+        stderr=_text(data, "stderr"),
         duration=float(duration) if isinstance(duration, int | float) else 0.0,
         timed_out=bool(data.get("timed_out", False)),
     )

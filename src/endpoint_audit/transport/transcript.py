@@ -85,9 +85,16 @@ def parse_bundle(data: Any, source: str) -> list[HostTranscript]:
             platform = (
                 PlatformInfo.model_validate(host["platform"]) if host.get("platform") else None
             )
-            results = {str(k): result_from_json(dict(v)) for k, v in commands.items()}
-        except (ValueError, TypeError) as exc:
-            raise ConfigError(f"{where}: {str(exc).splitlines()[0]}") from exc
+        except ValueError as exc:
+            raise ConfigError(f"{where}.platform: {str(exc).splitlines()[0]}") from exc
+        results: dict[str, CommandResult] = {}
+        for key, value in commands.items():
+            try:
+                if not isinstance(value, dict):
+                    raise ValueError("must be a mapping with exit_status, stdout, stderr")
+                results[str(key)] = result_from_json(value)
+            except ValueError as exc:
+                raise ConfigError(f"{where}.commands[{key!r}]: {exc}") from exc
         out.append(
             HostTranscript(
                 target=host["target"],
