@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +31,9 @@ class HostTranscript:
     commands: dict[str, CommandResult] = field(default_factory=dict)
     facts: dict[str, Any] = field(default_factory=dict)  # for people reading the bundle
     source: str | None = None  # the file it came from
+    # When the commands ran (UTC). `evaluate` and `scan --replay` judge ages (days since
+    # the last update) as of this time, so a bundle gives the same verdict on any day.
+    collected_at: datetime | None = None
 
 
 def bundle_to_data(hosts: list[HostTranscript], tool_version: str) -> dict[str, Any]:
@@ -40,6 +44,7 @@ def bundle_to_data(hosts: list[HostTranscript], tool_version: str) -> dict[str, 
         "hosts": [
             {
                 "target": h.target,
+                **({"collected_at": h.collected_at.isoformat()} if h.collected_at else {}),
                 "platform": h.platform.model_dump(mode="json") if h.platform else None,
                 "commands": {k: result_to_json(v) for k, v in sorted(h.commands.items())},
                 "facts": h.facts,
@@ -102,9 +107,24 @@ def parse_bundle(data: Any, source: str) -> list[HostTranscript]:
                 commands=results,
                 facts=host.get("facts") or {},
                 source=source,
+                collected_at=_collected_at(host.get("collected_at"), where),
             )
         )
     return out
+
+
+def _collected_at(value: Any, where: str) -> datetime | None:
+    """An ISO 8601 time (YAML may already have made it a datetime); naive means UTC."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value)
+        except ValueError:
+            raise ConfigError(f"{where}.collected_at: not an ISO 8601 time: {value!r}") from None
+    if not isinstance(value, datetime):
+        raise ConfigError(f"{where}.collected_at: not an ISO 8601 time: {value!r}")
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 def bundle_files(path: Path) -> list[Path]:
