@@ -193,10 +193,13 @@ def _phase1(doc: LinedDocument) -> Baseline:
         raise doc.error(
             (), f"a baseline is a mapping with id, title, version and checks, not {_kind(data)}"
         )
+    # A key with nothing after it (every entry below it commented out) means "none".
+    data = {k: ({} if k == "checks" and v is None else v) for k, v in data.items()}
+    data = {k: ([] if k == "waivers" and v is None else v) for k, v in data.items()}
     checks = data.get("checks")
     if isinstance(checks, dict):
         # `screen_lock:` with nothing after it means "on, with the defaults".
-        data = {**data, "checks": {k: ({} if v is None else v) for k, v in checks.items()}}
+        data["checks"] = {k: ({} if v is None else v) for k, v in checks.items()}
     try:
         return Baseline.model_validate(data)
     except ValidationError as exc:

@@ -1,9 +1,10 @@
-"""`endpoint-audit baseline list|show|validate`."""
+"""`endpoint-audit baseline list|show|validate|diff|init|schema`."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 import yaml
@@ -11,14 +12,42 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from endpoint_audit.baseline.load import shipped_names
-from endpoint_audit.cli.common import fail, resolve_lang
+from endpoint_audit.baseline.effective import CheckSpec, diff_baselines, effective_document
+from endpoint_audit.baseline.load import LoadedBaseline, load_waivers, shipped_names
+from endpoint_audit.baseline.schema import baseline_schema, schema_text, waivers_schema
+from endpoint_audit.cli.common import fail, resolve_lang, write_output
 from endpoint_audit.engine.plan import load_plan_baseline
-from endpoint_audit.engine.registry import load_registry
+from endpoint_audit.engine.registry import Registry, load_registry
 from endpoint_audit.errors import ConfigError
 from endpoint_audit.model import i18n
 
-app = typer.Typer(help="List, show and validate baselines.", no_args_is_help=True)
+app = typer.Typer(
+    help="List, show, compare, validate and start tailoring baselines.", no_args_is_help=True
+)
+
+BaselineArg = Annotated[str, typer.Argument(help="Shipped name (see `baseline list`) or path.")]
+
+
+def check_specs(registry: Registry) -> dict[str, CheckSpec]:
+    return {
+        cid: CheckSpec(cls.Params, cls.meta.severity, cls.meta.platforms)
+        for cid, cls in registry.checks.items()
+    }
+
+
+def known_params(registry: Registry) -> dict[str, Any]:
+    return {cid: cls.Params for cid, cls in registry.checks.items()}
+
+
+def _load(ref: str, registry: Registry) -> LoadedBaseline:
+    try:
+        return load_plan_baseline(ref, registry)
+    except ConfigError as exc:
+        fail(str(exc))
+
+
+def _yaml(data: Any) -> str:
+    return yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=100)
 
 
 @app.command("list")
@@ -32,10 +61,7 @@ def list_baselines(
     for key in ("name", "title", "version", "checks"):
         table.add_column(i18n.t(language, f"cli.baseline.col.{key}"))
     for name in shipped_names():
-        try:
-            loaded = load_plan_baseline(name, registry)
-        except ConfigError as exc:
-            fail(str(exc))
+        loaded = _load(name, registry)
         table.add_row(
             Text(name),
             Text(loaded.title.get(language, "")),
@@ -47,30 +73,42 @@ def list_baselines(
 
 @app.command("show")
 def show_baseline(
-    baseline: Annotated[
-        str, typer.Argument(help="Shipped name or path.")
-    ] = "jp-municipal-telework",
+    baseline: BaselineArg = "jp-municipal-telework",
+    effective: Annotated[
+        bool,
+        typer.Option(
+            "--effective",
+            help="Print the merged result a scan applies: extends resolved, defaults filled "
+            "in, parameters per OS.",
+        ),
+    ] = False,
 ) -> None:
-    """Print the effective baseline (after `extends`) as YAML."""
-    try:
-        loaded = load_plan_baseline(baseline, load_registry())
-    except ConfigError as exc:
-        fail(str(exc))
-    data = loaded.effective()
-    data["sha256"] = loaded.sha256
-    data["chain"] = loaded.chain
-    typer.echo(yaml.safe_dump(data, allow_unicode=True, sort_keys=False).rstrip())
+    """Print a baseline as written (validated first), or with --effective as merged."""
+    registry = load_registry()
+    loaded = _load(baseline, registry)
+    if not effective:
+        typer.echo(loaded.raw_text.rstrip("\n"))
+        return
+    typer.echo(_yaml(effective_document(loaded, check_specs(registry))).rstrip())
 
 
 @app.command("validate")
 def validate(
-    files: Annotated[list[Path], typer.Argument(help="Baseline files (or shipped names).")],
+    files: Annotated[
+        list[Path] | None, typer.Argument(help="Baseline files (or shipped names).")
+    ] = None,
+    waivers: Annotated[
+        list[Path] | None,
+        typer.Option("--waivers", help="Also validate this waiver file (repeatable)."),
+    ] = None,
 ) -> None:
-    """Validate baselines. Prints `OK` per file, or one line `file:line: path: message`
-    for the first problem and exits 2."""
+    """Validate baselines and waiver files. Prints `OK` per file, or one line
+    `file:line: path: message` for the first problem in each, and exits 2 if any is bad."""
+    if not files and not waivers:
+        fail("give at least one baseline file or --waivers FILE")
     registry = load_registry()
     bad = False
-    for file in files:
+    for file in files or []:
         try:
             loaded = load_plan_baseline(str(file), registry)
         except ConfigError as exc:
@@ -78,8 +116,190 @@ def validate(
             bad = True
             continue
         typer.echo(f"OK {file}: {loaded.id} {loaded.version}, {len(loaded.checks)} checks")
+    for file in waivers or []:
+        try:
+            specs = load_waivers(file, known_params(registry))
+        except ConfigError as exc:
+            typer.echo(f"endpoint-audit: error: {exc}", err=True)
+            bad = True
+            continue
+        typer.echo(f"OK {file}: {len(specs)} waivers")
     if bad:
         raise typer.Exit(2)
 
 
-__all__ = ["app"]
+def _show_value(value: Any) -> str:
+    if isinstance(value, str):
+        return value
+    return yaml.safe_dump(value, default_flow_style=True, allow_unicode=True, width=1000).strip()
+
+
+@app.command("diff")
+def diff(
+    old: Annotated[str, typer.Argument(help="Baseline to compare from (name or path).")],
+    new: Annotated[str, typer.Argument(help="Baseline to compare to (name or path).")],
+    lang: Annotated[str | None, typer.Option("--lang", help="ja or en.")] = None,
+) -> None:
+    """Show what changes for a scan when NEW is used instead of OLD: checks added, removed,
+    enabled or disabled, severities, and parameters per OS (after extends and defaults)."""
+    language = resolve_lang(lang)
+    registry = load_registry()
+    a, b = _load(old, registry), _load(new, registry)
+    changes = diff_baselines(a, b, check_specs(registry))
+    typer.echo(i18n.t(language, "baseline_tools.diff.header", old=old, new=new))
+    if not changes:
+        typer.echo(i18n.t(language, "baseline_tools.diff.none"))
+        return
+    every_os = i18n.t(language, "baseline_tools.diff.all_os")
+    for change in changes:
+        families = ", ".join(f.value for f in change.families)
+        spec = registry.checks.get(change.check)
+        if spec is not None and set(change.families) == set(spec.meta.platforms):
+            families = every_os
+        state = change.new
+        if change.kind == "added" and change.new == "disabled":
+            state = i18n.t(language, "baseline_tools.diff.state_disabled")
+        typer.echo(
+            i18n.t(
+                language,
+                f"baseline_tools.diff.{change.kind}",
+                check=change.check,
+                param=change.key or "",
+                old=_show_value(change.old),
+                new=_show_value(state),
+                state=_show_value(state),
+                families=families,
+            )
+        )
+
+
+def _comment(text: str, indent: str = "") -> list[str]:
+    return [f"{indent}# {line}".rstrip() for line in text.splitlines()]
+
+
+def _both(key: str, **args: Any) -> list[str]:
+    return [f"{i18n.t('ja', key, **args)}", f"{i18n.t('en', key, **args)}"]
+
+
+def init_text(parent: LoadedBaseline, parent_ref: str, new_id: str, file: str, schema: str) -> str:
+    """A tailoring file that extends `parent`: valid as written, every option shown in
+    comments (Japanese first, then English)."""
+    lines = [f"# yaml-language-server: $schema={schema}", "#"]
+    for key in ("head", "validate"):
+        for text in _both(f"baseline_tools.init.{key}", parent=parent_ref, file=file):
+            lines += _comment(text)
+    header = {
+        "id": new_id,
+        "title": {
+            "ja": parent.title.get("ja", parent.id)
+            + i18n.t("ja", "baseline_tools.init.title_suffix"),
+            "en": parent.title.get("en", parent.id)
+            + i18n.t("en", "baseline_tools.init.title_suffix"),
+        },
+        "version": "1",
+        "extends": parent_ref,
+    }
+    lines += ["", *_yaml(header).splitlines(), "", "checks:"]
+    for key in ("checks", "disable"):
+        for text in _both(f"baseline_tools.init.{key}"):
+            lines += _comment(text, "  ")
+    for cid in sorted({*parent.checks, *parent.disabled}):
+        config = parent.checks.get(cid)
+        lines.append("")
+        for text in _both("baseline_tools.init.current", check=cid, parent=parent_ref):
+            lines += _comment(text, "  ")
+        entry: dict[str, Any] = {}
+        if config is None:
+            entry["enabled"] = True
+        else:
+            if config.severity is not None:
+                entry["severity"] = config.severity.value
+            if config.params:
+                entry["params"] = config.params
+            if config.platform_params:
+                entry["platform_params"] = {k.value: v for k, v in config.platform_params.items()}
+            if not entry:
+                entry["enabled"] = True
+        lines += _comment(_yaml({cid: entry}).rstrip(), "  ")
+    lines += ["", "waivers: []"]
+    for text in _both("baseline_tools.init.waivers"):
+        lines += _comment(text, "  ")
+    example = [
+        {
+            "id": "2025-001",
+            "check": "open_ports",
+            "hosts": ["tw-pc-01*"],
+            "resource": "*:5900/tcp",
+            "justification": i18n.t("ja", "baseline_tools.init.example_justification"),
+            "approver": i18n.t("ja", "baseline_tools.init.example_approver"),
+            "approved": "2025-04-01",
+            "expires": "2026-03-31",
+        }
+    ]
+    lines += _comment(_yaml(example).rstrip(), "  ")
+    return "\n".join(lines) + "\n"
+
+
+@app.command("init")
+def init(
+    output: Annotated[Path, typer.Option("--output", "-o", help="The file to write.")],
+    extends: Annotated[
+        str, typer.Option("--extends", help="Baseline to start from (shipped name or path).")
+    ] = "jp-municipal-telework",
+    baseline_id: Annotated[
+        str | None, typer.Option("--id", help="Id of the new baseline (default: file name).")
+    ] = None,
+    force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
+    lang: Annotated[str | None, typer.Option("--lang", help="ja or en (messages).")] = None,
+) -> None:
+    """Write a commented tailoring file that extends a baseline (valid as written), and the
+    JSON Schema next to it for editors (`baseline.schema.json`) if it is not there yet."""
+    language = resolve_lang(lang)
+    registry = load_registry()
+    if output.exists() and not force:
+        fail(f"{output}: already exists (use --force to overwrite)")
+    parent = _load(extends, registry)
+    # A path parent is written relative to the new file, as `extends` resolves it.
+    parent_ref = extends
+    if parent.source not in shipped_names() or Path(extends).exists():
+        parent_ref = os.path.relpath(Path(extends).resolve(), output.resolve().parent)
+    new_id = baseline_id or output.stem
+    schema_file = output.parent / "baseline.schema.json"
+    text = init_text(parent, parent_ref, new_id, str(output), schema_file.name)
+    write_output(str(output), text)
+    if not schema_file.exists():
+        write_output(str(schema_file), schema_text(baseline_schema(known_params(registry))))
+    try:
+        load_plan_baseline(str(output), registry)
+    except ConfigError as exc:  # the template must always validate; say so loudly if not
+        fail(f"the written file does not validate: {exc}")
+    typer.echo(
+        i18n.t(
+            language,
+            "baseline_tools.init.written",
+            file=output,
+            parent=parent_ref,
+            schema=schema_file,
+        ),
+        err=True,
+    )
+
+
+@app.command("schema")
+def schema(
+    output: Annotated[
+        str | None, typer.Option("--output", "-o", help="Write to FILE instead of stdout.")
+    ] = None,
+    waivers: Annotated[
+        bool, typer.Option("--waivers", help="The schema of waiver files instead.")
+    ] = False,
+) -> None:
+    """Print the JSON Schema (draft 2020-12) of baseline files, built from every installed
+    check's parameters. Editors use it through a first line such as
+    `# yaml-language-server: $schema=baseline.schema.json`."""
+    registry = load_registry()
+    data = waivers_schema() if waivers else baseline_schema(known_params(registry))
+    write_output(output, schema_text(data))
+
+
+__all__ = ["app", "check_specs", "init_text", "known_params"]

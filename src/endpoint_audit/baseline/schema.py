@@ -1,0 +1,109 @@
+"""JSON Schema (draft 2020-12) of baseline and waiver files, for editors.
+
+The schema is built from the file models (model.baseline) and, for `checks:`, from each
+registered check's Params model, so an editor with the YAML language server completes
+check ids and parameter names and flags typos while the file is written. Validation in
+the tool itself stays with the loader (line numbers, extends, cross-file rules); the
+schema is a help, not the authority.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from pydantic import BaseModel
+
+from endpoint_audit.model.baseline import Baseline, CheckEntry, WaiverFile
+
+SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
+BASELINE_SCHEMA_ID = "https://endpoint-audit.invalid/schemas/baseline.schema.json"
+WAIVERS_SCHEMA_ID = "https://endpoint-audit.invalid/schemas/waivers.schema.json"
+
+
+def _rewrite_refs(node: Any, prefix: str) -> Any:
+    if isinstance(node, dict):
+        out = {}
+        for key, value in node.items():
+            if key == "$ref" and isinstance(value, str) and value.startswith("#/$defs/"):
+                out[key] = f"#/$defs/{prefix}{value.removeprefix('#/$defs/')}"
+            else:
+                out[key] = _rewrite_refs(value, prefix)
+        return out
+    if isinstance(node, list):
+        return [_rewrite_refs(v, prefix) for v in node]
+    return node
+
+
+def _params_schema(check_id: str, model: type[BaseModel], defs: dict[str, Any]) -> dict[str, Any]:
+    """The Params schema with its own definitions moved into `defs` under a check prefix."""
+    prefix = f"{check_id}__"
+    schema: dict[str, Any] = _rewrite_refs(model.model_json_schema(), prefix)
+    for name, definition in schema.pop("$defs", {}).items():
+        defs[f"{prefix}{name}"] = definition
+    schema.setdefault("additionalProperties", False)
+    return schema
+
+
+def _partial(schema: dict[str, Any]) -> dict[str, Any]:
+    """Per-OS overrides may set any subset of the parameters."""
+    out = copy.deepcopy(schema)
+    out.pop("required", None)
+    out.pop("title", None)
+    return out
+
+
+def _entry_schema(check_id: str, params: dict[str, Any], entry: dict[str, Any]) -> dict[str, Any]:
+    schema = copy.deepcopy(entry)
+    props = schema["properties"]
+    props["params"] = {**params, "title": f"{check_id} params"}
+    props["platform_params"] = {
+        "type": "object",
+        "description": props["platform_params"].get("description", ""),
+        "propertyNames": {"enum": ["windows", "macos", "linux"]},
+        "additionalProperties": _partial(params),
+    }
+    schema["title"] = check_id
+    # `screen_lock:` with nothing after it is allowed and means "on, with defaults".
+    return {"anyOf": [schema, {"type": "null"}]}
+
+
+def baseline_schema(known_checks: Mapping[str, type[BaseModel]]) -> dict[str, Any]:
+    """The baseline file schema, with one `checks` entry per registered check."""
+    schema = Baseline.model_json_schema()
+    defs: dict[str, Any] = schema.pop("$defs", {})
+    entry = defs.pop("CheckEntry", CheckEntry.model_json_schema())
+    check_props = {
+        cid: _entry_schema(cid, _params_schema(cid, model, defs), entry)
+        for cid, model in sorted(known_checks.items())
+    }
+    schema["properties"]["checks"] = {
+        "type": "object",
+        "description": schema["properties"]["checks"].get("description", ""),
+        "properties": check_props,
+        "additionalProperties": False,
+    }
+    return {
+        "$schema": SCHEMA_DIALECT,
+        "$id": BASELINE_SCHEMA_ID,
+        "title": "endpoint-audit baseline",
+        **{k: v for k, v in schema.items() if k != "title"},
+        "$defs": dict(sorted(defs.items())),
+    }
+
+
+def waivers_schema() -> dict[str, Any]:
+    schema = WaiverFile.model_json_schema()
+    return {
+        "$schema": SCHEMA_DIALECT,
+        "$id": WAIVERS_SCHEMA_ID,
+        "title": "endpoint-audit waiver file",
+        **{k: v for k, v in schema.items() if k != "title"},
+    }
+
+
+def schema_text(schema: Mapping[str, Any]) -> str:
+    """Stable text (sorted keys are not used: the model's field order reads better)."""
+    return json.dumps(schema, ensure_ascii=False, indent=2) + "\n"
