@@ -36,15 +36,22 @@ class EffectiveCheck:
     id: str
     enabled: bool
     severity: Severity
-    params: dict[OsFamily, dict[str, Any]]  # full parameters per supported OS
+    platforms: tuple[OsFamily, ...]  # where it runs: supported and selected by the baseline
+    params: dict[OsFamily, dict[str, Any]]  # full parameters per OS it runs on
     references: tuple[str, ...]  # "framework:id" for comparison
+
+
+def runs_on(config: ResolvedCheck, spec: CheckSpec) -> tuple[OsFamily, ...]:
+    return tuple(
+        f
+        for f in OS_ORDER
+        if f in spec.platforms and (config.platforms is None or f in config.platforms)
+    )
 
 
 def _params_per_os(config: ResolvedCheck, spec: CheckSpec) -> dict[OsFamily, dict[str, Any]]:
     out: dict[OsFamily, dict[str, Any]] = {}
-    for family in OS_ORDER:
-        if family not in spec.platforms:
-            continue
+    for family in runs_on(config, spec):
         merged = {**config.params, **config.platform_params.get(family, {})}
         out[family] = spec.params.model_validate(merged).model_dump(mode="json")
     return out
@@ -61,12 +68,13 @@ def effective_checks(
             id=cid,
             enabled=True,
             severity=config.severity or spec.severity,
+            platforms=runs_on(config, spec),
             params=_params_per_os(config, spec),
             references=tuple(f"{r.framework}:{r.id}" for r in config.references),
         )
     for cid in loaded.disabled:
         spec = specs[cid]
-        out[cid] = EffectiveCheck(cid, False, spec.severity, {}, ())
+        out[cid] = EffectiveCheck(cid, False, spec.severity, (), {}, ())
     return dict(sorted(out.items()))
 
 
@@ -81,6 +89,7 @@ def effective_document(loaded: LoadedBaseline, specs: Mapping[str, CheckSpec]) -
         checks[cid] = {
             "enabled": True,
             "severity": eff.severity.value,
+            "platforms": [f.value for f in eff.platforms],
             "params": {family.value: values for family, values in eff.params.items()},
             "references": [
                 r.model_dump(mode="json", exclude_defaults=True) for r in config.references
@@ -100,8 +109,8 @@ def effective_document(loaded: LoadedBaseline, specs: Mapping[str, CheckSpec]) -
 
 @dataclass(frozen=True)
 class Change:
-    """One difference. `kind`: added, removed, enabled, disabled, severity, param,
-    references, waivers. `families` lists the OSes a param change applies to."""
+    """One difference. `kind`: added, removed, enabled, disabled, severity, platforms,
+    param, references, waivers. `families` lists the OSes a param change applies to."""
 
     kind: str
     check: str
@@ -134,6 +143,15 @@ def diff_baselines(
         if before.severity != after.severity:
             changes.append(
                 Change("severity", cid, old=before.severity.value, new=after.severity.value)
+            )
+        if before.platforms != after.platforms:
+            changes.append(
+                Change(
+                    "platforms",
+                    cid,
+                    old=[f.value for f in before.platforms],
+                    new=[f.value for f in after.platforms],
+                )
             )
         changes.extend(_param_changes(cid, before, after))
         if before.enabled and after.enabled and before.references != after.references:

@@ -72,6 +72,11 @@ class LoadedBaseline:
                     "params": c.params,
                     "platform_params": {k.value: v for k, v in c.platform_params.items()},
                     "references": [r.model_dump(mode="json") for r in c.references],
+                    **(
+                        {"platforms": sorted(f.value for f in c.platforms)}
+                        if c.platforms is not None
+                        else {}
+                    ),
                 }
                 for cid, c in sorted(self.checks.items())
             },
@@ -261,6 +266,7 @@ def _merge(parent: CheckEntry | None, child: CheckEntry, child_fields: set[str])
     return CheckEntry(
         enabled=child.enabled if "enabled" in child_fields else parent.enabled,
         severity=child.severity if "severity" in child_fields else parent.severity,
+        platforms=child.platforms if "platforms" in child_fields else parent.platforms,
         params={**parent.params, **child.params},
         platform_params=platform_params,
         references=child.references if "references" in child_fields else parent.references,
@@ -339,6 +345,7 @@ def load_baseline(ref: str, known_checks: KnownChecks) -> LoadedBaseline:
                 params=e.params,
                 platform_params=e.platform_params,
                 references=e.references,
+                platforms=frozenset(e.platforms) if e.platforms is not None else None,
             )
             for cid, e in parsed.entries.items()
             if e.enabled

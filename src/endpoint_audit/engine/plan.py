@@ -12,7 +12,7 @@ from endpoint_audit.checks.base import Check, CheckParams
 from endpoint_audit.engine.registry import Registry
 from endpoint_audit.errors import ConfigError
 from endpoint_audit.model.baseline import ResolvedCheck, WaiverSpec
-from endpoint_audit.model.platform import OsFamily
+from endpoint_audit.model.platform import OsFamily, PlatformInfo
 from endpoint_audit.model.result import CheckInfo, Reference, Severity
 
 
@@ -33,6 +33,13 @@ class PlannedCheck:
         }
         return self.check.Params.model_validate(merged)
 
+    def baseline_excludes(self, platform: PlatformInfo) -> str | None:
+        """Why the baseline does not run this check on the platform, or None."""
+        chosen = self.config.platforms
+        if chosen is None or platform.family in chosen:
+            return None
+        return f"the baseline runs this check only on {', '.join(sorted(chosen))}"
+
     @property
     def references(self) -> list[Reference]:
         return list(self.config.references) or list(self.check.meta.references)
@@ -45,7 +52,11 @@ class PlannedCheck:
             description=dict(meta.description),
             rationale=dict(meta.rationale),
             severity=self.severity,
-            platforms=sorted(f.value for f in meta.platforms),
+            platforms=sorted(
+                f.value
+                for f in meta.platforms
+                if self.config.platforms is None or f in self.config.platforms
+            ),
             remediation={f.value: dict(t) for f, t in sorted(meta.remediation.items())},
             references=self.references,
             params=self.check.Params.model_validate(self.config.params).model_dump(mode="json"),

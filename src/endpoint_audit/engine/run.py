@@ -219,7 +219,7 @@ def evaluate_check(
     transcript: dict[str, CommandResult],
 ) -> list[Finding]:
     """All findings of one check on one host. Never raises."""
-    reason = planned.check.not_applicable_reason(platform)
+    reason = planned.check.not_applicable_reason(platform) or planned.baseline_excludes(platform)
     if reason is not None:
         return [
             _finding(

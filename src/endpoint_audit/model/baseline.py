@@ -62,6 +62,11 @@ class CheckEntry(_Strict):
     severity: Severity | None = Field(
         None, description="Overrides the check's default severity; omit to keep it."
     )
+    platforms: list[OsFamily] | None = Field(
+        None,
+        description="Run the check only on these OS families (windows, macos, linux); on "
+        "others it is not applicable. Omit for every OS the check supports.",
+    )
     params: dict[str, Any] = Field(
         default_factory=dict,
         description="The check's parameters; omitted ones keep their defaults "
@@ -177,3 +182,5 @@ class ResolvedCheck(_Strict):
     params: dict[str, Any]
     platform_params: dict[OsFamily, dict[str, Any]]
     references: list[Reference]
+    # The OS families the baseline runs the check on; None = all the check supports.
+    platforms: frozenset[OsFamily] | None = None
