@@ -5,15 +5,19 @@ from __future__ import annotations
 from typing import Any
 
 from endpoint_audit.collectors.base import Collector
+from endpoint_audit.collectors.disk_encryption.linux import LinuxDiskEncryption
 from endpoint_audit.collectors.disk_encryption.macos import MacosDiskEncryption
 from endpoint_audit.collectors.firewall.macos import MacosFirewall
 from endpoint_audit.collectors.listening_ports.linux import LinuxListeningPorts
 from endpoint_audit.collectors.listening_ports.macos import MacosListeningPorts
+from endpoint_audit.collectors.patches.linux import LinuxPatches
 from endpoint_audit.collectors.patches.macos import MacosPatches
 from endpoint_audit.collectors.screen_lock.macos import MacosScreenLock
 
 BUILTIN_COLLECTORS: tuple[type[Collector[Any]], ...] = (
+    LinuxDiskEncryption,
     LinuxListeningPorts,
+    LinuxPatches,
     MacosDiskEncryption,
     MacosFirewall,
     MacosListeningPorts,
