@@ -12,6 +12,20 @@ from typing import Annotated
 import typer
 
 from endpoint_audit.cli.common import fail, resolve_lang, warn, write_output
+from endpoint_audit.cli.fleet_scan import (
+    AcceptNewOpt,
+    ConcurrencyOpt,
+    ConnectTimeoutOpt,
+    FleetRequest,
+    HostOpt,
+    InventoryOpt,
+    LimitOpt,
+    OutputDirOpt,
+    ResumeOpt,
+    SudoOpt,
+    run_fleet_scan,
+    wants_fleet,
+)
 from endpoint_audit.cli.outputs import OutputSpec, parse_outputs, render_outputs
 from endpoint_audit.engine.exit_policy import ExitCode, exit_code
 from endpoint_audit.engine.plan import Plan, load_plan_baseline, make_plan
@@ -161,6 +175,15 @@ def scan(
     lang: LangOpt = None,
     replay: ReplayOpt = None,
     timeout: TimeoutOpt = 60.0,
+    host: HostOpt = None,
+    inventory: InventoryOpt = None,
+    limit: LimitOpt = None,
+    concurrency: ConcurrencyOpt = 32,
+    sudo: SudoOpt = False,
+    accept_new_host_keys: AcceptNewOpt = False,
+    connect_timeout: ConnectTimeoutOpt = 15.0,
+    output_dir: OutputDirOpt = None,
+    resume: ResumeOpt = False,
 ) -> None:
     """Audit this PC against a baseline and print a report.
 
@@ -173,9 +196,22 @@ def scan(
       endpoint-audit scan -b minimal --only firewall,open_ports
 
       endpoint-audit scan --replay tests/fixtures/windows/win11-ja-bitlocker-on.yaml
+
+      endpoint-audit scan -i fleet.yaml --sudo -j 64 --output-dir audit-2026-04
     """
     language = resolve_lang(lang)
     outputs = parse_outputs(format, output)
+    fleet = FleetRequest(
+        list(host or []), list(inventory or []), limit, concurrency, sudo,
+        accept_new_host_keys, connect_timeout, output_dir, resume,
+    )  # fmt: skip
+    if wants_fleet(fleet):
+        if replay:
+            fail("--replay judges recorded hosts; it cannot be combined with --host/--inventory")
+        run_fleet_scan(
+            fleet, baseline, lambda ref: prepare_plan(ref, only, skip), outputs, language,
+            fail_on, timeout,
+        )  # fmt: skip
     try:
         plan = prepare_plan(baseline, only, skip)
         targets = replay_targets(replay) if replay else [Target("localhost", LocalTransport)]
