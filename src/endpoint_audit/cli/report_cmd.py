@@ -1,22 +1,180 @@
-"""`endpoint-audit report schema` (and more report tools)."""
+"""`endpoint-audit report`: work with JSON reports after the scan.
+
+schema  publish the JSON Schema of the report
+render  turn a JSON report into any format (html, junit, csv, markdown, terminal, json)
+merge   one fleet report from per-host reports of the same baseline
+diff    fixed, regressed and new failures between two reports (exit 1 on regressions)
+"""
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
 from typing import Annotated
 
 import typer
+from pydantic import ValidationError
 
-from endpoint_audit.cli.common import write_output
+from endpoint_audit.cli.common import fail, warn, write_output
+from endpoint_audit.cli.outputs import parse_outputs, render_outputs
+from endpoint_audit.engine.exit_policy import ExitCode
+from endpoint_audit.model import i18n
+from endpoint_audit.model.report_ops import MergeError, NamedReport, diff_reports, merge_reports
+from endpoint_audit.model.result import SCHEMA_VERSION, RunReport
+from endpoint_audit.render.diff_table import diff_text
 from endpoint_audit.render.json_report import schema_text
 
-app = typer.Typer(help="Work with JSON reports: publish their schema.", no_args_is_help=True)
+app = typer.Typer(
+    help="Work with JSON reports: render in other formats, merge, compare, publish the schema.",
+    no_args_is_help=True,
+)
+
+OutputOpt = Annotated[
+    str | None,
+    typer.Option("--output", "-o", help="Write to FILE instead of stdout (`-` = stdout)."),
+]
+LangOpt = Annotated[
+    str | None,
+    typer.Option("--lang", help="Language: ja or en (default: the report's own language)."),
+]
+
+
+def load_report(path: Path) -> RunReport:
+    """A JSON report from `scan -f json` (or `report merge`). Bad input is one line
+    naming the file, exit 2."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        fail(f"{path}: cannot read: {exc.strerror or exc}")
+    try:
+        report = RunReport.model_validate_json(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first.get("loc", ())) or "(top)"
+        fail(f"{path}: not an endpoint-audit JSON report: {where}: {first.get('msg', exc)}")
+    major = report.schema_version.split(".", 1)[0]
+    if major != SCHEMA_VERSION.split(".", 1)[0]:
+        fail(
+            f"{path}: report schema {report.schema_version} is not supported "
+            f"(this version reads {SCHEMA_VERSION})"
+        )
+    return report
+
+
+def _report_lang(lang: str | None, report: RunReport) -> str:
+    chosen = lang or report.lang
+    if chosen not in i18n.LANGUAGES:
+        fail(f"--lang {chosen}: choose one of {', '.join(i18n.LANGUAGES)}")
+    return chosen
 
 
 @app.command("schema")
-def schema(
-    output: Annotated[
-        str | None, typer.Option("--output", "-o", help="Write to FILE instead of stdout.")
-    ] = None,
-) -> None:
+def schema(output: OutputOpt = None) -> None:
     """Print the JSON Schema (draft 2020-12) of the JSON report (`scan -f json`)."""
     write_output(output, schema_text())
+
+
+@app.command("render")
+def render(
+    results: Annotated[Path, typer.Argument(help="A JSON report from `scan -f json`.")],
+    format: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--format",
+            "-f",
+            help=(
+                "html, junit, csv, markdown, terminal or json; repeat with a path to write "
+                "several: `-f html:r.html -f csv:r.csv`. Default: terminal."
+            ),
+        ),
+    ] = None,
+    output: OutputOpt = None,
+    lang: LangOpt = None,
+) -> None:
+    """Render a JSON report in another format, exactly as `scan` would have written it.
+
+    Examples:
+
+      endpoint-audit report render results.json -f html -o report.html
+
+      endpoint-audit report render fleet.json -f csv:fleet.csv -f junit:fleet.xml --lang ja
+    """
+    specs = parse_outputs(format, output)
+    report = load_report(results)
+    render_outputs(report, specs, _report_lang(lang, report))
+
+
+def _report_files(inputs: list[Path], output: str) -> list[Path]:
+    skip = Path(output).resolve() if output != "-" else None
+    files: list[Path] = []
+    for item in inputs:
+        if item.is_dir():
+            found = sorted(p for p in item.iterdir() if p.suffix == ".json" and p.is_file())
+            files.extend(p for p in found if p.resolve() != skip)
+        elif item.exists():
+            files.append(item)
+        else:
+            fail(f"{item}: no such file or folder")
+    if not files:
+        fail(f"{', '.join(map(str, inputs))}: no JSON reports (*.json) found")
+    return files
+
+
+@app.command("merge")
+def merge(
+    inputs: Annotated[
+        list[Path], typer.Argument(help="JSON reports, or folders of them (*.json).")
+    ],
+    output: Annotated[
+        str, typer.Option("--output", "-o", help="The fleet report to write (`-` = stdout).")
+    ],
+) -> None:
+    """Merge per-host JSON reports into one fleet report (same baseline sha256 required).
+
+    A host found in several reports keeps its newest result.
+
+      endpoint-audit report merge reports/ -o fleet.json
+
+      endpoint-audit report render fleet.json -f html -o fleet.html
+    """
+    files = _report_files(inputs, output)
+    named = [NamedReport(str(path), load_report(path)) for path in files]
+    try:
+        merged, notes = merge_reports(named)
+    except MergeError as exc:
+        fail(str(exc))
+    for note in notes:
+        warn(note)
+    write_output(output, merged.model_dump_json(indent=2) + "\n")
+    sys.stderr.write(
+        f"endpoint-audit: merged {len(merged.hosts)} host(s) from {len(files)} report(s)\n"
+    )
+
+
+@app.command("diff")
+def diff(
+    old: Annotated[Path, typer.Argument(help="The earlier JSON report.")],
+    new: Annotated[Path, typer.Argument(help="The later JSON report.")],
+    format: Annotated[str, typer.Option("--format", "-f", help="text (a table) or json.")] = "text",
+    output: OutputOpt = None,
+    lang: LangOpt = None,
+) -> None:
+    """Compare two reports: failures fixed, regressed, new, or no longer reported, per host
+    and check. Exit 1 when something regressed (failed now where the check passed or
+    raised nothing before), 0 otherwise.
+
+      endpoint-audit report diff last-month.json today.json
+    """
+    if format not in ("text", "json"):
+        fail(f"--format {format}: choose text or json")
+    before = load_report(old)
+    after = load_report(new)
+    language = _report_lang(lang, after)
+    result = diff_reports(before, after)
+    if format == "json":
+        text = result.model_dump_json(indent=2) + "\n"
+    else:
+        color = output in (None, "-") and sys.stdout.isatty()
+        text = diff_text(result, language, color=color)
+    write_output(output, text)
+    raise typer.Exit(ExitCode.FAILED if result.regressions else ExitCode.OK)

@@ -12,6 +12,7 @@ from rich.text import Text
 from endpoint_audit.model import i18n
 from endpoint_audit.model.result import Finding, HostReport, RunReport, Status
 from endpoint_audit.render.base import Renderer, RenderOptions
+from endpoint_audit.render.text import finding_message
 
 STATUS_STYLE = {
     Status.PASS: "bold green",
@@ -53,7 +54,7 @@ def _host_table(host: HostReport, report: RunReport, lang: str) -> Table:
             Text(i18n.t(lang, f"report.severity.{finding.severity.value}")),
             Text(_clean(title)),
             Text(_clean(finding.resource or "")),
-            Text(_clean(finding.message)),
+            Text(_clean(finding_message(finding, report, lang))),
         )
     return table
 

@@ -1,0 +1,114 @@
+"""CSV: one row per finding, for Excel and spreadsheets.
+
+Written as UTF-8 with a BOM (the renderer's encoding is "utf-8-sig"), which is how Excel
+recognises UTF-8 and shows Japanese text instead of mojibake. A cell that starts with
+`=`, `+`, `-`, `@`, a tab or a carriage return would be read by a spreadsheet as a
+formula (CSV injection), so it gets a leading apostrophe; other control characters are
+written as visible escapes. An unreachable host is one row with its reason.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from endpoint_audit.model import i18n
+from endpoint_audit.model.result import Finding, HostReport, RunReport
+from endpoint_audit.render.base import Renderer, RenderOptions
+from endpoint_audit.render.text import (
+    check_title,
+    finding_message,
+    platform_text,
+    severity_label,
+    status_label,
+    value_text,
+    visible_controls,
+)
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+COLUMNS = (
+    "host",
+    "os",
+    "host_state",
+    "check_id",
+    "check",
+    "severity",
+    "resource",
+    "status",
+    "message",
+    "expected",
+    "actual",
+    "waiver",
+    "justification",
+    "approver",
+    "expires",
+    "baseline",
+    "baseline_version",
+    "finished",
+)
+
+
+def neutralise(value: str) -> str:
+    """A cell a spreadsheet shows as text: never a formula, no control characters."""
+    if value.startswith(FORMULA_START):
+        value = "'" + value
+    return visible_controls(value, keep="\n\t")
+
+
+class CsvRenderer(Renderer):
+    name = "csv"
+    extension = ".csv"
+    description = "One row per finding, UTF-8 with BOM for Excel; formulas neutralised."
+    encoding = "utf-8-sig"
+
+    def render(self, report: RunReport, options: RenderOptions) -> str:
+        lang = options.lang
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\r\n")
+        writer.writerow([i18n.t(lang, f"csv.col.{c}") for c in COLUMNS])
+        for host in report.hosts:
+            for row in self._rows(report, host, lang):
+                writer.writerow([neutralise(cell) for cell in row])
+        return buffer.getvalue()
+
+    def _rows(self, report: RunReport, host: HostReport, lang: str) -> list[list[str]]:
+        common = {
+            "host": host.target,
+            "os": platform_text(host.platform),
+            "host_state": (
+                i18n.t(lang, "html.unreachable" if host.status != "ok" else "html.reachable")
+            ),
+            "baseline": report.baseline.id,
+            "baseline_version": report.baseline.version,
+            "finished": (host.finished_at or report.finished_at).strftime("%Y-%m-%d %H:%M:%S"),
+        }
+        if host.status != "ok":
+            row = dict.fromkeys(COLUMNS, "") | common
+            row["message"] = i18n.t(lang, "report.unreachable", reason=host.reason or "")
+            return [[row[c] for c in COLUMNS]]
+        out = []
+        for finding in host.findings:
+            row = common | self._finding(report, finding, lang)
+            out.append([row[c] for c in COLUMNS])
+        return out
+
+    def _finding(self, report: RunReport, finding: Finding, lang: str) -> dict[str, str]:
+        waiver = finding.waiver
+        state = ""
+        if waiver is not None:
+            key = "report.waiver_expired" if waiver.expired else "report.waived"
+            state = i18n.t(lang, key)
+        return {
+            "check_id": finding.check_id,
+            "check": check_title(report, finding.check_id, lang),
+            "severity": severity_label(finding.severity.value, lang),
+            "resource": finding.resource or "",
+            "status": status_label(finding.status.value, lang),
+            "message": finding_message(finding, report, lang),
+            "expected": value_text(finding.expected),
+            "actual": value_text(finding.actual),
+            "waiver": state,
+            "justification": waiver.justification if waiver else "",
+            "approver": waiver.approver if waiver else "",
+            "expires": waiver.expires if waiver else "",
+        }

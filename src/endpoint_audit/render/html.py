@@ -1,0 +1,386 @@
+"""HTML: one self-contained file for managers and auditors, in Japanese or English.
+
+The page makes no request of any kind: CSS and the one script are inline, no fonts or
+images are fetched, and a Content-Security-Policy forbids everything else, so a viewer
+that opens it offline sees the same thing. Host data is hostile: the template is
+rendered with autoescape on and StrictUndefined, and anchors use positions, never names.
+The script only enhances (filter, sort, open evidence for printing); without it the page
+is complete.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+from typing import TYPE_CHECKING, Any
+
+from endpoint_audit.model import i18n
+from endpoint_audit.model.result import CheckInfo, Evidence, Finding, RunReport, Status
+from endpoint_audit.render.base import Renderer, RenderOptions
+from endpoint_audit.render.summary import (
+    SEVERITY_ORDER,
+    STATUS_ORDER,
+    STATUS_RANK,
+    CheckState,
+    HostSummary,
+    ReportSummary,
+    format_percent,
+    summarize,
+)
+from endpoint_audit.render.text import (
+    check_title,
+    finding_message,
+    framework_label,
+    pick,
+    platform_text,
+    references_for,
+    remediation_for,
+    severity_label,
+    status_label,
+    value_text,
+    visible_controls,
+)
+
+if TYPE_CHECKING:
+    from jinja2 import Environment
+
+TEMPLATE = "report.html.j2"
+SCRIPT = "report.js"
+STYLE = "report.css"
+
+
+@cache
+def _environment() -> Environment:
+    # Imported here: jinja2 is only needed when an HTML report is written.
+    from jinja2 import Environment, FunctionLoader, StrictUndefined
+    from markupsafe import Markup
+
+    folder = resources.files("endpoint_audit") / "templates"
+
+    def load(name: str) -> str | None:
+        entry = folder / name
+        return entry.read_text("utf-8") if entry.is_file() else None
+
+    def finalize(value: Any) -> Any:
+        # Every printed string from the report: control characters become visible text.
+        # Markup (the package's own CSS and script) is not host data and stays as is.
+        if isinstance(value, str) and not isinstance(value, Markup):
+            return visible_controls(value)
+        return value
+
+    env = Environment(
+        loader=FunctionLoader(load),
+        finalize=finalize,
+        autoescape=True,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    return env
+
+
+@cache
+def _asset(name: str) -> str:
+    return (resources.files("endpoint_audit") / "templates" / name).read_text("utf-8")
+
+
+def script_hash(script: str) -> str:
+    """The CSP source that allows exactly this inline script and no other."""
+    digest = hashlib.sha256(script.encode("utf-8")).digest()
+    return "'sha256-" + base64.b64encode(digest).decode("ascii") + "'"
+
+
+@dataclass(frozen=True)
+class FindingView:
+    status: str
+    status_label: str
+    resource: str
+    message: str
+    expected: str
+    actual: str
+    waiver: str  # one sentence, "" when none
+    waiver_state: str  # "", "in_force", "expired"
+
+
+@dataclass(frozen=True)
+class CheckView:
+    number: int  # anchor of the check in the catalogue
+    id: str
+    title: str
+    status: str
+    status_label: str
+    severity: str
+    severity_label: str
+    waived: bool
+    findings: list[FindingView]
+    evidence: list[Evidence]
+    remediation: str
+    references: list[tuple[str, str, str]]  # framework label, item id, item title
+
+
+@dataclass(frozen=True)
+class HostView:
+    anchor: str
+    number: int
+    target: str
+    platform: str
+    family: str
+    reachable: bool
+    reason: str
+    state: str  # worst check status, or "unreachable"
+    state_label: str
+    score: str
+    checks_line: str
+    failed: dict[str, int]
+    unknown: int
+    error: int
+    checks: list[CheckView] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class CatalogueEntry:
+    number: int
+    id: str
+    title: str
+    severity: str
+    severity_label: str
+    description: str
+    rationale: str
+    remediation: list[tuple[str, str]]  # OS label, text
+    references: list[tuple[str, str, str]]
+    rate: str
+    rate_value: float  # 0-100 for the bar; 0 when nothing applies
+    compliant: int
+    applicable: int
+    counts: dict[str, int]
+    waived_hosts: int
+
+
+def _evidence(findings: tuple[Finding, ...]) -> list[Evidence]:
+    """Evidence of a check on a host, once each: findings of one check share their sources."""
+    seen: dict[tuple[str, str], Evidence] = {}
+    for finding in findings:
+        for item in finding.evidence:
+            seen.setdefault((item.source, item.excerpt), item)
+    return list(seen.values())
+
+
+def _waiver_text(finding: Finding, lang: str) -> tuple[str, str]:
+    waiver = finding.waiver
+    if waiver is None:
+        return "", ""
+    key = "html.waiver_text_expired" if waiver.expired else "html.waiver_text"
+    text = i18n.t(
+        lang,
+        key,
+        justification=waiver.justification,
+        approver=waiver.approver,
+        expires=waiver.expires,
+    )
+    return text, "expired" if waiver.expired else "in_force"
+
+
+def _references(
+    info: CheckInfo | None, family: str | None, lang: str
+) -> list[tuple[str, str, str]]:
+    return [
+        (framework_label(r.framework, lang), r.id, r.title or "")
+        for r in references_for(info, family)
+    ]
+
+
+class _Builder:
+    """Turns the report into plain view objects, so the template only lays them out."""
+
+    def __init__(self, report: RunReport, lang: str) -> None:
+        self.report = report
+        self.lang = lang
+        self.summary: ReportSummary = summarize(report)
+        self.check_numbers = {r.check_id: i + 1 for i, r in enumerate(self.summary.check_rates)}
+        self.fleet = len(report.hosts) > 1
+
+    def t(self, key: str, **args: Any) -> str:
+        return i18n.t(self.lang, key, **args)
+
+    def finding(self, finding: Finding) -> FindingView:
+        waiver, waiver_state = _waiver_text(finding, self.lang)
+        return FindingView(
+            status=finding.status.value,
+            status_label=status_label(finding.status.value, self.lang),
+            resource=finding.resource or "",
+            message=finding_message(finding, self.report, self.lang),
+            expected=value_text(finding.expected),
+            actual=value_text(finding.actual),
+            waiver=waiver,
+            waiver_state=waiver_state,
+        )
+
+    def check(self, state: CheckState, family: str | None) -> CheckView:
+        info = self.report.checks.get(state.check_id)
+        severity = info.severity.value if info else state.findings[0].severity.value
+        inline = not self.fleet  # a fleet report shows these once, in the catalogue
+        return CheckView(
+            number=self.check_numbers.get(state.check_id, 0),
+            id=state.check_id,
+            title=check_title(self.report, state.check_id, self.lang),
+            status=state.status.value,
+            status_label=status_label(state.status.value, self.lang),
+            severity=severity,
+            severity_label=severity_label(severity, self.lang),
+            waived=state.waived,
+            findings=[self.finding(f) for f in _worst_first(state)],
+            evidence=_evidence(state.findings),
+            remediation=remediation_for(info, family, self.lang)
+            if inline and not state.compliant
+            else "",
+            references=_references(info, family, self.lang) if inline else [],
+        )
+
+    def host(self, summary: HostSummary) -> HostView:
+        host = summary.host
+        family = host.platform.family.value if host.platform else None
+        if summary.reachable:
+            state = summary.state.value if summary.state else Status.ERROR.value
+            state_label = status_label(state, self.lang)
+        else:
+            state, state_label = "unreachable", self.t("html.unreachable")
+        return HostView(
+            anchor=summary.anchor,
+            number=summary.index + 1,
+            target=host.target,
+            platform=platform_text(host.platform),
+            family=family or "",
+            reachable=summary.reachable,
+            reason=host.reason or "",
+            state=state,
+            state_label=state_label,
+            score=format_percent(summary.score),
+            checks_line=self.t(
+                "html.checks_compliant",
+                compliant=summary.compliant,
+                applicable=summary.applicable,
+            )
+            if summary.reachable
+            else "",
+            failed={s.value: summary.failed_by_severity[s.value] for s in SEVERITY_ORDER},
+            unknown=summary.finding_counts[Status.UNKNOWN.value],
+            error=summary.finding_counts[Status.ERROR.value],
+            checks=[self.check(c, family) for c in summary.checks],
+        )
+
+    def catalogue(self) -> list[CatalogueEntry]:
+        families = sorted(
+            {h.platform.family.value for h in self.report.hosts if h.platform is not None}
+        )
+        out: list[CatalogueEntry] = []
+        for rate in self.summary.check_rates:
+            info = self.report.checks.get(rate.check_id)
+            severity = info.severity.value if info else "info"
+            remediation = []
+            if info is not None:
+                for os_family, text in info.remediation.items():
+                    if not families or os_family in families:
+                        remediation.append((self.t(f"html.os.{os_family}"), pick(text, self.lang)))
+            out.append(
+                CatalogueEntry(
+                    number=self.check_numbers[rate.check_id],
+                    id=rate.check_id,
+                    title=check_title(self.report, rate.check_id, self.lang),
+                    severity=severity,
+                    severity_label=severity_label(severity, self.lang),
+                    description=pick(info.description, self.lang) if info else "",
+                    rationale=pick(info.rationale, self.lang) if info else "",
+                    remediation=remediation,
+                    references=_references(info, None, self.lang),
+                    rate=format_percent(rate.rate),
+                    rate_value=round(rate.rate or 0.0, 1),
+                    compliant=rate.compliant,
+                    applicable=rate.applicable,
+                    counts={s.value: rate.counts[s.value] for s in STATUS_ORDER},
+                    waived_hosts=rate.waived_hosts,
+                )
+            )
+        return out
+
+    def waivers(self) -> list[dict[str, str]]:
+        rows: list[dict[str, str]] = []
+        for summary in self.summary.hosts:
+            for finding in summary.host.findings:
+                if finding.waiver is None:
+                    continue
+                rows.append(
+                    {
+                        "anchor": summary.anchor,
+                        "host": summary.host.target,
+                        "check": check_title(self.report, finding.check_id, self.lang),
+                        "resource": finding.resource or "",
+                        "status": finding.status.value,
+                        "status_label": status_label(finding.status.value, self.lang),
+                        "justification": finding.waiver.justification,
+                        "approver": finding.waiver.approver,
+                        "expires": finding.waiver.expires,
+                        "state": "expired" if finding.waiver.expired else "in_force",
+                    }
+                )
+        return rows
+
+
+def _worst_first(state: CheckState) -> list[Finding]:
+    return sorted(state.findings, key=lambda f: STATUS_RANK[f.status])  # stable
+
+
+def _timestamp(value: Any) -> str:
+    return value.strftime("%Y-%m-%d %H:%M:%S") if value is not None else ""
+
+
+class HtmlRenderer(Renderer):
+    name = "html"
+    extension = ".html"
+    description = "One self-contained HTML file (no external requests), printable on A4."
+
+    def render(self, report: RunReport, options: RenderOptions) -> str:
+        lang = options.lang
+        builder = _Builder(report, lang)
+        summary = builder.summary
+        script = _asset(SCRIPT)
+        views = [builder.host(h) for h in summary.hosts]
+        context = {
+            "lang": lang,
+            "t": builder.t,
+            "report": report,
+            "fleet": builder.fleet,
+            "baseline_title": pick(report.baseline.title, lang, report.baseline.id),
+            "started": _timestamp(report.started_at),
+            "finished": _timestamp(report.finished_at),
+            "score": format_percent(summary.score),
+            "host_rate": format_percent(summary.host_rate),
+            "compliant_hosts": summary.compliant_hosts,
+            "unreachable": summary.unreachable,
+            "status_counts": [
+                (s.value, status_label(s.value, lang), summary.finding_counts[s.value])
+                for s in STATUS_ORDER
+            ],
+            "severity_counts": [
+                (s.value, severity_label(s.value, lang), summary.failed_by_severity[s.value])
+                for s in SEVERITY_ORDER
+            ],
+            "severities": [(s.value, severity_label(s.value, lang)) for s in SEVERITY_ORDER],
+            "waived": summary.waived,
+            "waiver_expired": summary.waiver_expired,
+            "catalogue": builder.catalogue() if builder.fleet else [],
+            "host_rows": [views[h.index] for h in summary.worst_first()] if builder.fleet else [],
+            "hosts": views,
+            "waivers": builder.waivers(),
+            "style": _asset(STYLE),
+            "script": script,
+            "csp": (
+                "default-src 'none'; style-src 'unsafe-inline'; "
+                f"script-src {script_hash(script)}; img-src data:; "
+                "base-uri 'none'; form-action 'none'"
+            ),
+        }
+        return _environment().get_template(TEMPLATE).render(context)

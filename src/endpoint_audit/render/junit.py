@@ -1,0 +1,163 @@
+"""JUnit XML for CI dashboards: a testsuite per host, a testcase per finding.
+
+fail -> <failure>, error and unknown -> <error> (the check could not verify), not_applicable
+-> <skipped>. A failure or unknown under a waiver in force passes, with the waiver in
+<system-out>; an expired waiver does not help. An unreachable host is one testcase with an
+<error>. Built with ElementTree, never by string concatenation; control characters that
+XML 1.0 cannot hold are written as visible escapes.
+"""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+
+from endpoint_audit.model import i18n
+from endpoint_audit.model.result import Finding, HostReport, RunReport, Status
+from endpoint_audit.render.base import Renderer, RenderOptions
+from endpoint_audit.render.text import (
+    check_title,
+    finding_message,
+    platform_text,
+    status_label,
+    value_text,
+    visible_controls,
+)
+
+# Statuses a waiver in force turns into a passing testcase.
+WAIVED_PASS = (Status.FAIL, Status.UNKNOWN)
+
+
+def _text(value: str) -> str:
+    return visible_controls(value, keep="\n\t")
+
+
+def _attr(value: str) -> str:
+    # Attributes are one line: newlines and tabs as escapes too.
+    return visible_controls(value, keep="")
+
+
+def _waiver_line(finding: Finding, lang: str) -> str:
+    waiver = finding.waiver
+    if waiver is None:
+        return ""
+    key = "html.waiver_text_expired" if waiver.expired else "html.waiver_text"
+    return i18n.t(
+        lang,
+        key,
+        justification=waiver.justification,
+        approver=waiver.approver,
+        expires=waiver.expires,
+    )
+
+
+def _details(finding: Finding, message: str, lang: str) -> str:
+    lines = [message]
+    if finding.expected is not None:
+        lines.append(f"{i18n.t(lang, 'html.col.expected')}: {value_text(finding.expected)}")
+    if finding.actual is not None:
+        lines.append(f"{i18n.t(lang, 'html.col.actual')}: {value_text(finding.actual)}")
+    if finding.waiver is not None:
+        lines.append(_waiver_line(finding, lang))
+    for item in finding.evidence:
+        lines.append(f"{i18n.t(lang, 'html.col.source')}: {item.source}")
+        if item.excerpt:
+            lines.append(item.excerpt)
+    return _text("\n".join(lines))
+
+
+def _seconds(host: HostReport) -> str:
+    return f"{host.duration_seconds:.3f}" if host.duration_seconds is not None else "0"
+
+
+class JunitRenderer(Renderer):
+    name = "junit"
+    extension = ".xml"
+    description = "JUnit XML for CI: a testsuite per host, a testcase per finding."
+
+    def render(self, report: RunReport, options: RenderOptions) -> str:
+        lang = options.lang
+        root = ET.Element("testsuites", {"name": _attr(f"endpoint-audit {report.baseline.id}")})
+        totals = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
+        for index, host in enumerate(report.hosts):
+            suite, counts = self._suite(report, host, index, lang)
+            root.append(suite)
+            for key in totals:
+                totals[key] += counts[key]
+        for key, value in totals.items():
+            root.set(key, str(value))
+        ET.indent(root)
+        body = ET.tostring(root, encoding="unicode")
+        return '<?xml version="1.0" encoding="UTF-8"?>\n' + body + "\n"
+
+    def _suite(
+        self, report: RunReport, host: HostReport, index: int, lang: str
+    ) -> tuple[ET.Element, dict[str, int]]:
+        counts = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
+        suite = ET.Element("testsuite", {"name": _attr(host.target), "id": str(index)})
+        stamp = host.started_at or report.started_at
+        suite.set("timestamp", stamp.strftime("%Y-%m-%dT%H:%M:%S"))
+        suite.set("time", _seconds(host))
+        props = ET.SubElement(suite, "properties")
+        for name, value in (
+            ("baseline", f"{report.baseline.id} {report.baseline.version}"),
+            ("baseline_sha256", report.baseline.sha256),
+            ("platform", platform_text(host.platform)),
+            ("host_status", host.status),
+        ):
+            ET.SubElement(props, "property", {"name": name, "value": _attr(value)})
+        if host.status != "ok":
+            case = ET.SubElement(
+                suite, "testcase", {"name": "reachable", "classname": _attr(host.target)}
+            )
+            reason = host.reason or "unreachable"
+            ET.SubElement(case, "error", {"message": _attr(reason), "type": "unreachable"})
+            counts["tests"] += 1
+            counts["errors"] += 1
+        for finding in host.findings:
+            suite.append(self._case(report, host, finding, lang, counts))
+        for counter, number in counts.items():
+            suite.set(counter, str(number))
+        return suite, counts
+
+    def _case(
+        self,
+        report: RunReport,
+        host: HostReport,
+        finding: Finding,
+        lang: str,
+        counts: dict[str, int],
+    ) -> ET.Element:
+        name = finding.check_id + (f"[{finding.resource}]" if finding.resource else "")
+        case = ET.Element(
+            "testcase",
+            {
+                "name": _attr(name),
+                "classname": _attr(f"{host.target}.{finding.check_id}"),
+                "time": "0",
+            },
+        )
+        counts["tests"] += 1
+        message = finding_message(finding, report, lang)
+        title = check_title(report, finding.check_id, lang)
+        waiver = finding.waiver
+        if waiver is not None and not waiver.expired and finding.status in WAIVED_PASS:
+            out = ET.SubElement(case, "system-out")
+            status = status_label(finding.status.value, lang)
+            out.text = _text(f"{title}: {status}: {message}\n{_waiver_line(finding, lang)}")
+            return case
+        kind = {
+            Status.FAIL: "failure",
+            Status.ERROR: "error",
+            Status.UNKNOWN: "error",
+            Status.NOT_APPLICABLE: "skipped",
+        }.get(finding.status)
+        if kind is None:
+            return case
+        counts[{"failure": "failures", "error": "errors", "skipped": "skipped"}[kind]] += 1
+        attrs = {"message": _attr(f"{title}: {message}")}
+        if kind != "skipped":
+            attrs["type"] = f"{finding.status.value}/{finding.severity.value}"
+        element = ET.SubElement(case, kind, attrs)
+        if kind != "skipped":
+            element.text = _details(finding, message, lang)
+        return case

@@ -1,0 +1,203 @@
+"""Markdown for tickets and mail: a summary, the hosts worst first, then each host's
+findings that need attention (fail, error, unknown, expired waivers) with remediation.
+
+Host data is escaped so it stays text in any Markdown viewer: Markdown punctuation gets
+a backslash, `<`, `>` and `&` become entities (many viewers pass raw HTML through), link
+schemes are broken up so a host cannot plant a clickable link, and newlines inside table
+cells become spaces.
+"""
+
+from __future__ import annotations
+
+import re
+
+from endpoint_audit.model import i18n
+from endpoint_audit.model.result import RunReport, Status
+from endpoint_audit.render.base import Renderer, RenderOptions
+from endpoint_audit.render.summary import (
+    SEVERITY_ORDER,
+    STATUS_ORDER,
+    HostSummary,
+    format_percent,
+    summarize,
+    waiver_in_force,
+)
+from endpoint_audit.render.text import (
+    check_title,
+    finding_message,
+    pick,
+    platform_text,
+    remediation_for,
+    severity_label,
+    status_label,
+    value_text,
+    visible_controls,
+)
+
+# Characters with inline meaning anywhere in a line (emphasis, code, links, tables, HTML
+# entities are handled apart). Line-start syntax (`#`, `-`, `1.`) cannot occur: every
+# piece of host data is placed after other text.
+_PUNCTUATION = re.compile(r"([\\`*_\[\]()|~#])")
+# GitHub turns `http://x`, `www.x` and `a@b.c` into links without any markup.
+_AUTOLINK = re.compile(r"(:)(?=//)|(?<=www)(\.)|(@)", re.IGNORECASE)
+_ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
+
+
+def escape(text: str) -> str:
+    """Plain text as Markdown that renders as exactly that text, on one line."""
+    text = visible_controls(text, keep="\n\t")
+    text = "".join(_ENTITIES.get(ch, ch) for ch in text)
+    text = _PUNCTUATION.sub(r"\\\1", text)
+    text = _AUTOLINK.sub(lambda m: "\\" + m.group(0), text)
+    return text.replace("\n", " ").replace("\t", " ")
+
+
+def _row(cells: list[str]) -> str:
+    return "| " + " | ".join(cells) + " |"
+
+
+def _table(header: list[str], rows: list[list[str]], numeric: set[int] | None = None) -> list[str]:
+    numeric = numeric or set()
+    align = ["---:" if i in numeric else "---" for i in range(len(header))]
+    return [_row(header), _row(align), *(_row(r) for r in rows)]
+
+
+NEEDS_ATTENTION = (Status.FAIL, Status.ERROR, Status.UNKNOWN)
+
+
+class MarkdownRenderer(Renderer):
+    name = "markdown"
+    extension = ".md"
+    description = "Markdown for tickets and mail: summary, worst hosts, what to fix."
+
+    def render(self, report: RunReport, options: RenderOptions) -> str:
+        lang = options.lang
+
+        def t(key: str, **args: object) -> str:
+            return i18n.t(lang, key, **args)
+
+        summary = summarize(report)
+        base = report.baseline
+        lines = [f"# {escape(t('html.title'))}", ""]
+        lines += [
+            f"- **{escape(t('html.baseline'))}:** {escape(pick(base.title, lang, base.id))}"
+            f" ({escape(base.id)} {escape(base.version)})",
+            f"- **{escape(t('html.sha256'))}:** {escape(base.sha256)}",
+            f"- **{escape(t('html.finished'))}:** "
+            f"{report.finished_at.strftime('%Y-%m-%d %H:%M:%S')}",
+            f"- **{escape(t('html.tool'))}:** {escape(report.tool.name)} "
+            f"{escape(report.tool.version)}",
+            "",
+            f"## {escape(t('html.summary'))}",
+            "",
+        ]
+        header = [t("html.score"), t("html.hosts_count"), t("html.hosts_compliant")]
+        header += [status_label(s.value, lang) for s in STATUS_ORDER]
+        header += [t("html.waived_count"), t("html.unreachable_count")]
+        row = [
+            format_percent(summary.score),
+            str(len(report.hosts)),
+            str(summary.compliant_hosts),
+            *(str(summary.finding_counts[s.value]) for s in STATUS_ORDER),
+            str(summary.waived),
+            str(summary.unreachable),
+        ]
+        lines += _table([escape(h) for h in header], [row], set(range(len(row))))
+        lines.append("")
+        failed = ", ".join(
+            f"{escape(severity_label(s.value, lang))} {summary.failed_by_severity[s.value]}"
+            for s in SEVERITY_ORDER
+        )
+        lines += [f"**{escape(t('html.failures_by_severity'))}:** {failed}", ""]
+
+        if len(report.hosts) > 1:
+            lines += [f"## {escape(t('html.by_host'))}", ""]
+            rows = [self._host_row(h, lang) for h in summary.worst_first()]
+            head = [t("html.col.number"), t("html.col.host"), t("html.col.os")]
+            head += [t("html.col.score"), t("html.col.state"), t("html.col.failures")]
+            lines += _table([escape(h) for h in head], rows, {0, 3, 5})
+            lines.append("")
+
+        for host in summary.hosts:
+            lines += self._host_section(report, host, lang)
+        return "\n".join(lines).rstrip("\n") + "\n"
+
+    def _host_row(self, host: HostSummary, lang: str) -> list[str]:
+        if host.reachable:
+            state = status_label((host.state or Status.ERROR).value, lang)
+        else:
+            state = i18n.t(lang, "html.unreachable")
+        return [
+            str(host.index + 1),
+            escape(host.host.target),
+            escape(platform_text(host.host.platform)),
+            format_percent(host.score),
+            escape(state),
+            str(sum(host.failed_by_severity.values())),
+        ]
+
+    def _host_section(self, report: RunReport, host: HostSummary, lang: str) -> list[str]:
+        target = host.host
+        lines = [f"## {host.index + 1}. {escape(target.target)}", ""]
+        if not host.reachable:
+            reason = i18n.t(lang, "report.unreachable", reason=target.reason or "")
+            return [*lines, f"**{escape(reason)}**", ""]
+        meta = [escape(platform_text(target.platform))] if target.platform else []
+        meta.append(
+            escape(
+                i18n.t(
+                    lang,
+                    "html.checks_compliant",
+                    compliant=host.compliant,
+                    applicable=host.applicable,
+                )
+            )
+        )
+        meta.append(f"{escape(i18n.t(lang, 'html.score'))} {format_percent(host.score)}")
+        lines += [" · ".join(meta), ""]
+        rows: list[list[str]] = []
+        fixes: list[str] = []
+        family = target.platform.family.value if target.platform else None
+        for state in host.checks:
+            title = check_title(report, state.check_id, lang)
+            attention = [
+                f for f in state.findings if f.status in NEEDS_ATTENTION and not waiver_in_force(f)
+            ]
+            for finding in state.findings:
+                if finding.status is Status.PASS or finding.status is Status.NOT_APPLICABLE:
+                    continue
+                message = finding_message(finding, report, lang)
+                if finding.waiver is not None:
+                    key = (
+                        "html.waiver_text_expired" if finding.waiver.expired else "html.waiver_text"
+                    )
+                    message += " — " + i18n.t(
+                        lang,
+                        key,
+                        justification=finding.waiver.justification,
+                        approver=finding.waiver.approver,
+                        expires=finding.waiver.expires,
+                    )
+                rows.append(
+                    [
+                        escape(status_label(finding.status.value, lang)),
+                        escape(severity_label(finding.severity.value, lang)),
+                        escape(title),
+                        escape(finding.resource or ""),
+                        escape(message),
+                        escape(value_text(finding.expected)),
+                        escape(value_text(finding.actual)),
+                    ]
+                )
+            fix = remediation_for(report.checks.get(state.check_id), family, lang)
+            if attention and fix:
+                fixes.append(f"- **{escape(title)}:** {escape(fix)}")
+        if rows:
+            head = ["status", "severity", "check", "resource", "message", "expected", "actual"]
+            lines += _table([escape(i18n.t(lang, f"html.col.{h}")) for h in head], rows)
+            lines.append("")
+        else:
+            lines += [escape(i18n.t(lang, "html.all_compliant")), ""]
+        if fixes:
+            lines += [f"**{escape(i18n.t(lang, 'html.remediation'))}**", "", *fixes, ""]
+        return lines

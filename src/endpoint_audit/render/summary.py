@@ -1,0 +1,241 @@
+"""Figures every human-facing report shares: per-check state of a host, scores, fleet rates.
+
+A check's state on a host folds its findings (one per resource) into one status, worst
+first: an unwaived failure, then error, unknown, pass; all not_applicable means the check
+does not apply. A failure or unknown under a waiver in force counts as compliant but is
+flagged, so the exception stays visible. The score of a host is the share of applicable
+checks that are compliant; unknown and error count against it, because a check that could
+not see is not verified. An unreachable host has no score and counts as not compliant.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from endpoint_audit.model.result import Finding, HostReport, RunReport, Severity, Status
+
+# Worst first: the order of rows everywhere a person reads.
+STATUS_ORDER = (Status.FAIL, Status.ERROR, Status.UNKNOWN, Status.PASS, Status.NOT_APPLICABLE)
+STATUS_RANK = {s: i for i, s in enumerate(STATUS_ORDER)}
+SEVERITY_ORDER = (
+    Severity.CRITICAL,
+    Severity.HIGH,
+    Severity.MEDIUM,
+    Severity.LOW,
+    Severity.INFO,
+)
+
+
+def waiver_in_force(finding: Finding) -> bool:
+    return finding.waiver is not None and not finding.waiver.expired
+
+
+def effective_status(finding: Finding) -> Status:
+    """The status that counts: a failure or unknown under a waiver in force is compliant."""
+    if waiver_in_force(finding) and finding.status in (Status.FAIL, Status.UNKNOWN):
+        return Status.PASS
+    return finding.status
+
+
+@dataclass(frozen=True)
+class CheckState:
+    """One check on one host."""
+
+    check_id: str
+    status: Status  # effective (waivers applied)
+    waived: bool  # some finding is compliant only through a waiver in force
+    findings: tuple[Finding, ...]
+
+    @property
+    def compliant(self) -> bool:
+        return self.status is Status.PASS
+
+    @property
+    def applicable(self) -> bool:
+        return self.status is not Status.NOT_APPLICABLE
+
+
+def fold_check(check_id: str, findings: Sequence[Finding]) -> CheckState:
+    statuses = [effective_status(f) for f in findings]
+    status = min(statuses, key=STATUS_RANK.__getitem__) if statuses else Status.ERROR
+    waived = any(waiver_in_force(f) and f.status is not Status.PASS for f in findings)
+    return CheckState(check_id, status, waived, tuple(findings))
+
+
+@dataclass(frozen=True)
+class HostSummary:
+    index: int  # position in the report; anchors use it because host names are hostile
+    host: HostReport
+    checks: tuple[CheckState, ...]
+    finding_counts: Counter[str]  # raw finding status -> count
+    failed_by_severity: Counter[str]  # unwaived failures
+    waived: int
+    waiver_expired: int
+
+    @property
+    def anchor(self) -> str:
+        return f"host-{self.index + 1}"
+
+    @property
+    def reachable(self) -> bool:
+        return self.host.status == "ok"
+
+    @property
+    def applicable(self) -> int:
+        return sum(1 for c in self.checks if c.applicable)
+
+    @property
+    def compliant(self) -> int:
+        return sum(1 for c in self.checks if c.compliant)
+
+    @property
+    def score(self) -> float | None:
+        """Percent of applicable checks compliant; None when unreachable or nothing applies."""
+        if not self.reachable or self.applicable == 0:
+            return None
+        return 100.0 * self.compliant / self.applicable
+
+    @property
+    def state(self) -> Status | None:
+        """The worst check state; None for an unreachable host."""
+        if not self.reachable:
+            return None
+        states = [c.status for c in self.checks] or [Status.ERROR]
+        return min(states, key=STATUS_RANK.__getitem__)
+
+    def sort_key(self) -> tuple[int, float, int, str]:
+        """Worst hosts first: unreachable, then lowest score, most failures, then name."""
+        if not self.reachable:
+            return (0, 0.0, 0, self.host.target)
+        score = self.score if self.score is not None else 100.0
+        return (1, score, -sum(self.failed_by_severity.values()), self.host.target)
+
+
+def summarize_host(index: int, host: HostReport, check_order: Sequence[str]) -> HostSummary:
+    by_check: dict[str, list[Finding]] = {}
+    for finding in host.findings:
+        by_check.setdefault(finding.check_id, []).append(finding)
+    order = {cid: i for i, cid in enumerate(check_order)}
+    ids = sorted(by_check, key=lambda c: (order.get(c, len(order)), c))
+    checks = tuple(fold_check(cid, by_check[cid]) for cid in ids)
+    counts: Counter[str] = Counter(f.status.value for f in host.findings)
+    failed: Counter[str] = Counter(f.severity.value for f in host.findings if f.counts_as_failure)
+    return HostSummary(
+        index=index,
+        host=host,
+        checks=checks,
+        finding_counts=counts,
+        failed_by_severity=failed,
+        waived=sum(1 for f in host.findings if waiver_in_force(f)),
+        waiver_expired=sum(1 for f in host.findings if f.waiver and f.waiver.expired),
+    )
+
+
+@dataclass(frozen=True)
+class CheckRate:
+    """One check across the fleet."""
+
+    check_id: str
+    counts: Counter[str]  # effective check state -> hosts
+    waived_hosts: int
+
+    @property
+    def applicable(self) -> int:
+        return sum(n for s, n in self.counts.items() if s != Status.NOT_APPLICABLE.value)
+
+    @property
+    def compliant(self) -> int:
+        return self.counts[Status.PASS.value]
+
+    @property
+    def rate(self) -> float | None:
+        return 100.0 * self.compliant / self.applicable if self.applicable else None
+
+
+@dataclass(frozen=True)
+class ReportSummary:
+    hosts: tuple[HostSummary, ...]  # report order
+    check_rates: tuple[CheckRate, ...]  # baseline order
+    finding_counts: Counter[str] = field(default_factory=Counter)
+    failed_by_severity: Counter[str] = field(default_factory=Counter)
+    waived: int = 0
+    waiver_expired: int = 0
+
+    @property
+    def unreachable(self) -> int:
+        return sum(1 for h in self.hosts if not h.reachable)
+
+    @property
+    def compliant_hosts(self) -> int:
+        return sum(1 for h in self.hosts if h.reachable and h.state is Status.PASS)
+
+    @property
+    def score(self) -> float | None:
+        """Percent of applicable (host, check) pairs compliant across reachable hosts."""
+        applicable = sum(h.applicable for h in self.hosts if h.reachable)
+        if applicable == 0:
+            return None
+        return 100.0 * sum(h.compliant for h in self.hosts if h.reachable) / applicable
+
+    @property
+    def host_rate(self) -> float | None:
+        """Percent of hosts fully compliant; unreachable hosts count as not compliant."""
+        return 100.0 * self.compliant_hosts / len(self.hosts) if self.hosts else None
+
+    def worst_first(self) -> list[HostSummary]:
+        return sorted(self.hosts, key=HostSummary.sort_key)
+
+
+def check_order(report: RunReport) -> list[str]:
+    """Baseline order, then any check only the findings name (e.g. a merged report)."""
+    ids = list(report.checks)
+    seen = set(ids)
+    for host in report.hosts:
+        for finding in host.findings:
+            if finding.check_id not in seen:
+                seen.add(finding.check_id)
+                ids.append(finding.check_id)
+    return ids
+
+
+def summarize(report: RunReport) -> ReportSummary:
+    order = check_order(report)
+    hosts = tuple(summarize_host(i, h, order) for i, h in enumerate(report.hosts))
+    rates: list[CheckRate] = []
+    for cid in order:
+        counts: Counter[str] = Counter()
+        waived = 0
+        for host in hosts:
+            for state in host.checks:
+                if state.check_id == cid:
+                    counts[state.status.value] += 1
+                    waived += state.waived
+        rates.append(CheckRate(cid, counts, waived))
+    totals: Counter[str] = Counter()
+    failed: Counter[str] = Counter()
+    for h in hosts:
+        totals.update(h.finding_counts)
+        failed.update(h.failed_by_severity)
+    return ReportSummary(
+        hosts=hosts,
+        check_rates=tuple(rates),
+        finding_counts=totals,
+        failed_by_severity=failed,
+        waived=sum(h.waived for h in hosts),
+        waiver_expired=sum(h.waiver_expired for h in hosts),
+    )
+
+
+def format_percent(value: float | None) -> str:
+    """`87.5%`, `100%`, or an em dash when there is nothing to score."""
+    if value is None:
+        return "—"
+    text = f"{value:.1f}".removesuffix(".0")
+    return f"{text}%"
+
+
+def iter_findings(host: HostReport) -> Iterable[Finding]:
+    """A host's findings, worst first, stable within a status."""
+    return sorted(host.findings, key=lambda f: (STATUS_RANK[f.status], -f.severity.rank))

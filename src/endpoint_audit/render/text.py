@@ -1,0 +1,110 @@
+"""Text every document renderer needs: labels, messages in the chosen language, values.
+
+Nothing here escapes: each format escapes for itself (Jinja2 autoescape, ElementTree,
+csv neutralisation, Markdown escaping). These helpers only pick and flatten the words.
+"""
+
+from __future__ import annotations
+
+import json
+import unicodedata
+from typing import Any
+
+from endpoint_audit.model import i18n
+from endpoint_audit.model.platform import PlatformInfo
+from endpoint_audit.model.result import CheckInfo, Finding, Reference, RunReport
+
+
+def pick(text: dict[str, str], lang: str, fallback: str = "") -> str:
+    """A LocalizedText in `lang`, else English, else any language, else `fallback`."""
+    return text.get(lang) or text.get(i18n.DEFAULT_LANGUAGE) or next(iter(text.values()), fallback)
+
+
+def finding_message(finding: Finding, report: RunReport, lang: str) -> str:
+    """The finding's sentence in `lang`. A report keeps the message in its own language plus
+    the catalog key and arguments, so another language is rendered from the catalog; a
+    message the catalog does not hold (a plugin's own text) stays as recorded."""
+    if lang == report.lang or not i18n.has(finding.message_key):
+        return finding.message
+    return i18n.t(lang, finding.message_key, **finding.message_args)
+
+
+def check_title(report: RunReport, check_id: str, lang: str) -> str:
+    info = report.checks.get(check_id)
+    return pick(info.title, lang, check_id) if info else check_id
+
+
+def remediation_for(info: CheckInfo | None, family: str | None, lang: str) -> str:
+    """The remediation text for the host's OS family, or "" when the check has none."""
+    if info is None or family is None:
+        return ""
+    text = info.remediation.get(family)
+    return pick(text, lang) if text else ""
+
+
+def references_for(info: CheckInfo | None, family: str | None) -> list[Reference]:
+    """The framework items a check serves on this OS (all of them when the OS is unknown)."""
+    if info is None:
+        return []
+    return [
+        r for r in info.references if not r.platforms or family is None or family in r.platforms
+    ]
+
+
+def framework_label(framework: str, lang: str) -> str:
+    key = f"html.framework.{framework}"
+    return i18n.t(lang, key) if i18n.has(key) else framework
+
+
+def value_text(value: Any) -> str:
+    """Expected/actual values as one line: strings as they are, anything else as JSON."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
+
+
+def status_label(status: str, lang: str) -> str:
+    return i18n.t(lang, f"report.status.{status}")
+
+
+def severity_label(severity: str, lang: str) -> str:
+    return i18n.t(lang, f"report.severity.{severity}")
+
+
+def platform_text(platform: PlatformInfo | None) -> str:
+    """`Windows 11 Pro 23H2 (10.0.22631.3447)` or the family, or ""."""
+    if platform is None:
+        return ""
+    name = platform.pretty_name or platform.family.value
+    if platform.build and platform.build not in name:
+        return f"{name} ({platform.build})"
+    return name
+
+
+# Characters that change how the rest of a line is shown: C0/C1 controls (ESC starts
+# terminal sequences), bidirectional overrides (they reorder text to spoof names) and the
+# Unicode line separators. Ordinary spaces, including the ideographic space, stay.
+_BIDI = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u2028\u2029")
+
+
+def _is_control(ch: str) -> bool:
+    # Cs: a lone surrogate (JSON can carry one); U+FFFE/U+FFFF are not characters.
+    return unicodedata.category(ch) in ("Cc", "Cs") or ch in _BIDI or ch in "\ufffe\uffff"
+
+
+def visible_controls(text: str, keep: str = "\n\t") -> str:
+    """Control characters as visible escapes (`\\x1b`), so an escape sequence from a host
+    can neither recolour a terminal nor break an XML or CSV file; `keep` stays as is."""
+    if not any(_is_control(ch) for ch in text):
+        return text
+    out: list[str] = []
+    for ch in text:
+        if ch in keep or not _is_control(ch):
+            out.append(ch)
+        elif ord(ch) < 0x100:
+            out.append(f"\\x{ord(ch):02x}")
+        else:
+            out.append(f"\\u{ord(ch):04x}")
+    return "".join(out)
