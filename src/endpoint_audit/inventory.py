@@ -67,6 +67,10 @@ class _Vars:
         return _Vars({**self.values, **other})
 
 
+def _printable(text: str) -> str:
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+
+
 def check_address(address: str) -> str:
     """A host name or IP address, or ValueError saying why not."""
     if not address:
@@ -209,7 +213,10 @@ class _Reader:
         self.order: list[str] = []
 
     def err(self, path: PathKey, message: str) -> ConfigError:
-        return self.doc.error(path, message)
+        line = self.doc.line_of(path)
+        # Keys come from the file: escape control characters so the error stays one line.
+        where = ".".join(_printable(str(p)) for p in path) or "(top)"
+        return ConfigError(f"{self.doc.source}:{line}: {where}: {message}")
 
     def mapping(self, value: Any, path: PathKey, what: str) -> dict[str, Any]:
         if value is None:

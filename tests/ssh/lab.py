@@ -152,12 +152,13 @@ PrintMotd no
 Subsystem sftp internal-sftp
 """
         )
-        proc = subprocess.Popen(
-            [SSHD, "-D", "-e", "-f", str(config)],
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            stderr=open(self.root / f"sshd.{index}.log", "wb"),  # noqa: SIM115
-        )
+        with open(self.root / f"sshd.{index}.log", "wb") as log:
+            proc = subprocess.Popen(
+                [SSHD, "-D", "-e", "-f", str(config)],
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=log,
+            )
         self.servers.append(proc)
         for address in addresses:
             wait_for_port(address, self.port)
