@@ -7,7 +7,15 @@ import sys
 import typer
 
 from endpoint_audit import __version__
-from endpoint_audit.cli import baseline_cmd, checks_cmd, plugins_cmd, report_cmd, scan_cmd
+from endpoint_audit.cli import (
+    baseline_cmd,
+    checks_cmd,
+    collect_cmd,
+    evaluate_cmd,
+    plugins_cmd,
+    report_cmd,
+    scan_cmd,
+)
 from endpoint_audit.engine.exit_policy import ExitCode
 from endpoint_audit.errors import ConfigError
 
@@ -43,6 +51,8 @@ def _root(
 
 
 app.command("scan")(scan_cmd.scan)
+app.command("collect")(collect_cmd.collect)
+app.command("evaluate")(evaluate_cmd.evaluate)
 app.add_typer(checks_cmd.app, name="checks")
 app.add_typer(baseline_cmd.app, name="baseline")
 app.add_typer(report_cmd.app, name="report")

@@ -7,7 +7,11 @@ preferences. Never `softwareupdate -l`, which contacts Apple's servers.
 - Pending updates: `RecommendedUpdates` as left by the last background check, known only
   when that check succeeded (`LastSuccessfulDate`).
 - Automatic updates: managed preferences (MDM) win over the local ones.
-- Reboot required: macOS keeps no local flag that can be read reliably, so it is unknown.
+- Reboot required: macOS installs OS updates while it restarts, so an update that waits
+  for a restart is still listed as recommended (pending), and the install history records
+  an update once it runs. No restart is pending for the last OS update when the newest
+  one recorded is the version running; a newer recorded one than the running version
+  waits for a restart. Anything else is unknown.
 """
 
 from __future__ import annotations
@@ -41,12 +45,58 @@ MANAGED_PREFS = plutil_xml(MANAGED_PREFS_PATH)
 # "macOS Ventura 13.4.1 (a)" (Rapid Security Response), "Security Update 2023-003".
 _OS_UPDATE = re.compile(r"^(macOS\b|Security Update\b|Background Security)", re.IGNORECASE)
 _SECURITY = re.compile(r"^macOS\b|security", re.IGNORECASE)
-REBOOT_UNKNOWN = "macOS keeps no local record of a pending restart that can be read reliably"
+_VERSION = re.compile(r"\d+(?:\.\d+)*")
 
 
 def _utc(value: datetime) -> datetime:
     # plistlib returns naive datetimes that are UTC (plist dates are always UTC).
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _version(text: str | None) -> tuple[int, ...] | None:
+    match = _VERSION.search(text or "")
+    return tuple(int(p) for p in match.group(0).split(".")) if match else None
+
+
+def restart_pending(newest_installed: str | None, running: str | None) -> tuple[bool | None, str]:
+    """(reboot required, why) from the newest recorded macOS version and the running one."""
+    have, run = _version(newest_installed), _version(running)
+    if have is None or run is None:
+        return None, (
+            "the install history names no macOS version to compare with the running one"
+            if run is not None
+            else "the running macOS version is not known"
+        )
+    if have == run:
+        return False, (
+            f"the newest macOS update recorded ({newest_installed}) is the version running; "
+            "updates waiting for a restart are listed as pending"
+        )
+    if have > run:
+        return True, (f"macOS {newest_installed} is recorded as installed but {running} is running")
+    return None, (
+        f"the newest macOS update recorded ({newest_installed}) is older than the running "
+        f"version {running}, so the install history is incomplete"
+    )
+
+
+def newest_os_version(history: Any) -> str | None:
+    """`displayVersion` of the newest install record named "macOS ..."."""
+    newest: tuple[datetime, str] | None = None
+    for entry in history if isinstance(history, list) else []:
+        if not isinstance(entry, dict):
+            continue
+        name, when, version = (
+            entry.get("displayName"),
+            entry.get("date"),
+            entry.get("displayVersion"),
+        )
+        if not (isinstance(name, str) and name.strip().lower().startswith("macos")):
+            continue
+        if isinstance(when, datetime) and isinstance(version, str) and version.strip():
+            if newest is None or _utc(when) > newest[0]:
+                newest = (_utc(when), version.strip())
+    return newest[1] if newest else None
 
 
 def last_os_update(history: Any) -> tuple[datetime, str] | None:
@@ -116,12 +166,16 @@ class MacosPatches(Collector[PatchFacts]):
         history_result = require(results, INSTALL_HISTORY)
         last: tuple[datetime, str] | None = None
         last_reason: str | None = None
+        reboot: bool | None = None
+        reboot_why = f"{INSTALL_HISTORY_PATH} could not be read"
         if plist_missing(history_result):
             last_reason = f"{INSTALL_HISTORY_PATH} does not exist"
         elif not history_result.ok:
             last_reason = f"{INSTALL_HISTORY_PATH}: {history_result.excerpt(200)}"
         else:
-            last = last_os_update(parse_plist(history_result, INSTALL_HISTORY_PATH))
+            history = parse_plist(history_result, INSTALL_HISTORY_PATH)
+            last = last_os_update(history)
+            reboot, reboot_why = restart_pending(newest_os_version(history), platform.version)
             if last is None:
                 last_reason = f"{INSTALL_HISTORY_PATH} records no macOS update"
         prefs = plist_dict(require(results, PREFS), PREFS_PATH) or {}
@@ -143,8 +197,9 @@ class MacosPatches(Collector[PatchFacts]):
             last_update=last[0] if last else None,
             last_update_source=f"{INSTALL_HISTORY_PATH}: {last[1]}" if last else None,
             last_update_unknown_reason=last_reason,
-            reboot_required=None,
-            reboot_unknown_reason=REBOOT_UNKNOWN,
+            reboot_required=reboot,
+            reboot_detail=reboot_why if reboot is not None else None,
+            reboot_unknown_reason=reboot_why if reboot is None else None,
             os_build=platform.build,
             auto_update_enabled=automatic_updates(prefs, managed),
         )

@@ -1,0 +1,313 @@
+"""Redaction of recorded hosts before a transcript leaves the machine (`collect --record`).
+
+Pure: a HostTranscript in, a redacted copy out. What goes:
+
+- host names (the platform's, `uname`'s, computer-name fields of PowerShell/JSON output),
+- user names (console owner, `id -un`, `lsof -F` login names, socket and session owners,
+  home-folder paths, user fields of facts and JSON output),
+- serial numbers and hardware UUIDs (`Serial Number: ...`, `"SerialNumber": "..."`),
+- MAC addresses,
+- recovery keys (BitLocker 48-digit recovery passwords, FileVault recovery keys).
+
+Names are replaced by stable placeholders (`host-1`, `user-1`) everywhere at once, in
+command keys as well as in output: the collector that replays `stat -f %u %Su
+/dev/console` then asks for `sudo -u user-1 ...`, which is exactly the redacted key, so
+a redacted transcript still replays. System accounts (root, SYSTEM, `_mdnsresponder`)
+are kept: they identify nobody, and collectors rely on them (root at the console means
+nobody is logged on).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from endpoint_audit.model.commands import CommandResult
+from endpoint_audit.model.platform import PlatformInfo
+from endpoint_audit.transport.transcript import HostTranscript
+
+# Accounts that name a role, not a person. Compared case-insensitively.
+SYSTEM_ACCOUNTS = frozenset(
+    {
+        "root", "daemon", "nobody", "bin", "sys", "adm", "lp", "mail", "news", "uucp",
+        "proxy", "www-data", "backup", "list", "irc", "gnats", "sync", "games", "man",
+        "messagebus", "syslog", "avahi", "avahi-autoipd", "colord", "gdm", "lightdm",
+        "sddm", "sshd", "polkitd", "rtkit", "pulse", "saned", "usbmux", "geoclue",
+        "kernoops", "whoopsie", "dnsmasq", "tss", "uuidd", "tcpdump", "landscape",
+        "fwupd-refresh", "cups-pk-helper", "speech-dispatcher", "nm-openvpn", "hplip",
+        "lxd", "chrony", "ntp", "postfix", "mysql", "postgres", "redis", "apt", "dhcpcd",
+        "statd", "rpc", "rpcuser", "nscd", "unbound", "loginwindow", "system",
+        "local service", "network service", "nt authority", "administrator", "guest",
+        "defaultaccount", "wdagutilityaccount", "trustedinstaller", "everyone",
+        "administrators", "users", "wheel", "staff", "admin",
+    }
+)  # fmt: skip
+
+_NAME_CHARS = r"A-Za-z0-9_"
+_USER_TOKEN = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.@-]*$")
+_HOME_PATH = re.compile(
+    r"(?:/Users/|/home/|[A-Za-z]:\\+Users\\+)([A-Za-z0-9_][A-Za-z0-9_.@ -]*?)(?=[/\\'\"\s]|$)"
+)
+_DEFERRED_USER = re.compile(r"for user '([^'\n]+)'")
+_USER_KEYS = re.compile(r"^(user|username|user_name|owner|account|accountname|login)$", re.I)
+_HOST_KEYS = re.compile(
+    r"^(ps)?computername$|^csname$|^dnshostname$|^hostname$|^machinename$", re.I
+)
+
+_MAC = re.compile(
+    r"(?<![0-9A-Fa-f:-])(?:[0-9A-Fa-f]{2}([:-]))(?:[0-9A-Fa-f]{2}\1){4}[0-9A-Fa-f]{2}(?![0-9A-Fa-f:-])"
+)
+_BITLOCKER_KEY = re.compile(r"(?<!\d)\d{6}(?:-\d{6}){7}(?!\d)")
+_FILEVAULT_KEY = re.compile(r"(?<![A-Z0-9-])[A-Z0-9]{4}(?:-[A-Z0-9]{4}){5}(?![A-Z0-9-])")
+# `Serial Number (system): C02XYZ`, `"SerialNumber": "PF3ABC"`, `serial_number=...`,
+# `Hardware UUID: ...`, `"IOPlatformSerialNumber" = "..."`, `RecoveryPassword : ...`.
+_SECRET_FIELD = re.compile(
+    r"""(?P<key>["']?(?:Serial\s*Number(?:\s*\([^)\n]*\))?|SerialNumber|serial_number|"""
+    r"""serial|IOPlatformSerialNumber|Hardware\s*UUID|IOPlatformUUID|Provisioning\s*UDID|"""
+    r"""RecoveryPassword|RecoveryKey|BiosSerial|IdentifyingNumber)["']?\s*[:=]\s*["']?)"""
+    r"""(?P<value>[^"'\s,}<>][^"',}<>\n]*?)(?=["',}<>\n]|\s*$)""",
+    re.IGNORECASE | re.MULTILINE,
+)
+_BYHOST_UUID = re.compile(
+    r"(ByHost/[\w.]+?\.)([0-9A-Fa-f]{8}-(?:[0-9A-Fa-f]{4}-){3}[0-9A-Fa-f]{12})"
+)
+# Files whose whole content is a serial or a machine id.
+_SECRET_FILES = ("product_serial", "board_serial", "chassis_serial", "product_uuid", "machine-id")
+
+
+@dataclass
+class RedactionSummary:
+    """How many distinct values of each kind were replaced (never the values)."""
+
+    hosts: int = 0
+    users: int = 0
+    macs: int = 0
+    serials: int = 0
+    recovery_keys: int = 0
+
+
+@dataclass
+class _Mapper:
+    prefix: str
+    seen: dict[str, str] = field(default_factory=dict)
+
+    def __call__(self, value: str) -> str:
+        key = value.lower()
+        if key not in self.seen:
+            self.seen[key] = f"{self.prefix}{len(self.seen) + 1}"
+        return self.seen[key]
+
+
+def is_system_account(name: str) -> bool:
+    low = name.strip().lower()
+    return (
+        low in SYSTEM_ACCOUNTS
+        or low.startswith(("_", "systemd-", "nt service\\", "nt authority\\"))
+        or low.endswith("$")  # machine accounts
+    )
+
+
+def _walk_json(value: Any, visit: Callable[[str, str], None], key: str = "") -> None:
+    if isinstance(value, dict):
+        for k, v in value.items():
+            _walk_json(v, visit, str(k))
+    elif isinstance(value, list):
+        for item in value:
+            _walk_json(item, visit, key)
+    elif isinstance(value, str):
+        visit(key, value)
+
+
+def _json_of(text: str) -> Any:
+    stripped = text.strip()
+    if not stripped or stripped[0] not in "[{":
+        return None
+    try:
+        return json.loads(stripped)
+    except ValueError:
+        return None
+
+
+def _add_user(users: set[str], raw: str) -> None:
+    name = raw.strip().rsplit("\\", 1)[-1]  # DOMAIN\user -> user
+    if name and _USER_TOKEN.match(name) and len(name) >= 2 and not is_system_account(name):
+        users.add(name)
+
+
+def _add_host(hosts: set[str], raw: str | None) -> None:
+    name = (raw or "").strip()
+    if not name or name.lower() in ("localhost", "localhost.localdomain"):
+        return
+    if re.fullmatch(r"[\d.]+|[0-9A-Fa-f:]+", name):  # an address, not a name
+        return
+    short = name.split(".", 1)[0]
+    if len(short) >= 2 and re.fullmatch(r"[A-Za-z0-9_-]+", short):
+        hosts.add(short)
+
+
+def discover(host: HostTranscript) -> tuple[set[str], set[str]]:
+    """Host names and user names found in a recorded host."""
+    hosts: set[str] = set()
+    users: set[str] = set()
+    _add_host(hosts, host.target)
+    if host.platform is not None:
+        _add_host(hosts, host.platform.hostname)
+
+    def visit(key: str, value: str) -> None:
+        if _USER_KEYS.match(key):
+            _add_user(users, value)
+        elif _HOST_KEYS.match(key):
+            _add_host(hosts, value)
+
+    for key, result in host.commands.items():
+        argv0 = key.split(" ", 1)[0]
+        out = result.stdout
+        if key == "uname -snm":
+            fields = out.split()
+            _add_host(hosts, fields[1] if len(fields) > 1 else None)
+        elif key in ("hostname", "uname -n", "file:/etc/hostname"):
+            _add_host(hosts, out)
+        elif key in ("id -un", "whoami", "logname"):
+            _add_user(users, out)
+        elif key.startswith("stat -f ") and key.endswith("/dev/console"):
+            fields = out.split()
+            if fields:
+                _add_user(users, fields[-1])
+        elif argv0 == "lsof":
+            for line in out.splitlines():
+                if line.startswith("L"):
+                    _add_user(users, line[1:])
+        for match in _DEFERRED_USER.finditer(out):
+            _add_user(users, match.group(1))
+        for text in (key, out, result.stderr):
+            for match in _HOME_PATH.finditer(text):
+                _add_user(users, match.group(1))
+        data = _json_of(out)
+        if data is not None:
+            _walk_json(data, visit)
+    _walk_json(host.facts, visit)
+    return hosts, users
+
+
+class Redactor:
+    """Replaces one host's sensitive values; build with `for_host`."""
+
+    def __init__(self, hosts: Iterable[str], users: Iterable[str]) -> None:
+        self.summary = RedactionSummary()
+        self._hosts = _Mapper("host-")
+        self._users = _Mapper("user-")
+        self._macs = _Mapper("")
+        self._serials = _Mapper("REDACTED-SERIAL-")
+        self._keys = _Mapper("")
+        host_names = set(hosts)
+        names = dict.fromkeys(host_names, "host") | {
+            u: "user" for u in users if u not in host_names
+        }
+        # Longest first, so `taro-mba` (host) wins over `taro` (user) inside it.
+        ordered = sorted(names, key=lambda n: (-len(n), n))
+        self._kinds = {n.lower(): names[n] for n in ordered}
+        self._names = (
+            re.compile(
+                rf"(?<![{_NAME_CHARS}])(?:{'|'.join(re.escape(n) for n in ordered)})"
+                rf"(?![{_NAME_CHARS}])",
+                re.IGNORECASE,
+            )
+            if ordered
+            else None
+        )
+
+    @classmethod
+    def for_host(
+        cls, host: HostTranscript, extra_users: Iterable[str] = (), extra_hosts: Iterable[str] = ()
+    ) -> Redactor:
+        hosts, users = discover(host)
+        for name in extra_users:
+            _add_user(users, name)
+        for name in extra_hosts:
+            _add_host(hosts, name)
+        return cls(hosts, users)
+
+    def _name(self, match: re.Match[str]) -> str:
+        text = match.group(0)
+        kind = self._kinds[text.lower()]
+        return self._hosts(text) if kind == "host" else self._users(text)
+
+    def _mac(self, match: re.Match[str]) -> str:
+        number = int(self._macs(match.group(0)))
+        sep = match.group(1)
+        return sep.join(
+            ["02", "00", "00", "00", f"{number // 256 % 256:02x}", f"{number % 256:02x}"]
+        )
+
+    def _secret(self, match: re.Match[str]) -> str:
+        return match.group("key") + self._serials(match.group("value"))
+
+    def text(self, value: str) -> str:
+        """One string with every sensitive value replaced."""
+        if not value:
+            return value
+        value = _BITLOCKER_KEY.sub(
+            lambda m: "000000-" * 7 + f"{int(self._keys(m.group(0))):06d}", value
+        )
+        value = _FILEVAULT_KEY.sub(
+            lambda m: "XXXX-XXXX-XXXX-XXXX-XXXX-" + f"{int(self._keys(m.group(0))):04d}", value
+        )
+        value = _SECRET_FIELD.sub(self._secret, value)
+        value = _BYHOST_UUID.sub(
+            lambda m: m.group(1) + "00000000-0000-0000-0000-000000000000", value
+        )
+        value = _MAC.sub(self._mac, value)
+        if self._names is not None:
+            value = self._names.sub(self._name, value)
+        return value
+
+    def value(self, data: Any) -> Any:
+        """A JSON-like value with every string (and mapping key) redacted."""
+        if isinstance(data, dict):
+            return {self.text(str(k)): self.value(v) for k, v in data.items()}
+        if isinstance(data, list | tuple):
+            return [self.value(v) for v in data]
+        if isinstance(data, str):
+            return self.text(data)
+        return data
+
+    def result(self, key: str, result: CommandResult) -> CommandResult:
+        if key.startswith("file:") and key.rsplit("/", 1)[-1] in _SECRET_FILES and result.ok:
+            return replace(result, stdout=self._serials(result.stdout.strip()) + "\n")
+        return replace(result, stdout=self.text(result.stdout), stderr=self.text(result.stderr))
+
+    def platform(self, platform: PlatformInfo | None) -> PlatformInfo | None:
+        if platform is None:
+            return None
+        data = platform.model_dump(mode="json")
+        return PlatformInfo.model_validate(self.value(data))
+
+    def host(self, host: HostTranscript) -> HostTranscript:
+        redacted = HostTranscript(
+            target=self.text(host.target),
+            platform=self.platform(host.platform),
+            commands={self.text(k): self.result(k, v) for k, v in host.commands.items()},
+            facts=self.value(host.facts),
+            source=host.source,
+            collected_at=host.collected_at,
+        )
+        self.summary = RedactionSummary(
+            hosts=len(self._hosts.seen),
+            users=len(self._users.seen),
+            macs=len(self._macs.seen),
+            serials=len(self._serials.seen),
+            recovery_keys=len(self._keys.seen),
+        )
+        return redacted
+
+
+def redact_host(
+    host: HostTranscript, extra_users: Iterable[str] = (), extra_hosts: Iterable[str] = ()
+) -> tuple[HostTranscript, RedactionSummary]:
+    """A copy of `host` with names, serials, MAC addresses and recovery keys replaced."""
+    redactor = Redactor.for_host(host, extra_users, extra_hosts)
+    redacted = redactor.host(host)
+    return redacted, redactor.summary
