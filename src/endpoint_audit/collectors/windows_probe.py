@@ -1,0 +1,86 @@
+"""Shared by the Windows collectors: reading one PowerShell probe's JSON value.
+
+Probe scripts convert enums to numbers and dates to ISO 8601 inside PowerShell, so the
+parsers below never see text that depends on the display language or regional format.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from functools import cache
+from importlib import resources
+from typing import Any
+
+from endpoint_audit.collectors.base import Results, json_output, require
+from endpoint_audit.errors import CollectorError
+from endpoint_audit.model.commands import PowerShell
+
+
+@cache
+def windows_script(name: str) -> str:
+    """The PowerShell probe script `windows_ps/<name>.ps1` shipped with the package.
+
+    Scripts live in .ps1 files so that editors and PowerShell tools can read them; each
+    sets `$result` to plain data and is run inside the batch (transport/powershell.py).
+    """
+    return (resources.files("endpoint_audit.collectors") / "windows_ps" / f"{name}.ps1").read_text(
+        encoding="utf-8"
+    )
+
+
+def probe_value(results: Results, probe: PowerShell) -> Any:
+    """The probe's value, or CollectorError saying why the probe failed."""
+    result = require(results, probe)
+    if not result.ok:
+        raise CollectorError(f"PowerShell probe {probe.name!r} failed: {result.excerpt()}")
+    return json_output(result, f"PowerShell probe {probe.name!r}")
+
+
+def as_dict(value: Any, what: str) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise CollectorError(f"{what}: expected an object, got {type(value).__name__}")
+    return value
+
+
+def as_list(value: Any) -> list[Any]:
+    """A PowerShell collection: null is empty, a lone item (unrolled) is one item."""
+    if value is None:
+        return []
+    if isinstance(value, list):
+        return value
+    return [value]
+
+
+def as_int(value: Any) -> int | None:
+    """An integer from JSON; registry strings of digits ("900") count too."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, str) and re.fullmatch(r"\s*-?\d+\s*", value):
+        return int(value)
+    return None
+
+
+def as_text(value: Any) -> str | None:
+    if isinstance(value, str) and value.strip():
+        return value.strip()
+    return None
+
+
+def parse_utc(value: Any) -> datetime | None:
+    """An ISO 8601 time written by a probe (`yyyy-MM-ddTHH:mm:ssZ`); None if absent.
+    A time without offset is UTC: probes convert before printing."""
+    text = as_text(value)
+    if text is None:
+        return None
+    try:
+        parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise CollectorError(f"not an ISO 8601 time: {text[:60]!r}") from None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)
+    return parsed.astimezone(UTC)

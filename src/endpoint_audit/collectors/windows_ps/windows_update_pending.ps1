@@ -1,0 +1,22 @@
+$lastSearch = $null
+try {
+    $auto = New-Object -ComObject 'Microsoft.Update.AutoUpdate'
+    $lastSearch = $auto.Results.LastSearchSuccessDate.ToString('yyyy-MM-ddTHH:mm:ssZ', [Globalization.CultureInfo]::InvariantCulture)
+} catch { }
+$search = Invoke-EABounded -Seconds __SECONDS__ -Block {
+    $session = New-Object -ComObject 'Microsoft.Update.Session'
+    $searcher = $session.CreateUpdateSearcher()
+    $searcher.Online = $false
+    $found = $searcher.Search("IsInstalled=0 and Type='Software' and IsHidden=0")
+    $updates = @()
+    foreach ($u in $found.Updates) {
+        $updates += @{
+            title = [string]$u.Title
+            kb = @($u.KBArticleIDs | ForEach-Object { [string]$_ })
+            msrc_severity = [string]$u.MsrcSeverity
+            categories = @($u.Categories | ForEach-Object { [string]$_.CategoryID })
+        }
+    }
+    @{ result_code = [int]$found.ResultCode; updates = $updates }
+}
+$result = @{ search = $search; last_search_success = $lastSearch }

@@ -1,0 +1,419 @@
+"""Running PowerShell probes: one script, one process, one JSON document per host scan.
+
+Windows PowerShell starts in 200 ms or more, so every probe of a scan runs inside one
+`powershell.exe`. Each probe's script sets `$result` to plain data; the batch runs it in
+its own scope inside try/catch and collects `{ok, value | error, ms}` per probe name into
+one JSON document, printed between two marker lines so that anything else a host writes
+to stdout (banners, warnings) cannot be mistaken for it.
+
+The script is passed with `-EncodedCommand` (UTF-16LE, base64) when the command line is
+short enough, and otherwise on stdin behind a fixed bootstrap, so no value is ever spliced
+into a command line. The local transport and the SSH transport share these functions:
+`build_batch_script`, `powershell_invocation`, `batch_results` / `parse_batch_output`.
+
+The JSON is ASCII only (every other character as a \\uXXXX escape): Japanese Windows
+consoles and OpenSSH sessions may use code page 932 whatever we ask for.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from endpoint_audit.model.commands import (
+    EXIT_NOT_FOUND,
+    EXIT_TIMEOUT,
+    CommandResult,
+    PowerShell,
+)
+from endpoint_audit.model.platform import OsFamily, PlatformInfo
+from endpoint_audit.transport.base import dumps_value
+
+BEGIN_MARKER = "<<<ENDPOINT-AUDIT-JSON"
+END_MARKER = "ENDPOINT-AUDIT-JSON>>>"
+
+POWERSHELL_EXE = "powershell.exe"
+POWERSHELL_FLAGS = ("-NoProfile", "-NonInteractive", "-ExecutionPolicy", "Bypass")
+# CreateProcess refuses command lines longer than 32,767 characters (cmd.exe: 8,191,
+# which an SSH transport whose remote shell is cmd.exe passes as `max_command_line`).
+CREATE_PROCESS_LIMIT = 32_767
+CMD_EXE_LIMIT = 8_191
+# Seconds kept back from the batch's budget for serialising and writing the answer.
+BATCH_RESERVE_SECONDS = 5
+
+# Safe names only: they become PowerShell string literals and JSON keys.
+_PROBE_NAME = re.compile(r"^[a-z][a-z0-9_.-]{0,63}$")
+
+# Runs before the probes. Streams other than output are silenced so that nothing but the
+# marked JSON is needed from stdout; progress records would otherwise reach stderr as
+# CLIXML. `Invoke-EABounded` runs a script block in a runspace of this same process and
+# gives up after a time budget (capped by what is left of the batch's own budget).
+_PRELUDE = r"""
+$ErrorActionPreference = 'Stop'
+$ProgressPreference = 'SilentlyContinue'
+$WarningPreference = 'SilentlyContinue'
+$VerbosePreference = 'SilentlyContinue'
+$InformationPreference = 'SilentlyContinue'
+try { [Console]::OutputEncoding = New-Object System.Text.UTF8Encoding($false) } catch { }
+$EABatchClock = [System.Diagnostics.Stopwatch]::StartNew()
+$EABatchBudget = __BUDGET__
+
+function Invoke-EABounded {
+    param([scriptblock]$Block, [int]$Seconds)
+    $left = [int]($EABatchBudget - $EABatchClock.Elapsed.TotalSeconds - __RESERVE__)
+    if ($left -lt $Seconds) { $Seconds = $left }
+    if ($Seconds -lt 1) { return @{ finished = $false; seconds = 0 } }
+    $ps = [PowerShell]::Create()
+    $null = $ps.AddScript($Block.ToString())
+    $handle = $ps.BeginInvoke()
+    if ($handle.AsyncWaitHandle.WaitOne($Seconds * 1000)) {
+        $out = $ps.EndInvoke($handle)
+        $ps.Dispose()
+        $value = $null
+        if ($out.Count -gt 0) { $value = $out[0] }
+        return @{ finished = $true; seconds = $Seconds; value = $value }
+    }
+    $null = $ps.BeginStop($null, $null)
+    return @{ finished = $false; seconds = $Seconds }
+}
+
+function ConvertTo-EAAsciiJson {
+    param($Value)
+    $json = ConvertTo-Json -InputObject $Value -Depth 8 -Compress
+    return [regex]::Replace($json, '[^\x00-\x7F]', { param($m) '\u{0:x4}' -f [int][char]$m.Value })
+}
+
+$EAOut = @{}
+"""
+
+_PROBE_TEMPLATE = r"""
+$EAClock = [System.Diagnostics.Stopwatch]::StartNew()
+try {
+    $EAValue = & {
+        $result = $null
+        $null = . {
+__SCRIPT__
+        }
+        @{ v = $result }
+    }
+    $EAOut['__NAME__'] = @{ ok = $true; value = $EAValue.v; ms = $EAClock.ElapsedMilliseconds }
+} catch {
+    $EAOut['__NAME__'] = @{
+        ok = $false
+        error = [string]$_.Exception.Message
+        error_type = [string]$_.Exception.GetType().FullName
+        hresult = $_.Exception.HResult
+        ms = $EAClock.ElapsedMilliseconds
+    }
+}
+"""
+
+_EPILOGUE = r"""
+$EAJson = ConvertTo-EAAsciiJson -Value $EAOut
+[Console]::Out.Write("`n__BEGIN__`n" + $EAJson + "`n__END__`n")
+[Console]::Out.Flush()
+[Environment]::Exit(0)
+"""
+
+# Given on the command line when the script comes on stdin: read all of stdin (base64 of
+# the UTF-8 script, so the console's code page cannot alter it), then run it.
+_STDIN_BOOTSTRAP = (
+    "$ErrorActionPreference = 'Stop'; "
+    "$EAText = [System.Text.Encoding]::UTF8.GetString("
+    "[System.Convert]::FromBase64String([Console]::In.ReadToEnd().Trim())); "
+    "& ([scriptblock]::Create($EAText))"
+)
+
+
+def _check_name(name: str) -> str:
+    if not _PROBE_NAME.match(name):
+        raise ValueError(f"PowerShell probe name {name!r} must match {_PROBE_NAME.pattern}")
+    return name
+
+
+def _indent(script: str, spaces: int) -> str:
+    pad = " " * spaces
+    return "\n".join(pad + line if line.strip() else "" for line in script.strip().splitlines())
+
+
+def build_batch_script(probes: Sequence[PowerShell], budget_seconds: float = 60.0) -> str:
+    """One script that runs every probe and prints one marked JSON document.
+
+    Probes run in the order given, each in its own scope and try/catch, so one failing
+    probe never hides the others. `budget_seconds` is the time the caller will wait for
+    the whole process; bounded probes (`Invoke-EABounded`) stop in time to report.
+    """
+    seen: set[str] = set()
+    parts = [
+        _PRELUDE.replace("__BUDGET__", str(max(1, int(budget_seconds)))).replace(
+            "__RESERVE__", str(BATCH_RESERVE_SECONDS)
+        )
+    ]
+    for probe in probes:
+        name = _check_name(probe.name)
+        if name in seen:
+            continue
+        seen.add(name)
+        parts.append(
+            _PROBE_TEMPLATE.replace("__SCRIPT__", _indent(probe.script, 12)).replace(
+                "__NAME__", name
+            )
+        )
+    parts.append(_EPILOGUE.replace("__BEGIN__", BEGIN_MARKER).replace("__END__", END_MARKER))
+    script = "".join(parts)
+    if not script.isascii():
+        # Keeps the script independent of code pages; probes spell non-ASCII as [char].
+        raise ValueError("PowerShell probe scripts must be ASCII")
+    return script
+
+
+def encode_command(script: str) -> str:
+    """The `-EncodedCommand` form: base64 of the UTF-16LE script."""
+    return base64.b64encode(script.encode("utf-16-le")).decode("ascii")
+
+
+def powershell_argv(script: str, executable: str = POWERSHELL_EXE) -> tuple[str, ...]:
+    """argv that runs `script` from the command line alone (`-EncodedCommand`)."""
+    return (executable, *POWERSHELL_FLAGS, "-EncodedCommand", encode_command(script))
+
+
+@dataclass(frozen=True)
+class PowerShellInvocation:
+    """How to start PowerShell for one script: argv, plus bytes for stdin when the
+    script is too long for a command line."""
+
+    argv: tuple[str, ...]
+    stdin: bytes | None = None
+
+    @property
+    def via_stdin(self) -> bool:
+        return self.stdin is not None
+
+
+def command_line_length(argv: Sequence[str]) -> int:
+    """Characters of the Windows command line for argv (quotes around spaced words)."""
+    return sum(len(a) + (2 if " " in a else 0) for a in argv) + max(0, len(argv) - 1)
+
+
+def powershell_invocation(
+    script: str,
+    executable: str = POWERSHELL_EXE,
+    max_command_line: int = CREATE_PROCESS_LIMIT,
+) -> PowerShellInvocation:
+    """argv with `-EncodedCommand` if it fits in `max_command_line`, else a constant
+    bootstrap on the command line and the script (base64 of UTF-8) on stdin."""
+    argv = powershell_argv(script, executable)
+    if command_line_length(argv) <= max_command_line:
+        return PowerShellInvocation(argv)
+    bootstrap = powershell_argv(_STDIN_BOOTSTRAP, executable)
+    payload = base64.b64encode(script.encode("utf-8")) + b"\n"
+    return PowerShellInvocation(bootstrap, stdin=payload)
+
+
+def _unwrap_arrays(value: Any) -> Any:
+    """Windows PowerShell 5.1 serialises a PSObject-wrapped array as
+    {"value": [...], "Count": n}; turn that back into the list."""
+    if isinstance(value, list):
+        return [_unwrap_arrays(v) for v in value]
+    if isinstance(value, dict):
+        if (
+            set(value) == {"value", "Count"}
+            and isinstance(value["value"], list)
+            and value["Count"] == len(value["value"])
+        ):
+            return [_unwrap_arrays(v) for v in value["value"]]
+        return {k: _unwrap_arrays(v) for k, v in value.items()}
+    return value
+
+
+def extract_batch_document(stdout: str) -> dict[str, Any] | None:
+    """The JSON document between the markers (the last one if there are several)."""
+    end = stdout.rfind(END_MARKER)
+    if end < 0:
+        return None
+    begin = stdout.rfind(BEGIN_MARKER, 0, end)
+    if begin < 0:
+        return None
+    text = stdout[begin + len(BEGIN_MARKER) : end].strip()
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError:
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def _probe_result(entry: Any) -> CommandResult:
+    if not isinstance(entry, dict):
+        return CommandResult(1, stderr="the probe's answer is not an object")
+    duration = entry.get("ms")
+    seconds = float(duration) / 1000 if isinstance(duration, int | float) else 0.0
+    if entry.get("ok") is True:
+        return CommandResult(
+            0, stdout=dumps_value(_unwrap_arrays(entry.get("value"))), duration=seconds
+        )
+    message = str(entry.get("error") or "the probe failed without a message")
+    kind = entry.get("error_type")
+    hresult = entry.get("hresult")
+    detail = message.strip()
+    if isinstance(kind, str) and kind:
+        detail += f" [{kind}"
+        if isinstance(hresult, int):
+            detail += f", HRESULT 0x{hresult & 0xFFFFFFFF:08X}"
+        detail += "]"
+    return CommandResult(1, stderr=detail, duration=seconds)
+
+
+def parse_batch_output(
+    stdout: str, probes: Sequence[PowerShell], stderr: str = ""
+) -> dict[str, CommandResult]:
+    """Each probe's CommandResult by key: exit 0 with the JSON of its value in stdout,
+    or exit 1 with the error in stderr. A probe missing from the document (or no
+    document at all) is exit 1 naming why, never a success."""
+    document = extract_batch_document(stdout)
+    out: dict[str, CommandResult] = {}
+    if document is None:
+        why = (stderr.strip() or stdout.strip()).replace("\r", "")[:400]
+        reason = "PowerShell printed no result document" + (f": {why}" if why else "")
+        return {p.key: CommandResult(1, stderr=reason) for p in probes}
+    for probe in probes:
+        entry = document.get(probe.name)
+        if entry is None:
+            out[probe.key] = CommandResult(1, stderr=f"probe {probe.name!r} did not report")
+        else:
+            out[probe.key] = _probe_result(entry)
+    return out
+
+
+def batch_results(process: CommandResult, probes: Sequence[PowerShell]) -> dict[str, CommandResult]:
+    """Per-probe results from the result of the one PowerShell process."""
+    if process.timed_out or process.exit_status == EXIT_TIMEOUT:
+        failed = CommandResult(
+            EXIT_TIMEOUT,
+            stderr=f"PowerShell batch: {process.stderr.strip() or 'timed out'}",
+            duration=process.duration,
+            timed_out=True,
+        )
+        return {p.key: failed for p in probes}
+    if process.exit_status == EXIT_NOT_FOUND:
+        failed = CommandResult(EXIT_NOT_FOUND, stderr=process.stderr or "powershell not found")
+        return {p.key: failed for p in probes}
+    return parse_batch_output(process.stdout, probes, process.stderr)
+
+
+async def run_batch_locally(
+    probes: Sequence[PowerShell], timeout: float, executable: str = POWERSHELL_EXE
+) -> dict[str, CommandResult]:
+    """Run every probe in one local PowerShell process."""
+    from endpoint_audit.transport.local import run_argv
+
+    invocation = powershell_invocation(build_batch_script(probes, timeout), executable)
+    process = await run_argv(invocation.argv, dict(os.environ), timeout, invocation.stdin)
+    return batch_results(process, probes)
+
+
+# --- platform detection --------------------------------------------------------------
+
+PLATFORM = PowerShell(
+    "platform",
+    r"""
+$cv = Get-ItemProperty -Path 'HKLM:\SOFTWARE\Microsoft\Windows NT\CurrentVersion'
+$identity = [Security.Principal.WindowsIdentity]::GetCurrent()
+$principal = New-Object Security.Principal.WindowsPrincipal($identity)
+$caption = $null
+try { $caption = [string](Get-CimInstance -ClassName Win32_OperatingSystem).Caption } catch { }
+$result = @{
+    current_build = [string]$cv.CurrentBuildNumber
+    ubr = $cv.UBR
+    display_version = [string]$cv.DisplayVersion
+    edition_id = [string]$cv.EditionID
+    installation_type = [string]$cv.InstallationType
+    product_name = [string]$cv.ProductName
+    caption = $caption
+    hostname = [Environment]::MachineName
+    arch = [string]$env:PROCESSOR_ARCHITECTURE
+    is_admin = $principal.IsInRole([Security.Principal.WindowsBuiltInRole]::Administrator)
+}
+""",
+)
+
+# EditionID (registry, never localized) -> the name Microsoft sells it under.
+_EDITIONS = {
+    "core": "Home",
+    "coresinglelanguage": "Home Single Language",
+    "professional": "Pro",
+    "professionalworkstation": "Pro for Workstations",
+    "professionaleducation": "Pro Education",
+    "enterprise": "Enterprise",
+    "enterprises": "Enterprise LTSC",
+    "education": "Education",
+    "iotenterprise": "IoT Enterprise",
+    "iotenterprises": "IoT Enterprise LTSC",
+    "serverstandard": "Server Standard",
+    "serverdatacenter": "Server Datacenter",
+}
+
+WINDOWS_11_FIRST_BUILD = 22000
+
+
+def windows_name(build: int, edition_id: str | None, installation_type: str | None) -> str:
+    """ "Windows 11 Pro" from the build number, never from ProductName (which says
+    "Windows 10" on Windows 11)."""
+    if (installation_type or "").lower().startswith("server"):
+        base = "Windows Server"
+    else:
+        base = "Windows 11" if build >= WINDOWS_11_FIRST_BUILD else "Windows 10"
+    edition = _EDITIONS.get((edition_id or "").lower(), edition_id or "")
+    if base == "Windows Server" and edition.startswith("Server "):
+        edition = edition.removeprefix("Server ")
+    return f"{base} {edition}".strip()
+
+
+def platform_from_probe(result: CommandResult, transport: str = "ssh") -> PlatformInfo:
+    """PlatformInfo from the PLATFORM probe; family UNKNOWN when it failed."""
+    if not result.ok:
+        return PlatformInfo(family=OsFamily.UNKNOWN, transport=transport)
+    try:
+        data = json.loads(result.stdout)
+    except json.JSONDecodeError:
+        return PlatformInfo(family=OsFamily.UNKNOWN, transport=transport)
+    if not isinstance(data, dict):
+        return PlatformInfo(family=OsFamily.UNKNOWN, transport=transport)
+    build_text = str(data.get("current_build") or "").strip()
+    if not build_text.isdigit():
+        return PlatformInfo(
+            family=OsFamily.WINDOWS,
+            distro="windows",
+            hostname=_text(data.get("hostname")),
+            is_admin=_bool(data.get("is_admin")),
+            transport=transport,
+        )
+    build = int(build_text)
+    ubr = data.get("ubr")
+    full_build = f"{build}.{ubr}" if isinstance(ubr, int) and ubr >= 0 else str(build)
+    name = windows_name(build, _text(data.get("edition_id")), _text(data.get("installation_type")))
+    display = _text(data.get("display_version"))
+    pretty = f"{name} {display}" if display else name
+    return PlatformInfo(
+        family=OsFamily.WINDOWS,
+        distro="windows",
+        version=f"10.0.{build}",
+        build=full_build,
+        pretty_name=f"{pretty} (build {full_build})",
+        arch=_text(data.get("arch")),
+        hostname=_text(data.get("hostname")),
+        is_admin=_bool(data.get("is_admin")),
+        transport=transport,
+    )
+
+
+def _text(value: Any) -> str | None:
+    return value.strip() or None if isinstance(value, str) else None
+
+
+def _bool(value: Any) -> bool | None:
+    return value if isinstance(value, bool) else None

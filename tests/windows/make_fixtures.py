@@ -1,0 +1,707 @@
+"""Writes tests/fixtures/windows/*.yaml: one Windows host per bundle file.
+
+The probe values have the shape the probes in collectors/windows_ps/*.ps1 print, filled
+with the facts of real Windows 10 22H2 / 11 23H2 / 11 24H2 PCs as of November 2024
+(builds and KB numbers of the 2024-11-12 cumulative updates, Defender's daily definition
+updates, the services that listen on a default installation). Japanese cases carry
+Japanese host, user and process names, update titles and error messages, which the
+collectors must never need to read.
+
+Run `python -m tests.windows.make_fixtures` after changing a probe's shape.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+OUT = Path(__file__).resolve().parent.parent / "fixtures" / "windows"
+COLLECTED_AT = "2024-11-20T03:00:00+00:00"
+
+
+def dumps(v: Any) -> str:
+    return json.dumps(v, ensure_ascii=False, sort_keys=True, default=str)
+
+
+def ok(value: Any, ms: int = 120) -> dict[str, Any]:
+    return {
+        "exit_status": 0,
+        "stdout": dumps(value),
+        "stderr": "",
+        "duration": ms / 1000,
+        "timed_out": False,
+    }
+
+
+def err(message: str, kind: str, hresult: int, ms: int = 40) -> dict[str, Any]:
+    return {
+        "exit_status": 1,
+        "stdout": "",
+        "stderr": f"{message} [{kind}, HRESULT 0x{hresult & 0xFFFFFFFF:08X}]",
+        "duration": ms / 1000,
+        "timed_out": False,
+    }
+
+
+# ProductName says "Windows 10" on Windows 11: the collectors must not use it.
+BUILDS: dict[str, dict[str, Any]] = {
+    "win10-22h2": {
+        "current_build": "19045",
+        "ubr": 5131,
+        "display_version": "22H2",
+        "product_name": "Windows 10 Pro",
+        "caption": "Microsoft Windows 10 Pro",
+    },
+    "win11-23h2": {
+        "current_build": "22631",
+        "ubr": 4460,
+        "display_version": "23H2",
+        "product_name": "Windows 10 Pro",
+        "caption": "Microsoft Windows 11 Pro",
+    },
+    "win11-24h2": {
+        "current_build": "26100",
+        "ubr": 2314,
+        "display_version": "24H2",
+        "product_name": "Windows 10 Enterprise",
+        "caption": "Microsoft Windows 11 Enterprise",
+    },
+}
+EDITION = {"win10-22h2": "Professional", "win11-23h2": "Professional", "win11-24h2": "Enterprise"}
+NAME = {"win10-22h2": "Windows 10", "win11-23h2": "Windows 11", "win11-24h2": "Windows 11"}
+EDNAME = {"Professional": "Pro", "Enterprise": "Enterprise"}
+# November 2024 cumulative updates (Patch Tuesday 2024-11-12) and October's.
+LCU = {
+    "win10-22h2": (
+        "KB5046613",
+        "2024-11 Cumulative Update for Windows 10 Version 22H2 for x64-based Systems (KB5046613)",
+        "2024-11 x64 ベース システム用 Windows 10 Version 22H2 の累積更新プログラム (KB5046613)",
+        "KB5044273",
+    ),
+    "win11-23h2": (
+        "KB5046633",
+        "2024-11 Cumulative Update for Windows 11 Version 23H2 for x64-based Systems (KB5046633)",
+        "2024-11 x64 ベース システム用 Windows 11 Version 23H2 の累積更新プログラム (KB5046633)",
+        "KB5044285",
+    ),
+    "win11-24h2": (
+        "KB5046617",
+        "2024-11 Cumulative Update for Windows 11 Version 24H2 for x64-based Systems (KB5046617)",
+        "2024-11 x64 ベース システム用 Windows 11 Version 24H2 の累積更新プログラム (KB5046617)",
+        "KB5044284",
+    ),
+}
+SECURITY = "0fa1201d-4330-4fa8-8ae9-b877473b6441"
+DEFINITION = "e0789628-ce08-4437-be74-2495b842f43b"
+ROLLUPS = "28bc880e-0592-4cbf-8f95-c79b17911d5f"
+DEFENDER_EN = (
+    "Security Intelligence Update for Microsoft Defender Antivirus - KB2267602 "
+    "(Version 1.421.{v}.0) - Current Channel (Broad)"
+)
+DEFENDER_JA = (
+    "Microsoft Defender ウイルス対策のセキュリティ インテリジェンス更新プログラム - KB2267602 "
+    "(バージョン 1.421.{v}.0) - 現在のチャネル (広範)"
+)
+MSRT_EN = "Windows Malicious Software Removal Tool x64 - v5.129 (KB890830)"
+MSRT_JA = "Windows 悪意のあるソフトウェアの削除ツール x64 - v5.129 (KB890830)"
+
+
+def platform_value(os_key: str, hostname: str, admin: bool) -> dict[str, Any]:
+    b = BUILDS[os_key]
+    return {
+        "current_build": b["current_build"],
+        "ubr": b["ubr"],
+        "display_version": b["display_version"],
+        "edition_id": EDITION[os_key],
+        "installation_type": "Client",
+        "product_name": b["product_name"],
+        "caption": b["caption"],
+        "hostname": hostname,
+        "arch": "AMD64",
+        "is_admin": admin,
+    }
+
+
+def platform_info(os_key: str, hostname: str, admin: bool) -> dict[str, Any]:
+    b = BUILDS[os_key]
+    full = f"{b['current_build']}.{b['ubr']}"
+    name = f"{NAME[os_key]} {EDNAME[EDITION[os_key]]} {b['display_version']}"
+    return {
+        "family": "windows",
+        "distro": "windows",
+        "distro_like": [],
+        "version": f"10.0.{b['current_build']}",
+        "build": full,
+        "pretty_name": f"{name} (build {full})",
+        "arch": "AMD64",
+        "hostname": hostname,
+        "is_admin": admin,
+        "transport": "replay",
+    }
+
+
+def vol(
+    mount: str,
+    vtype: int,
+    status: int,
+    prot: int,
+    method: int = 6,
+    percent: float = 100.0,
+    protectors: tuple[int, ...] = (1, 3),
+    lock: int | None = 0,
+) -> dict[str, Any]:
+    return {
+        "mount": mount,
+        "volume_type": vtype,
+        "volume_status": status,
+        "protection_status": prot,
+        "lock_status": lock,
+        "encryption_method": method,
+        "percent": percent,
+        "protectors": list(protectors),
+    }
+
+
+def bitlocker(
+    volumes: list[dict[str, Any]],
+    fixed: list[str] | None = None,
+    admin: bool = True,
+    source: str | None = "Get-BitLockerVolume",
+    failures: tuple[dict[str, Any], ...] = (),
+) -> dict[str, Any]:
+    if fixed is None:
+        fixed = [v["mount"] for v in volumes if v["volume_type"] != 2]
+    return {
+        "is_admin": admin,
+        "source": source,
+        "volumes": volumes,
+        "fixed_drives": fixed,
+        "failures": list(failures),
+    }
+
+
+def fw(
+    domain: tuple[int, int] = (1, 0),
+    private: tuple[int, int] = (1, 0),
+    public: tuple[int, int] = (1, 4),
+) -> list[dict[str, Any]]:
+    inbound = {0: "NotConfigured", 2: "Allow", 4: "Block"}
+    enabled = {0: "False", 1: "True", 2: "NotConfigured"}
+    return [
+        {
+            "name": name,
+            "enabled": en,
+            "enabled_name": enabled[en],
+            "default_inbound": inb,
+            "default_inbound_name": inbound[inb],
+            "default_outbound": 0,
+        }
+        for name, (en, inb) in (("Domain", domain), ("Private", private), ("Public", public))
+    ]
+
+
+# What a Windows 11 PC with file sharing off listens on: RPC endpoint mapper (135),
+# Connected Devices Platform (5040), Delivery Optimization (7680), the dynamic RPC ports
+# of lsass/wininit/services/spoolsv, mDNS, LLMNR, NTP client, SSDP.
+BASE_SOCKETS = [
+    ("tcp", "0.0.0.0", 135, 1096),
+    ("tcp", "::", 135, 1096),
+    ("tcp", "0.0.0.0", 5040, 5312),
+    ("tcp", "0.0.0.0", 7680, 10340),
+    ("tcp", "::", 7680, 10340),
+    ("tcp", "0.0.0.0", 49664, 1012),
+    ("tcp", "::", 49664, 1012),
+    ("tcp", "0.0.0.0", 49665, 900),
+    ("tcp", "::", 49665, 900),
+    ("tcp", "0.0.0.0", 49666, 1608),
+    ("tcp", "0.0.0.0", 49667, 2012),
+    ("tcp", "0.0.0.0", 49668, 3048),
+    ("tcp", "0.0.0.0", 49670, 996),
+    ("udp", "0.0.0.0", 5353, 2384),
+    ("udp", "::", 5353, 2384),
+    ("udp", "0.0.0.0", 5355, 2384),
+    ("udp", "::", 5355, 2384),
+    ("udp", "0.0.0.0", 123, 1852),
+    ("udp", "127.0.0.1", 1900, 4620),
+    ("udp", "::1", 1900, 4620),
+    ("udp", "0.0.0.0", 5050, 5312),
+    ("udp", "fe80::8d3c:41a2:7e0b:19f3%12", 1900, 4620),
+]
+BASE_PROCS = {
+    1096: "svchost",
+    5312: "svchost",
+    10340: "svchost",
+    1012: "lsass",
+    900: "wininit",
+    1608: "svchost",
+    2012: "svchost",
+    3048: "spoolsv",
+    996: "services",
+    2384: "svchost",
+    1852: "svchost",
+    4620: "svchost",
+}
+SYSTEM = "NT AUTHORITY\\SYSTEM"
+
+
+def sockets(
+    extra: tuple[tuple[str, str, int, int], ...] = (),
+    procs_extra: dict[int, tuple[str, str]] | None = None,
+    admin: bool = True,
+) -> dict[str, Any]:
+    socks = [
+        {"protocol": p, "address": a, "port": port, "pid": pid}
+        for p, a, port, pid in [*BASE_SOCKETS, *extra]
+    ]
+    procs = {pid: (name, SYSTEM) for pid, name in BASE_PROCS.items()}
+    procs.update(procs_extra or {})
+    processes = {
+        str(pid): {"name": name, "user": user if admin else ""}
+        for pid, (name, user) in procs.items()
+    }
+    return {"sockets": socks, "processes": processes, "is_admin": admin}
+
+
+def h(date: str, title: str, cats: list[str], code: int = 2, op: int = 1) -> dict[str, Any]:
+    return {
+        "date": date,
+        "operation": op,
+        "result_code": code,
+        "hresult": 0 if code == 2 else -2145124329,
+        "title": title,
+        "categories": cats,
+    }
+
+
+def windows_update(
+    os_key: str,
+    entries: list[dict[str, Any]],
+    hotfixes: list[dict[str, str]],
+    markers: tuple[str, ...] = (),
+    ubr: int | None = None,
+) -> dict[str, Any]:
+    b = BUILDS[os_key]
+    return {
+        "current_build": b["current_build"],
+        "ubr": ubr if ubr is not None else b["ubr"],
+        "display_version": b["display_version"],
+        "reboot_markers": list(markers),
+        "no_auto_update": None,
+        "au_options": None,
+        "history": {"total": len(entries), "entries": entries},
+        "history_error": None,
+        "hotfixes": hotfixes,
+        "hotfix_error": None,
+    }
+
+
+def recent_history(os_key: str, ja: bool) -> list[dict[str, Any]]:
+    kb, en, jat, october = LCU[os_key]
+    defender = DEFENDER_JA if ja else DEFENDER_EN
+    lcu = jat if ja else en
+    return [
+        h("2024-11-19T22:41:07Z", defender.format(v=2031), [DEFINITION]),
+        h("2024-11-18T09:12:55Z", defender.format(v=1922), [DEFINITION]),
+        h("2024-11-13T02:15:40Z", lcu, [SECURITY]),
+        h("2024-11-13T02:03:11Z", MSRT_JA if ja else MSRT_EN, [ROLLUPS]),
+        h(
+            "2024-10-09T01:58:22Z",
+            lcu.replace("2024-11", "2024-10").replace(kb, october),
+            [SECURITY],
+        ),
+    ]
+
+
+def recent_hotfixes(os_key: str) -> list[dict[str, str]]:
+    kb, _, _, october = LCU[os_key]
+    return [
+        {"id": october, "installed_on": "2024-10-09"},
+        {"id": kb, "installed_on": "2024-11-13"},
+    ]
+
+
+def pending(
+    updates: tuple[dict[str, Any], ...] = (),
+    last: str = "2024-11-19T21:05:33Z",
+    finished: bool = True,
+    seconds: int = 30,
+) -> dict[str, Any]:
+    search: dict[str, Any] = {"finished": finished, "seconds": seconds}
+    if finished:
+        search["value"] = {"result_code": 2, "updates": list(updates)}
+    return {"search": search, "last_search_success": last}
+
+
+def screen(
+    users: list[dict[str, Any]], inactivity: int | None = 900, grace: str | None = None
+) -> dict[str, Any]:
+    return {"inactivity_timeout_secs": inactivity, "grace_period": grace, "users": users}
+
+
+def user(
+    sid: str,
+    name: str,
+    user_values: dict[str, str],
+    policy_values: dict[str, str] | None = None,
+) -> dict[str, Any]:
+    return {
+        "sid": sid,
+        "user": name,
+        "console": True,
+        "hive_loaded": True,
+        "read_error": None,
+        "user_values": user_values,
+        "policy_values": policy_values or {},
+    }
+
+
+GOOD_POLICY = {
+    "ScreenSaveActive": "1",
+    "ScreenSaverIsSecure": "1",
+    "ScreenSaveTimeOut": "600",
+    "SCRNSAVE.EXE": "scrnsave.scr",
+}
+# A user who never chose a screen saver: "(None)" keeps ScreenSaveActive=1 and no SCRNSAVE.EXE.
+USER_DEFAULT = {"ScreenSaveActive": "1", "ScreenSaverIsSecure": "0", "ScreenSaveTimeOut": "900"}
+
+SID_A = "S-1-5-21-3623811015-3361044348-30300820-1013"
+SID_B = "S-1-5-21-1004336348-1177238915-682003330-1104"
+
+
+def write_case(
+    name: str,
+    os_key: str,
+    hostname: str,
+    admin: bool,
+    probes: dict[str, dict[str, Any]],
+    description: str,
+) -> None:
+    commands = {"ps:platform": ok(platform_value(os_key, hostname, admin), 85)}
+    commands.update({f"ps:{k}": v for k, v in probes.items()})
+    data = {
+        "format": "endpoint-audit-bundle",
+        "version": 1,
+        "tool_version": "0.1.0",
+        "hosts": [
+            {
+                "target": name,
+                "collected_at": COLLECTED_AT,
+                "platform": platform_info(os_key, hostname, admin),
+                "commands": dict(sorted(commands.items())),
+                "facts": {},
+            }
+        ],
+    }
+    header = f"# {description}\n# Written by tests/windows/make_fixtures.py.\n"
+    text = yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=100000)
+    (OUT / f"{name}.yaml").write_text(header + text, encoding="utf-8")
+
+
+def standard(os_key: str, ja: bool, admin: bool = True, **over: Any) -> dict[str, Any]:
+    console = "LGWAN\\山田太郎" if ja else "CONTOSO\\alice"
+    probes = {
+        "bitlocker": ok(bitlocker([vol("C:", 0, 1, 1)], admin=admin), 640),
+        "firewall_profiles": ok(fw(), 210),
+        "listening_sockets": ok(sockets(admin=admin), 380),
+        "windows_update": ok(
+            windows_update(os_key, recent_history(os_key, ja), recent_hotfixes(os_key)), 1450
+        ),
+        "windows_update_pending": ok(pending(), 2300),
+        "screen_lock": ok(screen([user(SID_A, console, USER_DEFAULT, GOOD_POLICY)]), 310),
+    }
+    probes.update(over)
+    return probes
+
+
+def main() -> None:
+    OUT.mkdir(parents=True, exist_ok=True)
+    write_case(
+        "win11-23h2-en-compliant",
+        "win11-23h2",
+        "WS-HR-0142",
+        True,
+        standard(
+            "win11-23h2",
+            False,
+            bitlocker=ok(bitlocker([vol("C:", 0, 1, 1), vol("D:", 1, 1, 1, protectors=(3, 10))])),
+        ),
+        "Windows 11 23H2, English: BitLocker on (C: and D:), firewall on, November 2024 "
+        "update, screen lock by policy.",
+    )
+    write_case(
+        "win11-23h2-ja-compliant",
+        "win11-23h2",
+        "総務課-PC01",
+        True,
+        standard(
+            "win11-23h2",
+            True,
+            listening_sockets=ok(
+                sockets(
+                    extra=(("tcp", "127.0.0.1", 50001, 7712),),
+                    procs_extra={7712: ("会計連携サービス", "LGWAN\\山田太郎")},
+                )
+            ),
+        ),
+        "Windows 11 23H2, Japanese: compliant; Japanese host, user and process names and "
+        "update titles.",
+    )
+    write_case(
+        "win10-22h2-en-bitlocker-off",
+        "win10-22h2",
+        "TELEWORK-017",
+        True,
+        standard(
+            "win10-22h2",
+            False,
+            bitlocker=ok(bitlocker([vol("C:", 0, 0, 0, method=0, percent=0.0, protectors=())])),
+        ),
+        "Windows 10 22H2, English: BitLocker off on the OS drive.",
+    )
+    write_case(
+        "win11-24h2-ja-bitlocker-suspended",
+        "win11-24h2",
+        "税務課-NB07",
+        True,
+        standard(
+            "win11-24h2",
+            True,
+            bitlocker=ok(bitlocker([vol("C:", 0, 1, 0, method=7, protectors=(1, 3))])),
+            windows_update=ok(
+                windows_update(
+                    "win11-24h2",
+                    recent_history("win11-24h2", True),
+                    recent_hotfixes("win11-24h2"),
+                    markers=("CBS\\RebootPending", "WindowsUpdate\\Auto Update\\RebootRequired"),
+                )
+            ),
+        ),
+        "Windows 11 24H2, Japanese: BitLocker suspended for an update (encrypted, protection "
+        "off), restart pending.",
+    )
+    write_case(
+        "win11-23h2-en-bitlocker-encrypting",
+        "win11-23h2",
+        "WS-FIN-0033",
+        True,
+        standard(
+            "win11-23h2",
+            False,
+            bitlocker=ok(bitlocker([vol("C:", 0, 2, 0, percent=43.7, protectors=(1, 3))])),
+        ),
+        "Windows 11 23H2, English: BitLocker encryption in progress (43.7 %).",
+    )
+    write_case(
+        "win10-22h2-ja-data-drive-unencrypted",
+        "win10-22h2",
+        "福祉課-PC12",
+        True,
+        standard(
+            "win10-22h2",
+            True,
+            bitlocker=ok(
+                bitlocker(
+                    [
+                        vol("C:", 0, 1, 1),
+                        vol("D:", 1, 0, 0, method=0, percent=0.0, protectors=()),
+                        vol("E:", 2, 0, 0, method=0, percent=0.0, protectors=()),
+                    ]
+                )
+            ),
+        ),
+        "Windows 10 22H2, Japanese: OS drive encrypted, fixed data drive D: not encrypted "
+        "(the USB stick E: is removable and not judged).",
+    )
+    write_case(
+        "win11-24h2-en-firewall-public-off",
+        "win11-24h2",
+        "WS-IT-0201",
+        True,
+        standard("win11-24h2", False, firewall_profiles=ok(fw(public=(0, 4)))),
+        "Windows 11 24H2, English: the Public firewall profile is off.",
+    )
+    write_case(
+        "win10-22h2-ja-firewall-inbound-allow",
+        "win10-22h2",
+        "教育委員会-PC03",
+        True,
+        standard("win10-22h2", True, firewall_profiles=ok(fw(domain=(1, 2)))),
+        "Windows 10 22H2, Japanese: Domain profile on but DefaultInboundAction Allow.",
+    )
+    rdp = (
+        ("tcp", "0.0.0.0", 3389, 1244),
+        ("tcp", "::", 3389, 1244),
+        ("udp", "0.0.0.0", 3389, 1244),
+        ("udp", "::", 3389, 1244),
+    )
+    write_case(
+        "win11-23h2-ja-rdp-listening",
+        "win11-23h2",
+        "市民課-PC08",
+        True,
+        standard(
+            "win11-23h2",
+            True,
+            listening_sockets=ok(
+                sockets(extra=rdp, procs_extra={1244: ("svchost", "NT AUTHORITY\\NETWORK SERVICE")})
+            ),
+        ),
+        "Windows 11 23H2, Japanese: Remote Desktop (TermService) listening on 0.0.0.0:3389.",
+    )
+    write_case(
+        "win11-24h2-en-no-user",
+        "win11-24h2",
+        "WS-KIOSK-09",
+        True,
+        standard("win11-24h2", False, screen_lock=ok(screen([], inactivity=900))),
+        "Windows 11 24H2, English: nobody signed in (scanned at the sign-in screen); machine "
+        "inactivity limit 900 s.",
+    )
+    old = [
+        h("2024-11-19T23:02:41Z", DEFENDER_EN.format(v=2031), [DEFINITION]),
+        h("2024-11-19T10:44:02Z", DEFENDER_EN.format(v=1987), [DEFINITION]),
+        h(
+            "2024-08-21T03:12:09Z",
+            "2024-08 Cumulative Update for Windows 10 Version 22H2 for x64-based Systems "
+            "(KB5041580)",
+            [SECURITY],
+        ),
+        h(
+            "2024-08-21T03:01:54Z",
+            "Windows Malicious Software Removal Tool x64 - v5.127 (KB890830)",
+            [ROLLUPS],
+        ),
+        h(
+            "2024-09-11T02:10:00Z",
+            "2024-09 Cumulative Update for Windows 10 Version 22H2 for x64-based Systems "
+            "(KB5043064)",
+            [SECURITY],
+            code=4,
+        ),
+    ]
+    waiting = (
+        {
+            "title": LCU["win10-22h2"][1],
+            "kb": ["5046613"],
+            "msrc_severity": "Critical",
+            "categories": [SECURITY],
+        },
+        {
+            "title": "2024-11 Cumulative Update for .NET Framework 3.5, 4.8 and 4.8.1 for "
+            "Windows 10 Version 22H2 for x64 (KB5046540)",
+            "kb": ["5046540"],
+            "msrc_severity": "Important",
+            "categories": [SECURITY],
+        },
+        {"title": MSRT_EN, "kb": ["890830"], "msrc_severity": "", "categories": [ROLLUPS]},
+        {
+            "title": DEFENDER_EN.format(v=2050),
+            "kb": ["2267602"],
+            "msrc_severity": "",
+            "categories": [DEFINITION],
+        },
+    )
+    write_case(
+        "win10-22h2-en-updates-90-days",
+        "win10-22h2",
+        "TELEWORK-044",
+        True,
+        standard(
+            "win10-22h2",
+            False,
+            windows_update=ok(
+                windows_update(
+                    "win10-22h2", old, [{"id": "KB5041580", "installed_on": "2024-08-21"}], ubr=4780
+                )
+            ),
+            windows_update_pending=ok(pending(waiting, last="2024-11-19T09:30:12Z"), 4100),
+        ),
+        "Windows 10 22H2, English: last OS update 2024-08-21 (September's failed), Defender "
+        "definitions daily, 2 security updates pending.",
+    )
+    denied = "アクセスが拒否されました。 "
+    write_case(
+        "win11-23h2-ja-not-admin",
+        "win11-23h2",
+        "企画課-NB02",
+        False,
+        standard(
+            "win11-23h2",
+            True,
+            admin=False,
+            bitlocker=ok(
+                bitlocker(
+                    [],
+                    fixed=["C:"],
+                    admin=False,
+                    source=None,
+                    failures=(
+                        {"source": "Get-BitLockerVolume", "error": denied, "hresult": -2147024891},
+                        {
+                            "source": "Win32_EncryptableVolume",
+                            "error": denied,
+                            "hresult": -2147217405,
+                        },
+                    ),
+                )
+            ),
+        ),
+        "Windows 11 23H2, Japanese, run without elevation: BitLocker unreadable (Japanese "
+        "error text), the rest readable.",
+    )
+    write_case(
+        "win11-24h2-ja-no-screensaver-search-timeout",
+        "win11-24h2",
+        "会計課-PC21",
+        True,
+        standard(
+            "win11-24h2",
+            True,
+            windows_update_pending=ok(pending(finished=False, seconds=30), 30050),
+            screen_lock=ok(screen([user(SID_B, "LGWAN\\佐藤花子", USER_DEFAULT)], inactivity=None)),
+        ),
+        "Windows 11 24H2, Japanese: no screen saver chosen (ScreenSaveActive=1 without "
+        "SCRNSAVE.EXE), no machine inactivity limit; the pending-update search ran out of time.",
+    )
+    write_case(
+        "win10-22h2-en-wmi-fallback",
+        "win10-22h2",
+        "TELEWORK-051",
+        True,
+        standard(
+            "win10-22h2",
+            False,
+            bitlocker=ok(
+                bitlocker(
+                    [vol("C:", 0, 1, 1, method=7, protectors=(4, 3), lock=None)],
+                    source="Win32_EncryptableVolume",
+                )
+            ),
+        ),
+        "Windows 10 22H2, English: no BitLocker module; read through Win32_EncryptableVolume "
+        "(WMI); encrypted with TPM+PIN.",
+    )
+    write_case(
+        "win11-23h2-en-probe-error",
+        "win11-23h2",
+        "WS-LAB-0007",
+        True,
+        standard(
+            "win11-23h2",
+            False,
+            firewall_profiles=err(
+                "The term 'Get-NetFirewallProfile' is not recognized as the name of a cmdlet, "
+                "function, script file, or operable program.",
+                "System.Management.Automation.CommandNotFoundException",
+                -2146233087,
+            ),
+        ),
+        "Windows 11 23H2, English: the NetSecurity module is missing, so the firewall probe fails.",
+    )
+
+
+if __name__ == "__main__":
+    main()
