@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from endpoint_audit.render.base import Renderer
 from endpoint_audit.render.csv_report import CsvRenderer
+from endpoint_audit.render.frameworks import FrameworksRenderer
 from endpoint_audit.render.html import HtmlRenderer
 from endpoint_audit.render.json_report import JsonRenderer
 from endpoint_audit.render.junit import JunitRenderer
@@ -17,4 +18,5 @@ BUILTIN_RENDERERS: tuple[type[Renderer], ...] = (
     JunitRenderer,
     CsvRenderer,
     MarkdownRenderer,
+    FrameworksRenderer,
 )
