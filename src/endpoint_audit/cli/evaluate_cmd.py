@@ -9,8 +9,6 @@ bundle is evaluated; `--as-of-now` judges them as of today instead.
 
 from __future__ import annotations
 
-from datetime import datetime
-from functools import partial
 from pathlib import Path
 from typing import Annotated
 
@@ -18,6 +16,7 @@ import typer
 
 from endpoint_audit.cli.common import fail, resolve_lang
 from endpoint_audit.cli.outputs import parse_outputs
+from endpoint_audit.cli.recorded import judged_at, load_recorded, replay_targets_of
 from endpoint_audit.cli.scan_cmd import (
     BaselineOpt,
     FailOnOpt,
@@ -30,11 +29,9 @@ from endpoint_audit.cli.scan_cmd import (
     finish,
     prepare_plan,
 )
-from endpoint_audit.engine.run import RunOptions, Target
+from endpoint_audit.engine.run import RunOptions
 from endpoint_audit.errors import ConfigError
 from endpoint_audit.model.result import Severity
-from endpoint_audit.transport.replay import ReplayTransport
-from endpoint_audit.transport.transcript import HostTranscript, bundle_files, load_bundle
 
 BundleArg = Annotated[
     Path,
@@ -50,30 +47,6 @@ AsOfNowOpt = Annotated[
         help="Judge ages (days since the last update) as of now, not as of collection.",
     ),
 ]
-
-
-def load_recorded(path: Path) -> list[HostTranscript]:
-    """Every host of a bundle file or of a folder of bundles. ConfigError names the file."""
-    if not path.exists():
-        raise ConfigError(f"{path}: no such file or folder")
-    hosts = [host for file in bundle_files(path) for host in load_bundle(file)]
-    if not hosts:
-        raise ConfigError(f"{path}: no bundle files (*.json, *.yaml) found")
-    return hosts
-
-
-def judged_at(hosts: list[HostTranscript]) -> datetime | None:
-    """The time to judge recorded hosts at: the latest collection time recorded.
-
-    With hosts collected at different times, the latest one is used: ages of the earlier
-    hosts come out longer, never shorter, than they were (strict, never a false pass).
-    None when no host records its collection time (then: now)."""
-    times = [h.collected_at for h in hosts if h.collected_at is not None]
-    return max(times) if times else None
-
-
-def replay_targets_of(hosts: list[HostTranscript]) -> list[Target]:
-    return [Target(host.target, partial(ReplayTransport, host)) for host in hosts]
 
 
 def evaluate(

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import sys
 from datetime import UTC, datetime
-from functools import partial
 from pathlib import Path
 from typing import Annotated
 
@@ -27,6 +26,8 @@ from endpoint_audit.cli.fleet_scan import (
     wants_fleet,
 )
 from endpoint_audit.cli.outputs import OutputSpec, parse_outputs, render_outputs
+from endpoint_audit.cli.recorded import judged_at, load_recorded, replay_targets_of
+from endpoint_audit.cli.waivers_opt import WaiversOpt, with_waiver_file
 from endpoint_audit.engine.exit_policy import ExitCode, exit_code
 from endpoint_audit.engine.plan import Plan, load_plan_baseline, make_plan
 from endpoint_audit.engine.registry import load_registry
@@ -34,8 +35,6 @@ from endpoint_audit.engine.run import HostRun, RunOptions, Target, build_report,
 from endpoint_audit.errors import ConfigError
 from endpoint_audit.model.result import HostReport, RunReport, Severity
 from endpoint_audit.transport.local import LocalTransport
-from endpoint_audit.transport.replay import ReplayTransport
-from endpoint_audit.transport.transcript import bundle_files, load_bundle
 
 BaselineOpt = Annotated[
     str,
@@ -102,24 +101,18 @@ def split_ids(values: list[str] | None) -> list[str]:
 
 
 def replay_targets(path: Path) -> list[Target]:
-    if not path.exists():
-        raise ConfigError(f"{path}: no such file or folder")
-    targets = [
-        Target(host.target, partial(ReplayTransport, host))
-        for file in bundle_files(path)
-        for host in load_bundle(file)
-    ]
-    if not targets:
-        raise ConfigError(f"{path}: no bundle files (*.json, *.yaml) found")
-    return targets
+    return replay_targets_of(load_recorded(path))
 
 
-def prepare_plan(baseline: str, only: list[str] | None, skip: list[str] | None) -> Plan:
+def prepare_plan(
+    baseline: str, only: list[str] | None, skip: list[str] | None, waivers: Path | None = None
+) -> Plan:
     registry = load_registry()
     for problem in registry.problems:
         warn(f"plugin {problem.name} from {problem.distribution} not loaded: {problem.error}")
     loaded = load_plan_baseline(baseline, registry)
-    return make_plan(loaded, registry, split_ids(only), split_ids(skip))
+    plan = make_plan(loaded, registry, split_ids(only), split_ids(skip))
+    return with_waiver_file(plan, waivers, registry) if waivers else plan
 
 
 def execute(
@@ -175,6 +168,7 @@ def scan(
     lang: LangOpt = None,
     replay: ReplayOpt = None,
     timeout: TimeoutOpt = 60.0,
+    waivers: WaiversOpt = None,
     host: HostOpt = None,
     inventory: InventoryOpt = None,
     limit: LimitOpt = None,
@@ -209,15 +203,17 @@ def scan(
         if replay:
             fail("--replay judges recorded hosts; it cannot be combined with --host/--inventory")
         run_fleet_scan(
-            fleet, baseline, lambda ref: prepare_plan(ref, only, skip), outputs, language,
+            fleet, baseline, lambda ref: prepare_plan(ref, only, skip, waivers), outputs, language,
             fail_on, timeout,
         )  # fmt: skip
     try:
-        plan = prepare_plan(baseline, only, skip)
-        targets = replay_targets(replay) if replay else [Target("localhost", LocalTransport)]
+        plan = prepare_plan(baseline, only, skip, waivers)
+        recorded = load_recorded(replay) if replay else []
+        targets = replay_targets_of(recorded) if replay else [Target("localhost", LocalTransport)]
     except ConfigError as exc:
         fail(str(exc))
-    options = RunOptions(lang=language, command_timeout=timeout)
+    # Recorded hosts are judged as of their collection, as `evaluate` judges them.
+    options = RunOptions(lang=language, command_timeout=timeout, now=judged_at(recorded))
     runs, interrupted, started = execute(plan, targets, options)
     finish(plan, [r.report for r in runs], outputs, language, fail_on, started, interrupted)
 
