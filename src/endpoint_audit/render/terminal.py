@@ -54,9 +54,26 @@ def _host_table(host: HostReport, report: RunReport, lang: str) -> Table:
             Text(i18n.t(lang, f"report.severity.{finding.severity.value}")),
             Text(_clean(title)),
             Text(_clean(finding.resource or "")),
-            Text(_clean(finding_message(finding, report, lang))),
+            _message_text(finding, report, lang),
         )
     return table
+
+
+def _message_text(finding: Finding, report: RunReport, lang: str) -> Text:
+    """The finding's sentence and, for a waived one, why and until when (stays visible)."""
+    text = Text(_clean(finding_message(finding, report, lang)))
+    waiver = finding.waiver
+    if waiver is not None:
+        key = "html.waiver_text_expired" if waiver.expired else "html.waiver_text"
+        note = i18n.t(
+            lang,
+            key,
+            justification=waiver.justification,
+            approver=waiver.approver,
+            expires=waiver.expires,
+        )
+        text.append(f"\n{_clean(note)}", style="bold red" if waiver.expired else "cyan")
+    return text
 
 
 class TerminalRenderer(Renderer):
