@@ -1,0 +1,388 @@
+"""parse() of each Windows collector on the recorded cases, English and Japanese."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+from endpoint_audit.collectors.disk_encryption.windows import (
+    BITLOCKER,
+    WindowsBitLocker,
+    parse_bitlocker,
+)
+from endpoint_audit.collectors.firewall.windows import WindowsFirewall, parse_profiles
+from endpoint_audit.collectors.listening_ports.windows import WindowsListeningPorts
+from endpoint_audit.collectors.patches.windows import (
+    WINDOWS_UPDATE,
+    WINDOWS_UPDATE_PENDING,
+    WindowsPatches,
+    parse_windows_update,
+)
+from endpoint_audit.collectors.screen_lock.windows import WindowsScreenLock, parse_screen_lock
+from endpoint_audit.errors import CollectorError, FactUnavailable
+from endpoint_audit.model.commands import CommandResult
+from endpoint_audit.model.facts import (
+    DiskEncryptionFacts,
+    FirewallFacts,
+    ListeningPortsFacts,
+    PatchFacts,
+    ScreenLockFacts,
+)
+from endpoint_audit.model.platform import OsFamily, PlatformInfo
+from tests.windows.conftest import CASES, load_case, results_of, value_of
+
+WINDOWS = PlatformInfo(family=OsFamily.WINDOWS, transport="replay")
+
+
+def bitlocker(name: str) -> DiskEncryptionFacts:
+    return WindowsBitLocker().parse(results_of(name), WINDOWS)
+
+
+def firewall(name: str) -> FirewallFacts:
+    return WindowsFirewall().parse(results_of(name), WINDOWS)
+
+
+def ports(name: str) -> ListeningPortsFacts:
+    return WindowsListeningPorts().parse(results_of(name), WINDOWS)
+
+
+def patches(name: str) -> PatchFacts:
+    return WindowsPatches().parse(results_of(name), WINDOWS)
+
+
+def screen(name: str) -> ScreenLockFacts:
+    return WindowsScreenLock().parse(results_of(name), WINDOWS)
+
+
+PARSERS = {"bitlocker": bitlocker, "firewall": firewall, "ports": ports, "patches": patches}
+PARSERS["screen"] = screen
+EXPECTED_FAILURES = {
+    ("win11-23h2-ja-not-admin", "bitlocker"): FactUnavailable,
+    ("win11-23h2-en-probe-error", "firewall"): CollectorError,
+}
+
+
+@pytest.mark.parametrize("name", CASES)
+@pytest.mark.parametrize("fact", sorted(PARSERS))
+def test_every_case_parses(name: str, fact: str) -> None:
+    expected = EXPECTED_FAILURES.get((name, fact))
+    if expected is not None:
+        with pytest.raises(expected):
+            PARSERS[fact](name)
+        return
+    got = PARSERS[fact](name)
+    # Facts are data: they survive a JSON round trip (bundles, `evaluate`).
+    assert type(got).model_validate_json(got.model_dump_json()) == got
+
+
+# --- BitLocker ------------------------------------------------------------------------
+
+
+def test_bitlocker_on() -> None:
+    facts = bitlocker("win11-23h2-en-compliant")
+    c, d = facts.volumes
+    assert (c.volume, c.kind, c.state, c.encrypted, c.protection_on) == (
+        "C:",
+        "os",
+        "encrypted",
+        True,
+        True,
+    )
+    assert c.method == "XTS-AES 128" and c.percent == 100.0
+    assert "KeyProtectors=Tpm,RecoveryPassword" in c.detail
+    assert (d.volume, d.kind, d.encrypted, d.protection_on) == ("D:", "data", True, True)
+
+
+def test_bitlocker_off() -> None:
+    (c,) = bitlocker("win10-22h2-en-bitlocker-off").volumes
+    assert (c.state, c.encrypted, c.protection_on, c.method) == ("decrypted", False, False, None)
+
+
+def test_bitlocker_suspended_is_not_protected() -> None:
+    (c,) = bitlocker("win11-24h2-ja-bitlocker-suspended").volumes
+    assert (c.state, c.encrypted, c.protection_on) == ("suspended", True, False)
+    assert c.method == "XTS-AES 256"
+
+
+def test_bitlocker_encrypting_is_not_encrypted() -> None:
+    (c,) = bitlocker("win11-23h2-en-bitlocker-encrypting").volumes
+    assert (c.state, c.encrypted, c.percent) == ("encrypting", False, 43.7)
+
+
+def test_unencrypted_data_drive_and_removable_drive() -> None:
+    volumes = {v.volume: v for v in bitlocker("win10-22h2-ja-data-drive-unencrypted").volumes}
+    assert set(volumes) == {"C:", "D:"}  # E: is a removable drive
+    assert volumes["D:"].kind == "data" and volumes["D:"].encrypted is False
+
+
+def test_wmi_fallback() -> None:
+    (c,) = bitlocker("win10-22h2-en-wmi-fallback").volumes
+    assert (c.encrypted, c.protection_on, c.method) == (True, True, "XTS-AES 256")
+    assert "TpmPin" in c.detail
+
+
+def test_bitlocker_without_elevation_needs_administrator() -> None:
+    with pytest.raises(FactUnavailable) as caught:
+        bitlocker("win11-23h2-ja-not-admin")
+    assert caught.value.needs_privilege == "administrator"
+    # The Japanese error text is not what decided it.
+    assert "アクセス" not in caught.value.reason
+
+
+def test_fixed_drive_bitlocker_did_not_list_is_unknown() -> None:
+    value = value_of("win11-23h2-en-compliant", "bitlocker")
+    value["fixed_drives"] = ["C:", "D:", "F:"]
+    facts = parse_bitlocker(value)
+    (f,) = [v for v in facts.volumes if v.volume == "F:"]
+    assert f.encrypted is None and f.unknown_reason
+
+
+def test_elevated_but_no_interface_is_unknown_not_pass() -> None:
+    value = {"is_admin": True, "source": None, "volumes": [], "fixed_drives": ["C:"]}
+    value["failures"] = [{"source": "Win32_EncryptableVolume", "error": "x", "hresult": -1}]
+    with pytest.raises(FactUnavailable) as caught:
+        parse_bitlocker(value)
+    assert caught.value.needs_privilege is None
+    assert "0xFFFFFFFF" in caught.value.reason
+
+
+def test_unknown_volume_status_is_not_encrypted() -> None:
+    value = value_of("win11-23h2-en-compliant", "bitlocker")
+    value["volumes"][0]["volume_status"] = 9
+    c = parse_bitlocker(value).volumes[0]
+    assert c.encrypted is None and c.state is None and c.unknown_reason
+
+
+def test_failed_bitlocker_probe_is_an_error() -> None:
+    results = dict(results_of("win11-23h2-en-compliant"))
+    results[BITLOCKER.key] = CommandResult(124, stderr="timed out", timed_out=True)
+    with pytest.raises(CollectorError):
+        WindowsBitLocker().parse(results, WINDOWS)
+
+
+# --- firewall -------------------------------------------------------------------------
+
+
+def test_firewall_all_profiles_on() -> None:
+    facts = firewall("win11-23h2-ja-compliant")
+    assert facts.require == "all"
+    assert [(p.name, p.enabled, p.inbound_default) for p in facts.profiles] == [
+        ("Domain", True, "deny"),  # NotConfigured: the default, Block
+        ("Private", True, "deny"),
+        ("Public", True, "deny"),
+    ]
+
+
+def test_firewall_profile_off_and_inbound_allow() -> None:
+    off = {p.name: p for p in firewall("win11-24h2-en-firewall-public-off").profiles}
+    assert off["Public"].enabled is False
+    allow = {p.name: p for p in firewall("win10-22h2-ja-firewall-inbound-allow").profiles}
+    assert allow["Domain"].enabled is True and allow["Domain"].inbound_default == "allow"
+    assert "DefaultInboundAction=Allow" in allow["Domain"].detail
+
+
+def test_firewall_missing_profile_and_not_configured_enabled_are_unknown() -> None:
+    value = value_of("win11-23h2-en-compliant", "firewall_profiles")
+    value = [p for p in value if p["name"] != "Private"]
+    value[0]["enabled"] = 2
+    profiles = {p.name: p for p in parse_profiles(value).profiles}
+    assert profiles["Private"].enabled is None and profiles["Private"].unknown_reason
+    assert profiles["Domain"].enabled is None and profiles["Domain"].unknown_reason
+
+
+def test_firewall_lone_profile_object_is_accepted() -> None:
+    # ConvertTo-Json prints a one-element array as the element alone.
+    value = value_of("win11-23h2-en-compliant", "firewall_profiles")[2]
+    facts = parse_profiles(value)
+    assert [p.name for p in facts.profiles if p.enabled] == ["Public"]
+
+
+# --- listening sockets ----------------------------------------------------------------
+
+
+def test_rdp_listener_and_owner() -> None:
+    facts = ports("win11-23h2-ja-rdp-listening")
+    rdp = [s for s in facts.sockets if s.port == 3389]
+    assert {(s.protocol, s.address) for s in rdp} == {
+        ("tcp", "0.0.0.0"),
+        ("tcp", "::"),
+        ("udp", "0.0.0.0"),
+        ("udp", "::"),
+    }
+    assert {s.process for s in rdp} == {"svchost"}
+    assert {s.user for s in rdp} == {"NT AUTHORITY\\NETWORK SERVICE"}
+    assert facts.owners_complete
+
+
+def test_japanese_process_name_and_scope_ids() -> None:
+    facts = ports("win11-23h2-ja-compliant")
+    (accounting,) = [s for s in facts.sockets if s.port == 50001]
+    assert accounting.process == "会計連携サービス" and accounting.loopback
+    assert any(s.address == "fe80::8d3c:41a2:7e0b:19f3" for s in facts.sockets)
+
+
+def test_ports_without_elevation_have_no_users() -> None:
+    facts = ports("win11-23h2-ja-not-admin")
+    assert facts.sockets and all(s.user is None for s in facts.sockets)
+    assert all(s.process for s in facts.sockets)
+
+
+def test_ended_process_makes_owners_incomplete() -> None:
+    value = value_of("win11-23h2-en-compliant", "listening_sockets")
+    del value["processes"]["1096"]
+    from endpoint_audit.collectors.listening_ports.windows import parse_sockets
+
+    facts = parse_sockets(value)
+    assert not facts.owners_complete
+    assert any(s.port == 135 and s.process is None for s in facts.sockets)
+
+
+# --- Windows Update -------------------------------------------------------------------
+
+
+def test_recent_update_and_build() -> None:
+    facts = patches("win11-23h2-ja-compliant")
+    assert facts.manager == "windows_update"
+    assert facts.os_build == "22631.4460"
+    # The November cumulative update, not the newer Defender definition updates.
+    assert facts.last_update == datetime(2024, 11, 13, 2, 15, 40, tzinfo=UTC)
+    assert facts.last_update_source is not None and "KB5046633" in facts.last_update_source
+    assert facts.pending_security_updates == 0 and facts.pending_updates == 0
+    assert facts.index_refreshed == datetime(2024, 11, 19, 21, 5, 33, tzinfo=UTC)
+    assert facts.reboot_required is False
+
+
+def test_ninety_day_old_update_with_daily_defender_updates() -> None:
+    facts = patches("win10-22h2-en-updates-90-days")
+    assert facts.last_update == datetime(2024, 8, 21, 3, 12, 9, tzinfo=UTC)
+    assert facts.os_build == "19045.4780"
+    assert facts.pending_updates == 4
+    assert facts.pending_security_updates == 2
+    assert facts.pending_security_names == ("KB5046613", "KB5046540")
+
+
+def test_reboot_markers() -> None:
+    facts = patches("win11-24h2-ja-bitlocker-suspended")
+    assert facts.reboot_required is True
+    assert facts.reboot_detail is not None and "CBS\\RebootPending" in facts.reboot_detail
+
+
+def test_search_out_of_time_is_unknown_not_zero() -> None:
+    facts = patches("win11-24h2-ja-no-screensaver-search-timeout")
+    assert facts.pending_security_updates is None and facts.pending_updates is None
+    assert facts.pending_unknown_reason is not None and "30 s" in facts.pending_unknown_reason
+
+
+def test_never_scanned_is_unknown() -> None:
+    pending: dict[str, Any] = value_of("win11-23h2-en-compliant", "windows_update_pending")
+    pending["last_search_success"] = None
+    facts = parse_windows_update(
+        value_of("win11-23h2-en-compliant", "windows_update"), pending, None
+    )
+    assert facts.pending_security_updates is None and facts.pending_unknown_reason
+
+
+def test_failed_pending_probe_is_unknown() -> None:
+    results = dict(results_of("win11-23h2-en-compliant"))
+    results[WINDOWS_UPDATE_PENDING.key] = CommandResult(1, stderr="COM error 0x8024402C")
+    facts = WindowsPatches().parse(results, WINDOWS)
+    assert facts.pending_security_updates is None
+    assert facts.pending_unknown_reason is not None and "0x8024402C" in facts.pending_unknown_reason
+    assert facts.last_update is not None
+
+
+def test_history_unreadable_falls_back_to_hotfixes() -> None:
+    value = value_of("win11-23h2-en-compliant", "windows_update")
+    value["history"] = None
+    value["history_error"] = "Exception from HRESULT: 0x80070005"
+    facts = parse_windows_update(value, None, "not run")
+    assert facts.last_update == datetime(2024, 11, 13, tzinfo=UTC)
+    assert facts.last_update_source == "Get-HotFix: KB5046633"
+
+
+def test_nothing_recorded_is_unknown() -> None:
+    value = value_of("win11-23h2-en-compliant", "windows_update")
+    value["history"] = {"total": 0, "entries": []}
+    value["hotfixes"] = []
+    facts = parse_windows_update(value, None, "not run")
+    assert facts.last_update is None and facts.last_update_unknown_reason
+
+
+def test_failed_main_probe_is_unknown() -> None:
+    results = dict(results_of("win11-23h2-en-compliant"))
+    results[WINDOWS_UPDATE.key] = CommandResult(1, stderr="Access denied")
+    with pytest.raises(FactUnavailable):
+        WindowsPatches().parse(results, WINDOWS)
+
+
+# --- screen lock ----------------------------------------------------------------------
+
+
+def test_screen_lock_by_policy() -> None:
+    facts = screen("win11-23h2-ja-compliant")
+    (user,) = facts.users
+    assert user.user == "LGWAN\\山田太郎"
+    assert (user.lock_enabled, user.idle_seconds, user.lock_delay_seconds) == (True, 600, 5)
+    assert user.enforced_by_policy is True
+    assert facts.machine_idle_seconds == 900 and facts.no_user_reason is None
+
+
+def test_nobody_signed_in() -> None:
+    facts = screen("win11-24h2-en-no-user")
+    assert facts.users == () and facts.no_user_reason
+    assert facts.machine_idle_seconds == 900
+
+
+def test_screen_saver_none_selected_is_no_lock() -> None:
+    facts = screen("win11-24h2-ja-no-screensaver-search-timeout")
+    (user,) = facts.users
+    assert user.lock_enabled is False and user.enforced_by_policy is False
+    assert "SCRNSAVE.EXE" in user.detail
+    assert facts.machine_idle_seconds is None
+
+
+def test_user_value_used_when_no_policy_and_grace_period_read() -> None:
+    value = value_of("win11-23h2-en-compliant", "screen_lock")
+    entry = value["users"][0]
+    entry["policy_values"] = {}
+    entry["user_values"] = {
+        "ScreenSaveActive": "1",
+        "ScreenSaverIsSecure": "1",
+        "ScreenSaveTimeOut": "300",
+        "SCRNSAVE.EXE": "C:\\Windows\\system32\\Bubbles.scr",
+    }
+    value["grace_period"] = "0"
+    (user,) = parse_screen_lock(value).users
+    assert (user.lock_enabled, user.idle_seconds, user.lock_delay_seconds) == (True, 300, 0)
+    assert user.enforced_by_policy is False
+
+
+def test_policy_beats_user_value() -> None:
+    value = value_of("win11-23h2-en-compliant", "screen_lock")
+    value["users"][0]["policy_values"] = {"ScreenSaverIsSecure": "0"}
+    value["users"][0]["user_values"] = {
+        "ScreenSaveActive": "1",
+        "ScreenSaverIsSecure": "1",
+        "ScreenSaveTimeOut": "300",
+        "SCRNSAVE.EXE": "scrnsave.scr",
+    }
+    (user,) = parse_screen_lock(value).users
+    assert user.lock_enabled is False and user.enforced_by_policy is True
+
+
+def test_unreadable_hive_is_unknown() -> None:
+    value = value_of("win11-23h2-en-compliant", "screen_lock")
+    value["users"][0]["read_error"] = "要求されたレジストリ アクセスは許可されていません。"
+    (user,) = parse_screen_lock(value).users
+    assert user.lock_enabled is None and user.unknown_reason
+
+
+def test_fixture_platforms_cover_windows_10_and_11_in_both_languages() -> None:
+    builds = {load_case(n).platform.build for n in CASES}  # type: ignore[union-attr]
+    assert {"19045.5131", "22631.4460", "26100.2314"} <= builds
+    assert any("-ja-" in n for n in CASES) and any("-en-" in n for n in CASES)
+    japanese = load_case("win11-23h2-ja-compliant").commands["ps:windows_update"].stdout
+    assert "累積更新プログラム" in json.loads(japanese)["history"]["entries"][2]["title"]

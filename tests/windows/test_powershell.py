@@ -1,0 +1,339 @@
+"""The PowerShell batch: script generation, invocation, result parsing, platform probe.
+
+PowerShell cannot run on these machines, so every generated script is parsed with the
+tree-sitter PowerShell grammar, and a stand-in `powershell.exe` (a Python program)
+checks the command line and stdin the way PowerShell would read them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import json
+import re
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+import tree_sitter_powershell
+from tree_sitter import Language, Node, Parser
+
+from endpoint_audit.collectors.builtin import BUILTIN_COLLECTORS
+from endpoint_audit.model.commands import CommandResult, PowerShell
+from endpoint_audit.model.platform import OsFamily, PlatformInfo
+from endpoint_audit.transport.powershell import (
+    _STDIN_BOOTSTRAP,
+    BEGIN_MARKER,
+    CMD_EXE_LIMIT,
+    END_MARKER,
+    PLATFORM,
+    batch_results,
+    build_batch_script,
+    command_line_length,
+    encode_command,
+    parse_batch_output,
+    platform_from_probe,
+    powershell_invocation,
+    run_batch_locally,
+)
+from tests.windows.conftest import CASES, load_case
+
+WINDOWS = PlatformInfo(family=OsFamily.WINDOWS, transport="ssh")
+PARSER = Parser(Language(tree_sitter_powershell.language()))
+
+
+def windows_probes() -> list[PowerShell]:
+    probes: list[PowerShell] = []
+    for cls in BUILTIN_COLLECTORS:
+        collector = cls()
+        if collector.applies(WINDOWS):
+            probes += [c for c in collector.commands(WINDOWS, {}) if isinstance(c, PowerShell)]
+    return probes
+
+
+def syntax_errors(script: str) -> list[str]:
+    source = script.encode("utf-8")
+    tree = PARSER.parse(source)
+    found: list[str] = []
+
+    def walk(node: Node) -> None:
+        if node.type == "ERROR" or node.is_missing:
+            line = node.start_point[0] + 1
+            text = source[node.start_byte : node.end_byte][:60].decode("utf-8", "replace")
+            found.append(f"line {line}: {node.type} {text!r}")
+        for child in node.children:
+            walk(child)
+
+    walk(tree.root_node)
+    return found
+
+
+def test_windows_collectors_declare_the_expected_probes() -> None:
+    names = sorted(p.name for p in windows_probes())
+    assert names == [
+        "bitlocker",
+        "firewall_profiles",
+        "listening_sockets",
+        "screen_lock",
+        "windows_update",
+        "windows_update_pending",
+    ]
+
+
+def test_syntax_checker_catches_broken_powershell() -> None:
+    assert syntax_errors("$a = @{ x = 1\nif ($a) { 'x' ") != []
+
+
+@pytest.mark.parametrize("probe", [*windows_probes(), PLATFORM], ids=lambda p: p.name)
+def test_every_probe_script_parses(probe: PowerShell) -> None:
+    assert syntax_errors(probe.script) == []
+    assert probe.script.isascii()
+    assert "$result" in probe.script
+
+
+def test_the_whole_batch_and_the_stdin_bootstrap_parse() -> None:
+    script = build_batch_script([*windows_probes(), PLATFORM], budget_seconds=60)
+    assert syntax_errors(script) == []
+    assert syntax_errors(_STDIN_BOOTSTRAP) == []
+
+
+def test_batch_runs_each_probe_once_in_its_own_try() -> None:
+    probes = windows_probes()
+    script = build_batch_script([*probes, probes[0]], budget_seconds=45)
+    for probe in probes:
+        assert script.count(f"$EAOut['{probe.name}'] = @{{ ok = $true") == 1
+    assert script.count("} catch {") >= len(probes)
+    assert "ConvertTo-Json -InputObject $Value -Depth 8 -Compress" in script
+    assert "$EABatchBudget = 45" in script
+    assert BEGIN_MARKER in script and END_MARKER in script
+    # Windows PowerShell 5.1 has none of these.
+    for newer in ("??", "-AsHashtable", "?."):
+        assert newer not in script
+
+
+def test_recovery_passwords_are_never_asked_for() -> None:
+    (bitlocker,) = [p for p in windows_probes() if p.name == "bitlocker"]
+    assert "RecoveryPassword" not in bitlocker.script
+    assert "KeyProtectorType" in bitlocker.script
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["Bad Name", "x;y", "a'b", "", "UPPER"],
+)
+def test_probe_names_are_checked(name: str) -> None:
+    with pytest.raises(ValueError):
+        build_batch_script([PowerShell(name, "$result = 1")])
+
+
+def test_non_ascii_scripts_are_refused() -> None:
+    with pytest.raises(ValueError, match="ASCII"):
+        build_batch_script([PowerShell("x", "$result = '日本語'")])
+
+
+def test_short_script_goes_in_encoded_command() -> None:
+    invocation = powershell_invocation("$result = 1")
+    assert invocation.stdin is None
+    assert invocation.argv[:5] == (
+        "powershell.exe",
+        "-NoProfile",
+        "-NonInteractive",
+        "-ExecutionPolicy",
+        "Bypass",
+    )
+    assert invocation.argv[5] == "-EncodedCommand"
+    assert base64.b64decode(invocation.argv[6]).decode("utf-16-le") == "$result = 1"
+
+
+def test_long_script_goes_on_stdin() -> None:
+    script = build_batch_script(windows_probes())
+    invocation = powershell_invocation(script)
+    # The full batch does not fit in 32,767 characters once UTF-16 and base64 encoded.
+    assert command_line_length(("powershell.exe", encode_command(script))) > 32_767
+    assert invocation.stdin is not None
+    assert command_line_length(invocation.argv) < CMD_EXE_LIMIT
+    bootstrap = base64.b64decode(invocation.argv[-1]).decode("utf-16-le")
+    assert bootstrap == _STDIN_BOOTSTRAP
+    assert base64.b64decode(invocation.stdin).decode("utf-8") == script
+    # No part of the script is on the command line.
+    assert not any("Get-BitLockerVolume" in a for a in invocation.argv)
+
+
+def test_cmd_exe_limit_moves_a_medium_script_to_stdin() -> None:
+    script = "$result = 1\n" + "# padding\n" * 400
+    assert powershell_invocation(script).stdin is None
+    assert powershell_invocation(script, max_command_line=CMD_EXE_LIMIT).stdin is not None
+
+
+def document(entries: dict[str, Any]) -> str:
+    return f"\n{BEGIN_MARKER}\n{json.dumps(entries)}\n{END_MARKER}\n"
+
+
+PROBES = [PowerShell("alpha", "$result = 1"), PowerShell("beta", "$result = 2")]
+
+
+def test_parse_batch_output_per_probe() -> None:
+    stdout = (
+        "WARNING: a banner some hosts print\r\n"
+        + document(
+            {
+                "alpha": {"ok": True, "value": {"name": "\u7dcf\u52d9\u8ab2"}, "ms": 250},
+                "beta": {
+                    "ok": False,
+                    "error": "Access is denied.",
+                    "error_type": "System.UnauthorizedAccessException",
+                    "hresult": -2147024891,
+                    "ms": 3,
+                },
+            }
+        )
+        + "trailing noise"
+    )
+    results = parse_batch_output(stdout, PROBES)
+    assert results["ps:alpha"].ok
+    assert json.loads(results["ps:alpha"].stdout) == {"name": "総務課"}
+    assert results["ps:alpha"].duration == pytest.approx(0.25)
+    assert results["ps:beta"].exit_status == 1
+    assert "Access is denied." in results["ps:beta"].stderr
+    assert "0x80070005" in results["ps:beta"].stderr
+
+
+def test_a_probe_missing_from_the_document_is_a_failure() -> None:
+    results = parse_batch_output(document({"alpha": {"ok": True, "value": 1}}), PROBES)
+    assert results["ps:alpha"].ok
+    assert not results["ps:beta"].ok
+    assert "did not report" in results["ps:beta"].stderr
+
+
+@pytest.mark.parametrize(
+    "stdout",
+    [
+        "",
+        "not json",
+        f"{BEGIN_MARKER}\n{{broken\n{END_MARKER}",
+        f"{BEGIN_MARKER}\n[1]\n{END_MARKER}",
+    ],
+)
+def test_no_document_fails_every_probe(stdout: str) -> None:
+    results = parse_batch_output(stdout, PROBES, stderr="#< CLIXML something broke")
+    assert all(r.exit_status == 1 for r in results.values())
+    assert all("no result document" in r.stderr for r in results.values())
+
+
+def test_windows_powershell_array_wrappers_are_unwrapped() -> None:
+    wrapped = {"value": [{"port": 135}], "Count": 1}
+    results = parse_batch_output(
+        document({"alpha": {"ok": True, "value": {"sockets": wrapped}}}), PROBES[:1]
+    )
+    assert json.loads(results["ps:alpha"].stdout) == {"sockets": [{"port": 135}]}
+
+
+def test_process_timeout_and_missing_powershell() -> None:
+    timed_out = batch_results(
+        CommandResult(124, stderr="powershell.exe: timed out after 60 s", timed_out=True), PROBES
+    )
+    assert all(r.timed_out and r.exit_status == 124 for r in timed_out.values())
+    missing = batch_results(CommandResult(127, stderr="powershell.exe: command not found"), PROBES)
+    assert all(r.exit_status == 127 for r in missing.values())
+
+
+# A stand-in for powershell.exe: checks the flags, decodes the script the way PowerShell
+# does (-EncodedCommand is UTF-16LE base64; the stdin bootstrap reads base64 UTF-8), and
+# answers every probe it finds in the script with its name and how the script arrived.
+FAKE_POWERSHELL = r"""
+import base64, json, re, sys
+args = sys.argv[1:]
+assert args[:4] == ["-NoProfile", "-NonInteractive", "-ExecutionPolicy", "Bypass"], args
+assert args[4] == "-EncodedCommand" and len(args) == 6, args
+script = base64.b64decode(args[5]).decode("utf-16-le")
+mode = "encoded"
+if "[Console]::In.ReadToEnd()" in script:
+    script = base64.b64decode(sys.stdin.read().strip()).decode("utf-8")
+    mode = "stdin"
+names = re.findall(r"\$EAOut\['([a-z0-9_.-]+)'\] = @\{ ok = \$true", script)
+answer = {n: {"ok": True, "value": {"probe": n, "mode": mode, "bytes": len(script)}, "ms": 1}
+          for n in names}
+text = json.dumps(answer, ensure_ascii=True)
+sys.stdout.write("\n<<<ENDPOINT-AUDIT-JSON\n" + text + "\nENDPOINT-AUDIT-JSON>>>\n")
+"""
+
+
+@pytest.fixture
+def fake_powershell(tmp_path: Path) -> str:
+    path = tmp_path / "powershell.exe"
+    path.write_text(f"#!{sys.executable}\n{FAKE_POWERSHELL}", encoding="utf-8")
+    path.chmod(0o755)
+    return str(path)
+
+
+def test_run_batch_locally_with_encoded_command(fake_powershell: str) -> None:
+    probes = [PowerShell("alpha", "$result = 1"), PowerShell("beta", "$result = 2")]
+    results = asyncio.run(run_batch_locally(probes, 30, executable=fake_powershell))
+    assert set(results) == {"ps:alpha", "ps:beta"}
+    for probe in probes:
+        value = json.loads(results[probe.key].stdout)
+        assert value["probe"] == probe.name
+        assert value["mode"] == "encoded"
+
+
+def test_run_batch_locally_with_the_full_batch_on_stdin(fake_powershell: str) -> None:
+    probes = windows_probes()
+    results = asyncio.run(run_batch_locally(probes, 30, executable=fake_powershell))
+    assert {json.loads(r.stdout)["mode"] for r in results.values()} == {"stdin"}
+    assert sorted(json.loads(r.stdout)["probe"] for r in results.values()) == sorted(
+        p.name for p in probes
+    )
+
+
+def test_run_batch_locally_without_powershell(tmp_path: Path) -> None:
+    results = asyncio.run(
+        run_batch_locally(PROBES, 5, executable=str(tmp_path / "no-such-powershell.exe"))
+    )
+    assert all(r.exit_status == 127 for r in results.values())
+
+
+@pytest.mark.parametrize("name", CASES)
+def test_platform_probe_matches_recorded_platform(name: str) -> None:
+    host = load_case(name)
+    detected = platform_from_probe(host.commands["ps:platform"], transport="replay")
+    assert detected == host.platform
+
+
+def test_windows_11_is_told_by_build_not_product_name() -> None:
+    value = {
+        "current_build": "22631",
+        "ubr": 4460,
+        "display_version": "23H2",
+        "edition_id": "Professional",
+        "installation_type": "Client",
+        "product_name": "Windows 10 Pro",
+        "caption": "Microsoft Windows 11 Pro",
+        "hostname": "総務課-PC01",
+        "arch": "AMD64",
+        "is_admin": False,
+    }
+    info = platform_from_probe(CommandResult(0, stdout=json.dumps(value)))
+    assert info.family == OsFamily.WINDOWS
+    assert info.build == "22631.4460"
+    assert info.version == "10.0.22631"
+    assert info.pretty_name is not None and info.pretty_name.startswith("Windows 11 Pro 23H2")
+    assert info.hostname == "総務課-PC01"
+    assert info.is_admin is False
+    win10 = platform_from_probe(
+        CommandResult(0, stdout=json.dumps({**value, "current_build": "19045", "ubr": 5131}))
+    )
+    assert win10.pretty_name is not None and win10.pretty_name.startswith("Windows 10 Pro")
+
+
+def test_failed_platform_probe_is_unknown() -> None:
+    assert platform_from_probe(CommandResult(1, stderr="x")).family == OsFamily.UNKNOWN
+    assert platform_from_probe(CommandResult(0, stdout="[]")).family == OsFamily.UNKNOWN
+
+
+def test_no_script_splices_values_into_the_command_line() -> None:
+    # Everything variable travels as base64; the argv is flags plus one base64 word.
+    script = build_batch_script(windows_probes())
+    for argv in (powershell_invocation(script).argv, powershell_invocation("$result = 1").argv):
+        assert re.fullmatch(r"[A-Za-z0-9+/=]+", argv[-1])
+        assert all(a.startswith("-") or a == argv[0] for a in argv[:-1])

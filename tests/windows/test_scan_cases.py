@@ -1,0 +1,119 @@
+"""`endpoint-audit scan --replay <case> -f json` for every recorded Windows host case:
+each check's status and message key, and the exit code."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+import pytest
+
+from tests.windows.conftest import CASES, case_path
+
+# Findings that are not `pass`, as (check, resource, status, key); every other finding
+# must pass. None as resource: a host-level finding.
+NOT_PASSING: dict[str, set[tuple[str, str | None, str, str]]] = {
+    "win11-23h2-en-compliant": set(),
+    "win11-23h2-ja-compliant": set(),
+    "win10-22h2-en-wmi-fallback": set(),
+    "win10-22h2-en-bitlocker-off": {("disk_encryption", "C:", "fail", "not_encrypted")},
+    "win11-24h2-ja-bitlocker-suspended": {
+        ("disk_encryption", "C:", "fail", "suspended"),
+        ("patch_level", "reboot_required", "fail", "reboot_fail"),
+    },
+    "win11-23h2-en-bitlocker-encrypting": {
+        ("disk_encryption", "C:", "fail", "state_encrypting"),
+    },
+    "win10-22h2-ja-data-drive-unencrypted": {
+        ("disk_encryption", "D:", "fail", "not_encrypted"),
+    },
+    "win11-24h2-en-firewall-public-off": {("firewall", "Public", "fail", "profile_off")},
+    "win10-22h2-ja-firewall-inbound-allow": {
+        ("firewall", "Domain", "fail", "profile_inbound_allowed"),
+    },
+    "win11-23h2-ja-rdp-listening": {
+        ("open_ports", "0.0.0.0:3389/tcp", "fail", "forbidden_port"),
+        ("open_ports", ":::3389/tcp", "fail", "forbidden_port"),
+        ("open_ports", "0.0.0.0:3389/udp", "fail", "forbidden_port"),
+        ("open_ports", ":::3389/udp", "fail", "forbidden_port"),
+    },
+    "win11-24h2-en-no-user": {("screen_lock", None, "unknown", "no_user")},
+    "win10-22h2-en-updates-90-days": {
+        ("patch_level", "pending_security_updates", "fail", "pending_fail"),
+        ("patch_level", "days_since_update", "fail", "age_fail"),
+    },
+    "win11-23h2-ja-not-admin": {("disk_encryption", None, "unknown", "needs_privilege")},
+    "win11-24h2-ja-no-screensaver-search-timeout": {
+        ("patch_level", "pending_security_updates", "unknown", "pending_unknown"),
+        ("screen_lock", "machine", "fail", "machine_not_set"),
+        ("screen_lock", "LGWAN\\佐藤花子", "fail", "lock_disabled"),
+    },
+    "win11-23h2-en-probe-error": {("firewall", None, "error", "fact_error")},
+}
+EXIT = {name: 0 if not bad else 1 for name, bad in NOT_PASSING.items()}
+EXIT.update(
+    {
+        "win11-24h2-en-no-user": 3,
+        "win11-23h2-ja-not-admin": 3,
+        "win11-23h2-en-probe-error": 3,
+    }
+)
+CHECKS = {"disk_encryption", "firewall", "open_ports", "patch_level", "screen_lock"}
+
+
+def scan(cli: Callable[..., Any], name: str, *extra: str) -> tuple[int, dict[str, Any]]:
+    result = cli("scan", "--replay", str(case_path(name)), "-f", "json", *extra)
+    return result.exit_code, json.loads(result.stdout)
+
+
+def test_every_case_has_expectations() -> None:
+    assert sorted(NOT_PASSING) == CASES
+    assert len(CASES) >= 12
+
+
+@pytest.mark.parametrize("name", CASES)
+def test_scan_case(name: str, cli: Callable[..., Any], recorded_clock: datetime) -> None:
+    code, report = scan(cli, name)
+    (host,) = report["hosts"]
+    assert host["platform"]["family"] == "windows"
+    findings = host["findings"]
+    assert {f["check_id"] for f in findings} == CHECKS
+    not_passing = {
+        (f["check_id"], f["resource"], f["status"], f["message_key"].split(".msg.")[-1])
+        for f in findings
+        if f["status"] != "pass"
+    }
+    assert not_passing == NOT_PASSING[name]
+    # The Windows firewall is judged per profile, always all three.
+    firewall = [f for f in findings if f["check_id"] == "firewall"]
+    if name != "win11-23h2-en-probe-error":
+        assert sorted(f["resource"] for f in firewall) == ["Domain", "Private", "Public"]
+    for finding in findings:
+        assert finding["message"] and "{" not in finding["message"]
+    assert code == EXIT[name], findings
+
+
+def test_days_since_update_ignores_daily_defender_updates(
+    cli: Callable[..., Any], recorded_clock: datetime
+) -> None:
+    _, report = scan(cli, "win10-22h2-en-updates-90-days")
+    (age,) = [f for f in report["hosts"][0]["findings"] if f["resource"] == "days_since_update"]
+    # 2024-08-21 -> 2024-11-20, although Defender definitions were installed the day before.
+    assert "90" in age["message"]
+    assert "2024-08-21" in age["message"]
+
+
+@pytest.mark.parametrize(
+    "name", ["win11-23h2-ja-compliant", "win11-24h2-ja-no-screensaver-search-timeout"]
+)
+def test_japanese_report_of_japanese_pc(
+    name: str, cli: Callable[..., Any], recorded_clock: datetime
+) -> None:
+    code, report = scan(cli, name, "--lang", "ja")
+    assert code == EXIT[name]
+    messages = [f["message"] for f in report["hosts"][0]["findings"]]
+    # Catalog texts, not keys: every message has Japanese in it.
+    assert all(any("\u3040" <= ch <= "\u9fff" for ch in m) for m in messages), messages
+    assert report["hosts"][0]["platform"]["hostname"] in ("総務課-PC01", "会計課-PC21")
