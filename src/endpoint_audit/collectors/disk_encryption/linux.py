@@ -273,6 +273,10 @@ def volumes_from(
         fstype = mount.fstype.lower()
         mp = mount.mountpoint
         is_data_place = mp in DATA_MOUNTS
+        if mount.root != "/" and fstype != "btrfs" and not is_data_place:
+            # A bind mount of a folder or file (a container's /etc/hosts): its device is
+            # judged where it is mounted whole. btrfs subvolumes are real volumes.
+            continue
         if fstype in PSEUDO_FS or fstype in IMAGE_FS or fstype in STACKED_FS:
             if mp == "/":
                 out.append(unknown(mp, "root", mount.source, f"root is a {fstype} file system"))

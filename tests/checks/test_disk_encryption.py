@@ -1,0 +1,206 @@
+"""disk_encryption: every state the fact model allows, with status and message text."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from pydantic import ValidationError
+
+from endpoint_audit.checks.base import EvalContext, FactView, Outcome
+from endpoint_audit.checks.builtin import BUILTIN_CHECKS
+from endpoint_audit.checks.builtin.disk_encryption import DiskEncryption
+from endpoint_audit.model import i18n
+from endpoint_audit.model.facts import DiskEncryptionFacts, VolumeEncryption
+from endpoint_audit.model.platform import OsFamily, PlatformInfo
+from endpoint_audit.model.result import Severity, Status
+
+CTX = EvalContext(
+    platform=PlatformInfo(family=OsFamily.WINDOWS), now=datetime(2026, 3, 1, tzinfo=UTC)
+)
+LUKS_ROOT = VolumeEncryption(
+    volume="/",
+    kind="root",
+    device="/dev/mapper/vg-root",
+    encrypted=True,
+    method="LUKS",
+    detail="/dev/nvme0n1p3 (part) -> /dev/mapper/luks (crypt) -> /dev/mapper/vg-root (lvm)",
+)
+
+
+def run(*volumes: VolumeEncryption, **params: Any) -> list[Outcome]:
+    check = DiskEncryption()
+    fact = DiskEncryptionFacts(volumes=volumes, sources=("lsblk",))
+    return list(check.evaluate(FactView({DiskEncryptionFacts: fact}), check.Params(**params), CTX))
+
+
+def message(outcome: Outcome, lang: str = "en") -> str:
+    return i18n.t(lang, f"disk_encryption.msg.{outcome.key}", **outcome.args)
+
+
+def one(*volumes: VolumeEncryption, **params: Any) -> Outcome:
+    (outcome,) = run(*volumes, **params)
+    return outcome
+
+
+def test_registered_with_catalog_texts_and_critical_default() -> None:
+    assert DiskEncryption in BUILTIN_CHECKS
+    meta = DiskEncryption.meta
+    assert meta.severity is Severity.CRITICAL
+    assert set(meta.platforms) == {OsFamily.LINUX, OsFamily.MACOS, OsFamily.WINDOWS}
+    for family in meta.platforms:
+        for lang in ("en", "ja"):
+            assert not meta.remediation[family][lang].startswith("disk_encryption.")
+            assert not meta.reads[family][lang].startswith("disk_encryption.")
+    assert meta.title["ja"] == "データを保持するすべての固定ボリュームが暗号化されている"
+
+
+def test_luks_root_passes() -> None:
+    outcome = one(LUKS_ROOT)
+    assert outcome.status is Status.PASS
+    assert outcome.resource == "/"
+    assert message(outcome) == (
+        "/ is encrypted (LUKS; /dev/nvme0n1p3 (part) -> /dev/mapper/luks (crypt) -> "
+        "/dev/mapper/vg-root (lvm))."
+    )
+    assert message(outcome, "ja").startswith("/ は暗号化されています（LUKS、")
+
+
+def test_bitlocker_fully_encrypted_with_protection_passes() -> None:
+    vol = VolumeEncryption(
+        volume="C:",
+        kind="os",
+        encrypted=True,
+        state="encrypted",
+        protection_on=True,
+        method="XTS-AES 128",
+        percent=100,
+    )
+    outcome = one(vol)
+    assert outcome.status is Status.PASS
+    assert message(outcome) == "C: is encrypted (XTS-AES 128; -)."
+
+
+def test_plain_volume_fails() -> None:
+    vol = VolumeEncryption(
+        volume="/", kind="root", device="/dev/vda", encrypted=False, detail="/dev/vda (disk)"
+    )
+    outcome = one(vol)
+    assert outcome.status is Status.FAIL
+    assert message(outcome) == "/ is not encrypted (/dev/vda (disk))."
+    assert message(outcome, "ja") == "/ は暗号化されていません（/dev/vda (disk)）。"
+
+
+def test_decrypted_state_fails_even_if_encrypted_flag_says_otherwise() -> None:
+    vol = VolumeEncryption(volume="D:", kind="fixed", encrypted=True, state="decrypted")
+    outcome = one(vol)
+    assert outcome.status is Status.FAIL
+    assert outcome.key == "not_encrypted"
+
+
+def test_suspended_bitlocker_fails() -> None:
+    vol = VolumeEncryption(
+        volume="C:", kind="os", encrypted=True, state="suspended", protection_on=False
+    )
+    outcome = one(vol)
+    assert outcome.status is Status.FAIL
+    assert message(outcome) == (
+        "C: is encrypted but its protection is suspended, so the key is stored in the clear (-)."
+    )
+
+
+def test_protection_off_without_a_state_fails() -> None:
+    vol = VolumeEncryption(volume="system", kind="os", encrypted=True, protection_on=False)
+    assert one(vol).status is Status.FAIL
+    assert one(vol).key == "suspended"
+
+
+@pytest.mark.parametrize(
+    ("state", "expected"),
+    [
+        ("encrypting", "C: is still being encrypted (42.5% done), so part of it is readable."),
+        (
+            "decrypting",
+            "C: is being decrypted (reported progress: 42.5%), so its data is becoming readable.",
+        ),
+        ("paused", "Encryption of C: is paused (42.5% done), so part of it is readable."),
+    ],
+)
+def test_conversion_states_fail_and_say_which(state: str, expected: str) -> None:
+    vol = VolumeEncryption(
+        volume="C:", kind="os", encrypted=True, state=state, protection_on=True, percent=42.5
+    )  # type: ignore[arg-type]
+    outcome = one(vol)
+    assert outcome.status is Status.FAIL
+    assert message(outcome) == expected
+
+
+def test_encrypting_without_percentage() -> None:
+    vol = VolumeEncryption(volume="system", kind="os", encrypted=None, state="encrypting")
+    outcome = one(vol)
+    assert outcome.status is Status.FAIL
+    assert message(outcome) == (
+        "system is still being encrypted (? done), so part of it is readable."
+    )
+
+
+def test_unseen_volume_is_unknown_with_its_reason() -> None:
+    vol = VolumeEncryption(
+        volume="/",
+        kind="root",
+        encrypted=None,
+        unknown_reason="root is an overlay file system (a container or live system)",
+    )
+    outcome = one(vol)
+    assert outcome.status is Status.UNKNOWN
+    assert message(outcome) == (
+        "Whether / is encrypted could not be seen: root is an overlay file system "
+        "(a container or live system)."
+    )
+
+
+def test_one_outcome_per_volume_and_boot_partitions_excluded_by_default() -> None:
+    boot = VolumeEncryption(volume="/boot", kind="data", encrypted=False)
+    efi = VolumeEncryption(volume="/boot/efi", kind="data", encrypted=False)
+    swap = VolumeEncryption(volume="swap:/dev/sda5", kind="swap", encrypted=False)
+    outcomes = run(LUKS_ROOT, boot, efi, swap)
+    assert [(o.resource, o.status) for o in outcomes] == [
+        ("/", Status.PASS),
+        ("swap:/dev/sda5", Status.FAIL),
+    ]
+    # An administrator can judge /boot too, and stop judging swap.
+    outcomes = run(LUKS_ROOT, boot, swap, include_swap=False, exclude_volumes=[])
+    assert [(o.resource, o.status) for o in outcomes] == [
+        ("/", Status.PASS),
+        ("/boot", Status.FAIL),
+    ]
+
+
+def test_exclusions_match_drive_letters_case_insensitively() -> None:
+    data = VolumeEncryption(volume="D:", kind="fixed", encrypted=False)
+    outcomes = run(LUKS_ROOT, data, exclude_volumes=["d:"])
+    assert [o.resource for o in outcomes] == ["/"]
+
+
+def test_no_volumes_is_unknown_never_pass() -> None:
+    outcome = one()
+    assert outcome.status is Status.UNKNOWN
+    assert message(outcome) == (
+        "No volume was found to judge, so disk encryption cannot be confirmed."
+    )
+
+
+def test_everything_excluded_is_unknown_never_pass() -> None:
+    boot = VolumeEncryption(volume="/boot", kind="data", encrypted=True)
+    outcome = one(boot)
+    assert outcome.status is Status.UNKNOWN
+    assert message(outcome) == (
+        "Every volume found (/boot) is excluded by the baseline, so disk encryption "
+        "cannot be confirmed."
+    )
+
+
+def test_params_are_strict() -> None:
+    with pytest.raises(ValidationError):
+        DiskEncryption.Params(include_swapp=False)  # type: ignore[call-arg]

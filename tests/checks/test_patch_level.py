@@ -1,0 +1,273 @@
+"""patch_level: three outcomes (pending, age, reboot), every branch with its message."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from pydantic import ValidationError
+
+from endpoint_audit.checks.base import EvalContext, FactView, Outcome
+from endpoint_audit.checks.builtin import BUILTIN_CHECKS
+from endpoint_audit.checks.builtin.patch_level import PatchLevel
+from endpoint_audit.model import i18n
+from endpoint_audit.model.facts import PatchFacts
+from endpoint_audit.model.platform import OsFamily, PlatformInfo
+from endpoint_audit.model.result import Severity, Status
+
+NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
+CTX = EvalContext(platform=PlatformInfo(family=OsFamily.LINUX), now=NOW)
+GOOD = PatchFacts(
+    manager="apt",
+    pending_security_updates=0,
+    pending_updates=3,
+    index_refreshed=NOW - timedelta(hours=5),
+    index_source="/var/lib/apt/lists/security.ubuntu.com_ubuntu_dists_jammy-security_InRelease",
+    last_update=NOW - timedelta(days=2, hours=1),
+    last_update_source="/var/log/apt/history.log",
+    reboot_required=False,
+    reboot_detail="no /var/run/reboot-required (kept by update-notifier)",
+)
+
+
+def run(fact: PatchFacts, **params: Any) -> dict[str, Outcome]:
+    check = PatchLevel()
+    outcomes = list(check.evaluate(FactView({PatchFacts: fact}), check.Params(**params), CTX))
+    assert [o.resource for o in outcomes] == [
+        "pending_security_updates",
+        "days_since_update",
+        "reboot_required",
+    ]
+    return {o.resource or "": o for o in outcomes}
+
+
+def pending(fact: PatchFacts, **params: Any) -> Outcome:
+    return run(fact, **params)["pending_security_updates"]
+
+
+def age(fact: PatchFacts, **params: Any) -> Outcome:
+    return run(fact, **params)["days_since_update"]
+
+
+def reboot(fact: PatchFacts, **params: Any) -> Outcome:
+    return run(fact, **params)["reboot_required"]
+
+
+def message(outcome: Outcome, lang: str = "en") -> str:
+    return i18n.t(lang, f"patch_level.msg.{outcome.key}", **outcome.args)
+
+
+def with_(**changes: Any) -> PatchFacts:
+    return GOOD.model_copy(update=changes)
+
+
+def test_registered_with_texts_and_high_default() -> None:
+    assert PatchLevel in BUILTIN_CHECKS
+    assert PatchLevel.meta.severity is Severity.HIGH
+    params = PatchLevel.Params()
+    assert params.model_dump() == {
+        "max_pending_security_updates": 0,
+        "max_days_since_update": 30,
+        "allow_reboot_pending": False,
+    }
+    assert PatchLevel.meta.title["ja"] == "セキュリティ更新が適用され、再起動も済んでいる"
+
+
+def test_a_patched_pc_passes_all_three() -> None:
+    outcomes = run(GOOD)
+    assert all(o.status is Status.PASS for o in outcomes.values())
+    assert message(outcomes["pending_security_updates"]) == (
+        "0 security updates wait to be installed (allowed: 0; apt)."
+    )
+    assert message(outcomes["days_since_update"]) == (
+        "Updates were last installed 2 days ago on 2026-02-27 (allowed: 30 days; "
+        "from /var/log/apt/history.log)."
+    )
+    assert message(outcomes["reboot_required"]) == (
+        "No restart is pending (no /var/run/reboot-required (kept by update-notifier))."
+    )
+    assert message(outcomes["pending_security_updates"], "ja") == (
+        "インストール待ちのセキュリティ更新は 0 件です（許容: 0 件、apt）。"
+    )
+
+
+# --- pending security updates ----------------------------------------------------------
+
+
+def test_pending_security_updates_fail_with_names() -> None:
+    names = tuple(f"pkg{i:02d}" for i in range(12))
+    outcome = pending(with_(pending_security_updates=12, pending_security_names=names))
+    assert outcome.status is Status.FAIL
+    assert message(outcome) == (
+        "12 security updates wait to be installed (allowed: 0): pkg00, pkg01, pkg02, pkg03, "
+        "pkg04, pkg05, pkg06, pkg07, pkg08, pkg09 (+2)."
+    )
+
+
+def test_pending_within_the_allowed_number_passes() -> None:
+    fact = with_(pending_security_updates=2, pending_security_names=("a", "b"))
+    assert pending(fact, max_pending_security_updates=2).status is Status.PASS
+    assert pending(fact, max_pending_security_updates=1).status is Status.FAIL
+
+
+def test_stale_index_makes_zero_pending_unknown() -> None:
+    fact = with_(index_refreshed=NOW - timedelta(days=9, hours=2))
+    outcome = pending(fact)
+    assert outcome.status is Status.UNKNOWN
+    assert message(outcome) == (
+        "apt shows 0 pending security updates, but its package index was last refreshed 9 "
+        "days ago (more than 7), so newer updates would not show; refresh it (apt update, dnf "
+        "makecache, or a Windows Update search) and scan again. Index: "
+        "/var/lib/apt/lists/security.ubuntu.com_ubuntu_dists_jammy-security_InRelease."
+    )
+
+
+def test_stale_index_still_fails_when_updates_are_already_pending() -> None:
+    fact = with_(
+        index_refreshed=NOW - timedelta(days=40),
+        pending_security_updates=1,
+        pending_security_names=("openssl",),
+    )
+    outcome = pending(fact)
+    assert outcome.status is Status.FAIL
+    assert message(outcome) == "1 security updates wait to be installed (allowed: 0): openssl."
+
+
+def test_index_exactly_seven_days_old_is_still_trusted() -> None:
+    assert pending(with_(index_refreshed=NOW - timedelta(days=7))).status is Status.PASS
+
+
+def test_pending_count_not_seen_is_unknown_with_reason() -> None:
+    fact = with_(
+        manager="dnf",
+        pending_security_updates=None,
+        index_refreshed=None,
+        pending_unknown_reason="dnf has no cached repository metadata (run dnf makecache)",
+    )
+    outcome = pending(fact)
+    assert outcome.status is Status.UNKNOWN
+    assert message(outcome) == (
+        "Pending security updates could not be counted (dnf): dnf has no cached repository "
+        "metadata (run dnf makecache)."
+    )
+
+
+def test_live_count_without_an_index_time_is_trusted() -> None:
+    # Collectors that query live (no local index) leave index_refreshed unset.
+    fact = with_(manager="windows_update", index_refreshed=None, index_source=None)
+    assert pending(fact).status is Status.PASS
+
+
+# --- days since the last update --------------------------------------------------------
+
+
+def test_old_last_update_fails() -> None:
+    fact = with_(last_update=datetime(2026, 1, 15, 9, 0, tzinfo=UTC))
+    outcome = age(fact)
+    assert outcome.status is Status.FAIL
+    assert message(outcome) == (
+        "Updates were last installed 45 days ago on 2026-01-15 (allowed: 30 days; "
+        "from /var/log/apt/history.log)."
+    )
+    assert message(outcome, "ja") == (
+        "最後に更新を適用したのは 45 日前（2026-01-15）です（許容: 30 日、"
+        "/var/log/apt/history.log による）。"
+    )
+
+
+def test_age_boundary_counts_whole_days() -> None:
+    thirty = with_(last_update=NOW - timedelta(days=30, hours=23))
+    assert age(thirty).status is Status.PASS
+    thirty_one = with_(last_update=NOW - timedelta(days=31))
+    assert age(thirty_one).status is Status.FAIL
+    assert age(thirty_one, max_days_since_update=31).status is Status.PASS
+
+
+def test_age_uses_the_run_clock_not_the_wall_clock() -> None:
+    # NOW is in 2026; a 2026-02-27 update is 2 days old whatever today is.
+    assert age(GOOD).args["days"] == 2
+
+
+def test_naive_timestamps_are_read_as_utc() -> None:
+    fact = with_(last_update=datetime(2026, 2, 20, 12, 0))
+    assert age(fact).args["days"] == 9
+
+
+def test_last_update_not_seen_is_unknown() -> None:
+    fact = with_(
+        last_update=None,
+        last_update_source=None,
+        last_update_unknown_reason="neither /var/log/apt/history.log nor /var/log/dpkg.log "
+        "records an upgrade or install (the logs may have been rotated)",
+    )
+    outcome = age(fact)
+    assert outcome.status is Status.UNKNOWN
+    assert message(outcome) == (
+        "When updates were last installed could not be seen: neither /var/log/apt/history.log "
+        "nor /var/log/dpkg.log records an upgrade or install (the logs may have been rotated)."
+    )
+
+
+def test_last_update_in_the_future_is_not_believed() -> None:
+    fact = with_(last_update=NOW + timedelta(days=3))
+    outcome = age(fact)
+    assert outcome.status is Status.UNKNOWN
+    assert message(outcome) == (
+        "The last update time (2026-03-04 12:00 UTC, from /var/log/apt/history.log) lies in "
+        "the future; the PC's clock may be wrong."
+    )
+    # A few hours ahead (time zones, small skew) is fine.
+    assert age(with_(last_update=NOW + timedelta(hours=3))).status is Status.PASS
+
+
+# --- reboot ----------------------------------------------------------------------------
+
+
+def test_pending_reboot_fails_unless_allowed() -> None:
+    fact = with_(
+        reboot_required=True,
+        reboot_detail="/var/run/reboot-required is present (for linux-image-5.15.0-101-generic)",
+    )
+    outcome = reboot(fact)
+    assert outcome.status is Status.FAIL
+    assert message(outcome) == (
+        "Installed updates wait for a restart: /var/run/reboot-required is present "
+        "(for linux-image-5.15.0-101-generic)."
+    )
+    allowed = reboot(fact, allow_reboot_pending=True)
+    assert allowed.status is Status.PASS
+    assert message(allowed) == (
+        "Installed updates wait for a restart, which the baseline allows: "
+        "/var/run/reboot-required is present (for linux-image-5.15.0-101-generic)."
+    )
+
+
+def test_reboot_not_seen_is_unknown_even_when_allowed() -> None:
+    fact = with_(
+        reboot_required=None,
+        reboot_detail=None,
+        reboot_unknown_reason="needs-restarting (package dnf-utils or yum-utils) is not installed",
+    )
+    for params in ({}, {"allow_reboot_pending": True}):
+        outcome = reboot(fact, **params)
+        assert outcome.status is Status.UNKNOWN
+        assert message(outcome) == (
+            "Whether a restart is pending could not be seen: needs-restarting (package "
+            "dnf-utils or yum-utils) is not installed."
+        )
+
+
+def test_an_empty_fact_is_unknown_three_times_never_pass() -> None:
+    outcomes = run(PatchFacts())
+    assert [o.status for o in outcomes.values()] == [Status.UNKNOWN] * 3
+    assert message(outcomes["pending_security_updates"]) == (
+        "Pending security updates could not be counted (?): not seen."
+    )
+
+
+def test_params_are_strict_and_non_negative() -> None:
+    with pytest.raises(ValidationError):
+        PatchLevel.Params(max_days=3)  # type: ignore[call-arg]
+    with pytest.raises(ValidationError):
+        PatchLevel.Params(max_days_since_update=-1)

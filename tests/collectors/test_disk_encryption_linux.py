@@ -1,0 +1,235 @@
+"""Linux disk encryption: recorded lsblk, mountinfo and swaps outputs, one file per case."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import pytest
+
+from endpoint_audit.collectors.disk_encryption.linux import (
+    LSBLK,
+    MOUNTINFO,
+    SWAPS,
+    LinuxDiskEncryption,
+    parse_lsblk,
+    parse_mountinfo,
+)
+from endpoint_audit.engine.run import gather_facts
+from endpoint_audit.errors import CollectorError, FactUnavailable
+from endpoint_audit.model.commands import CommandResult
+from endpoint_audit.model.facts import DiskEncryptionFacts, VolumeEncryption
+from endpoint_audit.model.platform import OsFamily, PlatformInfo
+from endpoint_audit.transport.local import LocalTransport
+from tests.conftest import FIXTURES
+
+LINUX = FIXTURES / "linux"
+PLATFORM = PlatformInfo(family=OsFamily.LINUX, distro="ubuntu", version="22.04")
+NOT_FOUND = CommandResult(127, stderr="lsblk: command not found")
+
+
+def out(name: str) -> CommandResult:
+    return CommandResult(0, stdout=(LINUX / name).read_text("utf-8"))
+
+
+def collect(
+    lsblk: CommandResult, mountinfo: str, swaps: CommandResult | str
+) -> DiskEncryptionFacts:
+    collector = LinuxDiskEncryption()
+    assert collector.commands(PLATFORM, {}) == [MOUNTINFO, SWAPS, LSBLK]
+    results = {
+        LSBLK.key: lsblk,
+        MOUNTINFO.key: out(mountinfo),
+        SWAPS.key: out(swaps) if isinstance(swaps, str) else swaps,
+    }
+    return collector.parse(results, PLATFORM)
+
+
+def by_volume(fact: DiskEncryptionFacts) -> dict[str, VolumeEncryption]:
+    return {v.volume: v for v in fact.volumes}
+
+
+def test_luks_under_lvm_root_and_swap_are_encrypted() -> None:
+    fact = collect(out("lsblk-luks-lvm.json"), "mountinfo-luks-lvm.txt", "swaps-luks-lvm.txt")
+    vols = by_volume(fact)
+    # squashfs snaps, tmpfs, gvfs and proc are not volumes; /boot partitions are (the check
+    # excludes them by default, the collector does not hide them).
+    assert set(vols) == {"/", "/boot", "/boot/efi", "swap:/dev/dm-2"}
+    root = vols["/"]
+    assert root.kind == "root"
+    assert root.encrypted is True
+    assert root.method == "LUKS"
+    assert root.device == "/dev/mapper/vgubuntu-root"
+    assert "/dev/mapper/nvme0n1p3_crypt (crypt)" in root.detail
+    swap = vols["swap:/dev/dm-2"]  # /proc/swaps names the kernel name; lsblk KNAME finds it
+    assert (swap.kind, swap.encrypted, swap.device) == ("swap", True, "/dev/mapper/vgubuntu-swap_1")
+    assert vols["/boot"].encrypted is False
+    assert vols["/boot/efi"].encrypted is False
+
+
+def test_plain_disk_fails_and_removable_and_network_and_zram_are_skipped() -> None:
+    fact = collect(out("lsblk-plain-usb.json"), "mountinfo-plain-usb.txt", "swaps-plain-usb.txt")
+    vols = by_volume(fact)
+    assert set(vols) == {"/", "/home", "swap:/dev/sda5"}
+    assert all(v.encrypted is False for v in vols.values())
+    assert all(v.unknown_reason is None for v in vols.values())
+    assert vols["/"].detail == "/dev/sda (disk) -> /dev/sda1 (part)"
+
+
+def test_swap_file_takes_the_encryption_of_the_volume_holding_it() -> None:
+    encrypted = collect(out("lsblk-luks-lvm.json"), "mountinfo-luks-lvm.txt", "swaps-file.txt")
+    swap = by_volume(encrypted)["swap:/swap.img"]
+    assert swap.encrypted is True
+    assert swap.detail.startswith("file on /:")
+    plain = collect(out("lsblk-plain-usb.json"), "mountinfo-plain-usb.txt", "swaps-file.txt")
+    assert by_volume(plain)["swap:/swap.img"].encrypted is False
+
+
+def test_lsblk_missing_makes_every_volume_unknown_never_encrypted() -> None:
+    fact = collect(NOT_FOUND, "mountinfo-luks-lvm.txt", "swaps-luks-lvm.txt")
+    vols = by_volume(fact)
+    assert {"/", "swap:/dev/dm-2"} <= set(vols)
+    for vol in vols.values():
+        assert vol.encrypted is None
+        assert vol.unknown_reason is not None
+        assert "lsblk (util-linux) is not installed" in vol.unknown_reason
+
+
+def test_lsblk_failure_is_named_in_the_reason() -> None:
+    failed = CommandResult(1, stderr="lsblk: unknown column: HOTPLUG")
+    fact = collect(failed, "mountinfo-plain-usb.txt", "swaps-empty.txt")
+    root = by_volume(fact)["/"]
+    assert root.encrypted is None
+    assert root.unknown_reason == "lsblk exited 1: lsblk: unknown column: HOTPLUG"
+
+
+def test_overlay_root_of_a_container_is_unknown_and_file_binds_are_not_volumes() -> None:
+    fact = collect(NOT_FOUND, "mountinfo-container-overlay.txt", "swaps-empty.txt")
+    assert [v.volume for v in fact.volumes] == ["/"]
+    root = fact.volumes[0]
+    assert root.encrypted is None
+    assert root.unknown_reason is not None and "overlay" in root.unknown_reason
+    # Even with lsblk present (host disks visible) the overlay root stays unknown.
+    with_lsblk = collect(
+        out("lsblk-plain-usb.json"), "mountinfo-container-overlay.txt", "swaps-empty.txt"
+    )
+    assert [(v.volume, v.encrypted) for v in with_lsblk.volumes] == [("/", None)]
+
+
+def test_mountpoints_shape_btrfs_subvolumes_on_luks() -> None:
+    fact = collect(
+        out("lsblk-mountpoints-btrfs.json"), "mountinfo-btrfs-fedora.txt", "swaps-zram.txt"
+    )
+    vols = by_volume(fact)
+    # / and /home are subvolumes of one LUKS device: judged once, under "/"; zram is RAM.
+    assert set(vols) == {"/", "/boot", "/boot/efi"}
+    assert vols["/"].encrypted is True
+    assert vols["/"].method == "LUKS"
+    assert "also mounted at /home" in vols["/"].detail
+
+
+def test_old_util_linux_all_string_values() -> None:
+    fact = collect(out("lsblk-strings-rhel8.json"), "mountinfo-rhel8.txt", "swaps-rhel8.txt")
+    vols = by_volume(fact)
+    # "rm": "1" marks the USB stick removable; "0" does not hide the fixed disk.
+    assert set(vols) == {"/", "/boot", "swap:/dev/dm-2"}
+    assert vols["/"].encrypted is True
+    assert vols["swap:/dev/dm-2"].encrypted is True
+    assert vols["/boot"].encrypted is False
+
+
+def test_lvm_volume_spanning_an_unencrypted_disk_is_not_encrypted() -> None:
+    fact = collect(out("lsblk-lvm-span.json"), "mountinfo-lvm-span.txt", "swaps-empty.txt")
+    vols = by_volume(fact)
+    assert vols["/"].encrypted is True
+    data = vols["/srv/data"]
+    assert data.encrypted is False
+    assert "/dev/sdb1" in data.detail and "sda1_crypt" in data.detail
+
+
+def test_mount_source_not_in_lsblk_is_unknown() -> None:
+    fact = collect(out("lsblk-plain-usb.json"), "mountinfo-dev-root.txt", "swaps-empty.txt")
+    root = by_volume(fact)["/"]
+    assert root.encrypted is None
+    assert root.unknown_reason == "the device of / (/dev/root, 179:2) is not listed by lsblk"
+
+
+def test_unreadable_swaps_gives_an_unknown_swap_volume() -> None:
+    fact = collect(
+        out("lsblk-luks-lvm.json"),
+        "mountinfo-luks-lvm.txt",
+        CommandResult(126, stderr="/proc/swaps: Permission denied"),
+    )
+    swap = by_volume(fact)["swap"]
+    assert swap.encrypted is None and swap.unknown_reason == "/proc/swaps could not be read"
+
+
+def test_unreadable_mountinfo_is_unavailable_and_garbage_lsblk_is_an_error() -> None:
+    collector = LinuxDiskEncryption()
+    results = {
+        LSBLK.key: out("lsblk-luks-lvm.json"),
+        MOUNTINFO.key: CommandResult(1, stderr="/proc/self/mountinfo: No such file or directory"),
+        SWAPS.key: out("swaps-empty.txt"),
+    }
+    with pytest.raises(FactUnavailable, match="mountinfo could not be read"):
+        collector.parse(results, PLATFORM)
+    results[MOUNTINFO.key] = out("mountinfo-luks-lvm.txt")
+    results[LSBLK.key] = CommandResult(0, stdout="NAME TYPE\nsda disk\n")
+    with pytest.raises(CollectorError, match="lsblk: output is not JSON"):
+        collector.parse(results, PLATFORM)
+    with pytest.raises(CollectorError, match="blockdevices"):
+        parse_lsblk({"devices": []})
+
+
+def test_mountinfo_escapes_and_optional_fields() -> None:
+    text = "40 1 8:3 / /media/My\\040Disk rw shared:1 master:2 - ext4 /dev/sda3 rw\n"
+    (mount,) = parse_mountinfo(text)
+    assert (mount.mountpoint, mount.fstype, mount.source) == ("/media/My Disk", "ext4", "/dev/sda3")
+
+
+def test_nfs_home_is_unknown_but_other_network_shares_are_not_volumes() -> None:
+    mountinfo = (
+        (LINUX / "mountinfo-plain-usb.txt")
+        .read_text("utf-8")
+        .replace(
+            "8:6 / /home rw,relatime shared:40 - ext4 /dev/sda6 rw",
+            "0:50 / /home rw,relatime shared:40 - nfs4 fileserver.example.lg.jp:/export/home rw",
+        )
+    )
+    collector = LinuxDiskEncryption()
+    fact = collector.parse(
+        {
+            LSBLK.key: out("lsblk-plain-usb.json"),
+            MOUNTINFO.key: CommandResult(0, stdout=mountinfo),
+            SWAPS.key: out("swaps-empty.txt"),
+        },
+        PLATFORM,
+    )
+    vols = by_volume(fact)
+    assert set(vols) == {"/", "/home"}
+    assert vols["/home"].encrypted is None
+    assert "nfs4" in (vols["/home"].unknown_reason or "")
+
+
+def test_this_machine_for_real() -> None:
+    """Runs the collector here through the local transport: / must be judged or unknown
+    with a reason, never missing."""
+    if not Path("/proc/self/mountinfo").exists():
+        pytest.skip("not a Linux machine")
+
+    async def run() -> object:
+        async with LocalTransport() as transport:
+            platform = await transport.detect_platform()
+            facts = await gather_facts(transport, platform, [LinuxDiskEncryption()], 30)
+            return facts[DiskEncryptionFacts]
+
+    fact = asyncio.run(run())
+    assert isinstance(fact, DiskEncryptionFacts), fact
+    root = by_volume(fact).get("/")
+    assert root is not None, [v.volume for v in fact.volumes]
+    for vol in fact.volumes:
+        if vol.encrypted is None:
+            assert vol.unknown_reason, vol
+        else:
+            assert vol.device and vol.detail, vol
+    assert set(fact.sources) == {MOUNTINFO.key, SWAPS.key, LSBLK.key}

@@ -1,0 +1,382 @@
+"""Linux updates (apt, dnf) from recorded outputs, one file per case."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from endpoint_audit.collectors.patches import linux as p
+from endpoint_audit.collectors.patches.linux import LinuxPatches
+from endpoint_audit.engine.run import gather_facts
+from endpoint_audit.errors import FactUnavailable
+from endpoint_audit.model.commands import Command, CommandResult
+from endpoint_audit.model.facts import PatchFacts
+from endpoint_audit.model.platform import OsFamily, PlatformInfo
+from endpoint_audit.transport.local import LocalTransport
+from tests.conftest import FIXTURES
+
+LINUX = FIXTURES / "linux"
+UBUNTU = PlatformInfo(family=OsFamily.LINUX, distro="ubuntu", distro_like=("debian",))
+DEBIAN = PlatformInfo(family=OsFamily.LINUX, distro="debian")
+RHEL = PlatformInfo(family=OsFamily.LINUX, distro="rhel", distro_like=("fedora",))
+ARCH = PlatformInfo(family=OsFamily.LINUX, distro="arch")
+MISSING = CommandResult(1, stderr="No such file or directory")
+NOT_FOUND = CommandResult(127, stderr="command not found")
+
+
+def out(name: str, status: int = 0) -> CommandResult:
+    return CommandResult(status, stdout=(LINUX / name).read_text("utf-8"))
+
+
+def text(value: str, status: int = 0) -> CommandResult:
+    return CommandResult(status, stdout=value)
+
+
+def apt_results(**over: CommandResult) -> dict[str, CommandResult]:
+    """A Ubuntu 22.04 PC: security updates pending, fresh lists, reboot pending."""
+    base: dict[Command, CommandResult] = {
+        p.APT_LIST: out("apt-list-jammy-security.txt"),
+        p.APT_LISTS: out("apt-release-mtimes-jammy.txt"),
+        p.APT_HISTORY: out("apt-history.log"),
+        p.UTC_OFFSET: text("+0900\n"),
+        p.REBOOT_FLAG: out("reboot-required.txt"),
+        p.REBOOT_PKGS: out("reboot-required-pkgs.txt"),
+        p.KERNEL_HOOKS: out("kernel-postinst-ubuntu.txt"),
+        p.KERNEL_RUNNING: text("5.15.0-101-generic\n"),
+        p.KERNEL_IMAGES: out("boot-images-ubuntu.txt"),
+    }
+    results = {c.key: r for c, r in base.items()}
+    names = {
+        "apt_list": p.APT_LIST,
+        "lists": p.APT_LISTS,
+        "history": p.APT_HISTORY,
+        "dpkg": p.DPKG_LOG,
+        "offset": p.UTC_OFFSET,
+        "flag": p.REBOOT_FLAG,
+        "pkgs": p.REBOOT_PKGS,
+        "hooks": p.KERNEL_HOOKS,
+        "running": p.KERNEL_RUNNING,
+        "images": p.KERNEL_IMAGES,
+    }
+    for name, result in over.items():
+        results[names[name].key] = result
+    return results
+
+
+def parse(results: dict[str, CommandResult], platform: PlatformInfo = UBUNTU) -> PatchFacts:
+    return LinuxPatches().parse(results, platform)
+
+
+# --- apt: pending security updates ----------------------------------------------------
+
+
+def test_apt_jammy_security_updates_are_counted_by_suite() -> None:
+    fact = parse(apt_results())
+    assert fact.manager == "apt"
+    assert fact.pending_security_updates == 4
+    assert fact.pending_security_names == ("accountsservice", "openssl", "sudo", "vim")
+    assert fact.pending_updates == 5  # apt-utils comes from jammy-updates only
+    assert fact.pending_unknown_reason is None
+    # The security suite's Release file dates the index.
+    assert fact.index_refreshed == datetime.fromtimestamp(1709878802, UTC)
+    assert fact.index_source is not None and "jammy-security" in fact.index_source
+
+
+def test_apt_debian_bookworm_and_stable_security_suites() -> None:
+    fact = parse(apt_results(apt_list=out("apt-list-bookworm-security.txt")), DEBIAN)
+    assert fact.pending_security_names == ("libc-bin", "libc6", "openssh-client")
+    assert fact.pending_updates == 4
+
+
+def test_apt_recorded_on_debian12_as_oldstable_security() -> None:
+    fact = parse(
+        apt_results(
+            apt_list=out("apt-list-debian12-oldstable-security.txt"),
+            lists=out("apt-release-mtimes-debian12.txt"),
+        ),
+        DEBIAN,
+    )
+    assert fact.pending_updates == 120
+    assert fact.pending_security_updates == 74
+    # Names are kept sorted and capped; the count stays complete.
+    assert len(fact.pending_security_names) == p.MAX_NAMES
+    assert fact.pending_security_names[:3] == ("apt", "apt-transport-https", "ca-certificates")
+    assert fact.index_source is not None and "bookworm-security" in fact.index_source
+
+
+@pytest.mark.parametrize("listing", ["apt-list-none.txt", "apt-list-updates-only.txt"])
+def test_apt_nothing_pending_from_security(listing: str) -> None:
+    fact = parse(apt_results(apt_list=out(listing)))
+    assert fact.pending_security_updates == 0
+    assert fact.pending_security_names == ()
+    assert fact.index_refreshed is not None  # the check decides whether it is fresh
+
+
+def test_apt_without_a_security_suite_cannot_count() -> None:
+    fact = parse(apt_results(lists=out("apt-release-mtimes-no-security.txt")))
+    assert fact.pending_security_updates is None
+    assert fact.pending_unknown_reason is not None
+    assert "no security suite" in fact.pending_unknown_reason
+    assert fact.index_refreshed is None
+
+
+def test_apt_without_package_lists_cannot_count() -> None:
+    fact = parse(apt_results(lists=text("", 1)))
+    assert fact.pending_security_updates is None
+    assert fact.pending_unknown_reason is not None
+    assert "could not be listed" in fact.pending_unknown_reason
+    fact = parse(apt_results(lists=text("")))
+    assert fact.pending_unknown_reason == "no package lists in /var/lib/apt/lists; run apt update"
+
+
+def test_apt_unreadable_line_is_never_zero() -> None:
+    fact = parse(apt_results(apt_list=text("Listing...\nE: something unexpected\n")))
+    assert fact.pending_security_updates is None
+    assert "could not be read" in (fact.pending_unknown_reason or "")
+
+
+def test_apt_list_failure_and_missing_apt() -> None:
+    fact = parse(apt_results(apt_list=CommandResult(100, stderr="E: Could not open lock file")))
+    assert fact.pending_security_updates is None
+    assert fact.pending_unknown_reason == "apt list exited 100: E: Could not open lock file"
+    with pytest.raises(FactUnavailable, match="apt is not installed"):
+        parse(apt_results(apt_list=NOT_FOUND))
+
+
+# --- apt: last update ------------------------------------------------------------------
+
+
+def test_apt_history_newest_successful_upgrade_or_install_in_local_time() -> None:
+    fact = parse(apt_results())
+    # 2024-03-08 12:03:19 +0900; the later removal and the failed upgrade do not count.
+    assert fact.last_update == datetime(2024, 3, 8, 3, 3, 19, tzinfo=UTC)
+    assert fact.last_update_source == "/var/log/apt/history.log"
+
+
+def test_apt_falls_back_to_dpkg_log_in_a_second_round() -> None:
+    collector = LinuxPatches()
+    first = collector.commands(DEBIAN, {})
+    assert p.DPKG_LOG not in first and p.APT_LIST in first
+    results = apt_results(history=out("apt-history-removals-only.log"), offset=text("+0000\n"))
+    second = collector.commands(DEBIAN, results)
+    assert p.DPKG_LOG in second
+    results[p.DPKG_LOG.key] = out("dpkg.log")
+    fact = collector.parse(results, DEBIAN)
+    # The newest `status installed` line; the later removal is not an update.
+    assert fact.last_update == datetime(2024, 3, 1, 6, 25, 16, tzinfo=UTC)
+    assert fact.last_update_source == "/var/log/dpkg.log"
+
+
+def test_apt_rotated_logs_leave_the_last_update_unknown() -> None:
+    results = apt_results(history=MISSING)
+    results[p.DPKG_LOG.key] = text("")
+    fact = parse(results)
+    assert fact.last_update is None
+    assert "neither /var/log/apt/history.log nor /var/log/dpkg.log" in (
+        fact.last_update_unknown_reason or ""
+    )
+
+
+def test_apt_unknown_time_zone_is_read_as_utc_and_said() -> None:
+    fact = parse(apt_results(offset=CommandResult(1, stderr="date: invalid")))
+    assert fact.last_update == datetime(2024, 3, 8, 12, 3, 19, tzinfo=UTC)
+    assert fact.last_update_source == (
+        "/var/log/apt/history.log (host time zone unknown: read as UTC)"
+    )
+
+
+# --- apt: reboot ------------------------------------------------------------------------
+
+
+def test_apt_reboot_required_flag_with_packages() -> None:
+    fact = parse(apt_results())
+    assert fact.reboot_required is True
+    assert fact.reboot_detail == (
+        "/var/run/reboot-required is present (for linux-base, linux-image-5.15.0-101-generic)"
+    )
+
+
+def test_apt_no_flag_with_the_notifier_hook_means_no_reboot() -> None:
+    fact = parse(apt_results(flag=MISSING, pkgs=MISSING))
+    assert fact.reboot_required is False
+    assert fact.reboot_detail == "no /var/run/reboot-required (kept by update-notifier)"
+
+
+def test_apt_newer_kernel_installed_means_reboot_even_without_the_flag() -> None:
+    fact = parse(
+        apt_results(
+            flag=MISSING,
+            pkgs=MISSING,
+            hooks=text(""),
+            running=text("6.1.0-18-amd64\n"),
+            images=out("boot-images-debian-newer.txt"),
+        ),
+        DEBIAN,
+    )
+    assert fact.reboot_required is True
+    assert fact.reboot_detail == "kernel 6.1.0-20-amd64 is installed but 6.1.0-18-amd64 is running"
+
+
+def test_apt_no_hook_but_running_kernel_is_newest() -> None:
+    fact = parse(
+        apt_results(
+            flag=MISSING,
+            pkgs=MISSING,
+            hooks=text(""),
+            running=text("6.1.0-18-amd64\n"),
+            images=out("boot-images-debian-same.txt"),
+        ),
+        DEBIAN,
+    )
+    assert fact.reboot_required is False
+
+
+def test_apt_no_hook_and_no_kernel_image_is_unknown() -> None:
+    fact = parse(
+        apt_results(
+            flag=MISSING,
+            pkgs=MISSING,
+            hooks=text(""),
+            running=text("6.18.44-fc-v669\n"),
+            images=text(""),
+        ),
+        DEBIAN,
+    )
+    assert fact.reboot_required is None
+    assert "nothing on this host creates it" in (fact.reboot_unknown_reason or "")
+
+
+def test_newer_kernel_compares_within_a_flavour() -> None:
+    assert p.newer_kernel("5.15.0-94-generic", ["vmlinuz-5.15.0-101-generic"]) == (
+        "5.15.0-101-generic"
+    )
+    assert (
+        p.newer_kernel("6.1.0-20-amd64", ["vmlinuz-6.1.0-18-amd64", "vmlinuz-6.1.0-20-amd64"])
+        is None
+    )
+    assert p.newer_kernel("6.1.0-20-cloud-amd64", ["vmlinuz-6.1.0-25-amd64"]) is None
+    assert (
+        p.newer_kernel(
+            "5.14.0-362.8.1.el9_3.x86_64",
+            ["vmlinuz-5.14.0-362.8.1.el9_3.x86_64", "vmlinuz-0-rescue-0123abcd"],
+        )
+        is None
+    )
+
+
+# --- dnf ------------------------------------------------------------------------------
+
+
+def dnf_results(**over: CommandResult) -> dict[str, CommandResult]:
+    results = {
+        p.DNF_SECURITY.key: out("dnf-security-rhel9.txt"),
+        p.DNF_CACHE.key: out("dnf-cache-mtimes.txt"),
+        p.RPM_INSTALL_TIMES.key: out("rpm-installtimes.txt"),
+        p.NEEDS_RESTARTING.key: out("needs-restarting-required.txt", 1),
+    }
+    keys = {
+        "security": p.DNF_SECURITY,
+        "cache": p.DNF_CACHE,
+        "rpm": p.RPM_INSTALL_TIMES,
+        "restart": p.NEEDS_RESTARTING,
+    }
+    for name, result in over.items():
+        results[keys[name].key] = result
+    return results
+
+
+def test_dnf_rhel9_security_updates() -> None:
+    assert LinuxPatches().commands(RHEL, {}) == list(p.DNF_COMMANDS)
+    fact = parse(dnf_results(), RHEL)
+    assert fact.manager == "dnf"
+    assert fact.pending_security_updates == 5  # packages, not advisories
+    assert fact.pending_security_names == (
+        "NetworkManager",
+        "NetworkManager-libnm",
+        "kernel",
+        "kernel-core",
+        "openssl-libs",
+    )
+    assert fact.index_refreshed == datetime.fromtimestamp(1772524800.123456, UTC)
+    assert fact.last_update == datetime.fromtimestamp(1772000000, UTC)  # gpg-pubkey ignored
+    assert fact.reboot_required is True
+    assert fact.reboot_detail == "Core libraries or services have been updated since boot-up:"
+
+
+def test_dnf_no_security_updates_and_no_reboot() -> None:
+    fact = parse(dnf_results(security=text(""), restart=out("needs-restarting-ok.txt")), RHEL)
+    assert fact.pending_security_updates == 0
+    assert fact.reboot_required is False
+
+
+def test_dnf5_table_format() -> None:
+    fact = parse(dnf_results(security=out("dnf5-security-fedora.txt")), RHEL)
+    assert fact.pending_security_names == ("curl", "libcurl")
+
+
+def test_dnf_without_cache_is_unknown_never_zero() -> None:
+    no_cache = CommandResult(1, stderr=(LINUX / "dnf-no-cache.stderr").read_text("utf-8"))
+    fact = parse(dnf_results(security=no_cache), RHEL)
+    assert fact.pending_security_updates is None
+    assert (fact.pending_unknown_reason or "").startswith("dnf has no cached repository metadata")
+    fact = parse(dnf_results(security=text(""), cache=text("", 1)), RHEL)
+    assert fact.pending_security_updates is None
+    assert fact.pending_unknown_reason == (
+        "no cached dnf repository metadata was found; run dnf makecache"
+    )
+
+
+def test_dnf_missing_tools() -> None:
+    fact = parse(dnf_results(restart=NOT_FOUND, rpm=NOT_FOUND), RHEL)
+    assert fact.reboot_required is None
+    assert "needs-restarting" in (fact.reboot_unknown_reason or "")
+    assert fact.last_update is None and fact.last_update_unknown_reason == "rpm is not installed"
+    with pytest.raises(FactUnavailable, match="dnf is not installed"):
+        parse(dnf_results(security=NOT_FOUND), RHEL)
+
+
+def test_unknown_distribution_probes_both_managers() -> None:
+    collector = LinuxPatches()
+    assert collector.commands(ARCH, {}) == [p.APT_LIST, p.DNF_SECURITY]
+    none = {p.APT_LIST.key: NOT_FOUND, p.DNF_SECURITY.key: NOT_FOUND}
+    assert collector.commands(ARCH, none) == [p.APT_LIST, p.DNF_SECURITY]
+    with pytest.raises(FactUnavailable, match="no supported package manager"):
+        collector.parse(none, ARCH)
+    dnf_only = {p.APT_LIST.key: NOT_FOUND, p.DNF_SECURITY.key: text("")}
+    assert collector.commands(ARCH, dnf_only) == list(p.DNF_COMMANDS)
+
+
+def test_this_machine_for_real() -> None:
+    """The collector on this machine through the local transport: every part is either
+    seen or unknown with a reason."""
+    if not Path("/proc/self/mountinfo").exists():
+        pytest.skip("not a Linux machine")
+
+    async def run() -> object:
+        async with LocalTransport() as transport:
+            platform = await transport.detect_platform()
+            facts = await gather_facts(transport, platform, [LinuxPatches()], 60)
+            return facts[PatchFacts]
+
+    fact = asyncio.run(run())
+    if isinstance(fact, FactUnavailable):
+        assert "package manager" in fact.reason or "not installed" in fact.reason
+        return
+    assert isinstance(fact, PatchFacts), fact
+    assert fact.manager in ("apt", "dnf")
+    if fact.pending_security_updates is None:
+        assert fact.pending_unknown_reason
+    else:
+        assert fact.index_refreshed is not None  # a count always comes with its index age
+        assert len(fact.pending_security_names) == min(fact.pending_security_updates, p.MAX_NAMES)
+    if fact.last_update is None:
+        assert fact.last_update_unknown_reason
+    else:
+        assert fact.last_update.tzinfo is not None
+    if fact.reboot_required is None:
+        assert fact.reboot_unknown_reason
+    else:
+        assert fact.reboot_detail
