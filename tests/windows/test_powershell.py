@@ -28,6 +28,7 @@ from endpoint_audit.transport.powershell import (
     CMD_EXE_LIMIT,
     END_MARKER,
     PLATFORM,
+    POWERSHELL_FLAGS,
     batch_results,
     build_batch_script,
     command_line_length,
@@ -336,4 +337,4 @@ def test_no_script_splices_values_into_the_command_line() -> None:
     script = build_batch_script(windows_probes())
     for argv in (powershell_invocation(script).argv, powershell_invocation("$result = 1").argv):
         assert re.fullmatch(r"[A-Za-z0-9+/=]+", argv[-1])
-        assert all(a.startswith("-") or a == argv[0] for a in argv[:-1])
+        assert argv[:-1] == ("powershell.exe", *POWERSHELL_FLAGS, "-EncodedCommand")
