@@ -23,4 +23,4 @@ def ssh_lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SshLab]:
         yield lab
     finally:
         lab.stop()
-        remove_lab_accounts()
+        remove_lab_accounts(lab)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import os
 import pwd
+import secrets
 import shutil
 import signal
 import socket
@@ -21,13 +22,17 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import psutil
+
 SSHD = "/usr/sbin/sshd"
 ADDRESSES_PER_SSHD = 16
-USER_OK = "eaudit_ok"  # passwordless sudo
-USER_NOSUDO = "eaudit_nosudo"  # no sudo rights at all
-USER_HANG = "eaudit_hang"  # sudo finds a `ss` that never returns
-USERS = (USER_OK, USER_NOSUDO, USER_HANG)
-SUDOERS = Path("/etc/sudoers.d/endpoint-audit-tests")
+# Roles of the lab's users. Names get a per-lab suffix so that two test runs on one
+# machine never share (or delete) each other's accounts.
+USER_OK = "ok"  # passwordless sudo
+USER_NOSUDO = "nosudo"  # no sudo rights at all
+USER_HANG = "hang"  # sudo finds a `ss` that never returns
+ROLES = (USER_OK, USER_NOSUDO, USER_HANG)
+SUDOERS_DIR = Path("/etc/sudoers.d")
 
 
 def free_port() -> int:
@@ -94,9 +99,21 @@ class SshLab:
     client_home: Path
     hang_pids: Path
     marker_dir: Path
+    suffix: str = ""
     servers: list[subprocess.Popen[bytes]] = field(default_factory=list)
     addresses: list[str] = field(default_factory=list)
     silent: list[SilentServer] = field(default_factory=list)
+
+    def user(self, role: str) -> str:
+        return f"ea{self.suffix}_{role}"
+
+    @property
+    def users(self) -> list[str]:
+        return [self.user(role) for role in ROLES]
+
+    @property
+    def sudoers(self) -> Path:
+        return SUDOERS_DIR / f"endpoint-audit-tests-{self.suffix}"
 
     @property
     def known_hosts(self) -> Path:
@@ -144,7 +161,7 @@ KbdInteractiveAuthentication no
 UsePAM no
 PermitRootLogin no
 StrictModes no
-AllowUsers {" ".join(USERS)}
+AllowUsers {" ".join(self.users)}
 MaxStartups 400:30:800
 MaxSessions 32
 LogLevel ERROR
@@ -170,8 +187,16 @@ Subsystem sftp internal-sftp
     def stop(self) -> None:
         for server in self.silent:
             server.close()
+        # Sessions outlive the listening sshd; end the ones our servers started, by PID.
+        sessions = []
+        for proc in self.servers:
+            with contextlib.suppress(psutil.Error):
+                sessions.extend(psutil.Process(proc.pid).children(recursive=True))
         for proc in self.servers:
             proc.terminate()
+        for session in sessions:
+            with contextlib.suppress(psutil.Error):
+                session.kill()
         for proc in self.servers:
             try:
                 proc.wait(10)
@@ -185,20 +210,14 @@ Subsystem sftp internal-sftp
 
 
 def _make_user(name: str, home: Path) -> None:
-    try:
-        pwd.getpwnam(name)
-    except KeyError:
-        # `*` is an unusable password that sshd does not treat as a locked account.
-        subprocess.run(
-            ["useradd", "-M", "-d", str(home), "-s", "/bin/sh", "-p", "*", name], check=True
-        )
-    else:
-        subprocess.run(["usermod", "-d", str(home), "-s", "/bin/sh", "-p", "*", name], check=True)
+    # `*` is an unusable password that sshd does not treat as a locked account.
+    subprocess.run(["useradd", "-M", "-d", str(home), "-s", "/bin/sh", "-p", "*", name], check=True)
     home.mkdir(parents=True, exist_ok=True)
     shutil.chown(home, name, name)
 
 
 def start_lab(root: Path) -> SshLab:
+    root.mkdir(parents=True, exist_ok=True)
     root.chmod(0o755)
     for parent in root.parents:  # sshd and sudo users must reach the files below
         if parent == Path("/"):
@@ -223,32 +242,39 @@ def start_lab(root: Path) -> SshLab:
     marker_dir = root / "markers"
     marker_dir.mkdir(mode=0o777)
     marker_dir.chmod(0o777)
-    for user in USERS:
-        _make_user(user, root / "home" / user)
-    sudoers = (
-        f"{USER_OK} ALL=(root) NOPASSWD: ALL\n"
-        f'Defaults:{USER_HANG} secure_path="{hang_bin}:/usr/sbin:/usr/bin:/sbin:/bin"\n'
-        f"{USER_HANG} ALL=(root) NOPASSWD: ALL\n"
-    )
-    staged = root / "sudoers"
-    staged.write_text(sudoers)
-    subprocess.run(["visudo", "-c", "-q", "-f", str(staged)], check=True)
-    shutil.copyfile(staged, SUDOERS)
-    SUDOERS.chmod(0o440)
-    Path("/run/sshd").mkdir(mode=0o755, exist_ok=True)  # sshd's privilege-separation dir
-    return SshLab(
+    lab = SshLab(
         root=root,
         port=port,
         host_key_pub=host_pub,
         client_home=client_home,
         hang_pids=hang_pids,
         marker_dir=marker_dir,
+        suffix=secrets.token_hex(3),
     )
+    try:
+        for user in lab.users:
+            _make_user(user, root / "home" / user)
+        ok, hang = lab.user(USER_OK), lab.user(USER_HANG)
+        sudoers = (
+            f"{ok} ALL=(root) NOPASSWD: ALL\n"
+            f'Defaults:{hang} secure_path="{hang_bin}:/usr/sbin:/usr/bin:/sbin:/bin"\n'
+            f"{hang} ALL=(root) NOPASSWD: ALL\n"
+        )
+        staged = root / "sudoers"
+        staged.write_text(sudoers)
+        subprocess.run(["visudo", "-c", "-q", "-f", str(staged)], check=True)
+        shutil.copyfile(staged, lab.sudoers)
+        lab.sudoers.chmod(0o440)
+        Path("/run/sshd").mkdir(mode=0o755, exist_ok=True)  # sshd's privilege-separation dir
+    except BaseException:
+        remove_lab_accounts(lab)
+        raise
+    return lab
 
 
-def remove_lab_accounts() -> None:
-    SUDOERS.unlink(missing_ok=True)
-    for user in USERS:
+def remove_lab_accounts(lab: SshLab) -> None:
+    lab.sudoers.unlink(missing_ok=True)
+    for user in lab.users:
         with contextlib.suppress(KeyError):
             pwd.getpwnam(user)
             subprocess.run(["userdel", user], check=False, stderr=subprocess.DEVNULL)

@@ -77,13 +77,13 @@ def test_fifty_hosts_five_broken_each_with_its_own_reason(ssh_lab: SshLab, tmp_p
     inventory = write_inventory(
         tmp_path / "fleet.yaml",
         {
-            "vars": {"port": lab.port, "user": USER_OK},
+            "vars": {"port": lab.port, "user": lab.user(USER_OK)},
             "groups": {
                 "ok": {"hosts": [f"pc-{i:02d}" for i in range(45)]},
                 "broken": {
                     "hosts": [
-                        {"name": "hang", "address": hang, "user": USER_HANG},
-                        {"name": "nosudo", "address": nosudo, "user": USER_NOSUDO},
+                        {"name": "hang", "address": hang, "user": lab.user(USER_HANG)},
+                        {"name": "nosudo", "address": nosudo, "user": lab.user(USER_NOSUDO)},
                         {"name": "changed-key", "address": changed},
                         {"name": "closed-port", "address": closed},
                         {"name": "silent", "address": silent},
@@ -150,7 +150,7 @@ def test_unknown_host_key_is_refused_unless_accept_new(ssh_lab: SshLab, tmp_path
     lab = ssh_lab
     address = lab.start_fleet(1)[0]
     lab.known_hosts.write_text("")
-    target = f"{USER_OK}@{address}:{lab.port}"
+    target = f"{lab.user(USER_OK)}@{address}:{lab.port}"
     refused = scan(lab, "--host", target, "--connect-timeout", "5", "-f", "json")
     assert refused.returncode == 3, refused.stderr
     host = json.loads(refused.stdout)["hosts"][0]
@@ -202,7 +202,7 @@ def test_hostile_values_reach_the_host_as_data(
     inventory = write_inventory(
         tmp_path / "inv.yaml",
         {"all": {"hosts": {hostile_name: {"ansible_host": address, "ansible_port": lab.port,
-                                          "ansible_user": USER_OK}}}},
+                                          "ansible_user": lab.user(USER_OK)}}}},
     )  # fmt: skip
     out = tmp_path / "out"
     result = scan(lab, "-i", str(inventory), "--output-dir", str(out), "-f", "json")
@@ -226,7 +226,9 @@ def test_hostile_values_reach_the_host_as_data(
 
     async def probe() -> tuple[str, str]:
         transport = SshTransport(
-            "x", SshEndpoint(address, lab.port, USER_OK), SshOptions(known_hosts=lab.known_hosts)
+            "x",
+            SshEndpoint(address, lab.port, lab.user(USER_OK)),
+            SshOptions(known_hosts=lab.known_hosts),
         )
         async with transport:
             echoed = await transport.run(Argv(("printf", "%s\\0", *words)), timeout=10)
@@ -246,9 +248,10 @@ def test_resume_skips_finished_hosts_and_retries_unreachable(
     first, second = lab.start_fleet(2)
     lab.trust([first, second])
     hosts = tmp_path / "hosts.txt"
+    user = lab.user(USER_OK)
     hosts.write_text(
-        f"# kyoto branch\n{USER_OK}@{first}:{lab.port}\n"
-        f"{USER_OK}@{second}:{lab.port}  # second floor\n{USER_OK}@127.0.3.2:{lab.port}\n"
+        f"# kyoto branch\n{user}@{first}:{lab.port}\n"
+        f"{user}@{second}:{lab.port}  # second floor\n{user}@127.0.3.2:{lab.port}\n"
     )
     out = tmp_path / "out"
     initial = scan(lab, "-i", str(hosts), "--output-dir", str(out), "-f", "json:-")
@@ -274,8 +277,12 @@ def test_ctrl_c_keeps_finished_hosts(ssh_lab: SshLab, tmp_path: Path) -> None:
     inventory = write_inventory(
         tmp_path / "inv.yaml",
         {
-            "vars": {"port": lab.port, "user": USER_OK},
-            "hosts": [first, second, {"name": "stuck", "address": third, "user": USER_HANG}],
+            "vars": {"port": lab.port, "user": lab.user(USER_OK)},
+            "hosts": [
+                first,
+                second,
+                {"name": "stuck", "address": third, "user": lab.user(USER_HANG)},
+            ],
         },
     )
     out = tmp_path / "out"

@@ -1,0 +1,206 @@
+"""Fleet audits over SSH: `endpoint-audit scan` beside ansible-core's `ansible all -m setup`.
+
+Starts loopback fleets (real sshd, one "host" per 127.0.1.N address, as the tests do),
+then times both tools over 10, 50 and 200 hosts at the same concurrency and samples the
+resident memory of each tool's whole process tree (the tool plus every child: ssh clients,
+forked workers). ansible-core is installed into its own venv under .bench/, never into
+the project's.
+
+Usage (as root: it starts sshd and creates test users, removed at the end):
+    python bench/fleet.py [--sizes 10,50,200] [-j 50] [--no-ansible]
+
+Both tools gather comparable evidence: ansible's `setup` reads the host's facts; the
+scan runs the shipped baseline's checks (with --sudo, as an audit would).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import psutil
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from tests.ssh.lab import USER_OK, SshLab, remove_lab_accounts, start_lab  # noqa: E402
+
+BENCH_DIR = ROOT / ".bench"
+ANSIBLE_VENV = BENCH_DIR / "ansible-venv"
+
+
+@dataclass
+class Measured:
+    hosts: int
+    tool: str
+    wall: float
+    peak_mb: float
+    cpu: float  # user + system seconds of the tool's process tree (the client side)
+    exit_status: int
+    ok_hosts: int
+
+
+def ansible_bin() -> Path:
+    """ansible-core in .bench/ansible-venv, installed on first use."""
+    ansible = ANSIBLE_VENV / "bin" / "ansible"
+    if not ansible.exists():
+        subprocess.run([sys.executable, "-m", "venv", str(ANSIBLE_VENV)], check=True)
+        subprocess.run(
+            [str(ANSIBLE_VENV / "bin" / "pip"), "install", "-q", "ansible-core"], check=True
+        )
+    return ansible
+
+
+def tree_rss(proc: psutil.Process) -> int:
+    total = 0
+    try:
+        members = [proc, *proc.children(recursive=True)]
+    except psutil.Error:
+        return 0
+    for member in members:
+        try:
+            total += member.memory_info().rss
+        except psutil.Error:
+            continue
+    return total
+
+
+def measure(
+    argv: list[str], env: dict[str, str], cwd: Path, limit: float
+) -> tuple[float, int, float, int, str]:
+    """Wall seconds, peak RSS of the process tree (bytes), its CPU seconds, exit status,
+    stdout."""
+    peak = 0
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    with open(cwd / "stdout.txt", "wb") as out:
+        proc = subprocess.Popen(
+            argv, env=env, cwd=cwd, stdout=out, stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL
+        )
+        watched = psutil.Process(proc.pid)
+        stop = threading.Event()
+
+        def sample() -> None:
+            nonlocal peak
+            while not stop.is_set():
+                peak = max(peak, tree_rss(watched))
+                stop.wait(0.05)
+
+        sampler = threading.Thread(target=sample, daemon=True)
+        sampler.start()
+        try:
+            status = proc.wait(timeout=limit)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            status = proc.wait()
+        stop.set()
+        sampler.join()
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return wall, peak, cpu, status, (cwd / "stdout.txt").read_text(errors="replace")
+
+
+def run_scan(lab: SshLab, addresses: list[str], jobs: int, work: Path) -> Measured:
+    inventory = work / "fleet.txt"
+    inventory.write_text("".join(f"{lab.user(USER_OK)}@{a}:{lab.port}\n" for a in addresses))
+    out = work / "scan-out"
+    argv = [
+        str(ROOT / ".venv" / "bin" / "endpoint-audit"), "scan", "-i", str(inventory),
+        "--sudo", "-j", str(jobs), "--output-dir", str(out), "-f", "json:" + str(work / "r.json"),
+    ]  # fmt: skip
+    wall, peak, cpu, status, _ = measure(argv, lab.env(), work, 1800)
+    ok = 0
+    report = work / "r.json"
+    if report.exists():
+        ok = sum(h["status"] == "ok" for h in json.loads(report.read_text())["hosts"])
+    return Measured(len(addresses), "endpoint-audit scan", wall, peak / 2**20, cpu, status, ok)
+
+
+def run_ansible(lab: SshLab, addresses: list[str], jobs: int, work: Path) -> Measured:
+    ansible = ansible_bin()
+    inventory = work / "hosts.ini"
+    inventory.write_text(
+        "[fleet]\n"
+        + "".join(
+            f"h{i} ansible_host={a} ansible_port={lab.port}\n" for i, a in enumerate(addresses)
+        )
+        + f"[fleet:vars]\nansible_user={lab.user(USER_OK)}\n"
+        + "ansible_python_interpreter=/usr/bin/python3\n"
+        # OpenSSH reads ~ from the password database, not $HOME: name the lab's files.
+        + f"ansible_ssh_private_key_file={lab.client_key}\n"
+        + f"ansible_ssh_common_args='-F /dev/null -o UserKnownHostsFile={lab.known_hosts}'\n"
+    )
+    env = lab.env()
+    env.update(
+        ANSIBLE_LOCAL_TEMP=str(work / "ansible-local"),
+        ANSIBLE_SSH_CONTROL_PATH_DIR=str(work / "cp"),
+        ANSIBLE_NOCOLOR="1",
+        ANSIBLE_CONFIG=str(work / "none.cfg"),  # no stray ansible.cfg from elsewhere
+    )
+    argv = [str(ansible), "all", "-i", str(inventory), "-m", "setup", "-f", str(jobs)]
+    wall, peak, cpu, status, stdout = measure(argv, env, work, 1800)
+    ok = sum(1 for line in stdout.splitlines() if "| SUCCESS" in line)
+    return Measured(len(addresses), "ansible all -m setup", wall, peak / 2**20, cpu, status, ok)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--sizes", default="10,50,200")
+    parser.add_argument("-j", "--jobs", type=int, default=50, help="concurrency for both tools")
+    parser.add_argument("--no-ansible", action="store_true")
+    args = parser.parse_args()
+    if os.geteuid() != 0:
+        print("bench/fleet.py needs root (it starts sshd and creates test users)", file=sys.stderr)
+        return 2
+    sizes = [int(s) for s in args.sizes.split(",")]
+    if not args.no_ansible:
+        ansible_bin()
+    results: list[Measured] = []
+    with tempfile.TemporaryDirectory(prefix="fleet-bench-") as tmp:
+        lab = start_lab(Path(tmp) / "lab")
+        try:
+            addresses = lab.start_fleet(max(sizes))
+            lab.trust(addresses)
+            for size in sizes:
+                jobs = min(args.jobs, size)
+                for tool in ("scan", "ansible"):
+                    if tool == "ansible" and args.no_ansible:
+                        continue
+                    work = Path(tmp) / f"{tool}-{size}"
+                    work.mkdir()
+                    runner = run_scan if tool == "scan" else run_ansible
+                    measured = runner(lab, addresses[:size], jobs, work)
+                    results.append(measured)
+                    print(
+                        f"  {measured.tool} over {size} hosts: {measured.wall:.1f} s, "
+                        f"{measured.ok_hosts}/{size} hosts ok",
+                        file=sys.stderr,
+                    )
+        finally:
+            lab.stop()
+            remove_lab_accounts(lab)
+    print(f"concurrency: {args.jobs} (or the fleet size if smaller); 2 cores shared with sshd")
+    print("| hosts | tool | wall s | peak MB | MB/host | client CPU s | hosts ok |")
+    print("| ---: | --- | ---: | ---: | ---: | ---: | ---: |")
+    for m in results:
+        print(
+            f"| {m.hosts} | {m.tool} | {m.wall:.1f} | {m.peak_mb:.0f} | "
+            f"{m.peak_mb / m.hosts:.2f} | {m.cpu:.1f} | {m.ok_hosts}/{m.hosts} |"
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
