@@ -1,0 +1,460 @@
+"""The macOS collectors' pure parsers, on real output formats and on hostile input."""
+
+from __future__ import annotations
+
+import plistlib
+from datetime import UTC, datetime
+
+import pytest
+
+from endpoint_audit.collectors.disk_encryption.macos import (
+    FDESETUP,
+    MacosDiskEncryption,
+    parse_fdesetup,
+)
+from endpoint_audit.collectors.firewall.macos import (
+    GLOBAL_STATE,
+    STEALTH_MODE,
+    MacosFirewall,
+    parse_global_state,
+)
+from endpoint_audit.collectors.listening_ports.macos import (
+    LSOF_TCP,
+    LSOF_UDP,
+    NETSTAT_TCP,
+    NETSTAT_UDP,
+    MacosListeningPorts,
+    parse_lsof_fields,
+    parse_netstat,
+)
+from endpoint_audit.collectors.macos_plist import parse_plist
+from endpoint_audit.collectors.patches.macos import (
+    INSTALL_HISTORY,
+    MANAGED_PREFS,
+    PREFS,
+    MacosPatches,
+    automatic_updates,
+    last_os_update,
+    recommended_updates,
+    restart_pending,
+)
+from endpoint_audit.collectors.screen_lock.macos import (
+    CONSOLE_OWNER,
+    MANAGED_GLOBAL,
+    WHOAMI,
+    Console,
+    MacosScreenLock,
+    parse_console_owner,
+    parse_sysadminctl,
+)
+from endpoint_audit.errors import CollectorError, FactUnavailable
+from endpoint_audit.model.commands import Argv, CommandResult
+from endpoint_audit.model.platform import OsFamily, PlatformInfo
+
+MAC_ROOT = PlatformInfo(family=OsFamily.MACOS, version="15.1", build="24B83", is_admin=True)
+MAC_USER = PlatformInfo(family=OsFamily.MACOS, version="15.1", build="24B83", is_admin=False)
+NO_FILE = CommandResult(
+    1, stderr="x.plist: file does not exist or is not readable or is not a regular file\n"
+)
+
+
+def ok(stdout: str = "", stderr: str = "") -> CommandResult:
+    return CommandResult(0, stdout=stdout, stderr=stderr)
+
+
+def plist(value: object) -> CommandResult:
+    return ok(plistlib.dumps(value, fmt=plistlib.FMT_XML).decode())
+
+
+# --- FileVault -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "state", "encrypted", "protection", "percent"),
+    [
+        ("FileVault is On.\n", "encrypted", True, True, None),
+        ("FileVault is Off.\n", "decrypted", False, False, None),
+        (
+            "FileVault is On.\nEncryption in progress: Percent completed = 42.5\n",
+            "encrypting",
+            False,
+            True,
+            42.5,
+        ),
+        ("Encryption in progress: percent completed = 7\n", "encrypting", False, False, 7.0),
+        ("FileVault is On.\nEncryption in progress: Pending\n", "encrypting", False, True, None),
+        ("Decryption in progress: Percent completed = 12.0\n", "decrypting", False, False, 12.0),
+        ("FileVault is On.\nEncryption paused: percent completed = 60", "paused", False, True, 60),
+    ],
+)  # fmt: skip
+def test_fdesetup_states(
+    text: str, state: str, encrypted: bool, protection: bool, percent: float | None
+) -> None:
+    volume = parse_fdesetup(text)
+    assert (volume.volume, volume.kind, volume.method) == ("system", "os", "FileVault")
+    assert volume.state == state
+    assert volume.encrypted is encrypted
+    assert volume.protection_on is protection
+    assert volume.percent == percent
+
+
+def test_fdesetup_deferred_enablement_is_off_and_says_so() -> None:
+    volume = parse_fdesetup(
+        "FileVault is Off.\nDeferred enablement appears to be active for user 'hanako'.\n"
+    )
+    assert volume.encrypted is False
+    assert "Deferred enablement is pending for user 'hanako'" in volume.detail
+
+
+@pytest.mark.parametrize("text", ["", "Error: something went wrong\n", "FileVault is maybe."])
+def test_fdesetup_unrecognised_output_is_an_error_not_a_state(text: str) -> None:
+    with pytest.raises(CollectorError):
+        parse_fdesetup(text)
+
+
+def test_fdesetup_missing_or_failing() -> None:
+    collector = MacosDiskEncryption()
+    with pytest.raises(FactUnavailable):
+        collector.parse({FDESETUP.key: CommandResult(127)}, MAC_ROOT)
+    with pytest.raises(CollectorError, match="exited 1"):
+        collector.parse({FDESETUP.key: CommandResult(1, stderr="boom")}, MAC_ROOT)
+
+
+# --- Application Firewall --------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "state"),
+    [
+        ("Firewall is disabled. (State = 0)\n", 0),
+        ("Firewall is enabled. (State = 1)\n", 1),
+        ("Firewall is enabled. (State = 2)\n", 2),
+        ("Firewall is blocking all non-essential incoming connections. (State = 2)\n", 2),
+        ("Firewall is enabled.\n", 1),
+        ("Firewall is disabled.\n", 0),
+    ],
+)
+def test_global_state_wordings(text: str, state: int) -> None:
+    assert parse_global_state(text) == state
+
+
+@pytest.mark.parametrize("text", ["", "State = 1", "Firewall is enabled. (State = 7)"])
+def test_global_state_unknown_is_an_error(text: str) -> None:
+    with pytest.raises(CollectorError):
+        parse_global_state(text)
+
+
+def test_firewall_fact_requires_every_profile_and_reads_stealth() -> None:
+    results = {
+        GLOBAL_STATE.key: ok("Firewall is enabled. (State = 1)\n"),
+        STEALTH_MODE.key: ok("Stealth mode enabled\n"),
+    }
+    fact = MacosFirewall().parse(results, MAC_ROOT)
+    assert fact.require == "all"
+    (profile,) = fact.profiles
+    assert (profile.name, profile.enabled, profile.inbound_default) == (
+        "Application Firewall",
+        True,
+        "deny",
+    )
+    assert "stealth mode on" in profile.detail
+    off = MacosFirewall().parse(
+        {GLOBAL_STATE.key: ok("Firewall is disabled. (State = 0)\n"), STEALTH_MODE.key: NO_FILE},
+        MAC_ROOT,
+    )
+    assert off.profiles[0].enabled is False
+
+
+# --- Listening ports -------------------------------------------------------------------
+
+LSOF_TCP_OUT = (
+    "p349\nclauncher\nLroot\nf12\nn127.0.0.1:49152\n"
+    "p602\ncControlCenter\nLhanako\nf8\nn*:7000\nf9\nn*:7000\nf10\nn[::1]:631\n"
+)
+LSOF_UDP_OUT = (
+    "p431\ncmDNSResponder\nL_mdnsresponder\nf7\nn*:5353\n"
+    "p548\ncrapportd\nLhanako\nf12\nn192.168.1.23:61022->17.253.4.125:123\n"
+    "p900\ncodd\nLhanako\nf3\nn[fe80:4::1]:5353\n"
+)
+NETSTAT_TCP_OUT = """Active Internet connections (including servers)
+Proto Recv-Q Send-Q  Local Address          Foreign Address        (state)
+tcp4       0      0  192.168.1.23.52144     17.57.146.20.5223      ESTABLISHED
+tcp46      0      0  *.7000                 *.*                    LISTEN
+tcp6       0      0  ::1.631                *.*                    LISTEN
+tcp4       0      0  127.0.0.1.49152        *.*                    LISTEN
+tcp4       0      0  *.5900                 *.*                    LISTEN
+"""
+NETSTAT_UDP_OUT = """Active Internet connections (including servers)
+Proto Recv-Q Send-Q  Local Address          Foreign Address        (state)
+udp4       0      0  *.*                    *.*
+udp46      0      0  *.5353                 *.*
+udp6       0      0  fe80::1%lo0.5353       *.*
+udp4       0      0  192.168.1.23.61022     17.253.4.125.123
+"""
+
+
+def test_lsof_fields_give_full_names_and_skip_connected_udp() -> None:
+    tcp = parse_lsof_fields(LSOF_TCP_OUT, "tcp")
+    assert tcp[("tcp", "*", 7000)].process == "ControlCenter"  # not truncated to 9 chars
+    assert tcp[("tcp", "::1", 631)].user == "hanako"
+    assert tcp[("tcp", "127.0.0.1", 49152)].pid == 349
+    udp = parse_lsof_fields(LSOF_UDP_OUT, "udp")
+    assert set(udp) == {("udp", "*", 5353), ("udp", "fe80:4::1", 5353)}
+
+
+def test_netstat_lists_listeners_only() -> None:
+    assert parse_netstat(NETSTAT_TCP_OUT, "tcp") == [
+        ("tcp", "*", 7000),
+        ("tcp", "::1", 631),
+        ("tcp", "127.0.0.1", 49152),
+        ("tcp", "*", 5900),
+    ]
+    assert parse_netstat(NETSTAT_UDP_OUT, "udp") == [("udp", "*", 5353), ("udp", "fe80::1", 5353)]
+
+
+def test_netstat_garbled_address_is_an_error() -> None:
+    with pytest.raises(CollectorError):
+        parse_netstat("tcp4 0 0 garbage *.* LISTEN\n", "tcp")
+
+
+def _ports(results: dict[str, CommandResult], platform: PlatformInfo) -> object:
+    return MacosListeningPorts().parse(results, platform)
+
+
+def test_sockets_lsof_cannot_see_are_still_listed_without_owner() -> None:
+    results = {
+        NETSTAT_TCP.key: ok(NETSTAT_TCP_OUT),
+        NETSTAT_UDP.key: ok(NETSTAT_UDP_OUT),
+        # Not root: lsof shows only the caller's own sockets.
+        LSOF_TCP.key: ok("p602\ncControlCenter\nLhanako\nf8\nn*:7000\n"),
+        LSOF_UDP.key: CommandResult(1),
+    }
+    fact = MacosListeningPorts().parse(results, MAC_USER)
+    by_port = {(s.protocol, s.port): s for s in fact.sockets}
+    assert by_port[("tcp", 5900)].process is None  # Screen Sharing, owned by root: still seen
+    assert by_port[("tcp", 7000)].process == "ControlCenter"
+    assert fact.owners_complete is False
+    assert fact.owners_note is not None and "root" in fact.owners_note
+
+
+def test_without_netstat_only_root_gets_a_complete_list() -> None:
+    results = {
+        NETSTAT_TCP.key: CommandResult(127, stderr="netstat: command not found"),
+        NETSTAT_UDP.key: CommandResult(127),
+        LSOF_TCP.key: ok(LSOF_TCP_OUT),
+        LSOF_UDP.key: ok(LSOF_UDP_OUT),
+    }
+    with pytest.raises(FactUnavailable) as caught:
+        MacosListeningPorts().parse(results, MAC_USER)
+    assert caught.value.needs_privilege == "root"
+    fact = MacosListeningPorts().parse(results, MAC_ROOT)
+    assert {s.port for s in fact.sockets} == {7000, 631, 49152, 5353}
+    assert fact.owners_complete is True
+
+
+# --- Patches ---------------------------------------------------------------------------
+
+
+def _history(*entries: tuple[datetime, str, str]) -> list[dict[str, object]]:
+    return [
+        {"date": when, "displayName": name, "displayVersion": version, "processName": "x"}
+        for when, name, version in entries
+    ]
+
+
+def test_background_data_updates_do_not_count_as_os_updates() -> None:
+    history = _history(
+        (datetime(2026, 1, 5), "macOS Sonoma 14.2.1", "14.2.1"),
+        (datetime(2026, 11, 19), "XProtectPlistConfigData", "5283"),
+        (datetime(2026, 11, 20), "MRTConfigData", "1.93"),
+        (datetime(2026, 11, 21), "Gatekeeper Compatibility Data", "181"),
+    )
+    got = last_os_update(history)
+    assert got is not None
+    assert got[0] == datetime(2026, 1, 5, tzinfo=UTC)
+    assert "14.2.1" in got[1]
+    assert last_os_update(_history((datetime(2026, 1, 5), "XProtectPayloads", "1"))) is None
+
+
+def test_recommended_updates_need_a_recorded_successful_check() -> None:
+    listed = {"RecommendedUpdates": [{"Display Name": "macOS Sequoia 15.1.1"}]}
+    assert recommended_updates(listed) is None
+    assert recommended_updates({**listed, "LastSuccessfulDate": datetime(2026, 11, 20)}) == [
+        "macOS Sequoia 15.1.1"
+    ]
+
+
+def test_automatic_updates_managed_preferences_win() -> None:
+    on = {"AutomaticCheckEnabled": True, "AutomaticallyInstallMacOSUpdates": True}
+    on["CriticalUpdateInstall"] = True
+    assert automatic_updates(on, {}) is True
+    assert automatic_updates(on, {"AutomaticallyInstallMacOSUpdates": False}) is False
+    assert automatic_updates({}, on) is True
+    assert automatic_updates({}, {}) is None  # release defaults are not evidence
+
+
+@pytest.mark.parametrize(
+    ("installed", "running", "expected"),
+    [
+        ("15.1", "15.1", False),
+        ("15.1.1", "15.1", True),
+        ("14.5", "14.7.1", None),
+        (None, "15.1", None),
+    ],
+)  # fmt: skip
+def test_restart_pending_from_versions(
+    installed: str | None, running: str, expected: bool | None
+) -> None:
+    assert restart_pending(installed, running)[0] is expected
+
+
+def test_patches_fact_from_local_records() -> None:
+    results = {
+        INSTALL_HISTORY.key: plist(
+            _history((datetime(2026, 11, 12), "macOS Sequoia 15.1", "15.1"))
+        ),
+        PREFS.key: plist(
+            {
+                "LastSuccessfulDate": datetime(2026, 11, 20),
+                "RecommendedUpdates": [
+                    {"Display Name": "macOS Sequoia 15.1.1", "Display Version": "15.1.1"},
+                    {"Display Name": "Command Line Tools for Xcode", "Display Version": "16.1"},
+                ],
+            }
+        ),
+        MANAGED_PREFS.key: NO_FILE,
+    }  # fmt: skip
+    fact = MacosPatches().parse(results, MAC_ROOT)
+    assert fact.pending_updates == 2
+    assert fact.pending_security_updates == 1
+    assert fact.pending_security_names == ("macOS Sequoia 15.1.1",)
+    assert fact.last_update == datetime(2026, 11, 12, tzinfo=UTC)
+    assert fact.reboot_required is False
+    assert fact.auto_update_enabled is None
+    missing = MacosPatches().parse(
+        {INSTALL_HISTORY.key: NO_FILE, PREFS.key: NO_FILE, MANAGED_PREFS.key: NO_FILE}, MAC_ROOT
+    )
+    assert missing.last_update is None and missing.last_update_unknown_reason
+    assert missing.pending_updates is None and missing.pending_unknown_reason
+    assert missing.reboot_required is None
+
+
+def test_plist_entity_declarations_are_refused() -> None:
+    bomb = (
+        '<?xml version="1.0"?><!DOCTYPE plist [<!ENTITY a "aaaaaaaaaa">'
+        '<!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]><plist><string>&b;</string></plist>'
+    )
+    with pytest.raises(CollectorError):
+        parse_plist(ok(bomb), "hostile.plist")
+
+
+# --- Screen lock -----------------------------------------------------------------------
+
+STAMP = "2026-11-20 09:00:01.234 sysadminctl[2345:6789]"
+
+
+@pytest.mark.parametrize(
+    ("stderr", "expected"),
+    [
+        (f"{STAMP} screenLock delay is immediate", (True, 0)),
+        (f"{STAMP} screenLock delay is 300 seconds", (True, 300)),
+        (f"{STAMP} screenLock delay is -1.000000 seconds", (False, None)),
+        (f"{STAMP} screenLock is off", (False, None)),
+        ("", None),
+    ],
+)  # fmt: skip
+def test_sysadminctl(stderr: str, expected: tuple[bool, int | None] | None) -> None:
+    assert parse_sysadminctl(stderr) == expected
+
+
+@pytest.mark.parametrize("text", ["501 ../../etc", "501 -u", "x hanako", "501", "501 a b"])
+def test_hostile_console_owner_is_refused(text: str) -> None:
+    with pytest.raises(CollectorError):
+        parse_console_owner(text)
+
+
+def _round_one(owner: str, whoami: str) -> dict[str, CommandResult]:
+    return {
+        CONSOLE_OWNER.key: ok(owner + "\n"),
+        WHOAMI.key: ok(whoami + "\n"),
+        MANAGED_GLOBAL.key: NO_FILE,
+    }
+
+
+@pytest.mark.parametrize("owner", ["0 root", "88 loginwindow", "248 _mbsetupuser"])
+def test_nobody_logged_on(owner: str) -> None:
+    collector = MacosScreenLock()
+    results = _round_one(owner, "root")
+    assert len(collector.commands(MAC_ROOT, results)) == 3  # no per-user probe of root
+    fact = collector.parse(results, MAC_ROOT)
+    assert fact.users == () and fact.no_user_reason
+
+
+def test_root_reads_the_console_user_through_launchctl_asuser() -> None:
+    collector = MacosScreenLock()
+    cmds = collector.commands(MAC_ROOT, _round_one("501 hanako", "root"))
+    keys = [c.key for c in cmds]
+    assert (
+        "launchctl asuser 501 sudo -n -u hanako defaults -currentHost read "
+        "com.apple.screensaver idleTime"
+    ) in keys
+    managed = "/Library/Managed Preferences/hanako/com.apple.screensaver.plist"
+    assert f"plutil -convert xml1 -o - '{managed}'" in keys
+
+
+def test_the_console_user_itself_runs_the_probes_directly() -> None:
+    cmds = MacosScreenLock().commands(MAC_USER, _round_one("501 hanako", "hanako"))
+    assert Argv(("sysadminctl", "-screenLock", "status")).key in [c.key for c in cmds]
+
+
+def _user_results(
+    whoami: str, idle: CommandResult, sysadminctl: CommandResult, managed: CommandResult
+) -> dict[str, CommandResult]:
+    results = _round_one("501 hanako", whoami)
+    cmds = MacosScreenLock()._user_commands(Console("501", "hanako"), whoami)
+    missing = CommandResult(1, stderr="The domain/default pair of (x, y) does not exist")
+    results[cmds["idle"].key] = idle
+    results[cmds["ask"].key] = missing
+    results[cmds["ask_delay"].key] = missing
+    results[cmds["sysadminctl"].key] = sysadminctl
+    results[cmds["managed_user"].key] = managed
+    return results
+
+
+def test_profile_wins_over_the_user_setting() -> None:
+    results = _user_results(
+        "root",
+        ok("1800\n"),
+        ok("", "2026-11-20 sysadminctl[1:2] screenLock delay is 300 seconds\n"),
+        plist({"idleTime": 600, "askForPassword": 1, "askForPasswordDelay": 5}),
+    )
+    (user,) = MacosScreenLock().parse(results, MAC_ROOT).users
+    assert (user.user, user.idle_seconds, user.lock_delay_seconds) == ("hanako", 600, 5)
+    assert user.enforced_by_policy is True and user.unknown_reason is None
+
+
+def test_user_settings_without_profile() -> None:
+    results = _user_results(
+        "root", ok("0\n"), ok("", "2026-11-20 sysadminctl[1:2] screenLock is off\n"), NO_FILE
+    )
+    (user,) = MacosScreenLock().parse(results, MAC_ROOT).users
+    assert (user.idle_seconds, user.lock_enabled, user.enforced_by_policy) == (0, False, False)
+    assert user.unknown_reason is None
+
+
+def test_refused_sudo_is_unknown_not_a_setting() -> None:
+    denied = CommandResult(1, stderr="sudo: a password is required\n")
+    results = _user_results("auditor", denied, denied, NO_FILE)
+    (user,) = MacosScreenLock().parse(results, MAC_USER).users
+    assert user.idle_seconds is None and user.lock_enabled is None
+    assert user.unknown_reason is not None and "root" in user.unknown_reason
+
+
+def test_unset_idle_time_is_unknown() -> None:
+    missing = CommandResult(1, stderr="The domain/default pair of (x, idleTime) does not exist")
+    results = _user_results(
+        "root", missing, ok("", "x sysadminctl[1:2] screenLock delay is immediate\n"), NO_FILE
+    )
+    (user,) = MacosScreenLock().parse(results, MAC_ROOT).users
+    assert user.lock_enabled is True and user.idle_seconds is None
+    assert user.unknown_reason is not None and "idleTime" in user.unknown_reason
