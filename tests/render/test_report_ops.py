@@ -1,0 +1,105 @@
+"""Merging per-host reports and comparing two reports, as pure functions."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from endpoint_audit.model.report_ops import (
+    Change,
+    MergeError,
+    NamedReport,
+    diff_reports,
+    merge_reports,
+)
+from endpoint_audit.model.result import Status, WaiverRef
+from tests.render.corpus import FINISHED, finding, make_report, sample_hosts
+
+
+def test_merge_keeps_hosts_in_order_and_the_newest_duplicate() -> None:
+    win, clean, down = sample_hosts()
+    a = make_report([win, clean])
+    newer_clean = clean.model_copy(update={"finished_at": FINISHED + timedelta(hours=1)})
+    b = make_report([down, newer_clean]).model_copy(
+        update={"finished_at": FINISHED + timedelta(hours=1)}
+    )
+    merged, notes = merge_reports([NamedReport("a.json", a), NamedReport("b.json", b)])
+    assert [h.target for h in merged.hosts] == ["pc-soumu-001", "pc-kikaku-002", "pc-zaimu-003"]
+    assert merged.hosts[1].finished_at == newer_clean.finished_at
+    assert notes == ["host pc-kikaku-002: b.json replaces the older a.json"]
+    assert merged.finished_at == b.finished_at and merged.started_at == a.started_at
+
+
+def test_merge_refuses_different_baselines() -> None:
+    a = make_report(sample_hosts()[:1])
+    b = make_report(sample_hosts()[1:2])
+    b = b.model_copy(update={"baseline": b.baseline.model_copy(update={"sha256": "0" * 64})})
+    with pytest.raises(MergeError, match=r"b\.json: .*differs from a\.json"):
+        merge_reports([NamedReport("a.json", a), NamedReport("b.json", b)])
+
+
+def test_merge_speaks_the_first_reports_language() -> None:
+    ja = make_report(sample_hosts("ja")[:1], "ja")
+    en = make_report(sample_hosts("en")[1:2], "en")
+    merged, _ = merge_reports([NamedReport("ja.json", ja), NamedReport("en.json", en)])
+    assert merged.lang == "ja"
+    message = merged.hosts[1].findings[2].message  # recorded in English, now in Japanese
+    assert "待ち受け" in message and "listeners" not in message
+
+
+def _host(findings: list[object]) -> object:
+    win = sample_hosts()[0]
+    return win.model_copy(update={"findings": findings})
+
+
+def test_diff_classifies_fixed_regressed_new_and_gone() -> None:
+    old_win = _host(
+        [
+            finding("disk_encryption", Status.FAIL, resource="D:"),  # will be fixed
+            finding("open_ports", Status.FAIL, resource="0.0.0.0:445/tcp"),  # port closed
+            finding("firewall", Status.PASS, resource="Public"),  # will regress
+            finding("screen_lock", Status.FAIL),  # check not run any more: gone
+        ]
+    )
+    new_win = _host(
+        [
+            finding("disk_encryption", Status.PASS, resource="D:"),
+            finding("open_ports", Status.PASS),  # no forbidden listener named any more
+            finding("open_ports", Status.FAIL, resource="0.0.0.0:3389/tcp"),  # regressed
+            finding("firewall", Status.FAIL, resource="Public"),
+            finding("patch", Status.FAIL),  # a check the old report did not run: new
+        ]
+    )
+    diff = diff_reports(make_report([old_win]), make_report([new_win]))
+    got = {(e.change, e.check_id, e.resource) for e in diff.entries}
+    assert got == {
+        (Change.FIXED, "disk_encryption", "D:"),
+        (Change.FIXED, "open_ports", "0.0.0.0:445/tcp"),
+        (Change.REGRESSED, "firewall", "Public"),
+        (Change.REGRESSED, "open_ports", "0.0.0.0:3389/tcp"),
+        (Change.NEW, "patch", None),
+        (Change.GONE, "screen_lock", None),
+    }
+    assert diff.regressions == 2
+    assert diff.entries[0].change is Change.REGRESSED  # regressions first
+
+
+def test_diff_waiver_and_still_failing() -> None:
+    waiver = WaiverRef(justification="j", approver="a", expires="2099-01-01")
+    old = _host([finding("firewall", Status.FAIL), finding("disk_encryption", Status.FAIL)])
+    new = _host(
+        [finding("firewall", Status.FAIL, waiver=waiver), finding("disk_encryption", Status.FAIL)]
+    )
+    diff = diff_reports(make_report([old]), make_report([new]))
+    [entry] = diff.entries  # the still-failing disk is no change
+    assert entry.change is Change.FIXED and entry.waived and entry.check_id == "firewall"
+    assert diff.regressions == 0
+
+
+def test_diff_new_host_is_new_not_regressed() -> None:
+    old = make_report([])
+    new = make_report(sample_hosts()[:1])
+    diff = diff_reports(old, new)
+    assert {e.change for e in diff.entries} == {Change.NEW}
+    assert diff.regressions == 0
