@@ -260,10 +260,11 @@ def firewalld_profile(state: CommandResult, zones: CommandResult | None) -> Fire
 # --- nftables --------------------------------------------------------------------------
 
 _UNCONDITIONAL = frozenset({"counter", "log"})
+_BRANCHES = frozenset({"jump", "goto"})
 
 
-def _final_verdict(expr: Any) -> Verdict | None:
-    """drop/reject when a rule is nothing but (counter, log and) that verdict."""
+def _unconditional(expr: Any) -> str | None:
+    """accept, drop or reject when a rule is nothing but (counter, log and) that verdict."""
     if not isinstance(expr, list) or not expr:
         return None
     *before, last = expr
@@ -271,11 +272,35 @@ def _final_verdict(expr: Any) -> Verdict | None:
         isinstance(e, dict) and set(e) <= _UNCONDITIONAL for e in before
     ):
         return None
-    if "drop" in last:
-        return "deny"
-    if "reject" in last:
-        return "reject"
+    for verdict in ("accept", "drop", "reject"):
+        if verdict in last:
+            return verdict
     return None
+
+
+def _branches(expr: Any) -> bool:
+    return isinstance(expr, list) and any(isinstance(e, dict) and set(e) & _BRANCHES for e in expr)
+
+
+def chain_verdict(policy: str, rules: Sequence[Any]) -> Verdict:
+    """What a base chain does with a packet no rule picks out.
+
+    An unconditional accept in the chain itself accepts everything that reaches it. A
+    final unconditional drop/reject counts as the default only when no earlier rule jumps
+    elsewhere: the target chain could accept everything (firewalld's zone dispatch ends
+    with a reject even when the zone in use is `trusted`), and that cannot be told here.
+    """
+    branched = False
+    for expr in rules:
+        verdict = _unconditional(expr)
+        if verdict == "accept":
+            return "allow"
+        if verdict in ("drop", "reject"):
+            if branched:
+                break
+            return "deny" if verdict == "drop" else "reject"
+        branched = branched or _branches(expr)
+    return "deny" if policy == "drop" else "allow"
 
 
 def nft_input_chains(data: Any) -> list[tuple[str, str, str, Verdict]]:
@@ -283,7 +308,7 @@ def nft_input_chains(data: Any) -> list[tuple[str, str, str, Verdict]]:
     if not isinstance(data, dict) or not isinstance(data.get("nftables"), list):
         raise CollectorError("nft -j list ruleset: no 'nftables' list")
     chains: dict[tuple[str, str, str], str] = {}
-    last_rule: dict[tuple[str, str, str], Any] = {}
+    rules: dict[tuple[str, str, str], list[Any]] = {}
     for item in data["nftables"]:
         if not isinstance(item, dict):
             continue
@@ -296,14 +321,8 @@ def nft_input_chains(data: Any) -> list[tuple[str, str, str, Verdict]]:
         rule = item.get("rule")
         if isinstance(rule, dict):
             key = (str(rule.get("family")), str(rule.get("table")), str(rule.get("chain")))
-            last_rule[key] = rule.get("expr")
-    out: list[tuple[str, str, str, Verdict]] = []
-    for key, policy in chains.items():
-        verdict: Verdict = "deny" if policy == "drop" else "allow"
-        if verdict == "allow":
-            verdict = _final_verdict(last_rule.get(key)) or "allow"
-        out.append((*key, verdict))
-    return out
+            rules.setdefault(key, []).append(rule.get("expr"))
+    return [(*key, chain_verdict(policy, rules.get(key, []))) for key, policy in chains.items()]
 
 
 def _family_verdict(verdicts: list[Verdict]) -> Verdict:
@@ -339,6 +358,9 @@ def nft_profile(result: CommandResult, ipv6_in_use: bool | None) -> FirewallProf
 # --- iptables --------------------------------------------------------------------------
 
 
+_BUILTIN_TARGETS = ("ACCEPT", "DROP", "REJECT", "LOG", "RETURN", "NFLOG", "AUDIT")
+
+
 @dataclass(frozen=True)
 class InputChain:
     policy: str
@@ -346,14 +368,22 @@ class InputChain:
 
     @property
     def verdict(self) -> Verdict:
-        if self.policy == "DROP":
-            return "deny"
-        last = self.rules[-1] if self.rules else ""
-        if last == "-A INPUT -j DROP":
-            return "deny"
-        if last == "-A INPUT -j REJECT" or last.startswith("-A INPUT -j REJECT "):
-            return "reject"
-        return "allow"
+        """Like `chain_verdict`: `-A INPUT -j ACCEPT` accepts everything; a final bare
+        `-j DROP`/`-j REJECT` is the default unless an earlier rule jumps to a user chain."""
+        branched = False
+        for rule in self.rules:
+            args = rule.split()[2:]  # after "-A INPUT"
+            jump = args.index("-j") if "-j" in args[:-1] else None
+            target = args[jump + 1] if jump is not None else None
+            unconditional = jump == 0
+            if unconditional and target == "ACCEPT":
+                return "allow"
+            if unconditional and target in ("DROP", "REJECT"):
+                if branched:
+                    break
+                return "deny" if target == "DROP" else "reject"
+            branched = branched or "-g" in args or target not in (None, *_BUILTIN_TARGETS)
+        return "deny" if self.policy == "DROP" else "allow"
 
     @property
     def filtering(self) -> bool:

@@ -1,0 +1,241 @@
+"""The firewall check on facts built by hand: every branch, for each OS's shape of evidence."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from pydantic import ValidationError
+
+from endpoint_audit.checks.base import EvalContext, FactView
+from endpoint_audit.checks.builtin.firewall import Firewall
+from endpoint_audit.model import i18n
+from endpoint_audit.model.facts import FirewallFacts, FirewallProfile
+from endpoint_audit.model.platform import OsFamily, PlatformInfo
+from endpoint_audit.model.result import Status
+
+ROOT = "root (run with sudo, or --sudo over SSH)"
+CHECKED = ("ufw", "firewalld", "nftables", "iptables")
+
+
+def run(
+    fact: FirewallFacts, family: OsFamily = OsFamily.LINUX, lang: str = "en", **params: Any
+) -> list[tuple[Status, str, str | None]]:
+    check = Firewall()
+    ctx = EvalContext(platform=PlatformInfo(family=family), now=datetime(2026, 11, 20, tzinfo=UTC))
+    outcomes = check.evaluate(FactView({FirewallFacts: fact}), check.Params(**params), ctx)
+    return [
+        (o.status, i18n.t(lang, f"firewall.msg.{o.key}", **o.args), o.resource) for o in outcomes
+    ]
+
+
+def windows(*profiles: FirewallProfile) -> FirewallFacts:
+    return FirewallFacts(require="all", profiles=profiles, checked=("Domain", "Private", "Public"))
+
+
+def on(name: str, inbound: str = "deny", detail: str = "") -> FirewallProfile:
+    return FirewallProfile(name=name, enabled=True, inbound_default=inbound, detail=detail)  # type: ignore[arg-type]
+
+
+# --- require == "all": Windows profiles, macOS application firewall ----------------------
+
+
+def test_windows_all_profiles_on_and_blocking() -> None:
+    fact = windows(on("Domain"), on("Private"), on("Public"))
+    assert run(fact, OsFamily.WINDOWS) == [
+        (
+            Status.PASS,
+            f"Firewall profile {name} is on and blocks inbound connections by default (deny).",
+            name,
+        )
+        for name in ("Domain", "Private", "Public")
+    ]
+
+
+def test_windows_one_profile_off_one_allowing() -> None:
+    fact = windows(
+        FirewallProfile(name="Domain", enabled=False, inbound_default="deny"),
+        on("Private", "allow"),
+        on("Public"),
+    )
+    assert run(fact, OsFamily.WINDOWS) == [
+        (Status.FAIL, "Firewall profile Domain is turned off.", "Domain"),
+        (
+            Status.FAIL,
+            "Firewall profile Private is on but allows inbound connections by default (allow).",
+            "Private",
+        ),
+        (
+            Status.PASS,
+            "Firewall profile Public is on and blocks inbound connections by default (deny).",
+            "Public",
+        ),
+    ]
+
+
+def test_windows_unknown_profile_with_and_without_privilege() -> None:
+    fact = windows(
+        FirewallProfile(name="Domain", unknown_reason="probe failed: RPC server unavailable"),
+        FirewallProfile(
+            name="Private", unknown_reason="access denied", needs_privilege="administrator"
+        ),
+        FirewallProfile(name="Public", enabled=True, unknown_reason="inbound action not read"),
+    )
+    assert run(fact, OsFamily.WINDOWS) == [
+        (
+            Status.UNKNOWN,
+            "The state of firewall profile Domain could not be read: probe failed: RPC server "
+            "unavailable",
+            "Domain",
+        ),
+        (
+            Status.UNKNOWN,
+            "The state of firewall profile Private could not be read without administrator: "
+            "access denied",
+            "Private",
+        ),
+        (
+            Status.UNKNOWN,
+            "The state of firewall profile Public could not be read: inbound action not read",
+            "Public",
+        ),
+    ]
+
+
+def test_windows_on_but_inbound_unknown_passes_when_inbound_not_required() -> None:
+    fact = windows(FirewallProfile(name="Public", enabled=True))
+    assert run(fact, OsFamily.WINDOWS, require_inbound_deny=False)[0][0] is Status.PASS
+    assert run(fact, OsFamily.WINDOWS)[0][0] is Status.UNKNOWN
+
+
+def test_macos_application_firewall() -> None:
+    blocking = FirewallFacts(
+        require="all", profiles=(on("Application Firewall", "deny", "State = 2"),)
+    )
+    off = FirewallFacts(
+        require="all",
+        profiles=(FirewallProfile(name="Application Firewall", enabled=False, detail="State = 0"),),
+    )
+    assert run(blocking, OsFamily.MACOS)[0][0] is Status.PASS
+    assert run(off, OsFamily.MACOS) == [
+        (
+            Status.FAIL,
+            "Firewall profile Application Firewall is turned off.",
+            "Application Firewall",
+        )
+    ]
+
+
+def test_all_without_any_profile_is_unknown_never_pass() -> None:
+    assert run(windows(), OsFamily.WINDOWS) == [
+        (
+            Status.UNKNOWN,
+            "No firewall profile was found (looked for: Domain, Private, Public).",
+            None,
+        )
+    ]
+
+
+# --- require == "any": Linux managers ----------------------------------------------------
+
+
+def linux(*profiles: FirewallProfile) -> FirewallFacts:
+    return FirewallFacts(require="any", profiles=profiles, checked=CHECKED)
+
+
+def test_linux_one_denying_firewall_is_enough() -> None:
+    fact = linux(
+        FirewallProfile(name="ufw", enabled=False, detail="Status: inactive"),
+        on("nftables", "deny", "IPv4 deny, IPv6 deny"),
+        on("iptables", "allow", "IPv4 allow"),
+    )
+    assert run(fact) == [
+        (
+            Status.PASS,
+            "Inbound connections are blocked by default by nftables (IPv4 deny, IPv6 deny).",
+            "nftables",
+        )
+    ]
+
+
+def test_linux_active_but_allowing_fails_naming_it() -> None:
+    fact = linux(
+        on("nftables", "allow", "IPv4 allow, IPv6 allow"),
+        FirewallProfile(name="ufw", unknown_reason="x", needs_privilege=ROOT),
+    )
+    assert run(fact) == [
+        (
+            Status.FAIL,
+            "The active firewall allows inbound connections by default: nftables (IPv4 allow, "
+            "IPv6 allow).",
+            "nftables",
+        )
+    ]
+
+
+def test_linux_nothing_active_and_something_unreadable_is_unknown() -> None:
+    fact = linux(
+        FirewallProfile(
+            name="ufw", unknown_reason="ERROR: You need to be root", needs_privilege=ROOT
+        ),
+        FirewallProfile(name="iptables", enabled=False, detail="INPUT policy ACCEPT"),
+    )
+    assert run(fact) == [
+        (
+            Status.UNKNOWN,
+            f"No active firewall that blocks inbound was found, and ufw could not be read "
+            f"without {ROOT}: ufw: ERROR: You need to be root",
+            None,
+        )
+    ]
+
+
+def test_linux_unreadable_without_privilege_hint() -> None:
+    fact = linux(FirewallProfile(name="firewalld", unknown_reason="exit 251: failed"))
+    assert run(fact) == [
+        (
+            Status.UNKNOWN,
+            "No active firewall that blocks inbound was found, and firewalld could not be read: "
+            "firewalld: exit 251: failed",
+            None,
+        )
+    ]
+
+
+def test_linux_none_active() -> None:
+    fact = linux(
+        FirewallProfile(name="ufw", enabled=False),
+        FirewallProfile(name="nftables", enabled=False),
+    )
+    assert run(fact) == [
+        (
+            Status.FAIL,
+            "No active host firewall (checked: ufw, firewalld, nftables, iptables).",
+            None,
+        )
+    ]
+
+
+def test_linux_active_with_inbound_not_required() -> None:
+    fact = linux(on("nftables", "allow", "IPv4 allow"))
+    assert run(fact, require_inbound_deny=False) == [
+        (Status.PASS, "A host firewall is active: nftables (IPv4 allow).", "nftables")
+    ]
+
+
+def test_japanese_messages() -> None:
+    fact = linux(FirewallProfile(name="ufw", enabled=False))
+    assert run(fact, lang="ja") == [
+        (
+            Status.FAIL,
+            "有効なホストファイアウォールがありません"
+            "（確認対象: ufw, firewalld, nftables, iptables）。",
+            None,
+        )
+    ]
+
+
+def test_params_reject_unknown_keys() -> None:
+    with pytest.raises(ValidationError):
+        Firewall.Params(require_inbound=True)  # type: ignore[call-arg]

@@ -1,0 +1,283 @@
+"""The screen_lock check on facts built by hand: every branch, Linux, Windows and macOS."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from pydantic import ValidationError
+
+from endpoint_audit.checks.base import EvalContext, FactView
+from endpoint_audit.checks.builtin.screen_lock import ScreenLock
+from endpoint_audit.model import i18n
+from endpoint_audit.model.facts import ScreenLockFacts, UserScreenLock
+from endpoint_audit.model.platform import OsFamily, PlatformInfo
+from endpoint_audit.model.result import Status
+
+
+def run(
+    fact: ScreenLockFacts, family: OsFamily = OsFamily.LINUX, lang: str = "en", **params: Any
+) -> list[tuple[Status, str, str | None]]:
+    check = ScreenLock()
+    ctx = EvalContext(platform=PlatformInfo(family=family), now=datetime(2026, 11, 20, tzinfo=UTC))
+    outcomes = check.evaluate(FactView({ScreenLockFacts: fact}), check.Params(**params), ctx)
+    return [
+        (o.status, i18n.t(lang, f"screen_lock.msg.{o.key}", **o.args), o.resource) for o in outcomes
+    ]
+
+
+def user(**fields: Any) -> UserScreenLock:
+    values: dict[str, Any] = {
+        "user": "hanako",
+        "desktop": "gnome",
+        "lock_enabled": True,
+        "idle_seconds": 300,
+        "lock_delay_seconds": 0,
+        "enforced_by_policy": False,
+    }
+    values.update(fields)
+    return UserScreenLock(**values)
+
+
+def linux(*users: UserScreenLock, **fields: Any) -> ScreenLockFacts:
+    return ScreenLockFacts(graphical=True, users=users, **fields)
+
+
+def one(fact: ScreenLockFacts, **params: Any) -> tuple[Status, str]:
+    ((status, text, _),) = run(fact, **params)
+    return status, text
+
+
+# --- Linux and the per-user rules (shared by every OS) -----------------------------------
+
+
+def test_no_graphical_environment_is_not_applicable() -> None:
+    fact = ScreenLockFacts(graphical=False, graphical_detail="no desktop found")
+    assert one(fact) == (
+        Status.NOT_APPLICABLE,
+        "No graphical desktop is installed, so there is no screen to lock (no desktop found).",
+    )
+
+
+def test_cannot_tell_whether_graphical_is_unknown() -> None:
+    fact = ScreenLockFacts(graphical=None, graphical_detail="find exited 2: boom")
+    assert one(fact) == (
+        Status.UNKNOWN,
+        "Could not tell whether a graphical desktop is installed: find exited 2: boom",
+    )
+
+
+def test_nobody_logged_on_is_unknown() -> None:
+    fact = linux(no_user_reason="nobody is logged on to a graphical session")
+    assert one(fact) == (
+        Status.UNKNOWN,
+        "The user settings could not be judged: nobody is logged on to a graphical session",
+    )
+
+
+def test_lock_disabled_fails() -> None:
+    assert one(linux(user(lock_enabled=False))) == (
+        Status.FAIL,
+        "The screen lock of hanako (gnome) is turned off.",
+    )
+
+
+def test_idle_never_fails() -> None:
+    assert one(linux(user(idle_seconds=0))) == (
+        Status.FAIL,
+        "The screen of hanako (gnome) never locks when idle (idle time 0).",
+    )
+
+
+def test_idle_too_long_fails() -> None:
+    assert one(linux(user(idle_seconds=1800))) == (
+        Status.FAIL,
+        "The screen of hanako (gnome) locks after 1800 seconds idle, longer than the 900 allowed.",
+    )
+
+
+def test_delay_too_long_fails() -> None:
+    assert one(linux(user(lock_delay_seconds=30))) == (
+        Status.FAIL,
+        "The screen of hanako (gnome) asks for the password 30 seconds after blanking, longer "
+        "than the 5 allowed.",
+    )
+
+
+def test_idle_and_delay_both_wrong() -> None:
+    assert one(linux(user(idle_seconds=0, lock_delay_seconds=60))) == (
+        Status.FAIL,
+        "The screen of hanako (gnome) never locks when idle, and its lock delay of 60 seconds "
+        "is longer than the 5 allowed.",
+    )
+    assert one(linux(user(idle_seconds=3600, lock_delay_seconds=60))) == (
+        Status.FAIL,
+        "The screen of hanako (gnome) locks after 3600 seconds idle (at most 900 allowed) with "
+        "a lock delay of 60 seconds (at most 5 allowed).",
+    )
+
+
+def test_a_known_failure_wins_over_unknown_pieces() -> None:
+    assert one(linux(user(idle_seconds=0, lock_delay_seconds=None, lock_enabled=None)))[0] is (
+        Status.FAIL
+    )
+
+
+def test_unknown_pieces_are_unknown() -> None:
+    fact = linux(
+        user(
+            lock_enabled=None,
+            lock_delay_seconds=None,
+            unknown_reason="reading another user's settings needs root",
+        )
+    )
+    assert one(fact) == (
+        Status.UNKNOWN,
+        "The screen-lock settings of hanako (gnome) could not be fully read "
+        "(lock_enabled, lock_delay_seconds): reading another user's settings needs root",
+    )
+
+
+def test_pass_says_whether_policy_enforces_it() -> None:
+    assert one(linux(user(enforced_by_policy=True, idle_seconds=900, lock_delay_seconds=5))) == (
+        Status.PASS,
+        "The screen of hanako (gnome) locks after 900 seconds idle with a 5-second delay, "
+        "enforced by policy.",
+    )
+    assert one(linux(user())) == (
+        Status.PASS,
+        "The screen of hanako (gnome) locks after 300 seconds idle with a 0-second delay "
+        "(a user setting, not enforced by policy).",
+    )
+    assert one(linux(user(enforced_by_policy=None))) == (
+        Status.PASS,
+        "The screen of hanako (gnome) locks after 300 seconds idle with a 0-second delay.",
+    )
+
+
+def test_require_enforced() -> None:
+    assert one(linux(user()), require_enforced=True) == (
+        Status.FAIL,
+        "The screen of hanako (gnome) locks after 300 seconds, but the setting is not enforced "
+        "by policy, so the user can change it.",
+    )
+    status, text = one(linux(user(enforced_by_policy=None)), require_enforced=True)
+    assert status is Status.UNKNOWN and "(enforced_by_policy)" in text
+
+
+def test_limits_are_parameters() -> None:
+    fact = linux(user(idle_seconds=1200, lock_delay_seconds=5))
+    assert one(fact)[0] is Status.FAIL
+    assert one(fact, max_idle_seconds=1200)[0] is Status.PASS
+    assert one(fact, max_lock_delay_seconds=4)[0] is Status.FAIL
+
+
+def test_one_outcome_per_user() -> None:
+    fact = linux(user(), user(user="taro", desktop="kde", idle_seconds=0))
+    assert [(s, r) for s, _, r in run(fact)] == [(Status.PASS, "hanako"), (Status.FAIL, "taro")]
+
+
+# --- Windows: machine inactivity limit as its own outcome -------------------------------
+
+
+def windows(
+    machine: int | None, *users: UserScreenLock, reason: str | None = None
+) -> ScreenLockFacts:
+    return ScreenLockFacts(
+        graphical=True, machine_idle_seconds=machine, users=users, no_user_reason=reason
+    )
+
+
+def test_windows_machine_limit_set_and_user_ok() -> None:
+    fact = windows(900, user(user="PC03\\yamada", desktop="windows", idle_seconds=600))
+    assert run(fact, OsFamily.WINDOWS) == [
+        (
+            Status.PASS,
+            "The machine inactivity limit locks the PC after 900 seconds (at most 900).",
+            "machine",
+        ),
+        (
+            Status.PASS,
+            "The screen of PC03\\yamada (windows) locks after 600 seconds idle with a 0-second "
+            "delay (a user setting, not enforced by policy).",
+            "PC03\\yamada",
+        ),
+    ]
+
+
+@pytest.mark.parametrize("machine", [None, 0])
+def test_windows_machine_limit_not_set_fails_that_outcome(machine: int | None) -> None:
+    fact = windows(machine, reason="nobody is logged on")
+    assert run(fact, OsFamily.WINDOWS) == [
+        (
+            Status.FAIL,
+            "The machine inactivity limit (InactivityTimeoutSecs) is not set, so Windows does "
+            "not lock an idle PC by policy.",
+            "machine",
+        ),
+        (Status.UNKNOWN, "The user settings could not be judged: nobody is logged on", None),
+    ]
+
+
+def test_windows_machine_limit_too_long() -> None:
+    fact = windows(1800, reason="nobody is logged on")
+    assert run(fact, OsFamily.WINDOWS)[0] == (
+        Status.FAIL,
+        "The machine inactivity limit is 1800 seconds, longer than the 900 allowed.",
+        "machine",
+    )
+
+
+def test_machine_limit_is_judged_only_on_windows() -> None:
+    fact = linux(user())
+    assert [r for _, _, r in run(fact)] == ["hanako"]
+
+
+# --- macOS: one console user, its own limit via platform_params --------------------------
+
+
+def test_macos_console_user() -> None:
+    fact = ScreenLockFacts(
+        graphical=True,
+        users=(user(user="hanako", desktop="macos", idle_seconds=1200, lock_delay_seconds=5),),
+    )
+    assert run(fact, OsFamily.MACOS, max_idle_seconds=1200) == [
+        (
+            Status.PASS,
+            "The screen of hanako (macos) locks after 1200 seconds idle with a 5-second delay "
+            "(a user setting, not enforced by policy).",
+            "hanako",
+        )
+    ]
+    assert run(fact, OsFamily.MACOS)[0][0] is Status.FAIL
+
+
+def test_macos_nobody_at_the_console() -> None:
+    fact = ScreenLockFacts(graphical=True, no_user_reason="nobody is logged on at the console")
+    assert run(fact, OsFamily.MACOS) == [
+        (
+            Status.UNKNOWN,
+            "The user settings could not be judged: nobody is logged on at the console",
+            None,
+        )
+    ]
+
+
+def test_japanese_message() -> None:
+    assert run(linux(user(idle_seconds=0)), lang="ja") == [
+        (
+            Status.FAIL,
+            "hanako（gnome）の画面は、操作しなくてもロックされません（待ち時間 0）。",
+            "hanako",
+        )
+    ]
+
+
+def test_params() -> None:
+    params = ScreenLock.Params()
+    assert (params.max_idle_seconds, params.max_lock_delay_seconds) == (900, 5)  # type: ignore[attr-defined]
+    with pytest.raises(ValidationError):
+        ScreenLock.Params(max_idle_seconds=0)
+    with pytest.raises(ValidationError):
+        ScreenLock.Params(max_idle=900)  # type: ignore[call-arg]

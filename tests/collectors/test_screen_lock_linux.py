@@ -1,0 +1,221 @@
+"""The Linux screen-lock collector against recorded outputs, and what the check then says."""
+
+from __future__ import annotations
+
+from endpoint_audit.checks.builtin.screen_lock import ScreenLock
+from endpoint_audit.collectors.screen_lock import gnome, kde
+from endpoint_audit.collectors.screen_lock import linux as sl
+from endpoint_audit.collectors.screen_lock.linux import LinuxScreenLock
+from endpoint_audit.model.commands import CommandResult
+from endpoint_audit.model.facts import ScreenLockFacts, UserScreenLock
+from endpoint_audit.model.result import Status
+from tests.collectors.replay_helper import judge, message, replay
+
+
+def collect(fixture: str) -> tuple[ScreenLockFacts, list[tuple[Status, str]]]:
+    fact, transport = replay(LinuxScreenLock(), fixture)
+    outcomes = judge(ScreenLock(), fact, transport)
+    return fact, [(o.status, message("screen_lock", o)) for o in outcomes]
+
+
+def only_user(fact: ScreenLockFacts) -> UserScreenLock:
+    (user,) = fact.users
+    return user
+
+
+def test_no_desktop_is_not_applicable() -> None:
+    fact, judged = collect("screen-lock-no-desktop")
+    assert fact.graphical is False
+    assert judged == [
+        (
+            Status.NOT_APPLICABLE,
+            "No graphical desktop is installed, so there is no screen to lock "
+            "(no desktop sessions, desktop shells or display managers found).",
+        )
+    ]
+
+
+def test_nobody_logged_on_is_unknown() -> None:
+    fact, judged = collect("screen-lock-nobody-logged-on")
+    assert fact.graphical is True
+    assert fact.users == ()
+    assert fact.no_user_reason == "nobody is logged on to a graphical session"
+    assert judged == [
+        (
+            Status.UNKNOWN,
+            "The user settings could not be judged: nobody is logged on to a graphical session",
+        )
+    ]
+
+
+def test_gnome_defaults_idle_300() -> None:
+    fact, judged = collect("screen-lock-gnome-idle-300")
+    user = only_user(fact)
+    assert (user.user, user.desktop) == ("hanako", "gnome")
+    assert (user.lock_enabled, user.idle_seconds, user.lock_delay_seconds) == (True, 300, 0)
+    assert user.enforced_by_policy is False
+    assert "no /etc/dconf/profile/user" in user.detail
+    assert judged == [
+        (
+            Status.PASS,
+            "The screen of hanako (gnome) locks after 300 seconds idle with a 0-second delay "
+            "(a user setting, not enforced by policy).",
+        )
+    ]
+
+
+def test_gnome_idle_0_never_locks() -> None:
+    fact, judged = collect("screen-lock-gnome-idle-0")
+    assert only_user(fact).idle_seconds == 0
+    assert judged == [
+        (Status.FAIL, "The screen of hanako (gnome) never locks when idle (idle time 0).")
+    ]
+
+
+def test_gnome_dconf_locks_enforce_the_settings() -> None:
+    fact, judged = collect("screen-lock-gnome-dconf-locked")
+    user = only_user(fact)
+    assert (user.idle_seconds, user.lock_delay_seconds) == (900, 5)
+    assert user.enforced_by_policy is True
+    assert judged == [
+        (
+            Status.PASS,
+            "The screen of hanako (gnome) locks after 900 seconds idle with a 5-second delay, "
+            "enforced by policy.",
+        )
+    ]
+
+
+def test_gnome_without_lock_files_the_user_overrides() -> None:
+    fact, judged = collect("screen-lock-gnome-dconf-no-locks")
+    user = only_user(fact)
+    assert user.idle_seconds == 1800
+    assert user.enforced_by_policy is False
+    assert judged == [
+        (
+            Status.FAIL,
+            "The screen of hanako (gnome) locks after 1800 seconds idle, longer than the 900 "
+            "allowed.",
+        )
+    ]
+
+
+def test_gnome_not_root_without_locks_is_unknown() -> None:
+    fact, judged = collect("screen-lock-gnome-not-root")
+    user = only_user(fact)
+    assert (user.lock_enabled, user.idle_seconds, user.lock_delay_seconds) == (None, None, None)
+    assert "needs root" in (user.unknown_reason or "")
+    ((status, text),) = judged
+    assert status is Status.UNKNOWN
+    assert text.startswith(
+        "The screen-lock settings of hanako (gnome) could not be fully read "
+        "(lock_enabled, idle_seconds, lock_delay_seconds): reading another user's settings "
+        "needs root (run with sudo, or --sudo over SSH)"
+    )
+
+
+def test_gnome_not_root_but_locked_by_policy_is_known() -> None:
+    fact, judged = collect("screen-lock-gnome-not-root-locked")
+    user = only_user(fact)
+    assert (user.lock_enabled, user.idle_seconds, user.lock_delay_seconds) == (True, 900, 5)
+    assert user.enforced_by_policy is True
+    assert judged[0][0] is Status.PASS
+
+
+def test_kde_user_config_grace_too_long() -> None:
+    fact, judged = collect("screen-lock-kde-user-config")
+    user = only_user(fact)
+    assert (user.user, user.desktop) == ("taro", "kde")
+    assert (user.lock_enabled, user.idle_seconds, user.lock_delay_seconds) == (True, 600, 30)
+    assert user.enforced_by_policy is False
+    assert judged == [
+        (
+            Status.FAIL,
+            "The screen of taro (kde) asks for the password 30 seconds after blanking, longer "
+            "than the 5 allowed.",
+        )
+    ]
+
+
+def test_kde_immutable_system_config_wins() -> None:
+    fact, judged = collect("screen-lock-kde-immutable")
+    user = only_user(fact)
+    assert (user.idle_seconds, user.lock_delay_seconds) == (300, 0)
+    assert user.enforced_by_policy is True
+    assert judged[0][0] is Status.PASS
+
+
+def test_other_desktop_is_unknown() -> None:
+    fact, judged = collect("screen-lock-other-desktop")
+    user = only_user(fact)
+    assert user.desktop == "other"
+    ((status, text),) = judged
+    assert status is Status.UNKNOWN
+    assert "desktop 'xfce' are not read" in text
+
+
+def test_root_settings_are_never_read_for_a_user() -> None:
+    """Every per-user GNOME probe runs as that user with a clean environment."""
+    _, transport = replay(LinuxScreenLock(), "screen-lock-gnome-idle-300")
+    gsettings = [k for k in transport.transcript if "gsettings" in k]
+    assert len(gsettings) == 2
+    for key in gsettings:
+        assert key.startswith("runuser -u hanako -- env -i HOME=/home/hanako ")
+
+
+# --- parsers on their own ---------------------------------------------------------------
+
+
+def test_login_sessions_with_hostile_names_are_dropped() -> None:
+    listed = CommandResult(
+        0,
+        stdout='[{"session":"2","uid":1000,"user":"hanako"},'
+        '{"session":"--help","uid":0,"user":"root"},'
+        '{"session":"5","uid":1001,"user":"-rf"}]',
+    )
+    assert [s.user for s in sl.list_sessions(listed)] == ["hanako"]
+
+
+def test_desktop_families() -> None:
+    assert sl.desktop_family("ubuntu:GNOME") == "gnome"
+    assert sl.desktop_family("GNOME-Classic") == "gnome"
+    assert sl.desktop_family("KDE") == "kde"
+    assert sl.desktop_family("plasma") == "kde"
+    assert sl.desktop_family("xfce") == "other"
+    assert sl.desktop_family("") == "other"
+
+
+def test_dconf_last_keyfile_wins_and_the_lowest_lock_decides() -> None:
+    early = gnome.Database("local", values={gnome.IDLE_DELAY: "uint32 1200"})
+    late_site = gnome.Database(
+        "site", values={gnome.IDLE_DELAY: "uint32 600"}, locks={gnome.IDLE_DELAY}
+    )
+    locked = gnome.locked_values([early, late_site])
+    assert locked[gnome.IDLE_DELAY] == gnome.Locked(value=600, database="site")
+    files = gnome.DatabaseFiles("local", ("/a/00-base", "/a/99-override"), ())
+    contents = {
+        "/a/00-base": CommandResult(0, "[org/gnome/desktop/session]\nidle-delay=uint32 300\n"),
+        "/a/99-override": CommandResult(0, "[org/gnome/desktop/session]\nidle-delay=900\n"),
+    }
+    assert gnome.load_database(files, contents).values[gnome.IDLE_DELAY] == "900"
+
+
+def test_gsettings_memory_backend_is_not_trusted() -> None:
+    result = CommandResult(
+        0,
+        stdout="org.gnome.desktop.session idle-delay uint32 300\n",
+        stderr="GLib-GIO-Message: Using the 'memory' GSettings backend.  Your settings will "
+        "not be saved or shared with other applications.\n",
+    )
+    assert gnome.gsettings_problem(result) is not None
+
+
+def test_kde_timeout_minutes_and_immutable_keys() -> None:
+    system = kde.parse_kscreenlockerrc("[Daemon]\nTimeout[$i]=10\nLockGrace=3\n")
+    user = kde.parse_kscreenlockerrc("[Daemon]\nTimeout=120\nLockGrace=60\nAutolock=false\n")
+    lock = kde.effective(system, user)
+    assert (lock.idle_seconds, lock.lock_delay_seconds, lock.lock_enabled) == (600, 60, False)
+    assert lock.enforced is False
+    unread = kde.effective(system, None)
+    assert unread.idle_seconds == 600 and unread.lock_delay_seconds is None
+    assert unread.missing == ("Autolock", "LockGrace")
