@@ -118,6 +118,14 @@ def test_unencrypted_data_drive_and_removable_drive() -> None:
     assert volumes["D:"].kind == "data" and volumes["D:"].encrypted is False
 
 
+def test_data_volume_that_is_not_a_fixed_disk_is_not_judged() -> None:
+    value = value_of("win10-22h2-ja-data-drive-unencrypted", "bitlocker")
+    value["volumes"][2]["volume_type"] = 1  # the USB stick E:, as BitLocker may call it
+    assert {v.volume for v in parse_bitlocker(value).volumes} == {"C:", "D:"}
+    value["fixed_drives"] = []  # drive types unknown: judge every volume BitLocker lists
+    assert {v.volume for v in parse_bitlocker(value).volumes} == {"C:", "D:", "E:"}
+
+
 def test_wmi_fallback() -> None:
     (c,) = bitlocker("win10-22h2-en-wmi-fallback").volumes
     assert (c.encrypted, c.protection_on, c.method) == (True, True, "XTS-AES 256")

@@ -166,23 +166,27 @@ def parse_bitlocker(value: Any) -> DiskEncryptionFacts:
         raise FactUnavailable(f"BitLocker status could not be read: {_failure_text(failures)}")
     volumes: list[VolumeEncryption] = []
     reported: set[str] = set()
+    fixed = {_drive(str(d)) for d in as_list(data.get("fixed_drives")) if d}
     for raw in as_list(data.get("volumes")):
         entry = as_dict(raw, "bitlocker.volumes[]")
-        reported.add(_drive(as_text(entry.get("mount")) or "?"))
+        mount = _drive(as_text(entry.get("mount")) or "?")
+        reported.add(mount)
+        # BitLocker calls a USB stick a data volume; Win32_LogicalDisk tells fixed disks
+        # (DriveType 3) from removable ones. The OS volume is always judged.
+        if fixed and mount not in fixed and as_int(entry.get("volume_type")) != 0:
+            continue
         volume = volume_from(entry)
         if volume is not None:
             volumes.append(volume)
     # A fixed drive that BitLocker did not list is not known to be encrypted.
-    for raw_drive in as_list(data.get("fixed_drives")):
-        drive = _drive(str(raw_drive))
-        if drive and drive not in reported:
-            volumes.append(
-                VolumeEncryption(
-                    volume=drive,
-                    kind="data",
-                    unknown_reason=f"{source} did not report this fixed drive",
-                )
-            )
+    volumes.extend(
+        VolumeEncryption(
+            volume=drive,
+            kind="data",
+            unknown_reason=f"{source} did not report this fixed drive",
+        )
+        for drive in sorted(fixed - reported)
+    )
     if not volumes:
         raise CollectorError(f"{source} reported no fixed volume")
     volumes.sort(key=lambda v: (v.kind != "os", v.volume))
