@@ -11,6 +11,7 @@ from __future__ import annotations
 import difflib
 import hashlib
 import json
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from importlib import resources
@@ -106,6 +107,15 @@ def shipped_text(name: str) -> str | None:
     return entry.read_text("utf-8") if entry.is_file() else None
 
 
+def _label(path: Path) -> str:
+    """The path as people will recognise it: relative to the working folder when inside."""
+    try:
+        relative = os.path.relpath(path)
+    except ValueError:  # another drive on Windows
+        return str(path)
+    return str(path) if relative.startswith("..") else relative
+
+
 def _read_ref(ref: str, relative_to: Path | None) -> _Source:
     """The text of a shipped name or a file path (relative to the extending file)."""
     if not ref.strip():
@@ -115,9 +125,10 @@ def _read_ref(ref: str, relative_to: Path | None) -> _Source:
         candidate = relative_to / candidate
     looks_like_path = ref.endswith((".yaml", ".yml")) or "/" in ref or "\\" in ref
     if looks_like_path or candidate.exists():
+        label = _label(candidate)
         if not candidate.exists():
-            raise ConfigError(f"{candidate}: baseline file not found")
-        return _Source(str(candidate), read_text(candidate), candidate.resolve())
+            raise ConfigError(f"{label}: baseline file not found")
+        return _Source(label, read_text(candidate, label), candidate.resolve())
     text = shipped_text(ref)
     if text is not None:
         return _Source(ref, text, None)
@@ -169,6 +180,10 @@ def _message(err: Mapping[str, Any], model: type[BaseModel], loc: PathKey) -> st
         return f"unknown key '{name}'" + (f"; did you mean '{close[0]}'?" if close else "")
     if kind == "missing":
         return "required key is missing"
+    if kind == "enum" and "'unknown'" in str(err.get("ctx", {}).get("expected", "")):
+        return f"{err['input']!r} is not an OS family; use windows, macos or linux"
+    if kind == "string_pattern_mismatch":
+        return "use letters, digits, '.', '_' and '-' only, starting with a letter or digit"
     msg = str(err["msg"])
     return msg.removeprefix("Value error, ").removeprefix("Assertion failed, ")
 
@@ -180,9 +195,20 @@ def first_error(
     prefix: PathKey = (),
 ) -> ConfigError:
     """The earliest problem in the file, as one `file:line: path: message` line."""
+    errors = exc.errors()
+    # A misspelt key shows up twice: as unknown and as the real key missing. The unknown
+    # one ("did you mean") says more, so a missing key next to an unknown one is dropped.
+    parents_with_unknown = {tuple(e["loc"][:-1]) for e in errors if e["type"] == "extra_forbidden"}
+    errors = [
+        e
+        for e in errors
+        if not (e["type"] == "missing" and tuple(e["loc"][:-1]) in parents_with_unknown)
+    ] or errors
     found: list[tuple[int, int, PathKey, str]] = []
-    for order, err in enumerate(exc.errors()):
-        loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and "function-" in p))
+    for order, err in enumerate(errors):
+        loc = tuple(
+            p for p in err["loc"] if not (isinstance(p, str) and ("function-" in p or p == "[key]"))
+        )
         full = (*prefix, *loc)
         found.append((doc.line_of(full), order, full, _message(err, model, loc)))
     _, _, path, message = min(found)

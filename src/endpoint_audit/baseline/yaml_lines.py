@@ -19,7 +19,8 @@ import yaml
 from endpoint_audit.errors import ConfigError
 
 MAX_FILE_BYTES = 1024 * 1024
-MAX_NODES = 100_000
+# A real baseline has a few hundred values; the cap only stops runaway alias expansion.
+MAX_NODES = 20_000
 MAX_DEPTH = 40
 
 # libyaml composes about three times faster than pure Python and caps nesting itself.
@@ -141,9 +142,11 @@ def _build(node: yaml.Node, path: PathKey, doc: LinedDocument, budget: list[int]
     line = node.start_mark.line + 1
     budget[0] -= 1
     if budget[0] < 0:
+        # Report the top-level key being expanded: inner paths of an alias bomb say nothing.
+        top = path[:1]
         raise ConfigError(
-            f"{doc.source}:{line}: {dotted(path)}: document expands to more than "
-            f"{MAX_NODES} values (alias bomb?)"
+            f"{doc.source}:{doc.line_of(top) if top else line}: {dotted(top)}: document "
+            f"expands to more than {MAX_NODES} values through aliases (*name); alias bomb?"
         )
     if len(path) > MAX_DEPTH:
         raise ConfigError(
@@ -180,5 +183,8 @@ def _build(node: yaml.Node, path: PathKey, doc: LinedDocument, budget: list[int]
     try:
         return _SCALAR.construct_object(node, deep=True)
     except (yaml.constructor.ConstructorError, ValueError) as exc:
+        # e.g. `expires: 2026-02-30` (looks like a date, is none) or an unsupported tag.
         problem = getattr(exc, "problem", None) or str(exc) or "unsupported value"
-        raise ConfigError(f"{doc.source}:{line}: {dotted(path)}: {problem}") from exc
+        raise ConfigError(
+            f"{doc.source}:{line}: {dotted(path)}: {node.value!r}: {problem}"
+        ) from exc

@@ -88,6 +88,18 @@ class CheckEntry(_Strict):
         "guidelines give none.",
     )
 
+    @field_validator("platform_params", "platforms")
+    @classmethod
+    def _real_families(cls, value: Any) -> Any:
+        if value is not None:
+            _no_unknown_family(value)
+        return value
+
+
+def _no_unknown_family(families: Any) -> None:
+    if OsFamily.UNKNOWN in families:
+        raise ValueError("'unknown' is not an OS family; use windows, macos or linux")
+
 
 class WaiverSpec(_Strict):
     """An approved exception: a failing (or unknown) finding that is accepted until a date."""
