@@ -219,3 +219,13 @@ def test_kde_timeout_minutes_and_immutable_keys() -> None:
     unread = kde.effective(system, None)
     assert unread.idle_seconds == 600 and unread.lock_delay_seconds is None
     assert unread.missing == ("Autolock", "LockGrace")
+
+
+def test_login_sessions_from_the_table_of_an_older_loginctl() -> None:
+    table = CommandResult(
+        0,
+        stdout="SESSION  UID USER   SEAT  TTY\n      2 1000 hanako seat0 tty2\n     c1  120 gdm    "
+        "seat0 tty1\n\n2 sessions listed.\n",
+    )
+    sessions = sl.list_sessions(table)
+    assert [(s.id, s.uid, s.user) for s in sessions] == [("2", 1000, "hanako"), ("c1", 120, "gdm")]

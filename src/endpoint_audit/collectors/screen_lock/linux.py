@@ -118,14 +118,32 @@ class Session:
 
 
 def list_sessions(result: CommandResult) -> list[Session]:
-    data = json_output(result, "loginctl list-sessions -o json")
-    if not isinstance(data, list):
-        raise CollectorError("loginctl list-sessions -o json: expected a list")
+    """Sessions from `loginctl list-sessions -o json`, or from its table when an older
+    systemd ignores `-o json` for this verb (header `SESSION UID USER ...`, footer
+    `N sessions listed.`)."""
+    rows: list[tuple[str, object, str]] = []
+    if result.stdout.lstrip().startswith("["):
+        data = json_output(result, "loginctl list-sessions -o json")
+        if not isinstance(data, list):
+            raise CollectorError("loginctl list-sessions -o json: expected a list")
+        rows = [
+            (str(item.get("session", "")), item.get("uid"), str(item.get("user", "")))
+            for item in data
+            if isinstance(item, dict)
+        ]
+    else:
+        lines = [line.split() for line in result.stdout.splitlines() if line.strip()]
+        if not lines or lines[0][:3] != ["SESSION", "UID", "USER"]:
+            raise CollectorError(
+                f"loginctl list-sessions: neither JSON nor a session table: {result.excerpt(200)}"
+            )
+        rows = [
+            (words[0], int(words[1]), words[2])
+            for words in lines[1:]
+            if len(words) >= 3 and words[1].isdigit()
+        ]
     out = []
-    for item in data[:MAX_SESSIONS]:
-        if not isinstance(item, dict):
-            continue
-        sid, user, uid = str(item.get("session", "")), str(item.get("user", "")), item.get("uid")
+    for sid, uid, user in rows[:MAX_SESSIONS]:
         if _SESSION_ID.match(sid) and _USER_NAME.match(user):
             out.append(Session(sid, uid if isinstance(uid, int) else None, user))
     return out
