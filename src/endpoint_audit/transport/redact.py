@@ -74,6 +74,7 @@ _SECRET_FIELD = re.compile(
 _BYHOST_UUID = re.compile(
     r"(ByHost/[\w.]+?\.)([0-9A-Fa-f]{8}-(?:[0-9A-Fa-f]{4}-){3}[0-9A-Fa-f]{12})"
 )
+_LSOF_LOGIN = re.compile(r"(?m)^L(.+)$")
 # Files whose whole content is a serial or a machine id.
 _SECRET_FILES = ("product_serial", "board_serial", "chassis_serial", "product_uuid", "machine-id")
 
@@ -236,7 +237,7 @@ class Redactor:
         return self._hosts(text) if kind == "host" else self._users(text)
 
     def _mac(self, match: re.Match[str]) -> str:
-        number = int(self._macs(match.group(0)))
+        number = int(self._macs(match.group(0).lower().replace("-", ":")))
         sep = match.group(1)
         return sep.join(
             ["02", "00", "00", "00", f"{number // 256 % 256:02x}", f"{number % 256:02x}"]
@@ -274,10 +275,20 @@ class Redactor:
             return self.text(data)
         return data
 
+    def _lsof_login(self, match: re.Match[str]) -> str:
+        name = match.group(1)
+        if self._kinds.get(name.lower()) == "user":
+            return "L" + self._users(name)
+        return match.group(0)
+
     def result(self, key: str, result: CommandResult) -> CommandResult:
         if key.startswith("file:") and key.rsplit("/", 1)[-1] in _SECRET_FILES and result.ok:
             return replace(result, stdout=self._serials(result.stdout.strip()) + "\n")
-        return replace(result, stdout=self.text(result.stdout), stderr=self.text(result.stderr))
+        stdout = result.stdout
+        if key.split(" ", 1)[0] == "lsof":
+            # `lsof -F` glues the field letter to the value: `Lhanako` is login `hanako`.
+            stdout = _LSOF_LOGIN.sub(self._lsof_login, stdout)
+        return replace(result, stdout=self.text(stdout), stderr=self.text(result.stderr))
 
     def platform(self, platform: PlatformInfo | None) -> PlatformInfo | None:
         if platform is None:

@@ -1,0 +1,192 @@
+"""Redaction of recorded hosts: every sensitive value goes, consistently, and the
+transcript still replays to the same verdicts."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+from pathlib import Path
+
+from endpoint_audit.collectors.builtin import BUILTIN_COLLECTORS
+from endpoint_audit.engine.run import gather_facts
+from endpoint_audit.model.commands import CommandResult
+from endpoint_audit.model.facts.base import Fact
+from endpoint_audit.model.platform import OsFamily, PlatformInfo
+from endpoint_audit.transport.redact import discover, is_system_account, redact_host
+from endpoint_audit.transport.replay import ReplayTransport
+from endpoint_audit.transport.transcript import HostTranscript, bundle_to_data, load_bundle
+
+MACOS_FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "macos"
+
+
+def ok(stdout: str, stderr: str = "") -> CommandResult:
+    return CommandResult(0, stdout=stdout, stderr=stderr)
+
+
+def hostile_host() -> HostTranscript:
+    """Output a real Mac or PC could print, with personal data in every corner."""
+    return HostTranscript(
+        target="hanako-mbp.city.example.lg.jp",
+        platform=PlatformInfo(
+            family=OsFamily.MACOS, hostname="hanako-mbp.city.example.lg.jp", is_admin=True
+        ),
+        commands={
+            "uname -snm": ok("Darwin hanako-mbp.city.example.lg.jp arm64\n"),
+            "stat -f '%u %Su' /dev/console": ok("501 hanako\n"),
+            "id -un": ok("j.doe\n"),
+            "lsof +c 0 -nP -iTCP -sTCP:LISTEN -FpcLn": ok(
+                "p1\nclaunchd\nLroot\nf4\nn*:22\np431\ncmDNSResponder\nL_mdnsresponder\n"
+                "f7\nn*:5353\np602\ncControlCenter\nLhanako\nf8\nn*:7000\n"
+            ),
+            "launchctl asuser 501 sudo -n -u hanako defaults -currentHost read x idleTime": ok(
+                "600\n"
+            ),
+            "system_profiler SPHardwareDataType": ok(
+                "Hardware:\n\n    Hardware Overview:\n\n      Model Name: MacBook Air\n"
+                "      Serial Number (system): C02XK1ABJGH5\n"
+                "      Hardware UUID: 4C4C4544-0042-3510-8051-B4C04F4A4E32\n"
+                "      Provisioning UDID: 00008103-001A2C3E0E91001E\n"
+            ),
+            "ifconfig en0": ok("en0: flags=8863<UP>\n\tether a4:83:e7:1b:2c:3d\n"),
+            "ps:bitlocker": ok(
+                json.dumps(
+                    {
+                        "ComputerName": "LGWAN-PC0042",
+                        "UserName": "LGWAN\\sato.hanako",
+                        "SerialNumber": "PF3ABCDE",
+                        "RecoveryPassword": "123456-234567-345678-456789"
+                        + "-567890-678901-789012-890123",
+                        "MacAddress": "A4-83-E7-1B-2C-3D",
+                        "Owner": "NT AUTHORITY\\SYSTEM",
+                    }
+                )
+            ),
+            "fdesetup status": ok(
+                "FileVault is Off.\nDeferred enablement appears to be active for user 'hanako'.\n"
+            ),
+            "fdesetup enable -outputplist": ok("Recovery key = 'AB12-CD34-EF56-GH78-IJ90-KL12'\n"),
+            "file:/Users/hanako/Library/Preferences/ByHost/"
+            "com.apple.screensaver.4C4C4544-0042-3510-8051-B4C04F4A4E32.plist": ok("x"),
+            "file:/sys/class/dmi/id/product_serial": ok("VMware-56 4d 1a 2b\n"),
+        },
+        facts={"screen_lock": {"users": [{"user": "hanako", "detail": "/Users/hanako"}]}},
+    )
+
+
+SECRETS = [
+    "hanako",
+    "j.doe",
+    "sato.hanako",
+    "LGWAN-PC0042",
+    "C02XK1ABJGH5",
+    "4C4C4544-0042-3510-8051-B4C04F4A4E32",
+    "00008103-001A2C3E0E91001E",
+    "a4:83:e7:1b:2c:3d",
+    "A4-83-E7-1B-2C-3D",
+    "PF3ABCDE",
+    "123456-234567-345678-456789-567890-678901-789012-890123",
+    "AB12-CD34-EF56-GH78-IJ90-KL12",
+    "VMware-56 4d 1a 2b",
+]
+
+
+def _dump(host: HostTranscript) -> str:
+    return json.dumps(bundle_to_data([host], "test"), ensure_ascii=False)
+
+
+def test_no_sensitive_value_survives_anywhere() -> None:
+    original = hostile_host()
+    assert all(secret.lower() in _dump(original).lower() for secret in SECRETS)
+    redacted, summary = redact_host(original)
+    text = _dump(redacted)
+    for secret in SECRETS:
+        assert secret.lower() not in text.lower(), secret
+    assert summary.users >= 3 and summary.hosts >= 2
+    assert summary.macs == 1  # one address, two spellings
+    assert summary.serials >= 4 and summary.recovery_keys == 2
+
+
+def test_names_are_replaced_consistently_in_keys_and_output() -> None:
+    redacted, _ = redact_host(hostile_host())
+    owner = redacted.commands["stat -f '%u %Su' /dev/console"].stdout.split()[1]
+    assert owner.startswith("user-")
+    probe = f"launchctl asuser 501 sudo -n -u {owner} defaults -currentHost read x idleTime"
+    assert redacted.commands[probe].stdout == "600\n"
+    assert redacted.target.startswith("host-") and redacted.target.endswith(".city.example.lg.jp")
+    assert redacted.platform is not None and redacted.platform.hostname == redacted.target
+    assert f"for user '{owner}'" in redacted.commands["fdesetup status"].stdout
+    assert redacted.facts["screen_lock"]["users"][0]["user"] == owner
+
+
+def test_system_accounts_stay() -> None:
+    redacted, _ = redact_host(hostile_host())
+    lsof = redacted.commands["lsof +c 0 -nP -iTCP -sTCP:LISTEN -FpcLn"].stdout
+    assert "Lroot\n" in lsof and "L_mdnsresponder\n" in lsof
+    assert "NT AUTHORITY\\\\SYSTEM" in redacted.commands["ps:bitlocker"].stdout
+    for name in ("root", "_mdnsresponder", "SYSTEM", "NT AUTHORITY\\SYSTEM", "DESKTOP-1$"):
+        assert is_system_account(name)
+    assert not is_system_account("hanako")
+
+
+def test_a_user_name_inside_a_longer_word_is_left_alone() -> None:
+    host = HostTranscript(
+        target="localhost",
+        platform=None,
+        commands={"id -un": ok("ann\n"), "cat x": ok("annual planning; ann's files; /home/ann/\n")},
+    )
+    redacted, _ = redact_host(host)
+    assert redacted.commands["cat x"].stdout == "annual planning; user-1's files; /home/user-1/\n"
+
+
+def test_discover_reads_structured_sources() -> None:
+    hosts, users = discover(hostile_host())
+    assert {"hanako-mbp", "LGWAN-PC0042"} <= hosts
+    assert {"hanako", "j.doe", "sato.hanako"} <= users
+    assert "root" not in users and "_mdnsresponder" not in users
+
+
+def _facts(host: HostTranscript) -> dict[str, Fact | Exception]:
+    transport = ReplayTransport(host)
+
+    async def run() -> dict[str, Fact | Exception]:
+        async with transport:
+            platform = await transport.detect_platform()
+            collectors = [c() for c in BUILTIN_COLLECTORS if c().applies(platform)]
+            got = await gather_facts(transport, platform, collectors, 5.0)
+        return {k.name: v for k, v in got.items()}
+
+    facts = asyncio.run(run())
+    assert transport.misses == []
+    return facts
+
+
+def test_redacted_macos_cases_replay_to_the_same_facts_but_names() -> None:
+    for path in sorted(MACOS_FIXTURES.glob("*.yaml")):
+        (host,) = load_bundle(path)
+        redacted, summary = redact_host(host)
+        assert summary.hosts >= 1
+        hosts, users = discover(host)
+        text = _dump(redacted)
+        for name in hosts | users:
+            assert re.search(rf"(?<![A-Za-z0-9_]){re.escape(name)}(?![A-Za-z0-9_])", text) is None
+            assert f"\\nL{name}\\n" not in text, (path.name, name)
+        before, after = _facts(host), _facts(redacted)
+        assert before.keys() == after.keys()
+        for name, fact in before.items():
+            other = after[name]
+            assert isinstance(fact, Fact) and isinstance(other, Fact), (path.name, name)
+            if name == "screen_lock":
+                assert len(fact.users) == len(other.users)  # type: ignore[attr-defined]
+                continue
+            dumped = fact.model_dump(exclude={"sources"})
+            again = other.model_dump(exclude={"sources"})
+            if name == "listening_ports":
+                for sockets in (dumped["sockets"], again["sockets"]):
+                    for sock in sockets:
+                        sock["user"] = None
+            if name == "disk_encryption":
+                for volumes in (dumped["volumes"], again["volumes"]):
+                    for volume in volumes:
+                        volume["detail"] = volume["detail"].split(" Deferred")[0]
+            assert dumped == again, (path.name, name)
