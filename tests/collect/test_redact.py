@@ -190,3 +190,24 @@ def test_redacted_macos_cases_replay_to_the_same_facts_but_names() -> None:
                     for volume in volumes:
                         volume["detail"] = volume["detail"].split(" Deferred")[0]
             assert dumped == again, (path.name, name)
+
+
+def test_linux_logs_and_session_tables() -> None:
+    host = HostTranscript(
+        target="localhost",
+        platform=None,
+        commands={
+            "file:/var/log/apt/history.log": ok(
+                "Start-Date: 2026-11-20  09:00:00\nCommandline: apt upgrade\n"
+                "Requested-By: taro (1000)\nUpgrade: bash:amd64 (5.2.15-2+b7, 5.2.15-2+b8)\n"
+            ),
+            "loginctl list-sessions --no-legend": ok("  2 1001 hanako seat0 tty2\n"),
+            "loginctl show-session 2 -p Name": ok("Name=ichiro\n"),
+        },
+    )
+    redacted, summary = redact_host(host)
+    text = _dump(redacted)
+    assert summary.users == 3
+    for name in ("taro", "hanako", "ichiro"):
+        assert name not in text
+    assert "Requested-By: user-" in text and "seat0" in text

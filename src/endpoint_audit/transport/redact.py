@@ -52,6 +52,10 @@ _HOME_PATH = re.compile(
     r"(?:/Users/|/home/|[A-Za-z]:\\+Users\\+)([A-Za-z0-9_][A-Za-z0-9_.@ -]*?)(?=[/\\'\"\s]|$)"
 )
 _DEFERRED_USER = re.compile(r"for user '([^'\n]+)'")
+# apt's history log: `Requested-By: taro (1000)`; loginctl: `Name=taro`, and its session
+# table `SESSION UID USER SEAT TTY` (older systemd without JSON output).
+_TEXT_USERS = re.compile(r"Requested-By: (\S+) \(\d+\)|^Name=(\S+)$", re.MULTILINE)
+_LOGINCTL_ROW = re.compile(r"^\s*\S+\s+\d+\s+(\S+)(?:\s|$)", re.MULTILINE)
 _USER_KEYS = re.compile(r"^(user|username|user_name|owner|account|accountname|login)$", re.I)
 _HOST_KEYS = re.compile(
     r"^(ps)?computername$|^csname$|^dnshostname$|^hostname$|^machinename$", re.I
@@ -181,8 +185,13 @@ def discover(host: HostTranscript) -> tuple[set[str], set[str]]:
             for line in out.splitlines():
                 if line.startswith("L"):
                     _add_user(users, line[1:])
+        elif argv0 == "loginctl" and not out.lstrip().startswith(("[", "{")):
+            for match in _LOGINCTL_ROW.finditer(out):
+                _add_user(users, match.group(1))
         for match in _DEFERRED_USER.finditer(out):
             _add_user(users, match.group(1))
+        for match in _TEXT_USERS.finditer(out):
+            _add_user(users, match.group(1) or match.group(2))
         for text in (key, out, result.stderr):
             for match in _HOME_PATH.finditer(text):
                 _add_user(users, match.group(1))
