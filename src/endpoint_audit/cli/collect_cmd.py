@@ -154,11 +154,11 @@ def collect(
 
     Examples:
 
-      endpoint-audit collect -o facts.json        # then: endpoint-audit evaluate facts.json
+      endpoint-audit collect -o facts.json    (then: endpoint-audit evaluate facts.json)
 
       endpoint-audit collect --all-facts -o facts.yaml
 
-      endpoint-audit collect --record recorded/            # redacted; scan --replay recorded/
+      endpoint-audit collect --record recorded/  (redacted; scan --replay recorded/)
     """
     registry = load_registry()
     for problem in registry.problems:

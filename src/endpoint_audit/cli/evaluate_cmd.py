@@ -62,14 +62,13 @@ def evaluate(
 ) -> None:
     """Judge a facts bundle from `collect` against a baseline, as `scan` would have.
 
-    Exit codes are those of `scan`: 0 compliant, 1 a failed check, 2 a bad bundle or
-    baseline, 3 incomplete.
+    Exit codes as for `scan`: 0 compliant, 1 failed, 2 bad bundle or baseline, 3 incomplete.
 
     Examples:
 
       endpoint-audit evaluate facts.json
 
-      endpoint-audit evaluate facts.json -b minimal --lang ja -f json -o report.json
+      endpoint-audit evaluate facts.json -b minimal --lang ja -f json:report.json
     """
     language = resolve_lang(lang)
     outputs = parse_outputs(format, output)
