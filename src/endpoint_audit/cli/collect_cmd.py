@@ -179,6 +179,11 @@ def collect(
     for failure in got:
         if isinstance(failure, CollectFailed):
             warn(f"not collected: {failure}")
+    for host in hosts:
+        for name, fact in sorted(host.facts.items()):
+            if isinstance(fact, dict) and set(fact) == {"error"}:
+                # Kept in the bundle too: `evaluate` reports it as unknown or error.
+                warn(f"{host.target}: {name}: {fact['error']}")
     if output is not None and hosts:
         written = [_redact(h)[0] for h in hosts] if redact else hosts
         write_output(output, bundle_text(written, _is_yaml(output)))
