@@ -78,7 +78,7 @@ def test_a_patched_pc_passes_all_three() -> None:
     outcomes = run(GOOD)
     assert all(o.status is Status.PASS for o in outcomes.values())
     assert message(outcomes["pending_security_updates"]) == (
-        "0 security updates wait to be installed (allowed: 0; apt)."
+        "Security updates waiting to be installed: 0 (allowed: 0; apt)."
     )
     assert message(outcomes["days_since_update"]) == (
         "Updates were last installed 2 days ago on 2026-02-27 (allowed: 30 days; "
@@ -100,8 +100,8 @@ def test_pending_security_updates_fail_with_names() -> None:
     outcome = pending(with_(pending_security_updates=12, pending_security_names=names))
     assert outcome.status is Status.FAIL
     assert message(outcome) == (
-        "12 security updates wait to be installed (allowed: 0): pkg00, pkg01, pkg02, pkg03, "
-        "pkg04, pkg05, pkg06, pkg07, pkg08, pkg09 (+2)."
+        "Security updates waiting to be installed: 12 (allowed: 0): pkg00, pkg01, pkg02, "
+        "pkg03, pkg04, pkg05, pkg06, pkg07, pkg08, pkg09 (+2)."
     )
 
 
@@ -116,9 +116,9 @@ def test_stale_index_makes_zero_pending_unknown() -> None:
     outcome = pending(fact)
     assert outcome.status is Status.UNKNOWN
     assert message(outcome) == (
-        "apt shows 0 pending security updates, but its package index was last refreshed 9 "
-        "days ago (more than 7), so newer updates would not show; refresh it (apt update, dnf "
-        "makecache, or a Windows Update search) and scan again. Index: "
+        "Security updates waiting according to apt: 0, but its package index was last "
+        "refreshed 9 days ago (more than 7), so newer updates would not show; refresh it "
+        "(apt update, dnf makecache, or a Windows Update search) and scan again. Index: "
         "/var/lib/apt/lists/security.ubuntu.com_ubuntu_dists_jammy-security_InRelease."
     )
 
@@ -131,7 +131,7 @@ def test_stale_index_still_fails_when_updates_are_already_pending() -> None:
     )
     outcome = pending(fact)
     assert outcome.status is Status.FAIL
-    assert message(outcome) == "1 security updates wait to be installed (allowed: 0): openssl."
+    assert message(outcome) == "Security updates waiting to be installed: 1 (allowed: 0): openssl."
 
 
 def test_index_exactly_seven_days_old_is_still_trusted() -> None:

@@ -303,13 +303,20 @@ def test_dnf_rhel9_security_updates() -> None:
     assert fact.index_refreshed == datetime.fromtimestamp(1772524800.123456, UTC)
     assert fact.last_update == datetime.fromtimestamp(1772000000, UTC)  # gpg-pubkey ignored
     assert fact.reboot_required is True
-    assert fact.reboot_detail == "Core libraries or services have been updated since boot-up:"
+    assert fact.reboot_detail == "needs-restarting -r: updated since boot: kernel, systemd"
 
 
 def test_dnf_no_security_updates_and_no_reboot() -> None:
     fact = parse(dnf_results(security=text(""), restart=out("needs-restarting-ok.txt")), RHEL)
     assert fact.pending_security_updates == 0
     assert fact.reboot_required is False
+
+
+def test_dnf_error_exit_1_is_not_read_as_reboot_required() -> None:
+    failed = CommandResult(1, stderr="Error: rpmdb open failed")
+    fact = parse(dnf_results(restart=failed), RHEL)
+    assert fact.reboot_required is None
+    assert fact.reboot_unknown_reason == "needs-restarting -r exited 1: Error: rpmdb open failed"
 
 
 def test_dnf5_table_format() -> None:

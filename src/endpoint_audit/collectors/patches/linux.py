@@ -418,15 +418,22 @@ def rpm_last_install(result: CommandResult) -> tuple[datetime | None, str | None
 
 
 def dnf_reboot(result: CommandResult) -> Reboot:
+    """`needs-restarting -r`: exit 1 with "Reboot is required" = needed, exit 0 = not.
+    dnf also exits 1 on its own errors, so exit 1 without that sentence is not believed."""
     if result.not_found:
         return Reboot(
             None, reason="needs-restarting (package dnf-utils or yum-utils) is not installed"
         )
-    first = result.stdout.strip().splitlines()[0] if result.stdout.strip() else ""
+    updated = [
+        line.strip()[2:].strip()
+        for line in result.stdout.splitlines()
+        if line.strip().startswith("* ")
+    ]
     if result.exit_status == 0 and not result.timed_out:
-        return Reboot(False, first or "needs-restarting -r: no reboot needed")
-    if result.exit_status == 1:
-        return Reboot(True, first or "needs-restarting -r: reboot required")
+        return Reboot(False, "needs-restarting -r: no core library or service updated since boot")
+    if result.exit_status == 1 and "reboot is required" in result.stdout.lower():
+        what = ", ".join(updated[:10]) + ("…" if len(updated) > 10 else "") if updated else "?"
+        return Reboot(True, f"needs-restarting -r: updated since boot: {what}")
     return Reboot(
         None, reason=f"needs-restarting -r exited {result.exit_status}: {result.excerpt(200)}"
     )
