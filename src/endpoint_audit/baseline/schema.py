@@ -67,7 +67,10 @@ def _entry_schema(check_id: str, params: dict[str, Any], entry: dict[str, Any]) 
     }
     schema["title"] = check_id
     # `screen_lock:` with nothing after it is allowed and means "on, with defaults".
-    return {"anyOf": [schema, {"type": "null"}]}
+    # (Object keywords do not apply to null, so one schema serves both and editors get
+    # precise messages instead of "not valid under any of the given schemas".)
+    schema["type"] = ["object", "null"]
+    return schema
 
 
 def baseline_schema(known_checks: Mapping[str, type[BaseModel]]) -> dict[str, Any]:
@@ -79,8 +82,11 @@ def baseline_schema(known_checks: Mapping[str, type[BaseModel]]) -> dict[str, An
         cid: _entry_schema(cid, _params_schema(cid, model, defs), entry)
         for cid, model in sorted(known_checks.items())
     }
+    # An empty `checks:` or `waivers:` (every entry commented out) is allowed.
+    waivers = schema["properties"]["waivers"]
+    waivers["type"] = ["array", "null"]
     schema["properties"]["checks"] = {
-        "type": "object",
+        "type": ["object", "null"],
         "description": schema["properties"]["checks"].get("description", ""),
         "properties": check_props,
         "additionalProperties": False,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 from typing import Annotated, Any
@@ -131,7 +132,18 @@ def validate(
 def _show_value(value: Any) -> str:
     if isinstance(value, str):
         return value
-    return yaml.safe_dump(value, default_flow_style=True, allow_unicode=True, width=1000).strip()
+    if isinstance(value, list):
+        return "[" + ", ".join(_show_value(v) for v in value) + "]"
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _show_change(old: Any, new: Any) -> tuple[str, str]:
+    """Values for one line; a changed list shows what was added (+) and removed (-)."""
+    if isinstance(old, list) and isinstance(new, list):
+        added = [f"+{_show_value(v)}" for v in new if v not in old]
+        removed = [f"-{_show_value(v)}" for v in old if v not in new]
+        return f"{len(old)} items", " ".join(added + removed) or _show_value(new)
+    return _show_value(old), _show_value(new)
 
 
 @app.command("diff")
@@ -159,15 +171,19 @@ def diff(
         state = change.new
         if change.kind == "added" and change.new == "disabled":
             state = i18n.t(language, "baseline_tools.diff.state_disabled")
+        if change.kind == "param":
+            old_text, new_text = _show_change(change.old, state)
+        else:
+            old_text, new_text = _show_value(change.old), _show_value(state)
         typer.echo(
             i18n.t(
                 language,
                 f"baseline_tools.diff.{change.kind}",
                 check=change.check,
                 param=change.key or "",
-                old=_show_value(change.old),
-                new=_show_value(state),
-                state=_show_value(state),
+                old=old_text,
+                new=new_text,
+                state=new_text,
                 families=families,
             )
         )

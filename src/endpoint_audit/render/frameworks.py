@@ -147,7 +147,12 @@ class FrameworksRenderer(Renderer):
             )
         )
         hosts = [h.target for h in report.hosts]
-        frameworks = framework_compliance(report)
+        # A framework of another OS only (CIS macOS in a Windows fleet) is left out.
+        frameworks = [
+            fw
+            for fw in framework_compliance(report)
+            if any(r.verdict is not Verdict.NOT_APPLICABLE for r in fw.requirements)
+        ]
         if not frameworks:
             console.print()
             console.print(Text(i18n.t(lang, "frameworks.none")))

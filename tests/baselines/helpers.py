@@ -1,0 +1,56 @@
+"""Shared helpers of the baseline tests: run the CLI in-process, write baseline files."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import yaml
+from typer.testing import CliRunner
+
+from endpoint_audit.cli.app import app
+
+FIXTURES = Path(__file__).parent.parent / "fixtures"
+BUNDLES = FIXTURES / "baselines"
+COMPLIANT = BUNDLES / "tw-pc-001-compliant.yaml"  # Windows 11, passes every shipped baseline
+RDP = BUNDLES / "tw-pc-002-rdp.yaml"  # Windows 11, Remote Desktop listening on 3389
+BROKEN = FIXTURES / "broken"
+SHIPPED = ("jp-municipal-telework", "cis-level1", "minimal")
+
+
+class Ran:
+    def __init__(self, code: int, stdout: str, stderr: str) -> None:
+        self.code, self.stdout, self.stderr = code, stdout, stderr
+
+    def json(self) -> Any:
+        return json.loads(self.stdout)
+
+
+def run(*args: str | Path) -> Ran:
+    """The CLI in-process, with English messages whatever the machine's locale."""
+    result = CliRunner().invoke(
+        app,
+        [str(a) for a in args],
+        env={"ENDPOINT_AUDIT_LANG": "en", "LANG": "C.UTF-8"},
+        catch_exceptions=False,
+    )
+    return Ran(result.exit_code, result.stdout, result.stderr)
+
+
+def write_yaml(path: Path, data: dict[str, Any]) -> Path:
+    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return path
+
+
+def tailoring(path: Path, extends: str, checks: dict[str, Any] | None = None, **extra: Any) -> Path:
+    """A baseline file that extends `extends`."""
+    data: dict[str, Any] = {
+        "id": path.stem,
+        "title": {"ja": "テスト", "en": "Test"},
+        "version": "1",
+        "extends": extends,
+        "checks": checks or {},
+        **extra,
+    }
+    return write_yaml(path, data)

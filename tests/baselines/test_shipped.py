@@ -1,0 +1,131 @@
+"""The shipped baselines: valid, referenced to every framework, and usable for a scan."""
+
+from __future__ import annotations
+
+import pytest
+
+from endpoint_audit.baseline.load import load_baseline, shipped_names
+from endpoint_audit.engine.registry import load_registry
+from endpoint_audit.model.platform import OsFamily
+from tests.baselines.helpers import COMPLIANT, RDP, SHIPPED, run
+
+
+def known() -> dict[str, type]:
+    return {cid: cls.Params for cid, cls in load_registry().checks.items()}
+
+
+def test_the_three_baselines_are_shipped() -> None:
+    assert set(SHIPPED) <= set(shipped_names())
+
+
+@pytest.mark.parametrize("name", SHIPPED)
+def test_shipped_baseline_validates(name: str) -> None:
+    result = run("baseline", "validate", name)
+    assert result.code == 0, result.stderr
+    assert result.stdout.startswith(f"OK {name}: {name} ")
+
+
+def test_every_jp_municipal_entry_cites_mic_municipal_and_cis_per_os() -> None:
+    loaded = load_baseline("jp-municipal-telework", known())
+    registry = load_registry()
+    assert set(loaded.checks) == {
+        "disk_encryption",
+        "patch_level",
+        "firewall",
+        "open_ports",
+        "screen_lock",
+    }
+    for cid, config in loaded.checks.items():
+        frameworks = {r.framework for r in config.references}
+        assert "mic_telework" in frameworks, cid
+        assert "municipal_policy" in frameworks, cid
+        cis = [r for r in config.references if r.framework.startswith("cis_")]
+        # Each OS the check runs on has a CIS item, except where CIS has none (Linux disk
+        # encryption), which the rationale must then say.
+        covered = {p for r in cis for p in r.platforms}
+        for family in registry.checks[cid].meta.platforms:
+            if family.value not in covered:
+                name = {"linux": "CIS Ubuntu", "windows": "CIS Windows", "macos": "CIS macOS"}
+                assert f"{name[family.value]} has no" in _rationale(cid)["en"], (cid, family)
+
+
+def _rationale(cid: str) -> dict[str, str]:
+    import yaml
+
+    from endpoint_audit.baseline.load import shipped_text
+
+    data = yaml.safe_load(shipped_text("jp-municipal-telework") or "")
+    rationale: dict[str, str] = data["checks"][cid]["rationale"]
+    return rationale
+
+
+def test_every_shipped_check_entry_says_where_its_numbers_come_from() -> None:
+    import yaml
+
+    from endpoint_audit.baseline.load import shipped_text
+
+    for name in ("jp-municipal-telework", "cis-level1"):
+        data = yaml.safe_load(shipped_text(name) or "")
+        for cid, entry in data["checks"].items():
+            assert entry.get("rationale", {}).get("ja"), (name, cid)
+            assert entry.get("rationale", {}).get("en"), (name, cid)
+            assert "CIS" in entry["rationale"]["en"], (name, cid)
+
+
+def test_cis_level1_values_per_os() -> None:
+    from endpoint_audit.baseline.effective import CheckSpec, effective_checks
+
+    registry = load_registry()
+    specs = {
+        cid: CheckSpec(cls.Params, cls.meta.severity, cls.meta.platforms)
+        for cid, cls in registry.checks.items()
+    }
+    eff = effective_checks(load_baseline("cis-level1", known()), specs)
+    lock = eff["screen_lock"].params
+    assert lock[OsFamily.WINDOWS]["max_idle_seconds"] == 900
+    assert lock[OsFamily.WINDOWS]["max_lock_delay_seconds"] == 5
+    assert lock[OsFamily.MACOS]["max_idle_seconds"] == 1200
+    assert lock[OsFamily.MACOS]["max_lock_delay_seconds"] == 5
+    assert lock[OsFamily.LINUX]["max_idle_seconds"] == 900
+    assert lock[OsFamily.LINUX]["max_lock_delay_seconds"] == 5
+    assert lock[OsFamily.LINUX]["require_enforced"] is True
+    assert eff["firewall"].params[OsFamily.MACOS]["require_inbound_deny"] is False
+    assert eff["firewall"].params[OsFamily.WINDOWS]["require_inbound_deny"] is True
+    # Only CIS macOS has a Level 1 disk encryption item.
+    assert eff["disk_encryption"].platforms == (OsFamily.MACOS,)
+    assert "22" in eff["open_ports"].params[OsFamily.MACOS]["forbidden_ports"]
+    assert "22" not in eff["open_ports"].params[OsFamily.LINUX]["forbidden_ports"]
+
+
+@pytest.mark.parametrize("name", SHIPPED)
+def test_scan_with_each_shipped_baseline(name: str) -> None:
+    good = run("scan", "-b", name, "--replay", COMPLIANT, "-f", "json")
+    assert good.code == 0, good.stderr
+    report = good.json()
+    assert report["baseline"]["id"] == name
+    assert set(report["checks"]) == {
+        "disk_encryption",
+        "patch_level",
+        "firewall",
+        "open_ports",
+        "screen_lock",
+    }
+    statuses = {f["status"] for h in report["hosts"] for f in h["findings"]}
+    assert statuses <= {"pass", "not_applicable"}
+    bad = run("scan", "-b", name, "--replay", RDP, "-f", "json")
+    assert bad.code == 1
+    failed = [f for h in bad.json()["hosts"] for f in h["findings"] if f["status"] == "fail"]
+    assert {f["check_id"] for f in failed} == {"open_ports"}
+    assert all("3389" in f["resource"] for f in failed)
+
+
+def test_cis_level1_does_not_judge_bitlocker() -> None:
+    result = run("scan", "-b", "cis-level1", "--replay", COMPLIANT, "-f", "json")
+    findings = [
+        f
+        for h in result.json()["hosts"]
+        for f in h["findings"]
+        if f["check_id"] == "disk_encryption"
+    ]
+    assert [f["status"] for f in findings] == ["not_applicable"]
+    assert "only on macos" in findings[0]["message"]
