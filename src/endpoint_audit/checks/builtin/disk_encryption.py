@@ -9,7 +9,7 @@ from pydantic import Field
 from endpoint_audit.checks.base import Check, CheckMeta, CheckParams, EvalContext, FactView, Outcome
 from endpoint_audit.model.facts import DiskEncryptionFacts, VolumeEncryption
 from endpoint_audit.model.platform import OsFamily
-from endpoint_audit.model.result import Evidence, Severity, Status
+from endpoint_audit.model.result import Severity, Status
 
 # Linux boot partitions hold the kernel and boot loader, which must stay readable before
 # the disk is unlocked; full-disk encryption setups leave them plain by design.
@@ -45,6 +45,7 @@ def _actual(vol: VolumeEncryption) -> dict[str, object]:
         "percent": vol.percent,
         "device": vol.device,
         "kind": vol.kind,
+        "detail": vol.detail,
     }
 
 
@@ -100,9 +101,6 @@ class DiskEncryption(Check):
                 resource=vol.volume,
                 expected={"encrypted": True, "protection_on": True},
                 actual=_actual(vol),
-                evidence=tuple(
-                    Evidence(source=s, excerpt=vol.detail or vol.volume) for s in fact.sources[:1]
-                ),
             )
         if judged == 0:
             yield Outcome(
