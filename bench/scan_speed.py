@@ -33,7 +33,9 @@ def timed(argv: list[str], runs: int, env: dict[str, str] | None = None) -> list
     times: list[float] = []
     for _ in range(runs):
         start = time.perf_counter()
-        subprocess.run(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env, timeout=900)
+        subprocess.run(
+            argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env, timeout=900
+        )
         times.append(time.perf_counter() - start)
     return times
 
@@ -56,7 +58,9 @@ def lynis_argv(tmp: Path) -> list[str] | None:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--lynis-runs", type=int, default=1)
     parser.add_argument("--no-lynis", action="store_true")
@@ -65,9 +69,18 @@ def main() -> int:
     exe = shutil.which("endpoint-audit") or str(Path(sys.executable).parent / "endpoint-audit")
     env = dict(os.environ, LANG="C.UTF-8")
     rows: list[tuple[str, float]] = []
-    rows.append(("python3 -c pass", statistics.median(timed([sys.executable, "-c", "pass"], args.runs))))
-    rows.append(("endpoint-audit --version", statistics.median(timed([exe, "--version"], args.runs, env))))
-    rows.append(("endpoint-audit scan", statistics.median(timed([exe, "scan", "-f", "json", "-o", os.devnull], args.runs, env))))
+    rows.append(
+        ("python3 -c pass", statistics.median(timed([sys.executable, "-c", "pass"], args.runs)))
+    )
+    rows.append(
+        ("endpoint-audit --version", statistics.median(timed([exe, "--version"], args.runs, env)))
+    )
+    rows.append(
+        (
+            "endpoint-audit scan",
+            statistics.median(timed([exe, "scan", "-f", "json", "-o", os.devnull], args.runs, env)),
+        )
+    )
     lynis_median: float | None = None
     if not args.no_lynis:
         with tempfile.TemporaryDirectory() as tmp:

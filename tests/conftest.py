@@ -13,7 +13,9 @@ from typer.testing import CliRunner
 from endpoint_audit.cli.app import app
 
 FIXTURES = Path(__file__).parent / "fixtures"
-ARTIFACTS = Path(os.environ.get("ENDPOINT_AUDIT_TEST_ARTIFACTS", Path(__file__).parent.parent / "artifacts"))
+ARTIFACTS = Path(
+    os.environ.get("ENDPOINT_AUDIT_TEST_ARTIFACTS", Path(__file__).parent.parent / "artifacts")
+)
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
 
@@ -21,7 +23,9 @@ def require_tool(name: str, *candidates: str) -> str:
     """Path of a program a test needs. Under CI a missing one fails the test (the test
     command installs it); elsewhere the test is skipped with the reason."""
     for candidate in (name, *candidates):
-        found = shutil.which(candidate) or (candidate if os.path.isabs(candidate) and os.access(candidate, os.X_OK) else None)
+        found = shutil.which(candidate) or (
+            candidate if os.path.isabs(candidate) and os.access(candidate, os.X_OK) else None
+        )
         if found:
             return found
     message = f"{name} is not installed (the README's test command installs it)"
