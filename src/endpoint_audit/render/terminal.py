@@ -61,7 +61,9 @@ def _host_table(host: HostReport, report: RunReport, lang: str) -> Table:
 
 def _message_text(finding: Finding, report: RunReport, lang: str) -> Text:
     """The finding's sentence and, for a waived one, why and until when (stays visible)."""
-    text = Text(_clean(finding_message(finding, report, lang)))
+    # fold, not ellipsis: Japanese has no spaces to wrap at, and a cut sentence hides
+    # exactly the part (the reason, the approver) the reader needs.
+    text = Text(_clean(finding_message(finding, report, lang)), overflow="fold")
     waiver = finding.waiver
     if waiver is not None:
         key = "html.waiver_text_expired" if waiver.expired else "html.waiver_text"
