@@ -336,6 +336,17 @@ def test_dnf_without_cache_is_unknown_never_zero() -> None:
     )
 
 
+def test_dnf_repositories_without_advisories_cannot_count() -> None:
+    fact = parse(
+        dnf_results(security=text(""), cache=out("dnf-cache-mtimes-no-updateinfo.txt")), RHEL
+    )
+    assert fact.pending_security_updates is None
+    assert fact.pending_unknown_reason == (
+        "the cached repositories carry no security advisories (updateinfo), so security "
+        "updates cannot be told apart"
+    )
+
+
 def test_dnf_missing_tools() -> None:
     fact = parse(dnf_results(restart=NOT_FOUND, rpm=NOT_FOUND), RHEL)
     assert fact.reboot_required is None

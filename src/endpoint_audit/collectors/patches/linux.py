@@ -50,6 +50,8 @@ KERNEL_RUNNING = Argv(("uname", "-r"))
 KERNEL_IMAGES = Argv(("find", "/boot", "-maxdepth", "1", "-name", "vmlinuz-*", "-printf", "%f\\n"))
 
 DNF_SECURITY = Argv(("dnf", "-q", "-C", "updateinfo", "list", "--security"))
+# The cached repository indexes (repomd.xml: their age) and security advisories
+# (updateinfo): a repository without updateinfo lists no security update, ever.
 DNF_CACHE = Argv(
     (
         "find",
@@ -57,8 +59,13 @@ DNF_CACHE = Argv(
         "/var/cache/libdnf5",
         "-maxdepth",
         "3",
+        "(",
         "-name",
         "repomd.xml",
+        "-o",
+        "-name",
+        "*updateinfo*",
+        ")",
         "-printf",
         "%T@ %p\\n",
     )
@@ -394,10 +401,18 @@ def parse_dnf_security(result: CommandResult) -> Pending:
 
 def dnf_index_age(result: CommandResult) -> tuple[datetime | None, str | None, str | None]:
     # find exits 1 when one of the two cache folders (dnf 4 or dnf 5) does not exist.
-    stamps = parse_mtimes(result.stdout) if result.exit_status in (0, 1) else []
-    if not stamps:
+    found = parse_mtimes(result.stdout) if result.exit_status in (0, 1) else []
+    indexes = [f for f in found if f[1].endswith("/repomd.xml")]
+    if not indexes:
         return None, None, "no cached dnf repository metadata was found; run dnf makecache"
-    when, path = max(stamps)
+    if not any("updateinfo" in path.rsplit("/", 1)[-1] for _, path in found):
+        return (
+            None,
+            None,
+            "the cached repositories carry no security advisories (updateinfo), so security "
+            "updates cannot be told apart",
+        )
+    when, path = max(indexes)
     return when, path, None
 
 
