@@ -20,7 +20,7 @@ from endpoint_audit.errors import ConfigError
 
 MAX_FILE_BYTES = 1024 * 1024
 # A real baseline has a few hundred values; the cap only stops runaway alias expansion.
-MAX_NODES = 20_000
+MAX_NODES = 10_000
 MAX_DEPTH = 40
 
 # libyaml composes about three times faster than pure Python and caps nesting itself.
@@ -159,7 +159,8 @@ def _build(node: yaml.Node, path: PathKey, doc: LinedDocument, budget: list[int]
             key_line = key_node.start_mark.line + 1
             if key_node.tag == "tag:yaml.org,2002:merge":
                 raise ConfigError(
-                    f"{doc.source}:{key_line}: {dotted(path)}: merge keys (<<) are not supported"
+                    f"{doc.source}:{key_line}: {dotted((*path, '<<'))}: merge keys (<<) are not "
+                    "supported; write the values out"
                 )
             key = _build(key_node, path, doc, budget)
             if isinstance(key, list | dict) or key is None:
