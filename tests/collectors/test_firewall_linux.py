@@ -251,3 +251,19 @@ def test_zone_targets() -> None:
     assert linux.zone_verdict("%%REJECT%%") == "reject"
     assert linux.zone_verdict("DROP") == "deny"
     assert linux.zone_verdict("ACCEPT") == "allow"
+
+
+def test_ufw_saying_deny_while_the_kernel_accepts_is_allow() -> None:
+    """`iptables -P INPUT ACCEPT` behind ufw's back: ufw still prints its configured deny."""
+    results = {
+        linux.UFW.key: ok("Status: active\nDefault: deny (incoming), allow (outgoing)\n"),
+        linux.FIREWALLD_STATE.key: CommandResult(127),
+        linux.NFT.key: CommandResult(127),
+        linux.IPTABLES.key: ok("-P INPUT ACCEPT\n-A INPUT -j ufw-before-input\n"),
+        linux.IP6TABLES.key: ok("-P INPUT DROP\n"),
+        linux.IF_INET6.key: ok(""),
+    }
+    fact = LinuxFirewall().parse(results, platform=None)  # type: ignore[arg-type]
+    (ufw,) = [p for p in fact.profiles if p.name == "ufw"]
+    assert ufw.inbound_default == "allow"
+    assert ufw.detail.endswith("but the kernel's INPUT policy is ACCEPT")

@@ -21,7 +21,10 @@ class ScreenLockParams(CheckParams):
     max_idle_seconds: int = Field(
         900,
         ge=1,
-        description="Longest idle time, in seconds, before the screen locks (0, never, fails).",
+        description=(
+            "Longest idle time, in seconds, before the screen locks; an idle time of 0 "
+            "(never) fails."
+        ),
     )
     max_lock_delay_seconds: int = Field(
         5,

@@ -155,6 +155,31 @@ def ufw_profile(result: CommandResult) -> FirewallProfile | None:
     return _failed("ufw", result, "ufw status verbose")
 
 
+def ufw_in_kernel(
+    profile: FirewallProfile | None, iptables: CommandResult | None
+) -> FirewallProfile | None:
+    """ufw prints the default policy from its configuration, not from the kernel: after
+    `iptables -P INPUT ACCEPT` it still says `deny (incoming)`. ufw implements deny and
+    reject with an INPUT policy of DROP, so a readable INPUT chain that accepts by default
+    overrides what ufw says."""
+    if profile is None or profile.inbound_default not in ("deny", "reject"):
+        return profile
+    if iptables is None or not iptables.ok:
+        return profile
+    try:
+        chain = parse_input_chain(iptables.stdout)
+    except CollectorError:
+        return profile  # judged on its own as the iptables profile
+    if chain.verdict != "allow":
+        return profile
+    return profile.model_copy(
+        update={
+            "inbound_default": "allow",
+            "detail": f"{profile.detail}, but the kernel's INPUT policy is {chain.policy}",
+        }
+    )
+
+
 # --- firewalld -------------------------------------------------------------------------
 
 
@@ -530,7 +555,12 @@ class LinuxFirewall(Collector[FirewallFacts]):
     def parse(self, results: Results, platform: PlatformInfo) -> FirewallFacts:
         ipv6 = ipv6_in_use(results.get(IF_INET6.key))
         profiles = [
-            _guarded("ufw", lambda: ufw_profile(require(results, UFW))),
+            _guarded(
+                "ufw",
+                lambda: ufw_in_kernel(
+                    ufw_profile(require(results, UFW)), results.get(IPTABLES.key)
+                ),
+            ),
             _guarded(
                 "firewalld",
                 lambda: firewalld_profile(
