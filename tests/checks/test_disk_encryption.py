@@ -130,7 +130,7 @@ def test_protection_off_without_a_state_fails() -> None:
 def test_conversion_states_fail_and_say_which(state: str, expected: str) -> None:
     vol = VolumeEncryption(
         volume="C:", kind="os", encrypted=True, state=state, protection_on=True, percent=42.5
-    )  # type: ignore[arg-type]
+    )
     outcome = one(vol)
     assert outcome.status is Status.FAIL
     assert message(outcome) == expected

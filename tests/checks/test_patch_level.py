@@ -81,7 +81,7 @@ def test_a_patched_pc_passes_all_three() -> None:
         "Security updates waiting to be installed: 0 (allowed: 0; apt)."
     )
     assert message(outcomes["days_since_update"]) == (
-        "Updates were last installed 2 days ago on 2026-02-27 (allowed: 30 days; "
+        "Days since updates were last installed: 2, on 2026-02-27 (allowed: 30; "
         "from /var/log/apt/history.log)."
     )
     assert message(outcomes["reboot_required"]) == (
@@ -167,7 +167,7 @@ def test_old_last_update_fails() -> None:
     outcome = age(fact)
     assert outcome.status is Status.FAIL
     assert message(outcome) == (
-        "Updates were last installed 45 days ago on 2026-01-15 (allowed: 30 days; "
+        "Days since updates were last installed: 45, on 2026-01-15 (allowed: 30; "
         "from /var/log/apt/history.log)."
     )
     assert message(outcome, "ja") == (

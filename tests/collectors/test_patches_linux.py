@@ -49,7 +49,7 @@ def apt_results(**over: CommandResult) -> dict[str, CommandResult]:
         p.KERNEL_IMAGES: out("boot-images-ubuntu.txt"),
     }
     results = {c.key: r for c, r in base.items()}
-    names = {
+    names: dict[str, Command] = {
         "apt_list": p.APT_LIST,
         "lists": p.APT_LISTS,
         "history": p.APT_HISTORY,
@@ -277,7 +277,7 @@ def dnf_results(**over: CommandResult) -> dict[str, CommandResult]:
         p.RPM_INSTALL_TIMES.key: out("rpm-installtimes.txt"),
         p.NEEDS_RESTARTING.key: out("needs-restarting-required.txt", 1),
     }
-    keys = {
+    keys: dict[str, Command] = {
         "security": p.DNF_SECURITY,
         "cache": p.DNF_CACHE,
         "rpm": p.RPM_INSTALL_TIMES,
