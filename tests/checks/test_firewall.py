@@ -105,8 +105,22 @@ def test_windows_unknown_profile_with_and_without_privilege() -> None:
 
 def test_windows_on_but_inbound_unknown_passes_when_inbound_not_required() -> None:
     fact = windows(FirewallProfile(name="Public", enabled=True))
-    assert run(fact, OsFamily.WINDOWS, require_inbound_deny=False)[0][0] is Status.PASS
+    assert run(fact, OsFamily.WINDOWS, require_inbound_deny=False) == [
+        (
+            Status.PASS,
+            "Firewall profile Public is on (inbound default: ?; not required to block).",
+            "Public",
+        )
+    ]
     assert run(fact, OsFamily.WINDOWS)[0][0] is Status.UNKNOWN
+    allowing = windows(on("Public", "allow"))
+    assert run(allowing, OsFamily.WINDOWS, require_inbound_deny=False) == [
+        (
+            Status.PASS,
+            "Firewall profile Public is on (inbound default: allow; not required to block).",
+            "Public",
+        )
+    ]
 
 
 def test_macos_application_firewall() -> None:

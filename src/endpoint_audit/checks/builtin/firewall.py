@@ -108,8 +108,11 @@ class Firewall(Check):
             key = "profile_needs_privilege" if profile.needs_privilege else "profile_unknown"
             args["reason"] = profile.unknown_reason or profile.detail or "-"
             args["privilege"] = profile.needs_privilege
-        elif params.require_inbound_deny and profile.inbound_default not in DENYING:
-            status, key = Status.FAIL, "profile_inbound_allowed"
+        elif profile.inbound_default not in DENYING:
+            if params.require_inbound_deny:
+                status, key = Status.FAIL, "profile_inbound_allowed"
+            else:
+                key = "profile_on_inbound_not_required"
         args["inbound"] = profile.inbound_default or "?"
         return Outcome(
             status=status,
