@@ -82,7 +82,7 @@ async def _run_round(
     out: dict[str, CommandResult | Exception] = {}
     probes = [c for c in commands if isinstance(c, PowerShell)]
     others = [c for c in commands if not isinstance(c, PowerShell)]
-    limit = asyncio.Semaphore(COMMANDS_IN_FLIGHT_PER_HOST)
+    limit = asyncio.Semaphore(max(COMMANDS_IN_FLIGHT_PER_HOST, transport.commands_in_flight))
 
     async def one(command: Command) -> None:
         async with limit:

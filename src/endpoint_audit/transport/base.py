@@ -25,6 +25,9 @@ class Transport(abc.ABC):
     name: str = "transport"
     # Whether `Native` probes (psutil) are answered: only on the machine itself.
     supports_native: bool = False
+    # How many commands of one round the engine hands over at once. Transports that
+    # batch a round into one remote process (SSH) take them all.
+    commands_in_flight: int = 8
 
     def __init__(self, target: str) -> None:
         self.target = target

@@ -36,8 +36,10 @@ from endpoint_audit.model.commands import (
     ReadFile,
 )
 from endpoint_audit.model.platform import OsFamily, PlatformInfo
+from endpoint_audit.transport import posix_batch
 from endpoint_audit.transport.base import Transport
 from endpoint_audit.transport.detect import UNAME, detect_with_commands
+from endpoint_audit.transport.posix_batch import BatchItem
 
 if TYPE_CHECKING:
     import asyncssh
@@ -201,6 +203,8 @@ def _client_class() -> type[asyncssh.SSHClient]:
 
 class SshTransport(Transport):
     name = "ssh"
+    # Commands of a round are batched into one remote shell, so many may be in flight.
+    commands_in_flight = 64
 
     def __init__(
         self, target: str, endpoint: SshEndpoint, options: SshOptions | None = None
@@ -210,6 +214,12 @@ class SshTransport(Transport):
         self.options = options or SshOptions()
         self._conn: asyncssh.SSHClientConnection | None = None
         self._windows = False
+        self._queued: dict[bool, list[tuple[BatchItem, asyncio.Future[CommandResult]]]] = {
+            False: [],
+            True: [],
+        }
+        self._flush_scheduled: set[bool] = set()
+        self._flushes: set[asyncio.Task[None]] = set()
 
     @property
     def use_sudo(self) -> bool:
@@ -303,6 +313,8 @@ class SshTransport(Transport):
         return f"{where}: host key not trusted: {exc}"
 
     async def close(self) -> None:
+        for task in list(self._flushes):
+            task.cancel()
         conn, self._conn = self._conn, None
         if conn is None:
             return
@@ -332,14 +344,10 @@ class SshTransport(Transport):
     async def _run(self, command: Command, timeout: float) -> CommandResult:
         if isinstance(command, Argv):
             sudo = self.use_sudo and command.privileged
-            line = posix_command_line(command.argv, command.env, sudo)
-            result = await self._exec(line, timeout)
-            return interpret_sudo(result) if sudo else result
+            return await self._posix(command.argv, command.env, sudo, timeout)
         if isinstance(command, ReadFile):
             sudo = self.use_sudo and command.privileged
-            line = posix_command_line(("cat", "--", command.path), (), sudo)
-            result = await self._exec(line, timeout)
-            return interpret_sudo(result) if sudo else result
+            return await self._posix(("cat", "--", command.path), (), sudo, timeout)
         if isinstance(command, Native):
             return CommandResult(
                 EXIT_NOT_FOUND,
@@ -348,6 +356,64 @@ class SshTransport(Transport):
         if isinstance(command, PowerShell):
             return (await self.run_powershell_batch([command], timeout))[command.key]
         raise TypeError(f"unknown command type {type(command).__name__}")
+
+    async def _posix(
+        self,
+        argv: tuple[str, ...],
+        env: tuple[tuple[str, str], ...],
+        sudo: bool,
+        timeout: float,
+    ) -> CommandResult:
+        """Queue a command; the commands queued in the same turn of the event loop run
+        together in one remote shell (one channel, one sudo; see posix_batch)."""
+        item = BatchItem(posix_command_line(argv, env), timeout)
+        future: asyncio.Future[CommandResult] = asyncio.get_running_loop().create_future()
+        self._queued[sudo].append((item, future))
+        if sudo not in self._flush_scheduled:
+            self._flush_scheduled.add(sudo)
+            task = asyncio.create_task(self._flush(sudo))
+            self._flushes.add(task)
+            task.add_done_callback(self._flushes.discard)
+        return await future
+
+    async def _flush(self, sudo: bool) -> None:
+        await asyncio.sleep(0)  # let every command started in this turn join the batch
+        self._flush_scheduled.discard(sudo)
+        queued, self._queued[sudo] = self._queued[sudo], []
+        try:
+            results = await self._run_batch([item for item, _ in queued], sudo)
+        except BaseException as exc:
+            for _, future in queued:
+                if not future.done():
+                    future.set_exception(exc)
+            raise
+        for (_, future), result in zip(queued, results, strict=True):
+            if not future.done():
+                future.set_result(result)
+
+    async def _run_batch(self, items: list[BatchItem], sudo: bool) -> list[CommandResult]:
+        if len(items) == 1:
+            line = items[0].line
+            if sudo:
+                line = shlex.join(["env", "LC_ALL=C", "sudo", "-n", "--", *shlex.split(line)])
+            result = await self._exec(line, items[0].timeout)
+            return [interpret_sudo(result) if sudo else result]
+        marker = posix_batch.new_marker()
+        script = posix_batch.build_script(items, marker)
+        line = posix_command_line(("sh", "-c", script), (("LC_ALL", "C"),), sudo)
+        # Each command has its own watchdog in the script; this bound is for the shell.
+        outer = await self._exec(line, max(i.timeout for i in items) + 10)
+        if sudo:
+            outer = interpret_sudo(outer)
+        if outer.timed_out or outer.privilege_refused or outer.exit_status == EXIT_SSH_FAILURE:
+            return [outer] * len(items)
+        results = posix_batch.parse_output(outer.stdout, items, marker, outer.duration)
+        if all(r.exit_status == posix_batch.EXIT_NO_RESULT for r in results):
+            why = outer.excerpt() or f"exit {outer.exit_status}"
+            return [CommandResult(EXIT_SSH_FAILURE, stderr=f"batch shell failed: {why}")] * len(
+                items
+            )
+        return results
 
     async def _run_powershell_batch(
         self, probes: list[PowerShell], timeout: float
