@@ -154,6 +154,28 @@ def test_mount_source_not_in_lsblk_is_unknown() -> None:
     assert root.unknown_reason == "the device of / (/dev/root, 179:2) is not listed by lsblk"
 
 
+def test_unmapped_dev_source_is_unknown_but_unknown_virtual_fs_is_skipped() -> None:
+    extra = (
+        "70 28 0:55 / /media/sf_share rw,nodev,relatime - vboxsf share rw\n"
+        "71 28 8:99 / /srv/archive rw,relatime - ext4 /dev/sdz1 rw\n"
+    )
+    mountinfo = (LINUX / "mountinfo-plain-usb.txt").read_text("utf-8") + extra
+    fact = LinuxDiskEncryption().parse(
+        {
+            LSBLK.key: out("lsblk-plain-usb.json"),
+            MOUNTINFO.key: CommandResult(0, stdout=mountinfo),
+            SWAPS.key: out("swaps-empty.txt"),
+        },
+        PLATFORM,
+    )
+    vols = by_volume(fact)
+    assert "/media/sf_share" not in vols
+    assert vols["/srv/archive"].encrypted is None
+    assert vols["/srv/archive"].unknown_reason == (
+        "the device of /srv/archive (/dev/sdz1, 8:99) is not listed by lsblk"
+    )
+
+
 def test_unreadable_swaps_gives_an_unknown_swap_volume() -> None:
     fact = collect(
         out("lsblk-luks-lvm.json"),

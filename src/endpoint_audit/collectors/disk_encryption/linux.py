@@ -310,6 +310,8 @@ def volumes_from(
             key = "zfs:" + mount.source.split("/", 1)[0]
         elif tree is not None:
             chains = tree.find(mount.majmin, mount.source)
+            if not chains and not mount.source.startswith("/dev/") and not is_data_place:
+                continue  # a virtual file system we do not know by name (vboxsf, ...)
             if chains and (_is_ram(chains) or chains[-1][-1].type == "loop") and mp != "/":
                 # RAM disks hold nothing at rest; a loop device's backing file lies on a
                 # volume that is judged itself.
