@@ -527,8 +527,11 @@ def cis_dconf() -> dict[Command, tuple[int, str, str]]:
         sl.DCONF_PROFILE: (0, DCONF_PROFILE_LOCAL, ""),
         sl.DCONF_FILES: (
             0,
-            "/etc/dconf/db/local.d/00-screensaver\n/etc/dconf/db/local.d/locks/screensaver\n"
-            "/etc/dconf/db/gdm.d/01-banner-message\n",
+            "1731890000.0000000000 /etc/dconf/db/local.d/00-screensaver\n"
+            "1731890000.0000000000 /etc/dconf/db/local.d/locks/screensaver\n"
+            "1731890060.0000000000 /etc/dconf/db/local\n"
+            "1731880000.0000000000 /etc/dconf/db/gdm.d/01-banner-message\n"
+            "1731880060.0000000000 /etc/dconf/db/gdm\n",
             "",
         ),
         ReadFile("/etc/dconf/db/local.d/00-screensaver"): (0, CIS_KEYFILE, ""),
@@ -589,7 +592,12 @@ def screen_lock_fixtures() -> None:
     )
     unlocked = cis_dconf()
     del unlocked[ReadFile("/etc/dconf/db/local.d/locks/screensaver")]
-    unlocked[sl.DCONF_FILES] = (0, "/etc/dconf/db/local.d/00-screensaver\n", "")
+    unlocked[sl.DCONF_FILES] = (
+        0,
+        "1731890000.0000000000 /etc/dconf/db/local.d/00-screensaver\n"
+        "1731890060.0000000000 /etc/dconf/db/local\n",
+        "",
+    )
     write(
         "screen-lock-gnome-dconf-no-locks",
         "System defaults set (900 / 5) but no lock files, and hanako raised idle-delay to 1800.",
@@ -611,6 +619,25 @@ def screen_lock_fixtures() -> None:
         {
             **screen_lock(),
             **cis_dconf(),
+            sl.gsettings_as(HANAKO, "org.gnome.desktop.session"): RUNUSER_NOT_ROOT,
+            sl.gsettings_as(HANAKO, "org.gnome.desktop.screensaver"): RUNUSER_NOT_ROOT,
+        },
+    )
+    stale = cis_dconf()
+    stale[sl.DCONF_FILES] = (
+        0,
+        "1731890000.0000000000 /etc/dconf/db/local.d/00-screensaver\n"
+        "1731990000.0000000000 /etc/dconf/db/local.d/locks/screensaver\n"
+        "1731890060.0000000000 /etc/dconf/db/local\n",
+        "",
+    )
+    write(
+        "screen-lock-gnome-not-root-stale-db",
+        "Probes run as an ordinary user; the lock file was edited after the last `dconf update`,\n"
+        "so the locks it lists may not be in force and cannot stand in for the user's settings.",
+        {
+            **screen_lock(),
+            **stale,
             sl.gsettings_as(HANAKO, "org.gnome.desktop.session"): RUNUSER_NOT_ROOT,
             sl.gsettings_as(HANAKO, "org.gnome.desktop.screensaver"): RUNUSER_NOT_ROOT,
         },

@@ -122,6 +122,15 @@ def test_gnome_not_root_but_locked_by_policy_is_known() -> None:
     assert judged[0][0] is Status.PASS
 
 
+def test_gnome_not_root_with_uncompiled_locks_is_unknown() -> None:
+    fact, judged = collect("screen-lock-gnome-not-root-stale-db")
+    user = only_user(fact)
+    assert (user.lock_enabled, user.idle_seconds, user.lock_delay_seconds) == (None, None, None)
+    assert user.enforced_by_policy is None
+    assert "run `dconf update`" in user.detail
+    assert judged[0][0] is Status.UNKNOWN
+
+
 def test_kde_user_config_grace_too_long() -> None:
     fact, judged = collect("screen-lock-kde-user-config")
     user = only_user(fact)
@@ -193,6 +202,13 @@ def test_dconf_last_keyfile_wins_and_the_lowest_lock_decides() -> None:
     locked = gnome.locked_values([early, late_site])
     assert locked[gnome.IDLE_DELAY] == gnome.Locked(value=600, database="site")
     files = gnome.DatabaseFiles("local", ("/a/00-base", "/a/99-override"), ())
+    listing = gnome.parse_listing(
+        "10.5 /etc/dconf/db/local.d/00-base\n20.0 /etc/dconf/db/local\n"
+        "30.0 /etc/dconf/db/site.d/locks/x\n"
+    )
+    (local, site) = gnome.database_files(listing, ["local", "site"], limit=8)
+    assert (local.keyfiles, local.stale) == (("/etc/dconf/db/local.d/00-base",), False)
+    assert (site.lockfiles, site.stale) == (("/etc/dconf/db/site.d/locks/x",), True)
     contents = {
         "/a/00-base": CommandResult(0, "[org/gnome/desktop/session]\nidle-delay=uint32 300\n"),
         "/a/99-override": CommandResult(0, "[org/gnome/desktop/session]\nidle-delay=900\n"),

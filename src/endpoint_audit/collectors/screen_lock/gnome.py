@@ -60,33 +60,53 @@ def system_databases(profile: CommandResult) -> tuple[list[str], str]:
     return names, ""
 
 
+def parse_listing(text: str) -> dict[str, float]:
+    """`find /etc/dconf/db -type f -printf '%T@ %p\\n'`: modification time per path."""
+    out: dict[str, float] = {}
+    for line in text.splitlines():
+        stamp, sep, path = line.strip().partition(" ")
+        if not sep:
+            continue
+        try:
+            out[path] = float(stamp)
+        except ValueError:
+            continue
+    return out
+
+
 @dataclass(frozen=True)
 class DatabaseFiles:
     name: str
     keyfiles: tuple[str, ...]  # sorted by name, so the last one wins
     lockfiles: tuple[str, ...]
+    # The keyfiles take effect only once `dconf update` compiles them into
+    # /etc/dconf/db/<name>; a source newer than that (or no compiled file) means the
+    # settings in force are not the ones the keyfiles show.
+    stale: bool = False
 
 
-def database_files(listing: str, names: Iterable[str], limit: int) -> list[DatabaseFiles]:
-    """Keyfiles and lock files of each named database from `find /etc/dconf/db -type f`,
-    at most `limit` of each kind per database."""
-    paths = [p.strip() for p in listing.splitlines() if p.strip()]
+def database_files(
+    listing: Mapping[str, float], names: Iterable[str], limit: int
+) -> list[DatabaseFiles]:
+    """Keyfiles and lock files of each named database, at most `limit` of each kind."""
     out = []
     for name in names:
         base = f"/etc/dconf/db/{name}.d/"
         keyfiles, lockfiles = [], []
-        for path in sorted(paths):
+        for path in sorted(listing):
             if not path.startswith(base):
                 continue
-            rest = path[len(base) :]
-            parts = rest.split("/")
+            parts = path[len(base) :].split("/")
             if any(p.startswith(".") for p in parts):
                 continue  # dconf skips hidden files (editor swap files)
             if len(parts) == 1:
                 keyfiles.append(path)
             elif len(parts) == 2 and parts[0] == "locks":
                 lockfiles.append(path)
-        out.append(DatabaseFiles(name, tuple(keyfiles[:limit]), tuple(lockfiles[:limit])))
+        sources = keyfiles + lockfiles
+        compiled = listing.get(f"/etc/dconf/db/{name}")
+        stale = bool(sources) and (compiled is None or any(listing[p] > compiled for p in sources))
+        out.append(DatabaseFiles(name, tuple(keyfiles[:limit]), tuple(lockfiles[:limit]), stale))
     return out
 
 

@@ -37,7 +37,10 @@ DESKTOP_PATHS = (
 FIND_DESKTOP = Argv(("find", *DESKTOP_PATHS, "-maxdepth", "1", "!", "-type", "d"))
 SESSIONS = Argv(("loginctl", "list-sessions", "-o", "json"))
 DCONF_PROFILE = ReadFile("/etc/dconf/profile/user")
-DCONF_FILES = Argv(("find", "/etc/dconf/db", "-mindepth", "2", "-maxdepth", "3", "-type", "f"))
+# Keyfiles, lock files and the compiled databases, with modification times.
+DCONF_FILES = Argv(
+    ("find", "/etc/dconf/db", "-maxdepth", "3", "-type", "f", "-printf", "%T@ %p\\n")
+)
 KDE_SYSTEM = ReadFile("/etc/xdg/kscreenlockerrc")
 
 MAX_SESSIONS = 32
@@ -237,7 +240,7 @@ def _dconf_files(results: Results) -> list[gnome.DatabaseFiles] | None:
     names, _ = gnome.system_databases(profile)
     if not names:
         return []
-    return gnome.database_files(listing.stdout, names, MAX_KEYFILES)
+    return gnome.database_files(gnome.parse_listing(listing.stdout), names, MAX_KEYFILES)
 
 
 # --- parse: one UserScreenLock per graphical user ----------------------------------------
@@ -259,7 +262,15 @@ def system_gnome(results: Results) -> SystemGnome:
     listing = require(results, DCONF_FILES)
     if not listing.ok and not listing.stdout.strip():
         return SystemGnome({}, f"/etc/dconf/db: {listing.excerpt(200)}", False)
-    files = gnome.database_files(listing.stdout, names, MAX_KEYFILES)
+    files = gnome.database_files(gnome.parse_listing(listing.stdout), names, MAX_KEYFILES)
+    stale = [f.name for f in files if f.stale]
+    if stale:
+        return SystemGnome(
+            {},
+            f"the keyfiles of dconf database {', '.join(stale)} are newer than the compiled "
+            "database, so what they set may not be in force (run `dconf update`)",
+            False,
+        )
     contents = {
         path: results[ReadFile(path).key]
         for f in files
