@@ -192,7 +192,6 @@ def screen(
     *,
     idle=None,
     ask=None,
-    ask_delay=None,
     sysadmin=None,
     managed_user=None,
     managed_global=None,
@@ -216,11 +215,6 @@ def screen(
         ok(f"{ask}\n")
         if ask is not None
         else defaults_missing("com.apple.screensaver", "askForPassword")
-    )
-    cmds[user_cmds["ask_delay"].key] = (
-        ok(f"{ask_delay}\n")
-        if ask_delay is not None
-        else defaults_missing("com.apple.screensaver", "askForPasswordDelay")
     )
     cmds[user_cmds["sysadminctl"].key] = sysadminctl(sysadmin) if sysadmin else ok("", "")
     mu = user_cmds["managed_user"]

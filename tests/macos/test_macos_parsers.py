@@ -415,7 +415,6 @@ def _user_results(
     missing = CommandResult(1, stderr="The domain/default pair of (x, y) does not exist")
     results[cmds["idle"].key] = idle
     results[cmds["ask"].key] = missing
-    results[cmds["ask_delay"].key] = missing
     results[cmds["sysadminctl"].key] = sysadminctl
     results[cmds["managed_user"].key] = managed
     return results
@@ -458,3 +457,35 @@ def test_unset_idle_time_is_unknown() -> None:
     (user,) = MacosScreenLock().parse(results, MAC_ROOT).users
     assert user.lock_enabled is True and user.idle_seconds is None
     assert user.unknown_reason is not None and "idleTime" in user.unknown_reason
+
+
+def test_profile_without_delay_takes_the_users_delay() -> None:
+    results = _user_results(
+        "root",
+        ok("600\n"),
+        ok("", f"{STAMP} screenLock delay is 300 seconds\n"),
+        plist({"askForPassword": True}),
+    )
+    (user,) = MacosScreenLock().parse(results, MAC_ROOT).users
+    assert (user.lock_enabled, user.lock_delay_seconds, user.enforced_by_policy) == (
+        True,
+        300,
+        False,
+    )
+
+
+def test_profile_without_delay_and_no_sysadminctl_is_unknown() -> None:
+    results = _user_results("root", ok("600\n"), ok("", ""), plist({"askForPassword": 1}))
+    (user,) = MacosScreenLock().parse(results, MAC_ROOT).users
+    assert user.lock_enabled is True and user.lock_delay_seconds is None
+    assert user.unknown_reason is not None and "delay" in user.unknown_reason
+
+
+def test_legacy_user_keys_are_never_taken_as_the_setting() -> None:
+    results = _user_results("root", ok("600\n"), ok("", ""), NO_FILE)
+    ask = MacosScreenLock()._user_commands(Console("501", "hanako"), "root")["ask"]
+    results[ask.key] = ok("1\n")
+    (user,) = MacosScreenLock().parse(results, MAC_ROOT).users
+    assert user.lock_enabled is None
+    assert "legacy askForPassword 1" in user.detail
+    assert user.unknown_reason is not None and "sysadminctl" in user.unknown_reason

@@ -38,7 +38,6 @@ _USER = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,254}$")
 
 IDLE_ARGV = ("defaults", "-currentHost", "read", "com.apple.screensaver", "idleTime")
 ASK_ARGV = ("defaults", "read", "com.apple.screensaver", "askForPassword")
-ASK_DELAY_ARGV = ("defaults", "read", "com.apple.screensaver", "askForPasswordDelay")
 SYSADMINCTL_ARGV = ("sysadminctl", "-screenLock", "status")
 
 _SYSADMINCTL_DELAY = re.compile(r"screenLock delay is (immediate|(-?\d+)(?:\.\d+)? seconds?)")
@@ -108,7 +107,6 @@ class MacosScreenLock(Collector[ScreenLockFacts]):
         return {
             "idle": self.as_user(console, whoami, IDLE_ARGV),
             "ask": self.as_user(console, whoami, ASK_ARGV),
-            "ask_delay": self.as_user(console, whoami, ASK_DELAY_ARGV),
             "sysadminctl": self.as_user(console, whoami, SYSADMINCTL_ARGV),
             "managed_user": plutil_xml(
                 f"{MANAGED_ROOT}/{console.user}/com.apple.screensaver.plist"
@@ -206,32 +204,41 @@ def _user_lock(
     lock_on: bool | None = None
     delay: int | None = None
     lock_managed = False
+    sysadminctl = got["sysadminctl"]
+    # sysadminctl writes to stderr; read both in case a release changes that.
+    said = (
+        parse_sysadminctl(sysadminctl.stderr + "\n" + sysadminctl.stdout)
+        if sysadminctl is not None
+        else None
+    )
     ask = as_bool(managed("askForPassword"))
     if ask is not None:
         lock_managed = True
         lock_on = ask
-        delay = as_int(managed("askForPasswordDelay")) if ask else None
-        if ask and delay is None:
-            delay = 0  # a profile that requires the password without a delay: immediately
-        notes.append(f"askForPassword {int(ask)}, delay {delay} (configuration profile)")
-    else:
-        sysadminctl = got["sysadminctl"]
-        said = None
-        if sysadminctl is not None:
-            # sysadminctl writes to stderr; read both in case a release changes that.
-            said = parse_sysadminctl(sysadminctl.stderr + "\n" + sysadminctl.stdout)
-        if said is not None:
-            lock_on, delay = said
-            notes.append(
-                "sysadminctl: "
-                + ("off" if not lock_on else f"delay {delay if delay is not None else '?'} s")
-            )
+        if ask:
+            delay = as_int(managed("askForPasswordDelay"))
+            if delay is None and said is not None and said[0]:
+                # The profile asks for the password but leaves the delay to the user.
+                delay, lock_managed = said[1], False
+                notes.append(f"askForPassword 1 (configuration profile), user's delay {delay}")
+            else:
+                notes.append(f"askForPassword 1, delay {delay} (configuration profile)")
         else:
-            legacy = parse_defaults_int(got["ask"])
-            if legacy is not None:
-                lock_on = legacy != 0
-                delay = parse_defaults_int(got["ask_delay"]) if lock_on else None
-                notes.append(f"askForPassword {legacy}, askForPasswordDelay {delay}")
+            notes.append("askForPassword 0 (configuration profile)")
+    elif said is not None:
+        lock_on, delay = said
+        notes.append(
+            "sysadminctl: "
+            + ("off" if not lock_on else f"delay {delay if delay is not None else '?'} s")
+        )
+    else:
+        # macOS 10.13 and later no longer lock by these user keys (only by a profile's),
+        # so they are shown as a hint and never taken as the setting.
+        legacy = parse_defaults_int(got["ask"])
+        if legacy is not None:
+            notes.append(
+                f"legacy askForPassword {legacy} in the user's preferences (not used by macOS)"
+            )
 
     reasons: list[str] = []
     if any(_denied(got[n]) for n in ("idle", "sysadminctl")) and not (
@@ -247,7 +254,13 @@ def _user_lock(
             )
         if lock_on is None and idle != 0:
             reasons.append(
-                "neither sysadminctl nor the preferences say whether a password is asked"
+                "neither `sysadminctl -screenLock status` nor a configuration profile says "
+                "whether a password is asked"
+            )
+        elif lock_on and delay is None and idle != 0:
+            reasons.append(
+                "the profile asks for the password but sets no delay, and "
+                "`sysadminctl -screenLock status` gave none"
             )
     return UserScreenLock(
         user=user,
