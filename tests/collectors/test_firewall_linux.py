@@ -140,7 +140,7 @@ def test_iptables_only() -> None:
     assert "nftables" not in profiles
     assert profiles["iptables"].inbound_default == "deny"
     assert status is Status.PASS
-    assert "iptables (IPv4 deny, IPv6 deny (IPv4 INPUT policy DROP, 3 rules" in text
+    assert "iptables (IPv4 deny, IPv6 deny; IPv4 INPUT policy DROP, 3 rules)" in text
 
 
 def test_iptables_ipv6_left_open_fails() -> None:
@@ -155,7 +155,7 @@ def test_iptables_legacy_tables_are_read_as_a_follow_up() -> None:
     assert "iptables-legacy -S INPUT" in transport.transcript
     (iptables,) = [p for p in fact.profiles if p.name == "iptables"]
     assert iptables.inbound_default == "deny"
-    assert "iptables and iptables-legacy" in iptables.detail
+    assert iptables.detail.endswith("; iptables-legacy too")
 
 
 def test_no_firewall_at_all() -> None:

@@ -376,7 +376,7 @@ def nft_profile(result: CommandResult, ipv6_in_use: bool | None) -> FirewallProf
         name="nftables",
         enabled=True,
         inbound_default=verdict,
-        detail=f"{_family_text(v4, v6, ipv6_in_use)} (input chains: {names})",
+        detail=f"{_family_text(v4, v6, ipv6_in_use)}; input chains: {names}",
     )
 
 
@@ -480,12 +480,12 @@ def iptables_profile(results: Results, ipv6_in_use: bool | None) -> FirewallProf
     chains = fam4.chains + fam6.chains
     unread = fam4.unread + fam6.unread
     filtering = any(c.filtering for c in chains)
-    legacy = " and iptables-legacy" if LEGACY_NOTE in main4.stdout + main4.stderr else ""
+    legacy = "; iptables-legacy too" if LEGACY_NOTE in main4.stdout + main4.stderr else ""
     if not filtering and not unread:
         return FirewallProfile(
             name="iptables",
             enabled=False,
-            detail=f"INPUT policy ACCEPT with no rules (iptables{legacy})",
+            detail=f"INPUT policy ACCEPT with no rules{legacy}",
         )
     verdict, missing = _per_family(fam4.verdict, fam6.verdict, ipv6_in_use)
     reason = privilege = None
@@ -500,9 +500,8 @@ def iptables_profile(results: Results, ipv6_in_use: bool | None) -> FirewallProf
         name="iptables",
         enabled=True if filtering else None,
         inbound_default=verdict if filtering else None,
-        detail=f"{_family_text(fam4.verdict, fam6.verdict, ipv6_in_use)} "
-        f"(IPv4 INPUT policy {policies}, {sum(len(c.rules) for c in chains)} rules; "
-        f"iptables{legacy})",
+        detail=f"{_family_text(fam4.verdict, fam6.verdict, ipv6_in_use)}; "
+        f"IPv4 INPUT policy {policies}, {sum(len(c.rules) for c in chains)} rules{legacy}",
         unknown_reason=reason,
         needs_privilege=privilege,
     )
