@@ -67,7 +67,9 @@ def _info(cid: str, ja: str, en: str, severity: Severity) -> CheckInfo:
             Reference(
                 framework="cis_windows11", id="18.10.9", title="BitLocker", platforms=("windows",)
             ),
-            Reference(framework="cis_ubuntu", id="1.7.4", title="GNOME idle", platforms=("linux",)),
+            Reference(
+                framework="cis_ubuntu2404", id="1.7.4", title="GNOME idle", platforms=("linux",)
+            ),
         ],
     )
 

@@ -18,6 +18,7 @@ from importlib import resources
 from typing import TYPE_CHECKING, Any
 
 from endpoint_audit.model import i18n
+from endpoint_audit.model.compliance import Verdict, framework_compliance
 from endpoint_audit.model.result import CheckInfo, Evidence, Finding, RunReport, Status
 from endpoint_audit.render.base import Renderer, RenderOptions
 from endpoint_audit.render.summary import (
@@ -139,6 +140,22 @@ class HostView:
     unknown: int
     error: int
     checks: list[CheckView] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class RequirementView:
+    id: str
+    title: str
+    checks: list[str]  # check titles
+    verdict: str
+    verdict_label: str
+    counts: list[tuple[str, str, int]]  # verdict, label, hosts
+
+
+@dataclass(frozen=True)
+class FrameworkView:
+    label: str
+    requirements: list[RequirementView]
 
 
 @dataclass(frozen=True)
@@ -306,6 +323,28 @@ class _Builder:
             )
         return out
 
+    def frameworks(self) -> list[FrameworkView]:
+        """The baseline's framework requirements, rolled up by model.compliance."""
+        out: list[FrameworkView] = []
+        for framework in framework_compliance(self.report):
+            requirements = [
+                RequirementView(
+                    id=req.id,
+                    title=req.title or "",
+                    checks=[check_title(self.report, cid, self.lang) for cid in req.checks],
+                    verdict=req.verdict.value,
+                    verdict_label=self.t(f"frameworks.verdict.{req.verdict.value}"),
+                    counts=[
+                        (v.value, self.t(f"frameworks.verdict.{v.value}"), req.counts[v])
+                        for v in Verdict
+                        if req.counts.get(v)
+                    ],
+                )
+                for req in framework.requirements
+            ]
+            out.append(FrameworkView(framework_label(framework.framework, self.lang), requirements))
+        return out
+
     def waivers(self) -> list[dict[str, str]]:
         rows: list[dict[str, str]] = []
         for summary in self.summary.hosts:
@@ -375,6 +414,7 @@ class HtmlRenderer(Renderer):
             "host_rows": [views[h.index] for h in summary.worst_first()] if builder.fleet else [],
             "hosts": views,
             "waivers": builder.waivers(),
+            "frameworks": builder.frameworks(),
             "style": _asset(STYLE),
             "script": script,
             "csp": (

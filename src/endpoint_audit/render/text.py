@@ -7,7 +7,8 @@ csv neutralisation, Markdown escaping). These helpers only pick and flatten the 
 from __future__ import annotations
 
 import json
-import unicodedata
+import re
+from functools import cache
 from typing import Any
 
 from endpoint_audit.model import i18n
@@ -52,7 +53,7 @@ def references_for(info: CheckInfo | None, family: str | None) -> list[Reference
 
 
 def framework_label(framework: str, lang: str) -> str:
-    key = f"html.framework.{framework}"
+    key = f"frameworks.name.{framework}"
     return i18n.t(lang, key) if i18n.has(key) else framework
 
 
@@ -84,27 +85,29 @@ def platform_text(platform: PlatformInfo | None) -> str:
 
 
 # Characters that change how the rest of a line is shown: C0/C1 controls (ESC starts
-# terminal sequences), bidirectional overrides (they reorder text to spoof names) and the
-# Unicode line separators. Ordinary spaces, including the ideographic space, stay.
-_BIDI = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u2028\u2029")
+# terminal sequences; category Cc is exactly U+0000-001F and U+007F-009F), lone
+# surrogates (JSON can carry one), bidirectional overrides (they reorder text to spoof
+# names), the Unicode line separators and the non-characters XML cannot hold. Ordinary
+# spaces, including the ideographic space, stay.
+_CONTROLS = "\x00-\x1f\x7f-\x9f\ud800-\udfff\u202a-\u202e\u2066-\u2069\u2028\u2029\ufffe\uffff"
 
 
-def _is_control(ch: str) -> bool:
-    # Cs: a lone surrogate (JSON can carry one); U+FFFE/U+FFFF are not characters.
-    return unicodedata.category(ch) in ("Cc", "Cs") or ch in _BIDI or ch in "\ufffe\uffff"
+@cache
+def _control_pattern(keep: str) -> re.Pattern[str]:
+    kept = "".join(re.escape(ch) for ch in keep)
+    exclude = f"(?![{kept}])" if kept else ""
+    return re.compile(f"{exclude}[{_CONTROLS}]")
+
+
+def _escape_control(match: re.Match[str]) -> str:
+    code = ord(match.group(0))
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
 
 def visible_controls(text: str, keep: str = "\n\t") -> str:
     """Control characters as visible escapes (`\\x1b`), so an escape sequence from a host
     can neither recolour a terminal nor break an XML or CSV file; `keep` stays as is."""
-    if not any(_is_control(ch) for ch in text):
+    pattern = _control_pattern(keep)
+    if pattern.search(text) is None:
         return text
-    out: list[str] = []
-    for ch in text:
-        if ch in keep or not _is_control(ch):
-            out.append(ch)
-        elif ord(ch) < 0x100:
-            out.append(f"\\x{ord(ch):02x}")
-        else:
-            out.append(f"\\u{ord(ch):04x}")
-    return "".join(out)
+    return pattern.sub(_escape_control, text)
