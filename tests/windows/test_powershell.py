@@ -91,6 +91,17 @@ def test_every_probe_script_parses(probe: PowerShell) -> None:
     assert syntax_errors(probe.script) == []
     assert probe.script.isascii()
     assert "$result" in probe.script
+    assert "__" not in probe.script  # every placeholder filled in
+
+
+def test_every_shipped_script_belongs_to_a_probe() -> None:
+    from importlib import resources
+
+    folder = resources.files("endpoint_audit.collectors") / "windows_ps"
+    shipped = sorted(
+        p.name.removesuffix(".ps1") for p in folder.iterdir() if p.name.endswith(".ps1")
+    )
+    assert shipped == sorted(p.name for p in windows_probes())
 
 
 def test_the_whole_batch_and_the_stdin_bootstrap_parse() -> None:

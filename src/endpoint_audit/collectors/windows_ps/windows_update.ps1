@@ -1,3 +1,6 @@
+# OS build, pending-reboot markers, Windows Update history (the newest __ENTRIES__ entries,
+# filled in by collectors/patches/windows.py) and installed hotfixes. Dates are printed as
+# invariant ISO 8601; titles stay in the display language and serve as evidence only.
 $cv = Get-ItemProperty -Path 'HKLM:\SOFTWARE\Microsoft\Windows NT\CurrentVersion'
 $markers = @()
 if (Test-Path -LiteralPath 'HKLM:\SOFTWARE\Microsoft\Windows\CurrentVersion\Component Based Servicing\RebootPending') { $markers += 'CBS\RebootPending' }
