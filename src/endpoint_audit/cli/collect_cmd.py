@@ -20,7 +20,7 @@ import typer
 import yaml
 
 from endpoint_audit import __version__
-from endpoint_audit.cli.common import fail, warn, write_output
+from endpoint_audit.cli.common import fail, resolve_lang, warn, write_output
 from endpoint_audit.engine.collect import (
     CollectFailed,
     all_fact_types,
@@ -32,6 +32,7 @@ from endpoint_audit.engine.plan import load_plan_baseline, make_plan
 from endpoint_audit.engine.registry import Registry, load_registry
 from endpoint_audit.engine.run import Target
 from endpoint_audit.errors import ConfigError
+from endpoint_audit.model import i18n
 from endpoint_audit.model.facts.base import Fact
 from endpoint_audit.transport.local import LocalTransport
 from endpoint_audit.transport.redact import RedactionSummary, redact_host
@@ -72,6 +73,10 @@ AllFactsOpt = Annotated[
 RedactOpt = Annotated[bool, typer.Option("--redact", help="Redact the -o bundle as --record does.")]
 TimeoutOpt = Annotated[
     float, typer.Option("--timeout", min=1, help="Seconds each probe command may take.")
+]
+LangOpt = Annotated[
+    str | None,
+    typer.Option("--lang", help="Language of the progress messages: ja or en (default: locale)."),
 ]
 
 
@@ -134,11 +139,20 @@ def _redact(host: HostTranscript) -> tuple[HostTranscript, RedactionSummary]:
     return redact_host(host, extra_users=users, extra_hosts=hosts)
 
 
-def _describe(summary: RedactionSummary) -> str:
-    return (
-        f"redacted {summary.hosts} host name(s), {summary.users} user name(s), "
-        f"{summary.serials} serial/UUID value(s), {summary.macs} MAC address(es), "
-        f"{summary.recovery_keys} recovery key(s)"
+def _say(lang: str, key: str, **args: object) -> None:
+    sys.stderr.write(f"endpoint-audit: {i18n.t(lang, f'collect.msg.{key}', **args)}\n")
+
+
+def _recorded(lang: str, path: Path, summary: RedactionSummary) -> None:
+    _say(
+        lang,
+        "recorded",
+        path=path,
+        hosts=summary.hosts,
+        users=summary.users,
+        serials=summary.serials,
+        macs=summary.macs,
+        keys=summary.recovery_keys,
     )
 
 
@@ -149,6 +163,7 @@ def collect(
     all_facts: AllFactsOpt = False,
     redact: RedactOpt = False,
     timeout: TimeoutOpt = 60.0,
+    lang: LangOpt = None,
 ) -> None:
     """Record this PC's facts (and the command output they come from) for judging later.
 
@@ -160,6 +175,7 @@ def collect(
 
       endpoint-audit collect --record recorded/  (redacted; scan --replay recorded/)
     """
+    language = resolve_lang(lang)
     registry = load_registry()
     for problem in registry.problems:
         warn(f"plugin {problem.name} from {problem.distribution} not loaded: {problem.error}")
@@ -173,28 +189,36 @@ def collect(
     try:
         got = asyncio.run(collect_targets(targets, fact_types, registry, timeout))
     except KeyboardInterrupt:
-        sys.stderr.write("endpoint-audit: interrupted; nothing was written\n")
+        _say(language, "interrupted")
         raise typer.Exit(ExitCode.INTERRUPTED) from None
     hosts = [h for h in got if isinstance(h, HostTranscript)]
     for failure in got:
         if isinstance(failure, CollectFailed):
-            warn(f"not collected: {failure}")
+            warn(i18n.t(language, "collect.msg.not_collected", reason=str(failure)))
     for host in hosts:
         for name, fact in sorted(host.facts.items()):
             if isinstance(fact, dict) and set(fact) == {"error"}:
                 # Kept in the bundle too: `evaluate` reports it as unknown or error.
-                warn(f"{host.target}: {name}: {fact['error']}")
+                warn(
+                    i18n.t(
+                        language,
+                        "collect.msg.fact_error",
+                        host=host.target,
+                        fact=name,
+                        reason=fact["error"],
+                    )
+                )
     if output is not None and hosts:
         written = [_redact(h)[0] for h in hosts] if redact else hosts
         write_output(output, bundle_text(written, _is_yaml(output)))
         if output != "-":
-            sys.stderr.write(f"endpoint-audit: wrote {len(hosts)} host(s) to {output}\n")
+            _say(language, "wrote", count=len(hosts), path=output)
     if record is not None and hosts:
-        _write_records(record, hosts)
+        _write_records(record, hosts, language)
     raise typer.Exit(ExitCode.OK if len(hosts) == len(targets) else ExitCode.INCOMPLETE)
 
 
-def _write_records(folder: Path, hosts: list[HostTranscript]) -> None:
+def _write_records(folder: Path, hosts: list[HostTranscript], lang: str) -> None:
     if folder.exists() and not folder.is_dir():
         fail(f"--record {folder}: not a folder")
     used: set[str] = set()
@@ -207,4 +231,4 @@ def _write_records(folder: Path, hosts: list[HostTranscript]) -> None:
         used.add(name)
         path = folder / name
         write_output(str(path), bundle_text([redacted], as_yaml=True))
-        sys.stderr.write(f"endpoint-audit: recorded {path} ({_describe(summary)})\n")
+        _recorded(lang, path, summary)
