@@ -159,9 +159,11 @@ def diff(
     output: OutputOpt = None,
     lang: LangOpt = None,
 ) -> None:
-    """Compare two reports: failures fixed, regressed, new, or no longer reported, per host
-    and check. Exit 1 when something regressed (failed now where the check passed or
-    raised nothing before), 0 otherwise.
+    """Compare two reports: fixed, regressed and new failures (exit 1 on regressions).
+
+    Per host and check: fixed (failed before, not now), regressed (fails now where the
+    check ran before and passed or named nothing), new (fails on a host or check the old
+    report did not cover), no longer reported. Exit 1 when something regressed, else 0.
 
       endpoint-audit report diff last-month.json today.json
     """
