@@ -110,20 +110,24 @@ def measure(
     return wall, peak, cpu, status, (cwd / "stdout.txt").read_text(errors="replace")
 
 
-def run_scan(lab: SshLab, addresses: list[str], jobs: int, work: Path) -> Measured:
+def run_scan(
+    lab: SshLab, addresses: list[str], jobs: int, work: Path, extra: tuple[str, ...] = ()
+) -> Measured:
     inventory = work / "fleet.txt"
     inventory.write_text("".join(f"{lab.user(USER_OK)}@{a}:{lab.port}\n" for a in addresses))
     out = work / "scan-out"
     argv = [
         str(ROOT / ".venv" / "bin" / "endpoint-audit"), "scan", "-i", str(inventory),
         "--sudo", "-j", str(jobs), "--output-dir", str(out), "-f", "json:" + str(work / "r.json"),
+        *extra,
     ]  # fmt: skip
     wall, peak, cpu, status, _ = measure(argv, lab.env(), work, 1800)
     ok = 0
     report = work / "r.json"
     if report.exists():
         ok = sum(h["status"] == "ok" for h in json.loads(report.read_text())["hosts"])
-    return Measured(len(addresses), "endpoint-audit scan", wall, peak / 2**20, cpu, status, ok)
+    tool = " ".join(("endpoint-audit scan", *extra))
+    return Measured(len(addresses), tool, wall, peak / 2**20, cpu, status, ok)
 
 
 def run_ansible(lab: SshLab, addresses: list[str], jobs: int, work: Path) -> Measured:
@@ -160,6 +164,12 @@ def main() -> int:
     parser.add_argument("--sizes", default="10,50,200")
     parser.add_argument("-j", "--jobs", type=int, default=50, help="concurrency for both tools")
     parser.add_argument("--no-ansible", action="store_true")
+    parser.add_argument(
+        "--without-patches",
+        action="store_true",
+        help="also time the scan without patch_level: on images whose apt keeps no package "
+        "cache, every `apt list` rebuilds it (~1 CPU-s per host, all on this machine's cores)",
+    )
     args = parser.parse_args()
     if os.geteuid() != 0:
         print("bench/fleet.py needs root (it starts sshd and creates test users)", file=sys.stderr)
@@ -175,13 +185,21 @@ def main() -> int:
             lab.trust(addresses)
             for size in sizes:
                 jobs = min(args.jobs, size)
-                for tool in ("scan", "ansible"):
-                    if tool == "ansible" and args.no_ansible:
-                        continue
+                tools = ["scan", "scan-nopatch", "ansible"]
+                if not args.without_patches:
+                    tools.remove("scan-nopatch")
+                if args.no_ansible:
+                    tools.remove("ansible")
+                for tool in tools:
                     work = Path(tmp) / f"{tool}-{size}"
                     work.mkdir()
-                    runner = run_scan if tool == "scan" else run_ansible
-                    measured = runner(lab, addresses[:size], jobs, work)
+                    if tool == "ansible":
+                        measured = run_ansible(lab, addresses[:size], jobs, work)
+                    elif tool == "scan":
+                        measured = run_scan(lab, addresses[:size], jobs, work)
+                    else:
+                        extra = ("--skip", "patch_level")
+                        measured = run_scan(lab, addresses[:size], jobs, work, extra)
                     results.append(measured)
                     print(
                         f"  {measured.tool} over {size} hosts: {measured.wall:.1f} s, "

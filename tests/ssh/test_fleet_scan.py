@@ -301,3 +301,38 @@ def test_ctrl_c_keeps_finished_hosts(ssh_lab: SshLab, tmp_path: Path) -> None:
     fleet = json.loads((out / "fleet.json").read_text())
     assert sorted(h["target"] for h in fleet["hosts"]) == sorted([first, second])
     assert json.loads((tmp_path / "r.json").read_text())["hosts"] == fleet["hosts"]
+
+
+def test_progress_bar_on_a_terminal(ssh_lab: SshLab, tmp_path: Path) -> None:
+    import os
+    import pty
+
+    lab = ssh_lab
+    first, second = lab.start_fleet(2)
+    lab.trust([first, second])
+    user = lab.user(USER_OK)
+    master, slave = pty.openpty()
+    env = {**lab.env(), "COLUMNS": "120", "TERM": "xterm"}
+    proc = subprocess.Popen(
+        [*CLI, "scan", "-b", str(baseline_file(lab)), "--lang", "en", "-f", "json",
+         "--host", f"{user}@{first}:{lab.port}", "--host", f"{user}@127.0.3.3:{lab.port}"],
+        env=env, stdout=subprocess.PIPE, stderr=slave, stdin=subprocess.DEVNULL,
+    )  # fmt: skip
+    os.close(slave)
+    screen = b""
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        try:
+            chunk = os.read(master, 65536)
+        except OSError:  # the terminal closed: the scan ended
+            break
+        if not chunk:
+            break
+        screen += chunk
+    os.close(master)
+    stdout, _ = proc.communicate(timeout=30)
+    text = screen.decode("utf-8", errors="replace")
+    assert proc.returncode == 3
+    assert "2/2" in text and "hosts/s" in text and "1 unreachable" in text
+    assert "[1/2]" not in text  # the per-host lines are for logs, not terminals
+    assert len(json.loads(stdout)["hosts"]) == 2

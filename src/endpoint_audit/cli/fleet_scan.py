@@ -9,28 +9,24 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    TextColumn,
-    TimeRemainingColumn,
-)
 
 from endpoint_audit.cli.common import err_console, fail
 from endpoint_audit.cli.outputs import OutputSpec, render_outputs
 from endpoint_audit.engine.exit_policy import ExitCode, exit_code
-from endpoint_audit.engine.fleet import FleetHost, FleetStore, fleet_report, run_fleet, ssh_target
 from endpoint_audit.engine.plan import Plan
 from endpoint_audit.engine.run import HostRun, RunOptions
 from endpoint_audit.errors import ConfigError
-from endpoint_audit.inventory import InventoryHost, gather_hosts
 from endpoint_audit.model import i18n
 from endpoint_audit.model.result import HostReport, Severity
-from endpoint_audit.transport.ssh import SshOptions
+
+if TYPE_CHECKING:  # loaded only for fleet scans: `--help` stays fast
+    from rich.progress import Progress
+
+    from endpoint_audit.engine.fleet import FleetHost, FleetStore
+    from endpoint_audit.inventory import InventoryHost
 
 
 @dataclass(frozen=True)
@@ -68,6 +64,10 @@ def run_fleet_scan(
     command_timeout: float,
 ) -> NoReturn:
     """Audit the fleet, write each host as it finishes, then the fleet report; exit."""
+    from endpoint_audit.engine.fleet import FleetHost, FleetStore, fleet_report, ssh_target
+    from endpoint_audit.inventory import gather_hosts
+    from endpoint_audit.transport.ssh import SshOptions
+
     if request.resume and request.output_dir is None:
         fail("--resume needs --output-dir (the folder of the run to resume)")
     try:
@@ -134,6 +134,16 @@ def _run_with_progress(
     fail_on: Severity,
 ) -> tuple[dict[str, HostReport], bool]:
     """Run the hosts; on Ctrl-C keep the finished ones. Returns (reports, interrupted)."""
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeRemainingColumn,
+    )
+
+    from endpoint_audit.engine.fleet import run_fleet
+
     finished: dict[str, HostReport] = {}
     tally = _Tally(total=len(todo))
     progress: Progress | None = None

@@ -38,7 +38,7 @@ from endpoint_audit.model.commands import (
 from endpoint_audit.model.platform import OsFamily, PlatformInfo
 from endpoint_audit.transport import posix_batch
 from endpoint_audit.transport.base import Transport
-from endpoint_audit.transport.detect import UNAME, detect_with_commands
+from endpoint_audit.transport.detect import ID_U, OS_RELEASE, UNAME, detect_with_commands
 from endpoint_audit.transport.posix_batch import BatchItem
 
 if TYPE_CHECKING:
@@ -324,7 +324,13 @@ class SshTransport(Transport):
                 await conn.wait_closed()
 
     async def detect_platform(self) -> PlatformInfo:
-        uname = await self.run(UNAME, timeout=30)
+        # Ask the usual POSIX questions together: one remote shell instead of three
+        # round trips. A Windows host answers all three with errors, which is harmless.
+        uname, *_ = await asyncio.gather(
+            self.run(UNAME, timeout=30),
+            self.run(ID_U, timeout=30),
+            self.run(OS_RELEASE, timeout=30),
+        )
         if uname.ok or uname.timed_out:
             return await detect_with_commands(self)
         # No uname: OpenSSH for Windows (cmd.exe or PowerShell as the shell).
