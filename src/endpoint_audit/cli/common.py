@@ -46,6 +46,15 @@ def write_output(path: str | None, text: str, encoding: str = "utf-8") -> None:
         sys.stdout.flush()
         return
     target = Path(path)
+    if target.exists() and not target.is_file() and not target.is_dir():
+        # A device or pipe (/dev/null, /dev/stdout, a FIFO): write to it in place. Replacing
+        # it would swap the device for a regular file (as root: /dev/null for everyone).
+        try:
+            with open(target, "wb") as handle:
+                handle.write(text.encode(encoding, errors="replace"))
+        except OSError as exc:
+            fail(f"{path}: cannot write: {exc.strerror or exc}")
+        return
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
