@@ -67,13 +67,13 @@ def restart_pending(newest_installed: str | None, running: str | None) -> tuple[
             if run is not None
             else "the running macOS version is not known"
         )
+    # Short and mostly numbers: the text is quoted inside Japanese and English messages.
     if have == run:
-        return False, (
-            f"the newest macOS update recorded ({newest_installed}) is the version running; "
-            "updates waiting for a restart are listed as pending"
-        )
+        return False, f"InstallHistory: macOS {newest_installed} = running macOS {running}"
     if have > run:
-        return True, (f"macOS {newest_installed} is recorded as installed but {running} is running")
+        return True, (
+            f"InstallHistory: macOS {newest_installed} installed, running macOS {running}"
+        )
     return None, (
         f"the newest macOS update recorded ({newest_installed}) is older than the running "
         f"version {running}, so the install history is incomplete"
