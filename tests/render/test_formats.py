@@ -6,13 +6,23 @@ import csv
 import html
 import io
 
+import pytest
 from junitparser import Error, Failure, JUnitXml, Skipped
 
+from endpoint_audit.model import i18n
+from endpoint_audit.model.result import Status
 from endpoint_audit.render.base import RenderOptions
+from endpoint_audit.render.builtin import BUILTIN_RENDERERS
 from endpoint_audit.render.csv_report import COLUMNS, CsvRenderer
 from endpoint_audit.render.html import HtmlRenderer, script_hash
 from endpoint_audit.render.junit import JunitRenderer
-from tests.render.corpus import sample_report, single_host_report
+from tests.render.corpus import (
+    finding,
+    make_report,
+    sample_hosts,
+    sample_report,
+    single_host_report,
+)
 
 
 def test_junit_reads_back_with_the_expected_outcomes(tmp_path: object) -> None:
@@ -98,3 +108,23 @@ def test_html_makes_no_external_reference() -> None:
     page = HtmlRenderer().render(sample_report(), RenderOptions())
     for needle in ("http://", "https://", "@import", "url(", "//fonts", "<link"):
         assert needle not in page, needle
+
+
+@pytest.mark.parametrize("lang", ["ja", "en"])
+def test_every_format_renders_edge_cases(lang: str) -> None:
+    """No hosts at all, and a finding of a check the report does not describe (a plugin's)."""
+    hosts = sample_hosts(lang)
+    plugin = finding("open_ports", Status.FAIL, lang=lang).model_copy(
+        update={"check_id": "acme.usb_policy"}
+    )
+    hosts[0].findings.append(plugin)
+    for report in (make_report([], lang), make_report(hosts, lang)):
+        for cls in BUILTIN_RENDERERS:
+            text = cls().render(report, RenderOptions(lang=lang))
+            assert text, cls.name
+            if report.hosts and cls.name != "frameworks":  # that view lists referenced checks
+                # Markdown escapes the underscore of the id it uses as the title.
+                expected = "acme.usb\\_policy" if cls.name == "markdown" else "acme.usb_policy"
+                assert expected in text, cls.name
+    empty = HtmlRenderer().render(make_report([], lang), RenderOptions(lang=lang))
+    assert i18n.t(lang, "html.no_hosts") in empty and "—" in empty
