@@ -154,6 +154,11 @@ def run_ansible(lab: SshLab, addresses: list[str], jobs: int, work: Path) -> Mea
     argv = [str(ansible), "all", "-i", str(inventory), "-m", "setup", "-f", str(jobs)]
     wall, peak, cpu, status, stdout = measure(argv, env, work, 1800)
     ok = sum(1 for line in stdout.splitlines() if "| SUCCESS" in line)
+    failures = [
+        line for line in stdout.splitlines() if "| UNREACHABLE" in line or "| FAILED" in line
+    ]
+    if failures:
+        print(f"  ansible: {len(failures)} failed, first: {failures[0][:300]}", file=sys.stderr)
     return Measured(len(addresses), "ansible all -m setup", wall, peak / 2**20, cpu, status, ok)
 
 

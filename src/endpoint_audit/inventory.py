@@ -67,6 +67,10 @@ class _Vars:
         return _Vars({**self.values, **other})
 
 
+def _looks_like_path(ref: str) -> bool:
+    return "/" in ref or "\\" in ref or ref.lower().endswith((".yaml", ".yml"))
+
+
 def _printable(text: str) -> str:
     return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
@@ -261,6 +265,9 @@ class _Reader:
             baseline = values.get("baseline")
             if baseline is not None and not isinstance(baseline, str):
                 raise ValueError(f"baseline {baseline!r} must be a name or a path")
+            if baseline is not None and _looks_like_path(baseline):
+                # A baseline file named in an inventory is found beside the inventory.
+                baseline = str(Path(self.doc.source).parent / Path(baseline).expanduser())
             return InventoryHost(
                 name=name,
                 address=address,

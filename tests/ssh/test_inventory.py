@@ -245,3 +245,20 @@ def test_safe_file_names_cannot_escape() -> None:
         name = safe_file_name(hostile)
         assert "/" not in name and not name.startswith(".") and "\n" not in name
     assert safe_file_name("a;b") != safe_file_name("a:b")
+
+
+def test_baseline_files_are_found_beside_the_inventory(tmp_path: Path) -> None:
+    folder = tmp_path / "site"
+    folder.mkdir()
+    path = folder / "fleet.yaml"
+    path.write_text(
+        "groups:\n  a:\n    vars: {baseline: strict.yaml}\n    hosts: [pc-1]\n"
+        "  b:\n    vars: {baseline: minimal}\n    hosts: [pc-2]\n"
+        "  c:\n    vars: {baseline: /etc/ea/x.yaml}\n    hosts: [pc-3]\n"
+    )
+    hosts = {h.name: h.baseline for h in load_inventory(path)}
+    assert hosts == {
+        "pc-1": str(folder / "strict.yaml"),
+        "pc-2": "minimal",
+        "pc-3": "/etc/ea/x.yaml",
+    }

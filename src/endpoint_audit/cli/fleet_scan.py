@@ -225,8 +225,9 @@ def _host_line(report: HostReport, tally: _Tally, lang: str) -> str:
 
 
 def _note(line: str) -> None:
-    # Host names and reasons come from hosts and inventories: never rich markup.
-    sys.stderr.write(f"endpoint-audit: {line.replace(chr(27), '?')}\n")
+    # Reasons can carry text a server sent: print it plainly, one line, no escapes.
+    clean = "".join(c if c.isprintable() else "?" for c in line)
+    sys.stderr.write(f"endpoint-audit: {clean}\n")
     sys.stderr.flush()
 
 
