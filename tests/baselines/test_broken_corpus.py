@@ -96,14 +96,16 @@ CASES: dict[str, tuple[str | None, int, str, str]] = {
 LINE = re.compile(
     r"^endpoint-audit: error: (?P<file>.+?):(?P<line>\d+): (?P<path>\S+): (?P<msg>.+)$"
 )
-MAX_SECONDS = 1.0
+MAX_SECONDS = 1.0  # CPU seconds per case
 
 
 def validate(path: Path) -> tuple[int, str, float]:
     args = ["--waivers", path] if path.name.startswith("w") else [path]
-    started = time.perf_counter()
+    # CPU time of this process: the machine is shared, and wall time also counts whoever
+    # else is busy; the bound is on the work validation itself does.
+    started = time.process_time()
     result = run("baseline", "validate", *args)
-    return result.code, result.stderr, time.perf_counter() - started
+    return result.code, result.stderr, time.process_time() - started
 
 
 @pytest.fixture(autouse=True, scope="module")
