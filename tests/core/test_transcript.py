@@ -57,3 +57,20 @@ def test_bad_records_name_the_command(commands: object, needle: str) -> None:
 def test_bad_bundles(data: object, needle: str) -> None:
     with pytest.raises(ConfigError, match=needle):
         parse_bundle(data, "b")
+
+
+def test_local_transport_reads_proc_sys_files() -> None:
+    """Some /proc/sys files refuse one large read (ENOMEM); the local transport reads in
+    chunks."""
+    import asyncio
+
+    from endpoint_audit.model.commands import ReadFile
+    from endpoint_audit.transport.local import LocalTransport
+
+    async def read() -> tuple[int, str]:
+        result = await LocalTransport().run(ReadFile("/proc/sys/kernel/osrelease"))
+        return result.exit_status, result.stdout
+
+    status, text = asyncio.run(read())
+    assert status == 0
+    assert text.strip()

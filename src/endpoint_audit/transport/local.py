@@ -25,6 +25,7 @@ from endpoint_audit.transport.base import Transport, dumps_value
 from endpoint_audit.transport.native import NATIVE_PROBES
 
 MAX_FILE_BYTES = 8 * 1024 * 1024
+READ_CHUNK = 64 * 1024
 
 
 def _decode(data: bytes) -> str:
@@ -123,7 +124,16 @@ def _read_file(path: str) -> CommandResult:
     start = time.monotonic()
     try:
         with open(path, "rb") as handle:
-            data = handle.read(MAX_FILE_BYTES)
+            # Read in modest chunks: some /proc and /sys files refuse one large read.
+            chunks: list[bytes] = []
+            size = 0
+            while size < MAX_FILE_BYTES:
+                chunk = handle.read(min(READ_CHUNK, MAX_FILE_BYTES - size))
+                if not chunk:
+                    break
+                chunks.append(chunk)
+                size += len(chunk)
+            data = b"".join(chunks)
     except FileNotFoundError:
         return CommandResult(1, stderr=f"{path}: No such file or directory")
     except PermissionError:
