@@ -13,6 +13,7 @@ from endpoint_audit.cli import (
     collect_cmd,
     evaluate_cmd,
     plugins_cmd,
+    probe_cmd,
     report_cmd,
     scan_cmd,
 )
@@ -57,6 +58,7 @@ app.add_typer(checks_cmd.app, name="checks")
 app.add_typer(baseline_cmd.app, name="baseline")
 app.add_typer(report_cmd.app, name="report")
 app.add_typer(plugins_cmd.app, name="plugins")
+app.add_typer(probe_cmd.app, name="probe")
 
 
 def run() -> None:

@@ -49,6 +49,20 @@ class Collector(abc.ABC, Generic[F]):
     def parse(self, results: Results, platform: PlatformInfo) -> F:
         """Facts from command results. Pure: no I/O, no clock, no globals."""
 
+    def probe_commands(self, platform: PlatformInfo) -> Sequence[Command]:
+        """Every command this collector may ask for on `platform`, whatever earlier rounds
+        return: what an exported probe script (`probe export`) runs, since it cannot call
+        `commands()` again between rounds. `platform.transport` is PROBE_SCRIPT_TRANSPORT.
+
+        The default, the first round's commands, is complete for collectors that never
+        look at `results`. Collectors with constant follow-ups (asked only when an earlier
+        output calls for them) return them all here; collectors whose follow-ups carry
+        values from earlier output (user names, session ids) must not ask for those when
+        `platform.transport` is PROBE_SCRIPT_TRANSPORT, and say `unknown` for what only
+        they could show.
+        """
+        return list(self.commands(platform, {}))
+
 
 def require(results: Results, command: Command) -> CommandResult:
     """The result of a command this collector asked for; a missing one is a bug."""

@@ -6,6 +6,11 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict
 
+# `PlatformInfo.transport` of a host recorded by an exported probe script (`probe export`).
+# Such a script cannot call back into the collectors between rounds, so collectors whose
+# follow-up commands depend on earlier output ask for their self-contained form instead.
+PROBE_SCRIPT_TRANSPORT = "probe-script"
+
 
 class OsFamily(StrEnum):
     LINUX = "linux"
@@ -30,7 +35,7 @@ class PlatformInfo(BaseModel):
     # True when the probes run with administrative rights (root, sudo -n, elevated token).
     # None when it could not be told.
     is_admin: bool | None = None
-    # How the host was reached: "local", "ssh", "replay".
+    # How the host was reached: "local", "ssh", "replay", "probe-script".
     transport: str = "local"
 
     def is_like(self, *distros: str) -> bool:

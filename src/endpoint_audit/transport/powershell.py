@@ -148,6 +148,19 @@ def build_batch_script(probes: Sequence[PowerShell], budget_seconds: float = 60.
     probe never hides the others. `budget_seconds` is the time the caller will wait for
     the whole process; bounded probes (`Invoke-EABounded`) stop in time to report.
     """
+    script = batch_body(probes, budget_seconds) + _EPILOGUE.replace(
+        "__BEGIN__", BEGIN_MARKER
+    ).replace("__END__", END_MARKER)
+    if not script.isascii():
+        # Keeps the script independent of code pages; probes spell non-ASCII as [char].
+        raise ValueError("PowerShell probe scripts must be ASCII")
+    return script
+
+
+def batch_body(probes: Sequence[PowerShell], budget_seconds: float) -> str:
+    """The batch without its epilogue: it leaves every probe's answer in `$EAOut`, and
+    `ConvertTo-EAAsciiJson` defined. Exported probe scripts (`probe export`) run the same
+    body and store `$EAOut` in a bundle file instead of printing it."""
     seen: set[str] = set()
     parts = [
         _PRELUDE.replace("__BUDGET__", str(max(1, int(budget_seconds)))).replace(
@@ -164,12 +177,7 @@ def build_batch_script(probes: Sequence[PowerShell], budget_seconds: float = 60.
                 "__NAME__", name
             )
         )
-    parts.append(_EPILOGUE.replace("__BEGIN__", BEGIN_MARKER).replace("__END__", END_MARKER))
-    script = "".join(parts)
-    if not script.isascii():
-        # Keeps the script independent of code pages; probes spell non-ASCII as [char].
-        raise ValueError("PowerShell probe scripts must be ASCII")
-    return script
+    return "".join(parts)
 
 
 def encode_command(script: str) -> str:
@@ -266,6 +274,15 @@ def _probe_result(entry: Any) -> CommandResult:
             detail += f", HRESULT 0x{hresult & 0xFFFFFFFF:08X}"
         detail += "]"
     return CommandResult(1, stderr=detail, duration=seconds)
+
+
+def document_results(document: dict[str, Any]) -> dict[str, CommandResult]:
+    """Each probe's CommandResult by key from a batch document already parsed, e.g. the
+    one an exported probe script stores in its bundle (`powershell_batch`)."""
+    return {
+        PowerShell(_check_name(str(name)), "").key: _probe_result(entry)
+        for name, entry in document.items()
+    }
 
 
 def parse_batch_output(

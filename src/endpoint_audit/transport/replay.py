@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from endpoint_audit.errors import ReplayMissError
 from endpoint_audit.model.commands import Command, CommandResult, PowerShell
-from endpoint_audit.model.platform import PlatformInfo
+from endpoint_audit.model.platform import PROBE_SCRIPT_TRANSPORT, PlatformInfo
 from endpoint_audit.transport.base import Transport
+from endpoint_audit.transport.powershell import PLATFORM, platform_from_probe
 from endpoint_audit.transport.transcript import HostTranscript
 
 
@@ -16,12 +17,18 @@ class ReplayTransport(Transport):
         super().__init__(recorded.target)
         self.recorded = recorded
         self.misses: list[str] = []
+        if recorded.script_version is not None:
+            # Collectors judge a probe script's recording in its own form.
+            self.name = PROBE_SCRIPT_TRANSPORT
         # Native answers are replayed only if they were recorded.
         self.supports_native = any(k.startswith("native:") for k in recorded.commands)
 
     async def detect_platform(self) -> PlatformInfo:
         if self.recorded.platform is not None:
             return self.recorded.platform
+        windows = self.recorded.commands.get(PLATFORM.key)
+        if windows is not None:
+            return platform_from_probe(windows, transport=self.name)
         return await super().detect_platform()
 
     def _lookup(self, command: Command) -> CommandResult:

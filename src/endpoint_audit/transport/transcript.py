@@ -18,10 +18,15 @@ from endpoint_audit.errors import ConfigError
 from endpoint_audit.model.commands import CommandResult
 from endpoint_audit.model.platform import PlatformInfo
 from endpoint_audit.transport.base import result_from_json, result_to_json
+from endpoint_audit.transport.powershell import document_results
 
 BUNDLE_FORMAT = "endpoint-audit-bundle"
 BUNDLE_VERSION = 1
 BUNDLE_SUFFIXES = (".json", ".yaml", ".yml")
+# Bundles written by an exported probe script (`probe export`) carry `script_version`:
+# the version of the script's output. Other versions are refused, never half-read.
+PROBE_SCRIPT_VERSION = 1
+SUPPORTED_SCRIPT_VERSIONS = frozenset({PROBE_SCRIPT_VERSION})
 
 
 @dataclass
@@ -34,6 +39,9 @@ class HostTranscript:
     # When the commands ran (UTC). `evaluate` and `scan --replay` judge ages (days since
     # the last update) as of this time, so a bundle gives the same verdict on any day.
     collected_at: datetime | None = None
+    # Set for hosts recorded by an exported probe script: their collectors ran in the
+    # probe-script form (Collector.probe_commands), and replay says so to them.
+    script_version: int | None = None
 
 
 def bundle_to_data(hosts: list[HostTranscript], tool_version: str) -> dict[str, Any]:
@@ -75,6 +83,15 @@ def parse_bundle(data: Any, source: str) -> list[HostTranscript]:
         raise ConfigError(
             f"{source}: bundle version {version!r} is not supported (expected {BUNDLE_VERSION})"
         )
+    script_version = data.get("script_version")
+    if script_version is not None and (
+        isinstance(script_version, bool) or script_version not in SUPPORTED_SCRIPT_VERSIONS
+    ):
+        raise ConfigError(
+            f"{source}: probe script version {script_version!r} is not supported "
+            f"(expected {', '.join(map(str, sorted(SUPPORTED_SCRIPT_VERSIONS)))}); "
+            "export the script again with `probe export`"
+        )
     hosts = data.get("hosts")
     if not isinstance(hosts, list) or not hosts:
         raise ConfigError(f"{source}: bundle has no hosts")
@@ -100,6 +117,16 @@ def parse_bundle(data: Any, source: str) -> list[HostTranscript]:
                 results[str(key)] = result_from_json(value)
             except ValueError as exc:
                 raise ConfigError(f"{where}.commands[{key!r}]: {exc}") from exc
+        batch = host.get("powershell_batch")
+        if batch is not None:
+            # The batch document of a PowerShell probe script, read as the transports
+            # read it (one source of truth for what a probe's answer means).
+            if not isinstance(batch, dict):
+                raise ConfigError(f"{where}.powershell_batch: must be a mapping of probes")
+            try:
+                results.update(document_results(batch))
+            except ValueError as exc:
+                raise ConfigError(f"{where}.powershell_batch: {exc}") from exc
         out.append(
             HostTranscript(
                 target=host["target"],
@@ -108,6 +135,7 @@ def parse_bundle(data: Any, source: str) -> list[HostTranscript]:
                 facts=host.get("facts") or {},
                 source=source,
                 collected_at=_collected_at(host.get("collected_at"), where),
+                script_version=script_version,
             )
         )
     return out

@@ -551,6 +551,12 @@ class LinuxFirewall(Collector[FirewallFacts]):
             wanted.append(IP6TABLES_LEGACY)
         return wanted
 
+    def probe_commands(self, platform: PlatformInfo) -> Sequence[Command]:
+        # The follow-ups are constant: a probe script runs them all, and the rounds at
+        # evaluation pick those the first round's output calls for.
+        return [UFW, FIREWALLD_STATE, NFT, IPTABLES, IP6TABLES, IF_INET6, FIREWALLD_ZONES,
+                IPTABLES_LEGACY, IP6TABLES_LEGACY]  # fmt: skip
+
     def parse(self, results: Results, platform: PlatformInfo) -> FirewallFacts:
         ipv6 = ipv6_in_use(results.get(IF_INET6.key))
         profiles = [

@@ -531,6 +531,18 @@ class LinuxPatches(Collector[PatchFacts]):
             return list(DNF_COMMANDS)
         return [APT_LIST, DNF_SECURITY]  # first round on an unknown distribution: probe
 
+    def probe_commands(self, platform: PlatformInfo) -> Sequence[Command]:
+        # The manager comes from os-release, or on other distributions from whichever of
+        # apt and dnf answers; dpkg.log is read only when apt's history says nothing.
+        apt: list[Command] = [*APT_COMMANDS, DPKG_LOG]
+        dnf: list[Command] = list(DNF_COMMANDS)
+        manager = package_manager(platform, {})
+        if manager == "apt":
+            return apt
+        if manager == "dnf":
+            return dnf
+        return [*apt, *dnf]
+
     def parse(self, results: Results, platform: PlatformInfo) -> PatchFacts:
         manager = package_manager(platform, results)
         if manager == "apt":

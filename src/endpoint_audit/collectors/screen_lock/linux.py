@@ -16,10 +16,10 @@ from dataclasses import dataclass
 
 from endpoint_audit.collectors.base import Collector, Results, json_output, require
 from endpoint_audit.collectors.screen_lock import gnome, kde
-from endpoint_audit.errors import CollectorError
+from endpoint_audit.errors import CollectorError, FactUnavailable
 from endpoint_audit.model.commands import Argv, Command, CommandResult, ReadFile
 from endpoint_audit.model.facts import ScreenLockFacts, UserScreenLock
-from endpoint_audit.model.platform import OsFamily, PlatformInfo
+from endpoint_audit.model.platform import PROBE_SCRIPT_TRANSPORT, OsFamily, PlatformInfo
 
 ROOT = "root (run with sudo, or --sudo over SSH)"
 
@@ -382,7 +382,9 @@ class LinuxScreenLock(Collector[ScreenLockFacts]):
 
     def commands(self, platform: PlatformInfo, results: Results) -> Sequence[Command]:
         wanted: list[Command] = [FIND_DESKTOP, SESSIONS, DCONF_PROFILE, DCONF_FILES, KDE_SYSTEM]
-        if _graphical(results) is False:
+        if _graphical(results) is False or platform.transport == PROBE_SCRIPT_TRANSPORT:
+            # A probe script cannot run the per-session and per-user follow-ups (they
+            # carry ids and names from this round's output); parse() says unknown.
             return wanted
         sessions = _sessions(results) or []
         wanted += [show_session(s.id) for s in sessions]
@@ -411,6 +413,11 @@ class LinuxScreenLock(Collector[ScreenLockFacts]):
                 no_user_reason=f"login sessions could not be listed: {listed.excerpt(200)}",
             )
         sessions = list_sessions(listed)
+        if sessions and platform.transport == PROBE_SCRIPT_TRANSPORT:
+            raise FactUnavailable(
+                "a probe script records no per-session or per-user desktop settings; "
+                "audit this PC with `scan` (or `collect`) to judge its screen lock"
+            )
         users = graphical_users(results, sessions)
         if not users:
             unseen = [s.id for s in sessions if show_session(s.id).key not in results]

@@ -21,10 +21,10 @@ from typing import Any
 
 from endpoint_audit.collectors.base import Collector, Results
 from endpoint_audit.collectors.macos_plist import as_bool, as_int, plist_dict, plutil_xml
-from endpoint_audit.errors import CollectorError
+from endpoint_audit.errors import CollectorError, FactUnavailable
 from endpoint_audit.model.commands import Argv, Command, CommandResult
 from endpoint_audit.model.facts import ScreenLockFacts, UserScreenLock
-from endpoint_audit.model.platform import OsFamily, PlatformInfo
+from endpoint_audit.model.platform import PROBE_SCRIPT_TRANSPORT, OsFamily, PlatformInfo
 
 CONSOLE_OWNER = Argv(("stat", "-f", "%u %Su", "/dev/console"))
 WHOAMI = Argv(("id", "-un"))
@@ -121,6 +121,10 @@ class MacosScreenLock(Collector[ScreenLockFacts]):
 
     def commands(self, platform: PlatformInfo, results: Results) -> Sequence[Command]:
         first: list[Command] = [CONSOLE_OWNER, WHOAMI, MANAGED_GLOBAL]
+        if platform.transport == PROBE_SCRIPT_TRANSPORT:
+            # The user's commands carry the console user's name and uid: a probe script
+            # cannot run them; parse() says unknown when someone is logged on.
+            return first
         owner = results.get(CONSOLE_OWNER.key)
         if owner is None or not owner.ok or WHOAMI.key not in results:
             return first
@@ -146,6 +150,12 @@ class MacosScreenLock(Collector[ScreenLockFacts]):
                 no_user_reason=(
                     f"nobody is logged on at the console (/dev/console is owned by {console.user})"
                 ),
+            )
+        if platform.transport == PROBE_SCRIPT_TRANSPORT:
+            raise FactUnavailable(
+                f"a probe script records no per-user settings ({console.user} is logged on "
+                "at the console); audit this Mac with `scan` (or `collect`) to judge its "
+                "screen lock"
             )
         managed_global = _managed(results, MANAGED_GLOBAL)
         cmds = self._user_commands(console, self._whoami(results))

@@ -1,0 +1,71 @@
+"""`endpoint-audit probe export`: a standalone probe script for PCs that have neither
+Python nor an SSH server. Deploy it with Intune, Configuration Manager or a scheduled task
+(docs/deploy-probes.md); judge the files it writes with `endpoint-audit evaluate`."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated
+
+import typer
+
+from endpoint_audit.cli.common import fail, write_output
+
+app = typer.Typer(
+    help="Standalone probe scripts for PCs without Python or SSH.", no_args_is_help=True
+)
+
+
+class ProbeOs(StrEnum):
+    WINDOWS = "windows"
+    MACOS = "macos"
+    LINUX = "linux"
+
+
+@app.command("export")
+def export(
+    os_name: Annotated[
+        ProbeOs,
+        typer.Option("--os", help="The OS the script is for (PowerShell 5.1 or POSIX sh)."),
+    ],
+    output: Annotated[
+        str | None,
+        typer.Option("--output", "-o", help="Write the script to FILE (default: stdout)."),
+    ] = None,
+    command_timeout: Annotated[
+        int,
+        typer.Option(
+            "--command-timeout",
+            min=1,
+            help="Seconds each command may run on the PC before it is stopped (sh).",
+        ),
+    ] = 60,
+    total_timeout: Annotated[
+        int,
+        typer.Option("--total-timeout", min=1, help="Seconds the whole script may run."),
+    ] = 600,
+) -> None:
+    """Write a probe script that runs the tool's own probes and saves one bundle file.
+
+    The script needs no admin rights, changes nothing on the PC and opens no network
+    connection; it writes `endpoint-audit-<host>-<UTC time>.json` into the folder given
+    as its argument (a share writable by computers, for example).
+
+    Examples:
+
+      endpoint-audit probe export --os windows -o endpoint-audit-probe.ps1
+
+      endpoint-audit probe export --os linux -o probe.sh && sh probe.sh /mnt/audit-share
+
+      endpoint-audit evaluate /mnt/audit-share -f html:fleet.html
+    """
+    from endpoint_audit.engine.export import ExportOptions, export_script
+    from endpoint_audit.engine.registry import load_registry
+    from endpoint_audit.model.platform import OsFamily
+
+    if total_timeout < command_timeout:
+        fail("--total-timeout must be at least --command-timeout")
+    script = export_script(
+        load_registry(), OsFamily(os_name.value), ExportOptions(command_timeout, total_timeout)
+    )
+    write_output(output, script)
