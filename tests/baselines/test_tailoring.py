@@ -231,8 +231,16 @@ def test_init_writes_a_commented_file_that_validates(tmp_path: Path) -> None:
         "  #   severity: medium\n", "    severity: high\n", 1
     )
     assert edited != text
+    # ... and so does uncommenting the example waiver.
+    tail = text.split("\nwaivers:\n", 1)[1].splitlines()
+    example = [ln for ln in tail if ln.startswith(("  # - ", "  #   "))]
+    assert any("approver:" in ln for ln in example)
+    for ln in example:
+        edited = edited.replace(ln + "\n", "  " + ln[4:] + "\n")
     target.write_text(edited, encoding="utf-8")
-    assert run("baseline", "validate", target).code == 0, run("baseline", "validate", target).stderr
+    checked = run("baseline", "validate", target)
+    assert checked.code == 0, checked.stderr
+    assert len(load_baseline(str(target), known()).waivers) == 1
     # It refuses to overwrite.
     again = run("baseline", "init", "-o", target)
     assert again.code == 2 and "already exists" in again.stderr

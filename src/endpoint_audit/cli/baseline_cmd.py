@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -194,7 +195,9 @@ def _comment(text: str, indent: str = "") -> list[str]:
 
 
 def _both(key: str, **args: Any) -> list[str]:
-    return [f"{i18n.t('ja', key, **args)}", f"{i18n.t('en', key, **args)}"]
+    # Always format (an unused argument is harmless), so `{{` in a text becomes `{`.
+    args.setdefault("_", "")
+    return [i18n.t("ja", key, **args), i18n.t("en", key, **args)]
 
 
 def init_text(parent: LoadedBaseline, parent_ref: str, new_id: str, file: str, schema: str) -> str:
@@ -237,7 +240,7 @@ def init_text(parent: LoadedBaseline, parent_ref: str, new_id: str, file: str, s
             if not entry:
                 entry["enabled"] = True
         lines += _comment(_yaml({cid: entry}).rstrip(), "  ")
-    lines += ["", "waivers: []"]
+    lines += ["", "waivers:"]
     for text in _both("baseline_tools.init.waivers"):
         lines += _comment(text, "  ")
     example = [
@@ -248,8 +251,8 @@ def init_text(parent: LoadedBaseline, parent_ref: str, new_id: str, file: str, s
             "resource": "*:5900/tcp",
             "justification": i18n.t("ja", "baseline_tools.init.example_justification"),
             "approver": i18n.t("ja", "baseline_tools.init.example_approver"),
-            "approved": "2025-04-01",
-            "expires": "2026-03-31",
+            "approved": date(2025, 4, 1),
+            "expires": date(2026, 3, 31),
         }
     ]
     lines += _comment(_yaml(example).rstrip(), "  ")
