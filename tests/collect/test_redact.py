@@ -6,8 +6,13 @@ from __future__ import annotations
 import asyncio
 import json
 import re
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
+import pytest
+
+from endpoint_audit.cli.collect_cmd import bundle_text
 from endpoint_audit.collectors.builtin import BUILTIN_COLLECTORS
 from endpoint_audit.engine.run import gather_facts
 from endpoint_audit.model.commands import CommandResult
@@ -211,3 +216,30 @@ def test_linux_logs_and_session_tables() -> None:
     for name in ("taro", "hanako", "ichiro"):
         assert name not in text
     assert "Requested-By: user-" in text and "seat0" in text
+
+
+ALL_RECORDED = sorted(
+    p
+    for folder in ("linux", "macos", "windows")
+    for p in (MACOS_FIXTURES.parent / folder).glob("*.yaml")
+)
+
+
+@pytest.mark.parametrize("path", ALL_RECORDED, ids=lambda p: f"{p.parent.name}/{p.stem}")
+def test_every_recorded_case_judges_the_same_after_redaction(
+    path: Path, tmp_path: Path, cli: Callable[..., Any]
+) -> None:
+    redacted = [redact_host(h)[0] for h in load_bundle(path)]
+    copy = tmp_path / "redacted.yaml"
+    copy.write_text(bundle_text(redacted, as_yaml=True), encoding="utf-8")
+
+    def verdicts(bundle: Path) -> tuple[int, list[tuple[str, str, str]]]:
+        result = cli("scan", "--replay", str(bundle), "-b", "minimal", "-f", "json")
+        report = json.loads(result.stdout)
+        return result.exit_code, [
+            (f["check_id"], f["status"], f["message_key"])
+            for host in report["hosts"]
+            for f in host["findings"]
+        ]
+
+    assert verdicts(copy) == verdicts(path)
