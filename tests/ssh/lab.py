@@ -103,6 +103,7 @@ class SshLab:
     servers: list[subprocess.Popen[bytes]] = field(default_factory=list)
     addresses: list[str] = field(default_factory=list)
     silent: list[SilentServer] = field(default_factory=list)
+    session_env: dict[str, str] = field(default_factory=dict)
 
     def user(self, role: str) -> str:
         return f"ea{self.suffix}_{role}"
@@ -146,12 +147,40 @@ class SshLab:
             self.addresses.extend(batch)
         return self.addresses[:count]
 
+    def use_apt_package_cache(self) -> None:
+        """Give the lab's sessions the apt package cache a real PC has.
+
+        Docker-derived images (like this machine's) turn apt's pkgcache.bin off, so every
+        `apt list` rebuilds it from the package lists: about 1 CPU-second per call instead
+        of about 0.25. A PC keeps the cache. This builds one in the lab folder and points
+        the lab's sessions at it (APT_CONFIG, set by sshd), changing nothing on the machine.
+        Call it before start_fleet.
+        """
+        if self.servers:
+            raise RuntimeError("call use_apt_package_cache before starting servers")
+        parts = self.root / "apt.conf.d"
+        parts.mkdir()
+        for part in Path("/etc/apt/apt.conf.d").iterdir():
+            if part.is_file() and "Dir::Cache::pkgcache" not in part.read_text(errors="replace"):
+                shutil.copyfile(part, parts / part.name)
+        cache = self.root / "apt-cache"
+        cache.mkdir()
+        config = self.root / "apt.conf"
+        config.write_text(f'Dir::Etc::Parts "{parts}";\nDir::Cache "{cache}/";\n')
+        env = {**os.environ, "APT_CONFIG": str(config)}
+        subprocess.run(["apt-cache", "gencaches"], env=env, check=True, stdout=subprocess.DEVNULL)
+        for built in cache.iterdir():
+            built.chmod(0o644)
+        self.session_env["APT_CONFIG"] = str(config)
+
     def _start_sshd(self, addresses: list[str]) -> None:
         index = len(self.servers)
         config = self.root / f"sshd_config.{index}"
         listen = "\n".join(f"ListenAddress {a}:{self.port}" for a in addresses)
+        set_env = " ".join(f"{k}={v}" for k, v in self.session_env.items())
         config.write_text(
             f"""{listen}
+{f"SetEnv {set_env}" if set_env else ""}
 HostKey {self.root}/ssh_host_ed25519_key
 PidFile none
 AuthorizedKeysFile {self.root}/authorized_keys

@@ -166,11 +166,13 @@ def _run_with_progress(
             rate="",
         )
 
-    def done(run: HostRun, failed: bool) -> None:
+    async def done(run: HostRun, failed: bool) -> None:
         report = run.report
-        if store is not None:
-            store.save_host(host_plan[report.target], report, lang, fail_on)
         finished[report.target] = report  # the transcript is dropped: memory stays flat
+        if store is not None:
+            # fsync off the event loop: a slow disk must not stall every SSH session.
+            plan = host_plan[report.target]
+            await asyncio.to_thread(store.save_host, plan, report, lang, fail_on)
         tally.done += 1
         tally.failed += int(failed)
         elapsed = max(time.monotonic() - tally.started, 1e-6)

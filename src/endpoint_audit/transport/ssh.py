@@ -388,11 +388,15 @@ class SshTransport(Transport):
         queued, self._queued[sudo] = self._queued[sudo], []
         try:
             results = await self._run_batch([item for item, _ in queued], sudo)
-        except BaseException as exc:
+        except asyncio.CancelledError:
+            for _, future in queued:
+                future.cancel()
+            raise
+        except Exception as exc:  # handed to every waiting command; nothing is lost
             for _, future in queued:
                 if not future.done():
                     future.set_exception(exc)
-            raise
+            return
         for (_, future), result in zip(queued, results, strict=True):
             if not future.done():
                 future.set_result(result)
