@@ -14,9 +14,9 @@ from typing import Annotated
 
 import typer
 
-from endpoint_audit.cli.common import fail, resolve_lang
-from endpoint_audit.cli.outputs import parse_outputs
-from endpoint_audit.cli.recorded import judged_at, load_recorded, replay_targets_of
+from endpoint_audit.cli.common import fail, resolve_lang, warn
+from endpoint_audit.cli.outputs import OutputSpec, parse_outputs
+from endpoint_audit.cli.recorded import judged_at, load_recorded, replay_targets_of, scan_folder
 from endpoint_audit.cli.scan_cmd import (
     BaselineOpt,
     FailOnOpt,
@@ -29,9 +29,9 @@ from endpoint_audit.cli.scan_cmd import (
     finish,
     prepare_plan,
 )
-from endpoint_audit.engine.run import RunOptions
+from endpoint_audit.engine.run import HostRun, RunOptions
 from endpoint_audit.errors import ConfigError
-from endpoint_audit.model.result import Severity
+from endpoint_audit.model.result import HostReport, Severity
 
 BundleArg = Annotated[
     Path,
@@ -60,18 +60,27 @@ def evaluate(
     lang: LangOpt = None,
     as_of_now: AsOfNowOpt = False,
 ) -> None:
-    """Judge a facts bundle from `collect` against a baseline, as `scan` would have.
+    """Judge a facts bundle from `collect` or a probe script, or a folder of them, against
+    a baseline, as `scan` would have.
 
-    Exit codes as for `scan`: 0 compliant, 1 failed, 2 bad bundle or baseline, 3 incomplete.
+    A folder becomes one fleet report; a file in it that is corrupt or of an unknown
+    version is reported (stderr, and as an unreachable host named by the file) and the
+    others are judged. Exit codes as for `scan`: 0 compliant, 1 failed, 2 bad bundle or
+    baseline, 3 incomplete (also when a file of a folder could not be read).
 
     Examples:
 
       endpoint-audit evaluate facts.json
 
       endpoint-audit evaluate facts.json -b minimal --lang ja -f json:report.json
+
+      endpoint-audit evaluate //fileserver/audit$ -f html:fleet.html -f json:fleet.json
     """
     language = resolve_lang(lang)
     outputs = parse_outputs(format, output)
+    if bundle.is_dir():
+        evaluate_folder(bundle, baseline, outputs, only, skip, fail_on, language, as_of_now)
+        return
     try:
         hosts = load_recorded(bundle)
         plan = prepare_plan(baseline, only, skip)
@@ -81,3 +90,42 @@ def evaluate(
     options = RunOptions(lang=language, now=now)
     runs, interrupted, started = execute(plan, replay_targets_of(hosts), options)
     finish(plan, [r.report for r in runs], outputs, language, fail_on, started, interrupted)
+
+
+def evaluate_folder(
+    folder: Path,
+    baseline: str,
+    outputs: list[OutputSpec],
+    only: list[str] | None,
+    skip: list[str] | None,
+    fail_on: Severity,
+    language: str,
+    as_of_now: bool,
+) -> None:
+    """A folder of bundles (a share where many PCs dropped theirs) as one fleet report.
+
+    A file that cannot be read is one line on stderr and one unreachable host in the
+    report, named by its file; it never stops the others (exit 3 unless a failure).
+    Each file is loaded when its host is judged, and only the report is kept of it.
+    """
+    try:
+        plan = prepare_plan(baseline, only, skip)
+        recorded = scan_folder(folder)
+    except ConfigError as exc:
+        fail(str(exc))
+    for problem in recorded.unreadable:
+        warn(f"skipped {problem.reason}")
+
+    def keep_report_only(run: HostRun) -> None:
+        run.transcript = {}
+        run.facts = {}
+
+    now = None if as_of_now else recorded.judged_at()
+    options = RunOptions(lang=language, now=now)
+    runs, interrupted, started = execute(plan, recorded.targets, options, keep_report_only)
+    reports = [r.report for r in runs]
+    reports += [
+        HostReport(target=p.path.name, status="unreachable", reason=p.reason)
+        for p in recorded.unreadable
+    ]
+    finish(plan, reports, outputs, language, fail_on, started, interrupted)

@@ -3,6 +3,7 @@ judge a bundle the same way (same transport, same engine, same clock)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import datetime
 from functools import partial
 from pathlib import Path
@@ -37,3 +38,50 @@ def judged_at(hosts: list[HostTranscript]) -> datetime | None:
 
 def replay_targets_of(hosts: list[HostTranscript]) -> list[Target]:
     return [Target(host.target, partial(ReplayTransport, host)) for host in hosts]
+
+
+@dataclass(frozen=True)
+class UnreadableBundle:
+    """A file of a bundle folder that could not be judged, and why (one line)."""
+
+    path: Path
+    reason: str
+
+
+@dataclass
+class RecordedFolder:
+    """The hosts of a folder of bundles, loaded one at a time when each is judged, so
+    that hundreds of files never sit in memory together."""
+
+    targets: list[Target] = field(default_factory=list)
+    unreadable: list[UnreadableBundle] = field(default_factory=list)
+    collected_at: list[datetime] = field(default_factory=list)
+
+    def judged_at(self) -> datetime | None:
+        """As `judged_at` for loaded hosts: the latest collection time recorded."""
+        return max(self.collected_at) if self.collected_at else None
+
+
+def _replay_from_file(file: Path, index: int) -> ReplayTransport:
+    return ReplayTransport(load_bundle(file)[index])
+
+
+def scan_folder(folder: Path) -> RecordedFolder:
+    """Every bundle file of `folder`: a file that is corrupt, truncated, empty or of an
+    unknown bundle or probe-script version is set aside with its reason; the rest are
+    targets. ConfigError only when the folder holds no bundle file at all."""
+    files = bundle_files(folder)
+    if not files:
+        raise ConfigError(f"{folder}: no bundle files (*.json, *.yaml) found")
+    out = RecordedFolder()
+    for file in files:
+        try:
+            hosts = load_bundle(file)
+        except ConfigError as exc:
+            out.unreadable.append(UnreadableBundle(file, str(exc)))
+            continue
+        for index, host in enumerate(hosts):
+            out.targets.append(Target(host.target, partial(_replay_from_file, file, index)))
+            if host.collected_at is not None:
+                out.collected_at.append(host.collected_at)
+    return out
