@@ -23,7 +23,6 @@ from pydantic import BaseModel, ValidationError
 from endpoint_audit.baseline.yaml_lines import (
     LinedDocument,
     PathKey,
-    decode_text,
     load_lined,
     read_text,
 )
@@ -389,12 +388,6 @@ def load_waivers(path: Path, known_checks: KnownChecks) -> list[WaiverSpec]:
         raise ConfigError(f"{label}: waiver file not found")
     doc = load_lined(read_text(path), label)
     return parse_waivers(doc, known_checks)
-
-
-def load_waivers_text(text: str | bytes, label: str, known_checks: KnownChecks) -> list[WaiverSpec]:
-    if isinstance(text, bytes):
-        text = decode_text(text, label)
-    return parse_waivers(load_lined(text, label), known_checks)
 
 
 def parse_waivers(doc: LinedDocument, known_checks: KnownChecks) -> list[WaiverSpec]:
