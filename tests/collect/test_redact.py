@@ -243,3 +243,30 @@ def test_every_recorded_case_judges_the_same_after_redaction(
         ]
 
     assert verdicts(copy) == verdicts(path)
+
+
+def test_windows_names_in_any_script_and_account_sids() -> None:
+    sid = "S-1-5-21-1004336348-1177238915-682003330-1104"
+    value = {
+        "users": [{"user": "LGWAN\\佐藤花子", "sid": sid, "console": True}],
+        "note": "佐藤花子さんのPC",
+        "system": "S-1-5-18",
+    }
+    host = HostTranscript(
+        target="localhost",
+        platform=None,
+        commands={
+            "ps:screen_lock": ok(json.dumps(value, ensure_ascii=False)),
+            f"ps:hive {sid}": ok("{}"),
+        },
+    )
+    redacted, summary = redact_host(host)
+    text = _dump(redacted)
+    assert "佐藤花子" not in text and "1004336348" not in text
+    assert summary.users == 1
+    probe = json.loads(redacted.commands["ps:screen_lock"].stdout)
+    assert probe["users"][0]["user"] == "LGWAN\\user-1"
+    assert probe["note"] == "user-1さんのPC"
+    assert probe["system"] == "S-1-5-18"
+    new_sid = probe["users"][0]["sid"]
+    assert new_sid.endswith("-1104") and f"ps:hive {new_sid}" in redacted.commands

@@ -47,7 +47,8 @@ SYSTEM_ACCOUNTS = frozenset(
 )  # fmt: skip
 
 _NAME_CHARS = r"A-Za-z0-9_"
-_USER_TOKEN = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.@-]*$")
+# Account names: ASCII on POSIX, any script on Windows (`LGWAN\\佐藤花子`), inner spaces allowed.
+_USER_TOKEN = re.compile(r"^\w(?:[\w.@ -]*[\w.-])?$")
 _HOME_PATH = re.compile(
     r"(?:/Users/|/home/|[A-Za-z]:\\+Users\\+)([A-Za-z0-9_][A-Za-z0-9_.@ -]*?)(?=[/\\'\"\s]|$)"
 )
@@ -75,6 +76,8 @@ _SECRET_FIELD = re.compile(
     r"""(?P<value>[^"'\s,}<>][^"',}<>\n]*?)(?=["',}<>\n]|\s*$)""",
     re.IGNORECASE | re.MULTILINE,
 )
+# Domain or machine identifiers inside account SIDs (the RID at the end names no one).
+_SID = re.compile(r"\bS-1-5-21-(\d+-\d+-\d+)(?=-\d+\b)")
 _BYHOST_UUID = re.compile(
     r"(ByHost/[\w.]+?\.)([0-9A-Fa-f]{8}-(?:[0-9A-Fa-f]{4}-){3}[0-9A-Fa-f]{12})"
 )
@@ -202,6 +205,14 @@ def discover(host: HostTranscript) -> tuple[set[str], set[str]]:
     return hosts, users
 
 
+def _name_pattern(name: str) -> str:
+    """A name as a whole word. Names in other scripts (佐藤花子) stand next to text
+    without spaces in Japanese, so they match anywhere."""
+    if name.isascii():
+        return rf"(?<![{_NAME_CHARS}]){re.escape(name)}(?![{_NAME_CHARS}])"
+    return re.escape(name)
+
+
 class Redactor:
     """Replaces one host's sensitive values; build with `for_host`."""
 
@@ -219,12 +230,9 @@ class Redactor:
         # Longest first, so `taro-mba` (host) wins over `taro` (user) inside it.
         ordered = sorted(names, key=lambda n: (-len(n), n))
         self._kinds = {n.lower(): names[n] for n in ordered}
+        self._sids = _Mapper("")
         self._names = (
-            re.compile(
-                rf"(?<![{_NAME_CHARS}])(?:{'|'.join(re.escape(n) for n in ordered)})"
-                rf"(?![{_NAME_CHARS}])",
-                re.IGNORECASE,
-            )
+            re.compile("|".join(_name_pattern(n) for n in ordered), re.IGNORECASE)
             if ordered
             else None
         )
@@ -269,6 +277,7 @@ class Redactor:
         value = _BYHOST_UUID.sub(
             lambda m: m.group(1) + "00000000-0000-0000-0000-000000000000", value
         )
+        value = _SID.sub(lambda m: f"S-1-5-21-{self._sids(m.group(1))}-0-0", value)
         value = _MAC.sub(self._mac, value)
         if self._names is not None:
             value = self._names.sub(self._name, value)
