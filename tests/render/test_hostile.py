@@ -164,3 +164,11 @@ def test_terminal_shows_markup_and_escapes_as_text(lang: str) -> None:
         # With colour on, rich emits its own ESC codes; none of the host's survive.
         assert "\x1b]8;;http" not in out
         assert "\x1b[31mred" not in out
+
+
+def test_visible_controls_keeps_text_and_windows_line_ends_readable() -> None:
+    assert visible_controls("総務課\u3000端末 (1)") == "総務課\u3000端末 (1)"
+    assert visible_controls("a\r\nb\r\n") == "a\nb\n"  # PowerShell output stays readable
+    assert visible_controls("a\rb") == "a\\x0db"  # a lone CR would overwrite the line
+    assert visible_controls("x\ty\n", keep="") == "x\\x09y\\x0a"
+    assert visible_controls("\x1b[2J\u202e\x85\ud800") == "\\x1b[2J\\u202e\\x85\\ud800"

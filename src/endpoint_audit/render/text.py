@@ -106,7 +106,11 @@ def _escape_control(match: re.Match[str]) -> str:
 
 def visible_controls(text: str, keep: str = "\n\t") -> str:
     """Control characters as visible escapes (`\\x1b`), so an escape sequence from a host
-    can neither recolour a terminal nor break an XML or CSV file; `keep` stays as is."""
+    can neither recolour a terminal nor break an XML or CSV file; `keep` stays as is.
+    Where newlines are kept, Windows line ends (CRLF) become plain newlines first; a lone
+    carriage return (which overwrites a line on a terminal) is still shown."""
+    if "\n" in keep and "\r\n" in text:
+        text = text.replace("\r\n", "\n")
     pattern = _control_pattern(keep)
     if pattern.search(text) is None:
         return text
