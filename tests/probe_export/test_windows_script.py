@@ -1,0 +1,132 @@
+"""The exported PowerShell probe script: valid PowerShell, the same probes and batch body
+as the transports run, and the bundle it writes judged as a scan judges the PC."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+import tree_sitter_powershell
+from tree_sitter import Language, Node, Parser
+
+from endpoint_audit.engine.export import ExportOptions, export_script, probe_commands
+from endpoint_audit.engine.registry import load_registry
+from endpoint_audit.model.commands import PowerShell
+from endpoint_audit.model.platform import OsFamily, PlatformInfo
+from endpoint_audit.transport.powershell import PLATFORM, batch_body
+from endpoint_audit.transport.transcript import load_bundle
+from tests.probe_export.bundles import windows_cases, windows_script_bundle
+from tests.windows.conftest import RECORDED_AT
+from tests.windows.test_scan_cases import CHECKS, EXIT, NOT_PASSING
+
+PARSER = Parser(Language(tree_sitter_powershell.language()))
+BUDGET = 600
+
+
+def syntax_errors(script: str) -> list[str]:
+    source = script.encode("utf-8")
+    found: list[str] = []
+
+    def walk(node: Node) -> None:
+        if node.type == "ERROR" or node.is_missing:
+            text = source[node.start_byte : node.end_byte][:60].decode("utf-8", "replace")
+            found.append(f"line {node.start_point[0] + 1}: {node.type} {text!r}")
+        for child in node.children:
+            walk(child)
+
+    walk(PARSER.parse(source).root_node)
+    return found
+
+
+@pytest.fixture(scope="module")
+def script() -> str:
+    return export_script(load_registry(), OsFamily.WINDOWS, ExportOptions(60, BUDGET))
+
+
+def live_windows_probes() -> list[PowerShell]:
+    """What the local and SSH transports run on a Windows PC: each collector's commands."""
+    registry = load_registry()
+    probes: list[PowerShell] = []
+    for transport in ("local", "ssh"):
+        for admin in (True, False):
+            pc = PlatformInfo(family=OsFamily.WINDOWS, transport=transport, is_admin=admin)
+            for cls in registry.collectors:
+                collector = cls()
+                if collector.applies(pc):
+                    probes += [c for c in collector.commands(pc, {}) if isinstance(c, PowerShell)]
+    return list({p.key: p for p in probes}.values())
+
+
+def test_script_parses_without_error_nodes(script: str) -> None:
+    assert syntax_errors(script) == []
+    assert script.isascii()
+    assert "__" not in script.replace("__NAME__", "")  # every placeholder filled in
+
+
+def test_syntax_check_would_catch_a_broken_script(script: str) -> None:
+    assert syntax_errors(script.replace("} catch {", "} catch ", 1)) != []
+
+
+def test_param_block_comes_first(script: str) -> None:
+    code = [line for line in script.splitlines() if line.strip() and not line.startswith("#")]
+    assert code[0] == "param([string]$OutputPath = '.')"
+
+
+def test_script_holds_every_probe_of_the_windows_collectors(script: str) -> None:
+    live = live_windows_probes()
+    exported = probe_commands(load_registry(), OsFamily.WINDOWS)
+    assert {p.key for p in exported} == {p.key for p in live} | {PLATFORM.key}
+    # The same batch body as the transports run: prelude and each probe's block verbatim.
+    prelude = batch_body([], BUDGET)
+    assert prelude in script
+    for probe in [*live, PLATFORM]:
+        block = batch_body([probe], BUDGET)[len(prelude) :]
+        assert block in script, probe.name
+        assert probe.script.strip().splitlines()[0].strip() in script
+
+
+def test_script_writes_what_the_bundle_loader_reads(script: str) -> None:
+    for field in (
+        '"format":"endpoint-audit-bundle"',
+        '"version":1,',
+        '"script_version":1,',
+        '"collected_at":"',
+        '"platform":null',
+        '"powershell_batch":',
+        "ConvertTo-EAAsciiJson -Value $EAOut",
+        "[IO.File]::Move($EATemp, $EAPath)",
+    ):
+        assert field in script, field
+    assert "$EAStartedUtc = [DateTime]::UtcNow" in script
+
+
+@pytest.mark.parametrize("name", sorted(windows_cases()))
+def test_bundle_of_recorded_pc_judged_like_its_scan(
+    name: str, tmp_path: Path, cli: Callable[..., Any]
+) -> None:
+    host = windows_cases()[name]
+    folder = tmp_path / "share"
+    folder.mkdir()
+    bundle = folder / f"endpoint-audit-{name}-20241120T030000Z.json"
+    bundle.write_text(json.dumps(windows_script_bundle(host)))
+    (loaded,) = load_bundle(bundle)
+    assert loaded.platform is None and loaded.script_version == 1
+    assert loaded.collected_at == RECORDED_AT
+    result = cli("evaluate", str(folder), "-f", "json")
+    report = json.loads(result.stdout)
+    (judged,) = report["hosts"]
+    assert judged["platform"]["family"] == "windows"
+    assert judged["platform"]["transport"] == "probe-script"
+    assert judged["platform"]["build"] == host.platform.build if host.platform else True
+    findings = judged["findings"]
+    assert {f["check_id"] for f in findings} == CHECKS
+    not_passing = {
+        (f["check_id"], f["resource"], f["status"], f["message_key"].split(".msg.")[-1])
+        for f in findings
+        if f["status"] != "pass"
+    }
+    assert not_passing == NOT_PASSING[name]
+    assert result.exit_code == EXIT[name]
