@@ -336,3 +336,15 @@ def test_progress_bar_on_a_terminal(ssh_lab: SshLab, tmp_path: Path) -> None:
     assert "2/2" in text and "hosts/s" in text and "1 unreachable" in text
     assert "[1/2]" not in text  # the per-host lines are for logs, not terminals
     assert len(json.loads(stdout)["hosts"]) == 2
+
+
+def test_authentication_failure_is_named(ssh_lab: SshLab) -> None:
+    lab = ssh_lab
+    address = lab.start_fleet(1)[0]
+    lab.trust([address])
+    # `nobody` is not among the lab's AllowUsers: the server refuses every key.
+    result = scan(lab, "--host", f"nobody@{address}:{lab.port}", "-f", "json")
+    assert result.returncode == 3, result.stderr
+    host = json.loads(result.stdout)["hosts"][0]
+    assert host["status"] == "unreachable"
+    assert "authentication failed" in host["reason"]
