@@ -83,7 +83,7 @@ def posix_script_bundle(host: HostTranscript, target: str, family: str) -> dict[
         "hosts": [
             {
                 "target": target,
-                "collected_at": "2024-11-20T03:00:00Z",
+                "collected_at": host.collected_at.isoformat() if host.collected_at else None,
                 "platform": None,
                 "probe": {"os": family, "command_seconds": 60, "total_seconds": 600},
                 "commands": commands,

@@ -1,0 +1,78 @@
+"""`evaluate FOLDER`: a share where hundreds of PCs dropped their probe-script bundles,
+some of them broken, judged into one fleet report."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.probe_export.bundles import fleet_folder, windows_cases, windows_script_bundle
+
+
+@pytest.fixture(scope="module")
+def share(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, str]]:
+    folder = tmp_path_factory.mktemp("share")
+    broken = fleet_folder(folder, hosts=500, corrupt=5)
+    return folder, broken
+
+
+def test_500_files_5_broken_make_one_fleet_report(
+    share: tuple[Path, dict[str, str]], cli: Callable[..., Any], tmp_path: Path
+) -> None:
+    folder, broken = share
+    assert sorted(set(broken.values())) == [
+        "empty", "not-json", "truncated", "unknown-version", "wrong-format"
+    ]  # fmt: skip
+    report_json = tmp_path / "fleet.json"
+    report_html = tmp_path / "fleet.html"
+    result = cli("evaluate", str(folder), "-f", f"json:{report_json}", "-f", f"html:{report_html}")
+    report = json.loads(report_json.read_text())
+    hosts = report["hosts"]
+    assert len(hosts) == 500
+    judged = [h for h in hosts if h["status"] == "ok"]
+    assert len(judged) == 495
+    assert all(h["platform"]["transport"] == "probe-script" for h in judged)
+    assert all(len({f["check_id"] for f in h["findings"]}) == 5 for h in judged)
+    unreadable = {h["target"]: h["reason"] for h in hosts if h["status"] == "unreachable"}
+    assert set(unreadable) == set(broken)
+    for name, reason in unreadable.items():
+        assert name in reason  # the reason names the file
+    assert "not supported" in unreadable[_kind(broken, "unknown-version")]
+    assert "not an endpoint-audit bundle" in unreadable[_kind(broken, "wrong-format")]
+    # One line per broken file on stderr.
+    lines = [line for line in result.stderr.splitlines() if "skipped" in line]
+    assert len(lines) == 5
+    assert all(any(name in line for line in lines) for name in broken)
+    # Recorded PCs fail checks, so the run fails (1) rather than being merely incomplete.
+    assert result.exit_code == 1
+    html = report_html.read_text()
+    assert "PC-0494-" in html and _kind(broken, "truncated") in html
+
+
+def test_broken_file_makes_a_compliant_folder_incomplete(
+    cli: Callable[..., Any], tmp_path: Path
+) -> None:
+    host = windows_cases()["win11-23h2-en-compliant"]
+    (tmp_path / "good.json").write_text(json.dumps(windows_script_bundle(host)))
+    only_good = cli("evaluate", str(tmp_path), "-f", "json")
+    assert only_good.exit_code == 0
+    (tmp_path / "cut.json").write_text('{"format": "endpoint-audit-bundle", "vers')
+    result = cli("evaluate", str(tmp_path), "-f", "json")
+    assert result.exit_code == 3
+    statuses = {h["target"]: h["status"] for h in json.loads(result.stdout)["hosts"]}
+    assert statuses == {"win11-23h2-en-compliant": "ok", "cut.json": "unreachable"}
+
+
+def test_folder_without_bundles_is_a_usage_error(cli: Callable[..., Any], tmp_path: Path) -> None:
+    (tmp_path / "notes.txt").write_text("nothing here")
+    result = cli("evaluate", str(tmp_path))
+    assert result.exit_code == 2
+    assert "no bundle files" in result.stderr
+
+
+def _kind(broken: dict[str, str], kind: str) -> str:
+    return next(name for name, k in broken.items() if k == kind)

@@ -1,0 +1,105 @@
+"""Collectors that ask in rounds, judged from a probe script's recording: whatever they
+ask for at evaluation was recorded, and what a script cannot record (per-user settings
+behind ids and names from earlier output) is unknown, never a guess."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from endpoint_audit.collectors.base import Collector
+from endpoint_audit.engine.collect import all_fact_types
+from endpoint_audit.engine.export import probe_commands
+from endpoint_audit.engine.registry import load_registry
+from endpoint_audit.model.commands import CommandResult
+from endpoint_audit.model.platform import PROBE_SCRIPT_TRANSPORT, OsFamily
+from endpoint_audit.transport.transcript import HostTranscript, load_bundle
+from tests.probe_export.bundles import posix_script_bundle
+
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+RECORDED = sorted([*FIXTURES.glob("linux/*.yaml"), *FIXTURES.glob("macos/*.yaml")])
+
+
+def recorded(path: Path) -> HostTranscript:
+    (host,) = load_bundle(path)
+    assert host.platform is not None
+    return host
+
+
+@pytest.mark.parametrize("path", RECORDED, ids=lambda p: p.stem)
+def test_every_round_asks_only_for_what_the_script_records(path: Path) -> None:
+    host = recorded(path)
+    assert host.platform is not None
+    platform = host.platform.model_copy(update={"transport": PROBE_SCRIPT_TRANSPORT})
+    registry = load_registry()
+    exported = {c.key for c in probe_commands(registry, platform.family)}
+    results: dict[str, CommandResult] = {}
+    for fact_type in all_fact_types(registry):
+        collector = registry.collector_for(fact_type, platform)
+        if collector is None:
+            continue
+        for _ in range(Collector.MAX_ROUNDS):
+            asked = {c.key for c in collector.commands(platform, results)}
+            assert asked <= exported, (collector.id, sorted(asked - exported))
+            results.update({k: host.commands[k] for k in asked if k in host.commands})
+
+
+def script_bundle_of(path: Path, folder: Path) -> Path:
+    """The file the sh script would have written on the recorded host: the commands it
+    runs, with the host's recorded output."""
+    host = recorded(path)
+    assert host.platform is not None
+    exported = {c.key for c in probe_commands(load_registry(), host.platform.family)}
+    host.commands = {k: v for k, v in host.commands.items() if k in exported}
+    data = posix_script_bundle(host, path.stem, host.platform.family.value)
+    # The script records the platform questions; keep the recorded answers.
+    data["hosts"][0]["platform"] = host.platform.model_dump(mode="json") | {
+        "transport": PROBE_SCRIPT_TRANSPORT
+    }
+    folder.mkdir(exist_ok=True)
+    out = folder / f"{path.stem}.json"
+    out.write_text(json.dumps(data))
+    return out
+
+
+def judged(cli: Callable[..., Any], *args: str) -> dict[str, tuple[str, str]]:
+    report = json.loads(cli(*args, "-f", "json").stdout)
+    (host,) = report["hosts"]
+    return {
+        f"{f['check_id']} {f['resource']}": (f["status"], f["message_key"])
+        for f in host["findings"]
+    }
+
+
+@pytest.mark.parametrize("path", RECORDED, ids=lambda p: p.stem)
+def test_script_recording_judged_as_the_recorded_scan(
+    path: Path, cli: Callable[..., Any], tmp_path: Path
+) -> None:
+    bundle = script_bundle_of(path, tmp_path / "share")
+    from_script = judged(cli, "evaluate", str(bundle))
+    from_scan = judged(cli, "scan", "--replay", str(path))
+    user_level = {k: v for k, v in from_scan.items() if k.startswith("screen_lock")}
+    assert {k: v for k, v in from_script.items() if not k.startswith("screen_lock")} == {
+        k: v for k, v in from_scan.items() if not k.startswith("screen_lock")
+    }
+    script_lock = {k: v for k, v in from_script.items() if k.startswith("screen_lock")}
+    sessions = any(k != "screen_lock None" for k in user_level) or any(
+        status == "unknown" for status, _ in user_level.values()
+    )
+    if sessions:
+        # Someone was logged on: the script could not read their settings (or tell
+        # whether their session is graphical), so it says unknown, never pass.
+        assert list(script_lock.values()) == [("unknown", "core.msg.fact_unavailable")]
+    else:
+        assert script_lock == user_level
+
+
+def test_family_is_known_for_every_recorded_fixture() -> None:
+    assert {recorded(p).platform.family for p in RECORDED} == {  # type: ignore[union-attr]
+        OsFamily.LINUX,
+        OsFamily.MACOS,
+    }
