@@ -419,7 +419,7 @@ class HtmlRenderer(Renderer):
             "script": script,
             "csp": (
                 "default-src 'none'; style-src 'unsafe-inline'; "
-                f"script-src {script_hash(script)}; img-src data:; "
+                f"script-src {script_hash(script)}; "
                 "base-uri 'none'; form-action 'none'"
             ),
         }
