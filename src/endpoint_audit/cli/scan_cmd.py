@@ -50,8 +50,9 @@ FormatOpt = Annotated[
         "--format",
         "-f",
         help=(
-            "Report format: terminal or json (more with plugins). Repeat with a path to write "
-            "several at once: `-f terminal -f json:out.json`. Default: terminal."
+            "Report format: terminal, json, html, junit, csv, markdown or frameworks (more "
+            "with plugins). Repeat with a path to write several at once: "
+            "`-f terminal -f json:out.json -f html:out.html`. Default: terminal."
         ),
     ),
 ]
