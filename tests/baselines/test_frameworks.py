@@ -138,3 +138,24 @@ def test_saved_report_renders_the_framework_view(tmp_path: Path) -> None:
     result = run("report", "render", saved, "-f", "frameworks", "--lang", "ja")
     assert result.code == 0, result.stderr
     assert "不適合" in result.stdout and "6.5" in result.stdout
+
+
+def test_many_hosts_are_counted_and_host_text_is_cleaned() -> None:
+    from endpoint_audit.render.base import RenderOptions
+    from endpoint_audit.render.frameworks import FrameworksRenderer
+
+    base = report()
+    hosts = [
+        HostReport(
+            target=f"pc-{i}\x1b[2J",
+            platform=WIN,
+            findings=[f("disk_encryption", Status.PASS), f("screen_lock", Status.FAIL)],
+        )
+        for i in range(8)
+    ]
+    text = FrameworksRenderer().render(
+        base.model_copy(update={"hosts": hosts}), RenderOptions(lang="en", width=160)
+    )
+    assert "\x1b" not in text
+    assert "pc-0" not in text  # eight hosts: counts instead of a column each
+    assert "FAIL 8" in text
