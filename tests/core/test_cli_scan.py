@@ -199,3 +199,16 @@ def test_terminal_report_in_japanese(tmp_path: Path) -> None:
     assert result.returncode in (0, 1)
     assert "基準: テスト" in result.stdout
     assert "遠隔操作" in result.stdout
+
+
+def test_report_file_gets_the_usual_mode(tmp_path: Path) -> None:
+    import stat
+
+    out = tmp_path / "schema.json"
+    old = os.umask(0o022)
+    try:
+        result = run("report", "schema", "-o", str(out))
+    finally:
+        os.umask(old)
+    assert result.returncode == 0
+    assert stat.S_IMODE(out.stat().st_mode) == 0o644

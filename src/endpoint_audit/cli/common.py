@@ -36,6 +36,12 @@ def resolve_lang(lang: str | None) -> str:
     return lang
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 def write_output(path: str | None, text: str, encoding: str = "utf-8") -> None:
     """Write to stdout (None or "-") or atomically to a file: a reader never sees half a
     report, and a failed run never leaves a truncated one behind."""
@@ -59,6 +65,10 @@ def write_output(path: str | None, text: str, encoding: str = "utf-8") -> None:
         target.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
         try:
+            # mkstemp makes the file private (0600); a report gets the usual mode for new
+            # files under the user's umask, like any file the user writes.
+            if hasattr(os, "fchmod"):  # POSIX; Windows files inherit the folder's ACL
+                os.fchmod(fd, 0o666 & ~_umask())
             with os.fdopen(fd, "wb") as handle:
                 handle.write(text.encode(encoding, errors="replace"))
                 handle.flush()
