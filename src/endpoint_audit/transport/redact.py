@@ -315,13 +315,13 @@ class Redactor:
         return PlatformInfo.model_validate(self.value(data))
 
     def host(self, host: HostTranscript) -> HostTranscript:
-        redacted = HostTranscript(
+        # replace() keeps every other field (collection time, probe-script version).
+        redacted = replace(
+            host,
             target=self.text(host.target),
             platform=self.platform(host.platform),
             commands={self.text(k): self.result(k, v) for k, v in host.commands.items()},
             facts=self.value(host.facts),
-            source=host.source,
-            collected_at=host.collected_at,
         )
         self.summary = RedactionSummary(
             hosts=len(self._hosts.seen),
