@@ -47,7 +47,7 @@ def export(family: OsFamily, seconds: int = 60, total: int = 600) -> str:
     return export_script(load_registry(), family, ExportOptions(seconds, total))
 
 
-def run_script(script: Path, out: Path, tmp: Path, *, trace: Path | None = None) -> str:
+def run_script(script: Path, out: Path | None, tmp: Path, *, trace: Path | None = None) -> str:
     """Run the script as this user with its own HOME, TMPDIR and working folder."""
     for name in ("home", "tmp", "cwd"):
         (tmp / name).mkdir(exist_ok=True)
@@ -56,10 +56,11 @@ def run_script(script: Path, out: Path, tmp: Path, *, trace: Path | None = None)
         "HOME": str(tmp / "home"),
         "TMPDIR": str(tmp / "tmp"),
     }
-    argv = ["sh", str(script), str(out)]
+    args = [str(script)] if out is None else [str(script), str(out)]
+    argv = ["sh", *args]
     if trace is not None:
         argv = [require_tool("strace"), "-f", "-qq", "-e", "trace=connect", "-o", str(trace)]
-        argv += ["sh", str(script), str(out)]
+        argv += ["sh", *args]
     done = subprocess.run(
         argv, cwd=tmp / "cwd", env=env, capture_output=True, text=True, timeout=900, check=False
     )
@@ -159,14 +160,18 @@ def test_evaluate_judges_the_bundle_as_scan_judges_this_machine(
 def test_time_budget_stops_a_hung_command(tmp_path: Path) -> None:
     """A command that never ends is stopped at its budget and recorded as timed out; the
     script still writes its file."""
-    text = export(OsFamily.LINUX, seconds=2, total=2)
+    out = tmp_path / "share it's"
+    out.mkdir()
+    text = export_script(
+        load_registry(), OsFamily.LINUX, ExportOptions(2, 2, default_output=str(out))
+    )
     # Make the first command hang: a constant sleep in place of `uname -snm`.
     text = text.replace("( exec env LC_ALL=C uname -snm )", "( exec sleep 30 )", 1)
     script = tmp_path / "probe.sh"
     script.write_text(text)
-    out = tmp_path / "share"
-    out.mkdir()
-    written = Path(run_script(script, out, tmp_path))
+    # No argument: the script writes to the folder given at export.
+    written = Path(run_script(script, None, tmp_path))
+    assert written.parent == out
     (host,) = load_bundle(written)
     first = host.commands["uname -snm"]
     assert first.timed_out and first.exit_status == 124

@@ -75,6 +75,15 @@ def test_param_block_comes_first(script: str) -> None:
     assert code[0] == "param([string]$OutputPath = '.')"
 
 
+def test_default_output_is_a_literal() -> None:
+    options = ExportOptions(default_output="\\\\fs01\\audit$\\it's $(x)")
+    text = export_script(load_registry(), OsFamily.WINDOWS, options)
+    assert "param([string]$OutputPath = '\\\\fs01\\audit$\\it''s $(x)')" in text
+    assert syntax_errors(text) == []
+    with pytest.raises(ValueError):
+        ExportOptions(default_output="C:\\a\nb")
+
+
 def test_script_holds_every_probe_of_the_windows_collectors(script: str) -> None:
     live = live_windows_probes()
     exported = probe_commands(load_registry(), OsFamily.WINDOWS)

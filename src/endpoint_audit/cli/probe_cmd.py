@@ -44,6 +44,16 @@ def export(
         int,
         typer.Option("--total-timeout", min=1, help="Seconds the whole script may run."),
     ] = 600,
+    default_output: Annotated[
+        str,
+        typer.Option(
+            "--default-output",
+            help=(
+                "Folder the script writes to when run without an argument (Intune runs "
+                "scripts without arguments), e.g. a UNC share. Default: the current folder."
+            ),
+        ),
+    ] = ".",
 ) -> None:
     """Write a probe script that runs the tool's own probes and saves one bundle file.
 
@@ -55,6 +65,8 @@ def export(
 
       endpoint-audit probe export --os windows -o endpoint-audit-probe.ps1
 
+      endpoint-audit probe export --os windows --default-output '\\\\fs01\\audit$' -o probe.ps1
+
       endpoint-audit probe export --os linux -o probe.sh && sh probe.sh /mnt/audit-share
 
       endpoint-audit evaluate /mnt/audit-share -f html:fleet.html
@@ -65,7 +77,8 @@ def export(
 
     if total_timeout < command_timeout:
         fail("--total-timeout must be at least --command-timeout")
-    script = export_script(
-        load_registry(), OsFamily(os_name.value), ExportOptions(command_timeout, total_timeout)
-    )
-    write_output(output, script)
+    try:
+        options = ExportOptions(command_timeout, total_timeout, default_output)
+    except ValueError as exc:
+        fail(f"--default-output: {exc}")
+    write_output(output, export_script(load_registry(), OsFamily(os_name.value), options))

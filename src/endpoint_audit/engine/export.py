@@ -97,6 +97,12 @@ def probe_commands(registry: Registry, family: OsFamily) -> list[Command]:
 class ExportOptions:
     command_seconds: int = DEFAULT_COMMAND_SECONDS
     total_seconds: int = DEFAULT_TOTAL_SECONDS
+    # Where the script writes when run without an argument (Intune passes none).
+    default_output: str = "."
+
+    def __post_init__(self) -> None:
+        if not self.default_output or any(ord(c) < 32 for c in self.default_output):
+            raise ValueError("the default output folder must be a path on one line")
 
 
 def export_script(
@@ -165,7 +171,8 @@ for ea_tool in base64 date head mktemp mv tr uname; do
     command -v "$ea_tool" >/dev/null 2>&1 || ea_fail "needs $ea_tool"
 done
 
-ea_out=${1:-.}
+ea_default=__DEFAULT_OUTPUT__
+ea_out=${1:-$ea_default}
 if [ -d "$ea_out" ]; then
     ea_dir=$ea_out
     ea_file=
@@ -296,6 +303,7 @@ def posix_script(commands: Sequence[Command], family: OsFamily, options: ExportO
         "__COMMAND_SECONDS__": str(int(options.command_seconds)),
         "__TOTAL_SECONDS__": str(int(options.total_seconds)),
         "__MAX_BYTES__": str(MAX_STREAM_BYTES),
+        "__DEFAULT_OUTPUT__": shlex.quote(options.default_output),
         "__FORMAT__": BUNDLE_FORMAT,
         "__BUNDLE_VERSION__": str(BUNDLE_VERSION),
     }
@@ -335,7 +343,7 @@ _PS_HEAD = r"""# endpoint-audit probe script for Windows (script version __SCRIP
 # through a temporary file in that same folder. Judge the files with
 # `endpoint-audit evaluate FILE_OR_FOLDER`.
 # Generated file: do not edit (the probes must match what the tool expects).
-param([string]$OutputPath = '.')
+param([string]$OutputPath = __DEFAULT_OUTPUT__)
 
 $EAStartedUtc = [DateTime]::UtcNow
 """
@@ -394,6 +402,8 @@ def powershell_script(probes: Sequence[PowerShell], options: ExportOptions) -> s
         "__TOTAL_SECONDS__": str(int(options.total_seconds)),
         "__FORMAT__": BUNDLE_FORMAT,
         "__BUNDLE_VERSION__": str(BUNDLE_VERSION),
+        # A single-quoted PowerShell literal: nothing inside is expanded.
+        "__DEFAULT_OUTPUT__": "'" + options.default_output.replace("'", "''") + "'",
     }
     script = (
         _fill(_PS_HEAD, values)
