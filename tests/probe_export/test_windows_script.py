@@ -103,7 +103,7 @@ def test_script_writes_what_the_bundle_loader_reads(script: str) -> None:
         '"version":1,',
         '"script_version":1,',
         '"collected_at":"',
-        '"platform":null',
+        "$EAPlatform = 'null'",
         '"powershell_batch":',
         "ConvertTo-EAAsciiJson -Value $EAOut",
         "[IO.File]::Move($EATemp, $EAPath)",
@@ -139,3 +139,45 @@ def test_bundle_of_recorded_pc_judged_like_its_scan(
     }
     assert not_passing == NOT_PASSING[name]
     assert result.exit_code == EXIT[name]
+
+
+def test_probe_names_for_the_time_budget_fallback(script: str) -> None:
+    names = ", ".join(f"'{p.name}'" for p in probe_commands(load_registry(), OsFamily.WINDOWS))
+    assert f"foreach ($EAName in @({names}))" in script
+    assert (
+        '$EAPlatform = \'{"family":"windows","distro":"windows","transport":"probe-script"}\''
+        in (script)
+    )
+
+
+def test_bundle_of_a_run_out_of_time_is_judged_error(
+    tmp_path: Path, cli: Callable[..., Any]
+) -> None:
+    """What the script writes when its probes did not finish in time: every probe failed
+    with the reason, and the platform known only as Windows. Never a pass."""
+    reason = "the probes did not finish within the time budget of 600 s"
+    names = [p.name for p in probe_commands(load_registry(), OsFamily.WINDOWS)]
+    bundle = {
+        "format": "endpoint-audit-bundle",
+        "version": 1,
+        "script_version": 1,
+        "tool_version": "0.1.0",
+        "hosts": [
+            {
+                "target": "PC-SLOW",
+                "collected_at": "2024-11-20T03:00:00Z",
+                "platform": {"family": "windows", "distro": "windows", "transport": "probe-script"},
+                "probe": {"os": "windows", "total_seconds": 600},
+                "commands": {},
+                "powershell_batch": {n: {"ok": False, "error": reason} for n in names},
+            }
+        ],
+    }
+    (tmp_path / "slow.json").write_text(json.dumps(bundle))
+    result = cli("evaluate", str(tmp_path), "-f", "json")
+    (host,) = json.loads(result.stdout)["hosts"]
+    statuses = {f["check_id"]: f["status"] for f in host["findings"]}
+    assert set(statuses) == CHECKS
+    assert set(statuses.values()) <= {"error", "unknown"}
+    assert any(reason in f["message"] for f in host["findings"])
+    assert result.exit_code == 3

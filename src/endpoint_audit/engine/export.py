@@ -339,19 +339,19 @@ _PS_HEAD = r"""# endpoint-audit probe script for Windows (script version __SCRIP
 # Windows PowerShell 5.1. Reads the registry, CIM and Windows Update state; changes
 # nothing and opens no connection of its own. Needs no administrator rights: probes that
 # need them record their refusal and are judged unknown. Writes one JSON bundle to the
-# folder given (default: the current folder), named after the PC and the UTC time,
+# folder given (default: __DEFAULT_OUTPUT__), named after the PC and the UTC time,
 # through a temporary file in that same folder. Judge the files with
 # `endpoint-audit evaluate FILE_OR_FOLDER`.
 # Generated file: do not edit (the probes must match what the tool expects).
 param([string]$OutputPath = __DEFAULT_OUTPUT__)
 
 $EAStartedUtc = [DateTime]::UtcNow
-"""
-
-_PS_TAIL = r"""
 $EAFormat = [Globalization.CultureInfo]::InvariantCulture
 $EAHostName = ([string][Environment]::MachineName) -replace '[^A-Za-z0-9._-]', '_'
 if (-not $EAHostName) { $EAHostName = 'unknown-host' }
+
+# Where the file goes, settled before any probe runs: an unreachable share (a PC off the
+# VPN) ends the script at once, and the next scheduled run tries again.
 try {
     if (Test-Path -LiteralPath $OutputPath -PathType Container) {
         $EADir = (Resolve-Path -LiteralPath $OutputPath).ProviderPath
@@ -363,13 +363,54 @@ try {
         $EADir = (Resolve-Path -LiteralPath $EAParent).ProviderPath
         $EAFile = Split-Path -Leaf $OutputPath
     }
-    $EABatchJson = ConvertTo-EAAsciiJson -Value $EAOut
+} catch {
+    [Console]::Error.WriteLine('endpoint-audit probe: no output folder: ' + $_.Exception.Message)
+    [Environment]::Exit(3)
+}
+
+# The probes: the batch the tool runs over SSH, verbatim, in a runspace of this process,
+# so that the whole run stops at its time budget even if a probe hangs.
+$EABody = @'
+"""
+
+_PS_TAIL = r"""
+ConvertTo-EAAsciiJson -Value $EAOut
+'@
+
+$EABudget = __TOTAL_SECONDS__
+$EAWorker = [PowerShell]::Create()
+$null = $EAWorker.AddScript($EABody)
+$EAHandle = $EAWorker.BeginInvoke()
+$EABatchJson = $null
+$EAPlatform = 'null'
+$EAReason = 'the probes did not finish within the time budget of ' + $EABudget + ' s'
+if ($EAHandle.AsyncWaitHandle.WaitOne($EABudget * 1000)) {
+    try {
+        $EABatchJson = [string]($EAWorker.EndInvoke($EAHandle) | Select-Object -Last 1)
+    } catch {
+        $EASafe = $_.Exception.Message -replace '[^A-Za-z0-9 .,:;()_-]', '?'
+        $EAReason = 'the probe batch failed: ' + $EASafe
+    }
+} else {
+    $null = $EAWorker.BeginStop($null, $null)
+}
+if (-not $EABatchJson) {
+    # Every probe is recorded as failed, with the reason: judged error, never a pass.
+    $EAParts = foreach ($EAName in @(__PROBE_NAMES__)) {
+        '"' + $EAName + '":{"ok":false,"error":"' + $EAReason + '"}'
+    }
+    $EABatchJson = '{' + ($EAParts -join ',') + '}'
+    $EAPlatform = '{"family":"windows","distro":"windows","transport":"probe-script"}'
+}
+
+try {
     $EACollected = $EAStartedUtc.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", $EAFormat)
     $EABundle = '{"format":"__FORMAT__","version":__BUNDLE_VERSION__,' +
         '"script_version":__SCRIPT_VERSION__,' +
         '"tool_version":"__TOOL_VERSION__","hosts":[{"target":"' + $EAHostName + '",' +
         '"collected_at":"' + $EACollected + '",' +
-        '"platform":null,"probe":{"os":"windows","total_seconds":__TOTAL_SECONDS__},' +
+        '"platform":' + $EAPlatform + ',' +
+        '"probe":{"os":"windows","total_seconds":' + $EABudget + '},' +
         '"commands":{},"powershell_batch":' + $EABatchJson + '}]}'
     $EAPath = Join-Path $EADir $EAFile
     $EATemp = Join-Path $EADir ('.' + $EAFile + '.' + [Guid]::NewGuid().ToString('N') + '.tmp')
@@ -405,11 +446,11 @@ def powershell_script(probes: Sequence[PowerShell], options: ExportOptions) -> s
         # A single-quoted PowerShell literal: nothing inside is expanded.
         "__DEFAULT_OUTPUT__": "'" + options.default_output.replace("'", "''") + "'",
     }
-    script = (
-        _fill(_PS_HEAD, values)
-        + batch_body(probes, options.total_seconds)
-        + _fill(_PS_TAIL, values)
-    )
+    values["__PROBE_NAMES__"] = ", ".join(f"'{p.name}'" for p in probes)
+    body = batch_body(probes, options.total_seconds)
+    if any(line.startswith("'@") for line in body.splitlines()):
+        raise ValueError("a probe script line starts with '@, which would end the here-string")
+    script = _fill(_PS_HEAD, values) + body + _fill(_PS_TAIL, values)
     if not script.isascii():
         raise ValueError("PowerShell probe scripts must be ASCII")
     return script
