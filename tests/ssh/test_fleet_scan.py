@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+import psutil
 import pytest
 import yaml
 
@@ -130,6 +131,11 @@ def test_fifty_hosts_five_broken_each_with_its_own_reason(ssh_lab: SshLab, tmp_p
     assert "connection refused" in reports["closed-port"]["reason"]
     assert reports["silent"]["status"] == "unreachable"
     assert "no SSH login completed" in reports["silent"]["reason"]
+
+    # The hung command was ended on the host by its watchdog, not left running.
+    hung = [int(pid) for pid in lab.hang_pids.read_text().split()]
+    assert hung
+    assert not [pid for pid in hung if psutil.pid_exists(pid)]
 
     hang_findings = reports["hang"]["findings"]
     assert reports["hang"]["status"] == "ok"

@@ -402,12 +402,8 @@ class SshTransport(Transport):
                 future.set_result(result)
 
     async def _run_batch(self, items: list[BatchItem], sudo: bool) -> list[CommandResult]:
-        if len(items) == 1:
-            line = items[0].line
-            if sudo:
-                line = shlex.join(["env", "LC_ALL=C", "sudo", "-n", "--", *shlex.split(line)])
-            result = await self._exec(line, items[0].timeout)
-            return [interpret_sudo(result) if sudo else result]
+        # Even a single command goes through the script: its watchdog ends a hung
+        # command on the host instead of leaving it running after the channel closes.
         marker = posix_batch.new_marker()
         script = posix_batch.build_script(items, marker)
         line = posix_command_line(("sh", "-c", script), (("LC_ALL", "C"),), sudo)
