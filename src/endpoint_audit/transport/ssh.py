@@ -59,6 +59,7 @@ _SUDO_REFUSAL = re.compile(
 )
 _SUDO_MISSING = re.compile(r"^(?:\S+: )*(?:line \d+: )?sudo: (?:command )?not found", re.MULTILINE)
 _known_hosts_lock = threading.Lock()
+UNAME_LINE = " ".join(UNAME.argv)  # "uname -snm": plain words, unquoted in every shell
 
 
 @dataclass(frozen=True)
@@ -324,15 +325,17 @@ class SshTransport(Transport):
                 await conn.wait_closed()
 
     async def detect_platform(self) -> PlatformInfo:
-        # Ask the usual POSIX questions together: one remote shell instead of three
-        # round trips. A Windows host answers all three with errors, which is harmless.
-        uname, *_ = await asyncio.gather(
-            self.run(UNAME, timeout=30),
-            self.run(ID_U, timeout=30),
-            self.run(OS_RELEASE, timeout=30),
-        )
-        if uname.ok or uname.timed_out:
+        # First a line that means the same to sh, cmd.exe and PowerShell (plain words):
+        # POSIX quoting is not safe for a Windows shell, so nothing else is sent before
+        # the host is known to be POSIX.
+        uname = await self._exec(UNAME_LINE, 30)
+        self.transcript[UNAME.key] = uname
+        if uname.ok:
+            # The remaining questions together: one remote shell, not two round trips.
+            await asyncio.gather(self.run(ID_U, timeout=30), self.run(OS_RELEASE, timeout=30))
             return await detect_with_commands(self)
+        if uname.timed_out:
+            return PlatformInfo(family=OsFamily.UNKNOWN, transport=self.name)
         # No uname: OpenSSH for Windows (cmd.exe or PowerShell as the shell).
         return await self._detect_windows()
 
@@ -342,12 +345,15 @@ class SshTransport(Transport):
         self._windows = True
         probe = powershell.PLATFORM
         result = (await self.run_powershell_batch([probe], timeout=60))[probe.key]
-        if not result.ok:
-            self._windows = False
+        if not result.ok:  # neither POSIX nor PowerShell: nothing more is sent
             return PlatformInfo(family=OsFamily.UNKNOWN, transport=self.name)
         return powershell.platform_from_probe(result, transport=self.name)
 
     async def _run(self, command: Command, timeout: float) -> CommandResult:
+        if self._windows and isinstance(command, Argv | ReadFile):
+            return CommandResult(
+                EXIT_NOT_FOUND, stderr=f"{command.key}: a POSIX command; the host runs Windows"
+            )
         if isinstance(command, Argv):
             sudo = self.use_sudo and command.privileged
             return await self._posix(command.argv, command.env, sudo, timeout)
