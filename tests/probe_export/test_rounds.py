@@ -1,5 +1,6 @@
 """Collectors that ask in rounds, judged from a probe script's recording: whatever they
-ask for at evaluation was recorded, and what a script cannot record (per-user settings
+ask for at evaluation was recorded; macOS reads the console user's settings through its
+constant form; what a script cannot record (Linux per-session and per-user settings
 behind ids and names from earlier output) is unknown, never a guess."""
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from typing import Any
 import pytest
 
 from endpoint_audit.collectors.base import Collector
+from endpoint_audit.collectors.screen_lock.macos_probe import CONSOLE_USER_SETTINGS
 from endpoint_audit.engine.collect import all_fact_types
 from endpoint_audit.engine.export import probe_commands
 from endpoint_audit.engine.registry import load_registry
@@ -19,6 +21,7 @@ from endpoint_audit.model.commands import CommandResult
 from endpoint_audit.model.platform import PROBE_SCRIPT_TRANSPORT, OsFamily
 from endpoint_audit.transport.transcript import HostTranscript, load_bundle
 from tests.probe_export.bundles import posix_script_bundle
+from tests.probe_export.macos_stubs import console_user_settings
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 RECORDED = sorted([*FIXTURES.glob("linux/*.yaml"), *FIXTURES.glob("macos/*.yaml")])
@@ -54,6 +57,11 @@ def script_bundle_of(path: Path, folder: Path) -> Path:
     host = recorded(path)
     assert host.platform is not None
     exported = {c.key for c in probe_commands(load_registry(), host.platform.family)}
+    if host.platform.family is OsFamily.MACOS:
+        # The constant console-user probe, run here against the recorded answers.
+        settings = console_user_settings(host, folder.parent / f"{path.stem}-stubs")
+        assert settings is not None
+        host.commands[CONSOLE_USER_SETTINGS.key] = settings
     host.commands = {k: v for k, v in host.commands.items() if k in exported}
     data = posix_script_bundle(host, path.stem, host.platform.family.value)
     # The script records the platform questions; keep the recorded answers.
@@ -90,7 +98,10 @@ def test_script_recording_judged_as_the_recorded_scan(
     sessions = any(k != "screen_lock None" for k in user_level) or any(
         status == "unknown" for status, _ in user_level.values()
     )
-    if sessions:
+    if path.parent.name == "macos":
+        # macOS probe scripts read the console user's settings in their constant form.
+        assert script_lock == user_level
+    elif sessions:
         # Someone was logged on: the script could not read their settings (or tell
         # whether their session is graphical), so it says unknown, never pass.
         assert [status for status, _ in script_lock.values()] == ["unknown"]

@@ -56,10 +56,12 @@ class Collector(abc.ABC, Generic[F]):
 
         The default, the first round's commands, is complete for collectors that never
         look at `results`. Collectors with constant follow-ups (asked only when an earlier
-        output calls for them) return them all here; collectors whose follow-ups carry
+        output calls for them) return them all here. Collectors whose follow-ups carry
         values from earlier output (user names, session ids) must not ask for those when
-        `platform.transport` is PROBE_SCRIPT_TRANSPORT, and say `unknown` for what only
-        they could show.
+        `platform.transport` is PROBE_SCRIPT_TRANSPORT: they ask for a constant command
+        that finds the values itself and frames the follow-ups' output, which `parse()`
+        turns back into the follow-ups' results (macOS screen lock), or they say
+        `unknown` for what only the follow-ups could show (Linux screen lock).
         """
         return list(self.commands(platform, {}))
 

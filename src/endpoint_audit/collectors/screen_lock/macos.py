@@ -21,6 +21,7 @@ from typing import Any
 
 from endpoint_audit.collectors.base import Collector, Results
 from endpoint_audit.collectors.macos_plist import as_bool, as_int, plist_dict, plutil_xml
+from endpoint_audit.collectors.screen_lock.macos_probe import CONSOLE_USER_SETTINGS, parse_frames
 from endpoint_audit.errors import CollectorError, FactUnavailable
 from endpoint_audit.model.commands import Argv, Command, CommandResult
 from endpoint_audit.model.facts import ScreenLockFacts, UserScreenLock
@@ -122,9 +123,9 @@ class MacosScreenLock(Collector[ScreenLockFacts]):
     def commands(self, platform: PlatformInfo, results: Results) -> Sequence[Command]:
         first: list[Command] = [CONSOLE_OWNER, WHOAMI, MANAGED_GLOBAL]
         if platform.transport == PROBE_SCRIPT_TRANSPORT:
-            # The user's commands carry the console user's name and uid: a probe script
-            # cannot run them; parse() says unknown when someone is logged on.
-            return first
+            # The user's commands carry the console user's name and uid, which a probe
+            # script cannot know in advance: it runs their constant form instead.
+            return [*first, CONSOLE_USER_SETTINGS]
         owner = results.get(CONSOLE_OWNER.key)
         if owner is None or not owner.ok or WHOAMI.key not in results:
             return first
@@ -151,17 +152,27 @@ class MacosScreenLock(Collector[ScreenLockFacts]):
                     f"nobody is logged on at the console (/dev/console is owned by {console.user})"
                 ),
             )
-        if platform.transport == PROBE_SCRIPT_TRANSPORT:
-            raise FactUnavailable(
-                f"a probe script records no per-user settings ({console.user} is logged on "
-                "at the console); audit this Mac with `scan` (or `collect`) to judge its "
-                "screen lock"
-            )
-        managed_global = _managed(results, MANAGED_GLOBAL)
         cmds = self._user_commands(console, self._whoami(results))
+        if platform.transport == PROBE_SCRIPT_TRANSPORT:
+            results = _from_probe_script(results, console, cmds)
+        managed_global = _managed(results, MANAGED_GLOBAL)
         managed_user = _managed(results, cmds["managed_user"])
         user = _user_lock(console.user, results, cmds, managed_user, managed_global)
         return ScreenLockFacts(graphical=True, graphical_detail="macOS", users=(user,))
+
+
+def _from_probe_script(results: Results, console: Console, cmds: dict[str, Argv]) -> Results:
+    """The second round's results, derived from the frames of CONSOLE_USER_SETTINGS."""
+    settings = results.get(CONSOLE_USER_SETTINGS.key)
+    if settings is None:
+        raise CollectorError("no result for the console user's settings")
+    frames = parse_frames(settings)
+    if not frames.logged_on or (frames.uid, frames.user) != (console.uid, console.user):
+        raise FactUnavailable(
+            f"the console user changed while the probe ran ({console.user}, then "
+            f"{frames.user}); run the probe again"
+        )
+    return {**results, **{cmds[name].key: frames.results[name] for name in cmds}}
 
 
 def _managed(results: Results, command: Argv) -> dict[str, Any]:
