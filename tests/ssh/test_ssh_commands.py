@@ -66,3 +66,22 @@ def test_refused_sudo_makes_the_fact_unknown_naming_the_privilege() -> None:
 def test_known_hosts_names() -> None:
     assert known_hosts_name("pc-1", 22) == "pc-1"
     assert known_hosts_name("127.0.0.5", 2222) == "[127.0.0.5]:2222"
+
+
+def test_dns_failure_is_named(monkeypatch: pytest.MonkeyPatch) -> None:
+    # No real lookup: a name that does not resolve would send a query off this machine.
+    import asyncio
+    import socket
+
+    import asyncssh
+
+    from endpoint_audit.errors import TransportError
+    from endpoint_audit.transport.ssh import SshEndpoint, SshTransport
+
+    async def no_such_name(*args: object, **kwargs: object) -> None:
+        raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+
+    monkeypatch.setattr(asyncssh, "connect", no_such_name)
+    transport = SshTransport("pc-x", SshEndpoint("pc-x.city.lg.jp", user="audit"))
+    with pytest.raises(TransportError, match=r"audit@pc-x\.city\.lg\.jp: DNS: cannot resolve"):
+        asyncio.run(transport.open())
