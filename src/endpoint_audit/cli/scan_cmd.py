@@ -190,7 +190,7 @@ def scan(
 
       endpoint-audit scan -b minimal --only firewall,open_ports
 
-      endpoint-audit scan --replay tests/fixtures/windows/win11-ja-bitlocker-on.yaml
+      endpoint-audit scan --replay recorded/pc-0042.yaml
 
       endpoint-audit scan -i fleet.yaml --sudo -j 64 --output-dir audit-2026-04
     """
