@@ -40,6 +40,30 @@ def timed(argv: list[str], runs: int, env: dict[str, str] | None = None) -> list
     return times
 
 
+def cached_scan_median(exe: str, runs: int, env: dict[str, str]) -> float | None:
+    unshare = shutil.which("unshare")
+    clean = Path("/etc/apt/apt.conf.d/docker-clean")
+    if not unshare or os.geteuid() != 0 or not clean.exists() or not shutil.which("apt"):
+        return None
+    inner = (
+        f"mount --bind /dev/null {clean} && mount -t tmpfs tmpfs /var/cache/apt && "
+        "mkdir -p /var/cache/apt/archives/partial && apt list --upgradable >/dev/null 2>&1; "
+        f"exec {sys.executable} {Path(__file__).resolve()} --inner-scan-runs {runs} --exe {exe}"
+    )
+    done = subprocess.run(
+        [unshare, "--mount", "--propagation", "private", "--", "sh", "-c", inner],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=900,
+    )
+    try:
+        return float(done.stdout.strip().splitlines()[-1])
+    except (ValueError, IndexError):
+        print(f"cached apt run failed: {done.stderr.strip()}", file=sys.stderr)
+        return None
+
+
 def lynis_argv(tmp: Path) -> list[str] | None:
     lynis = shutil.which("lynis")
     unshare = shutil.which("unshare")
@@ -64,7 +88,13 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--lynis-runs", type=int, default=1)
     parser.add_argument("--no-lynis", action="store_true")
+    parser.add_argument("--inner-scan-runs", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--exe", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.inner_scan_runs:
+        argv = [args.exe, "scan", "-f", "json", "-o", os.devnull]
+        print(statistics.median(timed(argv, args.inner_scan_runs)))
+        return 0
 
     exe = shutil.which("endpoint-audit") or str(Path(sys.executable).parent / "endpoint-audit")
     env = dict(os.environ, LANG="C.UTF-8")
@@ -81,6 +111,13 @@ def main() -> int:
             statistics.median(timed([exe, "scan", "-f", "json", "-o", os.devnull], args.runs, env)),
         )
     )
+    # This machine's image turns apt's package cache off (apt.conf.d/docker-clean), so
+    # every `apt list --upgradable` rebuilds it (~0.7 s). Stock Debian/Ubuntu PCs keep the
+    # cache. Measure that case too: in a private mount namespace, hide docker-clean and
+    # give apt an empty tmpfs cache (warmed once). Nothing on the machine changes.
+    cached = cached_scan_median(exe, args.runs, env)
+    if cached is not None:
+        rows.append(("endpoint-audit scan (apt cache kept)", cached))
     lynis_median: float | None = None
     if not args.no_lynis:
         with tempfile.TemporaryDirectory() as tmp:
@@ -102,6 +139,9 @@ def main() -> int:
     print(f"--version / python3 -c pass = {version / base:.2f}x (aim: under 3x)")
     if lynis_median:
         print(f"scan / lynis = 1/{lynis_median / scan:.0f} (aim: under 1/50)")
+        kept = dict(rows).get("endpoint-audit scan (apt cache kept)")
+        if kept:
+            print(f"scan with apt's cache kept / lynis = 1/{lynis_median / kept:.0f}")
     return 0
 
 
