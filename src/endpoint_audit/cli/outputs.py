@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import sys
 from dataclasses import dataclass
 
@@ -42,5 +43,7 @@ def render_outputs(report: RunReport, specs: list[OutputSpec], lang: str) -> Non
     for spec in specs:
         renderer = renderers[spec.format]()
         color = spec.format == "terminal" and spec.path in (None, "-") and sys.stdout.isatty()
-        text = renderer.render(report, RenderOptions(lang=lang, color=color))
+        # On a terminal use its width; in files and pipes a fixed width keeps output stable.
+        width = shutil.get_terminal_size().columns if color else None
+        text = renderer.render(report, RenderOptions(lang=lang, color=color, width=width))
         write_output(spec.path, text, renderer.encoding)

@@ -42,9 +42,10 @@ def _host_table(host: HostReport, report: RunReport, lang: str) -> Table:
     table = Table(show_lines=False, expand=False, header_style="bold")
     table.add_column(i18n.t(lang, "report.col.status"), no_wrap=True)
     table.add_column(i18n.t(lang, "report.col.severity"), no_wrap=True)
-    table.add_column(i18n.t(lang, "report.col.check"))
-    table.add_column(i18n.t(lang, "report.col.resource"))
-    table.add_column(i18n.t(lang, "report.col.message"), ratio=1)
+    # Titles and resources wrap rather than end in "…": the words are the finding.
+    table.add_column(i18n.t(lang, "report.col.check"), overflow="fold", ratio=1)
+    table.add_column(i18n.t(lang, "report.col.resource"), overflow="fold")
+    table.add_column(i18n.t(lang, "report.col.message"), ratio=2)
     order = {s: i for i, s in enumerate(STATUS_ORDER)}
     for finding in sorted(host.findings, key=lambda f: (order[f.status], -f.severity.rank)):
         info = report.checks.get(finding.check_id)
