@@ -53,6 +53,7 @@ async def collect_host(
             platform = await transport.detect_platform()
             collectors = collectors_for(registry, fact_types, platform)
             facts = await gather_facts(transport, platform, collectors, timeout)
+            platform = transport.refined_platform(platform)
             transcript = dict(transport.transcript)
     except TransportError as exc:
         raise CollectFailed(f"{target.name}: {exc}") from exc

@@ -295,6 +295,8 @@ async def audit_host(target: Target, plan: Plan, options: RunOptions, now: datet
             fact_types = [ft for pc in plan.checks for ft in pc.check.requires]
             collectors = collectors_for(plan.registry, fact_types, platform)
             facts = await gather_facts(transport, platform, collectors, options.command_timeout)
+            platform = transport.refined_platform(platform)
+            report.platform = platform
             transcript = dict(transport.transcript)
     except TransportError as exc:
         report.status = "unreachable"

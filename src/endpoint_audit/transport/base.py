@@ -87,6 +87,12 @@ class Transport(abc.ABC):
 
         return await detect_with_commands(self)
 
+    def refined_platform(self, detected: PlatformInfo) -> PlatformInfo:
+        """The platform as known after the probes ran. A transport that detected the host
+        cheaply and let the full platform probe ride in a later batch returns the fuller
+        answer here; the default keeps what detection said."""
+        return detected
+
     @abc.abstractmethod
     async def _run(self, command: Command, timeout: float) -> CommandResult:
         """Run one command for real."""

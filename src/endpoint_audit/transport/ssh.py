@@ -60,6 +60,29 @@ _SUDO_REFUSAL = re.compile(
 _SUDO_MISSING = re.compile(r"^(?:\S+: )*(?:line \d+: )?sudo: (?:command )?not found", re.MULTILINE)
 _known_hosts_lock = threading.Lock()
 UNAME_LINE = " ".join(UNAME.argv)  # "uname -snm": plain words, unquoted in every shell
+# cmd.exe's own version line, e.g. "Microsoft Windows [Version 10.0.22631.4460]". Only the
+# numbers in brackets are read, never the words, which some Windows languages translate.
+VER_LINE = "cmd /c ver"
+VER_KEY = "windows:cmd /c ver"
+_VER_NUMBERS = re.compile(r"\[[^\]\d]*(\d+)\.(\d+)\.(\d+)(?:\.(\d+))?\]")
+
+
+def windows_from_ver(text: str, transport: str) -> PlatformInfo | None:
+    """The platform from `ver`, or None when the answer is not Windows's."""
+    match = _VER_NUMBERS.search(text)
+    if match is None or match.group(1) != "10":
+        return None
+    major, minor, build, ubr = match.groups()
+    full_build = f"{build}.{ubr}" if ubr else build
+    release = "11" if int(build) >= 22000 else "10"
+    return PlatformInfo(
+        family=OsFamily.WINDOWS,
+        distro="windows",
+        version=f"{major}.{minor}.{build}",
+        build=full_build,
+        pretty_name=f"Windows {release} (build {full_build})",
+        transport=transport,
+    )
 
 
 @dataclass(frozen=True)
@@ -215,6 +238,9 @@ class SshTransport(Transport):
         self.options = options or SshOptions()
         self._conn: asyncssh.SSHClientConnection | None = None
         self._windows = False
+        # Windows seen through `cmd /c ver`: the PLATFORM probe joins the first batch.
+        self._platform_pending = False
+        self._refined: PlatformInfo | None = None
         self._queued: dict[bool, list[tuple[BatchItem, asyncio.Future[CommandResult]]]] = {
             False: [],
             True: [],
@@ -343,11 +369,23 @@ class SshTransport(Transport):
         from endpoint_audit.transport import powershell
 
         self._windows = True
+        # `cmd /c ver` (plain words, answered by cmd.exe in milliseconds) tells Windows and
+        # its build without starting PowerShell; the full platform probe then rides along
+        # in the scan's own batch, so a host scan starts PowerShell once.
+        ver = await self._exec(VER_LINE, 30)
+        self.transcript[VER_KEY] = ver
+        quick = windows_from_ver(ver.stdout, self.name) if ver.ok else None
+        if quick is not None:
+            self._platform_pending = True
+            return quick
         probe = powershell.PLATFORM
         result = (await self.run_powershell_batch([probe], timeout=60))[probe.key]
         if not result.ok:  # neither POSIX nor PowerShell: nothing more is sent
             return PlatformInfo(family=OsFamily.UNKNOWN, transport=self.name)
         return powershell.platform_from_probe(result, transport=self.name)
+
+    def refined_platform(self, detected: PlatformInfo) -> PlatformInfo:
+        return self._refined or detected
 
     async def _run(self, command: Command, timeout: float) -> CommandResult:
         if self._windows and isinstance(command, Argv | ReadFile):
@@ -428,6 +466,24 @@ class SshTransport(Transport):
         return results
 
     async def _run_powershell_batch(
+        self, probes: list[PowerShell], timeout: float
+    ) -> dict[str, CommandResult]:
+        from endpoint_audit.transport import powershell
+
+        platform_probe = self._platform_pending and all(
+            p.key != powershell.PLATFORM.key for p in probes
+        )
+        if platform_probe:
+            probes = [*probes, powershell.PLATFORM]
+        results = await self._powershell_process(probes, timeout)
+        if platform_probe:
+            self._platform_pending = False
+            answer = results.get(powershell.PLATFORM.key)
+            if answer is not None and answer.ok:
+                self._refined = powershell.platform_from_probe(answer, transport=self.name)
+        return results
+
+    async def _powershell_process(
         self, probes: list[PowerShell], timeout: float
     ) -> dict[str, CommandResult]:
         from endpoint_audit.transport import powershell
