@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -76,3 +77,25 @@ def test_folder_without_bundles_is_a_usage_error(cli: Callable[..., Any], tmp_pa
 
 def _kind(broken: dict[str, str], kind: str) -> str:
     return next(name for name, k in broken.items() if k == kind)
+
+
+def test_a_pc_that_wrote_twice_is_judged_by_its_newest_file(
+    cli: Callable[..., Any], tmp_path: Path
+) -> None:
+    """A scheduled probe leaves one file per run: the fleet report holds each PC once,
+    judged by the newest file (here: compliant, while the older run had BitLocker off)."""
+    cases = windows_cases()
+    old = windows_script_bundle(cases["win10-22h2-en-bitlocker-off"], target="PC-0001")
+    new = windows_script_bundle(cases["win11-23h2-en-compliant"], target="pc-0001")
+    collected = cases["win11-23h2-en-compliant"].collected_at
+    assert collected is not None
+    earlier = collected - timedelta(days=30)
+    old["hosts"][0]["collected_at"] = earlier.strftime("%Y-%m-%dT%H:%M:%SZ")
+    # The newer run sorts first by name, so the choice cannot come from file order.
+    (tmp_path / "a-new.json").write_text(json.dumps(new))
+    (tmp_path / "b-old.json").write_text(json.dumps(old))
+    result = cli("evaluate", str(tmp_path), "-f", "json")
+    hosts = json.loads(result.stdout)["hosts"]
+    assert [h["target"] for h in hosts] == ["pc-0001"]
+    assert result.exit_code == 0
+    assert "1 older file(s)" in result.stderr

@@ -106,6 +106,7 @@ def evaluate_folder(
 
     A file that cannot be read is one line on stderr and one unreachable host in the
     report, named by its file; it never stops the others (exit 3 unless a failure).
+    A PC that left several files is judged by its newest.
     Each file is loaded when its host is judged, and only the report is kept of it.
     """
     try:
@@ -115,6 +116,11 @@ def evaluate_folder(
         fail(str(exc))
     for problem in recorded.unreadable:
         warn(f"skipped {problem.reason}")
+    if recorded.superseded:
+        warn(
+            f"{len(recorded.superseded)} older file(s) of PCs that also left a newer one were "
+            "left out; each PC is judged by its newest file"
+        )
 
     def keep_report_only(run: HostRun) -> None:
         run.transcript = {}

@@ -4,7 +4,7 @@ judge a bundle the same way (same transport, same engine, same clock)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
 
@@ -55,6 +55,8 @@ class RecordedFolder:
 
     targets: list[Target] = field(default_factory=list)
     unreadable: list[UnreadableBundle] = field(default_factory=list)
+    # Older files of hosts that also have a newer file in the folder (left out).
+    superseded: list[Path] = field(default_factory=list)
     collected_at: list[datetime] = field(default_factory=list)
 
     def judged_at(self) -> datetime | None:
@@ -74,6 +76,9 @@ def scan_folder(folder: Path) -> RecordedFolder:
     if not files:
         raise ConfigError(f"{folder}: no bundle files (*.json, *.yaml) found")
     out = RecordedFolder()
+    # A PC whose scheduled probe ran several times left several files: judge its newest
+    # (by recorded collection time, then file name, which carries the UTC time).
+    newest: dict[str, tuple[tuple[datetime, str], Target, datetime | None, Path]] = {}
     for file in files:
         try:
             hosts = load_bundle(file)
@@ -81,7 +86,18 @@ def scan_folder(folder: Path) -> RecordedFolder:
             out.unreadable.append(UnreadableBundle(file, str(exc)))
             continue
         for index, host in enumerate(hosts):
-            out.targets.append(Target(host.target, partial(_replay_from_file, file, index)))
-            if host.collected_at is not None:
-                out.collected_at.append(host.collected_at)
+            target = Target(host.target, partial(_replay_from_file, file, index))
+            order = (host.collected_at or datetime.min.replace(tzinfo=UTC), file.name)
+            key = host.target.casefold()
+            kept = newest.get(key)
+            if kept is not None and kept[0] >= order:
+                out.superseded.append(file)
+                continue
+            if kept is not None:
+                out.superseded.append(kept[3])
+            newest[key] = (order, target, host.collected_at, file)
+    for _, target, collected_at, _ in newest.values():
+        out.targets.append(target)
+        if collected_at is not None:
+            out.collected_at.append(collected_at)
     return out
