@@ -221,3 +221,63 @@ def test_each_command_runs_once_per_host() -> None:
         audit_host(Target("h1", lambda: Counting(recorded(**GOOD))), plan(), RunOptions(), NOW)
     )
     assert sorted(calls) == ["probe one", "probe two"]
+
+
+class SlowFact(Fact):
+    name: ClassVar[str] = "test_slow"
+    value: str
+
+
+class SlowCollector(Collector[SlowFact]):
+    """One slow command, like `apt list` rebuilding its cache."""
+
+    id = "linux.test_slow"
+    fact_type = SlowFact
+    platforms = frozenset({OsFamily.LINUX})
+
+    def commands(self, platform: PlatformInfo, results: Results) -> Sequence[Command]:
+        return [Argv(("slow",))]
+
+    def parse(self, results: Results, platform: PlatformInfo) -> SlowFact:
+        return SlowFact(value=results["slow"].stdout)
+
+
+class Timed(ReplayTransport):
+    """Replays, but `slow` takes 0.5 s; records when each command started."""
+
+    def __init__(self, recorded_host: HostTranscript, fail_on: str | None = None) -> None:
+        super().__init__(recorded_host)
+        self.started: dict[str, float] = {}
+        self.fail_on = fail_on
+
+    async def _run(self, command: Command, timeout: float) -> CommandResult:
+        self.started[command.key] = asyncio.get_running_loop().time()
+        if command.key == self.fail_on:
+            raise TransportError("connection lost")
+        if command.key == "slow":
+            await asyncio.sleep(0.5)
+            return CommandResult(0, "done")
+        return await super()._run(command, timeout)
+
+
+def test_a_collector_does_not_wait_for_another_collectors_slow_command() -> None:
+    transport = Timed(recorded(**GOOD))
+    collectors = [SlowCollector(), CountCollector()]
+
+    async def gather() -> dict[type[Fact], object]:
+        from endpoint_audit.engine.run import gather_facts
+
+        return await gather_facts(transport, LINUX, collectors, 30)  # type: ignore[return-value]
+
+    facts = asyncio.run(gather())
+    assert facts[CountFact] == CountFact(value=7, sources=("probe one", "probe two"))
+    assert facts[SlowFact] == SlowFact(value="done", sources=("slow",))
+    # The second round of the counting collector started long before `slow` ended.
+    assert transport.started["probe two"] - transport.started["slow"] < 0.25
+
+
+def test_a_session_that_breaks_mid_scan_makes_the_host_unreachable() -> None:
+    transport = Timed(recorded(**GOOD), fail_on="probe two")
+    result = asyncio.run(audit_host(Target("h1", lambda: transport), plan(), RunOptions(), NOW))
+    assert result.report.status == "unreachable"
+    assert result.report.reason == "connection lost"

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -75,35 +75,120 @@ class HostRun:
 FactOutcome = Fact | Exception
 
 
-async def _run_round(
-    transport: Transport, commands: Sequence[Command], timeout: float
-) -> dict[str, CommandResult | Exception]:
-    """Run one round: PowerShell probes in one batch, the rest concurrently."""
-    out: dict[str, CommandResult | Exception] = {}
-    probes = [c for c in commands if isinstance(c, PowerShell)]
-    others = [c for c in commands if not isinstance(c, PowerShell)]
-    limit = asyncio.Semaphore(max(COMMANDS_IN_FLIGHT_PER_HOST, transport.commands_in_flight))
+class _HostCommands:
+    """Runs the commands of one host for all its collectors: each command once, at most
+    `limit` at a time, and every PowerShell probe asked for in the same turn of the event
+    loop in one process (collectors start together, so a scan's probes share one)."""
 
-    async def one(command: Command) -> None:
-        async with limit:
+    def __init__(self, transport: Transport, timeout: float) -> None:
+        self.transport = transport
+        self.timeout = timeout
+        self.limit = asyncio.Semaphore(
+            max(COMMANDS_IN_FLIGHT_PER_HOST, transport.commands_in_flight)
+        )
+        self.results: dict[str, asyncio.Future[CommandResult | Exception]] = {}
+        self._probes: list[PowerShell] = []
+        self._tasks: set[asyncio.Task[None]] = set()  # referenced until done
+
+    def fetch(self, command: Command) -> asyncio.Future[CommandResult | Exception]:
+        future = self.results.get(command.key)
+        if future is not None:
+            return future
+        future = asyncio.get_running_loop().create_future()
+        self.results[command.key] = future
+        if isinstance(command, PowerShell):
+            if not self._probes:
+                self._start(self._flush_probes())
+            self._probes.append(command)
+        else:
+            self._start(self._one(command, future))
+        return future
+
+    def _start(self, work: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.get_running_loop().create_task(work)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    def cancel(self) -> None:
+        for task in list(self._tasks):
+            task.cancel()
+
+    async def _one(
+        self, command: Command, future: asyncio.Future[CommandResult | Exception]
+    ) -> None:
+        async with self.limit:
             try:
-                out[command.key] = await transport.run(command, timeout)
-            except ReplayMissError as exc:
-                out[command.key] = exc
+                result: CommandResult | Exception = await self.transport.run(command, self.timeout)
+            except ReplayMissError as exc:  # this command's error; the others go on
+                result = exc
+            except asyncio.CancelledError:
+                future.cancel()
+                raise
+            except Exception as exc:  # the session broke: the host's problem
+                if not future.done():
+                    future.set_exception(exc)
+                return
+        if not future.done():
+            future.set_result(result)
 
-    async def batch() -> None:
+    async def _flush_probes(self) -> None:
+        await asyncio.sleep(0)  # let every collector that starts in this turn add its probes
+        probes, self._probes = self._probes, []
         try:
-            out.update(await transport.run_powershell_batch(probes, timeout))
+            batch = await self.transport.run_powershell_batch(probes, self.timeout)
         except ReplayMissError:
             # Tell exactly which probes are missing: ask for each one alone.
             for probe in probes:
-                await one(probe)
+                await self._one(probe, self.results[probe.key])
+            return
+        except asyncio.CancelledError:
+            for probe in probes:
+                self.results[probe.key].cancel()
+            raise
+        except Exception as exc:  # the session broke: the host's problem
+            for probe in probes:
+                if not self.results[probe.key].done():
+                    self.results[probe.key].set_exception(exc)
+            return
+        for probe in probes:
+            future = self.results[probe.key]
+            if not future.done():
+                got = batch.get(probe.key)
+                future.set_result(
+                    got if got is not None else CollectorError(f"no result for {probe.key!r}")
+                )
 
-    tasks = [one(c) for c in others]
-    if probes:
-        tasks.append(batch())
-    await asyncio.gather(*tasks)
-    return out
+
+async def _collect_one(
+    collector: Collector[Any], platform: PlatformInfo, host: _HostCommands
+) -> FactOutcome:
+    """One collector's rounds: it asks again as soon as its own commands are answered,
+    never waiting for another collector's slow command."""
+    asked: dict[str, CommandResult | Exception] = {}
+    for _ in range(Collector.MAX_ROUNDS):
+        mine = {k: v for k, v in asked.items() if isinstance(v, CommandResult)}
+        try:
+            commands = collector.commands(platform, mine)
+        except Exception as exc:  # a collector bug is that fact's error, not the run's
+            return CollectorError(f"{collector.id}: {type(exc).__name__}: {exc}")
+        new = [c for c in {c.key: c for c in commands}.values() if c.key not in asked]
+        if not new:
+            break
+        answers = await asyncio.gather(*(host.fetch(c) for c in new))
+        asked.update((c.key, a) for c, a in zip(new, answers, strict=True))
+    missing = [asked[k] for k in sorted(asked) if isinstance(asked[k], Exception)]
+    if missing:
+        first = missing[0]
+        assert isinstance(first, Exception)  # noqa: S101 - filtered just above
+        return first
+    results = {k: v for k, v in asked.items() if isinstance(v, CommandResult)}
+    try:
+        fact: Fact = collector.parse(results, platform)
+    except (FactUnavailable, CollectorError) as exc:
+        return exc
+    except Exception as exc:  # a parser bug must not take the host down
+        return CollectorError(f"{collector.id}: {type(exc).__name__}: {exc}")
+    return fact.model_copy(update={"sources": tuple(sorted(results))})
 
 
 async def gather_facts(
@@ -112,57 +197,14 @@ async def gather_facts(
     collectors: Sequence[Collector[Any]],
     timeout: float,
 ) -> dict[type[Fact], FactOutcome]:
-    """Ask every collector for commands in rounds, run them, and parse each fact."""
-    results: dict[str, CommandResult | Exception] = {}
-    wanted: dict[str, set[str]] = {c.id: set() for c in collectors}
-    failed: dict[str, Exception] = {}
-    for _ in range(Collector.MAX_ROUNDS):
-        new: dict[str, Command] = {}
-        ok_results = {k: v for k, v in results.items() if isinstance(v, CommandResult)}
-        for collector in collectors:
-            if collector.id in failed:
-                continue
-            try:
-                cmds = collector.commands(platform, ok_results)
-            except Exception as exc:  # a collector bug is that fact's error, not the run's
-                failed[collector.id] = CollectorError(
-                    f"{collector.id}: {type(exc).__name__}: {exc}"
-                )
-                continue
-            for cmd in cmds:
-                wanted[collector.id].add(cmd.key)
-                if cmd.key not in results:
-                    new[cmd.key] = cmd
-        if not new:
-            break
-        results.update(await _run_round(transport, list(new.values()), timeout))
-
-    facts: dict[type[Fact], FactOutcome] = {}
-    for collector in collectors:
-        if collector.id in failed:
-            facts[collector.fact_type] = failed[collector.id]
-            continue
-        missing = [
-            results[k]
-            for k in sorted(wanted[collector.id])
-            if isinstance(results.get(k), Exception)
-        ]
-        if missing:
-            facts[collector.fact_type] = missing[0]  # type: ignore[assignment]
-            continue
-        mine = {
-            k: v for k in wanted[collector.id] if isinstance(v := results.get(k), CommandResult)
-        }
-        try:
-            fact = collector.parse(mine, platform)
-            facts[collector.fact_type] = fact.model_copy(update={"sources": tuple(sorted(mine))})
-        except (FactUnavailable, CollectorError) as exc:
-            facts[collector.fact_type] = exc
-        except Exception as exc:  # a parser bug must not take the host down
-            facts[collector.fact_type] = CollectorError(
-                f"{collector.id}: {type(exc).__name__}: {exc}"
-            )
-    return facts
+    """Every collector's fact: each asks for commands in rounds, concurrently with the
+    others, and parses what it got."""
+    host = _HostCommands(transport, timeout)
+    try:
+        outcomes = await asyncio.gather(*(_collect_one(c, platform, host) for c in collectors))
+    finally:
+        host.cancel()  # nothing outlives the host's session
+    return {c.fact_type: o for c, o in zip(collectors, outcomes, strict=True)}
 
 
 def _finding(
