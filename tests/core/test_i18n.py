@@ -68,3 +68,17 @@ def test_unknown_language_is_refused() -> None:
 
 def test_missing_placeholder_does_not_crash() -> None:
     assert "{reason}" in i18n.t("en", "core.msg.fact_unavailable")
+
+
+def test_every_check_parameter_is_described_in_both_languages() -> None:
+    for cid, cls in load_registry().checks.items():
+        for name in cls.Params.model_fields:
+            assert i18n.has(f"{cid}.params.{name}"), f"{cid}.params.{name}"
+
+
+def test_checks_show_gives_defaults_and_japanese_parameter_texts(cli) -> None:  # type: ignore[no-untyped-def]
+    result = cli("checks", "show", "disk_encryption", "--lang", "ja")
+    assert result.exit_code == 0
+    assert "PydanticUndefined" not in result.stdout
+    assert "/boot/efi" in result.stdout
+    assert "スワップ領域も判定します" in result.stdout

@@ -57,8 +57,14 @@ def show_check(
     meta = cls.meta
     params = {
         name: {
-            "default": field.default if not callable(field.default) else None,
-            "description": field.description or "",
+            "default": field.get_default(call_default_factory=True),
+            # Built-in checks describe their parameters in the catalogs; a plugin's own
+            # description is the fallback.
+            "description": (
+                i18n.t(language, f"{check_id}.params.{name}")
+                if i18n.has(f"{check_id}.params.{name}")
+                else field.description or ""
+            ),
         }
         for name, field in cls.Params.model_fields.items()
     }
