@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import os
 import sys
-import tempfile
 from pathlib import Path
 from typing import NoReturn
 
 import typer
 from rich.console import Console
 
+from endpoint_audit.atomic_file import write_atomically
 from endpoint_audit.engine.exit_policy import ExitCode
 from endpoint_audit.model import i18n
 
@@ -36,12 +35,6 @@ def resolve_lang(lang: str | None) -> str:
     return lang
 
 
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
 def write_output(path: str | None, text: str, encoding: str = "utf-8") -> None:
     """Write to stdout (None or "-") or atomically to a file: a reader never sees half a
     report, and a failed run never leaves a truncated one behind."""
@@ -62,20 +55,6 @@ def write_output(path: str | None, text: str, encoding: str = "utf-8") -> None:
             fail(f"{path}: cannot write: {exc.strerror or exc}")
         return
     try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-        try:
-            # mkstemp makes the file private (0600); a report gets the usual mode for new
-            # files under the user's umask, like any file the user writes.
-            if hasattr(os, "fchmod"):  # POSIX; Windows files inherit the folder's ACL
-                os.fchmod(fd, 0o666 & ~_umask())
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(text.encode(encoding, errors="replace"))
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(tmp, target)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        write_atomically(target, text.encode(encoding, errors="replace"))
     except OSError as exc:
         fail(f"{path}: cannot write: {exc.strerror or exc}")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import abc
 import json
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar, Generic, TypeVar
 
@@ -94,11 +95,25 @@ def json_output(result: CommandResult, what: str) -> Any:
         ) from exc
 
 
+def as_int(value: Any) -> int | None:
+    """An integer from JSON; registry strings of digits ("900") count too."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, str) and re.fullmatch(r"\s*-?\d+\s*", value):
+        return int(value)
+    return None
+
+
 __all__ = [
     "Collector",
     "CollectorError",
     "FactUnavailable",
     "Results",
+    "as_int",
     "check_privilege",
     "json_output",
     "require",

@@ -11,6 +11,7 @@ import plistlib
 from typing import Any
 from xml.parsers.expat import ExpatError
 
+from endpoint_audit.collectors.base import as_int as as_int
 from endpoint_audit.errors import CollectorError
 from endpoint_audit.model.commands import Argv, CommandResult
 
@@ -57,19 +58,4 @@ def as_bool(value: Any) -> bool | None:
         return True
     if isinstance(value, str) and value.strip().lower() in ("0", "no", "false"):
         return False
-    return None
-
-
-def as_int(value: Any) -> int | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    if isinstance(value, str):
-        try:
-            return int(value.strip())
-        except ValueError:
-            return None
     return None

@@ -6,13 +6,13 @@ parsers below never see text that depends on the display language or regional fo
 
 from __future__ import annotations
 
-import re
 from datetime import UTC, datetime
 from functools import cache
 from importlib import resources
 from typing import Any
 
 from endpoint_audit.collectors.base import Results, json_output, require
+from endpoint_audit.collectors.base import as_int as as_int
 from endpoint_audit.errors import CollectorError
 from endpoint_audit.model.commands import PowerShell
 
@@ -50,19 +50,6 @@ def as_list(value: Any) -> list[Any]:
     if isinstance(value, list):
         return value
     return [value]
-
-
-def as_int(value: Any) -> int | None:
-    """An integer from JSON; registry strings of digits ("900") count too."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    if isinstance(value, str) and re.fullmatch(r"\s*-?\d+\s*", value):
-        return int(value)
-    return None
 
 
 def as_text(value: Any) -> str | None:

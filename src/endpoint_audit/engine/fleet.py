@@ -8,8 +8,6 @@ memory (transcripts are dropped once saved), so memory per host stays flat as fl
 from __future__ import annotations
 
 import asyncio
-import os
-import tempfile
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -18,6 +16,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
+from endpoint_audit.atomic_file import write_atomically
 from endpoint_audit.engine.plan import Plan
 from endpoint_audit.engine.run import HostRun, RunOptions, Target, audit_host, build_report
 from endpoint_audit.errors import ConfigError
@@ -122,18 +121,8 @@ class FleetStore:
 
 
 def atomic_write(path: Path, text: str) -> None:
-    """Write through a temporary file and rename: readers never see half a report."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(text.encode("utf-8"))
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    """A host or fleet report, written atomically (see atomic_file)."""
+    write_atomically(path, text.encode("utf-8"))
 
 
 def fleet_report(

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import io
 
-from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
 from endpoint_audit.model import i18n
 from endpoint_audit.model.report_ops import Change, ReportDiff
+from endpoint_audit.render.console import text_console
 from endpoint_audit.render.text import visible_controls
 
 CHANGE_STYLE = {
@@ -27,14 +27,7 @@ def _status(value: str | None, lang: str) -> str:
 
 def diff_text(diff: ReportDiff, lang: str, color: bool = False, width: int = 120) -> str:
     buffer = io.StringIO()
-    console = Console(
-        file=buffer,
-        force_terminal=color,
-        no_color=not color,
-        width=width,
-        highlight=False,
-        emoji=False,
-    )
+    console = text_console(buffer, color, width)
     console.print(
         Text(
             visible_controls(

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import io
 
-from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
@@ -22,6 +21,7 @@ from endpoint_audit.model.compliance import (
 )
 from endpoint_audit.model.result import RunReport
 from endpoint_audit.render.base import Renderer, RenderOptions
+from endpoint_audit.render.console import text_console
 
 # Up to this many hosts get a column each; more get a count per verdict.
 MAX_HOST_COLUMNS = 6
@@ -122,14 +122,7 @@ class FrameworksRenderer(Renderer):
     def render(self, report: RunReport, options: RenderOptions) -> str:
         lang = options.lang
         buffer = io.StringIO()
-        console = Console(
-            file=buffer,
-            force_terminal=options.color,
-            no_color=not options.color,
-            width=options.width or 120,
-            highlight=False,
-            emoji=False,
-        )
+        console = text_console(buffer, options.color, options.width)
         baseline = report.baseline
         console.print(Text(i18n.t(lang, "frameworks.heading"), style="bold"))
         console.print(

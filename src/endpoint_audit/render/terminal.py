@@ -5,13 +5,13 @@ from __future__ import annotations
 import io
 from collections import Counter
 
-from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
 from endpoint_audit.model import i18n
 from endpoint_audit.model.result import Finding, HostReport, RunReport, Status
 from endpoint_audit.render.base import Renderer, RenderOptions
+from endpoint_audit.render.console import text_console
 from endpoint_audit.render.text import finding_message
 
 STATUS_STYLE = {
@@ -87,14 +87,7 @@ class TerminalRenderer(Renderer):
     def render(self, report: RunReport, options: RenderOptions) -> str:
         lang = options.lang
         buffer = io.StringIO()
-        console = Console(
-            file=buffer,
-            force_terminal=options.color,
-            no_color=not options.color,
-            width=options.width or 120,
-            highlight=False,
-            emoji=False,
-        )
+        console = text_console(buffer, options.color, options.width)
         baseline = report.baseline
         console.print(
             Text(
