@@ -109,6 +109,24 @@ MSRT_EN = "Windows Malicious Software Removal Tool x64 - v5.129 (KB890830)"
 MSRT_JA = "Windows 悪意のあるソフトウェアの削除ツール x64 - v5.129 (KB890830)"
 
 
+# Where the shape and values of each probe's recorded output come from: the public capture
+# or Microsoft document (repository and path, or URL). Each fixture's header lists the
+# source of every probe it records; tests fail when a probe has none.
+PROBE_SOURCES: dict[str, str] = {
+    "ps:platform": "NO CAPTURE NAMED YET",
+    "ps:bitlocker": "NO CAPTURE NAMED YET",
+    "ps:firewall_profiles": "NO CAPTURE NAMED YET",
+    "ps:listening_sockets": "NO CAPTURE NAMED YET",
+    "ps:windows_update": "NO CAPTURE NAMED YET",
+    "ps:windows_update_pending": "NO CAPTURE NAMED YET",
+    "ps:screen_lock": "NO CAPTURE NAMED YET",
+}
+
+
+def sources_header(probe_keys: list[str]) -> str:
+    return "".join(f"# source {key}: {PROBE_SOURCES[key]}\n" for key in sorted(probe_keys))
+
+
 def platform_value(os_key: str, hostname: str, admin: bool) -> dict[str, Any]:
     b = BUILDS[os_key]
     return {
@@ -395,7 +413,10 @@ def write_case(
             }
         ],
     }
-    header = f"# {description}\n# Written by tests/windows/make_fixtures.py.\n"
+    header = (
+        f"# {description}\n# Written by tests/windows/make_fixtures.py.\n"
+        + sources_header(list(commands))
+    )
     text = yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=100000)
     (OUT / f"{name}.yaml").write_text(header + text, encoding="utf-8")
 
