@@ -60,6 +60,8 @@ def judge(vol: VolumeEncryption) -> tuple[Status, str, dict[str, str | float | N
     if vol.state in IN_PROGRESS:
         pct = f"{vol.percent:g}%" if vol.percent is not None else "?"
         return Status.FAIL, f"state_{vol.state}", {**args, "percent": pct}
+    if vol.state == "restart_pending":
+        return Status.FAIL, "restart_pending", args
     if vol.state == "suspended" or (vol.encrypted is True and vol.protection_on is False):
         return Status.FAIL, "suspended", args
     if vol.encrypted is False or vol.state == "decrypted":

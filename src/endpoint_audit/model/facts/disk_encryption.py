@@ -9,9 +9,10 @@ from endpoint_audit.model.facts.base import Fact
 VolumeKind = Literal["root", "data", "swap", "os", "fixed"]
 # encrypted: fully encrypted; encrypting/decrypting/paused: conversion under way or halted;
 # decrypted: plain; suspended: encrypted but protection switched off (BitLocker suspend,
-# clear key); None: not seen.
+# clear key); restart_pending: switched on, but not in effect until a restart (FileVault
+# "On, but needs to be restarted to finish"); None: not seen.
 EncryptionState = Literal[
-    "encrypted", "encrypting", "decrypting", "paused", "decrypted", "suspended"
+    "encrypted", "encrypting", "decrypting", "paused", "decrypted", "suspended", "restart_pending"
 ]
 
 
