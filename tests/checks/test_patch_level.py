@@ -116,9 +116,11 @@ def test_stale_index_makes_zero_pending_unknown() -> None:
     outcome = pending(fact)
     assert outcome.status is Status.UNKNOWN
     assert message(outcome) == (
-        "Security updates waiting according to apt: 0, but its package index was last "
-        "refreshed 9 days ago (more than 7), so newer updates would not show; refresh it "
-        "(apt update, dnf makecache, or a Windows Update search) and scan again. Index: "
+        "Security updates waiting according to apt: 0, but its update list was last "
+        f"refreshed on {(NOW - timedelta(days=9, hours=2)):%Y-%m-%d}, 9 days ago (more than "
+        "7), so newer updates would not show; refresh it (apt update, dnf makecache, a "
+        "Windows Update search, or Software Update in System Settings on a Mac) and scan "
+        "again. List: "
         "/var/lib/apt/lists/security.ubuntu.com_ubuntu_dists_jammy-security_InRelease."
     )
 

@@ -74,6 +74,7 @@ def pending_outcome(fact: PatchFacts, params: PatchLevelParams, now: datetime) -
         "packages": list(fact.pending_security_names),
         "pending_updates": fact.pending_updates,
         "index_refreshed": fact.index_refreshed.isoformat() if fact.index_refreshed else None,
+        "upgrades_offered": list(fact.pending_upgrades),
     }
     if count > limit:
         return Outcome(
@@ -99,6 +100,7 @@ def pending_outcome(fact: PatchFacts, params: PatchLevelParams, now: datetime) -
                 args={
                     "count": count,
                     "days": _days(fact.index_refreshed, now),
+                    "date": _utc(fact.index_refreshed).strftime("%Y-%m-%d"),
                     "max_days": MAX_INDEX_AGE.days,
                     "source": fact.index_source or "?",
                     "manager": manager,

@@ -5,7 +5,10 @@ preferences. Never `softwareupdate -l`, which contacts Apple's servers.
   background data updates (XProtect, MRT, Gatekeeper data) are not OS updates and do not
   count, so a Mac that never installs OS updates does not look freshly patched.
 - Pending updates: `RecommendedUpdates` as left by the last background check, known only
-  when that check succeeded (`LastSuccessfulDate`).
+  when that check succeeded (`LastSuccessfulDate`). That date is the list's refresh time,
+  so the check's stale-index rule applies to it as to an apt or dnf index. An upgrade to
+  a newer major release (Sonoma offered to a patched Ventura Mac) is listed as recommended
+  too; it is not a missing security update and is only reported alongside.
 - Automatic updates: managed preferences (MDM) win over the local ones.
 - Reboot required: macOS installs OS updates while it restarts, so an update that waits
   for a restart is still listed as recommended (pending), and the install history records
@@ -18,6 +21,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -45,7 +49,14 @@ MANAGED_PREFS = plutil_xml(MANAGED_PREFS_PATH)
 # "macOS Ventura 13.4.1 (a)" (Rapid Security Response), "Security Update 2023-003".
 _OS_UPDATE = re.compile(r"^(macOS\b|Security Update\b|Background Security)", re.IGNORECASE)
 _SECURITY = re.compile(r"^macOS\b|security", re.IGNORECASE)
+_MACOS = re.compile(r"^macOS\b", re.IGNORECASE)
 _VERSION = re.compile(r"\d+(?:\.\d+)*")
+# Product keys of OS updates: MSU_UPDATE_<build>_patch_<version>[_<kind>], where kind is
+# minor, major or rsr (Rapid Security Response); older releases leave the kind out.
+_PRODUCT_KEY = re.compile(
+    r"^MSU_UPDATE_[0-9A-Za-z]+_patch_(?P<version>\d+(?:\.\d+)*)(?:_(?P<kind>[a-z]+))?$"
+)
+INDEX_SOURCE = f"{PREFS_PATH} LastSuccessfulDate"
 
 
 def _utc(value: datetime) -> datetime:
@@ -121,21 +132,91 @@ def last_os_update(history: Any) -> tuple[datetime, str] | None:
     return newest
 
 
-def recommended_updates(prefs: dict[str, Any]) -> list[str] | None:
-    """Names of the updates the last successful background check recommended."""
+@dataclass(frozen=True)
+class Recommended:
+    """One entry of RecommendedUpdates."""
+
+    name: str  # Display Name with its Display Version when the name lacks it
+    version: str | None  # Display Version, else the version in the name or product key
+    kind: str | None  # minor, major or rsr from an MSU product key; None when not said
+
+
+def _entry(item: dict[str, Any]) -> Recommended:
+    name = item.get("Display Name") or item.get("Identifier") or item.get("Product Key")
+    text = str(name or "?").strip()
+    version = item.get("Display Version")
+    if isinstance(version, str) and version.strip() and version.strip() not in text:
+        text = f"{text} {version.strip()}"
+    kind: str | None = None
+    key_version: str | None = None
+    for key in ("Product Key", "Identifier"):
+        match = _PRODUCT_KEY.match(str(item.get(key) or ""))
+        if match:
+            kind, key_version = match["kind"], match["version"]
+            break
+    shown = version.strip() if isinstance(version, str) and version.strip() else None
+    if shown is None:
+        found = _VERSION.search(text)
+        shown = found.group(0) if found else key_version
+    return Recommended(name=text, version=shown, kind=kind)
+
+
+def recommended_updates(prefs: dict[str, Any]) -> list[Recommended] | None:
+    """The updates the last successful background check recommended; None if unknown."""
     items = prefs.get("RecommendedUpdates")
     if not isinstance(items, list) or not isinstance(prefs.get("LastSuccessfulDate"), datetime):
         return None
-    names: list[str] = []
-    for item in items:
-        if isinstance(item, dict):
-            name = item.get("Display Name") or item.get("Identifier") or item.get("Product Key")
-            version = item.get("Display Version")
-            text = str(name or "?")
-            if isinstance(version, str) and version and version not in text:
-                text = f"{text} {version}"
-            names.append(text)
-    return names
+    return [_entry(item) for item in items if isinstance(item, dict)]
+
+
+def major_of(version: str | None) -> tuple[int, ...] | None:
+    """The major release of a macOS version: 14 for 14.7.1, 26 for 26.1, (10, 15) for
+    10.15.7 (before macOS 11 the major release had two numbers)."""
+    parts = _version(version)
+    if not parts:
+        return None
+    return parts[:2] if parts[0] == 10 else parts[:1]
+
+
+def is_major_upgrade(entry: Recommended, running: str | None) -> bool | None:
+    """True for an upgrade to a newer major macOS; None when it cannot be told.
+
+    Only entries named "macOS ..." are OS releases; a product key ending in `_major`
+    says so directly, `_minor`/`_rsr` say the opposite (an RSR is a security fix for the
+    running release)."""
+    if not _MACOS.search(entry.name):
+        return False
+    if entry.kind == "major":
+        return True
+    if entry.kind in ("minor", "rsr"):
+        return False
+    offered, current = major_of(entry.version), major_of(running)
+    if offered is None or current is None:
+        return None
+    return offered > current
+
+
+def classify(
+    entries: list[Recommended], running: str | None
+) -> tuple[list[str], list[str], list[str], list[str]]:
+    """(pending, security, upgrades, undecided) names. `undecided` are macOS entries
+    that cannot be told apart from a major upgrade (the running version is unknown)."""
+    pending: list[str] = []
+    security: list[str] = []
+    upgrades: list[str] = []
+    undecided: list[str] = []
+    for entry in entries:
+        upgrade = is_major_upgrade(entry, running)
+        if upgrade:
+            upgrades.append(entry.name)
+            continue
+        if upgrade is None:
+            undecided.append(entry.name)
+            continue
+        pending.append(entry.name)
+        if _SECURITY.search(entry.name):
+            security.append(entry.name)
+    return pending, security, upgrades, undecided
 
 
 def automatic_updates(prefs: dict[str, Any], managed: dict[str, Any]) -> bool | None:
@@ -180,20 +261,35 @@ class MacosPatches(Collector[PatchFacts]):
                 last_reason = f"{INSTALL_HISTORY_PATH} records no macOS update"
         prefs = plist_dict(require(results, PREFS), PREFS_PATH) or {}
         managed = plist_dict(require(results, MANAGED_PREFS), MANAGED_PREFS_PATH) or {}
-        pending = recommended_updates(prefs)
-        security = [n for n in pending or [] if _SECURITY.search(n)]
+        pending_unknown: str | None = (
+            "no successful background update check is recorded in "
+            f"{PREFS_PATH} (RecommendedUpdates, LastSuccessfulDate); pending updates are "
+            "not listed without contacting Apple"
+        )
+        entries = recommended_updates(prefs)
+        pending: list[str] = []
+        security: list[str] = []
+        upgrades: list[str] = []
+        refreshed: datetime | None = None
+        if entries is not None:
+            pending, security, upgrades, undecided = classify(entries, platform.version)
+            refreshed = _utc(prefs["LastSuccessfulDate"])
+            pending_unknown = None
+            if undecided:
+                pending_unknown = (
+                    "the running macOS version is not known, so these recommended updates "
+                    f"cannot be told from a major upgrade: {', '.join(undecided)}"
+                )
+        known = pending_unknown is None
         return PatchFacts(
             manager="softwareupdate",
-            pending_updates=len(pending) if pending is not None else None,
-            pending_security_updates=len(security) if pending is not None else None,
+            pending_updates=len(pending) if known else None,
+            pending_security_updates=len(security) if known else None,
             pending_security_names=tuple(security),
-            pending_unknown_reason=None
-            if pending is not None
-            else (
-                "no successful background update check is recorded in "
-                f"{PREFS_PATH} (RecommendedUpdates, LastSuccessfulDate); pending updates are "
-                "not listed without contacting Apple"
-            ),
+            pending_upgrades=tuple(upgrades),
+            pending_unknown_reason=pending_unknown,
+            index_refreshed=refreshed if known else None,
+            index_source=INDEX_SOURCE if known else None,
             last_update=last[0] if last else None,
             last_update_source=f"{INSTALL_HISTORY_PATH}: {last[1]}" if last else None,
             last_update_unknown_reason=last_reason,

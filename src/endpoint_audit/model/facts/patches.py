@@ -13,6 +13,9 @@ class PatchFacts(Fact):
     pending_security_updates: int | None = None
     pending_security_names: tuple[str, ...] = ()
     pending_updates: int | None = None
+    # Upgrades to a newer major OS release on offer (macOS lists them as recommended).
+    # Not counted as pending: a fully patched release does not need them.
+    pending_upgrades: tuple[str, ...] = ()
     pending_unknown_reason: str | None = None
     # When the local package index a pending count was read from was last refreshed (UTC).
     # Collectors that count from a cached index (apt, dnf) set it with every count, so the
