@@ -15,8 +15,14 @@ from endpoint_audit.collectors.base import as_int as as_int
 from endpoint_audit.errors import CollectorError
 from endpoint_audit.model.commands import Argv, CommandResult
 
-# plutil's message when the file does not exist (exit 1). Matched loosely: wording varies.
-_MISSING_MARKERS = ("no such file", "does not exist", "file not found")
+# plutil prints its errors on stdout and exits 1. A missing file and an unreadable one get
+# the same prefix ("file does not exist or is not readable or is not a regular file"); the
+# NSError after it tells them apart: Code=260 "... there is no such file." for a missing
+# file, Code=257 "... you don’t have permission to view it." for an unreadable one. An
+# unreadable file is never taken as absent: a configuration profile may be inside.
+_PREFIX = "file does not exist or is not readable or is not a regular file"
+_MISSING = ("code=260", "no such file")
+_UNREADABLE = ("code=257", "permission", "not permitted")
 
 
 def plutil_xml(path: str, *, privileged: bool = False) -> Argv:
@@ -24,8 +30,14 @@ def plutil_xml(path: str, *, privileged: bool = False) -> Argv:
 
 
 def plist_missing(result: CommandResult) -> bool:
-    text = (result.stderr + result.stdout).lower()
-    return result.exit_status == 1 and any(m in text for m in _MISSING_MARKERS)
+    """True when plutil says the file does not exist (not when it cannot read it)."""
+    text = (result.stdout + "\n" + result.stderr).lower()
+    if result.exit_status != 1 or any(m in text for m in _UNREADABLE):
+        return False
+    if any(m in text for m in _MISSING):
+        return True
+    # The prefix alone, without an NSError detail, is taken as missing.
+    return _PREFIX in text and "code=" not in text
 
 
 def parse_plist(result: CommandResult, what: str) -> Any:
