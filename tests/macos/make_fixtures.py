@@ -1,9 +1,11 @@
 """Writes tests/fixtures/macos/*.yaml, the recorded macOS host cases.
 
 Run `python -m tests.macos.make_fixtures` after changing a macOS collector's commands.
-Outputs follow the formats in the platform reference (fdesetup, socketfilterfw, lsof -F,
-netstat -an, plutil -convert xml1, sysadminctl on stderr, defaults errors); the command
-keys come from the collectors themselves, so a renamed command cannot go unnoticed.
+The command keys come from the collectors themselves, so a renamed command cannot go
+unnoticed. The shape and values of every probe's output follow the public capture or
+Apple document named in PROBE_SOURCES; each fixture's header lists the sources of the
+probes it records (`probe_of` maps a command to its probe). Where no capture was found,
+the entry says so.
 """
 
 from __future__ import annotations
@@ -47,6 +49,171 @@ def _str(dumper, value):
 yaml.SafeDumper.add_representer(str, _str)
 OUT = Path(__file__).resolve().parent.parent / "fixtures" / "macos"
 
+# Where each probe's recorded output comes from (repository and path, issue, or URL).
+PROBE_SOURCES: dict[str, str] = {
+    "uname": (
+        "`uname -snm` prints sysname, nodename and machine (uname(1)); 'Darwin' and "
+        "'arm64' are the values macOS reports on Apple silicon. NO CAPTURE of this exact "
+        "command on macOS was found; the line is built from those fields."
+    ),
+    "id": (
+        "`id -u` / `id -un`: the numeric uid or the user name on one line (POSIX id(1), "
+        "pubs.opengroup.org/onlinepubs/9699919799/utilities/id.html). No capture needed "
+        "beyond the standard; the names are invented."
+    ),
+    "sw_vers": (
+        "Layout (ProductName/ProductVersion/BuildVersion, tabs) from the real output in "
+        "shared/reference/platform-facts.md 2.2.4 (repository not recorded there). Build "
+        "14.6.1 = 23G93: munki/munki code/cli/munki/munkiCLItesting/appleupdatesTests.swift "
+        "('macOS Sonoma 14.6.1-23G93'). NO CAPTURE NAMED for builds 23F79 (14.5), 23H222 "
+        "(14.7.1), 24A348 (15.0.1), 24B83 (15.1): Apple's published build numbers, not "
+        "checked against a capture here."
+    ),
+    "fdesetup": (
+        "MikeMcQuaid/strap bin/strap.sh @16eb2ae ('FileVault is (On|Off, but will be "
+        "enabled after the next restart).'); the Jamf extension-attribute list in "
+        "platform-facts.md 2.2.1 ('FileVault is On.', 'FileVault is Off.', \"Deferred "
+        "enablement appears to be active for user '...'\", 'Encryption in progress: "
+        "Percent completed = ...'); 'FileVault is On, but needs to be restarted to "
+        "finish.' is quoted by several public fdesetup parsers whose repositories the "
+        "search did not name (NO CAPTURE NAMED). Exit statuses: fdesetup(8) EXIT STATUS, "
+        "https://keith.github.io/xcode-man-pages/fdesetup.8.html."
+    ),
+    "socketfilterfw": (
+        "kolide/launcher ee/tables/execparsers/socketfilterfw/test-data/data.txt "
+        "('Firewall is enabled. (State = 2)', 'Stealth mode enabled'); dan-snelson/"
+        "Mac-Health-Check PR #8 ('Firewall is blocking all non-essential incoming "
+        "connections. (State = 2)'); platform-facts.md 2.2.2 ('Firewall is disabled. "
+        "(State = 0)', 'Firewall is enabled. (State = 1)'). 'Stealth mode disabled' is "
+        "the negative of the captured line: NO CAPTURE NAMED."
+    ),
+    "netstat": (
+        "1mike12/get-ports-natively src/mac/README.md (header 'Proto Recv-Q Send-Q  Local "
+        "Address          Foreign Address        (state)', rows like 'tcp4 0 0 "
+        "127.0.0.1.8080 *.* LISTEN': the port after the last dot). The first line "
+        "'Active Internet connections (including servers)' and the udp4/udp46 rows follow "
+        "netstat(1) on macOS: NO CAPTURE NAMED for them. Ports and processes mirror the "
+        "lsof capture below."
+    ),
+    "lsof": (
+        "Processes, pids, users and ports from the real `lsof -nP -iTCP -sTCP:LISTEN` "
+        "capture in platform-facts.md 2.2.6 (launcher 349 root 127.0.0.1:49152, rapportd "
+        "548 *:53667, ControlCenter 602 *:5000 and *:7000). The -F layout (p, c, L lines "
+        "per process, then f and n per descriptor) is lsof(8) 'OUTPUT FOR OTHER "
+        "PROGRAMS'; NO CAPTURE of -F output on macOS was found. The UDP, SSH, Screen "
+        "Sharing and SMB listeners are NOT CAPTURED: built in the same form."
+    ),
+    "install_history": (
+        "Record layout (date, displayName, displayVersion, packageIdentifiers, "
+        "processName; contentType 'config-data' on background data updates such as "
+        "XProtectPlistConfigData): log2timeline/plaso test_data/InstallHistory.plist. "
+        "Names of modern records ('macOS 15.5', 'XProtectPlistConfigData', "
+        "'MRTConfigData', 'Gatekeeper Compatibility Data'): fox-it/dissect.target PR #1719 "
+        "(its fixture is stored as an LFS pointer, so not read). macOS update records "
+        "carry the RecommendedUpdates Display Name; their packageIdentifiers were not "
+        "seen in any capture and are left out (the collector does not read them). The "
+        "displayVersion of the background updates (5283, 1.93, 181) is NOT CAPTURED; the "
+        "XProtect package identifier is from salopensource/sal issue #317."
+    ),
+    "softwareupdate_prefs": (
+        "RecommendedUpdates entries (Display Name, Display Version, Identifier, "
+        "MobileSoftwareUpdate, Product Key): grahampugh/grahampugh.github.io "
+        "_posts/2022-09-29-software-update-check.md ('macOS Monterey 12.6', "
+        "MSU_UPDATE_21G115_patch_12.6). Product keys ending _minor/_major: munki/munki "
+        "code/cli/munki/shared/appleupdates.swift ('MSU_UPDATE_22G830_patch_13.6.9_minor', "
+        "'MSU_UPDATE_23G93_patch_14.6.1_major') and Macjutsu/super issue #290 "
+        "('MSU_UPDATE_22H417_patch_13.7.3_minor'); _rsr ('MSU_UPDATE_22F770820d_patch_13.4.1_rsr')"
+        ": an MDM how-to whose repository the search did not name. Top-level keys (Automatic*, "
+        "ConfigDataInstall, CriticalUpdateInstall, LastAttemptSystemVersion, "
+        "LastFullSuccessfulDate, LastRecommendedUpdatesAvailable, LastSuccessfulDate, "
+        "LastUpdatesAvailable) from a real `defaults read` dump of the file in a public "
+        "'ansible-101' README (repository not named by the search). A major upgrade listed "
+        "as recommended: Macjutsu/super #151 and munki appleupdatesTests.swift (Sonoma "
+        "14.6.1 offered to Monterey). macOS 26 names ('macOS Tahoe 26.6.2'): NO CAPTURE "
+        "NAMED (an unattributed source excerpt). Builds in the product keys other than "
+        "23G93 and 24B83 (23H311 for 14.7.2, 23H222 for 14.7.1) are NOT CAPTURED."
+    ),
+    "managed_prefs": (
+        "Managed preferences written by configuration profiles. Software Update keys: "
+        "Apple Device Management 'SoftwareUpdate' payload, https://developer.apple.com/"
+        "documentation/devicemanagement/softwareupdate (removed in favour of declarative "
+        "management from macOS 26). Screen saver keys idleTime, askForPassword, "
+        "askForPasswordDelay: Apple 'ScreensaverUser'/'Screensaver' payloads, "
+        "https://developer.apple.com/documentation/devicemanagement/screensaveruser, and "
+        "platform-facts.md 2.2.5 (CIS)."
+    ),
+    "plutil_missing": (
+        "plutil prints its error on stdout and exits 1: graemer957/sigma957.net "
+        "content/posts/macos-defaults-unexpected-exit-code.md ('...: file does not exist "
+        "or is not readable or is not a regular file (Error Domain=NSCocoaErrorDomain "
+        "Code=257 ...)'). The missing-file form Code=260 'The file “…” couldn’t be opened "
+        "because there is no such file.' with NSUnderlyingError NSPOSIXErrorDomain Code=2: "
+        "renebigot/XlsxReaderWriter issue #106 (the same Foundation error); NO CAPTURE of "
+        "plutil itself on a missing file was found."
+    ),
+    "console_owner": (
+        "`stat -f '%u %Su' /dev/console`: uid and user name of the console owner "
+        "(stat(1) -f format; root at the login window, as in the Jamf scripts using "
+        "`stat -f%Su /dev/console`). NO CAPTURE of the two-field form was found."
+    ),
+    "defaults": (
+        "`defaults -currentHost read com.apple.screensaver idleTime` prints an integer "
+        "(platform-facts.md 2.2.5). A missing key: exit 1 and on stderr a timestamp line "
+        "then 'The domain/default pair of (domain, key) does not exist' (0xmachos/mOSL "
+        "issue #24, rgcr/m-cli issue #163, graemer957/sigma957.net "
+        "content/posts/macos-defaults-unexpected-exit-code.md)."
+    ),
+    "sysadminctl": (
+        "`sysadminctl -screenLock status` writes one NSLog line to stderr: timestamp, "
+        "'sysadminctl[pid:tid]', then 'screenLock delay is immediate' / 'screenLock delay "
+        "is 300 seconds' / 'screenLock is off' (platform-facts.md 2.2.5, real outputs; "
+        "kolide's write-up cited in mathiasbynens/dotfiles issue #922)."
+    ),
+    "sudo_denied": (
+        "`sudo -n` without a cached credential prints 'sudo: a password is required' and "
+        "exits 1 (sudo(8), -n option). NO CAPTURE from a Mac named."
+    ),
+}
+
+
+def probe_of(key: str) -> str:
+    """The PROBE_SOURCES entry a recorded command key belongs to."""
+    if key.startswith("launchctl asuser "):
+        key = key.split(" -u ", 1)[1].split(" ", 1)[1]
+    if key.startswith("plutil ") and "Managed Preferences" in key:
+        return "managed_prefs"
+    table = {
+        "uname": "uname",
+        "id": "id",
+        "sw_vers": "sw_vers",
+        "fdesetup": "fdesetup",
+        "/usr/libexec/ApplicationFirewall/socketfilterfw": "socketfilterfw",
+        "netstat": "netstat",
+        "lsof": "lsof",
+        "stat": "console_owner",
+        "defaults": "defaults",
+        "sysadminctl": "sysadminctl",
+    }
+    if key.startswith("plutil "):
+        return "install_history" if "InstallHistory" in key else "softwareupdate_prefs"
+    return table[key.split(" ", 1)[0]]
+
+
+def probes_recorded(commands: dict[str, dict[str, object]]) -> list[str]:
+    """Probe sources a fixture needs: its commands' probes, plus the error forms used."""
+    probes = {probe_of(key) for key in commands}
+    for result in commands.values():
+        text = f"{result.get('stdout', '')}{result.get('stderr', '')}"
+        if "file does not exist or is not readable" in text:
+            probes.add("plutil_missing")
+        if "sudo: a password is required" in text:
+            probes.add("sudo_denied")
+    return sorted(probes)
+
+
+def sources_header(commands: dict[str, dict[str, object]]) -> str:
+    return "".join(f"# source {p}: {PROBE_SOURCES[p]}\n" for p in probes_recorded(commands))
+
 
 def ok(stdout="", stderr=""):
     return {"exit_status": 0, "stdout": stdout, "stderr": stderr}
@@ -57,13 +224,16 @@ def res(code, stdout="", stderr=""):
 
 
 def missing_plist(path):
+    # plutil reports on stdout, not stderr (see PROBE_SOURCES["plutil_missing"]).
     name = path.rsplit("/", 1)[1]
     return res(
         1,
-        "",
         f"{path}: file does not exist or is not readable or is not a regular file "
         f'(Error Domain=NSCocoaErrorDomain Code=260 "The file “{name}” couldn’t be opened '
-        f'because there is no such file." UserInfo={{NSFilePath={path}}})\n',
+        f'because there is no such file." UserInfo={{NSFilePath={path}, '
+        "NSUnderlyingError=0x600001650060 {Error Domain=NSPOSIXErrorDomain Code=2 "
+        '"No such file or directory"}})\n',
+        "",
     )
 
 
@@ -71,8 +241,13 @@ def plist_text(value):
     return plistlib.dumps(value, fmt=plistlib.FMT_XML).decode()
 
 
-def defaults_missing(domain, key):
-    return res(1, "", f"\nThe domain/default pair of ({domain}, {key}) does not exist\n")
+def defaults_missing(domain, key, pid="3456:78901"):
+    return res(
+        1,
+        "",
+        f"2026-11-20 09:00:01.123 defaults[{pid}] \n"
+        f"The domain/default pair of ({domain}, {key}) does not exist\n",
+    )
 
 
 def sysadminctl(text, pid="2345:67890"):
@@ -110,22 +285,26 @@ def lsof_fields(procs):
 
 
 def history(entries):
-    return ok(
-        plist_text(
-            [
-                {
-                    "date": when,
-                    "displayName": name,
-                    "displayVersion": ver,
-                    "processName": proc,
-                    "packageIdentifiers": [f"com.apple.pkg.{name.replace(' ', '')}"],
-                }
-                for when, name, ver, proc in entries
-            ]
-        )
-    )
+    records = []
+    for when, name, ver, proc in entries:
+        record = {"date": when, "displayName": name, "displayVersion": ver, "processName": proc}
+        if name in BACKGROUND_PACKAGES:
+            record["contentType"] = "config-data"
+            package = BACKGROUND_PACKAGES[name]
+            if package:
+                record["packageIdentifiers"] = [package]
+        records.append(record)
+    return ok(plist_text(records))
 
 
+# Background data updates are recorded with contentType config-data (plaso's capture). The
+# one package identifier seen in a capture is XProtect's (salopensource/sal issue #317);
+# the others are left without one rather than invented.
+BACKGROUND_PACKAGES: dict[str, str | None] = {
+    "XProtectPlistConfigData": "com.apple.pkg.XProtectPlistConfigData.16U4051",
+    "MRTConfigData": None,
+    "Gatekeeper Compatibility Data": None,
+}
 BACKGROUND = [
     (datetime(2026, 11, 18, 3, 12, 40), "XProtectPlistConfigData", "5283", "softwareupdated"),
     (datetime(2026, 11, 19, 3, 10, 2), "MRTConfigData", "1.93", "softwareupdated"),
@@ -133,26 +312,38 @@ BACKGROUND = [
 ]
 
 
-def su_prefs(auto=True, recommended=(), checked=datetime(2026, 11, 20, 6, 0, 0)):
+def msu(name, version, build, kind="minor"):
+    """A RecommendedUpdates entry for a macOS update (product key as munki documents)."""
+    key = f"MSU_UPDATE_{build}_patch_{version}_{kind}"
+    return {
+        "Display Name": name,
+        "Display Version": version,
+        "Identifier": key,
+        "MobileSoftwareUpdate": True,
+        "Product Key": key,
+    }
+
+
+def other_update(name, version, identifier, product_key):
+    return {
+        "Display Name": name,
+        "Display Version": version,
+        "Identifier": identifier,
+        "Product Key": product_key,
+    }
+
+
+def su_prefs(running, auto=True, recommended=(), checked=datetime(2026, 11, 20, 6, 0, 0)):
     data = {
         "AutomaticCheckEnabled": auto,
         "AutomaticDownload": auto,
         "AutomaticallyInstallMacOSUpdates": auto,
         "CriticalUpdateInstall": auto,
         "ConfigDataInstall": True,
-        "LastAttemptSystemVersion": "14.7.1 (23H222)",
+        "LastAttemptSystemVersion": running,
         "LastRecommendedUpdatesAvailable": len(recommended),
         "LastUpdatesAvailable": len(recommended),
-        "RecommendedUpdates": [
-            {
-                "Display Name": n,
-                "Display Version": v,
-                "Identifier": f"MSU_UPDATE_{v}",
-                "MobileSoftwareUpdate": True,
-                "Product Key": f"MSU_UPDATE_{v}",
-            }
-            for n, v in recommended
-        ],
+        "RecommendedUpdates": list(recommended),
     }
     if checked is not None:
         data["LastSuccessfulDate"] = checked
@@ -241,6 +432,7 @@ def write(name, comment, target, plat, commands, collected_at="2026-11-20T09:00:
         ],
     }
     text = "".join(f"# {line.strip()}\n" for line in comment.strip().splitlines())
+    text += sources_header(commands)
     text += yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=120)
     (OUT / f"{name}.yaml").write_text(text, encoding="utf-8")
 
@@ -310,7 +502,7 @@ def main() -> None:
                 *BACKGROUND,
             ]
         ),
-        PREFS.key: su_prefs(auto=True),
+        PREFS.key: su_prefs("15.1 (24B83)", auto=True),
         MANAGED_PREFS.key: missing_plist(MANAGED_PREFS.argv[-1]),
         **screen("hanako", 501, "root", idle=600, sysadmin="screenLock delay is immediate"),
     }
@@ -364,10 +556,16 @@ def main() -> None:
             ]
         ),
         PREFS.key: su_prefs(
+            "14.5 (23F79)",
             auto=False,
             recommended=[
-                ("macOS Sonoma 14.7.2", "14.7.2"),
-                ("Command Line Tools for Xcode", "16.1"),
+                msu("macOS Sonoma 14.7.2", "14.7.2", "23H311"),
+                other_update(
+                    "Command Line Tools for Xcode",
+                    "14.0",
+                    "Command Line Tools for Xcode",
+                    "012-62819",
+                ),
             ],
         ),
         MANAGED_PREFS.key: missing_plist(MANAGED_PREFS.argv[-1]),
@@ -403,7 +601,7 @@ def main() -> None:
                 *BACKGROUND,
             ]
         ),
-        PREFS.key: su_prefs(auto=True),
+        PREFS.key: su_prefs("15.0.1 (24A348)", auto=True),
         MANAGED_PREFS.key: missing_plist(MANAGED_PREFS.argv[-1]),
         **screen("jiro", 501, "root", idle=1800, sysadmin="screenLock delay is 300 seconds"),
     }
@@ -441,7 +639,11 @@ def main() -> None:
                 *BACKGROUND,
             ]
         ),
-        PREFS.key: su_prefs(auto=True, recommended=[("macOS Sonoma 14.7.1", "14.7.1")]),
+        PREFS.key: su_prefs(
+            "14.6.1 (23G93)",
+            auto=True,
+            recommended=[msu("macOS Sonoma 14.7.1", "14.7.1", "23H222")],
+        ),
         MANAGED_PREFS.key: missing_plist(MANAGED_PREFS.argv[-1]),
         **screen("root", 0, "root"),
     }
@@ -474,7 +676,7 @@ def main() -> None:
                 *BACKGROUND,
             ]
         ),
-        PREFS.key: su_prefs(auto=False),
+        PREFS.key: su_prefs("14.7.1 (23H222)", auto=False),
         MANAGED_PREFS.key: ok(
             plist_text(
                 {
@@ -537,6 +739,105 @@ def main() -> None:
     refused), lsof shows no socket owners, and no background update check is recorded.""",
         "ichiro-mba.local",
         platform("15.1", "24B83", "ichiro-mba.local", False),
+        cmds,
+    )
+
+    # 7. macOS 14 whose last successful background check is 79 days old: the empty list of
+    # recommended updates cannot vouch for "nothing pending".
+    tcp, udp, lt, lu = common_ports("hanako", True)
+    cmds = {
+        **detect("hanako-mba.local", "14.7.1", "23H222", 0),
+        FDESETUP.key: ok("FileVault is On.\n"),
+        **firewall("Firewall is enabled. (State = 1)"),
+        **ports(tcp, udp, lt, lu),
+        INSTALL_HISTORY.key: history(
+            [
+                (
+                    datetime(2026, 11, 5, 4, 0, 0),
+                    "macOS Sonoma 14.7.1",
+                    "14.7.1",
+                    "softwareupdated",
+                ),
+                *BACKGROUND,
+            ]
+        ),
+        PREFS.key: su_prefs("14.7.1 (23H222)", auto=True, checked=datetime(2026, 9, 2, 5, 41, 7)),
+        MANAGED_PREFS.key: missing_plist(MANAGED_PREFS.argv[-1]),
+        **screen("hanako", 501, "root", idle=600, sysadmin="screenLock delay is immediate"),
+    }
+    write(
+        "macos14-stale-update-list",
+        """
+    macOS 14.7.1 audited as root, compliant except that the last successful background
+    check for updates (LastSuccessfulDate) was on 2026-09-02, 79 days before collection: its
+    empty list of recommended updates is too old to show updates published since.""",
+        "hanako-mba.local",
+        platform("14.7.1", "23H222", "hanako-mba.local", True),
+        cmds,
+    )
+
+    # 8. macOS 15 where FileVault was switched on but needs a restart to finish.
+    tcp, udp, lt, lu = common_ports("jiro", True)
+    cmds = {
+        **detect("jiro-mbp.local", "15.1", "24B83", 0),
+        FDESETUP.key: ok("FileVault is On, but needs to be restarted to finish.\n"),
+        **firewall("Firewall is enabled. (State = 1)"),
+        **ports(tcp, udp, lt, lu),
+        INSTALL_HISTORY.key: history(
+            [
+                (datetime(2026, 11, 12, 23, 0, 0), "macOS Sequoia 15.1", "15.1", "softwareupdated"),
+                *BACKGROUND,
+            ]
+        ),
+        PREFS.key: su_prefs("15.1 (24B83)", auto=True),
+        MANAGED_PREFS.key: missing_plist(MANAGED_PREFS.argv[-1]),
+        **screen("jiro", 501, "root", idle=300, sysadmin="screenLock delay is immediate"),
+    }
+    write(
+        "macos15-filevault-restart-pending",
+        """
+    macOS 15.1 audited as root, compliant except that fdesetup says "FileVault is On, but
+    needs to be restarted to finish.": FileVault was switched on and is not in effect until
+    the Mac restarts, so the disk is not counted as encrypted.""",
+        "jiro-mbp.local",
+        platform("15.1", "24B83", "jiro-mbp.local", True),
+        cmds,
+    )
+
+    # 9. A fully patched macOS 14 offered the upgrade to macOS 15 as a recommended update.
+    tcp, udp, lt, lu = common_ports("sachiko", True)
+    cmds = {
+        **detect("sachiko-imac.local", "14.7.1", "23H222", 0),
+        FDESETUP.key: ok("FileVault is On.\n"),
+        **firewall("Firewall is enabled. (State = 1)"),
+        **ports(tcp, udp, lt, lu),
+        INSTALL_HISTORY.key: history(
+            [
+                (
+                    datetime(2026, 11, 5, 4, 0, 0),
+                    "macOS Sonoma 14.7.1",
+                    "14.7.1",
+                    "softwareupdated",
+                ),
+                *BACKGROUND,
+            ]
+        ),
+        PREFS.key: su_prefs(
+            "14.7.1 (23H222)",
+            auto=True,
+            recommended=[msu("macOS Sequoia 15.1", "15.1", "24B83", kind="major")],
+        ),
+        MANAGED_PREFS.key: missing_plist(MANAGED_PREFS.argv[-1]),
+        **screen("sachiko", 501, "root", idle=600, sysadmin="screenLock delay is immediate"),
+    }
+    write(
+        "macos14-major-upgrade-offered",
+        """
+    macOS 14.7.1, fully patched, audited as root: the last background check recommends
+    "macOS Sequoia 15.1" (product key ..._major), an upgrade to the next major release. It
+    is reported alongside, not counted as a missing security update.""",
+        "sachiko-imac.local",
+        platform("14.7.1", "23H222", "sachiko-imac.local", True),
         cmds,
     )
 

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from endpoint_audit.model import i18n
 
@@ -46,13 +47,23 @@ NOT_PASSING: dict[str, set[tuple[str, str | None, str, str]]] = {
         ("disk_encryption", "system", "fail", "state_encrypting"),
         ("screen_lock", "jiro", "fail", "idle_too_long_delay_too_long"),
     },
+    "macos14-stale-update-list": {
+        ("patch_level", "pending_security_updates", "unknown", "index_stale"),
+    },
+    "macos15-filevault-restart-pending": {
+        ("disk_encryption", "system", "fail", "restart_pending"),
+    },
+    "macos14-major-upgrade-offered": set(),
     "macos15-decrypting-not-root": {
         ("disk_encryption", "system", "fail", "state_decrypting"),
         ("patch_level", "pending_security_updates", "unknown", "pending_unknown"),
         ("screen_lock", "ichiro", "unknown", "user_unknown"),
     },
 }
-EXIT = {name: 0 if not bad else 1 for name, bad in NOT_PASSING.items()}
+EXIT = {
+    name: 1 if any(f[2] == "fail" for f in bad) else 3 if bad else 0
+    for name, bad in NOT_PASSING.items()
+}
 
 
 def _run(cli: Callable[..., Any], *args: str) -> tuple[int, dict[str, Any]]:
@@ -70,7 +81,7 @@ def _findings(report: dict[str, Any]) -> list[tuple[str, str | None, str, str]]:
 
 def test_every_case_has_expectations() -> None:
     assert sorted(NOT_PASSING) == CASES
-    assert len(CASES) >= 6
+    assert len(CASES) >= 9
 
 
 @pytest.mark.parametrize("name", CASES)
@@ -152,3 +163,62 @@ def test_a_missing_record_is_an_error_never_a_pass(cli: Callable[..., Any], tmp_
     assert finding["status"] == "error"
     assert "fdesetup status" in finding["message"]
     assert code == 3
+
+
+def _finding(cli: Callable[..., Any], name: str, check: str, *args: str) -> dict[str, Any]:
+    _, report = _run(cli, "scan", "--replay", str(MACOS_FIXTURES / f"{name}.yaml"), *args)
+    (found,) = [
+        f
+        for f in report["hosts"][0]["findings"]
+        if f["check_id"] == check and f["resource"] in ("system", "pending_security_updates")
+    ]
+    return found
+
+
+def test_a_stale_update_list_names_its_date(cli: Callable[..., Any]) -> None:
+    finding = _finding(cli, "macos14-stale-update-list", "patch_level")
+    assert finding["status"] == "unknown"
+    assert "2026-09-02" in finding["message"] and "79 days" in finding["message"]
+    assert "LastSuccessfulDate" in finding["message"]
+    assert finding["actual"]["index_refreshed"].startswith("2026-09-02T05:41:07")
+    ja = _finding(cli, "macos14-stale-update-list", "patch_level", "--lang", "ja")
+    assert "2026-09-02" in ja["message"] and "79 日前" in ja["message"]
+
+
+def test_a_major_upgrade_offered_is_reported_but_not_pending(cli: Callable[..., Any]) -> None:
+    finding = _finding(cli, "macos14-major-upgrade-offered", "patch_level")
+    assert finding["status"] == "pass"
+    assert finding["actual"]["pending_security_updates"] == 0
+    assert finding["actual"]["upgrades_offered"] == ["macOS Sequoia 15.1"]
+
+
+def test_filevault_waiting_for_a_restart_is_not_encrypted(cli: Callable[..., Any]) -> None:
+    finding = _finding(cli, "macos15-filevault-restart-pending", "disk_encryption")
+    assert finding["status"] == "fail"
+    assert "needs to be restarted to finish" in finding["message"]
+    assert finding["actual"]["encrypted"] is False
+
+
+def test_every_probe_of_every_fixture_names_its_source() -> None:
+    """Each command a fixture records belongs to a probe whose source is in its header."""
+    from tests.macos.make_fixtures import PROBE_SOURCES, probe_of, probes_recorded
+
+    for name in CASES:
+        text = (MACOS_FIXTURES / f"{name}.yaml").read_text(encoding="utf-8")
+        header = {
+            line.split(":", 1)[0].removeprefix("# source "): line.split(":", 1)[1].strip()
+            for line in text.splitlines()
+            if line.startswith("# source ")
+        }
+        (host,) = yaml.safe_load(text)["hosts"]
+        needed = probes_recorded(host["commands"])
+        assert {probe_of(key) for key in host["commands"]} <= set(needed)
+        for probe in needed:
+            assert header.get(probe) == PROBE_SOURCES[probe], (name, probe)
+            # A source is a repository path, an issue, a URL or a reference section, or
+            # it says that no capture was found.
+            assert re.search(
+                r"[\w.-]+/[\w.-]+ |https?://|platform-facts\.md|NO CAPTURE|NOT CAPTURED|"
+                r"POSIX",
+                header[probe],
+            ), (name, probe)

@@ -6,6 +6,8 @@ import plistlib
 from datetime import UTC, datetime
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from endpoint_audit.collectors.disk_encryption.macos import (
     FDESETUP,
@@ -27,13 +29,15 @@ from endpoint_audit.collectors.listening_ports.macos import (
     parse_lsof_fields,
     parse_netstat,
 )
-from endpoint_audit.collectors.macos_plist import parse_plist
+from endpoint_audit.collectors.macos_plist import parse_plist, plist_dict, plist_missing
 from endpoint_audit.collectors.patches.macos import (
+    INDEX_SOURCE,
     INSTALL_HISTORY,
     MANAGED_PREFS,
     PREFS,
     MacosPatches,
     automatic_updates,
+    is_major_upgrade,
     last_os_update,
     recommended_updates,
     restart_pending,
@@ -49,9 +53,11 @@ from endpoint_audit.collectors.screen_lock.macos import (
 )
 from endpoint_audit.errors import CollectorError, FactUnavailable
 from endpoint_audit.model.commands import Argv, CommandResult
+from endpoint_audit.model.facts import PatchFacts
 from endpoint_audit.model.platform import OsFamily, PlatformInfo
 
 MAC_ROOT = PlatformInfo(family=OsFamily.MACOS, version="15.1", build="24B83", is_admin=True)
+NOW = datetime(2026, 11, 20)
 MAC_USER = PlatformInfo(family=OsFamily.MACOS, version="15.1", build="24B83", is_admin=False)
 NO_FILE = CommandResult(
     1, stderr="x.plist: file does not exist or is not readable or is not a regular file\n"
@@ -279,9 +285,8 @@ def test_background_data_updates_do_not_count_as_os_updates() -> None:
 def test_recommended_updates_need_a_recorded_successful_check() -> None:
     listed = {"RecommendedUpdates": [{"Display Name": "macOS Sequoia 15.1.1"}]}
     assert recommended_updates(listed) is None
-    assert recommended_updates({**listed, "LastSuccessfulDate": datetime(2026, 11, 20)}) == [
-        "macOS Sequoia 15.1.1"
-    ]
+    (entry,) = recommended_updates({**listed, "LastSuccessfulDate": datetime(2026, 11, 20)}) or []
+    assert (entry.name, entry.version, entry.kind) == ("macOS Sequoia 15.1.1", "15.1.1", None)
 
 
 def test_automatic_updates_managed_preferences_win() -> None:
@@ -489,3 +494,197 @@ def test_legacy_user_keys_are_never_taken_as_the_setting() -> None:
     assert user.lock_enabled is None
     assert "legacy askForPassword 1" in user.detail
     assert user.unknown_reason is not None and "sysadminctl" in user.unknown_reason
+
+
+# --- FileVault qualifiers and exit statuses --------------------------------------------
+
+KEYCHAIN = "FileVault master keychain appears to be installed.\n"
+
+
+@pytest.mark.parametrize(
+    ("text", "state", "encrypted"),
+    [
+        ("FileVault is On, but needs to be restarted to finish.\n", "restart_pending", False),
+        ("FileVault is Off, but will be enabled after the next restart.\n", "decrypted", False),
+        ("FileVault is Off, but needs to be restarted to finish.\n", "decrypted", False),
+        ("FileVault is On, but conversion is in progress.\n", None, None),
+        ("FileVault is On, but something new.\n", None, None),
+        (f"{KEYCHAIN}FileVault is On.\n", "encrypted", True),
+        ("FileVault is Off.\nDecryption in progress: Percent complete = 35\n", "decrypting", False),
+        ("Deferred enablement appears to be active.\n", "decrypted", False),
+        ("FileVault is On.\nDeferred enablement appears to be active for user 'a'.\n", None, None),
+    ],
+)  # fmt: skip
+def test_fdesetup_qualified_states_are_never_encrypted(
+    text: str, state: str | None, encrypted: bool | None
+) -> None:
+    volume = parse_fdesetup(text)
+    assert (volume.state, volume.encrypted) == (state, encrypted)
+    if encrypted is None:
+        assert volume.unknown_reason
+    if state == "restart_pending":
+        assert "needs to be restarted to finish" in volume.detail
+
+
+def test_fdesetup_detail_is_the_state_line_not_the_keychain_line() -> None:
+    volume = parse_fdesetup(
+        "FileVault master keychain appears to be installed.\nFileVault is On.\n"
+    )
+    assert volume.detail == "FileVault is On."
+
+
+def test_fdesetup_exit_statuses() -> None:
+    collector = MacosDiskEncryption()
+    off = collector.parse({FDESETUP.key: CommandResult(1, stdout="FileVault is Off.\n")}, MAC_ROOT)
+    assert off.volumes[0].encrypted is False
+    # fdesetup(8): 2 = "FileVault appears to be On but Busy": not verified.
+    busy = collector.parse({FDESETUP.key: CommandResult(2, stdout="FileVault is On.\n")}, MAC_ROOT)
+    assert busy.volumes[0].encrypted is None and "busy" in (busy.volumes[0].unknown_reason or "")
+    with pytest.raises(CollectorError, match="exited 1"):
+        collector.parse({FDESETUP.key: CommandResult(1, stdout="FileVault is On.\n")}, MAC_ROOT)
+    with pytest.raises(CollectorError, match="exited 11"):
+        collector.parse({FDESETUP.key: CommandResult(11, stdout="FileVault is On.\n")}, MAC_ROOT)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    qualifier=st.text(
+        alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\n\r"),
+        min_size=1,
+        max_size=60,
+    ).filter(lambda q: q.strip(" .,")),
+    rest=st.text(max_size=200),
+)
+def test_fdesetup_any_qualifier_is_never_verified_encryption(qualifier: str, rest: str) -> None:
+    text = f"FileVault is On, {qualifier}\n{rest}"
+    try:
+        volume = parse_fdesetup(text)
+    except CollectorError:
+        return
+    assert volume.encrypted is not True
+    assert volume.state != "encrypted"
+
+
+# --- Recommended updates: major upgrades, RSRs, stale lists -----------------------------
+
+
+def _rec(name: str, version: str | None = None, key: str | None = None) -> dict[str, object]:
+    item: dict[str, object] = {"Display Name": name}
+    if version:
+        item["Display Version"] = version
+    if key:
+        item["Identifier"] = item["Product Key"] = key
+    return item
+
+
+MAJOR_1 = "MSU_UPDATE_23G93_patch_14.6.1_major"
+MINOR_1 = "MSU_UPDATE_22G830_patch_13.6.9_minor"
+RSR_1 = "MSU_UPDATE_22F770820d_patch_13.4.1_rsr"
+
+
+@pytest.mark.parametrize(
+    ("item", "running", "upgrade"),
+    [
+        (_rec("macOS Sonoma 14.6.1", "14.6.1", MAJOR_1), "13.6.9", True),
+        (_rec("macOS Ventura 13.6.9", "13.6.9", MINOR_1), "13.6.7", False),
+        (_rec("macOS Ventura 13.4.1 (a)", "13.4.1 (a)", RSR_1), "13.4.1", False),
+        (_rec("macOS Monterey 12.6", "12.6", "MSU_UPDATE_21G115_patch_12.6"), "12.5.1", False),
+        (_rec("macOS Tahoe 26.1", "26.1", "MSU_UPDATE_25B78_patch_26.1"), "15.7.1", True),
+        (_rec("macOS 26.1"), "15.7.1", True),
+        (_rec("macOS Sequoia 15.7.2", "15.7.2"), "15.7.1", False),
+        (_rec("macOS Sonoma 14.0", "14.0"), "13.6", True),
+        (_rec("macOS Big Sur 11.2.1", "11.2.1"), "10.15.7", True),
+        (_rec("macOS Catalina Security Update 2021-001", "10.15.7"), "10.15.7", False),
+        (_rec("Safari", "16.0", "Safari16.0MontereyAuto"), "12.5", False),
+    ],
+)
+def test_major_upgrades_are_told_from_updates(
+    item: dict[str, object], running: str, upgrade: bool
+) -> None:
+    (entry,) = recommended_updates({"RecommendedUpdates": [item], "LastSuccessfulDate": NOW}) or []
+    assert is_major_upgrade(entry, running) is upgrade
+
+
+def _prefs(*items: dict[str, object], checked: datetime | None = None) -> CommandResult:
+    return plist({"LastSuccessfulDate": checked or NOW, "RecommendedUpdates": list(items)})
+
+
+def _patches(prefs: CommandResult, platform: PlatformInfo = MAC_ROOT) -> PatchFacts:
+    results = {
+        INSTALL_HISTORY.key: plist(
+            _history((datetime(2026, 11, 12), "macOS Sequoia 15.1", "15.1"))
+        ),
+        PREFS.key: prefs,
+        MANAGED_PREFS.key: NO_FILE,
+    }
+    return MacosPatches().parse(results, platform)
+
+
+def test_a_major_upgrade_offered_to_a_patched_mac_is_not_pending() -> None:
+    fact = _patches(
+        _prefs(
+            _rec("macOS Tahoe 26.1", "26.1", "MSU_UPDATE_25B78_patch_26.1_major"),
+            _rec("Safari", "26.1", "Safari26.1SequoiaAuto"),
+        )
+    )
+    assert fact.pending_security_updates == 0
+    assert fact.pending_updates == 1
+    assert fact.pending_upgrades == ("macOS Tahoe 26.1",)
+
+
+def test_a_minor_update_and_an_rsr_are_pending_security_updates() -> None:
+    fact = _patches(
+        _prefs(
+            _rec("macOS Sequoia 15.1.1", "15.1.1", "MSU_UPDATE_24B91_patch_15.1.1_minor"),
+            _rec("macOS Sequoia 15.1 (a)", "15.1 (a)", "MSU_UPDATE_24B83a_patch_15.1_rsr"),
+            _rec("macOS Tahoe 26.1", "26.1", "MSU_UPDATE_25B78_patch_26.1_major"),
+        )
+    )
+    assert fact.pending_security_names == ("macOS Sequoia 15.1.1", "macOS Sequoia 15.1 (a)")
+    assert fact.pending_upgrades == ("macOS Tahoe 26.1",)
+
+
+def test_without_the_running_version_a_macos_entry_is_unknown() -> None:
+    unknown = PlatformInfo(family=OsFamily.MACOS, version=None, is_admin=True)
+    fact = _patches(_prefs(_rec("macOS Sequoia 15.1.1", "15.1.1")), unknown)
+    assert fact.pending_security_updates is None
+    assert "macOS Sequoia 15.1.1" in (fact.pending_unknown_reason or "")
+    # A product key that says minor needs no version to compare with.
+    keyed = _patches(
+        _prefs(_rec("macOS Sequoia 15.1.1", "15.1.1", "MSU_UPDATE_24B91_patch_15.1.1_minor")),
+        unknown,
+    )
+    assert keyed.pending_security_updates == 1
+
+
+def test_the_list_date_is_passed_on_as_the_index_refresh_time() -> None:
+    checked = datetime(2026, 9, 2, 5, 41, 7)
+    fact = _patches(_prefs(checked=checked))
+    assert fact.pending_security_updates == 0
+    assert fact.index_refreshed == checked.replace(tzinfo=UTC)
+    assert fact.index_source == INDEX_SOURCE
+    assert "LastSuccessfulDate" in INDEX_SOURCE
+
+
+# --- plutil: a missing file is not an unreadable one ----------------------------------
+
+_MISSING_260 = (
+    "/x/y.plist: file does not exist or is not readable or is not a regular file (Error "
+    'Domain=NSCocoaErrorDomain Code=260 "The file “y.plist” couldn’t be opened because there '
+    'is no such file." UserInfo={NSFilePath=/x/y.plist})\n'
+)
+_DENIED_257 = (
+    "/x/y.plist: file does not exist or is not readable or is not a regular file (Error "
+    'Domain=NSCocoaErrorDomain Code=257 "The file “y.plist” couldn’t be opened because you '
+    'don’t have permission to view it." UserInfo={NSFilePath=/x/y.plist})\n'
+)
+
+
+def test_plutil_missing_and_unreadable_files() -> None:
+    assert plist_missing(CommandResult(1, stdout=_MISSING_260))
+    assert plist_missing(NO_FILE)
+    assert not plist_missing(CommandResult(1, stdout=_DENIED_257))
+    assert not plist_missing(CommandResult(0, stdout=_MISSING_260))
+    # An unreadable managed profile is an error, never "no profile".
+    with pytest.raises(CollectorError, match="exited 1"):
+        plist_dict(CommandResult(1, stdout=_DENIED_257), "/x/y.plist")
