@@ -40,6 +40,7 @@ from endpoint_audit.transport import posix_batch
 from endpoint_audit.transport.base import Transport
 from endpoint_audit.transport.detect import ID_U, OS_RELEASE, UNAME, detect_with_commands
 from endpoint_audit.transport.posix_batch import BatchItem
+from endpoint_audit.transport.windows_text import decode_windows_output
 
 if TYPE_CHECKING:
     import asyncssh
@@ -544,19 +545,21 @@ class SshTransport(Transport):
                 stderr=f"ssh: the session broke: {exc}",
                 duration=time.monotonic() - start,
             )
+        # Windows output that is not UTF-8 is most likely the console's code page 932.
+        decode = decode_windows_output if self._windows else _decode
         status = process.exit_status
         if status is None or status < 0:
             signal = process.exit_signal[0] if process.exit_signal else "unknown signal"
             return CommandResult(
                 EXIT_SSH_FAILURE,
-                stdout=_decode(out),
-                stderr=f"{_decode(err)}\nkilled by {signal}".strip(),
+                stdout=decode(out),
+                stderr=f"{decode(err)}\nkilled by {signal}".strip(),
                 duration=time.monotonic() - start,
             )
         return CommandResult(
             exit_status=status,
-            stdout=_decode(out),
-            stderr=_decode(err),
+            stdout=decode(out),
+            stderr=decode(err),
             duration=time.monotonic() - start,
         )
 
