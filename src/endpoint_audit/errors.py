@@ -29,7 +29,15 @@ class CollectorError(EndpointAuditError):
 class FactUnavailable(EndpointAuditError):
     """A probe could not see enough evidence. Checks that need the fact say `unknown`."""
 
-    def __init__(self, reason: str, *, needs_privilege: str | None = None) -> None:
+    def __init__(
+        self,
+        reason: str,
+        *,
+        needs_privilege: str | None = None,
+        language_mode: str | None = None,
+    ) -> None:
         super().__init__(reason)
         self.reason = reason
         self.needs_privilege = needs_privilege
+        # The PowerShell language mode (ConstrainedLanguage) that refused the probe.
+        self.language_mode = language_mode

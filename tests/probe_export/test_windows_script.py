@@ -109,7 +109,7 @@ def test_script_writes_what_the_bundle_loader_reads(script: str) -> None:
         "[IO.File]::Move($EATemp, $EAPath)",
     ):
         assert field in script, field
-    assert "$EAStartedUtc = [DateTime]::UtcNow" in script
+    assert "$EAStartedUtc = [datetime]::UtcNow" in script
 
 
 @pytest.mark.parametrize("name", sorted(windows_cases()))

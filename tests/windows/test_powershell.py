@@ -167,7 +167,8 @@ def test_long_script_goes_on_stdin() -> None:
     assert command_line_length(invocation.argv) < CMD_EXE_LIMIT
     bootstrap = base64.b64decode(invocation.argv[-1]).decode("utf-16-le")
     assert bootstrap == _STDIN_BOOTSTRAP
-    assert base64.b64decode(invocation.stdin).decode("utf-8") == script
+    # Plain ASCII text: under Constrained Language Mode the bootstrap cannot decode base64.
+    assert invocation.stdin.decode("ascii") == script + "\n"
     # No part of the script is on the command line.
     assert not any("Get-BitLockerVolume" in a for a in invocation.argv)
 
@@ -251,7 +252,7 @@ def test_process_timeout_and_missing_powershell() -> None:
 
 
 # A stand-in for powershell.exe: checks the flags, decodes the script the way PowerShell
-# does (-EncodedCommand is UTF-16LE base64; the stdin bootstrap reads base64 UTF-8), and
+# does (-EncodedCommand is UTF-16LE base64; the stdin bootstrap reads the ASCII text), and
 # answers every probe it finds in the script with its name and how the script arrived.
 FAKE_POWERSHELL = r"""
 import base64, json, re, sys
@@ -261,7 +262,7 @@ assert args[4] == "-EncodedCommand" and len(args) == 6, args
 script = base64.b64decode(args[5]).decode("utf-16-le")
 mode = "encoded"
 if "[Console]::In.ReadToEnd()" in script:
-    script = base64.b64decode(sys.stdin.read().strip()).decode("utf-8")
+    script = sys.stdin.buffer.read().decode("ascii")
     mode = "stdin"
 names = re.findall(r"\$EAOut\['([a-z0-9_.-]+)'\] = @\{ ok = \$true", script)
 answer = {n: {"ok": True, "value": {"probe": n, "mode": mode, "bytes": len(script)}, "ms": 1}

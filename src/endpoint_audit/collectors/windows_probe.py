@@ -13,8 +13,8 @@ from typing import Any
 
 from endpoint_audit.collectors.base import Results, json_output, require
 from endpoint_audit.collectors.base import as_int as as_int
-from endpoint_audit.errors import CollectorError
-from endpoint_audit.model.commands import PowerShell
+from endpoint_audit.errors import CollectorError, FactUnavailable
+from endpoint_audit.model.commands import CommandResult, PowerShell
 
 
 @cache
@@ -29,9 +29,19 @@ def windows_script(name: str) -> str:
     )
 
 
+def check_language_mode(result: CommandResult, what: str) -> None:
+    """Raise FactUnavailable (checks say unknown, naming the mode) when the batch did not
+    run the probe because PowerShell runs in Constrained Language Mode: nothing was seen."""
+    mode = result.refused_language_mode
+    if mode is not None:
+        raise FactUnavailable(f"{what}: {result.excerpt(200)}", language_mode=mode)
+
+
 def probe_value(results: Results, probe: PowerShell) -> Any:
-    """The probe's value, or CollectorError saying why the probe failed."""
+    """The probe's value; FactUnavailable when the language mode refused it, else
+    CollectorError saying why the probe failed."""
     result = require(results, probe)
+    check_language_mode(result, f"PowerShell probe {probe.name!r}")
     if not result.ok:
         raise CollectorError(f"PowerShell probe {probe.name!r} failed: {result.excerpt()}")
     return json_output(result, f"PowerShell probe {probe.name!r}")

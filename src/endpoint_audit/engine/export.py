@@ -342,12 +342,46 @@ _PS_HEAD = r"""# endpoint-audit probe script for Windows (script version __SCRIP
 # folder given (default: __DEFAULT_OUTPUT__), named after the PC and the UTC time,
 # through a temporary file in that same folder. Judge the files with
 # `endpoint-audit evaluate FILE_OR_FOLDER`.
+# A 32-bit host on 64-bit Windows (Intune's default) runs the script again in the 64-bit
+# PowerShell. Under Constrained Language Mode (AppLocker, WDAC) only the probes that mode
+# allows run; the others are recorded as refused and judged unknown.
 # Generated file: do not edit (the probes must match what the tool expects).
 param([string]$OutputPath = __DEFAULT_OUTPUT__)
 
-$EAStartedUtc = [DateTime]::UtcNow
-$EAFormat = [Globalization.CultureInfo]::InvariantCulture
-$EAHostName = ([string][Environment]::MachineName) -replace '[^A-Za-z0-9._-]', '_'
+# The language mode first, with what every mode that runs scripts allows.
+$EALanguageMode = [string]$ExecutionContext.SessionState.LanguageMode
+$EAFullLanguage = $EALanguageMode -eq 'FullLanguage'
+
+function Stop-EAProbe([string]$Message) {
+    if ($EAFullLanguage) {
+        [Console]::Error.WriteLine('endpoint-audit probe: ' + $Message)
+        [Environment]::Exit(3)
+    }
+    Write-Error -Message ('endpoint-audit probe: ' + $Message) -ErrorAction Continue
+    exit 3
+}
+
+# A 32-bit process sees HKLM\SOFTWARE through WOW6432Node. PROCESSOR_ARCHITEW6432 is set
+# only in such a process (an environment read works in every language mode), and
+# SysNative is how it reaches the 64-bit PowerShell. The output path goes to the new
+# process in an environment variable, never through a command line.
+$EARelaunched = [bool]$env:ENDPOINT_AUDIT_PROBE_RELAUNCHED
+if ($env:PROCESSOR_ARCHITEW6432 -and $PSCommandPath -and -not $EARelaunched) {
+    $EANative = Join-Path $env:SystemRoot 'SysNative\WindowsPowerShell\v1.0\powershell.exe'
+    if (Test-Path -LiteralPath $EANative) {
+        $env:ENDPOINT_AUDIT_PROBE_RELAUNCHED = '1'
+        $env:ENDPOINT_AUDIT_PROBE_OUTPUT = $OutputPath
+        & $EANative -NoProfile -NonInteractive -ExecutionPolicy Bypass -File $PSCommandPath
+        exit $LASTEXITCODE
+    }
+}
+if ($EARelaunched -and $env:ENDPOINT_AUDIT_PROBE_OUTPUT) {
+    $OutputPath = $env:ENDPOINT_AUDIT_PROBE_OUTPUT
+}
+
+$EAStartedUtc = [datetime]::UtcNow
+$EAFormat = [cultureinfo]::InvariantCulture
+$EAHostName = ([string]$env:COMPUTERNAME) -replace '[^A-Za-z0-9._-]', '_'
 if (-not $EAHostName) { $EAHostName = 'unknown-host' }
 
 # Where the file goes, settled before any probe runs: an unreachable share (a PC off the
@@ -364,35 +398,46 @@ try {
         $EAFile = Split-Path -Leaf $OutputPath
     }
 } catch {
-    [Console]::Error.WriteLine('endpoint-audit probe: no output folder: ' + $_.Exception.Message)
-    [Environment]::Exit(3)
+    Stop-EAProbe ('no output folder: ' + $_.Exception.Message)
 }
 
-# The probes: the batch the tool runs over SSH, verbatim, in a runspace of this process,
-# so that the whole run stops at its time budget even if a probe hangs.
-$EABody = @'
+# The probes: the batch the tool runs over SSH, verbatim. In FullLanguage it runs in a
+# runspace of this process, so that the whole run stops at its time budget even if a
+# probe hangs (under an application control policy that runspace gets the policy's
+# language mode, and the batch keeps to what that mode allows). Under CLM no runspace
+# can be made: the block runs here, bounded only by the management agent's own limit.
+$EABody = {
 """
 
 _PS_TAIL = r"""
 ConvertTo-EAAsciiJson -Value $EAOut
-'@
+}
 
 $EABudget = __TOTAL_SECONDS__
-$EAWorker = [PowerShell]::Create()
-$null = $EAWorker.AddScript($EABody)
-$EAHandle = $EAWorker.BeginInvoke()
 $EABatchJson = $null
 $EAPlatform = 'null'
 $EAReason = 'the probes did not finish within the time budget of ' + $EABudget + ' s'
-if ($EAHandle.AsyncWaitHandle.WaitOne($EABudget * 1000)) {
+if ($EAFullLanguage) {
+    $EAWorker = [PowerShell]::Create()
+    $null = $EAWorker.AddScript($EABody.ToString())
+    $EAHandle = $EAWorker.BeginInvoke()
+    if ($EAHandle.AsyncWaitHandle.WaitOne($EABudget * 1000)) {
+        try {
+            $EABatchJson = [string]($EAWorker.EndInvoke($EAHandle) | Select-Object -Last 1)
+        } catch {
+            $EASafe = $_.Exception.Message -replace '[^A-Za-z0-9 .,:;()_-]', '?'
+            $EAReason = 'the probe batch failed: ' + $EASafe
+        }
+    } else {
+        $null = $EAWorker.BeginStop($null, $null)
+    }
+} else {
     try {
-        $EABatchJson = [string]($EAWorker.EndInvoke($EAHandle) | Select-Object -Last 1)
+        $EABatchJson = [string](& $EABody | Select-Object -Last 1)
     } catch {
         $EASafe = $_.Exception.Message -replace '[^A-Za-z0-9 .,:;()_-]', '?'
         $EAReason = 'the probe batch failed: ' + $EASafe
     }
-} else {
-    $null = $EAWorker.BeginStop($null, $null)
 }
 if (-not $EABatchJson) {
     # Every probe is recorded as failed, with the reason: judged error, never a pass.
@@ -413,24 +458,27 @@ try {
         '"probe":{"os":"windows","total_seconds":' + $EABudget + '},' +
         '"commands":{},"powershell_batch":' + $EABatchJson + '}]}'
     $EAPath = Join-Path $EADir $EAFile
-    $EATemp = Join-Path $EADir ('.' + $EAFile + '.' + [Guid]::NewGuid().ToString('N') + '.tmp')
-    [IO.File]::WriteAllText($EATemp, $EABundle, (New-Object System.Text.UTF8Encoding($false)))
+    $EATemp = Join-Path $EADir ('.' + $EAFile + '.' + [guid]::NewGuid().ToString('N') + '.tmp')
+    # The bundle is ASCII (its JSON escapes everything else), so it is UTF-8 as well.
+    Set-Content -LiteralPath $EATemp -Value $EABundle -Encoding Ascii -NoNewline
     try {
-        if (Test-Path -LiteralPath $EAPath) {
-            [IO.File]::Replace($EATemp, $EAPath, $null)
+        if ($EAFullLanguage) {
+            if (Test-Path -LiteralPath $EAPath) {
+                [IO.File]::Replace($EATemp, $EAPath, $null)
+            } else {
+                [IO.File]::Move($EATemp, $EAPath)
+            }
         } else {
-            [IO.File]::Move($EATemp, $EAPath)
+            Move-Item -LiteralPath $EATemp -Destination $EAPath -Force
         }
     } catch {
         Remove-Item -LiteralPath $EATemp -Force -ErrorAction SilentlyContinue
         throw
     }
-    [Console]::Out.WriteLine($EAPath)
-    [Environment]::Exit(0)
+    Write-Output $EAPath
+    exit 0
 } catch {
-    $EAWhy = 'endpoint-audit probe: cannot write the bundle: ' + $_.Exception.Message
-    [Console]::Error.WriteLine($EAWhy)
-    [Environment]::Exit(3)
+    Stop-EAProbe ('cannot write the bundle: ' + $_.Exception.Message)
 }
 """
 
@@ -448,8 +496,6 @@ def powershell_script(probes: Sequence[PowerShell], options: ExportOptions) -> s
     }
     values["__PROBE_NAMES__"] = ", ".join(f"'{p.name}'" for p in probes)
     body = batch_body(probes, options.total_seconds)
-    if any(line.startswith("'@") for line in body.splitlines()):
-        raise ValueError("a probe script line starts with '@, which would end the here-string")
     script = _fill(_PS_HEAD, values) + body + _fill(_PS_TAIL, values)
     if not script.isascii():
         raise ValueError("PowerShell probe scripts must be ASCII")

@@ -280,7 +280,11 @@ def evaluate_check(
             )
             return [_finding(planned, outcome, lang, [])]
         if isinstance(got, FactUnavailable):
-            if got.needs_privilege:
+            if got.language_mode:
+                outcome = _core(
+                    Status.UNKNOWN, "language_mode", reason=got.reason, mode=got.language_mode
+                )
+            elif got.needs_privilege:
                 outcome = _core(
                     Status.UNKNOWN,
                     "needs_privilege",

@@ -48,6 +48,10 @@ class PowerShell:
     name: str
     script: str = field(compare=False)
     privileged: bool = False
+    # Runs under Constrained Language Mode (AppLocker/WDAC): the script uses only what
+    # about_Language_Modes (PowerShell 5.1) allows, outside `if ($EAFullLanguage) { }`
+    # blocks. Other probes are refused there and their facts are unknown.
+    clm_safe: bool = field(default=False, compare=False)
 
     @property
     def key(self) -> str:
@@ -76,6 +80,10 @@ EXIT_DENIED = 126
 # How a transport reports that `sudo -n` would not run a privileged command (it wanted a
 # password, or the user may not use sudo): exit EXIT_DENIED and stderr starting with this.
 SUDO_REFUSED = "sudo -n refused"
+# How a PowerShell batch reports a probe it did not run because the session's language
+# mode (ConstrainedLanguage under AppLocker or WDAC) forbids what the probe uses: exit
+# EXIT_DENIED and stderr "<LANGUAGE_MODE_REFUSED> <mode>: <why>".
+LANGUAGE_MODE_REFUSED = "refused in PowerShell language mode"
 
 
 @dataclass(frozen=True)
@@ -100,6 +108,15 @@ class CommandResult:
     def privilege_refused(self) -> bool:
         """sudo -n refused to run the command: the fact needs a privilege we lack."""
         return self.exit_status == EXIT_DENIED and self.stderr.startswith(SUDO_REFUSED)
+
+    @property
+    def refused_language_mode(self) -> str | None:
+        """The PowerShell language mode (e.g. ConstrainedLanguage) that kept this probe
+        from running, or None when it was not refused for that reason."""
+        if self.exit_status != EXIT_DENIED or not self.stderr.startswith(LANGUAGE_MODE_REFUSED):
+            return None
+        rest = self.stderr[len(LANGUAGE_MODE_REFUSED) :].split(":", 1)[0].strip()
+        return rest or "unknown"
 
     def excerpt(self, limit: int = 400) -> str:
         """A short text for messages: stderr first, since it says why."""

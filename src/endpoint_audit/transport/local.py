@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import ntpath
 import os
 import signal
 import sys
 import time
+from collections.abc import Callable, Mapping
 from contextlib import suppress
 
 from endpoint_audit.model.commands import (
@@ -32,10 +34,28 @@ def _decode(data: bytes) -> str:
     return data.decode("utf-8", errors="replace")
 
 
+def powershell_path(environ: Mapping[str, str], python_is_64bit: bool) -> str:
+    """The Windows PowerShell to start on this PC, by absolute path (a bare name would
+    also be looked up in the current folder). A 32-bit Python on 64-bit Windows would get
+    the 32-bit SysWOW64 copy through file system redirection, whose registry reads go to
+    WOW6432Node; `Sysnative` is the alias through which a 32-bit process reaches the
+    64-bit System32."""
+    root = environ.get("SystemRoot") or environ.get("WINDIR") or "C:\\Windows"
+    folder = "System32"
+    if not python_is_64bit and environ.get("PROCESSOR_ARCHITEW6432"):
+        folder = "Sysnative"
+    return ntpath.join(root, folder, "WindowsPowerShell", "v1.0", "powershell.exe")
+
+
 async def run_argv(
-    argv: tuple[str, ...], env: dict[str, str], timeout: float, stdin: bytes | None = None
+    argv: tuple[str, ...],
+    env: dict[str, str],
+    timeout: float,
+    stdin: bytes | None = None,
+    decode: Callable[[bytes], str] = _decode,
 ) -> CommandResult:
-    """Run a program without a shell; on timeout end its whole process group."""
+    """Run a program without a shell; on timeout end its whole process group.
+    `decode` turns its stdout and stderr into text (UTF-8 by default)."""
     start = time.monotonic()
     try:
         proc = await asyncio.create_subprocess_exec(
@@ -64,8 +84,8 @@ async def run_argv(
         )
     return CommandResult(
         exit_status=proc.returncode if proc.returncode is not None else -1,
-        stdout=_decode(out),
-        stderr=_decode(err),
+        stdout=decode(out),
+        stderr=decode(err),
         duration=time.monotonic() - start,
     )
 
@@ -117,7 +137,8 @@ class LocalTransport(Transport):
             return await super()._run_powershell_batch(probes, timeout)
         from endpoint_audit.transport.powershell import run_batch_locally
 
-        return await run_batch_locally(probes, timeout)
+        executable = powershell_path(os.environ, sys.maxsize > 2**32)
+        return await run_batch_locally(probes, timeout, executable)
 
 
 def _read_file(path: str) -> CommandResult:

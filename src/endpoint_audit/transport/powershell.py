@@ -26,8 +26,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from endpoint_audit.model.commands import (
+    EXIT_DENIED,
     EXIT_NOT_FOUND,
     EXIT_TIMEOUT,
+    LANGUAGE_MODE_REFUSED,
     CommandResult,
     PowerShell,
 )
@@ -49,50 +51,90 @@ BATCH_RESERVE_SECONDS = 5
 # Safe names only: they become PowerShell string literals and JSON keys.
 _PROBE_NAME = re.compile(r"^[a-z][a-z0-9_.-]{0,63}$")
 
-# Runs before the probes. Streams other than output are silenced so that nothing but the
-# marked JSON is needed from stdout; progress records would otherwise reach stderr as
-# CLIXML. `Invoke-EABounded` runs a script block in a runspace of this same process and
-# gives up after a time budget (capped by what is left of the batch's own budget).
+# Runs before the probes. It reads the session's language mode first, with constructs
+# that every mode in which scripts run allows. Under Constrained Language Mode (CLM:
+# PowerShell under an AppLocker or WDAC policy) only cmdlets, core language elements and
+# the allowed types of about_Language_Modes (PowerShell 5.1: e.g. [string], [int],
+# [datetime], [regex], [hashtable], [cultureinfo]) work; .NET static calls on other types
+# (`[Console]`, `[Environment]`, `[PowerShell]::Create()`), `Add-Type`, most
+# `New-Object` and COM but Scripting.Dictionary / Scripting.FileSystemObject /
+# VBScript.RegExp fail. Everything outside `if ($EAFullLanguage) { }` below (and in the
+# probes marked `clm_safe`) keeps to that; tests/windows/test_clm.py walks the syntax
+# tree of every generated script to hold it there.
+#
+# Streams other than output are silenced so that nothing but the marked JSON is needed
+# from stdout; progress records would otherwise reach stderr as CLIXML.
+# `Invoke-EABounded` (FullLanguage only) runs a script block in a runspace of this same
+# process and gives up after a time budget (capped by what is left of the batch's own
+# budget). Under CLM no runspace can be made: probes run unbounded there, and the
+# caller's timeout for the whole process still holds.
 _PRELUDE = r"""
 $ErrorActionPreference = 'Stop'
 $ProgressPreference = 'SilentlyContinue'
 $WarningPreference = 'SilentlyContinue'
 $VerbosePreference = 'SilentlyContinue'
 $InformationPreference = 'SilentlyContinue'
-try { [Console]::OutputEncoding = New-Object System.Text.UTF8Encoding($false) } catch { }
-$EABatchClock = [System.Diagnostics.Stopwatch]::StartNew()
+$EALanguageMode = [string]$ExecutionContext.SessionState.LanguageMode
+$EAFullLanguage = $EALanguageMode -eq 'FullLanguage'
+if ($EAFullLanguage) {
+    try { [Console]::OutputEncoding = New-Object System.Text.UTF8Encoding($false) } catch { }
+}
+$EABatchStart = [datetime]::UtcNow
 $EABatchBudget = __BUDGET__
 
-function Invoke-EABounded {
-    param([scriptblock]$Block, [int]$Seconds)
-    $left = [int]($EABatchBudget - $EABatchClock.Elapsed.TotalSeconds - __RESERVE__)
-    if ($left -lt $Seconds) { $Seconds = $left }
-    if ($Seconds -lt 1) { return @{ finished = $false; seconds = 0 } }
-    $ps = [PowerShell]::Create()
-    $null = $ps.AddScript($Block.ToString())
-    $handle = $ps.BeginInvoke()
-    if ($handle.AsyncWaitHandle.WaitOne($Seconds * 1000)) {
-        $out = $ps.EndInvoke($handle)
-        $ps.Dispose()
-        $value = $null
-        if ($out.Count -gt 0) { $value = $out[0] }
-        return @{ finished = $true; seconds = $Seconds; value = $value }
+if ($EAFullLanguage) {
+    function Invoke-EABounded {
+        param([scriptblock]$Block, [int]$Seconds)
+        $spent = ([datetime]::UtcNow - $EABatchStart).TotalSeconds
+        $left = [int]($EABatchBudget - $spent - __RESERVE__)
+        if ($left -lt $Seconds) { $Seconds = $left }
+        if ($Seconds -lt 1) { return @{ finished = $false; seconds = 0 } }
+        $ps = [PowerShell]::Create()
+        $null = $ps.AddScript($Block.ToString())
+        $handle = $ps.BeginInvoke()
+        if ($handle.AsyncWaitHandle.WaitOne($Seconds * 1000)) {
+            $out = $ps.EndInvoke($handle)
+            $ps.Dispose()
+            $value = $null
+            if ($out.Count -gt 0) { $value = $out[0] }
+            return @{ finished = $true; seconds = $Seconds; value = $value }
+        }
+        $null = $ps.BeginStop($null, $null)
+        return @{ finished = $false; seconds = $Seconds }
     }
-    $null = $ps.BeginStop($null, $null)
-    return @{ finished = $false; seconds = $Seconds }
 }
 
+function Get-EAMilliseconds($Since) {
+    return [int](([datetime]::UtcNow - $Since).TotalMilliseconds)
+}
+
+function Get-EAErrorType($Record) {
+    if ($EAFullLanguage) { return [string]$Record.Exception.GetType().FullName }
+    return [string]$Record.FullyQualifiedErrorId
+}
+
+# Every character outside ASCII as a \uXXXX escape (each UTF-16 unit on its own, so
+# surrogate pairs stay valid JSON), with string methods only: no MatchEvaluator delegate.
 function ConvertTo-EAAsciiJson {
     param($Value)
     $json = ConvertTo-Json -InputObject $Value -Depth 8 -Compress
-    return [regex]::Replace($json, '[^\x00-\x7F]', { param($m) '\u{0:x4}' -f [int][char]$m.Value })
+    foreach ($m in [regex]::Matches($json, '[^\x00-\x7F]')) {
+        $json = $json.Replace($m.Value, ('\u{0:x4}' -f [int][char]$m.Value))
+    }
+    return $json
 }
 
 $EAOut = @{}
+$EAOut['_prelude'] = @{
+    language_mode = $EALanguageMode
+    ps_version = [string]$PSVersionTable.PSVersion
+    process_arch = [string]$env:PROCESSOR_ARCHITECTURE
+    wow64_arch = [string]$env:PROCESSOR_ARCHITEW6432
+}
 """
 
 _PROBE_TEMPLATE = r"""
-$EAClock = [System.Diagnostics.Stopwatch]::StartNew()
+$EAStart = [datetime]::UtcNow
 try {
     $EAValue = & {
         $result = $null
@@ -101,33 +143,54 @@ __SCRIPT__
         }
         @{ v = $result }
     }
-    $EAOut['__NAME__'] = @{ ok = $true; value = $EAValue.v; ms = $EAClock.ElapsedMilliseconds }
+    $EAOut['__NAME__'] = @{ ok = $true; value = $EAValue.v; ms = (Get-EAMilliseconds $EAStart) }
 } catch {
     $EAOut['__NAME__'] = @{
         ok = $false
         error = [string]$_.Exception.Message
-        error_type = [string]$_.Exception.GetType().FullName
+        error_type = (Get-EAErrorType $_)
         hresult = $_.Exception.HResult
-        ms = $EAClock.ElapsedMilliseconds
+        ms = (Get-EAMilliseconds $EAStart)
     }
+}
+"""
+
+# A probe that needs more than CLM allows runs only in FullLanguage; otherwise its entry
+# says it was refused, which the collectors turn into `unknown` naming the mode.
+_FULL_LANGUAGE_ONLY = r"""
+if ($EAFullLanguage) {
+__BLOCK__
+} else {
+    $EAOut['__NAME__'] = @{ ok = $false; refused = $EALanguageMode; ms = 0 }
 }
 """
 
 _EPILOGUE = r"""
 $EAJson = ConvertTo-EAAsciiJson -Value $EAOut
-[Console]::Out.Write("`n__BEGIN__`n" + $EAJson + "`n__END__`n")
-[Console]::Out.Flush()
-[Environment]::Exit(0)
+$EADocument = "`n__BEGIN__`n" + $EAJson + "`n__END__`n"
+if ($EAFullLanguage) {
+    [Console]::Out.Write($EADocument)
+    [Console]::Out.Flush()
+    [Environment]::Exit(0)
+}
+Write-Output $EADocument
+exit 0
 """
 
-# Given on the command line when the script comes on stdin: read all of stdin (base64 of
-# the UTF-8 script, so the console's code page cannot alter it), then run it.
+# Given on the command line when the script comes on stdin: read all of stdin (the ASCII
+# script, which no console code page can alter), then run it. Under CLM `[Console]` and
+# `[scriptblock]::Create` are not allowed, but `$input` (stdin's lines) and
+# Invoke-Expression are.
 _STDIN_BOOTSTRAP = (
     "$ErrorActionPreference = 'Stop'; "
-    "$EAText = [System.Text.Encoding]::UTF8.GetString("
-    "[System.Convert]::FromBase64String([Console]::In.ReadToEnd().Trim())); "
-    "& ([scriptblock]::Create($EAText))"
+    "$EAFullLanguage = $ExecutionContext.SessionState.LanguageMode -eq 'FullLanguage'; "
+    "if ($EAFullLanguage) { "
+    "& ([scriptblock]::Create([Console]::In.ReadToEnd())) "
+    '} else { Invoke-Expression (@($input) -join "`n") }'
 )
+
+# The name of the batch document's own entry (not a probe: probe names start with a letter).
+PRELUDE_ENTRY = "_prelude"
 
 
 def _check_name(name: str) -> str:
@@ -172,11 +235,14 @@ def batch_body(probes: Sequence[PowerShell], budget_seconds: float) -> str:
         if name in seen:
             continue
         seen.add(name)
-        parts.append(
-            _PROBE_TEMPLATE.replace("__SCRIPT__", _indent(probe.script, 12)).replace(
-                "__NAME__", name
-            )
+        block = _PROBE_TEMPLATE.replace("__SCRIPT__", _indent(probe.script, 12)).replace(
+            "__NAME__", name
         )
+        if not probe.clm_safe:
+            block = _FULL_LANGUAGE_ONLY.replace("__NAME__", name).replace(
+                "__BLOCK__", block.strip("\n")
+            )
+        parts.append(block)
     return "".join(parts)
 
 
@@ -214,13 +280,12 @@ def powershell_invocation(
     max_command_line: int = CREATE_PROCESS_LIMIT,
 ) -> PowerShellInvocation:
     """argv with `-EncodedCommand` if it fits in `max_command_line`, else a constant
-    bootstrap on the command line and the script (base64 of UTF-8) on stdin."""
+    bootstrap on the command line and the script (ASCII, as batch scripts are) on stdin."""
     argv = powershell_argv(script, executable)
     if command_line_length(argv) <= max_command_line:
         return PowerShellInvocation(argv)
     bootstrap = powershell_argv(_STDIN_BOOTSTRAP, executable)
-    payload = base64.b64encode(script.encode("utf-8")) + b"\n"
-    return PowerShellInvocation(bootstrap, stdin=payload)
+    return PowerShellInvocation(bootstrap, stdin=script.encode("ascii") + b"\n")
 
 
 def _unwrap_arrays(value: Any) -> Any:
@@ -247,7 +312,9 @@ def extract_batch_document(stdout: str) -> dict[str, Any] | None:
     begin = stdout.rfind(BEGIN_MARKER, 0, end)
     if begin < 0:
         return None
-    text = stdout[begin + len(BEGIN_MARKER) : end].strip()
+    # ConvertTo-Json -Compress writes no line breaks (they are \n escapes inside strings),
+    # so any the console host inserted (Write-Output under CLM) are dropped.
+    text = stdout[begin + len(BEGIN_MARKER) : end].replace("\r", "").replace("\n", "")
     try:
         data = json.loads(text)
     except json.JSONDecodeError:
@@ -258,6 +325,14 @@ def extract_batch_document(stdout: str) -> dict[str, Any] | None:
 def _probe_result(entry: Any) -> CommandResult:
     if not isinstance(entry, dict):
         return CommandResult(1, stderr="the probe's answer is not an object")
+    refused = entry.get("refused")
+    if entry.get("ok") is not True and isinstance(refused, str) and refused:
+        mode = re.sub(r"[^A-Za-z]", "", refused)[:40] or "unknown"
+        return CommandResult(
+            EXIT_DENIED,
+            stderr=f"{LANGUAGE_MODE_REFUSED} {mode}: the probe needs .NET or COM calls "
+            "that this language mode does not allow, so it was not run",
+        )
     duration = entry.get("ms")
     seconds = float(duration) / 1000 if isinstance(duration, int | float) else 0.0
     if entry.get("ok") is True:
@@ -282,7 +357,16 @@ def document_results(document: dict[str, Any]) -> dict[str, CommandResult]:
     return {
         PowerShell(_check_name(str(name)), "").key: _probe_result(entry)
         for name, entry in document.items()
+        if name != PRELUDE_ENTRY
     }
+
+
+def document_prelude(document: dict[str, Any]) -> dict[str, Any]:
+    """What the batch's prelude saw before any probe ran: `language_mode`
+    (FullLanguage, ConstrainedLanguage), `ps_version`, `process_arch` and `wow64_arch`
+    (set only in a 32-bit process on 64-bit Windows). Empty for older documents."""
+    entry = document.get(PRELUDE_ENTRY)
+    return entry if isinstance(entry, dict) else {}
 
 
 def parse_batch_output(
@@ -327,22 +411,49 @@ async def run_batch_locally(
 ) -> dict[str, CommandResult]:
     """Run every probe in one local PowerShell process."""
     from endpoint_audit.transport.local import run_argv
+    from endpoint_audit.transport.windows_text import decode_windows_output
 
     invocation = powershell_invocation(build_batch_script(probes, timeout), executable)
-    process = await run_argv(invocation.argv, dict(os.environ), timeout, invocation.stdin)
+    process = await run_argv(
+        invocation.argv, dict(os.environ), timeout, invocation.stdin, decode_windows_output
+    )
     return batch_results(process, probes)
 
 
 # --- platform detection --------------------------------------------------------------
 
+# CLM-safe. Elevation: in FullLanguage from the token (WindowsPrincipal); under CLM from
+# the token's mandatory label as `whoami /groups` lists it (SIDs are never localized):
+# High (S-1-16-12288) or System (S-1-16-16384) integrity is what an elevated
+# Administrators token has under UAC. Bitness from the WOW64 variables
+# (PROCESSOR_ARCHITEW6432 exists only in a 32-bit process on 64-bit Windows), which CLM
+# can read where [Environment]::Is64BitProcess is not allowed. A 32-bit process reads
+# HKLM\SOFTWARE through WOW6432Node (MicrosoftDocs/win32
+# desktop-src/WinProg64/shared-registry-keys.md), so `is_64bit_process` tells whether
+# the registry facts of a batch are those of the 64-bit view.
 PLATFORM = PowerShell(
     "platform",
     r"""
 $cv = Get-ItemProperty -Path 'HKLM:\SOFTWARE\Microsoft\Windows NT\CurrentVersion'
-$identity = [Security.Principal.WindowsIdentity]::GetCurrent()
-$principal = New-Object Security.Principal.WindowsPrincipal($identity)
 $caption = $null
 try { $caption = [string](Get-CimInstance -ClassName Win32_OperatingSystem).Caption } catch { }
+$isAdmin = $null
+if ($EAFullLanguage) {
+    $identity = [Security.Principal.WindowsIdentity]::GetCurrent()
+    $principal = New-Object Security.Principal.WindowsPrincipal($identity)
+    $isAdmin = $principal.IsInRole([Security.Principal.WindowsBuiltInRole]::Administrator)
+} else {
+    try {
+        $groups = @(& "$env:SystemRoot\System32\whoami.exe" /groups /fo csv /nh)
+        $labels = @($groups -match '"S-1-16-(12288|16384)"')
+        if ($LASTEXITCODE -eq 0) { $isAdmin = $labels.Count -gt 0 }
+    } catch { }
+}
+$processArch = [string]$env:PROCESSOR_ARCHITECTURE
+$wow64Arch = [string]$env:PROCESSOR_ARCHITEW6432
+$osArch = $processArch
+if ($wow64Arch) { $osArch = $wow64Arch }
+$is64Process = @('AMD64', 'ARM64', 'IA64') -contains $processArch
 $result = @{
     current_build = [string]$cv.CurrentBuildNumber
     ubr = $cv.UBR
@@ -351,11 +462,16 @@ $result = @{
     installation_type = [string]$cv.InstallationType
     product_name = [string]$cv.ProductName
     caption = $caption
-    hostname = [Environment]::MachineName
-    arch = [string]$env:PROCESSOR_ARCHITECTURE
-    is_admin = $principal.IsInRole([Security.Principal.WindowsBuiltInRole]::Administrator)
+    hostname = [string]$env:COMPUTERNAME
+    arch = $osArch
+    process_arch = $processArch
+    is_64bit_process = $is64Process
+    is_64bit_os = $is64Process -or [bool]$wow64Arch
+    language_mode = [string]$ExecutionContext.SessionState.LanguageMode
+    is_admin = $isAdmin
 }
 """,
+    clm_safe=True,
 )
 
 # EditionID (registry, never localized) -> the name Microsoft sells it under.

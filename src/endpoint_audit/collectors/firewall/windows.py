@@ -32,6 +32,7 @@ PROFILES = ("Domain", "Private", "Public")
 FIREWALL_PROFILES = PowerShell(
     "firewall_profiles",
     windows_script("firewall_profiles"),
+    clm_safe=True,  # cmdlets, casts and hashtables only (tests/windows/test_clm.py)
 )
 
 _ENABLED = {0: False, 1: True}

@@ -29,6 +29,7 @@ from endpoint_audit.collectors.windows_probe import (
     as_int,
     as_list,
     as_text,
+    check_language_mode,
     parse_utc,
     probe_value,
     windows_script,
@@ -228,6 +229,7 @@ class WindowsPatches(Collector[PatchFacts]):
 
     def parse(self, results: Results, platform: PlatformInfo) -> PatchFacts:
         main = require(results, WINDOWS_UPDATE)
+        check_language_mode(main, "Windows Update state")
         if not main.ok:
             raise FactUnavailable(f"Windows Update state could not be read: {main.excerpt()}")
         value = probe_value(results, WINDOWS_UPDATE)

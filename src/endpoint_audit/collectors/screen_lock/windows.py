@@ -12,7 +12,10 @@ screen saver.
   `ScreenSaveTimeOut` are REG_SZ. A screen saver runs only if `SCRNSAVE.EXE` names one:
   with "(None)" selected Windows keeps ScreenSaveActive=1, so that value alone is no lock.
 - Grace period: `ScreenSaverGracePeriod` (HKLM Winlogon, seconds, default 5) between the
-  screen saver starting and the password being required.
+  screen saver starting and the password being required. Winlogon lies under
+  HKLM\\SOFTWARE, which a 32-bit process sees through WOW6432Node (MicrosoftDocs/win32
+  desktop-src/WinProg64/shared-registry-keys.md; the Policies key and HKEY_USERS are
+  shared): a 32-bit PowerShell host reports it as redirected, and the delay is unknown.
 """
 
 from __future__ import annotations
@@ -34,12 +37,14 @@ from endpoint_audit.model.commands import Command, PowerShell
 from endpoint_audit.model.facts import ScreenLockFacts, UserScreenLock
 from endpoint_audit.model.platform import OsFamily, PlatformInfo
 
-SCREEN_LOCK = PowerShell(
-    "screen_lock",
-    windows_script("screen_lock"),
-)
+SCREEN_LOCK = PowerShell("screen_lock", windows_script("screen_lock"), clm_safe=True)
 
 DEFAULT_GRACE_SECONDS = 5
+GRACE_REDIRECTED = (
+    "ScreenSaverGracePeriod was not read: a 32-bit PowerShell host sees the WOW6432Node "
+    "copy of HKLM\\SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion\\Winlogon, not the "
+    "64-bit key Windows uses"
+)
 SCREEN_SAVER_VALUES = (
     "ScreenSaveActive",
     "ScreenSaverIsSecure",
@@ -54,7 +59,7 @@ def _values(raw: Any) -> dict[str, str]:
     return {str(k): str(v) for k, v in raw.items() if v is not None}
 
 
-def user_from(entry: dict[str, Any], grace: int) -> UserScreenLock:
+def user_from(entry: dict[str, Any], grace: int | None) -> UserScreenLock:
     name = as_text(entry.get("user")) or as_text(entry.get("sid")) or "?"
     sid = as_text(entry.get("sid")) or "?"
     if as_text(entry.get("read_error")):
@@ -87,6 +92,9 @@ def user_from(entry: dict[str, Any], grace: int) -> UserScreenLock:
     )
     if not program:
         shown += "; no screen saver selected (SCRNSAVE.EXE empty)"
+    unknown = None if timeout is not None else "ScreenSaveTimeOut is not set"
+    if grace is None:
+        unknown = "; ".join(r for r in (unknown, GRACE_REDIRECTED) if r)
     return UserScreenLock(
         user=name,
         desktop="windows",
@@ -97,7 +105,7 @@ def user_from(entry: dict[str, Any], grace: int) -> UserScreenLock:
         detail=shown.strip("; ") or "no screen saver values set",
         # A missing timeout leaves the idle time unseen: Windows' own default (900 s)
         # applies only once a screen saver is selected, so it is not assumed.
-        unknown_reason=None if timeout is not None else "ScreenSaveTimeOut is not set",
+        unknown_reason=unknown,
     )
 
 
@@ -108,7 +116,11 @@ def parse_screen_lock(value: Any) -> ScreenLockFacts:
     if inactivity is not None and machine is None:
         raise CollectorError(f"InactivityTimeoutSecs is not a number: {inactivity!r}"[:120])
     grace_value = as_int(data.get("grace_period"))
-    grace = grace_value if grace_value is not None and grace_value >= 0 else DEFAULT_GRACE_SECONDS
+    grace: int | None = (
+        grace_value if grace_value is not None and grace_value >= 0 else DEFAULT_GRACE_SECONDS
+    )
+    if data.get("grace_period_redirected") is True:
+        grace = None  # the 64-bit value was not seen; the default must not be assumed
     users = [
         user_from(as_dict(u, "screen_lock.users[]"), grace) for u in as_list(data.get("users"))
     ]
