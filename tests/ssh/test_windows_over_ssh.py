@@ -30,7 +30,7 @@ class FakeWindows(SshTransport):
         if words[0] != "powershell.exe":
             return CommandResult(1, stderr=f"'{words[0]}' is not recognized as a command")
         if stdin is not None:  # a long script: a constant bootstrap reads it from stdin
-            script = base64.b64decode(stdin).decode("utf-8")
+            script = stdin.decode("ascii")
         else:
             encoded = words[words.index("-EncodedCommand") + 1]
             script = base64.b64decode(encoded).decode("utf-16-le")

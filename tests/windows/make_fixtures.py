@@ -413,9 +413,8 @@ def write_case(
             }
         ],
     }
-    header = (
-        f"# {description}\n# Written by tests/windows/make_fixtures.py.\n"
-        + sources_header(list(commands))
+    header = f"# {description}\n# Written by tests/windows/make_fixtures.py.\n" + sources_header(
+        list(commands)
     )
     text = yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=100000)
     (OUT / f"{name}.yaml").write_text(header + text, encoding="utf-8")

@@ -350,3 +350,33 @@ def test_no_script_splices_values_into_the_command_line() -> None:
     for argv in (powershell_invocation(script).argv, powershell_invocation("$result = 1").argv):
         assert re.fullmatch(r"[A-Za-z0-9+/=]+", argv[-1])
         assert argv[:-1] == ("powershell.exe", *POWERSHELL_FLAGS, "-EncodedCommand")
+
+
+@pytest.mark.parametrize(
+    ("python_64bit", "env", "expected"),
+    [
+        # 32-bit Python on 64-bit Windows: System32 would be redirected to SysWOW64.
+        (
+            False,
+            {"SystemRoot": "C:\\WINDOWS", "PROCESSOR_ARCHITEW6432": "AMD64"},
+            "C:\\WINDOWS\\Sysnative\\WindowsPowerShell\\v1.0\\powershell.exe",
+        ),
+        (
+            True,
+            {"SystemRoot": "C:\\WINDOWS"},
+            "C:\\WINDOWS\\System32\\WindowsPowerShell\\v1.0\\powershell.exe",
+        ),
+        # 32-bit Windows: no WOW64, System32 is the only PowerShell.
+        (
+            False,
+            {"WINDIR": "D:\\Win"},
+            "D:\\Win\\System32\\WindowsPowerShell\\v1.0\\powershell.exe",
+        ),
+    ],
+)
+def test_local_powershell_is_the_64bit_one(
+    python_64bit: bool, env: dict[str, str], expected: str
+) -> None:
+    from endpoint_audit.transport.local import powershell_path
+
+    assert powershell_path(env, python_64bit) == expected

@@ -27,12 +27,14 @@ $sessions = @{}
 $console = $null
 try { $console = [string](Get-CimInstance -ClassName Win32_ComputerSystem).UserName } catch { }
 $consoleFound = $false
-if ($console -and $EAFullLanguage) {
-    try {
-        $sid = (New-Object System.Security.Principal.NTAccount($console)).Translate([System.Security.Principal.SecurityIdentifier]).Value
-        $sessions[$sid] = @{ user = $console; console = $true }
-        $consoleFound = $true
-    } catch { }
+if ($EAFullLanguage) {
+    if ($console) {
+        try {
+            $sid = (New-Object System.Security.Principal.NTAccount($console)).Translate([System.Security.Principal.SecurityIdentifier]).Value
+            $sessions[$sid] = @{ user = $console; console = $true }
+            $consoleFound = $true
+        } catch { }
+    }
 }
 foreach ($p in @(Get-CimInstance -ClassName Win32_Process -Filter "Name='explorer.exe'" -ErrorAction SilentlyContinue)) {
     try {
