@@ -30,6 +30,8 @@ def batch_entry(result: CommandResult) -> dict[str, Any]:
     ms = int(result.duration * 1000)
     if result.ok:
         return {"ok": True, "value": json.loads(result.stdout), "ms": ms}
+    if result.refused_language_mode:  # what the batch writes for a probe CLM refused
+        return {"ok": False, "refused": result.refused_language_mode, "ms": ms}
     return {"ok": False, "error": result.stderr, "ms": ms}
 
 

@@ -113,13 +113,28 @@ MSRT_JA = "Windows 悪意のあるソフトウェアの削除ツール x64 - v5.
 # or Microsoft document (repository and path, or URL). Each fixture's header lists the
 # source of every probe it records; tests fail when a probe has none.
 PROBE_SOURCES: dict[str, str] = {
-    "ps:platform": "NO CAPTURE NAMED YET",
+    "ps:platform": (
+        "CurrentVersion values (ProductName 'Windows 10 Pro' on Windows 11, CurrentBuildNumber, "
+        "UBR, EditionID, InstallationType) and PROCESSOR_ARCHITECTURE as in "
+        "future-architect/vuls scanner/windows_test.go (Test_parseRegistry, a real "
+        "Get-ItemProperty capture); PROCESSOR_ARCHITEW6432 of a 32-bit process per "
+        "MicrosoftDocs/win32 desktop-src/WinProg64/wow64-implementation-details.md; "
+        "LanguageMode values per MicrosoftDocs/PowerShell-Docs reference/5.1/"
+        "Microsoft.PowerShell.Core/About/about_Language_Modes.md; no capture of this "
+        "probe's own JSON exists"
+    ),
     "ps:bitlocker": "NO CAPTURE NAMED YET",
     "ps:firewall_profiles": "NO CAPTURE NAMED YET",
     "ps:listening_sockets": "NO CAPTURE NAMED YET",
     "ps:windows_update": "NO CAPTURE NAMED YET",
     "ps:windows_update_pending": "NO CAPTURE NAMED YET",
-    "ps:screen_lock": "NO CAPTURE NAMED YET",
+    "ps:screen_lock": (
+        "value names and REG_SZ types of Control Panel\\Desktop and its policy copy, "
+        "InactivityTimeoutSecs and ScreenSaverGracePeriod as Windows documents them; "
+        "Winlogon redirected, Policies and HKEY_USERS shared under WOW64 per "
+        "MicrosoftDocs/win32 desktop-src/WinProg64/shared-registry-keys.md; no capture of "
+        "this probe's own JSON exists"
+    ),
 }
 
 
@@ -127,7 +142,13 @@ def sources_header(probe_keys: list[str]) -> str:
     return "".join(f"# source {key}: {PROBE_SOURCES[key]}\n" for key in sorted(probe_keys))
 
 
-def platform_value(os_key: str, hostname: str, admin: bool) -> dict[str, Any]:
+def platform_value(
+    os_key: str,
+    hostname: str,
+    admin: bool,
+    x86: bool = False,
+    language_mode: str = "FullLanguage",
+) -> dict[str, Any]:
     b = BUILDS[os_key]
     return {
         "current_build": b["current_build"],
@@ -139,6 +160,10 @@ def platform_value(os_key: str, hostname: str, admin: bool) -> dict[str, Any]:
         "caption": b["caption"],
         "hostname": hostname,
         "arch": "AMD64",
+        "process_arch": "x86" if x86 else "AMD64",
+        "is_64bit_process": not x86,
+        "is_64bit_os": True,
+        "language_mode": language_mode,
         "is_admin": admin,
     }
 
@@ -354,9 +379,26 @@ def pending(
 
 
 def screen(
-    users: list[dict[str, Any]], inactivity: int | None = 900, grace: str | None = None
+    users: list[dict[str, Any]],
+    inactivity: int | None = 900,
+    grace: str | None = None,
+    redirected: bool = False,
 ) -> dict[str, Any]:
-    return {"inactivity_timeout_secs": inactivity, "grace_period": grace, "users": users}
+    return {
+        "inactivity_timeout_secs": inactivity,
+        "grace_period": grace,
+        "grace_period_redirected": redirected,
+        "users": users,
+    }
+
+
+def refused(mode: str = "ConstrainedLanguage") -> dict[str, Any]:
+    """A probe the batch did not run under `mode`, recorded as the batch reports it."""
+    from endpoint_audit.transport.base import result_to_json
+    from endpoint_audit.transport.powershell import document_results
+
+    (result,) = document_results({"x": {"ok": False, "refused": mode, "ms": 0}}).values()
+    return result_to_json(result)
 
 
 def user(
@@ -396,8 +438,9 @@ def write_case(
     admin: bool,
     probes: dict[str, dict[str, Any]],
     description: str,
+    platform: dict[str, Any] | None = None,
 ) -> None:
-    commands = {"ps:platform": ok(platform_value(os_key, hostname, admin), 85)}
+    commands = {"ps:platform": ok(platform or platform_value(os_key, hostname, admin), 85)}
     commands.update({f"ps:{k}": v for k, v in probes.items()})
     data = {
         "format": "endpoint-audit-bundle",
@@ -721,6 +764,58 @@ def main() -> None:
         ),
         "Windows 11 23H2, English: the NetSecurity module is missing, so the firewall probe fails.",
     )
+
+    host_cases()
+
+
+def host_cases() -> None:
+    """PowerShell hosts that see less: a 32-bit host, Constrained Language Mode."""
+    for name, os_key, host, ja in (
+        ("win11-24h2-en-32bit-host", "win11-24h2", "WS-SUP-0412", False),
+        ("win10-22h2-ja-32bit-host", "win10-22h2", "子育て支援課-PC05", True),
+    ):
+        console = "LGWAN\\鈴木一郎" if ja else "CONTOSO\\bob"
+        write_case(
+            name,
+            os_key,
+            host,
+            True,
+            standard(
+                os_key,
+                ja,
+                screen_lock=ok(
+                    screen([user(SID_A, console, USER_DEFAULT, GOOD_POLICY)], redirected=True)
+                ),
+            ),
+            "32-bit PowerShell host on 64-bit Windows that could not re-launch in 64-bit: "
+            "the Winlogon grace period lives in the redirected WOW6432Node view and is "
+            "reported unread; the rest of the screen lock settings are in shared keys.",
+            platform=platform_value(os_key, host, True, x86=True),
+        )
+    for name, os_key, host, ja in (
+        ("win11-23h2-en-clm", "win11-23h2", "WS-FIN-0107", False),
+        ("win11-24h2-ja-clm", "win11-24h2", "財政課-NB11", True),
+    ):
+        console = "LGWAN\\高橋真理" if ja else "CONTOSO\\carol"
+        write_case(
+            name,
+            os_key,
+            host,
+            True,
+            standard(
+                os_key,
+                ja,
+                screen_lock=ok(screen([user(SID_B, console, USER_DEFAULT, GOOD_POLICY)])),
+                bitlocker=refused(),
+                listening_sockets=refused(),
+                windows_update=refused(),
+                windows_update_pending=refused(),
+            ),
+            "Constrained Language Mode (AppLocker/WDAC): the CLM-safe probes (platform, "
+            "firewall, screen lock) ran; BitLocker, sockets and Windows Update were refused "
+            "by the language mode.",
+            platform=platform_value(os_key, host, True, language_mode="ConstrainedLanguage"),
+        )
 
 
 if __name__ == "__main__":

@@ -56,6 +56,8 @@ class ScriptedWindowsHost(CountingReplay):
                 if isinstance(value, list):
                     value = {"value": value, "Count": len(value)}
                 entries[name] = {"ok": True, "value": value, "ms": 5}
+            elif recorded.refused_language_mode:
+                entries[name] = {"ok": False, "refused": recorded.refused_language_mode}
             else:
                 entries[name] = {"ok": False, "error": recorded.stderr, "ms": 5}
         text = json.dumps(entries, ensure_ascii=True)

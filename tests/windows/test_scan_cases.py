@@ -51,6 +51,20 @@ NOT_PASSING: dict[str, set[tuple[str, str | None, str, str]]] = {
         ("screen_lock", "LGWAN\\佐藤花子", "fail", "lock_disabled"),
     },
     "win11-23h2-en-probe-error": {("firewall", None, "error", "fact_error")},
+    # A 32-bit host: the grace period is in a redirected key, so the lock delay is unseen.
+    "win11-24h2-en-32bit-host": {("screen_lock", "CONTOSO\\bob", "unknown", "user_unknown")},
+    "win10-22h2-ja-32bit-host": {("screen_lock", "LGWAN\\鈴木一郎", "unknown", "user_unknown")},
+    # Constrained Language Mode: what needs .NET or COM is unknown, naming the mode.
+    "win11-23h2-en-clm": {
+        ("disk_encryption", None, "unknown", "language_mode"),
+        ("open_ports", None, "unknown", "language_mode"),
+        ("patch_level", None, "unknown", "language_mode"),
+    },
+    "win11-24h2-ja-clm": {
+        ("disk_encryption", None, "unknown", "language_mode"),
+        ("open_ports", None, "unknown", "language_mode"),
+        ("patch_level", None, "unknown", "language_mode"),
+    },
 }
 EXIT = {name: 0 if not bad else 1 for name, bad in NOT_PASSING.items()}
 EXIT.update(
@@ -58,6 +72,10 @@ EXIT.update(
         "win11-24h2-en-no-user": 3,
         "win11-23h2-ja-not-admin": 3,
         "win11-23h2-en-probe-error": 3,
+        "win11-24h2-en-32bit-host": 3,
+        "win10-22h2-ja-32bit-host": 3,
+        "win11-23h2-en-clm": 3,
+        "win11-24h2-ja-clm": 3,
     }
 )
 CHECKS = {"disk_encryption", "firewall", "open_ports", "patch_level", "screen_lock"}
@@ -106,7 +124,13 @@ def test_days_since_update_ignores_daily_defender_updates(
 
 
 @pytest.mark.parametrize(
-    "name", ["win11-23h2-ja-compliant", "win11-24h2-ja-no-screensaver-search-timeout"]
+    "name",
+    [
+        "win11-23h2-ja-compliant",
+        "win11-24h2-ja-no-screensaver-search-timeout",
+        "win11-24h2-ja-clm",
+        "win10-22h2-ja-32bit-host",
+    ],
 )
 def test_japanese_report_of_japanese_pc(
     name: str, cli: Callable[..., Any], recorded_clock: datetime
@@ -116,4 +140,33 @@ def test_japanese_report_of_japanese_pc(
     messages = [f["message"] for f in report["hosts"][0]["findings"]]
     # Catalog texts, not keys: every message has Japanese in it.
     assert all(any("\u3040" <= ch <= "\u9fff" for ch in m) for m in messages), messages
-    assert report["hosts"][0]["platform"]["hostname"] in ("総務課-PC01", "会計課-PC21")
+    assert report["hosts"][0]["platform"]["hostname"] in (
+        "総務課-PC01",
+        "会計課-PC21",
+        "財政課-NB11",
+        "子育て支援課-PC05",
+    )
+
+
+@pytest.mark.parametrize("name", ["win11-23h2-en-clm", "win11-24h2-ja-clm"])
+def test_under_clm_nothing_refused_passes_and_the_reason_names_the_mode(
+    name: str, cli: Callable[..., Any], recorded_clock: datetime
+) -> None:
+    _, report = scan(cli, name)
+    findings = report["hosts"][0]["findings"]
+    refused = [
+        f for f in findings if f["check_id"] in {"disk_encryption", "open_ports", "patch_level"}
+    ]
+    assert refused and all(f["status"] == "unknown" for f in refused)
+    assert all("ConstrainedLanguage" in f["message"] for f in refused)
+    # What CLM allows still gives verdicts.
+    assert {f["check_id"] for f in findings if f["status"] == "pass"} == {"firewall", "screen_lock"}
+
+
+def test_a_32bit_host_never_assumes_the_default_grace_period(
+    cli: Callable[..., Any], recorded_clock: datetime
+) -> None:
+    _, report = scan(cli, "win11-24h2-en-32bit-host")
+    (user,) = [f for f in report["hosts"][0]["findings"] if f["resource"] == "CONTOSO\\bob"]
+    assert "32-bit PowerShell host" in user["message"]
+    assert user["actual"]["lock_delay_seconds"] is None
