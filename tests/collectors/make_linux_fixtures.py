@@ -11,6 +11,7 @@ namespace with the ruleset named); the others follow the documented formats of t
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +19,7 @@ import yaml
 
 from endpoint_audit.collectors.firewall import linux as fw
 from endpoint_audit.collectors.screen_lock import linux as sl
-from endpoint_audit.model.commands import Command, ReadFile
+from endpoint_audit.model.commands import Argv, Command, ReadFile
 
 OUT = Path(__file__).resolve().parent.parent / "fixtures" / "linux"
 
@@ -50,7 +51,32 @@ NFT_EMPTY = (
     '"json_schema_version": 1}}]}\n',
     "",
 )
-IPT_OPEN = (0, "-P INPUT ACCEPT\n", "")
+# iptables-nft-save prints nothing at all when no iptables table exists.
+SAVE_EMPTY = (0, "", "")
+RECORDED = json.loads((OUT / "netfilter" / "recorded.json").read_text(encoding="utf-8"))
+
+
+def recorded(name: str, *, legacy_host: bool = False) -> dict[str, tuple[int, str, str]]:
+    """The listings recorded for tests/fixtures/linux/netfilter/NAME.* (see
+    record_netfilter). `legacy_host`: a host whose `iptables-save` is the legacy one and
+    that has no `nft`: the legacy listings stand for the plain commands."""
+    outputs = {key: (int(v[0]), str(v[1]), str(v[2])) for key, v in RECORDED[name].items()}
+    if legacy_host:
+        return {
+            "nft": NOT_FOUND,
+            "ipt": outputs[fw.IPTABLES_LEGACY_SAVE.key],
+            "ip6t": outputs[fw.IP6TABLES_LEGACY_SAVE.key],
+        }
+    found = {
+        "nft": outputs[fw.NFT.key],
+        "ipt": outputs[fw.IPTABLES_SAVE.key],
+        "ip6t": outputs[fw.IP6TABLES_SAVE.key],
+    }
+    if fw.LEGACY_NOTE in outputs[fw.IPTABLES_SAVE.key][2]:
+        found["ipt_legacy"] = outputs[fw.IPTABLES_LEGACY_SAVE.key]
+    if fw.LEGACY_NOTE in outputs[fw.IP6TABLES_SAVE.key][2]:
+        found["ip6t_legacy"] = outputs[fw.IP6TABLES_LEGACY_SAVE.key]
+    return found
 
 
 class _Dumper(yaml.SafeDumper):
@@ -99,18 +125,18 @@ def firewall(**overrides: tuple[int, str, str]) -> dict[Command, tuple[int, str,
         fw.UFW: NOT_FOUND,
         fw.FIREWALLD_STATE: NOT_FOUND,
         fw.NFT: NFT_EMPTY,
-        fw.IPTABLES: IPT_OPEN,
-        fw.IP6TABLES: IPT_OPEN,
+        fw.IPTABLES_SAVE: SAVE_EMPTY,
+        fw.IP6TABLES_SAVE: SAVE_EMPTY,
         fw.IF_INET6: IF_INET6,
     }
     names = {
         "ufw": fw.UFW,
         "state": fw.FIREWALLD_STATE,
-        "zones": fw.FIREWALLD_ZONES,
         "nft": fw.NFT,
-        "ipt": fw.IPTABLES,
-        "ip6t": fw.IP6TABLES,
-        "ipt_legacy": fw.IPTABLES_LEGACY,
+        "ipt": fw.IPTABLES_SAVE,
+        "ip6t": fw.IP6TABLES_SAVE,
+        "ipt_legacy": fw.IPTABLES_LEGACY_SAVE,
+        "ip6t_legacy": fw.IP6TABLES_LEGACY_SAVE,
         "if_inet6": fw.IF_INET6,
     }
     for key, value in overrides.items():
@@ -125,127 +151,9 @@ New profiles: skip
 
 To                         Action      From
 --                         ------      ----
-22/tcp                     ALLOW IN    192.168.10.0/24
+22/tcp                     ALLOW IN    Anywhere
+22/tcp (v6)                ALLOW IN    Anywhere (v6)
 """
-
-UFW_IPT = """-P INPUT DROP
--A INPUT -j ufw-before-logging-input
--A INPUT -j ufw-before-input
--A INPUT -j ufw-after-input
--A INPUT -j ufw-after-logging-input
--A INPUT -j ufw-reject-input
--A INPUT -j ufw-track-input
-"""
-UFW_IP6T = UFW_IPT.replace("ufw-", "ufw6-")
-
-NFT_DROP = (
-    '{"nftables": [{"metainfo": {"version": "1.0.6", "release_name": "Lester Gooch #5", '
-    '"json_schema_version": 1}}, {"table": {"family": "inet", "name": "filter", "handle": 1}}, '
-    '{"chain": {"family": "inet", "table": "filter", "name": "input", "handle": 1, '
-    '"type": "filter", "hook": "input", "prio": 0, "policy": "drop"}}, '
-    '{"chain": {"family": "inet", "table": "filter", "name": "output", "handle": 2, '
-    '"type": "filter", "hook": "output", "prio": 0, "policy": "accept"}}, '
-    '{"rule": {"family": "inet", "table": "filter", "chain": "input", "handle": 3, '
-    '"expr": [{"match": {"op": "in", "left": {"ct": {"key": "state"}}, '
-    '"right": ["established", "related"]}}, {"accept": null}]}}, '
-    '{"rule": {"family": "inet", "table": "filter", "chain": "input", "handle": 4, '
-    '"expr": [{"match": {"op": "==", "left": {"meta": {"key": "iif"}}, "right": "lo"}}, '
-    '{"accept": null}]}}, '
-    '{"rule": {"family": "inet", "table": "filter", "chain": "input", "handle": 5, '
-    '"expr": [{"match": {"op": "==", "left": {"payload": {"protocol": "tcp", '
-    '"field": "dport"}}, "right": 22}}, {"accept": null}]}}]}\n'
-)
-NFT_ACCEPT = (
-    '{"nftables": [{"metainfo": {"version": "1.0.6", "release_name": "Lester Gooch #5", '
-    '"json_schema_version": 1}}, {"table": {"family": "inet", "name": "filter", "handle": 1}}, '
-    '{"chain": {"family": "inet", "table": "filter", "name": "input", "handle": 1, '
-    '"type": "filter", "hook": "input", "prio": 0, "policy": "accept"}}, '
-    '{"rule": {"family": "inet", "table": "filter", "chain": "input", "handle": 2, '
-    '"expr": [{"match": {"op": "==", "left": {"payload": {"protocol": "tcp", '
-    '"field": "dport"}}, "right": 23}}, {"drop": null}]}}]}\n'
-)
-# firewalld 1.x on nftables: its input chain accepts by policy and ends with a reject rule.
-NFT_FIREWALLD = (
-    '{"nftables": [{"metainfo": {"version": "1.0.9", "release_name": "Old Doc Yak #3", '
-    '"json_schema_version": 1}}, {"table": {"family": "inet", "name": "firewalld", '
-    '"handle": 1}}, {"chain": {"family": "inet", "table": "firewalld", "name": '
-    '"filter_INPUT", "handle": 7, "type": "filter", "hook": "input", "prio": 10, '
-    '"policy": "accept"}}, {"rule": {"family": "inet", "table": "firewalld", "chain": '
-    '"filter_INPUT", "handle": 8, "expr": [{"match": {"op": "in", "left": {"ct": {"key": '
-    '"state"}}, "right": ["established", "related"]}}, {"accept": null}]}}, {"rule": '
-    '{"family": "inet", "table": "firewalld", "chain": "filter_INPUT", "handle": 9, "expr": '
-    '[{"match": {"op": "==", "left": {"meta": {"key": "iifname"}}, "right": "lo"}}, '
-    '{"accept": null}]}}, {"rule": {"family": "inet", "table": "firewalld", "chain": '
-    '"filter_INPUT", "handle": 10, "expr": [{"jump": {"target": "filter_INPUT_ZONES"}}]}}, '
-    '{"rule": {"family": "inet", "table": "firewalld", "chain": "filter_INPUT", "handle": 11, '
-    '"expr": [{"match": {"op": "in", "left": {"ct": {"key": "state"}}, "right": "invalid"}}, '
-    '{"drop": null}]}}, {"rule": {"family": "inet", "table": "firewalld", "chain": '
-    '"filter_INPUT", "handle": 12, "expr": [{"reject": {"type": "icmpx", "expr": '
-    '"admin-prohibited"}}]}}]}\n'
-)
-
-ZONES = """block
-  target: %%REJECT%%
-  icmp-block-inversion: no
-  interfaces:
-  sources:
-  services:
-  ports:
-  protocols:
-  forward: yes
-  masquerade: no
-  forward-ports:
-  source-ports:
-  icmp-blocks:
-  rich rules:
-
-docker (active)
-  target: ACCEPT
-  icmp-block-inversion: no
-  interfaces: docker0
-  sources:
-  services:
-  ports:
-  protocols:
-  forward: yes
-  masquerade: no
-  forward-ports:
-  source-ports:
-  icmp-blocks:
-  rich rules:
-
-public (default, active)
-  target: default
-  icmp-block-inversion: no
-  interfaces: enp0s3
-  sources:
-  services: cockpit dhcpv6-client ssh
-  ports:
-  protocols:
-  forward: yes
-  masquerade: no
-  forward-ports:
-  source-ports:
-  icmp-blocks:
-  rich rules:
-
-trusted
-  target: ACCEPT
-  icmp-block-inversion: no
-  interfaces:
-  sources:
-  services:
-  ports:
-  protocols:
-  forward: yes
-  masquerade: no
-  forward-ports:
-  source-ports:
-  icmp-blocks:
-  rich rules:
-"""
-# firewall-cmd prints "key: " with a trailing space when a list is empty.
-ZONES = ZONES.replace(":\n", ": \n")
 
 POLKIT = (
     253,
@@ -253,7 +161,7 @@ POLKIT = (
     "Authorization failed.\n    Make sure polkit agent is running or run the application "
     "as superuser.\n",
 )
-# Recorded on Debian 12 as `nobody`.
+# Recorded on Debian 12 as `nobody` (ufw 0.36, nftables 1.0.6, iptables 1.8.9).
 UFW_NOT_ROOT = (1, "", "ERROR: You need to be root to run this script\n")
 NFT_NOT_ROOT = (
     1,
@@ -264,146 +172,139 @@ NFT_NOT_ROOT = (
 IPT_NOT_ROOT = (
     4,
     "",
-    "iptables v1.8.9 (nf_tables): Could not fetch rule set generation id: "
+    "iptables-save v1.8.9 (nf_tables): Could not fetch rule set generation id: "
     "Permission denied (you must be root)\n",
 )
 IP6T_NOT_ROOT = (4, "", IPT_NOT_ROOT[2].replace("iptables", "ip6tables"))
+RECORDED_NOTE = (
+    "Kernel listings recorded in a private network namespace on Debian 12 (nftables 1.0.6,\n"
+    "iptables 1.8.9) with tests/fixtures/linux/netfilter/{name}.* loaded (record_netfilter)."
+)
+
+
+def _note(name: str) -> str:
+    return RECORDED_NOTE.format(name=name)
 
 
 def firewall_fixtures() -> None:
+    for stale in ("firewall-firewalld-zones-denied",):
+        (OUT / f"{stale}.yaml").unlink(missing_ok=True)
     write(
         "firewall-ufw-active",
-        "Ubuntu 24.04 with ufw active, default deny (incoming); iptables-nft shows ufw's chains.\n"
-        "ufw output follows the documented `ufw status verbose` format.",
-        firewall(
-            ufw=(0, UFW_ACTIVE, ""),
-            ipt=(0, UFW_IPT, ""),
-            ip6t=(0, UFW_IP6T, ""),
-        ),
+        "Ubuntu-like host with ufw active (default deny incoming, 22/tcp allowed).\n"
+        "ufw output follows the documented `ufw status verbose` format.\n" + _note("ufw"),
+        firewall(ufw=(0, UFW_ACTIVE, ""), **recorded("ufw")),
+    )
+    write(
+        "firewall-ufw-policy-accept",
+        "ufw still prints its configured default deny, but `iptables -P INPUT ACCEPT` was run\n"
+        "behind its back: the kernel accepts what no rule drops.\n" + _note("ufw-policy-accept"),
+        firewall(ufw=(0, UFW_ACTIVE, ""), **recorded("ufw-policy-accept")),
     )
     write(
         "firewall-ufw-inactive",
-        "ufw installed but inactive (recorded on Debian 12), nothing else filtering.",
+        "ufw installed but inactive (recorded on Debian 12), no rules in the kernel.",
         firewall(ufw=(0, "Status: inactive\n", "")),
     )
     write(
         "firewall-ufw-not-root",
         "Probes run as an ordinary user without --sudo (outputs recorded on Debian 12 as\n"
-        "`nobody`): ufw, nft and iptables refuse; firewalld is not installed.",
-        firewall(
-            ufw=UFW_NOT_ROOT,
-            nft=NFT_NOT_ROOT,
-            ipt=IPT_NOT_ROOT,
-            ip6t=IP6T_NOT_ROOT,
-        ),
+        "`nobody`): ufw, nft and iptables-save refuse; firewalld is not installed.",
+        firewall(ufw=UFW_NOT_ROOT, nft=NFT_NOT_ROOT, ipt=IPT_NOT_ROOT, ip6t=IP6T_NOT_ROOT),
     )
     write(
         "firewall-firewalld-running",
-        "Fedora-like host: firewalld running, default zone public (target default = reject),\n"
-        "Docker's zone accepts on docker0 only; firewalld's nftables chain ends with a reject.",
-        firewall(
-            state=(0, "running\n", ""),
-            zones=(0, ZONES, ""),
-            nft=(0, NFT_FIREWALLD, ""),
-        ),
+        "firewalld running (nftables backend), default zone public with ssh, cockpit and\n"
+        "dhcpv6-client; its table ends the input chain with a reject.\n"
+        + _note("firewalld-public"),
+        firewall(state=(0, "running\n", ""), **recorded("firewalld-public")),
     )
     write(
         "firewall-firewalld-trusted",
-        "firewalld running with the default zone set to trusted (target ACCEPT).",
-        firewall(
-            state=(0, "running\n", ""),
-            zones=(
-                0,
-                ZONES.replace("public (default, active)", "public")
-                .replace("interfaces: enp0s3", "interfaces: ")
-                .replace("trusted\n", "trusted (default, active)\n")
-                .replace(
-                    "trusted (default, active)\n  target: ACCEPT\n  icmp-block-inversion: no\n"
-                    "  interfaces: \n",
-                    "trusted (default, active)\n  target: ACCEPT\n  icmp-block-inversion: no\n"
-                    "  interfaces: enp0s3\n",
-                ),
-                "",
-            ),
-            nft=(0, NFT_FIREWALLD, ""),
-        ),
+        "firewalld running with its zone accepting everything (target ACCEPT).\n"
+        + _note("firewalld-trusted"),
+        firewall(state=(0, "running\n", ""), **recorded("firewalld-trusted")),
     )
     write(
         "firewall-firewalld-not-running",
-        "firewalld installed but stopped: `not running`, exit 252; nothing else filtering.",
+        "firewalld installed but stopped: `not running`, exit 252; no rules in the kernel.",
         firewall(state=(252, "not running\n", "")),
     )
     write(
         "firewall-firewalld-polkit-denied",
         "Ordinary user: polkit refuses firewall-cmd (exit 253, NOT_AUTHORIZED), which says\n"
-        "nothing about whether firewalld runs; nft and iptables refuse too.",
+        "nothing about whether firewalld runs; nft and iptables-save refuse too.",
         firewall(state=POLKIT, nft=NFT_NOT_ROOT, ipt=IPT_NOT_ROOT, ip6t=IP6T_NOT_ROOT),
     )
     write(
-        "firewall-firewalld-zones-denied",
-        "firewalld running, but listing its zones is refused by polkit (no --sudo); nft and\n"
-        "iptables refuse too.",
-        firewall(
-            state=(0, "running\n", ""),
-            zones=POLKIT,
-            nft=NFT_NOT_ROOT,
-            ipt=IPT_NOT_ROOT,
-            ip6t=IP6T_NOT_ROOT,
-        ),
-    )
-    write(
         "firewall-nftables-drop",
-        "nftables only: `table inet filter` with an input chain `policy drop` (recorded in a\n"
-        "private network namespace on Debian 12).",
-        firewall(nft=(0, NFT_DROP, "")),
+        "nftables only: `table inet filter` with an input chain `policy drop` that lets\n"
+        "ssh in.\n" + _note("nft-drop"),
+        firewall(**recorded("nft-drop")),
     )
     write(
         "firewall-nftables-accept",
-        "nftables only: an input chain with `policy accept` that drops only telnet (recorded in\n"
-        "a private network namespace on Debian 12).",
-        firewall(nft=(0, NFT_ACCEPT, "")),
+        "nftables only: an input chain with `policy accept` that drops only telnet.\n"
+        + _note("nft-accept"),
+        firewall(**recorded("nft-accept")),
+    )
+    write(
+        "firewall-nftables-jump-accept-all",
+        "An input chain with `policy drop` that jumps to a chain accepting everything.\n"
+        + _note("nft-jump-accept-all"),
+        firewall(**recorded("nft-jump-accept-all")),
     )
     write(
         "firewall-iptables-only",
-        "An older host with iptables (legacy) only: INPUT policy DROP for IPv4 and IPv6, no nft.",
-        firewall(
-            nft=NOT_FOUND,
-            ipt=(
-                0,
-                "-P INPUT DROP\n-A INPUT -i lo -j ACCEPT\n"
-                "-A INPUT -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT\n",
-                "",
-            ),
-            ip6t=(0, "-P INPUT DROP\n-A INPUT -i lo -j ACCEPT\n", ""),
-        ),
+        "An older host with iptables (legacy) only and no nft: INPUT policy DROP for IPv4 and\n"
+        "IPv6. The legacy listings were recorded with iptables-legacy-save.\n"
+        + _note("iptables-legacy-only"),
+        firewall(**recorded("iptables-legacy-only", legacy_host=True)),
     )
     write(
         "firewall-iptables-ipv6-open",
-        "iptables drops IPv4 by default but ip6tables accepts, and the host has IPv6 addresses.",
-        firewall(
-            nft=NOT_FOUND,
-            ipt=(0, "-P INPUT DROP\n-A INPUT -i lo -j ACCEPT\n", ""),
-            ip6t=(0, "-P INPUT ACCEPT\n", ""),
-        ),
+        "iptables drops IPv4 by default but ip6tables accepts, and the host has IPv6 addresses.\n"
+        + _note("iptables-ipv6-open"),
+        firewall(**recorded("iptables-ipv6-open")),
+    )
+    write(
+        "firewall-iptables-user-chain-accept-all",
+        "INPUT policy DROP, but a user chain reached from INPUT accepts everything.\n"
+        + _note("iptables-user-chain-accept-all"),
+        firewall(**recorded("iptables-user-chain-accept-all")),
     )
     write(
         "firewall-iptables-legacy-tables",
-        "iptables-nft warns that legacy tables exist; the legacy INPUT chain drops by default.",
-        firewall(
-            ipt=(
-                0,
-                "-P INPUT ACCEPT\n",
-                "# Warning: iptables-legacy tables present, use iptables-legacy to see them\n",
-            ),
-            ip6t=(0, "-P INPUT DROP\n", ""),
-            ipt_legacy=(0, "-P INPUT DROP\n-A INPUT -i lo -j ACCEPT\n", ""),
-        ),
+        "iptables-nft warns that legacy tables exist; the legacy INPUT chain drops by default.\n"
+        + _note("legacy-tables"),
+        firewall(**recorded("legacy-tables")),
     )
     write(
         "firewall-none",
         "No firewall at all (recorded on Debian 12): no ufw or firewalld, empty nftables ruleset,\n"
-        "iptables INPUT policy ACCEPT with no rules.",
+        "no iptables table.",
         firewall(),
+    )
+    write(
+        "firewall-old-bundle",
+        "A bundle written before the firewall read `iptables-save`: it holds `iptables -S INPUT`\n"
+        "only (a policy DROP chain), so the firewall cannot be judged from it.",
+        {
+            fw.UFW: NOT_FOUND,
+            fw.FIREWALLD_STATE: NOT_FOUND,
+            fw.NFT: NOT_FOUND,
+            Argv(("iptables", "-S", "INPUT"), privileged=True, env=fw.SBIN_ENV): (
+                0,
+                "-P INPUT DROP\n",
+                "",
+            ),
+            Argv(("ip6tables", "-S", "INPUT"), privileged=True, env=fw.SBIN_ENV): (
+                0,
+                "-P INPUT DROP\n",
+                "",
+            ),
+            fw.IF_INET6: IF_INET6,
+        },
     )
 
 

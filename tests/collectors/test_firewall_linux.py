@@ -1,8 +1,15 @@
-"""The Linux firewall collector against recorded outputs, and what the check then says."""
+"""The Linux firewall collector against recorded outputs, and what the check then says.
+
+The kernel listings in these bundles were recorded in network namespaces with the rulesets
+under tests/fixtures/linux/netfilter/ loaded (tests/collectors/record_netfilter.py).
+"""
 
 from __future__ import annotations
 
-import pytest
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
 
 from endpoint_audit.checks.builtin.firewall import Firewall
 from endpoint_audit.collectors.firewall import linux
@@ -10,159 +17,202 @@ from endpoint_audit.collectors.firewall.linux import LinuxFirewall
 from endpoint_audit.model.commands import CommandResult
 from endpoint_audit.model.facts import FirewallFacts, FirewallProfile
 from endpoint_audit.model.result import Status
-from tests.collectors.replay_helper import judge, message, replay
+from tests.collectors.replay_helper import LINUX_FIXTURES, judge, message, replay
 
 
-def collect(fixture: str) -> tuple[FirewallFacts, dict[str, FirewallProfile], str, Status]:
+def collect(fixture: str) -> tuple[FirewallFacts, FirewallProfile, str, Status]:
     fact, transport = replay(LinuxFirewall(), fixture)
     (outcome,) = judge(Firewall(), fact, transport)
-    profiles = {p.name: p for p in fact.profiles}
-    return fact, profiles, message("firewall", outcome), outcome.status
+    assert fact.require == "kernel"
+    (kernel,) = fact.profiles
+    assert kernel.name == "netfilter"
+    return fact, kernel, message("firewall", outcome), outcome.status
 
 
-def test_ufw_active_deny_passes_naming_ufw() -> None:
-    fact, profiles, text, status = collect("firewall-ufw-active")
-    assert fact.require == "any"
-    assert fact.checked == ("ufw", "firewalld", "nftables", "iptables")
-    assert profiles["ufw"].enabled is True
-    assert profiles["ufw"].inbound_default == "deny"
-    assert "firewalld" not in profiles  # not installed
-    assert profiles["iptables"].inbound_default == "deny"
+def managers(fact: FirewallFacts) -> dict[str, FirewallProfile]:
+    return {p.name: p for p in fact.frontends}
+
+
+def test_ufw_active_deny_passes_showing_what_it_lets_in() -> None:
+    fact, kernel, text, status = collect("firewall-ufw-active")
+    assert managers(fact)["ufw"].inbound_default == "deny"
+    assert kernel.inbound_default == "deny"
     assert status is Status.PASS
     assert text.startswith(
-        "Inbound connections are blocked by default by ufw (active, default deny"
+        "The kernel's firewall rules block new inbound connections from the network to an "
+        "arbitrary port (IPv4 deny, IPv6 deny (read iptables-save, ip6tables-save, "
+        "nft -j list ruleset); managers: ufw active, default deny (incoming)), and let in only: "
     )
+    assert (
+        "IPv4: tcp port 22 from any (iptables-nft filter: -A ufw-user-input -p tcp -m tcp "
+        "--dport 22 -j ACCEPT)" in kernel.openings
+    )
+    assert "IPv6: tcp port 22 from any" in text
+    # DHCP replies: only from source port 67 to port 68.
+    assert any("udp port 68 (source port 67) from any" in o for o in kernel.openings)
 
 
-def test_ufw_inactive_and_nothing_else_fails() -> None:
-    _, profiles, text, status = collect("firewall-ufw-inactive")
-    assert profiles["ufw"].enabled is False
-    assert profiles["nftables"].enabled is False
-    assert profiles["iptables"].enabled is False
+def test_ufw_saying_deny_while_the_kernel_accepts_fails() -> None:
+    """`iptables -P INPUT ACCEPT` behind ufw's back: ufw still prints its configured deny."""
+    fact, kernel, text, status = collect("firewall-ufw-policy-accept")
+    assert managers(fact)["ufw"].inbound_default == "deny"
+    assert kernel.inbound_default == "allow"
+    assert kernel.accepted_by == ("IPv4: iptables-nft filter INPUT: policy accept",)
     assert status is Status.FAIL
-    assert text == "No active host firewall (checked: ufw, firewalld, nftables, iptables)."
+    assert "managers: ufw active, default deny (incoming)" in text
+    assert text.endswith("through: IPv4: iptables-nft filter INPUT: policy accept")
 
 
-def test_ufw_as_non_root_is_unknown_needing_root() -> None:
-    _, profiles, text, status = collect("firewall-ufw-not-root")
-    for name in ("ufw", "nftables", "iptables"):
-        assert profiles[name].enabled is None, name
-        assert profiles[name].needs_privilege == linux.ROOT
-    assert "You need to be root" in (profiles["ufw"].unknown_reason or "")
+def test_ufw_inactive_and_no_rules_fails() -> None:
+    fact, kernel, text, status = collect("firewall-ufw-inactive")
+    assert managers(fact)["ufw"].enabled is False
+    assert kernel.enabled is False
+    assert status is Status.FAIL
+    assert text.startswith("No firewall filters inbound connections: no rule or drop policy")
+    assert text.endswith("(checked: ufw, firewalld, nftables, iptables).")
+
+
+def test_not_root_is_unknown_needing_root() -> None:
+    fact, kernel, text, status = collect("firewall-ufw-not-root")
+    assert managers(fact)["ufw"].needs_privilege == linux.ROOT
+    assert kernel.enabled is None
+    assert kernel.needs_privilege == linux.ROOT
     assert status is Status.UNKNOWN
     assert text.startswith(
-        "No active firewall that blocks inbound was found, and ufw, nftables, iptables "
-        "could not be read without root (run with sudo, or --sudo over SSH): ufw: "
+        f"The kernel's firewall rules could not be read without {linux.ROOT}: "
+        "iptables-save exited 4: iptables-save v1.8.9 (nf_tables): Could not fetch rule set"
     )
 
 
-def test_firewalld_running_default_zone_rejects() -> None:
-    _, profiles, text, status = collect("firewall-firewalld-running")
-    firewalld = profiles["firewalld"]
-    assert firewalld.enabled is True
-    assert firewalld.inbound_default == "reject"
-    # Docker's ACCEPT zone holds only docker0, which does not face the network.
-    assert "docker" not in firewalld.detail
-    assert "zone public (default) target default" in firewalld.detail
-    # firewalld's own nftables chain accepts by policy and ends with a reject rule after
-    # jumping to the zone chains, which may accept everything: on its own it proves nothing.
-    assert profiles["nftables"].inbound_default == "allow"
+def test_firewalld_public_zone_rejects_and_shows_its_services() -> None:
+    fact, kernel, text, status = collect("firewall-firewalld-running")
+    assert managers(fact)["firewalld"].enabled is True
+    assert kernel.inbound_default == "reject"
     assert status is Status.PASS
-    assert text == (
-        "Inbound connections are blocked by default by firewalld "
-        "(running; zone public (default) target default)."
-    )
+    assert "IPv4 reject, IPv6 reject" in text
+    opened = "; ".join(kernel.openings)
+    assert "IPv4+IPv6: tcp port 22 from any" in opened
+    assert "IPv4+IPv6: tcp port 9090 from any" in opened
+    assert "IPv6: udp port 546 from any" in opened
 
 
-def test_firewalld_default_zone_trusted_allows() -> None:
-    _, profiles, text, status = collect("firewall-firewalld-trusted")
-    assert profiles["firewalld"].inbound_default == "allow"
-    # The final reject of firewalld's chain is never reached for the trusted zone: it must
-    # not make nftables look like it denies.
-    assert profiles["nftables"].inbound_default == "allow"
+def test_firewalld_zone_accepting_everything_fails_naming_the_path() -> None:
+    _, kernel, text, status = collect("firewall-firewalld-trusted")
+    assert kernel.inbound_default == "allow"
     assert status is Status.FAIL
-    assert text.startswith(
-        "The active firewall allows inbound connections by default: firewalld "
-        "(running; zone trusted (default) target ACCEPT), nftables (IPv4 allow"
-    )
+    assert kernel.accepted_by[-1] == "IPv4: inet firewalld filter_IN_public_allow: accept"
+    assert "inet firewalld filter_INPUT: jump filter_INPUT_ZONES" in text
 
 
-def test_firewalld_not_running_exit_252() -> None:
-    _, profiles, text, status = collect("firewall-firewalld-not-running")
-    assert profiles["firewalld"] == FirewallProfile(
+def test_firewalld_not_running_and_no_rules_fails() -> None:
+    fact, kernel, _, status = collect("firewall-firewalld-not-running")
+    assert managers(fact)["firewalld"] == FirewallProfile(
         name="firewalld", enabled=False, detail="not running"
     )
+    assert kernel.enabled is False
     assert status is Status.FAIL
-    assert text == "No active host firewall (checked: ufw, firewalld, nftables, iptables)."
 
 
-def test_firewalld_polkit_denied_is_not_not_running() -> None:
-    _, profiles, text, status = collect("firewall-firewalld-polkit-denied")
-    firewalld = profiles["firewalld"]
+def test_firewalld_polkit_denied_is_unknown_not_not_running() -> None:
+    fact, kernel, _, status = collect("firewall-firewalld-polkit-denied")
+    firewalld = managers(fact)["firewalld"]
     assert firewalld.enabled is None
-    assert firewalld.needs_privilege == linux.ROOT
     assert "Authorization failed" in (firewalld.unknown_reason or "")
-    assert status is Status.UNKNOWN
-    assert "firewalld, nftables, iptables could not be read without root" in text
-
-
-def test_firewalld_running_but_zones_denied() -> None:
-    _, profiles, _, status = collect("firewall-firewalld-zones-denied")
-    firewalld = profiles["firewalld"]
-    assert firewalld.enabled is True
-    assert firewalld.inbound_default is None
-    assert firewalld.needs_privilege == linux.ROOT
+    assert kernel.needs_privilege == linux.ROOT
     assert status is Status.UNKNOWN
 
 
-def test_nftables_policy_drop_passes() -> None:
-    _, profiles, text, status = collect("firewall-nftables-drop")
-    nft = profiles["nftables"]
-    assert nft.enabled is True
-    assert nft.inbound_default == "deny"
-    assert "inet filter input: deny" in nft.detail
+def test_nftables_policy_drop_passes_with_ssh_shown() -> None:
+    _, kernel, text, status = collect("firewall-nftables-drop")
+    assert kernel.inbound_default == "deny"
+    assert kernel.openings == (
+        "IPv4+IPv6: tcp port 22 from any (inet filter input: tcp dport 22 accept)",
+    )
     assert status is Status.PASS
-    assert text.startswith("Inbound connections are blocked by default by nftables (IPv4 deny")
+    assert text.endswith("let in only: IPv4+IPv6: tcp port 22 from any (inet filter input: "
+                         "tcp dport 22 accept)")  # fmt: skip
 
 
-def test_nftables_policy_accept_fails_naming_it() -> None:
-    _, profiles, text, status = collect("firewall-nftables-accept")
-    assert profiles["nftables"].enabled is True
-    assert profiles["nftables"].inbound_default == "allow"
+def test_nftables_policy_accept_fails() -> None:
+    _, kernel, text, status = collect("firewall-nftables-accept")
+    assert kernel.inbound_default == "allow"
     assert status is Status.FAIL
-    assert text.startswith(
-        "The active firewall allows inbound connections by default: nftables (IPv4 allow"
+    assert text.endswith("through: IPv4: inet filter input: policy accept")
+
+
+def test_policy_drop_with_a_jump_to_accept_all_fails() -> None:
+    """The false pass the policy-only check gave."""
+    _, kernel, text, status = collect("firewall-nftables-jump-accept-all")
+    assert kernel.inbound_default == "allow"
+    assert status is Status.FAIL
+    assert kernel.accepted_by == (
+        "IPv4: inet filter input: jump allow_all",
+        "IPv4: inet filter allow_all: accept",
+    )
+    assert "through: IPv4: inet filter input: jump allow_all -> " in text
+
+
+def test_iptables_user_chain_accepting_all_fails() -> None:
+    _, kernel, _, status = collect("firewall-iptables-user-chain-accept-all")
+    assert kernel.inbound_default == "allow"
+    assert status is Status.FAIL
+    assert kernel.accepted_by == (
+        "IPv4: iptables-nft filter: -A INPUT -j services",
+        "IPv4: iptables-nft filter: -A services -j ACCEPT",
     )
 
 
-def test_iptables_only() -> None:
-    _, profiles, text, status = collect("firewall-iptables-only")
-    assert "nftables" not in profiles
-    assert profiles["iptables"].inbound_default == "deny"
+def test_iptables_legacy_host_without_nft() -> None:
+    _, kernel, text, status = collect("firewall-iptables-only")
+    assert kernel.inbound_default == "deny"
     assert status is Status.PASS
-    assert "iptables (IPv4 deny, IPv6 deny; IPv4 INPUT policy DROP, 3 rules)" in text
+    assert "(read iptables-save, ip6tables-save)" in text
+    assert kernel.openings == (
+        "IPv4: tcp port 22 from any (iptables-legacy filter: -A INPUT -p tcp -m state "
+        "--state NEW -m tcp --dport 22 -j ACCEPT)",
+    )
 
 
 def test_iptables_ipv6_left_open_fails() -> None:
-    _, profiles, text, status = collect("firewall-iptables-ipv6-open")
-    assert profiles["iptables"].inbound_default == "allow"
+    _, kernel, text, status = collect("firewall-iptables-ipv6-open")
+    assert kernel.inbound_default == "allow"
     assert status is Status.FAIL
     assert "IPv4 deny, IPv6 allow" in text
+    assert kernel.accepted_by == ("IPv6: ip6tables-nft filter INPUT: policy accept",)
 
 
-def test_iptables_legacy_tables_are_read_as_a_follow_up() -> None:
+def test_iptables_legacy_tables_are_read_as_a_follow_up_and_their_drop_is_final() -> None:
     fact, transport = replay(LinuxFirewall(), "firewall-iptables-legacy-tables")
-    assert "iptables-legacy -S INPUT" in transport.transcript
-    (iptables,) = [p for p in fact.profiles if p.name == "iptables"]
-    assert iptables.inbound_default == "deny"
-    assert iptables.detail.endswith("; iptables-legacy too")
+    assert "iptables-legacy-save" in transport.transcript
+    assert "ip6tables-legacy-save" not in transport.transcript
+    (kernel,) = fact.profiles
+    # iptables-nft accepts everything; the legacy table's policy drop still drops it.
+    assert kernel.inbound_default == "deny"
+    assert "iptables-legacy-save" in kernel.detail
 
 
 def test_no_firewall_at_all() -> None:
-    _, profiles, text, status = collect("firewall-none")
-    assert set(profiles) == {"nftables", "iptables"}
+    fact, kernel, text, status = collect("firewall-none")
+    assert fact.frontends == ()
+    assert kernel.enabled is False
     assert status is Status.FAIL
-    assert text == "No active host firewall (checked: ufw, firewalld, nftables, iptables)."
+    assert text.startswith("No firewall filters inbound connections")
+
+
+def test_an_old_bundle_without_iptables_save_is_never_a_pass(
+    cli: Callable[..., Any], tmp_path: Path
+) -> None:
+    out = tmp_path / "r.json"
+    result = cli(
+        "evaluate", str(LINUX_FIXTURES / "firewall-old-bundle.yaml"), "-b", "minimal",
+        "--only", "firewall", "-f", f"json:{out}",
+    )  # fmt: skip
+    report = json.loads(out.read_text(encoding="utf-8"))
+    (finding,) = report["hosts"][0]["findings"]
+    assert finding["status"] in ("error", "unknown"), finding
+    assert "no recorded output for 'ip" in finding["message"], finding["message"]
+    assert "tables-save'" in finding["message"]
+    assert result.exit_code == 3
 
 
 # --- parsers on their own ---------------------------------------------------------------
@@ -172,98 +222,62 @@ def ok(stdout: str) -> CommandResult:
     return CommandResult(0, stdout=stdout)
 
 
-@pytest.mark.parametrize(
-    ("if_inet6", "expected"),
-    [
-        ("00000000000000000000000000000001 01 80 10 80       lo\n", False),
-        ("fe800000000000000000000000000001 02 40 20 80     eth0\n", True),
-    ],
-)
-def test_ipv6_only_counts_when_a_real_interface_has_an_address(
-    if_inet6: str, expected: bool
-) -> None:
-    assert linux.ipv6_in_use(ok(if_inet6)) is expected
-
-
-def test_ipv6_disabled_in_the_kernel() -> None:
+def test_ipv6_only_counts_when_a_real_interface_has_an_address() -> None:
+    assert linux.ipv6_in_use(ok("00000000000000000000000000000001 01 80 10 80       lo\n")) is False
+    assert linux.ipv6_in_use(ok("fe800000000000000000000000000001 02 40 20 80     eth0\n"))
     missing = CommandResult(1, stderr="/proc/net/if_inet6: No such file or directory")
     assert linux.ipv6_in_use(missing) is False
-    profile = linux.iptables_profile(
-        {
-            linux.IPTABLES.key: ok("-P INPUT DROP\n"),
-            linux.IP6TABLES.key: ok("-P INPUT ACCEPT\n"),
-        },
-        ipv6_in_use=False,
+
+
+def _results(**outputs: CommandResult) -> dict[str, CommandResult]:
+    base = {
+        linux.UFW.key: CommandResult(127),
+        linux.FIREWALLD_STATE.key: CommandResult(127),
+        linux.NFT.key: CommandResult(127),
+        linux.IPTABLES_SAVE.key: ok(""),
+        linux.IP6TABLES_SAVE.key: ok(""),
+        linux.IF_INET6.key: ok(""),
+    }
+    base.update({getattr(linux, k).key: v for k, v in outputs.items()})
+    return base
+
+
+V4_DROP = "*filter\n:INPUT DROP [0:0]\nCOMMIT\n"
+V6_OPEN = "*filter\n:INPUT ACCEPT [0:0]\nCOMMIT\n"
+
+
+def test_ipv6_disabled_in_the_kernel_does_not_count() -> None:
+    results = _results(
+        IPTABLES_SAVE=ok(V4_DROP),
+        IP6TABLES_SAVE=ok(V6_OPEN),
+        IF_INET6=CommandResult(1, stderr="cat: /proc/net/if_inet6: No such file or directory"),
     )
-    assert profile is not None and profile.inbound_default == "deny"
+    (kernel,) = LinuxFirewall().parse(results, platform=None).profiles  # type: ignore[arg-type]
+    assert kernel.inbound_default == "deny"
+    assert kernel.detail.startswith("IPv4 deny (read")
 
 
-def test_iptables_trailing_reject_rule_counts_as_the_default() -> None:
-    chain = linux.parse_input_chain(
-        "-P INPUT ACCEPT\n-A INPUT -i lo -j ACCEPT\n"
-        "-A INPUT -j REJECT --reject-with icmp-host-prohibited\n"
-    )
-    assert chain.verdict == "reject"
-    conditional = linux.parse_input_chain("-P INPUT ACCEPT\n-A INPUT -p tcp -j DROP\n")
-    assert conditional.verdict == "allow"
+def test_unreadable_nft_json_is_unknown_unless_another_view_drops() -> None:
+    broken = _results(NFT=ok("not json"))
+    (kernel,) = LinuxFirewall().parse(broken, platform=None).profiles  # type: ignore[arg-type]
+    assert kernel.inbound_default is None
+    assert "not JSON" in (kernel.unknown_reason or "")
+    # A drop in the views that were read is final whatever the unread one says.
+    dropping = _results(NFT=ok("not json"), IPTABLES_SAVE=ok(V4_DROP), IP6TABLES_SAVE=ok(V4_DROP))
+    (kernel,) = LinuxFirewall().parse(dropping, platform=None).profiles  # type: ignore[arg-type]
+    assert kernel.inbound_default == "deny"
 
 
-def test_iptables_accept_all_or_a_jump_before_the_final_drop_is_not_deny() -> None:
-    accept_all = linux.parse_input_chain("-P INPUT DROP\n-A INPUT -j ACCEPT\n")
-    assert accept_all.verdict == "allow"
-    jumped = linux.parse_input_chain("-P INPUT ACCEPT\n-A INPUT -j my-zones\n-A INPUT -j DROP\n")
-    assert jumped.verdict == "allow"
-
-
-def test_nft_chain_verdicts() -> None:
-    accept = [{"accept": None}]
-    drop = [{"counter": {"packets": 0, "bytes": 0}}, {"drop": None}]
-    jump = [{"jump": {"target": "zones"}}]
-    assert linux.chain_verdict("accept", [drop]) == "deny"
-    assert linux.chain_verdict("accept", [jump, drop]) == "allow"
-    assert linux.chain_verdict("drop", [accept]) == "allow"
-    assert linux.chain_verdict("drop", [jump]) == "deny"
+def test_a_rule_not_understood_on_the_accepting_path_is_unknown_naming_it() -> None:
+    rules = "*filter\n:INPUT DROP [0:0]\n-A INPUT -m frobnicate --level 3 -j ACCEPT\nCOMMIT\n"
+    results = _results(IPTABLES_SAVE=ok(rules), IP6TABLES_SAVE=ok(V4_DROP))
+    fact = LinuxFirewall().parse(results, platform=None)  # type: ignore[arg-type]
+    (kernel,) = fact.profiles
+    assert kernel.enabled is True and kernel.inbound_default is None
+    assert "-A INPUT -m frobnicate --level 3 -j ACCEPT" in (kernel.unknown_reason or "")
+    assert "-m frobnicate" in "; ".join(kernel.unjudged)
 
 
 def test_ufw_without_a_default_line_is_unknown() -> None:
     profile = linux.ufw_profile(ok("Status: active\n"))
     assert profile is not None and profile.enabled is True and profile.inbound_default is None
-
-
-def test_unreadable_nft_json_makes_only_nftables_unknown() -> None:
-    results = {
-        linux.UFW.key: ok("Status: active\nDefault: reject (incoming), allow (outgoing)\n"),
-        linux.FIREWALLD_STATE.key: CommandResult(127),
-        linux.NFT.key: ok("not json"),
-        linux.IPTABLES.key: ok("-P INPUT DROP\n"),
-        linux.IP6TABLES.key: ok("-P INPUT DROP\n"),
-        linux.IF_INET6.key: ok(""),
-    }
-    fact = LinuxFirewall().parse(results, platform=None)  # type: ignore[arg-type]
-    profiles = {p.name: p for p in fact.profiles}
-    assert profiles["nftables"].enabled is None
-    assert "not JSON" in (profiles["nftables"].unknown_reason or "")
-    assert profiles["ufw"].inbound_default == "reject"
-
-
-def test_zone_targets() -> None:
-    assert linux.zone_verdict("default") == "reject"
-    assert linux.zone_verdict("%%REJECT%%") == "reject"
-    assert linux.zone_verdict("DROP") == "deny"
-    assert linux.zone_verdict("ACCEPT") == "allow"
-
-
-def test_ufw_saying_deny_while_the_kernel_accepts_is_allow() -> None:
-    """`iptables -P INPUT ACCEPT` behind ufw's back: ufw still prints its configured deny."""
-    results = {
-        linux.UFW.key: ok("Status: active\nDefault: deny (incoming), allow (outgoing)\n"),
-        linux.FIREWALLD_STATE.key: CommandResult(127),
-        linux.NFT.key: CommandResult(127),
-        linux.IPTABLES.key: ok("-P INPUT ACCEPT\n-A INPUT -j ufw-before-input\n"),
-        linux.IP6TABLES.key: ok("-P INPUT DROP\n"),
-        linux.IF_INET6.key: ok(""),
-    }
-    fact = LinuxFirewall().parse(results, platform=None)  # type: ignore[arg-type]
-    (ufw,) = [p for p in fact.profiles if p.name == "ufw"]
-    assert ufw.inbound_default == "allow"
-    assert ufw.detail.endswith("but the kernel's INPUT policy is ACCEPT")

@@ -1,9 +1,12 @@
 """firewall: a host firewall is on and denies inbound connections by default.
 
-Two shapes of evidence share one fact model. Windows profiles (Domain, Private, Public)
+Three shapes of evidence share one fact model. Windows profiles (Domain, Private, Public)
 and the macOS application firewall must *all* be on (`require == "all"`): one finding per
-profile. On Linux several managers may be installed but one active manager that denies
-inbound protects the host (`require == "any"`): one finding for the host.
+profile. On Linux the kernel's netfilter rules decide (`require == "kernel"`): one finding
+for the host, saying whether a new inbound connection from the network to an arbitrary
+port gets through, what the rules let in besides, and which rule lets everything in or
+could not be judged. `require == "any"` (one of several firewalls denying is enough)
+remains for collectors that report independent firewalls.
 """
 
 from __future__ import annotations
@@ -31,11 +34,15 @@ class FirewallParams(CheckParams):
 
 
 def _state(profile: FirewallProfile) -> dict[str, object]:
-    return {
+    state: dict[str, object] = {
         "enabled": profile.enabled,
         "inbound_default": profile.inbound_default,
         "detail": profile.detail,
     }
+    for name in ("openings", "accepted_by", "unjudged"):
+        if getattr(profile, name):
+            state[name] = list(getattr(profile, name))
+    return state
 
 
 def _protects(profile: FirewallProfile, params: FirewallParams) -> bool:
@@ -82,8 +89,56 @@ class Firewall(Check):
         fact = facts.get(FirewallFacts)
         if fact.require == "all":
             yield from self._every_profile(fact, params)
+        elif fact.require == "kernel":
+            yield from self._kernel(fact, params)
         else:
             yield from self._any_profile(fact, params)
+
+    def _kernel(self, fact: FirewallFacts, params: FirewallParams) -> Iterable[Outcome]:
+        actual: dict[str, object] = {p.name: _state(p) for p in fact.profiles}
+        if fact.frontends:
+            actual["managers"] = {p.name: _state(p) for p in fact.frontends}
+        if len(fact.profiles) != 1:
+            yield Outcome(
+                status=Status.UNKNOWN,
+                key="no_profiles",
+                args={"checked": ", ".join(fact.checked) or "-"},
+                expected=_expected(params),
+                actual=actual,
+            )
+            return
+        (kernel,) = fact.profiles
+        args: dict[str, str | int | float | bool | None] = {
+            "summary": kernel.detail or "-",
+            "checked": ", ".join(fact.checked) or "-",
+        }
+        if kernel.enabled is False:
+            status, key = Status.FAIL, "kernel_unfiltered"
+        elif kernel.enabled is None or kernel.needs_privilege:
+            status = Status.UNKNOWN
+            key = "kernel_unread_needs_privilege" if kernel.needs_privilege else "kernel_unread"
+            args["reason"] = kernel.unknown_reason or "-"
+            args["privilege"] = kernel.needs_privilege
+        elif not params.require_inbound_deny:
+            status, key = Status.PASS, "kernel_active"
+        elif kernel.inbound_default is None:
+            status, key = Status.UNKNOWN, "kernel_undecided"
+            args["reason"] = kernel.unknown_reason or "; ".join(kernel.unjudged) or "-"
+        elif kernel.inbound_default == "allow":
+            status, key = Status.FAIL, "kernel_allows"
+            args["path"] = " -> ".join(kernel.accepted_by) or "-"
+        else:
+            status = Status.PASS
+            key = "kernel_denies_openings" if kernel.openings else "kernel_denies"
+            args["openings"] = "; ".join(kernel.openings)
+        yield Outcome(
+            status=status,
+            key=key,
+            args=args,
+            resource=kernel.name,
+            expected=_expected(params),
+            actual=actual,
+        )
 
     def _every_profile(self, fact: FirewallFacts, params: FirewallParams) -> Iterable[Outcome]:
         if not fact.profiles:

@@ -10,8 +10,12 @@ InboundPolicy = Literal["deny", "reject", "allow"]
 
 
 class FirewallProfile(BaseModel):
-    """One firewall (Linux ufw, firewalld, nftables, iptables; macOS ALF) or one Windows
-    profile (Domain, Private, Public)."""
+    """One Windows profile (Domain, Private, Public), the macOS application firewall, the
+    Linux kernel's netfilter rules, or a Linux manager (ufw, firewalld).
+
+    `inbound_default` answers: is a new inbound connection from the network to an
+    arbitrary port dropped (deny), refused (reject) or accepted (allow)?
+    """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -21,13 +25,21 @@ class FirewallProfile(BaseModel):
     detail: str = ""
     unknown_reason: str | None = None
     needs_privilege: str | None = None  # what would let the probe read it ("root")
+    # Linux netfilter: what the rules let in besides (`IPv4: tcp port 22 from any (rule)`),
+    # the rules that let an arbitrary connection in, and what could not be judged.
+    openings: tuple[str, ...] = ()
+    accepted_by: tuple[str, ...] = ()
+    unjudged: tuple[str, ...] = ()
 
 
 class FirewallFacts(Fact):
     name: ClassVar[str] = "firewall"
 
     # "all": every profile must be on with inbound deny (Windows profiles, macOS ALF).
-    # "any": one active firewall with inbound deny protects the host (Linux managers).
-    require: Literal["all", "any"] = "any"
+    # "any": one active firewall with inbound deny protects the host.
+    # "kernel": the one profile is what the kernel's rules do (Linux netfilter); the
+    # managers that wrote them are in `frontends`, shown but not judged.
+    require: Literal["all", "any", "kernel"] = "any"
     profiles: tuple[FirewallProfile, ...] = ()
+    frontends: tuple[FirewallProfile, ...] = ()
     checked: tuple[str, ...] = ()  # what the probe looked for, for the "none active" message
