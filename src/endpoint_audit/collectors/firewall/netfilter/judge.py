@@ -151,7 +151,7 @@ def openings(packets: list[Packet], everything: Spans) -> list[str]:
 
 def path(packet: Packet) -> tuple[str, ...]:
     steps = tuple(s for s in packet.via if not s.endswith("policy accept"))
-    return steps or packet.via
+    return steps or packet.via or ("no chain on the prerouting or input hook",)
 
 
 def judge(ruleset: Ruleset, family: str) -> FamilyVerdict:
