@@ -149,7 +149,7 @@ def observe(
         done = pair.in_audited(restore, stdin=ip6tables)
         assert done.returncode == 0, done.stderr
     port = _free_port()
-    listener = subprocess.Popen(  # noqa: S603 - fixed argv, our own namespace
+    listener = subprocess.Popen(
         ["ip", "netns", "exec", pair.audited, sys.executable, "-c", LISTENER, str(port), "22"],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
         env={**os.environ, "PATH": SBIN_PATH},
