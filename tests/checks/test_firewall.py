@@ -253,3 +253,77 @@ def test_japanese_messages() -> None:
 def test_params_reject_unknown_keys() -> None:
     with pytest.raises(ValidationError):
         Firewall.Params(require_inbound=True)  # type: ignore[call-arg]
+
+
+# --- require == "kernel": Linux netfilter ---------------------------------------------------
+
+
+def kernel(profile: FirewallProfile, *frontends: FirewallProfile) -> FirewallFacts:
+    return FirewallFacts(
+        require="kernel", profiles=(profile,), frontends=frontends, checked=CHECKED
+    )
+
+
+def test_kernel_denying_with_openings_passes_and_names_them_in_japanese_too() -> None:
+    fact = kernel(
+        FirewallProfile(
+            name="netfilter",
+            enabled=True,
+            inbound_default="deny",
+            detail="IPv4 deny",
+            openings=("IPv4: tcp port 22 from any (r)",),
+        ),
+    )
+    assert run(fact) == [
+        (
+            Status.PASS,
+            "The kernel's firewall rules block new inbound connections from the network to an "
+            "arbitrary port (IPv4 deny), and let in only: IPv4: tcp port 22 from any (r)",
+            "netfilter",
+        )
+    ]
+    ((status, text, _),) = run(fact, lang="ja")
+    assert status is Status.PASS and "通すのは次のみです: IPv4: tcp port 22 from any (r)" in text
+
+
+def test_kernel_allowing_fails_with_the_path_and_undecided_is_unknown() -> None:
+    allowing = kernel(
+        FirewallProfile(
+            name="netfilter",
+            enabled=True,
+            inbound_default="allow",
+            detail="IPv4 allow",
+            accepted_by=("IPv4: a: jump b", "IPv4: b: accept"),
+        ),
+        on("ufw", "deny", "active, default deny (incoming)"),
+    )
+    ((status, text, _),) = run(allowing)
+    assert status is Status.FAIL
+    assert text.endswith("through: IPv4: a: jump b -> IPv4: b: accept")
+    undecided = kernel(
+        FirewallProfile(
+            name="netfilter",
+            enabled=True,
+            detail="IPv4 ?",
+            unknown_reason="-A INPUT -m frob -j ACCEPT (not understood)",
+        ),
+    )
+    ((status, text, _),) = run(undecided)
+    assert status is Status.UNKNOWN
+    assert text.endswith(": -A INPUT -m frob -j ACCEPT (not understood)")
+    # A firewall that is on is enough when blocking by default is not required; an
+    # undecided verdict still never counts as blocking.
+    assert run(undecided, require_inbound_deny=False)[0][0] is Status.PASS
+
+
+def test_kernel_unread_without_root_is_unknown_naming_root() -> None:
+    fact = kernel(
+        FirewallProfile(name="netfilter", unknown_reason="nft: denied", needs_privilege=ROOT)
+    )
+    assert run(fact) == [
+        (
+            Status.UNKNOWN,
+            f"The kernel's firewall rules could not be read without {ROOT}: nft: denied",
+            "netfilter",
+        )
+    ]
