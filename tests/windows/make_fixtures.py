@@ -125,16 +125,18 @@ PROBE_SOURCES: dict[str, str] = {
         "probe's own JSON exists"
     ),
     "ps:bitlocker": (
-        "values of Get-BitLockerVolume | ConvertTo-Json (Go test fixture quoted in "
+        "values of Get-BitLockerVolume | ConvertTo-Json (the Go test fixture quoted in "
         "shared/reference/platform-facts.md 2.1.3: VolumeStatus 1, ProtectionStatus 1, "
         "LockStatus 0, EncryptionMethod 6, KeyProtectorType 3 and 1); enum numbers from "
-        "MicrosoftDocs/win32 desktop-src/SecProv/getconversionstatus-, getlockstatus-, "
+        "MicrosoftDocs/win32 desktop-src/SecProv/getconversionstatus-, getlockstatus- and "
         "getprotectionstatus-win32-encryptablevolume.md; a locked volume has no VolumeStatus "
-        "nor EncryptionPercentage (BitLocker.psm1, Get-BitLockerVolumeInternal: 'We make these "
-        "calls only on unlocked volumes'), ProtectionStatus 2 (getprotectionstatus: 'can be "
-        "caused by the volume being in a locked state') and its method and protectors "
-        "(manage-bde of a locked data volume: method XTS-AES 128, Protection Unknown, External "
-        "Key); the enum names FullyEncryptedWipeInProgress/Suspended from BitLocker.psm1"
+        "nor EncryptionPercentage (Microsoft's BitLocker.psm1, Get-BitLockerVolumeInternal, "
+        "module shipped in System32\\WindowsPowerShell\\v1.0\\Modules\\BitLocker) and "
+        "ProtectionStatus 2 (getprotectionstatus: 'can be caused by the volume being in a "
+        "locked state'); its method XTS-AES 128 and External Key protector as manage-bde "
+        "prints them for a locked data volume in a public write-up whose repository the "
+        "search tools did not name; enum names FullyEncryptedWipeInProgress/Suspended and "
+        "EncryptionSuspended from BitLocker.psm1"
     ),
     "ps:file_sharing": (
         "the probe's own JSON (no public capture of it exists); rule names, groups, "
@@ -143,8 +145,11 @@ PROBE_SOURCES: dict[str, str] = {
         "docset/*/netsecurity/Enable-NetFirewallRule.md example 'enables all of the File and "
         "Printer Sharing rules'), Program System, RemoteAddress LocalSubnet, one rule per "
         "port (metablaster/WindowsFirewallRuleset Rules/IPv4/Inbound/NetworkSharing.ps1), rule "
-        "name FPS-SMB-In-TCP (sherobbedmyboots/malkoo Harden/Config-Firewall.ps1); Japanese "
-        "display names from Microsoft's Japanese docs; the group stored with a path "
+        "name FPS-SMB-In-TCP (sherobbedmyboots/malkoo Harden/Config-Firewall.ps1); their "
+        "-NoScope twins on the Domain profile open to any address as registry exports and "
+        "DSC configurations show them (found by text search, repository not named); the "
+        "Japanese display names 「ファイルとプリンターの共有 (SMB 受信)」 and (NB セッション受信) "
+        "from Microsoft's Japanese documentation; the group stored with a path "
         "(MicrosoftDocs/windows-powershell-docs issue 1234); enum numbers from "
         "MicrosoftDocs/win32 desktop-src/FWP/wmi/wfascimprov/msft-netfirewallrule.md; the "
         "AppX rule's package SID and the shares (ADMIN$, C$, IPC$ with the special Type bit) "
@@ -159,9 +164,10 @@ PROBE_SOURCES: dict[str, str] = {
     "ps:firewall_products": (
         "the probe's own JSON; productState bits as decoded by Idera PowerTips 'Identifying "
         "Antivirus Engine State' (0x1000 on, 0x00 up to date) and the values of Stack "
-        "Overflow question 4700897 (e.g. 266240 = 0x41000); a Japanese suite's display name "
-        "as a Japanese PC shows it (ノートン 360, a public troubleshooting note); none on a "
-        "stock PC, whose Windows Firewall does not register there"
+        "Overflow question 4700897 (e.g. 266240 = 0x41000); the display name ノートン 360 as "
+        "a Japanese PC lists it (a public Japanese troubleshooting note whose repository "
+        "the search tools did not name); no product on a stock PC, whose Windows Firewall "
+        "does not register there"
     ),
     "ps:listening_sockets": (
         "Windows 10: netstat -ano of a Windows 10 Home 1909 PC (Biozard01/masteringhostTP1 "
