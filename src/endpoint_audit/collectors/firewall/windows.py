@@ -48,6 +48,7 @@ FIREWALL_PROFILES = PowerShell(
 FIREWALL_PRODUCTS = PowerShell(
     "firewall_products",
     windows_script("firewall_products"),
+    clm_safe=True,  # cmdlets, casts and hashtables only (tests/windows/test_clm.py)
 )
 
 _ENABLED = {0: False, 1: True}

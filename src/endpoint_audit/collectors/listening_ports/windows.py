@@ -42,6 +42,7 @@ LISTENING_SOCKETS = PowerShell(
 FILE_SHARING = PowerShell(
     "file_sharing",
     windows_script("file_sharing"),
+    clm_safe=True,  # cmdlets, casts and hashtables only (tests/windows/test_clm.py)
 )
 
 
