@@ -19,6 +19,7 @@ from typing import Any
 import yaml
 
 OUT = Path(__file__).resolve().parent.parent / "fixtures" / "windows"
+BASELINES = OUT.parent / "baselines"
 COLLECTED_AT = "2024-11-20T03:00:00+00:00"
 
 
@@ -123,9 +124,65 @@ PROBE_SOURCES: dict[str, str] = {
         "Microsoft.PowerShell.Core/About/about_Language_Modes.md; no capture of this "
         "probe's own JSON exists"
     ),
-    "ps:bitlocker": "NO CAPTURE NAMED YET",
-    "ps:firewall_profiles": "NO CAPTURE NAMED YET",
-    "ps:listening_sockets": "NO CAPTURE NAMED YET",
+    "ps:bitlocker": (
+        "values of Get-BitLockerVolume | ConvertTo-Json (the Go test fixture quoted in "
+        "shared/reference/platform-facts.md 2.1.3: VolumeStatus 1, ProtectionStatus 1, "
+        "LockStatus 0, EncryptionMethod 6, KeyProtectorType 3 and 1); enum numbers from "
+        "MicrosoftDocs/win32 desktop-src/SecProv/getconversionstatus-, getlockstatus- and "
+        "getprotectionstatus-win32-encryptablevolume.md; a locked volume has no VolumeStatus "
+        "nor EncryptionPercentage (Microsoft's BitLocker.psm1, Get-BitLockerVolumeInternal, "
+        "module shipped in System32\\WindowsPowerShell\\v1.0\\Modules\\BitLocker) and "
+        "ProtectionStatus 2 (getprotectionstatus: 'can be caused by the volume being in a "
+        "locked state'); its method XTS-AES 128 and External Key protector as manage-bde "
+        "prints them for a locked data volume in a public write-up whose repository the "
+        "search tools did not name; enum names FullyEncryptedWipeInProgress/Suspended and "
+        "EncryptionSuspended from BitLocker.psm1"
+    ),
+    "ps:file_sharing": (
+        "the probe's own JSON (no public capture of it exists); rule names, groups, "
+        "programs and scopes of the File and Printer Sharing rules: group "
+        "@FirewallAPI.dll,-28502 (MicrosoftDocs/windows-powershell-docs "
+        "docset/*/netsecurity/Enable-NetFirewallRule.md example 'enables all of the File and "
+        "Printer Sharing rules'), Program System, RemoteAddress LocalSubnet, one rule per "
+        "port (metablaster/WindowsFirewallRuleset Rules/IPv4/Inbound/NetworkSharing.ps1), rule "
+        "name FPS-SMB-In-TCP (sherobbedmyboots/malkoo Harden/Config-Firewall.ps1); their "
+        "-NoScope twins on the Domain profile open to any address as registry exports and "
+        "DSC configurations show them (found by text search, repository not named); the "
+        "Japanese display names 「ファイルとプリンターの共有 (SMB 受信)」 and (NB セッション受信) "
+        "from Microsoft's Japanese documentation; the group stored with a path "
+        "(MicrosoftDocs/windows-powershell-docs issue 1234); enum numbers from "
+        "MicrosoftDocs/win32 desktop-src/FWP/wmi/wfascimprov/msft-netfirewallrule.md; the "
+        "AppX rule's package SID and the shares (ADMIN$, C$, IPC$ with the special Type bit) "
+        "follow the Win32_Share and MSFT_NetFirewallApplicationFilter docs, not a capture"
+    ),
+    "ps:firewall_profiles": (
+        "Get-NetFirewallProfile output quoted in shared/reference/platform-facts.md 2.1.4 "
+        "(Enabled True, DefaultInboundAction NotConfigured, DisabledInterfaceAliases "
+        "{NotConfigured}); DisabledInterfaceAliases holding interface names as "
+        "metablaster/WindowsFirewallRuleset Scripts/Complete-Firewall.ps1 sets them"
+    ),
+    "ps:firewall_products": (
+        "the probe's own JSON; productState bits as decoded by Idera PowerTips 'Identifying "
+        "Antivirus Engine State' (0x1000 on, 0x00 up to date) and the values of Stack "
+        "Overflow question 4700897 (e.g. 266240 = 0x41000); the display name ノートン 360 as "
+        "a Japanese PC lists it (a public Japanese troubleshooting note whose repository "
+        "the search tools did not name); no product on a stock PC, whose Windows Firewall "
+        "does not register there"
+    ),
+    "ps:listening_sockets": (
+        "Windows 10: netstat -ano of a Windows 10 Home 1909 PC (Biozard01/masteringhostTP1 "
+        "tp1.md): ports, address families, PIDs, 139/tcp and 137-138/udp per IPv4 address "
+        "owned by PID 4; Windows 11: netstat -a -n -b of a Windows 11 PC "
+        "(danyGhassan/fonct_reseaux_Dany tp5.md), which names the owning service of each "
+        "port but prints no PIDs (PIDs reused from the Windows 10 capture per port; PIDs of "
+        "123/udp, 3702/udp and 7680/tcp are not from a capture); PID 4 is System "
+        "(perlancar/perl-Parse-Netstat share/netstat-samples/netstat-anp-win32); 7680/tcp "
+        "is Delivery Optimization (MicrosoftDocs/windows-itpro-docs, Delivery Optimization "
+        "FAQ). Each PC's own software (VMware, IIS, Chrome, VirtualBox adapters) is left "
+        "out, and so are 49665/tcp and the services.exe port, whose owner neither capture "
+        "names. RDP (3389 tcp+udp, TermService) and the Japanese business app are not "
+        "from a capture"
+    ),
     "ps:windows_update": "NO CAPTURE NAMED YET",
     "ps:windows_update_pending": "NO CAPTURE NAMED YET",
     "ps:screen_lock": (
@@ -186,20 +243,33 @@ def platform_info(os_key: str, hostname: str, admin: bool) -> dict[str, Any]:
     }
 
 
+STATUS_NAMES = {
+    0: "FullyDecrypted",
+    1: "FullyEncrypted",
+    2: "EncryptionInProgress",
+    3: "DecryptionInProgress",
+    4: "EncryptionSuspended",
+    5: "DecryptionSuspended",
+}
+
+
 def vol(
     mount: str,
     vtype: int,
-    status: int,
-    prot: int,
+    status: int | None,
+    prot: int | None,
     method: int = 6,
-    percent: float = 100.0,
+    percent: float | None = 100.0,
     protectors: tuple[int, ...] = (1, 3),
     lock: int | None = 0,
+    status_name: str | None = None,
 ) -> dict[str, Any]:
+    """One Get-BitLockerVolume entry; status None is what a locked volume reports."""
     return {
         "mount": mount,
         "volume_type": vtype,
         "volume_status": status,
+        "volume_status_name": status_name or (STATUS_NAMES[status] if status is not None else None),
         "protection_status": prot,
         "lock_status": lock,
         "encryption_method": method,
@@ -230,7 +300,10 @@ def fw(
     domain: tuple[int, int] = (1, 0),
     private: tuple[int, int] = (1, 0),
     public: tuple[int, int] = (1, 4),
+    excluded: dict[str, list[str]] | None = None,
 ) -> list[dict[str, Any]]:
+    """Get-NetFirewallProfile -PolicyStore ActiveStore: (Enabled, DefaultInboundAction)
+    per profile; `excluded` gives a profile's DisabledInterfaceAliases."""
     inbound = {0: "NotConfigured", 2: "Allow", 4: "Block"}
     enabled = {0: "False", 1: "True", 2: "NotConfigured"}
     return [
@@ -241,65 +314,241 @@ def fw(
             "default_inbound": inb,
             "default_inbound_name": inbound[inb],
             "default_outbound": 0,
+            "disabled_interface_aliases": (excluded or {}).get(name, ["NotConfigured"]),
         }
         for name, (en, inb) in (("Domain", domain), ("Private", private), ("Public", public))
     ]
 
 
-# What a Windows 11 PC with file sharing off listens on: RPC endpoint mapper (135),
-# Connected Devices Platform (5040), Delivery Optimization (7680), the dynamic RPC ports
-# of lsass/wininit/services/spoolsv, mDNS, LLMNR, NTP client, SSDP.
-BASE_SOCKETS = [
-    ("tcp", "0.0.0.0", 135, 1096),
-    ("tcp", "::", 135, 1096),
-    ("tcp", "0.0.0.0", 5040, 5312),
-    ("tcp", "0.0.0.0", 7680, 10340),
-    ("tcp", "::", 7680, 10340),
-    ("tcp", "0.0.0.0", 49664, 1012),
-    ("tcp", "::", 49664, 1012),
-    ("tcp", "0.0.0.0", 49665, 900),
-    ("tcp", "::", 49665, 900),
-    ("tcp", "0.0.0.0", 49666, 1608),
-    ("tcp", "0.0.0.0", 49667, 2012),
-    ("tcp", "0.0.0.0", 49668, 3048),
-    ("tcp", "0.0.0.0", 49670, 996),
-    ("udp", "0.0.0.0", 5353, 2384),
-    ("udp", "::", 5353, 2384),
-    ("udp", "0.0.0.0", 5355, 2384),
-    ("udp", "::", 5355, 2384),
-    ("udp", "0.0.0.0", 123, 1852),
-    ("udp", "127.0.0.1", 1900, 4620),
-    ("udp", "::1", 1900, 4620),
-    ("udp", "0.0.0.0", 5050, 5312),
-    ("udp", "fe80::8d3c:41a2:7e0b:19f3%12", 1900, 4620),
+def products(*entries: tuple[str, int], installation: str = "Client") -> dict[str, Any]:
+    """root/SecurityCenter2 FirewallProduct: (displayName, productState) per product."""
+    return {
+        "installation_type": installation,
+        "products": [{"name": n, "product_state": s} for n, s in entries],
+        "failure": None,
+    }
+
+
+# MSFT_NetFirewallRule Profiles bits; Get-NetConnectionProfile NetworkCategory numbers.
+DOMAIN, PRIVATE, PUBLIC = 1, 2, 4
+CATEGORY = {"Public": 0, "Private": 1, "DomainAuthenticated": 2}
+FPS_GROUP = "@FirewallAPI.dll,-28502"
+FPS_RULES = {
+    # name: (protocol, port, English display name, Japanese display name or None)
+    "FPS-SMB-In-TCP": (
+        "TCP",
+        "445",
+        "File and Printer Sharing (SMB-In)",
+        "ファイルとプリンターの共有 (SMB 受信)",
+    ),
+    "FPS-NB_Session-In-TCP": (
+        "TCP",
+        "139",
+        "File and Printer Sharing (NB-Session-In)",
+        "ファイルとプリンターの共有 (NB セッション受信)",
+    ),
+    "FPS-NB_Name-In-UDP": ("UDP", "137", "File and Printer Sharing (NB-Name-In)", None),
+    "FPS-NB_Datagram-In-UDP": ("UDP", "138", "File and Printer Sharing (NB-Datagram-In)", None),
+}
+# A Store app's rule: any port, but only for its package, so never for System. Its name,
+# group and package SID are not from a capture (the shape of MSFT_NetFirewallRule and
+# MSFT_NetFirewallApplicationFilter).
+APPX_RULE = {
+    "name": "{78E1CD88-49E3-476E-B926-580E596AD309}",
+    "display_name": "Microsoft Photos",
+    "group": "@{Microsoft.Windows.Photos_2024.11100.16010.0_x64__8wekyb3d8bbwe?ms-resource://Microsoft.Windows.Photos/Resources/AppStoreName}",
+    "action": 2,
+    "profile": DOMAIN | PRIVATE | PUBLIC,
+    "protocol": "Any",
+    "local_ports": ["Any"],
+    "program": "Any",
+    "package": "S-1-15-2-1861897761-1695161497-2927542615-642690995-327840285-2659745135-"
+    "2630312742",
+    "service": "Any",
+    "remote_addresses": ["Any"],
+}
+ADMIN_SHARES = [
+    {"name": "ADMIN$", "type": 2147483648},
+    {"name": "C$", "type": 2147483648},
+    {"name": "IPC$", "type": 2147483651},
+]
+
+
+def fps_rule(
+    name: str, profile: int, ja: bool = False, group: str = FPS_GROUP, scope: str = "LocalSubnet"
+) -> dict[str, Any]:
+    # The -NoScope twin of each rule is the Domain one, open to any address.
+    protocol, port, en_name, ja_name = FPS_RULES[name.removesuffix("-NoScope")]
+    return {
+        "name": name,
+        "display_name": (ja_name or en_name) if ja else en_name,
+        "group": group,
+        "action": 2,
+        "profile": profile,
+        "protocol": protocol,
+        "local_ports": [port],
+        "program": "System",
+        "package": "",
+        "service": "Any",
+        "remote_addresses": [scope],
+    }
+
+
+def sharing(
+    active: int | None = PUBLIC,
+    rules: list[dict[str, Any]] | None = None,
+    shares: list[dict[str, Any]] | None = None,
+    connections: list[tuple[str, str]] | None = None,
+) -> dict[str, Any]:
+    """The file_sharing probe: active profiles, the enabled inbound rules that could
+    cover SMB/NetBIOS (a stock PC has no such rule but Store-app ones), and the shares."""
+    return {
+        "active_profiles": active,
+        "active_profiles_failure": None,
+        "connections": [
+            {"alias": alias, "category": CATEGORY[category]}
+            for alias, category in (connections or [("Wi-Fi", "Public")])
+        ],
+        "connections_failure": None,
+        "rules": [APPX_RULE, *(rules or [])],
+        "rules_failure": None,
+        "shares": [*ADMIN_SHARES, *(shares or [])],
+        "shares_failure": None,
+    }
+
+
+# What a stock Windows 10 PC listens on: netstat -ano of a Windows 10 Home 1909 PC
+# (Biozard01/masteringhostTP1 tp1.md), its own software left out, one IPv4 address.
+# Owners as netstat -b names them on the Windows 11 capture (same services).
+WIN10_ADDRESS = "192.168.0.31"
+WIN10_SOCKETS = [
+    ("tcp", "0.0.0.0", 135, 1112),  # RpcSs
+    ("tcp", "::", 135, 1112),
+    ("tcp", "0.0.0.0", 445, 4),  # SMB, System
+    ("tcp", "::", 445, 4),
+    ("tcp", "0.0.0.0", 5040, 9536),  # CDPSvc
+    ("tcp", "0.0.0.0", 49664, 704),  # lsass
+    ("tcp", "::", 49664, 704),
+    ("tcp", "0.0.0.0", 49666, 1796),
+    ("tcp", "::", 49666, 1796),
+    ("tcp", "0.0.0.0", 49667, 1856),
+    ("tcp", "::", 49667, 1856),
+    ("tcp", "0.0.0.0", 49668, 2176),
+    ("tcp", "::", 49668, 2176),
+    ("tcp", "0.0.0.0", 49669, 3324),  # spoolsv
+    ("tcp", "::", 49669, 3324),
+    ("tcp", WIN10_ADDRESS, 139, 4),  # NetBIOS session, per IPv4 address
+    ("udp", "0.0.0.0", 500, 5024),  # IKEEXT
+    ("udp", "::", 500, 5024),
+    ("udp", "0.0.0.0", 4500, 5024),
+    ("udp", "::", 4500, 5024),
+    ("udp", "0.0.0.0", 5050, 9536),  # CDPSvc
+    ("udp", "0.0.0.0", 5353, 2780),  # Dnscache (mDNS)
+    ("udp", "::", 5353, 2780),
+    ("udp", "0.0.0.0", 5355, 2780),  # Dnscache (LLMNR)
+    ("udp", "::", 5355, 2780),
+    ("udp", WIN10_ADDRESS, 137, 4),  # NetBIOS name and datagram, per IPv4 address
+    ("udp", WIN10_ADDRESS, 138, 4),
+    ("udp", WIN10_ADDRESS, 1900, 8708),  # SSDPSRV
+    ("udp", WIN10_ADDRESS, 2177, 5896),  # QWAVE
+    ("udp", WIN10_ADDRESS, 56070, 8708),
+    ("udp", "127.0.0.1", 1900, 8708),
+    ("udp", "::1", 1900, 8708),
+]
+# A stock Windows 11 PC: netstat -a -n -b of a Windows 11 PC (danyGhassan/fonct_reseaux_Dany
+# tp5.md), its own software and virtual adapters left out. That capture has no PIDs: the
+# Windows 10 capture's PID of the same port is used; 123, 3702 and 7680 have none there.
+WIN11_ADDRESS = "10.33.51.143"
+WIN11_SOCKETS = [
+    ("tcp", "0.0.0.0", 135, 1112),  # RpcSs
+    ("tcp", "::", 135, 1112),
+    ("tcp", "0.0.0.0", 445, 4),
+    ("tcp", "::", 445, 4),
+    ("tcp", "0.0.0.0", 5040, 9536),  # CDPSvc
+    ("tcp", "0.0.0.0", 7680, 6016),  # Delivery Optimization (PID not captured)
+    ("tcp", "::", 7680, 6016),
+    ("tcp", "0.0.0.0", 49664, 704),  # lsass
+    ("tcp", "::", 49664, 704),
+    ("tcp", "0.0.0.0", 49666, 1796),  # Schedule
+    ("tcp", "::", 49666, 1796),
+    ("tcp", "0.0.0.0", 49667, 1856),  # EventLog
+    ("tcp", "::", 49667, 1856),
+    ("tcp", "0.0.0.0", 49668, 2176),  # SessionEnv
+    ("tcp", "::", 49668, 2176),
+    ("tcp", "0.0.0.0", 49669, 3324),  # spoolsv
+    ("tcp", "::", 49669, 3324),
+    ("tcp", WIN11_ADDRESS, 139, 4),
+    ("udp", "0.0.0.0", 123, 1468),  # W32Time (PID not captured)
+    ("udp", "::", 123, 1468),
+    ("udp", "0.0.0.0", 500, 5024),  # IKEEXT
+    ("udp", "::", 500, 5024),
+    ("udp", "0.0.0.0", 3702, 3644),  # dashost (PID not captured)
+    ("udp", "::", 3702, 3644),
+    ("udp", "0.0.0.0", 4500, 5024),
+    ("udp", "::", 4500, 5024),
+    ("udp", "0.0.0.0", 5050, 9536),  # CDPSvc
+    ("udp", "0.0.0.0", 5353, 2780),  # Dnscache
+    ("udp", "::", 5353, 2780),
+    ("udp", "0.0.0.0", 5355, 2780),
+    ("udp", "::", 5355, 2780),
+    ("udp", WIN11_ADDRESS, 137, 4),
+    ("udp", WIN11_ADDRESS, 138, 4),
+    ("udp", WIN11_ADDRESS, 1900, 8708),  # SSDPSRV
+    ("udp", WIN11_ADDRESS, 2177, 5896),  # QWAVE
+    ("udp", WIN11_ADDRESS, 49253, 8708),
+    ("udp", "127.0.0.1", 1900, 8708),
+    ("udp", "::1", 1900, 8708),
+    ("udp", "fe80::1c1:6b45:9b7e:293a%9", 1900, 8708),
 ]
 BASE_PROCS = {
-    1096: "svchost",
-    5312: "svchost",
-    10340: "svchost",
-    1012: "lsass",
-    900: "wininit",
-    1608: "svchost",
-    2012: "svchost",
-    3048: "spoolsv",
-    996: "services",
-    2384: "svchost",
-    1852: "svchost",
-    4620: "svchost",
+    4: "System",
+    704: "lsass",
+    1112: "svchost",
+    1468: "svchost",
+    1796: "svchost",
+    1856: "svchost",
+    2176: "svchost",
+    2780: "svchost",
+    3324: "spoolsv",
+    3644: "dasHost",
+    5024: "svchost",
+    5896: "svchost",
+    6016: "svchost",
+    8708: "svchost",
+    9536: "svchost",
 }
 SYSTEM = "NT AUTHORITY\\SYSTEM"
+LOCAL_SERVICE = "NT AUTHORITY\\LOCAL SERVICE"
+NETWORK_SERVICE = "NT AUTHORITY\\NETWORK SERVICE"
+# The accounts these services log on as by default (not from a capture: netstat shows
+# no users); the rest run as SYSTEM.
+PROC_USERS = {
+    1112: NETWORK_SERVICE,
+    1468: LOCAL_SERVICE,
+    2780: NETWORK_SERVICE,
+    3644: LOCAL_SERVICE,
+    5896: LOCAL_SERVICE,
+    6016: NETWORK_SERVICE,
+    8708: LOCAL_SERVICE,
+    9536: LOCAL_SERVICE,
+}
 
 
 def sockets(
+    os_key: str,
     extra: tuple[tuple[str, str, int, int], ...] = (),
     procs_extra: dict[int, tuple[str, str]] | None = None,
     admin: bool = True,
 ) -> dict[str, Any]:
+    base = WIN10_SOCKETS if os_key.startswith("win10") else WIN11_SOCKETS
     socks = [
         {"protocol": p, "address": a, "port": port, "pid": pid}
-        for p, a, port, pid in [*BASE_SOCKETS, *extra]
+        for p, a, port, pid in [*base, *extra]
     ]
-    procs = {pid: (name, SYSTEM) for pid, name in BASE_PROCS.items()}
+    used = {pid for _, _, _, pid in base}
+    procs = {
+        pid: (name, PROC_USERS.get(pid, SYSTEM)) for pid, name in BASE_PROCS.items() if pid in used
+    }
     procs.update(procs_extra or {})
     processes = {
         str(pid): {"name": name, "user": user if admin else ""}
@@ -468,7 +717,9 @@ def standard(os_key: str, ja: bool, admin: bool = True, **over: Any) -> dict[str
     probes = {
         "bitlocker": ok(bitlocker([vol("C:", 0, 1, 1)], admin=admin), 640),
         "firewall_profiles": ok(fw(), 210),
-        "listening_sockets": ok(sockets(admin=admin), 380),
+        "firewall_products": ok(products(), 95),
+        "file_sharing": ok(sharing(), 1870),
+        "listening_sockets": ok(sockets(os_key, admin=admin), 380),
         "windows_update": ok(
             windows_update(os_key, recent_history(os_key, ja), recent_hotfixes(os_key)), 1450
         ),
@@ -504,6 +755,7 @@ def main() -> None:
             True,
             listening_sockets=ok(
                 sockets(
+                    "win11-23h2",
                     extra=(("tcp", "127.0.0.1", 50001, 7712),),
                     procs_extra={7712: ("会計連携サービス", "LGWAN\\山田太郎")},
                 )
@@ -609,7 +861,7 @@ def main() -> None:
             "win11-23h2",
             True,
             listening_sockets=ok(
-                sockets(extra=rdp, procs_extra={1244: ("svchost", "NT AUTHORITY\\NETWORK SERVICE")})
+                sockets("win11-23h2", extra=rdp, procs_extra={1244: ("svchost", NETWORK_SERVICE)})
             ),
         ),
         "Windows 11 23H2, Japanese: Remote Desktop (TermService) listening on 0.0.0.0:3389.",
@@ -764,8 +1016,162 @@ def main() -> None:
         ),
         "Windows 11 23H2, English: the NetSecurity module is missing, so the firewall probe fails.",
     )
-
     host_cases()
+    write_exposure_cases()
+    write_baseline_copies()
+
+
+def write_exposure_cases() -> None:
+    """SMB and NetBIOS judged by exposure, DisabledInterfaceAliases, a firewall suite
+    that replaces Windows Firewall, and a locked BitLocker data volume."""
+    write_case(
+        "win11-24h2-ja-smb-domain-only",
+        "win11-24h2",
+        "政策課-NB11",
+        True,
+        standard(
+            "win11-24h2",
+            True,
+            file_sharing=ok(
+                sharing(
+                    active=PRIVATE,
+                    connections=[("Wi-Fi", "Private")],
+                    rules=[
+                        fps_rule(f"{name}-NoScope", DOMAIN, ja=True, scope="Any")
+                        for name in ("FPS-SMB-In-TCP", "FPS-NB_Session-In-TCP")
+                    ],
+                    shares=[{"name": "スキャン", "type": 0}],
+                ),
+                1920,
+            ),
+        ),
+        "Windows 11 24H2, Japanese, at home (Private network): SMB and NetBIOS listen; Group "
+        "Policy allows File and Printer Sharing on the Domain profile only, which is not "
+        "active, so the network cannot reach them (one folder shared for a scanner).",
+    )
+    fps_all = [fps_rule(name, PRIVATE | PUBLIC) for name in FPS_RULES]
+    write_case(
+        "win11-23h2-en-smb-public-allowed",
+        "win11-23h2",
+        "WS-PLAN-0088",
+        True,
+        standard(
+            "win11-23h2",
+            False,
+            file_sharing=ok(
+                sharing(active=PUBLIC, rules=fps_all, shares=[{"name": "Projects", "type": 0}]),
+                1890,
+            ),
+        ),
+        "Windows 11 23H2, English, on a public network: File and Printer Sharing turned on "
+        "for Private and Public networks and a folder shared, so SMB and NetBIOS can be "
+        "reached.",
+    )
+    write_case(
+        "win10-22h2-ja-smb-rule-public",
+        "win10-22h2",
+        "防災課-PC05",
+        True,
+        standard(
+            "win10-22h2",
+            True,
+            file_sharing=ok(
+                sharing(
+                    active=PUBLIC,
+                    rules=[
+                        fps_rule(
+                            "FPS-SMB-In-TCP",
+                            PRIVATE | PUBLIC,
+                            ja=True,
+                            group="@%SystemRoot%\\system32\\firewallapi.dll,-28502",
+                        )
+                    ],
+                ),
+                1790,
+            ),
+        ),
+        "Windows 10 22H2, Japanese, on a public network: only the SMB rule of File and Printer "
+        "Sharing enabled (its group stored with a path), so 445 can be reached and NetBIOS "
+        "cannot.",
+    )
+    write_case(
+        "win11-23h2-en-firewall-interface-excluded",
+        "win11-23h2",
+        "WS-ENG-0312",
+        True,
+        standard(
+            "win11-23h2",
+            False,
+            firewall_profiles=ok(fw(excluded={"Public": ["Wi-Fi"], "Private": ["Wi-Fi"]}), 220),
+        ),
+        "Windows 11 23H2, English: every profile on, but the Private and Public profiles "
+        "exclude the Wi-Fi interface (DisabledInterfaceAliases), the one in use.",
+    )
+    write_case(
+        "win10-22h2-ja-third-party-firewall",
+        "win10-22h2",
+        "観光課-PC02",
+        True,
+        standard(
+            "win10-22h2",
+            True,
+            firewall_profiles=ok(fw(domain=(0, 0), private=(0, 0), public=(0, 0)), 230),
+            firewall_products=ok(products(("ノートン 360", 266240)), 140),
+        ),
+        "Windows 10 22H2, Japanese: a security suite's firewall (on, up to date in Security "
+        "Center) replaces Windows Firewall, whose profiles are all off.",
+    )
+    write_case(
+        "win11-24h2-en-bitlocker-locked-data",
+        "win11-24h2",
+        "WS-LEGAL-0019",
+        True,
+        standard(
+            "win11-24h2",
+            False,
+            bitlocker=ok(
+                bitlocker(
+                    [
+                        vol("C:", 0, 1, 1, method=7, protectors=(1, 3)),
+                        vol("D:", 1, None, 2, method=6, percent=None, protectors=(2,), lock=1),
+                    ]
+                ),
+                910,
+            ),
+        ),
+        "Windows 11 24H2, English: OS drive encrypted; fixed data drive D: encrypted and "
+        "locked (nobody unlocked it), so BitLocker reports no volume status for it.",
+    )
+
+
+# The recorded hosts of the baseline and waiver tests (tests/fixtures/baselines): copies
+# of two cases with the target renamed, so those tests keep their own hosts.
+BASELINE_COPIES = {
+    "tw-pc-001-compliant": (
+        "tw-pc-001",
+        "win11-23h2-en-compliant",
+        "Windows 11 23H2 telework PC that meets every shipped baseline.",
+    ),
+    "tw-pc-002-rdp": (
+        "tw-pc-002",
+        "win11-23h2-ja-rdp-listening",
+        "Windows 11 23H2 telework PC with Remote Desktop listening on 3389 (TCP and UDP).",
+    ),
+}
+
+
+def write_baseline_copies() -> None:
+    for file_name, (target, case, description) in BASELINE_COPIES.items():
+        text = (OUT / f"{case}.yaml").read_text(encoding="utf-8")
+        sources = "".join(line + "\n" for line in text.splitlines() if line.startswith("# source "))
+        body = text[text.index("format: endpoint-audit-bundle") :]
+        body = body.replace(f"- target: {case}\n", f"- target: {target}\n", 1)
+        header = (
+            f"# {description}\n# Copied from tests/fixtures/windows/{case}.yaml (written by "
+            "tests/windows/make_fixtures.py) with the\n# target renamed, so baseline and "
+            "waiver tests keep their own recorded hosts.\n"
+        )
+        (BASELINES / f"{file_name}.yaml").write_text(header + sources + body, encoding="utf-8")
 
 
 def host_cases() -> None:

@@ -166,6 +166,7 @@ def test_elevated_but_no_interface_is_unknown_not_pass() -> None:
 def test_unknown_volume_status_is_not_encrypted() -> None:
     value = value_of("win11-23h2-en-compliant", "bitlocker")
     value["volumes"][0]["volume_status"] = 9
+    value["volumes"][0]["volume_status_name"] = None
     c = parse_bitlocker(value).volumes[0]
     assert c.encrypted is None and c.state is None and c.unknown_reason
 
@@ -235,7 +236,7 @@ def test_japanese_process_name_and_scope_ids() -> None:
     facts = ports("win11-23h2-ja-compliant")
     (accounting,) = [s for s in facts.sockets if s.port == 50001]
     assert accounting.process == "会計連携サービス" and accounting.loopback
-    assert any(s.address == "fe80::8d3c:41a2:7e0b:19f3" for s in facts.sockets)
+    assert any(s.address == "fe80::1c1:6b45:9b7e:293a" for s in facts.sockets)
 
 
 def test_ports_without_elevation_have_no_users() -> None:
@@ -246,7 +247,7 @@ def test_ports_without_elevation_have_no_users() -> None:
 
 def test_ended_process_makes_owners_incomplete() -> None:
     value = value_of("win11-23h2-en-compliant", "listening_sockets")
-    del value["processes"]["1096"]
+    del value["processes"]["1112"]
     from endpoint_audit.collectors.listening_ports.windows import parse_sockets
 
     facts = parse_sockets(value)

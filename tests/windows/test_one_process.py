@@ -80,6 +80,8 @@ def test_one_powershell_process_per_host(name: str) -> None:
     assert len(transport.batches) == 1
     assert sorted(transport.batches[0]) == [
         "bitlocker",
+        "file_sharing",
+        "firewall_products",
         "firewall_profiles",
         "listening_sockets",
         "screen_lock",

@@ -45,12 +45,14 @@ PARSER = Parser(Language(tree_sitter_powershell.language()))
 
 
 def windows_probes() -> list[PowerShell]:
-    probes: list[PowerShell] = []
+    probes: dict[str, PowerShell] = {}  # several collectors may ask for one probe
     for cls in BUILTIN_COLLECTORS:
         collector = cls()
         if collector.applies(WINDOWS):
-            probes += [c for c in collector.commands(WINDOWS, {}) if isinstance(c, PowerShell)]
-    return probes
+            for c in collector.commands(WINDOWS, {}):
+                if isinstance(c, PowerShell):
+                    probes[c.name] = c
+    return list(probes.values())
 
 
 def syntax_errors(script: str) -> list[str]:
@@ -74,6 +76,8 @@ def test_windows_collectors_declare_the_expected_probes() -> None:
     names = sorted(p.name for p in windows_probes())
     assert names == [
         "bitlocker",
+        "file_sharing",
+        "firewall_products",
         "firewall_profiles",
         "listening_sockets",
         "screen_lock",
@@ -380,3 +384,21 @@ def test_local_powershell_is_the_64bit_one(
     from endpoint_audit.transport.local import powershell_path
 
     assert powershell_path(env, python_64bit) == expected
+
+
+@pytest.mark.parametrize("name", ["file_sharing", "firewall_products", "firewall_profiles"])
+def test_firewall_probes_use_cmdlets_only(name: str) -> None:
+    """These probes call cmdlets and cast to core types only, no .NET types or COM: the
+    constructs Constrained Language Mode allows."""
+    (probe,) = [p for p in windows_probes() if p.name == name]
+    for blocked in ("::", "New-Object", "Add-Type", "[System.", "[Security.", "[Environment]"):
+        assert blocked not in probe.script, blocked
+    assert "-PolicyStore ActiveStore" in probe.script or name == "firewall_products"
+
+
+def test_sharing_probe_never_reads_the_localized_group_name() -> None:
+    (probe,) = [p for p in windows_probes() if p.name == "file_sharing"]
+    assert "DisplayGroup" not in probe.script
+    assert "$_.Group" in probe.script and "Win32_Share" in probe.script
+    # Every list is read once for the whole store, not once per rule.
+    assert "AssociatedNetFirewallRule" not in probe.script

@@ -12,6 +12,8 @@ import pytest
 
 from tests.windows.conftest import CASES, case_path
 
+# The ports every Windows PC listens on and open_ports judges by reachability.
+SHARING_PORTS = ("445/tcp", "139/tcp", "137/udp", "138/udp")
 # Findings that are not `pass`, as (check, resource, status, key); every other finding
 # must pass. None as resource: a host-level finding.
 NOT_PASSING: dict[str, set[tuple[str, str | None, str, str]]] = {
@@ -29,7 +31,11 @@ NOT_PASSING: dict[str, set[tuple[str, str | None, str, str]]] = {
     "win10-22h2-ja-data-drive-unencrypted": {
         ("disk_encryption", "D:", "fail", "not_encrypted"),
     },
-    "win11-24h2-en-firewall-public-off": {("firewall", "Public", "fail", "profile_off")},
+    # The Public profile is the active one: with its firewall off, SMB and NetBIOS are open.
+    "win11-24h2-en-firewall-public-off": {
+        ("firewall", "Public", "fail", "profile_off"),
+        *{("open_ports", p, "fail", "exposed_profile_off") for p in SHARING_PORTS},
+    },
     "win10-22h2-ja-firewall-inbound-allow": {
         ("firewall", "Domain", "fail", "profile_inbound_allowed"),
     },
@@ -50,7 +56,26 @@ NOT_PASSING: dict[str, set[tuple[str, str | None, str, str]]] = {
         ("screen_lock", "machine", "fail", "machine_not_set"),
         ("screen_lock", "LGWAN\\佐藤花子", "fail", "lock_disabled"),
     },
-    "win11-23h2-en-probe-error": {("firewall", None, "error", "fact_error")},
+    "win11-23h2-en-probe-error": {
+        ("firewall", None, "error", "fact_error"),
+        *{("open_ports", p, "unknown", "exposure_unknown") for p in SHARING_PORTS},
+    },
+    # Listening but not reachable: SMB allowed by GPO on the Domain profile only, inactive.
+    "win11-24h2-ja-smb-domain-only": set(),
+    "win11-23h2-en-smb-public-allowed": {
+        ("open_ports", p, "fail", "exposed_rule") for p in SHARING_PORTS
+    },
+    "win10-22h2-ja-smb-rule-public": {("open_ports", "445/tcp", "fail", "exposed_rule")},
+    "win11-23h2-en-firewall-interface-excluded": {
+        ("firewall", "Private", "fail", "profile_interfaces_off"),
+        ("firewall", "Public", "fail", "profile_interfaces_off"),
+        *{("open_ports", p, "fail", "exposed_interface_off") for p in SHARING_PORTS},
+    },
+    # The suite's firewall protects, but its rules cannot be read: SMB reachability unknown.
+    "win10-22h2-ja-third-party-firewall": {
+        ("open_ports", p, "unknown", "exposure_unknown") for p in SHARING_PORTS
+    },
+    "win11-24h2-en-bitlocker-locked-data": set(),
     # A 32-bit host: the grace period is in a redirected key, so the lock delay is unseen.
     "win11-24h2-en-32bit-host": {("screen_lock", "CONTOSO\\bob", "unknown", "user_unknown")},
     "win10-22h2-ja-32bit-host": {("screen_lock", "LGWAN\\鈴木一郎", "unknown", "user_unknown")},
@@ -76,6 +101,7 @@ EXIT.update(
         "win10-22h2-ja-32bit-host": 3,
         "win11-23h2-en-clm": 3,
         "win11-24h2-ja-clm": 3,
+        "win10-22h2-ja-third-party-firewall": 3,
     }
 )
 CHECKS = {"disk_encryption", "firewall", "open_ports", "patch_level", "screen_lock"}

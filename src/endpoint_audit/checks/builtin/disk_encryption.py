@@ -66,6 +66,8 @@ def judge(vol: VolumeEncryption) -> tuple[Status, str, dict[str, str | float | N
         return Status.FAIL, "suspended", args
     if vol.encrypted is False or vol.state == "decrypted":
         return Status.FAIL, "not_encrypted", args
+    if vol.state == "locked" and vol.encrypted is True:
+        return Status.PASS, "locked", args
     if vol.encrypted is None:
         return Status.UNKNOWN, "unknown", {**args, "reason": vol.unknown_reason or "not seen"}
     return Status.PASS, "encrypted", args

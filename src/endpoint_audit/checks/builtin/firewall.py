@@ -7,6 +7,12 @@ for the host, saying whether a new inbound connection from the network to an arb
 port gets through, what the rules let in besides, and which rule lets everything in or
 could not be judged. `require == "any"` (one of several firewalls denying is enough)
 remains for collectors that report independent firewalls.
+
+A Windows profile also fails when it leaves network interfaces unfiltered
+(`excluded_interfaces`). Where Windows Firewall does not protect a profile, a firewall
+registered with Windows Security Center that reports itself on and up to date protects
+instead (the profile passes, naming it); when Security Center could not be read, such a
+profile is unknown rather than failed.
 """
 
 from __future__ import annotations
@@ -16,7 +22,7 @@ from collections.abc import Iterable
 from pydantic import Field
 
 from endpoint_audit.checks.base import Check, CheckMeta, CheckParams, EvalContext, FactView, Outcome
-from endpoint_audit.model.facts import FirewallFacts, FirewallProfile
+from endpoint_audit.model.facts import FirewallFacts, FirewallProduct, FirewallProfile
 from endpoint_audit.model.platform import OsFamily
 from endpoint_audit.model.result import Severity, Status
 
@@ -55,9 +61,15 @@ def _unseen(profile: FirewallProfile, params: FirewallParams) -> bool:
     """Whether what the check needs about this profile could not be read."""
     if profile.enabled is None:
         return True
+    if profile.enabled is True and profile.excluded_interfaces is None:
+        return True
     return (
         profile.enabled is True and params.require_inbound_deny and profile.inbound_default is None
     )
+
+
+def _products(products: tuple[FirewallProduct, ...]) -> str:
+    return ", ".join(f"{p.name} ({p.detail})" for p in products)
 
 
 def _label(profile: FirewallProfile) -> str:
@@ -151,9 +163,11 @@ class Firewall(Check):
             )
             return
         for profile in fact.profiles:
-            yield self._one_profile(profile, params)
+            yield self._one_profile(fact, profile, params)
 
-    def _one_profile(self, profile: FirewallProfile, params: FirewallParams) -> Outcome:
+    def _one_profile(
+        self, fact: FirewallFacts, profile: FirewallProfile, params: FirewallParams
+    ) -> Outcome:
         args: dict[str, str | int | float | bool | None] = {"profile": profile.name}
         status, key = Status.PASS, "profile_on"
         if profile.enabled is False:
@@ -163,19 +177,47 @@ class Firewall(Check):
             key = "profile_needs_privilege" if profile.needs_privilege else "profile_unknown"
             args["reason"] = profile.unknown_reason or profile.detail or "-"
             args["privilege"] = profile.needs_privilege
+        elif profile.excluded_interfaces:
+            status, key = Status.FAIL, "profile_interfaces_off"
+            args["interfaces"] = ", ".join(profile.excluded_interfaces)
         elif profile.inbound_default not in DENYING:
             if params.require_inbound_deny:
                 status, key = Status.FAIL, "profile_inbound_allowed"
             else:
                 key = "profile_on_inbound_not_required"
         args["inbound"] = profile.inbound_default or "?"
+        actual = _state(profile)
+        if status is Status.FAIL and (fact.products or fact.products_unknown_reason):
+            # Windows Firewall does not protect this profile: another registered firewall may.
+            status, key, extra = self._third_party(fact, key, profile.detail)
+            args.update(extra)
+            actual = {**actual, "products": [p.model_dump() for p in fact.products]}
         return Outcome(
             status=status,
             key=key,
             args=args,
             resource=profile.name,
             expected=_expected(params),
-            actual=_state(profile),
+            actual=actual,
+        )
+
+    @staticmethod
+    def _third_party(
+        fact: FirewallFacts, failed_key: str, detail: str
+    ) -> tuple[Status, str, dict[str, str | int | float | bool | None]]:
+        protecting = tuple(p for p in fact.products if p.protecting)
+        if protecting:
+            return Status.PASS, "profile_replaced", {"products": _products(protecting)}
+        if fact.products_unknown_reason:
+            return (
+                Status.UNKNOWN,
+                "profile_products_unknown",
+                {"reason": fact.products_unknown_reason, "detail": detail},
+            )
+        return (
+            Status.FAIL,
+            f"{failed_key}_products_inactive",
+            {"products": _products(fact.products)},
         )
 
     def _any_profile(self, fact: FirewallFacts, params: FirewallParams) -> Iterable[Outcome]:

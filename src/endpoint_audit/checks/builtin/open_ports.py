@@ -1,4 +1,11 @@
-"""open_ports: no remote-access or file-sharing service listens where the network can reach it."""
+"""open_ports: no remote-access or file-sharing service listens where the network can reach it.
+
+Listeners are judged by their port and process. Ports that an OS listens on whatever
+its settings (Windows: SMB 445/tcp and NetBIOS 137-139, owned by System) come with a
+reachability judgement from the collector (`ListeningPortsFacts.exposure`): for those,
+with `judge_exposure`, a forbidden port fails only when the host firewall lets the
+network reach it, and is unknown when that could not be told.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +14,7 @@ from collections.abc import Iterable
 from pydantic import Field, field_validator
 
 from endpoint_audit.checks.base import Check, CheckMeta, CheckParams, EvalContext, FactView, Outcome
-from endpoint_audit.model.facts import ListeningPortsFacts, ListeningSocket
+from endpoint_audit.model.facts import ListeningPortsFacts, ListeningSocket, Opening, PortExposure
 from endpoint_audit.model.platform import OsFamily
 from endpoint_audit.model.result import Evidence, Severity, Status
 
@@ -91,6 +98,13 @@ class OpenPortsParams(CheckParams):
     include_loopback: bool = Field(
         False, description="Also judge listeners bound only to 127.0.0.0/8 or ::1."
     )
+    judge_exposure: bool = Field(
+        True,
+        description=(
+            "Judge the ports an OS always listens on (Windows SMB 445/tcp, NetBIOS "
+            "137-139) by whether the firewall lets the network reach them, not by listening."
+        ),
+    )
 
     @field_validator("forbidden_ports", "allowed_ports", mode="before")
     @classmethod
@@ -119,9 +133,12 @@ class OpenPorts(Check):
         allowed = [PortRange(s) for s in params.allowed_ports]
         forbidden_procs = {p.lower() for p in params.forbidden_processes}
         allowed_procs = {p.lower() for p in params.allowed_processes}
+        exposure = {(e.protocol, e.port): e for e in fact.exposure} if params.judge_exposure else {}
         judged = 0
         unseen: list[str] = []
         offending: list[Outcome] = []
+        # Listeners on ports judged by reachability, per port, with what was found.
+        shielded: dict[PortExposure, list[ListeningSocket]] = {}
         for sock in fact.sockets:
             if sock.loopback and not params.include_loopback:
                 continue
@@ -137,6 +154,10 @@ class OpenPorts(Check):
                 reason = "port"
             elif params.only_allowed and not port_allowed:
                 reason = "not_allowed"
+            reach = exposure.get((sock.protocol, sock.port))
+            if reach is not None and reason in ("port", "not_allowed"):
+                shielded.setdefault(reach, []).append(sock)
+                continue
             if reason is None:
                 if not proc and forbidden_procs:
                     unseen.append(_describe(sock))
@@ -166,8 +187,12 @@ class OpenPorts(Check):
                     ),
                 )
             )
-        if offending:
+        reachable = [(e, s) for e, s in shielded.items() if e.reachable is True]
+        unclear = [(e, s) for e, s in shielded.items() if e.reachable is None]
+        offending += [_exposed(e, s, fact) for e, s in reachable]
+        if offending or unclear:
             yield from offending
+            yield from (_exposure_unknown(e, s, fact) for e, s in unclear)
             return
         if unseen:
             # A forbidden process could hide behind a socket whose owner we cannot see.
@@ -186,12 +211,109 @@ class OpenPorts(Check):
                 if s.process and (params.include_loopback or not s.loopback)
             }
         )
+        listening = [
+            _describe(s) for s in fact.sockets if params.include_loopback or not s.loopback
+        ]
+        if shielded:
+            yield Outcome(
+                status=Status.PASS,
+                key="none_reachable",
+                args={
+                    "count": judged,
+                    "processes": ", ".join(names) or "-",
+                    "ports": ", ".join(e.spec for e in sorted(shielded, key=_order)),
+                    "profiles": "/".join(fact.active_profiles) or "-",
+                    "shares": _shares(fact),
+                },
+                expected={
+                    "forbidden_ports": params.forbidden_ports,
+                    "not_reachable": [e.spec for e in sorted(shielded, key=_order)],
+                },
+                actual={
+                    "listening": listening,
+                    "reachable": {e.spec: False for e in sorted(shielded, key=_order)},
+                    "shares": list(fact.shares) if fact.shares is not None else None,
+                },
+            )
+            return
         yield Outcome(
             status=Status.PASS,
             key="none_forbidden",
             args={"count": judged, "processes": ", ".join(names) or "-"},
             expected={"forbidden_ports": params.forbidden_ports},
-            actual=[
-                _describe(s) for s in fact.sockets if params.include_loopback or not s.loopback
-            ],
+            actual=listening,
         )
+
+
+def _order(exposure: PortExposure) -> tuple[int, str]:
+    return (exposure.port, exposure.protocol)
+
+
+def _shares(fact: ListeningPortsFacts) -> str:
+    if fact.shares is None:
+        return "?"
+    return ", ".join(fact.shares) or "-"
+
+
+def _exposure_actual(
+    exposure: PortExposure, socks: list[ListeningSocket], fact: ListeningPortsFacts
+) -> dict[str, object]:
+    return {
+        "listening": [_describe(s) for s in socks],
+        "reachable": exposure.reachable,
+        "openings": [o.describe() for o in exposure.openings],
+        "active_profiles": list(fact.active_profiles),
+        "shares": list(fact.shares) if fact.shares is not None else None,
+    }
+
+
+# The opening named in the message: one that opens everything before a single rule.
+_OPENING_ORDER = {"profile_off": 0, "inbound_allowed": 1, "interface_off": 2, "rule": 3}
+
+
+def _exposed(
+    exposure: PortExposure, socks: list[ListeningSocket], fact: ListeningPortsFacts
+) -> Outcome:
+    first: Opening = min(exposure.openings, key=lambda o: _OPENING_ORDER[o.kind])
+    return Outcome(
+        status=Status.FAIL,
+        key=f"exposed_{first.kind}",
+        args={
+            "port": exposure.spec,
+            "service": exposure.service,
+            "endpoints": ", ".join(_describe(s) for s in socks),
+            "profile": first.profile,
+            "rule": first.rule or "-",
+            "name": first.display_name or first.rule or "-",
+            "remote": first.remote or "Any",
+            "interfaces": ", ".join(first.interfaces) or "-",
+            "more": len(exposure.openings) - 1,
+            "shares": _shares(fact),
+        },
+        resource=exposure.spec,
+        expected="not reachable from the network",
+        actual=_exposure_actual(exposure, socks, fact),
+        evidence=tuple(
+            Evidence(source=s, excerpt="; ".join(o.describe() for o in exposure.openings)[:300])
+            for s in fact.sources
+            if s == ("ps:file_sharing" if first.kind == "rule" else "ps:firewall_profiles")
+        ),
+    )
+
+
+def _exposure_unknown(
+    exposure: PortExposure, socks: list[ListeningSocket], fact: ListeningPortsFacts
+) -> Outcome:
+    return Outcome(
+        status=Status.UNKNOWN,
+        key="exposure_unknown",
+        args={
+            "port": exposure.spec,
+            "service": exposure.service,
+            "endpoints": ", ".join(_describe(s) for s in socks),
+            "reason": exposure.unknown_reason or "-",
+        },
+        resource=exposure.spec,
+        expected="not reachable from the network",
+        actual=_exposure_actual(exposure, socks, fact),
+    )

@@ -2,15 +2,30 @@
 
 `Get-BitLockerVolume` is read first; where the BitLocker module is missing, the WMI class
 `Win32_EncryptableVolume` (root\\cimv2\\Security\\MicrosoftVolumeEncryption) gives the same
-numbers. Both need an elevated (administrator) token. Only numeric enums are read:
+numbers. Both need an elevated (administrator) token. Only numeric enums and the
+invariant enum names are read (Win32_EncryptableVolume methods, MicrosoftDocs/win32
+desktop-src/SecProv/):
 
 - VolumeStatus / ConversionStatus: 0 FullyDecrypted, 1 FullyEncrypted,
   2 EncryptionInProgress, 3 DecryptionInProgress, 4 EncryptionPaused, 5 DecryptionPaused
-- ProtectionStatus: 0 off (suspended, or a clear key), 1 on, 2 unknown (locked)
+  (GetConversionStatus). Get-BitLockerVolume adds FullyEncryptedWipeInProgress and
+  FullyEncryptedWipeSuspended (BitLocker.psm1, Get-BitLockerVolumeInternal: fully
+  encrypted while free space is wiped); their numbers are not documented, so they are
+  recognised by name, and they are encrypted.
+- LockStatus: 0 unlocked, 1 locked (GetLockStatus: "A locked volume must be partially or
+  fully encrypted and must not have the encryption key available in the clear on
+  disk"). BitLocker.psm1 reads the conversion status of unlocked volumes only ("We make
+  these calls only on unlocked volumes. Otherwise, the values are initialized to $null"),
+  so a locked volume has no VolumeStatus: it counts as locked, never as decrypted.
+- ProtectionStatus: 0 off (suspended, or a clear key), 1 on, 2 unknown ("cannot be
+  determined. This can be caused by the volume being in a locked state",
+  GetProtectionStatus). An unlocked volume whose protection is unknown or missing is
+  unknown, never encrypted.
 - VolumeType: 0 operating system, 1 fixed data, 2 removable data
 - EncryptionMethod and KeyProtectorType: see the tables below
 
-Recovery passwords never leave the host: the probe keeps key protector *types* only.
+A value the probe could not read is null: never zero, never a pass. Recovery passwords
+never leave the host: the probe keeps key protector *types* only.
 """
 
 from __future__ import annotations
@@ -71,12 +86,13 @@ _STATUS_NAMES = {
     5: "DecryptionPaused",
 }
 _PROTECTION_NAMES = {0: "Off", 1: "On", 2: "Unknown"}
+_LOCK_NAMES = {0: "Unlocked", 1: "Locked"}
 _KINDS: dict[int, VolumeKind] = {0: "os", 1: "data"}
 REMOVABLE = 2
 
 
 def _name(names: dict[int, str], code: int | None) -> str:
-    return "?" if code is None else names.get(code, str(code))
+    return "missing" if code is None else names.get(code, str(code))
 
 
 def _drive(mount: str) -> str:
@@ -87,14 +103,81 @@ def _drive(mount: str) -> str:
     return text
 
 
+# Get-BitLockerVolume's names for the states GetConversionStatus has no number for.
+_WIPE_STATES = {"fullyencryptedwipeinprogress", "fullyencryptedwipesuspended"}
+_NAMED_STATUS = {name.lower(): code for code, name in _STATUS_NAMES.items()}
+# The BitLockerVolumeStatus enum spells the paused states "Suspended".
+_NAMED_STATUS.update({"encryptionsuspended": 4, "decryptionsuspended": 5})
+ENCRYPTED = 1
+LOCKED = 1
+UNRECOGNIZED = -1
+
+
+def _volume_status(entry: dict[str, Any]) -> tuple[int | None, str]:
+    """The conversion status as a number (1 for the wipe states; UNRECOGNIZED for one this
+    tool does not know; None when missing), and its name for the detail line. The enum
+    name wins: it is known for every state, numbers are not."""
+    name = as_text(entry.get("volume_status_name"))
+    code = as_int(entry.get("volume_status"))
+    if name is not None:
+        key = name.lower()
+        if key in _WIPE_STATES:
+            return ENCRYPTED, name
+        return _NAMED_STATUS.get(key, UNRECOGNIZED), name
+    if code is None:
+        missing = entry.get("volume_status") is None
+        return (None if missing else UNRECOGNIZED), "missing" if missing else "unreadable"
+    if code in _STATUS_NAMES:
+        return code, _STATUS_NAMES[code]
+    return UNRECOGNIZED, str(code)
+
+
+def _state(
+    status: int | None, protection: int | None, locked: bool
+) -> tuple[EncryptionState | None, bool | None, str | None]:
+    """State, encrypted, and why it is unknown."""
+    if locked and status in (None, ENCRYPTED):
+        # A locked volume is encrypted and its key is not in the clear; how far the
+        # conversion got can only be read once it is unlocked. (One reported as still
+        # converting falls through: part of it is plain.)
+        return "locked", True, None
+    if status == ENCRYPTED:
+        if protection == 1:
+            return "encrypted", True, None
+        if protection == 0:
+            # Encrypted with protection off: BitLocker suspended, or device encryption
+            # whose key is still stored in the clear. Either way anyone can read it.
+            return "suspended", True, None
+        return (
+            None,
+            None,
+            (
+                "the volume is fully encrypted but BitLocker reports its protection status as "
+                f"{_name(_PROTECTION_NAMES, protection)}"
+            ),
+        )
+    if status == 0:
+        return "decrypted", False, None
+    if status == 2:
+        return "encrypting", False, None
+    if status == 3:
+        return "decrypting", False, None
+    if status in (4, 5):
+        return "paused", False, None
+    if status is None:
+        return None, None, "BitLocker reported no volume status for an unlocked volume"
+    return None, None, "BitLocker reported a volume status this tool does not know"
+
+
 def volume_from(entry: dict[str, Any]) -> VolumeEncryption | None:
     """One volume, or None for removable drives (not fixed volumes)."""
     volume_type = as_int(entry.get("volume_type"))
     if volume_type == REMOVABLE:
         return None
     mount = _drive(as_text(entry.get("mount")) or "?")
-    status = as_int(entry.get("volume_status"))
+    status, status_name = _volume_status(entry)
     protection = as_int(entry.get("protection_status"))
+    lock = as_int(entry.get("lock_status"))
     method = as_int(entry.get("encryption_method"))
     percent_raw = entry.get("percent")
     percent = (
@@ -105,28 +188,11 @@ def volume_from(entry: dict[str, Any]) -> VolumeEncryption | None:
     protectors = [as_int(p) for p in as_list(entry.get("protectors"))]
     protector_names = [_name(_PROTECTORS, p) for p in protectors]
     protection_on = {0: False, 1: True}.get(protection) if protection is not None else None
-    state: EncryptionState | None
-    encrypted: bool | None
-    unknown: str | None = None
-    if status == 1:
-        encrypted = True
-        # Encrypted with protection off: BitLocker suspended, or device encryption whose
-        # key is still stored in the clear (no protector yet). Either way anyone can read it.
-        state = "suspended" if protection == 0 else "encrypted"
-    elif status == 0:
-        state, encrypted = "decrypted", False
-    elif status == 2:
-        state, encrypted = "encrypting", False
-    elif status == 3:
-        state, encrypted = "decrypting", False
-    elif status in (4, 5):
-        state, encrypted = "paused", False
-    else:
-        state, encrypted = None, None
-        unknown = f"unknown BitLocker volume status {status!r}"
+    state, encrypted, unknown = _state(status, protection, lock == LOCKED)
     detail = (
-        f"VolumeStatus={_name(_STATUS_NAMES, status)}, "
+        f"VolumeStatus={status_name}, "
         f"ProtectionStatus={_name(_PROTECTION_NAMES, protection)}, "
+        f"LockStatus={_name(_LOCK_NAMES, lock)}, "
         f"KeyProtectors={','.join(protector_names) or 'none'}"
     )
     return VolumeEncryption(

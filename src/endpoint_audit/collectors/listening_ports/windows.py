@@ -1,7 +1,9 @@
 """Listening sockets on Windows: `Get-NetTCPConnection -State Listen` and
-`Get-NetUDPEndpoint`, with the owning process's name from `Get-Process`.
+`Get-NetUDPEndpoint`, with the owning process's name from `Get-Process`; and whether the
+network can reach SMB and NetBIOS, which every Windows PC listens on
+(windows_exposure.py: firewall rules, profiles and shares).
 
-The same probe runs locally and over SSH, so both produce the same facts. Process names
+The same probes run locally and over SSH, so both produce the same facts. Process names
 come from the image name (`svchost`, `System`), which is never localized; user names are
 asked for only with administrator rights (`Get-Process -IncludeUserName` needs them).
 """
@@ -11,7 +13,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from endpoint_audit.collectors.base import Collector, Results
+from endpoint_audit.collectors.base import Collector, Results, require
+from endpoint_audit.collectors.firewall.windows import (
+    FIREWALL_PRODUCTS,
+    FIREWALL_PROFILES,
+    parse_profile_list,
+    products_outcome,
+)
+from endpoint_audit.collectors.listening_ports.windows_exposure import judge_exposure
 from endpoint_audit.collectors.windows_probe import (
     as_dict,
     as_int,
@@ -29,6 +38,11 @@ from endpoint_audit.model.platform import OsFamily, PlatformInfo
 LISTENING_SOCKETS = PowerShell(
     "listening_sockets",
     windows_script("listening_sockets"),
+)
+FILE_SHARING = PowerShell(
+    "file_sharing",
+    windows_script("file_sharing"),
+    clm_safe=True,  # cmdlets, casts and hashtables only (tests/windows/test_clm.py)
 )
 
 
@@ -80,15 +94,63 @@ def parse_sockets(value: Any) -> ListeningPortsFacts:
     )
 
 
+def with_exposure(facts: ListeningPortsFacts, results: Results) -> ListeningPortsFacts:
+    """The facts with SMB and NetBIOS reachability; a probe that failed leaves those
+    ports unknown (never reachable or not), the other sockets are unaffected."""
+    sharing = require(results, FILE_SHARING)
+    if not sharing.ok:
+        value: object = {
+            "active_profiles_failure": {"error": f"file_sharing failed: {sharing.excerpt(200)}"},
+            "shares_failure": {"error": f"file_sharing failed: {sharing.excerpt(200)}"},
+        }
+    else:
+        value = probe_value(results, FILE_SHARING)
+    profiles_result = require(results, FIREWALL_PROFILES)
+    profiles = None
+    profiles_unknown = None
+    if profiles_result.ok:
+        try:
+            profiles = parse_profile_list(probe_value(results, FIREWALL_PROFILES))
+        except CollectorError as exc:
+            profiles_unknown = f"the firewall profiles could not be read: {exc}"
+    else:
+        profiles_unknown = (
+            f"the firewall profiles could not be read: {profiles_result.excerpt(200)}"
+        )
+    products, products_unknown = products_outcome(results)
+    try:
+        exposure = judge_exposure(value, profiles, products, products_unknown, profiles_unknown)
+    except CollectorError as exc:
+        # Output not understood: those ports are unknown, the sockets still count.
+        exposure = judge_exposure(
+            {"active_profiles_failure": {"error": str(exc)}, "shares_failure": {"error": str(exc)}},
+            None,
+        )
+    return facts.model_copy(
+        update={
+            "exposure": exposure.ports,
+            "active_profiles": exposure.active,
+            "shares": exposure.shares,
+            "shares_unknown_reason": exposure.shares_unknown,
+        }
+    )
+
+
 class WindowsListeningPorts(Collector[ListeningPortsFacts]):
     id = "windows.listening_ports"
     fact_type = ListeningPortsFacts
     platforms = frozenset({OsFamily.WINDOWS})
-    reads = "`Get-NetTCPConnection -State Listen`, `Get-NetUDPEndpoint`, `Get-Process`"
+    reads = (
+        "`Get-NetTCPConnection -State Listen`, `Get-NetUDPEndpoint`, `Get-Process`; for SMB "
+        "and NetBIOS the active firewall profiles and inbound rules "
+        "(`Get-NetFirewallSetting`/`Get-NetFirewallRule -PolicyStore ActiveStore` and their "
+        "filters) and `Win32_Share`"
+    )
     privilege = "none (administrator adds the owning user)"
 
     def commands(self, platform: PlatformInfo, results: Results) -> Sequence[Command]:
-        return [LISTENING_SOCKETS]
+        return [LISTENING_SOCKETS, FILE_SHARING, FIREWALL_PROFILES, FIREWALL_PRODUCTS]
 
     def parse(self, results: Results, platform: PlatformInfo) -> ListeningPortsFacts:
-        return parse_sockets(probe_value(results, LISTENING_SOCKETS))
+        facts = parse_sockets(probe_value(results, LISTENING_SOCKETS))
+        return with_exposure(facts, results)

@@ -1,4 +1,17 @@
 $EAIsAdmin = (New-Object Security.Principal.WindowsPrincipal([Security.Principal.WindowsIdentity]::GetCurrent())).IsInRole([Security.Principal.WindowsBuiltInRole]::Administrator)
+# A missing value stays $null. Get-BitLockerVolume leaves VolumeStatus and
+# EncryptionPercentage $null on a locked volume (BitLocker.psm1 reads the conversion
+# status of unlocked volumes only), and [int]$null would be 0 = FullyDecrypted.
+function ConvertTo-EANumber {
+    param($Value)
+    if ($null -eq $Value) { return $null }
+    return [int]$Value
+}
+function ConvertTo-EAPercent {
+    param($Value)
+    if ($null -eq $Value) { return $null }
+    return [double]$Value
+}
 $fixed = @()
 try {
     $fixed = @(Get-CimInstance -ClassName Win32_LogicalDisk -Filter 'DriveType=3' | ForEach-Object { [string]$_.DeviceID })
@@ -9,15 +22,18 @@ $failures = @()
 if (Get-Command -Name Get-BitLockerVolume -ErrorAction SilentlyContinue) {
     try {
         $volumes = @(Get-BitLockerVolume -ErrorAction Stop | ForEach-Object {
+            $statusName = $null
+            if ($null -ne $_.VolumeStatus) { $statusName = [string]$_.VolumeStatus }
             @{
                 mount = [string]$_.MountPoint
-                volume_type = [int]$_.VolumeType
-                volume_status = [int]$_.VolumeStatus
-                protection_status = [int]$_.ProtectionStatus
-                lock_status = [int]$_.LockStatus
-                encryption_method = [int]$_.EncryptionMethod
-                percent = [double]$_.EncryptionPercentage
-                protectors = @($_.KeyProtector | ForEach-Object { [int]$_.KeyProtectorType })
+                volume_type = ConvertTo-EANumber $_.VolumeType
+                volume_status = ConvertTo-EANumber $_.VolumeStatus
+                volume_status_name = $statusName
+                protection_status = ConvertTo-EANumber $_.ProtectionStatus
+                lock_status = ConvertTo-EANumber $_.LockStatus
+                encryption_method = ConvertTo-EANumber $_.EncryptionMethod
+                percent = ConvertTo-EAPercent $_.EncryptionPercentage
+                protectors = @($_.KeyProtector | ForEach-Object { ConvertTo-EANumber $_.KeyProtectorType })
             }
         })
         $source = 'Get-BitLockerVolume'
@@ -29,19 +45,34 @@ if ($null -eq $source) {
     try {
         $volumes = @(Get-CimInstance -Namespace 'root\cimv2\Security\MicrosoftVolumeEncryption' -ClassName Win32_EncryptableVolume -ErrorAction Stop | ForEach-Object {
             $v = $_
+            # Each method reports failure in ReturnValue (a locked volume refuses some);
+            # its outputs are then missing, never zero.
+            $lock = Invoke-CimMethod -InputObject $v -MethodName GetLockStatus
+            $lockStatus = $null
+            if ($lock.ReturnValue -eq 0) { $lockStatus = ConvertTo-EANumber $lock.LockStatus }
             $conversion = Invoke-CimMethod -InputObject $v -MethodName GetConversionStatus
+            $conversionStatus = $null
+            $percent = $null
+            if ($conversion.ReturnValue -eq 0) {
+                $conversionStatus = ConvertTo-EANumber $conversion.ConversionStatus
+                $percent = ConvertTo-EAPercent $conversion.EncryptionPercentage
+            }
+            $protection = Invoke-CimMethod -InputObject $v -MethodName GetProtectionStatus
+            $protectionStatus = $null
+            if ($protection.ReturnValue -eq 0) { $protectionStatus = ConvertTo-EANumber $protection.ProtectionStatus }
             $ids = (Invoke-CimMethod -InputObject $v -MethodName GetKeyProtectors -Arguments @{ KeyProtectorType = [uint32]0 }).VolumeKeyProtectorID
             $types = @($ids | Where-Object { $_ } | ForEach-Object {
-                [int](Invoke-CimMethod -InputObject $v -MethodName GetKeyProtectorType -Arguments @{ VolumeKeyProtectorID = $_ }).KeyProtectorType
+                ConvertTo-EANumber (Invoke-CimMethod -InputObject $v -MethodName GetKeyProtectorType -Arguments @{ VolumeKeyProtectorID = $_ }).KeyProtectorType
             })
             @{
                 mount = [string]$v.DriveLetter
-                volume_type = [int]$v.VolumeType
-                volume_status = [int]$conversion.ConversionStatus
-                protection_status = [int]$v.ProtectionStatus
-                lock_status = $null
-                encryption_method = [int]$v.EncryptionMethod
-                percent = [double]$conversion.EncryptionPercentage
+                volume_type = ConvertTo-EANumber $v.VolumeType
+                volume_status = $conversionStatus
+                volume_status_name = $null
+                protection_status = $protectionStatus
+                lock_status = $lockStatus
+                encryption_method = ConvertTo-EANumber $v.EncryptionMethod
+                percent = $percent
                 protectors = $types
             }
         })

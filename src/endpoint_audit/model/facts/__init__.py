@@ -5,8 +5,13 @@ Every field that a probe may fail to see is Optional: None means "not seen", nev
 
 from endpoint_audit.model.facts.base import Fact
 from endpoint_audit.model.facts.disk_encryption import DiskEncryptionFacts, VolumeEncryption
-from endpoint_audit.model.facts.firewall import FirewallFacts, FirewallProfile
-from endpoint_audit.model.facts.listening_ports import ListeningPortsFacts, ListeningSocket
+from endpoint_audit.model.facts.firewall import FirewallFacts, FirewallProduct, FirewallProfile
+from endpoint_audit.model.facts.listening_ports import (
+    ListeningPortsFacts,
+    ListeningSocket,
+    Opening,
+    PortExposure,
+)
 from endpoint_audit.model.facts.patches import PatchFacts
 from endpoint_audit.model.facts.screen_lock import ScreenLockFacts, UserScreenLock
 
@@ -14,10 +19,13 @@ __all__ = [
     "DiskEncryptionFacts",
     "Fact",
     "FirewallFacts",
+    "FirewallProduct",
     "FirewallProfile",
     "ListeningPortsFacts",
     "ListeningSocket",
+    "Opening",
     "PatchFacts",
+    "PortExposure",
     "ScreenLockFacts",
     "UserScreenLock",
     "VolumeEncryption",

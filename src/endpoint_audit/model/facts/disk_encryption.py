@@ -10,9 +10,17 @@ VolumeKind = Literal["root", "data", "swap", "os", "fixed"]
 # encrypted: fully encrypted; encrypting/decrypting/paused: conversion under way or halted;
 # decrypted: plain; suspended: encrypted but protection switched off (BitLocker suspend,
 # clear key); restart_pending: switched on, but not in effect until a restart (FileVault
-# "On, but needs to be restarted to finish"); None: not seen.
+# "On, but needs to be restarted to finish"); locked: encrypted and its key not available
+# (a BitLocker data volume nobody unlocked), so its progress cannot be read; None: not seen.
 EncryptionState = Literal[
-    "encrypted", "encrypting", "decrypting", "paused", "decrypted", "suspended", "restart_pending"
+    "encrypted",
+    "encrypting",
+    "decrypting",
+    "paused",
+    "decrypted",
+    "suspended",
+    "restart_pending",
+    "locked",
 ]
 
 

@@ -7,6 +7,7 @@ from pydantic import BaseModel, ConfigDict
 from endpoint_audit.model.facts.base import Fact
 
 InboundPolicy = Literal["deny", "reject", "allow"]
+ProductState = Literal["on", "off", "snoozed", "expired"]
 
 
 class FirewallProfile(BaseModel):
@@ -30,6 +31,26 @@ class FirewallProfile(BaseModel):
     openings: tuple[str, ...] = ()
     accepted_by: tuple[str, ...] = ()
     unjudged: tuple[str, ...] = ()
+    # Network interfaces the firewall is turned off on although the profile is on
+    # (Windows DisabledInterfaceAliases). None: could not be read.
+    excluded_interfaces: tuple[str, ...] | None = ()
+
+
+class FirewallProduct(BaseModel):
+    """A firewall registered with Windows Security Center (a suite that replaces Windows
+    Firewall), with the state it reports there."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    name: str
+    state: ProductState | None = None  # None: a state this tool cannot decode
+    up_to_date: bool | None = None
+    product_state: int | None = None
+    detail: str = ""
+
+    @property
+    def protecting(self) -> bool:
+        return self.state == "on" and self.up_to_date is True
 
 
 class FirewallFacts(Fact):
@@ -43,3 +64,7 @@ class FirewallFacts(Fact):
     profiles: tuple[FirewallProfile, ...] = ()
     frontends: tuple[FirewallProfile, ...] = ()
     checked: tuple[str, ...] = ()  # what the probe looked for, for the "none active" message
+    # Windows client: firewalls registered with Security Center. products_unknown_reason
+    # says why they could not be read (then a profile that is off proves nothing).
+    products: tuple[FirewallProduct, ...] = ()
+    products_unknown_reason: str | None = None

@@ -1,0 +1,176 @@
+"""BitLocker states that Get-BitLockerVolume reports without a plain number: locked data
+volumes (no VolumeStatus), free-space wipes, unknown protection; no missing value may pass."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from endpoint_audit.checks.builtin.disk_encryption import judge
+from endpoint_audit.collectors.disk_encryption.windows import (
+    WindowsBitLocker,
+    parse_bitlocker,
+    volume_from,
+)
+from endpoint_audit.model.platform import OsFamily, PlatformInfo
+from endpoint_audit.model.result import Status
+from tests.windows.conftest import results_of
+from tests.windows.make_fixtures import bitlocker, vol
+
+WINDOWS = PlatformInfo(family=OsFamily.WINDOWS, transport="replay")
+
+
+def one(**over: Any) -> tuple[Status, str]:
+    entry = vol("D:", 1, 1, 1)
+    entry.update(over)
+    volume = volume_from(entry)
+    assert volume is not None
+    status, key, _ = judge(volume)
+    return status, key
+
+
+def test_recorded_locked_data_volume_is_encrypted() -> None:
+    facts = WindowsBitLocker().parse(results_of("win11-24h2-en-bitlocker-locked-data"), WINDOWS)
+    c, d = facts.volumes
+    assert (c.volume, c.state) == ("C:", "encrypted")
+    assert (d.volume, d.kind, d.state, d.encrypted, d.percent) == (
+        "D:",
+        "data",
+        "locked",
+        True,
+        None,
+    )
+    assert "LockStatus=Locked" in d.detail and "ProtectionStatus=Unknown" in d.detail
+    assert judge(d)[:2] == (Status.PASS, "locked")
+
+
+@pytest.mark.parametrize(
+    ("over", "expected"),
+    [
+        # Locked: no VolumeStatus (it used to arrive as [int]$null = 0 = decrypted).
+        (
+            {
+                "volume_status": None,
+                "volume_status_name": None,
+                "protection_status": 2,
+                "lock_status": 1,
+            },
+            (Status.PASS, "locked"),
+        ),
+        ({"volume_status": 1, "protection_status": 2, "lock_status": 1}, (Status.PASS, "locked")),
+        # Locked but still converting: part of it is plain.
+        (
+            {
+                "volume_status": 2,
+                "volume_status_name": "EncryptionInProgress",
+                "protection_status": 2,
+                "lock_status": 1,
+            },
+            (Status.FAIL, "state_encrypting"),
+        ),
+        # No VolumeStatus on a volume that is not locked, or whose lock state is missing.
+        (
+            {"volume_status": None, "volume_status_name": None, "lock_status": 0},
+            (Status.UNKNOWN, "unknown"),
+        ),
+        (
+            {"volume_status": None, "volume_status_name": None, "lock_status": None},
+            (Status.UNKNOWN, "unknown"),
+        ),
+        # Fully encrypted, protection unknown or missing: never a pass.
+        ({"protection_status": 2}, (Status.UNKNOWN, "unknown")),
+        ({"protection_status": None}, (Status.UNKNOWN, "unknown")),
+        ({"protection_status": 0}, (Status.FAIL, "suspended")),
+        # Get-BitLockerVolume's wipe states: fully encrypted while free space is wiped.
+        (
+            {"volume_status": 6, "volume_status_name": "FullyEncryptedWipeInProgress"},
+            (Status.PASS, "encrypted"),
+        ),
+        (
+            {"volume_status": 7, "volume_status_name": "FullyEncryptedWipeSuspended"},
+            (Status.PASS, "encrypted"),
+        ),
+        (
+            {
+                "volume_status": 6,
+                "volume_status_name": "FullyEncryptedWipeInProgress",
+                "protection_status": 0,
+            },
+            (Status.FAIL, "suspended"),
+        ),
+        # Numbers without names (older recordings, the WMI fallback): 0-5 only.
+        ({"volume_status": 6, "volume_status_name": None}, (Status.UNKNOWN, "unknown")),
+        ({"volume_status": 4, "volume_status_name": None}, (Status.FAIL, "state_paused")),
+        # The module's enum spells the paused states "Suspended".
+        (
+            {"volume_status": 4, "volume_status_name": "EncryptionSuspended"},
+            (Status.FAIL, "state_paused"),
+        ),
+        (
+            {"volume_status": 1, "volume_status_name": "SomeStateOfANewerWindows"},
+            (Status.UNKNOWN, "unknown"),
+        ),
+    ],
+)
+def test_states(over: dict[str, Any], expected: tuple[Status, str]) -> None:
+    assert one(**over) == expected
+
+
+def test_wmi_fallback_without_lock_status_is_read_as_before() -> None:
+    value = bitlocker([vol("C:", 0, 1, 1, lock=None)], source="Win32_EncryptableVolume")
+    value["volumes"][0]["volume_status_name"] = None
+    (c,) = parse_bitlocker(value).volumes
+    assert (c.state, c.encrypted) == ("encrypted", True)
+
+
+STATUS = st.one_of(st.none(), st.integers(-2, 9))
+NAMES = st.one_of(
+    st.none(),
+    st.sampled_from(
+        [
+            "FullyEncrypted",
+            "FullyDecrypted",
+            "EncryptionInProgress",
+            "FullyEncryptedWipeInProgress",
+            "EncryptionSuspended",
+            "Unknown",
+        ]
+    ),
+)
+
+
+@settings(max_examples=300)
+@given(
+    status=STATUS,
+    name=NAMES,
+    protection=st.one_of(st.none(), st.integers(-1, 3)),
+    lock=st.one_of(st.none(), st.integers(-1, 2)),
+    percent=st.one_of(st.none(), st.floats(0, 100)),
+)
+def test_a_pass_needs_protection_on_or_a_locked_volume(
+    status: int | None,
+    name: str | None,
+    protection: int | None,
+    lock: int | None,
+    percent: float | None,
+) -> None:
+    entry = vol("D:", 1, None, None)
+    entry.update(
+        volume_status=status,
+        volume_status_name=name,
+        protection_status=protection,
+        lock_status=lock,
+        percent=percent,
+    )
+    volume = volume_from(entry)
+    assert volume is not None
+    verdict, key, _ = judge(volume)
+    encrypted_names = ("FullyEncrypted", "FullyEncryptedWipeInProgress")
+    if verdict is Status.PASS:
+        fully = name in encrypted_names or (name is None and status == 1)
+        unread = name is None and status is None
+        locked = lock == 1 and (fully or unread)
+        assert (fully and protection == 1) or locked, (entry, key)

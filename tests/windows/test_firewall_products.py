@@ -1,0 +1,189 @@
+"""Windows Firewall profiles with missing values and excluded interfaces, and firewalls
+registered with Windows Security Center: the collector and the check."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+from endpoint_audit.checks.base import EvalContext, FactView
+from endpoint_audit.checks.builtin.firewall import Firewall
+from endpoint_audit.collectors.firewall.windows import (
+    WindowsFirewall,
+    excluded_interfaces,
+    parse_products,
+    parse_profiles,
+    product_from,
+)
+from endpoint_audit.model import i18n
+from endpoint_audit.model.commands import CommandResult
+from endpoint_audit.model.facts import FirewallFacts
+from endpoint_audit.model.platform import OsFamily, PlatformInfo
+from endpoint_audit.model.result import Status
+from tests.windows.conftest import results_of
+from tests.windows.make_fixtures import fw, products
+
+WINDOWS = PlatformInfo(family=OsFamily.WINDOWS, transport="replay")
+
+
+def firewall(name: str) -> FirewallFacts:
+    return WindowsFirewall().parse(results_of(name), WINDOWS)
+
+
+def judge(fact: FirewallFacts, lang: str = "en") -> dict[str | None, tuple[Status, str, str]]:
+    check = Firewall()
+    ctx = EvalContext(platform=WINDOWS, now=datetime(2024, 11, 20, tzinfo=UTC))
+    return {
+        o.resource: (o.status, o.key, i18n.t(lang, f"firewall.msg.{o.key}", **o.args))
+        for o in check.evaluate(FactView({FirewallFacts: fact}), check.Params(), ctx)
+    }
+
+
+def with_products(profiles: list[dict[str, Any]], value: dict[str, Any]) -> FirewallFacts:
+    found, unknown = parse_products(value)
+    return parse_profiles(profiles).model_copy(
+        update={"products": found, "products_unknown_reason": unknown}
+    )
+
+
+# --- missing values stay missing ---------------------------------------------------
+
+
+@pytest.mark.parametrize("field", ["enabled", "default_inbound", "disabled_interface_aliases"])
+def test_a_value_the_probe_could_not_read_is_unknown_never_not_configured(field: str) -> None:
+    value = fw()
+    value[2][field] = None
+    (public,) = [p for p in parse_profiles(value).profiles if p.name == "Public"]
+    assert public.unknown_reason
+    status, key, _ = judge(with_products(value, products()))["Public"]
+    assert (status, key) == (Status.UNKNOWN, "profile_unknown")
+
+
+def test_not_configured_inbound_is_the_default_block() -> None:
+    (domain, *_) = parse_profiles(fw(domain=(1, 0))).profiles
+    assert domain.inbound_default == "deny" and "NotConfigured (default Block)" in domain.detail
+
+
+def test_the_probe_sends_null_for_missing_values_not_int_casts() -> None:
+    from endpoint_audit.collectors.windows_probe import windows_script
+
+    for name in ("firewall_profiles", "bitlocker", "file_sharing"):
+        script = windows_script(name)
+        assert "[int]$_." not in script and "[int]$v." not in script, name
+        assert "ConvertTo-EANumber" in script
+    assert "DisabledInterfaceAliases" in windows_script("firewall_profiles")
+
+
+# --- DisabledInterfaceAliases -------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (["NotConfigured"], ()),
+        ([], ()),
+        (["Wi-Fi"], ("Wi-Fi",)),
+        (["NotConfigured", "イーサネット 2"], ("イーサネット 2",)),
+        ("Wi-Fi", ("Wi-Fi",)),  # a lone string, as ConvertTo-Json prints one-item arrays
+        (None, None),
+        ([None], None),
+    ],
+)
+def test_excluded_interfaces(value: Any, expected: tuple[str, ...] | None) -> None:
+    assert excluded_interfaces(value) == expected
+
+
+def test_profile_on_with_an_excluded_interface_fails_naming_it() -> None:
+    got = judge(firewall("win11-23h2-en-firewall-interface-excluded"))
+    assert got["Domain"][:2] == (Status.PASS, "profile_on")
+    for name in ("Private", "Public"):
+        status, key, message = got[name]
+        assert (status, key) == (Status.FAIL, "profile_interfaces_off")
+        assert "Wi-Fi" in message
+
+
+# --- Security Center ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("state", "expected"),
+    [
+        (266240, ("on", True)),  # 0x41000, the value Stack Overflow 4700897 lists first as on
+        (0x41010, ("on", False)),  # signatures out of date
+        (0x40000, ("off", True)),
+        (0x42000, ("snoozed", True)),
+        (0x43000, ("expired", True)),
+        (0x44000, (None, True)),  # a state nobody documented
+        (0x41020, ("on", None)),
+        (None, (None, None)),
+    ],
+)
+def test_product_state_is_decoded_bitwise(state: int | None, expected: tuple[Any, Any]) -> None:
+    product = product_from({"name": "Suite", "product_state": state})
+    assert (product.state, product.up_to_date) == expected
+    assert product.protecting is (expected == ("on", True))
+
+
+def test_suite_that_replaces_windows_firewall_passes_naming_it() -> None:
+    got = judge(firewall("win10-22h2-ja-third-party-firewall"), "ja")
+    assert {r: (s, k) for r, (s, k, _) in got.items()} == dict.fromkeys(
+        ("Domain", "Private", "Public"), (Status.PASS, "profile_replaced")
+    )
+    assert "ノートン 360" in got["Public"][2]
+
+
+@pytest.mark.parametrize("state", [0x40000, 0x41010, 0x42000])
+def test_suite_that_is_off_snoozed_or_out_of_date_does_not_protect(state: int) -> None:
+    fact = with_products(fw(public=(0, 4)), products(("Suite", state)))
+    status, key, message = judge(fact)["Public"]
+    assert (status, key) == (Status.FAIL, "profile_off_products_inactive")
+    assert "Suite" in message
+    assert judge(fact)["Domain"][:2] == (Status.PASS, "profile_on")
+
+
+def test_suite_next_to_windows_firewall_changes_nothing() -> None:
+    fact = with_products(fw(), products(("Suite", 0x40000)))
+    assert {s for s, _, _ in judge(fact).values()} == {Status.PASS}
+    fact = with_products(fw(domain=(1, 2)), products(("Suite", 0x41000)))
+    assert judge(fact)["Domain"][:2] == (Status.PASS, "profile_replaced")
+
+
+def test_security_center_unreadable_on_a_client_makes_an_off_profile_unknown() -> None:
+    value = {
+        "installation_type": "Client",
+        "products": None,
+        "failure": {"error": "Access denied", "hresult": -2147024891},
+    }
+    fact = with_products(fw(public=(0, 4)), value)
+    assert fact.products_unknown_reason is not None and "0x80070005" in fact.products_unknown_reason
+    status, key, _ = judge(fact)["Public"]
+    assert (status, key) == (Status.UNKNOWN, "profile_products_unknown")
+
+
+def test_windows_server_has_no_security_center_so_an_off_profile_fails() -> None:
+    value = {
+        "installation_type": "Server",
+        "products": None,
+        "failure": {"error": "Invalid namespace", "hresult": -2147217394},
+    }
+    fact = with_products(fw(public=(0, 4)), value)
+    assert fact.products == () and fact.products_unknown_reason is None
+    assert judge(fact)["Public"][:2] == (Status.FAIL, "profile_off")
+
+
+def test_failed_products_probe_is_unknown_not_an_error() -> None:
+    results = dict(results_of("win11-24h2-en-firewall-public-off"))
+    results["ps:firewall_products"] = CommandResult(1, stderr="timed out")
+    fact = WindowsFirewall().parse(results, WINDOWS)
+    assert fact.products_unknown_reason and "timed out" in fact.products_unknown_reason
+    assert judge(fact)["Public"][:2] == (Status.UNKNOWN, "profile_products_unknown")
+
+
+def test_recorded_stock_pc_has_no_registered_firewall() -> None:
+    fact = firewall("win11-23h2-en-compliant")
+    assert fact.products == () and fact.products_unknown_reason is None
+    recorded = json.loads(results_of("win11-23h2-en-compliant")["ps:firewall_products"].stdout)
+    assert recorded["products"] == [] and recorded["installation_type"] == "Client"
