@@ -149,7 +149,7 @@ def test_apt_list_failure_and_missing_apt() -> None:
 # --- apt: last update ------------------------------------------------------------------
 
 
-def test_apt_history_newest_successful_upgrade_or_install_in_local_time() -> None:
+def test_apt_history_newest_successful_upgrade_in_local_time() -> None:
     fact = parse(apt_results())
     # 2024-03-08 12:03:19 +0900; the later removal and the failed upgrade do not count.
     assert fact.last_update == datetime(2024, 3, 8, 3, 3, 19, tzinfo=UTC)
@@ -186,6 +186,62 @@ def test_apt_unknown_time_zone_is_read_as_utc_and_said() -> None:
     assert fact.last_update_source == (
         "/var/log/apt/history.log (host time zone unknown: read as UTC)"
     )
+
+
+# Installing a tool is not an update: a PC that installed one today after months without
+# upgrades must not look freshly updated. The two logs are excerpts of this project's
+# Debian 12 build machine (/var/log/apt/history.log and /var/log/dpkg.log, 2025-06-24):
+# an `apt-get upgrade`, then an `apt-get install` of new packages four seconds later.
+# dpkg.log's line shapes are those plaso documents (log2timeline/plaso, parsers/dpkg.py):
+# `install PKG <none> NEW` for a first install, `upgrade PKG OLD NEW` for an upgrade.
+
+
+def test_apt_history_install_after_the_last_upgrade_does_not_count() -> None:
+    fact = parse(
+        apt_results(history=out("apt-history-install-after-upgrade.log"), offset=text("+0000\n"))
+    )
+    assert fact.last_update == datetime(2025, 6, 24, 14, 36, 25, tzinfo=UTC)
+    only_installs = "\n".join(
+        line
+        for line in out("apt-history-install-after-upgrade.log").stdout.splitlines()
+        if not line.startswith("Upgrade:")
+    )
+    fact = parse(apt_results(history=text(only_installs), dpkg=text(""), offset=text("+0000\n")))
+    assert fact.last_update is None
+    assert "plain installs do not count" in (fact.last_update_unknown_reason or "")
+
+
+def test_dpkg_log_counts_the_finished_upgrade_not_the_later_install() -> None:
+    log = out("dpkg-install-after-upgrade.log").stdout
+    # lsb-release was installed (`status installed` at 14:36:55), libsystemd0 upgraded.
+    assert p.dpkg_log_last(log, UTC) == datetime(2025, 6, 24, 14, 36, 25, tzinfo=UTC)
+    installs_only = "\n".join(line for line in log.splitlines() if "libsystemd0" not in line)
+    assert p.dpkg_log_last(installs_only, UTC) is None
+    # An upgrade that never reached `status installed` (dpkg failed) is no update.
+    unfinished = "\n".join(line for line in log.splitlines() if "status installed" not in line)
+    assert p.dpkg_log_last(unfinished, UTC) is None
+
+
+# dnf.rpm.log: the action words (Installed, Reinstall/Reinstalled, Downgrade/Downgraded,
+# Upgrade/Upgraded, Erase) are those dnf's own tests expect in the log
+# (rpm-software-management/ci-dnf-stack, dnf-behave-tests/dnf/logs.feature, bz1739457);
+# each line starts with its ISO 8601 time and UTC offset.
+
+
+def test_dnf_rpm_log_counts_upgrades_only() -> None:
+    log = out("dnf.rpm.log")
+    assert p.dnf_last_upgrade(log) == (datetime(2026, 2, 20, 1, 10, 5, tzinfo=UTC), None)
+    no_upgrade = text("\n".join(x for x in log.stdout.splitlines() if "Upgrade" not in x))
+    when, reason = p.dnf_last_upgrade(no_upgrade)
+    assert when is None and "plain installs do not count" in (reason or "")
+    # Offsets as dnf writes them: +0000, +09:00 (no colon in dnf, accepted), Z, +00.
+    for stamp, expected in (
+        ("2026-03-01T18:00:00+0900", datetime(2026, 3, 1, 9, tzinfo=UTC)),
+        ("2026-03-01T09:00:00Z", datetime(2026, 3, 1, 9, tzinfo=UTC)),
+        ("2026-03-01T09:00:00+00", datetime(2026, 3, 1, 9, tzinfo=UTC)),
+    ):
+        line = text(f"{stamp} SUBDEBUG Upgrade: bash-5.1.8-10.el9.aarch64\n")
+        assert p.dnf_last_upgrade(line) == (expected, None)
 
 
 # --- apt: reboot ------------------------------------------------------------------------
@@ -274,13 +330,13 @@ def dnf_results(**over: CommandResult) -> dict[str, CommandResult]:
     results = {
         p.DNF_SECURITY.key: out("dnf-security-rhel9.txt"),
         p.DNF_CACHE.key: out("dnf-cache-mtimes.txt"),
-        p.RPM_INSTALL_TIMES.key: out("rpm-installtimes.txt"),
+        p.DNF_RPM_LOG.key: out("dnf.rpm.log"),
         p.NEEDS_RESTARTING.key: out("needs-restarting-required.txt", 1),
     }
     keys: dict[str, Command] = {
         "security": p.DNF_SECURITY,
         "cache": p.DNF_CACHE,
-        "rpm": p.RPM_INSTALL_TIMES,
+        "rpm_log": p.DNF_RPM_LOG,
         "restart": p.NEEDS_RESTARTING,
     }
     for name, result in over.items():
@@ -301,7 +357,9 @@ def test_dnf_rhel9_security_updates() -> None:
         "openssl-libs",
     )
     assert fact.index_refreshed == datetime.fromtimestamp(1772524800.123456, UTC)
-    assert fact.last_update == datetime.fromtimestamp(1772000000, UTC)  # gpg-pubkey ignored
+    # The newest upgrade; the later install, reinstall, downgrade and removal do not count.
+    assert fact.last_update == datetime(2026, 2, 20, 1, 10, 5, tzinfo=UTC)
+    assert fact.last_update_source == "/var/log/dnf.rpm.log"
     assert fact.reboot_required is True
     assert fact.reboot_detail == "needs-restarting -r: updated since boot: kernel, systemd"
 
@@ -348,10 +406,11 @@ def test_dnf_repositories_without_advisories_cannot_count() -> None:
 
 
 def test_dnf_missing_tools() -> None:
-    fact = parse(dnf_results(restart=NOT_FOUND, rpm=NOT_FOUND), RHEL)
+    fact = parse(dnf_results(restart=NOT_FOUND, rpm_log=MISSING), RHEL)
     assert fact.reboot_required is None
     assert "needs-restarting" in (fact.reboot_unknown_reason or "")
-    assert fact.last_update is None and fact.last_update_unknown_reason == "rpm is not installed"
+    assert fact.last_update is None
+    assert (fact.last_update_unknown_reason or "").startswith("/var/log/dnf.rpm.log is missing")
     with pytest.raises(FactUnavailable, match="dnf is not installed"):
         parse(dnf_results(security=NOT_FOUND), RHEL)
 

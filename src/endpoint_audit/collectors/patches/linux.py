@@ -7,15 +7,19 @@ apt (Debian, Ubuntu and derivatives):
 - index age: mtimes of the security suites' Release files in /var/lib/apt/lists. apt
   gives a downloaded file the server's modification time and leaves it alone when the
   server has nothing new, so the newest of them is a lower bound on the last refresh.
-- last update: the newest `End-Date` of an /var/log/apt/history.log block with `Upgrade:`
-  or `Install:` and no `Error:`; else the newest `status installed` line of dpkg.log.
-  Both logs are in local time, so `date +%z` gives the offset.
+- last update: the newest `End-Date` of an /var/log/apt/history.log block with an
+  `Upgrade:` line and no `Error:`; else, in dpkg.log, the newest `status installed` of a
+  package version an `upgrade` line brought in. Only upgrades of installed packages
+  count: installing a new tool today says nothing about months without updates. Both
+  logs are in local time, so `date +%z` gives the offset.
 - reboot: /var/run/reboot-required, and a kernel in /boot newer than the running one.
 
 dnf (RHEL, Fedora, Rocky, Alma):
 - pending: `dnf -q -C updateinfo list --security` (-C: cached metadata only).
 - index age: mtimes of the cached repomd.xml files (dnf touches them when it checks).
-- last update: the newest INSTALLTIME in the rpm database (seconds since the epoch).
+- last update: the newest `SUBDEBUG Upgrade:` line of /var/log/dnf.rpm.log (each line
+  carries its own UTC offset). The rpm database's INSTALLTIME cannot tell an upgrade from
+  a first install, so it is not used.
 - reboot: `needs-restarting -r` (exit 1: a reboot is needed).
 
 `parse` never reads a clock: ages are the check's business, from the times given here.
@@ -70,7 +74,7 @@ DNF_CACHE = Argv(
         "%T@ %p\\n",
     )
 )
-RPM_INSTALL_TIMES = Argv(("rpm", "-qa", "--qf", "%{INSTALLTIME} %{NAME}\\n"))
+DNF_RPM_LOG = ReadFile("/var/log/dnf.rpm.log")
 NEEDS_RESTARTING = Argv(("needs-restarting", "-r"))
 
 REBOOT_HOOK_NAMES = frozenset({"update-notifier", "unattended-upgrades"})
@@ -86,7 +90,14 @@ _DNF5_LINE = re.compile(
 )
 _HISTORY_DATE = re.compile(r"^(Start|End)-Date:\s+(\d{4}-\d{2}-\d{2})\s+(\d{2}:\d{2}:\d{2})\s*$")
 _DPKG_INSTALLED = re.compile(
-    r"^(\d{4}-\d{2}-\d{2}) (\d{2}:\d{2}:\d{2}) status installed \S+ \S+\s*$"
+    r"^(\d{4}-\d{2}-\d{2}) (\d{2}:\d{2}:\d{2}) status installed (\S+) (\S+)\s*$"
+)
+# `upgrade PKG OLD NEW`: dpkg replaces an installed version (a first install says
+# `install PKG <none> NEW`).
+_DPKG_UPGRADE = re.compile(r"^\S+ \S+ upgrade (\S+) (\S+) (\S+)\s*$")
+# dnf.rpm.log: `2024-03-08T03:03:19+0000 SUBDEBUG Upgrade: openssl-libs-1:3.0.7-27.el9.x86_64`
+_DNF_UPGRADE = re.compile(
+    r"^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(Z|[+-]\d{2}(?::?\d{2})?) SUBDEBUG Upgrade: \S"
 )
 _OFFSET = re.compile(r"^([+-])(\d{2})(\d{2})$")
 
@@ -185,7 +196,7 @@ def apt_index_age(result: CommandResult) -> tuple[datetime | None, str | None, s
 
 
 def apt_history_last(text: str, tz: timezone) -> datetime | None:
-    """End time of the newest history.log block that upgraded or installed packages."""
+    """End time of the newest history.log block that upgraded installed packages."""
     best: datetime | None = None
     end: datetime | None = None
     changed = failed = False
@@ -202,7 +213,7 @@ def apt_history_last(text: str, tz: timezone) -> datetime | None:
             end, changed, failed = None, False, False
         elif date_match is not None:
             end = _local(date_match.group(2), date_match.group(3), tz)
-        elif line.startswith(("Upgrade:", "Install:")):
+        elif line.startswith("Upgrade:"):
             changed = True
         elif line.startswith("Error:"):
             failed = True
@@ -211,13 +222,22 @@ def apt_history_last(text: str, tz: timezone) -> datetime | None:
 
 
 def dpkg_log_last(text: str, tz: timezone) -> datetime | None:
+    """When the newest upgrade finished: the `status installed` line of a version that an
+    `upgrade` line brought in (an upgrade that never got configured does not count)."""
     best: datetime | None = None
+    upgrading: dict[str, str] = {}  # package -> the version an upgrade is bringing in
     for line in text.splitlines():
+        upgrade = _DPKG_UPGRADE.match(line)
+        if upgrade is not None:
+            upgrading[upgrade.group(1)] = upgrade.group(3)
+            continue
         match = _DPKG_INSTALLED.match(line)
-        if match is not None:
-            when = _local(match.group(1), match.group(2), tz)
-            if when is not None and (best is None or when > best):
-                best = when
+        if match is None or upgrading.get(match.group(3)) != match.group(4):
+            continue
+        del upgrading[match.group(3)]
+        when = _local(match.group(1), match.group(2), tz)
+        if when is not None and (best is None or when > best):
+            best = when
     return best
 
 
@@ -352,8 +372,8 @@ def _apt_last_update(
     return (
         None,
         None,
-        "neither /var/log/apt/history.log nor /var/log/dpkg.log records an upgrade or "
-        "install (the logs may have been rotated)",
+        "neither /var/log/apt/history.log nor /var/log/dpkg.log records an upgrade of an "
+        "installed package (the logs may have been rotated; plain installs do not count)",
     )
 
 
@@ -416,20 +436,38 @@ def dnf_index_age(result: CommandResult) -> tuple[datetime | None, str | None, s
     return when, path, None
 
 
-def rpm_last_install(result: CommandResult) -> tuple[datetime | None, str | None]:
-    if result.not_found:
-        return None, "rpm is not installed"
+def _dnf_time(stamp: str, offset: str) -> datetime | None:
+    if offset == "Z":
+        offset = "+00:00"
+    elif len(offset) == 3:  # `+00`, as some dnf versions write it
+        offset += ":00"
+    try:
+        return datetime.fromisoformat(stamp + offset).astimezone(UTC)
+    except ValueError:
+        return None
+
+
+def dnf_last_upgrade(result: CommandResult) -> tuple[datetime | None, str | None]:
+    """The newest `Upgrade:` of dnf.rpm.log; `Installed:` (a first install) never counts."""
     if not result.ok:
-        return None, f"rpm -qa exited {result.exit_status}: {result.excerpt(200)}"
-    best: int | None = None
+        why = "is missing" if result.exit_status == 1 else "could not be read"
+        return None, (
+            f"{DNF_RPM_LOG.path} {why} ({result.excerpt(120) or f'exit {result.exit_status}'})"
+        )
+    best: datetime | None = None
     for line in result.stdout.splitlines():
-        stamp, _, name = line.strip().partition(" ")
-        if name == "gpg-pubkey" or not stamp.isdigit():
-            continue  # an imported signing key is not an update
-        best = max(best or 0, int(stamp))
+        match = _DNF_UPGRADE.match(line)
+        if match is None:
+            continue
+        when = _dnf_time(match.group(1), match.group(2))
+        if when is not None and (best is None or when > best):
+            best = when
     if best is None:
-        return None, "the rpm database lists no installed package"
-    return datetime.fromtimestamp(best, UTC), None
+        return None, (
+            f"{DNF_RPM_LOG.path} records no upgrade of an installed package (the log may "
+            "have been rotated; plain installs do not count)"
+        )
+    return best, None
 
 
 def dnf_reboot(result: CommandResult) -> Reboot:
@@ -462,7 +500,7 @@ def parse_dnf(results: Results) -> PatchFacts:
     refreshed, index_source, reason = dnf_index_age(require(results, DNF_CACHE))
     if pending.count is not None and reason is not None:
         pending = Pending(None, reason=reason)
-    last, last_reason = rpm_last_install(require(results, RPM_INSTALL_TIMES))
+    last, last_reason = dnf_last_upgrade(require(results, DNF_RPM_LOG))
     reboot = dnf_reboot(require(results, NEEDS_RESTARTING))
     return PatchFacts(
         manager="dnf",
@@ -472,7 +510,7 @@ def parse_dnf(results: Results) -> PatchFacts:
         index_refreshed=refreshed if pending.count is not None else None,
         index_source=index_source if pending.count is not None else None,
         last_update=last,
-        last_update_source="rpm database (INSTALLTIME)" if last else None,
+        last_update_source=DNF_RPM_LOG.path if last else None,
         last_update_unknown_reason=last_reason,
         reboot_required=reboot.required,
         reboot_detail=reboot.detail,
@@ -493,7 +531,7 @@ APT_COMMANDS = (
     KERNEL_RUNNING,
     KERNEL_IMAGES,
 )
-DNF_COMMANDS = (DNF_SECURITY, DNF_CACHE, RPM_INSTALL_TIMES, NEEDS_RESTARTING)
+DNF_COMMANDS = (DNF_SECURITY, DNF_CACHE, DNF_RPM_LOG, NEEDS_RESTARTING)
 
 
 def package_manager(platform: PlatformInfo, results: Results) -> str | None:
@@ -518,7 +556,7 @@ class LinuxPatches(Collector[PatchFacts]):
     reads = (
         "apt: `apt list --upgradable`, /var/lib/apt/lists mtimes, apt history.log or "
         "dpkg.log, /var/run/reboot-required; dnf: `dnf -q -C updateinfo list --security`, "
-        "dnf cache mtimes, rpm install times, `needs-restarting -r`"
+        "dnf cache mtimes, /var/log/dnf.rpm.log upgrades, `needs-restarting -r`"
     )
     privilege = "none"
 
