@@ -31,7 +31,16 @@ ADDRESSES_PER_SSHD = 16
 USER_OK = "ok"  # passwordless sudo
 USER_NOSUDO = "nosudo"  # no sudo rights at all
 USER_HANG = "hang"  # sudo finds a `ss` that never returns
-ROLES = (USER_OK, USER_NOSUDO, USER_HANG)
+# Accounts whose platform cannot be told: a nologin shell, or a `uname` earlier in PATH
+# that fails, hangs, names another kernel or prints garbage.
+USER_NOLOGIN = "nologin"
+FAKE_UNAME = {
+    "unamefail": 'echo "uname: cannot get system name" >&2; exit 1',
+    "unamehang": "echo $$ >> {hang_pids}; exec sleep 120",
+    "unamebsd": 'echo "FreeBSD pc-bsd amd64"',
+    "unamejunk": "printf '\\033[2J\\007%s\\n' 'hello from the login banner'",
+}
+ROLES = (USER_OK, USER_NOSUDO, USER_HANG, USER_NOLOGIN, *FAKE_UNAME)
 SUDOERS_DIR = Path("/etc/sudoers.d")
 
 
@@ -238,9 +247,9 @@ Subsystem sftp internal-sftp
                     os.kill(int(line), signal.SIGKILL)
 
 
-def _make_user(name: str, home: Path) -> None:
+def _make_user(name: str, home: Path, shell: str = "/bin/sh") -> None:
     # `*` is an unusable password that sshd does not treat as a locked account.
-    subprocess.run(["useradd", "-M", "-d", str(home), "-s", "/bin/sh", "-p", "*", name], check=True)
+    subprocess.run(["useradd", "-M", "-d", str(home), "-s", shell, "-p", "*", name], check=True)
     home.mkdir(parents=True, exist_ok=True)
     shutil.chown(home, name, name)
 
@@ -280,9 +289,11 @@ def start_lab(root: Path) -> SshLab:
         marker_dir=marker_dir,
         suffix=secrets.token_hex(3),
     )
+    shells = _role_shells(root, hang_pids)
     try:
-        for user in lab.users:
-            _make_user(user, root / "home" / user)
+        for role in ROLES:
+            user = lab.user(role)
+            _make_user(user, root / "home" / user, shells.get(role, "/bin/sh"))
         ok, hang = lab.user(USER_OK), lab.user(USER_HANG)
         sudoers = (
             f"{ok} ALL=(root) NOPASSWD: ALL\n"
@@ -299,6 +310,24 @@ def start_lab(root: Path) -> SshLab:
         remove_lab_accounts(lab)
         raise
     return lab
+
+
+def _role_shells(root: Path, hang_pids: Path) -> dict[str, str]:
+    """Login shells of the accounts whose platform cannot be told. sshd runs every
+    command through the shell, so a wrapper that puts a fake `uname` first in PATH is
+    what the client meets."""
+    shells = {USER_NOLOGIN: "/usr/sbin/nologin"}
+    for role, body in FAKE_UNAME.items():
+        fake_bin = root / f"bin-{role}"
+        fake_bin.mkdir()
+        uname = fake_bin / "uname"
+        uname.write_text(f"#!/bin/sh\n{body.format(hang_pids=hang_pids)}\n")
+        uname.chmod(0o755)
+        shell = root / f"shell-{role}"
+        shell.write_text(f'#!/bin/sh\nPATH="{fake_bin}:$PATH"\nexport PATH\nexec /bin/sh "$@"\n')
+        shell.chmod(0o755)
+        shells[role] = str(shell)
+    return shells
 
 
 def remove_lab_accounts(lab: SshLab) -> None:

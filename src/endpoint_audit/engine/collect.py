@@ -49,6 +49,7 @@ async def collect_host(
     collected_at = datetime.now(UTC)
     try:
         transport = target.open()
+        transport.detect_timeout = min(transport.detect_timeout, timeout)
         async with transport:
             platform = await transport.detect_platform()
             collectors = collectors_for(registry, fact_types, platform)

@@ -21,7 +21,15 @@ from endpoint_audit.engine.collect import all_fact_types
 from endpoint_audit.engine.registry import Registry
 from endpoint_audit.model.commands import Argv, Command, PowerShell, ReadFile
 from endpoint_audit.model.platform import PROBE_SCRIPT_TRANSPORT, OsFamily, PlatformInfo
-from endpoint_audit.transport.detect import ID_U, OS_RELEASE, SW_VERS, UNAME
+from endpoint_audit.transport.detect import (
+    DBUS_MACHINE_ID,
+    ID_U,
+    IOREG_PLATFORM,
+    MACHINE_ID,
+    OS_RELEASE,
+    SW_VERS,
+    UNAME,
+)
 from endpoint_audit.transport.posix_batch import MAX_STREAM_BYTES
 from endpoint_audit.transport.powershell import PLATFORM, batch_body
 from endpoint_audit.transport.transcript import (
@@ -70,8 +78,8 @@ PLATFORM_VARIANTS: dict[OsFamily, tuple[PlatformInfo, ...]] = {
 
 # What `evaluate` needs to tell the platform (transport/detect.py, platform_from_probe).
 DETECTION: dict[OsFamily, tuple[Command, ...]] = {
-    OsFamily.LINUX: (UNAME, ID_U, OS_RELEASE),
-    OsFamily.MACOS: (UNAME, ID_U, SW_VERS),
+    OsFamily.LINUX: (UNAME, ID_U, OS_RELEASE, MACHINE_ID, DBUS_MACHINE_ID),
+    OsFamily.MACOS: (UNAME, ID_U, SW_VERS, IOREG_PLATFORM),
     OsFamily.WINDOWS: (PLATFORM,),
 }
 

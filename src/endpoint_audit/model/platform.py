@@ -37,6 +37,16 @@ class PlatformInfo(BaseModel):
     is_admin: bool | None = None
     # How the host was reached: "local", "ssh", "replay", "probe-script".
     transport: str = "local"
+    # A stable identifier of the installation where the OS keeps one: /etc/machine-id,
+    # the Windows MachineGuid, the Mac IOPlatformUUID. None when there is none to read.
+    machine_id: str | None = None
+    # Why the platform could not be told (family UNKNOWN): every check of the host is
+    # then an error naming it, never "not applicable".
+    detection_error: str | None = None
+
+    @property
+    def detected(self) -> bool:
+        return self.family is not OsFamily.UNKNOWN
 
     def is_like(self, *distros: str) -> bool:
         """True if the distro is one of `distros` or derives from one (os-release ID_LIKE)."""

@@ -28,6 +28,9 @@ class Transport(abc.ABC):
     # How many commands of one round the engine hands over at once. Transports that
     # batch a round into one remote process (SSH) take them all.
     commands_in_flight: int = 8
+    # Seconds each platform-detection command may take; the engine lowers it to the
+    # run's --timeout, so a hung `uname` costs no more than any other probe.
+    detect_timeout: float = 30.0
 
     def __init__(self, target: str) -> None:
         self.target = target
@@ -85,7 +88,7 @@ class Transport(abc.ABC):
         """What the host runs. The default asks the host with ordinary commands."""
         from endpoint_audit.transport.detect import detect_with_commands
 
-        return await detect_with_commands(self)
+        return await detect_with_commands(self, self.detect_timeout)
 
     def refined_platform(self, detected: PlatformInfo) -> PlatformInfo:
         """The platform as known after the probes ran. A transport that detected the host

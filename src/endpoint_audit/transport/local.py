@@ -22,7 +22,7 @@ from endpoint_audit.model.commands import (
     PowerShell,
     ReadFile,
 )
-from endpoint_audit.model.platform import PlatformInfo
+from endpoint_audit.model.platform import OsFamily, PlatformInfo
 from endpoint_audit.transport.base import Transport, dumps_value
 from endpoint_audit.transport.native import NATIVE_PROBES
 
@@ -106,9 +106,19 @@ class LocalTransport(Transport):
         super().__init__(target)
 
     async def detect_platform(self) -> PlatformInfo:
-        from endpoint_audit.transport.detect import detect_local
+        from endpoint_audit.transport import detect
 
-        return detect_local()
+        found = detect.detect_local()
+        # The machine id is read through the transport, so `collect --record` keeps (and
+        # redacts) the read like any other probe's.
+        if found.family is OsFamily.LINUX:
+            machine_id = await detect.linux_machine_id(self, self.detect_timeout)
+        elif found.family is OsFamily.MACOS:
+            ioreg = await self.run(detect.IOREG_PLATFORM, self.detect_timeout)
+            machine_id = detect.machine_id_from_ioreg(ioreg)
+        else:
+            return found  # Windows reads its MachineGuid from the registry directly
+        return found.model_copy(update={"machine_id": machine_id})
 
     async def _run(self, command: Command, timeout: float) -> CommandResult:
         if isinstance(command, Argv):

@@ -35,6 +35,7 @@ from endpoint_audit.model.commands import (
 )
 from endpoint_audit.model.platform import OsFamily, PlatformInfo
 from endpoint_audit.transport.base import dumps_value
+from endpoint_audit.transport.detect import machine_guid
 
 BEGIN_MARKER = "<<<ENDPOINT-AUDIT-JSON"
 END_MARKER = "ENDPOINT-AUDIT-JSON>>>"
@@ -469,6 +470,26 @@ $result = @{
     is_64bit_os = $is64Process -or [bool]$wow64Arch
     language_mode = [string]$ExecutionContext.SessionState.LanguageMode
     is_admin = $isAdmin
+    machine_guid = $null
+}
+# MachineGuid (HKLM\SOFTWARE\Microsoft\Cryptography): in FullLanguage from the 64-bit
+# registry view whatever the process's bitness; under CLM through the registry provider,
+# which a 32-bit process sees redirected to WOW6432Node, where the value is absent (so
+# the id is then unknown, never another key's).
+if ($EAFullLanguage) {
+    try {
+        $hklm = [Microsoft.Win32.RegistryKey]::OpenBaseKey(
+            [Microsoft.Win32.RegistryHive]::LocalMachine,
+            [Microsoft.Win32.RegistryView]::Registry64)
+        $crypto = $hklm.OpenSubKey('SOFTWARE\Microsoft\Cryptography')
+        $result.machine_guid = [string]$crypto.GetValue('MachineGuid')
+    } catch { }
+}
+if (-not $result.machine_guid) {
+    try {
+        $crypto = Get-ItemProperty -Path 'HKLM:\SOFTWARE\Microsoft\Cryptography' -ErrorAction Stop
+        $result.machine_guid = [string]$crypto.MachineGuid
+    } catch { }
 }
 """,
     clm_safe=True,
@@ -509,13 +530,19 @@ def windows_name(build: int, edition_id: str | None, installation_type: str | No
 def platform_from_probe(result: CommandResult, transport: str = "ssh") -> PlatformInfo:
     """PlatformInfo from the PLATFORM probe; family UNKNOWN when it failed."""
     if not result.ok:
-        return PlatformInfo(family=OsFamily.UNKNOWN, transport=transport)
+        said = (result.stderr.strip() or result.stdout.strip()).splitlines()
+        return _undetected(
+            f"the PowerShell platform probe exited {result.exit_status}"
+            + (f": {said[0][:80]!r}" if said else ""),
+            transport,
+        )
     try:
         data = json.loads(result.stdout)
     except json.JSONDecodeError:
-        return PlatformInfo(family=OsFamily.UNKNOWN, transport=transport)
+        return _undetected("the PowerShell platform probe did not answer in JSON", transport)
     if not isinstance(data, dict):
-        return PlatformInfo(family=OsFamily.UNKNOWN, transport=transport)
+        return _undetected("the PowerShell platform probe did not answer an object", transport)
+    machine_id = machine_guid(data.get("machine_guid"))
     build_text = str(data.get("current_build") or "").strip()
     if not build_text.isdigit():
         return PlatformInfo(
@@ -524,6 +551,7 @@ def platform_from_probe(result: CommandResult, transport: str = "ssh") -> Platfo
             hostname=_text(data.get("hostname")),
             is_admin=_bool(data.get("is_admin")),
             transport=transport,
+            machine_id=machine_id,
         )
     build = int(build_text)
     ubr = data.get("ubr")
@@ -541,7 +569,12 @@ def platform_from_probe(result: CommandResult, transport: str = "ssh") -> Platfo
         hostname=_text(data.get("hostname")),
         is_admin=_bool(data.get("is_admin")),
         transport=transport,
+        machine_id=machine_id,
     )
+
+
+def _undetected(reason: str, transport: str) -> PlatformInfo:
+    return PlatformInfo(family=OsFamily.UNKNOWN, detection_error=reason, transport=transport)
 
 
 def _text(value: Any) -> str | None:

@@ -6,6 +6,7 @@ from endpoint_audit.errors import ReplayMissError
 from endpoint_audit.model.commands import Command, CommandResult, PowerShell
 from endpoint_audit.model.platform import PROBE_SCRIPT_TRANSPORT, PlatformInfo
 from endpoint_audit.transport.base import Transport
+from endpoint_audit.transport.detect import undetected
 from endpoint_audit.transport.powershell import PLATFORM, platform_from_probe
 from endpoint_audit.transport.transcript import HostTranscript
 
@@ -29,7 +30,13 @@ class ReplayTransport(Transport):
         windows = self.recorded.commands.get(PLATFORM.key)
         if windows is not None:
             return platform_from_probe(windows, transport=self.name)
-        return await super().detect_platform()
+        try:
+            return await super().detect_platform()
+        except ReplayMissError:
+            return undetected(
+                "the recording holds neither the platform nor the output of `uname -snm`",
+                self.name,
+            )
 
     def _lookup(self, command: Command) -> CommandResult:
         result = self.recorded.commands.get(command.key)

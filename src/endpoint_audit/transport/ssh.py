@@ -38,7 +38,15 @@ from endpoint_audit.model.commands import (
 from endpoint_audit.model.platform import OsFamily, PlatformInfo
 from endpoint_audit.transport import posix_batch
 from endpoint_audit.transport.base import Transport
-from endpoint_audit.transport.detect import ID_U, OS_RELEASE, UNAME, detect_with_commands
+from endpoint_audit.transport.detect import (
+    ID_U,
+    MACHINE_ID,
+    OS_RELEASE,
+    UNAME,
+    detect_with_commands,
+    uname_failure,
+    undetected,
+)
 from endpoint_audit.transport.posix_batch import BatchItem
 from endpoint_audit.transport.windows_text import decode_windows_output
 
@@ -355,25 +363,30 @@ class SshTransport(Transport):
         # First a line that means the same to sh, cmd.exe and PowerShell (plain words):
         # POSIX quoting is not safe for a Windows shell, so nothing else is sent before
         # the host is known to be POSIX.
-        uname = await self._exec(UNAME_LINE, 30)
+        timeout = self.detect_timeout
+        uname = await self._exec(UNAME_LINE, timeout)
         self.transcript[UNAME.key] = uname
         if uname.ok:
             # The remaining questions together: one remote shell, not two round trips.
-            await asyncio.gather(self.run(ID_U, timeout=30), self.run(OS_RELEASE, timeout=30))
-            return await detect_with_commands(self)
+            await asyncio.gather(
+                self.run(ID_U, timeout=timeout),
+                self.run(OS_RELEASE, timeout=timeout),
+                self.run(MACHINE_ID, timeout=timeout),
+            )
+            return await detect_with_commands(self, timeout)
         if uname.timed_out:
-            return PlatformInfo(family=OsFamily.UNKNOWN, transport=self.name)
+            return undetected(uname_failure(uname), self.name)
         # No uname: OpenSSH for Windows (cmd.exe or PowerShell as the shell).
-        return await self._detect_windows()
+        return await self._detect_windows(uname)
 
-    async def _detect_windows(self) -> PlatformInfo:
+    async def _detect_windows(self, uname: CommandResult) -> PlatformInfo:
         from endpoint_audit.transport import powershell
 
         self._windows = True
         # `cmd /c ver` (plain words, answered by cmd.exe in milliseconds) tells Windows and
         # its build without starting PowerShell; the full platform probe then rides along
         # in the scan's own batch, so a host scan starts PowerShell once.
-        ver = await self._exec(VER_LINE, 30)
+        ver = await self._exec(VER_LINE, self.detect_timeout)
         self.transcript[VER_KEY] = ver
         quick = windows_from_ver(ver.stdout, self.name) if ver.ok else None
         if quick is not None:
@@ -382,7 +395,14 @@ class SshTransport(Transport):
         probe = powershell.PLATFORM
         result = (await self.run_powershell_batch([probe], timeout=60))[probe.key]
         if not result.ok:  # neither POSIX nor PowerShell: nothing more is sent
-            return PlatformInfo(family=OsFamily.UNKNOWN, transport=self.name)
+            self._windows = False
+            said = (result.stderr.strip() or result.stdout.strip()).splitlines()
+            return undetected(
+                f"neither a POSIX shell nor PowerShell answered: {uname_failure(uname)}; "
+                f"the PowerShell platform probe exited {result.exit_status}"
+                + (f": {said[0][:80]!r}" if said else ""),
+                self.name,
+            )
         return powershell.platform_from_probe(result, transport=self.name)
 
     def refined_platform(self, detected: PlatformInfo) -> PlatformInfo:
