@@ -70,8 +70,12 @@ def test_the_bundle_holds_platform_transcript_and_facts(collected: Path) -> None
     data = json.loads(collected.read_text(encoding="utf-8"))
     assert data["format"] == "endpoint-audit-bundle" and data["version"] == 1
     (host,) = data["hosts"]
-    assert host["target"] == "localhost"
+    # The PC by its real name, as a probe script names it, never "localhost".
+    assert host["target"] == socket.gethostname()
     assert host["platform"]["family"] == "linux"
+    machine_id = Path("/etc/machine-id").read_text().strip()
+    assert host["platform"]["machine_id"] == machine_id
+    assert host["commands"]["file:/etc/machine-id"]["stdout"].strip() == machine_id
     assert host["collected_at"]
     assert host["commands"], "the transcript is the evidence"
     for result in host["commands"].values():
@@ -132,6 +136,15 @@ def test_record_then_replay_round_trip(
     (host,) = yaml.safe_load(text)["hosts"]
     assert host["platform"]["hostname"] != socket.gethostname()
     assert host["collected_at"]
+    # The machine id is gone everywhere; its stand-in names the PC and its file, the same
+    # on every run (a new recording of this PC replaces its last one, another PC's never).
+    machine_id = Path("/etc/machine-id").read_text().strip()
+    assert machine_id not in text
+    pseudonym = host["platform"]["machine_id"].removeprefix("redacted-")
+    assert len(pseudonym) == 12 and pseudonym in recorded.name
+    assert host["target"] == f"host-{pseudonym}" == recorded.stem
+    assert cli("collect", "--record", str(folder)).exit_code == 0
+    assert sorted(folder.iterdir()) == [recorded]
     code, replayed = _json(cli, "scan", "--replay", str(folder))
     eval_code, evaluated = _json(cli, "evaluate", str(collected))
     assert _findings(replayed, "message_key") == _findings(evaluated, "message_key")

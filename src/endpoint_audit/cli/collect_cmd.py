@@ -30,11 +30,10 @@ from endpoint_audit.engine.collect import (
 from endpoint_audit.engine.exit_policy import ExitCode
 from endpoint_audit.engine.plan import load_plan_baseline, make_plan
 from endpoint_audit.engine.registry import Registry, load_registry
-from endpoint_audit.engine.run import Target
+from endpoint_audit.engine.run import Target, local_target
 from endpoint_audit.errors import ConfigError
 from endpoint_audit.model import i18n
 from endpoint_audit.model.facts.base import Fact
-from endpoint_audit.transport.local import LocalTransport
 from endpoint_audit.transport.redact import RedactionSummary, redact_host
 from endpoint_audit.transport.transcript import HostTranscript, bundle_to_data
 
@@ -83,7 +82,7 @@ LangOpt = Annotated[
 def collect_targets_from_options() -> list[Target]:
     """The hosts to collect. Today this machine; remote hosts (--host, --inventory) are
     added here so every target goes through the same collection path."""
-    return [Target("localhost", LocalTransport)]
+    return [local_target()]
 
 
 def fact_types_for(baseline: str, all_facts: bool, registry: Registry) -> list[type[Fact]]:
@@ -225,8 +224,12 @@ def _write_records(folder: Path, hosts: list[HostTranscript], lang: str) -> None
     for host in hosts:
         redacted, summary = _redact(host)
         name = record_file_name(redacted.target)
+        # With a machine id the redacted name is the PC's own (host-<pseudonym>), so a new
+        # recording of the same PC replaces its last one. Without one, every PC would be
+        # host-1: a file already there is then kept and the new one gets another name.
+        keep_existing = redacted.platform is None or redacted.platform.machine_id is None
         stem, number = name[: -len(".yaml")], 2
-        while name in used:
+        while name in used or (keep_existing and (folder / name).exists()):
             name, number = f"{stem}-{number}.yaml", number + 1
         used.add(name)
         path = folder / name

@@ -31,10 +31,16 @@ from endpoint_audit.cli.waivers_opt import WaiversOpt, with_waiver_file
 from endpoint_audit.engine.exit_policy import ExitCode, exit_code
 from endpoint_audit.engine.plan import Plan, load_plan_baseline, make_plan
 from endpoint_audit.engine.registry import load_registry
-from endpoint_audit.engine.run import HostRun, RunOptions, Target, build_report, run_targets
+from endpoint_audit.engine.run import (
+    HostRun,
+    RunOptions,
+    Target,
+    build_report,
+    local_target,
+    run_targets,
+)
 from endpoint_audit.errors import ConfigError
 from endpoint_audit.model.result import HostReport, RunReport, Severity
-from endpoint_audit.transport.local import LocalTransport
 
 BaselineOpt = Annotated[
     str,
@@ -210,7 +216,7 @@ def scan(
     try:
         plan = prepare_plan(baseline, only, skip, waivers)
         recorded = load_recorded(replay) if replay else []
-        targets = replay_targets_of(recorded) if replay else [Target("localhost", LocalTransport)]
+        targets = replay_targets_of(recorded) if replay else [local_target()]
     except ConfigError as exc:
         fail(str(exc))
     # Recorded hosts are judged as of their collection, as `evaluate` judges them.

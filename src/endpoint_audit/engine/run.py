@@ -9,10 +9,12 @@ others: failures become `unreachable` hosts or `error`/`unknown` findings.
 from __future__ import annotations
 
 import asyncio
+import socket
 import time
 from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 
 from endpoint_audit import __version__
@@ -42,6 +44,7 @@ from endpoint_audit.model.result import (
     ToolInfo,
 )
 from endpoint_audit.transport.base import DEFAULT_COMMAND_TIMEOUT, Transport
+from endpoint_audit.transport.local import LocalTransport
 
 COMMANDS_IN_FLIGHT_PER_HOST = 8
 EVIDENCE_EXCERPT = 600
@@ -49,10 +52,29 @@ EVIDENCE_EXCERPT = 600
 
 @dataclass(frozen=True)
 class Target:
-    """A host to audit and how to open a session to it."""
+    """A host to audit and how to open a session to it.
+
+    `name` is what the report calls the host. `audited_as` is the name the auditor
+    targeted it by (inventory entry, --host, the bundle file's name), which waivers
+    match; it defaults to `name`. `source` names the file a recorded host came from.
+    """
 
     name: str
     open: Callable[[], Transport]
+    audited_as: str | None = None
+    source: str | None = None
+    name_conflicts: tuple[str, ...] = ()
+
+    @property
+    def waiver_name(self) -> str:
+        return self.audited_as if self.audited_as is not None else self.name
+
+
+def local_target() -> Target:
+    """This machine, named by its real host name (as the probe scripts name it), so that
+    bundles and reports of two PCs never share a name."""
+    name = socket.gethostname().strip() or "localhost"
+    return Target(name, partial(LocalTransport, name))
 
 
 @dataclass(frozen=True)
@@ -315,6 +337,13 @@ def evaluate_check(
     return [_finding(planned, o, lang, evidence) for o in outcomes]
 
 
+def undetected_finding(planned: PlannedCheck, platform: PlatformInfo, lang: str) -> Finding:
+    """A check on a host whose platform could not be told: an error, never "not
+    applicable", so the host counts as incomplete."""
+    reason = platform.detection_error or "the host did not say which operating system it runs"
+    return _finding(planned, _core(Status.ERROR, "platform_undetected", reason=reason), lang, [])
+
+
 def collectors_for(
     registry: Registry, fact_types: Sequence[type[Fact]], platform: PlatformInfo
 ) -> list[Collector[Any]]:
@@ -330,18 +359,26 @@ async def audit_host(target: Target, plan: Plan, options: RunOptions, now: datet
     """Audit one host. Never raises for the host's own faults."""
     started = datetime.now(UTC)
     clock = time.monotonic()
-    report = HostReport(target=target.name, started_at=started)
+    report = HostReport(
+        target=target.name,
+        started_at=started,
+        source=target.source,
+        name_conflicts=list(target.name_conflicts),
+    )
     transcript: dict[str, CommandResult] = {}
     facts_out: dict[str, Any] = {}
     try:
         transport = target.open()
+        transport.detect_timeout = min(transport.detect_timeout, options.command_timeout)
         async with transport:
             platform = await transport.detect_platform()
             report.platform = platform
-            fact_types = [ft for pc in plan.checks for ft in pc.check.requires]
-            collectors = collectors_for(plan.registry, fact_types, platform)
-            facts = await gather_facts(transport, platform, collectors, options.command_timeout)
-            platform = transport.refined_platform(platform)
+            facts: dict[type[Fact], FactOutcome] = {}
+            if platform.detected:  # nothing is asked of a host that could not be told
+                fact_types = [ft for pc in plan.checks for ft in pc.check.requires]
+                collectors = collectors_for(plan.registry, fact_types, platform)
+                facts = await gather_facts(transport, platform, collectors, options.command_timeout)
+                platform = transport.refined_platform(platform)
             report.platform = platform
             transcript = dict(transport.transcript)
     except TransportError as exc:
@@ -353,10 +390,13 @@ async def audit_host(target: Target, plan: Plan, options: RunOptions, now: datet
     ctx = EvalContext(platform=platform, now=now)
     findings: list[Finding] = []
     for planned in plan.checks:
+        if not platform.detected:
+            findings.append(undetected_finding(planned, platform, options.lang))
+            continue
         findings.extend(evaluate_check(planned, platform, facts, ctx, options.lang, transcript))
-    # A waiver names hosts as the fleet knows them: the target, or the PC's own name.
-    names = [target.name, *([platform.hostname] if platform.hostname else [])]
-    report.findings = apply_waivers(findings, plan.waivers, names, now.date())
+    # Waivers match the name the auditor targeted, never one the host reports about
+    # itself (`uname -n`, a name inside a bundle): a host cannot claim another's waiver.
+    report.findings = apply_waivers(findings, plan.waivers, target.waiver_name, now)
     for fact_type, got in facts.items():
         facts_out[fact_type.name] = (
             got.model_dump(mode="json") if isinstance(got, Fact) else {"error": str(got)}
@@ -390,7 +430,10 @@ async def run_targets(
                 run = await audit_host(target, plan, options, now)
             except Exception as exc:  # the last guard: one host's bug never costs another
                 report = HostReport(
-                    target=target.name, status="unreachable", reason=f"{type(exc).__name__}: {exc}"
+                    target=target.name,
+                    status="unreachable",
+                    reason=f"{type(exc).__name__}: {exc}",
+                    source=target.source,
                 )
                 run = HostRun(report=report)
         runs[index] = run

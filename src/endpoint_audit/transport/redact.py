@@ -5,7 +5,8 @@ Pure: a HostTranscript in, a redacted copy out. What goes:
 - host names (the platform's, `uname`'s, computer-name fields of PowerShell/JSON output),
 - user names (console owner, `id -un`, `lsof -F` login names, socket and session owners,
   home-folder paths, user fields of facts and JSON output),
-- serial numbers and hardware UUIDs (`Serial Number: ...`, `"SerialNumber": "..."`),
+- serial numbers and hardware UUIDs (`Serial Number: ...`, `"SerialNumber": "..."`), and
+  the machine id (/etc/machine-id, MachineGuid, IOPlatformUUID) wherever it appears,
 - MAC addresses,
 - recovery keys (BitLocker 48-digit recovery passwords, FileVault recovery keys).
 
@@ -19,6 +20,7 @@ nobody is logged on).
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from collections.abc import Callable, Iterable
@@ -72,7 +74,8 @@ _FILEVAULT_KEY = re.compile(r"(?<![A-Z0-9-])[A-Z0-9]{4}(?:-[A-Z0-9]{4}){5}(?![A-
 _SECRET_FIELD = re.compile(
     r"""(?P<key>["']?(?:Serial\s*Number(?:\s*\([^)\n]*\))?|SerialNumber|serial_number|"""
     r"""serial|IOPlatformSerialNumber|Hardware\s*UUID|IOPlatformUUID|Provisioning\s*UDID|"""
-    r"""RecoveryPassword|RecoveryKey|BiosSerial|IdentifyingNumber)["']?\s*[:=]\s*["']?)"""
+    r"""RecoveryPassword|RecoveryKey|BiosSerial|IdentifyingNumber|MachineGuid|machine_guid|"""
+    r"""machine_id)["']?\s*[:=]\s*["']?)"""
     r"""(?P<value>[^"'\s,}<>][^"',}<>\n]*?)(?=["',}<>\n]|\s*$)""",
     re.IGNORECASE | re.MULTILINE,
 )
@@ -213,12 +216,36 @@ def _name_pattern(name: str) -> str:
     return re.escape(name)
 
 
-class Redactor:
-    """Replaces one host's sensitive values; build with `for_host`."""
+def machine_pseudonym(machine_id: str) -> str:
+    """A stable stand-in for a machine id: the same PC gets the same one on every run,
+    two PCs different ones, and the id cannot be read back from it (a one-way digest of
+    a random 128-bit value)."""
+    digest = hashlib.sha256(f"endpoint-audit machine id\0{machine_id.lower()}".encode())
+    return digest.hexdigest()[:12]
 
-    def __init__(self, hosts: Iterable[str], users: Iterable[str]) -> None:
+
+class Redactor:
+    """Replaces one host's sensitive values; build with `for_host`.
+
+    With a machine id, the host's own name becomes `host-<pseudonym>` (and the id
+    `redacted-<pseudonym>`), so recordings of two PCs never share a name while one PC
+    keeps its name from run to run; other host names become host-1, host-2, ..."""
+
+    def __init__(
+        self,
+        hosts: Iterable[str],
+        users: Iterable[str],
+        own_names: Iterable[str] = (),
+        machine_id: str | None = None,
+    ) -> None:
         self.summary = RedactionSummary()
         self._hosts = _Mapper("host-")
+        self.pseudonym = machine_pseudonym(machine_id) if machine_id else None
+        self._machine_id = machine_id
+        self._machine = re.compile(re.escape(machine_id), re.IGNORECASE) if machine_id else None
+        if self.pseudonym is not None:
+            for name in own_names:
+                self._hosts.seen.setdefault(name.lower(), f"host-{self.pseudonym}")
         self._users = _Mapper("user-")
         self._macs = _Mapper("")
         self._serials = _Mapper("REDACTED-SERIAL-")
@@ -246,7 +273,12 @@ class Redactor:
             _add_user(users, name)
         for name in extra_hosts:
             _add_host(hosts, name)
-        return cls(hosts, users)
+        own: set[str] = set()
+        _add_host(own, host.target)
+        if host.platform is not None:
+            _add_host(own, host.platform.hostname)
+        machine_id = host.platform.machine_id if host.platform else None
+        return cls(hosts, users, own_names=sorted(own), machine_id=machine_id)
 
     def _name(self, match: re.Match[str]) -> str:
         text = match.group(0)
@@ -273,6 +305,8 @@ class Redactor:
         value = _FILEVAULT_KEY.sub(
             lambda m: "XXXX-XXXX-XXXX-XXXX-XXXX-" + f"{int(self._keys(m.group(0))):04d}", value
         )
+        if self._machine is not None:
+            value = self._machine.sub(f"redacted-{self.pseudonym}", value)
         value = _SECRET_FIELD.sub(self._secret, value)
         value = _BYHOST_UUID.sub(
             lambda m: m.group(1) + "00000000-0000-0000-0000-000000000000", value
@@ -312,7 +346,11 @@ class Redactor:
         if platform is None:
             return None
         data = platform.model_dump(mode="json")
-        return PlatformInfo.model_validate(self.value(data))
+        machine_id = data.pop("machine_id", None)
+        redacted = self.value(data)
+        if machine_id:
+            redacted["machine_id"] = f"redacted-{machine_pseudonym(machine_id)}"
+        return PlatformInfo.model_validate(redacted)
 
     def host(self, host: HostTranscript) -> HostTranscript:
         # replace() keeps every other field (collection time, probe-script version).
@@ -327,7 +365,7 @@ class Redactor:
             hosts=len(self._hosts.seen),
             users=len(self._users.seen),
             macs=len(self._macs.seen),
-            serials=len(self._serials.seen),
+            serials=len(self._serials.seen) + (1 if self._machine_id else 0),
             recovery_keys=len(self._keys.seen),
         )
         return redacted
