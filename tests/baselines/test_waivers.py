@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -56,7 +56,8 @@ def spec(**changes: Any) -> WaiverSpec:
     return WaiverSpec.model_validate(waiver(**changes))
 
 
-TODAY = date(2024, 11, 20)
+# 12:00 in Tokyo, 03:00 UTC: the same day in either zone.
+TODAY = datetime(2024, 11, 20, 3, 0, tzinfo=UTC)
 
 
 def test_active_waiver_covers_a_failure() -> None:
@@ -79,7 +80,7 @@ def test_host_pattern_miss_leaves_the_finding_alone() -> None:
     assert out.waiver is None and out.counts_as_failure
 
 
-def test_host_pattern_matches_the_reported_host_name_case_insensitively() -> None:
+def test_host_pattern_matches_a_japanese_name_case_insensitively() -> None:
     names = ["10.0.0.8", "市民課-PC08"]
     [out] = apply_waivers([finding()], [spec(hosts=["市民課-pc*"])], names, TODAY)
     assert out.waiver is not None

@@ -172,6 +172,8 @@ def sample_hosts(lang: str = "en") -> list[HostReport]:
                     justification="VPN 製品が代替",
                     approver="情報政策課",
                     expires="2026-12-31",
+                    approved="2026-01-05",
+                    timezone="Asia/Tokyo",
                 ),
             ),
             finding(
@@ -203,6 +205,7 @@ def sample_hosts(lang: str = "en") -> list[HostReport]:
     clean = HostReport(
         target="pc-kikaku-002",
         platform=LINUX,
+        source="share/endpoint-audit-pc-kikaku-002-20260401T000000Z.json",
         started_at=STARTED,
         finished_at=FINISHED,
         findings=[
@@ -267,6 +270,8 @@ def hostile_host(lang: str = "en") -> HostReport:
     return HostReport(
         target=HOSTILE["script"] + HOSTILE["formula_cmd"],
         platform=PlatformInfo(family=OsFamily.LINUX, pretty_name=HOSTILE["img"]),
+        source=HOSTILE["script"],
+        name_conflicts=[HOSTILE["escape"], HOSTILE["img"]],
         findings=findings,
     )
 

@@ -54,6 +54,9 @@ class LoadedBaseline:
     waivers: list[WaiverSpec]
     description: dict[str, str] = field(default_factory=dict)
     raw_text: str = ""  # the top file as written
+    # The zone waiver days are judged in (its own `timezone:` or an extended one's);
+    # None: the auditing machine's local zone.
+    timezone: str | None = None
 
     @property
     def sha256(self) -> str:
@@ -81,7 +84,8 @@ class LoadedBaseline:
                 for cid, c in sorted(self.checks.items())
             },
             "disabled": sorted(self.disabled),
-            "waivers": [w.model_dump(mode="json") for w in self.waivers],
+            "waivers": [w.model_dump(mode="json", exclude_none=True) for w in self.waivers],
+            **({"timezone": self.timezone} if self.timezone else {}),
         }
 
 
@@ -308,6 +312,7 @@ class _Parsed:
     entries: dict[str, CheckEntry]
     chain: list[str]
     waivers: list[WaiverSpec]
+    timezone: str | None = None
 
 
 def _load(src: _Source, known: KnownChecks, seen: tuple[_Source, ...]) -> _Parsed:
@@ -337,12 +342,18 @@ def _load(src: _Source, known: KnownChecks, seen: tuple[_Source, ...]) -> _Parse
         fields = set(written) if isinstance(written, dict) else set()
         merged[cid] = _merge(merged.get(cid), entry, fields)
         _validate_params(doc, cid, merged[cid], known[cid])
+    # A file's waivers are days in its own zone, else the zone of what it extends.
+    zone = base.timezone or (parent.timezone if parent else None)
     return _Parsed(
         base=base,
         source=src,
         entries=merged,
         chain=[src.label, *(parent.chain if parent else [])],
-        waivers=[*(parent.waivers if parent else []), *base.waivers],
+        waivers=[
+            *(parent.waivers if parent else []),
+            *(w.with_default_zone(zone) for w in base.waivers),
+        ],
+        timezone=zone,
     )
 
 
@@ -378,19 +389,26 @@ def load_baseline(ref: str, known_checks: KnownChecks) -> LoadedBaseline:
         disabled=sorted(cid for cid, e in parsed.entries.items() if not e.enabled),
         waivers=parsed.waivers,
         raw_text=src.text,
+        timezone=parsed.timezone,
     )
 
 
-def load_waivers(path: Path, known_checks: KnownChecks) -> list[WaiverSpec]:
-    """A waiver file `{waivers: [...]}`, validated like a baseline (file:line errors)."""
+def load_waivers(
+    path: Path, known_checks: KnownChecks, default_zone: str | None = None
+) -> list[WaiverSpec]:
+    """A waiver file `{waivers: [...]}`, validated like a baseline (file:line errors).
+    Waivers that name no zone, in a file that names none, get `default_zone` (the
+    baseline's)."""
     label = str(path)
     if not path.exists():
         raise ConfigError(f"{label}: waiver file not found")
     doc = load_lined(read_text(path), label)
-    return parse_waivers(doc, known_checks)
+    return parse_waivers(doc, known_checks, default_zone)
 
 
-def parse_waivers(doc: LinedDocument, known_checks: KnownChecks) -> list[WaiverSpec]:
+def parse_waivers(
+    doc: LinedDocument, known_checks: KnownChecks, default_zone: str | None = None
+) -> list[WaiverSpec]:
     if not isinstance(doc.data, dict):
         raise doc.error(
             (), f"a waiver file is a mapping with a 'waivers:' list, not {_kind(doc.data)}"
@@ -400,4 +418,5 @@ def parse_waivers(doc: LinedDocument, known_checks: KnownChecks) -> list[WaiverS
     except ValidationError as exc:
         raise first_error(doc, exc, WaiverFile) from None
     check_waiver_ids(doc, parsed.waivers, known_checks)
-    return list(parsed.waivers)
+    zone = parsed.timezone or default_zone
+    return [w.with_default_zone(zone) for w in parsed.waivers]

@@ -33,9 +33,9 @@ def with_waiver_file(plan: Plan, path: Path, registry: Registry) -> Plan:
     """The plan with the file's waivers added after the baseline's own. Raises ConfigError
     (`file:line: path: message`) for a bad file; warns about waivers already expired."""
     known = {cid: cls.Params for cid, cls in registry.checks.items()}
-    specs = load_waivers(path, known)
+    specs = load_waivers(path, known, plan.baseline.timezone)
     lang = i18n.default_language()
-    for spec in expired_waivers([*plan.baseline.waivers, *specs], datetime.now(UTC).date()):
+    for spec in expired_waivers([*plan.baseline.waivers, *specs], datetime.now(UTC)):
         warn(
             i18n.t(
                 lang,

@@ -1,17 +1,19 @@
 """Waivers: approved exceptions with an expiry. A waived failure stays visible.
 
 A waiver covers a finding when the check id matches, one of its host patterns matches
-one of the host's names (the target as given, or the host name the PC reported), and its
+the name the auditor targeted the host by (inventory entry, --host, the bundle file's
+name; never a name the host reports about itself, which any host could forge), and its
 resource pattern (if any) matches the finding's resource. Patterns are fnmatch patterns,
 compared case-insensitively (Windows host names and drive letters are case-insensitive).
-A waiver applies up to and including its `expires` day; after that it is attached as
-expired, so the report says it lapsed, and the finding counts again.
+A waiver applies from its `approved` day through its `expires` day, whole days in its
+time zone; before, it is attached as not yet in force, after, as expired, so the report
+says why, and the finding counts.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import date
+from datetime import datetime
 from fnmatch import fnmatchcase
 
 from endpoint_audit.model.baseline import WaiverSpec
@@ -41,32 +43,42 @@ def apply_waivers(
     findings: Sequence[Finding],
     waivers: Sequence[WaiverSpec],
     host: str | Sequence[str],
-    today: date,
+    now: datetime,
 ) -> list[Finding]:
-    """Attach the best matching waiver to each waivable finding: one still in force over a
-    lapsed one, and among those the first written."""
+    """Attach the best matching waiver to each waivable finding: one in force over one
+    not yet in force over a lapsed one, and among those the first written.
+
+    `now` is an aware time; each waiver turns it into a day in its own zone."""
     names = [host] if isinstance(host, str) else list(host)
     out: list[Finding] = []
     for finding in findings:
         match = None
         if finding.status in WAIVABLE:
             candidates = [w for w in waivers if waiver_matches(w, finding, names)]
-            candidates.sort(key=lambda w: w.expired(today))  # stable: file order kept
+            candidates.sort(key=lambda w: _PREFERENCE[w.state(now)])  # stable: file order
             match = candidates[0] if candidates else None
         if match is None:
             out.append(finding)
             continue
+        state = match.state(now)
         ref = WaiverRef(
             id=match.id,
             justification=match.justification,
             approver=match.approver,
             expires=match.expires.isoformat(),
-            expired=match.expired(today),
+            # True whenever not in force, so readers of `expired` alone stay safe.
+            expired=state != "in_force",
+            pending=state == "pending",
+            approved=match.approved.isoformat() if match.approved else None,
+            timezone=match.zone_label(now),
         )
         out.append(finding.model_copy(update={"waiver": ref}))
     return out
 
 
-def expired_waivers(waivers: Iterable[WaiverSpec], today: date) -> list[WaiverSpec]:
+_PREFERENCE = {"in_force": 0, "pending": 1, "expired": 2}
+
+
+def expired_waivers(waivers: Iterable[WaiverSpec], now: datetime) -> list[WaiverSpec]:
     """Waivers past their expiry, to tell the user before the report does."""
-    return [w for w in waivers if w.expired(today)]
+    return [w for w in waivers if w.expired(now)]

@@ -7,8 +7,9 @@ every field carries a description written for the people who tailor baselines.
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
-from typing import Annotated, Any
+from datetime import date, datetime, tzinfo
+from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
     BaseModel,
@@ -44,6 +45,36 @@ def parse_plain_date(value: object) -> date:
 
 
 PlainDate = Annotated[date, WithJsonSchema({"type": "string", "format": "date"})]
+
+WaiverState = Literal["in_force", "expired", "pending"]
+
+
+def check_zone_name(value: str | None) -> str | None:
+    """An IANA time zone name (Asia/Tokyo, UTC) that this machine's zoneinfo knows."""
+    if value is None:
+        return None
+    name = value.strip()
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(
+            f"unknown time zone {value!r}; use an IANA name such as Asia/Tokyo or UTC"
+        ) from None
+    return name
+
+
+def local_zone_label(now: datetime) -> str:
+    """The auditing machine's own zone as reports show it: `local (JST, UTC+09:00)`."""
+    local = now.astimezone()
+    offset = local.strftime("%z")
+    sign, hours, minutes = offset[:1], offset[1:3], offset[3:5]
+    return f"local ({local.tzname()}, UTC{sign}{hours}:{minutes})"
+
+
+_TIMEZONE_DESCRIPTION = (
+    "IANA time zone (e.g. Asia/Tokyo) in which approved and expires are whole days. "
+    "Omitted: {fallback}."
+)
 
 
 class _Strict(BaseModel):
@@ -118,11 +149,28 @@ class WaiverSpec(_Strict):
     )
     justification: str = Field(description="Why the exception is accepted (required).")
     approver: str = Field(description="Who approved it (required).")
-    approved: PlainDate | None = Field(None, description="The day it was approved (YYYY-MM-DD).")
-    expires: PlainDate = Field(
-        description="Last day the exception applies (YYYY-MM-DD). From the next day on it "
-        "is reported as expired and the finding counts again."
+    approved: PlainDate | None = Field(
+        None,
+        description="The day it was approved and first applies (YYYY-MM-DD). Before that "
+        "day it is reported as not yet in force and the finding counts.",
     )
+    expires: PlainDate = Field(
+        description="Last day the exception applies (YYYY-MM-DD), through 23:59:59 in the "
+        "waiver's time zone. From the next day on it is reported as expired and the "
+        "finding counts again."
+    )
+    timezone: str | None = Field(
+        None,
+        description=_TIMEZONE_DESCRIPTION.format(
+            fallback="the waiver file's or baseline's timezone, else the auditing "
+            "machine's local zone"
+        ),
+    )
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, value: str | None) -> str | None:
+        return check_zone_name(value)
 
     @field_validator("justification", "approver", "check")
     @classmethod
@@ -144,14 +192,49 @@ class WaiverSpec(_Strict):
             )
         return self
 
-    def expired(self, today: date) -> bool:
-        return today > self.expires
+    def zone(self) -> tzinfo | None:
+        """The zone its days are in; None for the auditing machine's local zone."""
+        return ZoneInfo(self.timezone) if self.timezone else None
+
+    def zone_label(self, now: datetime) -> str:
+        return self.timezone or local_zone_label(now)
+
+    def day_at(self, now: datetime) -> date:
+        """The calendar day `now` (an aware time) falls on in the waiver's zone."""
+        return now.astimezone(self.zone()).date()
+
+    def state(self, now: datetime) -> WaiverState:
+        """In force from `approved` 00:00 through `expires` 23:59:59, in its zone."""
+        day = self.day_at(now)
+        if self.approved is not None and day < self.approved:
+            return "pending"
+        return "expired" if day > self.expires else "in_force"
+
+    def expired(self, now: datetime) -> bool:
+        return self.state(now) == "expired"
+
+    def with_default_zone(self, zone: str | None) -> WaiverSpec:
+        """The waiver judged in `zone` unless it names its own."""
+        if self.timezone is not None or zone is None:
+            return self
+        return self.model_copy(update={"timezone": zone})
 
 
 class WaiverFile(_Strict):
     """A waiver file (`scan --waivers FILE`): approved exceptions kept apart from baselines."""
 
+    timezone: str | None = Field(
+        None,
+        description=_TIMEZONE_DESCRIPTION.format(
+            fallback="the baseline's timezone, else the auditing machine's local zone"
+        ),
+    )
     waivers: list[WaiverSpec] = Field(description="The approved exceptions.")
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, value: str | None) -> str | None:
+        return check_zone_name(value)
 
 
 class Baseline(_Strict):
@@ -173,9 +256,21 @@ class Baseline(_Strict):
     checks: dict[str, CheckEntry] = Field(
         default_factory=dict, description="Check id -> settings; merged over the extended ones."
     )
+    timezone: str | None = Field(
+        None,
+        description=_TIMEZONE_DESCRIPTION.format(
+            fallback="the extended baseline's, else the auditing machine's local zone"
+        )
+        + " Also the zone of waiver files that name none.",
+    )
     waivers: list[WaiverSpec] = Field(
         default_factory=list, description="Approved exceptions that travel with the baseline."
     )
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, value: str | None) -> str | None:
+        return check_zone_name(value)
 
     @field_validator("version", mode="before")
     @classmethod

@@ -53,14 +53,39 @@ class Evidence(BaseModel):
     excerpt: str = ""  # the relevant part of its output
 
 
+WaiverState = Literal["in_force", "expired", "pending"]
+
+
 class WaiverRef(BaseModel):
+    """The waiver a finding matched, as judged at the run's time.
+
+    `expired` is true whenever the waiver is not in force, so that a reader that knows
+    only this field never takes a waiver for one in force: lapsed (after its `expires`
+    day), or with `pending` also true, not begun yet (its `approved` day is later).
+    Days are whole days in `timezone` (an IANA name, or the auditing machine's local
+    zone as `local (JST, UTC+09:00)`).
+    """
+
     model_config = ConfigDict(frozen=True)
 
     id: str | None = None
     justification: str
     approver: str
-    expires: str  # ISO date
+    expires: str  # ISO date, the last day it applies
     expired: bool = False
+    pending: bool = False
+    approved: str | None = None  # ISO date, the first day it applies
+    timezone: str | None = None
+
+    @property
+    def in_force(self) -> bool:
+        return not self.expired and not self.pending
+
+    @property
+    def state(self) -> WaiverState:
+        if self.pending:
+            return "pending"
+        return "expired" if self.expired else "in_force"
 
 
 class Reference(BaseModel):
@@ -91,7 +116,7 @@ class Finding(BaseModel):
 
     @property
     def counts_as_failure(self) -> bool:
-        return self.status is Status.FAIL and (self.waiver is None or self.waiver.expired)
+        return self.status is Status.FAIL and (self.waiver is None or not self.waiver.in_force)
 
 
 class CheckInfo(BaseModel):
@@ -113,6 +138,11 @@ class HostReport(BaseModel):
     platform: PlatformInfo | None = None
     status: Literal["ok", "unreachable"] = "ok"
     reason: str | None = None  # why a host is unreachable
+    # The file a recorded host's result came from (`evaluate`, `scan --replay`).
+    source: str | None = None
+    # Other files that claim the same host name: each is judged on its own, none
+    # replaces another (a PC cannot hide another PC's results by taking its name).
+    name_conflicts: list[str] = Field(default_factory=list)
     started_at: datetime | None = None
     finished_at: datetime | None = None
     duration_seconds: float | None = None

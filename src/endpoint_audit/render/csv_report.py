@@ -15,6 +15,7 @@ import io
 from endpoint_audit.model import i18n
 from endpoint_audit.model.result import Finding, HostReport, RunReport
 from endpoint_audit.render.base import Renderer, RenderOptions
+from endpoint_audit.render.summary import waiver_label
 from endpoint_audit.render.text import (
     check_title,
     finding_message,
@@ -96,8 +97,7 @@ class CsvRenderer(Renderer):
         waiver = finding.waiver
         state = ""
         if waiver is not None:
-            key = "report.waiver_expired" if waiver.expired else "report.waived"
-            state = i18n.t(lang, key)
+            state = waiver_label(waiver, lang)
         return {
             "check_id": finding.check_id,
             "check": check_title(report, finding.check_id, lang),

@@ -22,6 +22,7 @@ from endpoint_audit.model.compliance import (
 from endpoint_audit.model.result import RunReport
 from endpoint_audit.render.base import Renderer, RenderOptions
 from endpoint_audit.render.console import text_console
+from endpoint_audit.render.summary import waiver_day
 
 # Up to this many hosts get a column each; more get a count per verdict.
 MAX_HOST_COLUMNS = 6
@@ -95,7 +96,11 @@ def _waiver_lines(report: RunReport, lang: str) -> list[Text]:
             waiver = finding.waiver
             if waiver is None:
                 continue
-            key = "frameworks.expired_line" if waiver.expired else "frameworks.waiver_line"
+            key = {
+                "in_force": "frameworks.waiver_line",
+                "expired": "frameworks.expired_line",
+                "pending": "frameworks.pending_line",
+            }[waiver.state]
             line = i18n.t(
                 lang,
                 key,
@@ -104,9 +109,10 @@ def _waiver_lines(report: RunReport, lang: str) -> list[Text]:
                 resource=finding.resource or "",
                 justification=waiver.justification,
                 approver=waiver.approver,
-                expires=waiver.expires,
+                expires=waiver_day(waiver.expires, waiver),
+                approved=waiver_day(waiver.approved, waiver),
             )
-            style = "bold red" if waiver.expired else "cyan"
+            style = "cyan" if waiver.in_force else "bold red"
             lines.append(Text(f"- {_clean(line)}", style=style))
     return lines
 

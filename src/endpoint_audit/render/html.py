@@ -30,6 +30,8 @@ from endpoint_audit.render.summary import (
     ReportSummary,
     format_percent,
     summarize,
+    waiver_day,
+    waiver_note,
 )
 from endpoint_audit.render.text import (
     check_title,
@@ -40,6 +42,7 @@ from endpoint_audit.render.text import (
     references_for,
     remediation_for,
     severity_label,
+    source_text,
     status_label,
     value_text,
     visible_controls,
@@ -104,7 +107,7 @@ class FindingView:
     expected: str
     actual: str
     waiver: str  # one sentence, "" when none
-    waiver_state: str  # "", "in_force", "expired"
+    waiver_state: str  # "", "in_force", "expired", "pending"
 
 
 @dataclass(frozen=True)
@@ -136,6 +139,8 @@ class HostView:
     state_label: str
     score: str
     checks_line: str
+    source: str  # the file a recorded host came from, and name conflicts; "" live
+    conflict: bool
     failed: dict[str, int]
     unknown: int
     error: int
@@ -190,15 +195,7 @@ def _waiver_text(finding: Finding, lang: str) -> tuple[str, str]:
     waiver = finding.waiver
     if waiver is None:
         return "", ""
-    key = "html.waiver_text_expired" if waiver.expired else "html.waiver_text"
-    text = i18n.t(
-        lang,
-        key,
-        justification=waiver.justification,
-        approver=waiver.approver,
-        expires=waiver.expires,
-    )
-    return text, "expired" if waiver.expired else "in_force"
+    return waiver_note(waiver, lang), waiver.state
 
 
 def _references(
@@ -283,6 +280,8 @@ class _Builder:
             )
             if summary.reachable
             else "",
+            source=source_text(host, self.lang),
+            conflict=bool(host.name_conflicts),
             failed={s.value: summary.failed_by_severity[s.value] for s in SEVERITY_ORDER},
             unknown=summary.finding_counts[Status.UNKNOWN.value],
             error=summary.finding_counts[Status.ERROR.value],
@@ -361,8 +360,8 @@ class _Builder:
                         "status_label": status_label(finding.status.value, self.lang),
                         "justification": finding.waiver.justification,
                         "approver": finding.waiver.approver,
-                        "expires": finding.waiver.expires,
-                        "state": "expired" if finding.waiver.expired else "in_force",
+                        "expires": waiver_day(finding.waiver.expires, finding.waiver),
+                        "state": finding.waiver.state,
                     }
                 )
         return rows

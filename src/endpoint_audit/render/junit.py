@@ -14,6 +14,7 @@ import xml.etree.ElementTree as ET
 from endpoint_audit.model import i18n
 from endpoint_audit.model.result import Finding, HostReport, RunReport, Status
 from endpoint_audit.render.base import Renderer, RenderOptions
+from endpoint_audit.render.summary import waiver_note
 from endpoint_audit.render.text import (
     check_title,
     finding_message,
@@ -40,14 +41,7 @@ def _waiver_line(finding: Finding, lang: str) -> str:
     waiver = finding.waiver
     if waiver is None:
         return ""
-    key = "html.waiver_text_expired" if waiver.expired else "html.waiver_text"
-    return i18n.t(
-        lang,
-        key,
-        justification=waiver.justification,
-        approver=waiver.approver,
-        expires=waiver.expires,
-    )
+    return waiver_note(waiver, lang)
 
 
 def _details(finding: Finding, message: str, lang: str) -> str:
@@ -103,6 +97,8 @@ class JunitRenderer(Renderer):
             ("baseline_sha256", report.baseline.sha256),
             ("platform", platform_text(host.platform)),
             ("host_status", host.status),
+            *((("source", host.source),) if host.source else ()),
+            *((("name_conflicts", ", ".join(host.name_conflicts)),) if host.name_conflicts else ()),
         ):
             ET.SubElement(props, "property", {"name": name, "value": _attr(value)})
         if host.status != "ok":
@@ -140,7 +136,7 @@ class JunitRenderer(Renderer):
         message = finding_message(finding, report, lang)
         title = check_title(report, finding.check_id, lang)
         waiver = finding.waiver
-        if waiver is not None and not waiver.expired and finding.status in WAIVED_PASS:
+        if waiver is not None and waiver.in_force and finding.status in WAIVED_PASS:
             out = ET.SubElement(case, "system-out")
             status = status_label(finding.status.value, lang)
             out.text = _text(f"{title}: {status}: {message}\n{_waiver_line(finding, lang)}")

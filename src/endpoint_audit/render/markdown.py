@@ -21,6 +21,7 @@ from endpoint_audit.render.summary import (
     format_percent,
     summarize,
     waiver_in_force,
+    waiver_note,
 )
 from endpoint_audit.render.text import (
     check_title,
@@ -29,6 +30,7 @@ from endpoint_audit.render.text import (
     platform_text,
     remediation_for,
     severity_label,
+    source_text,
     status_label,
     value_text,
     visible_controls,
@@ -139,6 +141,9 @@ class MarkdownRenderer(Renderer):
     def _host_section(self, report: RunReport, host: HostSummary, lang: str) -> list[str]:
         target = host.host
         lines = [f"## {host.index + 1}. {escape(target.target)}", ""]
+        source = source_text(target, lang)
+        if source:
+            lines += [escape(source), ""]
         if not host.reachable:
             reason = i18n.t(lang, "report.unreachable", reason=target.reason or "")
             return [*lines, f"**{escape(reason)}**", ""]
@@ -168,16 +173,7 @@ class MarkdownRenderer(Renderer):
                     continue
                 message = finding_message(finding, report, lang)
                 if finding.waiver is not None:
-                    key = (
-                        "html.waiver_text_expired" if finding.waiver.expired else "html.waiver_text"
-                    )
-                    message += " — " + i18n.t(
-                        lang,
-                        key,
-                        justification=finding.waiver.justification,
-                        approver=finding.waiver.approver,
-                        expires=finding.waiver.expires,
-                    )
+                    message += " — " + waiver_note(finding.waiver, lang)
                 rows.append(
                     [
                         escape(status_label(finding.status.value, lang)),

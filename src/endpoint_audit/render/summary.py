@@ -14,7 +14,15 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from endpoint_audit.model.result import Finding, HostReport, RunReport, Severity, Status
+from endpoint_audit.model import i18n
+from endpoint_audit.model.result import (
+    Finding,
+    HostReport,
+    RunReport,
+    Severity,
+    Status,
+    WaiverRef,
+)
 
 # Worst first: the order of rows everywhere a person reads.
 STATUS_ORDER = (Status.FAIL, Status.ERROR, Status.UNKNOWN, Status.PASS, Status.NOT_APPLICABLE)
@@ -29,7 +37,43 @@ SEVERITY_ORDER = (
 
 
 def waiver_in_force(finding: Finding) -> bool:
-    return finding.waiver is not None and not finding.waiver.expired
+    return finding.waiver is not None and finding.waiver.in_force
+
+
+# The sentence and the short label of a waiver in each state.
+WAIVER_NOTE_KEYS = {
+    "in_force": "html.waiver_text",
+    "expired": "html.waiver_text_expired",
+    "pending": "html.waiver_text_pending",
+}
+WAIVER_LABEL_KEYS = {
+    "in_force": "report.waived",
+    "expired": "report.waiver_expired",
+    "pending": "report.waiver_pending",
+}
+
+
+def waiver_day(day: str | None, waiver: WaiverRef) -> str:
+    """A waiver's day with the zone it is judged in: `2026-03-31 (Asia/Tokyo)`."""
+    if not day:
+        return "-"
+    return f"{day} ({waiver.timezone})" if waiver.timezone else day
+
+
+def waiver_note(waiver: WaiverRef, lang: str) -> str:
+    """One sentence: why the finding is waived and until when, or that it is not."""
+    return i18n.t(
+        lang,
+        WAIVER_NOTE_KEYS[waiver.state],
+        justification=waiver.justification,
+        approver=waiver.approver,
+        expires=waiver_day(waiver.expires, waiver),
+        approved=waiver_day(waiver.approved, waiver),
+    )
+
+
+def waiver_label(waiver: WaiverRef, lang: str) -> str:
+    return i18n.t(lang, WAIVER_LABEL_KEYS[waiver.state])
 
 
 def effective_status(finding: Finding) -> Status:
@@ -129,7 +173,7 @@ def summarize_host(index: int, host: HostReport, check_order: Sequence[str]) -> 
         finding_counts=counts,
         failed_by_severity=failed,
         waived=sum(1 for f in host.findings if waiver_in_force(f)),
-        waiver_expired=sum(1 for f in host.findings if f.waiver and f.waiver.expired),
+        waiver_expired=sum(1 for f in host.findings if f.waiver and f.waiver.state == "expired"),
     )
 
 

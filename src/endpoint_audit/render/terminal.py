@@ -12,7 +12,8 @@ from endpoint_audit.model import i18n
 from endpoint_audit.model.result import Finding, HostReport, RunReport, Status
 from endpoint_audit.render.base import Renderer, RenderOptions
 from endpoint_audit.render.console import text_console
-from endpoint_audit.render.text import finding_message
+from endpoint_audit.render.summary import waiver_label, waiver_note
+from endpoint_audit.render.text import finding_message, source_text
 
 STATUS_STYLE = {
     Status.PASS: "bold green",
@@ -33,8 +34,7 @@ def _status_text(finding: Finding, lang: str) -> Text:
     label = i18n.t(lang, f"report.status.{finding.status.value}")
     text = Text(label, style=STATUS_STYLE[finding.status])
     if finding.waiver is not None:
-        key = "report.waiver_expired" if finding.waiver.expired else "report.waived"
-        text.append(f" ({i18n.t(lang, key)})", style="cyan")
+        text.append(f" ({waiver_label(finding.waiver, lang)})", style="cyan")
     return text
 
 
@@ -67,15 +67,8 @@ def _message_text(finding: Finding, report: RunReport, lang: str) -> Text:
     text = Text(_clean(finding_message(finding, report, lang)), overflow="fold")
     waiver = finding.waiver
     if waiver is not None:
-        key = "html.waiver_text_expired" if waiver.expired else "html.waiver_text"
-        note = i18n.t(
-            lang,
-            key,
-            justification=waiver.justification,
-            approver=waiver.approver,
-            expires=waiver.expires,
-        )
-        text.append(f"\n{_clean(note)}", style="bold red" if waiver.expired else "cyan")
+        note = waiver_note(waiver, lang)
+        text.append(f"\n{_clean(note)}", style="cyan" if waiver.in_force else "bold red")
     return text
 
 
@@ -109,6 +102,11 @@ class TerminalRenderer(Renderer):
             header = Text(_clean(host.target), style="bold cyan")
             if platform:
                 header.append(f"  {_clean(platform)}", style="dim")
+            source = source_text(host, lang)
+            if source:
+                header.append(
+                    f"\n{_clean(source)}", style="yellow" if host.name_conflicts else "dim"
+                )
             console.print()
             console.print(header)
             if host.status != "ok":
@@ -122,7 +120,7 @@ class TerminalRenderer(Renderer):
                 continue
             console.print(_host_table(host, report, lang))
             totals.update(f.status.value for f in host.findings)
-            totals.update("waived" for f in host.findings if f.waiver and not f.waiver.expired)
+            totals.update("waived" for f in host.findings if f.waiver and f.waiver.in_force)
         console.print()
         parts = [
             f"{i18n.t(lang, f'report.status.{s.value}')}: {totals[s.value]}" for s in STATUS_ORDER

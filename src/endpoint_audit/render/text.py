@@ -13,7 +13,7 @@ from typing import Any
 
 from endpoint_audit.model import i18n
 from endpoint_audit.model.platform import PlatformInfo
-from endpoint_audit.model.result import CheckInfo, Finding, Reference, RunReport
+from endpoint_audit.model.result import CheckInfo, Finding, HostReport, Reference, RunReport
 
 
 def pick(text: dict[str, str], lang: str, fallback: str = "") -> str:
@@ -72,6 +72,17 @@ def status_label(status: str, lang: str) -> str:
 
 def severity_label(severity: str, lang: str) -> str:
     return i18n.t(lang, f"report.severity.{severity}")
+
+
+def source_text(host: HostReport, lang: str) -> str:
+    """Where a recorded host's result came from, and which other files claim its name;
+    "" for a host audited live."""
+    if host.source is None:
+        return ""
+    parts = [i18n.t(lang, "report.source", file=host.source)]
+    if host.name_conflicts:
+        parts.append(i18n.t(lang, "report.name_conflict", files=", ".join(host.name_conflicts)))
+    return " · ".join(parts)
 
 
 def platform_text(platform: PlatformInfo | None) -> str:
