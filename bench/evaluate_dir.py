@@ -1,12 +1,15 @@
 """Evaluate a share of probe-script bundles: time and peak memory of `evaluate DIR`.
 
     .venv/bin/python bench/evaluate_dir.py [--hosts 500] [--corrupt 5] [--copies-of FILE]
+        [--one-file]
 
 By default the folder holds bundles the PowerShell probe script would write on the
 recorded Windows PCs (tests/fixtures/windows), under distinct names, plus broken files
 (truncated, not JSON, unknown version, other format, empty). `--copies-of` fills it with
 copies of one real bundle instead (e.g. what the sh script wrote on this machine, which
-is far larger), to show that memory does not grow with the files' size.
+is far larger), to show that memory does not grow with the files' size. `--one-file`
+puts every good host in one bundle file instead (what a merged `collect` bundle looks
+like), which shows whether each host costs a parse of the whole file.
 
 `evaluate` runs as a child process (as people run it); its peak RSS comes from the
 kernel (getrusage of children) and the time is wall-clock. The JSON and HTML fleet
@@ -37,11 +40,29 @@ def copies_folder(folder: Path, source: Path, hosts: int) -> None:
         (folder / f"endpoint-audit-PC-{i:04d}.json").write_text(json.dumps(data))
 
 
+def one_file_folder(folder: Path, hosts: int) -> None:
+    """Every host of a `fleet_folder` in one bundle file."""
+    parts = folder / "parts"
+    fleet_folder(parts, hosts=hosts, corrupt=0)
+    merged: dict[str, object] | None = None
+    all_hosts: list[object] = []
+    for file in sorted(parts.iterdir()):
+        data = json.loads(file.read_text())
+        merged = merged or data
+        all_hosts.extend(data["hosts"])
+        file.unlink()
+    parts.rmdir()
+    assert merged is not None
+    merged["hosts"] = all_hosts
+    (folder / "fleet-bundle.json").write_text(json.dumps(merged))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--hosts", type=int, default=500)
     parser.add_argument("--corrupt", type=int, default=5)
     parser.add_argument("--copies-of", type=Path, default=None)
+    parser.add_argument("--one-file", action="store_true")
     args = parser.parse_args()
     exe = Path(sys.executable).parent / "endpoint-audit"
     with tempfile.TemporaryDirectory(prefix="evaluate-dir-") as tmp:
@@ -49,6 +70,8 @@ def main() -> None:
         share.mkdir()
         if args.copies_of is not None:
             copies_folder(share, args.copies_of, args.hosts)
+        elif args.one_file:
+            one_file_folder(share, args.hosts)
         else:
             fleet_folder(share, hosts=args.hosts, corrupt=args.corrupt)
         size = sum(p.stat().st_size for p in share.iterdir())

@@ -91,11 +91,51 @@ def test_a_pc_that_wrote_twice_is_judged_by_its_newest_file(
     assert collected is not None
     earlier = collected - timedelta(days=30)
     old["hosts"][0]["collected_at"] = earlier.strftime("%Y-%m-%dT%H:%M:%SZ")
-    # The newer run sorts first by name, so the choice cannot come from file order.
-    (tmp_path / "a-new.json").write_text(json.dumps(new))
-    (tmp_path / "b-old.json").write_text(json.dumps(old))
+    # The file names are the script's; the newer run's stamp sorts first by name
+    # (a wrong clock), so the choice cannot come from file order.
+    newer = tmp_path / "endpoint-audit-PC-0001-20240101T000000Z.json"
+    newer.write_text(json.dumps(new))
+    (tmp_path / "endpoint-audit-PC-0001-20241120T030000Z.json").write_text(json.dumps(old))
     result = cli("evaluate", str(tmp_path), "-f", "json")
     hosts = json.loads(result.stdout)["hosts"]
     assert [h["target"] for h in hosts] == ["pc-0001"]
+    assert hosts[0]["source"] == str(newer)
     assert result.exit_code == 0
     assert "1 older file(s)" in result.stderr
+
+
+def test_a_file_claiming_another_pc_s_name_never_hides_that_pc(
+    cli: Callable[..., Any], tmp_path: Path
+) -> None:
+    """PC-0099 writes a newer bundle that says it is PC-0001 and is compliant: PC-0001's
+    own file (BitLocker off) is still judged, both results name their file, and the
+    conflict is one line per file on stderr."""
+    cases = windows_cases()
+    own = windows_script_bundle(cases["win10-22h2-en-bitlocker-off"], target="PC-0001")
+    forged = windows_script_bundle(cases["win11-23h2-en-compliant"], target="PC-0001")
+    collected = cases["win11-23h2-en-compliant"].collected_at
+    assert collected is not None
+    own["hosts"][0]["collected_at"] = (collected - timedelta(days=1)).strftime(
+        "%Y-%m-%dT%H:%M:%SZ"
+    )
+    own_file = tmp_path / "endpoint-audit-PC-0001-20241119T030000Z.json"
+    forged_file = tmp_path / "endpoint-audit-PC-0099-20241120T030000Z.json"
+    own_file.write_text(json.dumps(own))
+    forged_file.write_text(json.dumps(forged))
+    report = tmp_path / "fleet.json"
+    html = tmp_path / "fleet.html"
+    result = cli("evaluate", str(tmp_path), "-f", f"json:{report}", "-f", f"html:{html}")
+    hosts = json.loads(report.read_text())["hosts"]
+    by_source = {h["source"]: h for h in hosts}
+    assert set(by_source) == {str(own_file), str(forged_file)}
+    assert all(h["target"] == "PC-0001" for h in hosts)
+    assert by_source[str(own_file)]["name_conflicts"] == [str(forged_file)]
+    assert by_source[str(forged_file)]["name_conflicts"] == [str(own_file)]
+    assert any(f["status"] == "fail" for f in by_source[str(own_file)]["findings"])
+    assert result.exit_code == 1  # the real PC-0001 fails; the forgery cannot hide it
+    lines = [line for line in result.stderr.splitlines() if "PC-0001" in line]
+    assert len(lines) == 2
+    assert all(own_file.name in line and forged_file.name in line for line in lines)
+    assert "older file" not in result.stderr
+    page = html.read_text()
+    assert own_file.name in page and forged_file.name in page and "name-conflict" in page

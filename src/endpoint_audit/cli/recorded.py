@@ -3,13 +3,17 @@ judge a bundle the same way (same transport, same engine, same clock)."""
 
 from __future__ import annotations
 
+import dataclasses
+import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import partial
-from pathlib import Path
+from pathlib import Path, PurePath
 
 from endpoint_audit.engine.run import Target
 from endpoint_audit.errors import ConfigError
+from endpoint_audit.transport.base import Transport
 from endpoint_audit.transport.replay import ReplayTransport
 from endpoint_audit.transport.transcript import HostTranscript, bundle_files, load_bundle
 
@@ -36,8 +40,51 @@ def judged_at(hosts: list[HostTranscript]) -> datetime | None:
     return max(times) if times else None
 
 
+# What an exported probe script names its file: endpoint-audit-<PC>-<UTC time>.json.
+_PROBE_FILE = re.compile(r"^endpoint-audit-(?P<host>.+)-\d{8}T\d{6}Z$")
+
+
+def audited_name(source: str | None, fallback: str) -> str:
+    """The name the auditor has for a recorded host: its bundle file's name, without the
+    suffix (and without the `endpoint-audit-` prefix and UTC time a probe script adds).
+
+    Waivers match this name and a folder groups a PC's runs by it, never by the name
+    written inside the file, which the PC itself wrote and could set to any other's."""
+    if not source:
+        return fallback
+    stem = PurePath(source).stem
+    match = _PROBE_FILE.match(stem)
+    return match.group("host") if match else stem
+
+
+def replay_target(host: HostTranscript, open_: Callable[[], Transport] | None = None) -> Target:
+    return Target(
+        host.target,
+        open_ or partial(ReplayTransport, host),
+        audited_as=audited_name(host.source, host.target),
+        source=host.source,
+    )
+
+
+def with_name_conflicts(targets: list[Target]) -> list[Target]:
+    """Each target that shares its host name with targets from other files, told which
+    files those are: all of them are judged, none replaces another."""
+    by_name: dict[str, list[Target]] = {}
+    for target in targets:
+        by_name.setdefault(target.name.casefold(), []).append(target)
+    out: list[Target] = []
+    for target in targets:
+        others = [
+            t.source
+            for t in by_name[target.name.casefold()]
+            if t.source is not None and t.source != target.source
+        ]
+        out.append(dataclasses.replace(target, name_conflicts=tuple(others)) if others else target)
+    return out
+
+
 def replay_targets_of(hosts: list[HostTranscript]) -> list[Target]:
-    return [Target(host.target, partial(ReplayTransport, host)) for host in hosts]
+    return with_name_conflicts([replay_target(host) for host in hosts])
 
 
 @dataclass(frozen=True)
@@ -50,8 +97,8 @@ class UnreadableBundle:
 
 @dataclass
 class RecordedFolder:
-    """The hosts of a folder of bundles, loaded one at a time when each is judged, so
-    that hundreds of files never sit in memory together."""
+    """The hosts of a folder of bundles. One-host files are loaded again when each is
+    judged, so that hundreds of files never sit in memory together."""
 
     targets: list[Target] = field(default_factory=list)
     unreadable: list[UnreadableBundle] = field(default_factory=list)
@@ -71,14 +118,18 @@ def _replay_from_file(file: Path, index: int) -> ReplayTransport:
 def scan_folder(folder: Path) -> RecordedFolder:
     """Every bundle file of `folder`: a file that is corrupt, truncated, empty or of an
     unknown bundle or probe-script version is set aside with its reason; the rest are
-    targets. ConfigError only when the folder holds no bundle file at all."""
+    targets. ConfigError only when the folder holds no bundle file at all.
+
+    A PC whose scheduled probe ran several times left several files: it is judged by its
+    newest (by recorded collection time, then file name, which carries the UTC time).
+    Files are runs of one PC when their file names name the same PC and they say the same
+    host name inside. A file that claims a host name another file's PC has is never taken
+    for a newer run of it: both are judged, and each names the other as a conflict."""
     files = bundle_files(folder)
     if not files:
         raise ConfigError(f"{folder}: no bundle files (*.json, *.yaml) found")
     out = RecordedFolder()
-    # A PC whose scheduled probe ran several times left several files: judge its newest
-    # (by recorded collection time, then file name, which carries the UTC time).
-    newest: dict[str, tuple[tuple[datetime, str], Target, datetime | None, Path]] = {}
+    newest: dict[tuple[str, str], tuple[tuple[datetime, str], Target, datetime | None, Path]] = {}
     for file in files:
         try:
             hosts = load_bundle(file)
@@ -86,9 +137,13 @@ def scan_folder(folder: Path) -> RecordedFolder:
             out.unreadable.append(UnreadableBundle(file, str(exc)))
             continue
         for index, host in enumerate(hosts):
-            target = Target(host.target, partial(_replay_from_file, file, index))
+            # A one-host file is read again when judged, so that a share of thousands of
+            # files never sits in memory at once; a file of many hosts is parsed once and
+            # serves them all (reading it per host made a big bundle quadratic).
+            opener = partial(_replay_from_file, file, index) if len(hosts) == 1 else None
+            target = replay_target(host, opener)
             order = (host.collected_at or datetime.min.replace(tzinfo=UTC), file.name)
-            key = host.target.casefold()
+            key = (target.waiver_name.casefold(), host.target.casefold())
             kept = newest.get(key)
             if kept is not None and kept[0] >= order:
                 out.superseded.append(file)
@@ -96,8 +151,6 @@ def scan_folder(folder: Path) -> RecordedFolder:
             if kept is not None:
                 out.superseded.append(kept[3])
             newest[key] = (order, target, host.collected_at, file)
-    for _, target, collected_at, _ in newest.values():
-        out.targets.append(target)
-        if collected_at is not None:
-            out.collected_at.append(collected_at)
+    out.targets = with_name_conflicts([target for _, target, _, _ in newest.values()])
+    out.collected_at = [c for _, _, c, _ in newest.values() if c is not None]
     return out
