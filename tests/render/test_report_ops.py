@@ -31,6 +31,27 @@ def test_merge_keeps_hosts_in_order_and_the_newest_duplicate() -> None:
     assert merged.finished_at == b.finished_at and merged.started_at == a.started_at
 
 
+def test_merge_never_folds_hosts_that_only_claim_one_name() -> None:
+    """evaluate FOLDER kept two files that both say pc-kikaku-002: merging that report with
+    others must keep both, while a rerun of the same file still replaces its older copy."""
+    _, clean, _ = sample_hosts()
+    own = clean.model_copy(update={"source": "own.json", "name_conflicts": ["forged.json"]})
+    forged = clean.model_copy(update={"source": "forged.json", "name_conflicts": ["own.json"]})
+    later = own.model_copy(update={"finished_at": FINISHED + timedelta(hours=1)})
+    merged, notes = merge_reports(
+        [
+            NamedReport("a.json", make_report([own, forged])),
+            NamedReport("b.json", make_report([later])),
+        ]
+    )
+    assert [(h.target, h.source) for h in merged.hosts] == [
+        ("pc-kikaku-002", "own.json"),
+        ("pc-kikaku-002", "forged.json"),
+    ]
+    assert merged.hosts[0].finished_at == later.finished_at
+    assert notes == ["host pc-kikaku-002: b.json replaces the older a.json"]
+
+
 def test_merge_refuses_different_baselines() -> None:
     a = make_report(sample_hosts()[:1])
     b = make_report(sample_hosts()[1:2])

@@ -68,17 +68,23 @@ def merge_reports(reports: Sequence[NamedReport]) -> tuple[RunReport, list[str]]
                     "findings": [_in_language(f, named.report.lang, lang) for f in host.findings]
                 }
             )
-            key = host.target
+            # Hosts that share a claimed name but came from different files stay apart:
+            # one must never replace the other (see evaluate FOLDER).
+            key = f"{host.target}\0{host.source}" if host.name_conflicts else host.target
             if key not in chosen:
                 chosen[key] = (named, host)
                 order.append(key)
                 continue
             kept_from, kept = chosen[key]
             if _host_time(host, named.report) >= _host_time(kept, kept_from.report):
-                notes.append(f"host {key}: {named.name} replaces the older {kept_from.name}")
+                notes.append(
+                    f"host {host.target}: {named.name} replaces the older {kept_from.name}"
+                )
                 chosen[key] = (named, host)
             else:
-                notes.append(f"host {key}: kept {kept_from.name}; older {named.name} dropped")
+                notes.append(
+                    f"host {host.target}: kept {kept_from.name}; older {named.name} dropped"
+                )
     merged = RunReport(
         tool=first.report.tool,
         baseline=first.report.baseline,
