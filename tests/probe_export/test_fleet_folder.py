@@ -115,9 +115,7 @@ def test_a_file_claiming_another_pc_s_name_never_hides_that_pc(
     forged = windows_script_bundle(cases["win11-23h2-en-compliant"], target="PC-0001")
     collected = cases["win11-23h2-en-compliant"].collected_at
     assert collected is not None
-    own["hosts"][0]["collected_at"] = (collected - timedelta(days=1)).strftime(
-        "%Y-%m-%dT%H:%M:%SZ"
-    )
+    own["hosts"][0]["collected_at"] = (collected - timedelta(days=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
     own_file = tmp_path / "endpoint-audit-PC-0001-20241119T030000Z.json"
     forged_file = tmp_path / "endpoint-audit-PC-0099-20241120T030000Z.json"
     own_file.write_text(json.dumps(own))
