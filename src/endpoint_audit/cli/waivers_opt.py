@@ -22,7 +22,9 @@ WaiversOpt = Annotated[
         "--waivers",
         help=(
             "YAML file of approved exceptions ({waivers: [...]}: check, hosts, justification, "
-            "approver, expires). A waived failure stays in the report with its reason and "
+            "approver, expires; optional approved, and timezone for the days, default the "
+            "local zone). Hosts match the name you target a PC by (inventory, --host, a "
+            "bundle's file name). A waived failure stays in the report with its reason and "
             "does not fail the exit code until the waiver expires."
         ),
     ),
