@@ -12,7 +12,10 @@ class ExitCode(IntEnum):
     FAILED = 1
     CONFIG = 2
     INCOMPLETE = 3
-    INTERRUPTED = 130
+    OUTPUT = 4  # the audit ran, but a report or host file could not be written
+    INTERRUPTED = 130  # Ctrl-C (128 + SIGINT)
+    STDOUT_CLOSED = 141  # the reader of stdout went away (128 + SIGPIPE)
+    TERMINATED = 143  # SIGTERM (128 + SIGTERM)
 
 
 def exit_code(report: RunReport, fail_on: Severity = Severity.INFO) -> ExitCode:

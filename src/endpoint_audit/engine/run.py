@@ -34,6 +34,7 @@ from endpoint_audit.model.commands import Command, CommandResult, PowerShell
 from endpoint_audit.model.facts.base import Fact
 from endpoint_audit.model.platform import OsFamily, PlatformInfo
 from endpoint_audit.model.result import (
+    BaselineFile,
     BaselineInfo,
     Evidence,
     Finding,
@@ -454,22 +455,29 @@ def build_report(
     finished: datetime,
     fail_on: Severity = Severity.INFO,
 ) -> RunReport:
-    base = plan.baseline
     return RunReport(
         tool=ToolInfo(version=__version__),
-        baseline=BaselineInfo(
-            id=base.id,
-            title=base.title,
-            version=base.version,
-            sha256=base.sha256,
-            source=base.source,
-        ),
+        baseline=baseline_info(plan),
         lang=lang,
         started_at=started,
         finished_at=finished,
         fail_on=fail_on,
         checks={pc.id: pc.info() for pc in plan.checks},
         hosts=list(hosts),
+    )
+
+
+def baseline_info(plan: Plan) -> BaselineInfo:
+    """What a report records of a plan's baseline: id, version, the effective digest,
+    and the files it was read from (resolved path or `shipped:NAME`, each with sha256)."""
+    base = plan.baseline
+    return BaselineInfo(
+        id=base.id,
+        title=base.title,
+        version=base.version,
+        sha256=base.sha256,
+        source=base.resolved,
+        files=[BaselineFile(source=key, sha256=digest) for key, digest in base.files],
     )
 
 

@@ -147,6 +147,9 @@ class HostReport(BaseModel):
     finished_at: datetime | None = None
     duration_seconds: float | None = None
     findings: list[Finding] = Field(default_factory=list)
+    # The sha256 of the baseline this host was judged against, in a report whose hosts
+    # followed different baselines (see RunReport.baselines); None when all shared one.
+    baseline_sha256: str | None = None
 
 
 class ToolInfo(BaseModel):
@@ -154,12 +157,29 @@ class ToolInfo(BaseModel):
     version: str
 
 
+class BaselineFile(BaseModel):
+    """One file a baseline was read from (the top file, then each one it extends)."""
+
+    source: str  # `shipped:NAME` or the resolved (absolute) path of the file
+    sha256: str  # of the file's text as UTF-8
+
+
 class BaselineInfo(BaseModel):
     id: str
     title: LocalizedText = Field(default_factory=dict)
     version: str
-    sha256: str
-    source: str | None = None  # shipped name or file path
+    sha256: str  # of the effective (merged) baseline: exactly what was applied
+    source: str | None = None  # `shipped:NAME` or the resolved path of the baseline file
+    files: list[BaselineFile] = Field(default_factory=list)  # the extends chain, top first
+
+
+class PartialInfo(BaseModel):
+    """Set when the run was stopped before every host was audited: the report holds
+    only the hosts that finished."""
+
+    reason: Literal["interrupted", "terminated"]  # Ctrl-C (SIGINT) or SIGTERM
+    hosts_planned: int  # hosts the run was asked to audit
+    hosts_reported: int  # hosts this report holds
 
 
 class RunReport(BaseModel):
@@ -172,3 +192,12 @@ class RunReport(BaseModel):
     fail_on: Severity = Severity.INFO
     checks: dict[str, CheckInfo] = Field(default_factory=dict)
     hosts: list[HostReport] = Field(default_factory=list)
+    # Not None when the run was interrupted: the report is incomplete.
+    partial: PartialInfo | None = None
+    # When hosts followed different baselines (inventory `baseline`), every one of them,
+    # `baseline` (the run's default) first; empty when every host followed `baseline`.
+    baselines: list[BaselineInfo] = Field(default_factory=list)
+    # A fleet scan with --output-dir: the run's id (DIR/manifest.json), and the hosts
+    # whose results were reused from an earlier, interrupted invocation (--resume).
+    run_id: str | None = None
+    reused_hosts: list[str] = Field(default_factory=list)
