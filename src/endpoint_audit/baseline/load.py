@@ -57,6 +57,14 @@ class LoadedBaseline:
     # The zone waiver days are judged in (its own `timezone:` or an extended one's);
     # None: the auditing machine's local zone.
     timezone: str | None = None
+    # Each file of the chain, top first: (`shipped:NAME` or the resolved path, sha256 of
+    # its text as UTF-8), so a report says exactly which files were read.
+    files: list[tuple[str, str]] = field(default_factory=list)
+
+    @property
+    def resolved(self) -> str:
+        """`shipped:NAME` or the absolute path of the top file."""
+        return self.files[0][0] if self.files else self.source
 
     @property
     def sha256(self) -> str:
@@ -99,6 +107,10 @@ class _Source:
     def key(self) -> str:
         return str(self.path) if self.path else f"shipped:{self.label}"
 
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.text.encode("utf-8")).hexdigest()
+
 
 def shipped_names() -> list[str]:
     folder = resources.files("endpoint_audit") / "baselines"
@@ -119,26 +131,43 @@ def _label(path: Path) -> str:
     return str(path) if relative.startswith("..") else relative
 
 
+def is_path_ref(ref: str) -> bool:
+    """True when `ref` names a file: it holds a path separator or ends in .yaml/.yml.
+    Anything else is the name of a shipped baseline, whatever files the folder holds, so
+    a file dropped in the working folder can never stand in for a shipped baseline."""
+    return "/" in ref or "\\" in ref or ref.lower().endswith((".yaml", ".yml"))
+
+
+def _file_hint(ref: str, folder: Path | None) -> str:
+    """'; to use the file ./NAME, write ./NAME' when a file of (about) that name exists."""
+    base = folder if folder is not None else Path()
+    for name in (ref, f"{ref}.yaml", f"{ref}.yml"):
+        if (base / name).is_file():
+            return f"; to use the file {name}, write ./{name}"
+    return ""
+
+
 def _read_ref(ref: str, relative_to: Path | None) -> _Source:
-    """The text of a shipped name or a file path (relative to the extending file)."""
+    """The text of a shipped name or a file path (relative to the extending file, or to
+    the working folder for the top file)."""
     if not ref.strip():
         raise ConfigError("empty baseline name")
-    candidate = Path(ref).expanduser()
-    if relative_to is not None and not candidate.is_absolute():
-        candidate = relative_to / candidate
-    looks_like_path = ref.endswith((".yaml", ".yml")) or "/" in ref or "\\" in ref
-    if looks_like_path or candidate.exists():
+    if is_path_ref(ref):
+        candidate = Path(ref).expanduser()
+        if relative_to is not None and not candidate.is_absolute():
+            candidate = relative_to / candidate
         label = _label(candidate)
         if not candidate.exists():
             raise ConfigError(f"{label}: baseline file not found")
         return _Source(label, read_text(candidate, label), candidate.resolve())
-    text = shipped_text(ref)
+    text = shipped_text(ref) if ref not in (".", "..") else None
     if text is not None:
         return _Source(ref, text, None)
     names = shipped_names()
     close = difflib.get_close_matches(ref, names, n=1)
     hint = f"; did you mean '{close[0]}'?" if close else f"; shipped: {', '.join(names)}"
-    raise ConfigError(f"{ref}: no such baseline file or shipped baseline{hint}")
+    hint += _file_hint(ref, relative_to)
+    raise ConfigError(f"{ref}: no shipped baseline of that name{hint}")
 
 
 # --- turning pydantic errors into one line ---------------------------------------------
@@ -312,6 +341,7 @@ class _Parsed:
     entries: dict[str, CheckEntry]
     chain: list[str]
     waivers: list[WaiverSpec]
+    files: list[tuple[str, str]]
     timezone: str | None = None
 
 
@@ -322,6 +352,9 @@ def _load(src: _Source, known: KnownChecks, seen: tuple[_Source, ...]) -> _Parse
 
     parent: _Parsed | None = None
     if base.extends is not None:
+        if src.path is None and is_path_ref(base.extends):
+            # A shipped baseline has no folder: a path would depend on the working folder.
+            raise doc.error(("extends",), "a shipped baseline extends shipped baselines only")
         try:
             parent_src = _read_ref(base.extends, src.path.parent if src.path else None)
         except ConfigError as exc:
@@ -353,6 +386,7 @@ def _load(src: _Source, known: KnownChecks, seen: tuple[_Source, ...]) -> _Parse
             *(parent.waivers if parent else []),
             *(w.with_default_zone(zone) for w in base.waivers),
         ],
+        files=[(src.key, src.sha256), *(parent.files if parent else [])],
         timezone=zone,
     )
 
@@ -390,6 +424,7 @@ def load_baseline(ref: str, known_checks: KnownChecks) -> LoadedBaseline:
         waivers=parsed.waivers,
         raw_text=src.text,
         timezone=parsed.timezone,
+        files=parsed.files,
     )
 
 

@@ -15,7 +15,12 @@ from rich.table import Table
 from rich.text import Text
 
 from endpoint_audit.baseline.effective import CheckSpec, diff_baselines, effective_document
-from endpoint_audit.baseline.load import LoadedBaseline, load_waivers, shipped_names
+from endpoint_audit.baseline.load import (
+    LoadedBaseline,
+    is_path_ref,
+    load_waivers,
+    shipped_names,
+)
 from endpoint_audit.baseline.schema import baseline_schema, schema_text, waivers_schema
 from endpoint_audit.cli.common import fail, resolve_lang, write_output
 from endpoint_audit.engine.plan import load_plan_baseline
@@ -280,8 +285,10 @@ def init(
     parent = _load(extends, registry)
     # A path parent is written relative to the new file, as `extends` resolves it.
     parent_ref = extends
-    if parent.source not in shipped_names() or Path(extends).exists():
+    if is_path_ref(extends):
         parent_ref = os.path.relpath(Path(extends).resolve(), output.resolve().parent)
+        if not is_path_ref(parent_ref):  # `city` alone would name a shipped baseline
+            parent_ref = f"./{parent_ref}"
     new_id = baseline_id or output.stem
     schema_file = output.parent / "baseline.schema.json"
     text = init_text(parent, parent_ref, new_id, str(output), schema_file.name)
