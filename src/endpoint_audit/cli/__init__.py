@@ -4,14 +4,43 @@ from __future__ import annotations
 
 import sys
 
+from endpoint_audit.cli import interrupts  # the standard library only: loads in no time
+
 
 def main() -> None:
-    """Console entry point. `--version` answers before anything heavy is imported."""
-    if sys.argv[1:] == ["--version"]:
-        from endpoint_audit import __version__
+    """Console entry point. `--version` answers before anything heavy is imported; an
+    interrupt or a closed stdout at any moment ends quietly (see cli.interrupts)."""
+    try:
+        interrupts.install()
+        if sys.argv[1:] == ["--version"]:
+            from endpoint_audit import __version__
 
-        sys.stdout.write(f"endpoint-audit {__version__}\n")
+            interrupts.write_stdout(f"endpoint-audit {__version__}\n".encode())
+            return
+        from endpoint_audit.cli.app import run
+
+        run()
+    except KeyboardInterrupt:
+        _stop(None)
+    except SystemExit as exc:
+        _stop(exc)
+        raise
+    except interrupts.StdoutClosed:
+        interrupts.ignore_further_interrupts()
+        interrupts.silence_stdout()
+        sys.exit(interrupts.EXIT_STDOUT_CLOSED)
+
+
+def _stop(exit_: SystemExit | None) -> None:
+    """An interrupt: one line on stderr (unless the command said more already) and the
+    exit code of the signal. The command framework turns an interrupt it sees into
+    exit 130 without a word, so that exit is completed here."""
+    if exit_ is not None and exit_.code not in (
+        interrupts.EXIT_INTERRUPTED,
+        interrupts.EXIT_TERMINATED,
+    ):
         return
-    from endpoint_audit.cli.app import run
-
-    run()
+    interrupts.ignore_further_interrupts()
+    if not interrupts.reported():
+        sys.stderr.write(f"endpoint-audit: {interrupts.reason()}\n")
+    interrupts.exit_now(interrupts.exit_code())

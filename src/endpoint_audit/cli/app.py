@@ -27,7 +27,8 @@ app = typer.Typer(
         "open ports, screen lock) against a YAML baseline, and report in Japanese or English.\n\n"
         "Start with `endpoint-audit scan` on the PC itself. Exit codes: 0 compliant, "
         "1 a failed check, 2 usage or configuration error, 3 incomplete (unknown/error or "
-        "unreachable host), 130 interrupted."
+        "unreachable host), 4 an output could not be written, 130 interrupted (143 SIGTERM), "
+        "141 stdout closed."
     ),
     no_args_is_help=True,
     pretty_exceptions_enable=False,
@@ -62,11 +63,9 @@ app.add_typer(probe_cmd.app, name="probe")
 
 
 def run() -> None:
+    # Interrupts and a closed stdout are handled by the entry point (cli.main).
     try:
         app()
     except ConfigError as exc:
         sys.stderr.write(f"endpoint-audit: error: {exc}\n")
         sys.exit(ExitCode.CONFIG)
-    except KeyboardInterrupt:
-        sys.stderr.write("endpoint-audit: interrupted\n")
-        sys.exit(ExitCode.INTERRUPTED)

@@ -20,7 +20,8 @@ import typer
 import yaml
 
 from endpoint_audit import __version__
-from endpoint_audit.cli.common import fail, resolve_lang, warn, write_output
+from endpoint_audit.cli import interrupts
+from endpoint_audit.cli.common import check_output_paths, fail, resolve_lang, try_write_output, warn
 from endpoint_audit.engine.collect import (
     CollectFailed,
     all_fact_types,
@@ -60,7 +61,7 @@ BaselineOpt = Annotated[
     typer.Option(
         "--baseline",
         "-b",
-        help="Collect the facts this baseline's checks need (shipped name or YAML path).",
+        help="Collect the facts this baseline's checks need (shipped name, or ./FILE.yaml).",
     ),
 ]
 AllFactsOpt = Annotated[
@@ -184,12 +185,17 @@ def collect(
         fail(str(exc))
     if output is None and record is None:
         output = "-"
+    # Before collecting: a path that cannot be written is said now, not after the probes.
+    check_output_paths([output])
+    if record is not None and record.exists() and not record.is_dir():
+        fail(f"--record {record}: not a folder")
     targets = collect_targets_from_options()
     try:
         got = asyncio.run(collect_targets(targets, fact_types, registry, timeout))
     except KeyboardInterrupt:
         _say(language, "interrupted")
-        raise typer.Exit(ExitCode.INTERRUPTED) from None
+        interrupts.mark_reported()
+        raise typer.Exit(interrupts.exit_code()) from None
     hosts = [h for h in got if isinstance(h, HostTranscript)]
     for failure in got:
         if isinstance(failure, CollectFailed):
@@ -207,20 +213,27 @@ def collect(
                         reason=fact["error"],
                     )
                 )
+    failures: list[str] = []
     if output is not None and hosts:
         written = [_redact(h)[0] for h in hosts] if redact else hosts
-        write_output(output, bundle_text(written, _is_yaml(output)))
-        if output != "-":
+        not_written = try_write_output(output, bundle_text(written, _is_yaml(output)))
+        if not_written is not None:
+            failures.append(not_written)
+        elif output != "-":
             _say(language, "wrote", count=len(hosts), path=output)
     if record is not None and hosts:
-        _write_records(record, hosts, language)
+        failures += _write_records(record, hosts, language)
+    for line in failures:
+        sys.stderr.write(f"endpoint-audit: error: {line}\n")
+    if failures:
+        raise typer.Exit(ExitCode.OUTPUT)
     raise typer.Exit(ExitCode.OK if len(hosts) == len(targets) else ExitCode.INCOMPLETE)
 
 
-def _write_records(folder: Path, hosts: list[HostTranscript], lang: str) -> None:
-    if folder.exists() and not folder.is_dir():
-        fail(f"--record {folder}: not a folder")
+def _write_records(folder: Path, hosts: list[HostTranscript], lang: str) -> list[str]:
+    """One redacted file per host; the problems of those that could not be written."""
     used: set[str] = set()
+    failures: list[str] = []
     for host in hosts:
         redacted, summary = _redact(host)
         name = record_file_name(redacted.target)
@@ -233,5 +246,9 @@ def _write_records(folder: Path, hosts: list[HostTranscript], lang: str) -> None
             name, number = f"{stem}-{number}.yaml", number + 1
         used.add(name)
         path = folder / name
-        write_output(str(path), bundle_text([redacted], as_yaml=True))
+        problem = try_write_output(str(path), bundle_text([redacted], as_yaml=True))
+        if problem is not None:
+            failures.append(problem)
+            continue
         _recorded(lang, path, summary)
+    return failures

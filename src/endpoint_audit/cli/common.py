@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import os
+import stat
 import sys
+from collections.abc import Iterable
 from pathlib import Path
 from typing import NoReturn
 
 import typer
 from rich.console import Console
 
-from endpoint_audit.atomic_file import write_atomically
+from endpoint_audit.atomic_file import ReadOnlyOutput, output_problem, write_atomically
+from endpoint_audit.cli.interrupts import write_stdout
 from endpoint_audit.engine.exit_policy import ExitCode
 from endpoint_audit.model import i18n
 
@@ -35,26 +39,67 @@ def resolve_lang(lang: str | None) -> str:
     return lang
 
 
-def write_output(path: str | None, text: str, encoding: str = "utf-8") -> None:
+def try_write_output(path: str | None, text: str, encoding: str = "utf-8") -> str | None:
     """Write to stdout (None or "-") or atomically to a file: a reader never sees half a
-    report, and a failed run never leaves a truncated one behind."""
+    report, and a failed run never leaves a truncated one behind. Returns None, or the
+    problem as one line naming the path (nothing is printed). A closed stdout raises
+    StdoutClosed."""
     if path is None or path == "-":
         if encoding == "utf-8-sig":
-            encoding = "utf-8"
-        sys.stdout.buffer.write(text.encode(encoding, errors="replace"))
-        sys.stdout.flush()
-        return
+            encoding = "utf-8"  # no byte-order mark on a terminal or in a pipe
+        write_stdout(text.encode(encoding, errors="replace"))
+        return None
+    data = text.encode(encoding, errors="replace")
     target = Path(path)
-    if target.exists() and not target.is_file() and not target.is_dir():
-        # A device or pipe (/dev/null, /dev/stdout, a FIFO): write to it in place. Replacing
-        # it would swap the device for a regular file (as root: /dev/null for everyone).
-        try:
-            with open(target, "wb") as handle:
-                handle.write(text.encode(encoding, errors="replace"))
-        except OSError as exc:
-            fail(f"{path}: cannot write: {exc.strerror or exc}")
-        return
     try:
-        write_atomically(target, text.encode(encoding, errors="replace"))
+        if target.exists() and not target.is_file() and not target.is_dir():
+            # A device or pipe (/dev/null, /dev/stdout, a FIFO): write to it in place.
+            # Replacing it would swap the device for a regular file (as root: /dev/null
+            # for everyone).
+            with open(target, "wb") as handle:
+                handle.write(data)
+            return None
+        if target.is_dir():
+            return f"{path}: cannot write: is a folder"
+        write_atomically(target, data)
     except OSError as exc:
-        fail(f"{path}: cannot write: {exc.strerror or exc}")
+        if isinstance(exc, ReadOnlyOutput):
+            return f"{path}: read-only file; not replaced (make it writable or remove it first)"
+        return f"{path}: cannot write: {exc.strerror or exc}"
+    return None
+
+
+def write_output(path: str | None, text: str, encoding: str = "utf-8") -> None:
+    """`try_write_output`, or one error line and exit 4 (an output could not be written)."""
+    problem = try_write_output(path, text, encoding)
+    if problem is not None:
+        fail(problem, ExitCode.OUTPUT)
+
+
+def check_output_paths(paths: Iterable[str | None], flag: str = "") -> None:
+    """Before any work: every output path must be writable. Each problem is one line;
+    then exit 2 (nothing was done)."""
+    problems: list[str] = []
+    seen: dict[str, str] = {}
+    for path in paths:
+        if path is None or path == "-":
+            continue
+        problem = output_problem(Path(path))
+        if problem is not None:
+            problems.append(f"{flag}{' ' if flag else ''}{path}: {problem}")
+            continue
+        key = os.path.realpath(path)
+        if key in seen and not _is_device(path):
+            problems.append(f"{flag}{' ' if flag else ''}{path}: named twice (also as {seen[key]})")
+        seen.setdefault(key, path)
+    for problem in problems:
+        sys.stderr.write(f"endpoint-audit: error: {problem}\n")
+    if problems:
+        raise typer.Exit(ExitCode.CONFIG)
+
+
+def _is_device(path: str) -> bool:
+    try:
+        return not stat.S_ISREG(os.stat(path).st_mode)
+    except OSError:
+        return False

@@ -100,7 +100,8 @@ def evaluate(
     targets = replay_targets_of(hosts)
     warn_name_conflicts(targets, language)
     runs, interrupted, started = execute(plan, targets, options)
-    finish(plan, [r.report for r in runs], outputs, language, fail_on, started, interrupted)
+    reports = [r.report for r in runs]
+    finish(plan, reports, outputs, language, fail_on, started, interrupted, len(targets))
 
 
 def warn_name_conflicts(targets: list[Target], lang: str) -> None:
@@ -164,4 +165,5 @@ def evaluate_folder(
         HostReport(target=p.path.name, status="unreachable", reason=p.reason, source=str(p.path))
         for p in recorded.unreadable
     ]
-    finish(plan, reports, outputs, language, fail_on, started, interrupted)
+    planned = len(recorded.targets) + len(recorded.unreadable)
+    finish(plan, reports, outputs, language, fail_on, started, interrupted, planned)

@@ -1,14 +1,30 @@
-"""`--format FORMAT[:PATH]` and `--output`: which renderers write where."""
+"""`--format FORMAT[:PATH]` and `--output`: which renderers write where.
+
+Every path is checked before the audit starts (`parse_outputs`), and each output is
+written on its own: one that cannot be written is one error line and the others are
+still written (`render_outputs`). The exit code then says so (`exit_after`).
+
+An interrupted run's report is partial. It is written only when it holds a host, and
+never in place of an existing file: a path that exists keeps its file, and the partial
+report goes beside it as `NAME.partial.EXT`; a line on stderr says where it went.
+"""
 
 from __future__ import annotations
 
 import shutil
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import NoReturn
 
-from endpoint_audit.cli.common import fail, write_output
+import typer
+
+from endpoint_audit.cli import interrupts
+from endpoint_audit.cli.common import check_output_paths, fail, try_write_output
+from endpoint_audit.engine.exit_policy import ExitCode
 from endpoint_audit.engine.registry import load_registry
-from endpoint_audit.model.result import RunReport
+from endpoint_audit.model import i18n
+from endpoint_audit.model.result import PartialInfo, RunReport
 from endpoint_audit.render.base import RenderOptions
 
 
@@ -16,6 +32,14 @@ from endpoint_audit.render.base import RenderOptions
 class OutputSpec:
     format: str
     path: str | None  # None or "-" = stdout
+
+
+@dataclass
+class OutputsWritten:
+    """What became of the outputs: the one-line problems, and whether stdout closed."""
+
+    failures: list[str] = field(default_factory=list)
+    stdout_closed: bool = False
 
 
 def parse_outputs(formats: list[str] | None, output: str | None) -> list[OutputSpec]:
@@ -35,15 +59,99 @@ def parse_outputs(formats: list[str] | None, output: str | None) -> list[OutputS
     to_stdout = [s for s in specs if s.path in (None, "-")]
     if len(to_stdout) > 1:
         fail("only one --format may write to stdout; give the others a :PATH")
+    check_output_paths(s.path for s in specs)
     return specs
 
 
-def render_outputs(report: RunReport, specs: list[OutputSpec], lang: str) -> None:
+def partial_path(path: Path) -> Path:
+    """Where a partial report goes when `path` holds a file: `NAME.partial.EXT`."""
+    suffix = path.suffix
+    stem = path.name[: -len(suffix)] if suffix else path.name
+    return path.with_name(f"{stem}.partial{suffix}")
+
+
+def _partial_target(path: Path) -> Path:
+    return partial_path(path) if path.is_file() else path
+
+
+def _note(line: str) -> None:
+    sys.stderr.write(f"endpoint-audit: {line}\n")
+
+
+def render_outputs(report: RunReport, specs: list[OutputSpec], lang: str) -> OutputsWritten:
+    """Render and write every output; a failed one never stops the next."""
+    written = OutputsWritten()
+    partial = report.partial
+    if partial is not None and not report.hosts:
+        return written  # nothing to write; say_interrupted says so
     renderers = load_registry().renderers
     for spec in specs:
         renderer = renderers[spec.format]()
-        color = spec.format == "terminal" and spec.path in (None, "-") and sys.stdout.isatty()
+        to_stdout = spec.path in (None, "-")
+        color = spec.format == "terminal" and to_stdout and sys.stdout.isatty()
         # On a terminal use its width; in files and pipes a fixed width keeps output stable.
         width = shutil.get_terminal_size().columns if color else None
-        text = renderer.render(report, RenderOptions(lang=lang, color=color, width=width))
-        write_output(spec.path, text, renderer.encoding)
+        try:
+            text = renderer.render(report, RenderOptions(lang=lang, color=color, width=width))
+        except Exception as exc:  # one format's bug must not cost the others
+            failed = f"--format {spec.format}: cannot render: {type(exc).__name__}: {exc}"
+            written.failures.append(failed)
+            sys.stderr.write(f"endpoint-audit: error: {failed}\n")
+            continue
+        if to_stdout:
+            try:
+                try_write_output(None, text, renderer.encoding)
+            except interrupts.StdoutClosed:
+                written.stdout_closed = True
+            continue
+        assert spec.path is not None  # noqa: S101 - not stdout, so a path
+        target = _partial_target(Path(spec.path)) if partial is not None else Path(spec.path)
+        problem = try_write_output(str(target), text, renderer.encoding)
+        if problem is not None:
+            written.failures.append(problem)
+            sys.stderr.write(f"endpoint-audit: error: {problem}\n")
+        elif partial is not None:
+            args = {
+                "path": spec.path,
+                "partial": target,
+                "hosts": partial.hosts_reported,
+                "planned": partial.hosts_planned,
+            }
+            key = "partial_written" if str(target) == spec.path else "partial_beside"
+            _note(i18n.t(lang, f"cli.outputs.{key}", **args))
+    return written
+
+
+def partial_info(planned: int, reported: int) -> PartialInfo:
+    """What an interrupted run's report says of itself: why, and how much it holds."""
+    return PartialInfo(
+        reason="terminated" if interrupts.terminated() else "interrupted",
+        hosts_planned=max(planned, reported),
+        hosts_reported=reported,
+    )
+
+
+def say_interrupted(lang: str, partial: PartialInfo) -> None:
+    key = "terminated" if partial.reason == "terminated" else "interrupted"
+    if not partial.hosts_reported:
+        key += "_empty"
+    line = i18n.t(
+        lang,
+        f"cli.outputs.{key}",
+        count=partial.hosts_reported,
+        planned=partial.hosts_planned,
+    )
+    _note(line)
+
+
+def exit_after(written: OutputsWritten, audit_code: int, interrupted: bool) -> NoReturn:
+    """The exit code, most urgent first: interrupted (130, or 143 for SIGTERM), an output
+    not written (4), stdout closed by its reader (141), else the audit's own code."""
+    if interrupted:
+        interrupts.mark_reported()
+        raise typer.Exit(interrupts.exit_code())
+    if written.failures:
+        raise typer.Exit(ExitCode.OUTPUT)
+    if written.stdout_closed:
+        raise interrupts.StdoutClosed
+    raise typer.Exit(audit_code)

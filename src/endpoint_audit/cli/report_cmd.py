@@ -16,7 +16,7 @@ import typer
 from pydantic import ValidationError
 
 from endpoint_audit.cli.common import fail, warn, write_output
-from endpoint_audit.cli.outputs import parse_outputs, render_outputs
+from endpoint_audit.cli.outputs import exit_after, parse_outputs, render_outputs
 from endpoint_audit.engine.exit_policy import ExitCode
 from endpoint_audit.model import i18n
 from endpoint_audit.model.report_ops import MergeError, NamedReport, diff_reports, merge_reports
@@ -101,7 +101,8 @@ def render(
     """
     specs = parse_outputs(format, output)
     report = load_report(results)
-    render_outputs(report, specs, _report_lang(lang, report))
+    written = render_outputs(report, specs, _report_lang(lang, report))
+    exit_after(written, ExitCode.OK, interrupted=False)
 
 
 def _report_files(inputs: list[Path], output: str) -> list[Path]:

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-import sys
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import typer
 
@@ -22,13 +21,21 @@ from endpoint_audit.cli.fleet_scan import (
     OutputDirOpt,
     ResumeOpt,
     SudoOpt,
+    fleet_options_given,
     run_fleet_scan,
     wants_fleet,
 )
-from endpoint_audit.cli.outputs import OutputSpec, parse_outputs, render_outputs
+from endpoint_audit.cli.outputs import (
+    OutputSpec,
+    exit_after,
+    parse_outputs,
+    partial_info,
+    render_outputs,
+    say_interrupted,
+)
 from endpoint_audit.cli.recorded import judged_at, load_recorded, replay_targets_of
 from endpoint_audit.cli.waivers_opt import WaiversOpt, with_waiver_file
-from endpoint_audit.engine.exit_policy import ExitCode, exit_code
+from endpoint_audit.engine.exit_policy import exit_code
 from endpoint_audit.engine.plan import Plan, load_plan_baseline, make_plan
 from endpoint_audit.engine.registry import load_registry
 from endpoint_audit.engine.run import (
@@ -40,14 +47,18 @@ from endpoint_audit.engine.run import (
     run_targets,
 )
 from endpoint_audit.errors import ConfigError
-from endpoint_audit.model.result import HostReport, RunReport, Severity
+from endpoint_audit.model import i18n
+from endpoint_audit.model.result import HostReport, Severity
 
 BaselineOpt = Annotated[
     str,
     typer.Option(
         "--baseline",
         "-b",
-        help="Shipped baseline name (see `baseline list`) or path to a baseline YAML file.",
+        help=(
+            "Shipped baseline name (see `baseline list`), or a baseline file: a path with a "
+            "separator or a .yaml/.yml name (`./city.yaml`). A bare name is always shipped."
+        ),
     ),
 ]
 FormatOpt = Annotated[
@@ -128,7 +139,8 @@ def execute(
     options: RunOptions,
     on_done: object = None,
 ) -> tuple[list[HostRun], bool, datetime]:
-    """Run the audit; on Ctrl-C keep the hosts that finished. Returns (runs, interrupted)."""
+    """Run the audit; on Ctrl-C or SIGTERM keep the hosts that finished. Returns (runs in
+    input order, interrupted, started)."""
     started = datetime.now(UTC)
     finished: list[HostRun] = []
 
@@ -137,13 +149,14 @@ def execute(
         if callable(on_done):
             on_done(run)
 
+    interrupted = False
     try:
         asyncio.run(run_targets(targets, plan, options, keep))
     except KeyboardInterrupt:
-        return finished, True, started
+        interrupted = True
     order = {t.name: i for i, t in enumerate(targets)}
     finished.sort(key=lambda r: order.get(r.report.target, 0))
-    return finished, False, started
+    return finished, interrupted, started
 
 
 def finish(
@@ -154,15 +167,17 @@ def finish(
     fail_on: Severity,
     started: datetime,
     interrupted: bool,
-) -> RunReport:
+    planned: int = 0,
+) -> NoReturn:
+    """Write every output (a partial report when interrupted) and exit with the code
+    that says what happened."""
     report = build_report(plan, reports, lang, started, datetime.now(UTC), fail_on)
-    render_outputs(report, outputs, lang)
     if interrupted:
-        sys.stderr.write(
-            f"endpoint-audit: interrupted; {len(reports)} finished host(s) were written\n"
-        )
-        raise typer.Exit(ExitCode.INTERRUPTED)
-    raise typer.Exit(exit_code(report, fail_on))
+        report.partial = partial_info(planned, len(reports))
+    written = render_outputs(report, outputs, lang)
+    if report.partial is not None:
+        say_interrupted(lang, report.partial)
+    exit_after(written, exit_code(report, fail_on), interrupted)
 
 
 def scan(
@@ -213,6 +228,9 @@ def scan(
             fleet, baseline, lambda ref: prepare_plan(ref, only, skip, waivers), outputs, language,
             fail_on, timeout,
         )  # fmt: skip
+    for option in fleet_options_given(fleet):  # a local or replayed scan: say what is unused
+        key = "output_dir_ignored" if option == "--output-dir" else "fleet_option_ignored"
+        warn(i18n.t(language, f"cli.outputs.{key}", option=option))
     try:
         plan = prepare_plan(baseline, only, skip, waivers)
         recorded = load_recorded(replay) if replay else []
@@ -222,7 +240,10 @@ def scan(
     # Recorded hosts are judged as of their collection, as `evaluate` judges them.
     options = RunOptions(lang=language, command_timeout=timeout, now=judged_at(recorded))
     runs, interrupted, started = execute(plan, targets, options)
-    finish(plan, [r.report for r in runs], outputs, language, fail_on, started, interrupted)
+    finish(
+        plan, [r.report for r in runs], outputs, language, fail_on, started, interrupted,
+        len(targets),
+    )  # fmt: skip
 
 
 __all__ = ["scan", "write_output"]

@@ -1,0 +1,160 @@
+"""Ctrl-C, SIGTERM and a closed stdout: stop quietly, with the conventional exit codes.
+
+Imported by the console entry point before anything else (only the standard library),
+so an interrupt while the program is still importing its modules is handled too.
+
+- SIGINT (Ctrl-C) and SIGTERM stop a run the same way: SIGTERM is turned into SIGINT, so
+  asyncio cancels the audit as it does for Ctrl-C and the finished hosts are kept. The
+  exit code says which one it was: 130 (128 + SIGINT) or 143 (128 + SIGTERM).
+- A reader that goes away (`endpoint-audit scan | head -1`) ends the run with 141
+  (128 + SIGPIPE), as a program killed by SIGPIPE would, without a traceback. It is not
+  exit 1, which means a failed check here.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import signal
+import sys
+from types import FrameType
+from typing import NoReturn
+
+# The same numbers as engine.exit_policy.ExitCode (a test keeps them equal); not imported
+# from there because that module loads pydantic, and this one must load in no time.
+EXIT_INTERRUPTED = 130
+EXIT_STDOUT_CLOSED = 141
+EXIT_TERMINATED = 143
+
+_received: list[int] = []
+_reported: list[bool] = []
+
+
+class StdoutClosed(Exception):
+    """The reader of stdout went away (EPIPE). Deliberately not an OSError: the command
+    framework turns an OSError EPIPE into exit 1, which here means a failed check."""
+
+
+def _on_sigterm(signum: int, frame: FrameType | None) -> None:
+    _received.append(signum)
+    if not callable(signal.getsignal(signal.SIGINT)):
+        # SIGINT ignored (a background job of a script): SIGTERM must still stop the run.
+        raise KeyboardInterrupt
+    # The SIGINT handler in force does the rest: asyncio's (cancel the audit, keep the
+    # finished hosts) during a scan, otherwise Python's (raise KeyboardInterrupt).
+    signal.raise_signal(signal.SIGINT)
+
+
+def install() -> None:
+    """Handle SIGTERM like Ctrl-C, and make a closed stdout a StdoutClosed."""
+    if hasattr(signal, "SIGTERM"):
+        signal.signal(signal.SIGTERM, _on_sigterm)
+    _guard_stdout()
+
+
+def terminated() -> bool:
+    """True when the interrupt was a SIGTERM rather than Ctrl-C."""
+    return bool(_received)
+
+
+def exit_code() -> int:
+    """130 for Ctrl-C, 143 for SIGTERM."""
+    return EXIT_TERMINATED if terminated() else EXIT_INTERRUPTED
+
+
+def reason() -> str:
+    """`interrupted` (Ctrl-C) or `terminated` (SIGTERM), as reports record it."""
+    return "terminated" if terminated() else "interrupted"
+
+
+def mark_reported() -> None:
+    """The command has said on stderr what the interrupt kept; nothing more to add."""
+    _reported.append(True)
+
+
+def reported() -> bool:
+    return bool(_reported)
+
+
+def ignore_further_interrupts() -> None:
+    """While saying goodbye, a second Ctrl-C must not print a traceback."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if hasattr(signal, "SIGTERM"):
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+
+
+def exit_now(code: int) -> NoReturn:
+    """End with `code` once stdout and stderr are flushed. Not through interpreter
+    shutdown: an interrupt that reached Python code run by a compiled extension (as
+    pydantic-core runs some at import) makes CPython kill itself with SIGINT at exit,
+    which would turn 143 into 130 and 130 into a death by signal. Files were already
+    written or removed by the code that was interrupted."""
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError, StdoutClosed):
+            pass
+    os._exit(code)
+
+
+def silence_stdout() -> None:
+    """Point stdout at the null device, so the flush at exit cannot fail again."""
+    try:
+        null = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(null, 1)
+        os.close(null)
+    except OSError:
+        pass
+
+
+class _PipeWriter(io.RawIOBase):
+    """fd 1 as a raw stream whose EPIPE is StdoutClosed."""
+
+    def __init__(self, fd: int) -> None:
+        super().__init__()
+        self._fd = fd
+
+    def writable(self) -> bool:
+        return True
+
+    def fileno(self) -> int:
+        return self._fd
+
+    def isatty(self) -> bool:
+        return os.isatty(self._fd)
+
+    def write(self, data: object) -> int:
+        try:
+            return os.write(self._fd, memoryview(data))  # type: ignore[arg-type]
+        except BrokenPipeError:
+            raise StdoutClosed from None
+
+
+def _guard_stdout() -> None:
+    """Only for pipes and files on POSIX: a terminal never reports EPIPE, and Windows
+    consoles need their own stream class."""
+    stdout = sys.stdout
+    if os.name != "posix" or not isinstance(stdout, io.TextIOWrapper):
+        return
+    try:
+        if stdout.fileno() != 1 or os.isatty(1):
+            return
+    except (OSError, ValueError):
+        return
+    stdout.flush()
+    sys.stdout = io.TextIOWrapper(
+        io.BufferedWriter(_PipeWriter(1)),
+        encoding=stdout.encoding,
+        errors=stdout.errors,
+        line_buffering=stdout.line_buffering,
+    )
+
+
+def write_stdout(data: bytes) -> None:
+    """Bytes to stdout; StdoutClosed when nobody reads it any more."""
+    try:
+        sys.stdout.flush()
+        sys.stdout.buffer.write(data)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        raise StdoutClosed from None
