@@ -134,3 +134,24 @@ def test_prints_on_a4_with_evidence_open(tmp_path: Path, browser: Browser, artif
     # Summary with fleet view, the checks, then one page per host at least.
     assert len(boxes) >= 5
     assert page_requests(browser, page) == []
+
+
+def test_a_partial_report_shows_its_banner_on_screen_and_paper(
+    tmp_path: Path, browser: Browser
+) -> None:
+    from endpoint_audit.model.result import PartialInfo
+
+    report = sample_report("ja")
+    report.partial = PartialInfo(reason="interrupted", hosts_planned=40, hosts_reported=3)
+    page = write_page(tmp_path, "partial.html", report, "ja")
+    browser.open_page(page.as_uri())
+    banner = "document.getElementById('partial')"
+    assert browser.evaluate(f"{banner}.checkVisibility()") is True
+    text = browser.evaluate(f"{banner}.textContent")
+    assert "部分レポート" in text and "40 台中 3 台" in text
+    # Above the summary, so nobody reads the figures before the warning.
+    order = f"{banner}.compareDocumentPosition(document.getElementById('summary'))"
+    assert browser.evaluate(order) & 4  # DOCUMENT_POSITION_FOLLOWING
+    browser.emulate_print()
+    assert browser.evaluate(f"{banner}.checkVisibility()") is True
+    assert page_requests(browser, page) == [] and browser.messages() == []

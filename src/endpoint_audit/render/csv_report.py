@@ -19,6 +19,8 @@ from endpoint_audit.render.summary import waiver_label
 from endpoint_audit.render.text import (
     check_title,
     finding_message,
+    host_baseline,
+    partial_text,
     platform_text,
     severity_label,
     status_label,
@@ -67,20 +69,28 @@ class CsvRenderer(Renderer):
         buffer = io.StringIO()
         writer = csv.writer(buffer, lineterminator="\r\n")
         writer.writerow([i18n.t(lang, f"csv.col.{c}") for c in COLUMNS])
+        partial = partial_text(report, lang)
+        if partial:
+            # First row after the heading, so nobody reads a partial sheet as the fleet.
+            note = dict.fromkeys(COLUMNS, "")
+            note["host_state"] = i18n.t(lang, "csv.partial")
+            note["message"] = partial
+            writer.writerow([neutralise(note[c]) for c in COLUMNS])
         for host in report.hosts:
             for row in self._rows(report, host, lang):
                 writer.writerow([neutralise(cell) for cell in row])
         return buffer.getvalue()
 
     def _rows(self, report: RunReport, host: HostReport, lang: str) -> list[list[str]]:
+        baseline = host_baseline(report, host)
         common = {
             "host": host.target,
             "os": platform_text(host.platform),
             "host_state": (
                 i18n.t(lang, "html.unreachable" if host.status != "ok" else "html.reachable")
             ),
-            "baseline": report.baseline.id,
-            "baseline_version": report.baseline.version,
+            "baseline": baseline.id,
+            "baseline_version": baseline.version,
             "finished": (host.finished_at or report.finished_at).strftime("%Y-%m-%d %H:%M:%S"),
         }
         if host.status != "ok":

@@ -34,9 +34,13 @@ from endpoint_audit.render.summary import (
     waiver_note,
 )
 from endpoint_audit.render.text import (
+    baseline_label,
+    baselines_in_use,
     check_title,
     finding_message,
     framework_label,
+    host_baseline,
+    partial_text,
     pick,
     platform_text,
     references_for,
@@ -145,6 +149,7 @@ class HostView:
     unknown: int
     error: int
     checks: list[CheckView] = field(default_factory=list)
+    baseline: str = ""  # the host's own baseline, in a report of several; else ""
 
 
 @dataclass(frozen=True)
@@ -216,6 +221,8 @@ class _Builder:
         self.summary: ReportSummary = summarize(report)
         self.check_numbers = {r.check_id: i + 1 for i, r in enumerate(self.summary.check_rates)}
         self.fleet = len(report.hosts) > 1
+        self.baselines = baselines_in_use(report)
+        self.several_baselines = bool(self.baselines)
 
     def t(self, key: str, **args: Any) -> str:
         return i18n.t(self.lang, key, **args)
@@ -286,6 +293,9 @@ class _Builder:
             unknown=summary.finding_counts[Status.UNKNOWN.value],
             error=summary.finding_counts[Status.ERROR.value],
             checks=[self.check(c, family) for c in summary.checks],
+            baseline=baseline_label(host_baseline(self.report, host), self.lang)
+            if self.several_baselines
+            else "",
         )
 
     def catalogue(self) -> list[CatalogueEntry]:
@@ -413,6 +423,16 @@ class HtmlRenderer(Renderer):
             "host_rows": [views[h.index] for h in summary.worst_first()] if builder.fleet else [],
             "hosts": views,
             "waivers": builder.waivers(),
+            "partial": partial_text(report, lang),
+            "baselines": [
+                {
+                    "label": baseline_label(info, lang),
+                    "sha256": info.sha256,
+                    "count": count,
+                    "source": info.source or "",
+                }
+                for info, count in builder.baselines
+            ],
             "frameworks": builder.frameworks(),
             "style": _asset(STYLE),
             "script": script,

@@ -18,6 +18,8 @@ from endpoint_audit.render.summary import waiver_note
 from endpoint_audit.render.text import (
     check_title,
     finding_message,
+    host_baseline,
+    partial_text,
     platform_text,
     status_label,
     value_text,
@@ -72,6 +74,15 @@ class JunitRenderer(Renderer):
         lang = options.lang
         root = ET.Element("testsuites", {"name": _attr(f"endpoint-audit {report.baseline.id}")})
         totals = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
+        partial = partial_text(report, lang)
+        if partial:
+            # An interrupted run is not a passing build: one erroring testcase says so.
+            suite = ET.SubElement(root, "testsuite", {"name": "endpoint-audit", "id": "partial"})
+            case = ET.SubElement(suite, "testcase", {"name": "complete", "classname": "run"})
+            ET.SubElement(case, "error", {"message": _attr(partial), "type": "partial"})
+            for key, value in (("tests", 1), ("failures", 0), ("errors", 1), ("skipped", 0)):
+                suite.set(key, str(value))
+                totals[key] += value
         for index, host in enumerate(report.hosts):
             suite, counts = self._suite(report, host, index, lang)
             root.append(suite)
@@ -92,9 +103,10 @@ class JunitRenderer(Renderer):
         suite.set("timestamp", stamp.strftime("%Y-%m-%dT%H:%M:%S"))
         suite.set("time", _seconds(host))
         props = ET.SubElement(suite, "properties")
+        baseline = host_baseline(report, host)
         for name, value in (
-            ("baseline", f"{report.baseline.id} {report.baseline.version}"),
-            ("baseline_sha256", report.baseline.sha256),
+            ("baseline", f"{baseline.id} {baseline.version}"),
+            ("baseline_sha256", baseline.sha256),
             ("platform", platform_text(host.platform)),
             ("host_status", host.status),
             *((("source", host.source),) if host.source else ()),

@@ -24,8 +24,12 @@ from endpoint_audit.render.summary import (
     waiver_note,
 )
 from endpoint_audit.render.text import (
+    baseline_label,
+    baselines_in_use,
     check_title,
     finding_message,
+    host_baseline,
+    partial_text,
     pick,
     platform_text,
     remediation_for,
@@ -81,10 +85,18 @@ class MarkdownRenderer(Renderer):
         summary = summarize(report)
         base = report.baseline
         lines = [f"# {escape(t('html.title'))}", ""]
+        partial = partial_text(report, lang)
+        if partial:
+            lines += [f"> **{escape(partial)}**", ""]
         lines += [
             f"- **{escape(t('html.baseline'))}:** {escape(pick(base.title, lang, base.id))}"
             f" ({escape(base.id)} {escape(base.version)})",
             f"- **{escape(t('html.sha256'))}:** {escape(base.sha256)}",
+            *(
+                f"- **{escape(t('html.baselines'))}:** {escape(baseline_label(info, lang))}, "
+                f"{escape(info.sha256)}: {escape(t('html.baseline_hosts', count=count))}"
+                for info, count in baselines_in_use(report)
+            ),
             f"- **{escape(t('html.finished'))}:** "
             f"{report.finished_at.strftime('%Y-%m-%d %H:%M:%S')}",
             f"- **{escape(t('html.tool'))}:** {escape(report.tool.name)} "
@@ -159,6 +171,9 @@ class MarkdownRenderer(Renderer):
             )
         )
         meta.append(f"{escape(i18n.t(lang, 'html.score'))} {format_percent(host.score)}")
+        if baselines_in_use(report):
+            own = baseline_label(host_baseline(report, target), lang)
+            meta.append(f"{escape(i18n.t(lang, 'html.baseline'))}: {escape(own)}")
         lines += [" · ".join(meta), ""]
         rows: list[list[str]] = []
         fixes: list[str] = []

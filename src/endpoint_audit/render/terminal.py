@@ -13,7 +13,14 @@ from endpoint_audit.model.result import Finding, HostReport, RunReport, Status
 from endpoint_audit.render.base import Renderer, RenderOptions
 from endpoint_audit.render.console import text_console
 from endpoint_audit.render.summary import waiver_label, waiver_note
-from endpoint_audit.render.text import finding_message, source_text
+from endpoint_audit.render.text import (
+    baselines_in_use,
+    finding_message,
+    host_baseline,
+    partial_text,
+    pick,
+    source_text,
+)
 
 STATUS_STYLE = {
     Status.PASS: "bold green",
@@ -82,6 +89,9 @@ class TerminalRenderer(Renderer):
         buffer = io.StringIO()
         console = text_console(buffer, options.color, options.width)
         baseline = report.baseline
+        partial = partial_text(report, lang)
+        if partial:
+            console.print(Text(partial, style="bold red"))
         console.print(
             Text(
                 i18n.t(
@@ -94,6 +104,20 @@ class TerminalRenderer(Renderer):
                 style="bold",
             )
         )
+        several = baselines_in_use(report)
+        if several:
+            console.print(Text(i18n.t(lang, "report.baselines_line")))
+            for info, count in several:
+                line = i18n.t(
+                    lang,
+                    "report.baseline_entry",
+                    title=pick(info.title, lang, info.id),
+                    id=info.id,
+                    version=info.version,
+                    sha=info.sha256[:12],
+                    count=count,
+                )
+                console.print(Text(f"  {_clean(line)}"))
         totals: Counter[str] = Counter()
         for host in report.hosts:
             platform = (
@@ -109,6 +133,16 @@ class TerminalRenderer(Renderer):
                 )
             console.print()
             console.print(header)
+            if several:
+                own = host_baseline(report, host)
+                line = i18n.t(
+                    lang,
+                    "report.host_baseline",
+                    title=pick(own.title, lang, own.id),
+                    id=own.id,
+                    version=own.version,
+                )
+                console.print(Text(_clean(line), style="dim"))
             if host.status != "ok":
                 console.print(
                     Text(
@@ -130,4 +164,6 @@ class TerminalRenderer(Renderer):
         if totals["unreachable"]:
             parts.append(f"{i18n.t(lang, 'report.hosts_unreachable')}: {totals['unreachable']}")
         console.print(Text("  ".join(parts), style="bold"))
+        if partial:
+            console.print(Text(partial, style="bold red"))
         return buffer.getvalue()

@@ -13,7 +13,14 @@ from typing import Any
 
 from endpoint_audit.model import i18n
 from endpoint_audit.model.platform import PlatformInfo
-from endpoint_audit.model.result import CheckInfo, Finding, HostReport, Reference, RunReport
+from endpoint_audit.model.result import (
+    BaselineInfo,
+    CheckInfo,
+    Finding,
+    HostReport,
+    Reference,
+    RunReport,
+)
 
 
 def pick(text: dict[str, str], lang: str, fallback: str = "") -> str:
@@ -28,6 +35,46 @@ def finding_message(finding: Finding, report: RunReport, lang: str) -> str:
     if lang == report.lang or not i18n.has(finding.message_key):
         return finding.message
     return i18n.t(lang, finding.message_key, **finding.message_args)
+
+
+def partial_text(report: RunReport, lang: str) -> str:
+    """The warning every format carries when the run was interrupted; "" otherwise."""
+    partial = report.partial
+    if partial is None:
+        return ""
+    return i18n.t(
+        lang,
+        "report.partial",
+        reason=i18n.t(lang, f"report.partial_reason.{partial.reason}"),
+        hosts=partial.hosts_reported,
+        planned=partial.hosts_planned,
+    )
+
+
+def host_baseline(report: RunReport, host: HostReport) -> BaselineInfo:
+    """The baseline this host was judged with: its own in a report of several."""
+    if host.baseline_sha256 is not None:
+        for info in report.baselines:
+            if info.sha256 == host.baseline_sha256:
+                return info
+    return report.baseline
+
+
+def baseline_label(info: BaselineInfo, lang: str) -> str:
+    """`Title (id version)`."""
+    return f"{pick(info.title, lang, info.id)} ({info.id} {info.version})"
+
+
+def baselines_in_use(report: RunReport) -> list[tuple[BaselineInfo, int]]:
+    """Every baseline of a report whose hosts followed several, with its host count;
+    empty when all hosts followed `report.baseline`."""
+    if len(report.baselines) < 2:
+        return []
+    counts = {info.sha256: 0 for info in report.baselines}
+    for host in report.hosts:
+        key = host_baseline(report, host).sha256
+        counts[key] = counts.get(key, 0) + 1
+    return [(info, counts[info.sha256]) for info in report.baselines]
 
 
 def check_title(report: RunReport, check_id: str, lang: str) -> str:
