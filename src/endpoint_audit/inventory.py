@@ -22,6 +22,7 @@ from difflib import get_close_matches
 from pathlib import Path
 from typing import Any
 
+from endpoint_audit.baseline.load import is_path_ref
 from endpoint_audit.baseline.yaml_lines import LinedDocument, PathKey, load_lined, read_text
 from endpoint_audit.errors import ConfigError
 
@@ -57,6 +58,61 @@ class InventoryHost:
     sudo: bool | None = None
     baseline: str | None = None
     groups: tuple[str, ...] = ()
+    # Where the host is listed (`fleet.yaml:12`, `--host pc-01`), for messages only.
+    place: str = field(default="", compare=False)
+
+    def settings(self) -> dict[str, object]:
+        """What decides how the host is reached and judged."""
+        return {
+            "address": self.address,
+            "port": self.port,
+            "user": self.user,
+            "identity_file": self.identity_file,
+            "sudo": self.sudo,
+            "baseline": self.baseline,
+        }
+
+
+@dataclass(frozen=True)
+class DuplicateHost:
+    """A host listed again with the same settings: audited once, and named."""
+
+    name: str
+    first: str  # where it was listed first
+    again: str  # where it was listed again
+
+
+@dataclass
+class GatheredHosts:
+    hosts: list[InventoryHost]
+    duplicates: list[DuplicateHost] = field(default_factory=list)
+
+
+def conflict_error(known: InventoryHost, again: InventoryHost) -> ConfigError | None:
+    """A host listed twice with different settings is refused: which account, port or
+    baseline applies must never depend on the order of the lists."""
+    first, second = known.settings(), again.settings()
+    for key, value in first.items():
+        if second[key] != value:
+            return ConfigError(
+                f"{again.place}: {_printable(again.name)}: listed again with {key} "
+                f"{second[key]!r}, but {known.place} gives {value!r}; list the host once, "
+                "or give every entry the same settings"
+            )
+    return None
+
+
+def merge_listing(
+    known: InventoryHost, again: InventoryHost, duplicates: list[DuplicateHost] | None
+) -> InventoryHost:
+    """One host from two entries of the same name (ConfigError when they conflict)."""
+    problem = conflict_error(known, again)
+    if problem is not None:
+        raise problem
+    if duplicates is not None:
+        duplicates.append(DuplicateHost(known.name, known.place, again.place))
+    groups = tuple(dict.fromkeys((*known.groups, *again.groups)))
+    return replace(known, groups=groups)
 
 
 @dataclass
@@ -68,7 +124,7 @@ class _Vars:
 
 
 def _looks_like_path(ref: str) -> bool:
-    return "/" in ref or "\\" in ref or ref.lower().endswith((".yaml", ".yml"))
+    return is_path_ref(ref)  # the baseline loader's rule: a file needs a path
 
 
 def _printable(text: str) -> str:
@@ -155,25 +211,30 @@ def hosts_from_flags(specs: Iterable[str]) -> list[InventoryHost]:
     out: list[InventoryHost] = []
     for spec in specs:
         try:
-            out.append(parse_host_spec(spec))
+            host = parse_host_spec(spec)
         except ValueError as exc:
             raise ConfigError(f"--host {spec!r}: {exc}") from None
+        out.append(replace(host, place=f"--host {_printable(spec)}"))
     return out
 
 
-def load_inventory(path: Path) -> list[InventoryHost]:
-    """Every host a file names, in file order. Raises ConfigError `file:line: message`."""
+def load_inventory(
+    path: Path, duplicates: list[DuplicateHost] | None = None
+) -> list[InventoryHost]:
+    """Every host a file names, in file order. Raises ConfigError `file:line: message`.
+    A host listed twice with the same settings is one host (and added to `duplicates`);
+    with different settings it is an error naming both places."""
     text = read_text(path)
     if path.suffix.lower() in YAML_SUFFIXES:
         doc = load_lined(text, str(path))
         if not isinstance(doc.data, dict):
             raise doc.error((), "an inventory is a mapping (hosts, groups, vars, or Ansible's all)")
-        if _is_native(doc.data):
-            hosts = _NativeReader(doc).read()
-        else:
-            hosts = _AnsibleReader(doc).read()
+        reader: _Reader
+        reader = _NativeReader(doc) if _is_native(doc.data) else _AnsibleReader(doc)
+        reader.duplicates = duplicates
+        hosts = reader.read()
     else:
-        hosts = _read_plain(text, str(path))
+        hosts = _read_plain(text, str(path), duplicates)
     if not hosts:
         raise ConfigError(f"{path}:1: the inventory names no host")
     return hosts
@@ -188,9 +249,10 @@ def _is_native(data: dict[Any, Any]) -> bool:
     )
 
 
-def _read_plain(text: str, source: str) -> list[InventoryHost]:
-    out: list[InventoryHost] = []
-    seen: dict[str, int] = {}
+def _read_plain(
+    text: str, source: str, duplicates: list[DuplicateHost] | None = None
+) -> list[InventoryHost]:
+    hosts: dict[str, InventoryHost] = {}
     for number, raw in enumerate(text.splitlines(), start=1):
         line = raw.split("#", 1)[0].strip()
         if not line:
@@ -198,16 +260,12 @@ def _read_plain(text: str, source: str) -> list[InventoryHost]:
         if len(line.split()) != 1:
             raise ConfigError(f"{source}:{number}: one host per line (got {line!r})")
         try:
-            host = parse_host_spec(line)
+            host = replace(parse_host_spec(line), place=f"{source}:{number}")
         except ValueError as exc:
             raise ConfigError(f"{source}:{number}: {exc}") from None
-        if host.name in seen:
-            raise ConfigError(
-                f"{source}:{number}: {host.name}: listed twice (first on line {seen[host.name]})"
-            )
-        seen[host.name] = number
-        out.append(host)
-    return out
+        known = hosts.get(host.name)
+        hosts[host.name] = host if known is None else merge_listing(known, host, duplicates)
+    return list(hosts.values())
 
 
 class _Reader:
@@ -215,6 +273,10 @@ class _Reader:
         self.doc = doc
         self.hosts: dict[str, InventoryHost] = {}
         self.order: list[str] = []
+        self.duplicates: list[DuplicateHost] | None = None
+
+    def place(self, path: PathKey) -> str:
+        return f"{self.doc.source}:{self.doc.line_of(path)}"
 
     def err(self, path: PathKey, message: str) -> ConfigError:
         line = self.doc.line_of(path)
@@ -229,15 +291,17 @@ class _Reader:
             raise self.err(path, f"{what} must be a mapping")
         return value
 
-    def add(self, host: InventoryHost, path: PathKey) -> None:
-        """Add a host, or merge group membership when a later group lists it again."""
+    def add(self, host: InventoryHost, path: PathKey, *, membership: bool = False) -> None:
+        """Add a host, or merge a later entry of the same name into it: the same
+        settings make one host (a duplicate, named unless it is only `membership` of
+        another group), different settings are an error naming both places."""
+        host = replace(host, place=self.place(path))
         known = self.hosts.get(host.name)
         if known is None:
             self.hosts[host.name] = host
             self.order.append(host.name)
             return
-        groups = tuple(dict.fromkeys((*known.groups, *host.groups)))
-        self.hosts[host.name] = replace(host, groups=groups)
+        self.hosts[host.name] = merge_listing(known, host, None if membership else self.duplicates)
 
     def build(
         self, name: Any, values: Mapping[str, Any], groups: Sequence[str], path: PathKey
@@ -267,7 +331,10 @@ class _Reader:
                 raise ValueError(f"baseline {baseline!r} must be a name or a path")
             if baseline is not None and _looks_like_path(baseline):
                 # A baseline file named in an inventory is found beside the inventory.
-                baseline = str(Path(self.doc.source).parent / Path(baseline).expanduser())
+                # Absolute: `./city` beside `fleet.yaml` must not shrink to `city`, which
+                # would name a shipped baseline.
+                found = Path(self.doc.source).parent / Path(baseline).expanduser()
+                baseline = str(found.absolute())
             return InventoryHost(
                 name=name,
                 address=address,
@@ -352,16 +419,33 @@ class _AnsibleReader(_Reader):
         self.members: dict[str, list[tuple[str, dict[str, Any], PathKey]]] = {}
         for gname, body in data.items():
             self.group(gname, body, (str(gname),), None, 0)
-        # Resolve each host's vars: all < ancestors (outermost first) < group < host.
-        for gname, members in self.members.items():
+        # A host's own vars belong to the host wherever they are written (as in
+        # Ansible); the same variable with two values is refused.
+        host_vars: dict[Any, dict[str, tuple[Any, PathKey]]] = {}
+        for members in self.members.values():
             for hname, hvars, hpath in members:
+                merged = host_vars.setdefault(hname, {})
+                for key, value in hvars.items():
+                    if key in merged and merged[key][0] != value:
+                        raise self.err(
+                            hpath,
+                            f"{key} {value!r} here, but {self.place(merged[key][1])} gives "
+                            f"{merged[key][0]!r}; set it once",
+                        )
+                    merged.setdefault(key, (value, hpath))
+        # Resolve each host's vars: all < ancestors (outermost first) < group < host.
+        # A host in several groups is Ansible group membership, not a duplicate; groups
+        # whose vars disagree for the host are refused (Ansible's precedence rules are
+        # not guessed at for an account, a port or a baseline).
+        for gname, members in self.members.items():
+            for hname, _, hpath in members:
                 lineage = self.lineage(gname)
                 values: dict[str, Any] = {}
                 for group in lineage:
                     values.update(self.group_vars.get(group, {}))
-                values.update(hvars)
+                values.update({k: v for k, (v, _) in host_vars.get(hname, {}).items()})
                 groups = [g for g in lineage if g != "all"]
-                self.add(self.build(hname, values, groups, hpath), hpath)
+                self.add(self.build(hname, values, groups, hpath), hpath, membership=True)
         return self.result()
 
     def lineage(self, group: str) -> list[str]:
@@ -451,17 +535,27 @@ def select(hosts: Sequence[InventoryHost], limit: str | None) -> list[InventoryH
     return chosen
 
 
+def gather_inventory(
+    specs: Sequence[str], inventories: Sequence[Path], limit: str | None
+) -> GatheredHosts:
+    """Hosts from every --host and --inventory, then --limit. A host named in several
+    places with the same settings is audited once and reported in `duplicates`; with
+    different settings it is a ConfigError naming both places."""
+    duplicates: list[DuplicateHost] = []
+    merged: dict[str, InventoryHost] = {}
+    sources = [hosts_from_flags(specs)] + [load_inventory(p, duplicates) for p in inventories]
+    for hosts in sources:
+        for host in hosts:
+            known = merged.get(host.name)
+            merged[host.name] = host if known is None else merge_listing(known, host, duplicates)
+    return GatheredHosts(select(list(merged.values()), limit), duplicates)
+
+
 def gather_hosts(
     specs: Sequence[str], inventories: Sequence[Path], limit: str | None
 ) -> list[InventoryHost]:
-    """Hosts from every --host and --inventory, de-duplicated by name, then --limit."""
-    merged: dict[str, InventoryHost] = {}
-    for host in hosts_from_flags(specs):
-        merged.setdefault(host.name, host)
-    for path in inventories:
-        for host in load_inventory(path):
-            merged.setdefault(host.name, host)
-    return select(list(merged.values()), limit)
+    """`gather_inventory` without the list of duplicates."""
+    return gather_inventory(specs, inventories, limit).hosts
 
 
 def safe_file_name(name: str) -> str:

@@ -82,7 +82,6 @@ groups:
       osaka-pc-02:
 hosts:
   - standalone
-  - {name: kyoto-pc-01}
 """
 
 
@@ -163,7 +162,11 @@ def test_plain_list(tmp_path: Path) -> None:
     ("name", "text", "expected"),
     [
         ("a.txt", "pc-1\npc-2 pc-3\n", "a.txt:2: one host per line"),
-        ("a.txt", "pc-1\n\npc-1\n", "a.txt:3: pc-1: listed twice (first on line 1)"),
+        (
+            "a.txt",
+            "pc-1\n\nbob@pc-1\n",
+            "a.txt:3: pc-1: listed again with user 'bob', but a.txt:1 gives None",
+        ),
         ("a.txt", "ok\n$(id)\n", "a.txt:2: host '$(id)' is not a DNS name"),
         ("a.txt", "# nothing\n", "a.txt:1: the inventory names no host"),
         ("a.yaml", "hosts:\n  - pc-1\n  - pc;2\n", "a.yaml:3: hosts.1: host 'pc;2'"),
