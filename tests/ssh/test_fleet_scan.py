@@ -267,7 +267,7 @@ def test_resume_skips_finished_hosts_and_retries_unreachable(
 
     resumed = scan(lab, "-i", str(hosts), "--output-dir", str(out), "--resume", "-f", "json")
     assert resumed.returncode == 3, resumed.stderr
-    assert "2 host(s) already audited" in resumed.stderr
+    assert "2 host(s) audited earlier in this run are reused" in resumed.stderr
     now = {p.name: p.stat().st_mtime_ns for p in (out / "hosts").iterdir()}
     changed = [name for name in saved if saved[name] != now[name]]
     assert len(changed) == 1 and "127.0.3.2" in changed[0]  # only the unreachable one ran
