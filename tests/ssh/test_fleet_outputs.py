@@ -5,6 +5,7 @@ follow different baselines."""
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -13,6 +14,7 @@ import shutil
 import signal
 import subprocess
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -203,6 +205,23 @@ def test_a_full_disk_under_the_output_folder_does_not_stop_the_fleet(
     assert all(h["status"] == "ok" for h in report["hosts"])
 
 
+def _hung(lab: SshLab) -> set[int]:
+    if not lab.hang_pids.exists():
+        return set()
+    return {int(pid) for pid in lab.hang_pids.read_text().split() if pid.isdigit()}
+
+
+@pytest.fixture
+def end_hung_commands(ssh_lab: SshLab) -> Iterator[None]:
+    """The interrupted scans leave the hung command on the host to its watchdog (100 s);
+    end the ones these tests started, by PID, so later tests of the lab see none."""
+    before = _hung(ssh_lab)
+    yield
+    for pid in _hung(ssh_lab) - before:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.kill(pid, signal.SIGKILL)
+
+
 def start_interruptible(lab: SshLab, tmp_path: Path, out: Path) -> subprocess.Popen[str]:
     a, b, c = lab.start_fleet(3)
     lab.trust([a, b, c])
@@ -231,6 +250,7 @@ def start_interruptible(lab: SshLab, tmp_path: Path, out: Path) -> subprocess.Po
     return proc
 
 
+@pytest.mark.usefixtures("end_hung_commands")
 def test_ctrl_c_marks_every_format_partial_and_replaces_no_file(
     ssh_lab: SshLab, tmp_path: Path
 ) -> None:
@@ -260,6 +280,7 @@ def test_ctrl_c_marks_every_format_partial_and_replaces_no_file(
     assert manifest(out)["state"] == "interrupted"
 
 
+@pytest.mark.usefixtures("end_hung_commands")
 def test_sigterm_keeps_the_fleet_report_like_ctrl_c(ssh_lab: SshLab, tmp_path: Path) -> None:
     out = tmp_path / "out"
     out.mkdir()
