@@ -26,18 +26,30 @@ def main() -> None:
         _stop(exc)
         raise
     except interrupts.StdoutClosed:
+        if interrupts.interrupted():
+            _stop(None)
         interrupts.ignore_further_interrupts()
         interrupts.silence_stdout()
         sys.exit(interrupts.EXIT_STDOUT_CLOSED)
+    except Exception:
+        if interrupts.interrupted():  # an interrupt a library reported as another error
+            _stop(None)
+        raise
 
 
 def _stop(exit_: SystemExit | None) -> None:
     """An interrupt: one line on stderr (unless the command said more already) and the
     exit code of the signal. The command framework turns an interrupt it sees into
-    exit 130 without a word, so that exit is completed here."""
-    if exit_ is not None and exit_.code not in (
-        interrupts.EXIT_INTERRUPTED,
-        interrupts.EXIT_TERMINATED,
+    exit 130 without a word, so that exit is completed here; so is any other exit once
+    an interrupt has arrived (it may have ended up as another error on the way)."""
+    if (
+        exit_ is not None
+        and not interrupts.interrupted()
+        and exit_.code
+        not in (
+            interrupts.EXIT_INTERRUPTED,
+            interrupts.EXIT_TERMINATED,
+        )
     ):
         return
     interrupts.ignore_further_interrupts()

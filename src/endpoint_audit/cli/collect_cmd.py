@@ -7,7 +7,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import getpass
 import json
 import re
@@ -191,7 +190,7 @@ def collect(
         fail(f"--record {record}: not a folder")
     targets = collect_targets_from_options()
     try:
-        got = asyncio.run(collect_targets(targets, fact_types, registry, timeout))
+        got = interrupts.run_async(collect_targets(targets, fact_types, registry, timeout))
     except KeyboardInterrupt:
         _say(language, "interrupted")
         interrupts.mark_reported()

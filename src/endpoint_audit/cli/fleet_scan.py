@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 
+from endpoint_audit.cli import interrupts
 from endpoint_audit.cli.common import err_console, fail, warn
 from endpoint_audit.cli.outputs import (
     OutputSpec,
@@ -332,7 +333,7 @@ def _run_with_progress(
     try:
         if progress is not None:
             progress.start()
-        asyncio.run(run_fleet(todo, options, done))
+        interrupts.run_async(run_fleet(todo, options, done))
     except KeyboardInterrupt:
         result.interrupted = True
     finally:

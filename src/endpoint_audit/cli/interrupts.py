@@ -6,6 +6,10 @@ so an interrupt while the program is still importing its modules is handled too.
 - SIGINT (Ctrl-C) and SIGTERM stop a run the same way: SIGTERM is turned into SIGINT, so
   asyncio cancels the audit as it does for Ctrl-C and the finished hosts are kept. The
   exit code says which one it was: 130 (128 + SIGINT) or 143 (128 + SIGTERM).
+- Every interrupt is recorded as it arrives, because a library may turn the
+  KeyboardInterrupt it raises into another error (pydantic-core reports one that lands
+  while it builds a validator as a SchemaError): whatever the program then ends with,
+  a recorded interrupt ends it as an interrupt, quietly.
 - A reader that goes away (`endpoint-audit scan | head -1`) ends the run with 141
   (128 + SIGPIPE), as a program killed by SIGPIPE would, without a traceback. It is not
   exit 1, which means a failed check here.
@@ -17,8 +21,11 @@ import io
 import os
 import signal
 import sys
+from collections.abc import Coroutine
 from types import FrameType
-from typing import NoReturn
+from typing import Any, NoReturn, TypeVar
+
+T = TypeVar("T")
 
 # The same numbers as engine.exit_policy.ExitCode (a test keeps them equal); not imported
 # from there because that module loads pydantic, and this one must load in no time.
@@ -26,7 +33,8 @@ EXIT_INTERRUPTED = 130
 EXIT_STDOUT_CLOSED = 141
 EXIT_TERMINATED = 143
 
-_received: list[int] = []
+_received: list[int] = []  # SIGTERMs
+_interrupts: list[int] = []  # every SIGINT or SIGTERM that reached the program
 _reported: list[bool] = []
 
 
@@ -35,8 +43,14 @@ class StdoutClosed(Exception):
     framework turns an OSError EPIPE into exit 1, which here means a failed check."""
 
 
+def _on_sigint(signum: int, frame: FrameType | None) -> None:
+    _interrupts.append(signum)
+    raise KeyboardInterrupt
+
+
 def _on_sigterm(signum: int, frame: FrameType | None) -> None:
     _received.append(signum)
+    _interrupts.append(signum)
     if not callable(signal.getsignal(signal.SIGINT)):
         # SIGINT ignored (a background job of a script): SIGTERM must still stop the run.
         raise KeyboardInterrupt
@@ -46,10 +60,36 @@ def _on_sigterm(signum: int, frame: FrameType | None) -> None:
 
 
 def install() -> None:
-    """Handle SIGTERM like Ctrl-C, and make a closed stdout a StdoutClosed."""
+    """Record interrupts, handle SIGTERM like Ctrl-C, make a closed stdout StdoutClosed."""
+    if signal.getsignal(signal.SIGINT) is signal.default_int_handler:  # not if ignored
+        signal.signal(signal.SIGINT, _on_sigint)
     if hasattr(signal, "SIGTERM"):
         signal.signal(signal.SIGTERM, _on_sigterm)
     _guard_stdout()
+
+
+def run_async(main: Coroutine[Any, Any, T]) -> T:
+    """`asyncio.run`, with Python's own SIGINT handler in force while it runs: asyncio
+    replaces only that one with its own, which cancels the audit cleanly (the finished
+    hosts are kept) instead of raising KeyboardInterrupt somewhere inside the loop."""
+    import asyncio
+
+    ours = signal.getsignal(signal.SIGINT)
+    if ours is _on_sigint:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        return asyncio.run(main)
+    except KeyboardInterrupt:
+        _interrupts.append(signal.SIGINT)
+        raise
+    finally:
+        if ours is _on_sigint and signal.getsignal(signal.SIGINT) is signal.default_int_handler:
+            signal.signal(signal.SIGINT, _on_sigint)
+
+
+def interrupted() -> bool:
+    """True once an interrupt (Ctrl-C or SIGTERM) has reached the program."""
+    return bool(_interrupts)
 
 
 def terminated() -> bool:

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, NoReturn
 
 import typer
 
+from endpoint_audit.cli import interrupts
 from endpoint_audit.cli.common import fail, resolve_lang, warn, write_output
 from endpoint_audit.cli.fleet_scan import (
     AcceptNewOpt,
@@ -151,7 +151,7 @@ def execute(
 
     interrupted = False
     try:
-        asyncio.run(run_targets(targets, plan, options, keep))
+        interrupts.run_async(run_targets(targets, plan, options, keep))
     except KeyboardInterrupt:
         interrupted = True
     order = {t.name: i for i, t in enumerate(targets)}
