@@ -70,6 +70,7 @@ def test_registered_with_texts_and_high_default() -> None:
         "max_pending_security_updates": 0,
         "max_days_since_update": 30,
         "allow_reboot_pending": False,
+        "monthly_update_grace_days": 30,
     }
     assert PatchLevel.meta.title["ja"] == "セキュリティ更新が適用され、再起動も済んでいる"
 
@@ -157,7 +158,7 @@ def test_pending_count_not_seen_is_unknown_with_reason() -> None:
 
 def test_live_count_without_an_index_time_is_trusted() -> None:
     # Collectors that query live (no local index) leave index_refreshed unset.
-    fact = with_(manager="windows_update", index_refreshed=None, index_source=None)
+    fact = with_(manager="softwareupdate", index_refreshed=None, index_source=None)
     assert pending(fact).status is Status.PASS
 
 

@@ -74,30 +74,32 @@ BUILDS: dict[str, dict[str, Any]] = {
 EDITION = {"win10-22h2": "Professional", "win11-23h2": "Professional", "win11-24h2": "Enterprise"}
 NAME = {"win10-22h2": "Windows 10", "win11-23h2": "Windows 11", "win11-24h2": "Windows 11"}
 EDNAME = {"Professional": "Pro", "Enterprise": "Enterprise"}
-# November 2024 cumulative updates (Patch Tuesday 2024-11-12) and October's.
-LCU = {
-    "win10-22h2": (
-        "KB5046613",
-        "2024-11 Cumulative Update for Windows 10 Version 22H2 for x64-based Systems (KB5046613)",
-        "2024-11 x64 ベース システム用 Windows 10 Version 22H2 の累積更新プログラム (KB5046613)",
-        "KB5044273",
-    ),
-    "win11-23h2": (
-        "KB5046633",
-        "2024-11 Cumulative Update for Windows 11 Version 23H2 for x64-based Systems (KB5046633)",
-        "2024-11 x64 ベース システム用 Windows 11 Version 23H2 の累積更新プログラム (KB5046633)",
-        "KB5044285",
-    ),
-    "win11-24h2": (
-        "KB5046617",
-        "2024-11 Cumulative Update for Windows 11 Version 24H2 for x64-based Systems (KB5046617)",
-        "2024-11 x64 ベース システム用 Windows 11 Version 24H2 の累積更新プログラム (KB5046617)",
-        "KB5044284",
-    ),
-}
+# Patch probes (ps:windows_update, ps:windows_update_pending): KB numbers, UBRs and dates of
+# the cumulative updates come from the shipped release table
+# (src/endpoint_audit/data/windows-monthly-releases.yaml: Microsoft's update history pages);
+# .NET Framework KBs from dotnet/docs docs/framework/release-notes/2024/
+# 11-12-november-security-and-quality-rollup.md. English titles follow the Microsoft Update
+# Catalog titles of those KBs; Japanese ones the format of the real Japanese Windows Update
+# history in future-architect/vuls scanner/windows_test.go. The collectors never read titles.
+# Per OS: (KB, UBR) of the November 2024 and October 2024 cumulative updates, and the .NET
+# update Windows installs in November (the KB Win32_QuickFixEngineering lists).
+LCU_NOV = {"win10-22h2": ("KB5046613", 5131), "win11-23h2": ("KB5046633", 4460)}
+LCU_NOV["win11-24h2"] = ("KB5046617", 2314)
+LCU_OCT = {"win10-22h2": ("KB5044273", 5011), "win11-23h2": ("KB5044285", 4317)}
+LCU_OCT["win11-24h2"] = ("KB5044284", 2033)
+# August 2024: 19045.4780 KB5041580 (2024-08-13), 22631.4037 KB5041585 (2024-08-13).
+LCU_AUG = {"win10-22h2": ("KB5041580", 4780), "win11-23h2": ("KB5041585", 4037)}
+DOTNET_NOV = {"win10-22h2": "KB5045933", "win11-23h2": "KB5045935", "win11-24h2": "KB5045934"}
+# The KB Windows Update offers for .NET on Windows 10 22H2 (it is not the one installed).
+DOTNET_OFFER_WIN10 = "KB5046542"
+VERSION_TEXT = {"win10-22h2": "Windows 10 Version 22H2", "win11-23h2": "Windows 11 Version 23H2"}
+VERSION_TEXT["win11-24h2"] = "Windows 11 Version 24H2"
 SECURITY = "0fa1201d-4330-4fa8-8ae9-b877473b6441"
 DEFINITION = "e0789628-ce08-4437-be74-2495b842f43b"
 ROLLUPS = "28bc880e-0592-4cbf-8f95-c79b17911d5f"
+# Defender and MSRT titles: the formats of real histories (Security Intelligence Update ...
+# KB2267602, Malicious Software Removal Tool ... KB890830); their version numbers are not
+# from a capture (nothing reads them).
 DEFENDER_EN = (
     "Security Intelligence Update for Microsoft Defender Antivirus - KB2267602 "
     "(Version 1.421.{v}.0) - Current Channel (Broad)"
@@ -108,6 +110,25 @@ DEFENDER_JA = (
 )
 MSRT_EN = "Windows Malicious Software Removal Tool x64 - v5.129 (KB890830)"
 MSRT_JA = "Windows 悪意のあるソフトウェアの削除ツール x64 - v5.129 (KB890830)"
+
+
+def lcu_title(os_key: str, month: str, kb: str, ja: bool) -> str:
+    version = VERSION_TEXT[os_key]
+    if ja:
+        return f"{month} x64 ベース システム用 {version} の累積更新プログラム ({kb})"
+    return f"{month} Cumulative Update for {version} for x64-based Systems ({kb})"
+
+
+def dotnet_title(os_key: str, kb: str, ja: bool) -> str:
+    version = VERSION_TEXT[os_key]
+    frameworks = "3.5、4.8 および 4.8.1" if os_key == "win10-22h2" else "3.5 および 4.8.1"
+    if ja:
+        return (
+            f"2024-11 x64 ({kb}) 向け {version} 用 .NET Framework {frameworks} "
+            "の累積的な更新プログラム"
+        )
+    frameworks = "3.5, 4.8 and 4.8.1" if os_key == "win10-22h2" else "3.5 and 4.8.1"
+    return f"2024-11 Cumulative Update for .NET Framework {frameworks} for {version} for x64 ({kb})"
 
 
 # Where the shape and values of each probe's recorded output come from: the public capture
@@ -122,7 +143,8 @@ PROBE_SOURCES: dict[str, str] = {
         "MicrosoftDocs/win32 desktop-src/WinProg64/wow64-implementation-details.md; "
         "LanguageMode values per MicrosoftDocs/PowerShell-Docs reference/5.1/"
         "Microsoft.PowerShell.Core/About/about_Language_Modes.md; no capture of this "
-        "probe's own JSON exists"
+        "probe's own JSON exists; UBRs of the cases' cumulative updates: the release "
+        "table src/endpoint_audit/data/windows-monthly-releases.yaml"
     ),
     "ps:bitlocker": (
         "values of Get-BitLockerVolume | ConvertTo-Json (the Go test fixture quoted in "
@@ -183,8 +205,33 @@ PROBE_SOURCES: dict[str, str] = {
         "names. RDP (3389 tcp+udp, TermService) and the Japanese business app are not "
         "from a capture"
     ),
-    "ps:windows_update": "NO CAPTURE NAMED YET",
-    "ps:windows_update_pending": "NO CAPTURE NAMED YET",
+    "ps:windows_update": (
+        "shape: collectors/windows_ps/windows_update.ps1. CurrentVersion values: real reg query "
+        "capture of Windows 11 23H2 (shared/reference/platform-facts.md 2.1.9), UBRs from the "
+        "release table. Win32_QuickFixEngineering: MicrosoftDocs/win32 desktop-src/CIMWin32Prov/"
+        "win32-quickfixengineering.md (InstalledOn string; M/d/yyyy as in MicrosoftDocs/"
+        "PowerShell-Docs Get-HotFix.md example 1; PowerShell/PowerShell src/System.Management."
+        "Automation/engine/Types_Ps1Xml.cs parses it as invariant), KBs and dates: the release "
+        "table (Microsoft update history, via altrhombus/DataForGeeks content/ms/win/"
+        "buildnumbers.json) and dotnet/docs docs/framework/release-notes/2024/11-12-november-"
+        "security-and-quality-rollup.md. Restart markers: microsoft/CSS-Exchange Setup/src/"
+        "SetupAssist/Checks/Test-PendingReboot.ps1 (paths); redirection: MicrosoftDocs/win32 "
+        "desktop-src/WinProg64/shared-registry-keys.md. Update policies: MicrosoftDocs/windows-"
+        "itpro-docs windows/deployment/update/waas-wu-settings.md (WUServer, UseWUServer) and "
+        "waas-configure-wufb.md (DeferQualityUpdates, classification GUIDs); the WSUS URL is "
+        "illustrative, not a capture. History: MicrosoftDocs/sdk-api sdk-api-src/content/wuapi/"
+        "nn-wuapi-iupdatehistoryentry.md and ne-wuapi-operationresultcode.md; titles: see the "
+        "comment on LCU_NOV in tests/windows/make_fixtures.py (Defender and MSRT version "
+        "numbers and install times of day are not from a capture)"
+    ),
+    "ps:windows_update_pending": (
+        "shape: collectors/windows_ps/windows_update_pending.ps1. IUpdate fields (Title, "
+        "KBArticleIDs, MsrcSeverity, Categories): MicrosoftDocs/sdk-api sdk-api-src/content/"
+        "wuapi/nn-wuapi-iupdate.md; LastSearchSuccessDate (UTC, updated by automatic scans "
+        "only): sdk-api-src/content/wuapi/nf-wuapi-iautomaticupdatesresults-get_lastsearch"
+        "successdate.md. KBs: the release table and dotnet/docs November 2024 rollup notes; "
+        "severities and search times are not from a capture"
+    ),
     "ps:screen_lock": (
         "value names and REG_SZ types of Control Panel\\Desktop and its policy copy, "
         "InactivityTimeoutSecs and ScreenSaverGracePeriod as Windows documents them; "
@@ -205,11 +252,12 @@ def platform_value(
     admin: bool,
     x86: bool = False,
     language_mode: str = "FullLanguage",
+    ubr: int | None = None,
 ) -> dict[str, Any]:
     b = BUILDS[os_key]
     return {
         "current_build": b["current_build"],
-        "ubr": b["ubr"],
+        "ubr": b["ubr"] if ubr is None else ubr,
         "display_version": b["display_version"],
         "edition_id": EDITION[os_key],
         "installation_type": "Client",
@@ -225,9 +273,11 @@ def platform_value(
     }
 
 
-def platform_info(os_key: str, hostname: str, admin: bool) -> dict[str, Any]:
+def platform_info(
+    os_key: str, hostname: str, admin: bool, ubr: int | None = None
+) -> dict[str, Any]:
     b = BUILDS[os_key]
-    full = f"{b['current_build']}.{b['ubr']}"
+    full = f"{b['current_build']}.{b['ubr'] if ubr is None else ubr}"
     name = f"{NAME[os_key]} {EDNAME[EDITION[os_key]]} {b['display_version']}"
     return {
         "family": "windows",
@@ -568,51 +618,77 @@ def h(date: str, title: str, cats: list[str], code: int = 2, op: int = 1) -> dic
     }
 
 
+def qfe(kb: str, installed_on: str, description: str = "Security Update") -> dict[str, Any]:
+    """One Win32_QuickFixEngineering entry as the probe prints it (InstalledOn raw)."""
+    return {"id": kb, "installed_on": installed_on, "description": description, "error": None}
+
+
+def key(found: bool | None = True, **values: Any) -> dict[str, Any]:
+    return {"found": found, "values": values}
+
+
 def windows_update(
     os_key: str,
+    hotfixes: list[dict[str, Any]],
     entries: list[dict[str, Any]],
-    hotfixes: list[dict[str, str]],
-    markers: tuple[str, ...] = (),
     ubr: int | None = None,
+    cbs: bool = False,
+    wu: bool = False,
+    renames: int = 0,
+    wu_policy: dict[str, Any] | None = None,
+    au_policy: dict[str, Any] | None = None,
+    wow64: bool = False,
+    registry_read: bool = True,
 ) -> dict[str, Any]:
     b = BUILDS[os_key]
+    current = key(
+        CurrentBuildNumber=b["current_build"],
+        UBR=ubr if ubr is not None else b["ubr"],
+        DisplayVersion=b["display_version"],
+        InstallationType="Client",
+    )
+    found: bool | None = True
+    if not registry_read:
+        # A 32-bit PowerShell whose reg.exe /reg:64 could not run: nothing of the 64-bit view.
+        current, found = key(None), None
     return {
-        "current_build": b["current_build"],
-        "ubr": ubr if ubr is not None else b["ubr"],
-        "display_version": b["display_version"],
-        "reboot_markers": list(markers),
-        "no_auto_update": None,
-        "au_options": None,
-        "history": {"total": len(entries), "entries": entries},
-        "history_error": None,
+        "wow64": wow64,
+        "registry_view": "reg.exe /reg:64" if wow64 else "native",
+        "current_version": current,
+        "cbs_found": found,
+        "cbs_reboot_pending": cbs if found else None,
+        "wu_found": found,
+        "wu_reboot_required": wu if found else None,
+        "pending_file_renames": renames,
+        "wu_policy": key(**wu_policy) if wu_policy is not None else key(False),
+        "au_policy": key(**au_policy) if au_policy is not None else key(False),
+        "mdm_update": key(False),
         "hotfixes": hotfixes,
         "hotfix_error": None,
+        "history": {"total": len(entries), "entries": entries},
+        "history_error": None,
     }
 
 
 def recent_history(os_key: str, ja: bool) -> list[dict[str, Any]]:
-    kb, en, jat, october = LCU[os_key]
+    nov, _ = LCU_NOV[os_key]
+    october, _ = LCU_OCT[os_key]
     defender = DEFENDER_JA if ja else DEFENDER_EN
-    lcu = jat if ja else en
     return [
         h("2024-11-19T22:41:07Z", defender.format(v=2031), [DEFINITION]),
         h("2024-11-18T09:12:55Z", defender.format(v=1922), [DEFINITION]),
-        h("2024-11-13T02:15:40Z", lcu, [SECURITY]),
+        h("2024-11-13T02:15:40Z", lcu_title(os_key, "2024-11", nov, ja), [SECURITY]),
+        h("2024-11-13T02:09:52Z", dotnet_title(os_key, DOTNET_NOV[os_key], ja), [SECURITY]),
         h("2024-11-13T02:03:11Z", MSRT_JA if ja else MSRT_EN, [ROLLUPS]),
-        h(
-            "2024-10-09T01:58:22Z",
-            lcu.replace("2024-11", "2024-10").replace(kb, october),
-            [SECURITY],
-        ),
+        h("2024-10-09T01:58:22Z", lcu_title(os_key, "2024-10", october, ja), [SECURITY]),
     ]
 
 
-def recent_hotfixes(os_key: str) -> list[dict[str, str]]:
-    kb, _, _, october = LCU[os_key]
-    return [
-        {"id": october, "installed_on": "2024-10-09"},
-        {"id": kb, "installed_on": "2024-11-13"},
-    ]
+def recent_hotfixes(os_key: str) -> list[dict[str, Any]]:
+    """What Win32_QuickFixEngineering lists after the November updates: the cumulative
+    update and the .NET update, installed the day after Patch Tuesday."""
+    nov, _ = LCU_NOV[os_key]
+    return [qfe(DOTNET_NOV[os_key], "11/13/2024", "Update"), qfe(nov, "11/13/2024")]
 
 
 def pending(
@@ -625,6 +701,17 @@ def pending(
     if finished:
         search["value"] = {"result_code": 2, "updates": list(updates)}
     return {"search": search, "last_search_success": last}
+
+
+def offered(title: str, kb: str, severity: str, category: str) -> dict[str, Any]:
+    """One update of the pending search (IUpdate)."""
+    return {"title": title, "kb": [kb], "msrc_severity": severity, "categories": [category]}
+
+
+# Illustrative WSUS server (not a capture): the usual https port of WSUS is 8531.
+WSUS_URL = "https://wsus.example.lg.jp:8531"
+WSUS_POLICY = {"WUServer": WSUS_URL, "WUStatusServer": WSUS_URL}
+WSUS_AU = {"UseWUServer": 1, "NoAutoUpdate": 0, "AUOptions": 4}
 
 
 def screen(
@@ -688,8 +775,9 @@ def write_case(
     probes: dict[str, dict[str, Any]],
     description: str,
     platform: dict[str, Any] | None = None,
+    ubr: int | None = None,
 ) -> None:
-    commands = {"ps:platform": ok(platform or platform_value(os_key, hostname, admin), 85)}
+    commands = {"ps:platform": ok(platform or platform_value(os_key, hostname, admin, ubr=ubr), 85)}
     commands.update({f"ps:{k}": v for k, v in probes.items()})
     data = {
         "format": "endpoint-audit-bundle",
@@ -699,7 +787,7 @@ def write_case(
             {
                 "target": name,
                 "collected_at": COLLECTED_AT,
-                "platform": platform_info(os_key, hostname, admin),
+                "platform": platform_info(os_key, hostname, admin, ubr),
                 "commands": dict(sorted(commands.items())),
                 "facts": {},
             }
@@ -721,7 +809,7 @@ def standard(os_key: str, ja: bool, admin: bool = True, **over: Any) -> dict[str
         "file_sharing": ok(sharing(), 1870),
         "listening_sockets": ok(sockets(os_key, admin=admin), 380),
         "windows_update": ok(
-            windows_update(os_key, recent_history(os_key, ja), recent_hotfixes(os_key)), 1450
+            windows_update(os_key, recent_hotfixes(os_key), recent_history(os_key, ja)), 1450
         ),
         "windows_update_pending": ok(pending(), 2300),
         "screen_lock": ok(screen([user(SID_A, console, USER_DEFAULT, GOOD_POLICY)]), 310),
@@ -788,9 +876,10 @@ def main() -> None:
             windows_update=ok(
                 windows_update(
                     "win11-24h2",
-                    recent_history("win11-24h2", True),
                     recent_hotfixes("win11-24h2"),
-                    markers=("CBS\\RebootPending", "WindowsUpdate\\Auto Update\\RebootRequired"),
+                    recent_history("win11-24h2", True),
+                    cbs=True,
+                    wu=True,
                 )
             ),
         ),
@@ -875,49 +964,33 @@ def main() -> None:
         "Windows 11 24H2, English: nobody signed in (scanned at the sign-in screen); machine "
         "inactivity limit 900 s.",
     )
+    # The August 2024 cumulative update is the last that installed; September's failed.
+    # Windows Update kept installing Defender definitions, and .NET installed in November.
+    aug_kb, aug_ubr = LCU_AUG["win10-22h2"]
     old = [
         h("2024-11-19T23:02:41Z", DEFENDER_EN.format(v=2031), [DEFINITION]),
         h("2024-11-19T10:44:02Z", DEFENDER_EN.format(v=1987), [DEFINITION]),
-        h(
-            "2024-08-21T03:12:09Z",
-            "2024-08 Cumulative Update for Windows 10 Version 22H2 for x64-based Systems "
-            "(KB5041580)",
-            [SECURITY],
-        ),
-        h(
-            "2024-08-21T03:01:54Z",
-            "Windows Malicious Software Removal Tool x64 - v5.127 (KB890830)",
-            [ROLLUPS],
-        ),
+        h("2024-11-13T02:40:17Z", dotnet_title("win10-22h2", "KB5045933", False), [SECURITY]),
         h(
             "2024-09-11T02:10:00Z",
-            "2024-09 Cumulative Update for Windows 10 Version 22H2 for x64-based Systems "
-            "(KB5043064)",
+            lcu_title("win10-22h2", "2024-09", "KB5043064", False),
             [SECURITY],
             code=4,
         ),
+        h("2024-08-21T03:12:09Z", lcu_title("win10-22h2", "2024-08", aug_kb, False), [SECURITY]),
     ]
     waiting = (
-        {
-            "title": LCU["win10-22h2"][1],
-            "kb": ["5046613"],
-            "msrc_severity": "Critical",
-            "categories": [SECURITY],
-        },
-        {
-            "title": "2024-11 Cumulative Update for .NET Framework 3.5, 4.8 and 4.8.1 for "
-            "Windows 10 Version 22H2 for x64 (KB5046540)",
-            "kb": ["5046540"],
-            "msrc_severity": "Important",
-            "categories": [SECURITY],
-        },
-        {"title": MSRT_EN, "kb": ["890830"], "msrc_severity": "", "categories": [ROLLUPS]},
-        {
-            "title": DEFENDER_EN.format(v=2050),
-            "kb": ["2267602"],
-            "msrc_severity": "",
-            "categories": [DEFINITION],
-        },
+        offered(
+            lcu_title("win10-22h2", "2024-11", LCU_NOV["win10-22h2"][0], False),
+            "5046613",
+            "Critical",
+            SECURITY,
+        ),
+        offered(
+            dotnet_title("win10-22h2", DOTNET_OFFER_WIN10, False), "5046542", "Important", SECURITY
+        ),
+        offered(MSRT_EN, "890830", "", ROLLUPS),
+        offered(DEFENDER_EN.format(v=2050), "2267602", "", DEFINITION),
     )
     write_case(
         "win10-22h2-en-updates-90-days",
@@ -929,13 +1002,143 @@ def main() -> None:
             False,
             windows_update=ok(
                 windows_update(
-                    "win10-22h2", old, [{"id": "KB5041580", "installed_on": "2024-08-21"}], ubr=4780
+                    "win10-22h2",
+                    [qfe(aug_kb, "8/21/2024"), qfe("KB5045933", "11/13/2024", "Update")],
+                    old,
+                    ubr=aug_ubr,
                 )
             ),
             windows_update_pending=ok(pending(waiting, last="2024-11-19T09:30:12Z"), 4100),
         ),
-        "Windows 10 22H2, English: last OS update 2024-08-21 (September's failed), Defender "
-        "definitions daily, 2 security updates pending.",
+        "Windows 10 22H2, English: last cumulative update August 2024 (19045.4780, installed "
+        "2024-08-21; September's failed); .NET and Defender installed since; 2 security "
+        "updates pending.",
+        ubr=aug_ubr,
+    )
+    # Only the Malicious Software Removal Tool and Defender install; every cumulative update
+    # since August failed (failed entries carry the HResult h() gives them: not a capture).
+    # Win32_QuickFixEngineering still lists the August update only.
+    msrt_kb, msrt_ubr = LCU_AUG["win11-23h2"]
+    msrt_history = [
+        h("2024-11-19T21:14:36Z", DEFENDER_EN.format(v=2031), [DEFINITION]),
+        h(
+            "2024-11-13T03:20:41Z",
+            lcu_title("win11-23h2", "2024-11", "KB5046633", False),
+            [SECURITY],
+            code=4,
+        ),
+        h("2024-11-13T03:02:19Z", MSRT_EN, [ROLLUPS]),
+        h(
+            "2024-10-09T02:44:03Z",
+            lcu_title("win11-23h2", "2024-10", "KB5044285", False),
+            [SECURITY],
+            code=4,
+        ),
+        h("2024-10-09T02:31:50Z", MSRT_EN.replace("v5.129", "v5.128"), [ROLLUPS]),
+        h("2024-08-14T02:12:33Z", lcu_title("win11-23h2", "2024-08", msrt_kb, False), [SECURITY]),
+    ]
+    write_case(
+        "win11-23h2-en-msrt-only-old-build",
+        "win11-23h2",
+        "WS-EDU-0412",
+        True,
+        standard(
+            "win11-23h2",
+            False,
+            windows_update=ok(
+                windows_update(
+                    "win11-23h2", [qfe(msrt_kb, "8/14/2024")], msrt_history, ubr=msrt_ubr
+                ),
+                1380,
+            ),
+            windows_update_pending=ok(
+                pending(
+                    (
+                        offered(
+                            lcu_title("win11-23h2", "2024-11", "KB5046633", False),
+                            "5046633",
+                            "Critical",
+                            SECURITY,
+                        ),
+                    )
+                ),
+                2600,
+            ),
+        ),
+        "Windows 11 23H2, English: the monthly cumulative updates fail since August 2024 "
+        "(22631.4037); only MSRT and Defender install, the last one a week ago.",
+        ubr=msrt_ubr,
+    )
+    write_case(
+        "win11-24h2-ja-wsus-stale-search",
+        "win11-24h2",
+        "住民課-PC15",
+        True,
+        standard(
+            "win11-24h2",
+            True,
+            windows_update=ok(
+                windows_update(
+                    "win11-24h2",
+                    recent_hotfixes("win11-24h2"),
+                    recent_history("win11-24h2", True),
+                    wu_policy=WSUS_POLICY,
+                    au_policy=WSUS_AU,
+                ),
+                1520,
+            ),
+            windows_update_pending=ok(pending(last="2024-11-04T23:48:10Z"), 1900),
+        ),
+        "Windows 11 24H2, Japanese, updates from WSUS: November 2024 update installed; the "
+        "last automatic scan was 15 days ago, so 0 pending (of what WSUS approved) is unknown.",
+    )
+    write_case(
+        "win11-23h2-en-pending-file-renames",
+        "win11-23h2",
+        "WS-HR-0188",
+        True,
+        standard(
+            "win11-23h2",
+            False,
+            windows_update=ok(
+                windows_update(
+                    "win11-23h2",
+                    recent_hotfixes("win11-23h2"),
+                    recent_history("win11-23h2", False),
+                    renames=6,
+                ),
+                1440,
+            ),
+        ),
+        "Windows 11 23H2, English: PendingFileRenameOperations lists 6 entries (an installer "
+        "or antivirus), no servicing or Windows Update restart marker: no restart pending.",
+    )
+    write_case(
+        "win11-23h2-en-32bit-host",
+        "win11-23h2",
+        "WS-GA-0057",
+        True,
+        standard(
+            "win11-23h2",
+            False,
+            screen_lock=ok(
+                screen([user(SID_A, "CONTOSO\\alice", USER_DEFAULT, GOOD_POLICY)], redirected=True)
+            ),
+            windows_update=ok(
+                windows_update(
+                    "win11-23h2",
+                    recent_hotfixes("win11-23h2"),
+                    recent_history("win11-23h2", False),
+                    wow64=True,
+                    registry_read=False,
+                ),
+                1610,
+            ),
+        ),
+        "Windows 11 23H2, English, probes run by a 32-bit PowerShell (as Intune runs scripts "
+        "by default) whose reg.exe /reg:64 could not run: the OS build and the restart "
+        "markers are unknown.",
+        platform=platform_value("win11-23h2", "WS-GA-0057", True, x86=True),
     )
     denied = "アクセスが拒否されました。 "
     write_case(
@@ -1191,6 +1394,13 @@ def host_cases() -> None:
                 ja,
                 screen_lock=ok(
                     screen([user(SID_A, console, USER_DEFAULT, GOOD_POLICY)], redirected=True)
+                ),
+                # The patch probe reads the 64-bit registry view through reg.exe /reg:64.
+                windows_update=ok(
+                    windows_update(
+                        os_key, recent_hotfixes(os_key), recent_history(os_key, ja), wow64=True
+                    ),
+                    1690,
                 ),
             ),
             "32-bit PowerShell host on 64-bit Windows that could not re-launch in 64-bit: "

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from endpoint_audit.collectors.disk_encryption.windows import (
     BITLOCKER,
@@ -19,7 +21,9 @@ from endpoint_audit.collectors.patches.windows import (
     WINDOWS_UPDATE,
     WINDOWS_UPDATE_PENDING,
     WindowsPatches,
+    parse_installed_on,
     parse_windows_update,
+    read_hotfixes,
 )
 from endpoint_audit.collectors.screen_lock.windows import WindowsScreenLock, parse_screen_lock
 from endpoint_audit.errors import CollectorError, FactUnavailable
@@ -261,28 +265,177 @@ def test_ended_process_makes_owners_incomplete() -> None:
 def test_recent_update_and_build() -> None:
     facts = patches("win11-23h2-ja-compliant")
     assert facts.manager == "windows_update"
-    assert facts.os_build == "22631.4460"
-    # The November cumulative update, not the newer Defender definition updates.
-    assert facts.last_update == datetime(2024, 11, 13, 2, 15, 40, tzinfo=UTC)
+    assert facts.os_build == "22631.4460" and facts.os_installation_type == "Client"
+    # The November cumulative update from Win32_QuickFixEngineering (a date only), not the
+    # .NET update installed the same day nor the newer Defender definition updates.
+    assert facts.last_update == datetime(2024, 11, 13, tzinfo=UTC)
     assert facts.last_update_source is not None and "KB5046633" in facts.last_update_source
     assert facts.pending_security_updates == 0 and facts.pending_updates == 0
     assert facts.index_refreshed == datetime(2024, 11, 19, 21, 5, 33, tzinfo=UTC)
-    assert facts.reboot_required is False
+    assert facts.reboot_required is False and facts.managed_by is None
 
 
-def test_ninety_day_old_update_with_daily_defender_updates() -> None:
+def test_ninety_day_old_update_with_net_and_defender_since() -> None:
     facts = patches("win10-22h2-en-updates-90-days")
-    assert facts.last_update == datetime(2024, 8, 21, 3, 12, 9, tzinfo=UTC)
+    # KB5045933 (.NET, 2024-11-13) is in Win32_QuickFixEngineering but is no OS update.
+    assert facts.last_update == datetime(2024, 8, 21, tzinfo=UTC)
+    assert facts.last_update_source is not None and "KB5041580" in facts.last_update_source
+    assert facts.newest_unlisted_update is None  # the table knows November's update
     assert facts.os_build == "19045.4780"
     assert facts.pending_updates == 4
     assert facts.pending_security_updates == 2
-    assert facts.pending_security_names == ("KB5046613", "KB5046540")
+    assert facts.pending_security_names == ("KB5046613", "KB5046542")
+
+
+def test_msrt_only_pc_counts_the_august_update() -> None:
+    facts = patches("win11-23h2-en-msrt-only-old-build")
+    assert facts.os_build == "22631.4037"
+    assert facts.last_update == datetime(2024, 8, 14, tzinfo=UTC)
 
 
 def test_reboot_markers() -> None:
     facts = patches("win11-24h2-ja-bitlocker-suspended")
     assert facts.reboot_required is True
-    assert facts.reboot_detail is not None and "CBS\\RebootPending" in facts.reboot_detail
+    assert facts.reboot_detail is not None and "Component Based Servicing" in facts.reboot_detail
+
+
+def test_pending_file_renames_alone_are_no_pending_restart() -> None:
+    facts = patches("win11-23h2-en-pending-file-renames")
+    assert facts.reboot_required is False and facts.pending_file_renames == 6
+
+
+def test_wsus_pc_is_managed() -> None:
+    facts = patches("win11-24h2-ja-wsus-stale-search")
+    assert facts.managed_by == "WSUS"
+    assert facts.managed_detail == "WUServer=https://wsus.example.lg.jp:8531, UseWUServer=1"
+    assert facts.pending_security_updates == 0
+    assert facts.index_refreshed == datetime(2024, 11, 4, 23, 48, 10, tzinfo=UTC)
+
+
+def test_wufb_deferral_and_mdm_server_are_managed() -> None:
+    value = value_of("win11-23h2-en-compliant", "windows_update")
+    value["wu_policy"] = {
+        "found": True,
+        "values": {"DeferQualityUpdates": 1, "DeferQualityUpdatesPeriodInDays": 7},
+    }
+    facts = parse_windows_update(value, None, "not run")
+    assert facts.managed_by == "Windows Update for Business"
+    assert facts.managed_detail == "DeferQualityUpdatesPeriodInDays=7"
+    value["mdm_update"] = {"found": True, "values": {"UpdateServiceUrl": "https://wsus.local"}}
+    facts = parse_windows_update(value, None, "not run")
+    assert facts.managed_by == "WSUS, Windows Update for Business"
+    # WUServer without UseWUServer=1 is not used by Windows Update.
+    value["wu_policy"] = {"found": True, "values": {"WUServer": "https://old"}}
+    value["mdm_update"] = {"found": False, "values": {}}
+    assert parse_windows_update(value, None, "not run").managed_by is None
+
+
+def test_32_bit_host_without_the_64_bit_view_is_unknown() -> None:
+    facts = patches("win11-23h2-en-32bit-host")
+    assert facts.os_build is None and facts.os_build_unknown_reason
+    assert "32-bit" in facts.os_build_unknown_reason
+    assert facts.reboot_required is None
+    assert facts.reboot_unknown_reason is not None and "32-bit" in facts.reboot_unknown_reason
+    assert facts.last_update is None
+
+
+def test_32_bit_host_reading_through_reg_exe_is_judged() -> None:
+    value = value_of("win11-23h2-en-compliant", "windows_update")
+    value["wow64"] = True
+    value["registry_view"] = "reg.exe /reg:64"
+    value["cbs_reboot_pending"] = True
+    facts = parse_windows_update(value, None, "not run")
+    assert facts.os_build == "22631.4460"
+    assert facts.reboot_required is True
+    assert facts.reboot_detail is not None and "reg.exe /reg:64" in facts.reboot_detail
+
+
+def test_a_marker_whose_parent_key_was_not_read_is_unknown() -> None:
+    value = value_of("win11-23h2-en-compliant", "windows_update")
+    value["wu_found"] = None  # reg.exe could not say
+    facts = parse_windows_update(value, None, "not run")
+    assert facts.reboot_required is None and facts.reboot_unknown_reason
+
+
+def test_recording_without_the_bitness_is_unknown_not_pass() -> None:
+    value = value_of("win11-23h2-en-compliant", "windows_update")
+    del value["wow64"]
+    facts = parse_windows_update(value, None, "not run")
+    assert facts.reboot_required is None and facts.os_build is None
+
+
+def test_one_bad_hotfix_date_loses_nothing_else() -> None:
+    value = value_of("win11-23h2-en-compliant", "windows_update")
+    value["hotfixes"] = [
+        {"id": "KB5044285", "installed_on": "10/9/2024", "description": "Security Update"},
+        {"id": "KB5045935", "installed_on": "2024年11月13日", "description": "Update"},
+        {"id": "File 1", "installed_on": "", "description": ""},
+        {"id": "KB5046633", "installed_on": None, "error": "property getter threw"},
+    ]
+    facts = parse_windows_update(value, None, "not run")
+    # November's entry has no date: the age cannot be told from October's.
+    assert facts.last_update is None
+    assert facts.last_update_unknown_reason is not None
+    assert "KB5046633" in facts.last_update_unknown_reason
+    value["hotfixes"].pop()
+    facts = parse_windows_update(value, None, "not run")
+    assert facts.last_update == datetime(2024, 10, 9, tzinfo=UTC)
+
+
+def test_hotfix_dates_in_filetime_hex() -> None:
+    value = value_of("win11-23h2-en-compliant", "windows_update")
+    # 2024-11-13 00:00 UTC as a FILETIME: (unix 1731456000 + 11644473600) * 10**7.
+    ticks = (1731456000 + 11644473600) * 10**7
+    value["hotfixes"] = [{"id": "KB5046633", "installed_on": f"{ticks:016x}"}]
+    facts = parse_windows_update(value, None, "not run")
+    assert facts.last_update == datetime(2024, 11, 13, tzinfo=UTC)
+
+
+def test_hotfix_listing_failed_is_unknown() -> None:
+    value = value_of("win11-23h2-en-compliant", "windows_update")
+    value["hotfixes"] = []
+    value["hotfix_error"] = "Invalid class"
+    facts = parse_windows_update(value, None, "not run")
+    assert facts.last_update is None
+    assert facts.last_update_unknown_reason == "Win32_QuickFixEngineering: Invalid class"
+
+
+def test_no_cumulative_update_listed_is_unknown() -> None:
+    value = value_of("win11-23h2-en-compliant", "windows_update")
+    value["hotfixes"] = [{"id": "KB5045935", "installed_on": "11/13/2024"}]  # .NET only
+    facts = parse_windows_update(value, None, "not run")
+    assert facts.last_update is None and facts.last_update_unknown_reason
+
+
+def test_update_newer_than_the_table_is_noted() -> None:
+    value = value_of("win11-23h2-en-compliant", "windows_update")
+    value["hotfixes"] = [
+        {"id": "KB5063875", "installed_on": "8/13/2026"},  # August 2026 (in the table)
+        {"id": "KB5199999", "installed_on": "12/9/2026"},  # not in the table
+    ]
+    value["current_version"]["values"]["UBR"] = 9999
+    facts = parse_windows_update(value, None, "not run")
+    assert facts.newest_unlisted_update == datetime(2026, 12, 9, tzinfo=UTC)
+    assert facts.newest_unlisted_update_id == "KB5199999"
+
+
+def test_build_the_table_does_not_know_leaves_the_age_unknown() -> None:
+    value = value_of("win11-23h2-en-compliant", "windows_update")
+    value["current_version"]["values"]["CurrentBuildNumber"] = "22635"
+    facts = parse_windows_update(value, None, "not run")
+    assert facts.os_build == "22635.4460"
+    assert facts.last_update is None
+    assert facts.last_update_unknown_reason is not None
+    assert "does not list build 22635" in facts.last_update_unknown_reason
+
+
+def test_titles_are_never_read() -> None:
+    # Garbage (or Japanese) in every title changes nothing.
+    value = value_of("win11-23h2-ja-compliant", "windows_update")
+    before = parse_windows_update(value, None, "not run")
+    for entry in value["history"]["entries"]:
+        entry["title"] = "KB5999999 (KB890830) 累積更新プログラム"
+    assert parse_windows_update(value, None, "not run") == before
 
 
 def test_search_out_of_time_is_unknown_not_zero() -> None:
@@ -309,21 +462,12 @@ def test_failed_pending_probe_is_unknown() -> None:
     assert facts.last_update is not None
 
 
-def test_history_unreadable_falls_back_to_hotfixes() -> None:
+def test_history_unreadable_changes_nothing() -> None:
     value = value_of("win11-23h2-en-compliant", "windows_update")
+    before = parse_windows_update(value, None, "not run")
     value["history"] = None
     value["history_error"] = "Exception from HRESULT: 0x80070005"
-    facts = parse_windows_update(value, None, "not run")
-    assert facts.last_update == datetime(2024, 11, 13, tzinfo=UTC)
-    assert facts.last_update_source == "Get-HotFix: KB5046633"
-
-
-def test_nothing_recorded_is_unknown() -> None:
-    value = value_of("win11-23h2-en-compliant", "windows_update")
-    value["history"] = {"total": 0, "entries": []}
-    value["hotfixes"] = []
-    facts = parse_windows_update(value, None, "not run")
-    assert facts.last_update is None and facts.last_update_unknown_reason
+    assert parse_windows_update(value, None, "not run") == before
 
 
 def test_failed_main_probe_is_unknown() -> None:
@@ -331,6 +475,30 @@ def test_failed_main_probe_is_unknown() -> None:
     results[WINDOWS_UPDATE.key] = CommandResult(1, stderr="Access denied")
     with pytest.raises(FactUnavailable):
         WindowsPatches().parse(results, WINDOWS)
+
+
+@given(st.text(max_size=40))
+def test_installed_on_is_a_date_or_a_value_error(raw: str) -> None:
+    try:
+        got = parse_installed_on(raw)
+    except ValueError:
+        return
+    assert 1601 <= got.year <= 9999
+
+
+@given(
+    st.lists(
+        st.dictionaries(
+            st.sampled_from(["id", "installed_on", "description", "error"]),
+            st.one_of(st.none(), st.text(max_size=20), st.integers(), st.booleans()),
+        ),
+        max_size=6,
+    )
+)
+def test_any_hotfix_list_is_read_entry_by_entry(entries: list[dict[str, Any]]) -> None:
+    for fix in read_hotfixes(entries):
+        assert fix.kb.startswith("KB")
+        assert (fix.installed is None) == (fix.problem is not None)
 
 
 # --- screen lock ----------------------------------------------------------------------
@@ -401,3 +569,11 @@ def test_fixture_platforms_cover_windows_10_and_11_in_both_languages() -> None:
     assert any("-ja-" in n for n in CASES) and any("-en-" in n for n in CASES)
     japanese = load_case("win11-23h2-ja-compliant").commands["ps:windows_update"].stdout
     assert "累積更新プログラム" in json.loads(japanese)["history"]["entries"][2]["title"]
+
+
+def test_installed_on_formats() -> None:
+    assert parse_installed_on("11/13/2024") == date(2024, 11, 13)
+    assert parse_installed_on(" 1/2/2025 ") == date(2025, 1, 2)
+    for bad in ("13/11/2024", "2024/11/13", "2024-11-13", "ffffffffffffffff", "11/31/2024"):
+        with pytest.raises(ValueError):
+            parse_installed_on(bad)

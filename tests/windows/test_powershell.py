@@ -402,3 +402,20 @@ def test_sharing_probe_never_reads_the_localized_group_name() -> None:
     assert "$_.Group" in probe.script and "Win32_Share" in probe.script
     # Every list is read once for the whole store, not once per rule.
     assert "AssociatedNetFirewallRule" not in probe.script
+
+
+def test_patch_probe_reads_values_without_dotnet_registry_calls() -> None:
+    (probe,) = [p for p in windows_probes() if p.name == "windows_update"]
+    script = "\n".join(
+        line for line in probe.script.splitlines() if not line.lstrip().startswith("#")
+    )
+    # Win32_QuickFixEngineering through CIM, InstalledOn raw: Get-HotFix parses it with the
+    # current culture.
+    assert "Get-HotFix" not in script
+    assert "Get-CimInstance -ClassName Win32_QuickFixEngineering" in script
+    assert "CimInstanceProperties" in script
+    # The 64-bit view through a native program (allowed under Constrained Language Mode),
+    # never through .NET registry classes; only for a 32-bit process.
+    assert "[Microsoft.Win32" not in script and "OpenBaseKey" not in script
+    assert "/reg:64" in script and "PROCESSOR_ARCHITEW6432" in script
+    assert "[Math]" not in script

@@ -49,6 +49,22 @@ NOT_PASSING: dict[str, set[tuple[str, str | None, str, str]]] = {
     "win10-22h2-en-updates-90-days": {
         ("patch_level", "pending_security_updates", "fail", "pending_fail"),
         ("patch_level", "days_since_update", "fail", "age_fail"),
+        ("patch_level", "monthly_update", "fail", "build_fail"),
+    },
+    "win11-23h2-en-msrt-only-old-build": {
+        ("patch_level", "pending_security_updates", "fail", "pending_fail"),
+        ("patch_level", "days_since_update", "fail", "age_fail"),
+        ("patch_level", "monthly_update", "fail", "build_fail"),
+    },
+    "win11-24h2-ja-wsus-stale-search": {
+        ("patch_level", "pending_security_updates", "unknown", "index_stale_managed"),
+    },
+    "win11-23h2-en-pending-file-renames": set(),
+    "win11-23h2-en-32bit-host": {
+        ("screen_lock", "CONTOSO\\alice", "unknown", "user_unknown"),
+        ("patch_level", "days_since_update", "unknown", "age_unknown"),
+        ("patch_level", "reboot_required", "unknown", "reboot_unknown"),
+        ("patch_level", "monthly_update", "unknown", "build_unknown"),
     },
     "win11-23h2-ja-not-admin": {("disk_encryption", None, "unknown", "needs_privilege")},
     "win11-24h2-ja-no-screensaver-search-timeout": {
@@ -102,6 +118,8 @@ EXIT.update(
         "win11-23h2-en-clm": 3,
         "win11-24h2-ja-clm": 3,
         "win10-22h2-ja-third-party-firewall": 3,
+        "win11-24h2-ja-wsus-stale-search": 3,
+        "win11-23h2-en-32bit-host": 3,
     }
 )
 CHECKS = {"disk_encryption", "firewall", "open_ports", "patch_level", "screen_lock"}
@@ -144,9 +162,36 @@ def test_days_since_update_ignores_daily_defender_updates(
 ) -> None:
     _, report = scan(cli, "win10-22h2-en-updates-90-days")
     (age,) = [f for f in report["hosts"][0]["findings"] if f["resource"] == "days_since_update"]
-    # 2024-08-21 -> 2024-11-20, although Defender definitions were installed the day before.
-    assert "90" in age["message"]
+    # 2024-08-21 -> 2024-11-20, although .NET (2024-11-13) and Defender definitions (the day
+    # before) were installed since.
+    assert "91" in age["message"]
     assert "2024-08-21" in age["message"]
+
+
+def test_msrt_and_defender_do_not_make_an_old_build_current(
+    cli: Callable[..., Any], recorded_clock: datetime
+) -> None:
+    _, report = scan(cli, "win11-23h2-en-msrt-only-old-build")
+    findings = {f["resource"]: f for f in report["hosts"][0]["findings"]}
+    build = findings["monthly_update"]
+    assert build["status"] == "fail"
+    assert "22631.4037" in build["message"] and "2024-08" in build["message"]
+    assert "windows-monthly-releases.yaml" in build["message"] and "2026-08-12" in build["message"]
+    assert "2024-08-14" in findings["days_since_update"]["message"]
+
+
+def test_wsus_pc_says_managed_offer_only_in_both_languages(
+    cli: Callable[..., Any], recorded_clock: datetime
+) -> None:
+    for lang, words in (("en", "managed offer only"), ("ja", "管理された配信分のみ")):
+        _, report = scan(cli, "win11-24h2-ja-wsus-stale-search", "--lang", lang)
+        (pending,) = [
+            f for f in report["hosts"][0]["findings"] if f["resource"] == "pending_security_updates"
+        ]
+        assert pending["status"] == "unknown"
+        assert (
+            words in pending["message"] and "https://wsus.example.lg.jp:8531" in pending["message"]
+        )
 
 
 @pytest.mark.parametrize(

@@ -23,11 +23,25 @@ class PatchFacts(Fact):
     # count came from a live query, or no count was read.
     index_refreshed: datetime | None = None
     index_source: str | None = None  # what the refresh time was read from
+    # Windows: the update source that decides what "pending" can show (WSUS, Windows Update
+    # for Business), and the policy values that say so. None: Windows Update itself.
+    managed_by: str | None = None
+    managed_detail: str | None = None
     last_update: datetime | None = None  # UTC time of the last successful upgrade/install
     last_update_source: str | None = None
     last_update_unknown_reason: str | None = None
+    # Windows: the newest installed update the release table cannot classify, when it is
+    # newer than every update the table lists for the build (it may be a newer cumulative
+    # update than the table knows).
+    newest_unlisted_update: datetime | None = None
+    newest_unlisted_update_id: str | None = None
     reboot_required: bool | None = None
     reboot_detail: str | None = None
     reboot_unknown_reason: str | None = None
+    # Windows: entries of PendingFileRenameOperations, recorded but not counted as a
+    # pending restart (installers and antivirus set it routinely).
+    pending_file_renames: int | None = None
     os_build: str | None = None  # Windows build.UBR, macOS build, kernel release
+    os_build_unknown_reason: str | None = None
+    os_installation_type: str | None = None  # Windows InstallationType: Client, Server, ...
     auto_update_enabled: bool | None = None
