@@ -639,6 +639,7 @@ def windows_update(
     au_policy: dict[str, Any] | None = None,
     wow64: bool = False,
     registry_read: bool = True,
+    language_mode: str = "FullLanguage",
 ) -> dict[str, Any]:
     b = BUILDS[os_key]
     current = key(
@@ -667,7 +668,16 @@ def windows_update(
         "hotfix_error": None,
         "history": {"total": len(entries), "entries": entries},
         "history_error": None,
-    }
+    } | (
+        {}
+        if language_mode == "FullLanguage"
+        else {
+            # Constrained Language Mode: the history's COM calls are skipped (the probe's text).
+            "history": None,
+            "history_error": f"not read in {language_mode}: the Windows Update COM API is not "
+            "allowed",
+        }
+    )
 
 
 def recent_history(os_key: str, ja: bool) -> list[dict[str, Any]]:
@@ -1424,12 +1434,21 @@ def host_cases() -> None:
                 screen_lock=ok(screen([user(SID_B, console, USER_DEFAULT, GOOD_POLICY)])),
                 bitlocker=refused(),
                 listening_sockets=refused(),
-                windows_update=refused(),
+                windows_update=ok(
+                    windows_update(
+                        os_key,
+                        recent_hotfixes(os_key),
+                        [],
+                        language_mode="ConstrainedLanguage",
+                    ),
+                    1210,
+                ),
                 windows_update_pending=refused(),
             ),
             "Constrained Language Mode (AppLocker/WDAC): the CLM-safe probes (platform, "
-            "firewall, screen lock) ran; BitLocker, sockets and Windows Update were refused "
-            "by the language mode.",
+            "firewall, screen lock, the registry and hotfix part of Windows Update) ran; "
+            "BitLocker, sockets, the update history and the pending-update search (COM) were "
+            "refused by the language mode.",
             platform=platform_value(os_key, host, True, language_mode="ConstrainedLanguage"),
         )
 

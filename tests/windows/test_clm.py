@@ -32,8 +32,15 @@ from tests.windows.clm_lint import clm_violations, detection_comes_first
 from tests.windows.test_powershell import windows_probes
 
 # What CLM lets run: the probes marked clm_safe. The others are refused under CLM.
-CLM_SAFE = {"platform", "firewall_profiles", "firewall_products", "file_sharing", "screen_lock"}
-REFUSED_UNDER_CLM = {"bitlocker", "listening_sockets", "windows_update", "windows_update_pending"}
+CLM_SAFE = {
+    "platform",
+    "firewall_profiles",
+    "firewall_products",
+    "file_sharing",
+    "screen_lock",
+    "windows_update",
+}
+REFUSED_UNDER_CLM = {"bitlocker", "listening_sockets", "windows_update_pending"}
 
 
 def every_probe() -> list[PowerShell]:

@@ -66,11 +66,12 @@ PARSERS["screen"] = screen
 EXPECTED_FAILURES = {
     ("win11-23h2-ja-not-admin", "bitlocker"): FactUnavailable,
     ("win11-23h2-en-probe-error", "firewall"): CollectorError,
-    # Constrained Language Mode refused these probes: unknown, never a parse error.
+    # Constrained Language Mode refused these probes: unknown, never a parse error. (The
+    # patch probe runs under CLM; only its pending search is refused.)
     **{
         (case, fact): FactUnavailable
         for case in ("win11-23h2-en-clm", "win11-24h2-ja-clm")
-        for fact in ("bitlocker", "ports", "patches")
+        for fact in ("bitlocker", "ports")
     },
 }
 
@@ -577,3 +578,14 @@ def test_installed_on_formats() -> None:
     for bad in ("13/11/2024", "2024/11/13", "2024-11-13", "ffffffffffffffff", "11/31/2024"):
         with pytest.raises(ValueError):
             parse_installed_on(bad)
+
+
+def test_patch_level_under_constrained_language_mode() -> None:
+    facts = patches("win11-23h2-en-clm")
+    # Registry and CIM are allowed: the build, hotfixes and restart markers are read.
+    assert facts.os_build == "22631.4460" and facts.last_update is not None
+    assert facts.reboot_required is False
+    # The pending search needs COM: unknown, naming the mode.
+    assert facts.pending_security_updates is None
+    assert facts.pending_unknown_reason is not None
+    assert "ConstrainedLanguage" in facts.pending_unknown_reason

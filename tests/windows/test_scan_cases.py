@@ -95,16 +95,17 @@ NOT_PASSING: dict[str, set[tuple[str, str | None, str, str]]] = {
     # A 32-bit host: the grace period is in a redirected key, so the lock delay is unseen.
     "win11-24h2-en-32bit-host": {("screen_lock", "CONTOSO\\bob", "unknown", "user_unknown")},
     "win10-22h2-ja-32bit-host": {("screen_lock", "LGWAN\\鈴木一郎", "unknown", "user_unknown")},
-    # Constrained Language Mode: what needs .NET or COM is unknown, naming the mode.
+    # Constrained Language Mode: what needs .NET or COM is unknown, naming the mode (the
+    # patch level is judged from the registry and hotfixes; the pending search needs COM).
     "win11-23h2-en-clm": {
         ("disk_encryption", None, "unknown", "language_mode"),
         ("open_ports", None, "unknown", "language_mode"),
-        ("patch_level", None, "unknown", "language_mode"),
+        ("patch_level", "pending_security_updates", "unknown", "pending_unknown"),
     },
     "win11-24h2-ja-clm": {
         ("disk_encryption", None, "unknown", "language_mode"),
         ("open_ports", None, "unknown", "language_mode"),
-        ("patch_level", None, "unknown", "language_mode"),
+        ("patch_level", "pending_security_updates", "unknown", "pending_unknown"),
     },
 }
 EXIT = {name: 0 if not bad else 1 for name, bad in NOT_PASSING.items()}
@@ -226,12 +227,17 @@ def test_under_clm_nothing_refused_passes_and_the_reason_names_the_mode(
     _, report = scan(cli, name)
     findings = report["hosts"][0]["findings"]
     refused = [
-        f for f in findings if f["check_id"] in {"disk_encryption", "open_ports", "patch_level"}
+        f
+        for f in findings
+        if f["check_id"] in {"disk_encryption", "open_ports"}
+        or f["resource"] == "pending_security_updates"
     ]
     assert refused and all(f["status"] == "unknown" for f in refused)
     assert all("ConstrainedLanguage" in f["message"] for f in refused)
-    # What CLM allows still gives verdicts.
-    assert {f["check_id"] for f in findings if f["status"] == "pass"} == {"firewall", "screen_lock"}
+    # What CLM allows still gives verdicts (the patch level from registry and hotfixes).
+    passed = {(f["check_id"], f["resource"]) for f in findings if f["status"] == "pass"}
+    assert {c for c, _ in passed} == {"firewall", "screen_lock", "patch_level"}
+    assert ("patch_level", "monthly_update") in passed
 
 
 def test_a_32bit_host_never_assumes_the_default_grace_period(

@@ -52,9 +52,11 @@ from endpoint_audit.model.windows_releases import ReleaseTable, ReleaseTableErro
 PENDING_SEARCH_SECONDS = 30
 HISTORY_ENTRIES = 200
 
+# CLM-safe: registry, CIM and reg.exe only; the history's COM calls run in FullLanguage.
 WINDOWS_UPDATE = PowerShell(
     "windows_update",
     windows_script("windows_update").replace("__ENTRIES__", str(HISTORY_ENTRIES)),
+    clm_safe=True,
 )
 
 WINDOWS_UPDATE_PENDING = PowerShell(
@@ -429,9 +431,11 @@ class WindowsPatches(Collector[PatchFacts]):
         value = probe_value(results, WINDOWS_UPDATE)
         pending_result = require(results, WINDOWS_UPDATE_PENDING)
         pending = probe_value(results, WINDOWS_UPDATE_PENDING) if pending_result.ok else None
-        error = (
-            None
-            if pending_result.ok
-            else f"the pending-update search failed: {pending_result.excerpt(200)}"
-        )
+        error = None
+        mode = pending_result.refused_language_mode
+        if mode is not None:
+            error = f"the pending-update search uses the Windows Update COM API, which {mode} "
+            error += "does not allow"
+        elif not pending_result.ok:
+            error = f"the pending-update search failed: {pending_result.excerpt(200)}"
         return parse_windows_update(value, pending, error)

@@ -44,7 +44,7 @@ function Read-EAKey {
     foreach ($line in $lines) {
         $text = [string]$line
         if ($text -like ($prefix + '*')) {
-            $children += $text.Substring($prefix.Length)
+            $children += ($text -replace '^.*\\', '')
         } elseif ($text -match '^\s+(\S+)\s+(REG_[A-Z_]+)\s*(.*)$') {
             $name = $Matches[1]
             $type = $Matches[2]
@@ -93,33 +93,38 @@ try {
 }
 
 # Windows Update history: evidence of what Windows Update did (its KB numbers appear only in
-# the localized titles, so it is not counted).
+# the localized titles, so it is not counted). COM objects other than three scripting ones
+# are refused under Constrained Language Mode, where the rest of this probe still runs.
 $history = $null
 $historyError = $null
-try {
-    $session = New-Object -ComObject 'Microsoft.Update.Session'
-    $searcher = $session.CreateUpdateSearcher()
-    $total = $searcher.GetTotalHistoryCount()
-    $take = $total
-    if ($take -gt __ENTRIES__) { $take = __ENTRIES__ }
-    $entries = @()
-    if ($take -gt 0) {
-        $entries = @($searcher.QueryHistory(0, $take) | ForEach-Object {
-            $categories = @()
-            try { $categories = @($_.Categories | ForEach-Object { [string]$_.CategoryID }) } catch { }
-            @{
-                date = $_.Date.ToString('yyyy-MM-ddTHH:mm:ssZ', [Globalization.CultureInfo]::InvariantCulture)
-                operation = [int]$_.Operation
-                result_code = [int]$_.ResultCode
-                hresult = [int]$_.HResult
-                title = [string]$_.Title
-                categories = $categories
-            }
-        })
+if ($EAFullLanguage) {
+    try {
+        $session = New-Object -ComObject 'Microsoft.Update.Session'
+        $searcher = $session.CreateUpdateSearcher()
+        $total = $searcher.GetTotalHistoryCount()
+        $take = $total
+        if ($take -gt __ENTRIES__) { $take = __ENTRIES__ }
+        $entries = @()
+        if ($take -gt 0) {
+            $entries = @($searcher.QueryHistory(0, $take) | ForEach-Object {
+                $categories = @()
+                try { $categories = @($_.Categories | ForEach-Object { [string]$_.CategoryID }) } catch { }
+                @{
+                    date = $_.Date.ToString('yyyy-MM-ddTHH:mm:ssZ', [Globalization.CultureInfo]::InvariantCulture)
+                    operation = [int]$_.Operation
+                    result_code = [int]$_.ResultCode
+                    hresult = [int]$_.HResult
+                    title = [string]$_.Title
+                    categories = $categories
+                }
+            })
+        }
+        $history = @{ total = $total; entries = $entries }
+    } catch {
+        $historyError = [string]$_.Exception.Message
     }
-    $history = @{ total = $total; entries = $entries }
-} catch {
-    $historyError = [string]$_.Exception.Message
+} else {
+    $historyError = 'not read in ' + $EALanguageMode + ': the Windows Update COM API is not allowed'
 }
 
 $result = @{
