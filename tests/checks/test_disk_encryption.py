@@ -8,11 +8,11 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from endpoint_audit.checks.base import EvalContext, FactView, Outcome
-from endpoint_audit.checks.builtin import BUILTIN_CHECKS
-from endpoint_audit.checks.builtin.disk_encryption import DiskEncryption
+from endpoint_audit.checkkit.check import EvalContext, FactView, Outcome
+from endpoint_audit.checks import builtin_packages
+from endpoint_audit.checks.disk_encryption.check import DiskEncryption
+from endpoint_audit.checks.disk_encryption.facts import DiskEncryptionFacts, VolumeEncryption
 from endpoint_audit.model import i18n
-from endpoint_audit.model.facts import DiskEncryptionFacts, VolumeEncryption
 from endpoint_audit.model.platform import OsFamily, PlatformInfo
 from endpoint_audit.model.result import Severity, Status
 
@@ -45,7 +45,7 @@ def one(*volumes: VolumeEncryption, **params: Any) -> Outcome:
 
 
 def test_registered_with_catalog_texts_and_critical_default() -> None:
-    assert DiskEncryption in BUILTIN_CHECKS
+    assert DiskEncryption in [p.check for p in builtin_packages()]
     meta = DiskEncryption.meta
     assert meta.severity is Severity.CRITICAL
     assert set(meta.platforms) == {OsFamily.LINUX, OsFamily.MACOS, OsFamily.WINDOWS}

@@ -8,10 +8,11 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from endpoint_audit.checks.base import EvalContext, FactView
-from endpoint_audit.checks.builtin.firewall import Firewall
+from endpoint_audit.checkkit.check import EvalContext, FactView
+from endpoint_audit.checkkit.firewall_facts import FirewallProfile
+from endpoint_audit.checks.firewall.check import Firewall
+from endpoint_audit.checks.firewall.facts import FirewallFacts
 from endpoint_audit.model import i18n
-from endpoint_audit.model.facts import FirewallFacts, FirewallProfile
 from endpoint_audit.model.platform import OsFamily, PlatformInfo
 from endpoint_audit.model.result import Status
 

@@ -13,8 +13,8 @@ from typing import Any
 
 import yaml
 
-from endpoint_audit.collectors.disk_encryption import linux as disk
-from endpoint_audit.collectors.patches import linux as patches
+from endpoint_audit.checks.disk_encryption import linux as disk
+from endpoint_audit.checks.patch_level import linux as patches
 from endpoint_audit.model.commands import Command, CommandResult
 from endpoint_audit.model.platform import OsFamily, PlatformInfo
 from endpoint_audit.transport.transcript import HostTranscript, bundle_to_data

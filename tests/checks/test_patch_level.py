@@ -8,11 +8,11 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from endpoint_audit.checks.base import EvalContext, FactView, Outcome
-from endpoint_audit.checks.builtin import BUILTIN_CHECKS
-from endpoint_audit.checks.builtin.patch_level import PatchLevel
+from endpoint_audit.checkkit.check import EvalContext, FactView, Outcome
+from endpoint_audit.checks import builtin_packages
+from endpoint_audit.checks.patch_level.check import PatchLevel
+from endpoint_audit.checks.patch_level.facts import PatchFacts
 from endpoint_audit.model import i18n
-from endpoint_audit.model.facts import PatchFacts
 from endpoint_audit.model.platform import OsFamily, PlatformInfo
 from endpoint_audit.model.result import Severity, Status
 
@@ -63,7 +63,7 @@ def with_(**changes: Any) -> PatchFacts:
 
 
 def test_registered_with_texts_and_high_default() -> None:
-    assert PatchLevel in BUILTIN_CHECKS
+    assert PatchLevel in [p.check for p in builtin_packages()]
     assert PatchLevel.meta.severity is Severity.HIGH
     params = PatchLevel.Params()
     assert params.model_dump() == {

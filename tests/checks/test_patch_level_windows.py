@@ -11,18 +11,18 @@ from typing import Any
 import pytest
 import yaml
 
-from endpoint_audit.checks.base import EvalContext, FactView, Outcome
-from endpoint_audit.checks.builtin.patch_level import PatchLevel, PatchLevelParams, build_outcome
-from endpoint_audit.model import i18n
-from endpoint_audit.model.facts import PatchFacts
-from endpoint_audit.model.platform import OsFamily, PlatformInfo
-from endpoint_audit.model.result import Status
-from endpoint_audit.model.windows_releases import (
+from endpoint_audit.checkkit.check import EvalContext, FactView, Outcome
+from endpoint_audit.checks.patch_level.check import PatchLevel, PatchLevelParams, build_outcome
+from endpoint_audit.checks.patch_level.facts import PatchFacts
+from endpoint_audit.checks.patch_level.releases import (
     RELEASES_ENV,
     ReleaseTableError,
     parse_release_table,
     shipped_release_table,
 )
+from endpoint_audit.model import i18n
+from endpoint_audit.model.platform import OsFamily, PlatformInfo
+from endpoint_audit.model.result import Status
 
 # A week after the November 2024 updates (released 2024-11-12).
 NOW = datetime(2024, 11, 20, 3, 0, tzinfo=UTC)

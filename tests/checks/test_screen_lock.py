@@ -8,10 +8,10 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from endpoint_audit.checks.base import EvalContext, FactView
-from endpoint_audit.checks.builtin.screen_lock import ScreenLock
+from endpoint_audit.checkkit.check import EvalContext, FactView
+from endpoint_audit.checks.screen_lock.check import ScreenLock
+from endpoint_audit.checks.screen_lock.facts import ScreenLockFacts, UserScreenLock
 from endpoint_audit.model import i18n
-from endpoint_audit.model.facts import ScreenLockFacts, UserScreenLock
 from endpoint_audit.model.platform import OsFamily, PlatformInfo
 from endpoint_audit.model.result import Status
 

@@ -12,11 +12,11 @@ from typing import Any
 
 import pytest
 
+from endpoint_audit.checkkit.fact import Fact
+from endpoint_audit.checks import builtin_packages
 from endpoint_audit.cli.collect_cmd import bundle_text
-from endpoint_audit.collectors.builtin import BUILTIN_COLLECTORS
 from endpoint_audit.engine.run import gather_facts
 from endpoint_audit.model.commands import CommandResult
-from endpoint_audit.model.facts.base import Fact
 from endpoint_audit.model.platform import OsFamily, PlatformInfo
 from endpoint_audit.transport.redact import discover, is_system_account, redact_host
 from endpoint_audit.transport.replay import ReplayTransport
@@ -157,7 +157,8 @@ def _facts(host: HostTranscript) -> dict[str, Fact | Exception]:
     async def run() -> dict[str, Fact | Exception]:
         async with transport:
             platform = await transport.detect_platform()
-            collectors = [c() for c in BUILTIN_COLLECTORS if c().applies(platform)]
+            every = [c() for p in builtin_packages() for c in p.collectors]
+            collectors = [c for c in every if c.applies(platform)]
             got = await gather_facts(transport, platform, collectors, 5.0)
         return {k.name: v for k, v in got.items()}
 

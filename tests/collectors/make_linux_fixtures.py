@@ -17,8 +17,8 @@ from typing import Any
 
 import yaml
 
-from endpoint_audit.collectors.firewall import linux as fw
-from endpoint_audit.collectors.screen_lock import linux as sl
+from endpoint_audit.checks.firewall import linux as fw
+from endpoint_audit.checks.screen_lock import linux as sl
 from endpoint_audit.model.commands import Argv, Command, ReadFile
 
 OUT = Path(__file__).resolve().parent.parent / "fixtures" / "linux"

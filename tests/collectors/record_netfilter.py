@@ -17,7 +17,7 @@ import secrets
 import subprocess
 from pathlib import Path
 
-from endpoint_audit.collectors.firewall import linux as fw
+from endpoint_audit.checks.firewall import linux as fw
 
 HERE = Path(__file__).resolve().parent.parent / "fixtures" / "linux" / "netfilter"
 LISTINGS = (fw.NFT, fw.IPTABLES_SAVE, fw.IP6TABLES_SAVE, fw.IPTABLES_LEGACY_SAVE,

@@ -7,11 +7,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
-from endpoint_audit.checks.base import Check, EvalContext, FactView, Outcome
-from endpoint_audit.collectors.base import Collector
+from endpoint_audit.checkkit.check import Check, EvalContext, FactView, Outcome
+from endpoint_audit.checkkit.collector import Collector
+from endpoint_audit.checkkit.fact import Fact
 from endpoint_audit.engine.run import gather_facts
 from endpoint_audit.model import i18n
-from endpoint_audit.model.facts.base import Fact
 from endpoint_audit.transport.replay import ReplayTransport
 from endpoint_audit.transport.transcript import load_bundle
 

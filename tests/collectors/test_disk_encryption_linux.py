@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from endpoint_audit.collectors.disk_encryption.linux import (
+from endpoint_audit.checks.disk_encryption.facts import DiskEncryptionFacts, VolumeEncryption
+from endpoint_audit.checks.disk_encryption.linux import (
     LSBLK,
     MOUNTINFO,
     SWAPS,
@@ -18,7 +19,6 @@ from endpoint_audit.collectors.disk_encryption.linux import (
 from endpoint_audit.engine.run import gather_facts
 from endpoint_audit.errors import CollectorError, FactUnavailable
 from endpoint_audit.model.commands import CommandResult
-from endpoint_audit.model.facts import DiskEncryptionFacts, VolumeEncryption
 from endpoint_audit.model.platform import OsFamily, PlatformInfo
 from endpoint_audit.transport.local import LocalTransport
 from tests.conftest import FIXTURES

@@ -11,11 +11,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from endpoint_audit.checks.builtin.firewall import Firewall
-from endpoint_audit.collectors.firewall import linux
-from endpoint_audit.collectors.firewall.linux import LinuxFirewall
+from endpoint_audit.checkkit.firewall_facts import FirewallProfile
+from endpoint_audit.checks.firewall import linux
+from endpoint_audit.checks.firewall.check import Firewall
+from endpoint_audit.checks.firewall.facts import FirewallFacts
+from endpoint_audit.checks.firewall.linux import LinuxFirewall
 from endpoint_audit.model.commands import CommandResult
-from endpoint_audit.model.facts import FirewallFacts, FirewallProfile
 from endpoint_audit.model.result import Status
 from tests.collectors.replay_helper import LINUX_FIXTURES, judge, message, replay
 

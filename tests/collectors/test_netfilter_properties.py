@@ -23,8 +23,8 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from endpoint_audit.collectors.firewall.netfilter import iptables_save, nft_json
-from endpoint_audit.collectors.firewall.netfilter.judge import judge
+from endpoint_audit.checks.firewall.linux.netfilter import iptables_save, nft_json
+from endpoint_audit.checks.firewall.linux.netfilter.judge import judge
 
 PORTS = (22, 53, 80, 443, 8080)
 PREFIXES = (("192.0.2.0", 24), ("198.51.100.0", 24), ("10.0.0.0", 8), ("192.168.1.0", 24))

@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from endpoint_audit.collectors.patches import linux as p
-from endpoint_audit.collectors.patches.linux import LinuxPatches
+from endpoint_audit.checks.patch_level import linux as p
+from endpoint_audit.checks.patch_level.facts import PatchFacts
+from endpoint_audit.checks.patch_level.linux import LinuxPatches
 from endpoint_audit.engine.run import gather_facts
 from endpoint_audit.errors import FactUnavailable
 from endpoint_audit.model.commands import Command, CommandResult
-from endpoint_audit.model.facts import PatchFacts
 from endpoint_audit.model.platform import OsFamily, PlatformInfo
 from endpoint_audit.transport.local import LocalTransport
 from tests.conftest import FIXTURES

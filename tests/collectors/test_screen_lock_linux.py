@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from endpoint_audit.checks.builtin.screen_lock import ScreenLock
-from endpoint_audit.collectors.screen_lock import gnome, kde
-from endpoint_audit.collectors.screen_lock import linux as sl
-from endpoint_audit.collectors.screen_lock.linux import LinuxScreenLock
+from endpoint_audit.checks.screen_lock import linux as sl
+from endpoint_audit.checks.screen_lock.check import ScreenLock
+from endpoint_audit.checks.screen_lock.facts import ScreenLockFacts, UserScreenLock
+from endpoint_audit.checks.screen_lock.linux import LinuxScreenLock, gnome, kde
 from endpoint_audit.model.commands import CommandResult
-from endpoint_audit.model.facts import ScreenLockFacts, UserScreenLock
 from endpoint_audit.model.result import Status
 from tests.collectors.replay_helper import judge, message, replay
 

@@ -10,15 +10,22 @@ from typing import ClassVar
 import pytest
 
 from endpoint_audit.baseline.load import LoadedBaseline
-from endpoint_audit.checks.base import Check, CheckMeta, CheckParams, EvalContext, FactView, Outcome
-from endpoint_audit.collectors.base import Collector, Results, require
+from endpoint_audit.checkkit.check import (
+    Check,
+    CheckMeta,
+    CheckParams,
+    EvalContext,
+    FactView,
+    Outcome,
+)
+from endpoint_audit.checkkit.collector import Collector, Results, require
+from endpoint_audit.checkkit.fact import Fact
 from endpoint_audit.engine.plan import make_plan
 from endpoint_audit.engine.registry import Registry
 from endpoint_audit.engine.run import RunOptions, Target, audit_host, run_targets
 from endpoint_audit.errors import CollectorError, FactUnavailable, TransportError
 from endpoint_audit.model.baseline import ResolvedCheck
 from endpoint_audit.model.commands import Argv, Command, CommandResult
-from endpoint_audit.model.facts.base import Fact
 from endpoint_audit.model.platform import OsFamily, PlatformInfo
 from endpoint_audit.model.result import Status
 from endpoint_audit.transport.base import Transport

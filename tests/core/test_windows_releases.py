@@ -10,7 +10,7 @@ import yaml
 from hypothesis import given
 from hypothesis import strategies as st
 
-from endpoint_audit.model.windows_releases import (
+from endpoint_audit.checks.patch_level.releases import (
     RELEASES_ENV,
     ReleaseKind,
     ReleaseTableError,

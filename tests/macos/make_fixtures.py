@@ -16,16 +16,16 @@ from pathlib import Path
 
 import yaml
 
-from endpoint_audit.collectors.disk_encryption.macos import FDESETUP
-from endpoint_audit.collectors.firewall.macos import GLOBAL_STATE, STEALTH_MODE
-from endpoint_audit.collectors.listening_ports.macos import (
+from endpoint_audit.checks.disk_encryption.macos import FDESETUP
+from endpoint_audit.checks.firewall.macos import GLOBAL_STATE, STEALTH_MODE
+from endpoint_audit.checks.open_ports.macos import (
     LSOF_TCP,
     LSOF_UDP,
     NETSTAT_TCP,
     NETSTAT_UDP,
 )
-from endpoint_audit.collectors.patches.macos import INSTALL_HISTORY, MANAGED_PREFS, PREFS
-from endpoint_audit.collectors.screen_lock.macos import (
+from endpoint_audit.checks.patch_level.macos import INSTALL_HISTORY, MANAGED_PREFS, PREFS
+from endpoint_audit.checks.screen_lock.macos import (
     CONSOLE_OWNER,
     MANAGED_GLOBAL,
     WHOAMI,

@@ -9,18 +9,19 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from endpoint_audit.collectors.disk_encryption.macos import (
+from endpoint_audit.checkkit.macos_plist import parse_plist, plist_dict, plist_missing
+from endpoint_audit.checks.disk_encryption.macos import (
     FDESETUP,
     MacosDiskEncryption,
     parse_fdesetup,
 )
-from endpoint_audit.collectors.firewall.macos import (
+from endpoint_audit.checks.firewall.macos import (
     GLOBAL_STATE,
     STEALTH_MODE,
     MacosFirewall,
     parse_global_state,
 )
-from endpoint_audit.collectors.listening_ports.macos import (
+from endpoint_audit.checks.open_ports.macos import (
     LSOF_TCP,
     LSOF_UDP,
     NETSTAT_TCP,
@@ -29,8 +30,8 @@ from endpoint_audit.collectors.listening_ports.macos import (
     parse_lsof_fields,
     parse_netstat,
 )
-from endpoint_audit.collectors.macos_plist import parse_plist, plist_dict, plist_missing
-from endpoint_audit.collectors.patches.macos import (
+from endpoint_audit.checks.patch_level.facts import PatchFacts
+from endpoint_audit.checks.patch_level.macos import (
     INDEX_SOURCE,
     INSTALL_HISTORY,
     MANAGED_PREFS,
@@ -42,7 +43,7 @@ from endpoint_audit.collectors.patches.macos import (
     recommended_updates,
     restart_pending,
 )
-from endpoint_audit.collectors.screen_lock.macos import (
+from endpoint_audit.checks.screen_lock.macos import (
     CONSOLE_OWNER,
     MANAGED_GLOBAL,
     WHOAMI,
@@ -53,7 +54,6 @@ from endpoint_audit.collectors.screen_lock.macos import (
 )
 from endpoint_audit.errors import CollectorError, FactUnavailable
 from endpoint_audit.model.commands import Argv, CommandResult
-from endpoint_audit.model.facts import PatchFacts
 from endpoint_audit.model.platform import OsFamily, PlatformInfo
 
 MAC_ROOT = PlatformInfo(family=OsFamily.MACOS, version="15.1", build="24B83", is_admin=True)

@@ -7,13 +7,13 @@ import os
 import subprocess
 from pathlib import Path
 
-from endpoint_audit.collectors.screen_lock.macos import (
+from endpoint_audit.checks.screen_lock.macos import (
     CONSOLE_OWNER,
     WHOAMI,
     MacosScreenLock,
     parse_console_owner,
 )
-from endpoint_audit.collectors.screen_lock.macos_probe import CONSOLE_USER_SETTINGS
+from endpoint_audit.checks.screen_lock.macos.console_user import CONSOLE_USER_SETTINGS
 from endpoint_audit.model.commands import CommandResult
 from endpoint_audit.transport.transcript import HostTranscript
 

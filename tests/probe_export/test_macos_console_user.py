@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from endpoint_audit.collectors.screen_lock.macos import MacosScreenLock
-from endpoint_audit.collectors.screen_lock.macos_probe import CONSOLE_USER_SETTINGS, parse_frames
+from endpoint_audit.checks.screen_lock.macos import MacosScreenLock
+from endpoint_audit.checks.screen_lock.macos.console_user import CONSOLE_USER_SETTINGS, parse_frames
 from endpoint_audit.errors import CollectorError, FactUnavailable
 from endpoint_audit.model.commands import CommandResult
 from endpoint_audit.model.platform import PROBE_SCRIPT_TRANSPORT

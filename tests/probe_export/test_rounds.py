@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 
-from endpoint_audit.collectors.base import Collector
-from endpoint_audit.collectors.screen_lock.macos_probe import CONSOLE_USER_SETTINGS
+from endpoint_audit.checkkit.collector import Collector
+from endpoint_audit.checks.screen_lock.macos.console_user import CONSOLE_USER_SETTINGS
 from endpoint_audit.engine.collect import all_fact_types
 from endpoint_audit.engine.export import probe_commands
 from endpoint_audit.engine.registry import load_registry

@@ -6,7 +6,7 @@ import shlex
 
 import pytest
 
-from endpoint_audit.collectors.listening_ports.linux import SS, LinuxListeningPorts
+from endpoint_audit.checks.open_ports.linux import SS, LinuxListeningPorts
 from endpoint_audit.errors import FactUnavailable
 from endpoint_audit.model.commands import EXIT_DENIED, CommandResult
 from endpoint_audit.model.platform import OsFamily, PlatformInfo

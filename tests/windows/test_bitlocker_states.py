@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from endpoint_audit.checks.builtin.disk_encryption import judge
-from endpoint_audit.collectors.disk_encryption.windows import (
+from endpoint_audit.checks.disk_encryption.check import judge
+from endpoint_audit.checks.disk_encryption.windows import (
     WindowsBitLocker,
     parse_bitlocker,
     volume_from,

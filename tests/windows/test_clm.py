@@ -11,7 +11,7 @@ import json
 
 import pytest
 
-from endpoint_audit.collectors.windows_probe import probe_value
+from endpoint_audit.checkkit.windows_probe import probe_value
 from endpoint_audit.engine.export import ExportOptions, export_script
 from endpoint_audit.engine.registry import load_registry
 from endpoint_audit.errors import FactUnavailable

@@ -10,14 +10,18 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from endpoint_audit.collectors.disk_encryption.windows import (
+from endpoint_audit.checks.disk_encryption.facts import DiskEncryptionFacts
+from endpoint_audit.checks.disk_encryption.windows import (
     BITLOCKER,
     WindowsBitLocker,
     parse_bitlocker,
 )
-from endpoint_audit.collectors.firewall.windows import WindowsFirewall, parse_profiles
-from endpoint_audit.collectors.listening_ports.windows import WindowsListeningPorts
-from endpoint_audit.collectors.patches.windows import (
+from endpoint_audit.checks.firewall.facts import FirewallFacts
+from endpoint_audit.checks.firewall.windows import WindowsFirewall, parse_profiles
+from endpoint_audit.checks.open_ports.facts import ListeningPortsFacts
+from endpoint_audit.checks.open_ports.windows import WindowsListeningPorts
+from endpoint_audit.checks.patch_level.facts import PatchFacts
+from endpoint_audit.checks.patch_level.windows import (
     WINDOWS_UPDATE,
     WINDOWS_UPDATE_PENDING,
     WindowsPatches,
@@ -25,16 +29,10 @@ from endpoint_audit.collectors.patches.windows import (
     parse_windows_update,
     read_hotfixes,
 )
-from endpoint_audit.collectors.screen_lock.windows import WindowsScreenLock, parse_screen_lock
+from endpoint_audit.checks.screen_lock.facts import ScreenLockFacts
+from endpoint_audit.checks.screen_lock.windows import WindowsScreenLock, parse_screen_lock
 from endpoint_audit.errors import CollectorError, FactUnavailable
 from endpoint_audit.model.commands import CommandResult
-from endpoint_audit.model.facts import (
-    DiskEncryptionFacts,
-    FirewallFacts,
-    ListeningPortsFacts,
-    PatchFacts,
-    ScreenLockFacts,
-)
 from endpoint_audit.model.platform import OsFamily, PlatformInfo
 from tests.windows.conftest import CASES, load_case, results_of, value_of
 
@@ -253,7 +251,7 @@ def test_ports_without_elevation_have_no_users() -> None:
 def test_ended_process_makes_owners_incomplete() -> None:
     value = value_of("win11-23h2-en-compliant", "listening_sockets")
     del value["processes"]["1112"]
-    from endpoint_audit.collectors.listening_ports.windows import parse_sockets
+    from endpoint_audit.checks.open_ports.windows import parse_sockets
 
     facts = parse_sockets(value)
     assert not facts.owners_complete

@@ -11,11 +11,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from endpoint_audit.checks.base import EvalContext, FactView
-from endpoint_audit.checks.builtin.open_ports import OpenPorts
-from endpoint_audit.collectors.firewall.windows import parse_profile_list
-from endpoint_audit.collectors.listening_ports.windows import WindowsListeningPorts
-from endpoint_audit.collectors.listening_ports.windows_exposure import (
+from endpoint_audit.checkkit.check import EvalContext, FactView
+from endpoint_audit.checkkit.firewall_facts import FirewallProduct
+from endpoint_audit.checkkit.windows_firewall import parse_profile_list
+from endpoint_audit.checks.open_ports.check import OpenPorts
+from endpoint_audit.checks.open_ports.facts import ListeningPortsFacts, PortExposure
+from endpoint_audit.checks.open_ports.windows import WindowsListeningPorts
+from endpoint_audit.checks.open_ports.windows.exposure import (
     TARGETS,
     judge_exposure,
     shares_from,
@@ -23,11 +25,6 @@ from endpoint_audit.collectors.listening_ports.windows_exposure import (
 from endpoint_audit.errors import CollectorError
 from endpoint_audit.model import i18n
 from endpoint_audit.model.commands import CommandResult
-from endpoint_audit.model.facts import (
-    FirewallProduct,
-    ListeningPortsFacts,
-    PortExposure,
-)
 from endpoint_audit.model.platform import OsFamily, PlatformInfo
 from endpoint_audit.model.result import Status
 from tests.windows.conftest import results_of, value_of

@@ -9,18 +9,17 @@ from typing import Any
 
 import pytest
 
-from endpoint_audit.checks.base import EvalContext, FactView
-from endpoint_audit.checks.builtin.firewall import Firewall
-from endpoint_audit.collectors.firewall.windows import (
-    WindowsFirewall,
+from endpoint_audit.checkkit.check import EvalContext, FactView
+from endpoint_audit.checkkit.windows_firewall import (
     excluded_interfaces,
     parse_products,
-    parse_profiles,
     product_from,
 )
+from endpoint_audit.checks.firewall.check import Firewall
+from endpoint_audit.checks.firewall.facts import FirewallFacts
+from endpoint_audit.checks.firewall.windows import WindowsFirewall, parse_profiles
 from endpoint_audit.model import i18n
 from endpoint_audit.model.commands import CommandResult
-from endpoint_audit.model.facts import FirewallFacts
 from endpoint_audit.model.platform import OsFamily, PlatformInfo
 from endpoint_audit.model.result import Status
 from tests.windows.conftest import results_of
@@ -68,13 +67,15 @@ def test_not_configured_inbound_is_the_default_block() -> None:
 
 
 def test_the_probe_sends_null_for_missing_values_not_int_casts() -> None:
-    from endpoint_audit.collectors.windows_probe import windows_script
+    from endpoint_audit.checkkit.windows_firewall import FIREWALL_PROFILES
+    from endpoint_audit.checks.disk_encryption.windows import BITLOCKER
+    from endpoint_audit.checks.open_ports.windows import FILE_SHARING
 
-    for name in ("firewall_profiles", "bitlocker", "file_sharing"):
-        script = windows_script(name)
-        assert "[int]$_." not in script and "[int]$v." not in script, name
+    for probe in (FIREWALL_PROFILES, BITLOCKER, FILE_SHARING):
+        script = probe.script
+        assert "[int]$_." not in script and "[int]$v." not in script, probe.name
         assert "ConvertTo-EANumber" in script
-    assert "DisabledInterfaceAliases" in windows_script("firewall_profiles")
+    assert "DisabledInterfaceAliases" in FIREWALL_PROFILES.script
 
 
 # --- DisabledInterfaceAliases -------------------------------------------------------

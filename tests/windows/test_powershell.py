@@ -19,7 +19,7 @@ import pytest
 import tree_sitter_powershell
 from tree_sitter import Language, Node, Parser
 
-from endpoint_audit.collectors.builtin import BUILTIN_COLLECTORS
+from endpoint_audit.checks import builtin_packages
 from endpoint_audit.model.commands import CommandResult, PowerShell
 from endpoint_audit.model.platform import OsFamily, PlatformInfo
 from endpoint_audit.transport.powershell import (
@@ -46,7 +46,7 @@ PARSER = Parser(Language(tree_sitter_powershell.language()))
 
 def windows_probes() -> list[PowerShell]:
     probes: dict[str, PowerShell] = {}  # several collectors may ask for one probe
-    for cls in BUILTIN_COLLECTORS:
+    for cls in [c for p in builtin_packages() for c in p.collectors]:
         collector = cls()
         if collector.applies(WINDOWS):
             for c in collector.commands(WINDOWS, {}):
@@ -99,12 +99,10 @@ def test_every_probe_script_parses(probe: PowerShell) -> None:
 
 
 def test_every_shipped_script_belongs_to_a_probe() -> None:
-    from importlib import resources
+    import endpoint_audit
 
-    folder = resources.files("endpoint_audit.collectors") / "windows_ps"
-    shipped = sorted(
-        p.name.removesuffix(".ps1") for p in folder.iterdir() if p.name.endswith(".ps1")
-    )
+    src = Path(endpoint_audit.__file__).parent
+    shipped = sorted(p.stem for p in src.glob("**/probes/*.ps1"))
     assert shipped == sorted(p.name for p in windows_probes())
 
 

@@ -1,121 +1,14 @@
-"""The Check contract (DESIGN.md §3): metadata, a Params model, and a pure evaluate()."""
+"""Deprecated import path, kept for third-party checks written against it: the Check
+contract now lives in `endpoint_audit.checkkit` (import from there)."""
 
-from __future__ import annotations
-
-import abc
-from collections.abc import Iterable
-from dataclasses import dataclass, field
-from datetime import datetime
-from typing import Any, ClassVar, TypeVar
-
-from pydantic import BaseModel, ConfigDict
-
-from endpoint_audit.model import i18n
-from endpoint_audit.model.facts.base import Fact
-from endpoint_audit.model.platform import OsFamily, PlatformInfo
-from endpoint_audit.model.result import (
-    Evidence,
-    JsonScalar,
-    LocalizedText,
-    Reference,
-    Severity,
-    Status,
+from endpoint_audit.checkkit.check import (
+    Check,
+    CheckMeta,
+    CheckParams,
+    EvalContext,
+    FactT,
+    FactView,
+    Outcome,
 )
 
-FactT = TypeVar("FactT", bound=Fact)
-
-
-class CheckParams(BaseModel):
-    """Base of every check's parameter model: unknown keys are errors."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class CheckMeta(BaseModel):
-    model_config = ConfigDict(frozen=True)
-
-    id: str
-    title: LocalizedText
-    description: LocalizedText
-    rationale: LocalizedText
-    severity: Severity
-    platforms: frozenset[OsFamily]
-    remediation: dict[OsFamily, LocalizedText]
-    references: tuple[Reference, ...] = ()
-    # What the check reads per OS and the privilege it needs (for docs and `checks show`).
-    reads: dict[OsFamily, LocalizedText] = {}
-
-    @classmethod
-    def from_catalog(
-        cls,
-        check_id: str,
-        *,
-        severity: Severity,
-        platforms: Iterable[OsFamily],
-        references: Iterable[Reference] = (),
-    ) -> CheckMeta:
-        """Metadata whose texts live in the message catalogs under `<check_id>.`."""
-        fams = frozenset(platforms)
-        return cls(
-            id=check_id,
-            title=i18n.both(f"{check_id}.title"),
-            description=i18n.both(f"{check_id}.description"),
-            rationale=i18n.both(f"{check_id}.rationale"),
-            severity=severity,
-            platforms=fams,
-            remediation={f: i18n.both(f"{check_id}.remediation.{f.value}") for f in fams},
-            reads={f: i18n.both(f"{check_id}.reads.{f.value}") for f in fams},
-            references=tuple(references),
-        )
-
-
-@dataclass(frozen=True)
-class Outcome:
-    """One judgement about one resource, before the engine adds check id and severity.
-
-    `key` names a message under `<check_id>.msg.` in the catalogs; `args` fill it.
-    Third-party checks without catalog entries give `text` in each language instead.
-    """
-
-    status: Status
-    key: str
-    args: dict[str, JsonScalar] = field(default_factory=dict)
-    resource: str | None = None
-    expected: Any = None
-    actual: Any = None
-    evidence: tuple[Evidence, ...] = ()
-    text: LocalizedText | None = None
-
-
-@dataclass(frozen=True)
-class EvalContext:
-    platform: PlatformInfo
-    now: datetime  # the run's start time (UTC): evaluate() never reads the clock
-
-
-class FactView:
-    """The facts a check asked for, by type."""
-
-    def __init__(self, facts: dict[type[Fact], Fact]) -> None:
-        self._facts = facts
-
-    def get(self, fact_type: type[FactT]) -> FactT:
-        fact = self._facts[fact_type]
-        assert isinstance(fact, fact_type)  # noqa: S101 - the engine guarantees the type
-        return fact
-
-
-class Check(abc.ABC):
-    meta: ClassVar[CheckMeta]
-    Params: ClassVar[type[CheckParams]] = CheckParams
-    requires: ClassVar[tuple[type[Fact], ...]] = ()
-
-    def not_applicable_reason(self, platform: PlatformInfo) -> str | None:
-        """Why this check does not apply to the platform, or None if it does."""
-        if platform.family not in self.meta.platforms:
-            return f"not supported on {platform.family.value}"
-        return None
-
-    @abc.abstractmethod
-    def evaluate(self, facts: FactView, params: Any, ctx: EvalContext) -> Iterable[Outcome]:
-        """Judge the facts. Pure. Yield at least one outcome; never pass by default."""
+__all__ = ["Check", "CheckMeta", "CheckParams", "EvalContext", "FactT", "FactView", "Outcome"]

@@ -19,6 +19,7 @@ import typer
 import yaml
 
 from endpoint_audit import __version__
+from endpoint_audit.checkkit.fact import Fact
 from endpoint_audit.cli import interrupts
 from endpoint_audit.cli.common import check_output_paths, fail, resolve_lang, try_write_output, warn
 from endpoint_audit.engine.collect import (
@@ -33,7 +34,6 @@ from endpoint_audit.engine.registry import Registry, load_registry
 from endpoint_audit.engine.run import Target, local_target
 from endpoint_audit.errors import ConfigError
 from endpoint_audit.model import i18n
-from endpoint_audit.model.facts.base import Fact
 from endpoint_audit.transport.redact import RedactionSummary, redact_host
 from endpoint_audit.transport.transcript import HostTranscript, bundle_to_data
 

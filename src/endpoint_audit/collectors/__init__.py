@@ -1,1 +1,2 @@
-"""Collectors turn command output into facts: one module per fact family, one class per OS."""
+"""Deprecated: collectors live in their check's package (`endpoint_audit.checks.<id>`);
+`endpoint_audit.collectors.base` remains as an import path for third-party plugins."""

@@ -1,112 +1,16 @@
-"""The Collector contract (DESIGN.md §3): commands to run, and a pure parse()."""
+"""Deprecated import path, kept for third-party collectors written against it: the
+Collector contract now lives in `endpoint_audit.checkkit` (import from there)."""
 
-from __future__ import annotations
-
-import abc
-import json
-import re
-from collections.abc import Mapping, Sequence
-from typing import Any, ClassVar, Generic, TypeVar
-
-from endpoint_audit.errors import CollectorError, FactUnavailable
-from endpoint_audit.model.commands import Command, CommandResult
-from endpoint_audit.model.facts.base import Fact
-from endpoint_audit.model.platform import OsFamily, PlatformInfo
-
-F = TypeVar("F", bound=Fact)
-
-Results = Mapping[str, CommandResult]  # command key -> result
-
-
-class Collector(abc.ABC, Generic[F]):
-    """Produces one fact family on some platforms.
-
-    `commands()` may be called several times: first with no results, then with the
-    results so far, so a collector can ask for per-user or per-device follow-ups.
-    It returns every command it needs given what it knows; the engine stops asking
-    when no new command appears (at most MAX_ROUNDS rounds).
-
-    `parse()` is pure. It returns the fact, or raises FactUnavailable (not enough
-    evidence: the checks say unknown) or CollectorError (output not understood: error).
-    """
-
-    id: ClassVar[str]  # "linux.disk_encryption"
-    fact_type: ClassVar[type[Fact]]
-    platforms: ClassVar[frozenset[OsFamily]]
-    # Shown by `checks show`: what the collector reads, and whether it needs admin rights.
-    reads: ClassVar[str] = ""
-    privilege: ClassVar[str] = ""
-
-    MAX_ROUNDS: ClassVar[int] = 3
-
-    def applies(self, platform: PlatformInfo) -> bool:
-        return platform.family in self.platforms
-
-    @abc.abstractmethod
-    def commands(self, platform: PlatformInfo, results: Results) -> Sequence[Command]:
-        """The commands this collector needs, given results of earlier rounds."""
-
-    @abc.abstractmethod
-    def parse(self, results: Results, platform: PlatformInfo) -> F:
-        """Facts from command results. Pure: no I/O, no clock, no globals."""
-
-    def probe_commands(self, platform: PlatformInfo) -> Sequence[Command]:
-        """Every command this collector may ask for on `platform`, whatever earlier rounds
-        return: what an exported probe script (`probe export`) runs, since it cannot call
-        `commands()` again between rounds. `platform.transport` is PROBE_SCRIPT_TRANSPORT.
-
-        The default, the first round's commands, is complete for collectors that never
-        look at `results`. Collectors with constant follow-ups (asked only when an earlier
-        output calls for them) return them all here. Collectors whose follow-ups carry
-        values from earlier output (user names, session ids) must not ask for those when
-        `platform.transport` is PROBE_SCRIPT_TRANSPORT: they ask for a constant command
-        that finds the values itself and frames the follow-ups' output, which `parse()`
-        turns back into the follow-ups' results (macOS screen lock), or they say
-        `unknown` for what only the follow-ups could show (Linux screen lock).
-        """
-        return list(self.commands(platform, {}))
-
-
-def require(results: Results, command: Command) -> CommandResult:
-    """The result of a command this collector asked for; a missing one is a bug."""
-    try:
-        return results[command.key]
-    except KeyError:
-        raise CollectorError(f"no result for {command.key!r}") from None
-
-
-def check_privilege(result: CommandResult, what: str) -> None:
-    """Raise FactUnavailable (checks say unknown) when sudo -n refused to run `what`:
-    without root the probe proves nothing either way."""
-    if result.privilege_refused:
-        raise FactUnavailable(
-            f"{what}: {result.excerpt(200)}",
-            needs_privilege="root: passwordless sudo (--sudo) for the audit user",
-        )
-
-
-def json_output(result: CommandResult, what: str) -> Any:
-    """Parse a command's JSON stdout, naming the command when it is not JSON."""
-    try:
-        return json.loads(result.stdout)
-    except json.JSONDecodeError as exc:
-        raise CollectorError(
-            f"{what}: output is not JSON ({exc.msg} at line {exc.lineno})"
-        ) from exc
-
-
-def as_int(value: Any) -> int | None:
-    """An integer from JSON; registry strings of digits ("900") count too."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    if isinstance(value, str) and re.fullmatch(r"\s*-?\d+\s*", value):
-        return int(value)
-    return None
-
+from endpoint_audit.checkkit.collector import (
+    Collector,
+    CollectorError,
+    FactUnavailable,
+    Results,
+    as_int,
+    check_privilege,
+    json_output,
+    require,
+)
 
 __all__ = [
     "Collector",

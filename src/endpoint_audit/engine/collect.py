@@ -12,11 +12,11 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+from endpoint_audit.checkkit.fact import Fact
 from endpoint_audit.engine.plan import Plan
 from endpoint_audit.engine.registry import Registry
 from endpoint_audit.engine.run import Target, collectors_for, gather_facts
 from endpoint_audit.errors import TransportError
-from endpoint_audit.model.facts.base import Fact
 from endpoint_audit.transport.base import DEFAULT_COMMAND_TIMEOUT
 from endpoint_audit.transport.transcript import HostTranscript
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from endpoint_audit.baseline.load import LoadedBaseline, load_baseline
-from endpoint_audit.checks.base import Check, CheckParams
+from endpoint_audit.checkkit.check import Check, CheckParams
 from endpoint_audit.engine.registry import Registry
 from endpoint_audit.errors import ConfigError
 from endpoint_audit.model.baseline import ResolvedCheck, WaiverSpec

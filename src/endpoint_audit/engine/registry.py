@@ -1,7 +1,11 @@
 """Plugins: the versioned entry-point groups of DESIGN.md §3, built-ins included.
 
-A broken plugin is recorded in `problems` (shown by `plugins list`) and never aborts.
-Third-party ids must be namespaced (`acme.usb_policy`); built-in ids are bare.
+`endpoint_audit.checks.v1` names check packages (a sequence of CheckPackage, or a function
+returning one; the built-in entry point names the function that finds the folders under
+`endpoint_audit/checks/`). A bare Check class is still accepted there, with its collectors
+from `endpoint_audit.collectors.v1`. A broken plugin is recorded in `problems` (shown by
+`plugins list`) and never aborts. Third-party ids must be namespaced (`acme.usb_policy`);
+built-in ids are bare.
 """
 
 from __future__ import annotations
@@ -14,9 +18,11 @@ from functools import cache
 from importlib import metadata
 from typing import Any
 
-from endpoint_audit.checks.base import Check
-from endpoint_audit.collectors.base import Collector
-from endpoint_audit.model.facts.base import Fact
+from endpoint_audit.checkkit.check import Check
+from endpoint_audit.checkkit.collector import Collector
+from endpoint_audit.checkkit.fact import Fact
+from endpoint_audit.checkkit.package import CheckPackage
+from endpoint_audit.model import i18n
 from endpoint_audit.model.platform import PlatformInfo
 from endpoint_audit.render.base import Renderer
 
@@ -24,7 +30,6 @@ GROUPS = {
     "checks": "endpoint_audit.checks.v1",
     "collectors": "endpoint_audit.collectors.v1",
     "renderers": "endpoint_audit.renderers.v1",
-    "transports": "endpoint_audit.transports.v1",
 }
 OWN_DISTRIBUTION = "endpoint-audit"
 CHECK_ID = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)?$")
@@ -51,9 +56,11 @@ class PluginSource:
 @dataclass
 class Registry:
     checks: dict[str, type[Check]] = field(default_factory=dict)
+    # The check packages by id (a bare Check class from an old plugin gets one without
+    # collectors, texts or cases).
+    packages: dict[str, CheckPackage] = field(default_factory=dict)
     collectors: list[type[Collector[Any]]] = field(default_factory=list)
     renderers: dict[str, type[Renderer]] = field(default_factory=dict)
-    transports: dict[str, type[Any]] = field(default_factory=dict)
     problems: list[PluginProblem] = field(default_factory=list)
     sources: list[PluginSource] = field(default_factory=list)
 
@@ -71,52 +78,60 @@ class Registry:
 
 def _builtin_list(kind: str) -> Iterable[Any]:
     if kind == "checks":
-        from endpoint_audit.checks.builtin import BUILTIN_CHECKS
+        from endpoint_audit.checks import builtin_packages
 
-        return BUILTIN_CHECKS
+        return builtin_packages()
     if kind == "collectors":
-        from endpoint_audit.collectors.builtin import BUILTIN_COLLECTORS
+        return ()  # built-in collectors come with their check packages
+    from endpoint_audit.render.builtin import BUILTIN_RENDERERS
 
-        return BUILTIN_COLLECTORS
-    if kind == "renderers":
-        from endpoint_audit.render.builtin import BUILTIN_RENDERERS
-
-        return BUILTIN_RENDERERS
-    from endpoint_audit.transport.builtin import BUILTIN_TRANSPORTS
-
-    return BUILTIN_TRANSPORTS
+    return BUILTIN_RENDERERS
 
 
-def _add(reg: Registry, kind: str, items: Iterable[Any], dist: str, ep_name: str) -> list[str]:
+def _add_check(reg: Registry, item: Any, builtin: bool) -> list[str]:
+    if isinstance(item, CheckPackage):
+        package = item
+    elif isinstance(item, type) and issubclass(item, Check):
+        package = CheckPackage(item, texts="", cases=None)
+    else:
+        raise TypeError(f"{item!r} is neither a CheckPackage nor a Check class")
+    cid = package.id
+    if not CHECK_ID.match(cid) or (not builtin and "." not in cid):
+        raise ValueError(f"check id {cid!r} must be namespaced like 'vendor.check_name'")
+    if cid in reg.checks:
+        raise ValueError(f"check id {cid!r} is already registered")
+    for collector in package.collectors:
+        if not (isinstance(collector, type) and issubclass(collector, Collector)):
+            raise TypeError(f"{collector!r} is not a Collector class")
+    if not builtin and isinstance(item, CheckPackage):
+        # Built-in texts are found by the catalogs themselves (a scan of checks/*/texts/).
+        i18n.add_package_texts(cid, package.texts_package)
+    reg.checks[cid] = package.check
+    reg.packages[cid] = package
+    reg.collectors.extend(package.collectors)
+    return [cid, *(c.id for c in package.collectors)]
+
+
+def _add(reg: Registry, kind: str, items: Any, dist: str, ep_name: str) -> list[str]:
     provided: list[str] = []
     builtin = dist == OWN_DISTRIBUTION
+    if kind == "checks" and callable(items) and not isinstance(items, type):
+        items = items()  # a function that finds the packages (the built-ins' entry point)
+    if isinstance(items, CheckPackage) or isinstance(items, type):
+        items = (items,)
     for item in items:
         if kind == "checks":
-            if not (isinstance(item, type) and issubclass(item, Check)):
-                raise TypeError(f"{item!r} is not a Check class")
-            cid = item.meta.id
-            if not CHECK_ID.match(cid) or (not builtin and "." not in cid):
-                raise ValueError(f"check id {cid!r} must be namespaced like 'vendor.check_name'")
-            if cid in reg.checks:
-                raise ValueError(f"check id {cid!r} is already registered")
-            reg.checks[cid] = item
-            provided.append(cid)
+            provided += _add_check(reg, item, builtin)
         elif kind == "collectors":
             if not (isinstance(item, type) and issubclass(item, Collector)):
                 raise TypeError(f"{item!r} is not a Collector class")
             reg.collectors.append(item)
             provided.append(item.id)
-        elif kind == "renderers":
+        else:
             if not (isinstance(item, type) and issubclass(item, Renderer)):
                 raise TypeError(f"{item!r} is not a Renderer class")
             reg.renderers[item.name] = item
             provided.append(item.name)
-        else:
-            name = getattr(item, "scheme", None) or getattr(item, "name", None)
-            if not isinstance(name, str):
-                raise TypeError(f"{item!r} is not a Transport class")
-            reg.transports[name] = item
-            provided.append(name)
     return provided
 
 
@@ -147,6 +162,6 @@ def load_registry() -> Registry:
             reg.sources.append(PluginSource(group, ep.name, dist, version, tuple(provided)))
     # Running from a source tree without installed metadata: built-ins still work.
     for kind in GROUPS:
-        if kind not in builtin_seen:
+        if kind not in builtin_seen and kind != "collectors":
             _add(reg, kind, _builtin_list(kind), OWN_DISTRIBUTION, "builtin")
     return reg

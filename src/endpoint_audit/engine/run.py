@@ -18,8 +18,9 @@ from functools import partial
 from typing import Any
 
 from endpoint_audit import __version__
-from endpoint_audit.checks.base import EvalContext, FactView, Outcome
-from endpoint_audit.collectors.base import Collector
+from endpoint_audit.checkkit.check import EvalContext, FactView, Outcome
+from endpoint_audit.checkkit.collector import Collector
+from endpoint_audit.checkkit.fact import Fact
 from endpoint_audit.engine.plan import Plan, PlannedCheck
 from endpoint_audit.engine.registry import Registry
 from endpoint_audit.engine.waivers import apply_waivers
@@ -31,7 +32,6 @@ from endpoint_audit.errors import (
 )
 from endpoint_audit.model import i18n
 from endpoint_audit.model.commands import Command, CommandResult, PowerShell
-from endpoint_audit.model.facts.base import Fact
 from endpoint_audit.model.platform import OsFamily, PlatformInfo
 from endpoint_audit.model.result import (
     BaselineFile,

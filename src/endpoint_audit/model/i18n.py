@@ -1,7 +1,11 @@
-"""Message catalogs: every user-facing text, one folder per language (locales/<lang>/).
+"""Message catalogs: every user-facing text, in Japanese and English.
 
-Each TOML file is a namespace: key `x` in `disk_encryption.toml` is `disk_encryption.x`,
-nested tables join with dots. Texts use str.format placeholders.
+Core texts live in `locales/<lang>/*.toml`: each file is a namespace (key `x` in
+`report.toml` is `report.x`). Each check's texts live in its own package,
+`checks/<check_id>/texts/<lang>.toml`, under the namespace `<check_id>`; they are found
+by a scan of the resource folders, without importing any check. A third-party check
+package's texts are added by the registry (`add_package_texts`). Nested tables join with
+dots. Texts use str.format placeholders.
 """
 
 from __future__ import annotations
@@ -9,8 +13,10 @@ from __future__ import annotations
 import locale
 import os
 import tomllib
+from collections.abc import Iterator
 from functools import cache
 from importlib import resources
+from importlib.resources.abc import Traversable
 from typing import Any
 
 LANGUAGES = ("ja", "en")
@@ -26,6 +32,23 @@ def _flatten(prefix: str, table: dict[str, Any], out: dict[str, str]) -> None:
             out[full] = str(value)
 
 
+# Namespace -> package whose texts/<lang>.toml it is (third-party check packages).
+_added: dict[str, str] = {}
+
+
+def _check_texts(lang: str) -> Iterator[tuple[str, Traversable]]:
+    """(check id, texts file) of every built-in check package that has one."""
+    checks = resources.files("endpoint_audit") / "checks"
+    for folder in sorted(checks.iterdir(), key=lambda e: e.name):
+        texts = folder / "texts" / f"{lang}.toml"
+        if folder.is_dir() and texts.is_file():
+            yield folder.name, texts
+    for namespace, package in sorted(_added.items()):
+        texts = resources.files(package) / "texts" / f"{lang}.toml"
+        if texts.is_file():
+            yield namespace, texts
+
+
 @cache
 def catalog(lang: str) -> dict[str, str]:
     """All texts of one language, keyed by dotted name."""
@@ -36,7 +59,16 @@ def catalog(lang: str) -> dict[str, str]:
     for entry in sorted(folder.iterdir(), key=lambda e: e.name):
         if entry.name.endswith(".toml"):
             _flatten(entry.name[: -len(".toml")], tomllib.loads(entry.read_text("utf-8")), out)
+    for namespace, texts in _check_texts(lang):
+        _flatten(namespace, tomllib.loads(texts.read_text("utf-8")), out)
     return out
+
+
+def add_package_texts(namespace: str, package: str) -> None:
+    """Add `package`'s texts/<lang>.toml under `namespace` (a third-party check's id)."""
+    if _added.get(namespace) != package:
+        _added[namespace] = package
+        catalog.cache_clear()
 
 
 class _SafeArgs(dict[str, Any]):

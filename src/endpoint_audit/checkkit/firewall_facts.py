@@ -1,0 +1,57 @@
+"""The state of a host firewall profile and of a registered firewall product.
+
+Shared by the check that judges host firewalls and by checks that judge what the network
+can reach (Windows SMB exposure reads the same profiles).
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict
+
+InboundPolicy = Literal["deny", "reject", "allow"]
+ProductState = Literal["on", "off", "snoozed", "expired"]
+
+
+class FirewallProfile(BaseModel):
+    """One Windows profile (Domain, Private, Public), the macOS application firewall, the
+    Linux kernel's netfilter rules, or a Linux manager (ufw, firewalld).
+
+    `inbound_default` answers: is a new inbound connection from the network to an
+    arbitrary port dropped (deny), refused (reject) or accepted (allow)?
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    name: str
+    enabled: bool | None = None
+    inbound_default: InboundPolicy | None = None
+    detail: str = ""
+    unknown_reason: str | None = None
+    needs_privilege: str | None = None  # what would let the probe read it ("root")
+    # Linux netfilter: what the rules let in besides (`IPv4: tcp port 22 from any (rule)`),
+    # the rules that let an arbitrary connection in, and what could not be judged.
+    openings: tuple[str, ...] = ()
+    accepted_by: tuple[str, ...] = ()
+    unjudged: tuple[str, ...] = ()
+    # Network interfaces the firewall is turned off on although the profile is on
+    # (Windows DisabledInterfaceAliases). None: could not be read.
+    excluded_interfaces: tuple[str, ...] | None = ()
+
+
+class FirewallProduct(BaseModel):
+    """A firewall registered with Windows Security Center (a suite that replaces Windows
+    Firewall), with the state it reports there."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    name: str
+    state: ProductState | None = None  # None: a state this tool cannot decode
+    up_to_date: bool | None = None
+    product_state: int | None = None
+    detail: str = ""
+
+    @property
+    def protecting(self) -> bool:
+        return self.state == "on" and self.up_to_date is True

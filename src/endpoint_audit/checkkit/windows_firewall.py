@@ -1,0 +1,180 @@
+"""Windows Defender Firewall: the Domain, Private and Public profiles as enforced now,
+and the firewalls registered with Windows Security Center.
+
+`Get-NetFirewallProfile -PolicyStore ActiveStore` gives the effective state (Group Policy
+merged with local settings); the default (persistent) store can disagree with what a GPO
+applies. Enums are converted to numbers inside PowerShell:
+`Enabled` is a GpoBoolean (0 False, 1 True, 2 NotConfigured) and `DefaultInboundAction`
+an Action (0 NotConfigured, 2 Allow, 4 Block). NotConfigured inbound means the built-in
+default, Block. A value the probe could not read arrives as null and stays unknown.
+`DisabledInterfaceAliases` names interfaces the profile does not filter ("Disabling the
+Firewall per Interface", learn.microsoft.com); `NotConfigured` means none.
+
+Security Center (`root/SecurityCenter2`, client editions only) lists third-party
+firewalls with a `productState` number. Microsoft does not document its layout; the
+decoding used everywhere (Idera PowerTips "Identifying Antivirus Engine State", 2020;
+Stack Overflow question 4700897 with values seen on 10,000 endpoints) reads bits
+0xF000 as the product state (0x0000 off, 0x1000 on, 0x2000 snoozed, 0x3000 expired) and
+bits 0x00F0 as the signature status (0x00 up to date, 0x10 out of date).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from endpoint_audit.checkkit.collector import Results, require
+from endpoint_audit.checkkit.firewall_facts import (
+    FirewallProduct,
+    FirewallProfile,
+    InboundPolicy,
+    ProductState,
+)
+from endpoint_audit.checkkit.windows_probe import (
+    as_dict,
+    as_int,
+    as_list,
+    as_text,
+    probe_value,
+    windows_script,
+)
+from endpoint_audit.errors import CollectorError
+from endpoint_audit.model.commands import PowerShell
+
+PROFILES = ("Domain", "Private", "Public")
+
+FIREWALL_PROFILES = PowerShell(
+    "firewall_profiles",
+    windows_script(__name__, "firewall_profiles"),
+    clm_safe=True,  # cmdlets, casts and hashtables only (tests/windows/test_clm.py)
+)
+FIREWALL_PRODUCTS = PowerShell(
+    "firewall_products",
+    windows_script(__name__, "firewall_products"),
+    clm_safe=True,  # cmdlets, casts and hashtables only (tests/windows/test_clm.py)
+)
+
+_ENABLED = {0: False, 1: True}
+_INBOUND: dict[int, InboundPolicy] = {0: "deny", 2: "allow", 4: "deny"}
+_INBOUND_NAMES = {0: "NotConfigured (default Block)", 2: "Allow", 4: "Block"}
+_ENABLED_NAMES = {0: "False", 1: "True", 2: "NotConfigured"}
+_PRODUCT_STATES: dict[int, ProductState] = {
+    0x0000: "off",
+    0x1000: "on",
+    0x2000: "snoozed",
+    0x3000: "expired",
+}
+_SIGNATURES = {0x00: True, 0x10: False}
+NOT_CONFIGURED = "notconfigured"
+
+
+def _name(names: dict[int, str], code: int | None) -> str:
+    if code is None:
+        return "missing"
+    return names.get(code, str(code))
+
+
+def excluded_interfaces(value: Any) -> tuple[str, ...] | None:
+    """Interfaces a profile leaves unfiltered; None when the list could not be read."""
+    if value is None:
+        return None
+    names = [as_text(v) for v in as_list(value)]
+    if any(n is None for n in names):
+        return None
+    return tuple(n for n in names if n is not None and n.lower() != NOT_CONFIGURED)
+
+
+def profile_from(entry: dict[str, object]) -> FirewallProfile:
+    name = as_text(entry.get("name")) or "?"
+    enabled_code = as_int(entry.get("enabled"))
+    inbound_code = as_int(entry.get("default_inbound"))
+    enabled = _ENABLED.get(enabled_code) if enabled_code is not None else None
+    inbound = _INBOUND.get(inbound_code) if inbound_code is not None else None
+    excluded = excluded_interfaces(entry.get("disabled_interface_aliases"))
+    detail = (
+        f"Enabled={_name(_ENABLED_NAMES, enabled_code)}, "
+        f"DefaultInboundAction={_name(_INBOUND_NAMES, inbound_code)}"
+    )
+    if excluded:
+        detail += f", DisabledInterfaceAliases={','.join(excluded)}"
+    unknown: str | None = None
+    if enabled is None:
+        # The active store holds effective values; anything else is not evidence of "on".
+        unknown = f"the active policy store reports Enabled={_name(_ENABLED_NAMES, enabled_code)}"
+    elif inbound is None:
+        unknown = f"DefaultInboundAction is {_name(_INBOUND_NAMES, inbound_code)}"
+    elif excluded is None:
+        unknown = "DisabledInterfaceAliases could not be read"
+    return FirewallProfile(
+        name=name,
+        enabled=enabled,
+        inbound_default=inbound,
+        detail=detail,
+        unknown_reason=unknown,
+        excluded_interfaces=excluded,
+    )
+
+
+def parse_profile_list(value: object) -> tuple[FirewallProfile, ...]:
+    """Domain, Private and Public (a missing one is unknown), then any others."""
+    seen: dict[str, FirewallProfile] = {}
+    for raw in as_list(value):
+        profile = profile_from(as_dict(raw, "firewall_profiles"))
+        seen[profile.name] = profile
+    if not seen:
+        raise CollectorError("Get-NetFirewallProfile returned no profiles")
+    profiles = [seen.pop(name) for name in PROFILES if name in seen]
+    # A standard profile that did not answer is unknown, never assumed on.
+    profiles += [
+        FirewallProfile(name=name, unknown_reason="not reported by Get-NetFirewallProfile")
+        for name in PROFILES
+        if all(p.name != name for p in profiles)
+    ]
+    profiles += list(seen.values())
+    return tuple(profiles)
+
+
+def product_from(entry: dict[str, Any]) -> FirewallProduct:
+    name = as_text(entry.get("name")) or "?"
+    code = as_int(entry.get("product_state"))
+    if code is None or code < 0:
+        return FirewallProduct(name=name, detail="productState missing")
+    state = _PRODUCT_STATES.get(code & 0xF000)
+    up_to_date = _SIGNATURES.get(code & 0x00F0)
+    detail = (
+        f"productState=0x{code:06X} ({state or 'unknown state'}, "
+        f"{'up to date' if up_to_date else 'out of date' if up_to_date is False else 'unknown'})"
+    )
+    return FirewallProduct(
+        name=name, state=state, up_to_date=up_to_date, product_state=code, detail=detail
+    )
+
+
+def _failure(value: Any) -> str:
+    if not isinstance(value, dict):
+        return "no answer"
+    hresult = as_int(value.get("hresult"))
+    code = f" (HRESULT 0x{hresult & 0xFFFFFFFF:08X})" if hresult is not None else ""
+    return f"{(as_text(value.get('error')) or '?')[:200]}{code}"
+
+
+def parse_products(
+    value: Any,
+) -> tuple[tuple[FirewallProduct, ...], str | None]:
+    """The registered firewalls, and why they could not be read (None: they could, or
+    the edition has no Security Center)."""
+    data = as_dict(value, "firewall_products")
+    installation = (as_text(data.get("installation_type")) or "").lower()
+    products = data.get("products")
+    if products is None:
+        if installation.startswith("server"):
+            return (), None  # Windows Server has no Security Center: nothing to register
+        return (), f"Windows Security Center could not be read: {_failure(data.get('failure'))}"
+    return tuple(product_from(as_dict(p, "firewall_products[]")) for p in as_list(products)), None
+
+
+def products_outcome(results: Results) -> tuple[tuple[FirewallProduct, ...], str | None]:
+    """parse_products on the probe's result; a failed probe leaves them unknown."""
+    result = require(results, FIREWALL_PRODUCTS)
+    if not result.ok:
+        return (), f"Windows Security Center could not be read: {result.excerpt()}"
+    return parse_products(probe_value(results, FIREWALL_PRODUCTS))

@@ -1,0 +1,84 @@
+"""Shared by the Windows collectors: reading one PowerShell probe's JSON value.
+
+Probe scripts convert enums to numbers and dates to ISO 8601 inside PowerShell, so the
+parsers below never see text that depends on the display language or regional format.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from functools import cache
+from importlib import resources
+from typing import Any
+
+from endpoint_audit.checkkit.collector import Results, json_output, require
+from endpoint_audit.checkkit.collector import as_int as as_int
+from endpoint_audit.errors import CollectorError, FactUnavailable
+from endpoint_audit.model.commands import CommandResult, PowerShell
+
+
+@cache
+def windows_script(module: str, name: str) -> str:
+    """The PowerShell probe script `probes/<name>.ps1` beside `module` (pass `__name__`):
+    in the folder that holds the calling module, a check's own folder.
+
+    Scripts live in .ps1 files so that editors and PowerShell tools can read them; each
+    sets `$result` to plain data and is run inside the batch (transport/powershell.py).
+    """
+    return (resources.files(module.rpartition(".")[0]) / "probes" / f"{name}.ps1").read_text(
+        encoding="utf-8"
+    )
+
+
+def check_language_mode(result: CommandResult, what: str) -> None:
+    """Raise FactUnavailable (checks say unknown, naming the mode) when the batch did not
+    run the probe because PowerShell runs in Constrained Language Mode: nothing was seen."""
+    mode = result.refused_language_mode
+    if mode is not None:
+        raise FactUnavailable(f"{what}: {result.excerpt(200)}", language_mode=mode)
+
+
+def probe_value(results: Results, probe: PowerShell) -> Any:
+    """The probe's value; FactUnavailable when the language mode refused it, else
+    CollectorError saying why the probe failed."""
+    result = require(results, probe)
+    check_language_mode(result, f"PowerShell probe {probe.name!r}")
+    if not result.ok:
+        raise CollectorError(f"PowerShell probe {probe.name!r} failed: {result.excerpt()}")
+    return json_output(result, f"PowerShell probe {probe.name!r}")
+
+
+def as_dict(value: Any, what: str) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise CollectorError(f"{what}: expected an object, got {type(value).__name__}")
+    return value
+
+
+def as_list(value: Any) -> list[Any]:
+    """A PowerShell collection: null is empty, a lone item (unrolled) is one item."""
+    if value is None:
+        return []
+    if isinstance(value, list):
+        return value
+    return [value]
+
+
+def as_text(value: Any) -> str | None:
+    if isinstance(value, str) and value.strip():
+        return value.strip()
+    return None
+
+
+def parse_utc(value: Any) -> datetime | None:
+    """An ISO 8601 time written by a probe (`yyyy-MM-ddTHH:mm:ssZ`); None if absent.
+    A time without offset is UTC: probes convert before printing."""
+    text = as_text(value)
+    if text is None:
+        return None
+    try:
+        parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise CollectorError(f"not an ISO 8601 time: {text[:60]!r}") from None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)
+    return parsed.astimezone(UTC)

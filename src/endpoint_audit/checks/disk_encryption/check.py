@@ -1,0 +1,123 @@
+"""disk_encryption: every fixed volume that holds data is encrypted, with protection on."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from pydantic import Field
+
+from endpoint_audit.checkkit.check import (
+    Check,
+    CheckMeta,
+    CheckParams,
+    EvalContext,
+    FactView,
+    Outcome,
+)
+from endpoint_audit.checks.disk_encryption.facts import DiskEncryptionFacts, VolumeEncryption
+from endpoint_audit.model.platform import OsFamily
+from endpoint_audit.model.result import Severity, Status
+
+# Linux boot partitions hold the kernel and boot loader, which must stay readable before
+# the disk is unlocked; full-disk encryption setups leave them plain by design.
+DEFAULT_EXCLUDED = ["/boot", "/boot/efi", "/efi"]
+# A conversion under way or halted: the volume is partly plain.
+IN_PROGRESS = ("encrypting", "decrypting", "paused")
+
+
+class DiskEncryptionParams(CheckParams):
+    include_swap: bool = Field(
+        True,
+        description="Judge swap volumes too (memory written to swap can hold any secret).",
+    )
+    exclude_volumes: list[str] = Field(
+        default_factory=lambda: list(DEFAULT_EXCLUDED),
+        description="Volumes not judged, as the report names them: a mount point (/boot), "
+        "a drive letter (D:) or swap:<path>. Case-insensitive. Defaults to the Linux boot "
+        "partitions, which full-disk encryption leaves plain.",
+    )
+
+
+def _normalise(name: str) -> str:
+    text = name.strip().lower()
+    return text if text in ("/", "") else text.rstrip("/\\")
+
+
+def _actual(vol: VolumeEncryption) -> dict[str, object]:
+    return {
+        "encrypted": vol.encrypted,
+        "state": vol.state,
+        "protection_on": vol.protection_on,
+        "method": vol.method,
+        "percent": vol.percent,
+        "device": vol.device,
+        "kind": vol.kind,
+        "detail": vol.detail,
+    }
+
+
+def judge(vol: VolumeEncryption) -> tuple[Status, str, dict[str, str | float | None]]:
+    """Status, message key and arguments for one volume. Pass needs positive evidence."""
+    args: dict[str, str | float | None] = {
+        "volume": vol.volume,
+        "device": vol.device or "?",
+        "method": vol.method or "?",
+        "detail": vol.detail or "-",
+    }
+    if vol.state in IN_PROGRESS:
+        pct = f"{vol.percent:g}%" if vol.percent is not None else "?"
+        return Status.FAIL, f"state_{vol.state}", {**args, "percent": pct}
+    if vol.state == "restart_pending":
+        return Status.FAIL, "restart_pending", args
+    if vol.state == "suspended" or (vol.encrypted is True and vol.protection_on is False):
+        return Status.FAIL, "suspended", args
+    if vol.encrypted is False or vol.state == "decrypted":
+        return Status.FAIL, "not_encrypted", args
+    if vol.state == "locked" and vol.encrypted is True:
+        return Status.PASS, "locked", args
+    if vol.encrypted is None:
+        return Status.UNKNOWN, "unknown", {**args, "reason": vol.unknown_reason or "not seen"}
+    return Status.PASS, "encrypted", args
+
+
+class DiskEncryption(Check):
+    meta = CheckMeta.from_catalog(
+        "disk_encryption",
+        severity=Severity.CRITICAL,
+        platforms=(OsFamily.LINUX, OsFamily.MACOS, OsFamily.WINDOWS),
+    )
+    Params = DiskEncryptionParams
+    requires = (DiskEncryptionFacts,)
+
+    def evaluate(
+        self, facts: FactView, params: DiskEncryptionParams, ctx: EvalContext
+    ) -> Iterable[Outcome]:
+        fact = facts.get(DiskEncryptionFacts)
+        if not fact.volumes:
+            yield Outcome(status=Status.UNKNOWN, key="no_volumes", expected="encrypted")
+            return
+        excluded = {_normalise(v) for v in params.exclude_volumes}
+        judged = 0
+        for vol in fact.volumes:
+            if _normalise(vol.volume) in excluded:
+                continue
+            if vol.kind == "swap" and not params.include_swap:
+                continue
+            judged += 1
+            status, key, args = judge(vol)
+            yield Outcome(
+                status=status,
+                key=key,
+                args=args,
+                resource=vol.volume,
+                expected={"encrypted": True, "protection_on": True},
+                actual=_actual(vol),
+            )
+        if judged == 0:
+            yield Outcome(
+                status=Status.UNKNOWN,
+                key="none_judged",
+                args={"volumes": ", ".join(v.volume for v in fact.volumes)},
+                expected="encrypted",
+                actual=[v.volume for v in fact.volumes],
+            )

@@ -1,0 +1,45 @@
+from __future__ import annotations
+
+from typing import ClassVar, Literal
+
+from pydantic import BaseModel, ConfigDict
+
+from endpoint_audit.checkkit.fact import Fact
+
+VolumeKind = Literal["root", "data", "swap", "os", "fixed"]
+# encrypted: fully encrypted; encrypting/decrypting/paused: conversion under way or halted;
+# decrypted: plain; suspended: encrypted but protection switched off (BitLocker suspend,
+# clear key); restart_pending: switched on, but not in effect until a restart (FileVault
+# "On, but needs to be restarted to finish"); locked: encrypted and its key not available
+# (a BitLocker data volume nobody unlocked), so its progress cannot be read; None: not seen.
+EncryptionState = Literal[
+    "encrypted",
+    "encrypting",
+    "decrypting",
+    "paused",
+    "decrypted",
+    "suspended",
+    "restart_pending",
+    "locked",
+]
+
+
+class VolumeEncryption(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    volume: str  # mount point, "swap", drive letter ("C:") or "system" (FileVault)
+    kind: VolumeKind
+    device: str | None = None  # backing device as the OS names it
+    encrypted: bool | None = None  # None: the backing device could not be seen
+    state: EncryptionState | None = None
+    protection_on: bool | None = None  # BitLocker/FileVault protection status
+    method: str | None = None  # "LUKS2", "XTS-AES 128", ...
+    percent: float | None = None
+    detail: str = ""  # one line of evidence, e.g. the device chain
+    unknown_reason: str | None = None
+
+
+class DiskEncryptionFacts(Fact):
+    name: ClassVar[str] = "disk_encryption"
+
+    volumes: tuple[VolumeEncryption, ...] = ()

@@ -1,0 +1,469 @@
+"""dm-crypt/LUKS on Linux: which fixed volumes that hold data sit on an encrypted device.
+
+Sources, none of which needs root:
+- `/proc/self/mountinfo`: every mount with its device number (major:minor), source and
+  file system type. The device number finds the device even when the source is a name
+  lsblk does not print (`/dev/root`, `/dev/dm-0`, a by-uuid link).
+- `/proc/swaps`: swap partitions and swap files.
+- `lsblk -J -p`: the block device tree. A volume is encrypted when every path from a disk
+  up to its device passes through a `crypt` node (an LVM volume spanning two disks is
+  listed once under each; both must be encrypted).
+
+Whatever cannot be traced to a block device (an overlay or container root, a name missing
+from lsblk, no lsblk at all, a network file system at / or /home) is reported with
+`encrypted=None` and the reason, never as encrypted.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from endpoint_audit.checkkit.collector import Collector, Results, json_output, require
+from endpoint_audit.checks.disk_encryption.facts import (
+    DiskEncryptionFacts,
+    VolumeEncryption,
+    VolumeKind,
+)
+from endpoint_audit.errors import CollectorError, FactUnavailable
+from endpoint_audit.model.commands import Argv, Command, CommandResult, ReadFile
+from endpoint_audit.model.platform import OsFamily, PlatformInfo
+
+# MOUNTPOINT (not MOUNTPOINTS) because every util-linux with JSON output knows it; the
+# parser also reads the MOUNTPOINTS shape of newer versions. Mount points are taken from
+# mountinfo anyway: lsblk shows only the first one.
+LSBLK = Argv(("lsblk", "-J", "-p", "-o", "NAME,KNAME,MAJ:MIN,TYPE,FSTYPE,MOUNTPOINT,RM,HOTPLUG"))
+MOUNTINFO = ReadFile("/proc/self/mountinfo")
+SWAPS = ReadFile("/proc/swaps")
+
+# Kernel and memory file systems: they hold nothing on disk.
+PSEUDO_FS = frozenset(
+    {
+        "autofs", "binfmt_misc", "bpf", "cgroup", "cgroup2", "configfs", "debugfs",
+        "devpts", "devtmpfs", "efivarfs", "fusectl", "hugetlbfs", "mqueue", "nsfs",
+        "proc", "pstore", "ramfs", "rpc_pipefs", "securityfs", "selinuxfs", "sysfs",
+        "tmpfs", "tracefs", "nfsd", "fuse.lxcfs", "fuse.gvfsd-fuse", "fuse.portal",
+        "fuse.snapfuse",
+    }
+)  # fmt: skip
+# Read-only images (snaps, ISO files, optical discs): no user data is written there.
+IMAGE_FS = frozenset({"squashfs", "iso9660", "udf", "erofs"})
+# Stacked on another mount that is judged itself.
+STACKED_FS = frozenset({"ecryptfs", "fuse.encfs", "fuse.gocryptfs", "shiftfs"})
+NETWORK_FS = frozenset(
+    {
+        "nfs", "nfs4", "cifs", "smb3", "smbfs", "9p", "virtiofs", "ceph", "glusterfs",
+        "fuse.sshfs", "fuse.glusterfs", "fuse.rclone", "fuse.s3fs", "afs", "davfs",
+        "fuse.davfs2", "lustre", "gfs2", "ocfs2",
+    }
+)  # fmt: skip
+# Where a PC keeps its data: a network or virtual file system here is reported as unknown,
+# elsewhere it is not a volume of this PC.
+DATA_MOUNTS = ("/", "/home")
+
+_OCTAL = re.compile(r"\\([0-7]{3})")
+
+
+def _unescape(text: str) -> str:
+    """mountinfo and /proc/swaps write space, tab, newline and backslash as \\ooo."""
+    return _OCTAL.sub(lambda m: chr(int(m.group(1), 8)), text)
+
+
+def _flag(value: Any) -> bool:
+    """lsblk booleans: true/false, or "1"/"0" from util-linux before 2.33."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int):
+        return value != 0
+    return isinstance(value, str) and value.strip().lower() in ("1", "true")
+
+
+def _text(value: Any) -> str | None:
+    if value is None:
+        return None
+    text = str(value).strip()
+    return text or None
+
+
+@dataclass(frozen=True)
+class Node:
+    name: str
+    kname: str | None
+    majmin: str | None
+    type: str
+    fstype: str | None
+    removable: bool
+
+
+@dataclass
+class DeviceTree:
+    """Every path from a top-level device down to each node, by name, kname and maj:min."""
+
+    chains: dict[str, list[tuple[Node, ...]]] = field(default_factory=dict)
+
+    def add(self, chain: tuple[Node, ...]) -> None:
+        node = chain[-1]
+        for key in {node.name, node.kname, node.majmin}:
+            if key:
+                self.chains.setdefault(key, []).append(chain)
+
+    def find(self, *keys: str | None) -> list[tuple[Node, ...]]:
+        for key in keys:
+            if key and key in self.chains:
+                return self.chains[key]
+        return []
+
+
+def parse_lsblk(data: Any) -> DeviceTree:
+    """The tree of `lsblk -J`; accepts MOUNTPOINT or MOUNTPOINTS and all-string values."""
+    if not isinstance(data, dict) or not isinstance(data.get("blockdevices"), list):
+        raise CollectorError("lsblk: JSON without a 'blockdevices' list")
+    tree = DeviceTree()
+
+    def walk(entries: Iterable[Any], above: tuple[Node, ...], depth: int) -> None:
+        if depth > 32:  # a device stack is a few levels deep; refuse a malicious nesting
+            raise CollectorError("lsblk: device tree nested too deeply")
+        for entry in entries:
+            if not isinstance(entry, dict):
+                raise CollectorError("lsblk: device entry is not an object")
+            name = _text(entry.get("name"))
+            if name is None:
+                raise CollectorError("lsblk: device without a name")
+            node = Node(
+                name=name,
+                kname=_text(entry.get("kname")),
+                majmin=_text(entry.get("maj:min")),
+                type=(_text(entry.get("type")) or "").lower(),
+                fstype=_text(entry.get("fstype")),
+                removable=_flag(entry.get("rm")) or _flag(entry.get("hotplug")),
+            )
+            chain = (*above, node)
+            tree.add(chain)
+            children = entry.get("children")
+            if isinstance(children, list):
+                walk(children, chain, depth + 1)
+
+    walk(data["blockdevices"], (), 0)
+    return tree
+
+
+@dataclass(frozen=True)
+class Mount:
+    mountpoint: str
+    majmin: str
+    root: str
+    fstype: str
+    source: str
+
+
+def parse_mountinfo(text: str) -> list[Mount]:
+    """Lines of /proc/self/mountinfo: id parent maj:min root mountpoint opts [tags] - fs src."""
+    mounts: list[Mount] = []
+    for line in text.splitlines():
+        fields = line.split(" ")
+        if len(fields) < 10:
+            continue
+        try:
+            sep = fields.index("-", 6)
+        except ValueError:
+            continue
+        if len(fields) < sep + 3:
+            continue
+        mounts.append(
+            Mount(
+                mountpoint=_unescape(fields[4]),
+                majmin=fields[2],
+                root=_unescape(fields[3]),
+                fstype=fields[sep + 1],
+                source=_unescape(fields[sep + 2]),
+            )
+        )
+    return mounts
+
+
+@dataclass(frozen=True)
+class Swap:
+    path: str
+    kind: str  # partition or file
+
+
+def parse_swaps(text: str) -> list[Swap]:
+    """/proc/swaps: a header line, then `Filename Type Size Used Priority`."""
+    swaps: list[Swap] = []
+    for line in text.splitlines()[1:]:
+        fields = line.split()
+        if len(fields) >= 2:
+            swaps.append(Swap(path=_unescape(fields[0]), kind=fields[1]))
+    return swaps
+
+
+def _chain_text(chain: tuple[Node, ...]) -> str:
+    return " -> ".join(f"{n.name} ({n.type})" if n.type else n.name for n in chain)
+
+
+def _crypt_method(chain: tuple[Node, ...]) -> str | None:
+    for i, node in enumerate(chain):
+        if node.type == "crypt":
+            parent = chain[i - 1] if i else None
+            if parent is not None and (parent.fstype or "").lower() == "crypto_luks":
+                return "LUKS"
+            return "dm-crypt"
+    return None
+
+
+def judge_chains(
+    volume: str, kind: VolumeKind, chains: list[tuple[Node, ...]], device: str
+) -> VolumeEncryption:
+    """Encrypted only when every path to the device passes through a crypt node."""
+    methods = [_crypt_method(c) for c in chains]
+    encrypted = all(m is not None for m in methods)
+    detail = "; ".join(_chain_text(c) for c in chains)
+    method = next((m for m in methods if m is not None), None) if encrypted else None
+    return VolumeEncryption(
+        volume=volume,
+        kind=kind,
+        device=device,
+        encrypted=encrypted,
+        method=method,
+        detail=detail,
+    )
+
+
+def unknown(volume: str, kind: VolumeKind, device: str | None, reason: str) -> VolumeEncryption:
+    return VolumeEncryption(
+        volume=volume,
+        kind=kind,
+        device=device,
+        encrypted=None,
+        unknown_reason=reason,
+    )
+
+
+def _is_ram(chains: list[tuple[Node, ...]]) -> bool:
+    return any(c[-1].name.startswith(("/dev/zram", "/dev/ram")) for c in chains)
+
+
+def _mount_kind(mountpoint: str) -> VolumeKind:
+    return "root" if mountpoint == "/" else "data"
+
+
+def _order(mount: Mount) -> tuple[int, int, str]:
+    # "/" first, then the shortest mount point: the name an administrator knows the volume by.
+    return (mount.mountpoint != "/", len(mount.mountpoint), mount.mountpoint)
+
+
+@dataclass
+class _Picked:
+    mount: Mount
+    others: list[str] = field(default_factory=list)
+
+
+def volumes_from(
+    mounts: list[Mount],
+    swaps: list[Swap] | None,
+    tree: DeviceTree | None,
+    no_tree_reason: str,
+) -> list[VolumeEncryption]:
+    """Judge every fixed data volume. `tree` None: lsblk gave nothing, say why per volume."""
+    picked: dict[str, _Picked] = {}
+    out: list[VolumeEncryption] = []
+    # Of several mounts at one point the last one is visible: it hides the ones below.
+    visible = list({m.mountpoint: m for m in mounts}.values())
+    root_seen = any(m.mountpoint == "/" for m in visible)
+    for mount in sorted(visible, key=_order):
+        fstype = mount.fstype.lower()
+        mp = mount.mountpoint
+        is_data_place = mp in DATA_MOUNTS
+        if mount.root != "/" and fstype != "btrfs" and not is_data_place:
+            # A bind mount of a folder or file (a container's /etc/hosts): its device is
+            # judged where it is mounted whole. btrfs subvolumes are real volumes.
+            continue
+        if fstype in PSEUDO_FS or fstype in IMAGE_FS or fstype in STACKED_FS:
+            if mp == "/":
+                out.append(unknown(mp, "root", mount.source, f"root is a {fstype} file system"))
+            continue
+        if fstype == "overlay" or fstype.startswith("overlay"):
+            if mp == "/":
+                out.append(
+                    unknown(
+                        mp,
+                        "root",
+                        mount.source,
+                        "root is an overlay file system (a container or live system); "
+                        "the disk under it cannot be seen from here",
+                    )
+                )
+            continue
+        if fstype in NETWORK_FS or fstype.startswith("fuse."):
+            if is_data_place:
+                out.append(
+                    unknown(
+                        mp,
+                        _mount_kind(mp),
+                        mount.source,
+                        f"{mp} is on {fstype} ({mount.source}), a network or user-space "
+                        "file system whose storage cannot be seen from here",
+                    )
+                )
+            continue
+        if fstype == "zfs":
+            # One pool, one encryption answer: judge it once, under its first mount point.
+            key = "zfs:" + mount.source.split("/", 1)[0]
+        elif tree is not None:
+            chains = tree.find(mount.majmin, mount.source)
+            if not chains and not mount.source.startswith("/dev/") and not is_data_place:
+                continue  # a virtual file system we do not know by name (vboxsf, ...)
+            if chains and (_is_ram(chains) or chains[-1][-1].type == "loop") and mp != "/":
+                # RAM disks hold nothing at rest; a loop device's backing file lies on a
+                # volume that is judged itself.
+                continue
+            if chains and any(n.removable for c in chains for n in c) and mp != "/":
+                continue  # removable media: not a fixed volume
+            key = chains[0][-1].name if chains else "src:" + mount.source
+        else:
+            if not mount.source.startswith("/dev/") and not is_data_place:
+                continue
+            key = "src:" + mount.source
+        if key in picked:
+            picked[key].others.append(mp)
+            continue
+        picked[key] = _Picked(mount)
+        out.append(_judge_mount(mount, key, tree, no_tree_reason))
+    if not root_seen:
+        out.insert(0, unknown("/", "root", None, "no mount at / appears in /proc/self/mountinfo"))
+    # Name the other mount points of each device, so /home on the root device is visible.
+    by_volume = {p.mount.mountpoint: p for p in picked.values()}
+    out = [
+        v.model_copy(update={"detail": _with_others(v.detail, by_volume[v.volume].others)})
+        if v.volume in by_volume and by_volume[v.volume].others
+        else v
+        for v in out
+    ]
+    out.extend(_swap_volumes(swaps, mounts, tree, no_tree_reason))
+    return out
+
+
+def _with_others(detail: str, others: list[str]) -> str:
+    also = "also mounted at " + ", ".join(others)
+    return f"{detail}; {also}" if detail else also
+
+
+def _judge_mount(
+    mount: Mount, key: str, tree: DeviceTree | None, no_tree_reason: str
+) -> VolumeEncryption:
+    mp, kind = mount.mountpoint, _mount_kind(mount.mountpoint)
+    if key.startswith("zfs:"):
+        return unknown(
+            mp,
+            kind,
+            mount.source,
+            f"{mp} is a ZFS dataset ({mount.source}); ZFS native encryption is not probed",
+        )
+    if tree is None:
+        return unknown(mp, kind, mount.source, no_tree_reason)
+    chains = tree.find(mount.majmin, mount.source)
+    if not chains:
+        return unknown(
+            mp,
+            kind,
+            mount.source,
+            f"the device of {mp} ({mount.source}, {mount.majmin}) is not listed by lsblk",
+        )
+    return judge_chains(mp, kind, chains, chains[0][-1].name)
+
+
+def _swap_volumes(
+    swaps: list[Swap] | None,
+    mounts: list[Mount],
+    tree: DeviceTree | None,
+    no_tree_reason: str,
+) -> list[VolumeEncryption]:
+    if swaps is None:
+        return [unknown("swap", "swap", None, "/proc/swaps could not be read")]
+    out: list[VolumeEncryption] = []
+    for swap in swaps:
+        volume = f"swap:{swap.path}"
+        if swap.path.startswith(("/dev/zram", "/dev/ram")):
+            continue  # compressed RAM: nothing reaches a disk
+        if swap.kind == "file":
+            holder = _mount_holding(swap.path, mounts)
+            if holder is None:
+                out.append(unknown(volume, "swap", None, f"no mount holds {swap.path}"))
+                continue
+            if tree is None:
+                out.append(unknown(volume, "swap", holder.source, no_tree_reason))
+                continue
+            chains = tree.find(holder.majmin, holder.source)
+            if not chains:
+                out.append(
+                    unknown(
+                        volume,
+                        "swap",
+                        holder.source,
+                        f"the device of {holder.mountpoint} ({holder.source}), which holds "
+                        f"the swap file, is not listed by lsblk",
+                    )
+                )
+                continue
+            judged = judge_chains(volume, "swap", chains, chains[0][-1].name)
+            out.append(
+                judged.model_copy(
+                    update={"detail": f"file on {holder.mountpoint}: {judged.detail}"}
+                )
+            )
+            continue
+        if tree is None:
+            out.append(unknown(volume, "swap", swap.path, no_tree_reason))
+            continue
+        chains = tree.find(swap.path)
+        if not chains:
+            out.append(unknown(volume, "swap", swap.path, f"{swap.path} is not listed by lsblk"))
+            continue
+        if _is_ram(chains):
+            continue
+        out.append(judge_chains(volume, "swap", chains, chains[0][-1].name))
+    return out
+
+
+def _mount_holding(path: str, mounts: list[Mount]) -> Mount | None:
+    """The mount whose mount point is the longest prefix of `path` (the last one wins)."""
+    best: Mount | None = None
+    for mount in mounts:
+        mp = mount.mountpoint.rstrip("/") or "/"
+        inside = path == mp or path.startswith(mp + "/") or mp == "/"
+        if inside and (best is None or len(mp) >= len(best.mountpoint.rstrip("/") or "/")):
+            best = mount
+    return best
+
+
+def _lsblk_tree(result: CommandResult) -> tuple[DeviceTree | None, str]:
+    if result.not_found:
+        return None, "lsblk (util-linux) is not installed, so the device under it cannot be seen"
+    if not result.ok:
+        return None, f"lsblk exited {result.exit_status}: {result.excerpt(200)}"
+    return parse_lsblk(json_output(result, "lsblk")), ""
+
+
+class LinuxDiskEncryption(Collector[DiskEncryptionFacts]):
+    id = "linux.disk_encryption"
+    fact_type = DiskEncryptionFacts
+    platforms = frozenset({OsFamily.LINUX})
+    reads = "/proc/self/mountinfo, /proc/swaps and `lsblk -J -p` (the block device tree)"
+    privilege = "none"
+
+    def commands(self, platform: PlatformInfo, results: Results) -> Sequence[Command]:
+        return [MOUNTINFO, SWAPS, LSBLK]
+
+    def parse(self, results: Results, platform: PlatformInfo) -> DiskEncryptionFacts:
+        info = require(results, MOUNTINFO)
+        if not info.ok:
+            raise FactUnavailable(f"/proc/self/mountinfo could not be read: {info.excerpt(200)}")
+        mounts = parse_mountinfo(info.stdout)
+        if not mounts:
+            raise CollectorError("/proc/self/mountinfo lists no mounts")
+        swaps_result = require(results, SWAPS)
+        swaps = parse_swaps(swaps_result.stdout) if swaps_result.ok else None
+        tree, reason = _lsblk_tree(require(results, LSBLK))
+        return DiskEncryptionFacts(volumes=tuple(volumes_from(mounts, swaps, tree, reason)))

@@ -1,0 +1,280 @@
+"""BitLocker on Windows: every fixed volume (the OS drive and fixed data drives).
+
+`Get-BitLockerVolume` is read first; where the BitLocker module is missing, the WMI class
+`Win32_EncryptableVolume` (root\\cimv2\\Security\\MicrosoftVolumeEncryption) gives the same
+numbers. Both need an elevated (administrator) token. Only numeric enums and the
+invariant enum names are read (Win32_EncryptableVolume methods, MicrosoftDocs/win32
+desktop-src/SecProv/):
+
+- VolumeStatus / ConversionStatus: 0 FullyDecrypted, 1 FullyEncrypted,
+  2 EncryptionInProgress, 3 DecryptionInProgress, 4 EncryptionPaused, 5 DecryptionPaused
+  (GetConversionStatus). Get-BitLockerVolume adds FullyEncryptedWipeInProgress and
+  FullyEncryptedWipeSuspended (BitLocker.psm1, Get-BitLockerVolumeInternal: fully
+  encrypted while free space is wiped); their numbers are not documented, so they are
+  recognised by name, and they are encrypted.
+- LockStatus: 0 unlocked, 1 locked (GetLockStatus: "A locked volume must be partially or
+  fully encrypted and must not have the encryption key available in the clear on
+  disk"). BitLocker.psm1 reads the conversion status of unlocked volumes only ("We make
+  these calls only on unlocked volumes. Otherwise, the values are initialized to $null"),
+  so a locked volume has no VolumeStatus: it counts as locked, never as decrypted.
+- ProtectionStatus: 0 off (suspended, or a clear key), 1 on, 2 unknown ("cannot be
+  determined. This can be caused by the volume being in a locked state",
+  GetProtectionStatus). An unlocked volume whose protection is unknown or missing is
+  unknown, never encrypted.
+- VolumeType: 0 operating system, 1 fixed data, 2 removable data
+- EncryptionMethod and KeyProtectorType: see the tables below
+
+A value the probe could not read is null: never zero, never a pass. Recovery passwords
+never leave the host: the probe keeps key protector *types* only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from endpoint_audit.checkkit.collector import Collector, Results
+from endpoint_audit.checkkit.windows_probe import (
+    as_dict,
+    as_int,
+    as_list,
+    as_text,
+    probe_value,
+    windows_script,
+)
+from endpoint_audit.checks.disk_encryption.facts import (
+    DiskEncryptionFacts,
+    EncryptionState,
+    VolumeEncryption,
+    VolumeKind,
+)
+from endpoint_audit.errors import CollectorError, FactUnavailable
+from endpoint_audit.model.commands import Command, PowerShell
+from endpoint_audit.model.platform import OsFamily, PlatformInfo
+
+BITLOCKER = PowerShell(
+    "bitlocker",
+    windows_script(__name__, "bitlocker"),
+    privileged=True,
+)
+
+_METHODS = {
+    0: "None",
+    1: "AES 128 with Diffuser",
+    2: "AES 256 with Diffuser",
+    3: "AES 128",
+    4: "AES 256",
+    5: "Hardware encryption",
+    6: "XTS-AES 128",
+    7: "XTS-AES 256",
+}
+_PROTECTORS = {
+    0: "Unknown",
+    1: "Tpm",
+    2: "ExternalKey",
+    3: "RecoveryPassword",
+    4: "TpmPin",
+    5: "TpmStartupKey",
+    6: "TpmPinStartupKey",
+    7: "PublicKey",
+    8: "Password",
+    9: "TpmNetworkKey",
+    10: "AdAccountOrGroup",
+}
+_STATUS_NAMES = {
+    0: "FullyDecrypted",
+    1: "FullyEncrypted",
+    2: "EncryptionInProgress",
+    3: "DecryptionInProgress",
+    4: "EncryptionPaused",
+    5: "DecryptionPaused",
+}
+_PROTECTION_NAMES = {0: "Off", 1: "On", 2: "Unknown"}
+_LOCK_NAMES = {0: "Unlocked", 1: "Locked"}
+_KINDS: dict[int, VolumeKind] = {0: "os", 1: "data"}
+REMOVABLE = 2
+
+
+def _name(names: dict[int, str], code: int | None) -> str:
+    return "missing" if code is None else names.get(code, str(code))
+
+
+def _drive(mount: str) -> str:
+    """ "C:" from "C:", "C:\\" or "c:"; other mount points as given."""
+    text = mount.strip()
+    if len(text) >= 2 and text[1] == ":" and text[0].isalpha() and text[2:] in ("", "\\"):
+        return text[0].upper() + ":"
+    return text
+
+
+# Get-BitLockerVolume's names for the states GetConversionStatus has no number for.
+_WIPE_STATES = {"fullyencryptedwipeinprogress", "fullyencryptedwipesuspended"}
+_NAMED_STATUS = {name.lower(): code for code, name in _STATUS_NAMES.items()}
+# The BitLockerVolumeStatus enum spells the paused states "Suspended".
+_NAMED_STATUS.update({"encryptionsuspended": 4, "decryptionsuspended": 5})
+ENCRYPTED = 1
+LOCKED = 1
+UNRECOGNIZED = -1
+
+
+def _volume_status(entry: dict[str, Any]) -> tuple[int | None, str]:
+    """The conversion status as a number (1 for the wipe states; UNRECOGNIZED for one this
+    tool does not know; None when missing), and its name for the detail line. The enum
+    name wins: it is known for every state, numbers are not."""
+    name = as_text(entry.get("volume_status_name"))
+    code = as_int(entry.get("volume_status"))
+    if name is not None:
+        key = name.lower()
+        if key in _WIPE_STATES:
+            return ENCRYPTED, name
+        return _NAMED_STATUS.get(key, UNRECOGNIZED), name
+    if code is None:
+        missing = entry.get("volume_status") is None
+        return (None if missing else UNRECOGNIZED), "missing" if missing else "unreadable"
+    if code in _STATUS_NAMES:
+        return code, _STATUS_NAMES[code]
+    return UNRECOGNIZED, str(code)
+
+
+def _state(
+    status: int | None, protection: int | None, locked: bool
+) -> tuple[EncryptionState | None, bool | None, str | None]:
+    """State, encrypted, and why it is unknown."""
+    if locked and status in (None, ENCRYPTED):
+        # A locked volume is encrypted and its key is not in the clear; how far the
+        # conversion got can only be read once it is unlocked. (One reported as still
+        # converting falls through: part of it is plain.)
+        return "locked", True, None
+    if status == ENCRYPTED:
+        if protection == 1:
+            return "encrypted", True, None
+        if protection == 0:
+            # Encrypted with protection off: BitLocker suspended, or device encryption
+            # whose key is still stored in the clear. Either way anyone can read it.
+            return "suspended", True, None
+        return (
+            None,
+            None,
+            (
+                "the volume is fully encrypted but BitLocker reports its protection status as "
+                f"{_name(_PROTECTION_NAMES, protection)}"
+            ),
+        )
+    if status == 0:
+        return "decrypted", False, None
+    if status == 2:
+        return "encrypting", False, None
+    if status == 3:
+        return "decrypting", False, None
+    if status in (4, 5):
+        return "paused", False, None
+    if status is None:
+        return None, None, "BitLocker reported no volume status for an unlocked volume"
+    return None, None, "BitLocker reported a volume status this tool does not know"
+
+
+def volume_from(entry: dict[str, Any]) -> VolumeEncryption | None:
+    """One volume, or None for removable drives (not fixed volumes)."""
+    volume_type = as_int(entry.get("volume_type"))
+    if volume_type == REMOVABLE:
+        return None
+    mount = _drive(as_text(entry.get("mount")) or "?")
+    status, status_name = _volume_status(entry)
+    protection = as_int(entry.get("protection_status"))
+    lock = as_int(entry.get("lock_status"))
+    method = as_int(entry.get("encryption_method"))
+    percent_raw = entry.get("percent")
+    percent = (
+        float(percent_raw)
+        if isinstance(percent_raw, int | float) and not isinstance(percent_raw, bool)
+        else None
+    )
+    protectors = [as_int(p) for p in as_list(entry.get("protectors"))]
+    protector_names = [_name(_PROTECTORS, p) for p in protectors]
+    protection_on = {0: False, 1: True}.get(protection) if protection is not None else None
+    state, encrypted, unknown = _state(status, protection, lock == LOCKED)
+    detail = (
+        f"VolumeStatus={status_name}, "
+        f"ProtectionStatus={_name(_PROTECTION_NAMES, protection)}, "
+        f"LockStatus={_name(_LOCK_NAMES, lock)}, "
+        f"KeyProtectors={','.join(protector_names) or 'none'}"
+    )
+    return VolumeEncryption(
+        volume=mount,
+        kind=_KINDS.get(volume_type, "fixed") if volume_type is not None else "fixed",
+        encrypted=encrypted,
+        state=state,
+        protection_on=protection_on,
+        method=_name(_METHODS, method) if method else None,
+        percent=percent,
+        detail=detail,
+        unknown_reason=unknown,
+    )
+
+
+def _failure_text(failures: list[Any]) -> str:
+    parts = []
+    for raw in failures:
+        if isinstance(raw, dict):
+            source = as_text(raw.get("source")) or "?"
+            hresult = as_int(raw.get("hresult"))
+            code = f" (HRESULT 0x{hresult & 0xFFFFFFFF:08X})" if hresult is not None else ""
+            parts.append(f"{source}: {(as_text(raw.get('error')) or '?')[:200]}{code}")
+    return "; ".join(parts) or "no BitLocker interface answered"
+
+
+def parse_bitlocker(value: Any) -> DiskEncryptionFacts:
+    data = as_dict(value, "bitlocker")
+    source = as_text(data.get("source"))
+    failures = as_list(data.get("failures"))
+    if source is None:
+        if data.get("is_admin") is False:
+            raise FactUnavailable(
+                "BitLocker status can only be read with an elevated (administrator) token",
+                needs_privilege="administrator",
+            )
+        raise FactUnavailable(f"BitLocker status could not be read: {_failure_text(failures)}")
+    volumes: list[VolumeEncryption] = []
+    reported: set[str] = set()
+    fixed = {_drive(str(d)) for d in as_list(data.get("fixed_drives")) if d}
+    for raw in as_list(data.get("volumes")):
+        entry = as_dict(raw, "bitlocker.volumes[]")
+        mount = _drive(as_text(entry.get("mount")) or "?")
+        reported.add(mount)
+        # BitLocker calls a USB stick a data volume; Win32_LogicalDisk tells fixed disks
+        # (DriveType 3) from removable ones. The OS volume is always judged.
+        if fixed and mount not in fixed and as_int(entry.get("volume_type")) != 0:
+            continue
+        volume = volume_from(entry)
+        if volume is not None:
+            volumes.append(volume)
+    # A fixed drive that BitLocker did not list is not known to be encrypted.
+    volumes.extend(
+        VolumeEncryption(
+            volume=drive,
+            kind="data",
+            unknown_reason=f"{source} did not report this fixed drive",
+        )
+        for drive in sorted(fixed - reported)
+    )
+    if not volumes:
+        raise CollectorError(f"{source} reported no fixed volume")
+    volumes.sort(key=lambda v: (v.kind != "os", v.volume))
+    return DiskEncryptionFacts(volumes=tuple(volumes))
+
+
+class WindowsBitLocker(Collector[DiskEncryptionFacts]):
+    id = "windows.disk_encryption"
+    fact_type = DiskEncryptionFacts
+    platforms = frozenset({OsFamily.WINDOWS})
+    reads = (
+        "`Get-BitLockerVolume` (fallback: WMI `Win32_EncryptableVolume`) and "
+        "`Win32_LogicalDisk` fixed drives"
+    )
+    privilege = "administrator (elevated)"
+
+    def commands(self, platform: PlatformInfo, results: Results) -> Sequence[Command]:
+        return [BITLOCKER]
+
+    def parse(self, results: Results, platform: PlatformInfo) -> DiskEncryptionFacts:
+        return parse_bitlocker(probe_value(results, BITLOCKER))

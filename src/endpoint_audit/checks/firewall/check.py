@@ -1,0 +1,278 @@
+"""firewall: a host firewall is on and denies inbound connections by default.
+
+Three shapes of evidence share one fact model. Windows profiles (Domain, Private, Public)
+and the macOS application firewall must *all* be on (`require == "all"`): one finding per
+profile. On Linux the kernel's netfilter rules decide (`require == "kernel"`): one finding
+for the host, saying whether a new inbound connection from the network to an arbitrary
+port gets through, what the rules let in besides, and which rule lets everything in or
+could not be judged. `require == "any"` (one of several firewalls denying is enough)
+remains for collectors that report independent firewalls.
+
+A Windows profile also fails when it leaves network interfaces unfiltered
+(`excluded_interfaces`). Where Windows Firewall does not protect a profile, a firewall
+registered with Windows Security Center that reports itself on and up to date protects
+instead (the profile passes, naming it); when Security Center could not be read, such a
+profile is unknown rather than failed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from pydantic import Field
+
+from endpoint_audit.checkkit.check import (
+    Check,
+    CheckMeta,
+    CheckParams,
+    EvalContext,
+    FactView,
+    Outcome,
+)
+from endpoint_audit.checkkit.firewall_facts import FirewallProduct, FirewallProfile
+from endpoint_audit.checks.firewall.facts import FirewallFacts
+from endpoint_audit.model.platform import OsFamily
+from endpoint_audit.model.result import Severity, Status
+
+DENYING = ("deny", "reject")
+
+
+class FirewallParams(CheckParams):
+    require_inbound_deny: bool = Field(
+        True,
+        description=(
+            "Also require the default for inbound connections to be deny or reject; "
+            "when false, a firewall that is on is enough."
+        ),
+    )
+
+
+def _state(profile: FirewallProfile) -> dict[str, object]:
+    state: dict[str, object] = {
+        "enabled": profile.enabled,
+        "inbound_default": profile.inbound_default,
+        "detail": profile.detail,
+    }
+    for name in ("openings", "accepted_by", "unjudged"):
+        if getattr(profile, name):
+            state[name] = list(getattr(profile, name))
+    return state
+
+
+def _protects(profile: FirewallProfile, params: FirewallParams) -> bool:
+    if profile.enabled is not True:
+        return False
+    return not params.require_inbound_deny or profile.inbound_default in DENYING
+
+
+def _unseen(profile: FirewallProfile, params: FirewallParams) -> bool:
+    """Whether what the check needs about this profile could not be read."""
+    if profile.enabled is None:
+        return True
+    if profile.enabled is True and profile.excluded_interfaces is None:
+        return True
+    return (
+        profile.enabled is True and params.require_inbound_deny and profile.inbound_default is None
+    )
+
+
+def _products(products: tuple[FirewallProduct, ...]) -> str:
+    return ", ".join(f"{p.name} ({p.detail})" for p in products)
+
+
+def _label(profile: FirewallProfile) -> str:
+    policy = profile.inbound_default or "?"
+    return f"{profile.name} ({profile.detail or policy})"
+
+
+def _why_unseen(profile: FirewallProfile) -> str:
+    return f"{profile.name}: {profile.unknown_reason or profile.detail or '?'}"
+
+
+def _expected(params: FirewallParams) -> dict[str, object]:
+    inbound = list(DENYING) if params.require_inbound_deny else "any"
+    return {"enabled": True, "inbound_default": inbound}
+
+
+class Firewall(Check):
+    meta = CheckMeta.from_catalog(
+        "firewall",
+        severity=Severity.HIGH,
+        platforms=(OsFamily.LINUX, OsFamily.MACOS, OsFamily.WINDOWS),
+    )
+    Params = FirewallParams
+    requires = (FirewallFacts,)
+
+    def evaluate(
+        self, facts: FactView, params: FirewallParams, ctx: EvalContext
+    ) -> Iterable[Outcome]:
+        fact = facts.get(FirewallFacts)
+        if fact.require == "all":
+            yield from self._every_profile(fact, params)
+        elif fact.require == "kernel":
+            yield from self._kernel(fact, params)
+        else:
+            yield from self._any_profile(fact, params)
+
+    def _kernel(self, fact: FirewallFacts, params: FirewallParams) -> Iterable[Outcome]:
+        actual: dict[str, object] = {p.name: _state(p) for p in fact.profiles}
+        if fact.frontends:
+            actual["managers"] = {p.name: _state(p) for p in fact.frontends}
+        if len(fact.profiles) != 1:
+            yield Outcome(
+                status=Status.UNKNOWN,
+                key="no_profiles",
+                args={"checked": ", ".join(fact.checked) or "-"},
+                expected=_expected(params),
+                actual=actual,
+            )
+            return
+        (kernel,) = fact.profiles
+        args: dict[str, str | int | float | bool | None] = {
+            "summary": kernel.detail or "-",
+            "checked": ", ".join(fact.checked) or "-",
+        }
+        if kernel.enabled is False:
+            status, key = Status.FAIL, "kernel_unfiltered"
+        elif kernel.enabled is None or kernel.needs_privilege:
+            status = Status.UNKNOWN
+            key = "kernel_unread_needs_privilege" if kernel.needs_privilege else "kernel_unread"
+            args["reason"] = kernel.unknown_reason or "-"
+            args["privilege"] = kernel.needs_privilege
+        elif not params.require_inbound_deny:
+            status, key = Status.PASS, "kernel_active"
+        elif kernel.inbound_default is None:
+            status, key = Status.UNKNOWN, "kernel_undecided"
+            args["reason"] = kernel.unknown_reason or "; ".join(kernel.unjudged) or "-"
+        elif kernel.inbound_default == "allow":
+            status, key = Status.FAIL, "kernel_allows"
+            args["path"] = " -> ".join(kernel.accepted_by) or "-"
+        else:
+            status = Status.PASS
+            key = "kernel_denies_openings" if kernel.openings else "kernel_denies"
+            args["openings"] = "; ".join(kernel.openings)
+        yield Outcome(
+            status=status,
+            key=key,
+            args=args,
+            resource=kernel.name,
+            expected=_expected(params),
+            actual=actual,
+        )
+
+    def _every_profile(self, fact: FirewallFacts, params: FirewallParams) -> Iterable[Outcome]:
+        if not fact.profiles:
+            yield Outcome(
+                status=Status.UNKNOWN,
+                key="no_profiles",
+                args={"checked": ", ".join(fact.checked) or "-"},
+                expected=_expected(params),
+                actual=[],
+            )
+            return
+        for profile in fact.profiles:
+            yield self._one_profile(fact, profile, params)
+
+    def _one_profile(
+        self, fact: FirewallFacts, profile: FirewallProfile, params: FirewallParams
+    ) -> Outcome:
+        args: dict[str, str | int | float | bool | None] = {"profile": profile.name}
+        status, key = Status.PASS, "profile_on"
+        if profile.enabled is False:
+            status, key = Status.FAIL, "profile_off"
+        elif _unseen(profile, params):
+            status = Status.UNKNOWN
+            key = "profile_needs_privilege" if profile.needs_privilege else "profile_unknown"
+            args["reason"] = profile.unknown_reason or profile.detail or "-"
+            args["privilege"] = profile.needs_privilege
+        elif profile.excluded_interfaces:
+            status, key = Status.FAIL, "profile_interfaces_off"
+            args["interfaces"] = ", ".join(profile.excluded_interfaces)
+        elif profile.inbound_default not in DENYING:
+            if params.require_inbound_deny:
+                status, key = Status.FAIL, "profile_inbound_allowed"
+            else:
+                key = "profile_on_inbound_not_required"
+        args["inbound"] = profile.inbound_default or "?"
+        actual = _state(profile)
+        if status is Status.FAIL and (fact.products or fact.products_unknown_reason):
+            # Windows Firewall does not protect this profile: another registered firewall may.
+            status, key, extra = self._third_party(fact, key, profile.detail)
+            args.update(extra)
+            actual = {**actual, "products": [p.model_dump() for p in fact.products]}
+        return Outcome(
+            status=status,
+            key=key,
+            args=args,
+            resource=profile.name,
+            expected=_expected(params),
+            actual=actual,
+        )
+
+    @staticmethod
+    def _third_party(
+        fact: FirewallFacts, failed_key: str, detail: str
+    ) -> tuple[Status, str, dict[str, str | int | float | bool | None]]:
+        protecting = tuple(p for p in fact.products if p.protecting)
+        if protecting:
+            return Status.PASS, "profile_replaced", {"products": _products(protecting)}
+        if fact.products_unknown_reason:
+            return (
+                Status.UNKNOWN,
+                "profile_products_unknown",
+                {"reason": fact.products_unknown_reason, "detail": detail},
+            )
+        return (
+            Status.FAIL,
+            f"{failed_key}_products_inactive",
+            {"products": _products(fact.products)},
+        )
+
+    def _any_profile(self, fact: FirewallFacts, params: FirewallParams) -> Iterable[Outcome]:
+        actual = {p.name: _state(p) for p in fact.profiles}
+        checked = ", ".join(fact.checked or tuple(p.name for p in fact.profiles)) or "-"
+        protecting = [p for p in fact.profiles if _protects(p, params)]
+        if protecting:
+            yield Outcome(
+                status=Status.PASS,
+                key="active_denies" if params.require_inbound_deny else "active",
+                args={"firewalls": ", ".join(_label(p) for p in protecting)},
+                resource=", ".join(p.name for p in protecting),
+                expected=_expected(params),
+                actual=actual,
+            )
+            return
+        allowing = [p for p in fact.profiles if p.enabled is True and p.inbound_default == "allow"]
+        if allowing:
+            yield Outcome(
+                status=Status.FAIL,
+                key="active_allows",
+                args={"firewalls": ", ".join(_label(p) for p in allowing)},
+                resource=", ".join(p.name for p in allowing),
+                expected=_expected(params),
+                actual=actual,
+            )
+            return
+        unseen = [p for p in fact.profiles if _unseen(p, params)]
+        if unseen:
+            privileges = sorted({p.needs_privilege for p in unseen if p.needs_privilege})
+            yield Outcome(
+                status=Status.UNKNOWN,
+                key="unseen_needs_privilege" if privileges else "unseen",
+                args={
+                    "firewalls": ", ".join(p.name for p in unseen),
+                    "reasons": "; ".join(_why_unseen(p) for p in unseen),
+                    "privilege": "; ".join(privileges),
+                    "checked": checked,
+                },
+                expected=_expected(params),
+                actual=actual,
+            )
+            return
+        yield Outcome(
+            status=Status.FAIL,
+            key="none_active",
+            args={"checked": checked},
+            expected=_expected(params),
+            actual=actual,
+        )

@@ -1,0 +1,23 @@
+from __future__ import annotations
+
+from typing import ClassVar, Literal
+
+from endpoint_audit.checkkit.fact import Fact
+from endpoint_audit.checkkit.firewall_facts import FirewallProduct, FirewallProfile
+
+
+class FirewallFacts(Fact):
+    name: ClassVar[str] = "firewall"
+
+    # "all": every profile must be on with inbound deny (Windows profiles, macOS ALF).
+    # "any": one active firewall with inbound deny protects the host.
+    # "kernel": the one profile is what the kernel's rules do (Linux netfilter); the
+    # managers that wrote them are in `frontends`, shown but not judged.
+    require: Literal["all", "any", "kernel"] = "any"
+    profiles: tuple[FirewallProfile, ...] = ()
+    frontends: tuple[FirewallProfile, ...] = ()
+    checked: tuple[str, ...] = ()  # what the probe looked for, for the "none active" message
+    # Windows client: firewalls registered with Security Center. products_unknown_reason
+    # says why they could not be read (then a profile that is off proves nothing).
+    products: tuple[FirewallProduct, ...] = ()
+    products_unknown_reason: str | None = None

@@ -1,0 +1,45 @@
+"""Windows Defender Firewall: the Domain, Private and Public profiles as enforced now, and
+the firewalls registered with Windows Security Center (probes and parsers in
+checkkit/windows_firewall.py, which the SMB exposure of open ports reads too)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from endpoint_audit.checkkit.collector import Collector, Results
+from endpoint_audit.checkkit.windows_firewall import (
+    FIREWALL_PRODUCTS,
+    FIREWALL_PROFILES,
+    PROFILES,
+    parse_profile_list,
+    products_outcome,
+)
+from endpoint_audit.checkkit.windows_probe import probe_value
+from endpoint_audit.checks.firewall.facts import FirewallFacts
+from endpoint_audit.model.commands import Command
+from endpoint_audit.model.platform import OsFamily, PlatformInfo
+
+
+def parse_profiles(value: object) -> FirewallFacts:
+    return FirewallFacts(require="all", profiles=parse_profile_list(value), checked=PROFILES)
+
+
+class WindowsFirewall(Collector[FirewallFacts]):
+    id = "windows.firewall"
+    fact_type = FirewallFacts
+    platforms = frozenset({OsFamily.WINDOWS})
+    reads = (
+        "`Get-NetFirewallProfile -PolicyStore ActiveStore` (Enabled, DefaultInboundAction, "
+        "DisabledInterfaceAliases) and `root/SecurityCenter2` `FirewallProduct` (productState)"
+    )
+    privilege = "none"
+
+    def commands(self, platform: PlatformInfo, results: Results) -> Sequence[Command]:
+        return [FIREWALL_PROFILES, FIREWALL_PRODUCTS]
+
+    def parse(self, results: Results, platform: PlatformInfo) -> FirewallFacts:
+        profiles = parse_profiles(probe_value(results, FIREWALL_PROFILES))
+        products, unknown = products_outcome(results)
+        return profiles.model_copy(
+            update={"products": products, "products_unknown_reason": unknown}
+        )

@@ -1,0 +1,331 @@
+"""open_ports: no remote-access or file-sharing service listens where the network can reach it.
+
+Listeners are judged by their port and process. Ports that an OS listens on whatever
+its settings (Windows: SMB 445/tcp and NetBIOS 137-139, owned by System) come with a
+reachability judgement from the collector (`ListeningPortsFacts.exposure`): for those,
+with `judge_exposure`, a forbidden port fails only when the host firewall lets the
+network reach it, and is unknown when that could not be told.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from pydantic import Field, field_validator
+
+from endpoint_audit.checkkit.check import (
+    Check,
+    CheckMeta,
+    CheckParams,
+    EvalContext,
+    FactView,
+    Outcome,
+)
+from endpoint_audit.checks.open_ports.facts import (
+    ListeningPortsFacts,
+    ListeningSocket,
+    Opening,
+    PortExposure,
+)
+from endpoint_audit.model.platform import OsFamily
+from endpoint_audit.model.result import Evidence, Severity, Status
+
+# Remote access and file sharing that must not face the network on a telework PC:
+# FTP, SSH is allowed by default (IT uses it), telnet, rlogin/rsh/rexec, NetBIOS,
+# SMB, NFS, RDP, VNC, X11, WinRM, AFP, Apple Remote Desktop.
+DEFAULT_FORBIDDEN = [
+    "21",
+    "23",
+    "69/udp",
+    "111",
+    "135",
+    "137/udp",
+    "138/udp",
+    "139",
+    "445",
+    "512",
+    "513",
+    "514",
+    "548",
+    "2049",
+    "3283",
+    "3389",
+    "5800",
+    "5900-5903",
+    "5985",
+    "5986",
+    "6000-6010",
+]
+
+
+class PortRange:
+    """`445`, `5900-5903`, `137/udp` or `22/tcp`."""
+
+    def __init__(self, spec: str) -> None:
+        text = spec.strip().lower()
+        self.protocol: str | None = None
+        if "/" in text:
+            text, self.protocol = text.split("/", 1)
+            if self.protocol not in ("tcp", "udp"):
+                raise ValueError(f"{spec!r}: protocol must be tcp or udp")
+        low, _, high = text.partition("-")
+        try:
+            self.low = int(low)
+            self.high = int(high) if high else self.low
+        except ValueError:
+            raise ValueError(
+                f"{spec!r}: expected a port, a range like 5900-5903, or 445/tcp"
+            ) from None
+        if not (0 < self.low <= self.high <= 65535):
+            raise ValueError(f"{spec!r}: ports are 1-65535 and low <= high")
+
+    def matches(self, sock: ListeningSocket) -> bool:
+        return self.low <= sock.port <= self.high and self.protocol in (None, sock.protocol)
+
+
+def _check_specs(values: list[str]) -> list[str]:
+    for value in values:
+        PortRange(str(value))
+    return [str(v) for v in values]
+
+
+class OpenPortsParams(CheckParams):
+    forbidden_ports: list[str] = Field(
+        default_factory=lambda: list(DEFAULT_FORBIDDEN),
+        description="Ports (445), ranges (5900-5903) or port/protocol (137/udp) not to listen.",
+    )
+    allowed_ports: list[str] = Field(
+        default_factory=list,
+        description="Exceptions to forbidden_ports; the only ports allowed if only_allowed.",
+    )
+    only_allowed: bool = Field(
+        False, description="Fail every listener whose port is not in allowed_ports."
+    )
+    forbidden_processes: list[str] = Field(
+        default_factory=list, description="Process names that must not listen (case-insensitive)."
+    )
+    allowed_processes: list[str] = Field(
+        default_factory=list, description="Process names exempt from every rule (case-insensitive)."
+    )
+    include_loopback: bool = Field(
+        False, description="Also judge listeners bound only to 127.0.0.0/8 or ::1."
+    )
+    judge_exposure: bool = Field(
+        True,
+        description=(
+            "Judge the ports an OS always listens on (Windows SMB 445/tcp, NetBIOS "
+            "137-139) by whether the firewall lets the network reach them, not by listening."
+        ),
+    )
+
+    @field_validator("forbidden_ports", "allowed_ports", mode="before")
+    @classmethod
+    def _valid_specs(cls, value: object) -> object:
+        return _check_specs(value) if isinstance(value, list) else value
+
+
+def _describe(sock: ListeningSocket) -> str:
+    return f"{sock.address}:{sock.port}/{sock.protocol}"
+
+
+class OpenPorts(Check):
+    meta = CheckMeta.from_catalog(
+        "open_ports",
+        severity=Severity.HIGH,
+        platforms=(OsFamily.LINUX, OsFamily.MACOS, OsFamily.WINDOWS),
+    )
+    Params = OpenPortsParams
+    requires = (ListeningPortsFacts,)
+
+    def evaluate(
+        self, facts: FactView, params: OpenPortsParams, ctx: EvalContext
+    ) -> Iterable[Outcome]:
+        fact = facts.get(ListeningPortsFacts)
+        forbidden = [PortRange(s) for s in params.forbidden_ports]
+        allowed = [PortRange(s) for s in params.allowed_ports]
+        forbidden_procs = {p.lower() for p in params.forbidden_processes}
+        allowed_procs = {p.lower() for p in params.allowed_processes}
+        exposure = {(e.protocol, e.port): e for e in fact.exposure} if params.judge_exposure else {}
+        judged = 0
+        unseen: list[str] = []
+        offending: list[Outcome] = []
+        # Listeners on ports judged by reachability, per port, with what was found.
+        shielded: dict[PortExposure, list[ListeningSocket]] = {}
+        for sock in fact.sockets:
+            if sock.loopback and not params.include_loopback:
+                continue
+            judged += 1
+            proc = (sock.process or "").lower()
+            if proc and proc in allowed_procs:
+                continue
+            port_allowed = any(r.matches(sock) for r in allowed)
+            reason: str | None = None
+            if proc and proc in forbidden_procs:
+                reason = "process"
+            elif not port_allowed and any(r.matches(sock) for r in forbidden):
+                reason = "port"
+            elif params.only_allowed and not port_allowed:
+                reason = "not_allowed"
+            reach = exposure.get((sock.protocol, sock.port))
+            if reach is not None and reason in ("port", "not_allowed"):
+                shielded.setdefault(reach, []).append(sock)
+                continue
+            if reason is None:
+                if not proc and forbidden_procs:
+                    unseen.append(_describe(sock))
+                continue
+            offending.append(
+                Outcome(
+                    status=Status.FAIL,
+                    key=f"forbidden_{reason}",
+                    args={
+                        "endpoint": _describe(sock),
+                        "process": sock.process or "?",
+                        "user": sock.user or "?",
+                        "pid": sock.pid,
+                    },
+                    resource=_describe(sock),
+                    expected="not listening" if reason != "not_allowed" else params.allowed_ports,
+                    actual={
+                        "address": sock.address,
+                        "port": sock.port,
+                        "protocol": sock.protocol,
+                        "process": sock.process,
+                        "pid": sock.pid,
+                        "user": sock.user,
+                    },
+                    evidence=tuple(
+                        Evidence(source=s, excerpt=_describe(sock)) for s in fact.sources[:1]
+                    ),
+                )
+            )
+        reachable = [(e, s) for e, s in shielded.items() if e.reachable is True]
+        unclear = [(e, s) for e, s in shielded.items() if e.reachable is None]
+        offending += [_exposed(e, s, fact) for e, s in reachable]
+        if offending or unclear:
+            yield from offending
+            yield from (_exposure_unknown(e, s, fact) for e, s in unclear)
+            return
+        if unseen:
+            # A forbidden process could hide behind a socket whose owner we cannot see.
+            yield Outcome(
+                status=Status.UNKNOWN,
+                key="owners_hidden",
+                args={"endpoints": ", ".join(unseen), "note": fact.owners_note or ""},
+                expected={"forbidden_processes": params.forbidden_processes},
+                actual=unseen,
+            )
+            return
+        names = sorted(
+            {
+                s.process
+                for s in fact.sockets
+                if s.process and (params.include_loopback or not s.loopback)
+            }
+        )
+        listening = [
+            _describe(s) for s in fact.sockets if params.include_loopback or not s.loopback
+        ]
+        if shielded:
+            yield Outcome(
+                status=Status.PASS,
+                key="none_reachable",
+                args={
+                    "count": judged,
+                    "processes": ", ".join(names) or "-",
+                    "ports": ", ".join(e.spec for e in sorted(shielded, key=_order)),
+                    "profiles": "/".join(fact.active_profiles) or "-",
+                    "shares": _shares(fact),
+                },
+                expected={
+                    "forbidden_ports": params.forbidden_ports,
+                    "not_reachable": [e.spec for e in sorted(shielded, key=_order)],
+                },
+                actual={
+                    "listening": listening,
+                    "reachable": {e.spec: False for e in sorted(shielded, key=_order)},
+                    "shares": list(fact.shares) if fact.shares is not None else None,
+                },
+            )
+            return
+        yield Outcome(
+            status=Status.PASS,
+            key="none_forbidden",
+            args={"count": judged, "processes": ", ".join(names) or "-"},
+            expected={"forbidden_ports": params.forbidden_ports},
+            actual=listening,
+        )
+
+
+def _order(exposure: PortExposure) -> tuple[int, str]:
+    return (exposure.port, exposure.protocol)
+
+
+def _shares(fact: ListeningPortsFacts) -> str:
+    if fact.shares is None:
+        return "?"
+    return ", ".join(fact.shares) or "-"
+
+
+def _exposure_actual(
+    exposure: PortExposure, socks: list[ListeningSocket], fact: ListeningPortsFacts
+) -> dict[str, object]:
+    return {
+        "listening": [_describe(s) for s in socks],
+        "reachable": exposure.reachable,
+        "openings": [o.describe() for o in exposure.openings],
+        "active_profiles": list(fact.active_profiles),
+        "shares": list(fact.shares) if fact.shares is not None else None,
+    }
+
+
+# The opening named in the message: one that opens everything before a single rule.
+_OPENING_ORDER = {"profile_off": 0, "inbound_allowed": 1, "interface_off": 2, "rule": 3}
+
+
+def _exposed(
+    exposure: PortExposure, socks: list[ListeningSocket], fact: ListeningPortsFacts
+) -> Outcome:
+    first: Opening = min(exposure.openings, key=lambda o: _OPENING_ORDER[o.kind])
+    return Outcome(
+        status=Status.FAIL,
+        key=f"exposed_{first.kind}",
+        args={
+            "port": exposure.spec,
+            "service": exposure.service,
+            "endpoints": ", ".join(_describe(s) for s in socks),
+            "profile": first.profile,
+            "rule": first.rule or "-",
+            "name": first.display_name or first.rule or "-",
+            "remote": first.remote or "Any",
+            "interfaces": ", ".join(first.interfaces) or "-",
+            "more": len(exposure.openings) - 1,
+            "shares": _shares(fact),
+        },
+        resource=exposure.spec,
+        expected="not reachable from the network",
+        actual=_exposure_actual(exposure, socks, fact),
+        evidence=tuple(
+            Evidence(source=s, excerpt="; ".join(o.describe() for o in exposure.openings)[:300])
+            for s in fact.sources
+            if s == ("ps:file_sharing" if first.kind == "rule" else "ps:firewall_profiles")
+        ),
+    )
+
+
+def _exposure_unknown(
+    exposure: PortExposure, socks: list[ListeningSocket], fact: ListeningPortsFacts
+) -> Outcome:
+    return Outcome(
+        status=Status.UNKNOWN,
+        key="exposure_unknown",
+        args={
+            "port": exposure.spec,
+            "service": exposure.service,
+            "endpoints": ", ".join(_describe(s) for s in socks),
+            "reason": exposure.unknown_reason or "-",
+        },
+        resource=exposure.spec,
+        expected="not reachable from the network",
+        actual=_exposure_actual(exposure, socks, fact),
+    )

@@ -1,0 +1,358 @@
+"""patch_level: no pending security updates, a recent update, and no reboot left pending.
+
+Three outcomes, one per resource: `pending_security_updates`, `days_since_update` and
+`reboot_required`; on Windows a fourth, `monthly_update`: the build and UBR against the
+table of monthly cumulative updates (model/windows_releases.py). Ages are measured against
+the run's start time (`ctx.now`).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from datetime import UTC, datetime, timedelta
+
+from pydantic import Field
+
+from endpoint_audit.checkkit.check import (
+    Check,
+    CheckMeta,
+    CheckParams,
+    EvalContext,
+    FactView,
+    Outcome,
+)
+from endpoint_audit.checks.patch_level.facts import PatchFacts
+from endpoint_audit.checks.patch_level.releases import (
+    ReleaseTable,
+    ReleaseTableError,
+    release_table,
+)
+from endpoint_audit.model.platform import OsFamily
+from endpoint_audit.model.result import JsonScalar, Severity, Status
+
+# An index older than this cannot vouch for "nothing pending": updates published since
+# then are invisible to it. Distributions publish security updates several times a week.
+MAX_INDEX_AGE = timedelta(days=7)
+# A recorded time this far ahead of the run's clock is not believed (host clock wrong).
+CLOCK_SLACK = timedelta(days=1)
+NAMES_SHOWN = 10
+
+RES_PENDING = "pending_security_updates"
+RES_AGE = "days_since_update"
+RES_REBOOT = "reboot_required"
+RES_BUILD = "monthly_update"
+WINDOWS_UPDATE = "windows_update"
+
+
+class PatchLevelParams(CheckParams):
+    max_pending_security_updates: int = Field(
+        0, ge=0, description="Most security updates allowed to be waiting for installation."
+    )
+    max_days_since_update: int = Field(
+        30, ge=0, description="Most days allowed since updates were last installed."
+    )
+    allow_reboot_pending: bool = Field(
+        False, description="Pass when updates are installed but wait for a restart."
+    )
+    monthly_update_grace_days: int = Field(
+        30,
+        ge=0,
+        description="Windows: days after its release by which a PC must have each monthly "
+        "cumulative update.",
+    )
+
+
+def _utc(value: datetime) -> datetime:
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _days(since: datetime, now: datetime) -> int:
+    """Whole days elapsed, rounded down (29.9 days is 29)."""
+    return max(0, math.floor((_utc(now) - _utc(since)) / timedelta(days=1)))
+
+
+def _names(names: tuple[str, ...], count: int) -> str:
+    shown = ", ".join(names[:NAMES_SHOWN])
+    more = count - min(len(names), NAMES_SHOWN)
+    return f"{shown} (+{more})" if shown and more > 0 else shown or "-"
+
+
+def pending_outcome(fact: PatchFacts, params: PatchLevelParams, now: datetime) -> Outcome:
+    limit = params.max_pending_security_updates
+    expected = {"max_pending_security_updates": limit}
+    count = fact.pending_security_updates
+    manager = fact.manager or "?"
+    if count is None:
+        return Outcome(
+            status=Status.UNKNOWN,
+            key="pending_unknown",
+            args={"reason": fact.pending_unknown_reason or "not seen", "manager": manager},
+            resource=RES_PENDING,
+            expected=expected,
+        )
+    actual = {
+        "pending_security_updates": count,
+        "packages": list(fact.pending_security_names),
+        "pending_updates": fact.pending_updates,
+        "index_refreshed": fact.index_refreshed.isoformat() if fact.index_refreshed else None,
+        "upgrades_offered": list(fact.pending_upgrades),
+    }
+    if count > limit:
+        return Outcome(
+            status=Status.FAIL,
+            key="pending_fail",
+            args={
+                "count": count,
+                "limit": limit,
+                "names": _names(fact.pending_security_names, count),
+                "manager": manager,
+            },
+            resource=RES_PENDING,
+            expected=expected,
+            actual=actual,
+        )
+    # A WSUS or Windows Update for Business PC lists only what its source offers.
+    managed: dict[str, JsonScalar] = {}
+    suffix = ""
+    if fact.managed_by:
+        actual["managed_by"] = fact.managed_by
+        actual["managed_detail"] = fact.managed_detail
+        managed = {"managed_by": fact.managed_by, "managed_detail": fact.managed_detail or "-"}
+        suffix = "_managed"
+    if fact.index_refreshed is not None:
+        age = _utc(now) - _utc(fact.index_refreshed)
+        if age > MAX_INDEX_AGE:
+            # The count is only as new as the index: a stale one cannot vouch for it.
+            return Outcome(
+                status=Status.UNKNOWN,
+                key="index_stale" + suffix,
+                args={
+                    "count": count,
+                    "days": _days(fact.index_refreshed, now),
+                    "date": _utc(fact.index_refreshed).strftime("%Y-%m-%d"),
+                    "max_days": MAX_INDEX_AGE.days,
+                    "source": fact.index_source or "?",
+                    "manager": manager,
+                    **managed,
+                },
+                resource=RES_PENDING,
+                expected=expected,
+                actual=actual,
+            )
+    return Outcome(
+        status=Status.PASS,
+        key="pending_pass" + suffix,
+        args={"count": count, "limit": limit, "manager": manager, **managed},
+        resource=RES_PENDING,
+        expected=expected,
+        actual=actual,
+    )
+
+
+def age_outcome(fact: PatchFacts, params: PatchLevelParams, now: datetime) -> Outcome:
+    limit = params.max_days_since_update
+    expected = {"max_days_since_update": limit}
+    if fact.last_update is None:
+        return Outcome(
+            status=Status.UNKNOWN,
+            key="age_unknown",
+            args={"reason": fact.last_update_unknown_reason or "not seen"},
+            resource=RES_AGE,
+            expected=expected,
+        )
+    when = _utc(fact.last_update)
+    actual: dict[str, object] = {
+        "last_update": when.isoformat(),
+        "source": fact.last_update_source,
+    }
+    if when - _utc(now) > CLOCK_SLACK:
+        return Outcome(
+            status=Status.UNKNOWN,
+            key="age_future",
+            args={
+                "date": when.strftime("%Y-%m-%d %H:%M UTC"),
+                "source": fact.last_update_source or "?",
+            },
+            resource=RES_AGE,
+            expected=expected,
+            actual=actual,
+        )
+    days = _days(when, now)
+    actual["days"] = days
+    args: dict[str, JsonScalar] = {
+        "days": days,
+        "limit": limit,
+        "date": when.strftime("%Y-%m-%d"),
+        "source": fact.last_update_source or "?",
+    }
+    unlisted = fact.newest_unlisted_update
+    if days > limit and unlisted is not None and _days(unlisted, now) <= limit:
+        # Installed since: an update the release table does not list. It may be a newer
+        # cumulative update than the table knows; without a newer table, not a failure.
+        actual["newest_unlisted_update"] = _utc(unlisted).isoformat()
+        return Outcome(
+            status=Status.UNKNOWN,
+            key="age_unlisted",
+            args={
+                **args,
+                "unlisted": fact.newest_unlisted_update_id or "?",
+                "unlisted_date": _utc(unlisted).strftime("%Y-%m-%d"),
+            },
+            resource=RES_AGE,
+            expected=expected,
+            actual=actual,
+        )
+    status = Status.FAIL if days > limit else Status.PASS
+    key = "age_fail" if status is Status.FAIL else "age_pass"
+    return Outcome(
+        status=status, key=key, args=args, resource=RES_AGE, expected=expected, actual=actual
+    )
+
+
+def reboot_outcome(fact: PatchFacts, params: PatchLevelParams) -> Outcome:
+    expected = {"allow_reboot_pending": params.allow_reboot_pending}
+    actual = {"reboot_required": fact.reboot_required, "detail": fact.reboot_detail}
+    detail = fact.reboot_detail or "-"
+    if fact.reboot_required is None:
+        return Outcome(
+            status=Status.UNKNOWN,
+            key="reboot_unknown",
+            args={"reason": fact.reboot_unknown_reason or "not seen"},
+            resource=RES_REBOOT,
+            expected=expected,
+            actual=actual,
+        )
+    args: dict[str, JsonScalar] = {"detail": detail}
+    if fact.reboot_required and not params.allow_reboot_pending:
+        key, status = "reboot_fail", Status.FAIL
+    elif fact.reboot_required:
+        key, status = "reboot_allowed", Status.PASS
+    elif fact.pending_file_renames:
+        # Set routinely by installers and antivirus: recorded, not a pending restart.
+        key, status = "reboot_pass_renames", Status.PASS
+        args["renames"] = fact.pending_file_renames
+    else:
+        key, status = "reboot_pass", Status.PASS
+    return Outcome(
+        status=status,
+        key=key,
+        args=args,
+        resource=RES_REBOOT,
+        expected=expected,
+        actual=actual,
+    )
+
+
+def _build_and_ubr(os_build: str | None) -> tuple[int, int] | None:
+    parts = (os_build or "").split(".")
+    if len(parts) == 2 and all(p.isdigit() for p in parts):
+        return int(parts[0]), int(parts[1])
+    return None
+
+
+def build_outcome(
+    fact: PatchFacts,
+    params: PatchLevelParams,
+    now: datetime,
+    table: ReleaseTable | ReleaseTableError,
+) -> Outcome:
+    """Windows: has the PC (build.UBR) every monthly cumulative update released more than
+    `monthly_update_grace_days` ago? Judged against the release table; a build the table
+    does not know, or a table too old to cover the period, is unknown, never a pass."""
+    grace = params.monthly_update_grace_days
+    expected: dict[str, object] = {"monthly_update_grace_days": grace}
+
+    def outcome(status: Status, key: str, actual: object = None, **args: JsonScalar) -> Outcome:
+        return Outcome(
+            status=status,
+            key=key,
+            args=args,
+            resource=RES_BUILD,
+            expected=expected,
+            actual=actual,
+        )
+
+    if isinstance(table, ReleaseTableError):
+        return outcome(Status.ERROR, "build_table_error", reason=str(table))
+    label, as_of = table.label, table.as_of.isoformat()
+    expected["release_table"] = {"file": label, "as_of": as_of}
+    parsed = _build_and_ubr(fact.os_build)
+    if parsed is None:
+        reason = fact.os_build_unknown_reason or "the OS build and UBR were not read"
+        return outcome(Status.UNKNOWN, "build_unknown", reason=reason)
+    build, ubr = parsed
+    kind = fact.os_installation_type
+    actual: dict[str, object] = {"os_build": fact.os_build, "installation_type": kind}
+    if kind is None:
+        return outcome(
+            Status.UNKNOWN,
+            "build_unknown",
+            actual,
+            reason="the installation type (client or server) was not read",
+        )
+    if kind.lower() != "client":
+        return outcome(Status.UNKNOWN, "build_server", actual, build=fact.os_build, kind=kind)
+    common: dict[str, JsonScalar] = {
+        "build": f"{build}.{ubr}",
+        "major": build,
+        "grace": grace,
+        "table": label,
+        "as_of": as_of,
+    }
+    if not table.knows(build):
+        return outcome(Status.UNKNOWN, "build_not_in_table", actual, **common)
+    cutoff = (_utc(now) - timedelta(days=grace)).date()
+    required = table.required(build, cutoff)
+    level = table.level(build, ubr)
+    if level is not None:
+        actual["month"] = level.month
+        common.update(month=level.month, kb=level.kb, released=level.date.isoformat())
+    if required is None:
+        return outcome(Status.UNKNOWN, "build_too_new", actual, **common)
+    actual["required"] = {"month": required.month, "ubr": required.ubr, "kb": required.kb}
+    common.update(
+        required_month=required.month,
+        required_build=f"{build}.{required.ubr}",
+        required_kb=required.kb,
+    )
+    if level is None:
+        return outcome(Status.FAIL, "build_fail_older", actual, **common)
+    if level.date < required.date:
+        return outcome(Status.FAIL, "build_fail", actual, **common)
+    expected_month = table.newest_month(cutoff)
+    if expected_month is not None and required.month < expected_month:
+        # Other builds got a monthly update this build did not: it is out of servicing
+        # (or the table misses it), and the PC lacks that month's fixes either way.
+        return outcome(
+            Status.FAIL, "build_not_serviced", actual, expected_month=expected_month, **common
+        )
+    if table.as_of < cutoff:
+        # Updates released between as_of and the cutoff are not in the table.
+        return outcome(Status.UNKNOWN, "build_table_stale", actual, **common)
+    return outcome(Status.PASS, "build_pass", actual, **common)
+
+
+class PatchLevel(Check):
+    meta = CheckMeta.from_catalog(
+        "patch_level",
+        severity=Severity.HIGH,
+        platforms=(OsFamily.LINUX, OsFamily.MACOS, OsFamily.WINDOWS),
+    )
+    Params = PatchLevelParams
+    requires = (PatchFacts,)
+
+    def evaluate(
+        self, facts: FactView, params: PatchLevelParams, ctx: EvalContext
+    ) -> Iterable[Outcome]:
+        fact = facts.get(PatchFacts)
+        yield pending_outcome(fact, params, ctx.now)
+        yield age_outcome(fact, params, ctx.now)
+        yield reboot_outcome(fact, params)
+        if fact.manager == WINDOWS_UPDATE:
+            table: ReleaseTable | ReleaseTableError
+            try:
+                table = release_table()
+            except ReleaseTableError as exc:
+                table = exc
+            yield build_outcome(fact, params, ctx.now, table)

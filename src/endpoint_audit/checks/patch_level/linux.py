@@ -1,0 +1,592 @@
+"""Package updates on Linux (apt and dnf), from local state only: nothing here contacts
+a repository, so a scan never changes the host or waits on the network.
+
+apt (Debian, Ubuntu and derivatives):
+- pending: `apt list --upgradable`; a security update is one offered by a suite whose
+  name contains `-security` (jammy-security, bookworm-security, stable-security).
+- index age: mtimes of the security suites' Release files in /var/lib/apt/lists. apt
+  gives a downloaded file the server's modification time and leaves it alone when the
+  server has nothing new, so the newest of them is a lower bound on the last refresh.
+- last update: the newest `End-Date` of an /var/log/apt/history.log block with an
+  `Upgrade:` line and no `Error:`; else, in dpkg.log, the newest `status installed` of a
+  package version an `upgrade` line brought in. Only upgrades of installed packages
+  count: installing a new tool today says nothing about months without updates. Both
+  logs are in local time, so `date +%z` gives the offset.
+- reboot: /var/run/reboot-required, and a kernel in /boot newer than the running one.
+
+dnf (RHEL, Fedora, Rocky, Alma):
+- pending: `dnf -q -C updateinfo list --security` (-C: cached metadata only).
+- index age: mtimes of the cached repomd.xml files (dnf touches them when it checks).
+- last update: the newest `SUBDEBUG Upgrade:` line of /var/log/dnf.rpm.log (each line
+  carries its own UTC offset). The rpm database's INSTALLTIME cannot tell an upgrade from
+  a first install, so it is not used.
+- reboot: `needs-restarting -r` (exit 1: a reboot is needed).
+
+`parse` never reads a clock: ages are the check's business, from the times given here.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta, timezone
+
+from endpoint_audit.checkkit.collector import Collector, Results, require
+from endpoint_audit.checks.patch_level.facts import PatchFacts
+from endpoint_audit.errors import CollectorError, FactUnavailable
+from endpoint_audit.model.commands import Argv, Command, CommandResult, ReadFile
+from endpoint_audit.model.platform import OsFamily, PlatformInfo
+
+APT_LIST = Argv(("apt", "list", "--upgradable"))
+APT_LISTS = Argv(
+    ("find", "/var/lib/apt/lists", "-maxdepth", "1", "-name", "*Release", "-printf", "%T@ %p\\n")
+)
+APT_HISTORY = ReadFile("/var/log/apt/history.log")
+DPKG_LOG = ReadFile("/var/log/dpkg.log")
+UTC_OFFSET = Argv(("date", "+%z"))
+REBOOT_FLAG = ReadFile("/var/run/reboot-required")
+REBOOT_PKGS = ReadFile("/var/run/reboot-required.pkgs")
+# Hooks that create the flag when a kernel is installed (Ubuntu's update-notifier,
+# unattended-upgrades). Without one, a missing flag proves nothing.
+KERNEL_HOOKS = Argv(("find", "/etc/kernel/postinst.d", "-maxdepth", "1", "-printf", "%f\\n"))
+KERNEL_RUNNING = Argv(("uname", "-r"))
+KERNEL_IMAGES = Argv(("find", "/boot", "-maxdepth", "1", "-name", "vmlinuz-*", "-printf", "%f\\n"))
+
+DNF_SECURITY = Argv(("dnf", "-q", "-C", "updateinfo", "list", "--security"))
+# The cached repository indexes (repomd.xml: their age) and security advisories
+# (updateinfo): a repository without updateinfo lists no security update, ever.
+DNF_CACHE = Argv(
+    (
+        "find",
+        "/var/cache/dnf",
+        "/var/cache/libdnf5",
+        "-maxdepth",
+        "3",
+        "(",
+        "-name",
+        "repomd.xml",
+        "-o",
+        "-name",
+        "*updateinfo*",
+        ")",
+        "-printf",
+        "%T@ %p\\n",
+    )
+)
+DNF_RPM_LOG = ReadFile("/var/log/dnf.rpm.log")
+NEEDS_RESTARTING = Argv(("needs-restarting", "-r"))
+
+REBOOT_HOOK_NAMES = frozenset({"update-notifier", "unattended-upgrades"})
+MAX_NAMES = 50  # names kept in the fact; the count is always complete
+
+_APT_LINE = re.compile(
+    r"^(?P<name>[^/\s]+)/(?P<suites>\S+) (?P<version>\S+) (?P<arch>\S+)"
+    r"(?: \[upgradable from: [^\]]*\])?$"
+)
+_DNF4_LINE = re.compile(r"^(?P<advisory>\S+)\s+(?P<severity>\S+)/Sec\.\s+(?P<nevra>\S+)$")
+_DNF5_LINE = re.compile(
+    r"^(?P<advisory>\S+)\s+security\s+(?P<severity>\S+)\s+(?P<nevra>\S+)\s+\d{4}-\d{2}-\d{2}"
+)
+_HISTORY_DATE = re.compile(r"^(Start|End)-Date:\s+(\d{4}-\d{2}-\d{2})\s+(\d{2}:\d{2}:\d{2})\s*$")
+_DPKG_INSTALLED = re.compile(
+    r"^(\d{4}-\d{2}-\d{2}) (\d{2}:\d{2}:\d{2}) status installed (\S+) (\S+)\s*$"
+)
+# `upgrade PKG OLD NEW`: dpkg replaces an installed version (a first install says
+# `install PKG <none> NEW`).
+_DPKG_UPGRADE = re.compile(r"^\S+ \S+ upgrade (\S+) (\S+) (\S+)\s*$")
+# dnf.rpm.log: `2024-03-08T03:03:19+0000 SUBDEBUG Upgrade: openssl-libs-1:3.0.7-27.el9.x86_64`
+_DNF_UPGRADE = re.compile(
+    r"^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(Z|[+-]\d{2}(?::?\d{2})?) SUBDEBUG Upgrade: \S"
+)
+_OFFSET = re.compile(r"^([+-])(\d{2})(\d{2})$")
+
+
+# --- helpers shared by both package managers -------------------------------------------
+
+
+def parse_mtimes(text: str) -> list[tuple[datetime, str]]:
+    """`find -printf '%T@ %p\\n'` lines: seconds since the epoch (fractional) and a path."""
+    out: list[tuple[datetime, str]] = []
+    for line in text.splitlines():
+        stamp, _, path = line.strip().partition(" ")
+        try:
+            when = datetime.fromtimestamp(float(stamp), UTC)
+        except (ValueError, OverflowError, OSError):
+            continue
+        out.append((when, path))
+    return out
+
+
+def parse_utc_offset(text: str) -> timezone | None:
+    """`date +%z`: +0900, -0500."""
+    match = _OFFSET.match(text.strip())
+    if match is None:
+        return None
+    sign = -1 if match.group(1) == "-" else 1
+    delta = timedelta(hours=int(match.group(2)), minutes=int(match.group(3)))
+    if delta > timedelta(hours=14):
+        return None
+    return timezone(sign * delta)
+
+
+def _local(date_text: str, time_text: str, tz: timezone) -> datetime | None:
+    try:
+        naive = datetime.fromisoformat(f"{date_text}T{time_text}")
+    except ValueError:
+        return None
+    return naive.replace(tzinfo=tz).astimezone(UTC)
+
+
+@dataclass(frozen=True)
+class Pending:
+    count: int | None
+    names: tuple[str, ...] = ()
+    total: int | None = None
+    reason: str | None = None
+
+
+# --- apt ------------------------------------------------------------------------------
+
+
+def parse_apt_upgradable(text: str) -> Pending:
+    """`apt list --upgradable` (LC_ALL=C). Unreadable lines make the count unknown: a
+    format we do not understand must not read as "nothing pending"."""
+    security: list[str] = []
+    total = 0
+    for raw in text.splitlines():
+        line = raw.strip()
+        if not line or line.startswith(("Listing...", "N: ", "WARNING:", "W: ")):
+            continue
+        match = _APT_LINE.match(line)
+        if match is None:
+            return Pending(
+                None, reason=f"apt list printed a line that could not be read: {line[:120]!r}"
+            )
+        total += 1
+        if any("-security" in suite for suite in match["suites"].split(",")):
+            security.append(match["name"])
+    names = tuple(sorted(set(security)))
+    return Pending(len(names), names, total)
+
+
+def _is_security_list(path: str) -> bool:
+    name = path.rsplit("/", 1)[-1]
+    return "security" in name
+
+
+def apt_index_age(result: CommandResult) -> tuple[datetime | None, str | None, str | None]:
+    """(refreshed, source, reason-if-unknown) from the Release files' mtimes."""
+    if not result.ok and not result.stdout.strip():
+        return None, None, f"the apt package lists could not be listed: {result.excerpt(200)}"
+    stamps = parse_mtimes(result.stdout)
+    if not stamps:
+        return None, None, "no package lists in /var/lib/apt/lists; run apt update"
+    security = [s for s in stamps if _is_security_list(s[1])]
+    if not security:
+        return (
+            None,
+            None,
+            "no security suite (such as bookworm-security or jammy-security) is among the "
+            "package lists, so security updates cannot be told apart; add it to the apt "
+            "sources and run apt update",
+        )
+    when, path = max(security)
+    return when, path, None
+
+
+def apt_history_last(text: str, tz: timezone) -> datetime | None:
+    """End time of the newest history.log block that upgraded installed packages."""
+    best: datetime | None = None
+    end: datetime | None = None
+    changed = failed = False
+
+    def close() -> None:
+        nonlocal best
+        if end is not None and changed and not failed and (best is None or end > best):
+            best = end
+
+    for line in text.splitlines():
+        date_match = _HISTORY_DATE.match(line)
+        if date_match is not None and date_match.group(1) == "Start":
+            close()
+            end, changed, failed = None, False, False
+        elif date_match is not None:
+            end = _local(date_match.group(2), date_match.group(3), tz)
+        elif line.startswith("Upgrade:"):
+            changed = True
+        elif line.startswith("Error:"):
+            failed = True
+    close()
+    return best
+
+
+def dpkg_log_last(text: str, tz: timezone) -> datetime | None:
+    """When the newest upgrade finished: the `status installed` line of a version that an
+    `upgrade` line brought in (an upgrade that never got configured does not count)."""
+    best: datetime | None = None
+    upgrading: dict[str, str] = {}  # package -> the version an upgrade is bringing in
+    for line in text.splitlines():
+        upgrade = _DPKG_UPGRADE.match(line)
+        if upgrade is not None:
+            upgrading[upgrade.group(1)] = upgrade.group(3)
+            continue
+        match = _DPKG_INSTALLED.match(line)
+        if match is None or upgrading.get(match.group(3)) != match.group(4):
+            continue
+        del upgrading[match.group(3)]
+        when = _local(match.group(1), match.group(2), tz)
+        if when is not None and (best is None or when > best):
+            best = when
+    return best
+
+
+def _kernel_key(release: str) -> tuple[str, tuple[int, ...]]:
+    """(flavour, numbers): 6.1.0-18-amd64 -> ("amd64", (6, 1, 0, 18)). Only kernels of
+    one flavour are compared; their numbers order like their versions."""
+    numbers = tuple(int(n) for n in re.findall(r"\d+", release.split("-", 2)[0]))
+    rest = release.split("-")[1:]
+    build = tuple(int(p) for p in rest if p.isdigit())
+    flavour = "-".join(p for p in rest if not p.isdigit())
+    return flavour, numbers + build
+
+
+def newer_kernel(running: str, images: list[str]) -> str | None:
+    """A kernel in /boot newer than the running one, or the newest one when the running
+    kernel's own image is gone (replaced by an upgrade)."""
+    releases = [i.removeprefix("vmlinuz-") for i in images if i.startswith("vmlinuz-")]
+    releases = [r for r in releases if "rescue" not in r]
+    if not releases or not running:
+        return None
+    flavour, mine = _kernel_key(running)
+    same = [r for r in releases if _kernel_key(r)[0] == flavour]
+    newer = [r for r in same if _kernel_key(r)[1] > mine]
+    if newer:
+        return max(newer, key=lambda r: _kernel_key(r)[1])
+    if running not in releases and same:
+        return max(same, key=lambda r: _kernel_key(r)[1])
+    return None
+
+
+@dataclass(frozen=True)
+class Reboot:
+    required: bool | None
+    detail: str | None = None
+    reason: str | None = None
+
+
+def apt_reboot(results: Results) -> Reboot:
+    flag = require(results, REBOOT_FLAG)
+    if flag.ok:
+        pkgs = require(results, REBOOT_PKGS)
+        names = (
+            sorted({p.strip() for p in pkgs.stdout.splitlines() if p.strip()}) if pkgs.ok else []
+        )
+        detail = "/var/run/reboot-required is present"
+        if names:
+            detail += " (for " + ", ".join(names[:10]) + ("…" if len(names) > 10 else "") + ")"
+        return Reboot(True, detail)
+    if flag.exit_status != 1:
+        return Reboot(
+            None, reason=f"/var/run/reboot-required could not be read: {flag.excerpt(200)}"
+        )
+    running = require(results, KERNEL_RUNNING).stdout.strip()
+    images_result = require(results, KERNEL_IMAGES)
+    images = images_result.stdout.split() if images_result.ok else []
+    newer = newer_kernel(running, images)
+    if newer is not None:
+        return Reboot(True, f"kernel {newer} is installed but {running} is running")
+    hooks_result = require(results, KERNEL_HOOKS)
+    hooks = set(hooks_result.stdout.split()) & REBOOT_HOOK_NAMES if hooks_result.ok else set()
+    if hooks:
+        return Reboot(
+            False,
+            "no /var/run/reboot-required (kept by " + ", ".join(sorted(hooks)) + ")",
+        )
+    if running and running in {i.removeprefix("vmlinuz-") for i in images}:
+        return Reboot(
+            False,
+            f"running kernel {running} is the newest installed; no /var/run/reboot-required",
+        )
+    return Reboot(
+        None,
+        reason="there is no /var/run/reboot-required, but nothing on this host creates it "
+        "(no update-notifier or unattended-upgrades kernel hook) and the running kernel "
+        f"{running or '?'} has no image in /boot to compare with",
+    )
+
+
+def parse_apt(results: Results) -> PatchFacts:
+    listing = require(results, APT_LIST)
+    if listing.not_found:
+        raise FactUnavailable("apt is not installed")
+    refreshed: datetime | None = None
+    index_source: str | None = None
+    if not listing.ok:
+        pending = Pending(
+            None, reason=f"apt list exited {listing.exit_status}: {listing.excerpt(200)}"
+        )
+    else:
+        pending = parse_apt_upgradable(listing.stdout)
+        refreshed, index_source, stale_reason = apt_index_age(require(results, APT_LISTS))
+        if stale_reason is not None and pending.count is not None:
+            pending = Pending(None, total=pending.total, reason=stale_reason)
+    offset_result = require(results, UTC_OFFSET)
+    tz = parse_utc_offset(offset_result.stdout) if offset_result.ok else None
+    tz_note = "" if tz is not None else " (host time zone unknown: read as UTC)"
+    tz = tz or UTC
+    last, last_source, last_reason = _apt_last_update(results, tz)
+    reboot = apt_reboot(results)
+    return PatchFacts(
+        manager="apt",
+        pending_security_updates=pending.count,
+        pending_security_names=pending.names[:MAX_NAMES],
+        pending_updates=pending.total,
+        pending_unknown_reason=pending.reason,
+        index_refreshed=refreshed if pending.count is not None else None,
+        index_source=index_source if pending.count is not None else None,
+        last_update=last,
+        last_update_source=(last_source + tz_note) if last_source else None,
+        last_update_unknown_reason=last_reason,
+        reboot_required=reboot.required,
+        reboot_detail=reboot.detail,
+        reboot_unknown_reason=reboot.reason,
+    )
+
+
+def _apt_last_update(
+    results: Results, tz: timezone
+) -> tuple[datetime | None, str | None, str | None]:
+    history = require(results, APT_HISTORY)
+    if history.ok:
+        last = apt_history_last(history.stdout, tz)
+        if last is not None:
+            return last, APT_HISTORY.path, None
+    dpkg = results.get(DPKG_LOG.key)
+    if dpkg is None:
+        return None, None, "dpkg.log was not read"
+    if dpkg.ok:
+        last = dpkg_log_last(dpkg.stdout, tz)
+        if last is not None:
+            return last, DPKG_LOG.path, None
+    return (
+        None,
+        None,
+        "neither /var/log/apt/history.log nor /var/log/dpkg.log records an upgrade of an "
+        "installed package (the logs may have been rotated; plain installs do not count)",
+    )
+
+
+def _needs_dpkg_log(results: Results) -> bool:
+    history = results.get(APT_HISTORY.key)
+    if history is None:
+        return False
+    if not history.ok:
+        return True
+    return apt_history_last(history.stdout, UTC) is None
+
+
+# --- dnf ------------------------------------------------------------------------------
+
+
+def _rpm_name(nevra: str) -> str:
+    """NetworkManager-1:1.54.3-5.el9_8.aarch64 -> NetworkManager."""
+    parts = nevra.rsplit("-", 2)
+    return parts[0] if len(parts) == 3 else nevra
+
+
+def parse_dnf_security(result: CommandResult) -> Pending:
+    if not result.ok:
+        text = result.excerpt(200)
+        if "cache" in text.lower() and "only" in text.lower():
+            return Pending(
+                None,
+                reason="dnf has no cached repository metadata (run dnf makecache): " + text,
+            )
+        return Pending(None, reason=f"dnf updateinfo exited {result.exit_status}: {text}")
+    packages: set[str] = set()
+    for raw in result.stdout.splitlines():
+        line = raw.strip()
+        if not line or line.startswith(("Name ", "Last metadata expiration")):
+            continue
+        match = _DNF4_LINE.match(line) or _DNF5_LINE.match(line)
+        if match is None:
+            return Pending(
+                None, reason=f"dnf printed a line that could not be read: {line[:120]!r}"
+            )
+        packages.add(match["nevra"])
+    names = tuple(sorted({_rpm_name(p) for p in packages}))
+    return Pending(len(packages), names)
+
+
+def dnf_index_age(result: CommandResult) -> tuple[datetime | None, str | None, str | None]:
+    # find exits 1 when one of the two cache folders (dnf 4 or dnf 5) does not exist.
+    found = parse_mtimes(result.stdout) if result.exit_status in (0, 1) else []
+    indexes = [f for f in found if f[1].endswith("/repomd.xml")]
+    if not indexes:
+        return None, None, "no cached dnf repository metadata was found; run dnf makecache"
+    if not any("updateinfo" in path.rsplit("/", 1)[-1] for _, path in found):
+        return (
+            None,
+            None,
+            "the cached repositories carry no security advisories (updateinfo), so security "
+            "updates cannot be told apart",
+        )
+    when, path = max(indexes)
+    return when, path, None
+
+
+def _dnf_time(stamp: str, offset: str) -> datetime | None:
+    if offset == "Z":
+        offset = "+00:00"
+    elif len(offset) == 3:  # `+00`, as some dnf versions write it
+        offset += ":00"
+    try:
+        return datetime.fromisoformat(stamp + offset).astimezone(UTC)
+    except ValueError:
+        return None
+
+
+def dnf_last_upgrade(result: CommandResult) -> tuple[datetime | None, str | None]:
+    """The newest `Upgrade:` of dnf.rpm.log; `Installed:` (a first install) never counts."""
+    if not result.ok:
+        why = "is missing" if result.exit_status == 1 else "could not be read"
+        return None, (
+            f"{DNF_RPM_LOG.path} {why} ({result.excerpt(120) or f'exit {result.exit_status}'})"
+        )
+    best: datetime | None = None
+    for line in result.stdout.splitlines():
+        match = _DNF_UPGRADE.match(line)
+        if match is None:
+            continue
+        when = _dnf_time(match.group(1), match.group(2))
+        if when is not None and (best is None or when > best):
+            best = when
+    if best is None:
+        return None, (
+            f"{DNF_RPM_LOG.path} records no upgrade of an installed package (the log may "
+            "have been rotated; plain installs do not count)"
+        )
+    return best, None
+
+
+def dnf_reboot(result: CommandResult) -> Reboot:
+    """`needs-restarting -r`: exit 1 with "Reboot is required" = needed, exit 0 = not.
+    dnf also exits 1 on its own errors, so exit 1 without that sentence is not believed."""
+    if result.not_found:
+        return Reboot(
+            None, reason="needs-restarting (package dnf-utils or yum-utils) is not installed"
+        )
+    updated = [
+        line.strip()[2:].strip()
+        for line in result.stdout.splitlines()
+        if line.strip().startswith("* ")
+    ]
+    if result.exit_status == 0 and not result.timed_out:
+        return Reboot(False, "needs-restarting -r: no core library or service updated since boot")
+    if result.exit_status == 1 and "reboot is required" in result.stdout.lower():
+        what = ", ".join(updated[:10]) + ("…" if len(updated) > 10 else "") if updated else "?"
+        return Reboot(True, f"needs-restarting -r: updated since boot: {what}")
+    return Reboot(
+        None, reason=f"needs-restarting -r exited {result.exit_status}: {result.excerpt(200)}"
+    )
+
+
+def parse_dnf(results: Results) -> PatchFacts:
+    security = require(results, DNF_SECURITY)
+    if security.not_found:
+        raise FactUnavailable("dnf is not installed")
+    pending = parse_dnf_security(security)
+    refreshed, index_source, reason = dnf_index_age(require(results, DNF_CACHE))
+    if pending.count is not None and reason is not None:
+        pending = Pending(None, reason=reason)
+    last, last_reason = dnf_last_upgrade(require(results, DNF_RPM_LOG))
+    reboot = dnf_reboot(require(results, NEEDS_RESTARTING))
+    return PatchFacts(
+        manager="dnf",
+        pending_security_updates=pending.count,
+        pending_security_names=pending.names[:MAX_NAMES],
+        pending_unknown_reason=pending.reason,
+        index_refreshed=refreshed if pending.count is not None else None,
+        index_source=index_source if pending.count is not None else None,
+        last_update=last,
+        last_update_source=DNF_RPM_LOG.path if last else None,
+        last_update_unknown_reason=last_reason,
+        reboot_required=reboot.required,
+        reboot_detail=reboot.detail,
+        reboot_unknown_reason=reboot.reason,
+    )
+
+
+# --- the collector --------------------------------------------------------------------
+
+APT_COMMANDS = (
+    APT_LIST,
+    APT_LISTS,
+    APT_HISTORY,
+    UTC_OFFSET,
+    REBOOT_FLAG,
+    REBOOT_PKGS,
+    KERNEL_HOOKS,
+    KERNEL_RUNNING,
+    KERNEL_IMAGES,
+)
+DNF_COMMANDS = (DNF_SECURITY, DNF_CACHE, DNF_RPM_LOG, NEEDS_RESTARTING)
+
+
+def package_manager(platform: PlatformInfo, results: Results) -> str | None:
+    """apt or dnf from os-release; for other distributions, whichever program exists."""
+    if platform.is_like("debian", "ubuntu"):
+        return "apt"
+    if platform.is_like("rhel", "fedora", "centos"):
+        return "dnf"
+    apt = results.get(APT_LIST.key)
+    if apt is not None and not apt.not_found:
+        return "apt"
+    dnf = results.get(DNF_SECURITY.key)
+    if dnf is not None and not dnf.not_found:
+        return "dnf"
+    return None
+
+
+class LinuxPatches(Collector[PatchFacts]):
+    id = "linux.patches"
+    fact_type = PatchFacts
+    platforms = frozenset({OsFamily.LINUX})
+    reads = (
+        "apt: `apt list --upgradable`, /var/lib/apt/lists mtimes, apt history.log or "
+        "dpkg.log, /var/run/reboot-required; dnf: `dnf -q -C updateinfo list --security`, "
+        "dnf cache mtimes, /var/log/dnf.rpm.log upgrades, `needs-restarting -r`"
+    )
+    privilege = "none"
+
+    def commands(self, platform: PlatformInfo, results: Results) -> Sequence[Command]:
+        manager = package_manager(platform, results)
+        if manager == "apt":
+            extra = [DPKG_LOG] if _needs_dpkg_log(results) else []
+            return [*APT_COMMANDS, *extra]
+        if manager == "dnf":
+            return list(DNF_COMMANDS)
+        return [APT_LIST, DNF_SECURITY]  # first round on an unknown distribution: probe
+
+    def probe_commands(self, platform: PlatformInfo) -> Sequence[Command]:
+        # The manager comes from os-release, or on other distributions from whichever of
+        # apt and dnf answers; dpkg.log is read only when apt's history says nothing.
+        apt: list[Command] = [*APT_COMMANDS, DPKG_LOG]
+        dnf: list[Command] = list(DNF_COMMANDS)
+        manager = package_manager(platform, {})
+        if manager == "apt":
+            return apt
+        if manager == "dnf":
+            return dnf
+        return [*apt, *dnf]
+
+    def parse(self, results: Results, platform: PlatformInfo) -> PatchFacts:
+        manager = package_manager(platform, results)
+        if manager == "apt":
+            return parse_apt(results)
+        if manager == "dnf":
+            return parse_dnf(results)
+        if APT_LIST.key in results or DNF_SECURITY.key in results:
+            raise FactUnavailable("no supported package manager (apt or dnf) is installed")
+        raise CollectorError("no package manager command was run")

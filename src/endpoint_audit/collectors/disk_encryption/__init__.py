@@ -1,1 +1,0 @@
-"""Disk encryption facts: one module per OS."""

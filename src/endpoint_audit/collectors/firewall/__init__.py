@@ -1,1 +1,0 @@
-"""Firewall facts: one module per OS."""

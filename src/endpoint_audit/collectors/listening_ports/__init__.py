@@ -1,1 +1,0 @@
-"""Listening sockets: one module per OS."""

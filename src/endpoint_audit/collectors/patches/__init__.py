@@ -1,1 +1,0 @@
-"""Patch and update facts: one module per OS."""

@@ -1,1 +1,0 @@
-"""Screen lock facts: one module per OS."""
