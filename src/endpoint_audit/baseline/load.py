@@ -261,7 +261,7 @@ def _phase1(doc: LinedDocument) -> Baseline:
     data = {k: ([] if k == "waivers" and v is None else v) for k, v in data.items()}
     checks = data.get("checks")
     if isinstance(checks, dict):
-        # `screen_lock:` with nothing after it means "on, with the defaults".
+        # `<check_id>:` with nothing after it means "on, with the defaults".
         data["checks"] = {k: ({} if v is None else v) for k, v in checks.items()}
     try:
         return Baseline.model_validate(data)

@@ -66,7 +66,7 @@ def _entry_schema(check_id: str, params: dict[str, Any], entry: dict[str, Any]) 
         "additionalProperties": _partial(params),
     }
     schema["title"] = check_id
-    # `screen_lock:` with nothing after it is allowed and means "on, with defaults".
+    # `<check_id>:` with nothing after it is allowed and means "on, with defaults".
     # (Object keywords do not apply to null, so one schema serves both and editors get
     # precise messages instead of "not valid under any of the given schemas".)
     schema["type"] = ["object", "null"]

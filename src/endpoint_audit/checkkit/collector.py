@@ -30,7 +30,7 @@ class Collector(abc.ABC, Generic[F]):
     evidence: the checks say unknown) or CollectorError (output not understood: error).
     """
 
-    id: ClassVar[str]  # "linux.disk_encryption"
+    id: ClassVar[str]  # "<os>.<fact family>", e.g. "linux.usb_storage"
     fact_type: ClassVar[type[Fact]]
     platforms: ClassVar[frozenset[OsFamily]]
     # Shown by `checks show`: what the collector reads, and whether it needs admin rights.

@@ -248,19 +248,23 @@ def init_text(parent: LoadedBaseline, parent_ref: str, new_id: str, file: str, s
     lines += ["", "waivers:"]
     for text in _both("baseline_tools.init.waivers"):
         lines += _comment(text, "  ")
-    example = [
-        {
-            "id": "2025-001",
-            "check": "open_ports",
-            "hosts": ["tw-pc-01*"],
-            "resource": "*:5900/tcp",
-            "justification": i18n.t("ja", "baseline_tools.init.example_justification"),
-            "approver": i18n.t("ja", "baseline_tools.init.example_approver"),
-            "approved": date(2025, 4, 1),
-            "expires": date(2026, 3, 31),
-        }
-    ]
-    lines += _comment(_yaml(example).rstrip(), "  ")
+    # The example waiver is the first check's that offers one in its texts.
+    with_example = [c for c in sorted(parent.checks) if i18n.has(f"{c}.waiver_example.resource")]
+    if with_example:
+        cid = with_example[0]
+        example = [
+            {
+                "id": "2025-001",
+                "check": cid,
+                "hosts": ["tw-pc-01*"],
+                "resource": i18n.t("en", f"{cid}.waiver_example.resource"),
+                "justification": i18n.t("ja", f"{cid}.waiver_example.justification"),
+                "approver": i18n.t("ja", "baseline_tools.init.example_approver"),
+                "approved": date(2025, 4, 1),
+                "expires": date(2026, 3, 31),
+            }
+        ]
+        lines += _comment(_yaml(example).rstrip(), "  ")
     return "\n".join(lines) + "\n"
 
 

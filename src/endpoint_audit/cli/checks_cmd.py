@@ -40,7 +40,7 @@ def list_checks(lang: LangOpt = None) -> None:
 
 @app.command("show")
 def show_check(
-    check_id: Annotated[str, typer.Argument(help="The check id, e.g. disk_encryption.")],
+    check_id: Annotated[str, typer.Argument(help="The check id (as `checks list` shows it).")],
     lang: LangOpt = None,
     json_out: Annotated[bool, typer.Option("--json", help="Print as JSON.")] = False,
 ) -> None:

@@ -209,7 +209,7 @@ def scan(
 
       endpoint-audit scan --lang ja -f json -o report.json
 
-      endpoint-audit scan -b minimal --only firewall,open_ports
+      endpoint-audit scan -b minimal --only ID,ID          # ids: `checks list`
 
       endpoint-audit scan --replay recorded/pc-0042.yaml
 

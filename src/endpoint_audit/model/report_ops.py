@@ -149,8 +149,9 @@ def diff_reports(old: RunReport, new: RunReport) -> ReportDiff:
     """Failures that appeared, cleared or moved between two reports, per host and check.
 
     A finding is keyed by (host, check, resource). When the check ran on the host in both
-    reports, a failure that is no longer reported is fixed (open_ports, for one, reports
-    a closed port by not naming it), and a failure not reported before is a regression.
+    reports, a failure that is no longer reported is fixed (a check that lists ports, for
+    one, reports a closed port by not naming it), and a failure not reported before is a
+    regression.
     """
     entries: list[DiffEntry] = []
     old_hosts = {h.target: h for h in old.hosts}
