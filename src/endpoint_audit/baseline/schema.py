@@ -16,6 +16,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from endpoint_audit.model import i18n
 from endpoint_audit.model.baseline import Baseline, CheckEntry, WaiverFile
 
 SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
@@ -38,9 +39,21 @@ def _rewrite_refs(node: Any, prefix: str) -> Any:
 
 
 def _params_schema(check_id: str, model: type[BaseModel], defs: dict[str, Any]) -> dict[str, Any]:
-    """The Params schema with its own definitions moved into `defs` under a check prefix."""
+    """The Params schema with its own definitions moved into `defs` under a check prefix.
+    Each parameter's description is its help text from the English catalog
+    (`<check_id>.params.<name>`); a plugin without one keeps its model's description."""
     prefix = f"{check_id}__"
     schema: dict[str, Any] = _rewrite_refs(model.model_json_schema(), prefix)
+    props: dict[str, dict[str, Any]] = schema.get("properties", {})
+    for name, prop in props.items():
+        key = f"{check_id}.params.{name}"
+        if i18n.has(key):
+            # Where pydantic puts a description (its keys are in name order), for a file
+            # that changes only where a text does.
+            items = [(k, v) for k, v in prop.items() if k != "description"]
+            at = next((i for i, (k, _) in enumerate(items) if k > "description"), len(items))
+            items.insert(at, ("description", i18n.t("en", key)))
+            props[name] = dict(items)
     for name, definition in schema.pop("$defs", {}).items():
         defs[f"{prefix}{name}"] = definition
     schema.setdefault("additionalProperties", False)

@@ -26,7 +26,12 @@ FactT = TypeVar("FactT", bound=Fact)
 
 
 class CheckParams(BaseModel):
-    """Base of every check's parameter model: unknown keys are errors."""
+    """Base of every check's parameter model: unknown keys are errors.
+
+    Each parameter's help text lives in the check's texts (`[params] <name> = "..."`, both
+    languages), which `checks show` and the baseline JSON Schema read; not in
+    `Field(description=...)`.
+    """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 

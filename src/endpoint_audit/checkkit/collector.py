@@ -33,9 +33,6 @@ class Collector(abc.ABC, Generic[F]):
     id: ClassVar[str]  # "<os>.<fact family>", e.g. "linux.usb_storage"
     fact_type: ClassVar[type[Fact]]
     platforms: ClassVar[frozenset[OsFamily]]
-    # Shown by `checks show`: what the collector reads, and whether it needs admin rights.
-    reads: ClassVar[str] = ""
-    privilege: ClassVar[str] = ""
 
     MAX_ROUNDS: ClassVar[int] = 3
 

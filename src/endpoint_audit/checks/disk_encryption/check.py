@@ -26,16 +26,8 @@ IN_PROGRESS = ("encrypting", "decrypting", "paused")
 
 
 class DiskEncryptionParams(CheckParams):
-    include_swap: bool = Field(
-        True,
-        description="Judge swap volumes too (memory written to swap can hold any secret).",
-    )
-    exclude_volumes: list[str] = Field(
-        default_factory=lambda: list(DEFAULT_EXCLUDED),
-        description="Volumes not judged, as the report names them: a mount point (/boot), "
-        "a drive letter (D:) or swap:<path>. Case-insensitive. Defaults to the Linux boot "
-        "partitions, which full-disk encryption leaves plain.",
-    )
+    include_swap: bool = True
+    exclude_volumes: list[str] = Field(default_factory=lambda: list(DEFAULT_EXCLUDED))
 
 
 def _normalise(name: str) -> str:

@@ -450,8 +450,6 @@ class LinuxDiskEncryption(Collector[DiskEncryptionFacts]):
     id = "linux.disk_encryption"
     fact_type = DiskEncryptionFacts
     platforms = frozenset({OsFamily.LINUX})
-    reads = "/proc/self/mountinfo, /proc/swaps and `lsblk -J -p` (the block device tree)"
-    privilege = "none"
 
     def commands(self, platform: PlatformInfo, results: Results) -> Sequence[Command]:
         return [MOUNTINFO, SWAPS, LSBLK]

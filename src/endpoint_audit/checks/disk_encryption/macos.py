@@ -130,8 +130,6 @@ class MacosDiskEncryption(Collector[DiskEncryptionFacts]):
     id = "macos.disk_encryption"
     fact_type = DiskEncryptionFacts
     platforms = frozenset({OsFamily.MACOS})
-    reads = "`fdesetup status`"
-    privilege = "none"
 
     def commands(self, platform: PlatformInfo, results: Results) -> Sequence[Command]:
         return [FDESETUP]

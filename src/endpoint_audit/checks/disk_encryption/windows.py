@@ -267,11 +267,6 @@ class WindowsBitLocker(Collector[DiskEncryptionFacts]):
     id = "windows.disk_encryption"
     fact_type = DiskEncryptionFacts
     platforms = frozenset({OsFamily.WINDOWS})
-    reads = (
-        "`Get-BitLockerVolume` (fallback: WMI `Win32_EncryptableVolume`) and "
-        "`Win32_LogicalDisk` fixed drives"
-    )
-    privilege = "administrator (elevated)"
 
     def commands(self, platform: PlatformInfo, results: Results) -> Sequence[Command]:
         return [BITLOCKER]

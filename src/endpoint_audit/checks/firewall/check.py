@@ -19,8 +19,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from pydantic import Field
-
 from endpoint_audit.checkkit.check import (
     Check,
     CheckMeta,
@@ -38,13 +36,7 @@ DENYING = ("deny", "reject")
 
 
 class FirewallParams(CheckParams):
-    require_inbound_deny: bool = Field(
-        True,
-        description=(
-            "Also require the default for inbound connections to be deny or reject; "
-            "when false, a firewall that is on is enough."
-        ),
-    )
+    require_inbound_deny: bool = True
 
 
 def _state(profile: FirewallProfile) -> dict[str, object]:

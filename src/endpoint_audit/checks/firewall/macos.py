@@ -76,8 +76,6 @@ class MacosFirewall(Collector[FirewallFacts]):
     id = "macos.firewall"
     fact_type = FirewallFacts
     platforms = frozenset({OsFamily.MACOS})
-    reads = f"`{SOCKETFILTERFW} --getglobalstate` and `--getstealthmode`"
-    privilege = "none"
 
     def commands(self, platform: PlatformInfo, results: Results) -> Sequence[Command]:
         return [GLOBAL_STATE, STEALTH_MODE]

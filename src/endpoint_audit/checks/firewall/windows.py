@@ -28,11 +28,6 @@ class WindowsFirewall(Collector[FirewallFacts]):
     id = "windows.firewall"
     fact_type = FirewallFacts
     platforms = frozenset({OsFamily.WINDOWS})
-    reads = (
-        "`Get-NetFirewallProfile -PolicyStore ActiveStore` (Enabled, DefaultInboundAction, "
-        "DisabledInterfaceAliases) and `root/SecurityCenter2` `FirewallProduct` (productState)"
-    )
-    privilege = "none"
 
     def commands(self, platform: PlatformInfo, results: Results) -> Sequence[Command]:
         return [FIREWALL_PROFILES, FIREWALL_PRODUCTS]

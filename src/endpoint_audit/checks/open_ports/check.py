@@ -90,33 +90,13 @@ def _check_specs(values: list[str]) -> list[str]:
 
 
 class OpenPortsParams(CheckParams):
-    forbidden_ports: list[str] = Field(
-        default_factory=lambda: list(DEFAULT_FORBIDDEN),
-        description="Ports (445), ranges (5900-5903) or port/protocol (137/udp) not to listen.",
-    )
-    allowed_ports: list[str] = Field(
-        default_factory=list,
-        description="Exceptions to forbidden_ports; the only ports allowed if only_allowed.",
-    )
-    only_allowed: bool = Field(
-        False, description="Fail every listener whose port is not in allowed_ports."
-    )
-    forbidden_processes: list[str] = Field(
-        default_factory=list, description="Process names that must not listen (case-insensitive)."
-    )
-    allowed_processes: list[str] = Field(
-        default_factory=list, description="Process names exempt from every rule (case-insensitive)."
-    )
-    include_loopback: bool = Field(
-        False, description="Also judge listeners bound only to 127.0.0.0/8 or ::1."
-    )
-    judge_exposure: bool = Field(
-        True,
-        description=(
-            "Judge the ports an OS always listens on (Windows SMB 445/tcp, NetBIOS "
-            "137-139) by whether the firewall lets the network reach them, not by listening."
-        ),
-    )
+    forbidden_ports: list[str] = Field(default_factory=lambda: list(DEFAULT_FORBIDDEN))
+    allowed_ports: list[str] = Field(default_factory=list)
+    only_allowed: bool = False
+    forbidden_processes: list[str] = Field(default_factory=list)
+    allowed_processes: list[str] = Field(default_factory=list)
+    include_loopback: bool = False
+    judge_exposure: bool = True
 
     @field_validator("forbidden_ports", "allowed_ports", mode="before")
     @classmethod

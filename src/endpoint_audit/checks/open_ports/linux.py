@@ -78,8 +78,6 @@ class LinuxListeningPorts(Collector[ListeningPortsFacts]):
     id = "linux.listening_ports"
     fact_type = ListeningPortsFacts
     platforms = frozenset({OsFamily.LINUX})
-    reads = "psutil (local) or `ss -H -tulpn` (remote)"
-    privilege = "root to see the owning process of other users' sockets"
 
     def commands(self, platform: PlatformInfo, results: Results) -> Sequence[Command]:
         return [NATIVE] if platform.transport == "local" else [SS]

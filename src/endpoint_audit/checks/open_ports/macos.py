@@ -115,11 +115,6 @@ class MacosListeningPorts(Collector[ListeningPortsFacts]):
     id = "macos.listening_ports"
     fact_type = ListeningPortsFacts
     platforms = frozenset({OsFamily.MACOS})
-    reads = (
-        "`netstat -an -p tcp|udp` for every socket; "
-        "`lsof -nP -iTCP -sTCP:LISTEN` and `lsof -nP -iUDP` (-F fields) for the owners"
-    )
-    privilege = "root to see the owning process of other users' sockets"
 
     def commands(self, platform: PlatformInfo, results: Results) -> Sequence[Command]:
         return [NETSTAT_TCP, NETSTAT_UDP, LSOF_TCP, LSOF_UDP]

@@ -46,21 +46,10 @@ WINDOWS_UPDATE = "windows_update"
 
 
 class PatchLevelParams(CheckParams):
-    max_pending_security_updates: int = Field(
-        0, ge=0, description="Most security updates allowed to be waiting for installation."
-    )
-    max_days_since_update: int = Field(
-        30, ge=0, description="Most days allowed since updates were last installed."
-    )
-    allow_reboot_pending: bool = Field(
-        False, description="Pass when updates are installed but wait for a restart."
-    )
-    monthly_update_grace_days: int = Field(
-        30,
-        ge=0,
-        description="Windows: days after its release by which a PC must have each monthly "
-        "cumulative update.",
-    )
+    max_pending_security_updates: int = Field(0, ge=0)
+    max_days_since_update: int = Field(30, ge=0)
+    allow_reboot_pending: bool = False
+    monthly_update_grace_days: int = Field(30, ge=0)
 
 
 def _utc(value: datetime) -> datetime:

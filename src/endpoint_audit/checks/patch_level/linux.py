@@ -553,12 +553,6 @@ class LinuxPatches(Collector[PatchFacts]):
     id = "linux.patches"
     fact_type = PatchFacts
     platforms = frozenset({OsFamily.LINUX})
-    reads = (
-        "apt: `apt list --upgradable`, /var/lib/apt/lists mtimes, apt history.log or "
-        "dpkg.log, /var/run/reboot-required; dnf: `dnf -q -C updateinfo list --security`, "
-        "dnf cache mtimes, /var/log/dnf.rpm.log upgrades, `needs-restarting -r`"
-    )
-    privilege = "none"
 
     def commands(self, platform: PlatformInfo, results: Results) -> Sequence[Command]:
         manager = package_manager(platform, results)

@@ -237,8 +237,6 @@ class MacosPatches(Collector[PatchFacts]):
     id = "macos.patches"
     fact_type = PatchFacts
     platforms = frozenset({OsFamily.MACOS})
-    reads = f"`plutil` on {INSTALL_HISTORY_PATH}, {PREFS_PATH} and {MANAGED_PREFS_PATH}"
-    privilege = "none"
 
     def commands(self, platform: PlatformInfo, results: Results) -> Sequence[Command]:
         return [INSTALL_HISTORY, PREFS, MANAGED_PREFS]

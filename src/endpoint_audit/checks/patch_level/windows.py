@@ -417,13 +417,6 @@ class WindowsPatches(Collector[PatchFacts]):
     id = "windows.patches"
     fact_type = PatchFacts
     platforms = frozenset({OsFamily.WINDOWS})
-    reads = (
-        "registry CurrentVersion (build, UBR) against the table of monthly releases, "
-        "`Win32_QuickFixEngineering` through CIM, pending-restart markers, Windows Update "
-        "policies (WSUS, Windows Update for Business), Windows Update history as evidence, "
-        "and a bounded offline `IUpdateSearcher.Search` for pending updates"
-    )
-    privilege = "none (some PCs restrict the Windows Update API to administrators)"
 
     def commands(self, platform: PlatformInfo, results: Results) -> Sequence[Command]:
         return [WINDOWS_UPDATE, WINDOWS_UPDATE_PENDING]

@@ -25,27 +25,9 @@ from endpoint_audit.model.result import Severity, Status
 
 
 class ScreenLockParams(CheckParams):
-    max_idle_seconds: int = Field(
-        900,
-        ge=1,
-        description=(
-            "Longest idle time, in seconds, before the screen locks; an idle time of 0 "
-            "(never) fails."
-        ),
-    )
-    max_lock_delay_seconds: int = Field(
-        5,
-        ge=0,
-        description="Longest grace period, in seconds, between blanking and requiring a password.",
-    )
-    require_enforced: bool = Field(
-        False,
-        description=(
-            "Also require the settings to be enforced by administrator policy so that users "
-            "cannot change them (locked dconf keys, Group Policy, configuration profile; "
-            "CIS Ubuntu 1.7.5)."
-        ),
-    )
+    max_idle_seconds: int = Field(900, ge=1)
+    max_lock_delay_seconds: int = Field(5, ge=0)
+    require_enforced: bool = False
 
 
 def _expected(params: ScreenLockParams) -> dict[str, object]:

@@ -140,11 +140,6 @@ class WindowsScreenLock(Collector[ScreenLockFacts]):
     id = "windows.screen_lock"
     fact_type = ScreenLockFacts
     platforms = frozenset({OsFamily.WINDOWS})
-    reads = (
-        "HKLM Policies\\System InactivityTimeoutSecs, Winlogon ScreenSaverGracePeriod, and "
-        "each signed-in user's HKEY_USERS\\<SID> Control Panel\\Desktop (and its policy copy)"
-    )
-    privilege = "administrator to read other users' hives (the signed-in user can read their own)"
 
     def commands(self, platform: PlatformInfo, results: Results) -> Sequence[Command]:
         return [SCREEN_LOCK]

@@ -320,12 +320,6 @@ class LinuxFirewall(Collector[FirewallFacts]):
     id = "linux.firewall"
     fact_type = FirewallFacts
     platforms = frozenset({OsFamily.LINUX})
-    reads = (
-        "`nft -j list ruleset`, `iptables-save`, `ip6tables-save` (and their -legacy "
-        "variants when iptables reports legacy tables), /proc/net/if_inet6, "
-        "`ufw status verbose`, `firewall-cmd --state`"
-    )
-    privilege = "root to read the kernel's firewall rules and ufw"
 
     def commands(self, platform: PlatformInfo, results: Results) -> Sequence[Command]:
         wanted: list[Command] = [UFW, FIREWALLD_STATE, NFT, IPTABLES_SAVE, IP6TABLES_SAVE, IF_INET6]

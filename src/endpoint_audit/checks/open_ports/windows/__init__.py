@@ -140,13 +140,6 @@ class WindowsListeningPorts(Collector[ListeningPortsFacts]):
     id = "windows.listening_ports"
     fact_type = ListeningPortsFacts
     platforms = frozenset({OsFamily.WINDOWS})
-    reads = (
-        "`Get-NetTCPConnection -State Listen`, `Get-NetUDPEndpoint`, `Get-Process`; for SMB "
-        "and NetBIOS the active firewall profiles and inbound rules "
-        "(`Get-NetFirewallSetting`/`Get-NetFirewallRule -PolicyStore ActiveStore` and their "
-        "filters) and `Win32_Share`"
-    )
-    privilege = "none (administrator adds the owning user)"
 
     def commands(self, platform: PlatformInfo, results: Results) -> Sequence[Command]:
         return [LISTENING_SOCKETS, FILE_SHARING, FIREWALL_PROFILES, FIREWALL_PRODUCTS]

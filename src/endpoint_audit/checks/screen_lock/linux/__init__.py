@@ -373,12 +373,6 @@ class LinuxScreenLock(Collector[ScreenLockFacts]):
     id = "linux.screen_lock"
     fact_type = ScreenLockFacts
     platforms = frozenset({OsFamily.LINUX})
-    reads = (
-        "desktop files and programs (`find`), `loginctl list-sessions`/`show-session`, "
-        "/etc/dconf (profile, keyfiles, locks), `gsettings` as each graphical user, "
-        "kscreenlockerrc"
-    )
-    privilege = "root to read other users' settings (runuser, their home directories)"
 
     def commands(self, platform: PlatformInfo, results: Results) -> Sequence[Command]:
         wanted: list[Command] = [FIND_DESKTOP, SESSIONS, DCONF_PROFILE, DCONF_FILES, KDE_SYSTEM]

@@ -88,12 +88,6 @@ class MacosScreenLock(Collector[ScreenLockFacts]):
     id = "macos.screen_lock"
     fact_type = ScreenLockFacts
     platforms = frozenset({OsFamily.MACOS})
-    reads = (
-        "owner of /dev/console; as that user `defaults -currentHost read com.apple.screensaver "
-        "idleTime` and `sysadminctl -screenLock status`; managed preferences in "
-        f"`{MANAGED_ROOT}`"
-    )
-    privilege = "root (or running as the console user) to read the console user's settings"
 
     @staticmethod
     def as_user(console: Console, whoami: str | None, argv: tuple[str, ...]) -> Argv:
