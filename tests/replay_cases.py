@@ -1,0 +1,98 @@
+"""Replay cases (data in each check package's `cases/`) and the whole-host compositions of
+tests/hosts/: loading them, and writing them as bundles that `scan --replay` and
+`evaluate` read."""
+
+from __future__ import annotations
+
+import atexit
+import json
+import shutil
+import tempfile
+from datetime import datetime
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from endpoint_audit.checkkit.cases import (
+    CaseCommand,
+    ReplayCase,
+    case_bundle,
+    compose,
+    load_cases,
+)
+from endpoint_audit.checks import builtin_packages
+from endpoint_audit.model.platform import PlatformInfo
+from endpoint_audit.transport.transcript import HostTranscript, load_bundle
+
+HOSTS = Path(__file__).resolve().parent / "hosts"
+
+
+@cache
+def _bundles() -> Path:
+    """A folder for the bundles written in this test process, removed at its end."""
+    folder = Path(tempfile.mkdtemp(prefix="endpoint-audit-cases-"))
+    atexit.register(shutil.rmtree, folder, True)
+    return folder
+
+
+@cache
+def all_cases() -> dict[str, ReplayCase]:
+    """Every case of every built-in package, as `<check_id>/<case>`."""
+    out: dict[str, ReplayCase] = {}
+    for package in builtin_packages():
+        if package.cases_package is not None:
+            for case in load_cases(package.cases_package):
+                out[f"{package.id}/{case.case}"] = case
+    return out
+
+
+def host_names(family: str | None = None) -> list[str]:
+    names = sorted(p.stem for p in HOSTS.glob("*.yaml"))
+    return [n for n in names if family is None or host_spec(n)["platform"]["family"] == family]
+
+
+@cache
+def host_spec(name: str) -> dict[str, Any]:
+    data: dict[str, Any] = yaml.safe_load((HOSTS / f"{name}.yaml").read_text(encoding="utf-8"))
+    return data
+
+
+def host_cases(name: str) -> list[tuple[str, ReplayCase]]:
+    cases = all_cases()
+    return [(ref, cases[ref]) for ref in host_spec(name)["cases"]]
+
+
+def host_bundle(name: str) -> dict[str, Any]:
+    """The recorded host `name` composed from its cases and its own commands."""
+    spec = host_spec(name)
+    extra = {k: CaseCommand.model_validate(v) for k, v in (spec.get("commands") or {}).items()}
+    platform = PlatformInfo.model_validate(spec["platform"])
+    when = datetime.fromisoformat(str(spec["collected_at"]))
+    return compose(spec["host"], platform, when, [c for _, c in host_cases(name)], extra)
+
+
+def write_bundle(data: dict[str, Any], path: Path) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    return path
+
+
+@cache
+def host_path(name: str) -> Path:
+    """A bundle file of the composed host (written once per test session)."""
+    return write_bundle(host_bundle(name), _bundles() / f"{name}.json")
+
+
+def host_transcript(name: str) -> HostTranscript:
+    (host,) = load_bundle(host_path(name))
+    return host
+
+
+def case_path(ref: str) -> Path:
+    """A bundle file of one case alone (`<check_id>/<case>`)."""
+    check_id, name = ref.split("/", 1)
+    return write_bundle(
+        case_bundle(all_cases()[ref]), _bundles() / "cases" / check_id / f"{name}.json"
+    )
