@@ -4,12 +4,13 @@
         [--one-file]
 
 By default the folder holds bundles the PowerShell probe script would write on the
-recorded Windows PCs (tests/fixtures/windows), under distinct names, plus broken files
-(truncated, not JSON, unknown version, other format, empty). `--copies-of` fills it with
-copies of one real bundle instead (e.g. what the sh script wrote on this machine, which
-is far larger), to show that memory does not grow with the files' size. `--one-file`
-puts every good host in one bundle file instead (what a merged `collect` bundle looks
-like), which shows whether each host costs a parse of the whole file.
+recorded Windows PCs (tests/hosts/, composed from the checks' replay cases), under
+distinct names, plus broken files (truncated, not JSON, unknown version, other format,
+empty). `--copies-of` fills it with copies of one real bundle instead (e.g. what the sh
+script wrote on this machine, which is far larger), to show that memory does not grow
+with the files' size. `--one-file` puts every good host in one bundle file instead (what
+a merged `collect` bundle looks like), which shows whether each host costs a parse of
+the whole file.
 
 `evaluate` runs as a child process (as people run it); its peak RSS comes from the
 kernel (getrusage of children) and the time is wall-clock. The JSON and HTML fleet

@@ -96,3 +96,21 @@ def case_path(ref: str) -> Path:
     return write_bundle(
         case_bundle(all_cases()[ref]), _bundles() / "cases" / check_id / f"{name}.json"
     )
+
+
+def recorded_paths(family: str) -> list[Path]:
+    """Bundle files of every recorded host of `family`: the composed hosts, and for Linux
+    also each case of a check recorded on its own (the firewall and screen lock hosts)."""
+    paths = [host_path(name) for name in host_names(family)]
+    if family == "linux":
+        paths += [
+            case_path(ref)
+            for ref, case in sorted(all_cases().items())
+            if case.platform.family.value == "linux" and not ref.endswith("debian12-container")
+        ]
+    return paths
+
+
+def path_id(path: Path) -> str:
+    """A test id: the host's name, or `<check_id>/<case>` for a case alone."""
+    return f"{path.parent.name}/{path.stem}" if path.parent.parent.name == "cases" else path.stem

@@ -12,7 +12,8 @@ from typer.testing import CliRunner
 from endpoint_audit.cli.app import app
 
 FIXTURES = Path(__file__).parent.parent / "fixtures"
-BUNDLES = FIXTURES / "baselines"
+# Today's bundles, frozen (tests/fixtures/frozen/expected.yaml).
+BUNDLES = FIXTURES / "frozen"
 COMPLIANT = BUNDLES / "tw-pc-001-compliant.yaml"  # Windows 11, passes every shipped baseline
 RDP = BUNDLES / "tw-pc-002-rdp.yaml"  # Windows 11, Remote Desktop listening on 3389
 BROKEN = FIXTURES / "broken"

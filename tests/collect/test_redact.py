@@ -21,8 +21,7 @@ from endpoint_audit.model.platform import OsFamily, PlatformInfo
 from endpoint_audit.transport.redact import discover, is_system_account, redact_host
 from endpoint_audit.transport.replay import ReplayTransport
 from endpoint_audit.transport.transcript import HostTranscript, bundle_to_data, load_bundle
-
-MACOS_FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "macos"
+from tests.replay_cases import path_id, recorded_paths
 
 
 def ok(stdout: str, stderr: str = "") -> CommandResult:
@@ -168,7 +167,7 @@ def _facts(host: HostTranscript) -> dict[str, Fact | Exception]:
 
 
 def test_redacted_macos_cases_replay_to_the_same_facts_but_names() -> None:
-    for path in sorted(MACOS_FIXTURES.glob("*.yaml")):
+    for path in recorded_paths("macos"):
         (host,) = load_bundle(path)
         redacted, summary = redact_host(host)
         assert summary.hosts >= 1
@@ -219,14 +218,10 @@ def test_linux_logs_and_session_tables() -> None:
     assert "Requested-By: user-" in text and "seat0" in text
 
 
-ALL_RECORDED = sorted(
-    p
-    for folder in ("linux", "macos", "windows")
-    for p in (MACOS_FIXTURES.parent / folder).glob("*.yaml")
-)
+ALL_RECORDED = [p for family in ("linux", "macos", "windows") for p in recorded_paths(family)]
 
 
-@pytest.mark.parametrize("path", ALL_RECORDED, ids=lambda p: f"{p.parent.name}/{p.stem}")
+@pytest.mark.parametrize("path", ALL_RECORDED, ids=path_id)
 def test_every_recorded_case_judges_the_same_after_redaction(
     path: Path, tmp_path: Path, cli: Callable[..., Any]
 ) -> None:

@@ -3,7 +3,9 @@ tests/fixtures/linux/netfilter/, each loaded into a fresh network namespace.
 
 Run as root: `.venv/bin/python -m tests.collectors.record_netfilter`. It writes
 tests/fixtures/linux/netfilter/recorded.json (scenario -> command key -> exit status,
-stdout, stderr), which `make_linux_fixtures` turns into replay bundles. Files per scenario:
+stdout, stderr); the Linux firewall replay cases (checks/firewall/cases/linux-*.yaml) hold
+these listings, each case's `source` naming its scenario: after changing a ruleset,
+record again and copy the new listing into its case. Files per scenario:
 `NAME.nft` (nft -f), `NAME.v4` / `NAME.v6` (iptables-restore / ip6tables-restore, the
 nft variant, or the legacy one for names starting with `iptables-legacy`),
 `NAME.legacy-v4` (iptables-legacy-restore). The kernel here has no modules to load, and the

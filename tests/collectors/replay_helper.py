@@ -1,10 +1,9 @@
-"""Run one collector against a recorded bundle through the engine's own rounds."""
+"""Run one collector against a recorded replay case through the engine's own rounds."""
 
 from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any, TypeVar
 
 from endpoint_audit.checkkit.check import Check, EvalContext, FactView, Outcome
@@ -14,16 +13,15 @@ from endpoint_audit.engine.run import gather_facts
 from endpoint_audit.model import i18n
 from endpoint_audit.transport.replay import ReplayTransport
 from endpoint_audit.transport.transcript import load_bundle
-
-LINUX_FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "linux"
+from tests.replay_cases import case_path
 
 F = TypeVar("F", bound=Fact)
 
 
 def replay(collector: Collector[F], fixture: str) -> tuple[F, ReplayTransport]:
-    """The fact parsed from `tests/fixtures/linux/<fixture>.yaml`. Fails on any command the
-    collector asked for that the bundle does not hold."""
-    (host,) = load_bundle(LINUX_FIXTURES / f"{fixture}.yaml")
+    """The fact parsed from the replay case `fixture` (`<check_id>/<case>`). Fails on any
+    command the collector asked for that the case does not hold."""
+    (host,) = load_bundle(case_path(fixture))
     transport = ReplayTransport(host)
 
     async def run() -> Any:

@@ -18,7 +18,8 @@ from endpoint_audit.checks.firewall.facts import FirewallFacts
 from endpoint_audit.checks.firewall.linux import LinuxFirewall
 from endpoint_audit.model.commands import CommandResult
 from endpoint_audit.model.result import Status
-from tests.collectors.replay_helper import LINUX_FIXTURES, judge, message, replay
+from tests.collectors.replay_helper import judge, message, replay
+from tests.replay_cases import case_path
 
 
 def collect(fixture: str) -> tuple[FirewallFacts, FirewallProfile, str, Status]:
@@ -35,7 +36,7 @@ def managers(fact: FirewallFacts) -> dict[str, FirewallProfile]:
 
 
 def test_ufw_active_deny_passes_showing_what_it_lets_in() -> None:
-    fact, kernel, text, status = collect("firewall-ufw-active")
+    fact, kernel, text, status = collect("firewall/linux-ufw-active")
     assert managers(fact)["ufw"].inbound_default == "deny"
     assert kernel.inbound_default == "deny"
     assert status is Status.PASS
@@ -55,7 +56,7 @@ def test_ufw_active_deny_passes_showing_what_it_lets_in() -> None:
 
 def test_ufw_saying_deny_while_the_kernel_accepts_fails() -> None:
     """`iptables -P INPUT ACCEPT` behind ufw's back: ufw still prints its configured deny."""
-    fact, kernel, text, status = collect("firewall-ufw-policy-accept")
+    fact, kernel, text, status = collect("firewall/linux-ufw-policy-accept")
     assert managers(fact)["ufw"].inbound_default == "deny"
     assert kernel.inbound_default == "allow"
     assert kernel.accepted_by == ("IPv4: iptables-nft filter INPUT: policy accept",)
@@ -65,7 +66,7 @@ def test_ufw_saying_deny_while_the_kernel_accepts_fails() -> None:
 
 
 def test_ufw_inactive_and_no_rules_fails() -> None:
-    fact, kernel, text, status = collect("firewall-ufw-inactive")
+    fact, kernel, text, status = collect("firewall/linux-ufw-inactive")
     assert managers(fact)["ufw"].enabled is False
     assert kernel.enabled is False
     assert status is Status.FAIL
@@ -74,7 +75,7 @@ def test_ufw_inactive_and_no_rules_fails() -> None:
 
 
 def test_not_root_is_unknown_needing_root() -> None:
-    fact, kernel, text, status = collect("firewall-ufw-not-root")
+    fact, kernel, text, status = collect("firewall/linux-ufw-not-root")
     assert managers(fact)["ufw"].needs_privilege == linux.ROOT
     assert kernel.enabled is None
     assert kernel.needs_privilege == linux.ROOT
@@ -86,7 +87,7 @@ def test_not_root_is_unknown_needing_root() -> None:
 
 
 def test_firewalld_public_zone_rejects_and_shows_its_services() -> None:
-    fact, kernel, text, status = collect("firewall-firewalld-running")
+    fact, kernel, text, status = collect("firewall/linux-firewalld-running")
     assert managers(fact)["firewalld"].enabled is True
     assert kernel.inbound_default == "reject"
     assert status is Status.PASS
@@ -98,7 +99,7 @@ def test_firewalld_public_zone_rejects_and_shows_its_services() -> None:
 
 
 def test_firewalld_zone_accepting_everything_fails_naming_the_path() -> None:
-    _, kernel, text, status = collect("firewall-firewalld-trusted")
+    _, kernel, text, status = collect("firewall/linux-firewalld-trusted")
     assert kernel.inbound_default == "allow"
     assert status is Status.FAIL
     assert kernel.accepted_by[-1] == "IPv4: inet firewalld filter_IN_public_allow: accept"
@@ -106,7 +107,7 @@ def test_firewalld_zone_accepting_everything_fails_naming_the_path() -> None:
 
 
 def test_firewalld_not_running_and_no_rules_fails() -> None:
-    fact, kernel, _, status = collect("firewall-firewalld-not-running")
+    fact, kernel, _, status = collect("firewall/linux-firewalld-not-running")
     assert managers(fact)["firewalld"] == FirewallProfile(
         name="firewalld", enabled=False, detail="not running"
     )
@@ -115,7 +116,7 @@ def test_firewalld_not_running_and_no_rules_fails() -> None:
 
 
 def test_firewalld_polkit_denied_is_unknown_not_not_running() -> None:
-    fact, kernel, _, status = collect("firewall-firewalld-polkit-denied")
+    fact, kernel, _, status = collect("firewall/linux-firewalld-polkit-denied")
     firewalld = managers(fact)["firewalld"]
     assert firewalld.enabled is None
     assert "Authorization failed" in (firewalld.unknown_reason or "")
@@ -124,7 +125,7 @@ def test_firewalld_polkit_denied_is_unknown_not_not_running() -> None:
 
 
 def test_nftables_policy_drop_passes_with_ssh_shown() -> None:
-    _, kernel, text, status = collect("firewall-nftables-drop")
+    _, kernel, text, status = collect("firewall/linux-nftables-drop")
     assert kernel.inbound_default == "deny"
     assert kernel.openings == (
         "IPv4+IPv6: tcp port 22 from any (inet filter input: tcp dport 22 accept)",
@@ -135,7 +136,7 @@ def test_nftables_policy_drop_passes_with_ssh_shown() -> None:
 
 
 def test_nftables_policy_accept_fails() -> None:
-    _, kernel, text, status = collect("firewall-nftables-accept")
+    _, kernel, text, status = collect("firewall/linux-nftables-accept")
     assert kernel.inbound_default == "allow"
     assert status is Status.FAIL
     assert text.endswith("through: IPv4: inet filter input: policy accept")
@@ -143,7 +144,7 @@ def test_nftables_policy_accept_fails() -> None:
 
 def test_policy_drop_with_a_jump_to_accept_all_fails() -> None:
     """The false pass the policy-only check gave."""
-    _, kernel, text, status = collect("firewall-nftables-jump-accept-all")
+    _, kernel, text, status = collect("firewall/linux-nftables-jump-accept-all")
     assert kernel.inbound_default == "allow"
     assert status is Status.FAIL
     assert kernel.accepted_by == (
@@ -154,7 +155,7 @@ def test_policy_drop_with_a_jump_to_accept_all_fails() -> None:
 
 
 def test_iptables_user_chain_accepting_all_fails() -> None:
-    _, kernel, _, status = collect("firewall-iptables-user-chain-accept-all")
+    _, kernel, _, status = collect("firewall/linux-iptables-user-chain-accept-all")
     assert kernel.inbound_default == "allow"
     assert status is Status.FAIL
     assert kernel.accepted_by == (
@@ -164,7 +165,7 @@ def test_iptables_user_chain_accepting_all_fails() -> None:
 
 
 def test_iptables_legacy_host_without_nft() -> None:
-    _, kernel, text, status = collect("firewall-iptables-only")
+    _, kernel, text, status = collect("firewall/linux-iptables-only")
     assert kernel.inbound_default == "deny"
     assert status is Status.PASS
     assert "(read iptables-save, ip6tables-save)" in text
@@ -175,7 +176,7 @@ def test_iptables_legacy_host_without_nft() -> None:
 
 
 def test_iptables_ipv6_left_open_fails() -> None:
-    _, kernel, text, status = collect("firewall-iptables-ipv6-open")
+    _, kernel, text, status = collect("firewall/linux-iptables-ipv6-open")
     assert kernel.inbound_default == "allow"
     assert status is Status.FAIL
     assert "IPv4 deny, IPv6 allow" in text
@@ -183,7 +184,7 @@ def test_iptables_ipv6_left_open_fails() -> None:
 
 
 def test_iptables_legacy_tables_are_read_as_a_follow_up_and_their_drop_is_final() -> None:
-    fact, transport = replay(LinuxFirewall(), "firewall-iptables-legacy-tables")
+    fact, transport = replay(LinuxFirewall(), "firewall/linux-iptables-legacy-tables")
     assert "iptables-legacy-save" in transport.transcript
     assert "ip6tables-legacy-save" not in transport.transcript
     (kernel,) = fact.profiles
@@ -193,7 +194,7 @@ def test_iptables_legacy_tables_are_read_as_a_follow_up_and_their_drop_is_final(
 
 
 def test_no_firewall_at_all() -> None:
-    fact, kernel, text, status = collect("firewall-none")
+    fact, kernel, text, status = collect("firewall/linux-none")
     assert fact.frontends == ()
     assert kernel.enabled is False
     assert status is Status.FAIL
@@ -205,7 +206,7 @@ def test_an_old_bundle_without_iptables_save_is_never_a_pass(
 ) -> None:
     out = tmp_path / "r.json"
     result = cli(
-        "evaluate", str(LINUX_FIXTURES / "firewall-old-bundle.yaml"), "-b", "minimal",
+        "evaluate", str(case_path("firewall/linux-old-bundle")), "-b", "minimal",
         "--only", "firewall", "-f", f"json:{out}",
     )  # fmt: skip
     report = json.loads(out.read_text(encoding="utf-8"))

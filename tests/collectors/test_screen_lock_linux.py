@@ -23,7 +23,7 @@ def only_user(fact: ScreenLockFacts) -> UserScreenLock:
 
 
 def test_no_desktop_is_not_applicable() -> None:
-    fact, judged = collect("screen-lock-no-desktop")
+    fact, judged = collect("screen_lock/linux-no-desktop")
     assert fact.graphical is False
     assert judged == [
         (
@@ -35,7 +35,7 @@ def test_no_desktop_is_not_applicable() -> None:
 
 
 def test_nobody_logged_on_is_unknown() -> None:
-    fact, judged = collect("screen-lock-nobody-logged-on")
+    fact, judged = collect("screen_lock/linux-nobody-logged-on")
     assert fact.graphical is True
     assert fact.users == ()
     assert fact.no_user_reason == "nobody is logged on to a graphical session"
@@ -48,7 +48,7 @@ def test_nobody_logged_on_is_unknown() -> None:
 
 
 def test_gnome_defaults_idle_300() -> None:
-    fact, judged = collect("screen-lock-gnome-idle-300")
+    fact, judged = collect("screen_lock/linux-gnome-idle-300")
     user = only_user(fact)
     assert (user.user, user.desktop) == ("hanako", "gnome")
     assert (user.lock_enabled, user.idle_seconds, user.lock_delay_seconds) == (True, 300, 0)
@@ -64,7 +64,7 @@ def test_gnome_defaults_idle_300() -> None:
 
 
 def test_gnome_idle_0_never_locks() -> None:
-    fact, judged = collect("screen-lock-gnome-idle-0")
+    fact, judged = collect("screen_lock/linux-gnome-idle-0")
     assert only_user(fact).idle_seconds == 0
     assert judged == [
         (Status.FAIL, "The screen of hanako (gnome) never locks when idle (idle time 0).")
@@ -72,7 +72,7 @@ def test_gnome_idle_0_never_locks() -> None:
 
 
 def test_gnome_dconf_locks_enforce_the_settings() -> None:
-    fact, judged = collect("screen-lock-gnome-dconf-locked")
+    fact, judged = collect("screen_lock/linux-gnome-dconf-locked")
     user = only_user(fact)
     assert (user.idle_seconds, user.lock_delay_seconds) == (900, 5)
     assert user.enforced_by_policy is True
@@ -86,7 +86,7 @@ def test_gnome_dconf_locks_enforce_the_settings() -> None:
 
 
 def test_gnome_without_lock_files_the_user_overrides() -> None:
-    fact, judged = collect("screen-lock-gnome-dconf-no-locks")
+    fact, judged = collect("screen_lock/linux-gnome-dconf-no-locks")
     user = only_user(fact)
     assert user.idle_seconds == 1800
     assert user.enforced_by_policy is False
@@ -100,7 +100,7 @@ def test_gnome_without_lock_files_the_user_overrides() -> None:
 
 
 def test_gnome_not_root_without_locks_is_unknown() -> None:
-    fact, judged = collect("screen-lock-gnome-not-root")
+    fact, judged = collect("screen_lock/linux-gnome-not-root")
     user = only_user(fact)
     assert (user.lock_enabled, user.idle_seconds, user.lock_delay_seconds) == (None, None, None)
     assert "needs root" in (user.unknown_reason or "")
@@ -114,7 +114,7 @@ def test_gnome_not_root_without_locks_is_unknown() -> None:
 
 
 def test_gnome_not_root_but_locked_by_policy_is_known() -> None:
-    fact, judged = collect("screen-lock-gnome-not-root-locked")
+    fact, judged = collect("screen_lock/linux-gnome-not-root-locked")
     user = only_user(fact)
     assert (user.lock_enabled, user.idle_seconds, user.lock_delay_seconds) == (True, 900, 5)
     assert user.enforced_by_policy is True
@@ -122,7 +122,7 @@ def test_gnome_not_root_but_locked_by_policy_is_known() -> None:
 
 
 def test_gnome_not_root_with_uncompiled_locks_is_unknown() -> None:
-    fact, judged = collect("screen-lock-gnome-not-root-stale-db")
+    fact, judged = collect("screen_lock/linux-gnome-not-root-stale-db")
     user = only_user(fact)
     assert (user.lock_enabled, user.idle_seconds, user.lock_delay_seconds) == (None, None, None)
     assert user.enforced_by_policy is None
@@ -131,7 +131,7 @@ def test_gnome_not_root_with_uncompiled_locks_is_unknown() -> None:
 
 
 def test_kde_user_config_grace_too_long() -> None:
-    fact, judged = collect("screen-lock-kde-user-config")
+    fact, judged = collect("screen_lock/linux-kde-user-config")
     user = only_user(fact)
     assert (user.user, user.desktop) == ("taro", "kde")
     assert (user.lock_enabled, user.idle_seconds, user.lock_delay_seconds) == (True, 600, 30)
@@ -146,7 +146,7 @@ def test_kde_user_config_grace_too_long() -> None:
 
 
 def test_kde_immutable_system_config_wins() -> None:
-    fact, judged = collect("screen-lock-kde-immutable")
+    fact, judged = collect("screen_lock/linux-kde-immutable")
     user = only_user(fact)
     assert (user.idle_seconds, user.lock_delay_seconds) == (300, 0)
     assert user.enforced_by_policy is True
@@ -154,7 +154,7 @@ def test_kde_immutable_system_config_wins() -> None:
 
 
 def test_other_desktop_is_unknown() -> None:
-    fact, judged = collect("screen-lock-other-desktop")
+    fact, judged = collect("screen_lock/linux-other-desktop")
     user = only_user(fact)
     assert user.desktop == "other"
     ((status, text),) = judged
@@ -164,7 +164,7 @@ def test_other_desktop_is_unknown() -> None:
 
 def test_root_settings_are_never_read_for_a_user() -> None:
     """Every per-user GNOME probe runs as that user with a clean environment."""
-    _, transport = replay(LinuxScreenLock(), "screen-lock-gnome-idle-300")
+    _, transport = replay(LinuxScreenLock(), "screen_lock/linux-gnome-idle-300")
     gsettings = [k for k in transport.transcript if "gsettings" in k]
     assert len(gsettings) == 2
     for key in gsettings:

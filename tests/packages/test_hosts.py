@@ -5,6 +5,7 @@ Windows host is audited with one PowerShell process."""
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -51,6 +52,8 @@ def test_host(name: str, cli: Callable[..., Any], monkeypatch: pytest.MonkeyPatc
             if f["check_id"] == check_id
         ]
         assert got == [e.model_dump(mode="json") for e in case.expect], ref
+    for finding in host["findings"]:  # rendered from the catalogs, every placeholder filled
+        assert finding["message"] and not re.search(r"\{[a-z_]+\}", finding["message"])
     assert result.exit_code == spec["exit_code"]
     if spec["platform"]["family"] == "windows":
         assert len(batches) == 1, batches

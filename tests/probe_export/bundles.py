@@ -19,10 +19,8 @@ from endpoint_audit.transport.transcript import (
     BUNDLE_VERSION,
     PROBE_SCRIPT_VERSION,
     HostTranscript,
-    load_bundle,
 )
-
-WINDOWS_FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "windows"
+from tests.replay_cases import host_names, host_transcript
 
 
 def batch_entry(result: CommandResult) -> dict[str, Any]:
@@ -96,9 +94,8 @@ def posix_script_bundle(host: HostTranscript, target: str, family: str) -> dict[
 
 def windows_cases() -> dict[str, HostTranscript]:
     out: dict[str, HostTranscript] = {}
-    for path in sorted(WINDOWS_FIXTURES.glob("*.yaml")):
-        (host,) = load_bundle(path)
-        out[path.stem] = host
+    for name in host_names("windows"):
+        out[name] = host_transcript(name)
     return out
 
 

@@ -15,8 +15,9 @@ from endpoint_audit.model.commands import CommandResult
 from endpoint_audit.model.platform import PROBE_SCRIPT_TRANSPORT
 from endpoint_audit.transport.transcript import load_bundle
 from tests.probe_export.macos_stubs import console_user_settings
+from tests.replay_cases import recorded_paths
 
-MACOS = sorted((Path(__file__).resolve().parent.parent / "fixtures" / "macos").glob("*.yaml"))
+MACOS = recorded_paths("macos")
 
 
 @pytest.mark.parametrize("path", MACOS, ids=lambda p: p.stem)

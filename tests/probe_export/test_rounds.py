@@ -22,9 +22,15 @@ from endpoint_audit.model.platform import PROBE_SCRIPT_TRANSPORT, OsFamily
 from endpoint_audit.transport.transcript import HostTranscript, load_bundle
 from tests.probe_export.bundles import posix_script_bundle
 from tests.probe_export.macos_stubs import console_user_settings
+from tests.replay_cases import path_id, recorded_paths
 
-FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
-RECORDED = sorted([*FIXTURES.glob("linux/*.yaml"), *FIXTURES.glob("macos/*.yaml")])
+# Hosts recorded over SSH (or as such): a recording of the local transport holds psutil's
+# answers (`native:`), which a probe script cannot give, so it is not one of them.
+RECORDED = [
+    p
+    for p in [*recorded_paths("linux"), *recorded_paths("macos")]
+    if not any(k.startswith("native:") for k in load_bundle(p)[0].commands)
+]
 
 
 def recorded(path: Path) -> HostTranscript:
@@ -33,7 +39,7 @@ def recorded(path: Path) -> HostTranscript:
     return host
 
 
-@pytest.mark.parametrize("path", RECORDED, ids=lambda p: p.stem)
+@pytest.mark.parametrize("path", RECORDED, ids=path_id)
 def test_every_round_asks_only_for_what_the_script_records(path: Path) -> None:
     host = recorded(path)
     assert host.platform is not None
@@ -83,7 +89,7 @@ def judged(cli: Callable[..., Any], *args: str) -> dict[str, tuple[str, str]]:
     }
 
 
-@pytest.mark.parametrize("path", RECORDED, ids=lambda p: p.stem)
+@pytest.mark.parametrize("path", RECORDED, ids=path_id)
 def test_script_recording_judged_as_the_recorded_scan(
     path: Path, cli: Callable[..., Any], tmp_path: Path
 ) -> None:
@@ -98,7 +104,7 @@ def test_script_recording_judged_as_the_recorded_scan(
     sessions = any(k != "screen_lock None" for k in user_level) or any(
         status == "unknown" for status, _ in user_level.values()
     )
-    if path.parent.name == "macos":
+    if recorded(path).platform.family is OsFamily.MACOS:  # type: ignore[union-attr]
         # macOS probe scripts read the console user's settings in their constant form.
         assert script_lock == user_level
     elif sessions:

@@ -12,6 +12,7 @@ import pytest
 import tree_sitter_powershell
 from tree_sitter import Language, Node, Parser
 
+from endpoint_audit.checks import builtin_packages
 from endpoint_audit.engine.export import ExportOptions, export_script, probe_commands
 from endpoint_audit.engine.registry import load_registry
 from endpoint_audit.model.commands import PowerShell
@@ -19,8 +20,8 @@ from endpoint_audit.model.platform import OsFamily, PlatformInfo
 from endpoint_audit.transport.powershell import PLATFORM, batch_body
 from endpoint_audit.transport.transcript import load_bundle
 from tests.probe_export.bundles import windows_cases, windows_script_bundle
+from tests.replay_cases import host_cases, host_spec
 from tests.windows.conftest import RECORDED_AT
-from tests.windows.test_scan_cases import CHECKS, EXIT, NOT_PASSING
 
 PARSER = Parser(Language(tree_sitter_powershell.language()))
 BUDGET = 600
@@ -131,14 +132,16 @@ def test_bundle_of_recorded_pc_judged_like_its_scan(
     assert judged["platform"]["transport"] == "probe-script"
     assert judged["platform"]["build"] == host.platform.build if host.platform else True
     findings = judged["findings"]
-    assert {f["check_id"] for f in findings} == CHECKS
-    not_passing = {
-        (f["check_id"], f["resource"], f["status"], f["message_key"].split(".msg.")[-1])
-        for f in findings
-        if f["status"] != "pass"
-    }
-    assert not_passing == NOT_PASSING[name]
-    assert result.exit_code == EXIT[name]
+    cases = host_cases(name)
+    assert {f["check_id"] for f in findings} == {ref.split("/")[0] for ref, _ in cases}
+    for ref, case in cases:  # what the recorded scan of that PC gives, check by check
+        got = [
+            {"resource": f["resource"], "status": f["status"], "key": f["message_key"]}
+            for f in findings
+            if f["check_id"] == ref.split("/")[0]
+        ]
+        assert got == [e.model_dump(mode="json") for e in case.expect], ref
+    assert result.exit_code == host_spec(name)["exit_code"]
 
 
 def test_probe_names_for_the_time_budget_fallback(script: str) -> None:
@@ -177,7 +180,7 @@ def test_bundle_of_a_run_out_of_time_is_judged_error(
     result = cli("evaluate", str(tmp_path), "-f", "json")
     (host,) = json.loads(result.stdout)["hosts"]
     statuses = {f["check_id"]: f["status"] for f in host["findings"]}
-    assert set(statuses) == CHECKS
+    assert set(statuses) == {p.id for p in builtin_packages()}
     assert set(statuses.values()) <= {"error", "unknown"}
     assert any(reason in f["message"] for f in host["findings"])
     assert result.exit_code == 3

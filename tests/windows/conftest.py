@@ -1,4 +1,5 @@
-"""Helpers for the Windows tests: the recorded host cases and a fixed clock."""
+"""Helpers for the Windows tests: the recorded Windows hosts (tests/hosts/, composed from
+the checks' replay cases) and a fixed clock."""
 
 from __future__ import annotations
 
@@ -12,22 +13,21 @@ import pytest
 
 import endpoint_audit.engine.run as engine_run
 from endpoint_audit.model.commands import CommandResult
-from endpoint_audit.transport.transcript import HostTranscript, load_bundle
+from endpoint_audit.transport.transcript import HostTranscript
+from tests.replay_cases import host_names, host_path, host_transcript
 
-WINDOWS_FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "windows"
-# The cases were recorded on 2024-11-20 (a week after the November 2024 updates).
+# The hosts were recorded on 2024-11-20 (a week after the November 2024 updates).
 RECORDED_AT = datetime(2024, 11, 20, 3, 0, tzinfo=UTC)
-CASES = sorted(p.stem for p in WINDOWS_FIXTURES.glob("*.yaml"))
+CASES = host_names("windows")
 
 
 def case_path(name: str) -> Path:
-    return WINDOWS_FIXTURES / f"{name}.yaml"
+    """A bundle file of the recorded Windows host `name`."""
+    return host_path(name)
 
 
 def load_case(name: str) -> HostTranscript:
-    hosts = load_bundle(case_path(name))
-    assert len(hosts) == 1
-    return hosts[0]
+    return host_transcript(name)
 
 
 def results_of(name: str) -> dict[str, CommandResult]:

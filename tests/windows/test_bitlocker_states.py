@@ -18,7 +18,7 @@ from endpoint_audit.checks.disk_encryption.windows import (
 from endpoint_audit.model.platform import OsFamily, PlatformInfo
 from endpoint_audit.model.result import Status
 from tests.windows.conftest import results_of
-from tests.windows.make_fixtures import bitlocker, vol
+from tests.windows.probe_values import bitlocker, vol
 
 WINDOWS = PlatformInfo(family=OsFamily.WINDOWS, transport="replay")
 

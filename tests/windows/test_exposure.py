@@ -28,7 +28,7 @@ from endpoint_audit.model.commands import CommandResult
 from endpoint_audit.model.platform import OsFamily, PlatformInfo
 from endpoint_audit.model.result import Status
 from tests.windows.conftest import results_of, value_of
-from tests.windows.make_fixtures import (
+from tests.windows.probe_values import (
     DOMAIN,
     FPS_RULES,
     PRIVATE,

@@ -23,7 +23,7 @@ from endpoint_audit.model.commands import CommandResult
 from endpoint_audit.model.platform import OsFamily, PlatformInfo
 from endpoint_audit.model.result import Status
 from tests.windows.conftest import results_of
-from tests.windows.make_fixtures import fw, products
+from tests.windows.probe_values import fw, products
 
 WINDOWS = PlatformInfo(family=OsFamily.WINDOWS, transport="replay")
 

@@ -1,5 +1,5 @@
-"""`endpoint-audit scan --replay <case> -f json` for every recorded Windows host case:
-each check's status and message key, and the exit code."""
+"""`endpoint-audit scan --replay` of recorded Windows hosts: what particular findings say.
+(Every host's findings and exit code: tests/packages/test_hosts.py.)"""
 
 from __future__ import annotations
 
@@ -10,152 +10,13 @@ from typing import Any
 
 import pytest
 
-from tests.windows.conftest import CASES, case_path
-
-# The ports every Windows PC listens on and open_ports judges by reachability.
-SHARING_PORTS = ("445/tcp", "139/tcp", "137/udp", "138/udp")
-# Findings that are not `pass`, as (check, resource, status, key); every other finding
-# must pass. None as resource: a host-level finding.
-NOT_PASSING: dict[str, set[tuple[str, str | None, str, str]]] = {
-    "win11-23h2-en-compliant": set(),
-    "win11-23h2-ja-compliant": set(),
-    "win10-22h2-en-wmi-fallback": set(),
-    "win10-22h2-en-bitlocker-off": {("disk_encryption", "C:", "fail", "not_encrypted")},
-    "win11-24h2-ja-bitlocker-suspended": {
-        ("disk_encryption", "C:", "fail", "suspended"),
-        ("patch_level", "reboot_required", "fail", "reboot_fail"),
-    },
-    "win11-23h2-en-bitlocker-encrypting": {
-        ("disk_encryption", "C:", "fail", "state_encrypting"),
-    },
-    "win10-22h2-ja-data-drive-unencrypted": {
-        ("disk_encryption", "D:", "fail", "not_encrypted"),
-    },
-    # The Public profile is the active one: with its firewall off, SMB and NetBIOS are open.
-    "win11-24h2-en-firewall-public-off": {
-        ("firewall", "Public", "fail", "profile_off"),
-        *{("open_ports", p, "fail", "exposed_profile_off") for p in SHARING_PORTS},
-    },
-    "win10-22h2-ja-firewall-inbound-allow": {
-        ("firewall", "Domain", "fail", "profile_inbound_allowed"),
-    },
-    "win11-23h2-ja-rdp-listening": {
-        ("open_ports", "0.0.0.0:3389/tcp", "fail", "forbidden_port"),
-        ("open_ports", ":::3389/tcp", "fail", "forbidden_port"),
-        ("open_ports", "0.0.0.0:3389/udp", "fail", "forbidden_port"),
-        ("open_ports", ":::3389/udp", "fail", "forbidden_port"),
-    },
-    "win11-24h2-en-no-user": {("screen_lock", None, "unknown", "no_user")},
-    "win10-22h2-en-updates-90-days": {
-        ("patch_level", "pending_security_updates", "fail", "pending_fail"),
-        ("patch_level", "days_since_update", "fail", "age_fail"),
-        ("patch_level", "monthly_update", "fail", "build_fail"),
-    },
-    "win11-23h2-en-msrt-only-old-build": {
-        ("patch_level", "pending_security_updates", "fail", "pending_fail"),
-        ("patch_level", "days_since_update", "fail", "age_fail"),
-        ("patch_level", "monthly_update", "fail", "build_fail"),
-    },
-    "win11-24h2-ja-wsus-stale-search": {
-        ("patch_level", "pending_security_updates", "unknown", "index_stale_managed"),
-    },
-    "win11-23h2-en-pending-file-renames": set(),
-    "win11-23h2-en-32bit-host": {
-        ("screen_lock", "CONTOSO\\alice", "unknown", "user_unknown"),
-        ("patch_level", "days_since_update", "unknown", "age_unknown"),
-        ("patch_level", "reboot_required", "unknown", "reboot_unknown"),
-        ("patch_level", "monthly_update", "unknown", "build_unknown"),
-    },
-    "win11-23h2-ja-not-admin": {("disk_encryption", None, "unknown", "needs_privilege")},
-    "win11-24h2-ja-no-screensaver-search-timeout": {
-        ("patch_level", "pending_security_updates", "unknown", "pending_unknown"),
-        ("screen_lock", "machine", "fail", "machine_not_set"),
-        ("screen_lock", "LGWAN\\佐藤花子", "fail", "lock_disabled"),
-    },
-    "win11-23h2-en-probe-error": {
-        ("firewall", None, "error", "fact_error"),
-        *{("open_ports", p, "unknown", "exposure_unknown") for p in SHARING_PORTS},
-    },
-    # Listening but not reachable: SMB allowed by GPO on the Domain profile only, inactive.
-    "win11-24h2-ja-smb-domain-only": set(),
-    "win11-23h2-en-smb-public-allowed": {
-        ("open_ports", p, "fail", "exposed_rule") for p in SHARING_PORTS
-    },
-    "win10-22h2-ja-smb-rule-public": {("open_ports", "445/tcp", "fail", "exposed_rule")},
-    "win11-23h2-en-firewall-interface-excluded": {
-        ("firewall", "Private", "fail", "profile_interfaces_off"),
-        ("firewall", "Public", "fail", "profile_interfaces_off"),
-        *{("open_ports", p, "fail", "exposed_interface_off") for p in SHARING_PORTS},
-    },
-    # The suite's firewall protects, but its rules cannot be read: SMB reachability unknown.
-    "win10-22h2-ja-third-party-firewall": {
-        ("open_ports", p, "unknown", "exposure_unknown") for p in SHARING_PORTS
-    },
-    "win11-24h2-en-bitlocker-locked-data": set(),
-    # A 32-bit host: the grace period is in a redirected key, so the lock delay is unseen.
-    "win11-24h2-en-32bit-host": {("screen_lock", "CONTOSO\\bob", "unknown", "user_unknown")},
-    "win10-22h2-ja-32bit-host": {("screen_lock", "LGWAN\\鈴木一郎", "unknown", "user_unknown")},
-    # Constrained Language Mode: what needs .NET or COM is unknown, naming the mode (the
-    # patch level is judged from the registry and hotfixes; the pending search needs COM).
-    "win11-23h2-en-clm": {
-        ("disk_encryption", None, "unknown", "language_mode"),
-        ("open_ports", None, "unknown", "language_mode"),
-        ("patch_level", "pending_security_updates", "unknown", "pending_unknown"),
-    },
-    "win11-24h2-ja-clm": {
-        ("disk_encryption", None, "unknown", "language_mode"),
-        ("open_ports", None, "unknown", "language_mode"),
-        ("patch_level", "pending_security_updates", "unknown", "pending_unknown"),
-    },
-}
-EXIT = {name: 0 if not bad else 1 for name, bad in NOT_PASSING.items()}
-EXIT.update(
-    {
-        "win11-24h2-en-no-user": 3,
-        "win11-23h2-ja-not-admin": 3,
-        "win11-23h2-en-probe-error": 3,
-        "win11-24h2-en-32bit-host": 3,
-        "win10-22h2-ja-32bit-host": 3,
-        "win11-23h2-en-clm": 3,
-        "win11-24h2-ja-clm": 3,
-        "win10-22h2-ja-third-party-firewall": 3,
-        "win11-24h2-ja-wsus-stale-search": 3,
-        "win11-23h2-en-32bit-host": 3,
-    }
-)
-CHECKS = {"disk_encryption", "firewall", "open_ports", "patch_level", "screen_lock"}
+from tests.replay_cases import host_spec
+from tests.windows.conftest import case_path
 
 
 def scan(cli: Callable[..., Any], name: str, *extra: str) -> tuple[int, dict[str, Any]]:
     result = cli("scan", "--replay", str(case_path(name)), "-f", "json", *extra)
     return result.exit_code, json.loads(result.stdout)
-
-
-def test_every_case_has_expectations() -> None:
-    assert sorted(NOT_PASSING) == CASES
-    assert len(CASES) >= 12
-
-
-@pytest.mark.parametrize("name", CASES)
-def test_scan_case(name: str, cli: Callable[..., Any], recorded_clock: datetime) -> None:
-    code, report = scan(cli, name)
-    (host,) = report["hosts"]
-    assert host["platform"]["family"] == "windows"
-    findings = host["findings"]
-    assert {f["check_id"] for f in findings} == CHECKS
-    not_passing = {
-        (f["check_id"], f["resource"], f["status"], f["message_key"].split(".msg.")[-1])
-        for f in findings
-        if f["status"] != "pass"
-    }
-    assert not_passing == NOT_PASSING[name]
-    # The Windows firewall is judged per profile, always all three.
-    firewall = [f for f in findings if f["check_id"] == "firewall"]
-    if name != "win11-23h2-en-probe-error":
-        assert sorted(f["resource"] for f in firewall) == ["Domain", "Private", "Public"]
-    for finding in findings:
-        assert finding["message"] and "{" not in finding["message"]
-    assert code == EXIT[name], findings
 
 
 def test_days_since_update_ignores_daily_defender_updates(
@@ -208,7 +69,7 @@ def test_japanese_report_of_japanese_pc(
     name: str, cli: Callable[..., Any], recorded_clock: datetime
 ) -> None:
     code, report = scan(cli, name, "--lang", "ja")
-    assert code == EXIT[name]
+    assert code == host_spec(name)["exit_code"]
     messages = [f["message"] for f in report["hosts"][0]["findings"]]
     # Catalog texts, not keys: every message has Japanese in it.
     assert all(any("\u3040" <= ch <= "\u9fff" for ch in m) for m in messages), messages
