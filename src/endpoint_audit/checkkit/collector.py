@@ -33,15 +33,29 @@ class Collector(abc.ABC, Generic[F]):
     id: ClassVar[str]  # "<os>.<fact family>", e.g. "linux.usb_storage"
     fact_type: ClassVar[type[Fact]]
     platforms: ClassVar[frozenset[OsFamily]]
+    # The one OS a collector serves: gives `platforms` and `id` when the class sets neither.
+    family: ClassVar[OsFamily | None] = None
+    # The commands of a collector that asks for the same ones whatever earlier rounds
+    # returned; a collector with follow-ups overrides `commands()` instead.
+    asks: ClassVar[tuple[Command, ...]] = ()
 
     MAX_ROUNDS: ClassVar[int] = 3
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        family = cls.family
+        if isinstance(family, OsFamily):
+            if "platforms" not in cls.__dict__:
+                cls.platforms = frozenset({family})
+            if "id" not in cls.__dict__ and "fact_type" in cls.__dict__:
+                cls.id = f"{family.value}.{cls.fact_type.name}"
 
     def applies(self, platform: PlatformInfo) -> bool:
         return platform.family in self.platforms
 
-    @abc.abstractmethod
     def commands(self, platform: PlatformInfo, results: Results) -> Sequence[Command]:
         """The commands this collector needs, given results of earlier rounds."""
+        return list(self.asks)
 
     @abc.abstractmethod
     def parse(self, results: Results, platform: PlatformInfo) -> F:

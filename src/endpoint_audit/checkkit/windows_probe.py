@@ -6,15 +6,21 @@ parsers below never see text that depends on the display language or regional fo
 
 from __future__ import annotations
 
+import abc
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from functools import cache
 from importlib import resources
-from typing import Any
+from typing import Any, ClassVar, TypeVar
 
-from endpoint_audit.checkkit.collector import Results, json_output, require
+from endpoint_audit.checkkit.collector import Collector, Results, json_output, require
 from endpoint_audit.checkkit.collector import as_int as as_int
+from endpoint_audit.checkkit.fact import Fact
 from endpoint_audit.errors import CollectorError, FactUnavailable
-from endpoint_audit.model.commands import CommandResult, PowerShell
+from endpoint_audit.model.commands import Command, CommandResult, PowerShell
+from endpoint_audit.model.platform import OsFamily, PlatformInfo
+
+F = TypeVar("F", bound=Fact)
 
 
 @cache
@@ -28,6 +34,23 @@ def windows_script(module: str, name: str) -> str:
     return (resources.files(module.rpartition(".")[0]) / "probes" / f"{name}.ps1").read_text(
         encoding="utf-8"
     )
+
+
+class OneProbeCollector(Collector[F]):
+    """A Windows collector whose fact comes from one PowerShell probe's value."""
+
+    family = OsFamily.WINDOWS
+    probe: ClassVar[PowerShell]
+
+    def commands(self, platform: PlatformInfo, results: Results) -> Sequence[Command]:
+        return [self.probe]
+
+    def parse(self, results: Results, platform: PlatformInfo) -> F:
+        return self.parse_value(probe_value(results, self.probe))
+
+    @abc.abstractmethod
+    def parse_value(self, value: Any) -> F:
+        """The fact from the probe's JSON value. Pure."""
 
 
 def check_language_mode(result: CommandResult, what: str) -> None:

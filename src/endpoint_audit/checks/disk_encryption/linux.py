@@ -17,7 +17,7 @@ from lsblk, no lsblk at all, a network file system at / or /home) is reported wi
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -28,7 +28,7 @@ from endpoint_audit.checks.disk_encryption.facts import (
     VolumeKind,
 )
 from endpoint_audit.errors import CollectorError, FactUnavailable
-from endpoint_audit.model.commands import Argv, Command, CommandResult, ReadFile
+from endpoint_audit.model.commands import Argv, CommandResult, ReadFile
 from endpoint_audit.model.platform import OsFamily, PlatformInfo
 
 # MOUNTPOINT (not MOUNTPOINTS) because every util-linux with JSON output knows it; the
@@ -447,12 +447,9 @@ def _lsblk_tree(result: CommandResult) -> tuple[DeviceTree | None, str]:
 
 
 class LinuxDiskEncryption(Collector[DiskEncryptionFacts]):
-    id = "linux.disk_encryption"
+    family = OsFamily.LINUX
     fact_type = DiskEncryptionFacts
-    platforms = frozenset({OsFamily.LINUX})
-
-    def commands(self, platform: PlatformInfo, results: Results) -> Sequence[Command]:
-        return [MOUNTINFO, SWAPS, LSBLK]
+    asks = (MOUNTINFO, SWAPS, LSBLK)
 
     def parse(self, results: Results, platform: PlatformInfo) -> DiskEncryptionFacts:
         info = require(results, MOUNTINFO)

@@ -10,7 +10,6 @@ effect, any "Off, ..." fails as off, and an "On, but ..." not known here is unkn
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
 
 from endpoint_audit.checkkit.collector import Collector, Results, require
 from endpoint_audit.checks.disk_encryption.facts import (
@@ -19,7 +18,7 @@ from endpoint_audit.checks.disk_encryption.facts import (
     VolumeEncryption,
 )
 from endpoint_audit.errors import CollectorError, FactUnavailable
-from endpoint_audit.model.commands import Argv, Command
+from endpoint_audit.model.commands import Argv
 from endpoint_audit.model.platform import OsFamily, PlatformInfo
 
 FDESETUP = Argv(("fdesetup", "status"))
@@ -127,12 +126,9 @@ def parse_fdesetup(text: str, exit_status: int = 0) -> VolumeEncryption:
 
 
 class MacosDiskEncryption(Collector[DiskEncryptionFacts]):
-    id = "macos.disk_encryption"
+    family = OsFamily.MACOS
     fact_type = DiskEncryptionFacts
-    platforms = frozenset({OsFamily.MACOS})
-
-    def commands(self, platform: PlatformInfo, results: Results) -> Sequence[Command]:
-        return [FDESETUP]
+    asks = (FDESETUP,)
 
     def parse(self, results: Results, platform: PlatformInfo) -> DiskEncryptionFacts:
         result = require(results, FDESETUP)

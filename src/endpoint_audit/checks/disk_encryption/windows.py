@@ -30,16 +30,14 @@ never leave the host: the probe keeps key protector *types* only.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
-from endpoint_audit.checkkit.collector import Collector, Results
 from endpoint_audit.checkkit.windows_probe import (
+    OneProbeCollector,
     as_dict,
     as_int,
     as_list,
     as_text,
-    probe_value,
     windows_script,
 )
 from endpoint_audit.checks.disk_encryption.facts import (
@@ -49,8 +47,7 @@ from endpoint_audit.checks.disk_encryption.facts import (
     VolumeKind,
 )
 from endpoint_audit.errors import CollectorError, FactUnavailable
-from endpoint_audit.model.commands import Command, PowerShell
-from endpoint_audit.model.platform import OsFamily, PlatformInfo
+from endpoint_audit.model.commands import PowerShell
 
 BITLOCKER = PowerShell(
     "bitlocker",
@@ -263,13 +260,9 @@ def parse_bitlocker(value: Any) -> DiskEncryptionFacts:
     return DiskEncryptionFacts(volumes=tuple(volumes))
 
 
-class WindowsBitLocker(Collector[DiskEncryptionFacts]):
-    id = "windows.disk_encryption"
+class WindowsBitLocker(OneProbeCollector[DiskEncryptionFacts]):
     fact_type = DiskEncryptionFacts
-    platforms = frozenset({OsFamily.WINDOWS})
+    probe = BITLOCKER
 
-    def commands(self, platform: PlatformInfo, results: Results) -> Sequence[Command]:
-        return [BITLOCKER]
-
-    def parse(self, results: Results, platform: PlatformInfo) -> DiskEncryptionFacts:
-        return parse_bitlocker(probe_value(results, BITLOCKER))
+    def parse_value(self, value: Any) -> DiskEncryptionFacts:
+        return parse_bitlocker(value)

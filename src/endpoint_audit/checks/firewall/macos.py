@@ -7,13 +7,12 @@ not read: `socketfilterfw` reports the effective state on every supported releas
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
 
 from endpoint_audit.checkkit.collector import Collector, Results, require
 from endpoint_audit.checkkit.firewall_facts import FirewallProfile
 from endpoint_audit.checks.firewall.facts import FirewallFacts
 from endpoint_audit.errors import CollectorError, FactUnavailable
-from endpoint_audit.model.commands import Argv, Command, CommandResult
+from endpoint_audit.model.commands import Argv, CommandResult
 from endpoint_audit.model.platform import OsFamily, PlatformInfo
 
 SOCKETFILTERFW = "/usr/libexec/ApplicationFirewall/socketfilterfw"
@@ -73,12 +72,9 @@ def profile_from(state: int, stealth: bool | None) -> FirewallProfile:
 
 
 class MacosFirewall(Collector[FirewallFacts]):
-    id = "macos.firewall"
+    family = OsFamily.MACOS
     fact_type = FirewallFacts
-    platforms = frozenset({OsFamily.MACOS})
-
-    def commands(self, platform: PlatformInfo, results: Results) -> Sequence[Command]:
-        return [GLOBAL_STATE, STEALTH_MODE]
+    asks = (GLOBAL_STATE, STEALTH_MODE)
 
     def parse(self, results: Results, platform: PlatformInfo) -> FirewallFacts:
         result = require(results, GLOBAL_STATE)

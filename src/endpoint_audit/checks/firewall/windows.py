@@ -4,8 +4,6 @@ checkkit/windows_firewall.py, which the SMB exposure of open ports reads too).""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 from endpoint_audit.checkkit.collector import Collector, Results
 from endpoint_audit.checkkit.windows_firewall import (
     FIREWALL_PRODUCTS,
@@ -16,7 +14,6 @@ from endpoint_audit.checkkit.windows_firewall import (
 )
 from endpoint_audit.checkkit.windows_probe import probe_value
 from endpoint_audit.checks.firewall.facts import FirewallFacts
-from endpoint_audit.model.commands import Command
 from endpoint_audit.model.platform import OsFamily, PlatformInfo
 
 
@@ -25,12 +22,9 @@ def parse_profiles(value: object) -> FirewallFacts:
 
 
 class WindowsFirewall(Collector[FirewallFacts]):
-    id = "windows.firewall"
+    family = OsFamily.WINDOWS
     fact_type = FirewallFacts
-    platforms = frozenset({OsFamily.WINDOWS})
-
-    def commands(self, platform: PlatformInfo, results: Results) -> Sequence[Command]:
-        return [FIREWALL_PROFILES, FIREWALL_PRODUCTS]
+    asks = (FIREWALL_PROFILES, FIREWALL_PRODUCTS)
 
     def parse(self, results: Results, platform: PlatformInfo) -> FirewallFacts:
         profiles = parse_profiles(probe_value(results, FIREWALL_PROFILES))

@@ -75,9 +75,8 @@ def parse_ss(text: str) -> list[ListeningSocket]:
 
 
 class LinuxListeningPorts(Collector[ListeningPortsFacts]):
-    id = "linux.listening_ports"
+    family = OsFamily.LINUX
     fact_type = ListeningPortsFacts
-    platforms = frozenset({OsFamily.LINUX})
 
     def commands(self, platform: PlatformInfo, results: Results) -> Sequence[Command]:
         return [NATIVE] if platform.transport == "local" else [SS]

@@ -7,13 +7,12 @@ is complete either way and only the owners may be missing.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 from endpoint_audit.checkkit.collector import Collector, Results, require
 from endpoint_audit.checks.open_ports.facts import ListeningPortsFacts, ListeningSocket
 from endpoint_audit.errors import CollectorError, FactUnavailable
-from endpoint_audit.model.commands import Argv, Command, CommandResult
+from endpoint_audit.model.commands import Argv, CommandResult
 from endpoint_audit.model.platform import OsFamily, PlatformInfo
 
 # `+c 0`: full command names (the table output truncates them to 9 characters).
@@ -112,12 +111,9 @@ def _lsof_owners(result: CommandResult, protocol: str) -> dict[Key, Owner] | Non
 
 
 class MacosListeningPorts(Collector[ListeningPortsFacts]):
-    id = "macos.listening_ports"
+    family = OsFamily.MACOS
     fact_type = ListeningPortsFacts
-    platforms = frozenset({OsFamily.MACOS})
-
-    def commands(self, platform: PlatformInfo, results: Results) -> Sequence[Command]:
-        return [NETSTAT_TCP, NETSTAT_UDP, LSOF_TCP, LSOF_UDP]
+    asks = (NETSTAT_TCP, NETSTAT_UDP, LSOF_TCP, LSOF_UDP)
 
     def parse(self, results: Results, platform: PlatformInfo) -> ListeningPortsFacts:
         owners: dict[Key, Owner] = {}

@@ -550,9 +550,8 @@ def package_manager(platform: PlatformInfo, results: Results) -> str | None:
 
 
 class LinuxPatches(Collector[PatchFacts]):
-    id = "linux.patches"
+    family = OsFamily.LINUX
     fact_type = PatchFacts
-    platforms = frozenset({OsFamily.LINUX})
 
     def commands(self, platform: PlatformInfo, results: Results) -> Sequence[Command]:
         manager = package_manager(platform, results)

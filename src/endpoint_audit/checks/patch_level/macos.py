@@ -20,7 +20,6 @@ preferences. Never `softwareupdate -l`, which contacts Apple's servers.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -35,7 +34,6 @@ from endpoint_audit.checkkit.macos_plist import (
 )
 from endpoint_audit.checks.patch_level.facts import PatchFacts
 from endpoint_audit.errors import CollectorError
-from endpoint_audit.model.commands import Command
 from endpoint_audit.model.platform import OsFamily, PlatformInfo
 
 INSTALL_HISTORY_PATH = "/Library/Receipts/InstallHistory.plist"
@@ -234,12 +232,9 @@ def automatic_updates(prefs: dict[str, Any], managed: dict[str, Any]) -> bool | 
 
 
 class MacosPatches(Collector[PatchFacts]):
-    id = "macos.patches"
+    family = OsFamily.MACOS
     fact_type = PatchFacts
-    platforms = frozenset({OsFamily.MACOS})
-
-    def commands(self, platform: PlatformInfo, results: Results) -> Sequence[Command]:
-        return [INSTALL_HISTORY, PREFS, MANAGED_PREFS]
+    asks = (INSTALL_HISTORY, PREFS, MANAGED_PREFS)
 
     def parse(self, results: Results, platform: PlatformInfo) -> PatchFacts:
         history_result = require(results, INSTALL_HISTORY)

@@ -26,7 +26,6 @@ Titles of updates are in the display language; they are kept as evidence only.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -49,7 +48,7 @@ from endpoint_audit.checks.patch_level.releases import (
     release_table,
 )
 from endpoint_audit.errors import FactUnavailable
-from endpoint_audit.model.commands import Command, PowerShell
+from endpoint_audit.model.commands import PowerShell
 from endpoint_audit.model.platform import OsFamily, PlatformInfo
 
 # Seconds the pending-update search may take (capped by what is left of the batch).
@@ -414,12 +413,9 @@ def parse_windows_update(
 
 
 class WindowsPatches(Collector[PatchFacts]):
-    id = "windows.patches"
+    family = OsFamily.WINDOWS
     fact_type = PatchFacts
-    platforms = frozenset({OsFamily.WINDOWS})
-
-    def commands(self, platform: PlatformInfo, results: Results) -> Sequence[Command]:
-        return [WINDOWS_UPDATE, WINDOWS_UPDATE_PENDING]
+    asks = (WINDOWS_UPDATE, WINDOWS_UPDATE_PENDING)
 
     def parse(self, results: Results, platform: PlatformInfo) -> PatchFacts:
         main = require(results, WINDOWS_UPDATE)

@@ -20,22 +20,19 @@ screen saver.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
-from endpoint_audit.checkkit.collector import Collector, Results
 from endpoint_audit.checkkit.windows_probe import (
+    OneProbeCollector,
     as_dict,
     as_int,
     as_list,
     as_text,
-    probe_value,
     windows_script,
 )
 from endpoint_audit.checks.screen_lock.facts import ScreenLockFacts, UserScreenLock
 from endpoint_audit.errors import CollectorError
-from endpoint_audit.model.commands import Command, PowerShell
-from endpoint_audit.model.platform import OsFamily, PlatformInfo
+from endpoint_audit.model.commands import PowerShell
 
 SCREEN_LOCK = PowerShell("screen_lock", windows_script(__name__, "screen_lock"), clm_safe=True)
 
@@ -136,13 +133,9 @@ def parse_screen_lock(value: Any) -> ScreenLockFacts:
     )
 
 
-class WindowsScreenLock(Collector[ScreenLockFacts]):
-    id = "windows.screen_lock"
+class WindowsScreenLock(OneProbeCollector[ScreenLockFacts]):
     fact_type = ScreenLockFacts
-    platforms = frozenset({OsFamily.WINDOWS})
+    probe = SCREEN_LOCK
 
-    def commands(self, platform: PlatformInfo, results: Results) -> Sequence[Command]:
-        return [SCREEN_LOCK]
-
-    def parse(self, results: Results, platform: PlatformInfo) -> ScreenLockFacts:
-        return parse_screen_lock(probe_value(results, SCREEN_LOCK))
+    def parse_value(self, value: Any) -> ScreenLockFacts:
+        return parse_screen_lock(value)

@@ -317,9 +317,8 @@ def _managers(frontends: Sequence[FirewallProfile]) -> str:
 
 
 class LinuxFirewall(Collector[FirewallFacts]):
-    id = "linux.firewall"
+    family = OsFamily.LINUX
     fact_type = FirewallFacts
-    platforms = frozenset({OsFamily.LINUX})
 
     def commands(self, platform: PlatformInfo, results: Results) -> Sequence[Command]:
         wanted: list[Command] = [UFW, FIREWALLD_STATE, NFT, IPTABLES_SAVE, IP6TABLES_SAVE, IF_INET6]

@@ -10,7 +10,6 @@ asked for only with administrator rights (`Get-Process -IncludeUserName` needs t
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
 from endpoint_audit.checkkit.collector import Collector, Results, require
@@ -31,7 +30,7 @@ from endpoint_audit.checkkit.windows_probe import (
 from endpoint_audit.checks.open_ports.facts import ListeningPortsFacts, ListeningSocket
 from endpoint_audit.checks.open_ports.windows.exposure import judge_exposure
 from endpoint_audit.errors import CollectorError
-from endpoint_audit.model.commands import Command, PowerShell
+from endpoint_audit.model.commands import PowerShell
 from endpoint_audit.model.platform import OsFamily, PlatformInfo
 
 # "No matching objects" is an ObjectNotFound error, not a failure: no listener at all.
@@ -137,12 +136,9 @@ def with_exposure(facts: ListeningPortsFacts, results: Results) -> ListeningPort
 
 
 class WindowsListeningPorts(Collector[ListeningPortsFacts]):
-    id = "windows.listening_ports"
+    family = OsFamily.WINDOWS
     fact_type = ListeningPortsFacts
-    platforms = frozenset({OsFamily.WINDOWS})
-
-    def commands(self, platform: PlatformInfo, results: Results) -> Sequence[Command]:
-        return [LISTENING_SOCKETS, FILE_SHARING, FIREWALL_PROFILES, FIREWALL_PRODUCTS]
+    asks = (LISTENING_SOCKETS, FILE_SHARING, FIREWALL_PROFILES, FIREWALL_PRODUCTS)
 
     def parse(self, results: Results, platform: PlatformInfo) -> ListeningPortsFacts:
         facts = parse_sockets(probe_value(results, LISTENING_SOCKETS))

@@ -370,9 +370,8 @@ def kde_user(user: GraphicalUser, results: Results) -> UserScreenLock:
 
 
 class LinuxScreenLock(Collector[ScreenLockFacts]):
-    id = "linux.screen_lock"
+    family = OsFamily.LINUX
     fact_type = ScreenLockFacts
-    platforms = frozenset({OsFamily.LINUX})
 
     def commands(self, platform: PlatformInfo, results: Results) -> Sequence[Command]:
         wanted: list[Command] = [FIND_DESKTOP, SESSIONS, DCONF_PROFILE, DCONF_FILES, KDE_SYSTEM]

@@ -85,9 +85,8 @@ def parse_defaults_int(result: CommandResult | None) -> int | None:
 
 
 class MacosScreenLock(Collector[ScreenLockFacts]):
-    id = "macos.screen_lock"
+    family = OsFamily.MACOS
     fact_type = ScreenLockFacts
-    platforms = frozenset({OsFamily.MACOS})
 
     @staticmethod
     def as_user(console: Console, whoami: str | None, argv: tuple[str, ...]) -> Argv:
