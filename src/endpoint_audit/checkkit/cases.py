@@ -7,15 +7,15 @@ the check must give for each resource, in order. Cases of several checks compose
 one recorded host (`compose`), so adding a check adds its cases and changes no other.
 
     # What the case shows (free comment).
-    case: win11-23h2-ja-usb-blocked        # = the file's stem
+    case: win11-23h2-ja-example        # = the file's stem
     platform: {family: windows, ...}       # as in bundles
     collected_at: '2024-11-20T03:00:00+00:00'
     source: "..."                          # optional: for every command without its own
     commands:
-      ps:usb_storage: {exit_status: 0, stdout: '...', stderr: '', source: "..."}
+      ps:vendor_example: {exit_status: 0, stdout: '...', stderr: '', source: "..."}
     params: {}                             # optional; else the check's defaults
     expect:
-      - {resource: 'USBSTOR', status: pass, key: usb_storage.msg.blocked}
+      - {resource: 'C:', status: pass, key: vendor.example.msg.ok}
 
 A command the case does not record is not answered when replayed: the check is unknown
 or error naming it, never pass.

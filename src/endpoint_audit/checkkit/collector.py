@@ -30,7 +30,7 @@ class Collector(abc.ABC, Generic[F]):
     evidence: the checks say unknown) or CollectorError (output not understood: error).
     """
 
-    id: ClassVar[str]  # "<os>.<fact family>", e.g. "linux.usb_storage"
+    id: ClassVar[str]  # "<os>.<fact family>", e.g. "linux.disk_usage"
     fact_type: ClassVar[type[Fact]]
     platforms: ClassVar[frozenset[OsFamily]]
     # The one OS a collector serves: gives `platforms` and `id` when the class sets neither.
