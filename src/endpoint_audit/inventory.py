@@ -32,7 +32,8 @@ _DNS_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9._-]*")
 _ZONE = re.compile(r"[A-Za-z0-9._-]+")
 # POSIX user names, plus `DOMAIN\\user` and `user@domain` for Windows accounts.
 _USER = re.compile(r"[A-Za-z0-9_][A-Za-z0-9._@\\$-]{0,63}")
-_GROUP = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,99}")
+# Group names label reports (a 課 or site), so letters of any script count: 総務課, kyoto.
+_GROUP = re.compile(r"\w[\w.-]{0,99}")
 VAR_KEYS = ("user", "port", "baseline", "sudo", "identity_file")
 ANSIBLE_VARS = {
     "ansible_host": "address",

@@ -54,6 +54,16 @@ def export(
             ),
         ),
     ] = ".",
+    group: Annotated[
+        str | None,
+        typer.Option(
+            "--group",
+            help=(
+                "Host group written into every bundle (a 課 or site, e.g. 総務課), so that "
+                "reports and `report weekly` break results down by it."
+            ),
+        ),
+    ] = None,
 ) -> None:
     """Write a probe script that runs the tool's own probes and saves one bundle file.
 
@@ -69,6 +79,8 @@ def export(
 
       endpoint-audit probe export --os linux -o probe.sh && sh probe.sh /mnt/audit-share
 
+      endpoint-audit probe export --os windows --group 総務課 -o probe-soumu.ps1
+
       endpoint-audit evaluate /mnt/audit-share -f html:fleet.html
     """
     from endpoint_audit.engine.export import ExportOptions, export_script
@@ -81,4 +93,8 @@ def export(
         options = ExportOptions(command_timeout, total_timeout, default_output)
     except ValueError as exc:
         fail(f"--default-output: {exc}")
+    try:
+        options = ExportOptions(command_timeout, total_timeout, default_output, group=group)
+    except ValueError as exc:
+        fail(f"--group: {exc}")
     write_output(output, export_script(load_registry(), OsFamily(os_name.value), options))

@@ -107,10 +107,24 @@ class ExportOptions:
     total_seconds: int = DEFAULT_TOTAL_SECONDS
     # Where the script writes when run without an argument (Intune passes none).
     default_output: str = "."
+    # The host group the PCs running this script belong to (a 課, a site): written into
+    # every bundle, so their reports and history can be broken down by it.
+    group: str | None = None
 
     def __post_init__(self) -> None:
         if not self.default_output or any(ord(c) < 32 for c in self.default_output):
             raise ValueError("the default output folder must be a path on one line")
+        if self.group is not None and (
+            not self.group.strip() or not self.group.isprintable() or len(self.group) > 100
+        ):
+            raise ValueError("the group must be a name on one line of at most 100 characters")
+
+
+def group_field(options: ExportOptions) -> str:
+    """`,"group":"..."` for the bundle's host entry (JSON, ASCII-escaped), or ""."""
+    if options.group is None:
+        return ""
+    return ',"group":' + json.dumps(options.group.strip(), ensure_ascii=True)
 
 
 def export_script(
@@ -283,7 +297,9 @@ wait  # the watchdogs: each ends within a second of its command
     printf '{"format":"__FORMAT__","version":__BUNDLE_VERSION__,'
     printf '"script_version":__SCRIPT_VERSION__,'
     printf '"tool_version":"__TOOL_VERSION__","hosts":[{"target":"%s",' "$ea_host"
-    printf '"collected_at":"%s","platform":null,' "$ea_collected"
+    printf '"collected_at":"%s"' "$ea_collected"
+    printf '%s' __GROUP_FIELD__
+    printf ',"platform":null,'
     printf '"probe":{"os":"__FAMILY__","command_seconds":%s,"total_seconds":%s},' \
         "$EA_COMMAND_SECONDS" "$EA_TOTAL_SECONDS"
     printf '"commands":{'
@@ -315,6 +331,8 @@ def posix_script(commands: Sequence[Command], family: OsFamily, options: ExportO
         "__FORMAT__": BUNDLE_FORMAT,
         "__BUNDLE_VERSION__": str(BUNDLE_VERSION),
     }
+    # Filled last: text from the command line must not be taken for a placeholder.
+    values["__GROUP_FIELD__"] = shlex.quote(group_field(options))
     parts = [_fill(_POSIX_HEAD, values)]
     parts.extend(
         _POSIX_COMMAND.replace("__LINE__", posix_line(c)).replace("__KEY__", _sh_quote_json(c.key))
@@ -461,7 +479,7 @@ try {
     $EABundle = '{"format":"__FORMAT__","version":__BUNDLE_VERSION__,' +
         '"script_version":__SCRIPT_VERSION__,' +
         '"tool_version":"__TOOL_VERSION__","hosts":[{"target":"' + $EAHostName + '",' +
-        '"collected_at":"' + $EACollected + '",' +
+        '"collected_at":"' + $EACollected + '"' + __GROUP_FIELD__ + ',' +
         '"platform":' + $EAPlatform + ',' +
         '"probe":{"os":"windows","total_seconds":' + $EABudget + '},' +
         '"commands":{},"powershell_batch":' + $EABatchJson + '}]}'
@@ -503,6 +521,8 @@ def powershell_script(probes: Sequence[PowerShell], options: ExportOptions) -> s
         "__DEFAULT_OUTPUT__": "'" + options.default_output.replace("'", "''") + "'",
     }
     values["__PROBE_NAMES__"] = ", ".join(f"'{p.name}'" for p in probes)
+    # Filled last: text from the command line must not be taken for a placeholder.
+    values["__GROUP_FIELD__"] = "'" + group_field(options).replace("'", "''") + "'"
     body = batch_body(probes, options.total_seconds)
     script = _fill(_PS_HEAD, values) + body + _fill(_PS_TAIL, values)
     if not script.isascii():

@@ -150,6 +150,9 @@ class HostReport(BaseModel):
     # The sha256 of the baseline this host was judged against, in a report whose hosts
     # followed different baselines (see RunReport.baselines); None when all shared one.
     baseline_sha256: str | None = None
+    # The host groups it belongs to (a 課, a site): inventory groups, outermost first, or
+    # the group a probe script was exported for (`probe export --group`). Labels only.
+    groups: list[str] = Field(default_factory=list)
 
 
 class ToolInfo(BaseModel):

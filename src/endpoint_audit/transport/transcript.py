@@ -42,6 +42,8 @@ class HostTranscript:
     # Set for hosts recorded by an exported probe script: their collectors ran in the
     # probe-script form (Collector.probe_commands), and replay says so to them.
     script_version: int | None = None
+    # The host group a probe script was exported for (`probe export --group`), a label.
+    group: str | None = None
 
 
 def bundle_to_data(hosts: list[HostTranscript], tool_version: str) -> dict[str, Any]:
@@ -53,6 +55,7 @@ def bundle_to_data(hosts: list[HostTranscript], tool_version: str) -> dict[str, 
             {
                 "target": h.target,
                 **({"collected_at": h.collected_at.isoformat()} if h.collected_at else {}),
+                **({"group": h.group} if h.group else {}),
                 "platform": h.platform.model_dump(mode="json") if h.platform else None,
                 "commands": {k: result_to_json(v) for k, v in sorted(h.commands.items())},
                 "facts": h.facts,
@@ -136,9 +139,24 @@ def parse_bundle(data: Any, source: str) -> list[HostTranscript]:
                 source=source,
                 collected_at=_collected_at(host.get("collected_at"), where),
                 script_version=script_version,
+                group=_group(host.get("group"), where),
             )
         )
     return out
+
+
+MAX_GROUP_LENGTH = 100
+
+
+def _group(value: Any, where: str) -> str | None:
+    """A bundle's host group: printable text on one line, or absent (older bundles)."""
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value.strip() or not value.isprintable():
+        raise ConfigError(f"{where}.group: must be a group name on one line")
+    if len(value) > MAX_GROUP_LENGTH:
+        raise ConfigError(f"{where}.group: longer than {MAX_GROUP_LENGTH} characters")
+    return value.strip()
 
 
 def _collected_at(value: Any, where: str) -> datetime | None:
