@@ -12,6 +12,7 @@ from endpoint_audit.cli import (
     checks_cmd,
     collect_cmd,
     evaluate_cmd,
+    history_cmd,
     plugins_cmd,
     probe_cmd,
     report_cmd,
@@ -60,6 +61,7 @@ app.add_typer(baseline_cmd.app, name="baseline")
 app.add_typer(report_cmd.app, name="report")
 app.add_typer(plugins_cmd.app, name="plugins")
 app.add_typer(probe_cmd.app, name="probe")
+app.add_typer(history_cmd.app, name="history")
 
 
 def run() -> None:

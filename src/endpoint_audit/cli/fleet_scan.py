@@ -22,6 +22,7 @@ from endpoint_audit.cli.outputs import (
     render_outputs,
     say_interrupted,
 )
+from endpoint_audit.cli.store_opts import add_to_store
 from endpoint_audit.engine.exit_policy import exit_code
 from endpoint_audit.engine.plan import Plan
 from endpoint_audit.engine.run import HostRun, RunOptions
@@ -90,6 +91,7 @@ def run_fleet_scan(
     lang: str,
     fail_on: Severity,
     command_timeout: float,
+    history_store: Path | None = None,
 ) -> NoReturn:
     """Audit the fleet, write each host as it finishes, then the fleet report; exit."""
     from endpoint_audit.engine.fleet import FleetHost, FleetStore, fleet_report, ssh_target
@@ -140,6 +142,10 @@ def run_fleet_scan(
         failures += _save_fleet(store, report, lang)
     written = render_outputs(report, outputs, lang)
     written.failures[:0] = failures
+    source = f"scan {request.output_dir or 'fleet'}"
+    problem = add_to_store(report, history_store, source, lang, run.interrupted)
+    if problem is not None:
+        written.failures.append(problem)
     if report.partial is not None:
         say_interrupted(lang, report.partial)
     exit_after(written, exit_code(report, fail_on), run.interrupted)

@@ -4,6 +4,7 @@ schema  publish the JSON Schema of the report
 render  turn a JSON report into any format (html, junit, csv, markdown, terminal, json)
 merge   one fleet report from per-host reports of the same baseline
 diff    fixed, regressed and new failures between two reports (exit 1 on regressions)
+weekly  the weekly situation report from the history store (see `history`)
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ from pydantic import ValidationError
 
 from endpoint_audit.cli.common import fail, warn, write_output
 from endpoint_audit.cli.outputs import exit_after, parse_outputs, render_outputs
+from endpoint_audit.cli.store_opts import StoreOpt, add_to_store, check_store
+from endpoint_audit.cli.weekly_cmd import weekly
 from endpoint_audit.engine.exit_policy import ExitCode
 from endpoint_audit.model import i18n
 from endpoint_audit.model.report_ops import MergeError, NamedReport, diff_reports, merge_reports
@@ -25,9 +28,13 @@ from endpoint_audit.render.diff_table import diff_text
 from endpoint_audit.render.json_report import schema_text
 
 app = typer.Typer(
-    help="Work with JSON reports: render in other formats, merge, compare, publish the schema.",
+    help=(
+        "Work with JSON reports: render in other formats, merge, compare, publish the schema; "
+        "the weekly report from the history store."
+    ),
     no_args_is_help=True,
 )
+app.command("weekly")(weekly)
 
 OutputOpt = Annotated[
     str | None,
@@ -129,6 +136,7 @@ def merge(
     output: Annotated[
         str, typer.Option("--output", "-o", help="The fleet report to write (`-` = stdout).")
     ],
+    store: StoreOpt = None,
 ) -> None:
     """Merge per-host JSON reports into one fleet report (same baseline sha256 required).
 
@@ -138,6 +146,7 @@ def merge(
 
       endpoint-audit report render fleet.json -f html -o fleet.html
     """
+    check_store(store)
     files = _report_files(inputs, output)
     named = [NamedReport(str(path), load_report(path)) for path in files]
     try:
@@ -150,6 +159,8 @@ def merge(
     sys.stderr.write(
         f"endpoint-audit: merged {len(merged.hosts)} host(s) from {len(files)} report(s)\n"
     )
+    if add_to_store(merged, store, f"report merge {output}", merged.lang) is not None:
+        raise typer.Exit(ExitCode.OUTPUT)
 
 
 @app.command("diff")

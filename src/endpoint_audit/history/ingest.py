@@ -39,6 +39,8 @@ class IncomingHost:
     source: str | None
     at: datetime  # when the host's audit finished (or the report, if it does not say)
     raw_findings: list[dict[str, Any]]  # as JSON, for fields the model may not know yet
+    transcript_sha256: str | None = None
+    ssh_host_key: str | None = None
 
 
 @dataclass(frozen=True)
@@ -124,6 +126,8 @@ def from_data(raw: Any, interrupted: bool = False) -> IncomingReport:
                 source=_text(host_raw.get("source")),
                 at=utc(host.finished_at or report.finished_at),
                 raw_findings=raw_findings if isinstance(findings, list) else [],
+                transcript_sha256=_text(host_raw.get("transcript_sha256")),
+                ssh_host_key=_text(host_raw.get("ssh_host_key")),
             )
         )
     return IncomingReport(

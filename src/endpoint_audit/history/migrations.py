@@ -141,7 +141,25 @@ CREATE TABLE findings (
 ) WITHOUT ROWID;
 """
 
-MIGRATIONS: tuple[str, ...] = (V1,)
+# Host groups; what newer reports say about a host (machine id, source file, the digest
+# of its command transcript and its SSH host key); the first day and zone of a waiver.
+V2 = """
+CREATE TABLE observation_groups (
+    observation_id INTEGER NOT NULL REFERENCES observations (id) ON DELETE CASCADE,
+    name TEXT NOT NULL,
+    position INTEGER NOT NULL,       -- inventory order: outermost group first
+    PRIMARY KEY (observation_id, name)
+) WITHOUT ROWID;
+CREATE INDEX observation_groups_by_name ON observation_groups (name);
+ALTER TABLE observations ADD COLUMN machine_id TEXT;
+ALTER TABLE observations ADD COLUMN source TEXT;
+ALTER TABLE observations ADD COLUMN transcript_sha256 TEXT;
+ALTER TABLE observations ADD COLUMN ssh_host_key TEXT;
+ALTER TABLE waivers ADD COLUMN approved TEXT;
+ALTER TABLE waivers ADD COLUMN timezone TEXT;
+"""
+
+MIGRATIONS: tuple[str, ...] = (V1, V2)
 LATEST = len(MIGRATIONS)
 
 

@@ -34,6 +34,8 @@ class WaiverRow:
     justification: str
     approver: str
     expires: str
+    approved: str | None = None  # the first day it applies (newer reports)
+    timezone: str | None = None  # the zone its days are counted in (newer reports)
 
 
 @dataclass(frozen=True)
@@ -92,12 +94,20 @@ def _finding_row(finding: Finding, raw: dict[str, Any], lang: str) -> FindingRow
     waiver = None
     if finding.waiver is not None:
         w = finding.waiver
+        extra = raw_waiver or {}
+        approved = extra.get("approved") if isinstance(extra.get("approved"), str) else None
+        zone = extra.get("timezone") if isinstance(extra.get("timezone"), str) else None
+        parts = [w.id or "", w.justification, w.approver, w.expires]
+        if approved or zone:
+            parts += [approved or "", zone or ""]
         waiver = WaiverRow(
-            digest=_digest(w.id or "", w.justification, w.approver, w.expires),
+            digest=_digest(*parts),
             waiver_id=w.id,
             justification=w.justification,
             approver=w.approver,
             expires=w.expires,
+            approved=approved,
+            timezone=zone,
         )
     args = json.dumps(finding.message_args, sort_keys=True, ensure_ascii=False)
     return FindingRow(

@@ -328,9 +328,7 @@ class HistoryStore:
             db.execute("DELETE FROM observations WHERE id = ?", (existing[0],))
             outcome, recompute_from = "replaced", min(existing[1], at)
         seen = observe(report, host.raw_findings, incoming.report.lang)
-        obs_id = self._insert_observation(
-            round_id, host_id, incoming.digest, report.target, at, seen
-        )
+        obs_id = self._insert_observation(round_id, host_id, incoming.digest, host, at, seen)
         self._touch_host(host_id, report.target, new_mid, at, seen.reached)
         self._recompute_after(host_id, recompute_from, obs_id)
         return outcome
@@ -362,31 +360,44 @@ class HistoryStore:
         row = db.execute("SELECT id FROM waivers WHERE digest = ?", (waiver.digest,)).fetchone()
         if row is None:
             cursor = db.execute(
-                "INSERT INTO waivers (digest, waiver_id, justification, approver, expires)"
-                " VALUES (?, ?, ?, ?, ?)",
+                "INSERT INTO waivers (digest, waiver_id, justification, approver, expires,"
+                " approved, timezone) VALUES (?, ?, ?, ?, ?, ?, ?)",
                 (waiver.digest, waiver.waiver_id, waiver.justification, waiver.approver,
-                 waiver.expires),
+                 waiver.expires, waiver.approved, waiver.timezone),
             )  # fmt: skip
             row = (cursor.lastrowid,)
         self._waivers[waiver.digest] = int(row[0])
         return int(row[0])
 
     def _insert_observation(
-        self, round_id: int, host_id: int, digest: str, target: str, at: str, seen: Observation
+        self,
+        round_id: int,
+        host_id: int,
+        digest: str,
+        host: IncomingHost,
+        at: str,
+        seen: Observation,
     ) -> int:
         db = self.conn
         cursor = db.execute(
             "INSERT INTO observations (round_id, host_id, report_digest, target, at, reached,"
             " reason, os_family, os_name, applicable, compliant_checks, compliant, failures,"
-            " patch_days, reboot_pending) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " patch_days, reboot_pending, machine_id, source, transcript_sha256, ssh_host_key)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
-                round_id, host_id, digest, target, at, int(seen.reached), seen.reason,
-                seen.os_family, seen.os_name, seen.applicable, seen.compliant_checks,
-                int(seen.compliant), seen.failures, seen.patch_days,
+                round_id, host_id, digest, host.report.target, at, int(seen.reached),
+                seen.reason, seen.os_family, seen.os_name, seen.applicable,
+                seen.compliant_checks, int(seen.compliant), seen.failures, seen.patch_days,
                 None if seen.reboot_pending is None else int(seen.reboot_pending),
+                host.machine_id, host.source, host.transcript_sha256, host.ssh_host_key,
             ),
         )  # fmt: skip
         obs_id = int(cursor.lastrowid or 0)
+        groups = dict.fromkeys(g.strip() for g in host.report.groups if g.strip())
+        db.executemany(
+            "INSERT INTO observation_groups (observation_id, name, position) VALUES (?, ?, ?)",
+            [(obs_id, name, i) for i, name in enumerate(groups)],
+        )
         if not seen.reached:
             return obs_id
         db.executemany(

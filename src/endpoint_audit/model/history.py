@@ -112,7 +112,8 @@ class DiffEntry(BaseModel):
     failing_since: datetime | None = None
     days_open: int | None = None
     message: str
-    # not_verified: unreachable, not_in_round, unknown, error, not_checked
+    # not_verified: unreachable, not_in_round, unknown, error, not_checked, not_conclusive;
+    # new: waiver_ended when the failure was there before under a waiver in force.
     reason: str | None = None
 
 
