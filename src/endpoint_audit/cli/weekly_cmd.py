@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Protocol
+from typing import TYPE_CHECKING, Annotated, Protocol
 
 import typer
 
 from endpoint_audit.cli.common import fail, resolve_lang, write_output
 from endpoint_audit.cli.history_cmd import AsOfOpt, inventory_names, parse_as_of
 from endpoint_audit.cli.store_opts import HistoryStoreOpt, open_store
-from endpoint_audit.model.weekly import WeeklyReport
+
+if TYPE_CHECKING:
+    from endpoint_audit.model.weekly import WeeklyReport
 
 FORMATS = ("html", "markdown", "csv", "json")
 
