@@ -322,12 +322,12 @@ def diff(
     """What changed between two rounds, per PC, check and resource (exit 1 when a new
     failure appeared, else 0).
 
-    Rounds are named by their number (`history list`), a run id, `latest`, `previous`, or
-    -N (the N-th from the end). new: fails now, did not before. fixed: failed before, and
-    the round reached the PC and saw the check conclusively not failing. still failing:
-    with the date it began. now waived: fails under a waiver in force. not verified:
-    failed before, and the later round could not tell (PC unreachable or not in the
-    round, check unknown, error or not run): never counted as fixed.
+    Rounds are named by their number (`history list`), a run id, `latest` or
+    `previous`. new: fails now, did not before. fixed: failed before, and the round
+    reached the PC and saw the check conclusively not failing. still failing: with the
+    date it began. now waived: fails under a waiver in force. not verified: failed
+    before, and the later round could not tell (PC unreachable or not in the round,
+    check unknown, error or not run): never counted as fixed.
 
       endpoint-audit history diff                 # the latest round against the one before
 

@@ -209,7 +209,8 @@ class HistoryStore:
 
     def _settle_round(self, round_id: int) -> None:
         """A round's times span its reports; it is partial when the newest report that
-        speaks for the whole run (a fleet report, or one marked partial) says so."""
+        speaks for the whole run (a fleet report, or one marked partial) says so (of two
+        that finished at the same time, the complete one)."""
         db = self.conn
         db.execute(
             "UPDATE rounds SET finished_at = (SELECT max(finished_at) FROM reports"
@@ -219,7 +220,7 @@ class HistoryStore:
         row = db.execute(
             "SELECT partial_reason FROM reports WHERE round_id = ?"
             " AND (hosts != 1 OR partial_reason IS NOT NULL)"
-            " ORDER BY finished_at DESC, imported_at DESC LIMIT 1",
+            " ORDER BY finished_at DESC, partial_reason IS NULL DESC LIMIT 1",
             (round_id,),
         ).fetchone()
         db.execute(
