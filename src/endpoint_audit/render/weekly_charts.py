@@ -5,8 +5,21 @@ reads the same printed in black and white."""
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
+
+WIDE_PX, NARROW_PX = 12.0, 7.0  # approximate glyph widths at the charts' 12px font
+
+
+def fit(label: str, room: float) -> str:
+    """The label, cut with an ellipsis to fit `room` pixels (CJK glyphs count double)."""
+    used = 0.0
+    for index, char in enumerate(label):
+        used += WIDE_PX if unicodedata.east_asian_width(char) in "WF" else NARROW_PX
+        if used > room - NARROW_PX:
+            return label[:index] + "…"
+    return label
 
 
 @dataclass(frozen=True)
@@ -114,7 +127,7 @@ def bar_chart(
         Bar(
             y=8.0 + i * (bar_height + 8.0),
             length=round(room * max(0.0, value) / full, 1) if full else 0.0,
-            label=label,
+            label=fit(label, label_width - 8.0),
             value=text,
             pattern=pattern,
         )
