@@ -544,11 +544,12 @@ def latest_observations(
 ) -> dict[int, tuple[int, bool, str | None, str]]:
     """host id -> (observation id, reached, reason, at) of its newest observation up to
     `as_of` (only those that reached it, with `reached_only`)."""
+    # One index lookup per host (observations_by_host), not a sort of every result.
     rows = conn.execute(
-        "SELECT host_id, id, reached, reason, at FROM ("
-        " SELECT host_id, id, reached, reason, at, row_number() OVER"
-        " (PARTITION BY host_id ORDER BY at DESC, id DESC) AS n FROM observations"
-        " WHERE at <= ? AND (reached = 1 OR NOT ?)) WHERE n = 1",
+        "SELECT o.host_id, o.id, o.reached, o.reason, o.at FROM hosts h"
+        " JOIN observations o ON o.id = (SELECT p.id FROM observations p"
+        " WHERE p.host_id = h.id AND p.at <= ? AND (p.reached = 1 OR NOT ?)"
+        " ORDER BY p.at DESC, p.id DESC LIMIT 1)",
         (to_text(as_of), int(reached_only)),
     )
     return {h: (o, bool(r), reason, at) for h, o, r, reason, at in rows}

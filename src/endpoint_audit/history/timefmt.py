@@ -14,7 +14,7 @@ def to_text(value: datetime) -> str:
 
 
 def from_text(value: str) -> datetime:
-    return datetime.strptime(value, FORMAT).replace(tzinfo=UTC)
+    return datetime.fromisoformat(value)  # reads the trailing Z as UTC
 
 
 def maybe(value: str | None) -> datetime | None:
