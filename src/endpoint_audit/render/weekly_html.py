@@ -31,6 +31,8 @@ TEMPLATE = "weekly.html.j2"
 STYLES = ("report.css", "weekly.css")
 CSP = "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'"
 # Buckets drawn with a pattern, so the ones that need action stand out without colour.
+# Longer lists are cut here, with a note naming the command that gives them all.
+ROWS_SHOWN = 50
 LATE_BUCKETS = {"d30_89": "hatch", "ge90": "cross", "p31_60": "hatch", "gt60": "cross"}
 
 
@@ -173,6 +175,7 @@ class _View:
             if r.diff
             else [],
             "oldest_more": max(0, r.open_failures - len(r.oldest)),
+            "shown": ROWS_SHOWN,
             "median": "—" if r.patch.median_days is None else percent_label(r.patch.median_days),
         }
 

@@ -15,7 +15,7 @@ from endpoint_audit.render.csv_report import neutralise
 from endpoint_audit.render.markdown import escape
 from endpoint_audit.render.summary import format_percent
 from endpoint_audit.render.text import severity_label, status_label
-from endpoint_audit.render.weekly_html import day, delta_sentence, delta_text, stamp
+from endpoint_audit.render.weekly_html import ROWS_SHOWN, day, delta_sentence, delta_text, stamp
 
 BLOCKS = " ▁▂▃▄▅▆▇█"
 
@@ -197,7 +197,9 @@ class WeeklyMarkdownRenderer:
             ):
                 entries = [e for e in report.diff.entries if e.change.value == change]
                 if entries:
-                    lines += [f"### {title}", "", *self._diff_rows(entries, lang)]
+                    lines += [f"### {title}", "", *self._diff_rows(entries[:ROWS_SHOWN], lang)]
+                    if len(entries) > ROWS_SHOWN:
+                        lines += [t("more_diff", count=len(entries) - ROWS_SHOWN), ""]
 
         lines += [f"## {t('section.ageing')}", "", t("view_seen"), ""]
         lines += [t("text.open", counted=report.open_failures, waived=report.waived_failures), ""]
@@ -306,10 +308,12 @@ class WeeklyMarkdownRenderer:
 
         lines += [f"## {t('section.critical')}", ""]
         lines += (
-            self._failures(report.critical, lang)
+            self._failures(report.critical[:ROWS_SHOWN], lang)
             if report.critical
             else [t("text.no_critical"), ""]
         )
+        if len(report.critical) > ROWS_SHOWN:
+            lines += [t("more", count=len(report.critical) - ROWS_SHOWN), ""]
 
         median = "—" if report.patch.median_days is None else f"{report.patch.median_days:g}"
         lines += [
