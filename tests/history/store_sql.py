@@ -4,7 +4,6 @@ queries, so that tests compare the report with the data and not with itself.
 `seen` is each PC's newest result that reached it, up to :as_of (the "as last seen" view).
 """
 
-
 OPEN_FAILURES = """
 WITH seen AS (
   SELECT o.id FROM observations o WHERE o.reached = 1 AND o.at <= :as_of AND o.at = (
