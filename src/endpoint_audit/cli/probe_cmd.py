@@ -4,6 +4,7 @@ Python nor an SSH server. Deploy it with Intune, Configuration Manager or a sche
 
 from __future__ import annotations
 
+import dataclasses
 from enum import StrEnum
 from typing import Annotated
 
@@ -93,8 +94,8 @@ def export(
         options = ExportOptions(command_timeout, total_timeout, default_output)
     except ValueError as exc:
         fail(f"--default-output: {exc}")
-    try:
-        options = ExportOptions(command_timeout, total_timeout, default_output, group=group)
+    try:  # checked apart, so the error names the option at fault
+        options = dataclasses.replace(options, group=group)
     except ValueError as exc:
         fail(f"--group: {exc}")
     write_output(output, export_script(load_registry(), OsFamily(os_name.value), options))
