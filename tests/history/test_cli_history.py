@@ -218,3 +218,20 @@ def test_a_store_that_cannot_be_used_stops_the_scan_before_it_starts(
     assert result.exit_code == 2
     assert result.stderr.startswith(f"endpoint-audit: error: {junk}: not a usable history store")
     assert not out.exists()  # nothing was audited
+
+
+def test_a_store_failing_after_the_audit_is_an_output_not_written(tmp_path: Path) -> None:
+    from endpoint_audit.cli.store_opts import add_to_store
+    from endpoint_audit.model.result import RunReport
+
+    report = RunReport.model_validate(report_data([Host("pc-1")], T0))
+    junk = tmp_path / "junk.sqlite3"
+    junk.write_bytes(b"not a database, really" * 64)
+    problem = add_to_store(report, junk, "scan", "en")
+    assert problem is not None and "the report was not added to the history store" in problem
+    good = tmp_path / "h.sqlite3"
+    assert add_to_store(report, good, "scan", "en") is None
+    with sqlite3.connect(good) as conn:
+        assert conn.execute("SELECT count(*) FROM rounds").fetchone()[0] == 1
+    conn.close()
+    assert add_to_store(report, None, "scan", "en") is None  # nothing asked, nothing done

@@ -29,7 +29,8 @@ StoreOpt = Annotated[
         show_envvar=True,
         help=(
             "History store (SQLite file) to add this run's report to, as a round; see "
-            "`endpoint-audit history --help`. Nothing is stored without it."
+            "`endpoint-audit history --help`. Nothing is stored without it. Exit 2 if it "
+            "cannot be used (checked first), 4 if adding the report fails."
         ),
     ),
 ]
