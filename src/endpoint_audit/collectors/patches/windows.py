@@ -300,8 +300,7 @@ def _registry_problem(data: dict[str, Any]) -> str | None:
     if not isinstance(current, dict) or current.get("found") is not True:
         if data.get("wow64") is True:
             return (
-                "32-bit PowerShell, and the 64-bit registry view could not be read "
-                f"({WOW64_VIEW})"
+                f"32-bit PowerShell, and the 64-bit registry view could not be read ({WOW64_VIEW})"
             )
         return "HKLM\\SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion could not be read"
     return None
