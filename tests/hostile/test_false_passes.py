@@ -5,9 +5,12 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 import yaml
 
+from endpoint_audit.collectors.listening_ports.windows import parse_sockets
 from endpoint_audit.collectors.patches.windows import parse_windows_update
+from endpoint_audit.errors import CollectorError
 from tests.conftest import FIXTURES
 from tests.hostile.run import assert_ran_clean, invoke
 
@@ -37,3 +40,21 @@ def test_windows_update_garbage_through_the_cli(tmp_path: Path) -> None:
     assert patch["reboot_required"] == "unknown"
     # The pending count comes from the other probe, still intact: that one may pass.
     assert patch["days_since_update"] == "unknown"
+
+
+def test_listening_sockets_answer_without_a_socket_list_is_an_error() -> None:
+    """`{"x": true}` from the listening-sockets probe used to mean "no listener": a pass
+    of open_ports. The probe always writes `sockets` (empty when none)."""
+    for value in ({"x": True}, {"sockets": None}, {"sockets": "0.0.0.0:3389"}):
+        with pytest.raises(CollectorError, match="no 'sockets' list"):
+            parse_sockets(value)
+    assert parse_sockets({"sockets": [], "processes": {}}).sockets == ()
+
+
+def test_pending_search_answer_without_an_update_list_is_not_zero_pending() -> None:
+    pending = {
+        "last_search_success": "2024-11-19T03:00:00Z",
+        "search": {"finished": True, "value": {"result_code": 2}},
+    }
+    with pytest.raises(CollectorError, match="no 'updates' list"):
+        parse_windows_update({"reboot_markers": []}, pending, None)
