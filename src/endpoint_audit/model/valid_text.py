@@ -15,10 +15,10 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from pydantic import BaseModel
-from pydantic_core import PydanticSerializationError
+if TYPE_CHECKING:  # command results use this module; pydantic loads only for model_json
+    from pydantic import BaseModel
 
 # Deeper than any document this tool reads or writes (bundles nest 6 levels, probe
 # output about 10), shallow enough for every recursive reader after this one.
@@ -136,6 +136,8 @@ def model_json(model: BaseModel, indent: int | None = 2) -> str:
     have got past the places where text enters (a file name read with the file system's
     surrogate escapes, say), it is written as U+FFFD rather than failing the write: one
     bad character never costs a report."""
+    from pydantic_core import PydanticSerializationError
+
     try:
         return model.model_dump_json(indent=indent)
     except PydanticSerializationError:
