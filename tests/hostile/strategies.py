@@ -123,7 +123,30 @@ OTHER_BUNDLES = [
     FIXTURES / "macos" / "macos15-decrypting-not-root.yaml",
     FIXTURES / "linux" / "firewall-iptables-ipv6-open.yaml",
 ]
-_CACHE: dict[Path, Any] = {}
+# A Linux PC reached over SSH whose only listener is sshd on loopback: open_ports passes.
+# (The recorded Linux fixtures cover the other checks; none records `ss`.)
+LINUX_SS = Path("linux-ss-loopback-only")
+COMPLIANT_BUNDLES.append(LINUX_SS)
+_CACHE: dict[Path, Any] = {
+    LINUX_SS: {
+        "format": "endpoint-audit-bundle",
+        "version": 1,
+        "hosts": [
+            {
+                "target": "linux-ss-loopback-only",
+                "collected_at": "2026-11-20T01:00:00+00:00",
+                "platform": {"family": "linux", "distro": "debian", "transport": "ssh"},
+                "commands": {
+                    "ss -H -tulpn": {
+                        "exit_status": 0,
+                        "stdout": "tcp LISTEN 0 128 127.0.0.1:22 0.0.0.0:* "
+                        'users:(("sshd",pid=812,fd=3))\n',
+                    }
+                },
+            }
+        ],
+    }
+}
 
 
 def bundle_data(path: Path) -> dict[str, Any]:

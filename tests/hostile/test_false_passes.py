@@ -58,3 +58,28 @@ def test_pending_search_answer_without_an_update_list_is_not_zero_pending() -> N
     }
     with pytest.raises(CollectorError, match="no 'updates' list"):
         parse_windows_update({"reboot_markers": []}, pending, None)
+
+
+def test_output_that_is_not_netstat_or_lsof_is_not_no_listener() -> None:
+    """macOS: garbage from `netstat -an` and `lsof -F` used to read as "no listener",
+    a pass of open_ports (found by the property suite)."""
+    from endpoint_audit.collectors.listening_ports.macos import parse_lsof_fields, parse_netstat
+
+    with pytest.raises(CollectorError, match="no column header"):
+        parse_netstat("<\U000c4c06\nnull", "tcp")
+    header = "Active Internet connections (including servers)\n"
+    header += "Proto Recv-Q Send-Q  Local Address          Foreign Address        (state)\n"
+    assert parse_netstat(header, "tcp") == []  # the table, empty: no listener indeed
+    with pytest.raises(CollectorError, match="lsof: unexpected output line"):
+        parse_lsof_fields("null\nxyz", "tcp")
+    assert parse_lsof_fields("p123\ncsshd\nLroot\nf3\nn*:22\n", "tcp")
+
+
+def test_output_that_is_not_ss_is_not_no_listener() -> None:
+    from endpoint_audit.collectors.listening_ports.linux import parse_ss
+
+    with pytest.raises(CollectorError, match="ss: unexpected output line"):
+        parse_ss("Cannot open netlink socket\n")
+    assert parse_ss("") == []  # ss -H prints nothing when nothing listens
+    [sock] = parse_ss('tcp LISTEN 0 128 127.0.0.1:22 0.0.0.0:* users:(("sshd",pid=9,fd=3))\n')
+    assert (sock.port, sock.process) == (22, "sshd")
