@@ -26,7 +26,7 @@ ROOT = Path(__file__).resolve().parent.parent
 SUITE = "tests/hostile/test_properties.py"
 # Lines of `--hypothesis-show-statistics`.
 _TEST = re.compile(r"^(?:\S+::)?(test_\w+):\s*$")
-_COUNTS = re.compile(r"^\s+- (\d+) passing examples?, (\d+) failing examples?, (\d+) invalid")
+_COUNTS = re.compile(r"^\s+- (\d+) passing, (\d+) failing, and (\d+) invalid")
 _EVENT = re.compile(r"^\s+- ([\d.]+)%, (.+)$")
 _TIME = re.compile(r"^\s+- Typical runtimes: (.+)$")
 
@@ -80,8 +80,9 @@ def main() -> int:
     stats = parse_statistics(done.stdout)
     failures = [line for line in done.stdout.splitlines() if line.startswith("FAILED ")]
     if failures:
-        # The falsifying cases, as Hypothesis printed them.
-        print(done.stdout.split("short test summary info")[0][-20000:])
+        # The falsifying cases, as Hypothesis printed them (the FAILURES section).
+        section = done.stdout.split("= FAILURES =", 1)[-1].split("Hypothesis Statistics", 1)[0]
+        print(section[-40000:])
     print(f"{'property':58} {'cases':>7} {'failed':>6}  typical time")
     total = 0
     for name, row in stats.items():

@@ -129,3 +129,20 @@ def test_fleet_progress_lines(key: str, capsys: pytest.CaptureFixture[str]) -> N
     err = capsys.readouterr().err
     assert err.count("\n") == 4
     assert_no_raw_controls(err)
+
+
+def test_yaml_errors_name_hostile_keys_cleanly(tmp_path: Path) -> None:
+    """A key made of a control character, in an error about its value (found by the
+    property suite: the key reached stderr raw)."""
+    for name, text in {
+        "deep.yaml": '"\\x1f\\e[2J":\n' + "- " * 45 + "null\n",
+        "dup.yaml": '"a\\rb": 1\n"a\\rb": 2\n',
+    }.items():
+        path = tmp_path / name
+        path.write_text(text, encoding="utf-8")
+        for args in (["baseline", "validate", path], ["scan", "-i", path]):
+            ran = invoke(*args)
+            assert_ran_clean(ran)
+            assert ran.code == 2
+            assert_no_raw_controls(ran.stderr.replace("\n", ""))
+            assert "\\x1f" in ran.stderr or "\\x0d" in ran.stderr, ran.stderr

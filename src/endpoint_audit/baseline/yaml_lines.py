@@ -22,6 +22,7 @@ from typing import Any
 import yaml
 
 from endpoint_audit.errors import ConfigError
+from endpoint_audit.model.printable import one_line
 from endpoint_audit.model.valid_text import valid_text
 from endpoint_audit.safe_read import BASELINE, InputKind, InputRefused, read_input
 
@@ -61,7 +62,8 @@ class LinedDocument:
 
 
 def dotted(path: PathKey) -> str:
-    return ".".join(str(p) for p in path) or "(top)"
+    # Keys come from the file: control characters are shown as escapes, on one line.
+    return ".".join(one_line(p) for p in path) or "(top)"
 
 
 def _line_at(data: bytes | str, offset: int) -> int:
