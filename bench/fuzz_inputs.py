@@ -27,7 +27,9 @@ SUITE = "tests/hostile/test_properties.py"
 # Lines of `--hypothesis-show-statistics`.
 _TEST = re.compile(r"^(?:\S+::)?(test_\w+):\s*$")
 _COUNTS = re.compile(r"^\s+- (\d+) passing, (\d+) failing, and (\d+) invalid")
-_EVENT = re.compile(r"^\s+- ([\d.]+)%, (.+)$")
+_EVENT = re.compile(r"^\s+\* ([\d.]+)%, (.+)$")
+# Hypothesis's own notes about retried draws: not outcomes of the cases.
+_NOISE = ("Draw for", "Retried draw", "Aborted test because")
 _TIME = re.compile(r"^\s+- Typical runtimes: (.+)$")
 
 
@@ -54,7 +56,7 @@ def parse_statistics(output: str) -> dict[str, PropertyStats]:
             current.invalid += int(match.group(3))
         elif match := _TIME.match(line):
             current.time = match.group(1)
-        elif match := _EVENT.match(line):
+        elif (match := _EVENT.match(line)) and not match.group(2).startswith(_NOISE):
             current.events.append(f"{match.group(2)} {match.group(1)}%")
     return found
 
