@@ -37,7 +37,7 @@ import base64, json, os, re, sys
 argv = sys.argv[1:]
 script = base64.b64decode(argv[argv.index("-EncodedCommand") + 1]).decode("utf-16-le")
 if "$EAOut[" not in script:  # the constant bootstrap: the batch comes on stdin
-    script = base64.b64decode(sys.stdin.buffer.read()).decode("utf-8")
+    script = sys.stdin.buffer.read().decode("utf-8")
 answers = json.load(open(os.path.join(os.path.dirname(__file__), "answers.json")))
 bad = os.environ.get("USER", "") == os.environ.get("EA_BAD_USER", "-")
 out = {}
