@@ -145,18 +145,15 @@ def test_a_pipe_in_a_bundle_folder_is_reported_and_the_rest_judged(tmp_path: Pat
 
 
 def test_resume_passes_over_a_pipe_in_the_output_folder(tmp_path: Path) -> None:
-    """--resume reads the saved host reports; a pipe there means "run the host again"
-    instead of a hang."""
-    from endpoint_audit.engine.fleet import FleetStore
-    from endpoint_audit.engine.plan import load_plan_baseline, make_plan
-    from endpoint_audit.engine.registry import load_registry
+    """--resume reads the run manifest and the saved host reports; a pipe there means
+    "cannot be used" (the hosts run again) instead of a hang."""
+    from endpoint_audit.engine.run_folder import FleetStore
 
-    registry = load_registry()
-    plan = make_plan(load_plan_baseline("minimal", registry), registry)
     store = FleetStore(tmp_path)
-    os.mkfifo(store.host_path("pc-01"))
+    os.mkfifo(store.manifest_path)
     started = time.monotonic()
-    assert store.completed("pc-01", plan) is None
+    assert store.load_previous() is None
+    assert store.previous_problem is not None and "named pipe" in store.previous_problem
     assert time.monotonic() - started < 5
 
 
