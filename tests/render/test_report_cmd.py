@@ -111,7 +111,7 @@ def test_bad_input_is_one_line_naming_the_file(tmp_path: Path, content: str, exp
         lines = result.stderr.strip().splitlines()
         assert len(lines) == 1 and str(bad) in lines[0] and expected in lines[0], lines
     missing = run("report", "render", str(tmp_path / "nope.json"), "-f", "html")
-    assert missing.returncode == 2 and "nope.json: cannot read" in missing.stderr
+    assert missing.returncode == 2 and "nope.json: no such file" in missing.stderr
 
 
 def test_unknown_format_is_a_usage_error(scanned: Path) -> None:

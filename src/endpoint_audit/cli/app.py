@@ -18,6 +18,7 @@ from endpoint_audit.cli import (
     report_cmd,
     scan_cmd,
 )
+from endpoint_audit.cli.common import robust_streams, say
 from endpoint_audit.engine.exit_policy import ExitCode
 from endpoint_audit.errors import ConfigError
 
@@ -51,6 +52,7 @@ def _root(
     ),
 ) -> None:
     """endpoint-audit"""
+    robust_streams()  # also for the CLI invoked in-process (tests, other tools)
 
 
 app.command("scan")(scan_cmd.scan)
@@ -66,8 +68,9 @@ app.add_typer(history_cmd.app, name="history")
 
 def run() -> None:
     # Interrupts and a closed stdout are handled by the entry point (cli.main).
+    robust_streams()
     try:
         app()
     except ConfigError as exc:
-        sys.stderr.write(f"endpoint-audit: error: {exc}\n")
+        say(f"error: {exc}")
         sys.exit(ExitCode.CONFIG)

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Annotated, NoReturn
 import typer
 
 from endpoint_audit.cli import interrupts
-from endpoint_audit.cli.common import err_console, fail, warn
+from endpoint_audit.cli.common import err_console, fail, note, say, warn
 from endpoint_audit.cli.outputs import (
     OutputSpec,
     exit_after,
@@ -28,6 +28,7 @@ from endpoint_audit.engine.plan import Plan
 from endpoint_audit.engine.run import HostRun, RunOptions
 from endpoint_audit.errors import ConfigError
 from endpoint_audit.model import i18n
+from endpoint_audit.model.printable import one_line
 from endpoint_audit.model.result import HostReport, RunReport, Severity
 
 if TYPE_CHECKING:  # loaded only for fleet scans: `--help` stays fast
@@ -245,7 +246,7 @@ def _save_fleet(store: FleetStore, report: RunReport, lang: str) -> list[str]:
     except OSError as exc:
         failures.append(f"{store.manifest_path}: cannot write: {exc.strerror or exc}")
     for line in failures:
-        sys.stderr.write(f"endpoint-audit: error: {line}\n")
+        say(f"error: {line}")
     return failures
 
 
@@ -356,12 +357,12 @@ def _run_with_progress(
 
 
 def _error(line: str, progress: Progress | None) -> None:
-    clean = "".join(c if c.isprintable() else "?" for c in line)
     if progress is not None:
-        progress.console.print(f"endpoint-audit: error: {clean}", markup=False, highlight=False)
+        progress.console.print(
+            f"endpoint-audit: error: {one_line(line)}", markup=False, highlight=False
+        )
     else:
-        sys.stderr.write(f"endpoint-audit: error: {clean}\n")
-        sys.stderr.flush()
+        say(f"error: {line}")
 
 
 def _host_line(report: HostReport, tally: _Tally, lang: str) -> str:
@@ -392,10 +393,8 @@ def _host_line(report: HostReport, tally: _Tally, lang: str) -> str:
 
 
 def _note(line: str) -> None:
-    # Reasons can carry text a server sent: print it plainly, one line, no escapes.
-    clean = "".join(c if c.isprintable() else "?" for c in line)
-    sys.stderr.write(f"endpoint-audit: {clean}\n")
-    sys.stderr.flush()
+    # Host names and reasons can carry text a server sent: one line, controls as escapes.
+    note(line)
 
 
 # Options of `scan` for fleets; scan_cmd declares them with these types.

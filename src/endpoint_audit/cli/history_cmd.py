@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from pydantic import BaseModel
 
-from endpoint_audit.cli.common import fail, resolve_lang, warn, write_output
+from endpoint_audit.cli.common import fail, resolve_lang, say, warn, write_output
 from endpoint_audit.cli.store_opts import HistoryStoreOpt, open_store
 from endpoint_audit.engine.exit_policy import ExitCode
 
@@ -161,6 +161,7 @@ def import_(
     from endpoint_audit.history.ingest import ReportError, parse_report
     from endpoint_audit.history.store import StoreError
     from endpoint_audit.model import i18n
+    from endpoint_audit.safe_read import REPORT, InputRefused, read_input
 
     language = resolve_lang(lang)
     files = report_files(inputs)
@@ -169,11 +170,16 @@ def import_(
     try:
         for path in files:
             try:
-                incoming = parse_report(path.read_bytes())
+                incoming = parse_report(read_input(path, REPORT))
                 result = target.add(incoming, str(path))
-            except (OSError, ReportError, StoreError, sqlite3.Error) as exc:
+            except (OSError, InputRefused, ReportError, StoreError, sqlite3.Error) as exc:
                 failed += 1
-                reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
+                if isinstance(exc, InputRefused):
+                    reason: object = exc.reason
+                elif isinstance(exc, OSError) and exc.strerror:
+                    reason = exc.strerror
+                else:
+                    reason = exc
                 warn(i18n.t(language, "history.note.failed", file=path, reason=reason))
                 continue
             if result.added:
@@ -190,13 +196,13 @@ def import_(
             else:
                 known += 1
                 note = i18n.t(language, "history.note.known", file=path, round=result.round_id)
-            sys.stderr.write(f"endpoint-audit: {note}\n")
+            say(note)
     finally:
         target.close()
     summary = i18n.t(
         language, "history.note.summary", added=added, known=known, failed=failed, store=target.path
     )
-    sys.stderr.write(f"endpoint-audit: {summary}\n")
+    say(summary)
     raise typer.Exit(ExitCode.CONFIG if failed else ExitCode.OK)
 
 
@@ -485,7 +491,7 @@ def backup(
         except (OSError, sqlite3.Error) as exc:
             partial.unlink(missing_ok=True)
             fail(f"{destination}: cannot write the copy: {exc}")
-    sys.stderr.write(f"endpoint-audit: {opened.path} copied to {destination}\n")
+    say(f"{opened.path} copied to {destination}")
 
 
 @app.command("info")

@@ -5,14 +5,13 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import sys
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from endpoint_audit.cli.common import fail
+from endpoint_audit.cli.common import fail, say
 from endpoint_audit.model import i18n
 from endpoint_audit.model.result import RunReport
 
@@ -91,8 +90,8 @@ def add_to_store(
     except (ReportError, OSError, sqlite3.Error) as exc:
         problem = f"{target}: the report was not added to the history store: {exc}"
     if problem is not None:
-        sys.stderr.write(f"endpoint-audit: error: {problem}\n")
+        say(f"error: {problem}")
         return problem
     note = i18n.t(lang, "history.note.scan", store=target, round=result.round_id)
-    sys.stderr.write(f"endpoint-audit: {note}\n")
+    say(note)
     return None

@@ -9,6 +9,7 @@ from rich.table import Table
 from rich.text import Text
 
 from endpoint_audit.model import i18n
+from endpoint_audit.model.printable import one_line, visible_controls
 from endpoint_audit.model.result import Finding, HostReport, RunReport, Status
 from endpoint_audit.render.base import Renderer, RenderOptions
 from endpoint_audit.render.console import text_console
@@ -33,8 +34,9 @@ STATUS_ORDER = [Status.FAIL, Status.ERROR, Status.UNKNOWN, Status.PASS, Status.N
 
 
 def _clean(text: str) -> str:
-    """Drop control characters a hostile host could use to move the cursor or recolour."""
-    return "".join(ch if ch.isprintable() or ch == "\n" else "\ufffd" for ch in text)
+    """Control characters a hostile host could use to move the cursor, recolour or
+    reorder the line, shown as escapes (newlines kept: messages may have several)."""
+    return visible_controls(text, keep="\n")
 
 
 def _status_text(finding: Finding, lang: str) -> Text:
@@ -94,12 +96,14 @@ class TerminalRenderer(Renderer):
             console.print(Text(partial, style="bold red"))
         console.print(
             Text(
-                i18n.t(
-                    lang,
-                    "report.baseline_line",
-                    title=baseline.title.get(lang, baseline.id),
-                    id=baseline.id,
-                    version=baseline.version,
+                one_line(
+                    i18n.t(
+                        lang,
+                        "report.baseline_line",
+                        title=baseline.title.get(lang, baseline.id),
+                        id=baseline.id,
+                        version=baseline.version,
+                    )
                 ),
                 style="bold",
             )
@@ -123,9 +127,9 @@ class TerminalRenderer(Renderer):
             platform = (
                 host.platform.pretty_name if host.platform and host.platform.pretty_name else ""
             )
-            header = Text(_clean(host.target), style="bold cyan")
+            header = Text(one_line(host.target), style="bold cyan")
             if platform:
-                header.append(f"  {_clean(platform)}", style="dim")
+                header.append(f"  {one_line(platform)}", style="dim")
             source = source_text(host, lang)
             if source:
                 header.append(
