@@ -41,9 +41,9 @@ NOT_PASSING: dict[str, set[tuple[str, str | None, str, str]]] = {
     },
     "win11-23h2-ja-rdp-listening": {
         ("open_ports", "0.0.0.0:3389/tcp", "fail", "forbidden_port"),
-        ("open_ports", ":::3389/tcp", "fail", "forbidden_port"),
+        ("open_ports", "[::]:3389/tcp", "fail", "forbidden_port"),
         ("open_ports", "0.0.0.0:3389/udp", "fail", "forbidden_port"),
-        ("open_ports", ":::3389/udp", "fail", "forbidden_port"),
+        ("open_ports", "[::]:3389/udp", "fail", "forbidden_port"),
     },
     "win11-24h2-en-no-user": {("screen_lock", None, "unknown", "no_user")},
     "win10-22h2-en-updates-90-days": {
