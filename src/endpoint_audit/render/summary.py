@@ -25,11 +25,14 @@ from endpoint_audit.model.verdict import (
     STATUS_ORDER,
     STATUS_RANK,
     Compliance,
+    RunVerdict,
     check_verdict,
     compliance_of,
+    counts_as_failure,
     effective_status,
     is_waived,
     report_compliance,
+    run_verdict,
     waiver_in_force,
 )
 
@@ -287,3 +290,37 @@ def format_percent(value: float | None) -> str:
 def iter_findings(host: HostReport) -> Iterable[Finding]:
     """A host's findings, worst first, stable within a status."""
     return sorted(host.findings, key=lambda f: (STATUS_RANK[f.status], -f.severity.rank))
+
+
+def verdict_parts(report: RunReport, lang: str) -> tuple[RunVerdict, str, str, list[str]]:
+    """The run verdict, its label, the compliance sentence and the notes that qualify it
+    (waived, unreachable, failures below --fail-on): the words every report uses."""
+    verdict = run_verdict(report.hosts, report.fail_on)
+    figure = report_compliance(report.hosts)
+    sentence = i18n.t(
+        lang,
+        "report.verdict.score",
+        score=format_percent(figure.percent),
+        compliant=figure.compliant,
+        applicable=figure.applicable,
+        hosts=i18n.t(lang, "report.verdict.one_host")
+        if figure.hosts == 1
+        else i18n.t(lang, "report.verdict.hosts", count=figure.hosts),
+    )
+    extras: list[str] = []
+    if figure.waived:
+        extras.append(i18n.t(lang, "report.verdict.waived", count=figure.waived))
+    if figure.unreachable:
+        extras.append(i18n.t(lang, "report.verdict.unreachable", count=figure.unreachable))
+    below = sum(
+        1
+        for h in report.hosts
+        for f in h.findings
+        if counts_as_failure(f) and not counts_as_failure(f, report.fail_on)
+    )
+    if below:
+        severity = i18n.t(lang, f"report.severity.{report.fail_on.value}")
+        extras.append(
+            i18n.t(lang, "report.verdict.below_fail_on", count=below, severity=severity)
+        )
+    return verdict, i18n.t(lang, f"report.verdict.{verdict.value}"), sentence, extras
