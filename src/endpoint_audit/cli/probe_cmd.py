@@ -51,7 +51,7 @@ def export(
             "--default-output",
             help=(
                 "Folder the script writes to when run without an argument (Intune runs "
-                "scripts without arguments), e.g. a UNC share. Default: the current folder."
+                "scripts without arguments), e.g. a UNC share; `.` is the folder it runs in."
             ),
         ),
     ] = ".",

@@ -179,7 +179,9 @@ def merge(
 def diff(
     old: Annotated[Path, typer.Argument(help="The earlier JSON report.")],
     new: Annotated[Path, typer.Argument(help="The later JSON report.")],
-    format: Annotated[str, typer.Option("--format", "-f", help="text (a table) or json.")] = "text",
+    format: Annotated[
+        str, typer.Option("--format", "-f", metavar="text|json", help="A table, or JSON.")
+    ] = "text",
     output: OutputOpt = None,
     lang: LangOpt = None,
 ) -> None:

@@ -93,7 +93,7 @@ FailOnOpt = Annotated[
     typer.Option(
         "--fail-on",
         case_sensitive=False,
-        help="Exit 1 only for failed checks of this severity or higher (default: any failure).",
+        help="Exit 1 only for failed checks of this severity or higher (info: any failure).",
     ),
 ]
 LangOpt = Annotated[
