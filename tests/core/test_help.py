@@ -12,7 +12,9 @@ import sys
 import pytest
 from typer.testing import CliRunner
 
-from endpoint_audit.cli.app import COMMANDS, app, keep_examples, load_command, summary_of
+from endpoint_audit.cli.app import app, keep_examples, load_command, summary_of
+from endpoint_audit.cli.commands import COMMANDS
+from endpoint_audit.cli.quick import quick_command, root_help
 
 WIDTHS = (60, 80, 120)
 # What Typer writes when an option has no name for its value, or a range in Python terms.
@@ -110,3 +112,56 @@ def test_root_help_imports_no_command_module() -> None:
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert "Usage: endpoint-audit" in done.stdout
     assert done.stdout.strip().splitlines()[-1] == "HEAVY=", done.stdout.splitlines()[-1]
+
+
+@pytest.mark.parametrize("width", (50, 60, 80, 98))
+def test_quick_root_help_is_the_applications_own(width: int) -> None:
+    """`--help` alone is answered without Typer; it must print what Typer would."""
+    assert root_help(width) == help_text((), width)
+
+
+def test_quick_paths_take_only_what_they_fully_understand() -> None:
+    assert quick_command(["--help"]) is not None and quick_command(["-h"]) is not None
+    assert quick_command(["checks", "list"]) is not None
+    assert quick_command(["checks", "list", "--lang", "ja"]) is not None
+    assert quick_command(["checks", "list", "--lang=en"]) is not None
+    for other in (
+        [],
+        ["scan", "--help"],
+        ["checks", "list", "--lang", "fr"],
+        ["checks", "list", "--json"],
+        ["checks", "show", "firewall"],
+        ["--help", "scan"],
+    ):
+        assert quick_command(other) is None, other
+
+
+def test_checks_list_quick_path_matches_the_registry(tmp_path: object) -> None:
+    """The built-in index that `checks list` reads says what the check classes say."""
+    from endpoint_audit.checks.index import BUILTIN_INDEX
+    from endpoint_audit.engine.registry import load_registry
+
+    checks = load_registry().checks
+    builtin = {cid: cls for cid, cls in checks.items() if "." not in cid}
+    assert set(builtin) == set(BUILTIN_INDEX)
+    for cid, cls in builtin.items():
+        entry = BUILTIN_INDEX[cid]
+        assert cls.meta.severity.value == entry.severity
+        assert sorted(f.value for f in cls.meta.platforms) == sorted(entry.platforms)
+
+
+def test_checks_list_in_japanese_has_japanese_severities_and_whole_titles() -> None:
+    env = {"COLUMNS": "80", "PATH": "/usr/bin:/bin"}
+    exe = [sys.executable, "-m", "endpoint_audit", "checks", "list", "--lang", "ja"]
+    done = subprocess.run(exe, capture_output=True, text=True, check=True, env=env)
+    out = done.stdout
+    assert "…" not in out and "..." not in out
+    for label in ("緊急", "高", "中"):
+        assert f" {label} " in out
+    for word in ("critical", "high", "medium"):
+        assert word not in out
+    flat = "".join(cell.strip() for line in out.splitlines() for cell in line.split("│")[2:3])
+    from endpoint_audit.model import i18n
+
+    for cid in ("disk_encryption", "screen_lock"):
+        assert i18n.t("ja", f"{cid}.title").replace(" ", "") in flat.replace(" ", "")

@@ -10,6 +10,7 @@ from typing import Any, ClassVar, TypeVar
 
 from pydantic import BaseModel, ConfigDict
 
+from endpoint_audit.checks.index import BUILTIN_INDEX
 from endpoint_audit.model import i18n
 from endpoint_audit.model.facts.base import Fact
 from endpoint_audit.model.platform import OsFamily, PlatformInfo
@@ -44,6 +45,18 @@ class CheckMeta(BaseModel):
     references: tuple[Reference, ...] = ()
     # What the check reads per OS and the privilege it needs (for docs and `checks show`).
     reads: dict[OsFamily, LocalizedText] = {}
+
+    @classmethod
+    def from_index(cls, check_id: str, references: Iterable[Reference] = ()) -> CheckMeta:
+        """A built-in check's metadata: severity and platforms from checks/index.py (which
+        `checks list` reads without importing checks), texts from the catalogs."""
+        entry = BUILTIN_INDEX[check_id]
+        return cls.from_catalog(
+            check_id,
+            severity=Severity(entry.severity),
+            platforms=[OsFamily(p) for p in entry.platforms],
+            references=references,
+        )
 
     @classmethod
     def from_catalog(

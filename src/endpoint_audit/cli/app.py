@@ -1,8 +1,9 @@
 """The Typer application: one module per command, each imported only when it runs.
 
-`endpoint-audit --help` lists the commands from the table below without importing any
+`endpoint-audit --help` lists the commands from cli/commands.py without importing any
 of them (a command module pulls in pydantic, the engine and the renderers); the one
-command a run names is imported when the command line reaches it. Help is plain text
+command a run names is imported when the command line reaches it. (`--help` alone and
+`checks list` are answered before Typer is even imported: cli/quick.py.) Help is plain text
 (no Rich panels), which reads the same in a terminal, a pipe and a ticket.
 """
 
@@ -10,7 +11,6 @@ from __future__ import annotations
 
 import importlib
 import sys
-from dataclasses import dataclass
 from typing import Any
 
 import typer
@@ -18,55 +18,8 @@ from typer import _click as click
 from typer.core import TyperArgument, TyperGroup, TyperOption
 
 from endpoint_audit import __version__
+from endpoint_audit.cli.commands import COMMANDS, MAX_WIDTH, PROG, ROOT_HELP
 from endpoint_audit.errors import ConfigError
-
-EXIT_CODES = (
-    "Exit codes: 0 compliant, 1 a failed check, 2 usage or configuration error, "
-    "3 incomplete (unknown/error or unreachable host), 4 an output could not be written, "
-    "130 interrupted (143 SIGTERM), 141 stdout closed."
-)
-
-
-@dataclass(frozen=True)
-class LazyCommand:
-    module: str  # endpoint_audit.cli.<module>
-    attribute: str  # a command function, or a Typer app of subcommands
-    summary: str  # the one line `--help` lists; a test keeps it equal to the command's own
-
-
-COMMANDS: dict[str, LazyCommand] = {
-    "scan": LazyCommand("scan_cmd", "scan", "Audit this PC against a baseline and print a report."),
-    "collect": LazyCommand(
-        "collect_cmd",
-        "collect",
-        "Record this PC's facts (and the command output they come from) for judging later.",
-    ),
-    "evaluate": LazyCommand(
-        "evaluate_cmd",
-        "evaluate",
-        "Judge a facts bundle from `collect` or a probe script, or a folder of them, against "
-        "a baseline, as `scan` would have.",
-    ),
-    "checks": LazyCommand("checks_cmd", "app", "List the available checks and explain one."),
-    "baseline": LazyCommand(
-        "baseline_cmd", "app", "List, show, compare, validate and start tailoring baselines."
-    ),
-    "report": LazyCommand(
-        "report_cmd",
-        "app",
-        "Work with JSON reports: render in other formats, merge, compare, publish the schema.",
-    ),
-    "plugins": LazyCommand("plugins_cmd", "app", "Show installed plugins (built-ins included)."),
-    "probe": LazyCommand(
-        "probe_cmd", "app", "Standalone probe scripts for PCs without Python or SSH."
-    ),
-    "history": LazyCommand(
-        "history_cmd",
-        "app",
-        "History of audit rounds in one local SQLite file: add JSON reports, see one PC's "
-        "or one check's timeline, what changed between rounds, which PCs were not seen.",
-    ),
-}
 
 
 def summary_of(command: click.Command) -> str:
@@ -220,6 +173,7 @@ def load_command(name: str) -> click.Command:
     entry = COMMANDS[name]
     module = importlib.import_module(f"endpoint_audit.cli.{entry.module}")
     target: Any = getattr(module, entry.attribute)
+    command: click.Command
     if isinstance(target, typer.Typer):
         target.info.name = name
         target.info.cls = ManualGroup
@@ -254,19 +208,14 @@ class LazyGroup(ManualGroup):
 
 
 app = typer.Typer(
-    name="endpoint-audit",
+    name=PROG,
     cls=LazyGroup,
-    help=(
-        "Audit the security posture of endpoints (disk encryption, patches, firewall, "
-        "open ports, screen lock) against a YAML baseline, and report in Japanese or English."
-        "\n\nStart with `endpoint-audit scan` on the PC itself; `endpoint-audit COMMAND "
-        f"--help` explains each command. {EXIT_CODES}"
-    ),
+    help=ROOT_HELP,
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,
     rich_markup_mode=None,
-    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": MAX_WIDTH},
 )
 
 

@@ -17,7 +17,9 @@ API (for renderers):
 
 A check on a host rolls up as `model.verdict` says (one rule for every report); a check
 compliant only through a waiver shows as `waived`. Requirements roll up their checks,
-worst first: fail, error, unknown, waived, pass, not_applicable. A requirement passes on a host only when every applicable check serving it passed; a waived
+worst first: fail, error, unknown, waived, pass, not_applicable.
+
+A requirement passes on a host only when every applicable check serving it passed; a waived
 failure stays visible as `waived`; an unreachable host is `unknown` (nothing was seen).
 A CIS item whose reference names platforms is not applicable on hosts of other OSes.
 """

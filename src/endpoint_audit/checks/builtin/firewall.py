@@ -23,8 +23,7 @@ from pydantic import Field
 
 from endpoint_audit.checks.base import Check, CheckMeta, CheckParams, EvalContext, FactView, Outcome
 from endpoint_audit.model.facts import FirewallFacts, FirewallProduct, FirewallProfile
-from endpoint_audit.model.platform import OsFamily
-from endpoint_audit.model.result import Severity, Status
+from endpoint_audit.model.result import Status
 
 DENYING = ("deny", "reject")
 
@@ -87,11 +86,7 @@ def _expected(params: FirewallParams) -> dict[str, object]:
 
 
 class Firewall(Check):
-    meta = CheckMeta.from_catalog(
-        "firewall",
-        severity=Severity.HIGH,
-        platforms=(OsFamily.LINUX, OsFamily.MACOS, OsFamily.WINDOWS),
-    )
+    meta = CheckMeta.from_index("firewall")
     Params = FirewallParams
     requires = (FirewallFacts,)
 

@@ -15,8 +15,7 @@ from pydantic import Field, field_validator
 
 from endpoint_audit.checks.base import Check, CheckMeta, CheckParams, EvalContext, FactView, Outcome
 from endpoint_audit.model.facts import ListeningPortsFacts, ListeningSocket, Opening, PortExposure
-from endpoint_audit.model.platform import OsFamily
-from endpoint_audit.model.result import Evidence, Severity, Status
+from endpoint_audit.model.result import Evidence, Status
 
 # Remote access and file sharing that must not face the network on a telework PC:
 # FTP, SSH is allowed by default (IT uses it), telnet, rlogin/rsh/rexec, NetBIOS,
@@ -131,11 +130,7 @@ def _listing(endpoints: list[str]) -> str:
 
 
 class OpenPorts(Check):
-    meta = CheckMeta.from_catalog(
-        "open_ports",
-        severity=Severity.HIGH,
-        platforms=(OsFamily.LINUX, OsFamily.MACOS, OsFamily.WINDOWS),
-    )
+    meta = CheckMeta.from_index("open_ports")
     Params = OpenPortsParams
     requires = (ListeningPortsFacts,)
 

@@ -16,8 +16,7 @@ from pydantic import Field
 
 from endpoint_audit.checks.base import Check, CheckMeta, CheckParams, EvalContext, FactView, Outcome
 from endpoint_audit.model.facts import PatchFacts
-from endpoint_audit.model.platform import OsFamily
-from endpoint_audit.model.result import JsonScalar, Severity, Status
+from endpoint_audit.model.result import JsonScalar, Status
 from endpoint_audit.model.windows_releases import (
     ReleaseTable,
     ReleaseTableError,
@@ -327,11 +326,7 @@ def build_outcome(
 
 
 class PatchLevel(Check):
-    meta = CheckMeta.from_catalog(
-        "patch_level",
-        severity=Severity.HIGH,
-        platforms=(OsFamily.LINUX, OsFamily.MACOS, OsFamily.WINDOWS),
-    )
+    meta = CheckMeta.from_index("patch_level")
     Params = PatchLevelParams
     requires = (PatchFacts,)
 

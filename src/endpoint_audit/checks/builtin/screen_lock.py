@@ -14,7 +14,7 @@ from pydantic import Field
 from endpoint_audit.checks.base import Check, CheckMeta, CheckParams, EvalContext, FactView, Outcome
 from endpoint_audit.model.facts import ScreenLockFacts, UserScreenLock
 from endpoint_audit.model.platform import OsFamily
-from endpoint_audit.model.result import Severity, Status
+from endpoint_audit.model.result import Status
 
 
 class ScreenLockParams(CheckParams):
@@ -98,11 +98,7 @@ def _missing(user: UserScreenLock, params: ScreenLockParams) -> list[str]:
 
 
 class ScreenLock(Check):
-    meta = CheckMeta.from_catalog(
-        "screen_lock",
-        severity=Severity.MEDIUM,
-        platforms=(OsFamily.LINUX, OsFamily.MACOS, OsFamily.WINDOWS),
-    )
+    meta = CheckMeta.from_index("screen_lock")
     Params = ScreenLockParams
     requires = (ScreenLockFacts,)
 
