@@ -59,10 +59,7 @@ def _stop(exit_: SystemExit | None) -> None:
         )
     ):
         return
-    """Console entry point. `--version`, `--help` and `checks list` answer before
-    anything heavy is imported (cli.quick); an interrupt or a closed stdout at any moment
-    ends quietly (see cli.interrupts)."""
-    try:
-        interrupts.install()
-        if sys.argv[1:] == ["--version"]:
-            from endpoint_audit import __version__
+    interrupts.ignore_further_interrupts()
+    if not interrupts.reported():
+        sys.stderr.write(f"endpoint-audit: {interrupts.reason()}\n")
+    interrupts.exit_now(interrupts.exit_code())

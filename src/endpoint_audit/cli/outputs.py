@@ -119,6 +119,8 @@ def render_outputs(report: RunReport, specs: list[OutputSpec], lang: str) -> Out
             }
             key = "partial_written" if str(target) == spec.path else "partial_beside"
             _note(i18n.t(lang, f"cli.outputs.{key}", **args))
+        else:  # as `collect` names its file: the person sees where the report went
+            _note(i18n.t(lang, "cli.progress.wrote", format=spec.format, path=spec.path))
     return written
 
 

@@ -33,6 +33,7 @@ from endpoint_audit.cli.outputs import (
     render_outputs,
     say_interrupted,
 )
+from endpoint_audit.cli.progress import audit_progress
 from endpoint_audit.cli.recorded import judged_at, load_recorded, replay_targets_of
 from endpoint_audit.cli.store_opts import StoreOpt, add_to_store, check_store
 from endpoint_audit.cli.waivers_opt import WaiversOpt, with_waiver_file
@@ -247,7 +248,13 @@ def scan(
         fail(str(exc))
     # Recorded hosts are judged as of their collection, as `evaluate` judges them.
     options = RunOptions(lang=language, command_timeout=timeout, now=judged_at(recorded))
-    runs, interrupted, started = execute(plan, targets, options)
+    what = (
+        i18n.t(language, "cli.progress.recorded", count=len(targets))
+        if replay
+        else i18n.t(language, "cli.progress.this_pc")
+    )
+    with audit_progress(what, language):
+        runs, interrupted, started = execute(plan, targets, options)
     source = f"scan --replay {replay}" if replay else "scan"
     finish(
         plan, [r.report for r in runs], outputs, language, fail_on, started, interrupted,
