@@ -7,6 +7,7 @@ csv neutralisation, Markdown escaping). These helpers only pick and flatten the 
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from typing import Any
 
 from endpoint_audit.model import i18n
@@ -145,6 +146,7 @@ def platform_text(platform: PlatformInfo | None) -> str:
 
 
 __all__ = [
+    "ValueLine",
     "baseline_label",
     "baselines_in_use",
     "check_title",
@@ -158,6 +160,68 @@ __all__ = [
     "remediation_for",
     "severity_label",
     "status_label",
+    "value_lines",
+    "value_summary",
     "value_text",
     "visible_controls",
 ]
+
+
+# A list longer than this shows its first items and a count; the whole list is folded.
+LIST_SHOWN = 5
+
+
+@dataclass(frozen=True)
+class ValueLine:
+    """One line of an expected or actual value, written for people: `label: text`, and
+    for a long list, the whole list to fold under it."""
+
+    label: str
+    text: str
+    items: tuple[str, ...] = ()  # the whole list when `text` shows only its start
+
+
+def _scalar(value: Any, lang: str) -> str:
+    if isinstance(value, bool):
+        return i18n.t(lang, "html.value.yes" if value else "html.value.no")
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, (str, int, float)):
+        return str(value)
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
+
+
+def _list_line(label: str, values: list[Any], lang: str) -> ValueLine:
+    items = tuple(_scalar(v, lang) for v in values)
+    if not items:
+        return ValueLine(label, i18n.t(lang, "html.value.none"))
+    if len(items) <= LIST_SHOWN:
+        return ValueLine(label, ", ".join(items))
+    shown = ", ".join(items[:LIST_SHOWN])
+    return ValueLine(label, i18n.t(lang, "html.value.more", shown=shown, count=len(items)), items)
+
+
+def value_lines(value: Any, lang: str, label: str = "") -> list[ValueLine]:
+    """Expected/actual values as lines a person reads: mappings as `key: value` (nested
+    keys joined with dots; keys without a value left out), lists as their items with a
+    count past LIST_SHOWN, yes/no for booleans. The JSON report keeps the raw values."""
+    if value is None:
+        return []
+    if isinstance(value, dict):
+        out: list[ValueLine] = []
+        for key, item in value.items():
+            out += value_lines(item, lang, f"{label}.{key}" if label else str(key))
+        return out
+    if isinstance(value, (list, tuple)):
+        if any(isinstance(v, (dict, list, tuple)) for v in value):
+            return [ValueLine(label, _scalar(list(value), lang))]
+        return [_list_line(label, list(value), lang)]
+    return [ValueLine(label, _scalar(value, lang))]
+
+
+def value_summary(value: Any, lang: str) -> str:
+    """The same lines on one line (`key: value; key: value`), for text formats."""
+    return "; ".join(
+        f"{line.label}: {line.text}" if line.label else line.text
+        for line in value_lines(value, lang)
+    )
