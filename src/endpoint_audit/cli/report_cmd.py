@@ -3,7 +3,8 @@
 schema  publish the JSON Schema of the report
 render  turn a JSON report into any format (html, junit, csv, markdown, terminal, json)
 merge   one fleet report from per-host reports of the same baseline
-diff    fixed, regressed and new failures between two reports (exit 1 on regressions)
+diff    fixed, regressed and new failures between two reports (exit 1 on regressions;
+        with --fail-on-new also on new failures)
 weekly  the weekly situation report from the history store (see `history`)
 """
 
@@ -184,12 +185,23 @@ def diff(
     ] = "text",
     output: OutputOpt = None,
     lang: LangOpt = None,
+    fail_on_new: Annotated[
+        bool,
+        typer.Option(
+            "--fail-on-new",
+            help=(
+                "Exit 1 also for a new failure: one on a host or check the old report did "
+                "not cover (for CI gates, where every failure not already known counts)."
+            ),
+        ),
+    ] = False,
 ) -> None:
     """Compare two reports: fixed, regressed and new failures (exit 1 on regressions).
 
     Per host and check: fixed (failed before, not now), regressed (fails now where the
     check ran before and passed or named nothing), new (fails on a host or check the old
-    report did not cover), no longer reported. Exit 1 when something regressed, else 0.
+    report did not cover), no longer reported. Exit 1 when something regressed (with
+    --fail-on-new, also when a new failure appeared), else 0.
 
       endpoint-audit report diff last-month.json today.json
     """
@@ -205,4 +217,5 @@ def diff(
         color = output in (None, "-") and sys.stdout.isatty()
         text = diff_text(result, language, color=color)
     write_output(output, text)
-    raise typer.Exit(ExitCode.FAILED if result.regressions else ExitCode.OK)
+    failing = result.regressions or (fail_on_new and result.new_failures)
+    raise typer.Exit(ExitCode.FAILED if failing else ExitCode.OK)

@@ -12,6 +12,7 @@ from pydantic import BaseModel
 
 from endpoint_audit.model import i18n
 from endpoint_audit.model.result import Finding, HostReport, RunReport, Severity, Status
+from endpoint_audit.model.verdict import report_compliance
 
 
 class MergeError(ValueError):
@@ -138,12 +139,20 @@ class ReportDiff(BaseModel):
     old_baseline: str
     new_baseline: str
     baseline_changed: bool
+    # The compliance figure of model.verdict in each report (percent; None: nothing judged).
+    old_compliance: float | None = None
+    new_compliance: float | None = None
     entries: list[DiffEntry]
     counts: dict[str, int]
 
     @property
     def regressions(self) -> int:
         return self.counts.get(Change.REGRESSED.value, 0)
+
+    @property
+    def new_failures(self) -> int:
+        """Failures on a host or check the old report did not cover."""
+        return self.counts.get(Change.NEW.value, 0)
 
 
 def _failing(finding: Finding) -> bool:
@@ -220,6 +229,8 @@ def diff_reports(old: RunReport, new: RunReport) -> ReportDiff:
         old_baseline=f"{old.baseline.id} {old.baseline.version}",
         new_baseline=f"{new.baseline.id} {new.baseline.version}",
         baseline_changed=old.baseline.sha256 != new.baseline.sha256,
+        old_compliance=report_compliance(old.hosts).percent,
+        new_compliance=report_compliance(new.hosts).percent,
         entries=entries,
         counts=counts,
     )
