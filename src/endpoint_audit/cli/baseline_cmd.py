@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import os
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -254,16 +254,19 @@ def init_text(parent: LoadedBaseline, parent_ref: str, new_id: str, file: str, s
     lines += ["", "waivers:"]
     for text in _both("baseline_tools.init.waivers"):
         lines += _comment(text, "  ")
+    # An example that is in force from today for half a year, so that uncommented as it
+    # is it neither lies in the past nor looks like a date to copy.
+    today = date.today()
     example = [
         {
-            "id": "2025-001",
+            "id": f"{today.year}-001",
             "check": "open_ports",
             "hosts": ["tw-pc-01*"],
             "resource": "*:5900/tcp",
             "justification": i18n.t("ja", "baseline_tools.init.example_justification"),
             "approver": i18n.t("ja", "baseline_tools.init.example_approver"),
-            "approved": date(2025, 4, 1),
-            "expires": date(2026, 3, 31),
+            "approved": today,
+            "expires": today + timedelta(days=182),
         }
     ]
     lines += _comment(_yaml(example).rstrip(), "  ")
