@@ -328,11 +328,11 @@ class TerminalRenderer(Renderer):
         steps = _next_steps(report, lang)
         if steps:
             console.print()
-            for line in steps:
-                console.print(line)
+            for step in steps:
+                console.print(step)
         console.print()
-        for line in verdict_lines(report, lang):
-            console.print(line)
+        for verdict in verdict_lines(report, lang):
+            console.print(verdict)
         console.print(_counts_line(report, lang))
         if partial:
             console.print(Text(partial, style="bold red"))
