@@ -88,4 +88,6 @@ def test_every_report_states_the_same_figure() -> None:
     assert "57.1%" in sentence and "4 of 7" in sentence and label == "NOT COMPLIANT"
     terminal = TerminalRenderer().render(report, RenderOptions(lang="en", width=120))
     assert sentence in " ".join(terminal.split())
+    assert "Findings: FAIL " in terminal
+    assert "report." not in terminal and "html." not in terminal  # no catalog key unresolved
     assert any("unreachable" in n for n in notes)
