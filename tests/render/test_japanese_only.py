@@ -54,8 +54,10 @@ KNOWN_ENGLISH_REASONS = {
     ("firewall.msg.kernel_unread_needs_privilege", "reason"),
     ("firewall.msg.profile_replaced", "products"),
     ("open_ports.msg.exposure_unknown", "reason"),
+    ("patch_level.msg.age_unknown", "reason"),
+    ("patch_level.msg.build_unknown", "reason"),
     ("patch_level.msg.pending_unknown", "reason"),
-    ("patch_level.msg.reboot_pass", "detail"),
+    ("patch_level.msg.reboot_unknown", "reason"),
     ("screen_lock.msg.no_user", "reason"),
     ("screen_lock.msg.user_unknown", "reason"),
     # Expected and actual values the checks and facts describe in English.
@@ -75,7 +77,6 @@ KNOWN_ENGLISH_REASONS = {
     ("open_ports.msg.exposed_rule", "actual"),
     ("open_ports.msg.exposed_rule", "expected"),
     ("open_ports.msg.exposure_unknown", "expected"),
-    ("patch_level.msg.reboot_pass", "actual"),
 }
 # Words that make a run of Latin letters a sentence rather than a name or a list.
 FUNCTION_WORDS = frozenset(
