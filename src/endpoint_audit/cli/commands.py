@@ -52,7 +52,8 @@ COMMANDS: dict[str, LazyCommand] = {
     "report": LazyCommand(
         "report_cmd",
         "app",
-        "Work with JSON reports: render in other formats, merge, compare, publish the schema.",
+        "Work with JSON reports: render in other formats, merge, compare, publish the schema; "
+        "the weekly report from the history store.",
     ),
     "plugins": LazyCommand("plugins_cmd", "app", "Show installed plugins (built-ins included)."),
     "probe": LazyCommand(
