@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from markdown_it import MarkdownIt
 
 from endpoint_audit.history.store import HistoryStore
 from endpoint_audit.history.weekly import WeeklyOptions, weekly_report
@@ -146,8 +147,10 @@ def test_as_of_before_any_round_says_so(store: HistoryStore) -> None:
 def test_markdown_and_csv_keep_host_text_inert(store: HistoryStore) -> None:
     report = weekly(store, "ja")
     markdown = WeeklyMarkdownRenderer().render(report)
-    assert "<script>" not in markdown and "&lt;script&gt;" in markdown
-    assert "<img" not in markdown and "## 週次" not in markdown
+    # Escaped where Markdown would act: `\<script>` shows as text, never as a tag.
+    assert "\\<script>" in markdown and "\\<img" in markdown and "## 週次" not in markdown
+    html = MarkdownIt("commonmark").enable(["table"]).render(markdown)
+    assert "<script" not in html and "<img" not in html
     assert "## 適合率の推移" in markdown and "## グループ別" in markdown
     rows = list(csv.reader(io.StringIO(WeeklyCsvRenderer().render(report))))
     assert rows[0][0] == "端末" and len(rows) == 1 + report.coverage.known
