@@ -61,8 +61,19 @@ def _checks_list_lang(args: list[str]) -> tuple[bool, str | None]:
     return False, None
 
 
+def _robust_streams() -> None:
+    """cli.common.robust_streams, without importing it (it loads Typer): what a stream
+    cannot encode (Japanese on an ASCII stdout) is written as a backslash escape."""
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.reconfigure(errors="backslashreplace")  # type: ignore[union-attr]
+        except (AttributeError, ValueError, OSError):
+            pass
+
+
 def quick_command(argv: list[str]) -> Callable[[], None] | None:
     """The quick answer to this command line, or None to run the application."""
+    _robust_streams()
     if len(argv) == 1 and argv[0] in HELP_FLAGS:
         return _print_root_help
     if argv[:2] == ["checks", "list"]:
