@@ -222,8 +222,15 @@ def _build(node: yaml.Node, path: PathKey, doc: LinedDocument) -> Any:
                     f"{doc.source}:{key_line}: {dotted((*path, '<<'))}: merge keys (<<) are not "
                     "supported; write the values out"
                 )
-            key = _build(key_node, path, doc)
-            if isinstance(key, list | dict) or key is None:
+            # Every key of our documents is a name (a check id, host, group or parameter):
+            # a plain key means its text, so a PC called `no`, `on` or `0123` keeps its
+            # name instead of becoming False, True or 83 (YAML 1.1 reads them so).
+            key = (
+                valid_text(key_node.value)
+                if isinstance(key_node, yaml.ScalarNode) and key_node.value != ""
+                else _build(key_node, path, doc)
+            )
+            if isinstance(key, list | dict) or key is None or key == "":
                 raise ConfigError(
                     f"{doc.source}:{key_line}: {dotted(path)}: keys must be plain words or numbers"
                 )
