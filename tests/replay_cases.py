@@ -74,8 +74,13 @@ def host_bundle(name: str) -> dict[str, Any]:
 
 
 def write_bundle(data: dict[str, Any], path: Path) -> Path:
+    """`data` as JSON, or as YAML when `path` ends in .yaml (as `collect` writes either)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    if path.suffix == ".yaml":
+        text = yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=10_000)
+    else:
+        text = json.dumps(data, ensure_ascii=False)
+    path.write_text(text, encoding="utf-8")
     return path
 
 
@@ -83,6 +88,12 @@ def write_bundle(data: dict[str, Any], path: Path) -> Path:
 def host_path(name: str) -> Path:
     """A bundle file of the composed host (written once per test session)."""
     return write_bundle(host_bundle(name), _bundles() / f"{name}.json")
+
+
+@cache
+def host_yaml_path(name: str) -> Path:
+    """The composed host as a YAML bundle, for tests that edit a bundle's text."""
+    return write_bundle(host_bundle(name), _bundles() / "yaml" / f"{name}.yaml")
 
 
 def host_transcript(name: str) -> HostTranscript:

@@ -25,6 +25,8 @@ from typing import Any
 from endpoint_audit.baseline.load import is_path_ref
 from endpoint_audit.baseline.yaml_lines import LinedDocument, PathKey, load_lined, read_text
 from endpoint_audit.errors import ConfigError
+from endpoint_audit.model.printable import one_line
+from endpoint_audit.safe_read import IDENTITY, INVENTORY, check_input
 
 YAML_SUFFIXES = (".yaml", ".yml", ".json")
 # DNS names and IPv4; IPv6 is checked by `ipaddress`. Nothing a shell would act on.
@@ -32,7 +34,8 @@ _DNS_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9._-]*")
 _ZONE = re.compile(r"[A-Za-z0-9._-]+")
 # POSIX user names, plus `DOMAIN\\user` and `user@domain` for Windows accounts.
 _USER = re.compile(r"[A-Za-z0-9_][A-Za-z0-9._@\\$-]{0,63}")
-_GROUP = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,99}")
+# Group names label reports (a 課 or site), so letters of any script count: 総務課, kyoto.
+_GROUP = re.compile(r"\w[\w.-]{0,99}")
 VAR_KEYS = ("user", "port", "baseline", "sudo", "identity_file")
 ANSIBLE_VARS = {
     "ansible_host": "address",
@@ -95,7 +98,7 @@ def conflict_error(known: InventoryHost, again: InventoryHost) -> ConfigError | 
     for key, value in first.items():
         if second[key] != value:
             return ConfigError(
-                f"{again.place}: {_printable(again.name)}: listed again with {key} "
+                f"{again.place}: {one_line(again.name)}: listed again with {key} "
                 f"{second[key]!r}, but {known.place} gives {value!r}; list the host once, "
                 "or give every entry the same settings"
             )
@@ -125,10 +128,6 @@ class _Vars:
 
 def _looks_like_path(ref: str) -> bool:
     return is_path_ref(ref)  # the baseline loader's rule: a file needs a path
-
-
-def _printable(text: str) -> str:
-    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 
 def check_address(address: str) -> str:
@@ -214,7 +213,7 @@ def hosts_from_flags(specs: Iterable[str]) -> list[InventoryHost]:
             host = parse_host_spec(spec)
         except ValueError as exc:
             raise ConfigError(f"--host {spec!r}: {exc}") from None
-        out.append(replace(host, place=f"--host {_printable(spec)}"))
+        out.append(replace(host, place=f"--host {one_line(spec)}"))
     return out
 
 
@@ -224,7 +223,7 @@ def load_inventory(
     """Every host a file names, in file order. Raises ConfigError `file:line: message`.
     A host listed twice with the same settings is one host (and added to `duplicates`);
     with different settings it is an error naming both places."""
-    text = read_text(path)
+    text = read_text(path, kind=INVENTORY)
     if path.suffix.lower() in YAML_SUFFIXES:
         doc = load_lined(text, str(path))
         if not isinstance(doc.data, dict):
@@ -281,7 +280,7 @@ class _Reader:
     def err(self, path: PathKey, message: str) -> ConfigError:
         line = self.doc.line_of(path)
         # Keys come from the file: escape control characters so the error stays one line.
-        where = ".".join(_printable(str(p)) for p in path) or "(top)"
+        where = ".".join(one_line(p) for p in path) or "(top)"
         return ConfigError(f"{self.doc.source}:{line}: {where}: {message}")
 
     def mapping(self, value: Any, path: PathKey, what: str) -> dict[str, Any]:
@@ -543,7 +542,10 @@ def gather_inventory(
     different settings it is a ConfigError naming both places."""
     duplicates: list[DuplicateHost] = []
     merged: dict[str, InventoryHost] = {}
-    sources = [hosts_from_flags(specs)] + [load_inventory(p, duplicates) for p in inventories]
+    sources = [hosts_from_flags(specs)]
+    for path in inventories:
+        sources.append(load_inventory(path, duplicates))
+        check_identity_files(sources[-1], str(path))
     for hosts in sources:
         for host in hosts:
             known = merged.get(host.name)
@@ -556,6 +558,20 @@ def gather_hosts(
 ) -> list[InventoryHost]:
     """`gather_inventory` without the list of duplicates."""
     return gather_inventory(specs, inventories, limit).hosts
+
+
+def check_identity_files(hosts: Iterable[InventoryHost], source: str) -> None:
+    """Each identity file the hosts name is a readable regular file of sane size
+    (safe_read), checked once before any host is contacted: a wrong path is one line
+    naming the inventory and host, never a hang (a pipe) or a failure on every host."""
+    seen: set[str] = set()
+    for host in hosts:
+        identity = host.identity_file
+        if identity is None or identity in seen:
+            continue
+        seen.add(identity)
+        label = f"{source}: host {one_line(host.name)}: identity_file {one_line(identity)}"
+        check_input(Path(identity).expanduser(), IDENTITY, label)
 
 
 def safe_file_name(name: str) -> str:

@@ -4,6 +4,7 @@ and the commands that show, compare and start a tailored baseline."""
 from __future__ import annotations
 
 import re
+from datetime import date, timedelta
 from pathlib import Path
 
 import jsonschema
@@ -161,15 +162,32 @@ def test_show_raw_and_effective(tmp_path: Path) -> None:
     data = yaml.safe_load(eff.stdout)
     assert data["chain"][-1] == "jp-municipal-telework"
     lock = data["checks"]["screen_lock"]
-    assert lock["params"]["windows"]["max_idle_seconds"] == 600
-    assert lock["params"]["macos"]["max_idle_seconds"] == 1200
-    assert lock["params"]["linux"]["max_lock_delay_seconds"] == 0
+    # What every OS shares is said once; a per-OS value only under its OS.
+    assert lock["params"]["max_lock_delay_seconds"] == 0
+    assert "max_idle_seconds" not in lock["params"]
+    assert lock["platform_params"] == {
+        "windows": {"max_idle_seconds": 600},
+        "macos": {"max_idle_seconds": 1200},
+        "linux": {"max_idle_seconds": 600},
+    }
     # Defaults of parameters the files never mention are filled in.
-    assert lock["params"]["linux"]["require_enforced"] is False
+    assert lock["params"]["require_enforced"] is False
     assert data["checks"]["patch_level"] == {"enabled": False}
     assert data["checks"]["firewall"]["severity"] == "low"
     shipped = run("baseline", "show", "minimal")
     assert shipped.stdout.startswith("# yaml-language-server: $schema=")
+
+
+def test_init_example_waiver_lies_in_the_future(tmp_path: Path) -> None:
+    out = tmp_path / "city.yaml"
+    assert run("baseline", "init", "-o", str(out)).code == 0
+    text = out.read_text(encoding="utf-8")
+    block = text[text.index("\n  # - id:") :]
+    example = "\n".join(line.replace("  # ", "  ", 1) for line in block.splitlines()[1:])
+    waivers = yaml.safe_load("waivers:\n" + example)["waivers"]
+    (waiver,) = [w for w in waivers if "expires" in w]
+    assert waiver["approved"] == date.today()
+    assert waiver["expires"] > date.today() + timedelta(days=90)
 
 
 def test_diff_reports_every_kind_of_change(tmp_path: Path) -> None:

@@ -220,6 +220,7 @@ def sample_hosts(lang: str = "en") -> list[HostReport]:
                 None,
                 lang,
                 count=2,
+                listening="0.0.0.0:22/tcp, [::]:631/tcp",
                 processes="sshd, cupsd",
             ),
             finding(

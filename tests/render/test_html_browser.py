@@ -19,9 +19,16 @@ from endpoint_audit.model.result import RunReport
 from endpoint_audit.render.base import RenderOptions
 from endpoint_audit.render.html import HtmlRenderer
 from endpoint_audit.render.summary import summarize
+from endpoint_audit.render.text import framework_label
 from tests.conftest import require_tool
 from tests.render.cdp import Browser
-from tests.render.corpus import hostile_report, sample_report, single_host_report
+from tests.render.corpus import (
+    hostile_report,
+    make_report,
+    sample_hosts,
+    sample_report,
+    single_host_report,
+)
 
 pytestmark = pytest.mark.chromium
 
@@ -154,4 +161,70 @@ def test_a_partial_report_shows_its_banner_on_screen_and_paper(
     assert browser.evaluate(order) & 4  # DOCUMENT_POSITION_FOLLOWING
     browser.emulate_print()
     assert browser.evaluate(f"{banner}.checkVisibility()") is True
+
+
+HEADERS_ON_ONE_LINE = (
+    "[...document.querySelectorAll('thead th')].filter(th => {"
+    " const style = getComputedStyle(th); const line = parseFloat(style.lineHeight);"
+    " const box = th.getBoundingClientRect().height - parseFloat(style.paddingTop)"
+    " - parseFloat(style.paddingBottom); return box > line * 1.5; })"
+    ".map(th => th.textContent)"
+)
+
+
+@pytest.mark.parametrize("lang", ["en", "ja"])
+def test_findings_first_only_present_platforms_values_for_people(
+    tmp_path: Path, browser: Browser, artifacts: Path, lang: str
+) -> None:
+    linux = make_report(sample_hosts(lang)[1:2], lang)  # one Linux host
+    page = write_page(tmp_path, f"linux-{lang}.html", linux, lang)
+    browser.open_page(page.as_uri(), width=1024)
+    browser.screenshot(artifacts / f"report-linux-{lang}.png")
+    order = "[...document.querySelectorAll('main > section')].map(s => s.id)"
+    ids = browser.evaluate(order)
+    assert ids.index("hosts") < ids.index("frameworks"), ids  # the host's findings first
+    tables = browser.evaluate(
+        "[...document.querySelectorAll('#frameworks h3')].map(h => h.textContent)"
+    )
+    windows, ubuntu = (framework_label(f, lang) for f in ("cis_windows11", "cis_ubuntu2404"))
+    assert ubuntu in tables and windows not in tables, tables
+    # Column headers never break inside a word, even at a narrow width.
+    browser.open_page(page.as_uri(), width=700)
+    assert browser.evaluate(HEADERS_ON_ONE_LINE) == []
+    assert page_requests(browser, page) == [] and browser.messages() == []
+
+
+@pytest.mark.parametrize("lang", ["en", "ja"])
+def test_values_are_lines_with_long_lists_folded(
+    tmp_path: Path, browser: Browser, artifacts: Path, lang: str
+) -> None:
+    packages = [f"pkg{i}" for i in range(92)]
+    hosts = sample_hosts(lang)[:1]
+    bad = (
+        hosts[0]
+        .findings[0]
+        .model_copy(
+            update={
+                "expected": {"max_pending_security_updates": 0},
+                "actual": {"pending_security_updates": 92, "packages": packages},
+            }
+        )
+    )
+    hosts[0].findings[0] = bad
+    report = make_report(hosts, lang)
+    page = write_page(tmp_path, f"values-{lang}.html", report, lang)
+    browser.open_page(page.as_uri())
+    browser.screenshot(artifacts / f"report-host-{lang}.png")
+    first = "[...document.querySelectorAll('.values')].find(d => d.textContent.includes('pkg0'))"
+    text = browser.evaluate(f"{first}.innerText")
+    assert "max_pending_security_updates: 0" in text
+    assert "pending_security_updates: 92" in text
+    assert "{" not in text and "[" not in text  # no raw JSON
+    # The whole list is there, folded: only the first five show until it is opened.
+    assert browser.evaluate(f"{first}.querySelector('details.vlist').open") is False
+    assert "pkg91" in browser.evaluate(f"{first}.querySelector('details.vlist').textContent")
+    assert (
+        browser.evaluate(f"{first}.querySelector('details.vlist summary').innerText").count("pkg")
+        == 5
+    )
     assert page_requests(browser, page) == [] and browser.messages() == []

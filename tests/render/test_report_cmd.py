@@ -111,7 +111,7 @@ def test_bad_input_is_one_line_naming_the_file(tmp_path: Path, content: str, exp
         lines = result.stderr.strip().splitlines()
         assert len(lines) == 1 and str(bad) in lines[0] and expected in lines[0], lines
     missing = run("report", "render", str(tmp_path / "nope.json"), "-f", "html")
-    assert missing.returncode == 2 and "nope.json: cannot read" in missing.stderr
+    assert missing.returncode == 2 and "nope.json: no such file" in missing.stderr
 
 
 def test_unknown_format_is_a_usage_error(scanned: Path) -> None:
@@ -184,3 +184,23 @@ def test_schema_still_published(tmp_path: Path) -> None:
     out = tmp_path / "r.json"
     out.write_text(sample_report().model_dump_json(), encoding="utf-8")
     assert run("report", "render", str(out), "-f", "junit").stdout.startswith("<?xml")
+
+
+def test_diff_fails_on_new_failures_when_asked(tmp_path: Path) -> None:
+    """A failing host the old report did not cover is `new`: not a regression, but a CI
+    gate with --fail-on-new fails on it."""
+    old = tmp_path / "old.json"
+    new = tmp_path / "new.json"
+    hosts = sample_hosts("en")
+    old.write_text(make_report(hosts[1:2]).model_dump_json(), encoding="utf-8")  # clean host
+    new.write_text(make_report(hosts[:2]).model_dump_json(), encoding="utf-8")  # + failing
+    plain = run("report", "diff", str(old), str(new), "--lang", "en")
+    assert plain.returncode == 0, plain.stdout
+    assert "new" in plain.stdout and "Compliance score: 100% before, 57.1% now." in plain.stdout
+    gate = run("report", "diff", str(old), str(new), "--fail-on-new", "-f", "json")
+    assert gate.returncode == 1
+    data = json.loads(gate.stdout)
+    assert data["counts"]["new"] >= 1 and data["counts"]["regressed"] == 0
+    assert (data["old_compliance"], round(data["new_compliance"], 1)) == (100.0, 57.1)
+    same = run("report", "diff", str(new), str(new), "--fail-on-new")
+    assert same.returncode == 0

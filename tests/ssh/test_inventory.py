@@ -265,3 +265,13 @@ def test_baseline_files_are_found_beside_the_inventory(tmp_path: Path) -> None:
         "pc-2": "minimal",
         "pc-3": "/etc/ea/x.yaml",
     }
+
+
+def test_host_names_that_yaml_1_1_reads_as_other_types_stay_names(tmp_path: Path) -> None:
+    # `no`, `on`, `off`, `null` and `0123` are booleans, null and an octal number to a
+    # YAML 1.1 reader; as mapping keys of an inventory they are the PCs' names.
+    names = ["no", "on", "off", "null", "0123", "1e3"]
+    text = "groups:\n  kaikei:\n    hosts:\n" + "".join(f"      {n}: {{}}\n" for n in names)
+    path = tmp_path / "fleet.yaml"
+    path.write_text(text, encoding="utf-8")
+    assert [h.name for h in load_inventory(path)] == names

@@ -335,7 +335,7 @@ def test_check_fails_each_reachable_port_once_naming_the_rule() -> None:
     ]
     smb = next(m for _, r, _, m in got if r == "445/tcp")
     assert "FPS-SMB-In-TCP" in smb and "Public" in smb and "Projects" in smb
-    assert "0.0.0.0:445/tcp" in smb and ":::445/tcp" in smb
+    assert "0.0.0.0:445/tcp" in smb and "[::]:445/tcp" in smb
 
 
 def test_check_japanese_messages_are_japanese() -> None:
@@ -349,7 +349,7 @@ def test_check_without_judge_exposure_judges_by_listening() -> None:
     got = check(ports("win11-23h2-en-compliant"), judge_exposure=False)
     assert {r for s, r, k, _ in got if s is Status.FAIL} >= {
         "0.0.0.0:445/tcp",
-        ":::445/tcp",
+        "[::]:445/tcp",
         "10.33.51.143:139/tcp",
         "10.33.51.143:137/udp",
     }
@@ -370,9 +370,9 @@ def test_check_unknown_exposure_never_passes_and_does_not_hide_failures() -> Non
     assert {r for s, r, *_ in got if s is Status.UNKNOWN} == set(SPECS)
     assert {r for s, r, *_ in got if s is Status.FAIL} == {
         "0.0.0.0:3389/tcp",
-        ":::3389/tcp",
+        "[::]:3389/tcp",
         "0.0.0.0:3389/udp",
-        ":::3389/udp",
+        "[::]:3389/udp",
     }
 
 
@@ -381,9 +381,9 @@ def test_remote_desktop_stays_judged_by_listening() -> None:
     assert all(e.reachable is False for e in facts.exposure)
     assert {r for s, r, *_ in check(facts) if s is Status.FAIL} == {
         "0.0.0.0:3389/tcp",
-        ":::3389/tcp",
+        "[::]:3389/tcp",
         "0.0.0.0:3389/udp",
-        ":::3389/udp",
+        "[::]:3389/udp",
     }
 
 

@@ -78,6 +78,26 @@ def effective_checks(
     return dict(sorted(out.items()))
 
 
+def _shared_and_per_os(per_os: Mapping[OsFamily, Mapping[str, Any]]) -> dict[str, Any]:
+    """`params`: the values every OS shares; `platform_params`: per OS, only the values
+    that differ from the shared ones (as a baseline writes them), so a per-OS parameter
+    shows under its OS only."""
+    tables = list(per_os.values())
+    shared = {
+        key: value
+        for key, value in (tables[0].items() if tables else [])
+        if all(key in other and other[key] == value for other in tables[1:])
+    }
+    own = {
+        family.value: {k: v for k, v in values.items() if k not in shared}
+        for family, values in per_os.items()
+    }
+    out: dict[str, Any] = {"params": shared}
+    if any(own.values()):
+        out["platform_params"] = {family: values for family, values in own.items() if values}
+    return out
+
+
 def effective_document(loaded: LoadedBaseline, specs: Mapping[str, CheckSpec]) -> dict[str, Any]:
     """The merged baseline as plain data (for YAML output): what a scan applies per OS."""
     checks: dict[str, Any] = {}
@@ -90,7 +110,7 @@ def effective_document(loaded: LoadedBaseline, specs: Mapping[str, CheckSpec]) -
             "enabled": True,
             "severity": eff.severity.value,
             "platforms": [f.value for f in eff.platforms],
-            "params": {family.value: values for family, values in eff.params.items()},
+            **_shared_and_per_os(eff.params),
             "references": [
                 r.model_dump(mode="json", exclude_defaults=True) for r in config.references
             ],

@@ -2,10 +2,15 @@
 
 PyYAML's safe_load loses line numbers and silently keeps the last of duplicate keys.
 Here the file is composed into nodes (safe tags only) and built by hand, so every value
-keeps its line, duplicate keys are errors, and every resource is bounded: the file size
-is checked before reading, nesting depth is capped, and alias expansion counts against a
-node budget (a "billion laughs" document stops after MAX_NODES values instead of eating
-memory). Every problem is one ConfigError line `file:line: path: message`.
+keeps its line, duplicate keys are errors, text is valid Unicode (no lone surrogates),
+and every resource is bounded: the file is checked before it is read (safe_read: a
+regular file within its kind's size cap), nesting depth is capped, and aliases may not
+multiply the document. Before anything is built, the values the document would expand
+to are counted over its composed nodes (each node once): a document may expand to at
+most ALIAS_RATIO times the values it writes out (at least MIN_ALIAS_BUDGET), and to
+MAX_VALUES in all. An inventory of 20,000 hosts without aliases is never refused as a
+bomb; a "billion laughs" of a few hundred bytes is refused before it costs memory.
+Every problem is one ConfigError line `file:line: path: message`.
 """
 
 from __future__ import annotations
@@ -17,10 +22,19 @@ from typing import Any
 import yaml
 
 from endpoint_audit.errors import ConfigError
+from endpoint_audit.model.printable import one_line
+from endpoint_audit.model.valid_text import valid_text
+from endpoint_audit.safe_read import BASELINE, InputKind, InputRefused, read_input
 
-MAX_FILE_BYTES = 1024 * 1024
-# A real baseline has a few hundred values; the cap only stops runaway alias expansion.
-MAX_NODES = 10_000
+MAX_FILE_BYTES = BASELINE.max_bytes
+# Aliases may repeat what a file writes out, not multiply it: a document may expand to
+# ALIAS_RATIO times its own values (anchored host settings reach about 20), and a small
+# file to MIN_ALIAS_BUDGET values whatever its size.
+ALIAS_RATIO = 100
+MIN_ALIAS_BUDGET = 10_000
+# Whatever the aliases: no document builds more values than this (about 40 per host for
+# 50,000 hosts), so memory stays bounded even for a file of the largest allowed size.
+MAX_VALUES = 2_000_000
 MAX_DEPTH = 40
 
 # libyaml composes about three times faster than pure Python and caps nesting itself.
@@ -48,7 +62,8 @@ class LinedDocument:
 
 
 def dotted(path: PathKey) -> str:
-    return ".".join(str(p) for p in path) or "(top)"
+    # Keys come from the file: control characters are shown as escapes, on one line.
+    return ".".join(one_line(p) for p in path) or "(top)"
 
 
 def _line_at(data: bytes | str, offset: int) -> int:
@@ -56,26 +71,14 @@ def _line_at(data: bytes | str, offset: int) -> int:
     return data.count(newline, 0, max(0, offset)) + 1
 
 
-def read_text(path: Path, source: str | None = None) -> str:
-    """The file as text, refusing what cannot be a baseline before reading it whole."""
+def read_text(path: Path, source: str | None = None, kind: InputKind = BASELINE) -> str:
+    """The file as text, refusing what cannot be a `kind` file before reading it
+    (a folder, a pipe, a device, more than the kind's size cap)."""
     label = source or str(path)
     try:
-        if path.is_dir():
-            raise ConfigError(f"{label}: is a folder, not a YAML file")
-        with path.open("rb") as handle:
-            # Read one byte past the cap: never more, whatever stat says (/dev/zero, pipes).
-            raw = handle.read(MAX_FILE_BYTES + 1)
-    except OSError as exc:
-        raise ConfigError(f"{label}: cannot read: {exc.strerror or exc}") from exc
-    if len(raw) > MAX_FILE_BYTES:
-        try:
-            size = f"{path.stat().st_size / 1048576:.1f} MB"
-        except OSError:
-            size = "too large"
-        raise ConfigError(
-            f"{label}:1: (top): file is {size}; a baseline or waiver file may be at most "
-            f"{MAX_FILE_BYTES // 1024} KB"
-        )
+        raw = read_input(path, kind, label)
+    except InputRefused as exc:
+        raise ConfigError(f"{label}:1: (top): {exc.reason}") from None
     return decode_text(raw, label)
 
 
@@ -130,24 +133,81 @@ def load_lined(text: str, source: str) -> LinedDocument:
     if node is None:
         raise ConfigError(f"{source}:1: (top): the file is empty")
     doc = LinedDocument(source=source, data=None)
-    budget = [MAX_NODES]
-    doc.data = _build(node, (), doc, budget)
+    _check_expansion(node, source)
+    doc.data = _build(node, (), doc)
     return doc
+
+
+def _node_children(node: yaml.Node) -> list[yaml.Node]:
+    if isinstance(node, yaml.MappingNode):
+        return [part for pair in node.value for part in pair]
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    return []
+
+
+def _expanded_sizes(root: yaml.Node, source: str) -> tuple[dict[int, int], int]:
+    """How many values each node expands to (aliases followed), and how many distinct
+    nodes the file holds. Iterative and each node counted once: the count itself costs
+    no more than the file. A node that contains itself (`&a [*a]`) is refused."""
+    sizes: dict[int, int] = {}
+    open_nodes: set[int] = set()
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    while stack:
+        node, children_done = stack.pop()
+        key = id(node)
+        if children_done:
+            open_nodes.discard(key)
+            sizes[key] = 1 + sum(sizes[id(c)] for c in _node_children(node))
+            continue
+        if key in sizes:
+            continue
+        if key in open_nodes:
+            line = node.start_mark.line + 1
+            raise ConfigError(
+                f"{source}:{line}: (top): an alias (*name) refers to the value that contains it"
+            )
+        open_nodes.add(key)
+        stack.append((node, True))
+        stack.extend((c, False) for c in _node_children(node) if id(c) not in sizes)
+    return sizes, len(sizes)
+
+
+def _check_expansion(root: yaml.Node, source: str) -> None:
+    """Refuse a document whose aliases multiply it (see the module docstring)."""
+    sizes, distinct = _expanded_sizes(root, source)
+    total = sizes[id(root)]
+    alias_budget = max(MIN_ALIAS_BUDGET, ALIAS_RATIO * distinct)
+    if total <= MAX_VALUES and total <= alias_budget:
+        return
+    budget = min(MAX_VALUES, alias_budget)
+    # Name the top-level key being expanded when the budget ran out: the inner paths of
+    # an alias bomb say nothing.
+    line, where, running = 1, "(top)", 1
+    if isinstance(root, yaml.MappingNode):
+        for key_node, value_node in root.value:
+            running += sizes[id(key_node)] + sizes[id(value_node)]
+            if running > budget:
+                line = key_node.start_mark.line + 1
+                where = str(key_node.value) if isinstance(key_node, yaml.ScalarNode) else where
+                break
+    if total > distinct and total > alias_budget:
+        raise ConfigError(
+            f"{source}:{line}: {where}: aliases (*name) expand the document to {total:,} "
+            f"values from {distinct:,} written; at most {ALIAS_RATIO} times as many (or "
+            f"{MIN_ALIAS_BUDGET:,}) are allowed; alias bomb?"
+        )
+    raise ConfigError(
+        f"{source}:{line}: {where}: the document holds {total:,} values; at most "
+        f"{MAX_VALUES:,} are read"
+    )
 
 
 _SCALAR = yaml.SafeLoader("")
 
 
-def _build(node: yaml.Node, path: PathKey, doc: LinedDocument, budget: list[int]) -> Any:
+def _build(node: yaml.Node, path: PathKey, doc: LinedDocument) -> Any:
     line = node.start_mark.line + 1
-    budget[0] -= 1
-    if budget[0] < 0:
-        # Report the top-level key being expanded: inner paths of an alias bomb say nothing.
-        top = path[:1]
-        raise ConfigError(
-            f"{doc.source}:{doc.line_of(top) if top else line}: {dotted(top)}: document "
-            f"expands to more than {MAX_NODES} values through aliases (*name); alias bomb?"
-        )
     if len(path) > MAX_DEPTH:
         raise ConfigError(
             f"{doc.source}:{line}: {dotted(path[:3])}...: nested more than {MAX_DEPTH} levels deep"
@@ -162,8 +222,15 @@ def _build(node: yaml.Node, path: PathKey, doc: LinedDocument, budget: list[int]
                     f"{doc.source}:{key_line}: {dotted((*path, '<<'))}: merge keys (<<) are not "
                     "supported; write the values out"
                 )
-            key = _build(key_node, path, doc, budget)
-            if isinstance(key, list | dict) or key is None:
+            # Every key of our documents is a name (a check id, host, group or parameter):
+            # a plain key means its text, so a PC called `no`, `on` or `0123` keeps its
+            # name instead of becoming False, True or 83 (YAML 1.1 reads them so).
+            key = (
+                valid_text(key_node.value)
+                if isinstance(key_node, yaml.ScalarNode) and key_node.value != ""
+                else _build(key_node, path, doc)
+            )
+            if isinstance(key, list | dict) or key is None or key == "":
                 raise ConfigError(
                     f"{doc.source}:{key_line}: {dotted(path)}: keys must be plain words or numbers"
                 )
@@ -175,17 +242,20 @@ def _build(node: yaml.Node, path: PathKey, doc: LinedDocument, budget: list[int]
                     f"(first defined on line {first})"
                 )
             doc.lines[key_path] = key_line
-            out[key] = _build(value_node, key_path, doc, budget)
+            out[key] = _build(value_node, key_path, doc)
         return out
     if isinstance(node, yaml.SequenceNode):
-        return [_build(item, (*path, i), doc, budget) for i, item in enumerate(node.value)]
+        return [_build(item, (*path, i), doc) for i, item in enumerate(node.value)]
     if not isinstance(node, yaml.ScalarNode):
         raise ConfigError(f"{doc.source}:{line}: {dotted(path)}: unsupported YAML node")
     try:
-        return _SCALAR.construct_object(node, deep=True)
-    except (yaml.constructor.ConstructorError, ValueError) as exc:
-        # e.g. `expires: 2026-02-30` (looks like a date, is none) or an unsupported tag.
+        value = _SCALAR.construct_object(node, deep=True)
+    except (yaml.constructor.ConstructorError, ValueError, OverflowError) as exc:
+        # e.g. `expires: 2026-02-30` (looks like a date, is none), an unsupported tag, or
+        # a time whose offset moves it past year 1 or 9999 (OverflowError).
         problem = getattr(exc, "problem", None) or str(exc) or "unsupported value"
         raise ConfigError(
             f"{doc.source}:{line}: {dotted(path)}: {node.value!r}: {problem}"
         ) from exc
+    # A double-quoted "\\ud800" is a lone surrogate, which no UTF-8 writer accepts.
+    return valid_text(value) if isinstance(value, str) else value

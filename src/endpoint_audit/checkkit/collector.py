@@ -12,6 +12,7 @@ from endpoint_audit.checkkit.fact import Fact
 from endpoint_audit.errors import CollectorError, FactUnavailable
 from endpoint_audit.model.commands import Command, CommandResult
 from endpoint_audit.model.platform import OsFamily, PlatformInfo
+from endpoint_audit.model.valid_text import NestingTooDeep, loads_json
 
 F = TypeVar("F", bound=Fact)
 
@@ -97,13 +98,16 @@ def check_privilege(result: CommandResult, what: str) -> None:
 
 
 def json_output(result: CommandResult, what: str) -> Any:
-    """Parse a command's JSON stdout, naming the command when it is not JSON."""
+    """Parse a command's JSON stdout, naming the command when it is not JSON. Strings
+    hold valid text only and nesting is bounded (model.valid_text)."""
     try:
-        return json.loads(result.stdout)
+        return loads_json(result.stdout)
     except json.JSONDecodeError as exc:
         raise CollectorError(
             f"{what}: output is not JSON ({exc.msg} at line {exc.lineno})"
         ) from exc
+    except NestingTooDeep as exc:
+        raise CollectorError(f"{what}: output is not usable JSON ({exc})") from exc
 
 
 def as_int(value: Any) -> int | None:

@@ -71,6 +71,16 @@ def probe_value(results: Results, probe: PowerShell) -> Any:
     return json_output(result, f"PowerShell probe {probe.name!r}")
 
 
+def listed(data: dict[str, Any], key: str, what: str) -> list[Any]:
+    """A list the probe always writes (`@()` when empty), as evidence that there is none
+    of a thing. An answer without it (another version, a truncated or forged answer) says
+    nothing, so it is a CollectorError, never an empty list."""
+    value = data.get(key)
+    if not isinstance(value, list):
+        raise CollectorError(f"{what}: the answer has no '{key}' list")
+    return value
+
+
 def as_dict(value: Any, what: str) -> dict[str, Any]:
     if not isinstance(value, dict):
         raise CollectorError(f"{what}: expected an object, got {type(value).__name__}")

@@ -8,14 +8,21 @@ from endpoint_audit.cli import interrupts  # the standard library only: loads in
 
 
 def main() -> None:
-    """Console entry point. `--version` answers before anything heavy is imported; an
-    interrupt or a closed stdout at any moment ends quietly (see cli.interrupts)."""
+    """Console entry point. `--version`, `--help` and `checks list` answer before
+    anything heavy is imported (cli.quick); an interrupt or a closed stdout at any moment
+    ends quietly (see cli.interrupts)."""
     try:
         interrupts.install()
         if sys.argv[1:] == ["--version"]:
             from endpoint_audit import __version__
 
             interrupts.write_stdout(f"endpoint-audit {__version__}\n".encode())
+            return
+        from endpoint_audit.cli.quick import quick_command
+
+        answer = quick_command(sys.argv[1:])
+        if answer is not None:
+            answer()
             return
         from endpoint_audit.cli.app import run
 

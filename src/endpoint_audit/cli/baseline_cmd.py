@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import os
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -22,11 +22,12 @@ from endpoint_audit.baseline.load import (
     shipped_names,
 )
 from endpoint_audit.baseline.schema import baseline_schema, schema_text, waivers_schema
-from endpoint_audit.cli.common import fail, resolve_lang, write_output
+from endpoint_audit.cli.common import fail, resolve_lang, say, write_output
 from endpoint_audit.engine.plan import load_plan_baseline
 from endpoint_audit.engine.registry import Registry, load_registry
 from endpoint_audit.errors import ConfigError
 from endpoint_audit.model import i18n
+from endpoint_audit.model.printable import one_line, visible_controls
 
 app = typer.Typer(
     help="List, show, compare, validate and start tailoring baselines.", no_args_is_help=True
@@ -70,9 +71,9 @@ def list_baselines(
     for name in shipped_names():
         loaded = _load(name, registry)
         table.add_row(
-            Text(name),
-            Text(loaded.title.get(language, "")),
-            Text(loaded.version),
+            Text(one_line(name)),
+            Text(one_line(loaded.title.get(language, ""))),
+            Text(one_line(loaded.version)),
             Text(str(len(loaded.checks))),
         )
     Console(highlight=False).print(table)
@@ -94,9 +95,10 @@ def show_baseline(
     registry = load_registry()
     loaded = _load(baseline, registry)
     if not effective:
-        typer.echo(loaded.raw_text.rstrip("\n"))
+        # As written, but a terminal sees an escape sequence hidden in it as text.
+        typer.echo(visible_controls(loaded.raw_text.rstrip("\n")))
         return
-    typer.echo(_yaml(effective_document(loaded, check_specs(registry))).rstrip())
+    typer.echo(visible_controls(_yaml(effective_document(loaded, check_specs(registry))).rstrip()))
 
 
 @app.command("validate")
@@ -119,18 +121,20 @@ def validate(
         try:
             loaded = load_plan_baseline(str(file), registry)
         except ConfigError as exc:
-            typer.echo(f"endpoint-audit: error: {exc}", err=True)
+            say(f"error: {exc}")
             bad = True
             continue
-        typer.echo(f"OK {file}: {loaded.id} {loaded.version}, {len(loaded.checks)} checks")
+        typer.echo(
+            one_line(f"OK {file}: {loaded.id} {loaded.version}, {len(loaded.checks)} checks")
+        )
     for file in waivers or []:
         try:
             specs = load_waivers(file, known_params(registry))
         except ConfigError as exc:
-            typer.echo(f"endpoint-audit: error: {exc}", err=True)
+            say(f"error: {exc}")
             bad = True
             continue
-        typer.echo(f"OK {file}: {len(specs)} waivers")
+        typer.echo(one_line(f"OK {file}: {len(specs)} waivers"))
     if bad:
         raise typer.Exit(2)
 
@@ -164,7 +168,7 @@ def diff(
     registry = load_registry()
     a, b = _load(old, registry), _load(new, registry)
     changes = diff_baselines(a, b, check_specs(registry))
-    typer.echo(i18n.t(language, "baseline_tools.diff.header", old=old, new=new))
+    typer.echo(one_line(i18n.t(language, "baseline_tools.diff.header", old=old, new=new)))
     if not changes:
         typer.echo(i18n.t(language, "baseline_tools.diff.none"))
         return
@@ -182,15 +186,17 @@ def diff(
         else:
             old_text, new_text = _show_value(change.old), _show_value(state)
         typer.echo(
-            i18n.t(
-                language,
-                f"baseline_tools.diff.{change.kind}",
-                check=change.check,
-                param=change.key or "",
-                old=old_text,
-                new=new_text,
-                state=new_text,
-                families=families,
+            one_line(
+                i18n.t(
+                    language,
+                    f"baseline_tools.diff.{change.kind}",
+                    check=change.check,
+                    param=change.key or "",
+                    old=old_text,
+                    new=new_text,
+                    state=new_text,
+                    families=families,
+                )
             )
         )
 
@@ -248,20 +254,23 @@ def init_text(parent: LoadedBaseline, parent_ref: str, new_id: str, file: str, s
     lines += ["", "waivers:"]
     for text in _both("baseline_tools.init.waivers"):
         lines += _comment(text, "  ")
-    # The example waiver is the first check's that offers one in its texts.
+    # The example waiver is the first check's that offers one in its texts. It is in force
+    # from today for half a year, so that uncommented as it is it neither lies in the past
+    # nor looks like a date to copy.
     with_example = [c for c in sorted(parent.checks) if i18n.has(f"{c}.waiver_example.resource")]
     if with_example:
         cid = with_example[0]
+        today = date.today()
         example = [
             {
-                "id": "2025-001",
+                "id": f"{today.year}-001",
                 "check": cid,
                 "hosts": ["tw-pc-01*"],
                 "resource": i18n.t("en", f"{cid}.waiver_example.resource"),
                 "justification": i18n.t("ja", f"{cid}.waiver_example.justification"),
                 "approver": i18n.t("ja", "baseline_tools.init.example_approver"),
-                "approved": date(2025, 4, 1),
-                "expires": date(2026, 3, 31),
+                "approved": today,
+                "expires": today + timedelta(days=182),
             }
         ]
         lines += _comment(_yaml(example).rstrip(), "  ")
@@ -303,15 +312,14 @@ def init(
         load_plan_baseline(str(output), registry)
     except ConfigError as exc:  # the template must always validate; say so loudly if not
         fail(f"the written file does not validate: {exc}")
-    typer.echo(
+    say(
         i18n.t(
             language,
             "baseline_tools.init.written",
             file=output,
             parent=parent_ref,
             schema=schema_file,
-        ),
-        err=True,
+        )
     )
 
 

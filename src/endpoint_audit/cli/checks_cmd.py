@@ -7,11 +7,10 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.table import Table
 from rich.text import Text
 
+from endpoint_audit.cli.checks_list import os_label, print_checks
 from endpoint_audit.cli.common import fail, resolve_lang
-from endpoint_audit.engine.registry import load_registry
 from endpoint_audit.model import i18n
 
 app = typer.Typer(help="List the available checks and explain one.", no_args_is_help=True)
@@ -22,20 +21,7 @@ LangOpt = Annotated[str | None, typer.Option("--lang", help="ja or en (default: 
 @app.command("list")
 def list_checks(lang: LangOpt = None) -> None:
     """List every registered check with its default severity and platforms."""
-    language = resolve_lang(lang)
-    registry = load_registry()
-    table = Table(header_style="bold")
-    for key in ("id", "title", "severity", "platforms"):
-        table.add_column(i18n.t(language, f"cli.checks.col.{key}"))
-    for cid, cls in sorted(registry.checks.items()):
-        meta = cls.meta
-        table.add_row(
-            Text(cid),
-            Text(meta.title.get(language, cid)),
-            Text(meta.severity.value),
-            Text(", ".join(sorted(f.value for f in meta.platforms))),
-        )
-    Console(highlight=False).print(table)
+    print_checks(resolve_lang(lang))
 
 
 @app.command("show")
@@ -46,6 +32,8 @@ def show_check(
 ) -> None:
     """Explain one check: what it verifies, its parameters, what it reads on each OS,
     the privileges it needs, and how to fix a failure on each OS."""
+    from endpoint_audit.engine.registry import load_registry
+
     language = resolve_lang(lang)
     registry = load_registry()
     cls = registry.checks.get(check_id)
@@ -93,9 +81,9 @@ def show_check(
     section("rationale")
     console.print(Text(meta.rationale.get(language, "")))
     section("severity")
-    console.print(Text(meta.severity.value))
+    console.print(Text(i18n.t(language, f"report.severity.{meta.severity.value}")))
     section("platforms")
-    console.print(Text(", ".join(sorted(f.value for f in meta.platforms))))
+    console.print(Text(", ".join(os_label(f.value, language) for f in sorted(meta.platforms))))
     section("params")
     if not params:
         console.print(Text("-"))

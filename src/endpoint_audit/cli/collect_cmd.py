@@ -11,7 +11,6 @@ import getpass
 import json
 import re
 import socket
-import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -21,7 +20,15 @@ import yaml
 from endpoint_audit import __version__
 from endpoint_audit.checkkit.fact import Fact
 from endpoint_audit.cli import interrupts
-from endpoint_audit.cli.common import check_output_paths, fail, resolve_lang, try_write_output, warn
+from endpoint_audit.cli.common import (
+    check_output_paths,
+    fail,
+    note,
+    resolve_lang,
+    say,
+    try_write_output,
+    warn,
+)
 from endpoint_audit.engine.collect import (
     CollectFailed,
     all_fact_types,
@@ -139,7 +146,7 @@ def _redact(host: HostTranscript) -> tuple[HostTranscript, RedactionSummary]:
 
 
 def _say(lang: str, key: str, **args: object) -> None:
-    sys.stderr.write(f"endpoint-audit: {i18n.t(lang, f'collect.msg.{key}', **args)}\n")
+    note(i18n.t(lang, f"collect.msg.{key}", **args))
 
 
 def _recorded(lang: str, path: Path, summary: RedactionSummary) -> None:
@@ -223,7 +230,7 @@ def collect(
     if record is not None and hosts:
         failures += _write_records(record, hosts, language)
     for line in failures:
-        sys.stderr.write(f"endpoint-audit: error: {line}\n")
+        say(f"error: {line}")
     if failures:
         raise typer.Exit(ExitCode.OUTPUT)
     raise typer.Exit(ExitCode.OK if len(hosts) == len(targets) else ExitCode.INCOMPLETE)

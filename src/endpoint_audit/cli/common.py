@@ -1,4 +1,9 @@
-"""What every command shares: errors as one line, atomic output files, language choice."""
+"""What every command shares: errors as one line, atomic output files, language choice.
+
+Every line the CLI writes to stderr goes through `say`: values in it come from files and
+hosts (host names, file names in a share, targets, reasons a server gave), so control
+characters are shown as escapes and the line stays one line (model.printable).
+"""
 
 from __future__ import annotations
 
@@ -16,19 +21,49 @@ from endpoint_audit.atomic_file import ReadOnlyOutput, output_problem, write_ato
 from endpoint_audit.cli.interrupts import write_stdout
 from endpoint_audit.engine.exit_policy import ExitCode
 from endpoint_audit.model import i18n
+from endpoint_audit.model.printable import one_line
 
 # Reports go to stdout; progress, warnings and errors to stderr.
 err_console = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
+def say(message: str) -> None:
+    """One line on stderr, `endpoint-audit: ` first, control characters made visible."""
+    sys.stderr.write(f"endpoint-audit: {one_line(message)}\n")
+    sys.stderr.flush()
+
+
 def fail(message: str, code: int = ExitCode.CONFIG) -> NoReturn:
     """One line on stderr, no traceback, and a documented exit code."""
-    sys.stderr.write(f"endpoint-audit: error: {message}\n")
+    say(f"error: {message}")
     raise typer.Exit(code)
 
 
 def warn(message: str) -> None:
-    sys.stderr.write(f"endpoint-audit: warning: {message}\n")
+    say(f"warning: {message}")
+
+
+def note(message: str) -> None:
+    """Progress and results for people (stderr; the report alone goes to stdout)."""
+    say(message)
+
+
+def robust_streams() -> None:
+    """Let stdout and stderr show any text in whatever encoding they have.
+
+    With an ASCII or Latin-1 stdout (PYTHONIOENCODING=ascii, an old locale, a pipe set
+    up that way) a Japanese word would otherwise end the command with UnicodeEncodeError.
+    The stream keeps the encoding its reader expects; what it cannot encode is written
+    as a backslash escape (`\\u76e3`), readable and lossless. Reports written to stdout
+    are UTF-8 bytes anyway (write_output)."""
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is None:
+            continue
+        try:
+            reconfigure(errors="backslashreplace")
+        except (ValueError, OSError):  # a closed or detached stream: nothing to protect
+            pass
 
 
 def resolve_lang(lang: str | None) -> str:

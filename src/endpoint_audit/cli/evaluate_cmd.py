@@ -29,6 +29,7 @@ from endpoint_audit.cli.scan_cmd import (
     finish,
     prepare_plan,
 )
+from endpoint_audit.cli.store_opts import StoreOpt, check_store
 from endpoint_audit.cli.waivers_opt import WaiversOpt
 from endpoint_audit.engine.run import HostRun, RunOptions, Target
 from endpoint_audit.errors import ConfigError
@@ -62,6 +63,7 @@ def evaluate(
     lang: LangOpt = None,
     as_of_now: AsOfNowOpt = False,
     waivers: WaiversOpt = None,
+    store: StoreOpt = None,
 ) -> None:
     """Judge a facts bundle from `collect` or a probe script, or a folder of them, against
     a baseline, as `scan` would have.
@@ -85,9 +87,10 @@ def evaluate(
     """
     language = resolve_lang(lang)
     outputs = parse_outputs(format, output)
+    check_store(store)
     if bundle.is_dir():
         evaluate_folder(
-            bundle, baseline, outputs, only, skip, fail_on, language, as_of_now, waivers
+            bundle, baseline, outputs, only, skip, fail_on, language, as_of_now, waivers, store
         )
         return
     try:
@@ -101,7 +104,8 @@ def evaluate(
     warn_name_conflicts(targets, language)
     runs, interrupted, started = execute(plan, targets, options)
     reports = [r.report for r in runs]
-    finish(plan, reports, outputs, language, fail_on, started, interrupted, len(targets))
+    finish(plan, reports, outputs, language, fail_on, started, interrupted, len(targets),
+           store, f"evaluate {bundle}")  # fmt: skip
 
 
 def warn_name_conflicts(targets: list[Target], lang: str) -> None:
@@ -130,6 +134,7 @@ def evaluate_folder(
     language: str,
     as_of_now: bool,
     waivers: Path | None = None,
+    store: Path | None = None,
 ) -> None:
     """A folder of bundles (a share where many PCs dropped theirs) as one fleet report.
 
@@ -166,4 +171,5 @@ def evaluate_folder(
         for p in recorded.unreadable
     ]
     planned = len(recorded.targets) + len(recorded.unreadable)
-    finish(plan, reports, outputs, language, fail_on, started, interrupted, planned)
+    finish(plan, reports, outputs, language, fail_on, started, interrupted, planned, store,
+           f"evaluate {folder}")  # fmt: skip

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Annotated, NoReturn
 import typer
 
 from endpoint_audit.cli import interrupts
-from endpoint_audit.cli.common import err_console, fail, warn
+from endpoint_audit.cli.common import err_console, fail, note, say, warn
 from endpoint_audit.cli.outputs import (
     OutputSpec,
     exit_after,
@@ -22,11 +22,13 @@ from endpoint_audit.cli.outputs import (
     render_outputs,
     say_interrupted,
 )
+from endpoint_audit.cli.store_opts import add_to_store
 from endpoint_audit.engine.exit_policy import exit_code
 from endpoint_audit.engine.plan import Plan
 from endpoint_audit.engine.run import HostRun, RunOptions
 from endpoint_audit.errors import ConfigError
 from endpoint_audit.model import i18n
+from endpoint_audit.model.printable import one_line
 from endpoint_audit.model.result import HostReport, RunReport, Severity
 
 if TYPE_CHECKING:  # loaded only for fleet scans: `--help` stays fast
@@ -90,6 +92,7 @@ def run_fleet_scan(
     lang: str,
     fail_on: Severity,
     command_timeout: float,
+    history_store: Path | None = None,
 ) -> NoReturn:
     """Audit the fleet, write each host as it finishes, then the fleet report; exit."""
     from endpoint_audit.engine.fleet import FleetHost, FleetStore, fleet_report, ssh_target
@@ -140,6 +143,10 @@ def run_fleet_scan(
         failures += _save_fleet(store, report, lang)
     written = render_outputs(report, outputs, lang)
     written.failures[:0] = failures
+    source = f"scan {request.output_dir or 'fleet'}"
+    problem = add_to_store(report, history_store, source, lang, run.interrupted)
+    if problem is not None:
+        written.failures.append(problem)
     if report.partial is not None:
         say_interrupted(lang, report.partial)
     exit_after(written, exit_code(report, fail_on), run.interrupted)
@@ -239,7 +246,7 @@ def _save_fleet(store: FleetStore, report: RunReport, lang: str) -> list[str]:
     except OSError as exc:
         failures.append(f"{store.manifest_path}: cannot write: {exc.strerror or exc}")
     for line in failures:
-        sys.stderr.write(f"endpoint-audit: error: {line}\n")
+        say(f"error: {line}")
     return failures
 
 
@@ -350,12 +357,12 @@ def _run_with_progress(
 
 
 def _error(line: str, progress: Progress | None) -> None:
-    clean = "".join(c if c.isprintable() else "?" for c in line)
     if progress is not None:
-        progress.console.print(f"endpoint-audit: error: {clean}", markup=False, highlight=False)
+        progress.console.print(
+            f"endpoint-audit: error: {one_line(line)}", markup=False, highlight=False
+        )
     else:
-        sys.stderr.write(f"endpoint-audit: error: {clean}\n")
-        sys.stderr.flush()
+        say(f"error: {line}")
 
 
 def _host_line(report: HostReport, tally: _Tally, lang: str) -> str:
@@ -386,10 +393,8 @@ def _host_line(report: HostReport, tally: _Tally, lang: str) -> str:
 
 
 def _note(line: str) -> None:
-    # Reasons can carry text a server sent: print it plainly, one line, no escapes.
-    clean = "".join(c if c.isprintable() else "?" for c in line)
-    sys.stderr.write(f"endpoint-audit: {clean}\n")
-    sys.stderr.flush()
+    # Host names and reasons can carry text a server sent: one line, controls as escapes.
+    note(line)
 
 
 # Options of `scan` for fleets; scan_cmd declares them with these types.

@@ -20,7 +20,7 @@ from typing import NoReturn
 import typer
 
 from endpoint_audit.cli import interrupts
-from endpoint_audit.cli.common import check_output_paths, fail, try_write_output
+from endpoint_audit.cli.common import check_output_paths, fail, say, try_write_output
 from endpoint_audit.engine.exit_policy import ExitCode
 from endpoint_audit.engine.registry import load_registry
 from endpoint_audit.model import i18n
@@ -75,7 +75,7 @@ def _partial_target(path: Path) -> Path:
 
 
 def _note(line: str) -> None:
-    sys.stderr.write(f"endpoint-audit: {line}\n")
+    say(line)
 
 
 def render_outputs(report: RunReport, specs: list[OutputSpec], lang: str) -> OutputsWritten:
@@ -96,7 +96,7 @@ def render_outputs(report: RunReport, specs: list[OutputSpec], lang: str) -> Out
         except Exception as exc:  # one format's bug must not cost the others
             failed = f"--format {spec.format}: cannot render: {type(exc).__name__}: {exc}"
             written.failures.append(failed)
-            sys.stderr.write(f"endpoint-audit: error: {failed}\n")
+            say(f"error: {failed}")
             continue
         if to_stdout:
             try:
@@ -109,7 +109,7 @@ def render_outputs(report: RunReport, specs: list[OutputSpec], lang: str) -> Out
         problem = try_write_output(str(target), text, renderer.encoding)
         if problem is not None:
             written.failures.append(problem)
-            sys.stderr.write(f"endpoint-audit: error: {problem}\n")
+            say(f"error: {problem}")
         elif partial is not None:
             args = {
                 "path": spec.path,
@@ -119,6 +119,8 @@ def render_outputs(report: RunReport, specs: list[OutputSpec], lang: str) -> Out
             }
             key = "partial_written" if str(target) == spec.path else "partial_beside"
             _note(i18n.t(lang, f"cli.outputs.{key}", **args))
+        else:  # as `collect` names its file: the person sees where the report went
+            _note(i18n.t(lang, "cli.progress.wrote", format=spec.format, path=spec.path))
     return written
 
 

@@ -8,6 +8,7 @@ from rich.table import Table
 from rich.text import Text
 
 from endpoint_audit.engine.registry import load_registry
+from endpoint_audit.model.printable import one_line
 
 app = typer.Typer(help="Show installed plugins (built-ins included).", no_args_is_help=True)
 
@@ -21,18 +22,18 @@ def list_plugins() -> None:
         table.add_column(col)
     for src in registry.sources:
         table.add_row(
-            Text(src.group),
-            Text(src.name),
-            Text(src.distribution),
-            Text(src.version),
-            Text(", ".join(src.provides)),
+            Text(one_line(src.group)),
+            Text(one_line(src.name)),
+            Text(one_line(src.distribution)),
+            Text(one_line(src.version)),
+            Text(one_line(", ".join(src.provides))),
         )
     for problem in registry.problems:
         table.add_row(
-            Text(problem.group),
-            Text(problem.name),
-            Text(problem.distribution),
+            Text(one_line(problem.group)),
+            Text(one_line(problem.name)),
+            Text(one_line(problem.distribution)),
             Text("?"),
-            Text(f"FAILED: {problem.error}", style="red"),
+            Text(f"FAILED: {one_line(problem.error)}", style="red"),
         )
     Console(highlight=False).print(table)

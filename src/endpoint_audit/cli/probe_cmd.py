@@ -4,6 +4,7 @@ Python nor an SSH server. Deploy it with Intune, Configuration Manager or a sche
 
 from __future__ import annotations
 
+import dataclasses
 from enum import StrEnum
 from typing import Annotated
 
@@ -50,10 +51,20 @@ def export(
             "--default-output",
             help=(
                 "Folder the script writes to when run without an argument (Intune runs "
-                "scripts without arguments), e.g. a UNC share. Default: the current folder."
+                "scripts without arguments), e.g. a UNC share; `.` is the folder it runs in."
             ),
         ),
     ] = ".",
+    group: Annotated[
+        str | None,
+        typer.Option(
+            "--group",
+            help=(
+                "Host group written into every bundle (a 課 or site, e.g. 総務課), so that "
+                "reports and `report weekly` break results down by it."
+            ),
+        ),
+    ] = None,
 ) -> None:
     """Write a probe script that runs the tool's own probes and saves one bundle file.
 
@@ -69,6 +80,8 @@ def export(
 
       endpoint-audit probe export --os linux -o probe.sh && sh probe.sh /mnt/audit-share
 
+      endpoint-audit probe export --os windows --group 総務課 -o probe-soumu.ps1
+
       endpoint-audit evaluate /mnt/audit-share -f html:fleet.html
     """
     from endpoint_audit.engine.export import ExportOptions, export_script
@@ -81,4 +94,8 @@ def export(
         options = ExportOptions(command_timeout, total_timeout, default_output)
     except ValueError as exc:
         fail(f"--default-output: {exc}")
+    try:  # checked apart, so the error names the option at fault
+        options = dataclasses.replace(options, group=group)
+    except ValueError as exc:
+        fail(f"--group: {exc}")
     write_output(output, export_script(load_registry(), OsFamily(os_name.value), options))

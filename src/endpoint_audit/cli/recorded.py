@@ -57,12 +57,17 @@ def audited_name(source: str | None, fallback: str) -> str:
     return match.group("host") if match else stem
 
 
+def groups_of(host: HostTranscript) -> tuple[str, ...]:
+    return (host.group,) if host.group else ()
+
+
 def replay_target(host: HostTranscript, open_: Callable[[], Transport] | None = None) -> Target:
     return Target(
         host.target,
         open_ or partial(ReplayTransport, host),
         audited_as=audited_name(host.source, host.target),
         source=host.source,
+        groups=groups_of(host),
     )
 
 

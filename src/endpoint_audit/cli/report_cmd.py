@@ -3,7 +3,9 @@
 schema  publish the JSON Schema of the report
 render  turn a JSON report into any format (html, junit, csv, markdown, terminal, json)
 merge   one fleet report from per-host reports of the same baseline
-diff    fixed, regressed and new failures between two reports (exit 1 on regressions)
+diff    fixed, regressed and new failures between two reports (exit 1 on regressions;
+        with --fail-on-new also on new failures)
+weekly  the weekly situation report from the history store (see `history`)
 """
 
 from __future__ import annotations
@@ -15,19 +17,27 @@ from typing import Annotated
 import typer
 from pydantic import ValidationError
 
-from endpoint_audit.cli.common import fail, warn, write_output
+from endpoint_audit.cli.common import fail, note, warn, write_output
 from endpoint_audit.cli.outputs import exit_after, parse_outputs, render_outputs
+from endpoint_audit.cli.store_opts import StoreOpt, add_to_store, check_store
+from endpoint_audit.cli.weekly_cmd import weekly
 from endpoint_audit.engine.exit_policy import ExitCode
 from endpoint_audit.model import i18n
 from endpoint_audit.model.report_ops import MergeError, NamedReport, diff_reports, merge_reports
 from endpoint_audit.model.result import SCHEMA_VERSION, RunReport
+from endpoint_audit.model.valid_text import model_json
 from endpoint_audit.render.diff_table import diff_text
 from endpoint_audit.render.json_report import schema_text
+from endpoint_audit.safe_read import REPORT, InputRefused, read_input
 
 app = typer.Typer(
-    help="Work with JSON reports: render in other formats, merge, compare, publish the schema.",
+    help=(
+        "Work with JSON reports: render in other formats, merge, compare, publish the schema; "
+        "the weekly report from the history store."
+    ),
     no_args_is_help=True,
 )
+app.command("weekly")(weekly)
 
 OutputOpt = Annotated[
     str | None,
@@ -41,17 +51,19 @@ LangOpt = Annotated[
 
 def load_report(path: Path) -> RunReport:
     """A JSON report from `scan -f json` (or `report merge`). Bad input is one line
-    naming the file, exit 2."""
+    naming the file, exit 2: not a regular file or too large (safe_read), not JSON,
+    nested too deep, a lone surrogate, a time out of range, a wrong field."""
     try:
-        data = path.read_bytes()
-    except OSError as exc:
-        fail(f"{path}: cannot read: {exc.strerror or exc}")
+        data = read_input(path, REPORT)
+    except InputRefused as exc:
+        fail(str(exc))
     try:
         report = RunReport.model_validate_json(data)
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first.get("loc", ())) or "(top)"
-        fail(f"{path}: not an endpoint-audit JSON report: {where}: {first.get('msg', exc)}")
+        why = str(first.get("msg", exc)).removeprefix("Value error, ")
+        fail(f"{path}: not an endpoint-audit JSON report: {where}: {why}")
     major = report.schema_version.split(".", 1)[0]
     if major != SCHEMA_VERSION.split(".", 1)[0]:
         fail(
@@ -61,11 +73,20 @@ def load_report(path: Path) -> RunReport:
     return report
 
 
-def _report_lang(lang: str | None, report: RunReport) -> str:
-    chosen = lang or report.lang
-    if chosen not in i18n.LANGUAGES:
-        fail(f"--lang {chosen}: choose one of {', '.join(i18n.LANGUAGES)}")
-    return chosen
+def _report_lang(lang: str | None, report: RunReport, source: Path) -> str:
+    """--lang, else the report's own language; a report in a language this version has
+    no texts for is shown in English, and says so."""
+    if lang is not None:
+        if lang not in i18n.LANGUAGES:
+            fail(f"--lang {lang}: choose one of {', '.join(i18n.LANGUAGES)}")
+        return lang
+    if report.lang in i18n.LANGUAGES:
+        return report.lang
+    warn(
+        f"{source}: the report's language {report.lang!r} is not one of "
+        f"{', '.join(i18n.LANGUAGES)}; shown in {i18n.DEFAULT_LANGUAGE} (choose with --lang)"
+    )
+    return i18n.DEFAULT_LANGUAGE
 
 
 @app.command("schema")
@@ -101,7 +122,7 @@ def render(
     """
     specs = parse_outputs(format, output)
     report = load_report(results)
-    written = render_outputs(report, specs, _report_lang(lang, report))
+    written = render_outputs(report, specs, _report_lang(lang, report, results))
     exit_after(written, ExitCode.OK, interrupted=False)
 
 
@@ -110,7 +131,8 @@ def _report_files(inputs: list[Path], output: str) -> list[Path]:
     files: list[Path] = []
     for item in inputs:
         if item.is_dir():
-            found = sorted(p for p in item.iterdir() if p.suffix == ".json" and p.is_file())
+            # Not only regular files: a pipe named x.json is refused by name, not skipped.
+            found = sorted(p for p in item.iterdir() if p.suffix == ".json" and not p.is_dir())
             files.extend(p for p in found if p.resolve() != skip)
         elif item.exists():
             files.append(item)
@@ -129,6 +151,7 @@ def merge(
     output: Annotated[
         str, typer.Option("--output", "-o", help="The fleet report to write (`-` = stdout).")
     ],
+    store: StoreOpt = None,
 ) -> None:
     """Merge per-host JSON reports into one fleet report (same baseline sha256 required).
 
@@ -138,33 +161,47 @@ def merge(
 
       endpoint-audit report render fleet.json -f html -o fleet.html
     """
+    check_store(store)
     files = _report_files(inputs, output)
     named = [NamedReport(str(path), load_report(path)) for path in files]
     try:
         merged, notes = merge_reports(named)
     except MergeError as exc:
         fail(str(exc))
-    for note in notes:
-        warn(note)
-    write_output(output, merged.model_dump_json(indent=2) + "\n")
-    sys.stderr.write(
-        f"endpoint-audit: merged {len(merged.hosts)} host(s) from {len(files)} report(s)\n"
-    )
+    for line in notes:
+        warn(line)
+    write_output(output, model_json(merged) + "\n")
+    note(f"merged {len(merged.hosts)} host(s) from {len(files)} report(s)")
+    if add_to_store(merged, store, f"report merge {output}", merged.lang) is not None:
+        raise typer.Exit(ExitCode.OUTPUT)
 
 
 @app.command("diff")
 def diff(
     old: Annotated[Path, typer.Argument(help="The earlier JSON report.")],
     new: Annotated[Path, typer.Argument(help="The later JSON report.")],
-    format: Annotated[str, typer.Option("--format", "-f", help="text (a table) or json.")] = "text",
+    format: Annotated[
+        str, typer.Option("--format", "-f", metavar="text|json", help="A table, or JSON.")
+    ] = "text",
     output: OutputOpt = None,
     lang: LangOpt = None,
+    fail_on_new: Annotated[
+        bool,
+        typer.Option(
+            "--fail-on-new",
+            help=(
+                "Exit 1 also for a new failure: one on a host or check the old report did "
+                "not cover (for CI gates, where every failure not already known counts)."
+            ),
+        ),
+    ] = False,
 ) -> None:
     """Compare two reports: fixed, regressed and new failures (exit 1 on regressions).
 
     Per host and check: fixed (failed before, not now), regressed (fails now where the
     check ran before and passed or named nothing), new (fails on a host or check the old
-    report did not cover), no longer reported. Exit 1 when something regressed, else 0.
+    report did not cover), no longer reported. Exit 1 when something regressed (with
+    --fail-on-new, also when a new failure appeared), else 0.
 
       endpoint-audit report diff last-month.json today.json
     """
@@ -172,12 +209,13 @@ def diff(
         fail(f"--format {format}: choose text or json")
     before = load_report(old)
     after = load_report(new)
-    language = _report_lang(lang, after)
+    language = _report_lang(lang, after, new)
     result = diff_reports(before, after)
     if format == "json":
-        text = result.model_dump_json(indent=2) + "\n"
+        text = model_json(result) + "\n"
     else:
         color = output in (None, "-") and sys.stdout.isatty()
         text = diff_text(result, language, color=color)
     write_output(output, text)
-    raise typer.Exit(ExitCode.FAILED if result.regressions else ExitCode.OK)
+    failing = result.regressions or (fail_on_new and result.new_failures)
+    raise typer.Exit(ExitCode.FAILED if failing else ExitCode.OK)

@@ -33,7 +33,9 @@ from endpoint_audit.cli.outputs import (
     render_outputs,
     say_interrupted,
 )
+from endpoint_audit.cli.progress import audit_progress
 from endpoint_audit.cli.recorded import judged_at, load_recorded, replay_targets_of
+from endpoint_audit.cli.store_opts import StoreOpt, add_to_store, check_store
 from endpoint_audit.cli.waivers_opt import WaiversOpt, with_waiver_file
 from endpoint_audit.engine.exit_policy import exit_code
 from endpoint_audit.engine.plan import Plan, load_plan_baseline, make_plan
@@ -92,7 +94,7 @@ FailOnOpt = Annotated[
     typer.Option(
         "--fail-on",
         case_sensitive=False,
-        help="Exit 1 only for failed checks of this severity or higher (default: any failure).",
+        help="Exit 1 only for failed checks of this severity or higher (info: any failure).",
     ),
 ]
 LangOpt = Annotated[
@@ -168,13 +170,18 @@ def finish(
     started: datetime,
     interrupted: bool,
     planned: int = 0,
+    store: Path | None = None,
+    source: str = "scan",
 ) -> NoReturn:
-    """Write every output (a partial report when interrupted) and exit with the code
-    that says what happened."""
+    """Write every output (a partial report when interrupted), add the report to the
+    history store when asked, and exit with the code that says what happened."""
     report = build_report(plan, reports, lang, started, datetime.now(UTC), fail_on)
     if interrupted:
         report.partial = partial_info(planned, len(reports))
     written = render_outputs(report, outputs, lang)
+    problem = add_to_store(report, store, source, lang, interrupted)
+    if problem is not None:
+        written.failures.append(problem)
     if report.partial is not None:
         say_interrupted(lang, report.partial)
     exit_after(written, exit_code(report, fail_on), interrupted)
@@ -200,6 +207,7 @@ def scan(
     connect_timeout: ConnectTimeoutOpt = 15.0,
     output_dir: OutputDirOpt = None,
     resume: ResumeOpt = False,
+    store: StoreOpt = None,
 ) -> None:
     """Audit this PC against a baseline and print a report.
 
@@ -217,6 +225,7 @@ def scan(
     """
     language = resolve_lang(lang)
     outputs = parse_outputs(format, output)
+    check_store(store)
     fleet = FleetRequest(
         list(host or []), list(inventory or []), limit, concurrency, sudo,
         accept_new_host_keys, connect_timeout, output_dir, resume,
@@ -226,7 +235,7 @@ def scan(
             fail("--replay judges recorded hosts; it cannot be combined with --host/--inventory")
         run_fleet_scan(
             fleet, baseline, lambda ref: prepare_plan(ref, only, skip, waivers), outputs, language,
-            fail_on, timeout,
+            fail_on, timeout, history_store=store,
         )  # fmt: skip
     for option in fleet_options_given(fleet):  # a local or replayed scan: say what is unused
         key = "output_dir_ignored" if option == "--output-dir" else "fleet_option_ignored"
@@ -239,10 +248,17 @@ def scan(
         fail(str(exc))
     # Recorded hosts are judged as of their collection, as `evaluate` judges them.
     options = RunOptions(lang=language, command_timeout=timeout, now=judged_at(recorded))
-    runs, interrupted, started = execute(plan, targets, options)
+    what = (
+        i18n.t(language, "cli.progress.recorded", count=len(targets))
+        if replay
+        else i18n.t(language, "cli.progress.this_pc")
+    )
+    with audit_progress(what, language):
+        runs, interrupted, started = execute(plan, targets, options)
+    source = f"scan --replay {replay}" if replay else "scan"
     finish(
         plan, [r.report for r in runs], outputs, language, fail_on, started, interrupted,
-        len(targets),
+        len(targets), store, source,
     )  # fmt: skip
 
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from enum import IntEnum
 
-from endpoint_audit.model.result import RunReport, Severity, Status
+from endpoint_audit.model.result import RunReport, Severity
+from endpoint_audit.model.verdict import RunVerdict, run_verdict
 
 
 class ExitCode(IntEnum):
@@ -18,21 +19,14 @@ class ExitCode(IntEnum):
     TERMINATED = 143  # SIGTERM (128 + SIGTERM)
 
 
+_CODES = {
+    RunVerdict.FAILED: ExitCode.FAILED,
+    RunVerdict.INCOMPLETE: ExitCode.INCOMPLETE,
+    RunVerdict.COMPLIANT: ExitCode.OK,
+}
+
+
 def exit_code(report: RunReport, fail_on: Severity = Severity.INFO) -> ExitCode:
-    failed = False
-    incomplete = False
-    for host in report.hosts:
-        if host.status != "ok":
-            incomplete = True
-        for finding in host.findings:
-            if finding.counts_as_failure and finding.severity.rank >= fail_on.rank:
-                failed = True
-            elif finding.status in (Status.ERROR, Status.UNKNOWN) and (
-                finding.waiver is None or finding.waiver.expired
-            ):
-                incomplete = True
-    if not report.hosts:
-        incomplete = True
-    if failed:
-        return ExitCode.FAILED
-    return ExitCode.INCOMPLETE if incomplete else ExitCode.OK
+    """The run verdict of model.verdict as an exit code, so the code and the verdict line
+    of every report say the same thing."""
+    return _CODES[run_verdict(report.hosts, fail_on)]

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import shlex
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -107,10 +108,27 @@ class ExportOptions:
     total_seconds: int = DEFAULT_TOTAL_SECONDS
     # Where the script writes when run without an argument (Intune passes none).
     default_output: str = "."
+    # The host group the PCs running this script belong to (a 課, a site): written into
+    # every bundle, so their reports and history can be broken down by it.
+    group: str | None = None
 
     def __post_init__(self) -> None:
-        if not self.default_output or any(ord(c) < 32 for c in self.default_output):
+        # Any language is fine (a share named 監査$); line breaks and other controls are not.
+        if not self.default_output or any(
+            unicodedata.category(c) in ("Cc", "Zl", "Zp", "Cs") for c in self.default_output
+        ):
             raise ValueError("the default output folder must be a path on one line")
+        if self.group is not None and (
+            not self.group.strip() or not self.group.isprintable() or len(self.group) > 100
+        ):
+            raise ValueError("the group must be a name on one line of at most 100 characters")
+
+
+def group_field(options: ExportOptions) -> str:
+    """`,"group":"..."` for the bundle's host entry (JSON, ASCII-escaped), or ""."""
+    if options.group is None:
+        return ""
+    return ',"group":' + json.dumps(options.group.strip(), ensure_ascii=True)
 
 
 def export_script(
@@ -283,7 +301,9 @@ wait  # the watchdogs: each ends within a second of its command
     printf '{"format":"__FORMAT__","version":__BUNDLE_VERSION__,'
     printf '"script_version":__SCRIPT_VERSION__,'
     printf '"tool_version":"__TOOL_VERSION__","hosts":[{"target":"%s",' "$ea_host"
-    printf '"collected_at":"%s","platform":null,' "$ea_collected"
+    printf '"collected_at":"%s"' "$ea_collected"
+    printf '%s' __GROUP_FIELD__
+    printf ',"platform":null,'
     printf '"probe":{"os":"__FAMILY__","command_seconds":%s,"total_seconds":%s},' \
         "$EA_COMMAND_SECONDS" "$EA_TOTAL_SECONDS"
     printf '"commands":{'
@@ -315,6 +335,8 @@ def posix_script(commands: Sequence[Command], family: OsFamily, options: ExportO
         "__FORMAT__": BUNDLE_FORMAT,
         "__BUNDLE_VERSION__": str(BUNDLE_VERSION),
     }
+    # Filled last: text from the command line must not be taken for a placeholder.
+    values["__GROUP_FIELD__"] = shlex.quote(group_field(options))
     parts = [_fill(_POSIX_HEAD, values)]
     parts.extend(
         _POSIX_COMMAND.replace("__LINE__", posix_line(c)).replace("__KEY__", _sh_quote_json(c.key))
@@ -461,7 +483,7 @@ try {
     $EABundle = '{"format":"__FORMAT__","version":__BUNDLE_VERSION__,' +
         '"script_version":__SCRIPT_VERSION__,' +
         '"tool_version":"__TOOL_VERSION__","hosts":[{"target":"' + $EAHostName + '",' +
-        '"collected_at":"' + $EACollected + '",' +
+        '"collected_at":"' + $EACollected + '"' + __GROUP_FIELD__ + ',' +
         '"platform":' + $EAPlatform + ',' +
         '"probe":{"os":"windows","total_seconds":' + $EABudget + '},' +
         '"commands":{},"powershell_batch":' + $EABatchJson + '}]}'
@@ -491,6 +513,38 @@ try {
 """
 
 
+def powershell_string(text: str) -> str:
+    """`text` as a PowerShell expression written in ASCII only.
+
+    Windows PowerShell 5.1 reads a .ps1 without a byte-order mark in the ANSI code page,
+    so a UTF-8 `監査` would arrive garbled; the script stays ASCII, and every other
+    character is spelled as its UTF-16 code unit, `[char]0x76E3` (two for a character
+    beyond the BMP). ASCII runs are single-quoted literals, in which nothing expands. The
+    leading '' makes `+` join strings even when the text starts with a [char]. Spelling
+    non-ASCII this way also keeps out the typographic quotes (U+2018-U+201B) that
+    PowerShell would take as the end of a single-quoted literal.
+    """
+    if text.isascii():
+        return "'" + text.replace("'", "''") + "'"
+    parts = ["''"]
+    run = ""
+    for char in text:
+        if char.isascii():
+            run += char
+            continue
+        if run:
+            parts.append("'" + run.replace("'", "''") + "'")
+            run = ""
+        units = char.encode("utf-16-le")
+        parts.extend(
+            f"[char]0x{int.from_bytes(units[i : i + 2], 'little'):04X}"
+            for i in range(0, len(units), 2)
+        )
+    if run:
+        parts.append("'" + run.replace("'", "''") + "'")
+    return "(" + " + ".join(parts) + ")"
+
+
 def powershell_script(probes: Sequence[PowerShell], options: ExportOptions) -> str:
     values = {
         "__SCRIPT_VERSION__": str(PROBE_SCRIPT_VERSION),
@@ -499,10 +553,11 @@ def powershell_script(probes: Sequence[PowerShell], options: ExportOptions) -> s
         "__TOTAL_SECONDS__": str(int(options.total_seconds)),
         "__FORMAT__": BUNDLE_FORMAT,
         "__BUNDLE_VERSION__": str(BUNDLE_VERSION),
-        # A single-quoted PowerShell literal: nothing inside is expanded.
-        "__DEFAULT_OUTPUT__": "'" + options.default_output.replace("'", "''") + "'",
+        "__DEFAULT_OUTPUT__": powershell_string(options.default_output),
     }
     values["__PROBE_NAMES__"] = ", ".join(f"'{p.name}'" for p in probes)
+    # Filled last: text from the command line must not be taken for a placeholder.
+    values["__GROUP_FIELD__"] = "'" + group_field(options).replace("'", "''") + "'"
     body = batch_body(probes, options.total_seconds)
     script = _fill(_PS_HEAD, values) + body + _fill(_PS_TAIL, values)
     if not script.isascii():

@@ -44,7 +44,9 @@ def ssh_target(host: InventoryHost, options: SshOptions) -> Target:
         identity_file=host.identity_file,
         sudo=host.sudo,
     )
-    return Target(host.name, partial(SshTransport, host.name, endpoint, options))
+    return Target(
+        host.name, partial(SshTransport, host.name, endpoint, options), groups=host.groups
+    )
 
 
 FleetCallback = Callable[[HostRun, bool], Awaitable[None] | None]
@@ -68,6 +70,7 @@ async def run_fleet(
                     status="unreachable",
                     reason=f"{type(exc).__name__}: {exc}",
                 )
+                report.groups = list(host.target.groups)
                 run = HostRun(report=report)
         maybe = on_host_done(run, run.report.status != "ok")
         if maybe is not None:

@@ -65,6 +65,7 @@ class Target:
     audited_as: str | None = None
     source: str | None = None
     name_conflicts: tuple[str, ...] = ()
+    groups: tuple[str, ...] = ()  # inventory groups or a probe bundle's group (labels)
 
     @property
     def waiver_name(self) -> str:
@@ -365,6 +366,7 @@ async def audit_host(target: Target, plan: Plan, options: RunOptions, now: datet
         started_at=started,
         source=target.source,
         name_conflicts=list(target.name_conflicts),
+        groups=list(target.groups),
     )
     transcript: dict[str, CommandResult] = {}
     facts_out: dict[str, Any] = {}
@@ -435,6 +437,7 @@ async def run_targets(
                     status="unreachable",
                     reason=f"{type(exc).__name__}: {exc}",
                     source=target.source,
+                    groups=list(target.groups),
                 )
                 run = HostRun(report=report)
         runs[index] = run

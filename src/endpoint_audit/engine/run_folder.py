@@ -37,6 +37,8 @@ from endpoint_audit.engine.run import build_report
 from endpoint_audit.errors import ConfigError
 from endpoint_audit.inventory import safe_file_name
 from endpoint_audit.model.result import HostReport, RunReport, Severity, ToolInfo
+from endpoint_audit.model.valid_text import model_json
+from endpoint_audit.safe_read import InputKind, InputRefused, read_input
 
 HOSTS_DIR = "hosts"
 FLEET_REPORT = "fleet.json"
@@ -111,11 +113,11 @@ def _sha256(data: bytes) -> str:
 
 
 def _read_capped(path: Path, cap: int) -> bytes:
-    with path.open("rb") as handle:
-        data = handle.read(cap + 1)
-    if len(data) > cap:
-        raise ValueError(f"larger than {cap // (1024 * 1024)} MB")
-    return data
+    """Through safe_read: a pipe or device left in the folder must not hang --resume."""
+    try:
+        return read_input(path, InputKind(path.name, cap))
+    except InputRefused as exc:
+        raise ValueError(exc.reason) from None
 
 
 class FleetStore:
@@ -229,7 +231,7 @@ class FleetStore:
         finished = report.finished_at or datetime.now(UTC)
         single = build_report(plan, [report], lang, started, finished, fail_on)
         single.run_id = self.manifest.run_id if self.manifest else None
-        data = (single.model_dump_json(indent=2) + "\n").encode("utf-8")
+        data = (model_json(single) + "\n").encode("utf-8")
         path = self.host_path(report.target)
         write_atomically(path, data)
         entry = HostEntry(
@@ -306,7 +308,7 @@ class FleetStore:
     def save_fleet(self, report: RunReport) -> Path:
         """Write the fleet report and record it. Raises OSError."""
         path = self.fleet_path(report.partial is not None)
-        data = (report.model_dump_json(indent=2) + "\n").encode("utf-8")
+        data = (model_json(report) + "\n").encode("utf-8")
         write_atomically(path, data)
         entry = FileEntry(
             path=self._relative(path),

@@ -11,6 +11,8 @@ from __future__ import annotations
 import shlex
 from dataclasses import dataclass, field
 
+from endpoint_audit.model.valid_text import valid_text
+
 
 @dataclass(frozen=True)
 class Argv:
@@ -88,13 +90,19 @@ LANGUAGE_MODE_REFUSED = "refused in PowerShell language mode"
 
 @dataclass(frozen=True)
 class CommandResult:
-    """What one command returned. Text is decoded as UTF-8 with replacement characters."""
+    """What one command returned. Text is decoded as UTF-8 with replacement characters,
+    and holds no lone surrogate whatever made it (psutil's file-system names, a value
+    re-encoded from a probe's JSON, a bundle): every transport's output enters here."""
 
     exit_status: int
     stdout: str = ""
     stderr: str = ""
     duration: float = 0.0
     timed_out: bool = False
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "stdout", valid_text(self.stdout))
+        object.__setattr__(self, "stderr", valid_text(self.stderr))
 
     @property
     def ok(self) -> bool:

@@ -15,8 +15,11 @@ API (for renderers):
             req.verdict                                # worst over all hosts
             req.counts                                 # hosts per Verdict
 
-Roll-up order, worst first: fail, error, unknown, waived, pass, not_applicable. A
-requirement passes on a host only when every applicable check serving it passed; a waived
+A check on a host rolls up as `model.verdict` says (one rule for every report); a check
+compliant only through a waiver shows as `waived`. Requirements roll up their checks,
+worst first: fail, error, unknown, waived, pass, not_applicable.
+
+A requirement passes on a host only when every applicable check serving it passed; a waived
 failure stays visible as `waived`; an unreachable host is `unknown` (nothing was seen).
 A CIS item whose reference names platforms is not applicable on hosts of other OSes.
 """
@@ -29,6 +32,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from endpoint_audit.model import verdict
 from endpoint_audit.model.result import Finding, HostReport, Reference, RunReport, Status
 
 
@@ -72,21 +76,18 @@ def worst(verdicts: Iterable[Verdict]) -> Verdict:
 
 
 def finding_verdict(finding: Finding) -> Verdict:
-    if finding.waiver is not None and not finding.waiver.expired:
-        if finding.status in (Status.FAIL, Status.UNKNOWN):
-            return Verdict.WAIVED
-    return Verdict(finding.status.value)
+    return Verdict.WAIVED if verdict.is_waived(finding) else Verdict(finding.status.value)
 
 
 def check_verdict(host: HostReport, check_id: str) -> Verdict:
-    """What one check found on one host, all its findings rolled up."""
+    """What one check found on one host, all its findings rolled up (model.verdict's rule;
+    a check compliant only through a waiver shows as `waived`)."""
     if host.status != "ok":
         return Verdict.UNKNOWN
-    found = [finding_verdict(f) for f in host.findings if f.check_id == check_id]
-    if not found:
-        # Selected but never evaluated on this host (e.g. --only): nothing was seen.
-        return Verdict.UNKNOWN
-    return worst(found)
+    rolled = verdict.check_verdict(f for f in host.findings if f.check_id == check_id)
+    if rolled.status is Status.PASS and rolled.waived:
+        return Verdict.WAIVED
+    return Verdict(rolled.status.value)
 
 
 @dataclass(frozen=True)

@@ -6,12 +6,19 @@ Core texts live in `locales/<lang>/*.toml`: each file is a namespace (key `x` in
 by a scan of the resource folders, without importing any check. A third-party check
 package's texts are added by the registry (`add_package_texts`). Nested tables join with
 dots. Texts use str.format placeholders.
+
+The arguments can come from a file: a report keeps each finding's message key and
+arguments so that it can be rendered in the other language, and that report may have
+been edited or forged. Formatting therefore never raises: `t` shows a value its
+placeholder's format spec does not fit (`{rate:.1f}` given a word) as plain text, and
+`render_message` says None so that the caller keeps the message as recorded.
 """
 
 from __future__ import annotations
 
 import locale
 import os
+import string
 import tomllib
 from collections.abc import Iterator
 from functools import cache
@@ -76,12 +83,96 @@ class _SafeArgs(dict[str, Any]):
         return "{" + key + "}"
 
 
+# What str.format raises when an argument does not fit its placeholder.
+_FORMAT_ERRORS = (ValueError, TypeError, AttributeError, IndexError, KeyError, OverflowError)
+
+
+class _CannotFill(Exception):
+    """A placeholder the arguments do not satisfy (missing, or its spec does not fit)."""
+
+
+def _plain(value: Any) -> str:
+    try:
+        return str(value)
+    except ValueError:  # an integer of more than 4300 digits
+        return f"<{type(value).__name__}>"
+
+
+class _TolerantFormatter(string.Formatter):
+    """str.format that never raises on arguments: a missing one stays `{name}`, a value
+    its spec does not fit is shown plainly. With `strict`, both raise _CannotFill."""
+
+    def __init__(self, strict: bool) -> None:
+        self.strict = strict
+
+    def get_value(self, key: int | str, args: Any, kwargs: Any) -> Any:
+        if isinstance(key, str) and key in kwargs:
+            return kwargs[key]
+        if self.strict:
+            raise _CannotFill(key)
+        return _Missing(str(key))
+
+    def format_field(self, value: Any, format_spec: str) -> Any:
+        if isinstance(value, _Missing):
+            return "{" + value.name + (f":{format_spec}" if format_spec else "") + "}"
+        try:
+            return format(value, format_spec)
+        except _FORMAT_ERRORS as exc:
+            if self.strict:
+                raise _CannotFill(format_spec) from exc
+            return _plain(value)
+
+    def convert_field(self, value: Any, conversion: str | None) -> Any:
+        if isinstance(value, _Missing):
+            return value
+        try:
+            return super().convert_field(value, conversion)
+        except ValueError as exc:
+            if self.strict:
+                raise _CannotFill(conversion) from exc
+            return f"<{type(value).__name__}>"
+
+
+class _Missing:
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+
+_TOLERANT = _TolerantFormatter(strict=False)
+_STRICT = _TolerantFormatter(strict=True)
+
+
+def _text_of(lang: str, key: str) -> str | None:
+    if lang not in LANGUAGES:
+        lang = DEFAULT_LANGUAGE
+    return catalog(lang).get(key) or catalog(DEFAULT_LANGUAGE).get(key)
+
+
 def t(lang: str, key: str, **args: Any) -> str:
-    """The text for `key` in `lang`, falling back to English, then to the key itself."""
-    text = catalog(lang).get(key) or catalog(DEFAULT_LANGUAGE).get(key)
+    """The text for `key` in `lang` (English for a language without a catalog), falling
+    back to English, then to the key itself. Never raises on the arguments."""
+    text = _text_of(lang, key)
     if text is None:
         return key
-    return text.format_map(_SafeArgs(args)) if args else text
+    if not args:
+        return text
+    try:
+        return text.format_map(_SafeArgs(args))
+    except _FORMAT_ERRORS:
+        return _TOLERANT.vformat(text, (), args)
+
+
+def render_message(lang: str, key: str, args: dict[str, Any]) -> str | None:
+    """The catalog text for `key` filled with `args`, or None when the catalog has no
+    such key, an argument is missing, or a value does not fit its placeholder's spec.
+    For messages recorded in reports: on None, show the message as recorded."""
+    text = _text_of(lang, key)
+    if text is None:
+        return None
+    try:
+        return str(_STRICT.vformat(text, (), args))
+    except (_CannotFill, *_FORMAT_ERRORS):
+        return None
 
 
 def both(key: str, **args: Any) -> dict[str, str]:
@@ -105,3 +196,4 @@ def default_language(environ: dict[str, str] | None = None) -> str:
         if loc and loc.lower().startswith(("ja", "japanese")):
             return "ja"
     return DEFAULT_LANGUAGE
+

@@ -12,6 +12,7 @@ from pydantic import BaseModel
 
 from endpoint_audit.model import i18n
 from endpoint_audit.model.result import Finding, HostReport, RunReport, Severity, Status
+from endpoint_audit.model.verdict import report_compliance
 
 
 class MergeError(ValueError):
@@ -28,10 +29,13 @@ class NamedReport:
 
 def _in_language(finding: Finding, source_lang: str, lang: str) -> Finding:
     """The finding with its message in `lang`, so a merged report speaks one language.
-    A message the catalog does not know (a plugin's own text) stays as it was."""
+    A message the catalog does not know (a plugin's own text), or whose arguments do not
+    fill the catalog text, stays as it was."""
     if source_lang == lang or not i18n.has(finding.message_key):
         return finding
-    message = i18n.t(lang, finding.message_key, **finding.message_args)
+    message = i18n.render_message(lang, finding.message_key, finding.message_args)
+    if message is None:
+        return finding
     return finding.model_copy(update={"message": message})
 
 
@@ -54,8 +58,17 @@ def merge_reports(reports: Sequence[NamedReport]) -> tuple[RunReport, list[str]]
                 f"{first.report.baseline.version} (sha256 {first.report.baseline.sha256[:12]}); "
                 "merge only reports made with the same baseline"
             )
-    lang = first.report.lang
+    # The first report's language, or the first one among them this version has texts
+    # for: a merged report must be renderable.
+    lang = next(
+        (r.report.lang for r in reports if r.report.lang in i18n.LANGUAGES), i18n.DEFAULT_LANGUAGE
+    )
     notes: list[str] = []
+    if first.report.lang != lang:
+        notes.append(
+            f"{first.name}: language {first.report.lang!r} is not one of "
+            f"{', '.join(i18n.LANGUAGES)}; the merged report is in {lang}"
+        )
     chosen: dict[str, tuple[NamedReport, HostReport]] = {}
     order: list[str] = []
     checks = dict(first.report.checks)
@@ -126,12 +139,20 @@ class ReportDiff(BaseModel):
     old_baseline: str
     new_baseline: str
     baseline_changed: bool
+    # The compliance figure of model.verdict in each report (percent; None: nothing judged).
+    old_compliance: float | None = None
+    new_compliance: float | None = None
     entries: list[DiffEntry]
     counts: dict[str, int]
 
     @property
     def regressions(self) -> int:
         return self.counts.get(Change.REGRESSED.value, 0)
+
+    @property
+    def new_failures(self) -> int:
+        """Failures on a host or check the old report did not cover."""
+        return self.counts.get(Change.NEW.value, 0)
 
 
 def _failing(finding: Finding) -> bool:
@@ -209,6 +230,8 @@ def diff_reports(old: RunReport, new: RunReport) -> ReportDiff:
         old_baseline=f"{old.baseline.id} {old.baseline.version}",
         new_baseline=f"{new.baseline.id} {new.baseline.version}",
         baseline_changed=old.baseline.sha256 != new.baseline.sha256,
+        old_compliance=report_compliance(old.hosts).percent,
+        new_compliance=report_compliance(new.hosts).percent,
         entries=entries,
         counts=counts,
     )

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from endpoint_audit.model.platform import PlatformInfo
 
@@ -44,6 +44,22 @@ _SEVERITY_RANK = {
 }
 
 LocalizedText = dict[str, str]  # language code ("ja", "en") -> text
+
+
+def _as_utc(value: datetime) -> datetime:
+    """Report times are UTC, always with the zone. A time written without one (another
+    tool's report, a hand-edited file) is read as UTC, which is what this tool writes;
+    a time that cannot be expressed in UTC (an offset pushing it past year 1 or 9999) is
+    refused. Reports are then compared and merged without mixing naive and aware times."""
+    if value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:
+        raise ValueError(f"{value.isoformat()} is out of range in UTC") from None
+
+
+UtcDatetime = Annotated[datetime, AfterValidator(_as_utc)]
 
 
 class Evidence(BaseModel):
@@ -143,13 +159,16 @@ class HostReport(BaseModel):
     # Other files that claim the same host name: each is judged on its own, none
     # replaces another (a PC cannot hide another PC's results by taking its name).
     name_conflicts: list[str] = Field(default_factory=list)
-    started_at: datetime | None = None
-    finished_at: datetime | None = None
+    started_at: UtcDatetime | None = None
+    finished_at: UtcDatetime | None = None
     duration_seconds: float | None = None
     findings: list[Finding] = Field(default_factory=list)
     # The sha256 of the baseline this host was judged against, in a report whose hosts
     # followed different baselines (see RunReport.baselines); None when all shared one.
     baseline_sha256: str | None = None
+    # The host groups it belongs to (a 課, a site): inventory groups, outermost first, or
+    # the group a probe script was exported for (`probe export --group`). Labels only.
+    groups: list[str] = Field(default_factory=list)
 
 
 class ToolInfo(BaseModel):
@@ -187,8 +206,8 @@ class RunReport(BaseModel):
     tool: ToolInfo
     baseline: BaselineInfo
     lang: str = "en"
-    started_at: datetime
-    finished_at: datetime
+    started_at: UtcDatetime
+    finished_at: UtcDatetime
     fail_on: Severity = Severity.INFO
     checks: dict[str, CheckInfo] = Field(default_factory=dict)
     hosts: list[HostReport] = Field(default_factory=list)

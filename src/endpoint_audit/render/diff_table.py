@@ -11,6 +11,7 @@ from rich.text import Text
 from endpoint_audit.model import i18n
 from endpoint_audit.model.report_ops import Change, ReportDiff
 from endpoint_audit.render.console import text_console
+from endpoint_audit.render.summary import format_percent
 from endpoint_audit.render.text import visible_controls
 
 CHANGE_STYLE = {
@@ -62,6 +63,16 @@ def diff_text(diff: ReportDiff, lang: str, color: bool = False, width: int = 120
                 Text(visible_controls(entry.message)),
             )
         console.print(table)
+    console.print(
+        Text(
+            i18n.t(
+                lang,
+                "report_diff.compliance",
+                old=format_percent(diff.old_compliance),
+                new=format_percent(diff.new_compliance),
+            )
+        )
+    )
     counts = {c.value: diff.counts.get(c.value, 0) for c in Change}
     console.print(Text(i18n.t(lang, "report_diff.totals", **counts), style="bold"))
     return buffer.getvalue()

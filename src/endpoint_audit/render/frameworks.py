@@ -19,6 +19,7 @@ from endpoint_audit.model.compliance import (
     Verdict,
     framework_compliance,
 )
+from endpoint_audit.model.printable import one_line
 from endpoint_audit.model.result import RunReport
 from endpoint_audit.render.base import Renderer, RenderOptions
 from endpoint_audit.render.console import text_console
@@ -38,8 +39,9 @@ VERDICT_STYLE = {
 
 
 def _clean(text: str) -> str:
-    """Drop control characters a hostile host could use to move the cursor or recolour."""
-    return "".join(ch if ch.isprintable() else "\ufffd" for ch in text)
+    """Control characters a hostile host could use to move the cursor, recolour or
+    reorder the line, shown as escapes; one line."""
+    return one_line(text)
 
 
 def _verdict(verdict: Verdict, lang: str) -> Text:
@@ -78,7 +80,7 @@ def _framework_table(fw: FrameworkCompliance, hosts: list[str], lang: str) -> Ta
     for req in fw.requirements:
         row: list[Text] = [
             _requirement_label(req),
-            Text(", ".join(req.checks)),
+            Text(_clean(", ".join(req.checks))),
             _verdict(req.verdict, lang),
         ]
         if per_host:

@@ -30,10 +30,12 @@ from endpoint_audit.render.summary import (
     ReportSummary,
     format_percent,
     summarize,
+    verdict_parts,
     waiver_day,
     waiver_note,
 )
 from endpoint_audit.render.text import (
+    ValueLine,
     baseline_label,
     baselines_in_use,
     check_title,
@@ -48,7 +50,7 @@ from endpoint_audit.render.text import (
     severity_label,
     source_text,
     status_label,
-    value_text,
+    value_lines,
     visible_controls,
 )
 
@@ -108,8 +110,8 @@ class FindingView:
     status_label: str
     resource: str
     message: str
-    expected: str
-    actual: str
+    expected: list[ValueLine]
+    actual: list[ValueLine]
     waiver: str  # one sentence, "" when none
     waiver_state: str  # "", "in_force", "expired", "pending"
 
@@ -234,8 +236,8 @@ class _Builder:
             status_label=status_label(finding.status.value, self.lang),
             resource=finding.resource or "",
             message=finding_message(finding, self.report, self.lang),
-            expected=value_text(finding.expected),
-            actual=value_text(finding.actual),
+            expected=value_lines(finding.expected, self.lang),
+            actual=value_lines(finding.actual, self.lang),
             waiver=waiver,
             waiver_state=waiver_state,
         )
@@ -335,7 +337,17 @@ class _Builder:
     def frameworks(self) -> list[FrameworkView]:
         """The baseline's framework requirements, rolled up by model.compliance."""
         out: list[FrameworkView] = []
+        # Only requirements of the OSes in the report: a Linux host's report shows no
+        # Windows or macOS CIS items (all of them would say "not applicable").
+        present = {h.platform.family.value for h in self.report.hosts if h.platform}
         for framework in framework_compliance(self.report):
+            shown = [
+                req
+                for req in framework.requirements
+                if not present or not req.platforms or present & set(req.platforms)
+            ]
+            if not shown:
+                continue
             requirements = [
                 RequirementView(
                     id=req.id,
@@ -349,7 +361,7 @@ class _Builder:
                         if req.counts.get(v)
                     ],
                 )
-                for req in framework.requirements
+                for req in shown
             ]
             out.append(FrameworkView(framework_label(framework.framework, self.lang), requirements))
         return out
@@ -396,6 +408,7 @@ class HtmlRenderer(Renderer):
         summary = builder.summary
         script = _asset(SCRIPT)
         views = [builder.host(h) for h in summary.hosts]
+        verdict, verdict_label, verdict_sentence, verdict_notes = verdict_parts(report, lang)
         context = {
             "lang": lang,
             "t": builder.t,
@@ -405,6 +418,10 @@ class HtmlRenderer(Renderer):
             "started": _timestamp(report.started_at),
             "finished": _timestamp(report.finished_at),
             "score": format_percent(summary.score),
+            "verdict": verdict.value,
+            "verdict_label": verdict_label,
+            "verdict_sentence": verdict_sentence,
+            "verdict_notes": verdict_notes,
             "host_rate": format_percent(summary.host_rate),
             "compliant_hosts": summary.compliant_hosts,
             "unreachable": summary.unreachable,

@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 from endpoint_audit.model.result import RunReport
+from endpoint_audit.model.valid_text import model_json
 from endpoint_audit.render.base import Renderer, RenderOptions
 
 
@@ -15,7 +16,7 @@ class JsonRenderer(Renderer):
     description = "Versioned JSON report for other tools (schema: `report schema`)."
 
     def render(self, report: RunReport, options: RenderOptions) -> str:
-        return report.model_dump_json(indent=2) + "\n"
+        return model_json(report) + "\n"
 
 
 def report_schema() -> dict[str, Any]:

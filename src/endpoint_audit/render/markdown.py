@@ -1,10 +1,10 @@
 """Markdown for tickets and mail: a summary, the hosts worst first, then each host's
 findings that need attention (fail, error, unknown, expired waivers) with remediation.
 
-Host data is escaped so it stays text in any Markdown viewer: Markdown punctuation gets
-a backslash, `<`, `>` and `&` become entities (many viewers pass raw HTML through), link
-schemes are broken up so a host cannot plant a clickable link, and newlines inside table
-cells become spaces.
+Host data is escaped so it stays text in any Markdown viewer and still reads well as
+plain text: a backslash only where Markdown would act (see `escape`), so no tag, link,
+image or emphasis can form, link schemes are broken up so a host cannot plant a
+clickable link, and newlines inside table cells become spaces.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from endpoint_audit.render.summary import (
     HostSummary,
     format_percent,
     summarize,
+    verdict_parts,
     waiver_in_force,
     waiver_note,
 )
@@ -40,22 +41,52 @@ from endpoint_audit.render.text import (
     visible_controls,
 )
 
-# Characters with inline meaning anywhere in a line (emphasis, code, links, tables, HTML
-# entities are handled apart). Line-start syntax (`#`, `-`, `1.`) cannot occur: every
-# piece of host data is placed after other text.
-_PUNCTUATION = re.compile(r"([\\`*_\[\]()|~#])")
-# GitHub turns `http://x`, `www.x` and `a@b.c` into links without any markup.
+# Escapes only where Markdown would act, so the file also reads as plain text in mail
+# and tickets (`apt update && apt upgrade`, `Debian 12 (bookworm)` stay as written):
+# - always: emphasis, code, strike and table characters (`*`, backtick, `~`, `|`), and
+#   brackets (no `[x](y)` link or `![x](y)` image can form without them);
+# - `_` only at a word's edge (inside a word, as in snake_case, it never emphasises);
+# - `\\` only before punctuation (elsewhere, as in C:\\Users, it is shown as is);
+# - `<` only where it would open HTML or an autolink (`<b`, `</`, `<!`, `<?`);
+# - `&` only where it would start an entity (`&amp;`, `&#60;`);
+# - what GitHub turns into links without markup (`http://`, `www.`, `a@b`).
+# Line-start syntax (`#`, `-`, `>`, `1.`) cannot occur: host data always follows
+# other text on its line, and newlines become spaces.
+_ALWAYS = re.compile(r"([`*~|\[\]])")
+_EDGE_UNDERSCORE = re.compile(r"(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])")
+_BACKSLASH = re.compile(r"\\(?=[!-/:-@\[-`{-~])")
+_TAG_OPEN = re.compile(r"<(?=[A-Za-z/!?])")
+_ENTITY = re.compile(r"&(?=#?[A-Za-z0-9]+;)")
 _AUTOLINK = re.compile(r"(:)(?=//)|(?<=www)(\.)|(@)", re.IGNORECASE)
-_ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
 
 
 def escape(text: str) -> str:
-    """Plain text as Markdown that renders as exactly that text, on one line."""
+    """Plain text as Markdown that renders as exactly that text, on one line, and reads
+    the same as plain text wherever no Markdown syntax could form."""
     text = visible_controls(text, keep="\n\t")
-    text = "".join(_ENTITIES.get(ch, ch) for ch in text)
-    text = _PUNCTUATION.sub(r"\\\1", text)
+    text = _BACKSLASH.sub(r"\\\\", text)
+    text = _ALWAYS.sub(r"\\\1", text)
+    text = _EDGE_UNDERSCORE.sub(r"\\_", text)
+    text = _TAG_OPEN.sub(r"\\<", text)
+    text = _ENTITY.sub(r"\\&", text)
     text = _AUTOLINK.sub(lambda m: "\\" + m.group(0), text)
     return text.replace("\n", " ").replace("\t", " ")
+
+
+def escape_trusted(text: str) -> str:
+    """A catalog text (remediation, fixes): like `escape`, but its `code spans` stay code.
+    Only the package's own texts go here, never host data."""
+    parts = re.split(r"(`[^`\n]+`)", text)
+    return "".join(
+        p if p.startswith("`") and p.endswith("`") and len(p) > 1 else escape(p) for p in parts
+    )
+
+
+def _remediation(text: str, check_id: str, family: str | None, lang: str) -> str:
+    """The package's own remediation keeps its `code`; any other text (a report can be
+    edited, a plugin's text is not ours) is escaped like host data."""
+    own = family is not None and text == i18n.t(lang, f"{check_id}.remediation.{family}")
+    return escape_trusted(text) if own else escape(text)
 
 
 def _row(cells: list[str]) -> str:
@@ -123,6 +154,15 @@ class MarkdownRenderer(Renderer):
             for s in SEVERITY_ORDER
         )
         lines += [f"**{escape(t('html.failures_by_severity'))}:** {failed}", ""]
+        _, verdict, sentence, notes = verdict_parts(report, lang)
+        label = t("report.verdict.label")
+        sep, end = t("report.verdict.list_sep"), t("report.verdict.end")
+        tail = f" {escape(sep.join(notes))}{end}" if notes else ""
+        lines += [
+            f"**{escape(label)} {escape(verdict)}**{t('report.verdict.sep')}"
+            f"{escape(sentence)}{tail}",
+            "",
+        ]
 
         if len(report.hosts) > 1:
             lines += [f"## {escape(t('html.by_host'))}", ""]
@@ -202,7 +242,10 @@ class MarkdownRenderer(Renderer):
                 )
             fix = remediation_for(report.checks.get(state.check_id), family, lang)
             if attention and fix:
-                fixes.append(f"- **{escape(title)}:** {escape(fix)}")
+                fixes.append(
+                    f"- **{escape(title)}** ({escape(state.check_id)}): "
+                    f"{_remediation(fix, state.check_id, family, lang)}"
+                )
         if rows:
             head = ["status", "severity", "check", "resource", "message", "expected", "actual"]
             lines += _table([escape(i18n.t(lang, f"html.col.{h}")) for h in head], rows)

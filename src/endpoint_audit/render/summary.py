@@ -1,11 +1,9 @@
 """Figures every human-facing report shares: per-check state of a host, scores, fleet rates.
 
-A check's state on a host folds its findings (one per resource) into one status, worst
-first: an unwaived failure, then error, unknown, pass; all not_applicable means the check
-does not apply. A failure or unknown under a waiver in force counts as compliant but is
-flagged, so the exception stays visible. The score of a host is the share of applicable
-checks that are compliant; unknown and error count against it, because a check that could
-not see is not verified. An unreachable host has no score and counts as not compliant.
+The rule behind every figure (how findings roll up into a check, what counts as
+compliant, waived, applicable) is `model.verdict`; this module only arranges it for
+renderers: per host in report order, per check across the fleet, worst first. An
+unreachable host has no score and counts as not compliant in the share of hosts.
 """
 
 from __future__ import annotations
@@ -23,10 +21,27 @@ from endpoint_audit.model.result import (
     Status,
     WaiverRef,
 )
+from endpoint_audit.model.verdict import (
+    STATUS_ORDER,
+    STATUS_RANK,
+    Compliance,
+    RunVerdict,
+    check_verdict,
+    compliance_of,
+    counts_as_failure,
+    effective_status,
+    is_waived,
+    report_compliance,
+    run_verdict,
+    waiver_in_force,
+)
 
-# Worst first: the order of rows everywhere a person reads.
-STATUS_ORDER = (Status.FAIL, Status.ERROR, Status.UNKNOWN, Status.PASS, Status.NOT_APPLICABLE)
-STATUS_RANK = {s: i for i, s in enumerate(STATUS_ORDER)}
+__all__ = [
+    "STATUS_ORDER",
+    "STATUS_RANK",
+    "effective_status",
+    "waiver_in_force",
+]
 SEVERITY_ORDER = (
     Severity.CRITICAL,
     Severity.HIGH,
@@ -34,10 +49,6 @@ SEVERITY_ORDER = (
     Severity.LOW,
     Severity.INFO,
 )
-
-
-def waiver_in_force(finding: Finding) -> bool:
-    return finding.waiver is not None and finding.waiver.in_force
 
 
 # The sentence and the short label of a waiver in each state.
@@ -76,13 +87,6 @@ def waiver_label(waiver: WaiverRef, lang: str) -> str:
     return i18n.t(lang, WAIVER_LABEL_KEYS[waiver.state])
 
 
-def effective_status(finding: Finding) -> Status:
-    """The status that counts: a failure or unknown under a waiver in force is compliant."""
-    if waiver_in_force(finding) and finding.status in (Status.FAIL, Status.UNKNOWN):
-        return Status.PASS
-    return finding.status
-
-
 @dataclass(frozen=True)
 class CheckState:
     """One check on one host."""
@@ -102,10 +106,8 @@ class CheckState:
 
 
 def fold_check(check_id: str, findings: Sequence[Finding]) -> CheckState:
-    statuses = [effective_status(f) for f in findings]
-    status = min(statuses, key=STATUS_RANK.__getitem__) if statuses else Status.ERROR
-    waived = any(waiver_in_force(f) and f.status is not Status.PASS for f in findings)
-    return CheckState(check_id, status, waived, tuple(findings))
+    verdict = check_verdict(findings)
+    return CheckState(check_id, verdict.status, verdict.waived, tuple(findings))
 
 
 @dataclass(frozen=True)
@@ -127,19 +129,23 @@ class HostSummary:
         return self.host.status == "ok"
 
     @property
+    def compliance(self) -> Compliance:
+        if not self.reachable:
+            return Compliance(0, 0, 0, unreachable=1)
+        return compliance_of(check_verdict(c.findings) for c in self.checks)
+
+    @property
     def applicable(self) -> int:
-        return sum(1 for c in self.checks if c.applicable)
+        return self.compliance.applicable
 
     @property
     def compliant(self) -> int:
-        return sum(1 for c in self.checks if c.compliant)
+        return self.compliance.compliant
 
     @property
     def score(self) -> float | None:
         """Percent of applicable checks compliant; None when unreachable or nothing applies."""
-        if not self.reachable or self.applicable == 0:
-            return None
-        return 100.0 * self.compliant / self.applicable
+        return self.compliance.percent
 
     @property
     def state(self) -> Status | None:
@@ -172,7 +178,7 @@ def summarize_host(index: int, host: HostReport, check_order: Sequence[str]) -> 
         checks=checks,
         finding_counts=counts,
         failed_by_severity=failed,
-        waived=sum(1 for f in host.findings if waiver_in_force(f)),
+        waived=sum(1 for f in host.findings if is_waived(f)),
         waiver_expired=sum(1 for f in host.findings if f.waiver and f.waiver.state == "expired"),
     )
 
@@ -216,12 +222,13 @@ class ReportSummary:
         return sum(1 for h in self.hosts if h.reachable and h.state is Status.PASS)
 
     @property
+    def compliance(self) -> Compliance:
+        return report_compliance([h.host for h in self.hosts])
+
+    @property
     def score(self) -> float | None:
         """Percent of applicable (host, check) pairs compliant across reachable hosts."""
-        applicable = sum(h.applicable for h in self.hosts if h.reachable)
-        if applicable == 0:
-            return None
-        return 100.0 * sum(h.compliant for h in self.hosts if h.reachable) / applicable
+        return self.compliance.percent
 
     @property
     def host_rate(self) -> float | None:
@@ -283,3 +290,37 @@ def format_percent(value: float | None) -> str:
 def iter_findings(host: HostReport) -> Iterable[Finding]:
     """A host's findings, worst first, stable within a status."""
     return sorted(host.findings, key=lambda f: (STATUS_RANK[f.status], -f.severity.rank))
+
+
+def verdict_parts(report: RunReport, lang: str) -> tuple[RunVerdict, str, str, list[str]]:
+    """The run verdict, its label, the compliance sentence and the notes that qualify it
+    (waived, unreachable, failures below --fail-on): the words every report uses."""
+    verdict = run_verdict(report.hosts, report.fail_on)
+    figure = report_compliance(report.hosts)
+    sentence = i18n.t(
+        lang,
+        "report.verdict.score",
+        score=format_percent(figure.percent),
+        compliant=figure.compliant,
+        applicable=figure.applicable,
+        hosts=i18n.t(lang, "report.verdict.one_host")
+        if figure.hosts == 1
+        else i18n.t(lang, "report.verdict.hosts", count=figure.hosts),
+    )
+    extras: list[str] = []
+    if figure.waived:
+        extras.append(i18n.t(lang, "report.verdict.waived", count=figure.waived))
+    if figure.unreachable:
+        extras.append(i18n.t(lang, "report.verdict.unreachable", count=figure.unreachable))
+    below = sum(
+        1
+        for h in report.hosts
+        for f in h.findings
+        if counts_as_failure(f) and not counts_as_failure(f, report.fail_on)
+    )
+    if below:
+        severity = i18n.t(lang, f"report.severity.{report.fail_on.value}")
+        extras.append(
+            i18n.t(lang, "report.verdict.below_fail_on", count=below, severity=severity)
+        )
+    return verdict, i18n.t(lang, f"report.verdict.{verdict.value}"), sentence, extras

@@ -7,12 +7,12 @@ csv neutralisation, Markdown escaping). These helpers only pick and flatten the 
 from __future__ import annotations
 
 import json
-import re
-from functools import cache
+from dataclasses import dataclass
 from typing import Any
 
 from endpoint_audit.model import i18n
 from endpoint_audit.model.platform import PlatformInfo
+from endpoint_audit.model.printable import visible_controls
 from endpoint_audit.model.result import (
     BaselineInfo,
     CheckInfo,
@@ -31,10 +31,13 @@ def pick(text: dict[str, str], lang: str, fallback: str = "") -> str:
 def finding_message(finding: Finding, report: RunReport, lang: str) -> str:
     """The finding's sentence in `lang`. A report keeps the message in its own language plus
     the catalog key and arguments, so another language is rendered from the catalog; a
-    message the catalog does not hold (a plugin's own text) stays as recorded."""
+    message the catalog does not hold (a plugin's own text), or whose recorded arguments
+    do not fill the catalog text (a report from another version, or edited), stays as
+    recorded."""
     if lang == report.lang or not i18n.has(finding.message_key):
         return finding.message
-    return i18n.t(lang, finding.message_key, **finding.message_args)
+    rendered = i18n.render_message(lang, finding.message_key, finding.message_args)
+    return finding.message if rendered is None else rendered
 
 
 def partial_text(report: RunReport, lang: str) -> str:
@@ -142,34 +145,83 @@ def platform_text(platform: PlatformInfo | None) -> str:
     return name
 
 
-# Characters that change how the rest of a line is shown: C0/C1 controls (ESC starts
-# terminal sequences; category Cc is exactly U+0000-001F and U+007F-009F), lone
-# surrogates (JSON can carry one), bidirectional overrides (they reorder text to spoof
-# names), the Unicode line separators and the non-characters XML cannot hold. Ordinary
-# spaces, including the ideographic space, stay.
-_CONTROLS = "\x00-\x1f\x7f-\x9f\ud800-\udfff\u202a-\u202e\u2066-\u2069\u2028\u2029\ufffe\uffff"
+__all__ = [
+    "ValueLine",
+    "baseline_label",
+    "baselines_in_use",
+    "check_title",
+    "finding_message",
+    "framework_label",
+    "host_baseline",
+    "partial_text",
+    "pick",
+    "platform_text",
+    "references_for",
+    "remediation_for",
+    "severity_label",
+    "status_label",
+    "value_lines",
+    "value_summary",
+    "value_text",
+    "visible_controls",
+]
 
 
-@cache
-def _control_pattern(keep: str) -> re.Pattern[str]:
-    kept = "".join(re.escape(ch) for ch in keep)
-    exclude = f"(?![{kept}])" if kept else ""
-    return re.compile(f"{exclude}[{_CONTROLS}]")
+# A list longer than this shows its first items and a count; the whole list is folded.
+LIST_SHOWN = 5
 
 
-def _escape_control(match: re.Match[str]) -> str:
-    code = ord(match.group(0))
-    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+@dataclass(frozen=True)
+class ValueLine:
+    """One line of an expected or actual value, written for people: `label: text`, and
+    for a long list, the whole list to fold under it."""
+
+    label: str
+    text: str
+    items: tuple[str, ...] = ()  # the whole list when `text` shows only its start
 
 
-def visible_controls(text: str, keep: str = "\n\t") -> str:
-    """Control characters as visible escapes (`\\x1b`), so an escape sequence from a host
-    can neither recolour a terminal nor break an XML or CSV file; `keep` stays as is.
-    Where newlines are kept, Windows line ends (CRLF) become plain newlines first; a lone
-    carriage return (which overwrites a line on a terminal) is still shown."""
-    if "\n" in keep and "\r\n" in text:
-        text = text.replace("\r\n", "\n")
-    pattern = _control_pattern(keep)
-    if pattern.search(text) is None:
-        return text
-    return pattern.sub(_escape_control, text)
+def _scalar(value: Any, lang: str) -> str:
+    if isinstance(value, bool):
+        return i18n.t(lang, "html.value.yes" if value else "html.value.no")
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, (str, int, float)):
+        return str(value)
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
+
+
+def _list_line(label: str, values: list[Any], lang: str) -> ValueLine:
+    items = tuple(_scalar(v, lang) for v in values)
+    if not items:
+        return ValueLine(label, i18n.t(lang, "html.value.none"))
+    if len(items) <= LIST_SHOWN:
+        return ValueLine(label, ", ".join(items))
+    shown = ", ".join(items[:LIST_SHOWN])
+    return ValueLine(label, i18n.t(lang, "html.value.more", shown=shown, count=len(items)), items)
+
+
+def value_lines(value: Any, lang: str, label: str = "") -> list[ValueLine]:
+    """Expected/actual values as lines a person reads: mappings as `key: value` (nested
+    keys joined with dots; keys without a value left out), lists as their items with a
+    count past LIST_SHOWN, yes/no for booleans. The JSON report keeps the raw values."""
+    if value is None:
+        return []
+    if isinstance(value, dict):
+        out: list[ValueLine] = []
+        for key, item in value.items():
+            out += value_lines(item, lang, f"{label}.{key}" if label else str(key))
+        return out
+    if isinstance(value, (list, tuple)):
+        if any(isinstance(v, (dict, list, tuple)) for v in value):
+            return [ValueLine(label, _scalar(list(value), lang))]
+        return [_list_line(label, list(value), lang)]
+    return [ValueLine(label, _scalar(value, lang))]
+
+
+def value_summary(value: Any, lang: str) -> str:
+    """The same lines on one line (`key: value; key: value`), for text formats."""
+    return "; ".join(
+        f"{line.label}: {line.text}" if line.label else line.text
+        for line in value_lines(value, lang)
+    )

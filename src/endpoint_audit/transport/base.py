@@ -6,6 +6,7 @@ import abc
 import base64
 import binascii
 import json
+import math
 from types import TracebackType
 from typing import Self
 
@@ -135,14 +136,24 @@ def result_from_json(data: dict[str, object]) -> CommandResult:
     exit_status = data.get("exit_status")
     if isinstance(exit_status, bool) or not isinstance(exit_status, int):
         raise ValueError("each recorded result needs an integer exit_status")
-    duration = data.get("duration", 0.0)
     return CommandResult(
         exit_status=exit_status,
         stdout=_text(data, "stdout"),
         stderr=_text(data, "stderr"),
-        duration=float(duration) if isinstance(duration, int | float) else 0.0,
+        duration=_seconds(data.get("duration", 0.0)),
         timed_out=bool(data.get("timed_out", False)),
     )
+
+
+def _seconds(value: object) -> float:
+    """A recorded duration; anything that is not a finite number of seconds is 0."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return 0.0
+    try:
+        seconds = float(value)
+    except OverflowError:  # an integer too large for a float
+        return 0.0
+    return seconds if math.isfinite(seconds) and seconds >= 0 else 0.0
 
 
 def dumps_value(value: object) -> str:

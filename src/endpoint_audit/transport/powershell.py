@@ -18,7 +18,6 @@ consoles and OpenSSH sessions may use code page 932 whatever we ask for.
 from __future__ import annotations
 
 import base64
-import json
 import os
 import re
 from collections.abc import Sequence
@@ -34,6 +33,7 @@ from endpoint_audit.model.commands import (
     PowerShell,
 )
 from endpoint_audit.model.platform import OsFamily, PlatformInfo
+from endpoint_audit.model.valid_text import loads_json
 from endpoint_audit.transport.base import dumps_value
 from endpoint_audit.transport.detect import machine_guid
 
@@ -317,8 +317,8 @@ def extract_batch_document(stdout: str) -> dict[str, Any] | None:
     # so any the console host inserted (Write-Output under CLM) are dropped.
     text = stdout[begin + len(BEGIN_MARKER) : end].replace("\r", "").replace("\n", "")
     try:
-        data = json.loads(text)
-    except json.JSONDecodeError:
+        data = loads_json(text)
+    except ValueError:
         return None
     return data if isinstance(data, dict) else None
 
@@ -537,8 +537,8 @@ def platform_from_probe(result: CommandResult, transport: str = "ssh") -> Platfo
             transport,
         )
     try:
-        data = json.loads(result.stdout)
-    except json.JSONDecodeError:
+        data = loads_json(result.stdout)
+    except ValueError:
         return _undetected("the PowerShell platform probe did not answer in JSON", transport)
     if not isinstance(data, dict):
         return _undetected("the PowerShell platform probe did not answer an object", transport)

@@ -21,7 +21,6 @@ nobody is logged on).
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
@@ -29,6 +28,7 @@ from typing import Any
 
 from endpoint_audit.model.commands import CommandResult
 from endpoint_audit.model.platform import PlatformInfo
+from endpoint_audit.model.valid_text import loads_json
 from endpoint_audit.transport.transcript import HostTranscript
 
 # Accounts that name a role, not a person. Compared case-insensitively.
@@ -137,7 +137,7 @@ def _json_of(text: str) -> Any:
     if not stripped or stripped[0] not in "[{":
         return None
     try:
-        return json.loads(stripped)
+        return loads_json(stripped)
     except ValueError:
         return None
 

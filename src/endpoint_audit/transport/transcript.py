@@ -6,7 +6,6 @@ and `evaluate` read them. A fixture under tests/fixtures is a bundle with one ho
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -17,6 +16,8 @@ import yaml
 from endpoint_audit.errors import ConfigError
 from endpoint_audit.model.commands import CommandResult
 from endpoint_audit.model.platform import PlatformInfo
+from endpoint_audit.model.valid_text import clean_tree, loads_json
+from endpoint_audit.safe_read import BUNDLE, read_input
 from endpoint_audit.transport.base import result_from_json, result_to_json
 from endpoint_audit.transport.powershell import document_results
 
@@ -27,6 +28,12 @@ BUNDLE_SUFFIXES = (".json", ".yaml", ".yml")
 # the version of the script's output. Other versions are refused, never half-read.
 PROBE_SCRIPT_VERSION = 1
 SUPPORTED_SCRIPT_VERSIONS = frozenset({PROBE_SCRIPT_VERSION})
+# A collection time outside these years is a PC clock that was never set or a forged
+# file; judged as of it, ages would be meaningless (and dates near year 1 or 9999 cannot
+# even be converted to UTC). Such a bundle is refused in one line.
+COLLECTED_AT_YEARS = range(2000, 2100)
+# libyaml parses about ten times faster than pure Python and caps nesting itself.
+_YAML_LOADER: type[Any] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 @dataclass
@@ -42,6 +49,8 @@ class HostTranscript:
     # Set for hosts recorded by an exported probe script: their collectors ran in the
     # probe-script form (Collector.probe_commands), and replay says so to them.
     script_version: int | None = None
+    # The host group a probe script was exported for (`probe export --group`), a label.
+    group: str | None = None
 
 
 def bundle_to_data(hosts: list[HostTranscript], tool_version: str) -> dict[str, Any]:
@@ -53,6 +62,7 @@ def bundle_to_data(hosts: list[HostTranscript], tool_version: str) -> dict[str, 
             {
                 "target": h.target,
                 **({"collected_at": h.collected_at.isoformat()} if h.collected_at else {}),
+                **({"group": h.group} if h.group else {}),
                 "platform": h.platform.model_dump(mode="json") if h.platform else None,
                 "commands": {k: result_to_json(v) for k, v in sorted(h.commands.items())},
                 "facts": h.facts,
@@ -63,15 +73,25 @@ def bundle_to_data(hosts: list[HostTranscript], tool_version: str) -> dict[str, 
 
 
 def load_bundle(path: Path) -> list[HostTranscript]:
-    """Every host in one bundle file. Raises ConfigError naming the file on bad input."""
+    """Every host in one bundle file. Raises ConfigError naming the file on bad input:
+    a file that is not a regular file or is too large (safe_read), not UTF-8, not JSON or
+    YAML, nested too deep. Text in it is made valid (no lone surrogates)."""
+    raw = read_input(path, BUNDLE)
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path}: cannot read: {exc}") from exc
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path}: not UTF-8 text (byte {exc.start})") from None
     try:
-        data = json.loads(text) if path.suffix == ".json" else yaml.safe_load(text)
-    except (json.JSONDecodeError, yaml.YAMLError) as exc:
-        raise ConfigError(f"{path}: not a valid bundle: {str(exc).splitlines()[0]}") from exc
+        if path.suffix == ".json":
+            data = loads_json(text)
+        else:
+            data = clean_tree(yaml.load(text, Loader=_YAML_LOADER))  # noqa: S506 - safe loader
+    except (ValueError, OverflowError, yaml.YAMLError) as exc:
+        # OverflowError: a YAML time whose offset moves it past year 1 or 9999.
+        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise ConfigError(f"{path}: not a valid bundle: {first}") from None
+    except RecursionError:  # the pure-Python YAML composer, where libyaml is missing
+        raise ConfigError(f"{path}: not a valid bundle: nested too deep") from None
     return parse_bundle(data, str(path))
 
 
@@ -136,27 +156,56 @@ def parse_bundle(data: Any, source: str) -> list[HostTranscript]:
                 source=source,
                 collected_at=_collected_at(host.get("collected_at"), where),
                 script_version=script_version,
+                group=_group(host.get("group"), where),
             )
         )
     return out
 
 
-def _collected_at(value: Any, where: str) -> datetime | None:
-    """An ISO 8601 time (YAML may already have made it a datetime); naive means UTC."""
+MAX_GROUP_LENGTH = 100
+
+
+def _group(value: Any, where: str) -> str | None:
+    """A bundle's host group: printable text on one line, or absent (older bundles)."""
     if value is None:
         return None
+    if not isinstance(value, str) or not value.strip() or not value.isprintable():
+        raise ConfigError(f"{where}.group: must be a group name on one line")
+    if len(value) > MAX_GROUP_LENGTH:
+        raise ConfigError(f"{where}.group: longer than {MAX_GROUP_LENGTH} characters")
+    return value.strip()
+
+
+def _collected_at(value: Any, where: str) -> datetime | None:
+    """An ISO 8601 time (YAML may already have made it a datetime); naive means UTC.
+    A time outside COLLECTED_AT_YEARS (UTC) is refused, naming the file and host."""
+    if value is None:
+        return None
+    shown = repr(value)[:60]
     if isinstance(value, str):
         try:
             value = datetime.fromisoformat(value)
         except ValueError:
-            raise ConfigError(f"{where}.collected_at: not an ISO 8601 time: {value!r}") from None
+            raise ConfigError(f"{where}.collected_at: not an ISO 8601 time: {shown}") from None
     if not isinstance(value, datetime):
-        raise ConfigError(f"{where}.collected_at: not an ISO 8601 time: {value!r}")
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+        raise ConfigError(f"{where}.collected_at: not an ISO 8601 time: {shown}")
+    try:
+        utc = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    except (OverflowError, ValueError):
+        utc = None
+    first, last = COLLECTED_AT_YEARS.start, COLLECTED_AT_YEARS.stop - 1
+    if utc is None or utc.year not in COLLECTED_AT_YEARS:
+        raise ConfigError(
+            f"{where}.collected_at: {shown} is not between {first} and {last} (UTC); "
+            "was the PC's clock set?"
+        )
+    return utc
 
 
 def bundle_files(path: Path) -> list[Path]:
-    """A bundle file, or every bundle file in a folder (sorted)."""
+    """A bundle file, or every bundle file in a folder (sorted). In a folder, anything
+    named like a bundle that is not a folder counts, so that a pipe or a link to a
+    device named `pc-01.json` is reported when it is refused, not silently passed by."""
     if path.is_dir():
-        return sorted(p for p in path.iterdir() if p.suffix in BUNDLE_SUFFIXES and p.is_file())
+        return sorted(p for p in path.iterdir() if p.suffix in BUNDLE_SUFFIXES and not p.is_dir())
     return [path]

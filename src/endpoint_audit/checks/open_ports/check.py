@@ -105,7 +105,21 @@ class OpenPortsParams(CheckParams):
 
 
 def _describe(sock: ListeningSocket) -> str:
-    return f"{sock.address}:{sock.port}/{sock.protocol}"
+    """`0.0.0.0:445/tcp`; an IPv6 address in brackets, as in a URL: `[::]:3389/tcp`."""
+    address = f"[{sock.address}]" if ":" in sock.address else sock.address
+    return f"{address}:{sock.port}/{sock.protocol}"
+
+
+# A pass names what it judged; past this many listeners the rest is a count.
+_LISTED = 8
+
+
+def _listing(endpoints: list[str]) -> str:
+    if not endpoints:
+        return "-"
+    shown = ", ".join(endpoints[:_LISTED])
+    rest = len(endpoints) - _LISTED
+    return f"{shown} (+{rest})" if rest > 0 else shown
 
 
 class OpenPorts(Check):
@@ -212,6 +226,7 @@ class OpenPorts(Check):
                 key="none_reachable",
                 args={
                     "count": judged,
+                    "listening": _listing(listening),
                     "processes": ", ".join(names) or "-",
                     "ports": ", ".join(e.spec for e in sorted(shielded, key=_order)),
                     "profiles": "/".join(fact.active_profiles) or "-",
@@ -231,7 +246,11 @@ class OpenPorts(Check):
         yield Outcome(
             status=Status.PASS,
             key="none_forbidden",
-            args={"count": judged, "processes": ", ".join(names) or "-"},
+            args={
+                "count": judged,
+                "listening": _listing(listening),
+                "processes": ", ".join(names) or "-",
+            },
             expected={"forbidden_ports": params.forbidden_ports},
             actual=listening,
         )

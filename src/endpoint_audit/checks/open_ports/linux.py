@@ -45,12 +45,16 @@ def split_host_port(text: str) -> tuple[str, int]:
 
 
 def parse_ss(text: str) -> list[ListeningSocket]:
-    """Lines of `ss -H -tulpn`: netid state recv-q send-q local peer [process]."""
+    """Lines of `ss -H -tulpn`: netid state recv-q send-q local peer [process]. With -H
+    every line is a socket (no output: none); a line that is not one means the output is
+    not ss's, which would otherwise read as "no listener"."""
     out: list[ListeningSocket] = []
     for line in text.splitlines():
         fields = line.split()
-        if len(fields) < 5 or fields[0] not in ("tcp", "udp"):
+        if not fields:
             continue
+        if len(fields) < 5 or fields[0] not in ("tcp", "udp"):
+            raise CollectorError(f"ss: unexpected output line {line.strip()[:80]!r}")
         netid, state = fields[0], fields[1]
         if netid == "tcp" and state != "LISTEN":
             continue

@@ -23,6 +23,8 @@ NETSTAT_TCP = Argv(("netstat", "-an", "-p", "tcp"))
 NETSTAT_UDP = Argv(("netstat", "-an", "-p", "udp"))
 
 Key = tuple[str, str, int]  # protocol, address, port
+# The fields `-FpcLn` asks for, and the file descriptor lsof always adds.
+_LSOF_TAGS = frozenset("pcLfn")
 
 
 @dataclass(frozen=True)
@@ -56,6 +58,9 @@ def parse_lsof_fields(text: str, protocol: str) -> dict[Key, Owner]:
         if not raw:
             continue
         tag, value = raw[0], raw[1:]
+        if tag not in _LSOF_TAGS:
+            # Not lsof's field output: it would otherwise read as "no listener".
+            raise CollectorError(f"lsof: unexpected output line {raw[:80]!r}")
         if tag == "p":
             pid = int(value) if value.isdigit() else None
             command = login = None
@@ -82,9 +87,14 @@ def split_netstat_address(text: str) -> tuple[str, int] | None:
 
 
 def parse_netstat(text: str, protocol: str) -> list[Key]:
-    """Rows of `netstat -an -p tcp|udp`: Proto Recv-Q Send-Q Local Foreign (state)."""
+    """Rows of `netstat -an -p tcp|udp`: Proto Recv-Q Send-Q Local Foreign (state).
+    netstat prints its column header even when there is no socket; output without it is
+    not netstat's table, and would otherwise read as "no listener"."""
+    lines = text.splitlines()
+    if not any(line.split()[:1] == ["Proto"] for line in lines):
+        raise CollectorError("netstat: the output has no column header (Proto ...)")
     out: list[Key] = []
-    for line in text.splitlines():
+    for line in lines:
         fields = line.split()
         if len(fields) < 5 or not fields[0].startswith(protocol):
             continue

@@ -24,6 +24,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from endpoint_audit.errors import EndpointAuditError
+from endpoint_audit.safe_read import InputKind, InputRefused, read_input
 
 TABLE_FORMAT = "endpoint-audit-windows-releases"
 SHIPPED_FILE = "windows-monthly-releases.yaml"
@@ -228,14 +229,13 @@ def shipped_release_table() -> ReleaseTable:
 
 @cache
 def _release_table_file(path: str) -> ReleaseTable:
-    file = Path(path)
     try:
-        size = file.stat().st_size
-        if size > MAX_TABLE_BYTES:
-            raise ReleaseTableError(f"{path}: larger than {MAX_TABLE_BYTES} bytes")
-        text = file.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ReleaseTableError(f"{path}: {exc.strerror or exc}") from None
+        # safe_read: a pipe or device named by the variable must not hang the scan.
+        text = read_input(Path(path), InputKind("Windows release table", MAX_TABLE_BYTES)).decode(
+            "utf-8"
+        )
+    except InputRefused as exc:
+        raise ReleaseTableError(str(exc)) from None
     except UnicodeDecodeError:
         raise ReleaseTableError(f"{path}: not UTF-8 text") from None
     return parse_release_table(text, path)

@@ -37,6 +37,7 @@ from endpoint_audit.checkkit.windows_probe import (
     as_list,
     as_text,
     check_language_mode,
+    listed,
     parse_utc,
     probe_value,
     windows_script,
@@ -275,7 +276,10 @@ def _pending(value: Any) -> dict[str, Any]:
             "index_refreshed": last_scan,
             "index_source": INDEX_SOURCE,
         }
-    updates = [as_dict(u, "updates[]") for u in as_list(result.get("updates"))]
+    updates = [
+        as_dict(u, "updates[]")
+        for u in listed(result, "updates", "windows_update_pending.search.value")
+    ]
     security: list[str] = []
     for update in updates:
         categories = {str(c).lower() for c in as_list(update.get("categories"))}

@@ -22,8 +22,8 @@ from endpoint_audit.checkkit.windows_firewall import (
 from endpoint_audit.checkkit.windows_probe import (
     as_dict,
     as_int,
-    as_list,
     as_text,
+    listed,
     probe_value,
     windows_script,
 )
@@ -58,7 +58,7 @@ def parse_sockets(value: Any) -> ListeningPortsFacts:
         raise CollectorError("listening_sockets: 'processes' is not an object")
     sockets: list[ListeningSocket] = []
     seen: set[tuple[str, str, int, int | None]] = set()
-    for raw in as_list(data.get("sockets")):
+    for raw in listed(data, "sockets", "listening_sockets"):
         entry = as_dict(raw, "listening_sockets.sockets[]")
         protocol = entry.get("protocol")
         address = as_text(entry.get("address"))

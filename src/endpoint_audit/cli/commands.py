@@ -1,0 +1,68 @@
+"""The commands of `endpoint-audit` as data: where each one lives and its one-line
+summary. Both the Typer application (which imports a command's module only when it
+runs) and the quick paths (`--help`, `checks list`, which never import Typer) read it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+PROG = "endpoint-audit"
+EXIT_CODES = (
+    "Exit codes: 0 compliant, 1 a failed check, 2 usage or configuration error, "
+    "3 incomplete (unknown/error or unreachable host), 4 an output could not be written, "
+    "130 interrupted (143 SIGTERM), 141 stdout closed."
+)
+ROOT_HELP = (
+    "Audit the security posture of endpoints (disk encryption, patches, firewall, "
+    "open ports, screen lock) against a YAML baseline, and report in Japanese or English."
+    "\n\nStart with `endpoint-audit scan` on the PC itself; `endpoint-audit COMMAND "
+    f"--help` explains each command. {EXIT_CODES}"
+)
+ROOT_OPTIONS = (
+    ("--version", "Print the version and exit."),
+    ("-h, --help", "Show this message and exit."),
+)
+MAX_WIDTH = 100  # help is never wider than this, however wide the terminal
+
+
+@dataclass(frozen=True)
+class LazyCommand:
+    module: str  # endpoint_audit.cli.<module>
+    attribute: str  # a command function, or a Typer app of subcommands
+    summary: str  # the one line `--help` lists; a test keeps it equal to the command's own
+
+
+COMMANDS: dict[str, LazyCommand] = {
+    "scan": LazyCommand("scan_cmd", "scan", "Audit this PC against a baseline and print a report."),
+    "collect": LazyCommand(
+        "collect_cmd",
+        "collect",
+        "Record this PC's facts (and the command output they come from) for judging later.",
+    ),
+    "evaluate": LazyCommand(
+        "evaluate_cmd",
+        "evaluate",
+        "Judge a facts bundle from `collect` or a probe script, or a folder of them, against "
+        "a baseline, as `scan` would have.",
+    ),
+    "checks": LazyCommand("checks_cmd", "app", "List the available checks and explain one."),
+    "baseline": LazyCommand(
+        "baseline_cmd", "app", "List, show, compare, validate and start tailoring baselines."
+    ),
+    "report": LazyCommand(
+        "report_cmd",
+        "app",
+        "Work with JSON reports: render in other formats, merge, compare, publish the schema; "
+        "the weekly report from the history store.",
+    ),
+    "plugins": LazyCommand("plugins_cmd", "app", "Show installed plugins (built-ins included)."),
+    "probe": LazyCommand(
+        "probe_cmd", "app", "Standalone probe scripts for PCs without Python or SSH."
+    ),
+    "history": LazyCommand(
+        "history_cmd",
+        "app",
+        "History of audit rounds in one local SQLite file: add JSON reports, see one PC's "
+        "or one check's timeline, what changed between rounds, which PCs were not seen.",
+    ),
+}

@@ -1,0 +1,167 @@
+"""`--help` of every command reads as a manual, at several terminal widths: values named
+for people (no `<bool>`, `<list[str]>`, `<float range>`), one default per option, no
+default split from its value, examples kept whole, no line past the width but those;
+and the root help lists every command with its own summary without importing any."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+
+import pytest
+from typer.testing import CliRunner
+
+from endpoint_audit.cli.app import app, keep_examples, load_command, summary_of
+from endpoint_audit.cli.commands import COMMANDS
+from endpoint_audit.cli.quick import quick_command, root_help
+
+WIDTHS = (60, 80, 120)
+# What Typer writes when an option has no name for its value, or a range in Python terms.
+TYPE_NAMES = re.compile(
+    r"<(?:str|int|float|bool|path|Path|datetime|list\[[^>]*\]|[a-z]+ range|[A-Za-z]+\|[^>]*)>"
+    r"|\blist\[|\bx\s*[<>]=|[<>]=\s*x\b|\{[A-Za-z_]+\}"
+)
+
+
+def command_paths() -> list[tuple[str, ...]]:
+    paths: list[tuple[str, ...]] = [()]
+    for name in COMMANDS:
+        command = load_command(name)
+        paths.append((name,))
+        sub = getattr(command, "commands", None)
+        if sub:
+            paths += [(name, child) for child in sub]
+    return paths
+
+
+PATHS = command_paths()
+
+
+def help_text(path: tuple[str, ...], width: int) -> str:
+    result = CliRunner().invoke(app, [*path, "--help"], terminal_width=width)
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def option_entries(text: str) -> list[str]:
+    """The entries of the Options/Arguments sections, each with its wrapped lines."""
+    entries: list[str] = []
+    section = False
+    for line in text.splitlines():
+        if line in ("Options:", "Arguments:"):
+            section = True
+            continue
+        if not line.strip() or not line.startswith(" "):
+            section = line in ("Options:", "Arguments:")
+            continue
+        if section:
+            if re.match(r"^  \S", line):
+                entries.append(line.strip())
+            elif entries:
+                entries[-1] += " " + line.strip()
+    return entries
+
+
+def test_every_command_is_covered() -> None:
+    assert len(PATHS) > 20
+    assert ("report", "diff") in PATHS and ("scan",) in PATHS
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+@pytest.mark.parametrize("path", PATHS, ids=lambda p: " ".join(p) or "root")
+def test_help_reads_as_a_manual(path: tuple[str, ...], width: int) -> None:
+    text = help_text(path, width)
+    assert not TYPE_NAMES.findall(text), TYPE_NAMES.findall(text)
+    assert "\x00" not in text
+    for line in text.splitlines():
+        # A default is never split from its value, and nothing is cut with an ellipsis.
+        if not line.startswith("Usage:"):
+            assert not line.rstrip().endswith(("[default:", "...", "…")), line
+        if not line.strip().startswith("endpoint-audit "):
+            assert len(line) <= width, f"{len(line)} > {width}: {line!r}"
+    for entry in option_entries(text):
+        words = re.sub(r"--[\w-]+", "", entry)  # an option's own name may say "default"
+        mentions = re.findall(r"\bdefault\b", words, flags=re.IGNORECASE)
+        assert len(mentions) <= 1, f"two defaults: {entry}"
+
+
+def test_examples_stay_whole_lines() -> None:
+    text = help_text(("scan",), 60)
+    assert "  endpoint-audit scan -i fleet.yaml --sudo -j 64 --output-dir audit-2026-04\n" in text
+    kept = keep_examples("Intro.\n\nendpoint-audit a\n\nendpoint-audit b  # why\n\nAfter.")
+    assert kept == "Intro.\n\n\b\n  endpoint-audit a\n  endpoint-audit b  # why\n\nAfter."
+
+
+def test_root_summaries_are_the_commands_own() -> None:
+    """The root help lists commands from a table (so it imports none of them); the table
+    must say what each command's own help says."""
+    for name, entry in COMMANDS.items():
+        assert entry.summary == summary_of(load_command(name)), name
+
+
+def test_root_help_imports_no_command_module() -> None:
+    code = (
+        "import sys\n"
+        "from endpoint_audit.cli import app\n"
+        "try:\n    app.app(['--help'], prog_name='endpoint-audit')\nexcept SystemExit:\n    pass\n"
+        "heavy = [m for m in sys.modules if m.startswith(('pydantic', 'endpoint_audit.engine',"
+        " 'endpoint_audit.cli.scan_cmd', 'rich', 'yaml', 'jinja2', 'asyncssh'))]\n"
+        "print('HEAVY=' + ','.join(heavy))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert "Usage: endpoint-audit" in done.stdout
+    assert done.stdout.strip().splitlines()[-1] == "HEAVY=", done.stdout.splitlines()[-1]
+
+
+@pytest.mark.parametrize("width", (50, 60, 80, 98))
+def test_quick_root_help_is_the_applications_own(width: int) -> None:
+    """`--help` alone is answered without Typer; it must print what Typer would."""
+    assert root_help(width) == help_text((), width)
+
+
+def test_quick_paths_take_only_what_they_fully_understand() -> None:
+    assert quick_command(["--help"]) is not None and quick_command(["-h"]) is not None
+    assert quick_command(["checks", "list"]) is not None
+    assert quick_command(["checks", "list", "--lang", "ja"]) is not None
+    assert quick_command(["checks", "list", "--lang=en"]) is not None
+    for other in (
+        [],
+        ["scan", "--help"],
+        ["checks", "list", "--lang", "fr"],
+        ["checks", "list", "--json"],
+        ["checks", "show", "firewall"],
+        ["--help", "scan"],
+    ):
+        assert quick_command(other) is None, other
+
+
+def test_checks_list_quick_path_matches_the_registry(tmp_path: object) -> None:
+    """The built-in index that `checks list` reads says what the check classes say."""
+    from endpoint_audit.checks.index import BUILTIN_INDEX
+    from endpoint_audit.engine.registry import load_registry
+
+    checks = load_registry().checks
+    builtin = {cid: cls for cid, cls in checks.items() if "." not in cid}
+    assert set(builtin) == set(BUILTIN_INDEX)
+    for cid, cls in builtin.items():
+        entry = BUILTIN_INDEX[cid]
+        assert cls.meta.severity.value == entry.severity
+        assert sorted(f.value for f in cls.meta.platforms) == sorted(entry.platforms)
+
+
+def test_checks_list_in_japanese_has_japanese_severities_and_whole_titles() -> None:
+    env = {"COLUMNS": "80", "PATH": "/usr/bin:/bin"}
+    exe = [sys.executable, "-m", "endpoint_audit", "checks", "list", "--lang", "ja"]
+    done = subprocess.run(exe, capture_output=True, text=True, check=True, env=env)
+    out = done.stdout
+    assert "…" not in out and "..." not in out
+    for label in ("緊急", "高", "中"):
+        assert f" {label} " in out
+    for word in ("critical", "high", "medium"):
+        assert word not in out
+    flat = "".join(cell.strip() for line in out.splitlines() for cell in line.split("│")[2:3])
+    from endpoint_audit.model import i18n
+
+    for cid in ("disk_encryption", "screen_lock"):
+        assert i18n.t("ja", f"{cid}.title").replace(" ", "") in flat.replace(" ", "")
