@@ -5,6 +5,7 @@ and the root help lists every command with its own summary without importing any
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
@@ -114,6 +115,26 @@ def test_root_help_imports_no_command_module() -> None:
     assert done.stdout.strip().splitlines()[-1] == "HEAVY=", done.stdout.splitlines()[-1]
 
 
+def test_checks_list_imports_no_check_and_no_pydantic() -> None:
+    """`checks list` reads the packages' meta.toml and texts as files: importing a check
+    package (and with it pydantic) would make it as slow as a scan's start."""
+    code = (
+        "import sys\n"
+        "sys.argv = ['endpoint-audit', 'checks', 'list']\n"
+        "from endpoint_audit.cli import main\n"
+        "main()\n"
+        "heavy = [m for m in sys.modules if m.startswith(('pydantic', 'endpoint_audit.engine',"
+        " 'endpoint_audit.checks', 'endpoint_audit.checkkit', 'typer', 'yaml'))]\n"
+        "print('HEAVY=' + ','.join(heavy))\n"
+    )
+    env = {**os.environ, "ENDPOINT_AUDIT_DISABLE_PLUGINS": "1", "COLUMNS": "100"}
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env
+    )
+    assert "screen_lock" in done.stdout
+    assert done.stdout.strip().splitlines()[-1] == "HEAVY=", done.stdout.splitlines()[-1]
+
+
 @pytest.mark.parametrize("width", (50, 60, 80, 98))
 def test_quick_root_help_is_the_applications_own(width: int) -> None:
     """`--help` alone is answered without Typer; it must print what Typer would."""
@@ -137,15 +158,15 @@ def test_quick_paths_take_only_what_they_fully_understand() -> None:
 
 
 def test_checks_list_quick_path_matches_the_registry(tmp_path: object) -> None:
-    """The built-in index that `checks list` reads says what the check classes say."""
-    from endpoint_audit.checks.index import BUILTIN_INDEX
+    """What `checks list` reads from the packages' meta.toml says what the check classes say."""
     from endpoint_audit.engine.registry import load_registry
+    from endpoint_audit.model.check_index import builtin_index
 
     checks = load_registry().checks
     builtin = {cid: cls for cid, cls in checks.items() if "." not in cid}
-    assert set(builtin) == set(BUILTIN_INDEX)
+    assert set(builtin) == set(builtin_index())
     for cid, cls in builtin.items():
-        entry = BUILTIN_INDEX[cid]
+        entry = builtin_index()[cid]
         assert cls.meta.severity.value == entry.severity
         assert sorted(f.value for f in cls.meta.platforms) == sorted(entry.platforms)
 

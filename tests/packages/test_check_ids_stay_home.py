@@ -16,6 +16,15 @@ SRC = Path(endpoint_audit.__file__).resolve().parent
 CHECKS = SRC / "checks"
 # Deprecated import paths kept for old plugins: they re-export the kit, naming no check.
 SHIMS = {SRC / "checks" / "base.py", SRC / "collectors" / "base.py"}
+# The history store reads stored reports, which name checks by id as users' files do, and
+# may come from releases with other checks; its weekly report singles out the patch level
+# (days since updates, pending reboot) and disk encryption (a critical item). These uses,
+# and only these, are allowed until the checks declare such roles themselves.
+REPORT_READERS = {
+    ("history/observe.py", 'PATCH_CHECK = "patch_level"'),
+    ("history/weekly.py", 'ENCRYPTION_CHECKS = ("disk_encryption",)'),
+    ("history/migrations.py", "patch_days INTEGER,              -- patch_level: days since"),
+}
 IDS = sorted(p.id for p in builtin_packages())
 
 
@@ -76,6 +85,9 @@ def test_no_file_outside_the_package_names_the_check(check_id: str) -> None:
         except UnicodeDecodeError:
             continue
         for number, line in enumerate(text.splitlines(), 1):
+            where = path.relative_to(SRC).as_posix()
+            if any(where == f and line.strip().startswith(t) for f, t in REPORT_READERS):
+                continue
             if pattern.search(line):
                 found.append(f"{path.relative_to(SRC)}:{number}: {line.strip()[:120]}")
     assert found == []

@@ -49,6 +49,7 @@ def test_a_new_builtin_check_is_one_folder_the_suite_runs(tmp_path: Path) -> Non
         "check.py",
         "facts.py",
         "linux.py",
+        "meta.toml",
         "texts/en.toml",
         "texts/ja.toml",
     ]

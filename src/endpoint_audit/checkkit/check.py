@@ -11,7 +11,7 @@ from typing import Any, ClassVar, TypeVar
 from pydantic import BaseModel, ConfigDict
 
 from endpoint_audit.checkkit.fact import Fact
-from endpoint_audit.model import i18n
+from endpoint_audit.model import check_index, i18n
 from endpoint_audit.model.platform import OsFamily, PlatformInfo
 from endpoint_audit.model.result import (
     Evidence,
@@ -49,6 +49,25 @@ class CheckMeta(BaseModel):
     references: tuple[Reference, ...] = ()
     # What the check reads per OS and the privilege it needs (for docs and `checks show`).
     reads: dict[OsFamily, LocalizedText] = {}
+
+    @classmethod
+    def from_package(
+        cls, check_id: str, package: str | None, references: Iterable[Reference] = ()
+    ) -> CheckMeta:
+        """The metadata of the check in `package` (pass `__package__`): severity and
+        platforms from its `meta.toml`, which `checks list` reads without importing the
+        check; texts from its `texts/<lang>.toml` (a third-party package's are added here,
+        built-in ones are found by the catalogs' scan)."""
+        if not package:
+            raise TypeError(f"{check_id}: CheckMeta.from_package needs the check's package")
+        entry = check_index.package_entry(package)
+        return cls.from_catalog(
+            check_id,
+            severity=Severity(entry.severity),
+            platforms=[OsFamily(p) for p in entry.platforms],
+            references=references,
+            texts=None if i18n.has(f"{check_id}.title") else package,
+        )
 
     @classmethod
     def from_catalog(

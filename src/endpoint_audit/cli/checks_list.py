@@ -1,8 +1,9 @@
 """`checks list`: every check with its title, default severity and platforms.
 
-Built-in checks are listed from checks/index.py and the catalogs, importing no check,
-no pydantic and no Typer, so the list starts about as fast as `--help`; when third-party
-checks are installed, the registry is loaded to list them too.
+Built-in checks are listed from their packages' meta.toml files (model/check_index.py)
+and the catalogs, importing no check, no pydantic and no Typer, so the list starts about
+as fast as `--help`; when third-party checks are installed, the registry is loaded to
+list them too.
 """
 
 from __future__ import annotations
@@ -14,8 +15,8 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from endpoint_audit.checks.index import BUILTIN_INDEX
 from endpoint_audit.model import i18n
+from endpoint_audit.model.check_index import builtin_index
 
 CHECKS_GROUP = "endpoint_audit.checks.v1"  # engine.registry.GROUPS["checks"]
 OWN_DISTRIBUTION = "endpoint-audit"  # engine.registry.OWN_DISTRIBUTION
@@ -36,7 +37,7 @@ def _rows(lang: str) -> list[tuple[str, str, str, list[str]]]:
     if not _third_party_checks():
         return [
             (cid, i18n.t(lang, f"{cid}.title"), entry.severity, list(entry.platforms))
-            for cid, entry in sorted(BUILTIN_INDEX.items())
+            for cid, entry in sorted(builtin_index().items())
         ]
     from endpoint_audit.engine.registry import load_registry
 

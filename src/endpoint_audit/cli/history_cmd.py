@@ -280,7 +280,7 @@ def host(
 
 @app.command("check")
 def check(
-    check_id: Annotated[str, typer.Argument(help="A check id, e.g. disk_encryption.")],
+    check_id: Annotated[str, typer.Argument(help="A check id, as `checks list` shows it.")],
     store: HistoryStoreOpt = None,
     last: LastOpt = None,
     as_of: AsOfOpt = None,

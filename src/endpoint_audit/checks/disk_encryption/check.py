@@ -15,8 +15,7 @@ from endpoint_audit.checkkit.check import (
     Outcome,
 )
 from endpoint_audit.checks.disk_encryption.facts import DiskEncryptionFacts, VolumeEncryption
-from endpoint_audit.model.platform import OsFamily
-from endpoint_audit.model.result import Severity, Status
+from endpoint_audit.model.result import Status
 
 # Linux boot partitions hold the kernel and boot loader, which must stay readable before
 # the disk is unlocked; full-disk encryption setups leave them plain by design.
@@ -73,11 +72,7 @@ def judge(vol: VolumeEncryption) -> tuple[Status, str, dict[str, str | float | N
 
 
 class DiskEncryption(Check):
-    meta = CheckMeta.from_catalog(
-        "disk_encryption",
-        severity=Severity.CRITICAL,
-        platforms=(OsFamily.LINUX, OsFamily.MACOS, OsFamily.WINDOWS),
-    )
+    meta = CheckMeta.from_package("disk_encryption", __package__)
     Params = DiskEncryptionParams
     requires = (DiskEncryptionFacts,)
 

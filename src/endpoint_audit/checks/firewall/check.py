@@ -29,8 +29,7 @@ from endpoint_audit.checkkit.check import (
 )
 from endpoint_audit.checkkit.firewall_facts import FirewallProduct, FirewallProfile
 from endpoint_audit.checks.firewall.facts import FirewallFacts
-from endpoint_audit.model.platform import OsFamily
-from endpoint_audit.model.result import Severity, Status
+from endpoint_audit.model.result import Status
 
 DENYING = ("deny", "reject")
 
@@ -87,11 +86,7 @@ def _expected(params: FirewallParams) -> dict[str, object]:
 
 
 class Firewall(Check):
-    meta = CheckMeta.from_catalog(
-        "firewall",
-        severity=Severity.HIGH,
-        platforms=(OsFamily.LINUX, OsFamily.MACOS, OsFamily.WINDOWS),
-    )
+    meta = CheckMeta.from_package("firewall", __package__)
     Params = FirewallParams
     requires = (FirewallFacts,)
 

@@ -27,8 +27,7 @@ from endpoint_audit.checks.open_ports.facts import (
     Opening,
     PortExposure,
 )
-from endpoint_audit.model.platform import OsFamily
-from endpoint_audit.model.result import Evidence, Severity, Status
+from endpoint_audit.model.result import Evidence, Status
 
 # Remote access and file sharing that must not face the network on a telework PC:
 # FTP, SSH is allowed by default (IT uses it), telnet, rlogin/rsh/rexec, NetBIOS,
@@ -123,11 +122,7 @@ def _listing(endpoints: list[str]) -> str:
 
 
 class OpenPorts(Check):
-    meta = CheckMeta.from_catalog(
-        "open_ports",
-        severity=Severity.HIGH,
-        platforms=(OsFamily.LINUX, OsFamily.MACOS, OsFamily.WINDOWS),
-    )
+    meta = CheckMeta.from_package("open_ports", __package__)
     Params = OpenPortsParams
     requires = (ListeningPortsFacts,)
 

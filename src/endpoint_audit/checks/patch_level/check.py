@@ -28,8 +28,7 @@ from endpoint_audit.checks.patch_level.releases import (
     ReleaseTableError,
     release_table,
 )
-from endpoint_audit.model.platform import OsFamily
-from endpoint_audit.model.result import JsonScalar, Severity, Status
+from endpoint_audit.model.result import JsonScalar, Status
 
 # An index older than this cannot vouch for "nothing pending": updates published since
 # then are invisible to it. Distributions publish security updates several times a week.
@@ -323,11 +322,7 @@ def build_outcome(
 
 
 class PatchLevel(Check):
-    meta = CheckMeta.from_catalog(
-        "patch_level",
-        severity=Severity.HIGH,
-        platforms=(OsFamily.LINUX, OsFamily.MACOS, OsFamily.WINDOWS),
-    )
+    meta = CheckMeta.from_package("patch_level", __package__)
     Params = PatchLevelParams
     requires = (PatchFacts,)
 

@@ -21,7 +21,7 @@ from endpoint_audit.checkkit.check import (
 )
 from endpoint_audit.checks.screen_lock.facts import ScreenLockFacts, UserScreenLock
 from endpoint_audit.model.platform import OsFamily
-from endpoint_audit.model.result import Severity, Status
+from endpoint_audit.model.result import Status
 
 
 class ScreenLockParams(CheckParams):
@@ -87,11 +87,7 @@ def _missing(user: UserScreenLock, params: ScreenLockParams) -> list[str]:
 
 
 class ScreenLock(Check):
-    meta = CheckMeta.from_catalog(
-        "screen_lock",
-        severity=Severity.MEDIUM,
-        platforms=(OsFamily.LINUX, OsFamily.MACOS, OsFamily.WINDOWS),
-    )
+    meta = CheckMeta.from_package("screen_lock", __package__)
     Params = ScreenLockParams
     requires = (ScreenLockFacts,)
 

@@ -1,0 +1,55 @@
+"""Each check's severity and platforms, as data in its package (`meta.toml` beside its
+check.py), read without importing the check.
+
+`checks list` shows the built-in checks from these files and the catalogs alone, importing
+no check, no pydantic and no engine, so it starts about as fast as `--help`; the check's
+own metadata (`CheckMeta.from_package`) reads the same file, so the list and the check
+cannot disagree, and no index is kept by hand: a new folder under `checks/` is listed.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from functools import cache
+from importlib import resources
+from importlib.resources.abc import Traversable
+from typing import NamedTuple
+
+META_FILE = "meta.toml"
+
+
+class IndexEntry(NamedTuple):
+    severity: str  # a Severity value
+    platforms: tuple[str, ...]  # OsFamily values
+
+
+def read_entry(meta: Traversable, where: str) -> IndexEntry:
+    """The entry in one `meta.toml`; `where` names it in the error."""
+    try:
+        data = tomllib.loads(meta.read_text("utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise ValueError(f"{where}: {exc}") from exc
+    severity, platforms = data.get("severity"), data.get("platforms")
+    if not isinstance(severity, str):
+        raise ValueError(f"{where}: 'severity' must be a text (critical, high, ...)")
+    if not isinstance(platforms, list) or not all(isinstance(p, str) for p in platforms):
+        raise ValueError(f"{where}: 'platforms' must be a list of OS names (linux, ...)")
+    return IndexEntry(severity, tuple(platforms))
+
+
+def package_entry(package: str) -> IndexEntry:
+    """The entry of the check package `package` (an import path: built-in or plugin)."""
+    return read_entry(resources.files(package) / META_FILE, f"{package}/{META_FILE}")
+
+
+@cache
+def builtin_index() -> dict[str, IndexEntry]:
+    """Check id -> entry of every built-in check package (a folder of `checks/` with a
+    meta.toml), by a scan of the resource folders: nothing is imported."""
+    checks = resources.files("endpoint_audit") / "checks"
+    out: dict[str, IndexEntry] = {}
+    for folder in sorted(checks.iterdir(), key=lambda e: e.name):
+        meta = folder / META_FILE
+        if folder.is_dir() and meta.is_file():
+            out[folder.name] = read_entry(meta, f"checks/{folder.name}/{META_FILE}")
+    return out
