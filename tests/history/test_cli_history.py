@@ -22,6 +22,7 @@ from tests.history.reports import (
     with_status,
     write_report,
 )
+from tests.replay_cases import host_yaml_path
 
 FIXTURES = Path(__file__).parent.parent / "fixtures"
 FORMULA = "=cmd|' /C calc'!A0"
@@ -179,7 +180,7 @@ def test_scan_adds_its_report_and_the_json_it_wrote_is_the_same_report(
     tmp_path: Path, cli: Cli
 ) -> None:
     store = tmp_path / "h.sqlite3"
-    bundle = FIXTURES / "windows" / "win11-23h2-ja-compliant.yaml"
+    bundle = host_yaml_path("win11-23h2-ja-compliant")
     out = tmp_path / "r.json"
     result = cli("scan", "--replay", str(bundle), "-f", f"json:{out}", "--store", str(store),
                  "--lang", "en")  # fmt: skip
@@ -194,7 +195,7 @@ def test_evaluate_and_report_merge_add_theirs(tmp_path: Path, cli: Cli) -> None:
     folder = tmp_path / "share"
     folder.mkdir()
     for name in ("win11-23h2-ja-compliant", "win10-22h2-en-bitlocker-off"):
-        shutil.copy(FIXTURES / "windows" / f"{name}.yaml", folder)
+        shutil.copy(host_yaml_path(name), folder)
     evaluated = cli("evaluate", str(folder), "-f", f"json:{tmp_path / 'e.json'}",
                     "--store", str(store))  # fmt: skip
     assert evaluated.exit_code in (0, 1, 3), evaluated.stderr
@@ -213,7 +214,7 @@ def test_a_store_that_cannot_be_used_stops_the_scan_before_it_starts(
     junk = tmp_path / "junk.sqlite3"
     junk.write_bytes(b"not a database, really" * 64)
     out = tmp_path / "r.json"
-    bundle = FIXTURES / "windows" / "win11-23h2-ja-compliant.yaml"
+    bundle = host_yaml_path("win11-23h2-ja-compliant")
     result = cli("scan", "--replay", str(bundle), "-f", f"json:{out}", "--store", str(junk))
     assert result.exit_code == 2
     assert result.stderr.startswith(f"endpoint-audit: error: {junk}: not a usable history store")

@@ -21,6 +21,7 @@ from endpoint_audit.transport.ssh import SshOptions
 from endpoint_audit.transport.transcript import load_bundle, parse_bundle
 from tests.probe_export.test_posix_script import run_script
 from tests.probe_export.test_windows_script import syntax_errors
+from tests.replay_cases import host_yaml_path
 
 # Quotes, a backslash, a dollar, a percent sign and a placeholder-looking word: none of
 # them may change the script or the JSON it writes.
@@ -55,7 +56,7 @@ def test_group_names_still_refuse_spaces_and_a_leading_dash(tmp_path: Path) -> N
 
 
 def test_scan_replay_of_a_bundle_with_a_group_reports_it(tmp_path: Path, cli) -> None:  # type: ignore[no-untyped-def]
-    fixture = Path(__file__).parent.parent / "fixtures" / "windows" / "win11-23h2-ja-compliant.yaml"
+    fixture = host_yaml_path("win11-23h2-ja-compliant")
     data = yaml.safe_load(fixture.read_text(encoding="utf-8"))
     data["hosts"][0]["group"] = "総務課"
     bundle = tmp_path / "pc.yaml"
