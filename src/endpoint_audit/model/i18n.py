@@ -164,4 +164,3 @@ def default_language(environ: dict[str, str] | None = None) -> str:
         if loc and loc.lower().startswith(("ja", "japanese")):
             return "ja"
     return DEFAULT_LANGUAGE
-
