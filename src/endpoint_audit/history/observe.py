@@ -12,10 +12,10 @@ from typing import Any
 
 from endpoint_audit.model.result import Finding, HostReport, Status
 from endpoint_audit.model.verdict import (
-    STATUS_RANK,
     counts_as_failure,
     host_rollup,
     judged_state,
+    worst,
 )
 from endpoint_audit.render.text import platform_text
 
@@ -183,7 +183,7 @@ def observe(
         key = (row.check_id, row.resource)
         kept = rows.get(key)
         # Two findings of one check on one resource: keep the worse (never hide a failure).
-        if kept is None or STATUS_RANK[Status(row.status)] < STATUS_RANK[Status(kept.status)]:
+        if kept is None or worst([Status(kept.status), Status(row.status)]) != kept.status:
             rows[key] = row
     rolled = host_rollup(host, checks)
     check_rows = tuple(

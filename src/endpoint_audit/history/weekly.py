@@ -31,8 +31,13 @@ from endpoint_audit.history.queries import (
 from endpoint_audit.history.store import HistoryStore
 from endpoint_audit.history.timefmt import from_text, to_text
 from endpoint_audit.model.history import OpenFailure, RoundRow
-from endpoint_audit.model.result import WaiverRef
-from endpoint_audit.model.verdict import WaiverStanding, WaiverState, days_left, waiver_standing
+from endpoint_audit.model.verdict import (
+    WaiverStanding,
+    WaiverState,
+    days_left,
+    recorded_waiver,
+    waiver_standing,
+)
 from endpoint_audit.model.weekly import (
     Bucket,
     CheckTrend,
@@ -259,13 +264,12 @@ class _Builder:
             day = _day(expires)
             if day is None:
                 continue
-            judged = state or WaiverState.IN_FORCE.value
-            ref = WaiverRef(
+            judged = WaiverState(state or WaiverState.IN_FORCE.value)
+            ref = recorded_waiver(
+                judged,
                 justification=justification,
                 approver=approver,
                 expires=day.isoformat(),
-                expired=judged != WaiverState.IN_FORCE.value,
-                pending=judged == WaiverState.PENDING.value,
                 approved=approved,
                 timezone=zone,
             )
@@ -283,7 +287,7 @@ class _Builder:
                 days_left=left,
                 approver=approver,
                 justification=justification,
-                state=judged,
+                state=judged.value,
             )
             if standing in (WaiverStanding.EXPIRED, WaiverStanding.LAPSED):
                 expired.append(item)

@@ -154,17 +154,38 @@ def waiver_state(waiver: WaiverSpec | WaiverRef, as_of: datetime) -> WaiverState
     return state_on(_day(as_of, recorded_zone(waiver.timezone)), *days)
 
 
-def waiver_ref(spec: WaiverSpec, as_of: datetime) -> WaiverRef:
-    """The record of judging `spec` at `as_of`, as a report keeps it. `expired` is true
-    whenever it is not in force, so a reader that knows only `expired` stays safe."""
-    state = waiver_state(spec, as_of)
+def recorded_waiver(
+    state: WaiverState,
+    *,
+    justification: str,
+    approver: str,
+    expires: str,
+    approved: str | None = None,
+    timezone: str | None = None,
+    waiver_id: str | None = None,
+) -> WaiverRef:
+    """A waiver judged in `state`, as a report keeps it. `expired` is true whenever it is
+    not in force, so a reader that knows only `expired` stays safe."""
     return WaiverRef(
-        id=spec.id,
+        id=waiver_id,
+        justification=justification,
+        approver=approver,
+        expires=expires,
+        expired=state is not WaiverState.IN_FORCE,
+        pending=state is WaiverState.PENDING,
+        approved=approved,
+        timezone=timezone,
+    )
+
+
+def waiver_ref(spec: WaiverSpec, as_of: datetime) -> WaiverRef:
+    """The record of judging `spec` at `as_of`."""
+    return recorded_waiver(
+        waiver_state(spec, as_of),
+        waiver_id=spec.id,
         justification=spec.justification,
         approver=spec.approver,
         expires=spec.expires.isoformat(),
-        expired=state is not WaiverState.IN_FORCE,
-        pending=state is WaiverState.PENDING,
         approved=spec.approved.isoformat() if spec.approved else None,
         timezone=spec.zone_label(as_of),
     )
