@@ -92,6 +92,9 @@ class WaiverStanding(StrEnum):
     EXPIRED = "expired"
     PENDING = "pending"
     LAPSED = "lapsed"
+    # In force, on a finding it cannot cover (an error: a broken probe is no accepted
+    # risk). apply_waivers never attaches one there; an edited report may.
+    NOT_COVERING = "not_covering"
 
 
 def state_on(day: date, approved: date | None, expires: date) -> WaiverState:
@@ -221,6 +224,17 @@ def days_left(waiver: WaiverRef, as_of: datetime) -> int | None:
 
 
 # -- findings -----------------------------------------------------------------------------
+
+
+def finding_waiver(finding: Finding, as_of: datetime | None = None) -> WaiverStanding | None:
+    """What the finding's waiver does for it, as every output shows it; None without one."""
+    waiver = finding.waiver
+    if waiver is None:
+        return None
+    standing = waiver_standing(waiver, as_of)
+    if standing is WaiverStanding.IN_FORCE and finding.status not in WAIVABLE:
+        return WaiverStanding.NOT_COVERING
+    return standing
 
 
 def waiver_in_force(finding: Finding, as_of: datetime | None = None) -> bool:

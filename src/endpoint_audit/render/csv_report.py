@@ -108,10 +108,12 @@ class CsvRenderer(Renderer):
         # A check of the host without any finding: one row, so the sheet shows it unknown.
         for cid, state in host_rollup(host, expected_checks(report, host)).checks.items():
             if not state.findings:
+                info = report.checks.get(cid)
                 row = dict.fromkeys(COLUMNS, "") | common
                 row |= {
                     "check_id": cid,
                     "check": check_title(report, cid, lang),
+                    "severity": severity_label(info.severity.value, lang) if info else "",
                     "status": status_label(Status.UNKNOWN.value, lang),
                     "message": i18n.t(lang, "html.not_judged"),
                 }
@@ -122,9 +124,7 @@ class CsvRenderer(Renderer):
         self, report: RunReport, finding: Finding, lang: str, as_of: datetime | None
     ) -> dict[str, str]:
         waiver = finding.waiver
-        state = ""
-        if waiver is not None:
-            state = waiver_label(waiver, lang, as_of)
+        state = waiver_label(finding, lang, as_of)
         return {
             "check_id": finding.check_id,
             "check": check_title(report, finding.check_id, lang),

@@ -22,7 +22,7 @@ from endpoint_audit.model.compliance import (
 )
 from endpoint_audit.model.printable import one_line
 from endpoint_audit.model.result import RunReport
-from endpoint_audit.model.verdict import WaiverStanding, waiver_standing
+from endpoint_audit.model.verdict import WaiverStanding, finding_waiver
 from endpoint_audit.render.base import Renderer, RenderOptions
 from endpoint_audit.render.console import text_console
 from endpoint_audit.render.summary import reading_day, waiver_day
@@ -98,6 +98,7 @@ _WAIVER_LINE_KEYS = {
     WaiverStanding.EXPIRED: "frameworks.expired_line",
     WaiverStanding.PENDING: "frameworks.pending_line",
     WaiverStanding.LAPSED: "frameworks.lapsed_line",
+    WaiverStanding.NOT_COVERING: "frameworks.not_covering_line",
 }
 
 
@@ -105,10 +106,9 @@ def _waiver_lines(report: RunReport, lang: str, as_of: datetime | None) -> list[
     lines: list[Text] = []
     for host in report.hosts:
         for finding in host.findings:
-            waiver = finding.waiver
-            if waiver is None:
+            waiver, standing = finding.waiver, finding_waiver(finding, as_of)
+            if waiver is None or standing is None:
                 continue
-            standing = waiver_standing(waiver, as_of)
             line = i18n.t(
                 lang,
                 _WAIVER_LINE_KEYS[standing],

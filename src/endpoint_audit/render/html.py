@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 from endpoint_audit.model import i18n
 from endpoint_audit.model.compliance import Verdict, framework_compliance
 from endpoint_audit.model.result import CheckInfo, Evidence, Finding, RunReport, Status
-from endpoint_audit.model.verdict import waiver_standing
+from endpoint_audit.model.verdict import finding_waiver
 from endpoint_audit.render.base import Renderer, RenderOptions
 from endpoint_audit.render.summary import (
     SEVERITY_ORDER,
@@ -202,10 +202,10 @@ def _evidence(findings: tuple[Finding, ...]) -> list[Evidence]:
 
 
 def _waiver_text(finding: Finding, lang: str, as_of: datetime | None) -> tuple[str, str]:
-    waiver = finding.waiver
-    if waiver is None:
+    standing = finding_waiver(finding, as_of)
+    if standing is None:
         return "", ""
-    return waiver_note(waiver, lang, as_of), waiver_standing(waiver, as_of).value
+    return waiver_note(finding, lang, as_of), standing.value
 
 
 def _references(
@@ -381,7 +381,8 @@ class _Builder:
         rows: list[dict[str, str]] = []
         for summary in self.summary.hosts:
             for finding in summary.host.findings:
-                if finding.waiver is None:
+                standing = finding_waiver(finding, self.as_of)
+                if finding.waiver is None or standing is None:
                     continue
                 rows.append(
                     {
@@ -394,7 +395,7 @@ class _Builder:
                         "justification": finding.waiver.justification,
                         "approver": finding.waiver.approver,
                         "expires": waiver_day(finding.waiver.expires, finding.waiver),
-                        "state": waiver_standing(finding.waiver, self.as_of).value,
+                        "state": standing.value,
                     }
                 )
         return rows

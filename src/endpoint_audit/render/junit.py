@@ -41,10 +41,7 @@ def _attr(value: str) -> str:
 
 
 def _waiver_line(finding: Finding, lang: str, as_of: datetime | None) -> str:
-    waiver = finding.waiver
-    if waiver is None:
-        return ""
-    return waiver_note(waiver, lang, as_of)
+    return waiver_note(finding, lang, as_of)
 
 
 def _details(finding: Finding, message: str, lang: str, as_of: datetime | None) -> str:

@@ -226,7 +226,7 @@ class MarkdownRenderer(Renderer):
                     continue
                 message = finding_message(finding, report, lang)
                 if finding.waiver is not None:
-                    message += " — " + waiver_note(finding.waiver, lang, as_of)
+                    message += " — " + waiver_note(finding, lang, as_of)
                 rows.append(
                     [
                         escape(status_label(finding.status.value, lang)),

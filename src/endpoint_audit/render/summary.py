@@ -34,6 +34,7 @@ from endpoint_audit.model.verdict import (
     WaiverStanding,
     check_order,
     counts_as_failure,
+    finding_waiver,
     fleet_rollup,
     is_waived,
     lapsed_waivers,
@@ -57,12 +58,14 @@ WAIVER_NOTE_KEYS = {
     WaiverStanding.EXPIRED: "html.waiver_text_expired",
     WaiverStanding.PENDING: "html.waiver_text_pending",
     WaiverStanding.LAPSED: "html.waiver_text_lapsed",
+    WaiverStanding.NOT_COVERING: "html.waiver_text_not_covering",
 }
 WAIVER_LABEL_KEYS = {
     WaiverStanding.IN_FORCE: "report.waived",
     WaiverStanding.EXPIRED: "report.waiver_expired",
     WaiverStanding.PENDING: "report.waiver_pending",
     WaiverStanding.LAPSED: "report.waiver_lapsed",
+    WaiverStanding.NOT_COVERING: "report.waiver_not_covering",
 }
 
 
@@ -78,10 +81,12 @@ def reading_day(as_of: datetime) -> str:
     return as_of.strftime("%Y-%m-%d")
 
 
-def waiver_note(waiver: WaiverRef, lang: str, as_of: datetime | None = None) -> str:
+def waiver_note(finding: Finding, lang: str, as_of: datetime | None = None) -> str:
     """One sentence: why the finding is waived and until when, or that it is not (any
-    more: a waiver that has lapsed since the audit says so)."""
-    standing = waiver_standing(waiver, as_of)
+    more: a waiver that has lapsed since the audit says so); "" without a waiver."""
+    waiver, standing = finding.waiver, finding_waiver(finding, as_of)
+    if waiver is None or standing is None:
+        return ""
     return i18n.t(
         lang,
         WAIVER_NOTE_KEYS[standing],
@@ -93,8 +98,10 @@ def waiver_note(waiver: WaiverRef, lang: str, as_of: datetime | None = None) -> 
     )
 
 
-def waiver_label(waiver: WaiverRef, lang: str, as_of: datetime | None = None) -> str:
-    return i18n.t(lang, WAIVER_LABEL_KEYS[waiver_standing(waiver, as_of)])
+def waiver_label(finding: Finding, lang: str, as_of: datetime | None = None) -> str:
+    """The short state of the finding's waiver ("waived", "waiver expired", ...)."""
+    standing = finding_waiver(finding, as_of)
+    return "" if standing is None else i18n.t(lang, WAIVER_LABEL_KEYS[standing])
 
 
 @dataclass(frozen=True)

@@ -27,9 +27,9 @@ from endpoint_audit.model.verdict import (
     RunVerdict,
     WaiverStanding,
     counts_as_failure,
+    finding_waiver,
     fleet_rollup,
     is_waived,
-    waiver_standing,
 )
 from endpoint_audit.render.base import Renderer, RenderOptions
 from endpoint_audit.render.console import text_console
@@ -71,7 +71,7 @@ def _status_text(finding: Finding, lang: str, as_of: datetime | None) -> Text:
     label = i18n.t(lang, f"report.status.{finding.status.value}")
     text = Text(label, style=STATUS_STYLE[finding.status])
     if finding.waiver is not None:
-        text.append(f"\n({waiver_label(finding.waiver, lang, as_of)})", style="cyan")
+        text.append(f"\n({waiver_label(finding, lang, as_of)})", style="cyan")
     return text
 
 
@@ -147,8 +147,8 @@ def _message_text(finding: Finding, report: RunReport, lang: str, as_of: datetim
     text = Text(_clean(finding_message(finding, report, lang)), overflow="fold")
     waiver = finding.waiver
     if waiver is not None:
-        note = waiver_note(waiver, lang, as_of)
-        in_force = waiver_standing(waiver, as_of) is WaiverStanding.IN_FORCE
+        note = waiver_note(finding, lang, as_of)
+        in_force = finding_waiver(finding, as_of) is WaiverStanding.IN_FORCE
         text.append(f"\n{_clean(note)}", style="cyan" if in_force else "bold red")
     return text
 
