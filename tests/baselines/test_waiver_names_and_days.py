@@ -16,6 +16,7 @@ import pytest
 
 from endpoint_audit.engine.exit_policy import ExitCode
 from endpoint_audit.model.baseline import WaiverSpec
+from endpoint_audit.model.verdict import waiver_state
 from tests.baselines.helpers import RDP, run, tailoring, write_yaml
 
 # 2026-03-31 23:59:59 and 2026-04-01 00:00:00 in Tokyo (UTC+9, no daylight saving).
@@ -223,7 +224,7 @@ def test_an_unknown_zone_is_a_one_line_config_error(tmp_path: Path) -> None:
 
 def test_waiver_state_boundaries_in_the_model() -> None:
     spec = WaiverSpec.model_validate(waiver(approved="2026-03-01", timezone="Asia/Tokyo"))
-    assert spec.state(datetime(2026, 2, 28, 14, 59, 59, tzinfo=UTC)) == "pending"
-    assert spec.state(datetime(2026, 2, 28, 15, 0, 0, tzinfo=UTC)) == "in_force"
-    assert spec.state(datetime(2026, 3, 31, 14, 59, 59, tzinfo=UTC)) == "in_force"
-    assert spec.state(datetime(2026, 3, 31, 15, 0, 0, tzinfo=UTC)) == "expired"
+    assert waiver_state(spec, datetime(2026, 2, 28, 14, 59, 59, tzinfo=UTC)) == "pending"
+    assert waiver_state(spec, datetime(2026, 2, 28, 15, 0, 0, tzinfo=UTC)) == "in_force"
+    assert waiver_state(spec, datetime(2026, 3, 31, 14, 59, 59, tzinfo=UTC)) == "in_force"
+    assert waiver_state(spec, datetime(2026, 3, 31, 15, 0, 0, tzinfo=UTC)) == "expired"

@@ -12,6 +12,7 @@ from endpoint_audit.engine.exit_policy import ExitCode
 from endpoint_audit.engine.waivers import apply_waivers
 from endpoint_audit.model.baseline import WaiverSpec
 from endpoint_audit.model.result import Finding, Severity, Status
+from endpoint_audit.model.verdict import counts_as_failure
 from tests.baselines.helpers import RDP, run, tailoring, write_yaml
 
 # tw-pc-002 was recorded on 2024-11-20; a replayed scan is judged as of that day.
@@ -64,7 +65,7 @@ def test_active_waiver_covers_a_failure() -> None:
     [out] = apply_waivers([finding()], [spec()], "tw-pc-002", TODAY)
     assert out.waiver is not None and not out.waiver.expired
     assert out.waiver.justification.startswith("遠隔保守")
-    assert not out.counts_as_failure
+    assert not counts_as_failure(out)
 
 
 def test_waiver_applies_through_its_expiry_day_and_not_after() -> None:
@@ -72,12 +73,12 @@ def test_waiver_applies_through_its_expiry_day_and_not_after() -> None:
     assert last_day.waiver is not None and not last_day.waiver.expired
     [lapsed] = apply_waivers([finding()], [spec(expires=LAPSED)], "tw-pc-002", TODAY)
     assert lapsed.waiver is not None and lapsed.waiver.expired
-    assert lapsed.counts_as_failure
+    assert counts_as_failure(lapsed)
 
 
 def test_host_pattern_miss_leaves_the_finding_alone() -> None:
     [out] = apply_waivers([finding()], [spec(hosts=["tw-pc-1*", "kiosk-*"])], "tw-pc-002", TODAY)
-    assert out.waiver is None and out.counts_as_failure
+    assert out.waiver is None and counts_as_failure(out)
 
 
 def test_host_pattern_matches_a_japanese_name_case_insensitively() -> None:

@@ -135,6 +135,9 @@ def run_report(hosts: list[Host], finished: datetime, lang: str = "en") -> RunRe
             platforms=["windows", "linux", "macos"],
         )
         for cid, (ja, en) in TITLES.items()
+        # The checks the run judged: a real run has a finding of each on each host it
+        # reached (one with none counts as unknown).
+        if any(f.check_id == cid for h in hosts for f in h.findings)
     }
     return RunReport(
         tool=ToolInfo(version="0.1.0"),

@@ -7,6 +7,7 @@ A deliberate change to a renderer regenerates them with
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -43,6 +44,8 @@ def rendered(fmt: str, report: RunReport, lang: str) -> bytes:
 def test_matches_golden_file(name: str, fmt: str, factory: object, lang: str) -> None:
     assert callable(factory)
     got = rendered(fmt, factory(lang), lang)
+    # A catalog key printed instead of its text (Markdown once ended every verdict so).
+    assert re.search(rb"\b(report|html|csv|frameworks)\.[a-z_]+\.[a-z_]+\b", got) is None, name
     path = GOLDEN / name
     if REGENERATE:
         path.write_bytes(got)

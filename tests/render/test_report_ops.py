@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import pytest
 
+from endpoint_audit.model import i18n
 from endpoint_audit.model.report_ops import (
     Change,
     MergeError,
@@ -13,7 +14,9 @@ from endpoint_audit.model.report_ops import (
     diff_reports,
     merge_reports,
 )
-from endpoint_audit.model.result import Status, WaiverRef
+from endpoint_audit.model.result import PartialInfo, Status, WaiverRef
+from endpoint_audit.model.verdict import RunVerdict, run_verdict
+from endpoint_audit.render.diff_table import diff_text
 from tests.render.corpus import FINISHED, finding, make_report, sample_hosts
 
 
@@ -124,3 +127,49 @@ def test_diff_new_host_is_new_not_regressed() -> None:
     diff = diff_reports(old, new)
     assert {e.change for e in diff.entries} == {Change.NEW}
     assert diff.regressions == 0
+
+
+def test_a_failure_the_newer_report_could_not_see_is_not_fixed() -> None:
+    """It used to be `fixed` when the newer report said unknown, or the host was down."""
+    old = _host(
+        [
+            finding("disk_encryption", Status.FAIL, resource="D:"),
+            finding("open_ports", Status.FAIL, resource="0.0.0.0:445/tcp"),
+            finding("firewall", Status.FAIL, resource="Public"),
+        ]
+    )
+    new = _host(
+        [
+            finding("disk_encryption", Status.UNKNOWN, resource="D:"),  # could not read it
+            # open_ports ran but one probe broke: a port it no longer names is not closed.
+            finding("open_ports", Status.ERROR),
+            finding("firewall", Status.PASS, resource="Public"),
+        ]
+    )
+    diff = diff_reports(make_report([old]), make_report([new]))
+    got = {(e.change, e.check_id) for e in diff.entries}
+    assert got == {
+        (Change.UNVERIFIED, "disk_encryption"),
+        (Change.UNVERIFIED, "open_ports"),
+        (Change.FIXED, "firewall"),
+    }
+    down = new.model_copy(update={"status": "unreachable", "findings": []})
+    unreachable = diff_reports(make_report([old]), make_report([down]))
+    assert {e.change for e in unreachable.entries} == {Change.UNVERIFIED}
+    for lang in ("en", "ja"):
+        text = diff_text(diff, lang)
+        assert i18n.t(lang, "report_diff.unverified") in text
+        assert "report_diff." not in text
+
+
+def test_merging_a_stopped_run_keeps_the_merged_report_partial() -> None:
+    done = make_report(sample_hosts()[:1])
+    stopped = make_report(sample_hosts()[1:2]).model_copy(
+        update={"partial": PartialInfo(reason="interrupted", hosts_planned=3, hosts_reported=1)}
+    )
+    merged, _ = merge_reports([NamedReport("a.json", done), NamedReport("b.json", stopped)])
+    assert merged.partial is not None and merged.partial.hosts_reported == 2
+    assert merged.partial.hosts_planned == 4
+    assert run_verdict(merged) is not RunVerdict.COMPLIANT
+    whole, _ = merge_reports([NamedReport("a.json", done), NamedReport("c.json", done)])
+    assert whole.partial is None

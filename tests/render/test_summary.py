@@ -3,30 +3,31 @@
 from __future__ import annotations
 
 from endpoint_audit.model.result import Status, WaiverRef
-from endpoint_audit.render.summary import fold_check, format_percent, summarize
+from endpoint_audit.model.verdict import check_rollup
+from endpoint_audit.render.summary import format_percent, summarize
 from tests.render.corpus import finding, make_report, sample_hosts, sample_report
 
 
 def test_check_state_is_the_worst_effective_finding() -> None:
     ok = finding("open_ports", Status.PASS)
     bad = finding("open_ports", Status.FAIL)
-    assert fold_check("open_ports", [ok, bad]).status is Status.FAIL
+    assert check_rollup([ok, bad]).status is Status.FAIL
     unknown = finding("open_ports", Status.UNKNOWN)
-    assert fold_check("open_ports", [ok, unknown]).status is Status.UNKNOWN
+    assert check_rollup([ok, unknown]).status is Status.UNKNOWN
     na = finding("open_ports", Status.NOT_APPLICABLE)
-    assert fold_check("open_ports", [na]).status is Status.NOT_APPLICABLE
-    assert fold_check("open_ports", [na, ok]).status is Status.PASS
+    assert check_rollup([na]).status is Status.NOT_APPLICABLE
+    assert check_rollup([na, ok]).status is Status.PASS
 
 
 def test_waiver_in_force_makes_compliant_but_expired_does_not() -> None:
     in_force = WaiverRef(justification="j", approver="a", expires="2099-01-01")
     expired = WaiverRef(justification="j", approver="a", expires="2020-01-01", expired=True)
-    waived = fold_check("firewall", [finding("firewall", Status.FAIL, waiver=in_force)])
+    waived = check_rollup([finding("firewall", Status.FAIL, waiver=in_force)])
     assert waived.status is Status.PASS and waived.waived
-    lapsed = fold_check("firewall", [finding("firewall", Status.FAIL, waiver=expired)])
+    lapsed = check_rollup([finding("firewall", Status.FAIL, waiver=expired)])
     assert lapsed.status is Status.FAIL and not lapsed.waived
     # A waiver never turns an error into compliance (waivers do not apply to errors).
-    broken = fold_check("firewall", [finding("firewall", Status.ERROR, waiver=in_force)])
+    broken = check_rollup([finding("firewall", Status.ERROR, waiver=in_force)])
     assert broken.status is Status.ERROR
 
 

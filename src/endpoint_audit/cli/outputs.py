@@ -14,6 +14,7 @@ from __future__ import annotations
 import shutil
 import sys
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import NoReturn
 
@@ -79,8 +80,10 @@ def _note(line: str) -> None:
 
 
 def render_outputs(report: RunReport, specs: list[OutputSpec], lang: str) -> OutputsWritten:
-    """Render and write every output; a failed one never stops the next."""
+    """Render and write every output; a failed one never stops the next. Rendered as
+    read now: a waiver that has lapsed since the hosts were judged is shown as such."""
     written = OutputsWritten()
+    as_of = datetime.now(UTC)
     partial = report.partial
     if partial is not None and not report.hosts:
         return written  # nothing to write; say_interrupted says so
@@ -92,7 +95,8 @@ def render_outputs(report: RunReport, specs: list[OutputSpec], lang: str) -> Out
         # On a terminal use its width; in files and pipes a fixed width keeps output stable.
         width = shutil.get_terminal_size().columns if color else None
         try:
-            text = renderer.render(report, RenderOptions(lang=lang, color=color, width=width))
+            options = RenderOptions(lang=lang, color=color, width=width, as_of=as_of)
+            text = renderer.render(report, options)
         except Exception as exc:  # one format's bug must not cost the others
             failed = f"--format {spec.format}: cannot render: {type(exc).__name__}: {exc}"
             written.failures.append(failed)

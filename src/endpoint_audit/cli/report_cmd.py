@@ -198,10 +198,12 @@ def diff(
 ) -> None:
     """Compare two reports: fixed, regressed and new failures (exit 1 on regressions).
 
-    Per host and check: fixed (failed before, not now), regressed (fails now where the
-    check ran before and passed or named nothing), new (fails on a host or check the old
-    report did not cover), no longer reported. Exit 1 when something regressed (with
-    --fail-on-new, also when a new failure appeared), else 0.
+    Per host and check: fixed (failed before; the new report saw it clear), not verified
+    (failed before; the new report could not tell: unreachable, unknown or error),
+    regressed (fails now where the check ran before and passed or named nothing), new
+    (fails on a host or check the old report did not cover), no longer reported. Exit 1
+    when something regressed (with --fail-on-new, also when a new failure appeared),
+    else 0.
 
       endpoint-audit report diff last-month.json today.json
     """

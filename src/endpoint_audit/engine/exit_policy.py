@@ -26,7 +26,8 @@ _CODES = {
 }
 
 
-def exit_code(report: RunReport, fail_on: Severity = Severity.INFO) -> ExitCode:
-    """The run verdict of model.verdict as an exit code, so the code and the verdict line
-    of every report say the same thing."""
-    return _CODES[run_verdict(report.hosts, fail_on)]
+def exit_code(report: RunReport, fail_on: Severity | None = None) -> ExitCode:
+    """The run verdict of model.verdict as an exit code (`fail_on`: the report's own when
+    None), so the code and the verdict line of every report say the same thing. As of
+    the judging time: the exit code of a run never depends on when it is read."""
+    return _CODES[run_verdict(report, fail_on)]

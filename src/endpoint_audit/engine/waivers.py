@@ -17,11 +17,8 @@ from datetime import datetime
 from fnmatch import fnmatchcase
 
 from endpoint_audit.model.baseline import WaiverSpec
-from endpoint_audit.model.result import Finding, Status, WaiverRef
-
-# Statuses a waiver may cover: an exception is approved for a failure (or for a check
-# that cannot see, e.g. a PC whose BitLocker state is unreadable by policy).
-WAIVABLE = frozenset({Status.FAIL, Status.UNKNOWN})
+from endpoint_audit.model.result import Finding
+from endpoint_audit.model.verdict import WAIVABLE, WaiverState, waiver_ref, waiver_state
 
 
 def _any_match(names: Iterable[str], patterns: Iterable[str]) -> bool:
@@ -39,46 +36,34 @@ def waiver_matches(waiver: WaiverSpec, finding: Finding, host_names: Sequence[st
     return True
 
 
+# One in force over one not yet in force over a lapsed one.
+_PREFERENCE = {WaiverState.IN_FORCE: 0, WaiverState.PENDING: 1, WaiverState.EXPIRED: 2}
+
+
 def apply_waivers(
     findings: Sequence[Finding],
     waivers: Sequence[WaiverSpec],
     host: str | Sequence[str],
     now: datetime,
 ) -> list[Finding]:
-    """Attach the best matching waiver to each waivable finding: one in force over one
-    not yet in force over a lapsed one, and among those the first written.
-
-    `now` is an aware time; each waiver turns it into a day in its own zone."""
+    """Attach the best matching waiver to each waivable finding, judged at `now` (an
+    aware time) by model.verdict: one in force over one not yet in force over a lapsed
+    one, and among those the first written."""
     names = [host] if isinstance(host, str) else list(host)
     out: list[Finding] = []
     for finding in findings:
         match = None
         if finding.status in WAIVABLE:
             candidates = [w for w in waivers if waiver_matches(w, finding, names)]
-            candidates.sort(key=lambda w: _PREFERENCE[w.state(now)])  # stable: file order
+            candidates.sort(key=lambda w: _PREFERENCE[waiver_state(w, now)])  # stable: file order
             match = candidates[0] if candidates else None
         if match is None:
             out.append(finding)
             continue
-        state = match.state(now)
-        ref = WaiverRef(
-            id=match.id,
-            justification=match.justification,
-            approver=match.approver,
-            expires=match.expires.isoformat(),
-            # True whenever not in force, so readers of `expired` alone stay safe.
-            expired=state != "in_force",
-            pending=state == "pending",
-            approved=match.approved.isoformat() if match.approved else None,
-            timezone=match.zone_label(now),
-        )
-        out.append(finding.model_copy(update={"waiver": ref}))
+        out.append(finding.model_copy(update={"waiver": waiver_ref(match, now)}))
     return out
-
-
-_PREFERENCE = {"in_force": 0, "pending": 1, "expired": 2}
 
 
 def expired_waivers(waivers: Iterable[WaiverSpec], now: datetime) -> list[WaiverSpec]:
     """Waivers past their expiry, to tell the user before the report does."""
-    return [w for w in waivers if w.expired(now)]
+    return [w for w in waivers if waiver_state(w, now) is WaiverState.EXPIRED]

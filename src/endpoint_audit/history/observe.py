@@ -1,21 +1,27 @@
-"""What the store keeps of one host's result: its checks folded as the reports fold them,
-its findings without evidence, and the figures the weekly report needs. Pure."""
+"""What the store keeps of one host's result: its checks rolled up as every report rolls
+them up (model.verdict), its findings without evidence, and the figures the weekly report
+needs. Pure."""
 
 from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from endpoint_audit.model.result import Finding, HostReport, Status
-from endpoint_audit.render.summary import STATUS_RANK, fold_check
+from endpoint_audit.model.verdict import (
+    counts_as_failure,
+    host_rollup,
+    judged_state,
+    worst,
+)
 from endpoint_audit.render.text import platform_text
 
 PATCH_CHECK = "patch_level"
 PATCH_AGE = "days_since_update"
 PATCH_REBOOT = "reboot_required"
-INCONCLUSIVE = (Status.UNKNOWN, Status.ERROR)
 
 
 @dataclass(frozen=True)
@@ -78,19 +84,15 @@ def _digest(*parts: str) -> str:
     return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()[:32]
 
 
-def waiver_state(finding: Finding, raw: dict[str, Any] | None) -> str | None:
-    """in_force, expired or pending (not begun yet: newer reports say so; such a waiver
-    also says expired, so older readers never take it for one in force)."""
-    if finding.waiver is None:
-        return None
-    if raw is not None and raw.get("pending") is True:
-        return "pending"
-    return "expired" if finding.waiver.expired else "in_force"
+def waiver_state(finding: Finding) -> str | None:
+    """in_force, expired or pending, as recorded when the host was judged
+    (model.verdict.judged_state); None without a waiver."""
+    return None if finding.waiver is None else judged_state(finding.waiver).value
 
 
 def _finding_row(finding: Finding, raw: dict[str, Any], lang: str) -> FindingRow:
     raw_waiver = raw.get("waiver") if isinstance(raw.get("waiver"), dict) else None
-    state = waiver_state(finding, raw_waiver)
+    state = waiver_state(finding)
     waiver = None
     if finding.waiver is not None:
         w = finding.waiver
@@ -115,7 +117,7 @@ def _finding_row(finding: Finding, raw: dict[str, Any], lang: str) -> FindingRow
         resource=finding.resource or "",
         status=finding.status.value,
         severity=finding.severity.value,
-        counted=finding.status is Status.FAIL and state != "in_force",
+        counted=counts_as_failure(finding),
         waiver=waiver,
         waiver_state=state,
         text=TextRow(
@@ -147,9 +149,15 @@ def _patch_figures(findings: list[Finding]) -> tuple[int | None, bool | None]:
     return days, reboot
 
 
-def observe(host: HostReport, raw_findings: list[dict[str, Any]], lang: str) -> Observation:
+def observe(
+    host: HostReport,
+    raw_findings: list[dict[str, Any]],
+    lang: str,
+    checks: Sequence[str] = (),
+) -> Observation:
     """The store's view of one host. `raw_findings` are the host's findings as JSON (for
-    fields this version's model may not know yet)."""
+    fields this version's model may not know yet); `checks` the checks it was judged on
+    (model.verdict.expected_checks): one without a finding is kept as unknown."""
     platform = host.platform
     os_family = platform.family.value if platform is not None else None
     os_name = platform_text(platform) if platform is not None else None
@@ -175,36 +183,31 @@ def observe(host: HostReport, raw_findings: list[dict[str, Any]], lang: str) -> 
         key = (row.check_id, row.resource)
         kept = rows.get(key)
         # Two findings of one check on one resource: keep the worse (never hide a failure).
-        if kept is None or STATUS_RANK[Status(row.status)] < STATUS_RANK[Status(kept.status)]:
+        if kept is None or worst([Status(kept.status), Status(row.status)]) != kept.status:
             rows[key] = row
-    by_check: dict[str, list[Finding]] = {}
-    for finding in host.findings:
-        by_check.setdefault(finding.check_id, []).append(finding)
-    checks: list[CheckRow] = []
-    for check_id, findings in by_check.items():
-        state = fold_check(check_id, findings)
-        checks.append(
-            CheckRow(
-                check_id=check_id,
-                state=state.status.value,
-                waived=state.waived,
-                conclusive=all(f.status not in INCONCLUSIVE for f in findings),
-            )
+    rolled = host_rollup(host, checks)
+    check_rows = tuple(
+        CheckRow(
+            check_id=check_id,
+            state=state.status.value,
+            waived=state.waived,
+            conclusive=state.conclusive,
         )
-    states = [Status(c.state) for c in checks] or [Status.ERROR]
-    worst = min(states, key=STATUS_RANK.__getitem__)
+        for check_id, state in rolled.checks.items()
+    )
+    figure = rolled.compliance
     days, reboot = _patch_figures(host.findings)
     return Observation(
         reached=True,
         reason=None,
         os_family=os_family,
         os_name=os_name,
-        applicable=sum(1 for c in checks if c.state != Status.NOT_APPLICABLE.value),
-        compliant_checks=sum(1 for c in checks if c.state == Status.PASS.value),
-        compliant=worst is Status.PASS,
+        applicable=figure.applicable,
+        compliant_checks=figure.compliant,
+        compliant=rolled.compliant,
         failures=sum(1 for r in rows.values() if r.counted),
         patch_days=days,
         reboot_pending=reboot,
-        checks=tuple(checks),
+        checks=check_rows,
         findings=tuple(rows.values()),
     )

@@ -40,7 +40,8 @@ from endpoint_audit.model.history import (
     StaleReport,
     StoreInfo,
 )
-from endpoint_audit.model.result import Severity
+from endpoint_audit.model.result import Severity, Status
+from endpoint_audit.model.verdict import Seen, resource_state
 
 SEVERITY_RANK = {s.value: s.rank for s in Severity}
 
@@ -440,22 +441,18 @@ def _round_view(conn: sqlite3.Connection, round_id: int, lang: str) -> dict[int,
 
 
 def _state(seen: _Seen | None, key: tuple[str, str]) -> tuple[str, str | None]:
-    """fail, waived, ok, or unverified/unseen with the reason."""
+    """fail, waived, ok, or unverified/unseen with the reason (model.verdict's rule, the
+    one `report diff` follows)."""
     if seen is None:
-        return "unseen", "not_in_round"
-    if not seen.reached:
-        return "unseen", "unreachable"
+        return Seen.UNSEEN.value, "not_in_round"
     found = seen.findings.get(key)
-    if found is not None:
-        if found.status == "fail":
-            return ("fail" if found.counted else "waived"), None
-        if found.status in ("unknown", "error"):
-            return "unverified", found.status
-        return "ok", None
-    conclusive = seen.conclusive.get(key[0])
-    if conclusive is None:
-        return "unverified", "not_checked"
-    return ("ok", None) if conclusive else ("unverified", "not_conclusive")
+    state, reason = resource_state(
+        seen.reached,
+        Status(found.status) if found is not None else None,
+        found is not None and found.counted,
+        seen.conclusive.get(key[0]),
+    )
+    return state.value, reason
 
 
 def diff_rounds(

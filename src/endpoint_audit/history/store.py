@@ -30,6 +30,7 @@ from endpoint_audit.history.migrations import StoreVersionError, migrate, schema
 from endpoint_audit.history.observe import FindingRow, Observation, TextRow, WaiverRow, observe
 from endpoint_audit.history.timefmt import to_text
 from endpoint_audit.model.result import RunReport
+from endpoint_audit.model.verdict import expected_checks
 
 BUSY_TIMEOUT_MS = 15_000
 _AFTER_ALL = 1 << 62  # an observation id later than any stored one
@@ -328,7 +329,8 @@ class HistoryStore:
                 return "kept"
             db.execute("DELETE FROM observations WHERE id = ?", (existing[0],))
             outcome, recompute_from = "replaced", min(existing[1], at)
-        seen = observe(report, host.raw_findings, incoming.report.lang)
+        checks = expected_checks(incoming.report, report)
+        seen = observe(report, host.raw_findings, incoming.report.lang, checks)
         obs_id = self._insert_observation(round_id, host_id, incoming.digest, host, at, seen)
         self._touch_host(host_id, report.target, new_mid, at, seen.reached)
         self._recompute_after(host_id, recompute_from, obs_id)

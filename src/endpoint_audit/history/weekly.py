@@ -31,6 +31,13 @@ from endpoint_audit.history.queries import (
 from endpoint_audit.history.store import HistoryStore
 from endpoint_audit.history.timefmt import from_text, to_text
 from endpoint_audit.model.history import OpenFailure, RoundRow
+from endpoint_audit.model.verdict import (
+    WaiverStanding,
+    WaiverState,
+    days_left,
+    recorded_waiver,
+    waiver_standing,
+)
 from endpoint_audit.model.weekly import (
     Bucket,
     CheckTrend,
@@ -234,7 +241,6 @@ class _Builder:
     def waivers(
         self, obs: Sequence[int], groups: dict[int, list[str]]
     ) -> tuple[list[WaiverDue], list[WaiverDue]]:
-        today = self.as_of.date()
         expiring: list[WaiverDue] = []
         expired: list[WaiverDue] = []
         for (
@@ -244,19 +250,34 @@ class _Builder:
             resource,
             state,
             expires,
+            approved,
+            zone,
             approver,
             justification,
         ) in self.conn.execute(
-            "SELECT o.id, o.target, f.check_id, f.resource, f.waiver_state, w.expires, w.approver,"
-            " w.justification FROM findings f JOIN observations o ON o.id = f.observation_id"
-            " JOIN waivers w ON w.id = f.waiver_id"
+            "SELECT o.id, o.target, f.check_id, f.resource, f.waiver_state, w.expires,"
+            " w.approved, w.timezone, w.approver, w.justification FROM findings f"
+            " JOIN observations o ON o.id = f.observation_id JOIN waivers w ON w.id = f.waiver_id"
             " WHERE f.observation_id IN (SELECT value FROM json_each(?))",
             (id_list(obs),),
         ):
             day = _day(expires)
             if day is None:
                 continue
-            left = (day - today).days
+            judged = WaiverState(state or WaiverState.IN_FORCE.value)
+            ref = recorded_waiver(
+                judged,
+                justification=justification,
+                approver=approver,
+                expires=day.isoformat(),
+                approved=approved,
+                timezone=zone,
+            )
+            # model.verdict: as recorded, or lapsed since; days counted in the waiver's zone.
+            standing = waiver_standing(ref, self.as_of)
+            left = days_left(ref, self.as_of)
+            if left is None:
+                continue
             item = WaiverDue(
                 host=target,
                 groups=groups.get(obs_id, []),
@@ -266,11 +287,11 @@ class _Builder:
                 days_left=left,
                 approver=approver,
                 justification=justification,
-                state=state or "in_force",
+                state=judged.value,
             )
-            if state == "expired" or (state == "in_force" and left < 0):
+            if standing in (WaiverStanding.EXPIRED, WaiverStanding.LAPSED):
                 expired.append(item)
-            elif state == "in_force" and left <= self.options.expiring_days:
+            elif standing is WaiverStanding.IN_FORCE and left <= self.options.expiring_days:
                 expiring.append(item)
         expiring.sort(key=lambda w: (w.days_left, w.host))
         expired.sort(key=lambda w: (w.days_left, w.host))

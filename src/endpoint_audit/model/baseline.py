@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime, tzinfo
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
@@ -45,8 +45,6 @@ def parse_plain_date(value: object) -> date:
 
 
 PlainDate = Annotated[date, WithJsonSchema({"type": "string", "format": "date"})]
-
-WaiverState = Literal["in_force", "expired", "pending"]
 
 
 def check_zone_name(value: str | None) -> str | None:
@@ -192,26 +190,13 @@ class WaiverSpec(_Strict):
             )
         return self
 
+    # Whether it is in force on a day is model.verdict's to say (waiver_state).
     def zone(self) -> tzinfo | None:
         """The zone its days are in; None for the auditing machine's local zone."""
         return ZoneInfo(self.timezone) if self.timezone else None
 
     def zone_label(self, now: datetime) -> str:
         return self.timezone or local_zone_label(now)
-
-    def day_at(self, now: datetime) -> date:
-        """The calendar day `now` (an aware time) falls on in the waiver's zone."""
-        return now.astimezone(self.zone()).date()
-
-    def state(self, now: datetime) -> WaiverState:
-        """In force from `approved` 00:00 through `expires` 23:59:59, in its zone."""
-        day = self.day_at(now)
-        if self.approved is not None and day < self.approved:
-            return "pending"
-        return "expired" if day > self.expires else "in_force"
-
-    def expired(self, now: datetime) -> bool:
-        return self.state(now) == "expired"
 
     def with_default_zone(self, zone: str | None) -> WaiverSpec:
         """The waiver judged in `zone` unless it names its own."""

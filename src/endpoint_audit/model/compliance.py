@@ -34,6 +34,7 @@ from enum import StrEnum
 
 from endpoint_audit.model import verdict
 from endpoint_audit.model.result import Finding, HostReport, Reference, RunReport, Status
+from endpoint_audit.model.verdict import HostRollup
 
 
 class Verdict(StrEnum):
@@ -79,12 +80,10 @@ def finding_verdict(finding: Finding) -> Verdict:
     return Verdict.WAIVED if verdict.is_waived(finding) else Verdict(finding.status.value)
 
 
-def check_verdict(host: HostReport, check_id: str) -> Verdict:
-    """What one check found on one host, all its findings rolled up (model.verdict's rule;
-    a check compliant only through a waiver shows as `waived`)."""
-    if host.status != "ok":
-        return Verdict.UNKNOWN
-    rolled = verdict.check_verdict(f for f in host.findings if f.check_id == check_id)
+def check_verdict(host: HostRollup, check_id: str) -> Verdict:
+    """What one check found on one host, as model.verdict rolls it up (unknown on a host
+    not reached or without a finding of it); compliant only through a waiver: `waived`."""
+    rolled = host.check(check_id)
     if rolled.status is Status.PASS and rolled.waived:
         return Verdict.WAIVED
     return Verdict(rolled.status.value)
@@ -154,15 +153,16 @@ def framework_compliance(report: RunReport) -> list[FrameworkCompliance]:
             req.everywhere = req.everywhere or not ref.platforms
             req.platforms.update(ref.platforms)
     by_framework: dict[str, list[RequirementCompliance]] = {}
+    rolled = verdict.fleet_rollup(report).hosts
     for (framework, req_id), req in refs.items():
         ref, checks = req.ref, req.checks
         platforms = () if req.everywhere else tuple(sorted(req.platforms))
         hosts: dict[str, HostCompliance] = {}
-        for host in report.hosts:
+        for host, rollup in zip(report.hosts, rolled, strict=True):
             if not _applies(platforms, host):
                 per_check = dict.fromkeys(checks, Verdict.NOT_APPLICABLE)
             else:
-                per_check = {cid: check_verdict(host, cid) for cid in checks}
+                per_check = {cid: check_verdict(rollup, cid) for cid in checks}
             hosts[host.target] = HostCompliance(worst(per_check.values()), per_check)
         counts = Counter(h.verdict for h in hosts.values())
         by_framework.setdefault(framework, []).append(

@@ -196,4 +196,3 @@ def default_language(environ: dict[str, str] | None = None) -> str:
         if loc and loc.lower().startswith(("ja", "japanese")):
             return "ja"
     return DEFAULT_LANGUAGE
-

@@ -11,8 +11,22 @@ from enum import StrEnum
 from pydantic import BaseModel
 
 from endpoint_audit.model import i18n
-from endpoint_audit.model.result import Finding, HostReport, RunReport, Severity, Status
-from endpoint_audit.model.verdict import report_compliance
+from endpoint_audit.model.result import (
+    Finding,
+    HostReport,
+    PartialInfo,
+    RunReport,
+    Severity,
+    Status,
+)
+from endpoint_audit.model.verdict import (
+    Seen,
+    check_rollup,
+    counts_as_failure,
+    is_waived,
+    report_compliance,
+    resource_state,
+)
 
 
 class MergeError(ValueError):
@@ -44,7 +58,9 @@ def merge_reports(reports: Sequence[NamedReport]) -> tuple[RunReport, list[str]]
 
     All reports must carry the same baseline sha256: rates over hosts judged against
     different rules would mean nothing. A host found in several reports keeps its newest
-    result; the notes say which one was dropped.
+    result; the notes say which one was dropped. Each host keeps its findings as judged
+    (waivers included); a report that was partial keeps the merged one partial, so
+    merging never turns an incomplete run into a complete one (model.verdict).
     """
     if not reports:
         raise MergeError("no reports to merge")
@@ -107,8 +123,24 @@ def merge_reports(reports: Sequence[NamedReport]) -> tuple[RunReport, list[str]]
         fail_on=min((r.report.fail_on for r in reports), key=lambda s: s.rank),
         checks=checks,
         hosts=[chosen[k][1] for k in order],
+        partial=_merged_partial(reports, len(order)),
     )
     return merged, notes
+
+
+def _merged_partial(reports: Sequence[NamedReport], hosts: int) -> PartialInfo | None:
+    """Partial when any report merged was: the hosts planned are each report's planned
+    (or held) hosts, so the merged report says how many it lacks at most."""
+    stopped = [r.report.partial for r in reports if r.report.partial is not None]
+    if not stopped:
+        return None
+    planned = sum(
+        r.report.partial.hosts_planned if r.report.partial is not None else len(r.report.hosts)
+        for r in reports
+    )
+    return PartialInfo(
+        reason=stopped[0].reason, hosts_planned=max(planned, hosts), hosts_reported=hosts
+    )
 
 
 def _host_time(host: HostReport, report: RunReport) -> tuple[float, float]:
@@ -117,10 +149,11 @@ def _host_time(host: HostReport, report: RunReport) -> tuple[float, float]:
 
 
 class Change(StrEnum):
-    FIXED = "fixed"  # failed before, not any more
+    FIXED = "fixed"  # failed before; the newer report saw it conclusively not failing
     REGRESSED = "regressed"  # verified or implicitly fine before (the check ran), fails now
     NEW = "new"  # fails on a host or check the old report did not cover
     GONE = "gone"  # failed before on a host or check the new report does not cover
+    UNVERIFIED = "unverified"  # failed before; the newer report could not tell
 
 
 class DiffEntry(BaseModel):
@@ -155,10 +188,6 @@ class ReportDiff(BaseModel):
         return self.counts.get(Change.NEW.value, 0)
 
 
-def _failing(finding: Finding) -> bool:
-    return finding.counts_as_failure
-
-
 FindingKey = tuple[str, str | None]
 
 
@@ -166,13 +195,53 @@ def _by_key(host: HostReport) -> dict[FindingKey, Finding]:
     return {(f.check_id, f.resource): f for f in host.findings}
 
 
+def _conclusive(host: HostReport) -> dict[str, bool]:
+    """Per check of the host: its findings all saw (model.verdict's `conclusive`)."""
+    by_check: dict[str, list[Finding]] = {}
+    for finding in host.findings:
+        by_check.setdefault(finding.check_id, []).append(finding)
+    return {cid: check_rollup(found).conclusive for cid, found in by_check.items()}
+
+
+def _after(
+    host: HostReport | None,
+    key: FindingKey,
+    findings: dict[FindingKey, Finding],
+    conclusive: dict[str, bool],
+) -> tuple[Seen, str | None]:
+    """What the newer report says of a resource that failed before."""
+    if host is None:
+        return resource_state(None, None, False, None)
+    finding = findings.get(key)
+    return resource_state(
+        host.status == "ok",
+        finding.status if finding is not None else None,
+        finding is not None and counts_as_failure(finding),
+        conclusive.get(key[0]),
+    )
+
+
+def _cleared(seen: Seen, reason: str | None) -> Change | None:
+    """The change of a failure the newer report no longer counts; None: still failing."""
+    if seen is Seen.FAILING:
+        return None
+    if seen in (Seen.CLEAR, Seen.WAIVED):
+        return Change.FIXED
+    if reason in ("not_in_report", "not_checked"):
+        return Change.GONE
+    return Change.UNVERIFIED  # unreachable, unknown, error, or the check did not see all
+
+
 def diff_reports(old: RunReport, new: RunReport) -> ReportDiff:
     """Failures that appeared, cleared or moved between two reports, per host and check.
 
-    A finding is keyed by (host, check, resource). When the check ran on the host in both
-    reports, a failure that is no longer reported is fixed (a check that lists ports, for
-    one, reports a closed port by not naming it), and a failure not reported before is a
-    regression.
+    A finding is keyed by (host, check, resource); a failure is one that counts
+    (model.verdict: no waiver in force). When the check ran on the host in both reports,
+    a failure not reported before is a regression. A failure is fixed only when the
+    newer report saw it conclusively not failing (it passed, did not apply or is waived,
+    or the check ran with no unknown or error and no longer names it: a check that lists
+    ports, for one, reports a closed port by not naming it); when the newer report could
+    not tell (host unreachable, unknown, error), it is unverified, never fixed.
     """
     entries: list[DiffEntry] = []
     old_hosts = {h.target: h for h in old.hosts}
@@ -183,12 +252,12 @@ def diff_reports(old: RunReport, new: RunReport) -> ReportDiff:
         old_f = _by_key(before) if before else {}
         new_f = _by_key(after) if after else {}
         old_checks = {cid for cid, _ in old_f}
-        new_checks = {cid for cid, _ in new_f}
+        new_conclusive = _conclusive(after) if after else {}
         for key, finding in new_f.items():
-            if not _failing(finding):
+            if not counts_as_failure(finding):
                 continue
             prior = old_f.get(key)
-            if prior is not None and _failing(prior):
+            if prior is not None and counts_as_failure(prior):
                 continue  # still failing: not a change
             change = Change.REGRESSED if key[0] in old_checks else Change.NEW
             entries.append(
@@ -204,34 +273,35 @@ def diff_reports(old: RunReport, new: RunReport) -> ReportDiff:
                 )
             )
         for key, finding in old_f.items():
-            if not _failing(finding):
+            if not counts_as_failure(finding):
+                continue
+            cleared = _cleared(*_after(after, key, new_f, new_conclusive))
+            if cleared is None:
                 continue
             now = new_f.get(key)
-            if now is not None and _failing(now):
-                continue
-            change = Change.FIXED if key[0] in new_checks else Change.GONE
             entries.append(
                 DiffEntry(
-                    change=change,
+                    change=cleared,
                     host=target,
                     check_id=key[0],
                     resource=key[1],
                     severity=finding.severity,
                     old_status=finding.status,
                     new_status=now.status if now else None,
-                    waived=now is not None and now.waiver is not None and not now.waiver.expired,
+                    waived=now is not None and is_waived(now),
                     message=now.message if now else finding.message,
                 )
             )
-    rank = {c: i for i, c in enumerate((Change.REGRESSED, Change.NEW, Change.FIXED, Change.GONE))}
+    order = (Change.REGRESSED, Change.NEW, Change.UNVERIFIED, Change.FIXED, Change.GONE)
+    rank = {c: i for i, c in enumerate(order)}
     entries.sort(key=lambda e: (rank[e.change], e.host, e.check_id, e.resource or ""))
     counts = {c.value: sum(1 for e in entries if e.change is c) for c in Change}
     return ReportDiff(
         old_baseline=f"{old.baseline.id} {old.baseline.version}",
         new_baseline=f"{new.baseline.id} {new.baseline.version}",
         baseline_changed=old.baseline.sha256 != new.baseline.sha256,
-        old_compliance=report_compliance(old.hosts).percent,
-        new_compliance=report_compliance(new.hosts).percent,
+        old_compliance=report_compliance(old).percent,
+        new_compliance=report_compliance(new).percent,
         entries=entries,
         counts=counts,
     )

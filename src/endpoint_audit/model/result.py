@@ -69,17 +69,14 @@ class Evidence(BaseModel):
     excerpt: str = ""  # the relevant part of its output
 
 
-WaiverState = Literal["in_force", "expired", "pending"]
-
-
 class WaiverRef(BaseModel):
-    """The waiver a finding matched, as judged at the run's time.
+    """The waiver a finding matched, as judged when the host was judged.
 
     `expired` is true whenever the waiver is not in force, so that a reader that knows
     only this field never takes a waiver for one in force: lapsed (after its `expires`
     day), or with `pending` also true, not begun yet (its `approved` day is later).
     Days are whole days in `timezone` (an IANA name, or the auditing machine's local
-    zone as `local (JST, UTC+09:00)`).
+    zone as `local (JST, UTC+09:00)`). What that makes of it is model.verdict's to say.
     """
 
     model_config = ConfigDict(frozen=True)
@@ -92,16 +89,6 @@ class WaiverRef(BaseModel):
     pending: bool = False
     approved: str | None = None  # ISO date, the first day it applies
     timezone: str | None = None
-
-    @property
-    def in_force(self) -> bool:
-        return not self.expired and not self.pending
-
-    @property
-    def state(self) -> WaiverState:
-        if self.pending:
-            return "pending"
-        return "expired" if self.expired else "in_force"
 
 
 class Reference(BaseModel):
@@ -129,10 +116,6 @@ class Finding(BaseModel):
     actual: Any = None
     evidence: list[Evidence] = Field(default_factory=list)
     waiver: WaiverRef | None = None
-
-    @property
-    def counts_as_failure(self) -> bool:
-        return self.status is Status.FAIL and (self.waiver is None or not self.waiver.in_force)
 
 
 class CheckInfo(BaseModel):

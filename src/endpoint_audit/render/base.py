@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import abc
 from dataclasses import dataclass
+from datetime import datetime
 from typing import ClassVar
 
 from endpoint_audit.model.result import RunReport
@@ -14,6 +15,10 @@ class RenderOptions:
     lang: str = "en"
     color: bool = False  # terminal only
     width: int | None = None  # terminal only; None = 100 when not a TTY
+    # When the report is read (an aware time; the CLI passes now). Figures stay as of the
+    # judging time; a waiver in force then and expired by this time is shown as lapsed,
+    # with the verdict without it. None: as judged, nothing added (byte-stable output).
+    as_of: datetime | None = None
 
 
 class Renderer(abc.ABC):

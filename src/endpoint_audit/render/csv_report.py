@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import datetime
 
 from endpoint_audit.model import i18n
-from endpoint_audit.model.result import Finding, HostReport, RunReport
+from endpoint_audit.model.result import Finding, HostReport, RunReport, Status
+from endpoint_audit.model.verdict import expected_checks, host_rollup
 from endpoint_audit.render.base import Renderer, RenderOptions
 from endpoint_audit.render.summary import waiver_label
 from endpoint_audit.render.text import (
@@ -77,11 +79,13 @@ class CsvRenderer(Renderer):
             note["message"] = partial
             writer.writerow([neutralise(note[c]) for c in COLUMNS])
         for host in report.hosts:
-            for row in self._rows(report, host, lang):
+            for row in self._rows(report, host, lang, options.as_of):
                 writer.writerow([neutralise(cell) for cell in row])
         return buffer.getvalue()
 
-    def _rows(self, report: RunReport, host: HostReport, lang: str) -> list[list[str]]:
+    def _rows(
+        self, report: RunReport, host: HostReport, lang: str, as_of: datetime | None
+    ) -> list[list[str]]:
         baseline = host_baseline(report, host)
         common = {
             "host": host.target,
@@ -99,15 +103,28 @@ class CsvRenderer(Renderer):
             return [[row[c] for c in COLUMNS]]
         out = []
         for finding in host.findings:
-            row = common | self._finding(report, finding, lang)
+            row = common | self._finding(report, finding, lang, as_of)
             out.append([row[c] for c in COLUMNS])
+        # A check of the host without any finding: one row, so the sheet shows it unknown.
+        for cid, state in host_rollup(host, expected_checks(report, host)).checks.items():
+            if not state.findings:
+                info = report.checks.get(cid)
+                row = dict.fromkeys(COLUMNS, "") | common
+                row |= {
+                    "check_id": cid,
+                    "check": check_title(report, cid, lang),
+                    "severity": severity_label(info.severity.value, lang) if info else "",
+                    "status": status_label(Status.UNKNOWN.value, lang),
+                    "message": i18n.t(lang, "html.not_judged"),
+                }
+                out.append([row[c] for c in COLUMNS])
         return out
 
-    def _finding(self, report: RunReport, finding: Finding, lang: str) -> dict[str, str]:
+    def _finding(
+        self, report: RunReport, finding: Finding, lang: str, as_of: datetime | None
+    ) -> dict[str, str]:
         waiver = finding.waiver
-        state = ""
-        if waiver is not None:
-            state = waiver_label(waiver, lang)
+        state = waiver_label(finding, lang, as_of)
         return {
             "check_id": finding.check_id,
             "check": check_title(report, finding.check_id, lang),

@@ -19,6 +19,7 @@ CHANGE_STYLE = {
     Change.NEW: "red",
     Change.FIXED: "bold green",
     Change.GONE: "dim",
+    Change.UNVERIFIED: "yellow",  # the newer report could not tell: not fixed
 }
 
 

@@ -8,6 +8,7 @@ goes in as rich Text (never markup), with control characters replaced.
 from __future__ import annotations
 
 import io
+from datetime import datetime
 
 from rich.table import Table
 from rich.text import Text
@@ -21,9 +22,10 @@ from endpoint_audit.model.compliance import (
 )
 from endpoint_audit.model.printable import one_line
 from endpoint_audit.model.result import RunReport
+from endpoint_audit.model.verdict import WaiverStanding, finding_waiver
 from endpoint_audit.render.base import Renderer, RenderOptions
 from endpoint_audit.render.console import text_console
-from endpoint_audit.render.summary import waiver_day
+from endpoint_audit.render.summary import reading_day, waiver_day
 
 # Up to this many hosts get a column each; more get a count per verdict.
 MAX_HOST_COLUMNS = 6
@@ -91,21 +93,25 @@ def _framework_table(fw: FrameworkCompliance, hosts: list[str], lang: str) -> Ta
     return table
 
 
-def _waiver_lines(report: RunReport, lang: str) -> list[Text]:
+_WAIVER_LINE_KEYS = {
+    WaiverStanding.IN_FORCE: "frameworks.waiver_line",
+    WaiverStanding.EXPIRED: "frameworks.expired_line",
+    WaiverStanding.PENDING: "frameworks.pending_line",
+    WaiverStanding.LAPSED: "frameworks.lapsed_line",
+    WaiverStanding.NOT_COVERING: "frameworks.not_covering_line",
+}
+
+
+def _waiver_lines(report: RunReport, lang: str, as_of: datetime | None) -> list[Text]:
     lines: list[Text] = []
     for host in report.hosts:
         for finding in host.findings:
-            waiver = finding.waiver
-            if waiver is None:
+            waiver, standing = finding.waiver, finding_waiver(finding, as_of)
+            if waiver is None or standing is None:
                 continue
-            key = {
-                "in_force": "frameworks.waiver_line",
-                "expired": "frameworks.expired_line",
-                "pending": "frameworks.pending_line",
-            }[waiver.state]
             line = i18n.t(
                 lang,
-                key,
+                _WAIVER_LINE_KEYS[standing],
                 host=host.target,
                 check=finding.check_id,
                 resource=finding.resource or "",
@@ -113,8 +119,9 @@ def _waiver_lines(report: RunReport, lang: str) -> list[Text]:
                 approver=waiver.approver,
                 expires=waiver_day(waiver.expires, waiver),
                 approved=waiver_day(waiver.approved, waiver),
+                today=reading_day(as_of) if as_of is not None else "",
             )
-            style = "cyan" if waiver.in_force else "bold red"
+            style = "cyan" if standing is WaiverStanding.IN_FORCE else "bold red"
             lines.append(Text(f"- {_clean(line)}", style=style))
     return lines
 
@@ -171,7 +178,7 @@ class FrameworksRenderer(Renderer):
             title.append(")", style="dim")
             console.print(title)
             console.print(_framework_table(fw, hosts, lang))
-        waivers = _waiver_lines(report, lang)
+        waivers = _waiver_lines(report, lang, options.as_of)
         if waivers:
             console.print()
             console.print(Text(i18n.t(lang, "frameworks.waivers_heading"), style="bold"))

@@ -13,6 +13,7 @@ from __future__ import annotations
 import base64
 import hashlib
 from dataclasses import dataclass, field
+from datetime import datetime
 from functools import cache
 from importlib import resources
 from typing import TYPE_CHECKING, Any
@@ -20,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 from endpoint_audit.model import i18n
 from endpoint_audit.model.compliance import Verdict, framework_compliance
 from endpoint_audit.model.result import CheckInfo, Evidence, Finding, RunReport, Status
+from endpoint_audit.model.verdict import finding_waiver
 from endpoint_audit.render.base import Renderer, RenderOptions
 from endpoint_audit.render.summary import (
     SEVERITY_ORDER,
@@ -113,7 +115,7 @@ class FindingView:
     expected: list[ValueLine]
     actual: list[ValueLine]
     waiver: str  # one sentence, "" when none
-    waiver_state: str  # "", "in_force", "expired", "pending"
+    waiver_state: str  # "", or model.verdict's WaiverStanding: in_force, expired, pending, lapsed
 
 
 @dataclass(frozen=True)
@@ -126,6 +128,7 @@ class CheckView:
     severity: str
     severity_label: str
     waived: bool
+    judged: bool  # False: the host has no finding of this check (it counts as unknown)
     findings: list[FindingView]
     evidence: list[Evidence]
     remediation: str
@@ -198,11 +201,11 @@ def _evidence(findings: tuple[Finding, ...]) -> list[Evidence]:
     return list(seen.values())
 
 
-def _waiver_text(finding: Finding, lang: str) -> tuple[str, str]:
-    waiver = finding.waiver
-    if waiver is None:
+def _waiver_text(finding: Finding, lang: str, as_of: datetime | None) -> tuple[str, str]:
+    standing = finding_waiver(finding, as_of)
+    if standing is None:
         return "", ""
-    return waiver_note(waiver, lang), waiver.state
+    return waiver_note(finding, lang, as_of), standing.value
 
 
 def _references(
@@ -217,10 +220,11 @@ def _references(
 class _Builder:
     """Turns the report into plain view objects, so the template only lays them out."""
 
-    def __init__(self, report: RunReport, lang: str) -> None:
+    def __init__(self, report: RunReport, lang: str, as_of: datetime | None = None) -> None:
         self.report = report
         self.lang = lang
-        self.summary: ReportSummary = summarize(report)
+        self.as_of = as_of
+        self.summary: ReportSummary = summarize(report, as_of)
         self.check_numbers = {r.check_id: i + 1 for i, r in enumerate(self.summary.check_rates)}
         self.fleet = len(report.hosts) > 1
         self.baselines = baselines_in_use(report)
@@ -230,7 +234,7 @@ class _Builder:
         return i18n.t(self.lang, key, **args)
 
     def finding(self, finding: Finding) -> FindingView:
-        waiver, waiver_state = _waiver_text(finding, self.lang)
+        waiver, waiver_state = _waiver_text(finding, self.lang, self.as_of)
         return FindingView(
             status=finding.status.value,
             status_label=status_label(finding.status.value, self.lang),
@@ -244,7 +248,13 @@ class _Builder:
 
     def check(self, state: CheckState, family: str | None) -> CheckView:
         info = self.report.checks.get(state.check_id)
-        severity = info.severity.value if info else state.findings[0].severity.value
+        severity = (
+            info.severity.value
+            if info
+            else state.findings[0].severity.value
+            if state.findings
+            else "info"
+        )
         inline = not self.fleet  # a fleet report shows these once, in the catalogue
         return CheckView(
             number=self.check_numbers.get(state.check_id, 0),
@@ -255,6 +265,7 @@ class _Builder:
             severity=severity,
             severity_label=severity_label(severity, self.lang),
             waived=state.waived,
+            judged=state.judged,
             findings=[self.finding(f) for f in _worst_first(state)],
             evidence=_evidence(state.findings),
             remediation=remediation_for(info, family, self.lang)
@@ -370,7 +381,8 @@ class _Builder:
         rows: list[dict[str, str]] = []
         for summary in self.summary.hosts:
             for finding in summary.host.findings:
-                if finding.waiver is None:
+                standing = finding_waiver(finding, self.as_of)
+                if finding.waiver is None or standing is None:
                     continue
                 rows.append(
                     {
@@ -383,7 +395,7 @@ class _Builder:
                         "justification": finding.waiver.justification,
                         "approver": finding.waiver.approver,
                         "expires": waiver_day(finding.waiver.expires, finding.waiver),
-                        "state": finding.waiver.state,
+                        "state": standing.value,
                     }
                 )
         return rows
@@ -404,11 +416,13 @@ class HtmlRenderer(Renderer):
 
     def render(self, report: RunReport, options: RenderOptions) -> str:
         lang = options.lang
-        builder = _Builder(report, lang)
+        builder = _Builder(report, lang, options.as_of)
         summary = builder.summary
         script = _asset(SCRIPT)
         views = [builder.host(h) for h in summary.hosts]
-        verdict, verdict_label, verdict_sentence, verdict_notes = verdict_parts(report, lang)
+        verdict, verdict_label, verdict_sentence, verdict_notes = verdict_parts(
+            report, lang, options.as_of
+        )
         context = {
             "lang": lang,
             "t": builder.t,
@@ -436,6 +450,7 @@ class HtmlRenderer(Renderer):
             "severities": [(s.value, severity_label(s.value, lang)) for s in SEVERITY_ORDER],
             "waived": summary.waived,
             "waiver_expired": summary.waiver_expired,
+            "waiver_lapsed": summary.waiver_lapsed,
             "catalogue": builder.catalogue() if builder.fleet else [],
             "host_rows": [views[h.index] for h in summary.worst_first()] if builder.fleet else [],
             "hosts": views,

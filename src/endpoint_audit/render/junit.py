@@ -2,17 +2,21 @@
 
 fail -> <failure>, error and unknown -> <error> (the check could not verify), not_applicable
 -> <skipped>. A failure or unknown under a waiver in force passes, with the waiver in
-<system-out>; an expired waiver does not help. An unreachable host is one testcase with an
-<error>. Built with ElementTree, never by string concatenation; control characters that
-XML 1.0 cannot hold are written as visible escapes.
+<system-out>; an expired waiver does not help (model.verdict decides, as of the judging
+time; one lapsed since says so there). An unreachable host is one testcase with an
+<error>, and so is a check of a host without any finding (`not_judged`). Built with
+ElementTree, never by string concatenation; control characters that XML 1.0 cannot hold
+are written as visible escapes.
 """
 
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
+from datetime import datetime
 
 from endpoint_audit.model import i18n
 from endpoint_audit.model.result import Finding, HostReport, RunReport, Status
+from endpoint_audit.model.verdict import expected_checks, host_rollup, is_waived
 from endpoint_audit.render.base import Renderer, RenderOptions
 from endpoint_audit.render.summary import waiver_note
 from endpoint_audit.render.text import (
@@ -26,9 +30,6 @@ from endpoint_audit.render.text import (
     visible_controls,
 )
 
-# Statuses a waiver in force turns into a passing testcase.
-WAIVED_PASS = (Status.FAIL, Status.UNKNOWN)
-
 
 def _text(value: str) -> str:
     return visible_controls(value, keep="\n\t")
@@ -39,21 +40,18 @@ def _attr(value: str) -> str:
     return visible_controls(value, keep="")
 
 
-def _waiver_line(finding: Finding, lang: str) -> str:
-    waiver = finding.waiver
-    if waiver is None:
-        return ""
-    return waiver_note(waiver, lang)
+def _waiver_line(finding: Finding, lang: str, as_of: datetime | None) -> str:
+    return waiver_note(finding, lang, as_of)
 
 
-def _details(finding: Finding, message: str, lang: str) -> str:
+def _details(finding: Finding, message: str, lang: str, as_of: datetime | None) -> str:
     lines = [message]
     if finding.expected is not None:
         lines.append(f"{i18n.t(lang, 'html.col.expected')}: {value_text(finding.expected)}")
     if finding.actual is not None:
         lines.append(f"{i18n.t(lang, 'html.col.actual')}: {value_text(finding.actual)}")
     if finding.waiver is not None:
-        lines.append(_waiver_line(finding, lang))
+        lines.append(_waiver_line(finding, lang, as_of))
     for item in finding.evidence:
         lines.append(f"{i18n.t(lang, 'html.col.source')}: {item.source}")
         if item.excerpt:
@@ -84,7 +82,7 @@ class JunitRenderer(Renderer):
                 suite.set(key, str(value))
                 totals[key] += value
         for index, host in enumerate(report.hosts):
-            suite, counts = self._suite(report, host, index, lang)
+            suite, counts = self._suite(report, host, index, lang, options.as_of)
             root.append(suite)
             for key in totals:
                 totals[key] += counts[key]
@@ -95,7 +93,7 @@ class JunitRenderer(Renderer):
         return '<?xml version="1.0" encoding="UTF-8"?>\n' + body + "\n"
 
     def _suite(
-        self, report: RunReport, host: HostReport, index: int, lang: str
+        self, report: RunReport, host: HostReport, index: int, lang: str, as_of: datetime | None
     ) -> tuple[ET.Element, dict[str, int]]:
         counts = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
         suite = ET.Element("testsuite", {"name": _attr(host.target), "id": str(index)})
@@ -122,7 +120,18 @@ class JunitRenderer(Renderer):
             counts["tests"] += 1
             counts["errors"] += 1
         for finding in host.findings:
-            suite.append(self._case(report, host, finding, lang, counts))
+            suite.append(self._case(report, host, finding, lang, counts, as_of))
+        for cid, state in host_rollup(host, expected_checks(report, host)).checks.items():
+            if not state.findings:  # checked nothing: not a pass
+                case = ET.SubElement(
+                    suite,
+                    "testcase",
+                    {"name": _attr(cid), "classname": _attr(f"{host.target}.{cid}")},
+                )
+                note = i18n.t(lang, "html.not_judged")
+                ET.SubElement(case, "error", {"message": _attr(note), "type": "not_judged"})
+                counts["tests"] += 1
+                counts["errors"] += 1
         for counter, number in counts.items():
             suite.set(counter, str(number))
         return suite, counts
@@ -134,6 +143,7 @@ class JunitRenderer(Renderer):
         finding: Finding,
         lang: str,
         counts: dict[str, int],
+        as_of: datetime | None,
     ) -> ET.Element:
         name = finding.check_id + (f"[{finding.resource}]" if finding.resource else "")
         case = ET.Element(
@@ -147,11 +157,11 @@ class JunitRenderer(Renderer):
         counts["tests"] += 1
         message = finding_message(finding, report, lang)
         title = check_title(report, finding.check_id, lang)
-        waiver = finding.waiver
-        if waiver is not None and waiver.in_force and finding.status in WAIVED_PASS:
+        if is_waived(finding):
             out = ET.SubElement(case, "system-out")
             status = status_label(finding.status.value, lang)
-            out.text = _text(f"{title}: {status}: {message}\n{_waiver_line(finding, lang)}")
+            line = _waiver_line(finding, lang, as_of)
+            out.text = _text(f"{title}: {status}: {message}\n{line}")
             return case
         kind = {
             Status.FAIL: "failure",
@@ -167,5 +177,5 @@ class JunitRenderer(Renderer):
             attrs["type"] = f"{finding.status.value}/{finding.severity.value}"
         element = ET.SubElement(case, kind, attrs)
         if kind != "skipped":
-            element.text = _details(finding, message, lang)
+            element.text = _details(finding, message, lang, as_of)
         return case

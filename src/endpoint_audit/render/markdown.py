@@ -10,9 +10,11 @@ clickable link, and newlines inside table cells become spaces.
 from __future__ import annotations
 
 import re
+from datetime import datetime
 
 from endpoint_audit.model import i18n
 from endpoint_audit.model.result import RunReport, Status
+from endpoint_audit.model.verdict import needs_attention
 from endpoint_audit.render.base import Renderer, RenderOptions
 from endpoint_audit.render.summary import (
     SEVERITY_ORDER,
@@ -21,7 +23,6 @@ from endpoint_audit.render.summary import (
     format_percent,
     summarize,
     verdict_parts,
-    waiver_in_force,
     waiver_note,
 )
 from endpoint_audit.render.text import (
@@ -99,21 +100,18 @@ def _table(header: list[str], rows: list[list[str]], numeric: set[int] | None = 
     return [_row(header), _row(align), *(_row(r) for r in rows)]
 
 
-NEEDS_ATTENTION = (Status.FAIL, Status.ERROR, Status.UNKNOWN)
-
-
 class MarkdownRenderer(Renderer):
     name = "markdown"
     extension = ".md"
     description = "Markdown for tickets and mail: summary, worst hosts, what to fix."
 
     def render(self, report: RunReport, options: RenderOptions) -> str:
-        lang = options.lang
+        lang, as_of = options.lang, options.as_of
 
         def t(key: str, **args: object) -> str:
             return i18n.t(lang, key, **args)
 
-        summary = summarize(report)
+        summary = summarize(report, as_of)
         base = report.baseline
         lines = [f"# {escape(t('html.title'))}", ""]
         partial = partial_text(report, lang)
@@ -154,7 +152,7 @@ class MarkdownRenderer(Renderer):
             for s in SEVERITY_ORDER
         )
         lines += [f"**{escape(t('html.failures_by_severity'))}:** {failed}", ""]
-        _, verdict, sentence, notes = verdict_parts(report, lang)
+        _, verdict, sentence, notes = verdict_parts(report, lang, as_of)
         label = t("report.verdict.label")
         sep, end = t("report.verdict.list_sep"), t("report.verdict.end")
         tail = f" {escape(sep.join(notes))}{end}" if notes else ""
@@ -173,7 +171,7 @@ class MarkdownRenderer(Renderer):
             lines.append("")
 
         for host in summary.hosts:
-            lines += self._host_section(report, host, lang)
+            lines += self._host_section(report, host, lang, as_of)
         return "\n".join(lines).rstrip("\n") + "\n"
 
     def _host_row(self, host: HostSummary, lang: str) -> list[str]:
@@ -190,7 +188,9 @@ class MarkdownRenderer(Renderer):
             str(sum(host.failed_by_severity.values())),
         ]
 
-    def _host_section(self, report: RunReport, host: HostSummary, lang: str) -> list[str]:
+    def _host_section(
+        self, report: RunReport, host: HostSummary, lang: str, as_of: datetime | None
+    ) -> list[str]:
         target = host.host
         lines = [f"## {host.index + 1}. {escape(target.target)}", ""]
         source = source_text(target, lang)
@@ -220,15 +220,13 @@ class MarkdownRenderer(Renderer):
         family = target.platform.family.value if target.platform else None
         for state in host.checks:
             title = check_title(report, state.check_id, lang)
-            attention = [
-                f for f in state.findings if f.status in NEEDS_ATTENTION and not waiver_in_force(f)
-            ]
+            attention = [f for f in state.findings if needs_attention(f)]
             for finding in state.findings:
                 if finding.status is Status.PASS or finding.status is Status.NOT_APPLICABLE:
                     continue
                 message = finding_message(finding, report, lang)
                 if finding.waiver is not None:
-                    message += " — " + waiver_note(finding.waiver, lang)
+                    message += " — " + waiver_note(finding, lang, as_of)
                 rows.append(
                     [
                         escape(status_label(finding.status.value, lang)),
@@ -246,11 +244,14 @@ class MarkdownRenderer(Renderer):
                     f"- **{escape(title)}** ({escape(state.check_id)}): "
                     f"{_remediation(fix, state.check_id, family, lang)}"
                 )
+        if host.not_judged:
+            line = i18n.t(lang, "report.not_judged", checks=", ".join(host.not_judged))
+            lines += [f"**{escape(line)}**", ""]
         if rows:
             head = ["status", "severity", "check", "resource", "message", "expected", "actual"]
             lines += _table([escape(i18n.t(lang, f"html.col.{h}")) for h in head], rows)
             lines.append("")
-        else:
+        elif not host.not_judged:
             lines += [escape(i18n.t(lang, "html.all_compliant")), ""]
         if fixes:
             lines += [f"**{escape(i18n.t(lang, 'html.remediation'))}**", "", *fixes, ""]

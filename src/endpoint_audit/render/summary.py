@@ -1,16 +1,18 @@
 """Figures every human-facing report shares: per-check state of a host, scores, fleet rates.
 
 The rule behind every figure (how findings roll up into a check, what counts as
-compliant, waived, applicable) is `model.verdict`; this module only arranges it for
-renderers: per host in report order, per check across the fleet, worst first. An
-unreachable host has no score and counts as not compliant in the share of hosts.
+compliant, waived, applicable, incomplete) is `model.verdict`; this module only arranges
+it for renderers: per host in report order, per check across the fleet, worst first,
+and the words that state it. Figures are as of the judging time; `as_of` (the time the
+report is read) only adds what has changed since: waivers that have lapsed.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from endpoint_audit.model import i18n
 from endpoint_audit.model.result import (
@@ -24,24 +26,23 @@ from endpoint_audit.model.result import (
 from endpoint_audit.model.verdict import (
     STATUS_ORDER,
     STATUS_RANK,
+    CheckAcrossFleet,
+    CheckRollup,
     Compliance,
+    HostRollup,
     RunVerdict,
-    check_verdict,
-    compliance_of,
+    WaiverStanding,
+    check_order,
     counts_as_failure,
-    effective_status,
+    finding_waiver,
+    fleet_rollup,
     is_waived,
-    report_compliance,
+    lapsed_waivers,
     run_verdict,
-    waiver_in_force,
+    waiver_standing,
 )
 
-__all__ = [
-    "STATUS_ORDER",
-    "STATUS_RANK",
-    "effective_status",
-    "waiver_in_force",
-]
+__all__ = ["STATUS_ORDER", "STATUS_RANK", "check_order"]
 SEVERITY_ORDER = (
     Severity.CRITICAL,
     Severity.HIGH,
@@ -51,16 +52,20 @@ SEVERITY_ORDER = (
 )
 
 
-# The sentence and the short label of a waiver in each state.
+# The sentence and the short label of a waiver as it stands when the report is read.
 WAIVER_NOTE_KEYS = {
-    "in_force": "html.waiver_text",
-    "expired": "html.waiver_text_expired",
-    "pending": "html.waiver_text_pending",
+    WaiverStanding.IN_FORCE: "html.waiver_text",
+    WaiverStanding.EXPIRED: "html.waiver_text_expired",
+    WaiverStanding.PENDING: "html.waiver_text_pending",
+    WaiverStanding.LAPSED: "html.waiver_text_lapsed",
+    WaiverStanding.NOT_COVERING: "html.waiver_text_not_covering",
 }
 WAIVER_LABEL_KEYS = {
-    "in_force": "report.waived",
-    "expired": "report.waiver_expired",
-    "pending": "report.waiver_pending",
+    WaiverStanding.IN_FORCE: "report.waived",
+    WaiverStanding.EXPIRED: "report.waiver_expired",
+    WaiverStanding.PENDING: "report.waiver_pending",
+    WaiverStanding.LAPSED: "report.waiver_lapsed",
+    WaiverStanding.NOT_COVERING: "report.waiver_not_covering",
 }
 
 
@@ -71,54 +76,81 @@ def waiver_day(day: str | None, waiver: WaiverRef) -> str:
     return f"{day} ({waiver.timezone})" if waiver.timezone else day
 
 
-def waiver_note(waiver: WaiverRef, lang: str) -> str:
-    """One sentence: why the finding is waived and until when, or that it is not."""
+def reading_day(as_of: datetime) -> str:
+    """The day a report is read, as the notes about lapsed waivers name it (UTC)."""
+    return as_of.strftime("%Y-%m-%d")
+
+
+def waiver_note(finding: Finding, lang: str, as_of: datetime | None = None) -> str:
+    """One sentence: why the finding is waived and until when, or that it is not (any
+    more: a waiver that has lapsed since the audit says so); "" without a waiver."""
+    waiver, standing = finding.waiver, finding_waiver(finding, as_of)
+    if waiver is None or standing is None:
+        return ""
     return i18n.t(
         lang,
-        WAIVER_NOTE_KEYS[waiver.state],
+        WAIVER_NOTE_KEYS[standing],
         justification=waiver.justification,
         approver=waiver.approver,
         expires=waiver_day(waiver.expires, waiver),
         approved=waiver_day(waiver.approved, waiver),
+        today=reading_day(as_of) if as_of is not None else "",
     )
 
 
-def waiver_label(waiver: WaiverRef, lang: str) -> str:
-    return i18n.t(lang, WAIVER_LABEL_KEYS[waiver.state])
+def waiver_label(finding: Finding, lang: str, as_of: datetime | None = None) -> str:
+    """The short state of the finding's waiver ("waived", "waiver expired", ...)."""
+    standing = finding_waiver(finding, as_of)
+    return "" if standing is None else i18n.t(lang, WAIVER_LABEL_KEYS[standing])
 
 
 @dataclass(frozen=True)
 class CheckState:
-    """One check on one host."""
+    """One check on one host (model.verdict's roll-up, with the check's id)."""
 
     check_id: str
-    status: Status  # effective (waivers applied)
-    waived: bool  # some finding is compliant only through a waiver in force
-    findings: tuple[Finding, ...]
+    rollup: CheckRollup
+
+    @property
+    def status(self) -> Status:
+        return self.rollup.status
+
+    @property
+    def waived(self) -> bool:
+        return self.rollup.waived
+
+    @property
+    def findings(self) -> tuple[Finding, ...]:
+        return self.rollup.findings
 
     @property
     def compliant(self) -> bool:
-        return self.status is Status.PASS
+        return self.rollup.compliant
 
     @property
     def applicable(self) -> bool:
-        return self.status is not Status.NOT_APPLICABLE
+        return self.rollup.applicable
 
-
-def fold_check(check_id: str, findings: Sequence[Finding]) -> CheckState:
-    verdict = check_verdict(findings)
-    return CheckState(check_id, verdict.status, verdict.waived, tuple(findings))
+    @property
+    def judged(self) -> bool:
+        """False for a check of the host with no finding at all (it counts as unknown)."""
+        return bool(self.rollup.findings)
 
 
 @dataclass(frozen=True)
 class HostSummary:
     index: int  # position in the report; anchors use it because host names are hostile
-    host: HostReport
+    rollup: HostRollup
     checks: tuple[CheckState, ...]
     finding_counts: Counter[str]  # raw finding status -> count
     failed_by_severity: Counter[str]  # unwaived failures
     waived: int
     waiver_expired: int
+    waiver_lapsed: int = 0  # in force when judged, expired by the time it is read
+
+    @property
+    def host(self) -> HostReport:
+        return self.rollup.host
 
     @property
     def anchor(self) -> str:
@@ -126,13 +158,11 @@ class HostSummary:
 
     @property
     def reachable(self) -> bool:
-        return self.host.status == "ok"
+        return self.rollup.reachable
 
     @property
     def compliance(self) -> Compliance:
-        if not self.reachable:
-            return Compliance(0, 0, 0, unreachable=1)
-        return compliance_of(check_verdict(c.findings) for c in self.checks)
+        return self.rollup.compliance
 
     @property
     def applicable(self) -> int:
@@ -149,11 +179,13 @@ class HostSummary:
 
     @property
     def state(self) -> Status | None:
-        """The worst check state; None for an unreachable host."""
-        if not self.reachable:
-            return None
-        states = [c.status for c in self.checks] or [Status.ERROR]
-        return min(states, key=STATUS_RANK.__getitem__)
+        """The host as model.verdict rolls it up; None for an unreachable host."""
+        return self.rollup.status
+
+    @property
+    def not_judged(self) -> list[str]:
+        """Checks of the host without any finding."""
+        return [c.check_id for c in self.checks if not c.judged]
 
     def sort_key(self) -> tuple[int, float, int, str]:
         """Worst hosts first: unreachable, then lowest score, most failures, then name."""
@@ -163,55 +195,70 @@ class HostSummary:
         return (1, score, -sum(self.failed_by_severity.values()), self.host.target)
 
 
-def summarize_host(index: int, host: HostReport, check_order: Sequence[str]) -> HostSummary:
-    by_check: dict[str, list[Finding]] = {}
-    for finding in host.findings:
-        by_check.setdefault(finding.check_id, []).append(finding)
-    order = {cid: i for i, cid in enumerate(check_order)}
-    ids = sorted(by_check, key=lambda c: (order.get(c, len(order)), c))
-    checks = tuple(fold_check(cid, by_check[cid]) for cid in ids)
-    counts: Counter[str] = Counter(f.status.value for f in host.findings)
-    failed: Counter[str] = Counter(f.severity.value for f in host.findings if f.counts_as_failure)
+def summarize_host(index: int, rollup: HostRollup, as_of: datetime | None = None) -> HostSummary:
+    host = rollup.host
     return HostSummary(
         index=index,
-        host=host,
-        checks=checks,
-        finding_counts=counts,
-        failed_by_severity=failed,
+        rollup=rollup,
+        checks=tuple(CheckState(cid, state) for cid, state in rollup.checks.items()),
+        finding_counts=Counter(f.status.value for f in host.findings),
+        failed_by_severity=Counter(f.severity.value for f in host.findings if counts_as_failure(f)),
         waived=sum(1 for f in host.findings if is_waived(f)),
-        waiver_expired=sum(1 for f in host.findings if f.waiver and f.waiver.state == "expired"),
+        waiver_expired=sum(
+            1
+            for f in host.findings
+            if f.waiver is not None and waiver_standing(f.waiver) is WaiverStanding.EXPIRED
+        ),
+        waiver_lapsed=sum(
+            1
+            for f in host.findings
+            if f.waiver is not None and waiver_standing(f.waiver, as_of) is WaiverStanding.LAPSED
+        ),
     )
 
 
 @dataclass(frozen=True)
 class CheckRate:
-    """One check across the fleet."""
+    """One check across the reachable hosts of the fleet."""
 
-    check_id: str
-    counts: Counter[str]  # effective check state -> hosts
-    waived_hosts: int
+    across: CheckAcrossFleet
+
+    @property
+    def check_id(self) -> str:
+        return self.across.check_id
+
+    @property
+    def counts(self) -> Counter[str]:
+        """Effective check state (its value) -> hosts."""
+        return Counter({s.value: n for s, n in self.across.counts.items()})
+
+    @property
+    def waived_hosts(self) -> int:
+        return self.across.waived_hosts
 
     @property
     def applicable(self) -> int:
-        return sum(n for s, n in self.counts.items() if s != Status.NOT_APPLICABLE.value)
+        return self.across.applicable
 
     @property
     def compliant(self) -> int:
-        return self.counts[Status.PASS.value]
+        return self.across.compliant
 
     @property
     def rate(self) -> float | None:
-        return 100.0 * self.compliant / self.applicable if self.applicable else None
+        return self.across.rate
 
 
 @dataclass(frozen=True)
 class ReportSummary:
     hosts: tuple[HostSummary, ...]  # report order
     check_rates: tuple[CheckRate, ...]  # baseline order
+    compliance: Compliance
     finding_counts: Counter[str] = field(default_factory=Counter)
     failed_by_severity: Counter[str] = field(default_factory=Counter)
     waived: int = 0
     waiver_expired: int = 0
+    waiver_lapsed: int = 0
 
     @property
     def unreachable(self) -> int:
@@ -219,11 +266,7 @@ class ReportSummary:
 
     @property
     def compliant_hosts(self) -> int:
-        return sum(1 for h in self.hosts if h.reachable and h.state is Status.PASS)
-
-    @property
-    def compliance(self) -> Compliance:
-        return report_compliance([h.host for h in self.hosts])
+        return sum(1 for h in self.hosts if h.rollup.compliant)
 
     @property
     def score(self) -> float | None:
@@ -239,31 +282,9 @@ class ReportSummary:
         return sorted(self.hosts, key=HostSummary.sort_key)
 
 
-def check_order(report: RunReport) -> list[str]:
-    """Baseline order, then any check only the findings name (e.g. a merged report)."""
-    ids = list(report.checks)
-    seen = set(ids)
-    for host in report.hosts:
-        for finding in host.findings:
-            if finding.check_id not in seen:
-                seen.add(finding.check_id)
-                ids.append(finding.check_id)
-    return ids
-
-
-def summarize(report: RunReport) -> ReportSummary:
-    order = check_order(report)
-    hosts = tuple(summarize_host(i, h, order) for i, h in enumerate(report.hosts))
-    rates: list[CheckRate] = []
-    for cid in order:
-        counts: Counter[str] = Counter()
-        waived = 0
-        for host in hosts:
-            for state in host.checks:
-                if state.check_id == cid:
-                    counts[state.status.value] += 1
-                    waived += state.waived
-        rates.append(CheckRate(cid, counts, waived))
+def summarize(report: RunReport, as_of: datetime | None = None) -> ReportSummary:
+    fleet = fleet_rollup(report)
+    hosts = tuple(summarize_host(i, h, as_of) for i, h in enumerate(fleet.hosts))
     totals: Counter[str] = Counter()
     failed: Counter[str] = Counter()
     for h in hosts:
@@ -271,11 +292,13 @@ def summarize(report: RunReport) -> ReportSummary:
         failed.update(h.failed_by_severity)
     return ReportSummary(
         hosts=hosts,
-        check_rates=tuple(rates),
+        check_rates=tuple(CheckRate(c) for c in fleet.checks),
+        compliance=fleet.compliance,
         finding_counts=totals,
         failed_by_severity=failed,
         waived=sum(h.waived for h in hosts),
         waiver_expired=sum(h.waiver_expired for h in hosts),
+        waiver_lapsed=sum(h.waiver_lapsed for h in hosts),
     )
 
 
@@ -292,11 +315,16 @@ def iter_findings(host: HostReport) -> Iterable[Finding]:
     return sorted(host.findings, key=lambda f: (STATUS_RANK[f.status], -f.severity.rank))
 
 
-def verdict_parts(report: RunReport, lang: str) -> tuple[RunVerdict, str, str, list[str]]:
+def verdict_parts(
+    report: RunReport, lang: str, as_of: datetime | None = None
+) -> tuple[RunVerdict, str, str, list[str]]:
     """The run verdict, its label, the compliance sentence and the notes that qualify it
-    (waived, unreachable, failures below --fail-on): the words every report uses."""
-    verdict = run_verdict(report.hosts, report.fail_on)
-    figure = report_compliance(report.hosts)
+    (waived, unreachable, not judged, failures below --fail-on, and, read at `as_of`,
+    waivers lapsed since the audit with the verdict without them): the words every
+    report uses."""
+    verdict = run_verdict(report)
+    fleet = fleet_rollup(report)
+    figure = fleet.compliance
     sentence = i18n.t(
         lang,
         "report.verdict.score",
@@ -312,6 +340,9 @@ def verdict_parts(report: RunReport, lang: str) -> tuple[RunVerdict, str, str, l
         extras.append(i18n.t(lang, "report.verdict.waived", count=figure.waived))
     if figure.unreachable:
         extras.append(i18n.t(lang, "report.verdict.unreachable", count=figure.unreachable))
+    not_judged = sum(1 for h in fleet.hosts for c in h.checks.values() if not c.findings)
+    if not_judged:
+        extras.append(i18n.t(lang, "report.verdict.not_judged", count=not_judged))
     below = sum(
         1
         for h in report.hosts
@@ -320,7 +351,17 @@ def verdict_parts(report: RunReport, lang: str) -> tuple[RunVerdict, str, str, l
     )
     if below:
         severity = i18n.t(lang, f"report.severity.{report.fail_on.value}")
+        extras.append(i18n.t(lang, "report.verdict.below_fail_on", count=below, severity=severity))
+    lapsed = lapsed_waivers(report, as_of)
+    if lapsed and as_of is not None:
+        later = run_verdict(report, as_of=as_of)
         extras.append(
-            i18n.t(lang, "report.verdict.below_fail_on", count=below, severity=severity)
+            i18n.t(
+                lang,
+                "report.verdict.lapsed",
+                count=len(lapsed),
+                today=reading_day(as_of),
+                verdict=i18n.t(lang, f"report.verdict.{later.value}"),
+            )
         )
     return verdict, i18n.t(lang, f"report.verdict.{verdict.value}"), sentence, extras

@@ -12,6 +12,7 @@ from __future__ import annotations
 import io
 from collections import Counter
 from dataclasses import dataclass
+from datetime import datetime
 
 from rich import box
 from rich.table import Table
@@ -24,7 +25,10 @@ from endpoint_audit.model.verdict import (
     STATUS_ORDER,
     STATUS_RANK,
     RunVerdict,
+    WaiverStanding,
     counts_as_failure,
+    finding_waiver,
+    fleet_rollup,
     is_waived,
 )
 from endpoint_audit.render.base import Renderer, RenderOptions
@@ -63,11 +67,11 @@ def _clean(text: str) -> str:
     return visible_controls(text, keep="\n")
 
 
-def _status_text(finding: Finding, lang: str) -> Text:
+def _status_text(finding: Finding, lang: str, as_of: datetime | None) -> Text:
     label = i18n.t(lang, f"report.status.{finding.status.value}")
     text = Text(label, style=STATUS_STYLE[finding.status])
     if finding.waiver is not None:
-        text.append(f"\n({waiver_label(finding.waiver, lang)})", style="cyan")
+        text.append(f"\n({waiver_label(finding, lang, as_of)})", style="cyan")
     return text
 
 
@@ -83,7 +87,9 @@ def _longest(values: list[str], cap: int) -> int:
     return min(max((len(v) for v in values), default=1), cap)
 
 
-def _host_table(host: HostReport, report: RunReport, lang: str, width: int) -> Table:
+def _host_table(
+    host: HostReport, report: RunReport, lang: str, width: int, as_of: datetime | None
+) -> Table:
     findings = _sorted(host)
     ids = [f.check_id for f in findings]
     resources = [_clean(f.resource or "") for f in findings]
@@ -118,15 +124,15 @@ def _host_table(host: HostReport, report: RunReport, lang: str, width: int) -> T
         info = report.checks.get(finding.check_id)
         check = Text(_clean(finding.check_id), style="bold")
         severity = _severity_label(finding.severity, lang)
-        message = _message_text(finding, report, lang)
+        message = _message_text(finding, report, lang, as_of)
         if width >= WIDE:
             if info is not None:
                 check.append("\n" + _clean(pick(info.title, lang, finding.check_id)), style="dim")
             table.add_row(
-                _status_text(finding, lang), Text(severity), check, Text(resource), message
+                _status_text(finding, lang, as_of), Text(severity), check, Text(resource), message
             )
         else:
-            status = _status_text(finding, lang)
+            status = _status_text(finding, lang, as_of)
             status.append(f"\n{severity}")
             if resource:
                 check.append("\n" + resource, style="none")
@@ -134,15 +140,16 @@ def _host_table(host: HostReport, report: RunReport, lang: str, width: int) -> T
     return table
 
 
-def _message_text(finding: Finding, report: RunReport, lang: str) -> Text:
+def _message_text(finding: Finding, report: RunReport, lang: str, as_of: datetime | None) -> Text:
     """The finding's sentence and, for a waived one, why and until when (stays visible)."""
     # fold, not ellipsis: Japanese has no spaces to wrap at, and a cut sentence hides
     # exactly the part (the reason, the approver) the reader needs.
     text = Text(_clean(finding_message(finding, report, lang)), overflow="fold")
     waiver = finding.waiver
     if waiver is not None:
-        note = waiver_note(waiver, lang)
-        text.append(f"\n{_clean(note)}", style="cyan" if waiver.in_force else "bold red")
+        note = waiver_note(finding, lang, as_of)
+        in_force = finding_waiver(finding, as_of) is WaiverStanding.IN_FORCE
+        text.append(f"\n{_clean(note)}", style="cyan" if in_force else "bold red")
     return text
 
 
@@ -192,11 +199,12 @@ def fix_line(report: RunReport, check_id: str, family: str | None, lang: str) ->
 
 def _next_steps(report: RunReport, lang: str) -> list[Text | Table]:
     failing = _failing_checks(report)
+    # Checks that did not see (an unknown or error no waiver covers, or no finding).
     unverified = {
-        (h.target, f.check_id)
-        for h in report.hosts
-        for f in h.findings
-        if f.status in (Status.UNKNOWN, Status.ERROR) and not is_waived(f)
+        (h.host.target, cid)
+        for h in fleet_rollup(report).hosts
+        for cid, state in h.checks.items()
+        if state.incomplete
     }
     if not failing and not unverified:
         return []
@@ -228,9 +236,9 @@ def _next_steps(report: RunReport, lang: str) -> list[Text | Table]:
     return lines
 
 
-def verdict_lines(report: RunReport, lang: str) -> list[Text]:
+def verdict_lines(report: RunReport, lang: str, as_of: datetime | None = None) -> list[Text]:
     """The verdict (the exit code's) and the compliance figure, as every report states it."""
-    verdict, label, figure, extras = verdict_parts(report, lang)
+    verdict, label, figure, extras = verdict_parts(report, lang, as_of)
     line = Text(i18n.t(lang, "report.verdict.label") + " ", style="bold")
     line.append(label, style=VERDICT_STYLE[verdict])
     line.append(i18n.t(lang, "report.verdict.sep") + figure, style="bold")
@@ -242,9 +250,7 @@ def verdict_lines(report: RunReport, lang: str) -> list[Text]:
 
 def _counts_line(report: RunReport, lang: str) -> Text:
     totals: Counter[str] = Counter(f.status.value for h in report.hosts for f in h.findings)
-    parts = [
-        f"{i18n.t(lang, f'report.status.{s.value}')} {totals[s.value]}" for s in STATUS_ORDER
-    ]
+    parts = [f"{i18n.t(lang, f'report.status.{s.value}')} {totals[s.value]}" for s in STATUS_ORDER]
     waived = sum(1 for h in report.hosts for f in h.findings if is_waived(f))
     if waived:
         parts.append(f"{i18n.t(lang, 'report.waived')} {waived}")
@@ -257,7 +263,8 @@ class TerminalRenderer(Renderer):
     description = "A table per host for people at a terminal (the default)."
 
     def render(self, report: RunReport, options: RenderOptions) -> str:
-        lang = options.lang
+        lang, as_of = options.lang, options.as_of
+        fleet = fleet_rollup(report)
         buffer = io.StringIO()
         console = text_console(buffer, options.color, options.width)
         baseline = report.baseline
@@ -292,7 +299,8 @@ class TerminalRenderer(Renderer):
                     count=count,
                 )
                 console.print(Text(f"  {_clean(line)}"))
-        for host in report.hosts:
+        for rolled in fleet.hosts:
+            host = rolled.host
             platform = (
                 host.platform.pretty_name if host.platform and host.platform.pretty_name else ""
             )
@@ -324,14 +332,18 @@ class TerminalRenderer(Renderer):
                     )
                 )
                 continue
-            console.print(_host_table(host, report, lang, console.width))
+            console.print(_host_table(host, report, lang, console.width, as_of))
+            missing = [cid for cid, c in rolled.checks.items() if not c.findings]
+            if missing:
+                line = i18n.t(lang, "report.not_judged", checks=", ".join(missing))
+                console.print(Text(_clean(line), style="bold yellow"))
         steps = _next_steps(report, lang)
         if steps:
             console.print()
             for step in steps:
                 console.print(step)
         console.print()
-        for verdict in verdict_lines(report, lang):
+        for verdict in verdict_lines(report, lang, as_of):
             console.print(verdict)
         console.print(_counts_line(report, lang))
         if partial:
