@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 
-from endpoint_audit.cli.collect_cmd import bundle_text
 from endpoint_audit.collectors.builtin import BUILTIN_COLLECTORS
+from endpoint_audit.engine.host_outputs import bundle_text
 from endpoint_audit.engine.run import gather_facts
 from endpoint_audit.model.commands import CommandResult
 from endpoint_audit.model.facts.base import Fact

@@ -13,9 +13,10 @@ from __future__ import annotations
 
 import shutil
 import sys
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import NoReturn
+from typing import NoReturn, Protocol
 
 import typer
 
@@ -32,6 +33,16 @@ from endpoint_audit.render.base import RenderOptions
 class OutputSpec:
     format: str
     path: str | None  # None or "-" = stdout
+
+
+class ReportTarget(Protocol):
+    """A renderer and where it writes: an OutputSpec, or the run request's ReportOutput."""
+
+    @property
+    def format(self) -> str: ...
+
+    @property
+    def path(self) -> str | None: ...
 
 
 @dataclass
@@ -78,7 +89,9 @@ def _note(line: str) -> None:
     say(line)
 
 
-def render_outputs(report: RunReport, specs: list[OutputSpec], lang: str) -> OutputsWritten:
+def render_outputs(
+    report: RunReport, specs: Sequence[ReportTarget], lang: str
+) -> OutputsWritten:
     """Render and write every output; a failed one never stops the next."""
     written = OutputsWritten()
     partial = report.partial
