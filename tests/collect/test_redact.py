@@ -14,7 +14,7 @@ import pytest
 
 from endpoint_audit.checkkit.fact import Fact
 from endpoint_audit.checks import builtin_packages
-from endpoint_audit.cli.collect_cmd import bundle_text
+from endpoint_audit.engine.host_outputs import bundle_text
 from endpoint_audit.engine.run import gather_facts
 from endpoint_audit.model.commands import CommandResult
 from endpoint_audit.model.platform import OsFamily, PlatformInfo

@@ -20,9 +20,10 @@ from endpoint_audit.checkkit.check import (
 )
 from endpoint_audit.checkkit.collector import Collector, Results, require
 from endpoint_audit.checkkit.fact import Fact
+from endpoint_audit.engine.pipeline import HostSlot, PreparedRun, RunRequest, ThisMachine
 from endpoint_audit.engine.plan import make_plan
 from endpoint_audit.engine.registry import Registry
-from endpoint_audit.engine.run import RunOptions, Target, audit_host, run_targets
+from endpoint_audit.engine.run import RunOptions, Target, audit_host
 from endpoint_audit.errors import CollectorError, FactUnavailable, TransportError
 from endpoint_audit.model.baseline import ResolvedCheck
 from endpoint_audit.model.commands import Argv, Command, CommandResult
@@ -208,8 +209,15 @@ def test_one_unreachable_host_does_not_cost_the_others() -> None:
         Target("down", lambda: Unreachable("down")),
         Target("good2", lambda: ReplayTransport(recorded(**GOOD))),
     ]
-    runs = asyncio.run(run_targets(targets, plan(10), RunOptions(now=NOW)))
-    by_name = {r.report.target: r.report for r in runs}
+    the_plan = plan(10)
+    slots = [HostSlot(t.name, the_plan, t) for t in targets]
+    prepared = PreparedRun(
+        RunRequest(ThisMachine()), {"t": the_plan}, slots, the_plan.registry,
+        RunOptions(now=NOW), print,
+    )  # fmt: skip
+    asyncio.run(prepared.execute())  # the one loop every command runs its hosts in
+    by_name = {s.name: s.report for s in prepared.slots if s.report is not None}
+    assert list(by_name) == ["good", "down", "good2"]
     assert by_name["down"].status == "unreachable"
     assert by_name["down"].reason == "connection refused"
     assert [f.status for f in by_name["good"].findings] == [Status.PASS]

@@ -127,7 +127,12 @@ def test_without_a_machine_id_names_stay_numbered() -> None:
 
 
 def test_records_of_two_pcs_in_one_folder_never_replace_each_other(tmp_path: Path) -> None:
-    from endpoint_audit.cli.collect_cmd import _write_records
+    from endpoint_audit.engine.host_outputs import RecordFolder
+
+    def _write_records(folder: Path, hosts: list[HostTranscript], lang: str) -> None:
+        records = RecordFolder(folder)  # one `collect --record` run
+        for host in hosts:
+            assert not records.save_transcript(host, lang).problems
 
     first, second = _pc("pc-0042", "3d1219c7c4c5404aaa1f6d2a48adfda4"), _pc("pc-0042", None)
     third = _pc("pc-0042", "9f0e1d2c3b4a59687766554433221100")

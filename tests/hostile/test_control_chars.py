@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from endpoint_audit.cli import fleet_scan
+from endpoint_audit.cli import host_progress
 from endpoint_audit.model.printable import one_line, visible_controls
 from endpoint_audit.model.result import HostReport
 from tests.hostile.run import assert_no_raw_controls, assert_ran_clean, invoke
@@ -120,14 +120,15 @@ def test_fleet_progress_lines(key: str, capsys: pytest.CaptureFixture[str]) -> N
     """The line printed for each host as it finishes: host names and the reasons a
     server gave are shown with their controls escaped."""
     evil = EVIL[key]
-    tally = fleet_scan._Tally(total=2, done=1)
+    tally = host_progress._Tally(total=2, done=1)
     down = HostReport(target=evil, status="unreachable", reason=f"SSH: {evil}")
     up = HostReport(target=evil, duration_seconds=1.0)
     for report in (down, up):
         for lang in ("en", "ja"):
-            fleet_scan._note(fleet_scan._host_line(report, tally, lang))
+            for collecting in (False, True):
+                host_progress._note(host_progress._host_line(report, tally, lang, 3, collecting))
     err = capsys.readouterr().err
-    assert err.count("\n") == 4
+    assert err.count("\n") == 8
     assert_no_raw_controls(err)
 
 

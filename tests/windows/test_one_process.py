@@ -9,7 +9,9 @@ from datetime import datetime
 
 import pytest
 
-from endpoint_audit.cli.scan_cmd import prepare_plan
+from endpoint_audit.engine.pipeline import RunRequest, Selection, ThisMachine, make_plans
+from endpoint_audit.engine.plan import Plan
+from endpoint_audit.engine.registry import load_registry
 from endpoint_audit.engine.run import RunOptions, Target, audit_host
 from endpoint_audit.model.commands import CommandResult, PowerShell
 from endpoint_audit.transport.powershell import (
@@ -63,6 +65,11 @@ class ScriptedWindowsHost(CountingReplay):
         text = json.dumps(entries, ensure_ascii=True)
         stdout = f"\r\n{BEGIN_MARKER}\n{text}\n{END_MARKER}\n"
         return batch_results(CommandResult(0, stdout=stdout), probes)
+
+
+def prepare_plan(baseline: str, only: list[str] | None, skip: list[str] | None) -> Plan:
+    request = RunRequest(ThisMachine(), baseline, selection=Selection(tuple(only or ())))
+    return make_plans(request, [baseline], load_registry(), print)[baseline]
 
 
 def scan_with(transport: CountingReplay) -> dict[str, str]:

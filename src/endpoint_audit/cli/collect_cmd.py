@@ -1,48 +1,32 @@
-"""`endpoint-audit collect`: record this machine's facts for judging later (`evaluate`).
+"""`endpoint-audit collect`: record the facts of this PC, or of hosts over SSH, for judging
+later (`evaluate`).
 
-`-o FILE` writes one facts bundle (platform, command transcript as evidence, parsed facts).
-`--record DIR` writes one redacted transcript per host, fit to share and to replay with
-`scan --replay` (host names, user names, serials, MAC addresses and recovery keys removed).
+`-o FILE` writes one facts bundle of every host (platform, command transcript as
+evidence, parsed facts). `--bundle-dir DIR` writes one bundle per host as each host
+finishes (`evaluate DIR` judges them as one fleet). `--record DIR` writes one redacted
+transcript per host, fit to share and to replay with `scan --replay` (host names, user
+names, serials, MAC addresses and recovery keys removed). The hosts go through the same
+pipeline as `scan` (engine.pipeline), without judging.
 """
 
 from __future__ import annotations
 
-import getpass
-import json
-import re
-import socket
 from pathlib import Path
 from typing import Annotated
 
 import typer
-import yaml
 
-from endpoint_audit import __version__
-from endpoint_audit.checkkit.fact import Fact
-from endpoint_audit.cli import interrupts
-from endpoint_audit.cli.common import (
-    check_output_paths,
-    fail,
-    note,
-    resolve_lang,
-    say,
-    try_write_output,
-    warn,
+from endpoint_audit.cli.common import check_output_paths, fail, resolve_lang
+from endpoint_audit.cli.run_request import run_request
+from endpoint_audit.cli.ssh_opts import (
+    AcceptNewOpt,
+    ConnectTimeoutOpt,
+    InventoryOpt,
+    LimitOpt,
+    SshFlags,
+    SudoOpt,
+    warn_ignored,
 )
-from endpoint_audit.engine.collect import (
-    CollectFailed,
-    all_fact_types,
-    collect_targets,
-    fact_types_of_plan,
-)
-from endpoint_audit.engine.exit_policy import ExitCode
-from endpoint_audit.engine.plan import load_plan_baseline, make_plan
-from endpoint_audit.engine.registry import Registry, load_registry
-from endpoint_audit.engine.run import Target, local_target
-from endpoint_audit.errors import ConfigError
-from endpoint_audit.model import i18n
-from endpoint_audit.transport.redact import RedactionSummary, redact_host
-from endpoint_audit.transport.transcript import HostTranscript, bundle_to_data
 
 OutputOpt = Annotated[
     str | None,
@@ -76,7 +60,9 @@ AllFactsOpt = Annotated[
         "--all-facts", help="Collect every fact family this platform has a collector for."
     ),
 ]
-RedactOpt = Annotated[bool, typer.Option("--redact", help="Redact the -o bundle as --record does.")]
+RedactOpt = Annotated[
+    bool, typer.Option("--redact", help="Redact the -o and --bundle-dir bundles as --record does.")
+]
 TimeoutOpt = Annotated[
     float, typer.Option("--timeout", min=1, help="Seconds each probe command may take.")
 ]
@@ -84,82 +70,31 @@ LangOpt = Annotated[
     str | None,
     typer.Option("--lang", help="Language of the progress messages: ja or en (default: locale)."),
 ]
+BundleDirOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--bundle-dir",
+        help=(
+            "Write one facts bundle per host into DIR (DIR/<host>.json) as each host "
+            "finishes; `evaluate DIR` judges them as one fleet report."
+        ),
+    ),
+]
+HostOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--host",
+        help="Collect from this host over SSH: HOST, USER@HOST, HOST:PORT, [IPv6]:PORT (repeat).",
+    ),
+]
+ConcurrencyOpt = Annotated[
+    int, typer.Option("--concurrency", "-j", min=1, max=1024, help="Hosts collected at once.")
+]
 
 
-def collect_targets_from_options() -> list[Target]:
-    """The hosts to collect. Today this machine; remote hosts (--host, --inventory) are
-    added here so every target goes through the same collection path."""
-    return [local_target()]
-
-
-def fact_types_for(baseline: str, all_facts: bool, registry: Registry) -> list[type[Fact]]:
-    if all_facts:
-        return all_fact_types(registry)
-    plan = make_plan(load_plan_baseline(baseline, registry), registry)
-    return fact_types_of_plan(plan)
-
-
-class _BlockDumper(yaml.SafeDumper):
-    """YAML with multi-line output as literal blocks, so recorded output reads as it was."""
-
-
-def _str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
-    literal = "\n" in value and all(line == line.rstrip() for line in value.splitlines())
-    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style="|" if literal else None)
-
-
-_BlockDumper.add_representer(str, _str)
-
-
-def bundle_text(hosts: list[HostTranscript], as_yaml: bool) -> str:
-    data = bundle_to_data(hosts, __version__)
-    if as_yaml:
-        return yaml.dump(data, Dumper=_BlockDumper, allow_unicode=True, sort_keys=False, width=100)
-    return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
-
-
-def _is_yaml(path: str | Path) -> bool:
-    return str(path).lower().endswith((".yaml", ".yml"))
-
-
-def record_file_name(target: str) -> str:
-    """A file name from a (redacted) target name: no separators, no leading dot."""
-    safe = re.sub(r"[^A-Za-z0-9._-]+", "_", target).strip("._") or "host"
-    return f"{safe}.yaml"
-
-
-def _local_identity() -> tuple[list[str], list[str]]:
-    """This machine's own user and host names, which the transcript may show anywhere."""
-    users: list[str] = []
-    try:
-        users.append(getpass.getuser())
-    except (KeyError, OSError):
-        pass
-    return users, [socket.gethostname()]
-
-
-def _redact(host: HostTranscript) -> tuple[HostTranscript, RedactionSummary]:
-    users, hosts = (
-        _local_identity() if host.platform and host.platform.transport == "local" else ([], [])
-    )
-    return redact_host(host, extra_users=users, extra_hosts=hosts)
-
-
-def _say(lang: str, key: str, **args: object) -> None:
-    note(i18n.t(lang, f"collect.msg.{key}", **args))
-
-
-def _recorded(lang: str, path: Path, summary: RedactionSummary) -> None:
-    _say(
-        lang,
-        "recorded",
-        path=path,
-        hosts=summary.hosts,
-        users=summary.users,
-        serials=summary.serials,
-        macs=summary.macs,
-        keys=summary.recovery_keys,
-    )
+def _check_folder(flag: str, folder: Path | None) -> None:
+    if folder is not None and folder.exists() and not folder.is_dir():
+        fail(f"{flag} {folder}: not a folder")
 
 
 def collect(
@@ -170,8 +105,21 @@ def collect(
     redact: RedactOpt = False,
     timeout: TimeoutOpt = 60.0,
     lang: LangOpt = None,
+    bundle_dir: BundleDirOpt = None,
+    host: HostOpt = None,
+    inventory: InventoryOpt = None,
+    limit: LimitOpt = None,
+    concurrency: ConcurrencyOpt = 32,
+    sudo: SudoOpt = False,
+    accept_new_host_keys: AcceptNewOpt = False,
+    connect_timeout: ConnectTimeoutOpt = 15.0,
 ) -> None:
-    """Record this PC's facts (and the command output they come from) for judging later.
+    """Record the facts of this PC or of SSH hosts (and their command output) for judging later.
+
+    Hosts over SSH are reached as `scan` reaches them (same host-key rules, --sudo, -j);
+    a host that cannot be reached is named on stderr, kept in the bundles with the reason
+    (judged, it is unreachable), and the others are collected (exit 3). Exit 0 when every
+    host was collected, 2 for bad options or inventories, 4 when a file was not written.
 
     Examples:
 
@@ -180,81 +128,36 @@ def collect(
       endpoint-audit collect --all-facts -o facts.yaml
 
       endpoint-audit collect --record recorded/  (redacted; scan --replay recorded/)
+
+      endpoint-audit collect -i fleet.yaml --sudo --bundle-dir bundles/  (evaluate bundles/)
     """
+    from endpoint_audit.engine.pipeline import (
+        Outputs,
+        RunOptions,
+        RunRequest,
+        Selection,
+        ThisMachine,
+    )
+
     language = resolve_lang(lang)
-    registry = load_registry()
-    for problem in registry.problems:
-        warn(f"plugin {problem.name} from {problem.distribution} not loaded: {problem.error}")
-    try:
-        fact_types = fact_types_for(baseline, all_facts, registry)
-    except ConfigError as exc:
-        fail(str(exc))
-    if output is None and record is None:
+    if output is None and record is None and bundle_dir is None:
         output = "-"
     # Before collecting: a path that cannot be written is said now, not after the probes.
     check_output_paths([output])
-    if record is not None and record.exists() and not record.is_dir():
-        fail(f"--record {record}: not a folder")
-    targets = collect_targets_from_options()
-    try:
-        got = interrupts.run_async(collect_targets(targets, fact_types, registry, timeout))
-    except KeyboardInterrupt:
-        _say(language, "interrupted")
-        interrupts.mark_reported()
-        raise typer.Exit(interrupts.exit_code()) from None
-    hosts = [h for h in got if isinstance(h, HostTranscript)]
-    for failure in got:
-        if isinstance(failure, CollectFailed):
-            warn(i18n.t(language, "collect.msg.not_collected", reason=str(failure)))
-    for host in hosts:
-        for name, fact in sorted(host.facts.items()):
-            if isinstance(fact, dict) and set(fact) == {"error"}:
-                # Kept in the bundle too: `evaluate` reports it as unknown or error.
-                warn(
-                    i18n.t(
-                        language,
-                        "collect.msg.fact_error",
-                        host=host.target,
-                        fact=name,
-                        reason=fact["error"],
-                    )
-                )
-    failures: list[str] = []
-    if output is not None and hosts:
-        written = [_redact(h)[0] for h in hosts] if redact else hosts
-        not_written = try_write_output(output, bundle_text(written, _is_yaml(output)))
-        if not_written is not None:
-            failures.append(not_written)
-        elif output != "-":
-            _say(language, "wrote", count=len(hosts), path=output)
-    if record is not None and hosts:
-        failures += _write_records(record, hosts, language)
-    for line in failures:
-        say(f"error: {line}")
-    if failures:
-        raise typer.Exit(ExitCode.OUTPUT)
-    raise typer.Exit(ExitCode.OK if len(hosts) == len(targets) else ExitCode.INCOMPLETE)
-
-
-def _write_records(folder: Path, hosts: list[HostTranscript], lang: str) -> list[str]:
-    """One redacted file per host; the problems of those that could not be written."""
-    used: set[str] = set()
-    failures: list[str] = []
-    for host in hosts:
-        redacted, summary = _redact(host)
-        name = record_file_name(redacted.target)
-        # With a machine id the redacted name is the PC's own (host-<pseudonym>), so a new
-        # recording of the same PC replaces its last one. Without one, every PC would be
-        # host-1: a file already there is then kept and the new one gets another name.
-        keep_existing = redacted.platform is None or redacted.platform.machine_id is None
-        stem, number = name[: -len(".yaml")], 2
-        while name in used or (keep_existing and (folder / name).exists()):
-            name, number = f"{stem}-{number}.yaml", number + 1
-        used.add(name)
-        path = folder / name
-        problem = try_write_output(str(path), bundle_text([redacted], as_yaml=True))
-        if problem is not None:
-            failures.append(problem)
-            continue
-        _recorded(lang, path, summary)
-    return failures
+    _check_folder("--record", record)
+    _check_folder("--bundle-dir", bundle_dir)
+    if record is not None and bundle_dir is not None and record.resolve() == bundle_dir.resolve():
+        fail("--record and --bundle-dir need different folders")
+    ssh = SshFlags(list(host or []), list(inventory or []), limit, concurrency, sudo,
+                   accept_new_host_keys, connect_timeout)  # fmt: skip
+    if not ssh.wanted:
+        warn_ignored(ssh.given(), language)
+    request = RunRequest(
+        ssh.targets() if ssh.wanted else ThisMachine(),
+        baseline,
+        selection=Selection(all_facts=all_facts),
+        outputs=Outputs(bundle=output, bundle_dir=bundle_dir, record_dir=record, redact=redact),
+        options=RunOptions(lang=language, command_timeout=timeout, concurrency=concurrency),
+        kind="collect",
+    )
+    run_request(request, "hosts" if ssh.wanted else None)

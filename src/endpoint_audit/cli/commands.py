@@ -37,7 +37,8 @@ COMMANDS: dict[str, LazyCommand] = {
     "collect": LazyCommand(
         "collect_cmd",
         "collect",
-        "Record this PC's facts (and the command output they come from) for judging later.",
+        "Record the facts of this PC or of SSH hosts (and their command output) for judging "
+        "later.",
     ),
     "evaluate": LazyCommand(
         "evaluate_cmd",

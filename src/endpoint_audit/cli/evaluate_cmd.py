@@ -14,9 +14,9 @@ from typing import Annotated
 
 import typer
 
-from endpoint_audit.cli.common import fail, resolve_lang, warn
-from endpoint_audit.cli.outputs import OutputSpec, parse_outputs
-from endpoint_audit.cli.recorded import judged_at, load_recorded, replay_targets_of, scan_folder
+from endpoint_audit.cli.common import resolve_lang
+from endpoint_audit.cli.outputs import parse_outputs
+from endpoint_audit.cli.run_request import run_request
 from endpoint_audit.cli.scan_cmd import (
     BaselineOpt,
     FailOnOpt,
@@ -25,16 +25,12 @@ from endpoint_audit.cli.scan_cmd import (
     OnlyOpt,
     OutputOpt,
     SkipOpt,
-    execute,
-    finish,
-    prepare_plan,
+    report_outputs,
+    selection,
 )
 from endpoint_audit.cli.store_opts import StoreOpt, check_store
 from endpoint_audit.cli.waivers_opt import WaiversOpt
-from endpoint_audit.engine.run import HostRun, RunOptions, Target
-from endpoint_audit.errors import ConfigError
-from endpoint_audit.model import i18n
-from endpoint_audit.model.result import HostReport, Severity
+from endpoint_audit.model.result import Severity
 
 BundleArg = Annotated[
     Path,
@@ -85,91 +81,20 @@ def evaluate(
 
       endpoint-audit evaluate //fileserver/audit$ -f html:fleet.html -f json:fleet.json
     """
+    from endpoint_audit.engine.pipeline import RecordedHosts, RunOptions, RunRequest
+
     language = resolve_lang(lang)
     outputs = parse_outputs(format, output)
     check_store(store)
-    if bundle.is_dir():
-        evaluate_folder(
-            bundle, baseline, outputs, only, skip, fail_on, language, as_of_now, waivers, store
-        )
-        return
-    try:
-        hosts = load_recorded(bundle)
-        plan = prepare_plan(baseline, only, skip, waivers)
-    except ConfigError as exc:
-        fail(str(exc))
-    now = None if as_of_now else judged_at(hosts)
-    options = RunOptions(lang=language, now=now)
-    targets = replay_targets_of(hosts)
-    warn_name_conflicts(targets, language)
-    runs, interrupted, started = execute(plan, targets, options)
-    reports = [r.report for r in runs]
-    finish(plan, reports, outputs, language, fail_on, started, interrupted, len(targets),
-           store, f"evaluate {bundle}")  # fmt: skip
-
-
-def warn_name_conflicts(targets: list[Target], lang: str) -> None:
-    """One line per file whose host name other files also claim."""
-    for target in targets:
-        if target.name_conflicts:
-            others = ", ".join(Path(o).name for o in target.name_conflicts)
-            warn(
-                i18n.t(
-                    lang,
-                    "cli.evaluate.name_conflict",
-                    file=Path(target.source or target.name).name,
-                    name=target.name,
-                    others=others,
-                )
-            )
-
-
-def evaluate_folder(
-    folder: Path,
-    baseline: str,
-    outputs: list[OutputSpec],
-    only: list[str] | None,
-    skip: list[str] | None,
-    fail_on: Severity,
-    language: str,
-    as_of_now: bool,
-    waivers: Path | None = None,
-    store: Path | None = None,
-) -> None:
-    """A folder of bundles (a share where many PCs dropped theirs) as one fleet report.
-
-    A file that cannot be read is one line on stderr and one unreachable host in the
-    report, named by its file; it never stops the others (exit 3 unless a failure).
-    A PC that left several files is judged by its newest; files that name different PCs
-    but claim one host name are all judged, each under its own file (a warning each).
-    Only the report is kept of each host once it is judged.
-    """
-    try:
-        plan = prepare_plan(baseline, only, skip, waivers)
-        recorded = scan_folder(folder)
-    except ConfigError as exc:
-        fail(str(exc))
-    for problem in recorded.unreadable:
-        warn(f"skipped {problem.reason}")
-    warn_name_conflicts(recorded.targets, language)
-    if recorded.superseded:
-        warn(
-            f"{len(recorded.superseded)} older file(s) of PCs that also left a newer one were "
-            "left out; each PC is judged by its newest file"
-        )
-
-    def keep_report_only(run: HostRun) -> None:
-        run.transcript = {}
-        run.facts = {}
-
-    now = None if as_of_now else recorded.judged_at()
-    options = RunOptions(lang=language, now=now)
-    runs, interrupted, started = execute(plan, recorded.targets, options, keep_report_only)
-    reports = [r.report for r in runs]
-    reports += [
-        HostReport(target=p.path.name, status="unreachable", reason=p.reason, source=str(p.path))
-        for p in recorded.unreadable
-    ]
-    planned = len(recorded.targets) + len(recorded.unreadable)
-    finish(plan, reports, outputs, language, fail_on, started, interrupted, planned, store,
-           f"evaluate {folder}")  # fmt: skip
+    # A folder is a share many PCs dropped their files into: one fleet report, a file that
+    # cannot be read is one unreachable host, each PC is judged by its newest file.
+    request = RunRequest(
+        RecordedHosts(bundle, share=bundle.is_dir()),
+        baseline,
+        waivers,
+        selection(only, skip),
+        report_outputs(outputs, store, f"evaluate {bundle}"),
+        RunOptions(lang=language, fail_on=fail_on),
+        judge_as_of_now=as_of_now,
+    )
+    run_request(request)

@@ -23,7 +23,7 @@ import signal
 import sys
 from collections.abc import Coroutine
 from types import FrameType
-from typing import Any, NoReturn, TypeVar
+from typing import Any, Literal, NoReturn, TypeVar
 
 T = TypeVar("T")
 
@@ -102,7 +102,7 @@ def exit_code() -> int:
     return EXIT_TERMINATED if terminated() else EXIT_INTERRUPTED
 
 
-def reason() -> str:
+def reason() -> Literal["interrupted", "terminated"]:
     """`interrupted` (Ctrl-C) or `terminated` (SIGTERM), as reports record it."""
     return "terminated" if terminated() else "interrupted"
 

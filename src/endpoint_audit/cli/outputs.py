@@ -13,10 +13,11 @@ from __future__ import annotations
 
 import shutil
 import sys
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import NoReturn
+from typing import NoReturn, Protocol
 
 import typer
 
@@ -33,6 +34,16 @@ from endpoint_audit.render.base import RenderOptions
 class OutputSpec:
     format: str
     path: str | None  # None or "-" = stdout
+
+
+class ReportTarget(Protocol):
+    """A renderer and where it writes: an OutputSpec, or the run request's ReportOutput."""
+
+    @property
+    def format(self) -> str: ...
+
+    @property
+    def path(self) -> str | None: ...
 
 
 @dataclass
@@ -79,7 +90,9 @@ def _note(line: str) -> None:
     say(line)
 
 
-def render_outputs(report: RunReport, specs: list[OutputSpec], lang: str) -> OutputsWritten:
+def render_outputs(
+    report: RunReport, specs: Sequence[ReportTarget], lang: str
+) -> OutputsWritten:
     """Render and write every output; a failed one never stops the next. Rendered as
     read now: a waiver that has lapsed since the hosts were judged is shown as such."""
     written = OutputsWritten()

@@ -1,17 +1,17 @@
-"""Run a plan against targets: one host at a time per task, many hosts concurrently.
+"""One host through the pipeline's host steps, and the report of a run.
 
 For each host: open the transport, detect the platform, gather the facts the planned
-checks need (collectors ask in rounds; all PowerShell probes of a round share one
-process), evaluate each check, apply waivers. A failing host or check never stops the
-others: failures become `unreachable` hosts or `error`/`unknown` findings.
+checks need (engine.host_commands: collectors ask in rounds; the first-round PowerShell
+probes of all of them run as one batch), evaluate each check, apply waivers. A failing
+host or check never stops the others: failures become `unreachable` hosts or
+`error`/`unknown` findings. engine.pipeline runs many hosts through this.
 """
 
 from __future__ import annotations
 
-import asyncio
 import socket
 import time
-from collections.abc import Awaitable, Callable, Coroutine, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import partial
@@ -21,17 +21,14 @@ from endpoint_audit import __version__
 from endpoint_audit.checkkit.check import EvalContext, FactView, Outcome
 from endpoint_audit.checkkit.collector import Collector
 from endpoint_audit.checkkit.fact import Fact
+from endpoint_audit.engine.collect import fact_types_of_plan
+from endpoint_audit.engine.host_commands import FactOutcome, gather_facts
 from endpoint_audit.engine.plan import Plan, PlannedCheck
 from endpoint_audit.engine.registry import Registry
 from endpoint_audit.engine.waivers import apply_waivers
-from endpoint_audit.errors import (
-    CollectorError,
-    FactUnavailable,
-    ReplayMissError,
-    TransportError,
-)
+from endpoint_audit.errors import FactUnavailable, ReplayMissError, TransportError
 from endpoint_audit.model import i18n
-from endpoint_audit.model.commands import Command, CommandResult, PowerShell
+from endpoint_audit.model.commands import CommandResult
 from endpoint_audit.model.platform import OsFamily, PlatformInfo
 from endpoint_audit.model.result import (
     BaselineFile,
@@ -47,7 +44,6 @@ from endpoint_audit.model.result import (
 from endpoint_audit.transport.base import DEFAULT_COMMAND_TIMEOUT, Transport
 from endpoint_audit.transport.local import LocalTransport
 
-COMMANDS_IN_FLIGHT_PER_HOST = 8
 EVIDENCE_EXCERPT = 600
 
 
@@ -85,6 +81,7 @@ class RunOptions:
     command_timeout: float = DEFAULT_COMMAND_TIMEOUT
     concurrency: int = 32
     now: datetime | None = None  # fixed clock for reproducible evaluation
+    fail_on: Severity = Severity.INFO
 
 
 @dataclass
@@ -94,141 +91,6 @@ class HostRun:
     report: HostReport
     transcript: dict[str, CommandResult] = field(default_factory=dict)
     facts: dict[str, Any] = field(default_factory=dict)
-
-
-FactOutcome = Fact | Exception
-
-
-class _HostCommands:
-    """Runs the commands of one host for all its collectors: each command once, at most
-    `limit` at a time, and every PowerShell probe asked for in the same turn of the event
-    loop in one process (collectors start together, so a scan's probes share one)."""
-
-    def __init__(self, transport: Transport, timeout: float) -> None:
-        self.transport = transport
-        self.timeout = timeout
-        self.limit = asyncio.Semaphore(
-            max(COMMANDS_IN_FLIGHT_PER_HOST, transport.commands_in_flight)
-        )
-        self.results: dict[str, asyncio.Future[CommandResult | Exception]] = {}
-        self._probes: list[PowerShell] = []
-        self._tasks: set[asyncio.Task[None]] = set()  # referenced until done
-
-    def fetch(self, command: Command) -> asyncio.Future[CommandResult | Exception]:
-        future = self.results.get(command.key)
-        if future is not None:
-            return future
-        future = asyncio.get_running_loop().create_future()
-        self.results[command.key] = future
-        if isinstance(command, PowerShell):
-            if not self._probes:
-                self._start(self._flush_probes())
-            self._probes.append(command)
-        else:
-            self._start(self._one(command, future))
-        return future
-
-    def _start(self, work: Coroutine[Any, Any, None]) -> None:
-        task = asyncio.get_running_loop().create_task(work)
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
-
-    def cancel(self) -> None:
-        for task in list(self._tasks):
-            task.cancel()
-
-    async def _one(
-        self, command: Command, future: asyncio.Future[CommandResult | Exception]
-    ) -> None:
-        async with self.limit:
-            try:
-                result: CommandResult | Exception = await self.transport.run(command, self.timeout)
-            except ReplayMissError as exc:  # this command's error; the others go on
-                result = exc
-            except asyncio.CancelledError:
-                future.cancel()
-                raise
-            except Exception as exc:  # the session broke: the host's problem
-                if not future.done():
-                    future.set_exception(exc)
-                return
-        if not future.done():
-            future.set_result(result)
-
-    async def _flush_probes(self) -> None:
-        await asyncio.sleep(0)  # let every collector that starts in this turn add its probes
-        probes, self._probes = self._probes, []
-        try:
-            batch = await self.transport.run_powershell_batch(probes, self.timeout)
-        except ReplayMissError:
-            # Tell exactly which probes are missing: ask for each one alone.
-            for probe in probes:
-                await self._one(probe, self.results[probe.key])
-            return
-        except asyncio.CancelledError:
-            for probe in probes:
-                self.results[probe.key].cancel()
-            raise
-        except Exception as exc:  # the session broke: the host's problem
-            for probe in probes:
-                if not self.results[probe.key].done():
-                    self.results[probe.key].set_exception(exc)
-            return
-        for probe in probes:
-            future = self.results[probe.key]
-            if not future.done():
-                got = batch.get(probe.key)
-                future.set_result(
-                    got if got is not None else CollectorError(f"no result for {probe.key!r}")
-                )
-
-
-async def _collect_one(
-    collector: Collector[Any], platform: PlatformInfo, host: _HostCommands
-) -> FactOutcome:
-    """One collector's rounds: it asks again as soon as its own commands are answered,
-    never waiting for another collector's slow command."""
-    asked: dict[str, CommandResult | Exception] = {}
-    for _ in range(Collector.MAX_ROUNDS):
-        mine = {k: v for k, v in asked.items() if isinstance(v, CommandResult)}
-        try:
-            commands = collector.commands(platform, mine)
-        except Exception as exc:  # a collector bug is that fact's error, not the run's
-            return CollectorError(f"{collector.id}: {type(exc).__name__}: {exc}")
-        new = [c for c in {c.key: c for c in commands}.values() if c.key not in asked]
-        if not new:
-            break
-        answers = await asyncio.gather(*(host.fetch(c) for c in new))
-        asked.update((c.key, a) for c, a in zip(new, answers, strict=True))
-    missing = [asked[k] for k in sorted(asked) if isinstance(asked[k], Exception)]
-    if missing:
-        first = missing[0]
-        assert isinstance(first, Exception)  # noqa: S101 - filtered just above
-        return first
-    results = {k: v for k, v in asked.items() if isinstance(v, CommandResult)}
-    try:
-        fact: Fact = collector.parse(results, platform)
-    except (FactUnavailable, CollectorError) as exc:
-        return exc
-    except Exception as exc:  # a parser bug must not take the host down
-        return CollectorError(f"{collector.id}: {type(exc).__name__}: {exc}")
-    return fact.model_copy(update={"sources": tuple(sorted(results))})
-
-
-async def gather_facts(
-    transport: Transport,
-    platform: PlatformInfo,
-    collectors: Sequence[Collector[Any]],
-    timeout: float,
-) -> dict[type[Fact], FactOutcome]:
-    """Every collector's fact: each asks for commands in rounds, concurrently with the
-    others, and parses what it got."""
-    host = _HostCommands(transport, timeout)
-    try:
-        outcomes = await asyncio.gather(*(_collect_one(c, platform, host) for c in collectors))
-    finally:
-        host.cancel()  # nothing outlives the host's session
-    return {c.fact_type: o for c, o in zip(collectors, outcomes, strict=True)}
 
 
 def _finding(
@@ -357,8 +219,50 @@ def collectors_for(
     return out
 
 
-async def audit_host(target: Target, plan: Plan, options: RunOptions, now: datetime) -> HostRun:
-    """Audit one host. Never raises for the host's own faults."""
+def judge_host(
+    plan: Plan,
+    platform: PlatformInfo,
+    facts: dict[type[Fact], FactOutcome],
+    transcript: dict[str, CommandResult],
+    lang: str,
+    now: datetime,
+    waiver_name: str,
+) -> list[Finding]:
+    """Every planned check on the host's facts, then the waivers."""
+    ctx = EvalContext(platform=platform, now=now)
+    findings: list[Finding] = []
+    for planned in plan.checks:
+        if not platform.detected:
+            findings.append(undetected_finding(planned, platform, lang))
+            continue
+        findings.extend(evaluate_check(planned, platform, facts, ctx, lang, transcript))
+    # Waivers match the name the auditor targeted, never one the host reports about
+    # itself (`uname -n`, a name inside a bundle): a host cannot claim another's waiver.
+    return apply_waivers(findings, plan.waivers, waiver_name, now)
+
+
+def facts_as_data(facts: dict[type[Fact], FactOutcome]) -> dict[str, Any]:
+    """The facts as a bundle keeps them: each family's data, or {"error": reason}."""
+    return {
+        fact_type.name: got.model_dump(mode="json")
+        if isinstance(got, Fact)
+        else {"error": str(got)}
+        for fact_type, got in facts.items()
+    }
+
+
+async def audit_host(
+    target: Target,
+    plan: Plan,
+    options: RunOptions,
+    now: datetime,
+    fact_types: Sequence[type[Fact]] | None = None,
+    judge: bool = True,
+) -> HostRun:
+    """One host: open the transport -> detect the platform -> collect the facts of
+    `fact_types` (default: those the plan's checks need) -> judge them (unless `judge`
+    is False, as for `collect`) -> the host report. Never raises for the host's own
+    faults: an unreachable host is a report saying why."""
     started = datetime.now(UTC)
     clock = time.monotonic()
     report = HostReport(
@@ -368,18 +272,17 @@ async def audit_host(target: Target, plan: Plan, options: RunOptions, now: datet
         name_conflicts=list(target.name_conflicts),
         groups=list(target.groups),
     )
+    wanted = fact_types_of_plan(plan) if fact_types is None else fact_types
     transcript: dict[str, CommandResult] = {}
-    facts_out: dict[str, Any] = {}
+    facts: dict[type[Fact], FactOutcome] = {}
     try:
         transport = target.open()
         transport.detect_timeout = min(transport.detect_timeout, options.command_timeout)
         async with transport:
             platform = await transport.detect_platform()
             report.platform = platform
-            facts: dict[type[Fact], FactOutcome] = {}
             if platform.detected:  # nothing is asked of a host that could not be told
-                fact_types = [ft for pc in plan.checks for ft in pc.check.requires]
-                collectors = collectors_for(plan.registry, fact_types, platform)
+                collectors = collectors_for(plan.registry, wanted, platform)
                 facts = await gather_facts(transport, platform, collectors, options.command_timeout)
                 platform = transport.refined_platform(platform)
             report.platform = platform
@@ -390,64 +293,25 @@ async def audit_host(target: Target, plan: Plan, options: RunOptions, now: datet
         report.finished_at = datetime.now(UTC)
         report.duration_seconds = round(time.monotonic() - clock, 3)
         return HostRun(report=report, transcript=transcript)
-    ctx = EvalContext(platform=platform, now=now)
-    findings: list[Finding] = []
-    for planned in plan.checks:
-        if not platform.detected:
-            findings.append(undetected_finding(planned, platform, options.lang))
-            continue
-        findings.extend(evaluate_check(planned, platform, facts, ctx, options.lang, transcript))
-    # Waivers match the name the auditor targeted, never one the host reports about
-    # itself (`uname -n`, a name inside a bundle): a host cannot claim another's waiver.
-    report.findings = apply_waivers(findings, plan.waivers, target.waiver_name, now)
-    for fact_type, got in facts.items():
-        facts_out[fact_type.name] = (
-            got.model_dump(mode="json") if isinstance(got, Fact) else {"error": str(got)}
+    if judge:
+        report.findings = judge_host(
+            plan, platform, facts, transcript, options.lang, now, target.waiver_name
         )
     report.finished_at = datetime.now(UTC)
     report.duration_seconds = round(time.monotonic() - clock, 3)
-    return HostRun(report=report, transcript=transcript, facts=facts_out)
+    return HostRun(report=report, transcript=transcript, facts=facts_as_data(facts))
 
 
-HostCallback = Callable[[HostRun], Awaitable[None] | None]
-
-
-async def run_targets(
-    targets: Sequence[Target],
-    plan: Plan,
-    options: RunOptions,
-    on_host_done: HostCallback | None = None,
-) -> list[HostRun]:
-    """Audit every target, at most `options.concurrency` at once, in input order.
-
-    If cancelled (Ctrl-C), the hosts finished so far are returned through the callback;
-    the caller keeps them.
-    """
-    now = options.now or datetime.now(UTC)
-    limit = asyncio.Semaphore(max(1, options.concurrency))
-    runs: list[HostRun | None] = [None] * len(targets)
-
-    async def one(index: int, target: Target) -> None:
-        async with limit:
-            try:
-                run = await audit_host(target, plan, options, now)
-            except Exception as exc:  # the last guard: one host's bug never costs another
-                report = HostReport(
-                    target=target.name,
-                    status="unreachable",
-                    reason=f"{type(exc).__name__}: {exc}",
-                    source=target.source,
-                    groups=list(target.groups),
-                )
-                run = HostRun(report=report)
-        runs[index] = run
-        if on_host_done is not None:
-            maybe = on_host_done(run)
-            if maybe is not None:
-                await maybe
-
-    await asyncio.gather(*(one(i, t) for i, t in enumerate(targets)))
-    return [r for r in runs if r is not None]
+def unreachable_run(target: Target, reason: str) -> HostRun:
+    """A host whose audit broke in a way no step caught (the last guard)."""
+    report = HostReport(
+        target=target.name,
+        status="unreachable",
+        reason=reason,
+        source=target.source,
+        groups=list(target.groups),
+    )
+    return HostRun(report=report)
 
 
 def build_report(
@@ -486,3 +350,15 @@ def baseline_info(plan: Plan) -> BaselineInfo:
 
 def families_of(plan: Plan) -> set[OsFamily]:
     return {f for pc in plan.checks for f in pc.check.meta.platforms}
+
+
+__all__ = [
+    "FactOutcome",
+    "HostRun",
+    "RunOptions",
+    "Target",
+    "audit_host",
+    "build_report",
+    "gather_facts",
+    "local_target",
+]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from endpoint_audit.errors import ReplayMissError
+from endpoint_audit.errors import ReplayMissError, TransportError
 from endpoint_audit.model.commands import Command, CommandResult, PowerShell
 from endpoint_audit.model.platform import PROBE_SCRIPT_TRANSPORT, PlatformInfo
 from endpoint_audit.transport.base import Transport
@@ -23,6 +23,10 @@ class ReplayTransport(Transport):
             self.name = PROBE_SCRIPT_TRANSPORT
         # Native answers are replayed only if they were recorded.
         self.supports_native = any(k.startswith("native:") for k in recorded.commands)
+
+    async def open(self) -> None:
+        if self.recorded.unreachable is not None:  # as it was when collected
+            raise TransportError(self.recorded.unreachable)
 
     async def detect_platform(self) -> PlatformInfo:
         if self.recorded.platform is not None:

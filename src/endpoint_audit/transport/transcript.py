@@ -51,6 +51,9 @@ class HostTranscript:
     script_version: int | None = None
     # The host group a probe script was exported for (`probe export --group`), a label.
     group: str | None = None
+    # Set when `collect` could not reach the host: why (it has no platform, no commands).
+    # Judged again, the host is unreachable for that reason, as a scan would have said.
+    unreachable: str | None = None
 
 
 def bundle_to_data(hosts: list[HostTranscript], tool_version: str) -> dict[str, Any]:
@@ -63,6 +66,7 @@ def bundle_to_data(hosts: list[HostTranscript], tool_version: str) -> dict[str, 
                 "target": h.target,
                 **({"collected_at": h.collected_at.isoformat()} if h.collected_at else {}),
                 **({"group": h.group} if h.group else {}),
+                **({"unreachable": h.unreachable} if h.unreachable is not None else {}),
                 "platform": h.platform.model_dump(mode="json") if h.platform else None,
                 "commands": {k: result_to_json(v) for k, v in sorted(h.commands.items())},
                 "facts": h.facts,
@@ -157,9 +161,22 @@ def parse_bundle(data: Any, source: str) -> list[HostTranscript]:
                 collected_at=_collected_at(host.get("collected_at"), where),
                 script_version=script_version,
                 group=_group(host.get("group"), where),
+                unreachable=_unreachable(host.get("unreachable"), where),
             )
         )
     return out
+
+
+MAX_REASON_LENGTH = 2000
+
+
+def _unreachable(value: Any, where: str) -> str | None:
+    """Why `collect` could not reach the host, or absent (a host that was collected)."""
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value.strip():
+        raise ConfigError(f"{where}.unreachable: must be the reason the host was not reached")
+    return value[:MAX_REASON_LENGTH]
 
 
 MAX_GROUP_LENGTH = 100

@@ -1,5 +1,6 @@
-"""Recorded hosts as scan targets: what `scan --replay` and `evaluate` share, so the two
-judge a bundle the same way (same transport, same engine, same clock)."""
+"""Recorded hosts as targets: bundles from `collect`, recordings, probe-script files, and
+folders of them. `scan --replay` and `evaluate` share this, so the two judge a bundle the
+same way (same transport, same engine, same clock)."""
 
 from __future__ import annotations
 

@@ -1,0 +1,227 @@
+"""What a run writes per host, the moment the host finishes, and the bundles of `collect`.
+
+- `scan --output-dir`: the host's JSON report in the run folder (engine.run_folder);
+- one bundle of every host (`-o FILE`, written by the CLI at the end: it may be stdout);
+- one bundle per host (`--bundle-dir DIR`), written the moment the host finishes, so a
+  large fleet's transcripts never sit in memory together and an interrupted run keeps
+  every host it finished;
+- one redacted recording per host (`--record DIR`), also as each host finishes.
+
+A host that could not be reached is kept in the bundles with the reason (judged again,
+it is unreachable, as a scan would have said). Redacted outputs leave it out: its
+reason names the address and the login, and it holds nothing to replay.
+"""
+
+from __future__ import annotations
+
+import getpass
+import json
+import re
+import socket
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+import yaml
+
+from endpoint_audit import __version__
+from endpoint_audit.atomic_file import ReadOnlyOutput, write_atomically
+from endpoint_audit.engine.plan import Plan
+from endpoint_audit.engine.run import HostRun
+from endpoint_audit.engine.run_folder import FleetStore
+from endpoint_audit.inventory import safe_file_name
+from endpoint_audit.model import i18n
+from endpoint_audit.model.result import Severity
+from endpoint_audit.transport.redact import RedactionSummary, redact_host
+from endpoint_audit.transport.transcript import HostTranscript, bundle_to_data
+
+
+class _BlockDumper(yaml.SafeDumper):
+    """YAML with multi-line output as literal blocks, so recorded output reads as it was."""
+
+
+def _str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
+    literal = "\n" in value and all(line == line.rstrip() for line in value.splitlines())
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style="|" if literal else None)
+
+
+_BlockDumper.add_representer(str, _str)
+
+
+def bundle_text(hosts: list[HostTranscript], as_yaml: bool) -> str:
+    data = bundle_to_data(hosts, __version__)
+    if as_yaml:
+        return yaml.dump(data, Dumper=_BlockDumper, allow_unicode=True, sort_keys=False, width=100)
+    return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+
+
+def is_yaml(path: str | Path) -> bool:
+    return str(path).lower().endswith((".yaml", ".yml"))
+
+
+def host_transcript(run: HostRun) -> HostTranscript:
+    """A collected host as a bundle holds it."""
+    report = run.report
+    return HostTranscript(
+        target=report.target,
+        platform=report.platform if report.status == "ok" else None,
+        commands=dict(run.transcript) if report.status == "ok" else {},
+        facts=dict(run.facts),
+        collected_at=report.started_at,
+        unreachable=(report.reason or "unreachable") if report.status != "ok" else None,
+    )
+
+
+def _local_identity() -> tuple[list[str], list[str]]:
+    """This machine's own user and host names, which the transcript may show anywhere."""
+    users: list[str] = []
+    try:
+        users.append(getpass.getuser())
+    except (KeyError, OSError):
+        pass
+    return users, [socket.gethostname()]
+
+
+def redacted(host: HostTranscript) -> tuple[HostTranscript, RedactionSummary]:
+    users, hosts = (
+        _local_identity() if host.platform and host.platform.transport == "local" else ([], [])
+    )
+    return redact_host(host, extra_users=users, extra_hosts=hosts)
+
+
+def record_file_name(target: str) -> str:
+    """A file name from a (redacted) target name: no separators, no leading dot."""
+    safe = re.sub(r"[^A-Za-z0-9._-]+", "_", target).strip("._") or "host"
+    return f"{safe}.yaml"
+
+
+def write_problem(path: Path, text: str) -> str | None:
+    """Write `text` atomically; None, or the problem as one line naming the path."""
+    try:
+        if path.is_dir():
+            return f"{path}: cannot write: is a folder"
+        write_atomically(path, text.encode("utf-8", errors="replace"))
+    except ReadOnlyOutput:
+        return f"{path}: read-only file; not replaced (make it writable or remove it first)"
+    except OSError as exc:
+        return f"{path}: cannot write: {exc.strerror or exc}"
+    return None
+
+
+@dataclass
+class Saved:
+    """What saving one host gave: lines for people, and the files that failed."""
+
+    notes: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+
+class HostSink(Protocol):
+    """Somewhere each host is saved as it finishes. `save` runs in a worker thread (an
+    fsync must not stall every other host's session) and never raises."""
+
+    def save(self, run: HostRun, plan: Plan, lang: str) -> Saved: ...
+
+    def summary(self, lang: str) -> str | None: ...
+
+
+def _why(exc: Exception) -> str:
+    if isinstance(exc, OSError) and exc.strerror:
+        return exc.strerror
+    return f"{type(exc).__name__}: {exc}"
+
+
+class RunFolderSink:
+    """`scan --output-dir`: each host's report in DIR/hosts/, recorded in the manifest."""
+
+    def __init__(self, store: FleetStore, fail_on: Severity) -> None:
+        self.store = store
+        self.fail_on = fail_on
+
+    def save(self, run: HostRun, plan: Plan, lang: str) -> Saved:
+        report = run.report
+        try:
+            self.store.save_host(plan, report, lang, self.fail_on)
+        except Exception as exc:  # disk full, a folder in the way, unencodable text
+            self.store.forget_host(report.target)
+            return Saved(
+                problems=[f"{self.store.host_path(report.target)}: cannot write: {_why(exc)}"]
+            )
+        return Saved()
+
+    def summary(self, lang: str) -> str | None:
+        return None
+
+
+class BundleFolder:
+    """`collect --bundle-dir DIR`: DIR/<host>.json per host, named as the auditor named
+    the host (so `evaluate DIR` matches waivers by that name)."""
+
+    def __init__(self, folder: Path, redact: bool) -> None:
+        self.folder = folder
+        self.redact = redact
+        self.written = 0
+
+    def path_for(self, name: str) -> Path:
+        return self.folder / f"{safe_file_name(name)}.json"
+
+    def save(self, run: HostRun, plan: Plan, lang: str) -> Saved:
+        host = host_transcript(run)
+        if self.redact:
+            if host.unreachable is not None:
+                return Saved()
+            host = redacted(host)[0]
+        problem = write_problem(self.path_for(run.report.target), bundle_text([host], False))
+        if problem is not None:
+            return Saved(problems=[problem])
+        self.written += 1
+        return Saved()
+
+    def summary(self, lang: str) -> str | None:
+        if not self.written:
+            return None
+        return i18n.t(lang, "collect.msg.wrote", count=self.written, path=self.folder)
+
+
+class RecordFolder:
+    """`collect --record DIR`: one redacted YAML recording per host."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.used: set[str] = set()
+
+    def save(self, run: HostRun, plan: Plan, lang: str) -> Saved:
+        host = host_transcript(run)
+        if host.unreachable is not None:
+            return Saved()
+        return self.save_transcript(host, lang)
+
+    def summary(self, lang: str) -> str | None:
+        return None
+
+    def save_transcript(self, host: HostTranscript, lang: str) -> Saved:
+        clean, summary = redacted(host)
+        name = record_file_name(clean.target)
+        # With a machine id the redacted name is the PC's own (host-<pseudonym>), so a new
+        # recording of the same PC replaces its last one. Without one, every PC would be
+        # host-1: a file already there is then kept and the new one gets another name.
+        keep_existing = clean.platform is None or clean.platform.machine_id is None
+        stem, number = name[: -len(".yaml")], 2
+        while name in self.used or (keep_existing and (self.folder / name).exists()):
+            name, number = f"{stem}-{number}.yaml", number + 1
+        self.used.add(name)
+        path = self.folder / name
+        problem = write_problem(path, bundle_text([clean], as_yaml=True))
+        if problem is not None:
+            return Saved(problems=[problem])
+        note = i18n.t(
+            lang,
+            "collect.msg.recorded",
+            path=path,
+            hosts=summary.hosts,
+            users=summary.users,
+            serials=summary.serials,
+            macs=summary.macs,
+            keys=summary.recovery_keys,
+        )
+        return Saved(notes=[note])
