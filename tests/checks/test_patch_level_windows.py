@@ -262,3 +262,27 @@ def test_an_unlisted_update_as_old_as_the_limit_does_not_save_the_age() -> None:
         newest_unlisted_update_id="KB5099999",
     )
     assert evaluate(old)["days_since_update"].status is Status.FAIL
+
+
+# --- a clock that was wrong ------------------------------------------------------------
+
+
+def test_an_update_list_refreshed_in_the_future_cannot_vouch_for_none_waiting() -> None:
+    future = fact(index_refreshed=NOW + timedelta(days=30))
+    outcome = evaluate(future)["pending_security_updates"]
+    assert outcome.status is Status.UNKNOWN and outcome.key == "index_future"
+    assert "2024-12-20" in text(outcome) and "未来" in text(outcome, "ja")
+
+
+def test_a_list_refreshed_hours_ahead_is_within_the_clock_slack() -> None:
+    ahead = fact(index_refreshed=NOW + timedelta(hours=3))
+    assert evaluate(ahead)["pending_security_updates"].status is Status.PASS
+
+
+def test_waiting_updates_still_fail_whatever_the_list_date() -> None:
+    waiting = fact(
+        index_refreshed=NOW + timedelta(days=30),
+        pending_security_updates=2,
+        pending_security_names=("KB1", "KB2"),
+    )
+    assert evaluate(waiting)["pending_security_updates"].status is Status.FAIL

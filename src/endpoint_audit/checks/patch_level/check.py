@@ -110,6 +110,22 @@ def pending_outcome(fact: PatchFacts, params: PatchLevelParams, now: datetime) -
         suffix = "_managed"
     if fact.index_refreshed is not None:
         age = _utc(now) - _utc(fact.index_refreshed)
+        if -age > CLOCK_SLACK:
+            # Refreshed "in the future": the clock was wrong when it was written, so when
+            # the list was really fetched is unknown, and it cannot vouch for "none waiting".
+            return Outcome(
+                status=Status.UNKNOWN,
+                key="index_future",
+                args={
+                    "count": count,
+                    "date": _utc(fact.index_refreshed).strftime("%Y-%m-%d %H:%M UTC"),
+                    "source": fact.index_source or "?",
+                    "manager": manager,
+                },
+                resource=RES_PENDING,
+                expected=expected,
+                actual=actual,
+            )
         if age > MAX_INDEX_AGE:
             # The count is only as new as the index: a stale one cannot vouch for it.
             return Outcome(
