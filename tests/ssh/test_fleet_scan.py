@@ -135,6 +135,11 @@ def test_fifty_hosts_five_broken_each_with_its_own_reason(ssh_lab: SshLab, tmp_p
     # The hung command was ended on the host by its watchdog, not left running.
     hung = [int(pid) for pid in lab.hang_pids.read_text().split()]
     assert hung
+    # The kill is asynchronous: allow the host a few seconds to reap it, far below the
+    # 120 s the command would otherwise run.
+    deadline = time.monotonic() + 10
+    while [pid for pid in hung if psutil.pid_exists(pid)] and time.monotonic() < deadline:
+        time.sleep(0.2)
     assert not [pid for pid in hung if psutil.pid_exists(pid)]
 
     hang_findings = reports["hang"]["findings"]
