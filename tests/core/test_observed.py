@@ -64,3 +64,21 @@ def test_mypy_refuses_reading_a_value_that_may_be_unknown(tmp_path: Path) -> Non
     assert run.returncode == 1, run.stdout
     errors = [line for line in run.stdout.splitlines() if ": error:" in line]
     assert errors and all("reader.py:5:" in line for line in errors), run.stdout
+
+
+def test_a_reason_argument_renders_in_each_language_and_again_from_the_record() -> None:
+    from endpoint_audit.checkkit.check import Outcome
+    from endpoint_audit.engine.run import message_args
+    from endpoint_audit.model import i18n
+    from endpoint_audit.model.observed import Reason
+    from endpoint_audit.model.result import Status
+
+    reason = Reason(key="core.reason.command_failed", args={"command": "fdesetup", "status": 3})
+    outcome = Outcome(status=Status.UNKNOWN, key="core.msg.fact_error", args={"reason": reason})
+    recorded = message_args(outcome.args, "en")
+    assert recorded["reason"] == "fdesetup exited with status 3"
+    assert recorded["reason@key"] == "core.reason.command_failed"
+    japanese = i18n.render_message("ja", "core.msg.fact_error", recorded)
+    assert japanese is not None
+    assert "fdesetup が終了コード 3 で終了しました" in japanese
+    assert "exited" not in japanese

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import abc
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, ClassVar, TypeVar
@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict
 
 from endpoint_audit.checkkit.fact import Fact
 from endpoint_audit.model import check_index, i18n
+from endpoint_audit.model.observed import Reason
 from endpoint_audit.model.platform import OsFamily, PlatformInfo
 from endpoint_audit.model.result import (
     Evidence,
@@ -110,7 +111,8 @@ class Outcome:
 
     status: Status
     key: str
-    args: dict[str, JsonScalar] = field(default_factory=dict)
+    # A Reason argument (why a value is unknown) renders in the report's language.
+    args: Mapping[str, JsonScalar | Reason] = field(default_factory=dict)
     resource: str | None = None
     expected: Any = None
     actual: Any = None

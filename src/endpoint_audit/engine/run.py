@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import socket
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import partial
@@ -29,6 +29,7 @@ from endpoint_audit.engine.waivers import apply_waivers
 from endpoint_audit.errors import FactUnavailable, ReplayMissError, TransportError
 from endpoint_audit.model import i18n
 from endpoint_audit.model.commands import CommandResult
+from endpoint_audit.model.observed import Reason
 from endpoint_audit.model.platform import OsFamily, PlatformInfo
 from endpoint_audit.model.result import (
     BaselineFile,
@@ -36,6 +37,7 @@ from endpoint_audit.model.result import (
     Evidence,
     Finding,
     HostReport,
+    JsonScalar,
     RunReport,
     Severity,
     Status,
@@ -93,6 +95,17 @@ class HostRun:
     facts: dict[str, Any] = field(default_factory=dict)
 
 
+def message_args(args: Mapping[str, JsonScalar | Reason], lang: str) -> dict[str, JsonScalar]:
+    """An outcome's arguments as a finding records them: each Reason flattened."""
+    out: dict[str, JsonScalar] = {}
+    for name, value in args.items():
+        if isinstance(value, Reason):
+            out.update(i18n.flat_reason(name, value.key, dict(value.args), lang))
+        else:
+            out[name] = value
+    return out
+
+
 def _finding(
     planned: PlannedCheck, outcome: Outcome, lang: str, evidence: list[Evidence]
 ) -> Finding:
@@ -102,10 +115,11 @@ def _finding(
         if "." in outcome.key and outcome.text is None
         else f"{check_id}.msg.{outcome.key}"
     )
+    args = message_args(outcome.args, lang)
     if outcome.text is not None:
         message = outcome.text.get(lang) or next(iter(outcome.text.values()), outcome.key)
     else:
-        message = i18n.t(lang, key, **outcome.args)
+        message = i18n.t(lang, key, **args)
     return Finding(
         check_id=check_id,
         resource=outcome.resource,
@@ -113,7 +127,7 @@ def _finding(
         severity=planned.severity,
         message=message,
         message_key=key,
-        message_args=dict(outcome.args),
+        message_args=args,
         expected=outcome.expected,
         actual=outcome.actual,
         evidence=list(outcome.evidence) or evidence,

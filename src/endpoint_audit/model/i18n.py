@@ -29,6 +29,11 @@ from typing import Any
 LANGUAGES = ("ja", "en")
 DEFAULT_LANGUAGE = "en"
 
+# A message argument that is itself a message (a collector's reason): recorded flat, as
+# `name@key` plus `name@<arg>` beside `name` (its text in the report's language), so the
+# arguments stay scalars that older readers accept, and another language can render it.
+REASON_MARK = "@"
+
 
 def _flatten(prefix: str, table: dict[str, Any], out: dict[str, str]) -> None:
     for key, value in table.items():
@@ -148,9 +153,37 @@ def _text_of(lang: str, key: str) -> str | None:
     return catalog(lang).get(key) or catalog(DEFAULT_LANGUAGE).get(key)
 
 
+def flat_reason(name: str, key: str, args: dict[str, Any], lang: str) -> dict[str, Any]:
+    """The message arguments that record reason `key` (with `args`) as argument `name`."""
+    out: dict[str, Any] = {name: t(lang, key, **args), f"{name}{REASON_MARK}key": key}
+    out.update({f"{name}{REASON_MARK}{arg}": value for arg, value in args.items()})
+    return out
+
+
+def _with_reasons(lang: str, args: dict[str, Any]) -> dict[str, Any]:
+    """`args` with every recorded reason rendered anew in `lang`."""
+    suffix = f"{REASON_MARK}key"
+    names = [
+        k[: -len(suffix)] for k, v in args.items() if k.endswith(suffix) and isinstance(v, str)
+    ]
+    if not names:
+        return args
+    out = dict(args)
+    for name in names:
+        prefix = f"{name}{REASON_MARK}"
+        inner = {
+            k[len(prefix) :]: v
+            for k, v in args.items()
+            if k.startswith(prefix) and k != prefix + "key"
+        }
+        out[name] = t(lang, str(args[prefix + "key"]), **inner)
+    return out
+
+
 def t(lang: str, key: str, **args: Any) -> str:
     """The text for `key` in `lang` (English for a language without a catalog), falling
     back to English, then to the key itself. Never raises on the arguments."""
+    args = _with_reasons(lang, args)
     text = _text_of(lang, key)
     if text is None:
         return key
@@ -169,6 +202,7 @@ def render_message(lang: str, key: str, args: dict[str, Any]) -> str | None:
     text = _text_of(lang, key)
     if text is None:
         return None
+    args = _with_reasons(lang, args)
     try:
         return str(_STRICT.vformat(text, (), args))
     except (_CannotFill, *_FORMAT_ERRORS):
