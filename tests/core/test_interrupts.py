@@ -110,12 +110,19 @@ def interrupt_at(
     return code, said, keep
 
 
+def finished_first(code: int, keep: Path) -> bool:
+    """The scan finished and wrote its report before the signal came (a loaded machine
+    passes the import line on late): the signal was too late to matter."""
+    written = keep.read_text(encoding="utf-8") != '{"kept": true}\n'
+    return written and code in (0, 1, 3)
+
+
 @pytest.mark.parametrize("module", SYNC_POINTS)
 def test_ctrl_c_while_starting_is_one_line_and_exit_130(tmp_path: Path, module: str) -> None:
     for delay in DELAYS:
         code, said, keep = interrupt_at(tmp_path, module, delay, signal.SIGINT)
         where = f"SIGINT {delay} s after {module}"
-        if code == 0:  # the scan finished first: the signal came too late to matter
+        if finished_first(code, keep):
             continue
         assert code == ExitCode.INTERRUPTED, f"{where}: exit {code}\n{''.join(said)}"
         assert not any("Traceback" in line for line in said), (where, said)
@@ -131,7 +138,7 @@ def test_sigterm_is_handled_like_ctrl_c_with_exit_143(tmp_path: Path, module: st
     for delay in DELAYS[::2]:
         code, said, keep = interrupt_at(tmp_path, module, delay, signal.SIGTERM)
         where = f"SIGTERM {delay} s after {module}"
-        if code == 0:
+        if finished_first(code, keep):
             continue
         assert code == ExitCode.TERMINATED, (where, said)
         assert not any("Traceback" in line for line in said), (where, said)
