@@ -11,6 +11,8 @@ from datetime import UTC, datetime
 from typing import ClassVar
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from endpoint_audit.checkkit.collector import Collector, Results, require
 from endpoint_audit.checkkit.fact import Fact
@@ -294,3 +296,20 @@ def test_only_a_host_read_natively_is_redacted_with_this_machines_names() -> Non
     )[0]
     assert name not in here.commands["last -1"].stdout
     assert name in remote.commands["last -1"].stdout
+
+
+JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=20),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner),
+    max_leaves=12,
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(claimed=JSON, transport=st.sampled_from(["local", "ssh", "replay", "probe-script", "x"]))
+def test_no_platform_entry_in_a_file_grants_a_capability(claimed: object, transport: str) -> None:
+    entry = {"family": "linux", "transport": transport, "capabilities": claimed}
+    platform = PlatformInfo.model_validate(entry)
+    assert platform.capabilities == frozenset()
+    recorded = HostTranscript(target="pc", platform=platform, script_version=PROBE_SCRIPT_VERSION)
+    assert not ReplayTransport(recorded).stamped(platform).can(C.FOLLOW_UPS)
