@@ -106,6 +106,8 @@ def _replayed(
         ("ssh", None, {C.FOLLOW_UPS, *POSIX}),
         ("replay", None, {C.FOLLOW_UPS, *POSIX}),  # hand-written cases: no native reads
         ("probe-script", PROBE_SCRIPT_VERSION, POSIX),
+        # Recorded again from a probe script's replay: the label is all that is left.
+        ("probe-script", None, POSIX),
         # A probe script's bundle is known by its script version, whatever it names.
         ("local", PROBE_SCRIPT_VERSION, POSIX),
         (None, PROBE_SCRIPT_VERSION, POSIX),  # platform told from the recorded uname

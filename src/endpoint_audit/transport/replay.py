@@ -8,6 +8,8 @@ recording lacks is a miss naming the command.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from endpoint_audit.errors import ReplayMissError, TransportError
 from endpoint_audit.model.capabilities import Capabilities
 from endpoint_audit.model.commands import Command, CommandResult, PowerShell
@@ -19,19 +21,21 @@ from endpoint_audit.transport.powershell import PLATFORM, platform_from_probe
 from endpoint_audit.transport.ssh import SshTransport
 from endpoint_audit.transport.transcript import HostTranscript
 
-# The transports whose recordings keep their capabilities, by `PlatformInfo.transport`.
-# A recording named otherwise (written by hand, or by an older release) is replayed as a
-# session that asked each command in turn: follow-ups, no native reads.
-RECORDED_BY: dict[str, type[Transport]] = {
-    LocalTransport.name: LocalTransport,
-    SshTransport.name: SshTransport,
-}
-
 
 def probe_script_capabilities(family: OsFamily) -> Capabilities:
     """What an exported probe script does: the fixed commands of its OS, no follow-ups
     (it cannot call back into the collectors between rounds), no native reads."""
     return host_commands(family)
+
+
+# What each recording transport could do, by the `PlatformInfo.transport` it wrote. A
+# recording named otherwise (written by hand, or replayed and recorded again) is replayed
+# as a session that asked each command in turn: follow-ups, no native reads.
+RECORDED_BY: dict[str, Callable[[OsFamily], Capabilities]] = {
+    LocalTransport.name: LocalTransport.capabilities_on,
+    SshTransport.name: SshTransport.capabilities_on,
+    PROBE_SCRIPT_TRANSPORT: probe_script_capabilities,
+}
 
 
 class ReplayTransport(Transport):
@@ -53,9 +57,9 @@ class ReplayTransport(Transport):
         by its script version, whatever its platform entry says."""
         if self.recorded.script_version is not None:
             return platform.with_capabilities(probe_script_capabilities(platform.family))
-        named = self.recorded.platform.transport if self.recorded.platform else None
-        recorder = RECORDED_BY.get(named or "", Transport)
-        return platform.with_capabilities(recorder.capabilities_on(platform.family))
+        named = self.recorded.platform.transport if self.recorded.platform else ""
+        recorder = RECORDED_BY.get(named, Transport.capabilities_on)
+        return platform.with_capabilities(recorder(platform.family))
 
     async def _detect_platform(self) -> PlatformInfo:
         if self.recorded.platform is not None:
