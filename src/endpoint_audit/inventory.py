@@ -553,13 +553,6 @@ def gather_inventory(
     return GatheredHosts(select(list(merged.values()), limit), duplicates)
 
 
-def gather_hosts(
-    specs: Sequence[str], inventories: Sequence[Path], limit: str | None
-) -> list[InventoryHost]:
-    """`gather_inventory` without the list of duplicates."""
-    return gather_inventory(specs, inventories, limit).hosts
-
-
 def check_identity_files(hosts: Iterable[InventoryHost], source: str) -> None:
     """Each identity file the hosts name is a readable regular file of sane size
     (safe_read), checked once before any host is contacted: a wrong path is one line

@@ -55,10 +55,17 @@ from endpoint_audit.checks.screen_lock.macos import (
 from endpoint_audit.errors import CollectorError, FactUnavailable
 from endpoint_audit.model.commands import Argv, CommandResult
 from endpoint_audit.model.platform import OsFamily, PlatformInfo
+from endpoint_audit.transport.ssh import SshTransport
 
-MAC_ROOT = PlatformInfo(family=OsFamily.MACOS, version="15.1", build="24B83", is_admin=True)
+# Macs as a scan over SSH reaches them (follow-ups, no native reads).
+OVER_SSH = SshTransport.capabilities_on(OsFamily.MACOS)
+MAC_ROOT = PlatformInfo(
+    family=OsFamily.MACOS, version="15.1", build="24B83", is_admin=True
+).with_capabilities(OVER_SSH)
 NOW = datetime(2026, 11, 20)
-MAC_USER = PlatformInfo(family=OsFamily.MACOS, version="15.1", build="24B83", is_admin=False)
+MAC_USER = PlatformInfo(
+    family=OsFamily.MACOS, version="15.1", build="24B83", is_admin=False
+).with_capabilities(OVER_SSH)
 NO_FILE = CommandResult(
     1, stderr="x.plist: file does not exist or is not readable or is not a regular file\n"
 )

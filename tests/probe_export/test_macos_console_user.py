@@ -12,12 +12,25 @@ from endpoint_audit.checks.screen_lock.macos import MacosScreenLock
 from endpoint_audit.checks.screen_lock.macos.console_user import CONSOLE_USER_SETTINGS, parse_frames
 from endpoint_audit.errors import CollectorError, FactUnavailable
 from endpoint_audit.model.commands import CommandResult
-from endpoint_audit.model.platform import PROBE_SCRIPT_TRANSPORT
+from endpoint_audit.model.platform import PROBE_SCRIPT_TRANSPORT, PlatformInfo
+from endpoint_audit.transport.replay import probe_script_capabilities
+from endpoint_audit.transport.ssh import SshTransport
 from endpoint_audit.transport.transcript import load_bundle
 from tests.probe_export.macos_stubs import console_user_settings
 from tests.replay_cases import recorded_paths
 
 MACOS = recorded_paths("macos")
+
+
+def as_scanned(platform: PlatformInfo) -> PlatformInfo:
+    """The platform as a scan over SSH sees it: with follow-ups."""
+    return platform.with_capabilities(SshTransport.capabilities_on(platform.family))
+
+
+def as_probe_script(platform: PlatformInfo) -> PlatformInfo:
+    """The platform as a probe script's bundle is replayed: without follow-ups."""
+    labelled = platform.model_copy(update={"transport": PROBE_SCRIPT_TRANSPORT})
+    return labelled.with_capabilities(probe_script_capabilities(platform.family))
 
 
 @pytest.mark.parametrize("path", MACOS, ids=lambda p: p.stem)
@@ -28,8 +41,8 @@ def test_frames_give_the_facts_of_the_per_user_commands(path: Path, tmp_path: Pa
     settings = console_user_settings(host, tmp_path)
     assert settings is not None, "the recording lacks a per-user answer"
     assert settings.ok, settings.stderr
-    scanned = collector.parse(host.commands, host.platform)
-    probe = host.platform.model_copy(update={"transport": PROBE_SCRIPT_TRANSPORT})
+    scanned = collector.parse(host.commands, as_scanned(host.platform))
+    probe = as_probe_script(host.platform)
     first = {c.key for c in collector.commands(probe, {})}
     assert CONSOLE_USER_SETTINGS.key in first
     recorded = {k: v for k, v in host.commands.items() if k in first}
@@ -67,7 +80,7 @@ def test_console_user_changed_between_probes_is_unknown(tmp_path: Path) -> None:
     owner_key = "stat -f '%u %Su' /dev/console"
     console = host.commands[owner_key].stdout.split()
     other = settings.stdout.replace(f" U {console[0]} {console[1]}", " U 502 bob")
-    probe = host.platform.model_copy(update={"transport": PROBE_SCRIPT_TRANSPORT})
+    probe = as_probe_script(host.platform)
     collector = MacosScreenLock()
     recorded = {
         k: v

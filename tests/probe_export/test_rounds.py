@@ -19,6 +19,7 @@ from endpoint_audit.engine.export import probe_commands
 from endpoint_audit.engine.registry import load_registry
 from endpoint_audit.model.commands import CommandResult
 from endpoint_audit.model.platform import PROBE_SCRIPT_TRANSPORT, OsFamily
+from endpoint_audit.transport.replay import probe_script_capabilities
 from endpoint_audit.transport.transcript import HostTranscript, load_bundle
 from tests.probe_export.bundles import posix_script_bundle
 from tests.probe_export.macos_stubs import console_user_settings
@@ -43,7 +44,8 @@ def recorded(path: Path) -> HostTranscript:
 def test_every_round_asks_only_for_what_the_script_records(path: Path) -> None:
     host = recorded(path)
     assert host.platform is not None
-    platform = host.platform.model_copy(update={"transport": PROBE_SCRIPT_TRANSPORT})
+    labelled = host.platform.model_copy(update={"transport": PROBE_SCRIPT_TRANSPORT})
+    platform = labelled.with_capabilities(probe_script_capabilities(labelled.family))
     registry = load_registry()
     exported = {c.key for c in probe_commands(registry, platform.family)}
     results: dict[str, CommandResult] = {}

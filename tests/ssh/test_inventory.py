@@ -9,7 +9,7 @@ import pytest
 from endpoint_audit.errors import ConfigError
 from endpoint_audit.inventory import (
     InventoryHost,
-    gather_hosts,
+    gather_inventory,
     load_inventory,
     parse_host_spec,
     safe_file_name,
@@ -62,7 +62,7 @@ def test_bad_host_specs(spec: str, why: str) -> None:
 
 def test_flag_errors_name_the_flag() -> None:
     with pytest.raises(ConfigError, match=r"^--host 'a;b': "):
-        gather_hosts(["a;b"], [], None)
+        gather_inventory(["a;b"], [], None)
 
 
 NATIVE = """\

@@ -11,7 +11,6 @@ from endpoint_audit.transport.posix_batch import (
     build_script,
     new_marker,
     parse_output,
-    script_command_line,
 )
 from endpoint_audit.transport.ssh import posix_command_line
 
@@ -75,4 +74,3 @@ def test_quoting_survives_the_extra_shell() -> None:
     words = ["a;touch /tmp/x", "$(id)", "`id`", "'\"", "x\ny", "-n"]
     results, _ = run_batch([item("printf", "%s\\0", *words)])
     assert results[0].stdout.split("\0")[:-1] == words
-    assert script_command_line("echo 'x'").startswith("sh -c ")

@@ -65,13 +65,14 @@ class Collector(abc.ABC, Generic[F]):
     def probe_commands(self, platform: PlatformInfo) -> Sequence[Command]:
         """Every command this collector may ask for on `platform`, whatever earlier rounds
         return: what an exported probe script (`probe export`) runs, since it cannot call
-        `commands()` again between rounds. `platform.transport` is PROBE_SCRIPT_TRANSPORT.
+        `commands()` again between rounds: `platform` cannot do Capability.FOLLOW_UPS.
+        Replaying its bundle, the engine refuses any command outside this list.
 
         The default, the first round's commands, is complete for collectors that never
         look at `results`. Collectors with constant follow-ups (asked only when an earlier
         output calls for them) return them all here. Collectors whose follow-ups carry
         values from earlier output (user names, session ids) must not ask for those when
-        `platform.transport` is PROBE_SCRIPT_TRANSPORT: they ask for a constant command
+        `platform` cannot do Capability.FOLLOW_UPS: they ask for a constant command
         that finds the values itself and frames the follow-ups' output, which `parse()`
         turns back into the follow-ups' results (macOS screen lock), or they say
         `unknown` for what only the follow-ups could show (Linux screen lock).

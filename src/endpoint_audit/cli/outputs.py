@@ -141,15 +141,6 @@ def render_outputs(
     return written
 
 
-def partial_info(planned: int, reported: int) -> PartialInfo:
-    """What an interrupted run's report says of itself: why, and how much it holds."""
-    return PartialInfo(
-        reason="terminated" if interrupts.terminated() else "interrupted",
-        hosts_planned=max(planned, reported),
-        hosts_reported=reported,
-    )
-
-
 def say_interrupted(lang: str, partial: PartialInfo) -> None:
     key = "terminated" if partial.reason == "terminated" else "interrupted"
     if not partial.hosts_reported:

@@ -33,6 +33,7 @@ from endpoint_audit.transport.detect import (
 )
 from endpoint_audit.transport.posix_batch import MAX_STREAM_BYTES
 from endpoint_audit.transport.powershell import PLATFORM, batch_body
+from endpoint_audit.transport.replay import probe_script_capabilities
 from endpoint_audit.transport.transcript import (
     BUNDLE_FORMAT,
     BUNDLE_VERSION,
@@ -48,9 +49,11 @@ POSIX_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 
 def _probe_platform(family: OsFamily, **fields: object) -> PlatformInfo:
-    return PlatformInfo.model_validate(
+    """A platform a script may meet, with what a script can do there (no follow-ups)."""
+    platform = PlatformInfo.model_validate(
         {"family": family, "transport": PROBE_SCRIPT_TRANSPORT, **fields}
     )
+    return platform.with_capabilities(probe_script_capabilities(family))
 
 
 # The platforms a script for each OS may meet. Collectors choose commands by os-release

@@ -11,6 +11,10 @@ The steps are explicit, never a matter of event-loop timing:
    collector's slow command. The new PowerShell probes of one such round form their
    own batch.
 
+A host whose transport cannot run follow-ups (a probe script's bundle: its commands were
+fixed before any ran) gets none: a collector asking there for a command outside its
+`probe_commands` gets an error for its fact, never an answer nobody recorded.
+
 A command asked for by several collectors runs once; at most `limit` run at a time.
 """
 
@@ -24,6 +28,7 @@ from typing import Any
 from endpoint_audit.checkkit.collector import Collector, Results
 from endpoint_audit.checkkit.fact import Fact
 from endpoint_audit.errors import CollectorError, FactUnavailable, ReplayMissError
+from endpoint_audit.model.capabilities import Capability
 from endpoint_audit.model.commands import Command, CommandResult, PowerShell
 from endpoint_audit.model.platform import PlatformInfo
 from endpoint_audit.transport.base import Transport
@@ -36,17 +41,27 @@ Answer = CommandResult | Exception
 
 @dataclass(frozen=True)
 class HostSession:
-    """What the collectors of one host are asked in the light of: the platform, and the
-    open transport (so that what it can do reaches the collectors through this one
-    place, the only call of `Collector.commands`)."""
+    """What the collectors of one host are asked in the light of: the platform, stamped
+    with what the open transport can do (model.capabilities), and the transport. This is
+    the only call of `Collector.commands`."""
 
     platform: PlatformInfo
     transport: Transport
 
     def commands_of(self, collector: Collector[Any], results: Results) -> list[Command]:
-        """The collector's commands given its results so far, each key once."""
-        asked = collector.commands(self.platform, results)
-        return list({c.key: c for c in asked}.values())
+        """The collector's commands given its results so far, each key once. Without
+        follow-ups, only those of its fixed list (`probe_commands`) may be asked."""
+        asked = list({c.key: c for c in collector.commands(self.platform, results)}.values())
+        if not self.platform.can(Capability.FOLLOW_UPS):
+            fixed = {c.key for c in collector.probe_commands(self.platform)}
+            beyond = [c.key for c in asked if c.key not in fixed]
+            if beyond:
+                raise CollectorError(
+                    f"{collector.id}: asked for {beyond[0]!r}, a follow-up the "
+                    f"{self.transport.name} transport cannot run (its commands were fixed "
+                    "before any ran)"
+                )
+        return asked
 
 
 class HostCommands:
@@ -148,6 +163,8 @@ def _asked(
 ) -> list[Command] | Exception:
     try:
         return session.commands_of(collector, results)
+    except CollectorError as exc:
+        return exc
     except Exception as exc:  # a collector bug is that fact's error, not the run's
         return CollectorError(f"{collector.id}: {type(exc).__name__}: {exc}")
 
@@ -195,8 +212,9 @@ async def gather_facts(
     collectors: Sequence[Collector[Any]],
     timeout: float,
 ) -> dict[type[Fact], FactOutcome]:
-    """Every collector's fact, in the steps of this module's docstring."""
-    session = HostSession(platform, transport)
+    """Every collector's fact, in the steps of this module's docstring. The collectors
+    see `platform` with the capabilities of `transport`, whoever detected it."""
+    session = HostSession(transport.stamped(platform), transport)
     host = HostCommands(transport, timeout)
     try:
         first = [_asked(c, session, {}) for c in collectors]

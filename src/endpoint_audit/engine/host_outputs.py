@@ -31,6 +31,7 @@ from endpoint_audit.engine.run import HostRun
 from endpoint_audit.engine.run_folder import FleetStore
 from endpoint_audit.inventory import safe_file_name
 from endpoint_audit.model import i18n
+from endpoint_audit.model.capabilities import Capability
 from endpoint_audit.model.result import Severity
 from endpoint_audit.transport.redact import RedactionSummary, redact_host
 from endpoint_audit.transport.transcript import HostTranscript, bundle_to_data
@@ -83,8 +84,9 @@ def _local_identity() -> tuple[list[str], list[str]]:
 
 
 def redacted(host: HostTranscript) -> tuple[HostTranscript, RedactionSummary]:
+    # A host read natively is this very machine: its own names may show anywhere.
     users, hosts = (
-        _local_identity() if host.platform and host.platform.transport == "local" else ([], [])
+        _local_identity() if host.platform and host.platform.can(Capability.NATIVE) else ([], [])
     )
     return redact_host(host, extra_users=users, extra_hosts=hosts)
 

@@ -72,10 +72,6 @@ class Registry:
                     return collector
         return None
 
-    def collectors_of(self, fact_type: type[Fact]) -> list[type[Collector[Any]]]:
-        return [c for c in self.collectors if c.fact_type is fact_type]
-
-
 def _builtin_list(kind: str) -> Iterable[Any]:
     if kind == "checks":
         from endpoint_audit.checks import builtin_packages

@@ -30,7 +30,7 @@ from endpoint_audit.errors import FactUnavailable, ReplayMissError, TransportErr
 from endpoint_audit.model import i18n
 from endpoint_audit.model.commands import CommandResult
 from endpoint_audit.model.observed import Reason
-from endpoint_audit.model.platform import OsFamily, PlatformInfo
+from endpoint_audit.model.platform import PlatformInfo
 from endpoint_audit.model.result import (
     BaselineFile,
     BaselineInfo,
@@ -360,10 +360,6 @@ def baseline_info(plan: Plan) -> BaselineInfo:
         source=base.resolved,
         files=[BaselineFile(source=key, sha256=digest) for key, digest in base.files],
     )
-
-
-def families_of(plan: Plan) -> set[OsFamily]:
-    return {f for pc in plan.checks for f in pc.check.meta.platforms}
 
 
 __all__ = [

@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from endpoint_audit.model import verdict
-from endpoint_audit.model.result import Finding, HostReport, Reference, RunReport, Status
+from endpoint_audit.model.result import HostReport, Reference, RunReport, Status
 from endpoint_audit.model.verdict import HostRollup
 
 
@@ -74,10 +74,6 @@ FRAMEWORK_ORDER = (
 def worst(verdicts: Iterable[Verdict]) -> Verdict:
     """The worst verdict; not_applicable when there is none."""
     return max(verdicts, key=lambda v: v.rank, default=Verdict.NOT_APPLICABLE)
-
-
-def finding_verdict(finding: Finding) -> Verdict:
-    return Verdict.WAIVED if verdict.is_waived(finding) else Verdict(finding.status.value)
 
 
 def check_verdict(host: HostRollup, check_id: str) -> Verdict:

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-# `PlatformInfo.transport` of a host recorded by an exported probe script (`probe export`).
-# Such a script cannot call back into the collectors between rounds, so collectors whose
-# follow-up commands depend on earlier output ask for their self-contained form instead.
+from endpoint_audit.model.capabilities import Capabilities, Capability
+
+# `PlatformInfo.transport` of a host recorded by an exported probe script (`probe export`):
+# a label for people. What collectors may ask of it is `capabilities`.
 PROBE_SCRIPT_TRANSPORT = "probe-script"
 
 
@@ -35,7 +37,8 @@ class PlatformInfo(BaseModel):
     # True when the probes run with administrative rights (root, sudo -n, elevated token).
     # None when it could not be told.
     is_admin: bool | None = None
-    # How the host was reached: "local", "ssh", "replay", "probe-script".
+    # How the host was reached: "local", "ssh", "replay", "probe-script". A label for
+    # people and for replay, which stamps the capabilities of the transport named here.
     transport: str = "local"
     # A stable identifier of the installation where the OS keeps one: /etc/machine-id,
     # the Windows MachineGuid, the Mac IOPlatformUUID. None when there is none to read.
@@ -43,6 +46,25 @@ class PlatformInfo(BaseModel):
     # Why the platform could not be told (family UNKNOWN): every check of the host is
     # then an error naming it, never "not applicable".
     detection_error: str | None = None
+    # What the transport that reached the host can do (model.capabilities), stamped by
+    # the transport after detection. Never written to a bundle or report, nor read from
+    # one: a file cannot claim a capability, and unstamped, a platform can do nothing.
+    capabilities: Capabilities = Field(default=frozenset(), exclude=True, repr=False)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _claims_no_capability(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "capabilities" in data:
+            return {k: v for k, v in data.items() if k != "capabilities"}
+        return data
+
+    def can(self, capability: Capability) -> bool:
+        """Whether the transport that reached the host can do `capability`."""
+        return capability in self.capabilities
+
+    def with_capabilities(self, capabilities: Capabilities) -> PlatformInfo:
+        """This platform as reached by a transport that can do `capabilities`."""
+        return self.model_copy(update={"capabilities": frozenset(capabilities)})
 
     @property
     def detected(self) -> bool:

@@ -14,7 +14,6 @@ from endpoint_audit.model.history import (
     CheckTimeline,
     HistoryDiff,
     HostTimeline,
-    OpenFailure,
     RoundRow,
     StaleReport,
 )
@@ -78,38 +77,6 @@ def rounds_csv(rows: Sequence[RoundRow], lang: str) -> str:
             for r in rows
         ],
     )
-
-
-def _failure_rows(failures: Sequence[OpenFailure], lang: str) -> list[Sequence[object]]:
-    return [
-        (
-            f.host,
-            "; ".join(f.groups),
-            f.check_id,
-            f.check,
-            f.resource,
-            severity_label(f.severity, lang),
-            _stamp(f.failing_since),
-            f.days_open,
-            i18n.t(lang, "report.waived") if f.waived else "",
-            f.message,
-        )
-        for f in failures
-    ]
-
-
-FAILURE_COLUMNS = (
-    "host",
-    "groups",
-    "check_id",
-    "check",
-    "resource",
-    "severity",
-    "since",
-    "days_open",
-    "waived",
-    "message",
-)
 
 
 def host_csv(timeline: HostTimeline, lang: str) -> str:
@@ -191,10 +158,6 @@ def diff_csv(diff: HistoryDiff, lang: str) -> str:
             for e in diff.entries
         ],
     )
-
-
-def failures_csv(failures: Sequence[OpenFailure], lang: str) -> str:
-    return table(lang, FAILURE_COLUMNS, _failure_rows(failures, lang))
 
 
 def stale_csv(report: StaleReport, lang: str) -> str:

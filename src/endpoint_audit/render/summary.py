@@ -10,7 +10,6 @@ report is read) only adds what has changed since: waivers that have lapsed.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -308,11 +307,6 @@ def format_percent(value: float | None) -> str:
         return "—"
     text = f"{value:.1f}".removesuffix(".0")
     return f"{text}%"
-
-
-def iter_findings(host: HostReport) -> Iterable[Finding]:
-    """A host's findings, worst first, stable within a status."""
-    return sorted(host.findings, key=lambda f: (STATUS_RANK[f.status], -f.severity.rank))
 
 
 def verdict_parts(

@@ -10,8 +10,9 @@ import math
 from types import TracebackType
 from typing import Self
 
+from endpoint_audit.model.capabilities import Capabilities, Capability
 from endpoint_audit.model.commands import Command, CommandResult, PowerShell
-from endpoint_audit.model.platform import PlatformInfo
+from endpoint_audit.model.platform import OsFamily, PlatformInfo
 
 DEFAULT_COMMAND_TIMEOUT = 60.0
 
@@ -24,8 +25,6 @@ class Transport(abc.ABC):
     """
 
     name: str = "transport"
-    # Whether `Native` probes (psutil) are answered: only on the machine itself.
-    supports_native: bool = False
     # How many commands of one round the engine hands over at once. Transports that
     # batch a round into one remote process (SSH) take them all.
     commands_in_flight: int = 8
@@ -85,21 +84,50 @@ class Transport(abc.ABC):
         )
         return {p.key: refusal for p in probes}
 
+    @classmethod
+    def capabilities_on(cls, family: OsFamily) -> Capabilities:
+        """What this transport can do on a host of `family` (model.capabilities). The
+        default, a session that runs each command as it is asked: follow-ups, and the
+        host's own kind of command."""
+        return frozenset({Capability.FOLLOW_UPS}) | host_commands(family)
+
+    def stamped(self, platform: PlatformInfo) -> PlatformInfo:
+        """`platform` with the capabilities of this session to it."""
+        return platform.with_capabilities(self.capabilities_on(platform.family))
+
     async def detect_platform(self) -> PlatformInfo:
+        """What the host runs, stamped with what this transport can do there."""
+        return self.stamped(await self._detect_platform())
+
+    def refined_platform(self, detected: PlatformInfo) -> PlatformInfo:
+        """The platform as known after the probes ran, stamped like `detect_platform`'s."""
+        return self.stamped(self._refined_platform(detected))
+
+    async def _detect_platform(self) -> PlatformInfo:
         """What the host runs. The default asks the host with ordinary commands."""
         from endpoint_audit.transport.detect import detect_with_commands
 
         return await detect_with_commands(self, self.detect_timeout)
 
-    def refined_platform(self, detected: PlatformInfo) -> PlatformInfo:
-        """The platform as known after the probes ran. A transport that detected the host
-        cheaply and let the full platform probe ride in a later batch returns the fuller
-        answer here; the default keeps what detection said."""
+    def _refined_platform(self, detected: PlatformInfo) -> PlatformInfo:
+        """A transport that detected the host cheaply and let the full platform probe
+        ride in a later batch returns the fuller answer here; the default keeps what
+        detection said."""
         return detected
 
     @abc.abstractmethod
     async def _run(self, command: Command, timeout: float) -> CommandResult:
         """Run one command for real."""
+
+
+def host_commands(family: OsFamily) -> Capabilities:
+    """The kind of command a host of `family` runs: programs and files on POSIX,
+    PowerShell on Windows; nothing on a host that could not be told."""
+    if family in (OsFamily.LINUX, OsFamily.MACOS):
+        return frozenset({Capability.POSIX_COMMANDS, Capability.READ_FILES})
+    if family is OsFamily.WINDOWS:
+        return frozenset({Capability.POWERSHELL})
+    return frozenset()
 
 
 def result_to_json(result: CommandResult) -> dict[str, object]:

@@ -11,6 +11,7 @@ import time
 from collections.abc import Callable, Mapping
 from contextlib import suppress
 
+from endpoint_audit.model.capabilities import Capabilities, Capability
 from endpoint_audit.model.commands import (
     EXIT_DENIED,
     EXIT_NOT_FOUND,
@@ -23,7 +24,7 @@ from endpoint_audit.model.commands import (
     ReadFile,
 )
 from endpoint_audit.model.platform import OsFamily, PlatformInfo
-from endpoint_audit.transport.base import Transport, dumps_value
+from endpoint_audit.transport.base import Transport, dumps_value, host_commands
 from endpoint_audit.transport.native import NATIVE_PROBES
 
 MAX_FILE_BYTES = 8 * 1024 * 1024
@@ -100,12 +101,21 @@ def _kill_tree(proc: asyncio.subprocess.Process) -> None:
 
 class LocalTransport(Transport):
     name = "local"
-    supports_native = True
 
     def __init__(self, target: str = "localhost") -> None:
         super().__init__(target)
 
-    async def detect_platform(self) -> PlatformInfo:
+    @classmethod
+    def capabilities_on(cls, family: OsFamily) -> Capabilities:
+        """Everything: follow-ups, the host's commands, files (read in-process on any
+        OS), and native reads of this very machine."""
+        return host_commands(family) | {
+            Capability.FOLLOW_UPS,
+            Capability.READ_FILES,
+            Capability.NATIVE,
+        }
+
+    async def _detect_platform(self) -> PlatformInfo:
         from endpoint_audit.transport import detect
 
         found = detect.detect_local()

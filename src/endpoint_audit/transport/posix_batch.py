@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import re
 import secrets
-import shlex
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -67,10 +66,6 @@ def build_script(items: Sequence[BatchItem], marker: str) -> str:
 
 def new_marker() -> str:
     return f"EA{secrets.token_hex(16)}"
-
-
-def script_command_line(script: str) -> str:
-    return shlex.join(["sh", "-c", script])
 
 
 def parse_output(

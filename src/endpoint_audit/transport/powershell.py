@@ -265,10 +265,6 @@ class PowerShellInvocation:
     argv: tuple[str, ...]
     stdin: bytes | None = None
 
-    @property
-    def via_stdin(self) -> bool:
-        return self.stdin is not None
-
 
 def command_line_length(argv: Sequence[str]) -> int:
     """Characters of the Windows command line for argv (quotes around spaced words)."""

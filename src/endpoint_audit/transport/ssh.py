@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from endpoint_audit.errors import TransportError
+from endpoint_audit.model.capabilities import Capabilities, Capability
 from endpoint_audit.model.commands import (
     EXIT_DENIED,
     EXIT_NOT_FOUND,
@@ -37,7 +38,7 @@ from endpoint_audit.model.commands import (
 )
 from endpoint_audit.model.platform import OsFamily, PlatformInfo
 from endpoint_audit.transport import posix_batch
-from endpoint_audit.transport.base import Transport
+from endpoint_audit.transport.base import Transport, host_commands
 from endpoint_audit.transport.detect import (
     ID_U,
     MACHINE_ID,
@@ -257,6 +258,12 @@ class SshTransport(Transport):
         self._flush_scheduled: set[bool] = set()
         self._flushes: set[asyncio.Task[None]] = set()
 
+    @classmethod
+    def capabilities_on(cls, family: OsFamily) -> Capabilities:
+        """Follow-ups and the host's own commands; never native reads (psutil reads the
+        machine the tool runs on, not the remote host)."""
+        return frozenset({Capability.FOLLOW_UPS}) | host_commands(family)
+
     @property
     def use_sudo(self) -> bool:
         return self.endpoint.sudo if self.endpoint.sudo is not None else self.options.sudo
@@ -359,7 +366,7 @@ class SshTransport(Transport):
             async with asyncio.timeout(5):
                 await conn.wait_closed()
 
-    async def detect_platform(self) -> PlatformInfo:
+    async def _detect_platform(self) -> PlatformInfo:
         # First a line that means the same to sh, cmd.exe and PowerShell (plain words):
         # POSIX quoting is not safe for a Windows shell, so nothing else is sent before
         # the host is known to be POSIX.
@@ -405,7 +412,7 @@ class SshTransport(Transport):
             )
         return powershell.platform_from_probe(result, transport=self.name)
 
-    def refined_platform(self, detected: PlatformInfo) -> PlatformInfo:
+    def _refined_platform(self, detected: PlatformInfo) -> PlatformInfo:
         return self._refined or detected
 
     async def _run(self, command: Command, timeout: float) -> CommandResult:

@@ -15,6 +15,7 @@ from endpoint_audit.checkkit.collector import (
 )
 from endpoint_audit.checks.open_ports.facts import ListeningPortsFacts, ListeningSocket
 from endpoint_audit.errors import CollectorError, FactUnavailable
+from endpoint_audit.model.capabilities import Capability
 from endpoint_audit.model.commands import Argv, Command, Native
 from endpoint_audit.model.platform import OsFamily, PlatformInfo
 
@@ -83,7 +84,8 @@ class LinuxListeningPorts(Collector[ListeningPortsFacts]):
     fact_type = ListeningPortsFacts
 
     def commands(self, platform: PlatformInfo, results: Results) -> Sequence[Command]:
-        return [NATIVE] if platform.transport == "local" else [SS]
+        # psutil reads the sockets of the machine the tool runs on, without a program.
+        return [NATIVE] if platform.can(Capability.NATIVE) else [SS]
 
     def parse(self, results: Results, platform: PlatformInfo) -> ListeningPortsFacts:
         if NATIVE.key in results:

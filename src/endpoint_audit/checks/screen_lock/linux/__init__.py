@@ -18,8 +18,9 @@ from endpoint_audit.checkkit.collector import Collector, Results, json_output, r
 from endpoint_audit.checks.screen_lock.facts import ScreenLockFacts, UserScreenLock
 from endpoint_audit.checks.screen_lock.linux import gnome, kde
 from endpoint_audit.errors import CollectorError, FactUnavailable
+from endpoint_audit.model.capabilities import Capability
 from endpoint_audit.model.commands import Argv, Command, CommandResult, ReadFile
-from endpoint_audit.model.platform import PROBE_SCRIPT_TRANSPORT, OsFamily, PlatformInfo
+from endpoint_audit.model.platform import OsFamily, PlatformInfo
 
 ROOT = "root (run with sudo, or --sudo over SSH)"
 
@@ -375,7 +376,7 @@ class LinuxScreenLock(Collector[ScreenLockFacts]):
 
     def commands(self, platform: PlatformInfo, results: Results) -> Sequence[Command]:
         wanted: list[Command] = [FIND_DESKTOP, SESSIONS, DCONF_PROFILE, DCONF_FILES, KDE_SYSTEM]
-        if _graphical(results) is False or platform.transport == PROBE_SCRIPT_TRANSPORT:
+        if _graphical(results) is False or not platform.can(Capability.FOLLOW_UPS):
             # A probe script cannot run the per-session and per-user follow-ups (they
             # carry ids and names from this round's output); parse() says unknown.
             return wanted
@@ -406,7 +407,7 @@ class LinuxScreenLock(Collector[ScreenLockFacts]):
                 no_user_reason=f"login sessions could not be listed: {listed.excerpt(200)}",
             )
         sessions = list_sessions(listed)
-        if sessions and platform.transport == PROBE_SCRIPT_TRANSPORT:
+        if sessions and not platform.can(Capability.FOLLOW_UPS):
             raise FactUnavailable(
                 "a probe script records no per-session or per-user desktop settings; "
                 "audit this PC with `scan` (or `collect`) to judge its screen lock"

@@ -24,8 +24,9 @@ from endpoint_audit.checkkit.macos_plist import as_bool, as_int, plist_dict, plu
 from endpoint_audit.checks.screen_lock.facts import ScreenLockFacts, UserScreenLock
 from endpoint_audit.checks.screen_lock.macos.console_user import CONSOLE_USER_SETTINGS, parse_frames
 from endpoint_audit.errors import CollectorError, FactUnavailable
+from endpoint_audit.model.capabilities import Capability
 from endpoint_audit.model.commands import Argv, Command, CommandResult
-from endpoint_audit.model.platform import PROBE_SCRIPT_TRANSPORT, OsFamily, PlatformInfo
+from endpoint_audit.model.platform import OsFamily, PlatformInfo
 
 CONSOLE_OWNER = Argv(("stat", "-f", "%u %Su", "/dev/console"))
 WHOAMI = Argv(("id", "-un"))
@@ -115,7 +116,7 @@ class MacosScreenLock(Collector[ScreenLockFacts]):
 
     def commands(self, platform: PlatformInfo, results: Results) -> Sequence[Command]:
         first: list[Command] = [CONSOLE_OWNER, WHOAMI, MANAGED_GLOBAL]
-        if platform.transport == PROBE_SCRIPT_TRANSPORT:
+        if not platform.can(Capability.FOLLOW_UPS):
             # The user's commands carry the console user's name and uid, which a probe
             # script cannot know in advance: it runs their constant form instead.
             return [*first, CONSOLE_USER_SETTINGS]
@@ -146,7 +147,7 @@ class MacosScreenLock(Collector[ScreenLockFacts]):
                 ),
             )
         cmds = self._user_commands(console, self._whoami(results))
-        if platform.transport == PROBE_SCRIPT_TRANSPORT:
+        if not platform.can(Capability.FOLLOW_UPS):
             results = _from_probe_script(results, console, cmds)
         managed_global = _managed(results, MANAGED_GLOBAL)
         managed_user = _managed(results, cmds["managed_user"])
