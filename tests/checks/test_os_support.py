@@ -19,9 +19,10 @@ from endpoint_audit.checks.os_support.linux import support_end
 from endpoint_audit.checks.os_support.windows import (
     CLIENT_SKUS,
     ENTERPRISE_SKUS,
+    ESU_YEARS,
     LTSC_SKUS,
     edition_of,
-    esu_licence,
+    esu_years,
 )
 from endpoint_audit.model.observed import Observed, Seen, Unknown, seen, unknown
 from endpoint_audit.model.platform import OsFamily, PlatformInfo
@@ -43,13 +44,13 @@ def linux(distro: str, version: str, stated: date | None = None) -> OsSupportFac
     return OsSupportFacts(product=seen(distro), release=seen(version), stated_end=stated)
 
 
-def windows(build: str, sku: int, esu: Observed[bool] | None = None) -> OsSupportFacts:
+def windows(build: str, sku: int, esu: Observed[tuple[int, ...]] | None = None) -> OsSupportFacts:
     return OsSupportFacts(
         product=seen("windows"),
         release=seen(build),
         edition=edition_of(sku, 1),
         sku=sku,
-        extended_licence=esu,
+        esu_years=esu,
     )
 
 
@@ -64,7 +65,7 @@ def test_the_shipped_data_is_dated_and_names_its_source() -> None:
     data = data_module.support_data()
     assert data.dated == date(2026, 8, 22)
     assert "endoflife.date" in data.source
-    assert data.windows["19045"].extended == date(2028, 10, 10)
+    assert data.windows["19045"].esu["3"] == date(2028, 10, 10)
 
 
 @pytest.mark.parametrize(
@@ -82,9 +83,13 @@ def test_the_shipped_data_is_dated_and_names_its_source() -> None:
         (windows("26100", 48), date(2026, 9, 1), (Status.PASS, "ending_soon")),
         (windows("26100", 4), date(2026, 9, 1), (Status.PASS, "supported")),
         (windows("26100", 125), date(2026, 12, 1), (Status.PASS, "supported")),
-        (windows("19045", 48, seen(True)), date(2026, 12, 1), (Status.PASS, "supported_esu")),
-        (windows("19045", 48, seen(False)), date(2026, 12, 1), (Status.FAIL, "ended")),
-        (windows("18363", 48, seen(False)), date(2026, 12, 1), (Status.FAIL, "older_than_data")),
+        (windows("19045", 48, seen((1,))), date(2026, 6, 1), (Status.PASS, "supported_esu")),
+        # A year-1 licence covers year 1 only: after 2026-10-13 it is no support at all.
+        (windows("19045", 48, seen((1,))), date(2026, 12, 1), (Status.FAIL, "ended")),
+        (windows("19045", 48, seen((1, 2))), date(2026, 12, 1), (Status.PASS, "supported_esu")),
+        (windows("19045", 48, seen((1,))), date(2026, 9, 1), (Status.PASS, "ending_soon_esu")),
+        (windows("19045", 48, seen(())), date(2026, 12, 1), (Status.FAIL, "ended")),
+        (windows("18363", 48, seen(())), date(2026, 12, 1), (Status.FAIL, "older_than_data")),
         (windows("99999", 48), date(2026, 12, 1), (Status.UNKNOWN, "not_in_data")),
     ],
 )
@@ -179,16 +184,27 @@ def test_editions_by_sku() -> None:
 
 @given(
     st.lists(
-        st.dictionaries(
-            st.sampled_from(["id", "license_status"]), st.integers(-3, 5) | st.text(max_size=5)
+        st.fixed_dictionaries(
+            {
+                "id": st.sampled_from([*ESU_YEARS, "0ff1ce15-a989-479d-af46-f275c6370663"])
+                | st.text(max_size=8),
+                "license_status": st.integers(-3, 5) | st.text(max_size=3),
+            }
         ),
         max_size=4,
     )
 )
-def test_an_esu_licence_is_seen_only_with_status_1(entries: list[dict[str, object]]) -> None:
-    got = esu_licence({"esu": entries, "esu_error": None})
+def test_an_esu_year_is_seen_only_with_its_own_licence_activated(
+    entries: list[dict[str, object]],
+) -> None:
+    got = esu_years({"esu": entries, "esu_error": None})
     assert isinstance(got, Seen)
-    assert got.value == any(as_int(e.get("license_status")) == 1 for e in entries)
+    expected = {
+        ESU_YEARS[str(e["id"])]
+        for e in entries
+        if str(e["id"]) in ESU_YEARS and as_int(e["license_status"]) == 1
+    }
+    assert set(got.value) == expected
 
 
 @given(st.text(max_size=300))

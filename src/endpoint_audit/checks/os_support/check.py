@@ -182,8 +182,8 @@ class OsSupport(Check):
                     },
                     actual=actual,
                 )
-            if end < today and rel.extended is not None and edition != "ltsc":
-                licence = fact.extended_licence
+            if end < today and rel.esu and edition != "ltsc":
+                licence = fact.esu_years
                 if isinstance(licence, Unknown):
                     return Outcome(
                         status=Status.UNKNOWN,
@@ -195,9 +195,16 @@ class OsSupport(Check):
                         },
                         actual=actual,
                     )
-                if isinstance(licence, Seen) and licence.value:
-                    end, via = rel.extended, "esu"
-                actual["esu_licence"] = licence.value if isinstance(licence, Seen) else None
+                covered = [
+                    rel.esu[str(y)]
+                    for y in (licence.value if isinstance(licence, Seen) else ())
+                    if str(y) in rel.esu
+                ]
+                if covered:
+                    # Each year's licence covers its own year only: a year-1 licence alone
+                    # ends with year 1.
+                    end, via = max(covered), "esu"
+                actual["esu_years"] = list(licence.value) if isinstance(licence, Seen) else None
         else:
             if rel.eol is None:
                 return Outcome(

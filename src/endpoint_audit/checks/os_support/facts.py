@@ -22,8 +22,8 @@ class OsSupportFacts(Fact):
     # numeric OperatingSystemSKU. None on systems without editions.
     edition: Observed[str] | None = None
     sku: int | None = None
-    # Windows 10: an activated Extended Security Updates licence. None where no such
-    # licence exists.
-    extended_licence: Observed[bool] | None = None
+    # Windows 10: the Extended Security Updates years (1, 2, 3) whose licence is activated;
+    # each year's licence covers only its own year. None where no such licence exists.
+    esu_years: Observed[tuple[int, ...]] | None = None
     # An end of support the OS itself states (Fedora's SUPPORT_END in os-release).
     stated_end: date | None = None

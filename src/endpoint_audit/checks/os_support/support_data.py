@@ -39,6 +39,8 @@ class Release(BaseModel):
     client: date | None = None
     enterprise: date | None = None
     ltsc: date | None = None
+    # Windows 10: the last day each ESU year's licence covers, by year ("1", "2", "3").
+    esu: dict[str, date] = Field(default_factory=dict)
 
 
 class SupportData(BaseModel):

@@ -31,6 +31,12 @@ LTSC_SKUS = frozenset({125, 126, 129, 130, 191})  # EnterpriseS (LTSC), IoT Ente
 CLIENT_SKUS = frozenset({48, 49, 98, 99, 100, 101, 161, 162, 164, 165})  # Home, Pro
 WORKSTATION = 1  # Win32_OperatingSystem.ProductType: 2 domain controller, 3 server
 LICENSED = 1  # SoftwareLicensingProduct.LicenseStatus
+# The activation IDs of the commercial ESU licences, by year of coverage.
+ESU_YEARS = {
+    "f520e45e-7413-4a34-a497-d2765967d094": 1,
+    "1043add5-23b1-4afb-9a0f-64343c8f3f8d": 2,
+    "83d49986-add3-41d7-ba33-87c7bfb5c0fb": 3,
+}
 
 
 def edition_of(sku: int | None, product_type: int | None) -> Observed[str]:
@@ -45,7 +51,7 @@ def edition_of(sku: int | None, product_type: int | None) -> Observed[str]:
     return unknown("os_support.reason.unknown_sku", sku=sku)
 
 
-def esu_licence(data: dict[str, Any]) -> Observed[bool] | None:
+def esu_years(data: dict[str, Any]) -> Observed[tuple[int, ...]] | None:
     if "esu" not in data:
         raise CollectorError("PowerShell probe 'os_edition': no esu entry in its answer")
     error = as_text(data.get("esu_error"))
@@ -54,8 +60,13 @@ def esu_licence(data: dict[str, Any]) -> Observed[bool] | None:
     if data["esu"] is None:
         return None  # Windows 11: no such licence
     entries = [entry for entry in as_list(data["esu"]) if isinstance(entry, dict)]
-    statuses = [as_int(entry.get("license_status")) for entry in entries]
-    return seen(LICENSED in statuses)
+    years = {
+        ESU_YEARS[str(entry.get("id", "")).lower()]
+        for entry in entries
+        if as_int(entry.get("license_status")) == LICENSED
+        and str(entry.get("id", "")).lower() in ESU_YEARS
+    }
+    return seen(tuple(sorted(years)))
 
 
 class WindowsOsSupport(OneProbeCollector[OsSupportFacts]):
@@ -74,6 +85,6 @@ class WindowsOsSupport(OneProbeCollector[OsSupportFacts]):
             label=as_text(data.get("caption")) or "",
             edition=edition_of(sku, as_int(data.get("product_type"))),
             sku=sku,
-            extended_licence=esu_licence(data),
+            esu_years=esu_years(data),
             sources=(OS_EDITION.key,),
         )
