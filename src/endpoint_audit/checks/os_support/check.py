@@ -10,6 +10,7 @@ by default Debian, whose LTS is free for everyone).
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import replace
 from datetime import date
 
 from pydantic import Field
@@ -30,7 +31,7 @@ from endpoint_audit.checks.os_support.support_data import (
     support_data,
 )
 from endpoint_audit.model.observed import Seen, Unknown
-from endpoint_audit.model.result import JsonScalar, Status
+from endpoint_audit.model.result import Evidence, JsonScalar, Status
 
 # Distributions that state their own end of support in os-release.
 STATED_END = ("fedora",)
@@ -79,6 +80,18 @@ class OsSupport(Check):
         self, facts: FactView, params: OsSupportParams, ctx: EvalContext
     ) -> Iterable[Outcome]:
         fact = facts.get(OsSupportFacts)
+        if fact.sources:
+            yield from self._judged(fact, params, ctx)
+            return
+        # Linux and macOS: judged on what platform detection read; that is the evidence.
+        read = " ".join(o.value for o in (fact.product, fact.release) if isinstance(o, Seen))
+        evidence = (Evidence(source="platform", excerpt=f"{read} ({fact.label or '-'})"),)
+        for outcome in self._judged(fact, params, ctx):
+            yield replace(outcome, evidence=outcome.evidence or evidence)
+
+    def _judged(
+        self, fact: OsSupportFacts, params: OsSupportParams, ctx: EvalContext
+    ) -> Iterable[Outcome]:
         today = ctx.now.date()
         for observed in (fact.product, fact.release):
             if isinstance(observed, Unknown):
