@@ -125,3 +125,15 @@ def recorded_paths(family: str) -> list[Path]:
 def path_id(path: Path) -> str:
     """A test id: the host's name, or `<check_id>/<case>` for a case alone."""
     return f"{path.parent.name}/{path.stem}" if path.parent.parent.name == "cases" else path.stem
+
+
+def with_cases(bundle: Path, refs: tuple[str, ...]) -> Path:
+    """A copy of a recorded bundle (a frozen one) with the commands of the replay cases
+    `refs` added: the same PC as recorded then, as checks added since would see it."""
+    data = yaml.safe_load(bundle.read_text(encoding="utf-8"))
+    cases = all_cases()
+    for host in data["hosts"]:
+        for ref in refs:
+            for key, command in cases[ref].commands.items():
+                host["commands"].setdefault(key, command.result())
+    return write_bundle(data, _bundles() / "with-cases" / bundle.name)

@@ -10,12 +10,15 @@ import yaml
 from typer.testing import CliRunner
 
 from endpoint_audit.cli.app import app
+from tests.replay_cases import with_cases
 
 FIXTURES = Path(__file__).parent.parent / "fixtures"
 # Today's bundles, frozen (tests/fixtures/frozen/expected.yaml).
 BUNDLES = FIXTURES / "frozen"
-COMPLIANT = BUNDLES / "tw-pc-001-compliant.yaml"  # Windows 11, passes every shipped baseline
-RDP = BUNDLES / "tw-pc-002-rdp.yaml"  # Windows 11, Remote Desktop listening on 3389
+# Windows 11 23H2 Pro as recorded in 2024, with what checks added since read of it.
+ADDED_SINCE = ("os_support/win11-23h2-pro-2024",)
+COMPLIANT = with_cases(BUNDLES / "tw-pc-001-compliant.yaml", ADDED_SINCE)  # passes every baseline
+RDP = with_cases(BUNDLES / "tw-pc-002-rdp.yaml", ADDED_SINCE)  # Remote Desktop on 3389
 BROKEN = FIXTURES / "broken"
 SHIPPED = ("jp-municipal-telework", "cis-level1", "minimal")
 

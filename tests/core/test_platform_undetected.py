@@ -13,7 +13,7 @@ import yaml
 
 from endpoint_audit.checks import builtin_packages
 from endpoint_audit.engine.exit_policy import ExitCode
-from tests.baselines.helpers import run
+from tests.baselines.helpers import COMPLIANT, run
 
 CHECKS = {p.id for p in builtin_packages()}  # every check of the default baseline
 NOLOGIN = "This account is currently not available.\n"
@@ -78,7 +78,7 @@ def test_a_bundle_that_records_an_unknown_platform_is_an_error(tmp_path: Path) -
 def test_an_undetected_host_next_to_a_compliant_one_keeps_the_run_incomplete(
     tmp_path: Path,
 ) -> None:
-    compliant = Path(__file__).parent.parent / "fixtures" / "frozen" / "tw-pc-001-compliant.yaml"
+    compliant = COMPLIANT
     folder = tmp_path / "share"
     folder.mkdir()
     (folder / "tw-pc-001.yaml").write_text(compliant.read_text(encoding="utf-8"))

@@ -91,8 +91,8 @@ def test_a_waiver_running_out_is_on_the_board_and_an_expired_one_counts(
 
 def test_the_deadline_board_reads_os_support_and_antivirus_findings(store: HistoryStore) -> None:
     report = weekly(store)
-    assert report.os_support is not None
-    (item,) = report.os_support
+    assert report.support_deadlines is not None
+    (item,) = report.support_deadlines
     assert item.host == FORMULA_HOST and str(item.deadline) == "2026-10-13"
     assert item.days_left == (item.deadline - AS_OF.date()).days  # type: ignore[operator]
     assert report.signatures is not None and [d.resource for d in report.signatures] == [
@@ -107,9 +107,9 @@ def test_without_such_checks_the_board_says_no_data(tmp_path: Path) -> None:
     store = HistoryStore.open(tmp_path / "h.sqlite3")
     store.add(from_data(report_data([Host("pc-1")], T0)), "a.json")
     report = weekly_report(store, "en", WeeklyOptions(as_of=T0 + WEEK))
-    assert report.os_support is None and report.signatures is None
+    assert report.support_deadlines is None and report.signatures is None
     markdown = WeeklyMarkdownRenderer().render(report)
-    assert "No data: the os_support check has not run" in markdown
+    assert "No data: no check that tracks the end of OS support has run" in markdown
     assert report.groups == [] and "No PC has a host group" in markdown
     store.close()
 

@@ -104,6 +104,10 @@ def test_garbage_probe_output_never_passes(data: st.DataObject) -> None:
     host["commands"] = {
         key: data.draw(garbage_result(key), label=key) for key in sorted(host["commands"])
     }
+    # What platform detection read is garbage too (checks may judge the OS release alone).
+    no_digits = st.text(alphabet=st.characters(blacklist_categories=("Nd", "Cs")), max_size=12)
+    for field in ("distro", "version", "build", "pretty_name"):
+        host["platform"][field] = data.draw(no_digits | st.none(), label=field)
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "pc.json"
         path.write_text(json.dumps(doc), encoding="utf-8")

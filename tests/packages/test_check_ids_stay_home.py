@@ -22,7 +22,6 @@ SHIMS = {SRC / "checks" / "base.py", SRC / "collectors" / "base.py"}
 # and only these, are allowed until the checks declare such roles themselves.
 REPORT_READERS = {
     ("history/observe.py", 'PATCH_CHECK = "patch_level"'),
-    ("history/weekly.py", 'ENCRYPTION_CHECKS = ("disk_encryption",)'),
     ("history/migrations.py", "patch_days INTEGER,              -- patch_level: days since"),
 }
 IDS = sorted(p.id for p in builtin_packages())

@@ -42,11 +42,35 @@ def test_the_frozen_set() -> None:
 def test_a_frozen_bundle_is_judged_as_before(
     name: str, how: tuple[str, ...], cli: Callable[..., Any]
 ) -> None:
-    result = cli(*how, str(FROZEN / name), "-f", "json")
+    # The checks that release ran: checks added since are judged in the test below.
+    then = ",".join(sorted({f[0] for f in EXPECTED[name]["findings"]}))
+    result = cli(*how, str(FROZEN / name), "-f", "json", "--only", then)
     report = json.loads(result.stdout)
     assert [h["target"] for h in report["hosts"]] == EXPECTED[name]["hosts"]
     assert findings(report) == EXPECTED[name]["findings"]
     assert result.exit_code == EXPECTED[name]["exit_code"]
+
+
+@pytest.mark.parametrize("name", BUNDLES)
+def test_a_check_added_since_is_never_a_pass_on_a_recording_it_lacks(
+    name: str, cli: Callable[..., Any]
+) -> None:
+    """Checks newer than the bundle: where they need a command it lacks, unknown or error
+    naming it; a pass only from what the bundle holds (the platform it recorded)."""
+    result = cli("evaluate", str(FROZEN / name), "-f", "json")
+    report = json.loads(result.stdout)
+    then = {f[0] for f in EXPECTED[name]["findings"]}
+    for host in report["hosts"]:
+        for f in host["findings"]:
+            if f["check_id"] in then or f["message_key"] != "core.msg.replay_miss":
+                continue
+            assert f["status"] in ("unknown", "error") and "no recorded output" in f["message"]
+        added = [f for f in host["findings"] if f["check_id"] not in then]
+        needs_commands = host["platform"]["family"] == "windows"
+        for f in added:
+            if needs_commands:
+                assert f["status"] in ("unknown", "error"), f
+                assert "no recorded output" in f["message"], f
 
 
 def test_a_missing_recording_is_unknown_or_error_naming_it(cli: Callable[..., Any]) -> None:
@@ -56,7 +80,13 @@ def test_a_missing_recording_is_unknown_or_error_naming_it(cli: Callable[..., An
     firewall = [f for f in host["findings"] if f["check_id"] == "firewall"]
     assert firewall and all(f["status"] in ("unknown", "error") for f in firewall)
     assert all("no recorded output" in f["message"] for f in firewall)
-    assert not [f for f in host["findings"] if f["status"] == "pass"]
+    # Checks that judge only the platform the bundle recorded (the OS release) may pass.
+    recorded_platform_only = {"os_support"}
+    assert not [
+        f
+        for f in host["findings"]
+        if f["status"] == "pass" and f["check_id"] not in recorded_platform_only
+    ]
 
 
 @pytest.mark.parametrize("name", REPORTS)

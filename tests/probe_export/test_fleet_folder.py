@@ -37,7 +37,9 @@ def test_500_files_5_broken_make_one_fleet_report(
     judged = [h for h in hosts if h["status"] == "ok"]
     assert len(judged) == 495
     assert all(h["platform"]["transport"] == "probe-script" for h in judged)
-    assert all(len({f["check_id"] for f in h["findings"]}) == 5 for h in judged)
+    checks = set(report["checks"])  # every check of the default baseline, on every PC
+    assert len(checks) >= 5
+    assert all({f["check_id"] for f in h["findings"]} == checks for h in judged)
     unreadable = {h["target"]: h["reason"] for h in hosts if h["status"] == "unreachable"}
     assert set(unreadable) == set(broken)
     for name, reason in unreadable.items():

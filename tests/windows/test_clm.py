@@ -37,6 +37,7 @@ CLM_SAFE = {
     "firewall_profiles",
     "firewall_products",
     "file_sharing",
+    "os_edition",
     "screen_lock",
     "windows_update",
 }

@@ -30,6 +30,7 @@ from endpoint_audit.history.queries import (
 )
 from endpoint_audit.history.store import HistoryStore
 from endpoint_audit.history.timefmt import from_text, to_text
+from endpoint_audit.model.check_index import checks_with_role
 from endpoint_audit.model.history import OpenFailure, RoundRow
 from endpoint_audit.model.verdict import (
     WaiverStanding,
@@ -52,11 +53,12 @@ from endpoint_audit.model.weekly import (
     WorstHost,
 )
 
-# Critical items: disk encryption and antivirus failures whatever their severity, and
-# every critical-severity failure.
-ENCRYPTION_CHECKS = ("disk_encryption",)
+# Critical items: failures of the checks whose role says so (disk encryption) and of
+# antivirus checks, whatever their severity, and every critical-severity failure.
+CRITICAL_CHECKS = checks_with_role("critical_item")
+# Ids antivirus findings are stored under, until that check declares its roles.
 ANTIVIRUS_CHECKS = ("malware_protection", "antivirus")
-OS_SUPPORT_CHECK = "os_support"
+SUPPORT_DEADLINE_CHECKS = checks_with_role("support_deadline")
 OLDEST_SHOWN = 25
 WORST_SHOWN = 10
 AGE_BUCKETS = (("lt7", 0, 6), ("d7_29", 7, 29), ("d30_89", 30, 89), ("ge90", 90, None))
@@ -67,9 +69,9 @@ PATCH_BUCKETS = (
     ("p31_60", 31, 60),
     ("gt60", 61, None),
 )
-# Keys an os_support finding may name its end of support by (YYYY-MM-DD).
+# Keys a support-deadline finding may name its end of support by (YYYY-MM-DD).
 DEADLINE_ARGS = ("end_of_support", "eol", "support_ends", "deadline", "date")
-OS_SUPPORT_HORIZON_DAYS = 365
+SUPPORT_HORIZON_DAYS = 365
 _DAY = re.compile(r"^\d{4}-\d{2}-\d{2}")
 
 
@@ -83,7 +85,7 @@ class WeeklyOptions:
 
 
 def is_critical(check_id: str, severity: str) -> bool:
-    return check_id in ENCRYPTION_CHECKS or check_id in ANTIVIRUS_CHECKS or severity == "critical"
+    return check_id in CRITICAL_CHECKS or check_id in ANTIVIRUS_CHECKS or severity == "critical"
 
 
 def _buckets(spec: Iterable[tuple[str, int, int | None]], values: Iterable[int]) -> list[Bucket]:
@@ -331,7 +333,7 @@ class _Builder:
                 else None
             )
             left = (deadline - today).days if deadline else None
-            soon = left is not None and left <= OS_SUPPORT_HORIZON_DAYS
+            soon = left is not None and left <= SUPPORT_HORIZON_DAYS
             if status == "pass" and (failing_only or not soon):
                 continue
             if status == "not_applicable":
@@ -500,7 +502,9 @@ class _Builder:
             critical=sorted(critical, key=lambda f: (-f.days_open, f.host)),
             waivers_expiring=expiring,
             waivers_expired=expired,
-            os_support=self.deadline_items((OS_SUPPORT_CHECK,), reached_obs, groups, False),
+            support_deadlines=self.deadline_items(
+                SUPPORT_DEADLINE_CHECKS, reached_obs, groups, False
+            ),
             signatures=self.deadline_items(ANTIVIRUS_CHECKS, reached_obs, groups, True),
             patch=patch,
             groups=self.group_rows(latest, previous, not_seen_by_group),

@@ -21,6 +21,15 @@ META_FILE = "meta.toml"
 class IndexEntry(NamedTuple):
     severity: str  # a Severity value
     platforms: tuple[str, ...]  # OsFamily values
+    # What reports built on stored results single the check out for (ROLES), so that
+    # they name no check: e.g. `critical_item`, `support_deadline`.
+    roles: tuple[str, ...] = ()
+
+
+# critical_item: a failure is a critical item of the weekly report whatever its severity.
+# support_deadline: its findings name an end of support (`support_ends`), for the weekly
+# report's deadline board.
+ROLES = ("critical_item", "support_deadline")
 
 
 def read_entry(meta: Traversable, where: str) -> IndexEntry:
@@ -34,7 +43,10 @@ def read_entry(meta: Traversable, where: str) -> IndexEntry:
         raise ValueError(f"{where}: 'severity' must be a text (critical, high, ...)")
     if not isinstance(platforms, list) or not all(isinstance(p, str) for p in platforms):
         raise ValueError(f"{where}: 'platforms' must be a list of OS names (linux, ...)")
-    return IndexEntry(severity, tuple(platforms))
+    roles = data.get("roles", [])
+    if not isinstance(roles, list) or not all(r in ROLES for r in roles):
+        raise ValueError(f"{where}: 'roles' must be a list of: {', '.join(ROLES)}")
+    return IndexEntry(severity, tuple(platforms), tuple(roles))
 
 
 def package_entry(package: str) -> IndexEntry:
@@ -53,3 +65,8 @@ def builtin_index() -> dict[str, IndexEntry]:
         if folder.is_dir() and meta.is_file():
             out[folder.name] = read_entry(meta, f"checks/{folder.name}/{META_FILE}")
     return out
+
+
+def checks_with_role(role: str) -> tuple[str, ...]:
+    """The ids of the built-in checks that declare `role` in their meta.toml."""
+    return tuple(cid for cid, entry in builtin_index().items() if role in entry.roles)

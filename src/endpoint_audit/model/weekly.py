@@ -150,7 +150,9 @@ class WeeklyReport(BaseModel):
     critical: list[OpenFailure]
     waivers_expiring: list[WaiverDue]
     waivers_expired: list[WaiverDue]
-    os_support: list[DeadlineItem] | None  # None: no os_support findings in the store
+    # Ends of support the checks with the support_deadline role found. None: no such
+    # finding in the store.
+    support_deadlines: list[DeadlineItem] | None
     signatures: list[DeadlineItem] | None  # None: no antivirus findings in the store
     patch: PatchAge
     groups: list[GroupRow]

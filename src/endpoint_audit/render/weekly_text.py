@@ -210,10 +210,10 @@ class WeeklyMarkdownRenderer:
             if more > 0:
                 lines += [t("more", count=more), ""]
 
-        lines += [f"## {t('section.deadlines')}", "", f"### {t('os_support_title')}", ""]
-        if report.os_support is None:
-            lines += [f"_{t('text.os_support_no_data')}_", ""]
-        elif not report.os_support:
+        lines += [f"## {t('section.deadlines')}", "", f"### {t('support_deadlines_title')}", ""]
+        if report.support_deadlines is None:
+            lines += [f"_{t('text.support_deadlines_no_data')}_", ""]
+        elif not report.support_deadlines:
             lines += [t("text.no_os_deadline"), ""]
         else:
             lines += _table(
@@ -232,7 +232,7 @@ class WeeklyMarkdownRenderer:
                         str(d.days_left) if d.days_left is not None else "—",
                         escape(d.message),
                     ]
-                    for d in report.os_support
+                    for d in report.support_deadlines
                 ],
                 {3},
             )

@@ -1,0 +1,118 @@
+"""The support periods os_support judges against: a dated data file, shipped or installed.
+
+Which file: ENDPOINT_AUDIT_OS_SUPPORT_DATA names one, else `os-support.toml` in the user
+data folder (docs/os-support.md), else the shipped one. An overrides file
+(ENDPOINT_AUDIT_OS_SUPPORT_OVERRIDES, or `os-support-overrides.toml` beside the installed
+data) adds or corrects releases without replacing the rest.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from datetime import date
+from functools import cache
+from importlib import resources
+from pathlib import Path
+
+from platformdirs import user_data_dir
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+DATA_ENV = "ENDPOINT_AUDIT_OS_SUPPORT_DATA"
+OVERRIDES_ENV = "ENDPOINT_AUDIT_OS_SUPPORT_OVERRIDES"
+INSTALLED_NAME = "os-support.toml"
+OVERRIDES_NAME = "os-support-overrides.toml"
+PRODUCTS = ("windows", "macos", "ubuntu", "debian", "rhel")
+
+
+class SupportDataError(Exception):
+    """The data file cannot be read or is not support data; the message names it."""
+
+
+class Release(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    name: str
+    eol: date | None = None  # end of security support; None: still supported, no date known
+    extended: date | None = None  # end of extended support (ESU, ESM, LTS, ELS)
+    # Windows: the end per edition class.
+    client: date | None = None
+    enterprise: date | None = None
+    ltsc: date | None = None
+    # Windows 10: the last day each ESU year's licence covers, by year ("1", "2", "3").
+    esu: dict[str, date] = Field(default_factory=dict)
+
+
+class SupportData(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    format: int = Field(1, ge=1, le=1)
+    dated: date
+    source: str
+    windows: dict[str, Release] = Field(default_factory=dict)
+    macos: dict[str, Release] = Field(default_factory=dict)
+    ubuntu: dict[str, Release] = Field(default_factory=dict)
+    debian: dict[str, Release] = Field(default_factory=dict)
+    rhel: dict[str, Release] = Field(default_factory=dict)
+    path: str = ""  # where it was read from (set by the loader)
+
+    def releases(self, product: str) -> dict[str, Release]:
+        return dict(getattr(self, product)) if product in PRODUCTS else {}
+
+
+def installed_path() -> Path:
+    return Path(user_data_dir("endpoint-audit", appauthor=False)) / INSTALLED_NAME
+
+
+def _read(path: Path | None, what: str) -> dict[str, object]:
+    try:
+        if path is None:
+            text = (resources.files(__package__) / "data" / "support.toml").read_text("utf-8")
+        else:
+            text = path.read_text(encoding="utf-8")
+        return tomllib.loads(text)
+    except OSError as exc:
+        raise SupportDataError(f"{what}: cannot be read ({exc.strerror or exc})") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise SupportDataError(f"{what}: not TOML ({exc})") from None
+
+
+def parse_data(raw: dict[str, object], where: str) -> SupportData:
+    try:
+        return SupportData.model_validate({**raw, "path": where})
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        loc = ".".join(str(p) for p in first["loc"])
+        raise SupportDataError(f"{where}: {loc}: {first['msg']}") from None
+
+
+def _merge(data: SupportData, overrides: dict[str, object], where: str) -> SupportData:
+    merged = data.model_dump()
+    for product in PRODUCTS:
+        table = overrides.get(product)
+        if isinstance(table, dict):
+            merged[product] = {**merged[product], **table}
+    merged["path"] = f"{data.path} + {where}"
+    return parse_data(merged, where)
+
+
+@cache
+def _load(data_path: str, overrides_path: str) -> SupportData:
+    path = Path(data_path) if data_path else None
+    where = data_path or "shipped os-support data"
+    data = parse_data(_read(path, where), where)
+    if overrides_path:
+        data = _merge(data, _read(Path(overrides_path), overrides_path), overrides_path)
+    return data
+
+
+def support_data(environ: dict[str, str] | None = None) -> SupportData:
+    """The data in use; SupportDataError (naming the file) when it is unusable."""
+    env = dict(os.environ) if environ is None else environ
+    data_path = env.get(DATA_ENV, "").strip()
+    if not data_path and installed_path().is_file():
+        data_path = str(installed_path())
+    overrides = env.get(OVERRIDES_ENV, "").strip()
+    if not overrides and (installed_path().parent / OVERRIDES_NAME).is_file():
+        overrides = str(installed_path().parent / OVERRIDES_NAME)
+    return _load(data_path, overrides)
