@@ -90,9 +90,7 @@ def _note(line: str) -> None:
     say(line)
 
 
-def render_outputs(
-    report: RunReport, specs: Sequence[ReportTarget], lang: str
-) -> OutputsWritten:
+def render_outputs(report: RunReport, specs: Sequence[ReportTarget], lang: str) -> OutputsWritten:
     """Render and write every output; a failed one never stops the next. Rendered as
     read now: a waiver that has lapsed since the hosts were judged is shown as such."""
     written = OutputsWritten()

@@ -1,0 +1,135 @@
+"""`endpoint-audit report sign` and `report verify`: minisign-compatible signatures of
+reports (and any other file), verified against one public key or a trusted-keys file.
+
+Exit codes of verify: 0 every file verified, 1 a file is unsigned or its signature does
+not verify (one line each), 2 usage (no key given, a key file or FILE that cannot be read).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from endpoint_audit.cli.common import fail, note, say
+from endpoint_audit.cli.interrupts import write_stdout
+from endpoint_audit.cli.key_files import PasswordFileOpt, load_secret_key
+from endpoint_audit.engine.exit_policy import ExitCode
+from endpoint_audit.engine.signing import describe_file, sign_file
+from endpoint_audit.signing import minisign, trusted_keys
+from endpoint_audit.signing.verify import Verified, verify_file
+
+KeyOpt = Annotated[
+    Path,
+    typer.Option("--key", "-k", metavar="FILE", help="The secret key file from `keys init`."),
+]
+RoundOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--round", metavar="ID", help="The audit round, put in the trusted comment (2026-12)."
+    ),
+]
+
+
+def sign(
+    files: Annotated[list[Path], typer.Argument(help="Files to sign (reports, manifests).")],
+    key: KeyOpt,
+    password_file: PasswordFileOpt = None,
+    round_id: RoundOpt = None,
+) -> None:
+    """Sign files with the team's secret key: FILE.minisig next to each, verifiable with
+    `minisign -V` or `endpoint-audit report verify`.
+
+    A JSON report's trusted comment names its host (or host count), baseline sha256 and
+    round; every one names the tool version, the signing time and the file name.
+
+      endpoint-audit report sign pc-01.json --key team.key --round 2026-12
+    """
+    for path in files:
+        if not path.is_file():
+            fail(f"{path}: no such file")
+    secret = load_secret_key(key, password_file)
+    for path in files:
+        try:
+            written = sign_file(secret, path, describe_file(path, round_id))
+        except OSError as exc:
+            fail(f"{path}.minisig: cannot write: {exc.strerror or exc}", ExitCode.OUTPUT)
+        note(f"signed {path} -> {written}")
+
+
+def _keys(pubkey: str | None, trusted: Path | None) -> trusted_keys.TrustedKeys:
+    if pubkey is not None and trusted is not None:
+        fail("give one of --pubkey KEY and --trusted-keys FILE, not both")
+    if trusted is not None:
+        try:
+            return trusted_keys.load(trusted)
+        except trusted_keys.TrustedKeysError as exc:
+            fail(f"--trusted-keys {exc}")
+    if pubkey is None:
+        fail("give the key to verify with: --pubkey KEY or --trusted-keys FILE")
+    try:
+        path = Path(pubkey)
+        if path.is_file():
+            text = path.read_text(encoding="utf-8")
+            return trusted_keys.single(minisign.PublicKey.from_file_text(text, pubkey), pubkey)
+        return trusted_keys.single(minisign.PublicKey.from_base64(pubkey, "--pubkey"))
+    except (OSError, UnicodeDecodeError) as exc:
+        fail(f"--pubkey {pubkey}: cannot read: {exc}")
+    except minisign.MinisignError as exc:
+        fail(f"--pubkey {pubkey}: {exc}")
+
+
+def verified_line(path: Path, verified: Verified) -> str:
+    fields = verified.comment.fields
+    parts = [f"{path}: signature verified", f"key {verified.key.public.id_text}"]
+    if verified.key.owner != "--pubkey":
+        parts[-1] += f" ({verified.key.owner})"
+    shown = ("signed", "host", "hosts", "baseline", "round", "ssh_hostkey")
+    parts += [f"{k}={fields[k]}" for k in shown if k in fields]
+    if verified.comment.tool_version is None:
+        parts.append(f"trusted comment: {verified.comment.text}")
+    return ", ".join(parts)
+
+
+def verify(
+    files: Annotated[list[Path], typer.Argument(help="Signed files (FILE.minisig beside each).")],
+    pubkey: Annotated[
+        str | None,
+        typer.Option(
+            "--pubkey", "-P", metavar="KEY", help="A public key: its one line, or its file."
+        ),
+    ] = None,
+    trusted: Annotated[
+        Path | None,
+        typer.Option(
+            "--trusted-keys",
+            metavar="FILE",
+            help="The keys accepted, with owners and validity periods (docs/signing.md).",
+        ),
+    ] = None,
+) -> None:
+    """Verify signatures: exit 0 when every file verifies, 1 when one is unsigned or does
+    not verify (one line naming it), 2 for usage errors.
+
+      endpoint-audit report verify pc-01.json --pubkey team.pub
+
+      endpoint-audit report verify fleet.json --trusted-keys trusted_keys.yaml
+    """
+    keys = _keys(pubkey, trusted)
+    for path in files:
+        if not path.is_file():
+            fail(f"{path}: no such file")
+    bad = 0
+    for path in files:
+        try:
+            verified = verify_file(path, keys)
+        except minisign.MinisignError as exc:
+            say(f"error: {path}: {exc}")
+            bad += 1
+            continue
+        except OSError as exc:
+            fail(f"{path}: cannot read: {exc.strerror or exc}")
+        write_stdout(f"{verified_line(path, verified)}\n".encode())
+    if bad:
+        raise typer.Exit(ExitCode.FAILED)
