@@ -91,6 +91,11 @@ class Transport(abc.ABC):
 
         return await detect_with_commands(self, self.detect_timeout)
 
+    @property
+    def host_key_fingerprint(self) -> str | None:
+        """The verified SSH host key (`SHA256:...`); None for transports without one."""
+        return None
+
     def refined_platform(self, detected: PlatformInfo) -> PlatformInfo:
         """The platform as known after the probes ran. A transport that detected the host
         cheaply and let the full platform probe ride in a later batch returns the fuller
