@@ -24,10 +24,12 @@ from endpoint_audit.cli.scan_cmd import (
     LangOpt,
     OnlyOpt,
     OutputOpt,
+    Signing,
     SkipOpt,
     report_outputs,
     selection,
 )
+from endpoint_audit.cli.sign_opts import PasswordFileOpt, RoundOpt, SignOpt, signer
 from endpoint_audit.cli.store_opts import StoreOpt, check_store
 from endpoint_audit.cli.waivers_opt import WaiversOpt
 from endpoint_audit.model.result import Severity
@@ -60,6 +62,9 @@ def evaluate(
     as_of_now: AsOfNowOpt = False,
     waivers: WaiversOpt = None,
     store: StoreOpt = None,
+    sign: SignOpt = None,
+    password_file: PasswordFileOpt = None,
+    round_id: RoundOpt = None,
 ) -> None:
     """Judge a facts bundle from `collect` or a probe script, or a folder of them, against
     a baseline, as `scan` would have.
@@ -86,6 +91,7 @@ def evaluate(
     language = resolve_lang(lang)
     outputs = parse_outputs(format, output)
     check_store(store)
+    signing = Signing(signer(sign, password_file), round_id)
     # A folder is a share many PCs dropped their files into: one fleet report, a file that
     # cannot be read is one unreachable host, each PC is judged by its newest file.
     request = RunRequest(
@@ -93,7 +99,7 @@ def evaluate(
         baseline,
         waivers,
         selection(only, skip),
-        report_outputs(outputs, store, f"evaluate {bundle}"),
+        report_outputs(outputs, store, f"evaluate {bundle}", signing=signing),
         RunOptions(lang=language, fail_on=fail_on),
         judge_as_of_now=as_of_now,
     )

@@ -52,6 +52,7 @@ class OutputsWritten:
 
     failures: list[str] = field(default_factory=list)
     stdout_closed: bool = False
+    files: list[Path] = field(default_factory=list)  # the files written (to sign)
 
 
 def parse_outputs(formats: list[str] | None, output: str | None) -> list[OutputSpec]:
@@ -125,7 +126,10 @@ def render_outputs(report: RunReport, specs: Sequence[ReportTarget], lang: str) 
         if problem is not None:
             written.failures.append(problem)
             say(f"error: {problem}")
-        elif partial is not None:
+            continue
+        if target.is_file():  # not a device (/dev/null) or a pipe
+            written.files.append(target)
+        if partial is not None:
             args = {
                 "path": spec.path,
                 "partial": target,

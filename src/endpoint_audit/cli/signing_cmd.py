@@ -15,7 +15,10 @@ import typer
 from endpoint_audit.cli.common import fail, note, say
 from endpoint_audit.cli.interrupts import write_stdout
 from endpoint_audit.cli.key_files import PasswordFileOpt, load_secret_key
+from endpoint_audit.cli.sign_opts import RoundOpt
 from endpoint_audit.engine.exit_policy import ExitCode
+from endpoint_audit.engine.round_check import RoundCheck, check_chain, check_round
+from endpoint_audit.engine.run_folder import MANIFEST
 from endpoint_audit.engine.signing import describe_file, sign_file
 from endpoint_audit.signing import minisign, trusted_keys
 from endpoint_audit.signing.verify import Verified, verify_file
@@ -23,12 +26,6 @@ from endpoint_audit.signing.verify import Verified, verify_file
 KeyOpt = Annotated[
     Path,
     typer.Option("--key", "-k", metavar="FILE", help="The secret key file from `keys init`."),
-]
-RoundOpt = Annotated[
-    str | None,
-    typer.Option(
-        "--round", metavar="ID", help="The audit round, put in the trusted comment (2026-12)."
-    ),
 ]
 
 
@@ -93,7 +90,15 @@ def verified_line(path: Path, verified: Verified) -> str:
 
 
 def verify(
-    files: Annotated[list[Path], typer.Argument(help="Signed files (FILE.minisig beside each).")],
+    files: Annotated[
+        list[Path],
+        typer.Argument(
+            help=(
+                "Signed files (FILE.minisig beside each), or run folders of `scan "
+                "--output-dir`, oldest round first (their manifests form a chain)."
+            )
+        ),
+    ],
     pubkey: Annotated[
         str | None,
         typer.Option(
@@ -112,16 +117,31 @@ def verify(
     """Verify signatures: exit 0 when every file verifies, 1 when one is unsigned or does
     not verify (one line naming it), 2 for usage errors.
 
+    A run folder is checked against its signed manifest.json: each file changed, missing
+    or added is one line, and so is a broken link of the chain between folders.
+
       endpoint-audit report verify pc-01.json --pubkey team.pub
 
       endpoint-audit report verify fleet.json --trusted-keys trusted_keys.yaml
+
+      endpoint-audit report verify audit-2026-11 audit-2026-12 --pubkey team.pub
     """
     keys = _keys(pubkey, trusted)
     for path in files:
-        if not path.is_file():
-            fail(f"{path}: no such file")
+        if not path.exists():
+            fail(f"{path}: no such file or folder")
     bad = 0
+    rounds: list[RoundCheck] = []
     for path in files:
+        if path.is_dir():
+            checked = check_round(path, keys)
+            rounds.append(checked)
+            for line in checked.problems:
+                say(f"error: {line}")
+            bad += len(checked.problems)
+            if not checked.problems and checked.verified is not None:
+                write_stdout(f"{round_line(checked)}\n".encode())
+            continue
         try:
             verified = verify_file(path, keys)
         except minisign.MinisignError as exc:
@@ -131,5 +151,24 @@ def verify(
         except OSError as exc:
             fail(f"{path}: cannot read: {exc.strerror or exc}")
         write_stdout(f"{verified_line(path, verified)}\n".encode())
+    for line in check_chain(rounds):
+        say(f"error: {line}")
+        bad += 1
     if bad:
         raise typer.Exit(ExitCode.FAILED)
+
+
+def round_line(checked: RoundCheck) -> str:
+    assert checked.manifest is not None and checked.verified is not None  # noqa: S101
+    manifest = checked.manifest
+    parts = [
+        f"{checked.root}: round verified",
+        f"{checked.files_checked} file(s) match {MANIFEST}",
+        f"key {checked.verified.key.public.id_text}",
+    ]
+    if manifest.round:
+        parts.append(f"round={manifest.round}")
+    if manifest.previous_manifest_sha256:
+        parts.append(f"previous={manifest.previous_manifest_sha256}")
+    parts.append(f"{MANIFEST} sha256={checked.manifest_sha256}")
+    return ", ".join(parts)
