@@ -27,7 +27,7 @@ from endpoint_audit.engine.exit_policy import ExitCode
 from endpoint_audit.engine.registry import load_registry
 from endpoint_audit.model import i18n
 from endpoint_audit.model.result import PartialInfo, RunReport
-from endpoint_audit.render.base import RenderOptions
+from endpoint_audit.render.base import RenderOptions, SignatureNote
 
 
 @dataclass(frozen=True)
@@ -91,7 +91,12 @@ def _note(line: str) -> None:
     say(line)
 
 
-def render_outputs(report: RunReport, specs: Sequence[ReportTarget], lang: str) -> OutputsWritten:
+def render_outputs(
+    report: RunReport,
+    specs: Sequence[ReportTarget],
+    lang: str,
+    signature: SignatureNote | None = None,
+) -> OutputsWritten:
     """Render and write every output; a failed one never stops the next. Rendered as
     read now: a waiver that has lapsed since the hosts were judged is shown as such."""
     written = OutputsWritten()
@@ -107,7 +112,9 @@ def render_outputs(report: RunReport, specs: Sequence[ReportTarget], lang: str) 
         # On a terminal use its width; in files and pipes a fixed width keeps output stable.
         width = shutil.get_terminal_size().columns if color else None
         try:
-            options = RenderOptions(lang=lang, color=color, width=width, as_of=as_of)
+            options = RenderOptions(
+                lang=lang, color=color, width=width, as_of=as_of, signature=signature
+            )
             text = renderer.render(report, options)
         except Exception as exc:  # one format's bug must not cost the others
             failed = f"--format {spec.format}: cannot render: {type(exc).__name__}: {exc}"

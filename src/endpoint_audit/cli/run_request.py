@@ -82,9 +82,15 @@ def _finish_audit(prepared: PreparedRun, outcome: RunOutcome) -> NoReturn:
     lang = prepared.lang
     report = outcome.report
     interrupted = outcome.interruption is not None
-    written = render_outputs(report, request.outputs.reports, lang)
-    written.failures[:0] = outcome.failures
     signer = request.outputs.signer
+    note_ = None
+    if signer is not None:
+        from endpoint_audit.render.base import SignatureNote
+
+        public = signer.public_key()
+        note_ = SignatureNote("signed", public.id_text, public_key=public.base64())
+    written = render_outputs(report, request.outputs.reports, lang, note_)
+    written.failures[:0] = outcome.failures
     if signer is not None:
         from endpoint_audit.engine.signing import report_fields
 

@@ -20,7 +20,9 @@ from endpoint_audit.engine.exit_policy import ExitCode
 from endpoint_audit.engine.round_check import RoundCheck, check_chain, check_round
 from endpoint_audit.engine.run_folder import MANIFEST
 from endpoint_audit.engine.signing import describe_file, sign_file
+from endpoint_audit.render.base import SignatureNote
 from endpoint_audit.signing import minisign, trusted_keys
+from endpoint_audit.signing.trusted_comment import utc_text
 from endpoint_audit.signing.verify import Verified, verify_file
 
 KeyOpt = Annotated[
@@ -89,6 +91,42 @@ def verified_line(path: Path, verified: Verified) -> str:
     return ", ".join(parts)
 
 
+PubkeyOpt = Annotated[
+    str | None,
+    typer.Option("--pubkey", "-P", metavar="KEY", help="A public key: its one line, or its file."),
+]
+TrustedKeysOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--trusted-keys",
+        metavar="FILE",
+        help="The keys accepted, with owners and validity periods (docs/signing.md).",
+    ),
+]
+
+
+def verified_note(path: Path, pubkey: str | None, trusted: Path | None) -> SignatureNote | None:
+    """None without a key option; else the verified signature, or one line and exit 1."""
+    if pubkey is None and trusted is None:
+        return None
+    keys = _keys(pubkey, trusted)
+    if not path.is_file():
+        fail(f"{path}: no such file")
+    try:
+        verified = verify_file(path, keys)
+    except minisign.MinisignError as exc:
+        fail(f"{path}: {exc}", ExitCode.FAILED)
+    except OSError as exc:
+        fail(f"{path}: cannot read: {exc.strerror or exc}")
+    at = verified.comment.signed_at
+    return SignatureNote(
+        "verified",
+        verified.key.public.id_text,
+        owner=verified.key.owner,
+        signed_at=utc_text(at) if at is not None else "",
+    )
+
+
 def verify(
     files: Annotated[
         list[Path],
@@ -99,20 +137,8 @@ def verify(
             )
         ),
     ],
-    pubkey: Annotated[
-        str | None,
-        typer.Option(
-            "--pubkey", "-P", metavar="KEY", help="A public key: its one line, or its file."
-        ),
-    ] = None,
-    trusted: Annotated[
-        Path | None,
-        typer.Option(
-            "--trusted-keys",
-            metavar="FILE",
-            help="The keys accepted, with owners and validity periods (docs/signing.md).",
-        ),
-    ] = None,
+    pubkey: PubkeyOpt = None,
+    trusted: TrustedKeysOpt = None,
 ) -> None:
     """Verify signatures: exit 0 when every file verifies, 1 when one is unsigned or does
     not verify (one line naming it), 2 for usage errors.
