@@ -59,20 +59,22 @@ def _why(exc: Exception) -> str:
     return str(getattr(exc, "strerror", None) or exc)
 
 
-def load_secret_key(path: Path, password_file: Path | None) -> minisign.SecretKey:
+def load_secret_key(
+    path: Path, password_file: Path | None, flag: str = "--key"
+) -> minisign.SecretKey:
     """The secret key of a minisign key file; a wrong or missing password is one line,
     exit 2."""
     try:
         info = path.stat()
         if not stat.S_ISREG(info.st_mode):
-            fail(f"--key {path}: not a regular file")
+            fail(f"{flag} {path}: not a regular file")
         if info.st_size > _KEY_FILE_MAX_BYTES:
-            fail(f"--key {path}: {info.st_size} bytes is too large for a key file")
+            fail(f"{flag} {path}: {info.st_size} bytes is too large for a key file")
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        fail(f"--key {path}: cannot read: {_why(exc)}")
+        fail(f"{flag} {path}: cannot read: {_why(exc)}")
     if os.name == "posix" and info.st_mode & 0o077:
-        warn(f"--key {path}: others may read the secret key (chmod 600 {path})")
+        warn(f"{flag} {path}: others may read the secret key (chmod 600 {path})")
     try:
         encrypted = minisign.secret_key_is_encrypted(text, str(path))
         password = None
@@ -80,7 +82,7 @@ def load_secret_key(path: Path, password_file: Path | None) -> minisign.SecretKe
             password = password_from(password_file, confirm=False, what=str(path))
             if password is None:
                 fail(
-                    f"--key {path}: the key is password-protected; give --password-file FILE "
+                    f"{flag} {path}: the key is password-protected; give --password-file FILE "
                     f"or set {PASSWORD_ENV} (there is no terminal to ask)"
                 )
         return minisign.decode_secret_key(text, password, str(path))

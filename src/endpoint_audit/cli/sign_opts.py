@@ -44,4 +44,4 @@ __all__ = ["PasswordFileOpt", "PreviousRoundOpt", "RoundOpt", "SignOpt", "signer
 
 
 def signer(sign: Path | None, password_file: Path | None) -> SecretKey | None:
-    return None if sign is None else load_secret_key(sign, password_file)
+    return None if sign is None else load_secret_key(sign, password_file, "--sign")
