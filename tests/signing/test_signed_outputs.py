@@ -75,3 +75,17 @@ def test_report_render_verifies_first_and_names_the_key(keys: Keys, tmp_path: Pa
     assert tampered.exit_code == 1
     assert "signature does not match" in error_line(tampered)
     assert tampered.stdout == ""
+
+
+def test_collect_signs_its_bundle_and_keeps_the_key_out(keys: Keys, tmp_path: Path) -> None:
+    bundle = tmp_path / "facts.json"
+    done = cli("collect", "-o", str(bundle), "--sign", str(keys.secret), "--round", "r-1")
+    assert done.exit_code == 0, done.stderr
+    public = m.PublicKey.from_file_text(keys.public.read_text())
+    sig = m.parse_signature(Path(f"{bundle}.minisig").read_bytes())
+    comment = m.verify_bytes(public, bundle.read_bytes(), sig)
+    assert "kind=bundle" in comment and "hosts=1" in comment and "round=r-1" in comment
+    secret = m.decode_secret_key(keys.secret.read_text(), PASSWORD)
+    text = bundle.read_text(encoding="utf-8")
+    for form in (secret.seed.hex(), PASSWORD, keys.secret.read_text().splitlines()[1][:40]):
+        assert form not in text and form not in done.output
