@@ -249,3 +249,17 @@ def test_minisign_made_signature_checked_against_periods_by_its_timestamp(
     future = _trusted(tmp_path, [{"public_key": line, "owner": "x", "valid_from": "2999-04-01"}])
     done = cli("report", "verify", str(target), "--trusted-keys", str(future))
     assert done.exit_code == 1 and "outside its validity" in error_line(done)
+
+
+def test_a_hostile_host_name_stays_one_line_when_verified(keys: Keys, tmp_path: Path) -> None:
+    data = json.loads(FROZEN_REPORT.read_text(encoding="utf-8"))
+    data["hosts"][0]["target"] = "pc-01\nfake line=1 \x1b[31mred"
+    report = tmp_path / "hostile.json"
+    report.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    assert cli("report", "sign", str(report), "--key", str(keys.secret)).exit_code == 0
+    sig = m.parse_signature(Path(f"{report}.minisig").read_bytes())
+    assert "\n" not in sig.trusted_comment and "\x1b" not in sig.trusted_comment
+    assert "host=pc-01%0Afake%20line%3D1%20%1B%5B31mred" in sig.trusted_comment
+    done = cli("report", "verify", str(report), "--pubkey", keys.line)
+    assert done.exit_code == 0, done.stderr
+    assert done.stdout.count("\n") == 1 and "\x1b" not in done.stdout

@@ -20,6 +20,7 @@ from endpoint_audit.engine.exit_policy import ExitCode
 from endpoint_audit.engine.round_check import RoundCheck, check_chain, check_round
 from endpoint_audit.engine.run_folder import MANIFEST
 from endpoint_audit.engine.signing import describe_file, sign_file
+from endpoint_audit.model.printable import one_line
 from endpoint_audit.render.base import SignatureNote
 from endpoint_audit.signing import minisign, trusted_keys
 from endpoint_audit.signing.trusted_comment import utc_text
@@ -88,7 +89,8 @@ def verified_line(path: Path, verified: Verified) -> str:
     parts += [f"{k}={fields[k]}" for k in shown if k in fields]
     if verified.comment.tool_version is None:
         parts.append(f"trusted comment: {verified.comment.text}")
-    return ", ".join(parts)
+    # Host names come from inventories and hosts: one line, control characters visible.
+    return one_line(", ".join(parts))
 
 
 PubkeyOpt = Annotated[
@@ -197,4 +199,4 @@ def round_line(checked: RoundCheck) -> str:
     if manifest.previous_manifest_sha256:
         parts.append(f"previous={manifest.previous_manifest_sha256}")
     parts.append(f"{MANIFEST} sha256={checked.manifest_sha256}")
-    return ", ".join(parts)
+    return one_line(", ".join(parts))

@@ -42,7 +42,12 @@ def describe_file(path: Path, round_id: str | None) -> dict[str, str | None]:
         if path.suffix == ".json" and path.stat().st_size <= _DESCRIBE_MAX_BYTES:
             raw = json.loads(path.read_bytes())
             if isinstance(raw, dict) and raw.get("format") == "endpoint-audit-run-manifest":
-                return {"kind": "manifest", "round": round_id or str(raw.get("run_id") or "")}
+                recorded = raw.get("round")
+                return {
+                    "kind": "manifest",
+                    "round": round_id or (recorded if isinstance(recorded, str) else None),
+                    "run": str(raw.get("run_id") or "") or None,
+                }
             return report_fields(RunReport.model_validate(raw), round_id)
     except (OSError, ValueError, ValidationError):
         pass
