@@ -84,6 +84,10 @@ def test_collect_over_ssh_writes_a_bundle_per_host_that_evaluates_as_a_scan(
     assert hosts["pc-up"]["status"] == "ok"
     assert findings_of(hosts["pc-up"]) == findings_of(direct)
     assert findings_of(direct)  # the check ran: a pass or a fail, never nothing
+    # The host key the connection verified, and the evidence each verdict came from.
+    assert direct["ssh_host_key"].startswith("SHA256:"), direct
+    assert len(direct["transcript_sha256"]) == 64
+    assert len(hosts["pc-up"]["transcript_sha256"]) == 64
 
 
 def test_collect_of_this_pc_rejects_ssh_only_options_with_a_warning(

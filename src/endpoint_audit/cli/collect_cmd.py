@@ -18,6 +18,7 @@ import typer
 
 from endpoint_audit.cli.common import check_output_paths, fail, resolve_lang
 from endpoint_audit.cli.run_request import run_request
+from endpoint_audit.cli.sign_opts import PasswordFileOpt, RoundOpt, SignOpt, signer
 from endpoint_audit.cli.ssh_opts import (
     AcceptNewOpt,
     ConnectTimeoutOpt,
@@ -113,6 +114,9 @@ def collect(
     sudo: SudoOpt = False,
     accept_new_host_keys: AcceptNewOpt = False,
     connect_timeout: ConnectTimeoutOpt = 15.0,
+    sign: SignOpt = None,
+    password_file: PasswordFileOpt = None,
+    round_id: RoundOpt = None,
 ) -> None:
     """Record the facts of this PC or of SSH hosts (and their command output) for judging later.
 
@@ -152,11 +156,19 @@ def collect(
                    accept_new_host_keys, connect_timeout)  # fmt: skip
     if not ssh.wanted:
         warn_ignored(ssh.given(), language)
+    key = signer(sign, password_file)
     request = RunRequest(
         ssh.targets() if ssh.wanted else ThisMachine(),
         baseline,
         selection=Selection(all_facts=all_facts),
-        outputs=Outputs(bundle=output, bundle_dir=bundle_dir, record_dir=record, redact=redact),
+        outputs=Outputs(
+            bundle=output,
+            bundle_dir=bundle_dir,
+            record_dir=record,
+            redact=redact,
+            signer=key,
+            round_id=round_id,
+        ),
         options=RunOptions(lang=language, command_timeout=timeout, concurrency=concurrency),
         kind="collect",
     )

@@ -37,8 +37,7 @@ COMMANDS: dict[str, LazyCommand] = {
     "collect": LazyCommand(
         "collect_cmd",
         "collect",
-        "Record the facts of this PC or of SSH hosts (and their command output) for judging "
-        "later.",
+        "Record the facts of this PC or of SSH hosts (and their command output) for judging later.",
     ),
     "evaluate": LazyCommand(
         "evaluate_cmd",
@@ -53,8 +52,11 @@ COMMANDS: dict[str, LazyCommand] = {
     "report": LazyCommand(
         "report_cmd",
         "app",
-        "Work with JSON reports: render in other formats, merge, compare, publish the schema; "
-        "the weekly report from the history store.",
+        "Work with JSON reports: render in other formats, merge, compare, publish the schema, "
+        "sign and verify; the weekly report from the history store.",
+    ),
+    "keys": LazyCommand(
+        "keys_cmd", "app", "Make the signing key pair that signs reports and round manifests."
     ),
     "plugins": LazyCommand("plugins_cmd", "app", "Show installed plugins (built-ins included)."),
     "probe": LazyCommand(

@@ -14,7 +14,7 @@ from typing import Annotated
 
 import typer
 
-from endpoint_audit.cli.common import resolve_lang
+from endpoint_audit.cli.common import fail, resolve_lang
 from endpoint_audit.cli.outputs import parse_outputs
 from endpoint_audit.cli.run_request import run_request
 from endpoint_audit.cli.scan_cmd import (
@@ -24,9 +24,17 @@ from endpoint_audit.cli.scan_cmd import (
     LangOpt,
     OnlyOpt,
     OutputOpt,
+    Signing,
     SkipOpt,
     report_outputs,
     selection,
+)
+from endpoint_audit.cli.sign_opts import (
+    PasswordFileOpt,
+    PreviousRoundOpt,
+    RoundOpt,
+    SignOpt,
+    signer,
 )
 from endpoint_audit.cli.store_opts import StoreOpt, check_store
 from endpoint_audit.cli.waivers_opt import WaiversOpt
@@ -60,6 +68,22 @@ def evaluate(
     as_of_now: AsOfNowOpt = False,
     waivers: WaiversOpt = None,
     store: StoreOpt = None,
+    sign: SignOpt = None,
+    password_file: PasswordFileOpt = None,
+    round_id: RoundOpt = None,
+    output_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--output-dir",
+            metavar="DIR",
+            help=(
+                "Write each PC's JSON report to DIR/hosts/, then DIR/fleet.json; "
+                "DIR/manifest.json records the round and each file's sha256 (a folder of "
+                "bundles, as a fleet scan does)."
+            ),
+        ),
+    ] = None,
+    previous_round: PreviousRoundOpt = None,
 ) -> None:
     """Judge a facts bundle from `collect` or a probe script, or a folder of them, against
     a baseline, as `scan` would have.
@@ -80,12 +104,17 @@ def evaluate(
       endpoint-audit evaluate pc-0042.json --waivers waivers.yaml
 
       endpoint-audit evaluate //fileserver/audit$ -f html:fleet.html -f json:fleet.json
+
+      endpoint-audit evaluate //fileserver/audit$ --output-dir audit-2026-12 --sign team.key
     """
     from endpoint_audit.engine.pipeline import RecordedHosts, RunOptions, RunRequest
 
     language = resolve_lang(lang)
     outputs = parse_outputs(format, output)
     check_store(store)
+    if previous_round is not None and output_dir is None:
+        fail("--previous-round needs --output-dir (the round's manifest records the chain)")
+    signing = Signing(signer(sign, password_file), round_id, previous_round)
     # A folder is a share many PCs dropped their files into: one fleet report, a file that
     # cannot be read is one unreachable host, each PC is judged by its newest file.
     request = RunRequest(
@@ -93,7 +122,7 @@ def evaluate(
         baseline,
         waivers,
         selection(only, skip),
-        report_outputs(outputs, store, f"evaluate {bundle}"),
+        report_outputs(outputs, store, f"evaluate {bundle}", output_dir, signing=signing),
         RunOptions(lang=language, fail_on=fail_on),
         judge_as_of_now=as_of_now,
     )

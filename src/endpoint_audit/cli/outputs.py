@@ -27,7 +27,7 @@ from endpoint_audit.engine.exit_policy import ExitCode
 from endpoint_audit.engine.registry import load_registry
 from endpoint_audit.model import i18n
 from endpoint_audit.model.result import PartialInfo, RunReport
-from endpoint_audit.render.base import RenderOptions
+from endpoint_audit.render.base import RenderOptions, SignatureNote
 
 
 @dataclass(frozen=True)
@@ -52,6 +52,7 @@ class OutputsWritten:
 
     failures: list[str] = field(default_factory=list)
     stdout_closed: bool = False
+    files: list[Path] = field(default_factory=list)  # the files written (to sign)
 
 
 def parse_outputs(formats: list[str] | None, output: str | None) -> list[OutputSpec]:
@@ -91,7 +92,10 @@ def _note(line: str) -> None:
 
 
 def render_outputs(
-    report: RunReport, specs: Sequence[ReportTarget], lang: str
+    report: RunReport,
+    specs: Sequence[ReportTarget],
+    lang: str,
+    signature: SignatureNote | None = None,
 ) -> OutputsWritten:
     """Render and write every output; a failed one never stops the next. Rendered as
     read now: a waiver that has lapsed since the hosts were judged is shown as such."""
@@ -108,7 +112,9 @@ def render_outputs(
         # On a terminal use its width; in files and pipes a fixed width keeps output stable.
         width = shutil.get_terminal_size().columns if color else None
         try:
-            options = RenderOptions(lang=lang, color=color, width=width, as_of=as_of)
+            options = RenderOptions(
+                lang=lang, color=color, width=width, as_of=as_of, signature=signature
+            )
             text = renderer.render(report, options)
         except Exception as exc:  # one format's bug must not cost the others
             failed = f"--format {spec.format}: cannot render: {type(exc).__name__}: {exc}"
@@ -127,7 +133,10 @@ def render_outputs(
         if problem is not None:
             written.failures.append(problem)
             say(f"error: {problem}")
-        elif partial is not None:
+            continue
+        if target.is_file():  # not a device (/dev/null) or a pipe
+            written.files.append(target)
+        if partial is not None:
             args = {
                 "path": spec.path,
                 "partial": target,

@@ -6,6 +6,8 @@ merge   one fleet report from per-host reports of the same baseline
 diff    fixed, regressed and new failures between two reports (exit 1 on regressions;
         with --fail-on-new also on new failures)
 weekly  the weekly situation report from the history store (see `history`)
+sign    sign files (FILE.minisig, minisign-compatible)
+verify  verify signatures against a public key or a trusted-keys file
 """
 
 from __future__ import annotations
@@ -19,6 +21,13 @@ from pydantic import ValidationError
 
 from endpoint_audit.cli.common import fail, note, warn, write_output
 from endpoint_audit.cli.outputs import exit_after, parse_outputs, render_outputs
+from endpoint_audit.cli.signing_cmd import (
+    PubkeyOpt,
+    TrustedKeysOpt,
+    sign,
+    verified_note,
+    verify,
+)
 from endpoint_audit.cli.store_opts import StoreOpt, add_to_store, check_store
 from endpoint_audit.cli.weekly_cmd import weekly
 from endpoint_audit.engine.exit_policy import ExitCode
@@ -32,12 +41,14 @@ from endpoint_audit.safe_read import REPORT, InputRefused, read_input
 
 app = typer.Typer(
     help=(
-        "Work with JSON reports: render in other formats, merge, compare, publish the schema; "
-        "the weekly report from the history store."
+        "Work with JSON reports: render in other formats, merge, compare, publish the schema, "
+        "sign and verify; the weekly report from the history store."
     ),
     no_args_is_help=True,
 )
 app.command("weekly")(weekly)
+app.command("sign")(sign)
+app.command("verify")(verify)
 
 OutputOpt = Annotated[
     str | None,
@@ -111,8 +122,14 @@ def render(
     ] = None,
     output: OutputOpt = None,
     lang: LangOpt = None,
+    pubkey: PubkeyOpt = None,
+    trusted: TrustedKeysOpt = None,
 ) -> None:
     """Render a JSON report in another format, exactly as `scan` would have written it.
+
+    With --pubkey or --trusted-keys the report's signature (FILE.minisig) is verified
+    first: one that does not verify is one line, exit 1; one that does is named in the
+    HTML and terminal reports, with its key.
 
     Examples:
 
@@ -121,8 +138,9 @@ def render(
       endpoint-audit report render fleet.json -f csv:fleet.csv -f junit:fleet.xml --lang ja
     """
     specs = parse_outputs(format, output)
+    signature = verified_note(results, pubkey, trusted)
     report = load_report(results)
-    written = render_outputs(report, specs, _report_lang(lang, report, results))
+    written = render_outputs(report, specs, _report_lang(lang, report, results), signature)
     exit_after(written, ExitCode.OK, interrupted=False)
 
 

@@ -31,6 +31,7 @@ from endpoint_audit.model import i18n
 
 if TYPE_CHECKING:
     from endpoint_audit.engine.pipeline import Notice, PreparedRun, RunOutcome, RunRequest
+    from endpoint_audit.signing.minisign import SecretKey
 
 
 def _notice(notice: Notice) -> None:
@@ -81,8 +82,20 @@ def _finish_audit(prepared: PreparedRun, outcome: RunOutcome) -> NoReturn:
     lang = prepared.lang
     report = outcome.report
     interrupted = outcome.interruption is not None
-    written = render_outputs(report, request.outputs.reports, lang)
+    signer = request.outputs.signer
+    note_ = None
+    if signer is not None:
+        from endpoint_audit.render.base import SignatureNote
+
+        public = signer.public_key()
+        note_ = SignatureNote("signed", public.id_text, public_key=public.base64())
+    written = render_outputs(report, request.outputs.reports, lang, note_)
     written.failures[:0] = outcome.failures
+    if signer is not None:
+        from endpoint_audit.engine.signing import report_fields
+
+        fields = report_fields(report, request.outputs.round_id)
+        written.failures += _sign(signer, written.files, fields)
     source = request.outputs.history_source
     problem = add_to_store(report, request.outputs.history_store, source, lang, interrupted)
     if problem is not None:
@@ -119,6 +132,10 @@ def _finish_collect(prepared: PreparedRun, outcome: RunOutcome) -> NoReturn:
                 say(f"error: {problem}")
             elif target != "-":
                 note(i18n.t(lang, "collect.msg.wrote", count=len(hosts), path=target))
+                if outputs.signer is not None and Path(target).is_file():
+                    fields: dict[str, str | None] = {"kind": "bundle", "hosts": str(len(hosts))}
+                    fields["round"] = outputs.round_id
+                    written.failures += _sign(outputs.signer, [Path(target)], fields)
     if partial is not None:
         key = "terminated" if partial.reason == "terminated" else "interrupted"
         if not partial.hosts_reported:
@@ -133,6 +150,23 @@ def _finish_collect(prepared: PreparedRun, outcome: RunOutcome) -> NoReturn:
         )
     code = ExitCode.OK if outcome.all_reached else ExitCode.INCOMPLETE
     exit_after(written, code, partial is not None)
+
+
+def _sign(signer: SecretKey, files: list[Path], fields: dict[str, str | None]) -> list[str]:
+    """FILE.minisig beside each file; the problems, each one line (exit 4)."""
+    from endpoint_audit.engine.signing import sign_file
+
+    problems: list[str] = []
+    for path in files:
+        try:
+            written = sign_file(signer, path, fields)
+        except OSError as exc:
+            problem = f"{path}.minisig: cannot write: {exc.strerror or exc}"
+            say(f"error: {problem}")
+            problems.append(problem)
+        else:
+            note(f"signed {path} -> {written.name}")
+    return problems
 
 
 __all__ = ["run_request"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -10,6 +11,13 @@ import typer
 from endpoint_audit.cli.common import fail, resolve_lang, write_output
 from endpoint_audit.cli.outputs import OutputSpec, parse_outputs
 from endpoint_audit.cli.run_request import run_request
+from endpoint_audit.cli.sign_opts import (
+    PasswordFileOpt,
+    PreviousRoundOpt,
+    RoundOpt,
+    SignOpt,
+    signer,
+)
 from endpoint_audit.cli.ssh_opts import (
     AcceptNewOpt,
     ConcurrencyOpt,
@@ -29,6 +37,7 @@ from endpoint_audit.model.result import Severity
 
 if TYPE_CHECKING:
     from endpoint_audit.engine.pipeline import Outputs, Selection
+    from endpoint_audit.signing.minisign import SecretKey
 
 BaselineOpt = Annotated[
     str,
@@ -104,23 +113,37 @@ def selection(only: list[str] | None, skip: list[str] | None) -> Selection:
     return Selection(only=tuple(split_ids(only)), skip=tuple(split_ids(skip)))
 
 
+@dataclass(frozen=True)
+class Signing:
+    """--sign (the opened key), --round and --previous-round."""
+
+    key: SecretKey | None = None
+    round_id: str | None = None
+    previous_round: Path | None = None
+
+
 def report_outputs(
     outputs: list[OutputSpec],
     store: Path | None,
     source: str,
     run_folder: Path | None = None,
     resume: bool = False,
+    signing: Signing | None = None,
 ) -> Outputs:
     """Where a scan or evaluation writes: its report formats, the run folder (fleets),
-    and the history store."""
+    and the history store; and whether each file written is signed."""
     from endpoint_audit.engine.pipeline import Outputs, ReportOutput
 
+    signing = signing or Signing()
     return Outputs(
         reports=tuple(ReportOutput(o.format, o.path) for o in outputs),
         run_folder=run_folder,
         resume=resume,
         history_store=store,
         history_source=source,
+        signer=signing.key,
+        round_id=signing.round_id,
+        previous_round=signing.previous_round,
     )
 
 
@@ -145,6 +168,10 @@ def scan(
     output_dir: OutputDirOpt = None,
     resume: ResumeOpt = False,
     store: StoreOpt = None,
+    sign: SignOpt = None,
+    password_file: PasswordFileOpt = None,
+    round_id: RoundOpt = None,
+    previous_round: PreviousRoundOpt = None,
 ) -> None:
     """Audit this PC against a baseline and print a report.
 
@@ -171,6 +198,9 @@ def scan(
         lang=language, command_timeout=timeout, concurrency=concurrency, fail_on=fail_on
     )
     chosen = selection(only, skip)
+    if previous_round is not None and output_dir is None:
+        fail("--previous-round needs --output-dir (the round's manifest records the chain)")
+    signing = Signing(signer(sign, password_file), round_id, previous_round)
     if ssh.wanted:
         if replay:
             fail("--replay judges recorded hosts; it cannot be combined with --host/--inventory")
@@ -179,7 +209,7 @@ def scan(
         source = f"scan {output_dir or 'fleet'}"
         request = RunRequest(
             ssh.targets(), baseline, waivers, chosen,
-            report_outputs(outputs, store, source, run_folder=output_dir, resume=resume), options,
+            report_outputs(outputs, store, source, output_dir, resume, signing), options,
         )  # fmt: skip
         run_request(request, "hosts")
     ignored = ["--output-dir"] * (output_dir is not None) + ["--resume"] * resume + ssh.given()
@@ -187,7 +217,7 @@ def scan(
     source = f"scan --replay {replay}" if replay else "scan"
     request = RunRequest(
         RecordedHosts(replay) if replay else ThisMachine(), baseline, waivers, chosen,
-        report_outputs(outputs, store, source), options,
+        report_outputs(outputs, store, source, signing=signing), options,
     )  # fmt: skip
     run_request(request, "spinner")
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import hashlib
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -54,12 +55,15 @@ from endpoint_audit.engine.run import (
     local_target,
     unreachable_run,
 )
-from endpoint_audit.engine.run_folder import FleetStore, RunParameters, plan_digest
+from endpoint_audit.engine.run_folder import MANIFEST, FleetStore, RunParameters, plan_digest
+from endpoint_audit.engine.signing import report_fields, sign_file
 from endpoint_audit.engine.waivers import expired_waivers
 from endpoint_audit.errors import ConfigError
 from endpoint_audit.inventory import DuplicateHost, gather_inventory
 from endpoint_audit.model import i18n
 from endpoint_audit.model.result import HostReport, PartialInfo, RunReport
+from endpoint_audit.safe_read import InputKind, InputRefused, read_input
+from endpoint_audit.signing.minisign import SecretKey
 from endpoint_audit.transport.ssh import SshOptions
 
 DEFAULT_BASELINE = "jp-municipal-telework"
@@ -128,6 +132,12 @@ class Outputs:
     redact: bool = False  # collect --redact: the bundles as --record redacts
     history_store: Path | None = None  # --store: the history store to add the report to
     history_source: str = "scan"  # what the store records the round came from
+    # --sign KEY: every file written gets FILE.minisig (reports, bundle, run folder's
+    # fleet.json and manifest.json); --round names the audit round in trusted comments;
+    # --previous-round: the earlier round's folder (or manifest.json) the manifest chains to.
+    signer: SecretKey | None = None
+    round_id: str | None = None
+    previous_round: Path | None = None
 
     @property
     def keeps_evidence(self) -> bool:
@@ -430,8 +440,10 @@ class PreparedRun:
             fail_on=self.options.fail_on.value,
             lang=self.lang,
         )
+        outputs = self.request.outputs
+        chained = _previous_manifest_sha256(outputs.previous_round)
         try:
-            store.begin(parameters, previous)
+            store.begin(parameters, previous, outputs.round_id, chained)
         except OSError as exc:
             raise ConfigError(
                 f"{store.manifest_path}: cannot write: {exc.strerror or exc}"
@@ -591,6 +603,47 @@ class PreparedRun:
             store.finish("interrupted" if report.partial is not None else "complete")
         except OSError as exc:
             self._problem(f"{store.manifest_path}: cannot write: {exc.strerror or exc}")
+            return
+        self._sign_run_folder(store, report)
+
+    def _sign_run_folder(self, store: FleetStore, report: RunReport) -> None:
+        """fleet.json and manifest.json signed (--sign): the manifest's signature covers
+        every host file by its sha256, and the chain to the previous round."""
+        outputs = self.request.outputs
+        manifest = store.manifest
+        if outputs.signer is None or manifest is None:
+            return
+        fields = report_fields(report, outputs.round_id or manifest.round)
+        jobs = [(store.root / entry.path, fields) for entry in manifest.outputs.values()]
+        jobs.append(
+            (
+                store.manifest_path,
+                {
+                    "kind": "manifest",
+                    "round": manifest.round,
+                    "run": manifest.run_id,
+                    "hosts": str(len(manifest.hosts)),
+                    "previous": manifest.previous_manifest_sha256,
+                },
+            )
+        )
+        for path, fields in jobs:
+            try:
+                sign_file(outputs.signer, path, fields)
+            except OSError as exc:
+                self._problem(f"{path}.minisig: cannot write: {exc.strerror or exc}")
+
+
+def _previous_manifest_sha256(previous: Path | None) -> str | None:
+    """The sha256 of the previous round's manifest.json (given as its folder or file)."""
+    if previous is None:
+        return None
+    path = previous / MANIFEST if previous.is_dir() else previous
+    try:
+        data = read_input(path, InputKind("run manifest", 256 * 1024 * 1024))
+    except InputRefused as exc:
+        raise ConfigError(f"--previous-round {exc}") from None
+    return hashlib.sha256(data).hexdigest()
 
 
 __all__ = [

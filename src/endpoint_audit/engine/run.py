@@ -28,7 +28,7 @@ from endpoint_audit.engine.registry import Registry
 from endpoint_audit.engine.waivers import apply_waivers
 from endpoint_audit.errors import FactUnavailable, ReplayMissError, TransportError
 from endpoint_audit.model import i18n
-from endpoint_audit.model.commands import CommandResult
+from endpoint_audit.model.commands import CommandResult, transcript_digest
 from endpoint_audit.model.observed import Reason
 from endpoint_audit.model.platform import PlatformInfo
 from endpoint_audit.model.result import (
@@ -301,12 +301,15 @@ async def audit_host(
                 platform = transport.refined_platform(platform)
             report.platform = platform
             transcript = dict(transport.transcript)
+            report.ssh_host_key = transport.host_key_fingerprint
     except TransportError as exc:
         report.status = "unreachable"
         report.reason = str(exc)
         report.finished_at = datetime.now(UTC)
         report.duration_seconds = round(time.monotonic() - clock, 3)
         return HostRun(report=report, transcript=transcript)
+    if transcript:
+        report.transcript_sha256 = transcript_digest(transcript)
     if judge:
         report.findings = judge_host(
             plan, platform, facts, transcript, options.lang, now, target.waiver_name

@@ -97,6 +97,11 @@ class RunManifest(BaseModel):
     parameters: RunParameters
     hosts: dict[str, HostEntry] = Field(default_factory=dict)  # by target name
     outputs: dict[str, FileEntry] = Field(default_factory=dict)  # fleet.json, ...
+    # The audit round (`--round`), and the sha256 of the previous round's manifest.json
+    # (`--previous-round`): each round's signed manifest commits to the one before, so a
+    # round removed or replaced later breaks the chain (`report verify DIR...`).
+    round: str | None = None
+    previous_manifest_sha256: str | None = None
 
 
 @dataclass(frozen=True)
@@ -167,9 +172,16 @@ class FleetStore:
         self,
         parameters: RunParameters,
         resume_from: RunManifest | None,
+        round_id: str | None = None,
+        previous_manifest_sha256: str | None = None,
     ) -> RunManifest:
         """Start a run (a new id) or continue `resume_from` (its id and its records)."""
         now = datetime.now(UTC)
+        chain: dict[str, str] = {}
+        if round_id is not None:
+            chain["round"] = round_id
+        if previous_manifest_sha256 is not None:
+            chain["previous_manifest_sha256"] = previous_manifest_sha256
         if resume_from is not None:
             manifest = resume_from.model_copy(
                 update={
@@ -177,6 +189,7 @@ class FleetStore:
                     "state": "running",
                     "updated_at": now,
                     "tool": ToolInfo(version=__version__),
+                    **chain,
                 },
                 deep=True,
             )
@@ -187,6 +200,8 @@ class FleetStore:
                 created_at=now,
                 updated_at=now,
                 parameters=parameters,
+                round=round_id,
+                previous_manifest_sha256=previous_manifest_sha256,
             )
         self.manifest = manifest
         self.write_manifest()

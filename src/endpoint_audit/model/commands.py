@@ -8,7 +8,10 @@ Each command has a stable `key`, which is how transcripts record and replay it.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import shlex
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from endpoint_audit.model.valid_text import valid_text
@@ -130,3 +133,21 @@ class CommandResult:
         """A short text for messages: stderr first, since it says why."""
         text = (self.stderr.strip() or self.stdout.strip()).replace("\r", "")
         return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def transcript_digest(transcript: Mapping[str, CommandResult]) -> str:
+    """The sha256 of a host's command transcript: each command key with its exit status,
+    stdout, stderr and timeout flag, as canonical JSON (sorted keys, UTF-8). The same
+    commands and output give the same digest whether scanned live or read from a bundle,
+    so a report's `transcript_sha256` names the evidence it was judged from."""
+    body = {
+        key: {
+            "exit_status": result.exit_status,
+            "stdout": result.stdout,
+            "stderr": result.stderr,
+            "timed_out": result.timed_out,
+        }
+        for key, result in transcript.items()
+    }
+    text = json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()

@@ -152,6 +152,11 @@ class HostReport(BaseModel):
     # The host groups it belongs to (a 課, a site): inventory groups, outermost first, or
     # the group a probe script was exported for (`probe export --group`). Labels only.
     groups: list[str] = Field(default_factory=list)
+    # The sha256 of the host's raw command transcript (the bundle's commands and their
+    # output), so evidence kept elsewhere can be matched to these verdicts.
+    transcript_sha256: str | None = None
+    # The SSH host key the connection verified (`SHA256:...`), for hosts scanned over SSH.
+    ssh_host_key: str | None = None
 
 
 class ToolInfo(BaseModel):

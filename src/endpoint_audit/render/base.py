@@ -5,9 +5,37 @@ from __future__ import annotations
 import abc
 from dataclasses import dataclass
 from datetime import datetime
-from typing import ClassVar
+from typing import ClassVar, Literal
 
 from endpoint_audit.model.result import RunReport
+
+
+@dataclass(frozen=True)
+class SignatureNote:
+    """What a report says of its signature. `signed`: this file is being signed (the
+    report cannot verify itself; it says how to). `verified`: the JSON report it was
+    rendered from verified against a trusted key just now (`report render --pubkey`)."""
+
+    state: Literal["signed", "verified"]
+    key_id: str
+    public_key: str = ""  # the one-line public key (signed)
+    owner: str = ""  # who the trusted key belongs to (verified)
+    signed_at: str = ""  # from the trusted comment (verified)
+
+    def text(self, lang: str) -> str:
+        from endpoint_audit.model import i18n
+
+        if self.state == "signed":
+            return i18n.t(
+                lang, "report.signature_signed", key_id=self.key_id, public_key=self.public_key
+            )
+        return i18n.t(
+            lang,
+            "report.signature_verified",
+            key_id=self.key_id,
+            owner=self.owner or "-",
+            signed=self.signed_at or "-",
+        )
 
 
 @dataclass(frozen=True)
@@ -19,6 +47,7 @@ class RenderOptions:
     # judging time; a waiver in force then and expired by this time is shown as lapsed,
     # with the verdict without it. None: as judged, nothing added (byte-stable output).
     as_of: datetime | None = None
+    signature: SignatureNote | None = None  # html and terminal show it in the header
 
 
 class Renderer(abc.ABC):

@@ -456,6 +456,8 @@ class HtmlRenderer(Renderer):
             "hosts": views,
             "waivers": builder.waivers(),
             "partial": partial_text(report, lang),
+            "signature": options.signature.text(lang) if options.signature else "",
+            "signature_state": options.signature.state if options.signature else "",
             "baselines": [
                 {
                     "label": baseline_label(info, lang),

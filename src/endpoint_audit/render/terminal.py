@@ -285,6 +285,8 @@ class TerminalRenderer(Renderer):
                 style="bold",
             )
         )
+        if options.signature is not None:
+            console.print(Text(one_line(options.signature.text(lang))))
         several = baselines_in_use(report)
         if several:
             console.print(Text(i18n.t(lang, "report.baselines_line")))

@@ -109,6 +109,11 @@ class Transport(abc.ABC):
 
         return await detect_with_commands(self, self.detect_timeout)
 
+    @property
+    def host_key_fingerprint(self) -> str | None:
+        """The verified SSH host key (`SHA256:...`); None for transports without one."""
+        return None
+
     def _refined_platform(self, detected: PlatformInfo) -> PlatformInfo:
         """A transport that detected the host cheaply and let the full platform probe
         ride in a later batch returns the fuller answer here; the default keeps what

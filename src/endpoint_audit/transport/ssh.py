@@ -247,6 +247,7 @@ class SshTransport(Transport):
         self.endpoint = endpoint
         self.options = options or SshOptions()
         self._conn: asyncssh.SSHClientConnection | None = None
+        self._host_key: str | None = None
         self._windows = False
         # Windows seen through `cmd /c ver`: the PLATFORM probe joins the first batch.
         self._platform_pending = False
@@ -300,6 +301,9 @@ class SshTransport(Transport):
             # guard for a server that trickles bytes forever.
             async with asyncio.timeout(timeout + 5):
                 self._conn = await asyncssh.connect(self.endpoint.host, **kwargs)
+                key = self._conn.get_server_host_key()
+                # Verified by now (known_hosts or --accept-new-host-keys): kept for the report.
+                self._host_key = key.get_fingerprint() if key is not None else None
         except asyncssh.HostKeyNotVerifiable as exc:
             raise TransportError(self._host_key_reason(policy, exc)) from None
         except asyncssh.PermissionDenied:
@@ -411,6 +415,10 @@ class SshTransport(Transport):
                 self.name,
             )
         return powershell.platform_from_probe(result, transport=self.name)
+
+    @property
+    def host_key_fingerprint(self) -> str | None:
+        return self._host_key
 
     def _refined_platform(self, detected: PlatformInfo) -> PlatformInfo:
         return self._refined or detected

@@ -1,0 +1,1 @@
+"""Signatures an auditor verifies offline: minisign-compatible files and trusted keys."""

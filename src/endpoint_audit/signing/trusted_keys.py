@@ -1,0 +1,126 @@
+"""The trusted-keys file: which public keys an auditor accepts, whose they are, and for
+which period (a key per fiscal year, 年度, April to March, so that last year's reports
+still verify after this year's key replaced it).
+
+    # trusted_keys.yaml
+    timezone: Asia/Tokyo          # the days below are days there (the default)
+    keys:
+      - public_key: RWQf6LRCGA9i53mlYecO4IzT51TGPpvWucNSCh1CBM0QTaLn73Y7GFO3
+        owner: 情報政策課
+        valid_from: 2026-04-01    # first day the key may sign (inclusive)
+        valid_to: 2027-03-31      # last day (inclusive)
+
+A signature counts only if its key is listed and the signing time its trusted comment
+states lies within the key's days.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import yaml
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from endpoint_audit.signing.minisign import MinisignError, PublicKey
+
+DEFAULT_TIMEZONE = "Asia/Tokyo"
+MAX_FILE_BYTES = 1 << 20
+
+
+class TrustedKeysError(ValueError):
+    """The file is wrong; the message is one line naming it."""
+
+
+class _Entry(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    public_key: str
+    owner: str
+    valid_from: dt.date | None = None
+    valid_to: dt.date | None = None
+
+
+class _File(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    timezone: str = DEFAULT_TIMEZONE
+    keys: list[_Entry]
+
+
+@dataclass(frozen=True)
+class TrustedKey:
+    public: PublicKey
+    owner: str
+    valid_from: dt.date | None = None
+    valid_to: dt.date | None = None
+
+    def period_text(self) -> str:
+        start = self.valid_from.isoformat() if self.valid_from else "…"
+        end = self.valid_to.isoformat() if self.valid_to else "…"
+        return f"{start} to {end}"
+
+
+@dataclass(frozen=True)
+class TrustedKeys:
+    keys: tuple[TrustedKey, ...]
+    timezone: str = DEFAULT_TIMEZONE
+    # A single key given on the command line: no period to check.
+    periods: bool = True
+
+    def find(self, key_id: bytes) -> TrustedKey | None:
+        return next((k for k in self.keys if k.public.key_id == key_id), None)
+
+    def in_period(self, key: TrustedKey, at: dt.datetime) -> bool:
+        day = at.astimezone(ZoneInfo(self.timezone)).date()
+        if key.valid_from is not None and day < key.valid_from:
+            return False
+        return not (key.valid_to is not None and day > key.valid_to)
+
+
+def single(public: PublicKey, owner: str = "--pubkey") -> TrustedKeys:
+    return TrustedKeys((TrustedKey(public, owner),), periods=False)
+
+
+def load(path: Path) -> TrustedKeys:
+    try:
+        if path.stat().st_size > MAX_FILE_BYTES:
+            raise TrustedKeysError(f"{path}: larger than {MAX_FILE_BYTES} bytes")
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        why = getattr(exc, "strerror", None) or exc
+        raise TrustedKeysError(f"{path}: cannot read: {why}") from None
+    return parse(text, str(path))
+
+
+def parse(text: str, name: str) -> TrustedKeys:
+    try:
+        raw = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f":{mark.line + 1}" if mark is not None else ""
+        raise TrustedKeysError(f"{name}{where}: not YAML") from None
+    try:
+        data = _File.model_validate(raw)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first.get("loc", ())) or "(top)"
+        raise TrustedKeysError(f"{name}: {where}: {first.get('msg')}") from None
+    try:
+        ZoneInfo(data.timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise TrustedKeysError(f"{name}: timezone {data.timezone!r} is unknown") from None
+    keys: list[TrustedKey] = []
+    for index, entry in enumerate(data.keys):
+        try:
+            public = PublicKey.from_base64(entry.public_key.strip(), "public_key")
+        except MinisignError as exc:
+            raise TrustedKeysError(f"{name}: keys.{index}: {exc}") from None
+        if entry.valid_from and entry.valid_to and entry.valid_to < entry.valid_from:
+            raise TrustedKeysError(f"{name}: keys.{index}: valid_to is before valid_from")
+        if any(k.public.key_id == public.key_id for k in keys):
+            raise TrustedKeysError(f"{name}: keys.{index}: key {public.id_text} listed twice")
+        keys.append(TrustedKey(public, entry.owner, entry.valid_from, entry.valid_to))
+    if not keys:
+        raise TrustedKeysError(f"{name}: no keys listed")
+    return TrustedKeys(tuple(keys), data.timezone)
