@@ -17,11 +17,9 @@ from hypothesis import strategies as st
 from endpoint_audit.engine.round_check import check_round
 from endpoint_audit.signing import minisign as m
 from endpoint_audit.signing.trusted_keys import single
+from tests.baselines.helpers import COMPLIANT, RDP
 from tests.conftest import require_tool
 from tests.signing.cli_helpers import PASSWORD, Keys, cli, make_keys
-
-FROZEN = Path(__file__).parent.parent / "fixtures" / "frozen"
-BUNDLES = ("tw-pc-001-compliant.yaml", "tw-pc-002-rdp.yaml")
 
 
 def _round(keys: Keys, share: Path, out: Path, round_id: str, *extra: str) -> None:
@@ -38,8 +36,8 @@ def rounds(tmp_path_factory: pytest.TempPathFactory) -> tuple[Keys, Path, Path]:
     keys = make_keys(root)
     share = root / "share"
     share.mkdir()
-    for name in BUNDLES:
-        shutil.copyfile(FROZEN / name, share / name)
+    for bundle in (COMPLIANT, RDP):
+        shutil.copyfile(bundle, share / bundle.name)
     first, second = root / "audit-2026-11", root / "audit-2026-12"
     _round(keys, share, first, "2026-11")
     _round(keys, share, second, "2026-12", "--previous-round", str(first))

@@ -12,9 +12,10 @@ import pytest
 from click.testing import Result
 
 from endpoint_audit.signing import minisign as m
+from tests.baselines.helpers import COMPLIANT
 from tests.signing.cli_helpers import PASSWORD, Keys, cli, error_line, make_keys
 
-BUNDLE = Path(__file__).parent.parent / "fixtures" / "frozen" / "tw-pc-001-compliant.yaml"
+BUNDLE = COMPLIANT  # the frozen compliant PC, with what checks added since read of it
 
 
 @pytest.fixture
