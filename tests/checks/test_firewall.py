@@ -12,6 +12,7 @@ from endpoint_audit.checkkit.check import EvalContext, FactView
 from endpoint_audit.checkkit.firewall_facts import FirewallProfile
 from endpoint_audit.checks.firewall.check import Firewall
 from endpoint_audit.checks.firewall.facts import FirewallFacts
+from endpoint_audit.engine.run import message_args
 from endpoint_audit.model import i18n
 from endpoint_audit.model.platform import OsFamily, PlatformInfo
 from endpoint_audit.model.result import Status
@@ -27,7 +28,8 @@ def run(
     ctx = EvalContext(platform=PlatformInfo(family=family), now=datetime(2026, 11, 20, tzinfo=UTC))
     outcomes = check.evaluate(FactView({FirewallFacts: fact}), check.Params(**params), ctx)
     return [
-        (o.status, i18n.t(lang, f"firewall.msg.{o.key}", **o.args), o.resource) for o in outcomes
+        (o.status, i18n.t(lang, f"firewall.msg.{o.key}", **message_args(o.args, lang)), o.resource)
+        for o in outcomes
     ]
 
 

@@ -22,6 +22,7 @@ from endpoint_audit.checks.open_ports.windows.exposure import (
     judge_exposure,
     shares_from,
 )
+from endpoint_audit.engine.run import message_args
 from endpoint_audit.errors import CollectorError
 from endpoint_audit.model import i18n
 from endpoint_audit.model.commands import CommandResult
@@ -317,7 +318,12 @@ def check(
         FactView({ListeningPortsFacts: facts}), c.Params(**{**base, **params}), ctx
     )
     return [
-        (o.status, o.resource, o.key, i18n.t(lang, f"open_ports.msg.{o.key}", **o.args))
+        (
+            o.status,
+            o.resource,
+            o.key,
+            i18n.t(lang, f"open_ports.msg.{o.key}", **message_args(o.args, lang)),
+        )
         for o in outcomes
     ]
 

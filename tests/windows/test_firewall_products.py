@@ -18,6 +18,7 @@ from endpoint_audit.checkkit.windows_firewall import (
 from endpoint_audit.checks.firewall.check import Firewall
 from endpoint_audit.checks.firewall.facts import FirewallFacts
 from endpoint_audit.checks.firewall.windows import WindowsFirewall, parse_profiles
+from endpoint_audit.engine.run import message_args
 from endpoint_audit.model import i18n
 from endpoint_audit.model.commands import CommandResult
 from endpoint_audit.model.platform import OsFamily, PlatformInfo
@@ -36,7 +37,11 @@ def judge(fact: FirewallFacts, lang: str = "en") -> dict[str | None, tuple[Statu
     check = Firewall()
     ctx = EvalContext(platform=WINDOWS, now=datetime(2024, 11, 20, tzinfo=UTC))
     return {
-        o.resource: (o.status, o.key, i18n.t(lang, f"firewall.msg.{o.key}", **o.args))
+        o.resource: (
+            o.status,
+            o.key,
+            i18n.t(lang, f"firewall.msg.{o.key}", **message_args(o.args, lang)),
+        )
         for o in check.evaluate(FactView({FirewallFacts: fact}), check.Params(), ctx)
     }
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from endpoint_audit.errors import ReplayMissError, TransportError
 from endpoint_audit.model.commands import Command, CommandResult, PowerShell
+from endpoint_audit.model.observed import Reason
 from endpoint_audit.model.platform import PROBE_SCRIPT_TRANSPORT, PlatformInfo
 from endpoint_audit.transport.base import Transport
 from endpoint_audit.transport.detect import undetected
@@ -47,7 +48,10 @@ class ReplayTransport(Transport):
         if result is None:
             self.misses.append(command.key)
             raise ReplayMissError(
-                f"{self.recorded.source or self.target}: no recorded output for {command.key!r}"
+                Reason(
+                    key="core.reason.no_recording",
+                    args={"source": self.recorded.source or self.target, "command": command.key},
+                )
             )
         return result
 
