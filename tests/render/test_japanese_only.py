@@ -49,7 +49,6 @@ KNOWN_ENGLISH_REASONS = {
     ("firewall.msg.kernel_unread_needs_privilege", "privilege"),
     ("firewall.msg.kernel_unread_needs_privilege", "reason"),
     ("firewall.msg.profile_replaced", "products"),
-    ("open_ports.msg.exposure_unknown", "reason"),
     ("patch_level.msg.age_unknown", "reason"),
     ("patch_level.msg.build_unknown", "reason"),
     ("patch_level.msg.pending_unknown", "reason"),

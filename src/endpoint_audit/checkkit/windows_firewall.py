@@ -39,6 +39,7 @@ from endpoint_audit.checkkit.windows_probe import (
 )
 from endpoint_audit.errors import CollectorError
 from endpoint_audit.model.commands import PowerShell
+from endpoint_audit.model.observed import Reason
 
 PROFILES = ("Domain", "Private", "Public")
 
@@ -157,9 +158,13 @@ def _failure(value: Any) -> str:
     return f"{(as_text(value.get('error')) or '?')[:200]}{code}"
 
 
+def security_center_unread(output: str) -> Reason:
+    return Reason(key="core.reason.security_center_unread", args={"output": output})
+
+
 def parse_products(
     value: Any,
-) -> tuple[tuple[FirewallProduct, ...], str | None]:
+) -> tuple[tuple[FirewallProduct, ...], Reason | None]:
     """The registered firewalls, and why they could not be read (None: they could, or
     the edition has no Security Center)."""
     data = as_dict(value, "firewall_products")
@@ -168,13 +173,13 @@ def parse_products(
     if products is None:
         if installation.startswith("server"):
             return (), None  # Windows Server has no Security Center: nothing to register
-        return (), f"Windows Security Center could not be read: {_failure(data.get('failure'))}"
+        return (), security_center_unread(_failure(data.get("failure")))
     return tuple(product_from(as_dict(p, "firewall_products[]")) for p in as_list(products)), None
 
 
-def products_outcome(results: Results) -> tuple[tuple[FirewallProduct, ...], str | None]:
+def products_outcome(results: Results) -> tuple[tuple[FirewallProduct, ...], Reason | None]:
     """parse_products on the probe's result; a failed probe leaves them unknown."""
     result = require(results, FIREWALL_PRODUCTS)
     if not result.ok:
-        return (), f"Windows Security Center could not be read: {result.excerpt()}"
+        return (), security_center_unread(result.excerpt())
     return parse_products(probe_value(results, FIREWALL_PRODUCTS))

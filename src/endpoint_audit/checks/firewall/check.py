@@ -29,6 +29,7 @@ from endpoint_audit.checkkit.check import (
 )
 from endpoint_audit.checkkit.firewall_facts import FirewallProduct, FirewallProfile
 from endpoint_audit.checks.firewall.facts import FirewallFacts
+from endpoint_audit.model.observed import Reason
 from endpoint_audit.model.result import Status
 
 DENYING = ("deny", "reject")
@@ -163,7 +164,7 @@ class Firewall(Check):
     def _one_profile(
         self, fact: FirewallFacts, profile: FirewallProfile, params: FirewallParams
     ) -> Outcome:
-        args: dict[str, str | int | float | bool | None] = {"profile": profile.name}
+        args: dict[str, str | int | float | bool | Reason | None] = {"profile": profile.name}
         status, key = Status.PASS, "profile_on"
         if profile.enabled is False:
             status, key = Status.FAIL, "profile_off"
@@ -199,7 +200,7 @@ class Firewall(Check):
     @staticmethod
     def _third_party(
         fact: FirewallFacts, failed_key: str, detail: str
-    ) -> tuple[Status, str, dict[str, str | int | float | bool | None]]:
+    ) -> tuple[Status, str, dict[str, str | int | float | bool | Reason | None]]:
         protecting = tuple(p for p in fact.products if p.protecting)
         if protecting:
             return Status.PASS, "profile_replaced", {"products": _products(protecting)}

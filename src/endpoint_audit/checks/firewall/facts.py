@@ -4,6 +4,7 @@ from typing import ClassVar, Literal
 
 from endpoint_audit.checkkit.fact import Fact
 from endpoint_audit.checkkit.firewall_facts import FirewallProduct, FirewallProfile
+from endpoint_audit.model.observed import Reason
 
 
 class FirewallFacts(Fact):
@@ -20,4 +21,4 @@ class FirewallFacts(Fact):
     # Windows client: firewalls registered with Security Center. products_unknown_reason
     # says why they could not be read (then a profile that is off proves nothing).
     products: tuple[FirewallProduct, ...] = ()
-    products_unknown_reason: str | None = None
+    products_unknown_reason: Reason | None = None
