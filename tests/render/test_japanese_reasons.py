@@ -19,7 +19,7 @@ from endpoint_audit.model.result import RunReport, Status
 from tests.replay_cases import all_cases, case_path
 
 # The checks whose reasons are message keys throughout.
-CHECKS = ("screen_lock", "open_ports")
+CHECKS = ("screen_lock", "open_ports", "firewall")
 # Reason arguments that hold data, shown as the host or the user wrote it.
 DATA = ("output", "source", "command", "user", "owner", "sid", "desktop", "interfaces")
 NOT_SEEN = {Status.UNKNOWN, Status.ERROR, Status.NOT_APPLICABLE}

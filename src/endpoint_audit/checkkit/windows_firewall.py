@@ -97,14 +97,20 @@ def profile_from(entry: dict[str, object]) -> FirewallProfile:
     )
     if excluded:
         detail += f", DisabledInterfaceAliases={','.join(excluded)}"
-    unknown: str | None = None
+    unknown: Reason | None = None
     if enabled is None:
         # The active store holds effective values; anything else is not evidence of "on".
-        unknown = f"the active policy store reports Enabled={_name(_ENABLED_NAMES, enabled_code)}"
+        unknown = Reason(
+            key="core.reason.firewall_enabled_unread",
+            args={"value": _name(_ENABLED_NAMES, enabled_code)},
+        )
     elif inbound is None:
-        unknown = f"DefaultInboundAction is {_name(_INBOUND_NAMES, inbound_code)}"
+        unknown = Reason(
+            key="core.reason.firewall_inbound_unread",
+            args={"value": _name(_INBOUND_NAMES, inbound_code)},
+        )
     elif excluded is None:
-        unknown = "DisabledInterfaceAliases could not be read"
+        unknown = Reason(key="core.reason.firewall_interfaces_unread")
     return FirewallProfile(
         name=name,
         enabled=enabled,
@@ -126,7 +132,7 @@ def parse_profile_list(value: object) -> tuple[FirewallProfile, ...]:
     profiles = [seen.pop(name) for name in PROFILES if name in seen]
     # A standard profile that did not answer is unknown, never assumed on.
     profiles += [
-        FirewallProfile(name=name, unknown_reason="not reported by Get-NetFirewallProfile")
+        FirewallProfile(name=name, unknown_reason=Reason(key="core.reason.profile_not_reported"))
         for name in PROFILES
         if all(p.name != name for p in profiles)
     ]

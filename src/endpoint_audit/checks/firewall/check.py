@@ -29,6 +29,7 @@ from endpoint_audit.checkkit.check import (
 )
 from endpoint_audit.checkkit.firewall_facts import FirewallProduct, FirewallProfile
 from endpoint_audit.checks.firewall.facts import FirewallFacts
+from endpoint_audit.errors import english
 from endpoint_audit.model.observed import Reason
 from endpoint_audit.model.result import Status
 
@@ -69,7 +70,13 @@ def _unseen(profile: FirewallProfile, params: FirewallParams) -> bool:
 
 
 def _products(products: tuple[FirewallProduct, ...]) -> str:
-    return ", ".join(f"{p.name} ({p.detail})" for p in products)
+    """The products as Security Center registers them (their state words stay in `actual`)."""
+    return ", ".join(
+        f"{p.name} (productState=0x{p.product_state:06X})"
+        if p.product_state is not None
+        else p.name
+        for p in products
+    )
 
 
 def _label(profile: FirewallProfile) -> str:
@@ -78,7 +85,12 @@ def _label(profile: FirewallProfile) -> str:
 
 
 def _why_unseen(profile: FirewallProfile) -> str:
-    return f"{profile.name}: {profile.unknown_reason or profile.detail or '?'}"
+    why = english(profile.unknown_reason) if profile.unknown_reason else profile.detail
+    return f"{profile.name}: {why or '?'}"
+
+
+def _reason(profile: FirewallProfile, fallback: str = "-") -> Reason | str:
+    return profile.unknown_reason or profile.detail or fallback
 
 
 def _expected(params: FirewallParams) -> dict[str, object]:
@@ -116,8 +128,8 @@ class Firewall(Check):
             )
             return
         (kernel,) = fact.profiles
-        args: dict[str, str | int | float | bool | None] = {
-            "summary": kernel.detail or "-",
+        args: dict[str, str | int | float | bool | Reason | None] = {
+            "summary": kernel.summary or kernel.detail or "-",
             "checked": ", ".join(fact.checked) or "-",
         }
         if kernel.enabled is False:
@@ -126,7 +138,7 @@ class Firewall(Check):
             status = Status.UNKNOWN
             key = "kernel_unread_needs_privilege" if kernel.needs_privilege else "kernel_unread"
             args["reason"] = kernel.unknown_reason or "-"
-            args["privilege"] = kernel.needs_privilege
+            args["privilege"] = kernel.needs_privilege or ""
         elif not params.require_inbound_deny:
             status, key = Status.PASS, "kernel_active"
         elif kernel.inbound_default is None:
@@ -171,8 +183,8 @@ class Firewall(Check):
         elif _unseen(profile, params):
             status = Status.UNKNOWN
             key = "profile_needs_privilege" if profile.needs_privilege else "profile_unknown"
-            args["reason"] = profile.unknown_reason or profile.detail or "-"
-            args["privilege"] = profile.needs_privilege
+            args["reason"] = _reason(profile)
+            args["privilege"] = profile.needs_privilege or ""
         elif profile.excluded_interfaces:
             status, key = Status.FAIL, "profile_interfaces_off"
             args["interfaces"] = ", ".join(profile.excluded_interfaces)
@@ -243,14 +255,26 @@ class Firewall(Check):
             return
         unseen = [p for p in fact.profiles if _unseen(p, params)]
         if unseen:
-            privileges = sorted({p.needs_privilege for p in unseen if p.needs_privilege})
+            privileges: list[Reason] = []
+            for p in unseen:
+                if p.needs_privilege and p.needs_privilege not in privileges:
+                    privileges.append(p.needs_privilege)
+            # One firewall's reason is said in the report's language; several, in English.
+            reasons = (
+                _reason(unseen[0], "?")
+                if len(unseen) == 1
+                else "; ".join(_why_unseen(p) for p in unseen)
+            )
+            privilege = (
+                privileges[0] if len(privileges) == 1 else "; ".join(map(english, privileges))
+            )
             yield Outcome(
                 status=Status.UNKNOWN,
                 key="unseen_needs_privilege" if privileges else "unseen",
                 args={
                     "firewalls": ", ".join(p.name for p in unseen),
-                    "reasons": "; ".join(_why_unseen(p) for p in unseen),
-                    "privilege": "; ".join(privileges),
+                    "reasons": reasons,
+                    "privilege": privilege,
                     "checked": checked,
                 },
                 expected=_expected(params),
