@@ -30,7 +30,7 @@ from endpoint_audit.checkkit.check import (
 from endpoint_audit.checkkit.firewall_facts import FirewallProduct, FirewallProfile
 from endpoint_audit.checks.firewall.facts import FirewallFacts
 from endpoint_audit.errors import english
-from endpoint_audit.model.observed import Reason
+from endpoint_audit.model.observed import Observed, Reason, Seen, Unknown
 from endpoint_audit.model.result import Status
 
 DENYING = ("deny", "reject")
@@ -195,11 +195,13 @@ class Firewall(Check):
                 key = "profile_on_inbound_not_required"
         args["inbound"] = profile.inbound_default or "?"
         actual = _state(profile)
-        if status is Status.FAIL and (fact.products or fact.products_unknown_reason):
+        products = fact.products
+        if status is Status.FAIL and (not isinstance(products, Seen) or products.value):
             # Windows Firewall does not protect this profile: another registered firewall may.
-            status, key, extra = self._third_party(fact, key, profile.detail)
+            status, key, extra = self._third_party(products, key, profile.detail)
             args.update(extra)
-            actual = {**actual, "products": [p.model_dump() for p in fact.products]}
+            listed = products.value if isinstance(products, Seen) else ()
+            actual = {**actual, "products": [p.model_dump() for p in listed]}
         return Outcome(
             status=status,
             key=key,
@@ -211,21 +213,21 @@ class Firewall(Check):
 
     @staticmethod
     def _third_party(
-        fact: FirewallFacts, failed_key: str, detail: str
+        products: Observed[tuple[FirewallProduct, ...]], failed_key: str, detail: str
     ) -> tuple[Status, str, dict[str, str | int | float | bool | Reason | None]]:
-        protecting = tuple(p for p in fact.products if p.protecting)
-        if protecting:
-            return Status.PASS, "profile_replaced", {"products": _products(protecting)}
-        if fact.products_unknown_reason:
+        if isinstance(products, Unknown):
             return (
                 Status.UNKNOWN,
                 "profile_products_unknown",
-                {"reason": fact.products_unknown_reason, "detail": detail},
+                {"reason": products.reason, "detail": detail},
             )
+        protecting = tuple(p for p in products.value if p.protecting)
+        if protecting:
+            return Status.PASS, "profile_replaced", {"products": _products(protecting)}
         return (
             Status.FAIL,
             f"{failed_key}_products_inactive",
-            {"products": _products(fact.products)},
+            {"products": _products(products.value)},
         )
 
     def _any_profile(self, fact: FirewallFacts, params: FirewallParams) -> Iterable[Outcome]:
