@@ -50,7 +50,7 @@ def judge(fact: FirewallFacts, lang: str = "en") -> dict[str | None, tuple[Statu
 def with_products(profiles: list[dict[str, Any]], value: dict[str, Any]) -> FirewallFacts:
     found, unknown = parse_products(value)
     products = Unknown(reason=unknown) if unknown else seen(found)
-    return parse_profiles(profiles).model_copy(update={"products": products})
+    return FirewallFacts.model_validate({**dict(parse_profiles(profiles)), "products": products})
 
 
 # --- missing values stay missing ---------------------------------------------------

@@ -2,6 +2,8 @@ from __future__ import annotations
 
 from typing import ClassVar, Literal
 
+from pydantic import Field
+
 from endpoint_audit.checkkit.fact import Fact
 from endpoint_audit.checkkit.firewall_facts import FirewallProduct, FirewallProfile
 from endpoint_audit.model.observed import Observed, seen
@@ -20,4 +22,4 @@ class FirewallFacts(Fact):
     checked: tuple[str, ...] = ()  # what the probe looked for, for the "none active" message
     # Windows client: firewalls registered with Security Center; Unknown says why they
     # could not be read (then a profile that is off proves nothing).
-    products: Observed[tuple[FirewallProduct, ...]] = seen(())
+    products: Observed[tuple[FirewallProduct, ...]] = Field(default=seen(()), validate_default=True)

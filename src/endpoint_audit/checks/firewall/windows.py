@@ -31,4 +31,5 @@ class WindowsFirewall(Collector[FirewallFacts]):
         profiles = parse_profiles(probe_value(results, FIREWALL_PROFILES))
         products, unknown = products_outcome(results)
         found = Unknown(reason=unknown) if unknown else seen(products)
-        return profiles.model_copy(update={"products": found})
+        # Validated, not copied: the Seen value takes the field's own type.
+        return FirewallFacts.model_validate({**dict(profiles), "products": found})

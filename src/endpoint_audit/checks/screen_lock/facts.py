@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from endpoint_audit.checkkit.fact import Fact
 from endpoint_audit.model.observed import Observed, Unknown, seen
@@ -43,6 +43,6 @@ class ScreenLockFacts(Fact):
     graphical: Observed[bool]
     graphical_detail: str = ""  # what showed it ("found /usr/bin/gnome-shell")
     # Unknown: no user entry could be made (nobody logged on, sessions not listed).
-    users: Observed[tuple[UserScreenLock, ...]] = seen(())
+    users: Observed[tuple[UserScreenLock, ...]] = Field(default=seen(()), validate_default=True)
     # Machine-wide lock after idle (Windows InactivityTimeoutSecs); None: not set.
     machine_idle_seconds: int | None = None

@@ -126,8 +126,10 @@ def with_exposure(facts: ListeningPortsFacts, results: Results) -> ListeningPort
         # Output not understood: those ports are unknown, the sockets still count.
         why = _not_understood(exc)
         exposure = Exposure((), unknown_ports(why), why)
-    return facts.model_copy(
-        update={
+    # Validated, not copied: the Seen value takes the field's own type.
+    return ListeningPortsFacts.model_validate(
+        {
+            **dict(facts),
             "exposure": exposure.ports,
             "active_profiles": exposure.active,
             "shares": exposure.shares,
