@@ -12,11 +12,21 @@ from endpoint_audit.checkkit.check import EvalContext, FactView
 from endpoint_audit.checkkit.firewall_facts import FirewallProfile
 from endpoint_audit.checks.firewall.check import Firewall
 from endpoint_audit.checks.firewall.facts import FirewallFacts
+from endpoint_audit.engine.run import message_args
 from endpoint_audit.model import i18n
+from endpoint_audit.model.observed import Reason
 from endpoint_audit.model.platform import OsFamily, PlatformInfo
 from endpoint_audit.model.result import Status
 
 ROOT = "root (run with sudo, or --sudo over SSH)"
+NEEDS_ROOT = Reason(key="firewall.reason.root")
+
+
+def said(output: str) -> Reason:
+    """A reason whose English text ends with `output`."""
+    return Reason(key="firewall.reason.not_understood", args={"output": output})
+
+
 CHECKED = ("ufw", "firewalld", "nftables", "iptables")
 
 
@@ -27,7 +37,8 @@ def run(
     ctx = EvalContext(platform=PlatformInfo(family=family), now=datetime(2026, 11, 20, tzinfo=UTC))
     outcomes = check.evaluate(FactView({FirewallFacts: fact}), check.Params(**params), ctx)
     return [
-        (o.status, i18n.t(lang, f"firewall.msg.{o.key}", **o.args), o.resource) for o in outcomes
+        (o.status, i18n.t(lang, f"firewall.msg.{o.key}", **message_args(o.args, lang)), o.resource)
+        for o in outcomes
     ]
 
 
@@ -77,28 +88,31 @@ def test_windows_one_profile_off_one_allowing() -> None:
 
 def test_windows_unknown_profile_with_and_without_privilege() -> None:
     fact = windows(
-        FirewallProfile(name="Domain", unknown_reason="probe failed: RPC server unavailable"),
+        FirewallProfile(name="Domain", unknown_reason=said("probe failed: RPC server unavailable")),
         FirewallProfile(
-            name="Private", unknown_reason="access denied", needs_privilege="administrator"
+            name="Private", unknown_reason=said("access denied"), needs_privilege=NEEDS_ROOT
         ),
-        FirewallProfile(name="Public", enabled=True, unknown_reason="inbound action not read"),
+        FirewallProfile(
+            name="Public", enabled=True, unknown_reason=said("inbound action not read")
+        ),
     )
     assert run(fact, OsFamily.WINDOWS) == [
         (
             Status.UNKNOWN,
-            "The state of firewall profile Domain could not be read: probe failed: RPC server "
-            "unavailable",
+            "The state of firewall profile Domain could not be read: the output was not "
+            "understood: probe failed: RPC server unavailable",
             "Domain",
         ),
         (
             Status.UNKNOWN,
-            "The state of firewall profile Private could not be read without administrator: "
-            "access denied",
+            f"The state of firewall profile Private could not be read without {ROOT}: "
+            "the output was not understood: access denied",
             "Private",
         ),
         (
             Status.UNKNOWN,
-            "The state of firewall profile Public could not be read: inbound action not read",
+            "The state of firewall profile Public could not be read: the output was not "
+            "understood: inbound action not read",
             "Public",
         ),
     ]
@@ -177,7 +191,7 @@ def test_linux_one_denying_firewall_is_enough() -> None:
 def test_linux_active_but_allowing_fails_naming_it() -> None:
     fact = linux(
         on("nftables", "allow", "IPv4 allow, IPv6 allow"),
-        FirewallProfile(name="ufw", unknown_reason="x", needs_privilege=ROOT),
+        FirewallProfile(name="ufw", unknown_reason=said("x"), needs_privilege=NEEDS_ROOT),
     )
     assert run(fact) == [
         (
@@ -192,7 +206,9 @@ def test_linux_active_but_allowing_fails_naming_it() -> None:
 def test_linux_nothing_active_and_something_unreadable_is_unknown() -> None:
     fact = linux(
         FirewallProfile(
-            name="ufw", unknown_reason="ERROR: You need to be root", needs_privilege=ROOT
+            name="ufw",
+            unknown_reason=said("ERROR: You need to be root"),
+            needs_privilege=NEEDS_ROOT,
         ),
         FirewallProfile(name="iptables", enabled=False, detail="INPUT policy ACCEPT"),
     )
@@ -200,19 +216,19 @@ def test_linux_nothing_active_and_something_unreadable_is_unknown() -> None:
         (
             Status.UNKNOWN,
             f"No active firewall that blocks inbound was found, and ufw could not be read "
-            f"without {ROOT}: ufw: ERROR: You need to be root",
+            f"without {ROOT}: the output was not understood: ERROR: You need to be root",
             None,
         )
     ]
 
 
 def test_linux_unreadable_without_privilege_hint() -> None:
-    fact = linux(FirewallProfile(name="firewalld", unknown_reason="exit 251: failed"))
+    fact = linux(FirewallProfile(name="firewalld", unknown_reason=said("exit 251: failed")))
     assert run(fact) == [
         (
             Status.UNKNOWN,
             "No active firewall that blocks inbound was found, and firewalld could not be read: "
-            "firewalld: exit 251: failed",
+            "the output was not understood: exit 251: failed",
             None,
         )
     ]
@@ -306,7 +322,7 @@ def test_kernel_allowing_fails_with_the_path_and_undecided_is_unknown() -> None:
             name="netfilter",
             enabled=True,
             detail="IPv4 ?",
-            unknown_reason="-A INPUT -m frob -j ACCEPT (not understood)",
+            unknown_reason=said("-A INPUT -m frob -j ACCEPT (not understood)"),
         ),
     )
     ((status, text, _),) = run(undecided)
@@ -319,12 +335,15 @@ def test_kernel_allowing_fails_with_the_path_and_undecided_is_unknown() -> None:
 
 def test_kernel_unread_without_root_is_unknown_naming_root() -> None:
     fact = kernel(
-        FirewallProfile(name="netfilter", unknown_reason="nft: denied", needs_privilege=ROOT)
+        FirewallProfile(
+            name="netfilter", unknown_reason=said("nft: denied"), needs_privilege=NEEDS_ROOT
+        )
     )
     assert run(fact) == [
         (
             Status.UNKNOWN,
-            f"The kernel's firewall rules could not be read without {ROOT}: nft: denied",
+            f"The kernel's firewall rules could not be read without {ROOT}: the output was not "
+            "understood: nft: denied",
             "netfilter",
         )
     ]

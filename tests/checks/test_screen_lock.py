@@ -11,7 +11,9 @@ from pydantic import ValidationError
 from endpoint_audit.checkkit.check import EvalContext, FactView
 from endpoint_audit.checks.screen_lock.check import ScreenLock
 from endpoint_audit.checks.screen_lock.facts import ScreenLockFacts, UserScreenLock
+from endpoint_audit.engine.run import message_args
 from endpoint_audit.model import i18n
+from endpoint_audit.model.observed import Unknown, seen, unknown
 from endpoint_audit.model.platform import OsFamily, PlatformInfo
 from endpoint_audit.model.result import Status
 
@@ -23,11 +25,21 @@ def run(
     ctx = EvalContext(platform=PlatformInfo(family=family), now=datetime(2026, 11, 20, tzinfo=UTC))
     outcomes = check.evaluate(FactView({ScreenLockFacts: fact}), check.Params(**params), ctx)
     return [
-        (o.status, i18n.t(lang, f"screen_lock.msg.{o.key}", **o.args), o.resource) for o in outcomes
+        (
+            o.status,
+            i18n.t(lang, f"screen_lock.msg.{o.key}", **message_args(o.args, lang)),
+            o.resource,
+        )
+        for o in outcomes
     ]
 
 
-def user(**fields: Any) -> UserScreenLock:
+SETTINGS = ("lock_enabled", "idle_seconds", "lock_delay_seconds", "enforced_by_policy")
+NOT_READ = unknown("screen_lock.reason.user_needs_root", user="hanako")
+
+
+def user(why: Unknown = NOT_READ, **fields: Any) -> UserScreenLock:
+    """A user whose settings are `fields` (None: not seen, for `why`)."""
     values: dict[str, Any] = {
         "user": "hanako",
         "desktop": "gnome",
@@ -37,11 +49,13 @@ def user(**fields: Any) -> UserScreenLock:
         "enforced_by_policy": False,
     }
     values.update(fields)
+    for name in SETTINGS:
+        values[name] = why if values[name] is None else seen(values[name])
     return UserScreenLock(**values)
 
 
 def linux(*users: UserScreenLock, **fields: Any) -> ScreenLockFacts:
-    return ScreenLockFacts(graphical=True, users=users, **fields)
+    return ScreenLockFacts(graphical=seen(True), users=seen(users), **fields)
 
 
 def one(fact: ScreenLockFacts, **params: Any) -> tuple[Status, str]:
@@ -53,15 +67,17 @@ def one(fact: ScreenLockFacts, **params: Any) -> tuple[Status, str]:
 
 
 def test_no_graphical_environment_is_not_applicable() -> None:
-    fact = ScreenLockFacts(graphical=False, graphical_detail="no desktop found")
+    fact = ScreenLockFacts(graphical=seen(False), graphical_detail="no desktop found")
     assert one(fact) == (
         Status.NOT_APPLICABLE,
-        "No graphical desktop is installed, so there is no screen to lock (no desktop found).",
+        "No graphical desktop is installed, so there is no screen to lock (no desktop "
+        "sessions, desktop shells or display managers found).",
     )
 
 
 def test_cannot_tell_whether_graphical_is_unknown() -> None:
-    fact = ScreenLockFacts(graphical=None, graphical_detail="find exited 2: boom")
+    why = unknown("screen_lock.reason.find_failed", status=2, output="boom")
+    fact = ScreenLockFacts(graphical=why)
     assert one(fact) == (
         Status.UNKNOWN,
         "Could not tell whether a graphical desktop is installed: find exited 2: boom",
@@ -69,7 +85,9 @@ def test_cannot_tell_whether_graphical_is_unknown() -> None:
 
 
 def test_nobody_logged_on_is_unknown() -> None:
-    fact = linux(no_user_reason="nobody is logged on to a graphical session")
+    fact = ScreenLockFacts(
+        graphical=seen(True), users=unknown("screen_lock.reason.nobody_graphical")
+    )
     assert one(fact) == (
         Status.UNKNOWN,
         "The user settings could not be judged: nobody is logged on to a graphical session",
@@ -125,18 +143,28 @@ def test_a_known_failure_wins_over_unknown_pieces() -> None:
 
 
 def test_unknown_pieces_are_unknown() -> None:
-    fact = linux(
-        user(
-            lock_enabled=None,
-            lock_delay_seconds=None,
-            unknown_reason="reading another user's settings needs root",
-        )
-    )
+    fact = linux(user(lock_enabled=None, lock_delay_seconds=None))
     assert one(fact) == (
         Status.UNKNOWN,
         "The screen-lock settings of hanako (gnome) could not be fully read "
-        "(lock_enabled, lock_delay_seconds): reading another user's settings needs root",
+        "(lock_enabled, lock_delay_seconds): the settings of hanako can be read only as root "
+        "(run with sudo)",
     )
+
+
+def test_unknown_pieces_name_each_reason_in_the_report_language() -> None:
+    fact = linux(
+        user(
+            lock_enabled=True,
+            idle_seconds=None,
+            why=unknown("screen_lock.reason.timeout_not_set"),
+        ).model_copy(update={"lock_delay_seconds": unknown("screen_lock.reason.grace_redirected")})
+    )
+    ((status, text, _),) = run(fact, lang="ja")
+    assert status is Status.UNKNOWN
+    assert "ScreenSaveTimeOut が設定されていません" in text
+    assert "ScreenSaverGracePeriod を読み取れませんでした" in text
+    assert "not set" not in text and "was not read" not in text
 
 
 def test_pass_says_whether_policy_enforces_it() -> None:
@@ -181,11 +209,11 @@ def test_one_outcome_per_user() -> None:
 # --- Windows: machine inactivity limit as its own outcome -------------------------------
 
 
-def windows(
-    machine: int | None, *users: UserScreenLock, reason: str | None = None
-) -> ScreenLockFacts:
+def windows(machine: int | None, *users: UserScreenLock) -> ScreenLockFacts:
     return ScreenLockFacts(
-        graphical=True, machine_idle_seconds=machine, users=users, no_user_reason=reason
+        graphical=seen(True),
+        machine_idle_seconds=machine,
+        users=seen(users) if users else unknown("screen_lock.reason.nobody_signed_in"),
     )
 
 
@@ -208,7 +236,7 @@ def test_windows_machine_limit_set_and_user_ok() -> None:
 
 @pytest.mark.parametrize("machine", [None, 0])
 def test_windows_machine_limit_not_set_fails_that_outcome(machine: int | None) -> None:
-    fact = windows(machine, reason="nobody is logged on")
+    fact = windows(machine)
     assert run(fact, OsFamily.WINDOWS) == [
         (
             Status.FAIL,
@@ -216,12 +244,17 @@ def test_windows_machine_limit_not_set_fails_that_outcome(machine: int | None) -
             "not lock an idle PC by policy.",
             "machine",
         ),
-        (Status.UNKNOWN, "The user settings could not be judged: nobody is logged on", None),
+        (
+            Status.UNKNOWN,
+            "The user settings could not be judged: nobody is signed in (no console user and "
+            "no explorer.exe session)",
+            None,
+        ),
     ]
 
 
 def test_windows_machine_limit_too_long() -> None:
-    fact = windows(1800, reason="nobody is logged on")
+    fact = windows(1800)
     assert run(fact, OsFamily.WINDOWS)[0] == (
         Status.FAIL,
         "The machine inactivity limit is 1800 seconds, longer than the 900 allowed.",
@@ -239,8 +272,10 @@ def test_machine_limit_is_judged_only_on_windows() -> None:
 
 def test_macos_console_user() -> None:
     fact = ScreenLockFacts(
-        graphical=True,
-        users=(user(user="hanako", desktop="macos", idle_seconds=1200, lock_delay_seconds=5),),
+        graphical=seen(True),
+        users=seen(
+            (user(user="hanako", desktop="macos", idle_seconds=1200, lock_delay_seconds=5),)
+        ),
     )
     assert run(fact, OsFamily.MACOS, max_idle_seconds=1200) == [
         (
@@ -254,14 +289,21 @@ def test_macos_console_user() -> None:
 
 
 def test_macos_nobody_at_the_console() -> None:
-    fact = ScreenLockFacts(graphical=True, no_user_reason="nobody is logged on at the console")
+    fact = ScreenLockFacts(
+        graphical=seen(True), users=unknown("screen_lock.reason.nobody_at_console", owner="root")
+    )
     assert run(fact, OsFamily.MACOS) == [
         (
             Status.UNKNOWN,
-            "The user settings could not be judged: nobody is logged on at the console",
+            "The user settings could not be judged: nobody is logged on at the console "
+            "(/dev/console is owned by root)",
             None,
         )
     ]
+    assert run(fact, OsFamily.MACOS, lang="ja")[0][1] == (
+        "ユーザーの設定を判定できませんでした: コンソールにログインしているユーザーがいません"
+        "（/dev/console の所有者は root）"
+    )
 
 
 def test_japanese_message() -> None:

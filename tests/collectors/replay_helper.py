@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 from endpoint_audit.checkkit.check import Check, EvalContext, FactView, Outcome
 from endpoint_audit.checkkit.collector import Collector
 from endpoint_audit.checkkit.fact import Fact
-from endpoint_audit.engine.run import gather_facts
+from endpoint_audit.engine.run import gather_facts, message_args
 from endpoint_audit.model import i18n
 from endpoint_audit.transport.replay import ReplayTransport
 from endpoint_audit.transport.transcript import load_bundle
@@ -46,4 +46,4 @@ def judge(check: Check, fact: Fact, transport: ReplayTransport, **params: Any) -
 
 
 def message(check_id: str, outcome: Outcome, lang: str = "en") -> str:
-    return i18n.t(lang, f"{check_id}.msg.{outcome.key}", **outcome.args)
+    return i18n.t(lang, f"{check_id}.msg.{outcome.key}", **message_args(outcome.args, lang))

@@ -16,6 +16,7 @@ from endpoint_audit.checks.firewall import linux
 from endpoint_audit.checks.firewall.check import Firewall
 from endpoint_audit.checks.firewall.facts import FirewallFacts
 from endpoint_audit.checks.firewall.linux import LinuxFirewall
+from endpoint_audit.errors import english
 from endpoint_audit.model.commands import CommandResult
 from endpoint_audit.model.result import Status
 from tests.collectors.replay_helper import judge, message, replay
@@ -81,7 +82,8 @@ def test_not_root_is_unknown_needing_root() -> None:
     assert kernel.needs_privilege == linux.ROOT
     assert status is Status.UNKNOWN
     assert text.startswith(
-        f"The kernel's firewall rules could not be read without {linux.ROOT}: "
+        f"The kernel's firewall rules could not be read without {english(linux.ROOT)}: "
+        "iptables-save, ip6tables-save, nft -j list ruleset could not be read: "
         "iptables-save exited 4: iptables-save v1.8.9 (nf_tables): Could not fetch rule set"
     )
 
@@ -119,7 +121,7 @@ def test_firewalld_polkit_denied_is_unknown_not_not_running() -> None:
     fact, kernel, _, status = collect("firewall/linux-firewalld-polkit-denied")
     firewalld = managers(fact)["firewalld"]
     assert firewalld.enabled is None
-    assert "Authorization failed" in (firewalld.unknown_reason or "")
+    assert "Authorization failed" in english(firewalld.unknown_reason or "")
     assert kernel.needs_privilege == linux.ROOT
     assert status is Status.UNKNOWN
 
@@ -263,7 +265,7 @@ def test_unreadable_nft_json_is_unknown_unless_another_view_drops() -> None:
     broken = _results(NFT=ok("not json"))
     (kernel,) = LinuxFirewall().parse(broken, platform=None).profiles  # type: ignore[arg-type]
     assert kernel.inbound_default is None
-    assert "not JSON" in (kernel.unknown_reason or "")
+    assert "not JSON" in english(kernel.unknown_reason or "")
     # A drop in the views that were read is final whatever the unread one says.
     dropping = _results(NFT=ok("not json"), IPTABLES_SAVE=ok(V4_DROP), IP6TABLES_SAVE=ok(V4_DROP))
     (kernel,) = LinuxFirewall().parse(dropping, platform=None).profiles  # type: ignore[arg-type]
@@ -276,7 +278,7 @@ def test_a_rule_not_understood_on_the_accepting_path_is_unknown_naming_it() -> N
     fact = LinuxFirewall().parse(results, platform=None)  # type: ignore[arg-type]
     (kernel,) = fact.profiles
     assert kernel.enabled is True and kernel.inbound_default is None
-    assert "-A INPUT -m frobnicate --level 3 -j ACCEPT" in (kernel.unknown_reason or "")
+    assert "-A INPUT -m frobnicate --level 3 -j ACCEPT" in english(kernel.unknown_reason or "")
     assert "-m frobnicate" in "; ".join(kernel.unjudged)
 
 

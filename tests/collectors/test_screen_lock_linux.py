@@ -9,6 +9,7 @@ from endpoint_audit.checks.screen_lock.linux import LinuxScreenLock, gnome, kde
 from endpoint_audit.model.commands import CommandResult
 from endpoint_audit.model.result import Status
 from tests.collectors.replay_helper import judge, message, replay
+from tests.seen import v, why
 
 
 def collect(fixture: str) -> tuple[ScreenLockFacts, list[tuple[Status, str]]]:
@@ -18,13 +19,13 @@ def collect(fixture: str) -> tuple[ScreenLockFacts, list[tuple[Status, str]]]:
 
 
 def only_user(fact: ScreenLockFacts) -> UserScreenLock:
-    (user,) = fact.users
+    (user,) = v(fact.users)
     return user
 
 
 def test_no_desktop_is_not_applicable() -> None:
     fact, judged = collect("screen_lock/linux-no-desktop")
-    assert fact.graphical is False
+    assert v(fact.graphical) is False
     assert judged == [
         (
             Status.NOT_APPLICABLE,
@@ -36,9 +37,8 @@ def test_no_desktop_is_not_applicable() -> None:
 
 def test_nobody_logged_on_is_unknown() -> None:
     fact, judged = collect("screen_lock/linux-nobody-logged-on")
-    assert fact.graphical is True
-    assert fact.users == ()
-    assert fact.no_user_reason == "nobody is logged on to a graphical session"
+    assert v(fact.graphical) is True
+    assert why(fact.users) == "nobody is logged on to a graphical session"
     assert judged == [
         (
             Status.UNKNOWN,
@@ -51,8 +51,12 @@ def test_gnome_defaults_idle_300() -> None:
     fact, judged = collect("screen_lock/linux-gnome-idle-300")
     user = only_user(fact)
     assert (user.user, user.desktop) == ("hanako", "gnome")
-    assert (user.lock_enabled, user.idle_seconds, user.lock_delay_seconds) == (True, 300, 0)
-    assert user.enforced_by_policy is False
+    assert (v(user.lock_enabled), v(user.idle_seconds), v(user.lock_delay_seconds)) == (
+        True,
+        300,
+        0,
+    )
+    assert v(user.enforced_by_policy) is False
     assert "no /etc/dconf/profile/user" in user.detail
     assert judged == [
         (
@@ -65,7 +69,7 @@ def test_gnome_defaults_idle_300() -> None:
 
 def test_gnome_idle_0_never_locks() -> None:
     fact, judged = collect("screen_lock/linux-gnome-idle-0")
-    assert only_user(fact).idle_seconds == 0
+    assert v(only_user(fact).idle_seconds) == 0
     assert judged == [
         (Status.FAIL, "The screen of hanako (gnome) never locks when idle (idle time 0).")
     ]
@@ -74,8 +78,8 @@ def test_gnome_idle_0_never_locks() -> None:
 def test_gnome_dconf_locks_enforce_the_settings() -> None:
     fact, judged = collect("screen_lock/linux-gnome-dconf-locked")
     user = only_user(fact)
-    assert (user.idle_seconds, user.lock_delay_seconds) == (900, 5)
-    assert user.enforced_by_policy is True
+    assert (v(user.idle_seconds), v(user.lock_delay_seconds)) == (900, 5)
+    assert v(user.enforced_by_policy) is True
     assert judged == [
         (
             Status.PASS,
@@ -88,8 +92,8 @@ def test_gnome_dconf_locks_enforce_the_settings() -> None:
 def test_gnome_without_lock_files_the_user_overrides() -> None:
     fact, judged = collect("screen_lock/linux-gnome-dconf-no-locks")
     user = only_user(fact)
-    assert user.idle_seconds == 1800
-    assert user.enforced_by_policy is False
+    assert v(user.idle_seconds) == 1800
+    assert v(user.enforced_by_policy) is False
     assert judged == [
         (
             Status.FAIL,
@@ -102,8 +106,12 @@ def test_gnome_without_lock_files_the_user_overrides() -> None:
 def test_gnome_not_root_without_locks_is_unknown() -> None:
     fact, judged = collect("screen_lock/linux-gnome-not-root")
     user = only_user(fact)
-    assert (user.lock_enabled, user.idle_seconds, user.lock_delay_seconds) == (None, None, None)
-    assert "needs root" in (user.unknown_reason or "")
+    assert (v(user.lock_enabled), v(user.idle_seconds), v(user.lock_delay_seconds)) == (
+        None,
+        None,
+        None,
+    )
+    assert "needs root" in why(user.lock_enabled)
     ((status, text),) = judged
     assert status is Status.UNKNOWN
     assert text.startswith(
@@ -116,16 +124,24 @@ def test_gnome_not_root_without_locks_is_unknown() -> None:
 def test_gnome_not_root_but_locked_by_policy_is_known() -> None:
     fact, judged = collect("screen_lock/linux-gnome-not-root-locked")
     user = only_user(fact)
-    assert (user.lock_enabled, user.idle_seconds, user.lock_delay_seconds) == (True, 900, 5)
-    assert user.enforced_by_policy is True
+    assert (v(user.lock_enabled), v(user.idle_seconds), v(user.lock_delay_seconds)) == (
+        True,
+        900,
+        5,
+    )
+    assert v(user.enforced_by_policy) is True
     assert judged[0][0] is Status.PASS
 
 
 def test_gnome_not_root_with_uncompiled_locks_is_unknown() -> None:
     fact, judged = collect("screen_lock/linux-gnome-not-root-stale-db")
     user = only_user(fact)
-    assert (user.lock_enabled, user.idle_seconds, user.lock_delay_seconds) == (None, None, None)
-    assert user.enforced_by_policy is None
+    assert (v(user.lock_enabled), v(user.idle_seconds), v(user.lock_delay_seconds)) == (
+        None,
+        None,
+        None,
+    )
+    assert v(user.enforced_by_policy) is None
     assert "run `dconf update`" in user.detail
     assert judged[0][0] is Status.UNKNOWN
 
@@ -134,8 +150,12 @@ def test_kde_user_config_grace_too_long() -> None:
     fact, judged = collect("screen_lock/linux-kde-user-config")
     user = only_user(fact)
     assert (user.user, user.desktop) == ("taro", "kde")
-    assert (user.lock_enabled, user.idle_seconds, user.lock_delay_seconds) == (True, 600, 30)
-    assert user.enforced_by_policy is False
+    assert (v(user.lock_enabled), v(user.idle_seconds), v(user.lock_delay_seconds)) == (
+        True,
+        600,
+        30,
+    )
+    assert v(user.enforced_by_policy) is False
     assert judged == [
         (
             Status.FAIL,
@@ -148,8 +168,8 @@ def test_kde_user_config_grace_too_long() -> None:
 def test_kde_immutable_system_config_wins() -> None:
     fact, judged = collect("screen_lock/linux-kde-immutable")
     user = only_user(fact)
-    assert (user.idle_seconds, user.lock_delay_seconds) == (300, 0)
-    assert user.enforced_by_policy is True
+    assert (v(user.idle_seconds), v(user.lock_delay_seconds)) == (300, 0)
+    assert v(user.enforced_by_policy) is True
     assert judged[0][0] is Status.PASS
 
 

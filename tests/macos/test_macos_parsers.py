@@ -53,9 +53,11 @@ from endpoint_audit.checks.screen_lock.macos import (
     parse_sysadminctl,
 )
 from endpoint_audit.errors import CollectorError, FactUnavailable
+from endpoint_audit.model import i18n
 from endpoint_audit.model.commands import Argv, CommandResult
 from endpoint_audit.model.platform import OsFamily, PlatformInfo
 from endpoint_audit.transport.ssh import SshTransport
+from tests.seen import v, why
 
 # Macs as a scan over SSH reaches them (follow-ups, no native reads).
 OVER_SSH = SshTransport.capabilities_on(OsFamily.MACOS)
@@ -247,7 +249,7 @@ def test_sockets_lsof_cannot_see_are_still_listed_without_owner() -> None:
     assert by_port[("tcp", 5900)].process is None  # Screen Sharing, owned by root: still seen
     assert by_port[("tcp", 7000)].process == "ControlCenter"
     assert fact.owners_complete is False
-    assert fact.owners_note is not None and "root" in fact.owners_note
+    assert fact.owners_note is not None and "root" in i18n.t("en", fact.owners_note.key)
 
 
 def test_without_netstat_only_root_gets_a_complete_list() -> None:
@@ -399,7 +401,7 @@ def test_nobody_logged_on(owner: str) -> None:
     results = _round_one(owner, "root")
     assert len(collector.commands(MAC_ROOT, results)) == 3  # no per-user probe of root
     fact = collector.parse(results, MAC_ROOT)
-    assert fact.users == () and fact.no_user_reason
+    assert v(fact.users) is None and why(fact.users)
 
 
 def test_root_reads_the_console_user_through_launchctl_asuser() -> None:
@@ -439,26 +441,33 @@ def test_profile_wins_over_the_user_setting() -> None:
         ok("", "2026-11-20 sysadminctl[1:2] screenLock delay is 300 seconds\n"),
         plist({"idleTime": 600, "askForPassword": 1, "askForPasswordDelay": 5}),
     )
-    (user,) = MacosScreenLock().parse(results, MAC_ROOT).users
-    assert (user.user, user.idle_seconds, user.lock_delay_seconds) == ("hanako", 600, 5)
-    assert user.enforced_by_policy is True and user.unknown_reason is None
+    (user,) = v(MacosScreenLock().parse(results, MAC_ROOT).users)
+    assert (user.user, v(user.idle_seconds), v(user.lock_delay_seconds)) == ("hanako", 600, 5)
+    assert (
+        v(user.enforced_by_policy) is True
+        and why(user.lock_enabled) == why(user.lock_delay_seconds) == ""
+    )
 
 
 def test_user_settings_without_profile() -> None:
     results = _user_results(
         "root", ok("0\n"), ok("", "2026-11-20 sysadminctl[1:2] screenLock is off\n"), NO_FILE
     )
-    (user,) = MacosScreenLock().parse(results, MAC_ROOT).users
-    assert (user.idle_seconds, user.lock_enabled, user.enforced_by_policy) == (0, False, False)
-    assert user.unknown_reason is None
+    (user,) = v(MacosScreenLock().parse(results, MAC_ROOT).users)
+    assert (v(user.idle_seconds), v(user.lock_enabled), v(user.enforced_by_policy)) == (
+        0,
+        False,
+        False,
+    )
+    assert why(user.idle_seconds) == why(user.lock_enabled) == ""
 
 
 def test_refused_sudo_is_unknown_not_a_setting() -> None:
     denied = CommandResult(1, stderr="sudo: a password is required\n")
     results = _user_results("auditor", denied, denied, NO_FILE)
-    (user,) = MacosScreenLock().parse(results, MAC_USER).users
-    assert user.idle_seconds is None and user.lock_enabled is None
-    assert user.unknown_reason is not None and "root" in user.unknown_reason
+    (user,) = v(MacosScreenLock().parse(results, MAC_USER).users)
+    assert v(user.idle_seconds) is None and v(user.lock_enabled) is None
+    assert "root" in why(user.idle_seconds)
 
 
 def test_unset_idle_time_is_unknown() -> None:
@@ -466,9 +475,9 @@ def test_unset_idle_time_is_unknown() -> None:
     results = _user_results(
         "root", missing, ok("", "x sysadminctl[1:2] screenLock delay is immediate\n"), NO_FILE
     )
-    (user,) = MacosScreenLock().parse(results, MAC_ROOT).users
-    assert user.lock_enabled is True and user.idle_seconds is None
-    assert user.unknown_reason is not None and "idleTime" in user.unknown_reason
+    (user,) = v(MacosScreenLock().parse(results, MAC_ROOT).users)
+    assert v(user.lock_enabled) is True and v(user.idle_seconds) is None
+    assert "idleTime" in why(user.idle_seconds)
 
 
 def test_profile_without_delay_takes_the_users_delay() -> None:
@@ -478,8 +487,8 @@ def test_profile_without_delay_takes_the_users_delay() -> None:
         ok("", f"{STAMP} screenLock delay is 300 seconds\n"),
         plist({"askForPassword": True}),
     )
-    (user,) = MacosScreenLock().parse(results, MAC_ROOT).users
-    assert (user.lock_enabled, user.lock_delay_seconds, user.enforced_by_policy) == (
+    (user,) = v(MacosScreenLock().parse(results, MAC_ROOT).users)
+    assert (v(user.lock_enabled), v(user.lock_delay_seconds), v(user.enforced_by_policy)) == (
         True,
         300,
         False,
@@ -488,19 +497,19 @@ def test_profile_without_delay_takes_the_users_delay() -> None:
 
 def test_profile_without_delay_and_no_sysadminctl_is_unknown() -> None:
     results = _user_results("root", ok("600\n"), ok("", ""), plist({"askForPassword": 1}))
-    (user,) = MacosScreenLock().parse(results, MAC_ROOT).users
-    assert user.lock_enabled is True and user.lock_delay_seconds is None
-    assert user.unknown_reason is not None and "delay" in user.unknown_reason
+    (user,) = v(MacosScreenLock().parse(results, MAC_ROOT).users)
+    assert v(user.lock_enabled) is True and v(user.lock_delay_seconds) is None
+    assert "delay" in why(user.lock_delay_seconds)
 
 
 def test_legacy_user_keys_are_never_taken_as_the_setting() -> None:
     results = _user_results("root", ok("600\n"), ok("", ""), NO_FILE)
     ask = MacosScreenLock()._user_commands(Console("501", "hanako"), "root")["ask"]
     results[ask.key] = ok("1\n")
-    (user,) = MacosScreenLock().parse(results, MAC_ROOT).users
-    assert user.lock_enabled is None
+    (user,) = v(MacosScreenLock().parse(results, MAC_ROOT).users)
+    assert v(user.lock_enabled) is None
     assert "legacy askForPassword 1" in user.detail
-    assert user.unknown_reason is not None and "sysadminctl" in user.unknown_reason
+    assert "sysadminctl" in why(user.lock_enabled)
 
 
 # --- FileVault qualifiers and exit statuses --------------------------------------------

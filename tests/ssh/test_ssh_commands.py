@@ -7,7 +7,7 @@ import shlex
 import pytest
 
 from endpoint_audit.checks.open_ports.linux import SS, LinuxListeningPorts
-from endpoint_audit.errors import FactUnavailable
+from endpoint_audit.errors import FactUnavailable, english
 from endpoint_audit.model.commands import EXIT_DENIED, CommandResult
 from endpoint_audit.model.platform import OsFamily, PlatformInfo
 from endpoint_audit.transport.ssh import interpret_sudo, known_hosts_name, posix_command_line
@@ -59,8 +59,8 @@ def test_refused_sudo_makes_the_fact_unknown_naming_the_privilege() -> None:
     platform = PlatformInfo(family=OsFamily.LINUX, transport="ssh")
     with pytest.raises(FactUnavailable) as info:
         LinuxListeningPorts().parse({SS.key: refused}, platform)
-    assert info.value.needs_privilege and "sudo" in info.value.needs_privilege
-    assert "a password is required" in info.value.reason
+    assert info.value.needs_privilege and "sudo" in english(info.value.needs_privilege)
+    assert "a password is required" in english(info.value.reason)
 
 
 def test_known_hosts_names() -> None:

@@ -16,6 +16,7 @@ from endpoint_audit.engine.export import ExportOptions, export_script
 from endpoint_audit.engine.registry import load_registry
 from endpoint_audit.errors import FactUnavailable
 from endpoint_audit.model.commands import LANGUAGE_MODE_REFUSED, CommandResult, PowerShell
+from endpoint_audit.model.observed import Reason
 from endpoint_audit.model.platform import OsFamily
 from endpoint_audit.transport.powershell import (
     _STDIN_BOOTSTRAP,
@@ -154,7 +155,11 @@ def test_refused_probes_become_unknown_naming_clm() -> None:
         with pytest.raises(FactUnavailable) as caught:
             probe_value({probe.key: result}, probe)
         assert caught.value.language_mode == "ConstrainedLanguage"
-        assert "ConstrainedLanguage" in caught.value.reason
+        # The mode is named by the message (core.msg.language_mode); the reason, which
+        # reports render in their own language, names the probe that was not run.
+        assert caught.value.reason == Reason(
+            key="core.reason.probe_not_run", args={"probe": probe.name}
+        )
 
 
 def test_the_prelude_entry_is_no_probe() -> None:

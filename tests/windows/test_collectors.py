@@ -34,6 +34,7 @@ from endpoint_audit.checks.screen_lock.windows import WindowsScreenLock, parse_s
 from endpoint_audit.errors import CollectorError, FactUnavailable
 from endpoint_audit.model.commands import CommandResult
 from endpoint_audit.model.platform import OsFamily, PlatformInfo
+from tests.seen import v, why
 from tests.windows.conftest import CASES, load_case, results_of, value_of
 
 WINDOWS = PlatformInfo(family=OsFamily.WINDOWS, transport="replay")
@@ -505,23 +506,27 @@ def test_any_hotfix_list_is_read_entry_by_entry(entries: list[dict[str, Any]]) -
 
 def test_screen_lock_by_policy() -> None:
     facts = screen("win11-23h2-ja-compliant")
-    (user,) = facts.users
+    (user,) = v(facts.users)
     assert user.user == "LGWAN\\山田太郎"
-    assert (user.lock_enabled, user.idle_seconds, user.lock_delay_seconds) == (True, 600, 5)
-    assert user.enforced_by_policy is True
-    assert facts.machine_idle_seconds == 900 and facts.no_user_reason is None
+    assert (v(user.lock_enabled), v(user.idle_seconds), v(user.lock_delay_seconds)) == (
+        True,
+        600,
+        5,
+    )
+    assert v(user.enforced_by_policy) is True
+    assert facts.machine_idle_seconds == 900 and v(facts.users) is not None
 
 
 def test_nobody_signed_in() -> None:
     facts = screen("win11-24h2-en-no-user")
-    assert facts.users == () and facts.no_user_reason
+    assert v(facts.users) is None and why(facts.users)
     assert facts.machine_idle_seconds == 900
 
 
 def test_screen_saver_none_selected_is_no_lock() -> None:
     facts = screen("win11-24h2-ja-no-screensaver-search-timeout")
-    (user,) = facts.users
-    assert user.lock_enabled is False and user.enforced_by_policy is False
+    (user,) = v(facts.users)
+    assert v(user.lock_enabled) is False and v(user.enforced_by_policy) is False
     assert "SCRNSAVE.EXE" in user.detail
     assert facts.machine_idle_seconds is None
 
@@ -537,9 +542,13 @@ def test_user_value_used_when_no_policy_and_grace_period_read() -> None:
         "SCRNSAVE.EXE": "C:\\Windows\\system32\\Bubbles.scr",
     }
     value["grace_period"] = "0"
-    (user,) = parse_screen_lock(value).users
-    assert (user.lock_enabled, user.idle_seconds, user.lock_delay_seconds) == (True, 300, 0)
-    assert user.enforced_by_policy is False
+    (user,) = v(parse_screen_lock(value).users)
+    assert (v(user.lock_enabled), v(user.idle_seconds), v(user.lock_delay_seconds)) == (
+        True,
+        300,
+        0,
+    )
+    assert v(user.enforced_by_policy) is False
 
 
 def test_policy_beats_user_value() -> None:
@@ -551,15 +560,15 @@ def test_policy_beats_user_value() -> None:
         "ScreenSaveTimeOut": "300",
         "SCRNSAVE.EXE": "scrnsave.scr",
     }
-    (user,) = parse_screen_lock(value).users
-    assert user.lock_enabled is False and user.enforced_by_policy is True
+    (user,) = v(parse_screen_lock(value).users)
+    assert v(user.lock_enabled) is False and v(user.enforced_by_policy) is True
 
 
 def test_unreadable_hive_is_unknown() -> None:
     value = value_of("win11-23h2-en-compliant", "screen_lock")
     value["users"][0]["read_error"] = "要求されたレジストリ アクセスは許可されていません。"
-    (user,) = parse_screen_lock(value).users
-    assert user.lock_enabled is None and user.unknown_reason
+    (user,) = v(parse_screen_lock(value).users)
+    assert v(user.lock_enabled) is None and why(user.lock_enabled)
 
 
 def test_fixture_platforms_cover_windows_10_and_11_in_both_languages() -> None:

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from endpoint_audit.checkkit.check import EvalContext, FactView
 from endpoint_audit.checkkit.firewall_facts import FirewallProduct
-from endpoint_audit.checkkit.windows_firewall import parse_profile_list
+from endpoint_audit.checkkit.windows_firewall import parse_profile_list, security_center_unread
 from endpoint_audit.checks.open_ports.check import OpenPorts
 from endpoint_audit.checks.open_ports.facts import ListeningPortsFacts, PortExposure
 from endpoint_audit.checks.open_ports.windows import WindowsListeningPorts
@@ -22,11 +22,15 @@ from endpoint_audit.checks.open_ports.windows.exposure import (
     judge_exposure,
     shares_from,
 )
+from endpoint_audit.engine.run import message_args
 from endpoint_audit.errors import CollectorError
 from endpoint_audit.model import i18n
 from endpoint_audit.model.commands import CommandResult
+from endpoint_audit.model.observed import unknown
 from endpoint_audit.model.platform import OsFamily, PlatformInfo
 from endpoint_audit.model.result import Status
+from tests.seen import v
+from tests.seen import why as text_of
 from tests.windows.conftest import results_of, value_of
 from tests.windows.probe_values import (
     DOMAIN,
@@ -49,7 +53,7 @@ def reach(value: dict[str, Any], profiles: Any = ON, **kw: Any) -> dict[str, Por
 
 
 def reachable(value: dict[str, Any], profiles: Any = ON, **kw: Any) -> dict[str, bool | None]:
-    return {spec: p.reachable for spec, p in reach(value, profiles, **kw).items()}
+    return {spec: v(p.reachable) for spec, p in reach(value, profiles, **kw).items()}
 
 
 def rule(**over: Any) -> dict[str, Any]:
@@ -67,14 +71,14 @@ ONLY_SMB = {**NOTHING, "445/tcp": True}
 
 def test_stock_pc_listens_but_nothing_lets_the_network_in() -> None:
     got = reach(sharing(active=PUBLIC))
-    assert {s: p.reachable for s, p in got.items()} == NOTHING
-    assert all(p.openings == () and p.unknown_reason is None for p in got.values())
+    assert {s: v(p.reachable) for s, p in got.items()} == NOTHING
+    assert all(p.openings == () and text_of(p.reachable) == "" for p in got.values())
 
 
 def test_file_and_printer_sharing_on_the_active_profile_opens_each_port() -> None:
     rules = [fps_rule(name, PRIVATE | PUBLIC) for name in FPS_RULES]
     got = reach(sharing(active=PUBLIC, rules=rules))
-    assert {s: p.reachable for s, p in got.items()} == dict.fromkeys(SPECS, True)
+    assert {s: v(p.reachable) for s, p in got.items()} == dict.fromkeys(SPECS, True)
     (opening,) = got["445/tcp"].openings
     assert (opening.kind, opening.rule, opening.profile, opening.remote) == (
         "rule",
@@ -140,12 +144,12 @@ def test_a_rule_condition_that_could_not_be_read_is_unknown_not_closed(
     over: dict[str, Any], why: str
 ) -> None:
     got = reach(sharing(rules=[rule(**over)]))["445/tcp"]
-    assert got.reachable is None and got.unknown_reason is not None and why in got.unknown_reason
+    assert v(got.reachable) is None and why in text_of(got.reachable)
 
 
 def test_one_opening_is_enough_even_when_another_rule_is_unreadable() -> None:
     got = reach(sharing(rules=[rule(program=None), rule(name="SMB-custom", group="")]))
-    assert got["445/tcp"].reachable is True
+    assert v(got["445/tcp"].reachable) is True
 
 
 def test_rule_without_a_name_is_bad_output() -> None:
@@ -159,7 +163,7 @@ def test_rule_without_a_name_is_bad_output() -> None:
 def test_firewall_off_on_the_active_profile_opens_everything() -> None:
     off_public = parse_profile_list(fw(public=(0, 4)))
     got = reach(sharing(active=PUBLIC), off_public)
-    assert all(p.reachable is True for p in got.values())
+    assert all(v(p.reachable) is True for p in got.values())
     assert [o.kind for o in got["445/tcp"].openings] == ["profile_off"]
     # The same profile off while another one is active opens nothing.
     assert (
@@ -186,11 +190,11 @@ def test_excluded_interfaces_unreadable_or_connections_unreadable_is_unknown() -
     value = fw()
     value[2]["disabled_interface_aliases"] = None  # Public
     got = reach(sharing(active=PUBLIC), parse_profile_list(value))
-    assert got["445/tcp"].reachable is None
+    assert v(got["445/tcp"].reachable) is None
     excluded = parse_profile_list(fw(excluded={"Public": ["Wi-Fi"]}))
     probe = sharing(active=PUBLIC)
     probe["connections"] = None
-    assert reach(probe, excluded)["445/tcp"].reachable is None
+    assert v(reach(probe, excluded)["445/tcp"].reachable) is None
 
 
 def test_profile_state_missing_is_unknown_never_closed() -> None:
@@ -209,9 +213,10 @@ def test_profile_state_missing_is_unknown_never_closed() -> None:
 def test_another_firewall_instead_of_windows_firewall_makes_it_unknown() -> None:
     off = parse_profile_list(fw(public=(0, 4)))
     got = reach(sharing(active=PUBLIC), off, products=(SUITE_ON,))
-    assert got["445/tcp"].reachable is None and "Suite" in (got["445/tcp"].unknown_reason or "")
-    got = reach(sharing(active=PUBLIC), off, products_unknown="Security Center: access denied")
-    assert got["445/tcp"].reachable is None
+    assert v(got["445/tcp"].reachable) is None and "Suite" in text_of(got["445/tcp"].reachable)
+    denied = security_center_unread("access denied")
+    got = reach(sharing(active=PUBLIC), off, products_unknown=denied)
+    assert v(got["445/tcp"].reachable) is None
     # With Windows Firewall on, its rules decide whatever else is installed.
     assert reachable(sharing(active=PUBLIC), ON, products=(SUITE_ON,)) == NOTHING
 
@@ -227,14 +232,14 @@ def test_another_firewall_instead_of_windows_firewall_makes_it_unknown() -> None
 def test_what_could_not_be_read_is_unknown(over: dict[str, Any]) -> None:
     value = {**sharing(), **over}
     assert set(reachable(value).values()) == {None}
-    assert all(p.unknown_reason for p in reach(value).values())
+    assert all(text_of(p.reachable) for p in reach(value).values())
 
 
 def test_profiles_not_read_is_unknown() -> None:
-    got = reach(sharing(), None, profiles_unknown="the firewall profiles could not be read: x")
+    why = unknown("open_ports.reason.profiles_unread", output="x")
+    got = reach(sharing(), None, profiles_unknown=why)
     assert all(
-        p.reachable is None and "could not be read" in (p.unknown_reason or "")
-        for p in got.values()
+        v(p.reachable) is None and "could not be read" in text_of(p.reachable) for p in got.values()
     )
 
 
@@ -273,15 +278,15 @@ def test_recorded_stock_pcs_listen_on_smb_and_netbios_unreachable() -> None:
             ("udp", 137),
             ("udp", 138),
         }
-        assert {e.spec: e.reachable for e in facts.exposure} == NOTHING
-        assert facts.active_profiles == ("Public",) and facts.shares == ()
+        assert {e.spec: v(e.reachable) for e in facts.exposure} == NOTHING
+        assert facts.active_profiles == ("Public",) and v(facts.shares) == ()
 
 
 def test_recorded_domain_only_sharing_at_home_keeps_the_share_unreachable() -> None:
     facts = ports("win11-24h2-ja-smb-domain-only")
     assert facts.active_profiles == ("Private",)
-    assert facts.shares == ("スキャン",)
-    assert all(e.reachable is False for e in facts.exposure)
+    assert v(facts.shares) == ("スキャン",)
+    assert all(v(e.reachable) is False for e in facts.exposure)
 
 
 def test_failed_sharing_probe_leaves_the_sockets_and_makes_the_ports_unknown() -> None:
@@ -290,9 +295,9 @@ def test_failed_sharing_probe_leaves_the_sockets_and_makes_the_ports_unknown() -
     facts = WindowsListeningPorts().parse(results, WINDOWS)
     assert facts.sockets == ports("win11-23h2-en-compliant").sockets
     assert all(
-        e.reachable is None and "0x80041010" in (e.unknown_reason or "") for e in facts.exposure
+        v(e.reachable) is None and "0x80041010" in text_of(e.reachable) for e in facts.exposure
     )
-    assert facts.shares is None and facts.shares_unknown_reason
+    assert v(facts.shares) is None and text_of(facts.shares)
 
 
 def test_unreadable_sharing_output_makes_the_ports_unknown_not_the_check_an_error() -> None:
@@ -301,7 +306,7 @@ def test_unreadable_sharing_output_makes_the_ports_unknown_not_the_check_an_erro
     value["rules"] = [{"display_name": "no name"}]
     results["ps:file_sharing"] = CommandResult(0, stdout=__import__("json").dumps(value))
     facts = WindowsListeningPorts().parse(results, WINDOWS)
-    assert facts.sockets and all(e.reachable is None for e in facts.exposure)
+    assert facts.sockets and all(v(e.reachable) is None for e in facts.exposure)
 
 
 # --- the check -----------------------------------------------------------------------
@@ -317,7 +322,12 @@ def check(
         FactView({ListeningPortsFacts: facts}), c.Params(**{**base, **params}), ctx
     )
     return [
-        (o.status, o.resource, o.key, i18n.t(lang, f"open_ports.msg.{o.key}", **o.args))
+        (
+            o.status,
+            o.resource,
+            o.key,
+            i18n.t(lang, f"open_ports.msg.{o.key}", **message_args(o.args, lang)),
+        )
         for o in outcomes
     ]
 
@@ -362,10 +372,9 @@ def test_check_allowed_port_is_not_judged_by_exposure() -> None:
 
 def test_check_unknown_exposure_never_passes_and_does_not_hide_failures() -> None:
     facts = ports("win11-23h2-ja-rdp-listening")
-    unknown = tuple(
-        e.model_copy(update={"reachable": None, "unknown_reason": "x"}) for e in facts.exposure
-    )
-    got = check(facts.model_copy(update={"exposure": unknown}))
+    why = unknown("open_ports.reason.not_understood", output="x")
+    unclear = tuple(e.model_copy(update={"reachable": why}) for e in facts.exposure)
+    got = check(facts.model_copy(update={"exposure": unclear}))
     assert {s for s, *_ in got} == {Status.FAIL, Status.UNKNOWN}
     assert {r for s, r, *_ in got if s is Status.UNKNOWN} == set(SPECS)
     assert {r for s, r, *_ in got if s is Status.FAIL} == {
@@ -378,7 +387,7 @@ def test_check_unknown_exposure_never_passes_and_does_not_hide_failures() -> Non
 
 def test_remote_desktop_stays_judged_by_listening() -> None:
     facts = ports("win11-23h2-ja-rdp-listening")
-    assert all(e.reachable is False for e in facts.exposure)
+    assert all(v(e.reachable) is False for e in facts.exposure)
     assert {r for s, r, *_ in check(facts) if s is Status.FAIL} == {
         "0.0.0.0:3389/tcp",
         "[::]:3389/tcp",
@@ -448,8 +457,8 @@ def test_reachable_always_comes_with_an_opening_and_unknown_with_a_reason(
     rules: list[dict[str, Any]],
 ) -> None:
     for exposure in judge_exposure(sharing(rules=rules), ON).ports:
-        assert (exposure.reachable is True) == bool(exposure.openings)
-        assert (exposure.reachable is None) == (exposure.unknown_reason is not None)
+        assert (v(exposure.reachable) is True) == bool(exposure.openings)
+        assert (v(exposure.reachable) is None) == (text_of(exposure.reachable) != "")
 
 
 def test_targets_are_smb_and_netbios_only() -> None:

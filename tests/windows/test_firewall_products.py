@@ -18,8 +18,10 @@ from endpoint_audit.checkkit.windows_firewall import (
 from endpoint_audit.checks.firewall.check import Firewall
 from endpoint_audit.checks.firewall.facts import FirewallFacts
 from endpoint_audit.checks.firewall.windows import WindowsFirewall, parse_profiles
+from endpoint_audit.engine.run import message_args
 from endpoint_audit.model import i18n
 from endpoint_audit.model.commands import CommandResult
+from endpoint_audit.model.observed import Unknown, seen
 from endpoint_audit.model.platform import OsFamily, PlatformInfo
 from endpoint_audit.model.result import Status
 from tests.windows.conftest import results_of
@@ -36,16 +38,19 @@ def judge(fact: FirewallFacts, lang: str = "en") -> dict[str | None, tuple[Statu
     check = Firewall()
     ctx = EvalContext(platform=WINDOWS, now=datetime(2024, 11, 20, tzinfo=UTC))
     return {
-        o.resource: (o.status, o.key, i18n.t(lang, f"firewall.msg.{o.key}", **o.args))
+        o.resource: (
+            o.status,
+            o.key,
+            i18n.t(lang, f"firewall.msg.{o.key}", **message_args(o.args, lang)),
+        )
         for o in check.evaluate(FactView({FirewallFacts: fact}), check.Params(), ctx)
     }
 
 
 def with_products(profiles: list[dict[str, Any]], value: dict[str, Any]) -> FirewallFacts:
     found, unknown = parse_products(value)
-    return parse_profiles(profiles).model_copy(
-        update={"products": found, "products_unknown_reason": unknown}
-    )
+    products = Unknown(reason=unknown) if unknown else seen(found)
+    return FirewallFacts.model_validate({**dict(parse_profiles(profiles)), "products": products})
 
 
 # --- missing values stay missing ---------------------------------------------------
@@ -159,7 +164,8 @@ def test_security_center_unreadable_on_a_client_makes_an_off_profile_unknown() -
         "failure": {"error": "Access denied", "hresult": -2147024891},
     }
     fact = with_products(fw(public=(0, 4)), value)
-    assert fact.products_unknown_reason is not None and "0x80070005" in fact.products_unknown_reason
+    assert isinstance(fact.products, Unknown)
+    assert "0x80070005" in str(fact.products.reason.args["output"])
     status, key, _ = judge(fact)["Public"]
     assert (status, key) == (Status.UNKNOWN, "profile_products_unknown")
 
@@ -171,7 +177,7 @@ def test_windows_server_has_no_security_center_so_an_off_profile_fails() -> None
         "failure": {"error": "Invalid namespace", "hresult": -2147217394},
     }
     fact = with_products(fw(public=(0, 4)), value)
-    assert fact.products == () and fact.products_unknown_reason is None
+    assert fact.products == seen(())
     assert judge(fact)["Public"][:2] == (Status.FAIL, "profile_off")
 
 
@@ -179,12 +185,13 @@ def test_failed_products_probe_is_unknown_not_an_error() -> None:
     results = dict(results_of("win11-24h2-en-firewall-public-off"))
     results["ps:firewall_products"] = CommandResult(1, stderr="timed out")
     fact = WindowsFirewall().parse(results, WINDOWS)
-    assert fact.products_unknown_reason and "timed out" in fact.products_unknown_reason
+    assert isinstance(fact.products, Unknown)
+    assert fact.products.reason.args["output"] == "timed out"
     assert judge(fact)["Public"][:2] == (Status.UNKNOWN, "profile_products_unknown")
 
 
 def test_recorded_stock_pc_has_no_registered_firewall() -> None:
     fact = firewall("win11-23h2-en-compliant")
-    assert fact.products == () and fact.products_unknown_reason is None
+    assert fact.products == seen(())
     recorded = json.loads(results_of("win11-23h2-en-compliant")["ps:firewall_products"].stdout)
     assert recorded["products"] == [] and recorded["installation_type"] == "Client"

@@ -11,6 +11,7 @@ from typing import Any, ClassVar, Generic, TypeVar
 from endpoint_audit.checkkit.fact import Fact
 from endpoint_audit.errors import CollectorError, FactUnavailable
 from endpoint_audit.model.commands import Command, CommandResult
+from endpoint_audit.model.observed import Reason
 from endpoint_audit.model.platform import OsFamily, PlatformInfo
 from endpoint_audit.model.valid_text import NestingTooDeep, loads_json
 
@@ -85,7 +86,17 @@ def require(results: Results, command: Command) -> CommandResult:
     try:
         return results[command.key]
     except KeyError:
-        raise CollectorError(f"no result for {command.key!r}") from None
+        raise CollectorError(no_result(command.key)) from None
+
+
+def no_result(command: str) -> Reason:
+    return Reason(key="core.reason.no_result", args={"command": command})
+
+
+def collector_bug(collector: Collector[Any], exc: Exception) -> Reason:
+    """Why a fact is missing when its collector itself failed (a bug, not the host)."""
+    error = f"{type(exc).__name__}: {exc}"
+    return Reason(key="core.reason.collector_bug", args={"collector": collector.id, "error": error})
 
 
 def check_privilege(result: CommandResult, what: str) -> None:
@@ -93,8 +104,11 @@ def check_privilege(result: CommandResult, what: str) -> None:
     without root the probe proves nothing either way."""
     if result.privilege_refused:
         raise FactUnavailable(
-            f"{what}: {result.excerpt(200)}",
-            needs_privilege="root: passwordless sudo (--sudo) for the audit user",
+            Reason(
+                key="core.reason.sudo_refused",
+                args={"what": what, "output": result.excerpt(200)},
+            ),
+            needs_privilege=Reason(key="core.reason.privilege_sudo"),
         )
 
 
@@ -105,10 +119,15 @@ def json_output(result: CommandResult, what: str) -> Any:
         return loads_json(result.stdout)
     except json.JSONDecodeError as exc:
         raise CollectorError(
-            f"{what}: output is not JSON ({exc.msg} at line {exc.lineno})"
+            Reason(
+                key="core.reason.not_json",
+                args={"what": what, "error": exc.msg, "line": exc.lineno},
+            )
         ) from exc
     except NestingTooDeep as exc:
-        raise CollectorError(f"{what}: output is not usable JSON ({exc})") from exc
+        raise CollectorError(
+            Reason(key="core.reason.not_usable_json", args={"what": what, "error": str(exc)})
+        ) from exc
 
 
 def as_int(value: Any) -> int | None:
@@ -131,6 +150,8 @@ __all__ = [
     "Results",
     "as_int",
     "check_privilege",
+    "collector_bug",
     "json_output",
+    "no_result",
     "require",
 ]

@@ -10,6 +10,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
+from endpoint_audit.model.observed import Reason
+
 InboundPolicy = Literal["deny", "reject", "allow"]
 ProductState = Literal["on", "off", "snoozed", "expired"]
 
@@ -27,9 +29,11 @@ class FirewallProfile(BaseModel):
     name: str
     enabled: bool | None = None
     inbound_default: InboundPolicy | None = None
-    detail: str = ""
-    unknown_reason: str | None = None
-    needs_privilege: str | None = None  # what would let the probe read it ("root")
+    detail: str = ""  # what was read, in the probe's terms (evidence)
+    # `detail` for people, in the report's language (Linux netfilter); None: `detail`.
+    summary: Reason | None = None
+    unknown_reason: Reason | None = None  # why what is None could not be read
+    needs_privilege: Reason | None = None  # what would let the probe read it (root)
     # Linux netfilter: what the rules let in besides (`IPv4: tcp port 22 from any (rule)`),
     # the rules that let an arbitrary connection in, and what could not be judged.
     openings: tuple[str, ...] = ()

@@ -39,6 +39,7 @@ from endpoint_audit.checkkit.windows_probe import (
 )
 from endpoint_audit.errors import CollectorError
 from endpoint_audit.model.commands import PowerShell
+from endpoint_audit.model.observed import Reason
 
 PROFILES = ("Domain", "Private", "Public")
 
@@ -96,14 +97,20 @@ def profile_from(entry: dict[str, object]) -> FirewallProfile:
     )
     if excluded:
         detail += f", DisabledInterfaceAliases={','.join(excluded)}"
-    unknown: str | None = None
+    unknown: Reason | None = None
     if enabled is None:
         # The active store holds effective values; anything else is not evidence of "on".
-        unknown = f"the active policy store reports Enabled={_name(_ENABLED_NAMES, enabled_code)}"
+        unknown = Reason(
+            key="core.reason.firewall_enabled_unread",
+            args={"value": _name(_ENABLED_NAMES, enabled_code)},
+        )
     elif inbound is None:
-        unknown = f"DefaultInboundAction is {_name(_INBOUND_NAMES, inbound_code)}"
+        unknown = Reason(
+            key="core.reason.firewall_inbound_unread",
+            args={"value": _name(_INBOUND_NAMES, inbound_code)},
+        )
     elif excluded is None:
-        unknown = "DisabledInterfaceAliases could not be read"
+        unknown = Reason(key="core.reason.firewall_interfaces_unread")
     return FirewallProfile(
         name=name,
         enabled=enabled,
@@ -125,7 +132,7 @@ def parse_profile_list(value: object) -> tuple[FirewallProfile, ...]:
     profiles = [seen.pop(name) for name in PROFILES if name in seen]
     # A standard profile that did not answer is unknown, never assumed on.
     profiles += [
-        FirewallProfile(name=name, unknown_reason="not reported by Get-NetFirewallProfile")
+        FirewallProfile(name=name, unknown_reason=Reason(key="core.reason.profile_not_reported"))
         for name in PROFILES
         if all(p.name != name for p in profiles)
     ]
@@ -157,9 +164,13 @@ def _failure(value: Any) -> str:
     return f"{(as_text(value.get('error')) or '?')[:200]}{code}"
 
 
+def security_center_unread(output: str) -> Reason:
+    return Reason(key="core.reason.security_center_unread", args={"output": output})
+
+
 def parse_products(
     value: Any,
-) -> tuple[tuple[FirewallProduct, ...], str | None]:
+) -> tuple[tuple[FirewallProduct, ...], Reason | None]:
     """The registered firewalls, and why they could not be read (None: they could, or
     the edition has no Security Center)."""
     data = as_dict(value, "firewall_products")
@@ -168,13 +179,13 @@ def parse_products(
     if products is None:
         if installation.startswith("server"):
             return (), None  # Windows Server has no Security Center: nothing to register
-        return (), f"Windows Security Center could not be read: {_failure(data.get('failure'))}"
+        return (), security_center_unread(_failure(data.get("failure")))
     return tuple(product_from(as_dict(p, "firewall_products[]")) for p in as_list(products)), None
 
 
-def products_outcome(results: Results) -> tuple[tuple[FirewallProduct, ...], str | None]:
+def products_outcome(results: Results) -> tuple[tuple[FirewallProduct, ...], Reason | None]:
     """parse_products on the probe's result; a failed probe leaves them unknown."""
     result = require(results, FIREWALL_PRODUCTS)
     if not result.ok:
-        return (), f"Windows Security Center could not be read: {result.excerpt()}"
+        return (), security_center_unread(result.excerpt())
     return parse_products(probe_value(results, FIREWALL_PRODUCTS))

@@ -18,6 +18,7 @@ from endpoint_audit.checkkit.collector import as_int as as_int
 from endpoint_audit.checkkit.fact import Fact
 from endpoint_audit.errors import CollectorError, FactUnavailable
 from endpoint_audit.model.commands import Command, CommandResult, PowerShell
+from endpoint_audit.model.observed import Reason
 from endpoint_audit.model.platform import OsFamily, PlatformInfo
 
 F = TypeVar("F", bound=Fact)
@@ -53,21 +54,29 @@ class OneProbeCollector(Collector[F]):
         """The fact from the probe's JSON value. Pure."""
 
 
-def check_language_mode(result: CommandResult, what: str) -> None:
+def check_language_mode(result: CommandResult, what: str | Reason) -> None:
     """Raise FactUnavailable (checks say unknown, naming the mode) when the batch did not
-    run the probe because PowerShell runs in Constrained Language Mode: nothing was seen."""
+    run the probe because PowerShell runs in Constrained Language Mode: nothing was seen.
+    `what` says what was not run (the message names the mode and why it refuses)."""
     mode = result.refused_language_mode
     if mode is not None:
-        raise FactUnavailable(f"{what}: {result.excerpt(200)}", language_mode=mode)
+        if isinstance(what, str):
+            what = Reason(key="core.reason.not_run", args={"what": what})
+        raise FactUnavailable(what, language_mode=mode)
 
 
 def probe_value(results: Results, probe: PowerShell) -> Any:
     """The probe's value; FactUnavailable when the language mode refused it, else
     CollectorError saying why the probe failed."""
     result = require(results, probe)
-    check_language_mode(result, f"PowerShell probe {probe.name!r}")
+    check_language_mode(result, Reason(key="core.reason.probe_not_run", args={"probe": probe.name}))
     if not result.ok:
-        raise CollectorError(f"PowerShell probe {probe.name!r} failed: {result.excerpt()}")
+        raise CollectorError(
+            Reason(
+                key="core.reason.probe_failed",
+                args={"probe": probe.name, "output": result.excerpt()},
+            )
+        )
     return json_output(result, f"PowerShell probe {probe.name!r}")
 
 
@@ -77,13 +86,15 @@ def listed(data: dict[str, Any], key: str, what: str) -> list[Any]:
     nothing, so it is a CollectorError, never an empty list."""
     value = data.get(key)
     if not isinstance(value, list):
-        raise CollectorError(f"{what}: the answer has no '{key}' list")
+        raise CollectorError(Reason(key="core.reason.no_list", args={"what": what, "list": key}))
     return value
 
 
 def as_dict(value: Any, what: str) -> dict[str, Any]:
     if not isinstance(value, dict):
-        raise CollectorError(f"{what}: expected an object, got {type(value).__name__}")
+        raise CollectorError(
+            Reason(key="core.reason.not_object", args={"what": what, "type": type(value).__name__})
+        )
     return value
 
 
@@ -111,7 +122,9 @@ def parse_utc(value: Any) -> datetime | None:
     try:
         parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
-        raise CollectorError(f"not an ISO 8601 time: {text[:60]!r}") from None
+        raise CollectorError(
+            Reason(key="core.reason.not_iso_time", args={"text": text[:60]})
+        ) from None
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=UTC)
     return parsed.astimezone(UTC)

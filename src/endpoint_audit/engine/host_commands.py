@@ -25,7 +25,7 @@ from collections.abc import Coroutine, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from endpoint_audit.checkkit.collector import Collector, Results
+from endpoint_audit.checkkit.collector import Collector, Results, collector_bug, no_result
 from endpoint_audit.checkkit.fact import Fact
 from endpoint_audit.errors import CollectorError, FactUnavailable, ReplayMissError
 from endpoint_audit.model.capabilities import Capability
@@ -149,9 +149,7 @@ class HostCommands:
         for probe, future in zip(probes, futures, strict=True):
             if not future.done():
                 got = batch.get(probe.key)
-                future.set_result(
-                    got if got is not None else CollectorError(f"no result for {probe.key!r}")
-                )
+                future.set_result(got if got is not None else CollectorError(no_result(probe.key)))
 
 
 def _probes(commands: Sequence[Command]) -> list[PowerShell]:
@@ -166,7 +164,7 @@ def _asked(
     except CollectorError as exc:
         return exc
     except Exception as exc:  # a collector bug is that fact's error, not the run's
-        return CollectorError(f"{collector.id}: {type(exc).__name__}: {exc}")
+        return CollectorError(collector_bug(collector, exc))
 
 
 async def _collect_one(
@@ -202,7 +200,7 @@ async def _collect_one(
     except (FactUnavailable, CollectorError) as exc:
         return exc
     except Exception as exc:  # a parser bug must not take the host down
-        return CollectorError(f"{collector.id}: {type(exc).__name__}: {exc}")
+        return CollectorError(collector_bug(collector, exc))
     return fact.model_copy(update={"sources": tuple(sorted(results))})
 
 

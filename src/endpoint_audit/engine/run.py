@@ -26,7 +26,12 @@ from endpoint_audit.engine.host_commands import FactOutcome, gather_facts
 from endpoint_audit.engine.plan import Plan, PlannedCheck
 from endpoint_audit.engine.registry import Registry
 from endpoint_audit.engine.waivers import apply_waivers
-from endpoint_audit.errors import FactUnavailable, ReplayMissError, TransportError
+from endpoint_audit.errors import (
+    CollectorError,
+    FactUnavailable,
+    ReplayMissError,
+    TransportError,
+)
 from endpoint_audit.model import i18n
 from endpoint_audit.model.commands import CommandResult, transcript_digest
 from endpoint_audit.model.observed import Reason
@@ -196,10 +201,11 @@ def evaluate_check(
             return [_finding(planned, outcome, lang, [])]
         if isinstance(got, ReplayMissError):
             return [
-                _finding(planned, _core(Status.ERROR, "replay_miss", reason=str(got)), lang, [])
+                _finding(planned, _core(Status.ERROR, "replay_miss", reason=got.reason), lang, [])
             ]
         if isinstance(got, Exception):
-            return [_finding(planned, _core(Status.ERROR, "fact_error", reason=str(got)), lang, [])]
+            why = got.reason if isinstance(got, CollectorError) else str(got)
+            return [_finding(planned, _core(Status.ERROR, "fact_error", reason=why), lang, [])]
         needed.append(got)
     evidence = _evidence_for(needed, transcript)
     try:

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from endpoint_audit.errors import ReplayMissError, TransportError
 from endpoint_audit.model.capabilities import Capabilities
 from endpoint_audit.model.commands import Command, CommandResult, PowerShell
+from endpoint_audit.model.observed import Reason
 from endpoint_audit.model.platform import PROBE_SCRIPT_TRANSPORT, OsFamily, PlatformInfo
 from endpoint_audit.transport.base import Transport, host_commands
 from endpoint_audit.transport.detect import undetected
@@ -80,7 +81,10 @@ class ReplayTransport(Transport):
         if result is None:
             self.misses.append(command.key)
             raise ReplayMissError(
-                f"{self.recorded.source or self.target}: no recorded output for {command.key!r}"
+                Reason(
+                    key="core.reason.no_recording",
+                    args={"source": self.recorded.source or self.target, "command": command.key},
+                )
             )
         return result
 

@@ -29,6 +29,8 @@ from endpoint_audit.checkkit.check import (
 )
 from endpoint_audit.checkkit.firewall_facts import FirewallProduct, FirewallProfile
 from endpoint_audit.checks.firewall.facts import FirewallFacts
+from endpoint_audit.errors import english
+from endpoint_audit.model.observed import Observed, Reason, Seen, Unknown
 from endpoint_audit.model.result import Status
 
 DENYING = ("deny", "reject")
@@ -68,7 +70,13 @@ def _unseen(profile: FirewallProfile, params: FirewallParams) -> bool:
 
 
 def _products(products: tuple[FirewallProduct, ...]) -> str:
-    return ", ".join(f"{p.name} ({p.detail})" for p in products)
+    """The products as Security Center registers them (their state words stay in `actual`)."""
+    return ", ".join(
+        f"{p.name} (productState=0x{p.product_state:06X})"
+        if p.product_state is not None
+        else p.name
+        for p in products
+    )
 
 
 def _label(profile: FirewallProfile) -> str:
@@ -77,7 +85,12 @@ def _label(profile: FirewallProfile) -> str:
 
 
 def _why_unseen(profile: FirewallProfile) -> str:
-    return f"{profile.name}: {profile.unknown_reason or profile.detail or '?'}"
+    why = english(profile.unknown_reason) if profile.unknown_reason else profile.detail
+    return f"{profile.name}: {why or '?'}"
+
+
+def _reason(profile: FirewallProfile, fallback: str = "-") -> Reason | str:
+    return profile.unknown_reason or profile.detail or fallback
 
 
 def _expected(params: FirewallParams) -> dict[str, object]:
@@ -115,8 +128,8 @@ class Firewall(Check):
             )
             return
         (kernel,) = fact.profiles
-        args: dict[str, str | int | float | bool | None] = {
-            "summary": kernel.detail or "-",
+        args: dict[str, str | int | float | bool | Reason | None] = {
+            "summary": kernel.summary or kernel.detail or "-",
             "checked": ", ".join(fact.checked) or "-",
         }
         if kernel.enabled is False:
@@ -125,7 +138,7 @@ class Firewall(Check):
             status = Status.UNKNOWN
             key = "kernel_unread_needs_privilege" if kernel.needs_privilege else "kernel_unread"
             args["reason"] = kernel.unknown_reason or "-"
-            args["privilege"] = kernel.needs_privilege
+            args["privilege"] = kernel.needs_privilege or ""
         elif not params.require_inbound_deny:
             status, key = Status.PASS, "kernel_active"
         elif kernel.inbound_default is None:
@@ -163,15 +176,15 @@ class Firewall(Check):
     def _one_profile(
         self, fact: FirewallFacts, profile: FirewallProfile, params: FirewallParams
     ) -> Outcome:
-        args: dict[str, str | int | float | bool | None] = {"profile": profile.name}
+        args: dict[str, str | int | float | bool | Reason | None] = {"profile": profile.name}
         status, key = Status.PASS, "profile_on"
         if profile.enabled is False:
             status, key = Status.FAIL, "profile_off"
         elif _unseen(profile, params):
             status = Status.UNKNOWN
             key = "profile_needs_privilege" if profile.needs_privilege else "profile_unknown"
-            args["reason"] = profile.unknown_reason or profile.detail or "-"
-            args["privilege"] = profile.needs_privilege
+            args["reason"] = _reason(profile)
+            args["privilege"] = profile.needs_privilege or ""
         elif profile.excluded_interfaces:
             status, key = Status.FAIL, "profile_interfaces_off"
             args["interfaces"] = ", ".join(profile.excluded_interfaces)
@@ -182,11 +195,13 @@ class Firewall(Check):
                 key = "profile_on_inbound_not_required"
         args["inbound"] = profile.inbound_default or "?"
         actual = _state(profile)
-        if status is Status.FAIL and (fact.products or fact.products_unknown_reason):
+        products = fact.products
+        if status is Status.FAIL and (not isinstance(products, Seen) or products.value):
             # Windows Firewall does not protect this profile: another registered firewall may.
-            status, key, extra = self._third_party(fact, key, profile.detail)
+            status, key, extra = self._third_party(products, key, profile.detail)
             args.update(extra)
-            actual = {**actual, "products": [p.model_dump() for p in fact.products]}
+            listed = products.value if isinstance(products, Seen) else ()
+            actual = {**actual, "products": [p.model_dump() for p in listed]}
         return Outcome(
             status=status,
             key=key,
@@ -198,21 +213,21 @@ class Firewall(Check):
 
     @staticmethod
     def _third_party(
-        fact: FirewallFacts, failed_key: str, detail: str
-    ) -> tuple[Status, str, dict[str, str | int | float | bool | None]]:
-        protecting = tuple(p for p in fact.products if p.protecting)
-        if protecting:
-            return Status.PASS, "profile_replaced", {"products": _products(protecting)}
-        if fact.products_unknown_reason:
+        products: Observed[tuple[FirewallProduct, ...]], failed_key: str, detail: str
+    ) -> tuple[Status, str, dict[str, str | int | float | bool | Reason | None]]:
+        if isinstance(products, Unknown):
             return (
                 Status.UNKNOWN,
                 "profile_products_unknown",
-                {"reason": fact.products_unknown_reason, "detail": detail},
+                {"reason": products.reason, "detail": detail},
             )
+        protecting = tuple(p for p in products.value if p.protecting)
+        if protecting:
+            return Status.PASS, "profile_replaced", {"products": _products(protecting)}
         return (
             Status.FAIL,
             f"{failed_key}_products_inactive",
-            {"products": _products(fact.products)},
+            {"products": _products(products.value)},
         )
 
     def _any_profile(self, fact: FirewallFacts, params: FirewallParams) -> Iterable[Outcome]:
@@ -242,14 +257,26 @@ class Firewall(Check):
             return
         unseen = [p for p in fact.profiles if _unseen(p, params)]
         if unseen:
-            privileges = sorted({p.needs_privilege for p in unseen if p.needs_privilege})
+            privileges: list[Reason] = []
+            for p in unseen:
+                if p.needs_privilege and p.needs_privilege not in privileges:
+                    privileges.append(p.needs_privilege)
+            # One firewall's reason is said in the report's language; several, in English.
+            reasons = (
+                _reason(unseen[0], "?")
+                if len(unseen) == 1
+                else "; ".join(_why_unseen(p) for p in unseen)
+            )
+            privilege = (
+                privileges[0] if len(privileges) == 1 else "; ".join(map(english, privileges))
+            )
             yield Outcome(
                 status=Status.UNKNOWN,
                 key="unseen_needs_privilege" if privileges else "unseen",
                 args={
                     "firewalls": ", ".join(p.name for p in unseen),
-                    "reasons": "; ".join(_why_unseen(p) for p in unseen),
-                    "privilege": "; ".join(privileges),
+                    "reasons": reasons,
+                    "privilege": privilege,
                     "checked": checked,
                 },
                 expected=_expected(params),

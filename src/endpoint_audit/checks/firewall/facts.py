@@ -2,8 +2,11 @@ from __future__ import annotations
 
 from typing import ClassVar, Literal
 
+from pydantic import Field
+
 from endpoint_audit.checkkit.fact import Fact
 from endpoint_audit.checkkit.firewall_facts import FirewallProduct, FirewallProfile
+from endpoint_audit.model.observed import Observed, seen
 
 
 class FirewallFacts(Fact):
@@ -17,7 +20,6 @@ class FirewallFacts(Fact):
     profiles: tuple[FirewallProfile, ...] = ()
     frontends: tuple[FirewallProfile, ...] = ()
     checked: tuple[str, ...] = ()  # what the probe looked for, for the "none active" message
-    # Windows client: firewalls registered with Security Center. products_unknown_reason
-    # says why they could not be read (then a profile that is off proves nothing).
-    products: tuple[FirewallProduct, ...] = ()
-    products_unknown_reason: str | None = None
+    # Windows client: firewalls registered with Security Center; Unknown says why they
+    # could not be read (then a profile that is off proves nothing).
+    products: Observed[tuple[FirewallProduct, ...]] = Field(default=seen(()), validate_default=True)

@@ -13,6 +13,7 @@ from endpoint_audit.checkkit.firewall_facts import FirewallProfile
 from endpoint_audit.checks.firewall.facts import FirewallFacts
 from endpoint_audit.errors import CollectorError, FactUnavailable
 from endpoint_audit.model.commands import Argv, CommandResult
+from endpoint_audit.model.observed import Reason
 from endpoint_audit.model.platform import OsFamily, PlatformInfo
 
 SOCKETFILTERFW = "/usr/libexec/ApplicationFirewall/socketfilterfw"
@@ -79,7 +80,9 @@ class MacosFirewall(Collector[FirewallFacts]):
     def parse(self, results: Results, platform: PlatformInfo) -> FirewallFacts:
         result = require(results, GLOBAL_STATE)
         if result.not_found:
-            raise FactUnavailable(f"{SOCKETFILTERFW} was not found on this Mac")
+            raise FactUnavailable(
+                Reason(key="firewall.reason.socketfilterfw_missing", args={"path": SOCKETFILTERFW})
+            )
         if not result.ok:
             raise CollectorError(
                 f"socketfilterfw --getglobalstate exited {result.exit_status}: {result.excerpt()}"

@@ -14,6 +14,7 @@ from endpoint_audit.checkkit.windows_firewall import (
 )
 from endpoint_audit.checkkit.windows_probe import probe_value
 from endpoint_audit.checks.firewall.facts import FirewallFacts
+from endpoint_audit.model.observed import Unknown, seen
 from endpoint_audit.model.platform import OsFamily, PlatformInfo
 
 
@@ -29,6 +30,6 @@ class WindowsFirewall(Collector[FirewallFacts]):
     def parse(self, results: Results, platform: PlatformInfo) -> FirewallFacts:
         profiles = parse_profiles(probe_value(results, FIREWALL_PROFILES))
         products, unknown = products_outcome(results)
-        return profiles.model_copy(
-            update={"products": products, "products_unknown_reason": unknown}
-        )
+        found = Unknown(reason=unknown) if unknown else seen(products)
+        # Validated, not copied: the Seen value takes the field's own type.
+        return FirewallFacts.model_validate({**dict(profiles), "products": found})

@@ -27,6 +27,7 @@ from endpoint_audit.checks.open_ports.facts import (
     Opening,
     PortExposure,
 )
+from endpoint_audit.model.observed import Seen, Unknown
 from endpoint_audit.model.result import Evidence, Status
 
 # Remote access and file sharing that must not face the network on a telework PC:
@@ -139,7 +140,7 @@ class OpenPorts(Check):
         unseen: list[str] = []
         offending: list[Outcome] = []
         # Listeners on ports judged by reachability, per port, with what was found.
-        shielded: dict[PortExposure, list[ListeningSocket]] = {}
+        shielded: dict[tuple[str, int], tuple[PortExposure, list[ListeningSocket]]] = {}
         for sock in fact.sockets:
             if sock.loopback and not params.include_loopback:
                 continue
@@ -157,7 +158,7 @@ class OpenPorts(Check):
                 reason = "not_allowed"
             reach = exposure.get((sock.protocol, sock.port))
             if reach is not None and reason in ("port", "not_allowed"):
-                shielded.setdefault(reach, []).append(sock)
+                shielded.setdefault((reach.protocol, reach.port), (reach, []))[1].append(sock)
                 continue
             if reason is None:
                 if not proc and forbidden_procs:
@@ -188,8 +189,9 @@ class OpenPorts(Check):
                     ),
                 )
             )
-        reachable = [(e, s) for e, s in shielded.items() if e.reachable is True]
-        unclear = [(e, s) for e, s in shielded.items() if e.reachable is None]
+        judged_ports = list(shielded.values())
+        reachable = [(e, s) for e, s in judged_ports if e.reachable == Seen(value=True)]
+        unclear = [(e, s) for e, s in judged_ports if isinstance(e.reachable, Unknown)]
         offending += [_exposed(e, s, fact) for e, s in reachable]
         if offending or unclear:
             yield from offending
@@ -215,7 +217,8 @@ class OpenPorts(Check):
         listening = [
             _describe(s) for s in fact.sockets if params.include_loopback or not s.loopback
         ]
-        if shielded:
+        if judged_ports:
+            ports = [e.spec for e in sorted((e for e, _ in judged_ports), key=_order)]
             yield Outcome(
                 status=Status.PASS,
                 key="none_reachable",
@@ -223,18 +226,18 @@ class OpenPorts(Check):
                     "count": judged,
                     "listening": _listing(listening),
                     "processes": ", ".join(names) or "-",
-                    "ports": ", ".join(e.spec for e in sorted(shielded, key=_order)),
+                    "ports": ", ".join(ports),
                     "profiles": "/".join(fact.active_profiles) or "-",
                     "shares": _shares(fact),
                 },
                 expected={
                     "forbidden_ports": params.forbidden_ports,
-                    "not_reachable": [e.spec for e in sorted(shielded, key=_order)],
+                    "not_reachable": ports,
                 },
                 actual={
                     "listening": listening,
-                    "reachable": {e.spec: False for e in sorted(shielded, key=_order)},
-                    "shares": list(fact.shares) if fact.shares is not None else None,
+                    "reachable": dict.fromkeys(ports, False),
+                    "shares": _shares_seen(fact),
                 },
             )
             return
@@ -255,10 +258,14 @@ def _order(exposure: PortExposure) -> tuple[int, str]:
     return (exposure.port, exposure.protocol)
 
 
+def _shares_seen(fact: ListeningPortsFacts) -> list[str] | None:
+    return list(fact.shares.value) if isinstance(fact.shares, Seen) else None
+
+
 def _shares(fact: ListeningPortsFacts) -> str:
-    if fact.shares is None:
+    if not isinstance(fact.shares, Seen):
         return "?"
-    return ", ".join(fact.shares) or "-"
+    return ", ".join(fact.shares.value) or "-"
 
 
 def _exposure_actual(
@@ -266,10 +273,10 @@ def _exposure_actual(
 ) -> dict[str, object]:
     return {
         "listening": [_describe(s) for s in socks],
-        "reachable": exposure.reachable,
+        "reachable": exposure.reachable.value if isinstance(exposure.reachable, Seen) else None,
         "openings": [o.describe() for o in exposure.openings],
         "active_profiles": list(fact.active_profiles),
-        "shares": list(fact.shares) if fact.shares is not None else None,
+        "shares": _shares_seen(fact),
     }
 
 
@@ -310,6 +317,7 @@ def _exposed(
 def _exposure_unknown(
     exposure: PortExposure, socks: list[ListeningSocket], fact: ListeningPortsFacts
 ) -> Outcome:
+    assert isinstance(exposure.reachable, Unknown)  # noqa: S101 - the caller picked these
     return Outcome(
         status=Status.UNKNOWN,
         key="exposure_unknown",
@@ -317,7 +325,7 @@ def _exposure_unknown(
             "port": exposure.spec,
             "service": exposure.service,
             "endpoints": ", ".join(_describe(s) for s in socks),
-            "reason": exposure.unknown_reason or "-",
+            "reason": exposure.reachable.reason,
         },
         resource=exposure.spec,
         expected="not reachable from the network",

@@ -5,6 +5,7 @@ from typing import ClassVar, Literal
 from pydantic import BaseModel, ConfigDict
 
 from endpoint_audit.checkkit.fact import Fact
+from endpoint_audit.model.observed import Observed, Reason, unknown
 
 
 class ListeningSocket(BaseModel):
@@ -66,9 +67,8 @@ class PortExposure(BaseModel):
     protocol: Literal["tcp", "udp"]
     port: int
     service: str  # "SMB", "NetBIOS"
-    reachable: bool | None = None  # None: could not be told
+    reachable: Observed[bool]
     openings: tuple[Opening, ...] = ()  # what lets the network in (reachable)
-    unknown_reason: str | None = None
 
     @property
     def spec(self) -> str:
@@ -82,11 +82,10 @@ class ListeningPortsFacts(Fact):
     # False when owners of some sockets were hidden (no root): ports are complete,
     # process names may not be.
     owners_complete: bool = True
-    owners_note: str | None = None
+    owners_note: Reason | None = None  # why some owners are hidden
     # Ports judged by reachability rather than listening (empty where the platform has
     # none), the firewall profiles that were active, and the shared folders and printers
-    # the file-sharing service offers (None: not read).
+    # the file-sharing service offers.
     exposure: tuple[PortExposure, ...] = ()
     active_profiles: tuple[str, ...] = ()
-    shares: tuple[str, ...] | None = None
-    shares_unknown_reason: str | None = None
+    shares: Observed[tuple[str, ...]] = unknown("open_ports.reason.shares_not_read")

@@ -17,6 +17,7 @@ from endpoint_audit.checks.open_ports.facts import ListeningPortsFacts, Listenin
 from endpoint_audit.errors import CollectorError, FactUnavailable
 from endpoint_audit.model.capabilities import Capability
 from endpoint_audit.model.commands import Argv, Command, Native
+from endpoint_audit.model.observed import Reason
 from endpoint_audit.model.platform import OsFamily, PlatformInfo
 
 NATIVE = Native("listening_sockets")
@@ -32,7 +33,7 @@ def sockets_from_native(data: Any) -> ListeningPortsFacts:
     return ListeningPortsFacts(
         sockets=tuple(ListeningSocket.model_validate(s) for s in data["sockets"]),
         owners_complete=complete,
-        owners_note=None if complete else "some socket owners are hidden without root",
+        owners_note=None if complete else Reason(key="open_ports.reason.owners_need_root"),
     )
 
 
@@ -96,7 +97,7 @@ class LinuxListeningPorts(Collector[ListeningPortsFacts]):
         result = require(results, SS)
         check_privilege(result, "ss -H -tulpn")
         if result.not_found:
-            raise FactUnavailable("`ss` (iproute2) is not installed")
+            raise FactUnavailable(Reason(key="open_ports.reason.ss_missing"))
         if not result.ok:
             raise CollectorError(f"ss -H -tulpn exited {result.exit_status}: {result.excerpt()}")
         sockets = parse_ss(result.stdout)
@@ -104,7 +105,5 @@ class LinuxListeningPorts(Collector[ListeningPortsFacts]):
         return ListeningPortsFacts(
             sockets=tuple(sockets),
             owners_complete=complete,
-            owners_note=None
-            if complete
-            else "ss shows owners of other users' sockets only to root",
+            owners_note=None if complete else Reason(key="open_ports.reason.ss_owners_need_root"),
         )

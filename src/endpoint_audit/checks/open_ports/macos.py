@@ -13,6 +13,7 @@ from endpoint_audit.checkkit.collector import Collector, Results, require
 from endpoint_audit.checks.open_ports.facts import ListeningPortsFacts, ListeningSocket
 from endpoint_audit.errors import CollectorError, FactUnavailable
 from endpoint_audit.model.commands import Argv, CommandResult
+from endpoint_audit.model.observed import Reason
 from endpoint_audit.model.platform import OsFamily, PlatformInfo
 
 # `+c 0`: full command names (the table output truncates them to 9 characters).
@@ -146,8 +147,10 @@ class MacosListeningPorts(Collector[ListeningPortsFacts]):
             # lsof alone is complete only as root; otherwise others' sockets are missing.
             if not (lsof_ran and platform.is_admin):
                 raise FactUnavailable(
-                    "netstat did not run, and lsof lists other users' sockets only to root: "
-                    + require(results, NETSTAT_TCP).excerpt(200),
+                    Reason(
+                        key="open_ports.reason.netstat_failed_lsof_needs_root",
+                        args={"output": require(results, NETSTAT_TCP).excerpt(200)},
+                    ),
                     needs_privilege="root",
                 )
             keys = []
@@ -170,10 +173,10 @@ class MacosListeningPorts(Collector[ListeningPortsFacts]):
         complete = all(s.process is not None for s in sockets)
         note = None
         if not complete:
-            note = (
-                "lsof shows the owning process of other users' sockets only to root"
+            note = Reason(
+                key="open_ports.reason.lsof_owners_need_root"
                 if lsof_ran
-                else "lsof did not run, so socket owners are unknown"
+                else "open_ports.reason.lsof_not_run"
             )
         return ListeningPortsFacts(
             sockets=tuple(sockets), owners_complete=complete, owners_note=note

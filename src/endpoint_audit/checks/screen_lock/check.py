@@ -20,6 +20,7 @@ from endpoint_audit.checkkit.check import (
     Outcome,
 )
 from endpoint_audit.checks.screen_lock.facts import ScreenLockFacts, UserScreenLock
+from endpoint_audit.model.observed import Observed, Reason, Seen, Unknown
 from endpoint_audit.model.platform import OsFamily
 from endpoint_audit.model.result import Status
 
@@ -41,28 +42,37 @@ def _expected(params: ScreenLockParams) -> dict[str, object]:
     return out
 
 
+def _value(observed: Observed[bool] | Observed[int]) -> bool | int | None:
+    """What was seen, for people (None: not seen)."""
+    return observed.value if isinstance(observed, Seen) else None
+
+
 def _actual(user: UserScreenLock) -> dict[str, object]:
     return {
         "desktop": user.desktop,
-        "lock_enabled": user.lock_enabled,
-        "idle_seconds": user.idle_seconds,
-        "lock_delay_seconds": user.lock_delay_seconds,
-        "enforced_by_policy": user.enforced_by_policy,
+        "lock_enabled": _value(user.lock_enabled),
+        "idle_seconds": _value(user.idle_seconds),
+        "lock_delay_seconds": _value(user.lock_delay_seconds),
+        "enforced_by_policy": _value(user.enforced_by_policy),
         "detail": user.detail,
     }
 
 
+def _seen_int(observed: Observed[int]) -> int | None:
+    return observed.value if isinstance(observed, Seen) else None
+
+
 def _failure_key(user: UserScreenLock, params: ScreenLockParams) -> str | None:
     """The message key of what is known to be wrong, or None."""
-    if user.lock_enabled is False:
+    if isinstance(user.lock_enabled, Seen) and user.lock_enabled.value is False:
         return "lock_disabled"
-    idle = user.idle_seconds
+    idle = _seen_int(user.idle_seconds)
     idle_key = None
     if idle == 0:
         idle_key = "idle_never"
     elif idle is not None and idle > params.max_idle_seconds:
         idle_key = "idle_too_long"
-    delay = user.lock_delay_seconds
+    delay = _seen_int(user.lock_delay_seconds)
     delay_bad = delay is not None and delay > params.max_lock_delay_seconds
     if idle_key and delay_bad:
         return f"{idle_key}_delay_too_long"
@@ -71,19 +81,16 @@ def _failure_key(user: UserScreenLock, params: ScreenLockParams) -> str | None:
     return idle_key
 
 
-def _missing(user: UserScreenLock, params: ScreenLockParams) -> list[str]:
-    missing = [
-        name
-        for name, value in (
-            ("lock_enabled", user.lock_enabled),
-            ("idle_seconds", user.idle_seconds),
-            ("lock_delay_seconds", user.lock_delay_seconds),
-        )
-        if value is None
+def _missing(user: UserScreenLock, params: ScreenLockParams) -> dict[str, Reason]:
+    """The settings the verdict needs that were not seen, each with its reason."""
+    needed: list[tuple[str, Observed[bool] | Observed[int]]] = [
+        ("lock_enabled", user.lock_enabled),
+        ("idle_seconds", user.idle_seconds),
+        ("lock_delay_seconds", user.lock_delay_seconds),
     ]
-    if params.require_enforced and user.enforced_by_policy is None:
-        missing.append("enforced_by_policy")
-    return missing
+    if params.require_enforced:
+        needed.append(("enforced_by_policy", user.enforced_by_policy))
+    return {name: value.reason for name, value in needed if isinstance(value, Unknown)}
 
 
 class ScreenLock(Check):
@@ -95,30 +102,35 @@ class ScreenLock(Check):
         self, facts: FactView, params: ScreenLockParams, ctx: EvalContext
     ) -> Iterable[Outcome]:
         fact = facts.get(ScreenLockFacts)
-        if fact.graphical is False:
+        graphical = fact.graphical
+        if isinstance(graphical, Seen) and graphical.value is False:
             yield Outcome(
                 status=Status.NOT_APPLICABLE,
                 key="no_graphical",
-                args={"detail": fact.graphical_detail or "-"},
+                args={"detail": Reason(key="screen_lock.reason.no_desktop_found")},
                 actual={"graphical": False, "detail": fact.graphical_detail},
             )
             return
         if ctx.platform.family == OsFamily.WINDOWS:
             yield self._machine(fact, params)
-        if fact.users:
-            for user in fact.users:
+        users = fact.users
+        if isinstance(users, Seen) and users.value:
+            for user in users.value:
                 yield self._user(user, params)
             return
-        if fact.graphical is None and not fact.no_user_reason:
-            key, reason = "graphical_unknown", fact.graphical_detail or "-"
+        reason: Reason
+        if isinstance(users, Unknown):
+            key, reason = "no_user", users.reason
+        elif isinstance(graphical, Unknown):
+            key, reason = "graphical_unknown", graphical.reason
         else:
-            key, reason = "no_user", fact.no_user_reason or fact.graphical_detail or "-"
+            key, reason = "no_user", Reason(key="screen_lock.reason.no_user_entry")
         yield Outcome(
             status=Status.UNKNOWN,
             key=key,
             args={"reason": reason},
             expected=_expected(params),
-            actual={"graphical": fact.graphical, "users": []},
+            actual={"graphical": _value(graphical), "users": []},
         )
 
     def _machine(self, fact: ScreenLockFacts, params: ScreenLockParams) -> Outcome:
@@ -139,11 +151,11 @@ class ScreenLock(Check):
         )
 
     def _user(self, user: UserScreenLock, params: ScreenLockParams) -> Outcome:
-        args: dict[str, str | int | float | bool | None] = {
+        args: dict[str, str | int | float | bool | Reason | None] = {
             "user": user.user,
             "desktop": user.desktop,
-            "idle": user.idle_seconds,
-            "delay": user.lock_delay_seconds,
+            "idle": _seen_int(user.idle_seconds),
+            "delay": _seen_int(user.lock_delay_seconds),
             "max_idle": params.max_idle_seconds,
             "max_delay": params.max_lock_delay_seconds,
         }
@@ -151,17 +163,24 @@ class ScreenLock(Check):
         status = Status.FAIL
         if key is None:
             missing = _missing(user, params)
+            enforced = _value(user.enforced_by_policy)
             if missing:
                 status, key = Status.UNKNOWN, "user_unknown"
                 args["missing"] = ", ".join(missing)
-                args["reason"] = user.unknown_reason or user.detail or "-"
-            elif params.require_enforced and user.enforced_by_policy is False:
+                reasons: list[Reason] = []
+                for why in missing.values():
+                    if why not in reasons:
+                        reasons.append(why)
+                args["reason"] = reasons[0]
+                if len(reasons) > 1:  # say both; a third is rare and named in `missing`
+                    key, args["more"] = "user_unknown_more", reasons[1]
+            elif params.require_enforced and enforced is False:
                 key = "not_enforced"
             else:
                 status = Status.PASS
                 key = "ok"
-                if user.enforced_by_policy is not None:
-                    key = "ok_enforced" if user.enforced_by_policy else "ok_user_setting"
+                if enforced is not None:
+                    key = "ok_enforced" if enforced else "ok_user_setting"
         return Outcome(
             status=status,
             key=key,

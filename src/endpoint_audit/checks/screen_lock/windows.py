@@ -33,15 +33,13 @@ from endpoint_audit.checkkit.windows_probe import (
 from endpoint_audit.checks.screen_lock.facts import ScreenLockFacts, UserScreenLock
 from endpoint_audit.errors import CollectorError
 from endpoint_audit.model.commands import PowerShell
+from endpoint_audit.model.observed import Observed, Reason, seen, unknown
 
 SCREEN_LOCK = PowerShell("screen_lock", windows_script(__name__, "screen_lock"), clm_safe=True)
 
 DEFAULT_GRACE_SECONDS = 5
-GRACE_REDIRECTED = (
-    "ScreenSaverGracePeriod was not read: a 32-bit PowerShell host sees the WOW6432Node "
-    "copy of HKLM\\SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion\\Winlogon, not the "
-    "64-bit key Windows uses"
-)
+# A 32-bit PowerShell host sees the WOW6432Node copy of Winlogon, not the 64-bit key.
+GRACE_REDIRECTED = unknown("screen_lock.reason.grace_redirected")
 SCREEN_SAVER_VALUES = (
     "ScreenSaveActive",
     "ScreenSaverIsSecure",
@@ -56,21 +54,16 @@ def _values(raw: Any) -> dict[str, str]:
     return {str(k): str(v) for k, v in raw.items() if v is not None}
 
 
-def user_from(entry: dict[str, Any], grace: int | None) -> UserScreenLock:
+def user_from(entry: dict[str, Any], grace: Observed[int]) -> UserScreenLock:
     name = as_text(entry.get("user")) or as_text(entry.get("sid")) or "?"
     sid = as_text(entry.get("sid")) or "?"
-    if as_text(entry.get("read_error")):
-        return UserScreenLock(
-            user=name,
-            desktop="windows",
-            unknown_reason=f"HKEY_USERS\\{sid}: {as_text(entry.get('read_error'))}",
-        )
+    error = as_text(entry.get("read_error"))
+    if error:
+        why = unknown("screen_lock.reason.hive_unread", sid=sid, output=error)
+        return UserScreenLock.unread(name, "windows", why)
     if entry.get("hive_loaded") is not True:
-        return UserScreenLock(
-            user=name,
-            desktop="windows",
-            unknown_reason=f"the registry hive of {sid} is not loaded",
-        )
+        why = unknown("screen_lock.reason.hive_not_loaded", sid=sid)
+        return UserScreenLock.unread(name, "windows", why)
     user_values = _values(entry.get("user_values"))
     policy_values = _values(entry.get("policy_values"))
     effective = {**user_values, **policy_values}  # Group Policy beats the user's choice
@@ -89,20 +82,23 @@ def user_from(entry: dict[str, Any], grace: int | None) -> UserScreenLock:
     )
     if not program:
         shown += "; no screen saver selected (SCRNSAVE.EXE empty)"
-    unknown = None if timeout is not None else "ScreenSaveTimeOut is not set"
-    if grace is None:
-        unknown = "; ".join(r for r in (unknown, GRACE_REDIRECTED) if r)
+    # A missing timeout leaves the idle time unseen: Windows' own default (900 s)
+    # applies only once a screen saver is selected, so it is not assumed.
+    idle: Observed[int]
+    if timeout is None:
+        idle = unknown("screen_lock.reason.timeout_not_set")
+    elif timeout < 0:
+        idle = unknown("screen_lock.reason.timeout_negative", value=timeout)
+    else:
+        idle = seen(timeout)
     return UserScreenLock(
         user=name,
         desktop="windows",
-        lock_enabled=lock_enabled,
-        idle_seconds=timeout if timeout is not None and timeout >= 0 else None,
+        lock_enabled=seen(lock_enabled),
+        idle_seconds=idle,
         lock_delay_seconds=grace,
-        enforced_by_policy=enforced,
+        enforced_by_policy=seen(enforced),
         detail=shown.strip("; ") or "no screen saver values set",
-        # A missing timeout leaves the idle time unseen: Windows' own default (900 s)
-        # applies only once a screen saver is selected, so it is not assumed.
-        unknown_reason=unknown,
     )
 
 
@@ -111,25 +107,27 @@ def parse_screen_lock(value: Any) -> ScreenLockFacts:
     inactivity = data.get("inactivity_timeout_secs")
     machine = as_int(inactivity) if inactivity is not None else None
     if inactivity is not None and machine is None:
-        raise CollectorError(f"InactivityTimeoutSecs is not a number: {inactivity!r}"[:120])
+        raise CollectorError(
+            Reason(
+                key="screen_lock.reason.inactivity_not_number",
+                args={"value": repr(inactivity)[:80]},
+            )
+        )
     grace_value = as_int(data.get("grace_period"))
-    grace: int | None = (
+    grace: Observed[int] = seen(
         grace_value if grace_value is not None and grace_value >= 0 else DEFAULT_GRACE_SECONDS
     )
     if data.get("grace_period_redirected") is True:
-        grace = None  # the 64-bit value was not seen; the default must not be assumed
+        grace = GRACE_REDIRECTED  # the 64-bit value was not seen: no default is assumed
     users = [
         user_from(as_dict(u, "screen_lock.users[]"), grace) for u in as_list(data.get("users"))
     ]
     users.sort(key=lambda u: u.user)
     return ScreenLockFacts(
-        graphical=True,
+        graphical=seen(True),
         graphical_detail="Windows desktop",
-        users=tuple(users),
+        users=seen(tuple(users)) if users else unknown("screen_lock.reason.nobody_signed_in"),
         machine_idle_seconds=machine if machine else None,
-        no_user_reason=None
-        if users
-        else "nobody is signed in (no console user and no explorer.exe session)",
     )
 
 

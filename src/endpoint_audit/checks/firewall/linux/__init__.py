@@ -26,11 +26,12 @@ from endpoint_audit.checks.firewall.facts import FirewallFacts
 from endpoint_audit.checks.firewall.linux.netfilter import iptables_save, nft_json
 from endpoint_audit.checks.firewall.linux.netfilter.judge import FamilyVerdict, judge
 from endpoint_audit.checks.firewall.linux.netfilter.rules import Ruleset
-from endpoint_audit.errors import CollectorError
+from endpoint_audit.errors import CollectorError, english
 from endpoint_audit.model.commands import Argv, Command, CommandResult, ReadFile
+from endpoint_audit.model.observed import Reason
 from endpoint_audit.model.platform import OsFamily, PlatformInfo
 
-ROOT = "root (run with sudo, or --sudo over SSH)"
+ROOT = Reason(key="firewall.reason.root")
 KERNEL = "netfilter"
 
 # Firewall tools live in sbin, which is not on an ordinary user's PATH on Debian.
@@ -73,7 +74,9 @@ def _denied(result: CommandResult) -> bool:
 def _needs_root(name: str, result: CommandResult, what: str) -> FirewallProfile:
     return FirewallProfile(
         name=name,
-        unknown_reason=f"{what}: {result.excerpt(200)}",
+        unknown_reason=Reason(
+            key="firewall.reason.refused", args={"command": what, "output": result.excerpt(200)}
+        ),
         needs_privilege=ROOT,
     )
 
@@ -83,7 +86,10 @@ def _failed(name: str, result: CommandResult, what: str) -> FirewallProfile:
         return _needs_root(name, result, what)
     return FirewallProfile(
         name=name,
-        unknown_reason=f"{what} exited {result.exit_status}: {result.excerpt(200)}",
+        unknown_reason=Reason(
+            key="firewall.reason.exited",
+            args={"command": what, "status": result.exit_status, "output": result.excerpt(200)},
+        ),
     )
 
 
@@ -104,7 +110,7 @@ def ufw_profile(result: CommandResult) -> FirewallProfile | None:
             return FirewallProfile(
                 name="ufw",
                 enabled=True,
-                unknown_reason="ufw is active but printed no 'Default: ... (incoming)' line",
+                unknown_reason=Reason(key="firewall.reason.ufw_no_default"),
             )
         verdict: InboundPolicy = match.group(1)  # type: ignore[assignment]
         return FirewallProfile(
@@ -131,8 +137,9 @@ def firewalld_profile(state: CommandResult) -> FirewallProfile | None:
         return FirewallProfile(
             name="firewalld",
             enabled=True,
-            unknown_reason="firewalld is running but failed to apply its configuration "
-            f"(exit 251): {state.excerpt(200)}",
+            unknown_reason=Reason(
+                key="firewall.reason.firewalld_failed", args={"output": state.excerpt(200)}
+            ),
         )
     if not state.ok or state.stdout.strip() != "running":
         return _failed("firewalld", state, "firewall-cmd --state")
@@ -241,32 +248,45 @@ def kernel_profile(results: Results, ipv6_in_use: bool | None, managers: str) ->
         f"{key} {why}" + (f": {result.excerpt(200)}" if result is not None else "")
         for key, result, why in views.unread
     )
+    unread = (
+        Reason(
+            key="firewall.reason.views_unread",
+            args={"views": ", ".join(key for key, _, _ in views.unread), "output": why_unread},
+        )
+        if views.unread
+        else None
+    )
     privilege = ROOT if views.refused else None
     if not views.read:
         return FirewallProfile(
             name=KERNEL,
-            unknown_reason=why_unread or "neither nft nor iptables-save is installed",
+            unknown_reason=unread or Reason(key="firewall.reason.no_rule_tools"),
             needs_privilege=privilege,
         )
     read = ", ".join(views.read)
     notes = "".join(f"; {n}" for n in views.ruleset.notes)
+    shown = {"read": read, "managers": managers, "notes": notes.lstrip("; ")}
+    variant = ("_managers" if managers else "") + ("_notes" if notes else "")
     if not views.ruleset.filters() and not views.unread:
         return FirewallProfile(
             name=KERNEL,
             enabled=False,
             inbound_default="allow",
-            detail=f"no rule or drop policy on the input path (read {read}){managers}",
+            detail=f"no rule or drop policy on the input path (read {read}){_listed(managers)}",
+            summary=Reason(key=f"firewall.reason.summary_unfiltered{variant}", args=shown),
         )
     verdicts = [judge(views.ruleset, family) for family in _families(ipv6_in_use)]
     verdict: InboundPolicy | None = _combined(verdicts)
     families = ", ".join(f"{v.name} {v.verdict or '?'}" for v in verdicts)
-    detail = f"{families} (read {read}){managers}{notes}"
-    reason: str | None = None
+    detail = f"{families} (read {read}){_listed(managers)}{notes}"
+    summary = Reason(key=f"firewall.reason.summary{variant}", args={"families": families, **shown})
+    reason: Reason | None = None
     if verdict is None:
-        reason = "; ".join(d for v in verdicts for d in v.undecided) or "undecided"
-    if views.unread and verdict != "deny" and verdict != "reject":
+        undecided = "; ".join(d for v in verdicts for d in v.undecided)
+        reason = Reason(key="firewall.reason.undecided", args={"what": undecided or "-"})
+    if unread and verdict != "deny" and verdict != "reject":
         # A view that could not be read may drop what the others let in.
-        reason = f"{why_unread}" + (f"; {reason}" if reason else "")
+        reason = unread
         verdict = None
     allowing = next((v for v in verdicts if v.verdict == "allow"), None)
     return FirewallProfile(
@@ -274,6 +294,7 @@ def kernel_profile(results: Results, ipv6_in_use: bool | None, managers: str) ->
         enabled=True,
         inbound_default=verdict,
         detail=detail,
+        summary=summary,
         unknown_reason=reason,
         needs_privilege=privilege if verdict is None else None,
         openings=_by_family(verdicts, lambda v: v.openings),
@@ -303,17 +324,23 @@ def _guarded(name: str, build: Callable[[], FirewallProfile | None]) -> Firewall
     try:
         return build()
     except CollectorError as exc:
-        return FirewallProfile(name=name, unknown_reason=str(exc))
+        why = exc.reason
+        if isinstance(why, str):
+            why = Reason(key="firewall.reason.not_understood", args={"output": why})
+        return FirewallProfile(name=name, unknown_reason=why)
 
 
 def _managers(frontends: Sequence[FirewallProfile]) -> str:
-    if not frontends:
-        return ""
+    """`ufw Status: inactive, firewalld running`: the managers as their output shows them."""
     parts = []
     for p in frontends:
-        state = p.detail or p.unknown_reason or "?"
+        state = p.detail or (english(p.unknown_reason) if p.unknown_reason else "?")
         parts.append(f"{p.name} {state}")
-    return "; managers: " + ", ".join(parts)
+    return ", ".join(parts)
+
+
+def _listed(managers: str) -> str:
+    return f"; managers: {managers}" if managers else ""
 
 
 class LinuxFirewall(Collector[FirewallFacts]):

@@ -28,9 +28,14 @@ from endpoint_audit.checkkit.windows_probe import (
     windows_script,
 )
 from endpoint_audit.checks.open_ports.facts import ListeningPortsFacts, ListeningSocket
-from endpoint_audit.checks.open_ports.windows.exposure import judge_exposure
+from endpoint_audit.checks.open_ports.windows.exposure import (
+    Exposure,
+    judge_exposure,
+    unknown_ports,
+)
 from endpoint_audit.errors import CollectorError
 from endpoint_audit.model.commands import PowerShell
+from endpoint_audit.model.observed import Reason, Unknown, unknown
 from endpoint_audit.model.platform import OsFamily, PlatformInfo
 
 # "No matching objects" is an ObjectNotFound error, not a failure: no listener at all.
@@ -89,7 +94,7 @@ def parse_sockets(value: Any) -> ListeningPortsFacts:
     return ListeningPortsFacts(
         sockets=tuple(sockets),
         owners_complete=complete,
-        owners_note=None if complete else "some owning processes ended before they were named",
+        owners_note=None if complete else Reason(key="open_ports.reason.owners_ended"),
     )
 
 
@@ -98,41 +103,44 @@ def with_exposure(facts: ListeningPortsFacts, results: Results) -> ListeningPort
     ports unknown (never reachable or not), the other sockets are unaffected."""
     sharing = require(results, FILE_SHARING)
     if not sharing.ok:
-        value: object = {
-            "active_profiles_failure": {"error": f"file_sharing failed: {sharing.excerpt(200)}"},
-            "shares_failure": {"error": f"file_sharing failed: {sharing.excerpt(200)}"},
-        }
+        failed = {"error": f"file_sharing: {sharing.excerpt(200)}"}
+        value: object = {"active_profiles_failure": failed, "shares_failure": failed}
     else:
         value = probe_value(results, FILE_SHARING)
     profiles_result = require(results, FIREWALL_PROFILES)
     profiles = None
-    profiles_unknown = None
+    profiles_unknown: Unknown | None = None
     if profiles_result.ok:
         try:
             profiles = parse_profile_list(probe_value(results, FIREWALL_PROFILES))
         except CollectorError as exc:
-            profiles_unknown = f"the firewall profiles could not be read: {exc}"
+            profiles_unknown = _not_understood(exc)
     else:
-        profiles_unknown = (
-            f"the firewall profiles could not be read: {profiles_result.excerpt(200)}"
+        profiles_unknown = unknown(
+            "open_ports.reason.profiles_unread", output=profiles_result.excerpt(200)
         )
     products, products_unknown = products_outcome(results)
     try:
         exposure = judge_exposure(value, profiles, products, products_unknown, profiles_unknown)
     except CollectorError as exc:
         # Output not understood: those ports are unknown, the sockets still count.
-        exposure = judge_exposure(
-            {"active_profiles_failure": {"error": str(exc)}, "shares_failure": {"error": str(exc)}},
-            None,
-        )
-    return facts.model_copy(
-        update={
+        why = _not_understood(exc)
+        exposure = Exposure((), unknown_ports(why), why)
+    # Validated, not copied: the Seen value takes the field's own type.
+    return ListeningPortsFacts.model_validate(
+        {
+            **dict(facts),
             "exposure": exposure.ports,
             "active_profiles": exposure.active,
             "shares": exposure.shares,
-            "shares_unknown_reason": exposure.shares_unknown,
         }
     )
+
+
+def _not_understood(exc: CollectorError) -> Unknown:
+    if isinstance(exc.reason, Reason):
+        return Unknown(reason=exc.reason)
+    return unknown("open_ports.reason.not_understood", output=exc.reason)
 
 
 class WindowsListeningPorts(Collector[ListeningPortsFacts]):

@@ -35,6 +35,7 @@ from endpoint_audit.checkkit.firewall_facts import FirewallProduct, FirewallProf
 from endpoint_audit.checkkit.windows_probe import as_dict, as_int, as_list, as_text
 from endpoint_audit.checks.open_ports.facts import Opening, PortExposure
 from endpoint_audit.errors import CollectorError
+from endpoint_audit.model.observed import Observed, Reason, Unknown, seen, unknown
 
 FILE_AND_PRINTER_SHARING = "firewallapi.dll,-28502"
 PROFILE_BITS = (("Domain", 1), ("Private", 2), ("Public", 4))
@@ -126,7 +127,9 @@ def _texts(value: Any) -> tuple[str, ...]:
 def rule_from(entry: dict[str, Any]) -> Rule:
     name = as_text(entry.get("name"))
     if name is None:
-        raise CollectorError(f"file_sharing: a rule without a name {entry!r}"[:200])
+        raise CollectorError(
+            Reason(key="open_ports.reason.rule_without_name", args={"rule": repr(entry)[:160]})
+        )
     program = entry.get("program")
     service = entry.get("service")
     return Rule(
@@ -144,10 +147,12 @@ def rule_from(entry: dict[str, Any]) -> Rule:
     )
 
 
-def _failure(value: Any, what: str) -> str:
+def _failure(value: Any, what: str) -> Unknown:
+    """Why the probe's part `what` (shares, active_profile, rules) has no answer."""
     if isinstance(value, dict):
-        return f"{what}: {(as_text(value.get('error')) or '?')[:200]}"
-    return f"{what} did not answer"
+        error = (as_text(value.get("error")) or "?")[:200]
+        return unknown(f"open_ports.reason.{what}_failed", output=error)
+    return unknown(f"open_ports.reason.{what}_no_answer")
 
 
 def active_profile_names(mask: int) -> tuple[str, ...]:
@@ -163,7 +168,9 @@ def shares_from(value: Any) -> tuple[str, ...]:
         share_type = as_int(entry.get("type"))
         name = as_text(entry.get("name")) or "?"
         if share_type is None:
-            raise CollectorError(f"file_sharing: share {name!r} has no type")
+            raise CollectorError(
+                Reason(key="open_ports.reason.share_without_type", args={"share": name})
+            )
         if not share_type & SPECIAL_SHARE:
             names.append(name)
     return tuple(sorted(names))
@@ -173,15 +180,31 @@ def shares_from(value: Any) -> tuple[str, ...]:
 class Exposure:
     active: tuple[str, ...]
     ports: tuple[PortExposure, ...]
-    shares: tuple[str, ...] | None
-    shares_unknown: str | None
+    shares: Observed[tuple[str, ...]]
 
 
-def _unknown(reason: str) -> tuple[PortExposure, ...]:
+def unknown_ports(why: Unknown) -> tuple[PortExposure, ...]:
     return tuple(
-        PortExposure(protocol=t.protocol, port=t.port, service=t.service, unknown_reason=reason)
+        PortExposure(protocol=t.protocol, port=t.port, service=t.service, reachable=why)
         for t in TARGETS
     )
+
+
+def _unless_protected(
+    opened: Opening, products: Sequence[FirewallProduct], products_unknown: Reason | None
+) -> Unknown | None:
+    """Why an opening of the whole profile may not let the network in: another firewall
+    filters instead (its rules cannot be read here), or Security Center was not read."""
+    where = {"profile": opened.profile, "interfaces": ", ".join(opened.interfaces)}
+    active = [p.name for p in products if p.protecting]
+    if active:
+        return unknown(
+            f"open_ports.reason.{opened.kind}_replaced", products=", ".join(active), **where
+        )
+    if products_unknown:
+        output = products_unknown.args.get("output", "")
+        return unknown(f"open_ports.reason.{opened.kind}_products_unread", output=output, **where)
+    return None
 
 
 def _profile_openings(
@@ -189,40 +212,35 @@ def _profile_openings(
     name: str,
     connected: set[str] | None,
     products: Sequence[FirewallProduct],
-    products_unknown: str | None,
-) -> tuple[list[Opening], str | None]:
+    products_unknown: Reason | None,
+) -> tuple[list[Opening], Unknown | None]:
     """What lets everything in on this active profile, and why that could not be told."""
     if profile is None or profile.enabled is None:
-        return [], f"the state of the active {name} profile could not be read"
+        return [], unknown("open_ports.reason.profile_state_unread", profile=name)
     opened: list[Opening] = []
     if profile.enabled is False:
         opened.append(Opening(kind="profile_off", profile=name))
     elif profile.inbound_default is None:
-        return [], f"the default inbound action of the active {name} profile could not be read"
+        return [], unknown("open_ports.reason.inbound_unread", profile=name)
     elif profile.inbound_default == "allow":
         opened.append(Opening(kind="inbound_allowed", profile=name))
     if profile.enabled is True:
         if profile.excluded_interfaces is None:
-            return [], f"the interfaces excluded from the {name} profile could not be read"
+            return [], unknown("open_ports.reason.excluded_unread", profile=name)
         if profile.excluded_interfaces:
             if connected is None:
-                return [], (
-                    f"the {name} profile is off on {', '.join(profile.excluded_interfaces)} "
-                    "and the connected interfaces could not be read"
+                return [], unknown(
+                    "open_ports.reason.connected_unread",
+                    profile=name,
+                    interfaces=", ".join(profile.excluded_interfaces),
                 )
             hit = tuple(i for i in profile.excluded_interfaces if i.lower() in connected)
             if hit:
                 opened.append(Opening(kind="interface_off", profile=name, interfaces=hit))
     if opened:
-        active = [p.name for p in products if p.protecting]
-        if active:
-            # Another firewall filters instead; its rules cannot be read from here.
-            return [], (
-                f"{opened[0].describe()}; {', '.join(active)} filters instead, and its rules "
-                "cannot be read"
-            )
-        if products_unknown:
-            return [], f"{opened[0].describe()}, and {products_unknown}"
+        why = _unless_protected(opened[0], products, products_unknown)
+        if why:
+            return [], why
     return opened, None
 
 
@@ -230,29 +248,28 @@ def judge_exposure(
     value: Any,
     profiles: Iterable[FirewallProfile] | None,
     products: Sequence[FirewallProduct] = (),
-    products_unknown: str | None = None,
-    profiles_unknown: str | None = None,
+    products_unknown: Reason | None = None,
+    profiles_unknown: Unknown | None = None,
 ) -> Exposure:
     """The reachability of SMB and NetBIOS from the probe `file_sharing` and the firewall
     profiles (None when that probe failed; `profiles_unknown` says why)."""
     data = as_dict(value, "file_sharing")
-    shares: tuple[str, ...] | None = None
-    shares_unknown: str | None = None
+    shares: Observed[tuple[str, ...]]
     if data.get("shares") is None:
-        shares_unknown = _failure(data.get("shares_failure"), "Win32_Share")
+        shares = _failure(data.get("shares_failure"), "shares")
     else:
-        shares = shares_from(data.get("shares"))
+        shares = seen(shares_from(data.get("shares")))
     mask = as_int(data.get("active_profiles"))
     if mask is None:
-        reason = _failure(data.get("active_profiles_failure"), "the active firewall profile")
-        return Exposure((), _unknown(reason), shares, shares_unknown)
+        why = _failure(data.get("active_profiles_failure"), "active_profile")
+        return Exposure((), unknown_ports(why), shares)
     active = active_profile_names(mask)
     if not active:
-        reason = f"no active firewall profile (ActiveProfile={mask})"
-        return Exposure((), _unknown(reason), shares, shares_unknown)
+        why = unknown("open_ports.reason.no_active_profile", mask=mask)
+        return Exposure((), unknown_ports(why), shares)
     if profiles is None:
-        reason = profiles_unknown or "the firewall profiles were not read"
-        return Exposure(active, _unknown(reason), shares, shares_unknown)
+        why = profiles_unknown or unknown("open_ports.reason.profiles_not_read")
+        return Exposure(active, unknown_ports(why), shares)
     by_name = {p.name: p for p in profiles}
     connected: set[str] | None = None
     if data.get("connections") is not None:
@@ -266,33 +283,33 @@ def judge_exposure(
         if raw_rules is None
         else [rule_from(as_dict(r, "file_sharing.rules[]")) for r in as_list(raw_rules)]
     )
-    rules_unknown = _failure(data.get("rules_failure"), "the firewall rules")
+    rules_unknown = _failure(data.get("rules_failure"), "rules")
 
     everywhere: list[Opening] = []
-    unknown: str | None = None
+    unseen: Unknown | None = None
     for name in active:
-        opened, why = _profile_openings(
+        opened, unclear = _profile_openings(
             by_name.get(name), name, connected, products, products_unknown
         )
         everywhere += opened
-        unknown = unknown or why
+        unseen = unseen or unclear
     ports = tuple(
-        _judge_port(target, active, everywhere, unknown, rules, rules_unknown) for target in TARGETS
+        _judge_port(target, active, everywhere, unseen, rules, rules_unknown) for target in TARGETS
     )
-    return Exposure(active, ports, shares, shares_unknown)
+    return Exposure(active, ports, shares)
 
 
 def _judge_port(
     target: Target,
     active: tuple[str, ...],
     everywhere: list[Opening],
-    unknown: str | None,
+    unseen: Unknown | None,
     rules: list[Rule] | None,
-    rules_unknown: str,
+    rules_unknown: Unknown,
 ) -> PortExposure:
     openings = list(everywhere)
     if rules is None:
-        unknown = unknown or rules_unknown
+        unseen = unseen or rules_unknown
     else:
         for name, bit in PROFILE_BITS:
             if name not in active:
@@ -304,16 +321,17 @@ def _judge_port(
                 if on is False or system is False:
                     continue
                 if on is None or system is None:
-                    unknown = unknown or f"the conditions of rule {rule.name} could not be read"
+                    unseen = unseen or unknown(
+                        "open_ports.reason.rule_conditions_unread", rule=rule.name
+                    )
                     continue
                 openings.append(rule.opening(name))
     # One opening is enough to say reachable; otherwise unknown wins over "not reachable".
-    reachable: bool | None = True if openings else None if unknown else False
+    reachable: Observed[bool] = seen(True) if openings else unseen or seen(False)
     return PortExposure(
         protocol=target.protocol,
         port=target.port,
         service=target.service,
         reachable=reachable,
         openings=tuple(openings),
-        unknown_reason=unknown if reachable is None else None,
     )

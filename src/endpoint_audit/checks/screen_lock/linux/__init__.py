@@ -17,12 +17,11 @@ from dataclasses import dataclass
 from endpoint_audit.checkkit.collector import Collector, Results, json_output, require
 from endpoint_audit.checks.screen_lock.facts import ScreenLockFacts, UserScreenLock
 from endpoint_audit.checks.screen_lock.linux import gnome, kde
-from endpoint_audit.errors import CollectorError, FactUnavailable
+from endpoint_audit.errors import CollectorError, FactUnavailable, english
 from endpoint_audit.model.capabilities import Capability
 from endpoint_audit.model.commands import Argv, Command, CommandResult, ReadFile
+from endpoint_audit.model.observed import Observed, Reason, Seen, Unknown, seen, unknown
 from endpoint_audit.model.platform import OsFamily, PlatformInfo
-
-ROOT = "root (run with sudo, or --sudo over SSH)"
 
 # Evidence that a desktop is installed: session files, desktop shells, display managers.
 DESKTOP_PATHS = (
@@ -100,18 +99,21 @@ def kde_user_file(home: str) -> ReadFile:
 # --- round 1: is there a desktop, and who is logged on ----------------------------------
 
 
-def graphical_installed(result: CommandResult) -> tuple[bool | None, str]:
+def graphical_installed(result: CommandResult) -> tuple[Observed[bool], str]:
     """From `find` over the desktop paths: what exists is printed, the rest is an error."""
     if result.not_found:
-        return None, "`find` is not available"
+        return unknown("screen_lock.reason.find_missing"), ""
     found = [line.strip() for line in result.stdout.splitlines() if line.strip()]
     if found:
         shown = ", ".join(found[:6]) + (" …" if len(found) > 6 else "")
-        return True, f"found {shown}"
+        return seen(True), f"found {shown}"
     errors = [line for line in result.stderr.splitlines() if line.strip()]
     if all("No such file or directory" in line for line in errors):
-        return False, "no desktop sessions, desktop shells or display managers found"
-    return None, f"find exited {result.exit_status}: {result.excerpt(200)}"
+        return seen(False), "no desktop sessions, desktop shells or display managers found"
+    why = unknown(
+        "screen_lock.reason.find_failed", status=result.exit_status, output=result.excerpt(200)
+    )
+    return why, ""
 
 
 @dataclass(frozen=True)
@@ -165,7 +167,10 @@ def _sessions(results: Results) -> list[Session] | None:
 
 def _graphical(results: Results) -> bool | None:
     result = results.get(FIND_DESKTOP.key)
-    return graphical_installed(result)[0] if result is not None else None
+    if result is None:
+        return None
+    graphical = graphical_installed(result)[0]
+    return graphical.value if isinstance(graphical, Seen) else None
 
 
 # --- round 2: what each session is, and where users live --------------------------------
@@ -284,27 +289,54 @@ def system_gnome(results: Results) -> SystemGnome:
     return SystemGnome(gnome.locked_values(databases), note, not unread)
 
 
+def _gsettings_problem(result: CommandResult) -> Reason | None:
+    """Why a gsettings result cannot be trusted (gnome.gsettings_problem), as a Reason."""
+    if gnome.gsettings_problem(result) is None:
+        return None
+    if result.exit_status == 126 or "non-root" in result.stderr:
+        return Reason(
+            key="screen_lock.reason.other_user_needs_root", args={"output": result.excerpt(200)}
+        )
+    if result.not_found:
+        return Reason(key="screen_lock.reason.gsettings_missing")
+    if result.ok or ("memory" in result.stderr and "backend" in result.stderr.lower()):
+        return Reason(key="screen_lock.reason.gsettings_no_backend")
+    return Reason(
+        key="screen_lock.reason.gsettings_failed",
+        args={"status": result.exit_status, "output": result.excerpt(200)},
+    )
+
+
+def _setting(
+    effective: dict[str, gnome.Value], key: str, kind: type[int], unread: Unknown | None
+) -> Observed[int]:
+    """A GSettings integer in force; when absent, why: the user's settings were not read
+    (`unread`), or they did not hold it."""
+    value = effective.get(key)
+    if isinstance(value, kind) and not isinstance(value, bool):
+        return seen(value)
+    return unread or unknown("screen_lock.reason.key_not_read", setting=key)
+
+
 def gnome_user(user: GraphicalUser, results: Results, system: SystemGnome) -> UserScreenLock:
     effective: dict[str, gnome.Value] = {}
-    problem = None
+    problem: Reason | None = None
     if user.home is None or user.uid is None:
-        problem = "home directory or uid not found (getent passwd)"
+        problem = Reason(key="screen_lock.reason.home_or_uid_unknown")
     else:
         for schema in (gnome.SESSION_SCHEMA, gnome.SCREENSAVER_SCHEMA):
             result = results.get(gsettings_as(user, schema).key)
             if result is None:
-                problem = "gsettings not run"
+                problem = Reason(key="screen_lock.reason.gsettings_not_run")
                 break
-            problem = gnome.gsettings_problem(result)
+            problem = _gsettings_problem(result)
             if problem:
-                if result.exit_status == 126 or "non-root" in result.stderr:
-                    problem = f"reading another user's settings needs {ROOT} ({problem})"
                 break
             effective.update(gnome.parse_gsettings(result.stdout))
     notes: list[str] = []
     if problem:
         effective = {}
-        notes.append(f"user settings not read: {problem}")
+        notes.append(f"user settings not read: {english(problem)}")
     for key, locked in system.locked.items():
         if locked.value is None:
             continue
@@ -322,19 +354,20 @@ def gnome_user(user: GraphicalUser, results: Results, system: SystemGnome) -> Us
     if system.note:
         notes.append(system.note)
     lock_enabled = effective.get(gnome.LOCK_ENABLED)
-    idle = effective.get(gnome.IDLE_DELAY)
-    delay = effective.get(gnome.LOCK_DELAY)
+    # Values locked by system policy are in force even where the user's were not read.
+    unread = Unknown(reason=problem) if problem else None
     return UserScreenLock(
         user=user.name,
         desktop="gnome",
-        lock_enabled=lock_enabled if isinstance(lock_enabled, bool) else None,
-        idle_seconds=idle if isinstance(idle, int) and not isinstance(idle, bool) else None,
-        lock_delay_seconds=delay
-        if isinstance(delay, int) and not isinstance(delay, bool)
-        else None,
-        enforced_by_policy=enforced,
+        lock_enabled=seen(lock_enabled)
+        if isinstance(lock_enabled, bool)
+        else unread or unknown("screen_lock.reason.key_not_read", setting=gnome.LOCK_ENABLED),
+        idle_seconds=_setting(effective, gnome.IDLE_DELAY, int, unread),
+        lock_delay_seconds=_setting(effective, gnome.LOCK_DELAY, int, unread),
+        enforced_by_policy=seen(enforced)
+        if enforced is not None
+        else unknown("screen_lock.reason.dconf_system_unread"),
         detail="; ".join(notes),
-        unknown_reason=problem,
     )
 
 
@@ -342,31 +375,49 @@ def kde_user(user: GraphicalUser, results: Results) -> UserScreenLock:
     system_file = require(results, KDE_SYSTEM)
     system = kde.parse_kscreenlockerrc(system_file.stdout) if system_file.ok else kde.KConfig()
     user_config: kde.KConfig | None = None
-    problem = None
+    problem = unknown("screen_lock.reason.kde_user_file_not_read")
     if user.home is None:
-        problem = "home directory not found (getent passwd)"
+        problem = unknown("screen_lock.reason.home_unknown")
     else:
         result = results.get(kde_user_file(user.home).key)
         if result is None:
-            problem = "user's kscreenlockerrc not read"
+            pass
         elif result.ok:
             user_config = kde.parse_kscreenlockerrc(result.stdout)
         elif "No such file" in result.stderr:
             user_config = kde.KConfig()  # nothing set by the user: system values apply
         elif result.exit_status == 126 or "Permission denied" in result.stderr:
-            problem = f"reading another user's settings needs {ROOT}"
+            problem = unknown(
+                "screen_lock.reason.other_user_needs_root", output=result.excerpt(200)
+            )
         else:
-            problem = f"~/.config/kscreenlockerrc: {result.excerpt(200)}"
+            problem = unknown("screen_lock.reason.kde_user_file_unread", output=result.excerpt(200))
     lock = kde.effective(system, user_config)
+
+    def observed(value: int | None, key: str) -> Observed[int]:
+        if value is not None:
+            return seen(value)
+        # Not set where it would be read (the user's file, unread) or not understood.
+        return (
+            problem
+            if key in lock.missing
+            else unknown("screen_lock.reason.key_not_read", setting=key)
+        )
+
     return UserScreenLock(
         user=user.name,
         desktop="kde",
-        lock_enabled=lock.lock_enabled,
-        idle_seconds=lock.idle_seconds,
-        lock_delay_seconds=lock.lock_delay_seconds,
-        enforced_by_policy=lock.enforced,
+        lock_enabled=seen(lock.lock_enabled)
+        if lock.lock_enabled is not None
+        else (
+            problem
+            if kde.AUTOLOCK in lock.missing
+            else unknown("screen_lock.reason.key_not_read", setting=kde.AUTOLOCK)
+        ),
+        idle_seconds=observed(lock.idle_seconds, kde.TIMEOUT),
+        lock_delay_seconds=observed(lock.lock_delay_seconds, kde.LOCK_GRACE),
+        enforced_by_policy=seen(lock.enforced),
         detail=f"kscreenlockerrc; not read: {', '.join(lock.missing)}" if lock.missing else "",
-        unknown_reason=problem if lock.missing else None,
     )
 
 
@@ -397,30 +448,27 @@ class LinuxScreenLock(Collector[ScreenLockFacts]):
 
     def parse(self, results: Results, platform: PlatformInfo) -> ScreenLockFacts:
         graphical, detail = graphical_installed(require(results, FIND_DESKTOP))
-        if graphical is False:
-            return ScreenLockFacts(graphical=False, graphical_detail=detail)
+        if isinstance(graphical, Seen) and graphical.value is False:
+            return ScreenLockFacts(graphical=graphical, graphical_detail=detail)
         listed = require(results, SESSIONS)
         if not listed.ok:
             return ScreenLockFacts(
                 graphical=graphical,
                 graphical_detail=detail,
-                no_user_reason=f"login sessions could not be listed: {listed.excerpt(200)}",
+                users=unknown("screen_lock.reason.sessions_unlisted", output=listed.excerpt(200)),
             )
         sessions = list_sessions(listed)
         if sessions and not platform.can(Capability.FOLLOW_UPS):
-            raise FactUnavailable(
-                "a probe script records no per-session or per-user desktop settings; "
-                "audit this PC with `scan` (or `collect`) to judge its screen lock"
-            )
+            raise FactUnavailable(Reason(key="screen_lock.reason.probe_script_no_users"))
         users = graphical_users(results, sessions)
         if not users:
             unseen = [s.id for s in sessions if show_session(s.id).key not in results]
-            reason = "nobody is logged on to a graphical session"
-            if unseen:
-                reason += f" (sessions not inspected: {', '.join(unseen)})"
-            return ScreenLockFacts(
-                graphical=graphical, graphical_detail=detail, no_user_reason=reason
+            nobody = (
+                unknown("screen_lock.reason.nobody_graphical_unseen", sessions=", ".join(unseen))
+                if unseen
+                else unknown("screen_lock.reason.nobody_graphical")
             )
+            return ScreenLockFacts(graphical=graphical, graphical_detail=detail, users=nobody)
         system = system_gnome(results)
         entries: list[UserScreenLock] = []
         for user in users:
@@ -430,15 +478,12 @@ class LinuxScreenLock(Collector[ScreenLockFacts]):
                 entries.append(kde_user(user, results))
             else:
                 entries.append(_other_desktop(user))
-        return ScreenLockFacts(graphical=True, graphical_detail=detail, users=tuple(entries))
+        return ScreenLockFacts(
+            graphical=seen(True), graphical_detail=detail, users=seen(tuple(entries))
+        )
 
 
 def _other_desktop(user: GraphicalUser) -> UserScreenLock:
-    shown = user.desktop or "not reported"
-    return UserScreenLock(
-        user=user.name,
-        desktop="other",
-        detail=f"desktop {shown}",
-        unknown_reason=f"the screen-lock settings of desktop '{shown}' are not read "
-        "(GNOME and KDE Plasma are)",
-    )
+    shown = user.desktop or "-"
+    why = unknown("screen_lock.reason.other_desktop", desktop=shown)
+    return UserScreenLock.unread(user.name, "other", why, detail=f"desktop {shown}")

@@ -19,13 +19,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from endpoint_audit.checkkit.collector import Collector, Results
+from endpoint_audit.checkkit.collector import Collector, Results, no_result
 from endpoint_audit.checkkit.macos_plist import as_bool, as_int, plist_dict, plutil_xml
 from endpoint_audit.checks.screen_lock.facts import ScreenLockFacts, UserScreenLock
 from endpoint_audit.checks.screen_lock.macos.console_user import CONSOLE_USER_SETTINGS, parse_frames
 from endpoint_audit.errors import CollectorError, FactUnavailable
 from endpoint_audit.model.capabilities import Capability
 from endpoint_audit.model.commands import Argv, Command, CommandResult
+from endpoint_audit.model.observed import Observed, Reason, Unknown, seen, unknown
 from endpoint_audit.model.platform import OsFamily, PlatformInfo
 
 CONSOLE_OWNER = Argv(("stat", "-f", "%u %Su", "/dev/console"))
@@ -134,17 +135,20 @@ class MacosScreenLock(Collector[ScreenLockFacts]):
     def parse(self, results: Results, platform: PlatformInfo) -> ScreenLockFacts:
         owner = results.get(CONSOLE_OWNER.key)
         if owner is None:
-            raise CollectorError(f"no result for {CONSOLE_OWNER.key!r}")
+            raise CollectorError(no_result(CONSOLE_OWNER.key))
         if not owner.ok:
-            raise CollectorError(f"stat /dev/console exited {owner.exit_status}: {owner.excerpt()}")
+            raise CollectorError(
+                Reason(
+                    key="screen_lock.reason.console_stat_failed",
+                    args={"status": owner.exit_status, "output": owner.excerpt()},
+                )
+            )
         console = parse_console_owner(owner.stdout)
         if console.user in NOBODY:
             return ScreenLockFacts(
-                graphical=True,
+                graphical=seen(True),
                 graphical_detail="macOS",
-                no_user_reason=(
-                    f"nobody is logged on at the console (/dev/console is owned by {console.user})"
-                ),
+                users=unknown("screen_lock.reason.nobody_at_console", owner=console.user),
             )
         cmds = self._user_commands(console, self._whoami(results))
         if not platform.can(Capability.FOLLOW_UPS):
@@ -152,7 +156,7 @@ class MacosScreenLock(Collector[ScreenLockFacts]):
         managed_global = _managed(results, MANAGED_GLOBAL)
         managed_user = _managed(results, cmds["managed_user"])
         user = _user_lock(console.user, results, cmds, managed_user, managed_global)
-        return ScreenLockFacts(graphical=True, graphical_detail="macOS", users=(user,))
+        return ScreenLockFacts(graphical=seen(True), graphical_detail="macOS", users=seen((user,)))
 
 
 def _from_probe_script(results: Results, console: Console, cmds: dict[str, Argv]) -> Results:
@@ -163,8 +167,10 @@ def _from_probe_script(results: Results, console: Console, cmds: dict[str, Argv]
     frames = parse_frames(settings)
     if not frames.logged_on or (frames.uid, frames.user) != (console.uid, console.user):
         raise FactUnavailable(
-            f"the console user changed while the probe ran ({console.user}, then "
-            f"{frames.user}); run the probe again"
+            Reason(
+                key="screen_lock.reason.console_user_changed",
+                args={"before": console.user, "after": frames.user},
+            )
         )
     return {**results, **{cmds[name].key: frames.results[name] for name in cmds}}
 
@@ -172,7 +178,7 @@ def _from_probe_script(results: Results, console: Console, cmds: dict[str, Argv]
 def _managed(results: Results, command: Argv) -> dict[str, Any]:
     result = results.get(command.key)
     if result is None:
-        raise CollectorError(f"no result for {command.key!r}")
+        raise CollectorError(no_result(command.key))
     return plist_dict(result, command.argv[-1]) or {}
 
 
@@ -255,35 +261,34 @@ def _user_lock(
                 f"legacy askForPassword {legacy} in the user's preferences (not used by macOS)"
             )
 
-    reasons: list[str] = []
+    denied: Unknown | None = None
     if any(_denied(got[n]) for n in ("idle", "sysadminctl")) and not (
         idle_managed and lock_managed
     ):
-        reasons.append(f"the settings of {user} can be read only as root (run with sudo)")
+        denied = unknown("screen_lock.reason.user_needs_root", user=user)
+    idle_seen: Observed[int] = (
+        seen(idle) if idle is not None else denied or unknown("screen_lock.reason.idle_not_set")
+    )
+    lock_seen: Observed[bool] = (
+        seen(lock_on)
+        if lock_on is not None
+        else denied or unknown("screen_lock.reason.password_not_said")
+    )
+    delay_seen: Observed[int]
+    if lock_on is False:  # no password is asked, so there is no delay to read
+        delay_seen = unknown("screen_lock.reason.lock_off")
+    elif delay is not None and lock_on:
+        delay_seen = seen(delay)
+    elif lock_on:
+        delay_seen = denied or unknown("screen_lock.reason.delay_not_set")
     else:
-        # A lock that is off, or an idle time of never, fails whatever the other value is.
-        if idle is None and lock_on is not False:
-            reasons.append(
-                "idleTime is not set for this user or by a profile, so the release default "
-                "applies and cannot be read"
-            )
-        if lock_on is None and idle != 0:
-            reasons.append(
-                "neither `sysadminctl -screenLock status` nor a configuration profile says "
-                "whether a password is asked"
-            )
-        elif lock_on and delay is None and idle != 0:
-            reasons.append(
-                "the profile asks for the password but sets no delay, and "
-                "`sysadminctl -screenLock status` gave none"
-            )
+        delay_seen = denied or unknown("screen_lock.reason.password_not_said")
     return UserScreenLock(
         user=user,
         desktop="macos",
-        lock_enabled=lock_on,
-        idle_seconds=idle,
-        lock_delay_seconds=delay if lock_on else None,
-        enforced_by_policy=idle_managed and lock_managed,
+        lock_enabled=lock_seen,
+        idle_seconds=idle_seen,
+        lock_delay_seconds=delay_seen,
+        enforced_by_policy=seen(idle_managed and lock_managed),
         detail="; ".join(notes),
-        unknown_reason="; ".join(reasons) or None,
     )
