@@ -55,6 +55,7 @@ from endpoint_audit.checks.screen_lock.macos import (
 from endpoint_audit.errors import CollectorError, FactUnavailable
 from endpoint_audit.model.commands import Argv, CommandResult
 from endpoint_audit.model.platform import OsFamily, PlatformInfo
+from tests.observed_view import reason_text, seen_value
 
 MAC_ROOT = PlatformInfo(family=OsFamily.MACOS, version="15.1", build="24B83", is_admin=True)
 NOW = datetime(2026, 11, 20)
@@ -99,7 +100,7 @@ def test_fdesetup_states(
     volume = parse_fdesetup(text)
     assert (volume.volume, volume.kind, volume.method) == ("system", "os", "FileVault")
     assert volume.state == state
-    assert volume.encrypted is encrypted
+    assert seen_value(volume.encrypted) is encrypted
     assert volume.protection_on is protection
     assert volume.percent == percent
 
@@ -108,8 +109,9 @@ def test_fdesetup_deferred_enablement_is_off_and_says_so() -> None:
     volume = parse_fdesetup(
         "FileVault is Off.\nDeferred enablement appears to be active for user 'hanako'.\n"
     )
-    assert volume.encrypted is False
-    assert "Deferred enablement is pending for user 'hanako'" in volume.detail
+    assert seen_value(volume.encrypted) is False
+    assert volume.detail == "FileVault=Off, DeferredEnablement=hanako"
+    assert volume.deferred_user == "hanako"
 
 
 @pytest.mark.parametrize("text", ["", "Error: something went wrong\n", "FileVault is maybe."])
@@ -519,27 +521,29 @@ def test_fdesetup_qualified_states_are_never_encrypted(
     text: str, state: str | None, encrypted: bool | None
 ) -> None:
     volume = parse_fdesetup(text)
-    assert (volume.state, volume.encrypted) == (state, encrypted)
+    assert (volume.state, seen_value(volume.encrypted)) == (state, encrypted)
     if encrypted is None:
-        assert volume.unknown_reason
+        assert reason_text(volume.encrypted)
     if state == "restart_pending":
-        assert "needs to be restarted to finish" in volume.detail
+        assert "NeedsRestart" in volume.detail
 
 
 def test_fdesetup_detail_is_the_state_line_not_the_keychain_line() -> None:
     volume = parse_fdesetup(
         "FileVault master keychain appears to be installed.\nFileVault is On.\n"
     )
-    assert volume.detail == "FileVault is On."
+    assert volume.detail == "FileVault=On"
 
 
 def test_fdesetup_exit_statuses() -> None:
     collector = MacosDiskEncryption()
     off = collector.parse({FDESETUP.key: CommandResult(1, stdout="FileVault is Off.\n")}, MAC_ROOT)
-    assert off.volumes[0].encrypted is False
+    assert seen_value(off.volumes[0].encrypted) is False
     # fdesetup(8): 2 = "FileVault appears to be On but Busy": not verified.
     busy = collector.parse({FDESETUP.key: CommandResult(2, stdout="FileVault is On.\n")}, MAC_ROOT)
-    assert busy.volumes[0].encrypted is None and "busy" in (busy.volumes[0].unknown_reason or "")
+    assert seen_value(busy.volumes[0].encrypted) is None and "busy" in (
+        reason_text(busy.volumes[0].encrypted) or ""
+    )
     with pytest.raises(CollectorError, match="exited 1"):
         collector.parse({FDESETUP.key: CommandResult(1, stdout="FileVault is On.\n")}, MAC_ROOT)
     with pytest.raises(CollectorError, match="exited 11"):
@@ -561,7 +565,7 @@ def test_fdesetup_any_qualifier_is_never_verified_encryption(qualifier: str, res
         volume = parse_fdesetup(text)
     except CollectorError:
         return
-    assert volume.encrypted is not True
+    assert seen_value(volume.encrypted) is not True
     assert volume.state != "encrypted"
 
 

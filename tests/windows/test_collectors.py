@@ -34,6 +34,7 @@ from endpoint_audit.checks.screen_lock.windows import WindowsScreenLock, parse_s
 from endpoint_audit.errors import CollectorError, FactUnavailable
 from endpoint_audit.model.commands import CommandResult
 from endpoint_audit.model.platform import OsFamily, PlatformInfo
+from tests.observed_view import reason_text, seen_value
 from tests.windows.conftest import CASES, load_case, results_of, value_of
 
 WINDOWS = PlatformInfo(family=OsFamily.WINDOWS, transport="replay")
@@ -93,7 +94,7 @@ def test_every_case_parses(name: str, fact: str) -> None:
 def test_bitlocker_on() -> None:
     facts = bitlocker("win11-23h2-en-compliant")
     c, d = facts.volumes
-    assert (c.volume, c.kind, c.state, c.encrypted, c.protection_on) == (
+    assert (c.volume, c.kind, c.state, seen_value(c.encrypted), c.protection_on) == (
         "C:",
         "os",
         "encrypted",
@@ -102,29 +103,39 @@ def test_bitlocker_on() -> None:
     )
     assert c.method == "XTS-AES 128" and c.percent == 100.0
     assert "KeyProtectors=Tpm,RecoveryPassword" in c.detail
-    assert (d.volume, d.kind, d.encrypted, d.protection_on) == ("D:", "data", True, True)
+    assert (d.volume, d.kind, seen_value(d.encrypted), d.protection_on) == (
+        "D:",
+        "data",
+        True,
+        True,
+    )
 
 
 def test_bitlocker_off() -> None:
     (c,) = bitlocker("win10-22h2-en-bitlocker-off").volumes
-    assert (c.state, c.encrypted, c.protection_on, c.method) == ("decrypted", False, False, None)
+    assert (c.state, seen_value(c.encrypted), c.protection_on, c.method) == (
+        "decrypted",
+        False,
+        False,
+        None,
+    )
 
 
 def test_bitlocker_suspended_is_not_protected() -> None:
     (c,) = bitlocker("win11-24h2-ja-bitlocker-suspended").volumes
-    assert (c.state, c.encrypted, c.protection_on) == ("suspended", True, False)
+    assert (c.state, seen_value(c.encrypted), c.protection_on) == ("suspended", True, False)
     assert c.method == "XTS-AES 256"
 
 
 def test_bitlocker_encrypting_is_not_encrypted() -> None:
     (c,) = bitlocker("win11-23h2-en-bitlocker-encrypting").volumes
-    assert (c.state, c.encrypted, c.percent) == ("encrypting", False, 43.7)
+    assert (c.state, seen_value(c.encrypted), c.percent) == ("encrypting", False, 43.7)
 
 
 def test_unencrypted_data_drive_and_removable_drive() -> None:
     volumes = {v.volume: v for v in bitlocker("win10-22h2-ja-data-drive-unencrypted").volumes}
     assert set(volumes) == {"C:", "D:"}  # E: is a removable drive
-    assert volumes["D:"].kind == "data" and volumes["D:"].encrypted is False
+    assert volumes["D:"].kind == "data" and seen_value(volumes["D:"].encrypted) is False
 
 
 def test_data_volume_that_is_not_a_fixed_disk_is_not_judged() -> None:
@@ -137,7 +148,7 @@ def test_data_volume_that_is_not_a_fixed_disk_is_not_judged() -> None:
 
 def test_wmi_fallback() -> None:
     (c,) = bitlocker("win10-22h2-en-wmi-fallback").volumes
-    assert (c.encrypted, c.protection_on, c.method) == (True, True, "XTS-AES 256")
+    assert (seen_value(c.encrypted), c.protection_on, c.method) == (True, True, "XTS-AES 256")
     assert "TpmPin" in c.detail
 
 
@@ -154,7 +165,7 @@ def test_fixed_drive_bitlocker_did_not_list_is_unknown() -> None:
     value["fixed_drives"] = ["C:", "D:", "F:"]
     facts = parse_bitlocker(value)
     (f,) = [v for v in facts.volumes if v.volume == "F:"]
-    assert f.encrypted is None and f.unknown_reason
+    assert seen_value(f.encrypted) is None and reason_text(f.encrypted)
 
 
 def test_elevated_but_no_interface_is_unknown_not_pass() -> None:
@@ -171,7 +182,7 @@ def test_unknown_volume_status_is_not_encrypted() -> None:
     value["volumes"][0]["volume_status"] = 9
     value["volumes"][0]["volume_status_name"] = None
     c = parse_bitlocker(value).volumes[0]
-    assert c.encrypted is None and c.state is None and c.unknown_reason
+    assert seen_value(c.encrypted) is None and c.state is None and reason_text(c.encrypted)
 
 
 def test_failed_bitlocker_probe_is_an_error() -> None:
