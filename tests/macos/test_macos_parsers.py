@@ -312,7 +312,7 @@ def test_automatic_updates_managed_preferences_win() -> None:
 def test_restart_pending_from_versions(
     installed: str | None, running: str, expected: bool | None
 ) -> None:
-    assert restart_pending(installed, running)[0] is expected
+    assert seen_value(restart_pending(installed, running)[0]) is expected
 
 
 def test_patches_fact_from_local_records() -> None:
@@ -333,17 +333,17 @@ def test_patches_fact_from_local_records() -> None:
     }  # fmt: skip
     fact = MacosPatches().parse(results, MAC_ROOT)
     assert fact.pending_updates == 2
-    assert fact.pending_security_updates == 1
+    assert seen_value(fact.pending_security_updates) == 1
     assert fact.pending_security_names == ("macOS Sequoia 15.1.1",)
-    assert fact.last_update == datetime(2026, 11, 12, tzinfo=UTC)
-    assert fact.reboot_required is False
+    assert seen_value(fact.last_update) == datetime(2026, 11, 12, tzinfo=UTC)
+    assert seen_value(fact.reboot_required) is False
     assert fact.auto_update_enabled is None
     missing = MacosPatches().parse(
         {INSTALL_HISTORY.key: NO_FILE, PREFS.key: NO_FILE, MANAGED_PREFS.key: NO_FILE}, MAC_ROOT
     )
-    assert missing.last_update is None and missing.last_update_unknown_reason
-    assert missing.pending_updates is None and missing.pending_unknown_reason
-    assert missing.reboot_required is None
+    assert seen_value(missing.last_update) is None and reason_text(missing.last_update)
+    assert missing.pending_updates is None and reason_text(missing.pending_security_updates)
+    assert seen_value(missing.reboot_required) is None
 
 
 def test_plist_entity_declarations_are_refused() -> None:
@@ -631,7 +631,7 @@ def test_a_major_upgrade_offered_to_a_patched_mac_is_not_pending() -> None:
             _rec("Safari", "26.1", "Safari26.1SequoiaAuto"),
         )
     )
-    assert fact.pending_security_updates == 0
+    assert seen_value(fact.pending_security_updates) == 0
     assert fact.pending_updates == 1
     assert fact.pending_upgrades == ("macOS Tahoe 26.1",)
 
@@ -651,20 +651,20 @@ def test_a_minor_update_and_an_rsr_are_pending_security_updates() -> None:
 def test_without_the_running_version_a_macos_entry_is_unknown() -> None:
     unknown = PlatformInfo(family=OsFamily.MACOS, version=None, is_admin=True)
     fact = _patches(_prefs(_rec("macOS Sequoia 15.1.1", "15.1.1")), unknown)
-    assert fact.pending_security_updates is None
-    assert "macOS Sequoia 15.1.1" in (fact.pending_unknown_reason or "")
+    assert seen_value(fact.pending_security_updates) is None
+    assert "macOS Sequoia 15.1.1" in (reason_text(fact.pending_security_updates) or "")
     # A product key that says minor needs no version to compare with.
     keyed = _patches(
         _prefs(_rec("macOS Sequoia 15.1.1", "15.1.1", "MSU_UPDATE_24B91_patch_15.1.1_minor")),
         unknown,
     )
-    assert keyed.pending_security_updates == 1
+    assert seen_value(keyed.pending_security_updates) == 1
 
 
 def test_the_list_date_is_passed_on_as_the_index_refresh_time() -> None:
     checked = datetime(2026, 9, 2, 5, 41, 7)
     fact = _patches(_prefs(checked=checked))
-    assert fact.pending_security_updates == 0
+    assert seen_value(fact.pending_security_updates) == 0
     assert fact.index_refreshed == checked.replace(tzinfo=UTC)
     assert fact.index_source == INDEX_SOURCE
     assert "LastSuccessfulDate" in INDEX_SOURCE

@@ -48,10 +48,6 @@ KNOWN_ENGLISH_REASONS = {
     ("firewall.msg.kernel_unread_needs_privilege", "reason"),
     ("firewall.msg.profile_replaced", "products"),
     ("open_ports.msg.exposure_unknown", "reason"),
-    ("patch_level.msg.age_unknown", "reason"),
-    ("patch_level.msg.build_unknown", "reason"),
-    ("patch_level.msg.pending_unknown", "reason"),
-    ("patch_level.msg.reboot_unknown", "reason"),
     ("screen_lock.msg.no_user", "reason"),
     ("screen_lock.msg.user_unknown", "reason"),
     # Expected and actual values the checks and facts describe in English.

@@ -73,3 +73,44 @@ def test_disk_encryption_reason_with_arguments_is_japanese(
     assert "lsblk が終了コード 1 で終了しました" in finding["message"]
     assert "exited" not in finding["message"]
     assert finding["message_args"]["reason@status"] == 1
+
+
+def test_patch_level_unknown_reasons_are_japanese(cli: Callable[..., Any], tmp_path: Path) -> None:
+    """A 32-bit PowerShell that could not read the 64-bit registry: build, restart and
+    last update are unknown, and a Japanese report says why in Japanese."""
+    report = _scan(cli, _bundle("patch_level/win11-23h2-en-32bit-host"), tmp_path, "ja")
+    unknown = [
+        f
+        for f in report["hosts"][0]["findings"]
+        if f["check_id"] == "patch_level" and f["status"] == "unknown"
+    ]
+    assert {f["resource"] for f in unknown} >= {"monthly_update", "reboot_required"}
+    for finding in unknown:
+        args = finding["message_args"]
+        assert str(args["reason@key"]).startswith("patch_level.reason."), finding
+        assert _english(finding["message"]) == set(), finding["message"]
+        assert _english(str(args["reason"])) == set(), args
+        english = i18n.render_message("en", finding["message_key"], args)
+        assert english is not None and _english(english), english
+    reboot = next(f for f in unknown if f["resource"] == "reboot_required")
+    assert "64 ビットのレジストリ ビューを読み取れませんでした" in reboot["message"]
+
+
+def test_patch_level_macos_pending_reason_is_japanese(
+    cli: Callable[..., Any], tmp_path: Path
+) -> None:
+    bundle = _bundle("patch_level/macos15-compliant")
+    prefs = "plutil -convert xml1 -o - /Library/Preferences/com.apple.SoftwareUpdate.plist"
+    commands = bundle["hosts"][0]["commands"]
+    assert prefs in commands, sorted(commands)
+    # Preferences without a successful background check: nothing says what is pending.
+    empty = '<?xml version="1.0" encoding="UTF-8"?>\n<plist version="1.0"><dict/></plist>\n'
+    commands[prefs] = {"exit_status": 0, "stdout": empty, "stderr": ""}
+    report = _scan(cli, bundle, tmp_path, "ja")
+    (pending,) = [
+        f for f in report["hosts"][0]["findings"] if f["resource"] == "pending_security_updates"
+    ]
+    assert pending["status"] == "unknown"
+    assert pending["message_args"]["reason@key"] == "patch_level.reason.background_check_missing"
+    assert "バックグラウンドでのアップデート確認が成功した記録" in pending["message"]
+    assert _english(pending["message"]) == set(), pending["message"]
