@@ -28,14 +28,17 @@ NAMES = [f"/dev/d{i}" for i in range(6)]
 TYPES = ["disk", "part", "crypt", "lvm", "loop", "rom", ""]
 FSTYPES = ["ext4", "xfs", "btrfs", "overlay", "tmpfs", "nfs4", "zfs", "vfat", "crypto_LUKS"]
 MOUNTPOINTS = ["/", "/home", "/srv", "/data", "/boot"]
+MAJMIN = ["8:0", "8:1", "253:0", "253:1", "254:0"]
+LVM = ["/dev/mapper/vg-root", "/dev/mapper/vg-home"]
 
 
 def _node(depth: int) -> st.SearchStrategy[dict[str, Any]]:
+    """Any tree: names and numbers from small pools, so mounts and nodes meet."""
     base = st.fixed_dictionaries(
         {
             "name": st.sampled_from(NAMES),
             "kname": st.sampled_from(NAMES),
-            "maj:min": st.sampled_from(["8:0", "8:1", "253:0", "253:1", "254:0"]),
+            "maj:min": st.sampled_from(MAJMIN),
             "type": st.sampled_from(TYPES),
             "fstype": st.one_of(st.none(), st.sampled_from(FSTYPES)),
             "rm": st.booleans(),
@@ -51,15 +54,43 @@ def _node(depth: int) -> st.SearchStrategy[dict[str, Any]]:
     )
 
 
+@st.composite
+def _stack(draw: st.DrawFn) -> list[dict[str, Any]]:
+    """Disks with partitions, dm-crypt and LVM stacked as installers lay them out; an
+    LVM name may sit under two disks (a volume group spanning both)."""
+    disks: list[dict[str, Any]] = []
+    for d in range(draw(st.integers(1, 3))):
+        kinds = ["disk", *draw(st.lists(st.sampled_from(["part", "crypt", "lvm"]), max_size=3))]
+        node: dict[str, Any] | None = None
+        for depth in reversed(range(len(kinds))):
+            kind = kinds[depth]
+            name = draw(st.sampled_from(LVM)) if kind == "lvm" else f"/dev/s{d}l{depth}"
+            entry: dict[str, Any] = {
+                "name": name,
+                "kname": name,
+                "maj:min": draw(st.sampled_from(MAJMIN)),
+                "type": kind,
+                "fstype": draw(st.sampled_from([None, "crypto_LUKS", "ext4"])),
+                "rm": False,
+                "hotplug": False,
+            }
+            if node is not None:
+                entry["children"] = [node]
+            node = entry
+        assert node is not None
+        disks.append(node)
+    return disks
+
+
 _MOUNT = st.builds(
     lambda i, majmin, mp, fstype, source: (
         f"{i} 1 {majmin} / {mp} rw,relatime - {fstype} {source} rw"
     ),
     st.integers(1, 99),
-    st.sampled_from(["8:0", "8:1", "253:0", "253:1", "254:0", "0:21"]),
+    st.sampled_from([*MAJMIN, "0:21"]),
     st.sampled_from(MOUNTPOINTS),
-    st.sampled_from(FSTYPES),
-    st.sampled_from([*NAMES, "/dev/root", "server:/export", "none"]),
+    st.one_of(st.just("ext4"), st.sampled_from(FSTYPES)),
+    st.sampled_from([*NAMES, *LVM, "/dev/s0l1", "/dev/s0l2", "/dev/s1l2", "/dev/root", "none"]),
 )
 
 
@@ -85,7 +116,7 @@ def _assert_reasons_render(volumes: Any) -> None:
 @settings(max_examples=300, deadline=None)
 @given(
     mounts=st.lists(_MOUNT, min_size=1, max_size=6),
-    tree=st.lists(_node(3), max_size=4),
+    tree=st.one_of(_stack(), st.lists(_node(3), max_size=4)),
 )
 def test_a_volume_is_seen_encrypted_only_through_crypt_nodes(
     mounts: list[str], tree: list[dict[str, Any]]
