@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from endpoint_audit.model import i18n
-from endpoint_audit.model.observed import Observed, Seen
+from endpoint_audit.model.observed import Observed, Reason, Seen
 
 
 def seen_value(obs: Observed[Any]) -> Any:
@@ -22,3 +22,10 @@ def reason_text(obs: Observed[Any], lang: str = "en") -> str | None:
 
 def reason_key(obs: Observed[Any]) -> str | None:
     return None if isinstance(obs, Seen) else obs.reason.key
+
+
+def detail_text(detail: Reason | str | None, lang: str = "en") -> str | None:
+    """A detail that is a catalog text rendered in `lang`; names and values as they are."""
+    if isinstance(detail, Reason):
+        return i18n.t(lang, detail.key, **detail.args)
+    return detail

@@ -18,7 +18,7 @@ from endpoint_audit.model.observed import seen
 from endpoint_audit.model.platform import OsFamily, PlatformInfo
 from endpoint_audit.transport.local import LocalTransport
 from tests.conftest import FIXTURES
-from tests.observed_view import reason_text, seen_value
+from tests.observed_view import detail_text, reason_text, seen_value
 
 LINUX = FIXTURES / "linux"
 UBUNTU = PlatformInfo(family=OsFamily.LINUX, distro="ubuntu", distro_like=("debian",))
@@ -258,7 +258,7 @@ def test_dnf_rpm_log_counts_upgrades_only() -> None:
 def test_apt_reboot_required_flag_with_packages() -> None:
     fact = parse(apt_results())
     assert seen_value(fact.reboot_required) is True
-    assert fact.reboot_detail == (
+    assert detail_text(fact.reboot_detail) == (
         "/var/run/reboot-required is present (for linux-base, linux-image-5.15.0-101-generic)"
     )
 
@@ -266,7 +266,9 @@ def test_apt_reboot_required_flag_with_packages() -> None:
 def test_apt_no_flag_with_the_notifier_hook_means_no_reboot() -> None:
     fact = parse(apt_results(flag=MISSING, pkgs=MISSING))
     assert seen_value(fact.reboot_required) is False
-    assert fact.reboot_detail == "no /var/run/reboot-required (kept by update-notifier)"
+    assert (
+        detail_text(fact.reboot_detail) == "no /var/run/reboot-required (kept by update-notifier)"
+    )
 
 
 def test_apt_newer_kernel_installed_means_reboot_even_without_the_flag() -> None:
@@ -281,7 +283,13 @@ def test_apt_newer_kernel_installed_means_reboot_even_without_the_flag() -> None
         DEBIAN,
     )
     assert seen_value(fact.reboot_required) is True
-    assert fact.reboot_detail == "kernel 6.1.0-20-amd64 is installed but 6.1.0-18-amd64 is running"
+    assert (
+        detail_text(fact.reboot_detail)
+        == "kernel 6.1.0-20-amd64 is installed but 6.1.0-18-amd64 is running"
+    )
+    assert detail_text(fact.reboot_detail, "ja") == (
+        "カーネル 6.1.0-20-amd64 がインストールされていますが、実行中なのは 6.1.0-18-amd64 です"
+    )
 
 
 def test_apt_no_hook_but_running_kernel_is_newest() -> None:
@@ -369,7 +377,10 @@ def test_dnf_rhel9_security_updates() -> None:
     assert seen_value(fact.last_update) == datetime(2026, 2, 20, 1, 10, 5, tzinfo=UTC)
     assert fact.last_update_source == "/var/log/dnf.rpm.log"
     assert seen_value(fact.reboot_required) is True
-    assert fact.reboot_detail == "needs-restarting -r: updated since boot: kernel, systemd"
+    assert (
+        detail_text(fact.reboot_detail)
+        == "needs-restarting -r: updated since boot: kernel, systemd"
+    )
 
 
 def test_dnf_no_security_updates_and_no_reboot() -> None:

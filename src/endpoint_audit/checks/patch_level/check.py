@@ -217,7 +217,13 @@ def age_outcome(fact: PatchFacts, params: PatchLevelParams, now: datetime) -> Ou
 
 def reboot_outcome(fact: PatchFacts, params: PatchLevelParams) -> Outcome:
     expected = {"allow_reboot_pending": params.allow_reboot_pending}
-    detail = fact.reboot_detail or "-"
+    detail: JsonScalar | Reason = fact.reboot_detail or "-"
+    # The values that show it, the same in every language (a catalog text's arguments).
+    shown = (
+        dict(fact.reboot_detail.args)
+        if isinstance(fact.reboot_detail, Reason)
+        else fact.reboot_detail
+    )
     if isinstance(fact.reboot_required, Unknown):
         return Outcome(
             status=Status.UNKNOWN,
@@ -225,11 +231,11 @@ def reboot_outcome(fact: PatchFacts, params: PatchLevelParams) -> Outcome:
             args={"reason": fact.reboot_required.reason},
             resource=RES_REBOOT,
             expected=expected,
-            actual={"reboot_required": None, "detail": fact.reboot_detail},
+            actual={"reboot_required": None, "detail": shown},
         )
     required = fact.reboot_required.value
-    actual = {"reboot_required": required, "detail": fact.reboot_detail}
-    args: dict[str, JsonScalar] = {"detail": detail}
+    actual = {"reboot_required": required, "detail": shown}
+    args: dict[str, JsonScalar | Reason] = {"detail": detail}
     if required and not params.allow_reboot_pending:
         key, status = "reboot_fail", Status.FAIL
     elif required:

@@ -4,7 +4,7 @@ from datetime import datetime
 from typing import ClassVar
 
 from endpoint_audit.checkkit.fact import Fact
-from endpoint_audit.model.observed import Observed, unknown
+from endpoint_audit.model.observed import Observed, Reason, unknown
 
 
 class PatchFacts(Fact):
@@ -38,7 +38,9 @@ class PatchFacts(Fact):
     newest_unlisted_update: datetime | None = None
     newest_unlisted_update_id: str | None = None
     reboot_required: Observed[bool]
-    reboot_detail: str | None = None
+    # What shows the restart state: names and values (Windows, macOS), or a catalog text
+    # with its arguments (Linux), which reports render in their language.
+    reboot_detail: Reason | str | None = None
     # Windows: entries of PendingFileRenameOperations, recorded but not counted as a
     # pending restart (installers and antivirus set it routinely).
     pending_file_renames: int | None = None

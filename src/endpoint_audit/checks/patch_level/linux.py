@@ -273,7 +273,7 @@ def newer_kernel(running: str, images: list[str]) -> str | None:
 @dataclass(frozen=True)
 class Reboot:
     required: Observed[bool]
-    detail: str | None = None
+    detail: Reason | None = None  # what shows it, said in the report's language
 
 
 def apt_reboot(results: Results) -> Reboot:
@@ -283,10 +283,10 @@ def apt_reboot(results: Results) -> Reboot:
         names = (
             sorted({p.strip() for p in pkgs.stdout.splitlines() if p.strip()}) if pkgs.ok else []
         )
-        detail = "/var/run/reboot-required is present"
         if names:
-            detail += " (for " + ", ".join(names[:10]) + ("…" if len(names) > 10 else "") + ")"
-        return Reboot(seen(True), detail)
+            listed = ", ".join(names[:10]) + ("…" if len(names) > 10 else "")
+            return Reboot(seen(True), why("restart_flag_for", packages=listed))
+        return Reboot(seen(True), why("restart_flag"))
     if flag.exit_status != 1:
         return Reboot(Unknown(reason=why("reboot_flag_unreadable", output=flag.excerpt(200))))
     running = require(results, KERNEL_RUNNING).stdout.strip()
@@ -294,19 +294,13 @@ def apt_reboot(results: Results) -> Reboot:
     images = images_result.stdout.split() if images_result.ok else []
     newer = newer_kernel(running, images)
     if newer is not None:
-        return Reboot(seen(True), f"kernel {newer} is installed but {running} is running")
+        return Reboot(seen(True), why("restart_newer_kernel", installed=newer, running=running))
     hooks_result = require(results, KERNEL_HOOKS)
     hooks = set(hooks_result.stdout.split()) & REBOOT_HOOK_NAMES if hooks_result.ok else set()
     if hooks:
-        return Reboot(
-            seen(False),
-            "no /var/run/reboot-required (kept by " + ", ".join(sorted(hooks)) + ")",
-        )
+        return Reboot(seen(False), why("restart_flag_kept", hooks=", ".join(sorted(hooks))))
     if running and running in {i.removeprefix("vmlinuz-") for i in images}:
-        return Reboot(
-            seen(False),
-            f"running kernel {running} is the newest installed; no /var/run/reboot-required",
-        )
+        return Reboot(seen(False), why("restart_kernel_newest", running=running))
     return Reboot(Unknown(reason=why("reboot_flag_unkept", kernel=running or "?")))
 
 
@@ -452,12 +446,10 @@ def dnf_reboot(result: CommandResult) -> Reboot:
         if line.strip().startswith("* ")
     ]
     if result.exit_status == 0 and not result.timed_out:
-        return Reboot(
-            seen(False), "needs-restarting -r: no core library or service updated since boot"
-        )
+        return Reboot(seen(False), why("needs_restarting_clean"))
     if result.exit_status == 1 and "reboot is required" in result.stdout.lower():
         what = ", ".join(updated[:10]) + ("…" if len(updated) > 10 else "") if updated else "?"
-        return Reboot(seen(True), f"needs-restarting -r: updated since boot: {what}")
+        return Reboot(seen(True), why("needs_restarting_updated", updated=what))
     reason = why("needs_restarting_failed", status=result.exit_status, output=result.excerpt(200))
     return Reboot(Unknown(reason=reason))
 
