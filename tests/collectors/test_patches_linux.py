@@ -191,7 +191,7 @@ def test_apt_rotated_logs_leave_the_last_update_unknown() -> None:
 def test_apt_unknown_time_zone_is_read_as_utc_and_said() -> None:
     fact = parse(apt_results(offset=CommandResult(1, stderr="date: invalid")))
     assert seen_value(fact.last_update) == datetime(2024, 3, 8, 12, 3, 19, tzinfo=UTC)
-    assert fact.last_update_source == (
+    assert detail_text(fact.last_update_source) == (
         "/var/log/apt/history.log (host time zone unknown: read as UTC)"
     )
 

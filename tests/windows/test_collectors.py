@@ -35,7 +35,7 @@ from endpoint_audit.errors import CollectorError, FactUnavailable
 from endpoint_audit.model.commands import CommandResult
 from endpoint_audit.model.observed import Reason
 from endpoint_audit.model.platform import OsFamily, PlatformInfo
-from tests.observed_view import reason_text, seen_value
+from tests.observed_view import detail_text, reason_text, seen_value
 from tests.windows.conftest import CASES, load_case, results_of, value_of
 
 WINDOWS = PlatformInfo(family=OsFamily.WINDOWS, transport="replay")
@@ -281,7 +281,10 @@ def test_recent_update_and_build() -> None:
     # The November cumulative update from Win32_QuickFixEngineering (a date only), not the
     # .NET update installed the same day nor the newer Defender definition updates.
     assert seen_value(facts.last_update) == datetime(2024, 11, 13, tzinfo=UTC)
-    assert facts.last_update_source is not None and "KB5046633" in facts.last_update_source
+    assert "KB5046633" in (detail_text(facts.last_update_source) or "")
+    assert "KB5046633（ビルド 22631 の 2024-11 の累積更新プログラム）" in (
+        detail_text(facts.last_update_source, "ja") or ""
+    )
     assert seen_value(facts.pending_security_updates) == 0 and facts.pending_updates == 0
     assert facts.index_refreshed == datetime(2024, 11, 19, 21, 5, 33, tzinfo=UTC)
     assert seen_value(facts.reboot_required) is False and facts.managed_by is None
@@ -291,7 +294,7 @@ def test_ninety_day_old_update_with_net_and_defender_since() -> None:
     facts = patches("win10-22h2-en-updates-90-days")
     # KB5045933 (.NET, 2024-11-13) is in Win32_QuickFixEngineering but is no OS update.
     assert seen_value(facts.last_update) == datetime(2024, 8, 21, tzinfo=UTC)
-    assert facts.last_update_source is not None and "KB5041580" in facts.last_update_source
+    assert "KB5041580" in (detail_text(facts.last_update_source) or "")
     assert facts.newest_unlisted_update is None  # the table knows November's update
     assert seen_value(facts.os_build) == "19045.4780"
     assert facts.pending_updates == 4

@@ -56,6 +56,12 @@ def _utc(value: datetime) -> datetime:
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
+def _shown(value: Reason | str | None) -> object:
+    """A fact's text as a finding's data: a catalog text's arguments, the same in every
+    language (names and values as they are)."""
+    return dict(value.args) if isinstance(value, Reason) else value
+
+
 def _days(since: datetime, now: datetime) -> int:
     """Whole days elapsed, rounded down (29.9 days is 29)."""
     return max(0, math.floor((_utc(now) - _utc(since)) / timedelta(days=1)))
@@ -169,7 +175,7 @@ def age_outcome(fact: PatchFacts, params: PatchLevelParams, now: datetime) -> Ou
     when = _utc(fact.last_update.value)
     actual: dict[str, object] = {
         "last_update": when.isoformat(),
-        "source": fact.last_update_source,
+        "source": _shown(fact.last_update_source),
     }
     if when - _utc(now) > CLOCK_SLACK:
         return Outcome(
@@ -185,7 +191,7 @@ def age_outcome(fact: PatchFacts, params: PatchLevelParams, now: datetime) -> Ou
         )
     days = _days(when, now)
     actual["days"] = days
-    args: dict[str, JsonScalar] = {
+    args: dict[str, JsonScalar | Reason] = {
         "days": days,
         "limit": limit,
         "date": when.strftime("%Y-%m-%d"),
@@ -219,11 +225,7 @@ def reboot_outcome(fact: PatchFacts, params: PatchLevelParams) -> Outcome:
     expected = {"allow_reboot_pending": params.allow_reboot_pending}
     detail: JsonScalar | Reason = fact.reboot_detail or "-"
     # The values that show it, the same in every language (a catalog text's arguments).
-    shown = (
-        dict(fact.reboot_detail.args)
-        if isinstance(fact.reboot_detail, Reason)
-        else fact.reboot_detail
-    )
+    shown = _shown(fact.reboot_detail)
     if isinstance(fact.reboot_required, Unknown):
         return Outcome(
             status=Status.UNKNOWN,

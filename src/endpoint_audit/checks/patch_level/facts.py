@@ -31,7 +31,8 @@ class PatchFacts(Fact):
     managed_by: str | None = None
     managed_detail: str | None = None
     last_update: Observed[datetime]  # UTC time of the last successful upgrade/install
-    last_update_source: str | None = None
+    # Where it was read: a path or value name, or a catalog text with its arguments.
+    last_update_source: Reason | str | None = None
     # Windows: the newest installed update the release table cannot classify, when it is
     # newer than every update the table lists for the build (it may be a newer cumulative
     # update than the table knows).

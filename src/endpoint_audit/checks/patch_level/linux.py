@@ -322,7 +322,7 @@ def parse_apt(results: Results) -> PatchFacts:
     counted = isinstance(pending.count, Seen)
     offset_result = require(results, UTC_OFFSET)
     tz = parse_utc_offset(offset_result.stdout) if offset_result.ok else None
-    tz_note = "" if tz is not None else " (host time zone unknown: read as UTC)"
+    zone_known = tz is not None
     tz = tz or UTC
     last, last_source = _apt_last_update(results, tz)
     reboot = apt_reboot(results)
@@ -334,7 +334,11 @@ def parse_apt(results: Results) -> PatchFacts:
         index_refreshed=refreshed if counted else None,
         index_source=index_source if counted else None,
         last_update=last,
-        last_update_source=(last_source + tz_note) if last_source else None,
+        last_update_source=(
+            last_source
+            if last_source is None or zone_known
+            else why("source_read_as_utc", path=last_source)
+        ),
         reboot_required=reboot.required,
         reboot_detail=reboot.detail,
     )

@@ -78,7 +78,8 @@ CRITICAL_UPDATES = "e6cf1350-c01b-414d-a61f-263d14d133b4"
 DEFINITION_UPDATES = "e0789628-ce08-4437-be74-2495b842f43b"
 # OperationResultCode of the search: 2 succeeded, 3 succeeded with errors.
 SEARCH_OK = (2, 3)
-INDEX_SOURCE = "last automatic Windows Update scan (AutoUpdate.Results.LastSearchSuccessDate)"
+# The time of the last automatic scan, by the name the Windows Update API gives it.
+INDEX_SOURCE = "AutoUpdate.Results.LastSearchSuccessDate"
 QFE = "Win32_QuickFixEngineering"
 CBS_MARKER = "Component Based Servicing\\RebootPending"
 WU_MARKER = "WindowsUpdate\\Auto Update\\RebootRequired"
@@ -211,7 +212,7 @@ def last_cumulative_update(
     return {
         **fields,
         "last_update": seen(_at_midnight(when)),
-        "last_update_source": f"{QFE}: {fix.kb} (cumulative update {month} of build {build})",
+        "last_update_source": why("source_cumulative_update", kb=fix.kb, month=month, build=build),
     }
 
 
