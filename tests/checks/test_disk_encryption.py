@@ -229,3 +229,23 @@ def test_deferred_enablement_says_when_filevault_turns_on_in_each_language() -> 
     japanese = message(outcome, "ja")
     assert "「hanako」" in japanese and "logout" not in japanese
     assert outcome.actual["deferred_user"] == "hanako"
+
+
+def test_other_mounts_and_swap_files_are_said_in_each_language() -> None:
+    root = LUKS_ROOT.model_copy(update={"also_mounted": ("/home",)})
+    outcome = one(root)
+    assert message(outcome).endswith("; also mounted at /home).")
+    assert message(outcome, "ja").endswith("。/home にもマウントされています）。")
+    assert outcome.actual["also_mounted"] == ["/home"]
+    swap = VolumeEncryption(
+        volume="swap:/swap.img",
+        kind="swap",
+        encrypted=seen(False),
+        detail="/dev/sda (disk) -> /dev/sda1 (part)",
+        swap_file_on="/",
+    )
+    (outcome,) = run(swap)
+    assert message(outcome) == (
+        "swap:/swap.img is not encrypted (file on /: /dev/sda (disk) -> /dev/sda1 (part))."
+    )
+    assert "/ 上のファイル" in message(outcome, "ja")

@@ -85,7 +85,7 @@ def test_swap_file_takes_the_encryption_of_the_volume_holding_it() -> None:
     encrypted = collect(out("lsblk-luks-lvm.json"), "mountinfo-luks-lvm.txt", "swaps-file.txt")
     swap = by_volume(encrypted)["swap:/swap.img"]
     assert seen_value(swap.encrypted) is True
-    assert swap.detail.startswith("file on /:")
+    assert swap.swap_file_on == "/" and "(crypt)" in swap.detail
     plain = collect(out("lsblk-plain-usb.json"), "mountinfo-plain-usb.txt", "swaps-file.txt")
     assert seen_value(by_volume(plain)["swap:/swap.img"].encrypted) is False
 
@@ -130,7 +130,7 @@ def test_mountpoints_shape_btrfs_subvolumes_on_luks() -> None:
     assert set(vols) == {"/", "/boot", "/boot/efi"}
     assert seen_value(vols["/"].encrypted) is True
     assert vols["/"].method == "LUKS"
-    assert "also mounted at /home" in vols["/"].detail
+    assert vols["/"].also_mounted == ("/home",)
 
 
 def test_old_util_linux_all_string_values() -> None:

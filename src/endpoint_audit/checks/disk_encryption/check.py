@@ -21,6 +21,7 @@ from endpoint_audit.model.result import JsonScalar, Status
 # Linux boot partitions hold the kernel and boot loader, which must stay readable before
 # the disk is unlocked; full-disk encryption setups leave them plain by design.
 DEFAULT_EXCLUDED = ["/boot", "/boot/efi", "/efi"]
+REASON = "disk_encryption.reason"
 # A conversion under way or halted: the volume is partly plain.
 IN_PROGRESS = ("encrypting", "decrypting", "paused")
 
@@ -49,7 +50,27 @@ def _actual(vol: VolumeEncryption) -> dict[str, object]:
     }
     if vol.deferred_user is not None:
         actual["deferred_user"] = vol.deferred_user
+    if vol.also_mounted:
+        actual["also_mounted"] = list(vol.also_mounted)
+    if vol.swap_file_on is not None:
+        actual["swap_file_on"] = vol.swap_file_on
     return actual
+
+
+def _detail(vol: VolumeEncryption) -> JsonScalar | Reason:
+    """The evidence line, with what the collector adds to it said in the report's language."""
+    detail = vol.detail or "-"
+    if vol.swap_file_on is not None:
+        return Reason(
+            key=f"{REASON}.detail_swap_file",
+            args={"detail": detail, "mountpoint": vol.swap_file_on},
+        )
+    if vol.also_mounted:
+        return Reason(
+            key=f"{REASON}.detail_also_mounted",
+            args={"detail": detail, "mounts": ", ".join(vol.also_mounted)},
+        )
+    return detail
 
 
 def judge(vol: VolumeEncryption) -> tuple[Status, str, dict[str, JsonScalar | Reason]]:
@@ -59,7 +80,7 @@ def judge(vol: VolumeEncryption) -> tuple[Status, str, dict[str, JsonScalar | Re
         "volume": vol.volume,
         "device": vol.device or "?",
         "method": vol.method or "?",
-        "detail": vol.detail or "-",
+        "detail": _detail(vol),
     }
     if vol.state in IN_PROGRESS:
         pct = f"{vol.percent:g}%" if vol.percent is not None else "?"
@@ -71,7 +92,7 @@ def judge(vol: VolumeEncryption) -> tuple[Status, str, dict[str, JsonScalar | Re
     if vol.deferred_user is not None:
         # Said in the report's language: why FileVault is off now, and when it turns on.
         args["detail"] = Reason(
-            key="disk_encryption.reason.deferred_enablement",
+            key=f"{REASON}.deferred_enablement",
             args={"detail": vol.detail or "-", "user": vol.deferred_user or "?"},
         )
     if encrypted is False or vol.state == "decrypted":

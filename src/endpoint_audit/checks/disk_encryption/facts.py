@@ -41,6 +41,10 @@ class VolumeEncryption(BaseModel):
     # One line of evidence as data, the same in every language: the device chain, the
     # BitLocker enum values, FileVault's state.
     detail: str = ""
+    # Linux: the other mount points of the volume's device (/home on the root device),
+    # and for a swap file the mount point of the volume that holds it.
+    also_mounted: tuple[str, ...] = ()
+    swap_file_on: str | None = None
     # FileVault: the user whose next logout or login turns on deferred enablement, when
     # `fdesetup status` says one is pending ("" when it names no user).
     deferred_user: str | None = None

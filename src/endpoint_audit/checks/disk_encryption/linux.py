@@ -336,18 +336,13 @@ def volumes_from(
     # Name the other mount points of each device, so /home on the root device is visible.
     by_volume = {p.mount.mountpoint: p for p in picked.values()}
     out = [
-        v.model_copy(update={"detail": _with_others(v.detail, by_volume[v.volume].others)})
+        v.model_copy(update={"also_mounted": tuple(by_volume[v.volume].others)})
         if v.volume in by_volume and by_volume[v.volume].others
         else v
         for v in out
     ]
     out.extend(_swap_volumes(swaps, mounts, tree, no_tree_reason))
     return out
-
-
-def _with_others(detail: str, others: list[str]) -> str:
-    also = "also mounted at " + ", ".join(others)
-    return f"{detail}; {also}" if detail else also
 
 
 def _judge_mount(
@@ -404,11 +399,7 @@ def _swap_volumes(
                 )
                 continue
             judged = judge_chains(volume, "swap", chains, chains[0][-1].name)
-            out.append(
-                judged.model_copy(
-                    update={"detail": f"file on {holder.mountpoint}: {judged.detail}"}
-                )
-            )
+            out.append(judged.model_copy(update={"swap_file_on": holder.mountpoint}))
             continue
         if tree is None:
             out.append(unknown(volume, "swap", swap.path, no_tree_reason))
