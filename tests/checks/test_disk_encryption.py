@@ -12,7 +12,9 @@ from endpoint_audit.checkkit.check import EvalContext, FactView, Outcome
 from endpoint_audit.checks import builtin_packages
 from endpoint_audit.checks.disk_encryption.check import DiskEncryption
 from endpoint_audit.checks.disk_encryption.facts import DiskEncryptionFacts, VolumeEncryption
+from endpoint_audit.engine.run import message_args
 from endpoint_audit.model import i18n
+from endpoint_audit.model.observed import seen, unknown
 from endpoint_audit.model.platform import OsFamily, PlatformInfo
 from endpoint_audit.model.result import Severity, Status
 
@@ -23,7 +25,7 @@ LUKS_ROOT = VolumeEncryption(
     volume="/",
     kind="root",
     device="/dev/mapper/vg-root",
-    encrypted=True,
+    encrypted=seen(True),
     method="LUKS",
     detail="/dev/nvme0n1p3 (part) -> /dev/mapper/luks (crypt) -> /dev/mapper/vg-root (lvm)",
 )
@@ -36,7 +38,7 @@ def run(*volumes: VolumeEncryption, **params: Any) -> list[Outcome]:
 
 
 def message(outcome: Outcome, lang: str = "en") -> str:
-    return i18n.t(lang, f"disk_encryption.msg.{outcome.key}", **outcome.args)
+    return i18n.t(lang, f"disk_encryption.msg.{outcome.key}", **message_args(outcome.args, lang))
 
 
 def one(*volumes: VolumeEncryption, **params: Any) -> Outcome:
@@ -71,7 +73,7 @@ def test_bitlocker_fully_encrypted_with_protection_passes() -> None:
     vol = VolumeEncryption(
         volume="C:",
         kind="os",
-        encrypted=True,
+        encrypted=seen(True),
         state="encrypted",
         protection_on=True,
         method="XTS-AES 128",
@@ -84,7 +86,7 @@ def test_bitlocker_fully_encrypted_with_protection_passes() -> None:
 
 def test_plain_volume_fails() -> None:
     vol = VolumeEncryption(
-        volume="/", kind="root", device="/dev/vda", encrypted=False, detail="/dev/vda (disk)"
+        volume="/", kind="root", device="/dev/vda", encrypted=seen(False), detail="/dev/vda (disk)"
     )
     outcome = one(vol)
     assert outcome.status is Status.FAIL
@@ -93,7 +95,7 @@ def test_plain_volume_fails() -> None:
 
 
 def test_decrypted_state_fails_even_if_encrypted_flag_says_otherwise() -> None:
-    vol = VolumeEncryption(volume="D:", kind="fixed", encrypted=True, state="decrypted")
+    vol = VolumeEncryption(volume="D:", kind="fixed", encrypted=seen(True), state="decrypted")
     outcome = one(vol)
     assert outcome.status is Status.FAIL
     assert outcome.key == "not_encrypted"
@@ -101,7 +103,7 @@ def test_decrypted_state_fails_even_if_encrypted_flag_says_otherwise() -> None:
 
 def test_suspended_bitlocker_fails() -> None:
     vol = VolumeEncryption(
-        volume="C:", kind="os", encrypted=True, state="suspended", protection_on=False
+        volume="C:", kind="os", encrypted=seen(True), state="suspended", protection_on=False
     )
     outcome = one(vol)
     assert outcome.status is Status.FAIL
@@ -111,7 +113,7 @@ def test_suspended_bitlocker_fails() -> None:
 
 
 def test_protection_off_without_a_state_fails() -> None:
-    vol = VolumeEncryption(volume="system", kind="os", encrypted=True, protection_on=False)
+    vol = VolumeEncryption(volume="system", kind="os", encrypted=seen(True), protection_on=False)
     assert one(vol).status is Status.FAIL
     assert one(vol).key == "suspended"
 
@@ -129,7 +131,7 @@ def test_protection_off_without_a_state_fails() -> None:
 )
 def test_conversion_states_fail_and_say_which(state: str, expected: str) -> None:
     vol = VolumeEncryption(
-        volume="C:", kind="os", encrypted=True, state=state, protection_on=True, percent=42.5
+        volume="C:", kind="os", encrypted=seen(True), state=state, protection_on=True, percent=42.5
     )
     outcome = one(vol)
     assert outcome.status is Status.FAIL
@@ -137,7 +139,12 @@ def test_conversion_states_fail_and_say_which(state: str, expected: str) -> None
 
 
 def test_encrypting_without_percentage() -> None:
-    vol = VolumeEncryption(volume="system", kind="os", encrypted=None, state="encrypting")
+    vol = VolumeEncryption(
+        volume="system",
+        kind="os",
+        encrypted=unknown("disk_encryption.reason.no_volume_status"),
+        state="encrypting",
+    )
     outcome = one(vol)
     assert outcome.status is Status.FAIL
     assert message(outcome) == (
@@ -149,21 +156,22 @@ def test_unseen_volume_is_unknown_with_its_reason() -> None:
     vol = VolumeEncryption(
         volume="/",
         kind="root",
-        encrypted=None,
-        unknown_reason="root is an overlay file system (a container or live system)",
+        encrypted=unknown("disk_encryption.reason.root_overlay"),
     )
     outcome = one(vol)
     assert outcome.status is Status.UNKNOWN
     assert message(outcome) == (
         "Whether / is encrypted could not be seen: root is an overlay file system "
-        "(a container or live system)."
+        "(a container or live system); the disk under it cannot be seen from here."
     )
+    japanese = message(outcome, "ja")
+    assert "オーバーレイファイルシステム" in japanese and "overlay" not in japanese
 
 
 def test_one_outcome_per_volume_and_boot_partitions_excluded_by_default() -> None:
-    boot = VolumeEncryption(volume="/boot", kind="data", encrypted=False)
-    efi = VolumeEncryption(volume="/boot/efi", kind="data", encrypted=False)
-    swap = VolumeEncryption(volume="swap:/dev/sda5", kind="swap", encrypted=False)
+    boot = VolumeEncryption(volume="/boot", kind="data", encrypted=seen(False))
+    efi = VolumeEncryption(volume="/boot/efi", kind="data", encrypted=seen(False))
+    swap = VolumeEncryption(volume="swap:/dev/sda5", kind="swap", encrypted=seen(False))
     outcomes = run(LUKS_ROOT, boot, efi, swap)
     assert [(o.resource, o.status) for o in outcomes] == [
         ("/", Status.PASS),
@@ -178,7 +186,7 @@ def test_one_outcome_per_volume_and_boot_partitions_excluded_by_default() -> Non
 
 
 def test_exclusions_match_drive_letters_case_insensitively() -> None:
-    data = VolumeEncryption(volume="D:", kind="fixed", encrypted=False)
+    data = VolumeEncryption(volume="D:", kind="fixed", encrypted=seen(False))
     outcomes = run(LUKS_ROOT, data, exclude_volumes=["d:"])
     assert [o.resource for o in outcomes] == ["/"]
 
@@ -192,7 +200,7 @@ def test_no_volumes_is_unknown_never_pass() -> None:
 
 
 def test_everything_excluded_is_unknown_never_pass() -> None:
-    boot = VolumeEncryption(volume="/boot", kind="data", encrypted=True)
+    boot = VolumeEncryption(volume="/boot", kind="data", encrypted=seen(True))
     outcome = one(boot)
     assert outcome.status is Status.UNKNOWN
     assert message(outcome) == (
@@ -204,3 +212,40 @@ def test_everything_excluded_is_unknown_never_pass() -> None:
 def test_params_are_strict() -> None:
     with pytest.raises(ValidationError):
         DiskEncryption.Params(include_swapp=False)  # type: ignore[call-arg]
+
+
+def test_deferred_enablement_says_when_filevault_turns_on_in_each_language() -> None:
+    vol = VolumeEncryption(
+        volume="system",
+        kind="os",
+        encrypted=seen(False),
+        state="decrypted",
+        detail="FileVault=Off, DeferredEnablement=hanako",
+        deferred_user="hanako",
+    )
+    outcome = one(vol)
+    assert (outcome.status, outcome.key) == (Status.FAIL, "not_encrypted")
+    assert "next logout or login" in message(outcome)
+    japanese = message(outcome, "ja")
+    assert "「hanako」" in japanese and "logout" not in japanese
+    assert outcome.actual["deferred_user"] == "hanako"
+
+
+def test_other_mounts_and_swap_files_are_said_in_each_language() -> None:
+    root = LUKS_ROOT.model_copy(update={"also_mounted": ("/home",)})
+    outcome = one(root)
+    assert message(outcome).endswith("; also mounted at /home).")
+    assert message(outcome, "ja").endswith("。/home にもマウントされています）。")
+    assert outcome.actual["also_mounted"] == ["/home"]
+    swap = VolumeEncryption(
+        volume="swap:/swap.img",
+        kind="swap",
+        encrypted=seen(False),
+        detail="/dev/sda (disk) -> /dev/sda1 (part)",
+        swap_file_on="/",
+    )
+    (outcome,) = run(swap)
+    assert message(outcome) == (
+        "swap:/swap.img is not encrypted (file on /: /dev/sda (disk) -> /dev/sda1 (part))."
+    )
+    assert "/ 上のファイル" in message(outcome, "ja")

@@ -132,6 +132,7 @@ def test_recorded_ubuntu_pc_fully_patched_exits_0_in_japanese(tmp_path: Path) ->
     assert {f["status"] for f in got.values()} == {"pass"}, got
     assert code == 0
     assert got[("patch_level", "reboot_required")]["message"] == (
-        "再起動待ちの更新はありません（no /var/run/reboot-required (kept by update-notifier)）。"
+        "再起動待ちの更新はありません（/var/run/reboot-required はありません"
+        "（update-notifier が管理））。"
     )
     assert got[("disk_encryption", "/")]["message"].startswith("/ は暗号化されています（LUKS、")

@@ -12,7 +12,9 @@ from endpoint_audit.checkkit.check import EvalContext, FactView, Outcome
 from endpoint_audit.checks import builtin_packages
 from endpoint_audit.checks.patch_level.check import PatchLevel
 from endpoint_audit.checks.patch_level.facts import PatchFacts
+from endpoint_audit.engine.run import message_args
 from endpoint_audit.model import i18n
+from endpoint_audit.model.observed import Seen, Unknown, seen, unknown
 from endpoint_audit.model.platform import OsFamily, PlatformInfo
 from endpoint_audit.model.result import Severity, Status
 
@@ -20,13 +22,13 @@ NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 CTX = EvalContext(platform=PlatformInfo(family=OsFamily.LINUX), now=NOW)
 GOOD = PatchFacts(
     manager="apt",
-    pending_security_updates=0,
+    pending_security_updates=seen(0),
     pending_updates=3,
     index_refreshed=NOW - timedelta(hours=5),
     index_source="/var/lib/apt/lists/security.ubuntu.com_ubuntu_dists_jammy-security_InRelease",
-    last_update=NOW - timedelta(days=2, hours=1),
+    last_update=seen(NOW - timedelta(days=2, hours=1)),
     last_update_source="/var/log/apt/history.log",
-    reboot_required=False,
+    reboot_required=seen(False),
     reboot_detail="no /var/run/reboot-required (kept by update-notifier)",
 )
 
@@ -55,10 +57,17 @@ def reboot(fact: PatchFacts, **params: Any) -> Outcome:
 
 
 def message(outcome: Outcome, lang: str = "en") -> str:
-    return i18n.t(lang, f"patch_level.msg.{outcome.key}", **outcome.args)
+    return i18n.t(lang, f"patch_level.msg.{outcome.key}", **message_args(outcome.args, lang))
+
+
+OBSERVED = ("pending_security_updates", "last_update", "reboot_required", "os_build")
 
 
 def with_(**changes: Any) -> PatchFacts:
+    """GOOD with `changes`; a plain value of an Observed field is taken as seen."""
+    for name in OBSERVED:
+        if name in changes and not isinstance(changes[name], Seen | Unknown):
+            changes[name] = seen(changes[name])
     return GOOD.model_copy(update=changes)
 
 
@@ -144,15 +153,18 @@ def test_index_exactly_seven_days_old_is_still_trusted() -> None:
 def test_pending_count_not_seen_is_unknown_with_reason() -> None:
     fact = with_(
         manager="dnf",
-        pending_security_updates=None,
+        pending_security_updates=unknown("patch_level.reason.dnf_metadata_missing"),
         index_refreshed=None,
-        pending_unknown_reason="dnf has no cached repository metadata (run dnf makecache)",
     )
     outcome = pending(fact)
     assert outcome.status is Status.UNKNOWN
     assert message(outcome) == (
-        "Pending security updates could not be counted (dnf): dnf has no cached repository "
-        "metadata (run dnf makecache)."
+        "Pending security updates could not be counted (dnf): no cached dnf repository "
+        "metadata was found; run dnf makecache."
+    )
+    assert message(outcome, "ja") == (
+        "インストール待ちのセキュリティ更新の数を確認できませんでした（dnf）: dnf のリポジトリの"
+        "メタデータのキャッシュが見つかりません。dnf makecache を実行してください。"
     )
 
 
@@ -199,16 +211,15 @@ def test_naive_timestamps_are_read_as_utc() -> None:
 
 def test_last_update_not_seen_is_unknown() -> None:
     fact = with_(
-        last_update=None,
+        last_update=unknown("patch_level.reason.apt_upgrade_not_logged"),
         last_update_source=None,
-        last_update_unknown_reason="neither /var/log/apt/history.log nor /var/log/dpkg.log "
-        "records an upgrade or install (the logs may have been rotated)",
     )
     outcome = age(fact)
     assert outcome.status is Status.UNKNOWN
     assert message(outcome) == (
         "When updates were last installed could not be seen: neither /var/log/apt/history.log "
-        "nor /var/log/dpkg.log records an upgrade or install (the logs may have been rotated)."
+        "nor /var/log/dpkg.log records an upgrade of an installed package (the logs may have "
+        "been rotated; plain installs do not count)."
     )
 
 
@@ -248,9 +259,8 @@ def test_pending_reboot_fails_unless_allowed() -> None:
 
 def test_reboot_not_seen_is_unknown_even_when_allowed() -> None:
     fact = with_(
-        reboot_required=None,
+        reboot_required=unknown("patch_level.reason.needs_restarting_missing"),
         reboot_detail=None,
-        reboot_unknown_reason="needs-restarting (package dnf-utils or yum-utils) is not installed",
     )
     for params in ({}, {"allow_reboot_pending": True}):
         outcome = reboot(fact, **params)
@@ -261,11 +271,18 @@ def test_reboot_not_seen_is_unknown_even_when_allowed() -> None:
         )
 
 
-def test_an_empty_fact_is_unknown_three_times_never_pass() -> None:
-    outcomes = run(PatchFacts())
+def test_a_fact_without_its_values_is_refused_and_unknown_ones_never_pass() -> None:
+    # A collector must say, for each value, what it saw or why it could not: no default.
+    with pytest.raises(ValidationError):
+        PatchFacts()  # type: ignore[call-arg]
+    not_read = unknown("patch_level.reason.dpkg_log_not_read")
+    fact = PatchFacts(
+        pending_security_updates=not_read, last_update=not_read, reboot_required=not_read
+    )
+    outcomes = run(fact)
     assert [o.status for o in outcomes.values()] == [Status.UNKNOWN] * 3
     assert message(outcomes["pending_security_updates"]) == (
-        "Pending security updates could not be counted (?): not seen."
+        "Pending security updates could not be counted (?): dpkg.log was not read."
     )
 
 

@@ -20,7 +20,9 @@ from endpoint_audit.checks.patch_level.releases import (
     parse_release_table,
     shipped_release_table,
 )
+from endpoint_audit.engine.run import message_args
 from endpoint_audit.model import i18n
+from endpoint_audit.model.observed import Seen, Unknown, seen, unknown
 from endpoint_audit.model.platform import OsFamily, PlatformInfo
 from endpoint_audit.model.result import Status
 
@@ -30,21 +32,26 @@ CTX = EvalContext(platform=PlatformInfo(family=OsFamily.WINDOWS), now=NOW)
 TABLE = shipped_release_table()
 PATCHED = PatchFacts(
     manager="windows_update",
-    pending_security_updates=0,
+    pending_security_updates=seen(0),
     pending_updates=0,
     index_refreshed=NOW - timedelta(hours=6),
     index_source="last automatic Windows Update scan",
-    last_update=datetime(2024, 11, 13, tzinfo=UTC),
+    last_update=seen(datetime(2024, 11, 13, tzinfo=UTC)),
     last_update_source="Win32_QuickFixEngineering: KB5046633",
-    reboot_required=False,
+    reboot_required=seen(False),
     reboot_detail="RebootPending=0",
     pending_file_renames=0,
-    os_build="22631.4460",
+    os_build=seen("22631.4460"),
     os_installation_type="Client",
 )
+OBSERVED = ("pending_security_updates", "last_update", "reboot_required", "os_build")
 
 
 def fact(**changes: Any) -> PatchFacts:
+    """PATCHED with `changes`; a plain value of an Observed field is taken as seen."""
+    for name in OBSERVED:
+        if name in changes and not isinstance(changes[name], Seen | Unknown):
+            changes[name] = seen(changes[name])
     return PATCHED.model_copy(update=changes)
 
 
@@ -66,7 +73,7 @@ def build(f: PatchFacts, now: datetime = NOW, **params: Any) -> Outcome:
 
 
 def text(outcome: Outcome, lang: str = "en") -> str:
-    return i18n.t(lang, f"patch_level.msg.{outcome.key}", **outcome.args)
+    return i18n.t(lang, f"patch_level.msg.{outcome.key}", **message_args(outcome.args, lang))
 
 
 def test_a_patched_pc_passes_all_four_and_names_the_table() -> None:
@@ -127,8 +134,12 @@ def test_a_server_is_unknown_even_with_a_high_ubr() -> None:
 
 
 def test_missing_build_or_installation_type_is_unknown() -> None:
-    no_build = build(fact(os_build=None, os_build_unknown_reason="32-bit PowerShell"))
+    why = unknown("patch_level.reason.registry_64bit_unread", view="reg.exe /reg:64")
+    no_build = build(fact(os_build=why))
     assert no_build.status is Status.UNKNOWN and "32-bit PowerShell" in text(no_build)
+    assert "32 ビット版 PowerShell" in text(no_build, "ja")
+    garbled = build(fact(os_build="22631"))
+    assert garbled.status is Status.UNKNOWN and "22631" in text(garbled)
     no_kind = build(fact(os_installation_type=None))
     assert no_kind.status is Status.UNKNOWN and "installation type" in text(no_kind)
 

@@ -22,6 +22,7 @@ from endpoint_audit.model.commands import CommandResult
 from endpoint_audit.model.platform import OsFamily, PlatformInfo
 from endpoint_audit.transport.local import LocalTransport
 from tests.conftest import FIXTURES
+from tests.observed_view import reason_text, seen_value
 
 LINUX = FIXTURES / "linux"
 PLATFORM = PlatformInfo(family=OsFamily.LINUX, distro="ubuntu", version="22.04")
@@ -57,32 +58,36 @@ def test_luks_under_lvm_root_and_swap_are_encrypted() -> None:
     assert set(vols) == {"/", "/boot", "/boot/efi", "swap:/dev/dm-2"}
     root = vols["/"]
     assert root.kind == "root"
-    assert root.encrypted is True
+    assert seen_value(root.encrypted) is True
     assert root.method == "LUKS"
     assert root.device == "/dev/mapper/vgubuntu-root"
     assert "/dev/mapper/nvme0n1p3_crypt (crypt)" in root.detail
     swap = vols["swap:/dev/dm-2"]  # /proc/swaps names the kernel name; lsblk KNAME finds it
-    assert (swap.kind, swap.encrypted, swap.device) == ("swap", True, "/dev/mapper/vgubuntu-swap_1")
-    assert vols["/boot"].encrypted is False
-    assert vols["/boot/efi"].encrypted is False
+    assert (swap.kind, seen_value(swap.encrypted), swap.device) == (
+        "swap",
+        True,
+        "/dev/mapper/vgubuntu-swap_1",
+    )
+    assert seen_value(vols["/boot"].encrypted) is False
+    assert seen_value(vols["/boot/efi"].encrypted) is False
 
 
 def test_plain_disk_fails_and_removable_and_network_and_zram_are_skipped() -> None:
     fact = collect(out("lsblk-plain-usb.json"), "mountinfo-plain-usb.txt", "swaps-plain-usb.txt")
     vols = by_volume(fact)
     assert set(vols) == {"/", "/home", "swap:/dev/sda5"}
-    assert all(v.encrypted is False for v in vols.values())
-    assert all(v.unknown_reason is None for v in vols.values())
+    assert all(seen_value(v.encrypted) is False for v in vols.values())
+    assert all(reason_text(v.encrypted) is None for v in vols.values())
     assert vols["/"].detail == "/dev/sda (disk) -> /dev/sda1 (part)"
 
 
 def test_swap_file_takes_the_encryption_of_the_volume_holding_it() -> None:
     encrypted = collect(out("lsblk-luks-lvm.json"), "mountinfo-luks-lvm.txt", "swaps-file.txt")
     swap = by_volume(encrypted)["swap:/swap.img"]
-    assert swap.encrypted is True
-    assert swap.detail.startswith("file on /:")
+    assert seen_value(swap.encrypted) is True
+    assert swap.swap_file_on == "/" and "(crypt)" in swap.detail
     plain = collect(out("lsblk-plain-usb.json"), "mountinfo-plain-usb.txt", "swaps-file.txt")
-    assert by_volume(plain)["swap:/swap.img"].encrypted is False
+    assert seen_value(by_volume(plain)["swap:/swap.img"].encrypted) is False
 
 
 def test_lsblk_missing_makes_every_volume_unknown_never_encrypted() -> None:
@@ -90,30 +95,30 @@ def test_lsblk_missing_makes_every_volume_unknown_never_encrypted() -> None:
     vols = by_volume(fact)
     assert {"/", "swap:/dev/dm-2"} <= set(vols)
     for vol in vols.values():
-        assert vol.encrypted is None
-        assert vol.unknown_reason is not None
-        assert "lsblk (util-linux) is not installed" in vol.unknown_reason
+        assert seen_value(vol.encrypted) is None
+        assert reason_text(vol.encrypted) is not None
+        assert "lsblk (util-linux) is not installed" in reason_text(vol.encrypted)
 
 
 def test_lsblk_failure_is_named_in_the_reason() -> None:
     failed = CommandResult(1, stderr="lsblk: unknown column: HOTPLUG")
     fact = collect(failed, "mountinfo-plain-usb.txt", "swaps-empty.txt")
     root = by_volume(fact)["/"]
-    assert root.encrypted is None
-    assert root.unknown_reason == "lsblk exited 1: lsblk: unknown column: HOTPLUG"
+    assert seen_value(root.encrypted) is None
+    assert reason_text(root.encrypted) == "lsblk exited 1: lsblk: unknown column: HOTPLUG"
 
 
 def test_overlay_root_of_a_container_is_unknown_and_file_binds_are_not_volumes() -> None:
     fact = collect(NOT_FOUND, "mountinfo-container-overlay.txt", "swaps-empty.txt")
     assert [v.volume for v in fact.volumes] == ["/"]
     root = fact.volumes[0]
-    assert root.encrypted is None
-    assert root.unknown_reason is not None and "overlay" in root.unknown_reason
+    assert seen_value(root.encrypted) is None
+    assert reason_text(root.encrypted) is not None and "overlay" in reason_text(root.encrypted)
     # Even with lsblk present (host disks visible) the overlay root stays unknown.
     with_lsblk = collect(
         out("lsblk-plain-usb.json"), "mountinfo-container-overlay.txt", "swaps-empty.txt"
     )
-    assert [(v.volume, v.encrypted) for v in with_lsblk.volumes] == [("/", None)]
+    assert [(v.volume, seen_value(v.encrypted)) for v in with_lsblk.volumes] == [("/", None)]
 
 
 def test_mountpoints_shape_btrfs_subvolumes_on_luks() -> None:
@@ -123,9 +128,9 @@ def test_mountpoints_shape_btrfs_subvolumes_on_luks() -> None:
     vols = by_volume(fact)
     # / and /home are subvolumes of one LUKS device: judged once, under "/"; zram is RAM.
     assert set(vols) == {"/", "/boot", "/boot/efi"}
-    assert vols["/"].encrypted is True
+    assert seen_value(vols["/"].encrypted) is True
     assert vols["/"].method == "LUKS"
-    assert "also mounted at /home" in vols["/"].detail
+    assert vols["/"].also_mounted == ("/home",)
 
 
 def test_old_util_linux_all_string_values() -> None:
@@ -133,25 +138,27 @@ def test_old_util_linux_all_string_values() -> None:
     vols = by_volume(fact)
     # "rm": "1" marks the USB stick removable; "0" does not hide the fixed disk.
     assert set(vols) == {"/", "/boot", "swap:/dev/dm-2"}
-    assert vols["/"].encrypted is True
-    assert vols["swap:/dev/dm-2"].encrypted is True
-    assert vols["/boot"].encrypted is False
+    assert seen_value(vols["/"].encrypted) is True
+    assert seen_value(vols["swap:/dev/dm-2"].encrypted) is True
+    assert seen_value(vols["/boot"].encrypted) is False
 
 
 def test_lvm_volume_spanning_an_unencrypted_disk_is_not_encrypted() -> None:
     fact = collect(out("lsblk-lvm-span.json"), "mountinfo-lvm-span.txt", "swaps-empty.txt")
     vols = by_volume(fact)
-    assert vols["/"].encrypted is True
+    assert seen_value(vols["/"].encrypted) is True
     data = vols["/srv/data"]
-    assert data.encrypted is False
+    assert seen_value(data.encrypted) is False
     assert "/dev/sdb1" in data.detail and "sda1_crypt" in data.detail
 
 
 def test_mount_source_not_in_lsblk_is_unknown() -> None:
     fact = collect(out("lsblk-plain-usb.json"), "mountinfo-dev-root.txt", "swaps-empty.txt")
     root = by_volume(fact)["/"]
-    assert root.encrypted is None
-    assert root.unknown_reason == "the device of / (/dev/root, 179:2) is not listed by lsblk"
+    assert seen_value(root.encrypted) is None
+    assert (
+        reason_text(root.encrypted) == "the device of / (/dev/root, 179:2) is not listed by lsblk"
+    )
 
 
 def test_unmapped_dev_source_is_unknown_but_unknown_virtual_fs_is_skipped() -> None:
@@ -170,8 +177,8 @@ def test_unmapped_dev_source_is_unknown_but_unknown_virtual_fs_is_skipped() -> N
     )
     vols = by_volume(fact)
     assert "/media/sf_share" not in vols
-    assert vols["/srv/archive"].encrypted is None
-    assert vols["/srv/archive"].unknown_reason == (
+    assert seen_value(vols["/srv/archive"].encrypted) is None
+    assert reason_text(vols["/srv/archive"].encrypted) == (
         "the device of /srv/archive (/dev/sdz1, 8:99) is not listed by lsblk"
     )
 
@@ -183,7 +190,10 @@ def test_unreadable_swaps_gives_an_unknown_swap_volume() -> None:
         CommandResult(126, stderr="/proc/swaps: Permission denied"),
     )
     swap = by_volume(fact)["swap"]
-    assert swap.encrypted is None and swap.unknown_reason == "/proc/swaps could not be read"
+    assert (
+        seen_value(swap.encrypted) is None
+        and reason_text(swap.encrypted) == "/proc/swaps could not be read"
+    )
 
 
 def test_unreadable_mountinfo_is_unavailable_and_garbage_lsblk_is_an_error() -> None:
@@ -229,8 +239,8 @@ def test_nfs_home_is_unknown_but_other_network_shares_are_not_volumes() -> None:
     )
     vols = by_volume(fact)
     assert set(vols) == {"/", "/home"}
-    assert vols["/home"].encrypted is None
-    assert "nfs4" in (vols["/home"].unknown_reason or "")
+    assert seen_value(vols["/home"].encrypted) is None
+    assert "nfs4" in (reason_text(vols["/home"].encrypted) or "")
 
 
 def test_this_machine_for_real() -> None:
@@ -250,8 +260,8 @@ def test_this_machine_for_real() -> None:
     root = by_volume(fact).get("/")
     assert root is not None, [v.volume for v in fact.volumes]
     for vol in fact.volumes:
-        if vol.encrypted is None:
-            assert vol.unknown_reason, vol
+        if seen_value(vol.encrypted) is None:
+            assert reason_text(vol.encrypted), vol
         else:
             assert vol.device and vol.detail, vol
     assert set(fact.sources) == {MOUNTINFO.key, SWAPS.key, LSBLK.key}

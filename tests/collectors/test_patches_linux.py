@@ -14,9 +14,11 @@ from endpoint_audit.checks.patch_level.linux import LinuxPatches
 from endpoint_audit.engine.run import gather_facts
 from endpoint_audit.errors import FactUnavailable
 from endpoint_audit.model.commands import Command, CommandResult
+from endpoint_audit.model.observed import seen
 from endpoint_audit.model.platform import OsFamily, PlatformInfo
 from endpoint_audit.transport.local import LocalTransport
 from tests.conftest import FIXTURES
+from tests.observed_view import detail_text, reason_text, seen_value
 
 LINUX = FIXTURES / "linux"
 UBUNTU = PlatformInfo(family=OsFamily.LINUX, distro="ubuntu", distro_like=("debian",))
@@ -76,10 +78,10 @@ def parse(results: dict[str, CommandResult], platform: PlatformInfo = UBUNTU) ->
 def test_apt_jammy_security_updates_are_counted_by_suite() -> None:
     fact = parse(apt_results())
     assert fact.manager == "apt"
-    assert fact.pending_security_updates == 4
+    assert seen_value(fact.pending_security_updates) == 4
     assert fact.pending_security_names == ("accountsservice", "openssl", "sudo", "vim")
     assert fact.pending_updates == 5  # apt-utils comes from jammy-updates only
-    assert fact.pending_unknown_reason is None
+    assert reason_text(fact.pending_security_updates) is None
     # The security suite's Release file dates the index.
     assert fact.index_refreshed == datetime.fromtimestamp(1709878802, UTC)
     assert fact.index_source is not None and "jammy-security" in fact.index_source
@@ -100,7 +102,7 @@ def test_apt_recorded_on_debian12_as_oldstable_security() -> None:
         DEBIAN,
     )
     assert fact.pending_updates == 120
-    assert fact.pending_security_updates == 74
+    assert seen_value(fact.pending_security_updates) == 74
     # Names are kept sorted and capped; the count stays complete.
     assert len(fact.pending_security_names) == p.MAX_NAMES
     assert fact.pending_security_names[:3] == ("apt", "apt-transport-https", "ca-certificates")
@@ -110,38 +112,44 @@ def test_apt_recorded_on_debian12_as_oldstable_security() -> None:
 @pytest.mark.parametrize("listing", ["apt-list-none.txt", "apt-list-updates-only.txt"])
 def test_apt_nothing_pending_from_security(listing: str) -> None:
     fact = parse(apt_results(apt_list=out(listing)))
-    assert fact.pending_security_updates == 0
+    assert seen_value(fact.pending_security_updates) == 0
     assert fact.pending_security_names == ()
     assert fact.index_refreshed is not None  # the check decides whether it is fresh
 
 
 def test_apt_without_a_security_suite_cannot_count() -> None:
     fact = parse(apt_results(lists=out("apt-release-mtimes-no-security.txt")))
-    assert fact.pending_security_updates is None
-    assert fact.pending_unknown_reason is not None
-    assert "no security suite" in fact.pending_unknown_reason
+    assert seen_value(fact.pending_security_updates) is None
+    assert reason_text(fact.pending_security_updates) is not None
+    assert "no security suite" in reason_text(fact.pending_security_updates)
     assert fact.index_refreshed is None
 
 
 def test_apt_without_package_lists_cannot_count() -> None:
     fact = parse(apt_results(lists=text("", 1)))
-    assert fact.pending_security_updates is None
-    assert fact.pending_unknown_reason is not None
-    assert "could not be listed" in fact.pending_unknown_reason
+    assert seen_value(fact.pending_security_updates) is None
+    assert reason_text(fact.pending_security_updates) is not None
+    assert "could not be listed" in reason_text(fact.pending_security_updates)
     fact = parse(apt_results(lists=text("")))
-    assert fact.pending_unknown_reason == "no package lists in /var/lib/apt/lists; run apt update"
+    assert (
+        reason_text(fact.pending_security_updates)
+        == "no package lists in /var/lib/apt/lists; run apt update"
+    )
 
 
 def test_apt_unreadable_line_is_never_zero() -> None:
     fact = parse(apt_results(apt_list=text("Listing...\nE: something unexpected\n")))
-    assert fact.pending_security_updates is None
-    assert "could not be read" in (fact.pending_unknown_reason or "")
+    assert seen_value(fact.pending_security_updates) is None
+    assert "could not be read" in (reason_text(fact.pending_security_updates) or "")
 
 
 def test_apt_list_failure_and_missing_apt() -> None:
     fact = parse(apt_results(apt_list=CommandResult(100, stderr="E: Could not open lock file")))
-    assert fact.pending_security_updates is None
-    assert fact.pending_unknown_reason == "apt list exited 100: E: Could not open lock file"
+    assert seen_value(fact.pending_security_updates) is None
+    assert (
+        reason_text(fact.pending_security_updates)
+        == "apt list exited 100: E: Could not open lock file"
+    )
     with pytest.raises(FactUnavailable, match="apt is not installed"):
         parse(apt_results(apt_list=NOT_FOUND))
 
@@ -152,7 +160,7 @@ def test_apt_list_failure_and_missing_apt() -> None:
 def test_apt_history_newest_successful_upgrade_in_local_time() -> None:
     fact = parse(apt_results())
     # 2024-03-08 12:03:19 +0900; the later removal and the failed upgrade do not count.
-    assert fact.last_update == datetime(2024, 3, 8, 3, 3, 19, tzinfo=UTC)
+    assert seen_value(fact.last_update) == datetime(2024, 3, 8, 3, 3, 19, tzinfo=UTC)
     assert fact.last_update_source == "/var/log/apt/history.log"
 
 
@@ -166,7 +174,7 @@ def test_apt_falls_back_to_dpkg_log_in_a_second_round() -> None:
     results[p.DPKG_LOG.key] = out("dpkg.log")
     fact = collector.parse(results, DEBIAN)
     # The newest `status installed` line; the later removal is not an update.
-    assert fact.last_update == datetime(2024, 3, 1, 6, 25, 16, tzinfo=UTC)
+    assert seen_value(fact.last_update) == datetime(2024, 3, 1, 6, 25, 16, tzinfo=UTC)
     assert fact.last_update_source == "/var/log/dpkg.log"
 
 
@@ -174,16 +182,16 @@ def test_apt_rotated_logs_leave_the_last_update_unknown() -> None:
     results = apt_results(history=MISSING)
     results[p.DPKG_LOG.key] = text("")
     fact = parse(results)
-    assert fact.last_update is None
+    assert seen_value(fact.last_update) is None
     assert "neither /var/log/apt/history.log nor /var/log/dpkg.log" in (
-        fact.last_update_unknown_reason or ""
+        reason_text(fact.last_update) or ""
     )
 
 
 def test_apt_unknown_time_zone_is_read_as_utc_and_said() -> None:
     fact = parse(apt_results(offset=CommandResult(1, stderr="date: invalid")))
-    assert fact.last_update == datetime(2024, 3, 8, 12, 3, 19, tzinfo=UTC)
-    assert fact.last_update_source == (
+    assert seen_value(fact.last_update) == datetime(2024, 3, 8, 12, 3, 19, tzinfo=UTC)
+    assert detail_text(fact.last_update_source) == (
         "/var/log/apt/history.log (host time zone unknown: read as UTC)"
     )
 
@@ -200,15 +208,15 @@ def test_apt_history_install_after_the_last_upgrade_does_not_count() -> None:
     fact = parse(
         apt_results(history=out("apt-history-install-after-upgrade.log"), offset=text("+0000\n"))
     )
-    assert fact.last_update == datetime(2025, 6, 24, 14, 36, 25, tzinfo=UTC)
+    assert seen_value(fact.last_update) == datetime(2025, 6, 24, 14, 36, 25, tzinfo=UTC)
     only_installs = "\n".join(
         line
         for line in out("apt-history-install-after-upgrade.log").stdout.splitlines()
         if not line.startswith("Upgrade:")
     )
     fact = parse(apt_results(history=text(only_installs), dpkg=text(""), offset=text("+0000\n")))
-    assert fact.last_update is None
-    assert "plain installs do not count" in (fact.last_update_unknown_reason or "")
+    assert seen_value(fact.last_update) is None
+    assert "plain installs do not count" in (reason_text(fact.last_update) or "")
 
 
 def test_dpkg_log_counts_the_finished_upgrade_not_the_later_install() -> None:
@@ -230,10 +238,10 @@ def test_dpkg_log_counts_the_finished_upgrade_not_the_later_install() -> None:
 
 def test_dnf_rpm_log_counts_upgrades_only() -> None:
     log = out("dnf.rpm.log")
-    assert p.dnf_last_upgrade(log) == (datetime(2026, 2, 20, 1, 10, 5, tzinfo=UTC), None)
+    assert p.dnf_last_upgrade(log) == seen(datetime(2026, 2, 20, 1, 10, 5, tzinfo=UTC))
     no_upgrade = text("\n".join(x for x in log.stdout.splitlines() if "Upgrade" not in x))
-    when, reason = p.dnf_last_upgrade(no_upgrade)
-    assert when is None and "plain installs do not count" in (reason or "")
+    when = p.dnf_last_upgrade(no_upgrade)
+    assert seen_value(when) is None and "plain installs do not count" in (reason_text(when) or "")
     # Offsets as dnf writes them: +0000, +09:00 (no colon in dnf, accepted), Z, +00.
     for stamp, expected in (
         ("2026-03-01T18:00:00+0900", datetime(2026, 3, 1, 9, tzinfo=UTC)),
@@ -241,7 +249,7 @@ def test_dnf_rpm_log_counts_upgrades_only() -> None:
         ("2026-03-01T09:00:00+00", datetime(2026, 3, 1, 9, tzinfo=UTC)),
     ):
         line = text(f"{stamp} SUBDEBUG Upgrade: bash-5.1.8-10.el9.aarch64\n")
-        assert p.dnf_last_upgrade(line) == (expected, None)
+        assert p.dnf_last_upgrade(line) == seen(expected)
 
 
 # --- apt: reboot ------------------------------------------------------------------------
@@ -249,16 +257,18 @@ def test_dnf_rpm_log_counts_upgrades_only() -> None:
 
 def test_apt_reboot_required_flag_with_packages() -> None:
     fact = parse(apt_results())
-    assert fact.reboot_required is True
-    assert fact.reboot_detail == (
+    assert seen_value(fact.reboot_required) is True
+    assert detail_text(fact.reboot_detail) == (
         "/var/run/reboot-required is present (for linux-base, linux-image-5.15.0-101-generic)"
     )
 
 
 def test_apt_no_flag_with_the_notifier_hook_means_no_reboot() -> None:
     fact = parse(apt_results(flag=MISSING, pkgs=MISSING))
-    assert fact.reboot_required is False
-    assert fact.reboot_detail == "no /var/run/reboot-required (kept by update-notifier)"
+    assert seen_value(fact.reboot_required) is False
+    assert (
+        detail_text(fact.reboot_detail) == "no /var/run/reboot-required (kept by update-notifier)"
+    )
 
 
 def test_apt_newer_kernel_installed_means_reboot_even_without_the_flag() -> None:
@@ -272,8 +282,14 @@ def test_apt_newer_kernel_installed_means_reboot_even_without_the_flag() -> None
         ),
         DEBIAN,
     )
-    assert fact.reboot_required is True
-    assert fact.reboot_detail == "kernel 6.1.0-20-amd64 is installed but 6.1.0-18-amd64 is running"
+    assert seen_value(fact.reboot_required) is True
+    assert (
+        detail_text(fact.reboot_detail)
+        == "kernel 6.1.0-20-amd64 is installed but 6.1.0-18-amd64 is running"
+    )
+    assert detail_text(fact.reboot_detail, "ja") == (
+        "カーネル 6.1.0-20-amd64 がインストールされていますが、実行中なのは 6.1.0-18-amd64 です"
+    )
 
 
 def test_apt_no_hook_but_running_kernel_is_newest() -> None:
@@ -287,7 +303,7 @@ def test_apt_no_hook_but_running_kernel_is_newest() -> None:
         ),
         DEBIAN,
     )
-    assert fact.reboot_required is False
+    assert seen_value(fact.reboot_required) is False
 
 
 def test_apt_no_hook_and_no_kernel_image_is_unknown() -> None:
@@ -301,8 +317,8 @@ def test_apt_no_hook_and_no_kernel_image_is_unknown() -> None:
         ),
         DEBIAN,
     )
-    assert fact.reboot_required is None
-    assert "nothing on this host creates it" in (fact.reboot_unknown_reason or "")
+    assert seen_value(fact.reboot_required) is None
+    assert "nothing on this host creates it" in (reason_text(fact.reboot_required) or "")
 
 
 def test_newer_kernel_compares_within_a_flavour() -> None:
@@ -348,7 +364,7 @@ def test_dnf_rhel9_security_updates() -> None:
     assert LinuxPatches().commands(RHEL, {}) == list(p.DNF_COMMANDS)
     fact = parse(dnf_results(), RHEL)
     assert fact.manager == "dnf"
-    assert fact.pending_security_updates == 5  # packages, not advisories
+    assert seen_value(fact.pending_security_updates) == 5  # packages, not advisories
     assert fact.pending_security_names == (
         "NetworkManager",
         "NetworkManager-libnm",
@@ -358,23 +374,29 @@ def test_dnf_rhel9_security_updates() -> None:
     )
     assert fact.index_refreshed == datetime.fromtimestamp(1772524800.123456, UTC)
     # The newest upgrade; the later install, reinstall, downgrade and removal do not count.
-    assert fact.last_update == datetime(2026, 2, 20, 1, 10, 5, tzinfo=UTC)
+    assert seen_value(fact.last_update) == datetime(2026, 2, 20, 1, 10, 5, tzinfo=UTC)
     assert fact.last_update_source == "/var/log/dnf.rpm.log"
-    assert fact.reboot_required is True
-    assert fact.reboot_detail == "needs-restarting -r: updated since boot: kernel, systemd"
+    assert seen_value(fact.reboot_required) is True
+    assert (
+        detail_text(fact.reboot_detail)
+        == "needs-restarting -r: updated since boot: kernel, systemd"
+    )
 
 
 def test_dnf_no_security_updates_and_no_reboot() -> None:
     fact = parse(dnf_results(security=text(""), restart=out("needs-restarting-ok.txt")), RHEL)
-    assert fact.pending_security_updates == 0
-    assert fact.reboot_required is False
+    assert seen_value(fact.pending_security_updates) == 0
+    assert seen_value(fact.reboot_required) is False
 
 
 def test_dnf_error_exit_1_is_not_read_as_reboot_required() -> None:
     failed = CommandResult(1, stderr="Error: rpmdb open failed")
     fact = parse(dnf_results(restart=failed), RHEL)
-    assert fact.reboot_required is None
-    assert fact.reboot_unknown_reason == "needs-restarting -r exited 1: Error: rpmdb open failed"
+    assert seen_value(fact.reboot_required) is None
+    assert (
+        reason_text(fact.reboot_required)
+        == "needs-restarting -r exited 1: Error: rpmdb open failed"
+    )
 
 
 def test_dnf5_table_format() -> None:
@@ -385,11 +407,13 @@ def test_dnf5_table_format() -> None:
 def test_dnf_without_cache_is_unknown_never_zero() -> None:
     no_cache = CommandResult(1, stderr=(LINUX / "dnf-no-cache.stderr").read_text("utf-8"))
     fact = parse(dnf_results(security=no_cache), RHEL)
-    assert fact.pending_security_updates is None
-    assert (fact.pending_unknown_reason or "").startswith("dnf has no cached repository metadata")
+    assert seen_value(fact.pending_security_updates) is None
+    assert (reason_text(fact.pending_security_updates) or "").startswith(
+        "dnf has no cached repository metadata"
+    )
     fact = parse(dnf_results(security=text(""), cache=text("", 1)), RHEL)
-    assert fact.pending_security_updates is None
-    assert fact.pending_unknown_reason == (
+    assert seen_value(fact.pending_security_updates) is None
+    assert reason_text(fact.pending_security_updates) == (
         "no cached dnf repository metadata was found; run dnf makecache"
     )
 
@@ -398,8 +422,8 @@ def test_dnf_repositories_without_advisories_cannot_count() -> None:
     fact = parse(
         dnf_results(security=text(""), cache=out("dnf-cache-mtimes-no-updateinfo.txt")), RHEL
     )
-    assert fact.pending_security_updates is None
-    assert fact.pending_unknown_reason == (
+    assert seen_value(fact.pending_security_updates) is None
+    assert reason_text(fact.pending_security_updates) == (
         "the cached repositories carry no security advisories (updateinfo), so security "
         "updates cannot be told apart"
     )
@@ -407,10 +431,10 @@ def test_dnf_repositories_without_advisories_cannot_count() -> None:
 
 def test_dnf_missing_tools() -> None:
     fact = parse(dnf_results(restart=NOT_FOUND, rpm_log=MISSING), RHEL)
-    assert fact.reboot_required is None
-    assert "needs-restarting" in (fact.reboot_unknown_reason or "")
-    assert fact.last_update is None
-    assert (fact.last_update_unknown_reason or "").startswith("/var/log/dnf.rpm.log is missing")
+    assert seen_value(fact.reboot_required) is None
+    assert "needs-restarting" in (reason_text(fact.reboot_required) or "")
+    assert seen_value(fact.last_update) is None
+    assert (reason_text(fact.last_update) or "").startswith("/var/log/dnf.rpm.log is missing")
     with pytest.raises(FactUnavailable, match="dnf is not installed"):
         parse(dnf_results(security=NOT_FOUND), RHEL)
 
@@ -444,16 +468,18 @@ def test_this_machine_for_real() -> None:
         return
     assert isinstance(fact, PatchFacts), fact
     assert fact.manager in ("apt", "dnf")
-    if fact.pending_security_updates is None:
-        assert fact.pending_unknown_reason
+    if seen_value(fact.pending_security_updates) is None:
+        assert reason_text(fact.pending_security_updates)
     else:
         assert fact.index_refreshed is not None  # a count always comes with its index age
-        assert len(fact.pending_security_names) == min(fact.pending_security_updates, p.MAX_NAMES)
-    if fact.last_update is None:
-        assert fact.last_update_unknown_reason
+        assert len(fact.pending_security_names) == min(
+            seen_value(fact.pending_security_updates), p.MAX_NAMES
+        )
+    if seen_value(fact.last_update) is None:
+        assert reason_text(fact.last_update)
     else:
-        assert fact.last_update.tzinfo is not None
-    if fact.reboot_required is None:
-        assert fact.reboot_unknown_reason
+        assert seen_value(fact.last_update).tzinfo is not None
+    if seen_value(fact.reboot_required) is None:
+        assert reason_text(fact.reboot_required)
     else:
         assert fact.reboot_detail

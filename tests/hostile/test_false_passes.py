@@ -11,7 +11,9 @@ import yaml
 from endpoint_audit.checks.open_ports.windows import parse_sockets
 from endpoint_audit.checks.patch_level.windows import parse_windows_update
 from endpoint_audit.errors import CollectorError
+from endpoint_audit.model.observed import Reason
 from tests.hostile.run import assert_ran_clean, invoke
+from tests.observed_view import reason_text, seen_value
 from tests.replay_cases import host_yaml_path
 
 COMPLIANT = host_yaml_path("win11-23h2-en-compliant")
@@ -22,9 +24,11 @@ def test_windows_update_answer_without_reboot_markers_is_not_no_reboot() -> None
     read (here `{"": null}`) used to pass `reboot_required` ("no marker in the
     registry"); the probe's answer now has to show each marker's key was read."""
     for value in ({"": None}, {"reboot_markers": []}, {"cbs_reboot_pending": False}):
-        facts = parse_windows_update(value, None, "not run")
-        assert facts.reboot_required is None, value
-        assert facts.reboot_unknown_reason
+        facts = parse_windows_update(
+            value, None, Reason(key="patch_level.reason.wu_search_not_run")
+        )
+        assert seen_value(facts.reboot_required) is None, value
+        assert reason_text(facts.reboot_required)
 
 
 def test_windows_update_garbage_through_the_cli(tmp_path: Path) -> None:

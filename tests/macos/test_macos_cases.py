@@ -56,7 +56,7 @@ def test_key_messages(cli: Callable[..., Any]) -> None:
     messages = {
         (f["check_id"], f["resource"]): f["message"] for f in report["hosts"][0]["findings"]
     }
-    assert "FileVault is On" in messages[("disk_encryption", "system")]
+    assert "FileVault=On" in messages[("disk_encryption", "system")]
     assert "600 seconds" in messages[("screen_lock", "hanako")]
     age = messages[("patch_level", "days_since_update")]
     assert "2026-11-12" in age and re.search(r"\b7\b", age), age
@@ -125,5 +125,5 @@ def test_a_major_upgrade_offered_is_reported_but_not_pending(cli: Callable[..., 
 def test_filevault_waiting_for_a_restart_is_not_encrypted(cli: Callable[..., Any]) -> None:
     finding = _finding(cli, "macos15-filevault-restart-pending", "disk_encryption")
     assert finding["status"] == "fail"
-    assert "needs to be restarted to finish" in finding["message"]
+    assert "takes effect only after a restart (FileVault=On, NeedsRestart)" in finding["message"]
     assert finding["actual"]["encrypted"] is False

@@ -57,6 +57,7 @@ from endpoint_audit.model import i18n
 from endpoint_audit.model.commands import Argv, CommandResult
 from endpoint_audit.model.platform import OsFamily, PlatformInfo
 from endpoint_audit.transport.ssh import SshTransport
+from tests.observed_view import reason_text, seen_value
 from tests.seen import v, why
 
 # Macs as a scan over SSH reaches them (follow-ups, no native reads).
@@ -108,7 +109,7 @@ def test_fdesetup_states(
     volume = parse_fdesetup(text)
     assert (volume.volume, volume.kind, volume.method) == ("system", "os", "FileVault")
     assert volume.state == state
-    assert volume.encrypted is encrypted
+    assert seen_value(volume.encrypted) is encrypted
     assert volume.protection_on is protection
     assert volume.percent == percent
 
@@ -117,8 +118,9 @@ def test_fdesetup_deferred_enablement_is_off_and_says_so() -> None:
     volume = parse_fdesetup(
         "FileVault is Off.\nDeferred enablement appears to be active for user 'hanako'.\n"
     )
-    assert volume.encrypted is False
-    assert "Deferred enablement is pending for user 'hanako'" in volume.detail
+    assert seen_value(volume.encrypted) is False
+    assert volume.detail == "FileVault=Off, DeferredEnablement=hanako"
+    assert volume.deferred_user == "hanako"
 
 
 @pytest.mark.parametrize("text", ["", "Error: something went wrong\n", "FileVault is maybe."])
@@ -319,7 +321,7 @@ def test_automatic_updates_managed_preferences_win() -> None:
 def test_restart_pending_from_versions(
     installed: str | None, running: str, expected: bool | None
 ) -> None:
-    assert restart_pending(installed, running)[0] is expected
+    assert seen_value(restart_pending(installed, running)[0]) is expected
 
 
 def test_patches_fact_from_local_records() -> None:
@@ -340,17 +342,17 @@ def test_patches_fact_from_local_records() -> None:
     }  # fmt: skip
     fact = MacosPatches().parse(results, MAC_ROOT)
     assert fact.pending_updates == 2
-    assert fact.pending_security_updates == 1
+    assert seen_value(fact.pending_security_updates) == 1
     assert fact.pending_security_names == ("macOS Sequoia 15.1.1",)
-    assert fact.last_update == datetime(2026, 11, 12, tzinfo=UTC)
-    assert fact.reboot_required is False
+    assert seen_value(fact.last_update) == datetime(2026, 11, 12, tzinfo=UTC)
+    assert seen_value(fact.reboot_required) is False
     assert fact.auto_update_enabled is None
     missing = MacosPatches().parse(
         {INSTALL_HISTORY.key: NO_FILE, PREFS.key: NO_FILE, MANAGED_PREFS.key: NO_FILE}, MAC_ROOT
     )
-    assert missing.last_update is None and missing.last_update_unknown_reason
-    assert missing.pending_updates is None and missing.pending_unknown_reason
-    assert missing.reboot_required is None
+    assert seen_value(missing.last_update) is None and reason_text(missing.last_update)
+    assert missing.pending_updates is None and reason_text(missing.pending_security_updates)
+    assert seen_value(missing.reboot_required) is None
 
 
 def test_plist_entity_declarations_are_refused() -> None:
@@ -535,27 +537,29 @@ def test_fdesetup_qualified_states_are_never_encrypted(
     text: str, state: str | None, encrypted: bool | None
 ) -> None:
     volume = parse_fdesetup(text)
-    assert (volume.state, volume.encrypted) == (state, encrypted)
+    assert (volume.state, seen_value(volume.encrypted)) == (state, encrypted)
     if encrypted is None:
-        assert volume.unknown_reason
+        assert reason_text(volume.encrypted)
     if state == "restart_pending":
-        assert "needs to be restarted to finish" in volume.detail
+        assert "NeedsRestart" in volume.detail
 
 
 def test_fdesetup_detail_is_the_state_line_not_the_keychain_line() -> None:
     volume = parse_fdesetup(
         "FileVault master keychain appears to be installed.\nFileVault is On.\n"
     )
-    assert volume.detail == "FileVault is On."
+    assert volume.detail == "FileVault=On"
 
 
 def test_fdesetup_exit_statuses() -> None:
     collector = MacosDiskEncryption()
     off = collector.parse({FDESETUP.key: CommandResult(1, stdout="FileVault is Off.\n")}, MAC_ROOT)
-    assert off.volumes[0].encrypted is False
+    assert seen_value(off.volumes[0].encrypted) is False
     # fdesetup(8): 2 = "FileVault appears to be On but Busy": not verified.
     busy = collector.parse({FDESETUP.key: CommandResult(2, stdout="FileVault is On.\n")}, MAC_ROOT)
-    assert busy.volumes[0].encrypted is None and "busy" in (busy.volumes[0].unknown_reason or "")
+    assert seen_value(busy.volumes[0].encrypted) is None and "busy" in (
+        reason_text(busy.volumes[0].encrypted) or ""
+    )
     with pytest.raises(CollectorError, match="exited 1"):
         collector.parse({FDESETUP.key: CommandResult(1, stdout="FileVault is On.\n")}, MAC_ROOT)
     with pytest.raises(CollectorError, match="exited 11"):
@@ -577,7 +581,7 @@ def test_fdesetup_any_qualifier_is_never_verified_encryption(qualifier: str, res
         volume = parse_fdesetup(text)
     except CollectorError:
         return
-    assert volume.encrypted is not True
+    assert seen_value(volume.encrypted) is not True
     assert volume.state != "encrypted"
 
 
@@ -643,7 +647,7 @@ def test_a_major_upgrade_offered_to_a_patched_mac_is_not_pending() -> None:
             _rec("Safari", "26.1", "Safari26.1SequoiaAuto"),
         )
     )
-    assert fact.pending_security_updates == 0
+    assert seen_value(fact.pending_security_updates) == 0
     assert fact.pending_updates == 1
     assert fact.pending_upgrades == ("macOS Tahoe 26.1",)
 
@@ -663,20 +667,20 @@ def test_a_minor_update_and_an_rsr_are_pending_security_updates() -> None:
 def test_without_the_running_version_a_macos_entry_is_unknown() -> None:
     unknown = PlatformInfo(family=OsFamily.MACOS, version=None, is_admin=True)
     fact = _patches(_prefs(_rec("macOS Sequoia 15.1.1", "15.1.1")), unknown)
-    assert fact.pending_security_updates is None
-    assert "macOS Sequoia 15.1.1" in (fact.pending_unknown_reason or "")
+    assert seen_value(fact.pending_security_updates) is None
+    assert "macOS Sequoia 15.1.1" in (reason_text(fact.pending_security_updates) or "")
     # A product key that says minor needs no version to compare with.
     keyed = _patches(
         _prefs(_rec("macOS Sequoia 15.1.1", "15.1.1", "MSU_UPDATE_24B91_patch_15.1.1_minor")),
         unknown,
     )
-    assert keyed.pending_security_updates == 1
+    assert seen_value(keyed.pending_security_updates) == 1
 
 
 def test_the_list_date_is_passed_on_as_the_index_refresh_time() -> None:
     checked = datetime(2026, 9, 2, 5, 41, 7)
     fact = _patches(_prefs(checked=checked))
-    assert fact.pending_security_updates == 0
+    assert seen_value(fact.pending_security_updates) == 0
     assert fact.index_refreshed == checked.replace(tzinfo=UTC)
     assert fact.index_source == INDEX_SOURCE
     assert "LastSuccessfulDate" in INDEX_SOURCE

@@ -39,22 +39,8 @@ CASES = [
 # message keys with arguments of their own; then they leave here.
 KNOWN_ENGLISH_REASONS = {
     ("core.msg.needs_privilege", "reason"),
-    ("disk_encryption.msg.encrypted", "detail"),
-    ("disk_encryption.msg.not_encrypted", "detail"),
-    ("disk_encryption.msg.restart_pending", "detail"),
-    ("disk_encryption.msg.state_decrypting", "detail"),
-    ("disk_encryption.msg.state_encrypting", "detail"),
     ("firewall.msg.kernel_denies_openings", "openings"),
-    ("patch_level.msg.age_unknown", "reason"),
-    ("patch_level.msg.build_unknown", "reason"),
-    ("patch_level.msg.pending_unknown", "reason"),
-    ("patch_level.msg.reboot_unknown", "reason"),
     # Expected and actual values the checks and facts describe in English.
-    ("disk_encryption.msg.encrypted", "actual"),
-    ("disk_encryption.msg.not_encrypted", "actual"),
-    ("disk_encryption.msg.restart_pending", "actual"),
-    ("disk_encryption.msg.state_decrypting", "actual"),
-    ("disk_encryption.msg.state_encrypting", "actual"),
     ("firewall.msg.kernel_allows", "actual"),
     ("firewall.msg.kernel_denies_openings", "actual"),
     ("firewall.msg.kernel_unfiltered", "actual"),

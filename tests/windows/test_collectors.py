@@ -33,11 +33,14 @@ from endpoint_audit.checks.screen_lock.facts import ScreenLockFacts
 from endpoint_audit.checks.screen_lock.windows import WindowsScreenLock, parse_screen_lock
 from endpoint_audit.errors import CollectorError, FactUnavailable
 from endpoint_audit.model.commands import CommandResult
+from endpoint_audit.model.observed import Reason
 from endpoint_audit.model.platform import OsFamily, PlatformInfo
+from tests.observed_view import detail_text, reason_text, seen_value
 from tests.seen import v, why
 from tests.windows.conftest import CASES, load_case, results_of, value_of
 
 WINDOWS = PlatformInfo(family=OsFamily.WINDOWS, transport="replay")
+NOT_RUN = Reason(key="patch_level.reason.wu_search_not_run")
 
 
 def bitlocker(name: str) -> DiskEncryptionFacts:
@@ -94,7 +97,7 @@ def test_every_case_parses(name: str, fact: str) -> None:
 def test_bitlocker_on() -> None:
     facts = bitlocker("win11-23h2-en-compliant")
     c, d = facts.volumes
-    assert (c.volume, c.kind, c.state, c.encrypted, c.protection_on) == (
+    assert (c.volume, c.kind, c.state, seen_value(c.encrypted), c.protection_on) == (
         "C:",
         "os",
         "encrypted",
@@ -103,29 +106,39 @@ def test_bitlocker_on() -> None:
     )
     assert c.method == "XTS-AES 128" and c.percent == 100.0
     assert "KeyProtectors=Tpm,RecoveryPassword" in c.detail
-    assert (d.volume, d.kind, d.encrypted, d.protection_on) == ("D:", "data", True, True)
+    assert (d.volume, d.kind, seen_value(d.encrypted), d.protection_on) == (
+        "D:",
+        "data",
+        True,
+        True,
+    )
 
 
 def test_bitlocker_off() -> None:
     (c,) = bitlocker("win10-22h2-en-bitlocker-off").volumes
-    assert (c.state, c.encrypted, c.protection_on, c.method) == ("decrypted", False, False, None)
+    assert (c.state, seen_value(c.encrypted), c.protection_on, c.method) == (
+        "decrypted",
+        False,
+        False,
+        None,
+    )
 
 
 def test_bitlocker_suspended_is_not_protected() -> None:
     (c,) = bitlocker("win11-24h2-ja-bitlocker-suspended").volumes
-    assert (c.state, c.encrypted, c.protection_on) == ("suspended", True, False)
+    assert (c.state, seen_value(c.encrypted), c.protection_on) == ("suspended", True, False)
     assert c.method == "XTS-AES 256"
 
 
 def test_bitlocker_encrypting_is_not_encrypted() -> None:
     (c,) = bitlocker("win11-23h2-en-bitlocker-encrypting").volumes
-    assert (c.state, c.encrypted, c.percent) == ("encrypting", False, 43.7)
+    assert (c.state, seen_value(c.encrypted), c.percent) == ("encrypting", False, 43.7)
 
 
 def test_unencrypted_data_drive_and_removable_drive() -> None:
     volumes = {v.volume: v for v in bitlocker("win10-22h2-ja-data-drive-unencrypted").volumes}
     assert set(volumes) == {"C:", "D:"}  # E: is a removable drive
-    assert volumes["D:"].kind == "data" and volumes["D:"].encrypted is False
+    assert volumes["D:"].kind == "data" and seen_value(volumes["D:"].encrypted) is False
 
 
 def test_data_volume_that_is_not_a_fixed_disk_is_not_judged() -> None:
@@ -138,7 +151,7 @@ def test_data_volume_that_is_not_a_fixed_disk_is_not_judged() -> None:
 
 def test_wmi_fallback() -> None:
     (c,) = bitlocker("win10-22h2-en-wmi-fallback").volumes
-    assert (c.encrypted, c.protection_on, c.method) == (True, True, "XTS-AES 256")
+    assert (seen_value(c.encrypted), c.protection_on, c.method) == (True, True, "XTS-AES 256")
     assert "TpmPin" in c.detail
 
 
@@ -155,7 +168,7 @@ def test_fixed_drive_bitlocker_did_not_list_is_unknown() -> None:
     value["fixed_drives"] = ["C:", "D:", "F:"]
     facts = parse_bitlocker(value)
     (f,) = [v for v in facts.volumes if v.volume == "F:"]
-    assert f.encrypted is None and f.unknown_reason
+    assert seen_value(f.encrypted) is None and reason_text(f.encrypted)
 
 
 def test_elevated_but_no_interface_is_unknown_not_pass() -> None:
@@ -172,7 +185,7 @@ def test_unknown_volume_status_is_not_encrypted() -> None:
     value["volumes"][0]["volume_status"] = 9
     value["volumes"][0]["volume_status_name"] = None
     c = parse_bitlocker(value).volumes[0]
-    assert c.encrypted is None and c.state is None and c.unknown_reason
+    assert seen_value(c.encrypted) is None and c.state is None and reason_text(c.encrypted)
 
 
 def test_failed_bitlocker_probe_is_an_error() -> None:
@@ -265,50 +278,53 @@ def test_ended_process_makes_owners_incomplete() -> None:
 def test_recent_update_and_build() -> None:
     facts = patches("win11-23h2-ja-compliant")
     assert facts.manager == "windows_update"
-    assert facts.os_build == "22631.4460" and facts.os_installation_type == "Client"
+    assert seen_value(facts.os_build) == "22631.4460" and facts.os_installation_type == "Client"
     # The November cumulative update from Win32_QuickFixEngineering (a date only), not the
     # .NET update installed the same day nor the newer Defender definition updates.
-    assert facts.last_update == datetime(2024, 11, 13, tzinfo=UTC)
-    assert facts.last_update_source is not None and "KB5046633" in facts.last_update_source
-    assert facts.pending_security_updates == 0 and facts.pending_updates == 0
+    assert seen_value(facts.last_update) == datetime(2024, 11, 13, tzinfo=UTC)
+    assert "KB5046633" in (detail_text(facts.last_update_source) or "")
+    assert "KB5046633（ビルド 22631 の 2024-11 の累積更新プログラム）" in (
+        detail_text(facts.last_update_source, "ja") or ""
+    )
+    assert seen_value(facts.pending_security_updates) == 0 and facts.pending_updates == 0
     assert facts.index_refreshed == datetime(2024, 11, 19, 21, 5, 33, tzinfo=UTC)
-    assert facts.reboot_required is False and facts.managed_by is None
+    assert seen_value(facts.reboot_required) is False and facts.managed_by is None
 
 
 def test_ninety_day_old_update_with_net_and_defender_since() -> None:
     facts = patches("win10-22h2-en-updates-90-days")
     # KB5045933 (.NET, 2024-11-13) is in Win32_QuickFixEngineering but is no OS update.
-    assert facts.last_update == datetime(2024, 8, 21, tzinfo=UTC)
-    assert facts.last_update_source is not None and "KB5041580" in facts.last_update_source
+    assert seen_value(facts.last_update) == datetime(2024, 8, 21, tzinfo=UTC)
+    assert "KB5041580" in (detail_text(facts.last_update_source) or "")
     assert facts.newest_unlisted_update is None  # the table knows November's update
-    assert facts.os_build == "19045.4780"
+    assert seen_value(facts.os_build) == "19045.4780"
     assert facts.pending_updates == 4
-    assert facts.pending_security_updates == 2
+    assert seen_value(facts.pending_security_updates) == 2
     assert facts.pending_security_names == ("KB5046613", "KB5046542")
 
 
 def test_msrt_only_pc_counts_the_august_update() -> None:
     facts = patches("win11-23h2-en-msrt-only-old-build")
-    assert facts.os_build == "22631.4037"
-    assert facts.last_update == datetime(2024, 8, 14, tzinfo=UTC)
+    assert seen_value(facts.os_build) == "22631.4037"
+    assert seen_value(facts.last_update) == datetime(2024, 8, 14, tzinfo=UTC)
 
 
 def test_reboot_markers() -> None:
     facts = patches("win11-24h2-ja-bitlocker-suspended")
-    assert facts.reboot_required is True
+    assert seen_value(facts.reboot_required) is True
     assert facts.reboot_detail is not None and "Component Based Servicing" in facts.reboot_detail
 
 
 def test_pending_file_renames_alone_are_no_pending_restart() -> None:
     facts = patches("win11-23h2-en-pending-file-renames")
-    assert facts.reboot_required is False and facts.pending_file_renames == 6
+    assert seen_value(facts.reboot_required) is False and facts.pending_file_renames == 6
 
 
 def test_wsus_pc_is_managed() -> None:
     facts = patches("win11-24h2-ja-wsus-stale-search")
     assert facts.managed_by == "WSUS"
     assert facts.managed_detail == "WUServer=https://wsus.example.lg.jp:8531, UseWUServer=1"
-    assert facts.pending_security_updates == 0
+    assert seen_value(facts.pending_security_updates) == 0
     assert facts.index_refreshed == datetime(2024, 11, 4, 23, 48, 10, tzinfo=UTC)
 
 
@@ -318,25 +334,27 @@ def test_wufb_deferral_and_mdm_server_are_managed() -> None:
         "found": True,
         "values": {"DeferQualityUpdates": 1, "DeferQualityUpdatesPeriodInDays": 7},
     }
-    facts = parse_windows_update(value, None, "not run")
+    facts = parse_windows_update(value, None, NOT_RUN)
     assert facts.managed_by == "Windows Update for Business"
     assert facts.managed_detail == "DeferQualityUpdatesPeriodInDays=7"
     value["mdm_update"] = {"found": True, "values": {"UpdateServiceUrl": "https://wsus.local"}}
-    facts = parse_windows_update(value, None, "not run")
+    facts = parse_windows_update(value, None, NOT_RUN)
     assert facts.managed_by == "WSUS, Windows Update for Business"
     # WUServer without UseWUServer=1 is not used by Windows Update.
     value["wu_policy"] = {"found": True, "values": {"WUServer": "https://old"}}
     value["mdm_update"] = {"found": False, "values": {}}
-    assert parse_windows_update(value, None, "not run").managed_by is None
+    assert parse_windows_update(value, None, NOT_RUN).managed_by is None
 
 
 def test_32_bit_host_without_the_64_bit_view_is_unknown() -> None:
     facts = patches("win11-23h2-en-32bit-host")
-    assert facts.os_build is None and facts.os_build_unknown_reason
-    assert "32-bit" in facts.os_build_unknown_reason
-    assert facts.reboot_required is None
-    assert facts.reboot_unknown_reason is not None and "32-bit" in facts.reboot_unknown_reason
-    assert facts.last_update is None
+    assert seen_value(facts.os_build) is None and reason_text(facts.os_build)
+    assert "32-bit" in reason_text(facts.os_build)
+    assert seen_value(facts.reboot_required) is None
+    assert reason_text(facts.reboot_required) is not None and "32-bit" in reason_text(
+        facts.reboot_required
+    )
+    assert seen_value(facts.last_update) is None
 
 
 def test_32_bit_host_reading_through_reg_exe_is_judged() -> None:
@@ -344,24 +362,24 @@ def test_32_bit_host_reading_through_reg_exe_is_judged() -> None:
     value["wow64"] = True
     value["registry_view"] = "reg.exe /reg:64"
     value["cbs_reboot_pending"] = True
-    facts = parse_windows_update(value, None, "not run")
-    assert facts.os_build == "22631.4460"
-    assert facts.reboot_required is True
+    facts = parse_windows_update(value, None, NOT_RUN)
+    assert seen_value(facts.os_build) == "22631.4460"
+    assert seen_value(facts.reboot_required) is True
     assert facts.reboot_detail is not None and "reg.exe /reg:64" in facts.reboot_detail
 
 
 def test_a_marker_whose_parent_key_was_not_read_is_unknown() -> None:
     value = value_of("win11-23h2-en-compliant", "windows_update")
     value["wu_found"] = None  # reg.exe could not say
-    facts = parse_windows_update(value, None, "not run")
-    assert facts.reboot_required is None and facts.reboot_unknown_reason
+    facts = parse_windows_update(value, None, NOT_RUN)
+    assert seen_value(facts.reboot_required) is None and reason_text(facts.reboot_required)
 
 
 def test_recording_without_the_bitness_is_unknown_not_pass() -> None:
     value = value_of("win11-23h2-en-compliant", "windows_update")
     del value["wow64"]
-    facts = parse_windows_update(value, None, "not run")
-    assert facts.reboot_required is None and facts.os_build is None
+    facts = parse_windows_update(value, None, NOT_RUN)
+    assert seen_value(facts.reboot_required) is None and seen_value(facts.os_build) is None
 
 
 def test_one_bad_hotfix_date_loses_nothing_else() -> None:
@@ -372,14 +390,14 @@ def test_one_bad_hotfix_date_loses_nothing_else() -> None:
         {"id": "File 1", "installed_on": "", "description": ""},
         {"id": "KB5046633", "installed_on": None, "error": "property getter threw"},
     ]
-    facts = parse_windows_update(value, None, "not run")
+    facts = parse_windows_update(value, None, NOT_RUN)
     # November's entry has no date: the age cannot be told from October's.
-    assert facts.last_update is None
-    assert facts.last_update_unknown_reason is not None
-    assert "KB5046633" in facts.last_update_unknown_reason
+    assert seen_value(facts.last_update) is None
+    assert reason_text(facts.last_update) is not None
+    assert "KB5046633" in reason_text(facts.last_update)
     value["hotfixes"].pop()
-    facts = parse_windows_update(value, None, "not run")
-    assert facts.last_update == datetime(2024, 10, 9, tzinfo=UTC)
+    facts = parse_windows_update(value, None, NOT_RUN)
+    assert seen_value(facts.last_update) == datetime(2024, 10, 9, tzinfo=UTC)
 
 
 def test_hotfix_dates_in_filetime_hex() -> None:
@@ -387,24 +405,24 @@ def test_hotfix_dates_in_filetime_hex() -> None:
     # 2024-11-13 00:00 UTC as a FILETIME: (unix 1731456000 + 11644473600) * 10**7.
     ticks = (1731456000 + 11644473600) * 10**7
     value["hotfixes"] = [{"id": "KB5046633", "installed_on": f"{ticks:016x}"}]
-    facts = parse_windows_update(value, None, "not run")
-    assert facts.last_update == datetime(2024, 11, 13, tzinfo=UTC)
+    facts = parse_windows_update(value, None, NOT_RUN)
+    assert seen_value(facts.last_update) == datetime(2024, 11, 13, tzinfo=UTC)
 
 
 def test_hotfix_listing_failed_is_unknown() -> None:
     value = value_of("win11-23h2-en-compliant", "windows_update")
     value["hotfixes"] = []
     value["hotfix_error"] = "Invalid class"
-    facts = parse_windows_update(value, None, "not run")
-    assert facts.last_update is None
-    assert facts.last_update_unknown_reason == "Win32_QuickFixEngineering: Invalid class"
+    facts = parse_windows_update(value, None, NOT_RUN)
+    assert seen_value(facts.last_update) is None
+    assert reason_text(facts.last_update) == "Win32_QuickFixEngineering: Invalid class"
 
 
 def test_no_cumulative_update_listed_is_unknown() -> None:
     value = value_of("win11-23h2-en-compliant", "windows_update")
     value["hotfixes"] = [{"id": "KB5045935", "installed_on": "11/13/2024"}]  # .NET only
-    facts = parse_windows_update(value, None, "not run")
-    assert facts.last_update is None and facts.last_update_unknown_reason
+    facts = parse_windows_update(value, None, NOT_RUN)
+    assert seen_value(facts.last_update) is None and reason_text(facts.last_update)
 
 
 def test_update_newer_than_the_table_is_noted() -> None:
@@ -414,7 +432,7 @@ def test_update_newer_than_the_table_is_noted() -> None:
         {"id": "KB5199999", "installed_on": "12/9/2026"},  # not in the table
     ]
     value["current_version"]["values"]["UBR"] = 9999
-    facts = parse_windows_update(value, None, "not run")
+    facts = parse_windows_update(value, None, NOT_RUN)
     assert facts.newest_unlisted_update == datetime(2026, 12, 9, tzinfo=UTC)
     assert facts.newest_unlisted_update_id == "KB5199999"
 
@@ -422,26 +440,28 @@ def test_update_newer_than_the_table_is_noted() -> None:
 def test_build_the_table_does_not_know_leaves_the_age_unknown() -> None:
     value = value_of("win11-23h2-en-compliant", "windows_update")
     value["current_version"]["values"]["CurrentBuildNumber"] = "22635"
-    facts = parse_windows_update(value, None, "not run")
-    assert facts.os_build == "22635.4460"
-    assert facts.last_update is None
-    assert facts.last_update_unknown_reason is not None
-    assert "does not list build 22635" in facts.last_update_unknown_reason
+    facts = parse_windows_update(value, None, NOT_RUN)
+    assert seen_value(facts.os_build) == "22635.4460"
+    assert seen_value(facts.last_update) is None
+    assert reason_text(facts.last_update) is not None
+    assert "does not list build 22635" in reason_text(facts.last_update)
 
 
 def test_titles_are_never_read() -> None:
     # Garbage (or Japanese) in every title changes nothing.
     value = value_of("win11-23h2-ja-compliant", "windows_update")
-    before = parse_windows_update(value, None, "not run")
+    before = parse_windows_update(value, None, NOT_RUN)
     for entry in value["history"]["entries"]:
         entry["title"] = "KB5999999 (KB890830) 累積更新プログラム"
-    assert parse_windows_update(value, None, "not run") == before
+    assert parse_windows_update(value, None, NOT_RUN) == before
 
 
 def test_search_out_of_time_is_unknown_not_zero() -> None:
     facts = patches("win11-24h2-ja-no-screensaver-search-timeout")
-    assert facts.pending_security_updates is None and facts.pending_updates is None
-    assert facts.pending_unknown_reason is not None and "30 s" in facts.pending_unknown_reason
+    assert seen_value(facts.pending_security_updates) is None and facts.pending_updates is None
+    assert reason_text(facts.pending_security_updates) is not None and "30 s" in reason_text(
+        facts.pending_security_updates
+    )
 
 
 def test_never_scanned_is_unknown() -> None:
@@ -450,24 +470,28 @@ def test_never_scanned_is_unknown() -> None:
     facts = parse_windows_update(
         value_of("win11-23h2-en-compliant", "windows_update"), pending, None
     )
-    assert facts.pending_security_updates is None and facts.pending_unknown_reason
+    assert seen_value(facts.pending_security_updates) is None and reason_text(
+        facts.pending_security_updates
+    )
 
 
 def test_failed_pending_probe_is_unknown() -> None:
     results = dict(results_of("win11-23h2-en-compliant"))
     results[WINDOWS_UPDATE_PENDING.key] = CommandResult(1, stderr="COM error 0x8024402C")
     facts = WindowsPatches().parse(results, WINDOWS)
-    assert facts.pending_security_updates is None
-    assert facts.pending_unknown_reason is not None and "0x8024402C" in facts.pending_unknown_reason
-    assert facts.last_update is not None
+    assert seen_value(facts.pending_security_updates) is None
+    assert reason_text(facts.pending_security_updates) is not None and "0x8024402C" in reason_text(
+        facts.pending_security_updates
+    )
+    assert seen_value(facts.last_update) is not None
 
 
 def test_history_unreadable_changes_nothing() -> None:
     value = value_of("win11-23h2-en-compliant", "windows_update")
-    before = parse_windows_update(value, None, "not run")
+    before = parse_windows_update(value, None, NOT_RUN)
     value["history"] = None
     value["history_error"] = "Exception from HRESULT: 0x80070005"
-    assert parse_windows_update(value, None, "not run") == before
+    assert parse_windows_update(value, None, NOT_RUN) == before
 
 
 def test_failed_main_probe_is_unknown() -> None:
@@ -590,9 +614,9 @@ def test_installed_on_formats() -> None:
 def test_patch_level_under_constrained_language_mode() -> None:
     facts = patches("win11-23h2-en-clm")
     # Registry and CIM are allowed: the build, hotfixes and restart markers are read.
-    assert facts.os_build == "22631.4460" and facts.last_update is not None
-    assert facts.reboot_required is False
+    assert seen_value(facts.os_build) == "22631.4460" and seen_value(facts.last_update) is not None
+    assert seen_value(facts.reboot_required) is False
     # The pending search needs COM: unknown, naming the mode.
-    assert facts.pending_security_updates is None
-    assert facts.pending_unknown_reason is not None
-    assert "ConstrainedLanguage" in facts.pending_unknown_reason
+    assert seen_value(facts.pending_security_updates) is None
+    assert reason_text(facts.pending_security_updates) is not None
+    assert "ConstrainedLanguage" in reason_text(facts.pending_security_updates)

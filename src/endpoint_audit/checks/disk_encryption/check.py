@@ -15,11 +15,13 @@ from endpoint_audit.checkkit.check import (
     Outcome,
 )
 from endpoint_audit.checks.disk_encryption.facts import DiskEncryptionFacts, VolumeEncryption
-from endpoint_audit.model.result import Status
+from endpoint_audit.model.observed import Reason, Seen, Unknown
+from endpoint_audit.model.result import JsonScalar, Status
 
 # Linux boot partitions hold the kernel and boot loader, which must stay readable before
 # the disk is unlocked; full-disk encryption setups leave them plain by design.
 DEFAULT_EXCLUDED = ["/boot", "/boot/efi", "/efi"]
+REASON = "disk_encryption.reason"
 # A conversion under way or halted: the volume is partly plain.
 IN_PROGRESS = ("encrypting", "decrypting", "paused")
 
@@ -35,8 +37,9 @@ def _normalise(name: str) -> str:
 
 
 def _actual(vol: VolumeEncryption) -> dict[str, object]:
-    return {
-        "encrypted": vol.encrypted,
+    # Data only: why a value is unknown is the message's reason, rendered per language.
+    actual: dict[str, object] = {
+        "encrypted": vol.encrypted.value if isinstance(vol.encrypted, Seen) else None,
         "state": vol.state,
         "protection_on": vol.protection_on,
         "method": vol.method,
@@ -45,29 +48,59 @@ def _actual(vol: VolumeEncryption) -> dict[str, object]:
         "kind": vol.kind,
         "detail": vol.detail,
     }
+    if vol.deferred_user is not None:
+        actual["deferred_user"] = vol.deferred_user
+    if vol.also_mounted:
+        actual["also_mounted"] = list(vol.also_mounted)
+    if vol.swap_file_on is not None:
+        actual["swap_file_on"] = vol.swap_file_on
+    return actual
 
 
-def judge(vol: VolumeEncryption) -> tuple[Status, str, dict[str, str | float | None]]:
+def _detail(vol: VolumeEncryption) -> JsonScalar | Reason:
+    """The evidence line, with what the collector adds to it said in the report's language."""
+    detail = vol.detail or "-"
+    if vol.swap_file_on is not None:
+        return Reason(
+            key=f"{REASON}.detail_swap_file",
+            args={"detail": detail, "mountpoint": vol.swap_file_on},
+        )
+    if vol.also_mounted:
+        return Reason(
+            key=f"{REASON}.detail_also_mounted",
+            args={"detail": detail, "mounts": ", ".join(vol.also_mounted)},
+        )
+    return detail
+
+
+def judge(vol: VolumeEncryption) -> tuple[Status, str, dict[str, JsonScalar | Reason]]:
     """Status, message key and arguments for one volume. Pass needs positive evidence."""
-    args: dict[str, str | float | None] = {
+    encrypted = vol.encrypted.value if isinstance(vol.encrypted, Seen) else None
+    args: dict[str, JsonScalar | Reason] = {
         "volume": vol.volume,
         "device": vol.device or "?",
         "method": vol.method or "?",
-        "detail": vol.detail or "-",
+        "detail": _detail(vol),
     }
     if vol.state in IN_PROGRESS:
         pct = f"{vol.percent:g}%" if vol.percent is not None else "?"
         return Status.FAIL, f"state_{vol.state}", {**args, "percent": pct}
     if vol.state == "restart_pending":
         return Status.FAIL, "restart_pending", args
-    if vol.state == "suspended" or (vol.encrypted is True and vol.protection_on is False):
+    if vol.state == "suspended" or (encrypted is True and vol.protection_on is False):
         return Status.FAIL, "suspended", args
-    if vol.encrypted is False or vol.state == "decrypted":
+    if vol.deferred_user is not None:
+        # Said in the report's language: why FileVault is off now, and when it turns on.
+        args["detail"] = Reason(
+            key=f"{REASON}.deferred_enablement",
+            args={"detail": vol.detail or "-", "user": vol.deferred_user or "?"},
+        )
+    if encrypted is False or vol.state == "decrypted":
         return Status.FAIL, "not_encrypted", args
-    if vol.state == "locked" and vol.encrypted is True:
+    if isinstance(vol.encrypted, Unknown):
+        return Status.UNKNOWN, "unknown", {**args, "reason": vol.encrypted.reason}
+    if vol.state == "locked":
         return Status.PASS, "locked", args
-    if vol.encrypted is None:
-        return Status.UNKNOWN, "unknown", {**args, "reason": vol.unknown_reason or "not seen"}
     return Status.PASS, "encrypted", args
 
 

@@ -5,6 +5,7 @@ from typing import ClassVar, Literal
 from pydantic import BaseModel, ConfigDict
 
 from endpoint_audit.checkkit.fact import Fact
+from endpoint_audit.model.observed import Observed
 
 VolumeKind = Literal["root", "data", "swap", "os", "fixed"]
 # encrypted: fully encrypted; encrypting/decrypting/paused: conversion under way or halted;
@@ -30,13 +31,23 @@ class VolumeEncryption(BaseModel):
     volume: str  # mount point, "swap", drive letter ("C:") or "system" (FileVault)
     kind: VolumeKind
     device: str | None = None  # backing device as the OS names it
-    encrypted: bool | None = None  # None: the backing device could not be seen
+    # Unknown (with the reason, a `disk_encryption.reason.*` key) when the backing device
+    # or the encryption status could not be seen.
+    encrypted: Observed[bool]
     state: EncryptionState | None = None
     protection_on: bool | None = None  # BitLocker/FileVault protection status
     method: str | None = None  # "LUKS2", "XTS-AES 128", ...
     percent: float | None = None
-    detail: str = ""  # one line of evidence, e.g. the device chain
-    unknown_reason: str | None = None
+    # One line of evidence as data, the same in every language: the device chain, the
+    # BitLocker enum values, FileVault's state.
+    detail: str = ""
+    # Linux: the other mount points of the volume's device (/home on the root device),
+    # and for a swap file the mount point of the volume that holds it.
+    also_mounted: tuple[str, ...] = ()
+    swap_file_on: str | None = None
+    # FileVault: the user whose next logout or login turns on deferred enablement, when
+    # `fdesetup status` says one is pending ("" when it names no user).
+    deferred_user: str | None = None
 
 
 class DiskEncryptionFacts(Fact):

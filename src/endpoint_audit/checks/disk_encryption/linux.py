@@ -11,7 +11,7 @@ Sources, none of which needs root:
 
 Whatever cannot be traced to a block device (an overlay or container root, a name missing
 from lsblk, no lsblk at all, a network file system at / or /home) is reported with
-`encrypted=None` and the reason, never as encrypted.
+`encrypted` unknown with the reason (a `disk_encryption.reason.*` key), never as encrypted.
 """
 
 from __future__ import annotations
@@ -29,7 +29,9 @@ from endpoint_audit.checks.disk_encryption.facts import (
 )
 from endpoint_audit.errors import CollectorError, FactUnavailable
 from endpoint_audit.model.commands import Argv, CommandResult, ReadFile
+from endpoint_audit.model.observed import Reason, Unknown, seen
 from endpoint_audit.model.platform import OsFamily, PlatformInfo
+from endpoint_audit.model.result import JsonScalar
 
 # MOUNTPOINT (not MOUNTPOINTS) because every util-linux with JSON output knows it; the
 # parser also reads the MOUNTPOINTS shape of newer versions. Mount points are taken from
@@ -225,19 +227,26 @@ def judge_chains(
         volume=volume,
         kind=kind,
         device=device,
-        encrypted=encrypted,
+        encrypted=seen(encrypted),
         method=method,
         detail=detail,
     )
 
 
-def unknown(volume: str, kind: VolumeKind, device: str | None, reason: str) -> VolumeEncryption:
+REASON = "disk_encryption.reason"
+
+
+def why(name: str, **args: JsonScalar) -> Reason:
+    """A reason of this check: `disk_encryption.reason.<name>` with its arguments."""
+    return Reason(key=f"{REASON}.{name}", args=dict(args))
+
+
+def unknown(volume: str, kind: VolumeKind, device: str | None, reason: Reason) -> VolumeEncryption:
     return VolumeEncryption(
         volume=volume,
         kind=kind,
         device=device,
-        encrypted=None,
-        unknown_reason=reason,
+        encrypted=Unknown(reason=reason),
     )
 
 
@@ -264,7 +273,7 @@ def volumes_from(
     mounts: list[Mount],
     swaps: list[Swap] | None,
     tree: DeviceTree | None,
-    no_tree_reason: str,
+    no_tree_reason: Reason,
 ) -> list[VolumeEncryption]:
     """Judge every fixed data volume. `tree` None: lsblk gave nothing, say why per volume."""
     picked: dict[str, _Picked] = {}
@@ -282,19 +291,11 @@ def volumes_from(
             continue
         if fstype in PSEUDO_FS or fstype in IMAGE_FS or fstype in STACKED_FS:
             if mp == "/":
-                out.append(unknown(mp, "root", mount.source, f"root is a {fstype} file system"))
+                out.append(unknown(mp, "root", mount.source, why("root_virtual", fstype=fstype)))
             continue
         if fstype == "overlay" or fstype.startswith("overlay"):
             if mp == "/":
-                out.append(
-                    unknown(
-                        mp,
-                        "root",
-                        mount.source,
-                        "root is an overlay file system (a container or live system); "
-                        "the disk under it cannot be seen from here",
-                    )
-                )
+                out.append(unknown(mp, "root", mount.source, why("root_overlay")))
             continue
         if fstype in NETWORK_FS or fstype.startswith("fuse."):
             if is_data_place:
@@ -303,8 +304,7 @@ def volumes_from(
                         mp,
                         _mount_kind(mp),
                         mount.source,
-                        f"{mp} is on {fstype} ({mount.source}), a network or user-space "
-                        "file system whose storage cannot be seen from here",
+                        why("network_fs", mountpoint=mp, fstype=fstype, source=mount.source),
                     )
                 )
             continue
@@ -332,11 +332,11 @@ def volumes_from(
         picked[key] = _Picked(mount)
         out.append(_judge_mount(mount, key, tree, no_tree_reason))
     if not root_seen:
-        out.insert(0, unknown("/", "root", None, "no mount at / appears in /proc/self/mountinfo"))
+        out.insert(0, unknown("/", "root", None, why("no_root_mount")))
     # Name the other mount points of each device, so /home on the root device is visible.
     by_volume = {p.mount.mountpoint: p for p in picked.values()}
     out = [
-        v.model_copy(update={"detail": _with_others(v.detail, by_volume[v.volume].others)})
+        v.model_copy(update={"also_mounted": tuple(by_volume[v.volume].others)})
         if v.volume in by_volume and by_volume[v.volume].others
         else v
         for v in out
@@ -345,32 +345,18 @@ def volumes_from(
     return out
 
 
-def _with_others(detail: str, others: list[str]) -> str:
-    also = "also mounted at " + ", ".join(others)
-    return f"{detail}; {also}" if detail else also
-
-
 def _judge_mount(
-    mount: Mount, key: str, tree: DeviceTree | None, no_tree_reason: str
+    mount: Mount, key: str, tree: DeviceTree | None, no_tree_reason: Reason
 ) -> VolumeEncryption:
     mp, kind = mount.mountpoint, _mount_kind(mount.mountpoint)
     if key.startswith("zfs:"):
-        return unknown(
-            mp,
-            kind,
-            mount.source,
-            f"{mp} is a ZFS dataset ({mount.source}); ZFS native encryption is not probed",
-        )
+        return unknown(mp, kind, mount.source, why("zfs", mountpoint=mp, source=mount.source))
     if tree is None:
         return unknown(mp, kind, mount.source, no_tree_reason)
     chains = tree.find(mount.majmin, mount.source)
     if not chains:
-        return unknown(
-            mp,
-            kind,
-            mount.source,
-            f"the device of {mp} ({mount.source}, {mount.majmin}) is not listed by lsblk",
-        )
+        reason = why("device_unlisted", mountpoint=mp, source=mount.source, majmin=mount.majmin)
+        return unknown(mp, kind, mount.source, reason)
     return judge_chains(mp, kind, chains, chains[0][-1].name)
 
 
@@ -378,10 +364,10 @@ def _swap_volumes(
     swaps: list[Swap] | None,
     mounts: list[Mount],
     tree: DeviceTree | None,
-    no_tree_reason: str,
+    no_tree_reason: Reason,
 ) -> list[VolumeEncryption]:
     if swaps is None:
-        return [unknown("swap", "swap", None, "/proc/swaps could not be read")]
+        return [unknown("swap", "swap", None, why("swaps_unread"))]
     out: list[VolumeEncryption] = []
     for swap in swaps:
         volume = f"swap:{swap.path}"
@@ -390,7 +376,9 @@ def _swap_volumes(
         if swap.kind == "file":
             holder = _mount_holding(swap.path, mounts)
             if holder is None:
-                out.append(unknown(volume, "swap", None, f"no mount holds {swap.path}"))
+                out.append(
+                    unknown(volume, "swap", None, why("swap_file_unmounted", path=swap.path))
+                )
                 continue
             if tree is None:
                 out.append(unknown(volume, "swap", holder.source, no_tree_reason))
@@ -402,24 +390,23 @@ def _swap_volumes(
                         volume,
                         "swap",
                         holder.source,
-                        f"the device of {holder.mountpoint} ({holder.source}), which holds "
-                        f"the swap file, is not listed by lsblk",
+                        why(
+                            "swap_file_device_unlisted",
+                            mountpoint=holder.mountpoint,
+                            source=holder.source,
+                        ),
                     )
                 )
                 continue
             judged = judge_chains(volume, "swap", chains, chains[0][-1].name)
-            out.append(
-                judged.model_copy(
-                    update={"detail": f"file on {holder.mountpoint}: {judged.detail}"}
-                )
-            )
+            out.append(judged.model_copy(update={"swap_file_on": holder.mountpoint}))
             continue
         if tree is None:
             out.append(unknown(volume, "swap", swap.path, no_tree_reason))
             continue
         chains = tree.find(swap.path)
         if not chains:
-            out.append(unknown(volume, "swap", swap.path, f"{swap.path} is not listed by lsblk"))
+            out.append(unknown(volume, "swap", swap.path, why("swap_unlisted", path=swap.path)))
             continue
         if _is_ram(chains):
             continue
@@ -438,12 +425,12 @@ def _mount_holding(path: str, mounts: list[Mount]) -> Mount | None:
     return best
 
 
-def _lsblk_tree(result: CommandResult) -> tuple[DeviceTree | None, str]:
+def _lsblk_tree(result: CommandResult) -> tuple[DeviceTree | None, Reason]:
     if result.not_found:
-        return None, "lsblk (util-linux) is not installed, so the device under it cannot be seen"
+        return None, why("lsblk_missing")
     if not result.ok:
-        return None, f"lsblk exited {result.exit_status}: {result.excerpt(200)}"
-    return parse_lsblk(json_output(result, "lsblk")), ""
+        return None, why("lsblk_failed", status=result.exit_status, output=result.excerpt(200))
+    return parse_lsblk(json_output(result, "lsblk")), why("lsblk_missing")
 
 
 class LinuxDiskEncryption(Collector[DiskEncryptionFacts]):

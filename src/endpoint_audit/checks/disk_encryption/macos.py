@@ -19,6 +19,7 @@ from endpoint_audit.checks.disk_encryption.facts import (
 )
 from endpoint_audit.errors import CollectorError, FactUnavailable
 from endpoint_audit.model.commands import Argv
+from endpoint_audit.model.observed import Observed, Seen, seen, unknown
 from endpoint_audit.model.platform import OsFamily, PlatformInfo
 
 FDESETUP = Argv(("fdesetup", "status"))
@@ -39,15 +40,16 @@ _PROGRESS = re.compile(
 _DEFERRED = re.compile(r"Deferred enablement appears to be active(?: for user '([^'\n]*)')?")
 # fdesetup(8) EXIT STATUS: 1 = FileVault is Off, 2 = FileVault appears to be On but busy.
 _EXIT_OFF, _EXIT_BUSY = 1, 2
+REASON = "disk_encryption.reason"
 
 
 def _volume(
     state: EncryptionState | None,
-    encrypted: bool | None,
+    encrypted: Observed[bool],
     protection: bool | None,
     detail: str,
     percent: float | None = None,
-    unknown_reason: str | None = None,
+    deferred_user: str | None = None,
 ) -> VolumeEncryption:
     return VolumeEncryption(
         volume="system",
@@ -58,8 +60,28 @@ def _volume(
         method="FileVault",
         percent=percent,
         detail=detail,
-        unknown_reason=unknown_reason,
+        deferred_user=deferred_user,
     )
+
+
+def _detail(
+    states: list[re.Match[str]],
+    restart: bool,
+    progress: re.Match[str] | None,
+    deferred: re.Match[str] | None,
+) -> str:
+    """What fdesetup said, as names and numbers (the same in every language): FileVault=On,
+    NeedsRestart, EncryptionInProgress 42.5%, DeferredEnablement=hanako."""
+    parts = [f"FileVault={states[0]['state'].capitalize()}"] if states else []
+    if restart:
+        parts.append("NeedsRestart")
+    if progress is not None:
+        what = progress["what"].capitalize() + progress["how"].title().replace(" ", "")
+        parts.append(f"{what} {progress['pct']}%" if progress["pct"] else what)
+    if deferred is not None:
+        user = deferred.group(1)
+        parts.append(f"DeferredEnablement={user}" if user else "DeferredEnablement")
+    return ", ".join(parts)
 
 
 def parse_fdesetup(text: str, exit_status: int = 0) -> VolumeEncryption:
@@ -69,16 +91,15 @@ def parse_fdesetup(text: str, exit_status: int = 0) -> VolumeEncryption:
     deferred = _DEFERRED.search(text)
     if not states and progress is None and deferred is None:
         raise CollectorError(f"fdesetup status: unrecognised output {text.strip()[:200]!r}")
-    line = states[0].group(0).strip() if states else ""
     if len({m["state"].lower() for m in states}) > 1:
-        reason = f"fdesetup status says both On and Off: {text.strip()[:200]!r}"
-        return _volume(None, None, None, line, unknown_reason=reason)
+        detail = _detail(states[:1], False, progress, deferred)
+        return _volume(None, unknown(f"{REASON}.fdesetup_contradictory"), None, detail)
     on = bool(states) and states[0]["state"].lower() == "on"
     # Anything after "On"/"Off" but the full stop is a qualifier; a bare comma is one too.
     qualified = [m for m in states if m["comma"] or m["qualifier"].strip(" \t.")]
     qualifier = qualified[0].group(0).strip() if qualified else ""
-    if qualified:
-        line = qualifier
+    restart = bool(qualifier) and _NEEDS_RESTART.search(qualifier) is not None
+    detail = _detail(states, restart, progress, deferred)
     if progress is not None:
         decrypting = progress["what"].lower() == "decryption"
         paused = progress["how"].lower() == "paused"
@@ -87,42 +108,26 @@ def parse_fdesetup(text: str, exit_status: int = 0) -> VolumeEncryption:
         )
         percent = float(progress["pct"]) if progress["pct"] else None
         # Encryption under way protects only part of the disk; decryption is switching off.
-        return _volume(
-            state,
-            False,
-            on and not decrypting,
-            f"{line} {progress.group(0).strip()}".strip(),
-            percent,
-        )
+        return _volume(state, seen(False), on and not decrypting, detail, percent)
     if deferred is not None:
-        user = f" for user '{deferred.group(1)}'" if deferred.group(1) else ""
-        detail = (
-            f"{line} Deferred enablement is pending{user} (FileVault turns on at that "
-            "user's next logout or login)."
-        ).strip()
+        user = deferred.group(1) or ""
         if on:
             # On and still waiting for enablement contradict each other: not verified.
-            return _volume(None, None, None, detail, unknown_reason=detail)
-        return _volume("decrypted", False, False, detail)
+            reason = unknown(f"{REASON}.fdesetup_deferred_while_enabled", user=user or "?")
+            return _volume(None, reason, None, detail, deferred_user=user)
+        return _volume("decrypted", seen(False), False, detail, deferred_user=user)
     if not on:
         # Off, with or without a qualifier ("but will be enabled after the next restart",
         # "but needs to be restarted to finish" turning it off): not encrypted now.
-        return _volume("decrypted", False, False, line)
+        return _volume("decrypted", seen(False), False, detail)
     if exit_status == _EXIT_BUSY:
-        reason = f"fdesetup status exited 2 (FileVault appears to be On but busy): {line}"
-        return _volume(None, None, None, line, unknown_reason=reason)
+        return _volume(None, unknown(f"{REASON}.fdesetup_busy"), None, detail)
     if not qualifier:
-        return _volume("encrypted", True, True, line)
-    if _NEEDS_RESTART.search(qualifier):
-        return _volume("restart_pending", False, None, line)
-    return _volume(
-        None,
-        None,
-        None,
-        line,
-        unknown_reason=f"fdesetup status qualifies the state ({line!r}), so encryption is "
-        "not verified",
-    )
+        return _volume("encrypted", seen(True), True, detail)
+    if restart:
+        return _volume("restart_pending", seen(False), None, detail)
+    reason = unknown(f"{REASON}.fdesetup_qualified", qualifier=qualifier[:200])
+    return _volume(None, reason, None, detail)
 
 
 class MacosDiskEncryption(Collector[DiskEncryptionFacts]):
@@ -143,7 +148,8 @@ class MacosDiskEncryption(Collector[DiskEncryptionFacts]):
             if result.exit_status:
                 raise failed from None
             raise
-        if result.exit_status == _EXIT_OFF and volume.encrypted is not False:
+        off = isinstance(volume.encrypted, Seen) and volume.encrypted.value is False
+        if result.exit_status == _EXIT_OFF and not off:
             # Exit 1 means off; output that says otherwise is not believed either way.
             raise failed
         return DiskEncryptionFacts(volumes=(volume,))

@@ -48,6 +48,7 @@ from endpoint_audit.checks.disk_encryption.facts import (
 )
 from endpoint_audit.errors import CollectorError, FactUnavailable
 from endpoint_audit.model.commands import PowerShell
+from endpoint_audit.model.observed import Observed, Reason, Unknown, seen, unknown
 
 BITLOCKER = PowerShell(
     "bitlocker",
@@ -133,41 +134,38 @@ def _volume_status(entry: dict[str, Any]) -> tuple[int | None, str]:
     return UNRECOGNIZED, str(code)
 
 
+REASON = "disk_encryption.reason"
+
+
 def _state(
     status: int | None, protection: int | None, locked: bool
-) -> tuple[EncryptionState | None, bool | None, str | None]:
-    """State, encrypted, and why it is unknown."""
+) -> tuple[EncryptionState | None, Observed[bool]]:
+    """State, and encrypted (or why that is unknown)."""
     if locked and status in (None, ENCRYPTED):
         # A locked volume is encrypted and its key is not in the clear; how far the
         # conversion got can only be read once it is unlocked. (One reported as still
         # converting falls through: part of it is plain.)
-        return "locked", True, None
+        return "locked", seen(True)
     if status == ENCRYPTED:
         if protection == 1:
-            return "encrypted", True, None
+            return "encrypted", seen(True)
         if protection == 0:
             # Encrypted with protection off: BitLocker suspended, or device encryption
             # whose key is still stored in the clear. Either way anyone can read it.
-            return "suspended", True, None
-        return (
-            None,
-            None,
-            (
-                "the volume is fully encrypted but BitLocker reports its protection status as "
-                f"{_name(_PROTECTION_NAMES, protection)}"
-            ),
-        )
+            return "suspended", seen(True)
+        protection_name = _name(_PROTECTION_NAMES, protection)
+        return None, unknown(f"{REASON}.protection_unreadable", protection=protection_name)
     if status == 0:
-        return "decrypted", False, None
+        return "decrypted", seen(False)
     if status == 2:
-        return "encrypting", False, None
+        return "encrypting", seen(False)
     if status == 3:
-        return "decrypting", False, None
+        return "decrypting", seen(False)
     if status in (4, 5):
-        return "paused", False, None
+        return "paused", seen(False)
     if status is None:
-        return None, None, "BitLocker reported no volume status for an unlocked volume"
-    return None, None, "BitLocker reported a volume status this tool does not know"
+        return None, unknown(f"{REASON}.no_volume_status")
+    return None, unknown(f"{REASON}.volume_status_unknown")
 
 
 def volume_from(entry: dict[str, Any]) -> VolumeEncryption | None:
@@ -189,7 +187,7 @@ def volume_from(entry: dict[str, Any]) -> VolumeEncryption | None:
     protectors = [as_int(p) for p in as_list(entry.get("protectors"))]
     protector_names = [_name(_PROTECTORS, p) for p in protectors]
     protection_on = {0: False, 1: True}.get(protection) if protection is not None else None
-    state, encrypted, unknown = _state(status, protection, lock == LOCKED)
+    state, encrypted = _state(status, protection, lock == LOCKED)
     detail = (
         f"VolumeStatus={status_name}, "
         f"ProtectionStatus={_name(_PROTECTION_NAMES, protection)}, "
@@ -205,7 +203,6 @@ def volume_from(entry: dict[str, Any]) -> VolumeEncryption | None:
         method=_name(_METHODS, method) if method else None,
         percent=percent,
         detail=detail,
-        unknown_reason=unknown,
     )
 
 
@@ -250,7 +247,9 @@ def parse_bitlocker(value: Any) -> DiskEncryptionFacts:
         VolumeEncryption(
             volume=drive,
             kind="data",
-            unknown_reason=f"{source} did not report this fixed drive",
+            encrypted=Unknown(
+                reason=Reason(key=f"{REASON}.fixed_drive_unreported", args={"source": source})
+            ),
         )
         for drive in sorted(fixed - reported)
     )

@@ -28,6 +28,7 @@ from endpoint_audit.checks.patch_level.releases import (
     ReleaseTableError,
     release_table,
 )
+from endpoint_audit.model.observed import Reason, Unknown
 from endpoint_audit.model.result import JsonScalar, Status
 
 # An index older than this cannot vouch for "nothing pending": updates published since
@@ -55,6 +56,12 @@ def _utc(value: datetime) -> datetime:
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
+def _shown(value: Reason | str | None) -> object:
+    """A fact's text as a finding's data: a catalog text's arguments, the same in every
+    language (names and values as they are)."""
+    return dict(value.args) if isinstance(value, Reason) else value
+
+
 def _days(since: datetime, now: datetime) -> int:
     """Whole days elapsed, rounded down (29.9 days is 29)."""
     return max(0, math.floor((_utc(now) - _utc(since)) / timedelta(days=1)))
@@ -69,16 +76,16 @@ def _names(names: tuple[str, ...], count: int) -> str:
 def pending_outcome(fact: PatchFacts, params: PatchLevelParams, now: datetime) -> Outcome:
     limit = params.max_pending_security_updates
     expected = {"max_pending_security_updates": limit}
-    count = fact.pending_security_updates
     manager = fact.manager or "?"
-    if count is None:
+    if isinstance(fact.pending_security_updates, Unknown):
         return Outcome(
             status=Status.UNKNOWN,
             key="pending_unknown",
-            args={"reason": fact.pending_unknown_reason or "not seen", "manager": manager},
+            args={"reason": fact.pending_security_updates.reason, "manager": manager},
             resource=RES_PENDING,
             expected=expected,
         )
+    count = fact.pending_security_updates.value
     actual = {
         "pending_security_updates": count,
         "packages": list(fact.pending_security_names),
@@ -157,18 +164,18 @@ def pending_outcome(fact: PatchFacts, params: PatchLevelParams, now: datetime) -
 def age_outcome(fact: PatchFacts, params: PatchLevelParams, now: datetime) -> Outcome:
     limit = params.max_days_since_update
     expected = {"max_days_since_update": limit}
-    if fact.last_update is None:
+    if isinstance(fact.last_update, Unknown):
         return Outcome(
             status=Status.UNKNOWN,
             key="age_unknown",
-            args={"reason": fact.last_update_unknown_reason or "not seen"},
+            args={"reason": fact.last_update.reason},
             resource=RES_AGE,
             expected=expected,
         )
-    when = _utc(fact.last_update)
+    when = _utc(fact.last_update.value)
     actual: dict[str, object] = {
         "last_update": when.isoformat(),
-        "source": fact.last_update_source,
+        "source": _shown(fact.last_update_source),
     }
     if when - _utc(now) > CLOCK_SLACK:
         return Outcome(
@@ -184,7 +191,7 @@ def age_outcome(fact: PatchFacts, params: PatchLevelParams, now: datetime) -> Ou
         )
     days = _days(when, now)
     actual["days"] = days
-    args: dict[str, JsonScalar] = {
+    args: dict[str, JsonScalar | Reason] = {
         "days": days,
         "limit": limit,
         "date": when.strftime("%Y-%m-%d"),
@@ -216,21 +223,24 @@ def age_outcome(fact: PatchFacts, params: PatchLevelParams, now: datetime) -> Ou
 
 def reboot_outcome(fact: PatchFacts, params: PatchLevelParams) -> Outcome:
     expected = {"allow_reboot_pending": params.allow_reboot_pending}
-    actual = {"reboot_required": fact.reboot_required, "detail": fact.reboot_detail}
-    detail = fact.reboot_detail or "-"
-    if fact.reboot_required is None:
+    detail: JsonScalar | Reason = fact.reboot_detail or "-"
+    # The values that show it, the same in every language (a catalog text's arguments).
+    shown = _shown(fact.reboot_detail)
+    if isinstance(fact.reboot_required, Unknown):
         return Outcome(
             status=Status.UNKNOWN,
             key="reboot_unknown",
-            args={"reason": fact.reboot_unknown_reason or "not seen"},
+            args={"reason": fact.reboot_required.reason},
             resource=RES_REBOOT,
             expected=expected,
-            actual=actual,
+            actual={"reboot_required": None, "detail": shown},
         )
-    args: dict[str, JsonScalar] = {"detail": detail}
-    if fact.reboot_required and not params.allow_reboot_pending:
+    required = fact.reboot_required.value
+    actual = {"reboot_required": required, "detail": shown}
+    args: dict[str, JsonScalar | Reason] = {"detail": detail}
+    if required and not params.allow_reboot_pending:
         key, status = "reboot_fail", Status.FAIL
-    elif fact.reboot_required:
+    elif required:
         key, status = "reboot_allowed", Status.PASS
     elif fact.pending_file_renames:
         # Set routinely by installers and antivirus: recorded, not a pending restart.
@@ -248,8 +258,8 @@ def reboot_outcome(fact: PatchFacts, params: PatchLevelParams) -> Outcome:
     )
 
 
-def _build_and_ubr(os_build: str | None) -> tuple[int, int] | None:
-    parts = (os_build or "").split(".")
+def _build_and_ubr(os_build: str) -> tuple[int, int] | None:
+    parts = os_build.split(".")
     if len(parts) == 2 and all(p.isdigit() for p in parts):
         return int(parts[0]), int(parts[1])
     return None
@@ -267,7 +277,9 @@ def build_outcome(
     grace = params.monthly_update_grace_days
     expected: dict[str, object] = {"monthly_update_grace_days": grace}
 
-    def outcome(status: Status, key: str, actual: object = None, **args: JsonScalar) -> Outcome:
+    def outcome(
+        status: Status, key: str, actual: object = None, **args: JsonScalar | Reason
+    ) -> Outcome:
         return Outcome(
             status=status,
             key=key,
@@ -281,22 +293,21 @@ def build_outcome(
         return outcome(Status.ERROR, "build_table_error", reason=str(table))
     label, as_of = table.label, table.as_of.isoformat()
     expected["release_table"] = {"file": label, "as_of": as_of}
-    parsed = _build_and_ubr(fact.os_build)
+    if isinstance(fact.os_build, Unknown):
+        return outcome(Status.UNKNOWN, "build_unknown", reason=fact.os_build.reason)
+    os_build = fact.os_build.value
+    parsed = _build_and_ubr(os_build)
     if parsed is None:
-        reason = fact.os_build_unknown_reason or "the OS build and UBR were not read"
+        reason = Reason(key="patch_level.reason.build_unparsed", args={"build": os_build})
         return outcome(Status.UNKNOWN, "build_unknown", reason=reason)
     build, ubr = parsed
     kind = fact.os_installation_type
-    actual: dict[str, object] = {"os_build": fact.os_build, "installation_type": kind}
+    actual: dict[str, object] = {"os_build": os_build, "installation_type": kind}
     if kind is None:
-        return outcome(
-            Status.UNKNOWN,
-            "build_unknown",
-            actual,
-            reason="the installation type (client or server) was not read",
-        )
+        reason = Reason(key="patch_level.reason.installation_type_not_read")
+        return outcome(Status.UNKNOWN, "build_unknown", actual, reason=reason)
     if kind.lower() != "client":
-        return outcome(Status.UNKNOWN, "build_server", actual, build=fact.os_build, kind=kind)
+        return outcome(Status.UNKNOWN, "build_server", actual, build=os_build, kind=kind)
     common: dict[str, JsonScalar] = {
         "build": f"{build}.{ubr}",
         "major": build,

@@ -36,7 +36,9 @@ from endpoint_audit.checkkit.collector import Collector, Results, require
 from endpoint_audit.checks.patch_level.facts import PatchFacts
 from endpoint_audit.errors import CollectorError, FactUnavailable
 from endpoint_audit.model.commands import Argv, Command, CommandResult, ReadFile
+from endpoint_audit.model.observed import Observed, Reason, Seen, Unknown, seen
 from endpoint_audit.model.platform import OsFamily, PlatformInfo
+from endpoint_audit.model.result import JsonScalar
 
 APT_LIST = Argv(("apt", "list", "--upgradable"))
 APT_LISTS = Argv(
@@ -105,6 +107,11 @@ _OFFSET = re.compile(r"^([+-])(\d{2})(\d{2})$")
 # --- helpers shared by both package managers -------------------------------------------
 
 
+def why(name: str, **args: JsonScalar) -> Reason:
+    """A reason of this check: `patch_level.reason.<name>` with its arguments."""
+    return Reason(key=f"patch_level.reason.{name}", args=dict(args))
+
+
 def parse_mtimes(text: str) -> list[tuple[datetime, str]]:
     """`find -printf '%T@ %p\\n'` lines: seconds since the epoch (fractional) and a path."""
     out: list[tuple[datetime, str]] = []
@@ -140,10 +147,13 @@ def _local(date_text: str, time_text: str, tz: timezone) -> datetime | None:
 
 @dataclass(frozen=True)
 class Pending:
-    count: int | None
+    count: Observed[int]
     names: tuple[str, ...] = ()
     total: int | None = None
-    reason: str | None = None
+
+
+def _not_counted(reason: Reason, total: int | None = None) -> Pending:
+    return Pending(Unknown(reason=reason), total=total)
 
 
 # --- apt ------------------------------------------------------------------------------
@@ -160,14 +170,12 @@ def parse_apt_upgradable(text: str) -> Pending:
             continue
         match = _APT_LINE.match(line)
         if match is None:
-            return Pending(
-                None, reason=f"apt list printed a line that could not be read: {line[:120]!r}"
-            )
+            return _not_counted(why("apt_line_unreadable", line=line[:120]))
         total += 1
         if any("-security" in suite for suite in match["suites"].split(",")):
             security.append(match["name"])
     names = tuple(sorted(set(security)))
-    return Pending(len(names), names, total)
+    return Pending(seen(len(names)), names, total)
 
 
 def _is_security_list(path: str) -> bool:
@@ -175,22 +183,16 @@ def _is_security_list(path: str) -> bool:
     return "security" in name
 
 
-def apt_index_age(result: CommandResult) -> tuple[datetime | None, str | None, str | None]:
+def apt_index_age(result: CommandResult) -> tuple[datetime | None, str | None, Reason | None]:
     """(refreshed, source, reason-if-unknown) from the Release files' mtimes."""
     if not result.ok and not result.stdout.strip():
-        return None, None, f"the apt package lists could not be listed: {result.excerpt(200)}"
+        return None, None, why("apt_lists_unlisted", output=result.excerpt(200))
     stamps = parse_mtimes(result.stdout)
     if not stamps:
-        return None, None, "no package lists in /var/lib/apt/lists; run apt update"
+        return None, None, why("apt_lists_missing")
     security = [s for s in stamps if _is_security_list(s[1])]
     if not security:
-        return (
-            None,
-            None,
-            "no security suite (such as bookworm-security or jammy-security) is among the "
-            "package lists, so security updates cannot be told apart; add it to the apt "
-            "sources and run apt update",
-        )
+        return None, None, why("apt_security_suite_missing")
     when, path = max(security)
     return when, path, None
 
@@ -270,9 +272,8 @@ def newer_kernel(running: str, images: list[str]) -> str | None:
 
 @dataclass(frozen=True)
 class Reboot:
-    required: bool | None
-    detail: str | None = None
-    reason: str | None = None
+    required: Observed[bool]
+    detail: Reason | None = None  # what shows it, said in the report's language
 
 
 def apt_reboot(results: Results) -> Reboot:
@@ -282,38 +283,25 @@ def apt_reboot(results: Results) -> Reboot:
         names = (
             sorted({p.strip() for p in pkgs.stdout.splitlines() if p.strip()}) if pkgs.ok else []
         )
-        detail = "/var/run/reboot-required is present"
         if names:
-            detail += " (for " + ", ".join(names[:10]) + ("…" if len(names) > 10 else "") + ")"
-        return Reboot(True, detail)
+            listed = ", ".join(names[:10]) + ("…" if len(names) > 10 else "")
+            return Reboot(seen(True), why("restart_flag_for", packages=listed))
+        return Reboot(seen(True), why("restart_flag"))
     if flag.exit_status != 1:
-        return Reboot(
-            None, reason=f"/var/run/reboot-required could not be read: {flag.excerpt(200)}"
-        )
+        return Reboot(Unknown(reason=why("reboot_flag_unreadable", output=flag.excerpt(200))))
     running = require(results, KERNEL_RUNNING).stdout.strip()
     images_result = require(results, KERNEL_IMAGES)
     images = images_result.stdout.split() if images_result.ok else []
     newer = newer_kernel(running, images)
     if newer is not None:
-        return Reboot(True, f"kernel {newer} is installed but {running} is running")
+        return Reboot(seen(True), why("restart_newer_kernel", installed=newer, running=running))
     hooks_result = require(results, KERNEL_HOOKS)
     hooks = set(hooks_result.stdout.split()) & REBOOT_HOOK_NAMES if hooks_result.ok else set()
     if hooks:
-        return Reboot(
-            False,
-            "no /var/run/reboot-required (kept by " + ", ".join(sorted(hooks)) + ")",
-        )
+        return Reboot(seen(False), why("restart_flag_kept", hooks=", ".join(sorted(hooks))))
     if running and running in {i.removeprefix("vmlinuz-") for i in images}:
-        return Reboot(
-            False,
-            f"running kernel {running} is the newest installed; no /var/run/reboot-required",
-        )
-    return Reboot(
-        None,
-        reason="there is no /var/run/reboot-required, but nothing on this host creates it "
-        "(no update-notifier or unattended-upgrades kernel hook) and the running kernel "
-        f"{running or '?'} has no image in /boot to compare with",
-    )
+        return Reboot(seen(False), why("restart_kernel_newest", running=running))
+    return Reboot(Unknown(reason=why("reboot_flag_unkept", kernel=running or "?")))
 
 
 def parse_apt(results: Results) -> PatchFacts:
@@ -323,58 +311,53 @@ def parse_apt(results: Results) -> PatchFacts:
     refreshed: datetime | None = None
     index_source: str | None = None
     if not listing.ok:
-        pending = Pending(
-            None, reason=f"apt list exited {listing.exit_status}: {listing.excerpt(200)}"
+        pending = _not_counted(
+            why("apt_list_failed", status=listing.exit_status, output=listing.excerpt(200))
         )
     else:
         pending = parse_apt_upgradable(listing.stdout)
         refreshed, index_source, stale_reason = apt_index_age(require(results, APT_LISTS))
-        if stale_reason is not None and pending.count is not None:
-            pending = Pending(None, total=pending.total, reason=stale_reason)
+        if stale_reason is not None and isinstance(pending.count, Seen):
+            pending = _not_counted(stale_reason, pending.total)
+    counted = isinstance(pending.count, Seen)
     offset_result = require(results, UTC_OFFSET)
     tz = parse_utc_offset(offset_result.stdout) if offset_result.ok else None
-    tz_note = "" if tz is not None else " (host time zone unknown: read as UTC)"
+    zone_known = tz is not None
     tz = tz or UTC
-    last, last_source, last_reason = _apt_last_update(results, tz)
+    last, last_source = _apt_last_update(results, tz)
     reboot = apt_reboot(results)
     return PatchFacts(
         manager="apt",
         pending_security_updates=pending.count,
         pending_security_names=pending.names[:MAX_NAMES],
         pending_updates=pending.total,
-        pending_unknown_reason=pending.reason,
-        index_refreshed=refreshed if pending.count is not None else None,
-        index_source=index_source if pending.count is not None else None,
+        index_refreshed=refreshed if counted else None,
+        index_source=index_source if counted else None,
         last_update=last,
-        last_update_source=(last_source + tz_note) if last_source else None,
-        last_update_unknown_reason=last_reason,
+        last_update_source=(
+            last_source
+            if last_source is None or zone_known
+            else why("source_read_as_utc", path=last_source)
+        ),
         reboot_required=reboot.required,
         reboot_detail=reboot.detail,
-        reboot_unknown_reason=reboot.reason,
     )
 
 
-def _apt_last_update(
-    results: Results, tz: timezone
-) -> tuple[datetime | None, str | None, str | None]:
+def _apt_last_update(results: Results, tz: timezone) -> tuple[Observed[datetime], str | None]:
     history = require(results, APT_HISTORY)
     if history.ok:
         last = apt_history_last(history.stdout, tz)
         if last is not None:
-            return last, APT_HISTORY.path, None
+            return seen(last), APT_HISTORY.path
     dpkg = results.get(DPKG_LOG.key)
     if dpkg is None:
-        return None, None, "dpkg.log was not read"
+        return Unknown(reason=why("dpkg_log_not_read")), None
     if dpkg.ok:
         last = dpkg_log_last(dpkg.stdout, tz)
         if last is not None:
-            return last, DPKG_LOG.path, None
-    return (
-        None,
-        None,
-        "neither /var/log/apt/history.log nor /var/log/dpkg.log records an upgrade of an "
-        "installed package (the logs may have been rotated; plain installs do not count)",
-    )
+            return seen(last), DPKG_LOG.path
+    return Unknown(reason=why("apt_upgrade_not_logged")), None
 
 
 def _needs_dpkg_log(results: Results) -> bool:
@@ -399,11 +382,8 @@ def parse_dnf_security(result: CommandResult) -> Pending:
     if not result.ok:
         text = result.excerpt(200)
         if "cache" in text.lower() and "only" in text.lower():
-            return Pending(
-                None,
-                reason="dnf has no cached repository metadata (run dnf makecache): " + text,
-            )
-        return Pending(None, reason=f"dnf updateinfo exited {result.exit_status}: {text}")
+            return _not_counted(why("dnf_cache_empty", output=text))
+        return _not_counted(why("dnf_failed", status=result.exit_status, output=text))
     packages: set[str] = set()
     for raw in result.stdout.splitlines():
         line = raw.strip()
@@ -411,27 +391,20 @@ def parse_dnf_security(result: CommandResult) -> Pending:
             continue
         match = _DNF4_LINE.match(line) or _DNF5_LINE.match(line)
         if match is None:
-            return Pending(
-                None, reason=f"dnf printed a line that could not be read: {line[:120]!r}"
-            )
+            return _not_counted(why("dnf_line_unreadable", line=line[:120]))
         packages.add(match["nevra"])
     names = tuple(sorted({_rpm_name(p) for p in packages}))
-    return Pending(len(packages), names)
+    return Pending(seen(len(packages)), names)
 
 
-def dnf_index_age(result: CommandResult) -> tuple[datetime | None, str | None, str | None]:
+def dnf_index_age(result: CommandResult) -> tuple[datetime | None, str | None, Reason | None]:
     # find exits 1 when one of the two cache folders (dnf 4 or dnf 5) does not exist.
     found = parse_mtimes(result.stdout) if result.exit_status in (0, 1) else []
     indexes = [f for f in found if f[1].endswith("/repomd.xml")]
     if not indexes:
-        return None, None, "no cached dnf repository metadata was found; run dnf makecache"
+        return None, None, why("dnf_metadata_missing")
     if not any("updateinfo" in path.rsplit("/", 1)[-1] for _, path in found):
-        return (
-            None,
-            None,
-            "the cached repositories carry no security advisories (updateinfo), so security "
-            "updates cannot be told apart",
-        )
+        return None, None, why("dnf_advisories_missing")
     when, path = max(indexes)
     return when, path, None
 
@@ -447,13 +420,12 @@ def _dnf_time(stamp: str, offset: str) -> datetime | None:
         return None
 
 
-def dnf_last_upgrade(result: CommandResult) -> tuple[datetime | None, str | None]:
+def dnf_last_upgrade(result: CommandResult) -> Observed[datetime]:
     """The newest `Upgrade:` of dnf.rpm.log; `Installed:` (a first install) never counts."""
     if not result.ok:
-        why = "is missing" if result.exit_status == 1 else "could not be read"
-        return None, (
-            f"{DNF_RPM_LOG.path} {why} ({result.excerpt(120) or f'exit {result.exit_status}'})"
-        )
+        name = "dnf_log_missing" if result.exit_status == 1 else "dnf_log_unreadable"
+        output = result.excerpt(120) or f"exit {result.exit_status}"
+        return Unknown(reason=why(name, path=DNF_RPM_LOG.path, output=output))
     best: datetime | None = None
     for line in result.stdout.splitlines():
         match = _DNF_UPGRADE.match(line)
@@ -463,33 +435,27 @@ def dnf_last_upgrade(result: CommandResult) -> tuple[datetime | None, str | None
         if when is not None and (best is None or when > best):
             best = when
     if best is None:
-        return None, (
-            f"{DNF_RPM_LOG.path} records no upgrade of an installed package (the log may "
-            "have been rotated; plain installs do not count)"
-        )
-    return best, None
+        return Unknown(reason=why("dnf_upgrade_not_logged", path=DNF_RPM_LOG.path))
+    return seen(best)
 
 
 def dnf_reboot(result: CommandResult) -> Reboot:
     """`needs-restarting -r`: exit 1 with "Reboot is required" = needed, exit 0 = not.
     dnf also exits 1 on its own errors, so exit 1 without that sentence is not believed."""
     if result.not_found:
-        return Reboot(
-            None, reason="needs-restarting (package dnf-utils or yum-utils) is not installed"
-        )
+        return Reboot(Unknown(reason=why("needs_restarting_missing")))
     updated = [
         line.strip()[2:].strip()
         for line in result.stdout.splitlines()
         if line.strip().startswith("* ")
     ]
     if result.exit_status == 0 and not result.timed_out:
-        return Reboot(False, "needs-restarting -r: no core library or service updated since boot")
+        return Reboot(seen(False), why("needs_restarting_clean"))
     if result.exit_status == 1 and "reboot is required" in result.stdout.lower():
         what = ", ".join(updated[:10]) + ("…" if len(updated) > 10 else "") if updated else "?"
-        return Reboot(True, f"needs-restarting -r: updated since boot: {what}")
-    return Reboot(
-        None, reason=f"needs-restarting -r exited {result.exit_status}: {result.excerpt(200)}"
-    )
+        return Reboot(seen(True), why("needs_restarting_updated", updated=what))
+    reason = why("needs_restarting_failed", status=result.exit_status, output=result.excerpt(200))
+    return Reboot(Unknown(reason=reason))
 
 
 def parse_dnf(results: Results) -> PatchFacts:
@@ -498,23 +464,21 @@ def parse_dnf(results: Results) -> PatchFacts:
         raise FactUnavailable("dnf is not installed")
     pending = parse_dnf_security(security)
     refreshed, index_source, reason = dnf_index_age(require(results, DNF_CACHE))
-    if pending.count is not None and reason is not None:
-        pending = Pending(None, reason=reason)
-    last, last_reason = dnf_last_upgrade(require(results, DNF_RPM_LOG))
+    if isinstance(pending.count, Seen) and reason is not None:
+        pending = _not_counted(reason)
+    counted = isinstance(pending.count, Seen)
+    last = dnf_last_upgrade(require(results, DNF_RPM_LOG))
     reboot = dnf_reboot(require(results, NEEDS_RESTARTING))
     return PatchFacts(
         manager="dnf",
         pending_security_updates=pending.count,
         pending_security_names=pending.names[:MAX_NAMES],
-        pending_unknown_reason=pending.reason,
-        index_refreshed=refreshed if pending.count is not None else None,
-        index_source=index_source if pending.count is not None else None,
+        index_refreshed=refreshed if counted else None,
+        index_source=index_source if counted else None,
         last_update=last,
-        last_update_source=DNF_RPM_LOG.path if last else None,
-        last_update_unknown_reason=last_reason,
+        last_update_source=DNF_RPM_LOG.path if isinstance(last, Seen) else None,
         reboot_required=reboot.required,
         reboot_detail=reboot.detail,
-        reboot_unknown_reason=reboot.reason,
     )
 
 

@@ -34,7 +34,9 @@ from endpoint_audit.checkkit.macos_plist import (
 )
 from endpoint_audit.checks.patch_level.facts import PatchFacts
 from endpoint_audit.errors import CollectorError
+from endpoint_audit.model.observed import Observed, Reason, Unknown, seen
 from endpoint_audit.model.platform import OsFamily, PlatformInfo
+from endpoint_audit.model.result import JsonScalar
 
 INSTALL_HISTORY_PATH = "/Library/Receipts/InstallHistory.plist"
 PREFS_PATH = "/Library/Preferences/com.apple.SoftwareUpdate.plist"
@@ -67,26 +69,28 @@ def _version(text: str | None) -> tuple[int, ...] | None:
     return tuple(int(p) for p in match.group(0).split(".")) if match else None
 
 
-def restart_pending(newest_installed: str | None, running: str | None) -> tuple[bool | None, str]:
-    """(reboot required, why) from the newest recorded macOS version and the running one."""
+def why(name: str, **args: JsonScalar) -> Reason:
+    """A reason of this check: `patch_level.reason.<name>` with its arguments."""
+    return Reason(key=f"patch_level.reason.{name}", args=dict(args))
+
+
+def restart_pending(
+    newest_installed: str | None, running: str | None
+) -> tuple[Observed[bool], str | None]:
+    """(reboot required, detail) from the newest recorded macOS version and the running one."""
     have, run = _version(newest_installed), _version(running)
     if have is None or run is None:
-        return None, (
-            "the install history names no macOS version to compare with the running one"
-            if run is not None
-            else "the running macOS version is not known"
-        )
+        name = "install_history_no_version" if run is not None else "running_version_unknown"
+        return Unknown(reason=why(name)), None
     # Short and mostly numbers: the text is quoted inside Japanese and English messages.
     if have == run:
-        return False, f"InstallHistory: macOS {newest_installed} = running macOS {running}"
+        return seen(False), f"InstallHistory: macOS {newest_installed} = running macOS {running}"
     if have > run:
-        return True, (
+        return seen(True), (
             f"InstallHistory: macOS {newest_installed} installed, running macOS {running}"
         )
-    return None, (
-        f"the newest macOS update recorded ({newest_installed}) is older than the running "
-        f"version {running}, so the install history is incomplete"
-    )
+    reason = why("install_history_incomplete", recorded=newest_installed, running=running)
+    return Unknown(reason=reason), None
 
 
 def newest_os_version(history: Any) -> str | None:
@@ -239,26 +243,26 @@ class MacosPatches(Collector[PatchFacts]):
     def parse(self, results: Results, platform: PlatformInfo) -> PatchFacts:
         history_result = require(results, INSTALL_HISTORY)
         last: tuple[datetime, str] | None = None
-        last_reason: str | None = None
-        reboot: bool | None = None
-        reboot_why = f"{INSTALL_HISTORY_PATH} could not be read"
+        last_reason = why("install_history_no_update", path=INSTALL_HISTORY_PATH)
+        reboot: Observed[bool] = Unknown(
+            reason=why("install_history_unread", path=INSTALL_HISTORY_PATH)
+        )
+        reboot_detail: str | None = None
         if plist_missing(history_result):
-            last_reason = f"{INSTALL_HISTORY_PATH} does not exist"
+            last_reason = why("install_history_missing", path=INSTALL_HISTORY_PATH)
         elif not history_result.ok:
-            last_reason = f"{INSTALL_HISTORY_PATH}: {history_result.excerpt(200)}"
+            last_reason = why(
+                "install_history_unreadable",
+                path=INSTALL_HISTORY_PATH,
+                output=history_result.excerpt(200),
+            )
         else:
             history = parse_plist(history_result, INSTALL_HISTORY_PATH)
             last = last_os_update(history)
-            reboot, reboot_why = restart_pending(newest_os_version(history), platform.version)
-            if last is None:
-                last_reason = f"{INSTALL_HISTORY_PATH} records no macOS update"
+            reboot, reboot_detail = restart_pending(newest_os_version(history), platform.version)
         prefs = plist_dict(require(results, PREFS), PREFS_PATH) or {}
         managed = plist_dict(require(results, MANAGED_PREFS), MANAGED_PREFS_PATH) or {}
-        pending_unknown: str | None = (
-            "no successful background update check is recorded in "
-            f"{PREFS_PATH} (RecommendedUpdates, LastSuccessfulDate); pending updates are "
-            "not listed without contacting Apple"
-        )
+        pending_unknown: Reason | None = why("background_check_missing", path=PREFS_PATH)
         entries = recommended_updates(prefs)
         pending: list[str] = []
         security: list[str] = []
@@ -269,26 +273,24 @@ class MacosPatches(Collector[PatchFacts]):
             refreshed = _utc(prefs["LastSuccessfulDate"])
             pending_unknown = None
             if undecided:
-                pending_unknown = (
-                    "the running macOS version is not known, so these recommended updates "
-                    f"cannot be told from a major upgrade: {', '.join(undecided)}"
-                )
+                pending_unknown = why("updates_undecided", updates=", ".join(undecided))
         known = pending_unknown is None
         return PatchFacts(
             manager="softwareupdate",
             pending_updates=len(pending) if known else None,
-            pending_security_updates=len(security) if known else None,
+            pending_security_updates=(
+                seen(len(security)) if pending_unknown is None else Unknown(reason=pending_unknown)
+            ),
             pending_security_names=tuple(security),
             pending_upgrades=tuple(upgrades),
-            pending_unknown_reason=pending_unknown,
             index_refreshed=refreshed if known else None,
             index_source=INDEX_SOURCE if known else None,
-            last_update=last[0] if last else None,
+            last_update=seen(last[0]) if last else Unknown(reason=last_reason),
             last_update_source=f"{INSTALL_HISTORY_PATH}: {last[1]}" if last else None,
-            last_update_unknown_reason=last_reason,
             reboot_required=reboot,
-            reboot_detail=reboot_why if reboot is not None else None,
-            reboot_unknown_reason=reboot_why if reboot is None else None,
-            os_build=platform.build,
+            reboot_detail=reboot_detail,
+            os_build=(
+                seen(platform.build) if platform.build else Unknown(reason=why("build_not_read"))
+            ),
             auto_update_enabled=automatic_updates(prefs, managed),
         )

@@ -50,7 +50,9 @@ from endpoint_audit.checks.patch_level.releases import (
 )
 from endpoint_audit.errors import FactUnavailable
 from endpoint_audit.model.commands import PowerShell
+from endpoint_audit.model.observed import Observed, Reason, Unknown, seen
 from endpoint_audit.model.platform import OsFamily, PlatformInfo
+from endpoint_audit.model.result import JsonScalar
 
 # Seconds the pending-update search may take (capped by what is left of the batch).
 PENDING_SEARCH_SECONDS = 30
@@ -76,7 +78,8 @@ CRITICAL_UPDATES = "e6cf1350-c01b-414d-a61f-263d14d133b4"
 DEFINITION_UPDATES = "e0789628-ce08-4437-be74-2495b842f43b"
 # OperationResultCode of the search: 2 succeeded, 3 succeeded with errors.
 SEARCH_OK = (2, 3)
-INDEX_SOURCE = "last automatic Windows Update scan (AutoUpdate.Results.LastSearchSuccessDate)"
+# The time of the last automatic scan, by the name the Windows Update API gives it.
+INDEX_SOURCE = "AutoUpdate.Results.LastSearchSuccessDate"
 QFE = "Win32_QuickFixEngineering"
 CBS_MARKER = "Component Based Servicing\\RebootPending"
 WU_MARKER = "WindowsUpdate\\Auto Update\\RebootRequired"
@@ -88,6 +91,15 @@ _FILETIME = re.compile(r"^(?:0x)?([0-9a-f]{16})$", re.IGNORECASE)
 _FILETIME_EPOCH = datetime(1601, 1, 1, tzinfo=UTC)
 # Longest policy value (a WSUS URL) carried into findings.
 MAX_POLICY_TEXT = 200
+
+
+def why(name: str, **args: JsonScalar) -> Reason:
+    """A reason of this check: `patch_level.reason.<name>` with its arguments."""
+    return Reason(key=f"patch_level.reason.{name}", args=dict(args))
+
+
+def _unknown(name: str, **args: JsonScalar) -> Unknown:
+    return Unknown(reason=why(name, **args))
 
 
 def parse_installed_on(raw: str) -> date:
@@ -149,12 +161,15 @@ def last_cumulative_update(
     """last_update* and newest_unlisted_update* fields: the newest install of a cumulative
     update of `build` that the release table lists."""
     if build is None:
-        return {"last_update_unknown_reason": "the OS build could not be read"}
+        return {"last_update": _unknown("build_not_read")}
     if not table.knows(build):
         return {
-            "last_update_unknown_reason": f"the release table ({table.label}, as of "
-            f"{table.as_of}) does not list build {build}, so its cumulative updates cannot "
-            "be told from other updates"
+            "last_update": _unknown(
+                "release_table_lacks_build",
+                table=table.label,
+                as_of=table.as_of.isoformat(),
+                build=build,
+            )
         }
     best: tuple[date, Hotfix, str] | None = None
     undated: list[tuple[Hotfix, str]] = []
@@ -183,20 +198,21 @@ def last_cumulative_update(
         fields["newest_unlisted_update"] = _at_midnight(newest.installed or date.min)
         fields["newest_unlisted_update_id"] = newest.kb
     if best is None:
-        why = f"no cumulative update of build {build} is among the {len(hotfixes)} {QFE} entries"
+        none = _unknown("cumulative_update_missing", build=build, entries=len(hotfixes))
         if undated:
             fix, _ = undated[0]
-            why = f"{QFE} {fix.kb}: {fix.problem}"
-        return {**fields, "last_update_unknown_reason": why}
+            none = _unknown("hotfix_date_unreadable", kb=fix.kb, problem=fix.problem or "?")
+        return {**fields, "last_update": none}
     when, fix, month = best
     # A cumulative update installed later whose date cannot be read: the age is unknown.
     later = [f for f, m in undated if m > month]
     if later:
-        return {**fields, "last_update_unknown_reason": f"{QFE} {later[0].kb}: {later[0].problem}"}
+        unread = _unknown("hotfix_date_unreadable", kb=later[0].kb, problem=later[0].problem or "?")
+        return {**fields, "last_update": unread}
     return {
         **fields,
-        "last_update": _at_midnight(when),
-        "last_update_source": f"{QFE}: {fix.kb} (cumulative update {month} of build {build})",
+        "last_update": seen(_at_midnight(when)),
+        "last_update_source": why("source_cumulative_update", kb=fix.kb, month=month, build=build),
     }
 
 
@@ -259,12 +275,11 @@ def _pending(value: Any) -> dict[str, Any]:
     # empty list would only mean "never looked".
     last_scan = parse_utc(data.get("last_search_success"))
     if last_scan is None:
-        return {"pending_unknown_reason": "Windows Update has no successful scan on record"}
+        return {"pending_security_updates": _unknown("wu_scan_missing")}
     if search.get("finished") is not True:
         seconds = as_int(search.get("seconds"))
         return {
-            "pending_unknown_reason": "the Windows Update search did not finish within "
-            f"{seconds if seconds else 0} s",
+            "pending_security_updates": _unknown("wu_search_timeout", seconds=seconds or 0),
             "index_refreshed": last_scan,
             "index_source": INDEX_SOURCE,
         }
@@ -272,7 +287,7 @@ def _pending(value: Any) -> dict[str, Any]:
     code = as_int(result.get("result_code"))
     if code not in SEARCH_OK:
         return {
-            "pending_unknown_reason": f"the Windows Update search ended with code {code}",
+            "pending_security_updates": _unknown("wu_search_result", code=code),
             "index_refreshed": last_scan,
             "index_source": INDEX_SOURCE,
         }
@@ -293,29 +308,26 @@ def _pending(value: Any) -> dict[str, Any]:
             security.append(" ".join(kbs) or (as_text(update.get("title")) or "?")[:120])
     return {
         "pending_updates": len(updates),
-        "pending_security_updates": len(security),
+        "pending_security_updates": seen(len(security)),
         "pending_security_names": tuple(security),
-        "pending_unknown_reason": None,
         "index_refreshed": last_scan,
         "index_source": INDEX_SOURCE,
     }
 
 
-def _registry_problem(data: dict[str, Any]) -> str | None:
+def _registry_problem(data: dict[str, Any]) -> Reason | None:
     """Why the 64-bit registry view was not read, or None when it was."""
     if "wow64" not in data:
-        return "the probe did not record whether it ran in a 32-bit PowerShell"
+        return why("probe_bitness_unrecorded")
     current = data.get("current_version")
     if not isinstance(current, dict) or current.get("found") is not True:
         if data.get("wow64") is True:
-            return (
-                f"32-bit PowerShell, and the 64-bit registry view could not be read ({WOW64_VIEW})"
-            )
-        return "HKLM\\SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion could not be read"
+            return why("registry_64bit_unread", view=WOW64_VIEW)
+        return why("current_version_unread")
     return None
 
 
-def _reboot(data: dict[str, Any], problem: str | None) -> dict[str, Any]:
+def _reboot(data: dict[str, Any], problem: Reason | None) -> dict[str, Any]:
     renames = as_int(data.get("pending_file_renames"))
     fields: dict[str, Any] = {"pending_file_renames": renames}
     view = f" (read through {WOW64_VIEW})" if data.get("wow64") is True else ""
@@ -334,17 +346,18 @@ def _reboot(data: dict[str, Any], problem: str | None) -> dict[str, Any]:
     renames_text = f"{PFRO}={renames if renames is not None else '?'}"
     if present:
         detail = ", ".join(present)
-        return {**fields, "reboot_required": True, "reboot_detail": f"{detail}{view}"}
+        return {**fields, "reboot_required": seen(True), "reboot_detail": f"{detail}{view}"}
     if unread:
+        # With the registry view not read, every marker is unread: the view is the reason.
+        reason = problem or why("restart_markers_missing", markers=", ".join(unread))
         return {
             **fields,
-            "reboot_required": None,
-            "reboot_unknown_reason": f"{', '.join(unread)} not read: {problem or 'key missing'}",
+            "reboot_required": Unknown(reason=reason),
             "reboot_detail": renames_text,
         }
     return {
         **fields,
-        "reboot_required": False,
+        "reboot_required": seen(False),
         "reboot_detail": f"{CBS_MARKER}=0, {WU_MARKER}=0, {renames_text}{view}",
     }
 
@@ -363,7 +376,7 @@ def _auto_update(data: dict[str, Any]) -> bool | None:
 def parse_windows_update(
     value: Any,
     pending: Any | None,
-    pending_error: str | None,
+    pending_error: Reason | None,
     table: ReleaseTable | ReleaseTableError | None = None,
 ) -> PatchFacts:
     data = as_dict(value, "windows_update")
@@ -377,36 +390,34 @@ def parse_windows_update(
     build_text = as_text(str(current.get("CurrentBuildNumber") or ""))
     build = int(build_text) if build_text and build_text.isdigit() else None
     ubr = as_int(current.get("UBR"))
-    os_build: str | None = None
-    build_reason: str | None = problem
-    if problem is None:
-        if build is not None and ubr is not None:
-            os_build = f"{build}.{ubr}"
-        else:
-            build_reason = "CurrentBuildNumber or UBR is missing from CurrentVersion"
+    os_build: Observed[str] = (
+        Unknown(reason=problem) if problem is not None else _unknown("build_values_missing")
+    )
+    if problem is None and build is not None and ubr is not None:
+        os_build = seen(f"{build}.{ubr}")
     installation = as_text(current.get("InstallationType")) if problem is None else None
     # Last update: monthly cumulative updates only, told apart with the release table.
     hotfix_error = as_text(data.get("hotfix_error"))
     last: dict[str, Any]
     if hotfix_error:
-        last = {"last_update_unknown_reason": f"{QFE}: {hotfix_error}"}
+        last = {"last_update": _unknown("hotfixes_unread", error=hotfix_error)}
     elif isinstance(table, ReleaseTableError):
-        last = {"last_update_unknown_reason": str(table)}
+        last = {"last_update": _unknown("release_table_unreadable", error=str(table))}
     else:
         last = last_cumulative_update(
             read_hotfixes(data.get("hotfixes")), build if problem is None else None, table
         )
         if problem is not None:
-            last = {"last_update_unknown_reason": f"the OS build could not be read: {problem}"}
+            # The build is what tells cumulative updates apart; why it is not known.
+            last = {"last_update": Unknown(reason=problem)}
     fields: dict[str, Any] = {
-        "pending_unknown_reason": pending_error or "the pending-update search was not run"
+        "pending_security_updates": Unknown(reason=pending_error or why("wu_search_not_run"))
     }
     if pending is not None:
         fields = _pending(pending)
     return PatchFacts(
         manager="windows_update",
         os_build=os_build,
-        os_build_unknown_reason=None if os_build else build_reason,
         os_installation_type=installation,
         auto_update_enabled=_auto_update(data),
         **last,
@@ -429,11 +440,10 @@ class WindowsPatches(Collector[PatchFacts]):
         value = probe_value(results, WINDOWS_UPDATE)
         pending_result = require(results, WINDOWS_UPDATE_PENDING)
         pending = probe_value(results, WINDOWS_UPDATE_PENDING) if pending_result.ok else None
-        error = None
+        error: Reason | None = None
         mode = pending_result.refused_language_mode
         if mode is not None:
-            error = f"the pending-update search uses the Windows Update COM API, which {mode} "
-            error += "does not allow"
+            error = why("wu_search_language_mode", mode=mode)
         elif not pending_result.ok:
-            error = f"the pending-update search failed: {pending_result.excerpt(200)}"
+            error = why("wu_search_failed", output=pending_result.excerpt(200))
         return parse_windows_update(value, pending, error)
