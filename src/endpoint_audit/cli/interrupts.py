@@ -117,10 +117,21 @@ def reported() -> bool:
 
 
 def ignore_further_interrupts() -> None:
-    """While saying goodbye, a second Ctrl-C must not print a traceback."""
+    """While saying goodbye, a second Ctrl-C must not print a traceback, and neither may
+    asyncio tearing down what the interrupt cut short: its child watcher's "Unknown child
+    process pid" warning, or a subprocess transport finalized after its loop closed. The
+    goodbye is our one line."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     if hasattr(signal, "SIGTERM"):
         signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    import logging  # here, not at start: --help stays fast
+
+    logging.getLogger("asyncio").disabled = True
+    sys.unraisablehook = _ignore_unraisable
+
+
+def _ignore_unraisable(unraisable: Any) -> None:
+    return None
 
 
 def exit_now(code: int) -> NoReturn:
