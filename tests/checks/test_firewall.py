@@ -14,7 +14,7 @@ from endpoint_audit.checks.firewall.check import Firewall
 from endpoint_audit.checks.firewall.facts import FirewallFacts
 from endpoint_audit.engine.run import message_args
 from endpoint_audit.model import i18n
-from endpoint_audit.model.observed import Reason
+from endpoint_audit.model.observed import Reason, Unknown, seen
 from endpoint_audit.model.platform import OsFamily, PlatformInfo
 from endpoint_audit.model.result import Status
 
@@ -25,6 +25,10 @@ NEEDS_ROOT = Reason(key="firewall.reason.root")
 def said(output: str) -> Reason:
     """A reason whose English text ends with `output`."""
     return Reason(key="firewall.reason.not_understood", args={"output": output})
+
+
+def unread(output: str) -> Unknown:
+    return Unknown(reason=said(output))
 
 
 CHECKED = ("ufw", "firewalld", "nftables", "iptables")
@@ -47,7 +51,9 @@ def windows(*profiles: FirewallProfile) -> FirewallFacts:
 
 
 def on(name: str, inbound: str = "deny", detail: str = "") -> FirewallProfile:
-    return FirewallProfile(name=name, enabled=True, inbound_default=inbound, detail=detail)  # type: ignore[arg-type]
+    return FirewallProfile(
+        name=name, enabled=seen(True), inbound_default=seen(inbound), detail=detail
+    )  # type: ignore[arg-type]
 
 
 # --- require == "all": Windows profiles, macOS application firewall ----------------------
@@ -67,7 +73,7 @@ def test_windows_all_profiles_on_and_blocking() -> None:
 
 def test_windows_one_profile_off_one_allowing() -> None:
     fact = windows(
-        FirewallProfile(name="Domain", enabled=False, inbound_default="deny"),
+        FirewallProfile(name="Domain", enabled=seen(False), inbound_default=seen("deny")),
         on("Private", "allow"),
         on("Public"),
     )
@@ -88,12 +94,12 @@ def test_windows_one_profile_off_one_allowing() -> None:
 
 def test_windows_unknown_profile_with_and_without_privilege() -> None:
     fact = windows(
-        FirewallProfile(name="Domain", unknown_reason=said("probe failed: RPC server unavailable")),
+        FirewallProfile(name="Domain", enabled=unread("probe failed: RPC server unavailable")),
         FirewallProfile(
-            name="Private", unknown_reason=said("access denied"), needs_privilege=NEEDS_ROOT
+            name="Private", enabled=unread("access denied"), needs_privilege=NEEDS_ROOT
         ),
         FirewallProfile(
-            name="Public", enabled=True, unknown_reason=said("inbound action not read")
+            name="Public", enabled=seen(True), inbound_default=unread("inbound action not read")
         ),
     )
     assert run(fact, OsFamily.WINDOWS) == [
@@ -119,7 +125,7 @@ def test_windows_unknown_profile_with_and_without_privilege() -> None:
 
 
 def test_windows_on_but_inbound_unknown_passes_when_inbound_not_required() -> None:
-    fact = windows(FirewallProfile(name="Public", enabled=True))
+    fact = windows(FirewallProfile(name="Public", enabled=seen(True)))
     assert run(fact, OsFamily.WINDOWS, require_inbound_deny=False) == [
         (
             Status.PASS,
@@ -144,7 +150,9 @@ def test_macos_application_firewall() -> None:
     )
     off = FirewallFacts(
         require="all",
-        profiles=(FirewallProfile(name="Application Firewall", enabled=False, detail="State = 0"),),
+        profiles=(
+            FirewallProfile(name="Application Firewall", enabled=seen(False), detail="State = 0"),
+        ),
     )
     assert run(blocking, OsFamily.MACOS)[0][0] is Status.PASS
     assert run(off, OsFamily.MACOS) == [
@@ -175,7 +183,7 @@ def linux(*profiles: FirewallProfile) -> FirewallFacts:
 
 def test_linux_one_denying_firewall_is_enough() -> None:
     fact = linux(
-        FirewallProfile(name="ufw", enabled=False, detail="Status: inactive"),
+        FirewallProfile(name="ufw", enabled=seen(False), detail="Status: inactive"),
         on("nftables", "deny", "IPv4 deny, IPv6 deny"),
         on("iptables", "allow", "IPv4 allow"),
     )
@@ -191,7 +199,7 @@ def test_linux_one_denying_firewall_is_enough() -> None:
 def test_linux_active_but_allowing_fails_naming_it() -> None:
     fact = linux(
         on("nftables", "allow", "IPv4 allow, IPv6 allow"),
-        FirewallProfile(name="ufw", unknown_reason=said("x"), needs_privilege=NEEDS_ROOT),
+        FirewallProfile(name="ufw", enabled=unread("x"), needs_privilege=NEEDS_ROOT),
     )
     assert run(fact) == [
         (
@@ -207,10 +215,10 @@ def test_linux_nothing_active_and_something_unreadable_is_unknown() -> None:
     fact = linux(
         FirewallProfile(
             name="ufw",
-            unknown_reason=said("ERROR: You need to be root"),
+            enabled=unread("ERROR: You need to be root"),
             needs_privilege=NEEDS_ROOT,
         ),
-        FirewallProfile(name="iptables", enabled=False, detail="INPUT policy ACCEPT"),
+        FirewallProfile(name="iptables", enabled=seen(False), detail="INPUT policy ACCEPT"),
     )
     assert run(fact) == [
         (
@@ -223,7 +231,7 @@ def test_linux_nothing_active_and_something_unreadable_is_unknown() -> None:
 
 
 def test_linux_unreadable_without_privilege_hint() -> None:
-    fact = linux(FirewallProfile(name="firewalld", unknown_reason=said("exit 251: failed")))
+    fact = linux(FirewallProfile(name="firewalld", enabled=unread("exit 251: failed")))
     assert run(fact) == [
         (
             Status.UNKNOWN,
@@ -236,8 +244,8 @@ def test_linux_unreadable_without_privilege_hint() -> None:
 
 def test_linux_none_active() -> None:
     fact = linux(
-        FirewallProfile(name="ufw", enabled=False),
-        FirewallProfile(name="nftables", enabled=False),
+        FirewallProfile(name="ufw", enabled=seen(False)),
+        FirewallProfile(name="nftables", enabled=seen(False)),
     )
     assert run(fact) == [
         (
@@ -256,7 +264,7 @@ def test_linux_active_with_inbound_not_required() -> None:
 
 
 def test_japanese_messages() -> None:
-    fact = linux(FirewallProfile(name="ufw", enabled=False))
+    fact = linux(FirewallProfile(name="ufw", enabled=seen(False)))
     assert run(fact, lang="ja") == [
         (
             Status.FAIL,
@@ -285,8 +293,8 @@ def test_kernel_denying_with_openings_passes_and_names_them_in_japanese_too() ->
     fact = kernel(
         FirewallProfile(
             name="netfilter",
-            enabled=True,
-            inbound_default="deny",
+            enabled=seen(True),
+            inbound_default=seen("deny"),
             detail="IPv4 deny",
             openings=("IPv4: tcp port 22 from any (r)",),
         ),
@@ -307,8 +315,8 @@ def test_kernel_allowing_fails_with_the_path_and_undecided_is_unknown() -> None:
     allowing = kernel(
         FirewallProfile(
             name="netfilter",
-            enabled=True,
-            inbound_default="allow",
+            enabled=seen(True),
+            inbound_default=seen("allow"),
             detail="IPv4 allow",
             accepted_by=("IPv4: a: jump b", "IPv4: b: accept"),
         ),
@@ -320,9 +328,9 @@ def test_kernel_allowing_fails_with_the_path_and_undecided_is_unknown() -> None:
     undecided = kernel(
         FirewallProfile(
             name="netfilter",
-            enabled=True,
+            enabled=seen(True),
             detail="IPv4 ?",
-            unknown_reason=said("-A INPUT -m frob -j ACCEPT (not understood)"),
+            inbound_default=unread("-A INPUT -m frob -j ACCEPT (not understood)"),
         ),
     )
     ((status, text, _),) = run(undecided)
@@ -335,9 +343,7 @@ def test_kernel_allowing_fails_with_the_path_and_undecided_is_unknown() -> None:
 
 def test_kernel_unread_without_root_is_unknown_naming_root() -> None:
     fact = kernel(
-        FirewallProfile(
-            name="netfilter", unknown_reason=said("nft: denied"), needs_privilege=NEEDS_ROOT
-        )
+        FirewallProfile(name="netfilter", enabled=unread("nft: denied"), needs_privilege=NEEDS_ROOT)
     )
     assert run(fact) == [
         (

@@ -18,9 +18,11 @@ from endpoint_audit.checks.firewall.facts import FirewallFacts
 from endpoint_audit.checks.firewall.linux import LinuxFirewall
 from endpoint_audit.errors import english
 from endpoint_audit.model.commands import CommandResult
+from endpoint_audit.model.observed import seen
 from endpoint_audit.model.result import Status
 from tests.collectors.replay_helper import judge, message, replay
 from tests.replay_cases import case_path
+from tests.seen import v, why
 
 
 def collect(fixture: str) -> tuple[FirewallFacts, FirewallProfile, str, Status]:
@@ -38,8 +40,8 @@ def managers(fact: FirewallFacts) -> dict[str, FirewallProfile]:
 
 def test_ufw_active_deny_passes_showing_what_it_lets_in() -> None:
     fact, kernel, text, status = collect("firewall/linux-ufw-active")
-    assert managers(fact)["ufw"].inbound_default == "deny"
-    assert kernel.inbound_default == "deny"
+    assert v(managers(fact)["ufw"].inbound_default) == "deny"
+    assert v(kernel.inbound_default) == "deny"
     assert status is Status.PASS
     assert text.startswith(
         "The kernel's firewall rules block new inbound connections from the network to an "
@@ -58,8 +60,8 @@ def test_ufw_active_deny_passes_showing_what_it_lets_in() -> None:
 def test_ufw_saying_deny_while_the_kernel_accepts_fails() -> None:
     """`iptables -P INPUT ACCEPT` behind ufw's back: ufw still prints its configured deny."""
     fact, kernel, text, status = collect("firewall/linux-ufw-policy-accept")
-    assert managers(fact)["ufw"].inbound_default == "deny"
-    assert kernel.inbound_default == "allow"
+    assert v(managers(fact)["ufw"].inbound_default) == "deny"
+    assert v(kernel.inbound_default) == "allow"
     assert kernel.accepted_by == ("IPv4: iptables-nft filter INPUT: policy accept",)
     assert status is Status.FAIL
     assert "managers: ufw active, default deny (incoming)" in text
@@ -68,8 +70,8 @@ def test_ufw_saying_deny_while_the_kernel_accepts_fails() -> None:
 
 def test_ufw_inactive_and_no_rules_fails() -> None:
     fact, kernel, text, status = collect("firewall/linux-ufw-inactive")
-    assert managers(fact)["ufw"].enabled is False
-    assert kernel.enabled is False
+    assert v(managers(fact)["ufw"].enabled) is False
+    assert v(kernel.enabled) is False
     assert status is Status.FAIL
     assert text.startswith("No firewall filters inbound connections: no rule or drop policy")
     assert text.endswith("(checked: ufw, firewalld, nftables, iptables).")
@@ -78,7 +80,7 @@ def test_ufw_inactive_and_no_rules_fails() -> None:
 def test_not_root_is_unknown_needing_root() -> None:
     fact, kernel, text, status = collect("firewall/linux-ufw-not-root")
     assert managers(fact)["ufw"].needs_privilege == linux.ROOT
-    assert kernel.enabled is None
+    assert v(kernel.enabled) is None
     assert kernel.needs_privilege == linux.ROOT
     assert status is Status.UNKNOWN
     assert text.startswith(
@@ -90,8 +92,8 @@ def test_not_root_is_unknown_needing_root() -> None:
 
 def test_firewalld_public_zone_rejects_and_shows_its_services() -> None:
     fact, kernel, text, status = collect("firewall/linux-firewalld-running")
-    assert managers(fact)["firewalld"].enabled is True
-    assert kernel.inbound_default == "reject"
+    assert v(managers(fact)["firewalld"].enabled) is True
+    assert v(kernel.inbound_default) == "reject"
     assert status is Status.PASS
     assert "IPv4 reject, IPv6 reject" in text
     opened = "; ".join(kernel.openings)
@@ -102,7 +104,7 @@ def test_firewalld_public_zone_rejects_and_shows_its_services() -> None:
 
 def test_firewalld_zone_accepting_everything_fails_naming_the_path() -> None:
     _, kernel, text, status = collect("firewall/linux-firewalld-trusted")
-    assert kernel.inbound_default == "allow"
+    assert v(kernel.inbound_default) == "allow"
     assert status is Status.FAIL
     assert kernel.accepted_by[-1] == "IPv4: inet firewalld filter_IN_public_allow: accept"
     assert "inet firewalld filter_INPUT: jump filter_INPUT_ZONES" in text
@@ -111,24 +113,24 @@ def test_firewalld_zone_accepting_everything_fails_naming_the_path() -> None:
 def test_firewalld_not_running_and_no_rules_fails() -> None:
     fact, kernel, _, status = collect("firewall/linux-firewalld-not-running")
     assert managers(fact)["firewalld"] == FirewallProfile(
-        name="firewalld", enabled=False, detail="not running"
+        name="firewalld", enabled=seen(False), detail="not running"
     )
-    assert kernel.enabled is False
+    assert v(kernel.enabled) is False
     assert status is Status.FAIL
 
 
 def test_firewalld_polkit_denied_is_unknown_not_not_running() -> None:
     fact, kernel, _, status = collect("firewall/linux-firewalld-polkit-denied")
     firewalld = managers(fact)["firewalld"]
-    assert firewalld.enabled is None
-    assert "Authorization failed" in english(firewalld.unknown_reason or "")
+    assert v(firewalld.enabled) is None
+    assert "Authorization failed" in why(firewalld.enabled)
     assert kernel.needs_privilege == linux.ROOT
     assert status is Status.UNKNOWN
 
 
 def test_nftables_policy_drop_passes_with_ssh_shown() -> None:
     _, kernel, text, status = collect("firewall/linux-nftables-drop")
-    assert kernel.inbound_default == "deny"
+    assert v(kernel.inbound_default) == "deny"
     assert kernel.openings == (
         "IPv4+IPv6: tcp port 22 from any (inet filter input: tcp dport 22 accept)",
     )
@@ -139,7 +141,7 @@ def test_nftables_policy_drop_passes_with_ssh_shown() -> None:
 
 def test_nftables_policy_accept_fails() -> None:
     _, kernel, text, status = collect("firewall/linux-nftables-accept")
-    assert kernel.inbound_default == "allow"
+    assert v(kernel.inbound_default) == "allow"
     assert status is Status.FAIL
     assert text.endswith("through: IPv4: inet filter input: policy accept")
 
@@ -147,7 +149,7 @@ def test_nftables_policy_accept_fails() -> None:
 def test_policy_drop_with_a_jump_to_accept_all_fails() -> None:
     """The false pass the policy-only check gave."""
     _, kernel, text, status = collect("firewall/linux-nftables-jump-accept-all")
-    assert kernel.inbound_default == "allow"
+    assert v(kernel.inbound_default) == "allow"
     assert status is Status.FAIL
     assert kernel.accepted_by == (
         "IPv4: inet filter input: jump allow_all",
@@ -158,7 +160,7 @@ def test_policy_drop_with_a_jump_to_accept_all_fails() -> None:
 
 def test_iptables_user_chain_accepting_all_fails() -> None:
     _, kernel, _, status = collect("firewall/linux-iptables-user-chain-accept-all")
-    assert kernel.inbound_default == "allow"
+    assert v(kernel.inbound_default) == "allow"
     assert status is Status.FAIL
     assert kernel.accepted_by == (
         "IPv4: iptables-nft filter: -A INPUT -j services",
@@ -168,7 +170,7 @@ def test_iptables_user_chain_accepting_all_fails() -> None:
 
 def test_iptables_legacy_host_without_nft() -> None:
     _, kernel, text, status = collect("firewall/linux-iptables-only")
-    assert kernel.inbound_default == "deny"
+    assert v(kernel.inbound_default) == "deny"
     assert status is Status.PASS
     assert "(read iptables-save, ip6tables-save)" in text
     assert kernel.openings == (
@@ -179,7 +181,7 @@ def test_iptables_legacy_host_without_nft() -> None:
 
 def test_iptables_ipv6_left_open_fails() -> None:
     _, kernel, text, status = collect("firewall/linux-iptables-ipv6-open")
-    assert kernel.inbound_default == "allow"
+    assert v(kernel.inbound_default) == "allow"
     assert status is Status.FAIL
     assert "IPv4 deny, IPv6 allow" in text
     assert kernel.accepted_by == ("IPv6: ip6tables-nft filter INPUT: policy accept",)
@@ -191,14 +193,14 @@ def test_iptables_legacy_tables_are_read_as_a_follow_up_and_their_drop_is_final(
     assert "ip6tables-legacy-save" not in transport.transcript
     (kernel,) = fact.profiles
     # iptables-nft accepts everything; the legacy table's policy drop still drops it.
-    assert kernel.inbound_default == "deny"
+    assert v(kernel.inbound_default) == "deny"
     assert "iptables-legacy-save" in kernel.detail
 
 
 def test_no_firewall_at_all() -> None:
     fact, kernel, text, status = collect("firewall/linux-none")
     assert fact.frontends == ()
-    assert kernel.enabled is False
+    assert v(kernel.enabled) is False
     assert status is Status.FAIL
     assert text.startswith("No firewall filters inbound connections")
 
@@ -257,19 +259,19 @@ def test_ipv6_disabled_in_the_kernel_does_not_count() -> None:
         IF_INET6=CommandResult(1, stderr="cat: /proc/net/if_inet6: No such file or directory"),
     )
     (kernel,) = LinuxFirewall().parse(results, platform=None).profiles  # type: ignore[arg-type]
-    assert kernel.inbound_default == "deny"
+    assert v(kernel.inbound_default) == "deny"
     assert kernel.detail.startswith("IPv4 deny (read")
 
 
 def test_unreadable_nft_json_is_unknown_unless_another_view_drops() -> None:
     broken = _results(NFT=ok("not json"))
     (kernel,) = LinuxFirewall().parse(broken, platform=None).profiles  # type: ignore[arg-type]
-    assert kernel.inbound_default is None
-    assert "not JSON" in english(kernel.unknown_reason or "")
+    assert v(kernel.inbound_default) is None
+    assert "not JSON" in why(kernel.inbound_default)
     # A drop in the views that were read is final whatever the unread one says.
     dropping = _results(NFT=ok("not json"), IPTABLES_SAVE=ok(V4_DROP), IP6TABLES_SAVE=ok(V4_DROP))
     (kernel,) = LinuxFirewall().parse(dropping, platform=None).profiles  # type: ignore[arg-type]
-    assert kernel.inbound_default == "deny"
+    assert v(kernel.inbound_default) == "deny"
 
 
 def test_a_rule_not_understood_on_the_accepting_path_is_unknown_naming_it() -> None:
@@ -277,11 +279,11 @@ def test_a_rule_not_understood_on_the_accepting_path_is_unknown_naming_it() -> N
     results = _results(IPTABLES_SAVE=ok(rules), IP6TABLES_SAVE=ok(V4_DROP))
     fact = LinuxFirewall().parse(results, platform=None)  # type: ignore[arg-type]
     (kernel,) = fact.profiles
-    assert kernel.enabled is True and kernel.inbound_default is None
-    assert "-A INPUT -m frobnicate --level 3 -j ACCEPT" in english(kernel.unknown_reason or "")
+    assert v(kernel.enabled) is True and v(kernel.inbound_default) is None
+    assert "-A INPUT -m frobnicate --level 3 -j ACCEPT" in why(kernel.inbound_default)
     assert "-m frobnicate" in "; ".join(kernel.unjudged)
 
 
 def test_ufw_without_a_default_line_is_unknown() -> None:
     profile = linux.ufw_profile(ok("Status: active\n"))
-    assert profile is not None and profile.enabled is True and profile.inbound_default is None
+    assert profile is not None and v(profile.enabled) is True and v(profile.inbound_default) is None

@@ -169,7 +169,7 @@ def test_firewall_fact_requires_every_profile_and_reads_stealth() -> None:
     fact = MacosFirewall().parse(results, MAC_ROOT)
     assert fact.require == "all"
     (profile,) = fact.profiles
-    assert (profile.name, profile.enabled, profile.inbound_default) == (
+    assert (profile.name, v(profile.enabled), v(profile.inbound_default)) == (
         "Application Firewall",
         True,
         "deny",
@@ -179,7 +179,7 @@ def test_firewall_fact_requires_every_profile_and_reads_stealth() -> None:
         {GLOBAL_STATE.key: ok("Firewall is disabled. (State = 0)\n"), STEALTH_MODE.key: NO_FILE},
         MAC_ROOT,
     )
-    assert off.profiles[0].enabled is False
+    assert v(off.profiles[0].enabled) is False
 
 
 # --- Listening ports -------------------------------------------------------------------

@@ -46,6 +46,7 @@ def test_a_new_builtin_check_is_one_folder_the_suite_runs(tmp_path: Path) -> Non
         "__init__.py",
         "cases/linux-disabled.yaml",
         "cases/linux-enabled.yaml",
+        "cases/linux-no-setting.yaml",
         "check.py",
         "facts.py",
         "linux.py",
@@ -59,7 +60,7 @@ def test_a_new_builtin_check_is_one_folder_the_suite_runs(tmp_path: Path) -> Non
     assert where.stdout.strip() == str(src / "endpoint_audit" / "__init__.py")
     listed = run([sys.executable, "-m", "endpoint_audit", "checks", "list"], src)
     assert "usb_storage" in listed.stdout, listed.stdout + listed.stderr
-    # The suite's generic tests, on the tree with the new check: its two cases, its texts
+    # The suite's generic tests, on the tree with the new check: its three cases, its texts
     # in both languages, its id named nowhere else, the import contracts.
     suite = run(
         [
@@ -77,6 +78,9 @@ def test_a_new_builtin_check_is_one_folder_the_suite_runs(tmp_path: Path) -> Non
     ).stdout  # fmt: skip
     lint = run([str(Path(sys.executable).parent / "ruff"), "check", str(folder)], src, timeout=120)
     assert lint.returncode == 0, lint.stdout
+    # The skeleton's facts are Observed: mypy --strict accepts it as written.
+    types = run([str(Path(sys.executable).parent / "mypy"), str(folder)], src, timeout=300)
+    assert types.returncode == 0, types.stdout
 
 
 def plugin_site(tmp_path: Path) -> Path:
@@ -120,7 +124,7 @@ def test_a_third_party_check_package_is_found_explained_and_judged(tmp_path: Pat
         encoding="utf-8",
     )
     cases = sorted((site / "acme_usb" / "cases").glob("*.yaml"))
-    assert [c.stem for c in cases] == ["linux-disabled", "linux-enabled"]
+    assert [c.stem for c in cases] == ["linux-disabled", "linux-enabled", "linux-no-setting"]
     for path in cases:
         case = parse_case(path.read_text(encoding="utf-8"), str(path))
         bundle = tmp_path / f"{case.case}.json"
@@ -136,4 +140,7 @@ def test_a_third_party_check_package_is_found_explained_and_judged(tmp_path: Pat
         ]
         assert got == [e.model_dump(mode="json") for e in case.expect]
         assert all("設定" in f["message"] for f in host["findings"])
-        assert done.returncode == (0 if case.expect[0].status == "pass" else 1)
+        assert done.returncode == {"pass": 0, "fail": 1, "unknown": 3}[case.expect[0].status]
+        if case.expect[0].status == "unknown":
+            # The reason is a key of the plugin's own texts, said in the report's language.
+            assert "`enabled` の行がありません" in host["findings"][0]["message"]

@@ -201,7 +201,7 @@ def test_failed_bitlocker_probe_is_an_error() -> None:
 def test_firewall_all_profiles_on() -> None:
     facts = firewall("win11-23h2-ja-compliant")
     assert facts.require == "all"
-    assert [(p.name, p.enabled, p.inbound_default) for p in facts.profiles] == [
+    assert [(p.name, v(p.enabled), v(p.inbound_default)) for p in facts.profiles] == [
         ("Domain", True, "deny"),  # NotConfigured: the default, Block
         ("Private", True, "deny"),
         ("Public", True, "deny"),
@@ -210,9 +210,9 @@ def test_firewall_all_profiles_on() -> None:
 
 def test_firewall_profile_off_and_inbound_allow() -> None:
     off = {p.name: p for p in firewall("win11-24h2-en-firewall-public-off").profiles}
-    assert off["Public"].enabled is False
+    assert v(off["Public"].enabled) is False
     allow = {p.name: p for p in firewall("win10-22h2-ja-firewall-inbound-allow").profiles}
-    assert allow["Domain"].enabled is True and allow["Domain"].inbound_default == "allow"
+    assert v(allow["Domain"].enabled) is True and v(allow["Domain"].inbound_default) == "allow"
     assert "DefaultInboundAction=Allow" in allow["Domain"].detail
 
 
@@ -221,15 +221,15 @@ def test_firewall_missing_profile_and_not_configured_enabled_are_unknown() -> No
     value = [p for p in value if p["name"] != "Private"]
     value[0]["enabled"] = 2
     profiles = {p.name: p for p in parse_profiles(value).profiles}
-    assert profiles["Private"].enabled is None and profiles["Private"].unknown_reason
-    assert profiles["Domain"].enabled is None and profiles["Domain"].unknown_reason
+    assert v(profiles["Private"].enabled) is None and why(profiles["Private"].enabled)
+    assert v(profiles["Domain"].enabled) is None and why(profiles["Domain"].enabled)
 
 
 def test_firewall_lone_profile_object_is_accepted() -> None:
     # ConvertTo-Json prints a one-element array as the element alone.
     value = value_of("win11-23h2-en-compliant", "firewall_profiles")[2]
     facts = parse_profiles(value)
-    assert [p.name for p in facts.profiles if p.enabled] == ["Public"]
+    assert [p.name for p in facts.profiles if v(p.enabled)] == ["Public"]
 
 
 # --- listening sockets ----------------------------------------------------------------

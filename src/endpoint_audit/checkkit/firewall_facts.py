@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
-from endpoint_audit.model.observed import Reason
+from endpoint_audit.model.observed import Observed, Reason, seen, unknown
 
 InboundPolicy = Literal["deny", "reject", "allow"]
 ProductState = Literal["on", "off", "snoozed", "expired"]
@@ -21,18 +21,21 @@ class FirewallProfile(BaseModel):
     Linux kernel's netfilter rules, or a Linux manager (ufw, firewalld).
 
     `inbound_default` answers: is a new inbound connection from the network to an
-    arbitrary port dropped (deny), refused (reject) or accepted (allow)?
+    arbitrary port dropped (deny), refused (reject) or accepted (allow)? Each value is
+    `Observed`: what a probe could not read carries its reason, and is never taken for on.
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     name: str
-    enabled: bool | None = None
-    inbound_default: InboundPolicy | None = None
+    enabled: Observed[bool]
+    # A firewall that is off has no inbound policy worth reading: unknown unless said.
+    inbound_default: Observed[InboundPolicy] = Field(
+        default=unknown("core.reason.firewall_inbound_not_read"), validate_default=True
+    )
     detail: str = ""  # what was read, in the probe's terms (evidence)
     # `detail` for people, in the report's language (Linux netfilter); None: `detail`.
     summary: Reason | None = None
-    unknown_reason: Reason | None = None  # why what is None could not be read
     needs_privilege: Reason | None = None  # what would let the probe read it (root)
     # Linux netfilter: what the rules let in besides (`IPv4: tcp port 22 from any (rule)`),
     # the rules that let an arbitrary connection in, and what could not be judged.
@@ -40,8 +43,8 @@ class FirewallProfile(BaseModel):
     accepted_by: tuple[str, ...] = ()
     unjudged: tuple[str, ...] = ()
     # Network interfaces the firewall is turned off on although the profile is on
-    # (Windows DisabledInterfaceAliases). None: could not be read.
-    excluded_interfaces: tuple[str, ...] | None = ()
+    # (Windows DisabledInterfaceAliases).
+    excluded_interfaces: Observed[tuple[str, ...]] = Field(default=seen(()), validate_default=True)
 
 
 class FirewallProduct(BaseModel):

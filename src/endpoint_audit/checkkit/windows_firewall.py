@@ -39,7 +39,7 @@ from endpoint_audit.checkkit.windows_probe import (
 )
 from endpoint_audit.errors import CollectorError
 from endpoint_audit.model.commands import PowerShell
-from endpoint_audit.model.observed import Reason
+from endpoint_audit.model.observed import Observed, Reason, Seen, seen, unknown
 
 PROFILES = ("Domain", "Private", "Public")
 
@@ -74,14 +74,15 @@ def _name(names: dict[int, str], code: int | None) -> str:
     return names.get(code, str(code))
 
 
-def excluded_interfaces(value: Any) -> tuple[str, ...] | None:
-    """Interfaces a profile leaves unfiltered; None when the list could not be read."""
+def excluded_interfaces(value: Any) -> Observed[tuple[str, ...]]:
+    """Interfaces a profile leaves unfiltered."""
+    unread = unknown("core.reason.firewall_interfaces_unread")
     if value is None:
-        return None
+        return unread
     names = [as_text(v) for v in as_list(value)]
     if any(n is None for n in names):
-        return None
-    return tuple(n for n in names if n is not None and n.lower() != NOT_CONFIGURED)
+        return unread
+    return seen(tuple(n for n in names if n is not None and n.lower() != NOT_CONFIGURED))
 
 
 def profile_from(entry: dict[str, object]) -> FirewallProfile:
@@ -95,28 +96,22 @@ def profile_from(entry: dict[str, object]) -> FirewallProfile:
         f"Enabled={_name(_ENABLED_NAMES, enabled_code)}, "
         f"DefaultInboundAction={_name(_INBOUND_NAMES, inbound_code)}"
     )
-    if excluded:
-        detail += f", DisabledInterfaceAliases={','.join(excluded)}"
-    unknown: Reason | None = None
-    if enabled is None:
-        # The active store holds effective values; anything else is not evidence of "on".
-        unknown = Reason(
-            key="core.reason.firewall_enabled_unread",
-            args={"value": _name(_ENABLED_NAMES, enabled_code)},
-        )
-    elif inbound is None:
-        unknown = Reason(
-            key="core.reason.firewall_inbound_unread",
-            args={"value": _name(_INBOUND_NAMES, inbound_code)},
-        )
-    elif excluded is None:
-        unknown = Reason(key="core.reason.firewall_interfaces_unread")
+    if isinstance(excluded, Seen) and excluded.value:
+        detail += f", DisabledInterfaceAliases={','.join(excluded.value)}"
     return FirewallProfile(
         name=name,
-        enabled=enabled,
-        inbound_default=inbound,
+        # The active store holds effective values; anything else is not evidence of "on".
+        enabled=seen(enabled)
+        if enabled is not None
+        else unknown(
+            "core.reason.firewall_enabled_unread", value=_name(_ENABLED_NAMES, enabled_code)
+        ),
+        inbound_default=seen(inbound)
+        if inbound is not None
+        else unknown(
+            "core.reason.firewall_inbound_unread", value=_name(_INBOUND_NAMES, inbound_code)
+        ),
         detail=detail,
-        unknown_reason=unknown,
         excluded_interfaces=excluded,
     )
 
@@ -132,7 +127,7 @@ def parse_profile_list(value: object) -> tuple[FirewallProfile, ...]:
     profiles = [seen.pop(name) for name in PROFILES if name in seen]
     # A standard profile that did not answer is unknown, never assumed on.
     profiles += [
-        FirewallProfile(name=name, unknown_reason=Reason(key="core.reason.profile_not_reported"))
+        FirewallProfile(name=name, enabled=unknown("core.reason.profile_not_reported"))
         for name in PROFILES
         if all(p.name != name for p in profiles)
     ]

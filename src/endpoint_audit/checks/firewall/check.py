@@ -18,6 +18,7 @@ profile is unknown rather than failed.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TypeVar
 
 from endpoint_audit.checkkit.check import (
     Check,
@@ -27,23 +28,30 @@ from endpoint_audit.checkkit.check import (
     FactView,
     Outcome,
 )
-from endpoint_audit.checkkit.firewall_facts import FirewallProduct, FirewallProfile
+from endpoint_audit.checkkit.firewall_facts import FirewallProduct, FirewallProfile, InboundPolicy
 from endpoint_audit.checks.firewall.facts import FirewallFacts
 from endpoint_audit.errors import english
 from endpoint_audit.model.observed import Observed, Reason, Seen, Unknown
 from endpoint_audit.model.result import Status
 
-DENYING = ("deny", "reject")
+DENYING: tuple[InboundPolicy, ...] = ("deny", "reject")
+T = TypeVar("T")
 
 
 class FirewallParams(CheckParams):
     require_inbound_deny: bool = True
 
 
+def _shown(value: Observed[T]) -> T | None:
+    """A value as the evidence shows it: what was read, or null with the reason beside it."""
+    return value.value if isinstance(value, Seen) else None
+
+
 def _state(profile: FirewallProfile) -> dict[str, object]:
+    enabled, inbound = _shown(profile.enabled), _shown(profile.inbound_default)
     state: dict[str, object] = {
-        "enabled": profile.enabled,
-        "inbound_default": profile.inbound_default,
+        "enabled": enabled,
+        "inbound_default": inbound,
         "detail": profile.detail,
     }
     for name in ("openings", "accepted_by", "unjudged"):
@@ -52,21 +60,32 @@ def _state(profile: FirewallProfile) -> dict[str, object]:
     return state
 
 
+def _is(value: Observed[T], *wanted: T) -> bool:
+    return isinstance(value, Seen) and value.value in wanted
+
+
 def _protects(profile: FirewallProfile, params: FirewallParams) -> bool:
-    if profile.enabled is not True:
+    if not _is(profile.enabled, True):
         return False
-    return not params.require_inbound_deny or profile.inbound_default in DENYING
+    return not params.require_inbound_deny or _is(profile.inbound_default, *DENYING)
 
 
-def _unseen(profile: FirewallProfile, params: FirewallParams) -> bool:
-    """Whether what the check needs about this profile could not be read."""
-    if profile.enabled is None:
-        return True
-    if profile.enabled is True and profile.excluded_interfaces is None:
-        return True
-    return (
-        profile.enabled is True and params.require_inbound_deny and profile.inbound_default is None
-    )
+def _unseen(profile: FirewallProfile, params: FirewallParams) -> Reason | None:
+    """Why what the check needs about this profile could not be read; None: it was."""
+    if isinstance(profile.enabled, Unknown):
+        return profile.enabled.reason
+    if profile.enabled.value is not True:
+        return None
+    if isinstance(profile.excluded_interfaces, Unknown):
+        return profile.excluded_interfaces.reason
+    if params.require_inbound_deny and isinstance(profile.inbound_default, Unknown):
+        return profile.inbound_default.reason
+    return None
+
+
+def _policy(profile: FirewallProfile) -> str:
+    inbound = profile.inbound_default
+    return inbound.value if isinstance(inbound, Seen) else "?"
 
 
 def _products(products: tuple[FirewallProduct, ...]) -> str:
@@ -80,17 +99,11 @@ def _products(products: tuple[FirewallProduct, ...]) -> str:
 
 
 def _label(profile: FirewallProfile) -> str:
-    policy = profile.inbound_default or "?"
-    return f"{profile.name} ({profile.detail or policy})"
+    return f"{profile.name} ({profile.detail or _policy(profile)})"
 
 
-def _why_unseen(profile: FirewallProfile) -> str:
-    why = english(profile.unknown_reason) if profile.unknown_reason else profile.detail
-    return f"{profile.name}: {why or '?'}"
-
-
-def _reason(profile: FirewallProfile, fallback: str = "-") -> Reason | str:
-    return profile.unknown_reason or profile.detail or fallback
+def _why_unseen(profile: FirewallProfile, why: Reason) -> str:
+    return f"{profile.name}: {english(why)}"
 
 
 def _expected(params: FirewallParams) -> dict[str, object]:
@@ -132,19 +145,21 @@ class Firewall(Check):
             "summary": kernel.summary or kernel.detail or "-",
             "checked": ", ".join(fact.checked) or "-",
         }
-        if kernel.enabled is False:
+        enabled, inbound = kernel.enabled, kernel.inbound_default
+        if _is(enabled, False):
             status, key = Status.FAIL, "kernel_unfiltered"
-        elif kernel.enabled is None or kernel.needs_privilege:
+        elif isinstance(enabled, Unknown) or kernel.needs_privilege:
             status = Status.UNKNOWN
             key = "kernel_unread_needs_privilege" if kernel.needs_privilege else "kernel_unread"
-            args["reason"] = kernel.unknown_reason or "-"
+            why = enabled if isinstance(enabled, Unknown) else inbound
+            args["reason"] = why.reason if isinstance(why, Unknown) else "-"
             args["privilege"] = kernel.needs_privilege or ""
         elif not params.require_inbound_deny:
             status, key = Status.PASS, "kernel_active"
-        elif kernel.inbound_default is None:
+        elif isinstance(inbound, Unknown):
             status, key = Status.UNKNOWN, "kernel_undecided"
-            args["reason"] = kernel.unknown_reason or "; ".join(kernel.unjudged) or "-"
-        elif kernel.inbound_default == "allow":
+            args["reason"] = inbound.reason
+        elif inbound.value == "allow":
             status, key = Status.FAIL, "kernel_allows"
             args["path"] = " -> ".join(kernel.accepted_by) or "-"
         else:
@@ -178,22 +193,24 @@ class Firewall(Check):
     ) -> Outcome:
         args: dict[str, str | int | float | bool | Reason | None] = {"profile": profile.name}
         status, key = Status.PASS, "profile_on"
-        if profile.enabled is False:
+        unseen = _unseen(profile, params)
+        excluded = profile.excluded_interfaces
+        if _is(profile.enabled, False):
             status, key = Status.FAIL, "profile_off"
-        elif _unseen(profile, params):
+        elif unseen is not None:
             status = Status.UNKNOWN
             key = "profile_needs_privilege" if profile.needs_privilege else "profile_unknown"
-            args["reason"] = _reason(profile)
+            args["reason"] = unseen
             args["privilege"] = profile.needs_privilege or ""
-        elif profile.excluded_interfaces:
+        elif isinstance(excluded, Seen) and excluded.value:
             status, key = Status.FAIL, "profile_interfaces_off"
-            args["interfaces"] = ", ".join(profile.excluded_interfaces)
-        elif profile.inbound_default not in DENYING:
+            args["interfaces"] = ", ".join(excluded.value)
+        elif not _is(profile.inbound_default, *DENYING):
             if params.require_inbound_deny:
                 status, key = Status.FAIL, "profile_inbound_allowed"
             else:
                 key = "profile_on_inbound_not_required"
-        args["inbound"] = profile.inbound_default or "?"
+        args["inbound"] = _policy(profile)
         actual = _state(profile)
         products = fact.products
         if status is Status.FAIL and (not isinstance(products, Seen) or products.value):
@@ -244,7 +261,9 @@ class Firewall(Check):
                 actual=actual,
             )
             return
-        allowing = [p for p in fact.profiles if p.enabled is True and p.inbound_default == "allow"]
+        allowing = [
+            p for p in fact.profiles if _is(p.enabled, True) and _is(p.inbound_default, "allow")
+        ]
         if allowing:
             yield Outcome(
                 status=Status.FAIL,
@@ -255,17 +274,15 @@ class Firewall(Check):
                 actual=actual,
             )
             return
-        unseen = [p for p in fact.profiles if _unseen(p, params)]
+        unseen = [(p, why) for p in fact.profiles if (why := _unseen(p, params)) is not None]
         if unseen:
             privileges: list[Reason] = []
-            for p in unseen:
+            for p, _ in unseen:
                 if p.needs_privilege and p.needs_privilege not in privileges:
                     privileges.append(p.needs_privilege)
             # One firewall's reason is said in the report's language; several, in English.
-            reasons = (
-                _reason(unseen[0], "?")
-                if len(unseen) == 1
-                else "; ".join(_why_unseen(p) for p in unseen)
+            reasons: Reason | str = (
+                unseen[0][1] if len(unseen) == 1 else "; ".join(_why_unseen(*u) for u in unseen)
             )
             privilege = (
                 privileges[0] if len(privileges) == 1 else "; ".join(map(english, privileges))
@@ -274,7 +291,7 @@ class Firewall(Check):
                 status=Status.UNKNOWN,
                 key="unseen_needs_privilege" if privileges else "unseen",
                 args={
-                    "firewalls": ", ".join(p.name for p in unseen),
+                    "firewalls": ", ".join(p.name for p, _ in unseen),
                     "reasons": reasons,
                     "privilege": privilege,
                     "checked": checked,

@@ -13,7 +13,7 @@ from endpoint_audit.checkkit.firewall_facts import FirewallProfile
 from endpoint_audit.checks.firewall.facts import FirewallFacts
 from endpoint_audit.errors import CollectorError, FactUnavailable
 from endpoint_audit.model.commands import Argv, CommandResult
-from endpoint_audit.model.observed import Reason
+from endpoint_audit.model.observed import Reason, seen
 from endpoint_audit.model.platform import OsFamily, PlatformInfo
 
 SOCKETFILTERFW = "/usr/libexec/ApplicationFirewall/socketfilterfw"
@@ -58,7 +58,10 @@ def profile_from(state: int, stealth: bool | None) -> FirewallProfile:
     stealth_text = {True: "stealth mode on", False: "stealth mode off", None: "stealth mode ?"}
     if state == 0:
         return FirewallProfile(
-            name=PROFILE_NAME, enabled=False, inbound_default="allow", detail="State = 0 (off)"
+            name=PROFILE_NAME,
+            enabled=seen(False),
+            inbound_default=seen("allow"),
+            detail="State = 0 (off)",
         )
     # State 1 refuses incoming connections to every application not allowed (signed Apple
     # software is allowed automatically): an inbound default of deny with exceptions, as a
@@ -66,8 +69,8 @@ def profile_from(state: int, stealth: bool | None) -> FirewallProfile:
     what = "blocking all incoming connections" if state == 2 else "per-application rules"
     return FirewallProfile(
         name=PROFILE_NAME,
-        enabled=True,
-        inbound_default="deny",
+        enabled=seen(True),
+        inbound_default=seen("deny"),
         detail=f"State = {state} ({what}); {stealth_text[stealth]}",
     )
 

@@ -28,7 +28,7 @@ from endpoint_audit.checks.firewall.linux.netfilter.judge import FamilyVerdict, 
 from endpoint_audit.checks.firewall.linux.netfilter.rules import Ruleset
 from endpoint_audit.errors import CollectorError, english
 from endpoint_audit.model.commands import Argv, Command, CommandResult, ReadFile
-from endpoint_audit.model.observed import Reason
+from endpoint_audit.model.observed import Reason, Unknown, seen, unknown
 from endpoint_audit.model.platform import OsFamily, PlatformInfo
 
 ROOT = Reason(key="firewall.reason.root")
@@ -74,9 +74,7 @@ def _denied(result: CommandResult) -> bool:
 def _needs_root(name: str, result: CommandResult, what: str) -> FirewallProfile:
     return FirewallProfile(
         name=name,
-        unknown_reason=Reason(
-            key="firewall.reason.refused", args={"command": what, "output": result.excerpt(200)}
-        ),
+        enabled=unknown("firewall.reason.refused", command=what, output=result.excerpt(200)),
         needs_privilege=ROOT,
     )
 
@@ -86,9 +84,11 @@ def _failed(name: str, result: CommandResult, what: str) -> FirewallProfile:
         return _needs_root(name, result, what)
     return FirewallProfile(
         name=name,
-        unknown_reason=Reason(
-            key="firewall.reason.exited",
-            args={"command": what, "status": result.exit_status, "output": result.excerpt(200)},
+        enabled=unknown(
+            "firewall.reason.exited",
+            command=what,
+            status=result.exit_status,
+            output=result.excerpt(200),
         ),
     )
 
@@ -103,20 +103,20 @@ def ufw_profile(result: CommandResult) -> FirewallProfile | None:
         return None
     text = result.stdout
     if "Status: inactive" in text:
-        return FirewallProfile(name="ufw", enabled=False, detail="Status: inactive")
+        return FirewallProfile(name="ufw", enabled=seen(False), detail="Status: inactive")
     if "Status: active" in text:
         match = _UFW_INCOMING.search(text)
         if match is None:
             return FirewallProfile(
                 name="ufw",
-                enabled=True,
-                unknown_reason=Reason(key="firewall.reason.ufw_no_default"),
+                enabled=seen(True),
+                inbound_default=unknown("firewall.reason.ufw_no_default"),
             )
         verdict: InboundPolicy = match.group(1)  # type: ignore[assignment]
         return FirewallProfile(
             name="ufw",
-            enabled=True,
-            inbound_default=verdict,
+            enabled=seen(True),
+            inbound_default=seen(verdict),
             detail=f"active, default {verdict} (incoming)",
         )
     return _failed("ufw", result, "ufw status verbose")
@@ -132,18 +132,16 @@ def firewalld_profile(state: CommandResult) -> FirewallProfile | None:
     ):
         return _needs_root("firewalld", state, "firewall-cmd --state")
     if state.exit_status == FIREWALLD_NOT_RUNNING or state.stdout.strip() == "not running":
-        return FirewallProfile(name="firewalld", enabled=False, detail="not running")
+        return FirewallProfile(name="firewalld", enabled=seen(False), detail="not running")
     if state.exit_status == FIREWALLD_RUNNING_BUT_FAILED:
         return FirewallProfile(
             name="firewalld",
-            enabled=True,
-            unknown_reason=Reason(
-                key="firewall.reason.firewalld_failed", args={"output": state.excerpt(200)}
-            ),
+            enabled=seen(True),
+            inbound_default=unknown("firewall.reason.firewalld_failed", output=state.excerpt(200)),
         )
     if not state.ok or state.stdout.strip() != "running":
         return _failed("firewalld", state, "firewall-cmd --state")
-    return FirewallProfile(name="firewalld", enabled=True, detail="running")
+    return FirewallProfile(name="firewalld", enabled=seen(True), detail="running")
 
 
 # --- the kernel's rules ----------------------------------------------------------------
@@ -260,7 +258,7 @@ def kernel_profile(results: Results, ipv6_in_use: bool | None, managers: str) ->
     if not views.read:
         return FirewallProfile(
             name=KERNEL,
-            unknown_reason=unread or Reason(key="firewall.reason.no_rule_tools"),
+            enabled=Unknown(reason=unread or Reason(key="firewall.reason.no_rule_tools")),
             needs_privilege=privilege,
         )
     read = ", ".join(views.read)
@@ -270,8 +268,8 @@ def kernel_profile(results: Results, ipv6_in_use: bool | None, managers: str) ->
     if not views.ruleset.filters() and not views.unread:
         return FirewallProfile(
             name=KERNEL,
-            enabled=False,
-            inbound_default="allow",
+            enabled=seen(False),
+            inbound_default=seen("allow"),
             detail=f"no rule or drop policy on the input path (read {read}){_listed(managers)}",
             summary=Reason(key=f"firewall.reason.summary_unfiltered{variant}", args=shown),
         )
@@ -291,11 +289,12 @@ def kernel_profile(results: Results, ipv6_in_use: bool | None, managers: str) ->
     allowing = next((v for v in verdicts if v.verdict == "allow"), None)
     return FirewallProfile(
         name=KERNEL,
-        enabled=True,
-        inbound_default=verdict,
+        enabled=seen(True),
+        inbound_default=seen(verdict)
+        if verdict is not None
+        else Unknown(reason=reason or Reason(key="firewall.reason.undecided", args={"what": "-"})),
         detail=detail,
         summary=summary,
-        unknown_reason=reason,
         needs_privilege=privilege if verdict is None else None,
         openings=_by_family(verdicts, lambda v: v.openings),
         accepted_by=()
@@ -327,14 +326,14 @@ def _guarded(name: str, build: Callable[[], FirewallProfile | None]) -> Firewall
         why = exc.reason
         if isinstance(why, str):
             why = Reason(key="firewall.reason.not_understood", args={"output": why})
-        return FirewallProfile(name=name, unknown_reason=why)
+        return FirewallProfile(name=name, enabled=Unknown(reason=why))
 
 
 def _managers(frontends: Sequence[FirewallProfile]) -> str:
     """`ufw Status: inactive, firewalld running`: the managers as their output shows them."""
     parts = []
     for p in frontends:
-        state = p.detail or (english(p.unknown_reason) if p.unknown_reason else "?")
+        state = p.detail or (english(p.enabled.reason) if isinstance(p.enabled, Unknown) else "?")
         parts.append(f"{p.name} {state}")
     return ", ".join(parts)
 

@@ -35,7 +35,7 @@ from endpoint_audit.checkkit.firewall_facts import FirewallProduct, FirewallProf
 from endpoint_audit.checkkit.windows_probe import as_dict, as_int, as_list, as_text
 from endpoint_audit.checks.open_ports.facts import Opening, PortExposure
 from endpoint_audit.errors import CollectorError
-from endpoint_audit.model.observed import Observed, Reason, Unknown, seen, unknown
+from endpoint_audit.model.observed import Observed, Reason, Seen, Unknown, seen, unknown
 
 FILE_AND_PRINTER_SHARING = "firewallapi.dll,-28502"
 PROFILE_BITS = (("Domain", 1), ("Private", 2), ("Public", 4))
@@ -215,26 +215,27 @@ def _profile_openings(
     products_unknown: Reason | None,
 ) -> tuple[list[Opening], Unknown | None]:
     """What lets everything in on this active profile, and why that could not be told."""
-    if profile is None or profile.enabled is None:
+    if profile is None or not isinstance(profile.enabled, Seen):
         return [], unknown("open_ports.reason.profile_state_unread", profile=name)
     opened: list[Opening] = []
-    if profile.enabled is False:
+    if profile.enabled.value is False:
         opened.append(Opening(kind="profile_off", profile=name))
-    elif profile.inbound_default is None:
+    elif not isinstance(profile.inbound_default, Seen):
         return [], unknown("open_ports.reason.inbound_unread", profile=name)
-    elif profile.inbound_default == "allow":
+    elif profile.inbound_default.value == "allow":
         opened.append(Opening(kind="inbound_allowed", profile=name))
-    if profile.enabled is True:
-        if profile.excluded_interfaces is None:
+    if profile.enabled.value is True:
+        if not isinstance(profile.excluded_interfaces, Seen):
             return [], unknown("open_ports.reason.excluded_unread", profile=name)
-        if profile.excluded_interfaces:
+        excluded = profile.excluded_interfaces.value
+        if excluded:
             if connected is None:
                 return [], unknown(
                     "open_ports.reason.connected_unread",
                     profile=name,
-                    interfaces=", ".join(profile.excluded_interfaces),
+                    interfaces=", ".join(excluded),
                 )
-            hit = tuple(i for i in profile.excluded_interfaces if i.lower() in connected)
+            hit = tuple(i for i in excluded if i.lower() in connected)
             if hit:
                 opened.append(Opening(kind="interface_off", profile=name, interfaces=hit))
     if opened:
