@@ -296,19 +296,19 @@ def test_kernel_denying_with_openings_passes_and_names_them_in_japanese_too() ->
             enabled=seen(True),
             inbound_default=seen("deny"),
             detail="IPv4 deny",
-            openings=("IPv4: tcp port 22 from any (r)",),
+            openings=("IPv4: tcp/22 ← any (r)",),
         ),
     )
     assert run(fact) == [
         (
             Status.PASS,
             "The kernel's firewall rules block new inbound connections from the network to an "
-            "arbitrary port (IPv4 deny), and let in only: IPv4: tcp port 22 from any (r)",
+            "arbitrary port (IPv4 deny), and let in only: IPv4: tcp/22 ← any (r)",
             "netfilter",
         )
     ]
     ((status, text, _),) = run(fact, lang="ja")
-    assert status is Status.PASS and "通すのは次のみです: IPv4: tcp port 22 from any (r)" in text
+    assert status is Status.PASS and "通すのは次のみです: IPv4: tcp/22 ← any (r)" in text
 
 
 def test_kernel_allowing_fails_with_the_path_and_undecided_is_unknown() -> None:

@@ -24,6 +24,8 @@ from endpoint_audit.checks.os_support.windows import (
     edition_of,
     esu_years,
 )
+from endpoint_audit.engine.run import message_args
+from endpoint_audit.model import i18n
 from endpoint_audit.model.observed import Observed, Seen, Unknown, seen, unknown
 from endpoint_audit.model.platform import OsFamily, PlatformInfo
 from endpoint_audit.model.result import Status
@@ -171,7 +173,13 @@ def test_unusable_data_is_unknown_naming_the_file(
     )
     (outcome,) = OsSupport().evaluate(FactView({OsSupportFacts: fact}), OsSupportParams(), ctx)
     assert outcome.status == Status.UNKNOWN and outcome.key == "data_unusable"
-    assert "bad-support.toml" in str(outcome.args["problem"])
+    ja = i18n.t("ja", "os_support.msg.data_unusable", **message_args(outcome.args, "ja"))
+    en = i18n.t("en", "os_support.msg.data_unusable", **message_args(outcome.args, "en"))
+    assert str(bad) in ja and str(bad) in en
+    # Said in the report's language; only the TOML or pydantic library's own words (the
+    # `output`) stay as they are.
+    assert "cannot be read" not in ja and "is not TOML" not in ja
+    assert ("TOML ではありません" in ja) == (text == "not toml [")
 
 
 def test_editions_by_sku() -> None:

@@ -49,12 +49,12 @@ def test_ufw_active_deny_passes_showing_what_it_lets_in() -> None:
         "nft -j list ruleset); managers: ufw active, default deny (incoming)), and let in only: "
     )
     assert (
-        "IPv4: tcp port 22 from any (iptables-nft filter: -A ufw-user-input -p tcp -m tcp "
+        "IPv4: tcp/22 ← any (iptables-nft filter: -A ufw-user-input -p tcp -m tcp "
         "--dport 22 -j ACCEPT)" in kernel.openings
     )
-    assert "IPv6: tcp port 22 from any" in text
+    assert "IPv6: tcp/22 ← any" in text
     # DHCP replies: only from source port 67 to port 68.
-    assert any("udp port 68 (source port 67) from any" in o for o in kernel.openings)
+    assert any("udp/68 sport 67 ← any" in o for o in kernel.openings)
 
 
 def test_ufw_saying_deny_while_the_kernel_accepts_fails() -> None:
@@ -97,9 +97,9 @@ def test_firewalld_public_zone_rejects_and_shows_its_services() -> None:
     assert status is Status.PASS
     assert "IPv4 reject, IPv6 reject" in text
     opened = "; ".join(kernel.openings)
-    assert "IPv4+IPv6: tcp port 22 from any" in opened
-    assert "IPv4+IPv6: tcp port 9090 from any" in opened
-    assert "IPv6: udp port 546 from any" in opened
+    assert "IPv4+IPv6: tcp/22 ← any" in opened
+    assert "IPv4+IPv6: tcp/9090 ← any" in opened
+    assert "IPv6: udp/546 ← any" in opened
 
 
 def test_firewalld_zone_accepting_everything_fails_naming_the_path() -> None:
@@ -132,10 +132,10 @@ def test_nftables_policy_drop_passes_with_ssh_shown() -> None:
     _, kernel, text, status = collect("firewall/linux-nftables-drop")
     assert v(kernel.inbound_default) == "deny"
     assert kernel.openings == (
-        "IPv4+IPv6: tcp port 22 from any (inet filter input: tcp dport 22 accept)",
+        "IPv4+IPv6: tcp/22 ← any (inet filter input: tcp dport 22 accept)",
     )
     assert status is Status.PASS
-    assert text.endswith("let in only: IPv4+IPv6: tcp port 22 from any (inet filter input: "
+    assert text.endswith("let in only: IPv4+IPv6: tcp/22 ← any (inet filter input: "
                          "tcp dport 22 accept)")  # fmt: skip
 
 
@@ -174,7 +174,7 @@ def test_iptables_legacy_host_without_nft() -> None:
     assert status is Status.PASS
     assert "(read iptables-save, ip6tables-save)" in text
     assert kernel.openings == (
-        "IPv4: tcp port 22 from any (iptables-legacy filter: -A INPUT -p tcp -m state "
+        "IPv4: tcp/22 ← any (iptables-legacy filter: -A INPUT -p tcp -m state "
         "--state NEW -m tcp --dport 22 -j ACCEPT)",
     )
 

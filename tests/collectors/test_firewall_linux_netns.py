@@ -269,7 +269,7 @@ def test_only_ssh_accepted_is_blocked_by_default_with_ssh_shown(pair: Pair) -> N
     assert (seen.random_port, seen.port_22) == (False, True)
     assert seen.status == "pass"
     assert seen.message.endswith(
-        "let in only: IPv4+IPv6: tcp port 22 from any (inet t input: tcp dport 22 accept)"
+        "let in only: IPv4+IPv6: tcp/22 ← any (inet t input: tcp dport 22 accept)"
     )
 
 
@@ -315,5 +315,5 @@ COMMIT
 """
     seen = observe(pair, iptables=rules, ip6tables=rules)
     assert (seen.random_port, seen.port_22, seen.status) == (False, True, "pass")
-    assert "let in only: IPv4: tcp port 22 from any (iptables-nft filter: " in seen.message
-    assert "IPv6: tcp port 22 from any (ip6tables-nft filter: " in seen.message
+    assert "let in only: IPv4: tcp/22 ← any (iptables-nft filter: " in seen.message
+    assert "IPv6: tcp/22 ← any (ip6tables-nft filter: " in seen.message

@@ -31,7 +31,8 @@ from endpoint_audit.checks.patch_level.windows import (
 )
 from endpoint_audit.checks.screen_lock.facts import ScreenLockFacts
 from endpoint_audit.checks.screen_lock.windows import WindowsScreenLock, parse_screen_lock
-from endpoint_audit.errors import CollectorError, FactUnavailable
+from endpoint_audit.errors import CollectorError, FactUnavailable, english
+from endpoint_audit.model import i18n
 from endpoint_audit.model.commands import CommandResult
 from endpoint_audit.model.observed import Reason
 from endpoint_audit.model.platform import OsFamily, PlatformInfo
@@ -160,7 +161,12 @@ def test_bitlocker_without_elevation_needs_administrator() -> None:
         bitlocker("win11-23h2-ja-not-admin")
     assert caught.value.needs_privilege == "administrator"
     # The Japanese error text is not what decided it.
-    assert "アクセス" not in caught.value.reason
+    assert "アクセス" not in english(caught.value.reason)
+    # The reason is a key: a Japanese report says it in Japanese.
+    assert isinstance(caught.value.reason, Reason)
+    assert i18n.t("ja", caught.value.reason.key) == (
+        "BitLocker の状態は管理者として昇格したトークンでのみ読み取れます"
+    )
 
 
 def test_fixed_drive_bitlocker_did_not_list_is_unknown() -> None:
@@ -177,7 +183,7 @@ def test_elevated_but_no_interface_is_unknown_not_pass() -> None:
     with pytest.raises(FactUnavailable) as caught:
         parse_bitlocker(value)
     assert caught.value.needs_privilege is None
-    assert "0xFFFFFFFF" in caught.value.reason
+    assert "0xFFFFFFFF" in english(caught.value.reason)
 
 
 def test_unknown_volume_status_is_not_encrypted() -> None:

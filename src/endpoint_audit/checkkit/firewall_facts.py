@@ -37,7 +37,7 @@ class FirewallProfile(BaseModel):
     # `detail` for people, in the report's language (Linux netfilter); None: `detail`.
     summary: Reason | None = None
     needs_privilege: Reason | None = None  # what would let the probe read it (root)
-    # Linux netfilter: what the rules let in besides (`IPv4: tcp port 22 from any (rule)`),
+    # Linux netfilter: what the rules let in besides (`IPv4: tcp/22 ← any (rule)`),
     # the rules that let an arbitrary connection in, and what could not be judged.
     openings: tuple[str, ...] = ()
     accepted_by: tuple[str, ...] = ()

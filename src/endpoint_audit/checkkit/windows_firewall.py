@@ -142,10 +142,8 @@ def product_from(entry: dict[str, Any]) -> FirewallProduct:
         return FirewallProduct(name=name, detail="productState missing")
     state = _PRODUCT_STATES.get(code & 0xF000)
     up_to_date = _SIGNATURES.get(code & 0x00F0)
-    detail = (
-        f"productState=0x{code:06X} ({state or 'unknown state'}, "
-        f"{'up to date' if up_to_date else 'out of date' if up_to_date is False else 'unknown'})"
-    )
+    # The decoded state is in `state` and `up_to_date`; the detail is the number as read.
+    detail = f"productState=0x{code:06X}"
     return FirewallProduct(
         name=name, state=state, up_to_date=up_to_date, product_state=code, detail=detail
     )

@@ -14,7 +14,7 @@ import time
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from types import TracebackType
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from endpoint_audit.cli.common import err_console, note, say
 from endpoint_audit.cli.progress import audit_progress
@@ -140,7 +140,7 @@ class RunProgress:
             self._say("warning", i18n.t(self.lang, "collect.msg.not_collected", reason=reason))
             return
         for name, fact in sorted(run.facts.items()):
-            if isinstance(fact, dict) and set(fact) == {"error"}:
+            if isinstance(fact, dict) and set(fact) in ({"error"}, {"error", "reason"}):
                 self._say(
                     "warning",
                     i18n.t(
@@ -148,9 +148,18 @@ class RunProgress:
                         "collect.msg.fact_error",
                         host=report.target,
                         fact=name,
-                        reason=fact["error"],
+                        reason=_said(fact, self.lang),
                     ),
                 )
+
+
+def _said(failure: dict[str, Any], lang: str) -> str:
+    """A fact family's failure in `lang`: from its reason key when the bundle has one."""
+    reason = failure.get("reason")
+    if isinstance(reason, dict) and isinstance(reason.get("key"), str):
+        args = reason.get("args")
+        return i18n.t(lang, reason["key"], **(args if isinstance(args, dict) else {}))
+    return str(failure["error"])
 
 
 def _host_line(

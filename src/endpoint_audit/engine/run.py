@@ -262,13 +262,21 @@ def judge_host(
 
 
 def facts_as_data(facts: dict[type[Fact], FactOutcome]) -> dict[str, Any]:
-    """The facts as a bundle keeps them: each family's data, or {"error": reason}."""
+    """The facts as a bundle keeps them: each family's data, or {"error": the reason in
+    English, "reason": its message key and arguments, for saying it in any language}."""
     return {
         fact_type.name: got.model_dump(mode="json")
         if isinstance(got, Fact)
-        else {"error": str(got)}
+        else _failure_data(got)
         for fact_type, got in facts.items()
     }
+
+
+def _failure_data(got: Exception) -> dict[str, Any]:
+    reason = getattr(got, "reason", None)
+    if isinstance(reason, Reason):
+        return {"error": str(got), "reason": reason.model_dump(mode="json")}
+    return {"error": str(got)}
 
 
 async def audit_host(

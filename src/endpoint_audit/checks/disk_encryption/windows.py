@@ -214,7 +214,7 @@ def _failure_text(failures: list[Any]) -> str:
             hresult = as_int(raw.get("hresult"))
             code = f" (HRESULT 0x{hresult & 0xFFFFFFFF:08X})" if hresult is not None else ""
             parts.append(f"{source}: {(as_text(raw.get('error')) or '?')[:200]}{code}")
-    return "; ".join(parts) or "no BitLocker interface answered"
+    return "; ".join(parts) or "-"
 
 
 def parse_bitlocker(value: Any) -> DiskEncryptionFacts:
@@ -224,10 +224,15 @@ def parse_bitlocker(value: Any) -> DiskEncryptionFacts:
     if source is None:
         if data.get("is_admin") is False:
             raise FactUnavailable(
-                "BitLocker status can only be read with an elevated (administrator) token",
+                Reason(key="disk_encryption.reason.bitlocker_needs_admin"),
                 needs_privilege="administrator",
             )
-        raise FactUnavailable(f"BitLocker status could not be read: {_failure_text(failures)}")
+        raise FactUnavailable(
+            Reason(
+                key="disk_encryption.reason.bitlocker_unread",
+                args={"output": _failure_text(failures)},
+            )
+        )
     volumes: list[VolumeEncryption] = []
     reported: set[str] = set()
     fixed = {_drive(str(d)) for d in as_list(data.get("fixed_drives")) if d}

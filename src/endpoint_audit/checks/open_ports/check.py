@@ -274,7 +274,8 @@ def _exposure_actual(
     return {
         "listening": [_describe(s) for s in socks],
         "reachable": exposure.reachable.value if isinstance(exposure.reachable, Seen) else None,
-        "openings": [o.describe() for o in exposure.openings],
+        # As data, not English sentences: reports show them in any language.
+        "openings": [o.model_dump(mode="json", exclude_defaults=True) for o in exposure.openings],
         "active_profiles": list(fact.active_profiles),
         "shares": _shares_seen(fact),
     }
@@ -304,7 +305,7 @@ def _exposed(
             "shares": _shares(fact),
         },
         resource=exposure.spec,
-        expected="not reachable from the network",
+        expected={"reachable": False},
         actual=_exposure_actual(exposure, socks, fact),
         evidence=tuple(
             Evidence(source=s, excerpt="; ".join(o.describe() for o in exposure.openings)[:300])
@@ -328,6 +329,6 @@ def _exposure_unknown(
             "reason": exposure.reachable.reason,
         },
         resource=exposure.spec,
-        expected="not reachable from the network",
+        expected={"reachable": False},
         actual=_exposure_actual(exposure, socks, fact),
     )

@@ -18,6 +18,9 @@ from pathlib import Path
 from platformdirs import user_data_dir
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from endpoint_audit.errors import english
+from endpoint_audit.model.observed import Reason
+
 DATA_ENV = "ENDPOINT_AUDIT_OS_SUPPORT_DATA"
 OVERRIDES_ENV = "ENDPOINT_AUDIT_OS_SUPPORT_OVERRIDES"
 INSTALLED_NAME = "os-support.toml"
@@ -26,7 +29,12 @@ PRODUCTS = ("windows", "macos", "ubuntu", "debian", "rhel")
 
 
 class SupportDataError(Exception):
-    """The data file cannot be read or is not support data; the message names it."""
+    """The data file cannot be read or is not support data. `reason` names the file and
+    the problem as a message key, so a report says it in its own language."""
+
+    def __init__(self, name: str, **args: str) -> None:
+        self.reason = Reason(key=f"os_support.reason.{name}", args=args)
+        super().__init__(english(self.reason))
 
 
 class Release(BaseModel):
@@ -72,9 +80,11 @@ def _read(path: Path | None, what: str) -> dict[str, object]:
             text = path.read_text(encoding="utf-8")
         return tomllib.loads(text)
     except OSError as exc:
-        raise SupportDataError(f"{what}: cannot be read ({exc.strerror or exc})") from None
+        raise SupportDataError(
+            "data_unreadable", path=what, output=str(exc.strerror or exc)
+        ) from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise SupportDataError(f"{what}: not TOML ({exc})") from None
+        raise SupportDataError("data_not_toml", path=what, output=str(exc)) from None
 
 
 def parse_data(raw: dict[str, object], where: str) -> SupportData:
@@ -83,7 +93,8 @@ def parse_data(raw: dict[str, object], where: str) -> SupportData:
     except ValidationError as exc:
         first = exc.errors()[0]
         loc = ".".join(str(p) for p in first["loc"])
-        raise SupportDataError(f"{where}: {loc}: {first['msg']}") from None
+        # pydantic's own words stay as `output`: the library's text, shown as it is.
+        raise SupportDataError("data_invalid", path=where, field=loc, output=first["msg"]) from None
 
 
 def _merge(data: SupportData, overrides: dict[str, object], where: str) -> SupportData:

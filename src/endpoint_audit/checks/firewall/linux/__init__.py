@@ -270,7 +270,8 @@ def kernel_profile(results: Results, ipv6_in_use: bool | None, managers: str) ->
             name=KERNEL,
             enabled=seen(False),
             inbound_default=seen("allow"),
-            detail=f"no rule or drop policy on the input path (read {read}){_listed(managers)}",
+            # In netfilter's terms; `summary` says it for people in their language.
+            detail=f"input: policy accept, 0 filtering rules (read {read}){_listed(managers)}",
             summary=Reason(key=f"firewall.reason.summary_unfiltered{variant}", args=shown),
         )
     verdicts = [judge(views.ruleset, family) for family in _families(ipv6_in_use)]

@@ -97,23 +97,24 @@ def wide_open(packets: list[Packet], family: str, everything: Spans) -> Packet |
 
 
 def describe(packet: Packet, everything: Spans) -> str:
-    """`tcp 22 from any (via ...)`: what one class that gets through is."""
+    """`tcp/22 ← any (via ...)`: what one class that gets through is, in netfilter's own
+    terms (`all`, `sport`, `iif`), so reports in any language show it as it is."""
     if packet.proto == PROTOCOLS:
-        what = "any protocol"
+        what = "all"
     else:
         names = [PROTOCOL_NAMES.get(lo, str(lo)) if lo == hi else f"{lo}-{hi}"
                  for lo, hi in packet.proto]  # fmt: skip
         what = "/".join(names[:4]) + (" ..." if len(names) > 4 else "")
     if not (packet.proto - PORT_PROTOCOLS) and packet.dport != PORTS:
-        what += f" port {describe_numbers(packet.dport)}"
+        what += f"/{describe_numbers(packet.dport)}"
     if packet.sport != PORTS:
-        what += f" (source port {describe_numbers(packet.sport)})"
+        what += f" sport {describe_numbers(packet.sport)}"
     source = (
         "any" if packet.saddr == everything else describe_addresses(packet.saddr, packet.family)
     )
-    what += f" from {source}"
+    what += f" ← {source}"
     if packet.iif.listed:
-        what += f" on {', '.join(sorted(packet.iif.names))}"
+        what += f" iif {', '.join(sorted(packet.iif.names))}"
     return f"{what} ({_step(packet)})"
 
 
