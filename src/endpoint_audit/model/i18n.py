@@ -81,6 +81,46 @@ def add_package_texts(namespace: str, package: str) -> None:
     if _added.get(namespace) != package:
         _added[namespace] = package
         catalog.cache_clear()
+        _namespace_texts.cache_clear()
+
+
+def _texts_file(lang: str, namespace: str) -> Traversable | None:
+    """The one file that holds `namespace`'s texts in `lang`, as `catalog` reads them."""
+    if namespace in _added:
+        texts = resources.files(_added[namespace]) / "texts" / f"{lang}.toml"
+        return texts if texts.is_file() else None
+    if "." in namespace:
+        return None
+    root = resources.files("endpoint_audit")
+    for texts in (
+        root / "checks" / namespace / "texts" / f"{lang}.toml",
+        root / "locales" / lang / f"{namespace}.toml",
+    ):
+        if texts.is_file():
+            return texts
+    return None
+
+
+@cache
+def _namespace_texts(lang: str, namespace: str) -> dict[str, str]:
+    """One namespace's texts: a lookup parses only the file its key names, so a command
+    that shows a few texts does not read every catalog (`checks list` starts faster)."""
+    texts = _texts_file(lang, namespace)
+    out: dict[str, str] = {}
+    if texts is not None:
+        _flatten(namespace, tomllib.loads(texts.read_text("utf-8")), out)
+    return out
+
+
+def _lookup(lang: str, key: str) -> str | None:
+    # A built-in namespace is the key's first part; a third-party check's, its first two.
+    parts = key.split(".")
+    for size in (1, 2):
+        if len(parts) > size:
+            found = _namespace_texts(lang, ".".join(parts[:size])).get(key)
+            if found is not None:
+                return found
+    return None
 
 
 class _SafeArgs(dict[str, Any]):
@@ -150,7 +190,7 @@ _STRICT = _TolerantFormatter(strict=True)
 def _text_of(lang: str, key: str) -> str | None:
     if lang not in LANGUAGES:
         lang = DEFAULT_LANGUAGE
-    return catalog(lang).get(key) or catalog(DEFAULT_LANGUAGE).get(key)
+    return _lookup(lang, key) or _lookup(DEFAULT_LANGUAGE, key)
 
 
 def flat_reason(name: str, key: str, args: dict[str, Any], lang: str) -> dict[str, Any]:
@@ -215,7 +255,7 @@ def both(key: str, **args: Any) -> dict[str, str]:
 
 
 def has(key: str) -> bool:
-    return key in catalog(DEFAULT_LANGUAGE)
+    return _lookup(DEFAULT_LANGUAGE, key) is not None
 
 
 def default_language(environ: dict[str, str] | None = None) -> str:
