@@ -9,6 +9,7 @@ import os
 import re
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
@@ -186,3 +187,40 @@ def test_checks_list_in_japanese_has_japanese_severities_and_whole_titles() -> N
 
     for cid in ("disk_encryption", "screen_lock"):
         assert i18n.t("ja", f"{cid}.title").replace(" ", "") in flat.replace(" ", "")
+
+
+def test_checks_list_scans_for_plugins_again_when_the_import_path_changes(
+    tmp_path: Path,
+) -> None:
+    """The answer to "is a third-party check installed?" is kept while the import path's
+    folders are unchanged; installing a distribution into one of them is seen at once."""
+    site = tmp_path / "site"
+    site.mkdir()
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(site),
+        "XDG_CACHE_HOME": str(tmp_path / "cache"),
+    }
+    env.pop("ENDPOINT_AUDIT_DISABLE_PLUGINS", None)
+    code = (
+        "import sys\n"
+        "from endpoint_audit.cli.checks_list import _third_party_checks\n"
+        "print(_third_party_checks(), 'importlib.metadata' in sys.modules)\n"
+    )
+
+    def ask() -> str:
+        done = subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env
+        )
+        return done.stdout.strip()
+
+    assert ask() == "False True"  # scanned
+    assert ask() == "False False"  # kept: the scan's library is not even imported
+    info = site / "acme_usb-0.1.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: acme-usb\nVersion: 0.1\n")
+    (info / "entry_points.txt").write_text(
+        "[endpoint_audit.checks.v1]\nacme = acme_usb:PACKAGE\n", encoding="utf-8"
+    )
+    assert ask() == "True True"  # the folder changed: scanned again
+    assert ask() == "True False"

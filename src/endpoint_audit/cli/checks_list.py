@@ -8,8 +8,9 @@ list them too.
 
 from __future__ import annotations
 
+import json
 import os
-from importlib import metadata
+import sys
 
 from rich.console import Console
 from rich.table import Table
@@ -23,13 +24,51 @@ OWN_DISTRIBUTION = "endpoint-audit"  # engine.registry.OWN_DISTRIBUTION
 DISABLE_ENV = "ENDPOINT_AUDIT_DISABLE_PLUGINS"  # engine.registry.DISABLE_ENV
 
 
-def _third_party_checks() -> bool:
-    if os.environ.get(DISABLE_ENV) == "1":
-        return False
+def _path_stamp() -> list[list[object]]:
+    """The import path's folders with their modification times: installing or removing
+    a distribution adds or removes a *.dist-info folder, which changes its folder's time."""
+    stamp: list[list[object]] = []
+    for entry in sys.path:
+        try:
+            stamp.append([entry, os.stat(entry or ".").st_mtime_ns])
+        except OSError:
+            stamp.append([entry, None])
+    return stamp
+
+
+def _scan_third_party() -> bool:
+    from importlib import metadata  # about a third of the list's start: only on a change
+
     return any(
         ep.dist is None or ep.dist.name != OWN_DISTRIBUTION
         for ep in metadata.entry_points(group=CHECKS_GROUP)
     )
+
+
+def _third_party_checks() -> bool:
+    """Whether a third-party check package is installed, from the last answer while the
+    import path is unchanged (kept in the user's cache folder), else from a new scan."""
+    if os.environ.get(DISABLE_ENV) == "1":
+        return False
+    from platformdirs import user_cache_path
+
+    stamp = _path_stamp()
+    kept = user_cache_path("endpoint-audit", appauthor=False) / "plugin-scan.json"
+    try:
+        last = json.loads(kept.read_text(encoding="utf-8"))
+        if last.get("stamp") == stamp and isinstance(last.get("third_party"), bool):
+            return bool(last["third_party"])
+    except (OSError, ValueError, AttributeError):
+        pass
+    found = _scan_third_party()
+    try:
+        kept.parent.mkdir(parents=True, exist_ok=True)
+        scratch = kept.with_name(f".{kept.name}.{os.getpid()}")
+        scratch.write_text(json.dumps({"stamp": stamp, "third_party": found}), encoding="utf-8")
+        os.replace(scratch, kept)
+    except OSError:
+        pass  # a cache that cannot be written only costs the next start the scan again
+    return found
 
 
 def _rows(lang: str) -> list[tuple[str, str, str, list[str]]]:
