@@ -13,6 +13,7 @@ from typing import Any
 
 from endpoint_audit.checkkit.check import Check
 from endpoint_audit.checkkit.collector import Collector
+from endpoint_audit.checkkit.data import CheckData
 
 
 @dataclass(frozen=True)
@@ -25,6 +26,9 @@ class CheckPackage:
     # The package holding `cases/*.yaml` (replay cases); "" means the check's package,
     # None means the package ships none.
     cases: str | None = ""
+    # Dated data files the check judges against, which `endpoint-audit data` lists and
+    # replaces offline.
+    data: tuple[CheckData, ...] = ()
 
     @property
     def id(self) -> str:

@@ -58,6 +58,11 @@ COMMANDS: dict[str, LazyCommand] = {
     "keys": LazyCommand(
         "keys_cmd", "app", "Make the signing key pair that signs reports and round manifests."
     ),
+    "data": LazyCommand(
+        "data_cmd",
+        "app",
+        "List the dated data files checks judge against, and replace them offline.",
+    ),
     "plugins": LazyCommand("plugins_cmd", "app", "Show installed plugins (built-ins included)."),
     "probe": LazyCommand(
         "probe_cmd", "app", "Standalone probe scripts for PCs without Python or SSH."

@@ -18,7 +18,7 @@ from pathlib import Path
 from platformdirs import user_data_dir
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from endpoint_audit.errors import english
+from endpoint_audit.checkkit.data import DataFileError, DataInfo
 from endpoint_audit.model.observed import Reason
 
 DATA_ENV = "ENDPOINT_AUDIT_OS_SUPPORT_DATA"
@@ -28,13 +28,13 @@ OVERRIDES_NAME = "os-support-overrides.toml"
 PRODUCTS = ("windows", "macos", "ubuntu", "debian", "rhel")
 
 
-class SupportDataError(Exception):
+class SupportDataError(DataFileError):
     """The data file cannot be read or is not support data. `reason` names the file and
     the problem as a message key, so a report says it in its own language."""
 
     def __init__(self, name: str, **args: str) -> None:
-        self.reason = Reason(key=f"os_support.reason.{name}", args=args)
-        super().__init__(english(self.reason))
+        self.problem = Reason(key=f"os_support.reason.{name}", args=args)
+        super().__init__(self.problem)
 
 
 class Release(BaseModel):
@@ -107,8 +107,21 @@ def _merge(data: SupportData, overrides: dict[str, object], where: str) -> Suppo
     return parse_data(merged, where)
 
 
+def _stamp(path: str) -> tuple[int, int, int] | None:
+    """A file's inode, modification time and size: a file replaced is read anew."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return st.st_ino, st.st_mtime_ns, st.st_size
+
+
 @cache
-def _load(data_path: str, overrides_path: str) -> SupportData:
+def _load(
+    data_path: str,
+    overrides_path: str,
+    stamps: tuple[tuple[int, int, int] | None, ...] = (),  # the cache key's part, unread
+) -> SupportData:
     path = Path(data_path) if data_path else None
     where = data_path or "shipped os-support data"
     data = parse_data(_read(path, where), where)
@@ -126,4 +139,16 @@ def support_data(environ: dict[str, str] | None = None) -> SupportData:
     overrides = env.get(OVERRIDES_ENV, "").strip()
     if not overrides and (installed_path().parent / OVERRIDES_NAME).is_file():
         overrides = str(installed_path().parent / OVERRIDES_NAME)
-    return _load(data_path, overrides)
+    stamps = tuple(_stamp(p) for p in (data_path, overrides) if p)
+    return _load(data_path, overrides, stamps)
+
+
+def read_file(path: Path) -> DataInfo:
+    """Validate a support data file (for `data update`); SupportDataError names the problem."""
+    data = parse_data(_read(path, str(path)), str(path))
+    return DataInfo(dated=data.dated, source=data.source, where=str(path))
+
+
+def data_in_use() -> DataInfo:
+    data = support_data()
+    return DataInfo(dated=data.dated, source=data.source, where=data.path or "shipped")
