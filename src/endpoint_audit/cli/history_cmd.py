@@ -254,7 +254,8 @@ def host(
     lang: LangOpt = None,
 ) -> None:
     """The timeline of one PC: each round's state per check, and its open failures with
-    the date each began and the days it has been open.
+    the date each began and the days it has been open (terminal and json; csv holds the
+    rounds table, one row per round, for a spreadsheet).
 
     A PC renamed between rounds keeps one timeline where its reports carry a machine id.
     """
