@@ -1,10 +1,12 @@
 # Microsoft Defender Antivirus (MSFT_MpComputerStatus), the antivirus products registered
 # with Windows Security Center (root/SecurityCenter2, client editions only) and the
 # Defender for Endpoint onboarding state. Booleans and numbers only; dates become ISO 8601
-# UTC here, never text in the PC's regional format. displayName is evidence, not judged.
+# with their UTC offset here, never text in the PC's regional format. displayName is
+# evidence, not judged.
 function Get-IsoDate($value) {
     if ($null -eq $value) { return $null }
-    return ([datetime]$value).ToUniversalTime().ToString('o')
+    # Round-trip format: culture-invariant, with the UTC offset of the PC's zone.
+    return Get-Date -Date $value -Format 'o'
 }
 $installation = $null
 try {
