@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 from endpoint_audit.checkkit import Results, require
 from endpoint_audit.checks.antivirus.facts import AgentStatus
 from endpoint_audit.model.commands import Argv, CommandResult
-from endpoint_audit.model.observed import Observed, seen, unknown
+from endpoint_audit.model.observed import Observed, Reason, seen, unknown
 
 CLAMAV_DB = ("/var/lib/clamav/daily.cld", "/var/lib/clamav/daily.cvd")
 CLAMAV_STAT = Argv(("stat", "-c", "%n %Y", *CLAMAV_DB))
@@ -51,7 +51,9 @@ def health_fields(text: str) -> dict[str, object]:
 
 def mdatp_status(result: CommandResult) -> Observed[AgentStatus]:
     if result.not_found:
-        return seen(AgentStatus(installed=False, detail="mdatp not found"))
+        return seen(
+            AgentStatus(installed=False, detail=Reason(key="antivirus.reason.mdatp_not_found"))
+        )
     if not result.ok:
         return unknown("antivirus.reason.agent_failed", agent="mdatp", output=result.excerpt(200))
     fields = health_fields(result.stdout)
@@ -94,7 +96,8 @@ def clamav_status(results: Results) -> Observed[AgentStatus]:
             times.append(int(stamp))
     if not times:
         if stat.not_found or stat.exit_status == 1:
-            return seen(AgentStatus(installed=False, detail="no ClamAV database (daily.cld/cvd)"))
+            absent = Reason(key="antivirus.reason.clamav_no_database")
+            return seen(AgentStatus(installed=False, detail=absent))
         return unknown("antivirus.reason.agent_failed", agent="clamav", output=stat.excerpt(200))
     onacc = require(results, CLAMONACC)
     state = onacc.stdout.strip() if onacc.ok else ""
@@ -104,6 +107,6 @@ def clamav_status(results: Results) -> Observed[AgentStatus]:
             installed=True,
             real_time=(state == "active") if state else None,
             signature_updated=newest,
-            detail=f"database written {newest.isoformat()}, clamonacc ActiveState={state or '?'}",
+            detail=f"daily.cld/cvd {newest.isoformat()}, clamonacc ActiveState={state or '?'}",
         )
     )

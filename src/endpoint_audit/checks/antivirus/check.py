@@ -127,7 +127,11 @@ class Antivirus(Check):
     def _windows(self, fact: AntivirusFacts, params: AntivirusParams, now: datetime) -> Outcome:
         edr = fact.edr_onboarded
         edr_text: str | Reason = (
-            ("onboarded" if edr.value else "not onboarded")
+            Reason(
+                key="antivirus.reason.edr_onboarded"
+                if edr.value
+                else "antivirus.reason.edr_not_onboarded"
+            )
             if isinstance(edr, Seen)
             else edr.reason
             if isinstance(edr, Unknown)

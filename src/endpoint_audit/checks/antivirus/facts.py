@@ -15,7 +15,7 @@ from typing import ClassVar, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from endpoint_audit.checkkit import Fact
-from endpoint_audit.model.observed import Observed
+from endpoint_audit.model.observed import Observed, Reason
 
 ProductState = Literal["on", "off", "snoozed", "expired"]
 
@@ -83,7 +83,8 @@ class AgentStatus(BaseModel):
     signature_updated: datetime | None = None
     tamper_protected: bool | None = None  # None: the agent has no such setting or unread
     has_tamper_protection: bool = False
-    detail: str = ""
+    # What was read: the agent's own field values, or a catalog reason (not installed).
+    detail: Reason | str = ""
 
 
 class AntivirusFacts(Fact):
