@@ -31,6 +31,7 @@ from endpoint_audit.checks.antivirus.facts import (
     XProtectStatus,
 )
 from endpoint_audit.checks.antivirus.linux import LinuxAntivirus
+from endpoint_audit.checks.antivirus.macos import newest_record
 from endpoint_audit.checks.antivirus.windows import decode_product, parse_status
 from endpoint_audit.engine.run import gather_facts
 from endpoint_audit.errors import CollectorError
@@ -459,3 +460,30 @@ def test_this_machine_for_real() -> None:
         assert clam.value.installed is databases
     (outcome,) = judge(fact, OsFamily.LINUX)
     assert outcome.status is Status.NOT_APPLICABLE
+
+
+RECORD = st.fixed_dictionaries(
+    {},
+    optional={
+        "displayName": st.sampled_from(["XProtectPlistConfigData", "XProtectPayloads", "MRT", ""]),
+        "displayVersion": st.one_of(st.text(max_size=6), st.integers()),
+        "date": st.one_of(
+            st.datetimes(timezones=st.just(UTC)), st.datetimes(), st.text(max_size=8)
+        ),
+    },
+)
+
+
+@given(st.lists(st.one_of(RECORD, st.integers(), st.text(max_size=4)), max_size=8))
+def test_hostile_install_history_gives_the_newest_dated_record_or_none(records: list[Any]) -> None:
+    version, updated = newest_record(records, "XProtectPlistConfigData")
+    dated = [
+        r["date"] if r["date"].tzinfo else r["date"].replace(tzinfo=UTC)
+        for r in records
+        if isinstance(r, dict)
+        and r.get("displayName") == "XProtectPlistConfigData"
+        and isinstance(r.get("date"), datetime)
+    ]
+    assert updated == (max(dated) if dated else None)
+    if updated is None:
+        assert version is None
