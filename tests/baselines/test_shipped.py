@@ -46,6 +46,7 @@ def test_every_jp_municipal_entry_cites_mic_municipal_and_cis_per_os() -> None:
     loaded = load_baseline("jp-municipal-telework", known())
     registry = load_registry()
     assert set(loaded.checks) == {
+        "antivirus",
         "disk_encryption",
         "patch_level",
         "firewall",
@@ -127,7 +128,7 @@ def test_scan_with_each_shipped_baseline(name: str) -> None:
         "firewall",
         "open_ports",
         "screen_lock",
-    } | ({"os_support"} if name == "jp-municipal-telework" else set())
+    } | ({"antivirus", "os_support"} if name == "jp-municipal-telework" else set())
     statuses = {f["status"] for h in report["hosts"] for f in h["findings"]}
     assert statuses <= {"pass", "not_applicable"}
     bad = run("scan", "-b", name, "--replay", RDP, "-f", "json")

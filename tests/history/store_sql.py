@@ -18,7 +18,7 @@ WITH seen AS (
     SELECT max(p.at) FROM observations p WHERE p.host_id = o.host_id AND p.reached = 1
     AND p.at <= :as_of))
 SELECT count(*) FROM findings WHERE counted = 1
-  AND (severity = 'critical' OR check_id IN ('disk_encryption', 'malware_protection'))
+  AND (severity = 'critical' OR check_id IN ('disk_encryption', 'antivirus'))
   AND observation_id IN (SELECT id FROM seen)
 """
 

@@ -100,6 +100,22 @@ def test_the_deadline_board_reads_os_support_and_antivirus_findings(store: Histo
     ]
 
 
+def test_the_boards_take_their_checks_from_roles_and_name_none() -> None:
+    """The weekly report finds the antivirus and support-deadline checks by the roles in
+    their meta.toml: no check id is written in its source."""
+    import re
+
+    import endpoint_audit.history.weekly as weekly_module
+    from endpoint_audit.model.check_index import builtin_index
+
+    assert weekly_module.ANTIVIRUS_CHECKS == ("antivirus",)
+    assert "antivirus" in weekly_module.CRITICAL_CHECKS
+    assert weekly_module.SUPPORT_DEADLINE_CHECKS == ("os_support",)
+    source = Path(weekly_module.__file__).read_text(encoding="utf-8")
+    quoted = set(re.findall(r"[\"']([a-z_]+)[\"']", source))
+    assert not quoted & set(builtin_index()), quoted & set(builtin_index())
+
+
 def test_without_such_checks_the_board_says_no_data(tmp_path: Path) -> None:
     from endpoint_audit.history.ingest import from_data
     from tests.history.reports import Host, report_data

@@ -55,7 +55,7 @@ def os_support(deadline: str) -> Finding:
 
 
 def antivirus() -> Finding:
-    return finding("malware_protection", Status.FAIL, "signatures", reason="definitions 9 days old")
+    return finding("antivirus", Status.FAIL, "signatures", reason="definitions 9 days old")
 
 
 def week_hosts(week: int) -> list[Host]:

@@ -34,6 +34,7 @@ from tests.windows.test_powershell import windows_probes
 
 # What CLM lets run: the probes marked clm_safe. The others are refused under CLM.
 CLM_SAFE = {
+    "antivirus_status",
     "platform",
     "firewall_profiles",
     "firewall_products",

@@ -86,6 +86,7 @@ def test_one_powershell_process_per_host(name: str) -> None:
     findings = scan_with(transport)
     assert len(transport.batches) == 1
     assert sorted(transport.batches[0]) == [
+        "antivirus_status",
         "bitlocker",
         "file_sharing",
         "firewall_products",

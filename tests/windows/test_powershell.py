@@ -75,6 +75,7 @@ def syntax_errors(script: str) -> list[str]:
 def test_windows_collectors_declare_the_expected_probes() -> None:
     names = sorted(p.name for p in windows_probes())
     assert names == [
+        "antivirus_status",
         "bitlocker",
         "file_sharing",
         "firewall_products",

@@ -53,11 +53,10 @@ from endpoint_audit.model.weekly import (
     WorstHost,
 )
 
-# Critical items: failures of the checks whose role says so (disk encryption) and of
-# antivirus checks, whatever their severity, and every critical-severity failure.
+# Critical items: failures of the checks whose role says so (disk encryption, antivirus),
+# whatever their severity, and every critical-severity failure.
 CRITICAL_CHECKS = checks_with_role("critical_item")
-# Ids antivirus findings are stored under, until that check declares its roles.
-ANTIVIRUS_CHECKS = ("malware_protection", "antivirus")
+ANTIVIRUS_CHECKS = checks_with_role("antivirus_signatures")
 SUPPORT_DEADLINE_CHECKS = checks_with_role("support_deadline")
 OLDEST_SHOWN = 25
 WORST_SHOWN = 10
@@ -85,7 +84,7 @@ class WeeklyOptions:
 
 
 def is_critical(check_id: str, severity: str) -> bool:
-    return check_id in CRITICAL_CHECKS or check_id in ANTIVIRUS_CHECKS or severity == "critical"
+    return check_id in CRITICAL_CHECKS or severity == "critical"
 
 
 def _buckets(spec: Iterable[tuple[str, int, int | None]], values: Iterable[int]) -> list[Bucket]:

@@ -22,14 +22,16 @@ class IndexEntry(NamedTuple):
     severity: str  # a Severity value
     platforms: tuple[str, ...]  # OsFamily values
     # What reports built on stored results single the check out for (ROLES), so that
-    # they name no check: e.g. `critical_item`, `support_deadline`.
+    # they name no check: e.g. `critical_item`, `support_deadline`, `antivirus_signatures`.
     roles: tuple[str, ...] = ()
 
 
 # critical_item: a failure is a critical item of the weekly report whatever its severity.
 # support_deadline: its findings name an end of support (`support_ends`), for the weekly
 # report's deadline board.
-ROLES = ("critical_item", "support_deadline")
+# antivirus_signatures: its failures are antivirus protection or signatures out of date,
+# for the weekly report's board of those.
+ROLES = ("critical_item", "support_deadline", "antivirus_signatures")
 
 
 def read_entry(meta: Traversable, where: str) -> IndexEntry:

@@ -1,0 +1,112 @@
+"""Third-party agents on Linux and macOS that a baseline may require.
+
+Microsoft Defender for Endpoint: `mdatp health` prints one `field : value` line per
+health field (learn.microsoft.com "Investigate agent health issues"); the field names
+are identifiers and the values JSON (`true`, `"up_to_date"`, numbers), sometimes followed
+by ` [managed]`. Only those are read: `definitions_updated` is a date in English words
+and is left alone for `definitions_updated_minutes_ago`.
+
+ClamAV: the age of the signature database freshclam last wrote (the modification time of
+daily.cld or daily.cvd, as seconds since the epoch from `stat`), and whether on-access
+scanning (clamonacc) runs, from systemd's ActiveState value.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+
+from endpoint_audit.checkkit import Results, require
+from endpoint_audit.checks.antivirus.facts import AgentStatus
+from endpoint_audit.model.commands import Argv, CommandResult
+from endpoint_audit.model.observed import Observed, Reason, seen, unknown
+
+CLAMAV_DB = ("/var/lib/clamav/daily.cld", "/var/lib/clamav/daily.cvd")
+CLAMAV_STAT = Argv(("stat", "-c", "%n %Y", *CLAMAV_DB))
+CLAMONACC = Argv(
+    ("systemctl", "show", "--property=ActiveState", "--value", "clamav-clamonacc.service")
+)
+TAMPER_ON = ("block", "audit")  # mdatp tamper_protection values that keep settings locked
+
+
+def mdatp_command(path: str) -> Argv:
+    return Argv((path, "health"))
+
+
+def health_fields(text: str) -> dict[str, object]:
+    """The JSON values of `mdatp health`; lines whose value is not JSON are skipped."""
+    out: dict[str, object] = {}
+    for line in text.splitlines():
+        name, sep, raw = line.partition(" : ")
+        name, raw = name.strip(), raw.strip()
+        if not sep or not name.replace("_", "").isalnum():
+            continue
+        raw = raw.removesuffix("[managed]").strip()
+        try:
+            out[name] = json.loads(raw)
+        except ValueError:
+            continue
+    return out
+
+
+def mdatp_status(result: CommandResult) -> Observed[AgentStatus]:
+    if result.not_found:
+        return seen(
+            AgentStatus(installed=False, detail=Reason(key="antivirus.reason.mdatp_not_found"))
+        )
+    if not result.ok:
+        return unknown("antivirus.reason.agent_failed", agent="mdatp", output=result.excerpt(200))
+    fields = health_fields(result.stdout)
+    if "real_time_protection_enabled" not in fields:
+        return unknown("antivirus.reason.agent_unreadable", agent="mdatp")
+    real_time = fields.get("real_time_protection_enabled")
+    passive = fields.get("passive_mode_enabled")
+    minutes = fields.get("definitions_updated_minutes_ago")
+    status = fields.get("definitions_status")
+    tamper = fields.get("tamper_protection")
+    detail = (
+        f"healthy={fields.get('healthy')}, real_time_protection_enabled={real_time}, "
+        f"passive_mode_enabled={passive}, definitions_status={status}, "
+        f"definitions_updated_minutes_ago={minutes}, tamper_protection={tamper}"
+    )
+    on = real_time is True and passive is False
+    return seen(
+        AgentStatus(
+            installed=True,
+            real_time=on if isinstance(real_time, bool) and isinstance(passive, bool) else None,
+            signature_age_minutes=(
+                minutes
+                if isinstance(minutes, int) and not isinstance(minutes, bool) and minutes >= 0
+                else None
+            ),
+            tamper_protected=tamper in TAMPER_ON if isinstance(tamper, str) else None,
+            has_tamper_protection=True,
+            detail=detail,
+        )
+    )
+
+
+def clamav_status(results: Results) -> Observed[AgentStatus]:
+    """ClamAV from `stat` of its databases and clamonacc's state."""
+    stat = require(results, CLAMAV_STAT)
+    times: list[int] = []
+    for line in stat.stdout.splitlines():
+        path, _, stamp = line.rpartition(" ")
+        if path in CLAMAV_DB and stamp.isdigit():
+            times.append(int(stamp))
+    if not times:
+        if stat.not_found or stat.exit_status == 1:
+            absent = Reason(key="antivirus.reason.clamav_no_database")
+            return seen(AgentStatus(installed=False, detail=absent))
+        return unknown("antivirus.reason.agent_failed", agent="clamav", output=stat.excerpt(200))
+    onacc = require(results, CLAMONACC)
+    state = onacc.stdout.strip() if onacc.ok else ""
+    newest = datetime.fromtimestamp(max(times), UTC)
+    return seen(
+        AgentStatus(
+            installed=True,
+            real_time=(state == "active") if state else None,
+            signature_updated=newest,
+            detail=f"daily.cld/cvd {newest.isoformat()}, clamonacc ActiveState={state or '?'}",
+        )
+    )

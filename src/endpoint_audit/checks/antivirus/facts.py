@@ -1,0 +1,100 @@
+"""What the collectors see of the antivirus products on a host.
+
+Windows: Microsoft Defender Antivirus (`Get-MpComputerStatus`), the antivirus products
+registered with Windows Security Center (client editions only) and the Defender for
+Endpoint onboarding state. macOS: XProtect and XProtect Remediator from the install
+history and the XProtect bundle. Linux and macOS: the agents a baseline may require
+(ClamAV, Microsoft Defender for Endpoint `mdatp`).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import ClassVar, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from endpoint_audit.checkkit import Fact
+from endpoint_audit.model.observed import Observed, Reason
+
+ProductState = Literal["on", "off", "snoozed", "expired"]
+
+
+class DefenderStatus(BaseModel):
+    """MSFT_MpComputerStatus, booleans and numbers only (dates as ISO 8601 UTC)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    # "Normal" (active), "Passive Mode", "EDR Block Mode", "SxS Passive Mode": a value of
+    # the WMI class, the same in every display language. None: not reported (old builds).
+    running_mode: str | None = None
+    service_enabled: bool | None = None  # AMServiceEnabled
+    antivirus_enabled: bool | None = None  # AntivirusEnabled
+    real_time: bool | None = None  # RealTimeProtectionEnabled
+    signature_age_days: int | None = None  # AntivirusSignatureAge (Defender's own count)
+    signature_updated: datetime | None = None  # AntivirusSignatureLastUpdated
+    signature_version: str = ""
+    signatures_out_of_date: bool | None = None  # DefenderSignaturesOutOfDate
+    tamper_protected: bool | None = None  # IsTamperProtected
+
+
+class RegisteredProduct(BaseModel):
+    """An antivirus product registered with Windows Security Center, its productState
+    decoded (windows.py says from which public analysis)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    name: str
+    product_state: int | None = None
+    state: ProductState | None = None  # None: a state this tool cannot decode
+    up_to_date: bool | None = None
+    microsoft: bool | None = None  # the product is Microsoft's own (Defender)
+
+    @property
+    def protecting(self) -> bool:
+        return self.state == "on" and self.up_to_date is True
+
+
+class XProtectStatus(BaseModel):
+    """XProtect as the install history and the bundle show it."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    # The newest XProtectPlistConfigData record of /Library/Receipts/InstallHistory.plist.
+    history_version: str | None = None
+    updated: datetime | None = None
+    # The newest XProtectPayloads record (XProtect Remediator), evidence only.
+    remediator_version: str | None = None
+    remediator_updated: datetime | None = None
+    # CFBundleShortVersionString of XProtect.bundle: the signatures installed now.
+    bundle_version: str | None = None
+
+
+class AgentStatus(BaseModel):
+    """A third-party agent on Linux or macOS (ClamAV, mdatp)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    installed: bool
+    real_time: bool | None = None
+    # The agent's own count of minutes since its last signature update (mdatp), or the
+    # time the signatures were written (ClamAV), judged against the audit time.
+    signature_age_minutes: int | None = None
+    signature_updated: datetime | None = None
+    tamper_protected: bool | None = None  # None: the agent has no such setting or unread
+    has_tamper_protection: bool = False
+    # What was read: the agent's own field values, or a catalog reason (not installed).
+    detail: Reason | str = ""
+
+
+class AntivirusFacts(Fact):
+    name: ClassVar[str] = "antivirus"
+
+    # Windows only (None elsewhere).
+    defender: Observed[DefenderStatus] | None = None
+    products: Observed[tuple[RegisteredProduct, ...]] | None = None
+    edr_onboarded: Observed[bool] | None = None  # Defender for Endpoint OnboardingState
+    # macOS only.
+    xprotect: Observed[XProtectStatus] | None = None
+    # Linux and macOS: agent id (clamav, mdatp) -> what was seen.
+    agents: dict[str, Observed[AgentStatus]] = Field(default_factory=dict)

@@ -1,0 +1,151 @@
+"""antivirus on Windows: Microsoft Defender Antivirus, the antivirus products registered
+with Windows Security Center, and the Defender for Endpoint onboarding state, from one
+PowerShell probe (probes/antivirus_status.ps1).
+
+Security Center's `productState` is undocumented by Microsoft. The decoding used here is
+the public analysis "How to resolve this state value of AV providers" (mcpforlife.com,
+2020-04-14), matching the values Stack Overflow question 4700897 lists from 34 products
+on over 10,000 endpoints: bits 0xF000 the product state (0x0000 off, 0x1000 on, 0x2000
+snoozed, 0x3000 expired), bits 0x0F00 the owner (0x000 a third party, 0x100 Windows),
+bits 0x00F0 the signatures (0x00 up to date, 0x10 out of date); the bits above 0xFFFF
+name the kind of provider. Anything else (a low nibble set, another nibble value) is not
+decoded: that product is unknown, never taken as on.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, ClassVar
+
+from endpoint_audit.checkkit.windows_probe import (
+    OneProbeCollector,
+    as_dict,
+    as_int,
+    as_list,
+    as_text,
+    windows_script,
+)
+from endpoint_audit.checks.antivirus.facts import (
+    AntivirusFacts,
+    DefenderStatus,
+    ProductState,
+    RegisteredProduct,
+)
+from endpoint_audit.model.commands import PowerShell
+from endpoint_audit.model.observed import Observed, seen, unknown
+
+ANTIVIRUS_STATUS = PowerShell(
+    "antivirus_status",
+    windows_script(__name__, "antivirus_status"),
+    clm_safe=True,  # cmdlets, casts and hashtables only (tests/windows/test_clm.py)
+)
+
+_STATES: dict[int, ProductState] = {0x0: "off", 0x1: "on", 0x2: "snoozed", 0x3: "expired"}
+_SIGNATURES = {0x0: True, 0x1: False}
+_OWNERS = {0x0: False, 0x1: True}
+ONBOARDED = 1  # OnboardingState
+
+
+def decode_product(name: str, code: int | None) -> RegisteredProduct:
+    """A registered product with its productState decoded; what is not recognised stays
+    None (the check says unknown for it)."""
+    if code is None or code < 0 or code > 0xFFFFFF:
+        return RegisteredProduct(name=name, product_state=code)
+    recognised = code & 0x000F == 0
+    state = _STATES.get((code >> 12) & 0xF) if recognised else None
+    up_to_date = _SIGNATURES.get((code >> 4) & 0xF) if recognised else None
+    microsoft = _OWNERS.get((code >> 8) & 0xF) if recognised else None
+    if state is None or up_to_date is None or microsoft is None:
+        state, up_to_date, microsoft = None, None, None
+    return RegisteredProduct(
+        name=name, product_state=code, state=state, up_to_date=up_to_date, microsoft=microsoft
+    )
+
+
+def _bool(value: Any) -> bool | None:
+    return value if isinstance(value, bool) else None
+
+
+def _date(value: Any) -> datetime | None:
+    text = as_text(value)
+    if not text:
+        return None
+    try:
+        when = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    return when if when.tzinfo is not None else None
+
+
+def _failure(value: Any) -> str:
+    if not isinstance(value, dict):
+        return "no answer"
+    hresult = as_int(value.get("hresult"))
+    code = f" (HRESULT 0x{hresult & 0xFFFFFFFF:08X})" if hresult is not None else ""
+    return f"{(as_text(value.get('error')) or '?')[:200]}{code}"
+
+
+def defender_from(data: dict[str, Any]) -> Observed[DefenderStatus]:
+    raw = data.get("defender")
+    if not isinstance(raw, dict):
+        failure = _failure(data.get("defender_failure"))
+        return unknown("antivirus.reason.defender_unread", output=failure)
+    age = as_int(raw.get("signature_age_days"))
+    return seen(
+        DefenderStatus(
+            running_mode=as_text(raw.get("running_mode")) or None,
+            service_enabled=_bool(raw.get("service_enabled")),
+            antivirus_enabled=_bool(raw.get("antivirus_enabled")),
+            real_time=_bool(raw.get("real_time")),
+            signature_age_days=age if age is not None and age >= 0 else None,
+            signature_updated=_date(raw.get("signature_updated")),
+            signature_version=as_text(raw.get("signature_version")) or "",
+            signatures_out_of_date=_bool(raw.get("signatures_out_of_date")),
+            tamper_protected=_bool(raw.get("tamper_protected")),
+        )
+    )
+
+
+def products_from(data: dict[str, Any]) -> Observed[tuple[RegisteredProduct, ...]]:
+    products = data.get("products")
+    if products is None:
+        installation = (as_text(data.get("installation_type")) or "").lower()
+        if installation.startswith("server"):
+            # Windows Server has no Security Center: what third parties run is not visible.
+            return unknown("antivirus.reason.no_security_center")
+        return unknown(
+            "antivirus.reason.security_center_unread", output=_failure(data.get("products_failure"))
+        )
+    return seen(
+        tuple(
+            decode_product(as_text(entry.get("name")) or "?", as_int(entry.get("product_state")))
+            for entry in (as_dict(p, "antivirus_status products[]") for p in as_list(products))
+        )
+    )
+
+
+def onboarding_from(data: dict[str, Any]) -> Observed[bool]:
+    key = data.get("edr_onboarding_key")
+    if key is not True:
+        return unknown(
+            "antivirus.reason.edr_key_absent" if key is False else "antivirus.reason.edr_unread"
+        )
+    return seen(as_int(data.get("edr_onboarding_state")) == ONBOARDED)
+
+
+def parse_status(value: Any) -> AntivirusFacts:
+    data = as_dict(value, "PowerShell probe 'antivirus_status'")
+    return AntivirusFacts(
+        defender=defender_from(data),
+        products=products_from(data),
+        edr_onboarded=onboarding_from(data),
+        sources=(ANTIVIRUS_STATUS.key,),
+    )
+
+
+class WindowsAntivirus(OneProbeCollector[AntivirusFacts]):
+    fact_type = AntivirusFacts
+    probe: ClassVar[PowerShell] = ANTIVIRUS_STATUS
+
+    def parse_value(self, value: Any) -> AntivirusFacts:
+        return parse_status(value)

@@ -1,0 +1,489 @@
+"""antivirus: Defender, Security Center products (productState decoded), XProtect and the
+Linux/macOS agents. Nothing that could not be seen passes: a product off or out of date,
+a passive Defender with nothing else, an undecoded productState, Windows Server without
+Security Center, a missing tamper state."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from endpoint_audit.checkkit.check import EvalContext, FactView, Outcome
+from endpoint_audit.checks.antivirus.agents import (
+    CLAMAV_STAT,
+    CLAMONACC,
+    clamav_status,
+    health_fields,
+    mdatp_status,
+)
+from endpoint_audit.checks.antivirus.check import Antivirus, AntivirusParams
+from endpoint_audit.checks.antivirus.facts import (
+    AgentStatus,
+    AntivirusFacts,
+    DefenderStatus,
+    RegisteredProduct,
+    XProtectStatus,
+)
+from endpoint_audit.checks.antivirus.linux import LinuxAntivirus
+from endpoint_audit.checks.antivirus.macos import newest_record
+from endpoint_audit.checks.antivirus.windows import decode_product, parse_status
+from endpoint_audit.engine.run import gather_facts
+from endpoint_audit.errors import CollectorError
+from endpoint_audit.model.commands import CommandResult
+from endpoint_audit.model.observed import Observed, Seen, seen, unknown
+from endpoint_audit.model.platform import OsFamily, PlatformInfo
+from endpoint_audit.model.result import Status
+from endpoint_audit.transport.local import LocalTransport
+
+NOW = datetime(2024, 11, 20, 3, 0, tzinfo=UTC)
+ACTIVE = DefenderStatus(
+    running_mode="Normal",
+    service_enabled=True,
+    antivirus_enabled=True,
+    real_time=True,
+    signature_age_days=0,
+    signature_updated=NOW - timedelta(hours=4),
+    signature_version="1.421.2031.0",
+    signatures_out_of_date=False,
+    tamper_protected=True,
+)
+NOT_RUNNING = DefenderStatus(
+    running_mode="Not running", service_enabled=False, antivirus_enabled=False, real_time=False
+)
+DEFENDER_OFF = decode_product("Windows Defender", 0x60100)
+NORTON_ON = decode_product("ノートン 360", 0x41000)
+
+
+def judge(
+    fact: AntivirusFacts, family: OsFamily = OsFamily.WINDOWS, **params: Any
+) -> list[Outcome]:
+    ctx = EvalContext(platform=PlatformInfo(family=family), now=NOW)
+    return list(
+        Antivirus().evaluate(
+            FactView({AntivirusFacts: fact}), AntivirusParams.model_validate(params), ctx
+        )
+    )
+
+
+def windows(
+    defender: Observed[DefenderStatus],
+    *products: RegisteredProduct,
+    security_center: Observed[tuple[RegisteredProduct, ...]] | None = None,
+) -> AntivirusFacts:
+    return AntivirusFacts(
+        defender=defender,
+        products=security_center if security_center is not None else seen(products),
+        edr_onboarded=unknown("antivirus.reason.edr_key_absent"),
+    )
+
+
+def verdict(fact: AntivirusFacts, **params: Any) -> tuple[Status, str]:
+    (outcome,) = judge(fact, **params)
+    return outcome.status, outcome.key
+
+
+# --- productState -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("code", "state", "up_to_date", "microsoft"),
+    [
+        (397568, "on", True, True),  # 0x61100 Windows Defender on
+        (393472, "off", True, True),  # 0x60100 Windows Defender off
+        (266240, "on", True, False),  # 0x41000 third party on, up to date
+        (266256, "on", False, False),  # 0x41010 third party on, out of date
+        (262144, "off", True, False),  # 0x40000 off
+        (270336, "snoozed", True, False),  # 0x42000
+        (397584, "on", False, True),  # 0x61110
+    ],
+)
+def test_product_states_of_the_public_list_decode(
+    code: int, state: str, up_to_date: bool, microsoft: bool
+) -> None:
+    product = decode_product("x", code)
+    assert (product.state, product.up_to_date, product.microsoft) == (state, up_to_date, microsoft)
+    assert product.protecting is (state == "on" and up_to_date)
+
+
+@pytest.mark.parametrize("code", [344064, 0x41001, 0x44000, 0x41020, 0x41200, -1, 0x1000000, None])
+def test_states_the_decoding_does_not_explain_stay_undecoded(code: int | None) -> None:
+    product = decode_product("x", code)
+    assert product.state is None and product.up_to_date is None and not product.protecting
+
+
+@given(st.integers(min_value=-(2**40), max_value=2**40))
+def test_a_protecting_product_has_exactly_the_on_and_current_bits(code: int) -> None:
+    product = decode_product("x", code)
+    if product.protecting:
+        assert 0 <= code <= 0xFFFFFF
+        assert (code >> 12) & 0xF == 0x1 and (code >> 4) & 0xF == 0x0 and code & 0xF == 0
+
+
+# --- Windows verdicts ---------------------------------------------------------------
+
+
+def test_active_defender_with_fresh_signatures_and_tamper_protection_passes() -> None:
+    assert verdict(windows(seen(ACTIVE), decode_product("Windows Defender", 397568))) == (
+        Status.PASS,
+        "defender_on",
+    )
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        ({"signature_age_days": 4}, (Status.FAIL, "defender_signatures_old")),
+        # The counter says 0 but the date is 6 days old: the older one counts.
+        ({"signature_updated": NOW - timedelta(days=6)}, (Status.FAIL, "defender_signatures_old")),
+        ({"signatures_out_of_date": True}, (Status.FAIL, "defender_signatures_flagged")),
+        ({"tamper_protected": False}, (Status.FAIL, "defender_tamper_off")),
+        ({"tamper_protected": None}, (Status.UNKNOWN, "defender_tamper_unknown")),
+        (
+            {"signature_age_days": None, "signature_updated": None},
+            (Status.UNKNOWN, "defender_signature_age_unknown"),
+        ),
+        # AMServiceEnabled False: not active, and nothing else is registered.
+        ({"service_enabled": False}, (Status.FAIL, "defender_off")),
+        ({"running_mode": "Passive Mode"}, (Status.FAIL, "defender_off")),
+        ({"running_mode": "EDR Block Mode"}, (Status.FAIL, "defender_off")),
+        ({"real_time": None}, (Status.UNKNOWN, "defender_incomplete")),
+        ({"running_mode": None}, (Status.UNKNOWN, "defender_incomplete")),
+    ],
+)
+def test_defender_problems(change: dict[str, Any], expected: tuple[Status, str]) -> None:
+    fact = windows(seen(ACTIVE.model_copy(update=change)), DEFENDER_OFF)
+    assert verdict(fact) == expected
+
+
+def test_tamper_protection_is_not_required_when_the_baseline_says_so() -> None:
+    fact = windows(seen(ACTIVE.model_copy(update={"tamper_protected": False})))
+    assert verdict(fact, require_tamper_protection=False) == (Status.PASS, "defender_on")
+
+
+def test_passive_defender_passes_only_with_a_protecting_registered_product() -> None:
+    passive = seen(ACTIVE.model_copy(update={"running_mode": "Passive Mode"}))
+    assert verdict(windows(passive, DEFENDER_OFF, NORTON_ON)) == (Status.PASS, "third_party_on")
+    for state in (0x41010, 0x40000, 0x42000, 0x43000):  # out of date, off, snoozed, expired
+        product = decode_product("ノートン 360", state)
+        assert verdict(windows(passive, DEFENDER_OFF, product)) == (
+            Status.FAIL,
+            "third_party_off",
+        ), hex(state)
+    odd = decode_product("ノートン 360", 344064)
+    assert verdict(windows(passive, odd)) == (Status.UNKNOWN, "product_state_unknown")
+
+
+def test_a_microsoft_product_never_stands_in_for_defender() -> None:
+    """Security Center may still list Defender as on while Get-MpComputerStatus says it is
+    passive: the Microsoft entry is not a third-party replacement."""
+    fact = windows(seen(NOT_RUNNING), decode_product("Windows Defender", 397568))
+    assert verdict(fact) == (Status.FAIL, "defender_off")
+
+
+def test_accepted_products_restrict_the_replacements() -> None:
+    fact = windows(seen(NOT_RUNNING), NORTON_ON)
+    assert verdict(fact, accepted_products=["Trend Micro"]) == (
+        Status.FAIL,
+        "product_not_accepted",
+    )
+    assert verdict(fact, accepted_products=["ノートン"]) == (Status.PASS, "third_party_on")
+    assert verdict(fact, accepted_products=["NORTON", "ノートン 360"]) == (
+        Status.PASS,
+        "third_party_on",
+    )
+
+
+def test_server_without_security_center_is_unknown_unless_defender_protects() -> None:
+    no_sc = unknown("antivirus.reason.no_security_center")
+    passive = seen(ACTIVE.model_copy(update={"running_mode": "Passive Mode"}))
+    assert verdict(windows(passive, security_center=no_sc)) == (
+        Status.UNKNOWN,
+        "products_unknown",
+    )
+    assert verdict(windows(seen(ACTIVE), security_center=no_sc)) == (Status.PASS, "defender_on")
+    unread = unknown("antivirus.reason.defender_unread", output="0x800106ba")
+    assert verdict(windows(unread, security_center=no_sc)) == (Status.UNKNOWN, "nothing_readable")
+
+
+def test_unreadable_defender_with_nothing_protecting_is_unknown() -> None:
+    unread = unknown("antivirus.reason.defender_unread", output="0x800106ba")
+    assert verdict(windows(unread, DEFENDER_OFF)) == (Status.UNKNOWN, "defender_unknown")
+    assert verdict(windows(unread, NORTON_ON)) == (Status.PASS, "third_party_on")
+
+
+# --- the probe's JSON ----------------------------------------------------------------
+
+
+def probe_value(**over: Any) -> dict[str, Any]:
+    value: dict[str, Any] = {
+        "installation_type": "Client",
+        "defender": {
+            "running_mode": "Normal",
+            "service_enabled": True,
+            "antivirus_enabled": True,
+            "real_time": True,
+            "signature_age_days": 0,
+            "signature_updated": "2024-11-20T07:41:07.0000000+09:00",
+            "signature_version": "1.421.2031.0",
+            "signatures_out_of_date": False,
+            "tamper_protected": True,
+        },
+        "defender_failure": None,
+        "products": [{"name": "Windows Defender", "product_state": 397568}],
+        "products_failure": None,
+        "edr_onboarding_key": True,
+        "edr_onboarding_state": 1,
+    }
+    value.update(over)
+    return value
+
+
+def test_the_probe_value_parses_with_the_dates_offset() -> None:
+    fact = parse_status(probe_value())
+    assert isinstance(fact.defender, Seen)
+    assert fact.defender.value.signature_updated == datetime(2024, 11, 19, 22, 41, 7, tzinfo=UTC)
+    assert fact.edr_onboarded == seen(True)
+    assert verdict(fact) == (Status.PASS, "defender_on")
+
+
+def test_text_where_numbers_belong_is_never_taken_for_them() -> None:
+    defender = {
+        **probe_value()["defender"],
+        "real_time": "True",  # a string, as a localized formatter might print it
+        "signature_updated": "2024/11/20 7:41:07",  # regional format: not ISO, not read
+        "signature_age_days": "０",
+    }
+    fact = parse_status(probe_value(defender=defender))
+    assert isinstance(fact.defender, Seen)
+    assert fact.defender.value.real_time is None
+    assert fact.defender.value.signature_updated is None
+    assert verdict(fact)[0] is Status.UNKNOWN
+
+
+def test_server_and_failures_become_reasons() -> None:
+    server = parse_status(probe_value(installation_type="Server", products=None))
+    assert server.products == unknown("antivirus.reason.no_security_center")
+    failed = parse_status(
+        probe_value(products=None, products_failure={"error": "Access denied", "hresult": -5})
+    )
+    assert failed.products is not None and not isinstance(failed.products, Seen)
+    assert "Access denied" in str(failed.products.reason.args["output"])
+    absent = parse_status(probe_value(edr_onboarding_key=False, edr_onboarding_state=None))
+    assert absent.edr_onboarded == unknown("antivirus.reason.edr_key_absent")
+
+
+JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner),
+    max_leaves=20,
+)
+KEYS = st.sampled_from([*probe_value(), "x"])
+
+
+@settings(max_examples=300)
+@given(
+    st.dictionaries(KEYS, JSON),
+    st.dictionaries(st.sampled_from(list(DefenderStatus.model_fields)), JSON),
+)
+def test_hostile_probe_values_never_pass_unless_they_say_so(
+    top: dict[str, Any], defender: dict[str, Any]
+) -> None:
+    value = probe_value(**top)
+    if isinstance(value.get("defender"), dict):
+        value["defender"] = {**value["defender"], **defender}
+    try:
+        fact = parse_status(value)
+    except CollectorError:
+        return
+    status, key = verdict(fact)
+    if status is Status.PASS:
+        if key == "defender_on":
+            d = value["defender"]
+            assert d["real_time"] is True and d["service_enabled"] is True
+            assert d["antivirus_enabled"] is True and d["tamper_protected"] is True
+            assert str(d["running_mode"]).strip().lower() == "normal"
+        else:
+            assert key == "third_party_on"
+            assert any(
+                isinstance(p, dict) and decode_product("x", p.get("product_state")).protecting
+                for p in value["products"]
+                if isinstance(p.get("product_state"), int)
+            )
+
+
+# --- macOS --------------------------------------------------------------------------
+
+
+def xprotect(
+    updated: datetime | None, history: str = "5283", bundle: str = "5283"
+) -> AntivirusFacts:
+    return AntivirusFacts(
+        xprotect=seen(
+            XProtectStatus(history_version=history, updated=updated, bundle_version=bundle)
+        )
+    )
+
+
+def test_xprotect_age() -> None:
+    (recent,) = judge(xprotect(NOW - timedelta(days=2)), OsFamily.MACOS)
+    assert (recent.status, recent.key) == (Status.PASS, "xprotect_recent")
+    (old,) = judge(xprotect(NOW - timedelta(days=45)), OsFamily.MACOS)
+    assert (old.status, old.key) == (Status.FAIL, "xprotect_old")
+    (elsewhere,) = judge(xprotect(NOW - timedelta(days=45), bundle="5287"), OsFamily.MACOS)
+    assert (elsewhere.status, elsewhere.key) == (Status.UNKNOWN, "xprotect_updated_elsewhere")
+    (none,) = judge(xprotect(None), OsFamily.MACOS)
+    assert (none.status, none.key) == (Status.UNKNOWN, "xprotect_no_record")
+    (unread,) = judge(
+        AntivirusFacts(xprotect=unknown("antivirus.reason.no_install_history")), OsFamily.MACOS
+    )
+    assert unread.status is Status.UNKNOWN
+
+
+# --- agents -------------------------------------------------------------------------
+
+LINUX_CASE = (
+    Path(__file__).resolve().parents[2]
+    / "src/endpoint_audit/checks/antivirus/cases/linux-ubuntu2004-mdatp-tamper-disabled.yaml"
+)
+
+
+def mdatp_text() -> str:
+    import yaml
+
+    data = yaml.safe_load(LINUX_CASE.read_text(encoding="utf-8"))
+    text: str = data["commands"]["mdatp health"]["stdout"]
+    return text
+
+
+def test_mdatp_health_fields_are_read_as_json_values() -> None:
+    fields = health_fields(mdatp_text())
+    assert fields["real_time_protection_enabled"] is True
+    assert fields["definitions_updated_minutes_ago"] == 159
+    assert fields["tamper_protection"] == "disabled"
+    assert "definitions_updated" not in fields  # a date in English words: not read
+    status = mdatp_status(CommandResult(0, stdout=mdatp_text()))
+    assert isinstance(status, Seen)
+    assert status.value.real_time is True and status.value.tamper_protected is False
+    managed = health_fields("automatic_definition_update_enabled         : true [managed]\n")
+    assert managed == {"automatic_definition_update_enabled": True}
+
+
+@given(st.text())
+def test_hostile_mdatp_output_never_raises_and_never_claims_real_time(text: str) -> None:
+    status = mdatp_status(CommandResult(0, stdout=text))
+    fields = health_fields(text)
+    if isinstance(status, Seen) and status.value.real_time:
+        assert fields["real_time_protection_enabled"] is True
+        assert fields["passive_mode_enabled"] is False
+
+
+def agent(**over: Any) -> AntivirusFacts:
+    base = AgentStatus(
+        installed=True,
+        real_time=True,
+        signature_age_minutes=60,
+        tamper_protected=True,
+        has_tamper_protection=True,
+    )
+    return AntivirusFacts(agents={"mdatp": seen(base.model_copy(update=over))})
+
+
+@pytest.mark.parametrize(
+    ("over", "expected"),
+    [
+        ({}, (Status.PASS, "agent_on")),
+        ({"installed": False}, (Status.FAIL, "agent_missing")),
+        ({"real_time": False}, (Status.FAIL, "agent_real_time_off")),
+        ({"real_time": None}, (Status.UNKNOWN, "agent_real_time_unknown")),
+        ({"signature_age_minutes": 5 * 24 * 60}, (Status.FAIL, "agent_signatures_old")),
+        ({"signature_age_minutes": None}, (Status.UNKNOWN, "agent_signature_age_unknown")),
+        ({"tamper_protected": False}, (Status.FAIL, "agent_tamper_off")),
+        ({"tamper_protected": None}, (Status.UNKNOWN, "agent_tamper_unknown")),
+        # ClamAV has no tamper protection to judge.
+        ({"tamper_protected": None, "has_tamper_protection": False}, (Status.PASS, "agent_on")),
+    ],
+)
+def test_agent_verdicts(over: dict[str, Any], expected: tuple[Status, str]) -> None:
+    (outcome,) = judge(agent(**over), OsFamily.LINUX, agents=["mdatp"])
+    assert (outcome.status, outcome.key) == expected
+
+
+def test_linux_without_required_agents_is_not_applicable_and_unknown_agents_are_unknown() -> None:
+    (na,) = judge(AntivirusFacts(), OsFamily.LINUX)
+    assert (na.status, na.key) == (Status.NOT_APPLICABLE, "no_agent_required")
+    # ClamAV is not looked for on macOS: unknown, never pass.
+    outcomes = judge(xprotect(NOW), OsFamily.MACOS, agents=["clamav"])
+    assert [(o.status, o.key) for o in outcomes][1] == (Status.UNKNOWN, "agent_not_looked_for")
+    with pytest.raises(ValueError):
+        AntivirusParams.model_validate({"agents": ["kaspersky"]})
+
+
+def test_clamav_reads_the_newest_database_time() -> None:
+    results = {
+        CLAMAV_STAT.key: CommandResult(
+            0, stdout="/var/lib/clamav/daily.cld 1732008000\n/var/lib/clamav/daily.cvd 1700000000\n"
+        ),
+        CLAMONACC.key: CommandResult(0, stdout="active\n"),
+    }
+    status = clamav_status(results)
+    assert isinstance(status, Seen)
+    assert status.value.signature_updated == datetime(2024, 11, 19, 9, 20, tzinfo=UTC)
+    assert status.value.real_time is True
+    hostile = {**results, CLAMAV_STAT.key: CommandResult(0, stdout="/etc/passwd 99999999999\n")}
+    assert not isinstance(clamav_status(hostile), Seen)
+
+
+def test_this_machine_for_real() -> None:
+    """The Linux collector through the local transport: each agent is seen (installed or
+    not) or unknown with a reason, and the installed state matches the files here."""
+
+    async def run() -> object:
+        async with LocalTransport() as transport:
+            platform = await transport.detect_platform()
+            facts = await gather_facts(transport, platform, [LinuxAntivirus()], 30)
+            return facts[AntivirusFacts]
+
+    fact = asyncio.run(run())
+    assert isinstance(fact, AntivirusFacts), fact
+    assert set(fact.agents) == {"mdatp", "clamav"}
+    clam = fact.agents["clamav"]
+    databases = any(
+        Path(p).exists() for p in ("/var/lib/clamav/daily.cld", "/var/lib/clamav/daily.cvd")
+    )
+    if isinstance(clam, Seen):
+        assert clam.value.installed is databases
+    (outcome,) = judge(fact, OsFamily.LINUX)
+    assert outcome.status is Status.NOT_APPLICABLE
+
+
+RECORD = st.fixed_dictionaries(
+    {},
+    optional={
+        "displayName": st.sampled_from(["XProtectPlistConfigData", "XProtectPayloads", "MRT", ""]),
+        "displayVersion": st.one_of(st.text(max_size=6), st.integers()),
+        "date": st.one_of(
+            st.datetimes(timezones=st.just(UTC)), st.datetimes(), st.text(max_size=8)
+        ),
+    },
+)
+
+
+@given(st.lists(st.one_of(RECORD, st.integers(), st.text(max_size=4)), max_size=8))
+def test_hostile_install_history_gives_the_newest_dated_record_or_none(records: list[Any]) -> None:
+    version, updated = newest_record(records, "XProtectPlistConfigData")
+    dated = [
+        r["date"] if r["date"].tzinfo else r["date"].replace(tzinfo=UTC)
+        for r in records
+        if isinstance(r, dict)
+        and r.get("displayName") == "XProtectPlistConfigData"
+        and isinstance(r.get("date"), datetime)
+    ]
+    assert updated == (max(dated) if dated else None)
+    if updated is None:
+        assert version is None
