@@ -97,7 +97,13 @@ def test_under_clm_nothing_refused_passes_and_the_reason_names_the_mode(
     assert all("ConstrainedLanguage" in f["message"] for f in refused)
     # What CLM allows still gives verdicts (the patch level from registry and hotfixes).
     passed = {(f["check_id"], f["resource"]) for f in findings if f["status"] == "pass"}
-    assert {c for c, _ in passed} == {"firewall", "screen_lock", "patch_level", "os_support"}
+    assert {c for c, _ in passed} == {
+        "firewall",
+        "screen_lock",
+        "patch_level",
+        "os_support",
+        "secure_boot",
+    }
     assert ("patch_level", "monthly_update") in passed
 
 
