@@ -21,7 +21,7 @@ from endpoint_audit.checks.secure_boot.facts import (
     TpmState,
 )
 from endpoint_audit.model.commands import Argv, CommandResult
-from endpoint_audit.model.observed import Observed, seen, unknown
+from endpoint_audit.model.observed import Observed, Unknown, seen, unknown
 from endpoint_audit.model.platform import OsFamily, PlatformInfo
 
 POLICY_VARIABLE = "94b73556-2197-4702-82a8-3e1337dafbfb:AppleSecureBootPolicy"
@@ -33,12 +33,16 @@ NOT_SET = 1  # nvram's exit status when the variable does not exist
 
 
 def policy_of(result: CommandResult) -> tuple[Observed[Firmware], Observed[SecureBootState], str]:
+    """A T2 Mac only when nvram names the variable and gives one of its three values:
+    any other answer shows neither the chip nor its policy."""
     if result.ok:
-        value = result.stdout.strip().rsplit("\t", 1)[-1].strip()
+        name, _, value = result.stdout.strip().partition("\t")
+        value = value.strip()
         state = POLICIES.get(value)
-        if state is None:
-            reason = unknown(f"{REASON}.mac_policy_unrecognised", value=value[:20] or "-")
-            return seen("apple_t2"), reason, f"AppleSecureBootPolicy={value[:20] or '-'}"
+        if name.strip().lower() != POLICY_VARIABLE.lower() or state is None:
+            shown = result.stdout.strip()[:40] or "-"
+            reason = unknown(f"{REASON}.mac_policy_unrecognised", value=shown)
+            return reason, reason, f"AppleSecureBootPolicy={shown}"
         return seen("apple_t2"), seen(state), f"AppleSecureBootPolicy={value}"
     if result.exit_status == NOT_SET:
         return seen("apple_intel"), seen("off"), "no AppleSecureBootPolicy variable"
@@ -71,7 +75,7 @@ class MacosSecureBoot(Collector[SecureBootFacts]):
         elif firmware == seen("apple_intel"):
             chip = seen(TpmState(kind="secure_enclave", present=False, detail=detail))
         else:
-            chip = unknown(f"{REASON}.nvram_failed", output=require(results, POLICY).excerpt(120))
+            chip = state if isinstance(state, Unknown) else unknown(f"{REASON}.not_read")
         return SecureBootFacts(
             firmware=firmware,
             secure_boot=state,
