@@ -341,7 +341,17 @@ def policy(value: str) -> CommandResult:
 @pytest.mark.parametrize(
     ("arm", "nvram", "expected"),
     [
-        (CommandResult(0, stdout="1\n"), NOT_SET, ("apple_silicon", "secure_enclave")),
+        (
+            CommandResult(0, stdout="hw.optional.arm64: 1\n"),
+            NOT_SET,
+            ("apple_silicon", "secure_enclave"),
+        ),
+        (
+            CommandResult(0, stdout="hw.optional.arm64: 0\n"),
+            NOT_SET,
+            ("no_apple_secure_boot", "no_secure_enclave"),
+        ),
+        (CommandResult(0, stdout="1"), NOT_SET, ("secure_boot_unknown", "tpm_unknown")),
         (CommandResult(0, stdout=""), policy("%02"), ("secure_boot_on", "secure_enclave")),
         (CommandResult(0, stdout=""), policy("%01"), ("medium_security", "secure_enclave")),
         (CommandResult(0, stdout=""), policy("%00"), ("secure_boot_off", "secure_enclave")),

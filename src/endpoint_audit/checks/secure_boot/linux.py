@@ -15,6 +15,8 @@
 
 from __future__ import annotations
 
+import re
+
 from endpoint_audit.checkkit import Collector, Results, require
 from endpoint_audit.checks.secure_boot.facts import (
     Firmware,
@@ -34,6 +36,7 @@ SECURE_BOOT_VAR = ReadFile(f"{EFIVARS}/SecureBoot-{EFI_GLOBAL}")
 TPM_CLASS = Argv(("ls", "-1", "/sys/class/tpm"))
 TPM_VERSION = ReadFile("/sys/class/tpm/tpm0/tpm_version_major")
 REASON = "secure_boot.reason"
+TPM_DEVICE = re.compile(r"tpm\d+")
 ATTRIBUTES = 4  # efivarfs puts the variable's attribute bits before its data
 
 
@@ -88,10 +91,11 @@ def tpm_of(listing: CommandResult, version: CommandResult) -> Observed[TpmState]
     devices = names(listing)
     if listing.not_found or (devices is None and listing.exit_status == EXIT_DENIED):
         return unknown(f"{REASON}.tpm_class_unread", output=listing.excerpt(120))
-    tpms = [d for d in devices or [] if d.startswith("tpm") and not d.startswith("tpmrm")]
+    tpms = [d for d in devices or [] if TPM_DEVICE.fullmatch(d)]
     if not tpms:
         return seen(TpmState(present=False, detail="/sys/class/tpm lists no TPM"))
     major = version.stdout.strip() if version.ok else ""
+    major = major if re.fullmatch(r"[12]", major) else ""
     return seen(
         TpmState(
             present=True,

@@ -1,6 +1,8 @@
 """secure_boot on macOS, by the Mac's security chip (no administrator needed):
 
-- Apple silicon (`sysctl -in hw.optional.arm64` is 1): the boot chain is always checked
+- Apple silicon (`sysctl -i hw.optional.arm64` prints `hw.optional.arm64: 1`; the OID's
+  name in the answer tells it from output that is not sysctl's; an Intel kernel without
+  the OID prints nothing): the boot chain is always checked
   by the chip's Boot ROM and the Secure Enclave keeps keys; its level (Full, Reduced or
   Permissive, each checking signatures) is set in recoveryOS and read only by `bputil`
   there, so it is not judged.
@@ -12,6 +14,8 @@
 """
 
 from __future__ import annotations
+
+import re
 
 from endpoint_audit.checkkit import Collector, Results, require
 from endpoint_audit.checks.secure_boot.facts import (
@@ -25,7 +29,8 @@ from endpoint_audit.model.observed import Observed, Unknown, seen, unknown
 from endpoint_audit.model.platform import OsFamily, PlatformInfo
 
 POLICY_VARIABLE = "94b73556-2197-4702-82a8-3e1337dafbfb:AppleSecureBootPolicy"
-ARM64 = Argv(("sysctl", "-in", "hw.optional.arm64"))
+ARM64 = Argv(("sysctl", "-i", "hw.optional.arm64"))
+ARM64_LINE = re.compile(r"hw\.optional\.arm64\s*[:=]\s*([01])")
 POLICY = Argv(("nvram", POLICY_VARIABLE))
 REASON = "secure_boot.reason"
 POLICIES: dict[str, SecureBootState] = {"%02": "on", "%01": "medium", "%00": "off"}
@@ -57,15 +62,17 @@ class MacosSecureBoot(Collector[SecureBootFacts]):
 
     def parse(self, results: Results, platform: PlatformInfo) -> SecureBootFacts:
         arm = require(results, ARM64)
-        if arm.ok and arm.stdout.strip() == "1":
+        text = arm.stdout.strip()
+        match = ARM64_LINE.fullmatch(text)
+        if arm.ok and match and match.group(1) == "1":
             return SecureBootFacts(
                 firmware=seen("apple_silicon"),
                 secure_boot=seen("on"),
-                secure_boot_detail="hw.optional.arm64=1",
+                secure_boot_detail="hw.optional.arm64: 1",
                 tpm=seen(TpmState(kind="secure_enclave", present=True, detail="Apple silicon")),
                 sources=(ARM64.key,),
             )
-        if not arm.ok:
+        if not arm.ok or (text and not match):
             reason = unknown(f"{REASON}.sysctl_failed", output=arm.excerpt(120))
             return SecureBootFacts(firmware=reason, secure_boot=reason, tpm=reason)
         firmware, state, detail = policy_of(require(results, POLICY))
@@ -79,7 +86,7 @@ class MacosSecureBoot(Collector[SecureBootFacts]):
         return SecureBootFacts(
             firmware=firmware,
             secure_boot=state,
-            secure_boot_detail=f"hw.optional.arm64={arm.stdout.strip() or '-'}; {detail}",
+            secure_boot_detail=f"{text or 'no hw.optional.arm64'}; {detail}",
             tpm=chip,
             sources=(ARM64.key, POLICY.key),
         )
