@@ -53,6 +53,7 @@ def test_every_jp_municipal_entry_cites_mic_municipal_and_cis_per_os() -> None:
         "open_ports",
         "os_support",
         "screen_lock",
+        "secure_boot",
     }
     for cid, config in loaded.checks.items():
         frameworks = {r.framework for r in config.references}
@@ -128,7 +129,7 @@ def test_scan_with_each_shipped_baseline(name: str) -> None:
         "firewall",
         "open_ports",
         "screen_lock",
-    } | ({"antivirus", "os_support"} if name == "jp-municipal-telework" else set())
+    } | ({"antivirus", "os_support", "secure_boot"} if name == "jp-municipal-telework" else set())
     statuses = {f["status"] for h in report["hosts"] for f in h["findings"]}
     assert statuses <= {"pass", "not_applicable"}
     bad = run("scan", "-b", name, "--replay", RDP, "-f", "json")

@@ -41,6 +41,7 @@ CLM_SAFE = {
     "file_sharing",
     "os_edition",
     "screen_lock",
+    "secure_boot",
     "windows_update",
 }
 REFUSED_UNDER_CLM = {"bitlocker", "listening_sockets", "windows_update_pending"}

@@ -94,6 +94,7 @@ def test_one_powershell_process_per_host(name: str) -> None:
         "listening_sockets",
         "os_edition",
         "screen_lock",
+        "secure_boot",
         "windows_update",
         "windows_update_pending",
     ]

@@ -83,6 +83,7 @@ def test_windows_collectors_declare_the_expected_probes() -> None:
         "listening_sockets",
         "os_edition",
         "screen_lock",
+        "secure_boot",
         "windows_update",
         "windows_update_pending",
     ]

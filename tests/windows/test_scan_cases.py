@@ -103,6 +103,7 @@ def test_under_clm_nothing_refused_passes_and_the_reason_names_the_mode(
         "screen_lock",
         "patch_level",
         "os_support",
+        "secure_boot",
     }
     assert ("patch_level", "monthly_update") in passed
 
