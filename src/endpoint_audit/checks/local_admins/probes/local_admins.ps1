@@ -26,7 +26,8 @@ try {
 $builtin = $null
 $builtinError = $null
 try {
-    $account = Get-CimInstance -ClassName Win32_UserAccount -Filter "LocalAccount = TRUE AND SID LIKE 'S-1-5-21-%-500'" -Property SID, Disabled -ErrorAction Stop |
+    $accountProperties = @('SID', 'Disabled')
+    $account = Get-CimInstance -ClassName Win32_UserAccount -Filter "LocalAccount = TRUE AND SID LIKE 'S-1-5-21-%-500'" -Property $accountProperties -ErrorAction Stop |
         Select-Object -First 1
     if ($null -ne $account) {
         $builtin = @{ sid = [string]$account.SID; disabled = [bool]$account.Disabled }
