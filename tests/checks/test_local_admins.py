@@ -228,7 +228,7 @@ def test_every_user_granted_all_is_one_finding() -> None:
             "local_admins.reason.include_not_read",
         ),
         (
-            {"/etc/sudoers": "#includedir /usr/etc/sudoers.d\n"},
+            {"/etc/sudoers": "#includedir /opt/sudoers.d\n"},
             (),
             "local_admins.reason.include_not_read",
         ),
@@ -248,6 +248,27 @@ def test_what_cannot_be_read_makes_sudoers_unknown(
     outcomes = judge(fact)
     assert (Status.UNKNOWN, "sudoers_unknown", None) in outcomes
     assert all(status != Status.PASS for status, _, _ in outcomes)
+
+
+def test_without_etc_sudoers_the_vendor_file_is_read() -> None:
+    """openSUSE: sudo reads /usr/etc/sudoers when /etc/sudoers is absent; a PC without
+    /etc/sudoers is not taken as one whose sudo grants nothing."""
+    fact = linux_fact(
+        {
+            "/usr/etc/sudoers": "@includedir /usr/etc/sudoers.d\n@includedir /etc/sudoers.d\n",
+            "/usr/etc/sudoers.d/50-wheel": "%wheel ALL=(ALL:ALL) ALL\n",
+            "/etc/sudoers.d/local": "carol ALL=(ALL) ALL\n",
+        },
+        QUIET_PASSWD,
+        QUIET_GROUP,
+    )
+    # No local wheel group here: it is judged as the group.
+    assert [(m.name, m.kind) for m in seen_value(fact.sudoers)] == [
+        ("wheel", "group"),
+        ("carol", "user"),
+    ]
+    unread = linux_fact({}, unreadable=("/usr/etc/sudoers",))
+    assert reason_key(unread.sudoers) == "local_admins.reason.sudoers_unreadable"
 
 
 def test_sudo_refused_names_root() -> None:

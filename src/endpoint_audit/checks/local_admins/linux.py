@@ -3,7 +3,8 @@
 whoever sudoers lets run ALL as root.
 
 sudoers is readable by root only. One constant command reads /etc/sudoers and every entry
-of /etc/sudoers.d (what `#includedir /etc/sudoers.d` reads), so a probe script runs it as
+of /etc/sudoers.d (what `#includedir /etc/sudoers.d` reads), and the same under /usr/etc
+(openSUSE's, which sudo reads when /etc/sudoers is absent), so a probe script runs it as
 it is: `find` prints a header per entry, and each readable file's bytes after a header
 giving their length, which no file content can forge. An entry it cannot read is named
 in the output and makes the sudoers grants unknown, as does an include outside these
@@ -26,25 +27,32 @@ PASSWD = ReadFile("/etc/passwd")
 GROUP = ReadFile("/etc/group")
 SUDOERS_PATH = "/etc/sudoers"
 SUDOERS_DIR = "/etc/sudoers.d"
-# Starts at /etc, which always exists, so a PC without sudo prints nothing and exits 0.
+# openSUSE ships its sudoers under /usr/etc, read by sudo when /etc/sudoers is absent.
+VENDOR_SUDOERS_PATH = "/usr/etc/sudoers"
+VENDOR_SUDOERS_DIR = "/usr/etc/sudoers.d"
+INCLUDE_DIRS = (SUDOERS_DIR, VENDOR_SUDOERS_DIR)
+_KEPT = (
+    SUDOERS_PATH,
+    SUDOERS_DIR,
+    f"{SUDOERS_DIR}/*",
+    "/usr/etc",
+    VENDOR_SUDOERS_PATH,
+    VENDOR_SUDOERS_DIR,
+    f"{VENDOR_SUDOERS_DIR}/*",
+)
+# Starts at /etc and /usr, which always exist, so a PC without sudo prints nothing and
+# exits 0; everything but the sudoers paths is pruned where it is met.
 SUDOERS_FILES = Argv(
     (
         "find",
         "-L",
         "/etc",
+        "/usr",
         "-mindepth",
         "1",
         "-maxdepth",
-        "2",
-        "!",
-        "-path",
-        SUDOERS_PATH,
-        "!",
-        "-path",
-        SUDOERS_DIR,
-        "!",
-        "-path",
-        f"{SUDOERS_DIR}/*",
+        "3",
+        *[word for path in _KEPT for word in ("!", "-path", path)],
         "-prune",
         "-o",
         "-type",
@@ -188,18 +196,21 @@ def _resolve(path: str, including: str) -> str:
 
 
 def sudoers_grants(frames: Frames) -> tuple[sudoers.Parsed, list[Reason]]:
-    """Parse /etc/sudoers and what it includes; the reasons the result is incomplete."""
+    """Parse /etc/sudoers (else /usr/etc/sudoers) and what it includes; the reasons the
+    result is incomplete."""
     parsed = sudoers.Parsed()
     problems: list[Reason] = []
     unreadable = set(frames.unreadable)
-    if SUDOERS_PATH in unreadable:
-        return parsed, [
-            Reason(key="local_admins.reason.sudoers_unreadable", args={"path": SUDOERS_PATH})
-        ]
-    if SUDOERS_PATH not in frames.files:
-        return parsed, []  # no /etc/sudoers: sudo grants nothing
+    main = next(
+        (p for p in (SUDOERS_PATH, VENDOR_SUDOERS_PATH) if p in unreadable or p in frames.files),
+        None,
+    )
+    if main is None:
+        return parsed, []  # no sudoers file: sudo grants nothing
+    if main in unreadable:
+        return parsed, [Reason(key="local_admins.reason.sudoers_unreadable", args={"path": main})]
     seen_files: set[str] = set()
-    queue: list[tuple[str, int]] = [(SUDOERS_PATH, 0)]
+    queue: list[tuple[str, int]] = [(main, 0)]
     while queue:
         path, depth = queue.pop(0)
         if path in seen_files:
@@ -218,7 +229,8 @@ def sudoers_grants(frames: Frames) -> tuple[sudoers.Parsed, list[Reason]]:
                 )
                 continue
             if include.kind == "includedir":
-                if target.rstrip("/") != SUDOERS_DIR:
+                directory = target.rstrip("/")
+                if directory not in INCLUDE_DIRS:
                     problems.append(
                         Reason(
                             key="local_admins.reason.include_not_read",
@@ -226,15 +238,15 @@ def sudoers_grants(frames: Frames) -> tuple[sudoers.Parsed, list[Reason]]:
                         )
                     )
                     continue
-                if SUDOERS_DIR in unreadable:
+                if directory in unreadable:
                     problems.append(
                         Reason(
-                            key="local_admins.reason.sudoers_unreadable", args={"path": SUDOERS_DIR}
+                            key="local_admins.reason.sudoers_unreadable", args={"path": directory}
                         )
                     )
                     continue
-                queue.extend((f, depth + 1) for f in _included_dir_files(frames, target))
-                unread = [u for u in unreadable if u.startswith(SUDOERS_DIR + "/")]
+                queue.extend((f, depth + 1) for f in _included_dir_files(frames, directory))
+                unread = [u for u in unreadable if u.rsplit("/", 1)[0] == directory]
                 problems.extend(
                     Reason(key="local_admins.reason.sudoers_unreadable", args={"path": u})
                     for u in unread
