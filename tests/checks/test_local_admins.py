@@ -289,6 +289,20 @@ def test_another_uid_0_account_is_an_administrator() -> None:
     assert judge(fact) == [(Status.FAIL, "unexpected_user", "toor")]
 
 
+def test_uid_and_gid_are_numbers_not_text() -> None:
+    """ "00" is uid 0 to the C library, and a primary gid of "027" is the sudo group."""
+    passwd = QUIET_PASSWD + "toor:x:00:0::/root:/bin/sh\nzed:x:1700:027::/home/zed:/bin/sh\n"
+    fact = linux_fact({}, passwd, QUIET_GROUP)
+    assert judge(fact) == [
+        (Status.FAIL, "unexpected_user", "toor"),
+        (Status.FAIL, "unexpected_user", "zed"),
+    ]
+    granted = linux_fact(
+        {"/etc/sudoers": "#1001 ALL=(ALL) ALL\n%#0 ALL=(ALL) ALL\n"}, QUIET_PASSWD, QUIET_GROUP
+    )
+    assert [m.name for m in seen_value(granted.sudoers)] == ["bob", "root"]
+
+
 def test_unreadable_account_files_are_unknown() -> None:
     results = {
         PASSWD.key: CommandResult(1, stderr="Permission denied"),

@@ -97,8 +97,14 @@ _HEADER = re.compile(rb"^(D|U|O) (.+)$|^F (\d+) (.+)$")
 @dataclass(frozen=True)
 class Account:
     name: str
-    uid: str
-    gid: str
+    uid: int | None
+    gid: int | None
+
+
+def number(text: str) -> int | None:
+    """A uid or gid as the C library reads it: "00" and "0" are both root."""
+    text = text.strip()
+    return int(text) if text.isascii() and text.isdigit() else None
 
 
 @dataclass(frozen=True)
@@ -114,23 +120,23 @@ def accounts(text: str) -> list[Account]:
     for line in text.splitlines():
         fields = line.split(":")
         if len(fields) >= 4 and fields[0] and not fields[0].startswith(("+", "-", "#")):
-            out.append(Account(fields[0], fields[2].strip(), fields[3].strip()))
+            out.append(Account(fields[0], number(fields[2]), number(fields[3])))
     return out
 
 
-def groups(text: str) -> dict[str, tuple[str, list[str]]]:
+def groups(text: str) -> dict[str, tuple[int | None, list[str]]]:
     """/etc/group as name -> (gid, listed members)."""
-    out: dict[str, tuple[str, list[str]]] = {}
+    out: dict[str, tuple[int | None, list[str]]] = {}
     for line in text.splitlines():
         fields = line.split(":")
         if len(fields) >= 4 and fields[0] and not fields[0].startswith(("+", "-", "#")):
             members = [m.strip() for m in fields[3].split(",") if m.strip()]
-            out.setdefault(fields[0], (fields[2].strip(), members))
+            out.setdefault(fields[0], (number(fields[2]), members))
     return out
 
 
 def group_members(
-    name: str, table: dict[str, tuple[str, list[str]]], users: list[Account]
+    name: str, table: dict[str, tuple[int | None, list[str]]], users: list[Account]
 ) -> list[tuple[str, str]] | None:
     """(user, via) for a local group's listed members and users whose primary group it
     is; None when /etc/group has no such group."""
@@ -139,7 +145,7 @@ def group_members(
         return None
     gid, listed = entry
     out = [(user, f"group:{name}") for user in listed]
-    out += [(a.name, f"gid:{name}") for a in users if gid and a.gid == gid]
+    out += [(a.name, f"gid:{name}") for a in users if gid is not None and a.gid == gid]
     return out
 
 
@@ -268,17 +274,23 @@ def sudoers_grants(frames: Frames) -> tuple[sudoers.Parsed, list[Reason]]:
     return parsed, problems
 
 
+def _named(names: dict[int, str], text: str, default: str) -> str:
+    """The name of the uid or gid `text` (as in `#1000`), else `default`."""
+    key = number(text)
+    return names.get(key, default) if key is not None else default
+
+
 def _member(user: str, via: str) -> AdminMember:
     return AdminMember(name=user, kind="user", via=via, builtin=user == "root")
 
 
 def sudoers_members(
-    parsed: sudoers.Parsed, table: dict[str, tuple[str, list[str]]], users: list[Account]
+    parsed: sudoers.Parsed, table: dict[str, tuple[int | None, list[str]]], users: list[Account]
 ) -> list[AdminMember]:
     """The grantees as members: a local group's members (the group itself when no local
     group has that name: a directory group whose members the PC cannot list)."""
-    by_uid = {a.uid: a.name for a in users}
-    by_gid = {gid: name for name, (gid, _) in table.items()}
+    by_uid = {a.uid: a.name for a in users if a.uid is not None}
+    by_gid = {gid: name for name, (gid, _) in table.items() if gid is not None}
     out: list[AdminMember] = []
     for grantee in parsed.grantees:
         item = grantee.item
@@ -287,7 +299,7 @@ def sudoers_members(
         elif item.startswith("%"):
             name = item.lstrip("%:")
             if name.startswith("#"):
-                name = by_gid.get(name[1:], name)
+                name = _named(by_gid, name[1:], name)
             local = group_members(name, table, users) if not item.startswith("%:") else None
             if local is None:
                 out.append(AdminMember(name=name, kind="group", via=grantee.where))
@@ -296,7 +308,7 @@ def sudoers_members(
         elif item.startswith("+"):
             out.append(AdminMember(name=item, kind="group", via=grantee.where))
         elif item.startswith("#"):
-            name = by_uid.get(item[1:], item)
+            name = _named(by_uid, item[1:], item)
             out.append(_member(name, grantee.where))
         else:
             out.append(_member(item, grantee.where))
@@ -304,12 +316,12 @@ def sudoers_members(
 
 
 def local_members(
-    users: list[Account], table: dict[str, tuple[str, list[str]]]
+    users: list[Account], table: dict[str, tuple[int | None, list[str]]]
 ) -> list[AdminMember]:
     out = [
         AdminMember(name=a.name, kind="user", via="uid:0", builtin=a.name == "root")
         for a in users
-        if a.uid == "0"
+        if a.uid == 0
     ]
     for name in ADMIN_GROUPS:
         out += [_member(u, v) for u, v in group_members(name, table, users) or []]
@@ -317,7 +329,7 @@ def local_members(
 
 
 def _sudoers_fact(
-    result: CommandResult, table: dict[str, tuple[str, list[str]]], users: list[Account]
+    result: CommandResult, table: dict[str, tuple[int | None, list[str]]], users: list[Account]
 ) -> Observed[tuple[AdminMember, ...]]:
     if result.privilege_refused:
         return unknown("local_admins.reason.sudoers_needs_root", output=result.excerpt(200))
