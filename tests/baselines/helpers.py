@@ -18,6 +18,7 @@ BUNDLES = FIXTURES / "frozen"
 # Windows 11 23H2 Pro as recorded in 2024, with what checks added since read of it.
 ADDED_SINCE = (
     "antivirus/win11-23h2-defender-on",
+    "local_admins/win11-domain-admins-only",
     "os_support/win11-23h2-pro-2024",
     "secure_boot/win11-23h2-compliant",
 )

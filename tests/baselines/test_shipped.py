@@ -50,6 +50,7 @@ def test_every_jp_municipal_entry_cites_mic_municipal_and_cis_per_os() -> None:
         "disk_encryption",
         "patch_level",
         "firewall",
+        "local_admins",
         "open_ports",
         "os_support",
         "screen_lock",
@@ -129,7 +130,11 @@ def test_scan_with_each_shipped_baseline(name: str) -> None:
         "firewall",
         "open_ports",
         "screen_lock",
-    } | ({"antivirus", "os_support", "secure_boot"} if name == "jp-municipal-telework" else set())
+    } | (
+        {"antivirus", "local_admins", "os_support", "secure_boot"}
+        if name == "jp-municipal-telework"
+        else set()
+    )
     statuses = {f["status"] for h in report["hosts"] for f in h["findings"]}
     assert statuses <= {"pass", "not_applicable"}
     bad = run("scan", "-b", name, "--replay", RDP, "-f", "json")

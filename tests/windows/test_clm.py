@@ -44,7 +44,9 @@ CLM_SAFE = {
     "secure_boot",
     "windows_update",
 }
-REFUSED_UNDER_CLM = {"bitlocker", "listening_sockets", "windows_update_pending"}
+# local_admins: ADSI member enumeration calls COM methods (Invoke, InvokeMember); CIM would
+# drop the members no name resolves for, so under CLM the check says unknown instead.
+REFUSED_UNDER_CLM = {"bitlocker", "listening_sockets", "local_admins", "windows_update_pending"}
 
 
 def every_probe() -> list[PowerShell]:

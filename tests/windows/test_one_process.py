@@ -92,6 +92,7 @@ def test_one_powershell_process_per_host(name: str) -> None:
         "firewall_products",
         "firewall_profiles",
         "listening_sockets",
+        "local_admins",
         "os_edition",
         "screen_lock",
         "secure_boot",

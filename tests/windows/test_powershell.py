@@ -81,6 +81,7 @@ def test_windows_collectors_declare_the_expected_probes() -> None:
         "firewall_products",
         "firewall_profiles",
         "listening_sockets",
+        "local_admins",
         "os_edition",
         "screen_lock",
         "secure_boot",

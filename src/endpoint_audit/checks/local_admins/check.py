@@ -1,0 +1,150 @@
+"""local_admins: everyone who holds administrator rights on the PC is on the allowed list.
+
+One finding per unexpected member. A member is judged by its name or SID against the
+`allowed` patterns; a nested group is judged as itself, and a SID that does not resolve
+(an orphaned account, an Entra ID group or role S-1-12-1-...) by its SID. The built-in
+Administrator of Windows (RID 500 of the PC) counts only while it is enabled, and root on
+macOS and Linux is always expected. A list that could not be read, or is empty (every
+PC has at least one administrator), is unknown: never a pass.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from fnmatch import fnmatchcase
+
+from pydantic import Field
+
+from endpoint_audit.checkkit import (
+    Check,
+    CheckMeta,
+    CheckParams,
+    EvalContext,
+    FactView,
+    Outcome,
+)
+from endpoint_audit.checks.local_admins.facts import AdminMember, LocalAdminsFacts
+from endpoint_audit.model.observed import Observed, Unknown
+from endpoint_audit.model.platform import OsFamily
+from endpoint_audit.model.result import Status
+
+# Domain Admins of the PC's domain: joining a domain adds it to Administrators.
+DOMAIN_ADMINS = "S-1-5-21-*-512"
+
+
+class LocalAdminsParams(CheckParams):
+    # Patterns (* and ?) matched against each member's name (Windows "DOMAIN\\name",
+    # Linux/macOS groups as "%name") and SID. Windows compares without case.
+    allowed: list[str] = Field(default_factory=lambda: [DOMAIN_ADMINS])
+    allow_enabled_builtin_administrator: bool = False
+
+
+def _candidates(member: AdminMember, family: OsFamily) -> list[str]:
+    names = [member.name, member.sid]
+    if member.kind == "group" and family != OsFamily.WINDOWS:
+        names.append(f"%{member.name}")
+    if family == OsFamily.WINDOWS:
+        return [n.casefold() for n in names if n]
+    return [n for n in names if n]
+
+
+def _allowed(member: AdminMember, patterns: list[str], family: OsFamily) -> str | None:
+    """The first pattern that allows the member, or None."""
+    candidates = _candidates(member, family)
+    for pattern in patterns:
+        wanted = pattern.casefold() if family == OsFamily.WINDOWS else pattern
+        if any(fnmatchcase(c, wanted) for c in candidates):
+            return pattern
+    return None
+
+
+def _merged(members: Iterable[AdminMember]) -> list[AdminMember]:
+    """One entry per member (by SID, else name and kind), naming every way it holds rights."""
+    out: dict[tuple[str, str], AdminMember] = {}
+    for member in members:
+        key = (member.sid, "") if member.sid else (member.name, member.kind)
+        known = out.get(key)
+        if known is None:
+            out[key] = member
+        elif member.via and member.via not in known.via.split("; "):
+            out[key] = known.model_copy(update={"via": f"{known.via}; {member.via}"})
+    return list(out.values())
+
+
+class LocalAdmins(Check):
+    meta = CheckMeta.from_package("local_admins", __package__)
+    Params = LocalAdminsParams
+    requires = (LocalAdminsFacts,)
+
+    def evaluate(
+        self, facts: FactView, params: LocalAdminsParams, ctx: EvalContext
+    ) -> Iterable[Outcome]:
+        fact = facts.get(LocalAdminsFacts)
+        family = ctx.platform.family
+        parts: list[Observed[tuple[AdminMember, ...]]] = [fact.members]
+        if fact.sudoers is not None:
+            parts.append(fact.sudoers)
+        listed: list[AdminMember] = []
+        unknowns: list[Outcome] = []
+        for part, key in zip(parts, ("members_unknown", "sudoers_unknown"), strict=False):
+            if isinstance(part, Unknown):
+                unknowns.append(
+                    Outcome(status=Status.UNKNOWN, key=key, args={"reason": part.reason})
+                )
+            else:
+                listed.extend(part.value)
+        if isinstance(fact.members, Unknown):
+            yield from unknowns
+            return
+        if not fact.members.value:
+            yield Outcome(status=Status.UNKNOWN, key="no_members")
+            return
+        allowed: list[str] = []
+        judged = False  # a member was found unexpected or could not be judged
+        for member in _merged(listed):
+            outcome = self._judge(member, params, family)
+            if outcome is None:
+                allowed.append(member.label)
+                continue
+            judged = True
+            yield outcome
+        yield from unknowns
+        if not judged and not unknowns:
+            yield Outcome(
+                status=Status.PASS,
+                key="only_allowed",
+                args={"count": len(allowed), "members": ", ".join(allowed) or "-"},
+                expected={"allowed": params.allowed},
+                actual=allowed,
+            )
+
+    def _judge(
+        self, member: AdminMember, params: LocalAdminsParams, family: OsFamily
+    ) -> Outcome | None:
+        """None when the member is expected; else its finding."""
+        args = {
+            "member": member.label,
+            "kind": member.kind,
+            "via": member.via or "-",
+        }
+        if member.builtin and family != OsFamily.WINDOWS:
+            return None  # root
+        if member.builtin and (
+            params.allow_enabled_builtin_administrator or member.enabled is False
+        ):
+            return None  # disabled: it cannot sign in, so it counts as absent
+        if member.builtin and member.enabled is None:
+            return Outcome(
+                status=Status.UNKNOWN, key="builtin_state_unknown", args=args, resource=member.label
+            )
+        if not member.builtin and _allowed(member, params.allowed, family) is not None:
+            return None
+        key = "builtin_enabled" if member.builtin else f"unexpected_{member.kind}"
+        return Outcome(
+            status=Status.FAIL,
+            key=key,
+            args=args,
+            resource=member.label,
+            expected={"allowed": params.allowed},
+            actual=member.model_dump(exclude={"builtin", "enabled"}),
+        )

@@ -1,0 +1,379 @@
+"""local_admins on Linux: accounts with uid 0, the members of the administrator groups
+(`sudo`, `wheel`, `admin`: /etc/group lists plus the primary group in /etc/passwd), and
+whoever sudoers lets run ALL as root.
+
+sudoers is readable by root only. One constant command reads /etc/sudoers and every entry
+of /etc/sudoers.d (what `#includedir /etc/sudoers.d` reads), and the same under /usr/etc
+(openSUSE's, which sudo reads when /etc/sudoers is absent), so a probe script runs it as
+it is: `find` prints a header per entry, and each readable file's bytes after a header
+giving their length, which no file content can forge. An entry it cannot read is named
+in the output and makes the sudoers grants unknown, as does an include outside these
+paths or a line the parser cannot read.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from endpoint_audit.checkkit import Collector, CollectorError, Results, require
+from endpoint_audit.checks.local_admins import sudoers
+from endpoint_audit.checks.local_admins.facts import AdminMember, LocalAdminsFacts
+from endpoint_audit.model.commands import Argv, CommandResult, ReadFile
+from endpoint_audit.model.observed import Observed, Reason, seen, unknown
+from endpoint_audit.model.platform import OsFamily, PlatformInfo
+
+PASSWD = ReadFile("/etc/passwd")
+GROUP = ReadFile("/etc/group")
+SUDOERS_PATH = "/etc/sudoers"
+SUDOERS_DIR = "/etc/sudoers.d"
+# openSUSE ships its sudoers under /usr/etc, read by sudo when /etc/sudoers is absent.
+VENDOR_SUDOERS_PATH = "/usr/etc/sudoers"
+VENDOR_SUDOERS_DIR = "/usr/etc/sudoers.d"
+INCLUDE_DIRS = (SUDOERS_DIR, VENDOR_SUDOERS_DIR)
+_KEPT = (
+    SUDOERS_PATH,
+    SUDOERS_DIR,
+    f"{SUDOERS_DIR}/*",
+    "/usr/etc",
+    VENDOR_SUDOERS_PATH,
+    VENDOR_SUDOERS_DIR,
+    f"{VENDOR_SUDOERS_DIR}/*",
+)
+# Starts at /etc and /usr, which always exist, so a PC without sudo prints nothing and
+# exits 0; everything but the sudoers paths is pruned where it is met.
+SUDOERS_FILES = Argv(
+    (
+        "find",
+        "-L",
+        "/etc",
+        "/usr",
+        "-mindepth",
+        "1",
+        "-maxdepth",
+        "3",
+        *[word for path in _KEPT for word in ("!", "-path", path)],
+        "-prune",
+        "-o",
+        "-type",
+        "d",
+        "-readable",
+        "-printf",
+        "D %p\\n",
+        "-o",
+        "-type",
+        "d",
+        "-printf",
+        "U %p\\n",
+        "-o",
+        "-type",
+        "f",
+        "-readable",
+        "-printf",
+        "F %s %p\\n",
+        "-exec",
+        "cat",
+        "{}",
+        ";",
+        "-o",
+        "-type",
+        "f",
+        "-printf",
+        "U %p\\n",
+        "-o",
+        "-printf",
+        "O %p\\n",
+    ),
+    privileged=True,
+)
+# The groups whose members are administrators on Debian/Ubuntu (sudo, admin) and
+# RHEL/Fedora/SUSE (wheel) whatever sudoers says: their default sudoers grant them ALL,
+# and pam_wheel lets wheel use su.
+ADMIN_GROUPS = ("sudo", "wheel", "admin")
+MAX_INCLUDE_DEPTH = 8
+_HEADER = re.compile(rb"^(D|U|O) (.+)$|^F (\d+) (.+)$")
+
+
+@dataclass(frozen=True)
+class Account:
+    name: str
+    uid: int | None
+    gid: int | None
+
+
+def number(text: str) -> int | None:
+    """A uid or gid as the C library reads it: "00" and "0" are both root."""
+    text = text.strip()
+    return int(text) if text.isascii() and text.isdigit() else None
+
+
+@dataclass(frozen=True)
+class Frames:
+    files: dict[str, str]  # path -> text
+    dirs: frozenset[str]
+    unreadable: tuple[str, ...]
+
+
+def accounts(text: str) -> list[Account]:
+    """/etc/passwd entries (name:password:uid:gid:...); malformed lines are skipped."""
+    out = []
+    for line in text.splitlines():
+        fields = line.split(":")
+        if len(fields) >= 4 and fields[0] and not fields[0].startswith(("+", "-", "#")):
+            out.append(Account(fields[0], number(fields[2]), number(fields[3])))
+    return out
+
+
+def groups(text: str) -> dict[str, tuple[int | None, list[str]]]:
+    """/etc/group as name -> (gid, listed members)."""
+    out: dict[str, tuple[int | None, list[str]]] = {}
+    for line in text.splitlines():
+        fields = line.split(":")
+        if len(fields) >= 4 and fields[0] and not fields[0].startswith(("+", "-", "#")):
+            members = [m.strip() for m in fields[3].split(",") if m.strip()]
+            out.setdefault(fields[0], (number(fields[2]), members))
+    return out
+
+
+def group_members(
+    name: str, table: dict[str, tuple[int | None, list[str]]], users: list[Account]
+) -> list[tuple[str, str]] | None:
+    """(user, via) for a local group's listed members and users whose primary group it
+    is; None when /etc/group has no such group."""
+    entry = table.get(name)
+    if entry is None:
+        return None
+    gid, listed = entry
+    out = [(user, f"group:{name}") for user in listed]
+    out += [(a.name, f"gid:{name}") for a in users if gid is not None and a.gid == gid]
+    return out
+
+
+def read_frames(result: CommandResult) -> Frames:
+    """The entries SUDOERS_FILES printed; CollectorError when the frames are not whole."""
+    data = result.stdout.encode("utf-8")
+    files: dict[str, str] = {}
+    dirs: set[str] = set()
+    unreadable: list[str] = []
+    pos = 0
+    while pos < len(data):
+        end = data.find(b"\n", pos)
+        if end < 0:
+            end = len(data)
+        header = _HEADER.match(data[pos:end])
+        if header is None:
+            raise CollectorError(Reason(key="local_admins.reason.frames_broken", args={"at": pos}))
+        pos = end + 1
+        if header.group(3) is not None:
+            size = int(header.group(3))
+            path = header.group(4).decode("utf-8", "replace")
+            if pos + size > len(data):
+                raise CollectorError(
+                    Reason(key="local_admins.reason.frames_broken", args={"at": pos})
+                )
+            files[path] = data[pos : pos + size].decode("utf-8", "replace")
+            pos += size
+            continue
+        kind, path = header.group(1).decode(), header.group(2).decode("utf-8", "replace")
+        if kind == "D":
+            dirs.add(path)
+        elif kind == "U":
+            unreadable.append(path)
+    return Frames(files, frozenset(dirs), tuple(unreadable))
+
+
+def _included_dir_files(frames: Frames, directory: str) -> list[str]:
+    """The files sudo reads from an include directory: no `.` in the name, no `~` at the
+    end, in lexical order (sudoers(5))."""
+    names = [
+        p
+        for p in frames.files
+        if p.rsplit("/", 1)[0] == directory.rstrip("/")
+        and "." not in p.rsplit("/", 1)[1]
+        and not p.endswith("~")
+    ]
+    return sorted(names)
+
+
+def _resolve(path: str, including: str) -> str:
+    if path.startswith("/"):
+        return path
+    return f"{including.rsplit('/', 1)[0]}/{path}"
+
+
+def sudoers_grants(frames: Frames) -> tuple[sudoers.Parsed, list[Reason]]:
+    """Parse /etc/sudoers (else /usr/etc/sudoers) and what it includes; the reasons the
+    result is incomplete."""
+    parsed = sudoers.Parsed()
+    problems: list[Reason] = []
+    unreadable = set(frames.unreadable)
+    main = next(
+        (p for p in (SUDOERS_PATH, VENDOR_SUDOERS_PATH) if p in unreadable or p in frames.files),
+        None,
+    )
+    if main is None:
+        return parsed, []  # no sudoers file: sudo grants nothing
+    if main in unreadable:
+        return parsed, [Reason(key="local_admins.reason.sudoers_unreadable", args={"path": main})]
+    seen_files: set[str] = set()
+    queue: list[tuple[str, int]] = [(main, 0)]
+    while queue:
+        path, depth = queue.pop(0)
+        if path in seen_files:
+            continue
+        seen_files.add(path)
+        start = len(parsed.includes)
+        sudoers.read_file(parsed, path, frames.files[path])
+        for include in parsed.includes[start:]:
+            target = _resolve(include.path, path)
+            if "%" in target or depth + 1 > MAX_INCLUDE_DEPTH:
+                problems.append(
+                    Reason(
+                        key="local_admins.reason.include_not_read",
+                        args={"path": target, "where": include.where},
+                    )
+                )
+                continue
+            if include.kind == "includedir":
+                directory = target.rstrip("/")
+                if directory not in INCLUDE_DIRS:
+                    problems.append(
+                        Reason(
+                            key="local_admins.reason.include_not_read",
+                            args={"path": target, "where": include.where},
+                        )
+                    )
+                    continue
+                if directory in unreadable:
+                    problems.append(
+                        Reason(
+                            key="local_admins.reason.sudoers_unreadable", args={"path": directory}
+                        )
+                    )
+                    continue
+                queue.extend((f, depth + 1) for f in _included_dir_files(frames, directory))
+                unread = [u for u in unreadable if u.rsplit("/", 1)[0] == directory]
+                problems.extend(
+                    Reason(key="local_admins.reason.sudoers_unreadable", args={"path": u})
+                    for u in unread
+                )
+            elif target in frames.files:
+                queue.append((target, depth + 1))
+            else:
+                problems.append(
+                    Reason(
+                        key="local_admins.reason.include_not_read",
+                        args={"path": target, "where": include.where},
+                    )
+                )
+    sudoers.grantees(parsed)
+    problems.extend(
+        Reason(key="local_admins.reason.sudoers_unparsed", args={"where": where})
+        for where in parsed.problems
+    )
+    return parsed, problems
+
+
+def _named(names: dict[int, str], text: str, default: str) -> str:
+    """The name of the uid or gid `text` (as in `#1000`), else `default`."""
+    key = number(text)
+    return names.get(key, default) if key is not None else default
+
+
+def _member(user: str, via: str) -> AdminMember:
+    return AdminMember(name=user, kind="user", via=via, builtin=user == "root")
+
+
+def sudoers_members(
+    parsed: sudoers.Parsed, table: dict[str, tuple[int | None, list[str]]], users: list[Account]
+) -> list[AdminMember]:
+    """The grantees as members: a local group's members (the group itself when no local
+    group has that name: a directory group whose members the PC cannot list)."""
+    by_uid = {a.uid: a.name for a in users if a.uid is not None}
+    by_gid = {gid: name for name, (gid, _) in table.items() if gid is not None}
+    out: list[AdminMember] = []
+    for grantee in parsed.grantees:
+        item = grantee.item
+        if item == "ALL":
+            out.append(AdminMember(name="ALL", kind="everyone", via=grantee.where))
+        elif item.startswith("%"):
+            name = item.lstrip("%:")
+            if name.startswith("#"):
+                name = _named(by_gid, name[1:], name)
+            local = group_members(name, table, users) if not item.startswith("%:") else None
+            if local is None:
+                out.append(AdminMember(name=name, kind="group", via=grantee.where))
+            else:
+                out += [_member(u, f"{v} ({grantee.where})") for u, v in local]
+        elif item.startswith("+"):
+            out.append(AdminMember(name=item, kind="group", via=grantee.where))
+        elif item.startswith("#"):
+            name = _named(by_uid, item[1:], item)
+            out.append(_member(name, grantee.where))
+        else:
+            out.append(_member(item, grantee.where))
+    return out
+
+
+def local_members(
+    users: list[Account], table: dict[str, tuple[int | None, list[str]]]
+) -> list[AdminMember]:
+    out = [
+        AdminMember(name=a.name, kind="user", via="uid:0", builtin=a.name == "root")
+        for a in users
+        if a.uid == 0
+    ]
+    for name in ADMIN_GROUPS:
+        out += [_member(u, v) for u, v in group_members(name, table, users) or []]
+    return out
+
+
+def _sudoers_fact(
+    result: CommandResult, table: dict[str, tuple[int | None, list[str]]], users: list[Account]
+) -> Observed[tuple[AdminMember, ...]]:
+    if result.privilege_refused:
+        return unknown("local_admins.reason.sudoers_needs_root", output=result.excerpt(200))
+    if result.not_found:
+        return unknown("local_admins.reason.find_missing")
+    if not result.ok and not result.stdout:
+        return unknown(
+            "local_admins.reason.sudoers_list_failed",
+            status=result.exit_status,
+            output=result.excerpt(200),
+        )
+    parsed, problems = sudoers_grants(read_frames(result))
+    if problems:
+        first = problems[0]
+        return unknown(first.key, **first.args)
+    return seen(tuple(sudoers_members(parsed, table, users)))
+
+
+def _read(results: Results, command: ReadFile) -> str | None:
+    result = require(results, command)
+    return result.stdout if result.ok else None
+
+
+class LinuxLocalAdmins(Collector[LocalAdminsFacts]):
+    family = OsFamily.LINUX
+    fact_type = LocalAdminsFacts
+    asks = (PASSWD, GROUP, SUDOERS_FILES)
+
+    def parse(self, results: Results, platform: PlatformInfo) -> LocalAdminsFacts:
+        passwd, group = _read(results, PASSWD), _read(results, GROUP)
+        sources = tuple(c.key for c in self.asks)
+        if passwd is None or group is None:
+            missing = PASSWD.path if passwd is None else GROUP.path
+            return LocalAdminsFacts(
+                members=unknown("local_admins.reason.file_unreadable", path=missing),
+                sudoers=unknown("local_admins.reason.file_unreadable", path=missing),
+                sources=sources,
+            )
+        users, table = accounts(passwd), groups(group)
+        members = local_members(users, table)
+        return LocalAdminsFacts(
+            members=seen(tuple(members))
+            if any(m.via == "uid:0" for m in members)
+            else unknown("local_admins.reason.no_root_account"),
+            sudoers=_sudoers_fact(require(results, SUDOERS_FILES), table, users),
+            sources=sources,
+        )
