@@ -16,7 +16,7 @@ FIXTURES = Path(__file__).parent.parent / "fixtures"
 # Today's bundles, frozen (tests/fixtures/frozen/expected.yaml).
 BUNDLES = FIXTURES / "frozen"
 # Windows 11 23H2 Pro as recorded in 2024, with what checks added since read of it.
-ADDED_SINCE = ("os_support/win11-23h2-pro-2024",)
+ADDED_SINCE = ("os_support/win11-23h2-pro-2024", "password_policy/win11-23h2-cis-policy")
 COMPLIANT = with_cases(BUNDLES / "tw-pc-001-compliant.yaml", ADDED_SINCE)  # passes every baseline
 RDP = with_cases(BUNDLES / "tw-pc-002-rdp.yaml", ADDED_SINCE)  # Remote Desktop on 3389
 BROKEN = FIXTURES / "broken"
