@@ -412,6 +412,7 @@ def test_a_pwquality_conf_that_pam_does_not_load_proves_nothing() -> None:
         (PWQ, "minlen = 14\nenforcing = 0\n", 6, 0),  # only warns: pam_unix decides
         (PWQ.replace("retry=3", "retry=3 minlen=16 minclass=2"), "minlen = 9\n", 16, 2),
         (PWQ.replace("requisite", "optional", 1), "minlen = 14\n", 6, 0),
+        (UNIX_ONLY + "password requisite pam_pwquality.so\n", "minlen = 14\n", 6, 0),  # jumped
         (UNIX_ONLY.replace("yescrypt", "yescrypt minlen=12"), None, 12, 0),
     ],
 )

@@ -2,11 +2,12 @@
 sign-ins fail.
 
 A setting counts only where PAM loads the module that reads it: pwquality.conf proves
-nothing unless pam_pwquality is in the password stack (required or requisite) with
-`enforcing` on, and faillock.conf nothing unless pam_faillock is in the auth stack with
-both `preauth` and `authfail`. The stacks are read from the files the distributions
-include everywhere: common-password and common-auth (Debian, Ubuntu, SUSE), system-auth
-and password-auth (RHEL, Fedora); where several exist, the weakest rule is taken.
+nothing unless pam_pwquality is in the password stack (required or requisite, above any
+rule that can jump over it) with `enforcing` on, and faillock.conf nothing unless
+pam_faillock is in the auth stack with both `preauth` and `authfail`. The stacks are
+read from the files the distributions include everywhere: common-password and
+common-auth (Debian, Ubuntu, SUSE), system-auth and password-auth (RHEL, Fedora); where
+several exist, the weakest rule is taken.
 
 - Length: pam_pwquality's `minlen` (module argument, else pwquality.conf and
   pwquality.conf.d/*.conf, default 8, never below 6) less the positive credits
@@ -24,6 +25,7 @@ pam_passwdqc, pam_tally2) make a shortfall unknown rather than a fail.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -195,6 +197,16 @@ def _pwquality(
     )
 
 
+def _may_skip(control: str) -> bool:
+    """A control that can end the stack or jump over the next lines (`sufficient`,
+    `[success=1 default=ignore]`, `done`)."""
+    if control == "sufficient":
+        return True
+    return control.startswith("[") and (
+        re.search(r"=\s*\d", control) is not None or "done" in control
+    )
+
+
 def _enforcing(line: PamLine, confs: list[dict[str, list[str]]]) -> bool:
     """pam_pwquality rejects a weak password only with `enforcing` on (the default); a
     value 0 anywhere (module argument or any configuration file) may switch it off."""
@@ -218,6 +230,8 @@ def quality(path: str, text: str, confs: list[dict[str, list[str]]], defs: int |
     for line in lines:
         if line.module == "pam_pwquality" and line.control in ENFORCING and _enforcing(line, confs):
             return _pwquality(line, path, confs, unsure)
+        if _may_skip(line.control):
+            break  # a pam_pwquality below this line can be jumped over: it proves nothing
     unix = [p for p in lines if p.module == "pam_unix"]
     if not unix:
         if unsure is not None:
