@@ -42,7 +42,7 @@ CLM_SAFE = {
     "screen_lock",
     "windows_update",
 }
-REFUSED_UNDER_CLM = {"bitlocker", "listening_sockets", "windows_update_pending"}
+REFUSED_UNDER_CLM = {"bitlocker", "listening_sockets", "password_policy", "windows_update_pending"}
 
 
 def every_probe() -> list[PowerShell]:

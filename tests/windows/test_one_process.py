@@ -92,6 +92,7 @@ def test_one_powershell_process_per_host(name: str) -> None:
         "firewall_profiles",
         "listening_sockets",
         "os_edition",
+        "password_policy",
         "screen_lock",
         "windows_update",
         "windows_update_pending",

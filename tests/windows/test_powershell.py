@@ -81,6 +81,7 @@ def test_windows_collectors_declare_the_expected_probes() -> None:
         "firewall_profiles",
         "listening_sockets",
         "os_edition",
+        "password_policy",
         "screen_lock",
         "windows_update",
         "windows_update_pending",

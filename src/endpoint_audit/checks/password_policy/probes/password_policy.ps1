@@ -1,7 +1,7 @@
 # The local security policy's [System Access] numbers from `secedit /export` (which needs
 # an elevated token), and the Windows Hello for Business PIN policy from the registry.
 # Only numbers leave the probe: `net accounts` prints localized labels and words
-# ("Never", "なし") and is never read. The export is a UTF-16LE INF file written to a
+# and is never read. The export is a UTF-16LE INF file written to a
 # temporary file that is removed whatever happens.
 $EAIsAdmin = (New-Object Security.Principal.WindowsPrincipal([Security.Principal.WindowsIdentity]::GetCurrent())).IsInRole([Security.Principal.WindowsBuiltInRole]::Administrator)
 $access = $null
