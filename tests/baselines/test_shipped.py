@@ -53,6 +53,7 @@ def test_every_jp_municipal_entry_cites_mic_municipal_and_cis_per_os() -> None:
         "local_admins",
         "open_ports",
         "os_support",
+        "password_policy",
         "screen_lock",
         "secure_boot",
     }
@@ -116,6 +117,12 @@ def test_cis_level1_values_per_os() -> None:
     assert eff["disk_encryption"].platforms == (OsFamily.MACOS,)
     assert "22" in eff["open_ports"].params[OsFamily.MACOS]["forbidden_ports"]
     assert "22" not in eff["open_ports"].params[OsFamily.LINUX]["forbidden_ports"]
+    # CIS macOS 5.2.2 asks for 15 characters; only Windows has a Level 1 complexity item.
+    passwords = eff["password_policy"].params
+    assert passwords[OsFamily.MACOS]["min_length"] == 15
+    assert passwords[OsFamily.WINDOWS]["min_length"] == 14
+    assert passwords[OsFamily.WINDOWS]["min_char_classes"] == 3
+    assert passwords[OsFamily.LINUX]["min_char_classes"] == 0
 
 
 @pytest.mark.parametrize("name", SHIPPED)
@@ -134,7 +141,7 @@ def test_scan_with_each_shipped_baseline(name: str) -> None:
         {"antivirus", "local_admins", "os_support", "secure_boot"}
         if name == "jp-municipal-telework"
         else set()
-    )
+    ) | ({"password_policy"} if name != "minimal" else set())
     statuses = {f["status"] for h in report["hosts"] for f in h["findings"]}
     assert statuses <= {"pass", "not_applicable"}
     bad = run("scan", "-b", name, "--replay", RDP, "-f", "json")

@@ -46,7 +46,13 @@ CLM_SAFE = {
 }
 # local_admins: ADSI member enumeration calls COM methods (Invoke, InvokeMember); CIM would
 # drop the members no name resolves for, so under CLM the check says unknown instead.
-REFUSED_UNDER_CLM = {"bitlocker", "listening_sockets", "local_admins", "windows_update_pending"}
+REFUSED_UNDER_CLM = {
+    "bitlocker",
+    "listening_sockets",
+    "local_admins",
+    "password_policy",
+    "windows_update_pending",
+}
 
 
 def every_probe() -> list[PowerShell]:

@@ -94,6 +94,7 @@ def test_one_powershell_process_per_host(name: str) -> None:
         "listening_sockets",
         "local_admins",
         "os_edition",
+        "password_policy",
         "screen_lock",
         "secure_boot",
         "windows_update",

@@ -83,6 +83,7 @@ def test_windows_collectors_declare_the_expected_probes() -> None:
         "listening_sockets",
         "local_admins",
         "os_edition",
+        "password_policy",
         "screen_lock",
         "secure_boot",
         "windows_update",
