@@ -222,7 +222,8 @@ def _with_waiver_file(
 ) -> Plan:
     """The plan with the file's waivers added after the baseline's own. Raises ConfigError
     (`file:line: path: message`) for a bad file; says which waivers expired already."""
-    known = {cid: cls.Params for cid, cls in registry.checks.items()}
+    # The plan's registry holds the baseline's rule checks too.
+    known = {cid: cls.Params for cid, cls in plan.registry.checks.items()}
     specs = load_waivers(path, known, plan.baseline.timezone)
     for spec in expired_waivers([*plan.baseline.waivers, *specs], datetime.now(UTC)):
         notify(

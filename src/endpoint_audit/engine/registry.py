@@ -72,6 +72,7 @@ class Registry:
                     return collector
         return None
 
+
 def _builtin_list(kind: str) -> Iterable[Any]:
     if kind == "checks":
         from endpoint_audit.checks import builtin_packages
