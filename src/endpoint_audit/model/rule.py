@@ -235,12 +235,17 @@ REGISTRY_TYPES = {
 }
 
 
+# For editors (the JSON Schema); the validator below says what is wrong and how to fix it.
+_HIVE_PATTERN = r"^([Hh][Kk][Ll][Mm]|[Hh][Kk][Uu]|HKEY_LOCAL_MACHINE|HKEY_USERS)\\[^\\]"
+
+
 class RegistryRead(_Strict):
     """A Windows registry value, always from the 64-bit view."""
 
     registry: str = Field(
+        json_schema_extra={"pattern": _HIVE_PATTERN},
         description="Key path with its hive: HKLM\\SOFTWARE\\... or HKU\\<SID>\\... "
-        "(HKEY_LOCAL_MACHINE and HKEY_USERS also work)."
+        "(HKEY_LOCAL_MACHINE and HKEY_USERS also work).",
     )
     value: str = Field(min_length=1, description="The value name under the key.")
     type: Literal["dword", "qword", "sz", "expand_sz", "multi_sz", "binary"] | None = Field(

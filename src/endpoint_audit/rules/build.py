@@ -17,7 +17,7 @@ from endpoint_audit.model.platform import OsFamily, PlatformInfo
 from endpoint_audit.model.result import Evidence, Status
 from endpoint_audit.model.rule import Condition, RegistryRead, RuleEntry
 from endpoint_audit.rules import linux, windows
-from endpoint_audit.rules.evaluate import LeafVerdict, judge_rule, show
+from endpoint_audit.rules.evaluate import LeafVerdict, Truth, judge_rule, show
 from endpoint_audit.rules.facts import ReadValue, RuleFacts
 
 
@@ -113,6 +113,9 @@ _COLLECTORS: dict[OsFamily, type[RuleCollector]] = {
 }
 
 
+_STATUS = {Truth.HOLDS: Status.PASS, Truth.FAILS: Status.FAIL, Truth.UNKNOWN: Status.UNKNOWN}
+
+
 class RuleCheck(Check):
     rule: ClassVar[RuleEntry]
 
@@ -123,7 +126,7 @@ class RuleCheck(Check):
         got = facts.get(self.requires[0])
         assert isinstance(got, RuleFacts)  # noqa: S101 - the engine gives the declared fact
         verdict = judge_rule(tree, got.reads, ctx.now)
-        yield _outcome(verdict.status, verdict.deciding, verdict.leaves)
+        yield _outcome(_STATUS[verdict.status], verdict.deciding, verdict.leaves)
 
 
 def _observed(leaf: LeafVerdict) -> Reason:
@@ -147,7 +150,7 @@ def _leaf_text(leaf: LeafVerdict) -> str:
         seen = "not read"
     return (
         f"{leaf.condition.read.label()}: read {seen}; expected "
-        f"{_expect_text(leaf.condition)}; {leaf.status.value}"
+        f"{_expect_text(leaf.condition)}: {leaf.status.value}"
     )
 
 

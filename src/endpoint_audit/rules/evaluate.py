@@ -17,10 +17,10 @@ import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from enum import Enum
 from typing import Any
 
 from endpoint_audit.model.observed import Reason
-from endpoint_audit.model.result import Status
 from endpoint_audit.model.rule import (
     AllOf,
     AnyOf,
@@ -36,7 +36,17 @@ from endpoint_audit.model.rule import (
 )
 from endpoint_audit.rules.facts import ReadValue
 
-PASS, FAIL, UNKNOWN = Status.PASS, Status.FAIL, Status.UNKNOWN
+
+class Truth(Enum):
+    """Whether a condition holds: a truth value of the rule's logic, not a finding's
+    status (build.py turns the rule's into pass, fail or unknown)."""
+
+    HOLDS = "holds"
+    FAILS = "fails"
+    UNKNOWN = "unknown"
+
+
+HOLDS, FAILS, UNKNOWN = Truth.HOLDS, Truth.FAILS, Truth.UNKNOWN
 
 
 @dataclass(frozen=True)
@@ -45,13 +55,13 @@ class LeafVerdict:
 
     condition: Condition
     read: ReadValue
-    status: Status
+    status: Truth
     reason: Reason | None = None
 
 
 @dataclass(frozen=True)
 class RuleVerdict:
-    status: Status
+    status: Truth
     leaves: tuple[LeafVerdict, ...]
 
     @property
@@ -60,19 +70,19 @@ class RuleVerdict:
         return next((leaf for leaf in self.leaves if leaf.status is self.status), self.leaves[0])
 
 
-def combine(kind: str, statuses: Sequence[Status]) -> Status:
+def combine(kind: str, statuses: Sequence[Truth]) -> Truth:
     """Kleene's all / any / none over pass, fail and unknown."""
     if kind == "all":
-        if FAIL in statuses:
-            return FAIL
-        return UNKNOWN if UNKNOWN in statuses else PASS
+        if FAILS in statuses:
+            return FAILS
+        return UNKNOWN if UNKNOWN in statuses else HOLDS
     if kind == "any":
-        if PASS in statuses:
-            return PASS
-        return UNKNOWN if UNKNOWN in statuses else FAIL
-    if PASS in statuses:  # none
-        return FAIL
-    return UNKNOWN if UNKNOWN in statuses else PASS
+        if HOLDS in statuses:
+            return HOLDS
+        return UNKNOWN if UNKNOWN in statuses else FAILS
+    if HOLDS in statuses:  # none
+        return FAILS
+    return UNKNOWN if UNKNOWN in statuses else HOLDS
 
 
 def judge_rule(tree: Conditions, reads: Sequence[ReadValue], now: datetime) -> RuleVerdict:
@@ -85,7 +95,7 @@ def judge_rule(tree: Conditions, reads: Sequence[ReadValue], now: datetime) -> R
 
 def _judge_tree(
     tree: Conditions, values: Iterator[ReadValue], now: datetime, out: list[LeafVerdict]
-) -> Status:
+) -> Truth:
     if isinstance(tree, Condition):
         read = next(values)
         status, reason = judge_expect(tree.expect, read, tree, now)
@@ -101,7 +111,7 @@ def _judge_tree(
 
 def judge_expect(
     expect: Expect, read: ReadValue, condition: Condition, now: datetime
-) -> tuple[Status, Reason | None]:
+) -> tuple[Truth, Reason | None]:
     if isinstance(expect, Compare):
         return judge_compare(expect, read, condition, now)
     if isinstance(expect, ExpectAll):
@@ -123,22 +133,22 @@ def _why(key: str, condition: Condition, **args: Any) -> Reason:
 
 def judge_compare(
     cmp: Compare, read: ReadValue, condition: Condition, now: datetime
-) -> tuple[Status, Reason | None]:
+) -> tuple[Truth, Reason | None]:
     operator = cmp.operator
     if read.state == "unknown":
         return UNKNOWN, read.reason or _why("not_read", condition)
     if read.state == "absent":
         if operator == "absent":
-            return PASS, None
+            return HOLDS, None
         if operator == "present":
-            return FAIL, None
+            return FAILS, None
         return UNKNOWN, _why(
             f"absent_not_covered_{read.absent or 'value'}", condition, expected=cmp.describe()
         )
     if operator == "present":
-        return PASS, None
+        return HOLDS, None
     if operator == "absent":
-        return FAIL, None
+        return FAILS, None
     declared = condition.read
     if isinstance(declared, RegistryRead) and declared.type and read.host_type:
         if read.host_type != f"REG_{declared.type.upper()}":
@@ -157,7 +167,7 @@ def judge_compare(
             kind=read.host_type or read.kind or "",
             expected=cmp.describe(),
         )
-    return (PASS if result else FAIL), None
+    return (HOLDS if result else FAILS), None
 
 
 def _is_number(value: Any) -> bool:
