@@ -230,6 +230,28 @@ def _clean_loc(loc: PathKey) -> PathKey:
     return out
 
 
+# Operators as other tools and spreadsheets name them -> ours.
+_OPERATOR_SYNONYMS = {
+    "equals": "eq",
+    "equal": "eq",
+    "is": "eq",
+    "==": "eq",
+    "=": "eq",
+    "!=": "ne",
+    "not_equal": "ne",
+    "<": "lt",
+    "<=": "le",
+    ">": "gt",
+    ">=": "ge",
+    "matches": "regex",
+    "match": "regex",
+    "contains": "regex",
+    "exists": "present",
+    "missing": "absent",
+    "one_of": "in",
+}
+
+
 def _in_rule(loc: PathKey) -> bool:
     return "~rule" in loc
 
@@ -259,6 +281,8 @@ def _message(err: Mapping[str, Any], model: type[BaseModel], loc: PathKey) -> st
         name = str(loc[-1]) if loc else ""
         words = _rule_words() if _in_rule(raw_loc) else _walk_fields(model, loc)
         close = difflib.get_close_matches(name, words, n=1, cutoff=0.6)
+        if _in_rule(raw_loc) and not close and name.lower() in _OPERATOR_SYNONYMS:
+            close = [_OPERATOR_SYNONYMS[name.lower()]]
         return f"unknown key '{name}'" + (f"; did you mean '{close[0]}'?" if close else "")
     if kind == "unknown_read":
         given = err.get("input")
@@ -270,6 +294,9 @@ def _message(err: Mapping[str, Any], model: type[BaseModel], loc: PathKey) -> st
             if close:
                 return f"unknown read '{key}'; did you mean '{close[0]}'?"
         return str(err["msg"])
+    if _in_rule(raw_loc) and kind == "literal_error" and loc and loc[-1] in ("absent", "present"):
+        other = "present" if loc[-1] == "absent" else "absent"
+        return f"{loc[-1]} takes only true; to say the opposite, write {other}: true"
     if _in_rule(raw_loc) and raw_loc and raw_loc[-1] in _STRICT_MEMBERS and loc:
         operator = str(loc[-1])
         wants = "a number" if raw_loc[-1] in ("int", "float") else "a value"

@@ -22,6 +22,7 @@ from pydantic import (
     StrictInt,
     StrictStr,
     Tag,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
@@ -258,6 +259,10 @@ class RegistryRead(_Strict):
     @classmethod
     def _hive(cls, value: str) -> str:
         text = value.strip()
+        if "\\" not in text and "/" in text:
+            raise ValueError(
+                f"{text!r}: registry paths use backslashes, e.g. HKLM\\SOFTWARE\\Policies\\..."
+            )
         head, _, rest = text.partition("\\")
         hive = head.rstrip(":").upper()
         if head.endswith(":"):
@@ -551,10 +556,13 @@ class Condition(_Strict):
     read: Read
     expect: Expect
 
-    @model_validator(mode="after")
-    def _fits(self) -> Condition:
-        check_fit(self.read, self.expect)
-        return self
+    @field_validator("expect")
+    @classmethod
+    def _fits(cls, expect: Expect, info: ValidationInfo) -> Expect:
+        read = info.data.get("read")  # validated first; absent when it was broken
+        if read is not None:
+            check_fit(read, expect)
+        return expect
 
     @property
     def family(self) -> OsFamily:
