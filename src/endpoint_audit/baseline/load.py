@@ -63,6 +63,8 @@ class LoadedBaseline:
     files: list[tuple[str, str]] = field(default_factory=list)
     # The enabled rule checks (`type: rule`), by id; each is also in `checks`.
     rules: dict[str, RuleEntry] = field(default_factory=dict)
+    # Rule checks turned off (`enabled: false`), by id; each is also in `disabled`.
+    disabled_rules: dict[str, RuleEntry] = field(default_factory=dict)
 
     @property
     def resolved(self) -> str:
@@ -559,6 +561,11 @@ def load_baseline(ref: str, known_checks: KnownChecks) -> LoadedBaseline:
         checks={cid: _resolved(cid, e) for cid, e in parsed.entries.items() if e.enabled},
         rules={
             cid: e for cid, e in parsed.entries.items() if isinstance(e, RuleEntry) and e.enabled
+        },
+        disabled_rules={
+            cid: e
+            for cid, e in parsed.entries.items()
+            if isinstance(e, RuleEntry) and not e.enabled
         },
         disabled=sorted(cid for cid, e in parsed.entries.items() if not e.enabled),
         waivers=parsed.waivers,
