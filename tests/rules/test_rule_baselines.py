@@ -89,3 +89,14 @@ def test_checks_show_explains_a_rule() -> None:
     assert '"Remote Desktop connections are refused"' in shown.stdout
     missing = run("checks", "show", "jp.rdp_disabled")
     assert missing.code == 2 and "-b BASELINE" in missing.stderr
+
+
+def test_the_example_of_docs_rules_md_validates_and_runs(tmp_path: Path) -> None:
+    text = (PACK.parents[1] / "docs" / "rules.md").read_text(encoding="utf-8")
+    block = text.split("```yaml\n", 1)[1].split("```", 1)[0]
+    path = tmp_path / "city-telework.yaml"
+    path.write_text("\n".join(line[3:] for line in block.splitlines()) + "\n", encoding="utf-8")
+    ran = run("baseline", "validate", path)
+    assert ran.code == 0, ran.stderr
+    shown = run("checks", "show", "city.autologon_disabled", "-b", path)
+    assert shown.code == 0 and "AutoAdminLogon" in shown.stdout
