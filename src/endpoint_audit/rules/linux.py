@@ -126,14 +126,17 @@ def _file(read: FileRead, results: Results, label: str) -> ReadValue:
         return seen_value("text", owner, source)
     if read.prop == "group":
         return seen_value("text", group, source)
-    when = datetime.fromtimestamp(int(mtime), UTC).isoformat()
+    try:
+        when = datetime.fromtimestamp(int(mtime), UTC).isoformat()
+    except (OverflowError, ValueError, OSError):  # a time no calendar holds
+        return unknown_value(source, "read_failed", read=label, output=mtime[:40])
     return seen_value("date", when, source)
 
 
 def ini_value(text: str, section: str | None, key: str, separator: str) -> str | None:
-    """The last value of `key` (in `[section]`, or outside any section when None); the
-    last one wins, as in sshd_config-like files read by most programs... except sshd,
-    where the first wins: the first is taken for separator ' '."""
+    """The value of `key` in `[section]` (outside any section when None), or None when
+    it is not there. For `key=value` files the last one wins, as most readers take it;
+    for `key value` files (sshd_config) the first, as sshd takes it."""
     current: str | None = None
     found: list[str] = []
     for raw in text.splitlines():
