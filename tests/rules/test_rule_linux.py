@@ -180,3 +180,13 @@ def test_systemd_unit_states() -> None:
     assert parse_read(read, gone).state == "absent"
     no_systemd = {key: CommandResult(1, stderr="System has not been booted with systemd")}
     assert parse_read(read, no_systemd).state == "unknown"
+
+
+def test_collect_all_facts_keeps_the_rule_reads(tmp_path: Path) -> None:
+    baseline = tmp_path / "rules.yaml"
+    baseline.write_text(RULES, encoding="utf-8")
+    bundle = tmp_path / "all.json"
+    collected = run("collect", "--all-facts", "-b", baseline, "-o", bundle)
+    assert collected.code == 0, collected.stderr
+    judged = run("evaluate", bundle, "-b", baseline, "-f", "json")
+    assert statuses(judged.json()) == EXPECTED

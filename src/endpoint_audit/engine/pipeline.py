@@ -489,7 +489,12 @@ class PreparedRun:
 
     def _fact_types(self) -> list[type[Fact]] | None:
         if self.request.kind == "collect" and self.request.selection.all_facts:
-            return all_fact_types(self.registry)
+            # Each plan's registry holds its baseline's rule checks as well.
+            return list(
+                dict.fromkeys(
+                    ft for plan in self.plans.values() for ft in all_fact_types(plan.registry)
+                )
+            )
         return None  # those the host's plan needs
 
     async def _save(self, run: HostRun, plan: Plan) -> Saved:
