@@ -113,6 +113,11 @@ CASES: dict[str, tuple[int, str, str]] = {
     "r38-no-platforms": (5, "platforms", "required key is missing"),
     "r39-bad-severity": (7, "severity", "Input should be 'critical', 'high'"),
     "r40-misspelt-rule-key": (9, "remedation", "unknown key 'remedation'; did you"),
+    "r41-rule-id-too-long": (
+        5,
+        "/checks.jp.aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+        "'jp.aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+    ),
 }
 
 

@@ -33,10 +33,12 @@ from endpoint_audit.model.result import Reference, Severity
 # Value kinds a read yields; an operator fits some of them only.
 NUMBER, TEXT, TEXTS, BOOL, DATE, ANY = "number", "text", "texts", "bool", "date", "any"
 
-RULE_ID = re.compile(r"^[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*$")
+# At most 59 characters: the Windows probe is named `rule.<id>`, and probe names are at
+# most 64 (transport/powershell.py).
+RULE_ID = re.compile(r"^(?=.{3,59}$)[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*$")
 RULE_ID_HINT = (
     "a rule id is namespaced, lower case: 'jp.autologon_disabled' "
-    "(letters, digits and '_', one '.')"
+    "(letters, digits and '_', one '.', at most 59 characters)"
 )
 
 _VERSION = re.compile(r"^\d+(\.\d+)*$")
