@@ -171,3 +171,25 @@ def test_a_dword_that_is_not_a_number_is_never_a_value() -> None:
         answer = {"reads": [{"state": "value", "kind": "DWord", "value": bad}]}
         (got,) = parse_registry(_answer(json.dumps(answer)), probe, reads)
         assert got.state == "unknown", bad
+
+
+def test_the_batch_with_rule_probes_parses_as_powershell() -> None:
+    from endpoint_audit.transport.powershell import build_batch_script
+    from tests.windows.clm_lint import PARSER
+
+    reads = [
+        RegistryRead.model_validate(
+            {"registry": "HKLM\\SOFTWARE\\O'Brien $x `n", "value": "A'b\""}
+        ),
+        RegistryRead.model_validate({"registry": "HKU\\S-1-5-21-1\\Software\\P", "value": "v"}),
+    ]
+    script = build_batch_script([registry_probe("jp.x", reads)], 60)
+
+    def broken(node: object) -> list[object]:
+        found = [node] if node.type == "ERROR" or node.is_missing else []  # type: ignore[attr-defined]
+        for child in node.children:  # type: ignore[attr-defined]
+            found += broken(child)
+        return found
+
+    assert not broken(PARSER.parse(script.encode()).root_node)
+    assert "ConvertFrom-Json" in script and "RegistryView]::Registry64" in script
