@@ -425,7 +425,7 @@ _MODULE = re.compile(r"^[A-Za-z0-9_\-]+$")
 class ModuleRead(_Strict):
     """A Linux kernel module: loaded now, or blacklisted (modprobe configuration)."""
 
-    kernel_module: str = Field(description="The module name, e.g. usb_storage.")
+    kernel_module: str = Field(description="The module name, e.g. cramfs (dashes and underscores are the same).")
     prop: Literal["loaded", "blacklisted"] = Field(
         alias="property",
         description="loaded (/proc/modules) or blacklisted (`blacklist` or `install ... "
@@ -436,7 +436,7 @@ class ModuleRead(_Strict):
     @classmethod
     def _name(cls, value: str) -> str:
         if not _MODULE.match(value):
-            raise ValueError(f"{value!r} is not a kernel module name such as usb_storage")
+            raise ValueError(f"{value!r} is not a kernel module name such as cramfs")
         return value
 
     @property
