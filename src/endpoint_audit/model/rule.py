@@ -425,7 +425,9 @@ _MODULE = re.compile(r"^[A-Za-z0-9_\-]+$")
 class ModuleRead(_Strict):
     """A Linux kernel module: loaded now, or blacklisted (modprobe configuration)."""
 
-    kernel_module: str = Field(description="The module name, e.g. cramfs (dashes and underscores are the same).")
+    kernel_module: str = Field(
+        description="The module name, e.g. cramfs (dashes and underscores are the same)."
+    )
     prop: Literal["loaded", "blacklisted"] = Field(
         alias="property",
         description="loaded (/proc/modules) or blacklisted (`blacklist` or `install ... "
