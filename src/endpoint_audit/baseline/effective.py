@@ -57,13 +57,46 @@ def _params_per_os(config: ResolvedCheck, spec: CheckSpec) -> dict[OsFamily, dic
     return out
 
 
+class _NoParams(BaseModel):
+    pass
+
+
+def _rule_specs(loaded: LoadedBaseline) -> dict[str, CheckSpec]:
+    rules = {**loaded.rules, **loaded.disabled_rules}
+    return {
+        cid: CheckSpec(_NoParams, rule.severity, frozenset(rule.platforms))
+        for cid, rule in rules.items()
+    }
+
+
+def _rule_params(loaded: LoadedBaseline, cid: str) -> dict[OsFamily, dict[str, Any]]:
+    """A rule's conditions per OS, compared like parameters (`baseline diff`)."""
+    rule = loaded.rules[cid]
+    return {
+        family: {"conditions": tree.model_dump(mode="json", by_alias=True, exclude_none=True)}
+        for family, tree in sorted(rule.platforms.items(), key=lambda kv: OS_ORDER.index(kv[0]))
+    }
+
+
 def effective_checks(
     loaded: LoadedBaseline, specs: Mapping[str, CheckSpec]
 ) -> dict[str, EffectiveCheck]:
     """Every check the baseline mentions (enabled or disabled), resolved against its spec."""
     out: dict[str, EffectiveCheck] = {}
+    specs = {**specs, **_rule_specs(loaded)}
     for cid, config in loaded.checks.items():
         spec = specs[cid]
+        if cid in loaded.rules:
+            rule = loaded.rules[cid]
+            out[cid] = EffectiveCheck(
+                id=cid,
+                enabled=True,
+                severity=rule.severity,
+                platforms=tuple(f for f in OS_ORDER if f in rule.platforms),
+                params=_rule_params(loaded, cid),
+                references=tuple(f"{r.framework}:{r.id}" for r in config.references),
+            )
+            continue
         out[cid] = EffectiveCheck(
             id=cid,
             enabled=True,
@@ -106,6 +139,11 @@ def effective_document(loaded: LoadedBaseline, specs: Mapping[str, CheckSpec]) -
             checks[cid] = {"enabled": False}
             continue
         config = loaded.checks[cid]
+        if cid in loaded.rules:
+            checks[cid] = loaded.rules[cid].model_dump(
+                mode="json", by_alias=True, exclude_none=True
+            )
+            continue
         checks[cid] = {
             "enabled": True,
             "severity": eff.severity.value,

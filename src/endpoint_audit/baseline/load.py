@@ -35,6 +35,7 @@ from endpoint_audit.model.baseline import (
     WaiverSpec,
 )
 from endpoint_audit.model.platform import OsFamily
+from endpoint_audit.model.rule import RULE_ID, RULE_ID_HINT, RuleEntry
 
 DEFAULT_BASELINE = "jp-municipal-telework"
 MAX_EXTENDS_DEPTH = 10
@@ -60,6 +61,10 @@ class LoadedBaseline:
     # Each file of the chain, top first: (`shipped:NAME` or the resolved path, sha256 of
     # its text as UTF-8), so a report says exactly which files were read.
     files: list[tuple[str, str]] = field(default_factory=list)
+    # The enabled rule checks (`type: rule`), by id; each is also in `checks`.
+    rules: dict[str, RuleEntry] = field(default_factory=dict)
+    # Rule checks turned off (`enabled: false`), by id; each is also in `disabled`.
+    disabled_rules: dict[str, RuleEntry] = field(default_factory=dict)
 
     @property
     def resolved(self) -> str:
@@ -92,6 +97,16 @@ class LoadedBaseline:
                 for cid, c in sorted(self.checks.items())
             },
             "disabled": sorted(self.disabled),
+            **(
+                {
+                    "rules": {
+                        rid: rule.model_dump(mode="json", by_alias=True, exclude_none=True)
+                        for rid, rule in sorted(self.rules.items())
+                    }
+                }
+                if self.rules
+                else {}
+            ),
             "waivers": [w.model_dump(mode="json", exclude_none=True) for w in self.waivers],
             **({"timezone": self.timezone} if self.timezone else {}),
         }
@@ -204,12 +219,90 @@ def _walk_fields(model: type[BaseModel], loc: PathKey) -> list[str]:
     return list(current.model_fields) if current is not None and not skip else []
 
 
+_STRICT_MEMBERS = {"int", "float", "str", "bool"}
+
+
+def _clean_loc(loc: PathKey) -> PathKey:
+    """The path as the file writes it: without the tags of tagged unions (`~rule`, ...)
+    and without the member name pydantic adds for a strict scalar union."""
+    out = tuple(p for p in loc if not (isinstance(p, str) and p.startswith("~")))
+    while len(out) > 1 and out[-1] in _STRICT_MEMBERS and loc[-1] in _STRICT_MEMBERS:
+        out = out[:-1]
+        loc = loc[:-1]
+    return out
+
+
+# Operators as other tools and spreadsheets name them -> ours.
+_OPERATOR_SYNONYMS = {
+    "equals": "eq",
+    "equal": "eq",
+    "is": "eq",
+    "==": "eq",
+    "=": "eq",
+    "!=": "ne",
+    "not_equal": "ne",
+    "<": "lt",
+    "<=": "le",
+    ">": "gt",
+    ">=": "ge",
+    "matches": "regex",
+    "match": "regex",
+    "contains": "regex",
+    "exists": "present",
+    "missing": "absent",
+    "one_of": "in",
+}
+
+
+def _in_rule(loc: PathKey) -> bool:
+    return "~rule" in loc
+
+
+def _rule_words() -> list[str]:
+    from endpoint_audit.model import rule as rule_model
+
+    words: set[str] = set(rule_model.OPERATOR_NAMES) | set(rule_model.READ_KEYS)
+    for model in (
+        rule_model.RuleEntry,
+        rule_model.Condition,
+        rule_model.RegistryRead,
+        rule_model.FileRead,
+        rule_model.IniRead,
+        rule_model.UnitRead,
+        rule_model.ModuleRead,
+        rule_model.RuleText,
+    ):
+        words |= {info.alias or name for name, info in model.model_fields.items()}
+    return sorted(words - {"in_"} | {"in", "all", "any", "none"})
+
+
 def _message(err: Mapping[str, Any], model: type[BaseModel], loc: PathKey) -> str:
     kind = err["type"]
+    raw_loc = tuple(err["loc"])
     if kind == "extra_forbidden":
         name = str(loc[-1]) if loc else ""
-        close = difflib.get_close_matches(name, _walk_fields(model, loc), n=1, cutoff=0.6)
+        words = _rule_words() if _in_rule(raw_loc) else _walk_fields(model, loc)
+        close = difflib.get_close_matches(name, words, n=1, cutoff=0.6)
+        if _in_rule(raw_loc) and not close and name.lower() in _OPERATOR_SYNONYMS:
+            close = [_OPERATOR_SYNONYMS[name.lower()]]
         return f"unknown key '{name}'" + (f"; did you mean '{close[0]}'?" if close else "")
+    if kind == "unknown_read":
+        given = err.get("input")
+        keys = [str(k) for k in given] if isinstance(given, dict) else []
+        from endpoint_audit.model.rule import READ_KEYS
+
+        for key in keys:
+            close = difflib.get_close_matches(key, list(READ_KEYS), n=1, cutoff=0.6)
+            if close:
+                return f"unknown read '{key}'; did you mean '{close[0]}'?"
+        return str(err["msg"])
+    if _in_rule(raw_loc) and kind == "literal_error" and loc and loc[-1] in ("absent", "present"):
+        other = "present" if loc[-1] == "absent" else "absent"
+        return f"{loc[-1]} takes only true; to say the opposite, write {other}: true"
+    if _in_rule(raw_loc) and raw_loc and raw_loc[-1] in _STRICT_MEMBERS and loc:
+        operator = str(loc[-1])
+        wants = "a number" if raw_loc[-1] in ("int", "float") else "a value"
+        return f"{operator} needs {wants}, not {err.get('input')!r}"
     if kind == "missing":
         return "required key is missing"
     if kind == "enum" and "'unknown'" in str(err.get("ctx", {}).get("expected", "")):
@@ -238,8 +331,12 @@ def first_error(
     ] or errors
     found: list[tuple[int, int, PathKey, str]] = []
     for order, err in enumerate(errors):
-        loc = tuple(
-            p for p in err["loc"] if not (isinstance(p, str) and ("function-" in p or p == "[key]"))
+        loc = _clean_loc(
+            tuple(
+                p
+                for p in err["loc"]
+                if not (isinstance(p, str) and ("function-" in p or p == "[key]"))
+            )
         )
         full = (*prefix, *loc)
         found.append((doc.line_of(full), order, full, _message(err, model, loc)))
@@ -277,28 +374,51 @@ def _kind(value: object) -> str:
     return f"a {type(value).__name__}"
 
 
-def _unknown_check(doc: LinedDocument, path: PathKey, cid: str, known: KnownChecks) -> ConfigError:
+def _unknown_check(
+    doc: LinedDocument, path: PathKey, cid: str, known: Mapping[str, Any]
+) -> ConfigError:
     close = difflib.get_close_matches(cid, list(known), n=1, cutoff=0.6)
     hint = f"; did you mean '{close[0]}'?" if close else f"; known: {', '.join(sorted(known))}"
     return doc.error(path, f"unknown check id '{cid}'{hint}")
 
 
-def _check_ids(doc: LinedDocument, base: Baseline, known: KnownChecks) -> None:
-    for cid in base.checks:
-        if cid not in known:
-            raise _unknown_check(doc, ("checks", cid), cid, known)
-    check_waiver_ids(doc, base.waivers, known)
+def _check_ids(
+    doc: LinedDocument, base: Baseline, known: KnownChecks, inherited_rules: Mapping[str, Any]
+) -> None:
+    # Rules have no Params model; the names are what matters here.
+    names: dict[str, Any] = {**known, **inherited_rules}
+    for cid, entry in base.checks.items():
+        if isinstance(entry, RuleEntry):
+            if cid in known:
+                raise doc.error(
+                    ("checks", cid),
+                    f"'{cid}' is a check of the tool; give the rule a namespaced id such as "
+                    f"'jp.{cid}'",
+                )
+            if not RULE_ID.match(cid):
+                raise doc.error(("checks", cid), f"'{cid}': {RULE_ID_HINT}")
+        elif cid not in known and cid not in inherited_rules:
+            raise _unknown_check(doc, ("checks", cid), cid, names)
+    check_waiver_ids(doc, base.waivers, {**names, **_rules_of(base)})
 
 
-def check_waiver_ids(doc: LinedDocument, waivers: list[WaiverSpec], known: KnownChecks) -> None:
+def _rules_of(base: Baseline) -> dict[str, RuleEntry]:
+    return {cid: e for cid, e in base.checks.items() if isinstance(e, RuleEntry)}
+
+
+def check_waiver_ids(
+    doc: LinedDocument, waivers: list[WaiverSpec], known: Mapping[str, Any]
+) -> None:
     for index, waiver in enumerate(waivers):
         if waiver.check not in known:
             raise _unknown_check(doc, ("waivers", index, "check"), waiver.check, known)
 
 
 def _validate_params(
-    doc: LinedDocument, cid: str, entry: CheckEntry, model: type[BaseModel]
+    doc: LinedDocument, cid: str, entry: CheckEntry | RuleEntry, model: type[BaseModel] | None
 ) -> None:
+    if isinstance(entry, RuleEntry) or model is None:
+        return  # a rule's conditions were validated with the file
     try:
         model.model_validate(entry.params)
     except ValidationError as exc:
@@ -312,10 +432,37 @@ def _validate_params(
             ) from None
 
 
-def _merge(parent: CheckEntry | None, child: CheckEntry, child_fields: set[str]) -> CheckEntry:
-    """A child entry over its parent's: keys the child writes win, params merge by key."""
-    if parent is None:
+_RULE_OVERRIDES = {"enabled", "severity"}
+
+
+def _merge(
+    doc: LinedDocument,
+    cid: str,
+    parent: CheckEntry | RuleEntry | None,
+    child: CheckEntry | RuleEntry,
+    child_fields: set[str],
+) -> CheckEntry | RuleEntry:
+    """A child entry over its parent's: keys the child writes win, params merge by key.
+    A rule written again replaces the inherited one; an inherited rule may be turned off
+    or given another severity."""
+    if parent is None or isinstance(child, RuleEntry):
         return child
+    if isinstance(parent, RuleEntry):
+        extra = sorted(child_fields - _RULE_OVERRIDES)
+        if extra:
+            raise doc.error(
+                ("checks", cid, extra[0]),
+                "an inherited rule takes only enabled and severity here; to change its "
+                "conditions write the whole rule again (type: rule)",
+            )
+        return parent.model_copy(
+            update={
+                "enabled": child.enabled if "enabled" in child_fields else parent.enabled,
+                "severity": child.severity
+                if "severity" in child_fields and child.severity is not None
+                else parent.severity,
+            }
+        )
     platform_params: dict[OsFamily, dict[str, Any]] = {
         k: dict(v) for k, v in parent.platform_params.items()
     }
@@ -338,7 +485,7 @@ class _Parsed:
 
     base: Baseline
     source: _Source
-    entries: dict[str, CheckEntry]
+    entries: dict[str, CheckEntry | RuleEntry]
     chain: list[str]
     waivers: list[WaiverSpec]
     files: list[tuple[str, str]]
@@ -348,7 +495,6 @@ class _Parsed:
 def _load(src: _Source, known: KnownChecks, seen: tuple[_Source, ...]) -> _Parsed:
     doc = load_lined(src.text, src.label)
     base = _phase1(doc)
-    _check_ids(doc, base, known)
 
     parent: _Parsed | None = None
     if base.extends is not None:
@@ -368,13 +514,17 @@ def _load(src: _Source, known: KnownChecks, seen: tuple[_Source, ...]) -> _Parse
             raise doc.error(("extends",), f"more than {MAX_EXTENDS_DEPTH} levels of extends")
         parent = _load(parent_src, known, (*seen, src))
 
+    inherited = {
+        cid: e for cid, e in (parent.entries if parent else {}).items() if isinstance(e, RuleEntry)
+    }
+    _check_ids(doc, base, known, inherited)
     raw_checks = doc.data.get("checks") if isinstance(doc.data, dict) else None
-    merged: dict[str, CheckEntry] = dict(parent.entries) if parent else {}
+    merged: dict[str, CheckEntry | RuleEntry] = dict(parent.entries) if parent else {}
     for cid, entry in base.checks.items():
         written = raw_checks.get(cid) if isinstance(raw_checks, dict) else None
         fields = set(written) if isinstance(written, dict) else set()
-        merged[cid] = _merge(merged.get(cid), entry, fields)
-        _validate_params(doc, cid, merged[cid], known[cid])
+        merged[cid] = _merge(doc, cid, merged.get(cid), entry, fields)
+        _validate_params(doc, cid, merged[cid], known.get(cid))
     # A file's waivers are days in its own zone, else the zone of what it extends.
     zone = base.timezone or (parent.timezone if parent else None)
     return _Parsed(
@@ -408,23 +558,40 @@ def load_baseline(ref: str, known_checks: KnownChecks) -> LoadedBaseline:
         ),
         source=src.label,
         chain=parsed.chain,
-        checks={
-            cid: ResolvedCheck(
-                id=cid,
-                severity=e.severity,
-                params=e.params,
-                platform_params=e.platform_params,
-                references=e.references,
-                platforms=frozenset(e.platforms) if e.platforms is not None else None,
-            )
+        checks={cid: _resolved(cid, e) for cid, e in parsed.entries.items() if e.enabled},
+        rules={
+            cid: e for cid, e in parsed.entries.items() if isinstance(e, RuleEntry) and e.enabled
+        },
+        disabled_rules={
+            cid: e
             for cid, e in parsed.entries.items()
-            if e.enabled
+            if isinstance(e, RuleEntry) and not e.enabled
         },
         disabled=sorted(cid for cid, e in parsed.entries.items() if not e.enabled),
         waivers=parsed.waivers,
         raw_text=src.text,
         timezone=parsed.timezone,
         files=parsed.files,
+    )
+
+
+def _resolved(cid: str, entry: CheckEntry | RuleEntry) -> ResolvedCheck:
+    if isinstance(entry, RuleEntry):
+        return ResolvedCheck(
+            id=cid,
+            severity=entry.severity,
+            params={},
+            platform_params={},
+            references=entry.references,
+            platforms=frozenset(entry.platforms),
+        )
+    return ResolvedCheck(
+        id=cid,
+        severity=entry.severity,
+        params=entry.params,
+        platform_params=entry.platform_params,
+        references=entry.references,
+        platforms=frozenset(entry.platforms) if entry.platforms is not None else None,
     )
 
 

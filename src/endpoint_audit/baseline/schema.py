@@ -18,6 +18,7 @@ from pydantic import BaseModel
 
 from endpoint_audit.model import i18n
 from endpoint_audit.model.baseline import Baseline, CheckEntry, WaiverFile
+from endpoint_audit.model.rule import RULE_ID
 
 SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
 BASELINE_SCHEMA_ID = "https://endpoint-audit.invalid/schemas/baseline.schema.json"
@@ -102,7 +103,9 @@ def baseline_schema(known_checks: Mapping[str, type[BaseModel]]) -> dict[str, An
         "type": ["object", "null"],
         "description": schema["properties"]["checks"].get("description", ""),
         "properties": check_props,
-        "additionalProperties": False,
+        # Any other id is a rule check written in the baseline (`type: rule`).
+        "propertyNames": {"pattern": f"{RULE_ID.pattern}|^(?:{'|'.join(sorted(known_checks))})$"},
+        "additionalProperties": {"$ref": "#/$defs/RuleEntry"},
     }
     return {
         "$schema": SCHEMA_DIALECT,

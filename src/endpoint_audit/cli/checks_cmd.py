@@ -29,19 +29,35 @@ def show_check(
     check_id: Annotated[str, typer.Argument(help="The check id (as `checks list` shows it).")],
     lang: LangOpt = None,
     json_out: Annotated[bool, typer.Option("--json", help="Print as JSON.")] = False,
+    baseline: Annotated[
+        str | None,
+        typer.Option(
+            "--baseline", "-b", help="A baseline whose rule checks (type: rule) to show too."
+        ),
+    ] = None,
 ) -> None:
     """Explain one check: what it verifies, its parameters, what it reads on each OS,
     the privileges it needs, and how to fix a failure on each OS."""
+    from endpoint_audit.engine.plan import load_plan_baseline, with_rules
     from endpoint_audit.engine.registry import load_registry
+    from endpoint_audit.errors import ConfigError
 
     language = resolve_lang(lang)
     registry = load_registry()
+    if baseline is not None:
+        try:
+            registry = with_rules(registry, load_plan_baseline(baseline, registry))
+        except ConfigError as exc:
+            fail(str(exc))
     cls = registry.checks.get(check_id)
     if cls is None:
         import difflib
 
         close = difflib.get_close_matches(check_id, list(registry.checks), n=1)
-        fail(f"no check {check_id!r}" + (f"; did you mean '{close[0]}'?" if close else ""))
+        hint = f"; did you mean '{close[0]}'?" if close else ""
+        if not hint and "." in check_id and baseline is None:
+            hint = "; a rule check of a baseline is shown with -b BASELINE"
+        fail(f"no check {check_id!r}{hint}")
     meta = cls.meta
     params = {
         name: {

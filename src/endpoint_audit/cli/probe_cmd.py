@@ -65,6 +65,17 @@ def export(
             ),
         ),
     ] = None,
+    baseline: Annotated[
+        str | None,
+        typer.Option(
+            "--baseline",
+            "-b",
+            help=(
+                "Also run the reads of this baseline's rule checks (type: rule), so that "
+                "`evaluate -b` with it can judge them."
+            ),
+        ),
+    ] = None,
 ) -> None:
     """Write a probe script that runs the tool's own probes and saves one bundle file.
 
@@ -82,6 +93,8 @@ def export(
 
       endpoint-audit probe export --os windows --group 総務課 -o probe-soumu.ps1
 
+      endpoint-audit probe export --os windows -b city-rules.yaml -o probe-rules.ps1
+
       endpoint-audit evaluate /mnt/audit-share -f html:fleet.html
     """
     from endpoint_audit.engine.export import ExportOptions, export_script
@@ -98,4 +111,13 @@ def export(
         options = dataclasses.replace(options, group=group)
     except ValueError as exc:
         fail(f"--group: {exc}")
-    write_output(output, export_script(load_registry(), OsFamily(os_name.value), options))
+    registry = load_registry()
+    if baseline is not None:
+        from endpoint_audit.engine.plan import load_plan_baseline, with_rules
+        from endpoint_audit.errors import ConfigError
+
+        try:
+            registry = with_rules(registry, load_plan_baseline(baseline, registry))
+        except ConfigError as exc:
+            fail(str(exc))
+    write_output(output, export_script(registry, OsFamily(os_name.value), options))

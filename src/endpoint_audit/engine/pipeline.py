@@ -222,7 +222,8 @@ def _with_waiver_file(
 ) -> Plan:
     """The plan with the file's waivers added after the baseline's own. Raises ConfigError
     (`file:line: path: message`) for a bad file; says which waivers expired already."""
-    known = {cid: cls.Params for cid, cls in registry.checks.items()}
+    # The plan's registry holds the baseline's rule checks too.
+    known = {cid: cls.Params for cid, cls in plan.registry.checks.items()}
     specs = load_waivers(path, known, plan.baseline.timezone)
     for spec in expired_waivers([*plan.baseline.waivers, *specs], datetime.now(UTC)):
         notify(
@@ -488,7 +489,12 @@ class PreparedRun:
 
     def _fact_types(self) -> list[type[Fact]] | None:
         if self.request.kind == "collect" and self.request.selection.all_facts:
-            return all_fact_types(self.registry)
+            # Each plan's registry holds its baseline's rule checks as well.
+            return list(
+                dict.fromkeys(
+                    ft for plan in self.plans.values() for ft in all_fact_types(plan.registry)
+                )
+            )
         return None  # those the host's plan needs
 
     async def _save(self, run: HostRun, plan: Plan) -> Saved:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -14,6 +15,7 @@ from endpoint_audit.errors import ConfigError
 from endpoint_audit.model.baseline import ResolvedCheck, WaiverSpec
 from endpoint_audit.model.platform import OsFamily, PlatformInfo
 from endpoint_audit.model.result import CheckInfo, Reference, Severity
+from endpoint_audit.rules.build import build_rule
 
 
 @dataclass(frozen=True)
@@ -88,12 +90,27 @@ def _validate_ids(flag: str, ids: Sequence[str], known: Sequence[str]) -> None:
             raise ConfigError(f"{flag} {cid}: no such check in the baseline{hint}")
 
 
+def with_rules(registry: Registry, baseline: LoadedBaseline) -> Registry:
+    """The registry plus the baseline's rule checks, each with its fact family and
+    collectors (the process-wide registry is left as it is)."""
+    if not baseline.rules:
+        return registry
+    checks = dict(registry.checks)
+    collectors = list(registry.collectors)
+    for rule_id, rule in sorted(baseline.rules.items()):
+        parts = build_rule(rule_id, rule)
+        checks[rule_id] = parts.check
+        collectors.extend(parts.collectors)
+    return dataclasses.replace(registry, checks=checks, collectors=collectors)
+
+
 def make_plan(
     baseline: LoadedBaseline,
     registry: Registry,
     only: Sequence[str] = (),
     skip: Sequence[str] = (),
 ) -> Plan:
+    registry = with_rules(registry, baseline)
     known = sorted(baseline.checks)
     _validate_ids("--only", only, known)
     _validate_ids("--skip", skip, known)

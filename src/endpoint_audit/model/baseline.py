@@ -8,13 +8,15 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime, tzinfo
-from typing import Annotated, Any
+from typing import Annotated, Any, Union
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
     BaseModel,
     ConfigDict,
+    Discriminator,
     Field,
+    Tag,
     WithJsonSchema,
     field_validator,
     model_validator,
@@ -22,6 +24,7 @@ from pydantic import (
 
 from endpoint_audit.model.platform import OsFamily
 from endpoint_audit.model.result import Reference, Severity
+from endpoint_audit.model.rule import RuleEntry
 
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
@@ -128,6 +131,22 @@ class CheckEntry(_Strict):
 def _no_unknown_family(families: Any) -> None:
     if OsFamily.UNKNOWN in families:
         raise ValueError("'unknown' is not an OS family; use windows, macos or linux")
+
+
+def _entry_tag(value: Any) -> str:
+    if isinstance(value, dict):
+        return "~rule" if value.get("type") == "rule" else "~check"
+    return "~rule" if isinstance(value, RuleEntry) else "~check"
+
+
+# A check of the tool (its settings) or a rule check written here (`type: rule`).
+AnyEntry = Annotated[
+    Union[  # noqa: UP007 - a tagged union
+        Annotated[CheckEntry, Tag("~check")],
+        Annotated[RuleEntry, Tag("~rule")],
+    ],
+    Discriminator(_entry_tag),
+]
 
 
 class WaiverSpec(_Strict):
@@ -238,8 +257,10 @@ class Baseline(_Strict):
         description="A shipped baseline name (jp-municipal-telework, cis-level1, minimal) or "
         "a path, relative to this file, of another baseline to start from.",
     )
-    checks: dict[str, CheckEntry] = Field(
-        default_factory=dict, description="Check id -> settings; merged over the extended ones."
+    checks: dict[str, AnyEntry] = Field(
+        default_factory=dict,
+        description="Check id -> settings, merged over the extended ones; or a rule check "
+        "written here (`type: rule`, docs/rules.md).",
     )
     timezone: str | None = Field(
         None,

@@ -232,7 +232,10 @@ def _next_steps(report: RunReport, lang: str) -> list[Text | Table]:
     example = failing[0].check_id if failing else sorted(cid for _, cid in unverified)[0]
     lines.append(Text(i18n.t(lang, "report.next.show"), style="dim"))
     # On a line of its own, so it is copied whole and never wraps in the middle.
-    lines.append(Text(f"  endpoint-audit checks show {_clean(example)}", style="bold"))
+    # A namespaced id may be a rule of the baseline, which `checks show` needs to see.
+    source = (report.baseline.source or report.baseline.id).removeprefix("shipped:")
+    where = f" -b {_clean(source)}" if "." in example else ""
+    lines.append(Text(f"  endpoint-audit checks show {_clean(example)}{where}", style="bold"))
     return lines
 
 

@@ -1,0 +1,656 @@
+"""Rule checks written in a baseline (`type: rule`): what to read and what to expect.
+
+A rule is data: per OS family a condition tree whose leaves each read one typed value
+(a registry value, a file's mode, a sysctl, ...) and compare it. These models validate
+a rule strictly, so that `baseline validate` names the exact problem (an unknown hive, a
+DWORD written as a string, a regex that does not compile, an operator that does not fit
+the value's type) with a suggestion where one exists.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any, Literal, Union
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Field,
+    StrictBool,
+    StrictFloat,
+    StrictInt,
+    StrictStr,
+    Tag,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+
+from endpoint_audit.model.platform import OsFamily
+from endpoint_audit.model.result import Reference, Severity
+
+# Value kinds a read yields; an operator fits some of them only.
+NUMBER, TEXT, TEXTS, BOOL, DATE, ANY = "number", "text", "texts", "bool", "date", "any"
+
+# At most 59 characters: the Windows probe is named `rule.<id>`, and probe names are at
+# most 64 (transport/powershell.py).
+RULE_ID = re.compile(r"^(?=.{3,59}$)[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*$")
+RULE_ID_HINT = (
+    "a rule id is namespaced, lower case: 'jp.autologon_disabled' "
+    "(letters, digits and '_', one '.', at most 59 characters)"
+)
+
+_VERSION = re.compile(r"^\d+(\.\d+)*$")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+class RuleText(_Strict):
+    ja: str = Field(min_length=1, description="Japanese text.")
+    en: str = Field(min_length=1, description="English text.")
+
+
+# Strict: "1" stays text and true stays a bool, so a DWORD written as a string is caught.
+Scalar = Annotated[
+    StrictBool | StrictInt | StrictFloat | StrictStr, Field(union_mode="left_to_right")
+]
+Number = Annotated[StrictInt | StrictFloat, Field(union_mode="left_to_right")]
+
+# --- expectations ------------------------------------------------------------------
+
+_OPERATORS: dict[str, tuple[str, ...]] = {
+    # operator -> kinds of value it fits
+    "eq": (NUMBER, TEXT, BOOL),
+    "ne": (NUMBER, TEXT, BOOL),
+    "in": (NUMBER, TEXT),
+    "lt": (NUMBER,),
+    "le": (NUMBER,),
+    "gt": (NUMBER,),
+    "ge": (NUMBER,),
+    "version_lt": (TEXT,),
+    "version_le": (TEXT,),
+    "version_gt": (TEXT,),
+    "version_ge": (TEXT,),
+    "regex": (TEXT, TEXTS),
+    "age_days_le": (DATE,),
+    "age_days_ge": (DATE,),
+    "present": (NUMBER, TEXT, TEXTS, BOOL, DATE),
+    "absent": (NUMBER, TEXT, TEXTS, BOOL, DATE),
+}
+OPERATOR_NAMES = tuple(_OPERATORS)
+
+
+class Compare(_Strict):
+    """One comparison of the value read. Exactly one operator."""
+
+    eq: Scalar | None = Field(None, description="Equal to (numbers compare as numbers).")
+    ne: Scalar | None = Field(None, description="Not equal to.")
+    in_: list[Scalar] | None = Field(None, alias="in", description="One of these values.")
+    lt: Number | None = Field(None, description="Less than (numbers only).")
+    le: Number | None = Field(None, description="At most (numbers only).")
+    gt: Number | None = Field(None, description="More than (numbers only).")
+    ge: Number | None = Field(None, description="At least (numbers only).")
+    version_lt: str | None = Field(None, description="Dotted version below, e.g. '10.0.22631'.")
+    version_le: str | None = Field(None, description="Dotted version at most.")
+    version_gt: str | None = Field(None, description="Dotted version above.")
+    version_ge: str | None = Field(None, description="Dotted version at least.")
+    regex: str | None = Field(None, description="Python regular expression searched in the text.")
+    age_days_le: int | None = Field(None, ge=0, description="A date at most this many days ago.")
+    age_days_ge: int | None = Field(None, ge=0, description="A date at least this many days ago.")
+    present: Literal[True] | None = Field(None, description="The value exists.")
+    absent: Literal[True] | None = Field(
+        None, description="The value (or its key or file) does not exist."
+    )
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    @property
+    def operator(self) -> str:
+        return next(name for name in OPERATOR_NAMES if self.operand_of(name) is not None)
+
+    def operand_of(self, name: str) -> Any:
+        return getattr(self, "in_" if name == "in" else name)
+
+    @property
+    def operand(self) -> Any:
+        return self.operand_of(self.operator)
+
+    @model_validator(mode="after")
+    def _one_operator(self) -> Compare:
+        given = [n for n in OPERATOR_NAMES if self.operand_of(n) is not None]
+        if not given:
+            raise ValueError(
+                "an expectation needs one operator: "
+                + ", ".join(OPERATOR_NAMES)
+                + " (or all/any/none of expectations)"
+            )
+        if len(given) > 1:
+            raise ValueError(
+                f"one operator per expectation, not {' and '.join(given)}; "
+                "combine them with all: [...] or any: [...]"
+            )
+        name = given[0]
+        operand = self.operand_of(name)
+        if name == "regex":
+            try:
+                re.compile(operand)
+            except re.error as exc:
+                raise ValueError(f"regex {operand!r} does not compile: {exc}") from None
+        if name.startswith("version_") and not _VERSION.match(operand):
+            raise ValueError(
+                f"{name}: {operand!r} is not a dotted version; "
+                "write digits and dots, e.g. '10.0.22631'"
+            )
+        if name == "in" and not operand:
+            raise ValueError("in: needs at least one value")
+        return self
+
+    def describe(self) -> str:
+        """The expectation as the rule writes it (language-neutral evidence)."""
+        name = self.operator
+        if name in ("present", "absent"):
+            return name
+        return f"{name} {_show(self.operand)}"
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, list):
+        return "[" + ", ".join(_show(v) for v in value) + "]"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return repr(value)
+    return str(value)
+
+
+class ExpectAll(_Strict):
+    all: list[Expect] = Field(min_length=1, description="Every expectation holds.")
+
+
+class ExpectAny(_Strict):
+    any: list[Expect] = Field(min_length=1, description="At least one expectation holds.")
+
+
+class ExpectNone(_Strict):
+    none: list[Expect] = Field(min_length=1, description="No expectation holds.")
+
+
+def _tree_tag(value: Any) -> str:
+    if isinstance(value, dict):
+        for name in ("all", "any", "none"):
+            if name in value:
+                return f"~{name}"
+    if isinstance(value, BaseModel):
+        for name in ("all", "any", "none"):
+            if name in type(value).model_fields:
+                return f"~{name}"
+    return "~leaf"
+
+
+Expect = Annotated[
+    Union[  # noqa: UP007 - a tagged union
+        Annotated[Compare, Tag("~leaf")],
+        Annotated[ExpectAll, Tag("~all")],
+        Annotated[ExpectAny, Tag("~any")],
+        Annotated[ExpectNone, Tag("~none")],
+    ],
+    Discriminator(_tree_tag),
+]
+
+
+def expectation_leaves(expect: Expect) -> list[Compare]:
+    if isinstance(expect, Compare):
+        return [expect]
+    parts = (
+        expect.all
+        if isinstance(expect, ExpectAll)
+        else (expect.any if isinstance(expect, ExpectAny) else expect.none)
+    )
+    return [leaf for part in parts for leaf in expectation_leaves(part)]
+
+
+# --- reads ---------------------------------------------------------------------------
+
+HIVES = {
+    "HKLM": "HKLM",
+    "HKEY_LOCAL_MACHINE": "HKLM",
+    "HKU": "HKU",
+    "HKEY_USERS": "HKU",
+}
+_HIVE_HINTS = {
+    "HKCU": "HKCU is the auditing account's own hive, not the user's; "
+    "use HKLM\\... (machine policy) or HKU\\<SID>\\...",
+    "HKEY_CURRENT_USER": "HKEY_CURRENT_USER is the auditing account's own hive; "
+    "use HKLM\\... or HKU\\<SID>\\...",
+    "HKCR": "HKCR is a merged view; read HKLM\\SOFTWARE\\Classes\\... instead",
+    "HKEY_CLASSES_ROOT": "read HKLM\\SOFTWARE\\Classes\\... instead",
+}
+REGISTRY_TYPES = {
+    "dword": NUMBER,
+    "qword": NUMBER,
+    "sz": TEXT,
+    "expand_sz": TEXT,
+    "multi_sz": TEXTS,
+    "binary": TEXT,
+}
+
+
+# For editors (the JSON Schema); the validator below says what is wrong and how to fix it.
+_HIVE_PATTERN = r"^([Hh][Kk][Ll][Mm]|[Hh][Kk][Uu]|HKEY_LOCAL_MACHINE|HKEY_USERS)\\[^\\]"
+
+
+class RegistryRead(_Strict):
+    """A Windows registry value, always from the 64-bit view."""
+
+    registry: str = Field(
+        json_schema_extra={"pattern": _HIVE_PATTERN},
+        description="Key path with its hive: HKLM\\SOFTWARE\\... or HKU\\<SID>\\... "
+        "(HKEY_LOCAL_MACHINE and HKEY_USERS also work).",
+    )
+    value: str = Field(min_length=1, description="The value name under the key.")
+    type: Literal["dword", "qword", "sz", "expand_sz", "multi_sz", "binary"] | None = Field(
+        None,
+        description="The value's registry type; operands must fit it (a DWORD is a number). "
+        "A value of another type on the host is unknown, never compared.",
+    )
+
+    @field_validator("registry")
+    @classmethod
+    def _hive(cls, value: str) -> str:
+        text = value.strip()
+        if "\\" not in text and "/" in text:
+            raise ValueError(
+                f"{text!r}: registry paths use backslashes, e.g. HKLM\\SOFTWARE\\Policies\\..."
+            )
+        head, _, rest = text.partition("\\")
+        hive = head.rstrip(":").upper()
+        if head.endswith(":"):
+            raise ValueError(
+                f"{head!r} is PowerShell drive syntax; write the hive without ':', "
+                f"e.g. {hive}\\{rest}"
+            )
+        if hive in _HIVE_HINTS:
+            raise ValueError(f"unknown hive {head!r}: {_HIVE_HINTS[hive]}")
+        if hive not in HIVES:
+            raise ValueError(
+                f"unknown hive {head!r}; start the path with HKLM\\ or HKU\\ "
+                "(e.g. HKLM\\SOFTWARE\\Policies\\...)"
+            )
+        if not rest.strip("\\") or "/" in rest:
+            raise ValueError(
+                "write the key path after the hive with backslashes, "
+                "e.g. HKLM\\SYSTEM\\CurrentControlSet\\Control\\Lsa"
+            )
+        if "\\\\" in rest:
+            raise ValueError("the key path has an empty part ('\\\\'); write single backslashes")
+        return text
+
+    @property
+    def hive(self) -> str:
+        return HIVES[self.registry.partition("\\")[0].upper()]
+
+    @property
+    def key_path(self) -> str:
+        return self.registry.partition("\\")[2].strip("\\")
+
+    @property
+    def kind(self) -> str:
+        return REGISTRY_TYPES[self.type] if self.type else ANY
+
+    def label(self) -> str:
+        return f"{self.hive}\\{self.key_path}\\{self.value}"
+
+
+_ABS_PATH = re.compile(r"^/[^\x00]*$")
+
+
+def _absolute(value: str) -> str:
+    if not _ABS_PATH.match(value) or "/../" in f"{value}/" or "\n" in value:
+        raise ValueError(f"{value!r}: write an absolute path such as /etc/ssh/sshd_config")
+    return value
+
+
+class FileRead(_Strict):
+    """A file on Linux: whether it exists, its mode, owner, group, age or content."""
+
+    file: str = Field(description="Absolute path of the file.")
+    prop: Literal["exists", "mode", "owner", "group", "mtime", "content"] = Field(
+        "exists",
+        alias="property",
+        description="exists (use present/absent), mode (octal text such as '600'), owner, "
+        "group, mtime (a date: age_days_le), content (the text: regex).",
+    )
+
+    @field_validator("file")
+    @classmethod
+    def _path(cls, value: str) -> str:
+        return _absolute(value)
+
+    @property
+    def kind(self) -> str:
+        return {"mode": TEXT, "owner": TEXT, "group": TEXT, "mtime": DATE, "content": TEXT}.get(
+            self.prop, ANY
+        )
+
+    def label(self) -> str:
+        return f"{self.file} ({self.prop})"
+
+
+class IniRead(_Strict):
+    """A `key=value` (or INI `[section]` key) setting of a Linux file."""
+
+    ini: str = Field(description="Absolute path of the file.")
+    section: str | None = Field(None, description="The [section]; omit for a plain key=value file.")
+    key: str = Field(min_length=1, description="The key (compared exactly).")
+    separator: Literal["=", " "] = Field(
+        "=", description="'=' (key=value) or ' ' (sshd_config style: key value)."
+    )
+
+    @field_validator("ini")
+    @classmethod
+    def _path(cls, value: str) -> str:
+        return _absolute(value)
+
+    @property
+    def kind(self) -> str:
+        return TEXT
+
+    def label(self) -> str:
+        where = f"[{self.section}] " if self.section else ""
+        return f"{self.ini}: {where}{self.key}"
+
+
+_SYSCTL = re.compile(r"^[a-z0-9_][a-z0-9_.\-]*$")
+
+
+class SysctlRead(_Strict):
+    """A Linux kernel parameter, read from /proc/sys."""
+
+    sysctl: str = Field(description="The parameter, e.g. net.ipv4.ip_forward.")
+
+    @field_validator("sysctl")
+    @classmethod
+    def _name(cls, value: str) -> str:
+        if not _SYSCTL.match(value) or ".." in value:
+            raise ValueError(f"{value!r} is not a sysctl name such as net.ipv4.ip_forward")
+        return value
+
+    @property
+    def path(self) -> str:
+        return "/proc/sys/" + self.sysctl.replace(".", "/")
+
+    @property
+    def kind(self) -> str:
+        return ANY  # a number, or text for a few (kernel.core_pattern)
+
+    def label(self) -> str:
+        return f"sysctl {self.sysctl}"
+
+
+_UNIT = re.compile(r"^[A-Za-z0-9:_.@\\-]+\.(service|socket|timer|mount|target|path)$")
+
+
+class UnitRead(_Strict):
+    """A systemd unit's state."""
+
+    systemd: str = Field(description="The unit with its suffix, e.g. sshd.service.")
+    prop: Literal["active", "enabled"] = Field(
+        "active",
+        alias="property",
+        description="active: ActiveState (active, inactive, failed...); enabled: "
+        "UnitFileState (enabled, disabled, masked...). A unit that is not installed is absent.",
+    )
+
+    @field_validator("systemd")
+    @classmethod
+    def _unit(cls, value: str) -> str:
+        if not _UNIT.match(value):
+            raise ValueError(f"{value!r} is not a unit name with its suffix, e.g. sshd.service")
+        return value
+
+    @property
+    def kind(self) -> str:
+        return TEXT
+
+    def label(self) -> str:
+        return f"systemd {self.systemd} ({self.prop})"
+
+
+_MODULE = re.compile(r"^[A-Za-z0-9_\-]+$")
+
+
+class ModuleRead(_Strict):
+    """A Linux kernel module: loaded now, or blacklisted (modprobe configuration)."""
+
+    kernel_module: str = Field(
+        description="The module name, e.g. cramfs (dashes and underscores are the same)."
+    )
+    prop: Literal["loaded", "blacklisted"] = Field(
+        alias="property",
+        description="loaded (/proc/modules) or blacklisted (`blacklist` or `install ... "
+        "/bin/false` in the modprobe configuration); a bool, compare with eq: true.",
+    )
+
+    @field_validator("kernel_module")
+    @classmethod
+    def _name(cls, value: str) -> str:
+        if not _MODULE.match(value):
+            raise ValueError(f"{value!r} is not a kernel module name such as cramfs")
+        return value
+
+    @property
+    def name(self) -> str:
+        return self.kernel_module.replace("-", "_")
+
+    @property
+    def kind(self) -> str:
+        return BOOL
+
+    def label(self) -> str:
+        return f"kernel module {self.name} ({self.prop})"
+
+
+def _read_tag(value: Any) -> str:
+    keys = ("registry", "file", "ini", "sysctl", "systemd", "kernel_module")
+    if isinstance(value, dict):
+        for key in keys:
+            if key in value:
+                return f"~{key}"
+        return "~unknown"
+    for key in keys:
+        if isinstance(value, BaseModel) and key in type(value).model_fields:
+            return f"~{key}"
+    return "~unknown"
+
+
+Read = Annotated[
+    Union[  # noqa: UP007 - a tagged union
+        Annotated[RegistryRead, Tag("~registry")],
+        Annotated[FileRead, Tag("~file")],
+        Annotated[IniRead, Tag("~ini")],
+        Annotated[SysctlRead, Tag("~sysctl")],
+        Annotated[UnitRead, Tag("~systemd")],
+        Annotated[ModuleRead, Tag("~kernel_module")],
+    ],
+    Discriminator(
+        _read_tag,
+        custom_error_type="unknown_read",
+        custom_error_message="a read names one of registry, file, ini, sysctl, systemd, "
+        "kernel_module",
+    ),
+]
+
+READ_KEYS = ("registry", "file", "ini", "sysctl", "systemd", "kernel_module")
+
+READ_FAMILIES: dict[type[BaseModel], OsFamily] = {
+    RegistryRead: OsFamily.WINDOWS,
+    FileRead: OsFamily.LINUX,
+    IniRead: OsFamily.LINUX,
+    SysctlRead: OsFamily.LINUX,
+    UnitRead: OsFamily.LINUX,
+    ModuleRead: OsFamily.LINUX,
+}
+
+
+def _operand_kind(value: Any) -> str:
+    if isinstance(value, bool):
+        return BOOL
+    if isinstance(value, int | float):
+        return NUMBER
+    return TEXT
+
+
+def check_fit(read: Any, expect: Expect) -> None:
+    """Raise ValueError when an operator or operand does not fit the read's kind."""
+    kind: str = read.kind
+    for leaf in expectation_leaves(expect):
+        name = leaf.operator
+        if kind != ANY and kind not in _OPERATORS[name]:
+            raise ValueError(
+                f"operator {name} does not fit {read.label()}, which is {_KIND_WORDS[kind]}; "
+                f"use {', '.join(n for n, kinds in _OPERATORS.items() if kind in kinds)}"
+            )
+        if name not in ("eq", "ne", "in") or kind in (ANY, TEXTS):
+            continue
+        operands = leaf.operand if name == "in" else [leaf.operand]
+        for operand in operands:
+            given = _operand_kind(operand)
+            if given == kind:
+                continue
+            if kind == NUMBER and given == TEXT:
+                hint = _number_hint(operand)
+                raise ValueError(
+                    f"{read.label()} is a number{_type_note(read)}, but {name} is given the "
+                    f"text {operand!r}; {hint}"
+                )
+            raise ValueError(
+                f"{read.label()} is {_KIND_WORDS[kind]}, but {name} is given "
+                f"{_KIND_WORDS[given]} {_show(operand)}; write it as {_KIND_WORDS[kind]}"
+            )
+
+
+_KIND_WORDS = {
+    NUMBER: "a number",
+    TEXT: "text",
+    TEXTS: "a list of texts",
+    BOOL: "true or false",
+    DATE: "a date",
+}
+
+
+def _type_note(read: Any) -> str:
+    return f" (REG_{read.type.upper()})" if isinstance(read, RegistryRead) and read.type else ""
+
+
+def _number_hint(text: str) -> str:
+    stripped = text.strip().lower()
+    if re.fullmatch(r"-?\d+", stripped):
+        return f"write {int(stripped)} without quotes"
+    if re.fullmatch(r"0x[0-9a-f]+", stripped):
+        return f"write {stripped} without quotes, or {int(stripped, 16)}"
+    return "write a number"
+
+
+class Condition(_Strict):
+    """One value read and what it must be."""
+
+    read: Read
+    expect: Expect
+
+    @field_validator("expect")
+    @classmethod
+    def _fits(cls, expect: Expect, info: ValidationInfo) -> Expect:
+        read = info.data.get("read")  # validated first; absent when it was broken
+        if read is not None:
+            check_fit(read, expect)
+        return expect
+
+    @property
+    def family(self) -> OsFamily:
+        return READ_FAMILIES[type(self.read)]
+
+
+class AllOf(_Strict):
+    all: list[Conditions] = Field(min_length=1, description="Every condition holds.")
+
+
+class AnyOf(_Strict):
+    any: list[Conditions] = Field(min_length=1, description="At least one condition holds.")
+
+
+class NoneOf(_Strict):
+    none: list[Conditions] = Field(min_length=1, description="No condition holds.")
+
+
+def _cond_tag(value: Any) -> str:
+    return _tree_tag(value)
+
+
+Conditions = Annotated[
+    Union[  # noqa: UP007 - a tagged union
+        Annotated[Condition, Tag("~leaf")],
+        Annotated[AllOf, Tag("~all")],
+        Annotated[AnyOf, Tag("~any")],
+        Annotated[NoneOf, Tag("~none")],
+    ],
+    Discriminator(_cond_tag),
+]
+
+
+def condition_leaves(tree: Conditions) -> list[Condition]:
+    if isinstance(tree, Condition):
+        return [tree]
+    parts = (
+        tree.all
+        if isinstance(tree, AllOf)
+        else (tree.any if isinstance(tree, AnyOf) else tree.none)
+    )
+    return [leaf for part in parts for leaf in condition_leaves(part)]
+
+
+class RuleEntry(_Strict):
+    """A check written as data in the baseline: `type: rule`."""
+
+    type: Literal["rule"] = Field(description="rule: a check defined here, not in Python.")
+    enabled: bool = Field(True, description="false turns the rule off.")
+    severity: Severity = Field(description="critical, high, medium, low or info.")
+    title: RuleText = Field(description="What holds when the rule passes.")
+    remediation: RuleText = Field(description="What to change when it fails.")
+    rationale: RuleText | None = Field(None, description="Why it matters.")
+    references: list[Reference] = Field(
+        default_factory=list, description="Framework requirements the rule serves."
+    )
+    platforms: dict[OsFamily, Conditions] = Field(
+        min_length=1,
+        description="Per OS family (windows, macos, linux): the conditions, one read with "
+        "its expectation or all/any/none of them. Other families: not applicable.",
+    )
+
+    @field_validator("platforms")
+    @classmethod
+    def _families(cls, value: dict[OsFamily, Conditions]) -> dict[OsFamily, Conditions]:
+        if OsFamily.UNKNOWN in value:
+            raise ValueError("'unknown' is not an OS family; use windows, macos or linux")
+        for family, tree in value.items():
+            for leaf in condition_leaves(tree):
+                if leaf.family is not family:
+                    raise ValueError(
+                        f"{leaf.read.label()} is read on {leaf.family.value}, "
+                        f"not under {family.value}"
+                    )
+        return value
+
+    def leaves(self, family: OsFamily) -> list[Condition]:
+        tree = self.platforms.get(family)
+        return condition_leaves(tree) if tree is not None else []
+
+
+ExpectAll.model_rebuild()
+ExpectAny.model_rebuild()
+ExpectNone.model_rebuild()
+AllOf.model_rebuild()
+AnyOf.model_rebuild()
+NoneOf.model_rebuild()

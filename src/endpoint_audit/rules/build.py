@@ -1,0 +1,227 @@
+"""A rule of a baseline as a check: its metadata, its fact family, its collectors and a
+pure evaluate(), made when a plan is made (engine.plan), so the engine runs it like any
+built-in check: the same rounds, batch, transcript, evidence and verdict policy."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from endpoint_audit.checkkit.check import Check, CheckMeta, EvalContext, FactView, Outcome
+from endpoint_audit.checkkit.collector import Collector, Results
+from endpoint_audit.errors import FactUnavailable
+from endpoint_audit.model.commands import Command, PowerShell
+from endpoint_audit.model.observed import Reason
+from endpoint_audit.model.platform import OsFamily, PlatformInfo
+from endpoint_audit.model.result import Evidence, Status
+from endpoint_audit.model.rule import Condition, RegistryRead, RuleEntry
+from endpoint_audit.rules import linux, windows
+from endpoint_audit.rules.evaluate import LeafVerdict, Truth, judge_rule, show
+from endpoint_audit.rules.facts import ReadValue, RuleFacts
+
+
+@dataclass(frozen=True)
+class RuleParts:
+    check: type[Check]
+    fact: type[RuleFacts]
+    collectors: tuple[type[Collector[Any]], ...]
+
+
+def rule_meta(rule_id: str, rule: RuleEntry) -> CheckMeta:
+    title = rule.title.model_dump()
+    families = frozenset(rule.platforms)
+    return CheckMeta(
+        id=rule_id,
+        title=title,
+        description=title,
+        rationale=rule.rationale.model_dump() if rule.rationale else {},
+        severity=rule.severity,
+        platforms=families,
+        remediation={f: rule.remediation.model_dump() for f in families},
+        references=tuple(rule.references),
+        reads={f: _reads_text(rule.leaves(f)) for f in families},
+    )
+
+
+def _reads_text(leaves: Sequence[Condition]) -> dict[str, str]:
+    text = "; ".join(leaf.read.label() for leaf in leaves)
+    return {"en": text, "ja": text}
+
+
+class RuleCollector(Collector[RuleFacts]):
+    """Reads every value of one rule on one OS family."""
+
+    rule_id: ClassVar[str]
+    leaves: ClassVar[tuple[Condition, ...]]
+
+    def commands(self, platform: PlatformInfo, results: Results) -> Sequence[Command]:
+        return self.rule_commands()
+
+    def rule_commands(self) -> list[Command]:
+        raise NotImplementedError
+
+    def parse(self, results: Results, platform: PlatformInfo) -> RuleFacts:
+        reads = self.parse_reads(results)
+        sources = tuple(dict.fromkeys(c.key for c in self.rule_commands()))
+        fact = self.fact_type.model_validate({"reads": reads, "sources": sources})
+        assert isinstance(fact, RuleFacts)  # noqa: S101 - build_rule sets a RuleFacts family
+        return fact
+
+    def parse_reads(self, results: Results) -> list[ReadValue]:
+        raise NotImplementedError
+
+
+class WindowsRuleCollector(RuleCollector):
+    def _registry(self) -> list[RegistryRead]:
+        return [leaf.read for leaf in self.leaves if isinstance(leaf.read, RegistryRead)]
+
+    def probe(self) -> PowerShell:
+        return windows.registry_probe(self.rule_id, self._registry())
+
+    def rule_commands(self) -> list[Command]:
+        return [self.probe()]
+
+    def parse_reads(self, results: Results) -> list[ReadValue]:
+        try:
+            return windows.parse_registry(results, self.probe(), self._registry())
+        except FactUnavailable as exc:
+            if exc.language_mode:  # CLM: the batch refused the probe
+                raise FactUnavailable(
+                    Reason(
+                        key="rule.reason.needs_full_language", args={"probe": self.probe().name}
+                    ),
+                    language_mode=exc.language_mode,
+                ) from None
+            raise
+
+
+class LinuxRuleCollector(RuleCollector):
+    def _reads(self) -> list[linux.LinuxRead]:
+        return [leaf.read for leaf in self.leaves if not isinstance(leaf.read, RegistryRead)]
+
+    def rule_commands(self) -> list[Command]:
+        return linux.all_commands(self._reads())
+
+    def parse_reads(self, results: Results) -> list[ReadValue]:
+        return [linux.parse_read(read, results) for read in self._reads()]
+
+
+_COLLECTORS: dict[OsFamily, type[RuleCollector]] = {
+    OsFamily.WINDOWS: WindowsRuleCollector,
+    OsFamily.LINUX: LinuxRuleCollector,
+}
+
+
+_STATUS = {Truth.HOLDS: Status.PASS, Truth.FAILS: Status.FAIL, Truth.UNKNOWN: Status.UNKNOWN}
+
+
+class RuleCheck(Check):
+    rule: ClassVar[RuleEntry]
+
+    def evaluate(self, facts: FactView, params: Any, ctx: EvalContext) -> Iterable[Outcome]:
+        tree = self.rule.platforms.get(ctx.platform.family)
+        if tree is None:  # not_applicable_reason keeps other families away
+            return
+        got = facts.get(self.requires[0])
+        assert isinstance(got, RuleFacts)  # noqa: S101 - the engine gives the declared fact
+        verdict = judge_rule(tree, got.reads, ctx.now)
+        yield _outcome(_STATUS[verdict.status], verdict.deciding, verdict.leaves)
+
+
+def _observed(leaf: LeafVerdict) -> Reason:
+    read = leaf.read
+    label = leaf.condition.read.label()
+    if read.state == "absent":
+        return Reason(key=f"rule.observed.absent_{read.absent or 'value'}", args={"read": label})
+    if read.state == "unknown":
+        return Reason(key="rule.observed.unread", args={"read": label})
+    kind = f" ({read.host_type})" if read.host_type else ""
+    return Reason(key="rule.observed.value", args={"read": label, "value": show(read.value) + kind})
+
+
+def _leaf_text(leaf: LeafVerdict) -> str:
+    read = leaf.read
+    if read.state == "value":
+        seen = show(read.value) + (f" ({read.host_type})" if read.host_type else "")
+    elif read.state == "absent":
+        seen = f"absent ({read.absent})"
+    else:
+        seen = "not read"
+    return (
+        f"{leaf.condition.read.label()}: read {seen}; expected "
+        f"{_expect_text(leaf.condition)}: {leaf.status.value}"
+    )
+
+
+def _expect_text(condition: Condition) -> str:
+    return condition.expect.model_dump_json(by_alias=True, exclude_none=True)
+
+
+def _outcome(status: Status, deciding: LeafVerdict, leaves: Sequence[LeafVerdict]) -> Outcome:
+    evidence = tuple(Evidence(source=leaf.read.source, excerpt=_leaf_text(leaf)) for leaf in leaves)
+    observed = [
+        {
+            "read": leaf.condition.read.label(),
+            **leaf.read.model_dump(mode="json", exclude_none=True),
+        }
+        for leaf in leaves
+    ]
+    expected = [
+        {"read": leaf.condition.read.label(), "expect": _expect_text(leaf.condition)}
+        for leaf in leaves
+    ]
+    args: dict[str, Any] = {
+        "observed": _observed(deciding),
+        "expected": _expect_text(deciding.condition),
+    }
+    if status is Status.UNKNOWN:
+        args["reason"] = deciding.reason or Reason(
+            key="rule.reason.not_read", args={"read": deciding.condition.read.label()}
+        )
+    return Outcome(
+        status=status,
+        key=f"rule.msg.{status.value}",
+        args=args,
+        expected=expected,
+        actual=observed,
+        evidence=evidence,
+    )
+
+
+def build_rule(rule_id: str, rule: RuleEntry) -> RuleParts:
+    """The check, fact family and collectors of one rule."""
+    suffix = rule_id.replace(".", "__")
+    fact = type(
+        f"RuleFacts_{suffix}", (RuleFacts,), {"name": f"rule.{rule_id}", "__module__": __name__}
+    )
+    collectors: list[type[Collector[Any]]] = []
+    for family in rule.platforms:
+        base = _COLLECTORS.get(family)
+        if base is None:
+            continue  # no reads of this family yet: the check says not applicable
+        collectors.append(
+            type(
+                f"{base.__name__}_{suffix}",
+                (base,),
+                {
+                    "id": f"{family.value}.rule.{rule_id}",
+                    "fact_type": fact,
+                    "platforms": frozenset({family}),
+                    "rule_id": rule_id,
+                    "leaves": tuple(rule.leaves(family)),
+                    "__module__": __name__,
+                },
+            )
+        )
+    check = type(
+        f"RuleCheck_{suffix}",
+        (RuleCheck,),
+        {
+            "meta": rule_meta(rule_id, rule),
+            "rule": rule,
+            "requires": (fact,),
+            "__module__": __name__,
+        },
+    )
+    return RuleParts(check=check, fact=fact, collectors=tuple(collectors))

@@ -1,0 +1,192 @@
+"""Linux reads of rules, run for real on this machine (a Linux container): a scan, and
+the exported probe script with the same rules, judged by `evaluate`, agree; a file that
+does not exist is absent, never a value; parsing of what the reads print."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+from typing import Any
+
+from endpoint_audit.model.commands import CommandResult
+from endpoint_audit.model.rule import IniRead, ModuleRead, UnitRead
+from endpoint_audit.rules.linux import (
+    MODPROBE_CONFIG,
+    blacklisted,
+    ini_value,
+    parse_read,
+    stat_of,
+    unit_state,
+)
+from tests.baselines.helpers import run
+
+RULES = """id: linux-rules
+title: {ja: Linux のルール, en: Linux rules}
+version: 1
+checks:
+  jp.ip_forward_read:
+    type: rule
+    severity: low
+    title: {ja: IP 転送の値を読める, en: IP forwarding is read}
+    remediation: {ja: なし, en: none}
+    platforms:
+      linux:
+        read: {sysctl: net.ipv4.ip_forward}
+        expect: {in: [0, 1]}
+  jp.passwd_owned_by_root:
+    type: rule
+    severity: low
+    title: {ja: passwd の所有者が root, en: passwd is owned by root}
+    remediation: {ja: chown root /etc/passwd, en: chown root /etc/passwd}
+    platforms:
+      linux:
+        all:
+          - read: {file: /etc/passwd, property: owner}
+            expect: {eq: root}
+          - read: {file: /etc/passwd, property: content}
+            expect: {regex: '^root:'}
+  jp.os_release_id:
+    type: rule
+    severity: low
+    title: {ja: OS の ID がある, en: The OS has an ID}
+    remediation: {ja: なし, en: none}
+    platforms:
+      linux:
+        read: {ini: /etc/os-release, key: ID}
+        expect: {regex: '^[a-z]'}
+  jp.no_such_file:
+    type: rule
+    severity: low
+    title: {ja: 存在しないファイル, en: A file that does not exist}
+    remediation: {ja: なし, en: none}
+    platforms:
+      linux:
+        read: {file: /etc/endpoint-audit-no-such-file.conf, property: exists}
+        expect: {absent: true}
+  jp.no_such_setting:
+    type: rule
+    severity: low
+    title: {ja: 存在しない設定, en: A setting that does not exist}
+    remediation: {ja: なし, en: none}
+    platforms:
+      linux:
+        read: {ini: /etc/endpoint-audit-no-such-file.conf, key: X}
+        expect: {eq: '1'}
+"""
+EXPECTED = {
+    "jp.ip_forward_read": "pass",
+    "jp.passwd_owned_by_root": "pass",
+    "jp.os_release_id": "pass",
+    "jp.no_such_file": "pass",
+    "jp.no_such_setting": "unknown",  # absent, and the rule does not say what that means
+}
+
+
+def statuses(report: dict[str, Any]) -> dict[str, str]:
+    (host,) = report["hosts"]
+    return {f["check_id"]: f["status"] for f in host["findings"]}
+
+
+def test_scan_and_exported_script_agree(tmp_path: Path) -> None:
+    baseline = tmp_path / "rules.yaml"
+    baseline.write_text(RULES, encoding="utf-8")
+    scanned = run("scan", "-b", baseline, "-f", "json")
+    assert statuses(scanned.json()) == EXPECTED
+    script = tmp_path / "probe.sh"
+    exported = run("probe", "export", "--os", "linux", "-b", baseline, "-o", script)
+    assert exported.code == 0, exported.stderr
+    text = script.read_text(encoding="utf-8")
+    assert "/proc/sys/net/ipv4/ip_forward" in text and "/etc/os-release" in text
+    out = tmp_path / "bundles"
+    out.mkdir()
+    subprocess.run(["sh", str(script), str(out)], check=True, capture_output=True, timeout=300)
+    (bundle,) = out.glob("*.json")
+    judged = run("evaluate", bundle, "-b", baseline, "-f", "json")
+    assert statuses(judged.json()) == EXPECTED
+    # The bundle carries the rule reads as recorded commands.
+    commands = json.loads(bundle.read_text(encoding="utf-8"))["hosts"][0]["commands"]
+    assert "file:/proc/sys/net/ipv4/ip_forward" in commands
+
+
+def test_probe_export_without_the_baseline_carries_no_rule_reads(tmp_path: Path) -> None:
+    exported = run("probe", "export", "--os", "windows")
+    assert "rule." not in exported.stdout
+    with_rules = run("probe", "export", "--os", "windows", "-b", "examples/jp-municipal-rules.yaml")
+    for rule in ("autologon_disabled", "smb1_server_disabled", "rdp_disabled", "llmnr_disabled"):
+        assert f"rule.jp.{rule}" in with_rules.stdout
+    assert "RegistryView]::Registry64" in with_rules.stdout
+
+
+def test_absent_and_refused_are_told_apart() -> None:
+    read = IniRead.model_validate({"ini": "/etc/x.conf", "key": "A"})
+    stat = stat_of("/etc/x.conf")
+    gone = {
+        stat.key: CommandResult(
+            1, stderr="stat: cannot statx '/etc/x.conf': No such file or directory"
+        )
+    }
+    assert parse_read(read, gone).state == "absent"
+    denied = {
+        stat.key: CommandResult(1, stderr="stat: cannot statx '/etc/x.conf': Permission denied")
+    }
+    assert parse_read(read, denied).state == "unknown"
+    # The file exists but cannot be read: unknown, not "the setting is absent".
+    unreadable = {
+        stat.key: CommandResult(0, stdout="600 root root 1700000000\n"),
+        "file:/etc/x.conf": CommandResult(126, stderr="/etc/x.conf: Permission denied"),
+    }
+    assert parse_read(read, unreadable).state == "unknown"
+    assert parse_read(read, {}).state == "unknown"  # nothing recorded: never a value
+
+
+def test_ini_values() -> None:
+    text = "# c\nA=1\n[daemon]\nAutomaticLoginEnable = True\nA=2\n"
+    assert ini_value(text, None, "A", "=") == "1"
+    assert ini_value(text, "daemon", "A", "=") == "2"
+    assert ini_value(text, "daemon", "AutomaticLoginEnable", "=") == "True"
+    assert ini_value(text, "daemon", "Missing", "=") is None
+    sshd = "PermitRootLogin no\nPermitRootLogin yes\n"
+    assert ini_value(sshd, None, "PermitRootLogin", " ") == "no"  # sshd: the first wins
+
+
+def test_modprobe_configuration() -> None:
+    assert blacklisted("blacklist usb_storage\n", "usb_storage")
+    assert blacklisted("install usb_storage /bin/false\n", "usb_storage")
+    assert blacklisted("install usb-storage /bin/true\n", "usb_storage")
+    assert not blacklisted(
+        "install usb_storage /sbin/modprobe --ignore-install usb_storage\n", "usb_storage"
+    )
+    assert not blacklisted("blacklist uas\noptions usb_storage quirks=1\n", "usb_storage")
+    read = ModuleRead.model_validate({"kernel_module": "usb-storage", "property": "blacklisted"})
+    missing = {MODPROBE_CONFIG.key: CommandResult(127, stderr="modprobe: not found")}
+    got = parse_read(read, missing)
+    assert got.state == "unknown" and got.reason is not None
+    assert got.reason.key == "rule.reason.not_installed"
+
+
+def test_systemd_unit_states() -> None:
+    read = UnitRead.model_validate({"systemd": "sshd.service", "property": "active"})
+    key = unit_state("sshd.service").key
+    up = {
+        key: CommandResult(
+            0, stdout="LoadState=loaded\nActiveState=active\nUnitFileState=enabled\n"
+        )
+    }
+    assert parse_read(read, up).value == "active"
+    gone = {
+        key: CommandResult(0, stdout="LoadState=not-found\nActiveState=inactive\nUnitFileState=\n")
+    }
+    assert parse_read(read, gone).state == "absent"
+    no_systemd = {key: CommandResult(1, stderr="System has not been booted with systemd")}
+    assert parse_read(read, no_systemd).state == "unknown"
+
+
+def test_collect_all_facts_keeps_the_rule_reads(tmp_path: Path) -> None:
+    baseline = tmp_path / "rules.yaml"
+    baseline.write_text(RULES, encoding="utf-8")
+    bundle = tmp_path / "all.json"
+    collected = run("collect", "--all-facts", "-b", baseline, "-o", bundle)
+    assert collected.code == 0, collected.stderr
+    judged = run("evaluate", bundle, "-b", baseline, "-f", "json")
+    assert statuses(judged.json()) == EXPECTED
