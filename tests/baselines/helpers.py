@@ -16,11 +16,13 @@ FIXTURES = Path(__file__).parent.parent / "fixtures"
 # Today's bundles, frozen (tests/fixtures/frozen/expected.yaml).
 BUNDLES = FIXTURES / "frozen"
 # Windows 11 23H2 Pro as recorded in 2024, with what checks added since read of it.
+ADDED_SINCE = (
     "antivirus/win11-23h2-defender-on",
     "local_admins/win11-domain-admins-only",
     "os_support/win11-23h2-pro-2024",
     "password_policy/win11-23h2-cis-policy",
     "secure_boot/win11-23h2-compliant",
+)
 COMPLIANT = with_cases(BUNDLES / "tw-pc-001-compliant.yaml", ADDED_SINCE)  # passes every baseline
 RDP = with_cases(BUNDLES / "tw-pc-002-rdp.yaml", ADDED_SINCE)  # Remote Desktop on 3389
 BROKEN = FIXTURES / "broken"
