@@ -58,3 +58,9 @@ def seen(value: T) -> Seen[T]:
 
 def unknown(key: str, **args: JsonScalar) -> Unknown:
     return Unknown(reason=Reason(key=key, args=args))
+
+
+def seen_or_none(observed: Observed[T]) -> T | None:
+    """The value seen, or None when unknown: for evidence, and for comparing with one
+    known value (`seen_or_none(x) == "legacy"`); never to read a missing value as a default."""
+    return observed.value if isinstance(observed, Seen) else None

@@ -31,7 +31,7 @@ from endpoint_audit.checkkit.check import (
 from endpoint_audit.checkkit.firewall_facts import FirewallProduct, FirewallProfile, InboundPolicy
 from endpoint_audit.checks.firewall.facts import FirewallFacts
 from endpoint_audit.errors import english
-from endpoint_audit.model.observed import Observed, Reason, Seen, Unknown
+from endpoint_audit.model.observed import Observed, Reason, Seen, Unknown, seen_or_none
 from endpoint_audit.model.result import Status
 
 DENYING: tuple[InboundPolicy, ...] = ("deny", "reject")
@@ -42,13 +42,8 @@ class FirewallParams(CheckParams):
     require_inbound_deny: bool = True
 
 
-def _shown(value: Observed[T]) -> T | None:
-    """A value as the evidence shows it: what was read, or null with the reason beside it."""
-    return value.value if isinstance(value, Seen) else None
-
-
 def _state(profile: FirewallProfile) -> dict[str, object]:
-    enabled, inbound = _shown(profile.enabled), _shown(profile.inbound_default)
+    enabled, inbound = seen_or_none(profile.enabled), seen_or_none(profile.inbound_default)
     state: dict[str, object] = {
         "enabled": enabled,
         "inbound_default": inbound,

@@ -109,7 +109,7 @@ class OsSupport(Check):
         try:
             data = support_data()
         except SupportDataError as exc:
-            yield Outcome(status=Status.UNKNOWN, key="data_unusable", args={"problem": exc.problem})
+            yield Outcome(status=Status.UNKNOWN, key="data_unusable", args={"problem": exc.reason})
             return
         stale = self._stale(data, params, today)
         if stale is not None:

@@ -33,8 +33,7 @@ class SupportDataError(DataFileError):
     the problem as a message key, so a report says it in its own language."""
 
     def __init__(self, name: str, **args: str) -> None:
-        self.problem = Reason(key=f"os_support.reason.{name}", args=args)
-        super().__init__(self.problem)
+        super().__init__(Reason(key=f"os_support.reason.{name}", args=args))
 
 
 class Release(BaseModel):

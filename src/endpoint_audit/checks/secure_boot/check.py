@@ -7,7 +7,6 @@ probe could not read is unknown with its reason, never a pass. Pure: it reads fa
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import TypeVar
 
 from pydantic import Field
 
@@ -24,7 +23,7 @@ from endpoint_audit.checks.secure_boot.facts import (
     SecureBootFacts,
     TpmState,
 )
-from endpoint_audit.model.observed import Observed, Seen, Unknown
+from endpoint_audit.model.observed import Observed, Unknown, seen_or_none
 from endpoint_audit.model.result import JsonScalar, Status
 
 SECURE_BOOT = "secure_boot"
@@ -43,11 +42,6 @@ class SecureBootParams(CheckParams):
     certificate_update: bool = True
 
 
-T = TypeVar("T")
-
-
-def _value(observed: Observed[T]) -> T | None:
-    return observed.value if isinstance(observed, Seen) else None
 
 
 class SecureBoot(Check):
@@ -65,9 +59,13 @@ class SecureBoot(Check):
             yield self._certificates(fact, fact.certificates)
 
     def _secure_boot(self, fact: SecureBootFacts, params: SecureBootParams) -> Outcome:
-        firmware = _value(fact.firmware)
+        firmware = seen_or_none(fact.firmware)
         detail = fact.secure_boot_detail or "-"
-        actual = {"firmware": firmware, "secure_boot": _value(fact.secure_boot), "detail": detail}
+        actual = {
+            "firmware": firmware,
+            "secure_boot": seen_or_none(fact.secure_boot),
+            "detail": detail,
+        }
 
         def outcome(status: Status, key: str, **args: JsonScalar) -> Outcome:
             return Outcome(
@@ -153,7 +151,7 @@ class SecureBoot(Check):
         self, fact: SecureBootFacts, observed: Observed[CertificateUpdate]
     ) -> Outcome:
         expected = {"UEFICA2023Status": UPDATED, "UEFICA2023Error": None}
-        if _value(fact.firmware) == "legacy":
+        if seen_or_none(fact.firmware) == "legacy":
             return Outcome(
                 status=Status.NOT_APPLICABLE,
                 key="ca2023_legacy",
