@@ -8,6 +8,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from endpoint_audit.checkkit.check import EvalContext, FactView
 from endpoint_audit.checkkit.windows_firewall import (
@@ -15,6 +17,7 @@ from endpoint_audit.checkkit.windows_firewall import (
     parse_products,
     product_from,
 )
+from endpoint_audit.checks.antivirus.windows import decode_product
 from endpoint_audit.checks.firewall.check import Firewall
 from endpoint_audit.checks.firewall.facts import FirewallFacts
 from endpoint_audit.checks.firewall.windows import WindowsFirewall, parse_profiles
@@ -125,8 +128,12 @@ def test_profile_on_with_an_excluded_interface_fails_naming_it() -> None:
         (0x40000, ("off", True)),
         (0x42000, ("snoozed", True)),
         (0x43000, ("expired", True)),
-        (0x44000, (None, True)),  # a state nobody documented
-        (0x41020, ("on", None)),
+        # Anything not recognised leaves the whole product undecoded, never on.
+        (0x44000, (None, None)),  # a state nobody documented
+        (0x41020, (None, None)),
+        (0x41001, (None, None)),  # a low nibble set
+        (0x41200, (None, None)),  # an owner nibble nobody documented
+        (0x1041000, (None, None)),  # wider than 24 bits
         (None, (None, None)),
     ],
 )
@@ -134,6 +141,18 @@ def test_product_state_is_decoded_bitwise(state: int | None, expected: tuple[Any
     product = product_from({"name": "Suite", "product_state": state})
     assert (product.state, product.up_to_date) == expected
     assert product.protecting is (expected == ("on", True))
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.integers(min_value=-(2**40), max_value=2**40))
+def test_firewall_and_antivirus_decode_product_state_alike(code: int) -> None:
+    # One product must not protect for one check and be unknown for the other.
+    product = product_from({"name": "Suite", "product_state": code})
+    registered = decode_product("Suite", code)
+    assert (product.state, product.up_to_date) == (registered.state, registered.up_to_date)
+    if product.protecting:
+        assert code & 0xF0FF == 0x1000  # on, signatures up to date, low nibble clear
+        assert 0 <= code <= 0xFFFFFF
 
 
 def test_suite_that_replaces_windows_firewall_passes_naming_it() -> None:

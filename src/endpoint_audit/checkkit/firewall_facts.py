@@ -10,10 +10,10 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from endpoint_audit.checkkit.security_center import ProductState
 from endpoint_audit.model.observed import Observed, Reason, seen, unknown
 
 InboundPolicy = Literal["deny", "reject", "allow"]
-ProductState = Literal["on", "off", "snoozed", "expired"]
 
 
 class FirewallProfile(BaseModel):

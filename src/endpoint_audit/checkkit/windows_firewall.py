@@ -11,11 +11,9 @@ default, Block. A value the probe could not read arrives as null and stays unkno
 Firewall per Interface", learn.microsoft.com); `NotConfigured` means none.
 
 Security Center (`root/SecurityCenter2`, client editions only) lists third-party
-firewalls with a `productState` number. Microsoft does not document its layout; the
-decoding used everywhere (Idera PowerTips "Identifying Antivirus Engine State", 2020;
-Stack Overflow question 4700897 with values seen on 10,000 endpoints) reads bits
-0xF000 as the product state (0x0000 off, 0x1000 on, 0x2000 snoozed, 0x3000 expired) and
-bits 0x00F0 as the signature status (0x00 up to date, 0x10 out of date).
+firewalls with a `productState` number, decoded by checkkit/security_center.py (the same
+decoding the antivirus check uses): a number it does not recognise leaves the product
+unknown, never protecting.
 """
 
 from __future__ import annotations
@@ -27,8 +25,8 @@ from endpoint_audit.checkkit.firewall_facts import (
     FirewallProduct,
     FirewallProfile,
     InboundPolicy,
-    ProductState,
 )
+from endpoint_audit.checkkit.security_center import decode_product_state
 from endpoint_audit.checkkit.windows_probe import (
     as_dict,
     as_int,
@@ -58,13 +56,6 @@ _ENABLED = {0: False, 1: True}
 _INBOUND: dict[int, InboundPolicy] = {0: "deny", 2: "allow", 4: "deny"}
 _INBOUND_NAMES = {0: "NotConfigured (default Block)", 2: "Allow", 4: "Block"}
 _ENABLED_NAMES = {0: "False", 1: "True", 2: "NotConfigured"}
-_PRODUCT_STATES: dict[int, ProductState] = {
-    0x0000: "off",
-    0x1000: "on",
-    0x2000: "snoozed",
-    0x3000: "expired",
-}
-_SIGNATURES = {0x00: True, 0x10: False}
 NOT_CONFIGURED = "notconfigured"
 
 
@@ -140,12 +131,17 @@ def product_from(entry: dict[str, Any]) -> FirewallProduct:
     code = as_int(entry.get("product_state"))
     if code is None or code < 0:
         return FirewallProduct(name=name, detail="productState missing")
-    state = _PRODUCT_STATES.get(code & 0xF000)
-    up_to_date = _SIGNATURES.get(code & 0x00F0)
+    decoded = decode_product_state(code)
     # The decoded state is in `state` and `up_to_date`; the detail is the number as read.
     detail = f"productState=0x{code:06X}"
+    if decoded is None:
+        return FirewallProduct(name=name, product_state=code, detail=detail)
     return FirewallProduct(
-        name=name, state=state, up_to_date=up_to_date, product_state=code, detail=detail
+        name=name,
+        state=decoded.state,
+        up_to_date=decoded.up_to_date,
+        product_state=code,
+        detail=detail,
     )
 
 

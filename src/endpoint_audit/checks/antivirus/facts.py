@@ -10,14 +10,13 @@ history and the XProtect bundle. Linux and macOS: the agents a baseline may requ
 from __future__ import annotations
 
 from datetime import datetime
-from typing import ClassVar, Literal
+from typing import ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from endpoint_audit.checkkit import Fact
+from endpoint_audit.checkkit.security_center import ProductState
 from endpoint_audit.model.observed import Observed, Reason
-
-ProductState = Literal["on", "off", "snoozed", "expired"]
 
 
 class DefenderStatus(BaseModel):

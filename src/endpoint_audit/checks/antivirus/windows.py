@@ -2,14 +2,9 @@
 with Windows Security Center, and the Defender for Endpoint onboarding state, from one
 PowerShell probe (probes/antivirus_status.ps1).
 
-Security Center's `productState` is undocumented by Microsoft. The decoding used here is
-the public analysis "How to resolve this state value of AV providers" (mcpforlife.com,
-2020-04-14), matching the values Stack Overflow question 4700897 lists from 34 products
-on over 10,000 endpoints: bits 0xF000 the product state (0x0000 off, 0x1000 on, 0x2000
-snoozed, 0x3000 expired), bits 0x0F00 the owner (0x000 a third party, 0x100 Windows),
-bits 0x00F0 the signatures (0x00 up to date, 0x10 out of date); the bits above 0xFFFF
-name the kind of provider. Anything else (a low nibble set, another nibble value) is not
-decoded: that product is unknown, never taken as on.
+Security Center's `productState` is decoded by checkkit/security_center.py (the same
+decoding the firewall check uses); a value it does not recognise leaves the product
+unknown, never taken as on.
 """
 
 from __future__ import annotations
@@ -17,6 +12,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, ClassVar
 
+from endpoint_audit.checkkit.security_center import decode_product_state
 from endpoint_audit.checkkit.windows_probe import (
     OneProbeCollector,
     as_dict,
@@ -28,7 +24,6 @@ from endpoint_audit.checkkit.windows_probe import (
 from endpoint_audit.checks.antivirus.facts import (
     AntivirusFacts,
     DefenderStatus,
-    ProductState,
     RegisteredProduct,
 )
 from endpoint_audit.model.commands import PowerShell
@@ -40,25 +35,21 @@ ANTIVIRUS_STATUS = PowerShell(
     clm_safe=True,  # cmdlets, casts and hashtables only (tests/windows/test_clm.py)
 )
 
-_STATES: dict[int, ProductState] = {0x0: "off", 0x1: "on", 0x2: "snoozed", 0x3: "expired"}
-_SIGNATURES = {0x0: True, 0x1: False}
-_OWNERS = {0x0: False, 0x1: True}
 ONBOARDED = 1  # OnboardingState
 
 
 def decode_product(name: str, code: int | None) -> RegisteredProduct:
     """A registered product with its productState decoded; what is not recognised stays
     None (the check says unknown for it)."""
-    if code is None or code < 0 or code > 0xFFFFFF:
+    decoded = decode_product_state(code)
+    if decoded is None:
         return RegisteredProduct(name=name, product_state=code)
-    recognised = code & 0x000F == 0
-    state = _STATES.get((code >> 12) & 0xF) if recognised else None
-    up_to_date = _SIGNATURES.get((code >> 4) & 0xF) if recognised else None
-    microsoft = _OWNERS.get((code >> 8) & 0xF) if recognised else None
-    if state is None or up_to_date is None or microsoft is None:
-        state, up_to_date, microsoft = None, None, None
     return RegisteredProduct(
-        name=name, product_state=code, state=state, up_to_date=up_to_date, microsoft=microsoft
+        name=name,
+        product_state=code,
+        state=decoded.state,
+        up_to_date=decoded.up_to_date,
+        microsoft=decoded.microsoft,
     )
 
 
