@@ -27,7 +27,7 @@ from endpoint_audit.checks.open_ports.facts import (
     Opening,
     PortExposure,
 )
-from endpoint_audit.model.observed import Seen, Unknown
+from endpoint_audit.model.observed import Reason, Seen, Unknown
 from endpoint_audit.model.result import Evidence, Status
 
 # Remote access and file sharing that must not face the network on a telework PC:
@@ -56,6 +56,11 @@ DEFAULT_FORBIDDEN = [
     "5986",
     "6000-6010",
 ]
+
+
+# No listener's owner was named (a process in another namespace, or no root): said so,
+# not printed as a bare dash.
+_UNNAMED = Reason(key="open_ports.reason.processes_unnamed")
 
 
 class PortRange:
@@ -225,7 +230,7 @@ class OpenPorts(Check):
                 args={
                     "count": judged,
                     "listening": _listing(listening),
-                    "processes": ", ".join(names) or "-",
+                    "processes": ", ".join(names) or _UNNAMED,
                     "ports": ", ".join(ports),
                     "profiles": "/".join(fact.active_profiles) or "-",
                     "shares": _shares(fact),
@@ -247,7 +252,7 @@ class OpenPorts(Check):
             args={
                 "count": judged,
                 "listening": _listing(listening),
-                "processes": ", ".join(names) or "-",
+                "processes": ", ".join(names) or _UNNAMED,
             },
             expected={"forbidden_ports": params.forbidden_ports},
             actual=listening,
