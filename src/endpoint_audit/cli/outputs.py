@@ -55,10 +55,30 @@ class OutputsWritten:
     files: list[Path] = field(default_factory=list)  # the files written (to sign)
 
 
+# Without --format, `-o FILE` picks the format its extension names, as people expect of
+# `-o report.html`; any other name gets the terminal text.
+FORMAT_OF_SUFFIX = {
+    ".json": "json",
+    ".html": "html",
+    ".htm": "html",
+    ".csv": "csv",
+    ".md": "markdown",
+    ".markdown": "markdown",
+    ".xml": "junit",
+}
+
+
+def format_for(output: str | None) -> str:
+    """The format `-o output` implies when no --format is given."""
+    if output is None or output == "-":
+        return "terminal"
+    return FORMAT_OF_SUFFIX.get(Path(output).suffix.lower(), "terminal")
+
+
 def parse_outputs(formats: list[str] | None, output: str | None) -> list[OutputSpec]:
     known = load_registry().renderers
     specs: list[OutputSpec] = []
-    for raw in formats or ["terminal"]:
+    for raw in formats or [format_for(output)]:
         name, sep, path = raw.partition(":")
         name = name.strip().lower()
         if name not in known:

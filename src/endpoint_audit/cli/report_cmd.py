@@ -116,7 +116,8 @@ def render(
             "-f",
             help=(
                 "html, junit, csv, markdown, terminal or json; repeat with a path to write "
-                "several: `-f html:r.html -f csv:r.csv`. Default: terminal."
+                "several: `-f html:r.html -f csv:r.csv`. Default: what the extension of -o "
+                "names (.json, .html, .csv, .md, .xml for junit), else terminal."
             ),
         ),
     ] = None,

@@ -58,7 +58,8 @@ FormatOpt = Annotated[
         help=(
             "Report format: terminal, json, html, junit, csv, markdown or frameworks (more "
             "with plugins). Repeat with a path to write several at once: "
-            "`-f terminal -f json:out.json -f html:out.html`. Default: terminal."
+            "`-f terminal -f json:out.json -f html:out.html`. Default: what the extension "
+            "of -o names (.json, .html, .csv, .md, .xml for junit), else terminal."
         ),
     ),
 ]
