@@ -260,7 +260,7 @@ def test_ipv6_disabled_in_the_kernel_does_not_count() -> None:
     )
     (kernel,) = LinuxFirewall().parse(results, platform=None).profiles  # type: ignore[arg-type]
     assert v(kernel.inbound_default) == "deny"
-    assert kernel.detail.startswith("IPv4 deny (read")
+    assert kernel.detail.startswith("IPv4 deny (iptables-save")
 
 
 def test_unreadable_nft_json_is_unknown_unless_another_view_drops() -> None:

@@ -57,7 +57,7 @@ def test_gnome_defaults_idle_300() -> None:
         0,
     )
     assert v(user.enforced_by_policy) is False
-    assert "no /etc/dconf/profile/user" in user.detail
+    assert "/etc/dconf/profile/user: ∅" in user.detail
     assert judged == [
         (
             Status.PASS,
@@ -142,7 +142,7 @@ def test_gnome_not_root_with_uncompiled_locks_is_unknown() -> None:
         None,
     )
     assert v(user.enforced_by_policy) is None
-    assert "run `dconf update`" in user.detail
+    assert "/etc/dconf/db/local.d > /etc/dconf/db/local (`dconf update`)" in user.detail
     assert judged[0][0] is Status.UNKNOWN
 
 

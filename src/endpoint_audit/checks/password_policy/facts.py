@@ -14,7 +14,8 @@ NOT_READ = "password_policy.reason.not_read"
 
 class Setting(BaseModel):
     """One number the OS enforces, and where it was read (data, the same in every
-    language: the file and key, or the registry value)."""
+    language: the file and key, or the registry value; `∅` none there, `→ N` the default
+    N in force, `↛ PAM` a value PAM does not use)."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 

@@ -237,23 +237,23 @@ def quality(path: str, text: str, confs: list[dict[str, list[str]]], defs: int |
         if unsure is not None:
             return Quality(None, None, unsure)
         return Quality(
-            Setting(value=0, source=f"{path}: no pam_pwquality nor pam_unix"),
-            Setting(value=0, source=f"{path}: no pam_pwquality"),
+            Setting(value=0, source=f"{path}: pam_pwquality ∅, pam_unix ∅"),
+            Setting(value=0, source=f"{path}: pam_pwquality ∅"),
         )
     lengths = [_int(module_args(p).get("minlen", str(PAM_UNIX_MINLEN))) for p in unix]
     if any(v is None for v in lengths):
         return Quality(None, None, Reason(key=f"{REASON}.pwquality_value", args={"path": path}))
     shortest = min(v for v in lengths if v is not None)
-    defs_text = (
-        f"; {LOGIN_DEFS} PASS_MIN_LEN={defs} (not used with PAM)" if defs is not None else ""
-    )
+    # PAM does not use login.defs' PASS_MIN_LEN: shown so an admin who set it sees it had
+    # no effect (the arrow: not in force).
+    defs_text = f"; {LOGIN_DEFS} PASS_MIN_LEN={defs} ↛ PAM" if defs is not None else ""
     return Quality(
         Setting(
             value=shortest,
-            source=f"{path}: no enforcing pam_pwquality; pam_unix minlen={shortest}{defs_text}",
+            source=f"{path}: pam_pwquality ∅, pam_unix minlen={shortest}{defs_text}",
             unsure=unsure,
         ),
-        Setting(value=0, source=f"{path}: no enforcing pam_pwquality", unsure=unsure),
+        Setting(value=0, source=f"{path}: pam_pwquality ∅", unsure=unsure),
     )
 
 
@@ -270,7 +270,7 @@ def lockout(path: str, text: str, conf: dict[str, list[str]]) -> Observed[Settin
     if not faillock or not {"preauth", "authfail"} <= modes:
         if unsure is not None:
             return Unknown(reason=unsure)
-        what = "no pam_faillock" if not faillock else "pam_faillock without preauth and authfail"
+        what = "pam_faillock ∅" if not faillock else "pam_faillock ∌ preauth+authfail"
         return seen(Setting(value=0, source=f"{path}: {what}"))
     denies = [module_args(p)["deny"] for p in faillock if "deny" in module_args(p)]
     values = [_int(v) for v in denies] if denies else [_int(v) for v in conf.get("deny", [])]
@@ -278,7 +278,7 @@ def lockout(path: str, text: str, conf: dict[str, list[str]]) -> Observed[Settin
         return unknown(f"{REASON}.faillock_value", path=path)
     numbers = [v for v in values if v is not None]
     deny = max(numbers) if numbers else FAILLOCK_DENY
-    where = "module argument" if denies else (FAILLOCK if numbers else f"{FAILLOCK} default")
+    where = "pam.d" if denies else (FAILLOCK if numbers else f"{FAILLOCK} ∅")
     return seen(
         Setting(value=deny, source=f"{path}: pam_faillock deny={deny} ({where})", unsure=unsure)
     )

@@ -153,7 +153,7 @@ def _min_length(read: _Read) -> Observed[Setting]:
     if read.lengths:
         best, ident = max(read.lengths)
         return seen(Setting(value=best, source=f"{SOURCE} {ident}", unsure=unsure))
-    return seen(Setting(value=0, source=f"{SOURCE}: no length policy", unsure=unsure))
+    return seen(Setting(value=0, source=f"{SOURCE}: ∅", unsure=unsure))
 
 
 def _char_classes(read: _Read) -> Observed[Setting]:
@@ -178,7 +178,7 @@ def _lockout(read: _Read) -> Observed[Setting]:
         )
     if unsure is not None:
         return Unknown(reason=unsure)
-    return seen(Setting(value=0, source=f"{SOURCE}: no failed-authentication policy"))
+    return seen(Setting(value=0, source=f"{SOURCE}: ∅"))
 
 
 def parse_pwpolicy(stdout: str) -> PasswordPolicyFacts:

@@ -54,12 +54,14 @@ def _complexity(raw: int) -> int:
 def pin_length(pin: Any) -> Setting:
     """The PIN minimum Windows enforces: the policy's when it is valid, else the default."""
     if not isinstance(pin, dict):
-        return Setting(value=PIN_DEFAULT, source=f"{PIN_KEY} not configured (default)")
+        return Setting(value=PIN_DEFAULT, source=f"{PIN_KEY}: ∅ → {PIN_DEFAULT}")
     least = as_int(pin.get("MinimumPINLength"))
     most = as_int(pin.get("MaximumPINLength"))
     if least is None or not 4 <= least <= 127 or (most is not None and least > most):
-        shown = "absent" if least is None else str(least)
-        return Setting(value=PIN_DEFAULT, source=f"{PIN_KEY} MinimumPINLength {shown} (default)")
+        shown = "∅" if least is None else str(least)
+        return Setting(
+            value=PIN_DEFAULT, source=f"{PIN_KEY} MinimumPINLength={shown} → {PIN_DEFAULT}"
+        )
     return Setting(value=least, source=f"{PIN_KEY} MinimumPINLength={least}")
 
 

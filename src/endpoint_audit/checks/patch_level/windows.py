@@ -330,7 +330,7 @@ def _registry_problem(data: dict[str, Any]) -> Reason | None:
 def _reboot(data: dict[str, Any], problem: Reason | None) -> dict[str, Any]:
     renames = as_int(data.get("pending_file_renames"))
     fields: dict[str, Any] = {"pending_file_renames": renames}
-    view = f" (read through {WOW64_VIEW})" if data.get("wow64") is True else ""
+    view = f" ({WOW64_VIEW})" if data.get("wow64") is True else ""
     markers = {
         CBS_MARKER: (data.get("cbs_found"), data.get("cbs_reboot_pending")),
         WU_MARKER: (data.get("wu_found"), data.get("wu_reboot_required")),

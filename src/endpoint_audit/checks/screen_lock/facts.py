@@ -41,7 +41,7 @@ class ScreenLockFacts(Fact):
 
     # Seen(False): no graphical environment installed.
     graphical: Observed[bool]
-    graphical_detail: str = ""  # what showed it ("found /usr/bin/gnome-shell")
+    graphical_detail: str = ""  # what showed it ("/usr/bin/gnome-shell"; ∅: nothing)
     # Unknown: no user entry could be made (nobody logged on, sessions not listed).
     users: Observed[tuple[UserScreenLock, ...]] = Field(default=seen(()), validate_default=True)
     # Machine-wide lock after idle (Windows InactivityTimeoutSecs); None: not set.

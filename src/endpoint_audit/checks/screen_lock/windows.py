@@ -81,7 +81,7 @@ def user_from(entry: dict[str, Any], grace: Observed[int]) -> UserScreenLock:
         if n in effective
     )
     if not program:
-        shown += "; no screen saver selected (SCRNSAVE.EXE empty)"
+        shown += "; SCRNSAVE.EXE=∅"  # data: no screen saver selected
     # A missing timeout leaves the idle time unseen: Windows' own default (900 s)
     # applies only once a screen saver is selected, so it is not assumed.
     idle: Observed[int]

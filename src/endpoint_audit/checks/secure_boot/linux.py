@@ -68,7 +68,7 @@ def secure_boot_of(
     if firmware != seen("uefi"):
         return (
             seen("off") if firmware == seen("legacy") else unknown(f"{REASON}.firmware_hidden"),
-            "no /sys/firmware/efi",
+            "/sys/firmware/efi: ∅",  # data: the firmware is not UEFI
         )
     if var.ok:
         value = variable_byte(var.stdout)
@@ -93,7 +93,9 @@ def tpm_of(listing: CommandResult, version: CommandResult) -> Observed[TpmState]
         return unknown(f"{REASON}.tpm_class_unread", output=listing.excerpt(120))
     tpms = [d for d in devices or [] if TPM_DEVICE.fullmatch(d)]
     if not tpms:
-        return seen(TpmState(present=False, detail="/sys/class/tpm lists no TPM"))
+        # Data, the same in every language: what the class folder lists (∅: nothing).
+        listed = ", ".join(devices or []) or "∅"
+        return seen(TpmState(present=False, detail=f"/sys/class/tpm: {listed}"))
     major = version.stdout.strip() if version.ok else ""
     major = major if re.fullmatch(r"[12]", major) else ""
     return seen(

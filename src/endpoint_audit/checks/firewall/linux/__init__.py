@@ -271,13 +271,13 @@ def kernel_profile(results: Results, ipv6_in_use: bool | None, managers: str) ->
             enabled=seen(False),
             inbound_default=seen("allow"),
             # In netfilter's terms; `summary` says it for people in their language.
-            detail=f"input: policy accept, 0 filtering rules (read {read}){_listed(managers)}",
+            detail=f"input: policy accept, rules: 0 ({read}){_listed(managers)}",
             summary=Reason(key=f"firewall.reason.summary_unfiltered{variant}", args=shown),
         )
     verdicts = [judge(views.ruleset, family) for family in _families(ipv6_in_use)]
     verdict: InboundPolicy | None = _combined(verdicts)
     families = ", ".join(f"{v.name} {v.verdict or '?'}" for v in verdicts)
-    detail = f"{families} (read {read}){_listed(managers)}{notes}"
+    detail = f"{families} ({read}){_listed(managers)}{notes}"
     summary = Reason(key=f"firewall.reason.summary{variant}", args={"families": families, **shown})
     reason: Reason | None = None
     if verdict is None:
@@ -340,7 +340,8 @@ def _managers(frontends: Sequence[FirewallProfile]) -> str:
 
 
 def _listed(managers: str) -> str:
-    return f"; managers: {managers}" if managers else ""
+    # Data, the same in every language: the managers' names and their own state words.
+    return f"; {managers}" if managers else ""
 
 
 class LinuxFirewall(Collector[FirewallFacts]):

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from endpoint_audit.checkkit.collector import Collector, Results, json_output, require
 from endpoint_audit.checks.screen_lock.facts import ScreenLockFacts, UserScreenLock
 from endpoint_audit.checks.screen_lock.linux import gnome, kde
-from endpoint_audit.errors import CollectorError, FactUnavailable, english
+from endpoint_audit.errors import CollectorError, FactUnavailable
 from endpoint_audit.model.capabilities import Capability
 from endpoint_audit.model.commands import Argv, Command, CommandResult, ReadFile
 from endpoint_audit.model.observed import Observed, Reason, Seen, Unknown, seen, unknown
@@ -106,10 +106,10 @@ def graphical_installed(result: CommandResult) -> tuple[Observed[bool], str]:
     found = [line.strip() for line in result.stdout.splitlines() if line.strip()]
     if found:
         shown = ", ".join(found[:6]) + (" …" if len(found) > 6 else "")
-        return seen(True), f"found {shown}"
+        return seen(True), shown
     errors = [line for line in result.stderr.splitlines() if line.strip()]
     if all("No such file or directory" in line for line in errors):
-        return seen(False), "no desktop sessions, desktop shells or display managers found"
+        return seen(False), "∅"  # data: nothing of the desktop paths exists
     why = unknown(
         "screen_lock.reason.find_failed", status=result.exit_status, output=result.excerpt(200)
     )
@@ -273,8 +273,9 @@ def system_gnome(results: Results) -> SystemGnome:
     if stale:
         return SystemGnome(
             {},
-            f"the keyfiles of dconf database {', '.join(stale)} are newer than the compiled "
-            "database, so what they set may not be in force (run `dconf update`)",
+            # Data: keyfiles newer than the compiled database may not be in force.
+            ", ".join(f"/etc/dconf/db/{n}.d > /etc/dconf/db/{n}" for n in stale)
+            + " (`dconf update`)",
             False,
         )
     contents = {
@@ -336,14 +337,15 @@ def gnome_user(user: GraphicalUser, results: Results, system: SystemGnome) -> Us
     notes: list[str] = []
     if problem:
         effective = {}
-        notes.append(f"user settings not read: {english(problem)}")
+        # Data, the same in every language; the message says why in the reader's language.
+        notes.append("gsettings: ?")
     for key, locked in system.locked.items():
         if locked.value is None:
             continue
         if key in effective and effective[key] != locked.value:
             notes.append(
-                f"{key} is locked to {locked.value} in dconf db {locked.database} but "
-                f"{effective[key]} is in force (run `dconf update`)"
+                f"{key}: dconf db {locked.database} = {locked.value} ≠ {effective[key]} "
+                "(`dconf update`)"
             )
         effective.setdefault(key, locked.value)
     enforced: bool | None = all(
@@ -417,7 +419,7 @@ def kde_user(user: GraphicalUser, results: Results) -> UserScreenLock:
         idle_seconds=observed(lock.idle_seconds, kde.TIMEOUT),
         lock_delay_seconds=observed(lock.lock_delay_seconds, kde.LOCK_GRACE),
         enforced_by_policy=seen(lock.enforced),
-        detail=f"kscreenlockerrc; not read: {', '.join(lock.missing)}" if lock.missing else "",
+        detail=f"kscreenlockerrc: {', '.join(lock.missing)} = ?" if lock.missing else "",
     )
 
 

@@ -46,7 +46,7 @@ def system_databases(profile: CommandResult) -> tuple[list[str], str]:
     """The `system-db:` names of /etc/dconf/profile/user in order, and a note."""
     if not profile.ok:
         if "No such file" in profile.stderr:
-            return [], "no /etc/dconf/profile/user, so system dconf keyfiles do not apply"
+            return [], "/etc/dconf/profile/user: ∅"  # data: no profile, no system keyfiles
         return [], f"/etc/dconf/profile/user: {profile.excerpt(200)}"
     names = []
     for raw in profile.stdout.splitlines():
