@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cache
@@ -305,7 +306,7 @@ class _Builder:
             failed={s.value: summary.failed_by_severity[s.value] for s in SEVERITY_ORDER},
             unknown=summary.finding_counts[Status.UNKNOWN.value],
             error=summary.finding_counts[Status.ERROR.value],
-            checks=[self.check(c, family) for c in summary.checks],
+            checks=[self.check(c, family) for c in _worst_checks_first(summary.checks)],
             baseline=baseline_label(host_baseline(self.report, host), self.lang)
             if self.several_baselines
             else "",
@@ -399,6 +400,17 @@ class _Builder:
                     }
                 )
         return rows
+
+
+def _worst_checks_first(checks: Sequence[CheckState]) -> list[CheckState]:
+    """Failures first, the most severe first, as the terminal table orders its rows: the
+    reader of a printed report meets what to fix before what passed."""
+
+    def rank(state: CheckState) -> tuple[int, int]:
+        severity = max((f.severity.rank for f in state.findings), default=0)
+        return STATUS_RANK[state.status], -severity
+
+    return sorted(checks, key=rank)  # stable: ties keep the baseline's order
 
 
 def _worst_first(state: CheckState) -> list[Finding]:
