@@ -537,3 +537,29 @@ def test_group_members_are_listed_and_primary(group: str, listed: list[str]) -> 
     table = groups(f"{group}:x:4242:{','.join(listed)}\n")
     found = {u for u, _ in group_members(group, table, accounts(passwd)) or []}
     assert found == {*listed, "primary"}
+
+
+@pytest.mark.parametrize("uid", ["+0", "-0", " +0", "0x0", "4294967296", "٠", ""])
+def test_a_uid_that_is_not_a_plain_number_is_unknown_never_a_pass(uid: str) -> None:
+    """glibc reads "+0" with strtoul, as root: such an id could hide an administrator."""
+    fact = linux_fact({}, QUIET_PASSWD + f"sneaky:x:{uid}:0::/root:/bin/sh\n", QUIET_GROUP)
+    assert reason_key(fact.members) == "local_admins.reason.odd_id"
+    assert "sneaky" in reason_text(fact.members, "en")
+    assert [s for s, _, _ in judge(fact)] == [Status.UNKNOWN]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet=st.characters(blacklist_characters=":\n\r"), max_size=12))
+def test_no_uid_text_passes_unless_it_is_a_plain_number_of_no_admin(uid: str) -> None:
+    fact = linux_fact({}, QUIET_PASSWD + f"x1:x:{uid}:1000::/home/x1:/bin/sh\n", QUIET_GROUP)
+    statuses = [s for s, _, _ in judge(fact)]
+    plain = uid.strip().isascii() and uid.strip().isdigit()
+    if Status.PASS in statuses:
+        assert plain and int(uid.strip()) != 0
+
+
+@pytest.mark.parametrize("mark", ["\x1e", "\x1c", "\x85", "\u2028", "\v", "\f"])
+def test_a_line_break_only_python_sees_does_not_hide_a_root_account(mark: str) -> None:
+    """glibc splits /etc/passwd at newlines only: `evil<mark>:x:0:0` is one entry, uid 0."""
+    fact = linux_fact({}, QUIET_PASSWD + f"evil{mark}:x:0:0::/root:/bin/sh\n", QUIET_GROUP)
+    assert [(s, r) for s, _, r in judge(fact)] == [(Status.FAIL, f"evil{mark}")]

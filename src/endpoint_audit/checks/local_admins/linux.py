@@ -17,6 +17,7 @@ import re
 from dataclasses import dataclass
 
 from endpoint_audit.checkkit import Collector, CollectorError, Results, require
+from endpoint_audit.checkkit.lines import host_lines
 from endpoint_audit.checks.local_admins import sudoers
 from endpoint_audit.checks.local_admins.facts import AdminMember, LocalAdminsFacts
 from endpoint_audit.model.commands import Argv, CommandResult, ReadFile
@@ -102,9 +103,13 @@ class Account:
 
 
 def number(text: str) -> int | None:
-    """A uid or gid as the C library reads it: "00" and "0" are both root."""
+    """A uid or gid as the C library reads it: "00" and "0" are both root. None for
+    anything else ("+0", "-1", "0x0", past 32 bits), which the caller must not trust."""
     text = text.strip()
-    return int(text) if text.isascii() and text.isdigit() else None
+    if not (text.isascii() and text.isdigit()):
+        return None
+    value = int(text)
+    return value if value < 2**32 else None
 
 
 @dataclass(frozen=True)
@@ -117,7 +122,7 @@ class Frames:
 def accounts(text: str) -> list[Account]:
     """/etc/passwd entries (name:password:uid:gid:...); malformed lines are skipped."""
     out = []
-    for line in text.splitlines():
+    for line in host_lines(text):
         fields = line.split(":")
         if len(fields) >= 4 and fields[0] and not fields[0].startswith(("+", "-", "#")):
             out.append(Account(fields[0], number(fields[2]), number(fields[3])))
@@ -127,7 +132,7 @@ def accounts(text: str) -> list[Account]:
 def groups(text: str) -> dict[str, tuple[int | None, list[str]]]:
     """/etc/group as name -> (gid, listed members)."""
     out: dict[str, tuple[int | None, list[str]]] = {}
-    for line in text.splitlines():
+    for line in host_lines(text):
         fields = line.split(":")
         if len(fields) >= 4 and fields[0] and not fields[0].startswith(("+", "-", "#")):
             members = [m.strip() for m in fields[3].split(",") if m.strip()]
@@ -370,8 +375,13 @@ class LinuxLocalAdmins(Collector[LocalAdminsFacts]):
             )
         users, table = accounts(passwd), groups(group)
         members = local_members(users, table)
+        # The C library reads "+0" (and numbers past 2^32 on some versions) as uid 0: an
+        # id that is not a plain number could be root, so the list is not known.
+        odd = [a.name for a in users if a.uid is None or a.gid is None]
         return LocalAdminsFacts(
-            members=seen(tuple(members))
+            members=unknown("local_admins.reason.odd_id", path=PASSWD.path, names=", ".join(odd))
+            if odd
+            else seen(tuple(members))
             if any(m.via == "uid:0" for m in members)
             else unknown("local_admins.reason.no_root_account"),
             sudoers=_sudoers_fact(require(results, SUDOERS_FILES), table, users),

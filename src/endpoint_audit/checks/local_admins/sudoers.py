@@ -18,6 +18,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from endpoint_audit.checkkit.lines import host_lines
+
 ALIAS_KINDS = {
     "User_Alias": "user",
     "Runas_Alias": "runas",
@@ -95,7 +97,7 @@ def logical_lines(text: str) -> list[tuple[int, str]]:
     out: list[tuple[int, str]] = []
     buffer: list[str] = []
     start = 0
-    for number, line in enumerate(text.splitlines(), start=1):
+    for number, line in enumerate(host_lines(text), start=1):
         if not buffer:
             start = number
         if line.endswith("\\") and not line.endswith("\\\\"):

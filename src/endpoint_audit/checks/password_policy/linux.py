@@ -30,6 +30,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from endpoint_audit.checkkit import Collector, Results, require
+from endpoint_audit.checkkit.lines import host_lines
 from endpoint_audit.checks.password_policy.facts import PasswordPolicyFacts, Setting
 from endpoint_audit.model.commands import Argv, CommandResult, ReadFile
 from endpoint_audit.model.observed import Observed, Reason, Unknown, seen, unknown
@@ -69,7 +70,7 @@ def pam_lines(text: str) -> list[PamLine]:
     """The rules of a pam.d file. Comments, includes and lines not understood are left
     out: they never add a rule this check relies on."""
     out: list[PamLine] = []
-    for raw in text.replace("\\\n", " ").splitlines():
+    for raw in host_lines(text.replace("\\\n", " ")):
         line = raw.split("#", 1)[0].strip()
         if not line or line.startswith("@"):
             continue
@@ -94,7 +95,7 @@ def key_values(text: str) -> dict[str, list[str]]:
     """`key = value` lines (pwquality.conf, faillock.conf): every value each key is given;
     a key without a value (a flag) gets "". Comments are left out."""
     out: dict[str, list[str]] = {}
-    for raw in text.splitlines():
+    for raw in host_lines(text):
         line = raw.split("#", 1)[0].strip()
         if not line:
             continue
@@ -106,7 +107,7 @@ def key_values(text: str) -> dict[str, list[str]]:
 
 
 def login_defs_min_len(text: str) -> int | None:
-    for raw in text.splitlines():
+    for raw in host_lines(text):
         words = raw.split("#", 1)[0].split()
         if len(words) == 2 and words[0] == "PASS_MIN_LEN" and words[1].isdigit():
             return int(words[1])
@@ -302,7 +303,7 @@ def dropins(result: CommandResult) -> tuple[list[dict[str, list[str]]], str | No
         return [], result.excerpt(200)
     files: dict[str, list[str]] = {}
     prefix = PWQUALITY_D + "/"
-    for line in result.stdout.splitlines():
+    for line in host_lines(result.stdout):
         if not line.startswith(prefix):
             continue
         name, _, content = line[len(prefix) :].partition(":")
