@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from endpoint_audit.checks.screen_lock import linux as sl
 from endpoint_audit.checks.screen_lock.check import ScreenLock
 from endpoint_audit.checks.screen_lock.facts import ScreenLockFacts, UserScreenLock
@@ -264,3 +266,11 @@ def test_login_sessions_from_the_table_of_an_older_loginctl() -> None:
     )
     sessions = sl.list_sessions(table)
     assert [(s.id, s.uid, s.user) for s in sessions] == [("2", 1000, "hanako"), ("c1", 120, "gdm")]
+
+
+@pytest.mark.parametrize("mark", ["\x1e", "\x85", "\u2028", "\v"])
+def test_a_kde_comment_stays_a_comment_whatever_python_takes_for_a_line_break(mark: str) -> None:
+    """KConfig reads a user's kscreenlockerrc line by line at newlines only: a setting
+    after a break only Python sees is part of the comment, not a setting in force."""
+    config = kde.parse_kscreenlockerrc(f"[Daemon]\n# note{mark}Timeout=1\n")
+    assert "Timeout" not in config.values

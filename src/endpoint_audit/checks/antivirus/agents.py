@@ -17,6 +17,7 @@ import json
 from datetime import UTC, datetime
 
 from endpoint_audit.checkkit import Results, require
+from endpoint_audit.checkkit.lines import host_lines
 from endpoint_audit.checks.antivirus.facts import AgentStatus
 from endpoint_audit.model.commands import Argv, CommandResult
 from endpoint_audit.model.observed import Observed, Reason, seen, unknown
@@ -36,7 +37,7 @@ def mdatp_command(path: str) -> Argv:
 def health_fields(text: str) -> dict[str, object]:
     """The JSON values of `mdatp health`; lines whose value is not JSON are skipped."""
     out: dict[str, object] = {}
-    for line in text.splitlines():
+    for line in host_lines(text):
         name, sep, raw = line.partition(" : ")
         name, raw = name.strip(), raw.strip()
         if not sep or not name.replace("_", "").isalnum():
@@ -90,7 +91,7 @@ def clamav_status(results: Results) -> Observed[AgentStatus]:
     """ClamAV from `stat` of its databases and clamonacc's state."""
     stat = require(results, CLAMAV_STAT)
     times: list[int] = []
-    for line in stat.stdout.splitlines():
+    for line in host_lines(stat.stdout):
         path, _, stamp = line.rpartition(" ")
         if path in CLAMAV_DB and stamp.isdigit():
             times.append(int(stamp))

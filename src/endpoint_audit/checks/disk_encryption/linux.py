@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from endpoint_audit.checkkit.collector import Collector, Results, json_output, require
+from endpoint_audit.checkkit.lines import host_lines
 from endpoint_audit.checks.disk_encryption.facts import (
     DiskEncryptionFacts,
     VolumeEncryption,
@@ -163,7 +164,7 @@ class Mount:
 def parse_mountinfo(text: str) -> list[Mount]:
     """Lines of /proc/self/mountinfo: id parent maj:min root mountpoint opts [tags] - fs src."""
     mounts: list[Mount] = []
-    for line in text.splitlines():
+    for line in host_lines(text):
         fields = line.split(" ")
         if len(fields) < 10:
             continue
@@ -194,7 +195,7 @@ class Swap:
 def parse_swaps(text: str) -> list[Swap]:
     """/proc/swaps: a header line, then `Filename Type Size Used Priority`."""
     swaps: list[Swap] = []
-    for line in text.splitlines()[1:]:
+    for line in host_lines(text)[1:]:
         fields = line.split()
         if len(fields) >= 2:
             swaps.append(Swap(path=_unescape(fields[0]), kind=fields[1]))

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from datetime import date
 
 from endpoint_audit.checkkit import Collector, Results, require
+from endpoint_audit.checkkit.lines import host_lines
 from endpoint_audit.checks.os_support.facts import OsSupportFacts
 from endpoint_audit.model.commands import Command, ReadFile
 from endpoint_audit.model.observed import seen, unknown
@@ -26,7 +27,7 @@ def release_key(distro: str, version: str) -> str:
 
 def support_end(text: str) -> date | None:
     """SUPPORT_END=YYYY-MM-DD from os-release text, or None when absent or not a date."""
-    for line in text.splitlines():
+    for line in host_lines(text):
         key, sep, raw = line.strip().partition("=")
         if sep and key == "SUPPORT_END":
             try:

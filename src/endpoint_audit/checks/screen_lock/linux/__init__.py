@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from endpoint_audit.checkkit.collector import Collector, Results, json_output, require
+from endpoint_audit.checkkit.lines import host_lines
 from endpoint_audit.checks.screen_lock.facts import ScreenLockFacts, UserScreenLock
 from endpoint_audit.checks.screen_lock.linux import gnome, kde
 from endpoint_audit.errors import CollectorError, FactUnavailable
@@ -103,11 +104,11 @@ def graphical_installed(result: CommandResult) -> tuple[Observed[bool], str]:
     """From `find` over the desktop paths: what exists is printed, the rest is an error."""
     if result.not_found:
         return unknown("screen_lock.reason.find_missing"), ""
-    found = [line.strip() for line in result.stdout.splitlines() if line.strip()]
+    found = [line.strip() for line in host_lines(result.stdout) if line.strip()]
     if found:
         shown = ", ".join(found[:6]) + (" …" if len(found) > 6 else "")
         return seen(True), shown
-    errors = [line for line in result.stderr.splitlines() if line.strip()]
+    errors = [line for line in host_lines(result.stderr) if line.strip()]
     if all("No such file or directory" in line for line in errors):
         return seen(False), "∅"  # data: nothing of the desktop paths exists
     why = unknown(
@@ -138,7 +139,7 @@ def list_sessions(result: CommandResult) -> list[Session]:
             if isinstance(item, dict)
         ]
     else:
-        lines = [line.split() for line in result.stdout.splitlines() if line.strip()]
+        lines = [line.split() for line in host_lines(result.stdout) if line.strip()]
         if not lines or lines[0][:3] != ["SESSION", "UID", "USER"]:
             raise CollectorError(
                 f"loginctl list-sessions: neither JSON nor a session table: {result.excerpt(200)}"
@@ -178,7 +179,7 @@ def _graphical(results: Results) -> bool | None:
 
 def parse_properties(text: str) -> dict[str, str]:
     out = {}
-    for line in text.splitlines():
+    for line in host_lines(text):
         key, sep, value = line.partition("=")
         if sep:
             out[key.strip()] = value.strip()

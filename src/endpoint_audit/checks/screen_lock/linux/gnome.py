@@ -17,6 +17,7 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
+from endpoint_audit.checkkit.lines import host_lines
 from endpoint_audit.model.commands import CommandResult
 
 SESSION_SCHEMA = "org.gnome.desktop.session"
@@ -49,7 +50,7 @@ def system_databases(profile: CommandResult) -> tuple[list[str], str]:
             return [], "/etc/dconf/profile/user: ∅"  # data: no profile, no system keyfiles
         return [], f"/etc/dconf/profile/user: {profile.excerpt(200)}"
     names = []
-    for raw in profile.stdout.splitlines():
+    for raw in host_lines(profile.stdout):
         line = raw.split("#", 1)[0].strip()
         if line.startswith("system-db:"):
             name = line.partition(":")[2].strip()
@@ -63,7 +64,7 @@ def system_databases(profile: CommandResult) -> tuple[list[str], str]:
 def parse_listing(text: str) -> dict[str, float]:
     """`find /etc/dconf/db -type f -printf '%T@ %p\\n'`: modification time per path."""
     out: dict[str, float] = {}
-    for line in text.splitlines():
+    for line in host_lines(text):
         stamp, sep, path = line.strip().partition(" ")
         if not sep:
             continue
@@ -114,7 +115,7 @@ def parse_keyfile(text: str) -> dict[str, str]:
     """A dconf keyfile: `[org/gnome/desktop/session]` groups, `key=value` lines."""
     values: dict[str, str] = {}
     group = None
-    for raw in text.splitlines():
+    for raw in host_lines(text):
         line = raw.strip()
         if not line or line.startswith(("#", ";")):
             continue
@@ -128,7 +129,7 @@ def parse_keyfile(text: str) -> dict[str, str]:
 
 
 def parse_locks(text: str) -> set[str]:
-    return {line.strip() for line in text.splitlines() if line.strip().startswith("/")}
+    return {line.strip() for line in host_lines(text) if line.strip().startswith("/")}
 
 
 @dataclass
@@ -179,7 +180,7 @@ def locked_values(databases: list[Database]) -> dict[str, Locked]:
 def parse_gsettings(text: str) -> dict[str, Value]:
     """`gsettings list-recursively SCHEMA` lines: `schema key value`."""
     out: dict[str, Value] = {}
-    for line in text.splitlines():
+    for line in host_lines(text):
         parts = line.split(None, 2)
         if len(parts) != 3:
             continue

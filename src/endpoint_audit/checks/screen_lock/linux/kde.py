@@ -12,6 +12,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from endpoint_audit.checkkit.lines import host_lines
+
 GROUP = "Daemon"
 AUTOLOCK = "Autolock"
 TIMEOUT = "Timeout"
@@ -37,7 +39,7 @@ def parse_kscreenlockerrc(text: str) -> KConfig:
     config = KConfig()
     group: str | None = None
     group_immutable = file_immutable = False
-    for raw in text.splitlines():
+    for raw in host_lines(text):
         line = raw.strip()
         if not line or line.startswith("#"):
             continue
