@@ -404,13 +404,15 @@ class _Builder:
 
 def _worst_checks_first(checks: Sequence[CheckState]) -> list[CheckState]:
     """Failures first, the most severe first, as the terminal table orders its rows: the
-    reader of a printed report meets what to fix before what passed."""
-
-    def rank(state: CheckState) -> tuple[int, int]:
-        severity = max((f.severity.rank for f in state.findings), default=0)
-        return STATUS_RANK[state.status], -severity
-
-    return sorted(checks, key=rank)  # stable: ties keep the baseline's order
+    reader of a printed report meets what to fix before what passed. Stable: ties keep
+    the baseline's order."""
+    return sorted(
+        checks,
+        key=lambda c: (
+            STATUS_RANK[c.status],
+            -max((f.severity.rank for f in c.findings), default=0),
+        ),
+    )
 
 
 def _worst_first(state: CheckState) -> list[Finding]:
