@@ -35,10 +35,10 @@ ROOT = Path(__file__).resolve().parents[2]
 TPM2 = {"is_enabled": True, "is_activated": True, "is_owned": True, "spec_version": "2.0, 0, 1.59"}
 
 
-def judge(fact: SecureBootFacts, **params: object) -> dict[str, Outcome]:
-    ctx = EvalContext(
-        platform=PlatformInfo(family=OsFamily.WINDOWS), now=datetime(2026, 12, 1, tzinfo=UTC)
-    )
+def judge(
+    fact: SecureBootFacts, family: OsFamily = OsFamily.WINDOWS, **params: object
+) -> dict[str, Outcome]:
+    ctx = EvalContext(platform=PlatformInfo(family=family), now=datetime(2026, 12, 1, tzinfo=UTC))
     outcomes = SecureBoot().evaluate(
         FactView({SecureBootFacts: fact}), SecureBootParams.model_validate(params), ctx
     )
@@ -122,6 +122,11 @@ def test_without_elevation_the_tpm_is_unknown_naming_the_administrator_right() -
         ([{**TPM2, "spec_version": "1.2, 2, 3"}], (Status.FAIL, "tpm_too_old")),
         ([{**TPM2, "is_owned": False}], (Status.FAIL, "tpm_not_ready")),
         ([{**TPM2, "is_activated": None}], (Status.UNKNOWN, "tpm_state_missing")),
+        # None of Win32_Tpm's states read: unknown, never the Linux "registered" pass.
+        (
+            [{**TPM2, "is_enabled": None, "is_activated": None, "is_owned": None}],
+            (Status.UNKNOWN, "tpm_state_missing"),
+        ),
         ([{**TPM2, "spec_version": ""}], (Status.UNKNOWN, "tpm_version_unknown")),
     ],
 )
@@ -236,7 +241,7 @@ def linux_fact(**over: CommandResult) -> SecureBootFacts:
 
 
 def test_linux_secure_boot_on_with_a_tpm2() -> None:
-    got = statuses(judge(linux_fact()))
+    got = statuses(judge(linux_fact(), OsFamily.LINUX))
     assert got == {
         "secure_boot": (Status.PASS, "secure_boot_on"),
         "tpm": (Status.PASS, "tpm_registered"),
@@ -275,7 +280,7 @@ def test_linux_secure_boot_on_with_a_tpm2() -> None:
 def test_linux_secure_boot_values(
     kwargs: dict[str, CommandResult], expected: tuple[Status, str]
 ) -> None:
-    assert statuses(judge(linux_fact(**kwargs)))["secure_boot"] == expected
+    assert statuses(judge(linux_fact(**kwargs), OsFamily.LINUX))["secure_boot"] == expected
 
 
 @pytest.mark.parametrize(
@@ -289,7 +294,7 @@ def test_linux_secure_boot_values(
     ],
 )
 def test_linux_tpm_values(kwargs: dict[str, CommandResult], expected: tuple[Status, str]) -> None:
-    assert statuses(judge(linux_fact(**kwargs)))["tpm"] == expected
+    assert statuses(judge(linux_fact(**kwargs), OsFamily.LINUX))["tpm"] == expected
 
 
 @given(st.text(max_size=12))
@@ -365,7 +370,7 @@ def policy(value: str) -> CommandResult:
 def test_mac_chips_and_policies(
     arm: CommandResult, nvram: CommandResult, expected: tuple[str, str]
 ) -> None:
-    got = judge(mac_fact(arm, nvram))
+    got = judge(mac_fact(arm, nvram), OsFamily.MACOS)
     assert (got["secure_boot"].key, got["tpm"].key) == expected
 
 

@@ -24,6 +24,7 @@ from endpoint_audit.checks.secure_boot.facts import (
     TpmState,
 )
 from endpoint_audit.model.observed import Observed, Unknown, seen_or_none
+from endpoint_audit.model.platform import OsFamily
 from endpoint_audit.model.result import JsonScalar, Status
 
 SECURE_BOOT = "secure_boot"
@@ -54,7 +55,7 @@ class SecureBoot(Check):
     ) -> Iterable[Outcome]:
         fact = facts.get(SecureBootFacts)
         yield self._secure_boot(fact, params)
-        yield self._tpm(fact.tpm, params)
+        yield self._tpm(fact.tpm, params, ctx.platform.family)
         if fact.certificates is not None and params.certificate_update:
             yield self._certificates(fact, fact.certificates)
 
@@ -101,7 +102,9 @@ class SecureBoot(Check):
             return outcome(Status.FAIL, "medium_security")
         return outcome(Status.FAIL, "secure_boot_off")
 
-    def _tpm(self, observed: Observed[TpmState], params: SecureBootParams) -> Outcome:
+    def _tpm(
+        self, observed: Observed[TpmState], params: SecureBootParams, family: OsFamily
+    ) -> Outcome:
         expected = {"present": True, "min_version": params.min_tpm_version, "ready": True}
         if isinstance(observed, Unknown):
             return Outcome(
@@ -139,9 +142,10 @@ class SecureBoot(Check):
         if off:
             return outcome(Status.FAIL, "tpm_not_ready", states=", ".join(off))
         missing = [name for name, value in flags.items() if value is None]
-        if len(missing) == len(flags):
+        if len(missing) == len(flags) and family is OsFamily.LINUX:
             # Linux says no more than that the kernel registered the device, which it
-            # does only after the TPM answered its start-up and self test.
+            # does only after the TPM answered its start-up and self test. Windows says
+            # more through Win32_Tpm: none of it read there is unknown, never a pass.
             return outcome(Status.PASS, "tpm_registered", version=tpm.version)
         if missing:
             return outcome(Status.UNKNOWN, "tpm_state_missing", states=", ".join(missing))
