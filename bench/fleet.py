@@ -337,8 +337,9 @@ def main() -> int:
             ceiling = cores * 3600 / per_host if per_host else float("inf")
             print(
                 f"one workstation: {m.hosts / m.wall * 3600:.0f} hosts/hour measured here "
-                f"(hosts on the same {cores} cores); client CPU {per_host * 1000:.0f} ms/host "
-                f"bounds it at about {ceiling:.0f} hosts/hour on {cores} cores"
+                f"(the hosts ran on the same {cores} cores); the client's own CPU, "
+                f"{per_host * 1000:.0f} ms/host, would allow about {ceiling:.0f} hosts/hour on "
+                f"{cores} cores: the bound is -j times the hosts' answer time, not the client"
             )
     return 0
 
