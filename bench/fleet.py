@@ -8,6 +8,12 @@ the project's.
 
 Usage (as root: it starts sshd and creates test users, removed at the end):
     python bench/fleet.py [--sizes 10,50,200] [-j 50] [--no-ansible]
+    python bench/fleet.py --unreachable 10000 [-j 256]   # no sshd, no root needed
+
+`--unreachable N` audits a simulated fleet of N hosts that never answer SSH: most on
+loopback addresses where nothing listens (closed ports: refused at once), a tenth on
+tarpits that accept the TCP connection and never say a word (each costs the whole
+--connect-timeout). All addresses are 127.x.y.z; concurrency and timeouts are bounded.
 
 Both tools gather comparable evidence: ansible's `setup` reads the host's facts; the
 scan runs the shipped baseline's checks (with --sudo, as an audit would).
@@ -18,6 +24,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import resource
 import subprocess
 import sys
@@ -32,7 +39,14 @@ import psutil
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.ssh.lab import USER_OK, SshLab, remove_lab_accounts, start_lab  # noqa: E402
+from tests.ssh.lab import (  # noqa: E402
+    USER_OK,
+    SilentServer,
+    SshLab,
+    free_port,
+    remove_lab_accounts,
+    start_lab,
+)
 
 BENCH_DIR = ROOT / ".bench"
 ANSIBLE_VENV = BENCH_DIR / "ansible-venv"
@@ -162,6 +176,72 @@ def run_ansible(lab: SshLab, addresses: list[str], jobs: int, work: Path) -> Mea
     return Measured(len(addresses), "ansible all -m setup", wall, peak / 2**20, cpu, status, ok)
 
 
+TARPITS = 20  # listeners; each serves many tarpit hosts (one address each)
+
+
+def unreachable_fleet(count: int, jobs: int, connect_timeout: float) -> int:
+    """Closed ports and tarpits only: what a round costs when PCs are off or wedged."""
+    port = free_port()
+    tarpit_hosts = count // 10
+    with tempfile.TemporaryDirectory(prefix="fleet-unreachable-") as tmp:
+        work = Path(tmp)
+        home = work / "home"
+        (home / ".ssh").mkdir(parents=True)
+        (home / ".ssh" / "known_hosts").write_text("")
+        servers = [SilentServer(f"127.3.0.{i + 1}", port) for i in range(TARPITS)]
+        try:
+            hosts_spec = []
+            for i in range(count):
+                if i < tarpit_hosts:
+                    address = f"127.3.0.{i % TARPITS + 1}"
+                else:  # 127.2.0.1 ... : nothing listens there
+                    n = i - tarpit_hosts
+                    address = f"127.2.{n // 250}.{n % 250 + 1}"
+                # Named hosts: several tarpit hosts share one listener's address.
+                hosts_spec.append({"name": f"pc-{i:05d}", "address": address})
+            inventory = work / "fleet.json"
+            inventory.write_text(
+                json.dumps({"vars": {"user": "audit", "port": port}, "hosts": hosts_spec})
+            )
+            report = work / "r.json"
+            argv = [
+                str(ROOT / ".venv" / "bin" / "endpoint-audit"), "scan", "-i", str(inventory),
+                "-j", str(jobs), "--connect-timeout", str(connect_timeout),
+                "-f", "json:" + str(report),
+            ]  # fmt: skip
+            env = {k: v for k, v in os.environ.items() if k != "SSH_AUTH_SOCK"}
+            env["HOME"] = str(home)
+            limit = 60 + count * connect_timeout / jobs * 4
+            wall, peak, cpu, status, _ = measure(argv, env, work, limit)
+            hosts = json.loads(report.read_text())["hosts"] if report.exists() else []
+        finally:
+            for server in servers:
+                server.close()
+    reasons: dict[str, int] = {}
+    for host in hosts:
+        text = host.get("reason") or "-"
+        # The reason after the target's own name: "connection refused", "the port ...".
+        reason = re.sub(r"\d+(\.\d+)? s", "N s", text.split(": ", 1)[-1])[:70]
+        reasons[reason] = reasons.get(reason, 0) + 1
+    load = os.getloadavg()
+    print(f"simulated unreachable fleet: {count} hosts ({tarpit_hosts} tarpits on {TARPITS} "
+          f"listeners, {count - tarpit_hosts} closed ports), -j {jobs}, "
+          f"--connect-timeout {connect_timeout:g} s; load average before/after "
+          f"{LOAD_BEFORE[0]:.1f}/{load[0]:.1f}")  # fmt: skip
+    columns = "hosts | wall s | peak MB | KB/host | client CPU s | CPU ms/host | exit | reported"
+    print(f"| {columns} |")
+    print("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+    print(
+        f"| {count} | {wall:.1f} | {peak / 2**20:.0f} | {peak / 2**10 / count:.1f} | {cpu:.1f} | "
+        f"{cpu * 1000 / count:.2f} | {status} | {len(hosts)} |"
+    )
+    print("reasons: " + ", ".join(f"{k}: {v}" for k, v in sorted(reasons.items())))
+    return 0 if len(hosts) == count and all(h["status"] == "unreachable" for h in hosts) else 1
+
+
+LOAD_BEFORE = os.getloadavg()
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -181,7 +261,17 @@ def main() -> int:
         help="also time the scan without patch_level: on images whose apt keeps no package "
         "cache, every `apt list` rebuilds it (~1 CPU-s per host, all on this machine's cores)",
     )
+    parser.add_argument(
+        "--unreachable",
+        type=int,
+        metavar="N",
+        help="instead: a simulated fleet of N hosts on closed ports and tarpits (127.x.y.z)",
+    )
+    parser.add_argument("--connect-timeout", type=float, default=3.0)
     args = parser.parse_args()
+    if args.unreachable:
+        jobs = args.jobs if args.jobs != 50 else 256
+        return unreachable_fleet(min(args.unreachable, 60_000), jobs, args.connect_timeout)
     if os.geteuid() != 0:
         print("bench/fleet.py needs root (it starts sshd and creates test users)", file=sys.stderr)
         return 2
@@ -222,15 +312,35 @@ def main() -> int:
         finally:
             lab.stop()
             remove_lab_accounts(lab)
-    print(f"concurrency: {args.jobs} (or the fleet size if smaller); 2 cores shared with sshd")
+    load = os.getloadavg()
+    print(f"concurrency: {args.jobs} (or the fleet size if smaller); 2 cores shared with sshd; "
+          f"load average before/after {LOAD_BEFORE[0]:.1f}/{load[0]:.1f}")  # fmt: skip
     print(f"apt package cache on the hosts: {'no (as this image)' if args.image_apt else 'yes'}")
-    print("| hosts | tool | wall s | peak MB | MB/host | client CPU s | hosts ok |")
-    print("| ---: | --- | ---: | ---: | ---: | ---: | ---: |")
+    print(
+        "| hosts | tool | wall s | peak MB | MB/host | client CPU s | CPU ms/host | hosts/hour "
+        "| hosts ok |"
+    )
+    print("| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     for m in results:
         print(
             f"| {m.hosts} | {m.tool} | {m.wall:.1f} | {m.peak_mb:.0f} | "
-            f"{m.peak_mb / m.hosts:.2f} | {m.cpu:.1f} | {m.ok_hosts}/{m.hosts} |"
+            f"{m.peak_mb / m.hosts:.2f} | {m.cpu:.1f} | {m.cpu * 1000 / m.hosts:.0f} | "
+            f"{m.hosts / m.wall * 3600:.0f} | {m.ok_hosts}/{m.hosts} |"
         )
+    # The loopback hosts' own work (sshd, the probes) runs on the same cores, so the
+    # wall-clock rate is a floor; the client's CPU per host bounds what the workstation
+    # alone could do with every core busy.
+    cores = os.cpu_count() or 1
+    for m in results:
+        if m.tool == "endpoint-audit scan" and m.hosts == max(r.hosts for r in results):
+            per_host = m.cpu / max(1, m.hosts)
+            ceiling = cores * 3600 / per_host if per_host else float("inf")
+            print(
+                f"one workstation: {m.hosts / m.wall * 3600:.0f} hosts/hour measured here "
+                f"(the hosts ran on the same {cores} cores); the client's own CPU, "
+                f"{per_host * 1000:.0f} ms/host, would allow about {ceiling:.0f} hosts/hour on "
+                f"{cores} cores: the bound is -j times the hosts' answer time, not the client"
+            )
     return 0
 
 

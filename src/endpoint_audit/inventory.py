@@ -26,6 +26,7 @@ from endpoint_audit.baseline.load import is_path_ref
 from endpoint_audit.baseline.yaml_lines import LinedDocument, PathKey, load_lined, read_text
 from endpoint_audit.errors import ConfigError
 from endpoint_audit.model.printable import one_line
+from endpoint_audit.model.shard import ShardSpec, inventory_digest, shard_of
 from endpoint_audit.safe_read import IDENTITY, INVENTORY, check_input
 
 YAML_SUFFIXES = (".yaml", ".yml", ".json")
@@ -573,3 +574,10 @@ def safe_file_name(name: str) -> str:
     if cleaned != name:
         cleaned = f"{cleaned[:80]}-{hashlib.sha256(name.encode()).hexdigest()[:8]}"
     return cleaned[:120]
+
+
+def slice_of(hosts: Sequence[InventoryHost], spec: ShardSpec) -> tuple[list[InventoryHost], str]:
+    """`--shard I/N`: the hosts of slice I (inventory order kept), and the digest of the
+    whole list they were cut from (every name, setting and group)."""
+    digest = inventory_digest({**h.settings(), "name": h.name, "groups": h.groups} for h in hosts)
+    return [h for h in hosts if shard_of(h.name, spec.count) == spec.index], digest

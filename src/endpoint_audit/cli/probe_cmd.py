@@ -26,12 +26,16 @@ class ProbeOs(StrEnum):
 @app.command("export")
 def export(
     os_name: Annotated[
-        ProbeOs,
+        ProbeOs | None,
         typer.Option("--os", help="The OS the script is for (PowerShell 5.1 or POSIX sh)."),
-    ],
+    ] = None,
     output: Annotated[
         str | None,
-        typer.Option("--output", "-o", help="Write the script to FILE (default: stdout)."),
+        typer.Option(
+            "--output",
+            "-o",
+            help="Write the script to FILE (default: stdout); with --intune-compliance, a folder.",
+        ),
     ] = None,
     command_timeout: Annotated[
         int,
@@ -72,8 +76,27 @@ def export(
             "-b",
             help=(
                 "Also run the reads of this baseline's rule checks (type: rule), so that "
-                "`evaluate -b` with it can judge them."
+                "`evaluate -b` with it can judge them. With --intune-compliance: the baseline "
+                "whose parameters the rules take (default jp-municipal-telework)."
             ),
+        ),
+    ] = None,
+    intune_compliance: Annotated[
+        bool,
+        typer.Option(
+            "--intune-compliance",
+            help=(
+                "Write an Intune custom compliance discovery script and its rules file "
+                "(from the baseline's parameters) into the folder -o DIR."
+            ),
+        ),
+    ] = False,
+    more_info_url: Annotated[
+        str | None,
+        typer.Option(
+            "--more-info-url",
+            metavar="URL",
+            help="With --intune-compliance: the page the Company Portal links (https://...).",
         ),
     ] = None,
 ) -> None:
@@ -96,11 +119,18 @@ def export(
       endpoint-audit probe export --os windows -b city-rules.yaml -o probe-rules.ps1
 
       endpoint-audit evaluate /mnt/audit-share -f html:fleet.html
+
+      endpoint-audit probe export --intune-compliance -o intune/ --more-info-url https://intra.city.lg.jp/pc-audit
     """
     from endpoint_audit.engine.export import ExportOptions, export_script
     from endpoint_audit.engine.registry import load_registry
     from endpoint_audit.model.platform import OsFamily
 
+    if intune_compliance:
+        _intune(output, baseline, more_info_url, os_name)
+        return
+    if os_name is None:
+        fail("--os is required: windows, macos or linux (or give --intune-compliance)")
     if total_timeout < command_timeout:
         fail("--total-timeout must be at least --command-timeout")
     try:
@@ -121,3 +151,53 @@ def export(
         except ConfigError as exc:
             fail(str(exc))
     write_output(output, export_script(registry, OsFamily(os_name.value), options))
+
+
+def _intune(
+    output: str | None, baseline: str | None, url: str | None, os_name: ProbeOs | None
+) -> None:
+    """--intune-compliance: the discovery script and the rules file, in folder -o DIR."""
+    from pathlib import Path
+
+    from endpoint_audit.cli.common import note, try_write_output
+    from endpoint_audit.engine.intune import (
+        RULES_NAME,
+        SCRIPT_NAME,
+        IntuneExportError,
+        intune_export,
+    )
+    from endpoint_audit.engine.pipeline import DEFAULT_BASELINE
+    from endpoint_audit.engine.plan import load_plan_baseline, make_plan
+    from endpoint_audit.engine.registry import load_registry
+    from endpoint_audit.errors import ConfigError
+
+    if os_name not in (None, ProbeOs.WINDOWS):
+        fail("--intune-compliance writes a Windows discovery script; drop --os or give windows")
+    if output in (None, "-"):
+        fail("--intune-compliance needs -o DIR: it writes two files, the script and its rules")
+    if url is None or not url.startswith(("https://", "http://")) or not url.isprintable():
+        fail("--intune-compliance needs --more-info-url https://...: the page users are sent to")
+    folder = Path(output)
+    if folder.exists() and not folder.is_dir():
+        fail(f"-o {folder}: not a folder")
+    registry = load_registry()
+    try:
+        plan = make_plan(load_plan_baseline(baseline or DEFAULT_BASELINE, registry), registry)
+        export = intune_export(plan, url)
+    except (ConfigError, IntuneExportError) as exc:
+        fail(str(exc))
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        fail(f"-o {folder}: cannot create the folder: {exc.strerror or exc}")
+    for name, text in ((SCRIPT_NAME, export.script), (RULES_NAME, export.rules_text)):
+        problem = try_write_output(str(folder / name), text)
+        if problem is not None:
+            fail(problem, 4)
+    count = len(export.rules.rules)
+    note(f"wrote {folder / SCRIPT_NAME} and {folder / RULES_NAME} ({count} rules)")
+    if export.left_out:
+        note(
+            "not in Intune (judge them with `probe export --os windows` and `evaluate`): "
+            + ", ".join(export.left_out)
+        )

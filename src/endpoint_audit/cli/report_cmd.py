@@ -12,6 +12,7 @@ verify  verify signatures against a public key or a trusted-keys file
 
 from __future__ import annotations
 
+import hashlib
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -34,10 +35,11 @@ from endpoint_audit.engine.exit_policy import ExitCode
 from endpoint_audit.model import i18n
 from endpoint_audit.model.report_ops import MergeError, NamedReport, diff_reports, merge_reports
 from endpoint_audit.model.result import SCHEMA_VERSION, RunReport
+from endpoint_audit.model.slice_merge import missing_text
 from endpoint_audit.model.valid_text import model_json
 from endpoint_audit.render.diff_table import diff_text
 from endpoint_audit.render.json_report import schema_text
-from endpoint_audit.safe_read import REPORT, InputRefused, read_input
+from endpoint_audit.safe_read import REPORT, InputKind, InputRefused, read_input
 
 app = typer.Typer(
     help=(
@@ -145,11 +147,45 @@ def render(
     exit_after(written, ExitCode.OK, interrupted=False)
 
 
+def _run_folder_report(folder: Path) -> Path:
+    """A run folder (`scan --output-dir`, one slice of a round): its fleet report, which
+    must be the file its manifest recorded (sha256)."""
+    from endpoint_audit.engine.run_folder import (
+        FLEET_PARTIAL,
+        FLEET_REPORT,
+        MANIFEST,
+        RunManifest,
+    )
+
+    try:
+        data = read_input(folder / MANIFEST, InputKind(MANIFEST, 256 * 1024 * 1024))
+        manifest = RunManifest.model_validate_json(data)
+    except InputRefused as exc:
+        fail(str(exc))
+    except ValidationError as exc:
+        fail(f"{folder / MANIFEST}: not a run manifest: {exc.errors()[0]['msg']}")
+    for name in (FLEET_REPORT, FLEET_PARTIAL):
+        entry = manifest.outputs.get(name)
+        if entry is None:
+            continue
+        path = folder / entry.path
+        try:
+            digest = hashlib.sha256(read_input(path, REPORT)).hexdigest()
+        except InputRefused as exc:
+            fail(str(exc))
+        if digest != entry.sha256:
+            fail(f"{path}: changed since the run wrote it (sha256 differs from {MANIFEST})")
+        return path
+    fail(f"{folder}: the run recorded in {MANIFEST} wrote no fleet report (state {manifest.state})")
+
+
 def _report_files(inputs: list[Path], output: str) -> list[Path]:
     skip = Path(output).resolve() if output != "-" else None
     files: list[Path] = []
     for item in inputs:
-        if item.is_dir():
+        if item.is_dir() and (item / "manifest.json").exists():
+            files.append(_run_folder_report(item))
+        elif item.is_dir():
             # Not only regular files: a pipe named x.json is refused by name, not skipped.
             found = sorted(p for p in item.iterdir() if p.suffix == ".json" and not p.is_dir())
             files.extend(p for p in found if p.resolve() != skip)
@@ -174,9 +210,17 @@ def merge(
 ) -> None:
     """Merge per-host JSON reports into one fleet report (same baseline sha256 required).
 
-    A host found in several reports keeps its newest result.
+    A host found in several reports keeps its newest result. A folder holding a run
+    manifest (`scan --output-dir`) gives its fleet report.
+
+    Slices of a round (`scan --shard I/N`) join only with the slices of the same round:
+    same N, inventory and --round (otherwise exit 2, nothing written). With a slice
+    missing, the report is written marked partial, naming the missing slices, and the
+    exit code is 3; with every slice, 0.
 
       endpoint-audit report merge reports/ -o fleet.json
+
+      endpoint-audit report merge slice-1/ slice-2/ slice-3/ -o fleet.json
 
       endpoint-audit report render fleet.json -f html -o fleet.html
     """
@@ -191,8 +235,17 @@ def merge(
         warn(line)
     write_output(output, model_json(merged) + "\n")
     note(f"merged {len(merged.hosts)} host(s) from {len(files)} report(s)")
+    coverage = merged.shards
+    if coverage is not None and coverage.missing:
+        warn(
+            f"slice(s) {missing_text(coverage)} missing: the report holds "
+            f"{len(merged.hosts)} of the inventory's {coverage.inventory_hosts} host(s) and is "
+            "marked partial"
+        )
     if add_to_store(merged, store, f"report merge {output}", merged.lang) is not None:
         raise typer.Exit(ExitCode.OUTPUT)
+    if coverage is not None and coverage.missing:
+        raise typer.Exit(ExitCode.INCOMPLETE)
 
 
 @app.command("diff")

@@ -27,6 +27,7 @@ from endpoint_audit.cli.ssh_opts import (
     LimitOpt,
     OutputDirOpt,
     ResumeOpt,
+    ShardOpt,
     SshFlags,
     SudoOpt,
     warn_ignored,
@@ -37,6 +38,7 @@ from endpoint_audit.model.result import Severity
 
 if TYPE_CHECKING:
     from endpoint_audit.engine.pipeline import Outputs, Selection
+    from endpoint_audit.model.shard import ShardSpec
     from endpoint_audit.signing.minisign import SecretKey
 
 BaselineOpt = Annotated[
@@ -168,6 +170,7 @@ def scan(
     connect_timeout: ConnectTimeoutOpt = 15.0,
     output_dir: OutputDirOpt = None,
     resume: ResumeOpt = False,
+    shard: ShardOpt = None,
     store: StoreOpt = None,
     sign: SignOpt = None,
     password_file: PasswordFileOpt = None,
@@ -187,6 +190,8 @@ def scan(
       endpoint-audit scan --replay recorded/pc-0042.yaml
 
       endpoint-audit scan -i fleet.yaml --sudo -j 64 --output-dir audit-2026-04
+
+      endpoint-audit scan -i fleet.yaml --shard 2/8 --round 2026-W14 --output-dir slice-2
     """
     from endpoint_audit.engine.pipeline import RecordedHosts, RunOptions, RunRequest, ThisMachine
 
@@ -199,6 +204,7 @@ def scan(
         lang=language, command_timeout=timeout, concurrency=concurrency, fail_on=fail_on
     )
     chosen = selection(only, skip)
+    slice_spec = _shard_spec(shard, ssh.wanted)
     if previous_round is not None and output_dir is None:
         fail("--previous-round needs --output-dir (the round's manifest records the chain)")
     signing = Signing(signer(sign, password_file), round_id, previous_round)
@@ -209,7 +215,7 @@ def scan(
             fail("--resume needs --output-dir (the folder of the run to resume)")
         source = f"scan {output_dir or 'fleet'}"
         request = RunRequest(
-            ssh.targets(), baseline, waivers, chosen,
+            ssh.targets(slice_spec), baseline, waivers, chosen,
             report_outputs(outputs, store, source, output_dir, resume, signing), options,
         )  # fmt: skip
         run_request(request, "hosts")
@@ -221,6 +227,20 @@ def scan(
         report_outputs(outputs, store, source, signing=signing), options,
     )  # fmt: skip
     run_request(request, "spinner")
+
+
+def _shard_spec(text: str | None, over_ssh: bool) -> ShardSpec | None:
+    """--shard I/N, checked before anything else is read (one line, exit 2)."""
+    from endpoint_audit.model.shard import ShardSpecError, parse_shard
+
+    if text is None:
+        return None
+    if not over_ssh:
+        fail("--shard slices the hosts of --host/--inventory; give an inventory to slice")
+    try:
+        return parse_shard(text)
+    except ShardSpecError as exc:
+        fail(str(exc))
 
 
 __all__ = ["scan", "write_output"]

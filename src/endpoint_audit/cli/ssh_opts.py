@@ -13,6 +13,7 @@ from endpoint_audit.model import i18n
 
 if TYPE_CHECKING:
     from endpoint_audit.engine.pipeline import SshHosts
+    from endpoint_audit.model.shard import ShardSpec
 
 
 @dataclass(frozen=True)
@@ -32,7 +33,7 @@ class SshFlags:
         """Whether the run is over SSH (some host or inventory was named)."""
         return bool(self.hosts or self.inventories)
 
-    def targets(self) -> SshHosts:
+    def targets(self, shard: ShardSpec | None = None) -> SshHosts:
         from endpoint_audit.engine.pipeline import SshHosts
         from endpoint_audit.transport.ssh import SshOptions
 
@@ -40,6 +41,7 @@ class SshFlags:
             hosts=tuple(self.hosts),
             inventories=tuple(self.inventories),
             limit=self.limit,
+            shard=shard,
             ssh=SshOptions(
                 connect_timeout=self.connect_timeout,
                 sudo=self.sudo,
@@ -113,6 +115,17 @@ OutputDirOpt = Annotated[
         help=(
             "Fleet scans: write each host's JSON report to DIR/hosts/ as it finishes, then "
             "DIR/fleet.json; DIR/manifest.json records the run and each file's sha256."
+        ),
+    ),
+]
+ShardOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--shard",
+        metavar="I/N",
+        help=(
+            "Audit only slice I of N of the hosts (after --limit), chosen by a stable hash "
+            "of each host name; run I=1..N as parallel jobs and join them with `report merge`."
         ),
     ),
 ]

@@ -59,9 +59,10 @@ from endpoint_audit.engine.run_folder import MANIFEST, FleetStore, RunParameters
 from endpoint_audit.engine.signing import report_fields, sign_file
 from endpoint_audit.engine.waivers import expired_waivers
 from endpoint_audit.errors import ConfigError
-from endpoint_audit.inventory import DuplicateHost, gather_inventory
+from endpoint_audit.inventory import DuplicateHost, InventoryHost, gather_inventory, slice_of
 from endpoint_audit.model import i18n
 from endpoint_audit.model.result import HostReport, PartialInfo, RunReport
+from endpoint_audit.model.shard import ShardInfo, ShardSpec
 from endpoint_audit.safe_read import InputKind, InputRefused, read_input
 from endpoint_audit.signing.minisign import SecretKey
 from endpoint_audit.transport.ssh import SshOptions
@@ -86,6 +87,7 @@ class SshHosts:
     inventories: tuple[Path, ...] = ()
     limit: str | None = None
     ssh: SshOptions = field(default_factory=SshOptions)
+    shard: ShardSpec | None = None  # --shard I/N: only this slice of the hosts
 
 
 @dataclass(frozen=True)
@@ -280,6 +282,25 @@ class _Resolved:
 
     jobs: list[tuple[str, Target | None, str, HostReport | None]]  # name, target, ref, decided
     now: datetime | None = None
+    shard: ShardInfo | None = None
+
+
+def _shard(
+    hosts: list[InventoryHost], spec: ShardSpec | None, round_id: str | None
+) -> tuple[list[InventoryHost], ShardInfo | None]:
+    """--shard I/N: the hosts of slice I, and what the slice records about the round."""
+    if spec is None:
+        return hosts, None
+    chosen, digest = slice_of(hosts, spec)
+    info = ShardInfo(
+        index=spec.index,
+        count=spec.count,
+        inventory_sha256=digest,
+        inventory_hosts=len(hosts),
+        hosts=[h.name for h in chosen],
+        round=round_id,
+    )
+    return chosen, info
 
 
 def _resolve(request: RunRequest, notify: Notify) -> _Resolved:
@@ -292,8 +313,10 @@ def _resolve(request: RunRequest, notify: Notify) -> _Resolved:
     if isinstance(targets, SshHosts):
         gathered = gather_inventory(targets.hosts, targets.inventories, targets.limit)
         _warn_duplicates(gathered.duplicates, lang, notify)
+        hosts, shard = _shard(gathered.hosts, targets.shard, request.outputs.round_id)
         return _Resolved(
-            [(h.name, ssh_target(h, targets.ssh), h.baseline or base, None) for h in gathered.hosts]
+            [(h.name, ssh_target(h, targets.ssh), h.baseline or base, None) for h in hosts],
+            shard=shard,
         )
     if not targets.share:
         recorded = load_recorded(targets.path)
@@ -348,6 +371,22 @@ def _warn_duplicates(duplicates: Sequence[DuplicateHost], lang: str, notify: Not
         )
 
 
+def _note_shard(shard: ShardInfo, lang: str, notify: Notify) -> None:
+    spec = f"{shard.index}/{shard.count}"
+    if not shard.hosts:
+        notify(Notice(i18n.t(lang, "fleet.shard.empty", shard=spec, total=shard.inventory_hosts)))
+        return
+    text = i18n.t(
+        lang,
+        "fleet.shard.chosen",
+        shard=spec,
+        count=len(shard.hosts),
+        total=shard.inventory_hosts,
+        digest=shard.inventory_sha256[:12],
+    )
+    notify(Notice(text, "note"))
+
+
 def prepare(request: RunRequest, notify: Notify, registry: Registry | None = None) -> PreparedRun:
     """Everything before the first host is contacted. Raises ConfigError (exit 2:
     nothing was audited) for a bad baseline, waiver file, inventory, bundle or folder."""
@@ -366,7 +405,9 @@ def prepare(request: RunRequest, notify: Notify, registry: Registry | None = Non
     options = request.options
     if resolved.now is not None and options.now is None:
         options = dataclasses.replace(options, now=resolved.now)
-    prepared = PreparedRun(request, plans, slots, registry, options, notify)
+    if resolved.shard is not None:
+        _note_shard(resolved.shard, request.options.lang, notify)
+    prepared = PreparedRun(request, plans, slots, registry, options, notify, resolved.shard)
     prepared.open_outputs()
     return prepared
 
@@ -386,8 +427,10 @@ class PreparedRun:
         registry: Registry,
         options: RunOptions,
         notify: Notify,
+        shard: ShardInfo | None = None,
     ) -> None:
         self.request = request
+        self.shard = shard
         self.plans = plans
         self.slots = slots
         self.registry = registry
@@ -424,6 +467,12 @@ class PreparedRun:
     def _begin_run(self, store: FleetStore) -> None:
         resume = self.request.outputs.resume
         previous = store.load_previous() if resume else None
+        if previous is not None and _slice_key(previous.shard) != _slice_key(self.shard):
+            raise ConfigError(
+                f"--resume {store.root}: the run there is {_slice_name(previous.shard)}, "
+                f"this one {_slice_name(self.shard)}; resume a slice with the same --shard "
+                "and inventory, or use another --output-dir"
+            )
         if resume and previous is None:
             self.notify(
                 Notice(
@@ -444,7 +493,7 @@ class PreparedRun:
         outputs = self.request.outputs
         chained = _previous_manifest_sha256(outputs.previous_round)
         try:
-            store.begin(parameters, previous, outputs.round_id, chained)
+            store.begin(parameters, previous, outputs.round_id, chained, self.shard)
         except OSError as exc:
             raise ConfigError(
                 f"{store.manifest_path}: cannot write: {exc.strerror or exc}"
@@ -560,6 +609,7 @@ class PreparedRun:
             host_plans,
         )
         report.reused_hosts = [s.name for s in self.slots if s.reused]
+        report.shard = self.shard
         if interruption is not None:
             report.partial = PartialInfo(
                 reason=interruption,
@@ -586,7 +636,8 @@ class PreparedRun:
         except OSError as exc:
             self._problem(f"{store.manifest_path}: cannot write: {exc.strerror or exc}")
         report.run_id = store.manifest.run_id if store.manifest else None
-        if report.hosts:
+        # A slice with no hosts is still a slice of the round: `report merge` needs it.
+        if report.hosts or report.shard is not None:
             try:
                 path = store.save_fleet(report)
             except OSError as exc:
@@ -638,6 +689,16 @@ class PreparedRun:
                 sign_file(outputs.signer, path, fields)
             except OSError as exc:
                 self._problem(f"{path}.minisig: cannot write: {exc.strerror or exc}")
+
+
+def _slice_key(shard: ShardInfo | None) -> tuple[int, int, str] | None:
+    return None if shard is None else (shard.index, shard.count, shard.inventory_sha256)
+
+
+def _slice_name(shard: ShardInfo | None) -> str:
+    if shard is None:
+        return "not a slice"
+    return f"slice {shard.index}/{shard.count} of inventory {shard.inventory_sha256[:12]}"
 
 
 def _previous_manifest_sha256(previous: Path | None) -> str | None:

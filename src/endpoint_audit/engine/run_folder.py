@@ -37,6 +37,7 @@ from endpoint_audit.engine.run import build_report
 from endpoint_audit.errors import ConfigError
 from endpoint_audit.inventory import safe_file_name
 from endpoint_audit.model.result import HostReport, RunReport, Severity, ToolInfo
+from endpoint_audit.model.shard import ShardInfo
 from endpoint_audit.model.valid_text import model_json
 from endpoint_audit.safe_read import InputKind, InputRefused, read_input
 
@@ -102,6 +103,8 @@ class RunManifest(BaseModel):
     # round removed or replaced later breaks the chain (`report verify DIR...`).
     round: str | None = None
     previous_manifest_sha256: str | None = None
+    # `--shard I/N`: which slice of the round this run is, of which inventory (model.shard).
+    shard: ShardInfo | None = None
 
 
 @dataclass(frozen=True)
@@ -174,6 +177,7 @@ class FleetStore:
         resume_from: RunManifest | None,
         round_id: str | None = None,
         previous_manifest_sha256: str | None = None,
+        shard: ShardInfo | None = None,
     ) -> RunManifest:
         """Start a run (a new id) or continue `resume_from` (its id and its records)."""
         now = datetime.now(UTC)
@@ -185,6 +189,7 @@ class FleetStore:
         if resume_from is not None:
             manifest = resume_from.model_copy(
                 update={
+                    "shard": shard,
                     "parameters": parameters,
                     "state": "running",
                     "updated_at": now,
@@ -202,6 +207,7 @@ class FleetStore:
                 parameters=parameters,
                 round=round_id,
                 previous_manifest_sha256=previous_manifest_sha256,
+                shard=shard,
             )
         self.manifest = manifest
         self.write_manifest()

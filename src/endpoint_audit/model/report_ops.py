@@ -5,7 +5,6 @@ compare two reports finding by finding. No I/O: the CLI reads and writes the fil
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from enum import StrEnum
 
 from pydantic import BaseModel
@@ -18,6 +17,12 @@ from endpoint_audit.model.result import (
     RunReport,
     Severity,
     Status,
+)
+from endpoint_audit.model.slice_merge import (
+    Slice,
+    SliceMismatch,
+    coverage_partial,
+    slice_coverage,
 )
 from endpoint_audit.model.verdict import (
     Seen,
@@ -33,12 +38,8 @@ class MergeError(ValueError):
     """The reports cannot be merged; the message names the files."""
 
 
-@dataclass(frozen=True)
-class NamedReport:
-    """A report and where it came from (for messages)."""
-
-    name: str
-    report: RunReport
+# A report and where it came from (for messages).
+NamedReport = Slice
 
 
 def _in_language(finding: Finding, source_lang: str, lang: str) -> Finding:
@@ -64,6 +65,10 @@ def merge_reports(reports: Sequence[NamedReport]) -> tuple[RunReport, list[str]]
     """
     if not reports:
         raise MergeError("no reports to merge")
+    try:
+        coverage = slice_coverage(reports)
+    except SliceMismatch as exc:
+        raise MergeError(str(exc)) from None
     first = reports[0]
     for other in reports[1:]:
         if other.report.baseline.sha256 != first.report.baseline.sha256:
@@ -125,6 +130,11 @@ def merge_reports(reports: Sequence[NamedReport]) -> tuple[RunReport, list[str]]
         hosts=[chosen[k][1] for k in order],
         partial=_merged_partial(reports, len(order)),
     )
+    if coverage is not None:
+        # Slices of a round: the merged report says which it holds, and is partial
+        # (the hosts planned being the whole inventory's) when any is missing.
+        merged.shards = coverage
+        merged.partial = coverage_partial(coverage, merged.partial, len(order))
     return merged, notes
 
 

@@ -9,6 +9,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from endpoint_audit.model.platform import PlatformInfo
+from endpoint_audit.model.shard import ShardCoverage, ShardInfo
 
 SCHEMA_VERSION = "1.0"
 
@@ -184,7 +185,8 @@ class PartialInfo(BaseModel):
     """Set when the run was stopped before every host was audited: the report holds
     only the hosts that finished."""
 
-    reason: Literal["interrupted", "terminated"]  # Ctrl-C (SIGINT) or SIGTERM
+    # Ctrl-C (SIGINT), SIGTERM, or a report merged from slices of which some are missing.
+    reason: Literal["interrupted", "terminated", "slices_missing"]
     hosts_planned: int  # hosts the run was asked to audit
     hosts_reported: int  # hosts this report holds
 
@@ -208,3 +210,7 @@ class RunReport(BaseModel):
     # whose results were reused from an earlier, interrupted invocation (--resume).
     run_id: str | None = None
     reused_hosts: list[str] = Field(default_factory=list)
+    # `scan --shard I/N`: the slice of the round this report holds (model.shard).
+    shard: ShardInfo | None = None
+    # `report merge` of slices: which slices of the round it holds and which are missing.
+    shards: ShardCoverage | None = None

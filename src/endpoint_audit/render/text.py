@@ -45,6 +45,15 @@ def partial_text(report: RunReport, lang: str) -> str:
     partial = report.partial
     if partial is None:
         return ""
+    if partial.reason == "slices_missing" and report.shards is not None:
+        return i18n.t(
+            lang,
+            "report.partial_slices",
+            missing=", ".join(map(str, report.shards.missing)),
+            count=report.shards.count,
+            hosts=partial.hosts_reported,
+            planned=partial.hosts_planned,
+        )
     return i18n.t(
         lang,
         "report.partial",

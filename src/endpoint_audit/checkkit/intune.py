@@ -1,0 +1,57 @@
+"""What a check package gives `probe export --intune-compliance`: the probe whose answer
+its settings come from, a PowerShell snippet that turns that answer into flat settings,
+and the rules (from the baseline's parameters) Intune judges the settings with.
+
+A check package offers this in its `intune` module (`INTUNE = IntuneSettings(...)`).
+The snippet reads `$EAProbe` (the probe's `$result`, or `$null` when the probe failed or
+ran out of time) and sets every one of its settings in `$EASettings`, always: a value
+it cannot read is one its rules never accept (`Unknown`, -1), so that a device whose
+facts cannot be seen is non-compliant, never compliant (Intune itself only reports a
+missing setting as error 65008).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from importlib import resources
+from typing import Any
+
+from endpoint_audit.model import i18n
+from endpoint_audit.model.commands import PowerShell
+from endpoint_audit.model.intune import IntuneRule, Language, RemediationString
+
+# The Company Portal languages the rules speak, from the tool's own locales.
+PORTAL_LANGUAGES: dict[str, Language] = {"en": "en_US", "ja": "ja_JP"}
+
+
+@dataclass(frozen=True)
+class IntuneSettings:
+    check_id: str
+    probe: PowerShell
+    settings_script: str  # PowerShell: $EAProbe -> $EASettings[...] for every setting
+    settings: Sequence[str]  # every setting the snippet writes
+    rules: Callable[[Any, str], list[IntuneRule]]  # (the check's params, MoreInfoUrl)
+
+
+def compliance_script(module: str, name: str) -> str:
+    """`compliance/<name>.ps1` beside `module` (pass `__name__`): a settings snippet,
+    kept apart from probes/ (the scripts the collectors run)."""
+    folder = resources.files(module.rpartition(".")[0]) / "compliance"
+    return (folder / f"{name}.ps1").read_text(encoding="utf-8")
+
+
+def remediation(key: str, **args: object) -> list[RemediationString]:
+    """The texts of message key `key` (`<check>.intune.<name>`): `<key>_title` and
+    `<key>_description` in every portal language."""
+    return [
+        RemediationString(
+            language=portal,
+            title=i18n.t(lang, f"{key}_title", **args),
+            description=i18n.t(lang, f"{key}_description", **args),
+        )
+        for lang, portal in PORTAL_LANGUAGES.items()
+    ]
+
+
+__all__ = ["PORTAL_LANGUAGES", "IntuneSettings", "compliance_script", "remediation"]

@@ -1,0 +1,81 @@
+"""What the discovery script's secure_boot snippet (checks/secure_boot/compliance/
+intune_settings.ps1) writes for a probe answer, step for step in Python: this machine has
+no PowerShell, so the tests judge the recorded answers through this reading and check
+that the snippet assigns the same settings with the same vocabulary."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+
+def _integer(value: Any) -> int | None:
+    if value is None or isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and re.fullmatch(r"\s*-?[0-9]+\s*", value):
+        return int(value)
+    return None
+
+
+def _text(value: Any) -> str:
+    # [string]$null is '' in PowerShell; other values are their text.
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "True" if value else "False"
+    return str(value)
+
+
+def secure_boot_settings(probe: Any) -> dict[str, Any]:
+    settings: dict[str, Any] = {
+        "SecureBootState": "Unknown",
+        "TpmSpecVersion": -1,
+        "TpmReady": "Unknown",
+        "SecureBootCa2023": "Unknown",
+    }
+    if not isinstance(probe, dict):
+        return settings
+    firmware = _text(probe.get("firmware_type")).strip().lower()  # -eq: case-insensitive
+    enabled = _integer(probe.get("secure_boot_enabled"))
+    if firmware == "legacy":
+        settings["SecureBootState"] = "Legacy"
+    elif enabled == 1:
+        settings["SecureBootState"] = "On"
+    elif enabled == 0:
+        settings["SecureBootState"] = "Off"
+    if probe.get("tpm_error") is None and "tpm" in probe:
+        raw = probe["tpm"]
+        entries = [e for e in (raw if isinstance(raw, list) else [raw]) if e is not None]
+        if not entries:
+            settings["TpmSpecVersion"] = 0
+            settings["TpmReady"] = "NoTpm"
+        else:
+            entry = entries[0] if isinstance(entries[0], dict) else {}
+            raw_spec = entry.get("spec_version")
+            spec = raw_spec.split(",")[0] if isinstance(raw_spec, str) else ""
+            match = re.match(r"\s*([0-9]+)", spec)
+            if match:
+                settings["TpmSpecVersion"] = int(match.group(1))
+                flags = [entry.get(k) for k in ("is_enabled", "is_activated", "is_owned")]
+                off = sum(1 for f in flags if f is False)
+                missing = sum(1 for f in flags if not isinstance(f, bool))
+                if off:
+                    settings["TpmReady"] = "NotReady"
+                elif missing in (0, 3):
+                    settings["TpmReady"] = "Ready"
+    if firmware == "legacy":
+        settings["SecureBootCa2023"] = "NotApplicable"
+    elif probe.get("servicing_error") is None:
+        error = _integer(probe.get("ca2023_error"))
+        status = _text(probe.get("ca2023_status")).strip()
+        if error is not None and error != 0:
+            settings["SecureBootCa2023"] = "Error"
+        elif status in ("Updated", "NotStarted", "InProgress"):
+            settings["SecureBootCa2023"] = status
+        elif status == "":
+            settings["SecureBootCa2023"] = "Missing"
+        else:
+            settings["SecureBootCa2023"] = "Unrecognised"
+    return settings
