@@ -63,7 +63,7 @@ def secure_boot_settings(probe: Any) -> dict[str, Any]:
                 missing = sum(1 for f in flags if not isinstance(f, bool))
                 if off:
                     settings["TpmReady"] = "NotReady"
-                elif missing in (0, 3):
+                elif missing == 0:
                     settings["TpmReady"] = "Ready"
     if firmware == "legacy":
         settings["SecureBootCa2023"] = "NotApplicable"

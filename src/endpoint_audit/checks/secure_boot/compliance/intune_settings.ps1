@@ -39,7 +39,8 @@ if ($null -ne $EAProbe) {
                 $EAMissing = @($EAFlags | Where-Object { -not ($_ -is [bool]) }).Count
                 if ($EAOff -gt 0) {
                     $EASettings['TpmReady'] = 'NotReady'
-                } elseif ($EAMissing -eq 0 -or $EAMissing -eq 3) {
+                } elseif ($EAMissing -eq 0) {
+                    # Every Win32_Tpm state read and on; any unread leaves it Unknown.
                     $EASettings['TpmReady'] = 'Ready'
                 }
             }
