@@ -184,7 +184,7 @@ class PartialInfo(BaseModel):
     """Set when the run was stopped before every host was audited: the report holds
     only the hosts that finished."""
 
-    reason: Literal["interrupted", "terminated"]  # Ctrl-C (SIGINT) or SIGTERM
+    reason: Literal["interrupted", "terminated"]  # Ctrl-C (SIGINT), or SIGTERM/SIGHUP
     hosts_planned: int  # hosts the run was asked to audit
     hosts_reported: int  # hosts this report holds
 
