@@ -15,9 +15,10 @@ from endpoint_audit.model import i18n
 
 app = typer.Typer(
     help=(
-        "List the checks (antivirus, disk_encryption, firewall, local_admins, open_ports, "
-        "os_support, password_policy, patch_level, screen_lock, secure_boot, and any "
-        "plugin's) and explain one; with --baseline, also a baseline's rule checks."
+        "List the checks (antivirus, disk encryption, firewall, local administrators, "
+        "open ports, operating system and Office support, password policy, patches, "
+        "screen lock, secure boot, and any plugin's) and explain one; with --baseline, "
+        "also a baseline's rule checks."
     ),
     no_args_is_help=True,
 )

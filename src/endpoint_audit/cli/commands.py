@@ -54,9 +54,10 @@ COMMANDS: dict[str, LazyCommand] = {
     "checks": LazyCommand(
         "checks_cmd",
         "app",
-        "List the checks (antivirus, disk_encryption, firewall, local_admins, open_ports, "
-        "os_support, password_policy, patch_level, screen_lock, secure_boot, and any "
-        "plugin's) and explain one; with --baseline, also a baseline's rule checks.",
+        "List the checks (antivirus, disk encryption, firewall, local administrators, "
+        "open ports, operating system and Office support, password policy, patches, "
+        "screen lock, secure boot, and any plugin's) and explain one; with --baseline, "
+        "also a baseline's rule checks.",
     ),
     "baseline": LazyCommand(
         "baseline_cmd", "app", "List, show, compare, validate and start tailoring baselines."
