@@ -18,7 +18,6 @@ from __future__ import annotations
 import json
 import os
 import sys
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from endpoint_audit.model import i18n
@@ -52,25 +51,36 @@ def _scan_third_party() -> bool:
     )
 
 
-def _cache_file(name: str) -> Path:
+def _cache_file(name: str) -> str:
+    """`name` in the user's cache folder (platformdirs' user_cache_path). On Linux the
+    folder is found as platformdirs finds it, without importing it (it loads pathlib and
+    tempfile, a good part of this command's start)."""
+    if sys.platform.startswith("linux"):
+        base = os.environ.get("XDG_CACHE_HOME", "")
+        if not base.strip():
+            base = os.path.expanduser("~/.cache")
+        return os.path.join(base, "endpoint-audit", name)
     from platformdirs import user_cache_path
 
-    return user_cache_path("endpoint-audit", appauthor=False) / name
+    return str(user_cache_path("endpoint-audit", appauthor=False) / name)
 
 
 def _read_kept(name: str) -> Any:
     try:
-        return json.loads(_cache_file(name).read_text(encoding="utf-8"))
+        with open(_cache_file(name), encoding="utf-8") as handle:
+            return json.load(handle)
     except (OSError, ValueError):
         return None
 
 
 def _keep(name: str, value: object) -> None:
     kept = _cache_file(name)
+    folder, base = os.path.split(kept)
     try:
-        kept.parent.mkdir(parents=True, exist_ok=True)
-        scratch = kept.with_name(f".{kept.name}.{os.getpid()}")
-        scratch.write_text(json.dumps(value, ensure_ascii=False), encoding="utf-8")
+        os.makedirs(folder, exist_ok=True)
+        scratch = os.path.join(folder, f".{base}.{os.getpid()}")
+        with open(scratch, "w", encoding="utf-8") as handle:
+            json.dump(value, handle, ensure_ascii=False)
         os.replace(scratch, kept)
     except OSError:
         pass  # a cache that cannot be written only costs the next start the work again
@@ -105,25 +115,25 @@ RENDER_FILE = "checks-list.json"
 def _files_stamp(lang: str) -> list[list[object]]:
     """Size and time of every file the built-in table is read from: each check's
     meta.toml and texts, and the core catalogs (both languages: English is the fallback)."""
-    root = Path(__file__).resolve().parent.parent
+    root = os.path.dirname(os.path.dirname(os.path.realpath(__file__)))
     stamp: list[list[object]] = []
-    folders = [root / "locales" / lang, root / "locales" / i18n.DEFAULT_LANGUAGE]
+    folders = [os.path.join(root, "locales", x) for x in (lang, i18n.DEFAULT_LANGUAGE)]
     try:
-        checks = sorted(e.path for e in os.scandir(root / "checks") if e.is_dir())
+        checks = sorted(e.path for e in os.scandir(os.path.join(root, "checks")) if e.is_dir())
     except OSError:
         checks = []
-    paths = [Path(c) / name for c in checks for name in ("meta.toml", "texts")]
-    for folder in [*folders, *(Path(c) / "texts" for c in checks)]:
+    paths = [os.path.join(c, name) for c in checks for name in ("meta.toml", "texts")]
+    for folder in [*folders, *(os.path.join(c, "texts") for c in checks)]:
         try:
-            paths += sorted(Path(e.path) for e in os.scandir(folder))
+            paths += sorted(e.path for e in os.scandir(folder))
         except OSError:
             continue
     for path in paths:
         try:
-            info = path.stat()
-            stamp.append([str(path), info.st_size, info.st_mtime_ns])
+            info = os.stat(path)
+            stamp.append([path, info.st_size, info.st_mtime_ns])
         except OSError:
-            stamp.append([str(path), None, None])
+            stamp.append([path, None, None])
     return stamp
 
 
