@@ -16,6 +16,7 @@ from endpoint_audit.checks.os_support import support_data as data_module
 from endpoint_audit.checks.os_support.check import OsSupport, OsSupportParams
 from endpoint_audit.checks.os_support.facts import OsSupportFacts
 from endpoint_audit.checks.os_support.linux import support_end
+from endpoint_audit.checks.os_support.office import OfficeProduct, office_products, release_of
 from endpoint_audit.checks.os_support.windows import (
     CLIENT_SKUS,
     ENTERPRISE_SKUS,
@@ -230,3 +231,184 @@ def test_support_end_reads_fedora_os_release() -> None:
     assert support_end(text) == date(2027, 5, 19)
     assert support_end('SUPPORT_END="2027-05-19"\n') == date(2027, 5, 19)
     assert support_end("SUPPORT_END=soon\n") is None
+
+
+# --- Office on Windows --------------------------------------------------------------
+
+
+def office_findings(office: object, on: date, **params: object) -> list[tuple[str, Status, str]]:
+    """(resource, status, key) of the Office findings for the probe's `office` answer."""
+    fact = OsSupportFacts(
+        product=seen("windows"),
+        release=seen("26100"),
+        edition=seen("client"),
+        sku=48,
+        office=office_products(office),
+        sources=("ps:os_edition",),
+    )
+    ctx = EvalContext(
+        platform=PlatformInfo(family=OsFamily.WINDOWS),
+        now=datetime(on.year, on.month, on.day, 9, tzinfo=UTC),
+    )
+    outcomes = list(
+        OsSupport().evaluate(
+            FactView({OsSupportFacts: fact}), OsSupportParams.model_validate(params), ctx
+        )
+    )
+    return [(o.resource or "", o.status, o.key) for o in outcomes if o.resource]
+
+
+def c2r(ids: str, url: str = "", version: str = "16.0.14332.20011") -> dict[str, object]:
+    config = {"ProductReleaseIds": ids, "VersionToReport": version, "CDNBaseUrl": url}
+    return {"c2r": config, "msi": [], "error": None}
+
+
+@pytest.mark.parametrize(
+    ("product_id", "release"),
+    [
+        ("O365ProPlusRetail", "365"),
+        ("O365BusinessRetail", "365"),
+        ("ProPlus2019Volume", "2019"),
+        ("ProPlus2019Retail", "2019"),
+        ("ProPlus2021Retail", "2021"),
+        ("ProPlus2021Volume", "2021-ltsc"),
+        ("VisioPro2021Volume", "2021-ltsc"),
+        ("ProPlus2024Volume", "2024-ltsc"),
+        ("HomeBusiness2024Retail", "2024"),
+        ("ProPlusRetail", "2016"),
+        ("VisioProXVolume", "2016"),
+        ("VisioProRetail", None),
+        ("Mondo2030Retail", None),
+        ("", None),
+    ],
+)
+def test_office_releases_by_product_id(product_id: str, release: str | None) -> None:
+    assert release_of(product_id)[0] == release
+
+
+def test_office_products_by_release() -> None:
+    on = date(2026, 3, 1)
+    assert office_findings(c2r("ProPlus2019Retail,LanguagePack"), on) == [
+        ("office:ProPlus2019Retail", Status.FAIL, "ended")
+    ]
+    assert office_findings(c2r("ProPlus2021Volume"), on) == [
+        ("office:ProPlus2021Volume", Status.PASS, "supported")
+    ]
+    assert office_findings(c2r("ProPlus2021Volume"), date(2026, 10, 14)) == [
+        ("office:ProPlus2021Volume", Status.FAIL, "ended")
+    ]
+    assert office_findings(c2r("ProPlus2024Volume,VisioPro2024Volume"), on) == [
+        ("office:ProPlus2024Volume", Status.PASS, "supported"),
+        ("office:VisioPro2024Volume", Status.PASS, "supported"),
+    ]
+    msi = {"c2r": None, "msi": ["{90160000-0012-0000-1000-0000000ff1ce}"], "error": None}
+    assert office_findings(msi, on) == [
+        ("office:{90160000-0012-0000-1000-0000000FF1CE}", Status.FAIL, "ended")
+    ]
+    # Other Office 2016 MSI components (a language pack, a C2R licence component) are no suite.
+    other = {"c2r": None, "msi": ["{90160000-008F-0000-1000-0000000FF1CE}"], "error": None}
+    assert office_findings(other, on) == [("office", Status.NOT_APPLICABLE, "office_absent")]
+
+
+def test_microsoft_365_apps_and_unknown_ids_are_unknown_never_a_pass() -> None:
+    on = date(2026, 3, 1)
+    url = "http://officecdn.microsoft.com/pr/55336b82-a18d-4dd6-b5f6-9e5095c314a6"
+    assert office_findings(c2r("O365ProPlusRetail", url), on) == [
+        ("office:O365ProPlusRetail", Status.UNKNOWN, "office_m365")
+    ]
+    assert office_products(c2r("O365ProPlusRetail", url)) == seen(
+        (
+            OfficeProduct(
+                product_id="O365ProPlusRetail",
+                install="c2r",
+                release="365",
+                version="16.0.14332.20011",
+                channel="monthly_enterprise",
+                channel_url=url,
+            ),
+        )
+    )
+    assert office_findings(c2r("VisioProRetail"), on) == [
+        ("office:VisioProRetail", Status.UNKNOWN, "office_ambiguous")
+    ]
+    assert office_findings(c2r("Word2030Retail"), on) == [
+        ("office:Word2030Retail", Status.UNKNOWN, "office_unrecognised")
+    ]
+
+
+def test_office_unread_is_unknown_and_absent_is_not_applicable() -> None:
+    on = date(2026, 3, 1)
+    assert office_findings(None, on) == [("office", Status.UNKNOWN, "office_unknown")]
+    view = {"c2r": None, "msi": [], "error": "registry_view"}
+    assert office_findings(view, on) == [("office", Status.UNKNOWN, "office_unknown")]
+    denied = {"c2r": None, "msi": [], "error": "-2147024891"}
+    assert office_products(denied) == unknown(
+        "os_support.reason.office_unreadable", hresult="-2147024891"
+    )
+    absent = {"c2r": None, "msi": [], "error": None}
+    assert office_findings(absent, on) == [("office", Status.NOT_APPLICABLE, "office_absent")]
+    # A Click-to-Run key that lists only languages holds no product.
+    assert office_findings(c2r("LanguagePack"), on) == [
+        ("office", Status.NOT_APPLICABLE, "office_absent")
+    ]
+
+
+def test_office_with_stale_or_missing_data_is_unknown(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    assert office_findings(c2r("ProPlus2021Volume"), date(2027, 12, 1)) == [
+        ("office:ProPlus2021Volume", Status.UNKNOWN, "data_stale")
+    ]
+    shipped = (Path(data_module.__file__).parent / "data" / "support.toml").read_text(
+        encoding="utf-8"
+    )
+    without = tmp_path / "no-office.toml"
+    without.write_text(shipped.split("\n[office]\n")[0], encoding="utf-8")
+    monkeypatch.setenv(data_module.DATA_ENV, str(without))
+    assert office_findings(c2r("ProPlus2021Volume"), date(2026, 3, 1)) == [
+        ("office:ProPlus2021Volume", Status.UNKNOWN, "not_in_data")
+    ]
+
+
+def test_office_data_is_endoflife_dates() -> None:
+    data = data_module.support_data()
+    office = {key: rel.eol for key, rel in data.office.items()}
+    assert office == {
+        "2016": date(2025, 10, 14),
+        "2019": date(2025, 10, 14),
+        "2021": date(2026, 10, 13),
+        "2021-ltsc": date(2026, 10, 13),
+        "2024": date(2029, 10, 9),
+        "2024-ltsc": date(2029, 10, 9),
+    }
+
+
+OFFICE_ID = st.sampled_from(
+    ["O365ProPlusRetail", "ProPlus2019Volume", "ProPlus2021Volume", "ProPlusRetail",
+     "VisioProRetail", "LanguagePack", "Word2030Retail"]
+) | st.text(max_size=24)  # fmt: skip
+
+
+@given(
+    ids=st.lists(OFFICE_ID, max_size=5),
+    url=st.text(max_size=60),
+    msi=st.lists(
+        st.sampled_from(["{90160000-0011-0000-0000-0000000FF1CE}"]) | st.text(max_size=40),
+        max_size=3,
+    ),
+)
+def test_any_office_answer_gives_a_finding_and_passes_only_a_dated_release(
+    ids: list[str], url: str, msi: list[str]
+) -> None:
+    """Whatever the registry holds (it is the PC's, and may be hostile), parsing never
+    fails, and only a product whose release the data dates can pass."""
+    answer = {"c2r": {"ProductReleaseIds": ",".join(ids), "CDNBaseUrl": url}, "msi": msi}
+    got = office_products({**answer, "error": None})
+    assert isinstance(got, Seen)
+    findings = office_findings({**answer, "error": None}, date(2026, 3, 1))
+    assert findings
+    by_id = {p.product_id: p for p in got.value}
+    for resource, status, _ in findings:
+        if status == Status.PASS:
+            product = by_id[resource.removeprefix("office:")]
+            assert product.release in ("2021", "2021-ltsc", "2024", "2024-ltsc")

@@ -224,3 +224,70 @@ def test_checks_list_scans_for_plugins_again_when_the_import_path_changes(
     )
     assert ask() == "True True"  # the folder changed: scanned again
     assert ask() == "True False"
+
+
+# How the root help names each built-in check; a new check must be added here and there.
+CHECK_WORDS = {
+    "antivirus": "antivirus",
+    "disk_encryption": "disk encryption",
+    "firewall": "firewall",
+    "local_admins": "local administrators",
+    "open_ports": "open ports",
+    "os_support": "operating system and Office support",
+    "password_policy": "password policy",
+    "patch_level": "patches",
+    "screen_lock": "screen lock",
+    "secure_boot": "secure boot",
+}
+
+
+def test_root_help_and_checks_summary_name_every_builtin_check() -> None:
+    from endpoint_audit.cli.commands import ROOT_HELP
+    from endpoint_audit.model.check_index import builtin_index
+
+    flat = " ".join(ROOT_HELP.split())
+    checks_summary = COMMANDS["checks"].summary
+    for cid in builtin_index():
+        assert CHECK_WORDS[cid] in flat, cid
+        assert CHECK_WORDS[cid] in checks_summary, cid
+    assert "rules" in flat and "rules" in COMMANDS["scan"].summary
+
+
+def test_checks_list_kept_table_is_the_one_rich_writes(tmp_path: Path) -> None:
+    """The second `checks list` writes the table kept from the first without importing
+    Rich; what it writes is what Rich writes, and a change of what the table depends on
+    (the width, the language) is rendered anew, not served from the kept one."""
+    code = (
+        "import sys\n"
+        "sys.argv = ['endpoint-audit', 'checks', 'list', *sys.argv[1:]]\n"
+        "from endpoint_audit.cli import main\n"
+        "main()\n"
+        "print('RICH=' + str('rich.console' in sys.modules))\n"
+    )
+    base = {
+        **os.environ,
+        "ENDPOINT_AUDIT_DISABLE_PLUGINS": "1",
+        "XDG_CACHE_HOME": str(tmp_path / "cache"),
+    }
+
+    def listed(columns: str, *args: str, cache: bool = True) -> tuple[str, bool]:
+        env = {**base, "COLUMNS": columns}
+        if not cache:
+            env["XDG_CACHE_HOME"] = str(tmp_path / f"fresh-{columns}-{'-'.join(args)}")
+        done = subprocess.run(
+            [sys.executable, "-c", code, *args], capture_output=True, text=True, env=env,
+            check=True,
+        )  # fmt: skip
+        text, _, flag = done.stdout.rpartition("RICH=")
+        return text, flag.strip() == "True"
+
+    first, rich_first = listed("80")
+    again, rich_again = listed("80")
+    assert rich_first and not rich_again
+    assert again == first == listed("80", cache=False)[0]
+    assert "disk_encryption" in first
+    wide, rich_wide = listed("140")
+    assert rich_wide and wide == listed("140", cache=False)[0] != first
+    japanese, rich_ja = listed("140", "--lang", "ja")
+    assert rich_ja and japanese == listed("140", "--lang", "ja", cache=False)[0] != wide
+    assert listed("140", "--lang", "ja") == (japanese, False)

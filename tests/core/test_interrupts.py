@@ -1,4 +1,4 @@
-"""Ctrl-C, SIGTERM and a closed stdout, sent to real processes.
+"""Ctrl-C, SIGTERM, SIGHUP and a closed stdout, sent to real processes.
 
 An interrupt at any moment after the program starts (while it is still importing its
 modules, loading the baseline, or auditing) ends with one line on stderr, exit 130
@@ -146,6 +146,20 @@ def test_sigterm_is_handled_like_ctrl_c_with_exit_143(tmp_path: Path, module: st
         assert keep.read_text(encoding="utf-8") == '{"kept": true}\n', where
 
 
+@pytest.mark.parametrize("module", SYNC_POINTS[::3])
+def test_sighup_is_handled_like_sigterm_with_exit_129(tmp_path: Path, module: str) -> None:
+    """The terminal or SSH session that started the scan went away."""
+    for delay in DELAYS[::2]:
+        code, said, keep = interrupt_at(tmp_path, module, delay, signal.SIGHUP)
+        where = f"SIGHUP {delay} s after {module}"
+        if finished_first(code, keep):
+            continue
+        assert code == ExitCode.HANGUP, (where, said)
+        assert not any("Traceback" in line for line in said), (where, said)
+        assert said and all(line.startswith("endpoint-audit: ") for line in said), (where, said)
+        assert keep.read_text(encoding="utf-8") == '{"kept": true}\n', where
+
+
 def test_interrupt_during_the_audit_writes_nothing_without_results(tmp_path: Path) -> None:
     """A local scan interrupted in the middle of its probes has no host finished."""
     keep = tmp_path / "keep.json"
@@ -164,6 +178,7 @@ def test_interrupt_during_the_audit_writes_nothing_without_results(tmp_path: Pat
 def test_exit_codes_agree() -> None:
     assert interrupts.EXIT_INTERRUPTED == ExitCode.INTERRUPTED == 130
     assert interrupts.EXIT_TERMINATED == ExitCode.TERMINATED == 143
+    assert interrupts.EXIT_HANGUP == ExitCode.HANGUP == 129
     assert interrupts.EXIT_STDOUT_CLOSED == ExitCode.STDOUT_CLOSED == 141
 
 

@@ -40,7 +40,7 @@ def test_every_format_marks_a_partial_report(renderer: type, lang: str) -> None:
     assert PARTIAL[lang] not in complete
     if lang == "en":
         plain = text.replace("\\", "")  # Markdown escapes its punctuation
-        assert "stopped (SIGTERM)" in plain and "of 10 host(s)" in plain
+        assert "stopped (SIGTERM or SIGHUP)" in plain and "of 10 host(s)" in plain
 
 
 def test_partial_in_the_structured_formats() -> None:

@@ -281,15 +281,21 @@ def test_ctrl_c_marks_every_format_partial_and_replaces_no_file(
 
 
 @pytest.mark.usefixtures("end_hung_commands")
-def test_sigterm_keeps_the_fleet_report_like_ctrl_c(ssh_lab: SshLab, tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("signum", "code"), [(signal.SIGTERM, ExitCode.TERMINATED), (signal.SIGHUP, ExitCode.HANGUP)]
+)
+def test_sigterm_keeps_the_fleet_report_like_ctrl_c(
+    ssh_lab: SshLab, tmp_path: Path, signum: int, code: int
+) -> None:
+    """SIGHUP (the session that started the scan closed) is handled as SIGTERM is."""
     out = tmp_path / "out"
     out.mkdir()
     (out / "fleet.json").write_text("{}\n")  # an earlier report: kept
     proc = start_interruptible(ssh_lab, tmp_path, out)
-    proc.send_signal(signal.SIGTERM)
+    proc.send_signal(signum)
     _, stderr = proc.communicate(timeout=60)
-    assert proc.returncode == ExitCode.TERMINATED, stderr
-    assert "stopped (SIGTERM): 2 of 3 host(s) finished" in stderr
+    assert proc.returncode == code, stderr
+    assert "stopped (SIGTERM or SIGHUP): 2 of 3 host(s) finished" in stderr
     assert "Traceback" not in stderr
     assert (out / "fleet.json").read_text() == "{}\n"
     fleet = json.loads((out / "fleet.partial.json").read_text(encoding="utf-8"))

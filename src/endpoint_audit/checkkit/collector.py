@@ -138,7 +138,9 @@ def as_int(value: Any) -> int | None:
         return value
     if isinstance(value, float) and value.is_integer():
         return int(value)
-    if isinstance(value, str) and re.fullmatch(r"\s*-?\d+\s*", value):
+    # ASCII digits and blanks only: `\s` also matches separators such as U+001F, which
+    # int() refuses, and a PC's registry may hold them.
+    if isinstance(value, str) and re.fullmatch(r"[ \t\r\n]*-?[0-9]+[ \t\r\n]*", value):
         return int(value)
     return None
 

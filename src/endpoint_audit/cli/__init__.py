@@ -56,6 +56,7 @@ def _stop(exit_: SystemExit | None) -> None:
         not in (
             interrupts.EXIT_INTERRUPTED,
             interrupts.EXIT_TERMINATED,
+            interrupts.EXIT_HANGUP,
         )
     ):
         return

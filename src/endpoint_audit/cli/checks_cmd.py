@@ -13,7 +13,15 @@ from endpoint_audit.cli.checks_list import os_label, print_checks
 from endpoint_audit.cli.common import fail, resolve_lang
 from endpoint_audit.model import i18n
 
-app = typer.Typer(help="List the available checks and explain one.", no_args_is_help=True)
+app = typer.Typer(
+    help=(
+        "List the checks (antivirus, disk encryption, firewall, local administrators, "
+        "open ports, operating system and Office support, password policy, patches, "
+        "screen lock, secure boot, and any plugin's) and explain one; with --baseline, "
+        "also a baseline's rule checks."
+    ),
+    no_args_is_help=True,
+)
 
 LangOpt = Annotated[str | None, typer.Option("--lang", help="ja or en (default: from the locale).")]
 

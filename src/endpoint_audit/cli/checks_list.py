@@ -4,6 +4,13 @@ Built-in checks are listed from their packages' meta.toml files (model/check_ind
 and the catalogs, importing no check, no pydantic and no Typer, so the list starts about
 as fast as `--help`; when third-party checks are installed, the registry is loaded to
 list them too.
+
+The table of the built-in checks is kept as written (in the user's cache folder, beside
+the plugin scan), with everything its text depends on: the language, the files it is read
+from (their sizes and times), the import path (an upgrade of the program or of Rich), the
+terminal (whether stdout is one, its size, its encoding) and the variables Rich reads. While
+all of them are unchanged the next `checks list` writes the same text without importing
+Rich or parsing a catalog: those two are most of its start.
 """
 
 from __future__ import annotations
@@ -11,13 +18,12 @@ from __future__ import annotations
 import json
 import os
 import sys
-
-from rich.console import Console
-from rich.table import Table
-from rich.text import Text
+from typing import TYPE_CHECKING, Any
 
 from endpoint_audit.model import i18n
-from endpoint_audit.model.check_index import builtin_index
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 CHECKS_GROUP = "endpoint_audit.checks.v1"  # engine.registry.GROUPS["checks"]
 OWN_DISTRIBUTION = "endpoint-audit"  # engine.registry.OWN_DISTRIBUTION
@@ -45,34 +51,117 @@ def _scan_third_party() -> bool:
     )
 
 
+def _cache_file(name: str) -> str:
+    """`name` in the user's cache folder (platformdirs' user_cache_path). On Linux the
+    folder is found as platformdirs finds it, without importing it (it loads pathlib and
+    tempfile, a good part of this command's start)."""
+    if sys.platform.startswith("linux"):
+        base = os.environ.get("XDG_CACHE_HOME", "")
+        if not base.strip():
+            base = os.path.expanduser("~/.cache")
+        return os.path.join(base, "endpoint-audit", name)
+    from platformdirs import user_cache_path
+
+    return str(user_cache_path("endpoint-audit", appauthor=False) / name)
+
+
+def _read_kept(name: str) -> Any:
+    try:
+        with open(_cache_file(name), encoding="utf-8") as handle:
+            return json.load(handle)
+    except (OSError, ValueError):
+        return None
+
+
+def _keep(name: str, value: object) -> None:
+    kept = _cache_file(name)
+    folder, base = os.path.split(kept)
+    try:
+        os.makedirs(folder, exist_ok=True)
+        scratch = os.path.join(folder, f".{base}.{os.getpid()}")
+        with open(scratch, "w", encoding="utf-8") as handle:
+            json.dump(value, handle, ensure_ascii=False)
+        os.replace(scratch, kept)
+    except OSError:
+        pass  # a cache that cannot be written only costs the next start the work again
+
+
 def _third_party_checks() -> bool:
     """Whether a third-party check package is installed, from the last answer while the
     import path is unchanged (kept in the user's cache folder), else from a new scan."""
     if os.environ.get(DISABLE_ENV) == "1":
         return False
-    from platformdirs import user_cache_path
-
     stamp = _path_stamp()
-    kept = user_cache_path("endpoint-audit", appauthor=False) / "plugin-scan.json"
-    try:
-        last = json.loads(kept.read_text(encoding="utf-8"))
-        if last.get("stamp") == stamp and isinstance(last.get("third_party"), bool):
-            return bool(last["third_party"])
-    except (OSError, ValueError, AttributeError):
-        pass
+    last = _read_kept("plugin-scan.json")
+    if (
+        isinstance(last, dict)
+        and last.get("stamp") == stamp
+        and isinstance(last.get("third_party"), bool)
+    ):
+        return bool(last["third_party"])
     found = _scan_third_party()
-    try:
-        kept.parent.mkdir(parents=True, exist_ok=True)
-        scratch = kept.with_name(f".{kept.name}.{os.getpid()}")
-        scratch.write_text(json.dumps({"stamp": stamp, "third_party": found}), encoding="utf-8")
-        os.replace(scratch, kept)
-    except OSError:
-        pass  # a cache that cannot be written only costs the next start the scan again
+    _keep("plugin-scan.json", {"stamp": stamp, "third_party": found})
     return found
+
+
+# What Rich reads from the environment to lay out and colour its output (rich.console).
+RICH_ENVIRON = (
+    "COLUMNS", "LINES", "JUPYTER_COLUMNS", "JUPYTER_LINES", "NO_COLOR", "FORCE_COLOR",
+    "TTY_COMPATIBLE", "TTY_INTERACTIVE", "TERM", "COLORTERM",
+)  # fmt: skip
+RENDER_FILE = "checks-list.json"
+
+
+def _files_stamp(lang: str) -> list[list[object]]:
+    """Size and time of every file the built-in table is read from: each check's
+    meta.toml and texts, and the core catalogs (both languages: English is the fallback)."""
+    root = os.path.dirname(os.path.dirname(os.path.realpath(__file__)))
+    stamp: list[list[object]] = []
+    folders = [os.path.join(root, "locales", x) for x in (lang, i18n.DEFAULT_LANGUAGE)]
+    try:
+        checks = sorted(e.path for e in os.scandir(os.path.join(root, "checks")) if e.is_dir())
+    except OSError:
+        checks = []
+    paths = [os.path.join(c, name) for c in checks for name in ("meta.toml", "texts")]
+    for folder in [*folders, *(os.path.join(c, "texts") for c in checks)]:
+        try:
+            paths += sorted(e.path for e in os.scandir(folder))
+        except OSError:
+            continue
+    for path in paths:
+        try:
+            info = os.stat(path)
+            stamp.append([path, info.st_size, info.st_mtime_ns])
+        except OSError:
+            stamp.append([path, None, None])
+    return stamp
+
+
+def _terminal() -> list[object]:
+    sizes: list[object] = []
+    for fd in (0, 1, 2):  # Rich asks each of these in turn for the terminal's size
+        try:
+            sizes.append(list(os.get_terminal_size(fd)))
+        except (OSError, ValueError):
+            sizes.append(None)
+    try:
+        tty = sys.stdout.isatty()
+    except (OSError, ValueError):
+        tty = False
+    return [tty, sizes, getattr(sys.stdout, "encoding", None)]
+
+
+def _render_key(lang: str) -> list[object]:
+    from endpoint_audit import __version__
+
+    environ = {name: os.environ.get(name) for name in RICH_ENVIRON}
+    return [__version__, lang, _path_stamp(), _files_stamp(lang), _terminal(), environ]
 
 
 def _rows(lang: str) -> list[tuple[str, str, str, list[str]]]:
     """(id, title, severity, platforms) of every check, by id."""
+    from endpoint_audit.model.check_index import builtin_index
+
     if not _third_party_checks():
         return [
             (cid, i18n.t(lang, f"{cid}.title"), entry.severity, list(entry.platforms))
@@ -97,8 +186,38 @@ def os_label(family: str, lang: str) -> str:
 
 
 def print_checks(lang: str | None) -> None:
-    """The table of `checks list`, on stdout."""
+    """The table of `checks list`, on stdout: the one kept, while what it depends on is
+    unchanged (built-in checks only, not on Windows consoles, which Rich writes to through
+    their own calls), else written anew with Rich."""
     language = lang or i18n.default_language()
+    if os.name != "posix" or _third_party_checks():
+        _print_table(_new_console(), language)
+        return
+    key = _render_key(language)
+    kept = _read_kept(RENDER_FILE)
+    if isinstance(kept, dict) and kept.get("key") == key and isinstance(kept.get("text"), str):
+        sys.stdout.write(kept["text"])
+        sys.stdout.flush()
+        return
+    console = _new_console()
+    with console.capture() as captured:
+        _print_table(console, language)
+    text = captured.get()
+    sys.stdout.write(text)
+    sys.stdout.flush()
+    _keep(RENDER_FILE, {"key": key, "text": text})
+
+
+def _new_console() -> Console:
+    from rich.console import Console
+
+    return Console(highlight=False)
+
+
+def _print_table(console: Console, language: str) -> None:
+    from rich.table import Table
+    from rich.text import Text
+
     table = Table(header_style="bold")
     table.add_column(i18n.t(language, "cli.checks.col.id"), no_wrap=True)
     # Titles wrap (and fold where Japanese has no spaces); they are never cut with "…".
@@ -112,7 +231,6 @@ def print_checks(lang: str | None) -> None:
             Text(i18n.t(language, f"report.severity.{severity}")),
             Text(", ".join(os_label(p, language) for p in platforms)),
         )
-    console = Console(highlight=False)
     console.print(table)
     console.print(Text(i18n.t(language, "cli.checks.more"), style="dim"))
     console.print(Text("  endpoint-audit checks show ID"))

@@ -4,17 +4,19 @@ runs) and the quick paths (`--help`, `checks list`, which never import Typer) re
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 PROG = "endpoint-audit"
 EXIT_CODES = (
     "Exit codes: 0 compliant, 1 a failed check, 2 usage or configuration error, "
     "3 incomplete (unknown/error or unreachable host), 4 an output could not be written, "
-    "130 interrupted (143 SIGTERM), 141 stdout closed."
+    "130 interrupted (143 SIGTERM, 129 SIGHUP), 141 stdout closed."
 )
 ROOT_HELP = (
-    "Audit the security posture of endpoints (disk encryption, patches, firewall, "
-    "open ports, screen lock) against a YAML baseline, and report in Japanese or English."
+    "Audit the security posture of endpoints against a YAML baseline (antivirus, disk "
+    "encryption, firewall, local administrators, open ports, operating system and Office "
+    "support, password policy, patches, screen lock, secure boot, and the baseline's own "
+    "rules), and report in Japanese or English."
     "\n\nStart with `endpoint-audit scan` on the PC itself; `endpoint-audit COMMAND "
     f"--help` explains each command. {EXIT_CODES}"
 )
@@ -25,15 +27,19 @@ ROOT_OPTIONS = (
 MAX_WIDTH = 100  # help is never wider than this, however wide the terminal
 
 
-@dataclass(frozen=True)
-class LazyCommand:
+class LazyCommand(NamedTuple):  # not a dataclass: `dataclasses` alone slows --help
     module: str  # endpoint_audit.cli.<module>
     attribute: str  # a command function, or a Typer app of subcommands
     summary: str  # the one line `--help` lists; a test keeps it equal to the command's own
 
 
 COMMANDS: dict[str, LazyCommand] = {
-    "scan": LazyCommand("scan_cmd", "scan", "Audit this PC against a baseline and print a report."),
+    "scan": LazyCommand(
+        "scan_cmd",
+        "scan",
+        "Audit this PC against a baseline (every check of `checks list`, and the baseline's "
+        "rules) and print a report.",
+    ),
     "collect": LazyCommand(
         "collect_cmd",
         "collect",
@@ -45,7 +51,14 @@ COMMANDS: dict[str, LazyCommand] = {
         "Judge a facts bundle from `collect` or a probe script, or a folder of them, against "
         "a baseline, as `scan` would have.",
     ),
-    "checks": LazyCommand("checks_cmd", "app", "List the available checks and explain one."),
+    "checks": LazyCommand(
+        "checks_cmd",
+        "app",
+        "List the checks (antivirus, disk encryption, firewall, local administrators, "
+        "open ports, operating system and Office support, password policy, patches, "
+        "screen lock, secure boot, and any plugin's) and explain one; with --baseline, "
+        "also a baseline's rule checks.",
+    ),
     "baseline": LazyCommand(
         "baseline_cmd", "app", "List, show, compare, validate and start tailoring baselines."
     ),

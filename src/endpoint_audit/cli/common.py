@@ -12,10 +12,9 @@ import stat
 import sys
 from collections.abc import Iterable
 from pathlib import Path
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 import typer
-from rich.console import Console
 
 from endpoint_audit.atomic_file import ReadOnlyOutput, output_problem, write_atomically
 from endpoint_audit.cli.interrupts import write_stdout
@@ -23,8 +22,20 @@ from endpoint_audit.engine.exit_policy import ExitCode
 from endpoint_audit.model import i18n
 from endpoint_audit.model.printable import one_line
 
-# Reports go to stdout; progress, warnings and errors to stderr.
-err_console = Console(stderr=True, highlight=False, soft_wrap=True)
+if TYPE_CHECKING:
+    from rich.console import Console
+
+_err_console: list[Console] = []
+
+
+def err_console() -> Console:
+    """The console of progress on stderr (reports go to stdout), made when first asked
+    for: Rich is not imported by a run that shows no progress."""
+    if not _err_console:
+        from rich.console import Console
+
+        _err_console.append(Console(stderr=True, highlight=False, soft_wrap=True))
+    return _err_console[0]
 
 
 def say(message: str) -> None:

@@ -87,7 +87,7 @@ class RunProgress:
             TextColumn("{task.fields[failed]}"),
             TextColumn("{task.fields[rate]}"),
             TimeRemainingColumn(),
-            console=err_console,
+            console=err_console(),
             transient=False,
         )
         label = "fleet.progress.collect_label" if self.collecting else "fleet.progress.label"

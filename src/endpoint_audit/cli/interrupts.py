@@ -3,9 +3,10 @@
 Imported by the console entry point before anything else (only the standard library),
 so an interrupt while the program is still importing its modules is handled too.
 
-- SIGINT (Ctrl-C) and SIGTERM stop a run the same way: SIGTERM is turned into SIGINT, so
-  asyncio cancels the audit as it does for Ctrl-C and the finished hosts are kept. The
-  exit code says which one it was: 130 (128 + SIGINT) or 143 (128 + SIGTERM).
+- SIGINT (Ctrl-C), SIGTERM and SIGHUP (the terminal or SSH session closed) stop a run
+  the same way: SIGTERM and SIGHUP are turned into SIGINT, so asyncio cancels the audit
+  as it does for Ctrl-C and the finished hosts are kept. The exit code says which one it
+  was: 130 (128 + SIGINT), 143 (128 + SIGTERM) or 129 (128 + SIGHUP).
 - Every interrupt is recorded as it arrives, because a library may turn the
   KeyboardInterrupt it raises into another error (pydantic-core reports one that lands
   while it builds a validator as a SchemaError): whatever the program then ends with,
@@ -29,12 +30,18 @@ T = TypeVar("T")
 
 # The same numbers as engine.exit_policy.ExitCode (a test keeps them equal); not imported
 # from there because that module loads pydantic, and this one must load in no time.
+EXIT_HANGUP = 129
 EXIT_INTERRUPTED = 130
 EXIT_STDOUT_CLOSED = 141
 EXIT_TERMINATED = 143
 
-_received: list[int] = []  # SIGTERMs
-_interrupts: list[int] = []  # every SIGINT or SIGTERM that reached the program
+# Stop requests handled as SIGTERM is (SIGHUP: not on Windows).
+_TERMINATING = tuple(
+    getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name)
+)
+
+_received: list[int] = []  # SIGTERMs and SIGHUPs
+_interrupts: list[int] = []  # every SIGINT, SIGTERM or SIGHUP that reached the program
 _reported: list[bool] = []
 
 
@@ -60,11 +67,13 @@ def _on_sigterm(signum: int, frame: FrameType | None) -> None:
 
 
 def install() -> None:
-    """Record interrupts, handle SIGTERM like Ctrl-C, make a closed stdout StdoutClosed."""
+    """Record interrupts, handle SIGTERM and SIGHUP like Ctrl-C, make a closed stdout
+    StdoutClosed. A SIGHUP ignored by whoever started the program (`nohup`) stays so."""
     if signal.getsignal(signal.SIGINT) is signal.default_int_handler:  # not if ignored
         signal.signal(signal.SIGINT, _on_sigint)
-    if hasattr(signal, "SIGTERM"):
-        signal.signal(signal.SIGTERM, _on_sigterm)
+    for signum in _TERMINATING:
+        if signum == signal.SIGTERM or signal.getsignal(signum) is not signal.SIG_IGN:
+            signal.signal(signum, _on_sigterm)
     _guard_stdout()
 
 
@@ -88,22 +97,24 @@ def run_async(main: Coroutine[Any, Any, T]) -> T:
 
 
 def interrupted() -> bool:
-    """True once an interrupt (Ctrl-C or SIGTERM) has reached the program."""
+    """True once an interrupt (Ctrl-C, SIGTERM or SIGHUP) has reached the program."""
     return bool(_interrupts)
 
 
 def terminated() -> bool:
-    """True when the interrupt was a SIGTERM rather than Ctrl-C."""
+    """True when the interrupt was a SIGTERM or SIGHUP rather than Ctrl-C."""
     return bool(_received)
 
 
 def exit_code() -> int:
-    """130 for Ctrl-C, 143 for SIGTERM."""
-    return EXIT_TERMINATED if terminated() else EXIT_INTERRUPTED
+    """130 for Ctrl-C, 143 for SIGTERM, 129 for SIGHUP (the first stop request counts)."""
+    if not terminated():
+        return EXIT_INTERRUPTED
+    return EXIT_HANGUP if _received[0] == getattr(signal, "SIGHUP", None) else EXIT_TERMINATED
 
 
 def reason() -> Literal["interrupted", "terminated"]:
-    """`interrupted` (Ctrl-C) or `terminated` (SIGTERM), as reports record it."""
+    """`interrupted` (Ctrl-C) or `terminated` (SIGTERM or SIGHUP), as reports record it."""
     return "terminated" if terminated() else "interrupted"
 
 
@@ -122,8 +133,8 @@ def ignore_further_interrupts() -> None:
     process pid" warning, or a subprocess transport finalized after its loop closed. The
     goodbye is our one line."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    if hasattr(signal, "SIGTERM"):
-        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    for signum in _TERMINATING:
+        signal.signal(signum, signal.SIG_IGN)
     import logging  # here, not at start: --help stays fast
 
     logging.getLogger("asyncio").disabled = True

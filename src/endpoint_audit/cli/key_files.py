@@ -8,12 +8,14 @@ import os
 import stat
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from endpoint_audit.cli.common import fail, warn
-from endpoint_audit.signing import minisign
+
+if TYPE_CHECKING:  # imported where used: a run that signs nothing loads no cryptography
+    from endpoint_audit.signing import minisign
 
 PASSWORD_ENV = "ENDPOINT_AUDIT_KEY_PASSWORD"  # noqa: S105 (the variable's name)
 _KEY_FILE_MAX_BYTES = 4096
@@ -34,6 +36,8 @@ PasswordFileOpt = Annotated[
 def password_from(password_file: Path | None, *, confirm: bool, what: str) -> str | None:
     """The password from the file, the variable or the terminal; None when there is none
     and no terminal to ask (the caller says what to do)."""
+    from endpoint_audit.signing import minisign
+
     if password_file is not None:
         try:
             with open(password_file, encoding="utf-8") as handle:
@@ -64,6 +68,8 @@ def load_secret_key(
 ) -> minisign.SecretKey:
     """The secret key of a minisign key file; a wrong or missing password is one line,
     exit 2."""
+    from endpoint_audit.signing import minisign
+
     try:
         info = path.stat()
         if not stat.S_ISREG(info.st_mode):

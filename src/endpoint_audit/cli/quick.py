@@ -4,9 +4,7 @@ Anything these do not recognise exactly goes to the Typer application."""
 
 from __future__ import annotations
 
-import shutil
 import sys
-import textwrap
 from collections.abc import Callable
 
 from endpoint_audit.cli.commands import COMMANDS, MAX_WIDTH, PROG, ROOT_HELP, ROOT_OPTIONS
@@ -16,10 +14,14 @@ HELP_FLAGS = ("--help", "-h")
 
 def _width() -> int:
     # click's rule: the terminal's width up to the maximum, less a margin, at least 50.
+    import shutil  # here and below: `checks list` answered from its kept table needs neither
+
     return max(min(shutil.get_terminal_size().columns, MAX_WIDTH) - 2, 50)
 
 
 def _definitions(rows: tuple[tuple[str, str], ...], width: int) -> list[str]:
+    import textwrap
+
     first = min(max(len(name) for name, _ in rows), 30) + 2
     lines: list[str] = []
     for name, text in rows:
@@ -34,6 +36,8 @@ def _definitions(rows: tuple[tuple[str, str], ...], width: int) -> list[str]:
 
 def root_help(width: int | None = None) -> str:
     """`endpoint-audit --help`, laid out as click lays out the application's own."""
+    import textwrap
+
     width = width or _width()
     lines = [f"Usage: {PROG} [OPTIONS] COMMAND [ARGS]...", ""]
     for paragraph in ROOT_HELP.split("\n\n"):

@@ -177,7 +177,8 @@ def scan(
     round_id: RoundOpt = None,
     previous_round: PreviousRoundOpt = None,
 ) -> None:
-    """Audit this PC against a baseline and print a report.
+    """Audit this PC against a baseline (every check of `checks list`, and the baseline's
+    rules) and print a report.
 
     Examples:
 

@@ -4,12 +4,14 @@ asked) before any host is contacted, so a wrong password costs no audit."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from endpoint_audit.cli.key_files import PasswordFileOpt, load_secret_key
-from endpoint_audit.signing.minisign import SecretKey
+
+if TYPE_CHECKING:
+    from endpoint_audit.signing.minisign import SecretKey
 
 SignOpt = Annotated[
     Path | None,

@@ -14,6 +14,7 @@ class ExitCode(IntEnum):
     CONFIG = 2
     INCOMPLETE = 3
     OUTPUT = 4  # the audit ran, but a report or host file could not be written
+    HANGUP = 129  # SIGHUP (128 + SIGHUP): the terminal or SSH session went away
     INTERRUPTED = 130  # Ctrl-C (128 + SIGINT)
     STDOUT_CLOSED = 141  # the reader of stdout went away (128 + SIGPIPE)
     TERMINATED = 143  # SIGTERM (128 + SIGTERM)

@@ -26,7 +26,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from endpoint_audit.baseline.load import load_waivers
 from endpoint_audit.checkkit.fact import Fact
@@ -56,7 +56,6 @@ from endpoint_audit.engine.run import (
     unreachable_run,
 )
 from endpoint_audit.engine.run_folder import MANIFEST, FleetStore, RunParameters, plan_digest
-from endpoint_audit.engine.signing import report_fields, sign_file
 from endpoint_audit.engine.waivers import expired_waivers
 from endpoint_audit.errors import ConfigError
 from endpoint_audit.inventory import DuplicateHost, InventoryHost, gather_inventory, slice_of
@@ -64,8 +63,10 @@ from endpoint_audit.model import i18n
 from endpoint_audit.model.result import HostReport, PartialInfo, RunReport
 from endpoint_audit.model.shard import ShardInfo, ShardSpec
 from endpoint_audit.safe_read import InputKind, InputRefused, read_input
-from endpoint_audit.signing.minisign import SecretKey
 from endpoint_audit.transport.ssh import SshOptions
+
+if TYPE_CHECKING:  # signing (and the cryptography it loads) only when a run signs
+    from endpoint_audit.signing.minisign import SecretKey
 
 DEFAULT_BASELINE = "jp-municipal-telework"
 # Duplicate inventory entries named one by one before the rest are counted.
@@ -670,6 +671,8 @@ class PreparedRun:
         manifest = store.manifest
         if outputs.signer is None or manifest is None:
             return
+        from endpoint_audit.engine.signing import report_fields, sign_file
+
         fields = report_fields(report, outputs.round_id or manifest.round)
         jobs = [(store.root / entry.path, fields) for entry in manifest.outputs.values()]
         jobs.append(

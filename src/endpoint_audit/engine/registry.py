@@ -24,7 +24,7 @@ from endpoint_audit.checkkit.fact import Fact
 from endpoint_audit.checkkit.package import CheckPackage
 from endpoint_audit.model import i18n
 from endpoint_audit.model.platform import PlatformInfo
-from endpoint_audit.render.base import Renderer
+from endpoint_audit.render.base import Renderer, RendererRef, Renderers
 
 GROUPS = {
     "checks": "endpoint_audit.checks.v1",
@@ -60,7 +60,7 @@ class Registry:
     # collectors, texts or cases).
     packages: dict[str, CheckPackage] = field(default_factory=dict)
     collectors: list[type[Collector[Any]]] = field(default_factory=list)
-    renderers: dict[str, type[Renderer]] = field(default_factory=dict)
+    renderers: Renderers = field(default_factory=Renderers)
     problems: list[PluginProblem] = field(default_factory=list)
     sources: list[PluginSource] = field(default_factory=list)
 
@@ -80,9 +80,9 @@ def _builtin_list(kind: str) -> Iterable[Any]:
         return builtin_packages()
     if kind == "collectors":
         return ()  # built-in collectors come with their check packages
-    from endpoint_audit.render.builtin import BUILTIN_RENDERERS
+    from endpoint_audit.render.builtin import BUILTIN_RENDERER_REFS
 
-    return BUILTIN_RENDERERS
+    return BUILTIN_RENDERER_REFS
 
 
 def _add_check(reg: Registry, item: Any, builtin: bool) -> list[str]:
@@ -125,9 +125,10 @@ def _add(reg: Registry, kind: str, items: Any, dist: str, ep_name: str) -> list[
             reg.collectors.append(item)
             provided.append(item.id)
         else:
-            if not (isinstance(item, type) and issubclass(item, Renderer)):
+            builtin_ref = builtin and isinstance(item, RendererRef)
+            if not (builtin_ref or (isinstance(item, type) and issubclass(item, Renderer))):
                 raise TypeError(f"{item!r} is not a Renderer class")
-            reg.renderers[item.name] = item
+            reg.renderers.add(item)
             provided.append(item.name)
     return provided
 

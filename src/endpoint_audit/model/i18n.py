@@ -16,15 +16,16 @@ placeholder's format spec does not fit (`{rate:.1f}` given a word) as plain text
 
 from __future__ import annotations
 
-import locale
 import os
 import string
-import tomllib
 from collections.abc import Iterator
 from functools import cache
-from importlib import resources
-from importlib.resources.abc import Traversable
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+# importlib.resources, tomllib and locale are imported where used: a command that
+# answers from a cache (`checks list`) needs only default_language() of this module.
+if TYPE_CHECKING:
+    from importlib.resources.abc import Traversable
 
 LANGUAGES = ("ja", "en")
 DEFAULT_LANGUAGE = "en"
@@ -50,6 +51,8 @@ _added: dict[str, str] = {}
 
 def _check_texts(lang: str) -> Iterator[tuple[str, Traversable]]:
     """(check id, texts file) of every built-in check package that has one."""
+    from importlib import resources
+
     checks = resources.files("endpoint_audit") / "checks"
     for folder in sorted(checks.iterdir(), key=lambda e: e.name):
         texts = folder / "texts" / f"{lang}.toml"
@@ -66,6 +69,9 @@ def catalog(lang: str) -> dict[str, str]:
     """All texts of one language, keyed by dotted name."""
     if lang not in LANGUAGES:
         raise ValueError(f"unsupported language {lang!r}; choose one of {', '.join(LANGUAGES)}")
+    import tomllib
+    from importlib import resources
+
     out: dict[str, str] = {}
     folder = resources.files("endpoint_audit") / "locales" / lang
     for entry in sorted(folder.iterdir(), key=lambda e: e.name):
@@ -86,6 +92,8 @@ def add_package_texts(namespace: str, package: str) -> None:
 
 def _texts_file(lang: str, namespace: str) -> Traversable | None:
     """The one file that holds `namespace`'s texts in `lang`, as `catalog` reads them."""
+    from importlib import resources
+
     if namespace in _added:
         texts = resources.files(_added[namespace]) / "texts" / f"{lang}.toml"
         return texts if texts.is_file() else None
@@ -105,6 +113,8 @@ def _texts_file(lang: str, namespace: str) -> Traversable | None:
 def _namespace_texts(lang: str, namespace: str) -> dict[str, str]:
     """One namespace's texts: a lookup parses only the file its key names, so a command
     that shows a few texts does not read every catalog (`checks list` starts faster)."""
+    import tomllib
+
     texts = _texts_file(lang, namespace)
     out: dict[str, str] = {}
     if texts is not None:
@@ -266,6 +276,8 @@ def default_language(environ: dict[str, str] | None = None) -> str:
         if value:
             return "ja" if value.lower().startswith("ja") else DEFAULT_LANGUAGE
     if environ is None:
+        import locale
+
         loc = locale.getlocale()[0]  # Windows reports e.g. "Japanese_Japan"
         if loc and loc.lower().startswith(("ja", "japanese")):
             return "ja"

@@ -185,7 +185,8 @@ class PartialInfo(BaseModel):
     """Set when the run was stopped before every host was audited: the report holds
     only the hosts that finished."""
 
-    # Ctrl-C (SIGINT), SIGTERM, or a report merged from slices of which some are missing.
+    # Ctrl-C (SIGINT), SIGTERM or SIGHUP, or a report merged from slices of which some
+    # are missing.
     reason: Literal["interrupted", "terminated", "slices_missing"]
     hosts_planned: int  # hosts the run was asked to audit
     hosts_reported: int  # hosts this report holds

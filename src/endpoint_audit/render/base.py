@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import abc
+import importlib
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import ClassVar, Literal
@@ -60,3 +62,42 @@ class Renderer(abc.ABC):
     @abc.abstractmethod
     def render(self, report: RunReport, options: RenderOptions) -> str:
         """The whole document as text."""
+
+
+@dataclass(frozen=True)
+class RendererRef:
+    """A renderer named before its module is imported: the built-in renderers' modules
+    (Jinja2 templates, the frameworks table) cost a start more than all the JSON a scan
+    writes, and a run loads only the formats it writes."""
+
+    name: str
+    module: str
+    attribute: str
+
+    def load(self) -> type[Renderer]:
+        cls = getattr(importlib.import_module(self.module), self.attribute)
+        if not (isinstance(cls, type) and issubclass(cls, Renderer)) or cls.name != self.name:
+            raise TypeError(f"{self.module}:{self.attribute} is not the {self.name!r} renderer")
+        return cls
+
+
+class Renderers(Mapping[str, type[Renderer]]):
+    """The renderers by format name; a RendererRef is imported when its format is asked for."""
+
+    def __init__(self) -> None:
+        self._entries: dict[str, type[Renderer] | RendererRef] = {}
+
+    def add(self, entry: type[Renderer] | RendererRef) -> None:
+        self._entries[entry.name] = entry
+
+    def __getitem__(self, name: str) -> type[Renderer]:
+        entry = self._entries[name]
+        if isinstance(entry, RendererRef):
+            entry = self._entries[name] = entry.load()
+        return entry
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._entries)
+
+    def __len__(self) -> int:
+        return len(self._entries)

@@ -5,6 +5,11 @@ A data file older than `max_data_age_days` makes the check unknown: stale dates 
 call an ended release supported. Extended support counts where it is proven (a Windows 10
 ESU licence found on the PC) or needs no enrolment (the products in `extended_support`,
 by default Debian, whose LTS is free for everyone).
+
+On Windows each Office product installed is a finding of its own (resource
+`office:<product ID or MSI product code>`), judged against the same data by its release;
+no Office is one `not_applicable` finding (resource `office`). Microsoft 365 Apps are
+supported by channel and version, which the data does not date: unknown, never pass.
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ from endpoint_audit.checkkit import (
     Outcome,
 )
 from endpoint_audit.checks.os_support.facts import OsSupportFacts
+from endpoint_audit.checks.os_support.office import OfficeProduct
 from endpoint_audit.checks.os_support.support_data import (
     Release,
     SupportData,
@@ -35,6 +41,7 @@ from endpoint_audit.model.result import Evidence, JsonScalar, Status
 
 # Distributions that state their own end of support in os-release.
 STATED_END = ("fedora",)
+OFFICE = "office"  # the resource of the finding when Office is absent or unreadable
 
 
 class OsSupportParams(CheckParams):
@@ -82,6 +89,7 @@ class OsSupport(Check):
         fact = facts.get(OsSupportFacts)
         if fact.sources:
             yield from self._judged(fact, params, ctx)
+            yield from self._office(fact, params, ctx)
             return
         # Linux and macOS: judged on what platform detection read; that is the evidence.
         read = " ".join(o.value for o in (fact.product, fact.release) if isinstance(o, Seen))
@@ -132,6 +140,83 @@ class OsSupport(Check):
             )
             return
         yield self._judge(rel, fact, params, today, about, actual)
+
+    def _office(
+        self, fact: OsSupportFacts, params: OsSupportParams, ctx: EvalContext
+    ) -> Iterable[Outcome]:
+        """One finding per Office product installed (Windows only)."""
+        office = fact.office
+        if office is None:
+            return
+        if isinstance(office, Unknown):
+            yield Outcome(
+                status=Status.UNKNOWN,
+                key="office_unknown",
+                args={"reason": office.reason},
+                resource=OFFICE,
+            )
+            return
+        if not office.value:
+            yield Outcome(status=Status.NOT_APPLICABLE, key="office_absent", resource=OFFICE)
+            return
+        today = ctx.now.date()
+        try:
+            data = support_data()
+        except SupportDataError as exc:
+            for product in office.value:
+                yield Outcome(
+                    status=Status.UNKNOWN,
+                    key="data_unusable",
+                    args={"problem": exc.reason},
+                    resource=f"{OFFICE}:{product.product_id}",
+                )
+            return
+        stale = self._stale(data, params, today)
+        for product in office.value:
+            resource = f"{OFFICE}:{product.product_id}"
+            if stale is not None:
+                yield replace(stale, resource=resource)
+            else:
+                yield replace(self._office_product(product, data, params, today), resource=resource)
+
+    def _office_product(
+        self, product: OfficeProduct, data: SupportData, params: OsSupportParams, today: date
+    ) -> Outcome:
+        about = {"data": data.source, "dated": data.dated.isoformat()}
+        actual: dict[str, object] = {
+            "product_id": product.product_id,
+            "install": product.install,
+            "release": product.release,
+            "version": product.version,
+            "channel": product.channel or product.channel_url,
+            "data": {"source": data.source, "dated": data.dated.isoformat(), "path": data.path},
+        }
+        named = {"product_id": product.product_id}
+        if product.release == "365":
+            return Outcome(
+                status=Status.UNKNOWN,
+                key="office_m365",
+                args={
+                    **named,
+                    "channel": product.channel or product.channel_url or "-",
+                    "version": product.version or "-",
+                },
+                actual=actual,
+            )
+        if product.release is None:
+            key = "office_ambiguous" if product.ambiguous else "office_unrecognised"
+            return Outcome(status=Status.UNKNOWN, key=key, args=named, actual=actual)
+        rel = data.releases("office").get(product.release)
+        if rel is None or rel.eol is None:
+            return Outcome(
+                status=Status.UNKNOWN,
+                key="not_in_data",
+                args={"product": "office", "release": product.release, "label": product.product_id,
+                      **about},
+                actual=actual,
+            )  # fmt: skip
+        source = f"{about['data']}, {about['dated']}"
+        return self._dated(rel.eol, rel.name, source, params, today, actual, "")
 
     def _stale(self, data: SupportData, params: OsSupportParams, today: date) -> Outcome | None:
         age = (today - data.dated).days

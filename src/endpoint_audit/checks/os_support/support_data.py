@@ -25,7 +25,7 @@ DATA_ENV = "ENDPOINT_AUDIT_OS_SUPPORT_DATA"
 OVERRIDES_ENV = "ENDPOINT_AUDIT_OS_SUPPORT_OVERRIDES"
 INSTALLED_NAME = "os-support.toml"
 OVERRIDES_NAME = "os-support-overrides.toml"
-PRODUCTS = ("windows", "macos", "ubuntu", "debian", "rhel")
+PRODUCTS = ("windows", "macos", "ubuntu", "debian", "rhel", "office")
 
 
 class SupportDataError(DataFileError):
@@ -61,6 +61,9 @@ class SupportData(BaseModel):
     ubuntu: dict[str, Release] = Field(default_factory=dict)
     debian: dict[str, Release] = Field(default_factory=dict)
     rhel: dict[str, Release] = Field(default_factory=dict)
+    # Office on Windows by release: 2016, 2019, 2021, 2021-ltsc, 2024, 2024-ltsc (365:
+    # Microsoft 365 Apps, supported by channel and version, which this data does not date).
+    office: dict[str, Release] = Field(default_factory=dict)
     path: str = ""  # where it was read from (set by the loader)
 
     def releases(self, product: str) -> dict[str, Release]:

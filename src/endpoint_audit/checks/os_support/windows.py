@@ -1,5 +1,6 @@
-"""os_support on Windows: build and edition from Win32_OperatingSystem, and on Windows 10
-the Extended Security Updates licence from SoftwareLicensingProduct by activation ID.
+"""os_support on Windows: build and edition from Win32_OperatingSystem, on Windows 10
+the Extended Security Updates licence from SoftwareLicensingProduct by activation ID, and
+the Office products from the registry (office.py).
 
 The edition is the numeric OperatingSystemSKU (the PRODUCT_* values of GetProductInfo in
 winnt.h), never the localized Caption. An SKU outside the known classes is judged by the
@@ -19,6 +20,7 @@ from endpoint_audit.checkkit.windows_probe import (
     windows_script,
 )
 from endpoint_audit.checks.os_support.facts import OsSupportFacts
+from endpoint_audit.checks.os_support.office import office_products
 from endpoint_audit.errors import CollectorError
 from endpoint_audit.model.commands import PowerShell
 from endpoint_audit.model.observed import Observed, seen, unknown
@@ -86,5 +88,8 @@ class WindowsOsSupport(OneProbeCollector[OsSupportFacts]):
             edition=edition_of(sku, as_int(data.get("product_type"))),
             sku=sku,
             esu_years=esu_years(data),
+            # An answer without the entry comes from a probe older than Office support
+            # (a bundle of an exported script): Office is then unknown, never absent.
+            office=office_products(data.get("office")),
             sources=(OS_EDITION.key,),
         )
