@@ -18,7 +18,7 @@ from endpoint_audit.model.result import Evidence, Status
 from endpoint_audit.model.rule import Condition, RegistryRead, RuleEntry
 from endpoint_audit.rules import linux, windows
 from endpoint_audit.rules.evaluate import LeafVerdict, Truth, judge_rule, show
-from endpoint_audit.rules.facts import ReadValue, RuleFacts
+from endpoint_audit.rules.facts import ReadValue, RuleFacts, unknown_value
 
 
 @dataclass(frozen=True)
@@ -83,6 +83,16 @@ class WindowsRuleCollector(RuleCollector):
         return [self.probe()]
 
     def parse_reads(self, results: Results) -> list[ReadValue]:
+        registry = iter(self._parse_registry(results))
+        source = self.probe().key
+        return [
+            next(registry)
+            if isinstance(leaf.read, RegistryRead)
+            else unknown_value(source, "read_unsupported", read=leaf.read.label())
+            for leaf in self.leaves
+        ]
+
+    def _parse_registry(self, results: Results) -> list[ReadValue]:
         try:
             return windows.parse_registry(results, self.probe(), self._registry())
         except FactUnavailable as exc:
@@ -98,7 +108,7 @@ class WindowsRuleCollector(RuleCollector):
 
 class LinuxRuleCollector(RuleCollector):
     def _reads(self) -> list[linux.LinuxRead]:
-        return [leaf.read for leaf in self.leaves if not isinstance(leaf.read, RegistryRead)]
+        return [leaf.read for leaf in self.leaves if isinstance(leaf.read, linux.LinuxRead)]
 
     def rule_commands(self) -> list[Command]:
         return linux.all_commands(self._reads())
