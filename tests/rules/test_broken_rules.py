@@ -140,7 +140,7 @@ CASES: dict[str, tuple[int, str, str]] = {
     ),
     "r46-cim-selector-quote": (
         12,
-        "platforms.windows.read.where.Name",
+        "platforms.windows.read.where",
         "\"x' OR '1'='1\": selector text may",
     ),
     "r47-service-display-name": (

@@ -61,8 +61,8 @@ def test_cim_selector_shapes() -> None:
         }
     )
     assert read.namespace == "root/cimv2"
-    assert read.where["LocalAccount"].eq is True
-    assert read.where["SID"].ends_with == "-501"
+    assert read.selectors["LocalAccount"].eq is True
+    assert read.selectors["SID"].ends_with == "-501"
     assert (
         CimRead.model_validate(
             {
@@ -136,7 +136,7 @@ def test_accepted_selector_text_holds_nothing_wql_or_powershell_reads_specially(
         )
     except ValidationError:
         return
-    for match in read.where.values():
+    for match in read.selectors.values():
         value = match.eq if match.ends_with is None else match.ends_with
         assert isinstance(value, str)
         assert not set(value) & set("'\"\\%_[]^$`;\n\r\x00")

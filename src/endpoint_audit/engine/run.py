@@ -265,9 +265,7 @@ def facts_as_data(facts: dict[type[Fact], FactOutcome]) -> dict[str, Any]:
     """The facts as a bundle keeps them: each family's data, or {"error": the reason in
     English, "reason": its message key and arguments, for saying it in any language}."""
     return {
-        fact_type.name: got.model_dump(mode="json")
-        if isinstance(got, Fact)
-        else _failure_data(got)
+        fact_type.name: got.model_dump(mode="json") if isinstance(got, Fact) else _failure_data(got)
         for fact_type, got in facts.items()
     }
 

@@ -15,7 +15,6 @@ from typing import Annotated, Any, Literal, Union
 
 from pydantic import (
     BaseModel,
-    BeforeValidator,
     ConfigDict,
     Discriminator,
     Field,
@@ -621,11 +620,10 @@ class CimMatch(_Strict):
         return self
 
 
-def _cim_match(value: Any) -> Any:
-    return value if isinstance(value, dict) else {"eq": value}
-
-
-CimWhereValue = Annotated[CimMatch, BeforeValidator(_cim_match)]
+# A selector: a value to equal (written as it is) or {eq: ...} / {ends_with: ...}.
+CimSelector = Annotated[
+    StrictBool | StrictInt | StrictStr | CimMatch, Field(union_mode="left_to_right")
+]
 
 
 class CimRead(_Strict):
@@ -638,7 +636,7 @@ class CimRead(_Strict):
     namespace: str = Field(
         "root/cimv2", description="The namespace, e.g. root/cimv2 (the default)."
     )
-    where: dict[str, CimWhereValue] = Field(
+    where: dict[str, CimSelector] = Field(
         default_factory=dict,
         max_length=8,
         description="Selectors on the instance's properties: `Name: value` (equal) or "
@@ -667,10 +665,20 @@ class CimRead(_Strict):
 
     @field_validator("where")
     @classmethod
-    def _selectors(cls, value: dict[str, CimMatch]) -> dict[str, CimMatch]:
-        for name in value:
+    def _selectors(cls, value: dict[str, Any]) -> dict[str, Any]:
+        for name, match in value.items():
             _cim_name(name, "property")
+            if not isinstance(match, CimMatch):
+                CimMatch(eq=match)  # the same checks on a value written plainly
         return value
+
+    @property
+    def selectors(self) -> dict[str, CimMatch]:
+        """Every selector as a CimMatch (a plain value is `eq`)."""
+        return {
+            name: match if isinstance(match, CimMatch) else CimMatch(eq=match)
+            for name, match in self.where.items()
+        }
 
     @property
     def kind(self) -> str:
@@ -679,7 +687,7 @@ class CimRead(_Strict):
     def label(self) -> str:
         chosen = ", ".join(
             f"{k}={_show(m.eq)}" if m.ends_with is None else f"{k}=*{m.ends_with}"
-            for k, m in self.where.items()
+            for k, m in self.selectors.items()
         )
         return (
             f"cim {self.namespace}:{self.cim}"

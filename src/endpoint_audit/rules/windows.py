@@ -238,7 +238,7 @@ def _spec(read: ProbeRead) -> dict[str, Any]:
             "users": read.every_user,
         }
     if isinstance(read, CimRead):
-        return _cim_spec(read.namespace, read.cim, read.where, read.prop)
+        return _cim_spec(read.namespace, read.cim, read.selectors, read.prop)
     if isinstance(read, ServiceRead):
         if read.prop == "start_type":
             return {"read": "service_start", "name": read.service}
@@ -365,7 +365,7 @@ def _service_start(entry: dict[str, Any], read: ServiceRead, source: str) -> Rea
 
 def _selectors(read: CimRead | ServiceRead | OptionalFeatureRead) -> dict[str, CimMatch]:
     if isinstance(read, CimRead):
-        return read.where
+        return read.selectors
     if isinstance(read, ServiceRead):
         return service_selector(read)
     return feature_selector(read)
