@@ -183,7 +183,11 @@ def parse_audit_csv(lines: list[str]) -> dict[str, set[str]]:
     give. Rows are told by the shape of their cells, not by the header, whose words
     are localized."""
     out: dict[str, set[str]] = {}
-    for row in csv.reader(line.lstrip("\ufeff") for line in lines):
+    for line in lines:
+        try:  # one line at a time: a broken line (a stray quote or CR) is skipped alone
+            row = next(csv.reader([line.lstrip("\ufeff").strip("\r\n")]), [])
+        except csv.Error:
+            continue
         if len(row) < 7 or not _GUID_CELL.match(row[3].strip()):
             continue
         out.setdefault(row[3].strip().upper(), set()).add(row[6].strip())
