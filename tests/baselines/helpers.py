@@ -28,7 +28,7 @@ ADDED_SINCE = (
     "jp.guest_account_disabled/win11-23h2-en-guest-disabled",
     "jp.llmnr_disabled/win11-23h2-en-llmnr-off",
     "jp.logon_events_audited/win11-23h2-en-logon-success-failure",
-    "jp.office_internet_macros_blocked/win11-23h2-en-macros-blocked",
+    "jp.office_macros_blocked/win11-23h2-en-macros-blocked",
     "jp.removable_storage_restricted/win11-23h2-en-deny-all",
     "jp.smb1_server_disabled/win11-24h2-ja-smb1-feature-disabled",
 )

@@ -48,7 +48,7 @@ JP_RULES = {
     "jp.guest_account_disabled",
     "jp.llmnr_disabled",
     "jp.logon_events_audited",
-    "jp.office_internet_macros_blocked",
+    "jp.office_macros_blocked",
     "jp.rdp_disabled",
     "jp.removable_storage_restricted",
     "jp.smb1_server_disabled",

@@ -80,7 +80,7 @@ def test_fifty_registry_reads_start_powershell_once(tmp_path: Path) -> None:
     findings = scan(transport, baseline)
     assert len(transport.batches) == 1
     (batch,) = transport.batches
-    rule_probes = sorted(p for p in batch if p.startswith("rule."))
+    rule_probes = sorted(p for p in batch if p.startswith("rule.jp.rule_"))
     assert rule_probes == sorted(f"rule.jp.rule_{r}" for r in range(RULES))
     assert "screen_lock" in batch and "bitlocker" in batch  # beside the built-in probes
     assert all(findings[f"jp.rule_{r}"] == "pass" for r in range(RULES))

@@ -410,3 +410,18 @@ def test_any_csv_text_gives_only_guid_rows(lines: list[str]) -> None:
     for guid, settings in parse_audit_csv(lines).items():
         assert guid.startswith("{") and guid.endswith("}") and guid == guid.upper()
         assert all(isinstance(s, str) for s in settings)
+
+
+def test_probe_export_carries_secedit_and_auditpol_once(tmp_path: Path) -> None:
+    from endpoint_audit.engine.export import ExportOptions, export_script
+    from endpoint_audit.engine.plan import load_plan_baseline, with_rules
+
+    baseline, _ = fifty_reads(tmp_path)
+    registry = load_registry()
+    registry = with_rules(registry, load_plan_baseline(str(baseline), registry))
+    script = export_script(registry, OsFamily.WINDOWS, ExportOptions())
+    for shared in ("rule-secpol", "rule-auditpol"):
+        assert script.count(f"$EAOut['{shared}'] = @{{ ok = $true") == 1
+    for r in range(RULES):
+        assert f"$EAOut['rule.t.rule_{r}'] = @{{ ok = $true" in script
+    assert syntax_errors(script) == [] and clm_violations(script) == []

@@ -51,7 +51,7 @@ CLM_SAFE = {
     "rule.jp.bitlocker_to_go_required",
     "rule.jp.guest_account_disabled",
     "rule.jp.llmnr_disabled",
-    "rule.jp.office_internet_macros_blocked",
+    "rule.jp.office_macros_blocked",
     "rule.jp.rdp_disabled",
     "rule.jp.removable_storage_restricted",
     "rule.jp.smb1_server_disabled",

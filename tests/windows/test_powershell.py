@@ -117,7 +117,7 @@ def test_the_shipped_rules_declare_the_expected_probes() -> None:
         "rule.jp.bitlocker_to_go_required",
         "rule.jp.guest_account_disabled",
         "rule.jp.llmnr_disabled",
-        "rule.jp.office_internet_macros_blocked",
+        "rule.jp.office_macros_blocked",
         "rule.jp.rdp_disabled",
         "rule.jp.removable_storage_restricted",
         "rule.jp.smb1_server_disabled",

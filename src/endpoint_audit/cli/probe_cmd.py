@@ -72,8 +72,8 @@ def export(
             "-b",
             help=(
                 "Also run the reads of this baseline's rule checks (type: rule), so that "
-                "`evaluate -b` with it can judge them (default: the default baseline, "
-                "jp-municipal-telework, whose rules are read)."
+                "`evaluate -b` with it can judge them. Without it, the rules of "
+                "jp-municipal-telework, the baseline scan uses, are read."
             ),
         ),
     ] = None,
