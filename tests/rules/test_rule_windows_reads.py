@@ -234,6 +234,9 @@ def test_wql_is_made_of_validated_names_and_quoted_values() -> None:
     assert wql_filter({"Name": CimMatch(eq="SMB1Protocol"), "N": CimMatch(eq=7)}) == (
         "Name = 'SMB1Protocol' AND N = 7"
     )
+    # No selectors, no filter: the script then leaves -Filter out (it refuses '').
+    assert wql_filter({}) == ""
+    assert "if ([string]$r.filter) { $query.Filter" in rule_probe("jp.x", [read]).script
 
 
 selector_text = st.text(st.characters(codec="ascii"), max_size=30)

@@ -153,9 +153,13 @@ foreach ($r in @($EAReads)) {
                 }
             }
         } else {
-            $found = @(Get-CimInstance -Namespace ([string]$r.namespace) `
-                -ClassName ([string]$r.class) -Filter ([string]$r.filter) `
-                -Property @($r.properties) -OperationTimeoutSec 30 -ErrorAction Stop)
+            # Splatted: a read without selectors has no filter, and -Filter '' is refused.
+            $query = @{
+                Namespace = [string]$r.namespace; ClassName = [string]$r.class
+                Property = @($r.properties); OperationTimeoutSec = 30; ErrorAction = 'Stop'
+            }
+            if ([string]$r.filter) { $query.Filter = [string]$r.filter }
+            $found = @(Get-CimInstance @query)
             $instances = @()
             foreach ($i in $found) {
                 $props = @{}
