@@ -21,12 +21,16 @@ from endpoint_audit.checkkit.cases import (
     case_bundle,
     compose,
     load_cases,
+    parse_case,
 )
 from endpoint_audit.checks import builtin_packages
 from endpoint_audit.model.platform import PlatformInfo
 from endpoint_audit.transport.transcript import HostTranscript, load_bundle
 
 HOSTS = Path(__file__).resolve().parent / "hosts"
+SHIPPED_RULE_CASES = (
+    Path(__file__).resolve().parents[1] / "src" / "endpoint_audit" / "baselines" / "rule-cases"
+)
 
 
 @cache
@@ -48,6 +52,17 @@ def all_cases() -> dict[str, ReplayCase]:
     return out
 
 
+@cache
+def composable_cases() -> dict[str, ReplayCase]:
+    """The cases a recorded host is made of: every check's, and every case of a rule of
+    the shipped baseline (`<rule id>/<case>`, tested on their own in tests/rules)."""
+    out = dict(all_cases())
+    for path in sorted(SHIPPED_RULE_CASES.glob("*/*.yaml")):
+        case = parse_case(path.read_text(encoding="utf-8"), str(path))
+        out[f"{path.parent.name}/{case.case}"] = case
+    return out
+
+
 def host_names(family: str | None = None) -> list[str]:
     names = sorted(p.stem for p in HOSTS.glob("*.yaml"))
     return [n for n in names if family is None or host_spec(n)["platform"]["family"] == family]
@@ -60,7 +75,7 @@ def host_spec(name: str) -> dict[str, Any]:
 
 
 def host_cases(name: str) -> list[tuple[str, ReplayCase]]:
-    cases = all_cases()
+    cases = composable_cases()
     return [(ref, cases[ref]) for ref in host_spec(name)["cases"]]
 
 
@@ -131,9 +146,19 @@ def with_cases(bundle: Path, refs: tuple[str, ...]) -> Path:
     """A copy of a recorded bundle (a frozen one) with the commands of the replay cases
     `refs` added: the same PC as recorded then, as checks added since would see it."""
     data = yaml.safe_load(bundle.read_text(encoding="utf-8"))
-    cases = all_cases()
+    cases = composable_cases()
     for host in data["hosts"]:
         for ref in refs:
             for key, command in cases[ref].commands.items():
                 host["commands"].setdefault(key, command.result())
     return write_bundle(data, _bundles() / "with-cases" / bundle.name)
+
+
+def judged_ids(findings: list[dict[str, Any]]) -> set[str]:
+    """The check ids of a host's findings but the rules written for other OS families,
+    which are not applicable there and need no case (rule ids have a dot)."""
+    return {
+        f["check_id"]
+        for f in findings
+        if not ("." in f["check_id"] and f["message_key"] == "core.msg.not_applicable")
+    }

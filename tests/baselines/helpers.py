@@ -22,9 +22,22 @@ ADDED_SINCE = (
     "os_support/win11-23h2-pro-2024",
     "password_policy/win11-23h2-cis-policy",
     "secure_boot/win11-23h2-compliant",
+    # The rules of jp-municipal-telework.
+    "jp.autologon_disabled/win11-24h2-ja-autologon-absent",
+    "jp.bitlocker_to_go_required/win11-23h2-en-rdv-deny-write",
+    "jp.guest_account_disabled/win11-23h2-en-guest-disabled",
+    "jp.llmnr_disabled/win11-23h2-en-llmnr-off",
+    "jp.logon_events_audited/win11-23h2-en-logon-success-failure",
+    "jp.office_macros_blocked/win11-23h2-en-macros-blocked",
+    "jp.removable_storage_restricted/win11-23h2-en-deny-all",
+    "jp.smb1_server_disabled/win11-24h2-ja-smb1-feature-disabled",
 )
-COMPLIANT = with_cases(BUNDLES / "tw-pc-001-compliant.yaml", ADDED_SINCE)  # passes every baseline
-RDP = with_cases(BUNDLES / "tw-pc-002-rdp.yaml", ADDED_SINCE)  # Remote Desktop on 3389
+COMPLIANT = with_cases(
+    BUNDLES / "tw-pc-001-compliant.yaml", (*ADDED_SINCE, "jp.rdp_disabled/win11-23h2-en-rdp-denied")
+)  # passes every baseline
+RDP = with_cases(
+    BUNDLES / "tw-pc-002-rdp.yaml", (*ADDED_SINCE, "jp.rdp_disabled/win11-24h2-ja-rdp-allowed")
+)  # Remote Desktop on 3389, allowed by fDenyTSConnections = 0
 BROKEN = FIXTURES / "broken"
 SHIPPED = ("jp-municipal-telework", "cis-level1", "minimal")
 

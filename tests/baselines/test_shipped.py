@@ -42,10 +42,40 @@ def test_every_entry_cites_cis_per_os_or_says_why_not(name: str) -> None:
                 assert f"{names[family.value]} has no" in _rationale(cid, name)["en"], (cid, family)
 
 
+JP_RULES = {
+    "jp.autologon_disabled",
+    "jp.bitlocker_to_go_required",
+    "jp.guest_account_disabled",
+    "jp.llmnr_disabled",
+    "jp.logon_events_audited",
+    "jp.office_macros_blocked",
+    "jp.rdp_disabled",
+    "jp.removable_storage_restricted",
+    "jp.smb1_server_disabled",
+    "jp.usb_storage_blocked",
+}
+
+
+def test_every_jp_municipal_rule_cites_mic_municipal_and_cis_or_says_why_not() -> None:
+    loaded = load_baseline("jp-municipal-telework", known())
+    assert set(loaded.rules) == JP_RULES
+    names = {"linux": "CIS Ubuntu", "windows": "CIS Windows", "macos": "CIS macOS"}
+    for rid, rule in loaded.rules.items():
+        frameworks = {r.framework for r in rule.references}
+        assert {"mic_telework", "municipal_policy"} <= frameworks, rid
+        assert rule.rationale is not None and rule.rationale.ja, rid
+        cis = [r for r in rule.references if r.framework.startswith("cis_")]
+        covered = {p for r in cis for p in r.platforms}
+        for family in rule.platforms:
+            if family.value not in covered:
+                assert f"{names[family.value]} has no" in rule.rationale.en, (rid, family)
+
+
 def test_every_jp_municipal_entry_cites_mic_municipal_and_cis_per_os() -> None:
     loaded = load_baseline("jp-municipal-telework", known())
     registry = load_registry()
-    assert set(loaded.checks) == {
+    builtin = {cid: config for cid, config in loaded.checks.items() if cid not in JP_RULES}
+    assert set(builtin) == {
         "antivirus",
         "disk_encryption",
         "patch_level",
@@ -57,7 +87,7 @@ def test_every_jp_municipal_entry_cites_mic_municipal_and_cis_per_os() -> None:
         "screen_lock",
         "secure_boot",
     }
-    for cid, config in loaded.checks.items():
+    for cid, config in builtin.items():
         frameworks = {r.framework for r in config.references}
         assert "mic_telework" in frameworks, cid
         assert "municipal_policy" in frameworks, cid
@@ -138,7 +168,7 @@ def test_scan_with_each_shipped_baseline(name: str) -> None:
         "open_ports",
         "screen_lock",
     } | (
-        {"antivirus", "local_admins", "os_support", "secure_boot"}
+        {"antivirus", "local_admins", "os_support", "secure_boot", *JP_RULES}
         if name == "jp-municipal-telework"
         else set()
     ) | ({"password_policy"} if name != "minimal" else set())
@@ -147,8 +177,9 @@ def test_scan_with_each_shipped_baseline(name: str) -> None:
     bad = run("scan", "-b", name, "--replay", RDP, "-f", "json")
     assert bad.code == 1
     failed = [f for h in bad.json()["hosts"] for f in h["findings"] if f["status"] == "fail"]
-    assert {f["check_id"] for f in failed} == {"open_ports"}
-    assert all("3389" in f["resource"] for f in failed)
+    rdp_rule = {"jp.rdp_disabled"} if name == "jp-municipal-telework" else set()
+    assert {f["check_id"] for f in failed} == {"open_ports"} | rdp_rule
+    assert all("3389" in f["resource"] for f in failed if f["check_id"] == "open_ports")
 
 
 def test_cis_level1_does_not_judge_bitlocker() -> None:

@@ -245,8 +245,8 @@ def test_init_writes_a_commented_file_that_validates(tmp_path: Path) -> None:
     schema = (tmp_path / "baseline.schema.json").read_text(encoding="utf-8")
     jsonschema.validate(yaml.safe_load(text), yaml.safe_load(schema))
     # Uncommenting an example gives a valid file as well.
-    edited = text.replace("  # screen_lock:\n", "  screen_lock:\n").replace(
-        "  #   severity: medium\n", "    severity: high\n", 1
+    edited = text.replace(
+        "  # screen_lock:\n  #   severity: medium\n", "  screen_lock:\n    severity: high\n"
     )
     assert edited != text
     # ... and so does uncommenting the example waiver.

@@ -18,6 +18,7 @@ from endpoint_audit.engine.exit_policy import ExitCode
 from endpoint_audit.model.baseline import WaiverSpec
 from endpoint_audit.model.verdict import waiver_state
 from tests.baselines.helpers import RDP, run, tailoring, write_yaml
+from tests.baselines.test_waivers import with_the_rule
 
 # 2026-03-31 23:59:59 and 2026-04-01 00:00:00 in Tokyo (UTC+9, no daylight saving).
 LAST_SECOND = "2026-03-31T14:59:59+00:00"
@@ -39,7 +40,7 @@ def waiver(**changes: Any) -> dict[str, Any]:
 
 
 def waivers(tmp_path: Path, *specs: dict[str, Any], **top: Any) -> Path:
-    return write_yaml(tmp_path / "waivers.yaml", {**top, "waivers": list(specs)})
+    return write_yaml(tmp_path / "waivers.yaml", {**top, "waivers": with_the_rule(specs)})
 
 
 def recorded(

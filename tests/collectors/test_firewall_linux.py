@@ -131,9 +131,7 @@ def test_firewalld_polkit_denied_is_unknown_not_not_running() -> None:
 def test_nftables_policy_drop_passes_with_ssh_shown() -> None:
     _, kernel, text, status = collect("firewall/linux-nftables-drop")
     assert v(kernel.inbound_default) == "deny"
-    assert kernel.openings == (
-        "IPv4+IPv6: tcp/22 ← any (inet filter input: tcp dport 22 accept)",
-    )
+    assert kernel.openings == ("IPv4+IPv6: tcp/22 ← any (inet filter input: tcp dport 22 accept)",)
     assert status is Status.PASS
     assert text.endswith("let in only: IPv4+IPv6: tcp/22 ← any (inet filter input: "
                          "tcp dport 22 accept)")  # fmt: skip

@@ -15,7 +15,19 @@ from endpoint_audit.checks import builtin_packages
 from endpoint_audit.engine.exit_policy import ExitCode
 from tests.baselines.helpers import COMPLIANT, run
 
-CHECKS = {p.id for p in builtin_packages()}  # every check of the default baseline
+# Every check of the default baseline: the built-in ones and its rules.
+CHECKS = {p.id for p in builtin_packages()} | {
+    "jp.autologon_disabled",
+    "jp.bitlocker_to_go_required",
+    "jp.guest_account_disabled",
+    "jp.llmnr_disabled",
+    "jp.logon_events_audited",
+    "jp.office_macros_blocked",
+    "jp.rdp_disabled",
+    "jp.removable_storage_restricted",
+    "jp.smb1_server_disabled",
+    "jp.usb_storage_blocked",
+}
 NOLOGIN = "This account is currently not available.\n"
 
 

@@ -13,7 +13,7 @@ import pytest
 
 from endpoint_audit.model.commands import CommandResult, PowerShell
 from endpoint_audit.transport.replay import ReplayTransport
-from tests.replay_cases import host_cases, host_names, host_path, host_spec
+from tests.replay_cases import host_cases, host_names, host_path, host_spec, judged_ids
 
 HOSTS = host_names()
 
@@ -41,9 +41,7 @@ def test_host(name: str, cli: Callable[..., Any], monkeypatch: pytest.MonkeyPatc
     (host,) = json.loads(result.stdout)["hosts"]
     assert host["platform"]["family"] == spec["platform"]["family"]
     cases = host_cases(name)
-    assert sorted(ref.split("/")[0] for ref, _ in cases) == sorted(
-        {f["check_id"] for f in host["findings"]}
-    )
+    assert sorted(ref.split("/")[0] for ref, _ in cases) == sorted(judged_ids(host["findings"]))
     for ref, case in cases:
         check_id = ref.split("/")[0]
         got = [

@@ -39,9 +39,9 @@ def test_a_new_builtin_check_is_one_folder_the_suite_runs(tmp_path: Path) -> Non
     src = tmp_path / "src"
     shutil.copytree(SRC, src / "endpoint_audit", ignore=shutil.ignore_patterns("__pycache__"))
     checks = src / "endpoint_audit" / "checks"
-    made = run([sys.executable, str(NEW_CHECK), "usb_storage", "--into", str(checks)], src)
+    made = run([sys.executable, str(NEW_CHECK), "usb_guard", "--into", str(checks)], src)
     assert made.returncode == 0, made.stderr
-    folder = checks / "usb_storage"
+    folder = checks / "usb_guard"
     assert sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*.*")) == [
         "__init__.py",
         "cases/linux-disabled.yaml",
@@ -59,7 +59,7 @@ def test_a_new_builtin_check_is_one_folder_the_suite_runs(tmp_path: Path) -> Non
     )
     assert where.stdout.strip() == str(src / "endpoint_audit" / "__init__.py")
     listed = run([sys.executable, "-m", "endpoint_audit", "checks", "list"], src)
-    assert "usb_storage" in listed.stdout, listed.stdout + listed.stderr
+    assert "usb_guard" in listed.stdout, listed.stdout + listed.stderr
     # The suite's generic tests, on the tree with the new check: its three cases, its texts
     # in both languages, its id named nowhere else, the import contracts.
     suite = run(
@@ -67,12 +67,12 @@ def test_a_new_builtin_check_is_one_folder_the_suite_runs(tmp_path: Path) -> Non
             sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
             "tests/packages/test_replay_cases.py", "tests/packages/test_package_texts.py",
             "tests/packages/test_check_ids_stay_home.py", "tests/core/test_i18n.py",
-            "-k", "usb_storage or i18n or catalog or every or schema or scan_sees",
+            "-k", "usb_guard or i18n or catalog or every or schema or scan_sees",
         ],
         src,
     )  # fmt: skip
     assert suite.returncode == 0, suite.stdout[-3000:]
-    assert "usb_storage/linux-enabled" in run(
+    assert "usb_guard/linux-enabled" in run(
         [sys.executable, "-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider",
          "tests/packages/test_replay_cases.py"], src,
     ).stdout  # fmt: skip
@@ -87,7 +87,7 @@ def plugin_site(tmp_path: Path) -> Path:
     site = tmp_path / "site"
     site.mkdir()
     made = run(
-        [sys.executable, str(NEW_CHECK), "acme.usb_storage", "--plugin", "acme_usb",
+        [sys.executable, str(NEW_CHECK), "acme.usb_guard", "--plugin", "acme_usb",
          "--into", str(site)], site,
     )  # fmt: skip
     assert made.returncode == 0, made.stderr
@@ -103,13 +103,13 @@ def plugin_site(tmp_path: Path) -> Path:
 def test_a_third_party_check_package_is_found_explained_and_judged(tmp_path: Path) -> None:
     site = plugin_site(tmp_path)
     plugins = run([sys.executable, "-m", "endpoint_audit", "plugins", "list"], site)
-    assert "acme-usb" in plugins.stdout and "acme.usb_storage" in plugins.stdout, plugins.stdout
+    assert "acme-usb" in plugins.stdout and "acme.usb_guard" in plugins.stdout, plugins.stdout
     shown = run(
-        [sys.executable, "-m", "endpoint_audit", "checks", "show", "acme.usb_storage",
+        [sys.executable, "-m", "endpoint_audit", "checks", "show", "acme.usb_guard",
          "--lang", "ja", "--json"], site,
     )  # fmt: skip
     info = json.loads(shown.stdout)
-    assert info["title"]["ja"] == "usb_storage の設定が有効になっている"
+    assert info["title"]["ja"] == "usb_guard の設定が有効になっている"
     assert info["params"]["require_enabled"]["description"] == "設定が無効のとき不適合とします。"
     baseline = tmp_path / "acme.yaml"
     baseline.write_text(
@@ -118,7 +118,7 @@ def test_a_third_party_check_package_is_found_explained_and_judged(tmp_path: Pat
                 "id": "acme",
                 "title": {"ja": "検証", "en": "Test"},
                 "version": "1",
-                "checks": {"acme.usb_storage": {}},
+                "checks": {"acme.usb_guard": {}},
             }
         ),
         encoding="utf-8",

@@ -15,13 +15,14 @@ from tree_sitter import Language, Node, Parser
 
 from endpoint_audit.baseline.load import DEFAULT_BASELINE, shipped_text
 from endpoint_audit.engine.export import ExportOptions, export_script, probe_commands
+from endpoint_audit.engine.plan import load_plan_baseline, with_rules
 from endpoint_audit.engine.registry import load_registry
 from endpoint_audit.model.commands import PowerShell
 from endpoint_audit.model.platform import OsFamily, PlatformInfo
 from endpoint_audit.transport.powershell import PLATFORM, batch_body
 from endpoint_audit.transport.transcript import load_bundle
 from tests.probe_export.bundles import windows_cases, windows_script_bundle
-from tests.replay_cases import host_cases, host_spec
+from tests.replay_cases import host_cases, host_spec, judged_ids
 from tests.windows.conftest import RECORDED_AT
 
 PARSER = Parser(Language(tree_sitter_powershell.language()))
@@ -134,7 +135,7 @@ def test_bundle_of_recorded_pc_judged_like_its_scan(
     assert judged["platform"]["build"] == host.platform.build if host.platform else True
     findings = judged["findings"]
     cases = host_cases(name)
-    assert {f["check_id"] for f in findings} == {ref.split("/")[0] for ref, _ in cases}
+    assert judged_ids(findings) == {ref.split("/")[0] for ref, _ in cases}
     for ref, case in cases:  # what the recorded scan of that PC gives, check by check
         got = [
             {"resource": f["resource"], "status": f["status"], "key": f["message_key"]}
@@ -160,7 +161,9 @@ def test_bundle_of_a_run_out_of_time_is_judged_error(
     """What the script writes when its probes did not finish in time: every probe failed
     with the reason, and the platform known only as Windows. Never a pass."""
     reason = "the probes did not finish within the time budget of 600 s"
-    names = [p.name for p in probe_commands(load_registry(), OsFamily.WINDOWS)]
+    registry = with_rules(load_registry(), load_plan_baseline(DEFAULT_BASELINE, load_registry()))
+    names = [p.name for p in probe_commands(registry, OsFamily.WINDOWS)]
+    assert "rule-auditpol" in names and "rule.jp.guest_account_disabled" in names
     bundle = {
         "format": "endpoint-audit-bundle",
         "version": 1,
@@ -183,6 +186,7 @@ def test_bundle_of_a_run_out_of_time_is_judged_error(
     statuses = {f["check_id"]: f["status"] for f in host["findings"]}
     default = yaml.safe_load(shipped_text(DEFAULT_BASELINE) or "")
     assert set(statuses) == set(default["checks"])
+    assert statuses.pop("jp.usb_storage_blocked") == "not_applicable"  # a Linux rule
     assert set(statuses.values()) <= {"error", "unknown"}
     assert any(reason in f["message"] for f in host["findings"])
     assert result.exit_code == 3

@@ -118,6 +118,42 @@ CASES: dict[str, tuple[int, str, str]] = {
         "/checks.jp.aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
         "'jp.aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
     ),
+    "r42-secpol-misspelt-section": (
+        12,
+        "platforms.windows.read.secpol",
+        "'System Acess' is not a section se",
+    ),
+    "r43-auditpol-guid-unquoted": (
+        12,
+        "platforms.windows.read.auditpol",
+        "the GUID was read as a YAML mappin",
+    ),
+    "r44-auditpol-not-a-guid": (
+        12,
+        "platforms.windows.read.auditpol",
+        "'Logon' is not a subcategory GUID ",
+    ),
+    "r45-cim-class-injection": (
+        12,
+        "platforms.windows.read.cim",
+        '"Win32_Service\' or 1=1" is not a C',
+    ),
+    "r46-cim-selector-quote": (
+        12,
+        "platforms.windows.read.where",
+        "\"x' OR '1'='1\": selector text may",
+    ),
+    "r47-service-display-name": (
+        12,
+        "platforms.windows.read.service",
+        "'Print Spooler' is not a service k",
+    ),
+    "r48-rights-eq-number": (13, "platforms.windows.expect", "operator eq does not fit secpol [P"),
+    "r49-auditpol-text-operand": (
+        13,
+        "platforms.windows.expect",
+        "auditpol {0CCE9215-69AE-11D9-BED3-",
+    ),
 }
 
 

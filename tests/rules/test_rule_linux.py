@@ -109,12 +109,15 @@ def test_scan_and_exported_script_agree(tmp_path: Path) -> None:
     assert "file:/proc/sys/net/ipv4/ip_forward" in commands
 
 
-def test_probe_export_without_the_baseline_carries_no_rule_reads(tmp_path: Path) -> None:
+def test_probe_export_carries_the_default_baseline_s_rule_reads_or_the_one_given(
+    tmp_path: Path,
+) -> None:
     exported = run("probe", "export", "--os", "windows")
-    assert "rule." not in exported.stdout
-    with_rules = run("probe", "export", "--os", "windows", "-b", "examples/jp-municipal-rules.yaml")
     for rule in ("autologon_disabled", "smb1_server_disabled", "rdp_disabled", "llmnr_disabled"):
-        assert f"rule.jp.{rule}" in with_rules.stdout
+        assert f"rule.jp.{rule}" in exported.stdout
+    assert "rule.city." not in exported.stdout
+    with_rules = run("probe", "export", "--os", "windows", "-b", "examples/jp-municipal-rules.yaml")
+    assert "rule.city.remote_registry_disabled" in with_rules.stdout
     assert "RegistryView]::Registry64" in with_rules.stdout
 
 

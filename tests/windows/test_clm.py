@@ -30,7 +30,7 @@ from endpoint_audit.transport.powershell import (
     parse_batch_output,
 )
 from tests.windows.clm_lint import clm_violations, detection_comes_first
-from tests.windows.test_powershell import windows_probes
+from tests.windows.test_powershell import rule_probes, windows_probes
 
 # What CLM lets run: the probes marked clm_safe. The others are refused under CLM.
 CLM_SAFE = {
@@ -43,6 +43,18 @@ CLM_SAFE = {
     "screen_lock",
     "secure_boot",
     "windows_update",
+    # The shipped baseline's rules: registry reads inside refuse themselves under CLM,
+    # CIM, services, features, secedit and auditpol run.
+    "rule-auditpol",
+    "rule-secpol",
+    "rule.jp.autologon_disabled",
+    "rule.jp.bitlocker_to_go_required",
+    "rule.jp.guest_account_disabled",
+    "rule.jp.llmnr_disabled",
+    "rule.jp.office_macros_blocked",
+    "rule.jp.rdp_disabled",
+    "rule.jp.removable_storage_restricted",
+    "rule.jp.smb1_server_disabled",
 }
 # local_admins: ADSI member enumeration calls COM methods (Invoke, InvokeMember); CIM would
 # drop the members no name resolves for, so under CLM the check says unknown instead.
@@ -56,7 +68,7 @@ REFUSED_UNDER_CLM = {
 
 
 def every_probe() -> list[PowerShell]:
-    return [*windows_probes(), PLATFORM]
+    return [*windows_probes(), *rule_probes(), PLATFORM]
 
 
 def generated_scripts() -> dict[str, str]:

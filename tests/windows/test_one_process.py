@@ -80,26 +80,46 @@ def scan_with(transport: CountingReplay) -> dict[str, str]:
     return {f"{f.check_id}|{f.resource}": f.status.value for f in run.report.findings}
 
 
+# The probes of the shipped baseline's Windows rules: each rule's own, and auditpol's,
+# shared, which runs only for an administrator.
+RULE_PROBES = [
+    "rule.jp.autologon_disabled",
+    "rule.jp.bitlocker_to_go_required",
+    "rule.jp.guest_account_disabled",
+    "rule.jp.llmnr_disabled",
+    "rule.jp.office_macros_blocked",
+    "rule.jp.rdp_disabled",
+    "rule.jp.removable_storage_restricted",
+    "rule.jp.smb1_server_disabled",
+]
+
+
 @pytest.mark.parametrize("name", CASES)
 def test_one_powershell_process_per_host(name: str) -> None:
-    transport = CountingReplay(load_case(name))
+    recorded = load_case(name)
+    transport = CountingReplay(recorded)
     findings = scan_with(transport)
     assert len(transport.batches) == 1
-    assert sorted(transport.batches[0]) == [
-        "antivirus_status",
-        "bitlocker",
-        "file_sharing",
-        "firewall_products",
-        "firewall_profiles",
-        "listening_sockets",
-        "local_admins",
-        "os_edition",
-        "password_policy",
-        "screen_lock",
-        "secure_boot",
-        "windows_update",
-        "windows_update_pending",
-    ]
+    admin = recorded.platform is None or recorded.platform.is_admin is not False
+    rules = sorted([*RULE_PROBES, *(["rule-auditpol"] if admin else [])])
+    assert sorted(transport.batches[0]) == sorted(
+        [
+            *rules,
+            "antivirus_status",
+            "bitlocker",
+            "file_sharing",
+            "firewall_products",
+            "firewall_profiles",
+            "listening_sockets",
+            "local_admins",
+            "os_edition",
+            "password_policy",
+            "screen_lock",
+            "secure_boot",
+            "windows_update",
+            "windows_update_pending",
+        ]
+    )
     assert findings
 
 

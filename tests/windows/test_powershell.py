@@ -55,6 +55,24 @@ def windows_probes() -> list[PowerShell]:
     return list(probes.values())
 
 
+def rule_probes() -> list[PowerShell]:
+    """The probes of the shipped baseline's Windows rules, and secedit's, which no shipped
+    rule reads yet."""
+    from endpoint_audit.engine.export import probe_commands
+    from endpoint_audit.engine.plan import load_plan_baseline, with_rules
+    from endpoint_audit.engine.registry import load_registry
+    from endpoint_audit.rules.windows_policy import SECPOL
+
+    registry = load_registry()
+    registry = with_rules(registry, load_plan_baseline("jp-municipal-telework", registry))
+    found = [
+        c
+        for c in probe_commands(registry, OsFamily.WINDOWS)
+        if isinstance(c, PowerShell) and c.name.startswith("rule")
+    ]
+    return [*found, SECPOL]
+
+
 def syntax_errors(script: str) -> list[str]:
     source = script.encode("utf-8")
     tree = PARSER.parse(source)
@@ -91,11 +109,28 @@ def test_windows_collectors_declare_the_expected_probes() -> None:
     ]
 
 
+def test_the_shipped_rules_declare_the_expected_probes() -> None:
+    assert sorted(p.name for p in rule_probes()) == [
+        "rule-auditpol",
+        "rule-secpol",
+        "rule.jp.autologon_disabled",
+        "rule.jp.bitlocker_to_go_required",
+        "rule.jp.guest_account_disabled",
+        "rule.jp.llmnr_disabled",
+        "rule.jp.office_macros_blocked",
+        "rule.jp.rdp_disabled",
+        "rule.jp.removable_storage_restricted",
+        "rule.jp.smb1_server_disabled",
+    ]
+
+
 def test_syntax_checker_catches_broken_powershell() -> None:
     assert syntax_errors("$a = @{ x = 1\nif ($a) { 'x' ") != []
 
 
-@pytest.mark.parametrize("probe", [*windows_probes(), PLATFORM], ids=lambda p: p.name)
+@pytest.mark.parametrize(
+    "probe", [*windows_probes(), *rule_probes(), PLATFORM], ids=lambda p: p.name
+)
 def test_every_probe_script_parses(probe: PowerShell) -> None:
     assert syntax_errors(probe.script) == []
     assert probe.script.isascii()
@@ -123,7 +158,7 @@ def test_batch_runs_each_probe_once_in_its_own_try() -> None:
     for probe in probes:
         assert script.count(f"$EAOut['{probe.name}'] = @{{ ok = $true") == 1
     assert script.count("} catch {") >= len(probes)
-    assert "ConvertTo-Json -InputObject $Value -Depth 8 -Compress" in script
+    assert "ConvertTo-Json -InputObject $Value -Depth 12 -Compress" in script
     assert "$EABatchBudget = 45" in script
     assert BEGIN_MARKER in script and END_MARKER in script
     # Windows PowerShell 5.1 has none of these.

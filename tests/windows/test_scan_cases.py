@@ -104,7 +104,13 @@ def test_under_clm_nothing_refused_passes_and_the_reason_names_the_mode(
         "patch_level",
         "os_support",
         "secure_boot",
+        # Rules reading CIM and auditpol run under CLM; registry reads are refused.
+        "jp.guest_account_disabled",
+        "jp.logon_events_audited",
     }
+    registry_rules = [f for f in findings if f["check_id"] == "jp.autologon_disabled"]
+    assert [f["status"] for f in registry_rules] == ["unknown"]
+    assert "ConstrainedLanguage" in registry_rules[0]["message"]
     assert ("patch_level", "monthly_update") in passed
 
 

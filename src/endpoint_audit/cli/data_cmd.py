@@ -152,7 +152,7 @@ def update(
 def reset(kind: Annotated[str, typer.Argument(help="The data kind (see `data list`).")]) -> None:
     """Remove the installed data of KIND, so scans use the shipped data again.
 
-      endpoint-audit data reset os-support
+    endpoint-audit data reset os-support
     """
     kinds = _kinds()
     if kind not in kinds:

@@ -76,8 +76,9 @@ def export(
             "-b",
             help=(
                 "Also run the reads of this baseline's rule checks (type: rule), so that "
-                "`evaluate -b` with it can judge them. With --intune-compliance: the baseline "
-                "whose parameters the rules take (default jp-municipal-telework)."
+                "`evaluate -b` with it can judge them; without it, the rules of "
+                "jp-municipal-telework, the baseline scan uses, are read. With "
+                "--intune-compliance: the baseline whose parameters the rules take."
             ),
         ),
     ] = None,
@@ -141,15 +142,15 @@ def export(
         options = dataclasses.replace(options, group=group)
     except ValueError as exc:
         fail(f"--group: {exc}")
-    registry = load_registry()
-    if baseline is not None:
-        from endpoint_audit.engine.plan import load_plan_baseline, with_rules
-        from endpoint_audit.errors import ConfigError
+    from endpoint_audit.baseline.load import DEFAULT_BASELINE
+    from endpoint_audit.engine.plan import load_plan_baseline, with_rules
+    from endpoint_audit.errors import ConfigError
 
-        try:
-            registry = with_rules(registry, load_plan_baseline(baseline, registry))
-        except ConfigError as exc:
-            fail(str(exc))
+    registry = load_registry()
+    try:  # the default baseline's rules too, so that `evaluate` judges them as a scan does
+        registry = with_rules(registry, load_plan_baseline(baseline or DEFAULT_BASELINE, registry))
+    except ConfigError as exc:
+        fail(str(exc))
     write_output(output, export_script(registry, OsFamily(os_name.value), options))
 
 

@@ -35,7 +35,7 @@ from endpoint_audit.errors import (
 from endpoint_audit.model import i18n
 from endpoint_audit.model.commands import CommandResult, transcript_digest
 from endpoint_audit.model.observed import Reason
-from endpoint_audit.model.platform import PlatformInfo
+from endpoint_audit.model.platform import OsFamily, PlatformInfo
 from endpoint_audit.model.result import (
     BaselineFile,
     BaselineInfo,
@@ -166,7 +166,20 @@ def evaluate_check(
     transcript: dict[str, CommandResult],
 ) -> list[Finding]:
     """All findings of one check on one host. Never raises."""
-    reason = planned.check.not_applicable_reason(platform) or planned.baseline_excludes(platform)
+    reason: str | Reason | None = planned.check.not_applicable_reason(
+        platform
+    ) or planned.baseline_excludes(platform)
+    if (
+        platform.family is not OsFamily.UNKNOWN
+        and platform.family not in planned.check.meta.platforms
+    ):
+        # Said in the report's language (a rule written for other OS families meets every
+        # host of the fleet).
+        families = ", ".join(sorted(f.value for f in planned.check.meta.platforms))
+        reason = Reason(
+            key="core.reason.other_families",
+            args={"family": platform.family.value, "families": families},
+        )
     if reason is not None:
         return [
             _finding(
@@ -265,9 +278,7 @@ def facts_as_data(facts: dict[type[Fact], FactOutcome]) -> dict[str, Any]:
     """The facts as a bundle keeps them: each family's data, or {"error": the reason in
     English, "reason": its message key and arguments, for saying it in any language}."""
     return {
-        fact_type.name: got.model_dump(mode="json")
-        if isinstance(got, Fact)
-        else _failure_data(got)
+        fact_type.name: got.model_dump(mode="json") if isinstance(got, Fact) else _failure_data(got)
         for fact_type, got in facts.items()
     }
 

@@ -9,6 +9,7 @@ the value's type) with a suggestion where one exists.
 
 from __future__ import annotations
 
+import difflib
 import re
 from typing import Annotated, Any, Literal, Union
 
@@ -248,7 +249,8 @@ class RegistryRead(_Strict):
     registry: str = Field(
         json_schema_extra={"pattern": _HIVE_PATTERN},
         description="Key path with its hive: HKLM\\SOFTWARE\\... or HKU\\<SID>\\... "
-        "(HKEY_LOCAL_MACHINE and HKEY_USERS also work).",
+        "(HKEY_LOCAL_MACHINE and HKEY_USERS also work); HKU\\*\\... reads every loaded "
+        "user hive, and every user's value must meet the expectation.",
     )
     value: str = Field(min_length=1, description="The value name under the key.")
     type: Literal["dword", "qword", "sz", "expand_sz", "multi_sz", "binary"] | None = Field(
@@ -286,6 +288,12 @@ class RegistryRead(_Strict):
             )
         if "\\\\" in rest:
             raise ValueError("the key path has an empty part ('\\\\'); write single backslashes")
+        first, _, below = rest.partition("\\")
+        if hive == "HKU" and first == "*" and not below.strip("\\"):
+            raise ValueError(
+                "HKU\\* (every loaded user hive) needs the key below it, e.g. "
+                "HKU\\*\\Software\\Policies\\..."
+            )
         return text
 
     @property
@@ -293,15 +301,23 @@ class RegistryRead(_Strict):
         return HIVES[self.registry.partition("\\")[0].upper()]
 
     @property
+    def every_user(self) -> bool:
+        """HKU\\*\\...: the value in every loaded user hive."""
+        return self.hive == "HKU" and self.registry.partition("\\")[2].startswith("*\\")
+
+    @property
     def key_path(self) -> str:
-        return self.registry.partition("\\")[2].strip("\\")
+        """The path under the hive (under each user's SID for HKU\\*\\...)."""
+        path = self.registry.partition("\\")[2].strip("\\")
+        return path.partition("\\")[2] if self.every_user else path
 
     @property
     def kind(self) -> str:
         return REGISTRY_TYPES[self.type] if self.type else ANY
 
     def label(self) -> str:
-        return f"{self.hive}\\{self.key_path}\\{self.value}"
+        users = "*\\" if self.every_user else ""
+        return f"{self.hive}\\{users}{self.key_path}\\{self.value}"
 
 
 _ABS_PATH = re.compile(r"^/[^\x00]*$")
@@ -453,8 +469,313 @@ class ModuleRead(_Strict):
         return f"kernel module {self.name} ({self.prop})"
 
 
+# --- Windows reads beyond the registry ------------------------------------------------
+# Every name below ends up inside a PowerShell script, so each is checked against a strict
+# pattern here (and still passed as a quoted literal there): a read is never code.
+
+# The sections `secedit /export` writes for the SECURITYPOLICY and USER_RIGHTS areas.
+SECPOL_SECTIONS = (
+    "System Access",
+    "Event Audit",
+    "Kerberos Policy",
+    "Registry Values",
+    "Privilege Rights",
+    "System Log",
+    "Security Log",
+    "Application Log",
+)
+PRIVILEGE_RIGHTS = "Privilege Rights"
+# MinimumPasswordAge, SeDenyNetworkLogonRight, MACHINE\System\...\LimitBlankPasswordUse
+_SECPOL_KEY = re.compile(r"^[A-Za-z][A-Za-z0-9_]*(\\[A-Za-z0-9_ .\-{}]+)*$")
+
+
+class SecpolRead(_Strict):
+    """A local security policy setting, read by section and key from the INF text
+    `secedit /export` writes (never from localized screens). Needs an administrator."""
+
+    secpol: str = Field(
+        description="The INF section: " + ", ".join(SECPOL_SECTIONS) + ".",
+        json_schema_extra={"enum": list(SECPOL_SECTIONS)},
+    )
+    key: str = Field(
+        description="The key in that section, e.g. MinimumPasswordLength, "
+        "SeRemoteInteractiveLogonRight, MACHINE\\System\\CurrentControlSet\\Control\\Lsa\\"
+        "LimitBlankPasswordUse (compared without regard to case).",
+    )
+
+    @field_validator("secpol")
+    @classmethod
+    def _section(cls, value: str) -> str:
+        text = value.strip().strip("[]").strip()
+        for section in SECPOL_SECTIONS:
+            if section.lower() == text.lower():
+                return section
+        close = difflib.get_close_matches(text, SECPOL_SECTIONS, n=1, cutoff=0.5)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        raise ValueError(
+            f"{value!r} is not a section secedit exports ({', '.join(SECPOL_SECTIONS)}){hint}"
+        )
+
+    @field_validator("key")
+    @classmethod
+    def _key(cls, value: str) -> str:
+        if len(value) > 300 or not _SECPOL_KEY.match(value):
+            raise ValueError(
+                f"{value!r} is not a secedit key such as MinimumPasswordLength or "
+                "SeDenyNetworkLogonRight (letters, digits, '_'; registry keys with '\\')"
+            )
+        return value
+
+    @property
+    def rights(self) -> bool:
+        return self.secpol == PRIVILEGE_RIGHTS
+
+    @property
+    def kind(self) -> str:
+        # [Privilege Rights] holds SID lists; elsewhere a number when the value is digits.
+        return TEXTS if self.rights else ANY
+
+    def label(self) -> str:
+        return f"secpol [{self.secpol}] {self.key}"
+
+
+_HEX = "[0-9A-Fa-f]"
+_GUID = re.compile(rf"^\{{?({_HEX}{{8}}-{_HEX}{{4}}-{_HEX}{{4}}-{_HEX}{{4}}-{_HEX}{{12}})\}}?$")
+
+
+class AuditpolRead(_Strict):
+    """An advanced audit policy subcategory, by its GUID, from the numeric column of
+    `auditpol /backup` (0 none, 1 success, 2 failure, 3 both). Needs an administrator."""
+
+    auditpol: str = Field(
+        description="The subcategory GUID, e.g. '{0CCE9215-69AE-11D9-BED3-505054503030}' "
+        "(Logon). Quote it in YAML: braces start a mapping.",
+    )
+    subcategory: str | None = Field(
+        None,
+        max_length=120,
+        description="A label for people (e.g. Logon); never matched against the host, "
+        "whose names are localized.",
+    )
+
+    @field_validator("auditpol", mode="before")
+    @classmethod
+    def _guid(cls, value: Any) -> Any:
+        if isinstance(value, dict):
+            raise ValueError(
+                "the GUID was read as a YAML mapping; quote it: "
+                "auditpol: '{0CCE9215-69AE-11D9-BED3-505054503030}'"
+            )
+        if not isinstance(value, str):
+            return value
+        match = _GUID.match(value.strip())
+        if not match:
+            raise ValueError(
+                f"{value!r} is not a subcategory GUID such as "
+                "'{0CCE9215-69AE-11D9-BED3-505054503030}'"
+            )
+        return "{" + match.group(1).upper() + "}"
+
+    @property
+    def kind(self) -> str:
+        return NUMBER
+
+    def label(self) -> str:
+        name = f" ({self.subcategory})" if self.subcategory else ""
+        return f"auditpol {self.auditpol}{name}"
+
+
+_CIM_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,127}$")
+_CIM_NAMESPACE = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,63}(/[A-Za-z][A-Za-z0-9_]{0,63}){0,7}$")
+# Text a selector may compare: no quotes, backslashes or wildcards of WQL's LIKE.
+_CIM_TEXT = re.compile(r"^[A-Za-z0-9 .:{}\-]{0,256}$")
+
+
+def _cim_name(value: str, what: str) -> str:
+    if not _CIM_NAME.match(value):
+        raise ValueError(
+            f"{value!r} is not a CIM {what} name (letters, digits and '_', "
+            "starting with a letter or '_')"
+        )
+    return value
+
+
+class CimMatch(_Strict):
+    """How one property of a selected instance must look: equal, or ending with a text."""
+
+    eq: StrictBool | StrictInt | StrictStr | None = Field(None, description="Equal to.")
+    ends_with: StrictStr | None = Field(
+        None, min_length=1, description="Text ending with this, e.g. '-501' for a SID."
+    )
+
+    @model_validator(mode="after")
+    def _one(self) -> CimMatch:
+        if (self.eq is None) == (self.ends_with is None):
+            raise ValueError("a selector names one of eq or ends_with")
+        text = self.ends_with if self.ends_with is not None else self.eq
+        if isinstance(text, str) and not _CIM_TEXT.match(text):
+            raise ValueError(
+                f"{text!r}: selector text may hold letters, digits, spaces and . : - {{ }} only"
+            )
+        return self
+
+
+# A selector: a value to equal (written as it is) or {eq: ...} / {ends_with: ...}.
+CimSelector = Annotated[
+    StrictBool | StrictInt | StrictStr | CimMatch, Field(union_mode="left_to_right")
+]
+
+
+class CimRead(_Strict):
+    """One property of one CIM (WMI) instance, chosen by equality selectors on its own
+    properties, never by a free-form query. No instance selected: absent; more than one:
+    unknown (the rule has not said which)."""
+
+    cim: str = Field(description="The CIM class, e.g. Win32_UserAccount.")
+    prop: str = Field(alias="property", description="The property read, e.g. Disabled.")
+    namespace: str = Field(
+        "root/cimv2", description="The namespace, e.g. root/cimv2 (the default)."
+    )
+    where: dict[str, CimSelector] = Field(
+        default_factory=dict,
+        max_length=8,
+        description="Selectors on the instance's properties: `Name: value` (equal) or "
+        "`SID: {ends_with: '-501'}`. Omit for a class with one instance.",
+    )
+
+    @field_validator("cim")
+    @classmethod
+    def _class(cls, value: str) -> str:
+        return _cim_name(value, "class")
+
+    @field_validator("prop")
+    @classmethod
+    def _property(cls, value: str) -> str:
+        return _cim_name(value, "property")
+
+    @field_validator("namespace", mode="before")
+    @classmethod
+    def _namespace(cls, value: Any) -> Any:
+        if not isinstance(value, str):
+            return value
+        text = value.replace("\\", "/").strip("/")
+        if not _CIM_NAMESPACE.match(text):
+            raise ValueError(f"{value!r} is not a CIM namespace such as root/cimv2")
+        return text
+
+    @field_validator("where")
+    @classmethod
+    def _selectors(cls, value: dict[str, Any]) -> dict[str, Any]:
+        for name, match in value.items():
+            _cim_name(name, "property")
+            if not isinstance(match, CimMatch):
+                CimMatch(eq=match)  # the same checks on a value written plainly
+        return value
+
+    @property
+    def selectors(self) -> dict[str, CimMatch]:
+        """Every selector as a CimMatch (a plain value is `eq`)."""
+        return {
+            name: match if isinstance(match, CimMatch) else CimMatch(eq=match)
+            for name, match in self.where.items()
+        }
+
+    @property
+    def kind(self) -> str:
+        return ANY
+
+    def label(self) -> str:
+        chosen = ", ".join(
+            f"{k}={_show(m.eq)}" if m.ends_with is None else f"{k}=*{m.ends_with}"
+            for k, m in self.selectors.items()
+        )
+        return (
+            f"cim {self.namespace}:{self.cim}"
+            + (f"[{chosen}]" if chosen else "")
+            + (f".{self.prop}")
+        )
+
+
+_SERVICE = re.compile(r"^[A-Za-z0-9_.$\-]{1,256}$")
+SERVICE_START_TYPES = {0: "boot", 1: "system", 2: "automatic", 3: "manual", 4: "disabled"}
+
+
+class ServiceRead(_Strict):
+    """A Windows service: its start type (the Start DWORD of its registry key: 0 boot,
+    1 system, 2 automatic, 3 manual, 4 disabled) or its state (Win32_Service State:
+    Running, Stopped, ...). A service that is not installed is absent."""
+
+    service: str = Field(description="The service's key name (not its display name), e.g. Spooler.")
+    prop: Literal["start_type", "state"] = Field(
+        alias="property",
+        description="start_type (a number: 2 automatic, 3 manual, 4 disabled) or state "
+        "(text as Win32_Service names it: Running, Stopped, ...).",
+    )
+
+    @field_validator("service")
+    @classmethod
+    def _name(cls, value: str) -> str:
+        if not _SERVICE.match(value):
+            raise ValueError(
+                f"{value!r} is not a service key name such as Spooler or RemoteRegistry "
+                "(the name, not the display name)"
+            )
+        return value
+
+    @property
+    def kind(self) -> str:
+        return NUMBER if self.prop == "start_type" else TEXT
+
+    def label(self) -> str:
+        return f"service {self.service} ({self.prop})"
+
+
+_FEATURE = re.compile(r"^[A-Za-z0-9_.\-]{1,128}$")
+FEATURE_STATES = {1: "enabled", 2: "disabled", 3: "absent"}
+
+
+class OptionalFeatureRead(_Strict):
+    """A Windows optional feature's InstallState (Win32_OptionalFeature: 1 enabled,
+    2 disabled, 3 absent, i.e. its payload removed). A feature the edition does not know
+    is absent; InstallState 4 (unknown) is unknown."""
+
+    optional_feature: str = Field(description="The feature name, e.g. SMB1Protocol.")
+    prop: Literal["state"] = Field(
+        "state", alias="property", description="state: InstallState, a number 1, 2 or 3."
+    )
+
+    @field_validator("optional_feature")
+    @classmethod
+    def _name(cls, value: str) -> str:
+        if not _FEATURE.match(value):
+            raise ValueError(f"{value!r} is not an optional feature name such as SMB1Protocol")
+        return value
+
+    @property
+    def kind(self) -> str:
+        return NUMBER
+
+    def label(self) -> str:
+        return f"optional feature {self.optional_feature} ({self.prop})"
+
+
+READ_KEYS = (
+    "registry",
+    "secpol",
+    "auditpol",
+    "cim",
+    "service",
+    "optional_feature",
+    "file",
+    "ini",
+    "sysctl",
+    "systemd",
+    "kernel_module",
+)
+
+
 def _read_tag(value: Any) -> str:
-    keys = ("registry", "file", "ini", "sysctl", "systemd", "kernel_module")
+    keys = READ_KEYS
     if isinstance(value, dict):
         for key in keys:
             if key in value:
@@ -474,19 +795,28 @@ Read = Annotated[
         Annotated[SysctlRead, Tag("~sysctl")],
         Annotated[UnitRead, Tag("~systemd")],
         Annotated[ModuleRead, Tag("~kernel_module")],
+        Annotated[SecpolRead, Tag("~secpol")],
+        Annotated[AuditpolRead, Tag("~auditpol")],
+        Annotated[CimRead, Tag("~cim")],
+        Annotated[ServiceRead, Tag("~service")],
+        Annotated[OptionalFeatureRead, Tag("~optional_feature")],
     ],
     Discriminator(
         _read_tag,
         custom_error_type="unknown_read",
-        custom_error_message="a read names one of registry, file, ini, sysctl, systemd, "
-        "kernel_module",
+        custom_error_message="a read names one of registry, secpol, auditpol, cim, service, "
+        "optional_feature, file, ini, sysctl, systemd, kernel_module",
     ),
 ]
 
-READ_KEYS = ("registry", "file", "ini", "sysctl", "systemd", "kernel_module")
 
 READ_FAMILIES: dict[type[BaseModel], OsFamily] = {
     RegistryRead: OsFamily.WINDOWS,
+    SecpolRead: OsFamily.WINDOWS,
+    AuditpolRead: OsFamily.WINDOWS,
+    CimRead: OsFamily.WINDOWS,
+    ServiceRead: OsFamily.WINDOWS,
+    OptionalFeatureRead: OsFamily.WINDOWS,
     FileRead: OsFamily.LINUX,
     IniRead: OsFamily.LINUX,
     SysctlRead: OsFamily.LINUX,

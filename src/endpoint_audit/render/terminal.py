@@ -84,7 +84,9 @@ def _sorted(host: HostReport) -> list[Finding]:
 
 
 def _longest(values: list[str], cap: int) -> int:
-    return min(max((len(v) for v in values), default=1), cap)
+    """A column's minimum width for its longest value (up to `cap`), with the cell's
+    padding of one space either side, which rich counts in the width."""
+    return min(max((len(v) for v in values), default=1), cap) + 2
 
 
 def _host_table(

@@ -43,8 +43,6 @@ class SecureBootParams(CheckParams):
     certificate_update: bool = True
 
 
-
-
 class SecureBoot(Check):
     meta = CheckMeta.from_package("secure_boot", __package__)
     Params = SecureBootParams
