@@ -16,7 +16,7 @@ from endpoint_audit.model.observed import Reason
 from endpoint_audit.model.platform import OsFamily, PlatformInfo
 from endpoint_audit.model.result import Evidence, Status
 from endpoint_audit.model.rule import Condition, RegistryRead, RuleEntry
-from endpoint_audit.rules import linux, windows
+from endpoint_audit.rules import linux, macos, windows
 from endpoint_audit.rules.evaluate import LeafVerdict, Truth, judge_rule, show
 from endpoint_audit.rules.facts import ReadValue, RuleFacts
 
@@ -56,19 +56,19 @@ class RuleCollector(Collector[RuleFacts]):
     leaves: ClassVar[tuple[Condition, ...]]
 
     def commands(self, platform: PlatformInfo, results: Results) -> Sequence[Command]:
-        return self.rule_commands()
+        return self.rule_commands(platform)
 
-    def rule_commands(self) -> list[Command]:
+    def rule_commands(self, platform: PlatformInfo | None = None) -> list[Command]:
         raise NotImplementedError
 
     def parse(self, results: Results, platform: PlatformInfo) -> RuleFacts:
-        reads = self.parse_reads(results)
-        sources = tuple(dict.fromkeys(c.key for c in self.rule_commands()))
+        reads = self.parse_reads(results, platform)
+        sources = tuple(dict.fromkeys(c.key for c in self.rule_commands(platform)))
         fact = self.fact_type.model_validate({"reads": reads, "sources": sources})
         assert isinstance(fact, RuleFacts)  # noqa: S101 - build_rule sets a RuleFacts family
         return fact
 
-    def parse_reads(self, results: Results) -> list[ReadValue]:
+    def parse_reads(self, results: Results, platform: PlatformInfo) -> list[ReadValue]:
         raise NotImplementedError
 
 
@@ -79,10 +79,10 @@ class WindowsRuleCollector(RuleCollector):
     def probe(self) -> PowerShell:
         return windows.registry_probe(self.rule_id, self._registry())
 
-    def rule_commands(self) -> list[Command]:
+    def rule_commands(self, platform: PlatformInfo | None = None) -> list[Command]:
         return [self.probe()]
 
-    def parse_reads(self, results: Results) -> list[ReadValue]:
+    def parse_reads(self, results: Results, platform: PlatformInfo) -> list[ReadValue]:
         try:
             return windows.parse_registry(results, self.probe(), self._registry())
         except FactUnavailable as exc:
@@ -98,18 +98,30 @@ class WindowsRuleCollector(RuleCollector):
 
 class LinuxRuleCollector(RuleCollector):
     def _reads(self) -> list[linux.LinuxRead]:
-        return [leaf.read for leaf in self.leaves if not isinstance(leaf.read, RegistryRead)]
+        return [leaf.read for leaf in self.leaves if isinstance(leaf.read, linux.LinuxRead)]
 
-    def rule_commands(self) -> list[Command]:
-        return linux.all_commands(self._reads())
+    def rule_commands(self, platform: PlatformInfo | None = None) -> list[Command]:
+        return linux.all_commands(self._reads(), platform)
 
-    def parse_reads(self, results: Results) -> list[ReadValue]:
-        return [linux.parse_read(read, results) for read in self._reads()]
+    def parse_reads(self, results: Results, platform: PlatformInfo) -> list[ReadValue]:
+        return [linux.parse_read(read, results, platform) for read in self._reads()]
+
+
+class MacosRuleCollector(RuleCollector):
+    def _reads(self) -> list[macos.MacosRead]:
+        return [leaf.read for leaf in self.leaves if isinstance(leaf.read, macos.MacosRead)]
+
+    def rule_commands(self, platform: PlatformInfo | None = None) -> list[Command]:
+        return macos.all_commands(self._reads())
+
+    def parse_reads(self, results: Results, platform: PlatformInfo) -> list[ReadValue]:
+        return [macos.parse_read(read, results) for read in self._reads()]
 
 
 _COLLECTORS: dict[OsFamily, type[RuleCollector]] = {
     OsFamily.WINDOWS: WindowsRuleCollector,
     OsFamily.LINUX: LinuxRuleCollector,
+    OsFamily.MACOS: MacosRuleCollector,
 }
 
 

@@ -10,7 +10,7 @@ from endpoint_audit.checkkit.fact import Fact
 from endpoint_audit.model.observed import Reason
 
 # What does not exist when a value is absent (each has a text `rule.observed.absent_<what>`).
-AbsentWhat = Literal["key", "value", "file", "setting", "unit", "module"]
+AbsentWhat = Literal["key", "value", "file", "setting", "unit", "module", "package"]
 ValueKind = Literal["number", "text", "texts", "bool", "date"]
 ReadScalar = int | float | bool | str
 
