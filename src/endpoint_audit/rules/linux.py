@@ -51,12 +51,12 @@ _RPM_IDS = frozenset(
 
 
 def dpkg_query(package: str) -> Argv:
-    return Argv(("dpkg-query", "-W", "-f", "${db:Status-Status}\t${Version}\n", "--", package))
+    return Argv(("dpkg-query", "-W", "-f", r"${db:Status-Status}\t${Version}\n", "--", package))
 
 
 def rpm_query(package: str) -> Argv:
     return Argv(
-        ("rpm", "-q", "--qf", "%|EPOCH?{%{EPOCH}:}:{}|%{VERSION}-%{RELEASE}\n", "--", package)
+        ("rpm", "-q", "--qf", r"%|EPOCH?{%{EPOCH}:}:{}|%{VERSION}-%{RELEASE}\n", "--", package)
     )
 
 
