@@ -21,6 +21,7 @@ from endpoint_audit.checkkit.cases import (
     case_bundle,
     compose,
     load_cases,
+    parse_case,
 )
 from endpoint_audit.checks import builtin_packages
 from endpoint_audit.model.platform import PlatformInfo
@@ -37,14 +38,28 @@ def _bundles() -> Path:
     return folder
 
 
+RULE_CASES = Path(__file__).resolve().parents[1] / "examples" / "rule-cases"
+
+
 @cache
-def all_cases() -> dict[str, ReplayCase]:
+def package_cases() -> dict[str, ReplayCase]:
     """Every case of every built-in package, as `<check_id>/<case>`."""
     out: dict[str, ReplayCase] = {}
     for package in builtin_packages():
         if package.cases_package is not None:
             for case in load_cases(package.cases_package):
                 out[f"{package.id}/{case.case}"] = case
+    return out
+
+
+@cache
+def all_cases() -> dict[str, ReplayCase]:
+    """The packages' cases and every rule's (examples/rule-cases/<rule id>/, as
+    `<rule id>/<case>`): what the recorded hosts of tests/hosts/ are composed of."""
+    out = dict(package_cases())
+    for path in sorted(RULE_CASES.glob("*/*.yaml")):
+        case = parse_case(path.read_text(encoding="utf-8"), str(path))
+        out[f"{path.parent.name}/{case.case}"] = case
     return out
 
 
@@ -116,7 +131,7 @@ def recorded_paths(family: str) -> list[Path]:
     if family == "linux":
         paths += [
             case_path(ref)
-            for ref, case in sorted(all_cases().items())
+            for ref, case in sorted(package_cases().items())
             if case.platform.family.value == "linux" and not ref.endswith("debian12-container")
         ]
     return paths

@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
 from endpoint_audit.checkkit.cases import CaseCommand, ReplayCase, case_bundle
 from endpoint_audit.engine.plan import load_plan_baseline
