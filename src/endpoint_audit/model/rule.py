@@ -45,7 +45,7 @@ RULE_ID_HINT = (
 
 _VERSION = re.compile(r"^\d+(\.\d+)*$")
 # A Debian or RPM package version, e.g. '1:2.36.1-8+deb12u1' or '2.34-100.el9_4.2'.
-_PACKAGE_VERSION = re.compile(r"^[0-9][A-Za-z0-9.+~^:_-]{0,127}$")
+_PACKAGE_VERSION = re.compile(r"^[0-9][A-Za-z0-9.+~^:_-]{0,127}\Z")
 
 
 class _Strict(BaseModel):
@@ -460,8 +460,8 @@ class ModuleRead(_Strict):
 # --- macOS and Linux reads beyond files --------------------------------------------------
 
 # A preference domain (reverse DNS: com.apple.loginwindow) or an absolute .plist path.
-_DOMAIN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*(\.[A-Za-z0-9_-]+)+$")
-_PLIST_PATH = re.compile(r"^/[^\x00\n]*\.plist$")
+_DOMAIN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*(\.[A-Za-z0-9_-]+)+\Z")
+_PLIST_PATH = re.compile(r"^/[^\x00\n]*\.plist\Z")
 MANAGED_PREFERENCES = "/Library/Managed Preferences"
 PLIST_TYPES = {"bool": BOOL, "number": NUMBER, "text": TEXT, "date": DATE, "list": TEXTS}
 PlistKeyPart = Annotated[StrictStr | StrictInt, Field(union_mode="left_to_right")]
@@ -541,7 +541,7 @@ class PlistRead(_Strict):
 
 
 # dpkg and rpm package names (Debian policy 5.6.7; rpm also allows upper case and '_').
-_PACKAGE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9+._-]{0,127}$")
+_PACKAGE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9+._-]{0,127}\Z")
 
 
 class PackageRead(_Strict):
@@ -571,7 +571,7 @@ class PackageRead(_Strict):
         return f"package {self.package} ({self.prop})"
 
 
-_PROGRAM = re.compile(r"^/[A-Za-z0-9_.+/-]+$")
+_PROGRAM = re.compile(r"^/[A-Za-z0-9_.+/-]+\Z")
 COMMAND_MAX_TIMEOUT = 60
 COMMAND_NOT_LOCAL = (
     "a command condition runs a program on the audited host, so it is allowed only in a "

@@ -25,8 +25,8 @@ from debian.debian_support import version_compare
 Scheme = Literal["dpkg", "rpm"]
 
 # Debian: what deb-version(7) allows; anything else is not compared (unknown).
-_DPKG = re.compile(r"^(\d+:)?[0-9][A-Za-z0-9.+~-]*(-[A-Za-z0-9.+~]+)?$")
-_RPM = re.compile(r"^(\d+:)?[A-Za-z0-9._+~^]+(-[A-Za-z0-9._+~^]+)?$")
+_DPKG = re.compile(r"(\d+:)?[0-9][A-Za-z0-9.+~-]*(-[A-Za-z0-9.+~]+)?")
+_RPM = re.compile(r"(\d+:)?[A-Za-z0-9._+~^]+(-[A-Za-z0-9._+~^]+)?")
 _MAX = 256
 
 
@@ -36,14 +36,14 @@ def compare(scheme: Scheme, a: str, b: str) -> int | None:
     if len(a) > _MAX or len(b) > _MAX:
         return None
     if scheme == "dpkg":
-        if not (_DPKG.match(a) and _DPKG.match(b)):
+        if not (_DPKG.fullmatch(a) and _DPKG.fullmatch(b)):
             return None
         try:
             result = version_compare(a, b)
         except ValueError:
             return None
         return (result > 0) - (result < 0)
-    if not (_RPM.match(a) and _RPM.match(b)):
+    if not (_RPM.fullmatch(a) and _RPM.fullmatch(b)):
         return None
     return rpm_compare(a, b)
 
