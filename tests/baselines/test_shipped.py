@@ -9,7 +9,6 @@ from endpoint_audit.engine.registry import load_registry
 from endpoint_audit.model.platform import OsFamily
 from tests.baselines.helpers import COMPLIANT, RDP, SHIPPED, run
 
-
 # The rule checks of jp-municipal-telework that read Linux and macOS (not applicable on
 # the Windows PCs of the bundles below).
 NIX_RULES = (

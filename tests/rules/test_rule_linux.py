@@ -9,6 +9,9 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from endpoint_audit.model.commands import CommandResult
 from endpoint_audit.model.rule import IniRead, ModuleRead, UnitRead
 from endpoint_audit.rules.linux import (
@@ -292,3 +295,30 @@ def test_package_states_and_managers() -> None:
     assert parse_read(installed, {}, debian).state == "unknown"
     denied = {dpkg: CommandResult(2, stderr="dpkg-query: error: cannot access archive")}
     assert parse_read(installed, denied, debian).state == "unknown"
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(min_value=-1, max_value=127), st.text(max_size=200), st.text(max_size=80))
+def test_whatever_dpkg_or_rpm_print_is_never_made_up(status: int, out: str, err: str) -> None:
+    """Hostile output: never an exception; installed only when a line says so."""
+    from endpoint_audit.model.platform import PlatformInfo
+    from endpoint_audit.model.rule import PackageRead
+    from endpoint_audit.rules.linux import dpkg_query, rpm_query
+
+    installed = PackageRead.model_validate({"package": "telnetd"})
+    version = PackageRead.model_validate({"package": "telnetd", "property": "version"})
+    debian = PlatformInfo(family="linux", distro="debian")
+    rhel = PlatformInfo(family="linux", distro="rhel")
+    answer = CommandResult(status, stdout=out, stderr=err)
+    on_debian = {dpkg_query("telnetd").key: answer}
+    got = parse_read(installed, on_debian, debian)
+    if got.state == "value" and got.value is True:
+        assert status == 0 and any(
+            line.partition("\t")[0].strip() in ("installed", "triggers-awaited", "triggers-pending")
+            for line in out.splitlines()
+        )
+    assert parse_read(version, on_debian, debian).state in ("value", "absent", "unknown")
+    on_rhel = {rpm_query("telnetd").key: answer}
+    got = parse_read(installed, on_rhel, rhel)
+    if got.state == "value" and got.value is True:
+        assert status == 0 and out.strip()
