@@ -140,3 +140,15 @@ def test_output_past_the_limit_is_never_judged() -> None:
     got: Any = command_read.parse(read("output"), {key: big})
     assert got.state == "unknown" and got.reason.key == "rule.reason.output_too_long"
     assert json.dumps(got.model_dump(mode="json"))  # a reason, not the output
+
+
+def test_a_long_output_is_shown_cut_in_messages_and_evidence(tmp_path: Path) -> None:
+    rules = {
+        "t.seq": ("{command: [/usr/bin/seq, '1', '3000'], property: output}", "{regex: '^1$'}", "")
+    }
+    ran = run("scan", "-b", baseline(tmp_path, rules), "-f", "json")
+    (finding,) = ran.json()["hosts"][0]["findings"]
+    assert finding["status"] == "pass"
+    assert len(finding["message"]) < 600 and "…" in finding["message"]
+    assert all(len(e["excerpt"]) < 800 for e in finding["evidence"])
+    assert finding["actual"][0]["value"].endswith("3000\n")  # the value itself is kept whole

@@ -149,13 +149,23 @@ def _observed(leaf: LeafVerdict) -> Reason:
     if read.state == "unknown":
         return Reason(key="rule.observed.unread", args={"read": label})
     kind = f" ({read.host_type})" if read.host_type else ""
-    return Reason(key="rule.observed.value", args={"read": label, "value": show(read.value) + kind})
+    return Reason(key="rule.observed.value", args={"read": label, "value": _shown(read) + kind})
+
+
+# A value as a message or evidence shows it: a file's content or a command's output may be
+# long (the finding's `actual` keeps it whole).
+SHOWN_LIMIT = 300
+
+
+def _shown(read: ReadValue) -> str:
+    text = show(read.value)
+    return text if len(text) <= SHOWN_LIMIT else text[: SHOWN_LIMIT - 1] + "…"
 
 
 def _leaf_text(leaf: LeafVerdict) -> str:
     read = leaf.read
     if read.state == "value":
-        seen = show(read.value) + (f" ({read.host_type})" if read.host_type else "")
+        seen = _shown(read) + (f" ({read.host_type})" if read.host_type else "")
     elif read.state == "absent":
         seen = f"absent ({read.absent})"
     else:
