@@ -11,11 +11,17 @@ from typing import Any
 import pytest
 import yaml
 
+from endpoint_audit.baseline.load import DEFAULT_BASELINE
 from endpoint_audit.checks import builtin_packages
 from endpoint_audit.engine.exit_policy import ExitCode
+from endpoint_audit.engine.plan import load_plan_baseline
+from endpoint_audit.engine.registry import load_registry
 from tests.baselines.helpers import COMPLIANT, run
 
-CHECKS = {p.id for p in builtin_packages()}  # every check of the default baseline
+# Every check of the default baseline: the packages' and its rules.
+CHECKS = {p.id for p in builtin_packages()} | set(
+    load_plan_baseline(DEFAULT_BASELINE, load_registry()).rules
+)
 NOLOGIN = "This account is currently not available.\n"
 
 

@@ -157,6 +157,23 @@ def _evidence_for(facts: Sequence[Fact], transcript: dict[str, CommandResult]) -
     return out
 
 
+def _not_applicable(planned: PlannedCheck, platform: PlatformInfo) -> str | Reason | None:
+    """Why the check does not run on this platform, in the report's language where the
+    engine says it (another OS family, the baseline's choice); a check's own reason as
+    the check gives it."""
+    if platform.family not in planned.check.meta.platforms:
+        family = platform.family.value
+        return Reason(key="core.reason.family_not_supported", args={"family": family})
+    own = planned.check.not_applicable_reason(platform)
+    if own is not None:
+        return own
+    chosen = planned.config.platforms
+    if chosen is not None and platform.family not in chosen:
+        names = ", ".join(sorted(f.value for f in chosen))
+        return Reason(key="core.reason.baseline_only_on", args={"families": names})
+    return None
+
+
 def evaluate_check(
     planned: PlannedCheck,
     platform: PlatformInfo,
@@ -166,7 +183,7 @@ def evaluate_check(
     transcript: dict[str, CommandResult],
 ) -> list[Finding]:
     """All findings of one check on one host. Never raises."""
-    reason = planned.check.not_applicable_reason(platform) or planned.baseline_excludes(platform)
+    reason = _not_applicable(planned, platform)
     if reason is not None:
         return [
             _finding(
