@@ -42,7 +42,7 @@ def _bundles() -> Path:
 
 
 @cache
-def all_cases() -> dict[str, ReplayCase]:
+def package_cases() -> dict[str, ReplayCase]:
     """Every case of every built-in package, as `<check_id>/<case>`."""
     out: dict[str, ReplayCase] = {}
     for package in builtin_packages():
@@ -52,11 +52,15 @@ def all_cases() -> dict[str, ReplayCase]:
     return out
 
 
+# Every check's case (the rules' cases are composable_cases' and tests/rules').
+all_cases = package_cases
+
+
 @cache
 def composable_cases() -> dict[str, ReplayCase]:
     """The cases a recorded host is made of: every check's, and every case of a rule of
     the shipped baseline (`<rule id>/<case>`, tested on their own in tests/rules)."""
-    out = dict(all_cases())
+    out = dict(package_cases())
     for path in sorted(SHIPPED_RULE_CASES.glob("*/*.yaml")):
         case = parse_case(path.read_text(encoding="utf-8"), str(path))
         out[f"{path.parent.name}/{case.case}"] = case
@@ -131,7 +135,7 @@ def recorded_paths(family: str) -> list[Path]:
     if family == "linux":
         paths += [
             case_path(ref)
-            for ref, case in sorted(all_cases().items())
+            for ref, case in sorted(package_cases().items())
             if case.platform.family.value == "linux" and not ref.endswith("debian12-container")
         ]
     return paths

@@ -11,23 +11,17 @@ from typing import Any
 import pytest
 import yaml
 
+from endpoint_audit.baseline.load import DEFAULT_BASELINE
 from endpoint_audit.checks import builtin_packages
 from endpoint_audit.engine.exit_policy import ExitCode
+from endpoint_audit.engine.plan import load_plan_baseline
+from endpoint_audit.engine.registry import load_registry
 from tests.baselines.helpers import COMPLIANT, run
 
-# Every check of the default baseline: the built-in ones and its rules.
-CHECKS = {p.id for p in builtin_packages()} | {
-    "jp.autologon_disabled",
-    "jp.bitlocker_to_go_required",
-    "jp.guest_account_disabled",
-    "jp.llmnr_disabled",
-    "jp.logon_events_audited",
-    "jp.office_macros_blocked",
-    "jp.rdp_disabled",
-    "jp.removable_storage_restricted",
-    "jp.smb1_server_disabled",
-    "jp.usb_storage_blocked",
-}
+# Every check of the default baseline: the packages' and its rules.
+CHECKS = {p.id for p in builtin_packages()} | set(
+    load_plan_baseline(DEFAULT_BASELINE, load_registry()).rules
+)
 NOLOGIN = "This account is currently not available.\n"
 
 

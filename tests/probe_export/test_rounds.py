@@ -12,10 +12,12 @@ from typing import Any
 
 import pytest
 
+from endpoint_audit.baseline.load import DEFAULT_BASELINE
 from endpoint_audit.checkkit.collector import Collector
 from endpoint_audit.checks.screen_lock.macos.console_user import CONSOLE_USER_SETTINGS
 from endpoint_audit.engine.collect import all_fact_types
 from endpoint_audit.engine.export import probe_commands
+from endpoint_audit.engine.plan import load_plan_baseline, with_rules
 from endpoint_audit.engine.registry import load_registry
 from endpoint_audit.model.commands import CommandResult
 from endpoint_audit.model.platform import PROBE_SCRIPT_TRANSPORT, OsFamily
@@ -64,7 +66,10 @@ def script_bundle_of(path: Path, folder: Path) -> Path:
     runs, with the host's recorded output."""
     host = recorded(path)
     assert host.platform is not None
-    exported = {c.key for c in probe_commands(load_registry(), host.platform.family)}
+    # Exported with the default baseline, whose rules read too (`-b jp-municipal-telework`).
+    registry = load_registry()
+    registry = with_rules(registry, load_plan_baseline(DEFAULT_BASELINE, registry))
+    exported = {c.key for c in probe_commands(registry, host.platform.family)}
     if host.platform.family is OsFamily.MACOS:
         # The constant console-user probe, run here against the recorded answers.
         settings = console_user_settings(host, folder.parent / f"{path.stem}-stubs")

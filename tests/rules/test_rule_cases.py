@@ -10,12 +10,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
-from endpoint_audit.checkkit.cases import ReplayCase, case_bundle
+from endpoint_audit.checkkit.cases import CaseCommand, ReplayCase, case_bundle
+from endpoint_audit.engine.plan import load_plan_baseline
+from endpoint_audit.engine.registry import load_registry
 from tests.baselines.helpers import run
 from tests.replay_cases import write_bundle
-from tests.rules.cases import PACK, SHIPPED, rule_cases
+from tests.rules.cases import PACK, rule_cases
 
 CASES = rule_cases()
 
@@ -62,12 +63,9 @@ def test_japanese_message_is_japanese(ref: str, tmp_path: Path) -> None:
 
 
 def test_every_rule_of_the_pack_has_pass_fail_and_unknown_cases() -> None:
-    """The shipped baseline's rules and the example pack's, each with all three."""
-    rules: list[str] = []
-    for path in (SHIPPED, PACK):
-        pack = yaml.safe_load(path.read_text(encoding="utf-8"))
-        rules += [cid for cid, e in pack["checks"].items() if e.get("type") == "rule"]
-    assert len(rules) >= 10
+    # The pack's own rules and those of the shipped baseline it extends.
+    rules = sorted(load_plan_baseline(str(PACK), load_registry()).rules)
+    assert len(rules) >= 14
     for rule_id in rules:
         statuses = {
             e.status.value
@@ -136,16 +134,33 @@ def _mutated_audit(stdout: str) -> str:
     return json.dumps({**data, "lines": lines})
 
 
+def _mutated_plist(stdout: str) -> str:
+    """Every boolean turned over, and automatic login set."""
+    swapped = stdout.replace("<true/>", "<TRUE/>").replace("<false/>", "<true/>")
+    login = "<dict>\n\t<key>autoLoginUser</key>\n\t<string>hanako</string>"
+    return swapped.replace("<TRUE/>", "<false/>").replace("<dict>", login, 1)
+
+
+def _mutated_command(key: str, command: CaseCommand) -> CaseCommand:
+    if key.startswith("ps:rule.") and command.exit_status == 0:
+        return command.model_copy(update={"stdout": _mutated_reads(command.stdout)})
+    if key == "ps:rule-auditpol" and command.exit_status == 0:
+        return command.model_copy(update={"stdout": _mutated_audit(command.stdout)})
+    if key == "modprobe --showconfig":
+        return command.model_copy(update={"stdout": "options snd_pcsp index=-2\n"})
+    if key.startswith("plutil ") and command.exit_status == 0:
+        return command.model_copy(update={"stdout": _mutated_plist(command.stdout)})
+    if key.startswith("dpkg-query "):  # not installed -> installed
+        return CaseCommand(exit_status=0, stdout="installed\t0.17+2.4-2+deb12u3\n")
+    if key.startswith("stat ") and key.endswith("custom.conf"):  # the file is there
+        return CaseCommand(exit_status=0, stdout="644 root root 1733040000\n")
+    if key.startswith("file:") and key.endswith("custom.conf"):
+        return CaseCommand(exit_status=0, stdout="[daemon]\nAutomaticLoginEnable=true\n")
+    return command
+
+
 def _mutated(case: ReplayCase) -> ReplayCase:
-    commands = {}
-    for key, command in case.commands.items():
-        if key.startswith("ps:rule.") and command.exit_status == 0:
-            command = command.model_copy(update={"stdout": _mutated_reads(command.stdout)})
-        elif key == "ps:rule-auditpol" and command.exit_status == 0:
-            command = command.model_copy(update={"stdout": _mutated_audit(command.stdout)})
-        elif key == "modprobe --showconfig":
-            command = command.model_copy(update={"stdout": "options snd_pcsp index=-2\n"})
-        commands[key] = command
+    commands = {key: _mutated_command(key, command) for key, command in case.commands.items()}
     return case.model_copy(update={"commands": commands})
 
 

@@ -9,6 +9,9 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from endpoint_audit.model.commands import CommandResult
 from endpoint_audit.model.rule import IniRead, ModuleRead, UnitRead
 from endpoint_audit.rules.linux import (
@@ -193,3 +196,132 @@ def test_collect_all_facts_keeps_the_rule_reads(tmp_path: Path) -> None:
     assert collected.code == 0, collected.stderr
     judged = run("evaluate", bundle, "-b", baseline, "-f", "json")
     assert statuses(judged.json()) == EXPECTED
+
+
+PACKAGES = """id: package-rules
+title: {ja: パッケージ, en: Packages}
+version: 1
+checks:
+  t.dpkg_recent:
+    type: rule
+    severity: low
+    title: {ja: dpkg が新しい, en: dpkg is recent}
+    remediation: {ja: 更新, en: update}
+    platforms:
+      linux:
+        all:
+          - read: {package: dpkg}
+            expect: {eq: true}
+          - read: {package: dpkg, property: version}
+            expect: {all: [{version_ge: '1.21'}, {version_lt: '1:0'}]}
+  t.dpkg_ancient:
+    type: rule
+    severity: low
+    title: {ja: 古い, en: ancient}
+    remediation: {ja: 更新, en: update}
+    platforms:
+      linux:
+        read: {package: dpkg, property: version}
+        expect: {version_lt: '1.0~rc1'}
+  t.not_installed:
+    type: rule
+    severity: low
+    title: {ja: 無い, en: missing}
+    remediation: {ja: なし, en: none}
+    platforms:
+      linux:
+        read: {package: endpoint-audit-no-such-package, property: version}
+        expect: {version_ge: '1.0'}
+"""
+
+
+def test_packages_and_the_shipped_linux_rules_on_this_machine(tmp_path: Path) -> None:
+    """A real scan: dpkg's database of this Debian container."""
+    baseline = tmp_path / "packages.yaml"
+    baseline.write_text(PACKAGES, encoding="utf-8")
+    scanned = statuses(run("scan", "-b", baseline, "-f", "json").json())
+    # Not installed: absent, and the rule does not say whether that passes.
+    assert scanned == {
+        "t.dpkg_recent": "pass",
+        "t.dpkg_ancient": "fail",
+        "t.not_installed": "unknown",
+    }
+    shipped = run(
+        "scan",
+        "--only",
+        "jp.gdm_autologin_disabled,jp.cleartext_login_servers_absent",
+        "-f",
+        "json",
+    )
+    assert statuses(shipped.json()) == {
+        "jp.gdm_autologin_disabled": "pass",  # no GDM here
+        "jp.cleartext_login_servers_absent": "pass",
+    }
+
+
+def test_package_states_and_managers() -> None:
+    from endpoint_audit.model.platform import PlatformInfo
+    from endpoint_audit.model.rule import PackageRead
+    from endpoint_audit.rules.linux import dpkg_query, package_commands, rpm_query
+
+    debian = PlatformInfo(family="linux", distro="ubuntu", distro_like=("debian",))
+    rhel = PlatformInfo(family="linux", distro="rocky", distro_like=("rhel", "centos", "fedora"))
+    unknown = PlatformInfo(family="linux", distro="gentoo")
+    installed = PackageRead.model_validate({"package": "libc6"})
+    version = PackageRead.model_validate({"package": "libc6", "property": "version"})
+    assert [c.key for c in package_commands(installed, debian)] == [dpkg_query("libc6").key]
+    assert [c.key for c in package_commands(installed, rhel)] == [rpm_query("libc6").key]
+    assert len(package_commands(installed, unknown)) == 2  # both; whichever exists answers
+    dpkg = dpkg_query("libc6").key
+    two_arch = {dpkg: CommandResult(0, stdout="installed\t2.36-9\ninstalled\t2.36-9+deb12u1\n")}
+    got = parse_read(version, two_arch, debian)
+    assert got.state == "unknown" and got.reason is not None
+    assert got.reason.key == "rule.reason.package_versions"
+    assert parse_read(installed, two_arch, debian).value is True
+    removed = {dpkg: CommandResult(0, stdout="config-files\t2.36-9\n")}
+    assert parse_read(installed, removed, debian).value is False
+    assert parse_read(version, removed, debian).absent == "package"
+    half = {dpkg: CommandResult(0, stdout="half-configured\t2.36-9\n")}
+    assert parse_read(installed, half, debian).state == "unknown"
+    rpm = rpm_query("libc6").key
+    on_rhel = {rpm: CommandResult(0, stdout="2.34-100.el9_4.2\n")}
+    got = parse_read(version, on_rhel, rhel)
+    assert (got.value, got.host_type) == ("2.34-100.el9_4.2", "rpm")
+    gone = {rpm: CommandResult(1, stdout="package libc6 is not installed\n")}
+    assert parse_read(installed, gone, rhel).value is False
+    # Which manager, when os-release does not say: the one whose program exists.
+    only_rpm = {**on_rhel, dpkg: CommandResult(127, stderr="dpkg-query: not found")}
+    assert parse_read(version, only_rpm, unknown).value == "2.34-100.el9_4.2"
+    both = {**on_rhel, dpkg: CommandResult(0, stdout="installed\t2.36-9\n")}
+    assert parse_read(version, both, unknown).state == "unknown"
+    # Refused or not recorded: never a value.
+    assert parse_read(installed, {}, debian).state == "unknown"
+    denied = {dpkg: CommandResult(2, stderr="dpkg-query: error: cannot access archive")}
+    assert parse_read(installed, denied, debian).state == "unknown"
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(min_value=-1, max_value=127), st.text(max_size=200), st.text(max_size=80))
+def test_whatever_dpkg_or_rpm_print_is_never_made_up(status: int, out: str, err: str) -> None:
+    """Hostile output: never an exception; installed only when a line says so."""
+    from endpoint_audit.model.platform import PlatformInfo
+    from endpoint_audit.model.rule import PackageRead
+    from endpoint_audit.rules.linux import dpkg_query, rpm_query
+
+    installed = PackageRead.model_validate({"package": "telnetd"})
+    version = PackageRead.model_validate({"package": "telnetd", "property": "version"})
+    debian = PlatformInfo(family="linux", distro="debian")
+    rhel = PlatformInfo(family="linux", distro="rhel")
+    answer = CommandResult(status, stdout=out, stderr=err)
+    on_debian = {dpkg_query("telnetd").key: answer}
+    got = parse_read(installed, on_debian, debian)
+    if got.state == "value" and got.value is True:
+        assert status == 0 and any(
+            line.partition("\t")[0].strip() in ("installed", "triggers-awaited", "triggers-pending")
+            for line in out.splitlines()
+        )
+    assert parse_read(version, on_debian, debian).state in ("value", "absent", "unknown")
+    on_rhel = {rpm_query("telnetd").key: answer}
+    got = parse_read(installed, on_rhel, rhel)
+    if got.state == "value" and got.value is True:
+        assert status == 0 and out.strip()

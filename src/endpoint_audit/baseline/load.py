@@ -270,6 +270,9 @@ def _rule_words() -> list[str]:
         rule_model.IniRead,
         rule_model.UnitRead,
         rule_model.ModuleRead,
+        rule_model.PlistRead,
+        rule_model.PackageRead,
+        rule_model.CommandRead,
         rule_model.RuleText,
     ):
         words |= {info.alias or name for name, info in model.model_fields.items()}
@@ -347,7 +350,10 @@ def first_error(
 # --- phases ----------------------------------------------------------------------------
 
 
-def _phase1(doc: LinedDocument) -> Baseline:
+def _phase1(doc: LinedDocument, *, command_allowed: bool = False) -> Baseline:
+    """The file validated. `command_allowed` only for a file read from this computer: a
+    rule's `command` condition runs a program, so one from any other source (a shipped
+    baseline, a bundle, a report) is refused."""
     data = doc.data
     if not isinstance(data, dict):
         raise doc.error(
@@ -361,7 +367,7 @@ def _phase1(doc: LinedDocument) -> Baseline:
         # `<check_id>:` with nothing after it means "on, with the defaults".
         data["checks"] = {k: ({} if v is None else v) for k, v in checks.items()}
     try:
-        return Baseline.model_validate(data)
+        return Baseline.model_validate(data, context={"command_allowed": command_allowed})
     except ValidationError as exc:
         raise first_error(doc, exc, Baseline) from None
 
@@ -494,7 +500,7 @@ class _Parsed:
 
 def _load(src: _Source, known: KnownChecks, seen: tuple[_Source, ...]) -> _Parsed:
     doc = load_lined(src.text, src.label)
-    base = _phase1(doc)
+    base = _phase1(doc, command_allowed=src.path is not None)
 
     parent: _Parsed | None = None
     if base.extends is not None:

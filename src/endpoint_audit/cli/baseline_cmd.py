@@ -28,6 +28,7 @@ from endpoint_audit.engine.registry import Registry, load_registry
 from endpoint_audit.errors import ConfigError
 from endpoint_audit.model import i18n
 from endpoint_audit.model.printable import one_line, visible_controls
+from endpoint_audit.model.rule import command_rules
 
 app = typer.Typer(
     help="List, show, compare, validate and start tailoring baselines.", no_args_is_help=True
@@ -94,6 +95,11 @@ def show_baseline(
     """Print a baseline as written (validated first), or with --effective as merged."""
     registry = load_registry()
     loaded = _load(baseline, registry)
+    running = command_rules(loaded.rules)
+    if running:
+        # A YAML comment, so the output stays a baseline; a program to run stands out.
+        key = "cli.baseline.show.runs_commands"
+        typer.echo(visible_controls(i18n.t(resolve_lang(None), key, rules=", ".join(running))))
     if not effective:
         # As written, but a terminal sees an escape sequence hidden in it as text.
         typer.echo(visible_controls(loaded.raw_text.rstrip("\n")))

@@ -157,6 +157,29 @@ def _evidence_for(facts: Sequence[Fact], transcript: dict[str, CommandResult]) -
     return out
 
 
+def _not_applicable(planned: PlannedCheck, platform: PlatformInfo) -> str | Reason | None:
+    """Why the check does not run on this platform, in the report's language where the
+    engine says it (another OS family, the baseline's choice); a check's own reason as
+    the check gives it."""
+    if platform.family not in planned.check.meta.platforms:
+        family = platform.family.value
+        if platform.family is OsFamily.UNKNOWN:
+            return Reason(key="core.reason.family_not_supported", args={"family": family})
+        # A rule written for other OS families meets every host of the fleet: name them.
+        families = ", ".join(sorted(f.value for f in planned.check.meta.platforms))
+        return Reason(
+            key="core.reason.other_families", args={"family": family, "families": families}
+        )
+    own = planned.check.not_applicable_reason(platform)
+    if own is not None:
+        return own
+    chosen = planned.config.platforms
+    if chosen is not None and platform.family not in chosen:
+        names = ", ".join(sorted(f.value for f in chosen))
+        return Reason(key="core.reason.baseline_only_on", args={"families": names})
+    return None
+
+
 def evaluate_check(
     planned: PlannedCheck,
     platform: PlatformInfo,
@@ -166,20 +189,7 @@ def evaluate_check(
     transcript: dict[str, CommandResult],
 ) -> list[Finding]:
     """All findings of one check on one host. Never raises."""
-    reason: str | Reason | None = planned.check.not_applicable_reason(
-        platform
-    ) or planned.baseline_excludes(platform)
-    if (
-        platform.family is not OsFamily.UNKNOWN
-        and platform.family not in planned.check.meta.platforms
-    ):
-        # Said in the report's language (a rule written for other OS families meets every
-        # host of the fleet).
-        families = ", ".join(sorted(f.value for f in planned.check.meta.platforms))
-        reason = Reason(
-            key="core.reason.other_families",
-            args={"family": platform.family.value, "families": families},
-        )
+    reason = _not_applicable(planned, platform)
     if reason is not None:
         return [
             _finding(

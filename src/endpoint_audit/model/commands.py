@@ -26,6 +26,8 @@ class Argv:
     privileged: bool = False
     # Variables the program needs (LC_ALL=C so output is not localized).
     env: tuple[tuple[str, str], ...] = (("LC_ALL", "C"),)
+    # Seconds it may run, when less than the scan's command timeout (a rule's `command`).
+    timeout: float | None = field(default=None, compare=False)
 
     @property
     def key(self) -> str:

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import difflib
 import re
+import shlex
+from collections.abc import Mapping
 from typing import Annotated, Any, Literal, Union
 
 from pydantic import (
@@ -43,6 +45,8 @@ RULE_ID_HINT = (
 )
 
 _VERSION = re.compile(r"^\d+(\.\d+)*$")
+# A Debian or RPM package version, e.g. '1:2.36.1-8+deb12u1' or '2.34-100.el9_4.2'.
+_PACKAGE_VERSION = re.compile(r"^[0-9][A-Za-z0-9.+~^:_-]{0,127}\Z")
 
 
 class _Strict(BaseModel):
@@ -140,10 +144,10 @@ class Compare(_Strict):
                 re.compile(operand)
             except re.error as exc:
                 raise ValueError(f"regex {operand!r} does not compile: {exc}") from None
-        if name.startswith("version_") and not _VERSION.match(operand):
+        if name.startswith("version_") and not _PACKAGE_VERSION.match(operand):
             raise ValueError(
                 f"{name}: {operand!r} is not a dotted version; "
-                "write digits and dots, e.g. '10.0.22631'"
+                "write digits and dots, e.g. '10.0.22631' (or a package's version)"
             )
         if name == "in" and not operand:
             raise ValueError("in: needs at least one value")
@@ -759,6 +763,171 @@ class OptionalFeatureRead(_Strict):
         return f"optional feature {self.optional_feature} ({self.prop})"
 
 
+# --- macOS and Linux reads beyond files --------------------------------------------------
+
+# A preference domain (reverse DNS: com.apple.loginwindow) or an absolute .plist path.
+_DOMAIN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*(\.[A-Za-z0-9_-]+)+\Z")
+_PLIST_PATH = re.compile(r"^/[^\x00\n]*\.plist\Z")
+MANAGED_PREFERENCES = "/Library/Managed Preferences"
+PLIST_TYPES = {"bool": BOOL, "number": NUMBER, "text": TEXT, "date": DATE, "list": TEXTS}
+PlistKeyPart = Annotated[StrictStr | StrictInt, Field(union_mode="left_to_right")]
+
+
+class PlistRead(_Strict):
+    """A value of a macOS property list, by key path. A domain is read from the managed
+    preferences a configuration profile writes first, then from its own file."""
+
+    plist: str = Field(
+        description="A preference domain (com.apple.loginwindow: "
+        "/Library/Managed Preferences/<domain>.plist first, then "
+        "/Library/Preferences/<domain>.plist) or an absolute path of a .plist file.",
+    )
+    key: StrictStr | list[PlistKeyPart] = Field(
+        description="The key; a dotted path into nested dictionaries (a.b.c), or a list "
+        "(['com.apple.login.mcx.DisableAutoLoginClient'], ['Items', 0, 'Name']) for keys "
+        "holding dots and for array positions.",
+    )
+    type: Literal["bool", "number", "text", "date", "list"] | None = Field(
+        None,
+        description="How the value is read: bool also takes 1/0 and YES/NO as macOS "
+        "reads a boolean preference; without it the value keeps the type the file holds.",
+    )
+
+    @field_validator("plist")
+    @classmethod
+    def _where(cls, value: str) -> str:
+        if value.startswith("/"):
+            if not _PLIST_PATH.match(value) or "/../" in value or "/./" in value:
+                raise ValueError(
+                    f"{value!r}: write an absolute path ending in .plist, "
+                    "e.g. /Library/Preferences/com.apple.loginwindow.plist"
+                )
+            return value
+        if not _DOMAIN.match(value) or len(value) > 200:
+            raise ValueError(
+                f"{value!r} is not a preference domain such as com.apple.loginwindow "
+                "or an absolute .plist path"
+            )
+        return value
+
+    @field_validator("key")
+    @classmethod
+    def _path(cls, value: str | list[str | int]) -> str | list[str | int]:
+        parts = value.split(".") if isinstance(value, str) else value
+        if not parts or any(p == "" for p in parts) or len(parts) > 16:
+            raise ValueError(
+                f"{value!r}: write a key, a dotted path (a.b) or a list of keys "
+                "(['key.with.dots'])"
+            )
+        if any(isinstance(p, int) and p < 0 for p in parts):
+            raise ValueError(f"{value!r}: an array position is 0 or more")
+        return value
+
+    @property
+    def parts(self) -> tuple[str | int, ...]:
+        return tuple(self.key.split(".")) if isinstance(self.key, str) else tuple(self.key)
+
+    @property
+    def files(self) -> tuple[str, ...]:
+        """The files read, in order: the managed preferences first for a domain."""
+        if self.plist.startswith("/"):
+            return (self.plist,)
+        return (
+            f"{MANAGED_PREFERENCES}/{self.plist}.plist",
+            f"/Library/Preferences/{self.plist}.plist",
+        )
+
+    @property
+    def kind(self) -> str:
+        return PLIST_TYPES[self.type] if self.type else ANY
+
+    def label(self) -> str:
+        key = self.key if isinstance(self.key, str) else ":".join(str(p) for p in self.key)
+        return f"plist {self.plist} {key}"
+
+
+# dpkg and rpm package names (Debian policy 5.6.7; rpm also allows upper case and '_').
+_PACKAGE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9+._-]{0,127}\Z")
+
+
+class PackageRead(_Strict):
+    """A Linux package from the package database (dpkg on Debian and Ubuntu, rpm on
+    RHEL, Fedora and SUSE): whether it is installed, or its installed version."""
+
+    package: str = Field(description="The package name, e.g. openssh-server.")
+    prop: Literal["installed", "version"] = Field(
+        "installed",
+        alias="property",
+        description="installed (true or false) or version (compared with version_ge etc. "
+        "as dpkg or rpm compare versions; a package not installed is absent).",
+    )
+
+    @field_validator("package")
+    @classmethod
+    def _name(cls, value: str) -> str:
+        if not _PACKAGE.match(value):
+            raise ValueError(f"{value!r} is not a package name such as openssh-server")
+        return value
+
+    @property
+    def kind(self) -> str:
+        return BOOL if self.prop == "installed" else TEXT
+
+    def label(self) -> str:
+        return f"package {self.package} ({self.prop})"
+
+
+_PROGRAM = re.compile(r"^/[A-Za-z0-9_.+/-]+\Z")
+COMMAND_MAX_TIMEOUT = 60
+COMMAND_NOT_LOCAL = (
+    "a command condition runs a program on the audited host, so it is allowed only in a "
+    "baseline file of this computer (-b FILE), not in a shipped baseline, bundle or report"
+)
+
+
+class CommandRead(_Strict):
+    """A program of the auditor's own baseline, run without a shell: its exit status or
+    its output. Allowed only in a baseline file read from this computer."""
+
+    command: list[StrictStr] = Field(
+        min_length=1,
+        max_length=32,
+        description="The program by absolute path and its arguments, one per item "
+        "(never a shell line), e.g. ['/usr/bin/fdesetup', 'isactive'].",
+    )
+    prop: Literal["exit_status", "output"] = Field(
+        "exit_status",
+        alias="property",
+        description="exit_status (a number) or output (its standard output as text, at "
+        "most 64 KiB, compared with regex).",
+    )
+    timeout: int = Field(
+        10, ge=1, le=COMMAND_MAX_TIMEOUT, description="Seconds before it is stopped (1-60)."
+    )
+
+    @field_validator("command")
+    @classmethod
+    def _argv(cls, value: list[str], info: ValidationInfo) -> list[str]:
+        context = info.context if isinstance(info.context, dict) else {}
+        if not context.get("command_allowed"):
+            raise ValueError(COMMAND_NOT_LOCAL)
+        if not _PROGRAM.match(value[0]) or "/../" in value[0]:
+            raise ValueError(
+                f"{value[0]!r}: name the program by its absolute path, e.g. /usr/bin/fdesetup "
+                "(each argument is a list item; no shell runs it)"
+            )
+        if any("\x00" in a or len(a) > 1024 for a in value):
+            raise ValueError("an argument holds a NUL character or more than 1024 characters")
+        return value
+
+    @property
+    def kind(self) -> str:
+        return NUMBER if self.prop == "exit_status" else TEXT
+
+    def label(self) -> str:
+        return f"command {shlex.join(self.command)} ({self.prop})"
+
+
 READ_KEYS = (
     "registry",
     "secpol",
@@ -771,17 +940,19 @@ READ_KEYS = (
     "sysctl",
     "systemd",
     "kernel_module",
+    "plist",
+    "package",
+    "command",
 )
 
 
 def _read_tag(value: Any) -> str:
-    keys = READ_KEYS
     if isinstance(value, dict):
-        for key in keys:
+        for key in READ_KEYS:
             if key in value:
                 return f"~{key}"
         return "~unknown"
-    for key in keys:
+    for key in READ_KEYS:
         if isinstance(value, BaseModel) and key in type(value).model_fields:
             return f"~{key}"
     return "~unknown"
@@ -800,28 +971,35 @@ Read = Annotated[
         Annotated[CimRead, Tag("~cim")],
         Annotated[ServiceRead, Tag("~service")],
         Annotated[OptionalFeatureRead, Tag("~optional_feature")],
+        Annotated[PlistRead, Tag("~plist")],
+        Annotated[PackageRead, Tag("~package")],
+        Annotated[CommandRead, Tag("~command")],
     ],
     Discriminator(
         _read_tag,
         custom_error_type="unknown_read",
-        custom_error_message="a read names one of registry, secpol, auditpol, cim, service, "
-        "optional_feature, file, ini, sysctl, systemd, kernel_module",
+        custom_error_message="a read names one of " + ", ".join(READ_KEYS),
     ),
 ]
 
-
-READ_FAMILIES: dict[type[BaseModel], OsFamily] = {
-    RegistryRead: OsFamily.WINDOWS,
-    SecpolRead: OsFamily.WINDOWS,
-    AuditpolRead: OsFamily.WINDOWS,
-    CimRead: OsFamily.WINDOWS,
-    ServiceRead: OsFamily.WINDOWS,
-    OptionalFeatureRead: OsFamily.WINDOWS,
-    FileRead: OsFamily.LINUX,
-    IniRead: OsFamily.LINUX,
-    SysctlRead: OsFamily.LINUX,
-    UnitRead: OsFamily.LINUX,
-    ModuleRead: OsFamily.LINUX,
+_WINDOWS = frozenset({OsFamily.WINDOWS})
+_LINUX = frozenset({OsFamily.LINUX})
+_MACOS = frozenset({OsFamily.MACOS})
+READ_FAMILIES: dict[type[BaseModel], frozenset[OsFamily]] = {
+    RegistryRead: _WINDOWS,
+    SecpolRead: _WINDOWS,
+    AuditpolRead: _WINDOWS,
+    CimRead: _WINDOWS,
+    ServiceRead: _WINDOWS,
+    OptionalFeatureRead: _WINDOWS,
+    FileRead: _LINUX,
+    IniRead: _LINUX,
+    SysctlRead: _LINUX,
+    UnitRead: _LINUX,
+    ModuleRead: _LINUX,
+    PlistRead: _MACOS,
+    PackageRead: _LINUX,
+    CommandRead: _LINUX | _MACOS,
 }
 
 
@@ -838,6 +1016,12 @@ def check_fit(read: Any, expect: Expect) -> None:
     kind: str = read.kind
     for leaf in expectation_leaves(expect):
         name = leaf.operator
+        if name.startswith("version_") and not isinstance(read, PackageRead):
+            if not _VERSION.match(leaf.operand):
+                raise ValueError(
+                    f"{name}: {leaf.operand!r} is not a dotted version; "
+                    "write digits and dots, e.g. '10.0.22631'"
+                )
         if kind != ANY and kind not in _OPERATORS[name]:
             raise ValueError(
                 f"operator {name} does not fit {read.label()}, which is {_KIND_WORDS[kind]}; "
@@ -899,7 +1083,7 @@ class Condition(_Strict):
         return expect
 
     @property
-    def family(self) -> OsFamily:
+    def families(self) -> frozenset[OsFamily]:
         return READ_FAMILIES[type(self.read)]
 
 
@@ -966,10 +1150,10 @@ class RuleEntry(_Strict):
             raise ValueError("'unknown' is not an OS family; use windows, macos or linux")
         for family, tree in value.items():
             for leaf in condition_leaves(tree):
-                if leaf.family is not family:
+                if family not in leaf.families:
+                    where = " or ".join(sorted(f.value for f in leaf.families))
                     raise ValueError(
-                        f"{leaf.read.label()} is read on {leaf.family.value}, "
-                        f"not under {family.value}"
+                        f"{leaf.read.label()} is read on {where}, not under {family.value}"
                     )
         return value
 
@@ -984,3 +1168,14 @@ ExpectNone.model_rebuild()
 AllOf.model_rebuild()
 AnyOf.model_rebuild()
 NoneOf.model_rebuild()
+
+
+def command_rules(rules: Mapping[str, RuleEntry]) -> list[str]:
+    """The ids of the rules that run a program (a `command` condition), sorted."""
+    return sorted(
+        rid
+        for rid, rule in rules.items()
+        if any(
+            isinstance(leaf.read, CommandRead) for f in rule.platforms for leaf in rule.leaves(f)
+        )
+    )

@@ -102,16 +102,19 @@ def _host_table(
         # Titles wrap at spaces; ids and resources stay whole, or fold only when huge.
         table.add_column(
             i18n.t(lang, "report.col.check"),
-            ratio=2,
+            ratio=3,
             overflow="fold",
             min_width=_longest(ids, 40),
         )
+        # Flexible too, so a long resource (a firewall rule's name) cannot squeeze the
+        # check ids (rule ids run longer than the built-in checks').
         table.add_column(
             i18n.t(lang, "report.col.resource"),
+            ratio=2,
             overflow="fold",
             min_width=_longest(resources, RESOURCE_WHOLE),
         )
-        table.add_column(i18n.t(lang, "report.col.message"), ratio=5)
+        table.add_column(i18n.t(lang, "report.col.message"), ratio=4)
     else:
         # Three columns and a blank line between rows: narrow terminals keep whole words.
         table = Table(header_style="bold", box=box.SIMPLE_HEAD, leading=1, pad_edge=False)
@@ -119,7 +122,7 @@ def _host_table(
         table.add_column(
             i18n.t(lang, "report.col.check"),
             overflow="fold",
-            min_width=_longest([*ids, *resources], RESOURCE_WHOLE),
+            min_width=max(_longest(ids, 40), _longest(resources, RESOURCE_WHOLE)),
         )
         table.add_column(i18n.t(lang, "report.col.message"), ratio=1)
     for finding, resource in zip(findings, resources, strict=True):

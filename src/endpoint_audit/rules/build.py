@@ -16,7 +16,7 @@ from endpoint_audit.model.observed import Reason
 from endpoint_audit.model.platform import OsFamily, PlatformInfo
 from endpoint_audit.model.result import Evidence, Status
 from endpoint_audit.model.rule import AuditpolRead, Condition, RuleEntry, SecpolRead
-from endpoint_audit.rules import linux, windows, windows_policy
+from endpoint_audit.rules import linux, macos, windows, windows_policy
 from endpoint_audit.rules.evaluate import LeafVerdict, Truth, judge_rule, show
 from endpoint_audit.rules.facts import ReadValue, RuleFacts, unknown_value
 
@@ -130,15 +130,27 @@ class LinuxRuleCollector(RuleCollector):
         return [leaf.read for leaf in self.leaves if isinstance(leaf.read, linux.LinuxRead)]
 
     def rule_commands(self, platform: PlatformInfo | None = None) -> list[Command]:
-        return linux.all_commands(self._reads())
+        return linux.all_commands(self._reads(), platform)
 
     def parse_reads(self, results: Results, platform: PlatformInfo) -> list[ReadValue]:
-        return [linux.parse_read(read, results) for read in self._reads()]
+        return [linux.parse_read(read, results, platform) for read in self._reads()]
+
+
+class MacosRuleCollector(RuleCollector):
+    def _reads(self) -> list[macos.MacosRead]:
+        return [leaf.read for leaf in self.leaves if isinstance(leaf.read, macos.MacosRead)]
+
+    def rule_commands(self, platform: PlatformInfo | None = None) -> list[Command]:
+        return macos.all_commands(self._reads())
+
+    def parse_reads(self, results: Results, platform: PlatformInfo) -> list[ReadValue]:
+        return [macos.parse_read(read, results) for read in self._reads()]
 
 
 _COLLECTORS: dict[OsFamily, type[RuleCollector]] = {
     OsFamily.WINDOWS: WindowsRuleCollector,
     OsFamily.LINUX: LinuxRuleCollector,
+    OsFamily.MACOS: MacosRuleCollector,
 }
 
 
@@ -170,7 +182,17 @@ def _observed(leaf: LeafVerdict) -> Reason:
     if read.state == "unknown":
         return Reason(key="rule.observed.unread", args={"read": label})
     kind = f" ({read.host_type})" if read.host_type else ""
-    return Reason(key="rule.observed.value", args={"read": label, "value": show(read.value) + kind})
+    return Reason(key="rule.observed.value", args={"read": label, "value": _shown(read) + kind})
+
+
+# A value as a message or evidence shows it: a file's content or a command's output may be
+# long (the finding's `actual` keeps it whole).
+SHOWN_LIMIT = 300
+
+
+def _shown(read: ReadValue) -> str:
+    text = show(read.value)
+    return text if len(text) <= SHOWN_LIMIT else text[: SHOWN_LIMIT - 1] + "…"
 
 
 def _seen(read: ReadValue) -> str:
@@ -179,7 +201,7 @@ def _seen(read: ReadValue) -> str:
         parts = [f"{one.who}: {_seen(one)}" for one in read.each or ()]
         return "; ".join(parts) if parts else "no user hive loaded"
     if read.state == "value":
-        return show(read.value) + (f" ({read.host_type})" if read.host_type else "")
+        return _shown(read) + (f" ({read.host_type})" if read.host_type else "")
     if read.state == "absent":
         return f"absent ({read.absent})"
     return "not read"

@@ -37,6 +37,7 @@ from endpoint_audit.model.rule import (
     NoneOf,
     RegistryRead,
 )
+from endpoint_audit.rules import versions
 from endpoint_audit.rules.facts import ReadValue
 
 
@@ -213,6 +214,12 @@ def _compare(operator: str, operand: Any, read: ReadValue, now: datetime) -> boo
         if not _is_number(value):
             return None
         return _ordered(operator, value, operand)
+    if operator.startswith("version_") and read.host_type in ("dpkg", "rpm"):
+        # A package's version, compared as its package manager compares them.
+        if not isinstance(value, str):
+            return None
+        order = versions.compare(read.host_type, value, operand)  # type: ignore[arg-type]
+        return None if order is None else _ordered(operator.removeprefix("version_"), order, 0)
     if operator.startswith("version_"):
         mine, theirs = _version(value), _version(operand)
         if mine is None or theirs is None:

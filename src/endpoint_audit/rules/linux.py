@@ -1,6 +1,8 @@
-"""Linux reads of a rule: argv commands (stat, systemctl, modprobe) run with LC_ALL=C,
-and file reads. Whether a file exists is always told by `stat` in the C locale, never by
-a file read's error text (`cat` over SSH speaks the session's language).
+"""Linux reads of a rule: argv commands (stat, systemctl, modprobe, dpkg-query, rpm) run
+with LC_ALL=C, and file reads. Whether a file exists is always told by `stat` in the C
+locale, never by a file read's error text (`cat` over SSH speaks the session's language).
+A package is read from the database of the host's own package manager: dpkg on Debian
+and Ubuntu, rpm on RHEL, Fedora and SUSE (both where the distribution is not known).
 """
 
 from __future__ import annotations
@@ -11,10 +13,20 @@ from datetime import UTC, datetime
 
 from endpoint_audit.checkkit.collector import Results
 from endpoint_audit.model.commands import Argv, Command, CommandResult, ReadFile
-from endpoint_audit.model.rule import FileRead, IniRead, ModuleRead, SysctlRead, UnitRead
+from endpoint_audit.model.platform import PlatformInfo
+from endpoint_audit.model.rule import (
+    CommandRead,
+    FileRead,
+    IniRead,
+    ModuleRead,
+    PackageRead,
+    SysctlRead,
+    UnitRead,
+)
+from endpoint_audit.rules import command_read
 from endpoint_audit.rules.facts import ReadValue, absent_value, seen_value, unknown_value
 
-LinuxRead = FileRead | IniRead | SysctlRead | UnitRead | ModuleRead
+LinuxRead = FileRead | IniRead | SysctlRead | UnitRead | ModuleRead | PackageRead | CommandRead
 
 PROC_MODULES = ReadFile("/proc/modules")
 MODPROBE_CONFIG = Argv(("modprobe", "--showconfig"))
@@ -29,7 +41,51 @@ def unit_state(unit: str) -> Argv:
     return Argv(("systemctl", "show", "--property=LoadState,ActiveState,UnitFileState", "--", unit))
 
 
-def commands_for(read: LinuxRead) -> list[Command]:
+# dpkg's status of a package: db:Status-Status, as dpkg-query(1) names it.
+_DPKG_INSTALLED = frozenset({"installed", "triggers-awaited", "triggers-pending"})
+_DPKG_NOT_INSTALLED = frozenset({"not-installed", "config-files"})
+_DPKG_IDS = frozenset({"debian", "ubuntu"})
+_RPM_IDS = frozenset(
+    {"rhel", "fedora", "centos", "rocky", "almalinux", "ol", "amzn", "suse", "opensuse", "sles"}
+)
+
+
+def dpkg_query(package: str) -> Argv:
+    return Argv(("dpkg-query", "-W", "-f", r"${db:Status-Status}\t${Version}\n", "--", package))
+
+
+def rpm_query(package: str) -> Argv:
+    return Argv(
+        ("rpm", "-q", "--qf", r"%|EPOCH?{%{EPOCH}:}:{}|%{VERSION}-%{RELEASE}\n", "--", package)
+    )
+
+
+def package_manager(platform: PlatformInfo | None) -> str | None:
+    """dpkg or rpm, as the distribution (os-release ID and ID_LIKE) says; None: not known."""
+    if platform is None:
+        return None
+    ids = {platform.distro or "", *platform.distro_like}
+    if ids & _DPKG_IDS:
+        return "dpkg"
+    if ids & _RPM_IDS or any(i.startswith("opensuse") for i in ids):
+        return "rpm"
+    return None
+
+
+def package_commands(read: PackageRead, platform: PlatformInfo | None) -> list[Command]:
+    manager = package_manager(platform)
+    if manager == "dpkg":
+        return [dpkg_query(read.package)]
+    if manager == "rpm":
+        return [rpm_query(read.package)]
+    return [dpkg_query(read.package), rpm_query(read.package)]
+
+
+def commands_for(read: LinuxRead, platform: PlatformInfo | None = None) -> list[Command]:
+    if isinstance(read, PackageRead):
+        return package_commands(read, platform)
+    if isinstance(read, CommandRead):
+        return [command_read.argv_of(read)]
     if isinstance(read, FileRead):
         stat = stat_of(read.file)
         return [stat, ReadFile(read.file)] if read.prop == "content" else [stat]
@@ -82,8 +138,14 @@ def _text(results: Results, path: str, label: str) -> tuple[ReadValue | None, st
     return None, result.stdout
 
 
-def parse_read(read: LinuxRead, results: Results) -> ReadValue:
+def parse_read(
+    read: LinuxRead, results: Results, platform: PlatformInfo | None = None
+) -> ReadValue:
     label = read.label()
+    if isinstance(read, PackageRead):
+        return _package(read, results, platform, label)
+    if isinstance(read, CommandRead):
+        return command_read.parse(read, results)
     if isinstance(read, FileRead):
         return _file(read, results, label)
     if isinstance(read, IniRead):
@@ -205,9 +267,88 @@ def blacklisted(config: str, module: str) -> bool:
     return False
 
 
-def all_commands(reads: Sequence[LinuxRead]) -> list[Command]:
+def _package(
+    read: PackageRead, results: Results, platform: PlatformInfo | None, label: str
+) -> ReadValue:
+    manager = package_manager(platform)
+    if manager is None:
+        # Not known from os-release: the manager whose program is there answers.
+        queries = (("dpkg", dpkg_query(read.package)), ("rpm", rpm_query(read.package)))
+        answered = [
+            (name, command)
+            for name, command in queries
+            if (got := _get(results, command)) is not None and not got.not_found
+        ]
+        if len(answered) != 1:
+            key = dpkg_query(read.package).key
+            return unknown_value(key, "package_manager_unknown", read=label)
+        manager = answered[0][0]
+    if manager == "dpkg":
+        return _dpkg(read, results, label)
+    return _rpm(read, results, label)
+
+
+def _dpkg(read: PackageRead, results: Results, label: str) -> ReadValue:
+    command = dpkg_query(read.package)
+    result = _get(results, command)
+    if result is not None and result.exit_status == 1 and "no packages found" in result.stderr:
+        return _not_installed(read, command.key)  # dpkg has never heard of it
+    if result is None or not result.ok:
+        return _failed(result, command.key, label)
+    states: set[str] = set()
+    versions: set[str] = set()
+    for line in result.stdout.splitlines():  # one line per architecture (libc6:i386)
+        status, _, version = line.partition("\t")
+        states.add(status.strip())
+        if status.strip() in _DPKG_INSTALLED:
+            versions.add(version.strip())
+    if not states or not states <= _DPKG_INSTALLED | _DPKG_NOT_INSTALLED:
+        # half-installed, unpacked, ...: neither installed nor gone.
+        return unknown_value(
+            command.key, "package_state", read=label, state=", ".join(sorted(states))[:80]
+        )
+    if not versions:
+        return _not_installed(read, command.key)
+    return _installed(read, versions, command.key, "dpkg", label)
+
+
+def _rpm(read: PackageRead, results: Results, label: str) -> ReadValue:
+    command = rpm_query(read.package)
+    result = _get(results, command)
+    if result is not None and result.exit_status == 1 and "is not installed" in result.stdout:
+        return _not_installed(read, command.key)
+    if result is None or not result.ok:
+        return _failed(result, command.key, label)
+    versions = {line.strip() for line in result.stdout.splitlines() if line.strip()}
+    if not versions:
+        return unknown_value(command.key, "read_failed", read=label, output=result.excerpt(80))
+    return _installed(read, versions, command.key, "rpm", label)
+
+
+def _not_installed(read: PackageRead, source: str) -> ReadValue:
+    if read.prop == "installed":
+        return seen_value("bool", False, source)
+    return absent_value("package", source)
+
+
+def _installed(
+    read: PackageRead, versions: set[str], source: str, manager: str, label: str
+) -> ReadValue:
+    if read.prop == "installed":
+        return seen_value("bool", True, source)
+    if len(versions) > 1:  # kernels, or two architectures at different versions
+        return unknown_value(
+            source, "package_versions", read=label, versions=", ".join(sorted(versions))[:200]
+        )
+    (version,) = versions
+    return seen_value("text", version, source, manager)
+
+
+def all_commands(
+    reads: Sequence[LinuxRead], platform: PlatformInfo | None = None
+) -> list[Command]:
     out: dict[str, Command] = {}
     for read in reads:
-        for command in commands_for(read):
+        for command in commands_for(read, platform):
             out.setdefault(command.key, command)
     return list(out.values())

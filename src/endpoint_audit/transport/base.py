@@ -11,7 +11,7 @@ from types import TracebackType
 from typing import Self
 
 from endpoint_audit.model.capabilities import Capabilities, Capability
-from endpoint_audit.model.commands import Command, CommandResult, PowerShell
+from endpoint_audit.model.commands import Argv, Command, CommandResult, PowerShell
 from endpoint_audit.model.platform import OsFamily, PlatformInfo
 
 DEFAULT_COMMAND_TIMEOUT = 60.0
@@ -60,6 +60,8 @@ class Transport(abc.ABC):
         cached = self.transcript.get(command.key)
         if cached is not None:
             return cached
+        if isinstance(command, Argv) and command.timeout is not None:
+            timeout = min(timeout, command.timeout)
         result = await self._run(command, timeout)
         self.transcript[command.key] = result
         return result
