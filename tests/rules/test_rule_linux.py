@@ -9,6 +9,7 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -154,6 +155,14 @@ def test_ini_values() -> None:
     assert ini_value(text, "daemon", "Missing", "=") is None
     sshd = "PermitRootLogin no\nPermitRootLogin yes\n"
     assert ini_value(sshd, None, "PermitRootLogin", " ") == "no"  # sshd: the first wins
+
+
+@pytest.mark.parametrize("mark", ["\x1e", "\x85", "\u2028", "\v"])
+def test_a_comment_hides_no_setting_behind_a_break_only_python_sees(mark: str) -> None:
+    """GKeyFile and the C readers split at newlines only: what follows such a character
+    on a comment line is still the comment, not a setting in force."""
+    text = f"[daemon]\nAutomaticLoginEnable=true\n# old{mark}AutomaticLoginEnable=false\n"
+    assert ini_value(text, "daemon", "AutomaticLoginEnable", "=") == "true"
 
 
 def test_modprobe_configuration() -> None:

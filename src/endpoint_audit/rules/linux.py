@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from endpoint_audit.checkkit.collector import Results
+from endpoint_audit.checkkit.lines import host_lines
 from endpoint_audit.model.commands import Argv, Command, CommandResult, ReadFile
 from endpoint_audit.model.platform import PlatformInfo
 from endpoint_audit.model.rule import (
@@ -201,7 +202,7 @@ def ini_value(text: str, section: str | None, key: str, separator: str) -> str |
     for `key value` files (sshd_config) the first, as sshd takes it."""
     current: str | None = None
     found: list[str] = []
-    for raw in text.splitlines():
+    for raw in host_lines(text):
         line = raw.strip()
         if not line or line.startswith(("#", ";")):
             continue
@@ -227,7 +228,7 @@ def _unit(read: UnitRead, results: Results, label: str) -> ReadValue:
     result = _get(results, command)
     if result is None or not result.ok:
         return _failed(result, command.key, label)
-    props = dict(line.split("=", 1) for line in result.stdout.splitlines() if "=" in line)
+    props = dict(line.split("=", 1) for line in host_lines(result.stdout) if "=" in line)
     if props.get("LoadState") == "not-found":
         return absent_value("unit", command.key)
     name = "ActiveState" if read.prop == "active" else "UnitFileState"
@@ -242,7 +243,7 @@ def _module(read: ModuleRead, results: Results, label: str) -> ReadValue:
         result = _get(results, PROC_MODULES)
         if result is None or not result.ok:
             return _failed(result, PROC_MODULES.key, label)
-        loaded = {line.split(" ", 1)[0] for line in result.stdout.splitlines() if line}
+        loaded = {line.split(" ", 1)[0] for line in host_lines(result.stdout) if line}
         return seen_value("bool", read.name in loaded, PROC_MODULES.key)
     result = _get(results, MODPROBE_CONFIG)
     if result is None or not result.ok:
@@ -257,7 +258,7 @@ def blacklisted(config: str, module: str) -> bool:
     """Whether `modprobe --showconfig` keeps `module` from loading: a `blacklist` line
     (stops loading by alias, as when a USB stick is plugged in) or an `install` line that
     runs /bin/false or /bin/true instead of loading it (stops `modprobe module` too)."""
-    for line in config.splitlines():
+    for line in host_lines(config):
         words = line.split()
         if len(words) >= 2 and words[1].replace("-", "_") == module:
             if words[0] == "blacklist":
@@ -297,7 +298,7 @@ def _dpkg(read: PackageRead, results: Results, label: str) -> ReadValue:
         return _failed(result, command.key, label)
     states: set[str] = set()
     versions: set[str] = set()
-    for line in result.stdout.splitlines():  # one line per architecture (libc6:i386)
+    for line in host_lines(result.stdout):  # one line per architecture (libc6:i386)
         status, _, version = line.partition("\t")
         states.add(status.strip())
         if status.strip() in _DPKG_INSTALLED:
@@ -319,7 +320,7 @@ def _rpm(read: PackageRead, results: Results, label: str) -> ReadValue:
         return _not_installed(read, command.key)
     if result is None or not result.ok:
         return _failed(result, command.key, label)
-    versions = {line.strip() for line in result.stdout.splitlines() if line.strip()}
+    versions = {line.strip() for line in host_lines(result.stdout) if line.strip()}
     if not versions:
         return unknown_value(command.key, "read_failed", read=label, output=result.excerpt(80))
     return _installed(read, versions, command.key, "rpm", label)
