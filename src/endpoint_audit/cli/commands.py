@@ -47,7 +47,10 @@ COMMANDS: dict[str, LazyCommand] = {
     ),
     "checks": LazyCommand("checks_cmd", "app", "List the available checks and explain one."),
     "baseline": LazyCommand(
-        "baseline_cmd", "app", "List, show, compare, validate and start tailoring baselines."
+        "baseline_cmd",
+        "app",
+        "List, show, compare, validate and start tailoring baselines; keep their rule checks "
+        "in a spreadsheet.",
     ),
     "report": LazyCommand(
         "report_cmd",
