@@ -365,10 +365,12 @@ def build_tree(items: list[_Leaf], column: str, depth: int = 0) -> Any:
         return items[0].value
     whole = [item for item in items if len(item.path) == depth]
     if whole:
+        others = ", ".join(str(i.row.number) for i in items if i is not whole[0])
         raise whole[0].row.error(
             column,
-            "this row is written as a whole tree (no place), but other rows of the same "
-            f"tree are rows {', '.join(str(i.row.number) for i in items if i is not whole[0])}",
+            f"rows {whole[0].row.number} and {others} of one rule and OS stand at the same "
+            f"place ({_path_text(whole[0].path) or 'the whole tree'}); give each row its own "
+            f"place in the {column} column, e.g. 'all 1' and 'all 2'",
         )
     kinds = {item.path[depth][0] for item in items}
     if len(kinds) > 1:

@@ -163,10 +163,11 @@ def split_lines(text: str) -> list[str]:
     lines: list[str] = []
     current: list[str] = []
     quoted = False
-    for char in text.replace("\r\n", "\n"):
+    for char in text:
         if char == '"':
             quoted = not quoted
-        if char == "\n" and not quoted:
+        if char in "\r\n" and not quoted:
+            # A line end outside quotes (CRLF, LF or CR); inside quotes it is the text's.
             lines.append("".join(current))
             current = []
             continue
