@@ -13,6 +13,7 @@ from typing import Annotated
 import typer
 
 from endpoint_audit.baseline.yaml_lines import read_text
+from endpoint_audit.cli.app import ManualGroup
 from endpoint_audit.cli.common import check_output_paths, fail, note, say, write_output
 from endpoint_audit.engine.plan import load_plan_baseline
 from endpoint_audit.engine.registry import load_registry
@@ -24,6 +25,9 @@ from endpoint_audit.rules.sheet_cells import CellProblem
 from endpoint_audit.rules.sheet_files import read_sheet
 
 app = typer.Typer(
+    cls=ManualGroup,  # subcommands listed with their whole first paragraph, as elsewhere
+    subcommand_metavar="COMMAND",  # fits one line of a narrow terminal
+    rich_markup_mode=None,
     help="Keep a baseline's rule checks in a spreadsheet: export them as CSV for Excel, "
     "import the edited sheet back, or import a HardeningKitty finding list.",
     no_args_is_help=True,
@@ -36,7 +40,10 @@ def export(
         str, typer.Argument(help="The baseline whose rules are written: a file or a shipped name.")
     ],
     fmt: Annotated[
-        str, typer.Option("--format", "-f", help="csv: one row per comparison (docs/rules.md).")
+        str,
+        typer.Option(
+            "--format", "-f", metavar="csv", help="csv: one row per comparison (docs/rules.md)."
+        ),
     ] = "csv",
     output: Annotated[
         str | None,
@@ -45,11 +52,16 @@ def export(
         ),
     ] = None,
     headers: Annotated[
-        str, typer.Option("--headers", help="Header row in en (id, severity, ...) or ja.")
+        str,
+        typer.Option(
+            "--headers", metavar="en|ja", help="Header row in en (id, severity, ...) or ja."
+        ),
     ] = "en",
 ) -> None:
-    """Write the baseline's rule checks (those it extends included, turned-off ones too)
-    as CSV: one row per comparison, each row with its rule's id, severity, texts and
+    """Write a baseline's rule checks as CSV for Excel, one row per comparison.
+
+    The rules of the baseline and of those it extends are written, turned-off ones too:
+    one row per comparison, each row with its rule's id, severity, texts and
     references, the OS family, what is read, the operator and the expected value. Cells
     that a spreadsheet would run as a formula are written with an apostrophe first.
     `baseline rules import` reads the file back into the same rules."""
@@ -107,6 +119,7 @@ def import_rules(
         str,
         typer.Option(
             "--from",
+            metavar="sheet|hardeningkitty",
             help="sheet: a file written by `rules export` (or laid out the same way); "
             "hardeningkitty: a HardeningKitty finding list.",
         ),
@@ -119,6 +132,7 @@ def import_rules(
         Path | None,
         typer.Option(
             "--into",
+            metavar="BASELINE",
             help="Write the rules into this baseline file: a rule of the same id is "
             "replaced, a new one added; the rest of the file stays as written.",
         ),
@@ -137,8 +151,10 @@ def import_rules(
     ] = "hk",
     force: Annotated[bool, typer.Option("--force", help="Overwrite an existing -o file.")] = False,
 ) -> None:
-    """Read rule checks from a CSV file and write them as a baseline: a new one (-o, or
-    the standard output), or into an existing baseline file (--into). Nothing is written
+    """Read rule checks from a CSV sheet or a HardeningKitty list into a baseline.
+
+    The rules go into a new baseline (-o, or the standard output), or into an existing
+    baseline file (--into). Nothing is written
     unless the result validates. A problem in the file is one line `file:row:column:
     problem` and exit 2. With --from hardeningkitty, each row that cannot be read as a
     rule is named on its own line with the reason, and counted."""
