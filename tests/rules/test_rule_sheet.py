@@ -437,3 +437,44 @@ def test_tree_positions_are_checked(tmp_path: Path) -> None:
         assert exc.row == 3 and exc.column == "expect" and "no any 2" in exc.message
     else:
         raise AssertionError("a gap in the positions was accepted")
+
+
+def test_a_shift_jis_sheet_from_excel_is_read(cli: Any, tmp_path: Path) -> None:
+    # Excel's plain "CSV (Comma delimited)" on a Japanese Windows writes code page 932.
+    rows = [
+        [
+            "ルールID",
+            "重要度",
+            "タイトル(日本語)",
+            "タイトル(英語)",
+            "対処(日本語)",
+            "対処(英語)",
+            "OS",
+            "読み取り",
+            "対象",
+            "値の名前",
+            "演算子",
+            "期待値",
+        ],
+        [
+            "city.smb1",
+            "高",
+            "SMBv1 が無効",
+            "SMBv1 is off",
+            "無効にする",
+            "Turn it off",
+            "windows",
+            "registry",
+            "HKLM\\SYSTEM\\X",
+            "SMB1",
+            "=",
+            "0",
+        ],
+    ]
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\r\n").writerows(rows)
+    path = tmp_path / "sjis.csv"
+    path.write_bytes(out.getvalue().encode("cp932"))
+    result = cli("baseline", "rules", "import", str(path))
+    assert result.exit_code == 0, result.output
+    assert "SMBv1 が無効" in result.output and "eq: 0" in result.output
