@@ -164,7 +164,7 @@ def import_rules(
         fail(f"--from {source}: choose sheet or hardeningkitty")
     if output not in (None, "-") and Path(output).exists() and not force:
         fail(f"{output}: already exists (use --force to overwrite, or --into to add to it)")
-    check_output_paths([output, str(into) if into else None], "--output")
+    check_output_paths([output], "--output")
     try:
         table = read_sheet(file)
     except ConfigError as exc:

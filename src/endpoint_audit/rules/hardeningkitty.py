@@ -42,7 +42,7 @@ COLUMNS = (
     "Severity",
 )
 _SEVERITIES = {"low": "low", "medium": "medium", "high": "high"}
-_INT = re.compile(r"-?[0-9]+")
+_INT = re.compile(r"-?[0-9]{1,20}")  # a QWORD has at most 20 digits
 
 # HardeningKitty joins these multi-string values with ";" or reads them in a format of
 # its own (ASR rules, hardened UNC paths with spaces removed) before comparing.

@@ -341,13 +341,20 @@ class _Leaf:
     children: list[_Leaf] = field(default_factory=list)
 
 
+# Deeper than any rule a person writes; the YAML of a deeper one would not load either.
+MAX_TREE_DEPTH = 12
+
+
 def parse_path(row: _Row, column: str) -> list[tuple[str, int]]:
     text = row.get(column)
     if not text:
         return []
+    parts = text.split(">")
+    if len(parts) > MAX_TREE_DEPTH:
+        raise row.error(column, f"nested more than {MAX_TREE_DEPTH} levels deep")
     path = []
-    for part in text.split(">"):
-        match = re.fullmatch(r"\s*(\S+)\s*(\d+)\s*", unicodedata.normalize("NFKC", part))
+    for part in parts:
+        match = re.fullmatch(r"\s*(\D+?)\s*(\d{1,6})\s*", unicodedata.normalize("NFKC", part))
         kind = match and _GROUP_WORDS.get(match.group(1), match.group(1).lower())
         if not match or kind not in _GROUPS:
             raise row.error(

@@ -115,15 +115,27 @@ def read_scalar(cell: str, in_list: bool = False) -> Any:
         return _unquote(cell)
     if cell.lower() in _BOOLS:
         return _BOOLS[cell.lower()]
-    if _INT.fullmatch(cell):
-        return int(cell)
-    if _FLOAT.fullmatch(cell):
-        return float(cell)
+    if _INT.fullmatch(cell) or _FLOAT.fullmatch(cell):
+        return _number(cell)
     if in_list:
         raise CellProblem(
             f'{cell!r}: texts in a list are written in double quotes, e.g. [1, "{cell}"]'
         )
     return cell
+
+
+# Far above any value a rule compares (a QWORD has 20 digits), low enough that no cell
+# costs time to convert.
+MAX_NUMBER_DIGITS = 40
+
+
+def _number(cell: str) -> int | float:
+    if len(cell) > MAX_NUMBER_DIGITS:
+        raise CellProblem(f"{cell[:20]}...: a number of more than {MAX_NUMBER_DIGITS} digits")
+    value: int | float = int(cell) if _INT.fullmatch(cell) else float(cell)
+    if isinstance(value, float) and not math.isfinite(value):
+        raise CellProblem(f"{cell!r}: the number is too large")
+    return value
 
 
 def read_value(cell: str) -> Any:
