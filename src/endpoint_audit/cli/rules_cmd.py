@@ -15,6 +15,7 @@ import typer
 from endpoint_audit.baseline.yaml_lines import read_text
 from endpoint_audit.cli.app import ManualGroup
 from endpoint_audit.cli.common import check_output_paths, fail, note, say, write_output
+from endpoint_audit.engine.exit_policy import ExitCode
 from endpoint_audit.engine.plan import load_plan_baseline
 from endpoint_audit.engine.registry import load_registry
 from endpoint_audit.errors import ConfigError
@@ -94,7 +95,13 @@ def _baseline_id(output: str | None) -> str:
 def _validate(text: str, folder: Path, shown: str) -> None:
     """Load `text` as a baseline file in `folder` (so a relative `extends` resolves as it
     will); one error line and exit 2 when it does not validate."""
-    handle, temp = tempfile.mkstemp(prefix=".import-", suffix=".yaml", dir=folder)
+    try:
+        handle, temp = tempfile.mkstemp(prefix=".import-", suffix=".yaml", dir=folder)
+    except OSError as exc:
+        fail(
+            f"{shown}: cannot check the result in {folder}: {exc.strerror or exc}",
+            ExitCode.OUTPUT,
+        )
     try:
         with os.fdopen(handle, "w", encoding="utf-8") as out:
             out.write(text)
@@ -162,6 +169,8 @@ def import_rules(
         fail("give -o FILE (a new baseline) or --into BASELINE, not both")
     if source not in ("sheet", "hardeningkitty"):
         fail(f"--from {source}: choose sheet or hardeningkitty")
+    if not re.fullmatch(r"[a-z][a-z0-9_]{0,19}", namespace):
+        fail(f"--namespace {namespace}: lower-case letters, digits and '_', e.g. hk or city_hk")
     if output not in (None, "-") and Path(output).exists() and not force:
         fail(f"{output}: already exists (use --force to overwrite, or --into to add to it)")
     check_output_paths([output], "--output")
