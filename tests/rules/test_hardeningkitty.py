@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import csv
+import functools
 import re
 from datetime import UTC, datetime
 from pathlib import Path
@@ -82,6 +83,7 @@ def test_the_user_list_is_all_hkcu_so_nothing_is_imported(cli: Any) -> None:
     assert "no rules to import" in result.output
 
 
+@functools.cache
 def _imported() -> hardeningkitty.Imported:
     return hardeningkitty.import_rows(read_sheet(MACHINE))
 
