@@ -15,7 +15,7 @@ import yaml
 from endpoint_audit.checkkit.cases import ReplayCase, case_bundle
 from tests.baselines.helpers import run
 from tests.replay_cases import write_bundle
-from tests.rules.cases import PACK, rule_cases
+from tests.rules.cases import PACK, SHIPPED, rule_cases
 
 CASES = rule_cases()
 
@@ -43,7 +43,10 @@ def test_case(ref: str, tmp_path: Path) -> None:
     # The evidence: each condition's value read and the expected value, from its command.
     assert finding["evidence"]
     for item in finding["evidence"]:
-        assert item["source"] in case.commands
+        # A read never run (secedit or auditpol for a standard user) names no command.
+        assert item["source"] in case.commands or (
+            item["source"] == "" and "not read" in item["excerpt"]
+        )
         assert "expected" in item["excerpt"]
     assert finding["actual"] and finding["expected"]
 
@@ -59,9 +62,12 @@ def test_japanese_message_is_japanese(ref: str, tmp_path: Path) -> None:
 
 
 def test_every_rule_of_the_pack_has_pass_fail_and_unknown_cases() -> None:
-    pack = yaml.safe_load(PACK.read_text(encoding="utf-8"))
-    rules = sorted(cid for cid, e in pack["checks"].items() if e.get("type") == "rule")
-    assert rules
+    """The shipped baseline's rules and the example pack's, each with all three."""
+    rules: list[str] = []
+    for path in (SHIPPED, PACK):
+        pack = yaml.safe_load(path.read_text(encoding="utf-8"))
+        rules += [cid for cid, e in pack["checks"].items() if e.get("type") == "rule"]
+    assert len(rules) >= 10
     for rule_id in rules:
         statuses = {
             e.status.value
@@ -86,18 +92,48 @@ def test_recorded_output_names_its_source(ref: str) -> None:
             ), sources
 
 
+def _changed(value: Any) -> Any:
+    """Another value of the same kind, never an equal one: booleans flip, numbers move
+    out of every enumeration the rules accept (+10), texts grow."""
+    if isinstance(value, bool):
+        return not value
+    if isinstance(value, int):
+        return value + 10
+    if isinstance(value, list):
+        return [*value, "x"]
+    return f"{value}1"
+
+
+def _mutated_read(read: dict[str, Any]) -> dict[str, Any]:
+    if read["state"] == "absent":
+        return {"state": "value", "kind": "String", "value": "1"}
+    if read["state"] == "users":
+        return {**read, "users": [{**_mutated_read(u), "sid": u["sid"]} for u in read["users"]]}
+    if read["state"] == "instances":
+        return {
+            **read,
+            "instances": [{k: _changed(v) for k, v in i.items()} for i in read["instances"]],
+        }
+    if "value" in read:
+        return {**read, "value": _changed(read["value"])}
+    return read
+
+
 def _mutated_reads(stdout: str) -> str:
-    """Every registry value changed: numbers +1, texts extended, absent ones present."""
+    """Every value read changed (absent ones present)."""
+    return json.dumps({"reads": [_mutated_read(r) for r in json.loads(stdout)["reads"]]})
+
+
+def _mutated_audit(stdout: str) -> str:
+    """auditpol's setting column moved to the next setting (3 -> 0, 1 -> 2, ...)."""
     data = json.loads(stdout)
-    out = []
-    for read in data["reads"]:
-        if read["state"] == "absent":
-            out.append({"state": "value", "kind": "String", "value": "1"})
-        elif isinstance(read.get("value"), int):
-            out.append({**read, "value": read["value"] + 1})
-        else:
-            out.append({**read, "value": f"{read['value']}1"})
-    return json.dumps({"reads": out})
+    lines = []
+    for line in data["lines"]:
+        cells = line.split(",")
+        if len(cells) == 7 and cells[6].isdigit():
+            cells[6] = str((int(cells[6]) + 1) % 4)
+        lines.append(",".join(cells))
+    return json.dumps({**data, "lines": lines})
 
 
 def _mutated(case: ReplayCase) -> ReplayCase:
@@ -105,6 +141,8 @@ def _mutated(case: ReplayCase) -> ReplayCase:
     for key, command in case.commands.items():
         if key.startswith("ps:rule.") and command.exit_status == 0:
             command = command.model_copy(update={"stdout": _mutated_reads(command.stdout)})
+        elif key == "ps:rule-auditpol" and command.exit_status == 0:
+            command = command.model_copy(update={"stdout": _mutated_audit(command.stdout)})
         elif key == "modprobe --showconfig":
             command = command.model_copy(update={"stdout": "options snd_pcsp index=-2\n"})
         commands[key] = command

@@ -14,7 +14,7 @@ from endpoint_audit.errors import CollectorError
 from endpoint_audit.model.commands import CommandResult
 from endpoint_audit.model.rule import FileRead, IniRead, ModuleRead, RegistryRead, SysctlRead
 from endpoint_audit.rules.linux import MODPROBE_CONFIG, PROC_MODULES, parse_read, stat_of
-from endpoint_audit.rules.windows import parse_registry, registry_probe
+from endpoint_audit.rules.windows import parse_rule_probe, rule_probe
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),
@@ -35,14 +35,14 @@ entries = st.one_of(
     ),
 )
 READ = RegistryRead.model_validate({"registry": "HKLM\\SOFTWARE\\A", "value": "v"})
-PROBE = registry_probe("jp.x", [READ])
+PROBE = rule_probe("jp.x", [READ])
 
 
 @given(entry=entries)
 def test_any_registry_answer(entry: Any) -> None:
     stdout = json.dumps({"reads": [entry]})
     try:
-        (got,) = parse_registry({PROBE.key: CommandResult(0, stdout=stdout)}, PROBE, [READ])
+        (got,) = parse_rule_probe({PROBE.key: CommandResult(0, stdout=stdout)}, PROBE, [READ])
     except CollectorError:
         return
     well_formed = isinstance(entry, dict) and entry.get("state") == "value"
@@ -56,7 +56,7 @@ def test_any_registry_answer(entry: Any) -> None:
 @given(stdout=st.text(max_size=200))
 def test_any_probe_text(stdout: str) -> None:
     try:
-        parse_registry({PROBE.key: CommandResult(0, stdout=stdout)}, PROBE, [READ])
+        parse_rule_probe({PROBE.key: CommandResult(0, stdout=stdout)}, PROBE, [READ])
     except CollectorError:
         pass
 

@@ -17,7 +17,7 @@ from endpoint_audit.engine.registry import load_registry
 from endpoint_audit.engine.run import RunOptions, Target, audit_host
 from endpoint_audit.model.commands import CommandResult
 from endpoint_audit.model.rule import RegistryRead
-from endpoint_audit.rules.windows import parse_registry, registry_probe
+from endpoint_audit.rules.windows import parse_rule_probe, rule_probe
 from endpoint_audit.transport.transcript import HostTranscript
 from tests.windows.conftest import RECORDED_AT, load_case
 from tests.windows.test_one_process import CountingReplay, ScriptedWindowsHost
@@ -123,12 +123,12 @@ key_names = st.text(
 @given(key=key_names, value=names)
 def test_read_names_travel_as_data_whatever_they_hold(key: str, value: str) -> None:
     read = RegistryRead.model_validate({"registry": f"HKLM\\SOFTWARE\\{key}", "value": value})
-    probe = registry_probe("jp.x", [read])
+    probe = rule_probe("jp.x", [read])
     # PowerShell also ends a single-quoted string at the typographic quotes; json.dumps
     # escapes every non-ASCII character, so none reaches the script.
     assert probe.script.isascii()
     assert json.loads(_literal(probe.script)) == [
-        {"hive": "HKLM", "path": read.key_path, "value": value}
+        {"read": "registry", "hive": "HKLM", "path": read.key_path, "value": value, "users": False}
     ]
 
 
@@ -141,7 +141,7 @@ def test_values_are_read_typed() -> None:
         RegistryRead.model_validate({"registry": "HKLM\\SOFTWARE\\A", "value": n})
         for n in ("d", "s", "m", "k", "v", "x")
     ]
-    probe = registry_probe("jp.x", reads)
+    probe = rule_probe("jp.x", reads)
     answer = {
         "reads": [
             {"state": "value", "kind": "DWord", "value": 4294967295},
@@ -152,7 +152,7 @@ def test_values_are_read_typed() -> None:
             {"state": "denied"},
         ]
     }
-    got = parse_registry(_answer(json.dumps(answer)), probe, reads)
+    got = parse_rule_probe(_answer(json.dumps(answer)), probe, reads)
     assert [(g.state, g.kind, g.value, g.host_type, g.absent) for g in got] == [
         ("value", "number", 4294967295, "REG_DWORD", None),
         ("value", "text", "1", "REG_SZ", None),
@@ -166,10 +166,10 @@ def test_values_are_read_typed() -> None:
 
 def test_a_dword_that_is_not_a_number_is_never_a_value() -> None:
     reads = [RegistryRead.model_validate({"registry": "HKLM\\SOFTWARE\\A", "value": "d"})]
-    probe = registry_probe("jp.x", reads)
+    probe = rule_probe("jp.x", reads)
     for bad in ("1", None, True, -1, 1.5):
         answer = {"reads": [{"state": "value", "kind": "DWord", "value": bad}]}
-        (got,) = parse_registry(_answer(json.dumps(answer)), probe, reads)
+        (got,) = parse_rule_probe(_answer(json.dumps(answer)), probe, reads)
         assert got.state == "unknown", bad
 
 
@@ -183,7 +183,7 @@ def test_the_batch_with_rule_probes_parses_as_powershell() -> None:
         ),
         RegistryRead.model_validate({"registry": "HKU\\S-1-5-21-1\\Software\\P", "value": "v"}),
     ]
-    script = build_batch_script([registry_probe("jp.x", reads)], 60)
+    script = build_batch_script([rule_probe("jp.x", reads)], 60)
 
     def broken(node: object) -> list[object]:
         found = [node] if node.type == "ERROR" or node.is_missing else []  # type: ignore[attr-defined]

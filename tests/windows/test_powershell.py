@@ -123,7 +123,7 @@ def test_batch_runs_each_probe_once_in_its_own_try() -> None:
     for probe in probes:
         assert script.count(f"$EAOut['{probe.name}'] = @{{ ok = $true") == 1
     assert script.count("} catch {") >= len(probes)
-    assert "ConvertTo-Json -InputObject $Value -Depth 8 -Compress" in script
+    assert "ConvertTo-Json -InputObject $Value -Depth 12 -Compress" in script
     assert "$EABatchBudget = 45" in script
     assert BEGIN_MARKER in script and END_MARKER in script
     # Windows PowerShell 5.1 has none of these.

@@ -250,7 +250,8 @@ class RegistryRead(_Strict):
     registry: str = Field(
         json_schema_extra={"pattern": _HIVE_PATTERN},
         description="Key path with its hive: HKLM\\SOFTWARE\\... or HKU\\<SID>\\... "
-        "(HKEY_LOCAL_MACHINE and HKEY_USERS also work).",
+        "(HKEY_LOCAL_MACHINE and HKEY_USERS also work); HKU\\*\\... reads every loaded "
+        "user hive, and every user's value must meet the expectation.",
     )
     value: str = Field(min_length=1, description="The value name under the key.")
     type: Literal["dword", "qword", "sz", "expand_sz", "multi_sz", "binary"] | None = Field(
@@ -288,6 +289,12 @@ class RegistryRead(_Strict):
             )
         if "\\\\" in rest:
             raise ValueError("the key path has an empty part ('\\\\'); write single backslashes")
+        first, _, below = rest.partition("\\")
+        if hive == "HKU" and first == "*" and not below.strip("\\"):
+            raise ValueError(
+                "HKU\\* (every loaded user hive) needs the key below it, e.g. "
+                "HKU\\*\\Software\\Policies\\..."
+            )
         return text
 
     @property
@@ -295,15 +302,23 @@ class RegistryRead(_Strict):
         return HIVES[self.registry.partition("\\")[0].upper()]
 
     @property
+    def every_user(self) -> bool:
+        """HKU\\*\\...: the value in every loaded user hive."""
+        return self.hive == "HKU" and self.registry.partition("\\")[2].startswith("*\\")
+
+    @property
     def key_path(self) -> str:
-        return self.registry.partition("\\")[2].strip("\\")
+        """The path under the hive (under each user's SID for HKU\\*\\...)."""
+        path = self.registry.partition("\\")[2].strip("\\")
+        return path.partition("\\")[2] if self.every_user else path
 
     @property
     def kind(self) -> str:
         return REGISTRY_TYPES[self.type] if self.type else ANY
 
     def label(self) -> str:
-        return f"{self.hive}\\{self.key_path}\\{self.value}"
+        users = "*\\" if self.every_user else ""
+        return f"{self.hive}\\{users}{self.key_path}\\{self.value}"
 
 
 _ABS_PATH = re.compile(r"^/[^\x00]*$")

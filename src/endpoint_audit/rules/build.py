@@ -15,8 +15,8 @@ from endpoint_audit.model.commands import Command, PowerShell
 from endpoint_audit.model.observed import Reason
 from endpoint_audit.model.platform import OsFamily, PlatformInfo
 from endpoint_audit.model.result import Evidence, Status
-from endpoint_audit.model.rule import Condition, RegistryRead, RuleEntry
-from endpoint_audit.rules import linux, windows
+from endpoint_audit.model.rule import AuditpolRead, Condition, RuleEntry, SecpolRead
+from endpoint_audit.rules import linux, windows, windows_policy
 from endpoint_audit.rules.evaluate import LeafVerdict, Truth, judge_rule, show
 from endpoint_audit.rules.facts import ReadValue, RuleFacts, unknown_value
 
@@ -56,47 +56,66 @@ class RuleCollector(Collector[RuleFacts]):
     leaves: ClassVar[tuple[Condition, ...]]
 
     def commands(self, platform: PlatformInfo, results: Results) -> Sequence[Command]:
-        return self.rule_commands()
+        return self.rule_commands(platform)
 
-    def rule_commands(self) -> list[Command]:
+    def rule_commands(self, platform: PlatformInfo | None = None) -> list[Command]:
         raise NotImplementedError
 
     def parse(self, results: Results, platform: PlatformInfo) -> RuleFacts:
-        reads = self.parse_reads(results)
-        sources = tuple(dict.fromkeys(c.key for c in self.rule_commands()))
+        reads = self.parse_reads(results, platform)
+        sources = tuple(dict.fromkeys(c.key for c in self.rule_commands(platform)))
         fact = self.fact_type.model_validate({"reads": reads, "sources": sources})
         assert isinstance(fact, RuleFacts)  # noqa: S101 - build_rule sets a RuleFacts family
         return fact
 
-    def parse_reads(self, results: Results) -> list[ReadValue]:
+    def parse_reads(self, results: Results, platform: PlatformInfo) -> list[ReadValue]:
         raise NotImplementedError
 
 
 class WindowsRuleCollector(RuleCollector):
-    def _registry(self) -> list[RegistryRead]:
-        return [leaf.read for leaf in self.leaves if isinstance(leaf.read, RegistryRead)]
+    """The rule's own probe (registry, CIM, services, features) and the shared secedit
+    and auditpol probes, each asked for only when a read needs it: all in one batch."""
+
+    def _of(self, kind: type[Any] | Any) -> list[Any]:
+        return [leaf.read for leaf in self.leaves if isinstance(leaf.read, kind)]
 
     def probe(self) -> PowerShell:
-        return windows.registry_probe(self.rule_id, self._registry())
+        return windows.rule_probe(self.rule_id, self._of(windows.ProbeRead))
 
-    def rule_commands(self) -> list[Command]:
-        return [self.probe()]
+    def rule_commands(self, platform: PlatformInfo | None = None) -> list[Command]:
+        commands: list[Command] = []
+        if self._of(windows.ProbeRead):
+            commands.append(self.probe())
+        # secedit and auditpol need an administrator: not run for a known standard user
+        # (their reads are unknown then, named), run when the rights are not known.
+        admin = platform is None or platform.is_admin is not False
+        if self._of(SecpolRead) and admin:
+            commands.append(windows_policy.SECPOL)
+        if self._of(AuditpolRead) and admin:
+            commands.append(windows_policy.AUDITPOL)
+        return commands
 
-    def parse_reads(self, results: Results) -> list[ReadValue]:
-        registry = iter(self._parse_registry(results))
-        source = self.probe().key
-        return [
-            next(registry)
-            if isinstance(leaf.read, RegistryRead)
-            else unknown_value(source, "read_unsupported", read=leaf.read.label())
-            for leaf in self.leaves
-        ]
+    def parse_reads(self, results: Results, platform: PlatformInfo) -> list[ReadValue]:
+        own = iter(self._parse_own(results) if self._of(windows.ProbeRead) else [])
+        secpol = iter(windows_policy.parse_secpol(results, platform, self._of(SecpolRead)))
+        audit = iter(windows_policy.parse_auditpol(results, platform, self._of(AuditpolRead)))
+        out: list[ReadValue] = []
+        for leaf in self.leaves:
+            if isinstance(leaf.read, SecpolRead):
+                out.append(next(secpol))
+            elif isinstance(leaf.read, AuditpolRead):
+                out.append(next(audit))
+            elif isinstance(leaf.read, windows.ProbeRead):
+                out.append(next(own))
+            else:  # another family's read cannot be under windows (model/rule.py)
+                out.append(unknown_value("", "read_unsupported", read=leaf.read.label()))
+        return out
 
-    def _parse_registry(self, results: Results) -> list[ReadValue]:
+    def _parse_own(self, results: Results) -> list[ReadValue]:
         try:
-            return windows.parse_registry(results, self.probe(), self._registry())
+            return windows.parse_rule_probe(results, self.probe(), self._of(windows.ProbeRead))
         except FactUnavailable as exc:
-            if exc.language_mode:  # CLM: the batch refused the probe
+            if exc.language_mode:  # an older probe the batch refused under CLM
                 raise FactUnavailable(
                     Reason(
                         key="rule.reason.needs_full_language", args={"probe": self.probe().name}
@@ -110,10 +129,10 @@ class LinuxRuleCollector(RuleCollector):
     def _reads(self) -> list[linux.LinuxRead]:
         return [leaf.read for leaf in self.leaves if isinstance(leaf.read, linux.LinuxRead)]
 
-    def rule_commands(self) -> list[Command]:
+    def rule_commands(self, platform: PlatformInfo | None = None) -> list[Command]:
         return linux.all_commands(self._reads())
 
-    def parse_reads(self, results: Results) -> list[ReadValue]:
+    def parse_reads(self, results: Results, platform: PlatformInfo) -> list[ReadValue]:
         return [linux.parse_read(read, results) for read in self._reads()]
 
 
@@ -142,6 +161,10 @@ class RuleCheck(Check):
 def _observed(leaf: LeafVerdict) -> Reason:
     read = leaf.read
     label = leaf.condition.read.label()
+    if read.state == "each":
+        if not read.each:
+            return Reason(key="rule.observed.no_user", args={"read": label})
+        return Reason(key="rule.observed.each", args={"read": label, "value": _seen(read)})
     if read.state == "absent":
         return Reason(key=f"rule.observed.absent_{read.absent or 'value'}", args={"read": label})
     if read.state == "unknown":
@@ -150,14 +173,20 @@ def _observed(leaf: LeafVerdict) -> Reason:
     return Reason(key="rule.observed.value", args={"read": label, "value": show(read.value) + kind})
 
 
-def _leaf_text(leaf: LeafVerdict) -> str:
-    read = leaf.read
+def _seen(read: ReadValue) -> str:
+    """The value read as evidence shows it (language-neutral)."""
+    if read.state == "each":
+        parts = [f"{one.who}: {_seen(one)}" for one in read.each or ()]
+        return "; ".join(parts) if parts else "no user hive loaded"
     if read.state == "value":
-        seen = show(read.value) + (f" ({read.host_type})" if read.host_type else "")
-    elif read.state == "absent":
-        seen = f"absent ({read.absent})"
-    else:
-        seen = "not read"
+        return show(read.value) + (f" ({read.host_type})" if read.host_type else "")
+    if read.state == "absent":
+        return f"absent ({read.absent})"
+    return "not read"
+
+
+def _leaf_text(leaf: LeafVerdict) -> str:
+    seen = _seen(leaf.read)
     return (
         f"{leaf.condition.read.label()}: read {seen}; expected "
         f"{_expect_text(leaf.condition)}: {leaf.status.value}"

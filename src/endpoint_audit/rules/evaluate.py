@@ -6,6 +6,9 @@ when every part passes; `any` passes when one part passes, fails only when every
 fails; `none` passes only when every part fails. So a rule passes only when the values
 that were read prove it, whatever the unread ones hold: it never passes by default.
 
+A per-user read (HKU\\*\\...) holds only when it holds for every loaded user hive;
+with none loaded it is unknown.
+
 A value the host says is absent (no such key, value, file, unit) is known, not unknown:
 `absent: true` passes on it, `present: true` fails; any other comparison of an absent
 value is unknown, naming it, because the rule has not said what absence means.
@@ -98,7 +101,7 @@ def _judge_tree(
 ) -> Truth:
     if isinstance(tree, Condition):
         read = next(values)
-        status, reason = judge_expect(tree.expect, read, tree, now)
+        status, reason = judge_leaf(tree, read, now)
         out.append(LeafVerdict(tree, read, status, reason))
         return status
     if isinstance(tree, AllOf):
@@ -107,6 +110,19 @@ def _judge_tree(
         return combine("any", [_judge_tree(t, values, now, out) for t in tree.any])
     assert isinstance(tree, NoneOf)  # noqa: S101 - the union has four members
     return combine("none", [_judge_tree(t, values, now, out) for t in tree.none])
+
+
+def judge_leaf(condition: Condition, read: ReadValue, now: datetime) -> tuple[Truth, Reason | None]:
+    """One condition on its value; a value per user (HKU\\*) must meet it for every
+    user, and with no user hive loaded nothing proves it."""
+    if read.state != "each":
+        return judge_expect(condition.expect, read, condition, now)
+    if not read.each:
+        return UNKNOWN, _why("no_user_hive", condition)
+    judged = [judge_expect(condition.expect, one, condition, now) for one in read.each]
+    status = combine("all", [s for s, _ in judged])
+    reason = next((r for s, r in judged if s is UNKNOWN and r is not None), None)
+    return status, reason if status is UNKNOWN else None
 
 
 def judge_expect(

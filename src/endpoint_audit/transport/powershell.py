@@ -114,11 +114,13 @@ function Get-EAErrorType($Record) {
     return [string]$Record.FullyQualifiedErrorId
 }
 
+# Depth 12: a rule's CIM read nests a list of values in an instance in a list of
+# instances in a read in the probe's list of reads, under the batch's own two levels.
 # Every character outside ASCII as a \uXXXX escape (each UTF-16 unit on its own, so
 # surrogate pairs stay valid JSON), with string methods only: no MatchEvaluator delegate.
 function ConvertTo-EAAsciiJson {
     param($Value)
-    $json = ConvertTo-Json -InputObject $Value -Depth 8 -Compress
+    $json = ConvertTo-Json -InputObject $Value -Depth 12 -Compress
     foreach ($m in [regex]::Matches($json, '[^\x00-\x7F]')) {
         $json = $json.Replace($m.Value, ('\u{0:x4}' -f [int][char]$m.Value))
     }
