@@ -40,8 +40,7 @@ def _expected_skips(rows: list[dict[str, str]]) -> int:
         if row["Method"] not in mapped or row["Operator"] not in operators:
             count += 1
         elif row["Method"] == "Registry" and (
-            row["RegistryPath"].upper().startswith("HKCU:")
-            or row["RegistryItem"] in special
+            row["RegistryItem"] in special
             or row["RegistryPath"].lower().endswith("\\networkprovider\\hardenedpaths")
         ):
             count += 1
@@ -74,13 +73,30 @@ def test_the_machine_list_imports_and_validates(cli: Any, tmp_path: Path) -> Non
     assert {RegistryRead, SecpolRead, AuditpolRead} <= kinds
 
 
-def test_the_user_list_is_all_hkcu_so_nothing_is_imported(cli: Any) -> None:
-    result = cli("baseline", "rules", "import", "--from", "hardeningkitty", str(USER))
-    assert result.exit_code == 2
-    skipped = [line for line in result.output.splitlines() if "skipped: " in line]
-    assert len(skipped) == len(_rows(USER)) == 5
-    assert all("HKCU" in line for line in skipped)
-    assert "no rules to import" in result.output
+def test_the_user_list_reads_every_signed_in_users_hive(cli: Any, tmp_path: Path) -> None:
+    out = tmp_path / "user.yaml"
+    result = cli(
+        "baseline", "rules", "import", "--from", "hardeningkitty", str(USER), "-o", str(out)
+    )
+    assert result.exit_code == 0, result.output
+    assert "5 rules imported, 0 rows skipped" in result.output
+    loaded = load_plan_baseline(str(out), load_registry())
+    rows = {f"hk.id_{r['ID']}": r for r in _rows(USER)}
+    assert set(loaded.rules) == set(rows)
+    for rule_id, rule in loaded.rules.items():
+        (leaf,) = rule.leaves(OsFamily.WINDOWS)
+        assert isinstance(leaf.read, RegistryRead)
+        # HKCU:\X (the user running HardeningKitty) is HKU\*\X: every loaded user hive.
+        assert leaf.read.every_user
+        hkcu = rows[rule_id]["RegistryPath"].removeprefix("HKCU:\\")
+        assert leaf.read.key_path == hkcu
+    # "no" stays text; 1 is a number.
+    assert loaded.rules["hk.id_10002"].leaves(OsFamily.WINDOWS)[0].expect.model_dump(
+        exclude_none=True
+    ) == {"eq": "no"}
+    assert loaded.rules["hk.id_10003"].leaves(OsFamily.WINDOWS)[0].expect.model_dump(
+        exclude_none=True
+    ) == {"eq": 1}
 
 
 @functools.cache

@@ -3,7 +3,8 @@
 Each row names a Method, where to read, a RecommendedValue and an Operator. The rows
 whose Method reads a value rule checks can read the same way become rules:
 
-- Registry: the value from the 64-bit view; digits are numbers (a DWORD 1 is 1);
+- Registry: the value from the 64-bit view; digits are numbers (a DWORD 1 is 1); HKCU
+  (the user running HardeningKitty) becomes HKU\\*, every loaded user's hive;
 - secedit (`System Access\\Key`) and accountpolicy (the `net accounts` lines, by Name):
   the key of secedit's INF export, language-neutral where `net accounts` is localized;
 - auditpol: the subcategory by the GUID in MethodArgument (the list's Name is a label
@@ -127,13 +128,14 @@ def expectation(operator: str, recommended: str) -> dict[str, Any]:
 def _registry(cells: dict[str, str]) -> tuple[dict[str, Any], dict[str, Any]]:
     path, item = cells["RegistryPath"], cells["RegistryItem"]
     hive, _, rest = path.partition("\\")
-    if hive.upper() in ("HKCU:", "HKEY_CURRENT_USER"):
-        raise _Skip(
-            "HKCU is the signed-in user's hive, which an audit does not see as that user; "
-            "write the rule by hand with HKU\\<SID>\\..."
-        )
-    if hive.upper() != "HKLM:":
-        raise _Skip(f"registry path {path!r} is not under HKLM:")
+    if hive.upper() == "HKLM:":
+        key = f"HKLM\\{rest}"
+    elif hive.upper() == "HKCU:":
+        # HardeningKitty reads the signed-in user's hive; an audit reads every loaded
+        # user hive, each of which must meet the rule (unknown with nobody signed in).
+        key = f"HKU\\*\\{rest}"
+    else:
+        raise _Skip(f"registry path {path!r} is not under HKLM: or HKCU:")
     if item in _SPECIAL_ITEMS or path.lower() == _HARDENED_PATHS:
         raise _Skip(
             f"HardeningKitty reshapes the value {item!r} before comparing (joined list, "
@@ -141,7 +143,7 @@ def _registry(cells: dict[str, str]) -> tuple[dict[str, Any], dict[str, Any]]:
         )
     if not item:
         raise _Skip("no RegistryItem (value name)")
-    read = {"registry": f"HKLM\\{rest}", "value": item}
+    read = {"registry": key, "value": item}
     return read, expectation(cells["Operator"], cells["RecommendedValue"])
 
 
