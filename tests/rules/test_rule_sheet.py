@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from endpoint_audit.model.rule import RuleEntry
 from endpoint_audit.rules import sheet
-from endpoint_audit.rules.sheet_cells import guard, read_value, unguard, write_value
+from endpoint_audit.rules.sheet_cells import CellProblem, guard, read_value, unguard, write_value
 
 ROOT = Path(__file__).parents[2]
 EXAMPLE = ROOT / "examples" / "jp-municipal-rules.yaml"
@@ -478,3 +478,17 @@ def test_a_shift_jis_sheet_from_excel_is_read(cli: Any, tmp_path: Path) -> None:
     result = cli("baseline", "rules", "import", str(path))
     assert result.exit_code == 0, result.output
     assert "SMBv1 が無効" in result.output and "eq: 0" in result.output
+
+
+def test_cim_selectors_are_one_line_each() -> None:
+    assert sheet.read_where('SID ends_with -501\nLocalAccount = true\nName = "1"') == {
+        "SID": {"ends_with": "-501"},
+        "LocalAccount": {"eq": True},
+        "Name": {"eq": "1"},
+    }
+    for bad in ("SID ends_with -501\nSID = 1", "not a selector"):
+        try:
+            sheet.read_where(bad)
+        except CellProblem:
+            continue
+        raise AssertionError(f"{bad!r} was accepted")

@@ -230,6 +230,8 @@ def read_where(cell: str) -> dict[str, Any]:
                 f"{line!r}: write one selector a line: 'Name = value' or 'SID ends_with -501'"
             )
         prop, how, value = match.groups()
+        if prop in selectors:
+            raise CellProblem(f"{prop} is selected twice; one line per property")
         selectors[prop] = (
             {"ends_with": read_text(value.strip())}
             if how == "ends_with"
