@@ -43,6 +43,7 @@ INVENTORY = InputKind("inventory", 64 * MIB)  # 20,000 hosts with their vars: ab
 BUNDLE = InputKind("bundle", 256 * MIB)  # each command's output is capped at 8 MB
 REPORT = InputKind("report", 512 * MIB)  # a fleet report of 20,000 hosts: about 500 MB
 IDENTITY = InputKind("SSH identity", 1 * MIB)  # a 16384-bit RSA key is about 12 KB
+RULE_SHEET = InputKind("rule sheet", 64 * MIB)  # a 20,000-row list is about 5 MB
 
 
 class InputRefused(ConfigError):

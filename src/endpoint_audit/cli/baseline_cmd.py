@@ -23,6 +23,7 @@ from endpoint_audit.baseline.load import (
 )
 from endpoint_audit.baseline.schema import baseline_schema, schema_text, waivers_schema
 from endpoint_audit.cli.common import fail, resolve_lang, say, write_output
+from endpoint_audit.cli.rules_cmd import app as rules_app
 from endpoint_audit.engine.plan import load_plan_baseline
 from endpoint_audit.engine.registry import Registry, load_registry
 from endpoint_audit.errors import ConfigError
@@ -31,8 +32,12 @@ from endpoint_audit.model.printable import one_line, visible_controls
 from endpoint_audit.model.rule import command_rules
 
 app = typer.Typer(
-    help="List, show, compare, validate and start tailoring baselines.", no_args_is_help=True
+    help="List, show, compare, validate and start tailoring baselines; keep their rule "
+    "checks in a spreadsheet.",
+    no_args_is_help=True,
 )
+
+app.add_typer(rules_app, name="rules")
 
 BaselineArg = Annotated[str, typer.Argument(help="Shipped name (see `baseline list`) or path.")]
 

@@ -60,7 +60,10 @@ COMMANDS: dict[str, LazyCommand] = {
         "also a baseline's rule checks.",
     ),
     "baseline": LazyCommand(
-        "baseline_cmd", "app", "List, show, compare, validate and start tailoring baselines."
+        "baseline_cmd",
+        "app",
+        "List, show, compare, validate and start tailoring baselines; keep their rule checks "
+        "in a spreadsheet.",
     ),
     "report": LazyCommand(
         "report_cmd",
