@@ -7,12 +7,21 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from pydantic import TypeAdapter, ValidationError
 
 from endpoint_audit.errors import CollectorError
 from endpoint_audit.model.commands import CommandResult
-from endpoint_audit.model.rule import FileRead, IniRead, ModuleRead, RegistryRead, SysctlRead
+from endpoint_audit.model.rule import (
+    FileRead,
+    IniRead,
+    ModuleRead,
+    Read,
+    RegistryRead,
+    SysctlRead,
+)
 from endpoint_audit.rules.linux import MODPROBE_CONFIG, PROC_MODULES, parse_read, stat_of
 from endpoint_audit.rules.windows import parse_rule_probe, rule_probe
 
@@ -96,3 +105,21 @@ def test_a_modification_time_no_calendar_holds_is_unknown() -> None:
     read = FileRead.model_validate({"file": "/etc/x", "property": "mtime"})
     huge = {stat_of("/etc/x").key: CommandResult(0, stdout="644 root root " + "9" * 30)}
     assert parse_read(read, huge).state == "unknown"
+
+
+@pytest.mark.parametrize(
+    "read",
+    [
+        {"sysctl": "net.ipv4.ip_forward\n"},
+        {"systemd": "sshd.service\n", "property": "active"},
+        {"kernel_module": "usb-storage\n", "property": "loaded"},
+        {"service": "Spooler\n", "property": "start_type"},
+        {"optional_feature": "SMB1Protocol\n"},
+        {"cim": "Win32_UserAccount\n", "property": "Disabled"},
+        {"secpol": "System Access", "key": "MinimumPasswordLength\n"},
+    ],
+)
+def test_a_name_ending_in_a_newline_is_refused(read: dict[str, str]) -> None:
+    """`$` in a Python pattern also matches before a final newline: names end at \\Z."""
+    with pytest.raises(ValidationError):
+        TypeAdapter(Read).validate_python(read)

@@ -401,7 +401,7 @@ def _check_ids(
                     f"'{cid}' is a check of the tool; give the rule a namespaced id such as "
                     f"'jp.{cid}'",
                 )
-            if not RULE_ID.match(cid):
+            if not RULE_ID.fullmatch(cid):
                 raise doc.error(("checks", cid), f"'{cid}': {RULE_ID_HINT}")
         elif cid not in known and cid not in inherited_rules:
             raise _unknown_check(doc, ("checks", cid), cid, names)

@@ -44,7 +44,7 @@ RULE_ID_HINT = (
     "(letters, digits and '_', one '.', at most 59 characters)"
 )
 
-_VERSION = re.compile(r"^\d+(\.\d+)*$")
+_VERSION = re.compile(r"^\d+(\.\d+)*\Z")
 # A Debian or RPM package version, e.g. '1:2.36.1-8+deb12u1' or '2.34-100.el9_4.2'.
 _PACKAGE_VERSION = re.compile(r"^[0-9][A-Za-z0-9.+~^:_-]{0,127}\Z")
 
@@ -324,7 +324,7 @@ class RegistryRead(_Strict):
         return f"{self.hive}\\{users}{self.key_path}\\{self.value}"
 
 
-_ABS_PATH = re.compile(r"^/[^\x00]*$")
+_ABS_PATH = re.compile(r"^/[^\x00]*\Z")
 
 
 def _absolute(value: str) -> str:
@@ -383,7 +383,7 @@ class IniRead(_Strict):
         return f"{self.ini}: {where}{self.key}"
 
 
-_SYSCTL = re.compile(r"^[a-z0-9_][a-z0-9_.\-]*$")
+_SYSCTL = re.compile(r"^[a-z0-9_][a-z0-9_.\-]*\Z")
 
 
 class SysctlRead(_Strict):
@@ -410,7 +410,7 @@ class SysctlRead(_Strict):
         return f"sysctl {self.sysctl}"
 
 
-_UNIT = re.compile(r"^[A-Za-z0-9:_.@\\-]+\.(service|socket|timer|mount|target|path)$")
+_UNIT = re.compile(r"^[A-Za-z0-9:_.@\\-]+\.(service|socket|timer|mount|target|path)\Z")
 
 
 class UnitRead(_Strict):
@@ -439,7 +439,7 @@ class UnitRead(_Strict):
         return f"systemd {self.systemd} ({self.prop})"
 
 
-_MODULE = re.compile(r"^[A-Za-z0-9_\-]+$")
+_MODULE = re.compile(r"^[A-Za-z0-9_\-]+\Z")
 
 
 class ModuleRead(_Strict):
@@ -490,7 +490,7 @@ SECPOL_SECTIONS = (
 )
 PRIVILEGE_RIGHTS = "Privilege Rights"
 # MinimumPasswordAge, SeDenyNetworkLogonRight, MACHINE\System\...\LimitBlankPasswordUse
-_SECPOL_KEY = re.compile(r"^[A-Za-z][A-Za-z0-9_]*(\\[A-Za-z0-9_ .\-{}]+)*$")
+_SECPOL_KEY = re.compile(r"^[A-Za-z][A-Za-z0-9_]*(\\[A-Za-z0-9_ .\-{}]+)*\Z")
 
 
 class SecpolRead(_Strict):
@@ -544,7 +544,7 @@ class SecpolRead(_Strict):
 
 
 _HEX = "[0-9A-Fa-f]"
-_GUID = re.compile(rf"^\{{?({_HEX}{{8}}-{_HEX}{{4}}-{_HEX}{{4}}-{_HEX}{{4}}-{_HEX}{{12}})\}}?$")
+_GUID = re.compile(rf"^\{{?({_HEX}{{8}}-{_HEX}{{4}}-{_HEX}{{4}}-{_HEX}{{4}}-{_HEX}{{12}})\}}?\Z")
 
 
 class AuditpolRead(_Strict):
@@ -589,10 +589,10 @@ class AuditpolRead(_Strict):
         return f"auditpol {self.auditpol}{name}"
 
 
-_CIM_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,127}$")
-_CIM_NAMESPACE = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,63}(/[A-Za-z][A-Za-z0-9_]{0,63}){0,7}$")
+_CIM_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,127}\Z")
+_CIM_NAMESPACE = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,63}(/[A-Za-z][A-Za-z0-9_]{0,63}){0,7}\Z")
 # Text a selector may compare: no quotes, backslashes or wildcards of WQL's LIKE.
-_CIM_TEXT = re.compile(r"^[A-Za-z0-9 .:{}\-]{0,256}$")
+_CIM_TEXT = re.compile(r"^[A-Za-z0-9 .:{}\-]{0,256}\Z")
 
 
 def _cim_name(value: str, what: str) -> str:
@@ -700,7 +700,7 @@ class CimRead(_Strict):
         )
 
 
-_SERVICE = re.compile(r"^[A-Za-z0-9_.$\-]{1,256}$")
+_SERVICE = re.compile(r"^[A-Za-z0-9_.$\-]{1,256}\Z")
 SERVICE_START_TYPES = {0: "boot", 1: "system", 2: "automatic", 3: "manual", 4: "disabled"}
 
 
@@ -734,7 +734,7 @@ class ServiceRead(_Strict):
         return f"service {self.service} ({self.prop})"
 
 
-_FEATURE = re.compile(r"^[A-Za-z0-9_.\-]{1,128}$")
+_FEATURE = re.compile(r"^[A-Za-z0-9_.\-]{1,128}\Z")
 FEATURE_STATES = {1: "enabled", 2: "disabled", 3: "absent"}
 
 
