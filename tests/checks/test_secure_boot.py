@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from datetime import UTC, datetime
@@ -27,7 +28,7 @@ from endpoint_audit.checks.secure_boot.facts import (
 from endpoint_audit.checks.secure_boot.windows import parse_secure_boot, spec_major
 from endpoint_audit.errors import CollectorError
 from endpoint_audit.model.commands import EXIT_DENIED, CommandResult
-from endpoint_audit.model.observed import Seen, Unknown, seen, unknown
+from endpoint_audit.model.observed import Reason, Seen, Unknown, seen, unknown
 from endpoint_audit.model.platform import OsFamily, PlatformInfo
 from endpoint_audit.model.result import Status
 
@@ -331,9 +332,40 @@ def test_the_linux_probe_runs_here_and_never_passes_without_efi() -> None:
 # macOS
 
 
-def mac_fact(arm: CommandResult, policy: CommandResult) -> SecureBootFacts:
+# The lines of `sudo /usr/libexec/mdmclient QuerySecurityInfo | grep "SecureBoot =" -A 4`
+# on a T2 MacBook Pro (Secure Boot section of the macOS security compliance guide this
+# check's cases cite), without the WindowsBootLevel line Apple silicon has no use for.
+SECURITY_INFO_FULL = (
+    "    SecureBoot = {\n"
+    "     ExternalBootLevel = disallowed;\n"
+    "     SecureBootLevel = full;\n"
+    "    };\n"
+)
+
+
+def fact_reason(finding: Outcome) -> str | None:
+    reason = finding.args.get("reason")
+    return reason.key if isinstance(reason, Reason) else None
+
+
+def security_info(level: str) -> CommandResult:
+    return CommandResult(0, stdout=SECURITY_INFO_FULL.replace("= full;", f"= {level};"))
+
+
+def mac_fact(
+    arm: CommandResult,
+    policy: CommandResult,
+    mdm: CommandResult | None = None,
+    is_admin: bool | None = True,
+) -> SecureBootFacts:
     results = {macos.ARM64.key: arm, macos.POLICY.key: policy}
-    return macos.MacosSecureBoot().parse(results, PlatformInfo(family=OsFamily.MACOS))
+    if mdm is not None:
+        results[macos.SECURITY_INFO.key] = mdm
+    platform = PlatformInfo(family=OsFamily.MACOS, is_admin=is_admin)
+    return macos.MacosSecureBoot().parse(results, platform)
+
+
+APPLE_SILICON = CommandResult(0, stdout="hw.optional.arm64: 1\n")
 
 
 NOT_SET = CommandResult(1, stderr="nvram: Error getting variable")
@@ -346,11 +378,6 @@ def policy(value: str) -> CommandResult:
 @pytest.mark.parametrize(
     ("arm", "nvram", "expected"),
     [
-        (
-            CommandResult(0, stdout="hw.optional.arm64: 1\n"),
-            NOT_SET,
-            ("apple_silicon", "secure_enclave"),
-        ),
         (
             CommandResult(0, stdout="hw.optional.arm64: 0\n"),
             NOT_SET,
@@ -396,3 +423,141 @@ def test_an_observed_tpm_and_update_round_trip_as_data() -> None:
     again = SecureBootFacts.model_validate(json.loads(fact.model_dump_json()))
     assert again == fact
     assert isinstance(again.tpm, Seen) and not isinstance(again.firmware, Unknown)
+
+
+@pytest.mark.parametrize(
+    ("mdm", "is_admin", "expected"),
+    [
+        (security_info("full"), True, (Status.PASS, "apple_silicon", None)),
+        (security_info("medium"), True, (Status.FAIL, "reduced_security", None)),
+        (security_info("off"), True, (Status.FAIL, "apple_silicon_level_off", None)),
+        # Apple's schema also has "not supported", which is no level this check judges.
+        (
+            security_info('"not supported"'),
+            True,
+            (Status.UNKNOWN, "secure_boot_unknown", "level_unrecognised"),
+        ),
+        (
+            security_info("FULL"),
+            True,
+            (Status.UNKNOWN, "secure_boot_unknown", "level_unrecognised"),
+        ),
+        (
+            CommandResult(EXIT_DENIED, stderr="sudo -n refused: sudo: a password is required"),
+            False,
+            (Status.UNKNOWN, "secure_boot_unknown", "security_info_needs_root"),
+        ),
+        (
+            CommandResult(1, stderr="must be root"),
+            False,
+            (Status.UNKNOWN, "secure_boot_unknown", "security_info_needs_root"),
+        ),
+        (
+            CommandResult(0, stdout="SecurityInfo = {\n};\n"),
+            None,
+            (Status.UNKNOWN, "secure_boot_unknown", "security_info_needs_root"),
+        ),
+        (
+            CommandResult(1, stderr="crashed"),
+            True,
+            (Status.UNKNOWN, "secure_boot_unknown", "mdmclient_failed"),
+        ),
+        (
+            CommandResult(127, stderr="not found"),
+            True,
+            (Status.UNKNOWN, "secure_boot_unknown", "mdmclient_failed"),
+        ),
+        (
+            CommandResult(0, stdout="SecurityInfo = {\n};\n"),
+            True,
+            (Status.UNKNOWN, "secure_boot_unknown", "level_missing"),
+        ),
+        (
+            CommandResult(0, stdout=SECURITY_INFO_FULL + "SecureBootLevel = off;\n"),
+            True,
+            (Status.UNKNOWN, "secure_boot_unknown", "level_repeated"),
+        ),
+        (
+            CommandResult(0, stdout=SECURITY_INFO_FULL + " " * macos.MAX_OUTPUT),
+            True,
+            (Status.UNKNOWN, "secure_boot_unknown", "security_info_too_long"),
+        ),
+    ],
+)
+def test_apple_silicon_security_levels(
+    mdm: CommandResult, is_admin: bool | None, expected: tuple[Status, str, str | None]
+) -> None:
+    got = judge(mac_fact(APPLE_SILICON, NOT_SET, mdm, is_admin), OsFamily.MACOS)
+    finding = got["secure_boot"]
+    reason = fact_reason(finding)
+    short = reason.rsplit(".", 1)[-1] if reason is not None else None
+    assert (finding.status, finding.key, short) == expected
+    # The Secure Enclave is there whatever the boot policy says.
+    assert (got["tpm"].status, got["tpm"].key) == (Status.PASS, "secure_enclave")
+
+
+def test_reduced_security_passes_only_when_the_baseline_allows_it() -> None:
+    fact = mac_fact(APPLE_SILICON, NOT_SET, security_info("medium"))
+    assert judge(fact, OsFamily.MACOS)["secure_boot"].status is Status.FAIL
+    allowed = judge(fact, OsFamily.MACOS, allow_medium_security=True)["secure_boot"]
+    assert (allowed.status, allowed.key) == (Status.PASS, "reduced_security_allowed")
+    off = judge(mac_fact(APPLE_SILICON, NOT_SET, security_info("off")), allow_medium_security=True)
+    assert off["secure_boot"].status is Status.FAIL
+
+
+def test_mdmclient_is_asked_as_root_and_only_of_apple_silicon() -> None:
+    collector = macos.MacosSecureBoot()
+    platform = PlatformInfo(family=OsFamily.MACOS)
+    assert macos.SECURITY_INFO.privileged
+    assert macos.SECURITY_INFO not in collector.commands(platform, {})
+    intel = {macos.ARM64.key: CommandResult(0, stdout="")}
+    assert macos.SECURITY_INFO not in collector.commands(platform, intel)
+    silicon = {macos.ARM64.key: APPLE_SILICON}
+    assert macos.SECURITY_INFO in collector.commands(platform, silicon)
+    assert macos.SECURITY_INFO in collector.probe_commands(platform)
+
+
+def test_apple_silicon_without_the_security_info_answer_is_an_error() -> None:
+    with pytest.raises(CollectorError):
+        mac_fact(APPLE_SILICON, NOT_SET)
+
+
+_LEVEL_TEXT = st.sampled_from(
+    [
+        "SecureBootLevel = full;",
+        "SecureBootLevel = medium;",
+        "SecureBootLevel = off;",
+        "SecureBootLevel=full;",
+        "SecureBootLevel = full",
+        "SecureBootLevel = full; off",
+        'SecureBootLevel = "full";',
+        "  SecureBootLevel = full;  ",
+        "\tSecureBootLevel = full;",
+        "XSecureBootLevel = full;",
+        "SecureBootLevel = fullest;",
+        "ExternalBootLevel = full;",
+        "SecureBoot = {",
+        "};",
+    ]
+)
+
+
+@given(
+    lines=st.lists(st.one_of(_LEVEL_TEXT, st.text(max_size=40)), max_size=8),
+    allow_medium=st.booleans(),
+    is_admin=st.sampled_from([True, False, None]),
+)
+def test_hostile_security_info_passes_only_on_one_exact_level_line(
+    lines: list[str], allow_medium: bool, is_admin: bool | None
+) -> None:
+    text = "\n".join(lines)
+    fact = mac_fact(APPLE_SILICON, NOT_SET, CommandResult(0, stdout=text), is_admin)
+    finding = judge(fact, OsFamily.MACOS, allow_medium_security=allow_medium)["secure_boot"]
+    keyed = [line for line in text.splitlines() if "SecureBootLevel" in line]
+    exact = re.compile(r"[ \t]*SecureBootLevel = (full|medium|off);[ \t]*")
+    only = exact.fullmatch(keyed[0]) if len(keyed) == 1 else None
+    level = only.group(1) if only else None
+    if finding.status is Status.PASS:
+        assert level == "full" or (level == "medium" and allow_medium)
+    if level is None:
+        assert finding.status is Status.UNKNOWN

@@ -37,7 +37,8 @@ KNOWN_PENDING = {"NotStarted": "ca2023_not_started", "InProgress": "ca2023_in_pr
 class SecureBootParams(CheckParams):
     # The lowest TPM specification version that passes (Windows 11 needs 2.0).
     min_tpm_version: int = Field(2, ge=1, le=2)
-    # A T2 Mac in Medium Security still checks signatures but starts any older macOS.
+    # A T2 Mac in Medium Security, or Apple silicon in Reduced Security (SecureBootLevel
+    # medium), still checks signatures but starts any older signed macOS.
     allow_medium_security: bool = False
     # Judge the update to the 2023 Secure Boot certificates (Windows).
     certificate_update: bool = True
@@ -94,11 +95,16 @@ class SecureBoot(Check):
         if state.value == "on":
             key = "apple_silicon" if firmware == "apple_silicon" else "secure_boot_on"
             return outcome(Status.PASS, key)
+        # Apple silicon names its middle level Reduced Security; T2 Macs, Medium Security.
+        silicon = firmware == "apple_silicon"
         if state.value == "medium":
             if params.allow_medium_security:
-                return outcome(Status.PASS, "medium_security_allowed")
-            return outcome(Status.FAIL, "medium_security")
-        return outcome(Status.FAIL, "secure_boot_off")
+                return outcome(
+                    Status.PASS,
+                    "reduced_security_allowed" if silicon else "medium_security_allowed",
+                )
+            return outcome(Status.FAIL, "reduced_security" if silicon else "medium_security")
+        return outcome(Status.FAIL, "apple_silicon_level_off" if silicon else "secure_boot_off")
 
     def _tpm(
         self, observed: Observed[TpmState], params: SecureBootParams, family: OsFamily

@@ -1,11 +1,12 @@
-"""secure_boot on macOS, by the Mac's security chip (no administrator needed):
+"""secure_boot on macOS, by the Mac's security chip:
 
 - Apple silicon (`sysctl -i hw.optional.arm64` prints `hw.optional.arm64: 1`; the OID's
   name in the answer tells it from output that is not sysctl's; an Intel kernel without
-  the OID prints nothing): the boot chain is always checked
-  by the chip's Boot ROM and the Secure Enclave keeps keys; its level (Full, Reduced or
-  Permissive, each checking signatures) is set in recoveryOS and read only by `bputil`
-  there, so it is not judged.
+  the OID prints nothing): the boot chain is always checked by the chip's Boot ROM and
+  the Secure Enclave keeps keys; the startup security level is read from the
+  SecurityInfo dictionary `mdmclient QuerySecurityInfo` prints (as root): the key
+  SecureBootLevel is `full`, `medium` (Reduced Security) or `off` in Apple's
+  DeviceManagement schema. Only one exact `SecureBootLevel = <value>;` line is read.
 - An Intel Mac with the T2 chip: the firmware sets the NVRAM variable
   94b73556-2197-4702-82a8-3e1337dafbfb:AppleSecureBootPolicy to %02 (Full Security),
   %01 (Medium Security) or %00 (No Security), which `nvram` prints as the variable name,
@@ -16,6 +17,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 from endpoint_audit.checkkit import Collector, Results, require
 from endpoint_audit.checks.secure_boot.facts import (
@@ -24,7 +26,7 @@ from endpoint_audit.checks.secure_boot.facts import (
     SecureBootState,
     TpmState,
 )
-from endpoint_audit.model.commands import Argv, CommandResult
+from endpoint_audit.model.commands import Argv, Command, CommandResult
 from endpoint_audit.model.observed import Observed, Unknown, seen, unknown
 from endpoint_audit.model.platform import OsFamily, PlatformInfo
 
@@ -35,6 +37,13 @@ POLICY = Argv(("nvram", POLICY_VARIABLE))
 REASON = "secure_boot.reason"
 POLICIES: dict[str, SecureBootState] = {"%02": "on", "%01": "medium", "%00": "off"}
 NOT_SET = 1  # nvram's exit status when the variable does not exist
+# mdmclient is not on PATH; it answers the SecurityInfo query only as root.
+SECURITY_INFO = Argv(("/usr/libexec/mdmclient", "QuerySecurityInfo"), privileged=True)
+LEVEL_KEY = "SecureBootLevel"
+LEVEL_LINE = re.compile(r"[ \t]*SecureBootLevel = (full|medium|off);[ \t]*")
+LEVELS: dict[str, SecureBootState] = {"full": "on", "medium": "medium", "off": "off"}
+# SecurityInfo is a few kilobytes; more than this is not mdmclient's answer.
+MAX_OUTPUT = 256 * 1024
 
 
 def policy_of(result: CommandResult) -> tuple[Observed[Firmware], Observed[SecureBootState], str]:
@@ -55,22 +64,68 @@ def policy_of(result: CommandResult) -> tuple[Observed[Firmware], Observed[Secur
     return reason, reason, "nvram failed"
 
 
+def level_of(
+    result: CommandResult, platform: PlatformInfo
+) -> tuple[Observed[SecureBootState], str]:
+    """Apple silicon's startup security level: pass-worthy only from exactly one line
+    `SecureBootLevel = full;` (or medium, off); any other answer says what was missing."""
+    needs_root = unknown(f"{REASON}.security_info_needs_root", output=result.excerpt(120))
+    if result.privilege_refused:
+        return needs_root, "mdmclient refused (root needed)"
+    if not result.ok:
+        if platform.is_admin is not True:
+            return needs_root, "mdmclient failed (not root)"
+        return unknown(f"{REASON}.mdmclient_failed", output=result.excerpt(120)), "mdmclient failed"
+    if len(result.stdout) > MAX_OUTPUT:
+        return unknown(
+            f"{REASON}.security_info_too_long", size=len(result.stdout)
+        ), "mdmclient output too long"
+    lines = [line for line in result.stdout.splitlines() if LEVEL_KEY in line]
+    if not lines:
+        if platform.is_admin is not True:
+            return needs_root, "no SecureBootLevel (not root)"
+        return unknown(f"{REASON}.level_missing"), "no SecureBootLevel"
+    if len(lines) > 1:
+        return unknown(f"{REASON}.level_repeated", count=len(lines)), "SecureBootLevel repeated"
+    match = LEVEL_LINE.fullmatch(lines[0])
+    if match is None:
+        shown = lines[0].strip()[:60]
+        return unknown(f"{REASON}.level_unrecognised", value=shown), "SecureBootLevel unrecognised"
+    return seen(LEVELS[match.group(1)]), f"SecureBootLevel = {match.group(1)}"
+
+
+def is_apple_silicon(arm: CommandResult) -> bool:
+    match = ARM64_LINE.fullmatch(arm.stdout.strip())
+    return arm.ok and match is not None and match.group(1) == "1"
+
+
 class MacosSecureBoot(Collector[SecureBootFacts]):
     family = OsFamily.MACOS
     fact_type = SecureBootFacts
     asks = (ARM64, POLICY)
 
+    def commands(self, platform: PlatformInfo, results: Results) -> Sequence[Command]:
+        # mdmclient runs as root only where it tells the level: on Apple silicon.
+        arm = results.get(ARM64.key)
+        if arm is not None and is_apple_silicon(arm):
+            return [*self.asks, SECURITY_INFO]
+        return list(self.asks)
+
+    def probe_commands(self, platform: PlatformInfo) -> Sequence[Command]:
+        return [*self.asks, SECURITY_INFO]
+
     def parse(self, results: Results, platform: PlatformInfo) -> SecureBootFacts:
         arm = require(results, ARM64)
         text = arm.stdout.strip()
         match = ARM64_LINE.fullmatch(text)
-        if arm.ok and match and match.group(1) == "1":
+        if is_apple_silicon(arm):
+            level, detail = level_of(require(results, SECURITY_INFO), platform)
             return SecureBootFacts(
                 firmware=seen("apple_silicon"),
-                secure_boot=seen("on"),
-                secure_boot_detail="hw.optional.arm64: 1",
+                secure_boot=level,
+                secure_boot_detail=f"hw.optional.arm64: 1; {detail}",
                 tpm=seen(TpmState(kind="secure_enclave", present=True, detail="Apple silicon")),
-                sources=(ARM64.key,),
+                sources=(ARM64.key, SECURITY_INFO.key),
             )
         if not arm.ok or (text and not match):
             reason = unknown(f"{REASON}.sysctl_failed", output=arm.excerpt(120))
