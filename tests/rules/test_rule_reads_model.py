@@ -121,7 +121,7 @@ def test_service_and_feature_kinds() -> None:
     ],
 )
 def test_windows_reads_stay_under_windows(read: dict[str, Any]) -> None:
-    assert condition(read, {"present": True}).family is OsFamily.WINDOWS
+    assert condition(read, {"present": True}).families == frozenset({OsFamily.WINDOWS})
 
 
 @given(st.text(max_size=40))

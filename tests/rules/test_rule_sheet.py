@@ -481,11 +481,14 @@ def test_a_shift_jis_sheet_from_excel_is_read(cli: Any, tmp_path: Path) -> None:
 
 
 def test_cim_selectors_are_one_line_each() -> None:
-    assert sheet.read_where('SID ends_with -501\nLocalAccount = true\nName = "1"') == {
+    cell = 'SID ends_with -501\nLocalAccount = true\nName = "1"\nDomain eq PC01'
+    assert sheet.read_where(cell) == {
         "SID": {"ends_with": "-501"},
-        "LocalAccount": {"eq": True},
-        "Name": {"eq": "1"},
+        "LocalAccount": True,  # written plainly in the YAML
+        "Name": "1",
+        "Domain": {"eq": "PC01"},  # written {eq: ...}
     }
+    assert sheet.read_where(sheet.write_where(sheet.read_where(cell))) == sheet.read_where(cell)
     for bad in ("SID ends_with -501\nSID = 1", "not a selector"):
         try:
             sheet.read_where(bad)

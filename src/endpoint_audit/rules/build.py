@@ -224,7 +224,7 @@ def _outcome(status: Status, deciding: LeafVerdict, leaves: Sequence[LeafVerdict
     observed = [
         {
             "read": leaf.condition.read.label(),
-            **leaf.read.model_dump(mode="json", exclude_none=True),
+            **_neutral(leaf.read.model_dump(mode="json", exclude_none=True)),
         }
         for leaf in leaves
     ]
@@ -248,6 +248,17 @@ def _outcome(status: Status, deciding: LeafVerdict, leaves: Sequence[LeafVerdict
         actual=observed,
         evidence=evidence,
     )
+
+
+def _neutral(dumped: dict[str, Any]) -> dict[str, Any]:
+    """A read as `actual` records it: its reason by key only. The reason's sentence, with
+    the host's own text, is in the message, in the report's language."""
+    out = dict(dumped)
+    if isinstance(out.get("reason"), dict):
+        out["reason"] = out["reason"].get("key")
+    if isinstance(out.get("each"), list):
+        out["each"] = [_neutral(e) if isinstance(e, dict) else e for e in out["each"]]
+    return out
 
 
 def build_rule(rule_id: str, rule: RuleEntry) -> RuleParts:

@@ -202,29 +202,50 @@ def _first_field(read: BaseModel) -> str:
     return first.alias or next(iter(type(read).model_fields))
 
 
+# Read fields that may hold a list (a plist key path, a command's argv): written [a, b].
+LIST_FIELDS = frozenset({"key", "command"})
+
+
 def _write_field(name: str, value: Any) -> str:
     if name == "where":
         return write_where(value)
+    if isinstance(value, list) and name in LIST_FIELDS:
+        return write_value(value)
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)  # a command's timeout; the model reads the digits back
     if not isinstance(value, str):
         raise CellProblem(f"the read's {name} {value!r} cannot be written in a sheet")
     return write_text(value)
 
 
+def _read_field(name: str, cell: str) -> Any:
+    if name == "where":
+        return read_where(cell)
+    if name in LIST_FIELDS and cell.startswith("["):
+        return read_value(cell)
+    return read_text(cell)
+
+
 def write_where(selectors: Mapping[str, Any]) -> str:
-    """CIM selectors, one a line: `Name = value` (equal) or `SID ends_with -501`."""
+    """CIM selectors, one a line: `Name = value` (a value written plainly), `Name eq value`
+    (written `{eq: value}`) or `SID ends_with -501`, so the sheet gives back the same YAML."""
     lines = []
     for prop, match in selectors.items():
-        if match.get("ends_with") is not None:
+        if not isinstance(match, Mapping):
+            lines.append(f"{prop} = {write_value(match)}")
+        elif match.get("ends_with") is not None:
             lines.append(f"{prop} ends_with {write_text(match['ends_with'])}")
         else:
-            lines.append(f"{prop} = {write_value(match['eq'])}")
+            lines.append(f"{prop} eq {write_value(match['eq'])}")
     return "\n".join(lines)
 
 
 def read_where(cell: str) -> dict[str, Any]:
     selectors: dict[str, Any] = {}
     for line in split_lines(cell):
-        match = re.fullmatch(r"([A-Za-z_][A-Za-z0-9_]*)\s*(=|ends_with)\s*(.*)", line, re.S)
+        match = re.fullmatch(
+            r"([A-Za-z_][A-Za-z0-9_]*)\s*(=|\beq\b|\bends_with\b)\s*(.*)", line, re.S
+        )
         if not match:
             raise CellProblem(
                 f"{line!r}: write one selector a line: 'Name = value' or 'SID ends_with -501'"
@@ -232,11 +253,12 @@ def read_where(cell: str) -> dict[str, Any]:
         prop, how, value = match.groups()
         if prop in selectors:
             raise CellProblem(f"{prop} is selected twice; one line per property")
-        selectors[prop] = (
-            {"ends_with": read_text(value.strip())}
-            if how == "ends_with"
-            else {"eq": read_value(value.strip())}
-        )
+        if how == "ends_with":
+            selectors[prop] = {"ends_with": read_text(value.strip())}
+        elif how == "eq":
+            selectors[prop] = {"eq": read_value(value.strip())}
+        else:
+            selectors[prop] = read_value(value.strip())
     return selectors
 
 
@@ -284,7 +306,7 @@ def export_rows(rules: Mapping[str, RuleEntry]) -> tuple[list[str], list[dict[st
                         "platform": family.value,
                         "conditions": cond_path,
                         "read": kind,
-                        "target": write_text(target),
+                        "target": _write_field(kind, target),
                         **{name: _write_field(name, v) for name, v in fields.items()},
                         "expect": expect_path,
                         "operator": operator,
@@ -447,13 +469,16 @@ def _read_of(row: _Row, field_columns: Sequence[str]) -> dict[str, Any]:
     target = row.get("target")
     if not target:
         raise row.error("target", f"write what the {kind} read reads")
-    data: dict[str, Any] = {kind: read_text(target)}
+    try:
+        data: dict[str, Any] = {kind: _read_field(kind, target)}
+    except CellProblem as exc:
+        raise row.error("target", str(exc)) from None
     for name in field_columns:
         cell = row.get(name)
         if not cell:
             continue
         try:
-            data[name] = read_where(cell) if name == "where" else read_text(cell)
+            data[name] = _read_field(name, cell)
         except CellProblem as exc:
             raise row.error(name, str(exc)) from None
     return data
