@@ -39,7 +39,7 @@ if ($null -ne $EAProbe) {
         if ($EAEntry -isnot [hashtable]) { $EAMalformed = $true; continue }
         $EAFound = $null
         foreach ($EAName in @('Domain', 'Private', 'Public')) {
-            if ($EAEntry['name'] -is [string] -and $EAEntry['name'] -cmatch "^[ \t\r\n]*$EAName[ \t\r\n]*\z") { $EAFound = $EAName }
+            if ($EAEntry['name'] -is [string] -and $EAEntry['name'] -cmatch "^[ \t\r\n]*${EAName}[ \t\r\n]*\z") { $EAFound = $EAName }
         }
         if ($null -eq $EAFound) { $EAOther += 1 } else { $EAProfiles[$EAFound] = $EAEntry }
     }
