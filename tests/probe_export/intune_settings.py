@@ -79,3 +79,86 @@ def secure_boot_settings(probe: Any) -> dict[str, Any]:
         else:
             settings["SecureBootCa2023"] = "Unrecognised"
     return settings
+
+
+FIREWALL_PROFILES = ("Domain", "Private", "Public")
+_BLANKS = "[ \t\r\n]*"
+
+
+def _firewall_code(value: Any) -> int | None:
+    # The live probe writes [int]; a recorded answer JSON integers. Anything else: unread.
+    if value is None or isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str):
+        match = re.fullmatch(f"{_BLANKS}(-?[0-9]{{1,9}}){_BLANKS}", value)
+        return int(match.group(1)) if match else None
+    return None
+
+
+def _ps_list(value: Any) -> list[Any]:
+    """`@($value)`: a list is itself, anything else (also null) one item."""
+    return value if isinstance(value, list) else [value]
+
+
+def _interfaces(value: Any) -> str:
+    if value is None:
+        return "Unknown"
+    items = _ps_list(value)
+    if any(not isinstance(i, str) for i in items):
+        return "Unknown"
+    if any(not re.fullmatch(f"{_BLANKS}NotConfigured{_BLANKS}", i) for i in items):
+        return "Excluded"
+    return "AllFiltered"
+
+
+def firewall_settings(probe: Any) -> dict[str, Any]:
+    """checks/firewall/compliance/intune_settings.ps1 for `@{ profiles; products }`."""
+    settings: dict[str, Any] = {}
+    for name in FIREWALL_PROFILES:
+        for part in ("Enabled", "Inbound", "Interfaces"):
+            settings[f"Firewall{name}{part}"] = "Unknown"
+    settings["FirewallOtherProfiles"] = -1
+    settings["FirewallSecurityCenterAnswer"] = "Unknown"
+    if not isinstance(probe, dict):
+        return settings
+    settings["FirewallSecurityCenterAnswer"] = "Usable"
+    if "products" in probe:
+        center = probe["products"]
+        if not isinstance(center, dict):
+            settings["FirewallSecurityCenterAnswer"] = "Malformed"
+        elif center.get("products") is not None:
+            if any(not isinstance(p, dict) for p in _ps_list(center["products"])):
+                settings["FirewallSecurityCenterAnswer"] = "Malformed"
+    entries = probe.get("profiles")
+    found: dict[str, dict[str, Any]] = {}
+    other = 0
+    malformed = False
+    for entry in _ps_list(entries):
+        if not isinstance(entry, dict):
+            malformed = True
+            continue
+        raw = entry.get("name")
+        match = None
+        for name in FIREWALL_PROFILES:
+            if isinstance(raw, str) and re.fullmatch(f"{_BLANKS}{name}{_BLANKS}", raw):
+                match = name
+        if match is None:
+            other += 1
+        else:
+            found[match] = entry
+    if entries is None or malformed or not _ps_list(entries):
+        return settings
+    settings["FirewallOtherProfiles"] = other
+    for name, entry in found.items():
+        enabled = _firewall_code(entry.get("enabled"))
+        if enabled in (0, 1):
+            settings[f"Firewall{name}Enabled"] = "On" if enabled == 1 else "Off"
+        inbound = _firewall_code(entry.get("default_inbound"))
+        if inbound in (0, 4):
+            settings[f"Firewall{name}Inbound"] = "Block"
+        elif inbound == 2:
+            settings[f"Firewall{name}Inbound"] = "Allow"
+        settings[f"Firewall{name}Interfaces"] = _interfaces(entry.get("disabled_interface_aliases"))
+    return settings

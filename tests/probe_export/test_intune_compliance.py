@@ -19,6 +19,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from endpoint_audit.checkkit.check import EvalContext, FactView
+from endpoint_audit.checks.firewall.check import FirewallParams
+from endpoint_audit.checks.firewall.intune import INTUNE as FIREWALL
 from endpoint_audit.checks.secure_boot.check import SecureBoot, SecureBootParams
 from endpoint_audit.checks.secure_boot.facts import SecureBootFacts
 from endpoint_audit.checks.secure_boot.intune import INTUNE
@@ -76,7 +78,11 @@ def test_the_rules_file_is_the_documented_structure(
     jsonschema.Draft202012Validator.check_schema(SCHEMA)
     jsonschema.validate(rules, SCHEMA)
     names = [r["SettingName"] for r in rules["Rules"]]
-    assert names == ["SecureBootState", "TpmSpecVersion", "TpmReady", "SecureBootCa2023"]
+    secure_boot = ["SecureBootState", "TpmSpecVersion", "TpmReady", "SecureBootCa2023"]
+    assert [n for n in names if not n.startswith("Firewall")] == secure_boot
+    assert [n for n in names if n.startswith("Firewall")] == [
+        r.setting_name for r in FIREWALL.rules(FirewallParams(), URL)
+    ]
     for rule in rules["Rules"]:
         assert rule["MoreInfoUrl"] == URL
         languages = [s["Language"] for s in rule["RemediationStrings"]]
@@ -91,7 +97,9 @@ def test_the_rules_take_the_baselines_parameters(cli: Callable[..., Any], tmp_pa
     _, rules = export(cli, tmp_path / "out", "-b", str(city))
     jsonschema.validate(rules, SCHEMA)
     by_name = {r["SettingName"]: r for r in rules["Rules"]}
-    assert set(by_name) == {"SecureBootState", "TpmSpecVersion", "TpmReady"}
+    assert {n for n in by_name if not n.startswith("Firewall")} == {
+        "SecureBootState", "TpmSpecVersion", "TpmReady"
+    }  # fmt: skip
     assert by_name["TpmSpecVersion"]["Operand"] == 1
     assert "TPM 1.0" in by_name["TpmSpecVersion"]["RemediationStrings"][0]["Title"]
 
@@ -103,7 +111,7 @@ def test_the_rules_take_the_baselines_parameters(cli: Callable[..., Any], tmp_pa
         lambda r: r["Rules"][0].update(DataType="Integer"),
         lambda r: r["Rules"][0].update(RemediationStrings=r["Rules"][0]["RemediationStrings"][1:]),
         lambda r: r["Rules"][0]["RemediationStrings"][0].update(Language="ja-JP"),
-        lambda r: r["Rules"][1].update(Operand="2"),  # an Int64 operand as text
+        lambda r: next(x for x in r["Rules"] if x["DataType"] == "Int64").update(Operand="2"),
         lambda r: r["Rules"][0].pop("MoreInfoUrl"),
         lambda r: r.update(Rules=r["Rules"] * 26),  # 104 rules
     ],
@@ -137,9 +145,9 @@ def test_bad_options_are_one_line_exit_2(
 def test_a_baseline_without_intune_settings_is_refused(
     cli: Callable[..., Any], tmp_path: Path
 ) -> None:
-    path = tmp_path / "fw.yaml"
+    path = tmp_path / "lock.yaml"
     path.write_text(
-        "id: fw\ntitle: {ja: 防火壁, en: Firewall}\nversion: '1'\nchecks: {firewall: {}}\n"
+        "id: lock\ntitle: {ja: 画面ロック, en: Lock}\nversion: '1'\nchecks: {screen_lock: {}}\n"
     )
     result = cli("probe", "export", "--intune-compliance", "-o", str(tmp_path / "o"),
                  "--more-info-url", URL, "-b", str(path))  # fmt: skip
@@ -167,9 +175,17 @@ def test_the_script_keeps_to_intunes_limits_and_parses(
     seconds = [int(s) for s in re.findall(r"Invoke-EAProbe -Seconds (\d+)", script)]
     assert seconds and sum(seconds) < MAX_WINDOWS_SECONDS
     # Every setting a rule names is set before the probe's answer is read.
-    head = script.split("if ($null -ne $EAProbe)")[0]
+    heads = [part.split("if ($null -ne $EAProbe)")[0] for part in script.split("# --- ")[1:]]
+    assert len(heads) == 2
     for rule in rules["Rules"]:
-        assert f"$EASettings['{rule['SettingName']}'] = " in head
+        name = rule["SettingName"]
+        profile = re.fullmatch(r"Firewall(Domain|Private|Public)(\w+)", name)
+        written = (
+            f'$EASettings["Firewall${{EAName}}{profile.group(2)}"] = '
+            if profile
+            else (f"$EASettings['{name}'] = ")
+        )
+        assert any(written in head for head in heads), name
     # The snippet's vocabulary is the one the rules and the Python reading use.
     assigned = set(re.findall(r"\$EASettings\['(\w+)'\] = '(\w+)'", INTUNE.settings_script))
     assert {v for _, v in assigned} == {
