@@ -13,7 +13,7 @@ from endpoint_audit.checkkit.check import Check, CheckParams
 from endpoint_audit.engine.registry import Registry
 from endpoint_audit.errors import ConfigError
 from endpoint_audit.model.baseline import ResolvedCheck, WaiverSpec
-from endpoint_audit.model.platform import OsFamily, PlatformInfo
+from endpoint_audit.model.platform import OsFamily
 from endpoint_audit.model.result import CheckInfo, Reference, Severity
 from endpoint_audit.rules.build import build_rule
 
@@ -34,13 +34,6 @@ class PlannedCheck:
             **self.config.platform_params.get(family, {}),
         }
         return self.check.Params.model_validate(merged)
-
-    def baseline_excludes(self, platform: PlatformInfo) -> str | None:
-        """Why the baseline does not run this check on the platform, or None."""
-        chosen = self.config.platforms
-        if chosen is None or platform.family in chosen:
-            return None
-        return f"the baseline runs this check only on {', '.join(sorted(chosen))}"
 
     @property
     def references(self) -> list[Reference]:

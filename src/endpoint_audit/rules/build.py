@@ -162,7 +162,7 @@ class RuleCheck(Check):
 
     def evaluate(self, facts: FactView, params: Any, ctx: EvalContext) -> Iterable[Outcome]:
         tree = self.rule.platforms.get(ctx.platform.family)
-        if tree is None:  # not_applicable_reason keeps other families away
+        if tree is None:  # engine/run.py makes other families not applicable first
             return
         got = facts.get(self.requires[0])
         assert isinstance(got, RuleFacts)  # noqa: S101 - the engine gives the declared fact
