@@ -32,6 +32,14 @@ class IntuneSettings:
     settings_script: str  # PowerShell: $EAProbe -> $EASettings[...] for every setting
     settings: Sequence[str]  # every setting the snippet writes
     rules: Callable[[Any, str], list[IntuneRule]]  # (the check's params, MoreInfoUrl)
+    # PowerShell set before the snippet from the check's params (ASCII; see `ps_string`):
+    # what a rule cannot say, such as the names a baseline accepts. None: nothing.
+    prelude: Callable[[Any], str] | None = None
+
+    def settings_for(self, params: Any) -> str:
+        """The snippet as the discovery script runs it for a baseline's params."""
+        head = self.prelude(params) if self.prelude is not None else ""
+        return head + self.settings_script
 
 
 def compliance_script(module: str, name: str) -> str:
@@ -39,6 +47,29 @@ def compliance_script(module: str, name: str) -> str:
     kept apart from probes/ (the scripts the collectors run)."""
     folder = resources.files(module.rpartition(".")[0]) / "compliance"
     return (folder / f"{name}.ps1").read_text(encoding="utf-8")
+
+
+def ps_string(text: str) -> str:
+    """`text` as a PowerShell expression in ASCII: a single-quoted string, with every
+    other character (quotes included) spelled as `[char]` of its UTF-16 unit, so that
+    no baseline value can end the string nor change the script's encoding."""
+    if not text:
+        return "''"
+    parts: list[str] = []
+    plain = ""
+    units = text.encode("utf-16-le")
+    for i in range(0, len(units), 2):
+        unit = int.from_bytes(units[i : i + 2], "little")
+        if 0x20 <= unit < 0x7F and unit != ord("'"):
+            plain += chr(unit)
+            continue
+        if plain:
+            parts.append(f"'{plain}'")
+            plain = ""
+        parts.append(f"[string][char]0x{unit:04X}")
+    if plain:
+        parts.append(f"'{plain}'")
+    return "(" + " + ".join(parts) + ")" if len(parts) > 1 else parts[0]
 
 
 def remediation(key: str, **args: object) -> list[RemediationString]:
@@ -54,4 +85,10 @@ def remediation(key: str, **args: object) -> list[RemediationString]:
     ]
 
 
-__all__ = ["PORTAL_LANGUAGES", "IntuneSettings", "compliance_script", "remediation"]
+__all__ = [
+    "PORTAL_LANGUAGES",
+    "IntuneSettings",
+    "compliance_script",
+    "ps_string",
+    "remediation",
+]

@@ -127,6 +127,20 @@ $result
 if ($EAProbe -isnot [hashtable]) { $EAProbe = $null }
 __SETTINGS__
 """
+# A probe that Constrained Language Mode refuses runs in FullLanguage only; under CLM its
+# settings keep the values the rules never accept, as the check says unknown there.
+_FULL_LANGUAGE_PROBE = r"""
+# --- __CHECK__: probe __PROBE__ (FullLanguage only) ------------------------------------
+$EAProbe = $null
+if ($EAFullLanguage) {
+    $EAProbe = Invoke-EAProbe -Seconds __SECONDS__ -Body {
+__BODY__
+$result
+    }
+}
+if ($EAProbe -isnot [hashtable]) { $EAProbe = $null }
+__SETTINGS__
+"""
 
 _TAIL = r"""
 return $EASettings | ConvertTo-Json -Compress
@@ -139,7 +153,7 @@ def _fill(template: str, values: dict[str, str]) -> str:
     return template
 
 
-def _script(plan: Plan, exported: list[IntuneSettings]) -> str:
+def _script(plan: Plan, exported: list[IntuneSettings], snippets: list[str]) -> str:
     baseline = plan.baseline
     label = f"{baseline.id} {baseline.version} (sha256 {baseline.sha256[:16]})"
     head = _fill(
@@ -156,17 +170,17 @@ def _script(plan: Plan, exported: list[IntuneSettings]) -> str:
     parts = [head]
     parts += [
         _fill(
-            _PROBE,
+            _PROBE if item.probe.clm_safe else _FULL_LANGUAGE_PROBE,
             {
                 "__CHECK__": item.check_id,
                 "__PROBE__": item.probe.name,
                 "__SECONDS__": str(share),
-                "__SETTINGS__": item.settings_script.rstrip(),
+                "__SETTINGS__": snippet.rstrip(),
                 # Filled last: probe text must not be taken for a placeholder.
                 "__BODY__": item.probe.script.rstrip(),
             },
         )
-        for item in exported
+        for item, snippet in zip(exported, snippets, strict=True)
     ]
     parts.append(_TAIL)
     script = "".join(parts)
@@ -180,21 +194,24 @@ def intune_export(plan: Plan, more_info_url: str) -> IntuneExport:
     Raises IntuneExportError (one line) when none does or a limit would be passed."""
     exported: list[IntuneSettings] = []
     rules: list[IntuneRule] = []
+    snippets: list[str] = []
     left_out: list[str] = []
     for planned in plan.checks:
         settings = intune_settings_of(planned.id)
         if settings is None:
             left_out.append(planned.id)
             continue
+        params = planned.params_for(OsFamily.WINDOWS)
         exported.append(settings)
-        rules += settings.rules(planned.params_for(OsFamily.WINDOWS), more_info_url)
+        snippets.append(settings.settings_for(params))
+        rules += settings.rules(params, more_info_url)
     if not exported:
         raise IntuneExportError(
             f"baseline {plan.baseline.id}: none of its checks ({', '.join(left_out) or '-'}) "
             "offers Intune custom compliance settings"
         )
     policy = IntunePolicy(rules=rules)
-    script = _script(plan, exported)
+    script = _script(plan, exported, snippets)
     export = IntuneExport(script, policy, [e.check_id for e in exported], left_out)
     if len(rules) > MAX_RULES:
         raise IntuneExportError(f"{len(rules)} rules: Intune takes at most {MAX_RULES}")

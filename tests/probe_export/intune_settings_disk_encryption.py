@@ -1,0 +1,137 @@
+"""What the discovery script's disk_encryption snippet (checks/disk_encryption/compliance/
+intune_settings.ps1) writes for a probe answer, step for step in Python: this machine has
+no PowerShell, so the tests judge the answers through this reading."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import Any
+
+_BLANKS = "[ \t\r\n]*"
+_NAMES = {
+    "fullydecrypted": 0,
+    "fullyencrypted": 1,
+    "encryptioninprogress": 2,
+    "decryptioninprogress": 3,
+    "encryptionpaused": 4,
+    "decryptionpaused": 5,
+    "encryptionsuspended": 4,
+    "decryptionsuspended": 5,
+    "fullyencryptedwipeinprogress": 1,
+    "fullyencryptedwipesuspended": 1,
+}
+
+
+def _text(value: Any, odd: list[bool]) -> str | None:
+    if not isinstance(value, str) or re.fullmatch(_BLANKS, value):
+        return None
+    match = re.fullmatch(f"{_BLANKS}([!-~](?:[ -~]*[!-~])?){_BLANKS}", value)
+    if match:
+        return match.group(1)
+    odd.append(True)
+    return None
+
+
+def _number(value: Any) -> int | None:
+    if value is None or isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float):
+        # [int64]$Value rounds; equal to the value only when it is whole.
+        if -1e9 <= value <= 1e9 and value.is_integer():
+            return int(value)
+        return None
+    if isinstance(value, str):
+        match = re.fullmatch(f"{_BLANKS}(-?[0-9]{{1,9}}){_BLANKS}", value)
+        return int(match.group(1)) if match else None
+    return None
+
+
+def _drive(text: str) -> str:
+    match = re.fullmatch(r"([A-Za-z]):\\?", text)
+    return match.group(1).upper() + ":" if match else text
+
+
+def _excluded(name: str, excluded: Sequence[str]) -> bool:
+    key = name.translate(str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz"))
+    if key != "/":
+        key = re.sub(r"[/\\]+\Z", "", key)
+    return key in excluded
+
+
+def _ps_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
+def disk_encryption_settings(probe: Any, excluded: Sequence[str] = ()) -> dict[str, Any]:
+    """`excluded`: $EABitLockerExcluded, the prelude's names (intune.excluded_names)."""
+    settings: dict[str, Any] = {
+        "BitLockerAnswer": "Unknown",
+        "BitLockerVolumesJudged": -1,
+        "BitLockerVolumesUnprotected": -1,
+    }
+    if not isinstance(probe, dict):
+        return settings
+    odd: list[bool] = []
+    source = _text(probe.get("source"), odd)
+    answer = "Read"
+    fixed: list[str] = []
+    volumes: list[tuple[str, bool]] = []
+    if source is None:
+        answer = "Unread"
+        if probe.get("is_admin") is False:
+            answer = "NeedsAdmin"
+    else:
+        for item in _ps_list(probe.get("fixed_drives")):
+            if item is None or item == "":
+                continue
+            text = _text(item, odd)
+            if text is None:
+                answer = "Malformed"
+                continue
+            drive = _drive(text)
+            if drive not in fixed:
+                fixed.append(drive)
+        reported: list[str] = []
+        entries = [] if probe.get("volumes") is None else _ps_list(probe["volumes"])
+        for entry in entries:
+            if not isinstance(entry, dict):
+                answer = "Malformed"
+                continue
+            mount_text = _text(entry.get("mount"), odd)
+            mount = "?" if mount_text is None else _drive(mount_text)
+            reported.append(mount)
+            kind = _number(entry.get("volume_type"))
+            if fixed and mount not in fixed and kind != 0:
+                continue
+            if kind == 2:
+                continue
+            name = _text(entry.get("volume_status_name"), odd)
+            code = _number(entry.get("volume_status"))
+            status: int | None = -1
+            if name is not None:
+                status = _NAMES.get(name.lower(), -1)  # ASCII here
+            elif code is None:
+                if entry.get("volume_status") is None:
+                    status = None
+            elif 0 <= code <= 5:
+                status = code
+            protection = _number(entry.get("protection_status"))
+            locked = _number(entry.get("lock_status")) == 1
+            protected = (status == 1 and protection == 1) or (
+                locked and status in (None, 1) and protection != 0
+            )
+            volumes.append((mount, protected))
+        volumes += [(d, False) for d in fixed if d not in reported]
+        if not volumes:
+            answer = "NoVolumes"
+    if odd:
+        answer = "Unrecognised"
+    settings["BitLockerAnswer"] = answer
+    if answer == "Read":
+        judged = [v for v in volumes if not _excluded(v[0], excluded)]
+        settings["BitLockerVolumesJudged"] = len(judged)
+        settings["BitLockerVolumesUnprotected"] = sum(1 for _, ok in judged if not ok)
+    return settings

@@ -1,0 +1,313 @@
+"""`probe export --intune-compliance` for the disk_encryption check: for every recorded
+Windows answer the rules judge the script's settings as `evaluate` judges the PC, and no
+answer, recorded or made up, is compliant in Intune where the check does not pass.
+Stricter only where docs/deploy-probes.md says: a text of the answer outside printable
+ASCII, and a fixed-drive entry that is not a text."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pytest
+import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from endpoint_audit.checkkit.check import EvalContext, FactView
+from endpoint_audit.checkkit.intune import ps_string
+from endpoint_audit.checks.disk_encryption.check import DiskEncryption, DiskEncryptionParams
+from endpoint_audit.checks.disk_encryption.facts import DiskEncryptionFacts
+from endpoint_audit.checks.disk_encryption.intune import INTUNE, excluded_names
+from endpoint_audit.checks.disk_encryption.windows import parse_bitlocker
+from endpoint_audit.errors import CollectorError, FactUnavailable
+from endpoint_audit.model.platform import OsFamily, PlatformInfo
+from endpoint_audit.model.result import Status
+from tests.probe_export.intune_operators import compliant
+from tests.probe_export.intune_settings_disk_encryption import disk_encryption_settings
+from tests.replay_cases import all_cases, case_path
+from tests.windows.clm_lint import clm_violations
+from tests.windows.test_powershell import syntax_errors
+
+SCHEMA = json.loads((Path(__file__).parent / "intune_compliance.schema.json").read_text())
+URL = "https://intra.city.lg.jp/pc-audit"
+NOW = datetime(2026, 12, 1, tzinfo=UTC)
+KEY = "ps:bitlocker"
+CASES = sorted(
+    ref
+    for ref, case in all_cases().items()
+    if case.platform.family is OsFamily.WINDOWS and KEY in case.commands
+)
+PASSING = {Status.PASS.value, Status.NOT_APPLICABLE.value}
+STRICTER = {"Unrecognised", "Malformed"}
+
+
+def write_baseline(folder: Path, params: dict[str, Any]) -> Path:
+    path = folder / "de.yaml"
+    data = {
+        "id": "de",
+        "title": {"ja": "暗号化", "en": "Encryption"},
+        "version": "1",
+        "checks": {"disk_encryption": {"params": params} if params else {}},
+    }
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    return path
+
+
+def export(cli: Callable[..., Any], folder: Path, baseline: Path) -> tuple[str, dict[str, Any]]:
+    result = cli(
+        "probe",
+        "export",
+        "--intune-compliance",
+        "-o",
+        str(folder),
+        "--more-info-url",
+        URL,
+        "-b",
+        str(baseline),
+    )
+    assert result.exit_code == 0, result.output
+    script = (folder / "endpoint-audit-compliance.ps1").read_text(encoding="utf-8")
+    rules = json.loads((folder / "endpoint-audit-compliance.json").read_text(encoding="utf-8"))
+    return script, rules
+
+
+def intune_rules(params: DiskEncryptionParams) -> dict[str, Any]:
+    return {"Rules": [r.model_dump(by_alias=True) for r in INTUNE.rules(params, URL)]}
+
+
+def intune_compliant(answer: Any, params: DiskEncryptionParams) -> bool:
+    found = disk_encryption_settings(answer, excluded_names(params))
+    return compliant(intune_rules(params), json.dumps(found, separators=(",", ":")))
+
+
+# --- the rules file and the script ----------------------------------------------------
+
+
+def test_the_rules_validate_and_the_script_keeps_to_the_limits(
+    cli: Callable[..., Any], tmp_path: Path
+) -> None:
+    odd = ["D:\\", "it's", "データ", "'; exit 0; '", "E:\u2019"]
+    script, rules = export(cli, tmp_path / "o", write_baseline(tmp_path, {"exclude_volumes": odd}))
+    jsonschema.validate(rules, SCHEMA)
+    assert [r["SettingName"] for r in rules["Rules"]] == list(INTUNE.settings)
+    for rule in rules["Rules"]:
+        en, ja = rule["RemediationStrings"]
+        assert (en["Language"], ja["Language"]) == ("en_US", "ja_JP")
+        assert re.search(r"[ぁ-んァ-ヶ一-龯]", ja["Title"] + ja["Description"])
+        assert "{ActualValue}" in en["Title"] and "{ActualValue}" in ja["Title"]
+    assert script.isascii() and syntax_errors(script) == [] and clm_violations(script) == []
+    assert "Checks: disk_encryption." in script
+    assert "Get-BitLockerVolume" in script
+    # The probe CLM refuses runs only in FullLanguage (under CLM: every setting unread).
+    assert "# --- disk_encryption: probe bitlocker (FullLanguage only)" in script
+    # The exclusions reach the script as data, quotes spelled as characters.
+    quote = "[string][char]0x0027"
+    spelled = f"({quote} + '; exit 0; ' + {quote}), 'd:', ('it' + {quote} + 's')"
+    assert f"$EABitLockerExcluded = @({spelled})" in script
+    # Names outside printable ASCII are left out (no volume the snippet judges has one).
+    names = excluded_names(DiskEncryptionParams(exclude_volumes=odd))
+    assert names == ["'; exit 0; '", "d:", "it's"]
+
+
+def test_the_exclusions_are_the_checks_normalised_names() -> None:
+    params = DiskEncryptionParams(exclude_volumes=[" D:\\ ", "E:/", "/", "データ", "\u212a:"])
+    # U+212A folds to an ASCII k in Python: kept, as check.py compares it.
+    assert excluded_names(params) == ["/", "d:", "e:", "k:"]
+    for text in ("", "it's", "a'b'", "\u2019", "x\U0001f600y", "$(exit)"):
+        literal = ps_string(text)
+        assert literal.isascii() and syntax_errors(f"$x = {literal}") == []
+        assert "$(" not in literal.replace("'$(exit)'", "")
+
+
+def test_the_snippet_writes_the_vocabulary_of_the_rules_and_the_python_reading() -> None:
+    snippet = INTUNE.settings_script
+    assert syntax_errors(snippet) == [] and clm_violations(snippet) == []
+    values = set(re.findall(r"\$EAAnswer = '(\w+)'", snippet))
+    assert values == {"Read", "Unread", "NeedsAdmin", "Malformed", "NoVolumes", "Unrecognised"}
+    head = snippet.split("if ($null -ne $EAProbe)")[0]
+    assert "$EASettings['BitLockerAnswer'] = 'Unknown'" in head
+    assert "$EASettings['BitLockerVolumesJudged'] = [int64]-1" in head
+    assert "$EASettings['BitLockerVolumesUnprotected'] = [int64]-1" in head
+    assert set(disk_encryption_settings(None)) == set(INTUNE.settings)
+    # No culture-dependent case change: ASCII letters are folded by hand.
+    assert ".ToLower()" not in snippet and ".ToUpper()" not in snippet
+    assert "-eq '" not in snippet  # texts are compared case-sensitively (-ceq)
+
+
+# --- the same verdicts as evaluate ------------------------------------------------------
+
+
+def recorded_answer(ref: str) -> Any:
+    command = all_cases()[ref].commands[KEY]
+    if command.exit_status != 0 or command.timed_out:
+        return None
+    try:
+        return json.loads(command.stdout)
+    except ValueError:
+        return None
+
+
+def case_params(ref: str) -> dict[str, Any]:
+    return all_cases()[ref].params if ref.startswith("disk_encryption/") else {}
+
+
+@pytest.mark.parametrize("ref", CASES)
+def test_every_recorded_windows_answer_gets_the_verdict_evaluate_gives(
+    ref: str, cli: Callable[..., Any], tmp_path: Path
+) -> None:
+    baseline = write_baseline(tmp_path, case_params(ref))
+    result = cli("evaluate", str(case_path(ref)), "-b", str(baseline), "-f", "json")
+    (host,) = json.loads(result.stdout)["hosts"]
+    findings = [f for f in host["findings"] if f["check_id"] == "disk_encryption"]
+    assert findings
+    evaluated = host["status"] == "ok" and all(f["status"] in PASSING for f in findings)
+    params = DiskEncryptionParams.model_validate(case_params(ref))
+    assert intune_compliant(recorded_answer(ref), params) is evaluated
+
+
+def test_the_recorded_cases_cover_both_verdicts() -> None:
+    verdicts = {intune_compliant(recorded_answer(r), DiskEncryptionParams()) for r in CASES}
+    assert verdicts == {True, False}
+
+
+def test_no_answer_is_compliant_and_exclusions_count() -> None:
+    params = DiskEncryptionParams()
+    assert not intune_compliant(None, params)
+    assert not intune_compliant({}, params)
+    good = recorded_answer("disk_encryption/win11-24h2-en-bitlocker-locked-data")
+    assert intune_compliant(good, params)
+    assert not intune_compliant({**good, "volumes": [*good["volumes"], 1]}, params)
+    assert not intune_compliant({**good, "fixed_drives": ["C:", "D:", "E:"]}, params)
+    # E: not reported, but excluded; everything excluded: none judged, as the check says.
+    with_e = {**good, "fixed_drives": ["C:", "D:", "E:"]}
+    assert intune_compliant(with_e, DiskEncryptionParams(exclude_volumes=["e:\\"]))
+    assert not intune_compliant(good, DiskEncryptionParams(exclude_volumes=["C:", "d:"]))
+    assert not evaluated_compliant(good, DiskEncryptionParams(exclude_volumes=["C:", "d:"]))
+
+
+# --- made-up answers ----------------------------------------------------------------------
+
+MISSING = object()
+
+
+def mostly(good: Any, *others: Any) -> st.SearchStrategy[Any]:
+    rest = st.sampled_from([*others, MISSING])
+    return st.integers(0, 7).flatmap(lambda i: st.just(good) if i else rest)
+
+
+def drop_missing(data: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in data.items() if v is not MISSING}
+
+
+def volume(mount: str) -> st.SearchStrategy[dict[str, Any]]:
+    return st.fixed_dictionaries(
+        {
+            "mount": mostly(
+                mount,
+                mount.lower(),
+                mount + "\\",
+                " " + mount,
+                "",
+                None,
+                3,
+                "\\\\?\\Volume{x}\\",
+                "E:",
+                "C:\u3000",
+                "Ｃ:",
+            ),
+            "volume_type": mostly(0 if mount == "C:" else 1, 0, 1, 2, None, "1", 1.0, True, 7),
+            "volume_status": mostly(1, 0, 2, 4, 5, None, "1", 1.5, True, 9),
+            "volume_status_name": mostly(
+                "FullyEncrypted",
+                None,
+                "fullyencrypted",
+                "FullyEncryptedWipeInProgress",
+                "FullyDecrypted",
+                "EncryptionSuspended",
+                "Fully\u017fEncrypted",
+                " FullyEncrypted",
+                "",
+                "  ",
+                "Other",
+                1,
+            ),
+            "protection_status": mostly(1, 0, 2, None, "1", " 1 ", True, 1.0),
+            "lock_status": mostly(0, 1, None, "1", True),
+            "percent": mostly(100.0, 55.5, None),
+            "protectors": mostly([1, 3], [], None),
+        }
+    ).map(drop_missing)
+
+
+answers = st.fixed_dictionaries(
+    {
+        "is_admin": mostly(True, False, None),
+        "source": mostly(
+            "Get-BitLockerVolume", "Win32_EncryptableVolume", None, "", " ", "\x1c", "ソース", 1
+        ),
+        "fixed_drives": mostly(
+            ["C:", "D:"],
+            ["C:"],
+            [],
+            None,
+            "C:",
+            ["c:\\", "D:"],
+            ["C:", "E:"],
+            ["C:", ""],
+            ["C:", 0],
+            ["C:", None],
+            ["C:", " "],
+        ),
+        "volumes": st.one_of(
+            st.lists(st.one_of(volume("C:"), volume("D:")), max_size=3),
+            st.tuples(volume("C:"), volume("D:")).map(list),
+            volume("C:"),
+            st.sampled_from([None, [None], "x", [[]]]),
+        ),
+        "failures": st.just([]),
+    }
+).map(drop_missing)
+exclusions = st.sampled_from(
+    [
+        list(DiskEncryptionParams().exclude_volumes),
+        [],
+        ["D:"],
+        ["d:\\"],
+        ["C:", "D:"],
+        [" E: "],
+        ["?"],
+        ["\\\\?\\volume{x}"],
+        ["\u212a:"],
+    ]
+)
+
+
+def evaluated_compliant(answer: Any, params: DiskEncryptionParams) -> bool:
+    try:
+        fact = parse_bitlocker(answer)
+    except (CollectorError, FactUnavailable):
+        return False
+    ctx = EvalContext(platform=PlatformInfo(family=OsFamily.WINDOWS), now=NOW)
+    outcomes = DiskEncryption().evaluate(FactView({DiskEncryptionFacts: fact}), params, ctx)
+    return all(o.status.value in PASSING for o in outcomes)
+
+
+@settings(max_examples=800, deadline=None)
+@given(answers, exclusions)
+def test_made_up_answers_get_the_checks_verdict_or_a_stricter_one(
+    answer: dict[str, Any], excluded: list[str]
+) -> None:
+    params = DiskEncryptionParams(exclude_volumes=excluded)
+    verdict = intune_compliant(answer, params)
+    evaluated = evaluated_compliant(answer, params)
+    if verdict:
+        assert evaluated, answer
+    elif evaluated:
+        # Stricter only where documented.
+        assert disk_encryption_settings(answer)["BitLockerAnswer"] in STRICTER, answer
