@@ -127,3 +127,13 @@ def test_slice_manifests_cover_the_names_once(count: int, tmp_path: Path) -> Non
         assert manifest is not None
         seen += [t.name for t in sliced_folder(folder, manifest).targets]
     assert sorted(seen) == names
+
+
+def test_a_file_listed_for_a_name_outside_the_slice_is_left_out(tmp_path: Path) -> None:
+    writer = one_slice(tmp_path, ["pc-01"])
+    data = unreachable_bundle("pc-99")
+    (tmp_path / "pc-99.json").write_bytes(data)
+    writer.record("pc-99", tmp_path / "pc-99.json", data, "unreachable")  # not in shard.hosts
+    got = sliced_folder(tmp_path, writer.manifest)
+    assert [t.name for t in got.targets] == ["pc-01"]
+    assert got.extra == [tmp_path / "pc-99.json"]

@@ -66,6 +66,7 @@ from endpoint_audit.engine.waivers import expired_waivers
 from endpoint_audit.errors import ConfigError
 from endpoint_audit.inventory import DuplicateHost, InventoryHost, gather_inventory, slice_of
 from endpoint_audit.model import i18n
+from endpoint_audit.model.printable import one_line
 from endpoint_audit.model.result import HostReport, PartialInfo, RunReport
 from endpoint_audit.model.shard import ShardInfo, ShardSpec
 from endpoint_audit.safe_read import InputKind, InputRefused, read_input
@@ -382,7 +383,7 @@ def _resolve_slice(request: RunRequest, manifest: CollectManifest, notify: Notif
         (t.name, t, base, None) for t in sliced.targets
     ]
     for name, why in sliced.not_judged:
-        notify(Notice(f"{name}: {why}"))
+        notify(Notice(f"{one_line(name)}: {one_line(why)}"))  # names from a file: one line
         report = HostReport(target=name, status="unreachable", reason=why, source=str(folder))
         jobs.append((name, None, base, report))
     order = {name: i for i, name in enumerate(shard.hosts)}

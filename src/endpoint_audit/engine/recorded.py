@@ -210,7 +210,9 @@ def _replay_sliced(folder: Path, name: str, entry: BundleEntry) -> ReplayTranspo
 def sliced_folder(folder: Path, manifest: CollectManifest) -> SlicedFolder:
     shard = manifest.shard
     out = SlicedFolder(shard)
-    listed = {entry.path for entry in manifest.hosts.values()}
+    # A file the manifest lists for a name outside the slice is not of it either.
+    slice_names = set(shard.hosts)
+    listed = {e.path for name, e in manifest.hosts.items() if name in slice_names}
     out.extra = [f for f in bundle_files(folder) if f.name not in listed]
     for name in shard.hosts:
         entry = manifest.hosts.get(name)
