@@ -21,11 +21,13 @@ from endpoint_audit.cli.run_request import run_request
 from endpoint_audit.cli.sign_opts import PasswordFileOpt, RoundOpt, SignOpt, signer
 from endpoint_audit.cli.ssh_opts import (
     AcceptNewOpt,
+    CollectShardOpt,
     ConnectTimeoutOpt,
     InventoryOpt,
     LimitOpt,
     SshFlags,
     SudoOpt,
+    shard_spec,
     warn_ignored,
 )
 
@@ -117,6 +119,7 @@ def collect(
     sign: SignOpt = None,
     password_file: PasswordFileOpt = None,
     round_id: RoundOpt = None,
+    shard: CollectShardOpt = None,
 ) -> None:
     """Record the facts of this PC or of SSH hosts (and their command output) for judging later.
 
@@ -124,6 +127,10 @@ def collect(
     a host that cannot be reached is named on stderr, kept in the bundles with the reason
     (judged, it is unreachable), and the others are collected (exit 3). Exit 0 when every
     host was collected, 2 for bad options or inventories, 4 when a file was not written.
+
+    `--shard I/N` collects slice I of N as `scan --shard` audits it; DIR/_manifest.json
+    of `--bundle-dir` records the slice and each bundle's sha256, `evaluate DIR` judges
+    it as that slice, and `report merge` joins the judged slices of one round.
 
     Examples:
 
@@ -134,6 +141,8 @@ def collect(
       endpoint-audit collect --record recorded/  (redacted; scan --replay recorded/)
 
       endpoint-audit collect -i fleet.yaml --sudo --bundle-dir bundles/  (evaluate bundles/)
+
+      endpoint-audit collect -i fleet.yaml --shard 2/8 --round 2026-W14 --bundle-dir slice-2
     """
     from endpoint_audit.engine.pipeline import (
         Outputs,
@@ -154,11 +163,16 @@ def collect(
         fail("--record and --bundle-dir need different folders")
     ssh = SshFlags(list(host or []), list(inventory or []), limit, concurrency, sudo,
                    accept_new_host_keys, connect_timeout)  # fmt: skip
+    slice_spec = shard_spec(shard, ssh.wanted)
+    if slice_spec is not None and bundle_dir is None:
+        fail("--shard needs --bundle-dir (the slice's folder records the round in _manifest.json)")
+    if slice_spec is not None and redact:
+        fail("--shard cannot be combined with --redact: a slice's manifest names its hosts")
     if not ssh.wanted:
         warn_ignored(ssh.given(), language)
     key = signer(sign, password_file)
     request = RunRequest(
-        ssh.targets() if ssh.wanted else ThisMachine(),
+        ssh.targets(slice_spec) if ssh.wanted else ThisMachine(),
         baseline,
         selection=Selection(all_facts=all_facts),
         outputs=Outputs(

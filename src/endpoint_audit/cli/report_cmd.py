@@ -40,6 +40,7 @@ from endpoint_audit.model.valid_text import model_json
 from endpoint_audit.render.diff_table import diff_text
 from endpoint_audit.render.json_report import schema_text
 from endpoint_audit.safe_read import REPORT, InputKind, InputRefused, read_input
+from endpoint_audit.transport.transcript import COLLECT_MANIFEST
 
 app = typer.Typer(
     help=(
@@ -183,6 +184,11 @@ def _report_files(inputs: list[Path], output: str) -> list[Path]:
     skip = Path(output).resolve() if output != "-" else None
     files: list[Path] = []
     for item in inputs:
+        if item.is_dir() and (item / COLLECT_MANIFEST).exists():
+            fail(
+                f"{item}: collected facts of a slice (`collect --shard`), not a report; judge "
+                f"it first (`evaluate {item} --output-dir DIR`) and merge DIR"
+            )
         if item.is_dir() and (item / "manifest.json").exists():
             files.append(_run_folder_report(item))
         elif item.is_dir():
@@ -213,7 +219,8 @@ def merge(
     A host found in several reports keeps its newest result. A folder holding a run
     manifest (`scan --output-dir`) gives its fleet report.
 
-    Slices of a round (`scan --shard I/N`) join only with the slices of the same round:
+    Slices of a round (`scan --shard I/N`, or `collect --shard I/N` judged by `evaluate`)
+    join only with the slices of the same round:
     same N, inventory and --round (otherwise exit 2, nothing written). With a slice
     missing, the report is written marked partial, naming the missing slices, and the
     exit code is 3; with every slice, 0.

@@ -30,6 +30,7 @@ from endpoint_audit.cli.ssh_opts import (
     ShardOpt,
     SshFlags,
     SudoOpt,
+    shard_spec,
     warn_ignored,
 )
 from endpoint_audit.cli.store_opts import StoreOpt, check_store
@@ -38,7 +39,6 @@ from endpoint_audit.model.result import Severity
 
 if TYPE_CHECKING:
     from endpoint_audit.engine.pipeline import Outputs, Selection
-    from endpoint_audit.model.shard import ShardSpec
     from endpoint_audit.signing.minisign import SecretKey
 
 BaselineOpt = Annotated[
@@ -205,7 +205,7 @@ def scan(
         lang=language, command_timeout=timeout, concurrency=concurrency, fail_on=fail_on
     )
     chosen = selection(only, skip)
-    slice_spec = _shard_spec(shard, ssh.wanted)
+    slice_spec = shard_spec(shard, ssh.wanted)
     if previous_round is not None and output_dir is None:
         fail("--previous-round needs --output-dir (the round's manifest records the chain)")
     signing = Signing(signer(sign, password_file), round_id, previous_round)
@@ -228,20 +228,6 @@ def scan(
         report_outputs(outputs, store, source, signing=signing), options,
     )  # fmt: skip
     run_request(request, "spinner")
-
-
-def _shard_spec(text: str | None, over_ssh: bool) -> ShardSpec | None:
-    """--shard I/N, checked before anything else is read (one line, exit 2)."""
-    from endpoint_audit.model.shard import ShardSpecError, parse_shard
-
-    if text is None:
-        return None
-    if not over_ssh:
-        fail("--shard slices the hosts of --host/--inventory; give an inventory to slice")
-    try:
-        return parse_shard(text)
-    except ShardSpecError as exc:
-        fail(str(exc))
 
 
 __all__ = ["scan", "write_output"]

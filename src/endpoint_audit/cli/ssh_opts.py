@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from endpoint_audit.cli.common import warn
+from endpoint_audit.cli.common import fail, warn
 from endpoint_audit.model import i18n
 
 if TYPE_CHECKING:
@@ -72,6 +72,20 @@ def warn_ignored(options: list[str], lang: str) -> None:
         warn(i18n.t(lang, f"cli.outputs.{key}", option=option))
 
 
+def shard_spec(text: str | None, over_ssh: bool) -> ShardSpec | None:
+    """--shard I/N, checked before anything else is read (one line, exit 2)."""
+    from endpoint_audit.model.shard import ShardSpecError, parse_shard
+
+    if text is None:
+        return None
+    if not over_ssh:
+        fail("--shard slices the hosts of --host/--inventory; give an inventory to slice")
+    try:
+        return parse_shard(text)
+    except ShardSpecError as exc:
+        fail(str(exc))
+
+
 HostOpt = Annotated[
     list[str] | None,
     typer.Option(
@@ -126,6 +140,18 @@ ShardOpt = Annotated[
         help=(
             "Audit only slice I of N of the hosts (after --limit), chosen by a stable hash "
             "of each host name; run I=1..N as parallel jobs and join them with `report merge`."
+        ),
+    ),
+]
+CollectShardOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--shard",
+        metavar="I/N",
+        help=(
+            "Collect only slice I of N of the hosts (after --limit), chosen by a stable hash "
+            "of each host name, as `scan --shard` slices; needs --bundle-dir, where "
+            "_manifest.json records the slice. `evaluate DIR` judges it as that slice."
         ),
     ),
 ]

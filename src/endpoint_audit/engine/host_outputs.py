@@ -26,13 +26,16 @@ import yaml
 
 from endpoint_audit import __version__
 from endpoint_audit.atomic_file import ReadOnlyOutput, write_atomically
+from endpoint_audit.engine.collect_manifest import CollectManifestWriter
 from endpoint_audit.engine.plan import Plan
 from endpoint_audit.engine.run import HostRun
 from endpoint_audit.engine.run_folder import FleetStore
+from endpoint_audit.errors import ConfigError
 from endpoint_audit.inventory import safe_file_name
 from endpoint_audit.model import i18n
 from endpoint_audit.model.capabilities import Capability
 from endpoint_audit.model.result import Severity
+from endpoint_audit.model.shard import ShardInfo
 from endpoint_audit.transport.redact import RedactionSummary, redact_host
 from endpoint_audit.transport.transcript import HostTranscript, bundle_to_data
 
@@ -126,6 +129,10 @@ class HostSink(Protocol):
 
     def summary(self, lang: str) -> str | None: ...
 
+    def close(self, interrupted: bool) -> list[str]:
+        """The run stopped: the problems of what is written last (one line each)."""
+        ...
+
 
 def _why(exc: Exception) -> str:
     if isinstance(exc, OSError) and exc.strerror:
@@ -154,15 +161,26 @@ class RunFolderSink:
     def summary(self, lang: str) -> str | None:
         return None
 
+    def close(self, interrupted: bool) -> list[str]:
+        return []  # the run folder is closed by the pipeline (fleet report first)
+
 
 class BundleFolder:
     """`collect --bundle-dir DIR`: DIR/<host>.json per host, named as the auditor named
-    the host (so `evaluate DIR` matches waivers by that name)."""
+    the host (so `evaluate DIR` matches waivers by that name). A slice (`--shard`) also
+    keeps DIR/_manifest.json (engine.collect_manifest). Raises ConfigError when that
+    cannot be started."""
 
-    def __init__(self, folder: Path, redact: bool) -> None:
+    def __init__(self, folder: Path, redact: bool, shard: ShardInfo | None = None) -> None:
         self.folder = folder
         self.redact = redact
         self.written = 0
+        self.manifest: CollectManifestWriter | None = None
+        if shard is not None:
+            self.manifest = CollectManifestWriter(folder, shard)
+            problem = _start_manifest(self.manifest)
+            if problem is not None:
+                raise ConfigError(problem)
 
     def path_for(self, name: str) -> Path:
         return self.folder / f"{safe_file_name(name)}.json"
@@ -173,16 +191,43 @@ class BundleFolder:
             if host.unreachable is not None:
                 return Saved()
             host = redacted(host)[0]
-        problem = write_problem(self.path_for(run.report.target), bundle_text([host], False))
+        path = self.path_for(run.report.target)
+        text = bundle_text([host], False)
+        problem = write_problem(path, text)
         if problem is not None:
             return Saved(problems=[problem])
         self.written += 1
+        if self.manifest is not None:
+            # The bytes write_problem wrote: the manifest vouches for this very file.
+            data = text.encode("utf-8", errors="replace")
+            try:
+                self.manifest.record(run.report.target, path, data, run.report.status)
+            except OSError as exc:
+                return Saved(problems=[f"{self.manifest.path}: cannot write: {_why(exc)}"])
         return Saved()
 
     def summary(self, lang: str) -> str | None:
         if not self.written:
             return None
         return i18n.t(lang, "collect.msg.wrote", count=self.written, path=self.folder)
+
+    def close(self, interrupted: bool) -> list[str]:
+        if self.manifest is None:
+            return []
+        try:
+            self.manifest.finish(interrupted)
+        except OSError as exc:
+            return [f"{self.manifest.path}: cannot write: {_why(exc)}"]
+        return []
+
+
+def _start_manifest(manifest: CollectManifestWriter) -> str | None:
+    try:
+        manifest.path.parent.mkdir(parents=True, exist_ok=True)
+        manifest.write()
+    except OSError as exc:
+        return f"{manifest.path}: cannot write: {_why(exc)}"
+    return None
 
 
 class RecordFolder:
@@ -200,6 +245,9 @@ class RecordFolder:
 
     def summary(self, lang: str) -> str | None:
         return None
+
+    def close(self, interrupted: bool) -> list[str]:
+        return []
 
     def save_transcript(self, host: HostTranscript, lang: str) -> Saved:
         clean, summary = redacted(host)

@@ -31,6 +31,11 @@ from typing import TYPE_CHECKING, Literal
 from endpoint_audit.baseline.load import load_waivers
 from endpoint_audit.checkkit.fact import Fact
 from endpoint_audit.engine.collect import all_fact_types
+from endpoint_audit.engine.collect_manifest import (
+    COLLECT_MANIFEST,
+    CollectManifest,
+    read_collect_manifest,
+)
 from endpoint_audit.engine.fleet import fleet_report, ssh_target
 from endpoint_audit.engine.host_outputs import (
     BundleFolder,
@@ -45,6 +50,7 @@ from endpoint_audit.engine.recorded import (
     load_recorded,
     replay_targets_of,
     scan_folder,
+    sliced_folder,
 )
 from endpoint_audit.engine.registry import Registry, load_registry
 from endpoint_audit.engine.run import (
@@ -60,6 +66,7 @@ from endpoint_audit.engine.waivers import expired_waivers
 from endpoint_audit.errors import ConfigError
 from endpoint_audit.inventory import DuplicateHost, InventoryHost, gather_inventory, slice_of
 from endpoint_audit.model import i18n
+from endpoint_audit.model.printable import one_line
 from endpoint_audit.model.result import HostReport, PartialInfo, RunReport
 from endpoint_audit.model.shard import ShardInfo, ShardSpec
 from endpoint_audit.safe_read import InputKind, InputRefused, read_input
@@ -325,6 +332,9 @@ def _resolve(request: RunRequest, notify: Notify) -> _Resolved:
         _name_conflicts(found, lang, notify)
         now = None if request.judge_as_of_now else judged_at(recorded)
         return _Resolved([(t.name, t, base, None) for t in found], now)
+    manifest = read_collect_manifest(targets.path)
+    if manifest is not None:
+        return _resolve_slice(request, manifest, notify)
     folder = scan_folder(targets.path)
     for problem in folder.unreadable:
         notify(Notice(f"skipped {problem.reason}"))
@@ -351,6 +361,35 @@ def _resolve(request: RunRequest, notify: Notify) -> _Resolved:
         for p in folder.unreadable
     ]
     return _Resolved(jobs, None if request.judge_as_of_now else folder.judged_at())
+
+
+def _resolve_slice(request: RunRequest, manifest: CollectManifest, notify: Notify) -> _Resolved:
+    """A slice's bundle folder (`collect --shard`): its hosts, in slice order; one that
+    cannot be judged is an unreachable host saying why (never a pass)."""
+    assert isinstance(request.targets, RecordedHosts)  # noqa: S101 - shares only
+    folder = request.targets.path
+    shard = manifest.shard
+    wanted = request.outputs.round_id
+    if wanted is not None and wanted != shard.round:
+        raise ConfigError(
+            f"--round {wanted}: {folder} holds slice {shard.index}/{shard.count} of round "
+            f"{shard.round or '(none)'}; evaluate it with that round, or without --round"
+        )
+    sliced = sliced_folder(folder, manifest)
+    for extra in sliced.extra:
+        notify(Notice(f"{extra}: not listed in {COLLECT_MANIFEST} (not of this slice); left out"))
+    base = request.baseline
+    jobs: list[tuple[str, Target | None, str, HostReport | None]] = [
+        (t.name, t, base, None) for t in sliced.targets
+    ]
+    for name, why in sliced.not_judged:
+        notify(Notice(f"{one_line(name)}: {one_line(why)}"))  # names from a file: one line
+        report = HostReport(target=name, status="unreachable", reason=why, source=str(folder))
+        jobs.append((name, None, base, report))
+    order = {name: i for i, name in enumerate(shard.hosts)}
+    jobs.sort(key=lambda job: order.get(job[0], len(order)))
+    now = None if request.judge_as_of_now else sliced.judged_at()
+    return _Resolved(jobs, now, shard)
 
 
 def _warn_duplicates(duplicates: Sequence[DuplicateHost], lang: str, notify: Notify) -> None:
@@ -461,9 +500,13 @@ class PreparedRun:
             self._begin_run(self.store)
             self.sinks.append(RunFolderSink(self.store, self.options.fail_on))
         if outputs.bundle_dir is not None:
-            self.sinks.append(BundleFolder(outputs.bundle_dir, outputs.redact))
+            self.sinks.append(BundleFolder(outputs.bundle_dir, outputs.redact, self._slice()))
         if outputs.record_dir is not None:
             self.sinks.append(RecordFolder(outputs.record_dir))
+
+    def _slice(self) -> ShardInfo | None:
+        """The slice a sliced collection's bundle folder records (its _manifest.json)."""
+        return self.shard if self.request.kind == "collect" else None
 
     def _begin_run(self, store: FleetStore) -> None:
         resume = self.request.outputs.resume
@@ -620,6 +663,8 @@ class PreparedRun:
         if self.store is not None:
             self._close_run_folder(self.store, report)
         for sink in self.sinks:
+            for problem in sink.close(interruption is not None):
+                self._problem(problem)
             line = sink.summary(self.lang)
             if line is not None:
                 self.notify(Notice(line, "note"))

@@ -12,8 +12,11 @@ from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path, PurePath
 
+from endpoint_audit.engine.collect_manifest import BundleEntry, CollectManifest, sha256_of
 from endpoint_audit.engine.run import Target
 from endpoint_audit.errors import ConfigError
+from endpoint_audit.model.shard import ShardInfo
+from endpoint_audit.safe_read import BUNDLE, InputRefused, read_input
 from endpoint_audit.transport.base import Transport
 from endpoint_audit.transport.replay import ReplayTransport
 from endpoint_audit.transport.transcript import HostTranscript, bundle_files, load_bundle
@@ -159,4 +162,72 @@ def scan_folder(folder: Path) -> RecordedFolder:
             newest[key] = (order, target, host.collected_at, file)
     out.targets = with_name_conflicts([target for _, target, _, _ in newest.values()])
     out.collected_at = [c for _, _, c, _ in newest.values() if c is not None]
+    return out
+
+
+@dataclass
+class SlicedFolder:
+    """The bundle folder of one slice (`collect --shard`): the hosts its manifest lists,
+    each judged from the file recorded for it, and the slice's hosts that cannot be
+    (never collected, file changed or gone) with why. Files the manifest does not list
+    are left out: they are not of this collection."""
+
+    shard: ShardInfo
+    targets: list[Target] = field(default_factory=list)
+    not_judged: list[tuple[str, str]] = field(default_factory=list)  # host, why
+    extra: list[Path] = field(default_factory=list)
+    collected_at: list[datetime] = field(default_factory=list)
+
+    def judged_at(self) -> datetime | None:
+        return max(self.collected_at) if self.collected_at else None
+
+
+def _sliced_host(folder: Path, name: str, entry: BundleEntry) -> HostTranscript:
+    """The bundle of `name`, exactly as the manifest recorded it (read, checked by its
+    sha256 and parsed from the same bytes). ConfigError says why it cannot be judged."""
+    if PurePath(entry.path).name != entry.path or not entry.path.endswith(".json"):
+        raise ConfigError(f"not collected: the manifest names {entry.path!r}, no bundle file")
+    path = folder / entry.path
+    try:
+        data = read_input(path, BUNDLE)
+    except InputRefused as exc:
+        raise ConfigError(f"not collected: {exc}") from None
+    if sha256_of(data) != entry.sha256:
+        raise ConfigError(
+            f"{entry.path} changed since it was collected (sha256 differs from the manifest)"
+        )
+    hosts = load_bundle(path, data)
+    if len(hosts) != 1 or hosts[0].target != name:
+        raise ConfigError(f"{entry.path} holds another host")
+    return hosts[0]
+
+
+def _replay_sliced(folder: Path, name: str, entry: BundleEntry) -> ReplayTransport:
+    # Read and checked again when judged: a file swapped since is an error, never judged.
+    return ReplayTransport(_sliced_host(folder, name, entry))
+
+
+def sliced_folder(folder: Path, manifest: CollectManifest) -> SlicedFolder:
+    shard = manifest.shard
+    out = SlicedFolder(shard)
+    # A file the manifest lists for a name outside the slice is not of it either.
+    slice_names = set(shard.hosts)
+    listed = {e.path for name, e in manifest.hosts.items() if name in slice_names}
+    out.extra = [f for f in bundle_files(folder) if f.name not in listed]
+    for name in shard.hosts:
+        entry = manifest.hosts.get(name)
+        if entry is None:
+            why = "collection interrupted" if manifest.state != "complete" else "no bundle written"
+            out.not_judged.append((name, f"not collected ({why})"))
+            continue
+        try:
+            got = _sliced_host(folder, name, entry)
+        except ConfigError as exc:
+            out.not_judged.append((name, str(exc)))
+            continue
+        target = replay_target(got, partial(_replay_sliced, folder, name, entry))
+        # Named as the inventory named it, as `scan --shard` names it (waivers match it).
+        out.targets.append(dataclasses.replace(target, audited_as=name))
+        if got.collected_at is not None:
+            out.collected_at.append(got.collected_at)
     return out

@@ -24,6 +24,9 @@ from endpoint_audit.transport.powershell import document_results
 BUNDLE_FORMAT = "endpoint-audit-bundle"
 BUNDLE_VERSION = 1
 BUNDLE_SUFFIXES = (".json", ".yaml", ".yml")
+# A sliced collection's record in its bundle folder (engine.collect_manifest): not a
+# bundle. Host bundles never start with "_" (inventory.safe_file_name).
+COLLECT_MANIFEST = "_manifest.json"
 # Bundles written by an exported probe script (`probe export`) carry `script_version`:
 # the version of the script's output. Other versions are refused, never half-read.
 PROBE_SCRIPT_VERSION = 1
@@ -76,11 +79,13 @@ def bundle_to_data(hosts: list[HostTranscript], tool_version: str) -> dict[str, 
     }
 
 
-def load_bundle(path: Path) -> list[HostTranscript]:
-    """Every host in one bundle file. Raises ConfigError naming the file on bad input:
-    a file that is not a regular file or is too large (safe_read), not UTF-8, not JSON or
-    YAML, nested too deep. Text in it is made valid (no lone surrogates)."""
-    raw = read_input(path, BUNDLE)
+def load_bundle(path: Path, raw: bytes | None = None) -> list[HostTranscript]:
+    """Every host in one bundle file (or in `raw`, the bytes already read from it).
+    Raises ConfigError naming the file on bad input: a file that is not a regular file
+    or is too large (safe_read), not UTF-8, not JSON or YAML, nested too deep. Text in it
+    is made valid (no lone surrogates)."""
+    if raw is None:
+        raw = read_input(path, BUNDLE)
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -224,5 +229,9 @@ def bundle_files(path: Path) -> list[Path]:
     named like a bundle that is not a folder counts, so that a pipe or a link to a
     device named `pc-01.json` is reported when it is refused, not silently passed by."""
     if path.is_dir():
-        return sorted(p for p in path.iterdir() if p.suffix in BUNDLE_SUFFIXES and not p.is_dir())
+        return sorted(
+            p
+            for p in path.iterdir()
+            if p.suffix in BUNDLE_SUFFIXES and not p.is_dir() and p.name != COLLECT_MANIFEST
+        )
     return [path]
