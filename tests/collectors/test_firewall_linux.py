@@ -17,6 +17,7 @@ from endpoint_audit.checks.firewall.check import Firewall
 from endpoint_audit.checks.firewall.facts import FirewallFacts
 from endpoint_audit.checks.firewall.linux import LinuxFirewall
 from endpoint_audit.errors import english
+from endpoint_audit.model import i18n
 from endpoint_audit.model.commands import CommandResult
 from endpoint_audit.model.observed import seen
 from endpoint_audit.model.result import Status
@@ -285,3 +286,24 @@ def test_a_rule_not_understood_on_the_accepting_path_is_unknown_naming_it() -> N
 def test_ufw_without_a_default_line_is_unknown() -> None:
     profile = linux.ufw_profile(ok("Status: active\n"))
     assert profile is not None and v(profile.enabled) is True and v(profile.inbound_default) is None
+
+
+def test_a_netdev_ingress_chain_is_named_as_not_judged_in_the_reports_language() -> None:
+    ruleset = {
+        "nftables": [
+            {"chain": {"family": "inet", "table": "filter", "name": "input", "type": "filter",
+                       "hook": "input", "prio": 0, "policy": "drop"}},
+            {"chain": {"family": "netdev", "table": "edge", "name": "in", "type": "filter",
+                       "hook": "ingress", "dev": "eth0", "prio": 0, "policy": "accept"}},
+        ]
+    }  # fmt: skip
+    results = _results(NFT=ok(json.dumps(ruleset)))
+    (kernel,) = LinuxFirewall().parse(results, platform=None).profiles  # type: ignore[arg-type]
+    assert v(kernel.inbound_default) == "deny"
+    assert kernel.summary is not None and kernel.summary.key.endswith("_notes")
+    assert "netdev edge in (hook ingress)" in kernel.detail
+    en = i18n.t("en", kernel.summary.key, **kernel.summary.args)
+    ja = i18n.t("ja", kernel.summary.key, **kernel.summary.args)
+    assert "not judged: netdev edge in (hook ingress)" in en
+    assert "判定していないもの: netdev edge in (hook ingress)" in ja
+    assert "judged" not in ja

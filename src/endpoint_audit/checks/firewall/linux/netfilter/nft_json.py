@@ -648,7 +648,7 @@ def parse(data: Any, skip: frozenset[tuple[str, str]] = frozenset()) -> Ruleset:
         hook = chain.get("hook")
         if family not in FAMILIES:
             if hook in ("ingress", "prerouting", "input"):
-                notes.append(f"{family} {table} {name} (hook {hook}) not judged")
+                notes.append(f"{family} {table} {name} (hook {hook})")
             continue
         ctx = Context(family, table, sets.get((family, table), {}),
                       frozenset(changing.get((family, table), set())))  # fmt: skip
@@ -658,7 +658,7 @@ def parse(data: Any, skip: frozenset[tuple[str, str]] = frozenset()) -> Ruleset:
         key = table_key(family, table)
         out[(key, name)] = Chain(name, tuple(translated))
         if hook == "ingress":
-            notes.append(f"{family} {table} {name} (hook ingress) not judged")
+            notes.append(f"{family} {table} {name} (hook ingress)")
         if hook not in HOOKS:
             continue
         policy = chain.get("policy", "accept")

@@ -175,7 +175,8 @@ class BaseChain:
 @dataclass(frozen=True)
 class Ruleset:
     """Base chains from every source that was read, and every chain by (table key, name).
-    `notes` say what was seen but not judged (netdev ingress chains)."""
+    `notes` name the chains seen but not judged (netdev ingress chains): data, which the
+    summary's text calls not judged in the report's language."""
 
     base: tuple[BaseChain, ...] = ()
     chains: Mapping[tuple[str, str], Chain] = field(default_factory=dict)
