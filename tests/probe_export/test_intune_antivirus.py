@@ -28,6 +28,7 @@ from endpoint_audit.model.platform import OsFamily, PlatformInfo
 from endpoint_audit.model.result import Status
 from tests.probe_export.intune_operators import compliant
 from tests.probe_export.intune_settings_antivirus import UNREAD, antivirus_settings
+from tests.probe_export.recorded import recorded_answer
 from tests.replay_cases import all_cases, case_path
 from tests.windows.clm_lint import clm_violations
 from tests.windows.test_powershell import syntax_errors
@@ -146,16 +147,6 @@ def test_the_snippet_writes_the_vocabulary_of_the_rules_and_the_python_reading()
 # --- the same verdicts as evaluate ------------------------------------------------------
 
 
-def recorded_answer(ref: str) -> Any:
-    command = all_cases()[ref].commands[KEY]
-    if command.exit_status != 0 or command.timed_out:
-        return None
-    try:
-        return json.loads(command.stdout)
-    except ValueError:
-        return None
-
-
 def case_params(ref: str) -> dict[str, Any]:
     return all_cases()[ref].params if ref.startswith("antivirus/") else {}
 
@@ -172,14 +163,16 @@ def test_every_recorded_windows_answer_gets_the_verdict_evaluate_gives(
     evaluated = host["status"] == "ok" and all(f["status"] in PASSING for f in findings)
     params = AntivirusParams.model_validate(case_params(ref))
     now = all_cases()[ref].collected_at  # evaluate judges ages as of then
-    assert intune_compliant(recorded_answer(ref), params, now) is evaluated
+    assert intune_compliant(recorded_answer(ref, KEY), params, now) is evaluated
 
 
 def test_the_recorded_cases_cover_both_verdicts_and_both_protectors() -> None:
     found = {
         (
-            intune_compliant(recorded_answer(r), AntivirusParams(), all_cases()[r].collected_at),
-            antivirus_settings(recorded_answer(r), [], all_cases()[r].collected_at)[
+            intune_compliant(
+                recorded_answer(r, KEY), AntivirusParams(), all_cases()[r].collected_at
+            ),
+            antivirus_settings(recorded_answer(r, KEY), [], all_cases()[r].collected_at)[
                 "AntivirusProtectedBy"
             ],
         )
@@ -193,7 +186,7 @@ def test_no_answer_is_compliant_and_the_age_counts() -> None:
     assert not intune_compliant(None, params, NOW)
     assert not intune_compliant({}, params, NOW)
     ref = "antivirus/win11-23h2-defender-on"
-    good, when = recorded_answer(ref), all_cases()[ref].collected_at
+    good, when = recorded_answer(ref, KEY), all_cases()[ref].collected_at
     assert intune_compliant(good, params, when)
     later = when + timedelta(days=30)
     assert not intune_compliant(good, params, later)

@@ -33,6 +33,7 @@ from endpoint_audit.model.result import Status
 from tests.packages.test_replay_cases import run_case
 from tests.probe_export.intune_operators import compliant, rule_holds
 from tests.probe_export.intune_settings import secure_boot_settings
+from tests.probe_export.recorded import recorded_answer
 from tests.replay_cases import all_cases
 from tests.windows.clm_lint import clm_violations
 from tests.windows.test_powershell import syntax_errors
@@ -199,16 +200,6 @@ def test_the_script_keeps_to_intunes_limits_and_parses(
 # --- the same verdicts as evaluate ---------------------------------------------------
 
 
-def recorded_answer(ref: str) -> Any:
-    command = all_cases()[ref].commands[PROBE_KEY]
-    if command.exit_status != 0 or command.timed_out:
-        return None
-    try:
-        return json.loads(command.stdout)
-    except ValueError:
-        return None
-
-
 def intune_compliant(answer: Any, params: SecureBootParams) -> bool:
     rules = {"Rules": [r.model_dump(by_alias=True) for r in INTUNE.rules(params, URL)]}
     return compliant(rules, json.dumps(secure_boot_settings(answer), separators=(",", ":")))
@@ -228,12 +219,12 @@ def test_every_recorded_windows_answer_gets_the_verdict_evaluate_gives(
     assert findings
     evaluated = host["status"] == "ok" and all(f["status"] in PASSING for f in findings)
     params = SecureBootParams.model_validate(case.params)
-    assert intune_compliant(recorded_answer(ref), params) is evaluated
+    assert intune_compliant(recorded_answer(ref, PROBE_KEY), params) is evaluated
 
 
 def test_the_recorded_cases_cover_both_verdicts() -> None:
     refs = [r for r in WINDOWS_CASES if PROBE_KEY in all_cases()[r].commands]
-    verdicts = {intune_compliant(recorded_answer(r), SecureBootParams()) for r in refs}
+    verdicts = {intune_compliant(recorded_answer(r, PROBE_KEY), SecureBootParams()) for r in refs}
     assert verdicts == {True, False}
 
 
@@ -241,7 +232,9 @@ def test_no_answer_is_compliant() -> None:
     assert not intune_compliant(None, SecureBootParams())
     assert not intune_compliant({}, SecureBootParams())
     rules = {"Rules": [r.model_dump(by_alias=True) for r in INTUNE.rules(SecureBootParams(), URL)]}
-    good = json.dumps(secure_boot_settings(recorded_answer("secure_boot/win11-23h2-compliant")))
+    good = json.dumps(
+        secure_boot_settings(recorded_answer("secure_boot/win11-23h2-compliant", PROBE_KEY))
+    )
     assert compliant(rules, good)
     assert not compliant(rules, good + "\n" + good)  # not one line
     assert not compliant(rules, "{not json")

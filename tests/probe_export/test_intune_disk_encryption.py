@@ -30,6 +30,7 @@ from endpoint_audit.model.platform import OsFamily, PlatformInfo
 from endpoint_audit.model.result import Status
 from tests.probe_export.intune_operators import compliant
 from tests.probe_export.intune_settings_disk_encryption import disk_encryption_settings
+from tests.probe_export.recorded import recorded_answer
 from tests.replay_cases import all_cases, case_path
 from tests.windows.clm_lint import clm_violations
 from tests.windows.test_powershell import syntax_errors
@@ -143,16 +144,6 @@ def test_the_snippet_writes_the_vocabulary_of_the_rules_and_the_python_reading()
 # --- the same verdicts as evaluate ------------------------------------------------------
 
 
-def recorded_answer(ref: str) -> Any:
-    command = all_cases()[ref].commands[KEY]
-    if command.exit_status != 0 or command.timed_out:
-        return None
-    try:
-        return json.loads(command.stdout)
-    except ValueError:
-        return None
-
-
 def case_params(ref: str) -> dict[str, Any]:
     return all_cases()[ref].params if ref.startswith("disk_encryption/") else {}
 
@@ -168,11 +159,11 @@ def test_every_recorded_windows_answer_gets_the_verdict_evaluate_gives(
     assert findings
     evaluated = host["status"] == "ok" and all(f["status"] in PASSING for f in findings)
     params = DiskEncryptionParams.model_validate(case_params(ref))
-    assert intune_compliant(recorded_answer(ref), params) is evaluated
+    assert intune_compliant(recorded_answer(ref, KEY), params) is evaluated
 
 
 def test_the_recorded_cases_cover_both_verdicts() -> None:
-    verdicts = {intune_compliant(recorded_answer(r), DiskEncryptionParams()) for r in CASES}
+    verdicts = {intune_compliant(recorded_answer(r, KEY), DiskEncryptionParams()) for r in CASES}
     assert verdicts == {True, False}
 
 
@@ -180,7 +171,7 @@ def test_no_answer_is_compliant_and_exclusions_count() -> None:
     params = DiskEncryptionParams()
     assert not intune_compliant(None, params)
     assert not intune_compliant({}, params)
-    good = recorded_answer("disk_encryption/win11-24h2-en-bitlocker-locked-data")
+    good = recorded_answer("disk_encryption/win11-24h2-en-bitlocker-locked-data", KEY)
     assert intune_compliant(good, params)
     assert not intune_compliant({**good, "volumes": [*good["volumes"], 1]}, params)
     assert not intune_compliant({**good, "fixed_drives": ["C:", "D:", "E:"]}, params)
