@@ -25,6 +25,7 @@ from endpoint_audit.render.base import SignatureNote
 from endpoint_audit.signing import minisign, trusted_keys
 from endpoint_audit.signing.trusted_comment import utc_text
 from endpoint_audit.signing.verify import Verified, verify_file
+from endpoint_audit.transport.transcript import COLLECT_MANIFEST
 
 KeyOpt = Annotated[
     Path,
@@ -134,8 +135,9 @@ def verify(
         list[Path],
         typer.Argument(
             help=(
-                "Signed files (FILE.minisig beside each), or run folders of `scan "
-                "--output-dir`, oldest round first (their manifests form a chain)."
+                "Signed files (FILE.minisig beside each), run folders of `scan "
+                "--output-dir`, oldest round first (their manifests form a chain), or "
+                "sliced collections of `collect --shard --bundle-dir --sign`."
             )
         ),
     ],
@@ -146,13 +148,16 @@ def verify(
     not verify (one line naming it), 2 for usage errors.
 
     A run folder is checked against its signed manifest.json: each file changed, missing
-    or added is one line, and so is a broken link of the chain between folders.
+    or added is one line, and so is a broken link of the chain between folders. A sliced
+    collection's folder is checked the same way against its signed _manifest.json.
 
       endpoint-audit report verify pc-01.json --pubkey team.pub
 
       endpoint-audit report verify fleet.json --trusted-keys trusted_keys.yaml
 
       endpoint-audit report verify audit-2026-11 audit-2026-12 --pubkey team.pub
+
+      endpoint-audit report verify round/slice-1 round/slice-2 --pubkey team.pub
     """
     keys = _keys(pubkey, trusted)
     for path in files:
@@ -163,12 +168,14 @@ def verify(
     for path in files:
         if path.is_dir():
             checked = check_round(path, keys)
-            rounds.append(checked)
+            if checked.collected is None:  # a collection's facts are not a link of the chain
+                rounds.append(checked)
             for line in checked.problems:
                 say(f"error: {line}")
             bad += len(checked.problems)
             if not checked.problems and checked.verified is not None:
-                write_stdout(f"{round_line(checked)}\n".encode())
+                line = round_line(checked) if checked.collected is None else collected_line(checked)
+                write_stdout(f"{line}\n".encode())
             continue
         try:
             verified = verify_file(path, keys)
@@ -199,4 +206,21 @@ def round_line(checked: RoundCheck) -> str:
     if manifest.previous_manifest_sha256:
         parts.append(f"previous={manifest.previous_manifest_sha256}")
     parts.append(f"{MANIFEST} sha256={checked.manifest_sha256}")
+    return one_line(", ".join(parts))
+
+
+def collected_line(checked: RoundCheck) -> str:
+    assert checked.collected is not None and checked.verified is not None  # noqa: S101
+    collected = checked.collected
+    shard = collected.shard
+    parts = [
+        f"{checked.root}: collection verified",
+        f"slice {shard.index}/{shard.count}",
+        f"{checked.files_checked} bundle(s) match {COLLECT_MANIFEST}",
+        f"key {checked.verified.key.public.id_text}",
+        f"state={collected.state}",
+    ]
+    if collected.round:
+        parts.append(f"round={collected.round}")
+    parts.append(f"{COLLECT_MANIFEST} sha256={checked.manifest_sha256}")
     return one_line(", ".join(parts))

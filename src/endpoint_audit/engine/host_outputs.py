@@ -18,9 +18,10 @@ import getpass
 import json
 import re
 import socket
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import yaml
 
@@ -38,6 +39,9 @@ from endpoint_audit.model.result import Severity
 from endpoint_audit.model.shard import ShardInfo
 from endpoint_audit.transport.redact import RedactionSummary, redact_host
 from endpoint_audit.transport.transcript import HostTranscript, bundle_to_data
+
+if TYPE_CHECKING:  # signing (and the cryptography it loads) only when a run signs
+    from endpoint_audit.signing.minisign import SecretKey
 
 
 class _BlockDumper(yaml.SafeDumper):
@@ -168,13 +172,24 @@ class RunFolderSink:
 class BundleFolder:
     """`collect --bundle-dir DIR`: DIR/<host>.json per host, named as the auditor named
     the host (so `evaluate DIR` matches waivers by that name). A slice (`--shard`) also
-    keeps DIR/_manifest.json (engine.collect_manifest). Raises ConfigError when that
-    cannot be started."""
+    keeps DIR/_manifest.json (engine.collect_manifest). With `--sign` each bundle is
+    signed as it is written and the manifest when the collection stops, so a slice's
+    folder can be verified offline as a whole (`report verify DIR`). Raises ConfigError
+    when the manifest cannot be started."""
 
-    def __init__(self, folder: Path, redact: bool, shard: ShardInfo | None = None) -> None:
+    def __init__(
+        self,
+        folder: Path,
+        redact: bool,
+        shard: ShardInfo | None = None,
+        signer: SecretKey | None = None,
+        round_id: str | None = None,
+    ) -> None:
         self.folder = folder
         self.redact = redact
         self.written = 0
+        self.signer = signer
+        self.round_id = round_id or (shard.round if shard is not None else None)
         self.manifest: CollectManifestWriter | None = None
         if shard is not None:
             self.manifest = CollectManifestWriter(folder, shard)
@@ -197,6 +212,9 @@ class BundleFolder:
         if problem is not None:
             return Saved(problems=[problem])
         self.written += 1
+        problem = self._sign(path, {"kind": "bundle", "host": run.report.target})
+        if problem is not None:
+            return Saved(problems=[problem])
         if self.manifest is not None:
             # The bytes write_problem wrote: the manifest vouches for this very file.
             data = text.encode("utf-8", errors="replace")
@@ -218,7 +236,27 @@ class BundleFolder:
             self.manifest.finish(interrupted)
         except OSError as exc:
             return [f"{self.manifest.path}: cannot write: {_why(exc)}"]
-        return []
+        shard = self.manifest.manifest.shard
+        fields = {
+            "kind": "collect-manifest",
+            "slice": f"{shard.index}/{shard.count}",
+            "hosts": str(len(self.manifest.manifest.hosts)),
+            "state": self.manifest.manifest.state,
+        }
+        problem = self._sign(self.manifest.path, fields)
+        return [] if problem is None else [problem]
+
+    def _sign(self, path: Path, fields: Mapping[str, str | None]) -> str | None:
+        """FILE.minisig beside a file just written (--sign); the problem line, if any."""
+        if self.signer is None:
+            return None
+        from endpoint_audit.engine.signing import sign_file
+
+        try:
+            sign_file(self.signer, path, {**fields, "round": self.round_id})
+        except OSError as exc:
+            return f"{path}.minisig: cannot write: {_why(exc)}"
+        return None
 
 
 def _start_manifest(manifest: CollectManifestWriter) -> str | None:

@@ -500,7 +500,10 @@ class PreparedRun:
             self._begin_run(self.store)
             self.sinks.append(RunFolderSink(self.store, self.options.fail_on))
         if outputs.bundle_dir is not None:
-            self.sinks.append(BundleFolder(outputs.bundle_dir, outputs.redact, self._slice()))
+            folder = BundleFolder(
+                outputs.bundle_dir, outputs.redact, self._slice(), outputs.signer, outputs.round_id
+            )
+            self.sinks.append(folder)
         if outputs.record_dir is not None:
             self.sinks.append(RecordFolder(outputs.record_dir))
 

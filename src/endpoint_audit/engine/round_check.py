@@ -5,6 +5,11 @@ Each problem is one line: the manifest's signature, a file listed but missing, a
 whose sha256 is not the one listed, a file present but not listed (signatures beside
 listed files and the manifest's own excepted), and a chain link that does not match
 the previous folder's manifest.json.
+
+A sliced collection's bundle folder (`collect --shard I/N --bundle-dir DIR --sign`) is
+checked the same way against its signed _manifest.json: each bundle by its sha256 (and
+its own signature), nothing added. Collections have no chain: they are facts of one
+round, not a round's verdicts.
 """
 
 from __future__ import annotations
@@ -12,11 +17,17 @@ from __future__ import annotations
 import hashlib
 import itertools
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
+from typing import Protocol
 
 from pydantic import ValidationError
 
+from endpoint_audit.engine.collect_manifest import (
+    MAX_COLLECT_MANIFEST_BYTES,
+    CollectManifest,
+)
 from endpoint_audit.engine.run_folder import MANIFEST, MAX_MANIFEST_BYTES, RunManifest
 from endpoint_audit.signing import minisign
 from endpoint_audit.signing.trusted_keys import TrustedKeys
@@ -26,6 +37,7 @@ from endpoint_audit.signing.verify import (
     signature_path,
     verify_digest,
 )
+from endpoint_audit.transport.transcript import COLLECT_MANIFEST
 
 # A run folder of 20,000 hosts has about as many files; far more is not one of ours.
 MAX_FILES = 200_000
@@ -40,6 +52,12 @@ class RoundCheck:
     verified: Verified | None = None
     problems: list[str] = field(default_factory=list)
     files_checked: int = 0
+    collected: CollectManifest | None = None  # a sliced collection's _manifest.json
+
+
+class _Listed(Protocol):
+    path: str
+    sha256: str
 
 
 def _sha256_and_blake2b(path: Path) -> tuple[str, bytes]:
@@ -64,11 +82,51 @@ def check_round(root: Path, keys: TrustedKeys) -> RoundCheck:
     check = RoundCheck(root)
     manifest_path = root / MANIFEST
     if not manifest_path.is_file():
-        check.problems.append(f"{root}: no {MANIFEST} (not a run folder of `scan --output-dir`)")
+        if (root / COLLECT_MANIFEST).is_file():
+            return _check_collected(root, keys)
+        check.problems.append(
+            f"{root}: no {MANIFEST} (not a run folder of `scan --output-dir`, nor a sliced "
+            f"collection with {COLLECT_MANIFEST})"
+        )
         return check
-    if manifest_path.stat().st_size > MAX_MANIFEST_BYTES:
-        check.problems.append(f"{manifest_path}: too large for a run manifest")
+    data = _signed_manifest(check, manifest_path, MAX_MANIFEST_BYTES, keys)
+    if data is None:
         return check
+    try:
+        check.manifest = RunManifest.model_validate_json(data)
+    except (ValidationError, ValueError) as exc:
+        first = exc.errors()[0]["msg"] if isinstance(exc, ValidationError) else exc
+        check.problems.append(f"{manifest_path}: not a run manifest: {first}")
+        return check
+    entries = [*check.manifest.hosts.values(), *check.manifest.outputs.values()]
+    _check_listed(check, manifest_path, entries, keys)
+    return check
+
+
+def _check_collected(root: Path, keys: TrustedKeys) -> RoundCheck:
+    check = RoundCheck(root)
+    manifest_path = root / COLLECT_MANIFEST
+    data = _signed_manifest(check, manifest_path, MAX_COLLECT_MANIFEST_BYTES, keys)
+    if data is None:
+        return check
+    try:
+        check.collected = CollectManifest.model_validate_json(data)
+    except (ValidationError, ValueError) as exc:
+        first = exc.errors()[0]["msg"] if isinstance(exc, ValidationError) else exc
+        check.problems.append(f"{manifest_path}: not a collect manifest: {first}")
+        return check
+    _check_listed(check, manifest_path, list(check.collected.hosts.values()), keys)
+    return check
+
+
+def _signed_manifest(
+    check: RoundCheck, manifest_path: Path, limit: int, keys: TrustedKeys
+) -> bytes | None:
+    """The manifest's bytes (its signature checked: a problem line when it does not
+    hold), or None when it is too large to be one of ours."""
+    if manifest_path.stat().st_size > limit:
+        check.problems.append(f"{manifest_path}: too large for a manifest")
+        return None
     data = manifest_path.read_bytes()
     check.manifest_sha256 = hashlib.sha256(data).hexdigest()
     try:
@@ -76,14 +134,16 @@ def check_round(root: Path, keys: TrustedKeys) -> RoundCheck:
         check.verified = verify_digest(minisign.prehash([data]), signature, keys)
     except minisign.MinisignError as exc:
         check.problems.append(f"{manifest_path}: {exc}")
-    try:
-        check.manifest = RunManifest.model_validate_json(data)
-    except (ValidationError, ValueError) as exc:
-        first = exc.errors()[0]["msg"] if isinstance(exc, ValidationError) else exc
-        check.problems.append(f"{manifest_path}: not a run manifest: {first}")
-        return check
+    return data
+
+
+def _check_listed(
+    check: RoundCheck, manifest_path: Path, entries: Sequence[_Listed], keys: TrustedKeys
+) -> None:
+    """Each listed file present with its recorded sha256 (and its own signature, when it
+    has one); any other file in the folder is named as added."""
+    root, name = check.root, manifest_path.name
     listed: set[Path] = {manifest_path, signature_path(manifest_path)}
-    entries = [*check.manifest.hosts.values(), *check.manifest.outputs.values()]
     for entry in entries:
         path = _inside(root, entry.path)
         if path is None:
@@ -92,7 +152,7 @@ def check_round(root: Path, keys: TrustedKeys) -> RoundCheck:
         listed.add(path)
         listed.add(signature_path(path))
         if not path.is_file():
-            check.problems.append(f"{path}: missing (listed in {MANIFEST})")
+            check.problems.append(f"{path}: missing (listed in {name})")
             continue
         try:
             sha256, blake = _sha256_and_blake2b(path)
@@ -101,7 +161,7 @@ def check_round(root: Path, keys: TrustedKeys) -> RoundCheck:
             continue
         check.files_checked += 1
         if sha256 != entry.sha256:
-            check.problems.append(f"{path}: changed since {MANIFEST} was written (sha256 differs)")
+            check.problems.append(f"{path}: changed since {name} was written (sha256 differs)")
             continue
         sig = signature_path(path)
         if sig.exists():  # a file's own signature, when it has one, must hold too
@@ -109,11 +169,10 @@ def check_round(root: Path, keys: TrustedKeys) -> RoundCheck:
                 verify_digest(blake, read_signature(sig), keys)
             except minisign.MinisignError as exc:
                 check.problems.append(f"{path}: {exc}")
-    check.problems += _added(root, listed)
-    return check
+    check.problems += _added(root, listed, name)
 
 
-def _added(root: Path, listed: set[Path]) -> list[str]:
+def _added(root: Path, listed: set[Path], manifest_name: str) -> list[str]:
     problems: list[str] = []
     seen = 0
     for folder, dirs, files in os.walk(root):
@@ -125,7 +184,7 @@ def _added(root: Path, listed: set[Path]) -> list[str]:
                 return problems
             path = Path(folder) / name
             if path not in listed:
-                problems.append(f"{path}: not listed in {MANIFEST} (added)")
+                problems.append(f"{path}: not listed in {manifest_name} (added)")
     return problems
 
 
