@@ -112,13 +112,13 @@ class Compare(_Strict):
     age_days_le: int | None = Field(None, ge=0, description="A date at most this many days ago.")
     age_days_ge: int | None = Field(None, ge=0, description="A date at least this many days ago.")
     contains_all: list[StrictStr] | None = Field(
-        None, description="A set: every one of these members is in the value (it may hold more)."
+        None, min_length=1, description="A set: every one of these members is in the value (it may hold more)."
     )
     contains_none: list[StrictStr] | None = Field(
-        None, description="A set: none of these members is in the value."
+        None, min_length=1, description="A set: none of these members is in the value."
     )
     subset_of: list[StrictStr] | None = Field(
-        None, description="A set: the value holds no member but these (it may lack some)."
+        None, min_length=1, description="A set: the value holds no member but these (it may lack some)."
     )
     equals_set: list[StrictStr] | None = Field(
         None,
@@ -150,10 +150,13 @@ class Compare(_Strict):
         if value is None:
             return value
         if not isinstance(value, list):
+            parts = [p.strip() for p in value.split(",")] if isinstance(value, str) else [value]
             raise ValueError(
                 f"{name} takes a list of members, not {_show(value)}; "
-                f"write {name}: [{_show(value)}] for one member"
+                f"write {name}: {_show(parts)}"
             )
+        if not value and name in _EMPTY_SET_HINTS:
+            raise ValueError(_EMPTY_SET_HINTS[name])
         for item in value:
             if not isinstance(item, str):
                 raise ValueError(
@@ -195,8 +198,6 @@ class Compare(_Strict):
             )
         if name == "in" and not operand:
             raise ValueError("in: needs at least one value")
-        if name in ("contains_all", "contains_none", "subset_of") and not operand:
-            raise ValueError(_EMPTY_SET_HINTS[name])
         if name in SET_OPERATORS:
             sids = [is_sid(m) for m in operand]
             if any(sids) and not all(sids):
