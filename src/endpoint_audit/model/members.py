@@ -93,8 +93,8 @@ def set_verdict(operator: str, value: Members, expected: frozenset[str]) -> bool
         could = holds and (names == 0 or bool(expected))
     elif operator == "equals_set":
         holds = known == expected
-        could = known <= expected and len(expected - known) <= names and (
-            names == 0 or bool(expected)
+        could = (
+            known <= expected and len(expected - known) <= names and (names == 0 or bool(expected))
         )
     else:
         raise ValueError(f"not a set operator: {operator}")

@@ -112,13 +112,17 @@ class Compare(_Strict):
     age_days_le: int | None = Field(None, ge=0, description="A date at most this many days ago.")
     age_days_ge: int | None = Field(None, ge=0, description="A date at least this many days ago.")
     contains_all: list[StrictStr] | None = Field(
-        None, min_length=1, description="A set: every one of these members is in the value (it may hold more)."
+        None,
+        min_length=1,
+        description="A set: every one of these members is in the value (it may hold more).",
     )
     contains_none: list[StrictStr] | None = Field(
         None, min_length=1, description="A set: none of these members is in the value."
     )
     subset_of: list[StrictStr] | None = Field(
-        None, min_length=1, description="A set: the value holds no member but these (it may lack some)."
+        None,
+        min_length=1,
+        description="A set: the value holds no member but these (it may lack some).",
     )
     equals_set: list[StrictStr] | None = Field(
         None,
@@ -152,8 +156,7 @@ class Compare(_Strict):
         if not isinstance(value, list):
             parts = [p.strip() for p in value.split(",")] if isinstance(value, str) else [value]
             raise ValueError(
-                f"{name} takes a list of members, not {_show(value)}; "
-                f"write {name}: {_show(parts)}"
+                f"{name} takes a list of members, not {_show(value)}; write {name}: {_show(parts)}"
             )
         if not value and name in _EMPTY_SET_HINTS:
             raise ValueError(_EMPTY_SET_HINTS[name])
@@ -888,8 +891,7 @@ class PlistRead(_Strict):
         parts = value.split(".") if isinstance(value, str) else value
         if not parts or any(p == "" for p in parts) or len(parts) > 16:
             raise ValueError(
-                f"{value!r}: write a key, a dotted path (a.b) or a list of keys "
-                "(['key.with.dots'])"
+                f"{value!r}: write a key, a dotted path (a.b) or a list of keys (['key.with.dots'])"
             )
         if any(isinstance(p, int) and p < 0 for p in parts):
             raise ValueError(f"{value!r}: an array position is 0 or more")

@@ -219,9 +219,7 @@ def _is_right(condition: Condition) -> bool:
     return isinstance(condition.read, SecpolRead) and condition.read.rights
 
 
-def _judge_set(
-    cmp: Compare, items: list[str], condition: Condition
-) -> tuple[Truth, Reason | None]:
+def _judge_set(cmp: Compare, items: list[str], condition: Condition) -> tuple[Truth, Reason | None]:
     expected: list[str] = cmp.operand
     # Members are accounts for a user right, and wherever the rule names SIDs.
     accounts = _is_right(condition) or any(is_sid(m) for m in expected)
