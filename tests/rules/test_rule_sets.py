@@ -223,3 +223,20 @@ def test_rules_judged_on_the_documented_default_rights(tmp_path: Path) -> None:
     commands = {**user.commands, SECPOL.key: exported(DEFAULT_RIGHTS_INF)}
     findings = scan(CountingReplay(dataclasses.replace(user, commands=commands)), baseline)
     assert {v for k, v in findings.items() if k.startswith("t.")} == {"unknown"}
+
+
+def test_the_unknown_reasons_read_in_both_languages() -> None:
+    from endpoint_audit.model.i18n import t
+
+    condition = Condition.model_validate({"read": RDP, "expect": {"subset_of": [ADMINS]}})
+    _, reason = judge_leaf(condition, seen_value("texts", [f"*{ADMINS}", "管理者"], "x"), NOW)
+    assert reason is not None and reason.key == "rule.reason.member_not_sid"
+    ja, en = (t(lang, reason.key, **reason.args) for lang in ("ja", "en"))
+    assert "'管理者'" in en and "as a name, not a SID" in en
+    assert "'管理者'" in ja and "SID ではなく名前" in ja
+    any_read = {"secpol": "System Access", "key": "LockoutBadCount"}
+    condition = Condition.model_validate({"read": any_read, "expect": {"equals_set": [ADMINS]}})
+    _, reason = judge_leaf(condition, seen_value("number", 5, "x"), NOW)
+    assert reason is not None and reason.key == "rule.reason.not_a_list"
+    assert "no list of members" in t("en", reason.key, **reason.args)
+    assert "リストではありません" in t("ja", reason.key, **reason.args)
