@@ -154,6 +154,50 @@ CASES: dict[str, tuple[int, str, str]] = {
         "platforms.windows.expect",
         "auditpol {0CCE9215-69AE-11D9-BED3-",
     ),
+    "r50-set-not-a-list": (
+        13,
+        "platforms.windows.expect.subset_of",
+        "subset_of takes a list of members, not '*S-1-5-32-544,*S-1-5-32-555'; "
+        "write subset_of: ['*S-1-5-32-544', '*S-1-5-32-555']",
+    ),
+    "r51-empty-subset": (
+        13,
+        "platforms.windows.expect.subset_of",
+        "subset_of: [] says the value holds no member at all; write equals_set: []",
+    ),
+    "r52-empty-contains-all": (
+        13,
+        "platforms.windows.expect.contains_all",
+        "contains_all: [] holds for any value;",
+    ),
+    "r53-set-on-dword": (
+        13,
+        "platforms.windows.expect",
+        "operator contains_all does not fit HKLM\\SOFTWARE\\Policies\\Example\\Setting, "
+        "which is a number",
+    ),
+    "r54-set-account-name": (
+        13,
+        "platforms.windows.expect",
+        "equals_set mixes SIDs and names ('Remote Desktop Users'); accounts are compared by "
+        "SID only, since names are localized: write '*S-1-5-32-555' for 'Remote Desktop Users'",
+    ),
+    "r55-set-member-number": (
+        13,
+        "platforms.windows.expect.contains_none",
+        "contains_none: the member 544 is not text",
+    ),
+    "r56-set-members-in-one-item": (
+        13,
+        "platforms.windows.expect.equals_set",
+        "equals_set: '*S-1-5-32-544,*S-1-5-32-555' is not one member; write each member",
+    ),
+    "r57-set-name-only": (
+        13,
+        "platforms.windows.expect",
+        "secpol [Privilege Rights] SeDenyNetworkLogonRight holds accounts as SIDs, but "
+        "contains_all names 'Guests'; names are localized",
+    ),
 }
 
 

@@ -12,6 +12,7 @@ from typing import Any
 
 from endpoint_audit.engine.plan import load_plan_baseline
 from endpoint_audit.engine.registry import load_registry
+from endpoint_audit.model.members import well_known_sid
 from endpoint_audit.model.platform import OsFamily
 from endpoint_audit.model.rule import AuditpolRead, RegistryRead, SecpolRead, condition_leaves
 from endpoint_audit.rules import hardeningkitty
@@ -32,12 +33,16 @@ def _rows(path: Path) -> list[dict[str, str]]:
 
 def _expected_skips(rows: list[dict[str, str]]) -> int:
     """Rows that no rule reads the way HardeningKitty does, counted from the list itself."""
-    mapped = {"Registry", "secedit", "accountpolicy", "auditpol", "service"}
+    mapped = {"Registry", "secedit", "accountpolicy", "auditpol", "service", "accesschk"}
     operators = {"=", "!=", "<=", ">=", "<=!0", "=|0", "contains"}
     special = {"Machine", "EccCurves", "NullSessionPipes", "NullSessionShares", "ASRRules"}
     count = 0
     for row in rows:
         if row["Method"] not in mapped or row["Operator"] not in operators:
+            count += 1
+        elif row["Method"] == "accesschk" and any(
+            well_known_sid(name) is None for name in row["RecommendedValue"].split(";") if name
+        ):
             count += 1
         elif row["Method"] == "Registry" and (
             row["RegistryItem"] in special
@@ -55,17 +60,17 @@ def test_the_machine_list_imports_and_validates(cli: Any, tmp_path: Path) -> Non
     assert result.exit_code == 0, result.output
     rows = _rows(MACHINE)
     skipped = [line for line in result.output.splitlines() if "skipped: " in line]
-    assert len(skipped) == _expected_skips(rows) == 41
+    assert len(skipped) == _expected_skips(rows) == 18
     # Each skip names the file's row and why.
     for line in skipped:
         assert re.search(r"skipped: .*\.csv:\d+: \S+ .*: \S", line), line
-    assert f"{len(rows) - 41} rules imported, 41 rows skipped" in result.output
-    assert len(rows) - 41 == 398
+    assert f"{len(rows) - 18} rules imported, 18 rows skipped" in result.output
+    assert len(rows) - 18 == 421
     result = cli("baseline", "validate", str(out))
     assert result.exit_code == 0, result.output
-    assert "398 checks" in result.output
+    assert "421 checks" in result.output
     loaded = load_plan_baseline(str(out), load_registry())
-    assert len(loaded.rules) == 398
+    assert len(loaded.rules) == 421
     # Every method that is read is there: registry, secedit, accountpolicy, auditpol.
     kinds = {
         type(leaf.read) for rule in loaded.rules.values() for leaf in rule.leaves(OsFamily.WINDOWS)
@@ -106,11 +111,21 @@ def _imported() -> hardeningkitty.Imported:
 
 def test_no_imported_rule_passes_on_missing_values() -> None:
     # HardeningKitty takes DefaultValue for a value it does not find; here a missing
-    # value never makes a rule pass.
+    # value never makes a rule pass. The one exception is Windows' own meaning: a user
+    # right secedit does not export is held by no one, which is what "no one" expects.
+    nobody = 0
     for rule_id, rule in _imported().rules.items():
         tree = rule.platforms[OsFamily.WINDOWS]
-        reads = [absent_value("value", "x") for _ in condition_leaves(tree)]
-        assert judge_rule(tree, reads, NOW).status is not HOLDS, rule_id
+        leaves = condition_leaves(tree)
+        reads = [absent_value("setting", "x") for _ in leaves]
+        status = judge_rule(tree, reads, NOW).status
+        no_one = [leaf.expect.model_dump(exclude_none=True) for leaf in leaves] == [
+            {"equals_set": []}
+        ]
+        nobody += no_one
+        assert (status is HOLDS) == no_one, rule_id
+    empty = [r for r in _rows(MACHINE) if r["Method"] == "accesschk" and not r["RecommendedValue"]]
+    assert nobody == len(empty) == 6  # the list's user rights with no one recommended
 
 
 def _rule_for(name: str) -> Any:
@@ -243,3 +258,49 @@ def test_hostile_rows_are_skipped_never_crash() -> None:
         )
         == 1
     )
+
+
+def test_user_rights_become_set_rules_of_well_known_sids() -> None:
+    rows = [r for r in _rows(MACHINE) if r["Method"] == "accesschk"]
+    assert len(rows) == 23
+    rule = _rule_for("Allow log on locally")  # BUILTIN\Users;BUILTIN\Administrators
+    leaf = condition_leaves(rule.platforms[OsFamily.WINDOWS])[0]
+    assert isinstance(leaf.read, SecpolRead) and leaf.read.rights
+    assert leaf.read.key == "SeInteractiveLogonRight"
+    assert leaf.expect.model_dump(exclude_none=True) == {
+        "equals_set": ["*S-1-5-32-545", "*S-1-5-32-544"]
+    }
+    assert _judge(rule, ["*S-1-5-32-544", "*S-1-5-32-545"], "texts") == "holds"
+    # Windows' default also lets Backup Operators and Guest log on locally.
+    assert _judge(rule, ["*S-1-5-32-544", "*S-1-5-32-545", "*S-1-5-32-551"], "texts") == "fails"
+    # An account secedit wrote by name is never compared.
+    assert _judge(rule, ["*S-1-5-32-544", "Users"], "texts") == "unknown"
+    nobody = _rule_for("Act as part of the operating system")  # RecommendedValue empty
+    leaf = condition_leaves(nobody.platforms[OsFamily.WINDOWS])[0]
+    assert leaf.expect.model_dump(exclude_none=True) == {"equals_set": []}
+    assert _judge(nobody, ["*S-1-5-18"], "texts") == "fails"
+
+
+def test_user_rights_rows_map_names_or_are_skipped_naming_them() -> None:
+    right = {**BASE, "Method": "accesschk", "MethodArgument": "SeDenyNetworkLogonRight"}
+    imported = _one(
+        {
+            **right,
+            "Operator": "contains",
+            "RecommendedValue": "BUILTIN\\Guests;NT AUTHORITY\\Local account",
+        }
+    )
+    rule = imported.rules["hk.id_9"]
+    leaf = condition_leaves(rule.platforms[OsFamily.WINDOWS])[0]
+    assert leaf.expect.model_dump(exclude_none=True) == {
+        "contains_all": ["*S-1-5-32-546", "*S-1-5-113"]
+    }
+    for name in ("Domain Admins", "Guest", "NT SERVICE\\autotimesvc"):
+        imported = _one({**right, "RecommendedValue": f"BUILTIN\\Administrators;{name}"})
+        assert not imported.rules, name
+        (skip,) = imported.skipped
+        assert repr(name) in skip.reason and "never by their localized names" in skip.reason
+    imported = _one({**right, "Operator": "contains", "RecommendedValue": ""})
+    assert not imported.rules and "does not fit a user right" in imported.skipped[0].reason
+    imported = _one({**right, "MethodArgument": "SeX'; calc", "RecommendedValue": ""})
+    assert not imported.rules and len(imported.skipped) == 1

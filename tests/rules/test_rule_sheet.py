@@ -10,6 +10,7 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from endpoint_audit.model.members import is_sid
 from endpoint_audit.model.rule import RuleEntry
 from endpoint_audit.rules import sheet
 from endpoint_audit.rules.sheet_cells import CellProblem, guard, read_value, unguard, write_value
@@ -52,6 +53,19 @@ NUMBER = st.one_of(st.integers(-(2**40), 2**40), st.floats(allow_nan=False, allo
 SCALAR = st.one_of(NUMBER, st.booleans(), TEXT)
 REGEX = st.sampled_from(["^a", "1", "x|y", r"\d+", "[a-z]+", "=1", '"'])
 VERSION = st.sampled_from(["10.0.22631", "1", "10.0"])
+SID_MEMBER = st.sampled_from(
+    ["*S-1-5-32-544", "S-1-5-32-555", "*s-1-5-19", " *S-1-1-0 ", "*S-1-5-21-1-2-3-1001"]
+)
+NAME_MEMBER = TEXT.filter(lambda t: bool(t.strip()) and "," not in t and not is_sid(t))
+SET_NAMES = ["contains_all", "contains_none", "subset_of", "equals_set"]
+
+
+def _set_compare(members: st.SearchStrategy[str]) -> st.SearchStrategy[dict[str, Any]]:
+    return st.builds(
+        lambda name, items: {name: items if items or name == "equals_set" else ["*S-1-1-0"]},
+        st.sampled_from(SET_NAMES),
+        st.lists(members, max_size=3),
+    )
 
 
 def _compare(kind: str) -> st.SearchStrategy[dict[str, Any]]:
@@ -72,6 +86,8 @@ def _compare(kind: str) -> st.SearchStrategy[dict[str, Any]]:
             st.builds(lambda v: {"in": v}, st.lists(TEXT, min_size=1, max_size=3)),
             st.builds(lambda v: {"regex": v}, REGEX),
             st.builds(lambda v: {"version_ge": v}, VERSION),
+            _set_compare(SID_MEMBER),
+            _set_compare(NAME_MEMBER),
         ]
     if kind == "any":
         options += [
@@ -83,6 +99,8 @@ def _compare(kind: str) -> st.SearchStrategy[dict[str, Any]]:
         ]
     if kind == "bool":
         options += [st.builds(lambda v: {"eq": v}, st.booleans())]
+    if kind == "rights":
+        options += [_set_compare(SID_MEMBER), st.builds(lambda v: {"regex": v}, REGEX)]
     return st.one_of(options)
 
 
@@ -109,6 +127,10 @@ WINDOWS_READS = st.one_of(
         st.just("number"),
     ),
     st.tuples(st.just({"secpol": "System Access", "key": "LockoutBadCount"}), st.just("any")),
+    st.tuples(
+        st.just({"secpol": "Privilege Rights", "key": "SeRemoteInteractiveLogonRight"}),
+        st.just("rights"),
+    ),
     st.tuples(
         st.builds(lambda s: {"auditpol": GUID, **({"subcategory": s} if s else {})}, TEXT),
         st.just("number"),
@@ -495,3 +517,39 @@ def test_cim_selectors_are_one_line_each() -> None:
         except CellProblem:
             continue
         raise AssertionError(f"{bad!r} was accepted")
+
+
+def test_set_operators_round_trip_with_their_cells() -> None:
+    rule = RuleEntry.model_validate(
+        {
+            "type": "rule",
+            "severity": "high",
+            "title": {"ja": "RDP", "en": "RDP"},
+            "remediation": {"ja": "直す", "en": "Fix"},
+            "platforms": {
+                "windows": {
+                    "all": [
+                        {
+                            "read": {
+                                "secpol": "Privilege Rights",
+                                "key": "SeRemoteInteractiveLogonRight",
+                            },
+                            "expect": {"subset_of": ["*S-1-5-32-544", "*S-1-5-32-555"]},
+                        },
+                        {
+                            "read": {"secpol": "Privilege Rights", "key": "SeTcbPrivilege"},
+                            "expect": {"equals_set": []},
+                        },
+                    ]
+                }
+            },
+        }
+    )
+    text = sheet.export_csv({"t.rdp": rule})
+    header, *table = csv.reader(io.StringIO(text, newline=""))
+    rows = [dict(zip(header, row, strict=True)) for row in table]
+    assert [(r["operator"], r["operand"]) for r in rows] == [
+        ("subset_of", '["*S-1-5-32-544", "*S-1-5-32-555"]'),
+        ("equals_set", "[]"),
+    ]
+    assert sheet.import_csv(text) == {"t.rdp": rule}

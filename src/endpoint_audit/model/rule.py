@@ -30,6 +30,7 @@ from pydantic import (
     model_validator,
 )
 
+from endpoint_audit.model.members import SET_OPERATORS, is_sid, well_known_sid
 from endpoint_audit.model.platform import OsFamily
 from endpoint_audit.model.result import Reference, Severity
 
@@ -82,6 +83,11 @@ _OPERATORS: dict[str, tuple[str, ...]] = {
     "regex": (TEXT, TEXTS),
     "age_days_le": (DATE,),
     "age_days_ge": (DATE,),
+    # A list's members (or a text's, between commas) as a set: user rights' SIDs.
+    "contains_all": (TEXT, TEXTS),
+    "contains_none": (TEXT, TEXTS),
+    "subset_of": (TEXT, TEXTS),
+    "equals_set": (TEXT, TEXTS),
     "present": (NUMBER, TEXT, TEXTS, BOOL, DATE),
     "absent": (NUMBER, TEXT, TEXTS, BOOL, DATE),
 }
@@ -105,6 +111,24 @@ class Compare(_Strict):
     regex: str | None = Field(None, description="Python regular expression searched in the text.")
     age_days_le: int | None = Field(None, ge=0, description="A date at most this many days ago.")
     age_days_ge: int | None = Field(None, ge=0, description="A date at least this many days ago.")
+    contains_all: list[StrictStr] | None = Field(
+        None,
+        min_length=1,
+        description="A set: every one of these members is in the value (it may hold more).",
+    )
+    contains_none: list[StrictStr] | None = Field(
+        None, min_length=1, description="A set: none of these members is in the value."
+    )
+    subset_of: list[StrictStr] | None = Field(
+        None,
+        min_length=1,
+        description="A set: the value holds no member but these (it may lack some).",
+    )
+    equals_set: list[StrictStr] | None = Field(
+        None,
+        description="A set: the value holds exactly these members, in any order; [] means "
+        "no one (a user right nobody holds).",
+    )
     present: Literal[True] | None = Field(None, description="The value exists.")
     absent: Literal[True] | None = Field(
         None, description="The value (or its key or file) does not exist."
@@ -122,6 +146,32 @@ class Compare(_Strict):
     @property
     def operand(self) -> Any:
         return self.operand_of(self.operator)
+
+    @field_validator(*SET_OPERATORS, mode="before")
+    @classmethod
+    def _members(cls, value: Any, info: ValidationInfo) -> Any:
+        name = info.field_name
+        if value is None:
+            return value
+        if not isinstance(value, list):
+            parts = [p.strip() for p in value.split(",")] if isinstance(value, str) else [value]
+            raise ValueError(
+                f"{name} takes a list of members, not {_show(value)}; write {name}: {_show(parts)}"
+            )
+        if not value and name in _EMPTY_SET_HINTS:
+            raise ValueError(_EMPTY_SET_HINTS[name])
+        for item in value:
+            if not isinstance(item, str):
+                raise ValueError(
+                    f"{name}: the member {_show(item)} is not text; write members as text, "
+                    "e.g. ['*S-1-5-32-544']"
+                )
+            if not item.strip() or "," in item:
+                raise ValueError(
+                    f"{name}: {item!r} is not one member; write each member as its own "
+                    "list item, e.g. ['*S-1-5-32-544', '*S-1-5-32-555']"
+                )
+        return value
 
     @model_validator(mode="after")
     def _one_operator(self) -> Compare:
@@ -151,6 +201,14 @@ class Compare(_Strict):
             )
         if name == "in" and not operand:
             raise ValueError("in: needs at least one value")
+        if name in SET_OPERATORS:
+            sids = [is_sid(m) for m in operand]
+            if any(sids) and not all(sids):
+                names = [m for m, sid in zip(operand, sids, strict=True) if not sid]
+                raise ValueError(
+                    f"{name} mixes SIDs and names ({names[0]!r}); accounts are compared by "
+                    f"SID only, since names are localized: {_sid_hint(names[0])}"
+                )
         return self
 
     def describe(self) -> str:
@@ -159,6 +217,23 @@ class Compare(_Strict):
         if name in ("present", "absent"):
             return name
         return f"{name} {_show(self.operand)}"
+
+
+_EMPTY_SET_HINTS = {
+    "contains_all": "contains_all: [] holds for any value; name the members that must be "
+    "there, or write equals_set: [] for 'no one'",
+    "contains_none": "contains_none: [] holds for any value; name the members that must not "
+    "be there",
+    "subset_of": "subset_of: [] says the value holds no member at all; write equals_set: [] "
+    "to say 'no one'",
+}
+
+
+def _sid_hint(name: str) -> str:
+    sid = well_known_sid(name.lstrip("*"))
+    if sid is not None:
+        return f"write '*{sid}' for {name!r}"
+    return "write the account's SID, e.g. '*S-1-5-32-544' (Administrators)"
 
 
 def _show(value: Any) -> str:
@@ -816,8 +891,7 @@ class PlistRead(_Strict):
         parts = value.split(".") if isinstance(value, str) else value
         if not parts or any(p == "" for p in parts) or len(parts) > 16:
             raise ValueError(
-                f"{value!r}: write a key, a dotted path (a.b) or a list of keys "
-                "(['key.with.dots'])"
+                f"{value!r}: write a key, a dotted path (a.b) or a list of keys (['key.with.dots'])"
             )
         if any(isinstance(p, int) and p < 0 for p in parts):
             raise ValueError(f"{value!r}: an array position is 0 or more")
@@ -1027,6 +1101,14 @@ def check_fit(read: Any, expect: Expect) -> None:
                 f"operator {name} does not fit {read.label()}, which is {_KIND_WORDS[kind]}; "
                 f"use {', '.join(n for n, kinds in _OPERATORS.items() if kind in kinds)}"
             )
+        if name in SET_OPERATORS and isinstance(read, SecpolRead) and read.rights:
+            for member in leaf.operand:
+                if not is_sid(member):
+                    raise ValueError(
+                        f"{read.label()} holds accounts as SIDs, but {name} names "
+                        f"{member!r}; names are localized (Administrators is 管理者 on a "
+                        f"Japanese Windows) and never compared: {_sid_hint(member)}"
+                    )
         if name not in ("eq", "ne", "in") or kind in (ANY, TEXTS):
             continue
         operands = leaf.operand if name == "in" else [leaf.operand]

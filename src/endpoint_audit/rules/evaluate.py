@@ -11,7 +11,16 @@ with none loaded it is unknown.
 
 A value the host says is absent (no such key, value, file, unit) is known, not unknown:
 `absent: true` passes on it, `present: true` fails; any other comparison of an absent
-value is unknown, naming it, because the rule has not said what absence means.
+value is unknown, naming it, because the rule has not said what absence means. One
+exception: a user right missing from secedit's export is held by no one (Windows writes
+only the rights someone holds), so the set operators take it as the empty set.
+
+Set operators (contains_all, contains_none, subset_of, equals_set) compare a list's
+members, or a text's between commas, without regard to order, duplicates, spaces, a
+secedit `*` or the case of a SID (model/members.py). For a user right, or when the rule
+names SIDs, a member that is a name (an account secedit could not write as a SID) is
+never compared: the verdict is unknown naming it, unless the SIDs read fail the rule
+anyway.
 """
 
 from __future__ import annotations
@@ -23,6 +32,14 @@ from datetime import UTC, datetime
 from enum import Enum
 from typing import Any
 
+from endpoint_audit.model.members import (
+    SET_OPERATORS,
+    is_sid,
+    member_key,
+    members_of,
+    set_verdict,
+    split_members,
+)
 from endpoint_audit.model.observed import Reason
 from endpoint_audit.model.rule import (
     AllOf,
@@ -36,6 +53,7 @@ from endpoint_audit.model.rule import (
     ExpectNone,
     NoneOf,
     RegistryRead,
+    SecpolRead,
 )
 from endpoint_audit.rules import versions
 from endpoint_audit.rules.facts import ReadValue
@@ -154,6 +172,9 @@ def judge_compare(
     operator = cmp.operator
     if read.state == "unknown":
         return UNKNOWN, read.reason or _why("not_read", condition)
+    if read.state == "absent" and operator in SET_OPERATORS and _is_right(condition):
+        # Not in the export: nobody holds the right.
+        return _judge_set(cmp, [], condition)
     if read.state == "absent":
         if operator == "absent":
             return HOLDS, None
@@ -175,6 +196,13 @@ def judge_compare(
                 declared=f"REG_{declared.type.upper()}",
                 host_type=read.host_type,
             )
+    if operator in SET_OPERATORS:
+        value = read.value
+        if isinstance(value, bool) or not isinstance(value, str | list):
+            return UNKNOWN, _why(
+                "not_a_list", condition, value=show(value), expected=cmp.describe()
+            )
+        return _judge_set(cmp, split_members(value), condition)
     result = _compare(operator, cmp.operand, read, now)
     if result is None:
         return UNKNOWN, _why(
@@ -182,6 +210,27 @@ def judge_compare(
             condition,
             value=show(read.value),
             kind=read.host_type or read.kind or "",
+            expected=cmp.describe(),
+        )
+    return (HOLDS if result else FAILS), None
+
+
+def _is_right(condition: Condition) -> bool:
+    return isinstance(condition.read, SecpolRead) and condition.read.rights
+
+
+def _judge_set(cmp: Compare, items: list[str], condition: Condition) -> tuple[Truth, Reason | None]:
+    expected: list[str] = cmp.operand
+    # Members are accounts for a user right, and wherever the rule names SIDs.
+    accounts = _is_right(condition) or any(is_sid(m) for m in expected)
+    value = members_of(items, accounts)
+    result = set_verdict(cmp.operator, value, frozenset(member_key(m) for m in expected))
+    if result is None:
+        return UNKNOWN, _why(
+            "member_not_sid",
+            condition,
+            member=repr(value.names[0]),
+            count=len(value.names),
             expected=cmp.describe(),
         )
     return (HOLDS if result else FAILS), None

@@ -9,7 +9,13 @@ whose Method reads a value rule checks can read the same way become rules:
   the key of secedit's INF export, language-neutral where `net accounts` is localized;
 - auditpol: the subcategory by the GUID in MethodArgument (the list's Name is a label
   only), compared as auditpol's numeric setting 0-3;
-- service: the start type (Start DWORD 2 automatic, 3 manual, 4 disabled).
+- service: the start type (Start DWORD 2 automatic, 3 manual, 4 disabled);
+- accesschk (user rights): the right's SIDs in secedit's [Privilege Rights], compared as
+  a set with the SIDs of the accounts the row names, translated as HardeningKitty
+  translates them (model/members.py WELL_KNOWN_SIDS): `=` is equals_set, `contains`
+  contains_all; an empty RecommendedValue is "no one", equals_set []. A row naming an
+  account whose SID depends on the computer or domain (Guest, Domain Admins) is skipped,
+  naming it: its name is never compared.
 
 Every other row is listed as skipped, with its row and the reason. No rule passes where
 HardeningKitty's own check could not: its DefaultValue (what HardeningKitty assumes when
@@ -25,7 +31,8 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from endpoint_audit.model.rule import RuleEntry
+from endpoint_audit.model.members import well_known_sid
+from endpoint_audit.model.rule import PRIVILEGE_RIGHTS, RuleEntry
 from endpoint_audit.rules.sheet import SheetError
 from endpoint_audit.rules.sheet_cells import unguard
 
@@ -198,15 +205,37 @@ def _service(cells: dict[str, str]) -> tuple[dict[str, Any], dict[str, Any]]:
     return read, {"eq": _START_TYPES[recommended]}
 
 
+def _accesschk(cells: dict[str, str]) -> tuple[dict[str, Any], dict[str, Any]]:
+    recommended, operator = cells["RecommendedValue"], cells["Operator"]
+    names = [n.strip() for n in recommended.split(";") if n.strip()]
+    sids: list[str] = []
+    for name in names:
+        sid = well_known_sid(name)
+        if sid is None:
+            raise _Skip(
+                f"user right for {name!r}, which is no well-known account with a SID known "
+                "in advance; rules compare accounts by SID, never by their localized names"
+            )
+        if f"*{sid}" not in sids:
+            sids.append(f"*{sid}")
+    read = {"secpol": PRIVILEGE_RIGHTS, "key": cells["MethodArgument"]}
+    if operator == "=":
+        # HardeningKitty compares the SIDs secedit exports, its `*` removed, with these.
+        return read, {"equals_set": sids}
+    if operator == "contains" and sids:
+        return read, {"contains_all": sids}
+    raise _Skip(f"operator {operator!r} with {recommended!r} does not fit a user right")
+
+
 _METHODS = {
     "Registry": _registry,
     "secedit": _secedit,
     "accountpolicy": _accountpolicy,
     "auditpol": _auditpol,
     "service": _service,
+    "accesschk": _accesschk,
 }
 _NOT_MAPPED = {
-    "accesschk": "user rights: HardeningKitty compares account names, which are localized",
     "RegistryList": "HardeningKitty searches every value of the key for a text",
     "localaccount": "local accounts are not read by rule checks",
 }

@@ -8,7 +8,8 @@ The notation is unambiguous, so a sheet rebuilds exactly the rules it was writte
   a number or a truth value, is empty, starts with `[`, has spaces at either end, or
   starts and ends with `"` is written in double quotes, a quote inside doubled
   (`"1"` is the text 1, `""` the empty text);
-- a list (the operand of `in`) is `[1, 2, "a"]`: its texts always in quotes.
+- a list (the operand of `in` and of the set operators) is `[1, 2, "a"]`: its texts
+  always in quotes; `[]` is the empty list (`equals_set: []`, no one).
 
 Cells are trimmed on reading. A cell that a spreadsheet would run as a formula (starting
 with = + - @, a tab or a carriage return) is written with an apostrophe first, and so is
