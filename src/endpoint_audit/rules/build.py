@@ -16,8 +16,11 @@ from endpoint_audit.model.observed import Reason
 from endpoint_audit.model.platform import OsFamily, PlatformInfo
 from endpoint_audit.model.result import Evidence, Status
 from endpoint_audit.model.rule import (
+    AllOf,
+    AnyOf,
     AuditpolRead,
     Condition,
+    Conditions,
     RuleEntry,
     SecpolRead,
     condition_leaves,
@@ -180,7 +183,7 @@ class RuleCheck(Check):
             count = len(condition_leaves(guard))
             applies, reads = judge_rule(guard, reads[:count], ctx.now), reads[count:]
             if applies.status is not Truth.HOLDS:
-                yield _not_judged(applies)
+                yield _not_judged(applies, guard)
                 return
         verdict = judge_rule(tree, reads, ctx.now)
         yield _outcome(
@@ -243,11 +246,20 @@ def _expect_text(condition: Condition) -> str:
 APPLIES_WHEN = "applies_when"
 
 
-def _condition_text(condition: Condition) -> str:
-    return f"{condition.read.label()} {_expect_text(condition)}"
+def _tree_text(tree: Conditions) -> str:
+    """The applicability as the rule writes it, in one line (language-neutral)."""
+    if isinstance(tree, Condition):
+        return f"{tree.read.label()} {_expect_text(tree)}"
+    if isinstance(tree, AllOf):
+        kind, parts = "all", tree.all
+    elif isinstance(tree, AnyOf):
+        kind, parts = "any", tree.any
+    else:
+        kind, parts = "none", tree.none
+    return f"{kind} of [" + "; ".join(_tree_text(part) for part in parts) + "]"
 
 
-def _not_judged(applies: RuleVerdict) -> Outcome:
+def _not_judged(applies: RuleVerdict, guard: Conditions) -> Outcome:
     """The rule on a host where its applicability is false (not applicable, naming the
     condition and the value read) or could not be told (unknown, naming why: never a
     pass, never a silent not applicable)."""
@@ -255,7 +267,7 @@ def _not_judged(applies: RuleVerdict) -> Outcome:
     evidence, observed, expected = _records((), applies.leaves)
     args: dict[str, Any] = {
         "observed": _observed(deciding),
-        "condition": _condition_text(deciding.condition),
+        "condition": _tree_text(guard),
     }
     if applies.status is Truth.FAILS:
         status, key = Status.NOT_APPLICABLE, "rule.msg.not_applicable"
