@@ -274,3 +274,20 @@ def test_baseline_show_displays_applies_when() -> None:
     guard = shown["applies_when"]["windows"]["any"]
     assert guard[0]["read"]["value"] == "ProductReleaseIds"
     assert guard[0]["expect"] == {"present": True}
+
+
+def test_the_docs_example_is_the_shipped_rule_s_applicability() -> None:
+    """docs/rules.md shows applies_when in its Japanese and English parts: the same reads
+    as the shipped rule."""
+    from endpoint_audit.engine.plan import load_plan_baseline
+    from endpoint_audit.engine.registry import load_registry
+
+    text = (Path(__file__).parents[2] / "docs" / "rules.md").read_text(encoding="utf-8")
+    blocks = [b.split("```", 1)[0] for b in text.split("```yaml\n")[1:]]
+    blocks = [b for b in blocks if "applies_when" in b]
+    assert len(blocks) == 2  # ja and en
+    shipped = load_plan_baseline("jp-municipal-telework", load_registry()).rules[RULE_ID]
+    guard = shipped.model_dump(mode="json", exclude_none=True)["applies_when"]["windows"]["any"]
+    for block in blocks:
+        example = yaml.safe_load(block)[RULE_ID]["applies_when"]["windows"]["any"]
+        assert example and all(part in guard for part in example)
