@@ -25,7 +25,7 @@ from endpoint_audit.model.rule import COMMAND_NOT_LOCAL, RuleEntry, command_rule
 from endpoint_audit.rules.build import build_rule
 from endpoint_audit.rules.evaluate import Truth, judge_rule
 from endpoint_audit.rules.facts import ReadValue, absent_value, seen_value, unknown_value
-from tests.baselines.helpers import run
+from tests.baselines.helpers import run, write_yaml
 from tests.rules.test_rule_cases import CASES, judge
 from tests.rules.test_rule_logic import UNREAD, known_reads, leaf_count, trees
 
@@ -291,3 +291,27 @@ def test_the_docs_example_is_the_shipped_rule_s_applicability() -> None:
     for block in blocks:
         example = yaml.safe_load(block)[RULE_ID]["applies_when"]["windows"]["any"]
         assert example and all(part in guard for part in example)
+
+
+def test_baseline_diff_names_a_new_applicability(tmp_path: Path) -> None:
+    plain = {
+        "id": "a",
+        "title": {"ja": "a", "en": "a"},
+        "version": "1",
+        "checks": {
+            "t.rule": {
+                "type": "rule",
+                "severity": "high",
+                "title": {"ja": "t", "en": "t"},
+                "remediation": {"ja": "t", "en": "t"},
+                "platforms": {"windows": POLICY},
+            }
+        },
+    }
+    before = write_yaml(tmp_path / "a.yaml", plain)
+    plain["checks"]["t.rule"]["applies_when"] = {"windows": OFFICE}  # type: ignore[index]
+    after = write_yaml(tmp_path / "b.yaml", plain)
+    ran = run("baseline", "diff", before, after)
+    assert ran.code == 0, ran.stderr
+    assert "t.rule.params.applies_when [windows]: null ->" in ran.stdout
+    assert "ProductReleaseIds" in ran.stdout
