@@ -196,3 +196,23 @@ def test_bundle_of_a_run_out_of_time_is_judged_error(
     assert len(windows) >= 10
     assert any(reason in f["message"] for f in host["findings"])
     assert result.exit_code == 3
+
+
+def test_the_exported_rule_probe_carries_its_applies_when_reads() -> None:
+    """jp.office_macros_blocked reads whether Office is installed in its own probe: the
+    exported script asks it with the policy reads, applicability first."""
+    registry = with_rules(load_registry(), load_plan_baseline(DEFAULT_BASELINE, load_registry()))
+    script = export_script(registry, OsFamily.WINDOWS, ExportOptions(60, BUDGET))
+    assert syntax_errors(script) == []
+    (probe,) = [
+        p
+        for p in probe_commands(registry, OsFamily.WINDOWS)
+        if p.name == "rule.jp.office_macros_blocked"
+    ]
+    # The reads travel as one JSON literal, in the script as in the live batch.
+    (reads,) = [line.strip() for line in probe.script.splitlines() if "ConvertFrom-Json" in line]
+    assert reads in script
+    office = reads.index("ClickToRun\\\\Configuration")
+    msi = reads.index("90160000-0011-0000-1000-0000000FF1CE")
+    policy = reads.index("blockcontentexecutionfrominternet")
+    assert office < msi < policy

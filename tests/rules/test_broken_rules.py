@@ -201,6 +201,33 @@ CASES: dict[str, tuple[int, str, str]] = {
 }
 
 
+# Mistakes in a rule's applicability (applies_when): the same messages as in conditions.
+APPLIES_WHEN_CASES: dict[str, tuple[int, str, str]] = {
+    "r81-applies-when-hkcu": (
+        12,
+        "applies_when.windows.read.registry",
+        "unknown hive 'HKCU': HKCU is the a",
+    ),
+    "r82-applies-when-family-not-judged": (
+        10,
+        "applies_when",
+        "applies_when names linux, which th",
+    ),
+    "r83-applies-when-misspelt-operator": (
+        13,
+        "applies_when.windows.expect.presnt",
+        "unknown key 'presnt'; did you mean",
+    ),
+    "r84-applies-when-misspelt": (10, "applies_whn", "unknown key 'applies_whn'; did yo"),
+    "r85-applies-when-dword-as-string": (
+        13,
+        "applies_when.windows.expect",
+        "HKLM\\SOFTWARE\\Vendor\\Product\\Inst",
+    ),
+}
+CASES.update(APPLIES_WHEN_CASES)
+
+
 def test_the_corpus_is_the_table() -> None:
     assert sorted(p.stem for p in BROKEN_RULES.glob("*.yaml")) == sorted(CASES)
     assert len(CASES) >= 30

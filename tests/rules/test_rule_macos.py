@@ -249,3 +249,43 @@ def test_hostile_strings_in_a_plist_stay_data(text: str) -> None:
     got = parse_read(read("autoLoginUser"), results(missing(MANAGED), plist(body)))
     if got.state == "value":
         assert isinstance(got.value, str)
+
+
+def test_applies_when_reads_share_the_files_already_read(
+    tmp_path: Path, cli: Callable[..., Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An applicability read of the same domain adds no plutil: one per file per host."""
+    asked: Counter[str] = Counter()
+    replay = ReplayTransport._run
+
+    async def counting(self: ReplayTransport, command: Command, timeout: float) -> CommandResult:
+        asked[command.key] += 1
+        return await replay(self, command, timeout)
+
+    monkeypatch.setattr(ReplayTransport, "_run", counting)
+    guard = (
+        "    applies_when:\n"
+        "      macos:\n"
+        "        read: {plist: com.apple.loginwindow, key: lastUserName}\n"
+        "        expect: {present: true}\n"
+        "    platforms:\n"
+    )
+    baseline = tmp_path / "mac.yaml"
+    baseline.write_text(RULES.replace("    platforms:\n", guard), encoding="utf-8")
+    result = cli(
+        "scan",
+        "--replay",
+        str(host_path("macos15-compliant")),
+        "-b",
+        str(baseline),
+        "-f",
+        "json",
+        "--only",
+        "t.one,t.two",
+    )
+    findings = {
+        f["check_id"]: f["status"] for f in json.loads(result.stdout)["hosts"][0]["findings"]
+    }
+    assert findings == {"t.one": "pass", "t.two": "pass"}
+    plutil = {k: n for k, n in asked.items() if k.startswith("plutil ")}
+    assert plutil == {plutil_xml(MANAGED).key: 1, plutil_xml(OWN).key: 1}

@@ -10,6 +10,8 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from endpoint_audit.engine.plan import load_plan_baseline
+from endpoint_audit.engine.registry import load_registry
 from endpoint_audit.model.members import is_sid
 from endpoint_audit.model.rule import RuleEntry
 from endpoint_audit.rules import sheet
@@ -553,3 +555,66 @@ def test_set_operators_round_trip_with_their_cells() -> None:
         ("equals_set", "[]"),
     ]
     assert sheet.import_csv(text) == {"t.rdp": rule}
+
+
+# --- applies_when: rows marked true are the rule's applicability ------------------------
+
+
+def _with_applies(rule: RuleEntry, guards: dict[str, Any]) -> RuleEntry:
+    """The rule with an applicability under some of its own OS families."""
+    chosen = {f.value: guards[f.value] for f in rule.platforms if f.value in guards}
+    if not chosen:
+        return rule
+    data = rule.model_dump(mode="json", by_alias=True, exclude_none=True)
+    return RuleEntry.model_validate({**data, "applies_when": chosen})
+
+
+GUARDS = st.fixed_dictionaries(
+    {},
+    optional={"windows": _tree(WINDOWS_READS), "linux": _tree(LINUX_READS)},
+)
+APPLYING_RULES = st.dictionaries(
+    RULE_IDS,
+    st.builds(_with_applies, RULE, GUARDS),
+    min_size=1,
+    max_size=3,
+)
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(APPLYING_RULES)
+def test_applies_when_round_trips_through_the_sheet(rules: dict[str, RuleEntry]) -> None:
+    text = sheet.export_csv(rules)
+    assert sheet.import_csv(text) == rules
+    header = text.splitlines()[0].split(",")
+    assert ("applies_when" in header) == any(r.applies_when for r in rules.values())
+    table = list(csv.reader(io.StringIO(text, newline="")))
+    reordered = [table[0], *reversed(table[1:])]
+    assert sheet.import_rows(reordered) == rules
+
+
+def test_the_shipped_office_rule_round_trips_with_a_japanese_column() -> None:
+    loaded = load_plan_baseline(
+        str(ROOT / "baselines" / "jp-municipal-telework.yaml"), load_registry()
+    )
+    rules = {"jp.office_macros_blocked": loaded.rules["jp.office_macros_blocked"]}
+    text = sheet.export_csv(rules, "ja")
+    header = next(csv.reader(io.StringIO(text)))
+    assert "適用条件" in header
+    rows = list(csv.DictReader(io.StringIO(text)))
+    marked = [r for r in rows if r["適用条件"] == "true"]
+    assert len(marked) == 5 and all(r["OS"] == "windows" for r in marked)
+    assert sheet.import_csv(text) == rules
+
+
+def test_applies_when_cell_errors_name_the_row_and_column(cli: Any, tmp_path: Path) -> None:
+    head = [*HEAD, "applies_when"]
+    line = _error_of(cli, tmp_path, [head, [*GOOD, "yes"], [*GOOD, ""]])
+    assert "rules.csv:2:applies_when:" in line and "write true" in line
+    linux = [*GOOD]
+    linux[HEAD.index("platform")] = "linux"
+    linux[HEAD.index("read")] = "sysctl"
+    linux[HEAD.index("target")] = "kernel.x"
+    linux[HEAD.index("value_name")] = linux[HEAD.index("type")] = ""
+    line = _error_of(cli, tmp_path, [head, [*linux, "true"], [*GOOD, ""]])
+    assert "rules.csv:2:applies_when:" in line and "applies_when names linux" in line

@@ -193,3 +193,47 @@ def test_the_batch_with_rule_probes_parses_as_powershell() -> None:
 
     assert not broken(PARSER.parse(script.encode()).root_node)
     assert "ConvertFrom-Json" in script and "RegistryView]::Registry64" in script
+
+
+def with_applies_when(baseline: Path, present: bool) -> tuple[Path, HostTranscript]:
+    """The fifty reads, each rule also applying only where a product's key holds a value,
+    and the recorded host answering that read first (present or not)."""
+    lines = baseline.read_text(encoding="utf-8").splitlines()
+    out: list[str] = []
+    for line in lines:
+        if line == "    platforms:":
+            out += [
+                "    applies_when:",
+                "      windows:",
+                "        read: {registry: 'HKLM\\SOFTWARE\\Vendor\\Product', value: Installed}",
+                "        expect: {present: true}",
+            ]
+        out.append(line)
+    path = baseline.with_name("fifty-applies.yaml")
+    path.write_text("\n".join(out) + "\n", encoding="utf-8")
+    recorded = with_rule_answers(load_case("win11-23h2-en-compliant"))
+    guard = (
+        {"state": "value", "kind": "String", "value": "1"}
+        if present
+        else {"state": "absent", "absent": "key"}
+    )
+    commands = dict(recorded.commands)
+    own = [{"state": "value", "kind": "DWord", "value": 1}] * READS_PER_RULE
+    for r in range(RULES):
+        commands[f"ps:rule.jp.rule_{r}"] = CommandResult(
+            0, stdout=json.dumps({"reads": [guard, *own]})
+        )
+    return path, dataclasses.replace(recorded, commands=commands)
+
+
+def test_applies_when_reads_join_the_rule_probe_and_start_no_process(tmp_path: Path) -> None:
+    for present, status in ((True, "pass"), (False, "not_applicable")):
+        baseline, recorded = with_applies_when(fifty_reads_baseline(tmp_path), present)
+        transport = CountingReplay(recorded)
+        findings = scan(transport, baseline)
+        assert len(transport.batches) == 1  # one PowerShell for the host, as without it
+        (batch,) = transport.batches
+        assert sorted(p for p in batch if p.startswith("rule.jp.rule_")) == sorted(
+            f"rule.jp.rule_{r}" for r in range(RULES)
+        )
+        assert all(findings[f"jp.rule_{r}"] == status for r in range(RULES)), findings

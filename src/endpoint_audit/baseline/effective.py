@@ -70,12 +70,18 @@ def _rule_specs(loaded: LoadedBaseline) -> dict[str, CheckSpec]:
 
 
 def _rule_params(loaded: LoadedBaseline, cid: str) -> dict[OsFamily, dict[str, Any]]:
-    """A rule's conditions per OS, compared like parameters (`baseline diff`)."""
+    """A rule's conditions (and applicability) per OS, compared like parameters
+    (`baseline diff`)."""
     rule = loaded.rules[cid]
-    return {
-        family: {"conditions": tree.model_dump(mode="json", by_alias=True, exclude_none=True)}
-        for family, tree in sorted(rule.platforms.items(), key=lambda kv: OS_ORDER.index(kv[0]))
-    }
+    out: dict[OsFamily, dict[str, Any]] = {}
+    for family, tree in sorted(rule.platforms.items(), key=lambda kv: OS_ORDER.index(kv[0])):
+        out[family] = {"conditions": tree.model_dump(mode="json", by_alias=True, exclude_none=True)}
+        guard = rule.applies_tree(family)
+        if guard is not None:
+            out[family]["applies_when"] = guard.model_dump(
+                mode="json", by_alias=True, exclude_none=True
+            )
+    return out
 
 
 def effective_checks(

@@ -1225,23 +1225,67 @@ class RuleEntry(_Strict):
         "its expectation or all/any/none of them. Other families: not applicable.",
     )
 
+    applies_when: dict[OsFamily, Conditions] | None = Field(
+        None,
+        min_length=1,
+        description="Per OS family: when the rule applies at all, in the grammar of "
+        "`platforms` (one read with its expectation, or all/any/none of them), e.g. "
+        "Office installed. False: not applicable, naming the value read; not readable: "
+        "unknown, naming why; true: the conditions are judged.",
+    )
+
     @field_validator("platforms")
     @classmethod
     def _families(cls, value: dict[OsFamily, Conditions]) -> dict[OsFamily, Conditions]:
-        if OsFamily.UNKNOWN in value:
-            raise ValueError("'unknown' is not an OS family; use windows, macos or linux")
-        for family, tree in value.items():
-            for leaf in condition_leaves(tree):
-                if family not in leaf.families:
-                    where = " or ".join(sorted(f.value for f in leaf.families))
+        return _read_where_written(value)
+
+    @field_validator("applies_when")
+    @classmethod
+    def _applies_families(
+        cls, value: dict[OsFamily, Conditions] | None, info: ValidationInfo
+    ) -> dict[OsFamily, Conditions] | None:
+        if value is None:
+            return None
+        _read_where_written(value)
+        platforms = info.data.get("platforms")  # validated first; absent when it was broken
+        if platforms is not None:
+            for family in value:
+                if family not in platforms:
+                    judged = ", ".join(f.value for f in platforms)
                     raise ValueError(
-                        f"{leaf.read.label()} is read on {where}, not under {family.value}"
+                        f"applies_when names {family.value}, which the rule has no conditions "
+                        f"for (platforms: {judged}); write it under the same OS family"
                     )
         return value
 
     def leaves(self, family: OsFamily) -> list[Condition]:
         tree = self.platforms.get(family)
         return condition_leaves(tree) if tree is not None else []
+
+    def applies_tree(self, family: OsFamily) -> Conditions | None:
+        return (self.applies_when or {}).get(family)
+
+    def applies_leaves(self, family: OsFamily) -> list[Condition]:
+        tree = self.applies_tree(family)
+        return condition_leaves(tree) if tree is not None else []
+
+    def read_leaves(self, family: OsFamily) -> list[Condition]:
+        """Every read of the family in the order it is made and recorded: applicability
+        first, then the conditions (one probe, one batch)."""
+        return self.applies_leaves(family) + self.leaves(family)
+
+
+def _read_where_written(value: dict[OsFamily, Conditions]) -> dict[OsFamily, Conditions]:
+    if OsFamily.UNKNOWN in value:
+        raise ValueError("'unknown' is not an OS family; use windows, macos or linux")
+    for family, tree in value.items():
+        for leaf in condition_leaves(tree):
+            if family not in leaf.families:
+                where = " or ".join(sorted(f.value for f in leaf.families))
+                raise ValueError(
+                    f"{leaf.read.label()} is read on {where}, not under {family.value}"
+                )
+    return value
 
 
 ExpectAll.model_rebuild()
@@ -1258,6 +1302,8 @@ def command_rules(rules: Mapping[str, RuleEntry]) -> list[str]:
         rid
         for rid, rule in rules.items()
         if any(
-            isinstance(leaf.read, CommandRead) for f in rule.platforms for leaf in rule.leaves(f)
+            isinstance(leaf.read, CommandRead)
+            for f in rule.platforms
+            for leaf in rule.read_leaves(f)
         )
     )

@@ -15,9 +15,18 @@ from endpoint_audit.model.commands import Command, PowerShell
 from endpoint_audit.model.observed import Reason
 from endpoint_audit.model.platform import OsFamily, PlatformInfo
 from endpoint_audit.model.result import Evidence, Status
-from endpoint_audit.model.rule import AuditpolRead, Condition, RuleEntry, SecpolRead
+from endpoint_audit.model.rule import (
+    AllOf,
+    AnyOf,
+    AuditpolRead,
+    Condition,
+    Conditions,
+    RuleEntry,
+    SecpolRead,
+    condition_leaves,
+)
 from endpoint_audit.rules import linux, macos, windows, windows_policy
-from endpoint_audit.rules.evaluate import LeafVerdict, Truth, judge_rule, show
+from endpoint_audit.rules.evaluate import LeafVerdict, RuleVerdict, Truth, judge_rule, show
 from endpoint_audit.rules.facts import ReadValue, RuleFacts, unknown_value
 
 
@@ -40,7 +49,7 @@ def rule_meta(rule_id: str, rule: RuleEntry) -> CheckMeta:
         platforms=families,
         remediation={f: rule.remediation.model_dump() for f in families},
         references=tuple(rule.references),
-        reads={f: _reads_text(rule.leaves(f)) for f in families},
+        reads={f: _reads_text(rule.read_leaves(f)) for f in families},
     )
 
 
@@ -166,8 +175,23 @@ class RuleCheck(Check):
             return
         got = facts.get(self.requires[0])
         assert isinstance(got, RuleFacts)  # noqa: S101 - the engine gives the declared fact
-        verdict = judge_rule(tree, got.reads, ctx.now)
-        yield _outcome(_STATUS[verdict.status], verdict.deciding, verdict.leaves)
+        reads = got.reads
+        guard = self.rule.applies_tree(ctx.platform.family)
+        applies: RuleVerdict | None = None
+        if guard is not None:
+            # The collector reads applicability first (RuleEntry.read_leaves).
+            count = len(condition_leaves(guard))
+            applies, reads = judge_rule(guard, reads[:count], ctx.now), reads[count:]
+            if applies.status is not Truth.HOLDS:
+                yield _not_judged(applies, guard)
+                return
+        verdict = judge_rule(tree, reads, ctx.now)
+        yield _outcome(
+            _STATUS[verdict.status],
+            verdict.deciding,
+            verdict.leaves,
+            applies.leaves if applies else (),
+        )
 
 
 def _observed(leaf: LeafVerdict) -> Reason:
@@ -219,19 +243,80 @@ def _expect_text(condition: Condition) -> str:
     return condition.expect.model_dump_json(by_alias=True, exclude_none=True)
 
 
-def _outcome(status: Status, deciding: LeafVerdict, leaves: Sequence[LeafVerdict]) -> Outcome:
-    evidence = tuple(Evidence(source=leaf.read.source, excerpt=_leaf_text(leaf)) for leaf in leaves)
+APPLIES_WHEN = "applies_when"
+
+
+def _tree_text(tree: Conditions) -> str:
+    """The applicability as the rule writes it, in one line (language-neutral)."""
+    if isinstance(tree, Condition):
+        return f"{tree.read.label()} {_expect_text(tree)}"
+    if isinstance(tree, AllOf):
+        kind, parts = "all", tree.all
+    elif isinstance(tree, AnyOf):
+        kind, parts = "any", tree.any
+    else:
+        kind, parts = "none", tree.none
+    return f"{kind} of [" + "; ".join(_tree_text(part) for part in parts) + "]"
+
+
+def _not_judged(applies: RuleVerdict, guard: Conditions) -> Outcome:
+    """The rule on a host where its applicability is false (not applicable, naming the
+    condition and the value read) or could not be told (unknown, naming why: never a
+    pass, never a silent not applicable)."""
+    deciding = applies.deciding
+    evidence, observed, expected = _records((), applies.leaves)
+    args: dict[str, Any] = {
+        "observed": _observed(deciding),
+        "condition": _tree_text(guard),
+    }
+    if applies.status is Truth.FAILS:
+        status, key = Status.NOT_APPLICABLE, "rule.msg.not_applicable"
+    else:
+        status, key = Status.UNKNOWN, "rule.msg.applies_unknown"
+        args["reason"] = deciding.reason or Reason(
+            key="rule.reason.not_read", args={"read": deciding.condition.read.label()}
+        )
+    return Outcome(
+        status=status, key=key, args=args, expected=expected, actual=observed, evidence=evidence
+    )
+
+
+def _records(
+    leaves: Sequence[LeafVerdict], applies: Sequence[LeafVerdict]
+) -> tuple[tuple[Evidence, ...], list[dict[str, Any]], list[dict[str, Any]]]:
+    """Evidence, `actual` and `expected` of the leaves judged, the applicability's first
+    (marked `applies_when`)."""
+    marked = [(leaf, True) for leaf in applies] + [(leaf, False) for leaf in leaves]
+    evidence = tuple(
+        Evidence(
+            source=leaf.read.source,
+            excerpt=(f"{APPLIES_WHEN}: " if guard else "") + _leaf_text(leaf),
+        )
+        for leaf, guard in marked
+    )
+    part = {True: {"part": APPLIES_WHEN}, False: {}}
     observed = [
         {
             "read": leaf.condition.read.label(),
+            **part[guard],
             **_neutral(leaf.read.model_dump(mode="json", exclude_none=True)),
         }
-        for leaf in leaves
+        for leaf, guard in marked
     ]
     expected = [
-        {"read": leaf.condition.read.label(), "expect": _expect_text(leaf.condition)}
-        for leaf in leaves
+        {"read": leaf.condition.read.label(), **part[guard], "expect": _expect_text(leaf.condition)}
+        for leaf, guard in marked
     ]
+    return evidence, observed, expected
+
+
+def _outcome(
+    status: Status,
+    deciding: LeafVerdict,
+    leaves: Sequence[LeafVerdict],
+    applies: Sequence[LeafVerdict] = (),
+) -> Outcome:
+    evidence, observed, expected = _records(leaves, applies)
     args: dict[str, Any] = {
         "observed": _observed(deciding),
         "expected": _expect_text(deciding.condition),
@@ -281,7 +366,8 @@ def build_rule(rule_id: str, rule: RuleEntry) -> RuleParts:
                     "fact_type": fact,
                     "platforms": frozenset({family}),
                     "rule_id": rule_id,
-                    "leaves": tuple(rule.leaves(family)),
+                    # The applicability reads first: the same probe and batch carry them.
+                    "leaves": tuple(rule.read_leaves(family)),
                     "__module__": __name__,
                 },
             )

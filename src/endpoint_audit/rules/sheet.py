@@ -7,6 +7,9 @@ in the tree of conditions under the OS family, `expect` in the tree of expectati
 one read. A path is written `all 2 > any 1`: the second part of an `all`, which is an
 `any` whose first part is this row. An empty path: the row is the whole tree. Positions
 are numbers, so rows may be sorted in the spreadsheet and still rebuild the same rules.
+Rows marked `true` in the `applies_when` column are the rule's applicability under their
+OS family (the same columns and paths), not its conditions; the column is written only
+when a rule has one.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from typing import Any, get_args
 
 from pydantic import BaseModel, ValidationError
 
+from endpoint_audit.model.platform import OsFamily
 from endpoint_audit.model.result import Reference
 from endpoint_audit.model.rule import (
     OPERATOR_NAMES,
@@ -65,6 +69,7 @@ RULE_COLUMNS: dict[str, tuple[str, str]] = {
     "rationale_en": ("rationale_en", "理由(英語)"),
     "references": ("references", "参照"),
     "platform": ("platform", "OS"),
+    "applies_when": ("applies_when", "適用条件"),
     "conditions": ("conditions", "条件の構成"),
     "read": ("read", "読み取り"),
     "target": ("target", "対象"),
@@ -98,6 +103,7 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "rationale_en": ("根拠(英語)", "rationale (en)"),
     "references": ("参考", "参照先", "根拠規程"),
     "platform": ("os_family", "プラットフォーム", "os family"),
+    "applies_when": ("applies when", "適用条件の行"),
     "conditions": ("条件", "条件の組み合わせ"),
     "read": ("読み取り種別", "種別", "kind"),
     "target": ("読み取り対象", "パス"),
@@ -114,11 +120,12 @@ _GROUPS = ("all", "any", "none")
 _GROUP_WORDS = {"すべて": "all", "いずれか": "any", "いずれでもない": "none"}
 
 
-def columns(read_fields: Iterable[str] = ()) -> list[str]:
+def columns(read_fields: Iterable[str] = (), applies_when: bool = True) -> list[str]:
     """The canonical columns in sheet order (with any further read fields at the end of
-    the read's columns)."""
+    the read's columns); `applies_when` only when a rule has an applicability."""
     extra = [f for f in read_fields if f not in READ_FIELD_COLUMNS]
-    return [*RULE_COLUMNS, *READ_FIELD_COLUMNS, *extra, *TAIL_COLUMNS]
+    head = [c for c in RULE_COLUMNS if applies_when or c != "applies_when"]
+    return [*head, *READ_FIELD_COLUMNS, *extra, *TAIL_COLUMNS]
 
 
 def header_of(column: str, lang: str) -> str:
@@ -294,7 +301,7 @@ def export_rows(rules: Mapping[str, RuleEntry]) -> tuple[list[str], list[dict[st
             "rationale_en": write_text(rule.rationale.en) if rule.rationale else "",
             "references": _references_cell(rule.references),
         }
-        for family, tree in rule.platforms.items():
+        for family, guard_tree, tree in _trees(rule):
             for cond_path, condition in _condition_rows(tree, ()):
                 kind, target, fields = read_fields(condition.read)
                 extra += [f for f in fields if f not in READ_FIELD_COLUMNS and f not in extra]
@@ -304,6 +311,7 @@ def export_rows(rules: Mapping[str, RuleEntry]) -> tuple[list[str], list[dict[st
                     row = {
                         **head,
                         "platform": family.value,
+                        "applies_when": "true" if guard_tree else "",
                         "conditions": cond_path,
                         "read": kind,
                         "target": _write_field(kind, target),
@@ -315,7 +323,18 @@ def export_rows(rules: Mapping[str, RuleEntry]) -> tuple[list[str], list[dict[st
                         else write_value(operand),
                     }
                     rows.append(row)
-    return columns(extra), rows
+    return columns(extra, any(rule.applies_when for rule in rules.values())), rows
+
+
+def _trees(rule: RuleEntry) -> list[tuple[OsFamily, bool, Conditions]]:
+    """Per OS family its applicability (marked True) first, then its conditions."""
+    out: list[tuple[OsFamily, bool, Conditions]] = []
+    for family, tree in rule.platforms.items():
+        guard_tree = rule.applies_tree(family)
+        if guard_tree is not None:
+            out.append((family, True, guard_tree))
+        out.append((family, False, tree))
+    return out
 
 
 def export_csv(rules: Mapping[str, RuleEntry], lang: str = "en") -> str:
@@ -453,6 +472,7 @@ def _rule_error(exc: ValidationError, row: _Row) -> SheetError:
         "severity": "severity",
         "enabled": "enabled",
         "platforms": "platform",
+        "applies_when": "applies_when",
         "references": "references",
     }.get(head, "id")
     if head in ("title", "remediation", "rationale") and len(loc) > 1:
@@ -633,16 +653,34 @@ def _rule_data(rule_id: str, rows: list[_Row], field_columns: Sequence[str]) -> 
     if rationale is not None:
         data["rationale"] = rationale
     platforms: dict[str, list[_Row]] = {}
+    guards: dict[str, list[_Row]] = {}
     for row in rows:
         family = row.get("platform").lower()
         if not family:
             raise row.error("platform", "name the OS family: windows, macos or linux")
-        platforms.setdefault(family, []).append(row)
+        (guards if _applies_row(row) else platforms).setdefault(family, []).append(row)
     data["platforms"] = {
         family: _platform_tree(family_rows, field_columns)
         for family, family_rows in platforms.items()
     }
+    if guards:
+        data["applies_when"] = {
+            family: _platform_tree(family_rows, field_columns)
+            for family, family_rows in guards.items()
+        }
     return data
+
+
+def _applies_row(row: _Row) -> bool:
+    """Whether the row belongs to the rule's applicability (`applies_when`: true)."""
+    cell = row.get("applies_when").lower()
+    if cell not in ("", "true", "false"):
+        raise row.error(
+            "applies_when",
+            f"{cell!r}: write true on the rows of the rule's applicability (applies_when), "
+            "or leave the cell empty on its condition rows",
+        )
+    return cell == "true"
 
 
 def _platform_tree(rows: list[_Row], field_columns: Sequence[str]) -> Any:
