@@ -330,3 +330,10 @@ def test_answers_the_probe_can_write_get_the_checks_verdict(
     if written_by_the_probe(answer):
         verdict = intune_compliant(answer, params, today)
         assert verdict is evaluated_compliant(answer, params, _at(today)), answer
+
+
+def test_the_deployment_guide_lists_every_setting() -> None:
+    guide = (Path(__file__).parents[2] / "docs" / "deploy-probes.md").read_text(encoding="utf-8")
+    for name in INTUNE.settings:
+        assert f"| `{name}` |" in guide, name
+    assert f"**{INTUNE.check_id}**（" in guide  # the Japanese part names the check

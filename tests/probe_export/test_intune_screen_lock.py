@@ -290,3 +290,10 @@ def test_answers_the_probe_can_write_get_the_checks_verdict(
     verdict."""
     if written_by_the_probe(answer):
         assert intune_compliant(answer, params) is evaluated_compliant(answer, params), answer
+
+
+def test_the_deployment_guide_lists_every_setting() -> None:
+    guide = (Path(__file__).parents[2] / "docs" / "deploy-probes.md").read_text(encoding="utf-8")
+    for name in INTUNE.settings:
+        assert f"| `{name}` |" in guide, name
+    assert f"**{INTUNE.check_id}**（" in guide  # the Japanese part names the check
