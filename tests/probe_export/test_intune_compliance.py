@@ -146,9 +146,9 @@ def test_bad_options_are_one_line_exit_2(
 def test_a_baseline_without_intune_settings_is_refused(
     cli: Callable[..., Any], tmp_path: Path
 ) -> None:
-    path = tmp_path / "lock.yaml"
+    path = tmp_path / "ports.yaml"
     path.write_text(
-        "id: lock\ntitle: {ja: 画面ロック, en: Lock}\nversion: '1'\nchecks: {screen_lock: {}}\n"
+        "id: ports\ntitle: {ja: ポート, en: Ports}\nversion: '1'\nchecks: {open_ports: {}}\n"
     )
     result = cli("probe", "export", "--intune-compliance", "-o", str(tmp_path / "o"),
                  "--more-info-url", URL, "-b", str(path))  # fmt: skip

@@ -92,11 +92,12 @@ if ($env:PROCESSOR_ARCHITEW6432 -and $PSCommandPath -and -not $EARelaunched) {
 
 # One probe: its $result, or $null when it failed or ran past its share of the budget.
 # In FullLanguage it runs in a runspace that is stopped at the deadline; under an
-# application control policy (CLM) no runspace can be made and it runs here.
+# application control policy (CLM) no runspace can be made and it runs here. The runspace
+# is told the language mode, which probes read as $EAFullLanguage.
 function Invoke-EAProbe($Body, [int]$Seconds) {
     if ($EAFullLanguage) {
         $worker = [PowerShell]::Create()
-        $null = $worker.AddScript($Body.ToString())
+        $null = $worker.AddScript("`$EAFullLanguage = `$true`n" + $Body.ToString())
         $handle = $worker.BeginInvoke()
         if (-not $handle.AsyncWaitHandle.WaitOne($Seconds * 1000)) {
             $null = $worker.BeginStop($null, $null)

@@ -1,0 +1,93 @@
+"""screen_lock for `probe export --intune-compliance`: the settings of
+compliance/intune_settings.ps1 and the rules that judge them with the baseline's parameters.
+
+    ScreenLockMachineIdleSeconds  Int64  InactivityTimeoutSecs when 1 or more; 9999999999
+                                         not set, 0, below 1 or not read
+                                                         LessEquals max_idle_seconds
+    ScreenLockUsers               Int64  users signed in; -1 not seen   GreaterEquals 1
+    ScreenLockUsersUnread         Int64  of them, users whose settings (hive, screen saver
+                                         timeout) were not read; -1 not seen  IsEquals 0
+    ScreenLockUsersNotSecure      Int64  users without a password-protected screen saver
+                                         (ScreenSaveActive and ScreenSaverIsSecure 1,
+                                         SCRNSAVE.EXE chosen); -1 not seen   IsEquals 0
+    ScreenLockUsersNotEnforced    Int64  users whose screen saver is not set by Group
+                                         Policy; -1 not seen        IsEquals 0
+                                                                    (only with require_enforced)
+    ScreenLockIdleSeconds         Int64  the longest screen saver timeout of the users read;
+                                         9999999999 for 0 (never) or none read
+                                                         LessEquals max_idle_seconds
+    ScreenLockDelaySeconds        Int64  ScreenSaverGracePeriod (5 when not set); 9999999999
+                                         not seen (32-bit host)
+                                                         LessEquals max_lock_delay_seconds
+
+Together the rules pass only where the check passes the machine and every user. As the
+check, a PC nobody is signed in to is not compliant (unknown there). Stricter than the
+check where InactivityTimeoutSecs is below 0 (a REG_DWORD of 2^31 or more, which the
+probe reads as negative: the check passes it), and where a registry value is neither a
+text nor an integer (docs/deploy-probes.md).
+"""
+
+from __future__ import annotations
+
+from endpoint_audit.checkkit.intune import IntuneSettings, compliance_script, remediation
+from endpoint_audit.checks.screen_lock.check import ScreenLockParams
+from endpoint_audit.checks.screen_lock.windows import SCREEN_LOCK
+from endpoint_audit.model.intune import IntuneRule, Operator
+
+TEXT = "screen_lock.intune"
+UNREAD = 9999999999  # the snippet's $EAScreenLockUnread
+
+
+def _limit(seconds: int) -> int:
+    # A baseline's maximum never reaches the unread value: that must never pass.
+    return min(seconds, UNREAD - 1)
+
+
+def _rule(
+    name: str, operator: Operator, operand: int, text: str, more_info_url: str, **args: object
+) -> IntuneRule:
+    return IntuneRule(
+        setting_name=name,
+        operator=operator,
+        data_type="Int64",
+        operand=operand,
+        more_info_url=more_info_url,
+        remediation_strings=remediation(f"{TEXT}.{text}", **args),
+    )
+
+
+def rules(params: ScreenLockParams, more_info_url: str) -> list[IntuneRule]:
+    idle = _limit(params.max_idle_seconds)
+    delay = _limit(params.max_lock_delay_seconds)
+    found = [
+        _rule("ScreenLockMachineIdleSeconds", "LessEquals", idle, "machine", more_info_url,
+              maximum=idle),
+        _rule("ScreenLockUsers", "GreaterEquals", 1, "users", more_info_url),
+        _rule("ScreenLockUsersUnread", "IsEquals", 0, "unread", more_info_url),
+        _rule("ScreenLockUsersNotSecure", "IsEquals", 0, "not_secure", more_info_url),
+    ]  # fmt: skip
+    if params.require_enforced:
+        found.append(_rule("ScreenLockUsersNotEnforced", "IsEquals", 0, "enforced", more_info_url))
+    found += [
+        _rule("ScreenLockIdleSeconds", "LessEquals", idle, "idle", more_info_url, maximum=idle),
+        _rule("ScreenLockDelaySeconds", "LessEquals", delay, "delay", more_info_url,
+              maximum=delay),
+    ]  # fmt: skip
+    return found
+
+
+INTUNE = IntuneSettings(
+    check_id="screen_lock",
+    probe=SCREEN_LOCK,
+    settings_script=compliance_script(__name__, "intune_settings"),
+    settings=(
+        "ScreenLockMachineIdleSeconds",
+        "ScreenLockUsers",
+        "ScreenLockUsersUnread",
+        "ScreenLockUsersNotSecure",
+        "ScreenLockUsersNotEnforced",
+        "ScreenLockIdleSeconds",
+        "ScreenLockDelaySeconds",
+    ),
+    rules=rules,
+)
