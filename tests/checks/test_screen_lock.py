@@ -6,11 +6,14 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from endpoint_audit.checkkit.check import EvalContext, FactView
 from endpoint_audit.checks.screen_lock.check import ScreenLock
 from endpoint_audit.checks.screen_lock.facts import ScreenLockFacts, UserScreenLock
+from endpoint_audit.checks.screen_lock.windows import parse_screen_lock
 from endpoint_audit.engine.run import message_args
 from endpoint_audit.model import i18n
 from endpoint_audit.model.observed import Unknown, seen, unknown
@@ -323,3 +326,20 @@ def test_params() -> None:
         ScreenLock.Params(max_idle_seconds=0)
     with pytest.raises(ValidationError):
         ScreenLock.Params(max_idle=900)  # type: ignore[call-arg]
+
+
+# A REG_DWORD of 0x80000000 or more reaches the probe's JSON as a negative Int32 (PowerShell
+# reads REG_DWORD as signed); Windows takes it unsigned: decades, never a short limit.
+@settings(max_examples=200, deadline=None)
+@given(st.integers(min_value=-(1 << 31), max_value=-1))
+def test_a_dword_read_as_negative_is_never_a_passing_machine_limit(read: int) -> None:
+    fact = parse_screen_lock({"inactivity_timeout_secs": read, "users": []})
+    assert fact.machine_idle_seconds == read + (1 << 32)
+    status, message, resource = run(fact, OsFamily.WINDOWS)[0]
+    assert (status, resource) == (Status.FAIL, "machine"), message
+    assert f"is {read + (1 << 32)} seconds, longer than the 900 allowed" in message
+
+
+@given(st.integers(max_value=-1))
+def test_a_negative_machine_limit_never_passes_however_it_was_read(seconds: int) -> None:
+    assert run(windows(seconds), OsFamily.WINDOWS)[0][0] is Status.FAIL

@@ -137,7 +137,7 @@ class ScreenLock(Check):
         seconds = fact.machine_idle_seconds
         if not seconds:
             status, key = Status.FAIL, "machine_not_set"
-        elif seconds > params.max_idle_seconds:
+        elif seconds < 0 or seconds > params.max_idle_seconds:  # below 0: never a limit
             status, key = Status.FAIL, "machine_too_long"
         else:
             status, key = Status.PASS, "machine_ok"

@@ -113,6 +113,10 @@ def parse_screen_lock(value: Any) -> ScreenLockFacts:
                 args={"value": repr(inactivity)[:80]},
             )
         )
+    if machine is not None and -(1 << 31) <= machine < 0:
+        # PowerShell reads a REG_DWORD as a signed Int32: 0x80000000 and above come out
+        # negative, but Windows takes the unsigned value (decades), never a short limit.
+        machine += 1 << 32
     grace_value = as_int(data.get("grace_period"))
     grace: Observed[int] = seen(
         grace_value if grace_value is not None and grace_value >= 0 else DEFAULT_GRACE_SECONDS
