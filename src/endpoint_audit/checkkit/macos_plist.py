@@ -7,9 +7,7 @@ XML entity declarations (no entity-expansion attacks from hostile output).
 
 from __future__ import annotations
 
-import plistlib
 from typing import Any
-from xml.parsers.expat import ExpatError
 
 from endpoint_audit.checkkit.collector import as_int as as_int
 from endpoint_audit.errors import CollectorError
@@ -42,6 +40,11 @@ def plist_missing(result: CommandResult) -> bool:
 
 def parse_plist(result: CommandResult, what: str) -> Any:
     """The value of a plist printed as XML; CollectorError naming `what` when it is not."""
+    # plistlib and its XML parser only where a plist is read (macOS hosts): a scan of
+    # another OS does not load them.
+    import plistlib
+    from xml.parsers.expat import ExpatError
+
     try:
         return plistlib.loads(result.stdout.encode("utf-8"), fmt=plistlib.FMT_XML)
     except (plistlib.InvalidFileException, ExpatError, ValueError, TypeError) as exc:

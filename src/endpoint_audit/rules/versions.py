@@ -20,8 +20,6 @@ from __future__ import annotations
 import re
 from typing import Literal
 
-from debian.debian_support import version_compare
-
 Scheme = Literal["dpkg", "rpm"]
 
 # Debian: what deb-version(7) allows; anything else is not compared (unknown).
@@ -38,6 +36,10 @@ def compare(scheme: Scheme, a: str, b: str) -> int | None:
     if scheme == "dpkg":
         if not (_DPKG.fullmatch(a) and _DPKG.fullmatch(b)):
             return None
+        # python-debian (and the apt_pkg it loads) only when a rule compares dpkg versions:
+        # most scans never do, and the import costs a start-up.
+        from debian.debian_support import version_compare
+
         try:
             result = version_compare(a, b)
         except ValueError:
