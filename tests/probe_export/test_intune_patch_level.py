@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 from endpoint_audit.checkkit.check import EvalContext, FactView
 from endpoint_audit.checks.patch_level.check import PatchLevel, PatchLevelParams
 from endpoint_audit.checks.patch_level.facts import PatchFacts
-from endpoint_audit.checks.patch_level.intune import INTUNE, UNREAD, table_for_export
+from endpoint_audit.checks.patch_level.intune import INTUNE, UNREAD, ps_rows, table_for_export
 from endpoint_audit.checks.patch_level.windows import parse_windows_update, why
 from endpoint_audit.errors import CollectorError
 from endpoint_audit.model.platform import OsFamily, PlatformInfo
@@ -311,3 +311,9 @@ def test_the_deployment_guide_lists_every_setting() -> None:
     for name in INTUNE.settings:
         assert f"| `{name}` |" in guide, name
     assert f"**{INTUNE.check_id}**（" in guide  # the Japanese part names the check
+
+
+def test_a_build_with_one_monthly_release_stays_an_array_of_rows() -> None:
+    assert ps_rows([(1, 2, 3)]) == "@(, @(1, 2, 3))"
+    assert ps_rows([(1, 2), (3, 4)]) == "@(@(1, 2), @(3, 4))"
+    assert ps_rows([]) == "@()"

@@ -88,6 +88,13 @@ class TableData:
     builds: dict[int, BuildData]
 
 
+def ps_rows(rows: list[tuple[int, ...]]) -> str:
+    """Rows of numbers as a PowerShell array of arrays. One row needs the unary comma:
+    `@(@(1, 2))` would be the flat array 1, 2."""
+    cells = [f"@({', '.join(str(v) for v in row)})" for row in rows]
+    return f"@(, {cells[0]})" if len(cells) == 1 else f"@({', '.join(cells)})"
+
+
 def table_for_export() -> TableData | None:
     """The table `evaluate` would judge with here; None when it is unusable (every PC is
     then not compliant, as the check says error)."""
@@ -122,13 +129,13 @@ def prelude(params: PatchLevelParams) -> str:
     lines = [
         f"$EAPatchAsOf = [int64]{data.as_of}",
         f"$EAPatchGraceDays = [int64]{params.monthly_update_grace_days}",
-        "$EAPatchMonths = @(" + ", ".join(f"@({d}, {m})" for d, m in data.monthly_days) + ")",
+        f"$EAPatchMonths = {ps_rows(list(data.monthly_days))}",
         "$EAPatchBuilds = @{",
     ]
     for build, entry in sorted(data.builds.items()):
-        monthly = ", ".join(f"@({d}, {u}, {m})" for d, u, m in entry.monthly)
+        monthly = ps_rows(list(entry.monthly))
         kbs = "; ".join(f"{ps_string(k)} = {m}" for k, m in sorted(entry.kbs.items()))
-        lines.append(f"    '{build}' = @{{ monthly = @({monthly}); kbs = @{{ {kbs} }} }}")
+        lines.append(f"    '{build}' = @{{ monthly = {monthly}; kbs = @{{ {kbs} }} }}")
     lines.append("}")
     return "\n".join(lines) + "\n"
 
