@@ -317,3 +317,53 @@ def test_a_build_with_one_monthly_release_stays_an_array_of_rows() -> None:
     assert ps_rows([(1, 2, 3)]) == "@(, @(1, 2, 3))"
     assert ps_rows([(1, 2), (3, 4)]) == "@(@(1, 2), @(3, 4))"
     assert ps_rows([]) == "@()"
+
+
+def _ascii_text(value: Any) -> bool:
+    """A text as the live probe writes it, without blanks the check would trim and the
+    snippet would not."""
+    return value is None or (
+        isinstance(value, str) and value.isascii() and value == value.strip(" \t\r\n")
+    )
+
+
+def written_by_the_probe(main: Any, pending: Any) -> bool:
+    """Values of the types and forms the live probe writes (no FILETIME, a scan time
+    in its own form): elsewhere Intune is stricter, as documented."""
+    if not isinstance(main, dict):
+        return True
+    values = main.get("current_version")
+    values = values.get("values", {}) if isinstance(values, dict) else {}
+    if not isinstance(values.get("UBR"), int | None) or isinstance(values.get("UBR"), bool):
+        return False
+    if not all(_ascii_text(values.get(k)) for k in ("CurrentBuildNumber", "InstallationType")):
+        return False
+    if not _ascii_text(main.get("hotfix_error")):
+        return False
+    fixes = main.get("hotfixes")
+    for fix in fixes if isinstance(fixes, list) else [fixes]:
+        if isinstance(fix, dict):
+            parts = (fix.get("id"), fix.get("installed_on"), fix.get("error"))
+            if not all(_ascii_text(p) for p in parts) or "/" not in str(fix.get("installed_on")):
+                return False
+    scan = pending.get("last_search_success") if isinstance(pending, dict) else None
+    if isinstance(scan, str) and scan and not re.fullmatch(r"[0-9-]{10}T[0-9:]{8}Z", scan):
+        return False  # the probe writes yyyy-MM-ddTHH:mm:ssZ; another form is stricter
+    search = pending.get("search") if isinstance(pending, dict) else None
+    value = search.get("value") if isinstance(search, dict) else None
+    updates = value.get("updates") if isinstance(value, dict) else None
+    for entry in updates if isinstance(updates, list) else []:
+        if isinstance(entry, dict) and not _ascii_text(entry.get("msrc_severity")):
+            return False
+    return True
+
+
+@settings(max_examples=400, deadline=None)
+@given(main_answers, pending_answers, param_sets, clocks)
+def test_answers_the_probe_can_write_get_the_checks_verdict(
+    main: Any, pending: Any, params: PatchLevelParams, now: datetime
+) -> None:
+    """Stricter only where documented: with the values the probe writes, the same verdict."""
+    if written_by_the_probe(main, pending):
+        verdict = evaluated_compliant(main, pending, params, now)
+        assert intune_compliant(main, pending, params, now) is verdict, (main, pending)

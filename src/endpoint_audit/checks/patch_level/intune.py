@@ -21,8 +21,8 @@ Together the rules pass only where the check passes every outcome. The table is 
 `evaluate` would use on the exporting machine (releases.py): days counted from 0001-01-01,
 each build's monthly releases and the KB articles of every release. Stricter than the
 check where a PC runs a hotpatch release (credited by the check, not here), where an
-InstalledOn is a FILETIME rather than M/d/yyyy, and where a newer update the table does
-not list was installed (the check says unknown; here the age counts) (docs/deploy-probes.md).
+InstalledOn is a FILETIME rather than M/d/yyyy, where the scan time is not in the probe's
+form (yyyy-MM-ddTHH:mm:ssZ), and where a text is not ASCII (docs/deploy-probes.md).
 """
 
 from __future__ import annotations
