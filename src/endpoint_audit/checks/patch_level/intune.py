@@ -44,7 +44,7 @@ from endpoint_audit.model.intune import IntuneRule, Operator
 
 TEXT = "patch_level.intune"
 # Seconds the pending-update search may take here: under a check's share of the budget.
-SEARCH_SECONDS = 15
+SEARCH_SECONDS = 12
 # The collectors' batch prelude gives windows_update_pending.ps1 this; the discovery
 # script has none, and runs the probe in FullLanguage only.
 _BOUNDED = r"""
