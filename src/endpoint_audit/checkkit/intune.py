@@ -4,10 +4,10 @@ and the rules (from the baseline's parameters) Intune judges the settings with.
 
 A check package offers this in its `intune` module (`INTUNE = IntuneSettings(...)`).
 The snippet reads `$EAProbe` (the probe's `$result`, or `$null` when the probe failed or
-ran out of time) and sets every one of its settings in `$EASettings`, always: a value
-it cannot read is one its rules never accept (`Unknown`, -1), so that a device whose
-facts cannot be seen is non-compliant, never compliant (Intune itself only reports a
-missing setting as error 65008).
+ran out of time; those of `extra_probes` in `$EAProbes`) and sets every one of its
+settings in `$EASettings`, always: a value it cannot read is one its rules never accept
+(`Unknown`, -1), so that a device whose facts cannot be seen is non-compliant, never
+compliant (Intune itself only reports a missing setting as error 65008).
 """
 
 from __future__ import annotations
@@ -35,6 +35,9 @@ class IntuneSettings:
     # PowerShell set before the snippet from the check's params (ASCII; see `ps_string`):
     # what a rule cannot say, such as the names a baseline accepts. None: nothing.
     prelude: Callable[[Any], str] | None = None
+    # Probes run before `probe`, each answer in `$EAProbes['<name>']` ($null when it failed,
+    # ran out of time, or needs FullLanguage where the script does not have it).
+    extra_probes: Sequence[PowerShell] = ()
 
     def settings_for(self, params: Any) -> str:
         """The snippet as the discovery script runs it for a baseline's params."""

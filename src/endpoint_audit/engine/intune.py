@@ -117,6 +117,29 @@ function Invoke-EAProbe($Body, [int]$Seconds) {
 }
 
 $EASettings = @{}
+$EAProbes = @{}
+"""
+
+# A probe whose answer a check's settings read besides its own ($EAProbes). Its header is
+# not a check's (`# --- `): its settings are written after the check's own probe.
+_EXTRA_PROBE = r"""
+# ... __CHECK__: probe __PROBE__ ........................................................
+$EAProbes['__PROBE__'] = Invoke-EAProbe -Seconds __SECONDS__ -Body {
+__BODY__
+$result
+}
+if ($EAProbes['__PROBE__'] -isnot [hashtable]) { $EAProbes['__PROBE__'] = $null }
+"""
+_FULL_LANGUAGE_EXTRA_PROBE = r"""
+# ... __CHECK__: probe __PROBE__ (FullLanguage only) ....................................
+$EAProbes['__PROBE__'] = $null
+if ($EAFullLanguage) {
+    $EAProbes['__PROBE__'] = Invoke-EAProbe -Seconds __SECONDS__ -Body {
+__BODY__
+$result
+    }
+}
+if ($EAProbes['__PROBE__'] -isnot [hashtable]) { $EAProbes['__PROBE__'] = $null }
 """
 
 _PROBE = r"""
@@ -169,20 +192,30 @@ def _script(plan: Plan, exported: list[IntuneSettings], snippets: list[str]) -> 
     )
     share = max(10, BUDGET_SECONDS // max(1, len(exported)))
     parts = [head]
-    parts += [
-        _fill(
-            _PROBE if item.probe.clm_safe else _FULL_LANGUAGE_PROBE,
-            {
-                "__CHECK__": item.check_id,
-                "__PROBE__": item.probe.name,
-                "__SECONDS__": str(share),
-                "__SETTINGS__": snippet.rstrip(),
-                # Filled last: probe text must not be taken for a placeholder.
-                "__BODY__": item.probe.script.rstrip(),
-            },
+    for item, snippet in zip(exported, snippets, strict=True):
+        # A check's share is split among its probes.
+        seconds = str(max(10, share // (1 + len(item.extra_probes))))
+        parts += [
+            _fill(
+                _EXTRA_PROBE if extra.clm_safe else _FULL_LANGUAGE_EXTRA_PROBE,
+                {"__CHECK__": item.check_id, "__PROBE__": extra.name, "__SECONDS__": seconds,
+                 "__BODY__": extra.script.rstrip()},
+            )
+            for extra in item.extra_probes
+        ]  # fmt: skip
+        parts.append(
+            _fill(
+                _PROBE if item.probe.clm_safe else _FULL_LANGUAGE_PROBE,
+                {
+                    "__CHECK__": item.check_id,
+                    "__PROBE__": item.probe.name,
+                    "__SECONDS__": seconds,
+                    "__SETTINGS__": snippet.rstrip(),
+                    # Filled last: probe text must not be taken for a placeholder.
+                    "__BODY__": item.probe.script.rstrip(),
+                },
+            )
         )
-        for item, snippet in zip(exported, snippets, strict=True)
-    ]
     parts.append(_TAIL)
     script = "".join(parts)
     if not script.isascii():
