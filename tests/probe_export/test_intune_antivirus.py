@@ -14,7 +14,6 @@ from typing import Any
 
 import jsonschema
 import pytest
-import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -25,7 +24,17 @@ from endpoint_audit.checks.antivirus.intune import INTUNE, UNREAD_AGE, accepted_
 from endpoint_audit.checks.antivirus.windows import parse_status
 from endpoint_audit.errors import CollectorError
 from endpoint_audit.model.platform import OsFamily, PlatformInfo
-from endpoint_audit.model.result import Status
+from tests.probe_export import intune_harness
+from tests.probe_export.intune_harness import (
+    MISSING,
+    PASSING,
+    SCHEMA,
+    URL,
+    drop_missing,
+    export,
+    windows_cases,
+    write_baseline,
+)
 from tests.probe_export.intune_operators import compliant
 from tests.probe_export.intune_settings_antivirus import UNREAD, antivirus_settings
 from tests.probe_export.recorded import recorded_answer
@@ -33,28 +42,14 @@ from tests.replay_cases import all_cases, case_path
 from tests.windows.clm_lint import clm_violations
 from tests.windows.test_powershell import syntax_errors
 
-SCHEMA = json.loads((Path(__file__).parent / "intune_compliance.schema.json").read_text())
-URL = "https://intra.city.lg.jp/pc-audit"
+
+def mostly(good: Any, *others: Any) -> st.SearchStrategy[Any]:
+    return intune_harness.mostly(good, *others, keep=7)
+
+
 NOW = datetime(2024, 11, 20, 3, 0, tzinfo=UTC)
 KEY = "ps:antivirus_status"
-CASES = sorted(
-    ref
-    for ref, case in all_cases().items()
-    if case.platform.family is OsFamily.WINDOWS and KEY in case.commands
-)
-PASSING = {Status.PASS.value, Status.NOT_APPLICABLE.value}
-
-
-def write_baseline(folder: Path, params: dict[str, Any]) -> Path:
-    path = folder / "av.yaml"
-    data = {
-        "id": "av",
-        "title": {"ja": "ウイルス対策", "en": "Antivirus"},
-        "version": "1",
-        "checks": {"antivirus": {"params": params} if params else {}},
-    }
-    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
-    return path
+CASES = windows_cases(KEY)
 
 
 def intune_rules(params: AntivirusParams) -> dict[str, Any]:
@@ -88,20 +83,9 @@ def test_the_rules_follow_the_baseline_and_the_script_keeps_to_the_limits(
         "require_tamper_protection": tamper,
         "accepted_products": ["ノートン", "Trend Micro 'Apex' One", "STRASSE"],
     }
-    result = cli(
-        "probe",
-        "export",
-        "--intune-compliance",
-        "-o",
-        str(tmp_path / "o"),
-        "--more-info-url",
-        URL,
-        "-b",
-        str(write_baseline(tmp_path, params)),
+    script, rules = export(
+        cli, tmp_path / "o", "-b", str(write_baseline(tmp_path, "antivirus", params))
     )
-    assert result.exit_code == 0, result.output
-    rules = json.loads((tmp_path / "o" / "endpoint-audit-compliance.json").read_text())
-    script = (tmp_path / "o" / "endpoint-audit-compliance.ps1").read_text()
     jsonschema.validate(rules, SCHEMA)
     by_name = {r["SettingName"]: r for r in rules["Rules"]}
     assert set(by_name) == {
@@ -155,7 +139,7 @@ def case_params(ref: str) -> dict[str, Any]:
 def test_every_recorded_windows_answer_gets_the_verdict_evaluate_gives(
     ref: str, cli: Callable[..., Any], tmp_path: Path
 ) -> None:
-    baseline = write_baseline(tmp_path, case_params(ref))
+    baseline = write_baseline(tmp_path, "antivirus", case_params(ref))
     result = cli("evaluate", str(case_path(ref)), "-b", str(baseline), "-f", "json")
     (host,) = json.loads(result.stdout)["hosts"]
     findings = [f for f in host["findings"] if f["check_id"] == "antivirus"]
@@ -204,17 +188,6 @@ def test_no_answer_is_compliant_and_the_age_counts() -> None:
 
 
 # --- made-up answers ----------------------------------------------------------------------
-
-MISSING = object()
-
-
-def mostly(good: Any, *others: Any) -> st.SearchStrategy[Any]:
-    rest = st.sampled_from([*others, MISSING])
-    return st.integers(0, 7).flatmap(lambda i: st.just(good) if i else rest)
-
-
-def drop_missing(data: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in data.items() if v is not MISSING}
 
 
 defender = st.fixed_dictionaries(

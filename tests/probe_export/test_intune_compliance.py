@@ -29,8 +29,15 @@ from endpoint_audit.engine.exit_policy import ExitCode
 from endpoint_audit.errors import CollectorError
 from endpoint_audit.model.intune import MAX_SCRIPT_BYTES, MAX_WINDOWS_SECONDS
 from endpoint_audit.model.platform import OsFamily, PlatformInfo
-from endpoint_audit.model.result import Status
 from tests.packages.test_replay_cases import run_case
+from tests.probe_export import intune_harness
+from tests.probe_export.intune_harness import (
+    PASSING,
+    SCHEMA,
+    URL,
+    drop_missing,
+    export,
+)
 from tests.probe_export.intune_operators import compliant, rule_holds
 from tests.probe_export.intune_settings import secure_boot_settings
 from tests.probe_export.recorded import recorded_answer
@@ -38,23 +45,16 @@ from tests.replay_cases import all_cases
 from tests.windows.clm_lint import clm_violations
 from tests.windows.test_powershell import syntax_errors
 
-SCHEMA = json.loads((Path(__file__).parent / "intune_compliance.schema.json").read_text())
-URL = "https://intra.city.lg.jp/pc-audit"
+
+def mostly(good: Any, *others: Any) -> st.SearchStrategy[Any]:
+    return intune_harness.mostly(good, *others, keep=1)
+
+
 NOW = datetime(2026, 12, 1, tzinfo=UTC)
 WINDOWS_CASES = sorted(
     ref for ref, case in all_cases().items() if case.platform.family is OsFamily.WINDOWS
 )
 PROBE_KEY = f"ps:{INTUNE.probe.name}"
-
-
-def export(cli: Callable[..., Any], folder: Path, *extra: str) -> tuple[str, dict[str, Any]]:
-    result = cli(
-        "probe", "export", "--intune-compliance", "-o", str(folder), "--more-info-url", URL, *extra
-    )
-    assert result.exit_code == 0, result.output
-    script = (folder / "endpoint-audit-compliance.ps1").read_text(encoding="utf-8")
-    rules = json.loads((folder / "endpoint-audit-compliance.json").read_text(encoding="utf-8"))
-    return script, rules
 
 
 def baseline(folder: Path, params: dict[str, Any]) -> Path:
@@ -205,9 +205,6 @@ def intune_compliant(answer: Any, params: SecureBootParams) -> bool:
     return compliant(rules, json.dumps(secure_boot_settings(answer), separators=(",", ":")))
 
 
-PASSING = {Status.PASS.value, Status.NOT_APPLICABLE.value}
-
-
 @pytest.mark.parametrize("ref", [r for r in WINDOWS_CASES if PROBE_KEY in all_cases()[r].commands])
 def test_every_recorded_windows_answer_gets_the_verdict_evaluate_gives(
     ref: str, cli: Callable[..., Any], tmp_path: Path
@@ -252,19 +249,6 @@ def evaluated_compliant(answer: Any, params: SecureBootParams) -> bool:
     ctx = EvalContext(platform=PlatformInfo(family=OsFamily.WINDOWS), now=NOW)
     outcomes = SecureBoot().evaluate(FactView({SecureBootFacts: fact}), params, ctx)
     return all(o.status.value in PASSING for o in outcomes)
-
-
-MISSING = object()
-
-
-def mostly(good: Any, *others: Any) -> st.SearchStrategy[Any]:
-    """The value of a compliant PC half the time, else another one or none at all: a
-    false pass hides in answers that are nearly right."""
-    return st.one_of(st.just(good), st.sampled_from([*others, MISSING]))
-
-
-def drop_missing(data: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in data.items() if v is not MISSING}
 
 
 flag = mostly(True, False, None, "True", 1)

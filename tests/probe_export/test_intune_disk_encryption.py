@@ -15,7 +15,6 @@ from typing import Any
 
 import jsonschema
 import pytest
-import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -27,7 +26,16 @@ from endpoint_audit.checks.disk_encryption.intune import INTUNE, excluded_names
 from endpoint_audit.checks.disk_encryption.windows import parse_bitlocker
 from endpoint_audit.errors import CollectorError, FactUnavailable
 from endpoint_audit.model.platform import OsFamily, PlatformInfo
-from endpoint_audit.model.result import Status
+from tests.probe_export import intune_harness
+from tests.probe_export.intune_harness import (
+    PASSING,
+    SCHEMA,
+    URL,
+    drop_missing,
+    export,
+    windows_cases,
+    write_baseline,
+)
 from tests.probe_export.intune_operators import compliant
 from tests.probe_export.intune_settings_disk_encryption import disk_encryption_settings
 from tests.probe_export.recorded import recorded_answer
@@ -35,47 +43,15 @@ from tests.replay_cases import all_cases, case_path
 from tests.windows.clm_lint import clm_violations
 from tests.windows.test_powershell import syntax_errors
 
-SCHEMA = json.loads((Path(__file__).parent / "intune_compliance.schema.json").read_text())
-URL = "https://intra.city.lg.jp/pc-audit"
+
+def mostly(good: Any, *others: Any) -> st.SearchStrategy[Any]:
+    return intune_harness.mostly(good, *others, keep=7)
+
+
 NOW = datetime(2026, 12, 1, tzinfo=UTC)
 KEY = "ps:bitlocker"
-CASES = sorted(
-    ref
-    for ref, case in all_cases().items()
-    if case.platform.family is OsFamily.WINDOWS and KEY in case.commands
-)
-PASSING = {Status.PASS.value, Status.NOT_APPLICABLE.value}
+CASES = windows_cases(KEY)
 STRICTER = {"Unrecognised", "Malformed"}
-
-
-def write_baseline(folder: Path, params: dict[str, Any]) -> Path:
-    path = folder / "de.yaml"
-    data = {
-        "id": "de",
-        "title": {"ja": "暗号化", "en": "Encryption"},
-        "version": "1",
-        "checks": {"disk_encryption": {"params": params} if params else {}},
-    }
-    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
-    return path
-
-
-def export(cli: Callable[..., Any], folder: Path, baseline: Path) -> tuple[str, dict[str, Any]]:
-    result = cli(
-        "probe",
-        "export",
-        "--intune-compliance",
-        "-o",
-        str(folder),
-        "--more-info-url",
-        URL,
-        "-b",
-        str(baseline),
-    )
-    assert result.exit_code == 0, result.output
-    script = (folder / "endpoint-audit-compliance.ps1").read_text(encoding="utf-8")
-    rules = json.loads((folder / "endpoint-audit-compliance.json").read_text(encoding="utf-8"))
-    return script, rules
 
 
 def intune_rules(params: DiskEncryptionParams) -> dict[str, Any]:
@@ -94,7 +70,12 @@ def test_the_rules_validate_and_the_script_keeps_to_the_limits(
     cli: Callable[..., Any], tmp_path: Path
 ) -> None:
     odd = ["D:\\", "it's", "データ", "'; exit 0; '", "E:\u2019"]
-    script, rules = export(cli, tmp_path / "o", write_baseline(tmp_path, {"exclude_volumes": odd}))
+    script, rules = export(
+        cli,
+        tmp_path / "o",
+        "-b",
+        str(write_baseline(tmp_path, "disk_encryption", {"exclude_volumes": odd})),
+    )
     jsonschema.validate(rules, SCHEMA)
     assert [r["SettingName"] for r in rules["Rules"]] == list(INTUNE.settings)
     for rule in rules["Rules"]:
@@ -152,7 +133,7 @@ def case_params(ref: str) -> dict[str, Any]:
 def test_every_recorded_windows_answer_gets_the_verdict_evaluate_gives(
     ref: str, cli: Callable[..., Any], tmp_path: Path
 ) -> None:
-    baseline = write_baseline(tmp_path, case_params(ref))
+    baseline = write_baseline(tmp_path, "disk_encryption", case_params(ref))
     result = cli("evaluate", str(case_path(ref)), "-b", str(baseline), "-f", "json")
     (host,) = json.loads(result.stdout)["hosts"]
     findings = [f for f in host["findings"] if f["check_id"] == "disk_encryption"]
@@ -183,17 +164,6 @@ def test_no_answer_is_compliant_and_exclusions_count() -> None:
 
 
 # --- made-up answers ----------------------------------------------------------------------
-
-MISSING = object()
-
-
-def mostly(good: Any, *others: Any) -> st.SearchStrategy[Any]:
-    rest = st.sampled_from([*others, MISSING])
-    return st.integers(0, 7).flatmap(lambda i: st.just(good) if i else rest)
-
-
-def drop_missing(data: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in data.items() if v is not MISSING}
 
 
 def volume(mount: str) -> st.SearchStrategy[dict[str, Any]]:

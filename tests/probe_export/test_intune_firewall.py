@@ -27,38 +27,33 @@ from endpoint_audit.checks.firewall.windows import parse_profiles
 from endpoint_audit.errors import CollectorError
 from endpoint_audit.model.observed import Unknown, seen
 from endpoint_audit.model.platform import OsFamily, PlatformInfo
-from endpoint_audit.model.result import Status
 from tests.packages.test_replay_cases import run_case
+from tests.probe_export import intune_harness
+from tests.probe_export.intune_harness import (
+    MISSING,
+    PASSING,
+    SCHEMA,
+    URL,
+    drop_missing,
+    export,
+    windows_cases,
+)
 from tests.probe_export.intune_operators import compliant
 from tests.probe_export.intune_settings import firewall_settings
 from tests.replay_cases import all_cases
 from tests.windows.clm_lint import clm_violations
 from tests.windows.test_powershell import syntax_errors
 
-SCHEMA = json.loads((Path(__file__).parent / "intune_compliance.schema.json").read_text())
-URL = "https://intra.city.lg.jp/pc-audit"
+
+def mostly(good: Any, *others: Any) -> st.SearchStrategy[Any]:
+    return intune_harness.mostly(good, *others, keep=11)
+
+
 NOW = datetime(2026, 12, 1, tzinfo=UTC)
 PROFILES_KEY, PRODUCTS_KEY = "ps:firewall_profiles", "ps:firewall_products"
-CASES = sorted(
-    ref
-    for ref, case in all_cases().items()
-    if ref.startswith("firewall/")
-    and case.platform.family is OsFamily.WINDOWS
-    and PROFILES_KEY in case.commands
-)
-PASSING = {Status.PASS.value, Status.NOT_APPLICABLE.value}
+CASES = windows_cases(PROFILES_KEY, "firewall")
 # The one verdict where Intune is stricter than the check: a registered suite protects.
 REPLACED = "firewall.msg.profile_replaced"
-
-
-def export(cli: Callable[..., Any], folder: Path, *extra: str) -> tuple[str, dict[str, Any]]:
-    result = cli(
-        "probe", "export", "--intune-compliance", "-o", str(folder), "--more-info-url", URL, *extra
-    )
-    assert result.exit_code == 0, result.output
-    script = (folder / "endpoint-audit-compliance.ps1").read_text(encoding="utf-8")
-    rules = json.loads((folder / "endpoint-audit-compliance.json").read_text(encoding="utf-8"))
-    return script, rules
 
 
 def firewall_baseline(folder: Path, require_inbound_deny: bool) -> Path:
@@ -185,20 +180,6 @@ def test_no_answer_is_compliant() -> None:
 
 
 # --- made-up answers ----------------------------------------------------------------------
-
-MISSING = object()
-
-
-def mostly(good: Any, *others: Any) -> st.SearchStrategy[Any]:
-    """The value of a compliant PC 11 times in 12, else another one or none at all: a PC
-    has three profiles of four values each, and a false pass hides in answers that are
-    right but for one of them."""
-    rest = st.sampled_from([*others, MISSING])
-    return st.integers(0, 11).flatmap(lambda i: st.just(good) if i else rest)
-
-
-def drop_missing(data: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in data.items() if v is not MISSING}
 
 
 def profile(name: str) -> st.SearchStrategy[dict[str, Any]]:

@@ -17,7 +17,6 @@ from typing import Any
 
 import jsonschema
 import pytest
-import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -28,7 +27,17 @@ from endpoint_audit.checks.local_admins.intune import INTUNE, allowed_regex, pat
 from endpoint_audit.checks.local_admins.windows import WindowsLocalAdmins
 from endpoint_audit.errors import CollectorError, FactUnavailable
 from endpoint_audit.model.platform import OsFamily, PlatformInfo
-from endpoint_audit.model.result import Status
+from tests.probe_export import intune_harness
+from tests.probe_export.intune_harness import (
+    MISSING,
+    PASSING,
+    SCHEMA,
+    URL,
+    drop_missing,
+    export,
+    windows_cases,
+    write_baseline,
+)
 from tests.probe_export.intune_operators import compliant
 from tests.probe_export.intune_settings_local_admins import local_admins_settings
 from tests.probe_export.recorded import recorded_answer
@@ -36,44 +45,19 @@ from tests.replay_cases import all_cases, case_path
 from tests.windows.clm_lint import clm_violations
 from tests.windows.test_powershell import syntax_errors
 
-SCHEMA = json.loads((Path(__file__).parent / "intune_compliance.schema.json").read_text())
-URL = "https://intra.city.lg.jp/pc-audit"
+
+def mostly(good: Any, *others: Any) -> st.SearchStrategy[Any]:
+    return intune_harness.mostly(good, *others, keep=4)
+
+
 NOW = datetime(2026, 12, 1, tzinfo=UTC)
 KEY = "ps:local_admins"
-CASES = sorted(
-    ref
-    for ref, case in all_cases().items()
-    if case.platform.family is OsFamily.WINDOWS and KEY in case.commands
-)
-PASSING = {Status.PASS.value, Status.NOT_APPLICABLE.value}
+CASES = windows_cases(KEY)
 # The characters the snippet compares ($EALocalAdminsChar), and a space inside.
 SAFE = "[!-~\u3001-\u303f\u3041-\u309f\u30a0-\u30ff\u4e00-\u9fff\uff66-\uff9f]"
 SAFE_TEXT = f"{SAFE}(?:(?:{SAFE}| )*{SAFE})?"
 PC = "S-1-5-21-9526073513-1762370368-3942940353"
 DOMAIN = "S-1-5-21-2202743274-2568467625-1232712444"
-
-
-def write_baseline(folder: Path, params: dict[str, Any]) -> Path:
-    path = folder / "la.yaml"
-    data = {
-        "id": "la",
-        "title": {"ja": "管理者", "en": "Admins"},
-        "version": "1",
-        "checks": {"local_admins": {"params": params} if params else {}},
-    }
-    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
-    return path
-
-
-def export(cli: Callable[..., Any], folder: Path, baseline: Path) -> tuple[str, dict[str, Any]]:
-    result = cli(
-        "probe", "export", "--intune-compliance", "-o", str(folder), "--more-info-url", URL,
-        "-b", str(baseline),
-    )  # fmt: skip
-    assert result.exit_code == 0, result.output
-    script = (folder / "endpoint-audit-compliance.ps1").read_text(encoding="utf-8")
-    rules = json.loads((folder / "endpoint-audit-compliance.json").read_text(encoding="utf-8"))
-    return script, rules
 
 
 def intune_rules(params: LocalAdminsParams) -> dict[str, Any]:
@@ -95,7 +79,9 @@ def test_the_rules_validate_and_the_patterns_reach_the_script_as_data(
 ) -> None:
     odd = ["S-1-5-21-*-512", "CORP\\IT-Admins", "'; exit 0; '", "総務課\\管理*", "$(exit)"]
     params = {"allowed": odd, "allow_enabled_builtin_administrator": True}
-    script, rules = export(cli, tmp_path / "o", write_baseline(tmp_path, params))
+    script, rules = export(
+        cli, tmp_path / "o", "-b", str(write_baseline(tmp_path, "local_admins", params))
+    )
     jsonschema.validate(rules, SCHEMA)
     assert [r["SettingName"] for r in rules["Rules"]] == list(INTUNE.settings)
     for rule in rules["Rules"]:
@@ -189,7 +175,7 @@ def case_params(ref: str) -> dict[str, Any]:
 def test_every_recorded_windows_answer_gets_the_verdict_evaluate_gives(
     ref: str, cli: Callable[..., Any], tmp_path: Path
 ) -> None:
-    baseline = write_baseline(tmp_path, case_params(ref))
+    baseline = write_baseline(tmp_path, "local_admins", case_params(ref))
     result = cli("evaluate", str(case_path(ref)), "-b", str(baseline), "-f", "json")
     (host,) = json.loads(result.stdout)["hosts"]
     findings = [f for f in host["findings"] if f["check_id"] == "local_admins"]
@@ -244,17 +230,6 @@ def test_unreadable_evidence_is_never_compliant_and_parameters_count() -> None:
 
 
 # --- made-up answers ----------------------------------------------------------------------
-
-MISSING = object()
-
-
-def mostly(good: Any, *others: Any) -> st.SearchStrategy[Any]:
-    rest = st.sampled_from([*others, MISSING])
-    return st.integers(0, 4).flatmap(lambda i: st.just(good) if i else rest)
-
-
-def drop_missing(data: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in data.items() if v is not MISSING}
 
 
 def member(path: str, sid: str) -> st.SearchStrategy[dict[str, Any]]:

@@ -15,7 +15,6 @@ from typing import Any
 
 import jsonschema
 import pytest
-import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -33,8 +32,18 @@ from endpoint_audit.checks.os_support.support_data import support_data
 from endpoint_audit.checks.os_support.windows import WindowsOsSupport
 from endpoint_audit.errors import CollectorError
 from endpoint_audit.model.platform import OsFamily, PlatformInfo
-from endpoint_audit.model.result import Status
 from tests.packages.test_replay_cases import run_case
+from tests.probe_export import intune_harness
+from tests.probe_export.intune_harness import (
+    MISSING,
+    PASSING,
+    SCHEMA,
+    URL,
+    drop_missing,
+    export,
+    windows_cases,
+    write_baseline,
+)
 from tests.probe_export.intune_operators import compliant
 from tests.probe_export.intune_settings_os_support import UNREAD as PY_UNREAD
 from tests.probe_export.intune_settings_os_support import os_support_settings
@@ -43,40 +52,14 @@ from tests.replay_cases import all_cases
 from tests.windows.clm_lint import clm_violations
 from tests.windows.test_powershell import syntax_errors
 
-SCHEMA = json.loads((Path(__file__).parent / "intune_compliance.schema.json").read_text())
-URL = "https://intra.city.lg.jp/pc-audit"
+
+def mostly(good: Any, *others: Any) -> st.SearchStrategy[Any]:
+    return intune_harness.mostly(good, *others, keep=11)
+
+
 KEY = "ps:os_edition"
-CASES = sorted(
-    ref
-    for ref, case in all_cases().items()
-    if ref.startswith("os_support/")
-    and case.platform.family is OsFamily.WINDOWS
-    and KEY in case.commands
-)
-PASSING = {Status.PASS.value, Status.NOT_APPLICABLE.value}
+CASES = windows_cases(KEY, "os_support")
 GOOD = "os_support/win11-24h2-ja-pro-supported"
-
-
-def write_baseline(folder: Path, params: dict[str, Any]) -> Path:
-    path = folder / "os.yaml"
-    data = {
-        "id": "os",
-        "title": {"ja": "サポート期間", "en": "Support"},
-        "version": "1",
-        "checks": {"os_support": {"params": params} if params else {}},
-    }
-    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
-    return path
-
-
-def export(cli: Callable[..., Any], folder: Path, *extra: str) -> tuple[str, dict[str, Any]]:
-    result = cli(
-        "probe", "export", "--intune-compliance", "-o", str(folder), "--more-info-url", URL, *extra
-    )
-    assert result.exit_code == 0, result.output
-    script = (folder / "endpoint-audit-compliance.ps1").read_text(encoding="utf-8")
-    rules = json.loads((folder / "endpoint-audit-compliance.json").read_text(encoding="utf-8"))
-    return script, rules
 
 
 def intune_rules(params: OsSupportParams) -> dict[str, Any]:
@@ -105,7 +88,9 @@ def test_the_rules_follow_the_baseline_and_validate(
     cli: Callable[..., Any], tmp_path: Path
 ) -> None:
     params = {"warn_days": 30, "max_data_age_days": 120}
-    script, rules = export(cli, tmp_path / "out", "-b", str(write_baseline(tmp_path, params)))
+    script, rules = export(
+        cli, tmp_path / "out", "-b", str(write_baseline(tmp_path, "os_support", params))
+    )
     jsonschema.validate(rules, SCHEMA)
     by_name = {r["SettingName"]: r for r in rules["Rules"]}
     assert list(by_name) == list(INTUNE.settings)
@@ -216,19 +201,6 @@ def test_no_answer_is_compliant() -> None:
 
 
 # --- made-up answers ----------------------------------------------------------------------
-
-MISSING = object()
-
-
-def mostly(good: Any, *others: Any) -> st.SearchStrategy[Any]:
-    """The value of a compliant PC 11 times in 12, else another one or none at all."""
-    rest = st.sampled_from([*others, MISSING])
-    kept = good if isinstance(good, st.SearchStrategy) else st.just(good)
-    return st.sampled_from([True] * 11 + [False]).flatmap(lambda g: kept if g else rest)
-
-
-def drop_missing(data: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in data.items() if v is not MISSING}
 
 
 ESU_1 = "f520e45e-7413-4a34-a497-d2765967d094"

@@ -13,7 +13,6 @@ from typing import Any
 
 import jsonschema
 import pytest
-import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -24,7 +23,17 @@ from endpoint_audit.checks.password_policy.intune import INTUNE, NEVER_LOCKS
 from endpoint_audit.checks.password_policy.windows import parse_probe
 from endpoint_audit.errors import CollectorError, FactUnavailable
 from endpoint_audit.model.platform import OsFamily, PlatformInfo
-from endpoint_audit.model.result import Status
+from tests.probe_export import intune_harness
+from tests.probe_export.intune_harness import (
+    MISSING,
+    PASSING,
+    SCHEMA,
+    URL,
+    drop_missing,
+    export,
+    windows_cases,
+    write_baseline,
+)
 from tests.probe_export.intune_operators import compliant
 from tests.probe_export.intune_settings_password_policy import password_policy_settings
 from tests.probe_export.recorded import recorded_answer
@@ -32,39 +41,14 @@ from tests.replay_cases import all_cases, case_path
 from tests.windows.clm_lint import clm_violations
 from tests.windows.test_powershell import syntax_errors
 
-SCHEMA = json.loads((Path(__file__).parent / "intune_compliance.schema.json").read_text())
-URL = "https://intra.city.lg.jp/pc-audit"
+
+def mostly(good: Any, *others: Any) -> st.SearchStrategy[Any]:
+    return intune_harness.mostly(good, *others, keep=5)
+
+
 NOW = datetime(2026, 12, 1, tzinfo=UTC)
 KEY = "ps:password_policy"
-CASES = sorted(
-    ref
-    for ref, case in all_cases().items()
-    if case.platform.family is OsFamily.WINDOWS and KEY in case.commands
-)
-PASSING = {Status.PASS.value, Status.NOT_APPLICABLE.value}
-
-
-def write_baseline(folder: Path, params: dict[str, Any]) -> Path:
-    path = folder / "pw.yaml"
-    data = {
-        "id": "pw",
-        "title": {"ja": "パスワード", "en": "Passwords"},
-        "version": "1",
-        "checks": {"password_policy": {"params": params} if params else {}},
-    }
-    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
-    return path
-
-
-def export(cli: Callable[..., Any], folder: Path, baseline: Path) -> tuple[str, dict[str, Any]]:
-    result = cli(
-        "probe", "export", "--intune-compliance", "-o", str(folder), "--more-info-url", URL,
-        "-b", str(baseline),
-    )  # fmt: skip
-    assert result.exit_code == 0, result.output
-    script = (folder / "endpoint-audit-compliance.ps1").read_text(encoding="utf-8")
-    rules = json.loads((folder / "endpoint-audit-compliance.json").read_text(encoding="utf-8"))
-    return script, rules
+CASES = windows_cases(KEY)
 
 
 def intune_rules(params: PasswordPolicyParams) -> dict[str, Any]:
@@ -84,7 +68,9 @@ def test_the_rules_validate_and_take_the_baselines_parameters(
 ) -> None:
     params = {"min_length": 12, "max_failed_attempts": 7, "min_char_classes": 3,
               "min_pin_length": 6}  # fmt: skip
-    script, rules = export(cli, tmp_path / "o", write_baseline(tmp_path, params))
+    script, rules = export(
+        cli, tmp_path / "o", "-b", str(write_baseline(tmp_path, "password_policy", params))
+    )
     jsonschema.validate(rules, SCHEMA)
     assert [r["SettingName"] for r in rules["Rules"]] == list(INTUNE.settings)
     by_name = {r["SettingName"]: r for r in rules["Rules"]}
@@ -144,7 +130,7 @@ def case_params(ref: str) -> dict[str, Any]:
 def test_every_recorded_windows_answer_gets_the_verdict_evaluate_gives(
     ref: str, cli: Callable[..., Any], tmp_path: Path
 ) -> None:
-    baseline = write_baseline(tmp_path, case_params(ref))
+    baseline = write_baseline(tmp_path, "password_policy", case_params(ref))
     result = cli("evaluate", str(case_path(ref)), "-b", str(baseline), "-f", "json")
     (host,) = json.loads(result.stdout)["hosts"]
     findings = [f for f in host["findings"] if f["check_id"] == "password_policy"]
@@ -190,17 +176,6 @@ def test_unreadable_evidence_is_never_compliant() -> None:
 
 
 # --- made-up answers ----------------------------------------------------------------------
-
-MISSING = object()
-
-
-def mostly(good: Any, *others: Any) -> st.SearchStrategy[Any]:
-    rest = st.sampled_from([*others, MISSING])
-    return st.integers(0, 5).flatmap(lambda i: st.just(good) if i else rest)
-
-
-def drop_missing(data: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in data.items() if v is not MISSING}
 
 
 numbers = (None, True, False, "14", " 5 ", "x", "", 14.0, 5.5, -1, 0, 1, 2, 4, 6, 8, 10,

@@ -16,7 +16,6 @@ from typing import Any
 
 import jsonschema
 import pytest
-import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -27,8 +26,17 @@ from endpoint_audit.checks.patch_level.intune import INTUNE, UNREAD, ps_rows, ta
 from endpoint_audit.checks.patch_level.windows import parse_windows_update, why
 from endpoint_audit.errors import CollectorError
 from endpoint_audit.model.platform import OsFamily, PlatformInfo
-from endpoint_audit.model.result import Status
 from tests.packages.test_replay_cases import run_case
+from tests.probe_export import intune_harness
+from tests.probe_export.intune_harness import (
+    MISSING,
+    PASSING,
+    SCHEMA,
+    URL,
+    drop_missing,
+    export,
+    write_baseline,
+)
 from tests.probe_export.intune_operators import compliant
 from tests.probe_export.intune_settings_patch_level import UNREAD as PY_UNREAD
 from tests.probe_export.intune_settings_patch_level import patch_level_settings
@@ -37,8 +45,11 @@ from tests.replay_cases import all_cases
 from tests.windows.clm_lint import clm_violations
 from tests.windows.test_powershell import syntax_errors
 
-SCHEMA = json.loads((Path(__file__).parent / "intune_compliance.schema.json").read_text())
-URL = "https://intra.city.lg.jp/pc-audit"
+
+def mostly(good: Any, *others: Any) -> st.SearchStrategy[Any]:
+    return intune_harness.mostly(good, *others, keep=23)
+
+
 KEY = "ps:windows_update"
 PENDING = "ps:windows_update_pending"
 CASES = sorted(
@@ -46,20 +57,7 @@ CASES = sorted(
     for ref, case in all_cases().items()
     if ref.startswith("patch_level/") and case.platform.family is OsFamily.WINDOWS
 )
-PASSING = {Status.PASS.value, Status.NOT_APPLICABLE.value}
 GOOD = "patch_level/win11-23h2-en-compliant"
-
-
-def write_baseline(folder: Path, params: dict[str, Any]) -> Path:
-    path = folder / "patch.yaml"
-    data = {
-        "id": "patch",
-        "title": {"ja": "更新", "en": "Updates"},
-        "version": "1",
-        "checks": {"patch_level": {"params": params} if params else {}},
-    }
-    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
-    return path
 
 
 def intune_compliant(main: Any, pending: Any, params: PatchLevelParams, now: datetime) -> bool:
@@ -96,13 +94,8 @@ def test_the_rules_follow_the_baseline_and_validate(
     cli: Callable[..., Any], tmp_path: Path
 ) -> None:
     params = {"max_pending_security_updates": 2, "max_days_since_update": 45}
-    baseline = write_baseline(tmp_path, params)
-    out = tmp_path / "out"
-    result = cli("probe", "export", "--intune-compliance", "-o", str(out), "--more-info-url", URL,
-                 "-b", str(baseline))  # fmt: skip
-    assert result.exit_code == 0, result.output
-    script = (out / "endpoint-audit-compliance.ps1").read_text(encoding="utf-8")
-    rules = json.loads((out / "endpoint-audit-compliance.json").read_text(encoding="utf-8"))
+    baseline = write_baseline(tmp_path, "patch_level", params)
+    script, rules = export(cli, tmp_path / "out", "-b", str(baseline))
     jsonschema.validate(rules, SCHEMA)
     by_name = {r["SettingName"]: r for r in rules["Rules"]}
     assert list(by_name) == list(INTUNE.settings)
@@ -195,19 +188,6 @@ def test_no_answer_is_compliant() -> None:
 # --- made-up answers ----------------------------------------------------------------------
 
 GOOD_MAIN, GOOD_PENDING, GOOD_NOW = answers(GOOD)
-MISSING = object()
-
-
-def mostly(good: Any, *others: Any) -> st.SearchStrategy[Any]:
-    """The value of a compliant PC 23 times in 24, else another one or none at all: a
-    false pass hides in answers that are right but for one value."""
-    rest = st.sampled_from([*others, MISSING])
-    kept = good if isinstance(good, st.SearchStrategy) else st.just(good)
-    return st.sampled_from([True] * 23 + [False]).flatmap(lambda g: kept if g else rest)
-
-
-def drop_missing(data: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in data.items() if v is not MISSING}
 
 
 _CV = GOOD_MAIN["current_version"]["values"]

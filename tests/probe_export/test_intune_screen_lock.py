@@ -14,7 +14,6 @@ from typing import Any
 
 import jsonschema
 import pytest
-import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -25,8 +24,18 @@ from endpoint_audit.checks.screen_lock.intune import INTUNE, UNREAD
 from endpoint_audit.checks.screen_lock.windows import parse_screen_lock
 from endpoint_audit.errors import CollectorError
 from endpoint_audit.model.platform import OsFamily, PlatformInfo
-from endpoint_audit.model.result import Status
 from tests.packages.test_replay_cases import run_case
+from tests.probe_export import intune_harness
+from tests.probe_export.intune_harness import (
+    MISSING,
+    PASSING,
+    SCHEMA,
+    URL,
+    drop_missing,
+    export,
+    windows_cases,
+    write_baseline,
+)
 from tests.probe_export.intune_operators import compliant
 from tests.probe_export.intune_settings_screen_lock import UNREAD as PY_UNREAD
 from tests.probe_export.intune_settings_screen_lock import screen_lock_settings
@@ -35,39 +44,15 @@ from tests.replay_cases import all_cases
 from tests.windows.clm_lint import clm_violations
 from tests.windows.test_powershell import syntax_errors
 
-SCHEMA = json.loads((Path(__file__).parent / "intune_compliance.schema.json").read_text())
-URL = "https://intra.city.lg.jp/pc-audit"
+
+def mostly(good: Any, *others: Any) -> st.SearchStrategy[Any]:
+    return intune_harness.mostly(good, *others, keep=23)
+
+
 NOW = datetime(2024, 11, 20, 3, 0, tzinfo=UTC)
 KEY = "ps:screen_lock"
-CASES = sorted(
-    ref
-    for ref, case in all_cases().items()
-    if case.platform.family is OsFamily.WINDOWS and KEY in case.commands
-)
-PASSING = {Status.PASS.value, Status.NOT_APPLICABLE.value}
+CASES = windows_cases(KEY)
 GOOD = "screen_lock/win11-23h2-en-compliant"
-
-
-def write_baseline(folder: Path, params: dict[str, Any]) -> Path:
-    path = folder / "lock.yaml"
-    data = {
-        "id": "lock",
-        "title": {"ja": "画面ロック", "en": "Screen lock"},
-        "version": "1",
-        "checks": {"screen_lock": {"params": params} if params else {}},
-    }
-    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
-    return path
-
-
-def export(cli: Callable[..., Any], folder: Path, *extra: str) -> tuple[str, dict[str, Any]]:
-    result = cli(
-        "probe", "export", "--intune-compliance", "-o", str(folder), "--more-info-url", URL, *extra
-    )
-    assert result.exit_code == 0, result.output
-    script = (folder / "endpoint-audit-compliance.ps1").read_text(encoding="utf-8")
-    rules = json.loads((folder / "endpoint-audit-compliance.json").read_text(encoding="utf-8"))
-    return script, rules
 
 
 def intune_rules(params: ScreenLockParams) -> dict[str, Any]:
@@ -97,7 +82,9 @@ def test_the_rules_follow_the_baseline_and_validate(
     enforced: bool, cli: Callable[..., Any], tmp_path: Path
 ) -> None:
     params = {"max_idle_seconds": 600, "max_lock_delay_seconds": 0, "require_enforced": enforced}
-    script, rules = export(cli, tmp_path / "out", "-b", str(write_baseline(tmp_path, params)))
+    script, rules = export(
+        cli, tmp_path / "out", "-b", str(write_baseline(tmp_path, "screen_lock", params))
+    )
     jsonschema.validate(rules, SCHEMA)
     by_name = {r["SettingName"]: r for r in rules["Rules"]}
     assert len(by_name) == len(rules["Rules"])  # one rule a setting
@@ -186,20 +173,6 @@ def test_no_answer_is_compliant() -> None:
 
 
 # --- made-up answers ----------------------------------------------------------------------
-
-MISSING = object()
-
-
-def mostly(good: Any, *others: Any) -> st.SearchStrategy[Any]:
-    """The value of a compliant PC 23 times in 24, else another one or none at all: a
-    false pass hides in answers that are right but for one value."""
-    rest = st.sampled_from([*others, MISSING])
-    kept = good if isinstance(good, st.SearchStrategy) else st.just(good)
-    return st.sampled_from([True] * 23 + [False]).flatmap(lambda g: kept if g else rest)
-
-
-def drop_missing(data: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in data.items() if v is not MISSING}
 
 
 values = st.fixed_dictionaries(
