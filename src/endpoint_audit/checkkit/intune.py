@@ -19,7 +19,7 @@ from typing import Any
 
 from endpoint_audit.model import i18n
 from endpoint_audit.model.commands import PowerShell
-from endpoint_audit.model.intune import IntuneRule, Language, RemediationString
+from endpoint_audit.model.intune import IntuneRule, Language, Operator, RemediationString
 
 # The Company Portal languages the rules speak, from the tool's own locales.
 PORTAL_LANGUAGES: dict[str, Language] = {"en": "en_US", "ja": "ja_JP"}
@@ -95,3 +95,30 @@ __all__ = [
     "ps_string",
     "remediation",
 ]
+
+
+@dataclass(frozen=True)
+class RuleMaker:
+    """The rules of one check, their remediation texts under `texts` (`<check>.intune`):
+    `make(name, operator, operand, text, url)` compares setting `name` (Int64 for a
+    number, String for a text) with the texts of `<texts>.<text>`."""
+
+    texts: str
+
+    def __call__(
+        self,
+        name: str,
+        operator: Operator,
+        operand: int | str,
+        text: str,
+        more_info_url: str,
+        **args: object,
+    ) -> IntuneRule:
+        return IntuneRule(
+            setting_name=name,
+            operator=operator,
+            data_type="String" if isinstance(operand, str) else "Int64",
+            operand=operand,
+            more_info_url=more_info_url,
+            remediation_strings=remediation(f"{self.texts}.{text}", **args),
+        )

@@ -32,9 +32,9 @@ from functools import cache
 
 from endpoint_audit.checkkit.intune import (
     IntuneSettings,
+    RuleMaker,
     compliance_script,
     ps_string,
-    remediation,
 )
 from endpoint_audit.checks.local_admins.check import LocalAdminsParams
 from endpoint_audit.checks.local_admins.windows import LOCAL_ADMINS
@@ -131,32 +131,14 @@ def prelude(params: LocalAdminsParams) -> str:
     return f"$EALocalAdminsAllowed = @({items})\n$EALocalAdminsBuiltinAllowed = {allow_builtin}\n"
 
 
+_rule = RuleMaker(TEXT)
+
+
 def rules(params: LocalAdminsParams, more_info_url: str) -> list[IntuneRule]:
     return [
-        IntuneRule(
-            setting_name="LocalAdminsAnswer",
-            operator="IsEquals",
-            data_type="String",
-            operand="Read",
-            more_info_url=more_info_url,
-            remediation_strings=remediation(f"{TEXT}.answer"),
-        ),
-        IntuneRule(
-            setting_name="LocalAdminsUnexpected",
-            operator="IsEquals",
-            data_type="Int64",
-            operand=0,
-            more_info_url=more_info_url,
-            remediation_strings=remediation(f"{TEXT}.unexpected"),
-        ),
-        IntuneRule(
-            setting_name="LocalAdminsUnjudged",
-            operator="IsEquals",
-            data_type="Int64",
-            operand=0,
-            more_info_url=more_info_url,
-            remediation_strings=remediation(f"{TEXT}.unjudged"),
-        ),
+        _rule("LocalAdminsAnswer", "IsEquals", "Read", "answer", more_info_url),
+        _rule("LocalAdminsUnexpected", "IsEquals", 0, "unexpected", more_info_url),
+        _rule("LocalAdminsUnjudged", "IsEquals", 0, "unjudged", more_info_url),
     ]
 
 

@@ -31,9 +31,9 @@ from datetime import date
 
 from endpoint_audit.checkkit.intune import (
     IntuneSettings,
+    RuleMaker,
     compliance_script,
     ps_string,
-    remediation,
 )
 from endpoint_audit.checks.os_support.check import OsSupportParams
 from endpoint_audit.checks.os_support.office import AMBIGUOUS_IDS, NOT_PRODUCTS, OFFICE_2016_IDS
@@ -50,7 +50,7 @@ from endpoint_audit.checks.os_support.windows import (
     LTSC_SKUS,
     OS_EDITION,
 )
-from endpoint_audit.model.intune import IntuneRule, Operator
+from endpoint_audit.model.intune import IntuneRule
 
 TEXT = "os_support.intune"
 UNREAD = 99999  # the snippet's $EAOsSupportUnread
@@ -127,22 +127,7 @@ def prelude(params: OsSupportParams) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _rule(
-    name: str,
-    operator: Operator,
-    operand: str | int,
-    text: str,
-    more_info_url: str,
-    **args: object,
-) -> IntuneRule:
-    return IntuneRule(
-        setting_name=name,
-        operator=operator,
-        data_type="String" if isinstance(operand, str) else "Int64",
-        operand=operand,
-        more_info_url=more_info_url,
-        remediation_strings=remediation(f"{TEXT}.{text}", **args),
-    )
+_rule = RuleMaker(TEXT)
 
 
 def rules(params: OsSupportParams, more_info_url: str) -> list[IntuneRule]:

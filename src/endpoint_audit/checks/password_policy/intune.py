@@ -22,26 +22,16 @@ threshold of 99999 or more with a baseline allowing that many (docs/deploy-probe
 
 from __future__ import annotations
 
-from endpoint_audit.checkkit.intune import IntuneSettings, compliance_script, remediation
+from endpoint_audit.checkkit.intune import IntuneSettings, RuleMaker, compliance_script
 from endpoint_audit.checks.password_policy.check import PasswordPolicyParams
 from endpoint_audit.checks.password_policy.windows import PROBE
-from endpoint_audit.model.intune import IntuneRule, Operator
+from endpoint_audit.model.intune import IntuneRule
 
 TEXT = "password_policy.intune"
 NEVER_LOCKS = 99999  # the snippet's PasswordLockoutThreshold for 0 and not seen
 
 
-def _rule(
-    name: str, operator: Operator, operand: int | str, text: str, url: str, **args: object
-) -> IntuneRule:
-    return IntuneRule(
-        setting_name=name,
-        operator=operator,
-        data_type="String" if isinstance(operand, str) else "Int64",
-        operand=operand,
-        more_info_url=url,
-        remediation_strings=remediation(f"{TEXT}.{text}", **args),
-    )
+_rule = RuleMaker(TEXT)
 
 
 def rules(params: PasswordPolicyParams, more_info_url: str) -> list[IntuneRule]:

@@ -29,7 +29,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from endpoint_audit.checkkit.intune import IntuneSettings, compliance_script, ps_string, remediation
+from endpoint_audit.checkkit.intune import (
+    IntuneSettings,
+    RuleMaker,
+    compliance_script,
+    ps_string,
+)
 from endpoint_audit.checkkit.windows_probe import windows_script
 from endpoint_audit.checks.patch_level.check import PatchLevelParams
 from endpoint_audit.checks.patch_level.releases import (
@@ -140,22 +145,7 @@ def prelude(params: PatchLevelParams) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _rule(
-    name: str,
-    operator: Operator,
-    operand: str | int,
-    text: str,
-    more_info_url: str,
-    **args: object,
-) -> IntuneRule:
-    return IntuneRule(
-        setting_name=name,
-        operator=operator,
-        data_type="String" if isinstance(operand, str) else "Int64",
-        operand=operand,
-        more_info_url=more_info_url,
-        remediation_strings=remediation(f"{TEXT}.{text}", **args),
-    )
+_rule = RuleMaker(TEXT)
 
 
 def rules(params: PatchLevelParams, more_info_url: str) -> list[IntuneRule]:

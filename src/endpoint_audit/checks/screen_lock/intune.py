@@ -29,10 +29,10 @@ text nor an integer (docs/deploy-probes.md).
 
 from __future__ import annotations
 
-from endpoint_audit.checkkit.intune import IntuneSettings, compliance_script, remediation
+from endpoint_audit.checkkit.intune import IntuneSettings, RuleMaker, compliance_script
 from endpoint_audit.checks.screen_lock.check import ScreenLockParams
 from endpoint_audit.checks.screen_lock.windows import SCREEN_LOCK
-from endpoint_audit.model.intune import IntuneRule, Operator
+from endpoint_audit.model.intune import IntuneRule
 
 TEXT = "screen_lock.intune"
 UNREAD = 9999999999  # the snippet's $EAScreenLockUnread
@@ -43,17 +43,7 @@ def _limit(seconds: int) -> int:
     return min(seconds, UNREAD - 1)
 
 
-def _rule(
-    name: str, operator: Operator, operand: int, text: str, more_info_url: str, **args: object
-) -> IntuneRule:
-    return IntuneRule(
-        setting_name=name,
-        operator=operator,
-        data_type="Int64",
-        operand=operand,
-        more_info_url=more_info_url,
-        remediation_strings=remediation(f"{TEXT}.{text}", **args),
-    )
+_rule = RuleMaker(TEXT)
 
 
 def rules(params: ScreenLockParams, more_info_url: str) -> list[IntuneRule]:
