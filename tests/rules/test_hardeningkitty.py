@@ -304,3 +304,14 @@ def test_user_rights_rows_map_names_or_are_skipped_naming_them() -> None:
     assert not imported.rules and "does not fit a user right" in imported.skipped[0].reason
     imported = _one({**right, "MethodArgument": "SeX'; calc", "RecommendedValue": ""})
     assert not imported.rules and len(imported.skipped) == 1
+
+
+def test_no_one_remediation_names_no_one() -> None:
+    # An empty RecommendedValue once read "Set X as recommended (= )", which told nobody what to do.
+    empty = [r for r in _rows(MACHINE) if r["Method"] == "accesschk" and not r["RecommendedValue"]]
+    assert empty
+    for row in empty:
+        rule = _rule_for(row["Name"])
+        assert rule.remediation.en.endswith("as recommended (no one).")
+        assert "なし" in rule.remediation.ja
+        assert "= )" not in rule.remediation.en

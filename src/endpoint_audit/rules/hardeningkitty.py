@@ -264,13 +264,17 @@ def _rule(cells: dict[str, str]) -> dict[str, Any]:
         raise _Skip(f"Severity {cells['Severity']!r} is not Low, Medium or High")
     name, finding = cells["Name"], cells["ID"]
     shown = f"{cells['Operator']} {cells['RecommendedValue']}"
+    shown_ja = shown
+    if not cells["RecommendedValue"].strip():
+        # An empty recommendation means no account holds the right; "= " would teach nothing.
+        shown, shown_ja = "no one", "なし（どのアカウントにも与えない）"
     default = cells["DefaultValue"] or "-"
     return {
         "type": "rule",
         "severity": severity,
         "title": {"ja": name, "en": name},
         "remediation": {
-            "ja": f"「{name}」を推奨値（{shown}）にしてください。",
+            "ja": f"「{name}」を推奨値（{shown_ja}）にしてください。",
             "en": f"Set {name} as recommended ({shown}).",
         },
         "rationale": {
