@@ -343,3 +343,25 @@ def test_a_dword_read_as_negative_is_never_a_passing_machine_limit(read: int) ->
 @given(st.integers(max_value=-1))
 def test_a_negative_machine_limit_never_passes_however_it_was_read(seconds: int) -> None:
     assert run(windows(seconds), OsFamily.WINDOWS)[0][0] is Status.FAIL
+
+
+# A plist, a KDE file or a user's ScreenSaveTimeOut string can hold a negative number, which
+# set no short limit; before this it fell through every failure test and passed.
+@given(
+    idle=st.integers(max_value=-1) | st.integers(min_value=1, max_value=900),
+    delay=st.integers(max_value=-1) | st.integers(min_value=0, max_value=5),
+    desktop=st.sampled_from(["gnome", "kde", "macos", "windows"]),
+)
+def test_a_negative_user_idle_time_or_delay_never_passes(idle: int, delay: int, desktop: str) -> None:
+    status, _ = one(linux(user(idle_seconds=idle, lock_delay_seconds=delay, desktop=desktop)))
+    assert (status is Status.PASS) == (idle > 0 and delay >= 0)
+
+
+def test_a_negative_idle_time_says_it_is_no_valid_limit() -> None:
+    assert one(linux(user(idle_seconds=-1))) == (
+        Status.FAIL,
+        "The screen of hanako (gnome) has an idle time of -1 seconds, which is no valid limit, "
+        "so it is not shown to lock within 900 seconds.",
+    )
+    status, text, _ = run(linux(user(lock_delay_seconds=-5)), lang="ja")[0]
+    assert status is Status.FAIL and "-5 秒で、有効な値ではありません" in text

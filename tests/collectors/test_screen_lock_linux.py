@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from endpoint_audit.checks.screen_lock import linux as sl
 from endpoint_audit.checks.screen_lock.check import ScreenLock
@@ -274,3 +276,17 @@ def test_a_kde_comment_stays_a_comment_whatever_python_takes_for_a_line_break(ma
     after a break only Python sees is part of the comment, not a setting in force."""
     config = kde.parse_kscreenlockerrc(f"[Daemon]\n# note{mark}Timeout=1\n")
     assert "Timeout" not in config.values
+
+
+@given(st.sampled_from(["nan", "NaN", "inf", "-inf", "1e400", "infinity"]), st.booleans())
+def test_a_kde_number_that_is_no_number_leaves_the_setting_unread(text: str, grace: bool) -> None:
+    # float() takes these; round() then raised, and the whole collector broke on one entry.
+    key = "LockGrace" if grace else "Timeout"
+    lock = kde.effective(kde.KConfig(), kde.parse_kscreenlockerrc(f"[Daemon]\n{key}={text}\n"))
+    assert (lock.lock_delay_seconds if grace else lock.idle_seconds) is None
+
+
+def test_a_negative_kde_timeout_is_read_as_it_is() -> None:
+    # The check fails it (no valid limit); the reader must not hide the sign.
+    lock = kde.effective(kde.KConfig(), kde.parse_kscreenlockerrc("[Daemon]\nTimeout=-1\n"))
+    assert lock.idle_seconds == -60

@@ -67,12 +67,17 @@ def _failure_key(user: UserScreenLock, params: ScreenLockParams) -> str | None:
     if isinstance(user.lock_enabled, Seen) and user.lock_enabled.value is False:
         return "lock_disabled"
     idle = _seen_int(user.idle_seconds)
+    delay = _seen_int(user.lock_delay_seconds)
+    # A negative value (a plist or file can hold one) is no short limit: never a pass.
+    if idle is not None and idle < 0:
+        return "idle_invalid"
+    if delay is not None and delay < 0:
+        return "delay_invalid"
     idle_key = None
     if idle == 0:
         idle_key = "idle_never"
     elif idle is not None and idle > params.max_idle_seconds:
         idle_key = "idle_too_long"
-    delay = _seen_int(user.lock_delay_seconds)
     delay_bad = delay is not None and delay > params.max_lock_delay_seconds
     if idle_key and delay_bad:
         return f"{idle_key}_delay_too_long"

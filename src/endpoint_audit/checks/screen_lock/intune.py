@@ -21,10 +21,10 @@ compliance/intune_settings.ps1 and the rules that judge them with the baseline's
                                                          LessEquals max_lock_delay_seconds
 
 Together the rules pass only where the check passes the machine and every user. As the
-check, a PC nobody is signed in to is not compliant (unknown there). Stricter than the
-check where InactivityTimeoutSecs is below 0 (a REG_DWORD of 2^31 or more, which the
-probe reads as negative: the check passes it), and where a registry value is neither a
-text nor an integer (docs/deploy-probes.md).
+check, a PC nobody is signed in to is not compliant (unknown there), and an
+InactivityTimeoutSecs read as negative (a REG_DWORD of 2^31 or more) fails both. Stricter
+than the check where a registry value is neither a text nor an integer
+(docs/deploy-probes.md).
 """
 
 from __future__ import annotations

@@ -9,6 +9,7 @@ which is how administrators enforce it. Missing entries take the kscreenlocker d
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field
 
@@ -89,9 +90,11 @@ def _number(text: str | None) -> float | None:
     if text is None:
         return None
     try:
-        return float(text.strip())
+        number = float(text.strip())
     except ValueError:
         return None
+    # "nan" and "inf" parse as floats but are no setting (and round() refuses them).
+    return number if math.isfinite(number) else None
 
 
 def effective(system: KConfig, user: KConfig | None) -> KdeLock:
