@@ -456,3 +456,31 @@ def test_japanese_messages(tmp_path: Path) -> None:
     (finding,) = json.loads(ran.stdout)["hosts"][0]["findings"]
     assert "root" in finding["message"] and "コンピュータレベル" in finding["message"]
     assert case["t.guest_off"]["status"] == "unknown"
+
+
+def test_the_macos_probe_script_runs_profiles_once(tmp_path: Path) -> None:
+    baseline = tmp_path / "mac.yaml"
+    baseline.write_text(RULES, encoding="utf-8")
+    script = tmp_path / "probe.sh"
+    ran = run("probe", "export", "--os", "macos", "-b", baseline, "-o", script)
+    assert ran.code == 0, ran.stderr
+    text = script.read_text(encoding="utf-8")
+    # Run once (in a subshell with LC_ALL=C), however many profile reads the rules make.
+    assert (
+        text.count("( exec env LC_ALL=C /bin/sh -c '/usr/bin/id -u && exec /usr/bin/profiles") == 1
+    )
+    other = run("probe", "export", "--os", "macos", "-b", "minimal", "-o", tmp_path / "plain.sh")
+    assert other.code == 0, other.stderr
+    assert "/usr/bin/profiles" not in (tmp_path / "plain.sh").read_text(encoding="utf-8")
+
+
+def test_baseline_show_prints_the_read(tmp_path: Path) -> None:
+    baseline = tmp_path / "mac.yaml"
+    baseline.write_text(RULES, encoding="utf-8")
+    shown = run("baseline", "show", baseline, "--effective")
+    assert shown.code == 0, shown.stderr
+    assert "profile_payload: com.apple.MCX" in shown.stdout
+    assert "profile: com.fleetdm.fleet.mdm.apple" in shown.stdout
+    listed = run("checks", "show", "t.guest_off", "-b", baseline)
+    assert listed.code == 0, listed.stderr
+    assert "profile payload com.apple.MCX EnableGuestAccount" in listed.stdout
