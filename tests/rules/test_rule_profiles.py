@@ -362,7 +362,7 @@ PLATFORM = {
 
 
 def scan(
-    tmp_path: Path, stdout: str, only: str = "t.guest_off,t.no_guest_profile"
+    tmp_path: Path, stdout: str, only: str = "t.guest_off,t.no_guest_profile", rules: str = RULES
 ) -> dict[str, Any]:
     case = ReplayCase.model_validate(
         {
@@ -374,7 +374,7 @@ def scan(
         }
     )
     baseline = tmp_path / "mac.yaml"
-    baseline.write_text(RULES, encoding="utf-8")
+    baseline.write_text(rules, encoding="utf-8")
     bundle = write_bundle(case_bundle(case), tmp_path / "bundle.json")
     ran = run("scan", "--replay", bundle, "-b", baseline, "-f", "json", "--only", only)
     assert ran.code in (0, 1, 3), ran.stderr
@@ -484,3 +484,22 @@ def test_baseline_show_prints_the_read(tmp_path: Path) -> None:
     listed = run("checks", "show", "t.guest_off", "-b", baseline)
     assert listed.code == 0, listed.stderr
     assert "profile payload com.apple.MCX EnableGuestAccount" in listed.stdout
+
+
+def test_the_example_of_docs_rules_md_judges_the_recording(tmp_path: Path) -> None:
+    text = (Path(__file__).resolve().parents[2] / "docs" / "rules.md").read_text(encoding="utf-8")
+    blocks = [
+        part.split("```", 1)[0]
+        for part in text.split("```yaml\n")[1:]
+        if "city.no_guest_profile:" in part.split("```", 1)[0]
+    ]
+    assert len(blocks) == 2 and blocks[0] == blocks[1]  # the Japanese and the English part
+    rules = "id: city\ntitle: {ja: 市, en: city}\nversion: 1\nchecks:\n" + blocks[0]
+    only = "city.no_guest_profile"
+    for stdout, status in (
+        ("0\n" + FLEET, "pass"),  # no Accounts payload
+        ("0\n" + listing(accounts("<false/>")), "pass"),
+        ("0\n" + listing(accounts()), "fail"),
+        ("501\n" + FLEET, "unknown"),
+    ):
+        assert scan(tmp_path, stdout, only, rules)[only]["status"] == status
