@@ -103,6 +103,14 @@ def test_absent_payload_and_absent_key_are_told_apart() -> None:
     # No computer-level profile at all (Fleet's recording of an empty listing).
     empty = '<?xml version="1.0" encoding="UTF-8"?>\n<plist version="1.0">\n<dict/>\n</plist>\n'
     assert parse_read(GUEST, as_root(empty)).absent == "payload"
+    # The sentence `profiles -C` prints then (wwwhtml/macos-mdm-profile-checker file2.sh
+    # @ d25976c26ece6aab2ed975dd4e4ba9dc065640e6 compares its output with exactly it).
+    none = "There are no configuration profiles installed in the system domain\n"
+    assert parse_read(GUEST, as_root(none)).absent == "payload"
+    # A user's empty list says nothing of the computer's profiles.
+    user = "There are no configuration profiles installed for user 'hanako'\n"
+    assert parse_read(GUEST, as_root(user)).state == "unknown"
+    assert parse_read(GUEST, as_root(none, uid="501")).state == "unknown"
 
 
 def test_apple_s_accounts_payload() -> None:

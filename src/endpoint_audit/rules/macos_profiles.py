@@ -38,6 +38,11 @@ COMPUTER_LEVEL = "_computerlevel"
 # Profiles holding certificates run to some hundred KiB; more is not read (the batch
 # transport keeps at most 8 MiB of a stream).
 OUTPUT_LIMIT = 4 * 1024 * 1024
+# What `profiles -C` prints, whole, when no computer-level profile is installed (compared
+# with exactly this by wwwhtml/macos-mdm-profile-checker file2.sh); with `-o stdout-xml`
+# an empty listing is `<dict/>` (fleetdm/fleet orbit/pkg/profiles emptyOutput). Any other
+# text is no listing. A user's "... installed for user 'name'" says nothing of the device.
+NO_PROFILES = "There are no configuration profiles installed in the system domain"
 
 
 def parse(read: ProfileRead, results: Results) -> ReadValue:
@@ -61,6 +66,8 @@ def parse(read: ProfileRead, results: Results) -> ReadValue:
         return unknown_value(key, "read_failed", read=label, output=result.excerpt(200))
     if len(listing) > OUTPUT_LIMIT:
         return unknown_value(key, "output_too_long", read=label, limit=OUTPUT_LIMIT)
+    if listing.strip() == NO_PROFILES:
+        return absent_value("payload", key)
     try:
         top = parse_plist(CommandResult(0, stdout=listing), "profiles")
     except CollectorError:
