@@ -11,8 +11,10 @@ another user it would not list them, and a missing payload would look absent. So
 command prints the uid it ran as first (`id -u`), and any uid but 0 leaves the reads
 unknown, naming it: run as root, with sudo -n (--sudo) or by a probe script alike.
 
-The output is hostile: too long, not a plist (plistlib refuses entity declarations), or
-a plist of another shape is unknown, never a value. Payloads of the type that set the key
+No computer-level profile (`<dict/>`, or the sentence `profiles -C` prints then) or no
+payload of the type is absent; payloads of the type without the key, absent too (named
+apart). The output is hostile: too long, not a plist (plistlib refuses entity
+declarations), or a plist of another shape is unknown, never a value. Payloads of the type that set the key
 to the same value give that value; to different values, unknown naming the profiles,
 since which one macOS applies is undefined.
 """
@@ -90,8 +92,9 @@ def parse(read: ProfileRead, results: Results) -> ReadValue:
         return absent_value("payload_key", key)
     first = found[0][1]
     if any((v.kind, v.value) != (first.kind, first.value) for _, v in found):
-        names = ", ".join(dict.fromkeys(p for p, _ in found))
-        values = ", ".join(str(v.value)[:40] for _, v in found)
+        # Host text, bounded: at most 5 profiles named, each cut at 60 characters.
+        names = ", ".join(list(dict.fromkeys(p[:60] for p, _ in found))[:5])
+        values = ", ".join(str(v.value)[:40] for _, v in found[:5])
         return unknown_value(
             key, "profile_payloads_differ", read=label, profiles=names, values=values
         )
