@@ -14,9 +14,9 @@ unknown, naming it: run as root, with sudo -n (--sudo) or by a probe script alik
 No computer-level profile (`<dict/>`, or the sentence `profiles -C` prints then) or no
 payload of the type is absent; payloads of the type without the key, absent too (named
 apart). The output is hostile: too long, not a plist (plistlib refuses entity
-declarations), or a plist of another shape is unknown, never a value. Payloads of the type that set the key
-to the same value give that value; to different values, unknown naming the profiles,
-since which one macOS applies is undefined.
+declarations), or a plist of another shape is unknown, never a value. Payloads of the
+type that set the key to the same value give that value; to different values, unknown
+naming the profiles, since which one macOS applies is undefined.
 """
 
 from __future__ import annotations
