@@ -271,3 +271,41 @@ def test_windows_names_in_any_script_and_account_sids() -> None:
     assert probe["system"] == "S-1-5-18"
     new_sid = probe["users"][0]["sid"]
     assert new_sid.endswith("-1104") and f"ps:hive {new_sid}" in redacted.commands
+
+
+def test_secrets_in_a_profiles_listing_go_and_the_plist_stays_valid() -> None:
+    """`profiles -C -o stdout-xml` prints payloads whole: the enrolment secret of Fleet's
+    recorded listing (tests/fixtures/macos_profiles) and a certificate's password go, the
+    settings a rule reads stay, and the listing still parses."""
+    import plistlib
+
+    from endpoint_audit.rules.macos_profiles import PROFILES
+
+    fixtures = Path(__file__).resolve().parents[1] / "fixtures" / "macos_profiles"
+    listing = (fixtures / "fleet-computerlevel.xml").read_text(encoding="utf-8")
+    listing = listing.replace(
+        "<key>FleetURL</key>",
+        "<key>Password</key>\n<string>hunter2-wifi</string>\n"
+        "<key>PayloadCertificatePassword</key><data>c2VjcmV0</data>\n<key>FleetURL</key>",
+    )
+    host = HostTranscript(
+        target="tw-mac-01",
+        platform=PlatformInfo(family=OsFamily.MACOS, hostname="tw-mac-01", is_admin=True),
+        commands={PROFILES.key: ok("0\n" + listing)},
+    )
+    clean, summary = redact_host(host)
+    out = clean.commands[PROFILES.key].stdout
+    for secret in ("ENROLL_SECRET", "hunter2-wifi", "c2VjcmV0"):
+        assert secret not in out
+    assert summary.secrets == 3
+    top = plistlib.loads(out.split("\n", 1)[1].encode("utf-8"))
+    (fleetd, enrollment) = top["_computerlevel"]
+    content = fleetd["ProfileItems"][0]["PayloadContent"]
+    assert (
+        content["EnrollSecret"] == "REDACTED"
+        and content["PayloadCertificatePassword"] == b"REDACTED"
+    )
+    assert content["FleetURL"] == "https://test.example.com"
+    assert enrollment["ProfileItems"][1]["PayloadContent"]["AccessRights"] == 8191
+    again, _ = redact_host(clean)  # redacting twice changes nothing more
+    assert again.commands[PROFILES.key].stdout == out

@@ -203,6 +203,27 @@ CASES: dict[str, tuple[int, str, str]] = {
 
 # Mistakes in a rule's applicability (applies_when): the same messages as in conditions.
 APPLIES_WHEN_CASES: dict[str, tuple[int, str, str]] = {
+    "r58-profile-payload-not-a-type": (
+        12,
+        "platforms.macos.read.profile_payload",
+        "'MCX' is not a payload type such as com.apple.MCX",
+    ),
+    "r59-profile-payload-under-windows": (
+        10,
+        "platforms",
+        "profile payload com.apple.MCX EnableGuestAccount is read on macos, not under windows",
+    ),
+    "r60-profile-payload-misspelt-field": (
+        12,
+        "platforms.macos.read.profil",
+        "unknown key 'profil'; did you mean 'profile'?",
+    ),
+    "r61-profile-payload-bool-given-text": (
+        13,
+        "platforms.macos.expect",
+        "profile payload com.apple.MCX EnableGuestAccount is true or false, but eq is given "
+        "text 'false'",
+    ),
     "r81-applies-when-hkcu": (
         12,
         "applies_when.windows.read.registry",

@@ -172,6 +172,38 @@ LINUX_READS = st.one_of(
     st.tuples(st.just({"kernel_module": "usb-storage", "property": "loaded"}), st.just("bool")),
 )
 
+# Keys as rules write them: dotted, or a list for keys holding dots and array positions.
+PLIST_KEY = st.one_of(
+    st.sampled_from(["GuestEnabled", "a.b", "EnableGuestAccount"]),
+    st.lists(
+        st.one_of(
+            st.sampled_from(["com.apple.login.mcx.DisableAutoLoginClient", "Items"]),
+            st.integers(0, 3),
+        ),
+        min_size=1,
+        max_size=3,
+    ),
+)
+MACOS_READS = st.one_of(
+    st.tuples(
+        st.builds(lambda k: {"plist": "com.apple.loginwindow", "key": k}, PLIST_KEY),
+        st.just("any"),
+    ),
+    st.tuples(
+        st.builds(
+            lambda k, ident: {
+                "profile_payload": "com.apple.MCX",
+                "key": k,
+                "type": "bool",
+                **({"profile": ident} if ident is not None else {}),
+            },
+            PLIST_KEY,
+            st.none() | st.sampled_from(["com.example.myprofile", "8CD28A9D-625E", "所属の設定"]),
+        ),
+        st.just("bool"),
+    ),
+)
+
 
 def _condition(reads: st.SearchStrategy[tuple[dict[str, Any], str]]) -> st.SearchStrategy[Any]:
     return reads.flatmap(
@@ -208,6 +240,7 @@ PLATFORMS = st.one_of(
     st.builds(lambda w: {"windows": w}, _tree(WINDOWS_READS)),
     st.builds(lambda lx: {"linux": lx}, _tree(LINUX_READS)),
     st.builds(lambda w, lx: {"windows": w, "linux": lx}, _tree(WINDOWS_READS), _tree(LINUX_READS)),
+    st.builds(lambda m: {"macos": m}, _tree(MACOS_READS)),
 )
 RULE = st.builds(
     lambda enabled, severity, title, remediation, rationale, refs, platforms: (
@@ -618,3 +651,61 @@ def test_applies_when_cell_errors_name_the_row_and_column(cli: Any, tmp_path: Pa
     linux[HEAD.index("value_name")] = linux[HEAD.index("type")] = ""
     line = _error_of(cli, tmp_path, [head, [*linux, "true"], [*GOOD, ""]])
     assert "rules.csv:2:applies_when:" in line and "applies_when names linux" in line
+
+
+def test_a_profile_payload_read_round_trips_with_japanese_headers() -> None:
+    rule = RuleEntry.model_validate(
+        {
+            "type": "rule",
+            "severity": "high",
+            "title": {"ja": "ゲスト無効", "en": "guest off"},
+            "remediation": {"ja": "なし", "en": "none"},
+            "platforms": {
+                "macos": {
+                    "all": [
+                        {
+                            "read": {
+                                "profile_payload": "com.apple.MCX",
+                                "profile": "com.example.myprofile",
+                                "key": "EnableGuestAccount",
+                                "type": "bool",
+                            },
+                            "expect": {"any": [{"absent": True}, {"eq": False}]},
+                        },
+                        {
+                            "read": {"profile_payload": "com.apple.loginwindow", "key": ["a.b", 0]},
+                            "expect": {"present": True},
+                        },
+                    ]
+                }
+            },
+        }
+    )
+    rules = {"jp.guest_profile": rule}
+    text = sheet.export_csv(rules, "ja")
+    header = next(csv.reader(io.StringIO(text)))
+    assert "プロファイル識別子" in header and "profile" not in header
+    rows = list(csv.DictReader(io.StringIO(text)))
+    assert [r["読み取り"] for r in rows] == ["profile_payload"] * 3
+    assert (
+        rows[0]["対象"] == "com.apple.MCX"
+        and rows[0]["プロファイル識別子"] == "com.example.myprofile"
+    )
+    assert rows[2]["プロファイル識別子"] == ""
+    assert sheet.import_csv(text) == rules
+    # English headers too; a sheet without any profile read has no profile column.
+    assert sheet.import_csv(sheet.export_csv(rules)) == rules
+    assert "profile" in next(csv.reader(io.StringIO(sheet.export_csv(rules))))
+    plist_only = RuleEntry.model_validate(
+        {
+            **rule.model_dump(by_alias=True, exclude_none=True),
+            "platforms": {
+                "macos": {
+                    "read": {"plist": "com.apple.MCX", "key": "x"},
+                    "expect": {"present": True},
+                }
+            },
+        }
+    )
+    header = next(csv.reader(io.StringIO(sheet.export_csv({"jp.plist": plist_only}))))
+    assert "profile" not in header

@@ -271,6 +271,7 @@ def _rule_words() -> list[str]:
         rule_model.UnitRead,
         rule_model.ModuleRead,
         rule_model.PlistRead,
+        rule_model.ProfileRead,
         rule_model.PackageRead,
         rule_model.CommandRead,
         rule_model.RuleText,

@@ -311,5 +311,6 @@ class RecordFolder:
             serials=summary.serials,
             macs=summary.macs,
             keys=summary.recovery_keys,
+            secrets=summary.secrets,
         )
         return Saved(notes=[note])

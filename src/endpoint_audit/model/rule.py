@@ -848,6 +848,18 @@ PLIST_TYPES = {"bool": BOOL, "number": NUMBER, "text": TEXT, "date": DATE, "list
 PlistKeyPart = Annotated[StrictStr | StrictInt, Field(union_mode="left_to_right")]
 
 
+def key_path(value: str | list[str | int]) -> str | list[str | int]:
+    """A plist key path as a rule writes it: a key, a dotted path or a list of parts."""
+    parts = value.split(".") if isinstance(value, str) else value
+    if not parts or any(p == "" for p in parts) or len(parts) > 16:
+        raise ValueError(
+            f"{value!r}: write a key, a dotted path (a.b) or a list of keys (['key.with.dots'])"
+        )
+    if any(isinstance(p, int) and p < 0 for p in parts):
+        raise ValueError(f"{value!r}: an array position is 0 or more")
+    return value
+
+
 class PlistRead(_Strict):
     """A value of a macOS property list, by key path. A domain is read from the managed
     preferences a configuration profile writes first, then from its own file."""
@@ -888,14 +900,7 @@ class PlistRead(_Strict):
     @field_validator("key")
     @classmethod
     def _path(cls, value: str | list[str | int]) -> str | list[str | int]:
-        parts = value.split(".") if isinstance(value, str) else value
-        if not parts or any(p == "" for p in parts) or len(parts) > 16:
-            raise ValueError(
-                f"{value!r}: write a key, a dotted path (a.b) or a list of keys (['key.with.dots'])"
-            )
-        if any(isinstance(p, int) and p < 0 for p in parts):
-            raise ValueError(f"{value!r}: an array position is 0 or more")
-        return value
+        return key_path(value)
 
     @property
     def parts(self) -> tuple[str | int, ...]:
@@ -918,6 +923,77 @@ class PlistRead(_Strict):
     def label(self) -> str:
         key = self.key if isinstance(self.key, str) else ":".join(str(p) for p in self.key)
         return f"plist {self.plist} {key}"
+
+
+# A configuration profile's PayloadType (com.apple.MCX, com.apple.TCC.configuration-profile-
+# policy): a reverse-DNS name as Apple's payload references write them.
+_PAYLOAD_TYPE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*(\.[A-Za-z0-9_-]+)+\Z")
+
+
+class ProfileRead(_Strict):
+    """A value of the installed computer-level configuration profiles, as `profiles -C -o
+    stdout-xml` lists them (as root): the payloads of one PayloadType (of one profile when
+    it is named), by key path into their PayloadContent."""
+
+    profile_payload: str = Field(
+        description="The payload's PayloadType, e.g. com.apple.MCX or com.apple.loginwindow "
+        "(Apple's Device Management reference names each payload's type).",
+    )
+    profile: StrictStr | None = Field(
+        None,
+        description="Only the payloads of the profile with this ProfileIdentifier; without it, "
+        "every computer-level profile's payloads of that type, which must agree.",
+    )
+    key: StrictStr | list[PlistKeyPart] = Field(
+        description="The key in the payload's PayloadContent; a dotted path into nested "
+        "dictionaries (a.b.c), or a list (['key.with.dots'], ['Items', 0, 'Name']) for keys "
+        "holding dots and for array positions.",
+    )
+    type: Literal["bool", "number", "text", "date", "list"] | None = Field(
+        None,
+        description="How the value is read: bool also takes 1/0 and YES/NO as macOS reads a "
+        "boolean preference; without it the value keeps the type the payload holds.",
+    )
+
+    @field_validator("profile_payload")
+    @classmethod
+    def _payload_type(cls, value: str) -> str:
+        if not _PAYLOAD_TYPE.match(value) or len(value) > 200:
+            raise ValueError(
+                f"{value!r} is not a payload type such as com.apple.MCX "
+                "(the PayloadType of a configuration profile's payload)"
+            )
+        return value
+
+    @field_validator("profile")
+    @classmethod
+    def _identifier(cls, value: str | None) -> str | None:
+        if value is not None and (
+            not value.strip() or len(value) > 200 or not value.isprintable()
+        ):
+            raise ValueError(
+                f"{value!r} is not a profile identifier such as com.example.loginwindow "
+                "(a ProfileIdentifier on one line, at most 200 characters)"
+            )
+        return value
+
+    @field_validator("key")
+    @classmethod
+    def _path(cls, value: str | list[str | int]) -> str | list[str | int]:
+        return key_path(value)
+
+    @property
+    def parts(self) -> tuple[str | int, ...]:
+        return tuple(self.key.split(".")) if isinstance(self.key, str) else tuple(self.key)
+
+    @property
+    def kind(self) -> str:
+        return PLIST_TYPES[self.type] if self.type else ANY
+
+    def label(self) -> str:
+        key = self.key if isinstance(self.key, str) else ":".join(str(p) for p in self.key)
+        of = f" of profile {self.profile}" if self.profile is not None else ""
+        return f"profile payload {self.profile_payload}{of} {key}"
 
 
 # dpkg and rpm package names (Debian policy 5.6.7; rpm also allows upper case and '_').
@@ -1015,6 +1091,7 @@ READ_KEYS = (
     "systemd",
     "kernel_module",
     "plist",
+    "profile_payload",
     "package",
     "command",
 )
@@ -1046,6 +1123,7 @@ Read = Annotated[
         Annotated[ServiceRead, Tag("~service")],
         Annotated[OptionalFeatureRead, Tag("~optional_feature")],
         Annotated[PlistRead, Tag("~plist")],
+        Annotated[ProfileRead, Tag("~profile_payload")],
         Annotated[PackageRead, Tag("~package")],
         Annotated[CommandRead, Tag("~command")],
     ],
@@ -1072,6 +1150,7 @@ READ_FAMILIES: dict[type[BaseModel], frozenset[OsFamily]] = {
     UnitRead: _LINUX,
     ModuleRead: _LINUX,
     PlistRead: _MACOS,
+    ProfileRead: _MACOS,
     PackageRead: _LINUX,
     CommandRead: _LINUX | _MACOS,
 }

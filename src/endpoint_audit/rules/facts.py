@@ -11,7 +11,18 @@ from endpoint_audit.model.observed import Reason
 
 # What does not exist when a value is absent (each has a text `rule.observed.absent_<what>`).
 AbsentWhat = Literal[
-    "key", "value", "file", "setting", "unit", "module", "instance", "service", "feature", "package"
+    "key",
+    "value",
+    "file",
+    "setting",
+    "unit",
+    "module",
+    "instance",
+    "service",
+    "feature",
+    "package",
+    "payload",
+    "payload_key",
 ]
 ValueKind = Literal["number", "text", "texts", "bool", "date"]
 ReadScalar = int | float | bool | str

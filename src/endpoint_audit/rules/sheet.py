@@ -86,6 +86,10 @@ READ_FIELD_COLUMNS: dict[str, tuple[str, str]] = {
     "namespace": ("namespace", "名前空間"),
     "where": ("where", "選択条件"),
 }
+# Read fields that few rules use: a column only in sheets whose rules use them.
+OPTIONAL_FIELD_COLUMNS: dict[str, tuple[str, str]] = {
+    "profile": ("profile", "プロファイル識別子"),
+}
 TAIL_COLUMNS: dict[str, tuple[str, str]] = {
     "expect": ("expect", "期待値の構成"),
     "operator": ("operator", "演算子"),
@@ -129,7 +133,12 @@ def columns(read_fields: Iterable[str] = (), applies_when: bool = True) -> list[
 
 
 def header_of(column: str, lang: str) -> str:
-    names = {**RULE_COLUMNS, **READ_FIELD_COLUMNS, **TAIL_COLUMNS}.get(column)
+    names = {
+        **RULE_COLUMNS,
+        **READ_FIELD_COLUMNS,
+        **OPTIONAL_FIELD_COLUMNS,
+        **TAIL_COLUMNS,
+    }.get(column)
     if names is None:
         return column
     return names[1] if lang == "ja" else names[0]
@@ -143,7 +152,7 @@ def _normal(header: str) -> str:
 def header_names() -> dict[str, str]:
     """Every header name import accepts (normalized) -> canonical column."""
     names: dict[str, str] = {}
-    for table in (RULE_COLUMNS, READ_FIELD_COLUMNS, TAIL_COLUMNS):
+    for table in (RULE_COLUMNS, READ_FIELD_COLUMNS, OPTIONAL_FIELD_COLUMNS, TAIL_COLUMNS):
         for column, (en, ja) in table.items():
             for name in (column, en, ja, *ALIASES.get(column, ())):
                 names[_normal(name)] = column
@@ -448,8 +457,9 @@ def _loc_column(loc: Sequence[Any]) -> str:
     clean = [p for p in loc if not (isinstance(p, str) and (p.startswith("~") or "-" in p))]
     if clean and clean[0] == "read":
         name = next((str(p) for p in clean[1:] if isinstance(p, str)), "")
-        if name in READ_FIELD_COLUMNS or (name and name not in READ_KEYS):
-            return name if name in READ_FIELD_COLUMNS else "read"
+        fields = {*READ_FIELD_COLUMNS, *OPTIONAL_FIELD_COLUMNS}
+        if name in fields or (name and name not in READ_KEYS):
+            return name if name in fields else "read"
         return "target" if name else "read"
     if clean and clean[0] == "expect":
         return "operand"

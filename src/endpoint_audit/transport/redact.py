@@ -8,7 +8,10 @@ Pure: a HostTranscript in, a redacted copy out. What goes:
 - serial numbers and hardware UUIDs (`Serial Number: ...`, `"SerialNumber": "..."`), and
   the machine id (/etc/machine-id, MachineGuid, IOPlatformUUID) wherever it appears,
 - MAC addresses,
-- recovery keys (BitLocker 48-digit recovery passwords, FileVault recovery keys).
+- recovery keys (BitLocker 48-digit recovery passwords, FileVault recovery keys),
+- secrets in property lists: the value of a key naming a password, secret, token or private
+  key (`profiles -C -o stdout-xml` prints payloads whole: a Wi-Fi password, an MDM enrolment
+  secret, the AutologinPassword of a login window payload), the plist still valid.
 
 Names are replaced by stable placeholders (`host-1`, `user-1`) everywhere at once, in
 command keys as well as in output: the collector that replays `stat -f %u %Su
@@ -79,6 +82,14 @@ _SECRET_FIELD = re.compile(
     r"""(?P<value>[^"'\s,}<>][^"',}<>\n]*?)(?=["',}<>\n]|\s*$)""",
     re.IGNORECASE | re.MULTILINE,
 )
+# A plist value under a key that names a secret (EnrollSecret, Password, PayloadCertificate-
+# Password, AutologinPassword, PrivateKey, ...): replaced, the plist kept valid.
+_PLIST_SECRET = re.compile(
+    r"(<key>[^<]*?(?:password|passphrase|secret|token|privatekey|psk|credential)[^<]*</key>"
+    r"\s*<(string|data)>)([^<]*)(</\2>)",
+    re.IGNORECASE,
+)
+_REDACTED_DATA = "UkVEQUNURUQ="  # base64 of REDACTED: a <data> value must stay base64
 # Domain or machine identifiers inside account SIDs (the RID at the end names no one).
 _SID = re.compile(r"\bS-1-5-21-(\d+-\d+-\d+)(?=-\d+\b)")
 _BYHOST_UUID = re.compile(
@@ -98,6 +109,7 @@ class RedactionSummary:
     macs: int = 0
     serials: int = 0
     recovery_keys: int = 0
+    secrets: int = 0
 
 
 @dataclass
@@ -250,6 +262,7 @@ class Redactor:
         self._macs = _Mapper("")
         self._serials = _Mapper("REDACTED-SERIAL-")
         self._keys = _Mapper("")
+        self._secrets = _Mapper("")
         host_names = set(hosts)
         names = dict.fromkeys(host_names, "host") | {
             u: "user" for u in users if u not in host_names
@@ -295,6 +308,13 @@ class Redactor:
     def _secret(self, match: re.Match[str]) -> str:
         return match.group("key") + self._serials(match.group("value"))
 
+    def _plist_secret(self, match: re.Match[str]) -> str:
+        if match.group(3).strip() in ("", "REDACTED", _REDACTED_DATA):
+            return match.group(0)
+        self._secrets(match.group(3))
+        masked = _REDACTED_DATA if match.group(2) == "data" else "REDACTED"
+        return match.group(1) + masked + match.group(4)
+
     def text(self, value: str) -> str:
         """One string with every sensitive value replaced."""
         if not value:
@@ -308,6 +328,7 @@ class Redactor:
         if self._machine is not None:
             value = self._machine.sub(f"redacted-{self.pseudonym}", value)
         value = _SECRET_FIELD.sub(self._secret, value)
+        value = _PLIST_SECRET.sub(self._plist_secret, value)
         value = _BYHOST_UUID.sub(
             lambda m: m.group(1) + "00000000-0000-0000-0000-000000000000", value
         )
@@ -367,6 +388,7 @@ class Redactor:
             macs=len(self._macs.seen),
             serials=len(self._serials.seen) + (1 if self._machine_id else 0),
             recovery_keys=len(self._keys.seen),
+            secrets=len(self._secrets.seen),
         )
         return redacted
 
