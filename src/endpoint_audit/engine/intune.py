@@ -15,7 +15,7 @@ registry read sees the 64-bit view), and the settings are written with
 from __future__ import annotations
 
 import importlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from endpoint_audit import __version__
 from endpoint_audit.checkkit.intune import IntuneSettings
@@ -28,6 +28,8 @@ from endpoint_audit.model.intune import (
     IntuneRule,
 )
 from endpoint_audit.model.platform import OsFamily
+from endpoint_audit.model.rule import RuleEntry
+from endpoint_audit.rules.intune import rule_intune, why_not_in_intune
 
 SCRIPT_NAME = "endpoint-audit-compliance.ps1"
 RULES_NAME = "endpoint-audit-compliance.json"
@@ -45,6 +47,8 @@ class IntuneExport:
     rules: IntunePolicy
     checks: list[str]  # the checks exported
     left_out: list[str]  # checks of the baseline without Intune settings (judge with evaluate)
+    # Why a rule of the baseline is left out (`type: rule`; model/rule.py), by its id.
+    left_out_why: dict[str, str] = field(default_factory=dict)
 
     @property
     def rules_text(self) -> str:
@@ -230,14 +234,26 @@ def intune_export(plan: Plan, more_info_url: str) -> IntuneExport:
     rules: list[IntuneRule] = []
     snippets: list[str] = []
     left_out: list[str] = []
+    why: dict[str, str] = {}
+    shared: set[str] = set()
     for planned in plan.checks:
-        settings = intune_settings_of(planned.id)
+        rule = getattr(planned.check, "rule", None)
+        if isinstance(rule, RuleEntry):
+            # A baseline's rule: its setting is made from the rule (rules/intune.py).
+            settings = rule_intune(planned.id, rule)
+            reason = why_not_in_intune(rule)
+            if reason is not None:
+                why[planned.id] = reason
+        else:
+            settings = intune_settings_of(planned.id)
         if settings is None:
             left_out.append(planned.id)
             continue
         params = planned.params_for(OsFamily.WINDOWS)
         exported.append(settings)
-        snippets.append(settings.settings_for(params))
+        head = settings.shared if settings.shared and settings.shared not in shared else ""
+        shared.add(settings.shared)
+        snippets.append(head + settings.settings_for(params))
         rules += settings.rules(params, more_info_url)
     if not exported:
         raise IntuneExportError(
@@ -246,7 +262,10 @@ def intune_export(plan: Plan, more_info_url: str) -> IntuneExport:
         )
     policy = IntunePolicy(rules=rules)
     script = _script(plan, exported, snippets)
-    export = IntuneExport(script, policy, [e.check_id for e in exported], left_out)
+    export = IntuneExport(script, policy, [e.check_id for e in exported], left_out, why)
+    names = [name for e in exported for name in e.settings]
+    if len(set(names)) != len(names):
+        raise IntuneExportError("two checks or rules would write the same Intune setting")
     if len(rules) > MAX_RULES:
         raise IntuneExportError(f"{len(rules)} rules: Intune takes at most {MAX_RULES}")
     size = len(export.rules_text.encode("utf-8"))
