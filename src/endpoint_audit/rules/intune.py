@@ -75,10 +75,9 @@ def setting_name(rule_id: str) -> str:
 def _literal(value: Any) -> str:
     if isinstance(value, bool):
         return "$true" if value else "$false"
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, float):
-        return repr(value)
+    if isinstance(value, int | float):
+        # In parentheses: a command argument that starts with '-' must not read as a name.
+        return f"({value!r})"
     return ps_string(str(value))
 
 

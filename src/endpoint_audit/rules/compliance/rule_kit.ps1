@@ -47,7 +47,7 @@ function Get-EARuleRegistry($Entry) {
     if ($EAKind -ceq 'MultiString') {
         $EAItems = ConvertTo-EARuleList $EAValue
         foreach ($EAItem in $EAItems) { if ($EAItem -isnot [string]) { return (New-EARuleValue 'unknown' $null $null) } }
-        return (New-EARuleValue 'value' (,$EAItems) $EAHost)
+        return (New-EARuleValue 'value' $EAItems $EAHost)
     }
     if ($EAValue -isnot [string]) { return (New-EARuleValue 'unknown' $null $null) }
     return (New-EARuleValue 'value' $EAValue $EAHost)
@@ -96,7 +96,7 @@ function Get-EARuleInstances($Entry, $Spec) {
     if ($EAKind -cne 'other') { return (New-EARuleValue 'value' $EAValue $null) }
     if ($EAValue -is [array]) {
         foreach ($EAItem in $EAValue) { if ($EAItem -isnot [string]) { return (New-EARuleValue 'unknown' $null $null) } }
-        return (New-EARuleValue 'value' (,$EAValue) $null)
+        return (New-EARuleValue 'value' $EAValue $null)
     }
     return (New-EARuleValue 'unknown' $null $null)
 }
