@@ -30,7 +30,8 @@ def number(value: Any) -> int | None:
     if value is None or isinstance(value, bool):
         return None
     if isinstance(value, int):
-        return value
+        # PowerShell's integer types, up to Int64.
+        return value if -(2**63) <= value < 2**63 else None
     if isinstance(value, float):
         if -1e18 < value < 1e18 and value == int(value):
             return int(value)
