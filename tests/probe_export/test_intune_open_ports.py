@@ -404,7 +404,32 @@ baselines = st.builds(
 def test_made_up_answers_are_compliant_only_where_the_check_passes(
     sockets: Any, sharing: Any, profiles: Any, products: Any, params: OpenPortsParams
 ) -> None:
-    if intune_compliant(sockets, sharing, profiles, products, params):
-        assert evaluated_compliant(sockets, sharing, profiles, products, params), (
+    verdict = intune_compliant(sockets, sharing, profiles, products, params)
+    evaluated = evaluated_compliant(sockets, sharing, profiles, products, params)
+    if verdict:
+        assert evaluated, (sockets, sharing, profiles, products, params)
+    elif evaluated:
+        assert documented_stricter(sockets, sharing, profiles, products, params), (
             sockets, sharing, profiles, products, params,
         )  # fmt: skip
+
+
+def _odd_text(value: Any) -> bool:
+    if isinstance(value, dict):
+        return any(_odd_text(v) for v in value.values())
+    if isinstance(value, list):
+        return any(_odd_text(v) for v in value)
+    return isinstance(value, str) and re.fullmatch("[ -~]*", value) is None
+
+
+def documented_stricter(
+    sockets: Any, sharing: Any, profiles: Any, products: Any, params: OpenPortsParams
+) -> bool:
+    """Where docs/deploy-probes.md says the script is stricter: a text outside printable
+    ASCII (also a name in the baseline), or a `processes` answer that is empty but no
+    table."""
+    names = [*params.forbidden_processes, *params.allowed_processes]
+    if _odd_text([sockets, sharing, profiles, products, names]):
+        return True
+    processes = sockets.get("processes", None) if isinstance(sockets, dict) else None
+    return processes is not None and not isinstance(processes, dict) and not processes
