@@ -378,3 +378,37 @@ def _big_number(value: Any) -> bool:
     if isinstance(value, list):
         return any(_big_number(v) for v in value)
     return isinstance(value, int | float) and not isinstance(value, bool) and abs(value) > 2**53
+
+
+# --- the time budget ------------------------------------------------------------------
+
+
+def test_the_probes_share_the_budget_and_too_many_are_refused(
+    cli: Callable[..., Any], tmp_path: Path
+) -> None:
+    script, _ = export(cli, tmp_path / "o", "-b", "jp-municipal-telework")
+    seconds = [int(s) for s in re.findall(r"Invoke-EAProbe -Seconds (\d+)", script)]
+    head = re.search(r"The probes stop after (\d+) s at", script)
+    assert head and int(head.group(1)) == sum(seconds) <= 300
+    # patch_level's pending search (12 s of its own) keeps its margin among many probes.
+    assert "$EAProbes['windows_update_pending'] = Invoke-EAProbe -Seconds 15 " in script
+    # Sixty rules of ten seconds each would pass Intune's ten minutes: refused, one line.
+    rule = {
+        "type": "rule",
+        "severity": "low",
+        "title": {"ja": "規則", "en": "Rule"},
+        "remediation": {"ja": "直す", "en": "Fix it"},
+        "platforms": {"windows": {"read": READS[1], "expect": {"eq": 1}}},
+    }
+    data = {
+        "id": "many",
+        "title": {"ja": "多数", "en": "Many"},
+        "version": "1",
+        "checks": {f"city.r{i:02d}": rule for i in range(60)},
+    }
+    path = tmp_path / "many.yaml"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    result = cli("probe", "export", "--intune-compliance", "-o", str(tmp_path / "m"),
+                 "--more-info-url", URL, "-b", str(path))  # fmt: skip
+    assert result.exit_code == 2
+    assert "600 s" in result.output and len(result.output.strip().splitlines()) == 1

@@ -41,6 +41,8 @@ class IntuneSettings:
     # PowerShell several checks' snippets share (functions): the script holds it once,
     # before the first snippet that names it.
     shared: str = ""
+    # Seconds each of its probes gets at least, however many probes share the budget.
+    min_seconds: int = 10
 
     def settings_for(self, params: Any) -> str:
         """The snippet as the discovery script runs it for a baseline's params."""
