@@ -412,3 +412,28 @@ def test_the_probes_share_the_budget_and_too_many_are_refused(
                  "--more-info-url", URL, "-b", str(path))  # fmt: skip
     assert result.exit_code == 2
     assert "600 s" in result.output and len(result.output.strip().splitlines()) == 1
+
+
+def test_rules_whose_settings_would_share_a_name_are_refused(
+    cli: Callable[..., Any], tmp_path: Path
+) -> None:
+    rule = {
+        "type": "rule",
+        "severity": "low",
+        "title": {"ja": "規則", "en": "Rule"},
+        "remediation": {"ja": "直す", "en": "Fix it"},
+        "platforms": {"windows": {"read": READS[1], "expect": {"eq": 1}}},
+    }
+    assert setting_name("city.a_b") == setting_name("city_a.b") == "Rule_city_a_b"
+    data = {
+        "id": "twins",
+        "title": {"ja": "双子", "en": "Twins"},
+        "version": "1",
+        "checks": {"city.a_b": rule, "city_a.b": rule},
+    }
+    path = tmp_path / "twins.yaml"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    result = cli("probe", "export", "--intune-compliance", "-o", str(tmp_path / "t"),
+                 "--more-info-url", URL, "-b", str(path))  # fmt: skip
+    assert result.exit_code == 2 and "same Intune setting" in result.output
+    assert not (tmp_path / "t").exists()
