@@ -83,7 +83,8 @@ function Get-EARuleInstances($Entry, $Spec) {
     $EAValue = $null
     foreach ($EAKey in @($EAItems[0].Keys)) { if ($EAKey -ceq $Spec['property']) { $EAValue = $EAItems[0][$EAKey] } }
     if ($Spec['type'] -ceq 'feature') {
-        if ((Get-EARuleKind $EAValue) -cne 'number' -or @(1, 2, 3) -notcontains $EAValue) { return (New-EARuleValue 'unknown' $null $null) }
+        # The value on the left: PowerShell converts the right operand to the left's type.
+        if ((Get-EARuleKind $EAValue) -cne 'number' -or -not ($EAValue -eq 1 -or $EAValue -eq 2 -or $EAValue -eq 3)) { return (New-EARuleValue 'unknown' $null $null) }
         return (New-EARuleValue 'value' $EAValue $null)
     }
     if ($Spec['type'] -ceq 'service') {

@@ -18,7 +18,7 @@ function ConvertTo-EAOpenPortsNumber($Value) {
     # string; a whole double. Past 18 digits: not read.
     if ($null -eq $Value -or $Value -is [bool]) { return $null }
     if ($Value -is [int] -or $Value -is [long] -or $Value -is [int16] -or $Value -is [byte] -or $Value -is [uint16] -or $Value -is [uint32] -or ($Value -is [uint64] -and $Value -le 9223372036854775807)) { return [int64]$Value }
-    if ($Value -is [double] -and $Value -gt -1e18 -and $Value -lt 1e18 -and [int64]$Value -eq $Value) { return [int64]$Value }
+    if ($Value -is [double] -and $Value -gt -1e18 -and $Value -lt 1e18 -and $Value -eq [int64]$Value) { return [int64]$Value }
     if ($Value -is [string] -and $Value -cmatch '^[ \t\r\n]*(-?[0-9]{1,18})[ \t\r\n]*\z') { return [int64]$Matches[1] }
     return $null
 }
