@@ -433,3 +433,11 @@ def documented_stricter(
         return True
     processes = sockets.get("processes", None) if isinstance(sockets, dict) else None
     return processes is not None and not isinstance(processes, dict) and not processes
+
+
+def test_the_deployment_guide_lists_every_setting() -> None:
+    guide = (Path(__file__).parents[2] / "docs" / "deploy-probes.md").read_text(encoding="utf-8")
+    for name in INTUNE.settings:
+        assert f"| `{name}` |" in guide, name
+    assert "**open_ports**（" in guide  # the Japanese part names the check
+    assert "| `Rule_<id>`" in guide and "`Rule_<id>` を 1 つ出力" in guide
