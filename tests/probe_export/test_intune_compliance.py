@@ -146,10 +146,15 @@ def test_bad_options_are_one_line_exit_2(
 def test_a_baseline_without_intune_settings_is_refused(
     cli: Callable[..., Any], tmp_path: Path
 ) -> None:
-    path = tmp_path / "ports.yaml"
-    path.write_text(
-        "id: ports\ntitle: {ja: ポート, en: Ports}\nversion: '1'\nchecks: {open_ports: {}}\n"
-    )
+    # A shipped rule for Linux only: nothing of it runs on Windows.
+    shipped = Path(__file__).parents[2] / "baselines" / "jp-municipal-telework.yaml"
+    rule = yaml.safe_load(shipped.read_text(encoding="utf-8"))["checks"][
+        "jp.gdm_autologin_disabled"
+    ]
+    path = tmp_path / "gdm.yaml"
+    data = {"id": "gdm", "title": {"ja": "GDM", "en": "GDM"}, "version": "1",
+            "checks": {"city.gdm_autologin_disabled": rule}}  # fmt: skip
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
     result = cli("probe", "export", "--intune-compliance", "-o", str(tmp_path / "o"),
                  "--more-info-url", URL, "-b", str(path))  # fmt: skip
     assert result.exit_code == ExitCode.CONFIG

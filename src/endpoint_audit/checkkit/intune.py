@@ -38,6 +38,11 @@ class IntuneSettings:
     # Probes run before `probe`, each answer in `$EAProbes['<name>']` ($null when it failed,
     # ran out of time, or needs FullLanguage where the script does not have it).
     extra_probes: Sequence[PowerShell] = ()
+    # PowerShell several checks' snippets share (functions): the script holds it once,
+    # before the first snippet that names it.
+    shared: str = ""
+    # Seconds each of its probes gets at least, however many probes share the budget.
+    min_seconds: int = 10
 
     def settings_for(self, params: Any) -> str:
         """The snippet as the discovery script runs it for a baseline's params."""

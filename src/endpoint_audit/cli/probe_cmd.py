@@ -198,7 +198,13 @@ def _intune(
     count = len(export.rules.rules)
     note(f"wrote {folder / SCRIPT_NAME} and {folder / RULES_NAME} ({count} rules)")
     if export.left_out:
+        # A rule says why: it reads secedit, auditpol or a command, or compares with an
+        # operator the script does not have (regex, versions, dates, sets).
+        named = [
+            f"{cid} ({export.left_out_why[cid]})" if cid in export.left_out_why else cid
+            for cid in export.left_out
+        ]
         note(
             "not in Intune (judge them with `probe export --os windows` and `evaluate`): "
-            + ", ".join(export.left_out)
+            + ", ".join(named)
         )

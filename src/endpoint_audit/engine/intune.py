@@ -1,6 +1,6 @@
 """`probe export --intune-compliance`: an Intune custom compliance discovery script and
 its rules file, for the checks of a baseline that offer Intune settings (a check
-package's `intune` module, checkkit.intune).
+package's `intune` module, checkkit.intune) and its Windows rules (rules/intune.py).
 
 Microsoft's limits (MicrosoftDocs/memdocs intune/device-security/compliance/
 create-custom-script.md and create-custom-json.md): the script and its output at most
@@ -15,7 +15,7 @@ registry read sees the 64-bit view), and the settings are written with
 from __future__ import annotations
 
 import importlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from endpoint_audit import __version__
 from endpoint_audit.checkkit.intune import IntuneSettings
@@ -24,15 +24,21 @@ from endpoint_audit.model.intune import (
     MAX_POLICY_BYTES,
     MAX_RULES,
     MAX_SCRIPT_BYTES,
+    MAX_WINDOWS_SECONDS,
     IntunePolicy,
     IntuneRule,
 )
 from endpoint_audit.model.platform import OsFamily
+from endpoint_audit.model.rule import RuleEntry
+from endpoint_audit.rules.intune import rule_intune, why_not_in_intune
 
 SCRIPT_NAME = "endpoint-audit-compliance.ps1"
 RULES_NAME = "endpoint-audit-compliance.json"
 # Seconds all probes may take together: Intune stops a Windows script after 600.
 BUDGET_SECONDS = 300
+# Past the budget (each probe gets at least 10 s), what the probes may take at most: a
+# minute under Intune's limit for the PowerShell start and the settings.
+MAX_TOTAL_SECONDS = MAX_WINDOWS_SECONDS - 60
 
 
 class IntuneExportError(ValueError):
@@ -45,6 +51,8 @@ class IntuneExport:
     rules: IntunePolicy
     checks: list[str]  # the checks exported
     left_out: list[str]  # checks of the baseline without Intune settings (judge with evaluate)
+    # Why a rule of the baseline is left out (`type: rule`; model/rule.py), by its id.
+    left_out_why: dict[str, str] = field(default_factory=dict)
 
     @property
     def rules_text(self) -> str:
@@ -74,8 +82,8 @@ _HEAD = r"""# endpoint-audit custom compliance discovery script for Microsoft In
 # value that cannot be read is written as one the rules never accept (Unknown, -1), so
 # the device is not compliant, never compliant by default.
 # A 32-bit host (Intune's default) runs the script again in the 64-bit PowerShell, so
-# that every registry read sees the 64-bit view. The probes stop after __BUDGET__ s in
-# all (Intune allows 10 minutes).
+# that every registry read sees the 64-bit view. The probes stop after __BUDGET__ s at
+# most in all (Intune allows 10 minutes).
 # Generated file: do not edit (the settings must match the rules file).
 
 $EALanguageMode = [string]$ExecutionContext.SessionState.LanguageMode
@@ -177,6 +185,19 @@ def _fill(template: str, values: dict[str, str]) -> str:
     return template
 
 
+def probe_seconds(exported: list[IntuneSettings], item: IntuneSettings) -> int:
+    """Seconds each probe of `item` may take: the budget split evenly among every probe
+    of the script (a check's own and its extra ones, each rule's), but at least the
+    check's `min_seconds`."""
+    probes = sum(1 + len(e.extra_probes) for e in exported)
+    return max(item.min_seconds, BUDGET_SECONDS // max(1, probes))
+
+
+def total_seconds(exported: list[IntuneSettings]) -> int:
+    """The longest the probes can take together (each stopped at its seconds)."""
+    return sum((1 + len(e.extra_probes)) * probe_seconds(exported, e) for e in exported)
+
+
 def _script(plan: Plan, exported: list[IntuneSettings], snippets: list[str]) -> str:
     baseline = plan.baseline
     label = f"{baseline.id} {baseline.version} (sha256 {baseline.sha256[:16]})"
@@ -187,14 +208,12 @@ def _script(plan: Plan, exported: list[IntuneSettings], snippets: list[str]) -> 
             "__BASELINE__": label.encode("ascii", "replace").decode("ascii"),
             "__CHECKS__": ", ".join(e.check_id for e in exported),
             "__RULES_NAME__": RULES_NAME,
-            "__BUDGET__": str(BUDGET_SECONDS),
+            "__BUDGET__": str(total_seconds(exported)),
         },
     )
-    share = max(10, BUDGET_SECONDS // max(1, len(exported)))
     parts = [head]
     for item, snippet in zip(exported, snippets, strict=True):
-        # A check's share is split among its probes.
-        seconds = str(max(10, share // (1 + len(item.extra_probes))))
+        seconds = str(probe_seconds(exported, item))
         parts += [
             _fill(
                 _EXTRA_PROBE if extra.clm_safe else _FULL_LANGUAGE_EXTRA_PROBE,
@@ -230,14 +249,26 @@ def intune_export(plan: Plan, more_info_url: str) -> IntuneExport:
     rules: list[IntuneRule] = []
     snippets: list[str] = []
     left_out: list[str] = []
+    why: dict[str, str] = {}
+    shared: set[str] = set()
     for planned in plan.checks:
-        settings = intune_settings_of(planned.id)
+        rule = getattr(planned.check, "rule", None)
+        if isinstance(rule, RuleEntry):
+            # A baseline's rule: its setting is made from the rule (rules/intune.py).
+            settings = rule_intune(planned.id, rule)
+            reason = why_not_in_intune(rule)
+            if reason is not None:
+                why[planned.id] = reason
+        else:
+            settings = intune_settings_of(planned.id)
         if settings is None:
             left_out.append(planned.id)
             continue
         params = planned.params_for(OsFamily.WINDOWS)
         exported.append(settings)
-        snippets.append(settings.settings_for(params))
+        head = settings.shared if settings.shared and settings.shared not in shared else ""
+        shared.add(settings.shared)
+        snippets.append(head + settings.settings_for(params))
         rules += settings.rules(params, more_info_url)
     if not exported:
         raise IntuneExportError(
@@ -246,7 +277,16 @@ def intune_export(plan: Plan, more_info_url: str) -> IntuneExport:
         )
     policy = IntunePolicy(rules=rules)
     script = _script(plan, exported, snippets)
-    export = IntuneExport(script, policy, [e.check_id for e in exported], left_out)
+    export = IntuneExport(script, policy, [e.check_id for e in exported], left_out, why)
+    names = [name for e in exported for name in e.settings]
+    if len(set(names)) != len(names):
+        raise IntuneExportError("two checks or rules would write the same Intune setting")
+    longest = total_seconds(exported)
+    if longest > MAX_TOTAL_SECONDS:
+        raise IntuneExportError(
+            f"{len(exported)} checks and rules whose probes could take {longest} s: Intune "
+            f"stops a script after {MAX_WINDOWS_SECONDS} s; export a baseline with fewer of them"
+        )
     if len(rules) > MAX_RULES:
         raise IntuneExportError(f"{len(rules)} rules: Intune takes at most {MAX_RULES}")
     size = len(export.rules_text.encode("utf-8"))
@@ -259,10 +299,13 @@ def intune_export(plan: Plan, more_info_url: str) -> IntuneExport:
 
 __all__ = [
     "BUDGET_SECONDS",
+    "MAX_TOTAL_SECONDS",
     "RULES_NAME",
     "SCRIPT_NAME",
     "IntuneExport",
     "IntuneExportError",
     "intune_export",
     "intune_settings_of",
+    "probe_seconds",
+    "total_seconds",
 ]

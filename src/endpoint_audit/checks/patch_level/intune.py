@@ -168,6 +168,8 @@ INTUNE = IntuneSettings(
     check_id="patch_level",
     probe=WINDOWS_UPDATE,
     extra_probes=(PENDING_SEARCH,),
+    # The search's own bound and a margin for the probe around it.
+    min_seconds=SEARCH_SECONDS + 3,
     settings_script=compliance_script(__name__, "intune_settings"),
     settings=(
         "PatchPendingSecurityUpdates",
