@@ -559,3 +559,26 @@ def test_this_linux_machine_is_judged_from_its_own_files(
         assert found["lockout_threshold"]["status"] == "fail"
         assert found["lockout_threshold"]["message_key"] == "password_policy.msg.lockout_never"
     assert all(f["status"] in ("pass", "fail") for f in found.values()), found
+
+
+# --- what pam_faillock and libpwquality read, not only `key = value` --------------------
+
+
+def test_a_deny_of_zero_on_any_faillock_line_never_locks() -> None:
+    """pam_faillock with deny=0 never refuses (preauth checks the tally against its own
+    deny); a higher deny on the authfail line does not make the account lock."""
+    auth = FAILLOCK_AUTH.replace("preauth", "preauth deny=0").replace(
+        "authfail", "authfail deny=3"
+    )
+    fact = linux.parse_files(files(password=PWQ, auth=auth), ABSENT)
+    assert values(fact)[1] == (0, False)
+    assert judge(fact)["lockout_threshold"][0] is Status.FAIL
+
+
+def test_a_faillock_line_without_deny_uses_the_configuration_file() -> None:
+    """preauth without deny= reads faillock.conf (deny = 10); the authfail line's deny=3
+    does not make preauth refuse after 3 failures."""
+    auth = FAILLOCK_AUTH.replace("authfail", "authfail deny=3")
+    fact = linux.parse_files(files(password=PWQ, auth=auth, faillock="deny = 10\n"), ABSENT)
+    assert values(fact)[1] == (10, False)
+    assert judge(fact)["lockout_threshold"][0] is Status.FAIL

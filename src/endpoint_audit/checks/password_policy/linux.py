@@ -273,13 +273,26 @@ def lockout(path: str, text: str, conf: dict[str, list[str]]) -> Observed[Settin
             return Unknown(reason=unsure)
         what = "pam_faillock ∅" if not faillock else "pam_faillock ∌ preauth+authfail"
         return seen(Setting(value=0, source=f"{path}: {what}"))
-    denies = [module_args(p)["deny"] for p in faillock if "deny" in module_args(p)]
-    values = [_int(v) for v in denies] if denies else [_int(v) for v in conf.get("deny", [])]
+    # Each line counts with its own deny (its argument, else faillock.conf's, else the
+    # default): preauth refuses only when the tally reaches *its* deny, so a line that
+    # never refuses (0) or allows more attempts decides. authsucc only resets the tally.
+    counting = [p for p in faillock if "authsucc" not in p.args]
+    from_conf = [_int(v) for v in conf.get("deny", [])] or [FAILLOCK_DENY]
+    values: list[int | None] = []
+    wheres: set[str] = set()
+    for p in counting:
+        args = module_args(p)
+        if "deny" in args:
+            values.append(_int(args["deny"]))
+            wheres.add("pam.d")
+        else:
+            values.extend(from_conf)
+            wheres.add(FAILLOCK if "deny" in conf else f"{FAILLOCK} ∅")
     if any(v is None or v < 0 for v in values):
         return unknown(f"{REASON}.faillock_value", path=path)
     numbers = [v for v in values if v is not None]
-    deny = max(numbers) if numbers else FAILLOCK_DENY
-    where = "pam.d" if denies else (FAILLOCK if numbers else f"{FAILLOCK} ∅")
+    deny = 0 if 0 in numbers else max(numbers, default=FAILLOCK_DENY)
+    where = ", ".join(sorted(wheres)) or f"{FAILLOCK} ∅"
     return seen(
         Setting(value=deny, source=f"{path}: pam_faillock deny={deny} ({where})", unsure=unsure)
     )
