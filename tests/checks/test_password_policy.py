@@ -582,3 +582,69 @@ def test_a_faillock_line_without_deny_uses_the_configuration_file() -> None:
     fact = linux.parse_files(files(password=PWQ, auth=auth, faillock="deny = 10\n"), ABSENT)
     assert values(fact)[1] == (10, False)
     assert judge(fact)["lockout_threshold"][0] is Status.FAIL
+
+
+@pytest.mark.parametrize(
+    "conf",
+    [
+        "deny 0\n",  # faillock.conf(5) parsing: the `=` is optional
+        "deny=0\n",
+        "deny = 3\ndeny 0\n",
+        "deny = 3\ndeny = 0\n",  # the last value is in force
+    ],
+)
+def test_faillock_conf_forms_pam_faillock_reads_are_read(conf: str) -> None:
+    fact = linux.parse_files(files(password=PWQ, auth=FAILLOCK_AUTH, faillock=conf), ABSENT)
+    assert values(fact)[1] == (0, False)
+    assert judge(fact)["lockout_threshold"][0] is Status.FAIL
+
+
+@pytest.mark.parametrize(
+    ("conf", "length"),
+    [
+        ("minlen = 14\nminlen 8\n", 8),  # libpwquality: name, blanks, optional `=`, value
+        ("minlen = 14\nMINLEN = 8\n", 8),  # names compared without case
+        ("minlen = 14\nDCredit = 3\n", 11),
+        ("minlen=14\nminlen=9\n", 9),
+    ],
+)
+def test_pwquality_conf_forms_libpwquality_reads_are_read(conf: str, length: int) -> None:
+    fact = linux.parse_files(files(password=PWQ, auth=AUTH, pwquality=conf), ABSENT)
+    assert values(fact)[0] == (length, False)
+    assert judge(fact)["min_length"][0] is Status.FAIL
+
+
+def test_pam_pwquality_arguments_are_read_without_case() -> None:
+    password = PWQ.replace("retry=3", "retry=3 MINLEN=8")
+    fact = linux.parse_files(files(password=password, auth=AUTH, pwquality="minlen = 14\n"), ABSENT)
+    assert values(fact)[0] == (8, False)
+
+
+KEY = st.sampled_from(["minlen", "MinLen", "dcredit", "DCREDIT", "deny"])
+SEP = st.sampled_from(["=", " = ", " ", "\t", "  =", "= "])
+
+
+@settings(max_examples=200)
+@given(st.lists(st.tuples(KEY, SEP, st.integers(-5, 40)), max_size=6), st.integers(8, 30))
+def test_no_written_form_of_a_weaker_pwquality_value_is_missed(
+    extra: list[tuple[str, str, int]], base: int
+) -> None:
+    """Whatever form a later line takes, the length judged is never above what the
+    weakest line allows (a shorter minlen, or credits that shorten it)."""
+    lines = [f"minlen = {base}"] + [f"{k}{sep}{v}" for k, sep, v in extra]
+    fact = linux.parse_files(files(password=PWQ, auth=AUTH, pwquality="\n".join(lines)), ABSENT)
+    lengths = [v for k, _, v in extra if k.lower() == "minlen"] + [base]
+    credit = max([v for k, _, v in extra if k.lower() == "dcredit"] + [0])
+    bound = max(max(min(lengths), linux.PWQUALITY_FLOOR) - max(credit, 0), 1)
+    assert isinstance(fact.min_length, Seen)
+    assert fact.min_length.value.value <= bound
+
+
+def test_enforcing_switched_off_in_any_case_leaves_pam_unix_deciding() -> None:
+    password = PWQ.replace("retry=3", "retry=3 ENFORCING=0")
+    fact = linux.parse_files(files(password=password, auth=AUTH, pwquality="minlen = 14\n"), ABSENT)
+    assert values(fact)[0] == (6, False)
+    fact = linux.parse_files(
+        files(password=PWQ, auth=AUTH, pwquality="minlen = 14\nEnforcing 0\n"), ABSENT
+    )
+    assert values(fact)[0] == (6, False)

@@ -91,18 +91,23 @@ def pam_lines(text: str) -> list[PamLine]:
     return out
 
 
-def key_values(text: str) -> dict[str, list[str]]:
-    """`key = value` lines (pwquality.conf, faillock.conf): every value each key is given;
-    a key without a value (a flag) gets "". Comments are left out."""
+_NAME_VALUE = re.compile(r"(?P<key>[^\s=]+)\s*(?:=\s*)?(?P<value>.*)")
+
+
+def key_values(text: str, *, fold_case: bool = False) -> dict[str, list[str]]:
+    """Setting lines (pwquality.conf, faillock.conf) as their programs read them: every
+    value each key is given; a key without a value (a flag) gets "". Comments are left
+    out. The name ends at a blank or `=`, and the `=` is optional (`deny 0` sets deny in
+    faillock_config.c, `minlen 8` minlen in libpwquality's settings.c); libpwquality
+    compares names without case (`fold_case`)."""
     out: dict[str, list[str]] = {}
     for raw in host_lines(text):
         line = raw.split("#", 1)[0].strip()
-        if not line:
+        found = _NAME_VALUE.fullmatch(line)
+        if found is None:
             continue
-        key, sep, value = line.partition("=")
-        key = key.strip()
-        if key and " " not in key:
-            out.setdefault(key, []).append(value.strip() if sep else "")
+        key = found["key"].lower() if fold_case else found["key"]
+        out.setdefault(key, []).append(found["value"].strip())
     return out
 
 
@@ -122,11 +127,13 @@ def _int(text: str) -> int | None:
     return int(text)
 
 
-def module_args(line: PamLine) -> dict[str, str]:
+def module_args(line: PamLine, *, fold_case: bool = False) -> dict[str, str]:
+    """The module's `key=value` arguments, the last of each in force; pam_pwquality
+    compares names without case (`fold_case`)."""
     out: dict[str, str] = {}
     for word in line.args:
         key, sep, value = word.partition("=")
-        out[key] = value if sep else ""
+        out[key.lower() if fold_case else key] = value if sep else ""
     return out
 
 
@@ -164,7 +171,7 @@ class Quality:
 def _pwquality(
     line: PamLine, path: str, confs: list[dict[str, list[str]]], unsure: Reason | None
 ) -> Quality:
-    args = module_args(line)
+    args = module_args(line, fold_case=True)
 
     def value(key: str, default: int, weakest_is_low: bool) -> int | None:
         if key in args:
@@ -211,7 +218,7 @@ def _may_skip(control: str) -> bool:
 def _enforcing(line: PamLine, confs: list[dict[str, list[str]]]) -> bool:
     """pam_pwquality rejects a weak password only with `enforcing` on (the default); a
     value 0 anywhere (module argument or any configuration file) may switch it off."""
-    args = module_args(line)
+    args = module_args(line, fold_case=True)
     values = (
         [args["enforcing"]]
         if "enforcing" in args
@@ -321,7 +328,7 @@ def dropins(result: CommandResult) -> tuple[list[dict[str, list[str]]], str | No
             continue
         name, _, content = line[len(prefix) :].partition(":")
         files.setdefault(name, []).append(content)
-    return [key_values("\n".join(files[name])) for name in sorted(files)], None
+    return [key_values("\n".join(files[name]), fold_case=True) for name in sorted(files)], None
 
 
 def _weakest_setting(settings: list[Setting], weakest_is_low: bool) -> Setting:
@@ -363,7 +370,7 @@ def _quality_of(files: Files, dropin: CommandResult) -> tuple[Observed[Setting],
         why = unknown(f"{REASON}.file_unreadable", path=PWQUALITY_D, output=problem)
         return why, why
     main = files.get(PWQUALITY)
-    confs = ([key_values(main)] if main is not None else []) + confs_d
+    confs = ([key_values(main, fold_case=True)] if main is not None else []) + confs_d
     defs_text = files.get(LOGIN_DEFS)
     defs = login_defs_min_len(defs_text) if defs_text is not None else None
     stacks = [(p, files.get(p)) for p in PASSWORD_STACKS]
