@@ -648,3 +648,15 @@ def test_enforcing_switched_off_in_any_case_leaves_pam_unix_deciding() -> None:
         files(password=PWQ, auth=AUTH, pwquality="minlen = 14\nEnforcing 0\n"), ABSENT
     )
     assert values(fact)[0] == (6, False)
+
+
+def test_a_faillock_line_reading_another_configuration_file_is_unknown() -> None:
+    auth = FAILLOCK_AUTH.replace("preauth", "preauth conf=/etc/security/other.conf")
+    fact = linux.parse_files(files(password=PWQ, auth=auth, faillock="deny = 3\n"), ABSENT)
+    assert isinstance(fact.lockout_threshold, Unknown)
+    assert fact.lockout_threshold.reason.key == "password_policy.reason.faillock_other_conf"
+    assert judge(fact)["lockout_threshold"][0] is Status.UNKNOWN
+    # With deny= on every line the other file's deny is not used.
+    both = auth.replace("preauth", "preauth deny=3").replace("authfail", "authfail deny=3")
+    fact = linux.parse_files(files(password=PWQ, auth=both), ABSENT)
+    assert values(fact)[1] == (3, False)

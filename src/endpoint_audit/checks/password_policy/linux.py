@@ -292,6 +292,9 @@ def lockout(path: str, text: str, conf: dict[str, list[str]]) -> Observed[Settin
         if "deny" in args:
             values.append(_int(args["deny"]))
             wheres.add("pam.d")
+        elif "conf" in args:
+            # pam_faillock(8) conf=: this line reads another file, not faillock.conf.
+            return unknown(f"{REASON}.faillock_other_conf", path=path, conf=args["conf"][:200])
         else:
             values.extend(from_conf)
             wheres.add(FAILLOCK if "deny" in conf else f"{FAILLOCK} ∅")
