@@ -596,3 +596,12 @@ def test_a_member_on_any_line_of_an_administrator_group_is_found(
     lines.append(f"{'other' if by_gid else group}:x:27:{member}")
     users, table = accounts(QUIET_PASSWD), groups("\n".join(lines) + "\n")
     assert member in {u for u, _ in group_members(group, table, users) or []}
+
+
+@pytest.mark.parametrize("odd", ["CORP\\mallory", 7, None, ["x"], True])
+def test_a_member_entry_that_is_not_an_object_is_unknown_not_dropped(odd: object) -> None:
+    """Garbled probe output must not shrink the list to the members that parsed."""
+    members = members_of({"members": [DA, odd], "builtin": None})
+    assert reason_key(members) == "local_admins.reason.member_without_sid"
+    fact = LocalAdminsFacts(members=members)
+    assert judge(fact, OsFamily.WINDOWS) == [(Status.UNKNOWN, "members_unknown", None)]
