@@ -605,3 +605,17 @@ def test_a_member_entry_that_is_not_an_object_is_unknown_not_dropped(odd: object
     assert reason_key(members) == "local_admins.reason.member_without_sid"
     fact = LocalAdminsFacts(members=members)
     assert judge(fact, OsFamily.WINDOWS) == [(Status.UNKNOWN, "members_unknown", None)]
+
+
+@pytest.mark.parametrize("family", [OsFamily.LINUX, OsFamily.MACOS])
+@pytest.mark.parametrize("name", ["S-1-5-21-0-512", "s-1-5-21-1-2-3-512"])
+def test_an_account_named_like_a_sid_is_not_allowed_by_the_windows_sid_pattern(
+    family: OsFamily, name: str
+) -> None:
+    fact = LocalAdminsFacts(members=seen((AdminMember(name=name, via="group:sudo"),)))
+    assert judge(fact, family) == [(Status.FAIL, "unexpected_user", name)]
+    group = AdminMember(name=name, kind="group", via="/etc/sudoers:3")
+    fact = LocalAdminsFacts(members=seen((group,)))
+    assert judge(fact, family) == [(Status.FAIL, "unexpected_group", name)]
+    # Patterns for names still match them.
+    assert judge(fact, family, allowed=[f"%{name}"])[0][0] is Status.PASS
