@@ -525,3 +525,19 @@ def test_no_signature_date_passes_unless_it_is_recent_and_not_ahead(hours: int) 
     (mac,) = judge(xprotect(when), OsFamily.MACOS)
     if mac.status is Status.PASS:
         assert -31 * 24 < hours <= 24
+
+
+@pytest.mark.parametrize(
+    "when", ["2024-13-19T22:41:07Z", "2024/11/20 7:41:07", "yesterday", "2024-11-20T07:41:07"]
+)
+def test_a_signature_date_that_cannot_be_read_leaves_the_age_unknown(when: str) -> None:
+    """Neither Defender's count nor the date is trusted alone: a date the probe sent but
+    that cannot be read (or has no offset) makes the count unproven too."""
+    defender = {**probe_value()["defender"], "signature_updated": when, "signature_age_days": 0}
+    fact = parse_status(probe_value(defender=defender))
+    assert verdict(fact) == (Status.UNKNOWN, "defender_signature_age_unknown")
+
+
+def test_a_missing_signature_date_still_uses_defenders_count() -> None:
+    defender = {**probe_value()["defender"], "signature_updated": None}
+    assert verdict(parse_status(probe_value(defender=defender))) == (Status.PASS, "defender_on")
