@@ -213,3 +213,27 @@ def test_a_date_after_the_audit_time_has_no_age() -> None:
     assert judge({"age_days_le": 30}, near) is Truth.HOLDS
     old = seen_value("text", "2026-10-01T00:00:00+00:00", "k")
     assert judge({"age_days_le": 30}, old) is Truth.FAILS
+
+
+@given(st.sampled_from([float("nan"), float("inf"), float("-inf")]), compares)
+def test_a_number_that_is_not_finite_is_never_compared(value: float, expect: dict[str, Any]) -> None:
+    """NaN and infinities (json.loads and plistlib read them) are no setting's value:
+    `ne 0` must not hold on NaN, nor `ge 1` on infinity."""
+    read = seen_value("number", value, "k")
+    status = judge(expect, read)
+    if "absent" in expect:
+        assert status is Truth.FAILS
+    elif "present" in expect:
+        assert status is Truth.HOLDS
+    else:
+        assert status is Truth.UNKNOWN
+
+
+@settings(max_examples=200)
+@given(st.floats(allow_nan=True, allow_infinity=True), st.integers(-5, 5))
+def test_a_float_read_holds_only_as_its_finite_number_would(value: float, bound: int) -> None:
+    import math
+
+    status = judge({"le": bound}, seen_value("number", value, "k"))
+    if status is Truth.HOLDS:
+        assert math.isfinite(value) and value <= bound

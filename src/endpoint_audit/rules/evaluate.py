@@ -25,6 +25,7 @@ anyway.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -245,7 +246,11 @@ def _judge_set(cmp: Compare, items: list[str], condition: Condition) -> tuple[Tr
 
 
 def _is_number(value: Any) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool)
+    """An int or a finite float: NaN and infinities (which json.loads and plistlib read)
+    are no setting's value, and NaN != 0 or inf >= 900 must not hold."""
+    if isinstance(value, float):
+        return math.isfinite(value)
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
 def _same_kind(a: Any, b: Any) -> bool:
