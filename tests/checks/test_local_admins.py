@@ -577,8 +577,9 @@ def test_a_line_break_only_python_sees_does_not_hide_a_root_account(mark: str) -
 def test_every_group_line_that_makes_a_user_an_administrator_counts(extra: str) -> None:
     fact = linux_fact({}, QUIET_PASSWD, QUIET_GROUP + extra)
     assert (Status.FAIL, "unexpected_user", "mallory") in judge(fact)
-    granted = linux_fact({"/etc/sudoers": "%sudo ALL=(ALL:ALL) ALL\n"}, QUIET_PASSWD,
-                         QUIET_GROUP + extra)
+    granted = linux_fact(
+        {"/etc/sudoers": "%sudo ALL=(ALL:ALL) ALL\n"}, QUIET_PASSWD, QUIET_GROUP + extra
+    )
     assert (Status.FAIL, "unexpected_user", "mallory") in judge(granted)
 
 

@@ -567,9 +567,7 @@ def test_this_linux_machine_is_judged_from_its_own_files(
 def test_a_deny_of_zero_on_any_faillock_line_never_locks() -> None:
     """pam_faillock with deny=0 never refuses (preauth checks the tally against its own
     deny); a higher deny on the authfail line does not make the account lock."""
-    auth = FAILLOCK_AUTH.replace("preauth", "preauth deny=0").replace(
-        "authfail", "authfail deny=3"
-    )
+    auth = FAILLOCK_AUTH.replace("preauth", "preauth deny=0").replace("authfail", "authfail deny=3")
     fact = linux.parse_files(files(password=PWQ, auth=auth), ABSENT)
     assert values(fact)[1] == (0, False)
     assert judge(fact)["lockout_threshold"][0] is Status.FAIL

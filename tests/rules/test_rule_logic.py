@@ -216,7 +216,9 @@ def test_a_date_after_the_audit_time_has_no_age() -> None:
 
 
 @given(st.sampled_from([float("nan"), float("inf"), float("-inf")]), compares)
-def test_a_number_that_is_not_finite_is_never_compared(value: float, expect: dict[str, Any]) -> None:
+def test_a_number_that_is_not_finite_is_never_compared(
+    value: float, expect: dict[str, Any]
+) -> None:
     """NaN and infinities (json.loads and plistlib read them) are no setting's value:
     `ne 0` must not hold on NaN, nor `ge 1` on infinity."""
     read = seen_value("number", value, "k")
