@@ -343,3 +343,39 @@ def test_a_dword_read_as_negative_is_never_a_passing_machine_limit(read: int) ->
 @given(st.integers(max_value=-1))
 def test_a_negative_machine_limit_never_passes_however_it_was_read(seconds: int) -> None:
     assert run(windows(seconds), OsFamily.WINDOWS)[0][0] is Status.FAIL
+
+
+SECURE_USER = {
+    "user": "PC\\hanako",
+    "sid": "S-1-5-21-1-2-3-1001",
+    "hive_loaded": True,
+    "user_values": {
+        "ScreenSaveActive": "1",
+        "ScreenSaverIsSecure": "1",
+        "ScreenSaveTimeOut": "600",
+        "SCRNSAVE.EXE": "C:\\Windows\\system32\\scrnsave.scr",
+    },
+}
+
+
+@pytest.mark.parametrize("grace", ["-1", "x", "4294967295x", "1.5", True])
+def test_a_grace_period_set_but_unreadable_is_unknown_not_the_default(grace: object) -> None:
+    """ScreenSaverGracePeriod present but no number of seconds (a DWORD 0xFFFFFFFF reads
+    as -1 in PowerShell): the delay Windows uses is not known, so not 5 seconds."""
+    fact = parse_screen_lock(
+        {"inactivity_timeout_secs": 600, "grace_period": grace, "users": [SECURE_USER]}
+    )
+    outcomes = run(fact, OsFamily.WINDOWS)
+    assert outcomes[0][0] is Status.PASS  # the machine limit
+    status, message, resource = outcomes[1]
+    assert (status, resource) == (Status.UNKNOWN, "PC\\hanako"), message
+    assert "ScreenSaverGracePeriod" in message
+
+
+@pytest.mark.parametrize(("grace", "expected"), [(None, Status.PASS), ("3", Status.PASS),
+                                                  ("60", Status.FAIL)])  # fmt: skip
+def test_a_grace_period_absent_or_a_number_is_judged(grace: str | None, expected: Status) -> None:
+    fact = parse_screen_lock(
+        {"inactivity_timeout_secs": 600, "grace_period": grace, "users": [SECURE_USER]}
+    )
+    assert run(fact, OsFamily.WINDOWS)[1][0] is expected
