@@ -658,3 +658,30 @@ def test_a_faillock_line_reading_another_configuration_file_is_unknown() -> None
     both = auth.replace("preauth", "preauth deny=3").replace("authfail", "authfail deny=3")
     fact = linux.parse_files(files(password=PWQ, auth=both), ABSENT)
     assert values(fact)[1] == (3, False)
+
+
+UNLOCK_AFTER = (
+    f"({LOCK}) OR (policyAttributeCurrentTime > "
+    "(policyAttributeLastFailedAuthenticationTime + autoEnableInSeconds))"
+)
+
+
+@pytest.mark.parametrize("seconds", [0, -60, "900", True, 1.5])
+def test_macos_a_lockout_that_unlocks_at_once_or_after_no_time_read_is_unknown(
+    seconds: object,
+) -> None:
+    """autoEnableInSeconds 0: the OR branch lets sign-ins through right after every
+    failure, so the threshold locks nobody out; a value that is no whole number of
+    seconds cannot be read. Neither passes."""
+    policy = lock(5, UNLOCK_AFTER)
+    policy["policyParameters"]["autoEnableInSeconds"] = seconds
+    fact = macos.parse_pwpolicy(policies(policyCategoryAuthentication=[policy]))
+    assert isinstance(fact.lockout_threshold, Unknown)
+    assert judge(fact, OsFamily.MACOS)["lockout_threshold"][0] is Status.UNKNOWN
+
+
+def test_macos_a_lockout_with_an_unlock_time_counts() -> None:
+    policy = lock(5, UNLOCK_AFTER)
+    policy["policyParameters"]["autoEnableInSeconds"] = 900
+    fact = macos.parse_pwpolicy(policies(policyCategoryAuthentication=[policy]))
+    assert values(fact)[1] == (5, False)
