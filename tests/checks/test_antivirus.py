@@ -487,3 +487,57 @@ def test_hostile_install_history_gives_the_newest_dated_record_or_none(records: 
     assert updated == (max(dated) if dated else None)
     if updated is None:
         assert version is None
+
+
+# --- signature dates after the audit time -----------------------------------------------
+
+
+@pytest.mark.parametrize("ahead", [timedelta(days=2), timedelta(days=400)])
+def test_defender_signatures_dated_after_the_audit_are_unknown_not_fresh(ahead: timedelta) -> None:
+    """An age of 0 from a date in the future proves nothing: the host clock is wrong,
+    and Defender's own count was made with that clock."""
+    future = ACTIVE.model_copy(update={"signature_updated": NOW + ahead})
+    assert verdict(windows(seen(future))) == (Status.UNKNOWN, "defender_signature_date_future")
+    uncounted = future.model_copy(update={"signature_age_days": None})
+    assert verdict(windows(seen(uncounted)))[0] is Status.UNKNOWN
+    # Within a day ahead: time zones and clock drift, still judged.
+    near = ACTIVE.model_copy(update={"signature_updated": NOW + timedelta(hours=20)})
+    assert verdict(windows(seen(near))) == (Status.PASS, "defender_on")
+
+
+def test_xprotect_updated_after_the_audit_is_unknown_not_recent() -> None:
+    (future,) = judge(xprotect(NOW + timedelta(days=30)), OsFamily.MACOS)
+    assert (future.status, future.key) == (Status.UNKNOWN, "xprotect_date_future")
+
+
+def test_agent_signatures_dated_after_the_audit_are_unknown_not_fresh() -> None:
+    fact = agent(signature_age_minutes=None, signature_updated=NOW + timedelta(days=3))
+    (outcome,) = judge(fact, OsFamily.LINUX, agents=["mdatp"])
+    assert (outcome.status, outcome.key) == (Status.UNKNOWN, "agent_signature_date_future")
+
+
+@given(st.integers(-10_000, 10_000))
+def test_no_signature_date_passes_unless_it_is_recent_and_not_ahead(hours: int) -> None:
+    when = NOW + timedelta(hours=hours)
+    status = verdict(windows(seen(ACTIVE.model_copy(update={"signature_updated": when}))))[0]
+    if status is Status.PASS:
+        assert -3 * 24 - 24 < hours <= 24
+    (mac,) = judge(xprotect(when), OsFamily.MACOS)
+    if mac.status is Status.PASS:
+        assert -31 * 24 < hours <= 24
+
+
+@pytest.mark.parametrize(
+    "when", ["2024-13-19T22:41:07Z", "2024/11/20 7:41:07", "yesterday", "2024-11-20T07:41:07"]
+)
+def test_a_signature_date_that_cannot_be_read_leaves_the_age_unknown(when: str) -> None:
+    """Neither Defender's count nor the date is trusted alone: a date the probe sent but
+    that cannot be read (or has no offset) makes the count unproven too."""
+    defender = {**probe_value()["defender"], "signature_updated": when, "signature_age_days": 0}
+    fact = parse_status(probe_value(defender=defender))
+    assert verdict(fact) == (Status.UNKNOWN, "defender_signature_age_unknown")
+
+
+def test_a_missing_signature_date_still_uses_defenders_count() -> None:
+    defender = {**probe_value()["defender"], "signature_updated": None}
+    assert verdict(parse_status(probe_value(defender=defender))) == (Status.PASS, "defender_on")

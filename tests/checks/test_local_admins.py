@@ -20,6 +20,7 @@ from endpoint_audit.checks.local_admins import sudoers
 from endpoint_audit.checks.local_admins.check import LocalAdmins, LocalAdminsParams
 from endpoint_audit.checks.local_admins.facts import AdminMember, LocalAdminsFacts
 from endpoint_audit.checks.local_admins.linux import (
+    ADMIN_GROUPS,
     GROUP,
     PASSWD,
     SUDOERS_FILES,
@@ -563,3 +564,59 @@ def test_a_line_break_only_python_sees_does_not_hide_a_root_account(mark: str) -
     """glibc splits /etc/passwd at newlines only: `evil<mark>:x:0:0` is one entry, uid 0."""
     fact = linux_fact({}, QUIET_PASSWD + f"evil{mark}:x:0:0::/root:/bin/sh\n", QUIET_GROUP)
     assert [(s, r) for s, _, r in judge(fact)] == [(Status.FAIL, f"evil{mark}")]
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [
+        "sudo:x:27:mallory\n",  # a second line of the same group: getgrouplist reads it too
+        "sudo2:x:27:mallory\n",  # another name for gid 27: mallory has gid 27
+        "sudo:x:4000:mallory\n",  # same name, another gid: sudo matches %sudo by name too
+    ],
+)
+def test_every_group_line_that_makes_a_user_an_administrator_counts(extra: str) -> None:
+    fact = linux_fact({}, QUIET_PASSWD, QUIET_GROUP + extra)
+    assert (Status.FAIL, "unexpected_user", "mallory") in judge(fact)
+    granted = linux_fact(
+        {"/etc/sudoers": "%sudo ALL=(ALL:ALL) ALL\n"}, QUIET_PASSWD, QUIET_GROUP + extra
+    )
+    assert (Status.FAIL, "unexpected_user", "mallory") in judge(granted)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.sampled_from(ADMIN_GROUPS),
+    NAMES,
+    st.lists(st.tuples(NAMES, st.integers(1, 5000)), max_size=4),
+    st.booleans(),
+)
+def test_a_member_on_any_line_of_an_administrator_group_is_found(
+    group: str, member: str, others: list[tuple[str, int]], by_gid: bool
+) -> None:
+    lines = [f"{group}:x:27:"] + [f"{n}:x:{g}:" for n, g in others]
+    lines.append(f"{'other' if by_gid else group}:x:27:{member}")
+    users, table = accounts(QUIET_PASSWD), groups("\n".join(lines) + "\n")
+    assert member in {u for u, _ in group_members(group, table, users) or []}
+
+
+@pytest.mark.parametrize("odd", ["CORP\\mallory", 7, None, ["x"], True])
+def test_a_member_entry_that_is_not_an_object_is_unknown_not_dropped(odd: object) -> None:
+    """Garbled probe output must not shrink the list to the members that parsed."""
+    members = members_of({"members": [DA, odd], "builtin": None})
+    assert reason_key(members) == "local_admins.reason.member_without_sid"
+    fact = LocalAdminsFacts(members=members)
+    assert judge(fact, OsFamily.WINDOWS) == [(Status.UNKNOWN, "members_unknown", None)]
+
+
+@pytest.mark.parametrize("family", [OsFamily.LINUX, OsFamily.MACOS])
+@pytest.mark.parametrize("name", ["S-1-5-21-0-512", "s-1-5-21-1-2-3-512"])
+def test_an_account_named_like_a_sid_is_not_allowed_by_the_windows_sid_pattern(
+    family: OsFamily, name: str
+) -> None:
+    fact = LocalAdminsFacts(members=seen((AdminMember(name=name, via="group:sudo"),)))
+    assert judge(fact, family) == [(Status.FAIL, "unexpected_user", name)]
+    group = AdminMember(name=name, kind="group", via="/etc/sudoers:3")
+    fact = LocalAdminsFacts(members=seen((group,)))
+    assert judge(fact, family) == [(Status.FAIL, "unexpected_group", name)]
+    # Patterns for names still match them.
+    assert judge(fact, family, allowed=[f"%{name}"])[0][0] is Status.PASS

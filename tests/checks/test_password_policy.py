@@ -559,3 +559,129 @@ def test_this_linux_machine_is_judged_from_its_own_files(
         assert found["lockout_threshold"]["status"] == "fail"
         assert found["lockout_threshold"]["message_key"] == "password_policy.msg.lockout_never"
     assert all(f["status"] in ("pass", "fail") for f in found.values()), found
+
+
+# --- what pam_faillock and libpwquality read, not only `key = value` --------------------
+
+
+def test_a_deny_of_zero_on_any_faillock_line_never_locks() -> None:
+    """pam_faillock with deny=0 never refuses (preauth checks the tally against its own
+    deny); a higher deny on the authfail line does not make the account lock."""
+    auth = FAILLOCK_AUTH.replace("preauth", "preauth deny=0").replace("authfail", "authfail deny=3")
+    fact = linux.parse_files(files(password=PWQ, auth=auth), ABSENT)
+    assert values(fact)[1] == (0, False)
+    assert judge(fact)["lockout_threshold"][0] is Status.FAIL
+
+
+def test_a_faillock_line_without_deny_uses_the_configuration_file() -> None:
+    """preauth without deny= reads faillock.conf (deny = 10); the authfail line's deny=3
+    does not make preauth refuse after 3 failures."""
+    auth = FAILLOCK_AUTH.replace("authfail", "authfail deny=3")
+    fact = linux.parse_files(files(password=PWQ, auth=auth, faillock="deny = 10\n"), ABSENT)
+    assert values(fact)[1] == (10, False)
+    assert judge(fact)["lockout_threshold"][0] is Status.FAIL
+
+
+@pytest.mark.parametrize(
+    "conf",
+    [
+        "deny 0\n",  # faillock.conf(5) parsing: the `=` is optional
+        "deny=0\n",
+        "deny = 3\ndeny 0\n",
+        "deny = 3\ndeny = 0\n",  # the last value is in force
+    ],
+)
+def test_faillock_conf_forms_pam_faillock_reads_are_read(conf: str) -> None:
+    fact = linux.parse_files(files(password=PWQ, auth=FAILLOCK_AUTH, faillock=conf), ABSENT)
+    assert values(fact)[1] == (0, False)
+    assert judge(fact)["lockout_threshold"][0] is Status.FAIL
+
+
+@pytest.mark.parametrize(
+    ("conf", "length"),
+    [
+        ("minlen = 14\nminlen 8\n", 8),  # libpwquality: name, blanks, optional `=`, value
+        ("minlen = 14\nMINLEN = 8\n", 8),  # names compared without case
+        ("minlen = 14\nDCredit = 3\n", 11),
+        ("minlen=14\nminlen=9\n", 9),
+    ],
+)
+def test_pwquality_conf_forms_libpwquality_reads_are_read(conf: str, length: int) -> None:
+    fact = linux.parse_files(files(password=PWQ, auth=AUTH, pwquality=conf), ABSENT)
+    assert values(fact)[0] == (length, False)
+    assert judge(fact)["min_length"][0] is Status.FAIL
+
+
+def test_pam_pwquality_arguments_are_read_without_case() -> None:
+    password = PWQ.replace("retry=3", "retry=3 MINLEN=8")
+    fact = linux.parse_files(files(password=password, auth=AUTH, pwquality="minlen = 14\n"), ABSENT)
+    assert values(fact)[0] == (8, False)
+
+
+KEY = st.sampled_from(["minlen", "MinLen", "dcredit", "DCREDIT", "deny"])
+SEP = st.sampled_from(["=", " = ", " ", "\t", "  =", "= "])
+
+
+@settings(max_examples=200)
+@given(st.lists(st.tuples(KEY, SEP, st.integers(-5, 40)), max_size=6), st.integers(8, 30))
+def test_no_written_form_of_a_weaker_pwquality_value_is_missed(
+    extra: list[tuple[str, str, int]], base: int
+) -> None:
+    """Whatever form a later line takes, the length judged is never above what the
+    weakest line allows (a shorter minlen, or credits that shorten it)."""
+    lines = [f"minlen = {base}"] + [f"{k}{sep}{v}" for k, sep, v in extra]
+    fact = linux.parse_files(files(password=PWQ, auth=AUTH, pwquality="\n".join(lines)), ABSENT)
+    lengths = [v for k, _, v in extra if k.lower() == "minlen"] + [base]
+    credit = max([v for k, _, v in extra if k.lower() == "dcredit"] + [0])
+    bound = max(max(min(lengths), linux.PWQUALITY_FLOOR) - max(credit, 0), 1)
+    assert isinstance(fact.min_length, Seen)
+    assert fact.min_length.value.value <= bound
+
+
+def test_enforcing_switched_off_in_any_case_leaves_pam_unix_deciding() -> None:
+    password = PWQ.replace("retry=3", "retry=3 ENFORCING=0")
+    fact = linux.parse_files(files(password=password, auth=AUTH, pwquality="minlen = 14\n"), ABSENT)
+    assert values(fact)[0] == (6, False)
+    fact = linux.parse_files(
+        files(password=PWQ, auth=AUTH, pwquality="minlen = 14\nEnforcing 0\n"), ABSENT
+    )
+    assert values(fact)[0] == (6, False)
+
+
+def test_a_faillock_line_reading_another_configuration_file_is_unknown() -> None:
+    auth = FAILLOCK_AUTH.replace("preauth", "preauth conf=/etc/security/other.conf")
+    fact = linux.parse_files(files(password=PWQ, auth=auth, faillock="deny = 3\n"), ABSENT)
+    assert isinstance(fact.lockout_threshold, Unknown)
+    assert fact.lockout_threshold.reason.key == "password_policy.reason.faillock_other_conf"
+    assert judge(fact)["lockout_threshold"][0] is Status.UNKNOWN
+    # With deny= on every line the other file's deny is not used.
+    both = auth.replace("preauth", "preauth deny=3").replace("authfail", "authfail deny=3")
+    fact = linux.parse_files(files(password=PWQ, auth=both), ABSENT)
+    assert values(fact)[1] == (3, False)
+
+
+UNLOCK_AFTER = (
+    f"({LOCK}) OR (policyAttributeCurrentTime > "
+    "(policyAttributeLastFailedAuthenticationTime + autoEnableInSeconds))"
+)
+
+
+@pytest.mark.parametrize("seconds", [0, -60, "900", True, 1.5])
+def test_macos_a_lockout_that_unlocks_at_once_or_after_no_time_read_is_unknown(
+    seconds: object,
+) -> None:
+    """autoEnableInSeconds 0: the OR branch lets sign-ins through right after every
+    failure, so the threshold locks nobody out; a value that is no whole number of
+    seconds cannot be read. Neither passes."""
+    policy = lock(5, UNLOCK_AFTER)
+    policy["policyParameters"]["autoEnableInSeconds"] = seconds
+    fact = macos.parse_pwpolicy(policies(policyCategoryAuthentication=[policy]))
+    assert isinstance(fact.lockout_threshold, Unknown)
+    assert judge(fact, OsFamily.MACOS)["lockout_threshold"][0] is Status.UNKNOWN
+
+
+def test_macos_a_lockout_with_an_unlock_time_counts() -> None:
+    policy = lock(5, UNLOCK_AFTER)
+    policy["policyParameters"]["autoEnableInSeconds"] = 900
+    fact = macos.parse_pwpolicy(policies(policyCategoryAuthentication=[policy]))
+    assert values(fact)[1] == (5, False)

@@ -365,3 +365,39 @@ def test_a_negative_idle_time_says_it_is_no_valid_limit() -> None:
     )
     status, text, _ = run(linux(user(lock_delay_seconds=-5)), lang="ja")[0]
     assert status is Status.FAIL and "-5 秒で、有効な値ではありません" in text
+
+
+SECURE_USER = {
+    "user": "PC\\hanako",
+    "sid": "S-1-5-21-1-2-3-1001",
+    "hive_loaded": True,
+    "user_values": {
+        "ScreenSaveActive": "1",
+        "ScreenSaverIsSecure": "1",
+        "ScreenSaveTimeOut": "600",
+        "SCRNSAVE.EXE": "C:\\Windows\\system32\\scrnsave.scr",
+    },
+}
+
+
+@pytest.mark.parametrize("grace", ["-1", "x", "4294967295x", "1.5", True])
+def test_a_grace_period_set_but_unreadable_is_unknown_not_the_default(grace: object) -> None:
+    """ScreenSaverGracePeriod present but no number of seconds (a DWORD 0xFFFFFFFF reads
+    as -1 in PowerShell): the delay Windows uses is not known, so not 5 seconds."""
+    fact = parse_screen_lock(
+        {"inactivity_timeout_secs": 600, "grace_period": grace, "users": [SECURE_USER]}
+    )
+    outcomes = run(fact, OsFamily.WINDOWS)
+    assert outcomes[0][0] is Status.PASS  # the machine limit
+    status, message, resource = outcomes[1]
+    assert (status, resource) == (Status.UNKNOWN, "PC\\hanako"), message
+    assert "ScreenSaverGracePeriod" in message
+
+
+@pytest.mark.parametrize(("grace", "expected"), [(None, Status.PASS), ("3", Status.PASS),
+                                                  ("60", Status.FAIL)])  # fmt: skip
+def test_a_grace_period_absent_or_a_number_is_judged(grace: str | None, expected: Status) -> None:
+    fact = parse_screen_lock(
+        {"inactivity_timeout_secs": 600, "grace_period": grace, "users": [SECURE_USER]}
+    )
+    assert run(fact, OsFamily.WINDOWS)[1][0] is expected

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from pathlib import Path
 
 import pytest
@@ -265,3 +266,67 @@ def test_this_machine_for_real() -> None:
         else:
             assert vol.device and vol.detail, vol
     assert set(fact.sources) == {MOUNTINFO.key, SWAPS.key, LSBLK.key}
+
+
+def _hotplug_home_lsblk(home_hotplug: object) -> CommandResult:
+    """/ on LUKS on an NVMe disk, /home plain on a SATA disk whose port is hot-plug
+    capable (AHCI hot plug on): lsblk marks that disk HOTPLUG."""
+    tree = {
+        "blockdevices": [
+            {
+                "name": "/dev/nvme0n1", "kname": "/dev/nvme0n1", "maj:min": "259:0",
+                "type": "disk", "fstype": None, "rm": False, "hotplug": False,
+                "children": [
+                    {
+                        "name": "/dev/nvme0n1p2", "kname": "/dev/nvme0n1p2",
+                        "maj:min": "259:2", "type": "part", "fstype": "crypto_LUKS",
+                        "rm": False, "hotplug": False,
+                        "children": [
+                            {
+                                "name": "/dev/mapper/root", "kname": "/dev/dm-0",
+                                "maj:min": "253:0", "type": "crypt", "fstype": "ext4",
+                                "rm": False, "hotplug": False,
+                            }
+                        ],
+                    }
+                ],
+            },
+            {
+                "name": "/dev/sda", "kname": "/dev/sda", "maj:min": "8:0", "type": "disk",
+                "fstype": None, "rm": False, "hotplug": home_hotplug,
+                "children": [
+                    {
+                        "name": "/dev/sda1", "kname": "/dev/sda1", "maj:min": "8:1",
+                        "type": "part", "fstype": "ext4", "rm": False,
+                        "hotplug": home_hotplug,
+                    }
+                ],
+            },
+        ]
+    }  # fmt: skip
+    return CommandResult(0, stdout=json.dumps(tree))
+
+
+HOTPLUG_MOUNTS = (
+    "28 1 253:0 / / rw,relatime shared:1 - ext4 /dev/mapper/root rw\n"
+    "80 28 8:1 / /home rw,relatime shared:40 - ext4 /dev/sda1 rw\n"
+)
+
+
+@pytest.mark.parametrize("hotplug", [True, "1"])
+def test_home_on_a_hot_plug_capable_disk_is_judged_not_skipped_as_removable(
+    hotplug: object,
+) -> None:
+    """/home holds the users' data wherever its disk sits: a hot-plug capable port does
+    not make it removable media to skip."""
+    fact = LinuxDiskEncryption().parse(
+        {
+            LSBLK.key: _hotplug_home_lsblk(hotplug),
+            MOUNTINFO.key: CommandResult(0, stdout=HOTPLUG_MOUNTS),
+            SWAPS.key: out("swaps-empty.txt"),
+        },
+        PLATFORM,
+    )
+    vols = by_volume(fact)
+    assert seen_value(vols["/"].encrypted) is True
+    assert seen_value(vols["/home"].encrypted) is False

@@ -87,3 +87,32 @@ def test_output_that_is_not_ss_is_not_no_listener() -> None:
     assert parse_ss("") == []  # ss -H prints nothing when nothing listens
     [sock] = parse_ss('tcp LISTEN 0 128 127.0.0.1:22 0.0.0.0:* users:(("sshd",pid=9,fd=3))\n')
     assert (sock.port, sock.process) == (22, "sshd")
+
+
+def _search(code: int, updates: list[dict[str, object]]) -> dict[str, object]:
+    return {
+        "last_search_success": "2024-11-19T03:00:00Z",
+        "search": {"finished": True, "value": {"result_code": code, "updates": updates}},
+    }
+
+
+SECURITY_UPDATE = {"kb": [5046617], "categories": ["0fa1201d-4330-4fa8-8ae9-b877473b6441"]}
+
+
+def test_a_search_that_succeeded_with_errors_never_vouches_for_few_pending() -> None:
+    """OperationResultCode 3, orcSucceededWithErrors: "The results might be incomplete"
+    (Windows Update Agent API). Zero (or few) found is no proof; more than allowed is."""
+    from datetime import UTC, datetime
+
+    from endpoint_audit.checks.patch_level.check import PatchLevelParams, pending_outcome
+    from endpoint_audit.model.result import Status
+
+    now = datetime(2024, 11, 20, tzinfo=UTC)
+    params = PatchLevelParams()
+    partial = parse_windows_update({"reboot_markers": []}, _search(3, []), None)
+    outcome = pending_outcome(partial, params, now)
+    assert (outcome.status, outcome.key) == (Status.UNKNOWN, "pending_incomplete")
+    found = parse_windows_update({"reboot_markers": []}, _search(3, [SECURITY_UPDATE]), None)
+    assert pending_outcome(found, params, now).status is Status.FAIL
+    complete = parse_windows_update({"reboot_markers": []}, _search(2, []), None)
+    assert pending_outcome(complete, params, now).status is Status.PASS

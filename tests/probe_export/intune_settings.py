@@ -146,6 +146,8 @@ def firewall_settings(probe: Any) -> dict[str, Any]:
                 match = name
         if match is None:
             other += 1
+        elif match in found:
+            malformed = True  # listed twice: which answer is in force is not known
         else:
             found[match] = entry
     if entries is None or malformed or not _ps_list(entries):

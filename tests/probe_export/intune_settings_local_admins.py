@@ -63,7 +63,10 @@ def local_admins_settings(
     else:
         raw = probe.get("members")
         if raw is not None:
-            entries = [e for e in _ps_list(raw) if isinstance(e, dict)]
+            items = _ps_list(raw)
+            entries = [e for e in items if isinstance(e, dict)]
+            if len(entries) != len(items):
+                answer = "WithoutSid"
         for entry in entries:
             sid_value = entry.get("sid")
             if _blank(sid_value):

@@ -89,7 +89,7 @@ def _pending(answer: Any, now: datetime) -> int:
     if age >= 7 * 86400 or -age > 86400:
         return UNREAD
     value = search.get("value")
-    if not isinstance(value, dict) or _number(value.get("result_code")) not in (2, 3):
+    if not isinstance(value, dict) or _number(value.get("result_code")) != 2:
         return UNREAD
     updates = value.get("updates")
     if not isinstance(updates, list):

@@ -54,8 +54,12 @@ def screen_lock_settings(probe: Any) -> dict[str, Any]:
     if machine is not None and machine >= 1:
         settings["ScreenLockMachineIdleSeconds"] = machine
     if probe.get("grace_period_redirected") is not True:
-        grace = _number(probe.get("grace_period"))
-        settings["ScreenLockDelaySeconds"] = 5 if grace is None or grace < 0 else grace
+        raw_grace = probe.get("grace_period")
+        grace = _number(raw_grace)
+        if raw_grace is None:
+            settings["ScreenLockDelaySeconds"] = 5
+        elif grace is not None and grace >= 0:
+            settings["ScreenLockDelaySeconds"] = grace
     raw = probe.get("users")
     entries = [] if raw is None else (raw if isinstance(raw, list) else [raw])
     users = unread = not_secure = not_enforced = 0

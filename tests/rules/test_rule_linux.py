@@ -334,3 +334,73 @@ def test_whatever_dpkg_or_rpm_print_is_never_made_up(status: int, out: str, err:
     got = parse_read(installed, on_rhel, rhel)
     if got.state == "value" and got.value is True:
         assert status == 0 and out.strip()
+
+
+def _sshd(text: str) -> Any:
+    read = IniRead.model_validate(
+        {"ini": "/etc/ssh/sshd_config", "key": "PermitRootLogin", "separator": " "}
+    )
+    results = {
+        stat_of("/etc/ssh/sshd_config").key: CommandResult(0, stdout="644 root root 1700000000\n"),
+        "file:/etc/ssh/sshd_config": CommandResult(0, stdout=text),
+    }
+    return parse_read(read, results)
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        # sshd compares keywords without case, and the first one wins.
+        ("permitrootlogin yes\nPermitRootLogin no\n", "yes"),
+        # `keyword=value` and `keyword = value` are read by sshd too.
+        ("PermitRootLogin=yes\nPermitRootLogin no\n", "yes"),
+        ("PermitRootLogin = yes\nPermitRootLogin no\n", "yes"),
+        ('PermitRootLogin "no"\n', "no"),
+    ],
+)
+def test_sshd_style_keywords_are_read_as_sshd_reads_them(text: str, value: str) -> None:
+    read = _sshd(text)
+    assert (read.state, read.value) == ("value", value)
+
+
+def test_sshd_style_settings_inside_a_match_block_are_not_the_global_value() -> None:
+    """After `Match`, settings apply only to the connections it matches."""
+    read = _sshd("Match User backup\n    PermitRootLogin no\n")
+    assert read.state == "absent"
+    read = _sshd("PermitRootLogin yes\nMatch Address 10.0.0.0/8\n    PermitRootLogin no\n")
+    assert (read.state, read.value) == ("value", "yes")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # Ubuntu's default: the drop-ins come first, and the first value wins.
+        "Include /etc/ssh/sshd_config.d/*.conf\nPermitRootLogin no\n",
+        "include /etc/ssh/sshd_config.d/*.conf\n",
+    ],
+)
+def test_an_include_before_the_setting_makes_it_unknown(text: str) -> None:
+    read = _sshd(text)
+    assert read.state == "unknown"
+    assert read.reason is not None and read.reason.key == "rule.reason.include_not_read"
+
+
+def test_an_include_after_the_setting_does_not_matter() -> None:
+    read = _sshd("PermitRootLogin no\nInclude /etc/ssh/sshd_config.d/*.conf\n")
+    assert (read.state, read.value) == ("value", "no")
+
+
+WORDS = st.sampled_from(["PermitRootLogin", "permitrootlogin", "PERMITROOTLOGIN", "Port", "X"])
+SEPS = st.sampled_from([" ", "\t", "=", " = ", "  "])
+
+
+@settings(max_examples=200)
+@given(st.lists(st.tuples(WORDS, SEPS, st.sampled_from(["yes", "no", "22"])), max_size=6))
+def test_the_value_read_is_the_first_sshd_would_take(lines: list[tuple[str, str, str]]) -> None:
+    text = "".join(f"{k}{sep}{v}\n" for k, sep, v in lines)
+    read = _sshd(text)
+    first = next((v for k, _, v in lines if k.lower() == "permitrootlogin"), None)
+    if first is None:
+        assert read.state == "absent"
+    else:
+        assert (read.state, read.value) == ("value", first)

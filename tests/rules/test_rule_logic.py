@@ -198,3 +198,44 @@ def test_status_mapping_is_the_three_statuses() -> None:
     from endpoint_audit.rules.build import _STATUS
 
     assert set(_STATUS.values()) == {Status.PASS, Status.FAIL, Status.UNKNOWN}
+
+
+def test_a_date_after_the_audit_time_has_no_age() -> None:
+    """A date ahead of the run's clock would be 0 (or fewer) days old: never a pass."""
+    ahead = seen_value("text", "2027-06-01T00:00:00+00:00", "k")
+    verdict = judge_rule(_c({"age_days_le": 30}), [ahead], NOW)
+    assert verdict.status is Truth.UNKNOWN
+    assert verdict.leaves[0].reason is not None
+    assert verdict.leaves[0].reason.key == "rule.reason.date_future"
+    assert judge({"age_days_ge": 1}, ahead) is Truth.UNKNOWN
+    # Within a day ahead (time zones, drift): still an age.
+    near = seen_value("text", "2026-12-01T20:00:00+00:00", "k")
+    assert judge({"age_days_le": 30}, near) is Truth.HOLDS
+    old = seen_value("text", "2026-10-01T00:00:00+00:00", "k")
+    assert judge({"age_days_le": 30}, old) is Truth.FAILS
+
+
+@given(st.sampled_from([float("nan"), float("inf"), float("-inf")]), compares)
+def test_a_number_that_is_not_finite_is_never_compared(
+    value: float, expect: dict[str, Any]
+) -> None:
+    """NaN and infinities (json.loads and plistlib read them) are no setting's value:
+    `ne 0` must not hold on NaN, nor `ge 1` on infinity."""
+    read = seen_value("number", value, "k")
+    status = judge(expect, read)
+    if "absent" in expect:
+        assert status is Truth.FAILS
+    elif "present" in expect:
+        assert status is Truth.HOLDS
+    else:
+        assert status is Truth.UNKNOWN
+
+
+@settings(max_examples=200)
+@given(st.floats(allow_nan=True, allow_infinity=True), st.integers(-5, 5))
+def test_a_float_read_holds_only_as_its_finite_number_would(value: float, bound: int) -> None:
+    import math
+
+    status = judge({"le": bound}, seen_value("number", value, "k"))
+    if status is Truth.HOLDS:
+        assert math.isfinite(value) and value <= bound

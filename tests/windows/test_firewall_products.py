@@ -217,3 +217,35 @@ def test_recorded_stock_pc_has_no_registered_firewall() -> None:
     assert fact.products == seen(())
     recorded = json.loads(results_of("win11-23h2-en-compliant")["ps:firewall_products"].stdout)
     assert recorded["products"] == [] and recorded["installation_type"] == "Client"
+
+
+# --- a profile reported twice -------------------------------------------------------
+
+
+@pytest.mark.parametrize("order", ["off_first", "on_first"])
+def test_a_profile_reported_twice_is_unknown_whichever_comes_last(order: str) -> None:
+    """Get-NetFirewallProfile lists each profile once; an answer that lists Public off
+    and on says nothing about which is in force."""
+    off = fw(public=(0, 2))[2]
+    on = fw()[2]
+    value = fw()[:2] + ([off, on] if order == "off_first" else [on, off])
+    (public,) = [p for p in parse_profiles(value).profiles if p.name == "Public"]
+    assert isinstance(public.enabled, Unknown)
+    assert public.enabled.reason.key == "core.reason.profile_reported_twice"
+    status, key, _ = judge(with_products(value, products()))["Public"]
+    assert status is not Status.PASS, key
+
+
+def test_a_profile_reported_twice_alike_is_judged() -> None:
+    value = [*fw(), fw()[2]]
+    status, _, _ = judge(with_products(value, products()))["Public"]
+    assert status is Status.PASS
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.sampled_from([(0, 2), (1, 4), (1, 0), (0, 4), (1, 2)]), min_size=1, max_size=4))
+def test_public_passes_only_when_every_public_entry_would(states: list[tuple[int, int]]) -> None:
+    value = fw()[:2] + [fw(public=s)[2] for s in states]
+    status, _, _ = judge(with_products(value, products()))["Public"]
+    if status is Status.PASS:
+        assert all(en == 1 and inb in (0, 4) for en, inb in states)

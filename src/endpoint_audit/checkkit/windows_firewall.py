@@ -112,6 +112,15 @@ def parse_profile_list(value: object) -> tuple[FirewallProfile, ...]:
     seen: dict[str, FirewallProfile] = {}
     for raw in as_list(value):
         profile = profile_from(as_dict(raw, "firewall_profiles"))
+        known = seen.get(profile.name)
+        if known is not None and known != profile:
+            # The cmdlet lists each profile once: two different answers for one profile
+            # do not say which is in force (the last one is not believed over the first).
+            profile = FirewallProfile(
+                name=profile.name,
+                enabled=unknown("core.reason.profile_reported_twice"),
+                detail=f"{known.detail}; {profile.detail}",
+            )
         seen[profile.name] = profile
     if not seen:
         raise CollectorError("Get-NetFirewallProfile returned no profiles")

@@ -25,10 +25,11 @@ anyway.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from enum import Enum
 from typing import Any
 
@@ -69,6 +70,9 @@ class Truth(Enum):
 
 
 HOLDS, FAILS, UNKNOWN = Truth.HOLDS, Truth.FAILS, Truth.UNKNOWN
+# A date this far ahead of the run's clock has no age (the checks allow the same).
+CLOCK_SLACK = timedelta(days=1)
+AGE_OPERATORS = ("age_days_le", "age_days_ge")
 
 
 @dataclass(frozen=True)
@@ -203,6 +207,11 @@ def judge_compare(
                 "not_a_list", condition, value=show(value), expected=cmp.describe()
             )
         return _judge_set(cmp, split_members(value), condition)
+    when = _date(read.value) if operator in AGE_OPERATORS else None
+    if when is not None and when - now > CLOCK_SLACK:
+        # Its age would be 0 or less, and pass any `age_days_le`: the clock that wrote
+        # it was wrong, so how old the thing really is stays unknown.
+        return UNKNOWN, _why("date_future", condition, value=show(read.value))
     result = _compare(operator, cmp.operand, read, now)
     if result is None:
         return UNKNOWN, _why(
@@ -237,7 +246,11 @@ def _judge_set(cmp: Compare, items: list[str], condition: Condition) -> tuple[Tr
 
 
 def _is_number(value: Any) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool)
+    """An int or a finite float: NaN and infinities (which json.loads and plistlib read)
+    are no setting's value, and NaN != 0 or inf >= 900 must not hold."""
+    if isinstance(value, float):
+        return math.isfinite(value)
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
 def _same_kind(a: Any, b: Any) -> bool:
@@ -283,7 +296,7 @@ def _compare(operator: str, operand: Any, read: ReadValue, now: datetime) -> boo
         if isinstance(value, list):
             return any(pattern.search(v) is not None for v in value)
         return None
-    if operator in ("age_days_le", "age_days_ge"):
+    if operator in AGE_OPERATORS:
         when = _date(value)
         if when is None:
             return None

@@ -153,8 +153,13 @@ def parse_read(
         missing, text = _text(results, read.ini, label)
         if missing is not None:
             return missing
-        value = ini_value(text, read.section, read.key, read.separator)
         source = ReadFile(read.ini).key
+        if read.separator == " " and read.section is None:
+            value, include = keyword_value(text, read.key)
+            if include is not None:
+                return unknown_value(source, "include_not_read", read=label, path=include[:120])
+        else:
+            value = ini_value(text, read.section, read.key, read.separator)
         return (
             absent_value("setting", source) if value is None else seen_value("text", value, source)
         )
@@ -221,6 +226,34 @@ def ini_value(text: str, section: str | None, key: str, separator: str) -> str |
     if not found:
         return None
     return found[0] if separator == " " else found[-1]
+
+
+_KEYWORD = re.compile(r"(?P<name>[^\s=]+)\s*(?:=\s*)?(?P<value>.*)")
+
+
+def keyword_value(text: str, key: str) -> tuple[str | None, str | None]:
+    """(value, include) of `key` in a `keyword value` file, as sshd reads sshd_config: the
+    keyword without regard to case, separated by blanks or one `=`, the first value
+    wins, and nothing after the first `Match` (its settings are conditional). `include`
+    names an `Include` met before the value (or anywhere, when there is none): the
+    included files may set it first, and they are not read, so the value is not known."""
+    wanted = key.lower()
+    include: str | None = None
+    for raw in host_lines(text):
+        line = raw.strip()
+        found = _KEYWORD.fullmatch(line) if line and not line.startswith("#") else None
+        if found is None:
+            continue
+        name = found["name"].lower()
+        if name == "match":
+            break
+        if name == "include":
+            include = include or found["value"].strip() or "?"
+        elif name == wanted:
+            if include is not None:
+                return None, include
+            return found["value"].strip().strip('"'), None
+    return None, include
 
 
 def _unit(read: UnitRead, results: Results, label: str) -> ReadValue:

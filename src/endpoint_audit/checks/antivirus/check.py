@@ -17,7 +17,7 @@ baseline names (mdatp) are judged as on Linux. Linux: the `agents` the baseline 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Literal
 
 from pydantic import Field
@@ -47,6 +47,9 @@ DEFENDER = "Microsoft Defender Antivirus"
 XPROTECT = "XProtect"
 ACTIVE_MODE = "normal"  # AMRunningMode of an active Defender
 MINUTES_PER_DAY = 24 * 60
+# A signature date this far ahead of the run's clock is not believed: its age of 0 would
+# come from a wrong host clock (patch_level allows the same).
+CLOCK_SLACK = timedelta(days=1)
 
 
 class AntivirusParams(CheckParams):
@@ -62,6 +65,10 @@ class AntivirusParams(CheckParams):
 
 def _days_since(when: datetime | None, now: datetime) -> int | None:
     return None if when is None else max(0, (now - when).days)
+
+
+def _ahead(when: datetime | None, now: datetime) -> bool:
+    return when is not None and when - now > CLOCK_SLACK
 
 
 def _product_text(products: Iterable[RegisteredProduct]) -> str:
@@ -179,6 +186,9 @@ class Antivirus(Check):
             "updated": updated,
             "max": params.max_signature_age_days,
         }
+        if _ahead(d.signature_updated, now):
+            # Defender's own count was made with the same wrong clock: neither is an age.
+            return Status.UNKNOWN, "defender_signature_date_future", args
         if not ages:
             return Status.UNKNOWN, "defender_signature_age_unknown", args
         # Defender's own count and the date, whichever is older: neither is trusted alone.
@@ -268,6 +278,8 @@ class Antivirus(Check):
         age = _days_since(x.updated, now)
         if age is None:
             status, key = Status.UNKNOWN, "xprotect_no_record"
+        elif _ahead(x.updated, now):
+            status, key = Status.UNKNOWN, "xprotect_date_future"
         else:
             args["days"] = age
             status, key = Status.PASS, "xprotect_recent"
@@ -322,6 +334,9 @@ class Antivirus(Check):
             return Status.FAIL, "agent_real_time_off"
         if a.real_time is None:
             return Status.UNKNOWN, "agent_real_time_unknown"
+        if _ahead(a.signature_updated, now):
+            args["updated"] = a.signature_updated.isoformat() if a.signature_updated else "-"
+            return Status.UNKNOWN, "agent_signature_date_future"
         if a.signature_age_minutes is not None:
             age: int | None = a.signature_age_minutes // MINUTES_PER_DAY
         else:

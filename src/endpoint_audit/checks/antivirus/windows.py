@@ -82,6 +82,11 @@ def defender_from(data: dict[str, Any]) -> Observed[DefenderStatus]:
         failure = _failure(data.get("defender_failure"))
         return unknown("antivirus.reason.defender_unread", output=failure)
     age = as_int(raw.get("signature_age_days"))
+    updated = _date(raw.get("signature_updated"))
+    if updated is None and as_text(raw.get("signature_updated")):
+        # A date sent but unreadable: the output is not what the probe writes, so
+        # Defender's count beside it is not taken alone either (the age stays unknown).
+        age = None
     return seen(
         DefenderStatus(
             running_mode=as_text(raw.get("running_mode")) or None,
@@ -89,7 +94,7 @@ def defender_from(data: dict[str, Any]) -> Observed[DefenderStatus]:
             antivirus_enabled=_bool(raw.get("antivirus_enabled")),
             real_time=_bool(raw.get("real_time")),
             signature_age_days=age if age is not None and age >= 0 else None,
-            signature_updated=_date(raw.get("signature_updated")),
+            signature_updated=updated,
             signature_version=as_text(raw.get("signature_version")) or "",
             signatures_out_of_date=_bool(raw.get("signatures_out_of_date")),
             tamper_protected=_bool(raw.get("tamper_protected")),

@@ -320,8 +320,10 @@ def volumes_from(
                 # RAM disks hold nothing at rest; a loop device's backing file lies on a
                 # volume that is judged itself.
                 continue
-            if chains and any(n.removable for c in chains for n in c) and mp != "/":
-                continue  # removable media: not a fixed volume
+            if chains and any(n.removable for c in chains for n in c) and not is_data_place:
+                # Removable media: not a fixed volume. / and /home hold the data wherever
+                # their disk sits (a SATA port with hot plug on marks its disk HOTPLUG).
+                continue
             key = chains[0][-1].name if chains else "src:" + mount.source
         else:
             if not mount.source.startswith("/dev/") and not is_data_place:

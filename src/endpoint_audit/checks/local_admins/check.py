@@ -52,6 +52,10 @@ def _allowed(member: AdminMember, patterns: list[str], family: OsFamily) -> str 
     """The first pattern that allows the member, or None."""
     candidates = _candidates(member, family)
     for pattern in patterns:
+        if family != OsFamily.WINDOWS and pattern[:4].upper() == "S-1-":
+            # A Windows SID pattern (the default Domain Admins one): Linux and macOS have
+            # no SIDs, and an account named "S-1-5-21-0-512" must not match it.
+            continue
         wanted = pattern.casefold() if family == OsFamily.WINDOWS else pattern
         if any(fnmatchcase(c, wanted) for c in candidates):
             return pattern

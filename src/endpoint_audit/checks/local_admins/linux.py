@@ -129,14 +129,30 @@ def accounts(text: str) -> list[Account]:
     return out
 
 
-def groups(text: str) -> dict[str, tuple[int | None, list[str]]]:
-    """/etc/group as name -> (gid, listed members)."""
-    out: dict[str, tuple[int | None, list[str]]] = {}
+class GroupTable(dict[str, tuple[int | None, list[str]]]):
+    """/etc/group as name -> (gid of its first line, members listed on any of its lines),
+    and every line as it is (`lines`)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.lines: list[tuple[str, int | None, list[str]]] = []
+
+
+def groups(text: str) -> GroupTable:
+    """/etc/group as name -> (gid, listed members). A name on several lines keeps the
+    first gid (getgrnam) and the members of all: getgrouplist reads every line."""
+    out = GroupTable()
     for line in host_lines(text):
         fields = line.split(":")
         if len(fields) >= 4 and fields[0] and not fields[0].startswith(("+", "-", "#")):
             members = [m.strip() for m in fields[3].split(",") if m.strip()]
-            out.setdefault(fields[0], (number(fields[2]), members))
+            gid = number(fields[2])
+            out.lines.append((fields[0], gid, members))
+            known = out.get(fields[0])
+            if known is None:
+                out[fields[0]] = (gid, members)
+            else:
+                out[fields[0]] = (known[0], known[1] + [m for m in members if m not in known[1]])
     return out
 
 
@@ -144,12 +160,17 @@ def group_members(
     name: str, table: dict[str, tuple[int | None, list[str]]], users: list[Account]
 ) -> list[tuple[str, str]] | None:
     """(user, via) for a local group's listed members and users whose primary group it
-    is; None when /etc/group has no such group."""
+    is; None when /etc/group has no such group. A user listed on another line with the
+    group's gid has that gid too (getgrouplist), so is a member."""
     entry = table.get(name)
     if entry is None:
         return None
     gid, listed = entry
     out = [(user, f"group:{name}") for user in listed]
+    lines = table.lines if isinstance(table, GroupTable) else []
+    for other, other_gid, members in lines:
+        if gid is not None and other_gid == gid and other != name:
+            out += [(u, f"gid:{name} ({other})") for u in members if u not in listed]
     out += [(a.name, f"gid:{name}") for a in users if gid is not None and a.gid == gid]
     return out
 

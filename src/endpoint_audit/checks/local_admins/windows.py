@@ -66,10 +66,12 @@ def members_of(data: dict[str, Any]) -> Observed[tuple[AdminMember, ...]]:
         return unknown("local_admins.reason.members_unreadable", hresult=error)
     builtin = data.get("builtin")
     builtin = builtin if isinstance(builtin, dict) else None
-    entries = [e for e in as_list(data["members"]) if isinstance(e, dict)]
-    if any(not as_text(e.get("sid")) for e in entries):
+    entries = as_list(data["members"])
+    # The probe writes every member as an object with its SID; anything else is a member
+    # that could not be read, never one to leave out of the list.
+    if any(not isinstance(e, dict) or not as_text(e.get("sid")) for e in entries):
         return unknown("local_admins.reason.member_without_sid")
-    return seen(tuple(member_of(e, builtin) for e in entries))
+    return seen(tuple(member_of(e, builtin) for e in entries if isinstance(e, dict)))
 
 
 class WindowsLocalAdmins(OneProbeCollector[LocalAdminsFacts]):

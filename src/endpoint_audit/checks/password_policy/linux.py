@@ -91,18 +91,23 @@ def pam_lines(text: str) -> list[PamLine]:
     return out
 
 
-def key_values(text: str) -> dict[str, list[str]]:
-    """`key = value` lines (pwquality.conf, faillock.conf): every value each key is given;
-    a key without a value (a flag) gets "". Comments are left out."""
+_NAME_VALUE = re.compile(r"(?P<key>[^\s=]+)\s*(?:=\s*)?(?P<value>.*)")
+
+
+def key_values(text: str, *, fold_case: bool = False) -> dict[str, list[str]]:
+    """Setting lines (pwquality.conf, faillock.conf) as their programs read them: every
+    value each key is given; a key without a value (a flag) gets "". Comments are left
+    out. The name ends at a blank or `=`, and the `=` is optional (`deny 0` sets deny in
+    faillock_config.c, `minlen 8` minlen in libpwquality's settings.c); libpwquality
+    compares names without case (`fold_case`)."""
     out: dict[str, list[str]] = {}
     for raw in host_lines(text):
         line = raw.split("#", 1)[0].strip()
-        if not line:
+        found = _NAME_VALUE.fullmatch(line)
+        if found is None:
             continue
-        key, sep, value = line.partition("=")
-        key = key.strip()
-        if key and " " not in key:
-            out.setdefault(key, []).append(value.strip() if sep else "")
+        key = found["key"].lower() if fold_case else found["key"]
+        out.setdefault(key, []).append(found["value"].strip())
     return out
 
 
@@ -122,11 +127,13 @@ def _int(text: str) -> int | None:
     return int(text)
 
 
-def module_args(line: PamLine) -> dict[str, str]:
+def module_args(line: PamLine, *, fold_case: bool = False) -> dict[str, str]:
+    """The module's `key=value` arguments, the last of each in force; pam_pwquality
+    compares names without case (`fold_case`)."""
     out: dict[str, str] = {}
     for word in line.args:
         key, sep, value = word.partition("=")
-        out[key] = value if sep else ""
+        out[key.lower() if fold_case else key] = value if sep else ""
     return out
 
 
@@ -164,7 +171,7 @@ class Quality:
 def _pwquality(
     line: PamLine, path: str, confs: list[dict[str, list[str]]], unsure: Reason | None
 ) -> Quality:
-    args = module_args(line)
+    args = module_args(line, fold_case=True)
 
     def value(key: str, default: int, weakest_is_low: bool) -> int | None:
         if key in args:
@@ -211,7 +218,7 @@ def _may_skip(control: str) -> bool:
 def _enforcing(line: PamLine, confs: list[dict[str, list[str]]]) -> bool:
     """pam_pwquality rejects a weak password only with `enforcing` on (the default); a
     value 0 anywhere (module argument or any configuration file) may switch it off."""
-    args = module_args(line)
+    args = module_args(line, fold_case=True)
     values = (
         [args["enforcing"]]
         if "enforcing" in args
@@ -273,13 +280,29 @@ def lockout(path: str, text: str, conf: dict[str, list[str]]) -> Observed[Settin
             return Unknown(reason=unsure)
         what = "pam_faillock ∅" if not faillock else "pam_faillock ∌ preauth+authfail"
         return seen(Setting(value=0, source=f"{path}: {what}"))
-    denies = [module_args(p)["deny"] for p in faillock if "deny" in module_args(p)]
-    values = [_int(v) for v in denies] if denies else [_int(v) for v in conf.get("deny", [])]
+    # Each line counts with its own deny (its argument, else faillock.conf's, else the
+    # default): preauth refuses only when the tally reaches *its* deny, so a line that
+    # never refuses (0) or allows more attempts decides. authsucc only resets the tally.
+    counting = [p for p in faillock if "authsucc" not in p.args]
+    from_conf = [_int(v) for v in conf.get("deny", [])] or [FAILLOCK_DENY]
+    values: list[int | None] = []
+    wheres: set[str] = set()
+    for p in counting:
+        args = module_args(p)
+        if "deny" in args:
+            values.append(_int(args["deny"]))
+            wheres.add("pam.d")
+        elif "conf" in args:
+            # pam_faillock(8) conf=: this line reads another file, not faillock.conf.
+            return unknown(f"{REASON}.faillock_other_conf", path=path, conf=args["conf"][:200])
+        else:
+            values.extend(from_conf)
+            wheres.add(FAILLOCK if "deny" in conf else f"{FAILLOCK} ∅")
     if any(v is None or v < 0 for v in values):
         return unknown(f"{REASON}.faillock_value", path=path)
     numbers = [v for v in values if v is not None]
-    deny = max(numbers) if numbers else FAILLOCK_DENY
-    where = "pam.d" if denies else (FAILLOCK if numbers else f"{FAILLOCK} ∅")
+    deny = 0 if 0 in numbers else max(numbers, default=FAILLOCK_DENY)
+    where = ", ".join(sorted(wheres)) or f"{FAILLOCK} ∅"
     return seen(
         Setting(value=deny, source=f"{path}: pam_faillock deny={deny} ({where})", unsure=unsure)
     )
@@ -308,7 +331,7 @@ def dropins(result: CommandResult) -> tuple[list[dict[str, list[str]]], str | No
             continue
         name, _, content = line[len(prefix) :].partition(":")
         files.setdefault(name, []).append(content)
-    return [key_values("\n".join(files[name])) for name in sorted(files)], None
+    return [key_values("\n".join(files[name]), fold_case=True) for name in sorted(files)], None
 
 
 def _weakest_setting(settings: list[Setting], weakest_is_low: bool) -> Setting:
@@ -350,7 +373,7 @@ def _quality_of(files: Files, dropin: CommandResult) -> tuple[Observed[Setting],
         why = unknown(f"{REASON}.file_unreadable", path=PWQUALITY_D, output=problem)
         return why, why
     main = files.get(PWQUALITY)
-    confs = ([key_values(main)] if main is not None else []) + confs_d
+    confs = ([key_values(main, fold_case=True)] if main is not None else []) + confs_d
     defs_text = files.get(LOGIN_DEFS)
     defs = login_defs_min_len(defs_text) if defs_text is not None else None
     stacks = [(p, files.get(p)) for p in PASSWORD_STACKS]

@@ -10,7 +10,8 @@ part is parsed, with plistlib (no entity expansion). Policy contents are express
 - character classes: a content policy whose whole pattern is `(.*[X].*){N,}` with X one
   of `a-z`, `A-Z`, `0-9` or a negated class of those (other characters);
 - lockout: an authentication policy comparing policyAttributeFailedAuthentications with
-  policyAttributeMaximumFailedAuthentications, whose integer parameter is the threshold.
+  policyAttributeMaximumFailedAuthentications, whose integer parameter is the threshold
+  (with the profile's unlock clause, an autoEnableInSeconds of at least one second).
 
 Every content policy must hold for a new password, so what the interpreted ones require
 is a lower bound: it can prove a rule is met. When it falls short and other policies are
@@ -113,7 +114,17 @@ def _authentication(policy: dict[str, Any], read: _Read) -> None:
     if _LOCKOUT.fullmatch(text.strip()) is None or limit is None or limit < 0:
         read.uninterpreted_lockout.append(ident)
         return
+    unlock = parameters.get("autoEnableInSeconds") if isinstance(parameters, dict) else None
+    if "autoEnableInSeconds" in text and unlock is not None and not _seconds(unlock):
+        # Unlocked again after 0 seconds (or a time that is no whole number): the OR
+        # branch lets every sign-in through, so the threshold proves no lockout.
+        read.uninterpreted_lockout.append(ident)
+        return
     read.thresholds.append((limit, ident))
+
+
+def _seconds(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 1
 
 
 def _policies(value: Any, category: str) -> list[dict[str, Any]]:

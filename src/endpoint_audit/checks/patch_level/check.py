@@ -107,6 +107,16 @@ def pending_outcome(fact: PatchFacts, params: PatchLevelParams, now: datetime) -
             expected=expected,
             actual=actual,
         )
+    if fact.pending_incomplete:
+        # The search's results might be incomplete: a count within the limit proves nothing.
+        return Outcome(
+            status=Status.UNKNOWN,
+            key="pending_incomplete",
+            args={"count": count, "limit": limit, "manager": manager},
+            resource=RES_PENDING,
+            expected=expected,
+            actual={**actual, "incomplete": True},
+        )
     # A WSUS or Windows Update for Business PC lists only what its source offers.
     managed: dict[str, JsonScalar] = {}
     suffix = ""

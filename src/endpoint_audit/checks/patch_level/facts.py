@@ -17,6 +17,9 @@ class PatchFacts(Fact):
     pending_security_updates: Observed[int]
     pending_security_names: tuple[str, ...] = ()
     pending_updates: int | None = None
+    # Windows: the search ended "succeeded with errors" (its results might be incomplete):
+    # the count is a lower bound, which can prove too many pending but never few enough.
+    pending_incomplete: bool = False
     # Upgrades to a newer major OS release on offer (macOS lists them as recommended).
     # Not counted as pending: a fully patched release does not need them.
     pending_upgrades: tuple[str, ...] = ()

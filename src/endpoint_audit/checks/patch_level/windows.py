@@ -78,6 +78,9 @@ CRITICAL_UPDATES = "e6cf1350-c01b-414d-a61f-263d14d133b4"
 DEFINITION_UPDATES = "e0789628-ce08-4437-be74-2495b842f43b"
 # OperationResultCode of the search: 2 succeeded, 3 succeeded with errors.
 SEARCH_OK = (2, 3)
+# OperationResultCode orcSucceededWithErrors: "The results might be incomplete" (wuapi.h;
+# MS-UAMG 2.2.9 OperationResultCode).
+SEARCH_WITH_ERRORS = 3
 # The time of the last automatic scan, by the name the Windows Update API gives it.
 INDEX_SOURCE = "AutoUpdate.Results.LastSearchSuccessDate"
 QFE = "Win32_QuickFixEngineering"
@@ -308,6 +311,7 @@ def _pending(value: Any) -> dict[str, Any]:
             security.append(" ".join(kbs) or (as_text(update.get("title")) or "?")[:120])
     return {
         "pending_updates": len(updates),
+        "pending_incomplete": code == SEARCH_WITH_ERRORS,
         "pending_security_updates": seen(len(security)),
         "pending_security_names": tuple(security),
         "index_refreshed": last_scan,

@@ -117,10 +117,17 @@ def parse_screen_lock(value: Any) -> ScreenLockFacts:
         # PowerShell reads a REG_DWORD as a signed Int32: 0x80000000 and above come out
         # negative, but Windows takes the unsigned value (decades), never a short limit.
         machine += 1 << 32
-    grace_value = as_int(data.get("grace_period"))
-    grace: Observed[int] = seen(
-        grace_value if grace_value is not None and grace_value >= 0 else DEFAULT_GRACE_SECONDS
-    )
+    grace_raw = data.get("grace_period")
+    grace_value = as_int(grace_raw)
+    grace: Observed[int]
+    if grace_raw is None:
+        grace = seen(DEFAULT_GRACE_SECONDS)  # not set: Windows' default
+    elif grace_value is None or grace_value < 0:
+        # Set, but not a number of seconds (a DWORD of 0x80000000 or more reads negative):
+        # what Winlogon waits is not known, and never assumed to be the default.
+        grace = unknown("screen_lock.reason.grace_unreadable", value=repr(grace_raw)[:40])
+    else:
+        grace = seen(grace_value)
     if data.get("grace_period_redirected") is True:
         grace = GRACE_REDIRECTED  # the 64-bit value was not seen: no default is assumed
     users = [

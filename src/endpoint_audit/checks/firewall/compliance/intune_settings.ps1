@@ -41,7 +41,14 @@ if ($null -ne $EAProbe) {
         foreach ($EAName in @('Domain', 'Private', 'Public')) {
             if ($EAEntry['name'] -is [string] -and $EAEntry['name'] -cmatch "^[ \t\r\n]*${EAName}[ \t\r\n]*\z") { $EAFound = $EAName }
         }
-        if ($null -eq $EAFound) { $EAOther += 1 } else { $EAProfiles[$EAFound] = $EAEntry }
+        if ($null -eq $EAFound) {
+            $EAOther += 1
+        } elseif ($EAProfiles.ContainsKey($EAFound)) {
+            # Listed twice: which answer is in force is not known (windows_firewall.py: unknown).
+            $EAMalformed = $true
+        } else {
+            $EAProfiles[$EAFound] = $EAEntry
+        }
     }
     if ($null -ne $EAList -and -not $EAMalformed -and @($EAList).Count -gt 0) {
         $EASettings['FirewallOtherProfiles'] = [int64]$EAOther

@@ -53,7 +53,12 @@ if ($null -ne $EAProbe) {
         $EAAnswer = 'Unread'
     } else {
         $EARaw = Get-EALocalAdminsValue $EAProbe 'members'
-        if ($null -ne $EARaw) { $EAEntries = @($EARaw | Where-Object { $_ -is [hashtable] }) }
+        if ($null -ne $EARaw) {
+            $EAItems = @($EARaw)
+            $EAEntries = @($EAItems | Where-Object { $_ -is [hashtable] })
+            # A member that is no object is one not read, never one left out (windows.py).
+            if ($EAEntries.Count -ne $EAItems.Count) { $EAAnswer = 'WithoutSid' }
+        }
         foreach ($EAEntry in $EAEntries) {
             $EASidValue = Get-EALocalAdminsValue $EAEntry 'sid'
             if (Test-EALocalAdminsBlank $EASidValue) {

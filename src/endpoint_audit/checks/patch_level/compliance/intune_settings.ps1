@@ -63,7 +63,8 @@ if ($null -ne $EAProbe -and $EAPending -is [hashtable]) {
         if ($EAAge -lt 604800 -and -$EAAge -le 86400 -and $EAValue -is [hashtable]) {
             $EACode = ConvertTo-EAPatchNumber $EAValue['result_code']
             $EAUpdates = $EAValue['updates']
-            if (($EACode -eq 2 -or $EACode -eq 3) -and $EAUpdates -is [array]) {
+            # 3 (succeeded with errors) may list too few: not counted (the check: unknown).
+            if ($EACode -eq 2 -and $EAUpdates -is [array]) {
                 $EACount = [int64]0
                 $EAOdd = $false
                 foreach ($EAUpdate in $EAUpdates) {

@@ -51,9 +51,14 @@ if ($null -ne $EAProbe) {
     }
     $EAGraceRedirected = $EAProbe['grace_period_redirected']
     if (-not ($EAGraceRedirected -is [bool] -and $EAGraceRedirected)) {
-        $EAGrace = ConvertTo-EAScreenLockNumber $EAProbe['grace_period']
-        if ($null -eq $EAGrace -or $EAGrace -lt 0) { $EAGrace = [int64]5 }
-        $EASettings['ScreenLockDelaySeconds'] = [int64]$EAGrace
+        # Not set: the default, 5. Set but no number of seconds: not seen (unread).
+        $EAGraceRaw = $EAProbe['grace_period']
+        $EAGrace = ConvertTo-EAScreenLockNumber $EAGraceRaw
+        if ($null -eq $EAGraceRaw) {
+            $EASettings['ScreenLockDelaySeconds'] = [int64]5
+        } elseif ($null -ne $EAGrace -and $EAGrace -ge 0) {
+            $EASettings['ScreenLockDelaySeconds'] = [int64]$EAGrace
+        }
     }
     $EAEntries = @()
     if ($null -ne $EAProbe['users']) { $EAEntries = @($EAProbe['users']) }
