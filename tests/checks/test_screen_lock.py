@@ -352,7 +352,9 @@ def test_a_negative_machine_limit_never_passes_however_it_was_read(seconds: int)
     delay=st.integers(max_value=-1) | st.integers(min_value=0, max_value=5),
     desktop=st.sampled_from(["gnome", "kde", "macos", "windows"]),
 )
-def test_a_negative_user_idle_time_or_delay_never_passes(idle: int, delay: int, desktop: str) -> None:
+def test_a_negative_user_idle_time_or_delay_never_passes(
+    idle: int, delay: int, desktop: str
+) -> None:
     status, _ = one(linux(user(idle_seconds=idle, lock_delay_seconds=delay, desktop=desktop)))
     assert (status is Status.PASS) == (idle > 0 and delay >= 0)
 
