@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 
 from endpoint_audit.cli import interrupts  # the standard library only: loads in no time
@@ -18,6 +19,10 @@ def main() -> None:
 
             interrupts.write_stdout(f"endpoint-audit {__version__}\n".encode())
             return
+        # pydantic looks for its plugins (observability hooks this tool never uses) by
+        # reading every installed distribution's entry points when the first model is
+        # built; a user who wants one can still set the variable.
+        os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
         from endpoint_audit.cli.quick import quick_command
 
         answer = quick_command(sys.argv[1:])
