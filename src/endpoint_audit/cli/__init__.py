@@ -5,13 +5,14 @@ from __future__ import annotations
 import os
 import sys
 
-from endpoint_audit.cli import interrupts  # the standard library only: loads in no time
+from endpoint_audit.cli import interrupts, startup  # the standard library only: load in no time
 
 
 def main() -> None:
     """Console entry point. `--version`, `--help` and `checks list` answer before
     anything heavy is imported (cli.quick); an interrupt or a closed stdout at any moment
     ends quietly (see cli.interrupts)."""
+    startup.collect_rarely()
     try:
         interrupts.install()
         if sys.argv[1:] == ["--version"]:
@@ -47,6 +48,8 @@ def main() -> None:
         if interrupts.interrupted():  # an interrupt a library reported as another error
             _stop(None)
         raise
+    finally:
+        startup.collect_as_usual()  # for a caller that goes on in this process
 
 
 def _stop(exit_: SystemExit | None) -> None:
