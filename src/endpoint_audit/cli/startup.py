@@ -13,7 +13,7 @@ from __future__ import annotations
 import gc
 
 # Young objects between collections while starting (the usual threshold is 700).
-STARTUP_THRESHOLD = 50_000
+STARTUP_THRESHOLD = 200_000
 
 _usual: tuple[int, int, int] | None = None
 
