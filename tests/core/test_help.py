@@ -5,6 +5,7 @@ and the root help lists every command with its own summary without importing any
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
@@ -291,3 +292,47 @@ def test_checks_list_kept_table_is_the_one_rich_writes(tmp_path: Path) -> None:
     japanese, rich_ja = listed("140", "--lang", "ja")
     assert rich_ja and japanese == listed("140", "--lang", "ja", cache=False)[0] != wide
     assert listed("140", "--lang", "ja") == (japanese, False)
+
+
+# What only fleets, recordings, bundles, run folders, signing, the history store and the
+# HTML report need: a scan of this PC to a JSON file must start without any of it.
+NOT_FOR_A_LOCAL_SCAN = (
+    "asyncssh",
+    "cryptography",
+    "jinja2",
+    "sqlite3",
+    "endpoint_audit.transport.ssh",
+    "endpoint_audit.transport.replay",
+    "endpoint_audit.transport.transcript",
+    "endpoint_audit.transport.redact",
+    "endpoint_audit.inventory",
+    "endpoint_audit.engine.recorded",
+    "endpoint_audit.engine.run_folder",
+    "endpoint_audit.engine.collect_manifest",
+    "endpoint_audit.engine.signing",
+    "endpoint_audit.history",
+    "endpoint_audit.signing",
+    "endpoint_audit.render.html",
+)
+
+
+def test_local_scan_imports_no_fleet_recording_or_store_module(tmp_path: Path) -> None:
+    out = tmp_path / "report.json"
+    code = (
+        "import sys\n"
+        f"sys.argv = ['endpoint-audit', 'scan', '--only', 'os_support', '-f', 'json',"
+        f" '-o', {str(out)!r}]\n"
+        "import atexit\n"
+        f"heavy = {NOT_FOR_A_LOCAL_SCAN!r}\n"
+        "atexit.register(lambda: print('HEAVY=' + ','.join(sorted(m for m in sys.modules"
+        " if m.startswith(heavy)))))\n"
+        "from endpoint_audit.cli import main\n"
+        "main()\n"
+    )
+    env = {**os.environ, "ENDPOINT_AUDIT_DISABLE_PLUGINS": "1"}
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120
+    )
+    assert done.returncode in (0, 1, 3), done.stderr
+    assert json.loads(out.read_text(encoding="utf-8"))["hosts"], "the scan wrote no report"
+    assert done.stdout.strip().splitlines()[-1] == "HEAVY=", done.stdout.splitlines()[-1]

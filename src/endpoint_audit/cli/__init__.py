@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import os
 import sys
 
-from endpoint_audit.cli import interrupts  # the standard library only: loads in no time
+from endpoint_audit.cli import interrupts, startup  # the standard library only: load in no time
 
 
 def main() -> None:
     """Console entry point. `--version`, `--help` and `checks list` answer before
     anything heavy is imported (cli.quick); an interrupt or a closed stdout at any moment
     ends quietly (see cli.interrupts)."""
+    startup.collect_rarely()
     try:
         interrupts.install()
         if sys.argv[1:] == ["--version"]:
@@ -18,6 +20,10 @@ def main() -> None:
 
             interrupts.write_stdout(f"endpoint-audit {__version__}\n".encode())
             return
+        # pydantic looks for its plugins (observability hooks this tool never uses) by
+        # reading every installed distribution's entry points when the first model is
+        # built; a user who wants one can still set the variable.
+        os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
         from endpoint_audit.cli.quick import quick_command
 
         answer = quick_command(sys.argv[1:])
@@ -42,6 +48,8 @@ def main() -> None:
         if interrupts.interrupted():  # an interrupt a library reported as another error
             _stop(None)
         raise
+    finally:
+        startup.collect_as_usual()  # for a caller that goes on in this process
 
 
 def _stop(exit_: SystemExit | None) -> None:

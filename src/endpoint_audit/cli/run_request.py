@@ -14,7 +14,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
-from endpoint_audit.cli import interrupts
+from endpoint_audit.cli import interrupts, startup
 from endpoint_audit.cli.common import fail, note, say, try_write_output, warn
 from endpoint_audit.cli.host_progress import ProgressKind, RunProgress
 from endpoint_audit.cli.outputs import (
@@ -60,6 +60,7 @@ def run_request(request: RunRequest, progress: ProgressKind = None) -> NoReturn:
         prepared = prepare(request, _notice)
     except ConfigError as exc:
         fail(str(exc))
+    startup.collect_as_usual()  # the checks, baselines and catalogs are loaded
     collecting = request.kind == "collect"
     interruption = None
     what = _spinner_text(prepared) if progress == "spinner" else ""

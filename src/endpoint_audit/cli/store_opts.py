@@ -4,7 +4,6 @@ the hook by which `scan`, `evaluate` and `report merge` add the report they made
 from __future__ import annotations
 
 import json
-import sqlite3
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -70,6 +69,8 @@ def add_to_store(
     one error line, returned to the caller, which exits 4 (an output not written)."""
     if path is None:
         return None
+    import sqlite3  # with the store: a run without --store never opens one
+
     from endpoint_audit.history.ingest import ReportError, from_data
     from endpoint_audit.history.location import store_path
     from endpoint_audit.history.store import HistoryStore, StoreError

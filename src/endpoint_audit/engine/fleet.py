@@ -9,15 +9,20 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from functools import partial
+from typing import TYPE_CHECKING
 
 from endpoint_audit.engine.plan import Plan
 from endpoint_audit.engine.run import Target, baseline_info, build_report
-from endpoint_audit.inventory import InventoryHost
 from endpoint_audit.model.result import HostReport, RunReport, Severity
-from endpoint_audit.transport.ssh import SshEndpoint, SshOptions, SshTransport
+
+if TYPE_CHECKING:  # every run's report is made here; only a fleet loads SSH
+    from endpoint_audit.inventory import InventoryHost
+    from endpoint_audit.transport.ssh import SshOptions
 
 
 def ssh_target(host: InventoryHost, options: SshOptions) -> Target:
+    from endpoint_audit.transport.ssh import SshEndpoint, SshTransport
+
     endpoint = SshEndpoint(
         host=host.address,
         port=host.port,

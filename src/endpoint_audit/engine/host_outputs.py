@@ -27,21 +27,22 @@ import yaml
 
 from endpoint_audit import __version__
 from endpoint_audit.atomic_file import ReadOnlyOutput, write_atomically
-from endpoint_audit.engine.collect_manifest import CollectManifestWriter
 from endpoint_audit.engine.plan import Plan
 from endpoint_audit.engine.run import HostRun
-from endpoint_audit.engine.run_folder import FleetStore
 from endpoint_audit.errors import ConfigError
-from endpoint_audit.inventory import safe_file_name
 from endpoint_audit.model import i18n
 from endpoint_audit.model.capabilities import Capability
 from endpoint_audit.model.result import Severity
 from endpoint_audit.model.shard import ShardInfo
-from endpoint_audit.transport.redact import RedactionSummary, redact_host
-from endpoint_audit.transport.transcript import HostTranscript, bundle_to_data
 
+# What only bundles, recordings and run folders need is imported where they are made: a
+# scan of this PC that writes none of them starts without it.
 if TYPE_CHECKING:  # signing (and the cryptography it loads) only when a run signs
+    from endpoint_audit.engine.collect_manifest import CollectManifestWriter
+    from endpoint_audit.engine.run_folder import FleetStore
     from endpoint_audit.signing.minisign import SecretKey
+    from endpoint_audit.transport.redact import RedactionSummary
+    from endpoint_audit.transport.transcript import HostTranscript
 
 
 class _BlockDumper(yaml.SafeDumper):
@@ -57,6 +58,8 @@ _BlockDumper.add_representer(str, _str)
 
 
 def bundle_text(hosts: list[HostTranscript], as_yaml: bool) -> str:
+    from endpoint_audit.transport.transcript import bundle_to_data
+
     data = bundle_to_data(hosts, __version__)
     if as_yaml:
         return yaml.dump(data, Dumper=_BlockDumper, allow_unicode=True, sort_keys=False, width=100)
@@ -69,6 +72,8 @@ def is_yaml(path: str | Path) -> bool:
 
 def host_transcript(run: HostRun) -> HostTranscript:
     """A collected host as a bundle holds it."""
+    from endpoint_audit.transport.transcript import HostTranscript
+
     report = run.report
     return HostTranscript(
         target=report.target,
@@ -91,6 +96,8 @@ def _local_identity() -> tuple[list[str], list[str]]:
 
 
 def redacted(host: HostTranscript) -> tuple[HostTranscript, RedactionSummary]:
+    from endpoint_audit.transport.redact import redact_host
+
     # A host read natively is this very machine: its own names may show anywhere.
     users, hosts = (
         _local_identity() if host.platform and host.platform.can(Capability.NATIVE) else ([], [])
@@ -192,12 +199,16 @@ class BundleFolder:
         self.round_id = round_id or (shard.round if shard is not None else None)
         self.manifest: CollectManifestWriter | None = None
         if shard is not None:
+            from endpoint_audit.engine.collect_manifest import CollectManifestWriter
+
             self.manifest = CollectManifestWriter(folder, shard)
             problem = _start_manifest(self.manifest)
             if problem is not None:
                 raise ConfigError(problem)
 
     def path_for(self, name: str) -> Path:
+        from endpoint_audit.inventory import safe_file_name
+
         return self.folder / f"{safe_file_name(name)}.json"
 
     def save(self, run: HostRun, plan: Plan, lang: str) -> Saved:

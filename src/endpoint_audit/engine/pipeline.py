@@ -31,27 +31,9 @@ from typing import TYPE_CHECKING, Literal
 from endpoint_audit.baseline.load import load_waivers
 from endpoint_audit.checkkit.fact import Fact
 from endpoint_audit.engine.collect import all_fact_types
-from endpoint_audit.engine.collect_manifest import (
-    COLLECT_MANIFEST,
-    CollectManifest,
-    read_collect_manifest,
-)
-from endpoint_audit.engine.fleet import fleet_report, ssh_target
-from endpoint_audit.engine.host_outputs import (
-    BundleFolder,
-    HostSink,
-    RecordFolder,
-    RunFolderSink,
-    Saved,
-)
+from endpoint_audit.engine.fleet import fleet_report
+from endpoint_audit.engine.host_outputs import HostSink, Saved
 from endpoint_audit.engine.plan import Plan, load_plan_baseline, make_plan
-from endpoint_audit.engine.recorded import (
-    judged_at,
-    load_recorded,
-    replay_targets_of,
-    scan_folder,
-    sliced_folder,
-)
 from endpoint_audit.engine.registry import Registry, load_registry
 from endpoint_audit.engine.run import (
     HostRun,
@@ -61,19 +43,22 @@ from endpoint_audit.engine.run import (
     local_target,
     unreachable_run,
 )
-from endpoint_audit.engine.run_folder import MANIFEST, FleetStore, RunParameters, plan_digest
 from endpoint_audit.engine.waivers import expired_waivers
 from endpoint_audit.errors import ConfigError
-from endpoint_audit.inventory import DuplicateHost, InventoryHost, gather_inventory, slice_of
 from endpoint_audit.model import i18n
 from endpoint_audit.model.printable import one_line
 from endpoint_audit.model.result import HostReport, PartialInfo, RunReport
 from endpoint_audit.model.shard import ShardInfo, ShardSpec
 from endpoint_audit.safe_read import InputKind, InputRefused, read_input
-from endpoint_audit.transport.ssh import SshOptions
 
+# What only fleets (SSH, inventories), recorded hosts, run folders and bundles need is
+# imported where it is used: a scan of this PC starts without it (tests/core/test_help.py).
 if TYPE_CHECKING:  # signing (and the cryptography it loads) only when a run signs
+    from endpoint_audit.engine.collect_manifest import CollectManifest
+    from endpoint_audit.engine.run_folder import FleetStore
+    from endpoint_audit.inventory import DuplicateHost, InventoryHost
     from endpoint_audit.signing.minisign import SecretKey
+    from endpoint_audit.transport.ssh import SshOptions
 
 DEFAULT_BASELINE = "jp-municipal-telework"
 # Duplicate inventory entries named one by one before the rest are counted.
@@ -87,6 +72,12 @@ class ThisMachine:
     """The PC the command runs on."""
 
 
+def _ssh_options() -> SshOptions:
+    from endpoint_audit.transport.ssh import SshOptions
+
+    return SshOptions()
+
+
 @dataclass(frozen=True)
 class SshHosts:
     """Hosts over SSH: `--host` specs, inventory files, `--limit`; how to log in."""
@@ -94,7 +85,7 @@ class SshHosts:
     hosts: tuple[str, ...] = ()
     inventories: tuple[Path, ...] = ()
     limit: str | None = None
-    ssh: SshOptions = field(default_factory=SshOptions)
+    ssh: SshOptions = field(default_factory=_ssh_options)
     shard: ShardSpec | None = None  # --shard I/N: only this slice of the hosts
 
 
@@ -299,6 +290,8 @@ def _shard(
     """--shard I/N: the hosts of slice I, and what the slice records about the round."""
     if spec is None:
         return hosts, None
+    from endpoint_audit.inventory import slice_of
+
     chosen, digest = slice_of(hosts, spec)
     info = ShardInfo(
         index=spec.index,
@@ -319,6 +312,9 @@ def _resolve(request: RunRequest, notify: Notify) -> _Resolved:
         target = local_target()
         return _Resolved([(target.name, target, base, None)])
     if isinstance(targets, SshHosts):
+        from endpoint_audit.engine.fleet import ssh_target
+        from endpoint_audit.inventory import gather_inventory
+
         gathered = gather_inventory(targets.hosts, targets.inventories, targets.limit)
         _warn_duplicates(gathered.duplicates, lang, notify)
         hosts, shard = _shard(gathered.hosts, targets.shard, request.outputs.round_id)
@@ -326,6 +322,14 @@ def _resolve(request: RunRequest, notify: Notify) -> _Resolved:
             [(h.name, ssh_target(h, targets.ssh), h.baseline or base, None) for h in hosts],
             shard=shard,
         )
+    from endpoint_audit.engine.collect_manifest import read_collect_manifest
+    from endpoint_audit.engine.recorded import (
+        judged_at,
+        load_recorded,
+        replay_targets_of,
+        scan_folder,
+    )
+
     if not targets.share:
         recorded = load_recorded(targets.path)
         found = replay_targets_of(recorded)
@@ -367,6 +371,9 @@ def _resolve_slice(request: RunRequest, manifest: CollectManifest, notify: Notif
     """A slice's bundle folder (`collect --shard`): its hosts, in slice order; one that
     cannot be judged is an unreachable host saying why (never a pass)."""
     assert isinstance(request.targets, RecordedHosts)  # noqa: S101 - shares only
+    from endpoint_audit.engine.collect_manifest import COLLECT_MANIFEST
+    from endpoint_audit.engine.recorded import sliced_folder
+
     folder = request.targets.path
     shard = manifest.shard
     wanted = request.outputs.round_id
@@ -496,15 +503,22 @@ class PreparedRun:
         and the recordings folder. Raises ConfigError."""
         outputs = self.request.outputs
         if outputs.run_folder is not None:
+            from endpoint_audit.engine.host_outputs import RunFolderSink
+            from endpoint_audit.engine.run_folder import FleetStore
+
             self.store = FleetStore(outputs.run_folder)
             self._begin_run(self.store)
             self.sinks.append(RunFolderSink(self.store, self.options.fail_on))
         if outputs.bundle_dir is not None:
+            from endpoint_audit.engine.host_outputs import BundleFolder
+
             folder = BundleFolder(
                 outputs.bundle_dir, outputs.redact, self._slice(), outputs.signer, outputs.round_id
             )
             self.sinks.append(folder)
         if outputs.record_dir is not None:
+            from endpoint_audit.engine.host_outputs import RecordFolder
+
             self.sinks.append(RecordFolder(outputs.record_dir))
 
     def _slice(self) -> ShardInfo | None:
@@ -512,6 +526,8 @@ class PreparedRun:
         return self.shard if self.request.kind == "collect" else None
 
     def _begin_run(self, store: FleetStore) -> None:
+        from endpoint_audit.engine.run_folder import RunParameters, plan_digest
+
         resume = self.request.outputs.resume
         previous = store.load_previous() if resume else None
         if previous is not None and _slice_key(previous.shard) != _slice_key(self.shard):
@@ -756,6 +772,8 @@ def _previous_manifest_sha256(previous: Path | None) -> str | None:
     """The sha256 of the previous round's manifest.json (given as its folder or file)."""
     if previous is None:
         return None
+    from endpoint_audit.engine.run_folder import MANIFEST
+
     path = previous / MANIFEST if previous.is_dir() else previous
     try:
         data = read_input(path, InputKind("run manifest", 256 * 1024 * 1024))

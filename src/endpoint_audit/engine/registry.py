@@ -139,9 +139,12 @@ def load_registry() -> Registry:
     reg = Registry()
     only_builtin = os.environ.get(DISABLE_ENV) == "1"
     builtin_seen: set[str] = set()
+    # One pass over the installed distributions for every group: each entry_points(group=)
+    # call reads every distribution's metadata again.
+    every = metadata.entry_points()
     for kind, group in GROUPS.items():
         eps = sorted(
-            metadata.entry_points(group=group),
+            every.select(group=group),
             key=lambda e: (e.dist is None or e.dist.name != OWN_DISTRIBUTION, e.name),
         )
         for ep in eps:

@@ -8,6 +8,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
+from pydantic import ConfigDict
+
 from endpoint_audit.checkkit.check import Check, CheckMeta, EvalContext, FactView, Outcome
 from endpoint_audit.checkkit.collector import Collector, Results
 from endpoint_audit.errors import FactUnavailable
@@ -349,8 +351,16 @@ def _neutral(dumped: dict[str, Any]) -> dict[str, Any]:
 def build_rule(rule_id: str, rule: RuleEntry) -> RuleParts:
     """The check, fact family and collectors of one rule."""
     suffix = rule_id.replace(".", "__")
+    # Its validator is built when a host of one of the rule's platforms is first read:
+    # a scan of one PC reads the rules of its own OS only.
     fact = type(
-        f"RuleFacts_{suffix}", (RuleFacts,), {"name": f"rule.{rule_id}", "__module__": __name__}
+        f"RuleFacts_{suffix}",
+        (RuleFacts,),
+        {
+            "name": f"rule.{rule_id}",
+            "__module__": __name__,
+            "model_config": ConfigDict(defer_build=True),
+        },
     )
     collectors: list[type[Collector[Any]]] = []
     for family in rule.platforms:

@@ -58,6 +58,8 @@ async def run_argv(
     """Run a program without a shell; on timeout end its whole process group.
     `decode` turns its stdout and stderr into text (UTF-8 by default)."""
     start = time.monotonic()
+    if _absent_from_path(argv[0], env):
+        return CommandResult(EXIT_NOT_FOUND, stderr=f"{argv[0]}: command not found")
     try:
         proc = await asyncio.create_subprocess_exec(
             *argv,
@@ -89,6 +91,20 @@ async def run_argv(
         stderr=decode(err),
         duration=time.monotonic() - start,
     )
+
+
+def _absent_from_path(program: str, env: Mapping[str, str]) -> bool:
+    """Whether starting `program` could only fail with "not found": no file (not even a
+    broken link) of that name in any folder of the PATH the child gets, searched as the
+    POSIX exec does. Such a start is answered without a fork: a scan asks for many
+    programs a PC lacks (other vendors' tools), and each fork of this process is dearer
+    than these few stat calls. Anything else still goes to exec, whatever it answers."""
+    if sys.platform == "win32":  # CreateProcess searches otherwise
+        return False
+    if os.sep in program:
+        return not os.path.lexists(program)
+    folders = os.get_exec_path(dict(env))
+    return not any(os.path.lexists(os.path.join(folder, program)) for folder in folders)
 
 
 def _kill_tree(proc: asyncio.subprocess.Process) -> None:
