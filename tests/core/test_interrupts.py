@@ -274,3 +274,45 @@ def test_every_exit_code_is_documented() -> None:
         text = (root / doc).read_text(encoding="utf-8")
         table = {int(m) for m in re.findall(r"^\| (\d+) \|", text, flags=re.MULTILINE)}
         assert table == {int(code) for code in ExitCode}, doc
+
+
+UNRAISABLE = """
+import sys, time, weakref
+from endpoint_audit.cli import interrupts
+interrupts.install()
+
+class Thing:
+    pass
+
+def callback(_ref):
+    # as _on_sigint does when the signal lands inside a weakref callback
+    interrupts._interrupts.append(2)
+    raise {error}
+
+thing = Thing()
+ref = weakref.ref(thing, callback)
+try:
+    del thing
+    for _ in range(200):  # at most 2 s for the interrupt to come back
+        time.sleep(0.01)
+    print("carried on")
+except KeyboardInterrupt:
+    print("interrupted")
+"""
+
+
+@pytest.mark.parametrize(
+    ("error", "out", "printed"),
+    [("KeyboardInterrupt", "interrupted", False), ("ValueError('x')", "carried on", True)],
+)
+def test_an_interrupt_inside_a_callback_is_delivered_again_without_a_traceback(
+    error: str, out: str, printed: bool
+) -> None:
+    # Seen under load: SIGTERM during start-up landed in importlib's module-lock callback,
+    # and Python printed "Exception ignored in ... Traceback" before exit 143.
+    done = subprocess.run(
+        [sys.executable, "-c", UNRAISABLE.format(error=error)],
+        capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert done.stdout.strip() == out, done.stderr
+    assert ("Traceback" in done.stderr) is printed, done.stderr

@@ -66,6 +66,26 @@ def _on_sigterm(signum: int, frame: FrameType | None) -> None:
     signal.raise_signal(signal.SIGINT)
 
 
+_usual_unraisable = sys.unraisablehook
+
+
+def _on_unraisable(args: Any) -> None:
+    """An interrupt that landed in a callback Python cannot raise from (importlib's
+    module-lock weakref callback, a finalizer) would be printed as "Exception ignored"
+    with a traceback and then lost. It is recorded already; nothing is printed, and it is
+    delivered again a moment later from another thread, so that it lands in ordinary code
+    (raised from here, it would land in this hook and be lost again)."""
+    if args.exc_type is not None and issubclass(args.exc_type, KeyboardInterrupt) and _interrupts:
+        if callable(signal.getsignal(signal.SIGINT)):
+            import threading
+
+            again = threading.Timer(0.02, signal.raise_signal, (signal.SIGINT,))
+            again.daemon = True
+            again.start()
+        return
+    _usual_unraisable(args)
+
+
 def install() -> None:
     """Record interrupts, handle SIGTERM and SIGHUP like Ctrl-C, make a closed stdout
     StdoutClosed. A SIGHUP ignored by whoever started the program (`nohup`) stays so."""
@@ -74,6 +94,7 @@ def install() -> None:
     for signum in _TERMINATING:
         if signum == signal.SIGTERM or signal.getsignal(signum) is not signal.SIG_IGN:
             signal.signal(signum, _on_sigterm)
+    sys.unraisablehook = _on_unraisable
     _guard_stdout()
 
 
