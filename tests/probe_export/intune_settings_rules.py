@@ -185,6 +185,13 @@ SPACE = "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680" + "".join(
 ) + "\u2028\u2029\u202f\u205f\u3000"
 
 
+def audit_line(line: str) -> str | None:
+    """The line the kit splits: leading BOMs, then CR and LF at either end taken off;
+    None for a line it does not split (a quote, CR, LF or NUL left)."""
+    text = re.sub(r"[\r\n]+\Z", "", re.sub(r"\A[\r\n]+", "", re.sub("\\A\ufeff+", "", line)))
+    return None if re.search('["\r\n\x00]', text) else text
+
+
 def audit_value(answer: Any, guid: str) -> dict[str, Any]:
     """Get-EARuleAudit: the subcategory's number in auditpol's answer."""
     if not isinstance(answer, dict) or answer.get("is_admin") is not True:
@@ -197,8 +204,8 @@ def audit_value(answer: Any, guid: str) -> dict[str, Any]:
         return dict(UNREAD)
     found: list[str] = []
     for line in lines:
-        text = re.sub(r"[\r\n]+\Z", "", re.sub(r"\A[\r\n]+", "", re.sub("\\A\ufeff+", "", line)))
-        if re.search('["\r\n\x00]', text):
+        text = audit_line(line)
+        if text is None:
             return dict(UNREAD)
         cells = text.split(",")
         if len(cells) < 7:
