@@ -583,3 +583,38 @@ def test_rules_whose_settings_would_share_a_name_are_refused(
                  "--more-info-url", URL, "-b", str(path))  # fmt: skip
     assert result.exit_code == 2 and "same Intune setting" in result.output
     assert not (tmp_path / "t").exists()
+
+
+def test_a_rule_reading_auditpol_has_its_setting_and_one_reading_secedit_is_named(
+    cli: Callable[..., Any], tmp_path: Path
+) -> None:
+    script, rules = export(cli, tmp_path / "o", "-b", "jp-municipal-telework")
+    assert setting_name("jp.logon_events_audited") in {r["SettingName"] for r in rules["Rules"]}
+    # Its probe is auditpol's, run in FullLanguage only (the check of the rights).
+    assert "# --- jp.logon_events_audited: probe rule-auditpol (FullLanguage only)" in script
+    head = {"type": "rule", "severity": "low", "title": {"ja": "規則", "en": "Rule"},
+            "remediation": {"ja": "直す", "en": "Fix it"}}  # fmt: skip
+    audit = {"read": {"auditpol": LOGON}, "expect": {"in": [1, 3]}}
+    data = {
+        "id": "mixed",
+        "title": {"ja": "混合", "en": "Mixed"},
+        "version": "1",
+        "checks": {
+            "city.mixed": {**head, "platforms": {"windows": {"all": [
+                {"read": READS[1], "expect": {"eq": 1}}, audit]}}},
+            "city.secpol": {**head, "platforms": {"windows": {
+                "read": {"secpol": "System Access", "key": "MinimumPasswordLength"},
+                "expect": {"ge": 14}}}},
+        },
+    }  # fmt: skip
+    path = tmp_path / "mixed.yaml"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    result = cli("probe", "export", "--intune-compliance", "-o", str(tmp_path / "m"),
+                 "--more-info-url", URL, "-b", str(path))  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "city.secpol (reads secedit)" in result.output and "city.mixed (" not in result.output
+    mixed = (tmp_path / "m" / "endpoint-audit-compliance.ps1").read_text(encoding="utf-8")
+    # The registry from the rule's own probe, auditpol from its probe beside it.
+    assert "# ... city.mixed: probe rule-auditpol (FullLanguage only)" in mixed
+    assert "Get-EARuleReads $EAProbe $EAProbes['rule-auditpol'] @(" in mixed
+    assert syntax_errors(mixed) == []
