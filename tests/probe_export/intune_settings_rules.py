@@ -180,9 +180,11 @@ def read_value(entry: Any, read: windows.ProbeRead) -> dict[str, Any]:
 
 
 # Python's str.strip() set, as the kit's $EARuleSpace spells it.
-SPACE = "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680" + "".join(
-    chr(c) for c in range(0x2000, 0x200B)
-) + "\u2028\u2029\u202f\u205f\u3000"
+SPACE = (
+    "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680"
+    + "".join(chr(c) for c in range(0x2000, 0x200B))
+    + "\u2028\u2029\u202f\u205f\u3000"
+)
 
 
 def audit_line(line: str) -> str | None:
@@ -300,9 +302,7 @@ def _tree(tree: Conditions, values: list[dict[str, Any]], at: list[int]) -> str:
     return join("none", [_tree(t, values, at) for t in tree.none])
 
 
-def rule_setting(
-    rule_id: str, rule: RuleEntry, answer: Any, audit: Any = None
-) -> dict[str, int]:
+def rule_setting(rule_id: str, rule: RuleEntry, answer: Any, audit: Any = None) -> dict[str, int]:
     """{Rule_<id>: code} for the rule's own probe's answer and auditpol's probe's (None:
     the probe failed or did not run)."""
     name = setting_name(rule_id)

@@ -297,24 +297,69 @@ def entry_for(read: Any) -> st.SearchStrategy[Any]:
 
 
 LOGON = "{0CCE9215-69AE-11D9-BED3-505054503030}"
-guid_cells = st.sampled_from([LOGON, LOGON.lower(), " " + LOGON, LOGON + "\u3000", LOGON + "\x1c",
-                              LOGON + "\u200b", "{0CCE9216-69AE-11D9-BED3-505054503030}",
-                              LOGON[1:-1], '"' + LOGON + '"', LOGON + "x", "ＧＵＩＤ"])
-setting_cells = st.sampled_from(["0", "1", "2", "3", "3", " 3", "3\u3000", "3\x85", "3\u200b",
-                                 "4", "", "-1", "03", "३", "３", '"3"', "3,3"])
-audit_rows = st.one_of(
-    st.tuples(st.sampled_from(["", "PC", "\ufeffPC", "\r"]), st.sampled_from(["System", "x"]),
-              st.sampled_from(["ログオンの監査", "Logon", "a,b", ""]), guid_cells,
-              st.sampled_from(["成功および失敗", "Success", ""]), st.just(""), setting_cells,
-              st.sampled_from(["", ",extra", "\r", "\n", "\x00"])).map(
-        lambda t: ",".join(t[:7]) + t[7]
-    ),
-    st.sampled_from(["Machine Name,Policy Target,Subcategory,Subcategory GUID,Inclusion "
-                     "Setting,Exclusion Setting,Setting Value", "", "\ufeff", ",,,",
-                     f",System,Logon,{LOGON}", f'",System,Logon,{LOGON},x,,3']),
+guid_cells = st.sampled_from(
+    [
+        LOGON,
+        LOGON.lower(),
+        " " + LOGON,
+        LOGON + "\u3000",
+        LOGON + "\x1c",
+        LOGON + "\u200b",
+        "{0CCE9216-69AE-11D9-BED3-505054503030}",
+        LOGON[1:-1],
+        '"' + LOGON + '"',
+        LOGON + "x",
+        "ＧＵＩＤ",
+    ]
 )
-HEADER = ("Machine Name,Policy Target,Subcategory,Subcategory GUID,Inclusion Setting,"
-          "Exclusion Setting,Setting Value")
+setting_cells = st.sampled_from(
+    [
+        "0",
+        "1",
+        "2",
+        "3",
+        "3",
+        " 3",
+        "3\u3000",
+        "3\x85",
+        "3\u200b",
+        "4",
+        "",
+        "-1",
+        "03",
+        "३",
+        "３",
+        '"3"',
+        "3,3",
+    ]
+)
+audit_rows = st.one_of(
+    st.tuples(
+        st.sampled_from(["", "PC", "\ufeffPC", "\r"]),
+        st.sampled_from(["System", "x"]),
+        st.sampled_from(["ログオンの監査", "Logon", "a,b", ""]),
+        guid_cells,
+        st.sampled_from(["成功および失敗", "Success", ""]),
+        st.just(""),
+        setting_cells,
+        st.sampled_from(["", ",extra", "\r", "\n", "\x00"]),
+    ).map(lambda t: ",".join(t[:7]) + t[7]),
+    st.sampled_from(
+        [
+            "Machine Name,Policy Target,Subcategory,Subcategory GUID,Inclusion "
+            "Setting,Exclusion Setting,Setting Value",
+            "",
+            "\ufeff",
+            ",,,",
+            f",System,Logon,{LOGON}",
+            f'",System,Logon,{LOGON},x,,3',
+        ]
+    ),
+)
+HEADER = (
+    "Machine Name,Policy Target,Subcategory,Subcategory GUID,Inclusion Setting,"
+    "Exclusion Setting,Setting Value"
+)
 # Mostly an administrator's export that holds the subcategory, so that passes are drawn too.
 near_exports = st.tuples(
     st.sampled_from(["3", "3", "3", " 3", "3\u3000", "1", "3\u200b"]),
@@ -322,9 +367,11 @@ near_exports = st.tuples(
     st.lists(audit_rows, max_size=2),
     st.sampled_from(["", "\ufeff", "\ufeff\ufeff", "\r"]),
 ).map(
-    lambda t: {"is_admin": True, "exit": 0,
-               "lines": [t[3] + HEADER, f"PC,System,Logon,{t[1]},Success and Failure,,{t[0]}",
-                         *t[2]]}
+    lambda t: {
+        "is_admin": True,
+        "exit": 0,
+        "lines": [t[3] + HEADER, f"PC,System,Logon,{t[1]},Success and Failure,,{t[0]}", *t[2]],
+    }
 )
 audit_answers = st.one_of(
     near_exports,
@@ -483,7 +530,9 @@ def made_cases(draw: st.DrawFn) -> tuple[RuleEntry, Any, Any]:
     if rule is None or rule_intune("city.made", rule) is None:
         return draw(st.nothing())
     leaves = rule.read_leaves(OsFamily.WINDOWS)
-    reads = [draw(entry_for(leaf.read)) for leaf in leaves if not isinstance(leaf.read, AuditpolRead)]
+    reads = [
+        draw(entry_for(leaf.read)) for leaf in leaves if not isinstance(leaf.read, AuditpolRead)
+    ]
     audit = draw(audit_answers) if len(reads) < len(leaves) else None
     return rule, {"reads": reads}, audit
 

@@ -247,7 +247,7 @@ def rule_snippet(rule_id: str, rule: RuleEntry) -> str:
 
 def _own_reads(rule: RuleEntry) -> list[windows.ProbeRead]:
     leaves = rule.read_leaves(OsFamily.WINDOWS)
-    return [leaf.read for leaf in leaves if isinstance(leaf.read, windows.ProbeRead)]  # type: ignore[misc]
+    return [leaf.read for leaf in leaves if isinstance(leaf.read, windows.ProbeRead)]
 
 
 def _reads_auditpol(rule: RuleEntry) -> bool:
@@ -314,4 +314,12 @@ def rule_intune(rule_id: str, rule: RuleEntry) -> IntuneSettings | None:
     )
 
 
-__all__ = ["AUDITPOL", "KIT", "OPERATORS", "rule_intune", "rule_snippet", "setting_name", "why_not_in_intune"]
+__all__ = [
+    "AUDITPOL",
+    "KIT",
+    "OPERATORS",
+    "rule_intune",
+    "rule_snippet",
+    "setting_name",
+    "why_not_in_intune",
+]
