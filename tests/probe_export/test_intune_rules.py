@@ -7,6 +7,7 @@ the PC non-compliant; rules the script cannot judge are named, with the reason."
 
 from __future__ import annotations
 
+import csv
 import json
 import re
 from collections.abc import Callable
@@ -435,6 +436,14 @@ def test_made_up_auditpol_exports_get_the_verdict_evaluate_gives(audit: Any) -> 
         # Stricter only where docs/deploy-probes.md says: a line with a quote, CR, LF or
         # NUL (CSV quoting, which the kit does not parse) is not judged.
         assert _quoted(audit), audit
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from([",", "a", " ", "\t", "\\", "'", "\u3000", "\ufeff", ";"])))
+def test_a_line_the_kit_splits_has_the_cells_csv_reads(line: str) -> None:
+    # No quote, CR, LF or NUL: Python's csv module cuts it at each comma and nowhere else.
+    row = next(csv.reader([line]), [])
+    assert row == line.split(",") or (line == "" and row == [])
 
 
 def test_the_kit_strips_the_cells_as_python_does() -> None:
