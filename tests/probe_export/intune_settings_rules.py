@@ -12,6 +12,7 @@ from endpoint_audit.model.platform import OsFamily
 from endpoint_audit.model.rule import (
     AllOf,
     AnyOf,
+    AuditpolRead,
     CimRead,
     Compare,
     Condition,
@@ -178,6 +179,50 @@ def read_value(entry: Any, read: windows.ProbeRead) -> dict[str, Any]:
     return _instances(entry, read)
 
 
+# Python's str.strip() set, as the kit's $EARuleSpace spells it.
+SPACE = (
+    "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680"
+    + "".join(chr(c) for c in range(0x2000, 0x200B))
+    + "\u2028\u2029\u202f\u205f\u3000"
+)
+
+
+def audit_line(line: str) -> str | None:
+    """The line the kit splits: leading BOMs, then CR and LF at either end taken off;
+    None for a line it does not split (a quote, CR, LF or NUL left)."""
+    text = re.sub(r"[\r\n]+\Z", "", re.sub(r"\A[\r\n]+", "", re.sub("\\A\ufeff+", "", line)))
+    return None if re.search('["\r\n\x00]', text) else text
+
+
+def audit_value(answer: Any, guid: str) -> dict[str, Any]:
+    """Get-EARuleAudit: the subcategory's number in auditpol's answer."""
+    if not isinstance(answer, dict) or answer.get("is_admin") is not True:
+        return dict(UNREAD)
+    code = answer.get("exit")
+    if isinstance(code, bool) or not isinstance(code, int) or code != 0:
+        return dict(UNREAD)
+    lines = _ps_list(answer.get("lines"))
+    if not lines or not all(isinstance(line, str) for line in lines):
+        return dict(UNREAD)
+    found: list[str] = []
+    for line in lines:
+        text = audit_line(line)
+        if text is None:
+            return dict(UNREAD)
+        cells = text.split(",")
+        if len(cells) < 7:
+            continue
+        cell = cells[3].strip(SPACE)
+        if not re.fullmatch(r"\{[0-9A-Fa-f-]{36}\}", cell) or _lower(cell) != guid.lower():
+            continue
+        one = cells[6].strip(SPACE)
+        if one not in found:
+            found.append(one)
+    if len(found) != 1 or found[0] not in ("0", "1", "2", "3"):
+        return dict(UNREAD)
+    return _value("value", int(found[0]))
+
+
 def join(how: str, parts: list[str]) -> str:
     if how == "all":
         return "F" if "F" in parts else "U" if "U" in parts else "H"
@@ -257,16 +302,26 @@ def _tree(tree: Conditions, values: list[dict[str, Any]], at: list[int]) -> str:
     return join("none", [_tree(t, values, at) for t in tree.none])
 
 
-def rule_setting(rule_id: str, rule: RuleEntry, answer: Any) -> dict[str, int]:
-    """{Rule_<id>: code} for the probe's answer (None: the probe failed)."""
+def rule_setting(rule_id: str, rule: RuleEntry, answer: Any, audit: Any = None) -> dict[str, int]:
+    """{Rule_<id>: code} for the rule's own probe's answer and auditpol's probe's (None:
+    the probe failed or did not run)."""
     name = setting_name(rule_id)
     leaves = rule.read_leaves(OsFamily.WINDOWS)
-    if not isinstance(answer, dict):
-        return {name: UNKNOWN}
-    entries = answer.get("reads")
-    if not isinstance(entries, list) or len(entries) != len(leaves):
-        return {name: UNKNOWN}
-    values = [read_value(e, leaf.read) for e, leaf in zip(entries, leaves, strict=True)]  # type: ignore[arg-type]
+    own = [leaf for leaf in leaves if not isinstance(leaf.read, AuditpolRead)]
+    entries: list[Any] = []
+    if own:
+        if not isinstance(answer, dict):
+            return {name: UNKNOWN}
+        got = answer.get("reads")
+        if not isinstance(got, list) or len(got) != len(own):
+            return {name: UNKNOWN}
+        entries = list(got)
+    values = []
+    for leaf in leaves:
+        if isinstance(leaf.read, AuditpolRead):
+            values.append(audit_value(audit, leaf.read.auditpol))
+        else:
+            values.append(read_value(entries.pop(0), leaf.read))  # type: ignore[arg-type]
     at = [0]
     guard = rule.applies_tree(OsFamily.WINDOWS)
     applies = _tree(guard, values, at) if guard is not None else "H"

@@ -198,7 +198,7 @@ def _intune(
     count = len(export.rules.rules)
     note(f"wrote {folder / SCRIPT_NAME} and {folder / RULES_NAME} ({count} rules)")
     if export.left_out:
-        # A rule says why: it reads secedit, auditpol or a command, or compares with an
+        # A rule says why: it reads secedit or a command, or compares with an
         # operator the script does not have (regex, versions, dates, sets).
         named = [
             f"{cid} ({export.left_out_why[cid]})" if cid in export.left_out_why else cid

@@ -188,9 +188,16 @@ def _fill(template: str, values: dict[str, str]) -> str:
 def probe_seconds(exported: list[IntuneSettings], item: IntuneSettings) -> int:
     """Seconds each probe of `item` may take: the budget split evenly among every probe
     of the script (a check's own and its extra ones, each rule's), but at least the
-    check's `min_seconds`."""
+    check's `min_seconds`. A check whose floor is above the even share takes its floor
+    out of the budget first, so that the others' shares keep the total within it."""
     probes = sum(1 + len(e.extra_probes) for e in exported)
-    return max(item.min_seconds, BUDGET_SECONDS // max(1, probes))
+    share = BUDGET_SECONDS // max(1, probes)
+    above = [e for e in exported if e.min_seconds > share]
+    rest = probes - sum(1 + len(e.extra_probes) for e in above)
+    if above and rest:
+        kept = BUDGET_SECONDS - sum((1 + len(e.extra_probes)) * e.min_seconds for e in above)
+        share = max(0, kept) // rest
+    return max(item.min_seconds, share)
 
 
 def total_seconds(exported: list[IntuneSettings]) -> int:

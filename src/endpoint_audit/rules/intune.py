@@ -12,9 +12,11 @@ cannot be told is 3, never compliant.
 The snippet is generated from the rule's validated model: the tree of all/any/none, each
 condition's expectation as calls of compliance/rule_kit.ps1 with operands as PowerShell
 literals (numbers, $true/$false, ASCII string expressions from `ps_string`), never the
-host's text. Rules are left out (`why_not_in_intune` says why) when they read what the
-rule's own probe does not (secedit, auditpol, a command) or compare with an operator the
-kit does not have (regex, versions, dates, sets): `evaluate` judges those.
+host's text. Audit policy (auditpol) is read by a probe of its own beside the rule's,
+whose CSV the kit reads as rules/windows_policy.py does (by GUID and number). Rules are
+left out (`why_not_in_intune` says why) when they read what the script does not (secedit,
+a command) or compare with an operator the kit does not have (regex, versions, dates,
+sets): `evaluate` judges those.
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ from endpoint_audit.model.platform import OsFamily
 from endpoint_audit.model.rule import (
     AllOf,
     AnyOf,
+    AuditpolRead,
     CimRead,
     Compare,
     Condition,
@@ -49,13 +52,13 @@ from endpoint_audit.model.rule import (
     RuleEntry,
     ServiceRead,
 )
-from endpoint_audit.rules import windows
+from endpoint_audit.rules import windows, windows_policy
 
 # The comparisons the kit has (Test-EARuleCompare).
 OPERATORS = ("present", "absent", "eq", "ne", "in", "lt", "le", "gt", "ge")
 # Integers PowerShell and Python compare alike (beyond, PowerShell may use doubles).
 _SAFE_INTEGER = 2**53
-_READ_NAMES = {"SecpolRead": "secedit", "AuditpolRead": "auditpol", "CommandRead": "a command"}
+_READ_NAMES = {"SecpolRead": "secedit", "CommandRead": "a command"}
 # The codes of the setting; the rule accepts the first two.
 HOLDS, NOT_APPLICABLE, FAILS, UNKNOWN = 0, 1, 2, 3
 
@@ -66,6 +69,21 @@ _ERROR_TYPE = r"""function Get-EAErrorType($Record) {
 }
 """
 KIT = compliance_script(__name__, "rule_kit")
+
+# auditpol's probe as the batch runs it (rules/windows_policy.py), run by an administrator
+# only, as the rule check reads only a known administrator's export; the answer says
+# which. The check of the rights is not CLM-safe: under CLM the read is not judged.
+AUDITPOL = PowerShell(
+    "rule-auditpol",
+    "$EAIsAdmin = (New-Object Security.Principal.WindowsPrincipal("
+    "[Security.Principal.WindowsIdentity]::GetCurrent())).IsInRole("
+    "[Security.Principal.WindowsBuiltInRole]::Administrator)\n"
+    "if ($EAIsAdmin -is [bool] -and $EAIsAdmin) {\n"
+    + windows_policy.AUDITPOL.script.strip("\n")
+    + "\n    if ($result -is [hashtable]) { $result['is_admin'] = $true }\n"
+    "} else {\n    $result = @{ is_admin = $false }\n}\n",
+    clm_safe=False,
+)
 
 
 def setting_name(rule_id: str) -> str:
@@ -106,7 +124,7 @@ def why_not_in_intune(rule: RuleEntry) -> str | None:
     if OsFamily.WINDOWS not in rule.platforms:
         return "no Windows conditions"
     for leaf in rule.read_leaves(OsFamily.WINDOWS):
-        if not isinstance(leaf.read, windows.ProbeRead):
+        if not isinstance(leaf.read, windows.ProbeRead | AuditpolRead):
             return f"reads {_READ_NAMES.get(type(leaf.read).__name__, 'another source')}"
         for cmp in _compares(leaf.expect):
             if cmp.operator not in OPERATORS:
@@ -129,7 +147,9 @@ def _selector(name: str, match: Any) -> str:
     return f"@{{ name = {ps_string(name)}; eq = {_literal(eq)} }}"
 
 
-def _spec(read: windows.ProbeRead) -> str:
+def _spec(read: windows.ProbeRead | AuditpolRead) -> str:
+    if isinstance(read, AuditpolRead):
+        return f"@{{ type = 'auditpol'; guid = {ps_string(read.auditpol.lower())} }}"
     if isinstance(read, RegistryRead):
         users = "$true" if read.every_user else "$false"
         return f"@{{ type = 'registry'; users = {users} }}"
@@ -193,15 +213,16 @@ def _tree(tree: Conditions, leaves: list[Condition], start: int) -> tuple[str, i
 def rule_snippet(rule_id: str, rule: RuleEntry) -> str:
     leaves = rule.read_leaves(OsFamily.WINDOWS)
     reads = [leaf.read for leaf in leaves]
-    assert all(isinstance(r, windows.ProbeRead) for r in reads)  # noqa: S101 - why_not_in_intune
+    assert all(isinstance(r, windows.ProbeRead | AuditpolRead) for r in reads)  # noqa: S101 - why_not_in_intune
     specs = ", ".join(_spec(r) for r in reads)  # type: ignore[arg-type]
+    own, audit = _answers(rule)
     name = setting_name(rule_id)
     guard = rule.applies_tree(OsFamily.WINDOWS)
     at = 0
     lines = [
         f"# rule {rule_id}: {NOT_APPLICABLE} where it does not apply, {UNKNOWN} where not judged.",
         f"$EASettings['{name}'] = [int64]{UNKNOWN}",
-        f"$EAReads = Get-EARuleReads $EAProbe @({specs})",
+        f"$EAReads = Get-EARuleReads {own} {audit} @({specs})",
         "if ($null -ne $EAReads) {",
     ]
     if guard is not None:
@@ -224,6 +245,24 @@ def rule_snippet(rule_id: str, rule: RuleEntry) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _own_reads(rule: RuleEntry) -> list[windows.ProbeRead]:
+    leaves = rule.read_leaves(OsFamily.WINDOWS)
+    return [leaf.read for leaf in leaves if isinstance(leaf.read, windows.ProbeRead)]
+
+
+def _reads_auditpol(rule: RuleEntry) -> bool:
+    return any(isinstance(leaf.read, AuditpolRead) for leaf in rule.read_leaves(OsFamily.WINDOWS))
+
+
+def _answers(rule: RuleEntry) -> tuple[str, str]:
+    """Where the snippet finds the answers: the rule's own probe's, auditpol's."""
+    if not _own_reads(rule):
+        # auditpol's probe is the rule's probe.
+        return "$null", "$EAProbe"
+    audit = f"$EAProbes['{AUDITPOL.name}']" if _reads_auditpol(rule) else "$null"
+    return "$EAProbe", audit
+
+
 def _remediation(rule: RuleEntry) -> list[RemediationString]:
     title = rule.title.model_dump()
     fix = rule.remediation.model_dump()
@@ -241,8 +280,14 @@ def rule_intune(rule_id: str, rule: RuleEntry) -> IntuneSettings | None:
     """The rule's Intune settings; None when it has none (why_not_in_intune)."""
     if why_not_in_intune(rule) is not None:
         return None
-    own = windows.rule_probe(rule_id, [leaf.read for leaf in rule.read_leaves(OsFamily.WINDOWS)])  # type: ignore[misc]
-    probe = PowerShell(own.name, _ERROR_TYPE + own.script, clm_safe=own.clm_safe)
+    extra: tuple[PowerShell, ...] = ()
+    if _own_reads(rule):
+        own = windows.rule_probe(rule_id, _own_reads(rule))
+        probe = PowerShell(own.name, _ERROR_TYPE + own.script, clm_safe=own.clm_safe)
+        if _reads_auditpol(rule):
+            extra = (AUDITPOL,)
+    else:
+        probe = AUDITPOL
     name = setting_name(rule_id)
     snippet = rule_snippet(rule_id, rule)
 
@@ -264,8 +309,17 @@ def rule_intune(rule_id: str, rule: RuleEntry) -> IntuneSettings | None:
         settings_script=snippet,
         settings=(name,),
         rules=rules,
+        extra_probes=extra,
         shared=KIT,
     )
 
 
-__all__ = ["KIT", "OPERATORS", "rule_intune", "rule_snippet", "setting_name", "why_not_in_intune"]
+__all__ = [
+    "AUDITPOL",
+    "KIT",
+    "OPERATORS",
+    "rule_intune",
+    "rule_snippet",
+    "setting_name",
+    "why_not_in_intune",
+]

@@ -127,13 +127,61 @@ function Get-EARuleRead($Entry, $Spec) {
     }
     return (Get-EARuleInstances $Entry $Spec)
 }
-function Get-EARuleReads($Answer, $Specs) {
-    # The values of every read, or $null when the answer is not one value per read.
-    if ($Answer -isnot [hashtable]) { return $null }
-    $EAEntries = $Answer['reads']
-    if ($EAEntries -isnot [array] -or $EAEntries.Count -ne $Specs.Count) { return $null }
+# Python's str.strip() set (rules/windows_policy.py strips cells with it), as escapes.
+$EARuleSpace = '[\u0009-\u000D\u001C-\u0020\u0085\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]'
+function Get-EARuleTrimmed([string]$Text) {
+    return (($Text -creplace ('^' + $EARuleSpace + '+'), '') -creplace ($EARuleSpace + '+\z'), '')
+}
+function Get-EARuleAudit($Answer, [string]$Guid) {
+    # A subcategory's number in `auditpol /backup`'s CSV, as rules/windows_policy.py reads
+    # it: only an administrator's export, column 4 the GUID and column 7 the number (the
+    # localized words are never read), one number 0-3 across its rows. A line with a
+    # quote, CR, LF or NUL is not split here (CSV quoting): the read is not judged.
+    if ($Answer -isnot [hashtable]) { return (New-EARuleValue 'unknown' $null $null) }
+    if (-not ($Answer['is_admin'] -is [bool] -and $Answer['is_admin'])) { return (New-EARuleValue 'unknown' $null $null) }
+    $EACode = $Answer['exit']
+    if ($EACode -isnot [int] -or $EACode -ne 0) { return (New-EARuleValue 'unknown' $null $null) }
+    $EALines = ConvertTo-EARuleList $Answer['lines']
+    if ($EALines.Count -eq 0) { return (New-EARuleValue 'unknown' $null $null) }
+    foreach ($EALine in $EALines) { if ($EALine -isnot [string]) { return (New-EARuleValue 'unknown' $null $null) } }
+    $EAFound = @()
+    foreach ($EALine in $EALines) {
+        $EAText = (($EALine -creplace '^\uFEFF+', '') -creplace '^[\r\n]+', '') -creplace '[\r\n]+\z', ''
+        if ($EAText -cmatch '["\r\n\u0000]') { return (New-EARuleValue 'unknown' $null $null) }
+        $EACells = @($EAText -csplit ',')
+        if ($EACells.Count -lt 7) { continue }
+        $EAId = Get-EARuleTrimmed $EACells[3]
+        if ($EAId -cnotmatch '^\{[0-9A-Fa-f-]{36}\}\z') { continue }
+        if ((ConvertTo-EARuleLower $EAId) -cne $Guid) { continue }
+        $EAOne = Get-EARuleTrimmed $EACells[6]
+        if ($EAFound -cnotcontains $EAOne) { $EAFound += ,$EAOne }
+    }
+    if ($EAFound.Count -ne 1) { return (New-EARuleValue 'unknown' $null $null) }
+    foreach ($EANumber in @('0', '1', '2', '3')) {
+        if ($EAFound[0] -ceq $EANumber) { return (New-EARuleValue 'value' ([int64]$EANumber) $null) }
+    }
+    return (New-EARuleValue 'unknown' $null $null)
+}
+function Get-EARuleReads($Answer, $Audit, $Specs) {
+    # The values of every read, or $null when the rule's own probe's answer is not one
+    # value per read of its own; auditpol's reads come from its probe's answer ($Audit).
+    $EAOwn = @($Specs | Where-Object { $_['type'] -cne 'auditpol' }).Count
+    $EAEntries = @()
+    if ($EAOwn -gt 0) {
+        if ($Answer -isnot [hashtable]) { return $null }
+        $EAEntries = $Answer['reads']
+        if ($EAEntries -isnot [array] -or $EAEntries.Count -ne $EAOwn) { return $null }
+    }
     $EAValues = @()
-    for ($i = 0; $i -lt $Specs.Count; $i++) { $EAValues += ,(Get-EARuleRead $EAEntries[$i] $Specs[$i]) }
+    $j = 0
+    for ($i = 0; $i -lt $Specs.Count; $i++) {
+        if ($Specs[$i]['type'] -ceq 'auditpol') {
+            $EAValues += ,(Get-EARuleAudit $Audit $Specs[$i]['guid'])
+        } else {
+            $EAValues += ,(Get-EARuleRead $EAEntries[$j] $Specs[$i])
+            $j++
+        }
+    }
     return ,$EAValues
 }
 function Join-EARuleTruth([string]$Kind, $Parts) {
