@@ -48,7 +48,7 @@ XPROTECT = "XProtect"
 ACTIVE_MODE = "normal"  # AMRunningMode of an active Defender
 MINUTES_PER_DAY = 24 * 60
 # A signature date this far ahead of the run's clock is not believed: its age of 0 would
-# come from a wrong host clock (patch_level allows the same).
+# come from a wrong host clock (the update check allows the same slack).
 CLOCK_SLACK = timedelta(days=1)
 
 
