@@ -65,7 +65,7 @@ def _seen_int(observed: Observed[int]) -> int | None:
 def _failure_key(user: UserScreenLock, params: ScreenLockParams) -> str | None:
     """The message key of what is known to be wrong, or None."""
     if isinstance(user.lock_enabled, Seen) and user.lock_enabled.value is False:
-        return "lock_disabled"
+        return "lock_screen_disabled" if user.lock_screen_disabled else "lock_disabled"
     idle = _seen_int(user.idle_seconds)
     delay = _seen_int(user.lock_delay_seconds)
     # A negative value (a plist or file can hold one) is no short limit: never a pass.

@@ -20,6 +20,9 @@ class UserScreenLock(BaseModel):
     idle_seconds: Observed[int]  # 0 = never
     lock_delay_seconds: Observed[int]  # time after blank/screensaver before the lock
     enforced_by_policy: Observed[bool]  # set and locked by admin policy
+    # The desktop refuses to lock whatever its lock setting says (GNOME:
+    # org.gnome.desktop.lockdown disable-lock-screen true); lock_enabled is then off.
+    lock_screen_disabled: bool = False
     detail: str = ""
 
     @classmethod

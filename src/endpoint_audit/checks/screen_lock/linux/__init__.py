@@ -320,13 +320,29 @@ def _setting(
     return unread or unknown("screen_lock.reason.key_not_read", setting=key)
 
 
+def _gnome_lock_enabled(
+    effective: dict[str, gnome.Value], unread: Unknown | None
+) -> Observed[bool]:
+    """Whether GNOME Shell locks the screen: lock-enabled on and the lockdown key
+    disable-lock-screen off (gnome.py). Either one known to be off is enough to say no;
+    a yes needs both read."""
+    enabled = effective.get(gnome.LOCK_ENABLED)
+    disabled = effective.get(gnome.DISABLE_LOCK_SCREEN)
+    if enabled is False or disabled is True:
+        return seen(False)
+    for key, value in ((gnome.LOCK_ENABLED, enabled), (gnome.DISABLE_LOCK_SCREEN, disabled)):
+        if not isinstance(value, bool):
+            return unread or unknown("screen_lock.reason.key_not_read", setting=key)
+    return seen(True)
+
+
 def gnome_user(user: GraphicalUser, results: Results, system: SystemGnome) -> UserScreenLock:
     effective: dict[str, gnome.Value] = {}
     problem: Reason | None = None
     if user.home is None or user.uid is None:
         problem = Reason(key="screen_lock.reason.home_or_uid_unknown")
     else:
-        for schema in (gnome.SESSION_SCHEMA, gnome.SCREENSAVER_SCHEMA):
+        for schema in gnome.SCHEMAS:
             result = results.get(gsettings_as(user, schema).key)
             if result is None:
                 problem = Reason(key="screen_lock.reason.gsettings_not_run")
@@ -356,15 +372,16 @@ def gnome_user(user: GraphicalUser, results: Results, system: SystemGnome) -> Us
         enforced = None
     if system.note:
         notes.append(system.note)
-    lock_enabled = effective.get(gnome.LOCK_ENABLED)
     # Values locked by system policy are in force even where the user's were not read.
     unread = Unknown(reason=problem) if problem else None
+    lockdown = effective.get(gnome.DISABLE_LOCK_SCREEN) is True
+    if lockdown:
+        notes.insert(0, f"{gnome.DISABLE_LOCK_SCREEN} = true")
     return UserScreenLock(
         user=user.name,
         desktop="gnome",
-        lock_enabled=seen(lock_enabled)
-        if isinstance(lock_enabled, bool)
-        else unread or unknown("screen_lock.reason.key_not_read", setting=gnome.LOCK_ENABLED),
+        lock_enabled=_gnome_lock_enabled(effective, unread),
+        lock_screen_disabled=lockdown,
         idle_seconds=_setting(effective, gnome.IDLE_DELAY, int, unread),
         lock_delay_seconds=_setting(effective, gnome.LOCK_DELAY, int, unread),
         enforced_by_policy=seen(enforced)
@@ -443,8 +460,7 @@ class LinuxScreenLock(Collector[ScreenLockFacts]):
             if user.home is None:
                 continue
             if user.family == "gnome" and user.uid is not None:
-                wanted += [gsettings_as(user, gnome.SESSION_SCHEMA)]
-                wanted += [gsettings_as(user, gnome.SCREENSAVER_SCHEMA)]
+                wanted += [gsettings_as(user, schema) for schema in gnome.SCHEMAS]
             elif user.family == "kde":
                 wanted.append(kde_user_file(user.home))
         return wanted

@@ -2,7 +2,13 @@
 
 GNOME reads `org.gnome.desktop.session idle-delay` (seconds idle before the screen blanks,
 0 = never) and `org.gnome.desktop.screensaver lock-enabled` / `lock-delay` (seconds after
-blanking before the lock). Administrators set defaults in keyfiles under
+blanking before the lock). `org.gnome.desktop.lockdown disable-lock-screen` (boolean,
+default false: GNOME/gsettings-desktop-schemas
+schemas/org.gnome.desktop.lockdown.gschema.xml.in) overrides them all: while it is true,
+GNOME/gnome-shell js/ui/screenShield.js `lock()` returns without locking ("Screen lock is
+locked down, not locking"), so the screen never locks whatever lock-enabled says (the
+same in both at tag 46.0, Ubuntu 24.04's, and on their main branches).
+Administrators set defaults in keyfiles under
 /etc/dconf/db/<db>.d/ and lock keys in /etc/dconf/db/<db>.d/locks/ (CIS Ubuntu 1.7.4 and
 1.7.5); those apply only to databases that /etc/dconf/profile/user names (`system-db:`).
 
@@ -22,11 +28,17 @@ from endpoint_audit.model.commands import CommandResult
 
 SESSION_SCHEMA = "org.gnome.desktop.session"
 SCREENSAVER_SCHEMA = "org.gnome.desktop.screensaver"
+LOCKDOWN_SCHEMA = "org.gnome.desktop.lockdown"
+# Each is read with one `gsettings list-recursively` per user.
+SCHEMAS = (SESSION_SCHEMA, SCREENSAVER_SCHEMA, LOCKDOWN_SCHEMA)
 
 IDLE_DELAY = f"/{SESSION_SCHEMA.replace('.', '/')}/idle-delay"
 LOCK_ENABLED = f"/{SCREENSAVER_SCHEMA.replace('.', '/')}/lock-enabled"
 LOCK_DELAY = f"/{SCREENSAVER_SCHEMA.replace('.', '/')}/lock-delay"
-KEYS = (IDLE_DELAY, LOCK_ENABLED, LOCK_DELAY)
+DISABLE_LOCK_SCREEN = f"/{LOCKDOWN_SCHEMA.replace('.', '/')}/disable-lock-screen"
+# The settings count as enforced only when every one is set and locked: a user free to set
+# disable-lock-screen can turn the lock off whatever the other locks say.
+KEYS = (IDLE_DELAY, LOCK_ENABLED, LOCK_DELAY, DISABLE_LOCK_SCREEN)
 
 _DB_NAME = re.compile(r"^[A-Za-z0-9_.-]+$")
 _INTEGER = re.compile(r"^(?:u?int(?:16|32|64)\s+|byte\s+)?(\d+)$")
