@@ -968,9 +968,7 @@ class ProfileRead(_Strict):
     @field_validator("profile")
     @classmethod
     def _identifier(cls, value: str | None) -> str | None:
-        if value is not None and (
-            not value.strip() or len(value) > 200 or not value.isprintable()
-        ):
+        if value is not None and (not value.strip() or len(value) > 200 or not value.isprintable()):
             raise ValueError(
                 f"{value!r} is not a profile identifier such as com.example.loginwindow "
                 "(a ProfileIdentifier on one line, at most 200 characters)"

@@ -378,9 +378,7 @@ def _installed(
     return seen_value("text", version, source, manager)
 
 
-def all_commands(
-    reads: Sequence[LinuxRead], platform: PlatformInfo | None = None
-) -> list[Command]:
+def all_commands(reads: Sequence[LinuxRead], platform: PlatformInfo | None = None) -> list[Command]:
     out: dict[str, Command] = {}
     for read in reads:
         for command in commands_for(read, platform):
