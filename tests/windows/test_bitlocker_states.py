@@ -175,3 +175,20 @@ def test_a_pass_needs_protection_on_or_a_locked_volume(
         unread = name is None and status is None
         locked = lock == 1 and (fully or unread)
         assert (fully and protection == 1) or locked, (entry, key)
+
+
+def test_an_answer_without_the_os_volume_is_unknown_never_pass() -> None:
+    # Win32_LogicalDisk unread (no fixed drives to compare with) and BitLocker listing an
+    # encrypted data volume only: the OS volume, which Windows always has, was not seen.
+    value = bitlocker([vol("D:", 1, 1, 1)], fixed=[])
+    facts = parse_bitlocker(value)
+    verdicts = [judge(v)[:2] for v in facts.volumes]
+    assert (Status.PASS, "encrypted") in verdicts
+    assert (Status.UNKNOWN, "unknown") in verdicts
+    (os_volume,) = [v for v in facts.volumes if v.kind == "os"]
+    assert judge(os_volume)[0] is Status.UNKNOWN
+
+
+def test_an_answer_with_the_os_volume_adds_nothing() -> None:
+    value = bitlocker([vol("C:", 0, 1, 1), vol("D:", 1, 1, 1)], fixed=[])
+    assert [v.volume for v in parse_bitlocker(value).volumes] == ["C:", "D:"]

@@ -91,6 +91,7 @@ _PROTECTION_NAMES = {0: "Off", 1: "On", 2: "Unknown"}
 _LOCK_NAMES = {0: "Unlocked", 1: "Locked"}
 _KINDS: dict[int, VolumeKind] = {0: "os", 1: "data"}
 REMOVABLE = 2
+OS_VOLUME = "OS volume"  # the name of an OS volume the answer did not list
 
 
 def _name(names: dict[int, str], code: int | None) -> str:
@@ -260,6 +261,21 @@ def parse_bitlocker(value: Any) -> DiskEncryptionFacts:
     )
     if not volumes:
         raise CollectorError(f"{source} reported no fixed volume")
+    if not any(
+        as_int(as_dict(raw, "bitlocker.volumes[]").get("volume_type")) == 0
+        for raw in as_list(data.get("volumes"))
+    ):
+        # Windows always runs from an OS volume: an answer without one (Win32_LogicalDisk
+        # unread, so nothing to compare with) did not show the drive that matters most.
+        volumes.append(
+            VolumeEncryption(
+                volume=OS_VOLUME,
+                kind="os",
+                encrypted=Unknown(
+                    reason=Reason(key=f"{REASON}.os_volume_unreported", args={"source": source})
+                ),
+            )
+        )
     volumes.sort(key=lambda v: (v.kind != "os", v.volume))
     return DiskEncryptionFacts(volumes=tuple(volumes))
 
