@@ -109,7 +109,7 @@ def disk_encryption_settings(probe: Any, excluded: Sequence[str] = ()) -> dict[s
                 os_seen = True
             if fixed and mount not in fixed and kind != 0:
                 continue
-            if kind == 2:
+            if kind == 2 and mount not in fixed:
                 continue
             name = _text(entry.get("volume_status_name"), odd)
             code = _number(entry.get("volume_status"))

@@ -279,3 +279,13 @@ def test_an_answer_without_the_os_volume_is_not_compliant() -> None:
     written = disk_encryption_settings(bitlocker([vol("D:", 1, 1, 1)], fixed=[]))
     assert written["BitLockerAnswer"] == "Read"
     assert (written["BitLockerVolumesJudged"], written["BitLockerVolumesUnprotected"]) == (2, 1)
+
+
+def test_a_fixed_drive_the_wmi_class_calls_portable_counts() -> None:
+    answer = bitlocker(
+        [vol("C:", 0, 1, 1), vol("E:", 2, 0, 0)],
+        fixed=["C:", "E:"],
+        source="Win32_EncryptableVolume",
+    )
+    written = disk_encryption_settings(answer)
+    assert (written["BitLockerVolumesJudged"], written["BitLockerVolumesUnprotected"]) == (2, 1)

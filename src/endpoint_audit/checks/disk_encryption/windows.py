@@ -169,10 +169,13 @@ def _state(
     return None, unknown(f"{REASON}.volume_status_unknown")
 
 
-def volume_from(entry: dict[str, Any]) -> VolumeEncryption | None:
-    """One volume, or None for removable drives (not fixed volumes)."""
+def volume_from(entry: dict[str, Any], fixed_drive: bool = False) -> VolumeEncryption | None:
+    """One volume, or None for removable drives (not fixed volumes). `fixed_drive`:
+    Win32_LogicalDisk lists it as a fixed disk, which is judged whatever BitLocker calls
+    it (Win32_EncryptableVolume says portable for a USB hard disk that
+    Get-BitLockerVolume calls a data volume)."""
     volume_type = as_int(entry.get("volume_type"))
-    if volume_type == REMOVABLE:
+    if volume_type == REMOVABLE and not fixed_drive:
         return None
     mount = _drive(as_text(entry.get("mount")) or "?")
     status, status_name = _volume_status(entry)
@@ -245,7 +248,7 @@ def parse_bitlocker(value: Any) -> DiskEncryptionFacts:
         # (DriveType 3) from removable ones. The OS volume is always judged.
         if fixed and mount not in fixed and as_int(entry.get("volume_type")) != 0:
             continue
-        volume = volume_from(entry)
+        volume = volume_from(entry, fixed_drive=mount in fixed)
         if volume is not None:
             volumes.append(volume)
     # A fixed drive that BitLocker did not list is not known to be encrypted.

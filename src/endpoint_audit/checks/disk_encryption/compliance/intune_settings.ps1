@@ -73,7 +73,8 @@ if ($null -ne $EAProbe) {
             if ($EAType -eq 0) { $EAOsSeen = $true }
             # BitLocker calls a USB stick a data volume; only fixed disks and the OS volume count.
             if ($EAFixed.Count -gt 0 -and -not ($EAFixed -ccontains $EAMount) -and $EAType -ne 0) { continue }
-            if ($EAType -eq 2) { continue }
+            # A portable volume that Win32_LogicalDisk lists as a fixed disk is judged.
+            if ($EAType -eq 2 -and -not ($EAFixed -ccontains $EAMount)) { continue }
             $EAName = ConvertTo-EABitLockerText $EAEntry['volume_status_name']
             $EACode = ConvertTo-EABitLockerNumber $EAEntry['volume_status']
             $EAStatus = -1
