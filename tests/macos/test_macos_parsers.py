@@ -155,7 +155,20 @@ def test_global_state_wordings(text: str, state: int) -> None:
     assert parse_global_state(text) == state
 
 
-@pytest.mark.parametrize("text", ["", "State = 1", "Firewall is enabled. (State = 7)"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "State = 1",
+        "Firewall is enabled. (State = 7)",
+        # Words and number that disagree, or two numbers: neither is believed (the number
+        # alone used to make "disabled" an enabled firewall).
+        "Firewall is disabled. (State = 1)\n",
+        "Firewall is enabled. (State = 0)\n",
+        "Firewall is disabled. (State = 0)\nFirewall is enabled. (State = 2)\n",
+        "Firewall is enabled. (State = 1)\nFirewall is disabled.\n",
+    ],
+)
 def test_global_state_unknown_is_an_error(text: str) -> None:
     with pytest.raises(CollectorError):
         parse_global_state(text)
@@ -708,3 +721,31 @@ def test_plutil_missing_and_unreadable_files() -> None:
     # An unreadable managed profile is an error, never "no profile".
     with pytest.raises(CollectorError, match="exited 1"):
         plist_dict(CommandResult(1, stdout=_DENIED_257), "/x/y.plist")
+
+
+@settings(max_examples=200)
+@given(
+    st.lists(
+        st.sampled_from(
+            [
+                "Firewall is enabled.",
+                "Firewall is disabled.",
+                "(State = 0)",
+                "(State = 1)",
+                "(State = 2)",
+                "Stealth mode enabled",
+            ]
+        ),
+        max_size=4,
+    )
+)
+def test_global_state_is_never_on_against_a_disabled_word(parts: list[str]) -> None:
+    text = "\n".join(parts)
+    try:
+        state = parse_global_state(text)
+    except CollectorError:
+        return
+    if state:
+        assert "disabled" not in text and "(State = 0)" not in text
+    else:
+        assert "enabled." not in text and "(State = 1)" not in text and "(State = 2)" not in text

@@ -95,6 +95,7 @@ def disk_encryption_settings(probe: Any, excluded: Sequence[str] = ()) -> dict[s
             if drive not in fixed:
                 fixed.append(drive)
         reported: list[str] = []
+        os_seen = False
         entries = [] if probe.get("volumes") is None else _ps_list(probe["volumes"])
         for entry in entries:
             if not isinstance(entry, dict):
@@ -104,9 +105,11 @@ def disk_encryption_settings(probe: Any, excluded: Sequence[str] = ()) -> dict[s
             mount = "?" if mount_text is None else _drive(mount_text)
             reported.append(mount)
             kind = _number(entry.get("volume_type"))
+            if kind == 0:
+                os_seen = True
             if fixed and mount not in fixed and kind != 0:
                 continue
-            if kind == 2:
+            if kind == 2 and mount not in fixed:
                 continue
             name = _text(entry.get("volume_status_name"), odd)
             code = _number(entry.get("volume_status"))
@@ -127,6 +130,8 @@ def disk_encryption_settings(probe: Any, excluded: Sequence[str] = ()) -> dict[s
         volumes += [(d, False) for d in fixed if d not in reported]
         if not volumes:
             answer = "NoVolumes"
+        elif not os_seen:
+            volumes.append(("OS volume", False))
     if odd:
         answer = "Unrecognised"
     settings["BitLockerAnswer"] = answer

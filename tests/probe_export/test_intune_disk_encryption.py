@@ -41,6 +41,7 @@ from tests.probe_export.intune_settings_disk_encryption import disk_encryption_s
 from tests.probe_export.recorded import recorded_answer
 from tests.replay_cases import all_cases, case_path
 from tests.windows.clm_lint import clm_violations
+from tests.windows.probe_values import bitlocker, vol
 from tests.windows.test_powershell import syntax_errors
 
 
@@ -272,3 +273,19 @@ def test_made_up_answers_get_the_checks_verdict_or_a_stricter_one(
     elif evaluated:
         # Stricter only where documented.
         assert disk_encryption_settings(answer)["BitLockerAnswer"] in STRICTER, answer
+
+
+def test_an_answer_without_the_os_volume_is_not_compliant() -> None:
+    written = disk_encryption_settings(bitlocker([vol("D:", 1, 1, 1)], fixed=[]))
+    assert written["BitLockerAnswer"] == "Read"
+    assert (written["BitLockerVolumesJudged"], written["BitLockerVolumesUnprotected"]) == (2, 1)
+
+
+def test_a_fixed_drive_the_wmi_class_calls_portable_counts() -> None:
+    answer = bitlocker(
+        [vol("C:", 0, 1, 1), vol("E:", 2, 0, 0)],
+        fixed=["C:", "E:"],
+        source="Win32_EncryptableVolume",
+    )
+    written = disk_encryption_settings(answer)
+    assert (written["BitLockerVolumesJudged"], written["BitLockerVolumesUnprotected"]) == (2, 1)

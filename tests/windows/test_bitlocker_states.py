@@ -175,3 +175,38 @@ def test_a_pass_needs_protection_on_or_a_locked_volume(
         unread = name is None and status is None
         locked = lock == 1 and (fully or unread)
         assert (fully and protection == 1) or locked, (entry, key)
+
+
+def test_an_answer_without_the_os_volume_is_unknown_never_pass() -> None:
+    # Win32_LogicalDisk unread (no fixed drives to compare with) and BitLocker listing an
+    # encrypted data volume only: the OS volume, which Windows always has, was not seen.
+    value = bitlocker([vol("D:", 1, 1, 1)], fixed=[])
+    facts = parse_bitlocker(value)
+    verdicts = [judge(v)[:2] for v in facts.volumes]
+    assert (Status.PASS, "encrypted") in verdicts
+    assert (Status.UNKNOWN, "unknown") in verdicts
+    (os_volume,) = [v for v in facts.volumes if v.kind == "os"]
+    assert judge(os_volume)[0] is Status.UNKNOWN
+
+
+def test_an_answer_with_the_os_volume_adds_nothing() -> None:
+    value = bitlocker([vol("C:", 0, 1, 1), vol("D:", 1, 1, 1)], fixed=[])
+    assert [v.volume for v in parse_bitlocker(value).volumes] == ["C:", "D:"]
+
+
+def test_a_fixed_drive_the_wmi_class_calls_portable_is_judged() -> None:
+    # Win32_EncryptableVolume says VolumeType 2 (portable) for a USB hard disk that
+    # Win32_LogicalDisk lists as a fixed disk (DriveType 3); Get-BitLockerVolume calls
+    # the same drive a data volume, and it is judged. It may not drop out unseen.
+    value = bitlocker(
+        [vol("C:", 0, 1, 1), vol("E:", 2, 0, 0, method=0)],
+        fixed=["C:", "E:"],
+        source="Win32_EncryptableVolume",
+    )
+    volumes = {v.volume: judge(v)[:2] for v in parse_bitlocker(value).volumes}
+    assert volumes == {"C:": (Status.PASS, "encrypted"), "E:": (Status.FAIL, "not_encrypted")}
+
+
+def test_a_removable_drive_not_listed_as_fixed_is_still_left_out() -> None:
+    value = bitlocker([vol("C:", 0, 1, 1), vol("F:", 2, 0, 0)], fixed=["C:"])
+    assert [v.volume for v in parse_bitlocker(value).volumes] == ["C:"]

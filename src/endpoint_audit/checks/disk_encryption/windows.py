@@ -91,6 +91,7 @@ _PROTECTION_NAMES = {0: "Off", 1: "On", 2: "Unknown"}
 _LOCK_NAMES = {0: "Unlocked", 1: "Locked"}
 _KINDS: dict[int, VolumeKind] = {0: "os", 1: "data"}
 REMOVABLE = 2
+OS_VOLUME = "OS volume"  # the name of an OS volume the answer did not list
 
 
 def _name(names: dict[int, str], code: int | None) -> str:
@@ -168,10 +169,13 @@ def _state(
     return None, unknown(f"{REASON}.volume_status_unknown")
 
 
-def volume_from(entry: dict[str, Any]) -> VolumeEncryption | None:
-    """One volume, or None for removable drives (not fixed volumes)."""
+def volume_from(entry: dict[str, Any], fixed_drive: bool = False) -> VolumeEncryption | None:
+    """One volume, or None for removable drives (not fixed volumes). `fixed_drive`:
+    Win32_LogicalDisk lists it as a fixed disk, which is judged whatever BitLocker calls
+    it (Win32_EncryptableVolume says portable for a USB hard disk that
+    Get-BitLockerVolume calls a data volume)."""
     volume_type = as_int(entry.get("volume_type"))
-    if volume_type == REMOVABLE:
+    if volume_type == REMOVABLE and not fixed_drive:
         return None
     mount = _drive(as_text(entry.get("mount")) or "?")
     status, status_name = _volume_status(entry)
@@ -244,7 +248,7 @@ def parse_bitlocker(value: Any) -> DiskEncryptionFacts:
         # (DriveType 3) from removable ones. The OS volume is always judged.
         if fixed and mount not in fixed and as_int(entry.get("volume_type")) != 0:
             continue
-        volume = volume_from(entry)
+        volume = volume_from(entry, fixed_drive=mount in fixed)
         if volume is not None:
             volumes.append(volume)
     # A fixed drive that BitLocker did not list is not known to be encrypted.
@@ -260,6 +264,21 @@ def parse_bitlocker(value: Any) -> DiskEncryptionFacts:
     )
     if not volumes:
         raise CollectorError(f"{source} reported no fixed volume")
+    if not any(
+        as_int(as_dict(raw, "bitlocker.volumes[]").get("volume_type")) == 0
+        for raw in as_list(data.get("volumes"))
+    ):
+        # Windows always runs from an OS volume: an answer without one (Win32_LogicalDisk
+        # unread, so nothing to compare with) did not show the drive that matters most.
+        volumes.append(
+            VolumeEncryption(
+                volume=OS_VOLUME,
+                kind="os",
+                encrypted=Unknown(
+                    reason=Reason(key=f"{REASON}.os_volume_unreported", args={"source": source})
+                ),
+            )
+        )
     volumes.sort(key=lambda v: (v.kind != "os", v.volume))
     return DiskEncryptionFacts(volumes=tuple(volumes))
 

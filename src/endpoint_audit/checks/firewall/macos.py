@@ -33,15 +33,23 @@ def parse_global_state(text: str) -> int:
     State 2 is printed as "Firewall is enabled. (State = 2)" on some releases and as
     "Firewall is blocking all non-essential incoming connections. (State = 2)" on others.
     """
-    match = _STATE.search(text)
-    if match:
-        state = int(match.group(1))
+    states = {int(m.group(1)) for m in _STATE.finditer(text)}
+    said = {1 if m.group(1).lower() == "enabled" else 0 for m in _WORDS.finditer(text)}
+    # Two states, or words that contradict the number ("disabled. (State = 1)"): the
+    # answer is not socketfilterfw's, and neither part is believed.
+    on = {min(s, 1) for s in states}
+    if len(states) > 1 or len(said) > 1 or (states and said and on != said):
+        raise CollectorError(
+            f"socketfilterfw --getglobalstate: contradictory {text.strip()[:200]!r}"
+        )
+    if states:
+        (state,) = states
         if state not in (0, 1, 2):
             raise CollectorError(f"socketfilterfw: unknown firewall state {state}")
         return state
-    words = _WORDS.search(text)
-    if words:
-        return 1 if words.group(1).lower() == "enabled" else 0
+    if said:
+        (enabled,) = said
+        return enabled
     raise CollectorError(f"socketfilterfw --getglobalstate: unrecognised {text.strip()[:200]!r}")
 
 

@@ -61,6 +61,7 @@ if ($null -ne $EAProbe) {
             if (-not ($EAFixed -ccontains $EADrive)) { $EAFixed += $EADrive }
         }
         $EAReported = @()
+        $EAOsSeen = $false
         $EAEntries = @()
         if ($null -ne $EAProbe['volumes']) { $EAEntries = @($EAProbe['volumes']) }
         foreach ($EAEntry in $EAEntries) {
@@ -69,9 +70,11 @@ if ($null -ne $EAProbe) {
             if ($null -eq $EAMount) { $EAMount = '?' } else { $EAMount = ConvertTo-EABitLockerDrive $EAMount }
             $EAReported += $EAMount
             $EAType = ConvertTo-EABitLockerNumber $EAEntry['volume_type']
+            if ($EAType -eq 0) { $EAOsSeen = $true }
             # BitLocker calls a USB stick a data volume; only fixed disks and the OS volume count.
             if ($EAFixed.Count -gt 0 -and -not ($EAFixed -ccontains $EAMount) -and $EAType -ne 0) { continue }
-            if ($EAType -eq 2) { continue }
+            # A portable volume that Win32_LogicalDisk lists as a fixed disk is judged.
+            if ($EAType -eq 2 -and -not ($EAFixed -ccontains $EAMount)) { continue }
             $EAName = ConvertTo-EABitLockerText $EAEntry['volume_status_name']
             $EACode = ConvertTo-EABitLockerNumber $EAEntry['volume_status']
             $EAStatus = -1
@@ -95,6 +98,8 @@ if ($null -ne $EAProbe) {
         foreach ($EADrive in $EAFixed) {
             if (-not ($EAReported -ccontains $EADrive)) { $EAVolumes += @{ name = $EADrive; protected = $false } }
         }
+        # Windows always runs from an OS volume: an answer without one did not show it.
+        if ($EAVolumes.Count -gt 0 -and -not $EAOsSeen) { $EAVolumes += @{ name = 'OS volume'; protected = $false } }
         if ($EAVolumes.Count -eq 0) { $EAAnswer = 'NoVolumes' }
     }
     if ($EABitLockerOdd) { $EAAnswer = 'Unrecognised' }
