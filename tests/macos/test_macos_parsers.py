@@ -749,3 +749,20 @@ def test_global_state_is_never_on_against_a_disabled_word(parts: list[str]) -> N
         assert "disabled" not in text and "(State = 0)" not in text
     else:
         assert "enabled." not in text and "(State = 1)" not in text and "(State = 2)" not in text
+
+
+_PLIST_TEXT = st.text(st.characters(min_codepoint=32, max_codepoint=126), max_size=20)
+
+
+_JUNK = st.one_of(st.integers(-(2**63), 2**63 - 1), _PLIST_TEXT, st.booleans())
+
+
+@given(st.lists(_JUNK, min_size=1))
+def test_an_entry_that_is_no_update_record_leaves_the_pending_updates_unknown(
+    junk: list[object],
+) -> None:
+    # It was dropped, so a list of one security update and junk counted fewer updates.
+    update = _rec("macOS Sequoia 15.1.1", "15.1.1", "MSU_UPDATE_24B91_patch_15.1.1_minor")
+    fact = _patches(_prefs(update, *junk))  # type: ignore[arg-type]
+    assert fact.pending_updates is None
+    assert "RecommendedUpdates" in reason_text(fact.pending_security_updates)

@@ -168,7 +168,9 @@ def recommended_updates(prefs: dict[str, Any]) -> list[Recommended] | None:
     items = prefs.get("RecommendedUpdates")
     if not isinstance(items, list) or not isinstance(prefs.get("LastSuccessfulDate"), datetime):
         return None
-    return [_entry(item) for item in items if isinstance(item, dict)]
+    if not all(isinstance(item, dict) for item in items):
+        return None  # an entry that is no update record might be one: never a shorter list
+    return [_entry(item) for item in items]
 
 
 def major_of(version: str | None) -> tuple[int, ...] | None:
@@ -264,6 +266,9 @@ class MacosPatches(Collector[PatchFacts]):
         managed = plist_dict(require(results, MANAGED_PREFS), MANAGED_PREFS_PATH) or {}
         pending_unknown: Reason | None = why("background_check_missing", path=PREFS_PATH)
         entries = recommended_updates(prefs)
+        listed = prefs.get("RecommendedUpdates")
+        if isinstance(listed, list) and not all(isinstance(item, dict) for item in listed):
+            pending_unknown = why("updates_malformed", path=PREFS_PATH)
         pending: list[str] = []
         security: list[str] = []
         upgrades: list[str] = []
