@@ -860,6 +860,16 @@ def key_path(value: str | list[str | int]) -> str | list[str | int]:
     return value
 
 
+def key_parts(key: str | list[str | int]) -> tuple[str | int, ...]:
+    """The parts of a key path key_path accepted: a dotted text split, a list as it is."""
+    return tuple(key.split(".")) if isinstance(key, str) else tuple(key)
+
+
+def key_text(key: str | list[str | int]) -> str:
+    """A key path as labels show it: the dotted text, or the parts joined with ':'."""
+    return key if isinstance(key, str) else ":".join(str(p) for p in key)
+
+
 class PlistRead(_Strict):
     """A value of a macOS property list, by key path. A domain is read from the managed
     preferences a configuration profile writes first, then from its own file."""
@@ -904,7 +914,7 @@ class PlistRead(_Strict):
 
     @property
     def parts(self) -> tuple[str | int, ...]:
-        return tuple(self.key.split(".")) if isinstance(self.key, str) else tuple(self.key)
+        return key_parts(self.key)
 
     @property
     def files(self) -> tuple[str, ...]:
@@ -921,8 +931,7 @@ class PlistRead(_Strict):
         return PLIST_TYPES[self.type] if self.type else ANY
 
     def label(self) -> str:
-        key = self.key if isinstance(self.key, str) else ":".join(str(p) for p in self.key)
-        return f"plist {self.plist} {key}"
+        return f"plist {self.plist} {key_text(self.key)}"
 
 
 # A configuration profile's PayloadType (com.apple.MCX, com.apple.TCC.configuration-profile-
@@ -982,16 +991,15 @@ class ProfileRead(_Strict):
 
     @property
     def parts(self) -> tuple[str | int, ...]:
-        return tuple(self.key.split(".")) if isinstance(self.key, str) else tuple(self.key)
+        return key_parts(self.key)
 
     @property
     def kind(self) -> str:
         return PLIST_TYPES[self.type] if self.type else ANY
 
     def label(self) -> str:
-        key = self.key if isinstance(self.key, str) else ":".join(str(p) for p in self.key)
         of = f" of profile {self.profile}" if self.profile is not None else ""
-        return f"profile payload {self.profile_payload}{of} {key}"
+        return f"profile payload {self.profile_payload}{of} {key_text(self.key)}"
 
 
 # dpkg and rpm package names (Debian policy 5.6.7; rpm also allows upper case and '_').
