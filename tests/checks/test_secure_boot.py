@@ -226,6 +226,9 @@ UEFI_PC = {
     "variables": ls("SecureBoot-x"),
     "tpm": ls("tpm0"),
     "version": CommandResult(0, stdout="2\n"),
+    # User Mode (SetupMode 0) and no MokSBStateRT: shim checks what it starts.
+    "setup": CommandResult(0, stdout="\x06\x00\x00\x00\x00"),
+    "mok": NO_FILE,
 }
 
 
@@ -237,6 +240,8 @@ def linux_fact(**over: CommandResult) -> SecureBootFacts:
         linux.VARIABLES.key: got["variables"],
         linux.TPM_CLASS.key: got["tpm"],
         linux.TPM_VERSION.key: got["version"],
+        linux.SETUP_MODE_VAR.key: got["setup"],
+        linux.MOK_SB_STATE_VAR.key: got["mok"],
     }
     return linux.LinuxSecureBoot().parse(results, PlatformInfo(family=OsFamily.LINUX))
 
@@ -276,6 +281,40 @@ def test_linux_secure_boot_on_with_a_tpm2() -> None:
         ({"var": NO_FILE}, (Status.FAIL, "secure_boot_off")),
         # efivarfs not mounted: nothing seen.
         ({"var": NO_FILE, "variables": ls()}, (Status.UNKNOWN, "secure_boot_unknown")),
+        # SecureBoot 1 but the firmware in Setup Mode (no Platform Key): the kernel and
+        # mokutil both call that disabled (libstub secureboot.c, mokutil --sb-state).
+        (
+            {"setup": CommandResult(0, stdout="\x06\x00\x00\x00\x01")},
+            (Status.FAIL, "secure_boot_off"),
+        ),
+        ({"setup": NO_FILE}, (Status.UNKNOWN, "secure_boot_unknown")),
+        (
+            {"setup": CommandResult(EXIT_DENIED, stderr="Permission denied")},
+            (Status.UNKNOWN, "secure_boot_unknown"),
+        ),
+        (
+            {"setup": CommandResult(0, stdout="\x06\x00\x00\x00\x07")},
+            (Status.UNKNOWN, "secure_boot_unknown"),
+        ),
+        # shim told not to check signatures (mokutil --disable-validation): shim mirrors
+        # MokSBState 1 into MokSBStateRT and starts unsigned kernels.
+        (
+            {"mok": CommandResult(0, stdout="\x06\x00\x00\x00\x01")},
+            (Status.FAIL, "secure_boot_off"),
+        ),
+        (
+            {"mok": CommandResult(0, stdout="\x06\x00\x00\x00\x00")},
+            (Status.UNKNOWN, "secure_boot_unknown"),
+        ),
+        (
+            {"mok": CommandResult(EXIT_DENIED, stderr="Permission denied")},
+            (Status.UNKNOWN, "secure_boot_unknown"),
+        ),
+        # Secure Boot off: Setup Mode and shim do not matter.
+        (
+            {"var": CommandResult(0, stdout="\x06\x00\x00\x00\x00"), "setup": NO_FILE},
+            (Status.FAIL, "secure_boot_off"),
+        ),
     ],
 )
 def test_linux_secure_boot_values(
@@ -303,6 +342,18 @@ def test_any_efi_variable_content_passes_only_with_the_byte_1(text: str) -> None
     fact = linux_fact(var=CommandResult(0, stdout=text))
     if judge(fact)["secure_boot"].status is Status.PASS:
         assert len(text) > 4 and text[4] == "\x01"
+
+
+@given(st.text(max_size=12), st.one_of(st.none(), st.text(max_size=12)))
+def test_secure_boot_passes_only_in_user_mode_without_shim_insecure_mode(
+    setup: str, mok: str | None
+) -> None:
+    fact = linux_fact(
+        setup=CommandResult(0, stdout=setup),
+        mok=NO_FILE if mok is None else CommandResult(0, stdout=mok),
+    )
+    if judge(fact)["secure_boot"].status is Status.PASS:
+        assert len(setup) > 4 and setup[4] == "\x00" and mok is None
 
 
 def test_the_linux_probe_runs_here_and_never_passes_without_efi() -> None:

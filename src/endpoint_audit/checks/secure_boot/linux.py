@@ -8,6 +8,11 @@
   (UEFI 2.x, 3.3 Globally Defined Variables; kernel Documentation/filesystems/efivarfs).
   `mokutil --sb-state` prints a sentence made from this same byte, so the byte is read.
   Without the variable while efivarfs lists others, the firmware has no Secure Boot.
+- SecureBoot 1 is enforcement only with SetupMode 0 (a firmware in Setup Mode has no
+  Platform Key and enforces nothing) and without MokSBStateRT 1 (shim told by
+  `mokutil --disable-validation` to start unsigned kernels). The kernel's EFI stub
+  (drivers/firmware/efi/libstub/secureboot.c) and `mokutil --sb-state` judge the same
+  three variables; an unread SetupMode leaves Secure Boot unknown, as in the kernel.
 - /sys/class/tpm/tpm0, and its tpm_version_major (Linux 5.6 and later). The kernel
   registers a TPM only after it passed its self test at start-up; whether it is owned
   is not shown, so a registered TPM of the right version passes.
@@ -29,10 +34,13 @@ from endpoint_audit.model.observed import Observed, seen, unknown
 from endpoint_audit.model.platform import OsFamily, PlatformInfo
 
 EFI_GLOBAL = "8be4df61-93ca-11d2-aa0d-00e098032b8c"
+SHIM_LOCK = "605dab50-e046-4300-abb6-3dd810dd8b23"  # shim's vendor GUID
 EFIVARS = "/sys/firmware/efi/efivars"
 FIRMWARE = Argv(("ls", "-1", "/sys/firmware"))
 VARIABLES = Argv(("ls", "-1", EFIVARS))
 SECURE_BOOT_VAR = ReadFile(f"{EFIVARS}/SecureBoot-{EFI_GLOBAL}")
+SETUP_MODE_VAR = ReadFile(f"{EFIVARS}/SetupMode-{EFI_GLOBAL}")
+MOK_SB_STATE_VAR = ReadFile(f"{EFIVARS}/MokSBStateRT-{SHIM_LOCK}")
 TPM_CLASS = Argv(("ls", "-1", "/sys/class/tpm"))
 TPM_VERSION = ReadFile("/sys/class/tpm/tpm0/tpm_version_major")
 REASON = "secure_boot.reason"
@@ -55,6 +63,42 @@ def variable_byte(text: str) -> int | None:
     return ord(text[ATTRIBUTES])
 
 
+def shown_bytes(text: str) -> str:
+    return " ".join(f"{ord(c):02x}" for c in text[:8] if ord(c) <= 0xFF)
+
+
+def enforcement_of(
+    setup: CommandResult, mok: CommandResult
+) -> tuple[Observed[SecureBootState], str]:
+    """What SetupMode and MokSBStateRT make of a SecureBoot variable of 1."""
+    if not setup.ok:
+        key = "variable_denied" if setup.exit_status == EXIT_DENIED else "setup_mode_unread"
+        return unknown(f"{REASON}.{key}", path=SETUP_MODE_VAR.path), "SetupMode=-"
+    mode = variable_byte(setup.stdout)
+    if mode not in (0, 1):
+        bytes_ = shown_bytes(setup.stdout) or "-"
+        return (
+            unknown(f"{REASON}.variable_unrecognised", path=SETUP_MODE_VAR.path, bytes=bytes_),
+            f"SetupMode={bytes_}",
+        )
+    if mode == 1:
+        return seen("off"), "SetupMode=1"
+    if mok.ok:
+        state = variable_byte(mok.stdout)
+        if state == 1:
+            return seen("off"), "SetupMode=0; MokSBStateRT=1"
+        # shim creates the variable only to switch validation off; other bytes are unknown.
+        bytes_ = shown_bytes(mok.stdout) or "-"
+        return (
+            unknown(f"{REASON}.variable_unrecognised", path=MOK_SB_STATE_VAR.path, bytes=bytes_),
+            f"SetupMode=0; MokSBStateRT={bytes_}",
+        )
+    if mok.exit_status == 1:  # ReadFile: no such file, shim validates
+        return seen("on"), "SetupMode=0; MokSBStateRT: ∅"
+    key = "variable_denied" if mok.exit_status == EXIT_DENIED else "shim_state_unread"
+    return unknown(f"{REASON}.{key}", path=MOK_SB_STATE_VAR.path), "SetupMode=0; MokSBStateRT=-"
+
+
 def firmware_of(listing: list[str] | None) -> Observed[Firmware]:
     if not listing:
         return unknown(f"{REASON}.firmware_hidden")
@@ -62,7 +106,11 @@ def firmware_of(listing: list[str] | None) -> Observed[Firmware]:
 
 
 def secure_boot_of(
-    firmware: Observed[Firmware], var: CommandResult, variables: list[str] | None
+    firmware: Observed[Firmware],
+    var: CommandResult,
+    variables: list[str] | None,
+    setup: CommandResult,
+    mok: CommandResult,
 ) -> tuple[Observed[SecureBootState], str]:
     path = SECURE_BOOT_VAR.path
     if firmware != seen("uefi"):
@@ -72,10 +120,11 @@ def secure_boot_of(
         )
     if var.ok:
         value = variable_byte(var.stdout)
-        shown = " ".join(f"{ord(c):02x}" for c in var.stdout[:8] if ord(c) <= 0xFF)
+        shown = shown_bytes(var.stdout)
         detail = f"{path}: {shown or '-'}"
         if value == 1:
-            return seen("on"), detail
+            state, more = enforcement_of(setup, mok)
+            return state, f"{detail}; {more}"
         if value == 0:
             return seen("off"), detail
         return unknown(f"{REASON}.variable_unrecognised", path=path, bytes=shown or "-"), detail
@@ -110,12 +159,24 @@ def tpm_of(listing: CommandResult, version: CommandResult) -> Observed[TpmState]
 class LinuxSecureBoot(Collector[SecureBootFacts]):
     family = OsFamily.LINUX
     fact_type = SecureBootFacts
-    asks = (FIRMWARE, VARIABLES, SECURE_BOOT_VAR, TPM_CLASS, TPM_VERSION)
+    asks = (
+        FIRMWARE,
+        VARIABLES,
+        SECURE_BOOT_VAR,
+        SETUP_MODE_VAR,
+        MOK_SB_STATE_VAR,
+        TPM_CLASS,
+        TPM_VERSION,
+    )
 
     def parse(self, results: Results, platform: PlatformInfo) -> SecureBootFacts:
         firmware = firmware_of(names(require(results, FIRMWARE)))
         state, detail = secure_boot_of(
-            firmware, require(results, SECURE_BOOT_VAR), names(require(results, VARIABLES))
+            firmware,
+            require(results, SECURE_BOOT_VAR),
+            names(require(results, VARIABLES)),
+            require(results, SETUP_MODE_VAR),
+            require(results, MOK_SB_STATE_VAR),
         )
         return SecureBootFacts(
             firmware=firmware,
