@@ -97,7 +97,12 @@ def test_legacy_bios_fails_even_if_the_registry_says_on() -> None:
             {"secure_boot_enabled": None, "state_error": "-2147024891"},
             (Status.UNKNOWN, "secure_boot_unknown"),
         ),
-        ({"firmware_type": ""}, (Status.PASS, "secure_boot_on")),
+        # UEFISecureBootEnabled 1 without the firmware type: a legacy BIOS start, which
+        # fails whatever the registry says, cannot be ruled out.
+        ({"firmware_type": ""}, (Status.UNKNOWN, "secure_boot_unknown")),
+        ({"firmware_type": "Unknown"}, (Status.UNKNOWN, "secure_boot_unknown")),
+        ({"firmware_type": None}, (Status.UNKNOWN, "secure_boot_unknown")),
+        ({"firmware_type": "", "secure_boot_enabled": 0}, (Status.FAIL, "secure_boot_off")),
     ],
 )
 def test_windows_secure_boot_values(over: dict[str, Any], expected: tuple[Status, str]) -> None:
@@ -202,7 +207,8 @@ def test_hostile_windows_answers_never_pass_what_they_do_not_show(data: dict[str
         return
     got = judge(fact)
     if got["secure_boot"].status is Status.PASS:
-        assert data.get("secure_boot_enabled") in (1, "1") and data.get("firmware_type") != "Legacy"
+        assert data.get("secure_boot_enabled") in (1, "1")
+        assert str(data.get("firmware_type")).strip().lower() == "uefi"
     if got["tpm"].status is Status.PASS:
         assert isinstance(data["tpm"], list | dict) and data["tpm"]
     if "uefi_ca_2023" in got and got["uefi_ca_2023"].status is Status.PASS:

@@ -41,7 +41,7 @@ def secure_boot_settings(probe: Any) -> dict[str, Any]:
     enabled = _integer(probe.get("secure_boot_enabled"))
     if firmware == "legacy":
         settings["SecureBootState"] = "Legacy"
-    elif enabled == 1:
+    elif enabled == 1 and firmware == "uefi":
         settings["SecureBootState"] = "On"
     elif enabled == 0:
         settings["SecureBootState"] = "Off"

@@ -23,7 +23,7 @@ from endpoint_audit.checks.secure_boot.facts import (
     SecureBootFacts,
     TpmState,
 )
-from endpoint_audit.model.observed import Observed, Unknown, seen_or_none
+from endpoint_audit.model.observed import Observed, Seen, Unknown, seen_or_none
 from endpoint_audit.model.platform import OsFamily
 from endpoint_audit.model.result import JsonScalar, Status
 
@@ -83,6 +83,10 @@ class SecureBoot(Check):
         if firmware == "apple_intel":
             return outcome(Status.FAIL, "no_apple_secure_boot")
         state = fact.secure_boot
+        if isinstance(state, Seen) and state.value != "off" and isinstance(fact.firmware, Unknown):
+            # A legacy BIOS start fails whatever Secure Boot value was read, so "on" needs
+            # the firmware seen too; "off" fails either way.
+            state = fact.firmware
         if isinstance(state, Unknown):
             return Outcome(
                 status=Status.UNKNOWN,

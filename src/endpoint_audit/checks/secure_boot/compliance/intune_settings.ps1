@@ -17,7 +17,8 @@ if ($null -ne $EAProbe) {
     $EAEnabled = ConvertTo-EAInteger $EAProbe['secure_boot_enabled']
     if ($EAFirmware -eq 'legacy') {
         $EASettings['SecureBootState'] = 'Legacy'
-    } elseif ($EAEnabled -eq 1) {
+    } elseif ($EAEnabled -eq 1 -and $EAFirmware -eq 'uefi') {
+        # On needs the firmware seen as UEFI: a legacy BIOS start is never on.
         $EASettings['SecureBootState'] = 'On'
     } elseif ($EAEnabled -eq 0) {
         $EASettings['SecureBootState'] = 'Off'
