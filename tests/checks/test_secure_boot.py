@@ -134,6 +134,9 @@ def test_without_elevation_the_tpm_is_unknown_naming_the_administrator_right() -
             (Status.UNKNOWN, "tpm_state_missing"),
         ),
         ([{**TPM2, "spec_version": ""}], (Status.UNKNOWN, "tpm_version_unknown")),
+        # Windows drives one TPM: two instances are no answer to judge, whichever is first.
+        ([TPM2, {**TPM2, "is_owned": False}], (Status.UNKNOWN, "tpm_unknown")),
+        ([TPM2, TPM2], (Status.UNKNOWN, "tpm_unknown")),
     ],
 )
 def test_windows_tpm_states(tpm: list[dict[str, Any]], expected: tuple[Status, str]) -> None:

@@ -51,7 +51,7 @@ def secure_boot_settings(probe: Any) -> dict[str, Any]:
         if not entries:
             settings["TpmSpecVersion"] = 0
             settings["TpmReady"] = "NoTpm"
-        else:
+        elif len(entries) == 1:
             entry = entries[0] if isinstance(entries[0], dict) else {}
             raw_spec = entry.get("spec_version")
             spec = raw_spec.split(",")[0] if isinstance(raw_spec, str) else ""

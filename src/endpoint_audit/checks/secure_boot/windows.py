@@ -101,7 +101,11 @@ def tpm_of(data: dict[str, Any], is_admin: bool | None) -> Observed[TpmState]:
     entries = [as_dict(e, "secure_boot.tpm[]") for e in as_list(data["tpm"])]
     if not entries:
         return seen(TpmState(present=False, detail="Win32_Tpm: no instance"))
-    entry = entries[0]  # a PC has one TPM
+    if len(entries) > 1:
+        # Win32_Tpm stands for the one TPM Windows uses; several instances are no answer
+        # of it, and judging the first would pass a PC whose other entry is not ready.
+        return unknown(f"{REASON}.tpm_several", count=len(entries))
+    entry = entries[0]
     spec = as_text(entry.get("spec_version")) or ""
     return seen(
         TpmState(

@@ -28,7 +28,8 @@ if ($null -ne $EAProbe) {
         if ($EATpm.Count -eq 0) {
             $EASettings['TpmSpecVersion'] = [int64]0
             $EASettings['TpmReady'] = 'NoTpm'
-        } else {
+        } elseif ($EATpm.Count -eq 1) {
+            # Several instances of the one TPM are no answer: the settings stay Unknown.
             $EAEntry = $EATpm[0]
             # Only a text counts as the version, as the tool reads it (SpecVersion is one).
             $EASpec = ''
