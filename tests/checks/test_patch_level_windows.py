@@ -4,6 +4,7 @@ and installed updates the table does not list."""
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,7 @@ from endpoint_audit.checks.patch_level.releases import (
     parse_release_table,
     shipped_release_table,
 )
+from endpoint_audit.checks.patch_level.windows import WINDOWS_UPDATE_PENDING
 from endpoint_audit.engine.run import message_args
 from endpoint_audit.model import i18n
 from endpoint_audit.model.observed import Seen, Unknown, seen, unknown
@@ -297,3 +299,12 @@ def test_waiting_updates_still_fail_whatever_the_list_date() -> None:
         pending_security_names=("KB1", "KB2"),
     )
     assert evaluate(waiting)["pending_security_updates"].status is Status.FAIL
+
+
+def test_the_pending_search_lists_updates_a_user_hid() -> None:
+    """A hidden update (wushowhide, IUpdate.IsHidden: "hidden by a user") is still not
+    installed: a security update hidden from Windows Update is still missing. The search
+    criteria name no IsHidden term, so IUpdateSearcher lists hidden and shown updates."""
+    (criteria,) = re.findall(r"\.Search\(\"([^\"]*)\"\)", WINDOWS_UPDATE_PENDING.script)
+    terms = {t.split("=")[0].strip().lower() for t in re.split(r"\s+and\s+", criteria)}
+    assert terms == {"isinstalled", "type"}, criteria

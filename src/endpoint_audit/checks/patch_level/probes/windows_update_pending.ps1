@@ -11,7 +11,8 @@ $search = Invoke-EABounded -Seconds __SECONDS__ -Block {
     $session = New-Object -ComObject 'Microsoft.Update.Session'
     $searcher = $session.CreateUpdateSearcher()
     $searcher.Online = $false
-    $found = $searcher.Search("IsInstalled=0 and Type='Software' and IsHidden=0")
+    # No IsHidden term: an update a user hid (wushowhide) is still not installed.
+    $found = $searcher.Search("IsInstalled=0 and Type='Software'")
     $updates = @()
     foreach ($u in $found.Updates) {
         $updates += @{
