@@ -12,9 +12,11 @@ from endpoint_audit.checkkit.check import EvalContext, FactView, Outcome
 from endpoint_audit.checks import builtin_packages
 from endpoint_audit.checks.patch_level.check import PatchLevel
 from endpoint_audit.checks.patch_level.facts import PatchFacts
+from endpoint_audit.checks.patch_level.linux import dnf_index_age
 from endpoint_audit.engine.run import message_args
 from endpoint_audit.model import i18n
-from endpoint_audit.model.observed import Seen, Unknown, seen, unknown
+from endpoint_audit.model.commands import CommandResult
+from endpoint_audit.model.observed import Reason, Seen, Unknown, seen, unknown
 from endpoint_audit.model.platform import OsFamily, PlatformInfo
 from endpoint_audit.model.result import Severity, Status
 
@@ -291,3 +293,35 @@ def test_params_are_strict_and_non_negative() -> None:
         PatchLevel.Params(max_days=3)  # type: ignore[call-arg]
     with pytest.raises(ValidationError):
         PatchLevel.Params(max_days_since_update=-1)
+
+
+def _dnf_cache(*entries: tuple[datetime, str]) -> CommandResult:
+    return CommandResult(0, stdout="".join(f"{w.timestamp():.3f} {p}\n" for w, p in entries))
+
+
+DAY = datetime(2026, 12, 1, tzinfo=UTC)
+
+
+def test_the_dnf_list_is_as_old_as_its_oldest_repository_with_advisories() -> None:
+    """skip_if_unavailable lets `dnf makecache` skip a repository it could not reach and
+    keep its old metadata; `dnf -C` then lists that repository's advisories as of then.
+    A fresh index of another repository says nothing of it."""
+    baseos = "/var/cache/dnf/baseos-1a2b/repodata"
+    epel = "/var/cache/dnf/epel-3c4d/repodata"
+    cached = _dnf_cache(
+        (DAY - timedelta(days=40), f"{baseos}/repomd.xml"),
+        (DAY - timedelta(days=40), f"{baseos}/0f-updateinfo.xml.zck"),
+        (DAY - timedelta(days=1), f"{epel}/repomd.xml"),
+        (DAY - timedelta(days=1), f"{epel}/9e-updateinfo.xml.zck"),
+        # A repository without advisories lists no security update, old or new.
+        (DAY - timedelta(days=90), "/var/cache/dnf/extras-5e6f/repodata/repomd.xml"),
+    )
+    refreshed, source, reason = dnf_index_age(cached)
+    assert reason is None
+    assert refreshed == DAY - timedelta(days=40)
+    assert source == f"{baseos}/repomd.xml"
+
+
+def test_dnf_repositories_without_advisories_are_unknown() -> None:
+    cached = _dnf_cache((DAY, "/var/cache/dnf/extras-5e6f/repodata/repomd.xml"))
+    assert dnf_index_age(cached)[2] == Reason(key="patch_level.reason.dnf_advisories_missing")

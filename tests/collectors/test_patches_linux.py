@@ -372,7 +372,8 @@ def test_dnf_rhel9_security_updates() -> None:
         "kernel-core",
         "openssl-libs",
     )
-    assert fact.index_refreshed == datetime.fromtimestamp(1772524800.123456, UTC)
+    # The older of the two repositories with advisories (appstream, half a second older).
+    assert fact.index_refreshed == datetime.fromtimestamp(1772524799.654321, UTC)
     # The newest upgrade; the later install, reinstall, downgrade and removal do not count.
     assert seen_value(fact.last_update) == datetime(2026, 2, 20, 1, 10, 5, tzinfo=UTC)
     assert fact.last_update_source == "/var/log/dnf.rpm.log"

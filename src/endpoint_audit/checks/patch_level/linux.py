@@ -16,7 +16,9 @@ apt (Debian, Ubuntu and derivatives):
 
 dnf (RHEL, Fedora, Rocky, Alma):
 - pending: `dnf -q -C updateinfo list --security` (-C: cached metadata only).
-- index age: mtimes of the cached repomd.xml files (dnf touches them when it checks).
+- index age: the oldest mtime of the cached repomd.xml files of the repositories that
+  carry advisories (dnf touches them when it checks; a repository skipped by
+  skip_if_unavailable keeps its old one).
 - last update: the newest `SUBDEBUG Upgrade:` line of /var/log/dnf.rpm.log (each line
   carries its own UTC offset). The rpm database's INSTALLTIME cannot tell an upgrade from
   a first install, so it is not used.
@@ -397,15 +399,25 @@ def parse_dnf_security(result: CommandResult) -> Pending:
     return Pending(seen(len(packages)), names)
 
 
+def _repo_folder(path: str) -> str:
+    return path.rsplit("/", 1)[0]
+
+
 def dnf_index_age(result: CommandResult) -> tuple[datetime | None, str | None, Reason | None]:
+    """The age of the oldest index among the repositories that carry advisories. With
+    skip_if_unavailable, `dnf makecache` skips a repository it cannot reach and keeps its
+    old metadata, which `dnf -C` then reads: a fresh index of another repository does
+    not vouch for it."""
     # find exits 1 when one of the two cache folders (dnf 4 or dnf 5) does not exist.
     found = parse_mtimes(result.stdout) if result.exit_status in (0, 1) else []
     indexes = [f for f in found if f[1].endswith("/repomd.xml")]
     if not indexes:
         return None, None, why("dnf_metadata_missing")
-    if not any("updateinfo" in path.rsplit("/", 1)[-1] for _, path in found):
+    advised = {_repo_folder(path) for _, path in found if "updateinfo" in path.rsplit("/", 1)[-1]}
+    security = [f for f in indexes if _repo_folder(f[1]) in advised]
+    if not security:
         return None, None, why("dnf_advisories_missing")
-    when, path = max(indexes)
+    when, path = min(security)
     return when, path, None
 
 
