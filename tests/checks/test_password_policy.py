@@ -453,6 +453,34 @@ def test_linux_lockout(auth: str, conf: str | None, deny: int) -> None:
     assert values(fact)[1] == (deny, False)
 
 
+def test_a_rule_pam_may_skip_for_a_missing_module_proves_nothing() -> None:
+    """`-password` / `-auth` (pam.conf(5)): "if the module is missing from the system,
+    the line is silently ignored"; such a rule is as good as the module file, which is not
+    read, so what it would enforce is unknown."""
+    optional = PWQ.replace(
+        "password\trequisite\t\t\tpam_pwquality", "-password requisite pam_pwquality"
+    )
+    assert optional.startswith("-password")
+    fact = linux.parse_files(files(password=optional, auth=AUTH, pwquality="minlen = 14\n"), ABSENT)
+    assert isinstance(fact.min_length, Unknown) and isinstance(fact.char_classes, Unknown)
+    assert fact.min_length.reason.key == "password_policy.reason.pam_optional_module"
+    dashed = FAILLOCK_AUTH.replace("auth\trequisite\tpam_faillock", "-auth requisite pam_faillock")
+    assert dashed.startswith("-auth")
+    lock = linux.parse_files(files(password=PWQ, auth=dashed, faillock="deny = 3\n"), ABSENT)
+    assert isinstance(lock.lockout_threshold, Unknown)
+    assert lock.lockout_threshold.reason.key == "password_policy.reason.pam_optional_module"
+    # A dash on another module changes nothing.
+    keyring = PWQ + "-password optional pam_gnome_keyring.so use_authtok\n"
+    kept = linux.parse_files(files(password=keyring, auth=AUTH, pwquality="minlen = 14\n"), ABSENT)
+    assert values(kept)[0] == (14, False)
+
+
+def test_drop_ins_are_read_through_symbolic_links() -> None:
+    """libpwquality opens every *.conf that scandir lists in pwquality.conf.d, a symbolic
+    link too; `grep -r` skips links it meets inside the folder, `grep -R` follows them."""
+    assert linux.PWQUALITY_DROPINS.argv[:2] == ("grep", "-R")
+
+
 def test_modules_the_check_does_not_read_make_a_shortfall_unknown() -> None:
     cracklib = "password requisite pam_cracklib.so minlen=20\n" + UNIX_ONLY
     tally = "auth required pam_tally2.so deny=3\n" + AUTH

@@ -45,8 +45,9 @@ FAILLOCK = "/etc/security/faillock.conf"
 LOGIN_DEFS = "/etc/login.defs"
 READS = {p: ReadFile(p) for p in (*PASSWORD_STACKS, *AUTH_STACKS, PWQUALITY, FAILLOCK, LOGIN_DEFS)}
 # Every *.conf of the drop-in folder, one `path:line` per line (grep exits 2 when the
-# folder does not exist, 1 when it holds no line).
-PWQUALITY_DROPINS = Argv(("grep", "-r", "-H", "--include=*.conf", "", PWQUALITY_D))
+# folder does not exist, 1 when it holds no line). -R: libpwquality opens a symbolic link
+# that scandir lists like any file, and `grep -r` skips the links it meets in the folder.
+PWQUALITY_DROPINS = Argv(("grep", "-R", "-H", "--include=*.conf", "", PWQUALITY_D))
 
 PWQUALITY_MINLEN = 8  # pwquality.conf(5): minlen default 9 before 1.4, 8 since; the lower
 PWQUALITY_FLOOR = 6  # pwquality.conf(5): minlen "Cannot be set to lower value than 6"
@@ -64,6 +65,9 @@ class PamLine:
     control: str
     module: str  # pam_pwquality (path and ".so" dropped)
     args: tuple[str, ...]
+    # The leading "-": PAM skips the line silently when the module is not installed
+    # (pam.conf(5)), so it enforces only as far as the module file exists.
+    skipped_if_missing: bool = False
 
 
 def pam_lines(text: str) -> list[PamLine]:
@@ -87,7 +91,15 @@ def pam_lines(text: str) -> list[PamLine]:
         if not words:
             continue
         module = words[0].rsplit("/", 1)[-1].removesuffix(".so")
-        out.append(PamLine(kind.lstrip("-").lower(), control, module, tuple(words[1:])))
+        out.append(
+            PamLine(
+                kind.lstrip("-").lower(),
+                control,
+                module,
+                tuple(words[1:]),
+                skipped_if_missing=kind.startswith("-"),
+            )
+        )
     return out
 
 
@@ -227,6 +239,13 @@ def _enforcing(line: PamLine, confs: list[dict[str, list[str]]]) -> bool:
     return all(_int(v) not in (0, None) for v in values)
 
 
+def _optional(path: str, line: PamLine) -> Reason:
+    return Reason(
+        key=f"{REASON}.pam_optional_module",
+        args={"path": path, "rule": f"-{line.kind} {line.control} {line.module}"},
+    )
+
+
 def quality(path: str, text: str, confs: list[dict[str, list[str]]], defs: int | None) -> Quality:
     lines = [p for p in pam_lines(text) if p.kind == "password"]
     others = sorted({p.module for p in lines if p.module in UNREAD_QUALITY})
@@ -237,6 +256,8 @@ def quality(path: str, text: str, confs: list[dict[str, list[str]]], defs: int |
     )
     for line in lines:
         if line.module == "pam_pwquality" and line.control in ENFORCING and _enforcing(line, confs):
+            if line.skipped_if_missing:
+                return Quality(None, None, _optional(path, line))
             return _pwquality(line, path, confs, unsure)
         if _may_skip(line.control):
             break  # a pam_pwquality below this line can be jumped over: it proves nothing
@@ -275,6 +296,9 @@ def lockout(path: str, text: str, conf: dict[str, list[str]]) -> Observed[Settin
         else None
     )
     modes = {word for p in faillock for word in p.args}
+    optional = [p for p in faillock if p.skipped_if_missing]
+    if optional and {"preauth", "authfail"} <= modes:
+        return Unknown(reason=_optional(path, optional[0]))
     if not faillock or not {"preauth", "authfail"} <= modes:
         if unsure is not None:
             return Unknown(reason=unsure)
