@@ -299,7 +299,39 @@ def test_kde_timeout_minutes_and_immutable_keys() -> None:
     assert lock.enforced is False
     unread = kde.effective(system, None)
     assert unread.idle_seconds == 600 and unread.lock_delay_seconds is None
-    assert unread.missing == ("Autolock", "LockGrace")
+    assert unread.missing == ("Autolock", "LockGrace", "Lock", "RequirePassword")
+
+
+@pytest.mark.parametrize(
+    ("user_text", "enabled"),
+    [
+        ("", True),  # kscreenlockersettings.kcfg: Autolock, Lock, RequirePassword true
+        ("Lock=false\n", False),  # ksldapp: lock grace -1, the greeter gets --nolock
+        ("RequirePassword=false\n", False),  # Plasma 6.1 screensaver mode: --nolock
+        ("Autolock=false\n", False),
+        ("Lock=maybe\n", None),
+    ],
+)
+def test_kde_locks_with_a_password_only_with_lock_and_require_password_on(
+    user_text: str, enabled: bool | None
+) -> None:
+    user = kde.parse_kscreenlockerrc("[Daemon]\nTimeout=5\nLockGrace=0\n" + user_text)
+    lock = kde.effective(kde.KConfig(), user)
+    assert lock.lock_enabled is enabled
+    # Fixed by the system file with [$i], the user's Lock=false cannot switch it off.
+    fixed = kde.parse_kscreenlockerrc(
+        "[Daemon][$i]\nAutolock=true\nTimeout=5\nLockGrace=0\nLock=true\nRequirePassword=true\n"
+    )
+    assert kde.effective(fixed, user).lock_enabled is True
+    assert kde.effective(fixed, user).enforced is True
+    # The whole group fixed: an entry it leaves out keeps its default for the user too.
+    group = kde.parse_kscreenlockerrc("[Daemon][$i]\nAutolock=true\nTimeout=5\nLockGrace=0\n")
+    assert kde.effective(group, user).lock_enabled is True
+    assert kde.effective(group, user).enforced is True
+    # Only the times fixed: a user can still switch the lock or the password off.
+    keys = kde.parse_kscreenlockerrc("[Daemon]\nTimeout[$i]=5\nLockGrace[$i]=0\n")
+    assert kde.effective(keys, user).lock_enabled is enabled
+    assert kde.effective(keys, user).enforced is False
 
 
 def test_login_sessions_from_the_table_of_an_older_loginctl() -> None:

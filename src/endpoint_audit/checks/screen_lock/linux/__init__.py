@@ -431,14 +431,25 @@ def kde_user(user: GraphicalUser, results: Results) -> UserScreenLock:
         if lock.lock_enabled is not None
         else (
             problem
-            if kde.AUTOLOCK in lock.missing
-            else unknown("screen_lock.reason.key_not_read", setting=kde.AUTOLOCK)
+            if any(k in lock.missing for k in kde.SWITCHES)
+            else unknown("screen_lock.reason.key_not_read", setting=_unread_switch(lock))
         ),
         idle_seconds=observed(lock.idle_seconds, kde.TIMEOUT),
         lock_delay_seconds=observed(lock.lock_delay_seconds, kde.LOCK_GRACE),
         enforced_by_policy=seen(lock.enforced),
-        detail=f"kscreenlockerrc: {', '.join(lock.missing)} = ?" if lock.missing else "",
+        detail=_kde_detail(lock),
     )
+
+
+def _unread_switch(lock: kde.KdeLock) -> str:
+    """The switches whose values were read but are no boolean."""
+    return ", ".join(lock.unclear) or kde.AUTOLOCK
+
+
+def _kde_detail(lock: kde.KdeLock) -> str:
+    # Data notation: the switches set false, then the entries left unread.
+    parts = [f"{k}=false" for k in lock.off] + [f"{k} = ?" for k in lock.missing]
+    return f"kscreenlockerrc: {', '.join(parts)}" if parts else ""
 
 
 class LinuxScreenLock(Collector[ScreenLockFacts]):

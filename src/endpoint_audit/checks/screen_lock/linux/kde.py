@@ -1,7 +1,10 @@
 """KDE Plasma screen-lock settings from kscreenlockerrc (KConfig INI).
 
-`[Daemon]` holds `Autolock` (lock when idle), `Timeout` (minutes idle before the lock) and
-`LockGrace` (seconds after the screen saver starts during which no password is asked).
+`[Daemon]` holds `Autolock` (lock when idle), `Timeout` (minutes idle before the lock),
+`LockGrace` (seconds after the screen saver starts during which no password is asked),
+`Lock` and, since Plasma 6.1, `RequirePassword`: with either false ksldapp starts the
+greeter with `--nolock` (Lock false makes the grace time endless), a screen saver that
+asks for no password (kscreenlocker ksldapp.cpp, settings/kscreenlockersettings.kcfg).
 The user's ~/.config/kscreenlockerrc overrides /etc/xdg/kscreenlockerrc unless the system
 file marks the entry immutable with `[$i]` (on the key, on the group, or on the whole file),
 which is how administrators enforce it. Missing entries take the kscreenlocker defaults.
@@ -19,10 +22,21 @@ GROUP = "Daemon"
 AUTOLOCK = "Autolock"
 TIMEOUT = "Timeout"
 LOCK_GRACE = "LockGrace"
-KEYS = (AUTOLOCK, TIMEOUT, LOCK_GRACE)
+LOCK = "Lock"
+REQUIRE_PASSWORD = "RequirePassword"  # noqa: S105 (a setting name, not a password)
+KEYS = (AUTOLOCK, TIMEOUT, LOCK_GRACE, LOCK, REQUIRE_PASSWORD)
+# Each must be true for an idle screen to ask for the password.
+SWITCHES = (AUTOLOCK, LOCK, REQUIRE_PASSWORD)
 
-# kscreenlockersettings.kcfg: Autolock true, Timeout 5 (minutes), LockGrace 5 (seconds).
-DEFAULTS = {AUTOLOCK: "true", TIMEOUT: "5", LOCK_GRACE: "5"}
+# kscreenlockersettings.kcfg: Autolock true, Timeout 5 (minutes), LockGrace 5 (seconds),
+# Lock true, RequirePassword true.
+DEFAULTS = {
+    AUTOLOCK: "true",
+    TIMEOUT: "5",
+    LOCK_GRACE: "5",
+    LOCK: "true",
+    REQUIRE_PASSWORD: "true",
+}
 
 _GROUP_LINE = re.compile(r"^\[(?P<name>[^\]]*)\](?P<flags>(?:\[\$[a-z]+\])*)$")
 _KEY = re.compile(r"^(?P<key>[A-Za-z0-9_]+)(?:\[(?P<flags>\$[a-z]+)\])?\s*=\s*(?P<value>.*)$")
@@ -34,6 +48,9 @@ class KConfig:
 
     values: dict[str, str] = field(default_factory=dict)
     immutable: set[str] = field(default_factory=set)
+    # `[Daemon][$i]` or a file-wide `[$i]`: files read later (the user's) change no entry
+    # of the group, so an entry the system file leaves out keeps its default.
+    group_immutable: bool = False
 
 
 def parse_kscreenlockerrc(text: str) -> KConfig:
@@ -51,6 +68,8 @@ def parse_kscreenlockerrc(text: str) -> KConfig:
         if header:
             group = header["name"]
             group_immutable = "[$i]" in header["flags"]
+            if group == GROUP and (group_immutable or file_immutable):
+                config.group_immutable = True
             continue
         if group != GROUP:
             continue
@@ -73,6 +92,8 @@ class KdeLock:
     lock_delay_seconds: int | None
     enforced: bool
     missing: tuple[str, ...]  # entries that depend on the unread user file
+    off: tuple[str, ...] = ()  # the switches set false
+    unclear: tuple[str, ...] = ()  # the switches set to a text that is no boolean
 
 
 def _bool(text: str | None) -> bool | None:
@@ -104,16 +125,24 @@ def effective(system: KConfig, user: KConfig | None) -> KdeLock:
     for key in KEYS:
         if key in system.immutable:
             raw[key] = system.values[key]
+        elif system.group_immutable:
+            raw[key] = DEFAULTS[key]
         elif user is None:
             raw[key] = None
         else:
             raw[key] = user.values.get(key, system.values.get(key, DEFAULTS[key]))
     timeout = _number(raw[TIMEOUT])
     grace = _number(raw[LOCK_GRACE])
+    switches = [_bool(raw[k]) for k in SWITCHES]
+    enabled = False if False in switches else (None if None in switches else True)
     return KdeLock(
-        lock_enabled=_bool(raw[AUTOLOCK]),
+        lock_enabled=enabled,
         idle_seconds=round(timeout * 60) if timeout is not None else None,
         lock_delay_seconds=round(grace) if grace is not None else None,
-        enforced=all(k in system.immutable for k in KEYS),
+        enforced=system.group_immutable or all(k in system.immutable for k in KEYS),
         missing=tuple(k for k in KEYS if raw[k] is None),
+        off=tuple(k for k, on in zip(SWITCHES, switches, strict=True) if on is False),
+        unclear=tuple(
+            k for k, on in zip(SWITCHES, switches, strict=True) if on is None and raw[k] is not None
+        ),
     )
