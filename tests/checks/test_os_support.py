@@ -310,6 +310,31 @@ def test_office_products_by_release() -> None:
     assert office_findings(other, on) == [("office", Status.NOT_APPLICABLE, "office_absent")]
 
 
+def test_msi_office_2013_2010_and_2007_are_dated_never_absent() -> None:
+    """Product codes {BRMMmmmm-PPPP-LLLL-p000-D000000FF1CE} (Microsoft, "Description of the
+    numbering scheme for product code GUIDs in Office 2013"; KB928516 for 2007): MM 15 is
+    Office 2013, 14 Office 2010, 12 Office 2007; any language-neutral product of the
+    Office family of those versions is software Microsoft no longer updates."""
+    on = date(2026, 3, 1)
+    codes = [
+        "{90150000-0011-0000-1000-0000000FF1CE}",  # Office Professional Plus 2013, 64-bit
+        "{90140000-001B-0000-0000-0000000FF1CE}",  # Word 2010, 32-bit
+        "{91120000-0012-0000-0000-0000000FF1CE}",  # Office Standard 2007 (retail)
+    ]
+    msi = {"c2r": None, "msi": codes, "error": None}
+    assert office_findings(msi, on) == [
+        (f"office:{code}", Status.FAIL, "ended") for code in sorted(codes)
+    ]
+    # A language part (LLLL not 0000) belongs to a product already counted; the 2007
+    # Primary Interop Assemblies (release 5, a redistributable) are no Office.
+    parts = {
+        "c2r": None,
+        "msi": ["{90150000-0011-0411-1000-0000000FF1CE}", "{50120000-1105-0000-0000-0000000FF1CE}"],
+        "error": None,
+    }
+    assert office_findings(parts, on) == [("office", Status.NOT_APPLICABLE, "office_absent")]
+
+
 def test_microsoft_365_apps_and_unknown_ids_are_unknown_never_a_pass() -> None:
     on = date(2026, 3, 1)
     url = "http://officecdn.microsoft.com/pr/55336b82-a18d-4dd6-b5f6-9e5095c314a6"
@@ -373,7 +398,11 @@ def test_office_with_stale_or_missing_data_is_unknown(
 def test_office_data_is_endoflife_dates() -> None:
     data = data_module.support_data()
     office = {key: rel.eol for key, rel in data.office.items()}
+    # endoflife.date products/office.md at commit 0107048: releaseCycle 2007, 2010, 2013 ...
     assert office == {
+        "2007": date(2017, 10, 10),
+        "2010": date(2020, 10, 13),
+        "2013": date(2023, 4, 11),
         "2016": date(2025, 10, 14),
         "2019": date(2025, 10, 14),
         "2021": date(2026, 10, 13),
@@ -393,7 +422,10 @@ OFFICE_ID = st.sampled_from(
     ids=st.lists(OFFICE_ID, max_size=5),
     url=st.text(max_size=60),
     msi=st.lists(
-        st.sampled_from(["{90160000-0011-0000-0000-0000000FF1CE}"]) | st.text(max_size=40),
+        st.sampled_from(
+            ["{90160000-0011-0000-0000-0000000FF1CE}", "{90150000-0011-0000-1000-0000000FF1CE}"]
+        )
+        | st.text(max_size=40),
         max_size=3,
     ),
 )

@@ -23,6 +23,10 @@ UNREAD = 99999
 _BLANKS = "[ \t\r\n]*"
 _FOLD = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
 _MSI = re.compile(r"^\{90160000-001[12]-0000-[01]000-0000000[Ff][Ff]1[Cc][Ee]\}$")
+_MSI_OLD = re.compile(
+    r"^\{[9A-Fa-f][0-9A-Fa-f]1([245])0000-[0-9A-Fa-f]{4}-0000-[01]000-0000000[Ff][Ff]1[Cc][Ee]\}$"
+)
+_MSI_RELEASES = {"2": "2007", "4": "2010", "5": "2013"}
 
 
 def _number(value: Any) -> int | None:
@@ -148,6 +152,8 @@ def _office(office: dict[str, Any], data: SupportData | None, today: int) -> int
             return -UNREAD
         if _MSI.match(code):
             releases.append("2016")
+        elif old := _MSI_OLD.match(code):
+            releases.append(_MSI_RELEASES[old.group(1)])
     table = {
         k: _day(r.eol)
         for k, r in (data.office if data else {}).items()

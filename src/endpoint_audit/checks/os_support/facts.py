@@ -28,6 +28,6 @@ class OsSupportFacts(Fact):
     esu_years: Observed[tuple[int, ...]] | None = None
     # An end of support the OS itself states (Fedora's SUPPORT_END in os-release).
     stated_end: date | None = None
-    # Windows: the Office products installed (Click-to-Run and MSI Office 2016); an empty
+    # Windows: the Office products installed (Click-to-Run, MSI Office 2007 to 2016); an empty
     # tuple when there is none. None on other systems (not read there).
     office: Observed[tuple[OfficeProduct, ...]] | None = None

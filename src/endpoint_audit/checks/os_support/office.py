@@ -1,13 +1,14 @@
 """Office products on Windows, from the Click-to-Run configuration and the MSI product
-codes of Office 2016, for os_support.
+codes of Office 2007 to 2016, for os_support.
 
 Click-to-Run names what is installed in `ProductReleaseIds` (comma-separated product
 IDs of the Office Deployment Tool: O365ProPlusRetail, ProPlus2021Volume, ...), and the
 year in an ID is the product's: 2019, 2021, 2024; Volume IDs of 2021 and 2024 are the
 LTSC editions; O365* are Microsoft 365 Apps, updated by channel; an ID without a year
 is Office 2016. MSI Office 2016 (Professional Plus, Standard) is told by its product code
-({90160000-0011-...} / {90160000-0012-...}), the name of its Uninstall key. Nothing
-localized is read.
+({90160000-0011-...} / {90160000-0012-...}), the name of its Uninstall key; MSI Office
+2007, 2010 and 2013 by the major version in any of their product codes. Nothing localized
+is read.
 """
 
 from __future__ import annotations
@@ -77,6 +78,17 @@ AMBIGUOUS_IDS = frozenset({"visioproretail", "projectproretail"})
 NOT_PRODUCTS = frozenset({"languagepack", "proofingtools"})
 _YEAR = re.compile(r"(2019|2021|2024)(retail|volume)$", re.IGNORECASE)
 MSI_2016 = re.compile(r"^\{90160000-001[12]-0000-[01]000-0000000FF1CE\}$", re.IGNORECASE)
+# {BRMMmmmm-PPPP-LLLL-p000-D000000FF1CE} (Microsoft: "Description of the numbering scheme
+# for product code GUIDs in Office 2013"; KB928516 for 2007): B the release version (9 RTM,
+# then service packs), MM the major version, PPPP the product, LLLL 0000 for the
+# language-neutral product (a language part has its LCID), D 0 for shipped code. Every
+# Office-family product of versions 12, 14 and 15 is out of support; version 16 MSI codes
+# also name Click-to-Run components, so only its suites (MSI_2016) count.
+MSI_OLD = re.compile(
+    r"^\{[9A-F][0-9A-F](?P<major>1[245])0000-[0-9A-F]{4}-0000-[01]000-0000000FF1CE\}$",
+    re.IGNORECASE,
+)
+MSI_RELEASES = {"12": "2007", "14": "2010", "15": "2013"}
 
 
 def release_of(product_id: str) -> tuple[str | None, bool]:
@@ -132,8 +144,11 @@ def office_products(value: Any) -> Observed[tuple[OfficeProduct, ...]]:
                 )
             )
     codes = {str(code).upper() for code in as_list(data.get("msi")) if isinstance(code, str)}
-    products.extend(
-        OfficeProduct(product_id=code, install="msi", release="2016")
-        for code in sorted(c for c in codes if MSI_2016.match(c))
-    )
+    for code in sorted(codes):
+        old = MSI_OLD.match(code)
+        if MSI_2016.match(code):
+            products.append(OfficeProduct(product_id=code, install="msi", release="2016"))
+        elif old is not None:
+            release = MSI_RELEASES[old.group("major")]
+            products.append(OfficeProduct(product_id=code, install="msi", release=release))
     return seen(tuple(products))

@@ -145,6 +145,10 @@ if ($null -ne $EAProbe) {
                 if ($EACode -isnot [string]) { continue }
                 if (-not ($EACode -cmatch '^[\x00-\x7F]*\z')) { $EAUnknown = $true; continue }
                 if ($EACode -cmatch '^\{90160000-001[12]-0000-[01]000-0000000[Ff][Ff]1[Cc][Ee]\}$') { $EAReleases += '2016' }
+                elseif ($EACode -cmatch '^\{[9A-Fa-f][0-9A-Fa-f]1([245])0000-[0-9A-Fa-f]{4}-0000-[01]000-0000000[Ff][Ff]1[Cc][Ee]\}$') {
+                    # Office 2007, 2010, 2013 (office.py MSI_OLD): dated by their release.
+                    $EAReleases += @{ '2' = '2007'; '4' = '2010'; '5' = '2013' }[$Matches[1]]
+                }
             }
         }
         if (-not $EAUnknown) {

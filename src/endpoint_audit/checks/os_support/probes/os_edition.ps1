@@ -27,8 +27,9 @@ $c2rKey = 'SOFTWARE\Microsoft\Office\ClickToRun\Configuration'
 $c2rNames = @('VersionToReport', 'ProductReleaseIds', 'CDNBaseUrl', 'UpdateChannel', 'Platform')
 $uninstallKeys = @('SOFTWARE\Microsoft\Windows\CurrentVersion\Uninstall', 'SOFTWARE\WOW6432Node\Microsoft\Windows\CurrentVersion\Uninstall')
 # {90160000-PPPP-0000-B000-0000000FF1CE}: Office 2016 (16), product 0011 Professional Plus
-# or 0012 Standard, language-neutral, B 0 for 32-bit and 1 for 64-bit.
-$msiPattern = '^\{90160000-001[12]-0000-[01]000-0000000FF1CE\}$'
+# or 0012 Standard, language-neutral, B 0 for 32-bit and 1 for 64-bit; and any
+# language-neutral product of Office 2007, 2010 and 2013 (12, 14, 15), which office.py dates.
+$msiPattern = '^\{(90160000-001[12]|[9A-F][0-9A-F]1[245]0000-[0-9A-F]{4})-0000-[01]000-0000000FF1CE\}$'
 $wow64 = [bool]$env:PROCESSOR_ARCHITEW6432
 try {
     if (-not $wow64) {
