@@ -134,6 +134,12 @@ def test_without_elevation_the_tpm_is_unknown_naming_the_administrator_right() -
             (Status.UNKNOWN, "tpm_state_missing"),
         ),
         ([{**TPM2, "spec_version": ""}], (Status.UNKNOWN, "tpm_version_unknown")),
+        # Win32_Tpm.IsReady: "TRUE if the TPM and system are fully provisioned for TPM
+        # use"; enabled, activated and owned with IsReady false is not ready.
+        ([{**TPM2, "is_ready": False}], (Status.FAIL, "tpm_not_ready")),
+        ([{**TPM2, "is_ready": True}], (Status.PASS, "tpm_ready")),
+        # Not read (an older probe's answer, or the method failed): the three states decide.
+        ([{**TPM2, "is_ready": None}], (Status.PASS, "tpm_ready")),
         # Windows drives one TPM: two instances are no answer to judge, whichever is first.
         ([TPM2, {**TPM2, "is_owned": False}], (Status.UNKNOWN, "tpm_unknown")),
         ([TPM2, TPM2], (Status.UNKNOWN, "tpm_unknown")),

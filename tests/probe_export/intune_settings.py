@@ -59,7 +59,7 @@ def secure_boot_settings(probe: Any) -> dict[str, Any]:
             if match:
                 settings["TpmSpecVersion"] = int(match.group(1))
                 flags = [entry.get(k) for k in ("is_enabled", "is_activated", "is_owned")]
-                off = sum(1 for f in flags if f is False)
+                off = sum(1 for f in flags if f is False) + (entry.get("is_ready") is False)
                 missing = sum(1 for f in flags if not isinstance(f, bool))
                 if off:
                     settings["TpmReady"] = "NotReady"

@@ -263,6 +263,7 @@ tpm_entry = st.fixed_dictionaries(
         "is_activated": flag,
         "is_owned": flag,
         "spec_version": mostly("2.0, 0, 1.59", "1.2, 2, 3", " 2", "", "x2", None, 2),
+        "is_ready": flag,
     }
 ).map(drop_missing)
 answers = st.fixed_dictionaries(

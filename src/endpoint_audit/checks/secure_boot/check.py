@@ -147,6 +147,8 @@ class SecureBoot(Check):
             )
         flags = {"enabled": tpm.enabled, "activated": tpm.activated, "owned": tpm.owned}
         off = [name for name, value in flags.items() if value is False]
+        if tpm.ready is False:
+            off.append("ready")
         if off:
             return outcome(Status.FAIL, "tpm_not_ready", states=", ".join(off))
         missing = [name for name, value in flags.items() if value is None]

@@ -30,6 +30,9 @@ class TpmState(BaseModel):
     enabled: bool | None = None
     activated: bool | None = None
     owned: bool | None = None
+    # Win32_Tpm.IsReady (fully provisioned for use); None where not read. Only a false
+    # one counts: the three states above decide when it is missing.
+    ready: bool | None = None
     detail: str = ""  # evidence as data: SpecVersion, the sysfs device
 
 

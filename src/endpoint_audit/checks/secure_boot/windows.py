@@ -6,7 +6,8 @@
   (KB5072718);
 - Win32_Tpm in root\\cimv2\\Security\\MicrosoftTpm: IsEnabled_, IsActivated_,
   IsOwned_InitialValue and SpecVersion ("2.0, 0, 1.59": the first number is the major
-  version). No instance means no TPM; reading it needs an administrator token;
+  version), and its IsReady method ("TRUE if the TPM and system are fully provisioned for
+  TPM use"). No instance means no TPM; reading it needs an administrator token;
 - the 2023 certificate update (KB5068202): `...\\SecureBoot\\Servicing` UEFICA2023Status
   (REG_SZ NotStarted, InProgress, Updated), UEFICA2023Error (REG_DWORD, present after a
   failure), WindowsUEFICA2023Capable, and `...\\SecureBoot` AvailableUpdates (the bits
@@ -114,7 +115,9 @@ def tpm_of(data: dict[str, Any], is_admin: bool | None) -> Observed[TpmState]:
             enabled=_flag(entry.get("is_enabled")),
             activated=_flag(entry.get("is_activated")),
             owned=_flag(entry.get("is_owned")),
-            detail=f"SpecVersion {spec[:40] or '-'}",
+            ready=_flag(entry.get("is_ready")),
+            detail=f"SpecVersion {spec[:40] or '-'}"
+            + ("" if _flag(entry.get("is_ready")) is None else f"; IsReady={entry['is_ready']}"),
         )
     )
 

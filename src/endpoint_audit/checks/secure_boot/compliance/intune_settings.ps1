@@ -38,6 +38,8 @@ if ($null -ne $EAProbe) {
                 $EASettings['TpmSpecVersion'] = [int64]$Matches[1]
                 $EAFlags = @($EAEntry['is_enabled'], $EAEntry['is_activated'], $EAEntry['is_owned'])
                 $EAOff = @($EAFlags | Where-Object { $_ -is [bool] -and -not $_ }).Count
+                # IsReady counts only when read false (windows.py, check.py).
+                if ($EAEntry['is_ready'] -is [bool] -and -not $EAEntry['is_ready']) { $EAOff += 1 }
                 $EAMissing = @($EAFlags | Where-Object { -not ($_ -is [bool]) }).Count
                 if ($EAOff -gt 0) {
                     $EASettings['TpmReady'] = 'NotReady'

@@ -33,11 +33,19 @@ try {
     # No instance at all means no TPM; reading one needs an administrator token.
     $tpm = @(Get-CimInstance -Namespace 'root\cimv2\Security\MicrosoftTpm' -ClassName Win32_Tpm -ErrorAction Stop |
         ForEach-Object {
+            $instance = $_
+            # IsReady: fully provisioned for use. A failed call leaves it $null (not read).
+            $ready = $null
+            try {
+                $answer = Invoke-CimMethod -InputObject $instance -MethodName IsReady -ErrorAction Stop
+                if ($answer.ReturnValue -eq 0 -and $answer.IsReady -is [bool]) { $ready = $answer.IsReady }
+            } catch { }
             @{
-                is_enabled = $_.IsEnabled_InitialValue
-                is_activated = $_.IsActivated_InitialValue
-                is_owned = $_.IsOwned_InitialValue
-                spec_version = [string]$_.SpecVersion
+                is_enabled = $instance.IsEnabled_InitialValue
+                is_activated = $instance.IsActivated_InitialValue
+                is_owned = $instance.IsOwned_InitialValue
+                spec_version = [string]$instance.SpecVersion
+                is_ready = $ready
             }
         })
 } catch {
