@@ -484,3 +484,21 @@ def test_this_machine_for_real() -> None:
         assert reason_text(fact.reboot_required)
     else:
         assert fact.reboot_detail
+
+
+@pytest.mark.parametrize("where", ["stderr", "stdout"])
+def test_dnf_that_ignored_a_repository_without_cache_cannot_count(where: str) -> None:
+    """dnf -C with skip_if_unavailable skips a repository it has no cache for and goes on
+    (exit 0) without that repository's advisories. Its words, from a public report of
+    `dnf -C info git` (shiftkey/desktop issue #936, Fedora 38)."""
+    said = (
+        "Error: Cache-only enabled but no cache for 'mwt-packages'\n"
+        "Ignoring repositories: mwt-packages\n"
+    )
+    skipped = CommandResult(0, **{where: said})
+    fact = parse(dnf_results(security=skipped), RHEL)
+    assert seen_value(fact.pending_security_updates) is None
+    assert reason_text(fact.pending_security_updates) == (
+        "dnf skipped repositories it has no usable metadata for (mwt-packages), so their "
+        "security updates are not counted; run dnf makecache"
+    )

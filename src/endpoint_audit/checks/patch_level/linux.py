@@ -15,7 +15,8 @@ apt (Debian, Ubuntu and derivatives):
 - reboot: /var/run/reboot-required, and a kernel in /boot newer than the running one.
 
 dnf (RHEL, Fedora, Rocky, Alma):
-- pending: `dnf -q -C updateinfo list --security` (-C: cached metadata only).
+- pending: `dnf -q -C updateinfo list --security` (-C: cached metadata only); a
+  repository it says it ignored (no usable cache) makes the count unknown.
 - index age: the oldest mtime of the cached repomd.xml files of the repositories that
   carry advisories (dnf touches them when it checks; a repository skipped by
   skip_if_unavailable keeps its old one).
@@ -380,7 +381,16 @@ def _rpm_name(nevra: str) -> str:
     return parts[0] if len(parts) == 3 else nevra
 
 
+# dnf -C with skip_if_unavailable: "Error: Cache-only enabled but no cache for 'X'" and
+# "Ignoring repositories: X", then it answers from the other repositories (exit 0).
+_DNF_IGNORED = re.compile(r"^Ignoring repositories:\s*(?P<repos>.*)$", re.MULTILINE)
+
+
 def parse_dnf_security(result: CommandResult) -> Pending:
+    ignored = _DNF_IGNORED.search(f"{result.stderr}\n{result.stdout}")
+    if ignored is not None:
+        repos = ignored["repos"].strip()[:200] or "?"
+        return _not_counted(why("dnf_repos_ignored", repos=repos))
     if not result.ok:
         text = result.excerpt(200)
         if "cache" in text.lower() and "only" in text.lower():
