@@ -91,6 +91,11 @@ def test_the_shipped_data_is_dated_and_names_its_source() -> None:
         (windows("19045", 48, seen((1,))), date(2026, 12, 1), (Status.FAIL, "ended")),
         (windows("19045", 48, seen((1, 2))), date(2026, 12, 1), (Status.PASS, "supported_esu")),
         (windows("19045", 48, seen((1,))), date(2026, 9, 1), (Status.PASS, "ending_soon_esu")),
+        # Only today's year's licence covers today: a later year's alone leaves a gap.
+        (windows("19045", 48, seen((3,))), date(2026, 12, 1), (Status.FAIL, "ended")),
+        (windows("19045", 48, seen((1, 3))), date(2026, 12, 1), (Status.FAIL, "ended")),
+        (windows("19045", 48, seen((2,))), date(2026, 12, 1), (Status.PASS, "supported_esu")),
+        (windows("19045", 48, seen((2,))), date(2026, 6, 1), (Status.FAIL, "ended")),
         (windows("19045", 48, seen(())), date(2026, 12, 1), (Status.FAIL, "ended")),
         (windows("18363", 48, seen(())), date(2026, 12, 1), (Status.FAIL, "older_than_data")),
         (windows("99999", 48), date(2026, 12, 1), (Status.UNKNOWN, "not_in_data")),
@@ -412,3 +417,25 @@ def test_any_office_answer_gives_a_finding_and_passes_only_a_dated_release(
         if status == Status.PASS:
             product = by_id[resource.removeprefix("office:")]
             assert product.release in ("2021", "2021-ltsc", "2024", "2024-ltsc")
+
+
+@pytest.mark.parametrize(
+    ("years", "on", "ends"),
+    [
+        ((1, 3), date(2026, 6, 1), "2026-10-13"),
+        ((1, 2, 3), date(2026, 6, 1), "2028-10-10"),
+        ((2, 3), date(2026, 12, 1), "2028-10-10"),
+        ((1,), date(2026, 12, 1), "2026-10-13"),
+    ],
+)
+def test_esu_support_ends_with_the_last_year_held_without_a_gap(
+    years: tuple[int, ...], on: date, ends: str
+) -> None:
+    ctx = EvalContext(
+        platform=PlatformInfo(family=OsFamily.WINDOWS),
+        now=datetime(on.year, on.month, on.day, 9, tzinfo=UTC),
+    )
+    (outcome,) = OsSupport().evaluate(
+        FactView({OsSupportFacts: windows("19045", 48, seen(years))}), OsSupportParams(), ctx
+    )
+    assert outcome.args["support_ends"] == ends
