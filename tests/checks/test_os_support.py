@@ -128,6 +128,15 @@ def test_an_unclassified_edition_passes_only_while_every_edition_is_supported() 
     assert judge(odd, date(2026, 9, 1)) == (Status.UNKNOWN, "edition_unknown")
 
 
+def test_an_unclassified_edition_of_a_build_dated_only_for_ltsc_is_unknown() -> None:
+    # 19044 is dated only for its LTSC editions: Home, Pro and Enterprise 21H2 have
+    # ended, so the LTSC date is no lower bound for an edition that cannot be told
+    # (SKU 175, Enterprise multi-session, ended with Enterprise 21H2).
+    odd = windows("19044", 175)
+    assert judge(odd, date(2026, 9, 1)) == (Status.UNKNOWN, "edition_undated")
+    assert judge(windows("19044", 125), date(2026, 9, 1)) == (Status.PASS, "supported")
+
+
 def test_an_unknown_release_is_unknown_with_its_reason() -> None:
     fact = OsSupportFacts(product=seen("arch"), release=unknown("os_support.reason.no_version_id"))
     assert judge(fact, date(2026, 12, 1)) == (Status.UNKNOWN, "release_unknown")

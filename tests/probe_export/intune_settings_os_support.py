@@ -86,7 +86,8 @@ def _windows(probe: dict[str, Any], data: SupportData, today: int, malformed: bo
         end = dates[edition]
     else:
         known = [d for d in dates.values() if d is not None]
-        end = min(known) if known else None
+        general = dates["client"] is not None and dates["enterprise"] is not None
+        end = min(known) if known and general else None
     if end is None:
         if dates["ltsc"] is not None and edition in ("client", "enterprise"):
             return "OnlyLtsc", -UNREAD

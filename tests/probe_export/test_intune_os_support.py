@@ -328,3 +328,19 @@ def test_an_esu_licence_of_a_later_year_alone_is_not_compliant_today() -> None:
     answer["esu"] = [{"id": ids[2], "license_status": 1}, {"id": ids[3], "license_status": 1}]
     assert intune_compliant(answer, params, today)
     assert evaluated_compliant(answer, params, _at(today))
+
+
+def test_an_unknown_edition_of_a_build_dated_only_for_ltsc_is_not_compliant() -> None:
+    answer = {
+        "build": "19044",
+        "caption": "Microsoft Windows 10 Enterprise multi-session",
+        "sku": 175,
+        "product_type": 1,
+        "esu": None,
+        "esu_error": None,
+        "office": {"c2r": None, "error": None, "msi": []},
+    }
+    params, today = OsSupportParams(), date(2026, 9, 1)
+    assert not intune_compliant(answer, params, today)
+    assert not evaluated_compliant(answer, params, _at(today))
+    assert intune_compliant({**answer, "sku": 125}, params, today)

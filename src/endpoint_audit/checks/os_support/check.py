@@ -105,8 +105,12 @@ def _windows_end(rel: Release, fact: OsSupportFacts) -> tuple[date | None, str]:
     if isinstance(edition, Seen):
         chosen = {"client": rel.client, "enterprise": rel.enterprise, "ltsc": rel.ltsc}
         return chosen.get(edition.value), edition.value
+    if rel.client is None or rel.enterprise is None:
+        # A class without a date may have ended (19044 is dated for LTSC only): the
+        # earliest date listed is then no lower bound for an edition not told.
+        return None, "undated"
     dates = [d for d in (rel.client, rel.enterprise, rel.ltsc) if d is not None]
-    return (min(dates) if dates else None), "earliest"
+    return min(dates), "earliest"
 
 
 class OsSupport(Check):
@@ -291,6 +295,13 @@ class OsSupport(Check):
         if product == "windows":
             end, edition = _windows_end(rel, fact)
             actual["edition"] = edition
+            if end is None and isinstance(fact.edition, Unknown):
+                return Outcome(
+                    status=Status.UNKNOWN,
+                    key="edition_undated",
+                    args={"name": rel.name, "reason": fact.edition.reason, **about},
+                    actual=actual,
+                )
             if end is None:
                 only_ltsc = rel.ltsc is not None and edition in ("client", "enterprise")
                 return Outcome(

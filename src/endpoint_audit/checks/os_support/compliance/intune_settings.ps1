@@ -78,8 +78,10 @@ if ($null -ne $EAProbe) {
         if ($null -ne $EAEdition) {
             $EAEnd = $EARel[$EAEdition]
         } else {
-            # The edition is not known: the earliest date of the build, never later than its own.
+            # The edition is not known: the earliest date of the build, never later than its own,
+            # when both general classes are dated (a class without a date may have ended).
             foreach ($EAName in @('client', 'enterprise', 'ltsc')) {
+                if ($null -eq $EARel['client'] -or $null -eq $EARel['enterprise']) { break }
                 $EADate = $EARel[$EAName]
                 if ($null -ne $EADate -and ($null -eq $EAEnd -or $EADate -lt $EAEnd)) { $EAEnd = $EADate }
             }
