@@ -325,6 +325,7 @@ def open_ports_settings(
                 prelude.judge_exposure
                 and reason in ("port", "not_allowed")
                 and spec in ("445/tcp", "139/tcp", "137/udp", "138/udp")
+                and pid == 4
             ):
                 shielded.add(spec)
                 continue

@@ -15,7 +15,11 @@ from endpoint_audit.checkkit.check import EvalContext, FactView
 from endpoint_audit.checkkit.firewall_facts import FirewallProduct
 from endpoint_audit.checkkit.windows_firewall import parse_profile_list, security_center_unread
 from endpoint_audit.checks.open_ports.check import OpenPorts
-from endpoint_audit.checks.open_ports.facts import ListeningPortsFacts, PortExposure
+from endpoint_audit.checks.open_ports.facts import (
+    ListeningPortsFacts,
+    ListeningSocket,
+    PortExposure,
+)
 from endpoint_audit.checks.open_ports.windows import WindowsListeningPorts
 from endpoint_audit.checks.open_ports.windows.exposure import (
     TARGETS,
@@ -468,3 +472,15 @@ def test_targets_are_smb_and_netbios_only() -> None:
         ("udp", 137, "NetBIOS"),
         ("udp", 138, "NetBIOS"),
     }
+
+
+def test_another_process_on_a_file_sharing_port_is_judged_as_any_listener() -> None:
+    # The firewall judgement is for System's listeners (its rules: program System or
+    # Any). With NetBIOS over TCP/IP off, 139/tcp is free, and a program listening there
+    # is let in by its own rules, which that judgement never read.
+    facts = ports("win11-24h2-ja-smb-domain-only")
+    other = ListeningSocket(protocol="tcp", address="0.0.0.0", port=139, pid=6612, process="nc")
+    forged = facts.model_copy(update={"sockets": (*facts.sockets, other)})
+    got = check(forged)
+    assert (Status.FAIL, "0.0.0.0:139/tcp", "forbidden_port") in [(s, r, k) for s, r, k, _ in got]
+    assert check(facts)[0][:3] == (Status.PASS, None, "none_reachable")

@@ -234,8 +234,9 @@ if ($null -ne $EAProbe) {
                 $EAReason = 'not_allowed'
             }
             $EASpec = [string]$EAPort + '/' + $EAProtocol
-            if ($EAOpenPortsJudgeExposure -and $EAReason -cne '' -and $EAReason -cne 'process' -and @('445/tcp', '139/tcp', '137/udp', '138/udp') -ccontains $EASpec) {
-                # SMB and NetBIOS listen on every PC: judged by what the firewall lets in.
+            if ($EAOpenPortsJudgeExposure -and $EAReason -cne '' -and $EAReason -cne 'process' -and @('445/tcp', '139/tcp', '137/udp', '138/udp') -ccontains $EASpec -and $EAPid -eq 4) {
+                # SMB and NetBIOS of System (PID 4) listen on every PC: judged by what the
+                # firewall lets in to System; another process there is judged as any other.
                 $EAShielded[$EASpec] = $true
                 continue
             }

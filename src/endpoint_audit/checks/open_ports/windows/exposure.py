@@ -43,6 +43,8 @@ ALLOW_ACTIONS = (2, 3)
 # Win32_Share.Type: the high bit marks administrative (special) shares: ADMIN$, C$, IPC$.
 SPECIAL_SHARE = 0x80000000
 NOT_CONFIGURED = "notconfigured"
+# The System process, which owns the SMB and NetBIOS listeners, always has PID 4.
+SYSTEM_PID = 4
 
 
 @dataclass(frozen=True)
@@ -185,7 +187,9 @@ class Exposure:
 
 def unknown_ports(why: Unknown) -> tuple[PortExposure, ...]:
     return tuple(
-        PortExposure(protocol=t.protocol, port=t.port, service=t.service, reachable=why)
+        PortExposure(
+            protocol=t.protocol, port=t.port, service=t.service, pid=SYSTEM_PID, reachable=why
+        )
         for t in TARGETS
     )
 
@@ -333,6 +337,7 @@ def _judge_port(
         protocol=target.protocol,
         port=target.port,
         service=target.service,
+        pid=SYSTEM_PID,
         reachable=reachable,
         openings=tuple(openings),
     )
