@@ -106,6 +106,9 @@ def test_rules_of_an_inactive_profile_do_not_count() -> None:
         ({"profile": 0}, ONLY_SMB),  # Profile Any
         ({"action": 3}, ONLY_SMB),  # AllowBypass still allows
         ({"action": 4}, NOTHING),  # a block rule opens nothing
+        # An action not read may be Allow: the port is not known to be closed.
+        ({"action": None}, {**NOTHING, "445/tcp": None}),
+        ({"action": "Allow"}, {**NOTHING, "445/tcp": None}),
         ({"local_ports": ["Any"]}, {**NOTHING, "445/tcp": True, "139/tcp": True}),  # TCP only
         ({"protocol": "Any", "local_ports": ["Any"]}, dict.fromkeys(SPECS, True)),
         (
@@ -484,3 +487,16 @@ def test_another_process_on_a_file_sharing_port_is_judged_as_any_listener() -> N
     got = check(forged)
     assert (Status.FAIL, "0.0.0.0:139/tcp", "forbidden_port") in [(s, r, k) for s, r, k, _ in got]
     assert check(facts)[0][:3] == (Status.PASS, None, "none_reachable")
+
+
+@settings(max_examples=150, suppress_health_check=[HealthCheck.too_slow])
+@given(rules=RULES, active=st.sampled_from([DOMAIN, PRIVATE, PUBLIC, DOMAIN | PUBLIC]))
+def test_a_rule_whose_action_is_not_read_never_closes_a_port_it_would_open_as_allow(
+    rules: list[dict[str, Any]], active: int
+) -> None:
+    unread = [{**r, "action": None} for r in rules]
+    allowed = reachable(sharing(active=active, rules=[{**r, "action": 2} for r in rules]))
+    got = reachable(sharing(active=active, rules=unread))
+    for spec, value in allowed.items():
+        if value is not False:
+            assert got[spec] is not False, (spec, unread)

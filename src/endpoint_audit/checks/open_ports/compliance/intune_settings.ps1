@@ -162,7 +162,8 @@ function Get-EAOpenPortsClosed {
         $EAOpen = $false
         foreach ($EARule in $EARules) {
             $EAAction = ConvertTo-EAOpenPortsNumber $EARule['action']
-            if ($EAAction -ne 2 -and $EAAction -ne 3) { continue }
+            # An action not read may be Allow: not known to be closed, as the collector.
+            if ($null -ne $EAAction -and $EAAction -ne 2 -and $EAAction -ne 3) { continue }
             $EACovers = Get-EAOpenPortsCovers $EARule $EATarget
             if ($EACovers -ceq 'No') { continue }
             $EASystem = Get-EAOpenPortsSystem $EARule

@@ -320,12 +320,15 @@ def _judge_port(
             if name not in active:
                 continue
             for rule in rules:
-                if rule.action not in ALLOW_ACTIONS or not rule.covers(target):
+                # An action not read may be Allow: like a condition not read, unknown.
+                if rule.action is not None and rule.action not in ALLOW_ACTIONS:
+                    continue
+                if not rule.covers(target):
                     continue
                 on, system = rule.on_profile(bit), rule.applies_to_system()
                 if on is False or system is False:
                     continue
-                if on is None or system is None:
+                if on is None or system is None or rule.action is None:
                     unseen = unseen or unknown(
                         "open_ports.reason.rule_conditions_unread", rule=rule.name
                     )
