@@ -448,3 +448,32 @@ def test_esu_support_ends_with_the_last_year_held_without_a_gap(
         FactView({OsSupportFacts: windows("19045", 48, seen(years))}), OsSupportParams(), ctx
     )
     assert outcome.args["support_ends"] == ends
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # The shell (and systemd) take the last assignment, a first-match reader the
+        # first: two different ends are no statement.
+        "ID=fedora\nSUPPORT_END=2099-01-01\nSUPPORT_END=2024-05-14\n",
+        "ID=fedora\nSUPPORT_END=2024-05-14\nSUPPORT_END='2099-01-01'\n",
+        "ID=fedora\nSUPPORT_END=2024-05-14\nSUPPORT_END=not-a-date\n",
+    ],
+)
+def test_support_end_stated_twice_differently_is_no_statement(text: str) -> None:
+    assert support_end(text) is None
+    fact = linux("fedora", "40", support_end(text))
+    assert judge(fact, date(2026, 12, 1)) == (Status.UNKNOWN, "no_stated_end")
+
+
+def test_support_end_stated_twice_alike_is_read() -> None:
+    text = 'ID=fedora\nSUPPORT_END=2027-05-19\nSUPPORT_END="2027-05-19"\n'
+    assert support_end(text) == date(2027, 5, 19)
+
+
+@given(st.lists(st.dates().map(date.isoformat) | st.text(max_size=12), min_size=1, max_size=4))
+def test_support_end_is_a_date_only_when_every_statement_agrees(values: list[str]) -> None:
+    text = "".join(f"SUPPORT_END={v}\n" for v in values if "\n" not in v and "\r" not in v)
+    got = support_end(text)
+    if got is not None:
+        assert all(got.isoformat() in line for line in text.splitlines())
