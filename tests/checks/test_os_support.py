@@ -477,3 +477,28 @@ def test_support_end_is_a_date_only_when_every_statement_agrees(values: list[str
     got = support_end(text)
     if got is not None:
         assert all(got.isoformat() in line for line in text.splitlines())
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # A misspelt table would leave macOS 14 without its end: a pass for an ended release.
+        '[macOS]\n"14" = { name = "macOS 14 Sonoma", eol = 2026-09-15 }\n',
+        'macos = "14"\n',
+    ],
+)
+def test_an_overrides_file_with_a_table_the_data_has_not_is_unusable(
+    text: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    overrides = tmp_path / "over.toml"
+    overrides.write_text(text, encoding="utf-8")
+    monkeypatch.setenv(data_module.OVERRIDES_ENV, str(overrides))
+    assert judge(linux("macos", "14"), date(2026, 12, 1)) == (Status.UNKNOWN, "data_unusable")
+
+
+def test_an_overrides_file_ends_a_release(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    assert judge(linux("macos", "14"), date(2026, 12, 1)) == (Status.PASS, "supported_no_date")
+    overrides = tmp_path / "over.toml"
+    overrides.write_text('[macos]\n"14" = { name = "macOS 14 Sonoma", eol = 2026-09-15 }\n')
+    monkeypatch.setenv(data_module.OVERRIDES_ENV, str(overrides))
+    assert judge(linux("macos", "14"), date(2026, 12, 1)) == (Status.FAIL, "ended")
