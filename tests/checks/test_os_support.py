@@ -502,3 +502,16 @@ def test_an_overrides_file_ends_a_release(monkeypatch: pytest.MonkeyPatch, tmp_p
     overrides.write_text('[macos]\n"14" = { name = "macOS 14 Sonoma", eol = 2026-09-15 }\n')
     monkeypatch.setenv(data_module.OVERRIDES_ENV, str(overrides))
     assert judge(linux("macos", "14"), date(2026, 12, 1)) == (Status.FAIL, "ended")
+
+
+@given(
+    st.sets(st.integers(-1, 5), max_size=5),
+    st.dates(date(2025, 10, 15), date(2027, 2, 18)),  # after 22H2's end, data not stale
+)
+def test_windows_10_esu_passes_only_with_the_licence_of_todays_year(
+    held: set[int], on: date
+) -> None:
+    years = data_module.support_data().windows["19045"].esu
+    todays = next(int(y) for y, end in sorted(years.items()) if on <= end)
+    status, _ = judge(windows("19045", 48, seen(tuple(sorted(held)))), on)
+    assert (status == Status.PASS) is (todays in held)
