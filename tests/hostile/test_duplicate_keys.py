@@ -114,3 +114,28 @@ def test_a_yaml_merge_key_may_still_be_overridden(tmp_path: Path) -> None:
     )
     (host,) = load_bundle(path)
     assert host.target == "pc-01"
+
+
+def test_a_yaml_bundle_cut_off_inside_a_command_s_output_is_refused(tmp_path: Path) -> None:
+    # YAML cut off inside a literal block is still YAML: the block just ends early. A
+    # listener list cut short would be judged as a shorter list.
+    from endpoint_audit.engine.host_outputs import bundle_text
+    from endpoint_audit.model.commands import CommandResult
+    from endpoint_audit.transport.transcript import HostTranscript
+
+    listing = "".join(
+        f"tcp   LISTEN 0      128          0.0.0.0:{port}          0.0.0.0:*\n"
+        for port in (22, 80, 443, 3389)
+    )
+    host = HostTranscript(
+        target="pc-01", platform=None, commands={"ss -H -tulpn": CommandResult(0, listing)}
+    )
+    text = bundle_text([host], as_yaml=True)
+    whole = tmp_path / "whole.yaml"
+    whole.write_text(text, "utf-8")
+    (got,) = load_bundle(whole)
+    assert got.commands["ss -H -tulpn"].stdout == listing
+    cut = tmp_path / "cut.yaml"
+    cut.write_text(text[: text.index(":3389")], "utf-8")
+    with pytest.raises(ConfigError, match="cut off"):
+        load_bundle(cut)

@@ -84,10 +84,14 @@ class HostTranscript:
 
 
 def bundle_to_data(hosts: list[HostTranscript], tool_version: str) -> dict[str, Any]:
+    # `sealed` first and `end` last (the order YAML bundles are written in): a YAML file
+    # cut off inside a command's output is still YAML, its output only shorter. A sealed
+    # bundle without its end is refused; older bundles carry neither.
     return {
         "format": BUNDLE_FORMAT,
         "version": BUNDLE_VERSION,
         "tool_version": tool_version,
+        "sealed": True,
         "hosts": [
             {
                 "target": h.target,
@@ -100,6 +104,7 @@ def bundle_to_data(hosts: list[HostTranscript], tool_version: str) -> dict[str, 
             }
             for h in hosts
         ],
+        "end": True,
     }
 
 
@@ -145,6 +150,8 @@ def parse_bundle(data: Any, source: str) -> list[HostTranscript]:
             f"(expected {', '.join(map(str, sorted(SUPPORTED_SCRIPT_VERSIONS)))}); "
             "export the script again with `probe export`"
         )
+    if data.get("sealed") is True and data.get("end") is not True:
+        raise ConfigError(f"{source}: cut off: the bundle ends before its end mark (end: true)")
     hosts = data.get("hosts")
     if not isinstance(hosts, list) or not hosts:
         raise ConfigError(f"{source}: bundle has no hosts")
