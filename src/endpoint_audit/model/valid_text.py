@@ -121,16 +121,35 @@ def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return data
 
 
-def loads_json(text: str | bytes, max_depth: int = MAX_DATA_DEPTH) -> Any:
+def _every_value(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    # A repeated key's values as one list, so that a reader of names sees them all.
+    data: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in data:
+            kept = data[key]
+            data[key] = _Repeated([*kept, value] if isinstance(kept, _Repeated) else [kept, value])
+        else:
+            data[key] = value
+    return data
+
+
+class _Repeated(list[Any]):
+    """The values of a key an object repeats (unique_keys=False)."""
+
+
+def loads_json(text: str | bytes, max_depth: int = MAX_DATA_DEPTH, unique_keys: bool = True) -> Any:
     """json.loads for untrusted text: strict JSON (no NaN, no key repeated in an
-    object), valid text everywhere, nesting bounded.
+    object), valid text everywhere, nesting bounded. With `unique_keys` False a repeated
+    key holds all its values as one list: for reading names out of text (redaction),
+    never for judging it.
 
     Raises json.JSONDecodeError (a ValueError) for text that is not JSON, with `msg` and
     `lineno` as json.loads gives them, and NestingTooDeep (also a ValueError) for JSON
     nested deeper than `max_depth`.
     """
     try:
-        data = json.loads(text, parse_constant=_no_constant, object_pairs_hook=_unique_keys)
+        hook = _unique_keys if unique_keys else _every_value
+        data = json.loads(text, parse_constant=_no_constant, object_pairs_hook=hook)
     except RecursionError:  # the C decoder stops at the interpreter's recursion limit
         raise NestingTooDeep(f"nested more than {max_depth} levels deep") from None
     except json.JSONDecodeError:
