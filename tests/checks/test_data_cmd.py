@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -116,3 +116,19 @@ def test_unknown_kind_and_missing_file(
     assert done.exit_code == 2 and "no such data kind (kinds: os-support)" in done.output
     done = cli("data", "update", str(tmp_path / "missing.toml"), env=env)
     assert done.exit_code == 2 and "no such file" in done.output
+
+
+def test_a_file_dated_after_today_is_refused(
+    cli: Callable[..., Any], env: dict[str, str], tmp_path: Path
+) -> None:
+    # Dated in the future, it would never turn stale: old support dates would be trusted
+    # for ever, and every later file refused as older.
+    ahead = (date.today() + timedelta(days=400)).isoformat()
+    future = tmp_path / "future.toml"
+    future.write_text(dated(SHIPPED.read_text(encoding="utf-8"), ahead), encoding="utf-8")
+    done = cli("data", "update", str(future), env=env)
+    assert done.exit_code == 2 and f"dated {ahead}, after today" in done.output
+    assert listed(cli, env)["dated"] == "2026-08-22"
+    tomorrow = (date.today() + timedelta(days=1)).isoformat()  # another time zone's today
+    future.write_text(dated(SHIPPED.read_text(encoding="utf-8"), tomorrow), encoding="utf-8")
+    assert cli("data", "update", str(future), env=env).exit_code == 0

@@ -91,6 +91,11 @@ def test_the_shipped_data_is_dated_and_names_its_source() -> None:
         (windows("19045", 48, seen((1,))), date(2026, 12, 1), (Status.FAIL, "ended")),
         (windows("19045", 48, seen((1, 2))), date(2026, 12, 1), (Status.PASS, "supported_esu")),
         (windows("19045", 48, seen((1,))), date(2026, 9, 1), (Status.PASS, "ending_soon_esu")),
+        # Only today's year's licence covers today: a later year's alone leaves a gap.
+        (windows("19045", 48, seen((3,))), date(2026, 12, 1), (Status.FAIL, "ended")),
+        (windows("19045", 48, seen((1, 3))), date(2026, 12, 1), (Status.FAIL, "ended")),
+        (windows("19045", 48, seen((2,))), date(2026, 12, 1), (Status.PASS, "supported_esu")),
+        (windows("19045", 48, seen((2,))), date(2026, 6, 1), (Status.FAIL, "ended")),
         (windows("19045", 48, seen(())), date(2026, 12, 1), (Status.FAIL, "ended")),
         (windows("18363", 48, seen(())), date(2026, 12, 1), (Status.FAIL, "older_than_data")),
         (windows("99999", 48), date(2026, 12, 1), (Status.UNKNOWN, "not_in_data")),
@@ -121,6 +126,15 @@ def test_an_unclassified_edition_passes_only_while_every_edition_is_supported() 
     assert isinstance(odd.edition, Unknown)
     assert judge(odd, date(2025, 6, 1)) == (Status.PASS, "supported")
     assert judge(odd, date(2026, 9, 1)) == (Status.UNKNOWN, "edition_unknown")
+
+
+def test_an_unclassified_edition_of_a_build_dated_only_for_ltsc_is_unknown() -> None:
+    # 19044 is dated only for its LTSC editions: Home, Pro and Enterprise 21H2 have
+    # ended, so the LTSC date is no lower bound for an edition that cannot be told
+    # (SKU 175, Enterprise multi-session, ended with Enterprise 21H2).
+    odd = windows("19044", 175)
+    assert judge(odd, date(2026, 9, 1)) == (Status.UNKNOWN, "edition_undated")
+    assert judge(windows("19044", 125), date(2026, 9, 1)) == (Status.PASS, "supported")
 
 
 def test_an_unknown_release_is_unknown_with_its_reason() -> None:
@@ -444,3 +458,92 @@ def test_any_office_answer_gives_a_finding_and_passes_only_a_dated_release(
         if status == Status.PASS:
             product = by_id[resource.removeprefix("office:")]
             assert product.release in ("2021", "2021-ltsc", "2024", "2024-ltsc")
+
+
+@pytest.mark.parametrize(
+    ("years", "on", "ends"),
+    [
+        ((1, 3), date(2026, 6, 1), "2026-10-13"),
+        ((1, 2, 3), date(2026, 6, 1), "2028-10-10"),
+        ((2, 3), date(2026, 12, 1), "2028-10-10"),
+        ((1,), date(2026, 12, 1), "2026-10-13"),
+    ],
+)
+def test_esu_support_ends_with_the_last_year_held_without_a_gap(
+    years: tuple[int, ...], on: date, ends: str
+) -> None:
+    ctx = EvalContext(
+        platform=PlatformInfo(family=OsFamily.WINDOWS),
+        now=datetime(on.year, on.month, on.day, 9, tzinfo=UTC),
+    )
+    (outcome,) = OsSupport().evaluate(
+        FactView({OsSupportFacts: windows("19045", 48, seen(years))}), OsSupportParams(), ctx
+    )
+    assert outcome.args["support_ends"] == ends
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # The shell (and systemd) take the last assignment, a first-match reader the
+        # first: two different ends are no statement.
+        "ID=fedora\nSUPPORT_END=2099-01-01\nSUPPORT_END=2024-05-14\n",
+        "ID=fedora\nSUPPORT_END=2024-05-14\nSUPPORT_END='2099-01-01'\n",
+        "ID=fedora\nSUPPORT_END=2024-05-14\nSUPPORT_END=not-a-date\n",
+    ],
+)
+def test_support_end_stated_twice_differently_is_no_statement(text: str) -> None:
+    assert support_end(text) is None
+    fact = linux("fedora", "40", support_end(text))
+    assert judge(fact, date(2026, 12, 1)) == (Status.UNKNOWN, "no_stated_end")
+
+
+def test_support_end_stated_twice_alike_is_read() -> None:
+    text = 'ID=fedora\nSUPPORT_END=2027-05-19\nSUPPORT_END="2027-05-19"\n'
+    assert support_end(text) == date(2027, 5, 19)
+
+
+@given(st.lists(st.dates().map(date.isoformat) | st.text(max_size=12), min_size=1, max_size=4))
+def test_support_end_is_a_date_only_when_every_statement_agrees(values: list[str]) -> None:
+    text = "".join(f"SUPPORT_END={v}\n" for v in values if "\n" not in v and "\r" not in v)
+    got = support_end(text)
+    if got is not None:
+        assert all(got.isoformat() in line for line in text.splitlines())
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # A misspelt table would leave macOS 14 without its end: a pass for an ended release.
+        '[macOS]\n"14" = { name = "macOS 14 Sonoma", eol = 2026-09-15 }\n',
+        'macos = "14"\n',
+    ],
+)
+def test_an_overrides_file_with_a_table_the_data_has_not_is_unusable(
+    text: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    overrides = tmp_path / "over.toml"
+    overrides.write_text(text, encoding="utf-8")
+    monkeypatch.setenv(data_module.OVERRIDES_ENV, str(overrides))
+    assert judge(linux("macos", "14"), date(2026, 12, 1)) == (Status.UNKNOWN, "data_unusable")
+
+
+def test_an_overrides_file_ends_a_release(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    assert judge(linux("macos", "14"), date(2026, 12, 1)) == (Status.PASS, "supported_no_date")
+    overrides = tmp_path / "over.toml"
+    overrides.write_text('[macos]\n"14" = { name = "macOS 14 Sonoma", eol = 2026-09-15 }\n')
+    monkeypatch.setenv(data_module.OVERRIDES_ENV, str(overrides))
+    assert judge(linux("macos", "14"), date(2026, 12, 1)) == (Status.FAIL, "ended")
+
+
+@given(
+    st.sets(st.integers(-1, 5), max_size=5),
+    st.dates(date(2025, 10, 15), date(2027, 2, 18)),  # after 22H2's end, data not stale
+)
+def test_windows_10_esu_passes_only_with_the_licence_of_todays_year(
+    held: set[int], on: date
+) -> None:
+    years = data_module.support_data().windows["19045"].esu
+    todays = next(int(y) for y, end in sorted(years.items()) if on <= end)
+    status, _ = judge(windows("19045", 48, seen(tuple(sorted(held)))), on)
+    assert (status == Status.PASS) is (todays in held)

@@ -309,3 +309,16 @@ def test_secrets_in_a_profiles_listing_go_and_the_plist_stays_valid() -> None:
     assert enrollment["ProfileItems"][1]["PayloadContent"]["AccessRights"] == 8191
     again, _ = redact_host(clean)  # redacting twice changes nothing more
     assert again.commands[PROFILES.key].stdout == out
+
+
+def test_discover_reads_every_value_of_a_key_an_answer_repeats() -> None:
+    # Judging refuses such an answer; the names in it must still be hidden.
+    answer = '{"processes": {"1": {"name": "a", "user": "PC\\\\suzuki.ichiro"}}, '
+    answer += '"processes": {"2": {"name": "b", "user": "PC\\\\tanaka.jiro"}}}'
+    host = HostTranscript(
+        target="pc-01",
+        platform=None,
+        commands={"ps:listening_sockets": CommandResult(0, stdout=answer)},
+    )
+    _, users = discover(host)
+    assert {"suzuki.ichiro", "tanaka.jiro"} <= users

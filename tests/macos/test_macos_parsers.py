@@ -282,6 +282,22 @@ def test_without_netstat_only_root_gets_a_complete_list() -> None:
     assert fact.owners_complete is True
 
 
+def test_without_netstat_an_lsof_that_failed_is_no_empty_list_even_as_root() -> None:
+    # lsof exits 1 both for "no socket matched" (silently) and for errors (said on
+    # stderr): with netstat failed too, an error read as "no match" was an empty list.
+    failed = CommandResult(1, stderr="lsof: (any complaint)\n")  # not lsof's words: any
+    results = {
+        NETSTAT_TCP.key: CommandResult(127, stderr="netstat: command not found"),
+        NETSTAT_UDP.key: CommandResult(127),
+        LSOF_TCP.key: failed,
+        LSOF_UDP.key: failed,
+    }
+    with pytest.raises(FactUnavailable):
+        MacosListeningPorts().parse(results, MAC_ROOT)
+    silent = {**results, LSOF_TCP.key: CommandResult(1), LSOF_UDP.key: CommandResult(1)}
+    assert MacosListeningPorts().parse(silent, MAC_ROOT).sockets == ()
+
+
 # --- Patches ---------------------------------------------------------------------------
 
 

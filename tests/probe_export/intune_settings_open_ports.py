@@ -207,7 +207,8 @@ def closed_targets(answers: dict[str, Any]) -> list[str]:
     for protocol, port in TARGETS:
         opened = False
         for rule in rules:
-            if number(rule.get("action")) not in (2, 3):
+            action = number(rule.get("action"))
+            if action is not None and action not in (2, 3):
                 continue
             if _covers(rule, protocol, port) == "No":
                 continue
@@ -325,6 +326,7 @@ def open_ports_settings(
                 prelude.judge_exposure
                 and reason in ("port", "not_allowed")
                 and spec in ("445/tcp", "139/tcp", "137/udp", "138/udp")
+                and pid == 4
             ):
                 shielded.add(spec)
                 continue

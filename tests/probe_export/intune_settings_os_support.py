@@ -90,7 +90,8 @@ def _windows(probe: dict[str, Any], data: SupportData, today: int, malformed: bo
         end = dates[edition]
     else:
         known = [d for d in dates.values() if d is not None]
-        end = min(known) if known else None
+        general = dates["client"] is not None and dates["enterprise"] is not None
+        end = min(known) if known and general else None
     if end is None:
         if dates["ltsc"] is not None and edition in ("client", "enterprise"):
             return "OnlyLtsc", -UNREAD
@@ -104,7 +105,7 @@ def _windows(probe: dict[str, Any], data: SupportData, today: int, malformed: bo
             return "EsuUnknown", -UNREAD
         if probe.get("esu") is not None:
             raw = probe["esu"]
-            latest: int | None = None
+            held: set[str] = set()
             for entry in raw if isinstance(raw, list) else [raw]:
                 if not isinstance(entry, dict):
                     continue
@@ -114,11 +115,39 @@ def _windows(probe: dict[str, Any], data: SupportData, today: int, malformed: bo
                 year = ESU_YEARS.get(licence.translate(_FOLD))
                 if year is None or _number(entry.get("license_status")) != 1:
                     continue
-                covered = esu.get(str(year))
-                if covered is not None and (latest is None or covered > latest):
-                    latest = covered
-            if latest is not None:
-                end = latest
+                held.add(str(year))
+            running: int | None = None
+            before: int | None = None
+            for key in esu:
+                if key not in held:
+                    continue
+                year_end = esu[key]
+                start = end
+                for other in esu.values():
+                    if other < year_end and other > start:
+                        start = other
+                if start < today <= year_end:
+                    if running is None or year_end > running:
+                        running = year_end
+                elif year_end < today and (before is None or year_end > before):
+                    before = year_end
+            if running is not None:
+                growing = True
+                while growing:
+                    growing = False
+                    following: int | None = None
+                    for other in esu.values():
+                        if other > running and (following is None or other < following):
+                            following = other
+                    if following is not None:
+                        for key in esu:
+                            if key in held and esu[key] == following:
+                                growing = True
+                        if growing:
+                            running = following
+                end = running
+            elif before is not None:
+                end = before
     return "Dated", end - today
 
 

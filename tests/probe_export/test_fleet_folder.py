@@ -139,3 +139,63 @@ def test_a_file_claiming_another_pc_s_name_never_hides_that_pc(
     assert "older file" not in result.stderr
     page = html.read_text()
     assert own_file.name in page and forged_file.name in page and "name-conflict" in page
+
+
+def _forged_manifest(share: Path, listed: dict[str, Path]) -> None:
+    """A `_manifest.json` such as `collect --shard` writes, listing only `listed`."""
+    import hashlib
+
+    entries = {
+        name: {
+            "path": path.name,
+            "sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
+            "size": path.stat().st_size,
+            "status": "ok",
+            "written_at": "2026-12-01T09:00:00Z",
+        }
+        for name, path in listed.items()
+    }
+    manifest = {
+        "tool": {"version": "1"},
+        "created_at": "2026-12-01T09:00:00Z",
+        "updated_at": "2026-12-01T09:00:00Z",
+        "state": "complete",
+        "shard": {
+            "index": 1,
+            "count": 1,
+            "inventory_sha256": "0" * 64,
+            "inventory_hosts": len(listed),
+            "hosts": sorted(listed),
+        },
+        "hosts": entries,
+    }
+    (share / "_manifest.json").write_text(json.dumps(manifest), "utf-8")
+
+
+@pytest.mark.parametrize("listed", [["good"], []])
+def test_a_manifest_dropped_into_a_share_never_leaves_the_other_pcs_out(
+    listed: list[str], cli: Callable[..., Any], tmp_path: Path
+) -> None:
+    # Any PC may create a file on the share: one named _manifest.json that lists only a
+    # compliant PC (or none) made the folder a "slice" of those, and every other file
+    # was left out with a warning: exit 0 for a fleet with a PC listening on RDP.
+    from tests.replay_cases import case_path
+
+    share = tmp_path / "share"
+    share.mkdir()
+    files = {
+        "good": ("open_ports/win11-23h2-ja-compliant", "PC-GOOD"),
+        "bad": ("open_ports/win11-23h2-ja-rdp-listening", "PC-BAD"),
+    }
+    paths = {}
+    for key, (ref, pc) in files.items():
+        path = share / f"endpoint-audit-{pc}-20261201T090000Z.json"
+        path.write_bytes(case_path(ref).read_bytes())
+        paths[key] = path
+    targets = {k: json.loads(p.read_text("utf-8"))["hosts"][0]["target"] for k, p in paths.items()}
+    _forged_manifest(share, {targets[k]: paths[k] for k in listed})
+    done = cli("evaluate", str(share), "-b", "minimal", "--only", "open_ports", "-f", "json")
+    assert done.exit_code == 3, done.output
+    hosts = {h["target"]: h for h in json.loads(done.stdout)["hosts"]}
+    left = hosts[paths["bad"].name]
+    assert left["status"] == "unreachable" and "not listed in _manifest.json" in left["reason"]

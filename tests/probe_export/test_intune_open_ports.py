@@ -441,3 +441,18 @@ def test_the_deployment_guide_lists_every_setting() -> None:
         assert f"| `{name}` |" in guide, name
     assert "**open_ports**（" in guide  # the Japanese part names the check
     assert "| `Rule_<id>`" in guide and "`Rule_<id>` を 1 つ出力" in guide
+
+
+def test_another_process_on_a_file_sharing_port_is_not_compliant() -> None:
+    ref = "open_ports/win11-24h2-ja-smb-domain-only"
+    sockets, sharing, profiles, products = recorded(ref)
+    params = OpenPortsParams.model_validate(case_params(ref))
+    assert intune_compliant(sockets, sharing, profiles, products, params)
+    other = {"protocol": "tcp", "address": "0.0.0.0", "port": 139, "pid": 6612}
+    forged = {
+        **sockets,
+        "sockets": [*sockets["sockets"], other],
+        "processes": {**sockets["processes"], "6612": {"name": "nc", "user": ""}},
+    }
+    assert not intune_compliant(forged, sharing, profiles, products, params)
+    assert not evaluated_compliant(forged, sharing, profiles, products, params)

@@ -29,7 +29,7 @@ from endpoint_audit.checks.os_support.intune import (
     prelude,
 )
 from endpoint_audit.checks.os_support.support_data import support_data
-from endpoint_audit.checks.os_support.windows import WindowsOsSupport
+from endpoint_audit.checks.os_support.windows import ESU_YEARS, WindowsOsSupport
 from endpoint_audit.errors import CollectorError
 from endpoint_audit.model.platform import OsFamily, PlatformInfo
 from tests.packages.test_replay_cases import run_case
@@ -310,3 +310,38 @@ def test_the_deployment_guide_lists_every_setting() -> None:
     for name in INTUNE.settings:
         assert f"| `{name}` |" in guide, name
     assert f"**{INTUNE.check_id}**（" in guide  # the Japanese part names the check
+
+
+def test_an_esu_licence_of_a_later_year_alone_is_not_compliant_today() -> None:
+    ids = {year: licence for licence, year in ESU_YEARS.items()}
+    answer = {
+        "build": "19045",
+        "caption": "Microsoft Windows 10 Pro",
+        "sku": 48,
+        "product_type": 1,
+        "esu": [{"id": ids[3], "license_status": 1}],
+        "esu_error": None,
+        "office": {"c2r": None, "error": None, "msi": []},
+    }
+    params, today = OsSupportParams(), date(2026, 12, 1)  # in ESU year 2
+    assert not intune_compliant(answer, params, today)
+    assert not evaluated_compliant(answer, params, _at(today))
+    answer["esu"] = [{"id": ids[2], "license_status": 1}, {"id": ids[3], "license_status": 1}]
+    assert intune_compliant(answer, params, today)
+    assert evaluated_compliant(answer, params, _at(today))
+
+
+def test_an_unknown_edition_of_a_build_dated_only_for_ltsc_is_not_compliant() -> None:
+    answer = {
+        "build": "19044",
+        "caption": "Microsoft Windows 10 Enterprise multi-session",
+        "sku": 175,
+        "product_type": 1,
+        "esu": None,
+        "esu_error": None,
+        "office": {"c2r": None, "error": None, "msi": []},
+    }
+    params, today = OsSupportParams(), date(2026, 9, 1)
+    assert not intune_compliant(answer, params, today)
+    assert not evaluated_compliant(answer, params, _at(today))
+    assert intune_compliant({**answer, "sku": 125}, params, today)

@@ -164,7 +164,12 @@ def test_a_changed_or_missing_bundle_of_a_slice_is_never_judged(
     assert done.returncode == ExitCode.INCOMPLETE, done.stderr
     report = json.loads(done.stdout)
     by_name = {h["target"]: h for h in report["hosts"]}
-    assert sorted(by_name) == sorted(read(folder / "_manifest.json")["shard"]["hosts"])
+    # The stray file is not judged, and not dropped either: an unreachable host by its name.
+    assert sorted(by_name) == sorted(
+        [*read(folder / "_manifest.json")["shard"]["hosts"], "pc-stranger.json"]
+    )
+    stray = by_name["pc-stranger.json"]
+    assert stray["status"] == "unreachable" and "not listed in _manifest.json" in stray["reason"]
     assert by_name[changed]["status"] == "unreachable" and not by_name[changed]["findings"]
     assert "sha256 differs" in by_name[changed]["reason"]
     assert by_name[gone]["status"] == "unreachable" and "not collected" in by_name[gone]["reason"]

@@ -15,7 +15,11 @@ from endpoint_audit.checkkit.check import EvalContext, FactView
 from endpoint_audit.checkkit.firewall_facts import FirewallProduct
 from endpoint_audit.checkkit.windows_firewall import parse_profile_list, security_center_unread
 from endpoint_audit.checks.open_ports.check import OpenPorts
-from endpoint_audit.checks.open_ports.facts import ListeningPortsFacts, PortExposure
+from endpoint_audit.checks.open_ports.facts import (
+    ListeningPortsFacts,
+    ListeningSocket,
+    PortExposure,
+)
 from endpoint_audit.checks.open_ports.windows import WindowsListeningPorts
 from endpoint_audit.checks.open_ports.windows.exposure import (
     TARGETS,
@@ -102,6 +106,9 @@ def test_rules_of_an_inactive_profile_do_not_count() -> None:
         ({"profile": 0}, ONLY_SMB),  # Profile Any
         ({"action": 3}, ONLY_SMB),  # AllowBypass still allows
         ({"action": 4}, NOTHING),  # a block rule opens nothing
+        # An action not read may be Allow: the port is not known to be closed.
+        ({"action": None}, {**NOTHING, "445/tcp": None}),
+        ({"action": "Allow"}, {**NOTHING, "445/tcp": None}),
         ({"local_ports": ["Any"]}, {**NOTHING, "445/tcp": True, "139/tcp": True}),  # TCP only
         ({"protocol": "Any", "local_ports": ["Any"]}, dict.fromkeys(SPECS, True)),
         (
@@ -468,3 +475,28 @@ def test_targets_are_smb_and_netbios_only() -> None:
         ("udp", 137, "NetBIOS"),
         ("udp", 138, "NetBIOS"),
     }
+
+
+def test_another_process_on_a_file_sharing_port_is_judged_as_any_listener() -> None:
+    # The firewall judgement is for System's listeners (its rules: program System or
+    # Any). With NetBIOS over TCP/IP off, 139/tcp is free, and a program listening there
+    # is let in by its own rules, which that judgement never read.
+    facts = ports("win11-24h2-ja-smb-domain-only")
+    other = ListeningSocket(protocol="tcp", address="0.0.0.0", port=139, pid=6612, process="nc")
+    forged = facts.model_copy(update={"sockets": (*facts.sockets, other)})
+    got = check(forged)
+    assert (Status.FAIL, "0.0.0.0:139/tcp", "forbidden_port") in [(s, r, k) for s, r, k, _ in got]
+    assert check(facts)[0][:3] == (Status.PASS, None, "none_reachable")
+
+
+@settings(max_examples=150, suppress_health_check=[HealthCheck.too_slow])
+@given(rules=RULES, active=st.sampled_from([DOMAIN, PRIVATE, PUBLIC, DOMAIN | PUBLIC]))
+def test_a_rule_whose_action_is_not_read_never_closes_a_port_it_would_open_as_allow(
+    rules: list[dict[str, Any]], active: int
+) -> None:
+    unread = [{**r, "action": None} for r in rules]
+    allowed = reachable(sharing(active=active, rules=[{**r, "action": 2} for r in rules]))
+    got = reachable(sharing(active=active, rules=unread))
+    for spec, value in allowed.items():
+        if value is not False:
+            assert got[spec] is not False, (spec, unread)

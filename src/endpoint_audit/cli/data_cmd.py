@@ -5,7 +5,7 @@ so this module names no check."""
 from __future__ import annotations
 
 import json
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Annotated
 
@@ -126,6 +126,13 @@ def update(
         fail(f"{file}: valid as {', '.join(k for k, _ in accepted)}; say which with --kind")
     ((name, info),) = accepted
     cid, data = kinds[name]
+    # A day's grace for another time zone's today. Dated later, the file would never turn
+    # stale (its dates trusted for ever) and would make every real update "older".
+    if info.dated > date.today() + timedelta(days=1):
+        fail(
+            f"{file}: dated {info.dated}, after today ({date.today()}): no data file knows "
+            "the future; check its `dated`"
+        )
     current = _in_use(data)
     if isinstance(current, DataInfo) and info.dated < current.dated and not allow_older:
         fail(

@@ -383,12 +383,20 @@ def _resolve_slice(request: RunRequest, manifest: CollectManifest, notify: Notif
             f"{shard.round or '(none)'}; evaluate it with that round, or without --round"
         )
     sliced = sliced_folder(folder, manifest)
-    for extra in sliced.extra:
-        notify(Notice(f"{extra}: not listed in {COLLECT_MANIFEST} (not of this slice); left out"))
     base = request.baseline
     jobs: list[tuple[str, Target | None, str, HostReport | None]] = [
         (t.name, t, base, None) for t in sliced.targets
     ]
+    # A file the manifest does not list is never judged, and never silently dropped:
+    # anyone who can create a file in the folder (a share PCs drop their files into) can
+    # create the manifest too, and one listing a single compliant PC, or none, would
+    # otherwise leave every other PC out of a compliant report. Each is an unreachable
+    # host named by its file: the slice's report is then incomplete (exit 3).
+    for extra in sliced.extra:
+        why = f"not listed in {COLLECT_MANIFEST} (not of this slice); not judged"
+        notify(Notice(f"{extra}: {why}"))
+        report = HostReport(target=extra.name, status="unreachable", reason=why, source=str(extra))
+        jobs.append((extra.name, None, base, report))
     for name, why in sliced.not_judged:
         notify(Notice(f"{one_line(name)}: {one_line(why)}"))  # names from a file: one line
         report = HostReport(target=name, status="unreachable", reason=why, source=str(folder))

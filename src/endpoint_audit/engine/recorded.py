@@ -170,7 +170,7 @@ class SlicedFolder:
     """The bundle folder of one slice (`collect --shard`): the hosts its manifest lists,
     each judged from the file recorded for it, and the slice's hosts that cannot be
     (never collected, file changed or gone) with why. Files the manifest does not list
-    are left out: they are not of this collection."""
+    (`extra`) are not of this collection: never judged, each reported unreachable."""
 
     shard: ShardInfo
     targets: list[Target] = field(default_factory=list)

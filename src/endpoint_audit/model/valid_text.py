@@ -107,21 +107,54 @@ def _no_constant(name: str) -> Any:
     raise ValueError(f"{name} is not a JSON value")
 
 
-def loads_json(text: str | bytes, max_depth: int = MAX_DATA_DEPTH) -> Any:
-    """json.loads for untrusted text: strict JSON (no NaN), valid text everywhere,
-    nesting bounded.
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    # json keeps the last of repeated keys, other readers the first: a repeated key
+    # (`"sockets": [...], "sockets": []`) makes one text two answers. No probe or writer
+    # of this tool repeats one, so the text is forged or corrupt, and refused.
+    data = dict(pairs)
+    if len(data) != len(pairs):
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise ValueError(f"duplicate key {valid_text(key)[:60]!r}")
+            seen.add(key)
+    return data
+
+
+def _every_value(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    # A repeated key's values as one list, so that a reader of names sees them all.
+    data: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in data:
+            kept = data[key]
+            data[key] = _Repeated([*kept, value] if isinstance(kept, _Repeated) else [kept, value])
+        else:
+            data[key] = value
+    return data
+
+
+class _Repeated(list[Any]):
+    """The values of a key an object repeats (unique_keys=False)."""
+
+
+def loads_json(text: str | bytes, max_depth: int = MAX_DATA_DEPTH, unique_keys: bool = True) -> Any:
+    """json.loads for untrusted text: strict JSON (no NaN, no key repeated in an
+    object), valid text everywhere, nesting bounded. With `unique_keys` False a repeated
+    key holds all its values as one list: for reading names out of text (redaction),
+    never for judging it.
 
     Raises json.JSONDecodeError (a ValueError) for text that is not JSON, with `msg` and
     `lineno` as json.loads gives them, and NestingTooDeep (also a ValueError) for JSON
     nested deeper than `max_depth`.
     """
     try:
-        data = json.loads(text, parse_constant=_no_constant)
+        hook = _unique_keys if unique_keys else _every_value
+        data = json.loads(text, parse_constant=_no_constant, object_pairs_hook=hook)
     except RecursionError:  # the C decoder stops at the interpreter's recursion limit
         raise NestingTooDeep(f"nested more than {max_depth} levels deep") from None
     except json.JSONDecodeError:
         raise
-    except ValueError as exc:  # NaN, or an integer of more than 4300 digits
+    except ValueError as exc:  # NaN, a repeated key, an integer of more than 4300 digits
         doc = text if isinstance(text, str) else text.decode("utf-8", errors="replace")
         raise json.JSONDecodeError(str(exc).splitlines()[0], doc, 0) from None
     if isinstance(data, str):

@@ -17,11 +17,9 @@ def listening_sockets() -> dict[str, Any]:
     """Listening TCP sockets and bound UDP sockets with owner process and user."""
     complete = True
     sockets: list[dict[str, Any]] = []
-    try:
-        conns = psutil.net_connections(kind="inet")
-    except psutil.AccessDenied:  # macOS without root
-        conns = []
-        complete = False
+    # AccessDenied (the table itself refused) propagates: an empty list here would read
+    # as "nothing listens"; the probe fails instead, naming the error.
+    conns = psutil.net_connections(kind="inet")
     owners: dict[int, tuple[str | None, str | None]] = {}
     for conn in conns:
         if conn.type == socket.SOCK_STREAM and conn.status != psutil.CONN_LISTEN:

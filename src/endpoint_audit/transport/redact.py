@@ -149,7 +149,9 @@ def _json_of(text: str) -> Any:
     if not stripped or stripped[0] not in "[{":
         return None
     try:
-        return loads_json(stripped)
+        # Names are learned from every value, a repeated key's too: the judging reader
+        # refuses such text, but what it names must still be hidden.
+        return loads_json(stripped, unique_keys=False)
     except ValueError:
         return None
 

@@ -36,7 +36,31 @@ SUPPORTED_SCRIPT_VERSIONS = frozenset({PROBE_SCRIPT_VERSION})
 # even be converted to UTC). Such a bundle is refused in one line.
 COLLECTED_AT_YEARS = range(2000, 2100)
 # libyaml parses about ten times faster than pure Python and caps nesting itself.
-_YAML_LOADER: type[Any] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_SAFE_LOADER: type[Any] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_MERGE = "tag:yaml.org,2002:merge"
+
+
+class _BundleLoader(_SAFE_LOADER):  # type: ignore[misc]
+    """The safe loader, refusing a key written twice in one mapping: PyYAML keeps the
+    last, so `commands` or a command named twice would make one file two recordings
+    (as model.valid_text refuses it in JSON). Merge keys (`<<`) may still be overridden."""
+
+    def construct_mapping(self, node: yaml.Node, deep: bool = False) -> Any:
+        if isinstance(node, yaml.MappingNode):
+            seen: set[tuple[str, str]] = set()
+            for key_node, _ in node.value:
+                if not isinstance(key_node, yaml.ScalarNode) or key_node.tag == _MERGE:
+                    continue
+                key = (key_node.tag, key_node.value)
+                if key in seen:
+                    raise yaml.constructor.ConstructorError(
+                        None, None, f"duplicate key {key_node.value[:60]!r}", key_node.start_mark
+                    )
+                seen.add(key)
+        return super().construct_mapping(node, deep=deep)
+
+
+_YAML_LOADER: type[Any] = _BundleLoader
 
 
 @dataclass
@@ -60,10 +84,14 @@ class HostTranscript:
 
 
 def bundle_to_data(hosts: list[HostTranscript], tool_version: str) -> dict[str, Any]:
+    # `sealed` first and `end` last (the order YAML bundles are written in): a YAML file
+    # cut off inside a command's output is still YAML, its output only shorter. A sealed
+    # bundle without its end is refused; older bundles carry neither.
     return {
         "format": BUNDLE_FORMAT,
         "version": BUNDLE_VERSION,
         "tool_version": tool_version,
+        "sealed": True,
         "hosts": [
             {
                 "target": h.target,
@@ -76,6 +104,7 @@ def bundle_to_data(hosts: list[HostTranscript], tool_version: str) -> dict[str, 
             }
             for h in hosts
         ],
+        "end": True,
     }
 
 
@@ -121,6 +150,8 @@ def parse_bundle(data: Any, source: str) -> list[HostTranscript]:
             f"(expected {', '.join(map(str, sorted(SUPPORTED_SCRIPT_VERSIONS)))}); "
             "export the script again with `probe export`"
         )
+    if data.get("sealed") is True and data.get("end") is not True:
+        raise ConfigError(f"{source}: cut off: the bundle ends before its end mark (end: true)")
     hosts = data.get("hosts")
     if not isinstance(hosts, list) or not hosts:
         raise ConfigError(f"{source}: bundle has no hosts")

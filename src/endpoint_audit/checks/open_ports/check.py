@@ -3,8 +3,9 @@
 Listeners are judged by their port and process. Ports that an OS listens on whatever
 its settings (Windows: SMB 445/tcp and NetBIOS 137-139, owned by System) come with a
 reachability judgement from the collector (`ListeningPortsFacts.exposure`): for those,
-with `judge_exposure`, a forbidden port fails only when the host firewall lets the
-network reach it, and is unknown when that could not be told.
+with `judge_exposure`, a forbidden port of that process fails only when the host firewall
+lets the network reach it, and is unknown when that could not be told. Another process
+on such a port is judged by its listening, like any other.
 """
 
 from __future__ import annotations
@@ -162,7 +163,7 @@ class OpenPorts(Check):
             elif params.only_allowed and not port_allowed:
                 reason = "not_allowed"
             reach = exposure.get((sock.protocol, sock.port))
-            if reach is not None and reason in ("port", "not_allowed"):
+            if reach is not None and reason in ("port", "not_allowed") and sock.pid == reach.pid:
                 shielded.setdefault((reach.protocol, reach.port), (reach, []))[1].append(sock)
                 continue
             if reason is None:

@@ -67,6 +67,10 @@ class PortExposure(BaseModel):
     protocol: Literal["tcp", "udp"]
     port: int
     service: str  # "SMB", "NetBIOS"
+    # The process whose listeners the judgement is for (System, PID 4): it reads the
+    # rules that can match that process only, so another process on the port is judged
+    # by its listening, as on any other port.
+    pid: int
     reachable: Observed[bool]
     openings: tuple[Opening, ...] = ()  # what lets the network in (reachable)
 

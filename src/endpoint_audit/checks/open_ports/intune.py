@@ -5,11 +5,12 @@ compliance/intune_settings.ps1 and the rules that judge them with the baseline's
     OpenPortsNotAllowed   Int64   listeners on the addresses the check judges that the
                                   baseline does not allow (a forbidden process, a
                                   forbidden port not allowed, or with only_allowed a port
-                                  not allowed), SMB and NetBIOS aside while judge_exposure;
-                                  -1 not seen                     IsEquals 0
+                                  not allowed), System's SMB and NetBIOS aside while
+                                  judge_exposure; -1 not seen     IsEquals 0
     OpenPortsFileSharing  Int64   SMB and NetBIOS ports (445/tcp, 139/tcp, 137/udp,
-                                  138/udp) such a listener is on that the firewall is not
-                                  known to keep the network from; -1 not seen
+                                  138/udp) such a listener of System (PID 4) is on that
+                                  the firewall is not known to keep the network from;
+                                  -1 not seen
                                                                   IsEquals 0
     OpenPortsUnjudged     Int64   listeners that cannot be judged: no owner seen while the
                                   baseline forbids processes, or an address or process

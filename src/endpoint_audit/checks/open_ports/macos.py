@@ -115,8 +115,10 @@ def parse_netstat(text: str, protocol: str) -> list[Key]:
 
 
 def _lsof_owners(result: CommandResult, protocol: str) -> dict[Key, Owner] | None:
-    """Owners from lsof; None when lsof did not run. Exit 1 with no output means no match."""
-    if result.ok or (result.exit_status == 1 and not result.stdout.strip()):
+    """Owners from lsof; None when lsof did not run. Exit 1 with no output means no match;
+    lsof exits 1 on errors too, saying so on stderr, which is no answer."""
+    quiet = not result.stdout.strip() and not result.stderr.strip()
+    if result.ok or (result.exit_status == 1 and quiet):
         return parse_lsof_fields(result.stdout, protocol)
     return None
 

@@ -68,14 +68,49 @@ def _older_than_listed(product: str, release: str, listed: dict[str, Release]) -
     )
 
 
+def _esu_end(base: date, esu: dict[str, date], held: tuple[int, ...], today: date) -> date | None:
+    """The last day the ESU licences held cover; None when none is held.
+
+    Each year's licence covers its own year only, from the end of the year before it (or
+    of support without ESU) to its own end: support runs from the held year that holds
+    today through the years held after it without a gap. A later year's licence never
+    covers an earlier year; without today's year support ended with the last year held
+    before today. Written without sorting, step for step as the Intune snippet."""
+    years = {str(y) for y in held}
+    ends = [e for y, e in esu.items() if y.isascii() and y.isdigit()]
+    running: date | None = None
+    before: date | None = None
+    for year, year_end in esu.items():
+        if year not in years:
+            continue
+        start = max([base, *(e for e in ends if e < year_end)])
+        if start < today <= year_end:
+            running = year_end if running is None else max(running, year_end)
+        elif year_end < today:
+            before = year_end if before is None else max(before, year_end)
+    while running is not None:
+        later = [e for e in ends if e > running]
+        if not later:
+            break
+        step = min(later)
+        if not any(esu[y] == step for y in years if y in esu):
+            break
+        running = step
+    return running if running is not None else before
+
+
 def _windows_end(rel: Release, fact: OsSupportFacts) -> tuple[date | None, str]:
     """The end date for this edition, and how it was chosen."""
     edition = fact.edition
     if isinstance(edition, Seen):
         chosen = {"client": rel.client, "enterprise": rel.enterprise, "ltsc": rel.ltsc}
         return chosen.get(edition.value), edition.value
+    if rel.client is None or rel.enterprise is None:
+        # A class without a date may have ended (19044 is dated for LTSC only): the
+        # earliest date listed is then no lower bound for an edition not told.
+        return None, "undated"
     dates = [d for d in (rel.client, rel.enterprise, rel.ltsc) if d is not None]
-    return (min(dates) if dates else None), "earliest"
+    return min(dates), "earliest"
 
 
 class OsSupport(Check):
@@ -260,6 +295,13 @@ class OsSupport(Check):
         if product == "windows":
             end, edition = _windows_end(rel, fact)
             actual["edition"] = edition
+            if end is None and isinstance(fact.edition, Unknown):
+                return Outcome(
+                    status=Status.UNKNOWN,
+                    key="edition_undated",
+                    args={"name": rel.name, "reason": fact.edition.reason, **about},
+                    actual=actual,
+                )
             if end is None:
                 only_ltsc = rel.ltsc is not None and edition in ("client", "enterprise")
                 return Outcome(
@@ -293,15 +335,10 @@ class OsSupport(Check):
                         },
                         actual=actual,
                     )
-                covered = [
-                    rel.esu[str(y)]
-                    for y in (licence.value if isinstance(licence, Seen) else ())
-                    if str(y) in rel.esu
-                ]
-                if covered:
-                    # Each year's licence covers its own year only: a year-1 licence alone
-                    # ends with year 1.
-                    end, via = max(covered), "esu"
+                held = licence.value if isinstance(licence, Seen) else ()
+                covered = _esu_end(end, rel.esu, held, today)
+                if covered is not None:
+                    end, via = covered, "esu"
                 actual["esu_years"] = list(licence.value) if isinstance(licence, Seen) else None
         else:
             if rel.eol is None:

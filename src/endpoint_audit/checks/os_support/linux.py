@@ -26,16 +26,19 @@ def release_key(distro: str, version: str) -> str:
 
 
 def support_end(text: str) -> date | None:
-    """SUPPORT_END=YYYY-MM-DD from os-release text, or None when absent or not a date."""
+    """SUPPORT_END=YYYY-MM-DD from os-release text, or None when absent, not a date, or
+    stated more than once differently (the shell takes the last assignment, a reader
+    stopping at the first another: such a file states no one end)."""
+    found: set[date | None] = set()
     for line in host_lines(text):
         key, sep, raw = line.strip().partition("=")
         if sep and key == "SUPPORT_END":
             try:
                 words = shlex.split(raw)
-                return date.fromisoformat(words[0]) if words else None
+                found.add(date.fromisoformat(words[0]) if words else None)
             except ValueError:
-                return None
-    return None
+                found.add(None)
+    return found.pop() if len(found) == 1 else None
 
 
 class LinuxOsSupport(Collector[OsSupportFacts]):

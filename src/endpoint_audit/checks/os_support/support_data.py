@@ -101,10 +101,17 @@ def parse_data(raw: dict[str, object], where: str) -> SupportData:
 
 def _merge(data: SupportData, overrides: dict[str, object], where: str) -> SupportData:
     merged = data.model_dump()
-    for product in PRODUCTS:
-        table = overrides.get(product)
-        if isinstance(table, dict):
-            merged[product] = {**merged[product], **table}
+    for key, table in overrides.items():
+        # A misspelt table ([macOS]) left silently out would keep the release it meant to
+        # end supported: unusable instead, naming it.
+        if key not in PRODUCTS or not isinstance(table, dict):
+            raise SupportDataError(
+                "data_invalid",
+                path=where,
+                field=key,
+                output=f"not a table of releases ({', '.join(PRODUCTS)})",
+            )
+        merged[key] = {**merged[key], **table}
     merged["path"] = f"{data.path} + {where}"
     return parse_data(merged, where)
 

@@ -162,7 +162,8 @@ function Get-EAOpenPortsClosed {
         $EAOpen = $false
         foreach ($EARule in $EARules) {
             $EAAction = ConvertTo-EAOpenPortsNumber $EARule['action']
-            if ($EAAction -ne 2 -and $EAAction -ne 3) { continue }
+            # An action not read may be Allow: not known to be closed, as the collector.
+            if ($null -ne $EAAction -and $EAAction -ne 2 -and $EAAction -ne 3) { continue }
             $EACovers = Get-EAOpenPortsCovers $EARule $EATarget
             if ($EACovers -ceq 'No') { continue }
             $EASystem = Get-EAOpenPortsSystem $EARule
@@ -234,8 +235,9 @@ if ($null -ne $EAProbe) {
                 $EAReason = 'not_allowed'
             }
             $EASpec = [string]$EAPort + '/' + $EAProtocol
-            if ($EAOpenPortsJudgeExposure -and $EAReason -cne '' -and $EAReason -cne 'process' -and @('445/tcp', '139/tcp', '137/udp', '138/udp') -ccontains $EASpec) {
-                # SMB and NetBIOS listen on every PC: judged by what the firewall lets in.
+            if ($EAOpenPortsJudgeExposure -and $EAReason -cne '' -and $EAReason -cne 'process' -and @('445/tcp', '139/tcp', '137/udp', '138/udp') -ccontains $EASpec -and $EAPid -eq 4) {
+                # SMB and NetBIOS of System (PID 4) listen on every PC: judged by what the
+                # firewall lets in to System; another process there is judged as any other.
                 $EAShielded[$EASpec] = $true
                 continue
             }

@@ -43,6 +43,8 @@ ALLOW_ACTIONS = (2, 3)
 # Win32_Share.Type: the high bit marks administrative (special) shares: ADMIN$, C$, IPC$.
 SPECIAL_SHARE = 0x80000000
 NOT_CONFIGURED = "notconfigured"
+# The System process, which owns the SMB and NetBIOS listeners, always has PID 4.
+SYSTEM_PID = 4
 
 
 @dataclass(frozen=True)
@@ -185,7 +187,9 @@ class Exposure:
 
 def unknown_ports(why: Unknown) -> tuple[PortExposure, ...]:
     return tuple(
-        PortExposure(protocol=t.protocol, port=t.port, service=t.service, reachable=why)
+        PortExposure(
+            protocol=t.protocol, port=t.port, service=t.service, pid=SYSTEM_PID, reachable=why
+        )
         for t in TARGETS
     )
 
@@ -316,12 +320,15 @@ def _judge_port(
             if name not in active:
                 continue
             for rule in rules:
-                if rule.action not in ALLOW_ACTIONS or not rule.covers(target):
+                # An action not read may be Allow: like a condition not read, unknown.
+                if rule.action is not None and rule.action not in ALLOW_ACTIONS:
+                    continue
+                if not rule.covers(target):
                     continue
                 on, system = rule.on_profile(bit), rule.applies_to_system()
                 if on is False or system is False:
                     continue
-                if on is None or system is None:
+                if on is None or system is None or rule.action is None:
                     unseen = unseen or unknown(
                         "open_ports.reason.rule_conditions_unread", rule=rule.name
                     )
@@ -333,6 +340,7 @@ def _judge_port(
         protocol=target.protocol,
         port=target.port,
         service=target.service,
+        pid=SYSTEM_PID,
         reachable=reachable,
         openings=tuple(openings),
     )

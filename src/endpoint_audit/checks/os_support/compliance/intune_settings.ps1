@@ -78,8 +78,10 @@ if ($null -ne $EAProbe) {
         if ($null -ne $EAEdition) {
             $EAEnd = $EARel[$EAEdition]
         } else {
-            # The edition is not known: the earliest date of the build, never later than its own.
+            # The edition is not known: the earliest date of the build, never later than its own,
+            # when both general classes are dated (a class without a date may have ended).
             foreach ($EAName in @('client', 'enterprise', 'ltsc')) {
+                if ($null -eq $EARel['client'] -or $null -eq $EARel['enterprise']) { break }
                 $EADate = $EARel[$EAName]
                 if ($null -ne $EADate -and ($null -eq $EAEnd -or $EADate -lt $EAEnd)) { $EAEnd = $EADate }
             }
@@ -100,7 +102,7 @@ if ($null -ne $EAProbe) {
                 if ($EAEsuError -is [string] -and $EAEsuError.Length -gt 0) {
                     $EAState = 'EsuUnknown'
                 } elseif ($null -ne $EAProbe['esu']) {
-                    $EALatest = $null
+                    $EAHeld = @{}
                     foreach ($EAEntry in @($EAProbe['esu'])) {
                         if ($EAEntry -isnot [hashtable]) { continue }
                         $EAId = $EAEntry['id']
@@ -108,11 +110,47 @@ if ($null -ne $EAProbe) {
                         $EAYear = $EAOsSupportEsuIds[(ConvertTo-EAOsSupportLower $EAId)]
                         $EAStatus = ConvertTo-EAOsSupportNumber $EAEntry['license_status']
                         if ($null -eq $EAYear -or $EAStatus -ne 1) { continue }
-                        $EACovered = $EARel['esu'][[string]$EAYear]
-                        if ($null -ne $EACovered -and ($null -eq $EALatest -or $EACovered -gt $EALatest)) { $EALatest = $EACovered }
+                        $EAHeld[[string]$EAYear] = $true
                     }
-                    # The latest year licensed ends support, as in check.py.
-                    if ($null -ne $EALatest) { $EAEnd = $EALatest }
+                    # As check.py: a year's licence covers its own year only (from the end of
+                    # the year before it); support runs from the held year that holds today
+                    # through the years held after it without a gap, else it ended with the
+                    # last year held before today.
+                    $EAEsu = $EARel['esu']
+                    $EARunning = $null
+                    $EABefore = $null
+                    foreach ($EAKey in @($EAEsu.Keys)) {
+                        if (-not $EAHeld.ContainsKey($EAKey)) { continue }
+                        $EAYearEnd = $EAEsu[$EAKey]
+                        $EAStart = $EAEnd
+                        foreach ($EAOther in @($EAEsu.Values)) {
+                            if ($EAOther -lt $EAYearEnd -and $EAOther -gt $EAStart) { $EAStart = $EAOther }
+                        }
+                        if ($EAStart -lt $EAToday -and $EAToday -le $EAYearEnd) {
+                            if ($null -eq $EARunning -or $EAYearEnd -gt $EARunning) { $EARunning = $EAYearEnd }
+                        } elseif ($EAYearEnd -lt $EAToday -and ($null -eq $EABefore -or $EAYearEnd -gt $EABefore)) {
+                            $EABefore = $EAYearEnd
+                        }
+                    }
+                    if ($null -ne $EARunning) {
+                        $EAGrowing = $true
+                        while ($EAGrowing) {
+                            $EAGrowing = $false
+                            $EAFollowing = $null
+                            foreach ($EAOther in @($EAEsu.Values)) {
+                                if ($EAOther -gt $EARunning -and ($null -eq $EAFollowing -or $EAOther -lt $EAFollowing)) { $EAFollowing = $EAOther }
+                            }
+                            if ($null -ne $EAFollowing) {
+                                foreach ($EAKey in @($EAEsu.Keys)) {
+                                    if ($EAHeld.ContainsKey($EAKey) -and $EAEsu[$EAKey] -eq $EAFollowing) { $EAGrowing = $true }
+                                }
+                                if ($EAGrowing) { $EARunning = $EAFollowing }
+                            }
+                        }
+                        $EAEnd = $EARunning
+                    } elseif ($null -ne $EABefore) {
+                        $EAEnd = $EABefore
+                    }
                 }
             }
             $EASettings['OsSupportState'] = $EAState
