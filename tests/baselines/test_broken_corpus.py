@@ -75,6 +75,10 @@ CASES: dict[str, tuple[str | None, int, str, str]] = {
         None, 7, "checks.disk_encryption.platforms.1", "'freebsd' is not an OS family"
     ),
     "b35-title-missing-en.yaml": (None, 3, "title.en", "required key is missing"),
+    # No OS at all would make the check not applicable everywhere, a silent off switch.
+    "b36-platforms-empty.yaml": (
+        None, 7, "checks.screen_lock.platforms", "enabled: false"
+    ),
     "w01-no-approver.yaml": (None, 3, "waivers.0.approver", "required key is missing"),
     "w02-expires-before-approval.yaml": (
         None, 3, "waivers.0", "expires 2024-03-31 is before approved 2025-04-01"

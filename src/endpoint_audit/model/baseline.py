@@ -127,6 +127,18 @@ class CheckEntry(_Strict):
             _no_unknown_family(value)
         return value
 
+    @field_validator("platforms")
+    @classmethod
+    def _some_family(cls, value: list[OsFamily] | None) -> list[OsFamily] | None:
+        # No family would make the check not applicable on every host: turned off, while
+        # every report shows it as judged.
+        if value is not None and not value:
+            raise ValueError(
+                "lists no OS family, so the check would run nowhere; name windows, macos "
+                "or linux, or turn the check off with enabled: false"
+            )
+        return value
+
 
 def _no_unknown_family(families: Any) -> None:
     if OsFamily.UNKNOWN in families:
