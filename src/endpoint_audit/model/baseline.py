@@ -169,7 +169,8 @@ class WaiverSpec(_Strict):
     hosts: list[Annotated[str, Field(min_length=1)]] = Field(
         min_length=1,
         description="Host name patterns (fnmatch, case-insensitive: 'pc-0*', '*' for all). "
-        "Matched against the target name and the host name the PC reports.",
+        "Matched against the name the host was targeted by (inventory entry, --host, "
+        "a bundle's file name), never a name the PC reports about itself.",
     )
     resource: str | None = Field(
         None,
