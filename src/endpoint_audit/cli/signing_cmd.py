@@ -196,10 +196,14 @@ def verify(
 def round_line(checked: RoundCheck) -> str:
     assert checked.manifest is not None and checked.verified is not None  # noqa: S101
     manifest = checked.manifest
+    # A run stopped early signs the manifest of the hosts it reached: its files verify,
+    # but the round is not whole, and the line must not read as if it were.
+    whole = manifest.state == "complete"
     parts = [
-        f"{checked.root}: round verified",
+        f"{checked.root}: {'round' if whole else 'partial round'} verified",
         f"{checked.files_checked} file(s) match {MANIFEST}",
         f"key {checked.verified.key.public.id_text}",
+        f"state={manifest.state}",
     ]
     if manifest.round:
         parts.append(f"round={manifest.round}")
