@@ -24,7 +24,13 @@ from endpoint_audit.model.printable import one_line
 from endpoint_audit.render.base import SignatureNote
 from endpoint_audit.signing import minisign, trusted_keys
 from endpoint_audit.signing.trusted_comment import utc_text
-from endpoint_audit.signing.verify import Verified, verify_file
+from endpoint_audit.signing.verify import (
+    Verified,
+    read_signature,
+    signature_path,
+    verify_digest,
+    verify_file,
+)
 from endpoint_audit.transport.transcript import COLLECT_MANIFEST
 
 KeyOpt = Annotated[
@@ -108,19 +114,20 @@ TrustedKeysOpt = Annotated[
 ]
 
 
-def verified_note(path: Path, pubkey: str | None, trusted: Path | None) -> SignatureNote | None:
-    """None without a key option; else the verified signature, or one line and exit 1."""
+def verified_note(
+    path: Path, data: bytes, pubkey: str | None, trusted: Path | None
+) -> SignatureNote | None:
+    """None without a key option; else the signature of `data` (the bytes read from
+    `path`, which the caller goes on to use: reading the file again could show other
+    bytes as verified) verified, or one line and exit 1."""
     if pubkey is None and trusted is None:
         return None
     keys = _keys(pubkey, trusted)
-    if not path.is_file():
-        fail(f"{path}: no such file")
     try:
-        verified = verify_file(path, keys)
+        signature = read_signature(signature_path(path))
+        verified = verify_digest(minisign.prehash([data]), signature, keys)
     except minisign.MinisignError as exc:
         fail(f"{path}: {exc}", ExitCode.FAILED)
-    except OSError as exc:
-        fail(f"{path}: cannot read: {exc.strerror or exc}")
     at = verified.comment.signed_at
     return SignatureNote(
         "verified",
