@@ -225,6 +225,29 @@ def test_a_bad_trusted_keys_file_is_one_line_exit_2(
     assert str(path) in error_line(done)
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        # The second valid_to would silently win and stretch an expired key's period.
+        "keys:\n- public_key: K\n  owner: x\n  valid_from: 2025-04-01\n"
+        "  valid_to: 2026-03-31\n  valid_to: 2099-03-31\n",
+        # The second list would silently replace the first.
+        "keys:\n- {public_key: K, owner: x, valid_to: 2026-03-31}\n"
+        "keys:\n- {public_key: K, owner: x}\n",
+    ],
+)
+def test_a_duplicate_key_in_trusted_keys_is_refused_with_its_line(
+    text: str, keys: Keys, report: Path, tmp_path: Path
+) -> None:
+    _sign(keys, report)
+    path = tmp_path / "trusted_keys.yaml"
+    path.write_text(text.replace("K", keys.line))
+    done = cli("report", "verify", str(report), "--trusted-keys", str(path))
+    assert done.exit_code == 2, done.output
+    line = error_line(done)
+    assert f"{path}:" in line and "duplicate key" in line
+
+
 def test_minisign_made_signature_checked_against_periods_by_its_timestamp(
     tmp_path: Path,
 ) -> None:

@@ -12,6 +12,7 @@ from typing import Annotated
 
 import typer
 
+from endpoint_audit.baseline.yaml_lines import load_lined, read_text
 from endpoint_audit.cli.common import fail, note, say
 from endpoint_audit.cli.interrupts import write_stdout
 from endpoint_audit.cli.key_files import PasswordFileOpt, load_secret_key
@@ -20,8 +21,10 @@ from endpoint_audit.engine.exit_policy import ExitCode
 from endpoint_audit.engine.round_check import RoundCheck, check_chain, check_round
 from endpoint_audit.engine.run_folder import MANIFEST
 from endpoint_audit.engine.signing import describe_file, sign_file
+from endpoint_audit.errors import ConfigError
 from endpoint_audit.model.printable import one_line
 from endpoint_audit.render.base import SignatureNote
+from endpoint_audit.safe_read import InputKind
 from endpoint_audit.signing import minisign, trusted_keys
 from endpoint_audit.signing.trusted_comment import utc_text
 from endpoint_audit.signing.verify import (
@@ -65,14 +68,27 @@ def sign(
         note(f"signed {path} -> {written}")
 
 
+# A trusted-keys file lists a few keys; far larger is not one.
+_TRUSTED_KEYS = InputKind("trusted keys", 1 << 20)
+
+
+def _trusted_keys(path: Path) -> trusted_keys.TrustedKeys:
+    """The file read as baselines are (duplicate keys, aliases multiplying the document
+    and non-UTF-8 text refused, each one line `FILE:LINE: ...`, exit 2)."""
+    try:
+        doc = load_lined(read_text(path, kind=_TRUSTED_KEYS), str(path))
+        return trusted_keys.from_data(doc.data, str(path), doc.line_of)
+    except ConfigError as exc:
+        fail(f"--trusted-keys {exc}")
+    except trusted_keys.TrustedKeysError as exc:
+        fail(f"--trusted-keys {exc}")
+
+
 def _keys(pubkey: str | None, trusted: Path | None) -> trusted_keys.TrustedKeys:
     if pubkey is not None and trusted is not None:
         fail("give one of --pubkey KEY and --trusted-keys FILE, not both")
     if trusted is not None:
-        try:
-            return trusted_keys.load(trusted)
-        except trusted_keys.TrustedKeysError as exc:
-            fail(f"--trusted-keys {exc}")
+        return _trusted_keys(trusted)
     if pubkey is None:
         fail("give the key to verify with: --pubkey KEY or --trusted-keys FILE")
     try:
