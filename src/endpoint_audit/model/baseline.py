@@ -174,8 +174,9 @@ class WaiverSpec(_Strict):
     )
     resource: str | None = Field(
         None,
-        description="Only findings about this resource (fnmatch, case-insensitive), as the "
-        "report shows it: '*:3389/tcp' for a port, 'D:' for a volume. Omit for all.",
+        description="Only findings about this resource (fnmatch; case-insensitive except "
+        "on Linux hosts, whose user names and paths keep their case), as the report shows "
+        "it: '*:3389/tcp' for a port, 'D:' for a volume. Omit for all.",
     )
     justification: str = Field(description="Why the exception is accepted (required).")
     approver: str = Field(description="Who approved it (required).")
