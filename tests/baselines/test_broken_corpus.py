@@ -79,6 +79,10 @@ CASES: dict[str, tuple[str | None, int, str, str]] = {
     "b36-platforms-empty.yaml": (
         None, 7, "checks.screen_lock.platforms", "enabled: false"
     ),
+    # A blank name is part of every product's name: it would accept any product.
+    "b37-blank-accepted-product.yaml": (
+        None, 8, "checks.antivirus.params.accepted_products.1", "blank"
+    ),
     "w01-no-approver.yaml": (None, 3, "waivers.0.approver", "required key is missing"),
     "w02-expires-before-approval.yaml": (
         None, 3, "waivers.0", "expires 2024-03-31 is before approved 2025-04-01"
