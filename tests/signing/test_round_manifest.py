@@ -186,3 +186,36 @@ def test_a_listed_path_outside_the_folder_is_refused(keys: Keys, chain: list[Pat
 def test_a_folder_that_is_not_a_run_folder(keys: Keys, tmp_path: Path) -> None:
     (tmp_path / "empty").mkdir()
     assert "no manifest.json" in _only_error(keys, tmp_path / "empty")
+
+
+@pytest.mark.parametrize(
+    ("state", "head"), [("complete", "collection"), ("interrupted", "partial collection")]
+)
+def test_an_interrupted_collection_is_not_shown_as_a_whole_one(
+    tmp_path: Path, keys: Keys, state: str, head: str
+) -> None:
+    """The same for a sliced collection's folder: stopped early, its line says partial."""
+    from endpoint_audit.cli.signing_cmd import collected_line
+    from endpoint_audit.engine.collect_manifest import CollectManifest
+    from endpoint_audit.engine.round_check import RoundCheck
+    from endpoint_audit.model.shard import ShardInfo
+    from endpoint_audit.signing.trusted_comment import parse
+    from endpoint_audit.signing.trusted_keys import single
+    from endpoint_audit.signing.verify import Verified
+
+    public = m.PublicKey.from_file_text(keys.public.read_text())
+    collected = CollectManifest.model_validate(
+        {
+            "tool": {"version": "0.1.0"}, "created_at": NOW, "updated_at": NOW,
+            "state": state, "shard": ShardInfo(
+                index=1, count=4, inventory_sha256="0" * 64, inventory_hosts=8
+            ),
+        }
+    )  # fmt: skip
+    checked = RoundCheck(
+        tmp_path, manifest_sha256="0" * 64, collected=collected,
+        verified=Verified(single(public).keys[0], parse("endpoint-audit/0.1.0 kind=x")),
+    )  # fmt: skip
+    line = collected_line(checked)
+    assert line.startswith(f"{tmp_path}: {head} verified, slice 1/4")
+    assert f"state={state}" in line

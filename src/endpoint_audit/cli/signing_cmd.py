@@ -240,8 +240,9 @@ def collected_line(checked: RoundCheck) -> str:
     assert checked.collected is not None and checked.verified is not None  # noqa: S101
     collected = checked.collected
     shard = collected.shard
+    whole = collected.state == "complete"  # as for a round: a stopped one is not whole
     parts = [
-        f"{checked.root}: collection verified",
+        f"{checked.root}: {'collection' if whole else 'partial collection'} verified",
         f"slice {shard.index}/{shard.count}",
         f"{checked.files_checked} bundle(s) match {COLLECT_MANIFEST}",
         f"key {checked.verified.key.public.id_text}",
