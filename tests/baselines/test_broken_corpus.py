@@ -83,6 +83,10 @@ CASES: dict[str, tuple[str | None, int, str, str]] = {
     "b37-blank-accepted-product.yaml": (
         None, 8, "checks.antivirus.params.accepted_products.1", "blank"
     ),
+    # Nothing forbidden and no allow-list: the check could never fail, yet would pass.
+    "b38-open-ports-judges-nothing.yaml": (
+        None, 7, "checks.open_ports.params", "could never fail"
+    ),
     "w01-no-approver.yaml": (None, 3, "waivers.0.approver", "required key is missing"),
     "w02-expires-before-approval.yaml": (
         None, 3, "waivers.0", "expires 2024-03-31 is before approved 2025-04-01"
