@@ -87,6 +87,10 @@ CASES: dict[str, tuple[str | None, int, str, str]] = {
     "b38-open-ports-judges-nothing.yaml": (
         None, 7, "checks.open_ports.params", "could never fail"
     ),
+    # YAML reads `yes` as true, which a lax integer would take as 1: any password length.
+    "b39-yes-as-a-number.yaml": (
+        None, 8, "checks.password_policy.params.min_length", "valid integer"
+    ),
     "w01-no-approver.yaml": (None, 3, "waivers.0.approver", "required key is missing"),
     "w02-expires-before-approval.yaml": (
         None, 3, "waivers.0", "expires 2024-03-31 is before approved 2025-04-01"
