@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
 from endpoint_audit.signing.minisign import MinisignError, PublicKey
 
@@ -39,6 +39,15 @@ class _Entry(BaseModel):
     owner: str
     valid_from: dt.date | None = None
     valid_to: dt.date | None = None
+
+    @field_validator("valid_from", "valid_to", mode="before")
+    @classmethod
+    def _a_day(cls, value: object) -> object:
+        # A lax date takes a number as seconds since 1970 (`8640000000` is a day in
+        # 2243): a key's days are written as days.
+        if isinstance(value, bool | int | float):
+            raise ValueError("write a day as YYYY-MM-DD, not a number")
+        return value
 
 
 class _File(BaseModel):
