@@ -75,6 +75,22 @@ CASES: dict[str, tuple[str | None, int, str, str]] = {
         None, 7, "checks.disk_encryption.platforms.1", "'freebsd' is not an OS family"
     ),
     "b35-title-missing-en.yaml": (None, 3, "title.en", "required key is missing"),
+    # No OS at all would make the check not applicable everywhere, a silent off switch.
+    "b36-platforms-empty.yaml": (
+        None, 7, "checks.screen_lock.platforms", "enabled: false"
+    ),
+    # A blank name is part of every product's name: it would accept any product.
+    "b37-blank-accepted-product.yaml": (
+        None, 8, "checks.antivirus.params.accepted_products.1", "blank"
+    ),
+    # Nothing forbidden and no allow-list: the check could never fail, yet would pass.
+    "b38-open-ports-judges-nothing.yaml": (
+        None, 7, "checks.open_ports.params", "could never fail"
+    ),
+    # YAML reads `yes` as true, which a lax integer would take as 1: any password length.
+    "b39-yes-as-a-number.yaml": (
+        None, 8, "checks.password_policy.params.min_length", "valid integer"
+    ),
     "w01-no-approver.yaml": (None, 3, "waivers.0.approver", "required key is missing"),
     "w02-expires-before-approval.yaml": (
         None, 3, "waivers.0", "expires 2024-03-31 is before approved 2025-04-01"

@@ -143,6 +143,22 @@ def test_disabled_check_does_not_run_and_severity_change_is_reported(tmp_path: P
     } == {"high"}
 
 
+def test_a_check_turned_off_is_said_on_stderr(tmp_path: Path) -> None:
+    """A tailoring that turns a check off (here two levels down) leaves it out of every
+    report, which then reads as if the baseline never had it: the run says so."""
+    middle = tailoring(
+        tmp_path / "m.yaml", "jp-municipal-telework", {"disk_encryption": {"enabled": False}}
+    )
+    tailored = tailoring(tmp_path / "t.yaml", str(middle), {"screen_lock": {"severity": "high"}})
+    result = run("scan", "-b", tailored, "--replay", COMPLIANT, "-f", "json")
+    assert result.code == 0, result.stderr
+    lines = [line for line in result.stderr.splitlines() if "disk_encryption" in line]
+    assert len(lines) == 1, result.stderr
+    assert "turned off" in lines[0] and "enabled: false" in lines[0]
+    plain = run("scan", "-b", "jp-municipal-telework", "--replay", COMPLIANT, "-f", "json")
+    assert "turned off" not in plain.stderr
+
+
 def test_platforms_limits_a_check_to_some_os(tmp_path: Path) -> None:
     tailored = tailoring(
         tmp_path / "t.yaml", "minimal", {"open_ports": {"platforms": ["linux", "macos"]}}

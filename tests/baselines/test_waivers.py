@@ -13,7 +13,7 @@ from endpoint_audit.engine.waivers import apply_waivers
 from endpoint_audit.model.baseline import WaiverSpec
 from endpoint_audit.model.result import Finding, Severity, Status
 from endpoint_audit.model.verdict import counts_as_failure
-from tests.baselines.helpers import RDP, run, tailoring, write_yaml
+from tests.baselines.helpers import BUNDLES, RDP, run, tailoring, write_yaml
 
 # tw-pc-002 was recorded on 2024-11-20; a replayed scan is judged as of that day.
 ACTIVE = "2024-12-31"
@@ -97,6 +97,30 @@ def test_host_pattern_matches_a_japanese_name_case_insensitively() -> None:
     names = ["10.0.0.8", "市民課-PC08"]
     [out] = apply_waivers([finding()], [spec(hosts=["市民課-pc*"])], names, TODAY)
     assert out.waiver is not None
+
+
+def test_on_linux_a_resource_pattern_keeps_its_case() -> None:
+    """Linux names are case-sensitive: `Bob` is another account than `bob`, `/DATA`
+    another mount than `/data`. A waiver for one must not cover the other there; on
+    Windows (drive letters, DOMAIN\\name) and macOS (case-insensitive by default) case
+    still does not matter."""
+    waivers = [spec(check="local_admins", resource="bob", hosts=["*"])]
+    bob, other_bob = apply_waivers(
+        [finding("local_admins", "bob"), finding("local_admins", "Bob")],
+        waivers,
+        "srv-01",
+        TODAY,
+        case_sensitive_resources=True,
+    )
+    assert bob.waiver is not None
+    assert other_bob.waiver is None and counts_as_failure(other_bob)
+    [drive] = apply_waivers(
+        [finding("disk_encryption", "d:")],
+        [spec(check="disk_encryption", resource="D:", hosts=["*"])],
+        "pc-01",
+        TODAY,
+    )
+    assert drive.waiver is not None
 
 
 def test_resource_match_narrows_the_waiver() -> None:
@@ -217,3 +241,19 @@ def test_validate_accepts_a_good_waiver_file(tmp_path: Path) -> None:
     file = write_yaml(tmp_path / "waivers.yaml", {"waivers": [waiver(), waiver()]})
     result = run("baseline", "validate", "--waivers", file)
     assert result.code == 0 and "2 waivers" in result.stdout
+
+
+def test_a_linux_host_is_judged_with_case_kept_end_to_end(tmp_path: Path) -> None:
+    """Through `evaluate`: a Debian host's firewall finding (resource `netfilter`) is
+    covered by a waiver naming `netfilter`, not by one naming `NETFILTER`."""
+    bundle = BUNDLES / "linux-recording-debian12.yaml"
+    for resource, covered in (("netfilter", True), ("NETFILTER", False)):
+        spec_ = waiver(
+            check="firewall", hosts=["*"], resource=resource,
+            approved="2020-01-01", expires="2099-12-31",
+        )  # fmt: skip
+        path = write_yaml(tmp_path / f"w-{resource}.yaml", {"waivers": [spec_]})
+        done = run("evaluate", bundle, "-b", "minimal", "--waivers", path, "-f", "json")
+        [firewall] = [f for f in done.json()["hosts"][0]["findings"] if f["check_id"] == "firewall"]
+        assert firewall["resource"] == "netfilter"
+        assert (firewall.get("waiver") is not None) is covered, resource

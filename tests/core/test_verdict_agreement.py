@@ -1,9 +1,11 @@
 """Every output agrees with model.verdict about each check and each host, for any report.
 
 An agreement matrix: for random reports (statuses, waivers in force, expired and not yet
-in force, unreachable hosts, selected checks with no finding, stopped runs), the verdict
+in force, unreachable hosts, selected checks with no finding, stopped runs, hosts that
+followed different baselines, hosts with no finding at all), the verdict
 of each (host, check) and of each host is read back from what each output actually
-says (terminal, JSON, HTML, CSV, JUnit, the exit code, `report merge`, `report diff`)
+says (terminal, JSON, HTML, CSV, JUnit, Markdown, the exit code, `report merge`,
+`report diff`)
 and compared with the one the policy module gives. Reading an output back uses only
 what a reader of that format sees (its attributes, labels and elements).
 """
@@ -22,6 +24,7 @@ from endpoint_audit.engine.exit_policy import ExitCode, exit_code
 from endpoint_audit.model import i18n
 from endpoint_audit.model.report_ops import Change, NamedReport, diff_reports, merge_reports
 from endpoint_audit.model.result import (
+    BaselineInfo,
     Finding,
     HostReport,
     PartialInfo,
@@ -41,6 +44,7 @@ from endpoint_audit.render.csv_report import COLUMNS, CsvRenderer
 from endpoint_audit.render.html import HtmlRenderer
 from endpoint_audit.render.json_report import JsonRenderer
 from endpoint_audit.render.junit import JunitRenderer
+from endpoint_audit.render.markdown import MarkdownRenderer
 from endpoint_audit.render.terminal import TerminalRenderer
 from tests.render.corpus import CHECKS, finding, make_report
 
@@ -55,6 +59,7 @@ WAIVERS = {
     ),
 }  # fmt: skip
 CHECK_IDS = tuple(CHECKS)
+OTHER_BASELINE = BaselineInfo(id="other", version="1", sha256="b" * 64)
 
 Matrix = dict[tuple[str, str], str]  # (host, check) -> effective status value
 Hosts = dict[str, str]  # host -> state ("unreachable" or the worst check's status)
@@ -84,6 +89,16 @@ def reports(draw: st.DrawFn) -> RunReport:
         found = [f for cid in selected for f in draw(findings_of(cid))]
         hosts.append(HostReport(target=name, findings=found))
     report = make_report(hosts, LANG)
+    if draw(st.integers(0, 4)) == 0:
+        # Hosts that followed different baselines: a host's checks are then only those
+        # its findings name, and one with no finding has no check at all.
+        report.baselines = [report.baseline, OTHER_BASELINE]
+        for index, host in enumerate(report.hosts):
+            # The first host follows the other one, as a run lists only baselines in use.
+            if index == 0 or draw(st.booleans()):
+                host.baseline_sha256 = OTHER_BASELINE.sha256
+            if host.status == "ok" and draw(st.booleans()):
+                host.findings = []  # nothing judged: no check at all
     partial = None
     if draw(st.integers(0, 5)) == 0:
         partial = PartialInfo(
@@ -276,6 +291,25 @@ def test_every_output_agrees_with_the_policy(report: RunReport) -> None:
     junit_matrix, junit_hosts, totals = from_junit(report)
     assert junit_matrix == matrix
     assert junit_hosts == hosts
+
+    # A host is in every listing: a CI reading JUnit sees a red case for each host the
+    # policy calls fail, error or unknown (never a suite of zero tests), and none for
+    # the others; the CSV has a row for every host; Markdown never says of a host that
+    # nothing needs attention unless the policy calls it compliant or not applicable.
+    root = ET.fromstring(JunitRenderer().render(report, RenderOptions(lang=LANG)))  # noqa: S314 - ours
+    suites = {s.get("name"): s for s in root.iter("testsuite") if s.get("id") != "partial"}
+    for target, state in hosts.items():
+        red = int(suites[target].get("failures") or 0) + int(suites[target].get("errors") or 0)
+        assert (red > 0) is (state in ("fail", "error", "unknown", "unreachable")), target
+    csv_text = CsvRenderer().render(report, RenderOptions(lang=LANG))
+    csv_hosts = {r[COLUMNS.index("host")] for r in list(csv.reader(io.StringIO(csv_text)))[1:]}
+    assert {h.target for h in report.hosts} <= csv_hosts
+    markdown = MarkdownRenderer().render(report, RenderOptions(lang=LANG))
+    fine = i18n.t(LANG, "html.all_compliant")
+    for index, host in enumerate(report.hosts):
+        section = markdown.split(f"## {index + 1}. ")[1].split("\n## ")[0]
+        if fine in section.replace("\\", ""):
+            assert hosts[host.target] in ("pass", "not_applicable"), host.target
 
     merged_matrix, merged_hosts, merged_verdict = from_merge(report)
     assert (merged_matrix, merged_hosts, merged_verdict) == (matrix, hosts, verdict)

@@ -8,6 +8,7 @@ import hashlib
 import json
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Literal
 
 import pytest
 
@@ -28,7 +29,13 @@ def _entry(root: Path, relative: str, text: str) -> tuple[str, bytes]:
     return hashlib.sha256(data).hexdigest(), data
 
 
-def make_round(root: Path, key: m.SecretKey, round_id: str, previous: Path | None = None) -> Path:
+def make_round(
+    root: Path,
+    key: m.SecretKey,
+    round_id: str,
+    previous: Path | None = None,
+    state: Literal["running", "interrupted", "complete"] = "complete",
+) -> Path:
     hosts = {}
     for name in ("pc-01", "pc-02"):
         sha, data = _entry(root, f"hosts/{name}.json", json.dumps({"host": name, "r": round_id}))
@@ -45,7 +52,7 @@ def make_round(root: Path, key: m.SecretKey, round_id: str, previous: Path | Non
         tool=ToolInfo(version="0.1.0"),
         created_at=NOW,
         updated_at=NOW,
-        state="complete",
+        state=state,
         parameters=RunParameters(baseline="b.yaml"),
         hosts=hosts,
         outputs={"fleet.json": FileEntry(path="fleet.json", sha256=sha, size=len(data),
@@ -85,6 +92,20 @@ def test_an_intact_chain_verifies(keys: Keys, chain: list[Path]) -> None:
     assert "round verified" in lines[1] and "3 file(s)" in lines[1] and "round=2026-12" in lines[1]
     first_sha = hashlib.sha256((chain[0] / "manifest.json").read_bytes()).hexdigest()
     assert f"previous={first_sha}" in lines[1]
+    assert "state=complete" in lines[1]
+
+
+def test_an_interrupted_round_is_not_shown_as_a_whole_round(tmp_path: Path, keys: Keys) -> None:
+    """A run stopped early signs the manifest of the hosts it reached: the files match it,
+    but the line must say that the round is partial, not only "round verified"."""
+    key = m.decode_secret_key(keys.secret.read_text(), PASSWORD)
+    folder = make_round(tmp_path / "audit", key, "2026-12", state="interrupted")
+    code, errors, out = verify(keys, folder)
+    assert code == 0, errors
+    [line] = out.strip().splitlines()
+    assert "state=interrupted" in line
+    assert f"{folder}: round verified" not in line
+    assert f"{folder}: partial round verified" in line
 
 
 def _only_error(keys: Keys, *folders: Path) -> str:
@@ -165,3 +186,36 @@ def test_a_listed_path_outside_the_folder_is_refused(keys: Keys, chain: list[Pat
 def test_a_folder_that_is_not_a_run_folder(keys: Keys, tmp_path: Path) -> None:
     (tmp_path / "empty").mkdir()
     assert "no manifest.json" in _only_error(keys, tmp_path / "empty")
+
+
+@pytest.mark.parametrize(
+    ("state", "head"), [("complete", "collection"), ("interrupted", "partial collection")]
+)
+def test_an_interrupted_collection_is_not_shown_as_a_whole_one(
+    tmp_path: Path, keys: Keys, state: str, head: str
+) -> None:
+    """The same for a sliced collection's folder: stopped early, its line says partial."""
+    from endpoint_audit.cli.signing_cmd import collected_line
+    from endpoint_audit.engine.collect_manifest import CollectManifest
+    from endpoint_audit.engine.round_check import RoundCheck
+    from endpoint_audit.model.shard import ShardInfo
+    from endpoint_audit.signing.trusted_comment import parse
+    from endpoint_audit.signing.trusted_keys import single
+    from endpoint_audit.signing.verify import Verified
+
+    public = m.PublicKey.from_file_text(keys.public.read_text())
+    collected = CollectManifest.model_validate(
+        {
+            "tool": {"version": "0.1.0"}, "created_at": NOW, "updated_at": NOW,
+            "state": state, "shard": ShardInfo(
+                index=1, count=4, inventory_sha256="0" * 64, inventory_hosts=8
+            ),
+        }
+    )  # fmt: skip
+    checked = RoundCheck(
+        tmp_path, manifest_sha256="0" * 64, collected=collected,
+        verified=Verified(single(public).keys[0], parse("endpoint-audit/0.1.0 kind=x")),
+    )  # fmt: skip
+    line = collected_line(checked)
+    assert line.startswith(f"{tmp_path}: {head} verified, slice 1/4")
+    assert f"state={state}" in line

@@ -225,6 +225,40 @@ def test_a_bad_trusted_keys_file_is_one_line_exit_2(
     assert str(path) in error_line(done)
 
 
+def test_a_number_is_no_validity_day(keys: Keys, report: Path, tmp_path: Path) -> None:
+    """A lax date reads a number as seconds since 1970: `valid_to: 8640000000` (a whole
+    number of days) would be 2243-10-17 and keep an expired key trusted for centuries."""
+    _sign(keys, report)
+    path = tmp_path / "trusted_keys.yaml"
+    path.write_text(f"keys:\n- public_key: {keys.line}\n  owner: x\n  valid_to: 8640000000\n")
+    done = cli("report", "verify", str(report), "--trusted-keys", str(path))
+    assert done.exit_code == 2, done.output
+    assert "keys.0.valid_to" in error_line(done)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # The second valid_to would silently win and stretch an expired key's period.
+        "keys:\n- public_key: K\n  owner: x\n  valid_from: 2025-04-01\n"
+        "  valid_to: 2026-03-31\n  valid_to: 2099-03-31\n",
+        # The second list would silently replace the first.
+        "keys:\n- {public_key: K, owner: x, valid_to: 2026-03-31}\n"
+        "keys:\n- {public_key: K, owner: x}\n",
+    ],
+)
+def test_a_duplicate_key_in_trusted_keys_is_refused_with_its_line(
+    text: str, keys: Keys, report: Path, tmp_path: Path
+) -> None:
+    _sign(keys, report)
+    path = tmp_path / "trusted_keys.yaml"
+    path.write_text(text.replace("K", keys.line))
+    done = cli("report", "verify", str(report), "--trusted-keys", str(path))
+    assert done.exit_code == 2, done.output
+    line = error_line(done)
+    assert f"{path}:" in line and "duplicate key" in line
+
+
 def test_minisign_made_signature_checked_against_periods_by_its_timestamp(
     tmp_path: Path,
 ) -> None:

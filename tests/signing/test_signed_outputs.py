@@ -90,3 +90,33 @@ def test_collect_signs_its_bundle_and_keeps_the_key_out(keys: Keys, tmp_path: Pa
     text = bundle.read_text(encoding="utf-8")
     for form in (secret.seed.hex(), PASSWORD, keys.secret.read_text().splitlines()[1][:40]):
         assert form not in text and form not in done.output
+
+
+def test_report_render_shows_the_bytes_it_verified(
+    keys: Keys, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The file is replaced between the signature check and the rendering (another process
+    writing to the folder): what is shown as verified must be what was verified, never the
+    file read again afterwards."""
+    out = tmp_path / "out"
+    out.mkdir()
+    assert _scan(keys, out).exit_code == 0
+    report = out / "r.json"
+    forged = report.read_text(encoding="utf-8").replace("tw-pc-001", "forged-pc-99")
+    assert "forged-pc-99" in forged
+
+    from endpoint_audit.signing import trusted_comment
+
+    real_parse = trusted_comment.parse
+
+    def parse_then_swap(text: str) -> trusted_comment.TrustedComment:
+        # Called once the signature has verified: the file changes right then.
+        report.write_text(forged, encoding="utf-8")
+        return real_parse(text)
+
+    monkeypatch.setattr(trusted_comment, "parse", parse_then_swap)
+    shown = cli("report", "render", str(report), "--pubkey", keys.line, "-f", "terminal")
+    assert shown.exit_code == 0, shown.stderr
+    assert "Signature verified" in shown.stdout
+    assert "forged-pc-99" not in shown.stdout
+    assert "tw-pc-001" in shown.stdout

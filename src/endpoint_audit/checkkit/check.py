@@ -34,7 +34,9 @@ class CheckParams(BaseModel):
     `Field(description=...)`.
     """
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # strict: YAML reads `yes`/`no` as booleans, and a lax integer takes true as 1 (a
+    # `min_length: yes` would accept any password); a quoted "900" is no number either.
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
 
 class CheckMeta(BaseModel):

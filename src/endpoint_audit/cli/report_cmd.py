@@ -63,14 +63,21 @@ LangOpt = Annotated[
 ]
 
 
-def load_report(path: Path) -> RunReport:
-    """A JSON report from `scan -f json` (or `report merge`). Bad input is one line
-    naming the file, exit 2: not a regular file or too large (safe_read), not JSON,
-    nested too deep, a lone surrogate, a time out of range, a wrong field."""
+def read_report(path: Path) -> bytes:
+    """The bytes of a JSON report file; refused input is one line, exit 2."""
     try:
-        data = read_input(path, REPORT)
+        return read_input(path, REPORT)
     except InputRefused as exc:
         fail(str(exc))
+
+
+def load_report(path: Path, data: bytes | None = None) -> RunReport:
+    """A JSON report from `scan -f json` (or `report merge`): `data` when given (the
+    bytes already read from `path`), else the file's. Bad input is one line
+    naming the file, exit 2: not a regular file or too large (safe_read), not JSON,
+    nested too deep, a lone surrogate, a time out of range, a wrong field."""
+    if data is None:
+        data = read_report(path)
     try:
         report = RunReport.model_validate_json(data)
     except ValidationError as exc:
@@ -142,8 +149,10 @@ def render(
       endpoint-audit report render fleet.json -f csv:fleet.csv -f junit:fleet.xml --lang ja
     """
     specs = parse_outputs(format, output)
-    signature = verified_note(results, pubkey, trusted)
-    report = load_report(results)
+    # One read: the bytes whose signature is checked are the bytes rendered.
+    data = read_report(results)
+    signature = verified_note(results, data, pubkey, trusted)
+    report = load_report(results, data)
     written = render_outputs(report, specs, _report_lang(lang, report, results), signature)
     exit_after(written, ExitCode.OK, interrupted=False)
 

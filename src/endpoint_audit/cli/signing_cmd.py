@@ -12,6 +12,7 @@ from typing import Annotated
 
 import typer
 
+from endpoint_audit.baseline.yaml_lines import load_lined, read_text
 from endpoint_audit.cli.common import fail, note, say
 from endpoint_audit.cli.interrupts import write_stdout
 from endpoint_audit.cli.key_files import PasswordFileOpt, load_secret_key
@@ -20,11 +21,19 @@ from endpoint_audit.engine.exit_policy import ExitCode
 from endpoint_audit.engine.round_check import RoundCheck, check_chain, check_round
 from endpoint_audit.engine.run_folder import MANIFEST
 from endpoint_audit.engine.signing import describe_file, sign_file
+from endpoint_audit.errors import ConfigError
 from endpoint_audit.model.printable import one_line
 from endpoint_audit.render.base import SignatureNote
+from endpoint_audit.safe_read import InputKind
 from endpoint_audit.signing import minisign, trusted_keys
 from endpoint_audit.signing.trusted_comment import utc_text
-from endpoint_audit.signing.verify import Verified, verify_file
+from endpoint_audit.signing.verify import (
+    Verified,
+    read_signature,
+    signature_path,
+    verify_digest,
+    verify_file,
+)
 from endpoint_audit.transport.transcript import COLLECT_MANIFEST
 
 KeyOpt = Annotated[
@@ -59,14 +68,27 @@ def sign(
         note(f"signed {path} -> {written}")
 
 
+# A trusted-keys file lists a few keys; far larger is not one.
+_TRUSTED_KEYS = InputKind("trusted keys", 1 << 20)
+
+
+def _trusted_keys(path: Path) -> trusted_keys.TrustedKeys:
+    """The file read as baselines are (duplicate keys, aliases multiplying the document
+    and non-UTF-8 text refused, each one line `FILE:LINE: ...`, exit 2)."""
+    try:
+        doc = load_lined(read_text(path, kind=_TRUSTED_KEYS), str(path))
+        return trusted_keys.from_data(doc.data, str(path), doc.line_of)
+    except ConfigError as exc:
+        fail(f"--trusted-keys {exc}")
+    except trusted_keys.TrustedKeysError as exc:
+        fail(f"--trusted-keys {exc}")
+
+
 def _keys(pubkey: str | None, trusted: Path | None) -> trusted_keys.TrustedKeys:
     if pubkey is not None and trusted is not None:
         fail("give one of --pubkey KEY and --trusted-keys FILE, not both")
     if trusted is not None:
-        try:
-            return trusted_keys.load(trusted)
-        except trusted_keys.TrustedKeysError as exc:
-            fail(f"--trusted-keys {exc}")
+        return _trusted_keys(trusted)
     if pubkey is None:
         fail("give the key to verify with: --pubkey KEY or --trusted-keys FILE")
     try:
@@ -108,19 +130,20 @@ TrustedKeysOpt = Annotated[
 ]
 
 
-def verified_note(path: Path, pubkey: str | None, trusted: Path | None) -> SignatureNote | None:
-    """None without a key option; else the verified signature, or one line and exit 1."""
+def verified_note(
+    path: Path, data: bytes, pubkey: str | None, trusted: Path | None
+) -> SignatureNote | None:
+    """None without a key option; else the signature of `data` (the bytes read from
+    `path`, which the caller goes on to use: reading the file again could show other
+    bytes as verified) verified, or one line and exit 1."""
     if pubkey is None and trusted is None:
         return None
     keys = _keys(pubkey, trusted)
-    if not path.is_file():
-        fail(f"{path}: no such file")
     try:
-        verified = verify_file(path, keys)
+        signature = read_signature(signature_path(path))
+        verified = verify_digest(minisign.prehash([data]), signature, keys)
     except minisign.MinisignError as exc:
         fail(f"{path}: {exc}", ExitCode.FAILED)
-    except OSError as exc:
-        fail(f"{path}: cannot read: {exc.strerror or exc}")
     at = verified.comment.signed_at
     return SignatureNote(
         "verified",
@@ -196,10 +219,14 @@ def verify(
 def round_line(checked: RoundCheck) -> str:
     assert checked.manifest is not None and checked.verified is not None  # noqa: S101
     manifest = checked.manifest
+    # A run stopped early signs the manifest of the hosts it reached: its files verify,
+    # but the round is not whole, and the line must not read as if it were.
+    whole = manifest.state == "complete"
     parts = [
-        f"{checked.root}: round verified",
+        f"{checked.root}: {'round' if whole else 'partial round'} verified",
         f"{checked.files_checked} file(s) match {MANIFEST}",
         f"key {checked.verified.key.public.id_text}",
+        f"state={manifest.state}",
     ]
     if manifest.round:
         parts.append(f"round={manifest.round}")
@@ -213,8 +240,9 @@ def collected_line(checked: RoundCheck) -> str:
     assert checked.collected is not None and checked.verified is not None  # noqa: S101
     collected = checked.collected
     shard = collected.shard
+    whole = collected.state == "complete"  # as for a round: a stopped one is not whole
     parts = [
-        f"{checked.root}: collection verified",
+        f"{checked.root}: {'collection' if whole else 'partial collection'} verified",
         f"slice {shard.index}/{shard.count}",
         f"{checked.files_checked} bundle(s) match {COLLECT_MANIFEST}",
         f"key {checked.verified.key.public.id_text}",

@@ -250,6 +250,19 @@ def make_plans(
     selection = request.selection
     for ref in refs:
         loaded = load_plan_baseline(ref, registry)
+        if loaded.disabled:
+            # No report lists a check the baseline turned off (here or in what it
+            # extends); without this line a report would read as if it never had it.
+            notify(
+                Notice(
+                    i18n.t(
+                        request.options.lang,
+                        "baseline_tools.disabled_note",
+                        baseline=loaded.source,
+                        checks=", ".join(loaded.disabled),
+                    )
+                )
+            )
         plan = make_plan(loaded, registry, selection.only, selection.skip)
         if request.waivers is not None:
             plan = _with_waiver_file(plan, request.waivers, registry, request.options.lang, notify)

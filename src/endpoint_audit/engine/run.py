@@ -281,7 +281,8 @@ def judge_host(
         findings.extend(evaluate_check(planned, platform, facts, ctx, lang, transcript))
     # Waivers match the name the auditor targeted, never one the host reports about
     # itself (`uname -n`, a name inside a bundle): a host cannot claim another's waiver.
-    return apply_waivers(findings, plan.waivers, waiver_name, now)
+    linux = platform.family is OsFamily.LINUX
+    return apply_waivers(findings, plan.waivers, waiver_name, now, case_sensitive_resources=linux)
 
 
 def facts_as_data(facts: dict[type[Fact], FactOutcome]) -> dict[str, Any]:

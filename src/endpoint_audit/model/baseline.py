@@ -127,6 +127,18 @@ class CheckEntry(_Strict):
             _no_unknown_family(value)
         return value
 
+    @field_validator("platforms")
+    @classmethod
+    def _some_family(cls, value: list[OsFamily] | None) -> list[OsFamily] | None:
+        # No family would make the check not applicable on every host: turned off, while
+        # every report shows it as judged.
+        if value is not None and not value:
+            raise ValueError(
+                "lists no OS family, so the check would run nowhere; name windows, macos "
+                "or linux, or turn the check off with enabled: false"
+            )
+        return value
+
 
 def _no_unknown_family(families: Any) -> None:
     if OsFamily.UNKNOWN in families:
@@ -157,12 +169,14 @@ class WaiverSpec(_Strict):
     hosts: list[Annotated[str, Field(min_length=1)]] = Field(
         min_length=1,
         description="Host name patterns (fnmatch, case-insensitive: 'pc-0*', '*' for all). "
-        "Matched against the target name and the host name the PC reports.",
+        "Matched against the name the host was targeted by (inventory entry, --host, "
+        "a bundle's file name), never a name the PC reports about itself.",
     )
     resource: str | None = Field(
         None,
-        description="Only findings about this resource (fnmatch, case-insensitive), as the "
-        "report shows it: '*:3389/tcp' for a port, 'D:' for a volume. Omit for all.",
+        description="Only findings about this resource (fnmatch; case-insensitive except "
+        "on Linux hosts, whose user names and paths keep their case), as the report shows "
+        "it: '*:3389/tcp' for a port, 'D:' for a volume. Omit for all.",
     )
     justification: str = Field(description="Why the exception is accepted (required).")
     approver: str = Field(description="Who approved it (required).")

@@ -105,8 +105,15 @@ class CsvRenderer(Renderer):
         for finding in host.findings:
             row = common | self._finding(report, finding, lang, as_of)
             out.append([row[c] for c in COLUMNS])
+        rolled = host_rollup(host, expected_checks(report, host))
+        if not rolled.checks:
+            # Nothing judged at all: one row, so the host is on the sheet, unknown.
+            row = dict.fromkeys(COLUMNS, "") | common
+            row["status"] = status_label(Status.UNKNOWN.value, lang)
+            row["message"] = i18n.t(lang, "html.no_findings")
+            return [[row[c] for c in COLUMNS]]
         # A check of the host without any finding: one row, so the sheet shows it unknown.
-        for cid, state in host_rollup(host, expected_checks(report, host)).checks.items():
+        for cid, state in rolled.checks.items():
             if not state.findings:
                 info = report.checks.get(cid)
                 row = dict.fromkeys(COLUMNS, "") | common

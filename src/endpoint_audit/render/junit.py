@@ -4,7 +4,8 @@ fail -> <failure>, error and unknown -> <error> (the check could not verify), no
 -> <skipped>. A failure or unknown under a waiver in force passes, with the waiver in
 <system-out>; an expired waiver does not help (model.verdict decides, as of the judging
 time; one lapsed since says so there). An unreachable host is one testcase with an
-<error>, and so is a check of a host without any finding (`not_judged`). Built with
+<error>, and so is a check of a host without any finding (`not_judged`) and a reachable
+host with no finding at all (`no_findings`). Built with
 ElementTree, never by string concatenation; control characters that XML 1.0 cannot hold
 are written as visible escapes.
 """
@@ -121,7 +122,17 @@ class JunitRenderer(Renderer):
             counts["errors"] += 1
         for finding in host.findings:
             suite.append(self._case(report, host, finding, lang, counts, as_of))
-        for cid, state in host_rollup(host, expected_checks(report, host)).checks.items():
+        rolled = host_rollup(host, expected_checks(report, host))
+        if host.status == "ok" and not rolled.checks:
+            # Nothing judged at all: a suite of zero tests would read as a green build.
+            case = ET.SubElement(
+                suite, "testcase", {"name": "judged", "classname": _attr(host.target)}
+            )
+            note = i18n.t(lang, "html.no_findings")
+            ET.SubElement(case, "error", {"message": _attr(note), "type": "no_findings"})
+            counts["tests"] += 1
+            counts["errors"] += 1
+        for cid, state in rolled.checks.items():
             if not state.findings:  # checked nothing: not a pass
                 case = ET.SubElement(
                     suite,

@@ -244,6 +244,9 @@ class MarkdownRenderer(Renderer):
                     f"- **{escape(title)}** ({escape(state.check_id)}): "
                     f"{_remediation(fix, state.check_id, family, lang)}"
                 )
+        if not host.checks:
+            # Nothing judged at all: unknown, not "nothing needs attention".
+            return [*lines, f"**{escape(i18n.t(lang, 'html.no_findings'))}**", ""]
         if host.not_judged:
             line = i18n.t(lang, "report.not_judged", checks=", ".join(host.not_judged))
             lines += [f"**{escape(line)}**", ""]

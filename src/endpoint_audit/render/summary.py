@@ -337,6 +337,10 @@ def verdict_parts(
     not_judged = sum(1 for h in fleet.hosts for c in h.checks.values() if not c.findings)
     if not_judged:
         extras.append(i18n.t(lang, "report.verdict.not_judged", count=not_judged))
+    # A reachable host with no check at all (nothing judged) is unknown: say why.
+    empty = sum(1 for h in fleet.hosts if h.reachable and not h.checks)
+    if empty:
+        extras.append(i18n.t(lang, "report.verdict.no_findings", count=empty))
     below = sum(
         1
         for h in report.hosts

@@ -342,6 +342,11 @@ class TerminalRenderer(Renderer):
                     )
                 )
                 continue
+            if not rolled.checks:
+                # Nothing judged at all: an empty table would say nothing.
+                line = i18n.t(lang, "html.no_findings")
+                console.print(Text(_clean(line), style="bold yellow"))
+                continue
             console.print(_host_table(host, report, lang, console.width, as_of))
             missing = [cid for cid, c in rolled.checks.items() if not c.findings]
             if missing:

@@ -17,17 +17,16 @@ states lies within the key's days.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import yaml
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
 from endpoint_audit.signing.minisign import MinisignError, PublicKey
 
 DEFAULT_TIMEZONE = "Asia/Tokyo"
-MAX_FILE_BYTES = 1 << 20
 
 
 class TrustedKeysError(ValueError):
@@ -40,6 +39,15 @@ class _Entry(BaseModel):
     owner: str
     valid_from: dt.date | None = None
     valid_to: dt.date | None = None
+
+    @field_validator("valid_from", "valid_to", mode="before")
+    @classmethod
+    def _a_day(cls, value: object) -> object:
+        # A lax date takes a number as seconds since 1970 (`8640000000` is a day in
+        # 2243): a key's days are written as days.
+        if isinstance(value, bool | int | float):
+            raise ValueError("write a day as YYYY-MM-DD, not a number")
+        return value
 
 
 class _File(BaseModel):
@@ -82,45 +90,44 @@ def single(public: PublicKey, owner: str = "--pubkey") -> TrustedKeys:
     return TrustedKeys((TrustedKey(public, owner),), periods=False)
 
 
-def load(path: Path) -> TrustedKeys:
-    try:
-        if path.stat().st_size > MAX_FILE_BYTES:
-            raise TrustedKeysError(f"{path}: larger than {MAX_FILE_BYTES} bytes")
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        why = getattr(exc, "strerror", None) or exc
-        raise TrustedKeysError(f"{path}: cannot read: {why}") from None
-    return parse(text, str(path))
+def from_data(
+    raw: Any, name: str, line_of: Callable[[tuple[str | int, ...]], int] | None = None
+) -> TrustedKeys:
+    """The keys of a trusted-keys document already read as data (duplicate keys refused:
+    a second `valid_to` would silently stretch a key's period). `line_of` gives the
+    line a path was written on, for `name:line:` in the messages."""
 
+    def where(path: tuple[str | int, ...]) -> str:
+        return f"{name}:{line_of(path)}" if line_of is not None else name
 
-def parse(text: str, name: str) -> TrustedKeys:
-    try:
-        raw = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f":{mark.line + 1}" if mark is not None else ""
-        raise TrustedKeysError(f"{name}{where}: not YAML") from None
     try:
         data = _File.model_validate(raw)
     except ValidationError as exc:
         first = exc.errors()[0]
-        where = ".".join(str(p) for p in first.get("loc", ())) or "(top)"
-        raise TrustedKeysError(f"{name}: {where}: {first.get('msg')}") from None
+        loc = tuple(first.get("loc", ()))
+        dotted = ".".join(str(p) for p in loc) or "(top)"
+        raise TrustedKeysError(f"{where(loc)}: {dotted}: {first.get('msg')}") from None
     try:
         ZoneInfo(data.timezone)
     except (ZoneInfoNotFoundError, ValueError):
-        raise TrustedKeysError(f"{name}: timezone {data.timezone!r} is unknown") from None
+        raise TrustedKeysError(
+            f"{where(('timezone',))}: timezone {data.timezone!r} is unknown"
+        ) from None
     keys: list[TrustedKey] = []
     for index, entry in enumerate(data.keys):
         try:
             public = PublicKey.from_base64(entry.public_key.strip(), "public_key")
         except MinisignError as exc:
-            raise TrustedKeysError(f"{name}: keys.{index}: {exc}") from None
+            raise TrustedKeysError(f"{where(('keys', index))}: keys.{index}: {exc}") from None
         if entry.valid_from and entry.valid_to and entry.valid_to < entry.valid_from:
-            raise TrustedKeysError(f"{name}: keys.{index}: valid_to is before valid_from")
+            raise TrustedKeysError(
+                f"{where(('keys', index))}: keys.{index}: valid_to is before valid_from"
+            )
         if any(k.public.key_id == public.key_id for k in keys):
-            raise TrustedKeysError(f"{name}: keys.{index}: key {public.id_text} listed twice")
+            raise TrustedKeysError(
+                f"{where(('keys', index))}: keys.{index}: key {public.id_text} listed twice"
+            )
         keys.append(TrustedKey(public, entry.owner, entry.valid_from, entry.valid_to))
     if not keys:
-        raise TrustedKeysError(f"{name}: no keys listed")
+        raise TrustedKeysError(f"{where(('keys',))}: no keys listed")
     return TrustedKeys(tuple(keys), data.timezone)

@@ -18,9 +18,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime, timedelta
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import Field
+from pydantic import AfterValidator, Field
 
 from endpoint_audit.checkkit import (
     Check,
@@ -52,12 +52,23 @@ MINUTES_PER_DAY = 24 * 60
 CLOCK_SLACK = timedelta(days=1)
 
 
+def _product_name(name: str) -> str:
+    # A name part is matched inside product names: a blank one is inside every name (or
+    # every name with a space) and would accept any product.
+    if not name.strip():
+        raise ValueError("is blank: a blank product name would accept every product")
+    return name
+
+
+ProductName = Annotated[str, AfterValidator(_product_name)]
+
+
 class AntivirusParams(CheckParams):
     max_signature_age_days: int = Field(3, ge=0)
     require_tamper_protection: bool = True
     # Windows: third-party products (part of their Security Center name, any case)
     # accepted in place of Defender. Empty: any registered product that is on and current.
-    accepted_products: list[str] = Field(default_factory=list)
+    accepted_products: list[ProductName] = Field(default_factory=list)
     # Linux and macOS: the agents that must run.
     agents: list[AgentId] = Field(default_factory=list)
     xprotect_max_age_days: int = Field(30, ge=0)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 
 from endpoint_audit.checkkit.check import (
     Check,
@@ -108,6 +108,18 @@ class OpenPortsParams(CheckParams):
     @classmethod
     def _valid_specs(cls, value: object) -> object:
         return _check_specs(value) if isinstance(value, list) else value
+
+    @model_validator(mode="after")
+    def _judges_something(self) -> OpenPortsParams:
+        # No forbidden port or process and no allow-list: no listener could ever fail,
+        # and every host would pass.
+        if not (self.forbidden_ports or self.forbidden_processes or self.only_allowed):
+            raise ValueError(
+                "could never fail: forbidden_ports and forbidden_processes are empty and "
+                "only_allowed is false; forbid something, or turn the check off with "
+                "enabled: false"
+            )
+        return self
 
 
 def _describe(sock: ListeningSocket) -> str:
