@@ -8,6 +8,7 @@ import asyncio
 import grp
 import os
 import pwd
+import re
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -620,3 +621,210 @@ def test_an_account_named_like_a_sid_is_not_allowed_by_the_windows_sid_pattern(
     assert judge(fact, family) == [(Status.FAIL, "unexpected_group", name)]
     # Patterns for names still match them.
     assert judge(fact, family, allowed=[f"%{name}"])[0][0] is Status.PASS
+
+
+# --- macOS: accounts with UniqueID 0, sudoers -------------------------------------------
+
+MACOS = PlatformInfo(family=OsFamily.MACOS, distro="macos", version="15.1")
+# `dscl . -list /Users UniqueID` as a Mac prints it (NixOS/nix issue #5928), cut short.
+UNIQUE_IDS_TEXT = (
+    "nobody                         -2\n"
+    "root                           0\n"
+    "daemon                         1\n"
+    "david                          501\n"
+)
+# Apple's /etc/sudoers (apple-oss-distributions/sudo files/sudoers), its grants only.
+MAC_SUDOERS = (
+    "Defaults\tenv_reset\n"
+    "root\t\tALL = (ALL) ALL\n"
+    "%admin\t\tALL = (ALL) ALL\n"
+    "#includedir /private/etc/sudoers.d\n"
+)
+
+
+def mac_results(
+    admin: list[str],
+    unique_ids: str | CommandResult = UNIQUE_IDS_TEXT,
+    sudoers_files: dict[str, str] | CommandResult | None = None,
+    unreadable: tuple[str, ...] = (),
+) -> dict[str, CommandResult]:
+    import plistlib
+
+    from endpoint_audit.checks.local_admins import macos
+
+    record = {
+        "dsAttrTypeStandard:GroupMembership": admin,
+        "dsAttrTypeStandard:PrimaryGroupID": ["80"],
+        "dsAttrTypeStandard:RecordName": ["admin"],
+    }
+    files = {"/private/etc/sudoers": MAC_SUDOERS} if sudoers_files is None else sudoers_files
+    find = (
+        files
+        if isinstance(files, CommandResult)
+        else CommandResult(0, stdout=frame(files, ("/private/etc/sudoers.d",), unreadable))
+    )
+    ids = unique_ids if isinstance(unique_ids, CommandResult) else CommandResult(0, unique_ids)
+    return {
+        macos.ADMIN_GROUP.key: CommandResult(0, plistlib.dumps(record).decode()),
+        macos.USERS.key: CommandResult(0, plistlib.dumps([]).decode()),
+        macos.GROUPS.key: CommandResult(0, plistlib.dumps([]).decode()),
+        macos.UNIQUE_IDS.key: ids,
+        macos.SUDOERS_FILES.key: find,
+    }
+
+
+def mac_judge(
+    results: dict[str, CommandResult], **params: object
+) -> list[tuple[Status, str, str | None]]:
+    from endpoint_audit.checks.local_admins.macos import MacosLocalAdmins
+
+    return judge(MacosLocalAdmins().parse(results, MACOS), OsFamily.MACOS, **params)
+
+
+def test_macos_stock_sudoers_and_root_alone_pass() -> None:
+    assert mac_judge(mac_results(["root"])) == [(Status.PASS, "only_allowed", None)]
+
+
+def test_a_macos_account_with_uniqueid_0_besides_root_fails() -> None:
+    ids = UNIQUE_IDS_TEXT + "toor                           0\n"
+    assert mac_judge(mac_results(["root"], ids)) == [(Status.FAIL, "unexpected_user", "toor")]
+    assert mac_judge(mac_results(["root"], ids), allowed=["toor"])[0][0] == Status.PASS
+
+
+@pytest.mark.parametrize(
+    ("extra", "member", "kind"),
+    [
+        ("carol ALL=(ALL) NOPASSWD: ALL\n", "carol", "unexpected_user"),
+        ("%staff ALL=(ALL) ALL\n", "staff", "unexpected_group"),
+        ("User_Alias HELP = erin, frank\nHELP ALL = (root) ALL\n", "erin", "unexpected_user"),
+        ("#501 ALL=(ALL) ALL\n", "david", "unexpected_user"),
+        ("ALL ALL=(ALL) ALL\n", "ALL", "unexpected_everyone"),
+    ],
+)
+def test_a_macos_sudoers_grant_of_all_outside_admin_fails(
+    extra: str, member: str, kind: str
+) -> None:
+    files = {"/private/etc/sudoers": MAC_SUDOERS, "/private/etc/sudoers.d/it": extra}
+    got = mac_judge(mac_results(["root"], sudoers_files=files))
+    assert (Status.FAIL, kind, member) in got
+    assert all(s != Status.PASS for s, _, _ in got)
+
+
+def test_macos_include_of_etc_is_the_private_etc_folder() -> None:
+    main = MAC_SUDOERS.replace("#includedir /private/etc/sudoers.d", "@includedir /etc/sudoers.d")
+    files = {"/private/etc/sudoers": main, "/private/etc/sudoers.d/it": "gina ALL=ALL\n"}
+    assert mac_judge(mac_results(["root"], sudoers_files=files)) == [
+        (Status.FAIL, "unexpected_user", "gina")
+    ]
+
+
+def test_macos_admin_group_in_sudoers_is_its_members() -> None:
+    got = mac_judge(mac_results(["root", "david"]))
+    assert got == [(Status.FAIL, "unexpected_user", "david")]
+
+
+@pytest.mark.parametrize(
+    ("files", "unreadable", "reason"),
+    [
+        ({}, ("/private/etc/sudoers",), "sudoers_unreadable"),
+        (
+            {"/private/etc/sudoers": MAC_SUDOERS},
+            ("/private/etc/sudoers.d/it",),
+            "sudoers_unreadable",
+        ),
+        (
+            {"/private/etc/sudoers": MAC_SUDOERS + "#include /etc/sudoers.local\n"},
+            (),
+            "include_not_read_macos",
+        ),
+        ({"/private/etc/sudoers": MAC_SUDOERS + "alice ALL\n"}, (), "sudoers_unparsed"),
+    ],
+)
+def test_macos_sudoers_not_read_is_unknown_never_pass(
+    files: dict[str, str], unreadable: tuple[str, ...], reason: str
+) -> None:
+    from endpoint_audit.checks.local_admins.macos import MacosLocalAdmins
+
+    fact = MacosLocalAdmins().parse(
+        mac_results(["root"], sudoers_files=files, unreadable=unreadable), MACOS
+    )
+    assert fact.sudoers is not None
+    assert reason_key(fact.sudoers) == f"local_admins.reason.{reason}"
+    assert judge(fact, OsFamily.MACOS) == [(Status.UNKNOWN, "sudoers_unknown", None)]
+
+
+def test_macos_sudoers_without_root_names_the_right() -> None:
+    from endpoint_audit.checks.local_admins.macos import MacosLocalAdmins
+
+    refused = CommandResult(EXIT_DENIED, stderr=f"{SUDO_REFUSED}: a password is required")
+    fact = MacosLocalAdmins().parse(mac_results(["root"], sudoers_files=refused), MACOS)
+    assert fact.sudoers is not None and "root" in reason_text(fact.sudoers)
+    unread = MacosLocalAdmins().parse(
+        mac_results(["root"], sudoers_files={}, unreadable=("/private/etc/sudoers",)), MACOS
+    )
+    assert unread.sudoers is not None and "root" in reason_text(unread.sudoers)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "root\n",
+        "root 0\ngarbage line without a number\n",
+        "root 0\nevil 0x0\n",
+        "root 0\nevil 0abc 5\n",
+        "daemon 1\n",  # no root at all: not a listing of this Mac's users
+        "root 0\n\n",
+    ],
+)
+def test_macos_unique_ids_that_cannot_be_read_are_unknown(text: str) -> None:
+    got = mac_judge(mac_results(["root"], text))
+    assert got == [(Status.UNKNOWN, "uid0_unknown", None)]
+
+
+def test_macos_dscl_list_failing_is_unknown() -> None:
+    got = mac_judge(mac_results(["root"], CommandResult(1, stderr="DS Error: -14136")))
+    assert got == [(Status.UNKNOWN, "uid0_unknown", None)]
+
+
+_ZERO = st.sampled_from(["0", "00", "-0", "+0", "4294967296"])
+_OTHER = st.integers(min_value=-2, max_value=2**31).filter(lambda n: n % 2**32 != 0).map(str)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            NAMES,
+            st.lists(st.one_of(_ZERO, _OTHER), min_size=1, max_size=3),
+            st.sampled_from([" ", "  ", "\t", " " * 20]),
+        ),
+        max_size=12,
+    )
+)
+def test_hostile_dscl_lines_never_hide_a_uid_0_account(
+    lines: list[tuple[str, list[str], str]],
+) -> None:
+    from endpoint_audit.checks.local_admins.macos import uid0_accounts
+
+    text = "root                     0\n" + "".join(
+        f"{name}{gap}{' '.join(values)}\n" for name, values, gap in lines
+    )
+    proven = {n for n, values, _ in lines if any(int(v) % 2**32 == 0 for v in values)}
+    got = {m.name for m in seen_value(uid0_accounts(text))}
+    assert proven | {"root"} <= got
+
+
+@settings(max_examples=300, deadline=None)
+@given(TEXT)
+def test_dscl_junk_is_unknown_or_proven(text: str) -> None:
+    from endpoint_audit.checks.local_admins.macos import uid0_accounts
+    from endpoint_audit.model.observed import Unknown
+
+    got = uid0_accounts(text)
+    if isinstance(got, Unknown):
+        return
+    # Seen only when every line is a name and then numbers, root with 0 among them.
+    lines = text.split("\n")
+    assert lines[-1] == "" and all(re.fullmatch(r"\S+(\s+[+-]?[0-9]+)+", x) for x in lines[:-1])
+    assert "root" in {m.name for m in got.value}
