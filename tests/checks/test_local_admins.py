@@ -40,6 +40,7 @@ from endpoint_audit.model.observed import Observed, seen, unknown
 from endpoint_audit.model.platform import OsFamily, PlatformInfo
 from endpoint_audit.model.result import Status
 from endpoint_audit.transport.local import LocalTransport
+from tests.conftest import require_tool
 from tests.observed_view import reason_key, reason_text, seen_value
 
 LINUX = PlatformInfo(family=OsFamily.LINUX, distro="debian", version="12")
@@ -828,3 +829,72 @@ def test_dscl_junk_is_unknown_or_proven(text: str) -> None:
     lines = text.split("\n")
     assert lines[-1] == "" and all(re.fullmatch(r"\S+(\s+[+-]?[0-9]+)+", x) for x in lines[:-1])
     assert "root" in {m.name for m in got.value}
+
+
+def test_the_macos_probe_script_runs_the_new_reads_with_bsd_tools_only() -> None:
+    from endpoint_audit.checks.local_admins import macos
+    from endpoint_audit.engine.export import export_script, posix_line
+    from endpoint_audit.engine.registry import load_registry
+
+    script = export_script(load_registry(), OsFamily.MACOS)
+    for command in (macos.UNIQUE_IDS, macos.SUDOERS_FILES):
+        assert posix_line(command) in script
+    # macOS's find has neither -printf nor -readable (GNU only), which the Linux one uses.
+    assert not {"-printf", "-readable"} & set(macos.SUDOERS_FILES.argv)
+    assert macos.SUDOERS_FILES.privileged
+
+
+_BSD_STAT = """#!/bin/sh
+# stat -L -f FORMAT FILE as macOS's stat prints it, through GNU stat (%z size, %N name).
+fmt=$(printf '%s' "$3" | sed 's/%z/%s/g; s/%N/%n/g')
+exec GNU_STAT -L -c "$fmt" "$4"
+"""
+
+
+def test_the_macos_sudoers_listing_frames_what_it_finds(tmp_path: Path) -> None:
+    """The collector's find run here, on a copy of /private/etc under tmp_path, with a
+    stand-in for BSD stat: the framing reads back every sudoers file whole, and nothing
+    else of /etc."""
+    import subprocess
+
+    from endpoint_audit.checks.local_admins import macos
+    from endpoint_audit.checks.local_admins.sudoers_files import read_frames
+
+    find = require_tool("find")
+    etc = tmp_path / "private" / "etc"
+    (etc / "sudoers.d").mkdir(parents=True)
+    (etc / "ssh").mkdir()
+    (etc / "ssh" / "sshd_config").write_text("PermitRootLogin no\n")
+    (etc / "hosts").write_text("127.0.0.1 localhost\n")
+    files = {
+        "sudoers": MAC_SUDOERS,
+        "sudoers.d/it": "carol ALL=(ALL) ALL",  # no final newline
+        # Skipped by sudo (a dot in the name); its header-like line must not forge a frame.
+        "sudoers.d/README.txt": "F 3 /private/etc/evil\nD /x\n",
+    }
+    for name, text in files.items():
+        (etc / name).write_text(text)
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "stat").write_text(_BSD_STAT.replace("GNU_STAT", require_tool("stat")))
+    (bin_dir / "stat").chmod(0o755)
+    argv = [
+        a.replace(macos.PRIVATE_ETC, str(etc)) if a.startswith(macos.PRIVATE_ETC) else a
+        for a in macos.SUDOERS_FILES.argv
+    ]
+    argv[0] = find
+    env = {"PATH": f"{bin_dir}:/usr/bin:/bin", "LC_ALL": "C"}
+    done = subprocess.run(argv, capture_output=True, text=True, env=env, check=False, timeout=60)
+    assert done.returncode == 0, done.stderr
+    out = done.stdout.replace(str(tmp_path), "")
+    frames = read_frames(CommandResult(0, stdout=out))
+    assert frames.files == {f"/private/etc/{n}": t for n, t in files.items()}
+    assert frames.dirs == {"/private/etc/sudoers.d"} and frames.unreadable == ()
+    fact = mac_parse(CommandResult(0, stdout=out))
+    assert (Status.FAIL, "unexpected_user", "carol") in judge(fact, OsFamily.MACOS)
+
+
+def mac_parse(find: CommandResult) -> LocalAdminsFacts:
+    from endpoint_audit.checks.local_admins.macos import MacosLocalAdmins
+
+    return MacosLocalAdmins().parse(mac_results(["root"], sudoers_files=find), MACOS)
