@@ -898,3 +898,11 @@ def mac_parse(find: CommandResult) -> LocalAdminsFacts:
     from endpoint_audit.checks.local_admins.macos import MacosLocalAdmins
 
     return MacosLocalAdmins().parse(mac_results(["root"], sudoers_files=find), MACOS)
+
+
+@pytest.mark.parametrize("gap", ["\u00a0", "\u2003", "\x0b", "\r"])
+def test_a_dscl_blank_only_python_sees_is_not_a_separator(gap: str) -> None:
+    from endpoint_audit.checks.local_admins.macos import uid0_accounts
+
+    got = uid0_accounts(f"root 0\ntoor 5{gap}0\n")
+    assert reason_key(got) == "local_admins.reason.unique_ids_unreadable"

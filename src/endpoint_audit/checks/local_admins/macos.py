@@ -148,7 +148,7 @@ def unique_ids(text: str) -> dict[str, list[int]] | None:
         match = _ID_LINE.fullmatch(line)
         if match is None:
             return None
-        values = match.group(2).split()
+        values = re.split(r"[ \t]+", match.group(2).strip(" \t"))
         if not all(_NUMBER.fullmatch(v) for v in values):
             return None
         out.setdefault(match.group(1), []).extend(int(v) for v in values)
