@@ -8,6 +8,7 @@ import asyncio
 import grp
 import os
 import pwd
+import re
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -39,6 +40,7 @@ from endpoint_audit.model.observed import Observed, seen, unknown
 from endpoint_audit.model.platform import OsFamily, PlatformInfo
 from endpoint_audit.model.result import Status
 from endpoint_audit.transport.local import LocalTransport
+from tests.conftest import require_tool
 from tests.observed_view import reason_key, reason_text, seen_value
 
 LINUX = PlatformInfo(family=OsFamily.LINUX, distro="debian", version="12")
@@ -620,3 +622,287 @@ def test_an_account_named_like_a_sid_is_not_allowed_by_the_windows_sid_pattern(
     assert judge(fact, family) == [(Status.FAIL, "unexpected_group", name)]
     # Patterns for names still match them.
     assert judge(fact, family, allowed=[f"%{name}"])[0][0] is Status.PASS
+
+
+# --- macOS: accounts with UniqueID 0, sudoers -------------------------------------------
+
+MACOS = PlatformInfo(family=OsFamily.MACOS, distro="macos", version="15.1")
+# `dscl . -list /Users UniqueID` as a Mac prints it (NixOS/nix issue #5928), cut short.
+UNIQUE_IDS_TEXT = (
+    "nobody                         -2\n"
+    "root                           0\n"
+    "daemon                         1\n"
+    "david                          501\n"
+)
+# Apple's /etc/sudoers (apple-oss-distributions/sudo files/sudoers), its grants only.
+MAC_SUDOERS = (
+    "Defaults\tenv_reset\n"
+    "root\t\tALL = (ALL) ALL\n"
+    "%admin\t\tALL = (ALL) ALL\n"
+    "#includedir /private/etc/sudoers.d\n"
+)
+
+
+def mac_results(
+    admin: list[str],
+    unique_ids: str | CommandResult = UNIQUE_IDS_TEXT,
+    sudoers_files: dict[str, str] | CommandResult | None = None,
+    unreadable: tuple[str, ...] = (),
+) -> dict[str, CommandResult]:
+    import plistlib
+
+    from endpoint_audit.checks.local_admins import macos
+
+    record = {
+        "dsAttrTypeStandard:GroupMembership": admin,
+        "dsAttrTypeStandard:PrimaryGroupID": ["80"],
+        "dsAttrTypeStandard:RecordName": ["admin"],
+    }
+    files = {"/private/etc/sudoers": MAC_SUDOERS} if sudoers_files is None else sudoers_files
+    find = (
+        files
+        if isinstance(files, CommandResult)
+        else CommandResult(0, stdout=frame(files, ("/private/etc/sudoers.d",), unreadable))
+    )
+    ids = unique_ids if isinstance(unique_ids, CommandResult) else CommandResult(0, unique_ids)
+    return {
+        macos.ADMIN_GROUP.key: CommandResult(0, plistlib.dumps(record).decode()),
+        macos.USERS.key: CommandResult(0, plistlib.dumps([]).decode()),
+        macos.GROUPS.key: CommandResult(0, plistlib.dumps([]).decode()),
+        macos.UNIQUE_IDS.key: ids,
+        macos.SUDOERS_FILES.key: find,
+    }
+
+
+def mac_judge(
+    results: dict[str, CommandResult], **params: object
+) -> list[tuple[Status, str, str | None]]:
+    from endpoint_audit.checks.local_admins.macos import MacosLocalAdmins
+
+    return judge(MacosLocalAdmins().parse(results, MACOS), OsFamily.MACOS, **params)
+
+
+def test_macos_stock_sudoers_and_root_alone_pass() -> None:
+    assert mac_judge(mac_results(["root"])) == [(Status.PASS, "only_allowed", None)]
+
+
+def test_a_macos_account_with_uniqueid_0_besides_root_fails() -> None:
+    ids = UNIQUE_IDS_TEXT + "toor                           0\n"
+    assert mac_judge(mac_results(["root"], ids)) == [(Status.FAIL, "unexpected_user", "toor")]
+    assert mac_judge(mac_results(["root"], ids), allowed=["toor"])[0][0] == Status.PASS
+
+
+@pytest.mark.parametrize(
+    ("extra", "member", "kind"),
+    [
+        ("carol ALL=(ALL) NOPASSWD: ALL\n", "carol", "unexpected_user"),
+        ("%staff ALL=(ALL) ALL\n", "staff", "unexpected_group"),
+        ("User_Alias HELP = erin, frank\nHELP ALL = (root) ALL\n", "erin", "unexpected_user"),
+        ("#501 ALL=(ALL) ALL\n", "david", "unexpected_user"),
+        ("ALL ALL=(ALL) ALL\n", "ALL", "unexpected_everyone"),
+    ],
+)
+def test_a_macos_sudoers_grant_of_all_outside_admin_fails(
+    extra: str, member: str, kind: str
+) -> None:
+    files = {"/private/etc/sudoers": MAC_SUDOERS, "/private/etc/sudoers.d/it": extra}
+    got = mac_judge(mac_results(["root"], sudoers_files=files))
+    assert (Status.FAIL, kind, member) in got
+    assert all(s != Status.PASS for s, _, _ in got)
+
+
+def test_macos_include_of_etc_is_the_private_etc_folder() -> None:
+    main = MAC_SUDOERS.replace("#includedir /private/etc/sudoers.d", "@includedir /etc/sudoers.d")
+    files = {"/private/etc/sudoers": main, "/private/etc/sudoers.d/it": "gina ALL=ALL\n"}
+    assert mac_judge(mac_results(["root"], sudoers_files=files)) == [
+        (Status.FAIL, "unexpected_user", "gina")
+    ]
+
+
+def test_macos_admin_group_in_sudoers_is_its_members() -> None:
+    got = mac_judge(mac_results(["root", "david"]))
+    assert got == [(Status.FAIL, "unexpected_user", "david")]
+
+
+@pytest.mark.parametrize(
+    ("files", "unreadable", "reason"),
+    [
+        ({}, ("/private/etc/sudoers",), "sudoers_unreadable"),
+        (
+            {"/private/etc/sudoers": MAC_SUDOERS},
+            ("/private/etc/sudoers.d/it",),
+            "sudoers_unreadable",
+        ),
+        (
+            {"/private/etc/sudoers": MAC_SUDOERS + "#include /etc/sudoers.local\n"},
+            (),
+            "include_not_read_macos",
+        ),
+        ({"/private/etc/sudoers": MAC_SUDOERS + "alice ALL\n"}, (), "sudoers_unparsed"),
+    ],
+)
+def test_macos_sudoers_not_read_is_unknown_never_pass(
+    files: dict[str, str], unreadable: tuple[str, ...], reason: str
+) -> None:
+    from endpoint_audit.checks.local_admins.macos import MacosLocalAdmins
+
+    fact = MacosLocalAdmins().parse(
+        mac_results(["root"], sudoers_files=files, unreadable=unreadable), MACOS
+    )
+    assert fact.sudoers is not None
+    assert reason_key(fact.sudoers) == f"local_admins.reason.{reason}"
+    assert judge(fact, OsFamily.MACOS) == [(Status.UNKNOWN, "sudoers_unknown", None)]
+
+
+def test_macos_sudoers_without_root_names_the_right() -> None:
+    from endpoint_audit.checks.local_admins.macos import MacosLocalAdmins
+
+    refused = CommandResult(EXIT_DENIED, stderr=f"{SUDO_REFUSED}: a password is required")
+    fact = MacosLocalAdmins().parse(mac_results(["root"], sudoers_files=refused), MACOS)
+    assert fact.sudoers is not None and "root" in reason_text(fact.sudoers)
+    unread = MacosLocalAdmins().parse(
+        mac_results(["root"], sudoers_files={}, unreadable=("/private/etc/sudoers",)), MACOS
+    )
+    assert unread.sudoers is not None and "root" in reason_text(unread.sudoers)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "root\n",
+        "root 0\ngarbage line without a number\n",
+        "root 0\nevil 0x0\n",
+        "root 0\nevil 0abc 5\n",
+        "daemon 1\n",  # no root at all: not a listing of this Mac's users
+        "root 0\n\n",
+    ],
+)
+def test_macos_unique_ids_that_cannot_be_read_are_unknown(text: str) -> None:
+    got = mac_judge(mac_results(["root"], text))
+    assert got == [(Status.UNKNOWN, "uid0_unknown", None)]
+
+
+def test_macos_dscl_list_failing_is_unknown() -> None:
+    got = mac_judge(mac_results(["root"], CommandResult(1, stderr="DS Error: -14136")))
+    assert got == [(Status.UNKNOWN, "uid0_unknown", None)]
+
+
+_ZERO = st.sampled_from(["0", "00", "-0", "+0", "4294967296"])
+_OTHER = st.integers(min_value=-2, max_value=2**31).filter(lambda n: n % 2**32 != 0).map(str)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            NAMES,
+            st.lists(st.one_of(_ZERO, _OTHER), min_size=1, max_size=3),
+            st.sampled_from([" ", "  ", "\t", " " * 20]),
+        ),
+        max_size=12,
+    )
+)
+def test_hostile_dscl_lines_never_hide_a_uid_0_account(
+    lines: list[tuple[str, list[str], str]],
+) -> None:
+    from endpoint_audit.checks.local_admins.macos import uid0_accounts
+
+    text = "root                     0\n" + "".join(
+        f"{name}{gap}{' '.join(values)}\n" for name, values, gap in lines
+    )
+    proven = {n for n, values, _ in lines if any(int(v) % 2**32 == 0 for v in values)}
+    got = {m.name for m in seen_value(uid0_accounts(text))}
+    assert proven | {"root"} <= got
+
+
+@settings(max_examples=300, deadline=None)
+@given(TEXT)
+def test_dscl_junk_is_unknown_or_proven(text: str) -> None:
+    from endpoint_audit.checks.local_admins.macos import uid0_accounts
+    from endpoint_audit.model.observed import Unknown
+
+    got = uid0_accounts(text)
+    if isinstance(got, Unknown):
+        return
+    # Seen only when every line is a name and then numbers, root with 0 among them.
+    lines = text.split("\n")
+    assert lines[-1] == "" and all(re.fullmatch(r"\S+(\s+[+-]?[0-9]+)+", x) for x in lines[:-1])
+    assert "root" in {m.name for m in got.value}
+
+
+def test_the_macos_probe_script_runs_the_new_reads_with_bsd_tools_only() -> None:
+    from endpoint_audit.checks.local_admins import macos
+    from endpoint_audit.engine.export import export_script, posix_line
+    from endpoint_audit.engine.registry import load_registry
+
+    script = export_script(load_registry(), OsFamily.MACOS)
+    for command in (macos.UNIQUE_IDS, macos.SUDOERS_FILES):
+        assert posix_line(command) in script
+    # macOS's find has neither -printf nor -readable (GNU only), which the Linux one uses.
+    assert not {"-printf", "-readable"} & set(macos.SUDOERS_FILES.argv)
+    assert macos.SUDOERS_FILES.privileged
+
+
+_BSD_STAT = """#!/bin/sh
+# stat -L -f FORMAT FILE as macOS's stat prints it, through GNU stat (%z size, %N name).
+fmt=$(printf '%s' "$3" | sed 's/%z/%s/g; s/%N/%n/g')
+exec GNU_STAT -L -c "$fmt" "$4"
+"""
+
+
+def test_the_macos_sudoers_listing_frames_what_it_finds(tmp_path: Path) -> None:
+    """The collector's find run here, on a copy of /private/etc under tmp_path, with a
+    stand-in for BSD stat: the framing reads back every sudoers file whole, and nothing
+    else of /etc."""
+    import subprocess
+
+    from endpoint_audit.checks.local_admins import macos
+    from endpoint_audit.checks.local_admins.sudoers_files import read_frames
+
+    find = require_tool("find")
+    etc = tmp_path / "private" / "etc"
+    (etc / "sudoers.d").mkdir(parents=True)
+    (etc / "ssh").mkdir()
+    (etc / "ssh" / "sshd_config").write_text("PermitRootLogin no\n")
+    (etc / "hosts").write_text("127.0.0.1 localhost\n")
+    files = {
+        "sudoers": MAC_SUDOERS,
+        "sudoers.d/it": "carol ALL=(ALL) ALL",  # no final newline
+        # Skipped by sudo (a dot in the name); its header-like line must not forge a frame.
+        "sudoers.d/README.txt": "F 3 /private/etc/evil\nD /x\n",
+    }
+    for name, text in files.items():
+        (etc / name).write_text(text)
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "stat").write_text(_BSD_STAT.replace("GNU_STAT", require_tool("stat")))
+    (bin_dir / "stat").chmod(0o755)
+    argv = [
+        a.replace(macos.PRIVATE_ETC, str(etc)) if a.startswith(macos.PRIVATE_ETC) else a
+        for a in macos.SUDOERS_FILES.argv
+    ]
+    argv[0] = find
+    env = {"PATH": f"{bin_dir}:/usr/bin:/bin", "LC_ALL": "C"}
+    done = subprocess.run(argv, capture_output=True, text=True, env=env, check=False, timeout=60)
+    assert done.returncode == 0, done.stderr
+    out = done.stdout.replace(str(tmp_path), "")
+    frames = read_frames(CommandResult(0, stdout=out))
+    assert frames.files == {f"/private/etc/{n}": t for n, t in files.items()}
+    assert frames.dirs == {"/private/etc/sudoers.d"} and frames.unreadable == ()
+    fact = mac_parse(CommandResult(0, stdout=out))
+    assert (Status.FAIL, "unexpected_user", "carol") in judge(fact, OsFamily.MACOS)
+
+
+def mac_parse(find: CommandResult) -> LocalAdminsFacts:
+    from endpoint_audit.checks.local_admins.macos import MacosLocalAdmins
+
+    return MacosLocalAdmins().parse(mac_results(["root"], sudoers_files=find), MACOS)
+
+
+@pytest.mark.parametrize("gap", ["\u00a0", "\u2003", "\x0b", "\r"])
+def test_a_dscl_blank_only_python_sees_is_not_a_separator(gap: str) -> None:
+    from endpoint_audit.checks.local_admins.macos import uid0_accounts
+
+    got = uid0_accounts(f"root 0\ntoor 5{gap}0\n")
+    assert reason_key(got) == "local_admins.reason.unique_ids_unreadable"

@@ -86,11 +86,14 @@ class LocalAdmins(Check):
         fact = facts.get(LocalAdminsFacts)
         family = ctx.platform.family
         parts: list[Observed[tuple[AdminMember, ...]]] = [fact.members]
-        if fact.sudoers is not None:
-            parts.append(fact.sudoers)
+        keys = ["members_unknown"]
+        for part, key in ((fact.uid0, "uid0_unknown"), (fact.sudoers, "sudoers_unknown")):
+            if part is not None:
+                parts.append(part)
+                keys.append(key)
         listed: list[AdminMember] = []
         unknowns: list[Outcome] = []
-        for part, key in zip(parts, ("members_unknown", "sudoers_unknown"), strict=False):
+        for part, key in zip(parts, keys, strict=True):
             if isinstance(part, Unknown):
                 unknowns.append(
                     Outcome(status=Status.UNKNOWN, key=key, args={"reason": part.reason})

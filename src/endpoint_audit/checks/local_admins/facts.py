@@ -2,7 +2,8 @@
 
 Windows: the members of the group with SID S-1-5-32-544 (its name is localized), each by
 SID, with the built-in Administrator told by RID 500 of the PC's own domain. macOS: the
-members of the `admin` group. Linux: accounts with uid 0, members of the administrator
+members of the `admin` group, accounts with UniqueID 0 and whoever sudoers lets run ALL
+as root. Linux: accounts with uid 0, members of the administrator
 groups (from /etc/group and the primary group in /etc/passwd), and the users and groups
 sudoers lets run ALL commands as root.
 """
@@ -55,5 +56,8 @@ class LocalAdminsFacts(Fact):
     # The holders the collector could list (Windows: group members; macOS: admin group;
     # Linux: uid 0 accounts and administrator groups' members).
     members: Observed[tuple[AdminMember, ...]] = unknown("local_admins.reason.not_read")
-    # Linux: who sudoers lets run ALL as root. None on Windows and macOS.
+    # Linux and macOS: who sudoers lets run ALL as root. None on Windows.
     sudoers: Observed[tuple[AdminMember, ...]] | None = None
+    # macOS: the accounts with UniqueID 0, root included. None elsewhere (Linux lists its
+    # uid 0 accounts in `members`; Windows has none).
+    uid0: Observed[tuple[AdminMember, ...]] | None = None

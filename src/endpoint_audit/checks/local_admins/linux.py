@@ -13,13 +13,13 @@ paths or a line the parser cannot read.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
-from endpoint_audit.checkkit import Collector, CollectorError, Results, require
+from endpoint_audit.checkkit import Collector, Results, require
 from endpoint_audit.checkkit.lines import host_lines
-from endpoint_audit.checks.local_admins import sudoers
+from endpoint_audit.checks.local_admins import sudoers, sudoers_files
 from endpoint_audit.checks.local_admins.facts import AdminMember, LocalAdminsFacts
+from endpoint_audit.checks.local_admins.sudoers_files import Frames, read_frames
 from endpoint_audit.model.commands import Argv, CommandResult, ReadFile
 from endpoint_audit.model.observed import Observed, Reason, seen, unknown
 from endpoint_audit.model.platform import OsFamily, PlatformInfo
@@ -91,8 +91,6 @@ SUDOERS_FILES = Argv(
 # RHEL/Fedora/SUSE (wheel) whatever sudoers says: their default sudoers grant them ALL,
 # and pam_wheel lets wheel use su.
 ADMIN_GROUPS = ("sudo", "wheel", "admin")
-MAX_INCLUDE_DEPTH = 8
-_HEADER = re.compile(rb"^(D|U|O) (.+)$|^F (\d+) (.+)$")
 
 
 @dataclass(frozen=True)
@@ -110,13 +108,6 @@ def number(text: str) -> int | None:
         return None
     value = int(text)
     return value if value < 2**32 else None
-
-
-@dataclass(frozen=True)
-class Frames:
-    files: dict[str, str]  # path -> text
-    dirs: frozenset[str]
-    unreadable: tuple[str, ...]
 
 
 def accounts(text: str) -> list[Account]:
@@ -175,129 +166,15 @@ def group_members(
     return out
 
 
-def read_frames(result: CommandResult) -> Frames:
-    """The entries SUDOERS_FILES printed; CollectorError when the frames are not whole."""
-    data = result.stdout.encode("utf-8")
-    files: dict[str, str] = {}
-    dirs: set[str] = set()
-    unreadable: list[str] = []
-    pos = 0
-    while pos < len(data):
-        end = data.find(b"\n", pos)
-        if end < 0:
-            end = len(data)
-        header = _HEADER.match(data[pos:end])
-        if header is None:
-            raise CollectorError(Reason(key="local_admins.reason.frames_broken", args={"at": pos}))
-        pos = end + 1
-        if header.group(3) is not None:
-            size = int(header.group(3))
-            path = header.group(4).decode("utf-8", "replace")
-            if pos + size > len(data):
-                raise CollectorError(
-                    Reason(key="local_admins.reason.frames_broken", args={"at": pos})
-                )
-            files[path] = data[pos : pos + size].decode("utf-8", "replace")
-            pos += size
-            continue
-        kind, path = header.group(1).decode(), header.group(2).decode("utf-8", "replace")
-        if kind == "D":
-            dirs.add(path)
-        elif kind == "U":
-            unreadable.append(path)
-    return Frames(files, frozenset(dirs), tuple(unreadable))
-
-
-def _included_dir_files(frames: Frames, directory: str) -> list[str]:
-    """The files sudo reads from an include directory: no `.` in the name, no `~` at the
-    end, in lexical order (sudoers(5))."""
-    names = [
-        p
-        for p in frames.files
-        if p.rsplit("/", 1)[0] == directory.rstrip("/")
-        and "." not in p.rsplit("/", 1)[1]
-        and not p.endswith("~")
-    ]
-    return sorted(names)
-
-
-def _resolve(path: str, including: str) -> str:
-    if path.startswith("/"):
-        return path
-    return f"{including.rsplit('/', 1)[0]}/{path}"
-
-
 def sudoers_grants(frames: Frames) -> tuple[sudoers.Parsed, list[Reason]]:
     """Parse /etc/sudoers (else /usr/etc/sudoers) and what it includes; the reasons the
     result is incomplete."""
-    parsed = sudoers.Parsed()
-    problems: list[Reason] = []
-    unreadable = set(frames.unreadable)
-    main = next(
-        (p for p in (SUDOERS_PATH, VENDOR_SUDOERS_PATH) if p in unreadable or p in frames.files),
-        None,
+    return sudoers_files.grants(
+        frames,
+        mains=(SUDOERS_PATH, VENDOR_SUDOERS_PATH),
+        include_dirs=INCLUDE_DIRS,
+        not_read_key="local_admins.reason.include_not_read",
     )
-    if main is None:
-        return parsed, []  # no sudoers file: sudo grants nothing
-    if main in unreadable:
-        return parsed, [Reason(key="local_admins.reason.sudoers_unreadable", args={"path": main})]
-    seen_files: set[str] = set()
-    queue: list[tuple[str, int]] = [(main, 0)]
-    while queue:
-        path, depth = queue.pop(0)
-        if path in seen_files:
-            continue
-        seen_files.add(path)
-        start = len(parsed.includes)
-        sudoers.read_file(parsed, path, frames.files[path])
-        for include in parsed.includes[start:]:
-            target = _resolve(include.path, path)
-            if "%" in target or depth + 1 > MAX_INCLUDE_DEPTH:
-                problems.append(
-                    Reason(
-                        key="local_admins.reason.include_not_read",
-                        args={"path": target, "where": include.where},
-                    )
-                )
-                continue
-            if include.kind == "includedir":
-                directory = target.rstrip("/")
-                if directory not in INCLUDE_DIRS:
-                    problems.append(
-                        Reason(
-                            key="local_admins.reason.include_not_read",
-                            args={"path": target, "where": include.where},
-                        )
-                    )
-                    continue
-                if directory in unreadable:
-                    problems.append(
-                        Reason(
-                            key="local_admins.reason.sudoers_unreadable", args={"path": directory}
-                        )
-                    )
-                    continue
-                queue.extend((f, depth + 1) for f in _included_dir_files(frames, directory))
-                unread = [u for u in unreadable if u.rsplit("/", 1)[0] == directory]
-                problems.extend(
-                    Reason(key="local_admins.reason.sudoers_unreadable", args={"path": u})
-                    for u in unread
-                )
-            elif target in frames.files:
-                queue.append((target, depth + 1))
-            else:
-                problems.append(
-                    Reason(
-                        key="local_admins.reason.include_not_read",
-                        args={"path": target, "where": include.where},
-                    )
-                )
-    sudoers.grantees(parsed)
-    problems.extend(
-        Reason(key="local_admins.reason.sudoers_unparsed", args={"where": where})
-        for where in parsed.problems
-    )
-    return parsed, problems
 
 
 def _named(names: dict[int, str], text: str, default: str) -> str:
