@@ -222,14 +222,25 @@ def load_registry() -> Registry:
     # One pass over the installed distributions for every group: each entry_points(group=)
     # call reads every distribution's metadata again.
     every = metadata.entry_points()
+    # A Distribution's `.name` and `.version` each parse its whole METADATA file (ours
+    # holds the README): each distribution's is read once here.
+    named: dict[int, tuple[str, str]] = {}
+
+    def dist_of(ep: metadata.EntryPoint) -> tuple[str, str]:
+        if ep.dist is None:
+            return "?", "?"
+        if id(ep.dist) not in named:
+            read = ep.dist.metadata
+            named[id(ep.dist)] = (read["Name"], read["Version"])
+        return named[id(ep.dist)]
+
     for kind, group in GROUPS.items():
         eps = sorted(
             every.select(group=group),
-            key=lambda e: (e.dist is None or e.dist.name != OWN_DISTRIBUTION, e.name),
+            key=lambda e: (e.dist is None or dist_of(e)[0] != OWN_DISTRIBUTION, e.name),
         )
         for ep in eps:
-            dist = ep.dist.name if ep.dist else "?"
-            version = ep.dist.version if ep.dist else "?"
+            dist, version = dist_of(ep)
             if dist != OWN_DISTRIBUTION and only_builtin:
                 continue
             try:
