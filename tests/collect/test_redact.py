@@ -157,7 +157,7 @@ def _facts(host: HostTranscript) -> dict[str, Fact | Exception]:
     async def run() -> dict[str, Fact | Exception]:
         async with transport:
             platform = await transport.detect_platform()
-            every = [c() for p in builtin_packages() for c in p.collectors]
+            every = [c() for p in builtin_packages() for c in p.collector_classes()]
             collectors = [c for c in every if c.applies(platform)]
             got = await gather_facts(transport, platform, collectors, 5.0)
         return {k.name: v for k, v in got.items()}

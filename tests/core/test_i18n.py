@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
+import json
+import os
 import string
+import sys
+import tomllib
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -82,3 +89,80 @@ def test_checks_show_gives_defaults_and_japanese_parameter_texts(cli) -> None:  
     assert "PydanticUndefined" not in result.stdout
     assert "/boot/efi" in result.stdout
     assert "スワップ領域も判定します" in result.stdout
+
+
+# --- built-in catalogs kept parsed in the user's cache folder ---------------------------
+
+linux_only = pytest.mark.skipif(
+    not sys.platform.startswith("linux"), reason="the cache folder is XDG_CACHE_HOME on Linux"
+)
+
+
+@pytest.fixture
+def kept_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    i18n._namespace_texts.cache_clear()
+    yield tmp_path / "endpoint-audit" / "texts"
+    i18n._namespace_texts.cache_clear()
+
+
+def _parsed(lang: str, namespace: str) -> dict[str, str]:
+    texts = i18n._texts_file(lang, namespace)
+    assert texts is not None
+    return i18n._parse(namespace, texts)
+
+
+def _no_toml(monkeypatch: pytest.MonkeyPatch) -> None:
+    def refuse(text: str) -> object:
+        raise AssertionError("parsed the TOML although its texts were kept")
+
+    monkeypatch.setattr(tomllib, "loads", refuse)
+
+
+@linux_only
+def test_a_catalog_is_kept_and_read_back_without_parsing(
+    kept_folder: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first = i18n._namespace_texts("ja", "firewall")
+    assert first == _parsed("ja", "firewall") and first["firewall.title"]
+    (kept,) = kept_folder.glob("*.firewall.ja.json")
+    i18n._namespace_texts.cache_clear()
+    _no_toml(monkeypatch)
+    assert i18n._namespace_texts("ja", "firewall") == first
+    assert i18n.t("ja", "firewall.title") == first["firewall.title"]
+    assert kept.exists()
+
+
+@linux_only
+@pytest.mark.parametrize(
+    "spoil",
+    [
+        lambda kept: {**kept, "stamp": [*kept["stamp"][:2], kept["stamp"][2] + 1]},  # edited
+        lambda kept: {**kept, "stamp": ["/elsewhere/core.toml", *kept["stamp"][1:]]},
+        lambda kept: {**kept, "texts": {"core.x": 1}},  # not text
+        lambda kept: {**kept, "texts": {"report.title": "forged"}},  # another namespace
+        lambda kept: [kept],
+    ],
+)
+def test_a_kept_catalog_that_does_not_match_its_file_is_parsed_again(
+    kept_folder: Path, spoil: Callable[[dict[str, Any]], object]
+) -> None:
+    wanted = i18n._namespace_texts("en", "core")
+    (kept,) = kept_folder.glob("*.core.en.json")
+    kept.write_text(json.dumps(spoil(json.loads(kept.read_text("utf-8")))), "utf-8")
+    i18n._namespace_texts.cache_clear()
+    assert i18n._namespace_texts("en", "core") == wanted
+    assert json.loads(kept.read_text("utf-8"))["texts"] == wanted  # kept anew
+
+
+@linux_only
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0, reason="needs chown")
+def test_a_kept_catalog_of_another_user_is_never_read(kept_folder: Path) -> None:
+    wanted = i18n._namespace_texts("en", "core")
+    (kept,) = kept_folder.glob("*.core.en.json")
+    forged = json.loads(kept.read_text("utf-8"))
+    forged["texts"] = dict.fromkeys(forged["texts"], "All is well.")
+    kept.write_text(json.dumps(forged), "utf-8")
+    os.chown(kept, 4321, 4321)
+    i18n._namespace_texts.cache_clear()
+    assert i18n._namespace_texts("en", "core") == wanted

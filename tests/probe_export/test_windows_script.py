@@ -56,7 +56,7 @@ def live_windows_probes() -> list[PowerShell]:
     for transport in ("local", "ssh"):
         for admin in (True, False):
             pc = PlatformInfo(family=OsFamily.WINDOWS, transport=transport, is_admin=admin)
-            for cls in registry.collectors:
+            for cls in registry.all_collectors():
                 collector = cls()
                 if collector.applies(pc):
                     probes += [c for c in collector.commands(pc, {}) if isinstance(c, PowerShell)]

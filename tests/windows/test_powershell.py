@@ -46,7 +46,7 @@ PARSER = Parser(Language(tree_sitter_powershell.language()))
 
 def windows_probes() -> list[PowerShell]:
     probes: dict[str, PowerShell] = {}  # several collectors may ask for one probe
-    for cls in [c for p in builtin_packages() for c in p.collectors]:
+    for cls in [c for p in builtin_packages() for c in p.collector_classes()]:
         collector = cls()
         if collector.applies(WINDOWS):
             for c in collector.commands(WINDOWS, {}):

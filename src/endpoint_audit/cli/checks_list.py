@@ -15,12 +15,12 @@ Rich or parsing a catalog: those two are most of its start.
 
 from __future__ import annotations
 
-import json
 import os
 import sys
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from endpoint_audit.model import i18n
+from endpoint_audit.user_cache import keep, read_kept
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -51,48 +51,13 @@ def _scan_third_party() -> bool:
     )
 
 
-def _cache_file(name: str) -> str:
-    """`name` in the user's cache folder (platformdirs' user_cache_path). On Linux the
-    folder is found as platformdirs finds it, without importing it (it loads pathlib and
-    tempfile, a good part of this command's start)."""
-    if sys.platform.startswith("linux"):
-        base = os.environ.get("XDG_CACHE_HOME", "")
-        if not base.strip():
-            base = os.path.expanduser("~/.cache")
-        return os.path.join(base, "endpoint-audit", name)
-    from platformdirs import user_cache_path
-
-    return str(user_cache_path("endpoint-audit", appauthor=False) / name)
-
-
-def _read_kept(name: str) -> Any:
-    try:
-        with open(_cache_file(name), encoding="utf-8") as handle:
-            return json.load(handle)
-    except (OSError, ValueError):
-        return None
-
-
-def _keep(name: str, value: object) -> None:
-    kept = _cache_file(name)
-    folder, base = os.path.split(kept)
-    try:
-        os.makedirs(folder, exist_ok=True)
-        scratch = os.path.join(folder, f".{base}.{os.getpid()}")
-        with open(scratch, "w", encoding="utf-8") as handle:
-            json.dump(value, handle, ensure_ascii=False)
-        os.replace(scratch, kept)
-    except OSError:
-        pass  # a cache that cannot be written only costs the next start the work again
-
-
 def _third_party_checks() -> bool:
     """Whether a third-party check package is installed, from the last answer while the
     import path is unchanged (kept in the user's cache folder), else from a new scan."""
     if os.environ.get(DISABLE_ENV) == "1":
         return False
     stamp = _path_stamp()
-    last = _read_kept("plugin-scan.json")
+    last = read_kept("plugin-scan.json")
     if (
         isinstance(last, dict)
         and last.get("stamp") == stamp
@@ -100,7 +65,7 @@ def _third_party_checks() -> bool:
     ):
         return bool(last["third_party"])
     found = _scan_third_party()
-    _keep("plugin-scan.json", {"stamp": stamp, "third_party": found})
+    keep("plugin-scan.json", {"stamp": stamp, "third_party": found})
     return found
 
 
@@ -194,7 +159,7 @@ def print_checks(lang: str | None) -> None:
         _print_table(_new_console(), language)
         return
     key = _render_key(language)
-    kept = _read_kept(RENDER_FILE)
+    kept = read_kept(RENDER_FILE)
     if isinstance(kept, dict) and kept.get("key") == key and isinstance(kept.get("text"), str):
         sys.stdout.write(kept["text"])
         sys.stdout.flush()
@@ -205,7 +170,7 @@ def print_checks(lang: str | None) -> None:
     text = captured.get()
     sys.stdout.write(text)
     sys.stdout.flush()
-    _keep(RENDER_FILE, {"key": key, "text": text})
+    keep(RENDER_FILE, {"key": key, "text": text})
 
 
 def _new_console() -> Console:

@@ -17,6 +17,7 @@ app = typer.Typer(help="Show installed plugins (built-ins included).", no_args_i
 def list_plugins() -> None:
     """List plugin entry points, what each provides, and any that failed to load."""
     registry = load_registry()
+    registry.all_collectors()  # every OS's: a collector that cannot be imported is a problem
     table = Table(header_style="bold")
     for col in ("group", "name", "distribution", "version", "provides / error"):
         table.add_column(col)

@@ -17,4 +17,4 @@ def fact_types_of_plan(plan: Plan) -> list[type[Fact]]:
 
 def all_fact_types(registry: Registry) -> list[type[Fact]]:
     """Every fact family some registered collector produces."""
-    return list(dict.fromkeys(c.fact_type for c in registry.collectors))
+    return list(dict.fromkeys(c.fact_type for c in registry.all_collectors()))

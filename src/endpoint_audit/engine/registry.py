@@ -5,7 +5,10 @@ returning one; the built-in entry point names the function that finds the folder
 `endpoint_audit/checks/`). A bare Check class is still accepted there, with its collectors
 from `endpoint_audit.collectors.v1`. A broken plugin is recorded in `problems` (shown by
 `plugins list`) and never aborts. Third-party ids must be namespaced (`acme.usb_policy`);
-built-in ids are bare.
+built-in ids are bare. A collector given as a `CollectorRef` is imported when a host of
+its OS needs it (a scan of this PC loads no other OS's collectors), or when every
+collector is asked for (`all_collectors()`: `plugins list`, probe export, `collect
+--all-facts`).
 """
 
 from __future__ import annotations
@@ -16,13 +19,15 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import metadata
-from typing import Any
+from typing import Any, ClassVar
 
 from endpoint_audit.checkkit.check import Check
-from endpoint_audit.checkkit.collector import Collector
+from endpoint_audit.checkkit.collector import Collector, Results
 from endpoint_audit.checkkit.fact import Fact
-from endpoint_audit.checkkit.package import CheckPackage
+from endpoint_audit.checkkit.package import CheckPackage, CollectorEntry, CollectorRef, load_entry
+from endpoint_audit.errors import CollectorError
 from endpoint_audit.model import i18n
+from endpoint_audit.model.observed import Reason
 from endpoint_audit.model.platform import PlatformInfo
 from endpoint_audit.render.base import Renderer, RendererRef, Renderers
 
@@ -50,7 +55,23 @@ class PluginSource:
     name: str
     distribution: str
     version: str
-    provides: tuple[str, ...]
+    # Ids, and the collectors not imported yet (their ids are read when shown).
+    provided: tuple[str | CollectorRef, ...]
+
+    @property
+    def provides(self) -> tuple[str, ...]:
+        """The ids; a collector that cannot be imported is named by its target (the
+        registry's `problems` say why, once `all_collectors()` has been asked)."""
+        out: list[str] = []
+        for item in self.provided:
+            if isinstance(item, str):
+                out.append(item)
+            else:
+                try:
+                    out.append(item.load().id)
+                except Exception:  # shown as a problem of its own
+                    out.append(item.target)
+        return tuple(out)
 
 
 @dataclass
@@ -59,18 +80,72 @@ class Registry:
     # The check packages by id (a bare Check class from an old plugin gets one without
     # collectors, texts or cases).
     packages: dict[str, CheckPackage] = field(default_factory=dict)
-    collectors: list[type[Collector[Any]]] = field(default_factory=list)
+    # In the order registered (built-ins first): the first that applies to a host wins.
+    collectors: list[CollectorEntry] = field(default_factory=list)
     renderers: Renderers = field(default_factory=Renderers)
     problems: list[PluginProblem] = field(default_factory=list)
     sources: list[PluginSource] = field(default_factory=list)
 
+    # The facts the check of each CollectorRef's package needs: a ref that cannot be
+    # imported leaves them to an error, not to "no collector" (not applicable).
+    ref_facts: dict[CollectorRef, tuple[type[Fact], ...]] = field(default_factory=dict)
+
     def collector_for(self, fact_type: type[Fact], platform: PlatformInfo) -> Collector[Any] | None:
-        for cls in self.collectors:
+        broken: Collector[Any] | None = None
+        for entry in self.collectors:
+            if isinstance(entry, CollectorRef):
+                if entry.family is not platform.family:
+                    continue  # not imported: a host of another OS
+                try:
+                    cls = entry.load()
+                except Exception as exc:  # a broken plugin must not stop the tool
+                    self._broken(entry, exc)
+                    if broken is None and fact_type in self.ref_facts.get(entry, ()):
+                        broken = _unimportable(fact_type, entry, exc)
+                    continue
+            else:
+                cls = entry
             if cls.fact_type is fact_type:
                 collector = cls()
                 if collector.applies(platform):
                     return collector
-        return None
+        return broken
+
+    def all_collectors(self) -> list[type[Collector[Any]]]:
+        """Every collector class, of every OS (imports those not imported yet)."""
+        out: list[type[Collector[Any]]] = []
+        for entry in self.collectors:
+            try:
+                out.append(load_entry(entry))
+            except Exception as exc:  # a broken plugin must not stop the tool
+                self._broken(entry, exc)
+        return out
+
+    def _broken(self, entry: CollectorEntry, exc: Exception) -> None:
+        name = entry.target if isinstance(entry, CollectorRef) else str(entry)
+        problem = PluginProblem(GROUPS["collectors"], name, "?", f"{type(exc).__name__}: {exc}")
+        if problem not in self.problems:
+            self.problems.append(problem)
+
+
+class _Unimportable(Collector[Any]):
+    """Stands in for a collector that cannot be imported: no commands, and the fact is a
+    collector error, so the checks that need it say error."""
+
+    error: ClassVar[Reason]
+
+    def parse(self, results: Results, platform: PlatformInfo) -> Any:
+        raise CollectorError(self.error)
+
+
+def _unimportable(fact_type: type[Fact], ref: CollectorRef, exc: Exception) -> Collector[Any]:
+    error = Reason(
+        key="core.reason.collector_bug",
+        args={"collector": ref.target, "error": f"{type(exc).__name__}: {exc}"},
+    )
+    attrs = {"fact_type": fact_type, "family": ref.family, "error": error}
+    made: Collector[Any] = type("Unimportable", (_Unimportable,), attrs)()
+    return made
 
 
 def _builtin_list(kind: str) -> Iterable[Any]:
@@ -85,7 +160,7 @@ def _builtin_list(kind: str) -> Iterable[Any]:
     return BUILTIN_RENDERER_REFS
 
 
-def _add_check(reg: Registry, item: Any, builtin: bool) -> list[str]:
+def _add_check(reg: Registry, item: Any, builtin: bool) -> list[str | CollectorRef]:
     if isinstance(item, CheckPackage):
         package = item
     elif isinstance(item, type) and issubclass(item, Check):
@@ -98,6 +173,8 @@ def _add_check(reg: Registry, item: Any, builtin: bool) -> list[str]:
     if cid in reg.checks:
         raise ValueError(f"check id {cid!r} is already registered")
     for collector in package.collectors:
+        if isinstance(collector, CollectorRef):
+            continue  # checked when imported
         if not (isinstance(collector, type) and issubclass(collector, Collector)):
             raise TypeError(f"{collector!r} is not a Collector class")
     if not builtin and isinstance(item, CheckPackage):
@@ -106,11 +183,14 @@ def _add_check(reg: Registry, item: Any, builtin: bool) -> list[str]:
     reg.checks[cid] = package.check
     reg.packages[cid] = package
     reg.collectors.extend(package.collectors)
-    return [cid, *(c.id for c in package.collectors)]
+    for collector in package.collectors:
+        if isinstance(collector, CollectorRef):
+            reg.ref_facts[collector] = tuple(package.check.requires)
+    return [cid, *(c if isinstance(c, CollectorRef) else c.id for c in package.collectors)]
 
 
-def _add(reg: Registry, kind: str, items: Any, dist: str, ep_name: str) -> list[str]:
-    provided: list[str] = []
+def _add(reg: Registry, kind: str, items: Any, dist: str, ep_name: str) -> list[str | CollectorRef]:
+    provided: list[str | CollectorRef] = []
     builtin = dist == OWN_DISTRIBUTION
     if kind == "checks" and callable(items) and not isinstance(items, type):
         items = items()  # a function that finds the packages (the built-ins' entry point)
@@ -142,14 +222,25 @@ def load_registry() -> Registry:
     # One pass over the installed distributions for every group: each entry_points(group=)
     # call reads every distribution's metadata again.
     every = metadata.entry_points()
+    # A Distribution's `.name` and `.version` each parse its whole METADATA file (ours
+    # holds the README): each distribution's is read once here.
+    named: dict[int, tuple[str, str]] = {}
+
+    def dist_of(ep: metadata.EntryPoint) -> tuple[str, str]:
+        if ep.dist is None:
+            return "?", "?"
+        if id(ep.dist) not in named:
+            read = ep.dist.metadata
+            named[id(ep.dist)] = (read["Name"], read["Version"])
+        return named[id(ep.dist)]
+
     for kind, group in GROUPS.items():
         eps = sorted(
             every.select(group=group),
-            key=lambda e: (e.dist is None or e.dist.name != OWN_DISTRIBUTION, e.name),
+            key=lambda e: (e.dist is None or dist_of(e)[0] != OWN_DISTRIBUTION, e.name),
         )
         for ep in eps:
-            dist = ep.dist.name if ep.dist else "?"
-            version = ep.dist.version if ep.dist else "?"
+            dist, version = dist_of(ep)
             if dist != OWN_DISTRIBUTION and only_builtin:
                 continue
             try:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from pydantic import ConfigDict
 
@@ -27,9 +27,12 @@ from endpoint_audit.model.rule import (
     SecpolRead,
     condition_leaves,
 )
-from endpoint_audit.rules import linux, macos, windows, windows_policy
 from endpoint_audit.rules.evaluate import LeafVerdict, RuleVerdict, Truth, judge_rule, show
 from endpoint_audit.rules.facts import ReadValue, RuleFacts, unknown_value
+
+# Each OS's reads are imported by its collector when used: a scan reads one OS's.
+if TYPE_CHECKING:
+    from endpoint_audit.rules import linux, macos
 
 
 @dataclass(frozen=True)
@@ -91,9 +94,13 @@ class WindowsRuleCollector(RuleCollector):
         return [leaf.read for leaf in self.leaves if isinstance(leaf.read, kind)]
 
     def probe(self) -> PowerShell:
+        from endpoint_audit.rules import windows
+
         return windows.rule_probe(self.rule_id, self._of(windows.ProbeRead))
 
     def rule_commands(self, platform: PlatformInfo | None = None) -> list[Command]:
+        from endpoint_audit.rules import windows, windows_policy
+
         commands: list[Command] = []
         if self._of(windows.ProbeRead):
             commands.append(self.probe())
@@ -107,6 +114,8 @@ class WindowsRuleCollector(RuleCollector):
         return commands
 
     def parse_reads(self, results: Results, platform: PlatformInfo) -> list[ReadValue]:
+        from endpoint_audit.rules import windows, windows_policy
+
         own = iter(self._parse_own(results) if self._of(windows.ProbeRead) else [])
         secpol = iter(windows_policy.parse_secpol(results, platform, self._of(SecpolRead)))
         audit = iter(windows_policy.parse_auditpol(results, platform, self._of(AuditpolRead)))
@@ -123,6 +132,8 @@ class WindowsRuleCollector(RuleCollector):
         return out
 
     def _parse_own(self, results: Results) -> list[ReadValue]:
+        from endpoint_audit.rules import windows
+
         try:
             return windows.parse_rule_probe(results, self.probe(), self._of(windows.ProbeRead))
         except FactUnavailable as exc:
@@ -138,23 +149,35 @@ class WindowsRuleCollector(RuleCollector):
 
 class LinuxRuleCollector(RuleCollector):
     def _reads(self) -> list[linux.LinuxRead]:
+        from endpoint_audit.rules import linux
+
         return [leaf.read for leaf in self.leaves if isinstance(leaf.read, linux.LinuxRead)]
 
     def rule_commands(self, platform: PlatformInfo | None = None) -> list[Command]:
+        from endpoint_audit.rules import linux
+
         return linux.all_commands(self._reads(), platform)
 
     def parse_reads(self, results: Results, platform: PlatformInfo) -> list[ReadValue]:
+        from endpoint_audit.rules import linux
+
         return [linux.parse_read(read, results, platform) for read in self._reads()]
 
 
 class MacosRuleCollector(RuleCollector):
     def _reads(self) -> list[macos.MacosRead]:
+        from endpoint_audit.rules import macos
+
         return [leaf.read for leaf in self.leaves if isinstance(leaf.read, macos.MacosRead)]
 
     def rule_commands(self, platform: PlatformInfo | None = None) -> list[Command]:
+        from endpoint_audit.rules import macos
+
         return macos.all_commands(self._reads())
 
     def parse_reads(self, results: Results, platform: PlatformInfo) -> list[ReadValue]:
+        from endpoint_audit.rules import macos
+
         return [macos.parse_read(read, results) for read in self._reads()]
 
 

@@ -1,9 +1,11 @@
 """antivirus: real-time protection on, signatures recent, tamper protection on."""
 
-from endpoint_audit.checkkit import CheckPackage
+from endpoint_audit.checkkit.package import CheckPackage, per_os
 from endpoint_audit.checks.antivirus.check import Antivirus
-from endpoint_audit.checks.antivirus.linux import LinuxAntivirus
-from endpoint_audit.checks.antivirus.macos import MacosAntivirus
-from endpoint_audit.checks.antivirus.windows import WindowsAntivirus
 
-PACKAGE = CheckPackage(Antivirus, collectors=(LinuxAntivirus, MacosAntivirus, WindowsAntivirus))
+PACKAGE = CheckPackage(
+    Antivirus,
+    collectors=per_os(
+        __name__, linux="LinuxAntivirus", macos="MacosAntivirus", windows="WindowsAntivirus"
+    ),
+)

@@ -1,12 +1,9 @@
 """os_support: the operating system is a release its vendor still supports."""
 
-from endpoint_audit.checkkit import CheckPackage
 from endpoint_audit.checkkit.data import CheckData
+from endpoint_audit.checkkit.package import CheckPackage, per_os
 from endpoint_audit.checks.os_support import support_data
 from endpoint_audit.checks.os_support.check import OsSupport, OsSupportParams
-from endpoint_audit.checks.os_support.linux import LinuxOsSupport
-from endpoint_audit.checks.os_support.macos import MacosOsSupport
-from endpoint_audit.checks.os_support.windows import WindowsOsSupport
 
 DATA = CheckData(
     name="os-support",
@@ -18,6 +15,8 @@ DATA = CheckData(
 
 PACKAGE = CheckPackage(
     OsSupport,
-    collectors=(LinuxOsSupport, MacosOsSupport, WindowsOsSupport),
+    collectors=per_os(
+        __name__, linux="LinuxOsSupport", macos="MacosOsSupport", windows="WindowsOsSupport"
+    ),
     data=(DATA,),
 )
