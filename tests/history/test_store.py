@@ -313,3 +313,19 @@ def test_the_store_is_one_file_with_a_rollback_journal(store: HistoryStore) -> N
     mode = store.conn.execute("PRAGMA journal_mode").fetchone()[0]
     assert mode == "delete"
     assert sorted(p.name for p in store.path.parent.iterdir()) == ["history.sqlite3"]
+
+
+def test_a_pc_whose_clock_runs_ahead_is_stored_as_of_its_import(store: HistoryStore) -> None:
+    # A report collected on a PC whose clock is ten years ahead: stored as seen when it
+    # was imported, so it is neither left out of "as of now" views nor fresh for ever.
+    imported = T0 + WEEK
+    ahead = report_data([Host("pc-ahead")], T0 + timedelta(days=3650))
+    store.add(from_data(ahead), "ahead.json", now=imported)
+    store.add(from_data(report_data([Host("pc-1")], T0 + 2 * WEEK)), "w2.json", now=T0 + 3 * WEEK)
+    as_of = T0 + 5 * WEEK
+    stale = stale_hosts(store, 14, as_of)
+    listed = {h.host: h.days for h in stale.hosts}
+    assert stale.known == 2
+    assert listed["pc-ahead"] == 28
+    # The latest round is the one imported last in real time, not the one dated 2036.
+    assert [r.source for r in list_rounds(store)] == ["ahead.json", "w2.json"]

@@ -57,6 +57,7 @@ class HistoryStore:
         self.migrated_from = migrated_from
         self._texts: dict[str, int] = {}
         self._waivers: dict[str, int] = {}
+        self._ceiling = to_text(datetime.now(UTC))  # no stored time is later (see add)
 
     # -- opening ------------------------------------------------------------------------
     @classmethod
@@ -132,8 +133,11 @@ class HistoryStore:
     def add(self, incoming: IncomingReport, source: str, now: datetime | None = None) -> AddResult:
         """Add one report (one transaction). Idempotent: a report already stored adds
         nothing. A report of a run already stored joins that run's round; a host it has
-        again keeps the newer of its two results."""
+        again keeps the newer of its two results. A time later than `now` (a clock that
+        runs ahead) is stored as `now`: it would otherwise stay the latest, and fresh, for
+        ever, and be left out of every view as of now."""
         stamp = to_text(now or datetime.now(UTC))
+        self._ceiling = stamp
         with self.transaction() as db:
             known = db.execute(
                 "SELECT round_id FROM reports WHERE digest = ?", (incoming.digest,)
@@ -150,7 +154,7 @@ class HistoryStore:
                     round_id,
                     source,
                     report.schema_version,
-                    to_text(report.finished_at),
+                    self._clamped(report.finished_at),
                     len(report.hosts),
                     incoming.partial.reason if incoming.partial else None,
                     stamp,
@@ -158,7 +162,7 @@ class HistoryStore:
             )
             db.execute(
                 "UPDATE rounds SET started_at = min(started_at, ?) WHERE id = ?",
-                (to_text(report.started_at), round_id),
+                (self._clamped(report.started_at), round_id),
             )
             if incoming.partial is not None and incoming.partial.hosts_planned is not None:
                 db.execute(
@@ -180,6 +184,9 @@ class HistoryStore:
             hosts_kept=counts["kept"],
         )
 
+    def _clamped(self, value: datetime) -> str:
+        return min(to_text(value), self._ceiling)
+
     def _round_for(self, incoming: IncomingReport, source: str, stamp: str) -> int:
         report = incoming.report
         if incoming.run_id is not None:
@@ -195,8 +202,8 @@ class HistoryStore:
             " imported_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL, ?, ?)",
             (
                 incoming.run_id,
-                to_text(report.started_at),
-                to_text(report.finished_at),
+                self._clamped(report.started_at),
+                self._clamped(report.finished_at),
                 base.id,
                 base.version,
                 base.sha256,
@@ -313,7 +320,7 @@ class HistoryStore:
     def _add_host(
         self, round_id: int, incoming: IncomingReport, host: IncomingHost, used: set[int]
     ) -> str:
-        at = to_text(host.at)
+        at = self._clamped(host.at)
         report = host.report
         host_id, new_mid = self._resolve_host(report.target, host.machine_id, at, used)
         used.add(host_id)
