@@ -204,3 +204,23 @@ def test_diff_fails_on_new_failures_when_asked(tmp_path: Path) -> None:
     assert (data["old_compliance"], round(data["new_compliance"], 1)) == (100.0, 57.1)
     same = run("report", "diff", str(new), str(new), "--fail-on-new")
     assert same.returncode == 0
+
+
+def test_diff_exits_3_when_the_newer_report_could_not_compare_everything(
+    tmp_path: Path,
+) -> None:
+    """A failing PC unreachable in the newer report is not verified, never fixed, and no
+    regression is known there: exit 3 (incomplete), as a scan that could not see everything,
+    so a script does not take it for "no regression"."""
+    failing, clean, _ = sample_hosts("en")
+    down = failing.model_copy(update={"status": "unreachable", "findings": [], "reason": "x"})
+    old = tmp_path / "old.json"
+    new = tmp_path / "new.json"
+    old.write_text(make_report([failing, clean]).model_dump_json(), encoding="utf-8")
+    new.write_text(make_report([down, clean]).model_dump_json(), encoding="utf-8")
+    result = run("report", "diff", str(old), str(new), "-f", "json")
+    assert result.returncode == 3, result.stdout
+    data = json.loads(result.stdout)
+    assert data["counts"]["regressed"] == 0 and data["counts"]["unverified"] >= 1
+    assert data["not_compared"] >= 1
+    assert run("report", "diff", str(new), str(new)).returncode == 0

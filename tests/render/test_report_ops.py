@@ -173,3 +173,23 @@ def test_merging_a_stopped_run_keeps_the_merged_report_partial() -> None:
     assert run_verdict(merged) is not RunVerdict.COMPLIANT
     whole, _ = merge_reports([NamedReport("a.json", done), NamedReport("c.json", done)])
     assert whole.partial is None
+
+
+def test_diff_counts_what_the_older_report_judged_and_the_newer_could_not() -> None:
+    """A PC that passed before and is unreachable now, or a check that passed before and
+    is unknown now, has no entry (nothing failed), yet a regression could hide there:
+    the diff says how many such (PC, check) pairs it could not compare."""
+    old = _host([finding("firewall", Status.PASS), finding("disk_encryption", Status.PASS)])
+    down = old.model_copy(update={"status": "unreachable", "findings": [], "reason": "timeout"})
+    diff = diff_reports(make_report([old]), make_report([down]))
+    assert diff.entries == [] and diff.regressions == 0
+    assert diff.not_compared == 2
+    blind = _host([finding("firewall", Status.UNKNOWN), finding("disk_encryption", Status.PASS)])
+    assert diff_reports(make_report([old]), make_report([blind])).not_compared == 1
+    assert diff_reports(make_report([old]), make_report([old])).not_compared == 0
+    # Nothing was judged before, so nothing is lost: a new unknown is not counted.
+    unknown_before = _host([finding("firewall", Status.UNKNOWN)])
+    assert diff_reports(make_report([unknown_before]), make_report([blind])).not_compared == 0
+    text = diff_text(diff, "en").replace("\n", "")
+    assert "2 (PC, check) pair(s)" in text
+    assert "2 件" in diff_text(diff, "ja").replace("\n", "")

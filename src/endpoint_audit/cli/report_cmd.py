@@ -4,7 +4,8 @@ schema  publish the JSON Schema of the report
 render  turn a JSON report into any format (html, junit, csv, markdown, terminal, json)
 merge   one fleet report from per-host reports of the same baseline
 diff    fixed, regressed and new failures between two reports (exit 1 on regressions;
-        with --fail-on-new also on new failures)
+        with --fail-on-new also on new failures; 3 when the newer report could not
+        judge something the older one did)
 weekly  the weekly situation report from the history store (see `history`)
 sign    sign files (FILE.minisig, minisign-compatible)
 verify  verify signatures against a public key or a trusted-keys file
@@ -33,7 +34,13 @@ from endpoint_audit.cli.store_opts import StoreOpt, add_to_store, check_store
 from endpoint_audit.cli.weekly_cmd import weekly
 from endpoint_audit.engine.exit_policy import ExitCode
 from endpoint_audit.model import i18n
-from endpoint_audit.model.report_ops import MergeError, NamedReport, diff_reports, merge_reports
+from endpoint_audit.model.report_ops import (
+    Change,
+    MergeError,
+    NamedReport,
+    diff_reports,
+    merge_reports,
+)
 from endpoint_audit.model.result import SCHEMA_VERSION, RunReport
 from endpoint_audit.model.slice_merge import missing_text
 from endpoint_audit.model.valid_text import model_json
@@ -290,8 +297,10 @@ def diff(
     (failed before; the new report could not tell: unreachable, unknown or error),
     regressed (fails now where the check ran before and passed or named nothing), new
     (fails on a host or check the old report did not cover), no longer reported. Exit 1
-    when something regressed (with --fail-on-new, also when a new failure appeared),
-    else 0.
+    when something regressed (with --fail-on-new, also when a new failure appeared);
+    else 3 when the new report could not judge something the old one did (a failure not
+    verified or no longer reported, a host unreachable or missing, a check unknown,
+    errored or not run: a regression may hide there); else 0.
 
       endpoint-audit report diff last-month.json today.json
     """
@@ -308,4 +317,10 @@ def diff(
         text = diff_text(result, language, color=color)
     write_output(output, text)
     failing = result.regressions or (fail_on_new and result.new_failures)
-    raise typer.Exit(ExitCode.FAILED if failing else ExitCode.OK)
+    if failing:
+        raise typer.Exit(ExitCode.FAILED)
+    # "No regression" only counts where the new report could look (see ReportDiff).
+    blind = result.not_compared or any(
+        result.counts.get(c.value, 0) for c in (Change.UNVERIFIED, Change.GONE)
+    )
+    raise typer.Exit(ExitCode.INCOMPLETE if blind else ExitCode.OK)

@@ -187,6 +187,10 @@ class ReportDiff(BaseModel):
     new_compliance: float | None = None
     entries: list[DiffEntry]
     counts: dict[str, int]
+    # (host, check) pairs the older report judged conclusively that the newer one could
+    # not (host unreachable or absent, check unknown, errored or not run): no entry says
+    # so when nothing failed there, yet a regression could hide in them.
+    not_compared: int = 0
 
     @property
     def regressions(self) -> int:
@@ -254,6 +258,7 @@ def diff_reports(old: RunReport, new: RunReport) -> ReportDiff:
     not tell (host unreachable, unknown, error), it is unverified, never fixed.
     """
     entries: list[DiffEntry] = []
+    not_compared = 0
     old_hosts = {h.target: h for h in old.hosts}
     new_hosts = {h.target: h for h in new.hosts}
     for target in [*new_hosts, *(t for t in old_hosts if t not in new_hosts)]:
@@ -263,6 +268,13 @@ def diff_reports(old: RunReport, new: RunReport) -> ReportDiff:
         new_f = _by_key(after) if after else {}
         old_checks = {cid for cid, _ in old_f}
         new_conclusive = _conclusive(after) if after else {}
+        if before is not None and before.status == "ok":
+            reached = after is not None and after.status == "ok"
+            not_compared += sum(
+                1
+                for cid, seen in _conclusive(before).items()
+                if seen and not (reached and new_conclusive.get(cid))
+            )
         for key, finding in new_f.items():
             if not counts_as_failure(finding):
                 continue
@@ -314,4 +326,5 @@ def diff_reports(old: RunReport, new: RunReport) -> ReportDiff:
         new_compliance=report_compliance(new).percent,
         entries=entries,
         counts=counts,
+        not_compared=not_compared,
     )

@@ -74,6 +74,9 @@ def diff_text(diff: ReportDiff, lang: str, color: bool = False, width: int = 120
             )
         )
     )
+    if diff.not_compared:
+        note = i18n.t(lang, "report_diff.not_compared", count=diff.not_compared)
+        console.print(Text(note, style="yellow"))
     counts = {c.value: diff.counts.get(c.value, 0) for c in Change}
     console.print(Text(i18n.t(lang, "report_diff.totals", **counts), style="bold"))
     return buffer.getvalue()
