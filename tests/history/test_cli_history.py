@@ -236,3 +236,24 @@ def test_a_store_failing_after_the_audit_is_an_output_not_written(tmp_path: Path
         assert conn.execute("SELECT count(*) FROM rounds").fetchone()[0] == 1
     conn.close()
     assert add_to_store(report, None, "scan", "en") is None  # nothing asked, nothing done
+
+
+def test_diff_exits_3_when_the_later_round_could_not_verify_a_failure(
+    tmp_path: Path, cli: Cli
+) -> None:
+    """pc-1 failed, then was unreachable: not verified, never fixed, and a script must not
+    read exit 0 ("nothing new") as "all is well"."""
+    disk = with_status(compliant_findings(), "disk_encryption", Status.FAIL, "D:")
+    files = [
+        write_report(tmp_path / "a.json", report_data([Host("pc-1", disk), Host("pc-2")], T0)),
+        write_report(
+            tmp_path / "b.json",
+            report_data([Host("pc-1", reachable=False), Host("pc-2")], T0 + WEEK),
+        ),
+    ]
+    path = tmp_path / "h.sqlite3"
+    assert cli("history", "import", *map(str, files), "--store", str(path)).exit_code == 0
+    result = cli("history", "diff", "--store", str(path), "-f", "json")
+    assert json.loads(result.stdout)["counts"]["not_verified"] == 1
+    assert result.exit_code == 3
+    assert cli("history", "diff", "2", "2", "--store", str(path)).exit_code == 0

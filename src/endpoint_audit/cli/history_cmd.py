@@ -327,7 +327,7 @@ def diff(
     lang: LangOpt = None,
 ) -> None:
     """What changed between two rounds, per PC, check and resource (exit 1 when a new
-    failure appeared, else 0).
+    failure appeared, else 3 when a failure is not verified, else 0).
 
     Rounds are named by their number (`history list`), a run id, `latest` or
     `previous`. new: fails now, did not before. fixed: failed before, and the round
@@ -348,6 +348,7 @@ def diff(
         resolve_round,
         round_before,
     )
+    from endpoint_audit.model.history import Change
     from endpoint_audit.render.history_csv import diff_csv
     from endpoint_audit.render.history_text import diff_text
 
@@ -372,7 +373,12 @@ def diff(
         lambda c, w: diff_text(result, language, c, w),
         lambda: diff_csv(result, language),
     )
-    raise typer.Exit(ExitCode.FAILED if result.counts.get("new") else ExitCode.OK)
+    if result.counts.get("new"):
+        raise typer.Exit(ExitCode.FAILED)
+    # A failure the later round could not see is not "nothing new" for a script.
+    raise typer.Exit(
+        ExitCode.INCOMPLETE if result.counts.get(Change.UNVERIFIED.value) else ExitCode.OK
+    )
 
 
 @app.command("stale")
