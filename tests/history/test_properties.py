@@ -124,3 +124,77 @@ def test_hostile_text_imports_once_and_stays_text(
     parser.feed(html)
     assert parser.tags <= TAGS, parser.tags - TAGS
     assert parser.handlers == []
+
+
+STATE = st.sampled_from(["pass", "fail", "unknown", "error", "down", "absent"])
+
+
+def _round_hosts(states: tuple[str, str]) -> list[Host]:
+    hosts = []
+    for name, state in zip(("pc-1", "pc-2"), states, strict=True):
+        if state == "absent":
+            continue
+        if state == "down":
+            hosts.append(Host(name, reachable=False))
+            continue
+        findings = [f for f in compliant_findings() if f.check_id != "firewall"]
+        findings.append(finding("firewall", Status(state)))
+        hosts.append(Host(name, findings))
+    return hosts or [Host("pc-3")]
+
+
+def _summary(store: HistoryStore) -> object:
+    as_of = T0 + 20 * WEEK
+    weekly = weekly_report(store, "en", WeeklyOptions(as_of=as_of, stale_days=8))
+    rounds = [(r.finished_at, r.hosts, r.reached, r.compliant) for r in list_rounds(store)]
+    failures = sorted(
+        (f.host, f.check_id, f.resource, f.failing_since, f.observed_at)
+        for f in weekly.oldest + weekly.critical
+    )
+    roster = [(r.host, r.latest_round, r.last_reached, r.compliant) for r in weekly.roster]
+    changes = (
+        sorted((e.change.value, e.host, e.check_id) for e in weekly.diff.entries)
+        if weekly.diff
+        else None
+    )
+    stale = [(h.host, h.days) for h in weekly.coverage.hosts]
+    return rounds, failures, roster, changes, stale
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    plan=st.lists(st.tuples(STATE, STATE), min_size=1, max_size=4),
+    order=st.randoms(use_true_random=False),
+    twice=st.booleans(),
+)
+def test_any_order_of_import_gives_the_same_history(
+    plan: list[tuple[str, str]], order: object, twice: bool
+) -> None:
+    """The same reports imported in any order (and some twice) give the same rounds, the
+    same open failures with the same start dates, the same latest state per PC, the same
+    changes and the same PCs not seen: an older report never overwrites a newer one."""
+    reports = [report_data(_round_hosts(s), T0 + i * WEEK) for i, s in enumerate(plan)]
+    shuffled = list(reports)
+    order.shuffle(shuffled)  # type: ignore[attr-defined]
+    if twice:
+        shuffled += shuffled[:1]
+    with tempfile.TemporaryDirectory() as a, tempfile.TemporaryDirectory() as b:
+        with _store(a) as in_order, _store(b) as mixed:
+            for i, data in enumerate(reports):
+                in_order.add(from_data(data), f"r{i}.json")
+            for data in shuffled:
+                mixed.add(from_data(data), f"r{reports.index(data)}.json")
+            assert _summary(mixed) == _summary(in_order)
+            if len(plan) > 1:
+                _, _, _, changes, _ = _summary(in_order)  # type: ignore[misc]
+                before, after = plan[-2], plan[-1]
+                for change, host, _ in changes:
+                    i = 0 if host == "pc-1" else 1
+                    if change == "fixed":  # only a pass the later round saw is a fix
+                        assert (before[i], after[i]) == ("fail", "pass")
+                    if change == "not_verified":
+                        assert before[i] == "fail" and after[i] not in ("pass", "fail")
+                for i, host in enumerate(("pc-1", "pc-2")):
+                    if before[i] == "fail" and after[i] != "fail":
+                        expected = "fixed" if after[i] == "pass" else "not_verified"
+                        assert (expected, host, "firewall") in changes
