@@ -192,3 +192,34 @@ def test_report_weekly_writes_every_format(
     assert missing.exit_code == 2 and "no history store here" in missing.stderr
     bad = cli("report", "weekly", "--store", str(store.path), "-f", "pdf")
     assert bad.exit_code == 2 and "choose from html, markdown, csv, json" in bad.stderr
+
+
+def test_a_changed_baseline_is_said_beside_the_changes(tmp_path: Path) -> None:
+    """A failure 'fixed' because the rules changed is not a PC fixed: when the two rounds
+    the weekly report compares were judged by different baselines, it says so."""
+    from endpoint_audit.history.ingest import from_data
+    from endpoint_audit.model.result import Status
+    from endpoint_audit.render.weekly_html import WeeklyHtmlRenderer
+    from tests.history.reports import Host, compliant_findings, report_data, with_status
+
+    disk = with_status(compliant_findings(), "disk_encryption", Status.FAIL, "D:")
+    with HistoryStore.open(tmp_path / "h.sqlite3") as opened:
+        opened.add(from_data(report_data([Host("pc-1", disk)], T0)), "a.json")
+        relaxed = report_data([Host("pc-1")], T0 + WEEK)
+        relaxed["baseline"]["sha256"] = "cd" * 32
+        relaxed["baseline"]["version"] = "2026.2"
+        opened.add(from_data(relaxed), "b.json")
+        same = report_data([Host("pc-1")], T0 + 2 * WEEK)
+        same["baseline"]["sha256"] = "cd" * 32
+        same["baseline"]["version"] = "2026.2"
+        for lang, words in (("en", "baselines differ"), ("ja", "基準が異なります")):
+            report = weekly_report(opened, lang, WeeklyOptions(as_of=T0 + WEEK))
+            assert report.diff is not None and report.diff.baseline_changed
+            markdown = WeeklyMarkdownRenderer().render(report)
+            html = WeeklyHtmlRenderer().render(report)
+            assert words in markdown and "2026.2" in markdown
+            assert words in html and 'id="baseline-changed"' in html
+        opened.add(from_data(same), "c.json")
+        later = weekly_report(opened, "en", WeeklyOptions(as_of=T0 + 2 * WEEK))
+        assert "baselines differ" not in WeeklyMarkdownRenderer().render(later)
+        assert 'id="baseline-changed"' not in WeeklyHtmlRenderer().render(later)

@@ -179,6 +179,15 @@ class WeeklyMarkdownRenderer:
             lines += [t("text.no_previous"), ""]
         else:
             c = report.diff.counts
+            if report.diff.baseline_changed:
+                lines += [
+                    t(
+                        "text.baseline_changed",
+                        a=escape(report.diff.round_a.baseline),
+                        b=escape(report.diff.round_b.baseline),
+                    ),
+                    "",
+                ]
             lines += [
                 t(
                     "text.changes",
