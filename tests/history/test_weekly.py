@@ -223,3 +223,33 @@ def test_a_changed_baseline_is_said_beside_the_changes(tmp_path: Path) -> None:
         later = weekly_report(opened, "en", WeeklyOptions(as_of=T0 + 2 * WEEK))
         assert "baselines differ" not in WeeklyMarkdownRenderer().render(later)
         assert 'id="baseline-changed"' not in WeeklyHtmlRenderer().render(later)
+
+
+def test_an_incomplete_round_is_not_compared_as_a_change_of_compliance(tmp_path: Path) -> None:
+    """An interrupted round that reached only the compliant PCs is not "up 50 pt": its
+    rate is over fewer PCs. The next complete round is compared with the last complete one."""
+    from endpoint_audit.history.ingest import from_data
+    from endpoint_audit.model.result import Status
+    from tests.history.reports import Host, compliant_findings, report_data, with_status
+
+    disk = with_status(compliant_findings(), "disk_encryption", Status.FAIL, "D:")
+    fleet = [Host("pc-1"), Host("pc-2", disk)]
+    with HistoryStore.open(tmp_path / "h.sqlite3") as opened:
+        opened.add(from_data(report_data(fleet, T0)), "a.json")
+        stopped = report_data(fleet[:1], T0 + WEEK, partial=("interrupted", 2))
+        opened.add(from_data(stopped), "b.json")
+        report = weekly_report(opened, "en", WeeklyOptions(as_of=T0 + WEEK))
+        assert [p.rate for p in report.trend] == [50.0, 100.0]
+        assert report.trend[-1].partial and report.trend[-1].delta is None
+        markdown = WeeklyMarkdownRenderer().render(report)
+        assert "+50" not in markdown and "incomplete round" in markdown
+        ja_report = weekly_report(opened, "ja", WeeklyOptions(as_of=T0 + WEEK))
+        ja = WeeklyMarkdownRenderer().render(ja_report)
+        assert "不完全なラウンド" in ja
+        opened.add(from_data(report_data(fleet, T0 + 2 * WEEK)), "c.json")
+        later = weekly_report(opened, "en", WeeklyOptions(as_of=T0 + 2 * WEEK))
+        assert later.trend[-1].delta == 0.0  # against the last complete round
+        # Per check too: the incomplete round is no reference.
+        assert all(c.delta is None for c in report.check_trends)
+        disk_trend = next(c for c in later.check_trends if c.check_id == "disk_encryption")
+        assert disk_trend.rates == [50.0, 100.0, 50.0] and disk_trend.delta == 0.0

@@ -136,11 +136,14 @@ class _Builder:
                 rate=row.rate,
                 coverage=100.0 * row.reached / known if known else None,
                 partial=row.partial is not None,
+                # An incomplete round's rate is over the PCs it reached before it stopped:
+                # not comparable, and never the reference for the next round.
                 delta=(row.rate - previous)
-                if row.rate is not None and previous is not None
+                if row.rate is not None and previous is not None and row.partial is None
                 else None,
             )
-            previous = row.rate if row.rate is not None else previous
+            if row.rate is not None and row.partial is None:
+                previous = row.rate
             out.append(point)
         return out
 
@@ -170,8 +173,14 @@ class _Builder:
                 applicable = sum(n for s, n in per.items() if s != "not_applicable")
                 rates.append(100.0 * per["pass"] / applicable if applicable else None)
             latest = counts.get((ids[-1], cid), Counter())
-            before = [r for r in rates[:-1] if r is not None]
+            # As for the rounds' trend: an incomplete round is neither compared nor the
+            # reference.
+            before = [
+                r for r, p in zip(rates[:-1], trend[:-1], strict=True)
+                if r is not None and not p.partial
+            ]  # fmt: skip
             current = rates[-1]
+            compared = current if not trend[-1].partial else None
             out.append(
                 CheckTrend(
                     check_id=cid,
@@ -179,7 +188,7 @@ class _Builder:
                     severity=severities.get(cid, "info"),
                     rates=rates,
                     current=current,
-                    delta=current - before[-1] if current is not None and before else None,
+                    delta=compared - before[-1] if compared is not None and before else None,
                     failing_hosts=latest["fail"],
                 )
             )

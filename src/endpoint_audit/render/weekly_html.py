@@ -77,7 +77,9 @@ def delta_text(value: float | None, lang: str) -> str:
     return i18n.t(lang, "weekly.pt", sign=sign, value=percent_label(abs(rounded)))
 
 
-def delta_sentence(value: float | None, lang: str) -> str:
+def delta_sentence(value: float | None, lang: str, partial: bool = False) -> str:
+    if partial:
+        return i18n.t(lang, "weekly.delta_partial")
     if value is None:
         return i18n.t(lang, "weekly.no_delta")
     rounded = round(value, 1)
@@ -160,7 +162,9 @@ class _View:
             "delta": lambda v: delta_text(v, lang),
             "severity": lambda s: severity_label(s, lang),
             "status": lambda s: status_label(s, lang),
-            "headline_delta": delta_sentence(r.trend[-1].delta if r.trend else None, lang),
+            "headline_delta": delta_sentence(
+                r.trend[-1].delta if r.trend else None, lang, bool(r.trend and r.trend[-1].partial)
+            ),
             "trend_chart": self.trend_chart() if r.trend else None,
             "sparklines": self.sparklines(),
             "ageing_chart": bucket_chart(r.ageing, lang),

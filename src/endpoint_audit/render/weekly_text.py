@@ -71,7 +71,11 @@ class WeeklyMarkdownRenderer:
                 t("card.compliance"),
                 f"**{format_percent(latest.rate)}** ("
                 f"{t('card.compliance_value', compliant=latest.compliant, hosts=latest.hosts)}); "
-                f"{delta_sentence(report.trend[-1].delta if report.trend else None, lang)}",
+                + delta_sentence(
+                    report.trend[-1].delta if report.trend else None,
+                    lang,
+                    bool(report.trend and report.trend[-1].partial),
+                ),
             ),
             (t("card.reached"), f"{latest.reached} / {latest.hosts}"),
             (
