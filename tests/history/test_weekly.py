@@ -253,3 +253,18 @@ def test_an_incomplete_round_is_not_compared_as_a_change_of_compliance(tmp_path:
         assert all(c.delta is None for c in report.check_trends)
         disk_trend = next(c for c in later.check_trends if c.check_id == "disk_encryption")
         assert disk_trend.rates == [50.0, 100.0, 50.0] and disk_trend.delta == 0.0
+
+
+def test_group_changes_are_not_stated_against_an_incomplete_round(tmp_path: Path) -> None:
+    from endpoint_audit.history.ingest import from_data
+    from endpoint_audit.model.result import Status
+    from tests.history.reports import Host, compliant_findings, report_data, with_status
+
+    disk = with_status(compliant_findings(), "disk_encryption", Status.FAIL, "D:")
+    fleet = [Host("pc-1", groups=("g",)), Host("pc-2", disk, groups=("g",))]
+    with HistoryStore.open(tmp_path / "h.sqlite3") as opened:
+        opened.add(from_data(report_data(fleet, T0)), "a.json")
+        stopped = report_data(fleet[:1], T0 + WEEK, partial=("interrupted", 2))
+        opened.add(from_data(stopped), "b.json")
+        [row] = weekly_report(opened, "en", WeeklyOptions(as_of=T0 + WEEK)).groups
+        assert row.rate == 100.0 and row.delta is None

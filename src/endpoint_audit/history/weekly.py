@@ -214,7 +214,9 @@ class _Builder:
         now = figures(latest.id)
         if set(now) <= {""}:
             return []  # no PC has a group
-        before = figures(previous.id) if previous is not None else {}
+        # Rates of an incomplete round are over the PCs it reached: no change is stated.
+        comparable = previous is not None and previous.partial is None and latest.partial is None
+        before = figures(previous.id) if previous is not None and comparable else {}
         critical: Counter[str] = Counter()
         for name, cid, severity in self.conn.execute(
             "SELECT coalesce(g.name, ''), f.check_id, f.severity FROM findings f"
