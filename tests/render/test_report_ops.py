@@ -193,3 +193,19 @@ def test_diff_counts_what_the_older_report_judged_and_the_newer_could_not() -> N
     text = diff_text(diff, "en").replace("\n", "")
     assert "2 (PC, check) pair(s)" in text
     assert "2 件" in diff_text(diff, "ja").replace("\n", "")
+
+
+def test_diff_keeps_apart_hosts_that_only_claim_one_name() -> None:
+    """Two files in one report both say pc-kikaku-002: a regression on the first must not
+    be hidden behind the second (the later one in the report used to win)."""
+    _, clean, _ = sample_hosts()
+    own = clean.model_copy(update={"source": "own.json", "name_conflicts": ["forged.json"]})
+    forged = clean.model_copy(update={"source": "forged.json", "name_conflicts": ["own.json"]})
+    broken = own.model_copy(
+        update={"findings": [*own.findings, finding("firewall", Status.FAIL, resource="Public")]}
+    )
+    for order in ([broken, forged], [forged, broken]):
+        diff = diff_reports(make_report([own, forged]), make_report(order))
+        assert diff.regressions == 1, order
+        [entry] = diff.entries
+        assert entry.host == "pc-kikaku-002" and entry.check_id == "firewall"

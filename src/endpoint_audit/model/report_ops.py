@@ -102,9 +102,7 @@ def merge_reports(reports: Sequence[NamedReport]) -> tuple[RunReport, list[str]]
                     "findings": [_in_language(f, named.report.lang, lang) for f in host.findings]
                 }
             )
-            # Hosts that share a claimed name but came from different files stay apart:
-            # one must never replace the other (see evaluate FOLDER).
-            key = f"{host.target}\0{host.source}" if host.name_conflicts else host.target
+            key = _host_key(host)
             if key not in chosen:
                 chosen[key] = (named, host)
                 order.append(key)
@@ -136,6 +134,12 @@ def merge_reports(reports: Sequence[NamedReport]) -> tuple[RunReport, list[str]]
         merged.shards = coverage
         merged.partial = coverage_partial(coverage, merged.partial, len(order))
     return merged, notes
+
+
+def _host_key(host: HostReport) -> str:
+    """Hosts that share a claimed name but came from different files stay apart: one must
+    never replace (or, in a diff, hide) the other (see evaluate FOLDER)."""
+    return f"{host.target}\0{host.source}" if host.name_conflicts else host.target
 
 
 def _merged_partial(reports: Sequence[NamedReport], hosts: int) -> PartialInfo | None:
@@ -259,11 +263,13 @@ def diff_reports(old: RunReport, new: RunReport) -> ReportDiff:
     """
     entries: list[DiffEntry] = []
     not_compared = 0
-    old_hosts = {h.target: h for h in old.hosts}
-    new_hosts = {h.target: h for h in new.hosts}
-    for target in [*new_hosts, *(t for t in old_hosts if t not in new_hosts)]:
-        before = old_hosts.get(target)
-        after = new_hosts.get(target)
+    old_hosts = {_host_key(h): h for h in old.hosts}
+    new_hosts = {_host_key(h): h for h in new.hosts}
+    for key_of_host in [*new_hosts, *(k for k in old_hosts if k not in new_hosts)]:
+        before = old_hosts.get(key_of_host)
+        after = new_hosts.get(key_of_host)
+        shown = after if after is not None else before
+        target = shown.target if shown is not None else key_of_host
         old_f = _by_key(before) if before else {}
         new_f = _by_key(after) if after else {}
         old_checks = {cid for cid, _ in old_f}
