@@ -257,3 +257,27 @@ def test_diff_exits_3_when_the_later_round_could_not_verify_a_failure(
     assert json.loads(result.stdout)["counts"]["not_verified"] == 1
     assert result.exit_code == 3
     assert cli("history", "diff", "2", "2", "--store", str(path)).exit_code == 0
+
+
+def test_host_never_reached_has_no_failure_count_and_old_audits_are_dated(
+    tmp_path: Path, cli: Cli
+) -> None:
+    """A PC no audit ever reached has unknown failures, not "0"; one not reached this
+    round shows its failures with the date of the audit that saw them."""
+    disk = with_status(compliant_findings(), "disk_encryption", Status.FAIL, "D:")
+    files = [
+        write_report(
+            tmp_path / "a.json",
+            report_data([Host("pc-1", disk), Host("pc-9", reachable=False)], T0),
+        ),
+        write_report(tmp_path / "b.json", report_data([Host("pc-1", reachable=False)], T0 + WEEK)),
+    ]
+    path = tmp_path / "h.sqlite3"
+    assert cli("history", "import", *map(str, files), "--store", str(path)).exit_code == 0
+    never = cli("history", "host", "pc-9", "--store", str(path), "--lang", "en")
+    assert never.exit_code == 0
+    assert "Open failures at" not in never.stdout and "no audit has reached" in never.stdout
+    old = cli("history", "host", "pc-1", "--store", str(path), "--lang", "en")
+    assert "latest audit that reached it (2026-03-02): 1" in old.stdout
+    ja = cli("history", "host", "pc-9", "--store", str(path), "--lang", "ja")
+    assert "接続できた監査がない" in ja.stdout

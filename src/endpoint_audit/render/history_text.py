@@ -209,8 +209,20 @@ def host_text(
         ]
         table.add_row(*cells)
     parts: list[object] = [head, *(Text(f) for f in facts), table]
+    if timeline.last_reached is None:
+        # No audit saw the PC: its failures are unknown, not none.
+        parts.append(Text(_t(lang, "title.never_audited"), style="bold yellow"))
+        return _render(lang, color, width, *parts)
     parts.append(
-        Text(_t(lang, "title.open_failures", count=len(timeline.open_failures)), style="bold")
+        Text(
+            _t(
+                lang,
+                "title.open_failures",
+                count=len(timeline.open_failures),
+                date=day(timeline.last_reached, lang),
+            ),
+            style="bold",
+        )
     )
     if timeline.open_failures:
         parts.append(failures_table(timeline.open_failures, lang, with_host=False))
