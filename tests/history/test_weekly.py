@@ -268,3 +268,22 @@ def test_group_changes_are_not_stated_against_an_incomplete_round(tmp_path: Path
         opened.add(from_data(stopped), "b.json")
         [row] = weekly_report(opened, "en", WeeklyOptions(as_of=T0 + WEEK)).groups
         assert row.rate == 100.0 and row.delta is None
+
+
+def test_a_pc_never_reached_has_no_failure_counts_in_the_roster(tmp_path: Path) -> None:
+    """In Excel, a PC that no audit reached must not sort and filter as "0 failures"."""
+    from endpoint_audit.history.ingest import from_data
+    from tests.history.reports import Host, report_data
+
+    with HistoryStore.open(tmp_path / "h.sqlite3") as opened:
+        opened.add(from_data(report_data([Host("pc-1"), Host("pc-9", reachable=False)], T0)), "a")
+        report = weekly_report(opened, "en", WeeklyOptions(as_of=T0 + WEEK))
+        never = next(r for r in report.roster if r.host == "pc-9")
+        seen = next(r for r in report.roster if r.host == "pc-1")
+        assert (never.failures, never.critical, never.waivers_due) == (None, None, None)
+        assert (seen.failures, seen.critical, seen.waivers_due) == (0, 0, 0)
+        rows = list(csv.DictReader(io.StringIO(WeeklyCsvRenderer().render(report))))
+        by_host = {r["PC"]: r for r in rows}
+        counts = ("Open failures", "Critical items", "Waivers expiring")
+        assert [by_host["pc-9"][c] for c in counts] == ["", "", ""]
+        assert [by_host["pc-1"][c] for c in counts] == ["0", "0", "0"]

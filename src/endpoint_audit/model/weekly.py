@@ -121,12 +121,13 @@ class RosterRow(BaseModel):
     days_not_seen: int | None = None
     latest_round: str  # reached, unreachable, absent
     compliant: bool | None = None  # as last seen; None: never reached
-    failures: int = 0
-    critical: int = 0
+    # None: never reached, so not known (never 0, which would sort as "no failures").
+    failures: int | None = None
+    critical: int | None = None
     oldest_failure_since: datetime | None = None
     patch_days: int | None = None
     reboot_pending: bool | None = None
-    waivers_due: int = 0
+    waivers_due: int | None = None
 
 
 class WeeklyReport(BaseModel):

@@ -522,12 +522,12 @@ class WeeklyCsvRenderer:
                 "" if row.days_not_seen is None else str(row.days_not_seen),
                 i18n.t(lang, f"weekly.state.{row.latest_round}"),
                 yes_no(row.compliant),
-                str(row.failures),
-                str(row.critical),
+                "" if row.failures is None else str(row.failures),
+                "" if row.critical is None else str(row.critical),
                 row.oldest_failure_since.strftime("%Y-%m-%d") if row.oldest_failure_since else "",
                 "" if row.patch_days is None else str(row.patch_days),
                 yes_no(row.reboot_pending),
-                str(row.waivers_due),
+                "" if row.waivers_due is None else str(row.waivers_due),
             ]
             writer.writerow([neutralise(c) for c in cells])
         return buffer.getvalue()
