@@ -237,7 +237,7 @@ class HistoryStore:
         )
 
     def _update_checks(self, report: RunReport) -> None:
-        stamp = to_text(report.finished_at)
+        stamp = self._clamped(report.finished_at)  # a clock ahead must not pin the titles
         self.conn.executemany(
             "INSERT INTO checks (check_id, title_en, title_ja, severity, updated_at)"
             " VALUES (?, ?, ?, ?, ?) ON CONFLICT (check_id) DO UPDATE SET"
