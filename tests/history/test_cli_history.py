@@ -281,3 +281,13 @@ def test_host_never_reached_has_no_failure_count_and_old_audits_are_dated(
     assert "latest audit that reached it (2026-03-02): 1" in old.stdout
     ja = cli("history", "host", "pc-9", "--store", str(path), "--lang", "ja")
     assert "接続できた監査がない" in ja.stdout
+
+
+def test_diff_refuses_rounds_in_the_wrong_order(cli: Cli, store: Path) -> None:
+    """`history diff 3 1` would call round 1's failures "new" and the later fixes
+    "failures": the earlier round comes first, or it is one line and exit 2."""
+    result = cli("history", "diff", "3", "1", "--store", str(store), "--lang", "en")
+    assert result.exit_code == 2
+    assert result.stderr.strip().splitlines() == [
+        "endpoint-audit: error: round 3 finished after round 1: name the earlier round first"
+    ]

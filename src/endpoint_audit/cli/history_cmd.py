@@ -330,7 +330,7 @@ def diff(
     failure appeared, else 3 when a failure is not verified, else 0).
 
     Rounds are named by their number (`history list`), a run id, `latest` or
-    `previous`. new: fails now, did not before. fixed: failed before, and the round
+    `previous`; ROUND_A must not have finished after ROUND_B (exit 2). new: fails now, did not before. fixed: failed before, and the round
     reached the PC and saw the check conclusively not failing. still failing: with the
     date it began. now waived: fails under a waiver in force. not verified: failed
     before, and the later round could not tell (PC unreachable or not in the round,
@@ -345,6 +345,7 @@ def diff(
     from endpoint_audit.history.queries import (
         HistoryLookupError,
         diff_rounds,
+        ordered_round_ids,
         resolve_round,
         round_before,
     )
@@ -363,6 +364,10 @@ def diff(
                 a = before
             else:
                 a = resolve_round(opened.conn, round_a)
+                order = ordered_round_ids(opened.conn)
+                if order.index(a) > order.index(b):
+                    # Reversed, every fix would read as a new failure and back.
+                    fail(f"round {a} finished after round {b}: name the earlier round first")
             result = diff_rounds(opened, a, b, language, group)
         except HistoryLookupError as exc:
             _lookup_fail(exc)
