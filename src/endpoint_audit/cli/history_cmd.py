@@ -330,10 +330,11 @@ def diff(
     failure appeared, else 3 when a failure is not verified, else 0).
 
     Rounds are named by their number (`history list`), a run id, `latest` or
-    `previous`; ROUND_A must not have finished after ROUND_B (exit 2). new: fails now, did not before. fixed: failed before, and the round
-    reached the PC and saw the check conclusively not failing. still failing: with the
-    date it began. now waived: fails under a waiver in force. not verified: failed
-    before, and the later round could not tell (PC unreachable or not in the round,
+    `previous`; ROUND_A must not have finished after ROUND_B (exit 2). new: fails now,
+    did not before. fixed: failed before, and the round reached the PC and saw the check
+    conclusively not failing. still failing: with the date it began. now waived: fails
+    under a waiver in force. not verified: failed before, and the later round could not
+    tell (PC unreachable or not in the round,
     check unknown, error or not run): never counted as fixed.
 
       endpoint-audit history diff                 # the latest round against the one before
