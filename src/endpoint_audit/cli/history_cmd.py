@@ -334,8 +334,8 @@ def diff(
     did not before. fixed: failed before, and the round reached the PC and saw the check
     conclusively not failing. still failing: with the date it began. now waived: fails
     under a waiver in force. not verified: failed before, and the later round could not
-    tell (PC unreachable or not in the round,
-    check unknown, error or not run): never counted as fixed.
+    tell (PC unreachable or not in the round, check unknown, error or not run): never
+    counted as fixed.
 
       endpoint-audit history diff                 # the latest round against the one before
 
