@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from endpoint_audit.model import i18n
 from endpoint_audit.model.report_ops import (
@@ -209,3 +211,42 @@ def test_diff_keeps_apart_hosts_that_only_claim_one_name() -> None:
         assert diff.regressions == 1, order
         [entry] = diff.entries
         assert entry.host == "pc-kikaku-002" and entry.check_id == "firewall"
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    plan=st.lists(
+        st.tuples(st.integers(0, 1000), st.sampled_from(["pass", "fail", "unknown", "down"])),
+        min_size=2,
+        max_size=5,
+        unique_by=lambda p: p[0],
+    ),
+    order=st.randoms(use_true_random=False),
+)
+def test_merge_keeps_the_newest_collection_in_any_order(
+    plan: list[tuple[int, str]], order: object
+) -> None:
+    """Whatever order the files come in, a PC in several keeps its newest collection, not
+    its best result: a newer unreachable or unknown beats an older pass."""
+    win = sample_hosts()[0]
+    reports = []
+    for minutes, state in plan:
+        at = FINISHED + timedelta(minutes=minutes)
+        if state == "down":
+            host = win.model_copy(
+                update={"status": "unreachable", "findings": [], "finished_at": None}
+            )
+        else:
+            host = win.model_copy(
+                update={"findings": [finding("firewall", Status(state))], "finished_at": at}
+            )
+        reports.append(make_report([host]).model_copy(update={"finished_at": at}))
+    shuffled = list(enumerate(reports))
+    order.shuffle(shuffled)  # type: ignore[attr-defined]
+    merged, _ = merge_reports([NamedReport(f"r{i}.json", r) for i, r in shuffled])
+    [kept] = merged.hosts
+    newest = max(plan)
+    if newest[1] == "down":
+        assert kept.status == "unreachable"
+    else:
+        assert kept.status == "ok" and kept.findings[0].status.value == newest[1]
