@@ -329,3 +329,16 @@ def test_a_pc_whose_clock_runs_ahead_is_stored_as_of_its_import(store: HistorySt
     assert listed["pc-ahead"] == 28
     # The latest round is the one imported last in real time, not the one dated 2036.
     assert [r.source for r in list_rounds(store)] == ["ahead.json", "w2.json"]
+
+
+def test_a_report_of_another_baseline_does_not_join_a_run_under_its_id(
+    store: HistoryStore,
+) -> None:
+    """Reports joining one round are compared as one run of one baseline: a report that
+    claims the run id of a round judged by another baseline is refused, not mixed in."""
+    add(store, [Host("pc-1")], 0, run_id="run-1")
+    other = report_data([Host("pc-2")], T0, run_id="run-1")
+    other["baseline"]["sha256"] = "cd" * 32
+    with pytest.raises(ReportError, match="run-1.*another baseline"):
+        store.add(from_data(other), "other.json")
+    assert count(store, "reports") == 1 and count(store, "observations") == 1

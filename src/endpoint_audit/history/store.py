@@ -25,7 +25,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from endpoint_audit.history.ingest import IncomingHost, IncomingReport
+from endpoint_audit.history.ingest import IncomingHost, IncomingReport, ReportError
 from endpoint_audit.history.migrations import StoreVersionError, migrate, schema_version
 from endpoint_audit.history.observe import FindingRow, Observation, TextRow, WaiverRow, observe
 from endpoint_audit.history.timefmt import to_text
@@ -191,8 +191,15 @@ class HistoryStore:
         report = incoming.report
         if incoming.run_id is not None:
             row = self.conn.execute(
-                "SELECT id FROM rounds WHERE run_id = ?", (incoming.run_id,)
+                "SELECT id, baseline_sha256 FROM rounds WHERE run_id = ?", (incoming.run_id,)
             ).fetchone()
+            if row is not None and row[1] != report.baseline.sha256:
+                # One round is one run of one baseline; its figures would mix two rule sets.
+                raise ReportError(
+                    f"run {incoming.run_id!r} is in the store (round {row[0]}) with another "
+                    f"baseline (sha256 {str(row[1])[:12]}, this report "
+                    f"{report.baseline.sha256[:12]})"
+                )
             if row is not None:
                 return int(row[0])
         base = report.baseline
