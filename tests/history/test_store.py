@@ -339,6 +339,6 @@ def test_a_report_of_another_baseline_does_not_join_a_run_under_its_id(
     add(store, [Host("pc-1")], 0, run_id="run-1")
     other = report_data([Host("pc-2")], T0, run_id="run-1")
     other["baseline"]["sha256"] = "cd" * 32
-    with pytest.raises(ReportError, match="run-1.*another baseline"):
+    with pytest.raises(ReportError, match=r"run-1.*another baseline"):
         store.add(from_data(other), "other.json")
     assert count(store, "reports") == 1 and count(store, "observations") == 1
