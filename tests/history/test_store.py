@@ -342,3 +342,14 @@ def test_a_report_of_another_baseline_does_not_join_a_run_under_its_id(
     with pytest.raises(ReportError, match=r"run-1.*another baseline"):
         store.add(from_data(other), "other.json")
     assert count(store, "reports") == 1 and count(store, "observations") == 1
+
+
+def test_history_host_keeps_a_failure_its_latest_audit_could_not_see(
+    store: HistoryStore,
+) -> None:
+    add(store, [Host("pc-1", failing_disk())], 0)
+    unknown = with_status(compliant_findings(), "disk_encryption", Status.UNKNOWN, "D:")
+    add(store, [Host("pc-1", unknown)], 1)
+    timeline = host_timeline(store, "pc-1", "en", T0 + 2 * WEEK)
+    [still] = timeline.open_failures
+    assert (still.check_id, still.resource, still.observed_at) == ("disk_encryption", "D:", T0)

@@ -287,3 +287,30 @@ def test_a_pc_never_reached_has_no_failure_counts_in_the_roster(tmp_path: Path) 
         counts = ("Open failures", "Critical items", "Waivers expiring")
         assert [by_host["pc-9"][c] for c in counts] == ["", "", ""]
         assert [by_host["pc-1"][c] for c in counts] == ["0", "0", "0"]
+
+
+def test_a_failure_the_latest_audit_could_not_see_stays_open(tmp_path: Path) -> None:
+    """Disk encryption failed, then came back unknown: it is not fixed (history diff says
+    not verified), so it stays an open failure and a critical item, as of the audit that
+    last saw it, instead of leaving the board as if solved."""
+    from endpoint_audit.history.ingest import from_data
+    from endpoint_audit.model.result import Status
+    from tests.history.reports import Host, compliant_findings, report_data, with_status
+
+    fail = with_status(compliant_findings(), "disk_encryption", Status.FAIL, "C:")
+    unknown = with_status(compliant_findings(), "disk_encryption", Status.UNKNOWN, "C:")
+    with HistoryStore.open(tmp_path / "h.sqlite3") as opened:
+        opened.add(from_data(report_data([Host("pc-1", fail), Host("pc-2", fail)], T0)), "a")
+        second = [Host("pc-1", unknown), Host("pc-2", compliant_findings())]
+        opened.add(from_data(report_data(second, T0 + WEEK)), "b")
+        opened.add(from_data(report_data([Host("pc-1", unknown)], T0 + 2 * WEEK)), "c")
+        report = weekly_report(opened, "en", WeeklyOptions(as_of=T0 + 2 * WEEK))
+        assert report.open_failures == 1
+        [item] = report.critical
+        assert (item.host, item.check_id, item.resource) == ("pc-1", "disk_encryption", "C:")
+        assert item.observed_at == T0 and item.failing_since == T0 and item.days_open == 14
+        row = next(r for r in report.roster if r.host == "pc-1")
+        assert (row.critical, row.failures) == (1, 1)
+        assert [w.host for w in report.worst_hosts] == ["pc-1"]
+        # pc-2 passed since: fixed, not carried.
+        assert all(f.host != "pc-2" for f in report.oldest)

@@ -207,8 +207,10 @@ def open_failures(
     lang: str,
     as_of: datetime,
     check_id: str | None = None,
+    only: set[tuple[int, str, str]] | None = None,
 ) -> list[OpenFailure]:
-    """The failing findings of these observations (waived ones flagged), oldest first."""
+    """The failing findings of these observations (waived ones flagged), oldest first;
+    with `only`, just those (observation id, check id, resource)."""
     titles = check_titles(conn, lang)
     groups = groups_of(conn, obs_ids)
     out: list[OpenFailure] = []
@@ -222,6 +224,8 @@ def open_failures(
         (id_list(obs_ids), check_id, check_id),
     )
     for obs_id, target, at, cid, resource, severity, counted, since, tl, msg, key, args in rows:
+        if only is not None and (obs_id, cid, resource) not in only:
+            continue
         began = from_text(since or at)
         out.append(
             OpenFailure(
@@ -239,6 +243,60 @@ def open_failures(
             )
         )
     out.sort(key=lambda f: (f.failing_since, -SEVERITY_RANK.get(f.severity, 0), f.host))
+    return out
+
+
+def unseen_failures(conn: sqlite3.Connection, latest: Sequence[int]) -> set[tuple[int, str, str]]:
+    """Failures still open although these (latest reached) observations could not see
+    them: an earlier audit of the host saw them failing, and no audit since saw them
+    conclusively (the finding became unknown or error, or its check did not see all).
+    Returns (observation id that last saw the failure, check id, resource).
+
+    Only hosts whose latest observation has an inconclusive check are walked back, and
+    each walk stops at the first observation whose checks all saw everything."""
+    blind = [
+        o
+        for (o,) in conn.execute(
+            "SELECT DISTINCT observation_id FROM observation_checks WHERE conclusive = 0"
+            " AND observation_id IN (SELECT value FROM json_each(?))",
+            (id_list(latest),),
+        )
+    ]
+    out: set[tuple[int, str, str]] = set()
+    for obs_id in blind:
+        host_id, at = conn.execute(
+            "SELECT host_id, at FROM observations WHERE id = ?", (obs_id,)
+        ).fetchone()
+        walk = conn.execute(
+            "SELECT id FROM observations WHERE host_id = ? AND reached = 1"
+            " AND (at < ? OR (at = ? AND id <= ?)) ORDER BY at DESC, id DESC",
+            (host_id, at, at, obs_id),
+        ).fetchall()
+        decided: set[tuple[str, str]] = set()
+        decided_checks: set[str] = set()
+        for (seen_id,) in walk:
+            findings = conn.execute(
+                "SELECT check_id, resource, status FROM findings WHERE observation_id = ?",
+                (seen_id,),
+            ).fetchall()
+            checks = dict(
+                conn.execute(
+                    "SELECT check_id, conclusive FROM observation_checks WHERE observation_id = ?",
+                    (seen_id,),
+                ).fetchall()
+            )
+            if seen_id != obs_id:
+                for cid, resource, status in findings:
+                    key = (cid, resource)
+                    if status == "fail" and key not in decided and cid not in decided_checks:
+                        out.add((seen_id, cid, resource))
+                        decided.add(key)
+            # What this audit saw settles the key for every older one: a check that saw
+            # everything settles all of its resources (one it no longer names is fixed).
+            decided.update((c, r) for c, r, st in findings if st not in ("unknown", "error"))
+            decided_checks.update(c for c, conclusive in checks.items() if conclusive)
+            if checks and all(checks.values()):
+                break
     return out
 
 
@@ -314,6 +372,12 @@ def host_timeline(
     latest_reached = [o[0] for o in observations if o[4]]
     groups = groups_of(conn, ids[-1:]).get(ids[-1], []) if ids else []
     failures = open_failures(conn, latest_reached[-1:], lang, as_of) if latest_reached else []
+    carried = unseen_failures(conn, latest_reached[-1:])
+    if carried:  # not seen by the latest audit, so still open (see unseen_failures)
+        failures += open_failures(
+            conn, sorted({o for o, _, _ in carried}), lang, as_of, only=carried
+        )
+        failures.sort(key=lambda f: (f.failing_since, -SEVERITY_RANK.get(f.severity, 0), f.host))
     used = {cid for r in rounds for cid in r.checks}
     titles = check_titles(conn, lang)
     return HostTimeline(

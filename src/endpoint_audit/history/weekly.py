@@ -26,6 +26,7 @@ from endpoint_audit.history.queries import (
     open_failures,
     round_rows,
     stale_hosts,
+    unseen_failures,
     whole_days,
 )
 from endpoint_audit.history.store import HistoryStore
@@ -393,6 +394,16 @@ class _Builder:
         reached_obs = [v[0] for v in last_ok.values()]
         groups = groups_of(conn, [v[0] for v in last_any.values()] + reached_obs)
         failures = open_failures(conn, reached_obs, self.lang, self.as_of)
+        # A failure the latest audit could not see is not fixed: it stays open, as of the
+        # audit that last saw it (history diff calls it not verified).
+        carried = unseen_failures(conn, reached_obs)
+        if carried:
+            failures += open_failures(
+                conn, sorted({o for o, _, _ in carried}), self.lang, self.as_of, only=carried
+            )
+            failures.sort(
+                key=lambda f: (f.failing_since, -SEVERITY_RANK.get(f.severity, 0), f.host)
+            )
         counted = [f for f in failures if not f.waived]
         critical = [f for f in counted if is_critical(f.check_id, f.severity)]
         oldest = sorted(
@@ -448,6 +459,7 @@ class _Builder:
                 continue
             _, target, at, os_name, compliant, fails, pdays, reboot = row
             mine = by_host.get(target, [])
+            fails = max(fails, len(mine))  # with the failures it could not see this time
             reached_at = from_text(at)
             roster.append(
                 RosterRow(
