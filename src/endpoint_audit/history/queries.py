@@ -252,18 +252,17 @@ def unseen_failures(conn: sqlite3.Connection, latest: Sequence[int]) -> set[tupl
     conclusively (the finding became unknown or error, or its check did not see all).
     Returns (observation id that last saw the failure, check id, resource).
 
-    Only hosts whose latest observation has an inconclusive check are walked back, and
-    each walk stops at the first observation whose checks all saw everything."""
-    blind = [
-        o
-        for (o,) in conn.execute(
-            "SELECT DISTINCT observation_id FROM observation_checks WHERE conclusive = 0"
-            " AND observation_id IN (SELECT value FROM json_each(?))",
-            (id_list(latest),),
-        )
-    ]
+    Only hosts whose latest observation has an inconclusive check are walked back, for
+    those checks only, and each walk stops once every one of them has been seen whole."""
+    blind: dict[int, set[str]] = {}
+    for o, c in conn.execute(
+        "SELECT observation_id, check_id FROM observation_checks WHERE conclusive = 0"
+        " AND observation_id IN (SELECT value FROM json_each(?))",
+        (id_list(latest),),
+    ):
+        blind.setdefault(o, set()).add(c)
     out: set[tuple[int, str, str]] = set()
-    for obs_id in blind:
+    for obs_id, unseen in blind.items():
         host_id, at = conn.execute(
             "SELECT host_id, at FROM observations WHERE id = ?", (obs_id,)
         ).fetchone()
@@ -285,6 +284,7 @@ def unseen_failures(conn: sqlite3.Connection, latest: Sequence[int]) -> set[tupl
                     (seen_id,),
                 ).fetchall()
             )
+            findings = [f for f in findings if f[0] in unseen]  # only what it could not see
             if seen_id != obs_id:
                 for cid, resource, status in findings:
                     key = (cid, resource)
@@ -295,8 +295,8 @@ def unseen_failures(conn: sqlite3.Connection, latest: Sequence[int]) -> set[tupl
             # everything settles all of its resources (one it no longer names is fixed).
             decided.update((c, r) for c, r, st in findings if st not in ("unknown", "error"))
             decided_checks.update(c for c, conclusive in checks.items() if conclusive)
-            if checks and all(checks.values()):
-                break
+            if unseen <= decided_checks:
+                break  # every check it could not see was seen whole since (or then)
     return out
 
 
