@@ -196,11 +196,11 @@ def closed_targets(answers: dict[str, Any]) -> list[str]:
             return []
     names = {1: "Domain", 2: "Private", 4: "Public"}
     for bit in active:
-        chosen = None
-        for candidate in profiles:
-            name = candidate.get("name")
-            if is_text(name) and trimmed(name) == names[bit]:
-                chosen = candidate
+        matching = [
+            c for c in profiles if is_text(c.get("name")) and trimmed(c["name"]) == names[bit]
+        ]
+        # A profile listed twice: which answer is in force is not known.
+        chosen = matching[0] if len(matching) == 1 else None
         if not _profile_closed(chosen, connected, connected_odd):
             return []
     closed: list[str] = []

@@ -16,7 +16,7 @@ from typing import Any
 
 import jsonschema
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from endpoint_audit.checkkit.check import EvalContext, FactView
@@ -401,6 +401,22 @@ baselines = st.builds(
 
 @settings(max_examples=1500, deadline=None)
 @given(listening, sharing_ | st.none(), profiles_ | st.none(), products_ | st.none(), baselines)
+# Private listed twice, differently: the collector does not know which is in force.
+@example(
+    {
+        "sockets": [{"protocol": "tcp", "address": "0.0.0.0", "port": 445, "pid": 4}],
+        "processes": {},
+    },
+    {"active_profiles": 2, "connections": [], "rules": [], "shares": []},
+    [
+        {"name": "Private", "enabled": 1, "default_inbound": 0,
+         "disabled_interface_aliases": ["NotConfigured"]},
+        {"name": "Private", "enabled": 1, "default_inbound": 0,
+         "disabled_interface_aliases": ["Wi-Fi"]},
+    ],
+    None,
+    OpenPortsParams(),
+)  # fmt: skip
 def test_made_up_answers_are_compliant_only_where_the_check_passes(
     sockets: Any, sharing: Any, profiles: Any, products: Any, params: OpenPortsParams
 ) -> None:

@@ -150,12 +150,15 @@ function Get-EAOpenPortsClosed {
     }
     $EABitNames = @{ 1 = 'Domain'; 2 = 'Private'; 4 = 'Public' }
     foreach ($EABit in $EAActive) {
-        # The last profile of exactly that name, as the collector keeps it.
+        # The profile of exactly that name; listed twice, which answer is in force is not
+        # known (the collector: unknown), so nothing is taken as closed.
         $EAEntry = $null
+        $EAMatches = 0
         foreach ($EACandidate in $EAProfiles) {
             $EAName = $EACandidate['name']
-            if ((Test-EAOpenPortsText $EAName) -and (ConvertTo-EAOpenPortsTrimmed $EAName) -ceq $EABitNames[$EABit]) { $EAEntry = $EACandidate }
+            if ((Test-EAOpenPortsText $EAName) -and (ConvertTo-EAOpenPortsTrimmed $EAName) -ceq $EABitNames[$EABit]) { $EAEntry = $EACandidate; $EAMatches += 1 }
         }
+        if ($EAMatches -ne 1) { return ,$EAClosed }
         if (-not (Test-EAOpenPortsProfileClosed $EAEntry $EAConnected $EAConnectedOdd)) { return ,$EAClosed }
     }
     foreach ($EATarget in @(@{ protocol = 'tcp'; port = 445 }, @{ protocol = 'tcp'; port = 139 }, @{ protocol = 'udp'; port = 137 }, @{ protocol = 'udp'; port = 138 })) {
