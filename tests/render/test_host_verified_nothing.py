@@ -86,7 +86,10 @@ def test_a_host_with_some_check_that_applied_is_judged_as_before() -> None:
     host = HostReport(
         target="pc-b",
         status="ok",
-        findings=[finding("disk_encryption", Status.PASS), finding("firewall", Status.NOT_APPLICABLE)],
+        findings=[
+            finding("disk_encryption", Status.PASS),
+            finding("firewall", Status.NOT_APPLICABLE),
+        ],
     )
     assert exit_code(report("en", host)) is ExitCode.OK
 
@@ -152,6 +155,8 @@ def test_frameworks_view_says_nothing_was_verified(lang: str) -> None:
     # Every requirement is not applicable there; the view must not leave it at that.
     reqs = [r for fw in framework_compliance(report(lang)) for r in fw.requirements]
     assert {r.hosts["mac-1"].verdict for r in reqs} == {Verdict.NOT_APPLICABLE}
-    out = FrameworksRenderer().render(report(lang), RenderOptions(lang=lang, color=False, width=400))
+    out = FrameworksRenderer().render(
+        report(lang), RenderOptions(lang=lang, color=False, width=400)
+    )
     flat = " ".join(out.split())
     assert i18n.t(lang, "frameworks.nothing_verified", host="mac-1") in flat

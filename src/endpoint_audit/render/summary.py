@@ -318,9 +318,9 @@ def verdict_parts(
     report: RunReport, lang: str, as_of: datetime | None = None
 ) -> tuple[RunVerdict, str, str, list[str]]:
     """The run verdict, its label, the compliance sentence and the notes that qualify it
-    (waived, unreachable, not judged, nothing verified, failures below --fail-on, and, read at `as_of`,
-    waivers lapsed since the audit with the verdict without them): the words every
-    report uses."""
+    (waived, unreachable, not judged, nothing verified, failures below --fail-on, and,
+    read at `as_of`, waivers lapsed since the audit with the verdict without them): the
+    words every report uses."""
     verdict = run_verdict(report)
     fleet = fleet_rollup(report)
     figure = fleet.compliance
