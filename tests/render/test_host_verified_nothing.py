@@ -12,7 +12,10 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import xml.etree.ElementTree as ET
+from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -160,3 +163,18 @@ def test_frameworks_view_says_nothing_was_verified(lang: str) -> None:
     )
     flat = " ".join(out.split())
     assert i18n.t(lang, "frameworks.nothing_verified", host="mac-1") in flat
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_evaluate_of_checks_that_do_not_apply_exits_3(lang: str, cli: Any) -> None:
+    """The whole path: a Linux bundle judged on Windows-only rules only (`--only`)."""
+    bundle = Path(__file__).resolve().parent.parent / "fixtures" / "frozen"
+    args = ("evaluate", str(bundle / "linux-firewall-ufw-active.yaml"), "--lang", lang)
+    only = ("--only", "jp.rdp_disabled,jp.smb1_server_disabled")
+    result = cli(*args, *only)
+    assert result.exit_code == ExitCode.INCOMPLETE  # it was 0
+    flat = " ".join(result.stdout.split())
+    assert i18n.t(lang, "html.nothing_verified") in flat
+    assert i18n.t(lang, "report.verdict.nothing_verified", count=1) in flat
+    report = json.loads(cli(*args, *only, "-f", "json").stdout)
+    assert {f["status"] for f in report["hosts"][0]["findings"]} == {"not_applicable"}

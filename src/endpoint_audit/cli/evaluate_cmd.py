@@ -93,7 +93,8 @@ def evaluate(
     others are judged. Waivers match a recorded PC by its file's name (a probe script's
     file `endpoint-audit-PC-0042-<time>.json` is PC-0042), never by the name written
     inside the file. Exit codes as for `scan`: 0 compliant, 1 failed, 2 bad bundle or
-    baseline, 3 incomplete (also when a file of a folder could not be read).
+    baseline, 3 incomplete (also when a file of a folder could not be read, or when every
+    check was not applicable on a PC: nothing verified).
 
     Examples:
 
