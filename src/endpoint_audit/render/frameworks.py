@@ -158,8 +158,8 @@ class FrameworksRenderer(Renderer):
         # Every requirement reads "not applicable" there; the host itself is unknown.
         for rolled in fleet_rollup(report).hosts:
             if rolled.nothing_verified:
-                line = i18n.t(lang, "frameworks.nothing_verified", host=rolled.host.target)
-                console.print(Text(_clean(line), style="bold yellow"))
+                note = i18n.t(lang, "frameworks.nothing_verified", host=rolled.host.target)
+                console.print(Text(_clean(note), style="bold yellow"))
         # A framework of another OS only (CIS macOS in a Windows fleet) is left out.
         frameworks = [
             fw
