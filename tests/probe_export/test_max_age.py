@@ -13,6 +13,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from endpoint_audit.engine.freshness import mark_stale, staleness
 from endpoint_audit.model import i18n
@@ -30,6 +32,17 @@ def test_fresh_results_stand() -> None:
     assert staleness(NOW - timedelta(hours=1), "a.json", 14, NOW) is None
     # A PC's clock a few hours ahead is within the day's grace.
     assert staleness(NOW + timedelta(hours=20), "a.json", 14, NOW) is None
+
+
+@given(
+    st.integers(-10 * 24 * 60, 400 * 24 * 60),  # minutes before now (negative: ahead)
+    st.integers(1, 365),
+)
+def test_results_stand_exactly_within_the_window(minutes_ago: int, days: int) -> None:
+    # A time the PC wrote (any clock) is fresh only from a day ahead to `days` before.
+    age = timedelta(minutes=minutes_ago)
+    got = staleness(NOW - age, "pc.json", days, NOW)
+    assert (got is None) is (-timedelta(days=1) <= age <= timedelta(days=days))
 
 
 def test_old_future_and_undated_results_do_not() -> None:
