@@ -2,7 +2,8 @@
 
 An agreement matrix: for random reports (statuses, waivers in force, expired and not yet
 in force, unreachable hosts, selected checks with no finding, stopped runs, hosts that
-followed different baselines, hosts with no finding at all), the verdict
+followed different baselines, hosts with no finding at all, hosts whose every finding
+is not applicable), the verdict
 of each (host, check) and of each host is read back from what each output actually
 says (terminal, JSON, HTML, CSV, JUnit, Markdown, the exit code, `report merge`,
 `report diff`)
@@ -87,6 +88,10 @@ def reports(draw: st.DrawFn) -> RunReport:
             hosts.append(HostReport(target=name, status="unreachable", reason="timed out"))
             continue
         found = [f for cid in selected for f in draw(findings_of(cid))]
+        if draw(st.integers(0, 4)) == 0:
+            # Every check targets another OS (or `--only` of checks that do not apply):
+            # nothing verified, so unknown, never compliant.
+            found = [finding(cid, Status.NOT_APPLICABLE) for cid in selected]
         hosts.append(HostReport(target=name, findings=found))
     report = make_report(hosts, LANG)
     if draw(st.integers(0, 4)) == 0:
@@ -125,15 +130,19 @@ def policy(report: RunReport) -> tuple[Matrix, Hosts]:
     return matrix, hosts
 
 
-def _hosts_from(matrix: Matrix, report: RunReport) -> Hosts:
-    """Host states from a matrix read back from an output (worst of its checks)."""
+def _hosts_from(
+    matrix: Matrix, report: RunReport, own: dict[str, list[Status]] | None = None
+) -> Hosts:
+    """Host states from a matrix read back from an output (worst of its checks and of
+    what the output says of the host itself: `own`, such as a row or testcase saying
+    that nothing was verified there)."""
     out: Hosts = {}
     for host in report.hosts:
         if host.status != "ok":
             out[host.target] = "unreachable"
             continue
         states = [Status(s) for (h, _), s in matrix.items() if h == host.target]
-        out[host.target] = worst(states).value
+        out[host.target] = worst([*states, *(own or {}).get(host.target, [])]).value
     return out
 
 
@@ -183,17 +192,21 @@ def from_csv(report: RunReport) -> tuple[Matrix, Hosts]:
     labels = _label_to_status()
     waived = i18n.t(LANG, "report.waived")
     per_check: dict[tuple[str, str], list[Status]] = {}
+    own: dict[str, list[Status]] = {}
     for row in rows:
         cid = row[column["check_id"]]
         if not cid:
-            continue  # the partial note, an unreachable host's row
+            # The partial note, an unreachable host's row, or a row about the host itself.
+            if row[column["status"]] in labels:
+                own.setdefault(row[column["host"]], []).append(labels[row[column["status"]]])
+            continue
         status = labels[row[column["status"]]]
         # A reader takes a row marked waived (in force) as compliant.
         if row[column["waiver"]] == waived:
             status = Status.PASS
         per_check.setdefault((row[column["host"]], cid), []).append(status)
     matrix = {key: worst(states).value for key, states in per_check.items()}
-    return matrix, _hosts_from(matrix, report)
+    return matrix, _hosts_from(matrix, report, own)
 
 
 def _junit_status(case: ET.Element) -> Status:
@@ -213,6 +226,7 @@ def from_junit(report: RunReport) -> tuple[Matrix, Hosts, dict[str, int]]:
     per_check: dict[tuple[str, str], list[Status]] = {}
     totals = {k: int(root.get(k) or 0) for k in ("tests", "failures", "errors")}
     targets = {h.target for h in report.hosts}
+    own: dict[str, list[Status]] = {}
     for suite in root.iter("testsuite"):
         host = suite.get("name") or ""
         if host not in targets:
@@ -220,11 +234,13 @@ def from_junit(report: RunReport) -> tuple[Matrix, Hosts, dict[str, int]]:
         for case in suite.iter("testcase"):
             classname = case.get("classname") or ""
             if classname == host:
-                continue  # the host itself (unreachable)
+                # The host itself: unreachable, nothing judged, nothing verified.
+                own.setdefault(host, []).append(_junit_status(case))
+                continue
             cid = classname[len(host) + 1 :]
             per_check.setdefault((host, cid), []).append(_junit_status(case))
     matrix = {key: worst(states).value for key, states in per_check.items()}
-    return matrix, _hosts_from(matrix, report), totals
+    return matrix, _hosts_from(matrix, report, own), totals
 
 
 def failing_cases(report: RunReport) -> set[tuple[str, str, str | None]]:
@@ -295,7 +311,8 @@ def test_every_output_agrees_with_the_policy(report: RunReport) -> None:
     # A host is in every listing: a CI reading JUnit sees a red case for each host the
     # policy calls fail, error or unknown (never a suite of zero tests), and none for
     # the others; the CSV has a row for every host; Markdown never says of a host that
-    # nothing needs attention unless the policy calls it compliant or not applicable.
+    # nothing needs attention unless the policy calls it compliant (a host whose every
+    # check was not applicable verified nothing: unknown).
     root = ET.fromstring(JunitRenderer().render(report, RenderOptions(lang=LANG)))  # noqa: S314 - ours
     suites = {s.get("name"): s for s in root.iter("testsuite") if s.get("id") != "partial"}
     for target, state in hosts.items():
@@ -309,7 +326,7 @@ def test_every_output_agrees_with_the_policy(report: RunReport) -> None:
     for index, host in enumerate(report.hosts):
         section = markdown.split(f"## {index + 1}. ")[1].split("\n## ")[0]
         if fine in section.replace("\\", ""):
-            assert hosts[host.target] in ("pass", "not_applicable"), host.target
+            assert hosts[host.target] == "pass", host.target
 
     merged_matrix, merged_hosts, merged_verdict = from_merge(report)
     assert (merged_matrix, merged_hosts, merged_verdict) == (matrix, hosts, verdict)

@@ -76,7 +76,9 @@ def test_a_surrogate_bundle_next_to_a_good_one_keeps_both(tmp_path: Path) -> Non
     surrogate_bundle(folder / "pc-bad.json")
     (folder / "pc-good.yaml").write_bytes((host_yaml_path("win11-23h2-en-compliant")).read_bytes())
     report = tmp_path / "fleet.json"
-    ran = invoke("evaluate", folder, "-f", f"json:{report}", "-f", "terminal")
+    # Recorded captures keep their collection times: --max-age 0, so the RDP failure
+    # is judged (old files are tests/probe_export/test_max_age.py's subject).
+    ran = invoke("evaluate", folder, "-f", f"json:{report}", "-f", "terminal", "--max-age", "0")
     assert_ran_clean(ran)
     assert ran.code == 1
     targets = {h["target"] for h in json.loads(_read_strict(report))["hosts"]}
@@ -93,7 +95,8 @@ def test_a_file_name_the_file_system_could_not_decode(tmp_path: Path) -> None:
         handle.write(b"{not json")
     (folder / "pc-good.yaml").write_bytes((host_yaml_path("win11-23h2-en-compliant")).read_bytes())
     report = tmp_path / "fleet.json"
-    ran = invoke("evaluate", folder, "-f", f"json:{report}")
+    # --max-age 0: exit 3 must come from the undecodable file, not the capture's age.
+    ran = invoke("evaluate", folder, "-f", f"json:{report}", "--max-age", "0")
     assert_ran_clean(ran)
     assert ran.code == 3
     hosts = json.loads(_read_strict(report))["hosts"]

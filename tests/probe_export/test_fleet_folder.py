@@ -30,7 +30,12 @@ def test_500_files_5_broken_make_one_fleet_report(
     ]  # fmt: skip
     report_json = tmp_path / "fleet.json"
     report_html = tmp_path / "fleet.html"
-    result = cli("evaluate", str(folder), "-f", f"json:{report_json}", "-f", f"html:{report_html}")
+    # The recorded cases keep the collection times of their captures: --max-age 0, as
+    # this test is about broken files (test_max_age.py is about old ones).
+    result = cli(
+        "evaluate", str(folder), "-f", f"json:{report_json}", "-f", f"html:{report_html}",
+        "--max-age", "0",
+    )  # fmt: skip
     report = json.loads(report_json.read_text())
     hosts = report["hosts"]
     assert len(hosts) == 500
@@ -61,10 +66,11 @@ def test_broken_file_makes_a_compliant_folder_incomplete(
 ) -> None:
     host = windows_cases()["win11-23h2-en-compliant"]
     (tmp_path / "good.json").write_text(json.dumps(windows_script_bundle(host)))
-    only_good = cli("evaluate", str(tmp_path), "-f", "json")
+    # The case keeps its capture's collection time: no age limit here (see test_max_age).
+    only_good = cli("evaluate", str(tmp_path), "-f", "json", "--max-age", "0")
     assert only_good.exit_code == 0
     (tmp_path / "cut.json").write_text('{"format": "endpoint-audit-bundle", "vers')
-    result = cli("evaluate", str(tmp_path), "-f", "json")
+    result = cli("evaluate", str(tmp_path), "-f", "json", "--max-age", "0")
     assert result.exit_code == 3
     statuses = {h["target"]: h["status"] for h in json.loads(result.stdout)["hosts"]}
     assert statuses == {"win11-23h2-en-compliant": "ok", "cut.json": "unreachable"}
@@ -98,7 +104,7 @@ def test_a_pc_that_wrote_twice_is_judged_by_its_newest_file(
     newer = tmp_path / "endpoint-audit-PC-0001-20240101T000000Z.json"
     newer.write_text(json.dumps(new))
     (tmp_path / "endpoint-audit-PC-0001-20241120T030000Z.json").write_text(json.dumps(old))
-    result = cli("evaluate", str(tmp_path), "-f", "json")
+    result = cli("evaluate", str(tmp_path), "-f", "json", "--max-age", "0")  # dated captures
     hosts = json.loads(result.stdout)["hosts"]
     assert [h["target"] for h in hosts] == ["pc-0001"]
     assert hosts[0]["source"] == str(newer)
@@ -124,7 +130,10 @@ def test_a_file_claiming_another_pc_s_name_never_hides_that_pc(
     forged_file.write_text(json.dumps(forged))
     report = tmp_path / "fleet.json"
     html = tmp_path / "fleet.html"
-    result = cli("evaluate", str(tmp_path), "-f", f"json:{report}", "-f", f"html:{html}")
+    # Dated captures; the age limit is test_max_age's subject, not this one's.
+    result = cli(
+        "evaluate", str(tmp_path), "-f", f"json:{report}", "-f", f"html:{html}", "--max-age", "0"
+    )
     hosts = json.loads(report.read_text())["hosts"]
     by_source = {h["source"]: h for h in hosts}
     assert set(by_source) == {str(own_file), str(forged_file)}
@@ -194,7 +203,11 @@ def test_a_manifest_dropped_into_a_share_never_leaves_the_other_pcs_out(
         paths[key] = path
     targets = {k: json.loads(p.read_text("utf-8"))["hosts"][0]["target"] for k, p in paths.items()}
     _forged_manifest(share, {targets[k]: paths[k] for k in listed})
-    done = cli("evaluate", str(share), "-b", "minimal", "--only", "open_ports", "-f", "json")
+    # Dated captures: --max-age 0, so exit 3 can only come from the PC left out.
+    done = cli(
+        "evaluate", str(share), "-b", "minimal", "--only", "open_ports", "-f", "json",
+        "--max-age", "0",
+    )  # fmt: skip
     assert done.exit_code == 3, done.output
     hosts = {h["target"]: h for h in json.loads(done.stdout)["hosts"]}
     left = hosts[paths["bad"].name]

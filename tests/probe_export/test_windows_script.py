@@ -127,7 +127,9 @@ def test_bundle_of_recorded_pc_judged_like_its_scan(
     (loaded,) = load_bundle(bundle)
     assert loaded.platform is None and loaded.script_version == 1
     assert loaded.collected_at == RECORDED_AT
-    result = cli("evaluate", str(folder), "-f", "json")
+    # The capture keeps its 2024 collection time: --max-age 0, as this compares the
+    # verdicts with the recorded scan's (tests/probe_export/test_max_age.py: old files).
+    result = cli("evaluate", str(folder), "-f", "json", "--max-age", "0")
     report = json.loads(result.stdout)
     (judged,) = report["hosts"]
     assert judged["platform"]["family"] == "windows"
@@ -181,7 +183,7 @@ def test_bundle_of_a_run_out_of_time_is_judged_error(
         ],
     }
     (tmp_path / "slow.json").write_text(json.dumps(bundle))
-    result = cli("evaluate", str(tmp_path), "-f", "json")
+    result = cli("evaluate", str(tmp_path), "-f", "json", "--max-age", "0")  # dated 2024
     (host,) = json.loads(result.stdout)["hosts"]
     statuses = {f["check_id"]: f["status"] for f in host["findings"]}
     default = yaml.safe_load(shipped_text(DEFAULT_BASELINE) or "")

@@ -9,7 +9,9 @@ from typing import NamedTuple
 PROG = "endpoint-audit"
 EXIT_CODES = (
     "Exit codes: 0 compliant, 1 a failed check, 2 usage or configuration error, "
-    "3 incomplete (unknown/error or unreachable host), 4 an output could not be written, "
+    "3 incomplete (unknown/error, unreachable host, nothing verified: no finding or "
+    "every check not applicable, or results older than evaluate --max-age), "
+    "4 an output could not be written, "
     "130 interrupted (143 SIGTERM, 129 SIGHUP), 141 stdout closed."
 )
 ROOT_HELP = (

@@ -55,6 +55,23 @@ AsOfNowOpt = Annotated[
     ),
 ]
 
+MaxAgeOpt = Annotated[
+    int | None,
+    typer.Option(
+        "--max-age",
+        metavar="DAYS",
+        min=0,
+        help=(
+            "Judge every check unknown on a PC whose newest file was collected more than "
+            "DAYS days ago, dated more than a day ahead, or undated (default: 14 for a "
+            "folder, no limit for a file; 0: no limit)."
+        ),
+        show_default=False,
+    ),
+]
+# As `history stale --days`: a PC silent for two weekly rounds is no longer current.
+FOLDER_MAX_AGE = 14
+
 
 def evaluate(
     bundle: BundleArg,
@@ -66,6 +83,7 @@ def evaluate(
     fail_on: FailOnOpt = Severity.INFO,
     lang: LangOpt = None,
     as_of_now: AsOfNowOpt = False,
+    max_age: MaxAgeOpt = None,
     waivers: WaiversOpt = None,
     store: StoreOpt = None,
     sign: SignOpt = None,
@@ -92,8 +110,14 @@ def evaluate(
     version is reported (stderr, and as an unreachable host named by the file) and the
     others are judged. Waivers match a recorded PC by its file's name (a probe script's
     file `endpoint-audit-PC-0042-<time>.json` is PC-0042), never by the name written
-    inside the file. Exit codes as for `scan`: 0 compliant, 1 failed, 2 bad bundle or
-    baseline, 3 incomplete (also when a file of a folder could not be read).
+    inside the file. Each file is judged as of its own collection time; a PC that stopped
+    reporting keeps its last file, so with --max-age (default 14 days for a folder) a PC
+    whose newest file is older than that, dated more than a day ahead, or undated is
+    judged unknown on every check, its file's findings listed as evidence, never
+    compliant. Exit codes as for `scan`: 0 compliant, 1 failed, 2 bad bundle or
+    baseline, 3 incomplete (also when a file of a folder could not be read, when a PC's
+    file is older than --max-age, or when every check was not applicable on a PC:
+    nothing verified).
 
     Examples:
 
@@ -106,6 +130,10 @@ def evaluate(
       endpoint-audit evaluate //fileserver/audit$ -f html:fleet.html -f json:fleet.json
 
       endpoint-audit evaluate //fileserver/audit$ --output-dir audit-2026-12 --sign team.key
+
+      endpoint-audit evaluate //fileserver/audit$ --max-age 7 -f html:fleet.html
+
+      endpoint-audit evaluate //fileserver/audit$ --max-age 0   # no age limit (an archive)
     """
     from endpoint_audit.engine.pipeline import RecordedHosts, RunOptions, RunRequest
 
@@ -125,5 +153,14 @@ def evaluate(
         report_outputs(outputs, store, f"evaluate {bundle}", output_dir, signing=signing),
         RunOptions(lang=language, fail_on=fail_on),
         judge_as_of_now=as_of_now,
+        max_age_days=_max_age(max_age, bundle.is_dir()),
     )
     run_request(request)
+
+
+def _max_age(days: int | None, folder: bool) -> int | None:
+    """The age limit in days, None for none: as given (0: none), else 14 for a folder
+    (a share PCs drop their files into), none for one file (judged as it was)."""
+    if days is None:
+        return FOLDER_MAX_AGE if folder else None
+    return days or None

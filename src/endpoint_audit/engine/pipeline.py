@@ -165,6 +165,9 @@ class RunRequest:
     # Recorded hosts are judged as of their collection (a bundle gets the same verdict on
     # any day) unless this asks for now (`evaluate --as-of-now`).
     judge_as_of_now: bool = False
+    # `evaluate --max-age DAYS`: a recorded host collected longer ago than this (or dated
+    # more than a day ahead, or undated) is judged unknown on every finding; None: no limit.
+    max_age_days: int | None = None
 
 
 # --- what a run tells the person, and what it gives -----------------------------------
@@ -664,6 +667,8 @@ class PreparedRun:
                     run = await audit_host(target, slot.plan, self.options, now, fact_types, judge)
                 except Exception as exc:  # the last guard: one host's bug never costs another
                     run = unreachable_run(target, f"{type(exc).__name__}: {exc}")
+            if judge:
+                self._judge_age(target, run)
             slot.report = run.report
             if keep:
                 slot.run = run
@@ -676,6 +681,25 @@ class PreparedRun:
                 run.transcript, run.facts = {}, {}
 
         await asyncio.gather(*(one(s) for s in self.to_run))
+
+    def _judge_age(self, target: Target, run: HostRun) -> None:
+        """`--max-age`: a recorded host's results too old (or dated ahead) to stand for
+        the PC now are unknown, never a pass. Measured against this machine's clock,
+        not the judging time (which is the collection time itself)."""
+        days = self.request.max_age_days
+        if not days or not target.recorded:
+            return
+        from endpoint_audit.engine.freshness import mark_stale, notice_text, staleness
+
+        file = target.source or target.name
+        stale = staleness(target.collected_at, file, days, self.wall_clock())
+        if stale is None:
+            return
+        run.report = mark_stale(run.report, stale, self.lang)
+        self.notify(Notice(notice_text(target.name, stale)))
+
+    def wall_clock(self) -> datetime:
+        return datetime.now(UTC)
 
     # --- the run report -------------------------------------------------------------
 

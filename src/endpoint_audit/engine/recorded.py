@@ -72,6 +72,8 @@ def replay_target(host: HostTranscript, open_: Callable[[], Transport] | None = 
         audited_as=audited_name(host.source, host.target),
         source=host.source,
         groups=groups_of(host),
+        recorded=True,
+        collected_at=host.collected_at,
     )
 
 

@@ -69,6 +69,9 @@ class Target:
     source: str | None = None
     name_conflicts: tuple[str, ...] = ()
     groups: tuple[str, ...] = ()  # inventory groups or a probe bundle's group (labels)
+    # A recorded host (a bundle file): when it was collected, None when the file says not.
+    recorded: bool = False
+    collected_at: datetime | None = None
 
     @property
     def waiver_name(self) -> str:

@@ -26,12 +26,15 @@ The rules (docs/reports.md, "The figures"; docs/baselines.md, "Waivers"):
 - The checks of a host are the report's checks (the run's selection) plus any its
   findings name; in a report whose hosts followed different baselines, only those its
   findings name (the report does not record which checks each baseline selected).
-- A host is the worst of its checks; a reachable host with no check at all is `unknown`.
+- A host is the worst of its checks; a reachable host with no check at all is `unknown`,
+  and so is one whose every check is `not_applicable` (nothing verified: a baseline whose
+  checks all target another OS, `--only` of checks that do not apply there).
   It is fully compliant when that is `pass`. An unreachable host has no state.
 - The compliance figure is compliant / applicable over (host, check) pairs of reachable
   hosts; applicable = not not_applicable, compliant = pass (waived included).
 - A run is incomplete when it has no host, a host was unreachable, the run was stopped
-  (`partial`), a check of a reachable host has no finding, or any finding counts as
+  (`partial`), a reachable host verified nothing (no check, or every check not
+  applicable), a check of a reachable host has no finding, or any finding counts as
   unknown or error. Its verdict: failed when a counted failure is at or above `fail_on`,
   else incomplete, else compliant.
 - Between two reports, a failure is fixed only when the newer one saw the resource
@@ -373,10 +376,23 @@ class HostRollup:
         return self.checks.get(check_id, NOT_SEEN)
 
     @property
+    def nothing_verified(self) -> bool:
+        """Reached, with checks, but every one of them not applicable: nothing was
+        verified there (a host with no check at all is `not self.checks`)."""
+        return (
+            self.reachable
+            and bool(self.checks)
+            and all(c.status is Status.NOT_APPLICABLE for c in self.checks.values())
+        )
+
+    @property
     def status(self) -> Status | None:
-        """The worst check; `unknown` with no check at all; None when unreachable."""
+        """The worst check; `unknown` with no check at all or when nothing was verified
+        (every check not applicable); None when unreachable."""
         if not self.reachable:
             return None
+        if self.nothing_verified:
+            return Status.UNKNOWN
         return worst(c.status for c in self.checks.values())
 
     @property
@@ -388,7 +404,11 @@ class HostRollup:
     def incomplete(self) -> bool:
         if not self.reachable:
             return True
-        return not self.checks or any(c.incomplete for c in self.checks.values())
+        return (
+            not self.checks
+            or self.nothing_verified
+            or any(c.incomplete for c in self.checks.values())
+        )
 
     @property
     def compliance(self) -> Compliance:
@@ -481,8 +501,9 @@ def report_compliance(report: RunReport, as_of: datetime | None = None) -> Compl
 
 
 def is_incomplete(report: RunReport, as_of: datetime | None = None) -> bool:
-    """No host, a host unreachable, the run stopped early, a check of a reachable host
-    without a finding, or a finding that counts as unknown or error."""
+    """No host, a host unreachable, the run stopped early, a reachable host that verified
+    nothing, a check of a reachable host without a finding, or a finding that counts as
+    unknown or error."""
     return fleet_rollup(report, as_of).incomplete
 
 

@@ -112,6 +112,12 @@ class CsvRenderer(Renderer):
             row["status"] = status_label(Status.UNKNOWN.value, lang)
             row["message"] = i18n.t(lang, "html.no_findings")
             return [[row[c] for c in COLUMNS]]
+        if rolled.nothing_verified:
+            # Every row says not applicable: one more row says the host itself is unknown.
+            row = dict.fromkeys(COLUMNS, "") | common
+            row["status"] = status_label(Status.UNKNOWN.value, lang)
+            row["message"] = i18n.t(lang, "html.nothing_verified")
+            out.append([row[c] for c in COLUMNS])
         # A check of the host without any finding: one row, so the sheet shows it unknown.
         for cid, state in rolled.checks.items():
             if not state.findings:

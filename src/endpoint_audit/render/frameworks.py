@@ -22,7 +22,7 @@ from endpoint_audit.model.compliance import (
 )
 from endpoint_audit.model.printable import one_line
 from endpoint_audit.model.result import RunReport
-from endpoint_audit.model.verdict import WaiverStanding, finding_waiver
+from endpoint_audit.model.verdict import WaiverStanding, finding_waiver, fleet_rollup
 from endpoint_audit.render.base import Renderer, RenderOptions
 from endpoint_audit.render.console import text_console
 from endpoint_audit.render.summary import reading_day, waiver_day
@@ -155,6 +155,11 @@ class FrameworksRenderer(Renderer):
             )
         )
         hosts = [h.target for h in report.hosts]
+        # Every requirement reads "not applicable" there; the host itself is unknown.
+        for rolled in fleet_rollup(report).hosts:
+            if rolled.nothing_verified:
+                note = i18n.t(lang, "frameworks.nothing_verified", host=rolled.host.target)
+                console.print(Text(_clean(note), style="bold yellow"))
         # A framework of another OS only (CIS macOS in a Windows fleet) is left out.
         frameworks = [
             fw

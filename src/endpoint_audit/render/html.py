@@ -156,6 +156,7 @@ class HostView:
     error: int
     checks: list[CheckView] = field(default_factory=list)
     baseline: str = ""  # the host's own baseline, in a report of several; else ""
+    nothing_verified: bool = False  # reached, every check not applicable: unknown
 
 
 @dataclass(frozen=True)
@@ -310,6 +311,7 @@ class _Builder:
             baseline=baseline_label(host_baseline(self.report, host), self.lang)
             if self.several_baselines
             else "",
+            nothing_verified=summary.nothing_verified,
         )
 
     def catalogue(self) -> list[CatalogueEntry]:

@@ -5,7 +5,8 @@ fail -> <failure>, error and unknown -> <error> (the check could not verify), no
 <system-out>; an expired waiver does not help (model.verdict decides, as of the judging
 time; one lapsed since says so there). An unreachable host is one testcase with an
 <error>, and so is a check of a host without any finding (`not_judged`) and a reachable
-host with no finding at all (`no_findings`). Built with
+host with no finding at all (`no_findings`) or with every check not applicable
+(`nothing_verified`: nothing was verified there). Built with
 ElementTree, never by string concatenation; control characters that XML 1.0 cannot hold
 are written as visible escapes.
 """
@@ -130,6 +131,15 @@ class JunitRenderer(Renderer):
             )
             note = i18n.t(lang, "html.no_findings")
             ET.SubElement(case, "error", {"message": _attr(note), "type": "no_findings"})
+            counts["tests"] += 1
+            counts["errors"] += 1
+        if rolled.nothing_verified:
+            # Only <skipped> cases would read as a green build: nothing was verified.
+            case = ET.SubElement(
+                suite, "testcase", {"name": "verified", "classname": _attr(host.target)}
+            )
+            note = i18n.t(lang, "html.nothing_verified")
+            ET.SubElement(case, "error", {"message": _attr(note), "type": "nothing_verified"})
             counts["tests"] += 1
             counts["errors"] += 1
         for cid, state in rolled.checks.items():

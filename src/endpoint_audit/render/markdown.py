@@ -247,6 +247,9 @@ class MarkdownRenderer(Renderer):
         if not host.checks:
             # Nothing judged at all: unknown, not "nothing needs attention".
             return [*lines, f"**{escape(i18n.t(lang, 'html.no_findings'))}**", ""]
+        if host.nothing_verified:
+            # Only not-applicable rows, which the table leaves out: not "nothing to do".
+            return [*lines, f"**{escape(i18n.t(lang, 'html.nothing_verified'))}**", ""]
         if host.not_judged:
             line = i18n.t(lang, "report.not_judged", checks=", ".join(host.not_judged))
             lines += [f"**{escape(line)}**", ""]

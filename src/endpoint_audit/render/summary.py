@@ -182,6 +182,11 @@ class HostSummary:
         return self.rollup.status
 
     @property
+    def nothing_verified(self) -> bool:
+        """Every check of the reached host was not applicable: it counts as unknown."""
+        return self.rollup.nothing_verified
+
+    @property
     def not_judged(self) -> list[str]:
         """Checks of the host without any finding."""
         return [c.check_id for c in self.checks if not c.judged]
@@ -313,9 +318,9 @@ def verdict_parts(
     report: RunReport, lang: str, as_of: datetime | None = None
 ) -> tuple[RunVerdict, str, str, list[str]]:
     """The run verdict, its label, the compliance sentence and the notes that qualify it
-    (waived, unreachable, not judged, failures below --fail-on, and, read at `as_of`,
-    waivers lapsed since the audit with the verdict without them): the words every
-    report uses."""
+    (waived, unreachable, not judged, nothing verified, failures below --fail-on, and,
+    read at `as_of`, waivers lapsed since the audit with the verdict without them): the
+    words every report uses."""
     verdict = run_verdict(report)
     fleet = fleet_rollup(report)
     figure = fleet.compliance
@@ -341,6 +346,10 @@ def verdict_parts(
     empty = sum(1 for h in fleet.hosts if h.reachable and not h.checks)
     if empty:
         extras.append(i18n.t(lang, "report.verdict.no_findings", count=empty))
+    # Every check not applicable on a reachable host: nothing verified, so unknown.
+    unverified = sum(1 for h in fleet.hosts if h.nothing_verified)
+    if unverified:
+        extras.append(i18n.t(lang, "report.verdict.nothing_verified", count=unverified))
     below = sum(
         1
         for h in report.hosts

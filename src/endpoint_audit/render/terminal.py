@@ -348,6 +348,10 @@ class TerminalRenderer(Renderer):
                 console.print(Text(_clean(line), style="bold yellow"))
                 continue
             console.print(_host_table(host, report, lang, console.width, as_of))
+            if rolled.nothing_verified:
+                # Every row says "not applicable"; the host itself is unknown, not fine.
+                line = i18n.t(lang, "html.nothing_verified")
+                console.print(Text(_clean(line), style="bold yellow"))
             missing = [cid for cid, c in rolled.checks.items() if not c.findings]
             if missing:
                 line = i18n.t(lang, "report.not_judged", checks=", ".join(missing))
