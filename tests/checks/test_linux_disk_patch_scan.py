@@ -43,7 +43,7 @@ def ubuntu_pc(**over: CommandResult) -> dict[Command, CommandResult]:
         disk.LSBLK: out("lsblk-luks-lvm.json"),
         disk.MOUNTINFO: out("mountinfo-luks-lvm.txt"),
         disk.SWAPS: out("swaps-luks-lvm.txt"),
-        patches.APT_LIST: out("apt-list-jammy-security.txt"),
+        patches.APT_ALL: out("apt-all-versions-jammy-security.txt"),
         patches.APT_LISTS: out("apt-release-mtimes-jammy.txt"),
         patches.APT_HISTORY: out("apt-history.log"),
         patches.UTC_OFFSET: CommandResult(0, stdout="+0900\n"),
@@ -53,7 +53,7 @@ def ubuntu_pc(**over: CommandResult) -> dict[Command, CommandResult]:
         patches.KERNEL_RUNNING: CommandResult(0, stdout="5.15.0-101-generic\n"),
         patches.KERNEL_IMAGES: out("boot-images-ubuntu.txt"),
     }
-    names: dict[str, Command] = {"apt_list": patches.APT_LIST, "flag": patches.REBOOT_FLAG}
+    names: dict[str, Command] = {"apt_list": patches.APT_ALL, "flag": patches.REBOOT_FLAG}
     for name, result in over.items():
         commands[names[name]] = result
     return commands
@@ -124,7 +124,7 @@ def test_recorded_ubuntu_pc_with_pending_updates_fails(tmp_path: Path) -> None:
 def test_recorded_ubuntu_pc_fully_patched_exits_0_in_japanese(tmp_path: Path) -> None:
     code, report = scan(
         tmp_path,
-        ubuntu_pc(apt_list=out("apt-list-updates-only.txt"), flag=MISSING),
+        ubuntu_pc(apt_list=out("apt-all-versions-updates-only.txt"), flag=MISSING),
         "--lang",
         "ja",
     )

@@ -1,4 +1,10 @@
-"""Linux updates (apt, dnf) from recorded outputs, one file per case."""
+"""Linux updates (apt, dnf) from recorded outputs, one file per case.
+
+The apt-all-versions-*.txt files, except -debian12-recorded (`apt list --upgradable
+--all-versions` on this project's Debian 12 test container, 2026-12-03), are the
+apt-list-*.txt listings in the all-versions form apt prints (apt-private/private-output.cc,
+ListSingleVersion): each candidate line followed by the installed version's line
+(`name/now OLD arch [installed,upgradable to: NEW]`) and a blank line; not captures."""
 
 from __future__ import annotations
 
@@ -40,7 +46,7 @@ def text(value: str, status: int = 0) -> CommandResult:
 def apt_results(**over: CommandResult) -> dict[str, CommandResult]:
     """A Ubuntu 22.04 PC: security updates pending, fresh lists, reboot pending."""
     base: dict[Command, CommandResult] = {
-        p.APT_LIST: out("apt-list-jammy-security.txt"),
+        p.APT_ALL: out("apt-all-versions-jammy-security.txt"),
         p.APT_LISTS: out("apt-release-mtimes-jammy.txt"),
         p.APT_HISTORY: out("apt-history.log"),
         p.UTC_OFFSET: text("+0900\n"),
@@ -52,7 +58,8 @@ def apt_results(**over: CommandResult) -> dict[str, CommandResult]:
     }
     results = {c.key: r for c, r in base.items()}
     names: dict[str, Command] = {
-        "apt_list": p.APT_LIST,
+        "apt_list": p.APT_ALL,
+        "candidates": p.APT_LIST,  # a recording older than APT_ALL
         "lists": p.APT_LISTS,
         "history": p.APT_HISTORY,
         "dpkg": p.DPKG_LOG,
@@ -88,33 +95,133 @@ def test_apt_jammy_security_updates_are_counted_by_suite() -> None:
 
 
 def test_apt_debian_bookworm_and_stable_security_suites() -> None:
-    fact = parse(apt_results(apt_list=out("apt-list-bookworm-security.txt")), DEBIAN)
+    fact = parse(apt_results(apt_list=out("apt-all-versions-bookworm-security.txt")), DEBIAN)
     assert fact.pending_security_names == ("libc-bin", "libc6", "openssh-client")
     assert fact.pending_updates == 4
 
 
-def test_apt_recorded_on_debian12_as_oldstable_security() -> None:
+def old_recording(**over: CommandResult) -> dict[str, CommandResult]:
+    """apt_results as recorded before the all-versions listing: candidates only."""
+    results = apt_results(**over)
+    del results[p.APT_ALL.key]
+    return results
+
+
+def test_apt_recorded_on_debian12_all_versions() -> None:
     fact = parse(
         apt_results(
-            apt_list=out("apt-list-debian12-oldstable-security.txt"),
+            apt_list=out("apt-all-versions-debian12-recorded.txt"),
+            lists=out("apt-release-mtimes-debian12.txt"),
+        ),
+        DEBIAN,
+    )
+    assert fact.pending_updates == 143
+    # curl's oldstable-security version is older than the installed one: not pending.
+    assert seen_value(fact.pending_security_updates) == 93
+    assert "curl" not in fact.pending_security_names
+    assert fact.pending_security_names[:4] == (
+        "apt",
+        "apt-transport-https",
+        "ca-certificates",
+        "jq",
+    )
+    assert not fact.pending_incomplete
+
+
+def test_apt_recorded_on_debian12_as_oldstable_security() -> None:
+    fact = parse(
+        old_recording(
+            candidates=out("apt-list-debian12-oldstable-security.txt"),
             lists=out("apt-release-mtimes-debian12.txt"),
         ),
         DEBIAN,
     )
     assert fact.pending_updates == 120
     assert seen_value(fact.pending_security_updates) == 74
+    assert fact.pending_incomplete  # candidates only, others waiting: a lower bound
     # Names are kept sorted and capped; the count stays complete.
     assert len(fact.pending_security_names) == p.MAX_NAMES
     assert fact.pending_security_names[:3] == ("apt", "apt-transport-https", "ca-certificates")
     assert fact.index_source is not None and "bookworm-security" in fact.index_source
 
 
-@pytest.mark.parametrize("listing", ["apt-list-none.txt", "apt-list-updates-only.txt"])
+@pytest.mark.parametrize(
+    "listing", ["apt-all-versions-none.txt", "apt-all-versions-updates-only.txt"]
+)
 def test_apt_nothing_pending_from_security(listing: str) -> None:
     fact = parse(apt_results(apt_list=out(listing)))
     assert seen_value(fact.pending_security_updates) == 0
     assert fact.pending_security_names == ()
     assert fact.index_refreshed is not None  # the check decides whether it is fresh
+
+
+def test_apt_old_recording_none_from_security_with_others_waiting_is_unknown() -> None:
+    fact = parse(old_recording(candidates=out("apt-list-updates-only.txt")))
+    assert seen_value(fact.pending_security_updates) is None
+    assert "lacks `apt list --upgradable --all-versions`" in (
+        reason_text(fact.pending_security_updates) or ""
+    )
+    assert fact.pending_updates == 2
+
+
+def test_apt_old_recording_with_nothing_upgradable_still_counts_zero() -> None:
+    fact = parse(old_recording(candidates=out("apt-list-none.txt")))
+    assert seen_value(fact.pending_security_updates) == 0
+    assert not fact.pending_incomplete
+
+
+def test_apt_old_recording_of_security_candidates_only_is_exact() -> None:
+    fact = parse(
+        old_recording(
+            candidates=text(
+                out("apt-list-jammy-security.txt").stdout.replace(
+                    "apt-utils/jammy-updates 2.4.9 amd64 [upgradable from: 2.4.8]\n", ""
+                )
+            )
+        )
+    )
+    assert seen_value(fact.pending_security_updates) == 4 and fact.pending_updates == 4
+    assert not fact.pending_incomplete  # nothing else waits that could hide a fix
+
+
+def test_apt_collector_asks_the_old_listing_only_when_the_recording_lacks_the_new() -> None:
+    collector = LinuxPatches()
+    assert p.APT_LIST not in collector.commands(DEBIAN, apt_results())
+    assert p.APT_LIST in collector.commands(DEBIAN, old_recording())
+    # A probe script's bundle gets no follow-ups: the old listing is among its commands.
+    assert p.APT_ALL in collector.probe_commands(DEBIAN)
+    assert p.APT_LIST in collector.probe_commands(DEBIAN)
+
+
+@pytest.mark.parametrize(
+    ("listing", "why"),
+    [
+        # No installed line.
+        (
+            "openssl/jammy-updates 3.0.2-0ubuntu1.14 amd64 [upgradable from: 3.0.2-0ubuntu1.10]",
+            "placed",
+        ),
+        # The installed line above the candidate: not apt's order.
+        (
+            "openssl/now 3.0.2-0ubuntu1.10 amd64 [installed,upgradable to: 3.0.2-0ubuntu1.14]\n"
+            "openssl/jammy-security 3.0.2-0ubuntu1.12 amd64\n"
+            "openssl/jammy-updates 3.0.2-0ubuntu1.14 amd64 [upgradable from: 3.0.2-0ubuntu1.10]",
+            "placed",
+        ),
+        # Flags that disagree on the versions.
+        (
+            "openssl/jammy-updates 3.0.2-0ubuntu1.14 amd64 [upgradable from: 3.0.2-0ubuntu1.9]\n"
+            "openssl/now 3.0.2-0ubuntu1.10 amd64 [installed,upgradable to: 3.0.2-0ubuntu1.14]",
+            "placed",
+        ),
+        # An unreadable line.
+        ("openssl 3.0.2-0ubuntu1.14", "could not be read"),
+    ],
+)
+def test_apt_versions_that_cannot_be_placed_are_never_zero(listing: str, why: str) -> None:
+    fact = parse(apt_results(apt_list=text(f"Listing...\n{listing}\n")))
+    assert seen_value(fact.pending_security_updates) is None
+    assert why in (reason_text(fact.pending_security_updates) or "")
 
 
 def test_apt_without_a_security_suite_cannot_count() -> None:
@@ -167,7 +274,7 @@ def test_apt_history_newest_successful_upgrade_in_local_time() -> None:
 def test_apt_falls_back_to_dpkg_log_in_a_second_round() -> None:
     collector = LinuxPatches()
     first = collector.commands(DEBIAN, {})
-    assert p.DPKG_LOG not in first and p.APT_LIST in first
+    assert p.DPKG_LOG not in first and p.APT_ALL in first and p.APT_LIST not in first
     results = apt_results(history=out("apt-history-removals-only.log"), offset=text("+0000\n"))
     second = collector.commands(DEBIAN, results)
     assert p.DPKG_LOG in second
@@ -442,13 +549,22 @@ def test_dnf_missing_tools() -> None:
 
 def test_unknown_distribution_probes_both_managers() -> None:
     collector = LinuxPatches()
-    assert collector.commands(ARCH, {}) == [p.APT_LIST, p.DNF_SECURITY]
-    none = {p.APT_LIST.key: NOT_FOUND, p.DNF_SECURITY.key: NOT_FOUND}
-    assert collector.commands(ARCH, none) == [p.APT_LIST, p.DNF_SECURITY]
+    assert collector.commands(ARCH, {}) == [p.APT_ALL, p.DNF_SECURITY]
+    none = {p.APT_ALL.key: NOT_FOUND, p.DNF_SECURITY.key: NOT_FOUND}
+    assert collector.commands(ARCH, none) == [p.APT_ALL, p.DNF_SECURITY]
     with pytest.raises(FactUnavailable, match="no supported package manager"):
         collector.parse(none, ARCH)
-    dnf_only = {p.APT_LIST.key: NOT_FOUND, p.DNF_SECURITY.key: text("")}
+    dnf_only = {p.APT_ALL.key: NOT_FOUND, p.DNF_SECURITY.key: text("")}
     assert collector.commands(ARCH, dnf_only) == list(p.DNF_COMMANDS)
+    # A recording older than APT_ALL: its round answered without it, so the old listing.
+    old = {p.APT_LIST.key: NOT_FOUND, p.DNF_SECURITY.key: NOT_FOUND}
+    assert collector.commands(ARCH, {p.DNF_SECURITY.key: NOT_FOUND}) == [
+        p.APT_ALL,
+        p.DNF_SECURITY,
+        p.APT_LIST,
+    ]
+    with pytest.raises(FactUnavailable, match="no supported package manager"):
+        collector.parse(old, ARCH)
 
 
 def test_this_machine_for_real() -> None:

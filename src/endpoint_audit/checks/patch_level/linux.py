@@ -2,8 +2,14 @@
 a repository, so a scan never changes the host or waits on the network.
 
 apt (Debian, Ubuntu and derivatives):
-- pending: `apt list --upgradable`; a security update is one offered by a suite whose
-  name contains `-security` (jammy-security, bookworm-security, stable-security).
+- pending: `apt list --upgradable --all-versions`; a package is a security update when
+  a version newer than the installed one, up to the candidate, comes from a suite whose
+  name contains `-security` (jammy-security, bookworm-security, stable-security), as
+  Ubuntu's update-notifier (`apt-check`) counts them: a security fix that a still newer
+  version of another suite (-updates, a point release, a PPA) hides is still pending.
+  Recordings made before this listing have only `apt list --upgradable` (the candidates):
+  its security candidates are a lower bound, so it proves too many pending, or nothing
+  upgradable at all, but never "no security update" while other updates wait.
 - index age: mtimes of the security suites' Release files in /var/lib/apt/lists. apt
   gives a downloaded file the server's modification time and leaves it alone when the
   server has nothing new, so the newest of them is a lower bound on the last refresh.
@@ -43,6 +49,9 @@ from endpoint_audit.model.observed import Observed, Reason, Seen, Unknown, seen
 from endpoint_audit.model.platform import OsFamily, PlatformInfo
 from endpoint_audit.model.result import JsonScalar
 
+# Every version of each upgradable package, newest first (see parse_apt_all_versions).
+APT_ALL = Argv(("apt", "list", "--upgradable", "--all-versions"), may_be_unrecorded=True)
+# The candidates only: asked only when replaying a recording that lacks APT_ALL.
 APT_LIST = Argv(("apt", "list", "--upgradable"))
 APT_LISTS = Argv(
     ("find", "/var/lib/apt/lists", "-maxdepth", "1", "-name", "*Release", "-printf", "%T@ %p\\n")
@@ -89,6 +98,16 @@ _APT_LINE = re.compile(
     r"^(?P<name>[^/\s]+)/(?P<suites>\S+) (?P<version>\S+) (?P<arch>\S+)"
     r"(?: \[upgradable from: [^\]]*\])?$"
 )
+# One version of `apt list --all-versions`: name/suites version arch [status]; the status
+# marks the installed version and the candidate (apt-private/private-output.cc,
+# ListSingleVersion).
+_APT_VERSION_LINE = re.compile(
+    r"^(?P<name>[^/\s]+)/(?P<suites>\S+) (?P<version>\S+) (?P<arch>\S+)"
+    r"(?: \[(?P<status>[^\]]*)\])?$"
+)
+_APT_INSTALLED = re.compile(r"^installed,upgradable to: (?P<to>\S+)$")
+_APT_CANDIDATE = re.compile(r"^upgradable from: (?P<from>\S+)$")
+_APT_NOISE = ("Listing...", "N: ", "WARNING:", "W: ")
 _DNF4_LINE = re.compile(r"^(?P<advisory>\S+)\s+(?P<severity>\S+)/Sec\.\s+(?P<nevra>\S+)$")
 _DNF5_LINE = re.compile(
     r"^(?P<advisory>\S+)\s+security\s+(?P<severity>\S+)\s+(?P<nevra>\S+)\s+\d{4}-\d{2}-\d{2}"
@@ -162,6 +181,97 @@ def _not_counted(reason: Reason, total: int | None = None) -> Pending:
 # --- apt ------------------------------------------------------------------------------
 
 
+def _is_security(suites: str) -> bool:
+    return any("-security" in suite for suite in suites.split(","))
+
+
+@dataclass(frozen=True)
+class _Version:
+    suites: str
+    version: str
+    status: str
+
+
+def _apt_blocks(text: str) -> list[tuple[tuple[str, str], list[_Version]]] | Reason:
+    """The versions of each package (name, architecture), in the order printed. A block
+    ends at a blank line or where another package starts."""
+    blocks: list[tuple[tuple[str, str], list[_Version]]] = []
+    current: tuple[str, str] | None = None
+    for raw in text.splitlines():
+        line = raw.strip()
+        if not line:
+            current = None
+            continue
+        if line.startswith(_APT_NOISE):
+            continue
+        match = _APT_VERSION_LINE.match(line)
+        if match is None:
+            return why("apt_line_unreadable", line=line[:120])
+        package = (match["name"], match["arch"])
+        if package != current:
+            blocks.append((package, []))
+            current = package
+        blocks[-1][1].append(_Version(match["suites"], match["version"], match["status"] or ""))
+    return blocks
+
+
+def _security_pending(versions: list[_Version]) -> bool | None:
+    """Whether a version above the installed one, up to the candidate, is from a security
+    suite; None when the lines cannot be placed. apt prints a package's versions in the
+    order of the cache's version list (apt-private/private-list.cc, ListAllVersions walks
+    VersionList()), which the cache generator keeps sorted newest first
+    (apt-pkg/pkgcachegen.cc, NewVersion: "We know the list is sorted ... Insertion of new
+    versions is done with correct sorting"). So the lines from the candidate down to the
+    installed version are exactly those versions. Anything else (no installed line, two
+    candidates, flags that disagree, the installed version above the candidate) is not a
+    listing we understand."""
+    installed = [i for i, v in enumerate(versions) if _APT_INSTALLED.match(v.status)]
+    candidate = [i for i, v in enumerate(versions) if _APT_CANDIDATE.match(v.status)]
+    flagged = [v for v in versions if v.status]
+    if len(installed) != 1 or len(candidate) != 1 or len(flagged) != 2:
+        return None
+    mine, best = versions[installed[0]], versions[candidate[0]]
+    to = _APT_INSTALLED.match(mine.status)
+    from_ = _APT_CANDIDATE.match(best.status)
+    if to is None or from_ is None or to["to"] != best.version or from_["from"] != mine.version:
+        return None
+    if candidate[0] > installed[0]:
+        return None
+    return any(_is_security(v.suites) for v in versions[candidate[0] : installed[0]])
+
+
+def parse_apt_all_versions(text: str) -> Pending:
+    """`apt list --upgradable --all-versions` (LC_ALL=C): each upgradable package counts
+    as a security update when a version from the candidate down to (not including) the
+    installed one is from a security suite. A package whose lines cannot be placed, or a
+    line that cannot be read, makes the count unknown, never zero."""
+    blocks = _apt_blocks(text)
+    if isinstance(blocks, Reason):
+        return _not_counted(blocks)
+    seen_packages: set[tuple[str, str]] = set()
+    security: set[str] = set()
+    for package, versions in blocks:
+        pending = _security_pending(versions)
+        if pending is None or package in seen_packages:
+            return _not_counted(why("apt_versions_unplaced", package=package[0][:120]))
+        seen_packages.add(package)
+        if pending:
+            security.add(package[0])
+    names = tuple(sorted(security))
+    return Pending(seen(len(names)), names, len(blocks))
+
+
+def parse_apt_candidates(text: str) -> Pending:
+    """`apt list --upgradable` (LC_ALL=C), as recordings made before the all-versions
+    listing hold it: only candidates, so a security fix behind a newer candidate of
+    another suite is not shown. Its security candidates are a lower bound (`partial` in
+    parse_apt); with other updates waiting, "none" is not proven."""
+    pending = parse_apt_upgradable(text)
+    if isinstance(pending.count, Seen) and pending.count.value == 0 and pending.total:
+        return _not_counted(why("apt_all_versions_unrecorded"), pending.total)
+    return pending
+
+
 def parse_apt_upgradable(text: str) -> Pending:
     """`apt list --upgradable` (LC_ALL=C). Unreadable lines make the count unknown: a
     format we do not understand must not read as "nothing pending"."""
@@ -169,13 +279,13 @@ def parse_apt_upgradable(text: str) -> Pending:
     total = 0
     for raw in text.splitlines():
         line = raw.strip()
-        if not line or line.startswith(("Listing...", "N: ", "WARNING:", "W: ")):
+        if not line or line.startswith(_APT_NOISE):
             continue
         match = _APT_LINE.match(line)
         if match is None:
             return _not_counted(why("apt_line_unreadable", line=line[:120]))
         total += 1
-        if any("-security" in suite for suite in match["suites"].split(",")):
+        if _is_security(match["suites"]):
             security.append(match["name"])
     names = tuple(sorted(set(security)))
     return Pending(seen(len(names)), names, total)
@@ -308,7 +418,9 @@ def apt_reboot(results: Results) -> Reboot:
 
 
 def parse_apt(results: Results) -> PatchFacts:
-    listing = require(results, APT_LIST)
+    # A recording older than APT_ALL (left out by the engine) has the candidates only.
+    full = APT_ALL.key in results
+    listing = require(results, APT_ALL if full else APT_LIST)
     if listing.not_found:
         raise FactUnavailable("apt is not installed")
     refreshed: datetime | None = None
@@ -318,11 +430,18 @@ def parse_apt(results: Results) -> PatchFacts:
             why("apt_list_failed", status=listing.exit_status, output=listing.excerpt(200))
         )
     else:
-        pending = parse_apt_upgradable(listing.stdout)
+        if full:
+            pending = parse_apt_all_versions(listing.stdout)
+        else:
+            pending = parse_apt_candidates(listing.stdout)
         refreshed, index_source, stale_reason = apt_index_age(require(results, APT_LISTS))
         if stale_reason is not None and isinstance(pending.count, Seen):
             pending = _not_counted(stale_reason, pending.total)
     counted = isinstance(pending.count, Seen)
+    # Candidates only, with other updates waiting: the security count is a lower bound.
+    partial = (
+        not full and isinstance(pending.count, Seen) and (pending.total or 0) > pending.count.value
+    )
     offset_result = require(results, UTC_OFFSET)
     tz = parse_utc_offset(offset_result.stdout) if offset_result.ok else None
     zone_known = tz is not None
@@ -334,6 +453,7 @@ def parse_apt(results: Results) -> PatchFacts:
         pending_security_updates=pending.count,
         pending_security_names=pending.names[:MAX_NAMES],
         pending_updates=pending.total,
+        pending_incomplete=partial,
         index_refreshed=refreshed if counted else None,
         index_source=index_source if counted else None,
         last_update=last,
@@ -507,7 +627,7 @@ def parse_dnf(results: Results) -> PatchFacts:
 # --- the collector --------------------------------------------------------------------
 
 APT_COMMANDS = (
-    APT_LIST,
+    APT_ALL,
     APT_LISTS,
     APT_HISTORY,
     UTC_OFFSET,
@@ -520,13 +640,20 @@ APT_COMMANDS = (
 DNF_COMMANDS = (DNF_SECURITY, DNF_CACHE, DNF_RPM_LOG, NEEDS_RESTARTING)
 
 
+def _apt_listing_left_out(results: Results) -> bool:
+    """The round that asked for APT_ALL is answered without it: a recording older than
+    it. Then the candidates-only listing it does hold is asked for."""
+    answered = APT_LISTS.key in results or DNF_SECURITY.key in results
+    return answered and APT_ALL.key not in results
+
+
 def package_manager(platform: PlatformInfo, results: Results) -> str | None:
     """apt or dnf from os-release; for other distributions, whichever program exists."""
     if platform.is_like("debian", "ubuntu"):
         return "apt"
     if platform.is_like("rhel", "fedora", "centos"):
         return "dnf"
-    apt = results.get(APT_LIST.key)
+    apt = results.get(APT_ALL.key) or results.get(APT_LIST.key)
     if apt is not None and not apt.not_found:
         return "apt"
     dnf = results.get(DNF_SECURITY.key)
@@ -541,17 +668,21 @@ class LinuxPatches(Collector[PatchFacts]):
 
     def commands(self, platform: PlatformInfo, results: Results) -> Sequence[Command]:
         manager = package_manager(platform, results)
+        old = [APT_LIST] if _apt_listing_left_out(results) else []
         if manager == "apt":
             extra = [DPKG_LOG] if _needs_dpkg_log(results) else []
-            return [*APT_COMMANDS, *extra]
+            return [*APT_COMMANDS, *extra, *old]
         if manager == "dnf":
             return list(DNF_COMMANDS)
-        return [APT_LIST, DNF_SECURITY]  # first round on an unknown distribution: probe
+        # First round on an unknown distribution: probe.
+        return [APT_ALL, DNF_SECURITY, *old]
 
     def probe_commands(self, platform: PlatformInfo) -> Sequence[Command]:
         # The manager comes from os-release, or on other distributions from whichever of
         # apt and dnf answers; dpkg.log is read only when apt's history says nothing.
-        apt: list[Command] = [*APT_COMMANDS, DPKG_LOG]
+        # APT_LIST too: bundles of scripts exported before APT_ALL hold only it, and a
+        # probe script's bundle may be asked only for the script's commands.
+        apt: list[Command] = [*APT_COMMANDS, DPKG_LOG, APT_LIST]
         dnf: list[Command] = list(DNF_COMMANDS)
         manager = package_manager(platform, {})
         if manager == "apt":
@@ -566,6 +697,6 @@ class LinuxPatches(Collector[PatchFacts]):
             return parse_apt(results)
         if manager == "dnf":
             return parse_dnf(results)
-        if APT_LIST.key in results or DNF_SECURITY.key in results:
+        if {APT_ALL.key, APT_LIST.key, DNF_SECURITY.key} & set(results):
             raise FactUnavailable("no supported package manager (apt or dnf) is installed")
         raise CollectorError("no package manager command was run")
