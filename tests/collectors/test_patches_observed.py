@@ -1,6 +1,7 @@
 """Property: the apt parser never reports a value as seen that it could not read. On
 arbitrary output of every command it asks for, a pending count is seen only when every
-line of `apt list` was read and a security suite's list gives the index age; a last
+line of `apt list` was read and a security suite's list gives the index age (from a
+recording with the candidates only, "none" only when nothing is upgradable at all); a last
 update only when a log records an upgrade; "no restart pending" only with evidence
 (a hook that keeps the flag, or the running kernel among the images). Whatever is
 unknown carries a patch_level reason that renders in both languages."""
@@ -23,6 +24,7 @@ APT_LINES = [
     "openssl/jammy-security 3.0.2-0ubuntu1.15 amd64 [upgradable from: 3.0.2-0ubuntu1.14]",
     "curl/jammy-updates 7.81.0-1ubuntu1.16 amd64 [upgradable from: 7.81.0-1ubuntu1.15]",
     "bash/bookworm-security,bookworm 5.2.15-2+b7 amd64",
+    "openssl/now 3.0.2-0ubuntu1.14 amd64 [installed,upgradable to: 3.0.2-0ubuntu1.15]",
     "WARNING: apt does not have a stable CLI interface.",
     "",
 ]
@@ -57,6 +59,7 @@ ANY = _lines(["", "x"])
 
 @settings(max_examples=300, deadline=None)
 @given(
+    full=st.booleans(),
     apt_list=_result(_lines(APT_LINES)),
     lists=_result(_lines(RELEASE_LINES)),
     history=_result(_lines(HISTORY_LINES)),
@@ -68,6 +71,7 @@ ANY = _lines(["", "x"])
     images=_result(st.sampled_from(["", "vmlinuz-6.1.0-18-amd64\n", "vmlinuz-6.1.0-20-amd64"])),
 )
 def test_apt_parse_sees_only_what_it_read(
+    full: bool,
     apt_list: CommandResult,
     lists: CommandResult,
     history: CommandResult,
@@ -81,7 +85,7 @@ def test_apt_parse_sees_only_what_it_read(
     if apt_list.not_found:
         return  # apt missing: the fact family is unavailable, tested elsewhere
     results = {
-        p.APT_LIST.key: apt_list,
+        (p.APT_ALL if full else p.APT_LIST).key: apt_list,
         p.APT_LISTS.key: lists,
         p.APT_HISTORY.key: history,
         p.DPKG_LOG.key: dpkg,
@@ -99,8 +103,10 @@ def test_apt_parse_sees_only_what_it_read(
         for line in apt_list.stdout.splitlines():
             line = line.strip()
             skipped = not line or line.startswith(("Listing...", "N: ", "WARNING:", "W: "))
-            assert skipped or p._APT_LINE.match(line), line
+            assert skipped or (p._APT_VERSION_LINE if full else p._APT_LINE).match(line), line
         assert pending.value == len(fact.pending_security_names)
+        if not full and pending.value == 0:
+            assert fact.pending_updates == 0  # candidates only: "none" beside others unknown
         assert fact.index_refreshed is not None and "security" in (fact.index_source or "")
     else:
         assert fact.index_refreshed is None
