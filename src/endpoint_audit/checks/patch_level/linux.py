@@ -454,6 +454,7 @@ def _policy_security_pending(policy: Policy, package: Upgradable) -> bool | None
         or policy.versions[marked[0]].version != policy.installed
         or len(at) != 1
         or at[0] >= marked[0]
+        or any(not v.suites for v in policy.versions)  # apt lists a source for each
     ):
         return None
     return any(
