@@ -161,9 +161,11 @@ def test_evaluate_judges_the_bundle_as_scan_judges_this_machine(
 def test_a_bundle_of_a_script_older_than_the_apt_all_versions_listing_still_judges(
     linux_run: tuple[Path, Path], cli: Callable[..., Any], tmp_path: Path
 ) -> None:
-    """Scripts exported before `apt list --upgradable --all-versions` ran only
-    `apt list --upgradable`: their bundles lack the new listing (may_be_unrecorded), and
-    patch_level judges from the old one instead of failing as a missing command."""
+    """A script runs `apt list --upgradable --all-versions` where a scan asks follow-ups
+    (`apt-cache policy` of named packages, which a script cannot know in advance).
+    Scripts exported before it ran only `apt list --upgradable`: their bundles lack the
+    listing (may_be_unrecorded), and patch_level judges from the candidates instead of
+    failing as a missing command."""
     from endpoint_audit.checks.patch_level.linux import APT_ALL, APT_LIST
 
     written, _ = linux_run
@@ -171,7 +173,8 @@ def test_a_bundle_of_a_script_older_than_the_apt_all_versions_listing_still_judg
     commands = data["hosts"][0]["commands"]
     if APT_ALL.key not in commands or commands[APT_ALL.key]["exit_status"] == 127:
         pytest.skip("no apt on this machine")
-    assert APT_LIST.key in commands  # the script runs the old listing too, for them
+    assert APT_LIST.key in commands  # the candidates, as a scan's first round
+    assert not [k for k in commands if k.startswith("apt-cache")]  # no follow-ups
     del commands[APT_ALL.key]
     old = tmp_path / "old.json"
     old.write_text(json.dumps(data))
