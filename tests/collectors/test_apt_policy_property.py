@@ -25,11 +25,11 @@ def _version(pkg: Package, i: int) -> str:
 
 def apt_list(pkgs: tuple[Package, ...]) -> str:
     lines = ["", "WARNING: apt does not have a stable CLI interface.", "", "Listing..."]
-    for pkg in pkgs:
-        lines.append(
-            f"{pkg.name}/{pkg.suites[pkg.candidate]} {_version(pkg, pkg.candidate)} {pkg.arch}"
-            f" [upgradable from: {_version(pkg, pkg.installed)}]"
-        )
+    lines += [
+        f"{pkg.name}/{pkg.suites[pkg.candidate]} {_version(pkg, pkg.candidate)} {pkg.arch}"
+        f" [upgradable from: {_version(pkg, pkg.installed)}]"
+        for pkg in pkgs
+    ]
     return "\n".join(lines) + "\n"
 
 

@@ -279,7 +279,10 @@ POLICY_SHADOWED = """openssl:
  *** 3.0.2-0ubuntu1.10 100
         100 /var/lib/dpkg/status
 """
-OPENSSL = "Listing...\nopenssl/jammy-updates 3.0.2-0ubuntu1.14 amd64 [upgradable from: 3.0.2-0ubuntu1.10]\n"
+OPENSSL = (
+    "Listing...\n"
+    "openssl/jammy-updates 3.0.2-0ubuntu1.14 amd64 [upgradable from: 3.0.2-0ubuntu1.10]\n"
+)
 
 
 @pytest.mark.parametrize(
