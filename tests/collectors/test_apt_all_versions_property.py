@@ -1,4 +1,5 @@
-"""Property: `apt list --upgradable --all-versions` is hostile input. Whatever reordering,
+"""Property: `apt list --upgradable --all-versions` (what a probe script runs in place of
+a scan's `apt-cache policy` follow-ups) is hostile input. Whatever reordering,
 truncation or junk it comes with, the parser never counts fewer pending security updates
 than its lines prove (packages whose candidate line is from a security suite), and never
 reports a count, zero above all, from a line it could not read. On a listing in apt's
