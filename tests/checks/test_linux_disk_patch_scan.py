@@ -15,7 +15,7 @@ import yaml
 
 from endpoint_audit.checks.disk_encryption import linux as disk
 from endpoint_audit.checks.patch_level import linux as patches
-from endpoint_audit.model.commands import Command, CommandResult
+from endpoint_audit.model.commands import Argv, Command, CommandResult
 from endpoint_audit.model.platform import OsFamily, PlatformInfo
 from endpoint_audit.transport.transcript import HostTranscript, bundle_to_data
 from tests.conftest import FIXTURES
@@ -36,6 +36,9 @@ def out(name: str, status: int = 0) -> CommandResult:
     return CommandResult(status, stdout=(LINUX / name).read_text("utf-8"))
 
 
+POLICY_APT_UTILS = Argv(("apt-cache", "policy", "apt-utils:amd64"))
+
+
 def ubuntu_pc(**over: CommandResult) -> dict[Command, CommandResult]:
     """Ubuntu 22.04 on LUKS+LVM, recorded 2024-03-10: 4 security updates pending,
     last upgrade 2024-03-08, reboot pending."""
@@ -44,6 +47,8 @@ def ubuntu_pc(**over: CommandResult) -> dict[Command, CommandResult]:
         disk.MOUNTINFO: out("mountinfo-luks-lvm.txt"),
         disk.SWAPS: out("swaps-luks-lvm.txt"),
         patches.APT_LIST: out("apt-list-jammy-security.txt"),
+        # The follow-up for the one candidate not from jammy-security.
+        POLICY_APT_UTILS: out("apt-policy-jammy-security.txt"),
         patches.APT_LISTS: out("apt-release-mtimes-jammy.txt"),
         patches.APT_HISTORY: out("apt-history.log"),
         patches.UTC_OFFSET: CommandResult(0, stdout="+0900\n"),
@@ -53,9 +58,13 @@ def ubuntu_pc(**over: CommandResult) -> dict[Command, CommandResult]:
         patches.KERNEL_RUNNING: CommandResult(0, stdout="5.15.0-101-generic\n"),
         patches.KERNEL_IMAGES: out("boot-images-ubuntu.txt"),
     }
+    policy = over.pop("policy", None)
     names: dict[str, Command] = {"apt_list": patches.APT_LIST, "flag": patches.REBOOT_FLAG}
     for name, result in over.items():
         commands[names[name]] = result
+    if policy is not None:  # the follow-up of another listing
+        del commands[POLICY_APT_UTILS]
+        commands[Argv(("apt-cache", "policy", "apt-utils:amd64", "tzdata"))] = policy
     return commands
 
 
@@ -124,7 +133,11 @@ def test_recorded_ubuntu_pc_with_pending_updates_fails(tmp_path: Path) -> None:
 def test_recorded_ubuntu_pc_fully_patched_exits_0_in_japanese(tmp_path: Path) -> None:
     code, report = scan(
         tmp_path,
-        ubuntu_pc(apt_list=out("apt-list-updates-only.txt"), flag=MISSING),
+        ubuntu_pc(
+            apt_list=out("apt-list-updates-only.txt"),
+            policy=out("apt-policy-updates-only.txt"),
+            flag=MISSING,
+        ),
         "--lang",
         "ja",
     )

@@ -123,6 +123,16 @@ def test_pending_within_the_allowed_number_passes() -> None:
     assert pending(fact, max_pending_security_updates=1).status is Status.FAIL
 
 
+def test_apt_lower_bound_fails_above_the_limit_and_is_unknown_within_it() -> None:
+    # A recording with apt's candidates only, other updates waiting (linux.py).
+    partial = with_(pending_security_updates=2, pending_incomplete=True, pending_updates=5)
+    assert pending(partial).status is Status.FAIL
+    within = pending(partial, max_pending_security_updates=3)
+    assert (within.status, within.key) == (Status.UNKNOWN, "pending_incomplete_apt")
+    assert "candidate versions" in message(within) and "2 security updates" in message(within)
+    assert "候補版" in message(within, "ja")
+
+
 def test_stale_index_makes_zero_pending_unknown() -> None:
     fact = with_(index_refreshed=NOW - timedelta(days=9, hours=2))
     outcome = pending(fact)

@@ -1,4 +1,13 @@
-"""Linux updates (apt, dnf) from recorded outputs, one file per case."""
+"""Linux updates (apt, dnf) from recorded outputs, one file per case.
+
+The -debian12-recorded files are captures on this project's Debian 12 test container
+(2026-12-03, LC_ALL=C): `apt list --upgradable`, `apt-cache policy` of the packages
+whose candidate is not from a security suite, and `apt list --upgradable --all-versions`
+(what a probe script runs). The other apt-policy-*.txt files are built in the format
+apt-cache prints (Debian/apt cmdline/apt-cache.cc, Policy: `NAME:`, Installed,
+Candidate, Version table, ` *** V PRIO` or `     V PRIO` and `       PRIO SOURCE`
+lines), and the other apt-all-versions-*.txt files are the apt-list-*.txt listings in the
+all-versions form (apt-private/private-output.cc, ListSingleVersion); not captures."""
 
 from __future__ import annotations
 
@@ -13,18 +22,23 @@ from endpoint_audit.checks.patch_level.facts import PatchFacts
 from endpoint_audit.checks.patch_level.linux import LinuxPatches
 from endpoint_audit.engine.run import gather_facts
 from endpoint_audit.errors import FactUnavailable
-from endpoint_audit.model.commands import Command, CommandResult
-from endpoint_audit.model.observed import seen
+from endpoint_audit.model.capabilities import Capability
+from endpoint_audit.model.commands import Argv, Command, CommandResult
+from endpoint_audit.model.observed import Reason, seen
 from endpoint_audit.model.platform import OsFamily, PlatformInfo
 from endpoint_audit.transport.local import LocalTransport
 from tests.conftest import FIXTURES
 from tests.observed_view import detail_text, reason_text, seen_value
 
 LINUX = FIXTURES / "linux"
-UBUNTU = PlatformInfo(family=OsFamily.LINUX, distro="ubuntu", distro_like=("debian",))
-DEBIAN = PlatformInfo(family=OsFamily.LINUX, distro="debian")
+# As a live transport reaches them: with follow-ups (a probe script's bundle has none).
+LIVE = frozenset({Capability.FOLLOW_UPS})
+UBUNTU = PlatformInfo(
+    family=OsFamily.LINUX, distro="ubuntu", distro_like=("debian",)
+).with_capabilities(LIVE)
+DEBIAN = PlatformInfo(family=OsFamily.LINUX, distro="debian").with_capabilities(LIVE)
 RHEL = PlatformInfo(family=OsFamily.LINUX, distro="rhel", distro_like=("fedora",))
-ARCH = PlatformInfo(family=OsFamily.LINUX, distro="arch")
+ARCH = PlatformInfo(family=OsFamily.LINUX, distro="arch").with_capabilities(LIVE)
 MISSING = CommandResult(1, stderr="No such file or directory")
 NOT_FOUND = CommandResult(127, stderr="command not found")
 
@@ -38,7 +52,9 @@ def text(value: str, status: int = 0) -> CommandResult:
 
 
 def apt_results(**over: CommandResult) -> dict[str, CommandResult]:
-    """A Ubuntu 22.04 PC: security updates pending, fresh lists, reboot pending."""
+    """A Ubuntu 22.04 PC: security updates pending, fresh lists, reboot pending. Its
+    `apt-cache policy` follow-up (`policy`, for the packages apt_list cannot decide) is
+    keyed by what apt_list names; `policy=None`-like absence: pass `policy=NO_POLICY`."""
     base: dict[Command, CommandResult] = {
         p.APT_LIST: out("apt-list-jammy-security.txt"),
         p.APT_LISTS: out("apt-release-mtimes-jammy.txt"),
@@ -53,6 +69,7 @@ def apt_results(**over: CommandResult) -> dict[str, CommandResult]:
     results = {c.key: r for c, r in base.items()}
     names: dict[str, Command] = {
         "apt_list": p.APT_LIST,
+        "all_versions": p.APT_ALL,  # what a probe script runs
         "lists": p.APT_LISTS,
         "history": p.APT_HISTORY,
         "dpkg": p.DPKG_LOG,
@@ -63,9 +80,21 @@ def apt_results(**over: CommandResult) -> dict[str, CommandResult]:
         "running": p.KERNEL_RUNNING,
         "images": p.KERNEL_IMAGES,
     }
+    policy = over.pop("policy", out("apt-policy-jammy-security.txt"))
     for name, result in over.items():
         results[names[name].key] = result
+    for command in follow_ups(results):
+        if policy is not NO_POLICY:
+            results[command.key] = policy
     return results
+
+
+NO_POLICY = CommandResult(0, stdout="(not recorded)")
+
+
+def follow_ups(results: dict[str, CommandResult]) -> list[Command]:
+    listing = p.parse_apt_upgradable(results[p.APT_LIST.key].stdout)
+    return [] if isinstance(listing, Reason) else list(p.policy_commands(listing))
 
 
 def parse(results: dict[str, CommandResult], platform: PlatformInfo = UBUNTU) -> PatchFacts:
@@ -88,14 +117,56 @@ def test_apt_jammy_security_updates_are_counted_by_suite() -> None:
 
 
 def test_apt_debian_bookworm_and_stable_security_suites() -> None:
-    fact = parse(apt_results(apt_list=out("apt-list-bookworm-security.txt")), DEBIAN)
+    fact = parse(
+        apt_results(
+            apt_list=out("apt-list-bookworm-security.txt"),
+            policy=out("apt-policy-bookworm-security.txt"),
+        ),
+        DEBIAN,
+    )
     assert fact.pending_security_names == ("libc-bin", "libc6", "openssh-client")
     assert fact.pending_updates == 4
 
 
+def old_recording(**over: CommandResult) -> dict[str, CommandResult]:
+    """apt_results as recorded before the policy follow-up: candidates only."""
+    return apt_results(policy=NO_POLICY, **over)
+
+
+def test_apt_recorded_on_debian12() -> None:
+    results = apt_results(
+        apt_list=out("apt-list-debian12-recorded.txt"),
+        lists=out("apt-release-mtimes-debian12.txt"),
+        policy=out("apt-policy-debian12-recorded.txt"),
+    )
+    [policy] = follow_ups(results)  # 50 names: one apt-cache, architecture-all ones bare
+    assert len(policy.argv) == 52 and "curl:amd64" in policy.argv
+    assert "distro-info-data" in policy.argv
+    fact = parse(results, DEBIAN)
+    assert fact.pending_updates == 143
+    # curl's oldstable-security version is older than the installed one: not pending.
+    assert seen_value(fact.pending_security_updates) == 93
+    assert "curl" not in fact.pending_security_names
+    assert fact.pending_security_names[:4] == (
+        "apt",
+        "apt-transport-https",
+        "ca-certificates",
+        "jq",
+    )
+    assert not fact.pending_incomplete
+    # The probe script's listing of the same machine counts the same packages.
+    script = apt_results(
+        apt_list=out("apt-list-debian12-recorded.txt"),
+        all_versions=out("apt-all-versions-debian12-recorded.txt"),
+        lists=out("apt-release-mtimes-debian12.txt"),
+        policy=NO_POLICY,
+    )
+    assert parse(script, DEBIAN).pending_security_names == fact.pending_security_names
+
+
 def test_apt_recorded_on_debian12_as_oldstable_security() -> None:
     fact = parse(
-        apt_results(
+        old_recording(
             apt_list=out("apt-list-debian12-oldstable-security.txt"),
             lists=out("apt-release-mtimes-debian12.txt"),
         ),
@@ -103,18 +174,202 @@ def test_apt_recorded_on_debian12_as_oldstable_security() -> None:
     )
     assert fact.pending_updates == 120
     assert seen_value(fact.pending_security_updates) == 74
+    assert fact.pending_incomplete  # candidates only, others waiting: a lower bound
     # Names are kept sorted and capped; the count stays complete.
     assert len(fact.pending_security_names) == p.MAX_NAMES
     assert fact.pending_security_names[:3] == ("apt", "apt-transport-https", "ca-certificates")
     assert fact.index_source is not None and "bookworm-security" in fact.index_source
 
 
-@pytest.mark.parametrize("listing", ["apt-list-none.txt", "apt-list-updates-only.txt"])
-def test_apt_nothing_pending_from_security(listing: str) -> None:
-    fact = parse(apt_results(apt_list=out(listing)))
+def test_apt_jammy_as_a_probe_script_runs_it() -> None:
+    fact = parse(
+        apt_results(all_versions=out("apt-all-versions-jammy-security.txt"), policy=NO_POLICY)
+    )
+    assert fact.pending_security_names == ("accountsservice", "openssl", "sudo", "vim")
+    assert fact.pending_updates == 5 and not fact.pending_incomplete
+
+
+@pytest.mark.parametrize(
+    ("listing", "policy", "all_versions"),
+    [
+        ("apt-list-none.txt", None, "apt-all-versions-none.txt"),
+        ("apt-list-updates-only.txt", "apt-policy-updates-only.txt", None),
+        ("apt-list-updates-only.txt", None, "apt-all-versions-updates-only.txt"),
+    ],
+)
+def test_apt_nothing_pending_from_security(
+    listing: str, policy: str | None, all_versions: str | None
+) -> None:
+    over = {"all_versions": out(all_versions)} if all_versions else {}
+    fact = parse(
+        apt_results(apt_list=out(listing), policy=out(policy) if policy else NO_POLICY, **over)
+    )
     assert seen_value(fact.pending_security_updates) == 0
     assert fact.pending_security_names == ()
     assert fact.index_refreshed is not None  # the check decides whether it is fresh
+
+
+def test_apt_old_recording_none_from_security_with_others_waiting_is_unknown() -> None:
+    fact = parse(old_recording(apt_list=out("apt-list-updates-only.txt")))
+    assert seen_value(fact.pending_security_updates) is None
+    assert "lacks `apt-cache policy`" in (reason_text(fact.pending_security_updates) or "")
+    assert fact.pending_updates == 2
+
+
+def test_apt_old_recording_with_nothing_upgradable_still_counts_zero() -> None:
+    fact = parse(old_recording(apt_list=out("apt-list-none.txt")))
+    assert seen_value(fact.pending_security_updates) == 0
+    assert not fact.pending_incomplete
+
+
+def test_apt_security_candidates_only_need_no_follow_up() -> None:
+    only = text(
+        out("apt-list-jammy-security.txt").stdout.replace(
+            "apt-utils/jammy-updates 2.4.9 amd64 [upgradable from: 2.4.8]\n", ""
+        )
+    )
+    assert follow_ups(apt_results(apt_list=only)) == []
+    assert not [c for c in LinuxPatches().commands(UBUNTU, apt_results(apt_list=only))
+                if c.key.startswith("apt-cache")]  # fmt: skip
+    fact = parse(old_recording(apt_list=only))
+    assert seen_value(fact.pending_security_updates) == 4 and fact.pending_updates == 4
+    assert not fact.pending_incomplete  # nothing else waits that could hide a fix
+
+
+def test_apt_collector_asks_policy_only_for_undecided_packages() -> None:
+    collector = LinuxPatches()
+    first = collector.commands(DEBIAN, {})
+    assert p.APT_LIST in first and p.APT_ALL not in first
+    assert not [c for c in first if c.key.startswith("apt-cache")]
+    second = collector.commands(UBUNTU, apt_results())
+    [policy] = [c for c in second if c.key.startswith("apt-cache")]
+    assert policy.key == "apt-cache policy apt-utils:amd64"  # not the security candidates
+    assert isinstance(policy, Argv) and dict(policy.env) == {"LC_ALL": "C"}
+    assert policy.may_be_unrecorded
+    # A probe script's bundle gets no follow-ups: it runs the all-versions listing.
+    assert p.APT_ALL in collector.probe_commands(DEBIAN)
+    script = DEBIAN.with_capabilities(frozenset())
+    assert p.APT_ALL in collector.commands(script, apt_results())
+    assert not [
+        c for c in collector.commands(script, apt_results()) if c.key.startswith("apt-cache")
+    ]
+
+
+def test_apt_policy_names_are_debian_names_and_chunked() -> None:
+    lines = [f"pkg{i:04d}/jammy-updates 1.1 amd64 [upgradable from: 1.0]" for i in range(450)]
+    lines.append("libc6/jammy-updates 2.35-0ubuntu3.6 i386 [upgradable from: 2.35-0ubuntu3.5]")
+    chunks = follow_ups(apt_results(apt_list=text("Listing...\n" + "\n".join(lines) + "\n")))
+    assert [len(c.argv) - 2 for c in chunks if isinstance(c, Argv)] == [200, 200, 51]
+    assert "libc6:i386" in chunks[0].key
+    hostile = "Listing...\n--config-file=/tmp/x/jammy-updates 1.1 amd64 [upgradable from: 1.0]\n"
+    assert follow_ups(apt_results(apt_list=text(hostile))) == []
+    fact = parse(apt_results(apt_list=text(hostile)))
+    assert seen_value(fact.pending_security_updates) is None
+    assert "not a Debian package name" in (reason_text(fact.pending_security_updates) or "")
+
+
+POLICY_SHADOWED = """openssl:
+  Installed: 3.0.2-0ubuntu1.10
+  Candidate: 3.0.2-0ubuntu1.14
+  Version table:
+     3.0.2-0ubuntu1.14 500
+        500 http://archive.ubuntu.com/ubuntu jammy-updates/main amd64 Packages
+     3.0.2-0ubuntu1.12 500
+        500 http://security.ubuntu.com/ubuntu jammy-security/main amd64 Packages
+ *** 3.0.2-0ubuntu1.10 100
+        100 /var/lib/dpkg/status
+"""
+OPENSSL = (
+    "Listing...\n"
+    "openssl/jammy-updates 3.0.2-0ubuntu1.14 amd64 [upgradable from: 3.0.2-0ubuntu1.10]\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("policy", "why"),
+    [
+        # Missing from the output (apt found no such package).
+        ("", "placed"),
+        # No *** line.
+        (POLICY_SHADOWED.replace(" *** ", "     "), "placed"),
+        # The installed version above the candidate: not apt's order.
+        (
+            POLICY_SHADOWED.replace(
+                "     3.0.2-0ubuntu1.14 500", " *** 3.0.2-0ubuntu1.14 500"
+            ).replace(" *** 3.0.2-0ubuntu1.10 100", "     3.0.2-0ubuntu1.10 100"),
+            "placed",
+        ),
+        # Installed and Candidate that disagree with apt list.
+        (
+            POLICY_SHADOWED.replace("Installed: 3.0.2-0ubuntu1.10", "Installed: 3.0.2-0ubuntu1.9"),
+            "placed",
+        ),
+        (POLICY_SHADOWED.replace("Candidate: 3.0.2-0ubuntu1.14", "Candidate: (none)"), "placed"),
+        (POLICY_SHADOWED.replace("  Installed: 3.0.2-0ubuntu1.10\n", ""), "placed"),
+        # A package nobody asked for.
+        (POLICY_SHADOWED + POLICY_SHADOWED.replace("openssl:", "libssl3:"), "libssl3"),
+        # The same package twice.
+        (POLICY_SHADOWED + POLICY_SHADOWED, "placed"),
+        # An unreadable line.
+        (POLICY_SHADOWED.replace("  Version table:", "  Versions:"), "could not be read"),
+        (POLICY_SHADOWED + "garbage\n", "could not be read"),
+    ],
+)
+def test_apt_policy_that_cannot_be_placed_is_never_zero(policy: str, why: str) -> None:
+    fact = parse(apt_results(apt_list=text(OPENSSL), policy=text(policy)))
+    assert seen_value(fact.pending_security_updates) is None
+    assert why in (reason_text(fact.pending_security_updates) or "")
+
+
+def test_apt_policy_failure_is_unknown_and_the_shadowed_fix_counts() -> None:
+    fact = parse(apt_results(apt_list=text(OPENSSL), policy=CommandResult(100, stderr="E: x")))
+    assert seen_value(fact.pending_security_updates) is None
+    assert "apt-cache policy exited 100" in (reason_text(fact.pending_security_updates) or "")
+    fact = parse(apt_results(apt_list=text(OPENSSL), policy=text(POLICY_SHADOWED)))
+    assert seen_value(fact.pending_security_updates) == 1
+    # A foreign architecture is named with it, and so printed.
+    i386 = OPENSSL.replace(" amd64 ", " i386 ")
+    foreign = POLICY_SHADOWED.replace("openssl:", "openssl:i386:")
+    fact = parse(apt_results(apt_list=text(i386), policy=text(foreign)))
+    assert seen_value(fact.pending_security_updates) == 1
+    # A security version older than the installed one is no pending fix.
+    below = POLICY_SHADOWED.replace("jammy-security", "jammy-backports") + (
+        "     3.0.2-0ubuntu1.9 500\n"
+        "        500 http://security.ubuntu.com/ubuntu jammy-security/main amd64 Packages\n"
+    )
+    fact = parse(apt_results(apt_list=text(OPENSSL), policy=text(below)))
+    assert seen_value(fact.pending_security_updates) == 0
+
+
+@pytest.mark.parametrize(
+    ("listing", "why"),
+    [
+        # No installed line.
+        (
+            "openssl/jammy-updates 3.0.2-0ubuntu1.14 amd64 [upgradable from: 3.0.2-0ubuntu1.10]",
+            "placed",
+        ),
+        # The installed line above the candidate: not apt's order.
+        (
+            "openssl/now 3.0.2-0ubuntu1.10 amd64 [installed,upgradable to: 3.0.2-0ubuntu1.14]\n"
+            "openssl/jammy-security 3.0.2-0ubuntu1.12 amd64\n"
+            "openssl/jammy-updates 3.0.2-0ubuntu1.14 amd64 [upgradable from: 3.0.2-0ubuntu1.10]",
+            "placed",
+        ),
+        # Flags that disagree on the versions.
+        (
+            "openssl/jammy-updates 3.0.2-0ubuntu1.14 amd64 [upgradable from: 3.0.2-0ubuntu1.9]\n"
+            "openssl/now 3.0.2-0ubuntu1.10 amd64 [installed,upgradable to: 3.0.2-0ubuntu1.14]",
+            "placed",
+        ),
+        # An unreadable line.
+        ("openssl 3.0.2-0ubuntu1.14", "could not be read"),
+    ],
+)
+def test_apt_all_versions_that_cannot_be_placed_are_never_zero(listing: str, why: str) -> None:
+    fact = parse(apt_results(all_versions=text(f"Listing...\n{listing}\n")))
+    assert seen_value(fact.pending_security_updates) is None
+    assert why in (reason_text(fact.pending_security_updates) or "")
 
 
 def test_apt_without_a_security_suite_cannot_count() -> None:
@@ -167,7 +422,7 @@ def test_apt_history_newest_successful_upgrade_in_local_time() -> None:
 def test_apt_falls_back_to_dpkg_log_in_a_second_round() -> None:
     collector = LinuxPatches()
     first = collector.commands(DEBIAN, {})
-    assert p.DPKG_LOG not in first and p.APT_LIST in first
+    assert p.DPKG_LOG not in first and p.APT_LIST in first and p.APT_ALL not in first
     results = apt_results(history=out("apt-history-removals-only.log"), offset=text("+0000\n"))
     second = collector.commands(DEBIAN, results)
     assert p.DPKG_LOG in second
@@ -449,6 +704,13 @@ def test_unknown_distribution_probes_both_managers() -> None:
         collector.parse(none, ARCH)
     dnf_only = {p.APT_LIST.key: NOT_FOUND, p.DNF_SECURITY.key: text("")}
     assert collector.commands(ARCH, dnf_only) == list(p.DNF_COMMANDS)
+    # apt answered: its commands, and the follow-up for what the listing cannot decide.
+    apt_only = {p.APT_LIST.key: out("apt-list-updates-only.txt"), p.DNF_SECURITY.key: NOT_FOUND}
+    asked = collector.commands(ARCH, apt_only)
+    assert asked[: len(p.APT_COMMANDS)] == list(p.APT_COMMANDS)
+    assert [c.key for c in asked[len(p.APT_COMMANDS) :]] == [
+        "apt-cache policy apt-utils:amd64 tzdata"
+    ]
 
 
 def test_this_machine_for_real() -> None:

@@ -114,3 +114,42 @@ def test_a_collector_that_breaks_in_its_first_round_costs_no_other_probe() -> No
     assert [e for e in transport.events if e.startswith("batch")] == ["batch a1,b1"]
     assert isinstance(facts[Seen], Exception) and "bug" in str(facts[Seen])
     assert sum(isinstance(f, Seen) for f in facts.values()) == 2
+
+
+NEW = Argv(("new-listing",), may_be_unrecorded=True)
+OLD = Argv(("old-listing",))
+
+
+class Fallback(Probes):
+    """Asks NEW and OTHER; when NEW is absent after that round, OLD."""
+
+    id = "windows.fallback"
+
+    def commands(self, platform: PlatformInfo, results: Results) -> Sequence[Command]:
+        other = Argv(("other",))
+        if other.key in results and NEW.key not in results:
+            return [NEW, other, OLD]
+        return [NEW, other]
+
+
+def test_an_unrecorded_command_a_recording_lacks_is_left_out_not_an_error() -> None:
+    facts = asyncio.run(gather_facts(host("other", "old-listing"), WINDOWS, [Fallback()], 10))
+    fact = facts[Seen]
+    assert isinstance(fact, Seen), fact
+    # NEW is left out (never a result, never asked again); the collector fell back.
+    assert fact.keys == ("old-listing", "other")
+
+
+def test_an_unrecorded_command_is_used_when_recorded_and_others_still_fail() -> None:
+    facts = asyncio.run(gather_facts(host("other", "new-listing"), WINDOWS, [Fallback()], 10))
+    fact = facts[Seen]
+    assert isinstance(fact, Seen) and fact.keys == ("new-listing", "other")
+    # Without the mark, the same absence is the fact's error naming the command.
+    plain = collector("Plain", [Argv(("new-listing",)), Argv(("missing",))])
+    facts = asyncio.run(gather_facts(host("new-listing"), WINDOWS, [plain], 10))
+    failed = next(iter(facts.values()))
+    assert isinstance(failed, Exception) and "missing" in str(failed)
+
+
+def test_the_mark_is_not_part_of_a_command_s_identity() -> None:
+    assert Argv(("new-listing",)) == NEW and Argv(("new-listing",)).key == NEW.key

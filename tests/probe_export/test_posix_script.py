@@ -4,6 +4,7 @@ judges this machine."""
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import re
@@ -155,6 +156,36 @@ def test_evaluate_judges_the_bundle_as_scan_judges_this_machine(
     }  # fmt: skip
     assert findings_of(got) == findings_of(json.loads(scanned.stdout))
     assert evaluated.exit_code == scanned.exit_code
+
+
+def test_a_bundle_of_a_script_older_than_the_apt_all_versions_listing_still_judges(
+    linux_run: tuple[Path, Path], cli: Callable[..., Any], tmp_path: Path
+) -> None:
+    """A script runs `apt list --upgradable --all-versions` where a scan asks follow-ups
+    (`apt-cache policy` of named packages, which a script cannot know in advance).
+    Scripts exported before it ran only `apt list --upgradable`: their bundles lack the
+    listing (may_be_unrecorded), and patch_level judges from the candidates instead of
+    failing as a missing command."""
+    from endpoint_audit.checks.patch_level.linux import APT_ALL, APT_LIST
+
+    written, _ = linux_run
+    data = json.loads(written.read_text())
+    commands = data["hosts"][0]["commands"]
+    if APT_ALL.key not in commands or commands[APT_ALL.key]["exit_status"] == 127:
+        pytest.skip("no apt on this machine")
+    assert APT_LIST.key in commands  # the candidates, as a scan's first round
+    assert not [k for k in commands if k.startswith("apt-cache")]  # no follow-ups
+    del commands[APT_ALL.key]
+    old = tmp_path / "old.json"
+    old.write_text(json.dumps(data))
+    report = json.loads(cli("evaluate", str(old), "-b", "minimal", "-f", "json").stdout)
+    pending = {f[1]: (f[2], f[3]) for f in findings_of(report) if f[0] == "patch_level"}[
+        "pending_security_updates"
+    ]
+    assert pending[1] != "core.msg.replay_miss" and pending[0] in ("fail", "unknown", "pass")
+    if pending[0] == "pass":  # only when nothing at all is upgradable
+        listing = base64.b64decode(commands[APT_LIST.key]["stdout_b64"]).decode()
+        assert "upgradable from" not in listing
 
 
 def test_time_budget_stops_a_hung_command(tmp_path: Path) -> None:

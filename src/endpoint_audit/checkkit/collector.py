@@ -56,7 +56,9 @@ class Collector(abc.ABC, Generic[F]):
         return platform.family in self.platforms
 
     def commands(self, platform: PlatformInfo, results: Results) -> Sequence[Command]:
-        """The commands this collector needs, given results of earlier rounds."""
+        """The commands this collector needs, given results of earlier rounds. A command
+        marked `may_be_unrecorded` that a replayed recording lacks is absent from
+        `results` (and from `parse`'s): the collector decides what its absence allows."""
         return list(self.asks)
 
     @abc.abstractmethod

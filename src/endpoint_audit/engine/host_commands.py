@@ -16,6 +16,11 @@ fixed before any ran) gets none: a collector asking there for a command outside 
 `probe_commands` gets an error for its fact, never an answer nobody recorded.
 
 A command asked for by several collectors runs once; at most `limit` run at a time.
+
+A command marked `may_be_unrecorded` that a replayed recording lacks (ReplayMissError) is
+left out of its collector's results instead of failing the fact: recordings made before
+the release that added it still judge, and the collector decides what its absence
+allows. Any other missing command is the fact's error, naming it.
 """
 
 from __future__ import annotations
@@ -176,6 +181,7 @@ async def _collect_one(
     """One collector's rounds, from its first round (asked for already): it asks again
     as soon as its own commands are answered."""
     asked: dict[str, Answer] = {}
+    left_out: set[str] = set()  # unrecorded commands a recording may lack (below)
     commands = first
     for round_ in range(Collector.MAX_ROUNDS):
         if round_:
@@ -183,12 +189,18 @@ async def _collect_one(
             commands = _asked(collector, session, mine)
         if isinstance(commands, Exception):
             return commands
-        new = [c for c in commands if c.key not in asked]
+        new = [c for c in commands if c.key not in asked and c.key not in left_out]
         if not new:
             break
         host.batch(_probes(new))  # this round's new probes: one process (round 1: no-op)
         answers = await asyncio.gather(*(host.fetch(c) for c in new))
-        asked.update((c.key, a) for c, a in zip(new, answers, strict=True))
+        for command, answer in zip(new, answers, strict=True):
+            # A recording older than the release that added the command lacks it: the
+            # collector sees it absent and judges without it (Argv.may_be_unrecorded).
+            if command.may_be_unrecorded and isinstance(answer, ReplayMissError):
+                left_out.add(command.key)
+            else:
+                asked[command.key] = answer
     missing = [asked[k] for k in sorted(asked) if isinstance(asked[k], Exception)]
     if missing:
         first_missing = missing[0]

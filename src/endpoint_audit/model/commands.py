@@ -28,6 +28,13 @@ class Argv:
     env: tuple[tuple[str, str], ...] = (("LC_ALL", "C"),)
     # Seconds it may run, when less than the scan's command timeout (a rule's `command`).
     timeout: float | None = field(default=None, compare=False)
+    # Added by a release newer than bundles and recordings users keep, which lack it.
+    # Replaying one, the engine leaves the command out of the collector's results
+    # instead of failing the fact (engine/host_commands.py); the collector then judges
+    # from what the recording holds, never more favourably than this command's output
+    # could. Live transports and exported probe scripts always run it. Not in the key
+    # or equality: the same command, recorded or not.
+    may_be_unrecorded: bool = field(default=False, compare=False)
 
     @property
     def key(self) -> str:
@@ -40,6 +47,7 @@ class ReadFile:
 
     path: str
     privileged: bool = False
+    may_be_unrecorded: bool = field(default=False, compare=False)  # as Argv's
 
     @property
     def key(self) -> str:
@@ -59,6 +67,7 @@ class PowerShell:
     # about_Language_Modes (PowerShell 5.1) allows, outside `if ($EAFullLanguage) { }`
     # blocks. Other probes are refused there and their facts are unknown.
     clm_safe: bool = field(default=False, compare=False)
+    may_be_unrecorded: bool = field(default=False, compare=False)  # as Argv's
 
     @property
     def key(self) -> str:
@@ -72,6 +81,7 @@ class Native:
 
     name: str
     privileged: bool = False
+    may_be_unrecorded: bool = field(default=False, compare=False)  # as Argv's
 
     @property
     def key(self) -> str:
@@ -79,6 +89,7 @@ class Native:
 
 
 Command = Argv | ReadFile | PowerShell | Native
+
 
 # Exit statuses with a fixed meaning across transports (as coreutils and shells use them).
 EXIT_TIMEOUT = 124

@@ -109,9 +109,10 @@ def pending_outcome(fact: PatchFacts, params: PatchLevelParams, now: datetime) -
         )
     if fact.pending_incomplete:
         # The search's results might be incomplete: a count within the limit proves nothing.
+        # apt: a recording with the candidates only, other updates waiting (linux.py).
         return Outcome(
             status=Status.UNKNOWN,
-            key="pending_incomplete",
+            key="pending_incomplete_apt" if fact.manager == "apt" else "pending_incomplete",
             args={"count": count, "limit": limit, "manager": manager},
             resource=RES_PENDING,
             expected=expected,

@@ -2,8 +2,20 @@
 a repository, so a scan never changes the host or waits on the network.
 
 apt (Debian, Ubuntu and derivatives):
-- pending: `apt list --upgradable`; a security update is one offered by a suite whose
-  name contains `-security` (jammy-security, bookworm-security, stable-security).
+- pending: `apt list --upgradable` (the candidates), then, for the upgradable packages
+  whose candidate is not from a security suite, `apt-cache policy NAME...` (every
+  version with its sources). A package is a security update when a version newer than
+  the installed one, up to the candidate, comes from a suite whose name contains
+  `-security` (jammy-security, bookworm-security, stable-security), as Ubuntu's
+  update-notifier (`apt-check`) counts them: a security fix that a still newer version
+  of another suite (-updates, a point release, a PPA) hides is still pending. The
+  follow-up is asked only for packages the listing cannot decide, so a host with
+  nothing upgradable, or only security candidates, runs no second apt.
+  Recordings made before the follow-up have only the candidates: their security
+  candidates are a lower bound, so they prove too many pending, or nothing upgradable at
+  all, but never "no security update" while other updates wait. A probe script cannot
+  run follow-ups carrying names: it runs `apt list --upgradable --all-versions`, the
+  same versions for every upgradable package in one constant command.
 - index age: mtimes of the security suites' Release files in /var/lib/apt/lists. apt
   gives a downloaded file the server's modification time and leaves it alone when the
   server has nothing new, so the newest of them is a lower bound on the last refresh.
@@ -38,12 +50,21 @@ from datetime import UTC, datetime, timedelta, timezone
 from endpoint_audit.checkkit.collector import Collector, Results, require
 from endpoint_audit.checks.patch_level.facts import PatchFacts
 from endpoint_audit.errors import CollectorError, FactUnavailable
+from endpoint_audit.model.capabilities import Capability
 from endpoint_audit.model.commands import Argv, Command, CommandResult, ReadFile
 from endpoint_audit.model.observed import Observed, Reason, Seen, Unknown, seen
 from endpoint_audit.model.platform import OsFamily, PlatformInfo
 from endpoint_audit.model.result import JsonScalar
 
+# The candidates: the live first round (one apt, as cheap as apt gets).
 APT_LIST = Argv(("apt", "list", "--upgradable"))
+# Every version of each upgradable package, newest first (parse_apt_all_versions): what
+# a probe script runs instead of the follow-ups. Bundles of older scripts lack it.
+APT_ALL = Argv(("apt", "list", "--upgradable", "--all-versions"), may_be_unrecorded=True)
+# `apt-cache policy NAME...` for the packages APT_LIST cannot decide, at most this many
+# names (and bytes of names) a command, so its argv stays bounded.
+POLICY_CHUNK_NAMES = 200
+POLICY_CHUNK_BYTES = 16_000
 APT_LISTS = Argv(
     ("find", "/var/lib/apt/lists", "-maxdepth", "1", "-name", "*Release", "-printf", "%T@ %p\\n")
 )
@@ -87,8 +108,32 @@ MAX_NAMES = 50  # names kept in the fact; the count is always complete
 
 _APT_LINE = re.compile(
     r"^(?P<name>[^/\s]+)/(?P<suites>\S+) (?P<version>\S+) (?P<arch>\S+)"
-    r"(?: \[upgradable from: [^\]]*\])?$"
+    r"(?: \[upgradable from: (?P<installed>[^\]\s]*)\])?$"
 )
+# Debian Policy 5.6.1 (Package): lower case letters, digits, +, - and ., at least two
+# characters, starting with a letter or digit. Architectures (dpkg-architecture): lower
+# case letters, digits and -. Names from the host that do not match are never passed on.
+_DEB_NAME = re.compile(r"^[a-z0-9][a-z0-9+.-]+$")
+_DEB_ARCH = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+# `apt-cache policy` (cmdline/apt-cache.cc, Policy): `NAME[:ARCH]:` (FullName(true): the
+# architecture only when foreign), `  Installed: V|(none)`, `  Candidate: V|(none)`,
+# `  Version table:`, then per version ` *** V PRIO` (installed) or `     V PRIO`, each
+# followed by its sources, printf("       %4i %s"): `PRIO URI SUITE/COMPONENT ARCH
+# Packages`, or `100 /var/lib/dpkg/status`.
+_POLICY_HEADER = re.compile(r"^(?P<package>[^\s:]+(?::[^\s:]+)?):$")
+_POLICY_FIELD = re.compile(r"^  (?P<field>Installed|Candidate|Package pin): (?P<value>\S+)$")
+_POLICY_VERSION = re.compile(r"^ (?P<mark>\*\*\*|   ) (?P<version>\S+) -?\d+$")
+_POLICY_SOURCE = re.compile(r"^ {7,}-?\d+ (?P<source>\S.*)$")
+# One version of `apt list --all-versions`: name/suites version arch [status]; the status
+# marks the installed version and the candidate (apt-private/private-output.cc,
+# ListSingleVersion).
+_APT_VERSION_LINE = re.compile(
+    r"^(?P<name>[^/\s]+)/(?P<suites>\S+) (?P<version>\S+) (?P<arch>\S+)"
+    r"(?: \[(?P<status>[^\]]*)\])?$"
+)
+_APT_INSTALLED = re.compile(r"^installed,upgradable to: (?P<to>\S+)$")
+_APT_CANDIDATE = re.compile(r"^upgradable from: (?P<from>\S+)$")
+_APT_NOISE = ("Listing...", "N: ", "WARNING:", "W: ")
 _DNF4_LINE = re.compile(r"^(?P<advisory>\S+)\s+(?P<severity>\S+)/Sec\.\s+(?P<nevra>\S+)$")
 _DNF5_LINE = re.compile(
     r"^(?P<advisory>\S+)\s+security\s+(?P<severity>\S+)\s+(?P<nevra>\S+)\s+\d{4}-\d{2}-\d{2}"
@@ -153,6 +198,8 @@ class Pending:
     count: Observed[int]
     names: tuple[str, ...] = ()
     total: int | None = None
+    # A lower bound: packages whose versions were not recorded might hide more.
+    partial: bool = False
 
 
 def _not_counted(reason: Reason, total: int | None = None) -> Pending:
@@ -162,22 +209,345 @@ def _not_counted(reason: Reason, total: int | None = None) -> Pending:
 # --- apt ------------------------------------------------------------------------------
 
 
-def parse_apt_upgradable(text: str) -> Pending:
-    """`apt list --upgradable` (LC_ALL=C). Unreadable lines make the count unknown: a
-    format we do not understand must not read as "nothing pending"."""
-    security: list[str] = []
-    total = 0
+def _is_security(suites: str) -> bool:
+    return any("-security" in suite for suite in suites.split(","))
+
+
+@dataclass(frozen=True)
+class _Version:
+    suites: str
+    version: str
+    status: str
+
+
+def _apt_blocks(text: str) -> list[tuple[tuple[str, str], list[_Version]]] | Reason:
+    """The versions of each package (name, architecture), in the order printed. A block
+    ends at a blank line or where another package starts."""
+    blocks: list[tuple[tuple[str, str], list[_Version]]] = []
+    current: tuple[str, str] | None = None
     for raw in text.splitlines():
         line = raw.strip()
-        if not line or line.startswith(("Listing...", "N: ", "WARNING:", "W: ")):
+        if not line:
+            current = None
+            continue
+        if line.startswith(_APT_NOISE):
+            continue
+        match = _APT_VERSION_LINE.match(line)
+        if match is None:
+            return why("apt_line_unreadable", line=line[:120])
+        package = (match["name"], match["arch"])
+        if package != current:
+            blocks.append((package, []))
+            current = package
+        blocks[-1][1].append(_Version(match["suites"], match["version"], match["status"] or ""))
+    return blocks
+
+
+def _security_pending(versions: list[_Version]) -> bool | None:
+    """Whether a version above the installed one, up to the candidate, is from a security
+    suite; None when the lines cannot be placed. apt prints a package's versions in the
+    order of the cache's version list (apt-private/private-list.cc, ListAllVersions walks
+    VersionList()), which the cache generator keeps sorted newest first
+    (apt-pkg/pkgcachegen.cc, NewVersion: "We know the list is sorted ... Insertion of new
+    versions is done with correct sorting"). So the lines from the candidate down to the
+    installed version are exactly those versions. Anything else (no installed line, two
+    candidates, flags that disagree, the installed version above the candidate) is not a
+    listing we understand."""
+    installed = [i for i, v in enumerate(versions) if _APT_INSTALLED.match(v.status)]
+    candidate = [i for i, v in enumerate(versions) if _APT_CANDIDATE.match(v.status)]
+    flagged = [v for v in versions if v.status]
+    if len(installed) != 1 or len(candidate) != 1 or len(flagged) != 2:
+        return None
+    mine, best = versions[installed[0]], versions[candidate[0]]
+    to = _APT_INSTALLED.match(mine.status)
+    from_ = _APT_CANDIDATE.match(best.status)
+    if to is None or from_ is None or to["to"] != best.version or from_["from"] != mine.version:
+        return None
+    if candidate[0] > installed[0]:
+        return None
+    return any(_is_security(v.suites) for v in versions[candidate[0] : installed[0]])
+
+
+def parse_apt_all_versions(text: str) -> Pending:
+    """`apt list --upgradable --all-versions` (LC_ALL=C): each upgradable package counts
+    as a security update when a version from the candidate down to (not including) the
+    installed one is from a security suite. A package whose lines cannot be placed, or a
+    line that cannot be read, makes the count unknown, never zero."""
+    blocks = _apt_blocks(text)
+    if isinstance(blocks, Reason):
+        return _not_counted(blocks)
+    seen_packages: set[tuple[str, str]] = set()
+    security: set[str] = set()
+    for package, versions in blocks:
+        pending = _security_pending(versions)
+        if pending is None or package in seen_packages:
+            return _not_counted(why("apt_versions_unplaced", package=package[0][:120]))
+        seen_packages.add(package)
+        if pending:
+            security.add(package[0])
+    names = tuple(sorted(security))
+    return Pending(seen(len(names)), names, len(blocks))
+
+
+@dataclass(frozen=True)
+class Upgradable:
+    """One line of `apt list --upgradable`: the candidate and the installed version."""
+
+    name: str
+    arch: str
+    candidate: str
+    installed: str
+    security: bool  # the candidate itself is from a security suite
+
+    @property
+    def policy_arg(self) -> str | None:
+        """How `apt-cache policy` is asked for it: NAME:ARCH (an architecture-all package
+        lives under the native one: NAME), or None when the host's name or architecture
+        is no Debian name (never passed on)."""
+        if not _DEB_NAME.match(self.name) or not _DEB_ARCH.match(self.arch):
+            return None
+        return self.name if self.arch == "all" else f"{self.name}:{self.arch}"
+
+
+def parse_apt_upgradable(text: str) -> list[Upgradable] | Reason:
+    """`apt list --upgradable` (LC_ALL=C). An unreadable line is the reason returned: a
+    format we do not understand must not read as "nothing pending"."""
+    found: list[Upgradable] = []
+    for raw in text.splitlines():
+        line = raw.strip()
+        if not line or line.startswith(_APT_NOISE):
             continue
         match = _APT_LINE.match(line)
         if match is None:
-            return _not_counted(why("apt_line_unreadable", line=line[:120]))
-        total += 1
-        if any("-security" in suite for suite in match["suites"].split(",")):
-            security.append(match["name"])
-    names = tuple(sorted(set(security)))
+            return why("apt_line_unreadable", line=line[:120])
+        found.append(
+            Upgradable(
+                name=match["name"],
+                arch=match["arch"],
+                candidate=match["version"],
+                installed=match["installed"] or "",
+                security=_is_security(match["suites"]),
+            )
+        )
+    return found
+
+
+def _undecided(upgradable: list[Upgradable]) -> list[Upgradable]:
+    """The packages whose candidate is not from a security suite: only their other
+    versions can tell whether a security fix waits behind the candidate."""
+    return [u for u in upgradable if not u.security]
+
+
+def policy_commands(upgradable: list[Upgradable]) -> list[Argv]:
+    """`apt-cache policy` for the undecided packages with Debian names, in chunks of at
+    most POLICY_CHUNK_NAMES names and POLICY_CHUNK_BYTES bytes of names. The same list
+    always gives the same commands, so parse() finds them again. Marked
+    may_be_unrecorded: recordings made before this follow-up lack it."""
+    args = sorted({a for u in _undecided(upgradable) if (a := u.policy_arg) is not None})
+    chunks: list[list[str]] = []
+    size = 0
+    for arg in args:
+        if (
+            not chunks
+            or len(chunks[-1]) >= POLICY_CHUNK_NAMES
+            or size + len(arg) > POLICY_CHUNK_BYTES
+        ):
+            chunks.append([])
+            size = 0
+        chunks[-1].append(arg)
+        size += len(arg) + 1
+    return [Argv(("apt-cache", "policy", *chunk), may_be_unrecorded=True) for chunk in chunks]
+
+
+@dataclass(frozen=True)
+class PolicyVersion:
+    version: str
+    installed: bool  # marked ***
+    suites: tuple[str, ...]  # of its sources; /var/lib/dpkg/status has none
+
+
+@dataclass(frozen=True)
+class Policy:
+    installed: str | None
+    candidate: str | None
+    versions: tuple[PolicyVersion, ...]
+
+
+def _source_suite(source: str) -> str:
+    """`http://deb.debian.org/debian-security bookworm-security/main amd64 Packages` ->
+    bookworm-security; `/var/lib/dpkg/status` -> ""."""
+    parts = source.split()
+    return parts[1].split("/", 1)[0] if len(parts) > 1 else ""
+
+
+def parse_apt_policy(text: str) -> dict[str, Policy] | Reason:
+    """`apt-cache policy NAME...` (LC_ALL=C) by the name each block starts with
+    (cmdline/apt-cache.cc, Policy; see _POLICY_HEADER). The versions are printed in the
+    order of the package's VersionList, newest first (as in _security_pending). A line
+    that is none of apt's, a repeated package or a version table that is not one makes
+    the reason returned."""
+    blocks: dict[str, Policy] = {}
+    package: str | None = None
+    fields: dict[str, str] = {}
+    versions: list[PolicyVersion] = []
+    in_table = False
+
+    def close() -> Reason | None:
+        if package is None:
+            return None
+        if package in blocks or not in_table:
+            return why("apt_versions_unplaced", package=package[:120])
+        blocks[package] = Policy(
+            installed=_version_or_none(fields.get("Installed")),
+            candidate=_version_or_none(fields.get("Candidate")),
+            versions=tuple(versions),
+        )
+        return None
+
+    for raw in text.splitlines():
+        line = raw.rstrip()
+        if not line.strip() or line.startswith(("N: ", "W: ")):
+            continue
+        header = _POLICY_HEADER.match(line)
+        field_ = _POLICY_FIELD.match(line)
+        version = _POLICY_VERSION.match(line) if in_table else None
+        source = _POLICY_SOURCE.match(line) if in_table and versions else None
+        if header is not None:
+            failed = close()
+            if failed is not None:
+                return failed
+            package, fields, versions, in_table = header["package"], {}, [], False
+        elif package is not None and not in_table and field_ is not None:
+            if field_["field"] in fields:
+                return why("apt_policy_unreadable", line=line[:120])
+            fields[field_["field"]] = field_["value"]
+        elif package is not None and not in_table and line == "  Version table:":
+            in_table = True
+        elif version is not None:
+            versions.append(PolicyVersion(version["version"], version["mark"] == "***", ()))
+        elif source is not None:
+            last = versions[-1]
+            suite = _source_suite(source["source"])
+            versions[-1] = PolicyVersion(last.version, last.installed, (*last.suites, suite))
+        else:
+            return why("apt_policy_unreadable", line=line[:120])
+    failed = close()
+    return failed if failed is not None else blocks
+
+
+def _version_or_none(value: str | None) -> str | None:
+    return None if value is None or value == "(none)" else value
+
+
+def _policy_security_pending(policy: Policy, package: Upgradable) -> bool | None:
+    """Whether a version newer than the installed one and not newer than the candidate
+    (listed from the candidate down to, not including, the `***` line) has a source in
+    a security suite; None when the table cannot be placed or disagrees with apt list
+    (no Installed or Candidate, no single `***`, the candidate not above it)."""
+    marked = [i for i, v in enumerate(policy.versions) if v.installed]
+    at = [i for i, v in enumerate(policy.versions) if v.version == policy.candidate]
+    if (
+        policy.installed is None
+        or policy.candidate is None
+        or (policy.installed, policy.candidate) != (package.installed, package.candidate)
+        or len(marked) != 1
+        or policy.versions[marked[0]].version != policy.installed
+        or len(at) != 1
+        or at[0] >= marked[0]
+        or any(not v.suites for v in policy.versions)  # apt lists a source for each
+    ):
+        return None
+    return any(
+        "-security" in suite for v in policy.versions[at[0] : marked[0]] for suite in v.suites
+    )
+
+
+def _policy_blocks(
+    upgradable: list[Upgradable], results: Results
+) -> dict[str, Policy] | Reason | None:
+    """The policy blocks of every undecided package, by its argument; None when a
+    follow-up is not among the results (a recording made before it)."""
+    blocks: dict[str, Policy] = {}
+    for command in policy_commands(upgradable):
+        result = results.get(command.key)
+        if result is None:
+            return None
+        if not result.ok:
+            return why("apt_policy_failed", status=result.exit_status, output=result.excerpt(200))
+        parsed = parse_apt_policy(result.stdout)
+        if isinstance(parsed, Reason):
+            return parsed
+        asked = command.argv[2:]
+        placed = _by_argument(asked, parsed)
+        if isinstance(placed, Reason):
+            return placed
+        blocks.update(placed)
+    return blocks
+
+
+def _by_argument(asked: Sequence[str], parsed: dict[str, Policy]) -> dict[str, Policy] | Reason:
+    """Each asked NAME[:ARCH] with its block. apt names a package by FullName(true), with
+    the architecture only when foreign: `curl:amd64` on amd64 is printed `curl`. So a
+    block under the bare name belongs to the one argument of that name no block names
+    with its architecture. A block nobody asked for, or an argument left without one
+    (apt found no such package), is a reason."""
+    placed: dict[str, Policy] = {}
+    bare: dict[str, list[str]] = {}
+    for arg in asked:
+        if arg in parsed:
+            placed[arg] = parsed[arg]
+        else:
+            bare.setdefault(arg.split(":", 1)[0], []).append(arg)
+    for name, args in bare.items():
+        if name not in parsed or len(args) != 1:
+            return why("apt_versions_unplaced", package=args[0][:120])
+        placed[args[0]] = parsed[name]
+    used = {a for a in asked if a in parsed} | set(bare)
+    extra = sorted(set(parsed) - used)
+    if extra:
+        return why("apt_versions_unplaced", package=extra[0][:120])
+    return placed
+
+
+def apt_pending(results: Results) -> Pending:
+    """The pending security updates from the candidates (APT_LIST) and, for the
+    packages they cannot decide, the policy follow-ups; or, from a probe script, the
+    all-versions listing (APT_ALL). Without either (a recording made before them), the
+    security candidates are a lower bound and "none" beside other updates is unknown."""
+    full = results.get(APT_ALL.key)
+    if full is not None:
+        if not full.ok:
+            return _not_counted(
+                why("apt_list_failed", status=full.exit_status, output=full.excerpt(200))
+            )
+        return parse_apt_all_versions(full.stdout)
+    upgradable = parse_apt_upgradable(require(results, APT_LIST).stdout)
+    if isinstance(upgradable, Reason):
+        return _not_counted(upgradable)
+    total = len(upgradable)
+    security = {u.name for u in upgradable if u.security}
+    undecided = _undecided(upgradable)
+    if undecided:
+        unnamed = next((u for u in undecided if u.policy_arg is None), None)
+        if unnamed is not None:
+            return _not_counted(why("apt_name_unreadable", package=unnamed.name[:120]), total)
+        blocks = _policy_blocks(upgradable, results)
+        if blocks is None:
+            if not security:
+                return _not_counted(why("apt_policy_unrecorded"), total)
+            names = tuple(sorted(security))
+            return Pending(seen(len(names)), names, total, partial=True)
+        if isinstance(blocks, Reason):
+            return _not_counted(blocks, total)
+        for package in undecided:
+            arg = package.policy_arg
+            policy = blocks.get(arg) if arg is not None else None
+            pending = _policy_security_pending(policy, package) if policy is not None else None
+            if pending is None:
+                return _not_counted(why("apt_versions_unplaced", package=package.name[:120]), total)
+            if pending:
+                security.add(package.name)
+    names = tuple(sorted(security))
     return Pending(seen(len(names)), names, total)
 
 
@@ -318,7 +688,7 @@ def parse_apt(results: Results) -> PatchFacts:
             why("apt_list_failed", status=listing.exit_status, output=listing.excerpt(200))
         )
     else:
-        pending = parse_apt_upgradable(listing.stdout)
+        pending = apt_pending(results)
         refreshed, index_source, stale_reason = apt_index_age(require(results, APT_LISTS))
         if stale_reason is not None and isinstance(pending.count, Seen):
             pending = _not_counted(stale_reason, pending.total)
@@ -334,6 +704,7 @@ def parse_apt(results: Results) -> PatchFacts:
         pending_security_updates=pending.count,
         pending_security_names=pending.names[:MAX_NAMES],
         pending_updates=pending.total,
+        pending_incomplete=pending.partial and counted,
         index_refreshed=refreshed if counted else None,
         index_source=index_source if counted else None,
         last_update=last,
@@ -520,6 +891,21 @@ APT_COMMANDS = (
 DNF_COMMANDS = (DNF_SECURITY, DNF_CACHE, DNF_RPM_LOG, NEEDS_RESTARTING)
 
 
+def apt_follow_ups(platform: PlatformInfo, results: Results) -> list[Command]:
+    """The policy follow-ups for the packages the candidates cannot decide (none when
+    nothing upgradable, or only security candidates, waits); a probe script, which runs
+    no follow-ups with values, runs the all-versions listing instead."""
+    if not platform.can(Capability.FOLLOW_UPS):
+        return [APT_ALL]
+    listing = results.get(APT_LIST.key)
+    if listing is None or not listing.ok:
+        return []
+    upgradable = parse_apt_upgradable(listing.stdout)
+    if isinstance(upgradable, Reason):
+        return []  # parse() says why the count is unknown
+    return list(policy_commands(upgradable))
+
+
 def package_manager(platform: PlatformInfo, results: Results) -> str | None:
     """apt or dnf from os-release; for other distributions, whichever program exists."""
     if platform.is_like("debian", "ubuntu"):
@@ -543,15 +929,17 @@ class LinuxPatches(Collector[PatchFacts]):
         manager = package_manager(platform, results)
         if manager == "apt":
             extra = [DPKG_LOG] if _needs_dpkg_log(results) else []
-            return [*APT_COMMANDS, *extra]
+            return [*APT_COMMANDS, *extra, *apt_follow_ups(platform, results)]
         if manager == "dnf":
             return list(DNF_COMMANDS)
-        return [APT_LIST, DNF_SECURITY]  # first round on an unknown distribution: probe
+        # First round on an unknown distribution: probe.
+        return [APT_LIST, DNF_SECURITY]
 
     def probe_commands(self, platform: PlatformInfo) -> Sequence[Command]:
         # The manager comes from os-release, or on other distributions from whichever of
         # apt and dnf answers; dpkg.log is read only when apt's history says nothing.
-        apt: list[Command] = [*APT_COMMANDS, DPKG_LOG]
+        # APT_ALL stands for the policy follow-ups, whose names a script cannot know.
+        apt: list[Command] = [*APT_COMMANDS, DPKG_LOG, APT_ALL]
         dnf: list[Command] = list(DNF_COMMANDS)
         manager = package_manager(platform, {})
         if manager == "apt":
@@ -566,6 +954,6 @@ class LinuxPatches(Collector[PatchFacts]):
             return parse_apt(results)
         if manager == "dnf":
             return parse_dnf(results)
-        if APT_LIST.key in results or DNF_SECURITY.key in results:
+        if {APT_ALL.key, APT_LIST.key, DNF_SECURITY.key} & set(results):
             raise FactUnavailable("no supported package manager (apt or dnf) is installed")
         raise CollectorError("no package manager command was run")
