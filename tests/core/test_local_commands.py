@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from endpoint_audit.model.commands import EXIT_DENIED, EXIT_NOT_FOUND, CommandResult
+from endpoint_audit.model.commands import EXIT_DENIED, EXIT_NOT_FOUND
 from endpoint_audit.transport import local
 from endpoint_audit.transport.local import run_argv
 
@@ -77,37 +77,3 @@ def test_a_program_found_later_on_the_path_runs(tmp_path: Path) -> None:
     tool.chmod(0o755)
     got = asyncio.run(run_argv(("tool",), _env(f"{first}{os.pathsep}{second}"), 5))
     assert (got.exit_status, got.stdout) == (0, "ran\n")
-
-
-@pytest.mark.skipif(not hasattr(os, "pidfd_open"), reason="the kernel's pidfds are Linux's")
-def test_the_loop_waits_for_commands_without_a_thread_each() -> None:
-    """Python 3.11 would start a thread per command to wait for it; the run's loop waits
-    on pidfds instead (as 3.12 does), and the commands' results are the same."""
-    import threading
-
-    from endpoint_audit.cli import interrupts
-
-    try:
-        os.close(os.pidfd_open(os.getpid()))
-    except OSError:
-        pytest.skip("this kernel has no pidfd_open")
-
-    async def five() -> list[CommandResult]:
-        env = dict(os.environ)
-        runs = [run_argv(("sh", "-c", f"echo {i}; exit {i}"), env, 30) for i in range(5)]
-        return list(await asyncio.gather(*runs))
-
-    started: list[threading.Thread] = []
-    usual = threading.Thread.start
-
-    def counted(self: threading.Thread) -> None:
-        started.append(self)
-        usual(self)
-
-    threading.Thread.start = counted  # type: ignore[method-assign]
-    try:
-        results = interrupts.run_async(five())
-    finally:
-        threading.Thread.start = usual  # type: ignore[method-assign]
-    assert [(r.exit_status, r.stdout) for r in results] == [(i, f"{i}\n") for i in range(5)]
-    assert started == []

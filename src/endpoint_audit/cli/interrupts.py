@@ -104,7 +104,6 @@ def run_async(main: Coroutine[Any, Any, T]) -> T:
     hosts are kept) instead of raising KeyboardInterrupt somewhere inside the loop."""
     import asyncio
 
-    _wait_children_on_the_loop()
     ours = signal.getsignal(signal.SIGINT)
     if ours is _on_sigint:
         signal.signal(signal.SIGINT, signal.default_int_handler)
@@ -116,26 +115,6 @@ def run_async(main: Coroutine[Any, Any, T]) -> T:
     finally:
         if ours is _on_sigint and signal.getsignal(signal.SIGINT) is signal.default_int_handler:
             signal.signal(signal.SIGINT, _on_sigint)
-
-
-_pidfd_watcher = False
-
-
-def _wait_children_on_the_loop() -> None:
-    """Python 3.11 waits for each command's process in a thread of its own; from 3.12 the
-    loop waits on a pidfd where Linux has them (5.3 and later). The same here: a scan runs
-    dozens of commands, and each thread start is CPU of this process."""
-    global _pidfd_watcher
-    if _pidfd_watcher or sys.version_info >= (3, 12) or not hasattr(os, "pidfd_open"):
-        return
-    import asyncio
-
-    try:
-        os.close(os.pidfd_open(os.getpid()))  # the kernel has them, and lets us use them
-    except OSError:
-        return
-    asyncio.set_child_watcher(asyncio.PidfdChildWatcher())
-    _pidfd_watcher = True
 
 
 def interrupted() -> bool:
