@@ -109,7 +109,7 @@ def interrupt_at(
     tmp_path: Path, module: str, delay: float, signum: int
 ) -> tuple[int, list[str], Path, float]:
     """The exit code and stderr of a scan sent `signum` `delay` s after `module` was
-    imported, its report file, and when the signal was sent (time.time())."""
+    imported, its report file, and a time by which the signal was sent (time.time())."""
     keep = tmp_path / "keep.json"
     keep.write_text(KEPT, encoding="utf-8")
     (tmp_path / "keep.partial.json").unlink(missing_ok=True)
@@ -118,8 +118,10 @@ def interrupt_at(
         started = child.wait_for_import(module)
         assert started, "the process ended before the signal"
         time.sleep(delay)
-        sent = time.time()
         child.proc.send_signal(signum)
+        # Read after sending: this process may lose the CPU between the two steps, and a
+        # report the child wrote in that gap came before the signal.
+        sent = time.time()
         code, said = child.finish()
     finally:
         child.stop()
