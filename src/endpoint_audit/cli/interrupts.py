@@ -55,9 +55,19 @@ def _on_sigint(signum: int, frame: FrameType | None) -> None:
     raise KeyboardInterrupt
 
 
+def _quiet_asyncio() -> None:
+    """Once a run is cut short, asyncio's teardown warnings (a child's exit seen after its
+    loop closed: "Loop ... that handles pid ... is closed") are not for the user, who
+    gets one line. Set before the loop closes: its watcher thread may log any moment."""
+    logging = sys.modules.get("logging")
+    if logging is not None:
+        logging.getLogger("asyncio").disabled = True
+
+
 def _on_sigterm(signum: int, frame: FrameType | None) -> None:
     _received.append(signum)
     _interrupts.append(signum)
+    _quiet_asyncio()
     if not callable(signal.getsignal(signal.SIGINT)):
         # SIGINT ignored (a background job of a script): SIGTERM must still stop the run.
         raise KeyboardInterrupt
@@ -104,11 +114,19 @@ def run_async(main: Coroutine[Any, Any, T]) -> T:
     hosts are kept) instead of raising KeyboardInterrupt somewhere inside the loop."""
     import asyncio
 
+    async def quiet_when_cancelled() -> T:
+        try:
+            return await main
+        finally:
+            task = asyncio.current_task()
+            if task is not None and task.cancelling():
+                _quiet_asyncio()
+
     ours = signal.getsignal(signal.SIGINT)
     if ours is _on_sigint:
         signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
-        return asyncio.run(main)
+        return asyncio.run(quiet_when_cancelled())
     except KeyboardInterrupt:
         _interrupts.append(signal.SIGINT)
         raise

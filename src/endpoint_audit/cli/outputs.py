@@ -119,9 +119,13 @@ def render_outputs(
 ) -> OutputsWritten:
     """Render and write every output; a failed one never stops the next. Rendered as
     read now: a waiver that has lapsed since the hosts were judged is shown as such."""
+    partial = report.partial
+    if partial is None and interrupts.interrupted():
+        # An interrupt the run went on after (a library turned it into another error, e.g.
+        # a plugin "not loaded"): the report may lack checks, so none is written.
+        raise KeyboardInterrupt
     written = OutputsWritten()
     as_of = datetime.now(UTC)
-    partial = report.partial
     if partial is not None and not report.hosts:
         return written  # nothing to write; say_interrupted says so
     renderers = load_registry().renderers
