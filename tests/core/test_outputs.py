@@ -202,6 +202,21 @@ def test_a_partial_report_without_hosts_writes_nothing(tmp_path: Path) -> None:
     assert written.failures == [] and not out.exists()
 
 
+def test_a_whole_report_after_a_swallowed_interrupt_writes_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An interrupt a library turned into another error (a plugin "not loaded" while its
+    models were built) let the run go on as whole: that report may lack checks."""
+    from endpoint_audit.cli import interrupts
+
+    monkeypatch.setattr(interrupts, "_interrupts", [2])
+    out = tmp_path / "r.json"
+    out.write_text("kept")
+    with pytest.raises(KeyboardInterrupt):
+        render_outputs(sample_report("en"), [OutputSpec("json", str(out))], "en")
+    assert out.read_text() == "kept"
+
+
 # --- a full disk, for real -------------------------------------------------------------
 
 
