@@ -124,24 +124,14 @@ class JunitRenderer(Renderer):
         for finding in host.findings:
             suite.append(self._case(report, host, finding, lang, counts, as_of))
         rolled = host_rollup(host, expected_checks(report, host))
+        # Nothing judged at all (a suite of zero tests), or only <skipped> cases: either
+        # would read as a green build.
         if host.status == "ok" and not rolled.checks:
-            # Nothing judged at all: a suite of zero tests would read as a green build.
-            case = ET.SubElement(
-                suite, "testcase", {"name": "judged", "classname": _attr(host.target)}
-            )
             note = i18n.t(lang, "html.no_findings")
-            ET.SubElement(case, "error", {"message": _attr(note), "type": "no_findings"})
-            counts["tests"] += 1
-            counts["errors"] += 1
+            _host_error(suite, host.target, "judged", "no_findings", note, counts)
         if rolled.nothing_verified:
-            # Only <skipped> cases would read as a green build: nothing was verified.
-            case = ET.SubElement(
-                suite, "testcase", {"name": "verified", "classname": _attr(host.target)}
-            )
             note = i18n.t(lang, "html.nothing_verified")
-            ET.SubElement(case, "error", {"message": _attr(note), "type": "nothing_verified"})
-            counts["tests"] += 1
-            counts["errors"] += 1
+            _host_error(suite, host.target, "verified", "nothing_verified", note, counts)
         for cid, state in rolled.checks.items():
             if not state.findings:  # checked nothing: not a pass
                 case = ET.SubElement(
@@ -200,3 +190,13 @@ class JunitRenderer(Renderer):
         if kind != "skipped":
             element.text = _details(finding, message, lang, as_of)
         return case
+
+
+def _host_error(
+    suite: ET.Element, target: str, name: str, kind: str, note: str, counts: dict[str, int]
+) -> None:
+    """One error case for the host as a whole, typed by what was missing."""
+    case = ET.SubElement(suite, "testcase", {"name": name, "classname": _attr(target)})
+    ET.SubElement(case, "error", {"message": _attr(note), "type": kind})
+    counts["tests"] += 1
+    counts["errors"] += 1

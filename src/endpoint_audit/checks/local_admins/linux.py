@@ -234,16 +234,9 @@ def local_members(
 def _sudoers_fact(
     result: CommandResult, table: dict[str, tuple[int | None, list[str]]], users: list[Account]
 ) -> Observed[tuple[AdminMember, ...]]:
-    if result.privilege_refused:
-        return unknown("local_admins.reason.sudoers_needs_root", output=result.excerpt(200))
-    if result.not_found:
-        return unknown("local_admins.reason.find_missing")
-    if not result.ok and not result.stdout:
-        return unknown(
-            "local_admins.reason.sudoers_list_failed",
-            status=result.exit_status,
-            output=result.excerpt(200),
-        )
+    unread = sudoers_files.listing_unread(result)
+    if unread is not None:
+        return unread
     parsed, problems = sudoers_grants(read_frames(result))
     if problems:
         first = problems[0]

@@ -229,16 +229,9 @@ def sudoers_fact(
     admin_gid: str,
     ids: dict[str, list[int]] | None,
 ) -> Observed[tuple[AdminMember, ...]]:
-    if result.privilege_refused:
-        return unknown("local_admins.reason.sudoers_needs_root", output=result.excerpt(200))
-    if result.not_found:
-        return unknown("local_admins.reason.find_missing")
-    if not result.ok and not result.stdout:
-        return unknown(
-            "local_admins.reason.sudoers_list_failed",
-            status=result.exit_status,
-            output=result.excerpt(200),
-        )
+    unread = sudoers_files.listing_unread(result)
+    if unread is not None:
+        return unread
     parsed, problems = sudoers_files.grants(
         sudoers_files.read_frames(result),
         mains=(SUDOERS_PATH,),

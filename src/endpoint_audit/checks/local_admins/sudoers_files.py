@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from endpoint_audit.checkkit import CollectorError
 from endpoint_audit.checks.local_admins import sudoers
 from endpoint_audit.model.commands import CommandResult
-from endpoint_audit.model.observed import Reason
+from endpoint_audit.model.observed import Reason, Unknown, unknown
 
 MAX_INCLUDE_DEPTH = 8
 _HEADER = re.compile(rb"^(D|U|O) (.+)$|^F (\d+) (.+)$")
@@ -28,6 +28,21 @@ class Frames:
     files: dict[str, str]  # path -> text
     dirs: frozenset[str]
     unreadable: tuple[str, ...]
+
+
+def listing_unread(result: CommandResult) -> Unknown | None:
+    """Why the sudoers listing gives no grants at all (unknown), or None when it ran."""
+    if result.privilege_refused:
+        return unknown("local_admins.reason.sudoers_needs_root", output=result.excerpt(200))
+    if result.not_found:
+        return unknown("local_admins.reason.find_missing")
+    if not result.ok and not result.stdout:
+        return unknown(
+            "local_admins.reason.sudoers_list_failed",
+            status=result.exit_status,
+            output=result.excerpt(200),
+        )
+    return None
 
 
 def read_frames(result: CommandResult) -> Frames:
