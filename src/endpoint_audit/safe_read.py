@@ -17,8 +17,9 @@ from __future__ import annotations
 
 import os
 import stat
-from dataclasses import dataclass
 from pathlib import Path
+
+from msgspec import Struct
 
 from endpoint_audit.errors import ConfigError
 
@@ -27,8 +28,7 @@ MIB = 1024 * KIB
 _CHUNK = MIB
 
 
-@dataclass(frozen=True)
-class InputKind:
+class InputKind(Struct, frozen=True):
     """What a file is read as, and the most bytes such a file may hold."""
 
     name: str

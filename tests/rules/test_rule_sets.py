@@ -4,11 +4,11 @@ the empty set; and one rule judged end to end on a recorded secedit export."""
 
 from __future__ import annotations
 
-import dataclasses
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import msgspec.structs
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -210,7 +210,7 @@ def test_rules_judged_on_the_documented_default_rights(tmp_path: Path) -> None:
     baseline.write_text("\n".join(lines) + "\n", encoding="utf-8")
     recorded = load_case("win11-23h2-en-compliant")
     commands = {**recorded.commands, SECPOL.key: exported(DEFAULT_RIGHTS_INF)}
-    transport = CountingReplay(dataclasses.replace(recorded, commands=commands))
+    transport = CountingReplay(msgspec.structs.replace(recorded, commands=commands))
     findings = scan(transport, baseline)
     assert {k: v for k, v in findings.items() if k.startswith("t.")} == {
         "t.rdp_only_admins_and_rdp_users": "pass",
@@ -221,7 +221,7 @@ def test_rules_judged_on_the_documented_default_rights(tmp_path: Path) -> None:
     # As a standard user secedit does not run: no rule passes.
     user = load_case("win11-23h2-ja-not-admin")
     commands = {**user.commands, SECPOL.key: exported(DEFAULT_RIGHTS_INF)}
-    findings = scan(CountingReplay(dataclasses.replace(user, commands=commands)), baseline)
+    findings = scan(CountingReplay(msgspec.structs.replace(user, commands=commands)), baseline)
     assert {v for k, v in findings.items() if k.startswith("t.")} == {"unknown"}
 
 

@@ -5,10 +5,10 @@ probes), the reads travel as quoted data, and the probe's answer is read typed."
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import json
 from pathlib import Path
 
+import msgspec.structs
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -62,7 +62,7 @@ def with_rule_answers(recorded: HostTranscript) -> HostTranscript:
     value = {"reads": [{"state": "value", "kind": "DWord", "value": 1}] * READS_PER_RULE}
     for r in range(RULES):
         commands[f"ps:rule.jp.rule_{r}"] = CommandResult(0, stdout=json.dumps(value))
-    return dataclasses.replace(recorded, commands=commands)
+    return msgspec.structs.replace(recorded, commands=commands)
 
 
 def scan(transport: CountingReplay, baseline: Path) -> dict[str, str]:
@@ -223,7 +223,7 @@ def with_applies_when(baseline: Path, present: bool) -> tuple[Path, HostTranscri
         commands[f"ps:rule.jp.rule_{r}"] = CommandResult(
             0, stdout=json.dumps({"reads": [guard, *own]})
         )
-    return path, dataclasses.replace(recorded, commands=commands)
+    return path, msgspec.structs.replace(recorded, commands=commands)
 
 
 def test_applies_when_reads_join_the_rule_probe_and_start_no_process(tmp_path: Path) -> None:

@@ -6,11 +6,11 @@ line that is no INF) never become values."""
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import json
 from pathlib import Path
 from typing import Any
 
+import msgspec.structs
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -147,7 +147,7 @@ def with_answers(recorded: HostTranscript, kinds: list[list[int]]) -> HostTransc
             commands[f"ps:rule.t.rule_{r}"] = CommandResult(0, stdout=json.dumps({"reads": own}))
     commands[SECPOL.key] = exported(INF)
     commands[AUDITPOL.key] = exported(CSV)
-    return dataclasses.replace(recorded, commands=commands)
+    return msgspec.structs.replace(recorded, commands=commands)
 
 
 def scan(transport: CountingReplay, baseline: Path) -> dict[str, str]:

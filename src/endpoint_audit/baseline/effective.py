@@ -9,9 +9,9 @@ supports. `effective_checks` combines both, so `baseline show --effective` and
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
+from msgspec import Struct
 from pydantic import BaseModel
 
 from endpoint_audit.baseline.load import LoadedBaseline
@@ -22,8 +22,7 @@ from endpoint_audit.model.result import Severity
 OS_ORDER = (OsFamily.WINDOWS, OsFamily.MACOS, OsFamily.LINUX)
 
 
-@dataclass(frozen=True)
-class CheckSpec:
+class CheckSpec(Struct, frozen=True):
     """What the baseline layer needs to know about a registered check."""
 
     params: type[BaseModel]
@@ -31,8 +30,7 @@ class CheckSpec:
     platforms: frozenset[OsFamily]
 
 
-@dataclass(frozen=True)
-class EffectiveCheck:
+class EffectiveCheck(Struct, frozen=True):
     id: str
     enabled: bool
     severity: Severity
@@ -171,8 +169,7 @@ def effective_document(loaded: LoadedBaseline, specs: Mapping[str, CheckSpec]) -
     }
 
 
-@dataclass(frozen=True)
-class Change:
+class Change(Struct, frozen=True):
     """One difference. `kind`: added, removed, enabled, disabled, severity, platforms,
     param, references, waivers. `families` lists the OSes a param change applies to."""
 

@@ -13,11 +13,11 @@ import hashlib
 import json
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import Any, get_args, get_origin
 
+from msgspec import Struct, field
 from pydantic import BaseModel, ValidationError
 
 from endpoint_audit.baseline.yaml_lines import (
@@ -43,8 +43,7 @@ MAX_EXTENDS_DEPTH = 10
 KnownChecks = Mapping[str, type[BaseModel]]
 
 
-@dataclass
-class LoadedBaseline:
+class LoadedBaseline(Struct):
     id: str
     title: dict[str, str]
     version: str
@@ -112,8 +111,7 @@ class LoadedBaseline:
         }
 
 
-@dataclass(frozen=True)
-class _Source:
+class _Source(Struct, frozen=True):
     label: str  # shipped name or the path as the user wrote it
     text: str
     path: Path | None  # resolved path; None for shipped baselines
@@ -486,8 +484,7 @@ def _merge(
     )
 
 
-@dataclass
-class _Parsed:
+class _Parsed(Struct):
     """One file, validated, with its merged entries (enabled or not)."""
 
     base: Baseline

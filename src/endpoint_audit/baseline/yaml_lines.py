@@ -15,11 +15,11 @@ Every problem is one ConfigError line `file:line: path: message`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
+from msgspec import Struct, field
 
 from endpoint_audit.errors import ConfigError
 from endpoint_audit.model.printable import one_line
@@ -43,8 +43,7 @@ _LOADER: type[Any] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 PathKey = tuple[str | int, ...]
 
 
-@dataclass
-class LinedDocument:
+class LinedDocument(Struct):
     source: str
     data: Any
     lines: dict[PathKey, int] = field(default_factory=dict)

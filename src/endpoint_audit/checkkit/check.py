@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import abc
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, ClassVar, TypeVar
 
+from msgspec import Struct, field
 from pydantic import BaseModel, ConfigDict
 
 from endpoint_audit.checkkit.fact import Fact
@@ -103,8 +103,7 @@ class CheckMeta(BaseModel):
         )
 
 
-@dataclass(frozen=True)
-class Outcome:
+class Outcome(Struct, frozen=True):
     """One judgement about one resource, before the engine adds check id and severity.
 
     `key` names a message under `<check_id>.msg.` in the catalogs; `args` fill it.
@@ -122,8 +121,7 @@ class Outcome:
     text: LocalizedText | None = None
 
 
-@dataclass(frozen=True)
-class EvalContext:
+class EvalContext(Struct, frozen=True):
     platform: PlatformInfo
     now: datetime  # the run's start time (UTC): evaluate() never reads the clock
 

@@ -10,9 +10,10 @@ now in use comes from.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+
+from msgspec import Struct
 
 from endpoint_audit.errors import EndpointAuditError, _WithReason
 from endpoint_audit.model.observed import Reason
@@ -26,8 +27,7 @@ class DataFileError(_WithReason, EndpointAuditError):
         super().__init__(self._set_reason(reason))
 
 
-@dataclass(frozen=True)
-class DataInfo:
+class DataInfo(Struct, frozen=True):
     """What a data file says of itself."""
 
     dated: date  # when its facts were gathered
@@ -35,8 +35,7 @@ class DataInfo:
     where: str  # the file it was read from ("shipped" for the packaged one)
 
 
-@dataclass(frozen=True)
-class CheckData:
+class CheckData(Struct, frozen=True):
     name: str  # the kind, and the file's stem in the user's data folder (<name>.toml)
     # Reads and validates a file; DataFileError names the problem.
     read: Callable[[Path], DataInfo]

@@ -13,9 +13,10 @@ compliant (Intune itself only reports a missing setting as error 65008).
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from importlib import resources
 from typing import Any
+
+from msgspec import Struct
 
 from endpoint_audit.model import i18n
 from endpoint_audit.model.commands import PowerShell
@@ -25,8 +26,7 @@ from endpoint_audit.model.intune import IntuneRule, Language, Operator, Remediat
 PORTAL_LANGUAGES: dict[str, Language] = {"en": "en_US", "ja": "ja_JP"}
 
 
-@dataclass(frozen=True)
-class IntuneSettings:
+class IntuneSettings(Struct, frozen=True):
     check_id: str
     probe: PowerShell
     settings_script: str  # PowerShell: $EAProbe -> $EASettings[...] for every setting
@@ -102,8 +102,7 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True)
-class RuleMaker:
+class RuleMaker(Struct, frozen=True):
     """The rules of one check, their remediation texts under `texts` (`<check>.intune`):
     `make(name, operator, operand, text, url)` compares setting `name` (Int64 for a
     number, String for a text) with the texts of `<texts>.<text>`."""

@@ -13,9 +13,10 @@ collectors of the OS it audits, not every OS's parsers.
 from __future__ import annotations
 
 import importlib
-from dataclasses import dataclass
 from functools import cache
 from typing import Any
+
+from msgspec import Struct
 
 from endpoint_audit.checkkit.check import Check
 from endpoint_audit.checkkit.collector import Collector
@@ -23,8 +24,7 @@ from endpoint_audit.checkkit.data import CheckData
 from endpoint_audit.model.platform import OsFamily
 
 
-@dataclass(frozen=True)
-class CollectorRef:
+class CollectorRef(Struct, frozen=True):
     """A collector of one OS family, named by `module:Class`, imported when first needed."""
 
     family: OsFamily
@@ -61,8 +61,7 @@ def per_os(package: str, **classes: str) -> tuple[CollectorRef, ...]:
 CollectorEntry = type[Collector[Any]] | CollectorRef
 
 
-@dataclass(frozen=True)
-class CheckPackage:
+class CheckPackage(Struct, frozen=True):
     check: type[Check]
     collectors: tuple[CollectorEntry, ...] = ()
     # The package whose `texts/<lang>.toml` hold the check's texts; "" means the package

@@ -12,9 +12,10 @@ from __future__ import annotations
 import sys
 import time
 from contextlib import ExitStack
-from dataclasses import dataclass, field
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Literal
+
+from msgspec import Struct, field
 
 from endpoint_audit.cli.common import err_console, note, say
 from endpoint_audit.cli.progress import audit_progress
@@ -31,8 +32,7 @@ if TYPE_CHECKING:
 ProgressKind = Literal["spinner", "hosts"] | None
 
 
-@dataclass
-class _Tally:
+class _Tally(Struct):
     total: int
     done: int = 0
     failed: int = 0

@@ -14,12 +14,12 @@ from __future__ import annotations
 import shutil
 import sys
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import NoReturn, Protocol
 
 import typer
+from msgspec import Struct, field
 
 from endpoint_audit.cli import interrupts
 from endpoint_audit.cli.common import check_output_paths, fail, say, try_write_output
@@ -30,8 +30,7 @@ from endpoint_audit.model.result import PartialInfo, RunReport
 from endpoint_audit.render.base import RenderOptions, SignatureNote
 
 
-@dataclass(frozen=True)
-class OutputSpec:
+class OutputSpec(Struct, frozen=True):
     format: str
     path: str | None  # None or "-" = stdout
 
@@ -46,8 +45,7 @@ class ReportTarget(Protocol):
     def path(self) -> str | None: ...
 
 
-@dataclass
-class OutputsWritten:
+class OutputsWritten(Struct):
     """What became of the outputs: the one-line problems, and whether stdout closed."""
 
     failures: list[str] = field(default_factory=list)

@@ -4,10 +4,10 @@ Python nor an SSH server. Deploy it with Intune, Configuration Manager or a sche
 
 from __future__ import annotations
 
-import dataclasses
 from enum import StrEnum
 from typing import Annotated
 
+import msgspec.structs
 import typer
 
 from endpoint_audit.cli.common import fail, write_output
@@ -139,7 +139,7 @@ def export(
     except ValueError as exc:
         fail(f"--default-output: {exc}")
     try:  # checked apart, so the error names the option at fault
-        options = dataclasses.replace(options, group=group)
+        options = msgspec.structs.replace(options, group=group)
     except ValueError as exc:
         fail(f"--group: {exc}")
     from endpoint_audit.baseline.load import DEFAULT_BASELINE

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
+from msgspec import Struct
 
 from endpoint_audit.cli.common import fail, resolve_lang, write_output
 from endpoint_audit.cli.outputs import OutputSpec, parse_outputs
@@ -116,8 +116,7 @@ def selection(only: list[str] | None, skip: list[str] | None) -> Selection:
     return Selection(only=tuple(split_ids(only)), skip=tuple(split_ids(skip)))
 
 
-@dataclass(frozen=True)
-class Signing:
+class Signing(Struct, frozen=True):
     """--sign (the opened key), --round and --previous-round."""
 
     key: SecretKey | None = None

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
+from msgspec import Struct
 
 from endpoint_audit.cli.common import fail, warn
 from endpoint_audit.model import i18n
@@ -16,8 +16,7 @@ if TYPE_CHECKING:
     from endpoint_audit.model.shard import ShardSpec
 
 
-@dataclass(frozen=True)
-class SshFlags:
+class SshFlags(Struct, frozen=True):
     """The SSH options as given."""
 
     hosts: list[str]

@@ -15,7 +15,8 @@ import json
 import shlex
 import unicodedata
 from collections.abc import Sequence
-from dataclasses import dataclass
+
+from msgspec import Struct
 
 from endpoint_audit import __version__
 from endpoint_audit.engine.collect import all_fact_types
@@ -105,8 +106,7 @@ def probe_commands(registry: Registry, family: OsFamily) -> list[Command]:
     return list(out.values())
 
 
-@dataclass(frozen=True)
-class ExportOptions:
+class ExportOptions(Struct, frozen=True):
     command_seconds: int = DEFAULT_COMMAND_SECONDS
     total_seconds: int = DEFAULT_TOTAL_SECONDS
     # Where the script writes when run without an argument (Intune passes none).

@@ -11,8 +11,9 @@ is dropped (a waiver accepts a risk; it does not vouch for a result nobody re-ch
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+
+from msgspec import Struct
 
 from endpoint_audit.model import i18n
 from endpoint_audit.model.result import Evidence, Finding, HostReport, Status
@@ -21,8 +22,7 @@ from endpoint_audit.model.result import Evidence, Finding, HostReport, Status
 FUTURE_GRACE = timedelta(days=1)
 
 
-@dataclass(frozen=True)
-class Stale:
+class Stale(Struct, frozen=True):
     """Why a recorded host's results no longer count: the catalog key and its args."""
 
     key: str  # core.msg.stale_results, future_results or undated_results

@@ -27,8 +27,9 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Coroutine, Sequence
-from dataclasses import dataclass
 from typing import Any
+
+from msgspec import Struct
 
 from endpoint_audit.checkkit.collector import Collector, Results, collector_bug, no_result
 from endpoint_audit.checkkit.fact import Fact
@@ -44,8 +45,7 @@ FactOutcome = Fact | Exception
 Answer = CommandResult | Exception
 
 
-@dataclass(frozen=True)
-class HostSession:
+class HostSession(Struct, frozen=True):
     """What the collectors of one host are asked in the light of: the platform, stamped
     with what the open transport can do (model.capabilities), and the transport. This is
     the only call of `Collector.commands`."""

@@ -19,11 +19,11 @@ import json
 import re
 import socket
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 import yaml
+from msgspec import Struct, field
 
 from endpoint_audit import __version__
 from endpoint_audit.atomic_file import ReadOnlyOutput, write_atomically
@@ -124,8 +124,7 @@ def write_problem(path: Path, text: str) -> str | None:
     return None
 
 
-@dataclass
-class Saved:
+class Saved(Struct):
     """What saving one host gave: lines for people, and the files that failed."""
 
     notes: list[str] = field(default_factory=list)

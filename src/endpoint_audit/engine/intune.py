@@ -15,7 +15,8 @@ registry read sees the 64-bit view), and the settings are written with
 from __future__ import annotations
 
 import importlib
-from dataclasses import dataclass, field
+
+from msgspec import Struct, field
 
 from endpoint_audit import __version__
 from endpoint_audit.checkkit.intune import IntuneSettings
@@ -45,8 +46,7 @@ class IntuneExportError(ValueError):
     """The baseline gives nothing Intune can judge, or the files would pass its limits."""
 
 
-@dataclass(frozen=True)
-class IntuneExport:
+class IntuneExport(Struct, frozen=True):
     script: str
     rules: IntunePolicy
     checks: list[str]  # the checks exported

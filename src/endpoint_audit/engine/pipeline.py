@@ -20,13 +20,14 @@ interrupted (execute() is cancelled; conclude() still sees them).
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import hashlib
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
+
+import msgspec.structs
+from msgspec import Struct, field
 
 from endpoint_audit.baseline.load import load_waivers
 from endpoint_audit.checkkit.fact import Fact
@@ -67,8 +68,7 @@ MAX_DUPLICATE_LINES = 20
 # --- the request -------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class ThisMachine:
+class ThisMachine(Struct, frozen=True):
     """The PC the command runs on."""
 
 
@@ -78,8 +78,7 @@ def _ssh_options() -> SshOptions:
     return SshOptions()
 
 
-@dataclass(frozen=True)
-class SshHosts:
+class SshHosts(Struct, frozen=True):
     """Hosts over SSH: `--host` specs, inventory files, `--limit`; how to log in."""
 
     hosts: tuple[str, ...] = ()
@@ -89,8 +88,7 @@ class SshHosts:
     shard: ShardSpec | None = None  # --shard I/N: only this slice of the hosts
 
 
-@dataclass(frozen=True)
-class RecordedHosts:
+class RecordedHosts(Struct, frozen=True):
     """Bundles from `collect`, recordings or probe-script files: one file or a folder.
 
     `share`: a folder many PCs drop their files into (`evaluate FOLDER`): a file that
@@ -104,8 +102,7 @@ class RecordedHosts:
 Targets = ThisMachine | SshHosts | RecordedHosts
 
 
-@dataclass(frozen=True)
-class Selection:
+class Selection(Struct, frozen=True):
     """Which checks run (--only/--skip), and for `collect` whether every fact family is
     collected (--all-facts) instead of those the checks need."""
 
@@ -114,16 +111,14 @@ class Selection:
     all_facts: bool = False
 
 
-@dataclass(frozen=True)
-class ReportOutput:
+class ReportOutput(Struct, frozen=True):
     """`--format FORMAT[:PATH]`: a renderer and where it writes (None or "-": stdout)."""
 
     format: str
     path: str | None
 
 
-@dataclass(frozen=True)
-class Outputs:
+class Outputs(Struct, frozen=True):
     reports: tuple[ReportOutput, ...] = ()  # scan, evaluate: written by the CLI
     run_folder: Path | None = None  # scan --output-dir: host reports as they finish
     resume: bool = False  # --resume the run recorded in run_folder
@@ -150,8 +145,7 @@ class Outputs:
 RunKind = Literal["audit", "collect"]
 
 
-@dataclass(frozen=True)
-class RunRequest:
+class RunRequest(Struct, frozen=True):
     """Everything a run is asked to do. `kind="collect"` gathers the facts and writes
     bundles without judging them."""
 
@@ -173,8 +167,7 @@ class RunRequest:
 # --- what a run tells the person, and what it gives -----------------------------------
 
 
-@dataclass(frozen=True)
-class Notice:
+class Notice(Struct, frozen=True):
     """A line for stderr, in the request's language."""
 
     text: str
@@ -186,8 +179,7 @@ HostDone = Callable[[HostRun, Saved], Awaitable[None] | None]
 Interruption = Literal["interrupted", "terminated"]
 
 
-@dataclass
-class HostSlot:
+class HostSlot(Struct):
     """One host of the run, in report order: to be run, or decided before the run
     (reused by --resume, or a file of a share that could not be read)."""
 
@@ -199,8 +191,7 @@ class HostSlot:
     reused: bool = False
 
 
-@dataclass
-class RunOutcome:
+class RunOutcome(Struct):
     report: RunReport
     runs: list[HostRun]  # the hosts whose evidence was kept, in report order
     interruption: Interruption | None
@@ -241,7 +232,7 @@ def _with_waiver_file(
                 )
             )
         )
-    return dataclasses.replace(plan, extra_waivers=(*plan.extra_waivers, *specs))
+    return msgspec.structs.replace(plan, extra_waivers=(*plan.extra_waivers, *specs))
 
 
 def make_plans(
@@ -291,8 +282,7 @@ def _name_conflicts(targets: Sequence[Target], lang: str, notify: Notify) -> Non
             )
 
 
-@dataclass
-class _Resolved:
+class _Resolved(Struct):
     """The targets of a request: slots (plan refs still to be made) and the clock."""
 
     jobs: list[tuple[str, Target | None, str, HostReport | None]]  # name, target, ref, decided
@@ -475,7 +465,7 @@ def prepare(request: RunRequest, notify: Notify, registry: Registry | None = Non
     ]
     options = request.options
     if resolved.now is not None and options.now is None:
-        options = dataclasses.replace(options, now=resolved.now)
+        options = msgspec.structs.replace(options, now=resolved.now)
     if resolved.shard is not None:
         _note_shard(resolved.shard, request.options.lang, notify)
     prepared = PreparedRun(request, plans, slots, registry, options, notify, resolved.shard)

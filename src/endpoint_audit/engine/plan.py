@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import dataclasses
 import difflib
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
+
+import msgspec.structs
+from msgspec import Struct
 
 from endpoint_audit.baseline.load import LoadedBaseline, load_baseline
 from endpoint_audit.checkkit.check import Check, CheckParams
@@ -18,8 +19,7 @@ from endpoint_audit.model.result import CheckInfo, Reference, Severity
 from endpoint_audit.rules.build import build_rule
 
 
-@dataclass(frozen=True)
-class PlannedCheck:
+class PlannedCheck(Struct, frozen=True):
     check: Check
     severity: Severity
     config: ResolvedCheck
@@ -58,8 +58,7 @@ class PlannedCheck:
         )
 
 
-@dataclass(frozen=True)
-class Plan:
+class Plan(Struct, frozen=True):
     baseline: LoadedBaseline
     checks: tuple[PlannedCheck, ...]
     registry: Registry
@@ -94,7 +93,7 @@ def with_rules(registry: Registry, baseline: LoadedBaseline) -> Registry:
         parts = build_rule(rule_id, rule)
         checks[rule_id] = parts.check
         collectors.extend(parts.collectors)
-    return dataclasses.replace(registry, checks=checks, collectors=collectors)
+    return msgspec.structs.replace(registry, checks=checks, collectors=collectors)
 
 
 def make_plan(

@@ -4,13 +4,14 @@ same way (same transport, same engine, same clock)."""
 
 from __future__ import annotations
 
-import dataclasses
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path, PurePath
+
+import msgspec.structs
+from msgspec import Struct, field
 
 from endpoint_audit.engine.collect_manifest import BundleEntry, CollectManifest, sha256_of
 from endpoint_audit.engine.run import Target
@@ -90,7 +91,8 @@ def with_name_conflicts(targets: list[Target]) -> list[Target]:
             for t in by_name[target.name.casefold()]
             if t.source is not None and t.source != target.source
         ]
-        out.append(dataclasses.replace(target, name_conflicts=tuple(others)) if others else target)
+        conflicts = tuple(others)
+        out.append(msgspec.structs.replace(target, name_conflicts=conflicts) if others else target)
     return out
 
 
@@ -98,16 +100,14 @@ def replay_targets_of(hosts: list[HostTranscript]) -> list[Target]:
     return with_name_conflicts([replay_target(host) for host in hosts])
 
 
-@dataclass(frozen=True)
-class UnreadableBundle:
+class UnreadableBundle(Struct, frozen=True):
     """A file of a bundle folder that could not be judged, and why (one line)."""
 
     path: Path
     reason: str
 
 
-@dataclass
-class RecordedFolder:
+class RecordedFolder(Struct):
     """The hosts of a folder of bundles. One-host files are loaded again when each is
     judged, so that hundreds of files never sit in memory together."""
 
@@ -167,8 +167,7 @@ def scan_folder(folder: Path) -> RecordedFolder:
     return out
 
 
-@dataclass
-class SlicedFolder:
+class SlicedFolder(Struct):
     """The bundle folder of one slice (`collect --shard`): the hosts its manifest lists,
     each judged from the file recorded for it, and the slice's hosts that cannot be
     (never collected, file changed or gone) with why. Files the manifest does not list
@@ -229,7 +228,7 @@ def sliced_folder(folder: Path, manifest: CollectManifest) -> SlicedFolder:
             continue
         target = replay_target(got, partial(_replay_sliced, folder, name, entry))
         # Named as the inventory named it, as `scan --shard` names it (waivers match it).
-        out.targets.append(dataclasses.replace(target, audited_as=name))
+        out.targets.append(msgspec.structs.replace(target, audited_as=name))
         if got.collected_at is not None:
             out.collected_at.append(got.collected_at)
     return out

@@ -16,10 +16,11 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from functools import cache
 from importlib import metadata
 from typing import Any, ClassVar
+
+from msgspec import Struct, field
 
 from endpoint_audit.checkkit.check import Check
 from endpoint_audit.checkkit.collector import Collector, Results
@@ -41,16 +42,14 @@ CHECK_ID = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)?$")
 DISABLE_ENV = "ENDPOINT_AUDIT_DISABLE_PLUGINS"  # "1": load built-ins only
 
 
-@dataclass(frozen=True)
-class PluginProblem:
+class PluginProblem(Struct, frozen=True):
     group: str
     name: str
     distribution: str
     error: str
 
 
-@dataclass(frozen=True)
-class PluginSource:
+class PluginSource(Struct, frozen=True):
     group: str
     name: str
     distribution: str
@@ -74,8 +73,7 @@ class PluginSource:
         return tuple(out)
 
 
-@dataclass
-class Registry:
+class Registry(Struct):
     checks: dict[str, type[Check]] = field(default_factory=dict)
     # The check packages by id (a bare Check class from an old plugin gets one without
     # collectors, texts or cases).

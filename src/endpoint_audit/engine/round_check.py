@@ -18,10 +18,10 @@ import hashlib
 import itertools
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Protocol
 
+from msgspec import Struct, field
 from pydantic import ValidationError
 
 from endpoint_audit.engine.collect_manifest import (
@@ -44,8 +44,7 @@ MAX_FILES = 200_000
 _CHUNK = 1 << 20
 
 
-@dataclass
-class RoundCheck:
+class RoundCheck(Struct):
     root: Path
     manifest_sha256: str | None = None
     manifest: RunManifest | None = None

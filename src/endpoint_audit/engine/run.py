@@ -12,10 +12,11 @@ from __future__ import annotations
 import socket
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import partial
 from typing import Any
+
+from msgspec import Struct, field
 
 from endpoint_audit import __version__
 from endpoint_audit.checkkit.check import EvalContext, FactView, Outcome
@@ -54,8 +55,7 @@ from endpoint_audit.transport.local import LocalTransport
 EVIDENCE_EXCERPT = 600
 
 
-@dataclass(frozen=True)
-class Target:
+class Target(Struct, frozen=True):
     """A host to audit and how to open a session to it.
 
     `name` is what the report calls the host. `audited_as` is the name the auditor
@@ -85,8 +85,7 @@ def local_target() -> Target:
     return Target(name, partial(LocalTransport, name))
 
 
-@dataclass(frozen=True)
-class RunOptions:
+class RunOptions(Struct, frozen=True):
     lang: str = "en"
     command_timeout: float = DEFAULT_COMMAND_TIMEOUT
     concurrency: int = 32
@@ -94,8 +93,7 @@ class RunOptions:
     fail_on: Severity = Severity.INFO
 
 
-@dataclass
-class HostRun:
+class HostRun(Struct):
     """Everything one host produced: the report, plus what `collect` keeps."""
 
     report: HostReport

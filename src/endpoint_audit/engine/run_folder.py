@@ -23,11 +23,11 @@ import json
 import threading
 import time
 import uuid
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Literal
 
+from msgspec import Struct
 from pydantic import BaseModel, Field, ValidationError
 
 from endpoint_audit import __version__
@@ -107,8 +107,7 @@ class RunManifest(BaseModel):
     shard: ShardInfo | None = None
 
 
-@dataclass(frozen=True)
-class ResumeDecision:
+class ResumeDecision(Struct, frozen=True):
     """What --resume made of one host: its saved report, or why it runs again."""
 
     target: str

@@ -11,10 +11,10 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from msgspec import Struct
 from pydantic import ValidationError
 
 from endpoint_audit.model.result import SCHEMA_VERSION, HostReport, RunReport
@@ -26,14 +26,12 @@ class ReportError(ValueError):
     """Not a report the store can take; the message says why (one line)."""
 
 
-@dataclass(frozen=True)
-class Partial:
+class Partial(Struct, frozen=True):
     reason: str
     hosts_planned: int | None
 
 
-@dataclass(frozen=True)
-class IncomingHost:
+class IncomingHost(Struct, frozen=True):
     report: HostReport
     machine_id: str | None
     source: str | None
@@ -43,8 +41,7 @@ class IncomingHost:
     ssh_host_key: str | None = None
 
 
-@dataclass(frozen=True)
-class IncomingReport:
+class IncomingReport(Struct, frozen=True):
     report: RunReport
     digest: str
     run_id: str | None

@@ -7,8 +7,9 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
+
+from msgspec import Struct
 
 from endpoint_audit.model.result import Finding, HostReport, Status
 from endpoint_audit.model.verdict import (
@@ -24,8 +25,7 @@ PATCH_AGE = "days_since_update"
 PATCH_REBOOT = "reboot_required"
 
 
-@dataclass(frozen=True)
-class TextRow:
+class TextRow(Struct, frozen=True):
     digest: str
     lang: str
     message: str
@@ -33,8 +33,7 @@ class TextRow:
     args: str
 
 
-@dataclass(frozen=True)
-class WaiverRow:
+class WaiverRow(Struct, frozen=True):
     digest: str
     waiver_id: str | None
     justification: str
@@ -44,8 +43,7 @@ class WaiverRow:
     timezone: str | None = None  # the zone its days are counted in (newer reports)
 
 
-@dataclass(frozen=True)
-class FindingRow:
+class FindingRow(Struct, frozen=True):
     check_id: str
     resource: str
     status: str
@@ -56,16 +54,14 @@ class FindingRow:
     text: TextRow
 
 
-@dataclass(frozen=True)
-class CheckRow:
+class CheckRow(Struct, frozen=True):
     check_id: str
     state: str
     waived: bool
     conclusive: bool
 
 
-@dataclass(frozen=True)
-class Observation:
+class Observation(Struct, frozen=True):
     reached: bool
     reason: str | None
     os_family: str | None

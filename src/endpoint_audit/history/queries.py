@@ -19,8 +19,9 @@ import json
 import math
 import sqlite3
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from datetime import datetime, timedelta
+
+from msgspec import Struct
 
 from endpoint_audit.history.store import HistoryStore
 from endpoint_audit.history.timefmt import from_text, maybe, to_text
@@ -191,8 +192,7 @@ def one_round(conn: sqlite3.Connection, round_id: int) -> RoundRow:
 # -- failures -------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class StoredFinding:
+class StoredFinding(Struct, frozen=True):
     status: str
     counted: bool
     waiver_state: str | None
@@ -462,8 +462,7 @@ def check_timeline(
 # -- what changed ---------------------------------------------------------------------
 
 
-@dataclass
-class _Seen:
+class _Seen(Struct):
     """One host in one round, as the diff needs it."""
 
     obs_id: int

@@ -20,10 +20,11 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+
+from msgspec import Struct
 
 from endpoint_audit.history.ingest import IncomingHost, IncomingReport, ReportError
 from endpoint_audit.history.migrations import StoreVersionError, migrate, schema_version
@@ -41,8 +42,7 @@ class StoreError(RuntimeError):
     """The store cannot be opened or written; the message names the file and why."""
 
 
-@dataclass(frozen=True)
-class AddResult:
+class AddResult(Struct, frozen=True):
     round_id: int
     added: bool  # False: this very report was already in the store
     hosts_added: int = 0

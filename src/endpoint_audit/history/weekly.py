@@ -9,8 +9,9 @@ import sqlite3
 import statistics
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from datetime import UTC, date, datetime
+
+from msgspec import Struct
 
 from endpoint_audit import __version__
 from endpoint_audit.history.queries import (
@@ -75,8 +76,7 @@ SUPPORT_HORIZON_DAYS = 365
 _DAY = re.compile(r"^\d{4}-\d{2}-\d{2}")
 
 
-@dataclass(frozen=True)
-class WeeklyOptions:
+class WeeklyOptions(Struct, frozen=True):
     as_of: datetime
     rounds: int = 12
     stale_days: int = 14

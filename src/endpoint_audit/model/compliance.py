@@ -29,8 +29,9 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from enum import StrEnum
+
+from msgspec import Struct, field
 
 from endpoint_audit.model import verdict
 from endpoint_audit.model.result import HostReport, Reference, RunReport, Status
@@ -85,14 +86,12 @@ def check_verdict(host: HostRollup, check_id: str) -> Verdict:
     return Verdict(rolled.status.value)
 
 
-@dataclass(frozen=True)
-class HostCompliance:
+class HostCompliance(Struct, frozen=True):
     verdict: Verdict
     checks: dict[str, Verdict]
 
 
-@dataclass(frozen=True)
-class RequirementCompliance:
+class RequirementCompliance(Struct, frozen=True):
     framework: str
     id: str
     title: str | None
@@ -103,8 +102,7 @@ class RequirementCompliance:
     counts: dict[Verdict, int]
 
 
-@dataclass(frozen=True)
-class FrameworkCompliance:
+class FrameworkCompliance(Struct, frozen=True):
     framework: str
     requirements: tuple[RequirementCompliance, ...]
     counts: dict[Verdict, int]  # requirements per overall verdict
@@ -129,8 +127,7 @@ def _applies(platforms: tuple[str, ...], host: HostReport) -> bool:
     return host.platform.family.value in platforms
 
 
-@dataclass
-class _Requirement:
+class _Requirement(Struct):
     ref: Reference
     checks: list[str] = field(default_factory=list)
     platforms: set[str] = field(default_factory=set)

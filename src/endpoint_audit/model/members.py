@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+
+from msgspec import Struct
 
 # S-1-<identifier authority>-<sub authorities>; the authority may be written in hex
 # (0x...) for values of 2**32 and more. At most 15 sub authorities (SID_MAX_SUB_AUTHORITIES).
@@ -43,8 +44,7 @@ def member_key(text: str) -> str:
     return as_sid(text) or text.strip()
 
 
-@dataclass(frozen=True)
-class Members:
+class Members(Struct, frozen=True):
     """The members of a value: those compared (`known`) and names that cannot be
     (`names`, only when the members are accounts)."""
 

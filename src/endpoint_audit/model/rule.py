@@ -1381,8 +1381,6 @@ def _read_where_written(value: dict[OsFamily, Conditions]) -> dict[OsFamily, Con
     return value
 
 
-
-
 def command_rules(rules: Mapping[str, RuleEntry]) -> list[str]:
     """The ids of the rules that run a program (a `command` condition), sorted."""
     return sorted(

@@ -20,8 +20,8 @@ import hashlib
 import json
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 
+from msgspec import Struct
 from pydantic import BaseModel, Field
 
 # Enough for any job runner; a bound keeps one host's scoring cheap.
@@ -33,8 +33,7 @@ class ShardSpecError(ValueError):
     """A --shard value that is not I/N with 1 <= I <= N <= MAX_SHARDS."""
 
 
-@dataclass(frozen=True)
-class ShardSpec:
+class ShardSpec(Struct, frozen=True):
     """Slice `index` (1-based) of `count`."""
 
     index: int

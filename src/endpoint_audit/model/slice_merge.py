@@ -11,7 +11,8 @@ the hosts it lacks, so that nobody reads it as the whole fleet.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+
+from msgspec import Struct
 
 from endpoint_audit.model.printable import one_line
 from endpoint_audit.model.result import PartialInfo, RunReport
@@ -22,8 +23,7 @@ class SliceMismatch(ValueError):
     """Reports that are not slices of one round; the message names the files."""
 
 
-@dataclass(frozen=True)
-class Slice:
+class Slice(Struct, frozen=True):
     name: str  # where the report came from, for messages
     report: RunReport
 

@@ -47,11 +47,12 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
 from enum import StrEnum
 from typing import overload
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from msgspec import Struct
 
 from endpoint_audit.model.baseline import WaiverSpec
 from endpoint_audit.model.result import (
@@ -272,8 +273,7 @@ def needs_attention(finding: Finding, as_of: datetime | None = None) -> bool:
 # -- per check, per host, per fleet -------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class CheckRollup:
+class CheckRollup(Struct, frozen=True):
     """One check on one host, its findings rolled up."""
 
     status: Status  # effective: waivers applied; unknown when there is no finding
@@ -309,8 +309,7 @@ def check_rollup(findings: Iterable[Finding], as_of: datetime | None = None) -> 
 NOT_SEEN = CheckRollup(Status.UNKNOWN, False)
 
 
-@dataclass(frozen=True)
-class Compliance:
+class Compliance(Struct, frozen=True):
     """The compliance figure: compliant (host, check) pairs of the applicable ones."""
 
     compliant: int
@@ -360,8 +359,7 @@ def expected_checks(report: RunReport, host: HostReport) -> tuple[str, ...]:
     return tuple(dict.fromkeys([*report.checks, *named]))
 
 
-@dataclass(frozen=True)
-class HostRollup:
+class HostRollup(Struct, frozen=True):
     """One host: each of its checks rolled up, and what that makes the host."""
 
     host: HostReport
@@ -430,8 +428,7 @@ def host_rollup(
     return HostRollup(host, {cid: check_rollup(found, as_of) for cid, found in by_check.items()})
 
 
-@dataclass(frozen=True)
-class CheckAcrossFleet:
+class CheckAcrossFleet(Struct, frozen=True):
     """One check across the reachable hosts: hosts per effective state."""
 
     check_id: str
@@ -451,8 +448,7 @@ class CheckAcrossFleet:
         return 100.0 * self.compliant / self.applicable if self.applicable else None
 
 
-@dataclass(frozen=True)
-class FleetRollup:
+class FleetRollup(Struct, frozen=True):
     hosts: tuple[HostRollup, ...]  # report order
     checks: tuple[CheckAcrossFleet, ...]  # report order, then checks only findings name
     partial: bool

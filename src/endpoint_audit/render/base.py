@@ -5,15 +5,15 @@ from __future__ import annotations
 import abc
 import importlib
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
 from datetime import datetime
 from typing import ClassVar, Literal
+
+from msgspec import Struct
 
 from endpoint_audit.model.result import RunReport
 
 
-@dataclass(frozen=True)
-class SignatureNote:
+class SignatureNote(Struct, frozen=True):
     """What a report says of its signature. `signed`: this file is being signed (the
     report cannot verify itself; it says how to). `verified`: the JSON report it was
     rendered from verified against a trusted key just now (`report render --pubkey`)."""
@@ -40,8 +40,7 @@ class SignatureNote:
         )
 
 
-@dataclass(frozen=True)
-class RenderOptions:
+class RenderOptions(Struct, frozen=True):
     lang: str = "en"
     color: bool = False  # terminal only
     width: int | None = None  # terminal only; None = 100 when not a TTY
@@ -64,8 +63,7 @@ class Renderer(abc.ABC):
         """The whole document as text."""
 
 
-@dataclass(frozen=True)
-class RendererRef:
+class RendererRef(Struct, frozen=True):
     """A renderer named before its module is imported: the built-in renderers' modules
     (Jinja2 templates, the frameworks table) cost a start more than all the JSON a scan
     writes, and a run loads only the formats it writes."""

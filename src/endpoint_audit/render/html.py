@@ -13,11 +13,12 @@ from __future__ import annotations
 import base64
 import hashlib
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cache
 from importlib import resources
 from typing import TYPE_CHECKING, Any
+
+from msgspec import Struct, field
 
 from endpoint_audit.model import i18n
 from endpoint_audit.model.compliance import Verdict, framework_compliance
@@ -107,8 +108,7 @@ def script_hash(script: str) -> str:
     return "'sha256-" + base64.b64encode(digest).decode("ascii") + "'"
 
 
-@dataclass(frozen=True)
-class FindingView:
+class FindingView(Struct, frozen=True):
     status: str
     status_label: str
     resource: str
@@ -119,8 +119,7 @@ class FindingView:
     waiver_state: str  # "", or model.verdict's WaiverStanding: in_force, expired, pending, lapsed
 
 
-@dataclass(frozen=True)
-class CheckView:
+class CheckView(Struct, frozen=True):
     number: int  # anchor of the check in the catalogue
     id: str
     title: str
@@ -136,8 +135,7 @@ class CheckView:
     references: list[tuple[str, str, str]]  # framework label, item id, item title
 
 
-@dataclass(frozen=True)
-class HostView:
+class HostView(Struct, frozen=True):
     anchor: str
     number: int
     target: str
@@ -159,8 +157,7 @@ class HostView:
     nothing_verified: bool = False  # reached, every check not applicable: unknown
 
 
-@dataclass(frozen=True)
-class RequirementView:
+class RequirementView(Struct, frozen=True):
     id: str
     title: str
     checks: list[str]  # check titles
@@ -169,14 +166,12 @@ class RequirementView:
     counts: list[tuple[str, str, int]]  # verdict, label, hosts
 
 
-@dataclass(frozen=True)
-class FrameworkView:
+class FrameworkView(Struct, frozen=True):
     label: str
     requirements: list[RequirementView]
 
 
-@dataclass(frozen=True)
-class CatalogueEntry:
+class CatalogueEntry(Struct, frozen=True):
     number: int
     id: str
     title: str

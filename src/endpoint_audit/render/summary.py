@@ -10,8 +10,9 @@ report is read) only adds what has changed since: waivers that have lapsed.
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, field
 from datetime import datetime
+
+from msgspec import Struct, field
 
 from endpoint_audit.model import i18n
 from endpoint_audit.model.result import (
@@ -103,8 +104,7 @@ def waiver_label(finding: Finding, lang: str, as_of: datetime | None = None) -> 
     return "" if standing is None else i18n.t(lang, WAIVER_LABEL_KEYS[standing])
 
 
-@dataclass(frozen=True)
-class CheckState:
+class CheckState(Struct, frozen=True):
     """One check on one host (model.verdict's roll-up, with the check's id)."""
 
     check_id: str
@@ -136,8 +136,7 @@ class CheckState:
         return bool(self.rollup.findings)
 
 
-@dataclass(frozen=True)
-class HostSummary:
+class HostSummary(Struct, frozen=True):
     index: int  # position in the report; anchors use it because host names are hostile
     rollup: HostRollup
     checks: tuple[CheckState, ...]
@@ -221,8 +220,7 @@ def summarize_host(index: int, rollup: HostRollup, as_of: datetime | None = None
     )
 
 
-@dataclass(frozen=True)
-class CheckRate:
+class CheckRate(Struct, frozen=True):
     """One check across the reachable hosts of the fleet."""
 
     across: CheckAcrossFleet
@@ -253,8 +251,7 @@ class CheckRate:
         return self.across.rate
 
 
-@dataclass(frozen=True)
-class ReportSummary:
+class ReportSummary(Struct, frozen=True):
     hosts: tuple[HostSummary, ...]  # report order
     check_rates: tuple[CheckRate, ...]  # baseline order
     compliance: Compliance

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import io
 from collections import Counter
-from dataclasses import dataclass
 from datetime import datetime
 
+from msgspec import Struct
 from rich import box
 from rich.table import Table
 from rich.text import Text
@@ -158,8 +158,7 @@ def _message_text(finding: Finding, report: RunReport, lang: str, as_of: datetim
     return text
 
 
-@dataclass
-class _Failing:
+class _Failing(Struct):
     """One check failing on some hosts of one OS family."""
 
     check_id: str

@@ -7,8 +7,9 @@ csv neutralisation, Markdown escaping). These helpers only pick and flatten the 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from typing import Any
+
+from msgspec import Struct
 
 from endpoint_audit.model import i18n
 from endpoint_audit.model.platform import PlatformInfo
@@ -180,8 +181,7 @@ __all__ = [
 LIST_SHOWN = 5
 
 
-@dataclass(frozen=True)
-class ValueLine:
+class ValueLine(Struct, frozen=True):
     """One line of an expected or actual value, written for people: `label: text`, and
     for a long list, the whole list to fold under it."""
 

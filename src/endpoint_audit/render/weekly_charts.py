@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Sequence
-from dataclasses import dataclass
+
+from msgspec import Struct
 
 WIDE_PX, NARROW_PX = 12.0, 7.0  # approximate glyph widths at the charts' 12px font
 
@@ -22,16 +23,14 @@ def fit(label: str, room: float) -> str:
     return label
 
 
-@dataclass(frozen=True)
-class Mark:
+class Mark(Struct, frozen=True):
     x: float
     y: float
     value: str  # the number shown beside the mark
     hollow: bool  # an incomplete round
 
 
-@dataclass(frozen=True)
-class Series:
+class Series(Struct, frozen=True):
     key: str  # label key; also the CSS class
     path: str  # SVG path data
     marks: tuple[Mark, ...]
@@ -39,8 +38,7 @@ class Series:
     dash: str  # stroke-dasharray ("" = solid)
 
 
-@dataclass(frozen=True)
-class LineChart:
+class LineChart(Struct, frozen=True):
     width: int
     height: int
     left: float
@@ -93,8 +91,7 @@ def line_chart(
     return LineChart(width, height, left, top, right, bottom, grid, ticks, tuple(drawn))
 
 
-@dataclass(frozen=True)
-class Bar:
+class Bar(Struct, frozen=True):
     y: float
     length: float
     label: str
@@ -102,8 +99,7 @@ class Bar:
     pattern: str  # fill pattern id suffix: solid, hatch, cross, dots
 
 
-@dataclass(frozen=True)
-class BarChart:
+class BarChart(Struct, frozen=True):
     width: int
     height: int
     label_width: float
@@ -137,8 +133,7 @@ def bar_chart(
     return BarChart(width, height, label_width, bar_height, bars)
 
 
-@dataclass(frozen=True)
-class Sparkline:
+class Sparkline(Struct, frozen=True):
     width: int
     height: int
     path: str

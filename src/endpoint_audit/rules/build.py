@@ -5,9 +5,9 @@ built-in check: the same rounds, batch, transcript, evidence and verdict policy.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from msgspec import Struct
 from pydantic import ConfigDict
 
 from endpoint_audit.checkkit.check import Check, CheckMeta, EvalContext, FactView, Outcome
@@ -35,8 +35,7 @@ if TYPE_CHECKING:
     from endpoint_audit.rules import linux, macos
 
 
-@dataclass(frozen=True)
-class RuleParts:
+class RuleParts(Struct, frozen=True):
     check: type[Check]
     fact: type[RuleFacts]
     collectors: tuple[type[Collector[Any]], ...]

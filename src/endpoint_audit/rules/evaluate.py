@@ -28,10 +28,11 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import Enum
 from typing import Any
+
+from msgspec import Struct
 
 from endpoint_audit.model.members import (
     SET_OPERATORS,
@@ -75,8 +76,7 @@ CLOCK_SLACK = timedelta(days=1)
 AGE_OPERATORS = ("age_days_le", "age_days_ge")
 
 
-@dataclass(frozen=True)
-class LeafVerdict:
+class LeafVerdict(Struct, frozen=True):
     """One condition judged: its status, the value read, and why it is unknown."""
 
     condition: Condition
@@ -85,8 +85,7 @@ class LeafVerdict:
     reason: Reason | None = None
 
 
-@dataclass(frozen=True)
-class RuleVerdict:
+class RuleVerdict(Struct, frozen=True):
     status: Truth
     leaves: tuple[LeafVerdict, ...]
 

@@ -26,9 +26,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
+from msgspec import Struct, field
 from pydantic import ValidationError
 
 from endpoint_audit.model.members import well_known_sid
@@ -81,15 +81,13 @@ _AUDIT_SETTINGS = {"No Auditing": 0, "Success": 1, "Failure": 2, "Success and Fa
 _START_TYPES = {"Automatic": 2, "Manual": 3, "Disabled": 4}
 
 
-@dataclass(frozen=True)
-class Skipped:
+class Skipped(Struct, frozen=True):
     row: int
     finding: str  # the list's ID and Name
     reason: str
 
 
-@dataclass
-class Imported:
+class Imported(Struct):
     rules: dict[str, RuleEntry] = field(default_factory=dict)
     skipped: list[Skipped] = field(default_factory=list)
 

@@ -19,9 +19,9 @@ import io
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
 from typing import Any, get_args
 
+from msgspec import Struct, field
 from pydantic import BaseModel, ValidationError
 
 from endpoint_audit.model.platform import OsFamily
@@ -371,8 +371,7 @@ class SheetError(ValueError):
         return f"{source}:{self.row}:{self.column}: {self.message}"
 
 
-@dataclass
-class _Row:
+class _Row(Struct):
     number: int  # the spreadsheet's row number (the header is row 1)
     cells: dict[str, str]  # canonical column -> cell, unguarded and trimmed
     headers: dict[str, str]  # canonical column -> header as the file writes it
@@ -384,8 +383,7 @@ class _Row:
         return SheetError(self.number, self.headers.get(column, column), message)
 
 
-@dataclass
-class _Leaf:
+class _Leaf(Struct):
     path: list[tuple[str, int]]
     row: _Row
     column: str

@@ -27,12 +27,12 @@ import hmac
 import os
 import secrets
 from collections.abc import Iterable
-from dataclasses import dataclass
 from pathlib import Path
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+from msgspec import Struct
 
 SIG_ALG = b"Ed"
 SIG_ALG_HASHED = b"ED"
@@ -122,8 +122,7 @@ def key_id_text(key_id: bytes) -> str:
     return f"{int.from_bytes(key_id, 'little'):016X}"
 
 
-@dataclass(frozen=True)
-class PublicKey:
+class PublicKey(Struct, frozen=True):
     key_id: bytes
     key: bytes
 
@@ -155,8 +154,7 @@ class PublicKey:
         return Ed25519PublicKey.from_public_bytes(self.key)
 
 
-@dataclass(frozen=True)
-class SecretKey:
+class SecretKey(Struct, frozen=True):
     key_id: bytes
     seed: bytes  # the 32-byte Ed25519 private key; libsodium's secret key is seed + public
 
@@ -298,8 +296,7 @@ def _one_line(text: str, what: str) -> str:
     return text
 
 
-@dataclass(frozen=True)
-class Signature:
+class Signature(Struct, frozen=True):
     untrusted_comment: str
     algorithm: bytes
     key_id: bytes

@@ -10,9 +10,10 @@ name from the network cannot add a field of its own with a space or an `=`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from urllib.parse import quote, unquote
+
+from msgspec import Struct, field
 
 TOOL = "endpoint-audit"
 _SAFE = "-._~:/+@,"
@@ -20,8 +21,7 @@ _SAFE = "-._~:/+@,"
 _MINISIGN_TIMESTAMP = "timestamp:"
 
 
-@dataclass(frozen=True)
-class TrustedComment:
+class TrustedComment(Struct, frozen=True):
     tool_version: str | None  # None: not a comment this tool wrote
     fields: dict[str, str] = field(default_factory=dict)
     text: str = ""

@@ -18,10 +18,10 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from msgspec import Struct
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
 from endpoint_audit.signing.minisign import MinisignError, PublicKey
@@ -56,8 +56,7 @@ class _File(BaseModel):
     keys: list[_Entry]
 
 
-@dataclass(frozen=True)
-class TrustedKey:
+class TrustedKey(Struct, frozen=True):
     public: PublicKey
     owner: str
     valid_from: dt.date | None = None
@@ -69,8 +68,7 @@ class TrustedKey:
         return f"{start} to {end}"
 
 
-@dataclass(frozen=True)
-class TrustedKeys:
+class TrustedKeys(Struct, frozen=True):
     keys: tuple[TrustedKey, ...]
     timezone: str = DEFAULT_TIMEZONE
     # A single key given on the command line: no period to check.

@@ -3,8 +3,9 @@ command, the reports and the round check all say the same thing."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
+
+from msgspec import Struct
 
 from endpoint_audit.signing import minisign, trusted_comment
 from endpoint_audit.signing.trusted_keys import TrustedKey, TrustedKeys
@@ -14,8 +15,7 @@ class Unsigned(minisign.BadSignature):
     """No signature file next to the file."""
 
 
-@dataclass(frozen=True)
-class Verified:
+class Verified(Struct, frozen=True):
     key: TrustedKey
     comment: trusted_comment.TrustedComment
 

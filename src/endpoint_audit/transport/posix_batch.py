@@ -16,7 +16,8 @@ from __future__ import annotations
 import re
 import secrets
 from collections.abc import Sequence
-from dataclasses import dataclass
+
+from msgspec import Struct
 
 from endpoint_audit.model.commands import EXIT_TIMEOUT, CommandResult
 
@@ -25,8 +26,7 @@ MAX_STREAM_BYTES = 8 * 1024 * 1024
 EXIT_NO_RESULT = 255
 
 
-@dataclass(frozen=True)
-class BatchItem:
+class BatchItem(Struct, frozen=True):
     line: str  # one command, every word already quoted (posix_command_line)
     timeout: float
 

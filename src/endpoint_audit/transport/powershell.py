@@ -21,8 +21,9 @@ import base64
 import os
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
+
+from msgspec import Struct
 
 from endpoint_audit.model.commands import (
     EXIT_DENIED,
@@ -259,8 +260,7 @@ def powershell_argv(script: str, executable: str = POWERSHELL_EXE) -> tuple[str,
     return (executable, *POWERSHELL_FLAGS, "-EncodedCommand", encode_command(script))
 
 
-@dataclass(frozen=True)
-class PowerShellInvocation:
+class PowerShellInvocation(Struct, frozen=True):
     """How to start PowerShell for one script: argv, plus bytes for stdin when the
     script is too long for a command line."""
 

@@ -23,11 +23,14 @@ nobody is logged on).
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import re
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field, replace
 from typing import Any
+
+import msgspec.structs
+from msgspec import Struct, field
 
 from endpoint_audit.model.commands import CommandResult
 from endpoint_audit.model.platform import PlatformInfo
@@ -100,8 +103,7 @@ _LSOF_LOGIN = re.compile(r"(?m)^L(.+)$")
 _SECRET_FILES = ("product_serial", "board_serial", "chassis_serial", "product_uuid", "machine-id")
 
 
-@dataclass
-class RedactionSummary:
+class RedactionSummary(Struct):
     """How many distinct values of each kind were replaced (never the values)."""
 
     hosts: int = 0
@@ -112,8 +114,7 @@ class RedactionSummary:
     secrets: int = 0
 
 
-@dataclass
-class _Mapper:
+class _Mapper(Struct):
     prefix: str
     seen: dict[str, str] = field(default_factory=dict)
 
@@ -358,12 +359,14 @@ class Redactor:
 
     def result(self, key: str, result: CommandResult) -> CommandResult:
         if key.startswith("file:") and key.rsplit("/", 1)[-1] in _SECRET_FILES and result.ok:
-            return replace(result, stdout=self._serials(result.stdout.strip()) + "\n")
+            return dataclasses.replace(result, stdout=self._serials(result.stdout.strip()) + "\n")
         stdout = result.stdout
         if key.split(" ", 1)[0] == "lsof":
             # `lsof -F` glues the field letter to the value: `Lhanako` is login `hanako`.
             stdout = _LSOF_LOGIN.sub(self._lsof_login, stdout)
-        return replace(result, stdout=self.text(stdout), stderr=self.text(result.stderr))
+        return dataclasses.replace(
+            result, stdout=self.text(stdout), stderr=self.text(result.stderr)
+        )
 
     def platform(self, platform: PlatformInfo | None) -> PlatformInfo | None:
         if platform is None:
@@ -377,7 +380,7 @@ class Redactor:
 
     def host(self, host: HostTranscript) -> HostTranscript:
         # replace() keeps every other field (collection time, probe-script version).
-        redacted = replace(
+        redacted = msgspec.structs.replace(
             host,
             target=self.text(host.target),
             platform=self.platform(host.platform),

@@ -17,10 +17,11 @@ import socket
 import threading
 import time
 from contextlib import suppress
-from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from msgspec import Struct
 
 from endpoint_audit.errors import TransportError
 from endpoint_audit.model.capabilities import Capabilities, Capability
@@ -95,8 +96,7 @@ def windows_from_ver(text: str, transport: str) -> PlatformInfo | None:
     )
 
 
-@dataclass(frozen=True)
-class SshEndpoint:
+class SshEndpoint(Struct, frozen=True):
     """Where one host is and how to log in; None means "as ~/.ssh/config says"."""
 
     host: str
@@ -106,8 +106,7 @@ class SshEndpoint:
     sudo: bool | None = None  # None: the run's --sudo decides
 
 
-@dataclass(frozen=True)
-class SshOptions:
+class SshOptions(Struct, frozen=True):
     """Settings shared by every host of one run."""
 
     connect_timeout: float = 15.0

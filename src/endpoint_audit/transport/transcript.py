@@ -6,12 +6,12 @@ and `evaluate` read them. A fixture under tests/fixtures is a bundle with one ho
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import yaml
+from msgspec import Struct, field
 
 from endpoint_audit.errors import ConfigError
 from endpoint_audit.model.commands import CommandResult
@@ -63,8 +63,7 @@ class _BundleLoader(_SAFE_LOADER):  # type: ignore[misc]
 _YAML_LOADER: type[Any] = _BundleLoader
 
 
-@dataclass
-class HostTranscript:
+class HostTranscript(Struct):
     target: str
     platform: PlatformInfo | None
     commands: dict[str, CommandResult] = field(default_factory=dict)

@@ -18,8 +18,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from typing import Any
+
+from msgspec import Struct, field
 
 from endpoint_audit.checkkit.collector import Collector, Results, json_output, require
 from endpoint_audit.checkkit.lines import host_lines
@@ -90,8 +91,7 @@ def _text(value: Any) -> str | None:
     return text or None
 
 
-@dataclass(frozen=True)
-class Node:
+class Node(Struct, frozen=True):
     name: str
     kname: str | None
     majmin: str | None
@@ -100,8 +100,7 @@ class Node:
     removable: bool
 
 
-@dataclass
-class DeviceTree:
+class DeviceTree(Struct):
     """Every path from a top-level device down to each node, by name, kname and maj:min."""
 
     chains: dict[str, list[tuple[Node, ...]]] = field(default_factory=dict)
@@ -152,8 +151,7 @@ def parse_lsblk(data: Any) -> DeviceTree:
     return tree
 
 
-@dataclass(frozen=True)
-class Mount:
+class Mount(Struct, frozen=True):
     mountpoint: str
     majmin: str
     root: str
@@ -186,8 +184,7 @@ def parse_mountinfo(text: str) -> list[Mount]:
     return mounts
 
 
-@dataclass(frozen=True)
-class Swap:
+class Swap(Struct, frozen=True):
     path: str
     kind: str  # partition or file
 
@@ -264,8 +261,7 @@ def _order(mount: Mount) -> tuple[int, int, str]:
     return (mount.mountpoint != "/", len(mount.mountpoint), mount.mountpoint)
 
 
-@dataclass
-class _Picked:
+class _Picked(Struct):
     mount: Mount
     others: list[str] = field(default_factory=list)
 

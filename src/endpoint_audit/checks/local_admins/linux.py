@@ -13,7 +13,7 @@ paths or a line the parser cannot read.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from msgspec import Struct
 
 from endpoint_audit.checkkit import Collector, Results, require
 from endpoint_audit.checkkit.lines import host_lines
@@ -93,8 +93,7 @@ SUDOERS_FILES = Argv(
 ADMIN_GROUPS = ("sudo", "wheel", "admin")
 
 
-@dataclass(frozen=True)
-class Account:
+class Account(Struct, frozen=True):
     name: str
     uid: int | None
     gid: int | None

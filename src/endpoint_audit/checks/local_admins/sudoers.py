@@ -16,7 +16,8 @@ one holding ALL, root or #0). The host list is not judged: a grant on any host c
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+
+from msgspec import Struct, field
 
 from endpoint_audit.checkkit.lines import host_lines
 
@@ -68,23 +69,20 @@ UID_START = re.compile(r"#-?\d")
 MAX_ALIAS_DEPTH = 32
 
 
-@dataclass(frozen=True)
-class Grantee:
+class Grantee(Struct, frozen=True):
     """A user-list item granted ALL: a user, `%group`, `#uid`, `%#gid`, `+netgroup` or ALL."""
 
     item: str
     where: str  # "<file>:<line>"
 
 
-@dataclass(frozen=True)
-class Include:
+class Include(Struct, frozen=True):
     kind: str  # "include" or "includedir"
     path: str
     where: str
 
 
-@dataclass
-class Parsed:
+class Parsed(Struct):
     grantees: list[Grantee] = field(default_factory=list)
     includes: list[Include] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)  # "<file>:<line>" of unread lines

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+
+from msgspec import Struct
 
 from endpoint_audit.checkkit import CollectorError
 from endpoint_audit.checks.local_admins import sudoers
@@ -23,8 +24,7 @@ MAX_INCLUDE_DEPTH = 8
 _HEADER = re.compile(rb"^(D|U|O) (.+)$|^F (\d+) (.+)$")
 
 
-@dataclass(frozen=True)
-class Frames:
+class Frames(Struct, frozen=True):
     files: dict[str, str]  # path -> text
     dirs: frozenset[str]
     unreadable: tuple[str, ...]

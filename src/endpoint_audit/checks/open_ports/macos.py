@@ -7,7 +7,7 @@ is complete either way and only the owners may be missing.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from msgspec import Struct
 
 from endpoint_audit.checkkit.collector import Collector, Results, require
 from endpoint_audit.checks.open_ports.facts import ListeningPortsFacts, ListeningSocket
@@ -28,8 +28,7 @@ Key = tuple[str, str, int]  # protocol, address, port
 _LSOF_TAGS = frozenset("pcLfn")
 
 
-@dataclass(frozen=True)
-class Owner:
+class Owner(Struct, frozen=True):
     pid: int | None
     process: str | None
     user: str | None

@@ -15,9 +15,9 @@ supported by channel and version, which the data does not date: unknown, never p
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import replace
 from datetime import date
 
+from msgspec.structs import replace
 from pydantic import Field
 
 from endpoint_audit.checkkit import (

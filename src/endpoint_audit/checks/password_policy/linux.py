@@ -27,7 +27,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+
+from msgspec import Struct
 
 from endpoint_audit.checkkit import Collector, Results, require
 from endpoint_audit.checkkit.lines import host_lines
@@ -59,8 +60,7 @@ UNREAD_LOCKOUT = ("pam_tally2", "pam_tally")
 ENFORCING = ("required", "requisite")
 
 
-@dataclass(frozen=True)
-class PamLine:
+class PamLine(Struct, frozen=True):
     kind: str  # password, auth, ... (a leading "-" dropped)
     control: str
     module: str  # pam_pwquality (path and ".so" dropped)
@@ -149,8 +149,7 @@ def module_args(line: PamLine, *, fold_case: bool = False) -> dict[str, str]:
     return out
 
 
-@dataclass(frozen=True)
-class Files:
+class Files(Struct, frozen=True):
     """The text of each file read, None when it does not exist; unreadable ones named."""
 
     text: dict[str, str | None]
@@ -171,8 +170,7 @@ def _conf_values(confs: list[dict[str, list[str]]], key: str) -> list[int | None
     return [_int(v) for conf in confs for v in conf.get(key, [])]
 
 
-@dataclass(frozen=True)
-class Quality:
+class Quality(Struct, frozen=True):
     """What one password stack enforces: lengths and classes, with their evidence."""
 
     length: Setting | None

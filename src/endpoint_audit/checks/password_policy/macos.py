@@ -24,9 +24,10 @@ from __future__ import annotations
 
 import plistlib
 import re
-from dataclasses import dataclass, field
 from typing import Any
 from xml.parsers.expat import ExpatError
+
+from msgspec import Struct, field
 
 from endpoint_audit.checkkit import Collector, CollectorError, Results, require
 from endpoint_audit.checkkit.macos_plist import as_int
@@ -63,8 +64,7 @@ _UNLOCK_AFTER = (
 _LOCKOUT = re.compile(rf"\(?\s*{_FAILED}\s*<\s*{_MAXIMUM}\s*\)?(?:\s+OR\s+{_UNLOCK_AFTER})?")
 
 
-@dataclass
-class _Read:
+class _Read(Struct):
     lengths: list[tuple[int, str]] = field(default_factory=list)
     classes: dict[str, str] = field(default_factory=dict)
     thresholds: list[tuple[int, str]] = field(default_factory=list)

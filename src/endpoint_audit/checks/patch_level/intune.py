@@ -27,7 +27,7 @@ form (yyyy-MM-ddTHH:mm:ssZ), and where a text is not ASCII (docs/deploy-probes.m
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from msgspec import Struct
 
 from endpoint_audit.checkkit.intune import (
     IntuneSettings,
@@ -79,15 +79,13 @@ PENDING_SEARCH = PowerShell(
 UNREAD = 99999  # the snippet's $EAPatchUnread
 
 
-@dataclass(frozen=True)
-class BuildData:
+class BuildData(Struct, frozen=True):
     # Monthly releases as (day, UBR, month yyyymm), by date then UBR.
     monthly: tuple[tuple[int, int, int], ...]
     kbs: dict[str, int]  # every release's KB article -> its month (yyyymm)
 
 
-@dataclass(frozen=True)
-class TableData:
+class TableData(Struct, frozen=True):
     as_of: int
     monthly_days: tuple[tuple[int, int], ...]  # every build's monthly releases: (day, month)
     builds: dict[int, BuildData]

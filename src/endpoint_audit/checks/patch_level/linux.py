@@ -44,8 +44,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
+
+from msgspec import Struct
 
 from endpoint_audit.checkkit.collector import Collector, Results, require
 from endpoint_audit.checks.patch_level.facts import PatchFacts
@@ -193,8 +194,7 @@ def _local(date_text: str, time_text: str, tz: timezone) -> datetime | None:
     return naive.replace(tzinfo=tz).astimezone(UTC)
 
 
-@dataclass(frozen=True)
-class Pending:
+class Pending(Struct, frozen=True):
     count: Observed[int]
     names: tuple[str, ...] = ()
     total: int | None = None
@@ -213,8 +213,7 @@ def _is_security(suites: str) -> bool:
     return any("-security" in suite for suite in suites.split(","))
 
 
-@dataclass(frozen=True)
-class _Version:
+class _Version(Struct, frozen=True):
     suites: str
     version: str
     status: str
@@ -289,8 +288,7 @@ def parse_apt_all_versions(text: str) -> Pending:
     return Pending(seen(len(names)), names, len(blocks))
 
 
-@dataclass(frozen=True)
-class Upgradable:
+class Upgradable(Struct, frozen=True):
     """One line of `apt list --upgradable`: the candidate and the installed version."""
 
     name: str
@@ -359,15 +357,13 @@ def policy_commands(upgradable: list[Upgradable]) -> list[Argv]:
     return [Argv(("apt-cache", "policy", *chunk), may_be_unrecorded=True) for chunk in chunks]
 
 
-@dataclass(frozen=True)
-class PolicyVersion:
+class PolicyVersion(Struct, frozen=True):
     version: str
     installed: bool  # marked ***
     suites: tuple[str, ...]  # of its sources; /var/lib/dpkg/status has none
 
 
-@dataclass(frozen=True)
-class Policy:
+class Policy(Struct, frozen=True):
     installed: str | None
     candidate: str | None
     versions: tuple[PolicyVersion, ...]
@@ -643,8 +639,7 @@ def newer_kernel(running: str, images: list[str]) -> str | None:
     return None
 
 
-@dataclass(frozen=True)
-class Reboot:
+class Reboot(Struct, frozen=True):
     required: Observed[bool]
     detail: Reason | None = None  # what shows it, said in the report's language
 

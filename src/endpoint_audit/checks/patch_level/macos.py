@@ -20,9 +20,10 @@ preferences. Never `softwareupdate -l`, which contacts Apple's servers.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
+
+from msgspec import Struct
 
 from endpoint_audit.checkkit.collector import Collector, Results, require
 from endpoint_audit.checkkit.macos_plist import (
@@ -134,8 +135,7 @@ def last_os_update(history: Any) -> tuple[datetime, str] | None:
     return newest
 
 
-@dataclass(frozen=True)
-class Recommended:
+class Recommended(Struct, frozen=True):
     """One entry of RecommendedUpdates."""
 
     name: str  # Display Name with its Display Version when the name lacks it

@@ -26,9 +26,10 @@ Titles of updates are in the display language; they are kept as evidence only.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
+
+from msgspec import Struct
 
 from endpoint_audit.checkkit.collector import Collector, Results, require
 from endpoint_audit.checkkit.windows_probe import (
@@ -124,8 +125,7 @@ def parse_installed_on(raw: str) -> date:
     raise ValueError(f"not M/d/yyyy or a FILETIME: {text[:40]!r}")
 
 
-@dataclass(frozen=True)
-class Hotfix:
+class Hotfix(Struct, frozen=True):
     kb: str
     installed: date | None
     problem: str | None  # why `installed` is None

@@ -18,7 +18,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+
+from msgspec import Struct
 
 from endpoint_audit.checkkit.collector import Collector, Results, json_output, require
 from endpoint_audit.checkkit.firewall_facts import FirewallProfile, InboundPolicy
@@ -147,8 +148,7 @@ def firewalld_profile(state: CommandResult) -> FirewallProfile | None:
 # --- the kernel's rules ----------------------------------------------------------------
 
 
-@dataclass
-class Views:
+class Views(Struct):
     """The rule sources read, and those that could not be."""
 
     ruleset: Ruleset

@@ -28,8 +28,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from typing import Any, Literal
+
+from msgspec import Struct
 
 from endpoint_audit.checkkit.firewall_facts import FirewallProduct, FirewallProfile
 from endpoint_audit.checkkit.windows_probe import as_dict, as_int, as_list, as_text
@@ -47,8 +48,7 @@ NOT_CONFIGURED = "notconfigured"
 SYSTEM_PID = 4
 
 
-@dataclass(frozen=True)
-class Target:
+class Target(Struct, frozen=True):
     protocol: Literal["tcp", "udp"]
     port: int
     service: str
@@ -64,8 +64,7 @@ _PROTOCOLS = {"tcp": ("tcp", "6", "any"), "udp": ("udp", "17", "any")}
 _RANGE = re.compile(r"^\s*(\d+)\s*-\s*(\d+)\s*$")
 
 
-@dataclass(frozen=True)
-class Rule:
+class Rule(Struct, frozen=True):
     name: str
     display_name: str
     group: str
@@ -178,8 +177,7 @@ def shares_from(value: Any) -> tuple[str, ...]:
     return tuple(sorted(names))
 
 
-@dataclass(frozen=True)
-class Exposure:
+class Exposure(Struct, frozen=True):
     active: tuple[str, ...]
     ports: tuple[PortExposure, ...]
     shares: Observed[tuple[str, ...]]

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+
+from msgspec import Struct
 
 from endpoint_audit.checkkit.collector import Collector, Results, json_output, require
 from endpoint_audit.checkkit.lines import host_lines
@@ -117,8 +118,7 @@ def graphical_installed(result: CommandResult) -> tuple[Observed[bool], str]:
     return why, ""
 
 
-@dataclass(frozen=True)
-class Session:
+class Session(Struct, frozen=True):
     id: str
     uid: int | None
     user: str
@@ -196,8 +196,7 @@ def desktop_family(desktop: str) -> str:
     return "other"
 
 
-@dataclass(frozen=True)
-class GraphicalUser:
+class GraphicalUser(Struct, frozen=True):
     name: str
     uid: int | None
     desktop: str  # as logind reports it
@@ -253,8 +252,7 @@ def _dconf_files(results: Results) -> list[gnome.DatabaseFiles] | None:
 # --- parse: one UserScreenLock per graphical user ----------------------------------------
 
 
-@dataclass(frozen=True)
-class SystemGnome:
+class SystemGnome(Struct, frozen=True):
     locked: dict[str, gnome.Locked]
     note: str  # why enforcement is unknown or absent, for the detail
     known: bool  # whether the system databases could be read at all

@@ -21,7 +21,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+
+from msgspec import Struct, field
 
 from endpoint_audit.checkkit.lines import host_lines
 from endpoint_audit.model.commands import CommandResult
@@ -87,8 +88,7 @@ def parse_listing(text: str) -> dict[str, float]:
     return out
 
 
-@dataclass(frozen=True)
-class DatabaseFiles:
+class DatabaseFiles(Struct, frozen=True):
     name: str
     keyfiles: tuple[str, ...]  # sorted by name, so the last one wins
     lockfiles: tuple[str, ...]
@@ -144,8 +144,7 @@ def parse_locks(text: str) -> set[str]:
     return {line.strip() for line in host_lines(text) if line.strip().startswith("/")}
 
 
-@dataclass
-class Database:
+class Database(Struct):
     name: str
     values: dict[str, str] = field(default_factory=dict)
     locks: set[str] = field(default_factory=set)
@@ -166,8 +165,7 @@ def load_database(files: DatabaseFiles, contents: Mapping[str, CommandResult]) -
     return db
 
 
-@dataclass(frozen=True)
-class Locked:
+class Locked(Struct, frozen=True):
     """A key fixed by a system database lock. `value` is None when no database at or
     below the lock sets it (the schema default applies, which only GSettings knows)."""
 

@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass, field
+
+from msgspec import Struct, field
 
 from endpoint_audit.checkkit.lines import host_lines
 
@@ -42,8 +43,7 @@ _GROUP_LINE = re.compile(r"^\[(?P<name>[^\]]*)\](?P<flags>(?:\[\$[a-z]+\])*)$")
 _KEY = re.compile(r"^(?P<key>[A-Za-z0-9_]+)(?:\[(?P<flags>\$[a-z]+)\])?\s*=\s*(?P<value>.*)$")
 
 
-@dataclass
-class KConfig:
+class KConfig(Struct):
     """The `[Daemon]` entries of one kscreenlockerrc and which of them are immutable."""
 
     values: dict[str, str] = field(default_factory=dict)
@@ -85,8 +85,7 @@ def parse_kscreenlockerrc(text: str) -> KConfig:
     return config
 
 
-@dataclass(frozen=True)
-class KdeLock:
+class KdeLock(Struct, frozen=True):
     lock_enabled: bool | None
     idle_seconds: int | None
     lock_delay_seconds: int | None

@@ -16,8 +16,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
+
+from msgspec import Struct
 
 from endpoint_audit.checkkit.collector import Collector, Results, no_result
 from endpoint_audit.checkkit.macos_plist import as_bool, as_int, plist_dict, plutil_xml
@@ -48,8 +49,7 @@ _SYSADMINCTL_OFF = re.compile(r"screenLock is off")
 _SYSADMINCTL_ON = re.compile(r"screenLock is on")
 
 
-@dataclass(frozen=True)
-class Console:
+class Console(Struct, frozen=True):
     uid: str
     user: str
 

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import re
 import shlex
-from dataclasses import dataclass
+
+from msgspec import Struct
 
 from endpoint_audit.checks.firewall.linux.netfilter.rules import (
     Accept,
@@ -79,8 +80,7 @@ class NotUnderstood(Exception):
     pass
 
 
-@dataclass(frozen=True)
-class Saved:
+class Saved(Struct, frozen=True):
     """One `*-save` output: its tables and whether it came from iptables-nft (whose tables
     are nftables tables, also listed by `nft`)."""
 

@@ -16,10 +16,11 @@ inbound connection from the network (not loopback) to an arbitrary port be accep
 
 from __future__ import annotations
 
-import dataclasses
 import itertools
 import re
-from dataclasses import dataclass
+
+import msgspec.structs
+from msgspec import Struct
 
 from endpoint_audit.checks.firewall.linux.netfilter.packets import Names, Packet, first_packet
 from endpoint_audit.checks.firewall.linux.netfilter.rules import Ruleset
@@ -47,8 +48,7 @@ VIRTUAL_IFACE = re.compile(r"^(?:lo|docker\d*|br-[0-9a-f]+|virbr\d+(?:-nic)?|vet
 MAX_LISTED = 8
 
 
-@dataclass(frozen=True)
-class FamilyVerdict:
+class FamilyVerdict(Struct, frozen=True):
     family: str
     verdict: str | None  # deny, reject, allow; None when it could not be decided
     accepted_by: tuple[str, ...] = ()  # the path of a class that gets through
@@ -145,7 +145,7 @@ def openings(packets: list[Packet], everything: Spans) -> list[str]:
         sources = Spans()
         for p in members:
             sources = sources | p.saddr
-        joined = dataclasses.replace(members[0], iif=iif, saddr=sources)
+        joined = msgspec.structs.replace(members[0], iif=iif, saddr=sources)
         out.append(describe(joined, everything))
     return out
 

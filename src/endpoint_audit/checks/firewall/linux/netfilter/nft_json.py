@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
 from typing import Any, Literal
+
+from msgspec import Struct, field
 
 from endpoint_audit.checks.firewall.linux.netfilter.rules import (
     Accept,
@@ -77,8 +78,7 @@ class Changing(Exception):
     """A named set whose elements change at run time (`dynamic`, timeouts, `add @set`)."""
 
 
-@dataclass
-class Context:
+class Context(Struct):
     family: str  # table family: ip, ip6, inet
     table: str
     sets: Mapping[str, dict[str, Any]] = field(default_factory=dict)

@@ -8,9 +8,10 @@ a class is a product of sets and a conjunction of matches splits it exactly.
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Iterable
-from dataclasses import dataclass
+
+import msgspec.structs
+from msgspec import Struct
 
 from endpoint_audit.checks.firewall.linux.netfilter.rules import (
     Condition,
@@ -39,8 +40,7 @@ LOOPBACK = {"ip": "127.0.0.0/8", "ip6": "::1/128"}
 NOT_UNICAST = {"ip": ("224.0.0.0/3",), "ip6": ("ff00::/8",)}
 
 
-@dataclass(frozen=True, slots=True)
-class Names:
+class Names(Struct, frozen=True):
     """Interface names: one of `names` (`listed`), or any name except `names`."""
 
     names: frozenset[str]
@@ -58,8 +58,7 @@ class Names:
 UNSET = "?"  # a mark or conntrack state changed by a rule the evaluator does not follow
 
 
-@dataclass(frozen=True, slots=True)
-class Packet:
+class Packet(Struct, frozen=True):
     family: str
     iif: Names
     saddr: Spans
@@ -79,7 +78,7 @@ class Packet:
         return value
 
     def with_field(self, name: Field, value: Spans) -> Packet:
-        return dataclasses.replace(self, **{name: value})  # type: ignore[arg-type]
+        return msgspec.structs.replace(self, **{name: value})
 
     def empty(self) -> bool:
         return not (
@@ -87,14 +86,14 @@ class Packet:
         )
 
     def through(self, step: str) -> Packet:
-        return dataclasses.replace(self, via=(*self.via, step))
+        return msgspec.structs.replace(self, via=(*self.via, step))
 
     def depending(self, what: str) -> Packet:
-        return dataclasses.replace(self, depends=self.depends | {what})
+        return msgspec.structs.replace(self, depends=self.depends | {what})
 
     def unsettled(self) -> Packet:
         """After a rule the evaluator does not follow: its marks and state are unknown."""
-        return dataclasses.replace(self, mark=None, ctmark=None, ct=UNSET)
+        return msgspec.structs.replace(self, mark=None, ctmark=None, ct=UNSET)
 
 
 def first_packet(family: str) -> Packet:
@@ -135,8 +134,8 @@ def split(packet: Packet, cond: Condition) -> tuple[Packet | None, Packet | None
             if negate:
                 inside, outside = outside, inside
             return (
-                _some(dataclasses.replace(packet, iif=inside)),
-                _some(dataclasses.replace(packet, iif=outside)),
+                _some(msgspec.structs.replace(packet, iif=inside)),
+                _some(msgspec.structs.replace(packet, iif=outside)),
                 False,
             )
         case FamilyIs(families=families):
@@ -187,9 +186,9 @@ def apply(packet: Packet, effects: Iterable[Effect]) -> Packet:
     for effect in effects:
         match effect:
             case SetMark(which="mark", value=value):
-                packet = dataclasses.replace(packet, mark=value)
+                packet = msgspec.structs.replace(packet, mark=value)
             case SetMark(which="ctmark", value=value):
-                packet = dataclasses.replace(packet, ctmark=value)
+                packet = msgspec.structs.replace(packet, ctmark=value)
             case NoTrack():
-                packet = dataclasses.replace(packet, ct="untracked")
+                packet = msgspec.structs.replace(packet, ct="untracked")
     return packet

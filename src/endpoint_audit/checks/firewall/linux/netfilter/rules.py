@@ -8,8 +8,9 @@ the packet's marks or tracking, and a verdict.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from typing import Literal
+
+from msgspec import Struct, field
 
 from endpoint_audit.checks.firewall.linux.netfilter.spans import Spans
 
@@ -20,8 +21,7 @@ HOOK_ORDER: dict[str, int] = {"prerouting": 0, "input": 1}
 # --- conditions -------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class Within:
+class Within(Struct, frozen=True):
     """A header field (address, protocol number, port) is in `values`."""
 
     field: Field
@@ -29,30 +29,26 @@ class Within:
     negate: bool = False
 
 
-@dataclass(frozen=True, slots=True)
-class OnInterface:
+class OnInterface(Struct, frozen=True):
     """The input interface is one of `names` (`iif`, `iifname`, `-i`)."""
 
     names: frozenset[str]
     negate: bool = False
 
 
-@dataclass(frozen=True, slots=True)
-class FamilyIs:
+class FamilyIs(Struct, frozen=True):
     """The packet is IPv4 (`ip`) or IPv6 (`ip6`): `meta nfproto`, and every `ip ...` or
     `ip6 ...` match in an inet table, which implies it."""
 
     families: frozenset[str]
 
 
-@dataclass(frozen=True, slots=True)
-class CtStateIs:
+class CtStateIs(Struct, frozen=True):
     states: frozenset[str]  # new, established, related, invalid, untracked
     negate: bool = False
 
 
-@dataclass(frozen=True, slots=True)
-class MarkIs:
+class MarkIs(Struct, frozen=True):
     """`(mark & mask) == value` on the packet mark or the connection's mark."""
 
     which: Literal["mark", "ctmark"]
@@ -61,8 +57,7 @@ class MarkIs:
     negate: bool = False
 
 
-@dataclass(frozen=True, slots=True)
-class Fixed:
+class Fixed(Struct, frozen=True):
     """A match whose outcome for the first packet of a new connection from the network is
     known: `fib daddr type local` (true), `pkttype broadcast` (false), `limit rate`
     (true: one connection stays under any rate)."""
@@ -70,8 +65,7 @@ class Fixed:
     value: bool
 
 
-@dataclass(frozen=True, slots=True)
-class Opaque:
+class Opaque(Struct, frozen=True):
     """A match that may or may not hold: both outcomes are followed, and what only the
     matching side reaches is marked as depending on it. `understood=False` for matches
     the parser does not know at all."""
@@ -85,52 +79,43 @@ Condition = Within | OnInterface | FamilyIs | CtStateIs | MarkIs | Fixed | Opaqu
 # --- statements and verdicts -------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class SetMark:
+class SetMark(Struct, frozen=True):
     which: Literal["mark", "ctmark"]
     value: int | None  # None: set from something the evaluator does not follow
 
 
-@dataclass(frozen=True, slots=True)
-class NoTrack:
+class NoTrack(Struct, frozen=True):
     """`notrack` / `-j CT --notrack`: the packet's conntrack state becomes untracked."""
 
 
 Effect = SetMark | NoTrack
 
 
-@dataclass(frozen=True, slots=True)
-class Accept:
+class Accept(Struct, frozen=True):
     pass
 
 
-@dataclass(frozen=True, slots=True)
-class Drop:
+class Drop(Struct, frozen=True):
     reject: bool = False
 
 
-@dataclass(frozen=True, slots=True)
-class Jump:
+class Jump(Struct, frozen=True):
     target: str
 
 
-@dataclass(frozen=True, slots=True)
-class Goto:
+class Goto(Struct, frozen=True):
     target: str
 
 
-@dataclass(frozen=True, slots=True)
-class Return:
+class Return(Struct, frozen=True):
     pass
 
 
-@dataclass(frozen=True, slots=True)
-class Next:
+class Next(Struct, frozen=True):
     """No verdict: the packet goes on to the next rule (counter, log, mark)."""
 
 
-@dataclass(frozen=True, slots=True)
-class Unsure:
+class Unsure(Struct, frozen=True):
     """A verdict the evaluator does not follow (`queue`, an unknown target): the packet
     may be accepted, and may go on."""
 
@@ -140,22 +125,19 @@ class Unsure:
 Verdict = Accept | Drop | Jump | Goto | Return | Next | Unsure
 
 
-@dataclass(frozen=True, slots=True)
-class Rule:
+class Rule(Struct, frozen=True):
     text: str  # how the rule is shown in findings
     conditions: tuple[Condition, ...] = ()
     effects: tuple[Effect, ...] = ()
     verdict: Verdict = Next()
 
 
-@dataclass(frozen=True, slots=True)
-class Chain:
+class Chain(Struct, frozen=True):
     name: str
     rules: tuple[Rule, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
-class BaseChain:
+class BaseChain(Struct, frozen=True):
     """A chain the kernel calls on a hook. `label` names it in findings
     (`inet filter input`, `iptables filter INPUT`)."""
 
@@ -172,8 +154,7 @@ class BaseChain:
         return (HOOK_ORDER[self.hook], self.priority)
 
 
-@dataclass(frozen=True)
-class Ruleset:
+class Ruleset(Struct, frozen=True):
     """Base chains from every source that was read, and every chain by (table key, name).
     `notes` name the chains seen but not judged (netdev ingress chains): data, which the
     summary's text calls not judged in the report's language."""

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import ipaddress
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+
+from msgspec import Struct
 
 Span = tuple[int, int]  # inclusive
 
@@ -25,8 +26,7 @@ def _normal(spans: Iterable[Span]) -> tuple[Span, ...]:
     return tuple(out)
 
 
-@dataclass(frozen=True, slots=True)
-class Spans:
+class Spans(Struct, frozen=True):
     spans: tuple[Span, ...] = ()
 
     @staticmethod

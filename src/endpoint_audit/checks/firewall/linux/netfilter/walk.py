@@ -15,9 +15,10 @@ only pass if an undecided match goes their way; those carry the reason in `depen
 
 from __future__ import annotations
 
-import dataclasses
 from collections import defaultdict
-from dataclasses import dataclass, field
+
+import msgspec.structs
+from msgspec import Struct, field
 
 from endpoint_audit.checks.firewall.linux.netfilter.packets import Packet, apply, match
 from endpoint_audit.checks.firewall.linux.netfilter.rules import (
@@ -45,8 +46,7 @@ class TooComplex(Exception):
     """The ruleset splits packets into more classes than the evaluator follows."""
 
 
-@dataclass
-class Budget:
+class Budget(Struct):
     steps: int = 0
 
     def spend(self, count: int = 1) -> None:
@@ -55,15 +55,13 @@ class Budget:
             raise TooComplex(f"more than {MAX_STEPS} rule evaluations")
 
 
-@dataclass(frozen=True)
-class Dropped:
+class Dropped(Struct, frozen=True):
     packet: Packet
     why: str  # the rule, or the policy
     reject: bool
 
 
-@dataclass
-class Flow:
+class Flow(Struct):
     accepted: list[Packet] = field(default_factory=list)
     dropped: list[Dropped] = field(default_factory=list)
     returned: list[Packet] = field(default_factory=list)
@@ -73,8 +71,7 @@ class Flow:
         self.dropped.extend(other.dropped)
 
 
-@dataclass
-class Passage:
+class Passage(Struct):
     """What one address family's first packets meet on the way in."""
 
     passed: list[Packet]
@@ -134,7 +131,7 @@ def _run_rule(
         flow.take(called)
         # What comes back did not get anywhere through the call: the path shown for a
         # class that gets in names only the jumps that led it there.
-        back = [dataclasses.replace(p, via=hit.via) for p in called.returned]
+        back = [msgspec.structs.replace(p, via=hit.via) for p in called.returned]
         if isinstance(verdict, Jump):
             going.extend(back)
         else:
