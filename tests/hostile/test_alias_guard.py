@@ -9,6 +9,8 @@ import tracemalloc
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from endpoint_audit.baseline.yaml_lines import MAX_VALUES, load_lined
 from endpoint_audit.errors import ConfigError
@@ -138,3 +140,37 @@ def test_modest_alias_use_is_fine() -> None:
     )
     doc = load_lined(text, "ok.yaml")
     assert doc.data["c"][2] == ["22", "3389", "5900-5903"]
+
+
+def test_a_document_without_anchors_is_still_capped(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Without `&` the nodes are counted plainly; the cap and its message are the same.
+    from endpoint_audit.baseline import yaml_lines
+
+    monkeypatch.setattr(yaml_lines, "MAX_VALUES", 50)
+    text = "hosts:\n" + "".join(f"  pc-{n}: {{port: 22}}\n" for n in range(30))
+    with pytest.raises(ConfigError) as raised:
+        load_lined(text, "inv.yaml")
+    assert str(raised.value) == (
+        "inv.yaml:1: hosts: the document holds 123 values; at most 50 are read"
+    )
+    few = "hosts:\n" + "".join(f"  pc-{n}: {{port: 22}}\n" for n in range(11))
+    assert len(load_lined(few, "inv.yaml").data["hosts"]) == 11  # 47 values
+
+
+yaml_scalars = st.text(alphabet="abcxyz019 ", min_size=1, max_size=6).map(str.strip).filter(bool)
+yaml_trees = st.recursive(
+    yaml_scalars,
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(yaml_scalars, inner, max_size=4),
+    max_leaves=40,
+)
+
+
+@given(yaml_trees)
+def test_the_plain_count_matches_the_alias_count_without_anchors(tree: object) -> None:
+    import yaml
+
+    from endpoint_audit.baseline.yaml_lines import _expanded_sizes, _tree_size
+
+    root = yaml.compose(yaml.safe_dump(tree))
+    sizes, distinct = _expanded_sizes(root, "t.yaml")
+    assert _tree_size(root) == distinct == sizes[id(root)]

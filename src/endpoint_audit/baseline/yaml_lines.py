@@ -132,7 +132,7 @@ def load_lined(text: str, source: str) -> LinedDocument:
     if node is None:
         raise ConfigError(f"{source}:1: (top): the file is empty")
     doc = LinedDocument(source=source, data=None)
-    _check_expansion(node, source)
+    _check_expansion(node, source, text)
     doc.data = _build(node, (), doc)
     return doc
 
@@ -172,8 +172,28 @@ def _expanded_sizes(root: yaml.Node, source: str) -> tuple[dict[int, int], int]:
     return sizes, len(sizes)
 
 
-def _check_expansion(root: yaml.Node, source: str) -> None:
+def _tree_size(root: yaml.Node) -> int:
+    """How many nodes a document without aliases holds (each is written out once), or
+    MAX_VALUES + 1 once it holds more."""
+    count = 0
+    stack = [root]
+    while stack and count <= MAX_VALUES:
+        node = stack.pop()
+        count += 1
+        if isinstance(node, yaml.MappingNode):
+            for pair in node.value:
+                stack.extend(pair)
+        elif isinstance(node, yaml.SequenceNode):
+            stack.extend(node.value)
+    return count
+
+
+def _check_expansion(root: yaml.Node, source: str, text: str) -> None:
     """Refuse a document whose aliases multiply it (see the module docstring)."""
+    # An alias needs an anchor (`&name`) and a text without `&` has none: a plain count of
+    # its nodes is enough (a third of the work of the count that follows aliases).
+    if "&" not in text and _tree_size(root) <= MAX_VALUES:
+        return
     sizes, distinct = _expanded_sizes(root, source)
     total = sizes[id(root)]
     alias_budget = max(MIN_ALIAS_BUDGET, ALIAS_RATIO * distinct)
