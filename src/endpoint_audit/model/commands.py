@@ -13,6 +13,7 @@ import json
 import shlex
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from endpoint_audit.model.valid_text import valid_text
 
@@ -36,8 +37,8 @@ class Argv:
     # or equality: the same command, recorded or not.
     may_be_unrecorded: bool = field(default=False, compare=False)
 
-    @property
-    def key(self) -> str:
+    @cached_property
+    def key(self) -> str:  # asked for hundreds of times a scan; quoting costs
         return shlex.join(self.argv)
 
 
