@@ -29,6 +29,19 @@ def cache_file(name: str) -> str:
     return str(user_cache_path("endpoint-audit", appauthor=False) / name)
 
 
+def import_path_stamp() -> list[list[object]]:
+    """The import path's folders with their modification times: installing, upgrading or
+    removing a distribution adds or removes a *.dist-info folder, which changes its
+    folder's time. An answer drawn from the installed distributions holds while this does."""
+    stamp: list[list[object]] = []
+    for entry in sys.path:
+        try:
+            stamp.append([entry, os.stat(entry or ".").st_mtime_ns])
+        except OSError:
+            stamp.append([entry, None])
+    return stamp
+
+
 def read_kept(name: str) -> Any:
     """The value kept as `name`, or None."""
     try:

@@ -20,7 +20,7 @@ import sys
 from typing import TYPE_CHECKING
 
 from endpoint_audit.model import i18n
-from endpoint_audit.user_cache import keep, read_kept
+from endpoint_audit.user_cache import import_path_stamp, keep, read_kept
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -28,18 +28,6 @@ if TYPE_CHECKING:
 CHECKS_GROUP = "endpoint_audit.checks.v1"  # engine.registry.GROUPS["checks"]
 OWN_DISTRIBUTION = "endpoint-audit"  # engine.registry.OWN_DISTRIBUTION
 DISABLE_ENV = "ENDPOINT_AUDIT_DISABLE_PLUGINS"  # engine.registry.DISABLE_ENV
-
-
-def _path_stamp() -> list[list[object]]:
-    """The import path's folders with their modification times: installing or removing
-    a distribution adds or removes a *.dist-info folder, which changes its folder's time."""
-    stamp: list[list[object]] = []
-    for entry in sys.path:
-        try:
-            stamp.append([entry, os.stat(entry or ".").st_mtime_ns])
-        except OSError:
-            stamp.append([entry, None])
-    return stamp
 
 
 def _scan_third_party() -> bool:
@@ -56,7 +44,7 @@ def _third_party_checks() -> bool:
     import path is unchanged (kept in the user's cache folder), else from a new scan."""
     if os.environ.get(DISABLE_ENV) == "1":
         return False
-    stamp = _path_stamp()
+    stamp = import_path_stamp()
     last = read_kept("plugin-scan.json")
     if (
         isinstance(last, dict)
@@ -120,7 +108,7 @@ def _render_key(lang: str) -> list[object]:
     from endpoint_audit import __version__
 
     environ = {name: os.environ.get(name) for name in RICH_ENVIRON}
-    return [__version__, lang, _path_stamp(), _files_stamp(lang), _terminal(), environ]
+    return [__version__, lang, import_path_stamp(), _files_stamp(lang), _terminal(), environ]
 
 
 def _rows(lang: str) -> list[tuple[str, str, str, list[str]]]:

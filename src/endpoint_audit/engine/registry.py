@@ -14,10 +14,10 @@ collector is asked for (`all_collectors()`: `plugins list`, probe export, `colle
 from __future__ import annotations
 
 import os
+import pkgutil
 import re
 from collections.abc import Iterable
 from functools import cache
-from importlib import metadata
 from typing import Any, ClassVar
 
 from msgspec import Struct, field
@@ -31,6 +31,7 @@ from endpoint_audit.model import i18n
 from endpoint_audit.model.observed import Reason
 from endpoint_audit.model.platform import PlatformInfo
 from endpoint_audit.render.base import Renderer, RendererRef, Renderers
+from endpoint_audit.user_cache import import_path_stamp, keep, read_kept
 
 GROUPS = {
     "checks": "endpoint_audit.checks.v1",
@@ -211,45 +212,84 @@ def _add(reg: Registry, kind: str, items: Any, dist: str, ep_name: str) -> list[
     return provided
 
 
-@cache
-def load_registry() -> Registry:
-    """Every installed plugin, built-ins first. Cached for the process."""
-    reg = Registry()
-    only_builtin = os.environ.get(DISABLE_ENV) == "1"
-    builtin_seen: set[str] = set()
+ENTRY_POINTS_FILE = "entry-points.json"
+
+
+def _scan_entry_points() -> list[list[str]]:
+    """[group, name, value, distribution, version] of every entry point of GROUPS."""
+    from importlib import metadata
+
     # One pass over the installed distributions for every group: each entry_points(group=)
     # call reads every distribution's metadata again.
     every = metadata.entry_points()
     # A Distribution's `.name` and `.version` each parse its whole METADATA file (ours
     # holds the README): each distribution's is read once here.
     named: dict[int, tuple[str, str]] = {}
+    listed: list[list[str]] = []
+    for group in GROUPS.values():
+        for ep in every.select(group=group):
+            dist, version = "?", "?"
+            if ep.dist is not None:
+                if id(ep.dist) not in named:
+                    read = ep.dist.metadata
+                    named[id(ep.dist)] = (read["Name"], read["Version"])
+                dist, version = named[id(ep.dist)]
+            listed.append([group, ep.name, ep.value, dist, version])
+    return listed
 
-    def dist_of(ep: metadata.EntryPoint) -> tuple[str, str]:
-        if ep.dist is None:
-            return "?", "?"
-        if id(ep.dist) not in named:
-            read = ep.dist.metadata
-            named[id(ep.dist)] = (read["Name"], read["Version"])
-        return named[id(ep.dist)]
 
+def _kept_well(value: object) -> bool:
+    return isinstance(value, list) and all(
+        isinstance(row, list) and len(row) == 5 and all(isinstance(x, str) for x in row)
+        for row in value
+    )
+
+
+def installed_entry_points() -> list[list[str]]:
+    """Every entry point of GROUPS as [group, name, value, distribution, version]: the
+    last scan's answer while the import path is unchanged (kept in the user's cache
+    folder), else a new scan. Reading every distribution's metadata cost a scan more than
+    the rest of the registry."""
+    stamp = import_path_stamp()
+    last = read_kept(ENTRY_POINTS_FILE)
+    if isinstance(last, dict) and last.get("stamp") == stamp and _kept_well(last.get("rows")):
+        rows: list[list[str]] = last["rows"]
+        return rows
+    rows = _scan_entry_points()
+    keep(ENTRY_POINTS_FILE, {"stamp": stamp, "rows": rows})
+    return rows
+
+
+def _load_entry_point(value: str) -> Any:
+    """What an entry point names: `module:attribute`, with any `[extras]` ignored (as
+    importlib.metadata's EntryPoint.load ignores them)."""
+    return pkgutil.resolve_name(value.split("[", 1)[0].strip())
+
+
+@cache
+def load_registry() -> Registry:
+    """Every installed plugin, built-ins first. Cached for the process."""
+    reg = Registry()
+    only_builtin = os.environ.get(DISABLE_ENV) == "1"
+    builtin_seen: set[str] = set()
+    rows = installed_entry_points()
     for kind, group in GROUPS.items():
         eps = sorted(
-            every.select(group=group),
-            key=lambda e: (e.dist is None or dist_of(e)[0] != OWN_DISTRIBUTION, e.name),
+            (row for row in rows if row[0] == group),
+            key=lambda row: (row[3] != OWN_DISTRIBUTION, row[1]),
         )
-        for ep in eps:
-            dist, version = dist_of(ep)
+        for _, name, value, dist, version in eps:
             if dist != OWN_DISTRIBUTION and only_builtin:
                 continue
             try:
-                provided = _add(reg, kind, ep.load(), dist, ep.name)
+                provided = _add(reg, kind, _load_entry_point(value), dist, name)
             except Exception as exc:  # a broken plugin must not stop the tool
-                problem = PluginProblem(group, ep.name, dist, f"{type(exc).__name__}: {exc}")
+                problem = PluginProblem(group, name, dist, f"{type(exc).__name__}: {exc}")
                 reg.problems.append(problem)
                 continue
             if dist == OWN_DISTRIBUTION:
                 builtin_seen.add(kind)
-            reg.sources.append(PluginSource(group, ep.name, dist, version, tuple(provided)))
+            reg.sources.append(PluginSource(group, name, dist, version, tuple(provided)))
     # Running from a source tree without installed metadata: built-ins still work.
     for kind in GROUPS:
         if kind not in builtin_seen and kind != "collectors":
