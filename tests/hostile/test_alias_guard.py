@@ -9,7 +9,7 @@ import tracemalloc
 from pathlib import Path
 
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from endpoint_audit.baseline.yaml_lines import MAX_VALUES, load_lined
@@ -174,3 +174,48 @@ def test_the_plain_count_matches_the_alias_count_without_anchors(tree: object) -
     root = yaml.compose(yaml.safe_dump(tree))
     sizes, distinct = _expanded_sizes(root, "t.yaml")
     assert _tree_size(root) == distinct == sizes[id(root)]
+
+
+@st.composite
+def shared_trees(draw: st.DrawFn) -> tuple[object, bool]:
+    # A tree in which some value may appear twice: PyYAML writes it once with an anchor
+    # and refers to it with an alias.
+    part = draw(st.lists(yaml_scalars, min_size=1, max_size=3))
+    tree = draw(st.lists(st.one_of(yaml_trees, st.just(part)), min_size=1, max_size=5))
+    return tree, draw(st.sampled_from([True, False, None])) is True
+
+
+@given(shared_trees())
+@example(([[["a"]], [["a"]]], True))
+def test_a_text_with_an_alias_is_always_seen_to_have_an_anchor(drawn: tuple[object, bool]) -> None:
+    import yaml
+
+    from endpoint_audit.baseline.yaml_lines import _ANCHOR, _expanded_sizes
+
+    tree, flow = drawn
+    text = yaml.dump(tree, default_flow_style=flow)
+    root = yaml.compose(text)
+    sizes, distinct = _expanded_sizes(root, "t.yaml")
+    if sizes[id(root)] > distinct:  # some node is reached twice: an alias
+        assert _ANCHOR.search(text), text
+
+
+@pytest.mark.parametrize(
+    "text",
+    ['{"a":&x [1], "b": *x}', "[&x [1],*x]", "a: &x\n  - 1\nb: *x\n", "- !!seq &x [1]\n- *x\n",
+     "- &x\n  - 1\n- *x\n", "\ufeff[&x [1], *x]\n"],
+)  # fmt: skip
+def test_anchors_are_seen_wherever_yaml_allows_them(text: str) -> None:
+    import yaml
+
+    from endpoint_audit.baseline.yaml_lines import _ANCHOR
+
+    loaded = yaml.safe_load(text)
+    assert (loaded["b"] if isinstance(loaded, dict) else loaded[1]) == [1]  # an alias
+    assert _ANCHOR.search(text)
+
+
+def test_an_ampersand_in_text_is_no_anchor() -> None:
+    from endpoint_audit.baseline.yaml_lines import _ANCHOR
+
+    assert not _ANCHOR.search("remediation: Users & Groups, R&D\nname: 'a &b'\n"[:34])

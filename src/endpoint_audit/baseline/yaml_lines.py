@@ -15,6 +15,7 @@ Every problem is one ConfigError line `file:line: path: message`.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -172,6 +173,12 @@ def _expanded_sizes(root: yaml.Node, source: str) -> tuple[dict[int, int], int]:
     return sizes, len(sizes)
 
 
+# Where an anchor may stand: `&` and a name, at the start of the text or after a space, a
+# line break or a flow indicator (`{"a":&x 1}` in flow context). `Users & Groups` is not
+# one; text that only looks like one (`R &D`) costs the full count, never a missed alias.
+_ANCHOR = re.compile(r"(?:^|[\s\[{,:\ufeff])&\S")
+
+
 def _tree_size(root: yaml.Node) -> int:
     """How many nodes a document without aliases holds (each is written out once), or
     MAX_VALUES + 1 once it holds more."""
@@ -190,9 +197,9 @@ def _tree_size(root: yaml.Node) -> int:
 
 def _check_expansion(root: yaml.Node, source: str, text: str) -> None:
     """Refuse a document whose aliases multiply it (see the module docstring)."""
-    # An alias needs an anchor (`&name`) and a text without `&` has none: a plain count of
-    # its nodes is enough (a third of the work of the count that follows aliases).
-    if "&" not in text and _tree_size(root) <= MAX_VALUES:
+    # An alias needs an anchor and a text without one has no shared node: a plain count
+    # of its nodes is enough (a third of the work of the count that follows aliases).
+    if not _ANCHOR.search(text) and _tree_size(root) <= MAX_VALUES:
         return
     sizes, distinct = _expanded_sizes(root, source)
     total = sizes[id(root)]
