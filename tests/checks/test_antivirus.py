@@ -57,7 +57,9 @@ NOT_RUNNING = DefenderStatus(
     running_mode="Not running", service_enabled=False, antivirus_enabled=False, real_time=False
 )
 DEFENDER_OFF = decode_product("Windows Defender", 0x60100)
-NORTON_ON = decode_product("ノートン 360", 0x41000)
+# Alive: its reporting program on disk and run by a running service.
+LIVE = {"reporting_exe_exists": True, "product_exe_exists": True, "reporting_running": True}
+NORTON_ON = decode_product("ノートン 360", 0x41000, **LIVE)
 
 
 def judge(
@@ -170,12 +172,12 @@ def test_passive_defender_passes_only_with_a_protecting_registered_product() -> 
     passive = seen(ACTIVE.model_copy(update={"running_mode": "Passive Mode"}))
     assert verdict(windows(passive, DEFENDER_OFF, NORTON_ON)) == (Status.PASS, "third_party_on")
     for state in (0x41010, 0x40000, 0x42000, 0x43000):  # out of date, off, snoozed, expired
-        product = decode_product("ノートン 360", state)
+        product = decode_product("ノートン 360", state, **LIVE)
         assert verdict(windows(passive, DEFENDER_OFF, product)) == (
             Status.FAIL,
             "third_party_off",
         ), hex(state)
-    odd = decode_product("ノートン 360", 344064)
+    odd = decode_product("ノートン 360", 344064, **LIVE)
     assert verdict(windows(passive, odd)) == (Status.UNKNOWN, "product_state_unknown")
 
 
@@ -311,7 +313,11 @@ def test_hostile_probe_values_never_pass_unless_they_say_so(
         else:
             assert key == "third_party_on"
             assert any(
-                isinstance(p, dict) and decode_product("x", p.get("product_state")).protecting
+                isinstance(p, dict)
+                and decode_product("x", p.get("product_state")).protecting
+                and p.get("reporting_exe_exists") is True
+                and p.get("reporting_running") is True
+                and p.get("product_exe_exists") is not False
                 for p in value["products"]
                 if isinstance(p.get("product_state"), int)
             )
@@ -541,3 +547,139 @@ def test_a_signature_date_that_cannot_be_read_leaves_the_age_unknown(when: str) 
 def test_a_missing_signature_date_still_uses_defenders_count() -> None:
     defender = {**probe_value()["defender"], "signature_updated": None}
     assert verdict(parse_status(probe_value(defender=defender))) == (Status.PASS, "defender_on")
+
+
+# --- Security Center entries left by uninstalled or broken products --------------------
+
+PASSIVE_DEFENDER = {
+    **ACTIVE.model_dump(mode="json"),
+    "running_mode": "Passive Mode",
+    "real_time": False,
+}
+# Paths as public Get-CimInstance AntiVirusProduct captures print them (Bitdefender
+# Antivirus: pathToSignedReportingExe C:\Program Files\Bitdefender\Bitdefender
+# Security\bdservicehost.exe, timestamp "Wed, 15 Dec 2021 12:40:10 GMT").
+BITDEFENDER_EXE = r"C:\Program Files\Bitdefender\Bitdefender Security\bdservicehost.exe"
+
+
+def third_party(**over: Any) -> dict[str, Any]:
+    entry: dict[str, Any] = {
+        "name": "Bitdefender Antivirus",
+        "product_state": 266240,  # 0x41000: on, up to date
+        "timestamp": "2021-12-15T12:40:10Z",
+        "reporting_exe": BITDEFENDER_EXE,
+        "product_exe_exists": True,
+        "reporting_exe_exists": True,
+        "reporting_running": True,
+    }
+    entry.update(over)
+    return entry
+
+
+def passive_with(*entries: dict[str, Any]) -> AntivirusFacts:
+    return parse_status(
+        probe_value(
+            defender=PASSIVE_DEFENDER,
+            products=[{"name": "Windows Defender", "product_state": 393472}, *entries],
+        )
+    )
+
+
+def test_a_live_registered_product_passes_in_place_of_a_passive_defender() -> None:
+    assert verdict(passive_with(third_party())) == (Status.PASS, "third_party_on")
+
+
+@pytest.mark.parametrize(
+    ("over", "key"),
+    [
+        # Uninstalled: Security Center keeps the entry and its last productState.
+        ({"reporting_exe_exists": False, "reporting_running": False}, "third_party_stale"),
+        ({"product_exe_exists": False}, "third_party_stale"),
+        # Installed but its program does not run (broken, stopped service).
+        ({"reporting_running": False}, "third_party_not_running"),
+        # Liveness not seen (an older probe, a path the probe could not resolve).
+        ({"reporting_running": None}, "third_party_unverified"),
+        ({"reporting_exe_exists": None, "reporting_running": None}, "third_party_unverified"),
+        (
+            {
+                "reporting_exe_exists": None,
+                "product_exe_exists": None,
+                "reporting_running": None,
+                "timestamp": None,
+                "reporting_exe": None,
+            },
+            "third_party_unverified",
+        ),
+    ],
+)
+def test_a_registered_product_without_live_evidence_never_passes(
+    over: dict[str, Any], key: str
+) -> None:
+    status, found = verdict(passive_with(third_party(**over)))
+    assert (status, found) == (Status.UNKNOWN, key)
+
+
+def test_a_stale_entry_beside_a_live_product_does_not_hide_it() -> None:
+    stale = third_party(
+        name="ノートン 360",
+        reporting_exe_exists=False,
+        product_exe_exists=False,
+        reporting_running=False,
+    )
+    assert verdict(passive_with(stale, third_party())) == (Status.PASS, "third_party_on")
+    off = third_party(name="ESET", product_state=0x40000)
+    assert verdict(passive_with(off, third_party())) == (Status.PASS, "third_party_on")
+    # One product off, the other claiming on without live evidence: not a pass.
+    status, _ = verdict(passive_with(off, third_party(reporting_running=None)))
+    assert status is Status.UNKNOWN
+
+
+def test_liveness_fields_are_read_strictly() -> None:
+    fact = passive_with(
+        third_party(reporting_exe_exists="True", reporting_running=1, timestamp="Wed, 15 Dec")
+    )
+    assert isinstance(fact.products, Seen)
+    product = fact.products.value[1]
+    assert product.reporting_exe_exists is None and product.reporting_running is None
+    assert product.timestamp is None
+    assert verdict(fact)[0] is Status.UNKNOWN
+    live = passive_with(third_party())
+    assert isinstance(live.products, Seen)
+    assert live.products.value[1].timestamp == datetime(2021, 12, 15, 12, 40, 10, tzinfo=UTC)
+
+
+PRODUCT_ENTRY = st.fixed_dictionaries(
+    {},
+    optional={
+        "name": st.one_of(st.text(max_size=6), JSON),
+        "product_state": st.one_of(st.sampled_from([266240, 266256, 262144, 397568]), JSON),
+        "timestamp": st.one_of(st.just("2021-12-15T12:40:10Z"), JSON),
+        "reporting_exe": st.one_of(st.just(BITDEFENDER_EXE), JSON),
+        "product_exe_exists": JSON,
+        "reporting_exe_exists": JSON,
+        "reporting_running": JSON,
+    },
+)
+
+
+@settings(max_examples=300)
+@given(st.lists(st.one_of(PRODUCT_ENTRY, JSON), max_size=4))
+def test_hostile_product_entries_pass_only_with_literal_live_evidence(entries: list[Any]) -> None:
+    try:
+        fact = parse_status(probe_value(defender=PASSIVE_DEFENDER, products=entries))
+    except CollectorError:
+        return
+    status, key = verdict(fact)
+    if status is Status.PASS:
+        assert key == "third_party_on"
+        assert any(
+            isinstance(e, dict)
+            and isinstance(e.get("product_state"), int)
+            and not isinstance(e.get("product_state"), bool)
+            and decode_product("x", e["product_state"]).protecting
+            and decode_product("x", e["product_state"]).microsoft is False
+            and e.get("reporting_exe_exists") is True
+            and e.get("reporting_running") is True
+            and e.get("product_exe_exists") is not False
+            for e in entries
+        )

@@ -5,7 +5,9 @@ Windows: Microsoft Defender Antivirus passes when it runs in normal (active) mod
 its service, antivirus and real-time protection on, recent signatures and tamper
 protection. Where Defender is passive or off, an antivirus product registered with
 Security Center must protect instead: its productState decoded as on and up to date (an
-undecoded state is unknown, never a pass), and named in `accepted_products` when that
+undecoded state is unknown, never a pass), its reporting program on disk and run by a
+running service or process (Security Center keeps the entries of uninstalled or broken
+products; without that evidence: unknown), and named in `accepted_products` when that
 list is given. Windows Server has no Security Center, so a passive Defender there is
 unknown. The Defender for Endpoint onboarding state is evidence only.
 
@@ -91,6 +93,19 @@ def _product_text(products: Iterable[RegisteredProduct]) -> str:
     )
 
 
+def _liveness_text(p: RegisteredProduct) -> str:
+    def shown(value: bool | None) -> str:
+        return "?" if value is None else str(value)
+
+    stamp = p.timestamp.isoformat() if p.timestamp else "?"
+    return (
+        f"pathToSignedReportingExe={p.reporting_exe or '?'} "
+        f"(exists={shown(p.reporting_exe_exists)}, running={shown(p.reporting_running)}), "
+        f"pathToSignedProductExe "
+        f"exists={shown(p.product_exe_exists)}, timestamp={stamp}"
+    )
+
+
 def _defender_state(d: DefenderStatus) -> Literal["active", "inactive", "unknown"]:
     if d.running_mode is not None and d.running_mode.strip().lower() != ACTIVE_MODE:
         return "inactive"
@@ -159,7 +174,7 @@ class Antivirus(Check):
             "defender": fact.defender.value.model_dump(mode="json")
             if isinstance(fact.defender, Seen)
             else None,
-            "products": [p.model_dump() for p in fact.products.value]
+            "products": [p.model_dump(mode="json") for p in fact.products.value]
             if isinstance(fact.products, Seen)
             else None,
             "defender_for_endpoint_onboarded": edr.value if isinstance(edr, Seen) else None,
@@ -237,10 +252,18 @@ class Antivirus(Check):
         third = [p for p in products.value if p.microsoft is not True]
         wanted = [w.casefold() for w in params.accepted_products]
         accepted = [p for p in third if not wanted or any(w in p.name.casefold() for w in wanted)]
-        protecting = [p for p in accepted if p.protecting]
-        if protecting:
-            args["products"] = _product_text(protecting)
-            return Status.PASS, "third_party_on", args, ", ".join(p.name for p in protecting)
+        claiming = [p for p in accepted if p.protecting]
+        live = [p for p in claiming if p.liveness == "live"]
+        if live:
+            args["products"] = _product_text(live)
+            return Status.PASS, "third_party_on", args, ", ".join(p.name for p in live)
+        if claiming:
+            # productState says on, but Security Center keeps that of an uninstalled or
+            # broken product: without its program on disk and running, nothing is proven.
+            product = claiming[0]
+            args["products"] = _product_text(claiming)
+            args["evidence"] = _liveness_text(product)
+            return Status.UNKNOWN, f"third_party_{product.liveness}", args, product.name
         undecoded = [p for p in accepted if p.state is None]
         if undecoded:
             args["products"] = _product_text(undecoded)
