@@ -683,3 +683,50 @@ def test_hostile_product_entries_pass_only_with_literal_live_evidence(entries: l
             and e.get("product_exe_exists") is not False
             for e in entries
         )
+
+
+# --- XProtect: the bundle XProtect uses ---------------------------------------------------
+
+
+def test_a_recent_record_without_the_bundle_it_installed_is_not_a_pass() -> None:
+    """The install history says an update was installed; if XProtect.bundle is gone (or
+    unread) nothing shows that XProtect has those signatures now."""
+    (missing,) = judge(xprotect(NOW - timedelta(days=2), bundle=None), OsFamily.MACOS)  # type: ignore[arg-type]
+    assert (missing.status, missing.key) == (Status.UNKNOWN, "xprotect_bundle_missing")
+
+
+def test_a_recorded_update_older_than_the_bundle_in_use_is_not_a_pass() -> None:
+    (older,) = judge(xprotect(NOW - timedelta(days=2), bundle="5270"), OsFamily.MACOS)
+    assert (older.status, older.key) == (Status.UNKNOWN, "xprotect_update_not_in_use")
+    (odd,) = judge(xprotect(NOW - timedelta(days=2), bundle="5283a"), OsFamily.MACOS)
+    assert odd.status is Status.UNKNOWN
+    (newer,) = judge(xprotect(NOW - timedelta(days=2), bundle="5287"), OsFamily.MACOS)
+    assert (newer.status, newer.key) == (Status.PASS, "xprotect_recent")
+
+
+def sequoia(protected: str | None, bundle: str = "5283") -> AntivirusFacts:
+    return AntivirusFacts(
+        xprotect=seen(
+            XProtectStatus(
+                history_version="5283",
+                updated=NOW - timedelta(days=2),
+                bundle_version=bundle,
+                protected_version=protected,
+                uses_protected=protected is not None,
+            )
+        )
+    )
+
+
+def test_sequoia_judges_the_bundle_in_var_protected() -> None:
+    """macOS 15 uses /var/protected/xprotect/XProtect.bundle; Software Update still writes
+    the old location (and the history), and that copy is not always moved over
+    (eclecticlight.co, 2024-10-10 and 2025-09): a recent record of an update that never
+    reached the bundle in use is not a pass."""
+    (behind,) = judge(sequoia("5279"), OsFamily.MACOS)
+    assert (behind.status, behind.key) == (Status.UNKNOWN, "xprotect_update_not_in_use")
+    (same,) = judge(sequoia("5283"), OsFamily.MACOS)
+    assert (same.status, same.key) == (Status.PASS, "xprotect_recent")
+    # The old bundle alone counts only where the new location holds none.
+    (legacy,) = judge(sequoia(None, bundle="5283"), OsFamily.MACOS)
+    assert legacy.status is Status.PASS

@@ -11,7 +11,9 @@ products; without that evidence: unknown), and named in `accepted_products` when
 list is given. Windows Server has no Security Center, so a passive Defender there is
 unknown. The Defender for Endpoint onboarding state is evidence only.
 
-macOS: XProtect's signatures updated within `xprotect_max_age_days`; the `agents` a
+macOS: XProtect's signatures updated within `xprotect_max_age_days`, the bundle XProtect
+uses holding the recorded version or a newer one (on macOS 15 and later the one in
+/var/protected/xprotect when present); the `agents` a
 baseline names (mdatp) are judged as on Linux. Linux: the `agents` the baseline names
 (ClamAV, mdatp); none named: not applicable.
 """
@@ -302,7 +304,7 @@ class Antivirus(Check):
         x = xprotect.value
         args: Args = {
             "version": x.history_version or "-",
-            "installed": x.bundle_version or "-",
+            "installed": x.in_use or "-",
             "updated": x.updated.isoformat() if x.updated else "-",
             "remediator": x.remediator_version or "-",
             "remediator_updated": x.remediator_updated.isoformat() if x.remediator_updated else "-",
@@ -310,20 +312,29 @@ class Antivirus(Check):
         }
         actual = x.model_dump(mode="json")
         age = _days_since(x.updated, now)
+        installed = _version_number(x.in_use)
+        recorded = _version_number(x.history_version)
         if age is None:
             status, key = Status.UNKNOWN, "xprotect_no_record"
         elif _ahead(x.updated, now):
             status, key = Status.UNKNOWN, "xprotect_date_future"
-        else:
+        elif age <= params.xprotect_max_age_days:
             args["days"] = age
             status, key = Status.PASS, "xprotect_recent"
-            if age > params.xprotect_max_age_days:
-                installed = _version_number(x.bundle_version)
-                recorded = _version_number(x.history_version)
-                newer = installed is not None and recorded is not None and installed > recorded
-                # A newer bundle than the record: updated outside the history, age unknown.
-                status = Status.UNKNOWN if newer else Status.FAIL
-                key = "xprotect_updated_elsewhere" if newer else "xprotect_old"
+            # The record's date ages the bundle XProtect uses only when that bundle holds
+            # the recorded version or a newer one; on macOS 15 Software Update writes the
+            # old location, whose update may never reach the one in use.
+            if x.in_use is None:
+                status, key = Status.UNKNOWN, "xprotect_bundle_missing"
+            elif installed is None or recorded is None or installed < recorded:
+                if x.in_use != x.history_version:
+                    status, key = Status.UNKNOWN, "xprotect_update_not_in_use"
+        else:
+            args["days"] = age
+            newer = installed is not None and recorded is not None and installed > recorded
+            # A newer bundle than the record: updated outside the history, age unknown.
+            status = Status.UNKNOWN if newer else Status.FAIL
+            key = "xprotect_updated_elsewhere" if newer else "xprotect_old"
         return Outcome(
             status=status, key=key, args=args, resource=XPROTECT, expected=expected, actual=actual
         )

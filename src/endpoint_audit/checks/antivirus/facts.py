@@ -88,8 +88,18 @@ class XProtectStatus(BaseModel):
     # The newest XProtectPayloads record (XProtect Remediator), evidence only.
     remediator_version: str | None = None
     remediator_updated: datetime | None = None
-    # CFBundleShortVersionString of XProtect.bundle: the signatures installed now.
+    # CFBundleShortVersionString of /Library/Apple/System/Library/CoreServices/
+    # XProtect.bundle: the signatures Software Update installed (None: no such bundle).
     bundle_version: str | None = None
+    # macOS 15 and later: that of /var/protected/xprotect/XProtect.bundle, the copy XProtect
+    # uses when it exists (the one above is then only its source and fallback).
+    protected_version: str | None = None
+    uses_protected: bool = False
+
+    @property
+    def in_use(self) -> str | None:
+        """The version of the signatures XProtect uses now."""
+        return self.protected_version if self.uses_protected else self.bundle_version
 
 
 class AgentStatus(BaseModel):
