@@ -730,3 +730,49 @@ def test_sequoia_judges_the_bundle_in_var_protected() -> None:
     # The old bundle alone counts only where the new location holds none.
     (legacy,) = judge(sequoia(None, bundle="5283"), OsFamily.MACOS)
     assert legacy.status is Status.PASS
+
+
+# --- mdatp: real-time protection that is enabled but cannot run; an unhealthy agent -------
+
+
+def test_mdatp_real_time_enabled_but_not_available_is_not_on() -> None:
+    """Microsoft: `mdatp health` "reports if real-time protection is enabled but not
+    available" when its kernel or system extension is not approved (mac-support-kext.md;
+    MicrosoftDocs/microsoft-365-docs issue 9727 shows enabled true, available false)."""
+    text = mdatp_text().replace(
+        "real_time_protection_available              : true",
+        "real_time_protection_available              : false",
+    )
+    assert "real_time_protection_available              : false" in text
+    status = mdatp_status(CommandResult(0, stdout=text))
+    assert isinstance(status, Seen) and status.value.real_time is False
+    fact = AntivirusFacts(agents={"mdatp": status})
+    (outcome,) = judge(fact, OsFamily.LINUX, agents=["mdatp"], require_tamper_protection=False)
+    assert (outcome.status, outcome.key) == (Status.FAIL, "agent_real_time_off")
+    missing = "\n".join(
+        line for line in mdatp_text().splitlines() if "real_time_protection_available" not in line
+    )
+    unseen = mdatp_status(CommandResult(0, stdout=missing))
+    assert isinstance(unseen, Seen) and unseen.value.real_time is None
+
+
+@pytest.mark.parametrize("healthy", ["false", '"yes"', None])
+def test_an_mdatp_that_does_not_report_itself_healthy_never_passes(healthy: str | None) -> None:
+    """Microsoft: `mdatp health --field healthy` "true" denotes that the product is
+    functioning as expected (linux-install-manually.md, PR 13361)."""
+    lines = mdatp_text().splitlines()
+    if healthy is None:
+        lines = [line for line in lines if not line.startswith("healthy ")]
+    else:
+        lines = [
+            f"healthy                                     : {healthy}"
+            if line.startswith("healthy ")
+            else line.replace(
+                "health_issues                               : []",
+                'health_issues                               : ["no active event provider"]',
+            )
+            for line in lines
+        ]
+    fact = AntivirusFacts(agents={"mdatp": mdatp_status(CommandResult(0, stdout="\n".join(lines)))})
+    (outcome,) = judge(fact, OsFamily.LINUX, agents=["mdatp"], require_tamper_protection=False)
+    assert (outcome.status, outcome.key) == (Status.UNKNOWN, "agent_unhealthy")

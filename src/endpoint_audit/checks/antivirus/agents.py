@@ -3,8 +3,12 @@
 Microsoft Defender for Endpoint: `mdatp health` prints one `field : value` line per
 health field (learn.microsoft.com "Investigate agent health issues"); the field names
 are identifiers and the values JSON (`true`, `"up_to_date"`, numbers), sometimes followed
-by ` [managed]`. Only those are read: `definitions_updated` is a date in English words
-and is left alone for `definitions_updated_minutes_ago`.
+by ` [managed]`. Real-time protection is on when it is enabled, available (enabled but not
+available: its kernel or system extension is not approved) and not in passive mode, and
+the agent passes only while it reports itself `healthy` ("true denotes that the product is
+functioning as expected", Microsoft's Linux manual deployment guide). Only those are
+read: `definitions_updated` is a date in English words and is left alone for
+`definitions_updated_minutes_ago`.
 
 ClamAV: the age of the signature database freshclam last wrote (the modification time of
 daily.cld or daily.cvd, as seconds since the epoch from `stat`), and whether on-access
@@ -61,20 +65,30 @@ def mdatp_status(result: CommandResult) -> Observed[AgentStatus]:
     if "real_time_protection_enabled" not in fields:
         return unknown("antivirus.reason.agent_unreadable", agent="mdatp")
     real_time = fields.get("real_time_protection_enabled")
+    # Enabled is the setting; available false means it cannot run (a kernel or system
+    # extension not approved: Microsoft's mac-support-kext.md, microsoft-365-docs #9727).
+    available = fields.get("real_time_protection_available")
     passive = fields.get("passive_mode_enabled")
+    healthy = fields.get("healthy")
     minutes = fields.get("definitions_updated_minutes_ago")
     status = fields.get("definitions_status")
     tamper = fields.get("tamper_protection")
+    issues = fields.get("health_issues")
     detail = (
-        f"healthy={fields.get('healthy')}, real_time_protection_enabled={real_time}, "
-        f"passive_mode_enabled={passive}, definitions_status={status}, "
-        f"definitions_updated_minutes_ago={minutes}, tamper_protection={tamper}"
+        f"healthy={healthy}, health_issues={json.dumps(issues, ensure_ascii=False)[:200]}, "
+        f"real_time_protection_enabled={real_time}, "
+        f"real_time_protection_available={available}, passive_mode_enabled={passive}, "
+        f"definitions_status={status}, definitions_updated_minutes_ago={minutes}, "
+        f"tamper_protection={tamper}"
     )
-    on = real_time is True and passive is False
+    # On needs all three; any one of them plainly off turns it off; else not seen.
+    on: bool | None = real_time is True and available is True and passive is False
+    if not on:
+        on = False if real_time is False or available is False or passive is True else None
     return seen(
         AgentStatus(
             installed=True,
-            real_time=on if isinstance(real_time, bool) and isinstance(passive, bool) else None,
+            real_time=on,
             signature_age_minutes=(
                 minutes
                 if isinstance(minutes, int) and not isinstance(minutes, bool) and minutes >= 0
@@ -82,6 +96,8 @@ def mdatp_status(result: CommandResult) -> Observed[AgentStatus]:
             ),
             tamper_protected=tamper in TAMPER_ON if isinstance(tamper, str) else None,
             has_tamper_protection=True,
+            healthy=healthy if isinstance(healthy, bool) else None,
+            has_health=True,
             detail=detail,
         )
     )

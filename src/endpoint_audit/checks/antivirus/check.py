@@ -396,4 +396,7 @@ class Antivirus(Check):
                 return Status.FAIL, "agent_tamper_off"
             if a.tamper_protected is None:
                 return Status.UNKNOWN, "agent_tamper_unknown"
+        if a.has_health and a.healthy is not True:
+            # The agent says it is not functioning as expected (or does not say it is).
+            return Status.UNKNOWN, "agent_unhealthy"
         return Status.PASS, "agent_on"

@@ -115,6 +115,9 @@ class AgentStatus(BaseModel):
     signature_updated: datetime | None = None
     tamper_protected: bool | None = None  # None: the agent has no such setting or unread
     has_tamper_protection: bool = False
+    # The agent's own verdict on itself (mdatp `healthy`); None: unread or no such field.
+    healthy: bool | None = None
+    has_health: bool = False
     # What was read: the agent's own field values, or a catalog reason (not installed).
     detail: Reason | str = ""
 
