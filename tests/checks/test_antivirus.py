@@ -16,6 +16,8 @@ from hypothesis import strategies as st
 
 from endpoint_audit.checkkit.check import EvalContext, FactView, Outcome
 from endpoint_audit.checks.antivirus.agents import (
+    CLAMAV_DB,
+    CLAMAV_HEADERS,
     CLAMAV_STAT,
     CLAMONACC,
     clamav_status,
@@ -436,10 +438,15 @@ def test_clamav_reads_the_newest_database_time() -> None:
             0, stdout="/var/lib/clamav/daily.cld 1732008000\n/var/lib/clamav/daily.cvd 1700000000\n"
         ),
         CLAMONACC.key: CommandResult(0, stdout="active\n"),
+        # The .cld carries the newer version (27460, built 2024-11-19T08:00Z).
+        CLAMAV_HEADERS[CLAMAV_DB[0]].key: CommandResult(
+            0, stdout=REAL_HEADER.replace(":25784:", ":27460:").replace("1587038339", "1732003200")
+        ),
+        CLAMAV_HEADERS[CLAMAV_DB[1]].key: CommandResult(0, stdout=REAL_HEADER),
     }
     status = clamav_status(results)
     assert isinstance(status, Seen)
-    assert status.value.signature_updated == datetime(2024, 11, 19, 9, 20, tzinfo=UTC)
+    assert status.value.signature_updated == datetime(2024, 11, 19, 8, 0, tzinfo=UTC)
     assert status.value.real_time is True
     hostile = {**results, CLAMAV_STAT.key: CommandResult(0, stdout="/etc/passwd 99999999999\n")}
     assert not isinstance(clamav_status(hostile), Seen)
@@ -776,3 +783,67 @@ def test_an_mdatp_that_does_not_report_itself_healthy_never_passes(healthy: str 
     fact = AntivirusFacts(agents={"mdatp": mdatp_status(CommandResult(0, stdout="\n".join(lines)))})
     (outcome,) = judge(fact, OsFamily.LINUX, agents=["mdatp"], require_tamper_protection=False)
     assert (outcome.status, outcome.key) == (Status.UNKNOWN, "agent_unhealthy")
+
+
+# --- ClamAV: the age inside the database, not the time it was copied ----------------------
+
+# A daily.cvd header as published (python-clamav-tools' test data, a real daily.cvd
+# 25784): build time, version, signatures, f-level, md5, digital signature, builder, stime.
+REAL_HEADER = (
+    "ClamAV-VDB:16 Apr 2020 07-58 -0400:25784:2267600:63:92baacd59fd26e6bcf03077add78d209:"
+    "4Jp9JtGJY6nUk8JHDQQpQeBwlfXqskvhXL+vesDNqAeWCmjbudU+Hy/Nj4/BH2vl70c/R5B/VYY+eqqCQo6o7VGL"
+    "qLJr/E+19gejqMp/iRcuHrtnLw6V/x3UjO3/qYVSlcJvAjtMI7FK32wjB+Sp8kaS/ZbfaFQp6trRQhisjqf:"
+    "raynman:1587038339"
+).ljust(512)
+
+
+def clamav_results(mtime: int, header: str | None, path: str = CLAMAV_DB[0]) -> dict[str, Any]:
+    results: dict[str, Any] = {
+        CLAMAV_STAT.key: CommandResult(1, stdout=f"{path} {mtime}\n"),
+        CLAMONACC.key: CommandResult(0, stdout="active\n"),
+    }
+    for name, command in CLAMAV_HEADERS.items():
+        if name == path and header is not None:
+            results[command.key] = CommandResult(0, stdout=header)
+        else:
+            results[command.key] = CommandResult(
+                1, stderr=f"head: cannot open '{name}' for reading: No such file or directory\n"
+            )
+    return results
+
+
+def clamav_verdict(results: dict[str, Any]) -> tuple[Status, str]:
+    fact = AntivirusFacts(agents={"clamav": clamav_status(results)})
+    (outcome,) = judge(fact, OsFamily.LINUX, agents=["clamav"])
+    return outcome.status, outcome.key
+
+
+def test_a_database_copied_yesterday_with_old_signatures_is_old() -> None:
+    """The file's time is when it was written: a database copied or packaged (a container
+    image built with databases preloaded) is new on disk and old inside."""
+    yesterday = int((NOW - timedelta(days=1)).timestamp())
+    assert clamav_verdict(clamav_results(yesterday, REAL_HEADER)) == (
+        Status.FAIL,
+        "agent_signatures_old",
+    )
+    fresh = REAL_HEADER.replace("1587038339", str(yesterday - 3600))
+    assert clamav_verdict(clamav_results(yesterday, fresh)) == (Status.PASS, "agent_on")
+    # No header that can be read: the age is not known.
+    for odd in (None, "garbage", REAL_HEADER.replace("1587038339", "1587O38339")):
+        assert clamav_verdict(clamav_results(yesterday, odd)) == (
+            Status.UNKNOWN,
+            "agent_signature_age_unknown",
+        ), odd
+
+
+@given(st.text(max_size=600), st.integers(0, 2**40))
+def test_hostile_headers_give_an_age_no_younger_than_the_header_and_the_file(
+    header: str, mtime: int
+) -> None:
+    status = clamav_status(clamav_results(mtime, header))
+    assert isinstance(status, Seen)
+    updated = status.value.signature_updated
+    if updated is not None:
+        assert header.startswith("ClamAV-VDB:")
+        assert updated.timestamp() <= mtime
+        assert updated.timestamp() == min(mtime, int(header.split(":")[8].strip(" \x00\r\n\t")))
