@@ -37,7 +37,7 @@ function Resolve-ProductPath($value) {
     # A file path as Security Center holds it, a leading %VARIABLE% expanded; $null for
     # what is no file path (Defender's 'windowsdefender://') or does not expand.
     $path = [string]$value
-    if ($path -match '^%([A-Za-z0-9_]+)%(\\.*)$') {
+    if ($path -match '^%([A-Za-z0-9_()]+)%(\\.*)$') {
         $name = $Matches[1]
         $rest = $Matches[2]
         # A 32-bit PowerShell's ProgramFiles is the x86 folder; ProgramW6432 is not.
