@@ -156,6 +156,11 @@ def test_active_defender_with_fresh_signatures_and_tamper_protection_passes() ->
         ({"service_enabled": False}, (Status.FAIL, "defender_off")),
         ({"running_mode": "Passive Mode"}, (Status.FAIL, "defender_off")),
         ({"running_mode": "EDR Block Mode"}, (Status.FAIL, "defender_off")),
+        ({"running_mode": "SxS Passive Mode"}, (Status.FAIL, "defender_off")),
+        # AntivirusSignatureAge 65535: signatures never updated.
+        ({"signature_age_days": 65535}, (Status.FAIL, "defender_signatures_old")),
+        # Real-time protection reported on while the antivirus or its service is off.
+        ({"antivirus_enabled": False}, (Status.FAIL, "defender_off")),
         ({"real_time": None}, (Status.UNKNOWN, "defender_incomplete")),
         ({"running_mode": None}, (Status.UNKNOWN, "defender_incomplete")),
     ],
