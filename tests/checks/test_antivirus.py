@@ -852,3 +852,43 @@ def test_hostile_headers_give_an_age_no_younger_than_the_header_and_the_file(
         assert header.startswith("ClamAV-VDB:")
         assert updated.timestamp() <= mtime
         assert updated.timestamp() == min(mtime, int(header.split(":")[8].strip(" \x00\r\n\t")))
+
+
+def test_the_bundle_in_use_is_read_on_macos_15_only_and_unread_is_unknown() -> None:
+    from endpoint_audit.checks.antivirus.macos import (
+        INSTALL_HISTORY,
+        PROTECTED_BUNDLE,
+        XPROTECT_BUNDLE,
+        parse_xprotect,
+    )
+
+    def plist(body: str) -> CommandResult:
+        return CommandResult(
+            0,
+            stdout=f'<?xml version="1.0" encoding="UTF-8"?>\n<plist version="1.0">{body}</plist>\n',
+        )
+
+    history = plist(
+        "<array><dict><key>date</key><date>2024-11-18T03:12:40Z</date><key>displayName</key>"
+        "<string>XProtectPlistConfigData</string><key>displayVersion</key><string>5283</string>"
+        "</dict></array>"
+    )
+    bundle = plist("<dict><key>CFBundleShortVersionString</key><string>5283</string></dict>")
+    behind = plist("<dict><key>CFBundleShortVersionString</key><string>5279</string></dict>")
+    denied = CommandResult(
+        1,
+        stdout="/var/protected/xprotect/XProtect.bundle/Contents/Info.plist: file does not exist "
+        "or is not readable or is not a regular file (Error Domain=NSCocoaErrorDomain Code=257)\n",
+    )
+    results = {INSTALL_HISTORY.key: history, XPROTECT_BUNDLE.key: bundle}
+    sonoma = PlatformInfo(family=OsFamily.MACOS, version="14.5")
+    sequoia_host = PlatformInfo(family=OsFamily.MACOS, version="15.1")
+    # macOS 14 does not use /var/protected: whatever is there is not read.
+    seen_14 = parse_xprotect({**results, PROTECTED_BUNDLE.key: behind}, sonoma)
+    assert isinstance(seen_14, Seen) and seen_14.value.in_use == "5283"
+    seen_15 = parse_xprotect({**results, PROTECTED_BUNDLE.key: behind}, sequoia_host)
+    assert isinstance(seen_15, Seen) and seen_15.value.in_use == "5279"
+    unread = parse_xprotect({**results, PROTECTED_BUNDLE.key: denied}, sequoia_host)
+    assert not isinstance(unread, Seen)
+    no_version = parse_xprotect(results, PlatformInfo(family=OsFamily.MACOS))
+    assert not isinstance(no_version, Seen)
