@@ -16,6 +16,8 @@ from hypothesis import strategies as st
 
 from endpoint_audit.checkkit.check import EvalContext, FactView, Outcome
 from endpoint_audit.checks.antivirus.agents import (
+    CLAMAV_DB,
+    CLAMAV_HEADERS,
     CLAMAV_STAT,
     CLAMONACC,
     clamav_status,
@@ -57,7 +59,9 @@ NOT_RUNNING = DefenderStatus(
     running_mode="Not running", service_enabled=False, antivirus_enabled=False, real_time=False
 )
 DEFENDER_OFF = decode_product("Windows Defender", 0x60100)
-NORTON_ON = decode_product("ノートン 360", 0x41000)
+# Alive: its reporting program on disk and run by a running service.
+LIVE = {"reporting_exe_exists": True, "product_exe_exists": True, "reporting_running": True}
+NORTON_ON = decode_product("ノートン 360", 0x41000, **LIVE)
 
 
 def judge(
@@ -152,6 +156,11 @@ def test_active_defender_with_fresh_signatures_and_tamper_protection_passes() ->
         ({"service_enabled": False}, (Status.FAIL, "defender_off")),
         ({"running_mode": "Passive Mode"}, (Status.FAIL, "defender_off")),
         ({"running_mode": "EDR Block Mode"}, (Status.FAIL, "defender_off")),
+        ({"running_mode": "SxS Passive Mode"}, (Status.FAIL, "defender_off")),
+        # AntivirusSignatureAge 65535: signatures never updated.
+        ({"signature_age_days": 65535}, (Status.FAIL, "defender_signatures_old")),
+        # Real-time protection reported on while the antivirus or its service is off.
+        ({"antivirus_enabled": False}, (Status.FAIL, "defender_off")),
         ({"real_time": None}, (Status.UNKNOWN, "defender_incomplete")),
         ({"running_mode": None}, (Status.UNKNOWN, "defender_incomplete")),
     ],
@@ -170,12 +179,12 @@ def test_passive_defender_passes_only_with_a_protecting_registered_product() -> 
     passive = seen(ACTIVE.model_copy(update={"running_mode": "Passive Mode"}))
     assert verdict(windows(passive, DEFENDER_OFF, NORTON_ON)) == (Status.PASS, "third_party_on")
     for state in (0x41010, 0x40000, 0x42000, 0x43000):  # out of date, off, snoozed, expired
-        product = decode_product("ノートン 360", state)
+        product = decode_product("ノートン 360", state, **LIVE)
         assert verdict(windows(passive, DEFENDER_OFF, product)) == (
             Status.FAIL,
             "third_party_off",
         ), hex(state)
-    odd = decode_product("ノートン 360", 344064)
+    odd = decode_product("ノートン 360", 344064, **LIVE)
     assert verdict(windows(passive, odd)) == (Status.UNKNOWN, "product_state_unknown")
 
 
@@ -311,7 +320,11 @@ def test_hostile_probe_values_never_pass_unless_they_say_so(
         else:
             assert key == "third_party_on"
             assert any(
-                isinstance(p, dict) and decode_product("x", p.get("product_state")).protecting
+                isinstance(p, dict)
+                and decode_product("x", p.get("product_state")).protecting
+                and p.get("reporting_exe_exists") is True
+                and p.get("reporting_running") is True
+                and p.get("product_exe_exists") is not False
                 for p in value["products"]
                 if isinstance(p.get("product_state"), int)
             )
@@ -430,10 +443,15 @@ def test_clamav_reads_the_newest_database_time() -> None:
             0, stdout="/var/lib/clamav/daily.cld 1732008000\n/var/lib/clamav/daily.cvd 1700000000\n"
         ),
         CLAMONACC.key: CommandResult(0, stdout="active\n"),
+        # The .cld carries the newer version (27460, built 2024-11-19T08:00Z).
+        CLAMAV_HEADERS[CLAMAV_DB[0]].key: CommandResult(
+            0, stdout=REAL_HEADER.replace(":25784:", ":27460:").replace("1587038339", "1732003200")
+        ),
+        CLAMAV_HEADERS[CLAMAV_DB[1]].key: CommandResult(0, stdout=REAL_HEADER),
     }
     status = clamav_status(results)
     assert isinstance(status, Seen)
-    assert status.value.signature_updated == datetime(2024, 11, 19, 9, 20, tzinfo=UTC)
+    assert status.value.signature_updated == datetime(2024, 11, 19, 8, 0, tzinfo=UTC)
     assert status.value.real_time is True
     hostile = {**results, CLAMAV_STAT.key: CommandResult(0, stdout="/etc/passwd 99999999999\n")}
     assert not isinstance(clamav_status(hostile), Seen)
@@ -541,3 +559,336 @@ def test_a_signature_date_that_cannot_be_read_leaves_the_age_unknown(when: str) 
 def test_a_missing_signature_date_still_uses_defenders_count() -> None:
     defender = {**probe_value()["defender"], "signature_updated": None}
     assert verdict(parse_status(probe_value(defender=defender))) == (Status.PASS, "defender_on")
+
+
+# --- Security Center entries left by uninstalled or broken products --------------------
+
+PASSIVE_DEFENDER = {
+    **ACTIVE.model_dump(mode="json"),
+    "running_mode": "Passive Mode",
+    "real_time": False,
+}
+# Paths as public Get-CimInstance AntiVirusProduct captures print them (Bitdefender
+# Antivirus: pathToSignedReportingExe C:\Program Files\Bitdefender\Bitdefender
+# Security\bdservicehost.exe, timestamp "Wed, 15 Dec 2021 12:40:10 GMT").
+BITDEFENDER_EXE = r"C:\Program Files\Bitdefender\Bitdefender Security\bdservicehost.exe"
+
+
+def third_party(**over: Any) -> dict[str, Any]:
+    entry: dict[str, Any] = {
+        "name": "Bitdefender Antivirus",
+        "product_state": 266240,  # 0x41000: on, up to date
+        "timestamp": "2021-12-15T12:40:10Z",
+        "reporting_exe": BITDEFENDER_EXE,
+        "product_exe_exists": True,
+        "reporting_exe_exists": True,
+        "reporting_running": True,
+    }
+    entry.update(over)
+    return entry
+
+
+def passive_with(*entries: dict[str, Any]) -> AntivirusFacts:
+    return parse_status(
+        probe_value(
+            defender=PASSIVE_DEFENDER,
+            products=[{"name": "Windows Defender", "product_state": 393472}, *entries],
+        )
+    )
+
+
+def test_a_live_registered_product_passes_in_place_of_a_passive_defender() -> None:
+    assert verdict(passive_with(third_party())) == (Status.PASS, "third_party_on")
+
+
+@pytest.mark.parametrize(
+    ("over", "key"),
+    [
+        # Uninstalled: Security Center keeps the entry and its last productState.
+        ({"reporting_exe_exists": False, "reporting_running": False}, "third_party_stale"),
+        ({"product_exe_exists": False}, "third_party_stale"),
+        # Installed but its program does not run (broken, stopped service).
+        ({"reporting_running": False}, "third_party_not_running"),
+        # Liveness not seen (an older probe, a path the probe could not resolve).
+        ({"reporting_running": None}, "third_party_unverified"),
+        ({"reporting_exe_exists": None, "reporting_running": None}, "third_party_unverified"),
+        (
+            {
+                "reporting_exe_exists": None,
+                "product_exe_exists": None,
+                "reporting_running": None,
+                "timestamp": None,
+                "reporting_exe": None,
+            },
+            "third_party_unverified",
+        ),
+    ],
+)
+def test_a_registered_product_without_live_evidence_never_passes(
+    over: dict[str, Any], key: str
+) -> None:
+    status, found = verdict(passive_with(third_party(**over)))
+    assert (status, found) == (Status.UNKNOWN, key)
+
+
+def test_a_stale_entry_beside_a_live_product_does_not_hide_it() -> None:
+    stale = third_party(
+        name="ノートン 360",
+        reporting_exe_exists=False,
+        product_exe_exists=False,
+        reporting_running=False,
+    )
+    assert verdict(passive_with(stale, third_party())) == (Status.PASS, "third_party_on")
+    off = third_party(name="ESET", product_state=0x40000)
+    assert verdict(passive_with(off, third_party())) == (Status.PASS, "third_party_on")
+    # One product off, the other claiming on without live evidence: not a pass.
+    status, _ = verdict(passive_with(off, third_party(reporting_running=None)))
+    assert status is Status.UNKNOWN
+
+
+def test_liveness_fields_are_read_strictly() -> None:
+    fact = passive_with(
+        third_party(reporting_exe_exists="True", reporting_running=1, timestamp="Wed, 15 Dec")
+    )
+    assert isinstance(fact.products, Seen)
+    product = fact.products.value[1]
+    assert product.reporting_exe_exists is None and product.reporting_running is None
+    assert product.timestamp is None
+    assert verdict(fact)[0] is Status.UNKNOWN
+    live = passive_with(third_party())
+    assert isinstance(live.products, Seen)
+    assert live.products.value[1].timestamp == datetime(2021, 12, 15, 12, 40, 10, tzinfo=UTC)
+
+
+PRODUCT_ENTRY = st.fixed_dictionaries(
+    {},
+    optional={
+        "name": st.one_of(st.text(max_size=6), JSON),
+        "product_state": st.one_of(st.sampled_from([266240, 266256, 262144, 397568]), JSON),
+        "timestamp": st.one_of(st.just("2021-12-15T12:40:10Z"), JSON),
+        "reporting_exe": st.one_of(st.just(BITDEFENDER_EXE), JSON),
+        "product_exe_exists": JSON,
+        "reporting_exe_exists": JSON,
+        "reporting_running": JSON,
+    },
+)
+
+
+@settings(max_examples=300)
+@given(st.lists(st.one_of(PRODUCT_ENTRY, JSON), max_size=4))
+def test_hostile_product_entries_pass_only_with_literal_live_evidence(entries: list[Any]) -> None:
+    try:
+        fact = parse_status(probe_value(defender=PASSIVE_DEFENDER, products=entries))
+    except CollectorError:
+        return
+    status, key = verdict(fact)
+    if status is Status.PASS:
+        assert key == "third_party_on"
+        assert any(
+            isinstance(e, dict)
+            and isinstance(e.get("product_state"), int)
+            and not isinstance(e.get("product_state"), bool)
+            and decode_product("x", e["product_state"]).protecting
+            and decode_product("x", e["product_state"]).microsoft is False
+            and e.get("reporting_exe_exists") is True
+            and e.get("reporting_running") is True
+            and e.get("product_exe_exists") is not False
+            for e in entries
+        )
+
+
+# --- XProtect: the bundle XProtect uses ---------------------------------------------------
+
+
+def test_a_recent_record_without_the_bundle_it_installed_is_not_a_pass() -> None:
+    """The install history says an update was installed; if XProtect.bundle is gone (or
+    unread) nothing shows that XProtect has those signatures now."""
+    (missing,) = judge(xprotect(NOW - timedelta(days=2), bundle=None), OsFamily.MACOS)  # type: ignore[arg-type]
+    assert (missing.status, missing.key) == (Status.UNKNOWN, "xprotect_bundle_missing")
+
+
+def test_a_recorded_update_older_than_the_bundle_in_use_is_not_a_pass() -> None:
+    (older,) = judge(xprotect(NOW - timedelta(days=2), bundle="5270"), OsFamily.MACOS)
+    assert (older.status, older.key) == (Status.UNKNOWN, "xprotect_update_not_in_use")
+    (odd,) = judge(xprotect(NOW - timedelta(days=2), bundle="5283a"), OsFamily.MACOS)
+    assert odd.status is Status.UNKNOWN
+    (newer,) = judge(xprotect(NOW - timedelta(days=2), bundle="5287"), OsFamily.MACOS)
+    assert (newer.status, newer.key) == (Status.PASS, "xprotect_recent")
+
+
+def sequoia(protected: str | None, bundle: str = "5283") -> AntivirusFacts:
+    return AntivirusFacts(
+        xprotect=seen(
+            XProtectStatus(
+                history_version="5283",
+                updated=NOW - timedelta(days=2),
+                bundle_version=bundle,
+                protected_version=protected,
+                uses_protected=protected is not None,
+            )
+        )
+    )
+
+
+def test_sequoia_judges_the_bundle_in_var_protected() -> None:
+    """macOS 15 uses /var/protected/xprotect/XProtect.bundle; Software Update still writes
+    the old location (and the history), and that copy is not always moved over
+    (eclecticlight.co, 2024-10-10 and 2025-09): a recent record of an update that never
+    reached the bundle in use is not a pass."""
+    (behind,) = judge(sequoia("5279"), OsFamily.MACOS)
+    assert (behind.status, behind.key) == (Status.UNKNOWN, "xprotect_update_not_in_use")
+    (same,) = judge(sequoia("5283"), OsFamily.MACOS)
+    assert (same.status, same.key) == (Status.PASS, "xprotect_recent")
+    # The old bundle alone counts only where the new location holds none.
+    (legacy,) = judge(sequoia(None, bundle="5283"), OsFamily.MACOS)
+    assert legacy.status is Status.PASS
+
+
+# --- mdatp: real-time protection that is enabled but cannot run; an unhealthy agent -------
+
+
+def test_mdatp_real_time_enabled_but_not_available_is_not_on() -> None:
+    """Microsoft: `mdatp health` "reports if real-time protection is enabled but not
+    available" when its kernel or system extension is not approved (mac-support-kext.md;
+    MicrosoftDocs/microsoft-365-docs issue 9727 shows enabled true, available false)."""
+    text = mdatp_text().replace(
+        "real_time_protection_available              : true",
+        "real_time_protection_available              : false",
+    )
+    assert "real_time_protection_available              : false" in text
+    status = mdatp_status(CommandResult(0, stdout=text))
+    assert isinstance(status, Seen) and status.value.real_time is False
+    fact = AntivirusFacts(agents={"mdatp": status})
+    (outcome,) = judge(fact, OsFamily.LINUX, agents=["mdatp"], require_tamper_protection=False)
+    assert (outcome.status, outcome.key) == (Status.FAIL, "agent_real_time_off")
+    missing = "\n".join(
+        line for line in mdatp_text().splitlines() if "real_time_protection_available" not in line
+    )
+    unseen = mdatp_status(CommandResult(0, stdout=missing))
+    assert isinstance(unseen, Seen) and unseen.value.real_time is None
+
+
+@pytest.mark.parametrize("healthy", ["false", '"yes"', None])
+def test_an_mdatp_that_does_not_report_itself_healthy_never_passes(healthy: str | None) -> None:
+    """Microsoft: `mdatp health --field healthy` "true" denotes that the product is
+    functioning as expected (linux-install-manually.md, PR 13361)."""
+    lines = mdatp_text().splitlines()
+    if healthy is None:
+        lines = [line for line in lines if not line.startswith("healthy ")]
+    else:
+        lines = [
+            f"healthy                                     : {healthy}"
+            if line.startswith("healthy ")
+            else line.replace(
+                "health_issues                               : []",
+                'health_issues                               : ["no active event provider"]',
+            )
+            for line in lines
+        ]
+    fact = AntivirusFacts(agents={"mdatp": mdatp_status(CommandResult(0, stdout="\n".join(lines)))})
+    (outcome,) = judge(fact, OsFamily.LINUX, agents=["mdatp"], require_tamper_protection=False)
+    assert (outcome.status, outcome.key) == (Status.UNKNOWN, "agent_unhealthy")
+
+
+# --- ClamAV: the age inside the database, not the time it was copied ----------------------
+
+# A daily.cvd header as published (python-clamav-tools' test data, a real daily.cvd
+# 25784): build time, version, signatures, f-level, md5, digital signature, builder, stime.
+REAL_HEADER = (
+    "ClamAV-VDB:16 Apr 2020 07-58 -0400:25784:2267600:63:92baacd59fd26e6bcf03077add78d209:"
+    "4Jp9JtGJY6nUk8JHDQQpQeBwlfXqskvhXL+vesDNqAeWCmjbudU+Hy/Nj4/BH2vl70c/R5B/VYY+eqqCQo6o7VGL"
+    "qLJr/E+19gejqMp/iRcuHrtnLw6V/x3UjO3/qYVSlcJvAjtMI7FK32wjB+Sp8kaS/ZbfaFQp6trRQhisjqf:"
+    "raynman:1587038339"
+).ljust(512)
+
+
+def clamav_results(mtime: int, header: str | None, path: str = CLAMAV_DB[0]) -> dict[str, Any]:
+    results: dict[str, Any] = {
+        CLAMAV_STAT.key: CommandResult(1, stdout=f"{path} {mtime}\n"),
+        CLAMONACC.key: CommandResult(0, stdout="active\n"),
+    }
+    for name, command in CLAMAV_HEADERS.items():
+        if name == path and header is not None:
+            results[command.key] = CommandResult(0, stdout=header)
+        else:
+            results[command.key] = CommandResult(
+                1, stderr=f"head: cannot open '{name}' for reading: No such file or directory\n"
+            )
+    return results
+
+
+def clamav_verdict(results: dict[str, Any]) -> tuple[Status, str]:
+    fact = AntivirusFacts(agents={"clamav": clamav_status(results)})
+    (outcome,) = judge(fact, OsFamily.LINUX, agents=["clamav"])
+    return outcome.status, outcome.key
+
+
+def test_a_database_copied_yesterday_with_old_signatures_is_old() -> None:
+    """The file's time is when it was written: a database copied or packaged (a container
+    image built with databases preloaded) is new on disk and old inside."""
+    yesterday = int((NOW - timedelta(days=1)).timestamp())
+    assert clamav_verdict(clamav_results(yesterday, REAL_HEADER)) == (
+        Status.FAIL,
+        "agent_signatures_old",
+    )
+    fresh = REAL_HEADER.replace("1587038339", str(yesterday - 3600))
+    assert clamav_verdict(clamav_results(yesterday, fresh)) == (Status.PASS, "agent_on")
+    # No header that can be read: the age is not known.
+    for odd in (None, "garbage", REAL_HEADER.replace("1587038339", "1587O38339")):
+        assert clamav_verdict(clamav_results(yesterday, odd)) == (
+            Status.UNKNOWN,
+            "agent_signature_age_unknown",
+        ), odd
+
+
+@given(st.text(max_size=600), st.integers(0, 2**40))
+def test_hostile_headers_give_an_age_no_younger_than_the_header_and_the_file(
+    header: str, mtime: int
+) -> None:
+    status = clamav_status(clamav_results(mtime, header))
+    assert isinstance(status, Seen)
+    updated = status.value.signature_updated
+    if updated is not None:
+        assert header.startswith("ClamAV-VDB:")
+        assert updated.timestamp() <= mtime
+        assert updated.timestamp() == min(mtime, int(header.split(":")[8].strip(" \x00\r\n\t")))
+
+
+def test_the_bundle_in_use_is_read_on_macos_15_only_and_unread_is_unknown() -> None:
+    from endpoint_audit.checks.antivirus.macos import (
+        INSTALL_HISTORY,
+        PROTECTED_BUNDLE,
+        XPROTECT_BUNDLE,
+        parse_xprotect,
+    )
+
+    def plist(body: str) -> CommandResult:
+        return CommandResult(
+            0,
+            stdout=f'<?xml version="1.0" encoding="UTF-8"?>\n<plist version="1.0">{body}</plist>\n',
+        )
+
+    history = plist(
+        "<array><dict><key>date</key><date>2024-11-18T03:12:40Z</date><key>displayName</key>"
+        "<string>XProtectPlistConfigData</string><key>displayVersion</key><string>5283</string>"
+        "</dict></array>"
+    )
+    bundle = plist("<dict><key>CFBundleShortVersionString</key><string>5283</string></dict>")
+    behind = plist("<dict><key>CFBundleShortVersionString</key><string>5279</string></dict>")
+    denied = CommandResult(
+        1,
+        stdout="/var/protected/xprotect/XProtect.bundle/Contents/Info.plist: file does not exist "
+        "or is not readable or is not a regular file (Error Domain=NSCocoaErrorDomain Code=257)\n",
+    )
+    results = {INSTALL_HISTORY.key: history, XPROTECT_BUNDLE.key: bundle}
+    sonoma = PlatformInfo(family=OsFamily.MACOS, version="14.5")
+    sequoia_host = PlatformInfo(family=OsFamily.MACOS, version="15.1")
+    # macOS 14 does not use /var/protected: whatever is there is not read.
+    seen_14 = parse_xprotect({**results, PROTECTED_BUNDLE.key: behind}, sonoma)
+    assert isinstance(seen_14, Seen) and seen_14.value.in_use == "5283"
+    seen_15 = parse_xprotect({**results, PROTECTED_BUNDLE.key: behind}, sequoia_host)
+    assert isinstance(seen_15, Seen) and seen_15.value.in_use == "5279"
+    unread = parse_xprotect({**results, PROTECTED_BUNDLE.key: denied}, sequoia_host)
+    assert not isinstance(unread, Seen)
+    no_version = parse_xprotect(results, PlatformInfo(family=OsFamily.MACOS))
+    assert not isinstance(no_version, Seen)

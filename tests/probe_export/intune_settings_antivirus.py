@@ -96,8 +96,18 @@ def antivirus_settings(probe: Any, accepted: Sequence[str], now: datetime) -> di
                 protecting = decoded and state == 1 and signs == 0
             if decoded and owner == 1:
                 continue
+            live = (
+                entry.get("reporting_exe_exists") is True
+                and entry.get("reporting_running") is True
+                and entry.get("product_exe_exists") is not False
+            )
             products.append(
-                {"name": entry.get("name"), "decoded": decoded, "protecting": protecting}
+                {
+                    "name": entry.get("name"),
+                    "decoded": decoded,
+                    "protecting": protecting and live,
+                    "claiming": protecting,
+                }
             )
     defender = probe.get("defender")
     active = False
@@ -148,7 +158,7 @@ def antivirus_settings(probe: Any, accepted: Sequence[str], now: datetime) -> di
                 AntivirusSignatures="Current",
                 AntivirusTamperProtection=2,
             )
-        elif any(not p["decoded"] for p in chosen):
+        elif any(p["claiming"] or not p["decoded"] for p in chosen):
             settings["AntivirusProtection"] = "Unknown"
         elif not chosen and products:
             settings["AntivirusProtection"] = "NotAccepted"

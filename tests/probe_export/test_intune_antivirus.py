@@ -255,6 +255,10 @@ product = st.fixed_dictionaries(
             0x1000000,
             True,
         ),
+        # Whether the entry's product is alive (Security Center keeps stale entries).
+        "reporting_exe_exists": mostly(True, False, None, "True", 1, MISSING),
+        "reporting_running": mostly(True, False, None, "True", MISSING),
+        "product_exe_exists": mostly(True, None, False, 0, MISSING),
     }
 ).map(drop_missing)
 answers = st.fixed_dictionaries(

@@ -5,11 +5,15 @@ Windows: Microsoft Defender Antivirus passes when it runs in normal (active) mod
 its service, antivirus and real-time protection on, recent signatures and tamper
 protection. Where Defender is passive or off, an antivirus product registered with
 Security Center must protect instead: its productState decoded as on and up to date (an
-undecoded state is unknown, never a pass), and named in `accepted_products` when that
+undecoded state is unknown, never a pass), its reporting program on disk and run by a
+running service or process (Security Center keeps the entries of uninstalled or broken
+products; without that evidence: unknown), and named in `accepted_products` when that
 list is given. Windows Server has no Security Center, so a passive Defender there is
 unknown. The Defender for Endpoint onboarding state is evidence only.
 
-macOS: XProtect's signatures updated within `xprotect_max_age_days`; the `agents` a
+macOS: XProtect's signatures updated within `xprotect_max_age_days`, the bundle XProtect
+uses holding the recorded version or a newer one (on macOS 15 and later the one in
+/var/protected/xprotect when present); the `agents` a
 baseline names (mdatp) are judged as on Linux. Linux: the `agents` the baseline names
 (ClamAV, mdatp); none named: not applicable.
 """
@@ -91,6 +95,19 @@ def _product_text(products: Iterable[RegisteredProduct]) -> str:
     )
 
 
+def _liveness_text(p: RegisteredProduct) -> str:
+    def shown(value: bool | None) -> str:
+        return "?" if value is None else str(value)
+
+    stamp = p.timestamp.isoformat() if p.timestamp else "?"
+    return (
+        f"pathToSignedReportingExe={p.reporting_exe or '?'} "
+        f"(exists={shown(p.reporting_exe_exists)}, running={shown(p.reporting_running)}), "
+        f"pathToSignedProductExe "
+        f"exists={shown(p.product_exe_exists)}, timestamp={stamp}"
+    )
+
+
 def _defender_state(d: DefenderStatus) -> Literal["active", "inactive", "unknown"]:
     if d.running_mode is not None and d.running_mode.strip().lower() != ACTIVE_MODE:
         return "inactive"
@@ -159,7 +176,7 @@ class Antivirus(Check):
             "defender": fact.defender.value.model_dump(mode="json")
             if isinstance(fact.defender, Seen)
             else None,
-            "products": [p.model_dump() for p in fact.products.value]
+            "products": [p.model_dump(mode="json") for p in fact.products.value]
             if isinstance(fact.products, Seen)
             else None,
             "defender_for_endpoint_onboarded": edr.value if isinstance(edr, Seen) else None,
@@ -237,10 +254,18 @@ class Antivirus(Check):
         third = [p for p in products.value if p.microsoft is not True]
         wanted = [w.casefold() for w in params.accepted_products]
         accepted = [p for p in third if not wanted or any(w in p.name.casefold() for w in wanted)]
-        protecting = [p for p in accepted if p.protecting]
-        if protecting:
-            args["products"] = _product_text(protecting)
-            return Status.PASS, "third_party_on", args, ", ".join(p.name for p in protecting)
+        claiming = [p for p in accepted if p.protecting]
+        live = [p for p in claiming if p.liveness == "live"]
+        if live:
+            args["products"] = _product_text(live)
+            return Status.PASS, "third_party_on", args, ", ".join(p.name for p in live)
+        if claiming:
+            # productState says on, but Security Center keeps that of an uninstalled or
+            # broken product: without its program on disk and running, nothing is proven.
+            product = claiming[0]
+            args["products"] = _product_text(claiming)
+            args["evidence"] = _liveness_text(product)
+            return Status.UNKNOWN, f"third_party_{product.liveness}", args, product.name
         undecoded = [p for p in accepted if p.state is None]
         if undecoded:
             args["products"] = _product_text(undecoded)
@@ -279,7 +304,7 @@ class Antivirus(Check):
         x = xprotect.value
         args: Args = {
             "version": x.history_version or "-",
-            "installed": x.bundle_version or "-",
+            "installed": x.in_use or "-",
             "updated": x.updated.isoformat() if x.updated else "-",
             "remediator": x.remediator_version or "-",
             "remediator_updated": x.remediator_updated.isoformat() if x.remediator_updated else "-",
@@ -287,20 +312,29 @@ class Antivirus(Check):
         }
         actual = x.model_dump(mode="json")
         age = _days_since(x.updated, now)
+        installed = _version_number(x.in_use)
+        recorded = _version_number(x.history_version)
         if age is None:
             status, key = Status.UNKNOWN, "xprotect_no_record"
         elif _ahead(x.updated, now):
             status, key = Status.UNKNOWN, "xprotect_date_future"
-        else:
+        elif age <= params.xprotect_max_age_days:
             args["days"] = age
             status, key = Status.PASS, "xprotect_recent"
-            if age > params.xprotect_max_age_days:
-                installed = _version_number(x.bundle_version)
-                recorded = _version_number(x.history_version)
-                newer = installed is not None and recorded is not None and installed > recorded
-                # A newer bundle than the record: updated outside the history, age unknown.
-                status = Status.UNKNOWN if newer else Status.FAIL
-                key = "xprotect_updated_elsewhere" if newer else "xprotect_old"
+            # The record's date ages the bundle XProtect uses only when that bundle holds
+            # the recorded version or a newer one; on macOS 15 Software Update writes the
+            # old location, whose update may never reach the one in use.
+            if x.in_use is None:
+                status, key = Status.UNKNOWN, "xprotect_bundle_missing"
+            elif installed is None or recorded is None or installed < recorded:
+                if x.in_use != x.history_version:
+                    status, key = Status.UNKNOWN, "xprotect_update_not_in_use"
+        else:
+            args["days"] = age
+            newer = installed is not None and recorded is not None and installed > recorded
+            # A newer bundle than the record: updated outside the history, age unknown.
+            status = Status.UNKNOWN if newer else Status.FAIL
+            key = "xprotect_updated_elsewhere" if newer else "xprotect_old"
         return Outcome(
             status=status, key=key, args=args, resource=XPROTECT, expected=expected, actual=actual
         )
@@ -362,4 +396,7 @@ class Antivirus(Check):
                 return Status.FAIL, "agent_tamper_off"
             if a.tamper_protected is None:
                 return Status.UNKNOWN, "agent_tamper_unknown"
+        if a.has_health and a.healthy is not True:
+            # The agent says it is not functioning as expected (or does not say it is).
+            return Status.UNKNOWN, "agent_unhealthy"
         return Status.PASS, "agent_on"

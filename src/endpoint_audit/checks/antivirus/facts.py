@@ -10,7 +10,7 @@ history and the XProtect bundle. Linux and macOS: the agents a baseline may requ
 from __future__ import annotations
 
 from datetime import datetime
-from typing import ClassVar
+from typing import ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -48,10 +48,33 @@ class RegisteredProduct(BaseModel):
     state: ProductState | None = None  # None: a state this tool cannot decode
     up_to_date: bool | None = None
     microsoft: bool | None = None  # the product is Microsoft's own (Defender)
+    # Whether the product is alive. Security Center keeps the entry (and its last
+    # productState) of a product that was uninstalled or broke, so productState alone
+    # proves nothing. None: not seen (a path that is no file or does not expand, an older
+    # probe, or, while Defender itself protects, not looked for).
+    timestamp: datetime | None = None  # when the product last reported to Security Center
+    reporting_exe: str | None = None  # pathToSignedReportingExe, expanded (evidence)
+    product_exe_exists: bool | None = None  # pathToSignedProductExe is on disk
+    reporting_exe_exists: bool | None = None  # pathToSignedReportingExe is on disk
+    reporting_running: bool | None = None  # a running service or process runs it
 
     @property
     def protecting(self) -> bool:
+        """What productState claims: on and up to date (not proof that it runs)."""
         return self.state == "on" and self.up_to_date is True
+
+    @property
+    def liveness(self) -> Literal["live", "stale", "not_running", "unverified"]:
+        """live: its reporting program is on disk and runs. stale: a program of the entry
+        is gone (an uninstalled product's entry). not_running: on disk but not run by
+        any running service or process. unverified: not seen."""
+        if self.product_exe_exists is False or self.reporting_exe_exists is False:
+            return "stale"
+        if self.reporting_exe_exists is True and self.reporting_running is True:
+            return "live"
+        if self.reporting_exe_exists is True and self.reporting_running is False:
+            return "not_running"
+        return "unverified"
 
 
 class XProtectStatus(BaseModel):
@@ -65,8 +88,18 @@ class XProtectStatus(BaseModel):
     # The newest XProtectPayloads record (XProtect Remediator), evidence only.
     remediator_version: str | None = None
     remediator_updated: datetime | None = None
-    # CFBundleShortVersionString of XProtect.bundle: the signatures installed now.
+    # CFBundleShortVersionString of /Library/Apple/System/Library/CoreServices/
+    # XProtect.bundle: the signatures Software Update installed (None: no such bundle).
     bundle_version: str | None = None
+    # macOS 15 and later: that of /var/protected/xprotect/XProtect.bundle, the copy XProtect
+    # uses when it exists (the one above is then only its source and fallback).
+    protected_version: str | None = None
+    uses_protected: bool = False
+
+    @property
+    def in_use(self) -> str | None:
+        """The version of the signatures XProtect uses now."""
+        return self.protected_version if self.uses_protected else self.bundle_version
 
 
 class AgentStatus(BaseModel):
@@ -82,6 +115,9 @@ class AgentStatus(BaseModel):
     signature_updated: datetime | None = None
     tamper_protected: bool | None = None  # None: the agent has no such setting or unread
     has_tamper_protection: bool = False
+    # The agent's own verdict on itself (mdatp `healthy`); None: unread or no such field.
+    healthy: bool | None = None
+    has_health: bool = False
     # What was read: the agent's own field values, or a catalog reason (not installed).
     detail: Reason | str = ""
 

@@ -15,8 +15,9 @@ compliance/intune_settings.ps1 and the rules that judge them with the baseline's
 
 On is Defender active (normal mode, service, antivirus and real-time protection on), or,
 where it is not, a third-party product registered with Security Center that is on and up
-to date and named in accepted_products (part of its name, any case) when the list is
-given; accepted_products reaches the script as `$EAAntivirusAccepted`, case-folded.
+to date, whose reporting program is on disk and running, and named in accepted_products
+(part of its name, any case) when the list is given; accepted_products reaches the
+script as `$EAAntivirusAccepted`, case-folded.
 Together the rules pass only where the check passes. Stricter than the check where a
 product name (with accepted_products) or Defender's mode or date is a text outside
 printable ASCII and Japanese kana and kanji (Unrecognised), where the update date is not

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from endpoint_audit.checkkit import Collector, Results, require
 from endpoint_audit.checks.antivirus.agents import (
+    CLAMAV_HEADERS,
     CLAMAV_STAT,
     CLAMONACC,
     clamav_status,
@@ -20,7 +21,7 @@ MDATP = mdatp_command("mdatp")
 class LinuxAntivirus(Collector[AntivirusFacts]):
     family = OsFamily.LINUX
     fact_type = AntivirusFacts
-    asks = (MDATP, CLAMAV_STAT, CLAMONACC)
+    asks = (MDATP, CLAMAV_STAT, *CLAMAV_HEADERS.values(), CLAMONACC)
 
     def parse(self, results: Results, platform: PlatformInfo) -> AntivirusFacts:
         return AntivirusFacts(

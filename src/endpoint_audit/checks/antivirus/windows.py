@@ -4,7 +4,13 @@ PowerShell probe (probes/antivirus_status.ps1).
 
 Security Center's `productState` is decoded by checkkit/security_center.py (the same
 decoding the firewall check uses); a value it does not recognise leaves the product
-unknown, never taken as on.
+unknown, never taken as on. Security Center keeps the entry and the last productState of
+a product that was uninstalled or broke (its entries are "not removed in a proper way",
+fixitpc.pl "Niezgodne dane w Centrum zabezpieczeń", 2010): the probe also sends whether
+the entry's programs (pathToSignedProductExe, pathToSignedReportingExe) are on disk and
+whether a running service or process runs the reporting program, and the entry's
+timestamp, an RFC 1123 text in public captures ("Wed, 15 Dec 2021 12:40:10 GMT", also on
+a Chinese PC), sent as ISO 8601.
 """
 
 from __future__ import annotations
@@ -38,18 +44,33 @@ ANTIVIRUS_STATUS = PowerShell(
 ONBOARDED = 1  # OnboardingState
 
 
-def decode_product(name: str, code: int | None) -> RegisteredProduct:
+def decode_product(name: str, code: int | None, **liveness: Any) -> RegisteredProduct:
     """A registered product with its productState decoded; what is not recognised stays
-    None (the check says unknown for it)."""
+    None (the check says unknown for it). `liveness`: the RegisteredProduct fields that
+    say whether it is alive."""
     decoded = decode_product_state(code)
     if decoded is None:
-        return RegisteredProduct(name=name, product_state=code)
+        return RegisteredProduct(name=name, product_state=code, **liveness)
     return RegisteredProduct(
         name=name,
         product_state=code,
         state=decoded.state,
         up_to_date=decoded.up_to_date,
         microsoft=decoded.microsoft,
+        **liveness,
+    )
+
+
+def product_from(entry: dict[str, Any]) -> RegisteredProduct:
+    path = as_text(entry.get("reporting_exe"))
+    return decode_product(
+        as_text(entry.get("name")) or "?",
+        as_int(entry.get("product_state")),
+        timestamp=_date(entry.get("timestamp")),
+        reporting_exe=path[:300] if path else None,
+        product_exe_exists=_bool(entry.get("product_exe_exists")),
+        reporting_exe_exists=_bool(entry.get("reporting_exe_exists")),
+        reporting_running=_bool(entry.get("reporting_running")),
     )
 
 
@@ -113,10 +134,7 @@ def products_from(data: dict[str, Any]) -> Observed[tuple[RegisteredProduct, ...
             "antivirus.reason.security_center_unread", output=_failure(data.get("products_failure"))
         )
     return seen(
-        tuple(
-            decode_product(as_text(entry.get("name")) or "?", as_int(entry.get("product_state")))
-            for entry in (as_dict(p, "antivirus_status products[]") for p in as_list(products))
-        )
+        tuple(product_from(as_dict(p, "antivirus_status products[]")) for p in as_list(products))
     )
 
 

@@ -79,7 +79,10 @@ if ($null -ne $EAProbe) {
                 $EAOnAndCurrent = $EADecoded -and $EAState -eq 1 -and $EASigns -eq 0
             }
             if ($EADecoded -and $EAOwner -eq 1) { continue }  # Microsoft's own (Defender)
-            $EAProducts += @{ name = $EAEntry['name']; decoded = $EADecoded; protecting = $EAOnAndCurrent }
+            # Security Center keeps the entries of uninstalled or broken products: on and
+            # current counts only with its reporting program on disk and running.
+            $EALive = $EAEntry['reporting_exe_exists'] -is [bool] -and $EAEntry['reporting_exe_exists'] -and $EAEntry['reporting_running'] -is [bool] -and $EAEntry['reporting_running'] -and -not ($EAEntry['product_exe_exists'] -is [bool] -and -not $EAEntry['product_exe_exists'])
+            $EAProducts += @{ name = $EAEntry['name']; decoded = $EADecoded; protecting = $EAOnAndCurrent -and $EALive; claiming = $EAOnAndCurrent }
         }
     }
     $EADefender = $EAProbe['defender']
@@ -139,7 +142,7 @@ if ($null -ne $EAProbe) {
             $EASettings['AntivirusSignatureAgeDays'] = [int64]0
             $EASettings['AntivirusSignatures'] = 'Current'
             $EASettings['AntivirusTamperProtection'] = [int64]2
-        } elseif (@($EAAcceptedProducts | Where-Object { -not $_['decoded'] }).Count -gt 0) {
+        } elseif (@($EAAcceptedProducts | Where-Object { $_['claiming'] -or -not $_['decoded'] }).Count -gt 0) {
             $EASettings['AntivirusProtection'] = 'Unknown'
         } elseif ($EAAcceptedProducts.Count -eq 0 -and $EAProducts.Count -gt 0) {
             $EASettings['AntivirusProtection'] = 'NotAccepted'
