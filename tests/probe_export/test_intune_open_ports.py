@@ -417,6 +417,21 @@ baselines = st.builds(
     None,
     OpenPortsParams(),
 )  # fmt: skip
+# Domain and Private each listed twice, alike: the check passes, the script is stricter.
+@example(
+    {
+        "sockets": [{"protocol": "tcp", "address": "0.0.0.0", "port": 445, "pid": 4}] * 2,
+        "processes": {},
+    },
+    {"active_profiles": 2, "connections": [], "rules": [], "shares": []},
+    [
+        {"name": name, "enabled": 1, "default_inbound": 0,
+         "disabled_interface_aliases": ["NotConfigured"]}
+        for name in ("Domain", "Domain", "Private", "Private")
+    ],
+    None,
+    OpenPortsParams(judge_exposure=True),
+)  # fmt: skip
 def test_made_up_answers_are_compliant_only_where_the_check_passes(
     sockets: Any, sharing: Any, profiles: Any, products: Any, params: OpenPortsParams
 ) -> None:
@@ -442,10 +457,13 @@ def documented_stricter(
     sockets: Any, sharing: Any, profiles: Any, products: Any, params: OpenPortsParams
 ) -> bool:
     """Where docs/deploy-probes.md says the script is stricter: a text outside printable
-    ASCII (also a name in the baseline), or a `processes` answer that is empty but no
-    table."""
+    ASCII (also a name in the baseline), a `processes` answer that is empty but no
+    table, or a firewall profile listed twice."""
     names = [*params.forbidden_processes, *params.allowed_processes]
     if _odd_text([sockets, sharing, profiles, products, names]):
+        return True
+    listed = [p.get("name") for p in profiles or [] if isinstance(p, dict)]
+    if isinstance(profiles, list) and len(listed) != len(set(listed)):
         return True
     processes = sockets.get("processes", None) if isinstance(sockets, dict) else None
     return processes is not None and not isinstance(processes, dict) and not processes
