@@ -1,4 +1,8 @@
-"""Linux disk encryption: recorded lsblk, mountinfo and swaps outputs, one file per case."""
+"""Linux disk encryption: recorded lsblk, mountinfo and swaps outputs, one file per case.
+
+These cases are about the device tree: each gets a `dmsetup table` that shows every `crypt`
+node lsblk lists as an aes-xts-plain64 mapping over its whole device (what the tables
+themselves can say is tested in test_disk_encryption_linux_dm.py)."""
 
 from __future__ import annotations
 
@@ -10,6 +14,7 @@ import pytest
 
 from endpoint_audit.checks.disk_encryption.facts import DiskEncryptionFacts, VolumeEncryption
 from endpoint_audit.checks.disk_encryption.linux import (
+    DMSETUP,
     LSBLK,
     MOUNTINFO,
     SWAPS,
@@ -34,15 +39,36 @@ def out(name: str) -> CommandResult:
     return CommandResult(0, stdout=(LINUX / name).read_text("utf-8"))
 
 
+def crypt_tables(lsblk: CommandResult) -> CommandResult:
+    """`dmsetup table` as root would print it for the crypt nodes of `lsblk`: each one an
+    aes-xts-plain64 mapping over its whole device (key masked, as dmsetup does)."""
+    lines: list[str] = []
+
+    def walk(entries: list[dict[str, object]]) -> None:
+        for entry in entries:
+            name = str(entry.get("name", ""))
+            if entry.get("type") == "crypt" and name.startswith("/dev/mapper/"):
+                dm = name.removeprefix("/dev/mapper/")
+                lines.append(f"{dm}: 0 2097152 crypt aes-xts-plain64 {'0' * 64} 0 8:2 4096")
+            children = entry.get("children")
+            if isinstance(children, list):
+                walk(children)
+
+    if lsblk.ok:
+        walk(json.loads(lsblk.stdout)["blockdevices"])
+    return CommandResult(0, stdout="\n".join(lines) + "\n" if lines else "No devices found\n")
+
+
 def collect(
     lsblk: CommandResult, mountinfo: str, swaps: CommandResult | str
 ) -> DiskEncryptionFacts:
     collector = LinuxDiskEncryption()
-    assert collector.commands(PLATFORM, {}) == [MOUNTINFO, SWAPS, LSBLK]
+    assert collector.commands(PLATFORM, {}) == [MOUNTINFO, SWAPS, LSBLK, DMSETUP]
     results = {
         LSBLK.key: lsblk,
         MOUNTINFO.key: out(mountinfo),
         SWAPS.key: out(swaps) if isinstance(swaps, str) else swaps,
+        DMSETUP.key: crypt_tables(lsblk),
     }
     return collector.parse(results, PLATFORM)
 
@@ -60,9 +86,9 @@ def test_luks_under_lvm_root_and_swap_are_encrypted() -> None:
     root = vols["/"]
     assert root.kind == "root"
     assert seen_value(root.encrypted) is True
-    assert root.method == "LUKS"
+    assert root.method == "LUKS aes-xts-plain64"
     assert root.device == "/dev/mapper/vgubuntu-root"
-    assert "/dev/mapper/nvme0n1p3_crypt (crypt)" in root.detail
+    assert "/dev/mapper/nvme0n1p3_crypt (crypt: crypt aes-xts-plain64)" in root.detail
     swap = vols["swap:/dev/dm-2"]  # /proc/swaps names the kernel name; lsblk KNAME finds it
     assert (swap.kind, seen_value(swap.encrypted), swap.device) == (
         "swap",
@@ -86,7 +112,7 @@ def test_swap_file_takes_the_encryption_of_the_volume_holding_it() -> None:
     encrypted = collect(out("lsblk-luks-lvm.json"), "mountinfo-luks-lvm.txt", "swaps-file.txt")
     swap = by_volume(encrypted)["swap:/swap.img"]
     assert seen_value(swap.encrypted) is True
-    assert swap.swap_file_on == "/" and "(crypt)" in swap.detail
+    assert swap.swap_file_on == "/" and "(crypt: crypt aes-xts-plain64)" in swap.detail
     plain = collect(out("lsblk-plain-usb.json"), "mountinfo-plain-usb.txt", "swaps-file.txt")
     assert seen_value(by_volume(plain)["swap:/swap.img"].encrypted) is False
 
@@ -130,7 +156,7 @@ def test_mountpoints_shape_btrfs_subvolumes_on_luks() -> None:
     # / and /home are subvolumes of one LUKS device: judged once, under "/"; zram is RAM.
     assert set(vols) == {"/", "/boot", "/boot/efi"}
     assert seen_value(vols["/"].encrypted) is True
-    assert vols["/"].method == "LUKS"
+    assert vols["/"].method == "LUKS aes-xts-plain64"
     assert vols["/"].also_mounted == ("/home",)
 
 
@@ -265,7 +291,7 @@ def test_this_machine_for_real() -> None:
             assert reason_text(vol.encrypted), vol
         else:
             assert vol.device and vol.detail, vol
-    assert set(fact.sources) == {MOUNTINFO.key, SWAPS.key, LSBLK.key}
+    assert set(fact.sources) == {MOUNTINFO.key, SWAPS.key, LSBLK.key, DMSETUP.key}
 
 
 def _hotplug_home_lsblk(home_hotplug: object) -> CommandResult:
@@ -324,6 +350,7 @@ def test_home_on_a_hot_plug_capable_disk_is_judged_not_skipped_as_removable(
             LSBLK.key: _hotplug_home_lsblk(hotplug),
             MOUNTINFO.key: CommandResult(0, stdout=HOTPLUG_MOUNTS),
             SWAPS.key: out("swaps-empty.txt"),
+            DMSETUP.key: crypt_tables(_hotplug_home_lsblk(hotplug)),
         },
         PLATFORM,
     )

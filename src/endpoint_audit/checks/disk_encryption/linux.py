@@ -6,8 +6,18 @@ Sources, none of which needs root:
   lsblk does not print (`/dev/root`, `/dev/dm-0`, a by-uuid link).
 - `/proc/swaps`: swap partitions and swap files.
 - `lsblk -J -p`: the block device tree. A volume is encrypted when every path from a disk
-  up to its device passes through a `crypt` node (an LVM volume spanning two disks is
-  listed once under each; both must be encrypted).
+  up to its device passes through a node that encrypts (an LVM volume spanning two disks
+  is listed once under each; both must be encrypted).
+
+And one that does: `dmsetup table` (root), the device-mapper tables. lsblk calls a node
+`crypt` from its UUID prefix alone (CRYPT-..., which cryptsetup gives every mapping it
+makes); only the table says what the mapping does. A node encrypts when its table is
+dm-crypt segments with a real cipher covering the device from sector 0 without a gap. A
+`cipher_null` segment (cryptsetup's empty cipher, used for testing and for a header made
+before `reencrypt --encrypt`) is plain data, and so is a `linear` segment beside crypt
+ones (a LUKS2 device whose encryption or decryption is unfinished): such a volume is not
+encrypted. A `crypt` node whose table could not be read (no root, no dmsetup, a recording
+without it) leaves the volume unknown; a path without any crypt node is plain either way.
 
 Whatever cannot be traced to a block device (an overlay or container root, a name missing
 from lsblk, no lsblk at all, a network file system at / or /home) is reported with
@@ -19,7 +29,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 from endpoint_audit.checkkit.collector import Collector, Results, json_output, require
 from endpoint_audit.checkkit.lines import host_lines
@@ -30,7 +40,7 @@ from endpoint_audit.checks.disk_encryption.facts import (
 )
 from endpoint_audit.errors import CollectorError, FactUnavailable
 from endpoint_audit.model.commands import Argv, CommandResult, ReadFile
-from endpoint_audit.model.observed import Reason, Unknown, seen
+from endpoint_audit.model.observed import Observed, Reason, Unknown, seen
 from endpoint_audit.model.platform import OsFamily, PlatformInfo
 from endpoint_audit.model.result import JsonScalar
 
@@ -40,6 +50,14 @@ from endpoint_audit.model.result import JsonScalar
 LSBLK = Argv(("lsblk", "-J", "-p", "-o", "NAME,KNAME,MAJ:MIN,TYPE,FSTYPE,MOUNTPOINT,RM,HOTPLUG"))
 MOUNTINFO = ReadFile("/proc/self/mountinfo")
 SWAPS = ReadFile("/proc/swaps")
+# dmsetup lives in sbin, which is not on an ordinary user's PATH on Debian. Without
+# --showkeys it prints zeros for a key given in hex (lvm2 dmsetup.c, since 2006) and a
+# kernel keyring reference as is; the parser keeps neither.
+SBIN_ENV = (
+    ("LC_ALL", "C"),
+    ("PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"),
+)
+DMSETUP = Argv(("dmsetup", "table"), privileged=True, env=SBIN_ENV, may_be_unrecorded=True)
 
 # Kernel and memory file systems: they hold nothing on disk.
 PSEUDO_FS = frozenset(
@@ -202,35 +220,177 @@ def parse_swaps(text: str) -> list[Swap]:
     return swaps
 
 
-def _chain_text(chain: tuple[Node, ...]) -> str:
-    return " -> ".join(f"{n.name} ({n.type})" if n.type else n.name for n in chain)
+@dataclass(frozen=True)
+class Segment:
+    """One line of a device-mapper table; the cipher for crypt lines, never the key."""
+
+    start: int
+    length: int
+    target: str
+    cipher: str | None = None
 
 
-def _crypt_method(chain: tuple[Node, ...]) -> str | None:
+_DM_LINE = re.compile(
+    r"(?P<name>.+?): (?P<start>[0-9]{1,20}) (?P<length>[0-9]{1,20}) (?P<target>[^ ]+)"
+    r"(?: (?P<params>.*))?"
+)
+# Cipher specs as dm-crypt takes them: aes-xts-plain64, capi:xts(aes)-plain64, ...
+_CIPHER = re.compile(r"[A-Za-z0-9_:().,+\-]*[A-Za-z][A-Za-z0-9_:().,+\-]*")
+
+
+def parse_dm_tables(text: str) -> dict[str, tuple[Segment, ...]]:
+    """`dmsetup table` for every device: `<name>: <start> <length> <target> <params>`.
+
+    A line not understood is an error, not skipped: a dropped `linear` line would leave
+    the crypt lines of a partly plain device looking like the whole table."""
+    tables: dict[str, list[Segment]] = {}
+    for number, line in enumerate(host_lines(text), 1):
+        if not line.strip() or line.strip() == "No devices found":
+            continue
+        match = _DM_LINE.fullmatch(line.rstrip("\r"))
+        if match is None:
+            raise CollectorError(f"dmsetup table: line {number} not understood")
+        target = match["target"]
+        cipher = None
+        if target == "crypt":
+            # <cipher> <key> <iv_offset> <device> <offset> [<#opt_params> <opt_params>],
+            # one space apart as the kernel prints them: a tab is part of a field.
+            params = (match["params"] or "").split(" ")
+            if len(params) < 5:
+                raise CollectorError(f"dmsetup table: crypt line {number} has too few fields")
+            cipher = params[0]
+        tables.setdefault(match["name"], []).append(
+            Segment(int(match["start"]), int(match["length"]), target, cipher)
+        )
+    return {name: tuple(segments) for name, segments in tables.items()}
+
+
+@dataclass(frozen=True)
+class DmTables:
+    """The tables `dmsetup table` printed, or why they are not known (`tables` None)."""
+
+    tables: dict[str, tuple[Segment, ...]] | None
+    reason: Reason | None = None
+
+
+def is_null_cipher(cipher: str) -> bool:
+    """cryptsetup's crypt_is_cipher_null(): any spec naming cipher_null, or "null"."""
+    text = cipher.lower()
+    return "cipher_null" in text or text == "null" or text.startswith("null-")
+
+
+# What one device-mapper node does to the data under it.
+ENCRYPTS, NULL_CIPHER, PARTLY_PLAIN, NO_CRYPT, UNCLEAR = (
+    "encrypts", "null_cipher", "partly_plain", "no_crypt", "unclear",
+)  # fmt: skip
+
+
+def _segments_text(segments: tuple[Segment, ...]) -> str:
+    total = sum(s.length for s in segments) or 1
+    parts = []
+    for s in segments:
+        what = f"{s.target} {s.cipher}" if s.cipher else s.target
+        parts.append(what if len(segments) == 1 else f"{what} {100 * s.length / total:.0f}%")
+    return ", ".join(parts)
+
+
+def node_verdict(segments: tuple[Segment, ...]) -> str:
+    """ENCRYPTS only for crypt segments with a real cipher from sector 0 without a gap."""
+    position = 0
+    for s in segments:
+        if s.start != position or s.length <= 0:
+            return UNCLEAR  # a gap or overlap: the table does not cover the device
+        position += s.length
+    crypt = [s for s in segments if s.target == "crypt"]
+    if any(is_null_cipher(s.cipher or "") for s in crypt):
+        return NULL_CIPHER
+    if any(_CIPHER.fullmatch(s.cipher or "") is None for s in crypt):
+        return UNCLEAR
+    if not crypt:
+        return NO_CRYPT
+    return ENCRYPTS if len(crypt) == len(segments) else PARTLY_PLAIN
+
+
+def _dm_name(node: Node) -> str | None:
+    prefix = "/dev/mapper/"
+    return node.name[len(prefix) :] if node.name.startswith(prefix) else None
+
+
+@dataclass(frozen=True)
+class _ChainVerdict:
+    encrypted: bool | None
+    method: str | None
+    detail: str
+    why_plain: Literal["null_cipher", "partly_plain"] | None = None
+    reason: Reason | None = None
+
+
+def _luks(chain: tuple[Node, ...], i: int) -> str:
+    parent = chain[i - 1] if i else None
+    luks = parent is not None and (parent.fstype or "").lower() == "crypto_luks"
+    return "LUKS" if luks else "dm-crypt"
+
+
+def judge_chain(chain: tuple[Node, ...], dm: DmTables) -> _ChainVerdict:
+    """One path from a disk to the device: encrypted when a node on it encrypts."""
+    texts: list[str] = []
+    method: str | None = None
+    plain: Literal["null_cipher", "partly_plain"] | None = None
+    reason: Reason | None = None
     for i, node in enumerate(chain):
-        if node.type == "crypt":
-            parent = chain[i - 1] if i else None
-            if parent is not None and (parent.fstype or "").lower() == "crypto_luks":
-                return "LUKS"
-            return "dm-crypt"
-    return None
+        name = _dm_name(node)
+        segments = dm.tables.get(name) if dm.tables is not None and name else None
+        if segments is None:
+            texts.append(f"{node.name} ({node.type})" if node.type else node.name)
+            if node.type == "crypt" and reason is None:
+                reason = dm.reason or why("dm_table_missing", device=node.name)
+            continue
+        verdict = node_verdict(segments)
+        texts.append(f"{node.name} ({node.type}: {_segments_text(segments)})")
+        if verdict == ENCRYPTS and method is None:
+            method = f"{_luks(chain, i)} {segments[0].cipher}"
+        elif verdict == NULL_CIPHER:
+            plain = plain or "null_cipher"
+        elif verdict == PARTLY_PLAIN:
+            plain = plain or "partly_plain"
+        elif node.type == "crypt" and reason is None and verdict in (NO_CRYPT, UNCLEAR):
+            reason = why("dm_table_unclear", device=node.name, table=_segments_text(segments))
+    detail = " -> ".join(texts)
+    if method is not None:
+        return _ChainVerdict(True, method, detail)
+    if plain is not None:
+        return _ChainVerdict(False, None, detail, why_plain=plain)
+    if reason is not None:
+        return _ChainVerdict(None, None, detail, reason=reason)
+    return _ChainVerdict(False, None, detail)
 
 
 def judge_chains(
-    volume: str, kind: VolumeKind, chains: list[tuple[Node, ...]], device: str
+    volume: str, kind: VolumeKind, chains: list[tuple[Node, ...]], device: str, dm: DmTables
 ) -> VolumeEncryption:
-    """Encrypted only when every path to the device passes through a crypt node."""
-    methods = [_crypt_method(c) for c in chains]
-    encrypted = all(m is not None for m in methods)
-    detail = "; ".join(_chain_text(c) for c in chains)
-    method = next((m for m in methods if m is not None), None) if encrypted else None
+    """Encrypted only when every path to the device passes through a node that encrypts;
+    a path shown plain makes it plain, else one not seen makes it unknown."""
+    verdicts = [judge_chain(c, dm) for c in chains]
+    detail = "; ".join(v.detail for v in verdicts)
+    plain = [v for v in verdicts if v.encrypted is False]
+    unseen = [v for v in verdicts if v.encrypted is None]
+    encrypted: Observed[bool] = seen(True)
+    method = verdicts[0].method
+    why_plain = None
+    if plain:
+        encrypted, method = seen(False), None
+        why_plain = next((v.why_plain for v in plain if v.why_plain), None)
+    elif unseen:
+        encrypted = Unknown(reason=unseen[0].reason or why("dm_table_missing", device=device))
+        method = None
     return VolumeEncryption(
         volume=volume,
         kind=kind,
         device=device,
-        encrypted=seen(encrypted),
+        encrypted=encrypted,
         method=method,
         detail=detail,
+        why_plain=why_plain,
     )
 
 
@@ -275,6 +435,7 @@ def volumes_from(
     swaps: list[Swap] | None,
     tree: DeviceTree | None,
     no_tree_reason: Reason,
+    dm: DmTables,
 ) -> list[VolumeEncryption]:
     """Judge every fixed data volume. `tree` None: lsblk gave nothing, say why per volume."""
     picked: dict[str, _Picked] = {}
@@ -333,7 +494,7 @@ def volumes_from(
             picked[key].others.append(mp)
             continue
         picked[key] = _Picked(mount)
-        out.append(_judge_mount(mount, key, tree, no_tree_reason))
+        out.append(_judge_mount(mount, key, tree, no_tree_reason, dm))
     if not root_seen:
         out.insert(0, unknown("/", "root", None, why("no_root_mount")))
     # Name the other mount points of each device, so /home on the root device is visible.
@@ -344,12 +505,12 @@ def volumes_from(
         else v
         for v in out
     ]
-    out.extend(_swap_volumes(swaps, mounts, tree, no_tree_reason))
+    out.extend(_swap_volumes(swaps, mounts, tree, no_tree_reason, dm))
     return out
 
 
 def _judge_mount(
-    mount: Mount, key: str, tree: DeviceTree | None, no_tree_reason: Reason
+    mount: Mount, key: str, tree: DeviceTree | None, no_tree_reason: Reason, dm: DmTables
 ) -> VolumeEncryption:
     mp, kind = mount.mountpoint, _mount_kind(mount.mountpoint)
     if key.startswith("zfs:"):
@@ -360,7 +521,7 @@ def _judge_mount(
     if not chains:
         reason = why("device_unlisted", mountpoint=mp, source=mount.source, majmin=mount.majmin)
         return unknown(mp, kind, mount.source, reason)
-    return judge_chains(mp, kind, chains, chains[0][-1].name)
+    return judge_chains(mp, kind, chains, chains[0][-1].name, dm)
 
 
 def _swap_volumes(
@@ -368,6 +529,7 @@ def _swap_volumes(
     mounts: list[Mount],
     tree: DeviceTree | None,
     no_tree_reason: Reason,
+    dm: DmTables,
 ) -> list[VolumeEncryption]:
     if swaps is None:
         return [unknown("swap", "swap", None, why("swaps_unread"))]
@@ -401,7 +563,7 @@ def _swap_volumes(
                     )
                 )
                 continue
-            judged = judge_chains(volume, "swap", chains, chains[0][-1].name)
+            judged = judge_chains(volume, "swap", chains, chains[0][-1].name, dm)
             out.append(judged.model_copy(update={"swap_file_on": holder.mountpoint}))
             continue
         if tree is None:
@@ -413,7 +575,7 @@ def _swap_volumes(
             continue
         if _is_ram(chains):
             continue
-        out.append(judge_chains(volume, "swap", chains, chains[0][-1].name))
+        out.append(judge_chains(volume, "swap", chains, chains[0][-1].name, dm))
     return out
 
 
@@ -436,10 +598,30 @@ def _lsblk_tree(result: CommandResult) -> tuple[DeviceTree | None, Reason]:
     return parse_lsblk(json_output(result, "lsblk")), why("lsblk_missing")
 
 
+_DENIED = re.compile(r"permission denied|operation not permitted|must be root", re.IGNORECASE)
+
+
+def dm_tables(result: CommandResult | None) -> DmTables:
+    """The tables of `dmsetup table`, or why a crypt node's cipher is not known."""
+    if result is None:
+        return DmTables(None, why("dm_table_unrecorded"))
+    if result.privilege_refused or (
+        not result.ok and _DENIED.search(result.stderr + result.stdout) is not None
+    ):
+        return DmTables(None, why("dm_table_needs_root", output=result.excerpt(200)))
+    if result.not_found:
+        return DmTables(None, why("dmsetup_missing"))
+    if not result.ok:
+        return DmTables(
+            None, why("dm_table_failed", status=result.exit_status, output=result.excerpt(200))
+        )
+    return DmTables(parse_dm_tables(result.stdout))
+
+
 class LinuxDiskEncryption(Collector[DiskEncryptionFacts]):
     family = OsFamily.LINUX
     fact_type = DiskEncryptionFacts
-    asks = (MOUNTINFO, SWAPS, LSBLK)
+    asks = (MOUNTINFO, SWAPS, LSBLK, DMSETUP)
 
     def parse(self, results: Results, platform: PlatformInfo) -> DiskEncryptionFacts:
         info = require(results, MOUNTINFO)
@@ -451,4 +633,6 @@ class LinuxDiskEncryption(Collector[DiskEncryptionFacts]):
         swaps_result = require(results, SWAPS)
         swaps = parse_swaps(swaps_result.stdout) if swaps_result.ok else None
         tree, reason = _lsblk_tree(require(results, LSBLK))
-        return DiskEncryptionFacts(volumes=tuple(volumes_from(mounts, swaps, tree, reason)))
+        # Absent only when a recording made before it was asked for is replayed.
+        dm = dm_tables(results.get(DMSETUP.key))
+        return DiskEncryptionFacts(volumes=tuple(volumes_from(mounts, swaps, tree, reason, dm)))
