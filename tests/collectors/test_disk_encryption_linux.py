@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import asyncio
 import json
+import shlex
 from pathlib import Path
 
 import pytest
 
 from endpoint_audit.checks.disk_encryption.facts import DiskEncryptionFacts, VolumeEncryption
 from endpoint_audit.checks.disk_encryption.linux import (
+    BTRFS_DEVICES,
     DMSETUP,
     LSBLK,
     MOUNTINFO,
@@ -59,16 +61,40 @@ def crypt_tables(lsblk: CommandResult) -> CommandResult:
     return CommandResult(0, stdout="\n".join(lines) + "\n" if lines else "No devices found\n")
 
 
+def btrfs_listing(lsblk: CommandResult) -> CommandResult:
+    """/sys/fs/btrfs/*/devices/* with each btrfs device of `lsblk` a file system alone."""
+    lines: list[str] = []
+
+    def walk(entries: list[dict[str, object]]) -> None:
+        for entry in entries:
+            if entry.get("fstype") == "btrfs":
+                kname = str(entry.get("kname") or entry.get("name")).rsplit("/", 1)[-1]
+                lines.append(
+                    f"/sys/fs/btrfs/{len(lines):08d}-0000-4000-8000-000000000000/devices/{kname}"
+                )
+            children = entry.get("children")
+            if isinstance(children, list):
+                walk(children)
+
+    if lsblk.ok:
+        walk(json.loads(lsblk.stdout)["blockdevices"])
+    # find exits 1 when /sys/fs/btrfs is missing (the btrfs module is not loaded).
+    if not lines:
+        return CommandResult(1, stderr="find: '/sys/fs/btrfs': No such file or directory")
+    return CommandResult(0, stdout="\n".join(lines) + "\n")
+
+
 def collect(
     lsblk: CommandResult, mountinfo: str, swaps: CommandResult | str
 ) -> DiskEncryptionFacts:
     collector = LinuxDiskEncryption()
-    assert collector.commands(PLATFORM, {}) == [MOUNTINFO, SWAPS, LSBLK, DMSETUP]
+    assert collector.commands(PLATFORM, {}) == [MOUNTINFO, SWAPS, LSBLK, DMSETUP, BTRFS_DEVICES]
     results = {
         LSBLK.key: lsblk,
         MOUNTINFO.key: out(mountinfo),
         SWAPS.key: out(swaps) if isinstance(swaps, str) else swaps,
         DMSETUP.key: crypt_tables(lsblk),
+        BTRFS_DEVICES.key: btrfs_listing(lsblk),
     }
     return collector.parse(results, PLATFORM)
 
@@ -291,7 +317,9 @@ def test_this_machine_for_real() -> None:
             assert reason_text(vol.encrypted), vol
         else:
             assert vol.device and vol.detail, vol
-    assert set(fact.sources) == {MOUNTINFO.key, SWAPS.key, LSBLK.key, DMSETUP.key}
+    assert set(fact.sources) == {
+        MOUNTINFO.key, SWAPS.key, LSBLK.key, DMSETUP.key, BTRFS_DEVICES.key
+    }  # fmt: skip
 
 
 def _hotplug_home_lsblk(home_hotplug: object) -> CommandResult:
@@ -357,3 +385,69 @@ def test_home_on_a_hot_plug_capable_disk_is_judged_not_skipped_as_removable(
     vols = by_volume(fact)
     assert seen_value(vols["/"].encrypted) is True
     assert seen_value(vols["/home"].encrypted) is False
+
+
+# The members of each mounted btrfs file system, as the kernel lists them by their bare
+# device names under /sys/fs/btrfs/<UUID>/devices/ (fs/btrfs/sysfs.c, "devices" kobject).
+BTRFS_KEY = shlex.join(
+    [
+        "find",
+        "/sys/fs/btrfs",
+        "-mindepth",
+        "3",
+        "-maxdepth",
+        "3",
+        "-path",
+        "/sys/fs/btrfs/*/devices/*",
+    ]
+)
+BTRFS_UUID = "/sys/fs/btrfs/8e1c4b52-0d7a-4f0e-b7a4-2c9d5f3e6a11/devices"
+
+
+def _btrfs_two_disks() -> CommandResult:
+    """The Fedora tree of lsblk-mountpoints-btrfs.json plus a second, plain disk that
+    `btrfs device add /dev/sda /` made part of the root file system."""
+    tree = json.loads((LINUX / "lsblk-mountpoints-btrfs.json").read_text("utf-8"))
+    tree["blockdevices"].append(
+        {
+            "name": "/dev/sda", "kname": "/dev/sda", "maj:min": "8:0", "type": "disk",
+            "fstype": "btrfs", "rm": False, "hotplug": False, "mountpoints": [None],
+        }
+    )  # fmt: skip
+    return CommandResult(0, stdout=json.dumps(tree))
+
+
+def _btrfs(members: str | None) -> DiskEncryptionFacts:
+    lsblk = _btrfs_two_disks()
+    results = {
+        LSBLK.key: lsblk,
+        MOUNTINFO.key: out("mountinfo-btrfs-fedora.txt"),
+        SWAPS.key: out("swaps-zram.txt"),
+        DMSETUP.key: crypt_tables(lsblk),
+    }
+    if members is not None:
+        results[BTRFS_KEY] = CommandResult(0, stdout=members)
+    return LinuxDiskEncryption().parse(results, PLATFORM)
+
+
+def test_btrfs_spanning_a_plain_disk_is_not_encrypted() -> None:
+    """mountinfo names one device of a multi-device btrfs (and an anonymous 0:N device
+    number): the other members must be judged too."""
+    vols = by_volume(_btrfs(f"{BTRFS_UUID}/dm-0\n{BTRFS_UUID}/sda\n"))
+    root = vols["/"]
+    assert seen_value(root.encrypted) is False, root
+    assert "/dev/sda (disk)" in root.detail and "luks-" in root.detail
+    assert root.also_mounted == ("/home",)
+
+
+def test_btrfs_members_all_encrypted_pass_and_unread_members_are_unknown() -> None:
+    other = "/sys/fs/btrfs/0b7f4a1e-9f51-4a53-8c1e-2a77c3d0e9b2/devices/sda\n"
+    vols = by_volume(_btrfs(f"{BTRFS_UUID}/dm-0\n{other}"))
+    assert seen_value(vols["/"].encrypted) is True
+    # Without the list (an older recording), the members are not known.
+    unread = by_volume(_btrfs(None))["/"]
+    assert seen_value(unread.encrypted) is None
+    assert "btrfs" in (reason_text(unread.encrypted) or "")
+    # A listing that does not hold the mounted device proves nothing either.
+    stray = by_volume(_btrfs(other))["/"]
+    assert seen_value(stray.encrypted) is None

@@ -41,6 +41,7 @@ from endpoint_audit.checks.disk_encryption.linux import (
     MOUNTINFO,
     SWAPS,
     LinuxDiskEncryption,
+    parse_btrfs_devices,
 )
 from endpoint_audit.errors import CollectorError
 from endpoint_audit.model.commands import CommandResult
@@ -284,3 +285,27 @@ def test_any_table_is_judged_or_refused_and_never_encrypted_unless_all_crypt(
     elif seen_value(root.encrypted) is False:
         # A crypt node makes a plain verdict only for what its table shows plain.
         assert root.why_plain in ("null_cipher", "partly_plain"), root
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.one_of(
+            st.text(alphabet="abcdm-0123/:", max_size=12).map(
+                lambda name: f"/sys/fs/btrfs/u1/devices/{name}"
+            ),
+            st.text(max_size=30),
+        ),
+        max_size=5,
+    )
+)
+def test_btrfs_listing_is_read_or_refused_never_guessed(lines: list[str]) -> None:
+    text = "\n".join(lines) + "\n"
+    try:
+        members = parse_btrfs_devices(text)
+    except CollectorError:
+        return
+    for uuid, names in members.items():
+        for name in names:
+            assert "/" not in name and name
+            assert f"/sys/fs/btrfs/{uuid}/devices/{name}" in lines

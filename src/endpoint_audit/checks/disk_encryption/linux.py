@@ -5,6 +5,8 @@ Sources, none of which needs root:
   file system type. The device number finds the device even when the source is a name
   lsblk does not print (`/dev/root`, `/dev/dm-0`, a by-uuid link).
 - `/proc/swaps`: swap partitions and swap files.
+- `find /sys/fs/btrfs ... devices/*`: the member devices of each btrfs file system, every
+  one of which must be encrypted (mountinfo names only one).
 - `lsblk -J -p`: the block device tree. A volume is encrypted when every path from a disk
   up to its device passes through a node that encrypts (an LVM volume spanning two disks
   is listed once under each; both must be encrypted).
@@ -58,6 +60,15 @@ SBIN_ENV = (
     ("PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"),
 )
 DMSETUP = Argv(("dmsetup", "table"), privileged=True, env=SBIN_ENV, may_be_unrecorded=True)
+# The members of every mounted btrfs file system: the kernel links each one by its bare
+# device name under /sys/fs/btrfs/<UUID>/devices/ (fs/btrfs/sysfs.c). mountinfo names one
+# device of a btrfs that spans several (and an anonymous 0:N device number), so the
+# others are found here. World-readable.
+BTRFS_DIR = "/sys/fs/btrfs"
+BTRFS_DEVICES = Argv(
+    ("find", BTRFS_DIR, "-mindepth", "3", "-maxdepth", "3", "-path", f"{BTRFS_DIR}/*/devices/*"),
+    may_be_unrecorded=True,
+)
 
 # Kernel and memory file systems: they hold nothing on disk.
 PSEUDO_FS = frozenset(
@@ -265,6 +276,22 @@ def parse_dm_tables(text: str) -> dict[str, tuple[Segment, ...]]:
     return {name: tuple(segments) for name, segments in tables.items()}
 
 
+_BTRFS_LINE = re.compile(re.escape(BTRFS_DIR) + r"/([^/]+)/devices/([^/]+)")
+
+
+def parse_btrfs_devices(text: str) -> dict[str, frozenset[str]]:
+    """File system UUID -> its members' bare device names (dm-0, sda2)."""
+    members: dict[str, set[str]] = {}
+    for number, line in enumerate(host_lines(text), 1):
+        if not line.strip():
+            continue
+        match = _BTRFS_LINE.fullmatch(line.rstrip("\r"))
+        if match is None:
+            raise CollectorError(f"{BTRFS_DIR} listing: line {number} not understood")
+        members.setdefault(match.group(1), set()).add(match.group(2))
+    return {uuid: frozenset(names) for uuid, names in members.items()}
+
+
 @dataclass(frozen=True)
 class DmTables:
     """The tables `dmsetup table` printed, or why they are not known (`tables` None)."""
@@ -435,7 +462,7 @@ def volumes_from(
     swaps: list[Swap] | None,
     tree: DeviceTree | None,
     no_tree_reason: Reason,
-    dm: DmTables,
+    ctx: Context,
 ) -> list[VolumeEncryption]:
     """Judge every fixed data volume. `tree` None: lsblk gave nothing, say why per volume."""
     picked: dict[str, _Picked] = {}
@@ -494,7 +521,7 @@ def volumes_from(
             picked[key].others.append(mp)
             continue
         picked[key] = _Picked(mount)
-        out.append(_judge_mount(mount, key, tree, no_tree_reason, dm))
+        out.append(_judge_mount(mount, key, tree, no_tree_reason, ctx))
     if not root_seen:
         out.insert(0, unknown("/", "root", None, why("no_root_mount")))
     # Name the other mount points of each device, so /home on the root device is visible.
@@ -505,23 +532,68 @@ def volumes_from(
         else v
         for v in out
     ]
-    out.extend(_swap_volumes(swaps, mounts, tree, no_tree_reason, dm))
+    out.extend(_swap_volumes(swaps, mounts, tree, no_tree_reason, ctx))
     return out
 
 
+# btrfs UUID -> member device names; None when the listing could not be read.
+Btrfs = dict[str, frozenset[str]] | None
+
+
+@dataclass(frozen=True)
+class Context:
+    """What every volume is judged against besides its own mount."""
+
+    dm: DmTables
+    btrfs: Btrfs
+
+
+def _btrfs_chains(
+    mount: Mount, chains: list[tuple[Node, ...]], tree: DeviceTree, btrfs: Btrfs
+) -> tuple[list[tuple[Node, ...]], Reason | None]:
+    """The paths to every member of the btrfs at `mount`, or why they are not known."""
+    mp = mount.mountpoint
+    if btrfs is None:
+        return [], why("btrfs_members_unread", mountpoint=mp)
+    node = chains[0][-1]
+    names = {(n or "").rsplit("/", 1)[-1] for n in (node.kname, node.name)} - {""}
+    members = [m for m in btrfs.values() if names & m]
+    if len(members) != 1:
+        return [], why("btrfs_members_unlisted", mountpoint=mp, source=mount.source)
+    out: list[tuple[Node, ...]] = []
+    for member in sorted(members[0]):
+        found = tree.find(f"/dev/{member}")
+        if not found:
+            return [], why("btrfs_member_unlisted", mountpoint=mp, member=member)
+        out.extend(c for c in found if c not in out)
+    return out, None
+
+
+def _mount_chains(
+    mount: Mount, tree: DeviceTree, ctx: Context
+) -> tuple[list[tuple[Node, ...]], Reason | None]:
+    chains = tree.find(mount.majmin, mount.source)
+    if chains and mount.fstype.lower() == "btrfs":
+        return _btrfs_chains(mount, chains, tree, ctx.btrfs)
+    return chains, None
+
+
 def _judge_mount(
-    mount: Mount, key: str, tree: DeviceTree | None, no_tree_reason: Reason, dm: DmTables
+    mount: Mount, key: str, tree: DeviceTree | None, no_tree_reason: Reason, ctx: Context
 ) -> VolumeEncryption:
     mp, kind = mount.mountpoint, _mount_kind(mount.mountpoint)
     if key.startswith("zfs:"):
         return unknown(mp, kind, mount.source, why("zfs", mountpoint=mp, source=mount.source))
     if tree is None:
         return unknown(mp, kind, mount.source, no_tree_reason)
-    chains = tree.find(mount.majmin, mount.source)
+    chains, reason = _mount_chains(mount, tree, ctx)
+    if reason is not None:
+        return unknown(mp, kind, mount.source, reason)
     if not chains:
         reason = why("device_unlisted", mountpoint=mp, source=mount.source, majmin=mount.majmin)
         return unknown(mp, kind, mount.source, reason)
-    return judge_chains(mp, kind, chains, chains[0][-1].name, dm)
+    device = tree.find(mount.majmin, mount.source)[0][-1].name
+    return judge_chains(mp, kind, chains, device, ctx.dm)
 
 
 def _swap_volumes(
@@ -529,8 +601,9 @@ def _swap_volumes(
     mounts: list[Mount],
     tree: DeviceTree | None,
     no_tree_reason: Reason,
-    dm: DmTables,
+    ctx: Context,
 ) -> list[VolumeEncryption]:
+    dm = ctx.dm
     if swaps is None:
         return [unknown("swap", "swap", None, why("swaps_unread"))]
     out: list[VolumeEncryption] = []
@@ -548,7 +621,10 @@ def _swap_volumes(
             if tree is None:
                 out.append(unknown(volume, "swap", holder.source, no_tree_reason))
                 continue
-            chains = tree.find(holder.majmin, holder.source)
+            chains, reason = _mount_chains(holder, tree, ctx)
+            if reason is not None:
+                out.append(unknown(volume, "swap", holder.source, reason))
+                continue
             if not chains:
                 out.append(
                     unknown(
@@ -618,10 +694,19 @@ def dm_tables(result: CommandResult | None) -> DmTables:
     return DmTables(parse_dm_tables(result.stdout))
 
 
+def btrfs_members(results: Results) -> Btrfs:
+    """The btrfs member listing; None when not recorded or not readable (then every
+    btrfs volume is unknown: its other members cannot be seen)."""
+    result = results.get(BTRFS_DEVICES.key)
+    if result is None or not result.ok:
+        return None
+    return parse_btrfs_devices(result.stdout)
+
+
 class LinuxDiskEncryption(Collector[DiskEncryptionFacts]):
     family = OsFamily.LINUX
     fact_type = DiskEncryptionFacts
-    asks = (MOUNTINFO, SWAPS, LSBLK, DMSETUP)
+    asks = (MOUNTINFO, SWAPS, LSBLK, DMSETUP, BTRFS_DEVICES)
 
     def parse(self, results: Results, platform: PlatformInfo) -> DiskEncryptionFacts:
         info = require(results, MOUNTINFO)
@@ -633,6 +718,6 @@ class LinuxDiskEncryption(Collector[DiskEncryptionFacts]):
         swaps_result = require(results, SWAPS)
         swaps = parse_swaps(swaps_result.stdout) if swaps_result.ok else None
         tree, reason = _lsblk_tree(require(results, LSBLK))
-        # Absent only when a recording made before it was asked for is replayed.
-        dm = dm_tables(results.get(DMSETUP.key))
-        return DiskEncryptionFacts(volumes=tuple(volumes_from(mounts, swaps, tree, reason, dm)))
+        # Absent only when a recording made before they were asked for is replayed.
+        ctx = Context(dm_tables(results.get(DMSETUP.key)), btrfs_members(results))
+        return DiskEncryptionFacts(volumes=tuple(volumes_from(mounts, swaps, tree, reason, ctx)))
