@@ -17,8 +17,9 @@ not captured from one machine):
   cipher show `cipher_null-ecb` as the fourth field of `dmsetup table` (and
   `cipher: cipher_null-ecb` in `cryptsetup status`); cryptsetup's
   `crypt_is_cipher_null()` (lib/utils_crypt.c) treats any spec containing `cipher_null`
-  as no encryption. cryptsetup's own v1.4.3 release notes call it an empty cipher for
-  testing, and its commit history a temporary header "when encrypting device".
+  as no encryption. Its docs/v2.3.5-ReleaseNotes: "many systems started to use it as an
+  'empty shell' for LUKS (to enable encryption later). This use is very dangerous and it
+  creates a false sense of security."
 - cryptsetup `lib/luks2/luks2_json_metadata.c` (`LUKS2_assembly_multisegment_dmd`): a
   LUKS2 device opened while its reencryption is unfinished gets one table line per
   segment, `crypt` for the part done and `linear` (plain data) for the rest; during
