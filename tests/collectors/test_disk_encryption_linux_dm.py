@@ -310,3 +310,37 @@ def test_btrfs_listing_is_read_or_refused_never_guessed(lines: list[str]) -> Non
         for name in names:
             assert "/" not in name and name
             assert f"/sys/fs/btrfs/{uuid}/devices/{name}" in lines
+
+
+def test_encrypted_root_does_not_cover_a_plain_swap_partition_or_data_disk() -> None:
+    """The volumes are judged one by one: LUKS under / says nothing of a swap partition
+    or a data file system on another, plain partition."""
+    tree = json.loads((LINUX / "lsblk-luks-lvm.json").read_text("utf-8"))
+    disk = tree["blockdevices"][0]
+    disk["children"] += [
+        {
+            "name": "/dev/nvme0n1p4", "kname": "/dev/nvme0n1p4", "maj:min": "259:4",
+            "type": "part", "fstype": "swap", "rm": False, "hotplug": False,
+        },
+        {
+            "name": "/dev/nvme0n1p5", "kname": "/dev/nvme0n1p5", "maj:min": "259:5",
+            "type": "part", "fstype": "ext4", "rm": False, "hotplug": False,
+        },
+    ]  # fmt: skip
+    mounts = (LINUX / "mountinfo-luks-lvm.txt").read_text("utf-8") + (
+        "90 30 259:5 / /srv/data rw,relatime shared:50 - ext4 /dev/nvme0n1p5 rw\n"
+    )
+    swaps = "Filename\tType\tSize\tUsed\tPriority\n/dev/nvme0n1p4 partition 8388604 0 -2\n"
+    fact = LinuxDiskEncryption().parse(
+        {
+            LSBLK.key: CommandResult(0, stdout=json.dumps(tree)),
+            MOUNTINFO.key: CommandResult(0, stdout=mounts),
+            SWAPS.key: CommandResult(0, stdout=swaps),
+            DM_KEY: out("dmsetup-table-luks-lvm.txt"),
+        },
+        PLATFORM,
+    )
+    v = vols(fact)
+    assert judge(v["/"])[0] is Status.PASS
+    assert judge(v["swap:/dev/nvme0n1p4"])[0] is Status.FAIL
+    assert judge(v["/srv/data"])[0] is Status.FAIL
