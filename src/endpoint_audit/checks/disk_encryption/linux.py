@@ -373,7 +373,9 @@ def judge_chain(chain: tuple[Node, ...], dm: DmTables) -> _ChainVerdict:
                 reason = dm.reason or why("dm_table_missing", device=node.name)
             continue
         verdict = node_verdict(segments)
-        texts.append(f"{node.name} ({node.type}: {_segments_text(segments)})")
+        table = _segments_text(segments)
+        same = len(segments) == 1 and segments[0].target == node.type
+        texts.append(f"{node.name} ({table})" if same else f"{node.name} ({node.type}: {table})")
         if verdict == ENCRYPTS and method is None:
             method = f"{_luks(chain, i)} {segments[0].cipher}"
         elif verdict == NULL_CIPHER:
