@@ -20,6 +20,7 @@ from endpoint_audit.checks.disk_encryption.linux import (
     LSBLK,
     MOUNTINFO,
     SWAPS,
+    ZRAM_BACKING,
     LinuxDiskEncryption,
     parse_lsblk,
     parse_mountinfo,
@@ -88,13 +89,17 @@ def collect(
     lsblk: CommandResult, mountinfo: str, swaps: CommandResult | str
 ) -> DiskEncryptionFacts:
     collector = LinuxDiskEncryption()
-    assert collector.commands(PLATFORM, {}) == [MOUNTINFO, SWAPS, LSBLK, DMSETUP, BTRFS_DEVICES]
+    assert collector.commands(PLATFORM, {}) == [
+        MOUNTINFO, SWAPS, LSBLK, DMSETUP, BTRFS_DEVICES, ZRAM_BACKING
+    ]  # fmt: skip
     results = {
         LSBLK.key: lsblk,
         MOUNTINFO.key: out(mountinfo),
         SWAPS.key: out(swaps) if isinstance(swaps, str) else swaps,
         DMSETUP.key: crypt_tables(lsblk),
         BTRFS_DEVICES.key: btrfs_listing(lsblk),
+        # zram0 keeps its pages in RAM; grep exits 2 for zram1..15, which do not exist.
+        ZRAM_BACKING.key: CommandResult(2, stdout="/sys/block/zram0/backing_dev:none\n"),
     }
     return collector.parse(results, PLATFORM)
 
@@ -318,7 +323,7 @@ def test_this_machine_for_real() -> None:
         else:
             assert vol.device and vol.detail, vol
     assert set(fact.sources) == {
-        MOUNTINFO.key, SWAPS.key, LSBLK.key, DMSETUP.key, BTRFS_DEVICES.key
+        MOUNTINFO.key, SWAPS.key, LSBLK.key, DMSETUP.key, BTRFS_DEVICES.key, ZRAM_BACKING.key
     }  # fmt: skip
 
 
@@ -424,6 +429,7 @@ def _btrfs(members: str | None) -> DiskEncryptionFacts:
         MOUNTINFO.key: out("mountinfo-btrfs-fedora.txt"),
         SWAPS.key: out("swaps-zram.txt"),
         DMSETUP.key: crypt_tables(lsblk),
+        ZRAM_BACKING.key: CommandResult(2, stdout="/sys/block/zram0/backing_dev:none\n"),
     }
     if members is not None:
         results[BTRFS_KEY] = CommandResult(0, stdout=members)
@@ -451,3 +457,45 @@ def test_btrfs_members_all_encrypted_pass_and_unread_members_are_unknown() -> No
     # A listing that does not hold the mounted device proves nothing either.
     stray = by_volume(_btrfs(other))["/"]
     assert seen_value(stray.encrypted) is None
+
+
+# zram writes idle or incompressible pages to a backing device when one is set in
+# /sys/block/zramN/backing_dev (Linux drivers/block/zram/Kconfig, ZRAM_WRITEBACK; NixOS
+# zramSwap.writebackDevice, checked there with `cat /sys/block/zram0/backing_dev`).
+ZRAM_KEY = shlex.join(
+    ["grep", "-s", "-H", "", *(f"/sys/block/zram{i}/backing_dev" for i in range(16))]
+)
+
+
+def _zram_swap(backing: CommandResult | None) -> dict[str, VolumeEncryption]:
+    """/ on LUKS (the Ubuntu tree), swap on zram0."""
+    lsblk = out("lsblk-luks-lvm.json")
+    results = {
+        LSBLK.key: lsblk,
+        MOUNTINFO.key: out("mountinfo-luks-lvm.txt"),
+        SWAPS.key: out("swaps-zram.txt"),
+        DMSETUP.key: crypt_tables(lsblk),
+        BTRFS_DEVICES.key: btrfs_listing(lsblk),
+    }
+    if backing is not None:
+        results[ZRAM_KEY] = backing
+    return by_volume(LinuxDiskEncryption().parse(results, PLATFORM))
+
+
+def test_zram_swap_written_back_to_a_plain_partition_is_not_encrypted() -> None:
+    # grep exits 2 for the zram devices that do not exist (-s only hides the messages).
+    vols = _zram_swap(CommandResult(2, stdout="/sys/block/zram0/backing_dev:/dev/nvme0n1p2\n"))
+    swap = vols["swap:/dev/zram0"]
+    assert seen_value(swap.encrypted) is False, swap
+    assert "/dev/nvme0n1p2 (part)" in swap.detail
+
+
+def test_zram_swap_without_a_backing_device_stays_in_ram_and_unread_is_unknown() -> None:
+    assert "swap:/dev/zram0" not in _zram_swap(
+        CommandResult(2, stdout="/sys/block/zram0/backing_dev:none\n")
+    )
+    # A kernel without ZRAM_WRITEBACK has no backing_dev file at all.
+    assert "swap:/dev/zram0" not in _zram_swap(CommandResult(2))
+    unread = _zram_swap(None)["swap:/dev/zram0"]
+    assert seen_value(unread.encrypted) is None
+    assert "backing_dev" in (reason_text(unread.encrypted) or "")

@@ -43,6 +43,7 @@ from endpoint_audit.checks.disk_encryption.linux import (
     SWAPS,
     LinuxDiskEncryption,
     parse_btrfs_devices,
+    parse_zram_backing,
 )
 from endpoint_audit.errors import CollectorError
 from endpoint_audit.model.commands import CommandResult
@@ -344,3 +345,29 @@ def test_encrypted_root_does_not_cover_a_plain_swap_partition_or_data_disk() -> 
     assert judge(v["/"])[0] is Status.PASS
     assert judge(v["swap:/dev/nvme0n1p4"])[0] is Status.FAIL
     assert judge(v["/srv/data"])[0] is Status.FAIL
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.one_of(
+            st.tuples(st.integers(0, 20), st.sampled_from(["none", "/dev/sda5", "", " x"])).map(
+                lambda item: f"/sys/block/zram{item[0]}/backing_dev:{item[1]}"
+            ),
+            st.text(max_size=30),
+        ),
+        max_size=5,
+    )
+)
+def test_zram_backing_is_read_or_refused_and_none_is_no_device(lines: list[str]) -> None:
+    text = "\n".join(lines) + "\n"
+    try:
+        backing = parse_zram_backing(text)
+    except CollectorError:
+        return
+    for number, device in backing.items():
+        assert device not in ("", "none")
+        assert any(
+            line.startswith(f"/sys/block/zram{number}/backing_dev:") and device in line
+            for line in lines
+        )

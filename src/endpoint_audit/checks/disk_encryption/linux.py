@@ -7,6 +7,8 @@ Sources, none of which needs root:
 - `/proc/swaps`: swap partitions and swap files.
 - `find /sys/fs/btrfs ... devices/*`: the member devices of each btrfs file system, every
   one of which must be encrypted (mountinfo names only one).
+- `/sys/block/zramN/backing_dev`: where zram swap writes pages back, when it does; that
+  device is judged as the swap's.
 - `lsblk -J -p`: the block device tree. A volume is encrypted when every path from a disk
   up to its device passes through a node that encrypts (an LVM volume spanning two disks
   is listed once under each; both must be encrypted).
@@ -64,6 +66,15 @@ DMSETUP = Argv(("dmsetup", "table"), privileged=True, env=SBIN_ENV, may_be_unrec
 # device name under /sys/fs/btrfs/<UUID>/devices/ (fs/btrfs/sysfs.c). mountinfo names one
 # device of a btrfs that spans several (and an anonymous 0:N device number), so the
 # others are found here. World-readable.
+# zram keeps swap in RAM unless a backing device is set: then idle or incompressible pages
+# are written there as they are (drivers/block/zram/Kconfig, ZRAM_WRITEBACK: "admin should
+# set up backing device via /sys/block/zramX/backing_dev"). "none" when unset; no file
+# without that kernel option. grep -s exits 2 for the devices that do not exist.
+ZRAM_DEVICES = 16
+ZRAM_BACKING = Argv(
+    ("grep", "-s", "-H", "", *(f"/sys/block/zram{i}/backing_dev" for i in range(ZRAM_DEVICES))),
+    may_be_unrecorded=True,
+)
 BTRFS_DIR = "/sys/fs/btrfs"
 BTRFS_DEVICES = Argv(
     ("find", BTRFS_DIR, "-mindepth", "3", "-maxdepth", "3", "-path", f"{BTRFS_DIR}/*/devices/*"),
@@ -274,6 +285,24 @@ def parse_dm_tables(text: str) -> dict[str, tuple[Segment, ...]]:
             Segment(int(match["start"]), int(match["length"]), target, cipher)
         )
     return {name: tuple(segments) for name, segments in tables.items()}
+
+
+_ZRAM_LINE = re.compile(r"/sys/block/zram([0-9]+)/backing_dev:(.*)")
+
+
+def parse_zram_backing(text: str) -> dict[int, str]:
+    """zram number -> its backing device; devices set to "none" are left out."""
+    backing: dict[int, str] = {}
+    for number, line in enumerate(host_lines(text), 1):
+        if not line.strip():
+            continue
+        match = _ZRAM_LINE.fullmatch(line.rstrip("\r"))
+        if match is None:
+            raise CollectorError(f"zram backing_dev: line {number} not understood")
+        device = match.group(2).strip()
+        if device and device != "none":
+            backing[int(match.group(1))] = device
+    return backing
 
 
 _BTRFS_LINE = re.compile(re.escape(BTRFS_DIR) + r"/([^/]+)/devices/([^/]+)")
@@ -548,6 +577,8 @@ class Context:
 
     dm: DmTables
     btrfs: Btrfs
+    # zram number -> backing device; None when /sys/block/zram*/backing_dev was not read.
+    zram: dict[int, str] | None = None
 
 
 def _btrfs_chains(
@@ -611,8 +642,13 @@ def _swap_volumes(
     out: list[VolumeEncryption] = []
     for swap in swaps:
         volume = f"swap:{swap.path}"
-        if swap.path.startswith(("/dev/zram", "/dev/ram")):
-            continue  # compressed RAM: nothing reaches a disk
+        if swap.path.startswith("/dev/zram"):
+            zram = _zram_swap(swap, volume, tree, no_tree_reason, ctx)
+            if zram is not None:
+                out.append(zram)
+            continue
+        if swap.path.startswith("/dev/ram"):
+            continue  # a RAM disk: nothing reaches a disk
         if swap.kind == "file":
             holder = _mount_holding(swap.path, mounts)
             if holder is None:
@@ -655,6 +691,25 @@ def _swap_volumes(
             continue
         out.append(judge_chains(volume, "swap", chains, chains[0][-1].name, dm))
     return out
+
+
+def _zram_swap(
+    swap: Swap, volume: str, tree: DeviceTree | None, no_tree_reason: Reason, ctx: Context
+) -> VolumeEncryption | None:
+    """None for zram swap that stays in RAM; else its backing device, judged."""
+    digits = swap.path.removeprefix("/dev/zram")
+    number = int(digits) if digits.isdigit() else None
+    if ctx.zram is None or number is None or number >= ZRAM_DEVICES:
+        return unknown(volume, "swap", swap.path, why("zram_backing_unread", path=swap.path))
+    backing = ctx.zram.get(number)
+    if backing is None:
+        return None  # compressed RAM: nothing reaches a disk
+    if tree is None:
+        return unknown(volume, "swap", backing, no_tree_reason)
+    chains = tree.find(backing)
+    if not chains:
+        return unknown(volume, "swap", backing, why("swap_unlisted", path=backing))
+    return judge_chains(volume, "swap", chains, chains[0][-1].name, ctx.dm)
 
 
 def _mount_holding(path: str, mounts: list[Mount]) -> Mount | None:
@@ -705,10 +760,20 @@ def btrfs_members(results: Results) -> Btrfs:
     return parse_btrfs_devices(result.stdout)
 
 
+def zram_backing(results: Results) -> dict[int, str] | None:
+    """zram backing devices; None when not recorded or grep did not run (then zram swap
+    is unknown: its pages may reach a disk)."""
+    result = results.get(ZRAM_BACKING.key)
+    # grep: 0 lines printed, 1 none, 2 some file missing (always, for unused numbers).
+    if result is None or result.timed_out or result.exit_status not in (0, 1, 2):
+        return None
+    return parse_zram_backing(result.stdout)
+
+
 class LinuxDiskEncryption(Collector[DiskEncryptionFacts]):
     family = OsFamily.LINUX
     fact_type = DiskEncryptionFacts
-    asks = (MOUNTINFO, SWAPS, LSBLK, DMSETUP, BTRFS_DEVICES)
+    asks = (MOUNTINFO, SWAPS, LSBLK, DMSETUP, BTRFS_DEVICES, ZRAM_BACKING)
 
     def parse(self, results: Results, platform: PlatformInfo) -> DiskEncryptionFacts:
         info = require(results, MOUNTINFO)
@@ -721,5 +786,7 @@ class LinuxDiskEncryption(Collector[DiskEncryptionFacts]):
         swaps = parse_swaps(swaps_result.stdout) if swaps_result.ok else None
         tree, reason = _lsblk_tree(require(results, LSBLK))
         # Absent only when a recording made before they were asked for is replayed.
-        ctx = Context(dm_tables(results.get(DMSETUP.key)), btrfs_members(results))
+        ctx = Context(
+            dm_tables(results.get(DMSETUP.key)), btrfs_members(results), zram_backing(results)
+        )
         return DiskEncryptionFacts(volumes=tuple(volumes_from(mounts, swaps, tree, reason, ctx)))
