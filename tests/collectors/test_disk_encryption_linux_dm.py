@@ -371,3 +371,23 @@ def test_zram_backing_is_read_or_refused_and_none_is_no_device(lines: list[str])
             line.startswith(f"/sys/block/zram{number}/backing_dev:") and device in line
             for line in lines
         )
+
+
+def test_dmsetup_without_the_device_mapper_driver_is_unknown_not_root() -> None:
+    # Captured from `dmsetup table` (dmsetup 1.02.185) as root on the Debian 12 container
+    # this project's tests run in, whose kernel offers no device-mapper driver to it.
+    failed = CommandResult(
+        1,
+        stderr=(
+            "/dev/mapper/control: open failed: No such device\n"
+            "Failure to communicate with kernel device-mapper driver.\n"
+            "Check that device-mapper is available in the kernel.\n"
+            "Incompatible libdevmapper 1.02.185 (2022-05-18) and kernel driver (unknown version).\n"
+            "Command failed.\n"
+        ),
+    )
+    root = vols(parse(failed))["/"]
+    text = reason_text(root.encrypted) or ""
+    assert seen_value(root.encrypted) is None
+    assert text.startswith("dmsetup table exited 1: /dev/mapper/control: open failed: No such")
+    assert "only as root" not in text  # not taken for a missing privilege
