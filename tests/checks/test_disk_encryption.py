@@ -249,3 +249,33 @@ def test_other_mounts_and_swap_files_are_said_in_each_language() -> None:
         "swap:/swap.img is not encrypted (file on /: /dev/sda (disk) -> /dev/sda1 (part))."
     )
     assert "/ 上のファイル" in message(outcome, "ja")
+
+
+@pytest.mark.parametrize(
+    ("why", "english", "japanese"),
+    [
+        ("null_cipher", "uses the null cipher (cipher_null)", "null 暗号（cipher_null）"),
+        ("partly_plain", "is only partly encrypted", "一部しか暗号化されていません"),
+    ],
+)
+def test_a_dm_crypt_mapping_that_leaves_data_plain_fails_saying_why(
+    why: str, english: str, japanese: str
+) -> None:
+    vol = LUKS_ROOT.model_copy(update={"encrypted": seen(False), "method": None, "why_plain": why})
+    outcome = one(vol)
+    assert (outcome.status, outcome.key) == (Status.FAIL, why)
+    assert english in message(outcome) and "/dev/mapper/luks (crypt)" in message(outcome)
+    assert japanese in message(outcome, "ja")
+
+
+def test_a_plain_mapping_fails_even_beside_a_contradicting_encrypted_flag() -> None:
+    # The collector sets why_plain only with encrypted False; a fact that says both
+    # (an edited bundle) is not protected, so it fails rather than passes.
+    outcome = one(LUKS_ROOT.model_copy(update={"why_plain": "null_cipher"}))
+    assert (outcome.status, outcome.key) == (Status.FAIL, "null_cipher")
+    unseen = LUKS_ROOT.model_copy(
+        update={"encrypted": unknown("disk_encryption.reason.dm_table_unrecorded")}
+    )
+    outcome = one(unseen)
+    assert outcome.status is Status.UNKNOWN
+    assert "no `dmsetup table`" in message(outcome)

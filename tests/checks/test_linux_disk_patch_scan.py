@@ -46,6 +46,9 @@ def ubuntu_pc(**over: CommandResult) -> dict[Command, CommandResult]:
         disk.LSBLK: out("lsblk-luks-lvm.json"),
         disk.MOUNTINFO: out("mountinfo-luks-lvm.txt"),
         disk.SWAPS: out("swaps-luks-lvm.txt"),
+        # Recorded as root: the LUKS mapping's cipher (aes-xts-plain64), no btrfs.
+        disk.DMSETUP: out("dmsetup-table-luks-lvm.txt"),
+        disk.BTRFS_DEVICES: CommandResult(1, stderr="find: '/sys/fs/btrfs': No such file"),
         patches.APT_LIST: out("apt-list-jammy-security.txt"),
         # The follow-up for the one candidate not from jammy-security.
         POLICY_APT_UTILS: out("apt-policy-jammy-security.txt"),
@@ -148,4 +151,6 @@ def test_recorded_ubuntu_pc_fully_patched_exits_0_in_japanese(tmp_path: Path) ->
         "再起動待ちの更新はありません（/var/run/reboot-required はありません"
         "（update-notifier が管理））。"
     )
-    assert got[("disk_encryption", "/")]["message"].startswith("/ は暗号化されています（LUKS、")
+    assert got[("disk_encryption", "/")]["message"].startswith(
+        "/ は暗号化されています（LUKS aes-xts-plain64、"
+    )

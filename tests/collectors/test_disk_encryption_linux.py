@@ -1,18 +1,26 @@
-"""Linux disk encryption: recorded lsblk, mountinfo and swaps outputs, one file per case."""
+"""Linux disk encryption: recorded lsblk, mountinfo and swaps outputs, one file per case.
+
+These cases are about the device tree: each gets a `dmsetup table` that shows every `crypt`
+node lsblk lists as an aes-xts-plain64 mapping over its whole device (what the tables
+themselves can say is tested in test_disk_encryption_linux_dm.py)."""
 
 from __future__ import annotations
 
 import asyncio
 import json
+import shlex
 from pathlib import Path
 
 import pytest
 
 from endpoint_audit.checks.disk_encryption.facts import DiskEncryptionFacts, VolumeEncryption
 from endpoint_audit.checks.disk_encryption.linux import (
+    BTRFS_DEVICES,
+    DMSETUP,
     LSBLK,
     MOUNTINFO,
     SWAPS,
+    ZRAM_BACKING,
     LinuxDiskEncryption,
     parse_lsblk,
     parse_mountinfo,
@@ -34,15 +42,64 @@ def out(name: str) -> CommandResult:
     return CommandResult(0, stdout=(LINUX / name).read_text("utf-8"))
 
 
+def crypt_tables(lsblk: CommandResult) -> CommandResult:
+    """`dmsetup table` as root would print it for the crypt nodes of `lsblk`: each one an
+    aes-xts-plain64 mapping over its whole device (key masked, as dmsetup does)."""
+    lines: list[str] = []
+
+    def walk(entries: list[dict[str, object]]) -> None:
+        for entry in entries:
+            name = str(entry.get("name", ""))
+            if entry.get("type") == "crypt" and name.startswith("/dev/mapper/"):
+                dm = name.removeprefix("/dev/mapper/")
+                lines.append(f"{dm}: 0 2097152 crypt aes-xts-plain64 {'0' * 64} 0 8:2 4096")
+            children = entry.get("children")
+            if isinstance(children, list):
+                walk(children)
+
+    if lsblk.ok:
+        walk(json.loads(lsblk.stdout)["blockdevices"])
+    return CommandResult(0, stdout="\n".join(lines) + "\n" if lines else "No devices found\n")
+
+
+def btrfs_listing(lsblk: CommandResult) -> CommandResult:
+    """/sys/fs/btrfs/*/devices/* with each btrfs device of `lsblk` a file system alone."""
+    lines: list[str] = []
+
+    def walk(entries: list[dict[str, object]]) -> None:
+        for entry in entries:
+            if entry.get("fstype") == "btrfs":
+                kname = str(entry.get("kname") or entry.get("name")).rsplit("/", 1)[-1]
+                lines.append(
+                    f"/sys/fs/btrfs/{len(lines):08d}-0000-4000-8000-000000000000/devices/{kname}"
+                )
+            children = entry.get("children")
+            if isinstance(children, list):
+                walk(children)
+
+    if lsblk.ok:
+        walk(json.loads(lsblk.stdout)["blockdevices"])
+    # find exits 1 when /sys/fs/btrfs is missing (the btrfs module is not loaded).
+    if not lines:
+        return CommandResult(1, stderr="find: '/sys/fs/btrfs': No such file or directory")
+    return CommandResult(0, stdout="\n".join(lines) + "\n")
+
+
 def collect(
     lsblk: CommandResult, mountinfo: str, swaps: CommandResult | str
 ) -> DiskEncryptionFacts:
     collector = LinuxDiskEncryption()
-    assert collector.commands(PLATFORM, {}) == [MOUNTINFO, SWAPS, LSBLK]
+    assert collector.commands(PLATFORM, {}) == [
+        MOUNTINFO, SWAPS, LSBLK, DMSETUP, BTRFS_DEVICES, ZRAM_BACKING
+    ]  # fmt: skip
     results = {
         LSBLK.key: lsblk,
         MOUNTINFO.key: out(mountinfo),
         SWAPS.key: out(swaps) if isinstance(swaps, str) else swaps,
+        DMSETUP.key: crypt_tables(lsblk),
+        BTRFS_DEVICES.key: btrfs_listing(lsblk),
+        # zram0 keeps its pages in RAM; grep exits 2 for zram1..15, which do not exist.
+        ZRAM_BACKING.key: CommandResult(2, stdout="/sys/block/zram0/backing_dev:none\n"),
     }
     return collector.parse(results, PLATFORM)
 
@@ -60,9 +117,9 @@ def test_luks_under_lvm_root_and_swap_are_encrypted() -> None:
     root = vols["/"]
     assert root.kind == "root"
     assert seen_value(root.encrypted) is True
-    assert root.method == "LUKS"
+    assert root.method == "LUKS aes-xts-plain64"
     assert root.device == "/dev/mapper/vgubuntu-root"
-    assert "/dev/mapper/nvme0n1p3_crypt (crypt)" in root.detail
+    assert "/dev/mapper/nvme0n1p3_crypt (crypt aes-xts-plain64)" in root.detail
     swap = vols["swap:/dev/dm-2"]  # /proc/swaps names the kernel name; lsblk KNAME finds it
     assert (swap.kind, seen_value(swap.encrypted), swap.device) == (
         "swap",
@@ -86,7 +143,7 @@ def test_swap_file_takes_the_encryption_of_the_volume_holding_it() -> None:
     encrypted = collect(out("lsblk-luks-lvm.json"), "mountinfo-luks-lvm.txt", "swaps-file.txt")
     swap = by_volume(encrypted)["swap:/swap.img"]
     assert seen_value(swap.encrypted) is True
-    assert swap.swap_file_on == "/" and "(crypt)" in swap.detail
+    assert swap.swap_file_on == "/" and "(crypt aes-xts-plain64)" in swap.detail
     plain = collect(out("lsblk-plain-usb.json"), "mountinfo-plain-usb.txt", "swaps-file.txt")
     assert seen_value(by_volume(plain)["swap:/swap.img"].encrypted) is False
 
@@ -130,7 +187,7 @@ def test_mountpoints_shape_btrfs_subvolumes_on_luks() -> None:
     # / and /home are subvolumes of one LUKS device: judged once, under "/"; zram is RAM.
     assert set(vols) == {"/", "/boot", "/boot/efi"}
     assert seen_value(vols["/"].encrypted) is True
-    assert vols["/"].method == "LUKS"
+    assert vols["/"].method == "LUKS aes-xts-plain64"
     assert vols["/"].also_mounted == ("/home",)
 
 
@@ -265,7 +322,9 @@ def test_this_machine_for_real() -> None:
             assert reason_text(vol.encrypted), vol
         else:
             assert vol.device and vol.detail, vol
-    assert set(fact.sources) == {MOUNTINFO.key, SWAPS.key, LSBLK.key}
+    assert set(fact.sources) == {
+        MOUNTINFO.key, SWAPS.key, LSBLK.key, DMSETUP.key, BTRFS_DEVICES.key, ZRAM_BACKING.key
+    }  # fmt: skip
 
 
 def _hotplug_home_lsblk(home_hotplug: object) -> CommandResult:
@@ -324,9 +383,119 @@ def test_home_on_a_hot_plug_capable_disk_is_judged_not_skipped_as_removable(
             LSBLK.key: _hotplug_home_lsblk(hotplug),
             MOUNTINFO.key: CommandResult(0, stdout=HOTPLUG_MOUNTS),
             SWAPS.key: out("swaps-empty.txt"),
+            DMSETUP.key: crypt_tables(_hotplug_home_lsblk(hotplug)),
         },
         PLATFORM,
     )
     vols = by_volume(fact)
     assert seen_value(vols["/"].encrypted) is True
     assert seen_value(vols["/home"].encrypted) is False
+
+
+# The members of each mounted btrfs file system, as the kernel lists them by their bare
+# device names under /sys/fs/btrfs/<UUID>/devices/ (fs/btrfs/sysfs.c, "devices" kobject).
+BTRFS_KEY = shlex.join(
+    [
+        "find",
+        "/sys/fs/btrfs",
+        "-mindepth",
+        "3",
+        "-maxdepth",
+        "3",
+        "-path",
+        "/sys/fs/btrfs/*/devices/*",
+    ]
+)
+BTRFS_UUID = "/sys/fs/btrfs/8e1c4b52-0d7a-4f0e-b7a4-2c9d5f3e6a11/devices"
+
+
+def _btrfs_two_disks() -> CommandResult:
+    """The Fedora tree of lsblk-mountpoints-btrfs.json plus a second, plain disk that
+    `btrfs device add /dev/sda /` made part of the root file system."""
+    tree = json.loads((LINUX / "lsblk-mountpoints-btrfs.json").read_text("utf-8"))
+    tree["blockdevices"].append(
+        {
+            "name": "/dev/sda", "kname": "/dev/sda", "maj:min": "8:0", "type": "disk",
+            "fstype": "btrfs", "rm": False, "hotplug": False, "mountpoints": [None],
+        }
+    )  # fmt: skip
+    return CommandResult(0, stdout=json.dumps(tree))
+
+
+def _btrfs(members: str | None) -> DiskEncryptionFacts:
+    lsblk = _btrfs_two_disks()
+    results = {
+        LSBLK.key: lsblk,
+        MOUNTINFO.key: out("mountinfo-btrfs-fedora.txt"),
+        SWAPS.key: out("swaps-zram.txt"),
+        DMSETUP.key: crypt_tables(lsblk),
+        ZRAM_BACKING.key: CommandResult(2, stdout="/sys/block/zram0/backing_dev:none\n"),
+    }
+    if members is not None:
+        results[BTRFS_KEY] = CommandResult(0, stdout=members)
+    return LinuxDiskEncryption().parse(results, PLATFORM)
+
+
+def test_btrfs_spanning_a_plain_disk_is_not_encrypted() -> None:
+    """mountinfo names one device of a multi-device btrfs (and an anonymous 0:N device
+    number): the other members must be judged too."""
+    vols = by_volume(_btrfs(f"{BTRFS_UUID}/dm-0\n{BTRFS_UUID}/sda\n"))
+    root = vols["/"]
+    assert seen_value(root.encrypted) is False, root
+    assert "/dev/sda (disk)" in root.detail and "luks-" in root.detail
+    assert root.also_mounted == ("/home",)
+
+
+def test_btrfs_members_all_encrypted_pass_and_unread_members_are_unknown() -> None:
+    other = "/sys/fs/btrfs/0b7f4a1e-9f51-4a53-8c1e-2a77c3d0e9b2/devices/sda\n"
+    vols = by_volume(_btrfs(f"{BTRFS_UUID}/dm-0\n{other}"))
+    assert seen_value(vols["/"].encrypted) is True
+    # Without the list (an older recording), the members are not known.
+    unread = by_volume(_btrfs(None))["/"]
+    assert seen_value(unread.encrypted) is None
+    assert "btrfs" in (reason_text(unread.encrypted) or "")
+    # A listing that does not hold the mounted device proves nothing either.
+    stray = by_volume(_btrfs(other))["/"]
+    assert seen_value(stray.encrypted) is None
+
+
+# zram writes idle or incompressible pages to a backing device when one is set in
+# /sys/block/zramN/backing_dev (Linux drivers/block/zram/Kconfig, ZRAM_WRITEBACK; NixOS
+# zramSwap.writebackDevice, checked there with `cat /sys/block/zram0/backing_dev`).
+ZRAM_KEY = shlex.join(
+    ["grep", "-s", "-H", "", *(f"/sys/block/zram{i}/backing_dev" for i in range(16))]
+)
+
+
+def _zram_swap(backing: CommandResult | None) -> dict[str, VolumeEncryption]:
+    """/ on LUKS (the Ubuntu tree), swap on zram0."""
+    lsblk = out("lsblk-luks-lvm.json")
+    results = {
+        LSBLK.key: lsblk,
+        MOUNTINFO.key: out("mountinfo-luks-lvm.txt"),
+        SWAPS.key: out("swaps-zram.txt"),
+        DMSETUP.key: crypt_tables(lsblk),
+        BTRFS_DEVICES.key: btrfs_listing(lsblk),
+    }
+    if backing is not None:
+        results[ZRAM_KEY] = backing
+    return by_volume(LinuxDiskEncryption().parse(results, PLATFORM))
+
+
+def test_zram_swap_written_back_to_a_plain_partition_is_not_encrypted() -> None:
+    # grep exits 2 for the zram devices that do not exist (-s only hides the messages).
+    vols = _zram_swap(CommandResult(2, stdout="/sys/block/zram0/backing_dev:/dev/nvme0n1p2\n"))
+    swap = vols["swap:/dev/zram0"]
+    assert seen_value(swap.encrypted) is False, swap
+    assert "/dev/nvme0n1p2 (part)" in swap.detail
+
+
+def test_zram_swap_without_a_backing_device_stays_in_ram_and_unread_is_unknown() -> None:
+    assert "swap:/dev/zram0" not in _zram_swap(
+        CommandResult(2, stdout="/sys/block/zram0/backing_dev:none\n")
+    )
+    # A kernel without ZRAM_WRITEBACK has no backing_dev file at all.
+    assert "swap:/dev/zram0" not in _zram_swap(CommandResult(2))
+    unread = _zram_swap(None)["swap:/dev/zram0"]
+    assert seen_value(unread.encrypted) is None
+    assert "backing_dev" in (reason_text(unread.encrypted) or "")

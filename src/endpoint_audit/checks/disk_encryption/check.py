@@ -95,6 +95,9 @@ def judge(vol: VolumeEncryption) -> tuple[Status, str, dict[str, JsonScalar | Re
             key=f"{REASON}.deferred_enablement",
             args={"detail": vol.detail or "-", "user": vol.deferred_user or "?"},
         )
+    if vol.why_plain is not None:
+        # A mapping seen to leave data plain fails whatever else the fact says.
+        return Status.FAIL, vol.why_plain, args
     if encrypted is False or vol.state == "decrypted":
         return Status.FAIL, "not_encrypted", args
     if isinstance(vol.encrypted, Unknown):

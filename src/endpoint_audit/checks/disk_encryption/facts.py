@@ -48,6 +48,10 @@ class VolumeEncryption(BaseModel):
     # FileVault: the user whose next logout or login turns on deferred enablement, when
     # `fdesetup status` says one is pending ("" when it names no user).
     deferred_user: str | None = None
+    # Linux: why a volume under a dm-crypt node is plain all the same: "null_cipher" (the
+    # mapping uses cryptsetup's empty cipher) or "partly_plain" (crypt and plain segments,
+    # an unfinished LUKS2 encryption or decryption).
+    why_plain: Literal["null_cipher", "partly_plain"] | None = None
 
 
 class DiskEncryptionFacts(Fact):

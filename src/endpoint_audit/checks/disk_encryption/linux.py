@@ -5,9 +5,23 @@ Sources, none of which needs root:
   file system type. The device number finds the device even when the source is a name
   lsblk does not print (`/dev/root`, `/dev/dm-0`, a by-uuid link).
 - `/proc/swaps`: swap partitions and swap files.
+- `find /sys/fs/btrfs ... devices/*`: the member devices of each btrfs file system, every
+  one of which must be encrypted (mountinfo names only one).
+- `/sys/block/zramN/backing_dev`: where zram swap writes pages back, when it does; that
+  device is judged as the swap's.
 - `lsblk -J -p`: the block device tree. A volume is encrypted when every path from a disk
-  up to its device passes through a `crypt` node (an LVM volume spanning two disks is
-  listed once under each; both must be encrypted).
+  up to its device passes through a node that encrypts (an LVM volume spanning two disks
+  is listed once under each; both must be encrypted).
+
+And one that does: `dmsetup table` (root), the device-mapper tables. lsblk calls a node
+`crypt` from its UUID prefix alone (CRYPT-..., which cryptsetup gives every mapping it
+makes); only the table says what the mapping does. A node encrypts when its table is
+dm-crypt segments with a real cipher covering the device from sector 0 without a gap. A
+`cipher_null` segment (cryptsetup's empty cipher, used for testing and for a header made
+before `reencrypt --encrypt`) is plain data, and so is a `linear` segment beside crypt
+ones (a LUKS2 device whose encryption or decryption is unfinished): such a volume is not
+encrypted. A `crypt` node whose table could not be read (no root, no dmsetup, a recording
+without it) leaves the volume unknown; a path without any crypt node is plain either way.
 
 Whatever cannot be traced to a block device (an overlay or container root, a name missing
 from lsblk, no lsblk at all, a network file system at / or /home) is reported with
@@ -18,7 +32,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, Literal
 
 from msgspec import Struct, field
 
@@ -31,7 +45,7 @@ from endpoint_audit.checks.disk_encryption.facts import (
 )
 from endpoint_audit.errors import CollectorError, FactUnavailable
 from endpoint_audit.model.commands import Argv, CommandResult, ReadFile
-from endpoint_audit.model.observed import Reason, Unknown, seen
+from endpoint_audit.model.observed import Observed, Reason, Unknown, seen
 from endpoint_audit.model.platform import OsFamily, PlatformInfo
 from endpoint_audit.model.result import JsonScalar
 
@@ -41,6 +55,32 @@ from endpoint_audit.model.result import JsonScalar
 LSBLK = Argv(("lsblk", "-J", "-p", "-o", "NAME,KNAME,MAJ:MIN,TYPE,FSTYPE,MOUNTPOINT,RM,HOTPLUG"))
 MOUNTINFO = ReadFile("/proc/self/mountinfo")
 SWAPS = ReadFile("/proc/swaps")
+# dmsetup lives in sbin, which is not on an ordinary user's PATH on Debian. Without
+# --showkeys it prints zeros for a key given in hex (lvm2 dmsetup.c, since 2006) and a
+# kernel keyring reference as is; the parser keeps neither.
+SBIN_ENV = (
+    ("LC_ALL", "C"),
+    ("PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"),
+)
+DMSETUP = Argv(("dmsetup", "table"), privileged=True, env=SBIN_ENV, may_be_unrecorded=True)
+# The members of every mounted btrfs file system: the kernel links each one by its bare
+# device name under /sys/fs/btrfs/<UUID>/devices/ (fs/btrfs/sysfs.c). mountinfo names one
+# device of a btrfs that spans several (and an anonymous 0:N device number), so the
+# others are found here. World-readable.
+# zram keeps swap in RAM unless a backing device is set: then idle or incompressible pages
+# are written there as they are (drivers/block/zram/Kconfig, ZRAM_WRITEBACK: "admin should
+# set up backing device via /sys/block/zramX/backing_dev"). "none" when unset; no file
+# without that kernel option. grep -s exits 2 for the devices that do not exist.
+ZRAM_DEVICES = 16
+ZRAM_BACKING = Argv(
+    ("grep", "-s", "-H", "", *(f"/sys/block/zram{i}/backing_dev" for i in range(ZRAM_DEVICES))),
+    may_be_unrecorded=True,
+)
+BTRFS_DIR = "/sys/fs/btrfs"
+BTRFS_DEVICES = Argv(
+    ("find", BTRFS_DIR, "-mindepth", "3", "-maxdepth", "3", "-path", f"{BTRFS_DIR}/*/devices/*"),
+    may_be_unrecorded=True,
+)
 
 # Kernel and memory file systems: they hold nothing on disk.
 PSEUDO_FS = frozenset(
@@ -199,35 +239,210 @@ def parse_swaps(text: str) -> list[Swap]:
     return swaps
 
 
-def _chain_text(chain: tuple[Node, ...]) -> str:
-    return " -> ".join(f"{n.name} ({n.type})" if n.type else n.name for n in chain)
+class Segment(Struct, frozen=True):
+    """One line of a device-mapper table; the cipher for crypt lines, never the key."""
+
+    start: int
+    length: int
+    target: str
+    cipher: str | None = None
 
 
-def _crypt_method(chain: tuple[Node, ...]) -> str | None:
+_DM_LINE = re.compile(
+    r"(?P<name>.+?): (?P<start>[0-9]{1,20}) (?P<length>[0-9]{1,20}) (?P<target>[^ ]+)"
+    r"(?: (?P<params>.*))?"
+)
+# Cipher specs as dm-crypt takes them: aes-xts-plain64, capi:xts(aes)-plain64, ...
+_CIPHER = re.compile(r"[A-Za-z0-9_:().,+\-]*[A-Za-z][A-Za-z0-9_:().,+\-]*")
+
+
+def parse_dm_tables(text: str) -> dict[str, tuple[Segment, ...]]:
+    """`dmsetup table` for every device: `<name>: <start> <length> <target> <params>`.
+
+    A line not understood is an error, not skipped: a dropped `linear` line would leave
+    the crypt lines of a partly plain device looking like the whole table."""
+    tables: dict[str, list[Segment]] = {}
+    for number, line in enumerate(host_lines(text), 1):
+        if not line.strip() or line.strip() == "No devices found":
+            continue
+        match = _DM_LINE.fullmatch(line.rstrip("\r"))
+        if match is None:
+            raise CollectorError(f"dmsetup table: line {number} not understood")
+        target = match["target"]
+        cipher = None
+        if target == "crypt":
+            # <cipher> <key> <iv_offset> <device> <offset> [<#opt_params> <opt_params>],
+            # one space apart as the kernel prints them: a tab is part of a field.
+            params = (match["params"] or "").split(" ")
+            if len(params) < 5:
+                raise CollectorError(f"dmsetup table: crypt line {number} has too few fields")
+            cipher = params[0]
+        tables.setdefault(match["name"], []).append(
+            Segment(int(match["start"]), int(match["length"]), target, cipher)
+        )
+    return {name: tuple(segments) for name, segments in tables.items()}
+
+
+_ZRAM_LINE = re.compile(r"/sys/block/zram([0-9]+)/backing_dev:(.*)")
+
+
+def parse_zram_backing(text: str) -> dict[int, str]:
+    """zram number -> its backing device; devices set to "none" are left out."""
+    backing: dict[int, str] = {}
+    for number, line in enumerate(host_lines(text), 1):
+        if not line.strip():
+            continue
+        match = _ZRAM_LINE.fullmatch(line.rstrip("\r"))
+        if match is None:
+            raise CollectorError(f"zram backing_dev: line {number} not understood")
+        device = match.group(2).strip()
+        if device and device != "none":
+            backing[int(match.group(1))] = device
+    return backing
+
+
+_BTRFS_LINE = re.compile(re.escape(BTRFS_DIR) + r"/([^/]+)/devices/([^/]+)")
+
+
+def parse_btrfs_devices(text: str) -> dict[str, frozenset[str]]:
+    """File system UUID -> its members' bare device names (dm-0, sda2)."""
+    members: dict[str, set[str]] = {}
+    for number, line in enumerate(host_lines(text), 1):
+        if not line.strip():
+            continue
+        match = _BTRFS_LINE.fullmatch(line.rstrip("\r"))
+        if match is None:
+            raise CollectorError(f"{BTRFS_DIR} listing: line {number} not understood")
+        members.setdefault(match.group(1), set()).add(match.group(2))
+    return {uuid: frozenset(names) for uuid, names in members.items()}
+
+
+class DmTables(Struct, frozen=True):
+    """The tables `dmsetup table` printed, or why they are not known (`tables` None)."""
+
+    tables: dict[str, tuple[Segment, ...]] | None
+    reason: Reason | None = None
+
+
+def is_null_cipher(cipher: str) -> bool:
+    """cryptsetup's crypt_is_cipher_null(): any spec naming cipher_null, or "null"."""
+    text = cipher.lower()
+    return "cipher_null" in text or text == "null" or text.startswith("null-")
+
+
+# What one device-mapper node does to the data under it.
+ENCRYPTS, NULL_CIPHER, PARTLY_PLAIN, NO_CRYPT, UNCLEAR = (
+    "encrypts", "null_cipher", "partly_plain", "no_crypt", "unclear",
+)  # fmt: skip
+
+
+def _segments_text(segments: tuple[Segment, ...]) -> str:
+    total = sum(s.length for s in segments) or 1
+    parts = []
+    for s in segments:
+        what = f"{s.target} {s.cipher}" if s.cipher else s.target
+        parts.append(what if len(segments) == 1 else f"{what} {100 * s.length / total:.0f}%")
+    return ", ".join(parts)
+
+
+def node_verdict(segments: tuple[Segment, ...]) -> str:
+    """ENCRYPTS only for crypt segments with a real cipher from sector 0 without a gap."""
+    position = 0
+    for s in segments:
+        if s.start != position or s.length <= 0:
+            return UNCLEAR  # a gap or overlap: the table does not cover the device
+        position += s.length
+    crypt = [s for s in segments if s.target == "crypt"]
+    if any(is_null_cipher(s.cipher or "") for s in crypt):
+        return NULL_CIPHER
+    if any(_CIPHER.fullmatch(s.cipher or "") is None for s in crypt):
+        return UNCLEAR
+    if not crypt:
+        return NO_CRYPT
+    return ENCRYPTS if len(crypt) == len(segments) else PARTLY_PLAIN
+
+
+def _dm_name(node: Node) -> str | None:
+    prefix = "/dev/mapper/"
+    return node.name[len(prefix) :] if node.name.startswith(prefix) else None
+
+
+class _ChainVerdict(Struct, frozen=True):
+    encrypted: bool | None
+    method: str | None
+    detail: str
+    why_plain: Literal["null_cipher", "partly_plain"] | None = None
+    reason: Reason | None = None
+
+
+def _luks(chain: tuple[Node, ...], i: int) -> str:
+    parent = chain[i - 1] if i else None
+    luks = parent is not None and (parent.fstype or "").lower() == "crypto_luks"
+    return "LUKS" if luks else "dm-crypt"
+
+
+def judge_chain(chain: tuple[Node, ...], dm: DmTables) -> _ChainVerdict:
+    """One path from a disk to the device: encrypted when a node on it encrypts."""
+    texts: list[str] = []
+    method: str | None = None
+    plain: Literal["null_cipher", "partly_plain"] | None = None
+    reason: Reason | None = None
     for i, node in enumerate(chain):
-        if node.type == "crypt":
-            parent = chain[i - 1] if i else None
-            if parent is not None and (parent.fstype or "").lower() == "crypto_luks":
-                return "LUKS"
-            return "dm-crypt"
-    return None
+        name = _dm_name(node)
+        segments = dm.tables.get(name) if dm.tables is not None and name else None
+        if segments is None:
+            texts.append(f"{node.name} ({node.type})" if node.type else node.name)
+            if node.type == "crypt" and reason is None:
+                reason = dm.reason or why("dm_table_missing", device=node.name)
+            continue
+        verdict = node_verdict(segments)
+        table = _segments_text(segments)
+        same = len(segments) == 1 and segments[0].target == node.type
+        texts.append(f"{node.name} ({table})" if same else f"{node.name} ({node.type}: {table})")
+        if verdict == ENCRYPTS and method is None:
+            method = f"{_luks(chain, i)} {segments[0].cipher}"
+        elif verdict == NULL_CIPHER:
+            plain = plain or "null_cipher"
+        elif verdict == PARTLY_PLAIN:
+            plain = plain or "partly_plain"
+        elif node.type == "crypt" and reason is None and verdict in (NO_CRYPT, UNCLEAR):
+            reason = why("dm_table_unclear", device=node.name, table=_segments_text(segments))
+    detail = " -> ".join(texts)
+    if method is not None:
+        return _ChainVerdict(True, method, detail)
+    if plain is not None:
+        return _ChainVerdict(False, None, detail, why_plain=plain)
+    if reason is not None:
+        return _ChainVerdict(None, None, detail, reason=reason)
+    return _ChainVerdict(False, None, detail)
 
 
 def judge_chains(
-    volume: str, kind: VolumeKind, chains: list[tuple[Node, ...]], device: str
+    volume: str, kind: VolumeKind, chains: list[tuple[Node, ...]], device: str, dm: DmTables
 ) -> VolumeEncryption:
-    """Encrypted only when every path to the device passes through a crypt node."""
-    methods = [_crypt_method(c) for c in chains]
-    encrypted = all(m is not None for m in methods)
-    detail = "; ".join(_chain_text(c) for c in chains)
-    method = next((m for m in methods if m is not None), None) if encrypted else None
+    """Encrypted only when every path to the device passes through a node that encrypts;
+    a path shown plain makes it plain, else one not seen makes it unknown."""
+    verdicts = [judge_chain(c, dm) for c in chains]
+    detail = "; ".join(v.detail for v in verdicts)
+    plain = [v for v in verdicts if v.encrypted is False]
+    unseen = [v for v in verdicts if v.encrypted is None]
+    encrypted: Observed[bool] = seen(True)
+    method = verdicts[0].method
+    why_plain = None
+    if plain:
+        encrypted, method = seen(False), None
+        why_plain = next((v.why_plain for v in plain if v.why_plain), None)
+    elif unseen:
+        encrypted = Unknown(reason=unseen[0].reason or why("dm_table_missing", device=device))
+        method = None
     return VolumeEncryption(
         volume=volume,
         kind=kind,
         device=device,
-        encrypted=seen(encrypted),
+        encrypted=encrypted,
         method=method,
         detail=detail,
+        why_plain=why_plain,
     )
 
 
@@ -271,6 +486,7 @@ def volumes_from(
     swaps: list[Swap] | None,
     tree: DeviceTree | None,
     no_tree_reason: Reason,
+    ctx: Context,
 ) -> list[VolumeEncryption]:
     """Judge every fixed data volume. `tree` None: lsblk gave nothing, say why per volume."""
     picked: dict[str, _Picked] = {}
@@ -329,7 +545,7 @@ def volumes_from(
             picked[key].others.append(mp)
             continue
         picked[key] = _Picked(mount)
-        out.append(_judge_mount(mount, key, tree, no_tree_reason))
+        out.append(_judge_mount(mount, key, tree, no_tree_reason, ctx))
     if not root_seen:
         out.insert(0, unknown("/", "root", None, why("no_root_mount")))
     # Name the other mount points of each device, so /home on the root device is visible.
@@ -340,23 +556,69 @@ def volumes_from(
         else v
         for v in out
     ]
-    out.extend(_swap_volumes(swaps, mounts, tree, no_tree_reason))
+    out.extend(_swap_volumes(swaps, mounts, tree, no_tree_reason, ctx))
     return out
 
 
+# btrfs UUID -> member device names; None when the listing could not be read.
+Btrfs = dict[str, frozenset[str]] | None
+
+
+class Context(Struct, frozen=True):
+    """What every volume is judged against besides its own mount."""
+
+    dm: DmTables
+    btrfs: Btrfs
+    # zram number -> backing device; None when /sys/block/zram*/backing_dev was not read.
+    zram: dict[int, str] | None = None
+
+
+def _btrfs_chains(
+    mount: Mount, chains: list[tuple[Node, ...]], tree: DeviceTree, btrfs: Btrfs
+) -> tuple[list[tuple[Node, ...]], Reason | None]:
+    """The paths to every member of the btrfs at `mount`, or why they are not known."""
+    mp = mount.mountpoint
+    if btrfs is None:
+        return [], why("btrfs_members_unread", mountpoint=mp)
+    node = chains[0][-1]
+    names = {(n or "").rsplit("/", 1)[-1] for n in (node.kname, node.name)} - {""}
+    members = [m for m in btrfs.values() if names & m]
+    if len(members) != 1:
+        return [], why("btrfs_members_unlisted", mountpoint=mp, source=mount.source)
+    out: list[tuple[Node, ...]] = []
+    for member in sorted(members[0]):
+        found = tree.find(f"/dev/{member}")
+        if not found:
+            return [], why("btrfs_member_unlisted", mountpoint=mp, member=member)
+        out.extend(c for c in found if c not in out)
+    return out, None
+
+
+def _mount_chains(
+    mount: Mount, tree: DeviceTree, ctx: Context
+) -> tuple[list[tuple[Node, ...]], Reason | None]:
+    chains = tree.find(mount.majmin, mount.source)
+    if chains and mount.fstype.lower() == "btrfs":
+        return _btrfs_chains(mount, chains, tree, ctx.btrfs)
+    return chains, None
+
+
 def _judge_mount(
-    mount: Mount, key: str, tree: DeviceTree | None, no_tree_reason: Reason
+    mount: Mount, key: str, tree: DeviceTree | None, no_tree_reason: Reason, ctx: Context
 ) -> VolumeEncryption:
     mp, kind = mount.mountpoint, _mount_kind(mount.mountpoint)
     if key.startswith("zfs:"):
         return unknown(mp, kind, mount.source, why("zfs", mountpoint=mp, source=mount.source))
     if tree is None:
         return unknown(mp, kind, mount.source, no_tree_reason)
-    chains = tree.find(mount.majmin, mount.source)
+    chains, reason = _mount_chains(mount, tree, ctx)
+    if reason is not None:
+        return unknown(mp, kind, mount.source, reason)
     if not chains:
         reason = why("device_unlisted", mountpoint=mp, source=mount.source, majmin=mount.majmin)
         return unknown(mp, kind, mount.source, reason)
-    return judge_chains(mp, kind, chains, chains[0][-1].name)
+    device = tree.find(mount.majmin, mount.source)[0][-1].name
+    return judge_chains(mp, kind, chains, device, ctx.dm)
 
 
 def _swap_volumes(
@@ -364,14 +626,21 @@ def _swap_volumes(
     mounts: list[Mount],
     tree: DeviceTree | None,
     no_tree_reason: Reason,
+    ctx: Context,
 ) -> list[VolumeEncryption]:
+    dm = ctx.dm
     if swaps is None:
         return [unknown("swap", "swap", None, why("swaps_unread"))]
     out: list[VolumeEncryption] = []
     for swap in swaps:
         volume = f"swap:{swap.path}"
-        if swap.path.startswith(("/dev/zram", "/dev/ram")):
-            continue  # compressed RAM: nothing reaches a disk
+        if swap.path.startswith("/dev/zram"):
+            zram = _zram_swap(swap, volume, tree, no_tree_reason, ctx)
+            if zram is not None:
+                out.append(zram)
+            continue
+        if swap.path.startswith("/dev/ram"):
+            continue  # a RAM disk: nothing reaches a disk
         if swap.kind == "file":
             holder = _mount_holding(swap.path, mounts)
             if holder is None:
@@ -382,7 +651,10 @@ def _swap_volumes(
             if tree is None:
                 out.append(unknown(volume, "swap", holder.source, no_tree_reason))
                 continue
-            chains = tree.find(holder.majmin, holder.source)
+            chains, reason = _mount_chains(holder, tree, ctx)
+            if reason is not None:
+                out.append(unknown(volume, "swap", holder.source, reason))
+                continue
             if not chains:
                 out.append(
                     unknown(
@@ -397,7 +669,7 @@ def _swap_volumes(
                     )
                 )
                 continue
-            judged = judge_chains(volume, "swap", chains, chains[0][-1].name)
+            judged = judge_chains(volume, "swap", chains, chains[0][-1].name, dm)
             out.append(judged.model_copy(update={"swap_file_on": holder.mountpoint}))
             continue
         if tree is None:
@@ -409,8 +681,27 @@ def _swap_volumes(
             continue
         if _is_ram(chains):
             continue
-        out.append(judge_chains(volume, "swap", chains, chains[0][-1].name))
+        out.append(judge_chains(volume, "swap", chains, chains[0][-1].name, dm))
     return out
+
+
+def _zram_swap(
+    swap: Swap, volume: str, tree: DeviceTree | None, no_tree_reason: Reason, ctx: Context
+) -> VolumeEncryption | None:
+    """None for zram swap that stays in RAM; else its backing device, judged."""
+    digits = swap.path.removeprefix("/dev/zram")
+    number = int(digits) if digits.isdigit() else None
+    if ctx.zram is None or number is None or number >= ZRAM_DEVICES:
+        return unknown(volume, "swap", swap.path, why("zram_backing_unread", path=swap.path))
+    backing = ctx.zram.get(number)
+    if backing is None:
+        return None  # compressed RAM: nothing reaches a disk
+    if tree is None:
+        return unknown(volume, "swap", backing, no_tree_reason)
+    chains = tree.find(backing)
+    if not chains:
+        return unknown(volume, "swap", backing, why("swap_unlisted", path=backing))
+    return judge_chains(volume, "swap", chains, chains[0][-1].name, ctx.dm)
 
 
 def _mount_holding(path: str, mounts: list[Mount]) -> Mount | None:
@@ -432,10 +723,49 @@ def _lsblk_tree(result: CommandResult) -> tuple[DeviceTree | None, Reason]:
     return parse_lsblk(json_output(result, "lsblk")), why("lsblk_missing")
 
 
+_DENIED = re.compile(r"permission denied|operation not permitted|must be root", re.IGNORECASE)
+
+
+def dm_tables(result: CommandResult | None) -> DmTables:
+    """The tables of `dmsetup table`, or why a crypt node's cipher is not known."""
+    if result is None:
+        return DmTables(None, why("dm_table_unrecorded"))
+    if result.privilege_refused or (
+        not result.ok and _DENIED.search(result.stderr + result.stdout) is not None
+    ):
+        return DmTables(None, why("dm_table_needs_root", output=result.excerpt(200)))
+    if result.not_found:
+        return DmTables(None, why("dmsetup_missing"))
+    if not result.ok:
+        return DmTables(
+            None, why("dm_table_failed", status=result.exit_status, output=result.excerpt(200))
+        )
+    return DmTables(parse_dm_tables(result.stdout))
+
+
+def btrfs_members(results: Results) -> Btrfs:
+    """The btrfs member listing; None when not recorded or not readable (then every
+    btrfs volume is unknown: its other members cannot be seen)."""
+    result = results.get(BTRFS_DEVICES.key)
+    if result is None or not result.ok:
+        return None
+    return parse_btrfs_devices(result.stdout)
+
+
+def zram_backing(results: Results) -> dict[int, str] | None:
+    """zram backing devices; None when not recorded or grep did not run (then zram swap
+    is unknown: its pages may reach a disk)."""
+    result = results.get(ZRAM_BACKING.key)
+    # grep: 0 lines printed, 1 none, 2 some file missing (always, for unused numbers).
+    if result is None or result.timed_out or result.exit_status not in (0, 1, 2):
+        return None
+    return parse_zram_backing(result.stdout)
+
+
 class LinuxDiskEncryption(Collector[DiskEncryptionFacts]):
     family = OsFamily.LINUX
     fact_type = DiskEncryptionFacts
-    asks = (MOUNTINFO, SWAPS, LSBLK)
+    asks = (MOUNTINFO, SWAPS, LSBLK, DMSETUP, BTRFS_DEVICES, ZRAM_BACKING)
 
     def parse(self, results: Results, platform: PlatformInfo) -> DiskEncryptionFacts:
         info = require(results, MOUNTINFO)
@@ -447,4 +777,8 @@ class LinuxDiskEncryption(Collector[DiskEncryptionFacts]):
         swaps_result = require(results, SWAPS)
         swaps = parse_swaps(swaps_result.stdout) if swaps_result.ok else None
         tree, reason = _lsblk_tree(require(results, LSBLK))
-        return DiskEncryptionFacts(volumes=tuple(volumes_from(mounts, swaps, tree, reason)))
+        # Absent only when a recording made before they were asked for is replayed.
+        ctx = Context(
+            dm_tables(results.get(DMSETUP.key)), btrfs_members(results), zram_backing(results)
+        )
+        return DiskEncryptionFacts(volumes=tuple(volumes_from(mounts, swaps, tree, reason, ctx)))
