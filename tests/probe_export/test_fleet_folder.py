@@ -65,7 +65,8 @@ def test_broken_file_makes_a_compliant_folder_incomplete(
     cli: Callable[..., Any], tmp_path: Path
 ) -> None:
     host = windows_cases()["win11-23h2-en-compliant"]
-    (tmp_path / "good.json").write_text(json.dumps(windows_script_bundle(host)))
+    # Named for the PC inside, as in a share (test_misnamed_files.py: one named otherwise).
+    (tmp_path / f"{host.target}.json").write_text(json.dumps(windows_script_bundle(host)))
     # The case keeps its capture's collection time: no age limit here (see test_max_age).
     only_good = cli("evaluate", str(tmp_path), "-f", "json", "--max-age", "0")
     assert only_good.exit_code == 0
@@ -141,10 +142,16 @@ def test_a_file_claiming_another_pc_s_name_never_hides_that_pc(
     assert by_source[str(own_file)]["name_conflicts"] == [str(forged_file)]
     assert by_source[str(forged_file)]["name_conflicts"] == [str(own_file)]
     assert any(f["status"] == "fail" for f in by_source[str(own_file)]["findings"])
+    # The forgery's file is named for PC-0099: it passes for neither PC.
+    forged_statuses = {f["status"] for f in by_source[str(forged_file)]["findings"]}
+    assert forged_statuses == {"unknown"}
     assert result.exit_code == 1  # the real PC-0001 fails; the forgery cannot hide it
     lines = [line for line in result.stderr.splitlines() if "PC-0001" in line]
-    assert len(lines) == 2
-    assert all(own_file.name in line and forged_file.name in line for line in lines)
+    conflicts = [line for line in lines if "named for" not in line]
+    assert len(conflicts) == 2
+    assert all(own_file.name in line and forged_file.name in line for line in conflicts)
+    (misnamed,) = [line for line in lines if "named for" in line]
+    assert forged_file.name in misnamed and "named for PC-0099" in misnamed
     assert "older file" not in result.stderr
     page = html.read_text()
     assert own_file.name in page and forged_file.name in page and "name-conflict" in page

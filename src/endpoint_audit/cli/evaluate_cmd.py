@@ -110,13 +110,18 @@ def evaluate(
     version is reported (stderr, and as an unreachable host named by the file) and the
     others are judged. Waivers match a recorded PC by its file's name (a probe script's
     file `endpoint-audit-PC-0042-<time>.json` is PC-0042), never by the name written
-    inside the file. Each file is judged as of its own collection time; a PC that stopped
+    inside the file; a file whose name names one PC but which holds another host's results
+    (a probe script's file anywhere; in a folder any file of one host, named `<host>.json`
+    as `collect --bundle-dir` names it) was copied over, renamed or forged: every check of
+    it is judged unknown, for neither PC, and stderr says so. Each file is judged as of
+    its own collection time; a PC that stopped
     reporting keeps its last file, so with --max-age (default 14 days for a folder) a PC
     whose newest file is older than that, dated more than a day ahead, or undated is
     judged unknown on every check, its file's findings listed as evidence, never
     compliant. Exit codes as for `scan`: 0 compliant, 1 failed, 2 bad bundle or
     baseline, 3 incomplete (also when a file of a folder could not be read, when a PC's
-    file is older than --max-age, or when every check was not applicable on a PC:
+    file is older than --max-age or named for another PC, or when every check was not
+    applicable on a PC:
     nothing verified).
 
     Examples:

@@ -667,7 +667,7 @@ class PreparedRun:
                     run = await audit_host(target, slot.plan, self.options, now, fact_types, judge)
                 except Exception as exc:  # the last guard: one host's bug never costs another
                     run = unreachable_run(target, f"{type(exc).__name__}: {exc}")
-            if judge:
+            if judge and not self._judge_identity(target, run):
                 self._judge_age(target, run)
             slot.report = run.report
             if keep:
@@ -681,6 +681,19 @@ class PreparedRun:
                 run.transcript, run.facts = {}, {}
 
         await asyncio.gather(*(one(s) for s in self.to_run))
+
+    def _judge_identity(self, target: Target, run: HostRun) -> bool:
+        """A recorded host whose file's name names another PC: every finding unknown,
+        never a pass for either PC (the file was copied over, renamed or forged). True
+        when it was so judged."""
+        if target.file_names is None:
+            return False
+        from endpoint_audit.engine.freshness import mark_stale, misnamed, notice_text
+
+        wrong = misnamed(target.source or target.name, target.file_names, target.name)
+        run.report = mark_stale(run.report, wrong, self.lang)
+        self.notify(Notice(notice_text(target.name, wrong)))
+        return True
 
     def _judge_age(self, target: Target, run: HostRun) -> None:
         """`--max-age`: a recorded host's results too old (or dated ahead) to stand for

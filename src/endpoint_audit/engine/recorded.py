@@ -46,6 +46,8 @@ def judged_at(hosts: list[HostTranscript]) -> datetime | None:
 
 # What an exported probe script names its file: endpoint-audit-<PC>-<UTC time>.json.
 _PROBE_FILE = re.compile(r"^endpoint-audit-(?P<host>.+)-\d{8}T\d{6}Z$")
+# A host name redaction wrote (transport.redact: host-<machine pseudonym>, else host-N).
+_REDACTED_HOST = re.compile(r"host-(?:[0-9a-f]{12}|[1-9][0-9]*)")
 
 
 def audited_name(source: str | None, fallback: str) -> str:
@@ -61,11 +63,61 @@ def audited_name(source: str | None, fallback: str) -> str:
     return match.group("host") if match else stem
 
 
+def file_names_other_host(source: str | None, inside: str, share: bool) -> str | None:
+    """The PC name a one-host file's name gives when it is not `inside`, the host name
+    written in the file; None when the two agree or the name names no PC.
+
+    A probe script's file (`endpoint-audit-PC-0042-<time>.json`) names its PC wherever
+    it lies; in a share (`evaluate FOLDER`) every one-host file stands for the PC its
+    name names, as `collect --bundle-dir` writes `<host>.json` (the host made safe for a
+    file name) and `collect --record` `<host>.yaml`. Both writers put the same name
+    inside, so a file that disagrees was copied over, renamed or forged: its results
+    stand for neither PC. A file named by hand (`evaluate facts.json`) names none, and
+    a redacted host (`host-<pseudonym>`) cannot be checked against its file's name."""
+    if not source:
+        return None
+    path = PurePath(source)
+    match = _PROBE_FILE.match(path.stem)
+    if match is None and not share:
+        return None
+    if _REDACTED_HOST.fullmatch(inside):
+        # `collect --bundle-dir --redact` keeps the auditor's name for the file and puts
+        # the pseudonym inside: nothing there to check the file's name against.
+        return None
+    named = match.group("host") if match else path.stem
+    recording = match is None and path.suffix.lower() in {".yaml", ".yml"}
+    if _same_host(named, inside, recording):
+        return None
+    return named
+
+
+def _same_host(named: str, inside: str, recording: bool) -> bool:
+    from endpoint_audit.inventory import safe_file_name
+
+    named = named.casefold()
+    # Host names are compared without regard to case, as Windows and DNS do.
+    if named in {inside.casefold(), safe_file_name(inside).casefold()}:
+        return True
+    if not recording:
+        return False
+    # `collect --record`: the name made safe, `-2`, `-3`... when two hosts share it.
+    recorded = re.sub(r"[^A-Za-z0-9._-]+", "_", inside).strip("._").casefold() or "host"
+    return re.fullmatch(re.escape(recorded) + r"(-\d+)?", named) is not None
+
+
 def groups_of(host: HostTranscript) -> tuple[str, ...]:
     return (host.group,) if host.group else ()
 
 
-def replay_target(host: HostTranscript, open_: Callable[[], Transport] | None = None) -> Target:
+def replay_target(
+    host: HostTranscript,
+    open_: Callable[[], Transport] | None = None,
+    one_host_file: bool = True,
+    share: bool = False,
+) -> Target:
+    """`one_host_file`: the host is its file's only one (only then can the file's name
+    name it); `share`: the file lies in a folder PCs drop their files into."""
+    named = file_names_other_host(host.source, host.target, share) if one_host_file else None
     return Target(
         host.target,
         open_ or partial(ReplayTransport, host),
@@ -74,6 +126,7 @@ def replay_target(host: HostTranscript, open_: Callable[[], Transport] | None = 
         groups=groups_of(host),
         recorded=True,
         collected_at=host.collected_at,
+        file_names=named,
     )
 
 
@@ -95,7 +148,12 @@ def with_name_conflicts(targets: list[Target]) -> list[Target]:
 
 
 def replay_targets_of(hosts: list[HostTranscript]) -> list[Target]:
-    return with_name_conflicts([replay_target(host) for host in hosts])
+    per_file: dict[str | None, int] = {}
+    for host in hosts:
+        per_file[host.source] = per_file.get(host.source, 0) + 1
+    return with_name_conflicts(
+        [replay_target(host, one_host_file=per_file[host.source] == 1) for host in hosts]
+    )
 
 
 @dataclass(frozen=True)
@@ -152,7 +210,7 @@ def scan_folder(folder: Path) -> RecordedFolder:
             # files never sits in memory at once; a file of many hosts is parsed once and
             # serves them all (reading it per host made a big bundle quadratic).
             opener = partial(_replay_from_file, file, index) if len(hosts) == 1 else None
-            target = replay_target(host, opener)
+            target = replay_target(host, opener, one_host_file=len(hosts) == 1, share=True)
             order = (host.collected_at or datetime.min.replace(tzinfo=UTC), file.name)
             key = (target.waiver_name.casefold(), host.target.casefold())
             kept = newest.get(key)

@@ -72,6 +72,9 @@ class Target:
     # A recorded host (a bundle file): when it was collected, None when the file says not.
     recorded: bool = False
     collected_at: datetime | None = None
+    # A recorded host whose file's name names another PC: that name (never judged as
+    # either PC's results; engine.recorded.file_names_other_host).
+    file_names: str | None = None
 
     @property
     def waiver_name(self) -> str:
