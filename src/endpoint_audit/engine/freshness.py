@@ -78,8 +78,9 @@ def _stale_finding(finding: Finding, stale: Stale, lang: str) -> Finding:
     )
 
 
-def notice_text(host: str, stale: Stale) -> str:
-    """The stderr line for a host judged unknown by `--max-age`."""
+def notice_text(host: str, stale: Stale, limited: bool = True) -> str:
+    """The stderr line for a host judged unknown by `--max-age`; with `limited` False,
+    for one judged as it was, with no age limit (one file or a recording)."""
     args = stale.args
     if stale.key == "core.msg.misnamed_results":
         return (
@@ -92,6 +93,11 @@ def notice_text(host: str, stale: Stale) -> str:
         why = f"was collected {args['collected']}, more than a day ahead of now"
     else:
         why = f"was collected {args['collected']}, {args['days']} days ago"
+    if not limited:
+        return (
+            f"{host}: {args['file']} {why}; judged as it was then, with no age limit "
+            f"(--max-age {args['max_age']} judges such results unknown)"
+        )
     return (
         f"{host}: {args['file']} {why} (--max-age {args['max_age']}); "
         "every check of it is judged unknown"

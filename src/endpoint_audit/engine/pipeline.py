@@ -168,6 +168,9 @@ class RunRequest:
     # `evaluate --max-age DAYS`: a recorded host collected longer ago than this (or dated
     # more than a day ahead, or undated) is judged unknown on every finding; None: no limit.
     max_age_days: int | None = None
+    # With no limit by default (one file, a recording): a recorded host collected longer
+    # ago than this (or dated ahead, or undated) is still judged, and stderr says so.
+    age_note_days: int | None = None
 
 
 # --- what a run tells the person, and what it gives -----------------------------------
@@ -699,7 +702,8 @@ class PreparedRun:
         """`--max-age`: a recorded host's results too old (or dated ahead) to stand for
         the PC now are unknown, never a pass. Measured against this machine's clock,
         not the judging time (which is the collection time itself)."""
-        days = self.request.max_age_days
+        limit = self.request.max_age_days
+        days = limit or self.request.age_note_days
         if not days or not target.recorded:
             return
         from endpoint_audit.engine.freshness import mark_stale, notice_text, staleness
@@ -707,6 +711,11 @@ class PreparedRun:
         file = target.source or target.name
         stale = staleness(target.collected_at, file, days, self.wall_clock())
         if stale is None:
+            return
+        if not limit:
+            # No limit applies, but old results are never judged as if current unsaid.
+            if run.report.status == "ok":
+                self.notify(Notice(notice_text(target.name, stale, limited=False), "note"))
             return
         run.report = mark_stale(run.report, stale, self.lang)
         self.notify(Notice(notice_text(target.name, stale)))
