@@ -217,3 +217,15 @@ def test_scan_max_age_needs_replay(cli: Callable[..., Any]) -> None:
     result = cli("scan", "--max-age", "14", "-b", "minimal")
     assert result.exit_code == 2
     assert "--max-age" in result.stderr and "--replay" in result.stderr
+
+
+def test_the_report_keeps_each_recorded_host_s_collection_time(
+    cli: Callable[..., Any], tmp_path: Path
+) -> None:
+    # What `report merge` orders a PC's results by: when its evidence was taken, not
+    # when `evaluate` judged it.
+    collected = datetime.now(UTC).replace(microsecond=0) - timedelta(days=2)
+    path = _write(tmp_path, "win11-23h2-en-compliant", "PC-1", collected)
+    (host,) = json.loads(cli("evaluate", str(path), *ONLY, "-f", "json").stdout)["hosts"]
+    assert datetime.fromisoformat(host["collected_at"]) == collected
+    assert datetime.fromisoformat(host["started_at"]) > collected

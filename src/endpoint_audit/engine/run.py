@@ -325,6 +325,7 @@ async def audit_host(
         target=target.name,
         started_at=started,
         source=target.source,
+        collected_at=target.collected_at if target.recorded else None,
         name_conflicts=list(target.name_conflicts),
         groups=list(target.groups),
     )
