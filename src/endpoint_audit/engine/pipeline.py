@@ -362,10 +362,18 @@ def _resolve(request: RunRequest, notify: Notify) -> _Resolved:
     for problem in folder.unreadable:
         notify(Notice(f"skipped {problem.reason}"))
     _name_conflicts(folder.targets, lang, notify)
-    if folder.superseded:
+    for ahead in folder.ahead:
         notify(
             Notice(
-                f"{len(folder.superseded)} older file(s) of PCs that also left a newer one were "
+                f"{ahead}: dated more than a day ahead of now; left out, its PC is judged "
+                "by its newest file that is not"
+            )
+        )
+    if len(folder.superseded) > len(folder.ahead):
+        older = len(folder.superseded) - len(folder.ahead)
+        notify(
+            Notice(
+                f"{older} older file(s) of PCs that also left a newer one were "
                 "left out; each PC is judged by its newest file"
             )
         )

@@ -173,6 +173,8 @@ class RecordedFolder:
     unreadable: list[UnreadableBundle] = field(default_factory=list)
     # Older files of hosts that also have a newer file in the folder (left out).
     superseded: list[Path] = field(default_factory=list)
+    # Of those, files dated more than a day ahead of now, left out for a file that is not.
+    ahead: list[Path] = field(default_factory=list)
     collected_at: list[datetime] = field(default_factory=list)
 
     def judged_at(self) -> datetime | None:
@@ -184,7 +186,7 @@ def _replay_from_file(file: Path, index: int) -> ReplayTransport:
     return ReplayTransport(load_bundle(file)[index])
 
 
-def scan_folder(folder: Path) -> RecordedFolder:
+def scan_folder(folder: Path, now: datetime | None = None) -> RecordedFolder:
     """Every bundle file of `folder`: a file that is corrupt, truncated, empty or of an
     unknown bundle or probe-script version is set aside with its reason; the rest are
     targets. ConfigError only when the folder holds no bundle file at all.
@@ -193,12 +195,20 @@ def scan_folder(folder: Path) -> RecordedFolder:
     newest (by recorded collection time, then file name, which carries the UTC time).
     Files are runs of one PC when their file names name the same PC and they say the same
     host name inside. A file that claims a host name another file's PC has is never taken
-    for a newer run of it: both are judged, and each names the other as a conflict."""
+    for a newer run of it: both are judged, and each names the other as a conflict. A
+    file dated more than a day ahead of `now` (a wrong clock, or a file anyone who can
+    write to the share dated 2099) is never newer than one that is not: it cannot hide
+    the PC's real newest run."""
+    from endpoint_audit.engine.freshness import FUTURE_GRACE
+
+    latest_plausible = (now or datetime.now(UTC)) + FUTURE_GRACE
     files = bundle_files(folder)
     if not files:
         raise ConfigError(f"{folder}: no bundle files (*.json, *.yaml) found")
     out = RecordedFolder()
-    newest: dict[tuple[str, str], tuple[tuple[datetime, str], Target, datetime | None, Path]] = {}
+    newest: dict[
+        tuple[str, str], tuple[tuple[bool, datetime, str], Target, datetime | None, Path]
+    ] = {}
     for file in files:
         try:
             hosts = load_bundle(file)
@@ -211,14 +221,19 @@ def scan_folder(folder: Path) -> RecordedFolder:
             # serves them all (reading it per host made a big bundle quadratic).
             opener = partial(_replay_from_file, file, index) if len(hosts) == 1 else None
             target = replay_target(host, opener, one_host_file=len(hosts) == 1, share=True)
-            order = (host.collected_at or datetime.min.replace(tzinfo=UTC), file.name)
+            when = host.collected_at or datetime.min.replace(tzinfo=UTC)
+            order = (when <= latest_plausible, when, file.name)
             key = (target.waiver_name.casefold(), host.target.casefold())
             kept = newest.get(key)
             if kept is not None and kept[0] >= order:
                 out.superseded.append(file)
+                if not order[0] and kept[0][0]:
+                    out.ahead.append(file)
                 continue
             if kept is not None:
                 out.superseded.append(kept[3])
+                if order[0] and not kept[0][0]:
+                    out.ahead.append(kept[3])
             newest[key] = (order, target, host.collected_at, file)
     out.targets = with_name_conflicts([target for _, target, _, _ in newest.values()])
     out.collected_at = [c for _, _, c, _ in newest.values() if c is not None]
