@@ -140,3 +140,36 @@ def test_a_redacted_bundle_folder_is_judged(cli: Callable[..., Any], tmp_path: P
     assert "named for" not in judged.stderr
     (report,) = _hosts(judged.stdout)
     assert all(f.get("message_key") != "core.msg.misnamed_results" for f in report["findings"])
+
+
+def test_two_results_claiming_one_name_keep_a_host_file_each(
+    cli: Callable[..., Any], tmp_path: Path
+) -> None:
+    # A file of several hosts names none of them, so it may hold a host another file
+    # also holds: both are judged. The run folder kept one host file per name, the one
+    # written last: the other file's pass as often as this PC's own failure.
+    share = tmp_path / "share"
+    share.mkdir()
+    (share / "pc-1.json").write_text(_bundle("pc-1", "win10-22h2-en-bitlocker-off"))
+    site = json.loads(_bundle("pc-1"))
+    site["hosts"].append(json.loads(_bundle("pc-9"))["hosts"][0])
+    (share / "site.json").write_text(json.dumps(site))
+    out = tmp_path / "round"
+    result = cli("evaluate", str(share), *ONLY, "--output-dir", str(out))
+    assert result.exit_code == 1, result.stderr
+    files = sorted(p.name for p in (out / "hosts").glob("*.json"))
+    assert len(files) == 3, files
+    by_source = {}
+    for path in (out / "hosts").glob("*.json"):
+        (host,) = json.loads(path.read_text())["hosts"]
+        by_source[(host["target"], Path(host["source"]).name)] = host
+    own = by_source[("pc-1", "pc-1.json")]
+    assert any(f["status"] == "fail" for f in own["findings"])
+    assert {f["status"] for f in by_source[("pc-1", "site.json")]["findings"]} == {"pass"}
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert len(manifest["hosts"]) == 3
+    assert sorted(Path(e["path"]).name for e in manifest["hosts"].values()) == files
+    import hashlib
+
+    for entry in manifest["hosts"].values():  # each entry vouches for its own file
+        assert hashlib.sha256((out / entry["path"]).read_bytes()).hexdigest() == entry["sha256"]
