@@ -275,3 +275,22 @@ def test_a_blank_pattern_is_a_one_line_error_naming_its_line(
     assert f"waivers.0.{field}" in lines[0] and "must not be blank" in lines[0]
     validate = run("baseline", "validate", "--waivers", tmp_path / "waivers.yaml")
     assert validate.code == ExitCode.CONFIG and "must not be blank" in validate.stderr
+
+
+def test_a_waiver_for_a_check_the_baseline_does_not_run_is_named(tmp_path: Path) -> None:
+    # secure_boot is a known check, but not one of `minimal`: the waiver covers nothing,
+    # and nothing said so.
+    file = write_yaml(
+        tmp_path / "waivers.yaml",
+        {
+            "waivers": [
+                waiver(check="secure_boot", id="R7-001", expires="2099-12-31"),
+                waiver(id="R7-002", expires="2099-12-31"),
+            ]
+        },
+    )
+    result = run("scan", "-b", "minimal", "--replay", RDP, "--waivers", file, "-f", "json")
+    assert result.code == ExitCode.OK, result.stderr
+    lines = [line for line in result.stderr.splitlines() if "R7-00" in line]
+    assert len(lines) == 1 and "R7-001" in lines[0] and "secure_boot" in lines[0]
+    assert "minimal" in lines[0]

@@ -232,6 +232,22 @@ def _with_waiver_file(
     # The plan's registry holds the baseline's rule checks too.
     known = {cid: cls.Params for cid, cls in plan.registry.checks.items()}
     specs = load_waivers(path, known, plan.baseline.timezone)
+    for spec in specs:
+        # A known check the baseline does not run (not in it, or turned off): the waiver
+        # covers nothing, and its approver should know it is not in use.
+        if spec.check not in plan.baseline.checks:
+            notify(
+                Notice(
+                    i18n.t(
+                        lang,
+                        "baseline_tools.waivers.not_in_baseline",
+                        id=spec.id or "-",
+                        check=spec.check,
+                        baseline=plan.baseline.id,
+                    ),
+                    "note",
+                )
+            )
     for spec in expired_waivers([*plan.baseline.waivers, *specs], datetime.now(UTC)):
         notify(
             Notice(
