@@ -257,3 +257,40 @@ def test_a_linux_host_is_judged_with_case_kept_end_to_end(tmp_path: Path) -> Non
         [firewall] = [f for f in done.json()["hosts"][0]["findings"] if f["check_id"] == "firewall"]
         assert firewall["resource"] == "netfilter"
         assert (firewall.get("waiver") is not None) is covered, resource
+
+
+@pytest.mark.parametrize(
+    ("field", "value"), [("resource", ""), ("resource", "   "), ("hosts", ["pc-1", " "])]
+)
+def test_a_blank_pattern_is_a_one_line_error_naming_its_line(
+    tmp_path: Path, field: str, value: Any
+) -> None:
+    # An empty resource pattern matched no resource at all: the waiver the approver
+    # signed quietly did nothing (and a reader could take it for "every resource").
+    result = scan_rdp("--waivers", waiver_file(tmp_path, waiver(**{field: value})))
+    assert result.code == ExitCode.CONFIG, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1
+    assert str(tmp_path / "waivers.yaml") in lines[0]
+    assert f"waivers.0.{field}" in lines[0] and "must not be blank" in lines[0]
+    validate = run("baseline", "validate", "--waivers", tmp_path / "waivers.yaml")
+    assert validate.code == ExitCode.CONFIG and "must not be blank" in validate.stderr
+
+
+def test_a_waiver_for_a_check_the_baseline_does_not_run_is_named(tmp_path: Path) -> None:
+    # secure_boot is a known check, but not one of `minimal`: the waiver covers nothing,
+    # and nothing said so.
+    file = write_yaml(
+        tmp_path / "waivers.yaml",
+        {
+            "waivers": [
+                waiver(check="secure_boot", id="R7-001", expires="2099-12-31"),
+                waiver(id="R7-002", expires="2099-12-31"),
+            ]
+        },
+    )
+    result = run("scan", "-b", "minimal", "--replay", RDP, "--waivers", file, "-f", "json")
+    assert result.code == ExitCode.OK, result.stderr
+    lines = [line for line in result.stderr.splitlines() if "R7-00" in line]
+    assert len(lines) == 1 and "R7-001" in lines[0] and "secure_boot" in lines[0]
+    assert "minimal" in lines[0]

@@ -173,6 +173,10 @@ def _run(*args: str) -> subprocess.CompletedProcess[str]:
                         "  commands: {'fdesetup status': {stdout: 'FileVault is On.'}}\n"),
         ("badtime.yaml", "format: endpoint-audit-bundle\nversion: 1\nhosts:\n- target: a\n"
                          "  collected_at: yesterday\n"),
+        # One host twice: both were judged, and the run folder kept one host file, the
+        # one written last (a pass as often as the failure).
+        ("twice.yaml", "format: endpoint-audit-bundle\nversion: 1\nhosts:\n"
+                       "- {target: pc-1, commands: {}}\n- {target: pc-1, commands: {}}\n"),
     ],
 )  # fmt: skip
 def test_a_bad_bundle_is_one_line_and_exit_2(tmp_path: Path, name: str, content: str) -> None:

@@ -353,3 +353,15 @@ def test_history_host_keeps_a_failure_its_latest_audit_could_not_see(
     timeline = host_timeline(store, "pc-1", "en", T0 + 2 * WEEK)
     [still] = timeline.open_failures
     assert (still.check_id, still.resource, still.observed_at) == ("disk_encryption", "D:", T0)
+
+
+def test_a_recorded_pc_is_seen_when_its_file_was_collected(store: HistoryStore) -> None:
+    # An old bundle judged by `evaluate` today: its PC was stored as reached today, so
+    # `history stale` never listed a PC whose last results were months old.
+    judged = T0 + 10 * WEEK
+    data = report_data([Host("pc-old"), Host("pc-new")], judged)
+    data["hosts"][0]["source"] = "share/pc-old.json"
+    data["hosts"][0]["collected_at"] = T0.isoformat()
+    store.add(from_data(data), "evaluate.json", now=judged)
+    stale = stale_hosts(store, 14, judged + timedelta(days=1))
+    assert {h.host: h.days for h in stale.hosts} == {"pc-old": 71}

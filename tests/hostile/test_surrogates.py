@@ -18,6 +18,7 @@ import yaml
 
 from endpoint_audit.cli.common import write_output
 from endpoint_audit.engine.registry import load_registry
+from endpoint_audit.inventory import safe_file_name
 from endpoint_audit.model.commands import CommandResult
 from endpoint_audit.model.result import Evidence, HostReport, Status, WaiverRef
 from endpoint_audit.model.valid_text import loads_json, model_json
@@ -73,8 +74,12 @@ def test_a_probe_answer_with_a_lone_surrogate_is_judged_in_every_format(tmp_path
 def test_a_surrogate_bundle_next_to_a_good_one_keeps_both(tmp_path: Path) -> None:
     folder = tmp_path / "share"
     folder.mkdir()
-    surrogate_bundle(folder / "pc-bad.json")
-    (folder / "pc-good.yaml").write_bytes((host_yaml_path("win11-23h2-en-compliant")).read_bytes())
+    # In a share each file is named for the host inside, made safe for a file name, as
+    # `collect --bundle-dir` names it (a file named for another PC is never judged).
+    surrogate_name = safe_file_name("pc-\ufffd-rdp")
+    surrogate_bundle(folder / f"{surrogate_name}.json")
+    good = "win11-23h2-en-compliant"
+    (folder / f"{good}.yaml").write_bytes((host_yaml_path(good)).read_bytes())
     report = tmp_path / "fleet.json"
     # Recorded captures keep their collection times: --max-age 0, so the RDP failure
     # is judged (old files are tests/probe_export/test_max_age.py's subject).

@@ -65,7 +65,8 @@ def test_broken_file_makes_a_compliant_folder_incomplete(
     cli: Callable[..., Any], tmp_path: Path
 ) -> None:
     host = windows_cases()["win11-23h2-en-compliant"]
-    (tmp_path / "good.json").write_text(json.dumps(windows_script_bundle(host)))
+    # Named for the PC inside, as in a share (test_misnamed_files.py: one named otherwise).
+    (tmp_path / f"{host.target}.json").write_text(json.dumps(windows_script_bundle(host)))
     # The case keeps its capture's collection time: no age limit here (see test_max_age).
     only_good = cli("evaluate", str(tmp_path), "-f", "json", "--max-age", "0")
     assert only_good.exit_code == 0
@@ -141,10 +142,16 @@ def test_a_file_claiming_another_pc_s_name_never_hides_that_pc(
     assert by_source[str(own_file)]["name_conflicts"] == [str(forged_file)]
     assert by_source[str(forged_file)]["name_conflicts"] == [str(own_file)]
     assert any(f["status"] == "fail" for f in by_source[str(own_file)]["findings"])
+    # The forgery's file is named for PC-0099: it passes for neither PC.
+    forged_statuses = {f["status"] for f in by_source[str(forged_file)]["findings"]}
+    assert forged_statuses == {"unknown"}
     assert result.exit_code == 1  # the real PC-0001 fails; the forgery cannot hide it
     lines = [line for line in result.stderr.splitlines() if "PC-0001" in line]
-    assert len(lines) == 2
-    assert all(own_file.name in line and forged_file.name in line for line in lines)
+    conflicts = [line for line in lines if "named for" not in line]
+    assert len(conflicts) == 2
+    assert all(own_file.name in line and forged_file.name in line for line in conflicts)
+    (misnamed,) = [line for line in lines if "named for" in line]
+    assert forged_file.name in misnamed and "named for PC-0099" in misnamed
     assert "older file" not in result.stderr
     page = html.read_text()
     assert own_file.name in page and forged_file.name in page and "name-conflict" in page
@@ -212,3 +219,31 @@ def test_a_manifest_dropped_into_a_share_never_leaves_the_other_pcs_out(
     hosts = {h["target"]: h for h in json.loads(done.stdout)["hosts"]}
     left = hosts[paths["bad"].name]
     assert left["status"] == "unreachable" and "not listed in _manifest.json" in left["reason"]
+
+
+@pytest.mark.parametrize("max_age", ["0", "14"])
+def test_a_file_dated_ahead_never_hides_the_pc_s_real_newest_run(
+    max_age: str, cli: Callable[..., Any], tmp_path: Path
+) -> None:
+    """Anyone who can drop a file in the share can date it 2099: taken for the PC's
+    newest run, it left the PC's real newest file (BitLocker off) out of the report, and
+    the PC passed (--max-age 0) or was merely unknown (the default)."""
+    from datetime import UTC, datetime
+
+    cases = windows_cases()
+    real = windows_script_bundle(cases["win10-22h2-en-bitlocker-off"], target="PC-0001")
+    ahead = windows_script_bundle(cases["win11-23h2-en-compliant"], target="PC-0001")
+    yesterday = datetime.now(UTC) - timedelta(days=1)
+    real["hosts"][0]["collected_at"] = yesterday.strftime("%Y-%m-%dT%H:%M:%SZ")
+    ahead["hosts"][0]["collected_at"] = "2099-01-01T00:00:00Z"
+    real_file = tmp_path / f"endpoint-audit-PC-0001-{yesterday:%Y%m%dT%H%M%SZ}.json"
+    real_file.write_text(json.dumps(real))
+    (tmp_path / "endpoint-audit-PC-0001-20990101T000000Z.json").write_text(json.dumps(ahead))
+    result = cli(
+        "evaluate", str(tmp_path), "--only", "disk_encryption", "-f", "json", "--max-age", max_age
+    )
+    hosts = json.loads(result.stdout)["hosts"]
+    assert [h["source"] for h in hosts] == [str(real_file)]
+    assert any(f["status"] == "fail" for f in hosts[0]["findings"])
+    assert result.exit_code == 1
+    assert "2099" in result.stderr or "ahead" in result.stderr

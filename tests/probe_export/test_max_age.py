@@ -175,3 +175,57 @@ def test_the_report_says_why_in_the_report_language(
     shown = cli("report", "render", str(saved), "--lang", other, "-f", f"csv:{sheet}")
     assert shown.exit_code in (0, 3), shown.stderr
     assert expected[other] in sheet.read_text(encoding="utf-8-sig")
+
+
+@pytest.mark.parametrize("command", [("evaluate",), ("scan", "--replay")])
+def test_an_old_file_judged_without_a_limit_says_its_age(
+    command: tuple[str, ...], cli: Callable[..., Any], tmp_path: Path
+) -> None:
+    # One file or a recording has no age limit by default (judged as it was collected),
+    # but months-old results passed with no word that they were months old.
+    path = _write(
+        tmp_path, "win11-23h2-en-compliant", "PC-1", datetime.now(UTC) - timedelta(days=90)
+    )
+    result = cli(*command, str(path), *ONLY)
+    assert result.exit_code == 0, result.stderr
+    (line,) = [line for line in result.stderr.splitlines() if str(path) in line]
+    assert "90 days ago" in line and "no age limit" in line and "--max-age" in line
+    # Asked for a limit, it is applied, the same on both paths.
+    limited = cli(*command, str(path), *ONLY, "--max-age", "14", "-f", "json")
+    assert limited.exit_code == 3
+    statuses = {f["status"] for h in json.loads(limited.stdout)["hosts"] for f in h["findings"]}
+    assert statuses == {"unknown"}
+    # --max-age 0 asks for no limit: nothing to say.
+    archived = cli(*command, str(path), *ONLY, "--max-age", "0")
+    assert archived.exit_code == 0 and str(path) not in archived.stderr
+    # A recent file is not worth a line.
+    fresh = _write(tmp_path, "win11-23h2-en-compliant", "PC-2", datetime.now(UTC))
+    assert str(fresh) not in cli(*command, str(fresh), *ONLY).stderr
+
+
+def test_an_undated_file_judged_without_a_limit_says_so(
+    cli: Callable[..., Any], tmp_path: Path
+) -> None:
+    path = _write(tmp_path, "win11-23h2-en-compliant", "PC-1", None)
+    result = cli("evaluate", str(path), *ONLY)
+    assert result.exit_code == 0
+    (line,) = [line for line in result.stderr.splitlines() if str(path) in line]
+    assert "no collection time" in line and "no age limit" in line
+
+
+def test_scan_max_age_needs_replay(cli: Callable[..., Any]) -> None:
+    result = cli("scan", "--max-age", "14", "-b", "minimal")
+    assert result.exit_code == 2
+    assert "--max-age" in result.stderr and "--replay" in result.stderr
+
+
+def test_the_report_keeps_each_recorded_host_s_collection_time(
+    cli: Callable[..., Any], tmp_path: Path
+) -> None:
+    # What `report merge` orders a PC's results by: when its evidence was taken, not
+    # when `evaluate` judged it.
+    collected = datetime.now(UTC).replace(microsecond=0) - timedelta(days=2)
+    path = _write(tmp_path, "win11-23h2-en-compliant", "PC-1", collected)
+    (host,) = json.loads(cli("evaluate", str(path), *ONLY, "-f", "json").stdout)["hosts"]
+    assert datetime.fromisoformat(host["collected_at"]) == collected
+    assert datetime.fromisoformat(host["started_at"]) > collected

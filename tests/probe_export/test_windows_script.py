@@ -182,7 +182,7 @@ def test_bundle_of_a_run_out_of_time_is_judged_error(
             }
         ],
     }
-    (tmp_path / "slow.json").write_text(json.dumps(bundle))
+    (tmp_path / "endpoint-audit-PC-SLOW-20241120T030000Z.json").write_text(json.dumps(bundle))
     result = cli("evaluate", str(tmp_path), "-f", "json", "--max-age", "0")  # dated 2024
     (host,) = json.loads(result.stdout)["hosts"]
     statuses = {f["check_id"]: f["status"] for f in host["findings"]}

@@ -250,3 +250,45 @@ def test_merge_keeps_the_newest_collection_in_any_order(
         assert kept.status == "unreachable"
     else:
         assert kept.status == "ok" and kept.findings[0].status.value == newest[1]
+
+
+def test_merge_keeps_the_newer_evidence_not_the_later_judging() -> None:
+    """A PC scanned live (failing) and, a day later, an old bundle of it judged by
+    `evaluate` (passing as it was a month before): the merged fleet report kept the
+    pass, since it was judged last. The evidence's own time decides."""
+    win = sample_hosts()[0]
+    live = win.model_copy(update={"findings": [finding("firewall", Status.FAIL)]})
+    judged_later = FINISHED + timedelta(days=1)
+    old = win.model_copy(
+        update={
+            "findings": [finding("firewall", Status.PASS)],
+            "source": "share/pc-soumu-001.json",
+            "collected_at": FINISHED - timedelta(days=30),
+            "started_at": judged_later,
+            "finished_at": judged_later,
+        }
+    )
+    scan = NamedReport("scan.json", make_report([live]))
+    evaluated = NamedReport(
+        "evaluate.json", make_report([old]).model_copy(update={"finished_at": judged_later})
+    )
+    for reports in ([scan, evaluated], [evaluated, scan]):
+        merged, notes = merge_reports(reports)
+        [kept] = merged.hosts
+        assert kept.findings[0].status is Status.FAIL, notes
+    # A recorded host that records no collection time never replaces a dated result.
+    undated = old.model_copy(update={"collected_at": None})
+    merged, _ = merge_reports(
+        [scan, NamedReport("u.json", make_report([undated]).model_copy(
+            update={"finished_at": judged_later}
+        ))]
+    )  # fmt: skip
+    assert merged.hosts[0].findings[0].status is Status.FAIL
+    # Newer evidence still wins: the same bundle collected after the scan replaces it.
+    fresh = old.model_copy(update={"collected_at": FINISHED + timedelta(hours=1)})
+    merged, _ = merge_reports(
+        [scan, NamedReport("f.json", make_report([fresh]).model_copy(
+            update={"finished_at": judged_later}
+        ))]
+    )  # fmt: skip
+    assert merged.hosts[0].findings[0].status is Status.PASS

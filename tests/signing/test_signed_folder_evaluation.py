@@ -38,8 +38,9 @@ def rounds(tmp_path_factory: pytest.TempPathFactory) -> tuple[Keys, Path, Path]:
     keys = make_keys(root)
     share = root / "share"
     share.mkdir()
-    for bundle in (COMPLIANT, RDP):
-        shutil.copyfile(bundle, share / bundle.name)
+    # Named for the PC inside, as a share's files are (one named otherwise is unknown).
+    for bundle, pc in ((COMPLIANT, "tw-pc-001"), (RDP, "tw-pc-002")):
+        shutil.copyfile(bundle, share / f"{pc}.yaml")
     first, second = root / "audit-2026-11", root / "audit-2026-12"
     _round(keys, share, first, "2026-11")
     _round(keys, share, second, "2026-12", "--previous-round", str(first))

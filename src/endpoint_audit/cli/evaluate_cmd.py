@@ -18,6 +18,7 @@ from endpoint_audit.cli.common import fail, resolve_lang
 from endpoint_audit.cli.outputs import parse_outputs
 from endpoint_audit.cli.run_request import run_request
 from endpoint_audit.cli.scan_cmd import (
+    FOLDER_MAX_AGE,
     BaselineOpt,
     FailOnOpt,
     FormatOpt,
@@ -64,13 +65,13 @@ MaxAgeOpt = Annotated[
         help=(
             "Judge every check unknown on a PC whose newest file was collected more than "
             "DAYS days ago, dated more than a day ahead, or undated (default: 14 for a "
-            "folder, no limit for a file; 0: no limit)."
+            "folder; 0: no limit). One file has no limit unless given: results older "
+            "than 14 days, dated ahead or undated are then judged as they were, and "
+            "stderr says so."
         ),
         show_default=False,
     ),
 ]
-# As `history stale --days`: a PC silent for two weekly rounds is no longer current.
-FOLDER_MAX_AGE = 14
 
 
 def evaluate(
@@ -106,18 +107,23 @@ def evaluate(
     """Judge a facts bundle from `collect` or a probe script, or a folder of them, against
     a baseline, as `scan` would have.
 
-    A folder becomes one fleet report; a file in it that is corrupt or of an unknown
-    version is reported (stderr, and as an unreachable host named by the file) and the
-    others are judged. Waivers match a recorded PC by its file's name (a probe script's
-    file `endpoint-audit-PC-0042-<time>.json` is PC-0042), never by the name written
-    inside the file. Each file is judged as of its own collection time; a PC that stopped
-    reporting keeps its last file, so with --max-age (default 14 days for a folder) a PC
-    whose newest file is older than that, dated more than a day ahead, or undated is
-    judged unknown on every check, its file's findings listed as evidence, never
-    compliant. Exit codes as for `scan`: 0 compliant, 1 failed, 2 bad bundle or
-    baseline, 3 incomplete (also when a file of a folder could not be read, when a PC's
-    file is older than --max-age, or when every check was not applicable on a PC:
-    nothing verified).
+    A folder becomes one fleet report; a file in it that is corrupt or of an unknown version
+    is reported (stderr, and as an unreachable host named by the file) and the others are
+    judged. Waivers match a recorded PC by its file's name (a probe script's file
+    `endpoint-audit-PC-0042-<time>.json` is PC-0042), never by the name written inside the
+    file; a file whose name names one PC but which holds another host's results (a probe
+    script's file anywhere; in a folder any file of one host, named `<host>.json` as
+    `collect --bundle-dir` names it) was copied over, renamed or forged: every check of it
+    is judged unknown, for neither PC, and stderr says so. Each file is judged as of its own
+    collection time; a PC that stopped reporting keeps its last file, so with --max-age
+    (default 14 days for a folder) a PC whose newest file is older than that, dated more
+    than a day ahead, or undated is judged unknown on every check, its file's findings
+    listed as evidence, never compliant. One file has no limit unless --max-age is given (as
+    `scan --replay`): it is judged as it was collected, and stderr says so when that was
+    more than 14 days ago, more than a day ahead, or is not recorded. Exit codes as for
+    `scan`: 0 compliant, 1 failed, 2 bad bundle or baseline, 3 incomplete (also when a file
+    of a folder could not be read, when a PC's file is older than --max-age or named for
+    another PC, or when every check was not applicable on a PC: nothing verified).
 
     Examples:
 
@@ -154,6 +160,7 @@ def evaluate(
         RunOptions(lang=language, fail_on=fail_on),
         judge_as_of_now=as_of_now,
         max_age_days=_max_age(max_age, bundle.is_dir()),
+        age_note_days=FOLDER_MAX_AGE if max_age is None else None,
     )
     run_request(request)
 

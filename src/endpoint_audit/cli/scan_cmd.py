@@ -101,6 +101,23 @@ ReplayOpt = Annotated[
         ),
     ),
 ]
+# As `history stale --days`: a PC silent for two weekly rounds is no longer current.
+FOLDER_MAX_AGE = 14
+ReplayMaxAgeOpt = Annotated[
+    int | None,
+    typer.Option(
+        "--max-age",
+        metavar="DAYS",
+        min=0,
+        help=(
+            "With --replay: judge every check unknown on a host recorded more than DAYS "
+            "days ago, dated more than a day ahead, or undated (0 or not given: no limit; "
+            "results older than 14 days, dated ahead or undated are then judged as they "
+            "were, and stderr says so), as `evaluate --max-age`."
+        ),
+        show_default=False,
+    ),
+]
 TimeoutOpt = Annotated[
     float, typer.Option("--timeout", min=1, help="Seconds each probe command may take.")
 ]
@@ -158,6 +175,7 @@ def scan(
     fail_on: FailOnOpt = Severity.INFO,
     lang: LangOpt = None,
     replay: ReplayOpt = None,
+    max_age: ReplayMaxAgeOpt = None,
     timeout: TimeoutOpt = 60.0,
     waivers: WaiversOpt = None,
     host: HostOpt = None,
@@ -208,6 +226,8 @@ def scan(
     if previous_round is not None and output_dir is None:
         fail("--previous-round needs --output-dir (the round's manifest records the chain)")
     signing = Signing(signer(sign, password_file), round_id, previous_round)
+    if max_age is not None and not replay:
+        fail("--max-age judges recorded hosts by their age; it needs --replay")
     if ssh.wanted:
         if replay:
             fail("--replay judges recorded hosts; it cannot be combined with --host/--inventory")
@@ -225,6 +245,8 @@ def scan(
     request = RunRequest(
         RecordedHosts(replay) if replay else ThisMachine(), baseline, waivers, chosen,
         report_outputs(outputs, store, source, signing=signing), options,
+        max_age_days=max_age or None,
+        age_note_days=FOLDER_MAX_AGE if max_age is None else None,
     )  # fmt: skip
     run_request(request, "spinner")
 

@@ -1,4 +1,5 @@
-"""`evaluate --max-age DAYS`: results too old to stand for a PC's current state. Pure.
+"""`evaluate --max-age DAYS`: results too old to stand for a PC's current state, and
+files named for another PC than the one they hold. Pure.
 
 A PC whose probe script stopped running keeps its last file on the share, and each file
 is judged as of its own collection time, so without this a PC broken for months would
@@ -25,7 +26,7 @@ FUTURE_GRACE = timedelta(days=1)
 class Stale(Struct, frozen=True):
     """Why a recorded host's results no longer count: the catalog key and its args."""
 
-    key: str  # core.msg.stale_results, future_results or undated_results
+    key: str  # core.msg.stale_results, future_results, undated_results, misnamed_results
     args: dict[str, str | int]
 
 
@@ -44,6 +45,12 @@ def staleness(
     if age > timedelta(days=max_age_days):
         return Stale("core.msg.stale_results", base | {"collected": when, "days": age.days})
     return None
+
+
+def misnamed(file: str, named: str, inside: str) -> Stale:
+    """Why a file whose name names the PC `named` but which holds the results of
+    `inside` counts for neither (engine.recorded.file_names_other_host)."""
+    return Stale("core.msg.misnamed_results", {"file": file, "named": named, "inside": inside})
 
 
 def mark_stale(report: HostReport, stale: Stale, lang: str) -> HostReport:
@@ -71,15 +78,26 @@ def _stale_finding(finding: Finding, stale: Stale, lang: str) -> Finding:
     )
 
 
-def notice_text(host: str, stale: Stale) -> str:
-    """The stderr line for a host judged unknown by `--max-age`."""
+def notice_text(host: str, stale: Stale, limited: bool = True) -> str:
+    """The stderr line for a host judged unknown by `--max-age`; with `limited` False,
+    for one judged as it was, with no age limit (one file or a recording)."""
     args = stale.args
+    if stale.key == "core.msg.misnamed_results":
+        return (
+            f"{host}: {args['file']} is named for {args['named']} but holds the results of "
+            f"{args['inside']}; every check of it is judged unknown"
+        )
     if stale.key == "core.msg.undated_results":
         why = "records no collection time"
     elif stale.key == "core.msg.future_results":
         why = f"was collected {args['collected']}, more than a day ahead of now"
     else:
         why = f"was collected {args['collected']}, {args['days']} days ago"
+    if not limited:
+        return (
+            f"{host}: {args['file']} {why}; judged as it was then, with no age limit "
+            f"(--max-age {args['max_age']} judges such results unknown)"
+        )
     return (
         f"{host}: {args['file']} {why} (--max-age {args['max_age']}); "
         "every check of it is judged unknown"

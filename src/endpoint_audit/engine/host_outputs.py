@@ -162,10 +162,10 @@ class RunFolderSink:
         try:
             self.store.save_host(plan, report, lang, self.fail_on)
         except Exception as exc:  # disk full, a folder in the way, unencodable text
-            self.store.forget_host(report.target)
-            return Saved(
-                problems=[f"{self.store.host_path(report.target)}: cannot write: {_why(exc)}"]
-            )
+            key, source = self.store.host_key(report)
+            self.store.forget_host(key)
+            path = self.store.host_path(report.target, source)
+            return Saved(problems=[f"{path}: cannot write: {_why(exc)}"])
         return Saved()
 
     def summary(self, lang: str) -> str | None:

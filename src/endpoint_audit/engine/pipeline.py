@@ -162,6 +162,9 @@ class RunRequest(Struct, frozen=True):
     # `evaluate --max-age DAYS`: a recorded host collected longer ago than this (or dated
     # more than a day ahead, or undated) is judged unknown on every finding; None: no limit.
     max_age_days: int | None = None
+    # With no limit by default (one file, a recording): a recorded host collected longer
+    # ago than this (or dated ahead, or undated) is still judged, and stderr says so.
+    age_note_days: int | None = None
 
 
 # --- what a run tells the person, and what it gives -----------------------------------
@@ -220,6 +223,22 @@ def _with_waiver_file(
     # The plan's registry holds the baseline's rule checks too.
     known = {cid: cls.Params for cid, cls in plan.registry.checks.items()}
     specs = load_waivers(path, known, plan.baseline.timezone)
+    for spec in specs:
+        # A known check the baseline does not run (not in it, or turned off): the waiver
+        # covers nothing, and its approver should know it is not in use.
+        if spec.check not in plan.baseline.checks:
+            notify(
+                Notice(
+                    i18n.t(
+                        lang,
+                        "baseline_tools.waivers.not_in_baseline",
+                        id=spec.id or "-",
+                        check=spec.check,
+                        baseline=plan.baseline.id,
+                    ),
+                    "note",
+                )
+            )
     for spec in expired_waivers([*plan.baseline.waivers, *specs], datetime.now(UTC)):
         notify(
             Notice(
@@ -349,10 +368,18 @@ def _resolve(request: RunRequest, notify: Notify) -> _Resolved:
     for problem in folder.unreadable:
         notify(Notice(f"skipped {problem.reason}"))
     _name_conflicts(folder.targets, lang, notify)
-    if folder.superseded:
+    for ahead in folder.ahead:
         notify(
             Notice(
-                f"{len(folder.superseded)} older file(s) of PCs that also left a newer one were "
+                f"{ahead}: dated more than a day ahead of now; left out, its PC is judged "
+                "by its newest file that is not"
+            )
+        )
+    if len(folder.superseded) > len(folder.ahead):
+        older = len(folder.superseded) - len(folder.ahead)
+        notify(
+            Notice(
+                f"{older} older file(s) of PCs that also left a newer one were "
                 "left out; each PC is judged by its newest file"
             )
         )
@@ -657,7 +684,7 @@ class PreparedRun:
                     run = await audit_host(target, slot.plan, self.options, now, fact_types, judge)
                 except Exception as exc:  # the last guard: one host's bug never costs another
                     run = unreachable_run(target, f"{type(exc).__name__}: {exc}")
-            if judge:
+            if judge and not self._judge_identity(target, run):
                 self._judge_age(target, run)
             slot.report = run.report
             if keep:
@@ -672,11 +699,25 @@ class PreparedRun:
 
         await asyncio.gather(*(one(s) for s in self.to_run))
 
+    def _judge_identity(self, target: Target, run: HostRun) -> bool:
+        """A recorded host whose file's name names another PC: every finding unknown,
+        never a pass for either PC (the file was copied over, renamed or forged). True
+        when it was so judged."""
+        if target.file_names is None:
+            return False
+        from endpoint_audit.engine.freshness import mark_stale, misnamed, notice_text
+
+        wrong = misnamed(target.source or target.name, target.file_names, target.name)
+        run.report = mark_stale(run.report, wrong, self.lang)
+        self.notify(Notice(notice_text(target.name, wrong)))
+        return True
+
     def _judge_age(self, target: Target, run: HostRun) -> None:
         """`--max-age`: a recorded host's results too old (or dated ahead) to stand for
         the PC now are unknown, never a pass. Measured against this machine's clock,
         not the judging time (which is the collection time itself)."""
-        days = self.request.max_age_days
+        limit = self.request.max_age_days
+        days = limit or self.request.age_note_days
         if not days or not target.recorded:
             return
         from endpoint_audit.engine.freshness import mark_stale, notice_text, staleness
@@ -684,6 +725,11 @@ class PreparedRun:
         file = target.source or target.name
         stale = staleness(target.collected_at, file, days, self.wall_clock())
         if stale is None:
+            return
+        if not limit:
+            # No limit applies, but old results are never judged as if current unsaid.
+            if run.report.status == "ok":
+                self.notify(Notice(notice_text(target.name, stale, limited=False), "note"))
             return
         run.report = mark_stale(run.report, stale, self.lang)
         self.notify(Notice(notice_text(target.name, stale)))

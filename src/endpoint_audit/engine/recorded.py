@@ -47,6 +47,8 @@ def judged_at(hosts: list[HostTranscript]) -> datetime | None:
 
 # What an exported probe script names its file: endpoint-audit-<PC>-<UTC time>.json.
 _PROBE_FILE = re.compile(r"^endpoint-audit-(?P<host>.+)-\d{8}T\d{6}Z$")
+# A host name redaction wrote (transport.redact: host-<machine pseudonym>, else host-N).
+_REDACTED_HOST = re.compile(r"host-(?:[0-9a-f]{12}|[1-9][0-9]*)")
 
 
 def audited_name(source: str | None, fallback: str) -> str:
@@ -62,11 +64,61 @@ def audited_name(source: str | None, fallback: str) -> str:
     return match.group("host") if match else stem
 
 
+def file_names_other_host(source: str | None, inside: str, share: bool) -> str | None:
+    """The PC name a one-host file's name gives when it is not `inside`, the host name
+    written in the file; None when the two agree or the name names no PC.
+
+    A probe script's file (`endpoint-audit-PC-0042-<time>.json`) names its PC wherever
+    it lies; in a share (`evaluate FOLDER`) every one-host file stands for the PC its
+    name names, as `collect --bundle-dir` writes `<host>.json` (the host made safe for a
+    file name) and `collect --record` `<host>.yaml`. Both writers put the same name
+    inside, so a file that disagrees was copied over, renamed or forged: its results
+    stand for neither PC. A file named by hand (`evaluate facts.json`) names none, and
+    a redacted host (`host-<pseudonym>`) cannot be checked against its file's name."""
+    if not source:
+        return None
+    path = PurePath(source)
+    match = _PROBE_FILE.match(path.stem)
+    if match is None and not share:
+        return None
+    if _REDACTED_HOST.fullmatch(inside):
+        # `collect --bundle-dir --redact` keeps the auditor's name for the file and puts
+        # the pseudonym inside: nothing there to check the file's name against.
+        return None
+    named = match.group("host") if match else path.stem
+    recording = match is None and path.suffix.lower() in {".yaml", ".yml"}
+    if _same_host(named, inside, recording):
+        return None
+    return named
+
+
+def _same_host(named: str, inside: str, recording: bool) -> bool:
+    from endpoint_audit.inventory import safe_file_name
+
+    named = named.casefold()
+    # Host names are compared without regard to case, as Windows and DNS do.
+    if named in {inside.casefold(), safe_file_name(inside).casefold()}:
+        return True
+    if not recording:
+        return False
+    # `collect --record`: the name made safe, `-2`, `-3`... when two hosts share it.
+    recorded = re.sub(r"[^A-Za-z0-9._-]+", "_", inside).strip("._").casefold() or "host"
+    return re.fullmatch(re.escape(recorded) + r"(-\d+)?", named) is not None
+
+
 def groups_of(host: HostTranscript) -> tuple[str, ...]:
     return (host.group,) if host.group else ()
 
 
-def replay_target(host: HostTranscript, open_: Callable[[], Transport] | None = None) -> Target:
+def replay_target(
+    host: HostTranscript,
+    open_: Callable[[], Transport] | None = None,
+    one_host_file: bool = True,
+    share: bool = False,
+) -> Target:
+    """`one_host_file`: the host is its file's only one (only then can the file's name
+    name it); `share`: the file lies in a folder PCs drop their files into."""
+    named = file_names_other_host(host.source, host.target, share) if one_host_file else None
     return Target(
         host.target,
         open_ or partial(ReplayTransport, host),
@@ -75,6 +127,7 @@ def replay_target(host: HostTranscript, open_: Callable[[], Transport] | None = 
         groups=groups_of(host),
         recorded=True,
         collected_at=host.collected_at,
+        file_names=named,
     )
 
 
@@ -97,7 +150,12 @@ def with_name_conflicts(targets: list[Target]) -> list[Target]:
 
 
 def replay_targets_of(hosts: list[HostTranscript]) -> list[Target]:
-    return with_name_conflicts([replay_target(host) for host in hosts])
+    per_file: dict[str | None, int] = {}
+    for host in hosts:
+        per_file[host.source] = per_file.get(host.source, 0) + 1
+    return with_name_conflicts(
+        [replay_target(host, one_host_file=per_file[host.source] == 1) for host in hosts]
+    )
 
 
 class UnreadableBundle(Struct, frozen=True):
@@ -115,6 +173,8 @@ class RecordedFolder(Struct):
     unreadable: list[UnreadableBundle] = field(default_factory=list)
     # Older files of hosts that also have a newer file in the folder (left out).
     superseded: list[Path] = field(default_factory=list)
+    # Of those, files dated more than a day ahead of now, left out for a file that is not.
+    ahead: list[Path] = field(default_factory=list)
     collected_at: list[datetime] = field(default_factory=list)
 
     def judged_at(self) -> datetime | None:
@@ -126,7 +186,7 @@ def _replay_from_file(file: Path, index: int) -> ReplayTransport:
     return ReplayTransport(load_bundle(file)[index])
 
 
-def scan_folder(folder: Path) -> RecordedFolder:
+def scan_folder(folder: Path, now: datetime | None = None) -> RecordedFolder:
     """Every bundle file of `folder`: a file that is corrupt, truncated, empty or of an
     unknown bundle or probe-script version is set aside with its reason; the rest are
     targets. ConfigError only when the folder holds no bundle file at all.
@@ -135,12 +195,20 @@ def scan_folder(folder: Path) -> RecordedFolder:
     newest (by recorded collection time, then file name, which carries the UTC time).
     Files are runs of one PC when their file names name the same PC and they say the same
     host name inside. A file that claims a host name another file's PC has is never taken
-    for a newer run of it: both are judged, and each names the other as a conflict."""
+    for a newer run of it: both are judged, and each names the other as a conflict. A
+    file dated more than a day ahead of `now` (a wrong clock, or a file anyone who can
+    write to the share dated 2099) is never newer than one that is not: it cannot hide
+    the PC's real newest run."""
+    from endpoint_audit.engine.freshness import FUTURE_GRACE
+
+    latest_plausible = (now or datetime.now(UTC)) + FUTURE_GRACE
     files = bundle_files(folder)
     if not files:
         raise ConfigError(f"{folder}: no bundle files (*.json, *.yaml) found")
     out = RecordedFolder()
-    newest: dict[tuple[str, str], tuple[tuple[datetime, str], Target, datetime | None, Path]] = {}
+    newest: dict[
+        tuple[str, str], tuple[tuple[bool, datetime, str], Target, datetime | None, Path]
+    ] = {}
     for file in files:
         try:
             hosts = load_bundle(file)
@@ -152,15 +220,20 @@ def scan_folder(folder: Path) -> RecordedFolder:
             # files never sits in memory at once; a file of many hosts is parsed once and
             # serves them all (reading it per host made a big bundle quadratic).
             opener = partial(_replay_from_file, file, index) if len(hosts) == 1 else None
-            target = replay_target(host, opener)
-            order = (host.collected_at or datetime.min.replace(tzinfo=UTC), file.name)
+            target = replay_target(host, opener, one_host_file=len(hosts) == 1, share=True)
+            when = host.collected_at or datetime.min.replace(tzinfo=UTC)
+            order = (when <= latest_plausible, when, file.name)
             key = (target.waiver_name.casefold(), host.target.casefold())
             kept = newest.get(key)
             if kept is not None and kept[0] >= order:
                 out.superseded.append(file)
+                if not order[0] and kept[0][0]:
+                    out.ahead.append(file)
                 continue
             if kept is not None:
                 out.superseded.append(kept[3])
+                if order[0] and not kept[0][0]:
+                    out.ahead.append(kept[3])
             newest[key] = (order, target, host.collected_at, file)
     out.targets = with_name_conflicts([target for _, target, _, _ in newest.values()])
     out.collected_at = [c for _, _, c, _ in newest.values() if c is not None]

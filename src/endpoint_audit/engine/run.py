@@ -72,6 +72,9 @@ class Target(Struct, frozen=True):
     # A recorded host (a bundle file): when it was collected, None when the file says not.
     recorded: bool = False
     collected_at: datetime | None = None
+    # A recorded host whose file's name names another PC: that name (never judged as
+    # either PC's results; engine.recorded.file_names_other_host).
+    file_names: str | None = None
 
     @property
     def waiver_name(self) -> str:
@@ -320,6 +323,7 @@ async def audit_host(
         target=target.name,
         started_at=started,
         source=target.source,
+        collected_at=target.collected_at if target.recorded else None,
         name_conflicts=list(target.name_conflicts),
         groups=list(target.groups),
     )

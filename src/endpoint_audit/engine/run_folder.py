@@ -2,6 +2,7 @@
 
     DIR/manifest.json       the run: its id, parameters, and every file it wrote (sha256)
     DIR/hosts/<name>.json   one JSON report per host, saved the moment the host finishes
+                            (<name>--<digest>.json per file, for a name several files claim)
     DIR/fleet.json          the fleet report (an interrupted run: see `fleet_path`)
 
 `--resume` reuses a host's saved report only when this folder's manifest recorded it for
@@ -242,8 +243,21 @@ class FleetStore:
 
     # --- hosts -------------------------------------------------------------------------
 
-    def host_path(self, name: str) -> Path:
-        return self.hosts_dir / f"{safe_file_name(name)}.json"
+    def host_path(self, name: str, source: str | None = None) -> Path:
+        """The host file of `name`; of one result of it from the file `source`, when
+        other files claim that name too (evaluate FOLDER judges each: one host file
+        per name kept whichever was written last)."""
+        if source is None:
+            return self.hosts_dir / f"{safe_file_name(name)}.json"
+        tag = hashlib.sha256(source.encode("utf-8", "surrogatepass")).hexdigest()[:8]
+        return self.hosts_dir / f"{safe_file_name(name)}--{tag}.json"
+
+    @staticmethod
+    def host_key(report: HostReport) -> tuple[str, str | None]:
+        """The manifest key of a host report and the source its file is named by."""
+        if report.name_conflicts and report.source is not None:
+            return f"{report.target} ({report.source})", report.source
+        return report.target, None
 
     def save_host(self, plan: Plan, report: HostReport, lang: str, fail_on: Severity) -> Path:
         """Write the host's report and record it in the manifest. Raises OSError."""
@@ -252,7 +266,8 @@ class FleetStore:
         single = build_report(plan, [report], lang, started, finished, fail_on)
         single.run_id = self.manifest.run_id if self.manifest else None
         data = (model_json(single) + "\n").encode("utf-8")
-        path = self.host_path(report.target)
+        key, source = self.host_key(report)
+        path = self.host_path(report.target, source)
         write_atomically(path, data)
         entry = HostEntry(
             path=self._relative(path),
@@ -265,7 +280,7 @@ class FleetStore:
         )
         with self._lock:
             if self.manifest is not None:
-                self.manifest.hosts[report.target] = entry
+                self.manifest.hosts[key] = entry
                 self._dirty = True
         self._maybe_write_manifest()
         return path

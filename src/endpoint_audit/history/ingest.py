@@ -121,7 +121,9 @@ def from_data(raw: Any, interrupted: bool = False) -> IncomingReport:
                 report=host,
                 machine_id=machine_id,
                 source=_text(host_raw.get("source")),
-                at=utc(host.finished_at or report.finished_at),
+                # When the evidence was taken: a recorded host's collection time, not
+                # the later time `evaluate` judged it (the store clamps times ahead).
+                at=utc(host.collected_at or host.finished_at or report.finished_at),
                 raw_findings=raw_findings if isinstance(findings, list) else [],
                 transcript_sha256=_text(host_raw.get("transcript_sha256")),
                 ssh_host_key=_text(host_raw.get("ssh_host_key")),

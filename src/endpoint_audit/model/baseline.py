@@ -203,6 +203,22 @@ class WaiverSpec(_Strict):
     def _zone(cls, value: str | None) -> str | None:
         return check_zone_name(value)
 
+    # A blank pattern matches no real resource or host: the approved waiver would quietly
+    # do nothing, and a reader could take it for "all". Omit `resource` for every resource.
+    @field_validator("resource")
+    @classmethod
+    def _resource_not_blank(cls, value: str | None) -> str | None:
+        if value is not None and not value.strip():
+            raise ValueError("must not be blank (omit `resource` to cover every resource)")
+        return value
+
+    @field_validator("hosts")
+    @classmethod
+    def _hosts_not_blank(cls, value: list[str]) -> list[str]:
+        if any(not pattern.strip() for pattern in value):
+            raise ValueError("must not be blank ('*' covers every host)")
+        return value
+
     @field_validator("justification", "approver", "check")
     @classmethod
     def _not_blank(cls, value: str) -> str:

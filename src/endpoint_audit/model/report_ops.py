@@ -158,8 +158,16 @@ def _merged_partial(reports: Sequence[NamedReport], hosts: int) -> PartialInfo |
 
 
 def _host_time(host: HostReport, report: RunReport) -> tuple[float, float]:
-    finished = host.finished_at or report.finished_at
-    return (finished.timestamp(), report.finished_at.timestamp())
+    """When a host's evidence was taken: a recorded host's collection time, never the
+    later time `evaluate` judged it at (an old bundle judged today is not newer than
+    yesterday's scan); a recorded host that records no time is older than any other."""
+    if host.collected_at is not None:
+        taken = host.collected_at.timestamp()
+    elif host.source is not None:
+        taken = float("-inf")
+    else:
+        taken = (host.finished_at or report.finished_at).timestamp()
+    return (taken, report.finished_at.timestamp())
 
 
 class Change(StrEnum):

@@ -140,6 +140,9 @@ class HostReport(BaseModel):
     reason: str | None = None  # why a host is unreachable
     # The file a recorded host's result came from (`evaluate`, `scan --replay`).
     source: str | None = None
+    # When a recorded host's commands ran, as its file records (None: a live scan, whose
+    # started_at it is, or a file that records no time). started_at is when it was judged.
+    collected_at: UtcDatetime | None = None
     # Other files that claim the same host name: each is judged on its own, none
     # replaces another (a PC cannot hide another PC's results by taking its name).
     name_conflicts: list[str] = Field(default_factory=list)

@@ -155,10 +155,19 @@ def parse_bundle(data: Any, source: str) -> list[HostTranscript]:
     if not isinstance(hosts, list) or not hosts:
         raise ConfigError(f"{source}: bundle has no hosts")
     out: list[HostTranscript] = []
+    seen: dict[str, int] = {}
     for index, host in enumerate(hosts):
         where = f"{source}: hosts[{index}]"
         if not isinstance(host, dict) or not isinstance(host.get("target"), str):
             raise ConfigError(f"{where}: needs a 'target' name")
+        # Which of two results of one host counts is anyone's guess (a run folder keeps
+        # one host file, the one written last): `collect` writes each host once.
+        first = seen.setdefault(host["target"], index)
+        if first != index:
+            raise ConfigError(
+                f"{where}: host {host['target'][:80]!r} again "
+                f"(also hosts[{first}]); a bundle holds each host once"
+            )
         commands = host.get("commands") or {}
         if not isinstance(commands, dict):
             raise ConfigError(f"{where}.commands: must be a mapping of command to result")
