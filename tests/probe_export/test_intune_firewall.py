@@ -209,6 +209,10 @@ product = st.fixed_dictionaries(
     {
         "name": st.sampled_from(["ノートン 360", "ESET", ""]),
         "product_state": mostly(266240, 262144, 266256, 0x41001, None, -1, "266240"),
+        # Whether the entry's suite is alive (Security Center keeps stale entries).
+        "reporting_exe_exists": mostly(True, False, None, "True", MISSING),
+        "reporting_running": mostly(True, False, None, 1, MISSING),
+        "product_exe_exists": mostly(True, False, None, MISSING),
     }
 ).map(drop_missing)
 usable_center = st.fixed_dictionaries(

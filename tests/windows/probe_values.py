@@ -84,11 +84,19 @@ def fw(
     ]
 
 
-def products(*entries: tuple[str, int], installation: str = "Client") -> dict[str, Any]:
-    """root/SecurityCenter2 FirewallProduct: (displayName, productState) per product."""
+# A Security Center entry whose product is alive: its programs on disk and its
+# reporting program run by a running service (what the probe computes).
+LIVE = {"product_exe_exists": True, "reporting_exe_exists": True, "reporting_running": True}
+
+
+def products(
+    *entries: tuple[str, int], installation: str = "Client", **liveness: Any
+) -> dict[str, Any]:
+    """root/SecurityCenter2 FirewallProduct: (displayName, productState) per product,
+    alive unless `liveness` says otherwise."""
     return {
         "installation_type": installation,
-        "products": [{"name": n, "product_state": s} for n, s in entries],
+        "products": [{"name": n, "product_state": s, **LIVE, **liveness} for n, s in entries],
         "failure": None,
     }
 

@@ -17,6 +17,7 @@ from endpoint_audit.checkkit.windows_firewall import (
     parse_products,
     product_from,
 )
+from endpoint_audit.checkkit.windows_probe import as_int
 from endpoint_audit.checks.antivirus.windows import decode_product
 from endpoint_audit.checks.firewall.check import Firewall
 from endpoint_audit.checks.firewall.facts import FirewallFacts
@@ -27,9 +28,11 @@ from endpoint_audit.model.commands import CommandResult
 from endpoint_audit.model.observed import Unknown, seen
 from endpoint_audit.model.platform import OsFamily, PlatformInfo
 from endpoint_audit.model.result import Status
+from tests.replay_cases import all_cases
 from tests.seen import v, why
 from tests.windows.conftest import results_of
 from tests.windows.probe_values import fw, products
+from tests.windows.test_powershell import windows_probes
 
 WINDOWS = PlatformInfo(family=OsFamily.WINDOWS, transport="replay")
 
@@ -179,6 +182,119 @@ def test_suite_next_to_windows_firewall_changes_nothing() -> None:
     assert judge(fact)["Domain"][:2] == (Status.PASS, "profile_replaced")
 
 
+# --- Security Center entries left by uninstalled or broken suites --------------------
+
+
+@pytest.mark.parametrize(
+    ("liveness", "key"),
+    [
+        # Uninstalled: Security Center keeps the entry and its last productState.
+        (
+            {"reporting_exe_exists": False, "product_exe_exists": False, "reporting_running": None},
+            "profile_products_stale",
+        ),
+        ({"product_exe_exists": False}, "profile_products_stale"),
+        # Installed, but nothing runs its reporting program (stopped or broken).
+        ({"reporting_running": False}, "profile_products_not_running"),
+        # Not seen: an older probe, a path that is no file or does not expand.
+        ({"reporting_running": None}, "profile_products_unverified"),
+        (
+            {"reporting_exe_exists": None, "product_exe_exists": None, "reporting_running": None},
+            "profile_products_unverified",
+        ),
+        ({"reporting_exe_exists": "True", "reporting_running": 1}, "profile_products_unverified"),
+    ],
+)
+def test_a_suite_claiming_on_without_live_evidence_never_passes_a_profile(
+    liveness: dict[str, Any], key: str
+) -> None:
+    fact = with_products(fw(public=(0, 4)), products(("ノートン 360", 0x41000), **liveness))
+    status, found, message = judge(fact)["Public"]
+    assert (status, found) == (Status.UNKNOWN, key)
+    assert "ノートン 360" in message
+    assert judge(fact)["Domain"][:2] == (Status.PASS, "profile_on")
+    status, found, message = judge(fact, "ja")["Public"]
+    assert (status, found) == (Status.UNKNOWN, key) and "ノートン 360" in message
+
+
+def test_a_probe_without_liveness_fields_leaves_a_replaced_profile_unknown() -> None:
+    old = {"installation_type": "Client", "products": [{"name": "ESET", "product_state": 266240}]}
+    status, key, _ = judge(with_products(fw(public=(0, 4)), old))["Public"]
+    assert (status, key) == (Status.UNKNOWN, "profile_products_unverified")
+
+
+def test_a_ghost_entry_beside_a_live_suite_does_not_hide_it() -> None:
+    value = products(("ESET", 0x41000))
+    ghost = {"name": "ノートン 360", "product_state": 0x41000, "reporting_exe_exists": False}
+    value["products"].insert(0, ghost)
+    status, key, message = judge(with_products(fw(public=(0, 4)), value))["Public"]
+    assert (status, key) == (Status.PASS, "profile_replaced")
+    assert "ESET" in message and "ノートン 360" not in message
+
+
+def test_a_ghost_suite_that_is_off_still_fails_the_profile() -> None:
+    fact = with_products(
+        fw(public=(0, 4)), products(("ノートン 360", 0x40000), reporting_exe_exists=False)
+    )
+    assert judge(fact)["Public"][:2] == (Status.FAIL, "profile_off_products_inactive")
+
+
+def test_the_recorded_ghost_entry_leaves_every_profile_unknown() -> None:
+    case = all_cases()["firewall/win10-22h2-ja-firewall-suite-uninstalled-entry-left"]
+    answers = {k: json.loads(c.stdout) for k, c in case.commands.items()}
+    fact = with_products(answers["ps:firewall_profiles"], answers["ps:firewall_products"])
+    got = judge(fact, "ja")
+    assert {r: (s, k) for r, (s, k, _) in got.items()} == dict.fromkeys(
+        ("Domain", "Private", "Public"), (Status.UNKNOWN, "profile_products_stale")
+    )
+
+
+def test_the_products_probe_sends_liveness_as_booleans_and_iso_dates() -> None:
+    from endpoint_audit.checkkit.windows_firewall import FIREWALL_PRODUCTS
+
+    script = FIREWALL_PRODUCTS.script
+    for name in ("pathToSignedProductExe", "pathToSignedReportingExe", "Win32_Service"):
+        assert name in script
+    for key in ("product_exe_exists", "reporting_exe_exists", "reporting_running", "timestamp"):
+        assert f"{key} = " in script
+
+
+LIVENESS_VALUES = st.one_of(st.booleans(), st.none(), st.sampled_from(["True", 1, 0, "", []]))
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.fixed_dictionaries(
+            {
+                "name": st.sampled_from(["ノートン 360", "ESET", ""]),
+                "product_state": st.sampled_from([266240, 262144, 266256, None, "266240"]),
+            },
+            optional={
+                "product_exe_exists": LIVENESS_VALUES,
+                "reporting_exe_exists": LIVENESS_VALUES,
+                "reporting_running": LIVENESS_VALUES,
+                "timestamp": st.sampled_from(["2024-11-19T23:05:31Z", "Wed, 15 Dec", None, 3]),
+                "reporting_exe": st.sampled_from([r"C:\x.exe", None, 1]),
+            },
+        ),
+        max_size=3,
+    )
+)
+def test_an_off_profile_passes_only_with_literal_live_evidence(entries: list[Any]) -> None:
+    value = {"installation_type": "Client", "products": entries, "failure": None}
+    status, key, _ = judge(with_products(fw(public=(0, 4)), value))["Public"]
+    if status is Status.PASS:
+        assert key == "profile_replaced"
+        assert any(
+            as_int(e.get("product_state")) == 266240  # the tool reads "266240" as a number
+            and e.get("reporting_exe_exists") is True
+            and e.get("reporting_running") is True
+            and e.get("product_exe_exists") is not False
+            for e in entries
+        )
+
+
 def test_security_center_unreadable_on_a_client_makes_an_off_profile_unknown() -> None:
     value = {
         "installation_type": "Client",
@@ -249,3 +365,21 @@ def test_public_passes_only_when_every_public_entry_would(states: list[tuple[int
     status, _, _ = judge(with_products(value, products()))["Public"]
     if status is Status.PASS:
         assert all(en == 1 and inb in (0, 4) for en, inb in states)
+
+
+def test_the_entry_timestamp_pattern_reads_the_rfc_1123_form_only() -> None:
+    import re
+
+    from endpoint_audit.checkkit.security_center import SECURITY_CENTER_ENTRY
+
+    # The pattern the probe matches Security Center's timestamp with (.NET and Python
+    # read this one alike): the form public captures print, nothing localized.
+    (pattern,) = re.findall(r"-cmatch '(\^\[A-Z\][^']*GMT\$)'", SECURITY_CENTER_ENTRY)
+    match = re.match(pattern, "Wed, 15 Dec 2021 12:40:10 GMT")
+    assert match is not None and match.groups() == ("15", "Dec", "2021", "12", "40", "10")
+    for other in ("2021/12/15 12:40:10", "水, 15 12 2021 12:40:10 GMT", "Wed, 15 Dec 2021"):
+        assert re.match(pattern, other) is None, other
+    for probe in ("firewall_products", "antivirus_status"):
+        (script,) = [p.script for p in windows_probes() if p.name == probe]
+        assert script.startswith(SECURITY_CENTER_ENTRY)
+        assert "Set-EntryRunning $products" in script

@@ -10,7 +10,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from endpoint_audit.checkkit.security_center import ProductState
+from endpoint_audit.checkkit.security_center import EntryLiveness, ProductState
 from endpoint_audit.model.observed import Observed, Reason, seen, unknown
 
 InboundPolicy = Literal["deny", "reject", "allow"]
@@ -47,9 +47,10 @@ class FirewallProfile(BaseModel):
     excluded_interfaces: Observed[tuple[str, ...]] = Field(default=seen(()), validate_default=True)
 
 
-class FirewallProduct(BaseModel):
+class FirewallProduct(EntryLiveness):
     """A firewall registered with Windows Security Center (a suite that replaces Windows
-    Firewall), with the state it reports there."""
+    Firewall), with the state it reports there and whether it is alive (`EntryLiveness`:
+    Security Center keeps the entries of uninstalled or broken suites)."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -61,4 +62,5 @@ class FirewallProduct(BaseModel):
 
     @property
     def protecting(self) -> bool:
+        """What productState claims: on and up to date (not proof that it runs)."""
         return self.state == "on" and self.up_to_date is True

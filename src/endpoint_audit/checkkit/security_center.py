@@ -12,7 +12,11 @@ bits) is not decoded: the product is unknown, never taken as on.
 
 from __future__ import annotations
 
-from typing import Literal, NamedTuple
+from datetime import datetime
+from importlib import resources
+from typing import Any, Literal, NamedTuple
+
+from pydantic import BaseModel, ConfigDict
 
 ProductState = Literal["on", "off", "snoozed", "expired"]
 
@@ -37,3 +41,90 @@ def decode_product_state(code: int | None) -> Decoded | None:
     if state is None or up_to_date is None or microsoft is None:
         return None
     return Decoded(state, up_to_date, microsoft)
+
+
+# --- whether a registered product is alive ----------------------------------------------
+#
+# Security Center keeps the entry of a product that was uninstalled without unregistering,
+# or that broke, with the last productState it reported ("not removed in a proper way",
+# fixitpc.pl "Niezgodne dane w Centrum zabezpieczeń", 2010; a Norton 360 entry whose
+# program is gone is a "ghost registration" in the Indago FW001 FWStatusTriage
+# documentation). So a productState of on proves nothing by itself: the probes
+# (SECURITY_CENTER_ENTRY, prepended to them) also send whether the entry's programs are on
+# disk and whether a running service or process runs its reporting program.
+
+Liveness = Literal["live", "stale", "not_running", "unverified"]
+
+# Where the entry's programs and services are looked at: shared by every probe that
+# reads a SecurityCenter2 class (numbers, booleans and ISO 8601 dates only).
+SECURITY_CENTER_ENTRY = (
+    resources.files(__package__) / "probe_parts" / "security_center_entry.ps1"
+).read_text(encoding="utf-8")
+
+
+class EntryLiveness(BaseModel):
+    """What the probe saw of a Security Center entry's programs. None: not seen (a path
+    that is no file or does not expand, an older probe, or not looked for)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    timestamp: datetime | None = None  # when the product last reported to Security Center
+    reporting_exe: str | None = None  # pathToSignedReportingExe, expanded (evidence)
+    product_exe_exists: bool | None = None  # pathToSignedProductExe is on disk
+    reporting_exe_exists: bool | None = None  # pathToSignedReportingExe is on disk
+    reporting_running: bool | None = None  # a running service or process runs it
+
+    @property
+    def liveness(self) -> Liveness:
+        """live: its reporting program is on disk and runs. stale: a program of the entry
+        is gone (an uninstalled product's entry). not_running: on disk but not run by
+        any running service or process. unverified: not seen."""
+        if self.product_exe_exists is False or self.reporting_exe_exists is False:
+            return "stale"
+        if self.reporting_exe_exists is True and self.reporting_running is True:
+            return "live"
+        if self.reporting_exe_exists is True and self.reporting_running is False:
+            return "not_running"
+        return "unverified"
+
+    def liveness_text(self) -> str:
+        """The evidence, in the probe's terms."""
+
+        def shown(value: bool | None) -> str:
+            return "?" if value is None else str(value)
+
+        stamp = self.timestamp.isoformat() if self.timestamp else "?"
+        return (
+            f"pathToSignedReportingExe={self.reporting_exe or '?'} "
+            f"(exists={shown(self.reporting_exe_exists)}, "
+            f"running={shown(self.reporting_running)}), "
+            f"pathToSignedProductExe exists={shown(self.product_exe_exists)}, "
+            f"timestamp={stamp}"
+        )
+
+
+def _flag(value: Any) -> bool | None:
+    # Literal JSON booleans only: "True" or 1 is no evidence.
+    return value if isinstance(value, bool) else None
+
+
+def _stamp(value: Any) -> datetime | None:
+    if not isinstance(value, str) or not value.strip():
+        return None
+    try:
+        when = datetime.fromisoformat(value.strip())
+    except ValueError:
+        return None
+    return when if when.tzinfo is not None else None
+
+
+def liveness_fields(entry: dict[str, Any]) -> dict[str, Any]:
+    """The EntryLiveness fields of one probe entry (hostile input: read strictly)."""
+    path = entry.get("reporting_exe")
+    return {
+        "timestamp": _stamp(entry.get("timestamp")),
+        "reporting_exe": path.strip()[:300] if isinstance(path, str) and path.strip() else None,
+        "product_exe_exists": _flag(entry.get("product_exe_exists")),
+        "reporting_exe_exists": _flag(entry.get("reporting_exe_exists")),
+        "reporting_running": _flag(entry.get("reporting_running")),
+    }

@@ -13,7 +13,9 @@ Firewall per Interface", learn.microsoft.com); `NotConfigured` means none.
 Security Center (`root/SecurityCenter2`, client editions only) lists third-party
 firewalls with a `productState` number, decoded by checkkit/security_center.py (the same
 decoding the antivirus check uses): a number it does not recognise leaves the product
-unknown, never protecting.
+unknown, never protecting. Security Center keeps the entries of uninstalled or broken
+suites with their last productState, so each entry also carries whether its programs are
+on disk and its reporting program runs (checkkit/security_center.py, `EntryLiveness`).
 """
 
 from __future__ import annotations
@@ -26,7 +28,11 @@ from endpoint_audit.checkkit.firewall_facts import (
     FirewallProfile,
     InboundPolicy,
 )
-from endpoint_audit.checkkit.security_center import decode_product_state
+from endpoint_audit.checkkit.security_center import (
+    SECURITY_CENTER_ENTRY,
+    decode_product_state,
+    liveness_fields,
+)
 from endpoint_audit.checkkit.windows_probe import (
     as_dict,
     as_int,
@@ -48,7 +54,7 @@ FIREWALL_PROFILES = PowerShell(
 )
 FIREWALL_PRODUCTS = PowerShell(
     "firewall_products",
-    windows_script(__name__, "firewall_products"),
+    SECURITY_CENTER_ENTRY + windows_script(__name__, "firewall_products"),
     clm_safe=True,  # cmdlets, casts and hashtables only (tests/windows/test_clm.py)
 )
 
@@ -138,19 +144,21 @@ def parse_profile_list(value: object) -> tuple[FirewallProfile, ...]:
 def product_from(entry: dict[str, Any]) -> FirewallProduct:
     name = as_text(entry.get("name")) or "?"
     code = as_int(entry.get("product_state"))
+    liveness = liveness_fields(entry)
     if code is None or code < 0:
-        return FirewallProduct(name=name, detail="productState missing")
+        return FirewallProduct(name=name, detail="productState missing", **liveness)
     decoded = decode_product_state(code)
     # The decoded state is in `state` and `up_to_date`; the detail is the number as read.
     detail = f"productState=0x{code:06X}"
     if decoded is None:
-        return FirewallProduct(name=name, product_state=code, detail=detail)
+        return FirewallProduct(name=name, product_state=code, detail=detail, **liveness)
     return FirewallProduct(
         name=name,
         state=decoded.state,
         up_to_date=decoded.up_to_date,
         product_state=code,
         detail=detail,
+        **liveness,
     )
 
 

@@ -95,19 +95,6 @@ def _product_text(products: Iterable[RegisteredProduct]) -> str:
     )
 
 
-def _liveness_text(p: RegisteredProduct) -> str:
-    def shown(value: bool | None) -> str:
-        return "?" if value is None else str(value)
-
-    stamp = p.timestamp.isoformat() if p.timestamp else "?"
-    return (
-        f"pathToSignedReportingExe={p.reporting_exe or '?'} "
-        f"(exists={shown(p.reporting_exe_exists)}, running={shown(p.reporting_running)}), "
-        f"pathToSignedProductExe "
-        f"exists={shown(p.product_exe_exists)}, timestamp={stamp}"
-    )
-
-
 def _defender_state(d: DefenderStatus) -> Literal["active", "inactive", "unknown"]:
     if d.running_mode is not None and d.running_mode.strip().lower() != ACTIVE_MODE:
         return "inactive"
@@ -264,7 +251,7 @@ class Antivirus(Check):
             # broken product: without its program on disk and running, nothing is proven.
             product = claiming[0]
             args["products"] = _product_text(claiming)
-            args["evidence"] = _liveness_text(product)
+            args["evidence"] = product.liveness_text()
             return Status.UNKNOWN, f"third_party_{product.liveness}", args, product.name
         undecoded = [p for p in accepted if p.state is None]
         if undecoded:

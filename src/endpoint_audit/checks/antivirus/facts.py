@@ -10,12 +10,12 @@ history and the XProtect bundle. Linux and macOS: the agents a baseline may requ
 from __future__ import annotations
 
 from datetime import datetime
-from typing import ClassVar, Literal
+from typing import ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from endpoint_audit.checkkit import Fact
-from endpoint_audit.checkkit.security_center import ProductState
+from endpoint_audit.checkkit.security_center import EntryLiveness, ProductState
 from endpoint_audit.model.observed import Observed, Reason
 
 
@@ -37,9 +37,10 @@ class DefenderStatus(BaseModel):
     tamper_protected: bool | None = None  # IsTamperProtected
 
 
-class RegisteredProduct(BaseModel):
+class RegisteredProduct(EntryLiveness):
     """An antivirus product registered with Windows Security Center, its productState
-    decoded (windows.py says from which public analysis)."""
+    decoded (windows.py says from which public analysis), and whether it is alive
+    (`EntryLiveness`: Security Center keeps the entries of uninstalled or broken products)."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -48,33 +49,11 @@ class RegisteredProduct(BaseModel):
     state: ProductState | None = None  # None: a state this tool cannot decode
     up_to_date: bool | None = None
     microsoft: bool | None = None  # the product is Microsoft's own (Defender)
-    # Whether the product is alive. Security Center keeps the entry (and its last
-    # productState) of a product that was uninstalled or broke, so productState alone
-    # proves nothing. None: not seen (a path that is no file or does not expand, an older
-    # probe, or, while Defender itself protects, not looked for).
-    timestamp: datetime | None = None  # when the product last reported to Security Center
-    reporting_exe: str | None = None  # pathToSignedReportingExe, expanded (evidence)
-    product_exe_exists: bool | None = None  # pathToSignedProductExe is on disk
-    reporting_exe_exists: bool | None = None  # pathToSignedReportingExe is on disk
-    reporting_running: bool | None = None  # a running service or process runs it
 
     @property
     def protecting(self) -> bool:
         """What productState claims: on and up to date (not proof that it runs)."""
         return self.state == "on" and self.up_to_date is True
-
-    @property
-    def liveness(self) -> Literal["live", "stale", "not_running", "unverified"]:
-        """live: its reporting program is on disk and runs. stale: a program of the entry
-        is gone (an uninstalled product's entry). not_running: on disk but not run by
-        any running service or process. unverified: not seen."""
-        if self.product_exe_exists is False or self.reporting_exe_exists is False:
-            return "stale"
-        if self.reporting_exe_exists is True and self.reporting_running is True:
-            return "live"
-        if self.reporting_exe_exists is True and self.reporting_running is False:
-            return "not_running"
-        return "unverified"
 
 
 class XProtectStatus(BaseModel):

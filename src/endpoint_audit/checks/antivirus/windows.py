@@ -18,7 +18,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, ClassVar
 
-from endpoint_audit.checkkit.security_center import decode_product_state
+from endpoint_audit.checkkit.security_center import (
+    SECURITY_CENTER_ENTRY,
+    decode_product_state,
+    liveness_fields,
+)
 from endpoint_audit.checkkit.windows_probe import (
     OneProbeCollector,
     as_dict,
@@ -37,7 +41,7 @@ from endpoint_audit.model.observed import Observed, seen, unknown
 
 ANTIVIRUS_STATUS = PowerShell(
     "antivirus_status",
-    windows_script(__name__, "antivirus_status"),
+    SECURITY_CENTER_ENTRY + windows_script(__name__, "antivirus_status"),
     clm_safe=True,  # cmdlets, casts and hashtables only (tests/windows/test_clm.py)
 )
 
@@ -62,15 +66,10 @@ def decode_product(name: str, code: int | None, **liveness: Any) -> RegisteredPr
 
 
 def product_from(entry: dict[str, Any]) -> RegisteredProduct:
-    path = as_text(entry.get("reporting_exe"))
     return decode_product(
         as_text(entry.get("name")) or "?",
         as_int(entry.get("product_state")),
-        timestamp=_date(entry.get("timestamp")),
-        reporting_exe=path[:300] if path else None,
-        product_exe_exists=_bool(entry.get("product_exe_exists")),
-        reporting_exe_exists=_bool(entry.get("reporting_exe_exists")),
-        reporting_running=_bool(entry.get("reporting_running")),
+        **liveness_fields(entry),
     )
 
 

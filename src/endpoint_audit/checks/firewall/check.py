@@ -10,9 +10,11 @@ remains for collectors that report independent firewalls.
 
 A Windows profile also fails when it leaves network interfaces unfiltered
 (`excluded_interfaces`). Where Windows Firewall does not protect a profile, a firewall
-registered with Windows Security Center that reports itself on and up to date protects
-instead (the profile passes, naming it); when Security Center could not be read, such a
-profile is unknown rather than failed.
+registered with Windows Security Center that reports itself on and up to date, with its
+reporting program on disk and run by a running service or process, protects instead (the
+profile passes, naming it). Security Center keeps the entries (and last productState) of
+uninstalled or broken suites, so one that claims on without that evidence leaves the
+profile unknown, naming what was missing; so does a Security Center that could not be read.
 """
 
 from __future__ import annotations
@@ -213,7 +215,7 @@ class Firewall(Check):
             status, key, extra = self._third_party(products, key, profile.detail)
             args.update(extra)
             listed = products.value if isinstance(products, Seen) else ()
-            actual = {**actual, "products": [p.model_dump() for p in listed]}
+            actual = {**actual, "products": [p.model_dump(mode="json") for p in listed]}
         return Outcome(
             status=status,
             key=key,
@@ -233,9 +235,23 @@ class Firewall(Check):
                 "profile_products_unknown",
                 {"reason": products.reason, "detail": detail},
             )
-        protecting = tuple(p for p in products.value if p.protecting)
-        if protecting:
-            return Status.PASS, "profile_replaced", {"products": _products(protecting)}
+        claiming = tuple(p for p in products.value if p.protecting)
+        live = tuple(p for p in claiming if p.liveness == "live")
+        if live:
+            return Status.PASS, "profile_replaced", {"products": _products(live)}
+        if claiming:
+            # productState says on, but Security Center keeps that of an uninstalled or
+            # broken suite: without its program on disk and running, nothing is proven.
+            product = claiming[0]
+            return (
+                Status.UNKNOWN,
+                f"profile_products_{product.liveness}",
+                {
+                    "products": _products(claiming),
+                    "evidence": product.liveness_text(),
+                    "detail": detail,
+                },
+            )
         return (
             Status.FAIL,
             f"{failed_key}_products_inactive",

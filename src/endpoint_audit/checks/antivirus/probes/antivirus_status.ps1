@@ -31,77 +31,23 @@ try {
     $defenderFailure = @{ error = [string]$_.Exception.Message; hresult = $_.Exception.HResult }
 }
 # Security Center keeps the entry of a product that was uninstalled or broke, with the last
-# productState it reported: whether its programs are on disk and its reporting program
-# runs is the evidence that it is alive.
-function Resolve-ProductPath($value) {
-    # A file path as Security Center holds it, a leading %VARIABLE% expanded; $null for
-    # what is no file path (Defender's 'windowsdefender://') or does not expand.
-    $path = [string]$value
-    if ($path -match '^%([A-Za-z0-9_()]+)%(\\.*)$') {
-        $name = $Matches[1]
-        $rest = $Matches[2]
-        # A 32-bit PowerShell's ProgramFiles is the x86 folder; ProgramW6432 is not.
-        if ($name -eq 'ProgramFiles' -and $env:ProgramW6432) { $name = 'ProgramW6432' }
-        $variable = Get-Item -LiteralPath ('Env:' + $name) -ErrorAction SilentlyContinue
-        if ($null -eq $variable) { return $null }
-        $path = [string]$variable.Value + $rest
-    }
-    if ($path -notmatch '^[A-Za-z]:\\' -or $path -match '%') { return $null }
-    return $path
-}
-function Test-ProductFile($path) {
-    if ($null -eq $path) { return $null }
-    try { return [bool](Test-Path -LiteralPath $path -PathType Leaf -ErrorAction Stop) } catch { return $null }
-}
-# The images of running services and processes, read once and only when Defender does
-# not protect (the check looks at registered products only then). Keys compare in any case.
-$runningImages = $null
+# productState it reported (Get-EntryLiveness and Set-EntryRunning: checkkit's
+# probe_parts/security_center_entry.ps1, run before this). Running services and processes
+# are read only when Defender does not protect (the check looks at registered products
+# only then).
 $defenderActive = $null -ne $defender -and $defender.running_mode -eq 'Normal' -and $defender.service_enabled -eq $true -and $defender.antivirus_enabled -eq $true -and $defender.real_time -eq $true
-function Get-RunningImages {
-    $images = @{}
-    try {
-        foreach ($service in @(Get-CimInstance -ClassName Win32_Service -Filter "State = 'Running'" -ErrorAction Stop)) {
-            $image = ([string]$service.PathName).Trim()
-            if ($image -match '^"([^"]+)"') { $image = $Matches[1] } elseif ($image -match '^(.+?\.exe)(\s|$)') { $image = $Matches[1] }
-            if ($image) { $images[$image] = $true }
-        }
-        foreach ($process in @(Get-CimInstance -ClassName Win32_Process -ErrorAction Stop)) {
-            if ($process.ExecutablePath) { $images[[string]$process.ExecutablePath] = $true }
-        }
-    } catch { return $null }
-    return $images
-}
 $products = $null
 $productsFailure = $null
 try {
     $products = @(Get-CimInstance -Namespace 'root/SecurityCenter2' -ClassName AntiVirusProduct -ErrorAction Stop | ForEach-Object {
         $state = $null
         if ($null -ne $_.productState) { $state = [long]$_.productState }
-        # timestamp: an RFC 1123 text ('Wed, 15 Dec 2021 12:40:10 GMT'), the same in
-        # every display language; sent as ISO 8601 UTC, or $null when not in that form.
-        $stamp = $null
-        try {
-            if ($_.timestamp) {
-                $stamp = [datetime]::ParseExact([string]$_.timestamp, 'r', [cultureinfo]::InvariantCulture).ToString("yyyy'-'MM'-'dd'T'HH':'mm':'ss'Z'", [cultureinfo]::InvariantCulture)
-            }
-        } catch { }
-        $reporting = Resolve-ProductPath $_.pathToSignedReportingExe
-        $reportingExists = Test-ProductFile $reporting
-        $running = $null
-        if ($reportingExists -eq $true -and -not $defenderActive) {
-            if ($null -eq $runningImages) { $runningImages = Get-RunningImages }
-            if ($null -ne $runningImages) { $running = $runningImages.ContainsKey($reporting) }
-        }
-        @{
-            name = [string]$_.displayName
-            product_state = $state
-            timestamp = $stamp
-            reporting_exe = $reporting
-            product_exe_exists = Test-ProductFile (Resolve-ProductPath $_.pathToSignedProductExe)
-            reporting_exe_exists = $reportingExists
-            reporting_running = $running
-        }
+        $item = Get-EntryLiveness $_
+        $item['name'] = [string]$_.displayName
+        $item['product_state'] = $state
+        $item
     })
+    if (-not $defenderActive) { Set-EntryRunning $products }
 } catch {
     $productsFailure = @{ error = [string]$_.Exception.Message; hresult = $_.Exception.HResult }
 }
