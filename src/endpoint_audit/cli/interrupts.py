@@ -84,7 +84,8 @@ def _on_unraisable(args: Any) -> None:
     module-lock weakref callback, a finalizer) would be printed as "Exception ignored"
     with a traceback and then lost. It is recorded already; nothing is printed, and it is
     delivered again a moment later from another thread, so that it lands in ordinary code
-    (raised from here, it would land in this hook and be lost again)."""
+    (raised from here, it would land in this hook and be lost again). Once an interrupt
+    has arrived, an exception an asyncio finalizer raises is teardown, and not printed."""
     if args.exc_type is not None and issubclass(args.exc_type, KeyboardInterrupt) and _interrupts:
         if callable(signal.getsignal(signal.SIGINT)):
             import threading
@@ -92,6 +93,11 @@ def _on_unraisable(args: Any) -> None:
             again = threading.Timer(0.02, signal.raise_signal, (signal.SIGINT,))
             again.daemon = True
             again.start()
+        return
+    if _interrupts and str(getattr(args.object, "__module__", "")).startswith("asyncio."):
+        # What the interrupt cut short, torn down: a subprocess transport finalized after
+        # its loop closed ("Event loop is closed" from BaseSubprocessTransport.__del__)
+        # before the goodbye line silences the rest. Not for the user.
         return
     _usual_unraisable(args)
 

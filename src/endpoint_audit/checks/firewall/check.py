@@ -233,7 +233,7 @@ class Firewall(Check):
             return (
                 Status.UNKNOWN,
                 "profile_products_unknown",
-                {"reason": products.reason, "detail": detail},
+                {"reason": products.reason, "settings": detail},
             )
         claiming = tuple(p for p in products.value if p.protecting)
         live = tuple(p for p in claiming if p.liveness == "live")
@@ -249,7 +249,8 @@ class Firewall(Check):
                 {
                     "products": _products(claiming),
                     "evidence": product.liveness_text(),
-                    "detail": detail,
+                    # The profile's values as read, not a reason: no catalog key.
+                    "settings": detail,
                 },
             )
         return (
