@@ -130,8 +130,11 @@ def disk_encryption_settings(probe: Any, excluded: Sequence[str] = ()) -> dict[s
         volumes += [(d, False) for d in fixed if d not in reported]
         if not volumes:
             answer = "NoVolumes"
-        elif not os_seen:
-            volumes.append(("OS volume", False))
+        else:
+            if not os_seen:
+                volumes.append(("OS volume", False))
+            if not fixed:  # Win32_LogicalDisk unread: a drive BitLocker skips is unseen
+                volumes.append(("fixed drives", False))
     if odd:
         answer = "Unrecognised"
     settings["BitLockerAnswer"] = answer

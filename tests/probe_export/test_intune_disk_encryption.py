@@ -276,9 +276,18 @@ def test_made_up_answers_get_the_checks_verdict_or_a_stricter_one(
 
 
 def test_an_answer_without_the_os_volume_is_not_compliant() -> None:
-    written = disk_encryption_settings(bitlocker([vol("D:", 1, 1, 1)], fixed=[]))
+    written = disk_encryption_settings(bitlocker([vol("D:", 1, 1, 1)], fixed=["D:"]))
     assert written["BitLockerAnswer"] == "Read"
     assert (written["BitLockerVolumesJudged"], written["BitLockerVolumesUnprotected"]) == (2, 1)
+
+
+def test_an_answer_without_the_fixed_drives_is_not_compliant() -> None:
+    # Win32_LogicalDisk unread: every volume BitLocker lists is protected, but a fixed
+    # drive it does not list would go unseen (the check says unknown).
+    value = bitlocker([vol("C:", 0, 1, 1), vol("D:", 1, 1, 1)], fixed=[])
+    written = disk_encryption_settings(value)
+    assert written["BitLockerAnswer"] == "Read"
+    assert (written["BitLockerVolumesJudged"], written["BitLockerVolumesUnprotected"]) == (3, 1)
 
 
 def test_a_fixed_drive_the_wmi_class_calls_portable_counts() -> None:

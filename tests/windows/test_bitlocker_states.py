@@ -15,6 +15,7 @@ from endpoint_audit.checks.disk_encryption.windows import (
     parse_bitlocker,
     volume_from,
 )
+from endpoint_audit.model.observed import Unknown
 from endpoint_audit.model.platform import OsFamily, PlatformInfo
 from endpoint_audit.model.result import Status
 from tests.observed_view import seen_value
@@ -190,8 +191,24 @@ def test_an_answer_without_the_os_volume_is_unknown_never_pass() -> None:
 
 
 def test_an_answer_with_the_os_volume_adds_nothing() -> None:
-    value = bitlocker([vol("C:", 0, 1, 1), vol("D:", 1, 1, 1)], fixed=[])
+    value = bitlocker([vol("C:", 0, 1, 1), vol("D:", 1, 1, 1)], fixed=["C:", "D:"])
     assert [v.volume for v in parse_bitlocker(value).volumes] == ["C:", "D:"]
+
+
+def test_fixed_drives_not_listed_are_unknown_never_pass() -> None:
+    # Win32_LogicalDisk failed (the probe records why): every volume BitLocker lists is
+    # encrypted, but a fixed drive it does not list (a file system it cannot encrypt)
+    # would go unseen. Before, the PC passed.
+    failure = {"source": "Win32_LogicalDisk", "error": "Invalid class", "hresult": -2146233087}
+    value = bitlocker([vol("C:", 0, 1, 1), vol("D:", 1, 1, 1)], fixed=[], failures=(failure,))
+    facts = parse_bitlocker(value)
+    assert [v.volume for v in facts.volumes] == ["C:", "D:", "fixed drives"]
+    verdict, _, _ = judge(facts.volumes[-1])
+    assert verdict is Status.UNKNOWN
+    encrypted = facts.volumes[-1].encrypted
+    assert isinstance(encrypted, Unknown)
+    assert encrypted.reason.key == "disk_encryption.reason.fixed_drives_unlisted"
+    assert encrypted.reason.args["output"].startswith("Win32_LogicalDisk: Invalid class")
 
 
 def test_a_fixed_drive_the_wmi_class_calls_portable_is_judged() -> None:

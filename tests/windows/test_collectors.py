@@ -147,7 +147,10 @@ def test_data_volume_that_is_not_a_fixed_disk_is_not_judged() -> None:
     value["volumes"][2]["volume_type"] = 1  # the USB stick E:, as BitLocker may call it
     assert {v.volume for v in parse_bitlocker(value).volumes} == {"C:", "D:"}
     value["fixed_drives"] = []  # drive types unknown: judge every volume BitLocker lists
-    assert {v.volume for v in parse_bitlocker(value).volumes} == {"C:", "D:", "E:"}
+    # (and say that a fixed drive it does not list would go unseen)
+    assert {v.volume for v in parse_bitlocker(value).volumes} == {
+        "C:", "D:", "E:", "fixed drives",
+    }  # fmt: skip
 
 
 def test_wmi_fallback() -> None:

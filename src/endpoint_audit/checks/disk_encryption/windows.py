@@ -92,6 +92,8 @@ _LOCK_NAMES = {0: "Unlocked", 1: "Locked"}
 _KINDS: dict[int, VolumeKind] = {0: "os", 1: "data"}
 REMOVABLE = 2
 OS_VOLUME = "OS volume"  # the name of an OS volume the answer did not list
+# Stands for the fixed drives when Win32_LogicalDisk could not list them.
+FIXED_DRIVES = "fixed drives"
 
 
 def _name(names: dict[int, str], code: int | None) -> str:
@@ -279,8 +281,28 @@ def parse_bitlocker(value: Any) -> DiskEncryptionFacts:
                 ),
             )
         )
+    if not fixed:
+        # Every Windows PC has a fixed drive (its system drive): none listed means that
+        # Win32_LogicalDisk was not read, and a fixed drive BitLocker does not list (a
+        # file system it cannot encrypt) would go unseen.
+        volumes.append(
+            VolumeEncryption(
+                volume=FIXED_DRIVES,
+                kind="data",
+                encrypted=Unknown(
+                    reason=Reason(
+                        key=f"{REASON}.fixed_drives_unlisted",
+                        args={"output": _failure_text(_listing_failures(failures))},
+                    )
+                ),
+            )
+        )
     volumes.sort(key=lambda v: (v.kind != "os", v.volume))
     return DiskEncryptionFacts(volumes=tuple(volumes))
+
+
+def _listing_failures(failures: list[Any]) -> list[Any]:
+    return [f for f in failures if isinstance(f, dict) and f.get("source") == "Win32_LogicalDisk"]
 
 
 class WindowsBitLocker(OneProbeCollector[DiskEncryptionFacts]):

@@ -100,6 +100,9 @@ if ($null -ne $EAProbe) {
         }
         # Windows always runs from an OS volume: an answer without one did not show it.
         if ($EAVolumes.Count -gt 0 -and -not $EAOsSeen) { $EAVolumes += @{ name = 'OS volume'; protected = $false } }
+        # Every Windows PC has a fixed drive: none listed means Win32_LogicalDisk was not
+        # read, and a fixed drive BitLocker does not list would go unseen.
+        if ($EAVolumes.Count -gt 0 -and $EAFixed.Count -eq 0) { $EAVolumes += @{ name = 'fixed drives'; protected = $false } }
         if ($EAVolumes.Count -eq 0) { $EAAnswer = 'NoVolumes' }
     }
     if ($EABitLockerOdd) { $EAAnswer = 'Unrecognised' }

@@ -13,12 +13,14 @@ function ConvertTo-EAPercent {
     return [double]$Value
 }
 $fixed = @()
+$failures = @()
 try {
-    $fixed = @(Get-CimInstance -ClassName Win32_LogicalDisk -Filter 'DriveType=3' | ForEach-Object { [string]$_.DeviceID })
-} catch { }
+    $fixed = @(Get-CimInstance -ClassName Win32_LogicalDisk -Filter 'DriveType=3' -ErrorAction Stop | ForEach-Object { [string]$_.DeviceID })
+} catch {
+    $failures += @{ source = 'Win32_LogicalDisk'; error = [string]$_.Exception.Message; hresult = $_.Exception.HResult }
+}
 $volumes = @()
 $source = $null
-$failures = @()
 if (Get-Command -Name Get-BitLockerVolume -ErrorAction SilentlyContinue) {
     try {
         $volumes = @(Get-BitLockerVolume -ErrorAction Stop | ForEach-Object {
