@@ -256,18 +256,27 @@ _DM_LINE = re.compile(
 _CIPHER = re.compile(r"[A-Za-z0-9_:().,+\-]*[A-Za-z][A-Za-z0-9_:().,+\-]*")
 
 
+def _matched_lines(
+    text: str, pattern: re.Pattern[str], what: str, skip: tuple[str, ...] = ()
+) -> Iterable[tuple[int, re.Match[str]]]:
+    """Each line of `text` (by number) that `pattern` matches whole; blank lines and
+    those in `skip` aside, a line it does not match is an error naming `what`."""
+    for number, line in enumerate(host_lines(text), 1):
+        if not line.strip() or line.strip() in skip:
+            continue
+        match = pattern.fullmatch(line.rstrip("\r"))
+        if match is None:
+            raise CollectorError(f"{what}: line {number} not understood")
+        yield number, match
+
+
 def parse_dm_tables(text: str) -> dict[str, tuple[Segment, ...]]:
     """`dmsetup table` for every device: `<name>: <start> <length> <target> <params>`.
 
     A line not understood is an error, not skipped: a dropped `linear` line would leave
     the crypt lines of a partly plain device looking like the whole table."""
     tables: dict[str, list[Segment]] = {}
-    for number, line in enumerate(host_lines(text), 1):
-        if not line.strip() or line.strip() == "No devices found":
-            continue
-        match = _DM_LINE.fullmatch(line.rstrip("\r"))
-        if match is None:
-            raise CollectorError(f"dmsetup table: line {number} not understood")
+    for number, match in _matched_lines(text, _DM_LINE, "dmsetup table", ("No devices found",)):
         target = match["target"]
         cipher = None
         if target == "crypt":
@@ -289,12 +298,7 @@ _ZRAM_LINE = re.compile(r"/sys/block/zram([0-9]+)/backing_dev:(.*)")
 def parse_zram_backing(text: str) -> dict[int, str]:
     """zram number -> its backing device; devices set to "none" are left out."""
     backing: dict[int, str] = {}
-    for number, line in enumerate(host_lines(text), 1):
-        if not line.strip():
-            continue
-        match = _ZRAM_LINE.fullmatch(line.rstrip("\r"))
-        if match is None:
-            raise CollectorError(f"zram backing_dev: line {number} not understood")
+    for _, match in _matched_lines(text, _ZRAM_LINE, "zram backing_dev"):
         device = match.group(2).strip()
         if device and device != "none":
             backing[int(match.group(1))] = device
@@ -307,12 +311,7 @@ _BTRFS_LINE = re.compile(re.escape(BTRFS_DIR) + r"/([^/]+)/devices/([^/]+)")
 def parse_btrfs_devices(text: str) -> dict[str, frozenset[str]]:
     """File system UUID -> its members' bare device names (dm-0, sda2)."""
     members: dict[str, set[str]] = {}
-    for number, line in enumerate(host_lines(text), 1):
-        if not line.strip():
-            continue
-        match = _BTRFS_LINE.fullmatch(line.rstrip("\r"))
-        if match is None:
-            raise CollectorError(f"{BTRFS_DIR} listing: line {number} not understood")
+    for _, match in _matched_lines(text, _BTRFS_LINE, f"{BTRFS_DIR} listing"):
         members.setdefault(match.group(1), set()).add(match.group(2))
     return {uuid: frozenset(names) for uuid, names in members.items()}
 
