@@ -104,6 +104,24 @@ JUNK = st.one_of(
 )
 
 
+def mangled(
+    lines: list[str], data: st.DataObject, how: str, junk: st.SearchStrategy[str]
+) -> list[str]:
+    """`lines` shuffled, cut short, with a `junk` line inserted or one line dropped, as
+    `how` says; any other `how` leaves them as they are."""
+    if how == "shuffle":
+        return list(data.draw(st.permutations(lines)))
+    if how == "truncate":
+        return lines[: data.draw(st.integers(0, len(lines)))]
+    if how == "junk":
+        at = data.draw(st.integers(0, len(lines)))
+        return [*lines[:at], data.draw(junk), *lines[at:]]
+    if how == "drop" and lines:
+        at = data.draw(st.integers(0, len(lines) - 1))
+        return [*lines[:at], *lines[at + 1 :]]
+    return lines
+
+
 @settings(max_examples=500, deadline=None)
 @given(
     LISTINGS,
@@ -113,17 +131,8 @@ JUNK = st.one_of(
 def test_mangled_listings_never_count_fewer_than_proven(
     pkgs: tuple[Package, ...], data: st.DataObject, how: str
 ) -> None:
-    lines = listing(pkgs)
-    if how == "shuffle":
-        lines = data.draw(st.permutations(lines))
-    elif how == "truncate":
-        lines = lines[: data.draw(st.integers(0, len(lines)))]
-    elif how == "junk":
-        at = data.draw(st.integers(0, len(lines)))
-        lines = [*lines[:at], data.draw(JUNK), *lines[at:]]
-    elif how == "drop" and lines:
-        del lines[data.draw(st.integers(0, len(lines) - 1))]
-    elif how == "blocks":
+    lines = mangled(listing(pkgs), data, how, JUNK)
+    if how == "blocks":
         # Whole packages in another order: the same count.
         order = data.draw(st.permutations(pkgs))
         lines = listing(tuple(order))

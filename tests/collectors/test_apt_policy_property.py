@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from endpoint_audit.checks.patch_level import linux as p
 from endpoint_audit.model.commands import CommandResult
 from endpoint_audit.model.observed import Reason, Seen
-from tests.collectors.test_apt_all_versions_property import LISTINGS, Package
+from tests.collectors.test_apt_all_versions_property import LISTINGS, Package, mangled
 
 
 def _version(pkg: Package, i: int) -> str:
@@ -111,17 +111,8 @@ JUNK = st.one_of(
 def test_mangled_tables_never_count_fewer_than_proven(
     pkgs: tuple[Package, ...], data: st.DataObject, how: str
 ) -> None:
-    lines = tables(pkgs)
-    if how == "shuffle":
-        lines = data.draw(st.permutations(lines))
-    elif how == "truncate":
-        lines = lines[: data.draw(st.integers(0, len(lines)))]
-    elif how == "junk":
-        at = data.draw(st.integers(0, len(lines)))
-        lines = [*lines[:at], data.draw(JUNK), *lines[at:]]
-    elif how == "drop" and lines:
-        del lines[data.draw(st.integers(0, len(lines) - 1))]
-    elif how == "blocks":
+    lines = mangled(tables(pkgs), data, how, JUNK)
+    if how == "blocks":
         # Whole packages in another order: the same count.
         lines = [
             line
