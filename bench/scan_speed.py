@@ -46,7 +46,11 @@ quick=yes
 """
 
 
-def timed(argv: list[str], runs: int, env: dict[str, str] | None = None) -> list[float]:
+def timed(
+    argv: list[str], runs: int, env: dict[str, str] | None = None, check: bool = True
+) -> list[float]:
+    """Wall seconds of each run; with `check`, a run that exits non-zero stops the bench
+    (a command that failed at start would pass for a fast one)."""
     times: list[float] = []
     if env is not None and env.get("PYTHONPYCACHEPREFIX"):  # warm the bytecode: untimed
         subprocess.run(
@@ -54,10 +58,13 @@ def timed(argv: list[str], runs: int, env: dict[str, str] | None = None) -> list
         )
     for _ in range(runs):
         start = time.perf_counter()
-        subprocess.run(
-            argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env, timeout=900
+        done = subprocess.run(
+            argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env, timeout=900
         )
         times.append(time.perf_counter() - start)
+        if check and done.returncode != 0:
+            err = done.stderr.decode("utf-8", "replace").strip().splitlines()[-1:]
+            sys.exit(f"scan_speed: {' '.join(argv[:3])} exited {done.returncode}: {err}")
     return times
 
 
@@ -95,13 +102,28 @@ def scan_runs(exe: str, runs: int, env: dict[str, str] | None = None) -> list[Sc
             )  # fmt: skip
         for _ in range(runs):
             start = time.perf_counter()
-            subprocess.run(
-                argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env, timeout=900
+            done = subprocess.run(
+                argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env, timeout=900
             )
             wall = time.perf_counter() - start
+            _judged_or_exit(done)
             own, kids = (float(x) for x in out.read_text(encoding="utf-8").split())
             got.append((wall, own, kids))
     return got
+
+
+# A scan that judged the machine exits 0 (compliant), 1 (not) or 3 (incomplete); any
+# other code, a traceback among them (1 too), means it stopped early, and its time
+# would pass for a fast scan.
+JUDGED = {0, 1, 3}
+
+
+def _judged_or_exit(done: subprocess.CompletedProcess[bytes]) -> None:
+    err = done.stderr.decode("utf-8", "replace")
+    if done.returncode in JUDGED and "Traceback (most recent call last)" not in err:
+        return
+    tail = err.strip().splitlines()[-3:]
+    sys.exit(f"scan_speed: a scan exited {done.returncode} without judging: {' | '.join(tail)}")
 
 
 def medians(scans: list[Scan]) -> Scan:
@@ -130,8 +152,7 @@ def cached_scan(exe: str, runs: int, env: dict[str, str]) -> Scan | None:
         wall, own, kids = (float(x) for x in done.stdout.strip().splitlines()[-1].split())
         return wall, own, kids
     except (ValueError, IndexError):
-        print(f"cached apt run failed: {done.stderr.strip()}", file=sys.stderr)
-        return None
+        sys.exit(f"scan_speed: the run with apt's cache kept failed: {done.stderr.strip()}")
 
 
 def lynis_argv(tmp: Path) -> list[str] | None:
@@ -212,11 +233,11 @@ def main() -> int:
     lynis_median: float | None = None
     if not args.no_lynis:
         with tempfile.TemporaryDirectory() as tmp:
-            argv = lynis_argv(Path(tmp))
-            if argv is None:
+            lynis = lynis_argv(Path(tmp))
+            if lynis is None:
                 print("lynis: not run (needs root, lynis and unshare)", file=sys.stderr)
             else:
-                lynis_median = statistics.median(timed(argv, args.lynis_runs))
+                lynis_median = statistics.median(timed(lynis, args.lynis_runs, check=False))
                 rows.append(("lynis audit system --quick", lynis_median))
 
     _print(rows, lynis_median)
