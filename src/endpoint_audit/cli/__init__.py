@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import os
 import sys
+from typing import TYPE_CHECKING
 
 from endpoint_audit.cli import interrupts, startup  # the standard library only: load in no time
+
+if TYPE_CHECKING:
+    from typing import NoReturn
 
 
 def main() -> None:
@@ -44,12 +48,49 @@ def main() -> None:
         interrupts.ignore_further_interrupts()
         interrupts.silence_stdout()
         sys.exit(interrupts.EXIT_STDOUT_CLOSED)
-    except Exception:
+    except Exception as exc:
         if interrupts.interrupted():  # an interrupt a library reported as another error
             _stop(None)
-        raise
+        if os.environ.get(TRACEBACK_ENV) == "1":
+            raise
+        _internal_error(exc)
     finally:
         startup.collect_as_usual()  # for a caller that goes on in this process
+
+
+# engine.exit_policy.ExitCode.INTERNAL (sysexits' EX_SOFTWARE); importing it would load
+# the result model, which may be what failed to load.
+EXIT_INTERNAL = 70
+TRACEBACK_ENV = "ENDPOINT_AUDIT_TRACEBACK"
+CRASH_FILE = "last-crash.txt"
+
+
+def _internal_error(exc: Exception) -> NoReturn:
+    """A failure of the tool itself (a bug, a broken install): one line and exit 70, so
+    that a script never reads it as a verdict (Python's own exit for it is 1, "not
+    compliant"). The traceback goes to a file for a bug report, or to stderr when the
+    file cannot be written or ENDPOINT_AUDIT_TRACEBACK=1 asks for it there."""
+    import traceback
+
+    from endpoint_audit.user_cache import cache_file
+
+    text = "".join(traceback.format_exception(exc))
+    path = cache_file(CRASH_FILE)
+    try:
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path, "w", encoding="utf-8", errors="backslashreplace") as handle:
+            handle.write(text)
+        where = f"its traceback is in {path}"
+    except OSError:
+        sys.stderr.write(text)
+        where = "its traceback is above"
+    # The message may quote host output: no control character reaches the terminal.
+    said = "".join(c if c.isprintable() else "?" for c in str(exc))[:300]
+    sys.stderr.write(
+        f"endpoint-audit: internal error, not a verdict ({type(exc).__name__}: {said}); "
+        f"{where}; please report it\n"
+    )
+    sys.exit(EXIT_INTERNAL)
 
 
 def _stop(exit_: SystemExit | None) -> None:

@@ -18,6 +18,7 @@ class ExitCode(IntEnum):
     INTERRUPTED = 130  # Ctrl-C (128 + SIGINT)
     STDOUT_CLOSED = 141  # the reader of stdout went away (128 + SIGPIPE)
     TERMINATED = 143  # SIGTERM (128 + SIGTERM)
+    INTERNAL = 70  # a failure of the tool itself (sysexits EX_SOFTWARE), never a verdict
 
 
 _CODES = {
