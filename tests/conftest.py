@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -17,6 +18,24 @@ ARTIFACTS = Path(
     os.environ.get("ENDPOINT_AUDIT_TEST_ARTIFACTS", Path(__file__).parent.parent / "artifacts")
 )
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """The tool's cache folder (kept catalogs, entry points) is the session's own, for
+    the CLI run in-process and every subprocess: tests never write into the user's
+    ~/.cache, and no answer kept by an earlier run (or another checkout) decides one."""
+    if "ENDPOINT_AUDIT_TEST_CACHE" not in os.environ:  # a pytest run by a test shares it
+        _made_cache.append(tempfile.mkdtemp(prefix="ea-test-cache-"))
+        os.environ["ENDPOINT_AUDIT_TEST_CACHE"] = _made_cache[0]
+    os.environ["XDG_CACHE_HOME"] = os.environ["ENDPOINT_AUDIT_TEST_CACHE"]
+
+
+_made_cache: list[str] = []
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    for made in _made_cache:  # only the folder this session made
+        shutil.rmtree(made, ignore_errors=True)
 
 
 def require_tool(name: str, *candidates: str) -> str:

@@ -166,3 +166,20 @@ def test_a_kept_catalog_of_another_user_is_never_read(kept_folder: Path) -> None
     os.chown(kept, 4321, 4321)
     i18n._namespace_texts.cache_clear()
     assert i18n._namespace_texts("en", "core") == wanted
+
+
+@linux_only
+def test_the_kept_catalogs_stay_bounded(kept_folder: Path) -> None:
+    # Each installed copy keeps its own; copies long gone must not pile up for ever.
+    kept_folder.mkdir(parents=True)
+    for n in range(i18n.KEPT_TEXTS_MAX + 50):
+        old = kept_folder / f"{n:08x}.gone.en.json"
+        old.write_text("{}", encoding="utf-8")
+        os.utime(old, ns=(n * 10**9, n * 10**9))  # the lowest numbers oldest
+    texts = i18n._namespace_texts("en", "firewall")
+    assert texts["firewall.title"]
+    left = sorted(p.name for p in kept_folder.glob("*.json"))
+    assert len(left) == i18n.KEPT_TEXTS_MAX
+    assert any(name.endswith(".firewall.en.json") for name in left)  # the one just kept
+    assert f"{0:08x}.gone.en.json" not in left and f"{50:08x}.gone.en.json" not in left
+    assert f"{i18n.KEPT_TEXTS_MAX + 49:08x}.gone.en.json" in left

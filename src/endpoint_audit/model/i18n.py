@@ -16,6 +16,7 @@ placeholder's format spec does not fit (`{rate:.1f}` given a word) as plain text
 
 from __future__ import annotations
 
+import contextlib
 import os
 import string
 from collections.abc import Iterator
@@ -136,7 +137,7 @@ def _kept_texts(lang: str, namespace: str, texts: Traversable, path: str) -> dic
     file is parsed again."""
     from zlib import crc32
 
-    from endpoint_audit.user_cache import keep, read_kept
+    from endpoint_audit.user_cache import cache_file, keep, read_kept
 
     try:
         info = os.stat(path)
@@ -155,7 +156,28 @@ def _kept_texts(lang: str, namespace: str, texts: Traversable, path: str) -> dic
             return read
     out = _parse(namespace, texts)
     keep(name, {"stamp": stamp, "texts": out})
+    _prune_kept(os.path.dirname(cache_file(name)))
     return out
+
+
+KEPT_TEXTS_MAX = 400  # about 20 installed copies of the tool's catalogs
+
+
+def _prune_kept(folder: str) -> None:
+    """Keep the newest KEPT_TEXTS_MAX files of the kept catalogs: each installed copy (a
+    folder of its own) adds its own, and a copy removed or upgraded to another folder
+    leaves them behind. Run only when a catalog was parsed, never on a start that read them
+    all kept."""
+    try:
+        with os.scandir(folder) as entries:
+            kept = [(e.stat().st_mtime_ns, e.path) for e in entries if e.name.endswith(".json")]
+    except OSError:
+        return
+    if len(kept) <= KEPT_TEXTS_MAX:
+        return
+    for _, path in sorted(kept, reverse=True)[KEPT_TEXTS_MAX:]:
+        with contextlib.suppress(OSError):
+            os.remove(path)
 
 
 def _lookup(lang: str, key: str) -> str | None:
