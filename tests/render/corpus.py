@@ -206,6 +206,7 @@ def sample_hosts(lang: str = "en") -> list[HostReport]:
         target="pc-kikaku-002",
         platform=LINUX,
         source="share/endpoint-audit-pc-kikaku-002-20260401T000000Z.json",
+        collected_at=datetime(2026, 3, 31, 23, 58, 7, tzinfo=UTC),
         started_at=STARTED,
         finished_at=FINISHED,
         findings=[

@@ -110,6 +110,11 @@ class JunitRenderer(Renderer):
             ("platform", platform_text(host.platform)),
             ("host_status", host.status),
             *((("source", host.source),) if host.source else ()),
+            *(
+                (("collected_at", host.collected_at.isoformat()),)
+                if host.collected_at is not None
+                else ()
+            ),
             *((("name_conflicts", ", ".join(host.name_conflicts)),) if host.name_conflicts else ()),
         ):
             ET.SubElement(props, "property", {"name": name, "value": _attr(value)})

@@ -135,11 +135,15 @@ def severity_label(severity: str, lang: str) -> str:
 
 
 def source_text(host: HostReport, lang: str) -> str:
-    """Where a recorded host's result came from, and which other files claim its name;
-    "" for a host audited live."""
-    if host.source is None:
-        return ""
-    parts = [i18n.t(lang, "report.source", file=host.source)]
+    """Where a recorded host's result came from, when its commands ran (UTC), and which
+    other files claim its name; "" for a host audited live."""
+    parts: list[str] = []
+    if host.source is not None:
+        parts.append(i18n.t(lang, "report.source", file=host.source))
+    if host.collected_at is not None:
+        # A recorded result is as old as its collection, not as the report: say so.
+        when = host.collected_at.strftime("%Y-%m-%d %H:%M")
+        parts.append(i18n.t(lang, "report.collected", when=when))
     if host.name_conflicts:
         parts.append(i18n.t(lang, "report.name_conflict", files=", ".join(host.name_conflicts)))
     return " · ".join(parts)
