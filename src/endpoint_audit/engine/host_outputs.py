@@ -131,12 +131,16 @@ class RedactedLabels:
     def redact(self, host: HostTranscript) -> HostTranscript:
         from endpoint_audit.inventory import safe_file_name
 
-        clean = redacted(host)[0]
+        digest = hmac.new(_RUN_KEY, host.target.encode(), hashlib.sha256).hexdigest()
+        if host.platform is None or host.platform.machine_id is None:
+            # Without an id every such host would be host-1: one would replace another's file.
+            clean = redacted(host, own_label=f"host-{digest[:12]}")[0]
+        else:
+            clean = redacted(host)[0]
         with self._lock:
             key = safe_file_name(clean.target).casefold()
             if self._used.setdefault(key, host.target) == host.target:
                 return clean
-            digest = hmac.new(_RUN_KEY, host.target.encode(), hashlib.sha256).hexdigest()
             clean = redacted(host, own_label=f"host-{digest[:12]}")[0]
             self._used[safe_file_name(clean.target).casefold()] = host.target
             return clean

@@ -174,8 +174,11 @@ def _add_host(hosts: set[str], raw: str | None) -> None:
     name = (raw or "").strip()
     if not name or name.lower() in ("localhost", "localhost.localdomain"):
         return
-    if re.fullmatch(r"[\d.]+|[0-9A-Fa-f:]+", name):  # an address, not a name
+    # An address, not a name (`198.51.100.7:2222` names no host `198`); a name of hex
+    # digits only (`db01`, `cafe`) is a name.
+    if re.fullmatch(r"[\d.]+|[0-9A-Fa-f]*:[0-9A-Fa-f:]*", name) or target_address(name):
         return
+    name = _target_name(name)
     short = name.split(".", 1)[0]
     if len(short) >= 2 and re.fullmatch(r"[A-Za-z0-9_-]+", short):
         hosts.add(short)
@@ -206,8 +209,11 @@ def _target_name(target: str) -> str:
 
 
 def _address_pattern(address: str) -> re.Pattern[str]:
-    # Not inside a longer address (10.0.0.5 in 10.0.0.50 or 110.0.0.5).
-    return re.compile(rf"(?<![0-9A-Za-z.:]){re.escape(address)}(?![0-9A-Za-z:]|\.\d)", re.I)
+    # Not inside a longer address (10.0.0.5 in 10.0.0.50 or 110.0.0.5, fd00::5 in
+    # fd00::51); a port after an IPv4 address (`10.0.0.5:22`) is not part of it.
+    if ":" in address:
+        return re.compile(rf"(?<![0-9A-Za-z:.]){re.escape(address)}(?![0-9A-Za-z:.])", re.I)
+    return re.compile(rf"(?<![0-9A-Za-z.]){re.escape(address)}(?![0-9A-Za-z]|\.\d)")
 
 
 def discover(host: HostTranscript) -> tuple[set[str], set[str]]:
