@@ -264,3 +264,26 @@ def test_no_redacted_bundle_or_its_file_name_shows_the_host(
     file_name = f"{safe_file_name(clean.target)}.json".casefold()
     text = bundle_text([clean], False).casefold()
     assert [s for s in secrets if s in file_name or s in text] == []
+
+
+@pytest.mark.parametrize(
+    ("target", "hidden"),
+    [
+        ("db01", "db01"),  # hex digits only: still a name
+        ("cafe:22", "cafe"),
+        ("198.51.100.7:2222", "198.51.100.7"),
+        ("[fd00::7]:22", "fd00::7"),
+        ("FD00::7", "fd00::7"),
+    ],
+)
+def test_a_target_is_hidden_however_it_is_written(target: str, hidden: str) -> None:
+    from endpoint_audit.transport.redact import redact_host
+
+    host = planted(target, "kiosk-hanako", None)
+    clean, _ = redact_host(host)
+    text = bundle_text([clean], False).casefold()
+    assert re.fullmatch(r"host-1(:22)?", clean.target), clean.target  # a name keeps its port
+    assert hidden not in text and "kiosk-hanako" not in text
+    # An address stays an address where it was printed, so parsers still read it.
+    if target_address(target) is not None:
+        assert "192.0.2.1" in text or "2001:db8::1" in text

@@ -175,10 +175,12 @@ def _add_host(hosts: set[str], raw: str | None) -> None:
     if not name or name.lower() in ("localhost", "localhost.localdomain"):
         return
     # An address, not a name (`198.51.100.7:2222` names no host `198`); a name of hex
-    # digits only (`db01`, `cafe`) is a name.
-    if re.fullmatch(r"[\d.]+|[0-9A-Fa-f]*:[0-9A-Fa-f:]*", name) or target_address(name):
+    # digits only (`db01`, `cafe:22`) is a name.
+    if target_address(name) is not None:
         return
     name = _target_name(name)
+    if re.fullmatch(r"[\d.]+", name) or ":" in name:
+        return
     short = name.split(".", 1)[0]
     if len(short) >= 2 and re.fullmatch(r"[A-Za-z0-9_-]+", short):
         hosts.add(short)
