@@ -114,6 +114,7 @@ def _finish_collect(prepared: PreparedRun, outcome: RunOutcome) -> NoReturn:
         bundle_text,
         host_transcript,
         is_yaml,
+        reached,
     )
 
     outputs = prepared.request.outputs
@@ -123,7 +124,11 @@ def _finish_collect(prepared: PreparedRun, outcome: RunOutcome) -> NoReturn:
     hosts = [host_transcript(run) for run in outcome.runs]
     if outputs.redact:
         labels = RedactedLabels()  # one bundle never holds two hosts of one name
-        hosts = [labels.redact(h) for h in hosts if h.unreachable is None]
+        hosts = [
+            labels.redact(h, reached(run))
+            for h, run in zip(hosts, outcome.runs, strict=True)
+            if h.unreachable is None
+        ]
     path = outputs.bundle
     if path is not None and hosts:
         target = path

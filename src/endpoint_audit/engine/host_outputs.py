@@ -99,8 +99,20 @@ def _local_identity() -> tuple[list[str], list[str]]:
     return users, [socket.gethostname()]
 
 
+class Reached(Struct, frozen=True):
+    """Where a session to a host went (HostRun.address, HostRun.login): not in the
+    transcript, but the host's output may show them, so redaction hides them too."""
+
+    address: str | None = None
+    login: str | None = None
+
+
+def reached(run: HostRun) -> Reached:
+    return Reached(run.address, run.login)
+
+
 def redacted(
-    host: HostTranscript, own_label: str | None = None
+    host: HostTranscript, own_label: str | None = None, via: Reached | None = None
 ) -> tuple[HostTranscript, RedactionSummary]:
     from endpoint_audit.transport.redact import redact_host
 
@@ -108,7 +120,10 @@ def redacted(
     users, hosts = (
         _local_identity() if host.platform and host.platform.can(Capability.NATIVE) else ([], [])
     )
-    return redact_host(host, extra_users=users, extra_hosts=hosts, own_label=own_label)
+    if via is not None and via.login:
+        users.append(via.login)
+    address = via.address if via is not None else None
+    return redact_host(host, users, hosts, own_label, address)
 
 
 # Labels of hosts without a usable machine pseudonym: keyed by a secret of this run, so
@@ -128,20 +143,20 @@ class RedactedLabels:
         self._lock = threading.Lock()
         self._used: dict[str, str] = {}  # file name (casefolded) -> real target
 
-    def redact(self, host: HostTranscript) -> HostTranscript:
+    def redact(self, host: HostTranscript, via: Reached | None = None) -> HostTranscript:
         from endpoint_audit.inventory import safe_file_name
 
         digest = hmac.new(_RUN_KEY, host.target.encode(), hashlib.sha256).hexdigest()
         if host.platform is None or host.platform.machine_id is None:
             # Without an id every such host would be host-1: one would replace another's file.
-            clean = redacted(host, own_label=f"host-{digest[:12]}")[0]
+            clean = redacted(host, f"host-{digest[:12]}", via)[0]
         else:
-            clean = redacted(host)[0]
+            clean = redacted(host, via=via)[0]
         with self._lock:
             key = safe_file_name(clean.target).casefold()
             if self._used.setdefault(key, host.target) == host.target:
                 return clean
-            clean = redacted(host, own_label=f"host-{digest[:12]}")[0]
+            clean = redacted(host, f"host-{digest[:12]}", via)[0]
             self._used[safe_file_name(clean.target).casefold()] = host.target
             return clean
 
@@ -260,7 +275,7 @@ class BundleFolder:
             if host.unreachable is not None:
                 return Saved()
             # Named by the redacted label: the folder's listing hides what the files do.
-            host = self.labels.redact(host)
+            host = self.labels.redact(host, reached(run))
         path = self.path_for(host.target)
         text = bundle_text([host], False)
         problem = write_problem(path, text)
@@ -334,7 +349,7 @@ class RecordFolder:
         host = host_transcript(run)
         if host.unreachable is not None:
             return Saved()
-        return self.save_transcript(host, lang)
+        return self.save_transcript(host, lang, reached(run))
 
     def summary(self, lang: str) -> str | None:
         return None
@@ -342,8 +357,8 @@ class RecordFolder:
     def close(self, interrupted: bool) -> list[str]:
         return []
 
-    def save_transcript(self, host: HostTranscript, lang: str) -> Saved:
-        clean, summary = redacted(host)
+    def save_transcript(self, host: HostTranscript, lang: str, via: Reached | None = None) -> Saved:
+        clean, summary = redacted(host, via=via)
         name = record_file_name(clean.target)
         # With a machine id the redacted name is the PC's own (host-<pseudonym>), so a new
         # recording of the same PC replaces its last one. Without one, every PC would be

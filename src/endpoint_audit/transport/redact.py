@@ -349,6 +349,7 @@ class Redactor:
         extra_users: Iterable[str] = (),
         extra_hosts: Iterable[str] = (),
         own_label: str | None = None,
+        reached_at: str | None = None,
     ) -> Redactor:
         hosts, users = discover(host)
         for name in extra_users:
@@ -359,7 +360,13 @@ class Redactor:
         _add_host(own, host.target)
         if host.platform is not None:
             _add_host(own, host.platform.hostname)
+        # The address the session went to (an inventory's `address`): this host too.
+        _add_host(own, reached_at)
+        hosts |= own
         address = target_address(host.target)
+        addresses = {address} if address else set()
+        if reached_at and target_address(reached_at):
+            addresses.add(target_address(reached_at) or "")
         name = _target_name(host.target)
         if address is None and not own and len(name) >= 2:
             # A name no DNS rule admits (`佐藤のPC`, an inventory label): hidden as it is.
@@ -373,7 +380,7 @@ class Redactor:
             machine_id=machine_id,
             own_label=own_label,
             # As written and as the address is usually printed (`FD00::5`, `fd00::5`).
-            addresses=sorted({address, str(ipaddress.ip_address(address))}) if address else [],
+            addresses=sorted(addresses | {str(ipaddress.ip_address(a)) for a in addresses}),
         )
 
     def _name(self, match: re.Match[str]) -> str:
@@ -491,10 +498,12 @@ def redact_host(
     extra_users: Iterable[str] = (),
     extra_hosts: Iterable[str] = (),
     own_label: str | None = None,
+    reached_at: str | None = None,
 ) -> tuple[HostTranscript, RedactionSummary]:
     """A copy of `host` with names, serials, MAC addresses and recovery keys replaced;
-    the host's own names (and the address it was reached at) become `own_label` (by
-    default `host-<machine pseudonym>`, without a machine id `host-1`)."""
-    redactor = Redactor.for_host(host, extra_users, extra_hosts, own_label)
+    the host's own names (and the address it was reached at, `reached_at` or its
+    target's) become `own_label` (by default `host-<machine pseudonym>`, without a
+    machine id `host-1`), an IP address a documentation address."""
+    redactor = Redactor.for_host(host, extra_users, extra_hosts, own_label, reached_at)
     redacted = redactor.host(host)
     return redacted, redactor.summary
