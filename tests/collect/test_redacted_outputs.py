@@ -107,7 +107,13 @@ def replayed_ssh(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, HostTran
     answers: dict[str, HostTranscript] = {}
 
     def ssh_target(host: InventoryHost, options: object) -> Target:
-        return Target(host.name, partial(ReplayTransport, answers[host.name]), groups=host.groups)
+        return Target(
+            host.name,
+            partial(ReplayTransport, answers[host.name]),
+            groups=host.groups,
+            address=host.address,
+            login=host.user,
+        )
 
     monkeypatch.setattr("endpoint_audit.engine.fleet.ssh_target", ssh_target)
     yield answers
