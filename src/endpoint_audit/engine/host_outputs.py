@@ -235,11 +235,12 @@ class BundleFolder:
     """`collect --bundle-dir DIR`: DIR/<host>.json per host, named as the auditor named
     the host (so `evaluate DIR` matches waivers by that name); with `--redact`, by the
     host's redacted label (RedactedLabels), the name written inside, so neither the
-    listing nor a signature's comment shows the name the bundle hides. A slice (`--shard`) also
-    keeps DIR/_manifest.json (engine.collect_manifest). With `--sign` each bundle is
-    signed as it is written and the manifest when the collection stops, so a slice's
-    folder can be verified offline as a whole (`report verify DIR`). Raises ConfigError
-    when the manifest cannot be started."""
+    listing nor a signature's comment shows the name the bundle hides. A slice
+    (`--shard`, never redacted: its manifest names the hosts) also keeps
+    DIR/_manifest.json (engine.collect_manifest). With `--sign` each bundle is signed as
+    it is written and the manifest when the collection stops, so a slice's folder can be
+    verified offline as a whole (`report verify DIR`). Raises ConfigError when the
+    manifest cannot be started."""
 
     def __init__(
         self,

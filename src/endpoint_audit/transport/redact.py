@@ -364,9 +364,8 @@ class Redactor:
         _add_host(own, reached_at)
         hosts |= own
         address = target_address(host.target)
-        addresses = {address} if address else set()
-        if reached_at and target_address(reached_at):
-            addresses.add(target_address(reached_at) or "")
+        reached_address = target_address(reached_at) if reached_at else None
+        addresses = {a for a in (address, reached_address) if a}
         name = _target_name(host.target)
         if address is None and not own and len(name) >= 2:
             # A name no DNS rule admits (`佐藤のPC`, an inventory label): hidden as it is.
@@ -471,7 +470,9 @@ class Redactor:
         """The redacted target: the own label in place of the name (a domain after it is
         kept), or the label alone when the name is not what was replaced (an address)."""
         text = self.text(target)
-        return text if self.label in text else self.label
+        # The label as a whole name (host-1 is not in host-12.example).
+        whole = rf"(?<![{_NAME_CHARS}-]){re.escape(self.label)}(?![{_NAME_CHARS}-])"
+        return text if re.search(whole, text) else self.label
 
     def host(self, host: HostTranscript) -> HostTranscript:
         # replace() keeps every other field (collection time, probe-script version).
