@@ -43,10 +43,14 @@ def _hosts(stdout: str) -> list[dict[str, Any]]:
         # a recording (YAML) is read so.
         ("host-1a2b-2.yaml", "host-1a2b", None),
         ("pc-7.json", "pc", "pc-7"),
-        # collect --bundle-dir --redact: the auditor's name outside, the pseudonym inside.
+        # An older collect --bundle-dir --redact: the auditor's name outside, the
+        # pseudonym inside.
         ("pc-a.json", "host-8e978e34f2ab", None),
         ("pc-a.json", "host-2", None),
         ("pc-a.json", "host-8e978e34f2abX", "pc-a"),
+        # ... and now names the file by the pseudonym: one holding another was renamed.
+        ("host-8e978e34f2ab.json", "host-8e978e34f2ab", None),
+        ("host-8e978e34f2ab.json", "host-0123456789ab", "host-8e978e34f2ab"),
         # collect --bundle-dir names a file by the host as the inventory wrote it, made
         # safe for a file name.
         ("pc-7.example.jp_22-1a2b3c4d.json", "pc-7.example.jp:22", "pc-7.example.jp_22-1a2b3c4d"),
@@ -128,14 +132,14 @@ def test_in_a_share_a_plain_file_name_names_its_pc(cli: Callable[..., Any], tmp_
 
 
 def test_a_redacted_bundle_folder_is_judged(cli: Callable[..., Any], tmp_path: Path) -> None:
-    # `collect --bundle-dir DIR --redact` names the file as the auditor named the host
-    # and writes the host's pseudonym inside: judged as collected, not as misnamed.
+    # `collect --bundle-dir DIR --redact` names the file by the host's pseudonym, the
+    # name written inside: judged as collected, not as misnamed.
     bundles = tmp_path / "bundles"
     done = cli("collect", "--bundle-dir", str(bundles), "--redact", "-b", "minimal")
     assert done.exit_code in (0, 3), done.stderr
     (file,) = bundles.glob("*.json")
     (host,) = json.loads(file.read_text())["hosts"]
-    assert host["target"].startswith("host-") and file.stem != host["target"]
+    assert host["target"].startswith("host-") and file.stem == host["target"]
     judged = cli("evaluate", str(bundles), "-b", "minimal", "-f", "json")
     assert "named for" not in judged.stderr
     (report,) = _hosts(judged.stdout)

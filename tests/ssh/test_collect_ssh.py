@@ -4,6 +4,7 @@ the hosts, and an interrupted collection that keeps every host it finished."""
 from __future__ import annotations
 
 import json
+import re
 import signal
 import subprocess
 import time
@@ -137,3 +138,50 @@ def test_sigterm_keeps_every_host_collected(ssh_lab: SshLab, tmp_path: Path) -> 
     kept = json.loads(everything.read_text())["hosts"]
     assert [h["target"] for h in kept] == ["pc-1", "pc-2"]
     assert all(h["platform"]["family"] == "linux" for h in kept)
+
+
+def test_a_redacted_collection_names_no_host_anywhere(ssh_lab: SshLab, tmp_path: Path) -> None:
+    """`--redact`: neither the folder's listing nor any file shows the names or addresses
+    the hosts were reached by, and `evaluate DIR` judges every host."""
+    lab = ssh_lab
+    (address,) = lab.start_fleet(1)
+    lab.trust([address])
+    # One PC under two names: by a name (its address in `address`) and by its address.
+    # The lab's sshd listens on other loopback addresses too, which name no host here.
+    inventory = write_inventory(
+        tmp_path / "inv.yaml",
+        {
+            "vars": {"port": lab.port, "user": lab.user(USER_OK)},
+            "hosts": [{"name": "pc-sato-0042", "address": address}, {"name": address}],
+        },
+    )
+    out = tmp_path / "out"
+    got = collect(
+        lab, "-i", str(inventory), "--sudo", "--redact",
+        "--bundle-dir", str(out / "bundles"), "-o", str(out / "all.json"),
+    )  # fmt: skip
+    assert got.returncode == 0, got.stderr
+    hidden = re.compile(rf"pc-sato-0042|{re.escape(address)}(?!\d)|{lab.user(USER_OK)}")
+    for path in sorted(out.rglob("*")):
+        text = path.read_text() if path.is_file() else ""
+        assert not hidden.search(str(path.relative_to(out))), path
+        assert not hidden.search(text), (path, hidden.search(text))
+    files = sorted((out / "bundles").glob("*.json"))
+    assert len(files) == 2  # a file for each name, neither replaced by the other
+    # Where the address was: the sshd listening on it, now on a documentation address.
+    (host,) = json.loads(files[0].read_text())["hosts"]
+    assert "192.0.2.1:" in host["commands"]["ss -H -tulpn"]["stdout"]
+    # Not vacuous: collected without --redact, the bundles show the address and names.
+    plain = tmp_path / "plain"
+    again = collect(lab, "-i", str(inventory), "--sudo", "--bundle-dir", str(plain))
+    assert again.returncode == 0, again.stderr
+    shown = {m.group(0) for p in plain.iterdir() for m in hidden.finditer(p.read_text())}
+    assert {address, "pc-sato-0042"} <= shown
+    judged = subprocess.run(
+        [*CLI, "evaluate", str(out / "bundles"), "-b", str(baseline_file(lab)), "-f", "json"],
+        env=lab.env(), capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    hosts = json.loads(judged.stdout)["hosts"]
+    assert sorted(h["target"] for h in hosts) == sorted(p.stem for p in files), judged.stderr
+    assert all(h["status"] == "ok" and findings_of(h) for h in hosts)
+    assert "named for" not in judged.stderr

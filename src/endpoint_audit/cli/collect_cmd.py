@@ -5,8 +5,10 @@ later (`evaluate`).
 evidence, parsed facts). `--bundle-dir DIR` writes one bundle per host as each host
 finishes (`evaluate DIR` judges them as one fleet). `--record DIR` writes one redacted
 transcript per host, fit to share and to replay with `scan --replay` (host names, user
-names, serials, MAC addresses and recovery keys removed). The hosts go through the same
-pipeline as `scan` (engine.pipeline), without judging.
+names, serials, MAC addresses and recovery keys removed); `--redact` redacts the `-o` and
+`--bundle-dir` bundles the same way, down to the bundle folder's file names
+(engine.host_outputs.RedactedLabels). The hosts go through the same pipeline as `scan`
+(engine.pipeline), without judging.
 """
 
 from __future__ import annotations
@@ -44,8 +46,9 @@ RecordOpt = Annotated[
     typer.Option(
         "--record",
         help=(
-            "Write one redacted transcript per host into DIR (host names, user names, serials, "
-            "MAC addresses and recovery keys replaced), replayable with `scan --replay DIR`."
+            "Write one redacted transcript per host into DIR (host names, the address a host "
+            "was reached at, user names, serials, MAC addresses and recovery keys replaced), "
+            "replayable with `scan --replay DIR`."
         ),
     ),
 ]
@@ -64,7 +67,16 @@ AllFactsOpt = Annotated[
     ),
 ]
 RedactOpt = Annotated[
-    bool, typer.Option("--redact", help="Redact the -o and --bundle-dir bundles as --record does.")
+    bool,
+    typer.Option(
+        "--redact",
+        help=(
+            "Redact the -o and --bundle-dir bundles as --record does, file names and "
+            "signature comments included: each host is host-<digest> (DIR/host-<digest>.json), "
+            "the same for a PC on every run (a digest of its machine id); unreachable hosts "
+            "are left out."
+        ),
+    ),
 ]
 TimeoutOpt = Annotated[
     float, typer.Option("--timeout", min=1, help="Seconds each probe command may take.")
@@ -78,8 +90,9 @@ BundleDirOpt = Annotated[
     typer.Option(
         "--bundle-dir",
         help=(
-            "Write one facts bundle per host into DIR (DIR/<host>.json) as each host "
-            "finishes; `evaluate DIR` judges them as one fleet report."
+            "Write one facts bundle per host into DIR (DIR/<host>.json; with --redact "
+            "DIR/host-<digest>.json) as each host finishes; `evaluate DIR` judges them as "
+            "one fleet report."
         ),
     ),
 ]

@@ -109,7 +109,13 @@ def _finish_audit(prepared: PreparedRun, outcome: RunOutcome) -> NoReturn:
 def _finish_collect(prepared: PreparedRun, outcome: RunOutcome) -> NoReturn:
     """The `-o` bundle of every host collected (beside an existing file when the run was
     interrupted: a partial bundle never replaces one), and the exit code."""
-    from endpoint_audit.engine.host_outputs import bundle_text, host_transcript, is_yaml, redacted
+    from endpoint_audit.engine.host_outputs import (
+        RedactedLabels,
+        bundle_text,
+        host_transcript,
+        is_yaml,
+        reached,
+    )
 
     outputs = prepared.request.outputs
     lang = prepared.lang
@@ -117,7 +123,12 @@ def _finish_collect(prepared: PreparedRun, outcome: RunOutcome) -> NoReturn:
     partial = outcome.report.partial
     hosts = [host_transcript(run) for run in outcome.runs]
     if outputs.redact:
-        hosts = [redacted(h)[0] for h in hosts if h.unreachable is None]
+        labels = RedactedLabels()  # one bundle never holds two hosts of one name
+        hosts = [
+            labels.redact(h, reached(run))
+            for h, run in zip(hosts, outcome.runs, strict=True)
+            if h.unreachable is None
+        ]
     path = outputs.bundle
     if path is not None and hosts:
         target = path

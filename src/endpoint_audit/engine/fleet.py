@@ -31,7 +31,11 @@ def ssh_target(host: InventoryHost, options: SshOptions) -> Target:
         sudo=host.sudo,
     )
     return Target(
-        host.name, partial(SshTransport, host.name, endpoint, options), groups=host.groups
+        host.name,
+        partial(SshTransport, host.name, endpoint, options),
+        groups=host.groups,
+        address=host.address,
+        login=host.user,
     )
 
 

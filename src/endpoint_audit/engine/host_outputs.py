@@ -15,9 +15,13 @@ reason names the address and the login, and it holds nothing to replay.
 from __future__ import annotations
 
 import getpass
+import hashlib
+import hmac
 import json
 import re
+import secrets
 import socket
+import threading
 from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
@@ -95,14 +99,66 @@ def _local_identity() -> tuple[list[str], list[str]]:
     return users, [socket.gethostname()]
 
 
-def redacted(host: HostTranscript) -> tuple[HostTranscript, RedactionSummary]:
+class Reached(Struct, frozen=True):
+    """Where a session to a host went (HostRun.address, HostRun.login): not in the
+    transcript, but the host's output may show them, so redaction hides them too."""
+
+    address: str | None = None
+    login: str | None = None
+
+
+def reached(run: HostRun) -> Reached:
+    return Reached(run.address, run.login)
+
+
+def redacted(
+    host: HostTranscript, own_label: str | None = None, via: Reached | None = None
+) -> tuple[HostTranscript, RedactionSummary]:
     from endpoint_audit.transport.redact import redact_host
 
     # A host read natively is this very machine: its own names may show anywhere.
     users, hosts = (
         _local_identity() if host.platform and host.platform.can(Capability.NATIVE) else ([], [])
     )
-    return redact_host(host, extra_users=users, extra_hosts=hosts)
+    if via is not None and via.login:
+        users.append(via.login)
+    address = via.address if via is not None else None
+    return redact_host(host, users, hosts, own_label, address)
+
+
+# Labels of hosts without a usable machine pseudonym: keyed by a secret of this run, so
+# two outputs of one run agree and nobody holding the files can test a guessed name.
+_RUN_KEY = secrets.token_bytes(32)
+
+
+class RedactedLabels:
+    """Unique labels of the redacted hosts of one output (a bundle folder, an `-o`
+    bundle): `host-<machine pseudonym>`, the same for a PC on every run, so its new
+    bundle replaces its last one; a host with no machine id, or a second target of a
+    machine already labelled (two inventory names of one PC), gets `host-<digest>` from
+    this run's secret, never another host's file name. Thread-safe (sinks save in worker
+    threads)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._used: dict[str, str] = {}  # file name (casefolded) -> real target
+
+    def redact(self, host: HostTranscript, via: Reached | None = None) -> HostTranscript:
+        from endpoint_audit.inventory import safe_file_name
+
+        digest = hmac.new(_RUN_KEY, host.target.encode(), hashlib.sha256).hexdigest()
+        if host.platform is None or host.platform.machine_id is None:
+            # Without an id every such host would be host-1: one would replace another's file.
+            clean = redacted(host, f"host-{digest[:12]}", via)[0]
+        else:
+            clean = redacted(host, via=via)[0]
+        with self._lock:
+            key = safe_file_name(clean.target).casefold()
+            if self._used.setdefault(key, host.target) == host.target:
+                return clean
+            clean = redacted(host, f"host-{digest[:12]}", via)[0]
+            self._used[safe_file_name(clean.target).casefold()] = host.target
+            return clean
 
 
 def record_file_name(target: str) -> str:
@@ -177,11 +233,14 @@ class RunFolderSink:
 
 class BundleFolder:
     """`collect --bundle-dir DIR`: DIR/<host>.json per host, named as the auditor named
-    the host (so `evaluate DIR` matches waivers by that name). A slice (`--shard`) also
-    keeps DIR/_manifest.json (engine.collect_manifest). With `--sign` each bundle is
-    signed as it is written and the manifest when the collection stops, so a slice's
-    folder can be verified offline as a whole (`report verify DIR`). Raises ConfigError
-    when the manifest cannot be started."""
+    the host (so `evaluate DIR` matches waivers by that name); with `--redact`, by the
+    host's redacted label (RedactedLabels), the name written inside, so neither the
+    listing nor a signature's comment shows the name the bundle hides. A slice
+    (`--shard`, never redacted: its manifest names the hosts) also keeps
+    DIR/_manifest.json (engine.collect_manifest). With `--sign` each bundle is signed as
+    it is written and the manifest when the collection stops, so a slice's folder can be
+    verified offline as a whole (`report verify DIR`). Raises ConfigError when the
+    manifest cannot be started."""
 
     def __init__(
         self,
@@ -193,6 +252,7 @@ class BundleFolder:
     ) -> None:
         self.folder = folder
         self.redact = redact
+        self.labels = RedactedLabels()
         self.written = 0
         self.signer = signer
         self.round_id = round_id or (shard.round if shard is not None else None)
@@ -215,21 +275,22 @@ class BundleFolder:
         if self.redact:
             if host.unreachable is not None:
                 return Saved()
-            host = redacted(host)[0]
-        path = self.path_for(run.report.target)
+            # Named by the redacted label: the folder's listing hides what the files do.
+            host = self.labels.redact(host, reached(run))
+        path = self.path_for(host.target)
         text = bundle_text([host], False)
         problem = write_problem(path, text)
         if problem is not None:
             return Saved(problems=[problem])
         self.written += 1
-        problem = self._sign(path, {"kind": "bundle", "host": run.report.target})
+        problem = self._sign(path, {"kind": "bundle", "host": host.target})
         if problem is not None:
             return Saved(problems=[problem])
         if self.manifest is not None:
             # The bytes write_problem wrote: the manifest vouches for this very file.
             data = text.encode("utf-8", errors="replace")
             try:
-                self.manifest.record(run.report.target, path, data, run.report.status)
+                self.manifest.record(host.target, path, data, run.report.status)
             except OSError as exc:
                 return Saved(problems=[f"{self.manifest.path}: cannot write: {_why(exc)}"])
         return Saved()
@@ -289,7 +350,7 @@ class RecordFolder:
         host = host_transcript(run)
         if host.unreachable is not None:
             return Saved()
-        return self.save_transcript(host, lang)
+        return self.save_transcript(host, lang, reached(run))
 
     def summary(self, lang: str) -> str | None:
         return None
@@ -297,8 +358,8 @@ class RecordFolder:
     def close(self, interrupted: bool) -> list[str]:
         return []
 
-    def save_transcript(self, host: HostTranscript, lang: str) -> Saved:
-        clean, summary = redacted(host)
+    def save_transcript(self, host: HostTranscript, lang: str, via: Reached | None = None) -> Saved:
+        clean, summary = redacted(host, via=via)
         name = record_file_name(clean.target)
         # With a machine id the redacted name is the PC's own (host-<pseudonym>), so a new
         # recording of the same PC replaces its last one. Without one, every PC would be

@@ -47,7 +47,8 @@ def judged_at(hosts: list[HostTranscript]) -> datetime | None:
 
 # What an exported probe script names its file: endpoint-audit-<PC>-<UTC time>.json.
 _PROBE_FILE = re.compile(r"^endpoint-audit-(?P<host>.+)-\d{8}T\d{6}Z$")
-# A host name redaction wrote (transport.redact: host-<machine pseudonym>, else host-N).
+# A host name redaction wrote (transport.redact: host-<machine pseudonym> or a bundle
+# folder's host-<digest>, else host-N).
 _REDACTED_HOST = re.compile(r"host-(?:[0-9a-f]{12}|[1-9][0-9]*)")
 
 
@@ -74,18 +75,21 @@ def file_names_other_host(source: str | None, inside: str, share: bool) -> str |
     file name) and `collect --record` `<host>.yaml`. Both writers put the same name
     inside, so a file that disagrees was copied over, renamed or forged: its results
     stand for neither PC. A file named by hand (`evaluate facts.json`) names none, and
-    a redacted host (`host-<pseudonym>`) cannot be checked against its file's name."""
+    a redacted host (`host-<pseudonym>`) is checked only against a file named by a
+    pseudonym too (`collect --bundle-dir --redact`)."""
     if not source:
         return None
     path = PurePath(source)
     match = _PROBE_FILE.match(path.stem)
     if match is None and not share:
         return None
-    if _REDACTED_HOST.fullmatch(inside):
-        # `collect --bundle-dir --redact` keeps the auditor's name for the file and puts
-        # the pseudonym inside: nothing there to check the file's name against.
-        return None
     named = match.group("host") if match else path.stem
+    if _REDACTED_HOST.fullmatch(inside) and not _REDACTED_HOST.fullmatch(named):
+        # A pseudonym inside a file named otherwise (by hand, or by an older `collect
+        # --bundle-dir --redact`, which kept the auditor's name outside): nothing to check
+        # the file's name against. `collect --bundle-dir --redact` now names the file by
+        # the pseudonym, so a pseudonym file holding another pseudonym was renamed.
+        return None
     recording = match is None and path.suffix.lower() in {".yaml", ".yml"}
     if _same_host(named, inside, recording):
         return None

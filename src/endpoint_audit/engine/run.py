@@ -75,6 +75,10 @@ class Target(Struct, frozen=True):
     # A recorded host whose file's name names another PC: that name (never judged as
     # either PC's results; engine.recorded.file_names_other_host).
     file_names: str | None = None
+    # The address and login an SSH session goes to (an inventory's `address` and `user`),
+    # which redaction hides too: the host's output may show them (a listening socket).
+    address: str | None = None
+    login: str | None = None
 
     @property
     def waiver_name(self) -> str:
@@ -102,6 +106,8 @@ class HostRun(Struct):
     report: HostReport
     transcript: dict[str, CommandResult] = field(default_factory=dict)
     facts: dict[str, Any] = field(default_factory=dict)
+    address: str | None = None  # Target.address and Target.login
+    login: str | None = None
 
 
 def message_args(args: Mapping[str, JsonScalar | Reason], lang: str) -> dict[str, JsonScalar]:
@@ -348,7 +354,9 @@ async def audit_host(
         report.reason = str(exc)
         report.finished_at = datetime.now(UTC)
         report.duration_seconds = round(time.monotonic() - clock, 3)
-        return HostRun(report=report, transcript=transcript)
+        return HostRun(
+            report=report, transcript=transcript, address=target.address, login=target.login
+        )
     if transcript:
         report.transcript_sha256 = transcript_digest(transcript)
     if judge:
@@ -357,7 +365,13 @@ async def audit_host(
         )
     report.finished_at = datetime.now(UTC)
     report.duration_seconds = round(time.monotonic() - clock, 3)
-    return HostRun(report=report, transcript=transcript, facts=facts_as_data(facts))
+    return HostRun(
+        report=report,
+        transcript=transcript,
+        facts=facts_as_data(facts),
+        address=target.address,
+        login=target.login,
+    )
 
 
 def unreachable_run(target: Target, reason: str) -> HostRun:
@@ -369,7 +383,7 @@ def unreachable_run(target: Target, reason: str) -> HostRun:
         source=target.source,
         groups=list(target.groups),
     )
-    return HostRun(report=report)
+    return HostRun(report=report, address=target.address, login=target.login)
 
 
 def build_report(

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import ipaddress
 import re
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -121,7 +122,13 @@ class _Mapper(Struct):
     def __call__(self, value: str) -> str:
         key = value.lower()
         if key not in self.seen:
-            self.seen[key] = f"{self.prefix}{len(self.seen) + 1}"
+            # A placeholder given beforehand (the host's own label) is never handed out
+            # again to another value.
+            taken = set(self.seen.values())
+            number = len(self.seen) + 1
+            while f"{self.prefix}{number}" in taken:
+                number += 1
+            self.seen[key] = f"{self.prefix}{number}"
         return self.seen[key]
 
 
@@ -167,11 +174,48 @@ def _add_host(hosts: set[str], raw: str | None) -> None:
     name = (raw or "").strip()
     if not name or name.lower() in ("localhost", "localhost.localdomain"):
         return
-    if re.fullmatch(r"[\d.]+|[0-9A-Fa-f:]+", name):  # an address, not a name
+    # An address, not a name (`198.51.100.7:2222` names no host `198`); a name of hex
+    # digits only (`db01`, `cafe:22`) is a name.
+    if target_address(name) is not None:
+        return
+    name = _target_name(name)
+    if re.fullmatch(r"[\d.]+", name) or ":" in name:
         return
     short = name.split(".", 1)[0]
     if len(short) >= 2 and re.fullmatch(r"[A-Za-z0-9_-]+", short):
         hosts.add(short)
+
+
+def target_address(target: str) -> str | None:
+    """The IP address a target names (`10.0.0.5`, `10.0.0.5:22`, `[fd00::5]:22`), or None
+    for a host name."""
+    text = target.strip()
+    if text.startswith("[") and "]" in text:
+        text = text[1 : text.index("]")]
+    elif text.count(":") == 1:
+        text = text.split(":", 1)[0]
+    text = text.split("%", 1)[0]
+    try:
+        ipaddress.ip_address(text)
+    except ValueError:
+        return None
+    return text
+
+
+def _target_name(target: str) -> str:
+    """The host part of a target, without a port."""
+    text = target.strip()
+    if text.count(":") == 1:
+        text = text.split(":", 1)[0]
+    return text
+
+
+def _address_pattern(address: str) -> re.Pattern[str]:
+    # Not inside a longer address (10.0.0.5 in 10.0.0.50 or 110.0.0.5, fd00::5 in
+    # fd00::51); a port after an IPv4 address (`10.0.0.5:22`) is not part of it.
+    if ":" in address:
+        return re.compile(rf"(?<![0-9A-Za-z:.]){re.escape(address)}(?![0-9A-Za-z:.])", re.I)
+    return re.compile(rf"(?<![0-9A-Za-z.]){re.escape(address)}(?![0-9A-Za-z]|\.\d)")
 
 
 def discover(host: HostTranscript) -> tuple[set[str], set[str]]:
@@ -252,15 +296,33 @@ class Redactor:
         users: Iterable[str],
         own_names: Iterable[str] = (),
         machine_id: str | None = None,
+        own_label: str | None = None,
+        addresses: Iterable[str] = (),
     ) -> None:
         self.summary = RedactionSummary()
         self._hosts = _Mapper("host-")
         self.pseudonym = machine_pseudonym(machine_id) if machine_id else None
         self._machine_id = machine_id
         self._machine = re.compile(re.escape(machine_id), re.IGNORECASE) if machine_id else None
-        if self.pseudonym is not None:
-            for name in own_names:
-                self._hosts.seen.setdefault(name.lower(), f"host-{self.pseudonym}")
+        own = sorted(own_names)
+        # The host's own label: given (a bundle folder's unique name), else the machine's
+        # pseudonym, else the first placeholder.
+        label = own_label or (f"host-{self.pseudonym}" if self.pseudonym else None)
+        if label is None:
+            label = self._hosts(own[0]) if own else "host-1"
+        self.label = label
+        self._hosts.seen.setdefault("\0own", label)  # reserved even with no own name
+        for name in own:
+            self._hosts.seen.setdefault(name.lower(), label)
+        # The target's address (an SSH host named by IP) becomes a documentation address of
+        # its family (RFC 5737, RFC 3849), so parsers of socket listings still read it.
+        self._addresses = [
+            (
+                _address_pattern(a),
+                "192.0.2.1" if ipaddress.ip_address(a).version == 4 else "2001:db8::1",
+            )
+            for a in addresses
+        ]
         self._users = _Mapper("user-")
         self._macs = _Mapper("")
         self._serials = _Mapper("REDACTED-SERIAL-")
@@ -282,7 +344,12 @@ class Redactor:
 
     @classmethod
     def for_host(
-        cls, host: HostTranscript, extra_users: Iterable[str] = (), extra_hosts: Iterable[str] = ()
+        cls,
+        host: HostTranscript,
+        extra_users: Iterable[str] = (),
+        extra_hosts: Iterable[str] = (),
+        own_label: str | None = None,
+        reached_at: str | None = None,
     ) -> Redactor:
         hosts, users = discover(host)
         for name in extra_users:
@@ -293,8 +360,27 @@ class Redactor:
         _add_host(own, host.target)
         if host.platform is not None:
             _add_host(own, host.platform.hostname)
+        # The address the session went to (an inventory's `address`): this host too.
+        _add_host(own, reached_at)
+        hosts |= own
+        address = target_address(host.target)
+        reached_address = target_address(reached_at) if reached_at else None
+        addresses = {a for a in (address, reached_address) if a}
+        name = _target_name(host.target)
+        if address is None and not own and len(name) >= 2:
+            # A name no DNS rule admits (`佐藤のPC`, an inventory label): hidden as it is.
+            own.add(name)
+            hosts.add(name)
         machine_id = host.platform.machine_id if host.platform else None
-        return cls(hosts, users, own_names=sorted(own), machine_id=machine_id)
+        return cls(
+            hosts,
+            users,
+            own_names=sorted(own),
+            machine_id=machine_id,
+            own_label=own_label,
+            # As written and as the address is usually printed (`FD00::5`, `fd00::5`).
+            addresses=sorted(addresses | {str(ipaddress.ip_address(a)) for a in addresses}),
+        )
 
     def _name(self, match: re.Match[str]) -> str:
         text = match.group(0)
@@ -337,6 +423,8 @@ class Redactor:
         )
         value = _SID.sub(lambda m: f"S-1-5-21-{self._sids(m.group(1))}-0-0", value)
         value = _MAC.sub(self._mac, value)
+        for pattern, stand_in in self._addresses:
+            value = pattern.sub(stand_in, value)
         if self._names is not None:
             value = self._names.sub(self._name, value)
         return value
@@ -378,17 +466,25 @@ class Redactor:
             redacted["machine_id"] = f"redacted-{machine_pseudonym(machine_id)}"
         return PlatformInfo.model_validate(redacted)
 
+    def target(self, target: str) -> str:
+        """The redacted target: the own label in place of the name (a domain after it is
+        kept), or the label alone when the name is not what was replaced (an address)."""
+        text = self.text(target)
+        # The label as a whole name (host-1 is not in host-12.example).
+        whole = rf"(?<![{_NAME_CHARS}-]){re.escape(self.label)}(?![{_NAME_CHARS}-])"
+        return text if re.search(whole, text) else self.label
+
     def host(self, host: HostTranscript) -> HostTranscript:
         # replace() keeps every other field (collection time, probe-script version).
         redacted = msgspec.structs.replace(
             host,
-            target=self.text(host.target),
+            target=self.target(host.target),
             platform=self.platform(host.platform),
             commands={self.text(k): self.result(k, v) for k, v in host.commands.items()},
             facts=self.value(host.facts),
         )
         self.summary = RedactionSummary(
-            hosts=len(self._hosts.seen),
+            hosts=len(set(self._hosts.seen.values())),
             users=len(self._users.seen),
             macs=len(self._macs.seen),
             serials=len(self._serials.seen) + (1 if self._machine_id else 0),
@@ -399,9 +495,16 @@ class Redactor:
 
 
 def redact_host(
-    host: HostTranscript, extra_users: Iterable[str] = (), extra_hosts: Iterable[str] = ()
+    host: HostTranscript,
+    extra_users: Iterable[str] = (),
+    extra_hosts: Iterable[str] = (),
+    own_label: str | None = None,
+    reached_at: str | None = None,
 ) -> tuple[HostTranscript, RedactionSummary]:
-    """A copy of `host` with names, serials, MAC addresses and recovery keys replaced."""
-    redactor = Redactor.for_host(host, extra_users, extra_hosts)
+    """A copy of `host` with names, serials, MAC addresses and recovery keys replaced;
+    the host's own names (and the address it was reached at, `reached_at` or its
+    target's) become `own_label` (by default `host-<machine pseudonym>`, without a
+    machine id `host-1`), an IP address a documentation address."""
+    redactor = Redactor.for_host(host, extra_users, extra_hosts, own_label, reached_at)
     redacted = redactor.host(host)
     return redacted, redactor.summary
