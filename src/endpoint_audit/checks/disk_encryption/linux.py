@@ -11,7 +11,8 @@ Sources, none of which needs root:
   device is judged as the swap's.
 - `lsblk -J -p`: the block device tree. A volume is encrypted when every path from a disk
   up to its device passes through a node that encrypts (an LVM volume spanning two disks
-  is listed once under each; both must be encrypted).
+  is listed once under each; both must be encrypted). Its RM, HOTPLUG and TRAN columns
+  tell removable media (left out unless at / or /home) from fixed disks (_disk_media).
 
 And one that does: `dmsetup table` (root), the device-mapper tables. lsblk calls a node
 `crypt` from its UUID prefix alone (CRYPT-..., which cryptsetup gives every mapping it
