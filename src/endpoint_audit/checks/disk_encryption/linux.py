@@ -844,6 +844,8 @@ class LinuxDiskEncryption(Collector[DiskEncryptionFacts]):
         return list(self.asks)
 
     def probe_commands(self, platform: PlatformInfo) -> Sequence[Command]:
+        # A probe script's bundle cannot ask follow-ups: replaying one written before
+        # TRAN needs the old command in the fixed list (a new script runs both).
         return [*self.asks, LSBLK_BEFORE_TRAN]
 
     def parse(self, results: Results, platform: PlatformInfo) -> DiskEncryptionFacts:
@@ -855,7 +857,9 @@ class LinuxDiskEncryption(Collector[DiskEncryptionFacts]):
             raise CollectorError("/proc/self/mountinfo lists no mounts")
         swaps_result = require(results, SWAPS)
         swaps = parse_swaps(swaps_result.stdout) if swaps_result.ok else None
-        lsblk = results.get(LSBLK.key) or results.get(LSBLK_BEFORE_TRAN.key)
+        lsblk = results.get(LSBLK.key)
+        if lsblk is None:
+            lsblk = results.get(LSBLK_BEFORE_TRAN.key)
         tree, reason = _lsblk_tree(lsblk if lsblk is not None else require(results, LSBLK))
         # Absent only when a recording made before they were asked for is replayed.
         ctx = Context(
