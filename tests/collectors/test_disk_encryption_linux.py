@@ -18,6 +18,7 @@ from endpoint_audit.checks.disk_encryption.linux import (
     BTRFS_DEVICES,
     DMSETUP,
     LSBLK,
+    LSBLK_BEFORE_TRAN,
     MOUNTINFO,
     SWAPS,
     ZRAM_BACKING,
@@ -499,3 +500,200 @@ def test_zram_swap_without_a_backing_device_stays_in_ram_and_unread_is_unknown()
     unread = _zram_swap(None)["swap:/dev/zram0"]
     assert seen_value(unread.encrypted) is None
     assert "backing_dev" in (reason_text(unread.encrypted) or "")
+
+
+# Data disks on other buses, in the shapes public captures show:
+# - USB disk: RM 0, HOTPLUG 1, TRAN usb (`lsblk -d -o NAME,SIZE,RM,HOTPLUG,MODEL,TRAN` of a
+#   Kingston DataTraveler Max, https://github.com/ifd3f/caligula/pull/275); a USB flash
+#   disk reads removable 1 (https://github.com/util-linux/util-linux/pull/2011).
+# - SD card in a PCIe reader: util-linux 2.31 (Ubuntu 18.04) prints "rm": "0",
+#   "hotplug": "1", "tran": null for mmcblk0 (https://github.com/balena-io-modules/
+#   drivelist/issues/303); 2.39.1 prints HOTPLUG 0, TRAN mmc
+#   (https://github.com/util-linux/util-linux/issues/2379).
+# - SATA disk on a hot-plug port: TRAN sata ("tran": "sata" beside "hotplug": "0" in
+#   https://github.com/balena-io/etcher/issues/2614); HOTPLUG 1 when firmware marks the
+#   port removable (util-linux 2.39+ reads the kernel's `removable` up the device chain,
+#   https://github.com/util-linux/util-linux/issues/3088), RM 1 on kernels before 6.10
+#   for a hot-plug capable AHCI port (libata "Set the RMB bit only for removable media
+#   devices").
+DATA_MOUNTS = (
+    "28 1 253:0 / / rw,relatime shared:1 - ext4 /dev/mapper/root rw\n"
+    "90 28 8:17 / {mp} rw,relatime shared:41 - ext4 /dev/sdb1 rw\n"
+)
+
+
+def _data_disk(disk: dict[str, object], part_type: str = "ext4") -> CommandResult:
+    """/ on LUKS on NVMe (the tree of _hotplug_home_lsblk) and a second disk /dev/sdb
+    with the flags `disk` gives (its partition has them too, as lsblk prints them)."""
+    tree = json.loads(_hotplug_home_lsblk(False).stdout)
+    part = {
+        "name": "/dev/sdb1",
+        "kname": "/dev/sdb1",
+        "maj:min": "8:17",
+        "type": "part",
+        "fstype": part_type,
+        **{k: v for k, v in disk.items() if k != "tran"},
+    }
+    if "tran" in disk:
+        part["tran"] = None  # before util-linux 2.39 a partition names no transport
+    if part_type == "crypto_LUKS":
+        part["children"] = [
+            {
+                "name": "/dev/mapper/data",
+                "kname": "/dev/dm-3",
+                "maj:min": "253:3",
+                "type": "crypt",
+                "fstype": "ext4",
+                "rm": False,
+                "hotplug": False,
+            }
+        ]
+    tree["blockdevices"][1] = {
+        "name": "/dev/sdb", "kname": "/dev/sdb", "maj:min": "8:16", "type": "disk",
+        "fstype": None, **disk, "children": [part],
+    }  # fmt: skip
+    return CommandResult(0, stdout=json.dumps(tree))
+
+
+def _data_volumes(
+    disk: dict[str, object], mp: str = "/data", part_type: str = "ext4"
+) -> dict[str, VolumeEncryption]:
+    lsblk = _data_disk(disk, part_type)
+    majmin = "253:3" if part_type == "crypto_LUKS" else "8:17"
+    source = "/dev/mapper/data" if part_type == "crypto_LUKS" else "/dev/sdb1"
+    mounts = DATA_MOUNTS.format(mp=mp).replace("8:17", majmin).replace("/dev/sdb1", source)
+    results = {
+        LSBLK.key: lsblk,
+        MOUNTINFO.key: CommandResult(0, stdout=mounts),
+        SWAPS.key: out("swaps-empty.txt"),
+        DMSETUP.key: crypt_tables(lsblk),
+        BTRFS_DEVICES.key: btrfs_listing(lsblk),
+        ZRAM_BACKING.key: CommandResult(2, stdout="/sys/block/zram0/backing_dev:none\n"),
+    }
+    return by_volume(LinuxDiskEncryption().parse(results, PLATFORM))
+
+
+HOTPLUG_SATA = {"rm": False, "hotplug": True, "tran": "sata"}
+
+
+@pytest.mark.parametrize("mp", ["/data", "/srv"])
+@pytest.mark.parametrize(
+    "disk",
+    [HOTPLUG_SATA, {"rm": True, "hotplug": True, "tran": "sata"},
+     {"rm": "0", "hotplug": "1", "tran": "sata"}, {"rm": False, "hotplug": True, "tran": "nvme"}],
+)  # fmt: skip
+def test_plain_data_disk_on_a_hot_plug_port_fails(disk: dict[str, object], mp: str) -> None:
+    vols = _data_volumes(disk, mp)
+    assert seen_value(vols["/"].encrypted) is True
+    assert seen_value(vols[mp].encrypted) is False, vols
+    assert "/dev/sdb (disk) -> /dev/sdb1 (part)" == vols[mp].detail
+
+
+def test_encrypted_data_disk_on_a_hot_plug_port_passes() -> None:
+    data = _data_volumes(HOTPLUG_SATA, part_type="crypto_LUKS")["/data"]
+    assert seen_value(data.encrypted) is True and data.method == "LUKS aes-xts-plain64"
+
+
+@pytest.mark.parametrize(
+    "disk",
+    [{"rm": False, "hotplug": True, "tran": "usb"},  # the caligula capture
+     {"rm": True, "hotplug": True, "tran": "usb"},  # a USB flash disk
+     {"rm": False, "hotplug": False, "tran": "usb"},  # USB, HOTPLUG lost (issue 4112)
+     {"rm": "1", "hotplug": "1", "tran": "usb"}],  # util-linux before 2.33
+)  # fmt: skip
+def test_usb_disk_mounted_under_media_is_not_a_fixed_volume(disk: dict[str, object]) -> None:
+    assert set(_data_volumes(disk, "/media/taro/USBDISK")) == {"/"}
+
+
+def test_sd_cards_are_not_fixed_volumes_but_a_flagless_mmc_disk_is_judged() -> None:
+    card = {"name": "/dev/mmcblk0", "kname": "/dev/mmcblk0", "maj:min": "179:0"}
+    for flags in ({"rm": "0", "hotplug": "1", "tran": None}, {"rm": False, "hotplug": True}):
+        tree = json.loads(_data_disk(flags).stdout)
+        tree["blockdevices"][1].update(card)
+        tree["blockdevices"][1]["children"][0].update(
+            {"name": "/dev/mmcblk0p1", "kname": "/dev/mmcblk0p1", "maj:min": "179:1"}
+        )
+        fact = LinuxDiskEncryption().parse(
+            {
+                LSBLK.key: CommandResult(0, stdout=json.dumps(tree)),
+                MOUNTINFO.key: CommandResult(
+                    0,
+                    stdout=DATA_MOUNTS.format(mp="/media/taro/SD")
+                    .replace("8:17", "179:1")
+                    .replace("/dev/sdb1", "/dev/mmcblk0p1"),
+                ),
+                SWAPS.key: out("swaps-empty.txt"),
+            },
+            PLATFORM,
+        )
+        assert "/media/taro/SD" not in by_volume(fact), flags
+    # util-linux 2.39 reports a soldered eMMC (and some card readers) HOTPLUG 0, TRAN mmc:
+    # it may be the PC's own storage, so it is judged.
+    vols = _data_volumes({"rm": False, "hotplug": False, "tran": "mmc"})
+    assert seen_value(vols["/data"].encrypted) is False
+
+
+@pytest.mark.parametrize(
+    "disk",
+    [{"rm": False, "hotplug": True, "tran": None}, {"rm": False, "hotplug": True, "tran": ""},
+     {"rm": True, "hotplug": True, "tran": None}, {"rm": "1", "hotplug": "1"}],
+)  # fmt: skip
+def test_hot_plug_disk_of_unknown_transport_is_unknown_not_skipped(
+    disk: dict[str, object],
+) -> None:
+    data = _data_volumes(disk)["/data"]
+    assert seen_value(data.encrypted) is None
+    assert reason_text(data.encrypted) == (
+        "/data is not encrypted, and lsblk marks its disk /dev/sdb hot-pluggable or "
+        "removable without naming its transport (USB, SATA, ...): whether it is removable "
+        "media plugged in or a fixed disk cannot be told"
+    )
+    # Encrypted, it is compliant wherever it sits.
+    luks = _data_volumes(disk, part_type="crypto_LUKS")["/data"]
+    assert seen_value(luks.encrypted) is True
+
+
+def test_a_usb_disk_that_holds_root_is_the_pcs_own() -> None:
+    """A system run from a USB disk: its other volumes are this PC's data."""
+    tree = json.loads(_data_disk({"rm": False, "hotplug": True, "tran": "usb"}).stdout)
+    tree["blockdevices"][1]["children"].append(
+        {"name": "/dev/sdb2", "kname": "/dev/sdb2", "maj:min": "8:18", "type": "part",
+         "fstype": "ext4", "rm": False, "hotplug": True}
+    )  # fmt: skip
+    mounts = (
+        "28 1 8:18 / / rw,relatime shared:1 - ext4 /dev/sdb2 rw\n"
+        "90 28 8:17 / /data rw,relatime shared:41 - ext4 /dev/sdb1 rw\n"
+    )
+    fact = LinuxDiskEncryption().parse(
+        {
+            LSBLK.key: CommandResult(0, stdout=json.dumps(tree)),
+            MOUNTINFO.key: CommandResult(0, stdout=mounts),
+            SWAPS.key: out("swaps-empty.txt"),
+        },
+        PLATFORM,
+    )
+    vols = by_volume(fact)
+    assert seen_value(vols["/data"].encrypted) is False
+
+
+def test_a_recording_made_before_tran_replays_through_the_old_command() -> None:
+    """Its lsblk has no TRAN: the old command is asked for once LSBLK is missing, and a
+    hot-plug data disk there is unknown, never skipped."""
+    collector = LinuxDiskEncryption()
+    assert LSBLK_BEFORE_TRAN not in collector.commands(PLATFORM, {})
+    assert LSBLK_BEFORE_TRAN in collector.commands(
+        PLATFORM, {MOUNTINFO.key: out("swaps-empty.txt")}
+    )
+    assert LSBLK_BEFORE_TRAN in collector.probe_commands(PLATFORM)
+    lsblk = json.loads(_data_disk({"rm": False, "hotplug": True}).stdout)
+    results = {
+        LSBLK_BEFORE_TRAN.key: CommandResult(0, stdout=json.dumps(lsblk)),
+        MOUNTINFO.key: CommandResult(0, stdout=DATA_MOUNTS.format(mp="/data")),
+        SWAPS.key: out("swaps-empty.txt"),
+    }
+    vols = by_volume(collector.parse(results, PLATFORM))
+    assert seen_value(vols["/data"].encrypted) is None
+    assert (
+        LSBLK_BEFORE_TRAN.key
+        == "lsblk -J -p -o NAME,KNAME,MAJ:MIN,TYPE,FSTYPE,MOUNTPOINT,RM,HOTPLUG"
+    )

@@ -12,6 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from endpoint_audit.checks.disk_encryption.linux import (
+    DMSETUP,
     LSBLK,
     MOUNTINFO,
     SWAPS,
@@ -149,3 +150,51 @@ def test_without_a_device_tree_nothing_is_seen(
     assert fact.volumes
     assert all(isinstance(v.encrypted, Unknown) for v in fact.volumes), fact.volumes
     _assert_reasons_render(fact.volumes)
+
+
+# Every value lsblk gives RM and HOTPLUG (JSON booleans, or "0"/"1" before util-linux
+# 2.33) and TRAN (lib get_transport(), none, or the key missing before it was asked for).
+FLAGS = st.sampled_from([True, False, "1", "0", None])
+FIXED_TRAN = st.sampled_from(
+    ["sata", "ata", "nvme", "sas", "spi", "fc", "fcoe", "iscsi", "virtio", "SATA", "", None]
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    disk=st.fixed_dictionaries({"rm": FLAGS, "hotplug": FLAGS}, optional={"tran": FIXED_TRAN}),
+    part=st.fixed_dictionaries({"rm": FLAGS, "hotplug": FLAGS}, optional={"tran": FIXED_TRAN}),
+    name=st.sampled_from(["/dev/sdb", "/dev/nvme1n1", "/dev/vdb", "/dev/xvdb"]),
+    mp=st.sampled_from(["/data", "/srv", "/media/taro/DATA", "/mnt/x", "/home"]),
+)
+def test_a_plain_disk_on_no_removable_bus_never_passes(
+    disk: dict[str, Any], part: dict[str, Any], name: str, mp: str
+) -> None:
+    """Whatever RM, HOTPLUG and TRAN say, a mounted cleartext disk whose transport is
+    not USB, FireWire or MMC is judged: it fails or is unknown, never passes or vanishes."""
+    tree = [
+        {"name": "/dev/nvme0n1", "kname": "/dev/nvme0n1", "maj:min": "259:0", "type": "disk",
+         "fstype": "crypto_LUKS", "rm": False, "hotplug": False, "tran": "nvme",
+         "children": [{"name": "/dev/mapper/root", "kname": "/dev/dm-0", "maj:min": "253:0",
+                       "type": "crypt", "fstype": "ext4", "rm": False, "hotplug": False}]},
+        {"name": name, "kname": name, "maj:min": "8:16", "type": "disk", "fstype": None,
+         **disk, "children": [{"name": name + "1", "kname": name + "1", "maj:min": "8:17",
+                               "type": "part", "fstype": "ext4", **part}]},
+    ]  # fmt: skip
+    mounts = (
+        "28 1 253:0 / / rw,relatime - ext4 /dev/mapper/root rw\n"
+        f"90 28 8:17 / {mp} rw,relatime - ext4 {name}1 rw\n"
+    )
+    results = {
+        MOUNTINFO.key: CommandResult(0, stdout=mounts),
+        SWAPS.key: CommandResult(0, stdout="Filename Type Size Used Priority\n"),
+        LSBLK.key: CommandResult(0, stdout=json.dumps({"blockdevices": tree})),
+        DMSETUP.key: CommandResult(
+            0, stdout=f"root: 0 2097152 crypt aes-xts-plain64 {'0' * 64} 0 259:1 4096\n"
+        ),
+    }
+    vols = {v.volume: v for v in LinuxDiskEncryption().parse(results, LINUX).volumes}
+    assert isinstance(vols["/"].encrypted, Seen) and vols["/"].encrypted.value is True
+    data = vols[mp]  # judged: not left out as removable media
+    assert not (isinstance(data.encrypted, Seen) and data.encrypted.value is True), data
+    _assert_reasons_render(vols.values())

@@ -13,7 +13,7 @@ from typing import Any
 from endpoint_audit.model import i18n
 from tests.replay_cases import case_path
 
-LSBLK = "lsblk -J -p -o NAME,KNAME,MAJ:MIN,TYPE,FSTYPE,MOUNTPOINT,RM,HOTPLUG"
+LSBLK = "lsblk -J -p -o NAME,KNAME,MAJ:MIN,TYPE,FSTYPE,MOUNTPOINT,RM,HOTPLUG,TRAN"
 # Words of an English sentence (a name or a path has none, or one).
 FUNCTION_WORDS = frozenset(
     "the is not no could be of to and was for with has are cannot there nothing on but "

@@ -11,7 +11,8 @@ Sources, none of which needs root:
   device is judged as the swap's.
 - `lsblk -J -p`: the block device tree. A volume is encrypted when every path from a disk
   up to its device passes through a node that encrypts (an LVM volume spanning two disks
-  is listed once under each; both must be encrypted).
+  is listed once under each; both must be encrypted). Its RM, HOTPLUG and TRAN columns
+  tell removable media (left out unless at / or /home) from fixed disks (_disk_media).
 
 And one that does: `dmsetup table` (root), the device-mapper tables. lsblk calls a node
 `crypt` from its UUID prefix alone (CRYPT-..., which cryptsetup gives every mapping it
@@ -31,7 +32,7 @@ from lsblk, no lsblk at all, a network file system at / or /home) is reported wi
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any, Literal
 
 from msgspec import Struct, field
@@ -44,15 +45,20 @@ from endpoint_audit.checks.disk_encryption.facts import (
     VolumeKind,
 )
 from endpoint_audit.errors import CollectorError, FactUnavailable
-from endpoint_audit.model.commands import Argv, CommandResult, ReadFile
-from endpoint_audit.model.observed import Observed, Reason, Unknown, seen
+from endpoint_audit.model.commands import Argv, Command, CommandResult, ReadFile
+from endpoint_audit.model.observed import Observed, Reason, Seen, Unknown, seen
 from endpoint_audit.model.platform import OsFamily, PlatformInfo
 from endpoint_audit.model.result import JsonScalar
 
 # MOUNTPOINT (not MOUNTPOINTS) because every util-linux with JSON output knows it; the
 # parser also reads the MOUNTPOINTS shape of newer versions. Mount points are taken from
-# mountinfo anyway: lsblk shows only the first one.
-LSBLK = Argv(("lsblk", "-J", "-p", "-o", "NAME,KNAME,MAJ:MIN,TYPE,FSTYPE,MOUNTPOINT,RM,HOTPLUG"))
+# mountinfo anyway: lsblk shows only the first one. Every column here predates -J
+# (util-linux 2.27): TRAN came in 2.23, HOTPLUG in 2.26 (RHEL 8 ships 2.32).
+LSBLK_COLUMNS = "NAME,KNAME,MAJ:MIN,TYPE,FSTYPE,MOUNTPOINT,RM,HOTPLUG"
+LSBLK = Argv(("lsblk", "-J", "-p", "-o", f"{LSBLK_COLUMNS},TRAN"), may_be_unrecorded=True)
+# What releases before TRAN asked: replaying a recording of theirs, it is asked for when
+# LSBLK is missing, and its hot-plug disks have no known transport (never skipped).
+LSBLK_BEFORE_TRAN = Argv(("lsblk", "-J", "-p", "-o", LSBLK_COLUMNS))
 MOUNTINFO = ReadFile("/proc/self/mountinfo")
 SWAPS = ReadFile("/proc/swaps")
 # dmsetup lives in sbin, which is not on an ordinary user's PATH on Debian. Without
@@ -137,7 +143,9 @@ class Node(Struct, frozen=True):
     majmin: str | None
     type: str
     fstype: str | None
-    removable: bool
+    rm: bool = False
+    hotplug: bool = False
+    tran: str | None = None  # lsblk TRAN, lower case; None when lsblk names none
 
 
 class DeviceTree(Struct):
@@ -179,7 +187,9 @@ def parse_lsblk(data: Any) -> DeviceTree:
                 majmin=_text(entry.get("maj:min")),
                 type=(_text(entry.get("type")) or "").lower(),
                 fstype=_text(entry.get("fstype")),
-                removable=_flag(entry.get("rm")) or _flag(entry.get("hotplug")),
+                rm=_flag(entry.get("rm")),
+                hotplug=_flag(entry.get("hotplug")),
+                tran=(_text(entry.get("tran")) or "").lower() or None,
             )
             chain = (*above, node)
             tree.add(chain)
@@ -480,6 +490,56 @@ class _Picked(Struct):
     others: list[str] = field(default_factory=list)
 
 
+# Buses whose disks are external by nature: USB sticks, disks and card readers; FireWire
+# (lsblk calls its SCSI transport "sbp").
+EXTERNAL_TRANSPORTS = frozenset({"usb", "sbp"})
+REMOVABLE, FIXED, UNTOLD = "removable", "fixed", "untold"
+
+
+def _disk_media(chain: tuple[Node, ...]) -> str:
+    """Whether the disk at the top of `chain` is removable media, a fixed disk, or a
+    hot-pluggable one whose transport lsblk does not name (UNTOLD).
+
+    RM and HOTPLUG alone do not tell: since util-linux 2.39 HOTPLUG is the kernel's
+    `removable` attribute of any device up the chain, which firmware sets for a SATA
+    port with hot plug on, and kernels before 6.10 set RM for a disk on such an AHCI
+    port (libata "Set the RMB bit only for removable media devices"). TRAN does: usb
+    and sbp are external buses; mmc is an SD card unless HOTPLUG and RM are both 0
+    (util-linux 2.39 reports soldered eMMC so); sata, ata, nvme, sas, virtio and the
+    rest are fixed whatever their flags. lsblk before 2.39 names no transport for MMC
+    (TRAN null); 2.39 names it from the kernel name mmcblk*, and so does this."""
+    flagged = any(n.rm or n.hotplug for n in chain)
+    tran = next((n.tran for n in chain if n.tran), None)
+    disk = chain[0]
+    if tran is None and (disk.kname or disk.name).rsplit("/", 1)[-1].startswith("mmcblk"):
+        tran = "mmc"
+    if tran in EXTERNAL_TRANSPORTS or (tran == "mmc" and flagged):
+        return REMOVABLE
+    if tran is None and flagged:
+        return UNTOLD
+    return FIXED
+
+
+def _media(chains: list[tuple[Node, ...]], fixed_disks: set[str]) -> str:
+    """REMOVABLE only when every path leads to removable media; a disk that also holds
+    / or /home is this PC's own whatever its bus (a system run from a USB disk)."""
+    kinds = {FIXED if c[0].name in fixed_disks else _disk_media(c) for c in chains}
+    if kinds == {REMOVABLE}:
+        return REMOVABLE
+    return UNTOLD if UNTOLD in kinds else FIXED
+
+
+def _untold_media(vol: VolumeEncryption, disks: list[str]) -> VolumeEncryption:
+    """A volume on a hot-pluggable disk of unknown transport: encrypted passes; plain
+    is unknown (it may be removable media plugged in at the audit, or a fixed disk)."""
+    if isinstance(vol.encrypted, Seen) and vol.encrypted.value is True:
+        return vol
+    if isinstance(vol.encrypted, Unknown):
+        return vol
+    reason = why("media_untold", mountpoint=vol.volume, device=", ".join(disks))
+    return vol.model_copy(update={"encrypted": Unknown(reason=reason), "why_plain": None})
+
+
 def volumes_from(
     mounts: list[Mount],
     swaps: list[Swap] | None,
@@ -493,6 +553,12 @@ def volumes_from(
     # Of several mounts at one point the last one is visible: it hides the ones below.
     visible = list({m.mountpoint: m for m in mounts}.values())
     root_seen = any(m.mountpoint == "/" for m in visible)
+    fixed_disks = {
+        chain[0].name
+        for m in visible
+        if m.mountpoint in DATA_MOUNTS and tree is not None
+        for chain in tree.find(m.majmin, m.source)
+    }
     for mount in sorted(visible, key=_order):
         fstype = mount.fstype.lower()
         mp = mount.mountpoint
@@ -520,6 +586,7 @@ def volumes_from(
                     )
                 )
             continue
+        untold: list[str] = []
         if fstype == "zfs":
             # One pool, one encryption answer: judge it once, under its first mount point.
             key = "zfs:" + mount.source.split("/", 1)[0]
@@ -531,10 +598,13 @@ def volumes_from(
                 # RAM disks hold nothing at rest; a loop device's backing file lies on a
                 # volume that is judged itself.
                 continue
-            if chains and any(n.removable for c in chains for n in c) and not is_data_place:
+            media = _media(chains, fixed_disks) if chains and not is_data_place else FIXED
+            if media == REMOVABLE:
                 # Removable media: not a fixed volume. / and /home hold the data wherever
-                # their disk sits (a SATA port with hot plug on marks its disk HOTPLUG).
+                # their disk sits.
                 continue
+            if media == UNTOLD:
+                untold = sorted({c[0].name for c in chains if _disk_media(c) == UNTOLD})
             key = chains[0][-1].name if chains else "src:" + mount.source
         else:
             if not mount.source.startswith("/dev/") and not is_data_place:
@@ -544,7 +614,8 @@ def volumes_from(
             picked[key].others.append(mp)
             continue
         picked[key] = _Picked(mount)
-        out.append(_judge_mount(mount, key, tree, no_tree_reason, ctx))
+        judged = _judge_mount(mount, key, tree, no_tree_reason, ctx)
+        out.append(_untold_media(judged, untold) if untold else judged)
     if not root_seen:
         out.insert(0, unknown("/", "root", None, why("no_root_mount")))
     # Name the other mount points of each device, so /home on the root device is visible.
@@ -766,6 +837,17 @@ class LinuxDiskEncryption(Collector[DiskEncryptionFacts]):
     fact_type = DiskEncryptionFacts
     asks = (MOUNTINFO, SWAPS, LSBLK, DMSETUP, BTRFS_DEVICES, ZRAM_BACKING)
 
+    def commands(self, platform: PlatformInfo, results: Results) -> Sequence[Command]:
+        # LSBLK missing after the first round: a recording made before TRAN was asked.
+        if results and LSBLK.key not in results:
+            return [*self.asks, LSBLK_BEFORE_TRAN]
+        return list(self.asks)
+
+    def probe_commands(self, platform: PlatformInfo) -> Sequence[Command]:
+        # A probe script's bundle cannot ask follow-ups: replaying one written before
+        # TRAN needs the old command in the fixed list (a new script runs both).
+        return [*self.asks, LSBLK_BEFORE_TRAN]
+
     def parse(self, results: Results, platform: PlatformInfo) -> DiskEncryptionFacts:
         info = require(results, MOUNTINFO)
         if not info.ok:
@@ -775,7 +857,10 @@ class LinuxDiskEncryption(Collector[DiskEncryptionFacts]):
             raise CollectorError("/proc/self/mountinfo lists no mounts")
         swaps_result = require(results, SWAPS)
         swaps = parse_swaps(swaps_result.stdout) if swaps_result.ok else None
-        tree, reason = _lsblk_tree(require(results, LSBLK))
+        lsblk = results.get(LSBLK.key)
+        if lsblk is None:
+            lsblk = results.get(LSBLK_BEFORE_TRAN.key)
+        tree, reason = _lsblk_tree(lsblk if lsblk is not None else require(results, LSBLK))
         # Absent only when a recording made before they were asked for is replayed.
         ctx = Context(
             dm_tables(results.get(DMSETUP.key)), btrfs_members(results), zram_backing(results)
