@@ -345,13 +345,18 @@ def _outcome(
         "observed": _observed(deciding),
         "expected": _expect_text(deciding.condition),
     }
+    key = f"rule.msg.{status.value}"
+    if status is Status.PASS and len(leaves) > 1:
+        # A pass names one value; say it was not the only one read, so a reader of the
+        # message alone does not take the rule for a check of that value only.
+        key, args["count"] = "rule.msg.pass_of_several", len(leaves)
     if status is Status.UNKNOWN:
         args["reason"] = deciding.reason or Reason(
             key="rule.reason.not_read", args={"read": deciding.condition.read.label()}
         )
     return Outcome(
         status=status,
-        key=f"rule.msg.{status.value}",
+        key=key,
         args=args,
         expected=expected,
         actual=observed,
