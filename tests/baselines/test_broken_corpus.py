@@ -110,6 +110,15 @@ CASES: dict[str, tuple[str | None, int, str, str]] = {
     "b45-antivirus-product-pattern.yaml": (
         None, 8, "checks.antivirus.params.accepted_products.0", "not patterns"
     ),
+    "b46-lockout-never-reached.yaml": (
+        None, 9, "checks.password_policy.params.max_failed_attempts", "NIST SP 800-63B"
+    ),
+    "b47-update-grace-never-over.yaml": (
+        None,
+        9,
+        "checks.patch_level.platform_params.windows.monthly_update_grace_days",
+        "write at most 90",
+    ),
     "w01-no-approver.yaml": (None, 3, "waivers.0.approver", "required key is missing"),
     "w02-expires-before-approval.yaml": (
         None, 3, "waivers.0", "expires 2024-03-31 is before approved 2025-04-01"

@@ -25,7 +25,8 @@ from endpoint_audit.checks.local_admins.check import (
     matches_everyone,
 )
 from endpoint_audit.checks.open_ports.check import OpenPortsParams, covers_every_port
-from endpoint_audit.checks.password_policy.check import PasswordPolicyParams
+from endpoint_audit.checks.password_policy.check import MAX_FAILED_ATTEMPTS, PasswordPolicyParams
+from endpoint_audit.checks.patch_level.check import MAX_UPDATE_DAYS, PatchLevelParams
 from endpoint_audit.checks.screen_lock.check import ScreenLockParams
 from endpoint_audit.model.rule import Compare, matches_every_text
 from tests.baselines.helpers import run
@@ -263,6 +264,23 @@ def test_a_product_name_that_would_accept_most_products_is_refused(name: str) ->
 def test_named_products_load() -> None:
     names = ["ESET", "Trend Micro", "ノートン", "AVG"]
     assert AntivirusParams(accepted_products=names).accepted_products == names
+
+
+# --- password_policy and patch_level -------------------------------------------------
+
+
+def test_a_lockout_threshold_that_hardly_slows_guessing_is_refused() -> None:
+    assert PasswordPolicyParams(max_failed_attempts=MAX_FAILED_ATTEMPTS)
+    message = refused(PasswordPolicyParams, max_failed_attempts=MAX_FAILED_ATTEMPTS + 1)
+    assert message.startswith("a lockout after 101 failed sign-ins hardly slows guessing")
+    assert "write at most 100" in message
+
+
+@pytest.mark.parametrize("name", ["max_days_since_update", "monthly_update_grace_days"])
+def test_an_update_age_that_never_runs_out_is_refused(name: str) -> None:
+    assert getattr(PatchLevelParams(**{name: MAX_UPDATE_DAYS}), name) == MAX_UPDATE_DAYS
+    message = refused(PatchLevelParams, **{name: 10**6})
+    assert message.startswith("1000000 days would pass a ") and "write at most 90" in message
 
 
 # --- limits already refused by their ranges ------------------------------------------
