@@ -35,8 +35,8 @@ DOMAIN_ADMINS = "S-1-5-21-*-512"
 
 
 # SIDs of kinds no allow-list lets in together: Everyone, the Users group, a local (or
-# domain) account and an Entra ID account. A pattern matching all four matches any SID
-# there is, and every Windows member has one.
+# domain) account and an Entra ID account. A pattern matching all four ('S*', '*-*') is
+# taken to match any SID, and every Windows member has one. The numbers are examples.
 EVERY_KIND = (
     "S-1-1-0",
     "S-1-5-32-545",
