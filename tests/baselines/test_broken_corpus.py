@@ -91,6 +91,34 @@ CASES: dict[str, tuple[str | None, int, str, str]] = {
     "b39-yes-as-a-number.yaml": (
         None, 8, "checks.password_policy.params.min_length", "valid integer"
     ),
+    # Parameters that would make a pass prove nothing: named at the value's own line.
+    "b40-local-admins-allow-everyone.yaml": (
+        None, 10, "checks.local_admins.params.allowed.1", "'*' matches every account and group"
+    ),
+    "b41-local-admins-every-sid.yaml": (
+        None, 8, "checks.local_admins.params.allowed.1", "every SID that starts S-1-5-21-"
+    ),
+    "b42-open-ports-allow-every-port.yaml": (
+        None, 9, "checks.open_ports.params.allowed_ports", "covers every tcp port"
+    ),
+    "b43-open-ports-every-forbidden-allowed.yaml": (
+        None, 7, "checks.open_ports.params", "also in allowed_ports"
+    ),
+    "b44-antivirus-signatures-never-old.yaml": (
+        None, 8, "checks.antivirus.params.max_signature_age_days", "write at most 30"
+    ),
+    "b45-antivirus-product-pattern.yaml": (
+        None, 8, "checks.antivirus.params.accepted_products.0", "not patterns"
+    ),
+    "b46-lockout-never-reached.yaml": (
+        None, 9, "checks.password_policy.params.max_failed_attempts", "NIST SP 800-63B"
+    ),
+    "b47-update-grace-never-over.yaml": (
+        None,
+        9,
+        "checks.patch_level.platform_params.windows.monthly_update_grace_days",
+        "write at most 90",
+    ),
     "w01-no-approver.yaml": (None, 3, "waivers.0.approver", "required key is missing"),
     "w02-expires-before-approval.yaml": (
         None, 3, "waivers.0", "expires 2024-03-31 is before approved 2025-04-01"

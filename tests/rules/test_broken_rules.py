@@ -198,6 +198,12 @@ CASES: dict[str, tuple[int, str, str]] = {
         "secpol [Privilege Rights] SeDenyNetworkLogonRight holds accounts as SIDs, but "
         "contains_all names 'Guests'; names are localized",
     ),
+    # Searched in any value, '^.*$' always finds a match: the rule would prove nothing.
+    "r86-regex-matches-any-text": (
+        13,
+        "platforms.windows.expect.any.1.regex",
+        "regex '^.*$' finds a match in any text",
+    ),
 }
 
 

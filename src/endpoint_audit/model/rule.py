@@ -181,6 +181,17 @@ class Compare(_Strict):
                 )
         return value
 
+    @field_validator("regex")
+    @classmethod
+    def _judges(cls, value: str | None) -> str | None:
+        if value is not None and matches_every_text(value):
+            raise ValueError(
+                f"regex {value!r} finds a match in any text (it is searched in the value), "
+                "so the expectation always holds; say what must be there, e.g. '^1$' or "
+                "'Enabled', or write present: true to ask only that the value exists"
+            )
+        return value
+
     @model_validator(mode="after")
     def _one_operator(self) -> Compare:
         given = [n for n in OPERATOR_NAMES if self.operand_of(n) is not None]
@@ -252,6 +263,46 @@ def _show(value: Any) -> str:
     if isinstance(value, str):
         return repr(value)
     return str(value)
+
+
+# Unlike texts: a regex that finds a match in each of them (and in each character it
+# names itself) finds one in any text. The regexes of real rules miss most of them.
+_PROBES = (
+    "",
+    "\n",
+    "a",
+    "Z",
+    "0",
+    "9",
+    "-",
+    "_",
+    "~",
+    " ",
+    "\t",
+    "\u3042",
+    "ab",
+    "a\nb",
+    "Enabled",
+    "0x1F 2",
+)
+# A lookaround asks what is not there ('^(?!0$)': anything but 0): such a regex is
+# left alone, whatever these texts say.
+_LOOKAROUND = re.compile(r"\(\?<?[=!]")
+
+
+def matches_every_text(pattern: str) -> bool:
+    """True when `pattern`, searched as rules search (re.MULTILINE), finds a match in
+    every probe text and in each character of the pattern: '', '.*', '^.*$', 'a*', '^',
+    '$' and '(x|)' do, '^$', '.', '\\b' and '^[^#]*$' do not. False for a pattern with a
+    lookaround, and for one that does not compile (that is reported by itself)."""
+    if _LOOKAROUND.search(pattern):
+        return False
+    try:
+        compiled = re.compile(pattern, re.MULTILINE)
+    except re.error:
+        return False
+    texts = (*_PROBES, *dict.fromkeys(pattern))
+    return all(compiled.search(text) is not None for text in texts)
 
 
 class ExpectAll(_Tree):

@@ -20,7 +20,7 @@ baseline names (mdatp) are judged as on Linux. Linux: the `agents` the baseline 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 from typing import Annotated, Literal
 
@@ -56,26 +56,70 @@ MINUTES_PER_DAY = 24 * 60
 CLOCK_SLACK = timedelta(days=1)
 
 
+# Defender itself calls its security intelligence out of date after 7 days unless a
+# policy says otherwise (AVSignatureDue, "Define the number of days before virus security
+# intelligence is considered out of date"), and the DISA Defender STIG asks for 7 or
+# less. A month leaves room for a PC kept off the network over the holidays; a larger
+# limit passes signatures no vendor calls current, and 10**6 could never fail.
+MAX_SIGNATURE_AGE_DAYS = 30
+# Apple ships XProtect's rules about once a week: three months is a dozen updates missed.
+MAX_XPROTECT_AGE_DAYS = 90
+# Shorter parts of a name are inside the names of most products ("av", "e").
+MIN_PRODUCT_PART = 3
+
+
 def _product_name(name: str) -> str:
     # A name part is matched inside product names: a blank one is inside every name (or
     # every name with a space) and would accept any product.
     if not name.strip():
         raise ValueError("is blank: a blank product name would accept every product")
+    if "*" in name or "?" in name:
+        raise ValueError(
+            f"{name!r}: product names are matched as text, not patterns ('*' would match "
+            "only a name holding '*'); write part of the name, e.g. 'ESET', or leave the "
+            "list empty to accept any product that is on and current"
+        )
+    if len(name.strip()) < MIN_PRODUCT_PART:
+        raise ValueError(
+            f"{name!r} is inside the names of most products; write at least "
+            f"{MIN_PRODUCT_PART} characters of the name, e.g. 'ESET' or 'Trend Micro'"
+        )
     return name
 
 
 ProductName = Annotated[str, AfterValidator(_product_name)]
 
 
+def _days_at_most(limit: int, why: str) -> Callable[[int], int]:
+    def check(days: int) -> int:
+        if days > limit:
+            raise ValueError(
+                f"{days} days would pass signatures long out of date ({why}); write at most {limit}"
+            )
+        return days
+
+    return check
+
+
 class AntivirusParams(CheckParams):
-    max_signature_age_days: int = Field(3, ge=0)
+    max_signature_age_days: Annotated[
+        int,
+        Field(ge=0, json_schema_extra={"maximum": MAX_SIGNATURE_AGE_DAYS}),
+        AfterValidator(
+            _days_at_most(MAX_SIGNATURE_AGE_DAYS, "Defender calls its own out of date after 7")
+        ),
+    ] = 3
     require_tamper_protection: bool = True
     # Windows: third-party products (part of their Security Center name, any case)
     # accepted in place of Defender. Empty: any registered product that is on and current.
     accepted_products: list[ProductName] = Field(default_factory=list)
     # Linux and macOS: the agents that must run.
     agents: list[AgentId] = Field(default_factory=list)
-    xprotect_max_age_days: int = Field(30, ge=0)
+    xprotect_max_age_days: Annotated[
+        int,
+        Field(ge=0, json_schema_extra={"maximum": MAX_XPROTECT_AGE_DAYS}),
+        AfterValidator(_days_at_most(MAX_XPROTECT_AGE_DAYS, "Apple ships XProtect weekly")),
+    ] = 30
 
 
 def _days_since(when: datetime | None, now: datetime) -> int | None:

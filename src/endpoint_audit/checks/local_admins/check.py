@@ -10,10 +10,12 @@ PC has at least one administrator), is unknown: never a pass.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from fnmatch import fnmatchcase
+from typing import Annotated
 
-from pydantic import Field
+from pydantic import AfterValidator, Field
 
 from endpoint_audit.checkkit import (
     Check,
@@ -32,10 +34,71 @@ from endpoint_audit.model.result import Status
 DOMAIN_ADMINS = "S-1-5-21-*-512"
 
 
+# SIDs of kinds no allow-list lets in together: Everyone, the Users group, a local (or
+# domain) account and an Entra ID account. A pattern matching all four ('S*', '*-*') is
+# taken to match any SID, and every Windows member has one. The numbers are examples.
+EVERY_KIND = (
+    "S-1-1-0",
+    "S-1-5-32-545",
+    "S-1-5-21-1004336348-1177238915-682003330-1001",
+    "S-1-12-1-2846669838-1317007093-2963212222-1012496612",
+)
+# A SID prefix fixing at most the authority and one more number (S-1-5-21-, S-1-12-1-,
+# S-1-5-32-), then wildcards only: every account of that kind. Up to four wildcard parts,
+# as many as an account's SID has after S-1-5-21- (three of its domain and its RID).
+_AUTHORITY = re.compile(r"s-1(?:-\d+){0,2}")
+_WILD_TAIL = re.compile(r"-?(?=[*?]*\*)[*?]+(?:-(?=[*?]*\*)[*?]+){0,3}")
+
+
+def _wild(part: str) -> bool:
+    """Only wildcards, one of them `*`: every text of at least its length matches."""
+    return bool(part) and set(part) <= {"*", "?"} and "*" in part
+
+
+def matches_everyone(pattern: str) -> str | None:
+    """What every member the pattern allows is, when that is everyone of a kind; else None.
+
+    Decided on the text, not by trying names: only wildcards (`*`, `?*`), only wildcards
+    after `%` (every group) or on both sides of `\\` (every Windows account), a SID
+    prefix of at most two numbers followed by wildcards (`S-1-*`, `S-1-5-21-*`), or a
+    pattern that matches the SIDs of Everyone, Users, a local and an Entra ID account.
+    """
+    text = pattern.casefold()
+    if _wild(text):
+        return "every account and group"
+    if text.startswith("%") and _wild(text[1:]):
+        return "every group"
+    domain, backslash, name = text.partition("\\")
+    if backslash and _wild(domain) and _wild(name):
+        return "every account of every domain"
+    fixed = text.rstrip("*?-")
+    if _WILD_TAIL.fullmatch(text[len(fixed) :]) and _AUTHORITY.fullmatch(fixed):
+        dash = "-" if text[len(fixed) :].startswith("-") else ""
+        return f"every SID that starts {pattern[: len(fixed)]}{dash}"
+    if all(fnmatchcase(sid.casefold(), text) for sid in EVERY_KIND):
+        return "every SID (Everyone, Users, local and Entra ID accounts alike)"
+    return None
+
+
+def _judges(pattern: str) -> str:
+    everyone = matches_everyone(pattern)
+    if everyone is not None:
+        raise ValueError(
+            f"{pattern!r} matches {everyone}, so the check could never fail; name the "
+            "accounts and groups allowed, e.g. 'CORP\\IT-Admins' or its SID "
+            "'S-1-5-21-...-1105', or turn the check off with enabled: false"
+        )
+    return pattern
+
+
+AllowedPattern = Annotated[str, AfterValidator(_judges)]
+
+
 class LocalAdminsParams(CheckParams):
     # Patterns (* and ?) matched against each member's name (Windows "DOMAIN\\name",
-    # Linux/macOS groups as "%name") and SID. Windows compares without case.
-    allowed: list[str] = Field(default_factory=lambda: [DOMAIN_ADMINS])
+    # Linux/macOS groups as "%name") and SID. Windows compares without case. A pattern
+    # that matches everyone of a kind is refused: the check would pass on any PC.
+    allowed: list[AllowedPattern] = Field(default_factory=lambda: [DOMAIN_ADMINS])
     allow_enabled_builtin_administrator: bool = False
 
 

@@ -95,6 +95,32 @@ def _check_specs(values: list[str]) -> list[str]:
     return [str(v) for v in values]
 
 
+PROTOCOLS = ("tcp", "udp")
+
+
+def _ports(specs: list[str], protocol: str) -> list[tuple[int, int]]:
+    """The ranges of `specs` that hold for `protocol`, merged and in order."""
+    ranges = sorted(
+        (r.low, r.high) for r in map(PortRange, specs) if r.protocol in (None, protocol)
+    )
+    merged: list[tuple[int, int]] = []
+    for low, high in ranges:
+        if merged and low <= merged[-1][1] + 1:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], high))
+        else:
+            merged.append((low, high))
+    return merged
+
+
+def covers_every_port(specs: list[str], protocol: str) -> bool:
+    return _ports(specs, protocol) == [(1, 65535)]
+
+
+def _inside(inner: list[tuple[int, int]], outer: list[tuple[int, int]]) -> bool:
+    """Every port of `inner` is in `outer` (both merged, as _ports gives them)."""
+    return all(any(lo <= low and high <= hi for lo, hi in outer) for low, high in inner)
+
+
 class OpenPortsParams(CheckParams):
     forbidden_ports: list[str] = Field(default_factory=lambda: list(DEFAULT_FORBIDDEN))
     allowed_ports: list[str] = Field(default_factory=list)
@@ -109,6 +135,20 @@ class OpenPortsParams(CheckParams):
     def _valid_specs(cls, value: object) -> object:
         return _check_specs(value) if isinstance(value, list) else value
 
+    @field_validator("allowed_ports")
+    @classmethod
+    def _allows_not_everything(cls, value: list[str]) -> list[str]:
+        # An allowed port is an exception to forbidden_ports and the whole list under
+        # only_allowed: allowing every port of a protocol judges none of them.
+        for protocol in PROTOCOLS:
+            if covers_every_port(value, protocol):
+                raise ValueError(
+                    f"covers every {protocol} port (1-65535), so no {protocol} listener "
+                    "could fail; name the ports to allow, e.g. ['135', '5900/tcp'], or, to "
+                    "judge processes only, write forbidden_ports: [] with forbidden_processes"
+                )
+        return value
+
     @model_validator(mode="after")
     def _judges_something(self) -> OpenPortsParams:
         # No forbidden port or process and no allow-list: no listener could ever fail,
@@ -118,6 +158,17 @@ class OpenPortsParams(CheckParams):
                 "could never fail: forbidden_ports and forbidden_processes are empty and "
                 "only_allowed is false; forbid something, or turn the check off with "
                 "enabled: false"
+            )
+        # Every forbidden port also allowed: the exceptions cancel the whole list.
+        excused = all(
+            _inside(_ports(self.forbidden_ports, p), _ports(self.allowed_ports, p))
+            for p in PROTOCOLS
+        )
+        if self.forbidden_ports and excused and not (self.forbidden_processes or self.only_allowed):
+            raise ValueError(
+                "could never fail: every port of forbidden_ports is also in allowed_ports, "
+                "which are exceptions to it; take the ports that must not listen out of "
+                "allowed_ports"
             )
         return self
 

@@ -10,8 +10,9 @@ rights the audit lacked proves nothing.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Annotated
 
-from pydantic import Field
+from pydantic import AfterValidator, Field
 
 from endpoint_audit.checkkit import (
     Check,
@@ -29,11 +30,31 @@ from endpoint_audit.model.result import JsonScalar, Status
 REASON = "password_policy.reason"
 
 
+# NIST SP 800-63B 5.2.2: a verifier limits consecutive failed attempts on one account to
+# no more than 100. Above that a lockout threshold guards against no guessing at all, and
+# a limit of 10**6 could never fail.
+MAX_FAILED_ATTEMPTS = 100
+
+
+def _lockout_limit(most: int) -> int:
+    if most > MAX_FAILED_ATTEMPTS:
+        raise ValueError(
+            f"a lockout after {most} failed sign-ins hardly slows guessing (NIST SP 800-63B "
+            f"allows at most {MAX_FAILED_ATTEMPTS}); write at most {MAX_FAILED_ATTEMPTS}, "
+            "e.g. 5 as CIS asks"
+        )
+    return most
+
+
 class PasswordPolicyParams(CheckParams):
     # CIS Windows 1.1.4 and Ubuntu 5.3.3.2.2 (14); CIS macOS 5.2.2 asks for 15.
     min_length: int = Field(14, ge=1, le=256)
     # CIS Windows 1.2.2, macOS 5.2.1 and Ubuntu 5.3.3.1.1: 5 or fewer, never 0.
-    max_failed_attempts: int = Field(5, ge=1)
+    max_failed_attempts: Annotated[
+        int,
+        Field(ge=1, json_schema_extra={"maximum": MAX_FAILED_ATTEMPTS}),
+        AfterValidator(_lockout_limit),
+    ] = 5
     # Windows "Password must meet complexity requirements" mixes 3 classes (CIS 1.1.5).
     # 0: not judged.
     min_char_classes: int = Field(3, ge=0, le=4)

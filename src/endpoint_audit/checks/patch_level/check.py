@@ -9,10 +9,11 @@ the run's start time (`ctx.now`).
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
+from typing import Annotated
 
-from pydantic import Field
+from pydantic import AfterValidator, Field
 
 from endpoint_audit.checkkit.check import (
     Check,
@@ -45,11 +46,37 @@ RES_BUILD = "monthly_update"
 WINDOWS_UPDATE = "windows_update"
 
 
+# Windows, macOS and the distributions ship security updates at least monthly, and CIS
+# Controls v8 safeguard 7.3 asks for OS updates "on a monthly, or more frequent, basis".
+# Three months is three monthly updates missed; beyond that an age limit hardly ever
+# fails (10**6 days never does).
+MAX_UPDATE_DAYS = 90
+
+
+def _days_at_most(what: str) -> Callable[[int], int]:
+    def check(days: int) -> int:
+        if days > MAX_UPDATE_DAYS:
+            raise ValueError(
+                f"{days} days would pass {what} for months (updates ship monthly, CIS "
+                f"Controls 7.3); write at most {MAX_UPDATE_DAYS}"
+            )
+        return days
+
+    return check
+
+
+UpdateDays = Field(ge=0, json_schema_extra={"maximum": MAX_UPDATE_DAYS})
+
+
 class PatchLevelParams(CheckParams):
     max_pending_security_updates: int = Field(0, ge=0)
-    max_days_since_update: int = Field(30, ge=0)
+    max_days_since_update: Annotated[
+        int, UpdateDays, AfterValidator(_days_at_most("a PC left without updates"))
+    ] = 30
     allow_reboot_pending: bool = False
-    monthly_update_grace_days: int = Field(30, ge=0)
+    monthly_update_grace_days: Annotated[
+        int, UpdateDays, AfterValidator(_days_at_most("a monthly update left uninstalled"))
+    ] = 30
 
 
 def _utc(value: datetime) -> datetime:
