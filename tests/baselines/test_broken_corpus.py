@@ -119,6 +119,9 @@ CASES: dict[str, tuple[str | None, int, str, str]] = {
         "checks.patch_level.platform_params.windows.monthly_update_grace_days",
         "write at most 90",
     ),
+    "b48-system-volume-excluded.yaml": (
+        None, 10, "checks.disk_encryption.params.exclude_volumes.1", "holds the system"
+    ),
     "w01-no-approver.yaml": (None, 3, "waivers.0.approver", "required key is missing"),
     "w02-expires-before-approval.yaml": (
         None, 3, "waivers.0", "expires 2024-03-31 is before approved 2025-04-01"

@@ -279,3 +279,28 @@ def test_a_plain_mapping_fails_even_beside_a_contradicting_encrypted_flag() -> N
     outcome = one(unseen)
     assert outcome.status is Status.UNKNOWN
     assert "no `dmsetup table`" in message(outcome)
+
+
+@pytest.mark.parametrize(
+    "name", ["/", "/home", "/home/", "C:", "c:\\", " C:/ ", "System", "OS volume", "fixed drives"]
+)
+def test_the_system_and_the_users_data_cannot_be_excluded(name: str) -> None:
+    # Left out, a PC would pass with its system drive or its users' files plain.
+    with pytest.raises(ValidationError, match="holds the system or the users' data"):
+        DiskEncryption.Params(exclude_volumes=["/boot", name])
+
+
+@pytest.mark.parametrize("name", ["/boot", "/boot/efi", "D:", "/srv/cache", "swap:/dev/sda5"])
+def test_other_volumes_can_be_excluded(name: str) -> None:
+    assert DiskEncryption.Params(exclude_volumes=[name]).exclude_volumes == [name]
+
+
+def test_the_os_volume_is_judged_by_whatever_name_it_was_excluded() -> None:
+    # A volume without a drive letter is named by its GUID path: excluding that name
+    # leaves a data volume out, never the one Windows runs from.
+    guid = "\\\\?\\Volume{3f1b2c4d-0000-0000-0000-100000000000}\\"
+    plain_os = VolumeEncryption(volume=guid, kind="os", encrypted=seen(False))
+    outcomes = run(plain_os, exclude_volumes=[guid])
+    assert [(o.resource, o.status) for o in outcomes] == [(guid, Status.FAIL)]
+    plain_data = VolumeEncryption(volume=guid, kind="data", encrypted=seen(False))
+    assert [o.resource for o in run(LUKS_ROOT, plain_data, exclude_volumes=[guid])] == ["/"]

@@ -78,7 +78,7 @@ def disk_encryption_settings(probe: Any, excluded: Sequence[str] = ()) -> dict[s
     source = _text(probe.get("source"), odd)
     answer = "Read"
     fixed: list[str] = []
-    volumes: list[tuple[str, bool]] = []
+    volumes: list[tuple[str, bool, bool]] = []  # name, protected, the OS volume
     if source is None:
         answer = "Unread"
         if probe.get("is_admin") is False:
@@ -126,20 +126,20 @@ def disk_encryption_settings(probe: Any, excluded: Sequence[str] = ()) -> dict[s
             protected = (status == 1 and protection == 1) or (
                 locked and status in (None, 1) and protection != 0
             )
-            volumes.append((mount, protected))
-        volumes += [(d, False) for d in fixed if d not in reported]
+            volumes.append((mount, protected, kind == 0))
+        volumes += [(d, False, False) for d in fixed if d not in reported]
         if not volumes:
             answer = "NoVolumes"
         else:
             if not os_seen:
-                volumes.append(("OS volume", False))
+                volumes.append(("OS volume", False, True))
             if not fixed:  # Win32_LogicalDisk unread: a drive BitLocker skips is unseen
-                volumes.append(("fixed drives", False))
+                volumes.append(("fixed drives", False, False))
     if odd:
         answer = "Unrecognised"
     settings["BitLockerAnswer"] = answer
     if answer == "Read":
-        judged = [v for v in volumes if not _excluded(v[0], excluded)]
+        judged = [v for v in volumes if v[2] or not _excluded(v[0], excluded)]
         settings["BitLockerVolumesJudged"] = len(judged)
-        settings["BitLockerVolumesUnprotected"] = sum(1 for _, ok in judged if not ok)
+        settings["BitLockerVolumesUnprotected"] = sum(1 for _, ok, _ in judged if not ok)
     return settings

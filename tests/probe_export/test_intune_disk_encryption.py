@@ -59,6 +59,11 @@ def intune_rules(params: DiskEncryptionParams) -> dict[str, Any]:
     return {"Rules": [r.model_dump(by_alias=True) for r in INTUNE.rules(params, URL)]}
 
 
+def unchecked(excluded: list[str]) -> DiskEncryptionParams:
+    """Exclusions as given, also those a baseline may not hold (the system volume)."""
+    return DiskEncryptionParams().model_copy(update={"exclude_volumes": excluded})
+
+
 def intune_compliant(answer: Any, params: DiskEncryptionParams) -> bool:
     found = disk_encryption_settings(answer, excluded_names(params))
     return compliant(intune_rules(params), json.dumps(found, separators=(",", ":")))
@@ -99,9 +104,9 @@ def test_the_rules_validate_and_the_script_keeps_to_the_limits(
 
 
 def test_the_exclusions_are_the_checks_normalised_names() -> None:
-    params = DiskEncryptionParams(exclude_volumes=[" D:\\ ", "E:/", "/", "データ", "\u212a:"])
+    params = DiskEncryptionParams(exclude_volumes=[" D:\\ ", "E:/", "/data/", "データ", "\u212a:"])
     # U+212A folds to an ASCII k in Python: kept, as check.py compares it.
-    assert excluded_names(params) == ["/", "d:", "e:", "k:"]
+    assert excluded_names(params) == ["/data", "d:", "e:", "k:"]
     for text in ("", "it's", "a'b'", "\u2019", "x\U0001f600y", "$(exit)"):
         literal = ps_string(text)
         assert literal.isascii() and syntax_errors(f"$x = {literal}") == []
@@ -160,8 +165,14 @@ def test_no_answer_is_compliant_and_exclusions_count() -> None:
     # E: not reported, but excluded; everything excluded: none judged, as the check says.
     with_e = {**good, "fixed_drives": ["C:", "D:", "E:"]}
     assert intune_compliant(with_e, DiskEncryptionParams(exclude_volumes=["e:\\"]))
-    assert not intune_compliant(good, DiskEncryptionParams(exclude_volumes=["C:", "d:"]))
-    assert not evaluated_compliant(good, DiskEncryptionParams(exclude_volumes=["C:", "d:"]))
+    # C: cannot be excluded (the baseline is refused); were it, the OS volume is still
+    # judged, by the script as by the check: D: excluded, C: protected, compliant.
+    both = unchecked(["C:", "d:"])
+    assert disk_encryption_settings(good, excluded_names(both))["BitLockerVolumesJudged"] == 1
+    assert intune_compliant(good, both) and evaluated_compliant(good, both)
+    unprotected_os = {**good, "volumes": [{**v, "protection_status": 0} for v in good["volumes"]]}
+    assert not intune_compliant(unprotected_os, both)
+    assert not evaluated_compliant(unprotected_os, both)
 
 
 # --- made-up answers ----------------------------------------------------------------------
@@ -265,7 +276,7 @@ def evaluated_compliant(answer: Any, params: DiskEncryptionParams) -> bool:
 def test_made_up_answers_get_the_checks_verdict_or_a_stricter_one(
     answer: dict[str, Any], excluded: list[str]
 ) -> None:
-    params = DiskEncryptionParams(exclude_volumes=excluded)
+    params = unchecked(excluded)
     verdict = intune_compliant(answer, params)
     evaluated = evaluated_compliant(answer, params)
     if verdict:

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Annotated
 
-from pydantic import Field
+from pydantic import AfterValidator, Field
 
 from endpoint_audit.checkkit.check import (
     Check,
@@ -26,9 +27,29 @@ REASON = "disk_encryption.reason"
 IN_PROGRESS = ("encrypting", "decrypting", "paused")
 
 
+# The volumes that hold the system and the users' data, as reports name them: left out,
+# a PC would pass with them plain. Windows: the system drive (C:) and the names the
+# check gives volumes it could not read; macOS: the FileVault volume; Linux: / and /home.
+NEVER_EXCLUDED = ("/", "/home", "c:", "system", "os volume", "fixed drives")
+# The kinds of volume judged whatever `exclude_volumes` says, by whatever name.
+SYSTEM_KINDS = ("os", "root")
+
+
+def _not_the_system(name: str) -> str:
+    if _normalise(name) in NEVER_EXCLUDED:
+        raise ValueError(
+            f"{name!r} holds the system or the users' data, and a PC would pass with it "
+            "plain; exclude only volumes that hold no data at rest (the Linux boot "
+            "partitions /boot and /boot/efi), or turn the check off with enabled: false"
+        )
+    return name
+
+
 class DiskEncryptionParams(CheckParams):
     include_swap: bool = True
-    exclude_volumes: list[str] = Field(default_factory=lambda: list(DEFAULT_EXCLUDED))
+    exclude_volumes: list[Annotated[str, AfterValidator(_not_the_system)]] = Field(
+        default_factory=lambda: list(DEFAULT_EXCLUDED)
+    )
 
 
 def _normalise(name: str) -> str:
@@ -122,7 +143,8 @@ class DiskEncryption(Check):
         excluded = {_normalise(v) for v in params.exclude_volumes}
         judged = 0
         for vol in fact.volumes:
-            if _normalise(vol.volume) in excluded:
+            # The system volume is judged by whatever name it was excluded (C:\, a GUID).
+            if _normalise(vol.volume) in excluded and vol.kind not in SYSTEM_KINDS:
                 continue
             if vol.kind == "swap" and not params.include_swap:
                 continue

@@ -92,23 +92,24 @@ if ($null -ne $EAProbe) {
             # Protected: fully encrypted with protection on, or locked (encrypted, its key
             # not in the clear) and protection not reported off.
             $EAProtected = ($EAStatus -eq 1 -and $EAProtection -eq 1) -or ($EALocked -and ($null -eq $EAStatus -or $EAStatus -eq 1) -and $EAProtection -ne 0)
-            $EAVolumes += @{ name = $EAMount; protected = [bool]$EAProtected }
+            $EAVolumes += @{ name = $EAMount; protected = [bool]$EAProtected; os = ($EAType -eq 0) }
         }
         # A fixed drive BitLocker did not list is not known to be encrypted.
         foreach ($EADrive in $EAFixed) {
-            if (-not ($EAReported -ccontains $EADrive)) { $EAVolumes += @{ name = $EADrive; protected = $false } }
+            if (-not ($EAReported -ccontains $EADrive)) { $EAVolumes += @{ name = $EADrive; protected = $false; os = $false } }
         }
         # Windows always runs from an OS volume: an answer without one did not show it.
-        if ($EAVolumes.Count -gt 0 -and -not $EAOsSeen) { $EAVolumes += @{ name = 'OS volume'; protected = $false } }
+        if ($EAVolumes.Count -gt 0 -and -not $EAOsSeen) { $EAVolumes += @{ name = 'OS volume'; protected = $false; os = $true } }
         # Every Windows PC has a fixed drive: none listed means Win32_LogicalDisk was not
         # read, and a fixed drive BitLocker does not list would go unseen.
-        if ($EAVolumes.Count -gt 0 -and $EAFixed.Count -eq 0) { $EAVolumes += @{ name = 'fixed drives'; protected = $false } }
+        if ($EAVolumes.Count -gt 0 -and $EAFixed.Count -eq 0) { $EAVolumes += @{ name = 'fixed drives'; protected = $false; os = $false } }
         if ($EAVolumes.Count -eq 0) { $EAAnswer = 'NoVolumes' }
     }
     if ($EABitLockerOdd) { $EAAnswer = 'Unrecognised' }
     $EASettings['BitLockerAnswer'] = $EAAnswer
     if ($EAAnswer -ceq 'Read') {
-        $EAJudged = @($EAVolumes | Where-Object { -not (Test-EABitLockerExcluded $_['name']) })
+        # The OS volume is judged whatever the exclusions call it, as check.py does.
+        $EAJudged = @($EAVolumes | Where-Object { $_['os'] -or -not (Test-EABitLockerExcluded $_['name']) })
         $EASettings['BitLockerVolumesJudged'] = [int64]$EAJudged.Count
         $EASettings['BitLockerVolumesUnprotected'] = [int64]@($EAJudged | Where-Object { -not $_['protected'] }).Count
     }
