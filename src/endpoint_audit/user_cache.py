@@ -9,8 +9,10 @@ and a program run as root must not take its texts from a file its caller wrote.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import stat
 import sys
 from typing import Any
 
@@ -53,15 +55,55 @@ def read_kept(name: str) -> Any:
         return None
 
 
-def keep(name: str, value: object) -> None:
-    """Keep `value` as `name` (whole or not at all: written aside, then renamed)."""
+def own_folders(folder: str) -> bool:
+    """The cache folder and the folders of it up to `endpoint-audit` are real folders
+    (no link) of this very user. A program run as root with its caller's HOME (`sudo
+    -E`) must not write where the caller can point it: a link there would have root
+    write, or replace, a file the caller chose."""
+    if os.name != "posix":
+        return True
+    top = os.path.dirname(cache_file(""))
+    here = folder
+    while True:
+        try:
+            info = os.lstat(here)
+        except OSError:
+            return False
+        if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.geteuid():
+            return False
+        if here == top or len(here) <= len(top):
+            return True
+        here = os.path.dirname(here)
+
+
+def _write(name: str, text: str) -> str | None:
+    """Write `text` as `name`, whole or not at all (written aside, then renamed over):
+    the path, or None when it could not be written or the folder is not the user's own."""
     kept = cache_file(name)
     folder, base = os.path.split(kept)
     try:
         os.makedirs(folder, exist_ok=True)
+        if not own_folders(folder):
+            return None
         scratch = os.path.join(folder, f".{base}.{os.getpid()}")
-        with open(scratch, "w", encoding="utf-8") as handle:
-            json.dump(value, handle, ensure_ascii=False)
+        # A new file only, never through a link: what lies at the name is not written.
+        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(scratch)  # left by a run of this pid that died mid-write
+        with os.fdopen(os.open(scratch, flags, 0o644), "w", encoding="utf-8") as handle:
+            handle.write(text)
         os.replace(scratch, kept)
     except OSError:
-        pass  # a cache that cannot be written only costs the next start the work again
+        return None
+    return kept
+
+
+def keep(name: str, value: object) -> None:
+    """Keep `value` as `name`. A cache that cannot be written only costs the next start
+    the work again."""
+    _write(name, json.dumps(value, ensure_ascii=False))
+
+
+def keep_text(name: str, text: str) -> str | None:
+    """Keep `text` as `name` (a crash report): its path, or None when not written."""
+    return _write(name, text)

@@ -72,16 +72,13 @@ def _internal_error(exc: Exception) -> NoReturn:
     file cannot be written or ENDPOINT_AUDIT_TRACEBACK=1 asks for it there."""
     import traceback
 
-    from endpoint_audit.user_cache import cache_file
+    from endpoint_audit.user_cache import keep_text
 
     text = "".join(traceback.format_exception(exc))
-    path = cache_file(CRASH_FILE)
-    try:
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        with open(path, "w", encoding="utf-8", errors="backslashreplace") as handle:
-            handle.write(text)
+    path = keep_text(CRASH_FILE, text.encode("utf-8", "backslashreplace").decode("utf-8"))
+    if path is not None:
         where = f"its traceback is in {path}"
-    except OSError:
+    else:
         sys.stderr.write(text)
         where = "its traceback is above"
     # The message may quote host output: no control character reaches the terminal.

@@ -167,7 +167,11 @@ def _prune_kept(folder: str) -> None:
     """Keep the newest KEPT_TEXTS_MAX files of the kept catalogs: each installed copy (a
     folder of its own) adds its own, and a copy removed or upgraded to another folder
     leaves them behind. Run only when a catalog was parsed, never on a start that read them
-    all kept."""
+    all kept. Only in the user's own folder: never where a link points (see user_cache)."""
+    from endpoint_audit.user_cache import own_folders
+
+    if not own_folders(folder):
+        return
     try:
         with os.scandir(folder) as entries:
             kept = [(e.stat().st_mtime_ns, e.path) for e in entries if e.name.endswith(".json")]
