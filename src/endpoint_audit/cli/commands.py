@@ -11,7 +11,7 @@ EXIT_CODES = (
     "Exit codes: 0 compliant, 1 a failed check, 2 usage or configuration error, "
     "3 incomplete (unknown/error, unreachable host, nothing verified: no finding or "
     "every check not applicable, or results older than evaluate --max-age), "
-    "4 an output could not be written, "
+    "4 an output could not be written, 70 an internal error of the tool (never a verdict), "
     "130 interrupted (143 SIGTERM, 129 SIGHUP), 141 stdout closed."
 )
 ROOT_HELP = (
