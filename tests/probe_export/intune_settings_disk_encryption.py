@@ -55,7 +55,9 @@ def _drive(text: str) -> str:
 
 
 def _device_key(text: str) -> str:
-    lower = text.translate(str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz"))
+    lower = text.translate(
+        str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+    )
     return re.sub(r"\\+\Z", "", lower)
 
 

@@ -69,7 +69,7 @@ if ($null -ne $EAProbe) {
         $EAMountedKeys = @()
         $EAMountedFolders = @()
         $EAMountedRead = $true
-        if ($EAProbe.ContainsKey('mounted_volumes')) {
+        if ($EAProbe -is [hashtable] -and $EAProbe.ContainsKey('mounted_volumes')) {
             if ($null -eq $EAProbe['mounted_volumes']) { $EAMountedRead = $false }
             foreach ($EAFailure in @($EAProbe['failures'])) {
                 if ($EAFailure -is [hashtable] -and $EAFailure['source'] -is [string] -and $EAFailure['source'] -ceq 'Win32_Volume') { $EAMountedRead = $false }
