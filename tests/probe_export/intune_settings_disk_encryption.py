@@ -54,6 +54,42 @@ def _drive(text: str) -> str:
     return match.group(1).upper() + ":" if match else text
 
 
+def _device_key(text: str) -> str:
+    lower = text.translate(
+        str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+    )
+    return re.sub(r"\\+\Z", "", lower)
+
+
+def _mounted(probe: dict[str, Any], odd: list[bool]) -> tuple[list[tuple[str, str]], bool, bool]:
+    """(device key, folder) of the folder-mounted fixed volumes, whether Win32_Volume was
+    read, and whether an entry was malformed."""
+    mounted: list[tuple[str, str]] = []
+    if "mounted_volumes" not in probe:
+        return mounted, True, False
+    read = probe["mounted_volumes"] is not None
+    for failure in _ps_list(probe.get("failures")):
+        if isinstance(failure, dict) and failure.get("source") == "Win32_Volume":
+            read = False
+    malformed = False
+    if read:
+        for item in _ps_list(probe["mounted_volumes"]):
+            if not isinstance(item, dict):
+                malformed = True
+                continue
+            folder = _text(item.get("path"), odd)
+            if folder is None or folder.startswith("\\\\?\\"):
+                continue
+            device = _text(item.get("device_id"), odd)
+            key = _device_key(folder if device is None else device)
+            at = [i for i, (k, _) in enumerate(mounted) if k == key]
+            if at:
+                mounted[at[-1]] = (key, folder)
+            else:
+                mounted.append((key, folder))
+    return mounted, read, malformed
+
+
 def _excluded(name: str, excluded: Sequence[str]) -> bool:
     key = name.translate(str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz"))
     if key != "/":
@@ -94,6 +130,9 @@ def disk_encryption_settings(probe: Any, excluded: Sequence[str] = ()) -> dict[s
             drive = _drive(text)
             if drive not in fixed:
                 fixed.append(drive)
+        mounted, mounted_read, malformed = _mounted(probe, odd)
+        if malformed:
+            answer = "Malformed"
         reported: list[str] = []
         os_seen = False
         entries = [] if probe.get("volumes") is None else _ps_list(probe["volumes"])
@@ -107,9 +146,16 @@ def disk_encryption_settings(probe: Any, excluded: Sequence[str] = ()) -> dict[s
             kind = _number(entry.get("volume_type"))
             if kind == 0:
                 os_seen = True
-            if fixed and mount not in fixed and kind != 0:
+            shown = mount
+            device = _text(entry.get("device_id"), odd)
+            key = _device_key(mount if device is None else device)
+            folders = [f for k, f in mounted if k == key and kind != 0]
+            if folders:
+                shown = folders[-1]
+                reported.append(key)
+            if not folders and fixed and mount not in fixed and kind != 0:
                 continue
-            if kind == 2 and mount not in fixed:
+            if not folders and kind == 2 and mount not in fixed:
                 continue
             name = _text(entry.get("volume_status_name"), odd)
             code = _number(entry.get("volume_status"))
@@ -126,8 +172,9 @@ def disk_encryption_settings(probe: Any, excluded: Sequence[str] = ()) -> dict[s
             protected = (status == 1 and protection == 1) or (
                 locked and status in (None, 1) and protection != 0
             )
-            volumes.append((mount, protected, kind == 0))
+            volumes.append((shown, protected, kind == 0))
         volumes += [(d, False, False) for d in fixed if d not in reported]
+        volumes += [(f, False, False) for k, f in mounted if k not in reported]
         if not volumes:
             answer = "NoVolumes"
         else:
@@ -135,6 +182,8 @@ def disk_encryption_settings(probe: Any, excluded: Sequence[str] = ()) -> dict[s
                 volumes.append(("OS volume", False, True))
             if not fixed:  # Win32_LogicalDisk unread: a drive BitLocker skips is unseen
                 volumes.append(("fixed drives", False, False))
+            if not mounted_read:  # Win32_Volume unread: a folder-mounted volume is unseen
+                volumes.append(("folder-mounted volumes", False, False))
     if odd:
         answer = "Unrecognised"
     settings["BitLockerAnswer"] = answer

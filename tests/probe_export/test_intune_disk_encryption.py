@@ -28,6 +28,7 @@ from endpoint_audit.errors import CollectorError, FactUnavailable
 from endpoint_audit.model.platform import OsFamily, PlatformInfo
 from tests.probe_export import intune_harness
 from tests.probe_export.intune_harness import (
+    MISSING,
     PASSING,
     SCHEMA,
     URL,
@@ -214,8 +215,14 @@ def volume(mount: str) -> st.SearchStrategy[dict[str, Any]]:
             "lock_status": mostly(0, 1, None, "1", True),
             "percent": mostly(100.0, 55.5, None),
             "protectors": mostly([1, 3], [], None),
+            "device_id": mostly(MISSING, DATA_ID, DATA_ID.upper(), "", None, 3),
         }
     ).map(drop_missing)
+
+
+# The GUID path BitLocker.psm1 gives as an example device id; C:\Data\ an example folder.
+DATA_ID = "\\\\?\\Volume{cb96dd9a-4f54-11e0-8d6c-806e6f6e6963}\\"
+FOLDER = "C:\\Data\\"
 
 
 answers = st.fixed_dictionaries(
@@ -242,8 +249,25 @@ answers = st.fixed_dictionaries(
             st.tuples(volume("C:"), volume("D:")).map(list),
             volume("C:"),
             st.sampled_from([None, [None], "x", [[]]]),
+            st.tuples(volume("C:"), volume(DATA_ID)).map(list),
         ),
-        "failures": st.just([]),
+        "mounted_volumes": mostly(
+            [],
+            [{"device_id": DATA_ID, "path": FOLDER}],
+            [
+                {"device_id": DATA_ID.lower(), "path": FOLDER},
+                {"device_id": DATA_ID, "path": "E:\\"},
+            ],
+            [{"device_id": DATA_ID, "path": DATA_ID}],
+            [{"path": FOLDER}],
+            [{"device_id": DATA_ID, "path": "C:\\データ\\"}],
+            [{"device_id": DATA_ID}],
+            {"device_id": DATA_ID, "path": FOLDER},
+            None,
+            [None],
+            "x",
+        ),
+        "failures": mostly([], [{"source": "Win32_Volume", "error": "x"}], [{"source": 1}]),
     }
 ).map(drop_missing)
 exclusions = st.sampled_from(
@@ -309,3 +333,30 @@ def test_a_fixed_drive_the_wmi_class_calls_portable_counts() -> None:
     )
     written = disk_encryption_settings(answer)
     assert (written["BitLockerVolumesJudged"], written["BitLockerVolumesUnprotected"]) == (2, 1)
+
+
+def test_a_fixed_volume_mounted_into_a_folder_counts() -> None:
+    # Plain, encrypted, and not listed by BitLocker: judged under its folder as the check
+    # judges it; removable or with no folder (the recovery partition), it is left out.
+    mounted = ({"device_id": DATA_ID, "path": FOLDER},)
+    plain = vol(DATA_ID, 1, 0, 0, method=0)
+    for volumes, mounts, expected in (
+        ([vol("C:", 0, 1, 1), plain], mounted, (2, 1)),
+        ([vol("C:", 0, 1, 1), vol(DATA_ID, 1, 1, 1)], mounted, (2, 0)),
+        ([vol("C:", 0, 1, 1)], mounted, (2, 1)),
+        ([vol("C:", 0, 1, 1), {**vol("", 1, 0, 0), "device_id": DATA_ID}], mounted, (2, 1)),
+        ([vol("C:", 0, 1, 1), plain], ({"device_id": DATA_ID, "path": DATA_ID},), (1, 0)),
+        ([vol("C:", 0, 1, 1), vol(DATA_ID, 2, 0, 0)], (), (1, 0)),
+        ([vol("C:", 0, 1, 1)], None, (2, 1)),
+    ):
+        answer = bitlocker(volumes, fixed=["C:"], mounted=mounts)
+        written = disk_encryption_settings(answer)
+        assert written["BitLockerAnswer"] == "Read"
+        got = (written["BitLockerVolumesJudged"], written["BitLockerVolumesUnprotected"])
+        assert got == expected, answer
+        judged = parse_bitlocker(answer).volumes
+        assert len(judged) == expected[0]
+        params = DiskEncryptionParams()
+        assert intune_compliant(answer, params) == evaluated_compliant(answer, params)
+    excluded = bitlocker([vol("C:", 0, 1, 1), plain], fixed=["C:"], mounted=mounted)
+    assert intune_compliant(excluded, DiskEncryptionParams(exclude_volumes=["c:\\data"]))

@@ -48,7 +48,10 @@ def bitlocker(
     admin: bool = True,
     source: str | None = "Get-BitLockerVolume",
     failures: tuple[dict[str, Any], ...] = (),
+    mounted: tuple[dict[str, Any], ...] | None = (),
 ) -> dict[str, Any]:
+    """`mounted`: the fixed volumes without a drive letter mounted into a folder
+    (Win32_Volume); None is what the probe prints when it could not list them."""
     if fixed is None:
         fixed = [v["mount"] for v in volumes if v["volume_type"] != 2]
     return {
@@ -56,8 +59,14 @@ def bitlocker(
         "source": source,
         "volumes": volumes,
         "fixed_drives": fixed,
+        "mounted_volumes": None if mounted is None else list(mounted),
         "failures": list(failures),
     }
+
+
+def mounted_volume(device_id: str, path: str) -> dict[str, Any]:
+    """One Win32_Volume entry of `mounted_volumes`: DeviceID and Name (the folder)."""
+    return {"device_id": device_id, "path": path}
 
 
 def fw(

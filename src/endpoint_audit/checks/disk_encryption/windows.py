@@ -24,6 +24,17 @@ desktop-src/SecProv/):
 - VolumeType: 0 operating system, 1 fixed data, 2 removable data
 - EncryptionMethod and KeyProtectorType: see the tables below
 
+Fixed volumes without a drive letter: Get-BitLockerVolume names a volume by its drive
+letter, else by the DeviceID of Win32_EncryptableVolume (\\\\?\\Volume{GUID}\\, BitLocker.psm1:
+"if ($_.DriveLetter) ... else ... -MountPoint $_.DeviceId"), whose DriveLetter is NULL "for
+volumes without drive letters" and whose DeviceID is the one of Win32_Volume (win32-
+encryptablevolume.md). Win32_Volume (DriveType 3, DriveLetter NULL) lists the fixed ones
+mounted into a folder (`mounted_volumes`, Name is the folder): those are judged under their
+folder, and one BitLocker does not list is unknown. A letterless volume with no folder is
+named by its GUID path only, as the recovery and EFI partitions are; nothing in
+Win32_Volume tells those from a data volume reached by that path alone, so such volumes
+stay out, as removable ones do.
+
 A value the probe could not read is null: never zero, never a pass. Recovery passwords
 never leave the host: the probe keeps key protector *types* only.
 """
@@ -94,6 +105,8 @@ REMOVABLE = 2
 OS_VOLUME = "OS volume"  # the name of an OS volume the answer did not list
 # Stands for the fixed drives when Win32_LogicalDisk could not list them.
 FIXED_DRIVES = "fixed drives"
+# Stands for the fixed volumes mounted into folders when Win32_Volume could not list them.
+MOUNTED_VOLUMES = "folder-mounted volumes"
 
 
 def _name(names: dict[int, str], code: int | None) -> str:
@@ -106,6 +119,16 @@ def _drive(mount: str) -> str:
     if len(text) >= 2 and text[1] == ":" and text[0].isalpha() and text[2:] in ("", "\\"):
         return text[0].upper() + ":"
     return text
+
+
+def _guid_path(text: str) -> bool:
+    """A volume GUID path (\\\\?\\Volume{GUID}\\): a volume with no drive letter nor folder."""
+    return text.startswith("\\\\?\\")
+
+
+def _device_key(text: str) -> str:
+    # Volume GUID paths compare without regard to case (hex digits) or a final backslash.
+    return text.strip().rstrip("\\").lower()
 
 
 # Get-BitLockerVolume's names for the states GetConversionStatus has no number for.
@@ -171,15 +194,18 @@ def _state(
     return None, unknown(f"{REASON}.volume_status_unknown")
 
 
-def volume_from(entry: dict[str, Any], fixed_drive: bool = False) -> VolumeEncryption | None:
+def volume_from(
+    entry: dict[str, Any], fixed_drive: bool = False, name: str | None = None
+) -> VolumeEncryption | None:
     """One volume, or None for removable drives (not fixed volumes). `fixed_drive`:
-    Win32_LogicalDisk lists it as a fixed disk, which is judged whatever BitLocker calls
-    it (Win32_EncryptableVolume says portable for a USB hard disk that
-    Get-BitLockerVolume calls a data volume)."""
+    Win32_LogicalDisk or Win32_Volume lists it as a fixed disk, which is judged whatever
+    BitLocker calls it (Win32_EncryptableVolume says portable for a USB hard disk that
+    Get-BitLockerVolume calls a data volume). `name`: the folder a volume without a drive
+    letter is mounted into, shown instead of its GUID path."""
     volume_type = as_int(entry.get("volume_type"))
     if volume_type == REMOVABLE and not fixed_drive:
         return None
-    mount = _drive(as_text(entry.get("mount")) or "?")
+    mount = name or _drive(as_text(entry.get("mount")) or "?")
     status, status_name = _volume_status(entry)
     protection = as_int(entry.get("protection_status"))
     lock = as_int(entry.get("lock_status"))
@@ -242,10 +268,21 @@ def parse_bitlocker(value: Any) -> DiskEncryptionFacts:
     volumes: list[VolumeEncryption] = []
     reported: set[str] = set()
     fixed = {_drive(str(d)) for d in as_list(data.get("fixed_drives")) if d}
+    mounted = _mounted_volumes(data)
     for raw in as_list(data.get("volumes")):
         entry = as_dict(raw, "bitlocker.volumes[]")
         mount = _drive(as_text(entry.get("mount")) or "?")
         reported.add(mount)
+        # A fixed volume without a letter, mounted into a folder: BitLocker names it by
+        # its DeviceID (Get-BitLockerVolume as MountPoint, the WMI class as device_id).
+        device = as_text(entry.get("device_id")) or mount
+        folder = mounted.get(_device_key(device)) if mounted else None
+        if folder is not None and as_int(entry.get("volume_type")) != 0:
+            reported.add(_device_key(device))
+            volume = volume_from(entry, fixed_drive=True, name=folder)
+            if volume is not None:
+                volumes.append(volume)
+            continue
         # BitLocker calls a USB stick a data volume; Win32_LogicalDisk tells fixed disks
         # (DriveType 3) from removable ones. The OS volume is always judged.
         if fixed and mount not in fixed and as_int(entry.get("volume_type")) != 0:
@@ -263,6 +300,18 @@ def parse_bitlocker(value: Any) -> DiskEncryptionFacts:
             ),
         )
         for drive in sorted(fixed - reported)
+    )
+    # So is a fixed volume mounted into a folder that BitLocker did not list.
+    volumes.extend(
+        VolumeEncryption(
+            volume=folder,
+            kind="data",
+            encrypted=Unknown(
+                reason=Reason(key=f"{REASON}.fixed_drive_unreported", args={"source": source})
+            ),
+        )
+        for device, folder in sorted((mounted or {}).items(), key=lambda item: item[1])
+        if device not in reported
     )
     if not volumes:
         raise CollectorError(f"{source} reported no fixed volume")
@@ -297,12 +346,50 @@ def parse_bitlocker(value: Any) -> DiskEncryptionFacts:
                 ),
             )
         )
+    if mounted is None:
+        # Win32_Volume was not read: a fixed volume mounted into a folder would go unseen.
+        volumes.append(
+            VolumeEncryption(
+                volume=MOUNTED_VOLUMES,
+                kind="data",
+                encrypted=Unknown(
+                    reason=Reason(
+                        key=f"{REASON}.mounted_volumes_unlisted",
+                        args={"output": _failure_text(_listing_failures(failures, "Win32_Volume"))},
+                    )
+                ),
+            )
+        )
     volumes.sort(key=lambda v: (v.kind != "os", v.volume))
     return DiskEncryptionFacts(volumes=tuple(volumes))
 
 
-def _listing_failures(failures: list[Any]) -> list[Any]:
-    return [f for f in failures if isinstance(f, dict) and f.get("source") == "Win32_LogicalDisk"]
+def _mounted_volumes(data: dict[str, Any]) -> dict[str, str] | None:
+    """Device key -> folder of the fixed volumes without a drive letter mounted into a
+    folder; None when Win32_Volume was not read. An answer of a probe older than this
+    listing has no such key: it is read as before, as listing none."""
+    if "mounted_volumes" not in data:
+        return {}
+    raw = data.get("mounted_volumes")
+    if raw is None or any(
+        isinstance(f, dict) and f.get("source") == "Win32_Volume"
+        for f in as_list(data.get("failures"))
+    ):
+        return None
+    mounted: dict[str, str] = {}
+    for item in as_list(raw):
+        entry = as_dict(item, "bitlocker.mounted_volumes[]")
+        folder = as_text(entry.get("path"))
+        if folder is None or _guid_path(folder):
+            continue
+        # Without its DeviceID it matches no BitLocker entry, so it counts as unreported.
+        device = as_text(entry.get("device_id")) or folder
+        mounted[_device_key(device)] = folder
+    return mounted
+
+
+def _listing_failures(failures: list[Any], source: str = "Win32_LogicalDisk") -> list[Any]:
+    return [f for f in failures if isinstance(f, dict) and f.get("source") == source]
 
 
 class WindowsBitLocker(OneProbeCollector[DiskEncryptionFacts]):

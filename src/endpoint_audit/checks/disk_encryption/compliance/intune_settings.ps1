@@ -36,6 +36,10 @@ function ConvertTo-EABitLockerDrive($Text) {
     }
     return $Text
 }
+function ConvertTo-EABitLockerDeviceKey($Text) {
+    # Volume GUID paths compare without regard to case or a final backslash.
+    return (ConvertTo-EABitLockerLower $Text) -creplace '\\+\z', ''
+}
 function Test-EABitLockerExcluded($Name) {
     $EAKey = ConvertTo-EABitLockerLower $Name
     if ($EAKey -cne '/') { $EAKey = $EAKey -creplace '[/\\]+\z', '' }
@@ -60,6 +64,30 @@ if ($null -ne $EAProbe) {
             $EADrive = ConvertTo-EABitLockerDrive $EAText
             if (-not ($EAFixed -ccontains $EADrive)) { $EAFixed += $EADrive }
         }
+        # Fixed volumes without a drive letter mounted into a folder (Win32_Volume): their
+        # device keys and folders; a GUID path is no folder. Unread: $EAMountedRead false.
+        $EAMountedKeys = @()
+        $EAMountedFolders = @()
+        $EAMountedRead = $true
+        if ($EAProbe -is [hashtable] -and $EAProbe.ContainsKey('mounted_volumes')) {
+            if ($null -eq $EAProbe['mounted_volumes']) { $EAMountedRead = $false }
+            foreach ($EAFailure in @($EAProbe['failures'])) {
+                if ($EAFailure -is [hashtable] -and $EAFailure['source'] -is [string] -and $EAFailure['source'] -ceq 'Win32_Volume') { $EAMountedRead = $false }
+            }
+            if ($EAMountedRead) {
+                foreach ($EAItem in @($EAProbe['mounted_volumes'])) {
+                    if ($EAItem -isnot [hashtable]) { $EAAnswer = 'Malformed'; continue }
+                    $EAFolder = ConvertTo-EABitLockerText $EAItem['path']
+                    if ($null -eq $EAFolder -or $EAFolder -cmatch '^\\\\\?\\') { continue }
+                    $EADevice = ConvertTo-EABitLockerText $EAItem['device_id']
+                    if ($null -eq $EADevice) { $EADevice = $EAFolder }
+                    $EAKey = ConvertTo-EABitLockerDeviceKey $EADevice
+                    $EAAt = -1
+                    for ($i = 0; $i -lt $EAMountedKeys.Count; $i++) { if ($EAMountedKeys[$i] -ceq $EAKey) { $EAAt = $i } }
+                    if ($EAAt -ge 0) { $EAMountedFolders[$EAAt] = $EAFolder } else { $EAMountedKeys += $EAKey; $EAMountedFolders += $EAFolder }
+                }
+            }
+        }
         $EAReported = @()
         $EAOsSeen = $false
         $EAEntries = @()
@@ -71,17 +99,27 @@ if ($null -ne $EAProbe) {
             $EAReported += $EAMount
             $EAType = ConvertTo-EABitLockerNumber $EAEntry['volume_type']
             if ($EAType -eq 0) { $EAOsSeen = $true }
+            # A fixed volume mounted into a folder, named by its DeviceID: judged under its folder.
+            $EAName = $EAMount
+            $EAIsMounted = $false
+            $EADevice = ConvertTo-EABitLockerText $EAEntry['device_id']
+            if ($null -eq $EADevice) { $EADevice = $EAMount }
+            $EAKey = ConvertTo-EABitLockerDeviceKey $EADevice
+            for ($i = 0; $i -lt $EAMountedKeys.Count; $i++) {
+                if ($EAMountedKeys[$i] -ceq $EAKey -and $EAType -ne 0) { $EAIsMounted = $true; $EAName = $EAMountedFolders[$i] }
+            }
+            if ($EAIsMounted) { $EAReported += $EAKey }
             # BitLocker calls a USB stick a data volume; only fixed disks and the OS volume count.
-            if ($EAFixed.Count -gt 0 -and -not ($EAFixed -ccontains $EAMount) -and $EAType -ne 0) { continue }
+            if (-not $EAIsMounted -and $EAFixed.Count -gt 0 -and -not ($EAFixed -ccontains $EAMount) -and $EAType -ne 0) { continue }
             # A portable volume that Win32_LogicalDisk lists as a fixed disk is judged.
-            if ($EAType -eq 2 -and -not ($EAFixed -ccontains $EAMount)) { continue }
-            $EAName = ConvertTo-EABitLockerText $EAEntry['volume_status_name']
+            if (-not $EAIsMounted -and $EAType -eq 2 -and -not ($EAFixed -ccontains $EAMount)) { continue }
+            $EAStatusName = ConvertTo-EABitLockerText $EAEntry['volume_status_name']
             $EACode = ConvertTo-EABitLockerNumber $EAEntry['volume_status']
             $EAStatus = -1
-            if ($null -ne $EAName) {
+            if ($null -ne $EAStatusName) {
                 $EANames = @{ 'fullydecrypted' = 0; 'fullyencrypted' = 1; 'encryptioninprogress' = 2; 'decryptioninprogress' = 3; 'encryptionpaused' = 4; 'decryptionpaused' = 5; 'encryptionsuspended' = 4; 'decryptionsuspended' = 5; 'fullyencryptedwipeinprogress' = 1; 'fullyencryptedwipesuspended' = 1 }
-                $EAKey = ConvertTo-EABitLockerLower $EAName
-                foreach ($EAKnown in $EANames.Keys) { if ($EAKnown -ceq $EAKey) { $EAStatus = $EANames[$EAKnown] } }
+                $EAStatusKey = ConvertTo-EABitLockerLower $EAStatusName
+                foreach ($EAKnown in $EANames.Keys) { if ($EAKnown -ceq $EAStatusKey) { $EAStatus = $EANames[$EAKnown] } }
             } elseif ($null -eq $EACode) {
                 if ($null -eq $EAEntry['volume_status']) { $EAStatus = $null }
             } elseif ($EACode -ge 0 -and $EACode -le 5) {
@@ -92,17 +130,23 @@ if ($null -ne $EAProbe) {
             # Protected: fully encrypted with protection on, or locked (encrypted, its key
             # not in the clear) and protection not reported off.
             $EAProtected = ($EAStatus -eq 1 -and $EAProtection -eq 1) -or ($EALocked -and ($null -eq $EAStatus -or $EAStatus -eq 1) -and $EAProtection -ne 0)
-            $EAVolumes += @{ name = $EAMount; protected = [bool]$EAProtected; os = ($EAType -eq 0) }
+            $EAVolumes += @{ name = $EAName; protected = [bool]$EAProtected; os = ($EAType -eq 0) }
         }
         # A fixed drive BitLocker did not list is not known to be encrypted.
         foreach ($EADrive in $EAFixed) {
             if (-not ($EAReported -ccontains $EADrive)) { $EAVolumes += @{ name = $EADrive; protected = $false; os = $false } }
+        }
+        # Nor is a fixed volume mounted into a folder that BitLocker did not list.
+        for ($i = 0; $i -lt $EAMountedKeys.Count; $i++) {
+            if (-not ($EAReported -ccontains $EAMountedKeys[$i])) { $EAVolumes += @{ name = $EAMountedFolders[$i]; protected = $false; os = $false } }
         }
         # Windows always runs from an OS volume: an answer without one did not show it.
         if ($EAVolumes.Count -gt 0 -and -not $EAOsSeen) { $EAVolumes += @{ name = 'OS volume'; protected = $false; os = $true } }
         # Every Windows PC has a fixed drive: none listed means Win32_LogicalDisk was not
         # read, and a fixed drive BitLocker does not list would go unseen.
         if ($EAVolumes.Count -gt 0 -and $EAFixed.Count -eq 0) { $EAVolumes += @{ name = 'fixed drives'; protected = $false; os = $false } }
+        # Win32_Volume unread: a fixed volume mounted into a folder would go unseen.
+        if ($EAVolumes.Count -gt 0 -and -not $EAMountedRead) { $EAVolumes += @{ name = 'folder-mounted volumes'; protected = $false; os = $false } }
         if ($EAVolumes.Count -eq 0) { $EAAnswer = 'NoVolumes' }
     }
     if ($EABitLockerOdd) { $EAAnswer = 'Unrecognised' }

@@ -19,6 +19,18 @@ try {
 } catch {
     $failures += @{ source = 'Win32_LogicalDisk'; error = [string]$_.Exception.Message; hresult = $_.Exception.HResult }
 }
+# Fixed volumes without a drive letter that are mounted into a folder (Name is that folder).
+# One with no mount point at all is named by its \\?\Volume{GUID}\ path: the system's own
+# partitions (recovery, EFI) look like that and hold no user data, so those stay out.
+# Get-BitLockerVolume names a volume without a letter by the same DeviceID.
+$mounted = $null
+try {
+    $mounted = @(Get-CimInstance -ClassName Win32_Volume -Filter 'DriveType=3 AND DriveLetter IS NULL' -ErrorAction Stop | Where-Object { $_.Name -and ([string]$_.Name) -notlike '\\?\*' } | ForEach-Object {
+        @{ device_id = [string]$_.DeviceID; path = [string]$_.Name }
+    })
+} catch {
+    $failures += @{ source = 'Win32_Volume'; error = [string]$_.Exception.Message; hresult = $_.Exception.HResult }
+}
 $volumes = @()
 $source = $null
 if (Get-Command -Name Get-BitLockerVolume -ErrorAction SilentlyContinue) {
@@ -68,6 +80,7 @@ if ($null -eq $source) {
             })
             @{
                 mount = [string]$v.DriveLetter
+                device_id = [string]$v.DeviceID
                 volume_type = ConvertTo-EANumber $v.VolumeType
                 volume_status = $conversionStatus
                 volume_status_name = $null
@@ -83,4 +96,4 @@ if ($null -eq $source) {
         $failures += @{ source = 'Win32_EncryptableVolume'; error = [string]$_.Exception.Message; hresult = $_.Exception.HResult }
     }
 }
-$result = @{ is_admin = $EAIsAdmin; source = $source; volumes = $volumes; fixed_drives = $fixed; failures = $failures }
+$result = @{ is_admin = $EAIsAdmin; source = $source; volumes = $volumes; fixed_drives = $fixed; mounted_volumes = $mounted; failures = $failures }
