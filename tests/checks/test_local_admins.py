@@ -24,6 +24,7 @@ from endpoint_audit.checks.local_admins.linux import (
     ADMIN_GROUPS,
     GROUP,
     PASSWD,
+    ROOT_EQUIVALENT_GROUPS,
     SUDOERS_FILES,
     LinuxLocalAdmins,
     accounts,
@@ -290,6 +291,20 @@ def test_no_sudoers_file_means_sudo_grants_nothing() -> None:
 def test_another_uid_0_account_is_an_administrator() -> None:
     fact = linux_fact({}, QUIET_PASSWD + "toor:x:0:0::/root:/bin/sh\n", QUIET_GROUP)
     assert judge(fact) == [(Status.FAIL, "unexpected_user", "toor")]
+
+
+@pytest.mark.parametrize("group", ["docker", "lxd", "incus-admin", "disk"])
+def test_a_group_that_is_root_by_another_door_makes_an_administrator(group: str) -> None:
+    # `docker run -v /:/host`, an lxd container with the host's disk, a raw write to the
+    # disk: each member is root whatever sudoers says.
+    fact = linux_fact({}, QUIET_PASSWD, QUIET_GROUP + f"{group}:x:998:dave\n")
+    members = seen_value(fact.members)
+    assert any(m.name == "dave" and m.via == f"group:{group}" for m in members)
+    assert judge(fact) == [(Status.FAIL, "unexpected_user", "dave")]
+    assert judge(fact, allowed=["dave"]) == [(Status.PASS, "only_allowed", None)]
+    # An empty group (Debian's disk group, docker without users) makes nobody one.
+    empty = linux_fact({}, QUIET_PASSWD, QUIET_GROUP + f"{group}:x:998:\n")
+    assert judge(empty) == [(Status.PASS, "only_allowed", None)]
 
 
 def test_uid_and_gid_are_numbers_not_text() -> None:
@@ -588,7 +603,7 @@ def test_every_group_line_that_makes_a_user_an_administrator_counts(extra: str) 
 
 @settings(max_examples=200, deadline=None)
 @given(
-    st.sampled_from(ADMIN_GROUPS),
+    st.sampled_from((*ADMIN_GROUPS, *ROOT_EQUIVALENT_GROUPS)),
     NAMES,
     st.lists(st.tuples(NAMES, st.integers(1, 5000)), max_size=4),
     st.booleans(),

@@ -1,6 +1,7 @@
 """local_admins on Linux: accounts with uid 0, the members of the administrator groups
-(`sudo`, `wheel`, `admin`: /etc/group lists plus the primary group in /etc/passwd), and
-whoever sudoers lets run ALL as root.
+(`sudo`, `wheel`, `admin`) and of the groups that are root by another door (`docker`,
+`lxd`, `incus-admin`, `disk`): /etc/group lists plus the primary group in /etc/passwd,
+and whoever sudoers lets run ALL as root.
 
 sudoers is readable by root only. One constant command reads /etc/sudoers and every entry
 of /etc/sudoers.d (what `#includedir /etc/sudoers.d` reads), and the same under /usr/etc
@@ -91,6 +92,12 @@ SUDOERS_FILES = Argv(
 # RHEL/Fedora/SUSE (wheel) whatever sudoers says: their default sudoers grant them ALL,
 # and pam_wheel lets wheel use su.
 ADMIN_GROUPS = ("sudo", "wheel", "admin")
+# Groups whose members can make themselves root without sudo, so they hold administrator
+# rights whatever sudoers says: docker ("grants root-level privileges", Docker's Linux
+# post-install guide), lxd and incus-admin (their projects' security docs: membership is
+# equivalent to root), and disk (raw access to the disks; Debian's SystemGroups: "mostly
+# equivalent to root access").
+ROOT_EQUIVALENT_GROUPS = ("docker", "lxd", "incus-admin", "disk")
 
 
 class Account(Struct, frozen=True):
@@ -225,7 +232,7 @@ def local_members(
         for a in users
         if a.uid == 0
     ]
-    for name in ADMIN_GROUPS:
+    for name in (*ADMIN_GROUPS, *ROOT_EQUIVALENT_GROUPS):
         out += [_member(u, v) for u, v in group_members(name, table, users) or []]
     return out
 
