@@ -95,8 +95,8 @@ ADMIN_GROUPS = ("sudo", "wheel", "admin")
 # Groups whose members can make themselves root without sudo, so they hold administrator
 # rights whatever sudoers says: docker ("grants root-level privileges", Docker's Linux
 # post-install guide), lxd and incus-admin (their projects' security docs: membership is
-# equivalent to root), and disk (raw access to the disks; Debian's base-passwd users-and-groups: "mostly
-# equivalent to root access").
+# equivalent to root), and disk (raw access to the disks; Debian base-passwd's
+# users-and-groups: "Mostly equivalent to root access").
 ROOT_EQUIVALENT_GROUPS = ("docker", "lxd", "incus-admin", "disk")
 
 
