@@ -282,7 +282,20 @@ def test_a_plain_mapping_fails_even_beside_a_contradicting_encrypted_flag() -> N
 
 
 @pytest.mark.parametrize(
-    "name", ["/", "/home", "/home/", "C:", "c:\\", " C:/ ", "System", "OS volume", "fixed drives"]
+    "name",
+    [
+        "/",
+        "/home",
+        "/home/",
+        "C:",
+        "c:\\",
+        " C:/ ",
+        "System",
+        "OS volume",
+        "fixed drives",
+        # Stands for every folder-mounted volume when Win32_Volume was not read.
+        "Folder-mounted volumes",
+    ],
 )
 def test_the_system_and_the_users_data_cannot_be_excluded(name: str) -> None:
     # Left out, a PC would pass with its system drive or its users' files plain.

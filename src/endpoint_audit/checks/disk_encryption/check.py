@@ -29,8 +29,17 @@ IN_PROGRESS = ("encrypting", "decrypting", "paused")
 
 # The volumes that hold the system and the users' data, as reports name them: left out,
 # a PC would pass with them plain. Windows: the system drive (C:) and the names the
-# check gives volumes it could not read; macOS: the FileVault volume; Linux: / and /home.
-NEVER_EXCLUDED = ("/", "/home", "c:", "system", "os volume", "fixed drives")
+# check gives volumes it could not read (windows.py OS_VOLUME, FIXED_DRIVES,
+# MOUNTED_VOLUMES); macOS: the FileVault volume; Linux: / and /home.
+NEVER_EXCLUDED = (
+    "/",
+    "/home",
+    "c:",
+    "system",
+    "os volume",
+    "fixed drives",
+    "folder-mounted volumes",
+)
 # The kinds of volume judged whatever `exclude_volumes` says, by whatever name.
 SYSTEM_KINDS = ("os", "root")
 
