@@ -22,6 +22,7 @@ from endpoint_audit.checks.local_admins.check import (
     DOMAIN_ADMINS,
     EVERY_KIND,
     LocalAdminsParams,
+    allows_every_user,
     matches_everyone,
 )
 from endpoint_audit.checks.open_ports.check import OpenPortsParams, covers_every_port
@@ -95,6 +96,30 @@ def test_a_pattern_naming_someone_is_accepted(pattern: str) -> None:
     assert LocalAdminsParams(allowed=[pattern]).allowed == [pattern]
 
 
+# Groups every user of a PC is in: allowed as administrators, every user is one and the
+# check passes on the very PC it exists to fail (name or SID, any case, any domain part).
+EVERY_USER = {
+    "S-1-1-0": "Everyone",
+    "s-1-5-11": "NT AUTHORITY\\Authenticated Users",
+    "S-1-5-4": "NT AUTHORITY\\INTERACTIVE",
+    "S-1-5-32-545": "BUILTIN\\Users",
+    "S-1-5-21-*-513": "Domain Users",
+    "*-513": "Domain Users",
+    "everyone": "Everyone",
+    "*\\Authenticated Users": "NT AUTHORITY\\Authenticated Users",
+    "NT AUTHORITY\\*": "NT AUTHORITY\\Authenticated Users",
+    "builtin\\users": "BUILTIN\\Users",
+    "*\\Domain Users": "Domain Users",
+}
+
+
+@pytest.mark.parametrize("pattern", sorted(EVERY_USER))
+def test_a_pattern_allowing_a_group_of_every_user_is_refused(pattern: str) -> None:
+    message = refused(LocalAdminsParams, allowed=[DOMAIN_ADMINS, pattern])
+    assert message.startswith(f"{pattern!r} allows {EVERY_USER[pattern]}"), message
+    assert "every user of the PC" in message and "CORP\\IT-Admins" in message
+
+
 def test_the_default_and_an_empty_list_load() -> None:
     assert LocalAdminsParams().allowed == [DOMAIN_ADMINS]
     assert LocalAdminsParams(allowed=[]).allowed == []  # nobody allowed: stricter
@@ -165,7 +190,9 @@ def test_a_pattern_with_a_letter_of_its_own_is_accepted_and_misses_someone(
     parts.insert(min(where, len(parts)), letter)
     pattern = "".join(parts)
     assert matches_everyone(pattern) is None, pattern
-    assert LocalAdminsParams(allowed=[pattern]).allowed == [pattern]
+    # ('b*' lets in BUILTIN\\Users, 'e*' Everyone: refused for that, tested above.)
+    if allows_every_user(pattern) is None:
+        assert LocalAdminsParams(allowed=[pattern]).allowed == [pattern]
     # It misses the SIDs (they hold no such letter), so some members stay judged.
     for sid in EVERY_KIND:
         assert not fnmatchcase(sid.casefold(), pattern.casefold())

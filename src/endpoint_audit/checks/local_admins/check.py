@@ -50,6 +50,34 @@ _AUTHORITY = re.compile(r"s-1(?:-\d+){0,2}")
 _WILD_TAIL = re.compile(r"-?(?=[*?]*\*)[*?]+(?:-(?=[*?]*\*)[*?]+){0,3}")
 
 
+# Groups every user of a PC is in (Microsoft's "Well-known SIDs"): allowed as
+# administrators, every user is one, and the check passes on the very PC it is there to
+# fail. Matched by SID and by name; Domain Users' SID and name carry the domain, so the
+# domain part is an example and a name part of wildcards only (CORP\\*, one domain's
+# accounts) is left to the pattern checks above.
+EVERY_USER = (
+    ("S-1-1-0", ("Everyone", "\\Everyone"), "Everyone"),
+    ("S-1-5-11", ("NT AUTHORITY\\Authenticated Users",), "NT AUTHORITY\\Authenticated Users"),
+    ("S-1-5-4", ("NT AUTHORITY\\INTERACTIVE",), "NT AUTHORITY\\INTERACTIVE"),
+    ("S-1-5-32-545", ("BUILTIN\\Users",), "BUILTIN\\Users"),
+)
+DOMAIN_USERS_SID = "S-1-5-21-3623811015-3361044348-30300820-513"
+
+
+def allows_every_user(pattern: str) -> str | None:
+    """The group of every user the pattern allows (Everyone, Users, ...), or None."""
+    text = pattern.casefold()
+    for sid, names, label in EVERY_USER:
+        if any(fnmatchcase(n.casefold(), text) for n in (sid, *names)):
+            return f"{label} ({sid})"
+    name = text.partition("\\")[2]
+    if fnmatchcase(DOMAIN_USERS_SID.casefold(), text) or (
+        name and not _wild(name) and fnmatchcase("domain users", name)
+    ):
+        return "Domain Users (S-1-5-21-...-513)"
+    return None
+
+
 def _wild(part: str) -> bool:
     """Only wildcards, one of them `*`: every text of at least its length matches."""
     return bool(part) and set(part) <= {"*", "?"} and "*" in part
@@ -87,6 +115,14 @@ def _judges(pattern: str) -> str:
             f"{pattern!r} matches {everyone}, so the check could never fail; name the "
             "accounts and groups allowed, e.g. 'CORP\\IT-Admins' or its SID "
             "'S-1-5-21-...-1105', or turn the check off with enabled: false"
+        )
+    group = allows_every_user(pattern)
+    if group is not None:
+        raise ValueError(
+            f"{pattern!r} allows {group} as administrators, which makes every user of the "
+            "PC one, so the check would pass where everyone is an administrator; name the "
+            "accounts and groups allowed, e.g. 'CORP\\IT-Admins' or its SID "
+            "'S-1-5-21-...-1105'"
         )
     return pattern
 
