@@ -260,7 +260,8 @@ def test_no_redacted_bundle_or_its_file_name_shows_the_host(
     if address is not None:
         bare = address.split("]")[0].strip("[").casefold()
         # Nor the documentation addresses an address is replaced by.
-        assume(bare not in ORIGINAL and bare not in "192.0.2.1 2001:db8::1")
+        # (A loopback one becomes the loopback every PC has: 127.0.0.1 and ::1 name none.)
+        assume(bare not in ORIGINAL and bare not in "192.0.2.1 2001:db8::1 127.0.0.1 ::1")
     host = planted(target, f"{name}{domain}", machine_id)
     labels = RedactedLabels()
     clean = labels.redact(host)
@@ -293,3 +294,39 @@ def test_a_target_is_hidden_however_it_is_written(target: str, hidden: str) -> N
     # An address stays an address where it was printed, so parsers still read it.
     if target_address(target) is not None:
         assert "192.0.2.1" in text or "2001:db8::1" in text
+
+
+@pytest.mark.parametrize(
+    ("target", "via"),
+    [
+        ("127.0.0.1:2201", None),  # a PC reached through a tunnel to this machine
+        ("pc-tunnel", "127.0.1.5"),  # an inventory address on loopback
+        ("[::1]:2201", None),
+    ],
+)
+def test_a_loopback_address_stays_loopback(target: str, via: str | None) -> None:
+    # Every PC has its own loopback: a listener there reaches nobody, and redaction
+    # turning it into 192.0.2.1 made open_ports fail the PC for a port nothing can reach.
+    from endpoint_audit.checks.open_ports.linux import SS, parse_ss
+    from endpoint_audit.transport.redact import redact_host
+
+    host = planted(target, "kiosk-hanako", None)
+    lines = [
+        'tcp LISTEN 0 244 127.0.0.1:5432 0.0.0.0:* users:(("postgres",pid=812,fd=6))',
+        'tcp LISTEN 0 128 127.0.1.5:8080 0.0.0.0:* users:(("python3",pid=900,fd=3))',
+        'tcp LISTEN 0 128 [::1]:631 [::]:* users:(("cupsd",pid=700,fd=7))',
+        'tcp LISTEN 0 128 0.0.0.0:22 0.0.0.0:* users:(("sshd",pid=600,fd=3))',
+    ]
+    host = msgspec.structs.replace(
+        host, commands={**host.commands, SS.key: CommandResult(0, stdout="\n".join(lines) + "\n")}
+    )
+    clean, _ = redact_host(host, reached_at=via)
+    sockets = parse_ss(clean.commands[SS.key].stdout)
+    assert [(s.port, s.loopback) for s in sockets] == [
+        (5432, True),
+        (8080, True),
+        (631, True),
+        (22, False),
+    ]
+    if via is not None:  # which loopback address it was reached at: still hidden
+        assert via not in bundle_text([clean], False)

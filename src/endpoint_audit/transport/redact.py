@@ -210,6 +210,16 @@ def _target_name(target: str) -> str:
     return text
 
 
+def _stand_in(address: str) -> str:
+    """What an address is replaced by: a documentation address of its family, or for a
+    loopback one (a tunnel's end, 127.0.1.1) the loopback address every PC has, since
+    the host's own listeners on it reach nobody and must stay loopback to be judged so."""
+    ip = ipaddress.ip_address(address)
+    if ip.is_loopback:
+        return "127.0.0.1" if ip.version == 4 else "::1"
+    return "192.0.2.1" if ip.version == 4 else "2001:db8::1"
+
+
 def _address_pattern(address: str) -> re.Pattern[str]:
     # Not inside a longer address (10.0.0.5 in 10.0.0.50 or 110.0.0.5, fd00::5 in
     # fd00::51); a port after an IPv4 address (`10.0.0.5:22`) is not part of it.
@@ -316,13 +326,7 @@ class Redactor:
             self._hosts.seen.setdefault(name.lower(), label)
         # The target's address (an SSH host named by IP) becomes a documentation address of
         # its family (RFC 5737, RFC 3849), so parsers of socket listings still read it.
-        self._addresses = [
-            (
-                _address_pattern(a),
-                "192.0.2.1" if ipaddress.ip_address(a).version == 4 else "2001:db8::1",
-            )
-            for a in addresses
-        ]
+        self._addresses = [(_address_pattern(a), _stand_in(a)) for a in addresses]
         self._users = _Mapper("user-")
         self._macs = _Mapper("")
         self._serials = _Mapper("REDACTED-SERIAL-")
