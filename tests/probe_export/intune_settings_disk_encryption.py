@@ -54,6 +54,13 @@ def _drive(text: str) -> str:
     return match.group(1).upper() + ":" if match else text
 
 
+def _folder(value: Any) -> str | None:
+    # ConvertTo-EABitLockerFolder: a folder's name may be in any script.
+    if not isinstance(value, str) or re.fullmatch(_BLANKS, value):
+        return None
+    return re.sub(rf"\A{_BLANKS}|{_BLANKS}\Z", "", value)
+
+
 def _device_key(text: str) -> str:
     lower = text.translate(
         str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
@@ -77,7 +84,7 @@ def _mounted(probe: dict[str, Any], odd: list[bool]) -> tuple[list[tuple[str, st
             if not isinstance(item, dict):
                 malformed = True
                 continue
-            folder = _text(item.get("path"), odd)
+            folder = _folder(item.get("path"))
             if folder is None or folder.startswith("\\\\?\\"):
                 continue
             device = _text(item.get("device_id"), odd)

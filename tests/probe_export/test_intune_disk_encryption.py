@@ -360,3 +360,20 @@ def test_a_fixed_volume_mounted_into_a_folder_counts() -> None:
         assert intune_compliant(answer, params) == evaluated_compliant(answer, params)
     excluded = bitlocker([vol("C:", 0, 1, 1), plain], fixed=["C:"], mounted=mounted)
     assert intune_compliant(excluded, DiskEncryptionParams(exclude_volumes=["c:\\data"]))
+
+
+@pytest.mark.parametrize("folder", ["C:\\データ\\", "D:\\Daten\\Übersicht\\", "C:\\共有 フォルダ\\"])
+def test_a_folder_named_in_any_language_is_read(folder: str) -> None:
+    # Folder names are the PC's users' words (a Japanese office names them in Japanese):
+    # the answer is still read, and the volume judged under its folder as the check does;
+    # only the values the probe itself writes (drive letters, enum names) are ASCII.
+    mounted = ({"device_id": DATA_ID, "path": folder},)
+    for data, expected in ((vol(DATA_ID, 1, 1, 1), (2, 0)), (vol(DATA_ID, 1, 0, 0), (2, 1))):
+        answer = bitlocker([vol("C:", 0, 1, 1), data], fixed=["C:"], mounted=mounted)
+        written = disk_encryption_settings(answer)
+        assert written["BitLockerAnswer"] == "Read", written
+        got = (written["BitLockerVolumesJudged"], written["BitLockerVolumesUnprotected"])
+        assert got == expected
+        assert folder in [v.volume for v in parse_bitlocker(answer).volumes]
+        params = DiskEncryptionParams()
+        assert intune_compliant(answer, params) == evaluated_compliant(answer, params)

@@ -12,6 +12,12 @@ function ConvertTo-EABitLockerText($Value) {
     $script:EABitLockerOdd = $true
     return $null
 }
+function ConvertTo-EABitLockerFolder($Value) {
+    # A folder's name is the users' words, in any script (Japanese among them): a string with
+    # something besides blanks, trimmed. The probe's own values are ASCII.
+    if ($Value -isnot [string] -or $Value -cmatch '^[ \t\r\n]*\z') { return $null }
+    return ($Value -creplace '^[ \t\r\n]+|[ \t\r\n]+\z', '')
+}
 function ConvertTo-EABitLockerNumber($Value) {
     # As the tool reads JSON numbers: a boolean is no number; ASCII digits in a string count.
     if ($null -eq $Value -or $Value -is [bool]) { return $null }
@@ -77,7 +83,7 @@ if ($null -ne $EAProbe) {
             if ($EAMountedRead) {
                 foreach ($EAItem in @($EAProbe['mounted_volumes'])) {
                     if ($EAItem -isnot [hashtable]) { $EAAnswer = 'Malformed'; continue }
-                    $EAFolder = ConvertTo-EABitLockerText $EAItem['path']
+                    $EAFolder = ConvertTo-EABitLockerFolder $EAItem['path']
                     if ($null -eq $EAFolder -or $EAFolder -cmatch '^\\\\\?\\') { continue }
                     $EADevice = ConvertTo-EABitLockerText $EAItem['device_id']
                     if ($null -eq $EADevice) { $EADevice = $EAFolder }
