@@ -344,6 +344,14 @@ def test_a_regex_found_in_any_text_is_refused(pattern: str) -> None:
     assert "present: true" in message
 
 
+@pytest.mark.parametrize("pattern", ["a{4294967296}", "x{2,99999999999999999999}"])
+def test_a_regex_with_a_repeat_count_beyond_re_is_a_clear_error(pattern: str) -> None:
+    # re raises OverflowError, not re.error, for such counts: a traceback (exit 70) for
+    # what is a typo in the baseline, worth its file:line like any regex that won't compile.
+    assert not matches_every_text(pattern)
+    assert refused(Compare, regex=pattern).startswith(f"regex {pattern!r} does not compile")
+
+
 @pytest.mark.parametrize("pattern", SOME_TEXT)
 def test_a_regex_that_asks_for_something_is_left_alone(pattern: str) -> None:
     assert not matches_every_text(pattern)

@@ -211,7 +211,8 @@ class Compare(_Strict):
         if name == "regex":
             try:
                 re.compile(operand)
-            except re.error as exc:
+            # A repeat count beyond re's limit (a{4294967296}) raises OverflowError.
+            except (re.error, OverflowError) as exc:
                 raise ValueError(f"regex {operand!r} does not compile: {exc}") from None
         if name.startswith("version_") and not _PACKAGE_VERSION.match(operand):
             raise ValueError(
@@ -299,7 +300,7 @@ def matches_every_text(pattern: str) -> bool:
         return False
     try:
         compiled = re.compile(pattern, re.MULTILINE)
-    except re.error:
+    except (re.error, OverflowError):
         return False
     texts = (*_PROBES, *dict.fromkeys(pattern))
     return all(compiled.search(text) is not None for text in texts)
