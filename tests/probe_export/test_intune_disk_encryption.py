@@ -362,7 +362,9 @@ def test_a_fixed_volume_mounted_into_a_folder_counts() -> None:
     assert intune_compliant(excluded, DiskEncryptionParams(exclude_volumes=["c:\\data"]))
 
 
-@pytest.mark.parametrize("folder", ["C:\\データ\\", "D:\\Daten\\Übersicht\\", "C:\\共有 フォルダ\\"])
+@pytest.mark.parametrize(
+    "folder", ["C:\\データ\\", "D:\\Daten\\Übersicht\\", "C:\\共有 フォルダ\\"]
+)
 def test_a_folder_named_in_any_language_is_read(folder: str) -> None:
     # Folder names are the PC's users' words (a Japanese office names them in Japanese):
     # the answer is still read, and the volume judged under its folder as the check does;
