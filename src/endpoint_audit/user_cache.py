@@ -76,12 +76,35 @@ def own_folders(folder: str) -> bool:
         here = os.path.dirname(here)
 
 
+def _may_create(folder: str) -> bool:
+    """Creating `folder` stays in this user's hands: the nearest folder on its way that
+    exists is a real folder of this user, or a sticky one such as /tmp (where nobody can
+    replace what another made). Root with its caller's HOME creates nothing there."""
+    if os.name != "posix":
+        return True
+    here = folder
+    while not os.path.lexists(here):
+        parent = os.path.dirname(here)
+        if parent == here:
+            return False
+        here = parent
+    try:
+        info = os.lstat(here)
+    except OSError:
+        return False
+    if not stat.S_ISDIR(info.st_mode):
+        return False
+    return info.st_uid == os.geteuid() or bool(info.st_mode & stat.S_ISVTX)
+
+
 def _write(name: str, text: str) -> str | None:
     """Write `text` as `name`, whole or not at all (written aside, then renamed over):
     the path, or None when it could not be written or the folder is not the user's own."""
     kept = cache_file(name)
     folder, base = os.path.split(kept)
     try:
+        if not _may_create(folder):
+            return None
         os.makedirs(folder, exist_ok=True)
         if not own_folders(folder):
             return None

@@ -93,3 +93,27 @@ def test_the_kept_catalogs_are_pruned_only_in_the_users_own_folder(
     (cache / "texts").symlink_to(elsewhere)
     i18n._prune_kept(str(cache / "texts"))
     assert len(list(elsewhere.iterdir())) == i18n.KEPT_TEXTS_MAX + 5
+
+
+@posix_only
+def test_no_folder_is_made_through_a_link(cache: Path, tmp_path: Path) -> None:
+    # The caller's ~/.cache/endpoint-audit pointing elsewhere: not even a folder is made.
+    elsewhere = tmp_path / "chosen"
+    elsewhere.mkdir()
+    cache.parent.mkdir(parents=True)
+    cache.symlink_to(elsewhere)
+    user_cache.keep("texts/x.json", {"x": 1})
+    assert list(elsewhere.iterdir()) == []
+
+
+@posix_only
+def test_no_folder_is_made_in_a_folder_of_another_user(cache: Path) -> None:
+    if os.geteuid() != 0:
+        message = "needs root to give the folder to another user"
+        if IN_CI:
+            pytest.fail(message)
+        pytest.skip(message)
+    cache.parent.mkdir(parents=True)
+    os.chown(cache.parent, 65534, 65534)  # the caller's ~/.cache, as under sudo -E
+    user_cache.keep("entry-points.json", {"x": 1})
+    assert not cache.exists()
