@@ -238,10 +238,53 @@ def test_every_forbidden_port_allowed_judges_nothing() -> None:
 
 
 @pytest.mark.parametrize(
+    "allowed",
+    [
+        ["2-65535"],
+        ["1-65534"],
+        ["1-1000", "1001-65534"],
+        # Exactly the ports forbidden by default, and nothing else: every one is allowed.
+        [
+            "21",
+            "23",
+            "69/udp",
+            "111",
+            "135",
+            "137-139",
+            "445",
+            "512-514",
+            "548",
+            "2049",
+            "3283",
+            "3389",
+            "5800",
+            "5900-5903",
+            "5985",
+            "5986",
+            "6000-6010",
+        ],
+    ],
+)
+def test_only_allowed_with_every_default_forbidden_port_allowed_is_refused(
+    allowed: list[str],
+) -> None:
+    # Under only_allowed an allow-list holding FTP, telnet, rsh, SMB, RDP, VNC and X11
+    # all at once lets almost any listener through: no PC needs them all.
+    message = refused(OpenPortsParams, allowed_ports=allowed, only_allowed=True)
+    assert message.startswith("could hardly fail: under only_allowed"), message
+    # forbidden_ports added on top are allowed too: still refused.
+    refused(OpenPortsParams, allowed_ports=[*allowed, "8080"], only_allowed=True,
+            forbidden_ports=["8080"])  # fmt: skip
+
+
+@pytest.mark.parametrize(
     "params",
     [
         {"allowed_ports": ["135"]},  # the shipped baselines
-        {"allowed_ports": ["1-65534"], "only_allowed": True},  # 65535 still judged
+        # only_allowed, and telnet, SMB or RDP left out of the allowed ports: judged.
+        {"allowed_ports": ["22/tcp", "443", "5353/udp"], "only_allowed": True},
+        {"allowed_ports": ["1024-65535"], "only_allowed": True},
+        {"allowed_ports": ["2-65535"], "only_allowed": True, "forbidden_processes": ["nc"]},
         {"forbidden_ports": ["445"], "allowed_ports": ["445/tcp"]},  # 445/udp still forbidden
         {"forbidden_ports": ["445"], "allowed_ports": ["445"], "only_allowed": True},
         {"forbidden_ports": ["445"], "allowed_ports": ["445"], "forbidden_processes": ["nc"]},

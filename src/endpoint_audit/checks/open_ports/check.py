@@ -170,6 +170,22 @@ class OpenPortsParams(CheckParams):
                 "which are exceptions to it; take the ports that must not listen out of "
                 "allowed_ports"
             )
+        # only_allowed with an allow-list that takes in every port forbidden by default
+        # (FTP, telnet, rsh, SMB, RDP, VNC, X11, ...): as good as allowing everything
+        # (`2-65535`), no PC needs them all.
+        wide = all(
+            _inside(
+                _ports([*DEFAULT_FORBIDDEN, *self.forbidden_ports], p),
+                _ports(self.allowed_ports, p),
+            )
+            for p in PROTOCOLS
+        )
+        if self.only_allowed and wide and not self.forbidden_processes:
+            raise ValueError(
+                "could hardly fail: under only_allowed, allowed_ports takes in every port "
+                "forbidden by default (21, 23, 445, 3389, 5900, ...), so almost any listener "
+                "is allowed; list only the ports this PC must serve, e.g. ['22/tcp', '443']"
+            )
         return self
 
 
