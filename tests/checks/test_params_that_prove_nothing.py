@@ -25,7 +25,11 @@ from endpoint_audit.checks.local_admins.check import (
     allows_every_user,
     matches_everyone,
 )
-from endpoint_audit.checks.open_ports.check import OpenPortsParams, covers_every_port
+from endpoint_audit.checks.open_ports.check import (
+    DEFAULT_FORBIDDEN,
+    OpenPortsParams,
+    covers_every_port,
+)
 from endpoint_audit.checks.password_policy.check import MAX_FAILED_ATTEMPTS, PasswordPolicyParams
 from endpoint_audit.checks.patch_level.check import MAX_UPDATE_DAYS, PatchLevelParams
 from endpoint_audit.checks.screen_lock.check import ScreenLockParams
@@ -243,26 +247,7 @@ def test_every_forbidden_port_allowed_judges_nothing() -> None:
         ["2-65535"],
         ["1-65534"],
         ["1-1000", "1001-65534"],
-        # Exactly the ports forbidden by default, and nothing else: every one is allowed.
-        [
-            "21",
-            "23",
-            "69/udp",
-            "111",
-            "135",
-            "137-139",
-            "445",
-            "512-514",
-            "548",
-            "2049",
-            "3283",
-            "3389",
-            "5800",
-            "5900-5903",
-            "5985",
-            "5986",
-            "6000-6010",
-        ],
+        list(DEFAULT_FORBIDDEN),  # exactly the ports forbidden by default, nothing else
     ],
 )
 def test_only_allowed_with_every_default_forbidden_port_allowed_is_refused(

@@ -72,6 +72,7 @@ def _internal_error(exc: Exception) -> NoReturn:
     file cannot be written or ENDPOINT_AUDIT_TRACEBACK=1 asks for it there."""
     import traceback
 
+    from endpoint_audit.model.printable import one_line  # the standard library only
     from endpoint_audit.user_cache import keep_text
 
     text = "".join(traceback.format_exception(exc))
@@ -82,7 +83,7 @@ def _internal_error(exc: Exception) -> NoReturn:
         sys.stderr.write(text)
         where = "its traceback is above"
     # The message may quote host output: no control character reaches the terminal.
-    said = "".join(c if c.isprintable() else "?" for c in str(exc))[:300]
+    said = one_line(exc)[:300]
     sys.stderr.write(
         f"endpoint-audit: internal error, not a verdict ({type(exc).__name__}: {said}); "
         f"{where}; please report it\n"

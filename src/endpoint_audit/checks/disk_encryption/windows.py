@@ -290,28 +290,20 @@ def parse_bitlocker(value: Any) -> DiskEncryptionFacts:
         volume = volume_from(entry, fixed_drive=mount in fixed)
         if volume is not None:
             volumes.append(volume)
-    # A fixed drive that BitLocker did not list is not known to be encrypted.
+    # A fixed drive, or a fixed volume mounted into a folder, that BitLocker did not list
+    # is not known to be encrypted.
+    unreported = [
+        *sorted(fixed - reported),
+        *(
+            folder
+            for device, folder in sorted((mounted or {}).items(), key=lambda item: item[1])
+            if device not in reported
+        ),
+    ]
+    not_listed = Reason(key=f"{REASON}.fixed_drive_unreported", args={"source": source})
     volumes.extend(
-        VolumeEncryption(
-            volume=drive,
-            kind="data",
-            encrypted=Unknown(
-                reason=Reason(key=f"{REASON}.fixed_drive_unreported", args={"source": source})
-            ),
-        )
-        for drive in sorted(fixed - reported)
-    )
-    # So is a fixed volume mounted into a folder that BitLocker did not list.
-    volumes.extend(
-        VolumeEncryption(
-            volume=folder,
-            kind="data",
-            encrypted=Unknown(
-                reason=Reason(key=f"{REASON}.fixed_drive_unreported", args={"source": source})
-            ),
-        )
-        for device, folder in sorted((mounted or {}).items(), key=lambda item: item[1])
-        if device not in reported
+        VolumeEncryption(volume=name, kind="data", encrypted=Unknown(reason=not_listed))
+        for name in unreported
     )
     if not volumes:
         raise CollectorError(f"{source} reported no fixed volume")
