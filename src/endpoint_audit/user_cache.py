@@ -51,7 +51,7 @@ def read_kept(name: str) -> Any:
             if os.name == "posix" and os.fstat(handle.fileno()).st_uid != os.geteuid():
                 return None
             return json.load(handle)
-    except (OSError, ValueError):
+    except (OSError, ValueError, RecursionError):  # RecursionError: absurdly nested JSON
         return None
 
 
@@ -130,3 +130,21 @@ def keep(name: str, value: object) -> None:
 def keep_text(name: str, text: str) -> str | None:
     """Keep `text` as `name` (a crash report): its path, or None when not written."""
     return _write(name, text)
+
+
+def prune_kept(folder: str, newest: int) -> None:
+    """Keep the `newest` most recently written *.json files of a cache folder: each
+    installed copy of the tool, and each text read, adds its own, and what was left behind
+    is never read again. Only in the user's own folder: never where a link points."""
+    if not own_folders(folder):
+        return
+    try:
+        with os.scandir(folder) as entries:
+            kept = [(e.stat().st_mtime_ns, e.path) for e in entries if e.name.endswith(".json")]
+    except OSError:
+        return
+    if len(kept) <= newest:
+        return
+    for _, path in sorted(kept, reverse=True)[newest:]:
+        with contextlib.suppress(OSError):
+            os.remove(path)

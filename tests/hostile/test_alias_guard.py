@@ -169,7 +169,7 @@ yaml_trees = st.recursive(
 def test_the_plain_count_matches_the_alias_count_without_anchors(tree: object) -> None:
     import yaml
 
-    from endpoint_audit.baseline.yaml_lines import _expanded_sizes, _tree_size
+    from endpoint_audit.baseline.yaml_compose import _expanded_sizes, _tree_size
 
     root = yaml.compose(yaml.safe_dump(tree))
     sizes, distinct = _expanded_sizes(root, "t.yaml")
@@ -190,7 +190,7 @@ def shared_trees(draw: st.DrawFn) -> tuple[object, bool]:
 def test_a_text_with_an_alias_is_always_seen_to_have_an_anchor(drawn: tuple[object, bool]) -> None:
     import yaml
 
-    from endpoint_audit.baseline.yaml_lines import _ANCHOR, _expanded_sizes
+    from endpoint_audit.baseline.yaml_compose import _ANCHOR, _expanded_sizes
 
     tree, flow = drawn
     text = yaml.dump(tree, default_flow_style=flow)
@@ -208,7 +208,7 @@ def test_a_text_with_an_alias_is_always_seen_to_have_an_anchor(drawn: tuple[obje
 def test_anchors_are_seen_wherever_yaml_allows_them(text: str) -> None:
     import yaml
 
-    from endpoint_audit.baseline.yaml_lines import _ANCHOR
+    from endpoint_audit.baseline.yaml_compose import _ANCHOR
 
     loaded = yaml.safe_load(text)
     assert (loaded["b"] if isinstance(loaded, dict) else loaded[1]) == [1]  # an alias
@@ -216,6 +216,6 @@ def test_anchors_are_seen_wherever_yaml_allows_them(text: str) -> None:
 
 
 def test_an_ampersand_in_text_is_no_anchor() -> None:
-    from endpoint_audit.baseline.yaml_lines import _ANCHOR
+    from endpoint_audit.baseline.yaml_compose import _ANCHOR
 
     assert not _ANCHOR.search("remediation: Users & Groups, R&D\nname: 'a &b'\n"[:34])

@@ -26,7 +26,6 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
-import yaml
 from msgspec import Struct, field
 
 from endpoint_audit import __version__
@@ -49,24 +48,13 @@ if TYPE_CHECKING:  # signing (and the cryptography it loads) only when a run sig
     from endpoint_audit.transport.transcript import HostTranscript
 
 
-class _BlockDumper(yaml.SafeDumper):
-    """YAML with multi-line output as literal blocks, so recorded output reads as it was."""
-
-
-def _str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
-    literal = "\n" in value and all(line == line.rstrip() for line in value.splitlines())
-    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style="|" if literal else None)
-
-
-_BlockDumper.add_representer(str, _str)
-
-
 def bundle_text(hosts: list[HostTranscript], as_yaml: bool) -> str:
-    from endpoint_audit.transport.transcript import bundle_to_data
+    # The transcript module brings PyYAML, which a scan that writes no bundle never loads.
+    from endpoint_audit.transport.transcript import bundle_to_data, bundle_yaml
 
     data = bundle_to_data(hosts, __version__)
     if as_yaml:
-        return yaml.dump(data, Dumper=_BlockDumper, allow_unicode=True, sort_keys=False, width=100)
+        return bundle_yaml(data)
     return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
 
 

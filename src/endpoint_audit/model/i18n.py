@@ -16,7 +16,6 @@ placeholder's format spec does not fit (`{rate:.1f}` given a word) as plain text
 
 from __future__ import annotations
 
-import contextlib
 import os
 import string
 from collections.abc import Iterator
@@ -167,21 +166,10 @@ def _prune_kept(folder: str) -> None:
     """Keep the newest KEPT_TEXTS_MAX files of the kept catalogs: each installed copy (a
     folder of its own) adds its own, and a copy removed or upgraded to another folder
     leaves them behind. Run only when a catalog was parsed, never on a start that read them
-    all kept. Only in the user's own folder: never where a link points (see user_cache)."""
-    from endpoint_audit.user_cache import own_folders
+    all kept."""
+    from endpoint_audit.user_cache import prune_kept
 
-    if not own_folders(folder):
-        return
-    try:
-        with os.scandir(folder) as entries:
-            kept = [(e.stat().st_mtime_ns, e.path) for e in entries if e.name.endswith(".json")]
-    except OSError:
-        return
-    if len(kept) <= KEPT_TEXTS_MAX:
-        return
-    for _, path in sorted(kept, reverse=True)[KEPT_TEXTS_MAX:]:
-        with contextlib.suppress(OSError):
-            os.remove(path)
+    prune_kept(folder, KEPT_TEXTS_MAX)
 
 
 def _lookup(lang: str, key: str) -> str | None:

@@ -107,6 +107,23 @@ def bundle_to_data(hosts: list[HostTranscript], tool_version: str) -> dict[str, 
     }
 
 
+class _BlockDumper(yaml.SafeDumper):
+    """YAML with multi-line output as literal blocks, so recorded output reads as it was."""
+
+
+def _str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
+    literal = "\n" in value and all(line == line.rstrip() for line in value.splitlines())
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style="|" if literal else None)
+
+
+_BlockDumper.add_representer(str, _str)
+
+
+def bundle_yaml(data: dict[str, Any]) -> str:
+    """A bundle's data (bundle_to_data) as the YAML text of a bundle file."""
+    return yaml.dump(data, Dumper=_BlockDumper, allow_unicode=True, sort_keys=False, width=100)
+
+
 def load_bundle(path: Path, raw: bytes | None = None) -> list[HostTranscript]:
     """Every host in one bundle file (or in `raw`, the bytes already read from it).
     Raises ConfigError naming the file on bad input: a file that is not a regular file

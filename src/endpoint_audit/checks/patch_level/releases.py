@@ -20,7 +20,6 @@ from itertools import pairwise
 from pathlib import Path
 from typing import Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from endpoint_audit.errors import EndpointAuditError
@@ -200,6 +199,10 @@ class ReleaseTable(BaseModel):
 
 def parse_release_table(text: str, origin: str) -> ReleaseTable:
     """A release table from YAML text; ReleaseTableError names `origin` and the problem."""
+    # Only a Windows host's build is judged by the table: a scan of another PC never
+    # loads PyYAML for it.
+    import yaml
+
     try:
         # The C loader where PyYAML has it: the pure-Python one takes half a second here.
         data = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # noqa: S506
