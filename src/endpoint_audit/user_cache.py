@@ -31,6 +31,29 @@ def cache_file(name: str) -> str:
     return str(user_cache_path("endpoint-audit", appauthor=False) / name)
 
 
+def data_folder() -> str:
+    """The tool's folder in the user's data folder (platformdirs' user_data_dir), found
+    on Linux as platformdirs finds it, without importing it (as cache_file)."""
+    if sys.platform.startswith("linux"):
+        base = os.environ.get("XDG_DATA_HOME", "")
+        if not base.strip():
+            base = os.path.expanduser("~/.local/share")
+        return os.path.join(base, "endpoint-audit")
+    from platformdirs import user_data_dir
+
+    return user_data_dir("endpoint-audit", appauthor=False)
+
+
+def file_stamp(path: str) -> list[object] | None:
+    """A file's path, inode, size and modification time, to keep an answer drawn from it
+    beside (a file replaced or edited is read anew), or None when it cannot be stat'ed."""
+    try:
+        info = os.stat(path)
+    except OSError:
+        return None
+    return [path, info.st_ino, info.st_size, info.st_mtime_ns]
+
+
 def import_path_stamp() -> list[list[object]]:
     """The import path's folders with their modification times: installing, upgrading or
     removing a distribution adds or removes a *.dist-info folder, which changes its

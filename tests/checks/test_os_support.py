@@ -547,3 +547,28 @@ def test_windows_10_esu_passes_only_with_the_licence_of_todays_year(
     todays = next(int(y) for y, end in sorted(years.items()) if on <= end)
     status, _ = judge(windows("19045", 48, seen(tuple(sorted(held)))), on)
     assert (status == Status.PASS) is (todays in held)
+
+
+def test_the_shipped_data_is_read_kept_and_a_bad_kept_copy_is_not_taken(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import json
+
+    from endpoint_audit.checks.os_support import support_data as sd
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    parsed = sd._shipped()
+    kept_file = tmp_path / "xdg" / "endpoint-audit" / "os-support" / "shipped.json"
+    assert kept_file.is_file()
+
+    def refuse(path: object, what: str) -> dict[str, object]:
+        raise AssertionError("parsed again")
+
+    with monkeypatch.context() as m:
+        m.setattr(sd, "_read", refuse)
+        assert sd._shipped() == parsed
+    kept = json.loads(kept_file.read_text(encoding="utf-8"))
+    kept["data"]["dated"] = "2026-02-30"
+    kept_file.write_text(json.dumps(kept), encoding="utf-8")
+    assert sd._shipped() == parsed  # parsed again, and kept anew
+    assert json.loads(kept_file.read_text(encoding="utf-8"))["data"]["dated"] != "2026-02-30"

@@ -117,3 +117,22 @@ def test_no_folder_is_made_in_a_folder_of_another_user(cache: Path) -> None:
     os.chown(cache.parent, 65534, 65534)  # the caller's ~/.cache, as under sudo -E
     user_cache.keep("entry-points.json", {"x": 1})
     assert not cache.exists()
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="found by hand on Linux")
+@pytest.mark.parametrize("xdg", [None, "", "   ", "/srv/xdg"])
+def test_the_folders_are_where_platformdirs_puts_them(
+    xdg: str | None, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    import platformdirs
+
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    for name in ("XDG_CACHE_HOME", "XDG_DATA_HOME"):
+        if xdg is None:
+            monkeypatch.delenv(name, raising=False)
+        else:
+            monkeypatch.setenv(name, xdg)
+    assert user_cache.cache_file("x.json") == str(
+        platformdirs.user_cache_path("endpoint-audit", appauthor=False) / "x.json"
+    )
+    assert user_cache.data_folder() == platformdirs.user_data_dir("endpoint-audit", appauthor=False)

@@ -9,17 +9,16 @@ data) adds or corrects releases without replacing the rest.
 from __future__ import annotations
 
 import os
-import tomllib
 from datetime import date
 from functools import cache
 from importlib import resources
 from pathlib import Path
 
-from platformdirs import user_data_dir
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from endpoint_audit.checkkit.data import DataFileError, DataInfo
 from endpoint_audit.model.observed import Reason
+from endpoint_audit.user_cache import data_folder, file_stamp, keep, read_kept
 
 DATA_ENV = "ENDPOINT_AUDIT_OS_SUPPORT_DATA"
 OVERRIDES_ENV = "ENDPOINT_AUDIT_OS_SUPPORT_OVERRIDES"
@@ -71,10 +70,12 @@ class SupportData(BaseModel):
 
 
 def installed_path() -> Path:
-    return Path(user_data_dir("endpoint-audit", appauthor=False)) / INSTALLED_NAME
+    return Path(data_folder()) / INSTALLED_NAME
 
 
 def _read(path: Path | None, what: str) -> dict[str, object]:
+    import tomllib  # only for a file not read kept (_shipped)
+
     try:
         if path is None:
             text = (resources.files(__package__) / "data" / "support.toml").read_text("utf-8")
@@ -125,15 +126,38 @@ def _stamp(path: str) -> tuple[int, int, int] | None:
     return st.st_ino, st.st_mtime_ns, st.st_size
 
 
+SHIPPED = "shipped os-support data"
+
+
+def _shipped() -> SupportData:
+    """The shipped data, kept validated in the user's cache beside the file's stamp: TOML
+    is parsed in pure Python (tomllib's import and this file cost a scan about 2 ms), the
+    kept JSON is validated again as it is read."""
+    resource = resources.files(__package__) / "data" / "support.toml"
+    stamp = file_stamp(os.fspath(resource)) if isinstance(resource, os.PathLike) else None
+    name = "os-support/shipped.json"
+    kept = read_kept(name) if stamp is not None else None
+    if isinstance(kept, dict) and kept.get("stamp") == stamp and isinstance(kept.get("data"), dict):
+        try:
+            return SupportData.model_validate(kept["data"])
+        except ValidationError:
+            pass  # not what was kept: parse the file again
+    data = parse_data(_read(None, SHIPPED), SHIPPED)
+    if stamp is not None:
+        keep(name, {"stamp": stamp, "data": data.model_dump(mode="json")})
+    return data
+
+
 @cache
 def _load(
     data_path: str,
     overrides_path: str,
     stamps: tuple[tuple[int, int, int] | None, ...] = (),  # the cache key's part, unread
 ) -> SupportData:
-    path = Path(data_path) if data_path else None
-    where = data_path or "shipped os-support data"
-    data = parse_data(_read(path, where), where)
+    if data_path:
+        data = parse_data(_read(Path(data_path), data_path), data_path)
+    else:
+        data = _shipped()
     if overrides_path:
         data = _merge(data, _read(Path(overrides_path), overrides_path), overrides_path)
     return data
