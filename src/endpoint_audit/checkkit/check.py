@@ -1,7 +1,5 @@
 """The Check contract (DESIGN.md §3): metadata, a Params model, and a pure evaluate()."""
 
-from __future__ import annotations
-
 import abc
 from collections.abc import Iterable, Mapping
 from datetime import datetime
@@ -56,7 +54,7 @@ class CheckMeta(BaseModel):
     @classmethod
     def from_package(
         cls, check_id: str, package: str | None, references: Iterable[Reference] = ()
-    ) -> CheckMeta:
+    ) -> "CheckMeta":
         """The metadata of the check in `package` (pass `__package__`): severity and
         platforms from its `meta.toml`, which `checks list` reads without importing the
         check; texts from its `texts/<lang>.toml` (a third-party package's are added here,
@@ -81,7 +79,7 @@ class CheckMeta(BaseModel):
         platforms: Iterable[OsFamily],
         references: Iterable[Reference] = (),
         texts: str | None = None,
-    ) -> CheckMeta:
+    ) -> "CheckMeta":
         """Metadata whose texts live in the message catalogs under `<check_id>.`.
 
         `texts`: the package holding `texts/<lang>.toml` for a third-party check (pass

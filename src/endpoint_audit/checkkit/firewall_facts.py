@@ -4,8 +4,6 @@ Shared by the check that judges host firewalls and by checks that judge what the
 can reach (Windows SMB exposure reads the same profiles).
 """
 
-from __future__ import annotations
-
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field

@@ -10,8 +10,6 @@ provider. Anything else (a low nibble set, another nibble value, a number wider 
 bits) is not decoded: the product is unknown, never taken as on.
 """
 
-from __future__ import annotations
-
 from datetime import datetime
 from importlib import resources
 from typing import Any, Literal, NamedTuple

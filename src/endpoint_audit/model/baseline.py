@@ -4,8 +4,6 @@ These models are also the source of `baseline schema` (the JSON Schema editors u
 every field carries a description written for the people who tailor baselines.
 """
 
-from __future__ import annotations
-
 import re
 from datetime import date, datetime, tzinfo
 from typing import Annotated, Any, Union
@@ -232,7 +230,7 @@ class WaiverSpec(_Strict):
         return None if value is None else parse_plain_date(value)
 
     @model_validator(mode="after")
-    def _expires_after_approval(self) -> WaiverSpec:
+    def _expires_after_approval(self) -> "WaiverSpec":
         if self.approved is not None and self.expires < self.approved:
             raise ValueError(
                 f"expires {self.expires.isoformat()} is before approved {self.approved.isoformat()}"
@@ -247,7 +245,7 @@ class WaiverSpec(_Strict):
     def zone_label(self, now: datetime) -> str:
         return self.timezone or local_zone_label(now)
 
-    def with_default_zone(self, zone: str | None) -> WaiverSpec:
+    def with_default_zone(self, zone: str | None) -> "WaiverSpec":
         """The waiver judged in `zone` unless it names its own."""
         if self.timezone is not None or zone is None:
             return self

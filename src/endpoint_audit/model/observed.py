@@ -10,8 +10,6 @@ language from the catalogs (`<check>.reason.<name>` in a check's texts, `core.re
 for reasons every collector shares), so a Japanese report says why in Japanese.
 """
 
-from __future__ import annotations
-
 from typing import Annotated, Generic, Literal, TypeVar, Union
 
 from pydantic import BaseModel, ConfigDict, Field

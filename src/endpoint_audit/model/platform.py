@@ -1,7 +1,5 @@
 """What a target is: its OS family and version, detected once per host."""
 
-from __future__ import annotations
-
 from enum import StrEnum
 from typing import Any
 
@@ -62,7 +60,7 @@ class PlatformInfo(BaseModel):
         """Whether the transport that reached the host can do `capability`."""
         return capability in self.capabilities
 
-    def with_capabilities(self, capabilities: Capabilities) -> PlatformInfo:
+    def with_capabilities(self, capabilities: Capabilities) -> "PlatformInfo":
         """This platform as reached by a transport that can do `capabilities`."""
         return self.model_copy(update={"capabilities": frozenset(capabilities)})
 

@@ -1,7 +1,5 @@
 """The result model every renderer reads. Its JSON form is versioned (SCHEMA_VERSION)."""
 
-from __future__ import annotations
-
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Annotated, Any, Literal

@@ -7,8 +7,6 @@ DWORD written as a string, a regex that does not compile, an operator that does 
 the value's type) with a suggestion where one exists.
 """
 
-from __future__ import annotations
-
 import difflib
 import re
 import shlex
@@ -193,7 +191,7 @@ class Compare(_Strict):
         return value
 
     @model_validator(mode="after")
-    def _one_operator(self) -> Compare:
+    def _one_operator(self) -> "Compare":
         given = [n for n in OPERATOR_NAMES if self.operand_of(n) is not None]
         if not given:
             raise ValueError(
@@ -307,15 +305,15 @@ def matches_every_text(pattern: str) -> bool:
 
 
 class ExpectAll(_Tree):
-    all: list[Expect] = Field(min_length=1, description="Every expectation holds.")
+    all: list["Expect"] = Field(min_length=1, description="Every expectation holds.")
 
 
 class ExpectAny(_Tree):
-    any: list[Expect] = Field(min_length=1, description="At least one expectation holds.")
+    any: list["Expect"] = Field(min_length=1, description="At least one expectation holds.")
 
 
 class ExpectNone(_Tree):
-    none: list[Expect] = Field(min_length=1, description="No expectation holds.")
+    none: list["Expect"] = Field(min_length=1, description="No expectation holds.")
 
 
 def _tree_tag(value: Any) -> str:
@@ -748,7 +746,7 @@ class CimMatch(_Strict):
     )
 
     @model_validator(mode="after")
-    def _one(self) -> CimMatch:
+    def _one(self) -> "CimMatch":
         if (self.eq is None) == (self.ends_with is None):
             raise ValueError("a selector names one of eq or ends_with")
         text = self.ends_with if self.ends_with is not None else self.eq
@@ -1315,15 +1313,15 @@ class Condition(_Strict):
 
 
 class AllOf(_Tree):
-    all: list[Conditions] = Field(min_length=1, description="Every condition holds.")
+    all: list["Conditions"] = Field(min_length=1, description="Every condition holds.")
 
 
 class AnyOf(_Tree):
-    any: list[Conditions] = Field(min_length=1, description="At least one condition holds.")
+    any: list["Conditions"] = Field(min_length=1, description="At least one condition holds.")
 
 
 class NoneOf(_Tree):
-    none: list[Conditions] = Field(min_length=1, description="No condition holds.")
+    none: list["Conditions"] = Field(min_length=1, description="No condition holds.")
 
 
 def _cond_tag(value: Any) -> str:

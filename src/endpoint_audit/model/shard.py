@@ -14,8 +14,6 @@ slice. `report merge` uses it to join the slices and to say which are missing or
 to another inventory or round (ShardCoverage).
 """
 
-from __future__ import annotations
-
 import hashlib
 import json
 import re

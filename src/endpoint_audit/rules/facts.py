@@ -1,7 +1,5 @@
 """What a rule read: one typed value per condition, or why it is absent or unknown."""
 
-from __future__ import annotations
-
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
@@ -44,7 +42,7 @@ class ReadValue(BaseModel):
     absent: AbsentWhat | None = None
     reason: Reason | None = None
     source: str = ""  # the key of the command it was read from
-    each: tuple[ReadValue, ...] | None = None
+    each: tuple["ReadValue", ...] | None = None
     who: str | None = None  # the user (SID) of one of `each`
 
 

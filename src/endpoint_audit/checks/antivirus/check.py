@@ -18,8 +18,6 @@ baseline names (mdatp) are judged as on Linux. Linux: the `agents` the baseline 
 (ClamAV, mdatp); none named: not applicable.
 """
 
-from __future__ import annotations
-
 from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 from typing import Annotated, Literal

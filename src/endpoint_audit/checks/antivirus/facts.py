@@ -7,8 +7,6 @@ history and the XProtect bundle. Linux and macOS: the agents a baseline may requ
 (ClamAV, Microsoft Defender for Endpoint `mdatp`).
 """
 
-from __future__ import annotations
-
 from datetime import datetime
 from typing import ClassVar
 

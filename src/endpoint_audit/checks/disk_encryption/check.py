@@ -1,7 +1,5 @@
 """disk_encryption: every fixed volume that holds data is encrypted, with protection on."""
 
-from __future__ import annotations
-
 from collections.abc import Iterable
 from typing import Annotated
 

@@ -17,8 +17,6 @@ uninstalled or broken suites, so one that claims on without that evidence leaves
 profile unknown, naming what was missing; so does a Security Center that could not be read.
 """
 
-from __future__ import annotations
-
 from collections.abc import Iterable
 from typing import TypeVar
 

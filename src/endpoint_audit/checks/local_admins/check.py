@@ -8,8 +8,6 @@ macOS and Linux is always expected. A list that could not be read, or is empty (
 PC has at least one administrator), is unknown: never a pass.
 """
 
-from __future__ import annotations
-
 import re
 from collections.abc import Iterable
 from fnmatch import fnmatchcase

@@ -8,8 +8,6 @@ groups (from /etc/group and the primary group in /etc/passwd), and the users and
 sudoers lets run ALL commands as root.
 """
 
-from __future__ import annotations
-
 from typing import ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict

@@ -8,8 +8,6 @@ lets the network reach it, and is unknown when that could not be told. Another p
 on such a port is judged by its listening, like any other.
 """
 
-from __future__ import annotations
-
 from collections.abc import Iterable
 
 from pydantic import Field, field_validator, model_validator
@@ -150,7 +148,7 @@ class OpenPortsParams(CheckParams):
         return value
 
     @model_validator(mode="after")
-    def _judges_something(self) -> OpenPortsParams:
+    def _judges_something(self) -> "OpenPortsParams":
         # No forbidden port or process and no allow-list: no listener could ever fail,
         # and every host would pass.
         if not (self.forbidden_ports or self.forbidden_processes or self.only_allowed):

@@ -12,8 +12,6 @@ no Office is one `not_applicable` finding (resource `office`). Microsoft 365 App
 supported by channel and version, which the data does not date: unknown, never pass.
 """
 
-from __future__ import annotations
-
 from collections.abc import Iterable
 from datetime import date
 

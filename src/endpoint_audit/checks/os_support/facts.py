@@ -1,7 +1,5 @@
 """What the collectors see of the operating system's release, for its support period."""
 
-from __future__ import annotations
-
 from datetime import date
 from typing import ClassVar
 

@@ -11,8 +11,6 @@ is Office 2016. MSI Office 2016 (Professional Plus, Standard) is told by its pro
 is read.
 """
 
-from __future__ import annotations
-
 import re
 from typing import Any, Literal
 

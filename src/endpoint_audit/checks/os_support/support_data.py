@@ -6,8 +6,6 @@ data folder (docs/os-support.md), else the shipped one. An overrides file
 data) adds or corrects releases without replacing the rest.
 """
 
-from __future__ import annotations
-
 import os
 from datetime import date
 from functools import cache

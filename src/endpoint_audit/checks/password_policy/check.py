@@ -7,8 +7,6 @@ that nothing loads, a policy text that cannot be interpreted or an export that n
 rights the audit lacked proves nothing.
 """
 
-from __future__ import annotations
-
 from collections.abc import Iterable
 from typing import Annotated
 

@@ -1,7 +1,5 @@
 """What the collectors see of the rules for new passwords and failed sign-ins."""
 
-from __future__ import annotations
-
 from typing import ClassVar
 
 from pydantic import BaseModel, ConfigDict

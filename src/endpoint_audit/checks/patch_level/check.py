@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 from pydantic import AfterValidator, Field
 
@@ -24,13 +24,13 @@ from endpoint_audit.checkkit.check import (
     Outcome,
 )
 from endpoint_audit.checks.patch_level.facts import PatchFacts
-from endpoint_audit.checks.patch_level.releases import (
-    ReleaseTable,
-    ReleaseTableError,
-    release_table,
-)
 from endpoint_audit.model.observed import Reason, Unknown
 from endpoint_audit.model.result import JsonScalar, Status
+
+if TYPE_CHECKING:
+    # Imported where a Windows build is judged: its models are a few milliseconds of
+    # every other scan's start.
+    from endpoint_audit.checks.patch_level.releases import ReleaseTable, ReleaseTableError
 
 # An index older than this cannot vouch for "nothing pending": updates published since
 # then are invisible to it. Distributions publish security updates several times a week.
@@ -327,6 +327,8 @@ def build_outcome(
             actual=actual,
         )
 
+    from endpoint_audit.checks.patch_level.releases import ReleaseTableError
+
     if isinstance(table, ReleaseTableError):
         return outcome(Status.ERROR, "build_table_error", reason=str(table))
     label, as_of = table.label, table.as_of.isoformat()
@@ -399,6 +401,11 @@ class PatchLevel(Check):
         yield age_outcome(fact, params, ctx.now)
         yield reboot_outcome(fact, params)
         if fact.manager == WINDOWS_UPDATE:
+            from endpoint_audit.checks.patch_level.releases import (
+                ReleaseTableError,
+                release_table,
+            )
+
             table: ReleaseTable | ReleaseTableError
             try:
                 table = release_table()

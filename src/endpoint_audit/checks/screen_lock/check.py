@@ -5,8 +5,6 @@ One finding per graphical user. On Windows the machine-wide inactivity limit
 every session whatever the user's screen-saver settings say.
 """
 
-from __future__ import annotations
-
 from collections.abc import Iterable
 
 from pydantic import Field

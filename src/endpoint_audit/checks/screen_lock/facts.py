@@ -1,5 +1,3 @@
-from __future__ import annotations
-
 from typing import ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -26,7 +24,7 @@ class UserScreenLock(BaseModel):
     detail: str = ""
 
     @classmethod
-    def unread(cls, user: str, desktop: str, why: Unknown, detail: str = "") -> UserScreenLock:
+    def unread(cls, user: str, desktop: str, why: Unknown, detail: str = "") -> "UserScreenLock":
         """A user whose settings could not be read at all."""
         return cls(
             user=user,

@@ -4,8 +4,6 @@ June 2026. Three findings, one per resource, each judged on what was seen: a val
 probe could not read is unknown with its reason, never a pass. Pure: it reads facts only.
 """
 
-from __future__ import annotations
-
 from collections.abc import Iterable
 
 from pydantic import Field

@@ -1,8 +1,6 @@
 """What the collectors see of the boot chain: the firmware, Secure Boot, the TPM and, on
 Windows, the update to the 2023 Secure Boot certificates."""
 
-from __future__ import annotations
-
 from typing import ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict
